@@ -1,0 +1,10 @@
+#ifndef ODYN_H
+#define ODYN_H
+
+/* odyn: deep neural networks trained as dynamic inverse problems, on PETSc. */
+#include <odynsys.h>
+#include <odynlayer.h>
+#include <odynscheme.h>
+#include <odynnet.h>
+
+#endif

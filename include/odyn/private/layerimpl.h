@@ -1,0 +1,52 @@
+#ifndef ODYN_LAYERIMPL_H
+#define ODYN_LAYERIMPL_H
+
+#include <petsc/private/petscimpl.h>
+#include <odynlayer.h>
+
+PETSC_EXTERN PetscBool     OdynLayerRegisterAllCalled;
+PETSC_EXTERN PetscLogEvent ODYN_LayerApply, ODYN_LayerLinearize, ODYN_LayerProduct;
+
+/*
+   The ops table is the contract between OdynLayer and its implementations.
+
+   Required: setup, apply, linearize, jacx, jactheta, jacxt, jacthetat.
+   Optional: setfromoptions, view, destroy.
+
+   Shapes (column-major, one example per column, s examples):
+     face f maps X (nin[f] x s) to F (nout[f] x s); theta has nparam entries.
+   linearize(face, theta, s, X) records the point at which the four products are taken; theta and X are borrowed
+   and must stay valid until the next linearize of the same face.
+   All four products accumulate: out += alpha * (product).
+*/
+typedef struct _OdynLayerOps *OdynLayerOps;
+struct _OdynLayerOps {
+  PetscErrorCode (*setup)(OdynLayer);
+  PetscErrorCode (*apply)(OdynLayer, PetscInt, const PetscScalar *, PetscInt, const PetscScalar *, PetscScalar *);
+  PetscErrorCode (*linearize)(OdynLayer, PetscInt, const PetscScalar *, PetscInt, const PetscScalar *);
+  PetscErrorCode (*jacx)(OdynLayer, PetscInt, PetscScalar, const PetscScalar *, PetscScalar *);
+  PetscErrorCode (*jactheta)(OdynLayer, PetscInt, PetscScalar, const PetscScalar *, PetscScalar *);
+  PetscErrorCode (*jacxt)(OdynLayer, PetscInt, PetscScalar, const PetscScalar *, PetscScalar *);
+  PetscErrorCode (*jacthetat)(OdynLayer, PetscInt, PetscScalar, const PetscScalar *, PetscScalar *);
+  PetscErrorCode (*setfromoptions)(OdynLayer, PetscOptionItems *);
+  PetscErrorCode (*view)(OdynLayer, PetscViewer);
+  PetscErrorCode (*destroy)(OdynLayer);
+};
+
+#define ODYN_LAYER_MAX_FACES 2
+
+struct _p_OdynLayer {
+  PETSCHEADER(struct _OdynLayerOps);
+  PetscInt           n;                           /* width of the state Y */
+  PetscInt           m;                           /* hidden width (symmetric: rows of K; hamiltonian: width of Z); 0 = n */
+  OdynActivationType activation;
+  PetscInt           nfaces;                      /* set by setup: 1 or 2 */
+  PetscInt           nin[ODYN_LAYER_MAX_FACES];   /* set by setup */
+  PetscInt           nout[ODYN_LAYER_MAX_FACES];  /* set by setup */
+  PetscInt           nparam;                      /* set by setup */
+  PetscInt           slin[ODYN_LAYER_MAX_FACES];  /* examples at the last linearization; -1 before the first */
+  PetscBool          setupcalled;
+  void              *data;
+};
+
+#endif

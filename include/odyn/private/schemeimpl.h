@@ -1,0 +1,65 @@
+#ifndef ODYN_SCHEMEIMPL_H
+#define ODYN_SCHEMEIMPL_H
+
+#include <petsc/private/petscimpl.h>
+#include <odynscheme.h>
+#include <odyn/private/layerimpl.h>
+
+PETSC_EXTERN PetscBool     OdynSchemeRegisterAllCalled;
+PETSC_EXTERN PetscLogEvent ODYN_SchemeForward, ODYN_SchemeTangent, ODYN_SchemeAdjoint;
+
+/*
+   The ops table of a scheme. One implementation file holds the forward, tangent and adjoint step of its scheme.
+
+   Required: forward, tangent, adjoint.
+   Optional: setup (checks that the layer fits and sets ncomp, nstate), reverse (reversible schemes: given the states
+   rev[] at step k+1, overwrite them with the states at step k; its presence is what makes a scheme reversible),
+   view, destroy.
+
+   The generic code (scheme.c) owns the storage. State k (k = 0..N) of component c (Y; Z for Verlet) is found with
+   OdynSchemeState_Private(): with ODYN_TRAJECTORY_STORE all N+1 states are kept; with ODYN_TRAJECTORY_RECOMPUTE
+   only state 0 and a ring of two slots, so that memory does not grow with N. The adjoint sweep walks backwards
+   with OdynSchemeBackwardState_Private(), which either returns the stored state or calls `reverse` on a private
+   copy of the final states (the stored final states stay intact for the next sweep).
+*/
+typedef struct _OdynSchemeOps *OdynSchemeOps;
+struct _OdynSchemeOps {
+  PetscErrorCode (*setup)(OdynScheme);
+  PetscErrorCode (*forward)(OdynScheme, const PetscScalar *);
+  PetscErrorCode (*tangent)(OdynScheme, const PetscScalar *, const PetscScalar *, const PetscScalar *, PetscScalar *);
+  PetscErrorCode (*adjoint)(OdynScheme, const PetscScalar *, const PetscScalar *, PetscScalar *, PetscScalar *);
+  PetscErrorCode (*reverse)(OdynScheme, const PetscScalar *, PetscInt, PetscScalar **, PetscScalar *);
+  PetscErrorCode (*view)(OdynScheme, PetscViewer);
+  PetscErrorCode (*destroy)(OdynScheme);
+};
+
+#define ODYN_SCHEME_MAX_COMPONENTS 2
+#define ODYN_SCHEME_NUM_WORK       4
+
+struct _p_OdynScheme {
+  PETSCHEADER(struct _OdynSchemeOps);
+  OdynLayer          layer;
+  PetscInt           N;        /* number of steps */
+  PetscReal          T;        /* final time; h = T / N */
+  OdynTrajectoryType trajtype;
+  PetscInt           ncomp;    /* state components: 1 (Y) or 2 (Y, Z); set by setup */
+  PetscInt           nstate[ODYN_SCHEME_MAX_COMPONENTS];
+  PetscInt           nparam;   /* parameters of the whole block: N * layer nparam */
+  /* storage, managed by scheme.c */
+  PetscInt           s;        /* examples of the current trajectory; 0 before the first forward sweep */
+  PetscInt           salloc;   /* examples the buffers were allocated for */
+  PetscScalar       *traj[ODYN_SCHEME_MAX_COMPONENTS];
+  PetscScalar       *work[ODYN_SCHEME_NUM_WORK]; /* scratch states of the largest component size, for the sweeps */
+  PetscScalar       *rev[ODYN_SCHEME_MAX_COMPONENTS]; /* RECOMPUTE: states regenerated backwards */
+  PetscScalar       *revbuf[ODYN_SCHEME_MAX_COMPONENTS];
+  PetscScalar       *revwork;  /* RECOMPUTE: scratch of `reverse` */
+  PetscInt           revk;     /* step the rev[] states belong to */
+  PetscBool          setupcalled;
+  void              *data;
+};
+
+PETSC_INTERN PetscScalar   *OdynSchemeState_Private(OdynScheme, PetscInt, PetscInt);
+PETSC_INTERN PetscErrorCode OdynSchemeBackwardState_Private(OdynScheme, const PetscScalar *, PetscInt, PetscScalar **, PetscScalar **);
+PETSC_INTERN PetscErrorCode OdynSchemeGetStepParameters_Private(OdynScheme, const PetscScalar *, PetscInt, const PetscScalar **);
+
+#endif

@@ -1,0 +1,134 @@
+#include "affine.h"
+
+static PetscErrorCode OdynLayerSetUp_Affine(OdynLayer layer)
+{
+  OdynLayer_Affine *a = (OdynLayer_Affine *)layer->data;
+  const PetscInt    n = layer->n;
+
+  PetscFunctionBegin;
+  PetscCheck(!layer->m || layer->m == layer->n, PetscObjectComm((PetscObject)layer), PETSC_ERR_ARG_INCOMP, "Layer %s has a square weight matrix: hidden width %" PetscInt_FMT " must be 0 or equal to the width %" PetscInt_FMT, ((PetscObject)layer)->type_name, layer->m, n);
+  layer->nparam = n * n + n;
+  PetscCall(PetscFree3(a->M, a->dM, a->Mapply));
+  PetscCall(PetscMalloc3(n * n, &a->M, n * n, &a->dM, n * n, &a->Mapply));
+  PetscFunctionReturn(0);
+}
+
+/* F = sigma(M X + b) with M = map(kappa) formed in Mbuf; also leaves sigma' in D when D is not NULL */
+static PetscErrorCode OdynLayerAffineEval_Private(OdynLayer layer, PetscScalar *Mbuf, const PetscScalar *theta, PetscInt s, const PetscScalar *X, PetscScalar *F, PetscScalar *D)
+{
+  OdynLayer_Affine *a = (OdynLayer_Affine *)layer->data;
+  const PetscInt    n = layer->n;
+
+  PetscFunctionBegin;
+  PetscCall(a->map(n, a->gamma, theta, Mbuf));
+  OdynCallGemm('N', 'N', n, s, n, 1.0, Mbuf, n, X, n, 0.0, F, n);
+  odyn_bias_act((int)layer->activation, n, s, theta + n * n, F, D);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerApply_Affine(OdynLayer layer, PetscInt face, const PetscScalar *theta, PetscInt s, const PetscScalar *X, PetscScalar *F)
+{
+  PetscFunctionBegin;
+  /* its own matrix buffer, so that applying the layer elsewhere leaves the linearization intact */
+  PetscCall(OdynLayerAffineEval_Private(layer, ((OdynLayer_Affine *)layer->data)->Mapply, theta, s, X, F, NULL));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerLinearize_Affine(OdynLayer layer, PetscInt face, const PetscScalar *theta, PetscInt s, const PetscScalar *X)
+{
+  OdynLayer_Affine *a = (OdynLayer_Affine *)layer->data;
+  const PetscInt    n = layer->n;
+
+  PetscFunctionBegin;
+  if (n * s > a->cap) {
+    PetscCall(PetscFree2(a->D, a->T));
+    PetscCall(PetscMalloc2(n * s, &a->D, n * s, &a->T));
+    a->cap = n * s;
+  }
+  /* T receives sigma(M X + b), which the products do not need; D keeps sigma'. M stays valid for the products. */
+  PetscCall(OdynLayerAffineEval_Private(layer, a->M, theta, s, X, a->T, a->D));
+  a->theta = theta;
+  a->X     = X;
+  a->s     = s;
+  PetscFunctionReturn(0);
+}
+
+/* out += alpha D .* (M V) */
+static PetscErrorCode OdynLayerJacX_Affine(OdynLayer layer, PetscInt face, PetscScalar alpha, const PetscScalar *V, PetscScalar *out)
+{
+  OdynLayer_Affine *a = (OdynLayer_Affine *)layer->data;
+  const PetscInt    n = layer->n, s = a->s;
+
+  PetscFunctionBegin;
+  OdynCallGemm('N', 'N', n, s, n, 1.0, a->M, n, V, n, 0.0, a->T, n);
+  odyn_scaled_hadamard_add(n * s, alpha, a->D, a->T, out);
+  PetscFunctionReturn(0);
+}
+
+/* out += alpha D .* (dM X + db) */
+static PetscErrorCode OdynLayerJacTheta_Affine(OdynLayer layer, PetscInt face, PetscScalar alpha, const PetscScalar *dtheta, PetscScalar *out)
+{
+  OdynLayer_Affine *a = (OdynLayer_Affine *)layer->data;
+  const PetscInt    n = layer->n, s = a->s;
+
+  PetscFunctionBegin;
+  PetscCall(a->dmap(n, a->theta, dtheta, a->dM));
+  OdynCallGemm('N', 'N', n, s, n, 1.0, a->dM, n, a->X, n, 0.0, a->T, n);
+  odyn_add_bias(n, s, dtheta + n * n, a->T);
+  odyn_scaled_hadamard_add(n * s, alpha, a->D, a->T, out);
+  PetscFunctionReturn(0);
+}
+
+/* out += alpha M^T (D .* W) */
+static PetscErrorCode OdynLayerJacXT_Affine(OdynLayer layer, PetscInt face, PetscScalar alpha, const PetscScalar *W, PetscScalar *out)
+{
+  OdynLayer_Affine *a = (OdynLayer_Affine *)layer->data;
+  const PetscInt    n = layer->n, s = a->s;
+
+  PetscFunctionBegin;
+  PetscCall(PetscArraycpy(a->T, W, n * s));
+  odyn_hadamard_inplace(n * s, a->D, a->T);
+  OdynCallGemm('T', 'N', n, s, n, alpha, a->M, n, a->T, n, 1.0, out, n);
+  PetscFunctionReturn(0);
+}
+
+/* G = (D .* W) X^T; gkappa += alpha map'^T G; gb += alpha rowsum(D .* W) */
+static PetscErrorCode OdynLayerJacThetaT_Affine(OdynLayer layer, PetscInt face, PetscScalar alpha, const PetscScalar *W, PetscScalar *g)
+{
+  OdynLayer_Affine *a = (OdynLayer_Affine *)layer->data;
+  const PetscInt    n = layer->n, s = a->s;
+
+  PetscFunctionBegin;
+  PetscCall(PetscArraycpy(a->T, W, n * s));
+  odyn_hadamard_inplace(n * s, a->D, a->T);
+  OdynCallGemm('N', 'T', n, n, s, 1.0, a->T, n, a->X, n, 0.0, a->dM, n);
+  PetscCall(a->dmapt(n, a->theta, alpha, a->dM, g));
+  odyn_rowsum_add(n, s, alpha, a->T, g + n * n);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerDestroy_Affine(OdynLayer layer)
+{
+  OdynLayer_Affine *a = (OdynLayer_Affine *)layer->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscFree3(a->M, a->dM, a->Mapply));
+  PetscCall(PetscFree2(a->D, a->T));
+  PetscCall(PetscFree(layer->data));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdynLayerAffineSetOps_Private(OdynLayer layer, OdynLayer_Affine *a)
+{
+  PetscFunctionBegin;
+  layer->data            = a;
+  layer->ops->setup      = OdynLayerSetUp_Affine;
+  layer->ops->apply      = OdynLayerApply_Affine;
+  layer->ops->linearize  = OdynLayerLinearize_Affine;
+  layer->ops->jacx       = OdynLayerJacX_Affine;
+  layer->ops->jactheta   = OdynLayerJacTheta_Affine;
+  layer->ops->jacxt      = OdynLayerJacXT_Affine;
+  layer->ops->jacthetat  = OdynLayerJacThetaT_Affine;
+  layer->ops->destroy    = OdynLayerDestroy_Affine;
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,75 @@
+#include "affine.h"
+
+/*MC
+   ODYNLAYERANTISYM - "antisym": F(theta, Y) = sigma(1/2 (K - K^T - gamma I) Y + b) (paper 001 eq. 4.12)
+
+   The eigenvalues of K - K^T are imaginary, so the continuous dynamics neither grow nor decay; gamma >= 0 adds a little
+   diffusion that keeps forward Euler stable.
+
+   Options Database Key:
+.  -odyn_layer_antisym_gamma <0> - the diffusion gamma
+
+   Parameters of one step: theta_j = [K (column-major, n x n), b (n)].
+
+   Level: beginner
+
+.seealso: `OdynLayerSetType()`, `ODYNLAYERDENSE`
+M*/
+
+static PetscErrorCode Map_Antisym(PetscInt n, PetscReal gamma, const PetscScalar *K, PetscScalar *M)
+{
+  PetscFunctionBegin;
+  for (PetscInt j = 0; j < n; j++)
+    for (PetscInt i = 0; i < n; i++) M[i + j * n] = 0.5 * (K[i + j * n] - K[j + i * n]) - (i == j ? 0.5 * gamma : 0.0);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode DMap_Antisym(PetscInt n, const PetscScalar *K, const PetscScalar *dK, PetscScalar *dM)
+{
+  PetscFunctionBegin;
+  PetscCall(Map_Antisym(n, 0.0, dK, dM));
+  PetscFunctionReturn(0);
+}
+
+/* <G, (dK - dK^T)/2> = <(G - G^T)/2, dK> */
+static PetscErrorCode DMapT_Antisym(PetscInt n, const PetscScalar *K, PetscScalar alpha, const PetscScalar *G, PetscScalar *gK)
+{
+  PetscFunctionBegin;
+  for (PetscInt j = 0; j < n; j++)
+    for (PetscInt i = 0; i < n; i++) gK[i + j * n] += alpha * 0.5 * (G[i + j * n] - G[j + i * n]);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerSetFromOptions_Antisym(OdynLayer layer, PetscOptionItems *PetscOptionsObject)
+{
+  OdynLayer_Affine *a = (OdynLayer_Affine *)layer->data;
+
+  PetscFunctionBegin;
+  PetscOptionsHeadBegin(PetscOptionsObject, "Antisymmetric layer options");
+  PetscCall(PetscOptionsReal("-odyn_layer_antisym_gamma", "Diffusion gamma >= 0 in (K - K^T - gamma I)/2", "ODYNLAYERANTISYM", a->gamma, &a->gamma, NULL));
+  PetscCheck(a->gamma >= 0, PetscObjectComm((PetscObject)layer), PETSC_ERR_ARG_OUTOFRANGE, "-odyn_layer_antisym_gamma must be >= 0, got %g", (double)a->gamma);
+  PetscOptionsHeadEnd();
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerView_Antisym(OdynLayer layer, PetscViewer viewer)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(viewer, "gamma %g\n", (double)((OdynLayer_Affine *)layer->data)->gamma));
+  PetscFunctionReturn(0);
+}
+
+PETSC_INTERN PetscErrorCode OdynLayerCreate_Antisym(OdynLayer layer)
+{
+  OdynLayer_Affine *a;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&a));
+  a->map   = Map_Antisym;
+  a->dmap  = DMap_Antisym;
+  a->dmapt = DMapT_Antisym;
+  PetscCall(OdynLayerAffineSetOps_Private(layer, a));
+  layer->ops->setfromoptions = OdynLayerSetFromOptions_Antisym;
+  layer->ops->view           = OdynLayerView_Antisym;
+  PetscFunctionReturn(0);
+}

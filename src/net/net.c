@@ -1,0 +1,560 @@
+#include <odyn/private/netimpl.h>
+#include <odyn/private/odynimpl.h>
+
+/*@
+   OdynNetCreate - creates an empty network; add blocks with OdynNetAddBlock() or -odyn_net_num_blocks
+
+   Collective
+
+   Input Parameter:
+.  comm - the communicator the examples are distributed over
+
+   Output Parameter:
+.  net - the network
+
+   Level: beginner
+
+.seealso: `OdynNetAddBlock()`, `OdynNetSetFromOptions()`, `OdynNetForward()`
+@*/
+PetscErrorCode OdynNetCreate(MPI_Comm comm, OdynNet *net)
+{
+  OdynNet nt;
+
+  PetscFunctionBegin;
+  PetscValidPointer(net, 2);
+  *net = NULL;
+  PetscCall(OdynInitializePackage());
+  PetscCall(PetscHeaderCreate(nt, ODYNNET_CLASSID, "OdynNet", "Network of time-stepping blocks", "OdynNet", comm, OdynNetDestroy, OdynNetView));
+  nt->s = -1;
+  *net  = nt;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynNetReset_Private(OdynNet net)
+{
+  PetscFunctionBegin;
+  PetscCall(VecScatterDestroy(&net->toall));
+  PetscCall(VecDestroy(&net->thetaall));
+  PetscCall(VecDestroy(&net->dall));
+  PetscCall(PetscFree2(net->buf[0], net->buf[1]));
+  net->bufcap      = 0;
+  net->s           = -1;
+  net->setupcalled = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynNetDestroy - destroys the network and drops its references to the blocks
+
+   Collective
+
+   Level: beginner
+
+.seealso: `OdynNetCreate()`
+@*/
+PetscErrorCode OdynNetDestroy(OdynNet *net)
+{
+  PetscFunctionBegin;
+  if (!*net) PetscFunctionReturn(0);
+  PetscValidHeaderSpecific(*net, ODYNNET_CLASSID, 1);
+  if (--((PetscObject)(*net))->refct > 0) {
+    *net = NULL;
+    PetscFunctionReturn(0);
+  }
+  PetscCall(OdynNetReset_Private(*net));
+  for (PetscInt b = 0; b < (*net)->nblocks; b++) PetscCall(OdynSchemeDestroy(&(*net)->blocks[b]));
+  PetscCall(PetscFree((*net)->blocks));
+  PetscCall(PetscFree((*net)->offset));
+  PetscCall(PetscHeaderDestroy(net));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynNetAddBlock - appends a block; the network keeps a reference
+
+   Collective
+
+   Level: beginner
+
+   Notes:
+   The width of a block's output must equal the width of the next block's input.
+
+.seealso: `OdynNetGetBlock()`, `OdynSchemeCreate()`
+@*/
+PetscErrorCode OdynNetAddBlock(OdynNet net, OdynScheme block)
+{
+  OdynScheme *blocks;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
+  PetscValidHeaderSpecific(block, ODYNSCHEME_CLASSID, 2);
+  PetscCall(PetscMalloc1(net->nblocks + 1, &blocks));
+  if (net->nblocks) PetscCall(PetscArraycpy(blocks, net->blocks, net->nblocks));
+  PetscCall(PetscFree(net->blocks));
+  PetscCall(PetscObjectReference((PetscObject)block));
+  blocks[net->nblocks++] = block;
+  net->blocks            = blocks;
+  PetscCall(OdynNetReset_Private(net));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynNetGetNumBlocks - number of blocks
+
+   Not Collective
+
+   Level: beginner
+
+.seealso: `OdynNetAddBlock()`
+@*/
+PetscErrorCode OdynNetGetNumBlocks(OdynNet net, PetscInt *nb)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
+  PetscValidIntPointer(nb, 2);
+  *nb = net->nblocks;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynNetGetBlock - borrows block b
+
+   Not Collective
+
+   Level: beginner
+
+.seealso: `OdynNetAddBlock()`
+@*/
+PetscErrorCode OdynNetGetBlock(OdynNet net, PetscInt b, OdynScheme *block)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
+  PetscValidPointer(block, 3);
+  PetscCheck(b >= 0 && b < net->nblocks, PetscObjectComm((PetscObject)net), PETSC_ERR_ARG_OUTOFRANGE, "Block %" PetscInt_FMT " out of range: the network has %" PetscInt_FMT " block(s)", b, net->nblocks);
+  *block = net->blocks[b];
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynNetSetOptionsPrefix - sets the prefix of the network's options
+
+   Logically Collective
+
+   Level: intermediate
+
+.seealso: `OdynNetSetFromOptions()`
+@*/
+PetscErrorCode OdynNetSetOptionsPrefix(OdynNet net, const char prefix[])
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
+  PetscCall(PetscObjectSetOptionsPrefix((PetscObject)net, prefix));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynNetSetFromOptions - builds the blocks from the options database (when none were added) and sets each one
+
+   Collective
+
+   Options Database Keys:
++  -odyn_net_num_blocks <1> - number of blocks to create when none were added
+-  -block<b>_odyn_scheme_type ... - with several blocks, block b's options carry the prefix block<b>_
+   (one block takes the options without prefix: -odyn_scheme_type, -odyn_layer_type, ...)
+
+   Level: beginner
+
+.seealso: `OdynSchemeSetFromOptions()`, `OdynLayerSetFromOptions()`
+@*/
+PetscErrorCode OdynNetSetFromOptions(OdynNet net)
+{
+  PetscInt    nb = 1;
+  const char *prefix;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
+  PetscObjectOptionsBegin((PetscObject)net);
+  PetscCall(PetscOptionsInt("-odyn_net_num_blocks", "Number of blocks to create (when none were added)", "OdynNetAddBlock", nb, &nb, NULL));
+  PetscOptionsEnd();
+  PetscCall(PetscObjectGetOptionsPrefix((PetscObject)net, &prefix));
+  if (!net->nblocks) {
+    PetscCheck(nb >= 1, PetscObjectComm((PetscObject)net), PETSC_ERR_ARG_OUTOFRANGE, "-odyn_net_num_blocks must be >= 1, got %" PetscInt_FMT, nb);
+    for (PetscInt b = 0; b < nb; b++) {
+      OdynScheme block;
+      char       bprefix[256];
+
+      PetscCall(OdynSchemeCreate(PetscObjectComm((PetscObject)net), &block));
+      if (nb > 1) {
+        PetscCall(PetscSNPrintf(bprefix, sizeof(bprefix), "%sblock%" PetscInt_FMT "_", prefix ? prefix : "", b));
+        PetscCall(OdynSchemeSetOptionsPrefix(block, bprefix));
+      } else if (prefix) PetscCall(OdynSchemeSetOptionsPrefix(block, prefix));
+      PetscCall(OdynNetAddBlock(net, block));
+      PetscCall(OdynSchemeDestroy(&block));
+    }
+  }
+  for (PetscInt b = 0; b < net->nblocks; b++) PetscCall(OdynSchemeSetFromOptions(net->blocks[b]));
+  PetscCall(OdynNetReset_Private(net));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynNetSetUp - sets the blocks up, checks that their widths chain, and lays out the parameters
+
+   Collective
+
+   Level: intermediate
+
+.seealso: `OdynNetCreateParameterVec()`
+@*/
+PetscErrorCode OdynNetSetUp(OdynNet net)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
+  if (net->setupcalled) PetscFunctionReturn(0);
+  PetscCheck(net->nblocks > 0, PetscObjectComm((PetscObject)net), PETSC_ERR_ARG_WRONGSTATE, "The network has no blocks: call OdynNetAddBlock() or OdynNetSetFromOptions()");
+  PetscCall(PetscFree(net->offset));
+  PetscCall(PetscMalloc1(net->nblocks + 1, &net->offset));
+  net->offset[0] = 0;
+  net->nmax      = 0;
+  for (PetscInt b = 0; b < net->nblocks; b++) {
+    PetscInt np, n;
+
+    PetscCall(OdynSchemeSetUp(net->blocks[b]));
+    PetscCall(OdynSchemeGetNumParameters(net->blocks[b], &np));
+    PetscCall(OdynSchemeGetWidth(net->blocks[b], &n));
+    if (b == 0) net->nin = n;
+    else PetscCheck(n == net->nout, PetscObjectComm((PetscObject)net), PETSC_ERR_ARG_SIZ, "Block %" PetscInt_FMT " has width %" PetscInt_FMT " but block %" PetscInt_FMT " produces width %" PetscInt_FMT, b, n, b - 1, net->nout);
+    net->nout          = n;
+    net->nmax          = PetscMax(net->nmax, n);
+    net->offset[b + 1] = net->offset[b] + np;
+  }
+  net->nparam      = net->offset[net->nblocks];
+  net->setupcalled = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynNetView - prints the blocks and the parameter layout
+
+   Collective
+
+   Level: beginner
+
+.seealso: `OdynSchemeView()`
+@*/
+PetscErrorCode OdynNetView(OdynNet net, PetscViewer viewer)
+{
+  PetscBool isascii;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
+  if (!viewer) PetscCall(PetscViewerASCIIGetStdout(PetscObjectComm((PetscObject)net), &viewer));
+  PetscCall(PetscObjectTypeCompare((PetscObject)viewer, PETSCVIEWERASCII, &isascii));
+  if (!isascii) PetscFunctionReturn(0);
+  PetscCall(OdynNetSetUp(net));
+  PetscCall(PetscObjectPrintClassNamePrefixType((PetscObject)net, viewer));
+  PetscCall(PetscViewerASCIIPushTab(viewer));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "%" PetscInt_FMT " block(s), %" PetscInt_FMT " parameters, input width %" PetscInt_FMT ", output width %" PetscInt_FMT "\n", net->nblocks, net->nparam, net->nin, net->nout));
+  for (PetscInt b = 0; b < net->nblocks; b++) {
+    PetscCall(PetscViewerASCIIPrintf(viewer, "block %" PetscInt_FMT ": theta[%" PetscInt_FMT " .. %" PetscInt_FMT ")\n", b, net->offset[b], net->offset[b + 1]));
+    PetscCall(OdynSchemeView(net->blocks[b], viewer));
+  }
+  PetscCall(PetscViewerASCIIPopTab(viewer));
+  PetscFunctionReturn(0);
+}
+
+#define ODYN_NET_GETTER(Name, field) \
+  PetscErrorCode OdynNetGet##Name(OdynNet net, PetscInt *v) \
+  { \
+    PetscFunctionBegin; \
+    PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1); \
+    PetscValidIntPointer(v, 2); \
+    PetscCall(OdynNetSetUp(net)); \
+    *v = net->field; \
+    PetscFunctionReturn(0); \
+  }
+
+/*MC
+   OdynNetGetNumParameters - total number of parameters of all blocks (length of theta)
+
+   Level: beginner
+M*/
+ODYN_NET_GETTER(NumParameters, nparam)
+/*MC
+   OdynNetGetInputWidth - width n of the features that enter the network
+
+   Level: beginner
+M*/
+ODYN_NET_GETTER(InputWidth, nin)
+/*MC
+   OdynNetGetOutputWidth - width of the features Y_N that leave the network
+
+   Level: beginner
+M*/
+ODYN_NET_GETTER(OutputWidth, nout)
+
+/*@
+   OdynNetGetBlockParameterOffset - where block b's parameters start in theta
+
+   Not Collective
+
+   Level: intermediate
+
+.seealso: `OdynNetCreateParameterVec()`
+@*/
+PetscErrorCode OdynNetGetBlockParameterOffset(OdynNet net, PetscInt b, PetscInt *off)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
+  PetscValidIntPointer(off, 3);
+  PetscCall(OdynNetSetUp(net));
+  PetscCheck(b >= 0 && b <= net->nblocks, PetscObjectComm((PetscObject)net), PETSC_ERR_ARG_OUTOFRANGE, "Block %" PetscInt_FMT " out of range 0..%" PetscInt_FMT, b, net->nblocks);
+  *off = net->offset[b];
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynNetCreateParameterVec - creates a parallel Vec that holds all parameters of the network
+
+   Collective
+
+   Output Parameter:
+.  theta - the Vec, of global length OdynNetGetNumParameters(), distributed with PETSC_DECIDE
+
+   Level: beginner
+
+   Notes:
+   Layout: theta = [block 0 | block 1 | ...]; block b = [step 0 | step 1 | ... | step N_b - 1]; each step holds the
+   layer's parameters, e.g. dense: [K (n x n, column-major) | b (n)], hamiltonian: [K (n x m) | bF (n) | bG (m)].
+   See docs/design.md. The Vec's entries are zero.
+
+.seealso: `OdynNetGetBlockParameterOffset()`, `OdynLayerGetNumParameters()`
+@*/
+PetscErrorCode OdynNetCreateParameterVec(OdynNet net, Vec *theta)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
+  PetscValidPointer(theta, 2);
+  PetscCall(OdynNetSetUp(net));
+  PetscCall(VecCreateMPI(PetscObjectComm((PetscObject)net), PETSC_DECIDE, net->nparam, theta));
+  PetscCall(VecZeroEntries(*theta));
+  PetscFunctionReturn(0);
+}
+
+/* Checks theta's length, (re)makes the scatter that gives every rank the whole theta, and gathers theta into
+   net->thetaall (which = 0), net->dall (which = 1), or nowhere (which = -1: gtheta only needs the scatter). */
+static PetscErrorCode OdynNetGatherParameters_Private(OdynNet net, Vec theta, PetscInt which)
+{
+  Vec all;
+
+  PetscInt N, rstart;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetSize(theta, &N));
+  PetscCheck(N == net->nparam, PetscObjectComm((PetscObject)net), PETSC_ERR_ARG_SIZ, "Parameter Vec has length %" PetscInt_FMT " but the network has %" PetscInt_FMT " parameters: create it with OdynNetCreateParameterVec()", N, net->nparam);
+  PetscCall(VecGetOwnershipRange(theta, &rstart, NULL));
+  if (net->toall && rstart != net->rstart) {
+    PetscCall(VecScatterDestroy(&net->toall));
+    PetscCall(VecDestroy(&net->thetaall));
+    PetscCall(VecDestroy(&net->dall));
+  }
+  if (!net->toall) {
+    PetscCall(VecScatterCreateToAll(theta, &net->toall, &net->thetaall));
+    PetscCall(VecDuplicate(net->thetaall, &net->dall));
+    net->rstart = rstart;
+  }
+  all = which == 0 ? net->thetaall : which == 1 ? net->dall : NULL;
+  if (all) {
+    PetscCall(VecScatterBegin(net->toall, theta, all, INSERT_VALUES, SCATTER_FORWARD));
+    PetscCall(VecScatterEnd(net->toall, theta, all, INSERT_VALUES, SCATTER_FORWARD));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Number of local examples of a feature Vec of width n. */
+static PetscErrorCode OdynNetLocalExamples_Private(OdynNet net, Vec Y, PetscInt n, const char *name, PetscInt *s)
+{
+  PetscInt len;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetLocalSize(Y, &len));
+  PetscCheck(len % n == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "%s has local length %" PetscInt_FMT ", which is not a multiple of the width %" PetscInt_FMT ": every rank must hold whole examples", name, len, n);
+  *s = len / n;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynNetCheckSameExamples_Private(OdynNet net, Vec Y, PetscInt n, const char *name)
+{
+  PetscInt s;
+
+  PetscFunctionBegin;
+  PetscCall(OdynNetLocalExamples_Private(net, Y, n, name, &s));
+  PetscCheck(s == net->s, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "%s holds %" PetscInt_FMT " local examples, the last OdynNetForward() %" PetscInt_FMT, name, s, net->s);
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynNetForward - propagates the features through all blocks
+
+   Collective
+
+   Input Parameters:
++  net - the network
+.  theta - all parameters (parallel Vec, see OdynNetCreateParameterVec())
+-  Y0 - input features, local length nin * s_local, one example contiguous
+
+   Output Parameter:
+.  YN - output features, local length nout * s_local (may be NULL)
+
+   Level: beginner
+
+   Notes:
+   The states needed by OdynNetJacobianMult() and OdynNetJacobianMultTranspose() are kept, together with a copy of
+   theta: the Jacobian products are taken at this theta even if the Vec is changed afterwards.
+
+.seealso: `OdynNetJacobianMult()`, `OdynNetJacobianMultTranspose()`
+@*/
+PetscErrorCode OdynNetForward(OdynNet net, Vec theta, Vec Y0, Vec YN)
+{
+  PetscInt           s;
+  const PetscScalar *y0, *th;
+  PetscScalar       *yn = NULL;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
+  PetscValidHeaderSpecific(theta, VEC_CLASSID, 2);
+  PetscValidHeaderSpecific(Y0, VEC_CLASSID, 3);
+  PetscCall(OdynNetSetUp(net));
+  PetscCall(PetscLogEventBegin(ODYN_NetForward, net, 0, 0, 0));
+  PetscCall(OdynNetGatherParameters_Private(net, theta, 0));
+  PetscCall(OdynNetLocalExamples_Private(net, Y0, net->nin, "Input features Y0", &s));
+  net->s = s;
+  if (YN) PetscCall(OdynNetCheckSameExamples_Private(net, YN, net->nout, "Output features YN"));
+  if (net->nmax * s > net->bufcap) {
+    PetscCall(PetscFree2(net->buf[0], net->buf[1]));
+    PetscCall(PetscMalloc2(net->nmax * s, &net->buf[0], net->nmax * s, &net->buf[1]));
+    net->bufcap = net->nmax * s;
+  }
+  PetscCall(VecGetArrayRead(Y0, &y0));
+  PetscCall(VecGetArrayRead(net->thetaall, &th));
+  if (YN) PetscCall(VecGetArray(YN, &yn));
+  for (PetscInt b = 0; b < net->nblocks; b++) {
+    const PetscScalar *in  = b ? net->buf[(b - 1) % 2] : y0;
+    PetscScalar       *out = b == net->nblocks - 1 ? yn : net->buf[b % 2];
+    PetscCall(OdynSchemeForward(net->blocks[b], th + net->offset[b], s, in, out));
+  }
+  if (YN) PetscCall(VecRestoreArray(YN, &yn));
+  PetscCall(VecRestoreArrayRead(net->thetaall, &th));
+  PetscCall(VecRestoreArrayRead(Y0, &y0));
+  PetscCall(PetscLogEventEnd(ODYN_NetForward, net, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynNetCheckForward_Private(OdynNet net)
+{
+  PetscFunctionBegin;
+  PetscCheck(net->s >= 0, PetscObjectComm((PetscObject)net), PETSC_ERR_ARG_WRONGSTATE, "Call OdynNetForward() before a Jacobian product");
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynNetJacobianMult - the exact tangent sweep: dYN = dY_N/dtheta dtheta + dY_N/dY_0 dY0, at the last forward sweep
+
+   Collective
+
+   Input Parameters:
++  net - the network, after OdynNetForward()
+.  dtheta - parameter direction (parallel, like theta), or NULL for zero
+-  dY0 - input direction (like Y0), or NULL for zero
+
+   Output Parameter:
+.  dYN - like YN
+
+   Level: beginner
+
+.seealso: `OdynNetForward()`, `OdynNetJacobianMultTranspose()`
+@*/
+PetscErrorCode OdynNetJacobianMult(OdynNet net, Vec dtheta, Vec dY0, Vec dYN)
+{
+  const PetscScalar *th, *dth = NULL, *dy0 = NULL;
+  PetscScalar       *dyn;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
+  PetscValidHeaderSpecific(dYN, VEC_CLASSID, 4);
+  PetscCall(OdynNetCheckForward_Private(net));
+  PetscCall(PetscLogEventBegin(ODYN_NetTangent, net, 0, 0, 0));
+  if (dtheta) PetscCall(OdynNetGatherParameters_Private(net, dtheta, 1));
+  if (dY0) PetscCall(OdynNetCheckSameExamples_Private(net, dY0, net->nin, "Input direction dY0"));
+  PetscCall(OdynNetCheckSameExamples_Private(net, dYN, net->nout, "Output direction dYN"));
+  PetscCall(VecGetArrayRead(net->thetaall, &th));
+  if (dtheta) PetscCall(VecGetArrayRead(net->dall, &dth));
+  if (dY0) PetscCall(VecGetArrayRead(dY0, &dy0));
+  PetscCall(VecGetArray(dYN, &dyn));
+  for (PetscInt b = 0; b < net->nblocks; b++) {
+    const PetscScalar *in  = b ? net->buf[(b - 1) % 2] : dy0;
+    PetscScalar       *out = b == net->nblocks - 1 ? dyn : net->buf[b % 2];
+    PetscCall(OdynSchemeTangent(net->blocks[b], th + net->offset[b], dth ? dth + net->offset[b] : NULL, in, out));
+  }
+  PetscCall(VecRestoreArray(dYN, &dyn));
+  if (dY0) PetscCall(VecRestoreArrayRead(dY0, &dy0));
+  if (dtheta) PetscCall(VecRestoreArrayRead(net->dall, &dth));
+  PetscCall(VecRestoreArrayRead(net->thetaall, &th));
+  PetscCall(PetscLogEventEnd(ODYN_NetTangent, net, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynNetJacobianMultTranspose - the exact adjoint sweep: gtheta = (dY_N/dtheta)^T W, gY0 = (dY_N/dY_0)^T W
+
+   Collective
+
+   Input Parameters:
++  net - the network, after OdynNetForward()
+-  W - weights on the output (like YN)
+
+   Output Parameters:
++  gtheta - parallel like theta, overwritten; the ranks' partial sums are added up (NULL: not computed)
+-  gY0 - like Y0, overwritten (NULL: not computed)
+
+   Level: beginner
+
+.seealso: `OdynNetForward()`, `OdynNetJacobianMult()`
+@*/
+PetscErrorCode OdynNetJacobianMultTranspose(OdynNet net, Vec W, Vec gtheta, Vec gY0)
+{
+  const PetscScalar *th, *w;
+  PetscScalar       *g = NULL, *gy0 = NULL;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
+  PetscValidHeaderSpecific(W, VEC_CLASSID, 2);
+  PetscCall(OdynNetCheckForward_Private(net));
+  PetscCall(PetscLogEventBegin(ODYN_NetAdjoint, net, 0, 0, 0));
+  PetscCall(OdynNetCheckSameExamples_Private(net, W, net->nout, "Output weights W"));
+  if (gY0) PetscCall(OdynNetCheckSameExamples_Private(net, gY0, net->nin, "Input gradient gY0"));
+  if (gtheta) {
+    PetscCall(OdynNetGatherParameters_Private(net, gtheta, -1));
+    PetscCall(VecZeroEntries(net->dall));
+    PetscCall(VecGetArray(net->dall, &g));
+  }
+  PetscCall(VecGetArrayRead(net->thetaall, &th));
+  PetscCall(VecGetArrayRead(W, &w));
+  if (gY0) PetscCall(VecGetArray(gY0, &gy0));
+  for (PetscInt b = net->nblocks - 1; b >= 0; b--) {
+    const PetscScalar *in  = b == net->nblocks - 1 ? w : net->buf[b % 2];
+    PetscScalar       *out = b ? net->buf[(b - 1) % 2] : gy0;
+    PetscCall(OdynSchemeAdjoint(net->blocks[b], th + net->offset[b], in, g ? g + net->offset[b] : NULL, out));
+  }
+  if (gY0) PetscCall(VecRestoreArray(gY0, &gy0));
+  PetscCall(VecRestoreArrayRead(W, &w));
+  PetscCall(VecRestoreArrayRead(net->thetaall, &th));
+  if (gtheta) {
+    PetscCall(VecRestoreArray(net->dall, &g));
+    PetscCall(VecZeroEntries(gtheta));
+    PetscCall(VecScatterBegin(net->toall, net->dall, gtheta, ADD_VALUES, SCATTER_REVERSE));
+    PetscCall(VecScatterEnd(net->toall, net->dall, gtheta, ADD_VALUES, SCATTER_REVERSE));
+  }
+  PetscCall(PetscLogEventEnd(ODYN_NetAdjoint, net, 0, 0, 0));
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,105 @@
+#include <odyn/private/schemeimpl.h>
+#include <odyn/private/odynimpl.h>
+
+/*MC
+   ODYNSCHEMEEULER - "euler": forward Euler, the ResNet (paper 001 eq. 2.1)
+
+     Y_{j+1} = Y_j + h F(theta_j, Y_j),  j = 0..N-1
+
+   Tangent:  dY_{j+1} = dY_j + h (F_Y dY_j + F_theta dtheta_j)
+   Adjoint:  g_j += h F_theta^T P_{j+1},  P_j = P_{j+1} + h F_Y^T P_{j+1},  P_N = W
+
+   Not reversible: all states are stored. Needs a one-face layer.
+
+   Level: beginner
+
+.seealso: `OdynSchemeSetType()`, `ODYNSCHEMELEAPFROG`, `ODYNSCHEMEVERLET`
+M*/
+
+static PetscErrorCode OdynSchemeSetUp_Euler(OdynScheme scheme)
+{
+  PetscFunctionBegin;
+  PetscCheck(scheme->layer->nfaces == 1, PetscObjectComm((PetscObject)scheme), PETSC_ERR_ARG_INCOMP, "Scheme euler needs a one-face layer F(theta, Y); layer %s has two faces: use -odyn_scheme_type verlet", ((PetscObject)scheme->layer)->type_name);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynSchemeForward_Euler(OdynScheme scheme, const PetscScalar *theta)
+{
+  const PetscReal h = scheme->T / scheme->N;
+  const PetscInt  n = scheme->nstate[0], s = scheme->s;
+
+  PetscFunctionBegin;
+  for (PetscInt j = 0; j < scheme->N; j++) {
+    const PetscScalar *thj;
+    PetscScalar       *Yj = OdynSchemeState_Private(scheme, 0, j), *Yj1 = OdynSchemeState_Private(scheme, 0, j + 1);
+
+    PetscCall(OdynSchemeGetStepParameters_Private(scheme, theta, j, &thj));
+    PetscCall(OdynLayerApply(scheme->layer, 0, thj, s, Yj, Yj1));
+    odyn_axpby(n * s, 1.0, Yj, h, Yj1);
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynSchemeTangent_Euler(OdynScheme scheme, const PetscScalar *theta, const PetscScalar *dtheta, const PetscScalar *dY0, PetscScalar *dYN)
+{
+  const PetscReal h = scheme->T / scheme->N;
+  const PetscInt  n = scheme->nstate[0], s = scheme->s;
+  PetscScalar    *cur = scheme->work[0], *next = scheme->work[1];
+
+  PetscFunctionBegin;
+  if (dY0) PetscCall(PetscArraycpy(cur, dY0, n * s));
+  else PetscCall(PetscArrayzero(cur, n * s));
+  for (PetscInt j = 0; j < scheme->N; j++) {
+    const PetscScalar *thj, *dthj;
+    PetscScalar       *tmp;
+
+    PetscCall(OdynSchemeGetStepParameters_Private(scheme, theta, j, &thj));
+    PetscCall(OdynSchemeGetStepParameters_Private(scheme, dtheta, j, &dthj));
+    PetscCall(OdynLayerLinearize(scheme->layer, 0, thj, s, OdynSchemeState_Private(scheme, 0, j)));
+    PetscCall(PetscArraycpy(next, cur, n * s));
+    PetscCall(OdynLayerJacobianXMult(scheme->layer, 0, h, cur, next));
+    if (dthj) PetscCall(OdynLayerJacobianThetaMult(scheme->layer, 0, h, dthj, next));
+    tmp  = cur;
+    cur  = next;
+    next = tmp;
+  }
+  PetscCall(PetscArraycpy(dYN, cur, n * s));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynSchemeAdjoint_Euler(OdynScheme scheme, const PetscScalar *theta, const PetscScalar *W, PetscScalar *gtheta, PetscScalar *gY0)
+{
+  const PetscReal h = scheme->T / scheme->N;
+  const PetscInt  n = scheme->nstate[0], s = scheme->s, np = scheme->layer->nparam;
+  PetscScalar    *P = scheme->work[0], *Pnew = scheme->work[1], *Y;
+
+  PetscFunctionBegin;
+  PetscCall(PetscArraycpy(P, W, n * s));
+  PetscCall(OdynSchemeBackwardState_Private(scheme, theta, scheme->N, &Y, NULL));
+  for (PetscInt j = scheme->N - 1; j >= 0; j--) {
+    const PetscScalar *thj;
+    PetscScalar       *tmp;
+
+    PetscCall(OdynSchemeGetStepParameters_Private(scheme, theta, j, &thj));
+    PetscCall(OdynSchemeBackwardState_Private(scheme, theta, j, &Y, NULL));
+    PetscCall(OdynLayerLinearize(scheme->layer, 0, thj, s, Y));
+    if (gtheta) PetscCall(OdynLayerJacobianThetaMultTranspose(scheme->layer, 0, h, P, gtheta + (size_t)j * np));
+    PetscCall(PetscArraycpy(Pnew, P, n * s));
+    PetscCall(OdynLayerJacobianXMultTranspose(scheme->layer, 0, h, P, Pnew));
+    tmp  = P;
+    P    = Pnew;
+    Pnew = tmp;
+  }
+  if (gY0) PetscCall(PetscArraycpy(gY0, P, n * s));
+  PetscFunctionReturn(0);
+}
+
+PETSC_INTERN PetscErrorCode OdynSchemeCreate_Euler(OdynScheme scheme)
+{
+  PetscFunctionBegin;
+  scheme->ops->setup   = OdynSchemeSetUp_Euler;
+  scheme->ops->forward = OdynSchemeForward_Euler;
+  scheme->ops->tangent = OdynSchemeTangent_Euler;
+  scheme->ops->adjoint = OdynSchemeAdjoint_Euler;
+  PetscFunctionReturn(0);
+}

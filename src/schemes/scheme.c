@@ -1,0 +1,737 @@
+#include <odyn/private/schemeimpl.h>
+#include <odyn/private/odynimpl.h>
+
+/*@
+   OdynSchemeCreate - creates a block of a network: a time-stepping scheme applied to a layer function
+
+   Collective
+
+   Input Parameter:
+.  comm - the communicator
+
+   Output Parameter:
+.  scheme - the new scheme (type euler, N = 4, T = 1 until set)
+
+   Level: beginner
+
+.seealso: `OdynSchemeSetType()`, `OdynSchemeSetLayer()`, `OdynSchemeSetNumSteps()`, `OdynSchemeSetFinalTime()`
+@*/
+PetscErrorCode OdynSchemeCreate(MPI_Comm comm, OdynScheme *scheme)
+{
+  OdynScheme sc;
+
+  PetscFunctionBegin;
+  PetscValidPointer(scheme, 2);
+  *scheme = NULL;
+  PetscCall(OdynInitializePackage());
+  PetscCall(PetscHeaderCreate(sc, ODYNSCHEME_CLASSID, "OdynScheme", "Time-stepping block", "OdynScheme", comm, OdynSchemeDestroy, OdynSchemeView));
+  sc->N        = 4;
+  sc->T        = 1.0;
+  sc->trajtype = ODYN_TRAJECTORY_STORE;
+  *scheme      = sc;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynSchemeFreeStorage_Private(OdynScheme scheme)
+{
+  PetscFunctionBegin;
+  for (PetscInt c = 0; c < ODYN_SCHEME_MAX_COMPONENTS; c++) {
+    PetscCall(PetscFree(scheme->traj[c]));
+    PetscCall(PetscFree(scheme->revbuf[c]));
+    scheme->rev[c] = NULL;
+  }
+  for (PetscInt w = 0; w < ODYN_SCHEME_NUM_WORK; w++) PetscCall(PetscFree(scheme->work[w]));
+  PetscCall(PetscFree(scheme->revwork));
+  scheme->s      = 0;
+  scheme->salloc = 0;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynSchemeSetType - sets the scheme: euler (ResNet), leapfrog, verlet, or a registered one
+
+   Collective
+
+   Options Database Key:
+.  -odyn_scheme_type <euler> - the scheme
+
+   Level: beginner
+
+.seealso: `OdynSchemeRegister()`
+@*/
+PetscErrorCode OdynSchemeSetType(OdynScheme scheme, OdynSchemeType type)
+{
+  PetscErrorCode (*create)(OdynScheme);
+  PetscBool match;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscValidCharPointer(type, 2);
+  PetscCall(PetscObjectTypeCompare((PetscObject)scheme, type, &match));
+  if (match) PetscFunctionReturn(0);
+  PetscCall(PetscFunctionListFind(OdynSchemeList, type, &create));
+  PetscCheck(create, PetscObjectComm((PetscObject)scheme), PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown OdynScheme type \"%s\": the registered types are euler, leapfrog, verlet and those added with OdynSchemeRegister()", type);
+  PetscTryTypeMethod(scheme, destroy);
+  scheme->data = NULL;
+  PetscCall(PetscMemzero(scheme->ops, sizeof(struct _OdynSchemeOps)));
+  PetscCall(OdynSchemeFreeStorage_Private(scheme));
+  scheme->setupcalled = PETSC_FALSE;
+  PetscCall(PetscObjectChangeTypeName((PetscObject)scheme, type));
+  PetscCall((*create)(scheme));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynSchemeGetType - gets the scheme's type name
+
+   Not Collective
+
+   Level: beginner
+
+.seealso: `OdynSchemeSetType()`
+@*/
+PetscErrorCode OdynSchemeGetType(OdynScheme scheme, OdynSchemeType *type)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscValidPointer(type, 2);
+  *type = ((PetscObject)scheme)->type_name;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynSchemeSetOptionsPrefix - sets the options prefix of the scheme and of its layer
+
+   Logically Collective
+
+   Level: intermediate
+
+.seealso: `OdynSchemeSetFromOptions()`
+@*/
+PetscErrorCode OdynSchemeSetOptionsPrefix(OdynScheme scheme, const char prefix[])
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscCall(PetscObjectSetOptionsPrefix((PetscObject)scheme, prefix));
+  if (scheme->layer) PetscCall(OdynLayerSetOptionsPrefix(scheme->layer, prefix));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynSchemeSetLayer - sets the layer function the scheme integrates (the scheme keeps a reference)
+
+   Logically Collective
+
+   Level: beginner
+
+.seealso: `OdynSchemeGetLayer()`
+@*/
+PetscErrorCode OdynSchemeSetLayer(OdynScheme scheme, OdynLayer layer)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscValidHeaderSpecific(layer, ODYNLAYER_CLASSID, 2);
+  PetscCall(PetscObjectReference((PetscObject)layer));
+  PetscCall(OdynLayerDestroy(&scheme->layer));
+  scheme->layer       = layer;
+  scheme->setupcalled = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynSchemeGetLayer - gets the layer function, creating a dense one if none was set (borrowed reference)
+
+   Not Collective
+
+   Level: beginner
+
+.seealso: `OdynSchemeSetLayer()`
+@*/
+PetscErrorCode OdynSchemeGetLayer(OdynScheme scheme, OdynLayer *layer)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscValidPointer(layer, 2);
+  if (!scheme->layer) {
+    const char *prefix;
+    PetscCall(OdynLayerCreate(PetscObjectComm((PetscObject)scheme), &scheme->layer));
+    PetscCall(PetscObjectGetOptionsPrefix((PetscObject)scheme, &prefix));
+    PetscCall(OdynLayerSetOptionsPrefix(scheme->layer, prefix));
+  }
+  *layer = scheme->layer;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynSchemeSetNumSteps - sets the number of time steps (layers) N of the block
+
+   Logically Collective
+
+   Options Database Key:
+.  -odyn_scheme_num_steps <4> - N
+
+   Level: beginner
+
+.seealso: `OdynSchemeSetFinalTime()`
+@*/
+PetscErrorCode OdynSchemeSetNumSteps(OdynScheme scheme, PetscInt N)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscCheck(N >= 1, PetscObjectComm((PetscObject)scheme), PETSC_ERR_ARG_OUTOFRANGE, "The number of steps must be >= 1, got %" PetscInt_FMT, N);
+  if (N != scheme->N) PetscCall(OdynSchemeFreeStorage_Private(scheme));
+  scheme->N           = N;
+  scheme->setupcalled = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynSchemeGetNumSteps - gets N
+
+   Not Collective
+
+   Level: beginner
+
+.seealso: `OdynSchemeSetNumSteps()`
+@*/
+PetscErrorCode OdynSchemeGetNumSteps(OdynScheme scheme, PetscInt *N)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscValidIntPointer(N, 2);
+  *N = scheme->N;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynSchemeSetFinalTime - sets the final time T of the block; the step is h = T/N
+
+   Logically Collective
+
+   Options Database Key:
+.  -odyn_scheme_final_time <1> - T
+
+   Level: beginner
+
+.seealso: `OdynSchemeSetNumSteps()`, `OdynSchemeGetStepSize()`
+@*/
+PetscErrorCode OdynSchemeSetFinalTime(OdynScheme scheme, PetscReal T)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscCheck(T > 0 && !PetscIsInfOrNanReal(T), PetscObjectComm((PetscObject)scheme), PETSC_ERR_ARG_OUTOFRANGE, "The final time must be positive and finite, got %g", (double)T);
+  scheme->T = T;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynSchemeGetFinalTime - gets T
+
+   Not Collective
+
+   Level: beginner
+
+.seealso: `OdynSchemeSetFinalTime()`
+@*/
+PetscErrorCode OdynSchemeGetFinalTime(OdynScheme scheme, PetscReal *T)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscValidRealPointer(T, 2);
+  *T = scheme->T;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynSchemeGetStepSize - gets h = T/N
+
+   Not Collective
+
+   Level: beginner
+
+.seealso: `OdynSchemeSetFinalTime()`
+@*/
+PetscErrorCode OdynSchemeGetStepSize(OdynScheme scheme, PetscReal *h)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscValidRealPointer(h, 2);
+  *h = scheme->T / scheme->N;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynSchemeSetTrajectoryType - store all states, or recompute them backwards during the adjoint sweep
+
+   Logically Collective
+
+   Options Database Key:
+.  -odyn_scheme_trajectory <store> - store or recompute
+
+   Level: intermediate
+
+   Notes:
+   recompute needs a reversible scheme (leapfrog, verlet); memory then does not grow with N. The recomputed states
+   differ from the forward ones by round-off that grows with N (see docs/derivations.md).
+
+.seealso: `OdynSchemeIsReversible()`
+@*/
+PetscErrorCode OdynSchemeSetTrajectoryType(OdynScheme scheme, OdynTrajectoryType type)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  if (type != scheme->trajtype) PetscCall(OdynSchemeFreeStorage_Private(scheme));
+  scheme->trajtype    = type;
+  scheme->setupcalled = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynSchemeGetTrajectoryType - gets how states are kept
+
+   Not Collective
+
+   Level: intermediate
+
+.seealso: `OdynSchemeSetTrajectoryType()`
+@*/
+PetscErrorCode OdynSchemeGetTrajectoryType(OdynScheme scheme, OdynTrajectoryType *type)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscValidPointer(type, 2);
+  *type = scheme->trajtype;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynSchemeIsReversible - whether the states can be recomputed backwards from the final ones
+
+   Not Collective
+
+   Level: intermediate
+
+.seealso: `OdynSchemeSetTrajectoryType()`
+@*/
+PetscErrorCode OdynSchemeIsReversible(OdynScheme scheme, PetscBool *rev)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscValidBoolPointer(rev, 2);
+  *rev = scheme->ops->reverse ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynSchemeSetFromOptions - sets the scheme and its layer from the options database
+
+   Collective
+
+   Options Database Keys:
++  -odyn_scheme_type <euler> - euler, leapfrog, verlet
+.  -odyn_scheme_num_steps <4> - number of steps N
+.  -odyn_scheme_final_time <1> - final time T
+-  -odyn_scheme_trajectory <store> - store or recompute (reversible schemes)
+
+   Level: beginner
+
+.seealso: `OdynLayerSetFromOptions()`
+@*/
+PetscErrorCode OdynSchemeSetFromOptions(OdynScheme scheme)
+{
+  char               type[256];
+  PetscBool          flg;
+  PetscInt           N = scheme->N;
+  PetscReal          T = scheme->T;
+  OdynTrajectoryType tt = scheme->trajtype;
+  OdynLayer          layer;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscObjectOptionsBegin((PetscObject)scheme);
+  PetscCall(PetscOptionsFList("-odyn_scheme_type", "Time-stepping scheme", "OdynSchemeSetType", OdynSchemeList, ((PetscObject)scheme)->type_name ? ((PetscObject)scheme)->type_name : ODYNSCHEMEEULER, type, sizeof(type), &flg));
+  if (flg || !((PetscObject)scheme)->type_name) PetscCall(OdynSchemeSetType(scheme, flg ? type : ODYNSCHEMEEULER));
+  PetscCall(PetscOptionsInt("-odyn_scheme_num_steps", "Number of time steps (layers) N", "OdynSchemeSetNumSteps", N, &N, NULL));
+  PetscCall(PetscOptionsReal("-odyn_scheme_final_time", "Final time T (step h = T/N)", "OdynSchemeSetFinalTime", T, &T, NULL));
+  PetscCall(PetscOptionsEnum("-odyn_scheme_trajectory", "Store all states or recompute them backwards", "OdynSchemeSetTrajectoryType", OdynTrajectoryTypes, (PetscEnum)tt, (PetscEnum *)&tt, NULL));
+  PetscCall(PetscObjectProcessOptionsHandlers((PetscObject)scheme, PetscOptionsObject));
+  PetscOptionsEnd();
+  PetscCall(OdynSchemeSetNumSteps(scheme, N));
+  PetscCall(OdynSchemeSetFinalTime(scheme, T));
+  PetscCall(OdynSchemeSetTrajectoryType(scheme, tt));
+  PetscCall(OdynSchemeGetLayer(scheme, &layer));
+  PetscCall(OdynLayerSetFromOptions(layer));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynSchemeSetUp - checks that the layer fits the scheme and fixes the sizes
+
+   Collective
+
+   Level: intermediate
+
+.seealso: `OdynSchemeGetNumParameters()`
+@*/
+PetscErrorCode OdynSchemeSetUp(OdynScheme scheme)
+{
+  OdynLayer layer;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  if (scheme->setupcalled) PetscFunctionReturn(0);
+  if (!((PetscObject)scheme)->type_name) PetscCall(OdynSchemeSetType(scheme, ODYNSCHEMEEULER));
+  PetscCall(OdynSchemeGetLayer(scheme, &layer));
+  PetscCall(OdynLayerSetUp(layer));
+  scheme->ncomp     = 1;
+  scheme->nstate[0] = layer->n;
+  scheme->nstate[1] = 0;
+  PetscTryTypeMethod(scheme, setup);
+  PetscCheck(scheme->trajtype == ODYN_TRAJECTORY_STORE || scheme->ops->reverse, PetscObjectComm((PetscObject)scheme), PETSC_ERR_ARG_INCOMP, "Scheme %s is not reversible, so it cannot recompute its states: use -odyn_scheme_trajectory store (or a leapfrog or verlet scheme)", ((PetscObject)scheme)->type_name);
+  scheme->nparam      = scheme->N * layer->nparam;
+  scheme->setupcalled = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynSchemeView - prints the scheme, its sizes and its layer
+
+   Collective
+
+   Level: beginner
+
+.seealso: `OdynSchemeCreate()`
+@*/
+PetscErrorCode OdynSchemeView(OdynScheme scheme, PetscViewer viewer)
+{
+  PetscBool isascii;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  if (!viewer) PetscCall(PetscViewerASCIIGetStdout(PetscObjectComm((PetscObject)scheme), &viewer));
+  PetscCall(PetscObjectTypeCompare((PetscObject)viewer, PETSCVIEWERASCII, &isascii));
+  if (!isascii) PetscFunctionReturn(0);
+  PetscCall(PetscObjectPrintClassNamePrefixType((PetscObject)scheme, viewer));
+  PetscCall(PetscViewerASCIIPushTab(viewer));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "N %" PetscInt_FMT " steps, T %g, h %g, trajectory %s\n", scheme->N, (double)scheme->T, (double)(scheme->T / scheme->N), OdynTrajectoryTypes[scheme->trajtype]));
+  PetscTryTypeMethod(scheme, view, viewer);
+  if (scheme->layer) PetscCall(OdynLayerView(scheme->layer, viewer));
+  PetscCall(PetscViewerASCIIPopTab(viewer));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynSchemeDestroy - drops a reference to the scheme and frees it when none is left
+
+   Collective
+
+   Level: beginner
+
+.seealso: `OdynSchemeCreate()`
+@*/
+PetscErrorCode OdynSchemeDestroy(OdynScheme *scheme)
+{
+  PetscFunctionBegin;
+  if (!*scheme) PetscFunctionReturn(0);
+  PetscValidHeaderSpecific(*scheme, ODYNSCHEME_CLASSID, 1);
+  if (--((PetscObject)(*scheme))->refct > 0) {
+    *scheme = NULL;
+    PetscFunctionReturn(0);
+  }
+  PetscTryTypeMethod(*scheme, destroy);
+  PetscCall(OdynSchemeFreeStorage_Private(*scheme));
+  PetscCall(OdynLayerDestroy(&(*scheme)->layer));
+  PetscCall(PetscHeaderDestroy(scheme));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynSchemeGetNumParameters - number of parameters of the block: N times those of one layer step
+
+   Not Collective; sets the scheme up
+
+   Notes:
+   Layout: theta_block = [theta_0, theta_1, ..., theta_{N-1}], each with the layer's layout.
+
+   Level: beginner
+
+.seealso: `OdynLayerGetNumParameters()`
+@*/
+PetscErrorCode OdynSchemeGetNumParameters(OdynScheme scheme, PetscInt *np)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscValidIntPointer(np, 2);
+  PetscCall(OdynSchemeSetUp(scheme));
+  *np = scheme->nparam;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynSchemeGetWidth - width of the state Y that enters and leaves the block
+
+   Not Collective; sets the scheme up
+
+   Level: beginner
+
+.seealso: `OdynLayerGetWidth()`
+@*/
+PetscErrorCode OdynSchemeGetWidth(OdynScheme scheme, PetscInt *n)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscValidIntPointer(n, 2);
+  PetscCall(OdynSchemeSetUp(scheme));
+  *n = scheme->nstate[0];
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynSchemeGetNumExamples - number of examples of the current trajectory (0 before the first forward sweep)
+
+   Not Collective
+
+   Level: intermediate
+
+.seealso: `OdynSchemeForward()`
+@*/
+PetscErrorCode OdynSchemeGetNumExamples(OdynScheme scheme, PetscInt *s)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscValidIntPointer(s, 2);
+  *s = scheme->s;
+  PetscFunctionReturn(0);
+}
+
+/* Slot of state k: all of them with STORE; with RECOMPUTE state 0 and a ring of two for k >= 1. */
+static inline PetscInt OdynSchemeSlot_Private(OdynScheme scheme, PetscInt k)
+{
+  if (scheme->trajtype == ODYN_TRAJECTORY_STORE) return k;
+  return k == 0 ? 0 : 1 + ((k + 1) & 1);
+}
+
+PetscScalar *OdynSchemeState_Private(OdynScheme scheme, PetscInt c, PetscInt k)
+{
+  return scheme->traj[c] + (size_t)OdynSchemeSlot_Private(scheme, k) * scheme->nstate[c] * scheme->s;
+}
+
+/* Allocates the storage for s examples; keeps it when it is already large enough. */
+static PetscErrorCode OdynSchemeAllocate_Private(OdynScheme scheme, PetscInt s)
+{
+  const PetscInt nslots = scheme->trajtype == ODYN_TRAJECTORY_STORE ? scheme->N + 1 : 3;
+  PetscInt       nmax   = 0;
+
+  PetscFunctionBegin;
+  if (s > scheme->salloc) {
+    PetscCall(OdynSchemeFreeStorage_Private(scheme));
+    for (PetscInt c = 0; c < scheme->ncomp; c++) nmax = PetscMax(nmax, scheme->nstate[c]);
+    for (PetscInt c = 0; c < scheme->ncomp; c++) PetscCall(PetscMalloc1((size_t)nslots * scheme->nstate[c] * s, &scheme->traj[c]));
+    for (PetscInt w = 0; w < ODYN_SCHEME_NUM_WORK; w++) PetscCall(PetscMalloc1((size_t)nmax * s, &scheme->work[w]));
+    if (scheme->trajtype == ODYN_TRAJECTORY_RECOMPUTE) {
+      for (PetscInt c = 0; c < ODYN_SCHEME_MAX_COMPONENTS; c++) PetscCall(PetscMalloc1((size_t)nmax * s, &scheme->revbuf[c]));
+      PetscCall(PetscMalloc1((size_t)nmax * s, &scheme->revwork));
+    }
+    scheme->salloc = s;
+  }
+  scheme->s = s;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdynSchemeGetStepParameters_Private(OdynScheme scheme, const PetscScalar *theta, PetscInt j, const PetscScalar **thj)
+{
+  PetscFunctionBegin;
+  *thj = theta ? theta + (size_t)j * scheme->layer->nparam : NULL;
+  PetscFunctionReturn(0);
+}
+
+/*
+  The states at step k during a backward walk k = N, N-1, ..., 0 (each call one step lower than the last, starting at
+  N). STORE: the stored states. RECOMPUTE: rev[] starts as a copy of the final states (for one-component schemes
+  rev[1] holds Y_{N-1}, the second state of a two-step recurrence) and `reverse` takes it one step back per call.
+*/
+PetscErrorCode OdynSchemeBackwardState_Private(OdynScheme scheme, const PetscScalar *theta, PetscInt k, PetscScalar **Y, PetscScalar **Z)
+{
+  PetscFunctionBegin;
+  if (scheme->trajtype == ODYN_TRAJECTORY_STORE) {
+    *Y = OdynSchemeState_Private(scheme, 0, k);
+    if (Z) *Z = scheme->ncomp > 1 ? OdynSchemeState_Private(scheme, 1, k) : NULL;
+    PetscFunctionReturn(0);
+  }
+  if (k == scheme->N) {
+    for (PetscInt c = 0; c < ODYN_SCHEME_MAX_COMPONENTS; c++) scheme->rev[c] = scheme->revbuf[c];
+    for (PetscInt c = 0; c < scheme->ncomp; c++) PetscCall(PetscArraycpy(scheme->rev[c], OdynSchemeState_Private(scheme, c, k), scheme->nstate[c] * scheme->s));
+    if (scheme->ncomp == 1) PetscCall(PetscArraycpy(scheme->rev[1], OdynSchemeState_Private(scheme, 0, k - 1), scheme->nstate[0] * scheme->s));
+  } else {
+    PetscCheck(k == scheme->revk - 1, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Backward walk must go one step at a time: at %" PetscInt_FMT ", asked for %" PetscInt_FMT, scheme->revk, k);
+    PetscUseTypeMethod(scheme, reverse, theta + (size_t)k * scheme->layer->nparam, k, scheme->rev, scheme->revwork);
+  }
+  scheme->revk = k;
+  *Y           = scheme->rev[0];
+  if (Z) *Z = scheme->ncomp > 1 ? scheme->rev[1] : NULL;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynSchemeForward - propagates s examples through the block and keeps what the derivative sweeps need
+
+   Not Collective (acts on this rank's examples)
+
+   Input Parameters:
++  scheme - the scheme
+.  theta - the block's parameters (see `OdynSchemeGetNumParameters()`)
+.  s - number of examples
+-  Y0 - the input, n x s column-major
+
+   Output Parameter:
+.  YN - the output, n x s (may be NULL)
+
+   Level: intermediate
+
+   Notes:
+   Verlet starts from Z = 0. theta is used again, not kept: pass the same theta to the tangent and adjoint sweeps.
+
+.seealso: `OdynSchemeTangent()`, `OdynSchemeAdjoint()`, `OdynNetForward()`
+@*/
+PetscErrorCode OdynSchemeForward(OdynScheme scheme, const PetscScalar theta[], PetscInt s, const PetscScalar Y0[], PetscScalar YN[])
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscCall(OdynSchemeSetUp(scheme));
+  PetscCheck(s >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Number of examples must be >= 0, got %" PetscInt_FMT, s);
+  PetscCall(PetscLogEventBegin(ODYN_SchemeForward, scheme, 0, 0, 0));
+  PetscCall(OdynSchemeAllocate_Private(scheme, s));
+  PetscCall(PetscArraycpy(OdynSchemeState_Private(scheme, 0, 0), Y0, scheme->nstate[0] * s));
+  for (PetscInt c = 1; c < scheme->ncomp; c++) PetscCall(PetscArrayzero(OdynSchemeState_Private(scheme, c, 0), scheme->nstate[c] * s));
+  PetscUseTypeMethod(scheme, forward, theta);
+  if (YN) PetscCall(PetscArraycpy(YN, OdynSchemeState_Private(scheme, 0, scheme->N), scheme->nstate[0] * s));
+  PetscCall(PetscLogEventEnd(ODYN_SchemeForward, scheme, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynSchemeCheckForward_Private(OdynScheme scheme)
+{
+  PetscFunctionBegin;
+  PetscCheck(scheme->setupcalled && scheme->traj[0], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "Call OdynSchemeForward() (or OdynNetForward()) before a tangent or adjoint sweep");
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynSchemeTangent - the exact tangent-linear sweep: dY_N = dY_N/dtheta dtheta + dY_N/dY_0 dY0
+
+   Not Collective
+
+   Input Parameters:
++  scheme - the scheme, after OdynSchemeForward()
+.  theta - the parameters of the forward sweep
+.  dtheta - direction in parameter space (NULL: zero)
+-  dY0 - direction of the input, n x s (NULL: zero)
+
+   Output Parameter:
+.  dYN - n x s
+
+   Level: intermediate
+
+.seealso: `OdynSchemeForward()`, `OdynSchemeAdjoint()`
+@*/
+PetscErrorCode OdynSchemeTangent(OdynScheme scheme, const PetscScalar theta[], const PetscScalar dtheta[], const PetscScalar dY0[], PetscScalar dYN[])
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscCall(OdynSchemeCheckForward_Private(scheme));
+  PetscCall(PetscLogEventBegin(ODYN_SchemeTangent, scheme, 0, 0, 0));
+  PetscUseTypeMethod(scheme, tangent, theta, dtheta, dY0, dYN);
+  PetscCall(PetscLogEventEnd(ODYN_SchemeTangent, scheme, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynSchemeAdjoint - the exact adjoint sweep: gtheta += (dY_N/dtheta)^T W, gY0 = (dY_N/dY_0)^T W
+
+   Not Collective
+
+   Input Parameters:
++  scheme - the scheme, after OdynSchemeForward()
+.  theta - the parameters of the forward sweep
+-  W - n x s, the weight on Y_N
+
+   Output Parameters:
++  gtheta - accumulated into (NULL: not computed)
+-  gY0 - n x s, overwritten (NULL: not returned)
+
+   Level: intermediate
+
+.seealso: `OdynSchemeForward()`, `OdynSchemeTangent()`
+@*/
+PetscErrorCode OdynSchemeAdjoint(OdynScheme scheme, const PetscScalar theta[], const PetscScalar W[], PetscScalar gtheta[], PetscScalar gY0[])
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscCall(OdynSchemeCheckForward_Private(scheme));
+  PetscCall(PetscLogEventBegin(ODYN_SchemeAdjoint, scheme, 0, 0, 0));
+  PetscUseTypeMethod(scheme, adjoint, theta, W, gtheta, gY0);
+  PetscCall(PetscLogEventEnd(ODYN_SchemeAdjoint, scheme, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynSchemeGetState - borrows the stored states at step k (Y_k, and Z_{k-1/2} for Verlet)
+
+   Not Collective
+
+   Input Parameters:
++  scheme - the scheme, after OdynSchemeForward()
+-  k - the step, 0..N; with -odyn_scheme_trajectory recompute only the last two steps and 0
+
+   Output Parameters:
++  Y - n x s
+-  Z - m x s, or NULL for one-component schemes (may be passed NULL)
+
+   Level: intermediate
+
+.seealso: `OdynSchemeForward()`
+@*/
+PetscErrorCode OdynSchemeGetState(OdynScheme scheme, PetscInt k, const PetscScalar **Y, const PetscScalar **Z)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscCall(OdynSchemeCheckForward_Private(scheme));
+  PetscCheck(k >= 0 && k <= scheme->N, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Step %" PetscInt_FMT " out of range 0..%" PetscInt_FMT, k, scheme->N);
+  PetscCheck(scheme->trajtype == ODYN_TRAJECTORY_STORE || k == 0 || k >= scheme->N - 1, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "State %" PetscInt_FMT " is not kept with -odyn_scheme_trajectory recompute; use store", k);
+  if (Y) *Y = OdynSchemeState_Private(scheme, 0, k);
+  if (Z) *Z = scheme->ncomp > 1 ? OdynSchemeState_Private(scheme, 1, k) : NULL;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynSchemeRecomputeInitial - runs a reversible scheme backwards from its final states to step 0
+
+   Not Collective
+
+   Input Parameters:
++  scheme - a reversible scheme after OdynSchemeForward()
+-  theta - the parameters of the forward sweep
+
+   Output Parameter:
+.  Y0 - the recomputed input, n x s
+
+   Level: developer
+
+   Notes:
+   Measures the round-off of reversible recomputation: compare Y0 with the input of the forward sweep.
+
+.seealso: `OdynSchemeSetTrajectoryType()`
+@*/
+PetscErrorCode OdynSchemeRecomputeInitial(OdynScheme scheme, const PetscScalar theta[], PetscScalar Y0[])
+{
+  PetscScalar *Y;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscCall(OdynSchemeCheckForward_Private(scheme));
+  PetscCheck(scheme->ops->reverse, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "Scheme %s is not reversible", ((PetscObject)scheme)->type_name);
+  PetscCheck(scheme->trajtype == ODYN_TRAJECTORY_RECOMPUTE, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "Set -odyn_scheme_trajectory recompute before the forward sweep");
+  for (PetscInt k = scheme->N; k >= 0; k--) PetscCall(OdynSchemeBackwardState_Private(scheme, theta, k, &Y, NULL));
+  PetscCall(PetscArraycpy(Y0, Y, scheme->nstate[0] * scheme->s));
+  PetscFunctionReturn(0);
+}
