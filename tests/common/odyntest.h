@@ -1,0 +1,64 @@
+#ifndef ODYNTEST_H
+#define ODYNTEST_H
+
+/* Helpers shared by odyn's unit tests: deterministic random data, Taylor and dot-product tests, error capture. */
+#include <check.h>
+#include <odyn.h>
+
+/* Fills a[0..len) with uniform values in [-scale, scale], the same on every rank for the same seed. */
+PetscErrorCode OdynTestRandom(unsigned long seed, PetscInt len, PetscReal scale, PetscScalar a[]);
+/* Fills the local part of a parallel Vec from the global random sequence (so 1 and 2 ranks see the same data). */
+PetscErrorCode OdynTestRandomVec(unsigned long seed, PetscReal scale, Vec v);
+
+/* Evaluates F(x + eps v) into out (length nf); the test supplies it. */
+typedef PetscErrorCode (*OdynTestPerturbedFn)(void *ctx, PetscReal eps, PetscScalar out[]);
+
+typedef struct {
+  PetscInt  halvings;      /* number of halvings of eps (>= 6) */
+  PetscReal eps0;          /* first eps */
+  PetscReal order2_min;    /* smallest accepted ratio of successive second-order remainders (4 for smooth F) */
+  PetscInt  tail;          /* > 0: check the second-order ratios only over the last `tail` halvings (piecewise smooth F,
+                              e.g. ReLU, whose kinks are crossed inside the larger eps-balls) */
+  PetscBool verbose;
+} OdynTaylorOptions;
+
+/* Default: 8 halvings from eps0 = 0.1, all second-order ratios in [3.2, 4.8] (eps^2 up to round-off). */
+void OdynTaylorOptionsDefault(OdynTaylorOptions *);
+
+/*
+  Taylor test: with E1(eps) = ||F(x + eps v) - F(x)|| and E2(eps) = ||F(x + eps v) - F(x) - eps J v||, checks that
+  E1 falls like eps and E2 like eps^2 over the halvings. Halvings where E2 is at round-off level are skipped; if E2 is
+  at round-off level everywhere (F linear in that direction) that is accepted. Returns PETSC_TRUE on success and
+  prints the table on failure (or when verbose).
+*/
+PetscBool OdynTaylorTest(const char *label, PetscInt nf, const PetscScalar F0[], const PetscScalar Jv[], OdynTestPerturbedFn fn, void *ctx, const OdynTaylorOptions *opt);
+
+/* Dot-product test: |<Jv, w> - <v, JTw>| <= tol * max(|<Jv,w>|, |<v,JTw>|). Returns the relative difference. */
+PetscReal OdynDotTestRelDiff(PetscInt nf, const PetscScalar Jv[], const PetscScalar w[], PetscInt nx, const PetscScalar v[], const PetscScalar JTw[]);
+
+/* Error capture: runs with an error handler that records the message instead of printing it. */
+void        OdynTestCaptureErrorsBegin(void);
+void        OdynTestCaptureErrorsEnd(void);
+const char *OdynTestLastErrorMessage(void);
+/* true if the call failed and the captured message contains `needle` */
+#define odyn_ck_error_contains(call, needle) \
+  do { \
+    PetscErrorCode ierr_; \
+    OdynTestCaptureErrorsBegin(); \
+    ierr_ = (call); \
+    OdynTestCaptureErrorsEnd(); \
+    ck_assert_msg(ierr_ != 0, "expected an error from %s", #call); \
+    ck_assert_msg(strstr(OdynTestLastErrorMessage(), needle) != NULL, "error message of %s was \"%s\", expected it to contain \"%s\"", #call, OdynTestLastErrorMessage(), needle); \
+  } while (0)
+
+/* ck_assert on a PETSc error code */
+#define ODYN_CK(call) \
+  do { \
+    PetscErrorCode ierr__ = (call); \
+    ck_assert_msg(ierr__ == 0, "%s failed with PETSc error %d", #call, (int)ierr__); \
+  } while (0)
+
+/* main(): initializes PETSc, runs the suite without forking (MPI does not survive fork), returns failures != 0. */
+int OdynTestMain(int argc, char **argv, Suite *(*make)(void));
+
+#endif
