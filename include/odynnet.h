@@ -39,5 +39,6 @@ PETSC_EXTERN PetscErrorCode OdynNetCreateParameterVec(OdynNet, Vec *);
 PETSC_EXTERN PetscErrorCode OdynNetForward(OdynNet, Vec, Vec, Vec);
 PETSC_EXTERN PetscErrorCode OdynNetJacobianMult(OdynNet, Vec, Vec, Vec);
 PETSC_EXTERN PetscErrorCode OdynNetJacobianMultTranspose(OdynNet, Vec, Vec, Vec);
+PETSC_EXTERN PetscErrorCode OdynNetProlongParameters(OdynNet, Vec, OdynNet, Vec);
 
 #endif
