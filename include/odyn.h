@@ -6,5 +6,6 @@
 #include <odynlayer.h>
 #include <odynscheme.h>
 #include <odynnet.h>
+#include <odyndata.h>
 
 #endif

@@ -6,6 +6,7 @@ const char *const OdynActivationTypes[]  = {"identity", "tanh", "relu", "OdynAct
 const char *const OdynTrajectoryTypes[] = {"store", "recompute", "OdynTrajectoryType", "ODYN_TRAJECTORY_", NULL};
 
 PetscClassId  ODYNLAYER_CLASSID, ODYNSCHEME_CLASSID, ODYNNET_CLASSID;
+PetscClassId  ODYNDATASET_CLASSID; /* OdynDataset: problems/dataset.c */
 PetscLogEvent ODYN_LayerApply, ODYN_LayerLinearize, ODYN_LayerProduct;
 PetscLogEvent ODYN_SchemeForward, ODYN_SchemeTangent, ODYN_SchemeAdjoint;
 PetscLogEvent ODYN_NetForward, ODYN_NetTangent, ODYN_NetAdjoint;
@@ -49,6 +50,7 @@ PetscErrorCode OdynInitializePackage(void)
   PetscCall(PetscClassIdRegister("OdynLayer", &ODYNLAYER_CLASSID));
   PetscCall(PetscClassIdRegister("OdynScheme", &ODYNSCHEME_CLASSID));
   PetscCall(PetscClassIdRegister("OdynNet", &ODYNNET_CLASSID));
+  PetscCall(PetscClassIdRegister("OdynDataset", &ODYNDATASET_CLASSID));
   PetscCall(OdynLayerRegisterAll());
   PetscCall(OdynSchemeRegisterAll());
   PetscCall(PetscLogEventRegister("OdynLayerApply", ODYNLAYER_CLASSID, &ODYN_LayerApply));

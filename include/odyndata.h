@@ -1,0 +1,71 @@
+#ifndef ODYNDATA_H
+#define ODYNDATA_H
+
+#include <odynsys.h>
+#include <petscvec.h>
+
+/*S
+   OdynDataset - labelled examples for classification: features Y0 (nf x s, one example per column) and integer labels
+
+   The features are a parallel Vec of local length nf * s_local (block size nf); each rank owns a contiguous slice
+   [start, end) of the s global examples, in the order of the data set. Labels are integers 0 .. nc-1, one per local
+   example. Data sets come from the generators of the paper's problems (OdynProblemCreate()), from CSV files
+   (OdynDatasetReadCSV()), or from the user (OdynDatasetSetSizes(), OdynDatasetGetFeatures(), OdynDatasetSetLabels()).
+
+   Level: beginner
+
+.seealso: `OdynDatasetCreate()`, `OdynProblemCreate()`, `OdynDatasetReadCSV()`
+S*/
+typedef struct _p_OdynDataset *OdynDataset;
+
+PETSC_EXTERN PetscClassId ODYNDATASET_CLASSID;
+
+PETSC_EXTERN PetscErrorCode OdynDatasetCreate(MPI_Comm, OdynDataset *);
+PETSC_EXTERN PetscErrorCode OdynDatasetSetSizes(OdynDataset, PetscInt, PetscInt, PetscInt, PetscInt);
+PETSC_EXTERN PetscErrorCode OdynDatasetGetSizes(OdynDataset, PetscInt *, PetscInt *, PetscInt *, PetscInt *);
+PETSC_EXTERN PetscErrorCode OdynDatasetGetOwnershipRange(OdynDataset, PetscInt *, PetscInt *);
+PETSC_EXTERN PetscErrorCode OdynDatasetGetFeatures(OdynDataset, Vec *);
+PETSC_EXTERN PetscErrorCode OdynDatasetSetLabels(OdynDataset, const PetscInt[]);
+PETSC_EXTERN PetscErrorCode OdynDatasetGetLabels(OdynDataset, const PetscInt *[]);
+PETSC_EXTERN PetscErrorCode OdynDatasetCreateFromGlobalArrays(MPI_Comm, PetscInt, PetscInt, PetscInt, const PetscScalar[], const PetscInt[], OdynDataset *);
+PETSC_EXTERN PetscErrorCode OdynDatasetGetClassCounts(OdynDataset, PetscInt[]);
+PETSC_EXTERN PetscErrorCode OdynDatasetCreateTargets(OdynDataset, PetscBool, Vec *);
+PETSC_EXTERN PetscErrorCode OdynDatasetDuplicateFeatures(OdynDataset, PetscInt);
+PETSC_EXTERN PetscErrorCode OdynDatasetCreateSubset(OdynDataset, PetscInt, const PetscInt[], OdynDataset *);
+PETSC_EXTERN PetscErrorCode OdynDatasetView(OdynDataset, PetscViewer);
+PETSC_EXTERN PetscErrorCode OdynDatasetDestroy(OdynDataset *);
+
+PETSC_EXTERN PetscErrorCode OdynDatasetWriteCSV(OdynDataset, const char[]);
+PETSC_EXTERN PetscErrorCode OdynDatasetReadCSV(MPI_Comm, const char[], OdynDataset *);
+
+/*J
+   OdynProblemType - name of a data-set generator: ellipse, swissroll, peaks, or one added with OdynProblemRegister()
+
+   Level: beginner
+J*/
+typedef const char *OdynProblemType;
+#define ODYNPROBLEMELLIPSE   "ellipse"
+#define ODYNPROBLEMSWISSROLL "swissroll"
+#define ODYNPROBLEMPEAKS     "peaks"
+
+/*
+   A generator makes the training and validation sets on comm from the random stream rnd (a PETSCRAND48 stream on
+   PETSC_COMM_SELF, seeded identically on every rank: draw the whole data set on every rank and keep the local slice,
+   e.g. with OdynDatasetCreateFromGlobalArrays(), so the data do not depend on the number of ranks).
+*/
+typedef PetscErrorCode (*OdynProblemGenerator)(MPI_Comm comm, PetscRandom rnd, OdynDataset *train, OdynDataset *val);
+
+PETSC_EXTERN PetscFunctionList OdynProblemList;
+PETSC_EXTERN PetscErrorCode    OdynProblemRegister(const char[], OdynProblemGenerator);
+PETSC_EXTERN PetscErrorCode    OdynProblemRegisterAll(void);
+PETSC_EXTERN PetscErrorCode    OdynProblemCreate(MPI_Comm, const char[], OdynDataset *, OdynDataset *);
+
+PETSC_EXTERN PetscErrorCode OdynProblemCreate_Ellipse(MPI_Comm, PetscRandom, OdynDataset *, OdynDataset *);
+PETSC_EXTERN PetscErrorCode OdynProblemCreate_SwissRoll(MPI_Comm, PetscRandom, OdynDataset *, OdynDataset *);
+PETSC_EXTERN PetscErrorCode OdynProblemCreate_Peaks(MPI_Comm, PetscRandom, OdynDataset *, OdynDataset *);
+
+/* The peaks function of Sec. 6.3 and the four class thresholds between its five classes (see docs/problems.md). */
+PETSC_EXTERN PetscReal      OdynProblemPeaksFunction(PetscReal, PetscReal);
+PETSC_EXTERN PetscErrorCode OdynProblemPeaksGetThresholds(PetscReal[]);
+
+#endif
