@@ -131,20 +131,9 @@ static PetscErrorCode CompareSlices(Vec par, Vec ser, PetscReal *rel)
   PetscFunctionReturn(0);
 }
 
-START_TEST(test_parallel_matches_serial)
+/* Every spec on the parallel network with `slocal` local examples against the serial one with all of them. */
+static void CompareAll(PetscInt slocal, PetscMPIInt size)
 {
-  PetscMPIInt size, rank;
-  PetscInt    slocal = PETSC_DECIDE, sglobal = NEX, scount[2];
-
-  ODYN_CK(MPI_Comm_size(PETSC_COMM_WORLD, &size));
-  ODYN_CK(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
-  ODYN_CK(PetscSplitOwnership(PETSC_COMM_WORLD, &slocal, &sglobal));
-  scount[0] = slocal;
-  scount[1] = -slocal;
-  ODYN_CK(MPI_Allreduce(MPI_IN_PLACE, scount, 2, MPIU_INT, MPI_MAX, PETSC_COMM_WORLD));
-  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "%d rank(s), %d examples: %d .. %d per rank\n", (int)size, NEX, (int)-scount[1], (int)scount[0]));
-  if (size == 2) ck_assert_msg(scount[0] != -scount[1], "the split of %d examples over 2 ranks should be uneven", NEX);
-
   for (int c = 0; c < 2; c++) {
     Vec rpar[R_NUM], rser[R_NUM];
 
@@ -166,6 +155,34 @@ START_TEST(test_parallel_matches_serial)
     }
   }
 }
+
+START_TEST(test_parallel_matches_serial)
+{
+  PetscMPIInt size, rank;
+  PetscInt    slocal = PETSC_DECIDE, sglobal = NEX, scount[2];
+
+  ODYN_CK(MPI_Comm_size(PETSC_COMM_WORLD, &size));
+  ODYN_CK(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+  ODYN_CK(PetscSplitOwnership(PETSC_COMM_WORLD, &slocal, &sglobal));
+  scount[0] = slocal;
+  scount[1] = -slocal;
+  ODYN_CK(MPI_Allreduce(MPI_IN_PLACE, scount, 2, MPIU_INT, MPI_MAX, PETSC_COMM_WORLD));
+  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "%d rank(s), %d examples: %d .. %d per rank\n", (int)size, NEX, (int)-scount[1], (int)scount[0]));
+  if (size == 2) ck_assert_msg(scount[0] != -scount[1], "the split of %d examples over 2 ranks should be uneven", NEX);
+
+  CompareAll(slocal, size);
+}
+END_TEST
+
+/* A rank that holds no examples still takes part in every collective sweep (uneven data, more ranks than batches). */
+START_TEST(test_rank_without_examples)
+{
+  PetscMPIInt size, rank;
+
+  ODYN_CK(MPI_Comm_size(PETSC_COMM_WORLD, &size));
+  ODYN_CK(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+  CompareAll(rank == 0 ? NEX : 0, size);
+}
 END_TEST
 
 static Suite *make_suite(void)
@@ -173,6 +190,7 @@ static Suite *make_suite(void)
   Suite *s = suite_create("mpi");
   TCase *t = tcase_create("data-parallel");
   tcase_add_test(t, test_parallel_matches_serial);
+  tcase_add_test(t, test_rank_without_examples);
   tcase_set_timeout(t, 600);
   suite_add_tcase(s, t);
   return s;

@@ -122,22 +122,35 @@ PetscErrorCode OdynLayerSetOptionsPrefix(OdynLayer layer, const char prefix[])
 @*/
 PetscErrorCode OdynLayerSetFromOptions(OdynLayer layer)
 {
-  char      type[256];
-  PetscBool flg;
+  char                type[256];
+  PetscBool           flg;
+  PetscInt            n, m;
+  PetscErrorCode      (*create)(OdynLayer);
+  OdynActivationType  act;
 
   PetscFunctionBegin;
   PetscValidHeaderSpecific(layer, ODYNLAYER_CLASSID, 1);
+  n   = layer->n;
+  m   = layer->m;
+  act = layer->activation;
+  /* errors are raised after PetscOptionsEnd(), so that a bad option does not leak the options block */
   PetscObjectOptionsBegin((PetscObject)layer);
   PetscCall(PetscOptionsFList("-odyn_layer_type", "Layer function", "OdynLayerSetType", OdynLayerList, ((PetscObject)layer)->type_name ? ((PetscObject)layer)->type_name : ODYNLAYERDENSE, type, sizeof(type), &flg));
-  if (flg || !((PetscObject)layer)->type_name) PetscCall(OdynLayerSetType(layer, flg ? type : ODYNLAYERDENSE));
-  PetscCall(PetscOptionsInt("-odyn_layer_width", "Width n of the state", "OdynLayerSetWidth", layer->n, &layer->n, NULL));
-  PetscCall(PetscOptionsInt("-odyn_layer_hidden_width", "Hidden width m (0: same as n)", "OdynLayerSetHiddenWidth", layer->m, &layer->m, NULL));
-  PetscCall(PetscOptionsEnum("-odyn_layer_activation", "Activation sigma", "OdynLayerSetActivation", OdynActivationTypes, (PetscEnum)layer->activation, (PetscEnum *)&layer->activation, NULL));
-  PetscCheck(layer->n > 0, PetscObjectComm((PetscObject)layer), PETSC_ERR_ARG_OUTOFRANGE, "-odyn_layer_width must be positive, got %" PetscInt_FMT, layer->n);
-  PetscCheck(layer->m >= 0, PetscObjectComm((PetscObject)layer), PETSC_ERR_ARG_OUTOFRANGE, "-odyn_layer_hidden_width must be >= 0 (0 means the width n), got %" PetscInt_FMT, layer->m);
-  PetscTryTypeMethod(layer, setfromoptions, PetscOptionsObject);
+  if (!flg) PetscCall(PetscStrncpy(type, ((PetscObject)layer)->type_name ? ((PetscObject)layer)->type_name : ODYNLAYERDENSE, sizeof(type)));
+  PetscCall(PetscFunctionListFind(OdynLayerList, type, &create));
+  if (create) PetscCall(OdynLayerSetType(layer, type));
+  PetscCall(PetscOptionsInt("-odyn_layer_width", "Width n of the state", "OdynLayerSetWidth", n, &n, NULL));
+  PetscCall(PetscOptionsInt("-odyn_layer_hidden_width", "Hidden width m (0: same as n)", "OdynLayerSetHiddenWidth", m, &m, NULL));
+  PetscCall(PetscOptionsEnum("-odyn_layer_activation", "Activation sigma", "OdynLayerSetActivation", OdynActivationTypes, (PetscEnum)act, (PetscEnum *)&act, NULL));
+  if (create) PetscTryTypeMethod(layer, setfromoptions, PetscOptionsObject);
   PetscCall(PetscObjectProcessOptionsHandlers((PetscObject)layer, PetscOptionsObject));
   PetscOptionsEnd();
+  PetscCheck(create, PetscObjectComm((PetscObject)layer), PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown OdynLayer type \"%s\" (-odyn_layer_type): the registered types are dense, antisym, negdef, symmetric, hamiltonian, shell and those added with OdynLayerRegister()", type);
+  PetscCheck(n > 0, PetscObjectComm((PetscObject)layer), PETSC_ERR_ARG_OUTOFRANGE, "-odyn_layer_width must be positive, got %" PetscInt_FMT, n);
+  PetscCheck(m >= 0, PetscObjectComm((PetscObject)layer), PETSC_ERR_ARG_OUTOFRANGE, "-odyn_layer_hidden_width must be >= 0 (0 means the width n), got %" PetscInt_FMT, m);
+  layer->n           = n;
+  layer->m           = m;
+  layer->activation  = act;
   layer->setupcalled = PETSC_FALSE;
   PetscFunctionReturn(0);
 }

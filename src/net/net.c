@@ -389,7 +389,7 @@ static PetscErrorCode OdynNetCheckSameExamples_Private(OdynNet net, Vec Y, Petsc
 
   PetscFunctionBegin;
   PetscCall(OdynNetLocalExamples_Private(net, Y, n, name, &s));
-  PetscCheck(s == net->s, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "%s holds %" PetscInt_FMT " local examples, the last OdynNetForward() %" PetscInt_FMT, name, s, net->s);
+  PetscCheck(s == net->s, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "%s holds %" PetscInt_FMT " local examples but the last OdynNetForward() had %" PetscInt_FMT, name, s, net->s);
   PetscFunctionReturn(0);
 }
 
@@ -428,8 +428,12 @@ PetscErrorCode OdynNetForward(OdynNet net, Vec theta, Vec Y0, Vec YN)
   PetscCall(PetscLogEventBegin(ODYN_NetForward, net, 0, 0, 0));
   PetscCall(OdynNetGatherParameters_Private(net, theta, 0));
   PetscCall(OdynNetLocalExamples_Private(net, Y0, net->nin, "Input features Y0", &s));
-  net->s = s;
-  if (YN) PetscCall(OdynNetCheckSameExamples_Private(net, YN, net->nout, "Output features YN"));
+  if (YN) {
+    PetscInt sout;
+    PetscCall(OdynNetLocalExamples_Private(net, YN, net->nout, "Output features YN", &sout));
+    PetscCheck(sout == s, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "Output features YN hold %" PetscInt_FMT " local examples but Y0 holds %" PetscInt_FMT, sout, s);
+  }
+  net->s = -1; /* no valid trajectory until the sweep below completes */
   if (net->nmax * s > net->bufcap) {
     PetscCall(PetscFree2(net->buf[0], net->buf[1]));
     PetscCall(PetscMalloc2(net->nmax * s, &net->buf[0], net->nmax * s, &net->buf[1]));
@@ -446,6 +450,7 @@ PetscErrorCode OdynNetForward(OdynNet net, Vec theta, Vec Y0, Vec YN)
   if (YN) PetscCall(VecRestoreArray(YN, &yn));
   PetscCall(VecRestoreArrayRead(net->thetaall, &th));
   PetscCall(VecRestoreArrayRead(Y0, &y0));
+  net->s = s;
   PetscCall(PetscLogEventEnd(ODYN_NetForward, net, 0, 0, 0));
   PetscFunctionReturn(0);
 }

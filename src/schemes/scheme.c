@@ -42,8 +42,9 @@ static PetscErrorCode OdynSchemeFreeStorage_Private(OdynScheme scheme)
   }
   for (PetscInt w = 0; w < ODYN_SCHEME_NUM_WORK; w++) PetscCall(PetscFree(scheme->work[w]));
   PetscCall(PetscFree(scheme->revwork));
-  scheme->s      = 0;
-  scheme->salloc = 0;
+  scheme->s       = 0;
+  scheme->salloc  = 0;
+  scheme->hastraj = PETSC_FALSE;
   PetscFunctionReturn(0);
 }
 
@@ -280,6 +281,7 @@ PetscErrorCode OdynSchemeSetTrajectoryType(OdynScheme scheme, OdynTrajectoryType
 {
   PetscFunctionBegin;
   PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscCheck(type == ODYN_TRAJECTORY_STORE || type == ODYN_TRAJECTORY_RECOMPUTE, PetscObjectComm((PetscObject)scheme), PETSC_ERR_ARG_OUTOFRANGE, "Unknown trajectory type %d: use ODYN_TRAJECTORY_STORE or ODYN_TRAJECTORY_RECOMPUTE", (int)type);
   if (type != scheme->trajtype) PetscCall(OdynSchemeFreeStorage_Private(scheme));
   scheme->trajtype    = type;
   scheme->setupcalled = PETSC_FALSE;
@@ -350,12 +352,14 @@ PetscErrorCode OdynSchemeSetFromOptions(OdynScheme scheme)
   PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
   PetscObjectOptionsBegin((PetscObject)scheme);
   PetscCall(PetscOptionsFList("-odyn_scheme_type", "Time-stepping scheme", "OdynSchemeSetType", OdynSchemeList, ((PetscObject)scheme)->type_name ? ((PetscObject)scheme)->type_name : ODYNSCHEMEEULER, type, sizeof(type), &flg));
-  if (flg || !((PetscObject)scheme)->type_name) PetscCall(OdynSchemeSetType(scheme, flg ? type : ODYNSCHEMEEULER));
+  if (!flg) PetscCall(PetscStrncpy(type, ((PetscObject)scheme)->type_name ? ((PetscObject)scheme)->type_name : ODYNSCHEMEEULER, sizeof(type)));
   PetscCall(PetscOptionsInt("-odyn_scheme_num_steps", "Number of time steps (layers) N", "OdynSchemeSetNumSteps", N, &N, NULL));
   PetscCall(PetscOptionsReal("-odyn_scheme_final_time", "Final time T (step h = T/N)", "OdynSchemeSetFinalTime", T, &T, NULL));
   PetscCall(PetscOptionsEnum("-odyn_scheme_trajectory", "Store all states or recompute them backwards", "OdynSchemeSetTrajectoryType", OdynTrajectoryTypes, (PetscEnum)tt, (PetscEnum *)&tt, NULL));
   PetscCall(PetscObjectProcessOptionsHandlers((PetscObject)scheme, PetscOptionsObject));
   PetscOptionsEnd();
+  /* the type is set after PetscOptionsEnd(), so that an unknown name does not leak the options block */
+  PetscCall(OdynSchemeSetType(scheme, type));
   PetscCall(OdynSchemeSetNumSteps(scheme, N));
   PetscCall(OdynSchemeSetFinalTime(scheme, T));
   PetscCall(OdynSchemeSetTrajectoryType(scheme, tt));
@@ -605,6 +609,7 @@ PetscErrorCode OdynSchemeForward(OdynScheme scheme, const PetscScalar theta[], P
   for (PetscInt c = 1; c < scheme->ncomp; c++) PetscCall(PetscArrayzero(OdynSchemeState_Private(scheme, c, 0), scheme->nstate[c] * s));
   PetscUseTypeMethod(scheme, forward, theta);
   if (YN) PetscCall(PetscArraycpy(YN, OdynSchemeState_Private(scheme, 0, scheme->N), scheme->nstate[0] * s));
+  scheme->hastraj = PETSC_TRUE;
   PetscCall(PetscLogEventEnd(ODYN_SchemeForward, scheme, 0, 0, 0));
   PetscFunctionReturn(0);
 }
@@ -612,7 +617,7 @@ PetscErrorCode OdynSchemeForward(OdynScheme scheme, const PetscScalar theta[], P
 static PetscErrorCode OdynSchemeCheckForward_Private(OdynScheme scheme)
 {
   PetscFunctionBegin;
-  PetscCheck(scheme->setupcalled && scheme->traj[0], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "Call OdynSchemeForward() (or OdynNetForward()) before a tangent or adjoint sweep");
+  PetscCheck(scheme->setupcalled && scheme->hastraj, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "Call OdynSchemeForward() (or OdynNetForward()) before a tangent or adjoint sweep");
   PetscFunctionReturn(0);
 }
 

@@ -46,7 +46,8 @@ struct _p_OdynScheme {
   PetscInt           nstate[ODYN_SCHEME_MAX_COMPONENTS];
   PetscInt           nparam;   /* parameters of the whole block: N * layer nparam */
   /* storage, managed by scheme.c */
-  PetscInt           s;        /* examples of the current trajectory; 0 before the first forward sweep */
+  PetscInt           s;        /* examples of the current trajectory (a rank may hold none) */
+  PetscBool          hastraj;  /* a forward sweep has filled the trajectory */
   PetscInt           salloc;   /* examples the buffers were allocated for */
   PetscScalar       *traj[ODYN_SCHEME_MAX_COMPONENTS];
   PetscScalar       *work[ODYN_SCHEME_NUM_WORK]; /* scratch states of the largest component size, for the sweeps */
