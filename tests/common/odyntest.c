@@ -143,3 +143,112 @@ int OdynTestMain(int argc, char **argv, Suite *(*make)(void))
   if (PetscFinalize()) return 1;
   return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+/* ---- layer-level conformance (test_layers.c, test_shell.c) ---- */
+
+typedef struct {
+  OdynLayer    layer;
+  PetscInt     face, s, nin, np;
+  PetscScalar *theta, *X, *dtheta, *dX, *thp, *Xp;
+  PetscBool    wrt_theta;
+} OdynTestLayerCtx;
+
+/* F(theta + eps dtheta, X) or F(theta, X + eps dX) */
+static PetscErrorCode OdynTestLayerPerturbed(void *ctx, PetscReal eps, PetscScalar out[])
+{
+  OdynTestLayerCtx *c = (OdynTestLayerCtx *)ctx;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < c->np; i++) c->thp[i] = c->theta[i] + (c->wrt_theta ? eps * c->dtheta[i] : 0);
+  for (PetscInt i = 0; i < c->nin * c->s; i++) c->Xp[i] = c->X[i] + (c->wrt_theta ? 0 : eps * c->dX[i]);
+  PetscCall(OdynLayerApply(c->layer, c->face, c->thp, c->s, c->Xp, out));
+  PetscFunctionReturn(0);
+}
+
+/* ||a - b|| <= tol max(||b||, 1) */
+static PetscBool OdynTestClose(PetscInt len, const PetscScalar *a, const PetscScalar *b, PetscReal tol)
+{
+  PetscReal d = 0, nb = 0;
+  for (PetscInt i = 0; i < len; i++) {
+    d += PetscRealPart((a[i] - b[i]) * (a[i] - b[i]));
+    nb += PetscRealPart(b[i] * b[i]);
+  }
+  return PetscSqrtReal(d) <= tol * PetscMax(PetscSqrtReal(nb), 1.0) ? PETSC_TRUE : PETSC_FALSE;
+}
+
+typedef PetscErrorCode (*OdynTestProductFn)(OdynLayer, PetscInt, PetscScalar, const PetscScalar[], PetscScalar[]);
+
+PetscErrorCode OdynTestLayerFace(OdynLayer layer, PetscInt face, PetscInt s, unsigned long seed, const OdynTaylorOptions *opt, const char *label)
+{
+  static const char *const names[4] = {"JacobianThetaMult", "JacobianXMult", "JacobianThetaMultTranspose", "JacobianXMultTranspose"};
+  const OdynTestProductFn  fn[4]    = {OdynLayerJacobianThetaMult, OdynLayerJacobianXMult, OdynLayerJacobianThetaMultTranspose, OdynLayerJacobianXMultTranspose};
+  OdynTestLayerCtx         c        = {layer, face, s, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, PETSC_TRUE};
+  const PetscScalar       *in[4];
+  PetscInt                 nout, nfaces, lout[4], lmax;
+  PetscScalar             *F0, *w, *res[4], *z, *y;
+
+  PetscFunctionBegin;
+  PetscCall(OdynLayerGetNumFaces(layer, &nfaces));
+  PetscCall(OdynLayerGetFaceSizes(layer, face, &c.nin, &nout));
+  PetscCall(OdynLayerGetNumParameters(layer, &c.np));
+  lout[0] = lout[1] = nout * s, lout[2] = c.np, lout[3] = c.nin * s;
+  lmax = PetscMax(PetscMax(c.np, nout * s), c.nin * (s + 2));
+  PetscCall(PetscMalloc6(c.np, &c.theta, c.np, &c.dtheta, c.np, &c.thp, c.nin * s, &c.X, c.nin * s, &c.dX, c.nin * s, &c.Xp));
+  PetscCall(PetscCalloc6(nout * s, &F0, nout * s, &w, lout[0], &res[0], lout[1], &res[1], lout[2], &res[2], lout[3], &res[3]));
+  PetscCall(PetscMalloc2(lmax, &z, lmax, &y));
+  /* OdynTestRandom's streams of nearby seeds are correlated: spread them */
+  PetscCall(OdynTestRandom(2654435761ul * (seed + 1) % 4294967291ul, c.np, 0.7, c.theta));
+  PetscCall(OdynTestRandom(2654435761ul * (seed + 2) % 4294967291ul, c.np, 1.0, c.dtheta));
+  PetscCall(OdynTestRandom(2654435761ul * (seed + 3) % 4294967291ul, c.nin * s, 1.0, c.X));
+  PetscCall(OdynTestRandom(2654435761ul * (seed + 4) % 4294967291ul, c.nin * s, 1.0, c.dX));
+  PetscCall(OdynTestRandom(2654435761ul * (seed + 5) % 4294967291ul, nout * s, 1.0, w));
+  in[0] = c.dtheta, in[1] = c.dX, in[2] = in[3] = w;
+
+  PetscCall(OdynLayerApply(layer, face, c.theta, s, c.X, F0));
+  PetscCall(OdynLayerLinearize(layer, face, c.theta, s, c.X));
+  for (PetscInt p = 0; p < 4; p++) {
+    PetscCall(fn[p](layer, face, 1.0, in[p], res[p]));
+    /* accumulate: y = z; y += 2 product; y - z must be 2 product */
+    PetscCall(OdynTestRandom(2654435761ul * (seed + 6 + p) % 4294967291ul, lout[p], 1.0, z));
+    PetscCall(PetscArraycpy(y, z, lout[p]));
+    PetscCall(fn[p](layer, face, 2.0, in[p], y));
+    for (PetscInt i = 0; i < lout[p]; i++) z[i] += 2.0 * res[p][i];
+    ck_assert_msg(OdynTestClose(lout[p], y, z, 1e-14), "%s of %s does not accumulate (out += alpha * product)", names[p], label);
+  }
+  {
+    const PetscReal rt = OdynDotTestRelDiff(nout * s, res[0], w, c.np, c.dtheta, res[2]);
+    const PetscReal rx = OdynDotTestRelDiff(nout * s, res[1], w, c.nin * s, c.dX, res[3]);
+    ck_assert_msg(rt <= 1e-12, "dot test theta %s: rel %.3e", label, (double)rt);
+    ck_assert_msg(rx <= 1e-12, "dot test X %s: rel %.3e", label, (double)rx);
+  }
+  ck_assert_msg(OdynTaylorTest(label, nout * s, F0, res[0], OdynTestLayerPerturbed, &c, opt), "Taylor test w.r.t. theta failed: %s", label);
+  c.wrt_theta = PETSC_FALSE;
+  ck_assert_msg(OdynTaylorTest(label, nout * s, F0, res[1], OdynTestLayerPerturbed, &c, opt), "Taylor test w.r.t. X failed: %s", label);
+
+  /* applying the layer elsewhere must leave the linearization intact (schemes apply between linearize and products) */
+  for (PetscInt i = 0; i < c.np; i++) c.thp[i] = c.theta[i] + c.dtheta[i];
+  for (PetscInt i = 0; i < c.nin * s; i++) c.Xp[i] = c.X[i] + c.dX[i];
+  PetscCall(OdynLayerApply(layer, face, c.thp, s, c.Xp, z));
+  for (PetscInt p = 0; p < 4; p++) {
+    PetscCall(PetscArrayzero(y, lmax));
+    PetscCall(fn[p](layer, face, 1.0, in[p], y));
+    ck_assert_msg(OdynTestClose(lout[p], y, res[p], 1e-14), "OdynLayerApply() changed the linearization of %s (%s)", label, names[p]);
+  }
+  /* two faces: linearizing the other face (at other data and another s) must leave this face's linearization alone */
+  if (nfaces == 2) {
+    PetscInt onin;
+    PetscCall(OdynLayerGetFaceSizes(layer, 1 - face, &onin, NULL));
+    PetscCall(OdynTestRandom(2654435761ul * (seed + 11) % 4294967291ul, onin * (s + 2), 1.0, z));
+    PetscCall(OdynLayerLinearize(layer, 1 - face, c.dtheta, s + 2, z));
+    PetscCall(PetscArrayzero(y, lmax));
+    PetscCall(OdynLayerJacobianXMultTranspose(layer, face, 1.0, w, y));
+    ck_assert_msg(OdynTestClose(c.nin * s, y, res[3], 1e-14), "linearizing face %d changed the linearization of %s", (int)(1 - face), label);
+    PetscCall(PetscArrayzero(y, lmax));
+    PetscCall(OdynLayerJacobianThetaMult(layer, face, 1.0, c.dtheta, y));
+    ck_assert_msg(OdynTestClose(nout * s, y, res[0], 1e-14), "linearizing face %d changed the linearization of %s", (int)(1 - face), label);
+  }
+  PetscCall(PetscFree2(z, y));
+  PetscCall(PetscFree6(F0, w, res[0], res[1], res[2], res[3]));
+  PetscCall(PetscFree6(c.theta, c.dtheta, c.thp, c.X, c.dX, c.Xp));
+  PetscFunctionReturn(0);
+}

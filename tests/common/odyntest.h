@@ -36,6 +36,14 @@ PetscBool OdynTaylorTest(const char *label, PetscInt nf, const PetscScalar F0[],
 /* Dot-product test: |<Jv, w> - <v, JTw>| <= tol * max(|<Jv,w>|, |<v,JTw>|). Returns the relative difference. */
 PetscReal OdynDotTestRelDiff(PetscInt nf, const PetscScalar Jv[], const PetscScalar w[], PetscInt nx, const PetscScalar v[], const PetscScalar JTw[]);
 
+/*
+  Layer-level conformance of one face of a set-up layer at random (theta, X) with s examples (seeded by `seed`):
+  dot-product tests of dF/dtheta and dF/dX (1e-12), Taylor tests of both (with opt), the accumulate contract of the four
+  products (out += alpha * product), that OdynLayerApply() leaves the linearization alone, and, on a two-face layer,
+  that linearizing the other face does too. Failures are ck_assert failures that name `label`.
+*/
+PetscErrorCode OdynTestLayerFace(OdynLayer layer, PetscInt face, PetscInt s, unsigned long seed, const OdynTaylorOptions *opt, const char *label);
+
 /* Error capture: runs with an error handler that records the message instead of printing it. */
 void        OdynTestCaptureErrorsBegin(void);
 void        OdynTestCaptureErrorsEnd(void);
