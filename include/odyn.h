@@ -6,6 +6,8 @@
 #include <odynlayer.h>
 #include <odynscheme.h>
 #include <odynnet.h>
+#include <odynloss.h>
+#include <odynreg.h>
 #include <odyndata.h>
 
 #endif

@@ -1,6 +1,8 @@
 #include <odyn/private/layerimpl.h>
 #include <odyn/private/schemeimpl.h>
 #include <odyn/private/netimpl.h>
+#include <odyn/private/lossimpl.h>
+#include <odyn/private/regimpl.h>
 
 const char *const OdynActivationTypes[]  = {"identity", "tanh", "relu", "OdynActivationType", "ODYN_ACTIVATION_", NULL};
 const char *const OdynTrajectoryTypes[] = {"store", "recompute", "OdynTrajectoryType", "ODYN_TRAJECTORY_", NULL};
@@ -10,6 +12,8 @@ PetscClassId  ODYNDATASET_CLASSID; /* OdynDataset: problems/dataset.c */
 PetscLogEvent ODYN_LayerApply, ODYN_LayerLinearize, ODYN_LayerProduct;
 PetscLogEvent ODYN_SchemeForward, ODYN_SchemeTangent, ODYN_SchemeAdjoint;
 PetscLogEvent ODYN_NetForward, ODYN_NetTangent, ODYN_NetAdjoint;
+PetscClassId  ODYNLOSS_CLASSID, ODYNREG_CLASSID; /* OdynLoss: src/losses, OdynRegularizer: src/regularizers */
+PetscLogEvent ODYN_LossEval, ODYN_LossHess, ODYN_RegEval, ODYN_RegHess, ODYN_RegPC;
 
 static PetscBool OdynPackageInitialized = PETSC_FALSE;
 
@@ -27,6 +31,10 @@ PetscErrorCode OdynFinalizePackage(void)
   PetscCall(PetscFunctionListDestroy(&OdynSchemeList));
   OdynLayerRegisterAllCalled  = PETSC_FALSE;
   OdynSchemeRegisterAllCalled = PETSC_FALSE;
+  PetscCall(PetscFunctionListDestroy(&OdynLossList));
+  PetscCall(PetscFunctionListDestroy(&OdynRegularizerList));
+  OdynLossRegisterAllCalled        = PETSC_FALSE;
+  OdynRegularizerRegisterAllCalled = PETSC_FALSE;
   OdynPackageInitialized      = PETSC_FALSE;
   PetscFunctionReturn(0);
 }
@@ -62,6 +70,15 @@ PetscErrorCode OdynInitializePackage(void)
   PetscCall(PetscLogEventRegister("OdynNetForward", ODYNNET_CLASSID, &ODYN_NetForward));
   PetscCall(PetscLogEventRegister("OdynNetTangent", ODYNNET_CLASSID, &ODYN_NetTangent));
   PetscCall(PetscLogEventRegister("OdynNetAdjoint", ODYNNET_CLASSID, &ODYN_NetAdjoint));
+  PetscCall(PetscClassIdRegister("OdynLoss", &ODYNLOSS_CLASSID));
+  PetscCall(PetscClassIdRegister("OdynRegularizer", &ODYNREG_CLASSID));
+  PetscCall(OdynLossRegisterAll());
+  PetscCall(OdynRegularizerRegisterAll());
+  PetscCall(PetscLogEventRegister("OdynLossEval", ODYNLOSS_CLASSID, &ODYN_LossEval));
+  PetscCall(PetscLogEventRegister("OdynLossHess", ODYNLOSS_CLASSID, &ODYN_LossHess));
+  PetscCall(PetscLogEventRegister("OdynRegEval", ODYNREG_CLASSID, &ODYN_RegEval));
+  PetscCall(PetscLogEventRegister("OdynRegHess", ODYNREG_CLASSID, &ODYN_RegHess));
+  PetscCall(PetscLogEventRegister("OdynRegPC", ODYNREG_CLASSID, &ODYN_RegPC));
   PetscCall(PetscRegisterFinalize(OdynFinalizePackage));
   PetscFunctionReturn(0);
 }

@@ -1,0 +1,60 @@
+#ifndef ODYN_LOSSIMPL_H
+#define ODYN_LOSSIMPL_H
+
+#include <petsc/private/petscimpl.h>
+#include <odynloss.h>
+
+PETSC_EXTERN PetscBool     OdynLossRegisterAllCalled;
+PETSC_EXTERN PetscLogEvent ODYN_LossEval, ODYN_LossHess;
+
+/*
+   The ops table is the contract between OdynLoss and its implementations. Implementations see only local, column-major
+   arrays of s examples: Z = W^T Y + mu e^T (nc x s), targets C (nc x s). The interface does the GEMMs, the
+   normalization 1/s_global and the sums over ranks.
+
+   Required: value, hessmult.
+   Optional: setup (check nf, nc), checktargets (default: accept anything), label (default: argmax of the column),
+             setfromoptions, view, destroy.
+
+   value(loss, s, Z, C, &sum, G): sum = sum_i S(z_i, c_i) over the s columns; if G is not NULL, G = dS/dZ (nc x s).
+   hessmult(loss, s, Z, C, dZ, H): H = d^2 S/dZ^2 dZ columnwise (nc x s); H does not alias dZ.
+   checktargets(loss, s, C, &bad, &badval): bad = first local column whose targets are invalid, or -1; badval the value.
+   label(loss, s, A, istarget, lab): the class of each column of A; A holds scores Z (istarget false) or targets C.
+*/
+typedef struct _OdynLossOps *OdynLossOps;
+struct _OdynLossOps {
+  PetscErrorCode (*setup)(OdynLoss);
+  PetscErrorCode (*value)(OdynLoss, PetscInt, const PetscScalar *, const PetscScalar *, PetscReal *, PetscScalar *);
+  PetscErrorCode (*hessmult)(OdynLoss, PetscInt, const PetscScalar *, const PetscScalar *, const PetscScalar *, PetscScalar *);
+  PetscErrorCode (*checktargets)(OdynLoss, PetscInt, const PetscScalar *, PetscInt *, PetscScalar *);
+  PetscErrorCode (*label)(OdynLoss, PetscInt, const PetscScalar *, PetscBool, PetscInt *);
+  PetscErrorCode (*setfromoptions)(OdynLoss, PetscOptionItems *);
+  PetscErrorCode (*view)(OdynLoss, PetscViewer);
+  PetscErrorCode (*destroy)(OdynLoss);
+};
+
+struct _p_OdynLoss {
+  PETSCHEADER(struct _OdynLossOps);
+  PetscInt    nf, nc;       /* features per example, classes */
+  PetscBool   setupcalled;
+  const char *targetdesc;   /* what valid targets look like, for error messages (set by the implementation) */
+  /* data set by OdynLossSetData() */
+  Vec         Y, C;
+  PetscInt    s;            /* local examples */
+  PetscInt    sglobal;      /* examples on all ranks: the loss is normalized by 1/sglobal */
+  /* every rank's copy of wmu, of a direction, and the partial sums it accumulates */
+  VecScatter  toall;
+  Vec         wall, vall, hall;
+  PetscInt    wrstart, wnlocal; /* layout the scatter was made for */
+  /* the linearization point: Z = W^T Y + mu e^T at (wmu, Y), valid while the ids and states match */
+  PetscBool        zvalid;
+  PetscObjectId    wid, yid;
+  PetscObjectState wstate, ystate;
+  PetscScalar     *Z, *G, *T1, *T2;
+  PetscInt         zcap, gcap, t1cap, t2cap;
+  void            *data;
+};
+
+PETSC_INTERN PetscErrorCode OdynLossResetData_Private(OdynLoss);
+
+#endif

@@ -1,0 +1,108 @@
+#include <odyn/private/lossimpl.h>
+
+/*MC
+   ODYNLOSSSOFTMAX - "softmax": softmax hypothesis with cross-entropy loss (paper 001 eq. 2.3, 2.4)
+
+     S(z, c) = -sum_k c_k log p_k(z),  p(z) = exp(z) / sum_k exp(z_k),  z = W^T y + mu
+
+   Targets c: one-hot columns (or probability vectors: entries in [0, 1] that sum to 1). Needs nc >= 2 classes.
+   Evaluated stably with log-sum-exp: S = sum_k c_k (lse(z) - z_k), lse(z) = m + log sum_k exp(z_k - m), m = max z.
+   Gradient dS/dz = (sum_k c_k) p - c; Hessian (sum_k c_k) (diag(p) - p p^T).
+
+   Level: beginner
+
+.seealso: `OdynLossSetType()`, `ODYNLOSSLOGISTIC`, `ODYNLOSSLSQ`
+M*/
+
+/* log-sum-exp of a column; the max is taken out first so that no exp overflows */
+static inline PetscReal LogSumExp(PetscInt nc, const PetscScalar *z)
+{
+  PetscReal m = PetscRealPart(z[0]), se = 0;
+  for (PetscInt k = 1; k < nc; k++) m = PetscMax(m, PetscRealPart(z[k]));
+  for (PetscInt k = 0; k < nc; k++) se += PetscExpReal(PetscRealPart(z[k]) - m);
+  return m + PetscLogReal(se);
+}
+
+static PetscErrorCode OdynLossValue_Softmax(OdynLoss loss, PetscInt s, const PetscScalar *Z, const PetscScalar *C, PetscReal *sum, PetscScalar *G)
+{
+  const PetscInt nc = loss->nc;
+  PetscReal      acc = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt e = 0; e < s; e++) {
+    const PetscScalar *z = Z + e * nc, *c = C + e * nc;
+    const PetscReal    lse = LogSumExp(nc, z);
+    PetscReal          csum = 0;
+    for (PetscInt k = 0; k < nc; k++) {
+      csum += PetscRealPart(c[k]);
+      acc += PetscRealPart(c[k]) * (lse - PetscRealPart(z[k])); /* every term >= 0: no cancellation */
+    }
+    if (G)
+      for (PetscInt k = 0; k < nc; k++) G[e * nc + k] = csum * PetscExpReal(PetscRealPart(z[k]) - lse) - c[k];
+  }
+  *sum = acc;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLossHessMult_Softmax(OdynLoss loss, PetscInt s, const PetscScalar *Z, const PetscScalar *C, const PetscScalar *dZ, PetscScalar *H)
+{
+  const PetscInt nc = loss->nc;
+
+  PetscFunctionBegin;
+  for (PetscInt e = 0; e < s; e++) {
+    const PetscScalar *z = Z + e * nc, *c = C + e * nc, *dz = dZ + e * nc;
+    PetscScalar       *h   = H + e * nc;
+    const PetscReal    lse = LogSumExp(nc, z);
+    PetscReal          csum = 0, pd = 0;
+    for (PetscInt k = 0; k < nc; k++) {
+      h[k] = PetscExpReal(PetscRealPart(z[k]) - lse); /* p_k */
+      csum += PetscRealPart(c[k]);
+      pd += PetscRealPart(h[k] * dz[k]);
+    }
+    for (PetscInt k = 0; k < nc; k++) h[k] = csum * h[k] * (dz[k] - pd);
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLossCheckTargets_Softmax(OdynLoss loss, PetscInt s, const PetscScalar *C, PetscInt *bad, PetscScalar *badval)
+{
+  const PetscInt nc = loss->nc;
+
+  PetscFunctionBegin;
+  *bad = -1;
+  for (PetscInt e = 0; e < s && *bad < 0; e++) {
+    PetscReal csum = 0;
+    for (PetscInt k = 0; k < nc; k++) {
+      const PetscReal ck = PetscRealPart(C[e * nc + k]);
+      if (!(ck >= 0 && ck <= 1)) { /* also catches NaN */
+        *bad    = e;
+        *badval = ck;
+        break;
+      }
+      csum += ck;
+    }
+    if (*bad < 0 && PetscAbsReal(csum - 1) > 1e-8) {
+      *bad    = e;
+      *badval = csum;
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLossSetUp_Softmax(OdynLoss loss)
+{
+  PetscFunctionBegin;
+  PetscCheck(loss->nc >= 2, PetscObjectComm((PetscObject)loss), PETSC_ERR_ARG_OUTOFRANGE, "The softmax loss needs at least 2 classes, got nc = %" PetscInt_FMT ": for a binary classifier with one output use -odyn_loss_type logistic", loss->nc);
+  PetscFunctionReturn(0);
+}
+
+PETSC_INTERN PetscErrorCode OdynLossCreate_Softmax(OdynLoss loss)
+{
+  PetscFunctionBegin;
+  loss->ops->setup        = OdynLossSetUp_Softmax;
+  loss->ops->value        = OdynLossValue_Softmax;
+  loss->ops->hessmult     = OdynLossHessMult_Softmax;
+  loss->ops->checktargets = OdynLossCheckTargets_Softmax;
+  loss->targetdesc        = "one-hot columns (entries in [0, 1] that sum to 1: a class label per example)";
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,378 @@
+#include <odyn/private/lossimpl.h>
+
+/*@
+   OdynLossCreate - creates a hypothesis + loss function; its type is set with OdynLossSetType() or -odyn_loss_type
+
+   Collective
+
+   Input Parameter:
+.  comm - the communicator the examples are distributed over
+
+   Output Parameter:
+.  loss - the new loss
+
+   Level: beginner
+
+.seealso: `OdynLossSetType()`, `OdynLossSetNumFeatures()`, `OdynLossSetNumClasses()`, `OdynLossSetData()`, `OdynLossDestroy()`
+@*/
+PetscErrorCode OdynLossCreate(MPI_Comm comm, OdynLoss *loss)
+{
+  OdynLoss l;
+
+  PetscFunctionBegin;
+  PetscValidPointer(loss, 2);
+  *loss = NULL;
+  PetscCall(OdynInitializePackage());
+  PetscCall(PetscHeaderCreate(l, ODYNLOSS_CLASSID, "OdynLoss", "Hypothesis and loss function", "OdynLoss", comm, OdynLossDestroy, OdynLossView));
+  l->nf      = 0;
+  l->nc      = 0;
+  l->s       = -1;
+  l->wrstart = -1;
+  *loss      = l;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynLossSetType - sets the hypothesis + loss: softmax, logistic, lsq, or a registered one
+
+   Collective
+
+   Input Parameters:
++  loss - the loss
+-  type - the name
+
+   Options Database Key:
+.  -odyn_loss_type <softmax> - the type
+
+   Level: beginner
+
+.seealso: `OdynLossRegister()`, `OdynLossGetType()`, `ODYNLOSSSOFTMAX`, `ODYNLOSSLOGISTIC`, `ODYNLOSSLSQ`
+@*/
+PetscErrorCode OdynLossSetType(OdynLoss loss, OdynLossType type)
+{
+  PetscErrorCode (*create)(OdynLoss);
+  PetscBool match;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
+  PetscValidCharPointer(type, 2);
+  PetscCall(PetscObjectTypeCompare((PetscObject)loss, type, &match));
+  if (match) PetscFunctionReturn(0);
+  PetscCall(PetscFunctionListFind(OdynLossList, type, &create));
+  PetscCheck(create, PetscObjectComm((PetscObject)loss), PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown OdynLoss type \"%s\": the registered types are softmax, logistic, lsq and those added with OdynLossRegister()", type);
+  PetscTryTypeMethod(loss, destroy);
+  loss->data = NULL;
+  PetscCall(PetscMemzero(loss->ops, sizeof(struct _OdynLossOps)));
+  loss->targetdesc  = NULL;
+  loss->setupcalled = PETSC_FALSE;
+  loss->zvalid      = PETSC_FALSE;
+  PetscCall(PetscObjectChangeTypeName((PetscObject)loss, type));
+  PetscCall((*create)(loss));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynLossGetType - gets the name of the loss type
+
+   Not Collective
+
+   Level: beginner
+
+.seealso: `OdynLossSetType()`
+@*/
+PetscErrorCode OdynLossGetType(OdynLoss loss, OdynLossType *type)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
+  PetscValidPointer(type, 2);
+  *type = ((PetscObject)loss)->type_name;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynLossSetOptionsPrefix - sets the prefix of the loss's options
+
+   Logically Collective
+
+   Level: intermediate
+
+.seealso: `OdynLossSetFromOptions()`
+@*/
+PetscErrorCode OdynLossSetOptionsPrefix(OdynLoss loss, const char prefix[])
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
+  PetscCall(PetscObjectSetOptionsPrefix((PetscObject)loss, prefix));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynLossSetFromOptions - sets the loss from the options database
+
+   Collective
+
+   Options Database Keys:
++  -odyn_loss_type <softmax> - softmax, logistic, lsq
+.  -odyn_loss_num_features <nf> - rows of W: the width of the features YN
+-  -odyn_loss_num_classes <nc> - columns of W: the number of classes (logistic: independent Bernoulli outputs)
+
+   Level: beginner
+
+.seealso: `OdynLossSetType()`, `OdynLossSetNumFeatures()`, `OdynLossSetNumClasses()`
+@*/
+PetscErrorCode OdynLossSetFromOptions(OdynLoss loss)
+{
+  char      type[256];
+  PetscBool flg;
+  PetscInt  nf, nc;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
+  nf = loss->nf;
+  nc = loss->nc;
+  PetscObjectOptionsBegin((PetscObject)loss);
+  PetscCall(PetscOptionsFList("-odyn_loss_type", "Hypothesis and loss function", "OdynLossSetType", OdynLossList, ((PetscObject)loss)->type_name ? ((PetscObject)loss)->type_name : ODYNLOSSSOFTMAX, type, sizeof(type), &flg));
+  if (flg || !((PetscObject)loss)->type_name) PetscCall(OdynLossSetType(loss, flg ? type : ODYNLOSSSOFTMAX));
+  PetscCall(PetscOptionsInt("-odyn_loss_num_features", "Width nf of the features (rows of W)", "OdynLossSetNumFeatures", nf, &nf, &flg));
+  if (flg) PetscCall(OdynLossSetNumFeatures(loss, nf));
+  PetscCall(PetscOptionsInt("-odyn_loss_num_classes", "Number of classes nc (columns of W)", "OdynLossSetNumClasses", nc, &nc, &flg));
+  if (flg) PetscCall(OdynLossSetNumClasses(loss, nc));
+  PetscTryTypeMethod(loss, setfromoptions, PetscOptionsObject);
+  PetscCall(PetscObjectProcessOptionsHandlers((PetscObject)loss, PetscOptionsObject));
+  PetscOptionsEnd();
+  loss->setupcalled = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynLossSetUp - checks the sizes (nf, nc) and the type
+
+   Collective
+
+   Level: intermediate
+
+.seealso: `OdynLossSetNumFeatures()`, `OdynLossSetNumClasses()`
+@*/
+PetscErrorCode OdynLossSetUp(OdynLoss loss)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
+  if (loss->setupcalled) PetscFunctionReturn(0);
+  if (!((PetscObject)loss)->type_name) PetscCall(OdynLossSetType(loss, ODYNLOSSSOFTMAX));
+  PetscCheck(loss->nf > 0, PetscObjectComm((PetscObject)loss), PETSC_ERR_ARG_WRONGSTATE, "The number of features is not set: call OdynLossSetNumFeatures() or use -odyn_loss_num_features (the output width of the network)");
+  PetscCheck(loss->nc > 0, PetscObjectComm((PetscObject)loss), PETSC_ERR_ARG_WRONGSTATE, "The number of classes is not set: call OdynLossSetNumClasses() or use -odyn_loss_num_classes");
+  PetscTryTypeMethod(loss, setup);
+  loss->setupcalled = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynLossView - prints the loss type, sizes and the data set size
+
+   Collective
+
+   Level: beginner
+
+.seealso: `OdynLossCreate()`
+@*/
+PetscErrorCode OdynLossView(OdynLoss loss, PetscViewer viewer)
+{
+  PetscBool isascii;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
+  if (!viewer) PetscCall(PetscViewerASCIIGetStdout(PetscObjectComm((PetscObject)loss), &viewer));
+  PetscCall(PetscObjectTypeCompare((PetscObject)viewer, PETSCVIEWERASCII, &isascii));
+  if (!isascii) PetscFunctionReturn(0);
+  PetscCall(PetscObjectPrintClassNamePrefixType((PetscObject)loss, viewer));
+  PetscCall(PetscViewerASCIIPushTab(viewer));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "%" PetscInt_FMT " features, %" PetscInt_FMT " classes, %" PetscInt_FMT " weights [W | mu]\n", loss->nf, loss->nc, loss->nf * loss->nc + loss->nc));
+  if (loss->Y) PetscCall(PetscViewerASCIIPrintf(viewer, "data: %" PetscInt_FMT " examples\n", loss->sglobal));
+  PetscTryTypeMethod(loss, view, viewer);
+  PetscCall(PetscViewerASCIIPopTab(viewer));
+  PetscFunctionReturn(0);
+}
+
+/* Drops the data, the gathered weights and the work buffers (sizes changed or the object goes away). */
+PetscErrorCode OdynLossResetData_Private(OdynLoss loss)
+{
+  PetscFunctionBegin;
+  PetscCall(VecDestroy(&loss->Y));
+  PetscCall(VecDestroy(&loss->C));
+  PetscCall(VecScatterDestroy(&loss->toall));
+  PetscCall(VecDestroy(&loss->wall));
+  PetscCall(VecDestroy(&loss->vall));
+  PetscCall(VecDestroy(&loss->hall));
+  PetscCall(PetscFree(loss->Z));
+  PetscCall(PetscFree(loss->G));
+  PetscCall(PetscFree(loss->T1));
+  PetscCall(PetscFree(loss->T2));
+  loss->zcap = loss->gcap = loss->t1cap = loss->t2cap = 0;
+  loss->s                                             = -1;
+  loss->sglobal                                       = 0;
+  loss->wrstart                                       = -1;
+  loss->zvalid                                        = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynLossDestroy - drops a reference to the loss and frees it when none is left
+
+   Collective
+
+   Level: beginner
+
+.seealso: `OdynLossCreate()`
+@*/
+PetscErrorCode OdynLossDestroy(OdynLoss *loss)
+{
+  PetscFunctionBegin;
+  if (!*loss) PetscFunctionReturn(0);
+  PetscValidHeaderSpecific(*loss, ODYNLOSS_CLASSID, 1);
+  if (--((PetscObject)(*loss))->refct > 0) {
+    *loss = NULL;
+    PetscFunctionReturn(0);
+  }
+  PetscCall(OdynLossResetData_Private(*loss));
+  PetscTryTypeMethod(*loss, destroy);
+  PetscCall(PetscHeaderDestroy(loss));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynLossSetNumFeatures - sets the width nf of the features YN (the rows of W)
+
+   Logically Collective
+
+   Options Database Key:
+.  -odyn_loss_num_features <nf> - the width
+
+   Level: beginner
+
+   Notes:
+   Changing the size drops the data set with OdynLossSetData().
+
+.seealso: `OdynLossGetNumFeatures()`, `OdynNetGetOutputWidth()`
+@*/
+PetscErrorCode OdynLossSetNumFeatures(OdynLoss loss, PetscInt nf)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
+  PetscCheck(nf > 0, PetscObjectComm((PetscObject)loss), PETSC_ERR_ARG_OUTOFRANGE, "The number of features must be positive, got %" PetscInt_FMT, nf);
+  if (nf != loss->nf) PetscCall(OdynLossResetData_Private(loss));
+  loss->nf          = nf;
+  loss->setupcalled = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynLossGetNumFeatures - gets the width nf of the features
+
+   Not Collective
+
+   Level: beginner
+
+.seealso: `OdynLossSetNumFeatures()`
+@*/
+PetscErrorCode OdynLossGetNumFeatures(OdynLoss loss, PetscInt *nf)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
+  PetscValidIntPointer(nf, 2);
+  *nf = loss->nf;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynLossSetNumClasses - sets the number of classes nc (the columns of W, the length of mu)
+
+   Logically Collective
+
+   Options Database Key:
+.  -odyn_loss_num_classes <nc> - the number of classes
+
+   Level: beginner
+
+   Notes:
+   softmax needs nc >= 2; logistic treats each of the nc outputs as an independent Bernoulli variable (nc = 1 is the
+   usual binary classifier); lsq fits nc real values. Changing the size drops the data set with OdynLossSetData().
+
+.seealso: `OdynLossGetNumClasses()`
+@*/
+PetscErrorCode OdynLossSetNumClasses(OdynLoss loss, PetscInt nc)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
+  PetscCheck(nc > 0, PetscObjectComm((PetscObject)loss), PETSC_ERR_ARG_OUTOFRANGE, "The number of classes must be positive, got %" PetscInt_FMT, nc);
+  if (nc != loss->nc) PetscCall(OdynLossResetData_Private(loss));
+  loss->nc          = nc;
+  loss->setupcalled = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynLossGetNumClasses - gets the number of classes nc
+
+   Not Collective
+
+   Level: beginner
+
+.seealso: `OdynLossSetNumClasses()`
+@*/
+PetscErrorCode OdynLossGetNumClasses(OdynLoss loss, PetscInt *nc)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
+  PetscValidIntPointer(nc, 2);
+  *nc = loss->nc;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynLossGetNumWeights - length nf nc + nc of the packed weights wmu = [W | mu]
+
+   Not Collective; sets the loss up
+
+   Level: beginner
+
+.seealso: `OdynLossCreateWeightVec()`
+@*/
+PetscErrorCode OdynLossGetNumWeights(OdynLoss loss, PetscInt *nw)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
+  PetscValidIntPointer(nw, 2);
+  PetscCall(OdynLossSetUp(loss));
+  *nw = loss->nf * loss->nc + loss->nc;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynLossCreateWeightVec - creates a parallel Vec for the packed classifier weights wmu = [W | mu]
+
+   Collective
+
+   Output Parameter:
+.  wmu - the Vec, of global length nf nc + nc, distributed with PETSC_DECIDE, zero
+
+   Level: beginner
+
+   Notes:
+   wmu[i + k nf] = W(i, k) (column-major, one column per class) and wmu[nf nc + k] = mu(k). Any parallel layout of the
+   same global length is accepted by the other routines; this is the one the regularizers (OdynRegularizer of type
+   image) use as well.
+
+.seealso: `OdynLossGetNumWeights()`, `OdynLossEvaluate()`
+@*/
+PetscErrorCode OdynLossCreateWeightVec(OdynLoss loss, Vec *wmu)
+{
+  PetscInt nw;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
+  PetscValidPointer(wmu, 2);
+  PetscCall(OdynLossGetNumWeights(loss, &nw));
+  PetscCall(VecCreateMPI(PetscObjectComm((PetscObject)loss), PETSC_DECIDE, nw, wmu));
+  PetscCall(VecZeroEntries(*wmu));
+  PetscFunctionReturn(0);
+}
