@@ -40,5 +40,6 @@ PETSC_EXTERN PetscErrorCode OdynNetForward(OdynNet, Vec, Vec, Vec);
 PETSC_EXTERN PetscErrorCode OdynNetJacobianMult(OdynNet, Vec, Vec, Vec);
 PETSC_EXTERN PetscErrorCode OdynNetJacobianMultTranspose(OdynNet, Vec, Vec, Vec);
 PETSC_EXTERN PetscErrorCode OdynNetProlongParameters(OdynNet, Vec, OdynNet, Vec);
+PETSC_EXTERN PetscErrorCode OdynNetRefineSteps(OdynNet, Vec, Vec *);
 
 #endif

@@ -30,7 +30,7 @@ PetscErrorCode OdynNetCreate(MPI_Comm comm, OdynNet *net)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode OdynNetReset_Private(OdynNet net)
+PetscErrorCode OdynNetReset_Private(OdynNet net)
 {
   PetscFunctionBegin;
   PetscCall(VecScatterDestroy(&net->toall));

@@ -80,3 +80,66 @@ PetscErrorCode OdynNetProlongParameters(OdynNet coarse, Vec thetac, OdynNet fine
   PetscCall(VecDestroy(&allf));
   PetscFunctionReturn(0);
 }
+
+/*@
+   OdynNetRefineSteps - doubles the number of steps of every block and prolongs theta to the refined network
+
+   Collective
+
+   Input Parameters:
++  net - the network; on return every block has twice as many steps (same final time)
+-  thetac - the parameters before refinement
+
+   Output Parameter:
+.  thetaf - a new Vec with the prolonged parameters (the caller destroys it)
+
+   Level: intermediate
+
+   Notes:
+   This is one level of multilevel learning in depth (paper 001 Sec. 5.3), with the same interpolation as
+   OdynNetProlongParameters(). Trajectories of the previous depth are freed.
+
+.seealso: `OdynNetProlongParameters()`
+@*/
+PetscErrorCode OdynNetRefineSteps(OdynNet net, Vec thetac, Vec *thetaf)
+{
+  Vec                allc, allf;
+  VecScatter         toc, tof;
+  const PetscScalar *c;
+  PetscScalar       *f;
+  PetscInt          *offc, *Nc;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
+  PetscValidHeaderSpecific(thetac, VEC_CLASSID, 2);
+  PetscValidPointer(thetaf, 3);
+  PetscCall(OdynNetSetUp(net));
+  {
+    PetscInt N;
+    PetscCall(VecGetSize(thetac, &N));
+    PetscCheck(N == net->nparam, PetscObjectComm((PetscObject)net), PETSC_ERR_ARG_SIZ, "Parameter Vec has length %" PetscInt_FMT " but the network has %" PetscInt_FMT " parameters", N, net->nparam);
+  }
+  PetscCall(PetscMalloc2(net->nblocks + 1, &offc, net->nblocks, &Nc));
+  PetscCall(PetscArraycpy(offc, net->offset, net->nblocks + 1));
+  for (PetscInt b = 0; b < net->nblocks; b++) Nc[b] = net->blocks[b]->N;
+  PetscCall(VecScatterCreateToAll(thetac, &toc, &allc));
+  PetscCall(VecScatterBegin(toc, thetac, allc, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecScatterEnd(toc, thetac, allc, INSERT_VALUES, SCATTER_FORWARD));
+  for (PetscInt b = 0; b < net->nblocks; b++) PetscCall(OdynSchemeSetNumSteps(net->blocks[b], 2 * Nc[b]));
+  PetscCall(OdynNetReset_Private(net));
+  PetscCall(OdynNetCreateParameterVec(net, thetaf));
+  PetscCall(VecScatterCreateToAll(*thetaf, &tof, &allf));
+  PetscCall(VecGetArrayRead(allc, &c));
+  PetscCall(VecGetArray(allf, &f));
+  for (PetscInt b = 0; b < net->nblocks; b++) ProlongBlock(Nc[b], net->blocks[b]->layer->nparam, c + offc[b], f + net->offset[b]);
+  PetscCall(VecRestoreArray(allf, &f));
+  PetscCall(VecRestoreArrayRead(allc, &c));
+  PetscCall(VecScatterBegin(tof, allf, *thetaf, INSERT_VALUES, SCATTER_REVERSE));
+  PetscCall(VecScatterEnd(tof, allf, *thetaf, INSERT_VALUES, SCATTER_REVERSE));
+  PetscCall(VecScatterDestroy(&toc));
+  PetscCall(VecScatterDestroy(&tof));
+  PetscCall(VecDestroy(&allc));
+  PetscCall(VecDestroy(&allf));
+  PetscCall(PetscFree2(offc, Nc));
+  PetscFunctionReturn(0);
+}

@@ -27,4 +27,7 @@ struct _p_OdynNet {
   PetscInt         bufcap;
 };
 
+/* Drops the layout, scatters and buffers: call after a block's sizes change. */
+PETSC_INTERN PetscErrorCode OdynNetReset_Private(OdynNet);
+
 #endif
