@@ -55,6 +55,9 @@ PETSC_EXTERN PetscErrorCode OdynLayerGetFaceSizes(OdynLayer, PetscInt, PetscInt 
 
 PETSC_EXTERN PetscErrorCode OdynLayerApply(OdynLayer, PetscInt, const PetscScalar[], PetscInt, const PetscScalar[], PetscScalar[]);
 PETSC_EXTERN PetscErrorCode OdynLayerLinearize(OdynLayer, PetscInt, const PetscScalar[], PetscInt, const PetscScalar[]);
+PETSC_EXTERN PetscErrorCode OdynLayerGetLinearizationSize(OdynLayer, PetscInt, PetscInt, PetscInt *);
+PETSC_EXTERN PetscErrorCode OdynLayerLinearizationSave(OdynLayer, PetscInt, PetscScalar[]);
+PETSC_EXTERN PetscErrorCode OdynLayerLinearizationRestore(OdynLayer, PetscInt, const PetscScalar[], PetscInt, const PetscScalar[], const PetscScalar[]);
 PETSC_EXTERN PetscErrorCode OdynLayerJacobianXMult(OdynLayer, PetscInt, PetscScalar, const PetscScalar[], PetscScalar[]);
 PETSC_EXTERN PetscErrorCode OdynLayerJacobianThetaMult(OdynLayer, PetscInt, PetscScalar, const PetscScalar[], PetscScalar[]);
 PETSC_EXTERN PetscErrorCode OdynLayerJacobianXMultTranspose(OdynLayer, PetscInt, PetscScalar, const PetscScalar[], PetscScalar[]);

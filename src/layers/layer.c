@@ -446,6 +446,69 @@ PetscErrorCode OdynLayerLinearize(OdynLayer layer, PetscInt face, const PetscSca
   PetscFunctionReturn(0);
 }
 
+/*@
+   OdynLayerGetLinearizationSize - how many scalars hold the linearization of a face for s examples (0: the layer
+   cannot save it, and OdynLayerLinearize() must be called again instead of OdynLayerLinearizationRestore())
+
+   Not Collective
+
+   Level: developer
+
+.seealso: `OdynLayerLinearizationSave()`, `OdynLayerLinearizationRestore()`
+@*/
+PetscErrorCode OdynLayerGetLinearizationSize(OdynLayer layer, PetscInt face, PetscInt s, PetscInt *len)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(layer, ODYNLAYER_CLASSID, 1);
+  PetscValidIntPointer(len, 4);
+  PetscCall(OdynLayerCheckFace_Private(layer, face));
+  *len = 0;
+  if (layer->ops->linsize && layer->ops->linsave && layer->ops->linrestore) PetscUseTypeMethod(layer, linsize, face, s, len);
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynLayerLinearizationSave - copies the current linearization of a face into buf (OdynLayerGetLinearizationSize() scalars)
+
+   Not Collective
+
+   Level: developer
+
+   Notes:
+   Schemes keep one per step during the forward sweep, so that the tangent and adjoint sweeps, which the Gauss-Newton
+   iteration repeats many times, do not recompute sigma' (the activation dominates narrow networks).
+
+.seealso: `OdynLayerLinearizationRestore()`
+@*/
+PetscErrorCode OdynLayerLinearizationSave(OdynLayer layer, PetscInt face, PetscScalar buf[])
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(layer, ODYNLAYER_CLASSID, 1);
+  PetscCall(OdynLayerCheckLinearized_Private(layer, face));
+  PetscUseTypeMethod(layer, linsave, face, buf);
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynLayerLinearizationRestore - makes a saved linearization the current one, as OdynLayerLinearize() at the same
+   (theta, X) would; buf, theta and X are borrowed until the next linearization of the face
+
+   Not Collective
+
+   Level: developer
+
+.seealso: `OdynLayerLinearizationSave()`
+@*/
+PetscErrorCode OdynLayerLinearizationRestore(OdynLayer layer, PetscInt face, const PetscScalar theta[], PetscInt s, const PetscScalar X[], const PetscScalar buf[])
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(layer, ODYNLAYER_CLASSID, 1);
+  PetscCall(OdynLayerCheckFace_Private(layer, face));
+  PetscUseTypeMethod(layer, linrestore, face, theta, s, X, buf);
+  layer->slin[face] = s;
+  PetscFunctionReturn(0);
+}
+
 #define ODYN_LAYER_PRODUCT(Fn, op) \
   PetscErrorCode Fn(OdynLayer layer, PetscInt face, PetscScalar alpha, const PetscScalar in[], PetscScalar out[]) \
   { \

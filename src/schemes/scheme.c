@@ -28,6 +28,7 @@ PetscErrorCode OdynSchemeCreate(MPI_Comm comm, OdynScheme *scheme)
   sc->N        = 4;
   sc->T        = 1.0;
   sc->trajtype = ODYN_TRAJECTORY_STORE;
+  sc->cachelin = PETSC_TRUE;
   *scheme      = sc;
   PetscFunctionReturn(0);
 }
@@ -42,6 +43,10 @@ static PetscErrorCode OdynSchemeFreeStorage_Private(OdynScheme scheme)
   }
   for (PetscInt w = 0; w < ODYN_SCHEME_NUM_WORK; w++) PetscCall(PetscFree(scheme->work[w]));
   PetscCall(PetscFree(scheme->revwork));
+  for (PetscInt f = 0; f < ODYN_LAYER_MAX_FACES; f++) {
+    PetscCall(PetscFree(scheme->lin[f]));
+    scheme->linlen[f] = 0;
+  }
   scheme->s       = 0;
   scheme->salloc  = 0;
   scheme->hastraj = PETSC_FALSE;
@@ -333,7 +338,9 @@ PetscErrorCode OdynSchemeIsReversible(OdynScheme scheme, PetscBool *rev)
 +  -odyn_scheme_type <euler> - euler, leapfrog, verlet
 .  -odyn_scheme_num_steps <4> - number of steps N
 .  -odyn_scheme_final_time <1> - final time T
--  -odyn_scheme_trajectory <store> - store or recompute (reversible schemes)
+.  -odyn_scheme_trajectory <store> - store or recompute (reversible schemes)
+-  -odyn_scheme_cache_linearization <true> - with store, keep every step's linearization too (sigma', as much memory
+   as the states): the tangent and adjoint sweeps then skip the activation, which dominates narrow networks
 
    Level: beginner
 
@@ -356,6 +363,7 @@ PetscErrorCode OdynSchemeSetFromOptions(OdynScheme scheme)
   PetscCall(PetscOptionsInt("-odyn_scheme_num_steps", "Number of time steps (layers) N", "OdynSchemeSetNumSteps", N, &N, NULL));
   PetscCall(PetscOptionsReal("-odyn_scheme_final_time", "Final time T (step h = T/N)", "OdynSchemeSetFinalTime", T, &T, NULL));
   PetscCall(PetscOptionsEnum("-odyn_scheme_trajectory", "Store all states or recompute them backwards", "OdynSchemeSetTrajectoryType", OdynTrajectoryTypes, (PetscEnum)tt, (PetscEnum *)&tt, NULL));
+  PetscCall(PetscOptionsBool("-odyn_scheme_cache_linearization", "With a stored trajectory, also keep each step's linearization (sigma'), so the derivative sweeps skip the activation", "OdynSchemeForward", scheme->cachelin, &scheme->cachelin, NULL));
   PetscCall(PetscObjectProcessOptionsHandlers((PetscObject)scheme, PetscOptionsObject));
   PetscOptionsEnd();
   /* the type is set after PetscOptionsEnd(), so that an unknown name does not leak the options block */
@@ -536,9 +544,20 @@ static PetscErrorCode OdynSchemeAllocate_Private(OdynScheme scheme, PetscInt s)
       for (PetscInt c = 0; c < ODYN_SCHEME_MAX_COMPONENTS; c++) PetscCall(PetscMalloc1((size_t)nmax * s, &scheme->revbuf[c]));
       PetscCall(PetscMalloc1((size_t)nmax * s, &scheme->revwork));
     }
+    if (scheme->trajtype == ODYN_TRAJECTORY_STORE && scheme->cachelin) {
+      PetscInt len[ODYN_LAYER_MAX_FACES] = {0, 0};
+      PetscBool all = PETSC_TRUE;
+      for (PetscInt f = 0; f < scheme->layer->nfaces; f++) {
+        PetscCall(OdynLayerGetLinearizationSize(scheme->layer, f, s, &len[f]));
+        if (!len[f]) all = PETSC_FALSE;
+      }
+      for (PetscInt f = 0; all && f < scheme->layer->nfaces; f++) PetscCall(PetscMalloc1((size_t)scheme->N * len[f], &scheme->lin[f]));
+    }
     scheme->salloc = s;
   }
   scheme->s = s;
+  /* the saved linearizations become valid step by step during the forward sweep */
+  for (PetscInt f = 0; f < ODYN_LAYER_MAX_FACES; f++) scheme->linlen[f] = 0;
   PetscFunctionReturn(0);
 }
 
@@ -546,6 +565,23 @@ PetscErrorCode OdynSchemeGetStepParameters_Private(OdynScheme scheme, const Pets
 {
   PetscFunctionBegin;
   *thj = theta ? theta + (size_t)j * scheme->layer->nparam : NULL;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdynSchemeSaveLinearization_Private(OdynScheme scheme, PetscInt face, const PetscScalar *thj, PetscInt j, const PetscScalar *X)
+{
+  PetscFunctionBegin;
+  if (!scheme->linlen[face]) PetscFunctionReturn(0);
+  PetscCall(OdynLayerLinearize(scheme->layer, face, thj, scheme->s, X));
+  PetscCall(OdynLayerLinearizationSave(scheme->layer, face, scheme->lin[face] + (size_t)j * scheme->linlen[face]));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdynSchemeLinearizeStep_Private(OdynScheme scheme, PetscInt face, const PetscScalar *thj, PetscInt j, const PetscScalar *X)
+{
+  PetscFunctionBegin;
+  if (scheme->linlen[face]) PetscCall(OdynLayerLinearizationRestore(scheme->layer, face, thj, scheme->s, X, scheme->lin[face] + (size_t)j * scheme->linlen[face]));
+  else PetscCall(OdynLayerLinearize(scheme->layer, face, thj, scheme->s, X));
   PetscFunctionReturn(0);
 }
 
@@ -607,6 +643,8 @@ PetscErrorCode OdynSchemeForward(OdynScheme scheme, const PetscScalar theta[], P
   PetscCall(OdynSchemeAllocate_Private(scheme, s));
   PetscCall(PetscArraycpy(OdynSchemeState_Private(scheme, 0, 0), Y0, scheme->nstate[0] * s));
   for (PetscInt c = 1; c < scheme->ncomp; c++) PetscCall(PetscArrayzero(OdynSchemeState_Private(scheme, c, 0), scheme->nstate[c] * s));
+  for (PetscInt f = 0; f < scheme->layer->nfaces; f++)
+    if (scheme->lin[f]) PetscCall(OdynLayerGetLinearizationSize(scheme->layer, f, s, &scheme->linlen[f]));
   PetscUseTypeMethod(scheme, forward, theta);
   if (YN) PetscCall(PetscArraycpy(YN, OdynSchemeState_Private(scheme, 0, scheme->N), scheme->nstate[0] * s));
   scheme->hastraj = PETSC_TRUE;

@@ -11,7 +11,9 @@ PETSC_EXTERN PetscLogEvent ODYN_LayerApply, ODYN_LayerLinearize, ODYN_LayerProdu
    The ops table is the contract between OdynLayer and its implementations.
 
    Required: setup, apply, linearize, jacx, jactheta, jacxt, jacthetat.
-   Optional: setfromoptions, view, destroy.
+   Optional: setfromoptions, view, destroy; linsize, linsave, linrestore (a layer whose linearization is a small
+   state, e.g. sigma', can hand it out and take it back, so that schemes keep one per step and the tangent and
+   adjoint sweeps skip recomputing it; without them the schemes call linearize every time).
 
    Shapes (column-major, one example per column, s examples):
      face f maps X (nin[f] x s) to F (nout[f] x s); theta has nparam entries.
@@ -28,6 +30,9 @@ struct _OdynLayerOps {
   PetscErrorCode (*jactheta)(OdynLayer, PetscInt, PetscScalar, const PetscScalar *, PetscScalar *);
   PetscErrorCode (*jacxt)(OdynLayer, PetscInt, PetscScalar, const PetscScalar *, PetscScalar *);
   PetscErrorCode (*jacthetat)(OdynLayer, PetscInt, PetscScalar, const PetscScalar *, PetscScalar *);
+  PetscErrorCode (*linsize)(OdynLayer, PetscInt, PetscInt, PetscInt *);
+  PetscErrorCode (*linsave)(OdynLayer, PetscInt, PetscScalar *);
+  PetscErrorCode (*linrestore)(OdynLayer, PetscInt, const PetscScalar *, PetscInt, const PetscScalar *, const PetscScalar *);
   PetscErrorCode (*setfromoptions)(OdynLayer, PetscOptionItems *);
   PetscErrorCode (*view)(OdynLayer, PetscViewer);
   PetscErrorCode (*destroy)(OdynLayer);

@@ -55,6 +55,9 @@ struct _p_OdynScheme {
   PetscScalar       *revbuf[ODYN_SCHEME_MAX_COMPONENTS];
   PetscScalar       *revwork;  /* RECOMPUTE: scratch of `reverse` */
   PetscInt           revk;     /* step the rev[] states belong to */
+  PetscBool          cachelin;                        /* option: keep the layer's linearization of every step */
+  PetscScalar       *lin[ODYN_LAYER_MAX_FACES];       /* STORE + cachelin: N saved linearizations per face */
+  PetscInt           linlen[ODYN_LAYER_MAX_FACES];    /* scalars per step for the current s; 0: not cached */
   PetscBool          setupcalled;
   void              *data;
 };
@@ -62,5 +65,9 @@ struct _p_OdynScheme {
 PETSC_INTERN PetscScalar   *OdynSchemeState_Private(OdynScheme, PetscInt, PetscInt);
 PETSC_INTERN PetscErrorCode OdynSchemeBackwardState_Private(OdynScheme, const PetscScalar *, PetscInt, PetscScalar **, PetscScalar **);
 PETSC_INTERN PetscErrorCode OdynSchemeGetStepParameters_Private(OdynScheme, const PetscScalar *, PetscInt, const PetscScalar **);
+/* Forward sweeps call SaveLinearization for each (face, step, point) the derivative sweeps will linearize at; those
+   call LinearizeStep, which restores the saved one or linearizes afresh. */
+PETSC_INTERN PetscErrorCode OdynSchemeSaveLinearization_Private(OdynScheme, PetscInt, const PetscScalar *, PetscInt, const PetscScalar *);
+PETSC_INTERN PetscErrorCode OdynSchemeLinearizeStep_Private(OdynScheme, PetscInt, const PetscScalar *, PetscInt, const PetscScalar *);
 
 #endif

@@ -47,6 +47,7 @@ static PetscErrorCode OdynLayerLinearize_Affine(OdynLayer layer, PetscInt face, 
   }
   /* T receives sigma(M X + b), which the products do not need; D keeps sigma'. M stays valid for the products. */
   PetscCall(OdynLayerAffineEval_Private(layer, a->M, theta, s, X, a->T, a->D));
+  a->Dcur  = a->D;
   a->theta = theta;
   a->X     = X;
   a->s     = s;
@@ -61,7 +62,7 @@ static PetscErrorCode OdynLayerJacX_Affine(OdynLayer layer, PetscInt face, Petsc
 
   PetscFunctionBegin;
   OdynCallGemm('N', 'N', n, s, n, 1.0, a->M, n, V, n, 0.0, a->T, n);
-  odyn_scaled_hadamard_add(n * s, alpha, a->D, a->T, out);
+  odyn_scaled_hadamard_add(n * s, alpha, a->Dcur, a->T, out);
   PetscFunctionReturn(0);
 }
 
@@ -75,7 +76,7 @@ static PetscErrorCode OdynLayerJacTheta_Affine(OdynLayer layer, PetscInt face, P
   PetscCall(a->dmap(n, a->theta, dtheta, a->dM));
   OdynCallGemm('N', 'N', n, s, n, 1.0, a->dM, n, a->X, n, 0.0, a->T, n);
   odyn_add_bias(n, s, dtheta + n * n, a->T);
-  odyn_scaled_hadamard_add(n * s, alpha, a->D, a->T, out);
+  odyn_scaled_hadamard_add(n * s, alpha, a->Dcur, a->T, out);
   PetscFunctionReturn(0);
 }
 
@@ -87,7 +88,7 @@ static PetscErrorCode OdynLayerJacXT_Affine(OdynLayer layer, PetscInt face, Pets
 
   PetscFunctionBegin;
   PetscCall(PetscArraycpy(a->T, W, n * s));
-  odyn_hadamard_inplace(n * s, a->D, a->T);
+  odyn_hadamard_inplace(n * s, a->Dcur, a->T);
   OdynCallGemm('T', 'N', n, s, n, alpha, a->M, n, a->T, n, 1.0, out, n);
   PetscFunctionReturn(0);
 }
@@ -100,10 +101,45 @@ static PetscErrorCode OdynLayerJacThetaT_Affine(OdynLayer layer, PetscInt face, 
 
   PetscFunctionBegin;
   PetscCall(PetscArraycpy(a->T, W, n * s));
-  odyn_hadamard_inplace(n * s, a->D, a->T);
+  odyn_hadamard_inplace(n * s, a->Dcur, a->T);
   OdynCallGemm('N', 'T', n, n, s, 1.0, a->T, n, a->X, n, 0.0, a->dM, n);
   PetscCall(a->dmapt(n, a->theta, alpha, a->dM, g));
   odyn_rowsum_add(n, s, alpha, a->T, g + n * n);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerLinSize_Affine(OdynLayer layer, PetscInt face, PetscInt s, PetscInt *len)
+{
+  PetscFunctionBegin;
+  *len = layer->n * s;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerLinSave_Affine(OdynLayer layer, PetscInt face, PetscScalar *buf)
+{
+  OdynLayer_Affine *a = (OdynLayer_Affine *)layer->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscArraycpy(buf, a->Dcur, layer->n * a->s));
+  PetscFunctionReturn(0);
+}
+
+/* M is cheap to form again (n x n); sigma' is what costs */
+static PetscErrorCode OdynLayerLinRestore_Affine(OdynLayer layer, PetscInt face, const PetscScalar *theta, PetscInt s, const PetscScalar *X, const PetscScalar *buf)
+{
+  OdynLayer_Affine *a = (OdynLayer_Affine *)layer->data;
+
+  PetscFunctionBegin;
+  if (layer->n * s > a->cap) {
+    PetscCall(PetscFree2(a->D, a->T));
+    PetscCall(PetscMalloc2(layer->n * s, &a->D, layer->n * s, &a->T));
+    a->cap = layer->n * s;
+  }
+  PetscCall(a->map(layer->n, a->gamma, theta, a->M));
+  a->Dcur  = buf;
+  a->theta = theta;
+  a->X     = X;
+  a->s     = s;
   PetscFunctionReturn(0);
 }
 
@@ -130,5 +166,8 @@ PetscErrorCode OdynLayerAffineSetOps_Private(OdynLayer layer, OdynLayer_Affine *
   layer->ops->jacxt      = OdynLayerJacXT_Affine;
   layer->ops->jacthetat  = OdynLayerJacThetaT_Affine;
   layer->ops->destroy    = OdynLayerDestroy_Affine;
+  layer->ops->linsize    = OdynLayerLinSize_Affine;
+  layer->ops->linsave    = OdynLayerLinSave_Affine;
+  layer->ops->linrestore = OdynLayerLinRestore_Affine;
   PetscFunctionReturn(0);
 }

@@ -20,7 +20,8 @@ typedef struct {
   PetscReal          gamma;   /* antisym's diffusion */
   PetscScalar       *M, *dM;  /* n x n: M at the linearization, scratch */
   PetscScalar       *Mapply;  /* n x n: M formed by apply */
-  PetscScalar       *D, *T;   /* n x s: sigma'(M X + b) at the linearization; scratch */
+  PetscScalar       *D, *T;   /* n x s: sigma'(M X + b) computed by linearize; scratch */
+  const PetscScalar *Dcur;    /* sigma' of the current linearization: D, or a saved copy (linrestore) */
   PetscInt           cap;     /* capacity of D and T */
   const PetscScalar *theta, *X;
   PetscInt           s;

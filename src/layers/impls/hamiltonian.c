@@ -23,7 +23,8 @@ M*/
 typedef struct {
   PetscInt           m;                              /* columns of K (width of Z), fixed by setup */
   /* one linearization per face: the Verlet sweeps linearize F at Z_{j+1/2} and G at Y_j within the same step */
-  PetscScalar       *D[ODYN_LAYER_MAX_FACES];        /* nout[f] x s: sigma' at the linearization */
+  PetscScalar       *D[ODYN_LAYER_MAX_FACES];        /* nout[f] x s: sigma' computed by linearize */
+  const PetscScalar *Dcur[ODYN_LAYER_MAX_FACES];     /* sigma' of the current linearization: D[f] or a saved copy */
   PetscScalar       *T[ODYN_LAYER_MAX_FACES];        /* nout[f] x s: scratch of the products of that face */
   PetscInt           cap[ODYN_LAYER_MAX_FACES];      /* capacity of D[f] and T[f] */
   const PetscScalar *theta[ODYN_LAYER_MAX_FACES], *X[ODYN_LAYER_MAX_FACES];
@@ -85,6 +86,7 @@ static PetscErrorCode OdynLayerLinearize_Hamiltonian(OdynLayer layer, PetscInt f
   }
   /* T receives sigma(...), which no product needs (the outer map is the identity); D keeps sigma' */
   PetscCall(OdynLayerEval_Hamiltonian(layer, face, theta, s, X, ham->T[face], ham->D[face]));
+  ham->Dcur[face]  = ham->D[face];
   ham->theta[face] = theta;
   ham->X[face]     = X;
   ham->s[face]     = s;
@@ -102,7 +104,7 @@ static PetscErrorCode OdynLayerJacX_Hamiltonian(OdynLayer layer, PetscInt face, 
   PetscFunctionBegin;
   if (face == 0) OdynCallGemm('N', 'N', n, s, m, 1.0, K, n, V, m, 0.0, T, n);
   else OdynCallGemm('T', 'N', m, s, n, 1.0, K, n, V, n, 0.0, T, m);
-  odyn_scaled_hadamard_add(layer->nout[face] * s, alpha, ham->D[face], T, out);
+  odyn_scaled_hadamard_add(layer->nout[face] * s, alpha, ham->Dcur[face], T, out);
   PetscFunctionReturn(0);
 }
 
@@ -122,7 +124,7 @@ static PetscErrorCode OdynLayerJacTheta_Hamiltonian(OdynLayer layer, PetscInt fa
     OdynCallGemm('T', 'N', m, s, n, 1.0, dK, n, X, n, 0.0, T, m);
     odyn_add_bias(m, s, dbG, T);
   }
-  odyn_scaled_hadamard_add(layer->nout[face] * s, alpha, ham->D[face], T, out);
+  odyn_scaled_hadamard_add(layer->nout[face] * s, alpha, ham->Dcur[face], T, out);
   PetscFunctionReturn(0);
 }
 
@@ -136,7 +138,7 @@ static PetscErrorCode OdynLayerJacXT_Hamiltonian(OdynLayer layer, PetscInt face,
 
   PetscFunctionBegin;
   PetscCall(PetscArraycpy(T, W, layer->nout[face] * s));
-  odyn_hadamard_inplace(layer->nout[face] * s, ham->D[face], T);
+  odyn_hadamard_inplace(layer->nout[face] * s, ham->Dcur[face], T);
   if (face == 0) OdynCallGemm('T', 'N', m, s, n, alpha, K, n, T, n, 1.0, out, m);
   else OdynCallGemm('N', 'N', n, s, m, alpha, K, n, T, m, 1.0, out, n);
   PetscFunctionReturn(0);
@@ -157,7 +159,7 @@ static PetscErrorCode OdynLayerJacThetaT_Hamiltonian(OdynLayer layer, PetscInt f
 
   PetscFunctionBegin;
   PetscCall(PetscArraycpy(T, W, layer->nout[face] * s));
-  odyn_hadamard_inplace(layer->nout[face] * s, ham->D[face], T);
+  odyn_hadamard_inplace(layer->nout[face] * s, ham->Dcur[face], T);
   if (face == 0) {
     OdynCallGemm('N', 'T', n, m, s, alpha, T, n, X, m, 1.0, gK, n);
     odyn_rowsum_add(n, s, alpha, T, gbF);
@@ -165,6 +167,40 @@ static PetscErrorCode OdynLayerJacThetaT_Hamiltonian(OdynLayer layer, PetscInt f
     OdynCallGemm('N', 'T', n, m, s, alpha, X, n, T, m, 1.0, gK, n);
     odyn_rowsum_add(m, s, alpha, T, gbG);
   }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerLinSize_Hamiltonian(OdynLayer layer, PetscInt face, PetscInt s, PetscInt *len)
+{
+  PetscFunctionBegin;
+  *len = layer->nout[face] * s;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerLinSave_Hamiltonian(OdynLayer layer, PetscInt face, PetscScalar *buf)
+{
+  OdynLayer_Hamiltonian *ham = (OdynLayer_Hamiltonian *)layer->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscArraycpy(buf, ham->Dcur[face], layer->nout[face] * ham->s[face]));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerLinRestore_Hamiltonian(OdynLayer layer, PetscInt face, const PetscScalar *theta, PetscInt s, const PetscScalar *X, const PetscScalar *buf)
+{
+  OdynLayer_Hamiltonian *ham  = (OdynLayer_Hamiltonian *)layer->data;
+  const PetscInt         need = layer->nout[face] * s;
+
+  PetscFunctionBegin;
+  if (need > ham->cap[face] || !ham->T[face]) { /* the products still need their scratch */
+    PetscCall(PetscFree2(ham->D[face], ham->T[face]));
+    PetscCall(PetscMalloc2(PetscMax(need, 1), &ham->D[face], PetscMax(need, 1), &ham->T[face]));
+    ham->cap[face] = need;
+  }
+  ham->Dcur[face]  = buf;
+  ham->theta[face] = theta;
+  ham->X[face]     = X;
+  ham->s[face]     = s;
   PetscFunctionReturn(0);
 }
 
@@ -188,6 +224,9 @@ PETSC_INTERN PetscErrorCode OdynLayerCreate_Hamiltonian(OdynLayer layer)
   layer->ops->setup     = OdynLayerSetUp_Hamiltonian;
   layer->ops->apply     = OdynLayerApply_Hamiltonian;
   layer->ops->linearize = OdynLayerLinearize_Hamiltonian;
+  layer->ops->linsize    = OdynLayerLinSize_Hamiltonian;
+  layer->ops->linsave    = OdynLayerLinSave_Hamiltonian;
+  layer->ops->linrestore = OdynLayerLinRestore_Hamiltonian;
   layer->ops->jacx      = OdynLayerJacX_Hamiltonian;
   layer->ops->jactheta  = OdynLayerJacTheta_Hamiltonian;
   layer->ops->jacxt     = OdynLayerJacXT_Hamiltonian;

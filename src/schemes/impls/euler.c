@@ -36,6 +36,7 @@ static PetscErrorCode OdynSchemeForward_Euler(OdynScheme scheme, const PetscScal
     PetscCall(OdynSchemeGetStepParameters_Private(scheme, theta, j, &thj));
     PetscCall(OdynLayerApply(scheme->layer, 0, thj, s, Yj, Yj1));
     odyn_axpby(n * s, 1.0, Yj, h, Yj1);
+    PetscCall(OdynSchemeSaveLinearization_Private(scheme, 0, thj, j, Yj));
   }
   PetscFunctionReturn(0);
 }
@@ -55,7 +56,7 @@ static PetscErrorCode OdynSchemeTangent_Euler(OdynScheme scheme, const PetscScal
 
     PetscCall(OdynSchemeGetStepParameters_Private(scheme, theta, j, &thj));
     PetscCall(OdynSchemeGetStepParameters_Private(scheme, dtheta, j, &dthj));
-    PetscCall(OdynLayerLinearize(scheme->layer, 0, thj, s, OdynSchemeState_Private(scheme, 0, j)));
+    PetscCall(OdynSchemeLinearizeStep_Private(scheme, 0, thj, j, OdynSchemeState_Private(scheme, 0, j)));
     PetscCall(PetscArraycpy(next, cur, n * s));
     PetscCall(OdynLayerJacobianXMult(scheme->layer, 0, h, cur, next));
     if (dthj) PetscCall(OdynLayerJacobianThetaMult(scheme->layer, 0, h, dthj, next));
@@ -82,7 +83,7 @@ static PetscErrorCode OdynSchemeAdjoint_Euler(OdynScheme scheme, const PetscScal
 
     PetscCall(OdynSchemeGetStepParameters_Private(scheme, theta, j, &thj));
     PetscCall(OdynSchemeBackwardState_Private(scheme, theta, j, &Y, NULL));
-    PetscCall(OdynLayerLinearize(scheme->layer, 0, thj, s, Y));
+    PetscCall(OdynSchemeLinearizeStep_Private(scheme, 0, thj, j, Y));
     if (gtheta) PetscCall(OdynLayerJacobianThetaMultTranspose(scheme->layer, 0, h, P, gtheta + (size_t)j * np));
     PetscCall(PetscArraycpy(Pnew, P, n * s));
     PetscCall(OdynLayerJacobianXMultTranspose(scheme->layer, 0, h, P, Pnew));

@@ -44,6 +44,7 @@ static PetscErrorCode Step_Leapfrog(OdynScheme scheme, const PetscScalar *theta,
   PetscFunctionBegin;
   PetscCall(OdynSchemeGetStepParameters_Private(scheme, theta, j, &thj));
   PetscCall(OdynLayerApply(scheme->layer, 0, thj, s, Yj, F));
+  PetscCall(OdynSchemeSaveLinearization_Private(scheme, 0, thj, j, Yj));
   Combine(n * s, h * h, Yj, Yjm1, F, OdynSchemeState_Private(scheme, 0, j + 1));
   PetscFunctionReturn(0);
 }
@@ -73,7 +74,7 @@ static PetscErrorCode OdynSchemeTangent_Leapfrog(OdynScheme scheme, const PetscS
     if (scheme->trajtype == ODYN_TRAJECTORY_RECOMPUTE) PetscCall(Step_Leapfrog(scheme, theta, j));
     PetscCall(OdynSchemeGetStepParameters_Private(scheme, theta, j, &thj));
     PetscCall(OdynSchemeGetStepParameters_Private(scheme, dtheta, j, &dthj));
-    PetscCall(OdynLayerLinearize(scheme->layer, 0, thj, s, OdynSchemeState_Private(scheme, 0, j)));
+    PetscCall(OdynSchemeLinearizeStep_Private(scheme, 0, thj, j, OdynSchemeState_Private(scheme, 0, j)));
     PetscCall(PetscArrayzero(LF, n * s));
     PetscCall(OdynLayerJacobianXMult(scheme->layer, 0, 1.0, cur, LF));
     if (dthj) PetscCall(OdynLayerJacobianThetaMult(scheme->layer, 0, 1.0, dthj, LF));
@@ -104,7 +105,7 @@ static PetscErrorCode OdynSchemeAdjoint_Leapfrog(OdynScheme scheme, const PetscS
 
     PetscCall(OdynSchemeGetStepParameters_Private(scheme, theta, j, &thj));
     PetscCall(OdynSchemeBackwardState_Private(scheme, theta, j, &Y, NULL));
-    PetscCall(OdynLayerLinearize(scheme->layer, 0, thj, s, Y));
+    PetscCall(OdynSchemeLinearizeStep_Private(scheme, 0, thj, j, Y));
     if (gtheta) PetscCall(OdynLayerJacobianThetaMultTranspose(scheme->layer, 0, h2, cur, gtheta + (size_t)j * np));
     PetscCall(OdynLayerJacobianXMultTranspose(scheme->layer, 0, h2, cur, prev));
     if (j > 0) {

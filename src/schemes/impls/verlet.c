@@ -51,6 +51,8 @@ static PetscErrorCode Step_Verlet(OdynScheme scheme, const PetscScalar *theta, P
   odyn_axpby(m * s, 1.0, Zj, -h, Zj1);
   PetscCall(OdynLayerApply(scheme->layer, 0, thj, s, Zj1, F));
   for (PetscInt i = 0; i < n * s; i++) Yj1[i] = Yj[i] + h * F[i];
+  PetscCall(OdynSchemeSaveLinearization_Private(scheme, 1, thj, j, Yj));
+  PetscCall(OdynSchemeSaveLinearization_Private(scheme, 0, thj, j, Zj1));
   PetscFunctionReturn(0);
 }
 
@@ -77,10 +79,10 @@ static PetscErrorCode OdynSchemeTangent_Verlet(OdynScheme scheme, const PetscSca
     if (scheme->trajtype == ODYN_TRAJECTORY_RECOMPUTE) PetscCall(Step_Verlet(scheme, theta, j));
     PetscCall(OdynSchemeGetStepParameters_Private(scheme, theta, j, &thj));
     PetscCall(OdynSchemeGetStepParameters_Private(scheme, dtheta, j, &dthj));
-    PetscCall(OdynLayerLinearize(scheme->layer, 1, thj, s, OdynSchemeState_Private(scheme, 0, j)));
+    PetscCall(OdynSchemeLinearizeStep_Private(scheme, 1, thj, j, OdynSchemeState_Private(scheme, 0, j)));
     PetscCall(OdynLayerJacobianXMult(scheme->layer, 1, -h, dY, dZ));
     if (dthj) PetscCall(OdynLayerJacobianThetaMult(scheme->layer, 1, -h, dthj, dZ));
-    PetscCall(OdynLayerLinearize(scheme->layer, 0, thj, s, OdynSchemeState_Private(scheme, 1, j + 1)));
+    PetscCall(OdynSchemeLinearizeStep_Private(scheme, 0, thj, j, OdynSchemeState_Private(scheme, 1, j + 1)));
     PetscCall(OdynLayerJacobianXMult(scheme->layer, 0, h, dZ, dY));
     if (dthj) PetscCall(OdynLayerJacobianThetaMult(scheme->layer, 0, h, dthj, dY));
   }
@@ -103,11 +105,11 @@ static PetscErrorCode OdynSchemeAdjoint_Verlet(OdynScheme scheme, const PetscSca
 
     PetscCall(OdynSchemeGetStepParameters_Private(scheme, theta, j, &thj));
     /* Z holds Z_{j+1/2} (state j+1) here: undo Y_{j+1} = Y_j + h F(theta_j, Z_{j+1/2}) before stepping back */
-    PetscCall(OdynLayerLinearize(scheme->layer, 0, thj, s, Z));
+    PetscCall(OdynSchemeLinearizeStep_Private(scheme, 0, thj, j, Z));
     PetscCall(OdynLayerJacobianXMultTranspose(scheme->layer, 0, h, P, Q));
     if (gtheta) PetscCall(OdynLayerJacobianThetaMultTranspose(scheme->layer, 0, h, P, gtheta + (size_t)j * np));
     PetscCall(OdynSchemeBackwardState_Private(scheme, theta, j, &Y, &Z));
-    PetscCall(OdynLayerLinearize(scheme->layer, 1, thj, s, Y));
+    PetscCall(OdynSchemeLinearizeStep_Private(scheme, 1, thj, j, Y));
     PetscCall(OdynLayerJacobianXMultTranspose(scheme->layer, 1, -h, Q, P));
     if (gtheta) PetscCall(OdynLayerJacobianThetaMultTranspose(scheme->layer, 1, -h, Q, gtheta + (size_t)j * np));
   }
