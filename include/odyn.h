@@ -8,6 +8,8 @@
 #include <odynnet.h>
 #include <odynloss.h>
 #include <odynreg.h>
+#include <odyntrain.h>
 #include <odyndata.h>
+#include <odynplot.h>
 
 #endif

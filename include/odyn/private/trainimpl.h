@@ -1,0 +1,64 @@
+#ifndef ODYN_TRAINIMPL_H
+#define ODYN_TRAINIMPL_H
+
+#include <petsc/private/petscimpl.h>
+#include <petscksp.h>
+#include <petsctaolinesearch.h>
+#include <odyntrain.h>
+
+PETSC_EXTERN PetscLogEvent ODYN_TrainClassifier, ODYN_TrainGaussNewton, ODYN_TrainValidate;
+
+#define ODYN_TRAINER_MAX_LEVELS 32
+
+struct _OdynTrainerOps {
+  PetscErrorCode (*view)(OdynTrainer, PetscViewer);
+};
+
+struct _p_OdynTrainer {
+  PETSCHEADER(struct _OdynTrainerOps);
+  OdynNet         net;
+  OdynLoss        loss;
+  OdynRegularizer reg;  /* on theta (required) */
+  OdynRegularizer creg; /* on the classifier weights (optional) */
+  OdynDataset     train, val;
+  char            problem[64];
+
+  /* settings (every one an -odyn_ option) */
+  PetscInt      max_it;                /* block coordinate descent iterations per level */
+  PetscInt      batch_size, hess_size; /* 0: all training examples / the whole batch */
+  PetscInt      newton_it, newton_pcg_it, gn_it, gn_pcg_it;
+  PetscInt      nlevels, levels[ODYN_TRAINER_MAX_LEVELS];
+  PetscReal     init_scale;            /* theta starts uniform in [-init_scale, init_scale] */
+  unsigned long seed;
+  PetscBool     monitor;
+  char          history_csv[PETSC_MAX_PATH_LEN];
+  PetscBool     setupcalled;
+
+  /* solver objects */
+  PetscRandom   rnd;
+  TaoLineSearch lsw, lst;     /* Armijo line searches for the classifier and the propagation step */
+  KSP           kspw, kspt;   /* CG for the Newton and Gauss-Newton systems */
+  Mat           Hw, Ht;       /* their MATSHELL Hessians */
+  PetscBool     bernoulli;    /* logistic loss: 1 x s targets */
+
+  /* state of the current iteration */
+  Vec         theta, wmu;
+  OdynDataset batch, hsub;    /* this iteration's batch and Hessian sub-sample (may be `train` itself) */
+  Vec         Cb, Ch, YNb, YNh, gY, dY, HdY, tmpw, tmpt; /* gY like YNb; dY, HdY like YNh */
+  Vec         Ctrain, Cval, YNtrain, YNval;
+  PetscReal   step;
+
+  /* results */
+  Vec                      thbest, wbest;
+  PetscReal                bestval;
+  PetscInt                 bestlayers;
+  OdynTrainerHistoryEntry *hist;
+  PetscInt                 nhist, histcap;
+};
+
+PETSC_INTERN PetscErrorCode OdynTrainerClassifierStep_Private(OdynTrainer, PetscReal *);
+PETSC_INTERN PetscErrorCode OdynTrainerGaussNewtonStep_Private(OdynTrainer, PetscReal *, PetscReal *);
+PETSC_INTERN PetscErrorCode OdynTrainerSetUpLevel_Private(OdynTrainer);
+PETSC_INTERN PetscErrorCode OdynTrainerDestroyLevel_Private(OdynTrainer);
+
+#endif

@@ -1,0 +1,433 @@
+/*
+   Block coordinate descent, multilevel in depth (paper 001 Sec. 2, 5.3, 6): on each level, max_it iterations of
+   [random batch -> Newton-PCG on the classifier -> Gauss-Newton-PCG on theta -> training and validation accuracy];
+   the parameters of best validation accuracy are kept, and the level's best theta is prolonged to twice the steps.
+*/
+#include <odyn/private/trainimpl.h>
+#include <odyn/private/netimpl.h>
+
+/*@
+   OdynTrainerSetUp - checks that network, loss, regularizer and data fit together and creates the classifier weights
+
+   Collective
+
+   Level: intermediate
+
+.seealso: `OdynTrainerSolve()`
+@*/
+PetscErrorCode OdynTrainerSetUp(OdynTrainer t)
+{
+  PetscInt    nin, nout, nf, nc, ncv, nfv, nloc;
+  OdynLossType ltype;
+  PetscBool   logistic;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(t, ODYNTRAINER_CLASSID, 1);
+  if (t->setupcalled) PetscFunctionReturn(0);
+  PetscCheck(t->net, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_WRONGSTATE, "Call OdynTrainerSetNet() before OdynTrainerSetUp()");
+  PetscCheck(t->loss, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_WRONGSTATE, "Call OdynTrainerSetLoss() before OdynTrainerSetUp()");
+  PetscCheck(t->reg, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_WRONGSTATE, "Call OdynTrainerSetRegularizer() before OdynTrainerSetUp()");
+  PetscCheck(t->train && t->val, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_WRONGSTATE, "Call OdynTrainerSetData() before OdynTrainerSetUp()");
+  PetscCall(OdynNetGetInputWidth(t->net, &nin));
+  PetscCall(OdynNetGetOutputWidth(t->net, &nout));
+  PetscCall(OdynDatasetGetSizes(t->train, &nf, &nc, NULL, NULL));
+  PetscCall(OdynDatasetGetSizes(t->val, &nfv, &ncv, NULL, NULL));
+  PetscCheck(nf == nin, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_SIZ, "The training features have width %" PetscInt_FMT " but the network's input width is %" PetscInt_FMT " (-odyn_layer_width, -odyn_problem_duplicate)", nf, nin);
+  PetscCheck(nfv == nf && ncv == nc, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_SIZ, "Validation set (%" PetscInt_FMT " features, %" PetscInt_FMT " classes) does not match the training set (%" PetscInt_FMT ", %" PetscInt_FMT ")", nfv, ncv, nf, nc);
+  PetscCall(OdynLossGetType(t->loss, &ltype));
+  PetscCall(PetscStrcmp(ltype, "logistic", &logistic));
+  t->bernoulli = (logistic && nc == 2) ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(OdynLossSetNumFeatures(t->loss, nout));
+  PetscCall(OdynLossSetNumClasses(t->loss, t->bernoulli ? 1 : nc));
+  PetscCall(OdynLossSetUp(t->loss));
+  PetscCall(OdynRegularizerSetNet(t->reg, t->net));
+  PetscCall(VecDestroy(&t->Ctrain));
+  PetscCall(VecDestroy(&t->Cval));
+  PetscCall(OdynDatasetCreateTargets(t->train, t->bernoulli, &t->Ctrain));
+  PetscCall(OdynDatasetCreateTargets(t->val, t->bernoulli, &t->Cval));
+  PetscCall(VecDestroy(&t->YNtrain));
+  PetscCall(VecDestroy(&t->YNval));
+  PetscCall(OdynDatasetGetSizes(t->train, NULL, NULL, &nloc, NULL));
+  PetscCall(VecCreateMPI(PetscObjectComm((PetscObject)t), nout * nloc, PETSC_DETERMINE, &t->YNtrain));
+  PetscCall(OdynDatasetGetSizes(t->val, NULL, NULL, &nloc, NULL));
+  PetscCall(VecCreateMPI(PetscObjectComm((PetscObject)t), nout * nloc, PETSC_DETERMINE, &t->YNval));
+  PetscCall(VecDestroy(&t->wmu));
+  PetscCall(VecDestroy(&t->wbest));
+  PetscCall(VecDestroy(&t->tmpw));
+  PetscCall(OdynLossCreateWeightVec(t->loss, &t->wmu));
+  PetscCall(VecDuplicate(t->wmu, &t->wbest));
+  PetscCall(VecDuplicate(t->wmu, &t->tmpw));
+  PetscCall(KSPDestroy(&t->kspw));
+  PetscCall(MatDestroy(&t->Hw));
+  PetscCall(TaoLineSearchDestroy(&t->lsw));
+  PetscCall(PetscRandomDestroy(&t->rnd));
+  PetscCall(PetscRandomCreate(PETSC_COMM_SELF, &t->rnd));
+  PetscCall(PetscRandomSetType(t->rnd, PETSCRAND48));
+  PetscCall(PetscRandomSetSeed(t->rnd, t->seed));
+  PetscCall(PetscRandomSeed(t->rnd));
+  t->setupcalled = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdynTrainerDestroyLevel_Private(OdynTrainer t)
+{
+  PetscFunctionBegin;
+  PetscCall(KSPDestroy(&t->kspt));
+  PetscCall(MatDestroy(&t->Ht));
+  PetscCall(TaoLineSearchDestroy(&t->lst));
+  PetscCall(VecDestroy(&t->tmpt));
+  PetscCall(VecDestroy(&t->theta));
+  PetscCall(VecDestroy(&t->thbest));
+  PetscFunctionReturn(0);
+}
+
+/* uniform in [-s, s], the same global sequence on every rank */
+static PetscErrorCode RandomVec(PetscRandom rnd, PetscReal s, Vec v)
+{
+  PetscInt     N, rs, re;
+  PetscScalar *a;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetSize(v, &N));
+  PetscCall(VecGetOwnershipRange(v, &rs, &re));
+  PetscCall(VecGetArray(v, &a));
+  for (PetscInt i = 0; i < N; i++) {
+    PetscReal r;
+    PetscCall(PetscRandomGetValueReal(rnd, &r));
+    if (i >= rs && i < re) a[i - rs] = s * (2 * r - 1);
+  }
+  PetscCall(VecRestoreArray(v, &a));
+  PetscFunctionReturn(0);
+}
+
+/* the first m entries of a random permutation of 0..n-1, the same on every rank */
+static PetscErrorCode RandomSubset(PetscRandom rnd, PetscInt n, PetscInt m, PetscInt idx[])
+{
+  PetscInt *perm;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(n, &perm));
+  for (PetscInt i = 0; i < n; i++) perm[i] = i;
+  for (PetscInt i = 0; i < m; i++) { /* partial Fisher-Yates */
+    PetscReal r;
+    PetscInt  j, tmp;
+    PetscCall(PetscRandomGetValueReal(rnd, &r));
+    j       = i + PetscMin((PetscInt)(r * (n - i)), n - i - 1);
+    tmp     = perm[i];
+    perm[i] = perm[j];
+    perm[j] = tmp;
+  }
+  PetscCall(PetscArraycpy(idx, perm, m));
+  PetscCall(PetscSortInt(m, idx)); /* keep the examples in their original order: locality, and the same split on any rank count */
+  PetscCall(PetscFree(perm));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FeatureVecLike(OdynTrainer t, OdynDataset ds, PetscInt width, Vec *v)
+{
+  PetscInt nloc;
+
+  PetscFunctionBegin;
+  PetscCall(OdynDatasetGetSizes(ds, NULL, NULL, &nloc, NULL));
+  PetscCall(VecCreateMPI(PetscObjectComm((PetscObject)t), width * nloc, PETSC_DETERMINE, v));
+  PetscFunctionReturn(0);
+}
+
+/* This iteration's batch and Hessian sub-sample, their targets and work Vecs. */
+static PetscErrorCode DrawBatch(OdynTrainer t)
+{
+  PetscInt ntrain, nb, nh, nout, *idx;
+
+  PetscFunctionBegin;
+  PetscCall(OdynDatasetGetSizes(t->train, NULL, NULL, NULL, &ntrain));
+  PetscCall(OdynNetGetOutputWidth(t->net, &nout));
+  nb = (t->batch_size && t->batch_size < ntrain) ? t->batch_size : ntrain;
+  nh = (t->hess_size && t->hess_size < nb) ? t->hess_size : nb;
+  PetscCall(PetscMalloc1(nb, &idx));
+  if (nb < ntrain) {
+    PetscCall(RandomSubset(t->rnd, ntrain, nb, idx));
+    PetscCall(OdynDatasetCreateSubset(t->train, nb, idx, &t->batch));
+    PetscCall(OdynDatasetCreateTargets(t->batch, t->bernoulli, &t->Cb));
+  } else {
+    PetscCall(PetscObjectReference((PetscObject)t->train));
+    t->batch = t->train;
+    PetscCall(PetscObjectReference((PetscObject)t->Ctrain));
+    t->Cb = t->Ctrain;
+  }
+  if (nh < nb) {
+    PetscCall(RandomSubset(t->rnd, nb, nh, idx)); /* positions within the batch */
+    PetscCall(OdynDatasetCreateSubset(t->batch, nh, idx, &t->hsub));
+    PetscCall(OdynDatasetCreateTargets(t->hsub, t->bernoulli, &t->Ch));
+  } else {
+    PetscCall(PetscObjectReference((PetscObject)t->batch));
+    t->hsub = t->batch;
+    PetscCall(PetscObjectReference((PetscObject)t->Cb));
+    t->Ch = t->Cb;
+  }
+  PetscCall(PetscFree(idx));
+  PetscCall(FeatureVecLike(t, t->batch, nout, &t->YNb));
+  PetscCall(VecDuplicate(t->YNb, &t->gY));
+  if (t->hsub == t->batch) {
+    PetscCall(PetscObjectReference((PetscObject)t->YNb));
+    t->YNh = t->YNb;
+  } else PetscCall(FeatureVecLike(t, t->hsub, nout, &t->YNh));
+  PetscCall(VecDuplicate(t->YNh, &t->dY));
+  PetscCall(VecDuplicate(t->YNh, &t->HdY));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode DropBatch(OdynTrainer t)
+{
+  PetscFunctionBegin;
+  PetscCall(OdynDatasetDestroy(&t->batch));
+  PetscCall(OdynDatasetDestroy(&t->hsub));
+  PetscCall(VecDestroy(&t->Cb));
+  PetscCall(VecDestroy(&t->Ch));
+  PetscCall(VecDestroy(&t->YNb));
+  PetscCall(VecDestroy(&t->YNh));
+  PetscCall(VecDestroy(&t->gY));
+  PetscCall(VecDestroy(&t->dY));
+  PetscCall(VecDestroy(&t->HdY));
+  PetscFunctionReturn(0);
+}
+
+/* accuracy in percent of the current parameters on a data set */
+static PetscErrorCode Accuracy(OdynTrainer t, OdynDataset ds, Vec YN, Vec C, PetscReal *acc)
+{
+  Vec X;
+
+  PetscFunctionBegin;
+  PetscCall(OdynDatasetGetFeatures(ds, &X));
+  PetscCall(OdynNetForward(t->net, t->theta, X, YN));
+  PetscCall(OdynLossGetAccuracy(t->loss, t->wmu, YN, C, acc));
+  *acc *= 100;
+  PetscFunctionReturn(0);
+}
+
+/* "resnet", "antisym", "verlet", ... for the summary lines: the paper's names for its networks */
+static PetscErrorCode NetName(OdynNet net, char *buf, size_t len)
+{
+  OdynScheme     sc;
+  OdynLayer      l;
+  OdynSchemeType st;
+  OdynLayerType  lt;
+  PetscBool      euler, dense, verlet, ham;
+
+  PetscFunctionBegin;
+  PetscCall(OdynNetGetBlock(net, 0, &sc));
+  PetscCall(OdynSchemeGetType(sc, &st));
+  PetscCall(OdynSchemeGetLayer(sc, &l));
+  PetscCall(OdynLayerGetType(l, &lt));
+  PetscCall(PetscStrcmp(st, ODYNSCHEMEEULER, &euler));
+  PetscCall(PetscStrcmp(lt, ODYNLAYERDENSE, &dense));
+  PetscCall(PetscStrcmp(st, ODYNSCHEMEVERLET, &verlet));
+  PetscCall(PetscStrcmp(lt, ODYNLAYERHAMILTONIAN, &ham));
+  if (euler && dense) PetscCall(PetscStrncpy(buf, "resnet", len));
+  else if (euler) PetscCall(PetscStrncpy(buf, lt, len));
+  else if (verlet && ham) PetscCall(PetscStrncpy(buf, "verlet", len));
+  else PetscCall(PetscSNPrintf(buf, len, "%s-%s", st, lt));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SetSteps(OdynNet net, PetscInt N)
+{
+  PetscInt nb;
+
+  PetscFunctionBegin;
+  PetscCall(OdynNetGetNumBlocks(net, &nb));
+  for (PetscInt b = 0; b < nb; b++) {
+    OdynScheme sc;
+    PetscCall(OdynNetGetBlock(net, b, &sc));
+    PetscCall(OdynSchemeSetNumSteps(sc, N));
+  }
+  PetscCall(OdynNetReset_Private(net));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode AppendHistory(OdynTrainer t, const OdynTrainerHistoryEntry *e, FILE *csv)
+{
+  PetscFunctionBegin;
+  if (t->nhist == t->histcap) {
+    OdynTrainerHistoryEntry *h;
+    PetscCall(PetscMalloc1(2 * t->histcap + 16, &h));
+    if (t->nhist) PetscCall(PetscArraycpy(h, t->hist, t->nhist));
+    PetscCall(PetscFree(t->hist));
+    t->hist    = h;
+    t->histcap = 2 * t->histcap + 16;
+  }
+  t->hist[t->nhist++] = *e;
+  if (t->monitor)
+    PetscCall(PetscPrintf(PetscObjectComm((PetscObject)t), "%4" PetscInt_FMT " BCD layers %4" PetscInt_FMT " classifier obj %.6e  propagation obj %.6e |g| %.3e step %.3g  train %6.2f%%  val %6.2f%%  %.2f s\n", e->it, e->layers, (double)e->obj_classifier, (double)e->obj_propagation, (double)e->gnorm, (double)e->step, (double)e->train_acc, (double)e->val_acc, (double)e->time));
+  if (csv) PetscCall(PetscFPrintf(PetscObjectComm((PetscObject)t), csv, "%" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT ",%.17g,%.17g,%.17g,%.17g,%.4f,%.4f,%.4f\n", e->level, e->layers, e->it, (double)e->obj_classifier, (double)e->obj_propagation, (double)e->gnorm, (double)e->step, (double)e->train_acc, (double)e->val_acc, (double)e->time));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SaveCopy(Vec src, Vec *dst)
+{
+  PetscFunctionBegin;
+  PetscCall(VecDestroy(dst));
+  PetscCall(VecDuplicate(src, dst));
+  PetscCall(VecCopy(src, *dst));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynTrainerSolve - trains: multilevel block coordinate descent, returning the parameters of best validation accuracy
+
+   Collective
+
+   Output Parameters:
++  theta - new Vec with the best propagation weights (the caller destroys it); on return the network's blocks have
+           the number of steps these weights belong to
+-  wmu - new Vec with the matching classifier weights (the caller destroys it)
+
+   Level: beginner
+
+   Notes:
+   Every block has levels[l] steps on level l. Prints, for each level, a line
+   `odyn level: problem=P net=NET width=n layers=N iters=K train_acc=A val_acc=B time=S` and at the end
+   `odyn best: problem=P net=NET layers=N val_acc=B`. A NaN objective or a failed line search stops the step with a
+   message; the best parameters found so far are returned.
+
+.seealso: `OdynTrainerSetFromOptions()`, `OdynTrainerGetHistory()`
+@*/
+PetscErrorCode OdynTrainerSolve(OdynTrainer t, Vec *theta_out, Vec *wmu_out)
+{
+  MPI_Comm      comm;
+  FILE         *csv = NULL;
+  char          netname[64];
+  PetscInt      width;
+  PetscLogDouble t0;
+  PetscBool     stop = PETSC_FALSE;
+  Vec           thlev = NULL, wlev = NULL;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(t, ODYNTRAINER_CLASSID, 1);
+  PetscCall(PetscObjectGetComm((PetscObject)t, &comm));
+  PetscCall(OdynTrainerSetUp(t));
+  PetscCall(NetName(t->net, netname, sizeof(netname)));
+  PetscCall(OdynNetGetInputWidth(t->net, &width));
+  if (t->history_csv[0]) {
+    PetscCall(PetscFOpen(comm, t->history_csv, "w", &csv));
+    PetscCall(PetscFPrintf(comm, csv, "level,layers,iteration,classifier_objective,propagation_objective,gradient_norm,step,train_acc,val_acc,time\n"));
+  }
+  t->nhist      = 0;
+  t->bestval    = -1;
+  t->bestlayers = 0;
+  PetscCall(OdynTrainerDestroyLevel_Private(t));
+  PetscCall(SetSteps(t->net, t->levels[0]));
+  PetscCall(OdynNetCreateParameterVec(t->net, &t->theta));
+  PetscCall(RandomVec(t->rnd, t->init_scale, t->theta));
+  PetscCall(VecZeroEntries(t->wmu));
+  /* the initial guess is the best so far until an iteration beats it */
+  t->bestlayers = t->levels[0];
+  PetscCall(SaveCopy(t->theta, &t->thbest));
+  PetscCall(VecCopy(t->wmu, t->wbest));
+  PetscCall(SaveCopy(t->theta, &thlev));
+  PetscCall(SaveCopy(t->wmu, &wlev));
+  PetscCall(PetscTime(&t0));
+  for (PetscInt l = 0; l < t->nlevels && !stop; l++) {
+    PetscLogDouble tl;
+    PetscReal      levbest = -1, levtrain = 0;
+    PetscInt       it;
+
+    PetscCall(PetscTime(&tl));
+    if (l > 0) {
+      Vec thf;
+      /* continue from the best parameters of the coarser level */
+      PetscCall(VecCopy(thlev, t->theta));
+      PetscCall(VecCopy(wlev, t->wmu));
+      PetscCall(OdynNetRefineSteps(t->net, t->theta, &thf));
+      PetscCall(KSPDestroy(&t->kspt));
+      PetscCall(MatDestroy(&t->Ht));
+      PetscCall(TaoLineSearchDestroy(&t->lst));
+      PetscCall(VecDestroy(&t->tmpt));
+      PetscCall(VecDestroy(&t->theta));
+      t->theta = thf;
+    }
+    PetscCall(VecDuplicate(t->theta, &t->tmpt));
+    for (it = 1; it <= t->max_it; it++) {
+      OdynTrainerHistoryEntry e;
+      PetscLogDouble          now;
+      Vec                     Xb;
+
+      PetscCall(DrawBatch(t));
+      PetscCall(OdynDatasetGetFeatures(t->batch, &Xb));
+      PetscCall(OdynNetForward(t->net, t->theta, Xb, t->YNb));
+      PetscCall(OdynLossSetData(t->loss, t->YNb, t->Cb));
+      PetscCall(OdynTrainerClassifierStep_Private(t, &e.obj_classifier));
+      PetscCall(OdynTrainerGaussNewtonStep_Private(t, &e.obj_propagation, &e.gnorm));
+      PetscCall(DropBatch(t));
+      PetscCall(PetscLogEventBegin(ODYN_TrainValidate, t, 0, 0, 0));
+      PetscCall(Accuracy(t, t->train, t->YNtrain, t->Ctrain, &e.train_acc));
+      PetscCall(Accuracy(t, t->val, t->YNval, t->Cval, &e.val_acc));
+      PetscCall(PetscLogEventEnd(ODYN_TrainValidate, t, 0, 0, 0));
+      PetscCall(PetscTime(&now));
+      e.level  = l;
+      e.layers = t->levels[l];
+      e.it     = it;
+      e.step   = t->step;
+      e.time   = (PetscReal)(now - t0);
+      PetscCall(AppendHistory(t, &e, csv));
+      if (PetscIsInfOrNanReal(e.obj_classifier) || PetscIsInfOrNanReal(e.obj_propagation)) {
+        PetscCall(PetscPrintf(comm, "odyn: NaN or Inf in the objective at level %" PetscInt_FMT " iteration %" PetscInt_FMT ": stopping; the best parameters so far are kept\n", l, it));
+        stop = PETSC_TRUE;
+        break;
+      }
+      if (e.val_acc > levbest) {
+        levbest  = e.val_acc;
+        levtrain = e.train_acc;
+        PetscCall(SaveCopy(t->theta, &thlev));
+        PetscCall(SaveCopy(t->wmu, &wlev));
+      }
+      if (e.val_acc > t->bestval) {
+        t->bestval    = e.val_acc;
+        t->bestlayers = t->levels[l];
+        PetscCall(SaveCopy(t->theta, &t->thbest));
+        PetscCall(VecCopy(t->wmu, t->wbest));
+      }
+    }
+    {
+      PetscLogDouble now;
+      PetscCall(PetscTime(&now));
+      PetscCall(PetscPrintf(comm, "odyn level: problem=%s net=%s width=%" PetscInt_FMT " layers=%" PetscInt_FMT " iters=%" PetscInt_FMT " train_acc=%.2f val_acc=%.2f time=%.1f\n", t->problem, netname, width, t->levels[l], PetscMin(it, t->max_it), (double)levtrain, (double)levbest, (double)(now - tl)));
+    }
+  }
+  PetscCall(PetscPrintf(comm, "odyn best: problem=%s net=%s layers=%" PetscInt_FMT " val_acc=%.2f\n", t->problem, netname, t->bestlayers, (double)t->bestval));
+  if (csv) PetscCall(PetscFClose(comm, csv));
+  /* hand back the best parameters, with the network at the depth they belong to */
+  PetscCall(SetSteps(t->net, t->bestlayers));
+  PetscCall(SaveCopy(t->thbest, theta_out));
+  *wmu_out = NULL;
+  PetscCall(SaveCopy(t->wbest, wmu_out));
+  PetscCall(VecDestroy(&thlev));
+  PetscCall(VecDestroy(&wlev));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynTrainerPredict - class labels (and optionally the accuracy against a target Vec) of features X with the given
+   trained parameters
+
+   Collective
+
+   Level: intermediate
+
+.seealso: `OdynTrainerSolve()`, `OdynLossPredict()`
+@*/
+PetscErrorCode OdynTrainerPredict(OdynTrainer t, Vec theta, Vec wmu, Vec X, PetscInt labels[])
+{
+  Vec      YN;
+  PetscInt nin, nout, n;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(t, ODYNTRAINER_CLASSID, 1);
+  PetscCall(OdynNetGetInputWidth(t->net, &nin));
+  PetscCall(OdynNetGetOutputWidth(t->net, &nout));
+  PetscCall(VecGetLocalSize(X, &n));
+  PetscCall(VecCreateMPI(PetscObjectComm((PetscObject)t), nout * (n / nin), PETSC_DETERMINE, &YN));
+  PetscCall(OdynNetForward(t->net, theta, X, YN));
+  PetscCall(OdynLossPredict(t->loss, wmu, YN, labels));
+  PetscCall(VecDestroy(&YN));
+  PetscFunctionReturn(0);
+}
