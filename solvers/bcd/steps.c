@@ -231,6 +231,7 @@ static PetscErrorCode GaussNewtonMult(Mat H, Vec v, Vec Hv)
   PetscCall(OdynNetJacobianMultTranspose(t->net, t->HdY, Hv, NULL));
   PetscCall(OdynRegularizerHessianMult(t->reg, t->theta, v, t->tmpt));
   PetscCall(VecAXPY(Hv, 1.0, t->tmpt));
+  if (t->gn_damping > 0) PetscCall(VecAXPY(Hv, t->gn_damping, v));
   PetscFunctionReturn(0);
 }
 

@@ -47,7 +47,8 @@ PetscErrorCode OdynTrainerCreate(MPI_Comm comm, OdynTrainer *trainer)
   t->gn_pcg_it     = 20;
   t->nlevels       = 9;
   for (PetscInt l = 0; l < t->nlevels; l++) t->levels[l] = 4 << l;
-  t->init_scale = 0.1;
+  t->init_scale = 0.5;
+  t->gn_damping = 0.1;
   t->seed       = 1;
   PetscCall(PetscStrncpy(t->problem, "user", sizeof(t->problem)));
   *trainer = t;
@@ -177,7 +178,10 @@ PetscErrorCode OdynTrainerSetLevels(OdynTrainer t, PetscInt n, const PetscInt le
 .  -odyn_bcd_gn_max_it <1> - Gauss-Newton iterations of the propagation step
 .  -odyn_bcd_gn_pcg_max_it <20> - PCG iterations per Gauss-Newton iteration
 .  -odyn_ml_levels <4,8,...,1024> - layers of the first block on each level
-.  -odyn_bcd_init_scale <0.1> - theta starts uniform in [-s, s]
+.  -odyn_bcd_gn_damping <0.1> - Levenberg-Marquardt damping mu added to the Gauss-Newton Hessian (the smoothness
+   regularizer leaves directions constant in time undamped, and there the Gauss-Newton model overshoots)
+.  -odyn_bcd_init_scale <0.5> - theta starts uniform in [-s, s] (large enough to break the symmetry of the data:
+   with theta near 0 the swiss roll starts at a saddle where the classifier is 0 and the gradient vanishes)
 .  -odyn_bcd_seed <1> - seed of the initial theta and of the batches (the same on every rank)
 .  -odyn_monitor - print one line per iteration
 -  -odyn_history_csv <file> - write the history as CSV
@@ -202,6 +206,7 @@ PetscErrorCode OdynTrainerSetFromOptions(OdynTrainer t)
   PetscCall(PetscOptionsInt("-odyn_bcd_gn_max_it", "Gauss-Newton iterations of the propagation step", "OdynTrainerSolve", t->gn_it, &t->gn_it, NULL));
   PetscCall(PetscOptionsInt("-odyn_bcd_gn_pcg_max_it", "PCG iterations per Gauss-Newton iteration", "OdynTrainerSolve", t->gn_pcg_it, &t->gn_pcg_it, NULL));
   PetscCall(PetscOptionsIntArray("-odyn_ml_levels", "Layers of the first block on each level", "OdynTrainerSetLevels", levels, &nl, &flg));
+  PetscCall(PetscOptionsReal("-odyn_bcd_gn_damping", "Levenberg-Marquardt damping mu: the Gauss-Newton Hessian is H + mu I", "OdynTrainerSolve", t->gn_damping, &t->gn_damping, NULL));
   PetscCall(PetscOptionsReal("-odyn_bcd_init_scale", "Initial theta uniform in [-s, s]", "OdynTrainerSolve", t->init_scale, &t->init_scale, NULL));
   PetscCall(PetscOptionsInt("-odyn_bcd_seed", "Seed of the initial theta and the batches", "OdynTrainerSolve", seed, &seed, NULL));
   PetscCall(PetscOptionsBool("-odyn_monitor", "Print one line per iteration", "OdynTrainerSolve", t->monitor, &t->monitor, NULL));
@@ -210,6 +215,7 @@ PetscErrorCode OdynTrainerSetFromOptions(OdynTrainer t)
   if (flg) PetscCall(OdynTrainerSetLevels(t, nl, levels));
   t->seed = (unsigned long)seed;
   PetscCheck(t->max_it >= 1 && t->newton_it >= 0 && t->newton_pcg_it >= 1 && t->gn_it >= 0 && t->gn_pcg_it >= 1, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_OUTOFRANGE, "Iteration caps must be positive (-odyn_bcd_max_it, -odyn_bcd_*_pcg_max_it >= 1; Newton and Gauss-Newton counts >= 0)");
+  PetscCheck(t->gn_damping >= 0, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_OUTOFRANGE, "-odyn_bcd_gn_damping must be >= 0, got %g", (double)t->gn_damping);
   PetscCheck(t->batch_size >= 0 && t->hess_size >= 0, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_OUTOFRANGE, "-odyn_bcd_batch_size and -odyn_bcd_hessian_size must be >= 0");
   t->setupcalled = PETSC_FALSE;
   PetscFunctionReturn(0);

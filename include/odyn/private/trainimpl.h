@@ -29,6 +29,7 @@ struct _p_OdynTrainer {
   PetscInt      newton_it, newton_pcg_it, gn_it, gn_pcg_it;
   PetscInt      nlevels, levels[ODYN_TRAINER_MAX_LEVELS];
   PetscReal     init_scale;            /* theta starts uniform in [-init_scale, init_scale] */
+  PetscReal     gn_damping;            /* Levenberg-Marquardt damping mu of the Gauss-Newton Hessian: H + mu I */
   unsigned long seed;
   PetscBool     monitor;
   char          history_csv[PETSC_MAX_PATH_LEN];
