@@ -5,6 +5,8 @@ static const char help[] = "Trains a network on a 2-D classification problem of 
                            "  -odyn_net <resnet>       resnet | antisym | verlet | leapfrog: the paper's networks\n"
                            "  -odyn_data_csv <file>    also write the training data as CSV\n"
                            "  -odyn_png_prefix <p>     write <p>_data.png, <p>_features.png, <p>_prediction.png\n"
+                           "  -odyn_data_train <csv> -odyn_data_val <csv>   train on these data sets instead (x1,x2,...,label)\n"
+                           "  -odyn_expect_val_acc <a> fail unless the best validation accuracy reaches a percent (for tests)\n"
                            "Any -odyn_ option given on the command line overrides the defaults.\n";
 
 #include <odyn.h>
@@ -133,7 +135,10 @@ static PetscErrorCode WriteFigures(OdynTrainer trainer, OdynNet net, Vec theta, 
 int main(int argc, char **argv)
 {
   char            problem[64] = ODYN_EXAMPLE_PROBLEM, net[64] = "resnet", path[PETSC_MAX_PATH_LEN], csv[PETSC_MAX_PATH_LEN] = "", png[PETSC_MAX_PATH_LEN] = "";
+  char            ftrain[PETSC_MAX_PATH_LEN] = "", fval[PETSC_MAX_PATH_LEN] = "";
   PetscBool       defaults = PETSC_TRUE;
+  PetscReal       expect = -1, best;
+  PetscInt        bestlayers;
   OdynDataset     train, val;
   OdynNet         network;
   OdynLoss        loss;
@@ -157,7 +162,14 @@ int main(int argc, char **argv)
     PetscCall(PetscOptionsInsert(NULL, &argc, &argv, NULL));
   }
 
-  PetscCall(OdynProblemCreate(comm, problem, &train, &val));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-odyn_data_train", ftrain, sizeof(ftrain), NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-odyn_data_val", fval, sizeof(fval), NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-odyn_expect_val_acc", &expect, NULL));
+  PetscCheck(!ftrain[0] == !fval[0], comm, PETSC_ERR_ARG_WRONG, "Give both -odyn_data_train and -odyn_data_val, or neither");
+  if (ftrain[0]) {
+    PetscCall(OdynDatasetReadCSV(comm, ftrain, &train));
+    PetscCall(OdynDatasetReadCSV(comm, fval, &val));
+  } else PetscCall(OdynProblemCreate(comm, problem, &train, &val));
   if (csv[0]) PetscCall(OdynDatasetWriteCSV(train, csv));
 
   PetscCall(OdynNetCreate(comm, &network));
@@ -176,6 +188,8 @@ int main(int argc, char **argv)
   PetscCall(OdynTrainerSetFromOptions(trainer));
   PetscCall(OdynTrainerSolve(trainer, &theta, &wmu));
   if (png[0]) PetscCall(WriteFigures(trainer, network, theta, wmu, train, val, png));
+  PetscCall(OdynTrainerGetBest(trainer, &bestlayers, &best));
+  PetscCheck(expect < 0 || best >= expect, comm, PETSC_ERR_NOT_CONVERGED, "Best validation accuracy %.2f%% (at %" PetscInt_FMT " layers) is below the expected %.2f%% (-odyn_expect_val_acc)", (double)best, bestlayers, (double)expect);
 
   PetscCall(VecDestroy(&theta));
   PetscCall(VecDestroy(&wmu));

@@ -229,6 +229,13 @@ static PetscErrorCode NetName(OdynNet net, char *buf, size_t len)
   PetscFunctionReturn(0);
 }
 
+static PetscInt NumParams(OdynTrainer t)
+{
+  PetscInt n = 0;
+  if (VecGetSize(t->theta, &n)) return -1;
+  return n;
+}
+
 static PetscErrorCode SetSteps(OdynNet net, PetscInt N)
 {
   PetscInt nb;
@@ -346,6 +353,7 @@ PetscErrorCode OdynTrainerSolve(OdynTrainer t, Vec *theta_out, Vec *wmu_out)
       t->theta = thf;
     }
     PetscCall(VecDuplicate(t->theta, &t->tmpt));
+    if (t->monitor) PetscCall(PetscPrintf(comm, "level %" PetscInt_FMT ": %" PetscInt_FMT " layers, %" PetscInt_FMT " parameters\n", l, t->levels[l], NumParams(t)));
     for (it = 1; it <= t->max_it; it++) {
       OdynTrainerHistoryEntry e;
       PetscLogDouble          now;
