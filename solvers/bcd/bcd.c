@@ -6,6 +6,29 @@
 #include <odyn/private/trainimpl.h>
 #include <odyn/private/netimpl.h>
 
+/* The first example (global index) with a NaN or Inf feature, or -1; the same answer on every rank. */
+static PetscErrorCode FirstNonFinite(OdynDataset ds, PetscInt *bad)
+{
+  Vec                X;
+  const PetscScalar *x;
+  PetscInt           nf, nloc, start, mine = PETSC_MAX_INT;
+
+  PetscFunctionBegin;
+  PetscCall(OdynDatasetGetFeatures(ds, &X));
+  PetscCall(OdynDatasetGetSizes(ds, &nf, NULL, &nloc, NULL));
+  PetscCall(OdynDatasetGetOwnershipRange(ds, &start, NULL));
+  PetscCall(VecGetArrayRead(X, &x));
+  for (PetscInt i = 0; i < nf * nloc; i++)
+    if (PetscIsInfOrNanScalar(x[i])) {
+      mine = start + i / nf;
+      break;
+    }
+  PetscCall(VecRestoreArrayRead(X, &x));
+  PetscCall(MPIU_Allreduce(&mine, bad, 1, MPIU_INT, MPI_MIN, PetscObjectComm((PetscObject)ds)));
+  if (*bad == PETSC_MAX_INT) *bad = -1;
+  PetscFunctionReturn(0);
+}
+
 /*@
    OdynTrainerSetUp - checks that network, loss, regularizer and data fit together and creates the classifier weights
 
@@ -34,6 +57,13 @@ PetscErrorCode OdynTrainerSetUp(OdynTrainer t)
   PetscCall(OdynDatasetGetSizes(t->val, &nfv, &ncv, NULL, NULL));
   PetscCheck(nf == nin, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_SIZ, "The training features have width %" PetscInt_FMT " but the network's input width is %" PetscInt_FMT " (-odyn_layer_width, -odyn_problem_duplicate)", nf, nin);
   PetscCheck(nfv == nf && ncv == nc, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_SIZ, "Validation set (%" PetscInt_FMT " features, %" PetscInt_FMT " classes) does not match the training set (%" PetscInt_FMT ", %" PetscInt_FMT ")", nfv, ncv, nf, nc);
+  {
+    PetscInt bad;
+    PetscCall(FirstNonFinite(t->train, &bad));
+    PetscCheck(bad < 0, PetscObjectComm((PetscObject)t), PETSC_ERR_FP, "Training example %" PetscInt_FMT " has a NaN or Inf feature: clean the data set", bad);
+    PetscCall(FirstNonFinite(t->val, &bad));
+    PetscCheck(bad < 0, PetscObjectComm((PetscObject)t), PETSC_ERR_FP, "Validation example %" PetscInt_FMT " has a NaN or Inf feature: clean the data set", bad);
+  }
   PetscCall(OdynLossGetType(t->loss, &ltype));
   PetscCall(PetscStrcmp(ltype, "logistic", &logistic));
   t->bernoulli = (logistic && nc == 2) ? PETSC_TRUE : PETSC_FALSE;
@@ -54,6 +84,8 @@ PetscErrorCode OdynTrainerSetUp(OdynTrainer t)
   PetscCall(VecDestroy(&t->wmu));
   PetscCall(VecDestroy(&t->wbest));
   PetscCall(VecDestroy(&t->tmpw));
+  PetscCall(VecDestroy(&t->gw));
+  PetscCall(VecDestroy(&t->pw));
   PetscCall(OdynLossCreateWeightVec(t->loss, &t->wmu));
   PetscCall(VecDuplicate(t->wmu, &t->wbest));
   PetscCall(VecDuplicate(t->wmu, &t->tmpw));
@@ -69,9 +101,16 @@ PetscErrorCode OdynTrainerSetUp(OdynTrainer t)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode DropBatch(OdynTrainer);
+
 PetscErrorCode OdynTrainerDestroyLevel_Private(OdynTrainer t)
 {
   PetscFunctionBegin;
+  PetscCall(DropBatch(t));
+  PetscCall(VecDestroy(&t->thlev));
+  PetscCall(VecDestroy(&t->wlev));
+  PetscCall(VecDestroy(&t->gt));
+  PetscCall(VecDestroy(&t->pt));
   PetscCall(KSPDestroy(&t->kspt));
   PetscCall(MatDestroy(&t->Ht));
   PetscCall(TaoLineSearchDestroy(&t->lst));
@@ -293,20 +332,19 @@ static PetscErrorCode SaveCopy(Vec src, Vec *dst)
    Notes:
    Every block has levels[l] steps on level l. Prints, for each level, a line
    `odyn level: problem=P net=NET width=n layers=N iters=K train_acc=A val_acc=B time=S` and at the end
-   `odyn best: problem=P net=NET layers=N val_acc=B`. A NaN objective or a failed line search stops the step with a
-   message; the best parameters found so far are returned.
+   `odyn best: problem=P net=NET layers=N val_acc=B`. Data with NaN or Inf features are refused at set-up, naming the
+   example. A failed line search keeps the parameters of that step; a NaN or Inf objective during training stops the
+   run with a message and returns the best parameters found so far (the initial ones if none was better).
 
 .seealso: `OdynTrainerSetFromOptions()`, `OdynTrainerGetHistory()`
 @*/
 PetscErrorCode OdynTrainerSolve(OdynTrainer t, Vec *theta_out, Vec *wmu_out)
 {
   MPI_Comm      comm;
-  FILE         *csv = NULL;
   char          netname[64];
   PetscInt      width;
   PetscLogDouble t0;
   PetscBool     stop = PETSC_FALSE;
-  Vec           thlev = NULL, wlev = NULL;
 
   PetscFunctionBegin;
   PetscValidHeaderSpecific(t, ODYNTRAINER_CLASSID, 1);
@@ -314,9 +352,11 @@ PetscErrorCode OdynTrainerSolve(OdynTrainer t, Vec *theta_out, Vec *wmu_out)
   PetscCall(OdynTrainerSetUp(t));
   PetscCall(NetName(t->net, netname, sizeof(netname)));
   PetscCall(OdynNetGetInputWidth(t->net, &width));
+  if (t->csv) PetscCall(PetscFClose(comm, t->csv)); /* left open by a failed solve */
+  t->csv = NULL;
   if (t->history_csv[0]) {
-    PetscCall(PetscFOpen(comm, t->history_csv, "w", &csv));
-    PetscCall(PetscFPrintf(comm, csv, "level,layers,iteration,classifier_objective,propagation_objective,gradient_norm,step,train_acc,val_acc,time\n"));
+    PetscCall(PetscFOpen(comm, t->history_csv, "w", &t->csv));
+    PetscCall(PetscFPrintf(comm, t->csv, "level,layers,iteration,classifier_objective,propagation_objective,gradient_norm,step,train_acc,val_acc,time\n"));
   }
   t->nhist      = 0;
   t->bestval    = -1;
@@ -330,8 +370,8 @@ PetscErrorCode OdynTrainerSolve(OdynTrainer t, Vec *theta_out, Vec *wmu_out)
   t->bestlayers = t->levels[0];
   PetscCall(SaveCopy(t->theta, &t->thbest));
   PetscCall(VecCopy(t->wmu, t->wbest));
-  PetscCall(SaveCopy(t->theta, &thlev));
-  PetscCall(SaveCopy(t->wmu, &wlev));
+  PetscCall(SaveCopy(t->theta, &t->thlev));
+  PetscCall(SaveCopy(t->wmu, &t->wlev));
   PetscCall(PetscTime(&t0));
   for (PetscInt l = 0; l < t->nlevels && !stop; l++) {
     PetscLogDouble tl;
@@ -342,13 +382,15 @@ PetscErrorCode OdynTrainerSolve(OdynTrainer t, Vec *theta_out, Vec *wmu_out)
     if (l > 0) {
       Vec thf;
       /* continue from the best parameters of the coarser level */
-      PetscCall(VecCopy(thlev, t->theta));
-      PetscCall(VecCopy(wlev, t->wmu));
+      PetscCall(VecCopy(t->thlev, t->theta));
+      PetscCall(VecCopy(t->wlev, t->wmu));
       PetscCall(OdynNetRefineSteps(t->net, t->theta, &thf));
       PetscCall(KSPDestroy(&t->kspt));
       PetscCall(MatDestroy(&t->Ht));
       PetscCall(TaoLineSearchDestroy(&t->lst));
       PetscCall(VecDestroy(&t->tmpt));
+      PetscCall(VecDestroy(&t->gt));
+      PetscCall(VecDestroy(&t->pt));
       PetscCall(VecDestroy(&t->theta));
       t->theta = thf;
     }
@@ -376,7 +418,7 @@ PetscErrorCode OdynTrainerSolve(OdynTrainer t, Vec *theta_out, Vec *wmu_out)
       e.it     = it;
       e.step   = t->step;
       e.time   = (PetscReal)(now - t0);
-      PetscCall(AppendHistory(t, &e, csv));
+      PetscCall(AppendHistory(t, &e, t->csv));
       if (PetscIsInfOrNanReal(e.obj_classifier) || PetscIsInfOrNanReal(e.obj_propagation)) {
         PetscCall(PetscPrintf(comm, "odyn: NaN or Inf in the objective at level %" PetscInt_FMT " iteration %" PetscInt_FMT ": stopping; the best parameters so far are kept\n", l, it));
         stop = PETSC_TRUE;
@@ -385,8 +427,8 @@ PetscErrorCode OdynTrainerSolve(OdynTrainer t, Vec *theta_out, Vec *wmu_out)
       if (e.val_acc > levbest) {
         levbest  = e.val_acc;
         levtrain = e.train_acc;
-        PetscCall(SaveCopy(t->theta, &thlev));
-        PetscCall(SaveCopy(t->wmu, &wlev));
+        PetscCall(SaveCopy(t->theta, &t->thlev));
+        PetscCall(SaveCopy(t->wmu, &t->wlev));
       }
       if (e.val_acc > t->bestval) {
         t->bestval    = e.val_acc;
@@ -402,14 +444,15 @@ PetscErrorCode OdynTrainerSolve(OdynTrainer t, Vec *theta_out, Vec *wmu_out)
     }
   }
   PetscCall(PetscPrintf(comm, "odyn best: problem=%s net=%s layers=%" PetscInt_FMT " val_acc=%.2f\n", t->problem, netname, t->bestlayers, (double)t->bestval));
-  if (csv) PetscCall(PetscFClose(comm, csv));
+  if (t->csv) PetscCall(PetscFClose(comm, t->csv));
+  t->csv = NULL;
   /* hand back the best parameters, with the network at the depth they belong to */
   PetscCall(SetSteps(t->net, t->bestlayers));
   PetscCall(SaveCopy(t->thbest, theta_out));
   *wmu_out = NULL;
   PetscCall(SaveCopy(t->wbest, wmu_out));
-  PetscCall(VecDestroy(&thlev));
-  PetscCall(VecDestroy(&wlev));
+  PetscCall(VecDestroy(&t->thlev));
+  PetscCall(VecDestroy(&t->wlev));
   PetscFunctionReturn(0);
 }
 

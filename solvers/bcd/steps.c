@@ -68,7 +68,7 @@ static PetscErrorCode RegularizerPCApply(PC pc, Vec r, Vec z)
 }
 
 /* KSPCG on a MATSHELL Hessian, preconditioned by `reg` at the point x (or not at all when reg is NULL) */
-static PetscErrorCode CreateNewtonSystem(OdynTrainer t, const char *prefix, Vec x, OdynRegularizer reg, PetscErrorCode (*mult)(Mat, Vec, Vec), Mat *H, KSP *ksp)
+static PetscErrorCode CreateNewtonSystem(OdynTrainer t, const char *prefix, Vec x, OdynRegularizer reg, PetscInt maxit, PetscErrorCode (*mult)(Mat, Vec, Vec), Mat *H, KSP *ksp)
 {
   PetscInt n, N;
   PC       pc;
@@ -82,7 +82,8 @@ static PetscErrorCode CreateNewtonSystem(OdynTrainer t, const char *prefix, Vec 
   PetscCall(KSPSetOptionsPrefix(*ksp, prefix));
   PetscCall(KSPSetType(*ksp, KSPCG));
   PetscCall(KSPSetOperators(*ksp, *H, *H));
-  PetscCall(KSPSetTolerances(*ksp, 1e-2, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT));
+  /* the cap is the trainer's option; -<prefix>ksp_rtol / ksp_max_it read below may still override both */
+  PetscCall(KSPSetTolerances(*ksp, 1e-2, PETSC_DEFAULT, PETSC_DEFAULT, maxit));
   /* CG may stop early on a slightly indefinite product: that direction is still a descent direction */
   PetscCall(KSPSetErrorIfNotConverged(*ksp, PETSC_FALSE));
   PetscCall(KSPGetPC(*ksp, &pc));
@@ -163,12 +164,14 @@ PetscErrorCode OdynTrainerClassifierStep_Private(OdynTrainer t, PetscReal *f)
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(ODYN_TrainClassifier, t, 0, 0, 0));
   if (!t->kspw) {
-    PetscCall(CreateNewtonSystem(t, "odyn_classifier_", t->wmu, t->creg, ClassifierHessianMult, &t->Hw, &t->kspw));
-    PetscCall(KSPSetTolerances(t->kspw, 1e-2, PETSC_DEFAULT, PETSC_DEFAULT, t->newton_pcg_it));
+    PetscCall(CreateNewtonSystem(t, "odyn_classifier_", t->wmu, t->creg, t->newton_pcg_it, ClassifierHessianMult, &t->Hw, &t->kspw));
     PetscCall(CreateLineSearch(t, "odyn_classifier_", ClassifierObjective, ClassifierGradient, &t->lsw));
   }
-  PetscCall(VecDuplicate(t->wmu, &g));
-  PetscCall(VecDuplicate(t->wmu, &p));
+  /* work Vecs owned by the trainer, so that an error in the step (e.g. NaN in the loss) leaks nothing */
+  if (!t->gw) PetscCall(VecDuplicate(t->wmu, &t->gw));
+  if (!t->pw) PetscCall(VecDuplicate(t->wmu, &t->pw));
+  g = t->gw;
+  p = t->pw;
   PetscCall(ClassifierObjective(t->lsw, t->wmu, f, t));
   PetscCall(ClassifierGradient(t->lsw, t->wmu, g, t));
   for (PetscInt k = 0; k < t->newton_it; k++) {
@@ -176,8 +179,6 @@ PetscErrorCode OdynTrainerClassifierStep_Private(OdynTrainer t, PetscReal *f)
     PetscCall(NewtonUpdate(t->kspw, t->lsw, t->wmu, f, g, p, &step));
     if (step == 0) break;
   }
-  PetscCall(VecDestroy(&g));
-  PetscCall(VecDestroy(&p));
   PetscCall(PetscLogEventEnd(ODYN_TrainClassifier, t, 0, 0, 0));
   PetscFunctionReturn(0);
 }
@@ -243,12 +244,13 @@ PetscErrorCode OdynTrainerGaussNewtonStep_Private(OdynTrainer t, PetscReal *f, P
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(ODYN_TrainGaussNewton, t, 0, 0, 0));
   if (!t->kspt) {
-    PetscCall(CreateNewtonSystem(t, "odyn_gn_", t->theta, t->reg, GaussNewtonMult, &t->Ht, &t->kspt));
-    PetscCall(KSPSetTolerances(t->kspt, 1e-2, PETSC_DEFAULT, PETSC_DEFAULT, t->gn_pcg_it));
+    PetscCall(CreateNewtonSystem(t, "odyn_gn_", t->theta, t->reg, t->gn_pcg_it, GaussNewtonMult, &t->Ht, &t->kspt));
     PetscCall(CreateLineSearch(t, "odyn_gn_", PropagationObjective, PropagationGradient, &t->lst));
   }
-  PetscCall(VecDuplicate(t->theta, &g));
-  PetscCall(VecDuplicate(t->theta, &p));
+  if (!t->gt) PetscCall(VecDuplicate(t->theta, &t->gt));
+  if (!t->pt) PetscCall(VecDuplicate(t->theta, &t->pt));
+  g = t->gt;
+  p = t->pt;
   PetscCall(PropagationObjective(t->lst, t->theta, f, t));
   PetscCall(PropagationGradient(t->lst, t->theta, g, t));
   PetscCall(VecNorm(g, NORM_2, gnorm));
@@ -267,8 +269,6 @@ PetscErrorCode OdynTrainerGaussNewtonStep_Private(OdynTrainer t, PetscReal *f, P
       break;
     }
   }
-  PetscCall(VecDestroy(&g));
-  PetscCall(VecDestroy(&p));
   PetscCall(PetscLogEventEnd(ODYN_TrainGaussNewton, t, 0, 0, 0));
   PetscFunctionReturn(0);
 }

@@ -157,7 +157,7 @@ PetscErrorCode OdynTrainerSetLevels(OdynTrainer t, PetscInt n, const PetscInt le
   PetscCheck(n >= 1 && n <= ODYN_TRAINER_MAX_LEVELS, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_OUTOFRANGE, "Number of levels must be in 1..%d, got %" PetscInt_FMT, ODYN_TRAINER_MAX_LEVELS, n);
   for (PetscInt l = 0; l < n; l++) {
     PetscCheck(levels[l] >= 1, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_OUTOFRANGE, "Level %" PetscInt_FMT " has %" PetscInt_FMT " layers; it must be >= 1", l, levels[l]);
-    PetscCheck(l == 0 || levels[l] == 2 * levels[l - 1], PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_OUTOFRANGE, "-odyn_ml_levels: each level must have twice the layers of the previous one (%" PetscInt_FMT " after %" PetscInt_FMT ")", levels[l], levels[l - 1]);
+    PetscCheck(l == 0 || levels[l] == 2 * levels[l - 1], PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_OUTOFRANGE, "Each level must have twice the layers of the previous one (%" PetscInt_FMT " after %" PetscInt_FMT "; -odyn_ml_levels or OdynTrainerSetLevels())", levels[l], levels[l - 1]);
   }
   t->nlevels = n;
   PetscCall(PetscArraycpy(t->levels, levels, n));
@@ -276,6 +276,9 @@ PetscErrorCode OdynTrainerDestroy(OdynTrainer *t)
   PetscCall(VecDestroy(&(*t)->wmu));
   PetscCall(VecDestroy(&(*t)->wbest));
   PetscCall(VecDestroy(&(*t)->tmpw));
+  PetscCall(VecDestroy(&(*t)->gw));
+  PetscCall(VecDestroy(&(*t)->pw));
+  if ((*t)->csv) PetscCall(PetscFClose(PetscObjectComm((PetscObject)*t), (*t)->csv));
   PetscCall(VecDestroy(&(*t)->Ctrain));
   PetscCall(VecDestroy(&(*t)->Cval));
   PetscCall(VecDestroy(&(*t)->YNtrain));

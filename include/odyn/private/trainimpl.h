@@ -47,6 +47,9 @@ struct _p_OdynTrainer {
   OdynDataset batch, hsub;    /* this iteration's batch and Hessian sub-sample (may be `train` itself) */
   Vec         Cb, Ch, YNb, YNh, gY, dY, HdY, tmpw, tmpt; /* gY like YNb; dY, HdY like YNh */
   Vec         Ctrain, Cval, YNtrain, YNval;
+  Vec         thlev, wlev; /* best parameters of the current level */
+  Vec         gw, pw, gt, pt; /* gradient and step of the classifier and of the propagation step */
+  FILE       *csv;         /* -odyn_history_csv while solving */
   PetscReal   step;
 
   /* results */
