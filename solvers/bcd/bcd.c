@@ -376,6 +376,7 @@ PetscErrorCode OdynTrainerSolve(OdynTrainer t, Vec *theta_out, Vec *wmu_out)
   for (PetscInt l = 0; l < t->nlevels && !stop; l++) {
     PetscLogDouble tl;
     PetscReal      levbest = -1, levtrain = 0;
+    PetscInt       nfailed = 0; /* Gauss-Newton steps whose line search failed (parameters kept) */
     PetscInt       it;
 
     PetscCall(PetscTime(&tl));
@@ -419,6 +420,7 @@ PetscErrorCode OdynTrainerSolve(OdynTrainer t, Vec *theta_out, Vec *wmu_out)
       e.step   = t->step;
       e.time   = (PetscReal)(now - t0);
       PetscCall(AppendHistory(t, &e, t->csv));
+      if (t->gn_it > 0 && e.step == 0) nfailed++;
       if (PetscIsInfOrNanReal(e.obj_classifier) || PetscIsInfOrNanReal(e.obj_propagation)) {
         PetscCall(PetscPrintf(comm, "odyn: NaN or Inf in the objective at level %" PetscInt_FMT " iteration %" PetscInt_FMT ": stopping; the best parameters so far are kept\n", l, it));
         stop = PETSC_TRUE;
@@ -440,6 +442,7 @@ PetscErrorCode OdynTrainerSolve(OdynTrainer t, Vec *theta_out, Vec *wmu_out)
     {
       PetscLogDouble now;
       PetscCall(PetscTime(&now));
+      if (nfailed) PetscCall(PetscPrintf(comm, "odyn: in %" PetscInt_FMT " of %" PetscInt_FMT " iterations the Gauss-Newton line search failed and theta was kept (see -info)\n", nfailed, PetscMin(it, t->max_it)));
       PetscCall(PetscPrintf(comm, "odyn level: problem=%s net=%s width=%" PetscInt_FMT " layers=%" PetscInt_FMT " iters=%" PetscInt_FMT " train_acc=%.2f val_acc=%.2f time=%.1f\n", t->problem, netname, width, t->levels[l], PetscMin(it, t->max_it), (double)levtrain, (double)levbest, (double)(now - tl)));
     }
   }
