@@ -396,6 +396,7 @@ PetscErrorCode OdynTrainerSolve(OdynTrainer t, Vec *theta_out, Vec *wmu_out)
       t->theta = thf;
     }
     PetscCall(VecDuplicate(t->theta, &t->tmpt));
+    t->mu = t->gn_damping; /* every level starts from the set damping */
     if (t->monitor) PetscCall(PetscPrintf(comm, "level %" PetscInt_FMT ": %" PetscInt_FMT " layers, %" PetscInt_FMT " parameters\n", l, t->levels[l], NumParams(t)));
     for (it = 1; it <= t->max_it; it++) {
       OdynTrainerHistoryEntry e;

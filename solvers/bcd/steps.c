@@ -232,7 +232,7 @@ static PetscErrorCode GaussNewtonMult(Mat H, Vec v, Vec Hv)
   PetscCall(OdynNetJacobianMultTranspose(t->net, t->HdY, Hv, NULL));
   PetscCall(OdynRegularizerHessianMult(t->reg, t->theta, v, t->tmpt));
   PetscCall(VecAXPY(Hv, 1.0, t->tmpt));
-  if (t->gn_damping > 0) PetscCall(VecAXPY(Hv, t->gn_damping, v));
+  if (t->mu > 0) PetscCall(VecAXPY(Hv, t->mu, v));
   PetscFunctionReturn(0);
 }
 
@@ -263,6 +263,11 @@ PetscErrorCode OdynTrainerGaussNewtonStep_Private(OdynTrainer t, PetscReal *f, P
       PetscCall(OdynLossSetData(t->loss, t->YNh, t->Ch));
     }
     PetscCall(NewtonUpdate(t->kspt, t->lst, t->theta, f, g, p, &t->step));
+    if (t->gn_damping_adapt && t->gn_damping > 0) {
+      /* trust the Gauss-Newton model more after a full step, less after a short one; stay within [1e-6, 1e3] mu0 */
+      if (t->step >= 1) t->mu = PetscMax(t->mu / 4, 1e-6 * t->gn_damping);
+      else if (t->step < 0.25) t->mu = PetscMin(t->mu * 4, 1e3 * t->gn_damping);
+    }
     if (t->step == 0) {
       /* restore the batch as the loss's data set, as after a successful line search */
       PetscCall(PropagationObjective(t->lst, t->theta, f, t));

@@ -49,6 +49,7 @@ PetscErrorCode OdynTrainerCreate(MPI_Comm comm, OdynTrainer *trainer)
   for (PetscInt l = 0; l < t->nlevels; l++) t->levels[l] = 4 << l;
   t->init_scale = 0.5;
   t->gn_damping = 0.1;
+  t->gn_damping_adapt = PETSC_FALSE;
   t->seed       = 1;
   PetscCall(PetscStrncpy(t->problem, "user", sizeof(t->problem)));
   *trainer = t;
@@ -180,6 +181,7 @@ PetscErrorCode OdynTrainerSetLevels(OdynTrainer t, PetscInt n, const PetscInt le
 .  -odyn_ml_levels <4,8,...,1024> - layers of the first block on each level
 .  -odyn_bcd_gn_damping <0.1> - Levenberg-Marquardt damping mu added to the Gauss-Newton Hessian (the smoothness
    regularizer leaves directions constant in time undamped, and there the Gauss-Newton model overshoots)
+.  -odyn_bcd_gn_damping_adapt <false> - adapt the damping to the accepted step (Levenberg-Marquardt style)
 .  -odyn_bcd_init_scale <0.5> - theta starts uniform in [-s, s] (large enough to break the symmetry of the data:
    with theta near 0 the swiss roll starts at a saddle where the classifier is 0 and the gradient vanishes)
 .  -odyn_bcd_seed <1> - seed of the initial theta and of the batches (the same on every rank)
@@ -207,6 +209,7 @@ PetscErrorCode OdynTrainerSetFromOptions(OdynTrainer t)
   PetscCall(PetscOptionsInt("-odyn_bcd_gn_pcg_max_it", "PCG iterations per Gauss-Newton iteration", "OdynTrainerSolve", t->gn_pcg_it, &t->gn_pcg_it, NULL));
   PetscCall(PetscOptionsIntArray("-odyn_ml_levels", "Layers of the first block on each level", "OdynTrainerSetLevels", levels, &nl, &flg));
   PetscCall(PetscOptionsReal("-odyn_bcd_gn_damping", "Levenberg-Marquardt damping mu: the Gauss-Newton Hessian is H + mu I", "OdynTrainerSolve", t->gn_damping, &t->gn_damping, NULL));
+  PetscCall(PetscOptionsBool("-odyn_bcd_gn_damping_adapt", "Adapt the damping: /4 after a full Armijo step, x4 after a step < 1/4", "OdynTrainerSolve", t->gn_damping_adapt, &t->gn_damping_adapt, NULL));
   PetscCall(PetscOptionsReal("-odyn_bcd_init_scale", "Initial theta uniform in [-s, s]", "OdynTrainerSolve", t->init_scale, &t->init_scale, NULL));
   PetscCall(PetscOptionsInt("-odyn_bcd_seed", "Seed of the initial theta and the batches", "OdynTrainerSolve", seed, &seed, NULL));
   PetscCall(PetscOptionsBool("-odyn_monitor", "Print one line per iteration", "OdynTrainerSolve", t->monitor, &t->monitor, NULL));

@@ -30,6 +30,8 @@ struct _p_OdynTrainer {
   PetscInt      nlevels, levels[ODYN_TRAINER_MAX_LEVELS];
   PetscReal     init_scale;            /* theta starts uniform in [-init_scale, init_scale] */
   PetscReal     gn_damping;            /* Levenberg-Marquardt damping mu of the Gauss-Newton Hessian: H + mu I */
+  PetscBool     gn_damping_adapt;      /* adapt mu to the accepted step (divide after full steps, multiply after short ones) */
+  PetscReal     mu;                    /* the damping in use */
   unsigned long seed;
   PetscBool     monitor;
   char          history_csv[PETSC_MAX_PATH_LEN];
