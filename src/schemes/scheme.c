@@ -556,8 +556,9 @@ static PetscErrorCode OdynSchemeAllocate_Private(OdynScheme scheme, PetscInt s)
     scheme->salloc = s;
   }
   scheme->s = s;
-  /* the saved linearizations become valid step by step during the forward sweep */
+  /* saved linearizations belong to the previous trajectory */
   for (PetscInt f = 0; f < ODYN_LAYER_MAX_FACES; f++) scheme->linlen[f] = 0;
+  scheme->linfilled = PETSC_FALSE;
   PetscFunctionReturn(0);
 }
 
@@ -568,20 +569,14 @@ PetscErrorCode OdynSchemeGetStepParameters_Private(OdynScheme scheme, const Pets
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode OdynSchemeSaveLinearization_Private(OdynScheme scheme, PetscInt face, const PetscScalar *thj, PetscInt j, const PetscScalar *X)
-{
-  PetscFunctionBegin;
-  if (!scheme->linlen[face]) PetscFunctionReturn(0);
-  PetscCall(OdynLayerLinearize(scheme->layer, face, thj, scheme->s, X));
-  PetscCall(OdynLayerLinearizationSave(scheme->layer, face, scheme->lin[face] + (size_t)j * scheme->linlen[face]));
-  PetscFunctionReturn(0);
-}
-
 PetscErrorCode OdynSchemeLinearizeStep_Private(OdynScheme scheme, PetscInt face, const PetscScalar *thj, PetscInt j, const PetscScalar *X)
 {
   PetscFunctionBegin;
-  if (scheme->linlen[face]) PetscCall(OdynLayerLinearizationRestore(scheme->layer, face, thj, scheme->s, X, scheme->lin[face] + (size_t)j * scheme->linlen[face]));
-  else PetscCall(OdynLayerLinearize(scheme->layer, face, thj, scheme->s, X));
+  if (scheme->linlen[face] && scheme->linfilled) PetscCall(OdynLayerLinearizationRestore(scheme->layer, face, thj, scheme->s, X, scheme->lin[face] + (size_t)j * scheme->linlen[face]));
+  else {
+    PetscCall(OdynLayerLinearize(scheme->layer, face, thj, scheme->s, X));
+    if (scheme->linlen[face]) PetscCall(OdynLayerLinearizationSave(scheme->layer, face, scheme->lin[face] + (size_t)j * scheme->linlen[face]));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -684,6 +679,7 @@ PetscErrorCode OdynSchemeTangent(OdynScheme scheme, const PetscScalar theta[], c
   PetscCall(OdynSchemeCheckForward_Private(scheme));
   PetscCall(PetscLogEventBegin(ODYN_SchemeTangent, scheme, 0, 0, 0));
   PetscUseTypeMethod(scheme, tangent, theta, dtheta, dY0, dYN);
+  scheme->linfilled = PETSC_TRUE; /* every step's linearization is saved now (when caching) */
   PetscCall(PetscLogEventEnd(ODYN_SchemeTangent, scheme, 0, 0, 0));
   PetscFunctionReturn(0);
 }
@@ -713,6 +709,7 @@ PetscErrorCode OdynSchemeAdjoint(OdynScheme scheme, const PetscScalar theta[], c
   PetscCall(OdynSchemeCheckForward_Private(scheme));
   PetscCall(PetscLogEventBegin(ODYN_SchemeAdjoint, scheme, 0, 0, 0));
   PetscUseTypeMethod(scheme, adjoint, theta, W, gtheta, gY0);
+  scheme->linfilled = PETSC_TRUE;
   PetscCall(PetscLogEventEnd(ODYN_SchemeAdjoint, scheme, 0, 0, 0));
   PetscFunctionReturn(0);
 }

@@ -58,6 +58,7 @@ struct _p_OdynScheme {
   PetscBool          cachelin;                        /* option: keep the layer's linearization of every step */
   PetscScalar       *lin[ODYN_LAYER_MAX_FACES];       /* STORE + cachelin: N saved linearizations per face */
   PetscInt           linlen[ODYN_LAYER_MAX_FACES];    /* scalars per step for the current s; 0: not cached */
+  PetscBool          linfilled;                       /* a derivative sweep since the last forward saved them all */
   PetscBool          setupcalled;
   void              *data;
 };
@@ -65,9 +66,8 @@ struct _p_OdynScheme {
 PETSC_INTERN PetscScalar   *OdynSchemeState_Private(OdynScheme, PetscInt, PetscInt);
 PETSC_INTERN PetscErrorCode OdynSchemeBackwardState_Private(OdynScheme, const PetscScalar *, PetscInt, PetscScalar **, PetscScalar **);
 PETSC_INTERN PetscErrorCode OdynSchemeGetStepParameters_Private(OdynScheme, const PetscScalar *, PetscInt, const PetscScalar **);
-/* Forward sweeps call SaveLinearization for each (face, step, point) the derivative sweeps will linearize at; those
-   call LinearizeStep, which restores the saved one or linearizes afresh. */
-PETSC_INTERN PetscErrorCode OdynSchemeSaveLinearization_Private(OdynScheme, PetscInt, const PetscScalar *, PetscInt, const PetscScalar *);
+/* Derivative sweeps linearize through LinearizeStep: the first sweep after a forward sweep linearizes and saves each
+   step's linearization, later ones restore it (so the forward sweep, alone in prediction, pays nothing for this). */
 PETSC_INTERN PetscErrorCode OdynSchemeLinearizeStep_Private(OdynScheme, PetscInt, const PetscScalar *, PetscInt, const PetscScalar *);
 
 #endif

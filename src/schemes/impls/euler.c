@@ -36,7 +36,6 @@ static PetscErrorCode OdynSchemeForward_Euler(OdynScheme scheme, const PetscScal
     PetscCall(OdynSchemeGetStepParameters_Private(scheme, theta, j, &thj));
     PetscCall(OdynLayerApply(scheme->layer, 0, thj, s, Yj, Yj1));
     odyn_axpby(n * s, 1.0, Yj, h, Yj1);
-    PetscCall(OdynSchemeSaveLinearization_Private(scheme, 0, thj, j, Yj));
   }
   PetscFunctionReturn(0);
 }

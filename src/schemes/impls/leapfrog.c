@@ -44,7 +44,6 @@ static PetscErrorCode Step_Leapfrog(OdynScheme scheme, const PetscScalar *theta,
   PetscFunctionBegin;
   PetscCall(OdynSchemeGetStepParameters_Private(scheme, theta, j, &thj));
   PetscCall(OdynLayerApply(scheme->layer, 0, thj, s, Yj, F));
-  PetscCall(OdynSchemeSaveLinearization_Private(scheme, 0, thj, j, Yj));
   Combine(n * s, h * h, Yj, Yjm1, F, OdynSchemeState_Private(scheme, 0, j + 1));
   PetscFunctionReturn(0);
 }

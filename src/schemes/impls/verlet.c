@@ -51,8 +51,6 @@ static PetscErrorCode Step_Verlet(OdynScheme scheme, const PetscScalar *theta, P
   odyn_axpby(m * s, 1.0, Zj, -h, Zj1);
   PetscCall(OdynLayerApply(scheme->layer, 0, thj, s, Zj1, F));
   for (PetscInt i = 0; i < n * s; i++) Yj1[i] = Yj[i] + h * F[i];
-  PetscCall(OdynSchemeSaveLinearization_Private(scheme, 1, thj, j, Yj));
-  PetscCall(OdynSchemeSaveLinearization_Private(scheme, 0, thj, j, Zj1));
   PetscFunctionReturn(0);
 }
 
