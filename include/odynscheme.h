@@ -47,6 +47,8 @@ PETSC_EXTERN PetscErrorCode OdynSchemeGetStepSize(OdynScheme, PetscReal *);
 PETSC_EXTERN PetscErrorCode OdynSchemeSetTrajectoryType(OdynScheme, OdynTrajectoryType);
 PETSC_EXTERN PetscErrorCode OdynSchemeGetTrajectoryType(OdynScheme, OdynTrajectoryType *);
 PETSC_EXTERN PetscErrorCode OdynSchemeIsReversible(OdynScheme, PetscBool *);
+PETSC_EXTERN PetscErrorCode OdynSchemeSetCacheLinearization(OdynScheme, PetscBool);
+PETSC_EXTERN PetscErrorCode OdynSchemeGetCacheLinearization(OdynScheme, PetscBool *);
 PETSC_EXTERN PetscErrorCode OdynSchemeGetNumParameters(OdynScheme, PetscInt *);
 PETSC_EXTERN PetscErrorCode OdynSchemeGetWidth(OdynScheme, PetscInt *);
 

@@ -312,6 +312,51 @@ PetscErrorCode OdynSchemeGetTrajectoryType(OdynScheme scheme, OdynTrajectoryType
 }
 
 /*@
+   OdynSchemeSetCacheLinearization - with a stored trajectory, also keep every step's linearization (sigma'), saved
+   by the first derivative sweep after a forward sweep and restored by the later ones
+
+   Logically Collective
+
+   Options Database Key:
+.  -odyn_scheme_cache_linearization <true> - the flag
+
+   Level: intermediate
+
+   Notes:
+   Costs as much memory as the states again (for layers whose linearization is sigma'); the Gauss-Newton CG, which
+   repeats J v and J^T w at the same point, then skips the activation, which dominates narrow networks. Ignored with
+   -odyn_scheme_trajectory recompute and for layers that cannot save their linearization (shell).
+
+.seealso: `OdynSchemeSetTrajectoryType()`, `OdynLayerLinearizationSave()`
+@*/
+PetscErrorCode OdynSchemeSetCacheLinearization(OdynScheme scheme, PetscBool flg)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  if (flg != scheme->cachelin) PetscCall(OdynSchemeFreeStorage_Private(scheme));
+  scheme->cachelin = flg;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynSchemeGetCacheLinearization - whether every step's linearization is kept
+
+   Not Collective
+
+   Level: intermediate
+
+.seealso: `OdynSchemeSetCacheLinearization()`
+@*/
+PetscErrorCode OdynSchemeGetCacheLinearization(OdynScheme scheme, PetscBool *flg)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscValidBoolPointer(flg, 2);
+  *flg = scheme->cachelin;
+  PetscFunctionReturn(0);
+}
+
+/*@
    OdynSchemeIsReversible - whether the states can be recomputed backwards from the final ones
 
    Not Collective
@@ -353,6 +398,7 @@ PetscErrorCode OdynSchemeSetFromOptions(OdynScheme scheme)
   PetscInt           N = scheme->N;
   PetscReal          T = scheme->T;
   OdynTrajectoryType tt = scheme->trajtype;
+  PetscBool          cachelin = scheme->cachelin;
   OdynLayer          layer;
 
   PetscFunctionBegin;
@@ -363,7 +409,7 @@ PetscErrorCode OdynSchemeSetFromOptions(OdynScheme scheme)
   PetscCall(PetscOptionsInt("-odyn_scheme_num_steps", "Number of time steps (layers) N", "OdynSchemeSetNumSteps", N, &N, NULL));
   PetscCall(PetscOptionsReal("-odyn_scheme_final_time", "Final time T (step h = T/N)", "OdynSchemeSetFinalTime", T, &T, NULL));
   PetscCall(PetscOptionsEnum("-odyn_scheme_trajectory", "Store all states or recompute them backwards", "OdynSchemeSetTrajectoryType", OdynTrajectoryTypes, (PetscEnum)tt, (PetscEnum *)&tt, NULL));
-  PetscCall(PetscOptionsBool("-odyn_scheme_cache_linearization", "With a stored trajectory, also keep each step's linearization (sigma'), so the derivative sweeps skip the activation", "OdynSchemeForward", scheme->cachelin, &scheme->cachelin, NULL));
+  PetscCall(PetscOptionsBool("-odyn_scheme_cache_linearization", "With a stored trajectory, also keep each step's linearization (sigma'), so the derivative sweeps skip the activation", "OdynSchemeSetCacheLinearization", cachelin, &cachelin, NULL));
   PetscCall(PetscObjectProcessOptionsHandlers((PetscObject)scheme, PetscOptionsObject));
   PetscOptionsEnd();
   /* the type is set after PetscOptionsEnd(), so that an unknown name does not leak the options block */
@@ -371,6 +417,7 @@ PetscErrorCode OdynSchemeSetFromOptions(OdynScheme scheme)
   PetscCall(OdynSchemeSetNumSteps(scheme, N));
   PetscCall(OdynSchemeSetFinalTime(scheme, T));
   PetscCall(OdynSchemeSetTrajectoryType(scheme, tt));
+  PetscCall(OdynSchemeSetCacheLinearization(scheme, cachelin));
   PetscCall(OdynSchemeGetLayer(scheme, &layer));
   PetscCall(OdynLayerSetFromOptions(layer));
   PetscFunctionReturn(0);
