@@ -138,8 +138,9 @@ static PetscReal IndependentAccuracy(OdynNet net, Vec theta, Vec wmu, PetscReal 
   regression on them (theta = 0 gives Y_N = Y_0, no Gauss-Newton step keeps it there) reaches 45% on validation;
   we allow 70%.
   Random propagation weights alone (init scale 0.5, no Gauss-Newton) give 76.5%. Learning theta gives 100% here
-  (levels 4, 8 x 15 iterations); >= 95% is out of reach of a gradient that is wrong in sign, scale or layout, since the
-  line search would then reject the propagation steps and leave theta random.
+  (levels 4, 8 x 15 iterations; other seeds 94-100%, and round-off, e.g. a vectorized tanh on another CPU, moves the
+  path like a seed does); >= 90% is out of reach of a gradient that is wrong in sign, scale or layout, since the
+  line search would then reject the propagation steps and leave theta random (76.5%).
 */
 START_TEST(test_ellipse_learns)
 {
@@ -151,7 +152,7 @@ START_TEST(test_ellipse_learns)
 
   best = TrainEllipse(PETSC_COMM_WORLD, "-odyn_bcd_max_it 15 -odyn_bcd_init_scale 0.5", 2, levels, &r);
   ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_train: ellipse best validation accuracy %.2f%%\n", (double)best));
-  ck_assert_msg(best >= 95.0, "ellipse: best validation accuracy %.2f%% < 95%%", (double)best);
+  ck_assert_msg(best >= 90.0, "ellipse: best validation accuracy %.2f%% < 90%%", (double)best);
   /* the returned parameters belong to the network's current depth and reproduce the best accuracy */
   ODYN_CK(OdynTrainerGetBest(r.t, &layers, NULL));
   ck_assert(layers == 4 || layers == 8);

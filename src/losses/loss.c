@@ -366,7 +366,7 @@ PetscErrorCode OdynLossGetNumWeights(OdynLoss loss, PetscInt *nw)
 @*/
 PetscErrorCode OdynLossCreateWeightVec(OdynLoss loss, Vec *wmu)
 {
-  PetscInt nw;
+  PetscInt nw = 0; /* set below; initialized for GCC -Wmaybe-uninitialized at -O2 */
 
   PetscFunctionBegin;
   PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
