@@ -461,28 +461,63 @@ PetscErrorCode OdynTrainerSolve(OdynTrainer t, Vec *theta_out, Vec *wmu_out)
 }
 
 /*@
-   OdynTrainerPredict - class labels (and optionally the accuracy against a target Vec) of features X with the given
-   trained parameters
+   OdynTrainerPredict - class labels of features X with the given trained parameters
 
    Collective
 
+   Input Parameters:
++  t - the trainer (its network and loss)
+.  theta, wmu - trained parameters (from OdynTrainerSolve())
+-  X - features, nin x s_local
+
+   Output Parameter:
+.  labels - s_local predicted classes
+
+   Options Database Key:
+.  -odyn_predict_chunk <4096> - examples per rank and forward sweep
+
    Level: intermediate
+
+   Notes:
+   The examples go through the network in chunks, so that the stored trajectory (N+1 states per example) stays
+   bounded: a 200 x 200 prediction grid through 1024 Verlet layers would otherwise hold 1.3 GB.
 
 .seealso: `OdynTrainerSolve()`, `OdynLossPredict()`
 @*/
 PetscErrorCode OdynTrainerPredict(OdynTrainer t, Vec theta, Vec wmu, Vec X, PetscInt labels[])
 {
-  Vec      YN;
-  PetscInt nin, nout, n;
+  MPI_Comm           comm;
+  PetscInt           nin, nout, n, s, chunk = 4096, nchunks;
+  const PetscScalar *x;
+  PetscScalar       *y;
 
   PetscFunctionBegin;
   PetscValidHeaderSpecific(t, ODYNTRAINER_CLASSID, 1);
+  PetscCall(PetscObjectGetComm((PetscObject)t, &comm));
+  PetscCall(PetscOptionsGetInt(((PetscObject)t)->options, ((PetscObject)t)->prefix, "-odyn_predict_chunk", &chunk, NULL));
+  PetscCheck(chunk >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-odyn_predict_chunk must be >= 1, got %" PetscInt_FMT, chunk);
   PetscCall(OdynNetGetInputWidth(t->net, &nin));
   PetscCall(OdynNetGetOutputWidth(t->net, &nout));
   PetscCall(VecGetLocalSize(X, &n));
-  PetscCall(VecCreateMPI(PetscObjectComm((PetscObject)t), nout * (n / nin), PETSC_DETERMINE, &YN));
-  PetscCall(OdynNetForward(t->net, theta, X, YN));
-  PetscCall(OdynLossPredict(t->loss, wmu, YN, labels));
-  PetscCall(VecDestroy(&YN));
+  PetscCheck(n % nin == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "Features have local length %" PetscInt_FMT ", not a multiple of the network's input width %" PetscInt_FMT, n, nin);
+  s = n / nin;
+  /* every rank takes part in every (collective) sweep, with an empty slice when it has run out of examples */
+  nchunks = (s + chunk - 1) / chunk;
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &nchunks, 1, MPIU_INT, MPI_MAX, comm));
+  PetscCall(PetscMalloc1(nout * PetscMin(chunk, PetscMax(s, 1)), &y));
+  PetscCall(VecGetArrayRead(X, &x));
+  for (PetscInt c = 0; c < nchunks; c++) {
+    const PetscInt e0 = PetscMin(c * chunk, s), m = PetscMin(chunk, s - e0);
+    Vec            Xc, Yc;
+
+    PetscCall(VecCreateMPIWithArray(comm, 1, nin * m, PETSC_DETERMINE, x + nin * e0, &Xc));
+    PetscCall(VecCreateMPIWithArray(comm, 1, nout * m, PETSC_DETERMINE, y, &Yc));
+    PetscCall(OdynNetForward(t->net, theta, Xc, Yc));
+    PetscCall(OdynLossPredict(t->loss, wmu, Yc, labels + e0));
+    PetscCall(VecDestroy(&Xc));
+    PetscCall(VecDestroy(&Yc));
+  }
+  PetscCall(VecRestoreArrayRead(X, &x));
+  PetscCall(PetscFree(y));
   PetscFunctionReturn(0);
 }
