@@ -144,7 +144,7 @@ int main(int argc, char **argv)
   OdynLoss        loss;
   OdynRegularizer reg;
   OdynTrainer     trainer;
-  Vec             theta, wmu;
+  Vec             theta = NULL, wmu = NULL;
   MPI_Comm        comm;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));

@@ -452,8 +452,9 @@ PetscErrorCode OdynTrainerSolve(OdynTrainer t, Vec *theta_out, Vec *wmu_out)
   t->csv = NULL;
   /* hand back the best parameters, with the network at the depth they belong to */
   PetscCall(SetSteps(t->net, t->bestlayers));
+  *theta_out = NULL; /* outputs: SaveCopy() would destroy whatever they held */
+  *wmu_out   = NULL;
   PetscCall(SaveCopy(t->thbest, theta_out));
-  *wmu_out = NULL;
   PetscCall(SaveCopy(t->wbest, wmu_out));
   PetscCall(VecDestroy(&t->thlev));
   PetscCall(VecDestroy(&t->wlev));
