@@ -11,5 +11,6 @@
 #include <odyntrain.h>
 #include <odyndata.h>
 #include <odynplot.h>
+#include <odynmodel.h>
 
 #endif

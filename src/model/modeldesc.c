@@ -1,0 +1,302 @@
+/*
+   The description of a model (the network block by block, the loss, the versions, the info text) as model files hold
+   it, made from the objects (OdynModelDescribe) and turned back into objects (OdynModelDescBuild), and the checksum
+   over it and the values of theta and wmu (docs/model-format.md). Nothing here depends on HDF5.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdint.h>
+#include <inttypes.h>
+#include <errno.h>
+#include "modeldesc.h"
+
+PetscErrorCode OdynModelDescReset(OdynModelDesc *d)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree(d->info));
+  PetscCall(PetscFree(d->blocks));
+  PetscCall(PetscMemzero(d, sizeof(*d)));
+  PetscFunctionReturn(0);
+}
+
+/* ---- the checksum: 64-bit FNV-1a over the description lines and the values, in the global order ---- */
+
+static void Fnv(uint64_t *h, const void *p, size_t n)
+{
+  const unsigned char *c = (const unsigned char *)p;
+
+  for (size_t i = 0; i < n; i++) {
+    *h ^= c[i];
+    *h *= 0x100000001b3ULL;
+  }
+}
+
+static void FnvLine(uint64_t *h, const char *key, const char *val)
+{
+  Fnv(h, key, strlen(key));
+  Fnv(h, "=", 1);
+  Fnv(h, val, strlen(val));
+  Fnv(h, "\n", 1);
+}
+
+static void FnvInt(uint64_t *h, const char *key, PetscInt v)
+{
+  char s[32];
+
+  snprintf(s, sizeof(s), "%" PetscInt_FMT, v);
+  FnvLine(h, key, s);
+}
+
+static uint64_t RealBits(PetscReal x)
+{
+  double   d = (double)x;
+  uint64_t b;
+
+  memcpy(&b, &d, sizeof(b));
+  return b;
+}
+
+static void FnvReal(uint64_t *h, const char *key, PetscReal v)
+{
+  char s[32];
+
+  snprintf(s, sizeof(s), "%016" PRIx64, RealBits(v)); /* the IEEE bits: exact, and the same on every platform */
+  FnvLine(h, key, s);
+}
+
+/* The values as 8-byte little-endian IEEE doubles, whatever the byte order of this machine. */
+static void FnvValues(uint64_t *h, const PetscScalar *v, PetscInt n)
+{
+  for (PetscInt i = 0; i < n; i++) {
+    uint64_t      b = RealBits(PetscRealPart(v[i]));
+    unsigned char le[8];
+
+    for (int k = 0; k < 8; k++) le[k] = (unsigned char)(b >> (8 * k));
+    Fnv(h, le, 8);
+  }
+}
+
+/* Gathers the whole Vec on rank 0 (*seq holds it there, is empty elsewhere): the hash then sees the global order. */
+static PetscErrorCode GatherToZero(Vec v, VecScatter *sc, Vec *seq)
+{
+  PetscFunctionBegin;
+  PetscCall(VecScatterCreateToZero(v, sc, seq));
+  PetscCall(VecScatterBegin(*sc, v, *seq, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecScatterEnd(*sc, v, *seq, INSERT_VALUES, SCATTER_FORWARD));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdynModelDescChecksum(MPI_Comm comm, const OdynModelDesc *d, Vec theta, Vec wmu, char sum[32])
+{
+  VecScatter         s1, s2;
+  Vec                q1, q2;
+  PetscMPIInt        rank;
+  PetscInt           n1, n2;
+  const PetscScalar *a1, *a2;
+  uint64_t           h = 0xcbf29ce484222325ULL;
+  char               key[64];
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(GatherToZero(theta, &s1, &q1));
+  PetscCall(GatherToZero(wmu, &s2, &q2));
+  if (rank == 0) {
+    FnvLine(&h, "format", ODYN_MODEL_MAGIC);
+    FnvInt(&h, "format_version", d->version);
+    FnvLine(&h, "odyn_version", d->odyn);
+    FnvLine(&h, "info", d->info);
+    FnvInt(&h, "num_blocks", d->nblocks);
+    for (PetscInt b = 0; b < d->nblocks; b++) {
+      const OdynModelBlockDesc *B = &d->blocks[b];
+      #define KEY(k) (snprintf(key, sizeof(key), "block%" PetscInt_FMT ".%s", b, k), key)
+      FnvLine(&h, KEY("scheme"), B->scheme);
+      FnvLine(&h, KEY("layer"), B->layer);
+      FnvInt(&h, KEY("width"), B->width);
+      FnvInt(&h, KEY("hidden_width"), B->hidden);
+      FnvLine(&h, KEY("activation"), B->activation);
+      FnvInt(&h, KEY("num_steps"), B->steps);
+      FnvReal(&h, KEY("final_time"), B->T);
+      if (B->hasgamma) FnvReal(&h, KEY("antisym_gamma"), B->gamma);
+      #undef KEY
+    }
+    FnvLine(&h, "loss.type", d->loss);
+    FnvInt(&h, "loss.num_features", d->nf);
+    FnvInt(&h, "loss.num_classes", d->nc);
+    PetscCall(VecGetSize(q1, &n1));
+    PetscCall(VecGetSize(q2, &n2));
+    FnvInt(&h, "theta.size", n1);
+    FnvInt(&h, "wmu.size", n2);
+    PetscCall(VecGetArrayRead(q1, &a1));
+    PetscCall(VecGetArrayRead(q2, &a2));
+    FnvValues(&h, a1, n1);
+    FnvValues(&h, a2, n2);
+    PetscCall(VecRestoreArrayRead(q1, &a1));
+    PetscCall(VecRestoreArrayRead(q2, &a2));
+    snprintf(sum, 32, "fnv1a64:%016" PRIx64, h);
+  }
+  PetscCallMPI(MPI_Bcast(sum, 32, MPI_CHAR, 0, comm));
+  PetscCall(VecScatterDestroy(&s1));
+  PetscCall(VecScatterDestroy(&s2));
+  PetscCall(VecDestroy(&q1));
+  PetscCall(VecDestroy(&q2));
+  PetscFunctionReturn(0);
+}
+
+/* ---- the description of a model in memory ---- */
+
+/*
+   The diffusion gamma of an antisym layer. odyn has no getter for it (yet), and the only way to set it is the option
+   -odyn_layer_antisym_gamma, so it is read from the options database the layer was set from, under the layer's
+   prefix; what OdynLayerView() prints (6 digits) must agree, so that an option changed after the layer was set up
+   cannot slip into the file.
+*/
+static PetscErrorCode AntisymGetGamma(OdynLayer l, PetscInt b, PetscReal *gamma)
+{
+  const char *prefix;
+  PetscBool   flg;
+  PetscViewer v;
+  FILE       *fp;
+  char       *text = NULL, *p;
+  size_t      len  = 0;
+  PetscReal   shown;
+  int         ok;
+
+  PetscFunctionBegin;
+  *gamma = 0;
+  PetscCall(PetscObjectGetOptionsPrefix((PetscObject)l, &prefix));
+  PetscCall(PetscOptionsGetReal(((PetscObject)l)->options, prefix, "-odyn_layer_antisym_gamma", gamma, &flg));
+  fp = open_memstream(&text, &len);
+  PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_SYS, "open_memstream() failed: %s", strerror(errno));
+  PetscCall(PetscViewerASCIIOpenWithFILE(PETSC_COMM_SELF, fp, &v));
+  PetscCall(OdynLayerView(l, v));
+  PetscCall(PetscViewerDestroy(&v));
+  fclose(fp);
+  p  = text ? strstr(text, "gamma ") : NULL;
+  ok = p != NULL;
+  if (ok) {
+    shown = (PetscReal)strtod(p + 6, NULL);
+    ok    = PetscAbsReal(shown - *gamma) <= 1e-5 * PetscMax(1.0, PetscAbsReal(*gamma));
+  }
+  free(text); /* allocated by open_memstream() */
+  PetscCheck(ok, PetscObjectComm((PetscObject)l), PETSC_ERR_ARG_WRONGSTATE, "Cannot tell the gamma of the antisym layer of block %" PetscInt_FMT ": the options database says %g but the layer shows another value (was -odyn_layer_antisym_gamma changed after OdynLayerSetFromOptions()?)", b, (double)*gamma);
+  PetscFunctionReturn(0);
+}
+
+/* The converse: a private options database that holds only the gamma, so nothing else the user set can interfere. */
+static PetscErrorCode AntisymSetGamma(OdynLayer l, PetscReal gamma)
+{
+  PetscOptions opts;
+  char         val[64];
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsCreate(&opts));
+  PetscCall(PetscSNPrintf(val, sizeof(val), "%.17g", (double)gamma));
+  PetscCall(PetscOptionsSetValue(opts, "-odyn_layer_antisym_gamma", val));
+  PetscCall(PetscObjectSetOptions((PetscObject)l, opts));
+  PetscCall(OdynLayerSetFromOptions(l));
+  PetscCall(PetscObjectSetOptions((PetscObject)l, NULL));
+  PetscCall(PetscOptionsDestroy(&opts));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CopyName(MPI_Comm comm, char *dst, size_t len, const char *src, const char *what)
+{
+  size_t n;
+
+  PetscFunctionBegin;
+  PetscCheck(src, comm, PETSC_ERR_ARG_WRONGSTATE, "OdynModelSave: the %s has no type", what);
+  PetscCall(PetscStrlen(src, &n));
+  PetscCheck(n < len, comm, PETSC_ERR_ARG_OUTOFRANGE, "OdynModelSave: the %s type name \"%s\" is longer than %d characters", what, src, (int)len - 1);
+  PetscCall(PetscStrncpy(dst, src, len));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdynModelDescribe(OdynModel m, const char *fname, OdynModelDesc *d)
+{
+  MPI_Comm     comm = PetscObjectComm((PetscObject)m);
+  OdynLossType ltype;
+  size_t       len;
+
+  PetscFunctionBegin;
+  d->version = ODYN_MODEL_FORMAT_VERSION;
+  PetscCall(PetscSNPrintf(d->odyn, sizeof(d->odyn), "%d.%d.%d", ODYN_VERSION_MAJOR, ODYN_VERSION_MINOR, ODYN_VERSION_PATCH));
+  PetscCall(PetscStrlen(m->info, &len));
+  PetscCall(PetscMalloc1(PetscMin(len, ODYN_MODEL_INFO_MAX) + 1, &d->info));
+  PetscCall(PetscStrncpy(d->info, m->info, PetscMin(len, ODYN_MODEL_INFO_MAX) + 1)); /* HDF5 attributes hold < 64 KiB */
+  PetscCall(OdynNetGetNumBlocks(m->net, &d->nblocks));
+  PetscCall(PetscCalloc1(d->nblocks, &d->blocks));
+  for (PetscInt b = 0; b < d->nblocks; b++) {
+    OdynModelBlockDesc         *B = &d->blocks[b];
+    OdynScheme         sc;
+    OdynLayer          l;
+    OdynSchemeType     st;
+    OdynLayerType      lt;
+    OdynActivationType act;
+    PetscBool          shell, antisym;
+
+    PetscCall(OdynNetGetBlock(m->net, b, &sc));
+    PetscCall(OdynSchemeGetType(sc, &st));
+    PetscCall(CopyName(comm, B->scheme, sizeof(B->scheme), st, "scheme"));
+    PetscCall(OdynSchemeGetNumSteps(sc, &B->steps));
+    PetscCall(OdynSchemeGetFinalTime(sc, &B->T));
+    PetscCall(OdynSchemeGetLayer(sc, &l));
+    PetscCall(OdynLayerGetType(l, &lt));
+    PetscCall(CopyName(comm, B->layer, sizeof(B->layer), lt, "layer"));
+    PetscCall(PetscStrcmp(lt, ODYNLAYERSHELL, &shell));
+    PetscCheck(!shell, comm, PETSC_ERR_SUP, "Cannot write the model file %s: block %" PetscInt_FMT " has a shell layer, whose function lives in the program's callbacks; a model file holds only registered layer types", fname, b);
+    PetscCall(OdynLayerGetWidth(l, &B->width));
+    PetscCall(OdynLayerGetHiddenWidth(l, &B->hidden));
+    PetscCall(OdynLayerGetActivation(l, &act));
+    PetscCall(PetscStrncpy(B->activation, OdynActivationTypes[act], sizeof(B->activation)));
+    PetscCall(PetscStrcmp(lt, ODYNLAYERANTISYM, &antisym));
+    if (antisym) PetscCall(AntisymGetGamma(l, b, &B->gamma));
+    B->hasgamma = antisym;
+  }
+  PetscCall(OdynLossGetType(m->loss, &ltype));
+  PetscCall(CopyName(comm, d->loss, sizeof(d->loss), ltype, "loss"));
+  PetscCall(OdynLossGetNumFeatures(m->loss, &d->nf));
+  PetscCall(OdynLossGetNumClasses(m->loss, &d->nc));
+  PetscFunctionReturn(0);
+}
+
+/* Builds the network and the loss a description describes. Blocks are attached to the network as soon as they exist,
+   so that destroying the network frees everything if a step fails (an unknown type, say). */
+PetscErrorCode OdynModelDescBuild(MPI_Comm comm, const OdynModelDesc *d, OdynNet *net, OdynLoss *loss)
+{
+  PetscFunctionBegin;
+  PetscCall(OdynNetCreate(comm, net));
+  for (PetscInt b = 0; b < d->nblocks; b++) {
+    const OdynModelBlockDesc *B = &d->blocks[b];
+    OdynScheme       sc;
+    OdynLayer        l;
+    PetscEnum        act;
+    PetscBool        found;
+
+    PetscCall(OdynSchemeCreate(comm, &sc));
+    PetscCall(OdynNetAddBlock(*net, sc));
+    PetscCall(OdynSchemeDestroy(&sc));
+    PetscCall(OdynNetGetBlock(*net, b, &sc));
+    PetscCall(OdynLayerCreate(comm, &l));
+    PetscCall(OdynSchemeSetLayer(sc, l));
+    PetscCall(OdynLayerDestroy(&l));
+    PetscCall(OdynSchemeGetLayer(sc, &l));
+    PetscCall(OdynSchemeSetType(sc, B->scheme));
+    PetscCall(OdynSchemeSetNumSteps(sc, B->steps));
+    PetscCall(OdynSchemeSetFinalTime(sc, B->T));
+    PetscCall(OdynLayerSetType(l, B->layer));
+    PetscCall(OdynLayerSetWidth(l, B->width));
+    PetscCall(OdynLayerSetHiddenWidth(l, B->hidden));
+    PetscCall(PetscEnumFind(OdynActivationTypes, B->activation, &act, &found));
+    PetscCheck(found, comm, PETSC_ERR_FILE_UNEXPECTED, "block %" PetscInt_FMT " has the unknown activation \"%s\"", b, B->activation);
+    PetscCall(OdynLayerSetActivation(l, (OdynActivationType)act));
+    if (B->hasgamma) PetscCall(AntisymSetGamma(l, B->gamma));
+  }
+  PetscCall(OdynNetSetUp(*net));
+  PetscCall(OdynLossCreate(comm, loss));
+  PetscCall(OdynLossSetType(*loss, d->loss));
+  PetscCall(OdynLossSetNumFeatures(*loss, d->nf));
+  PetscCall(OdynLossSetNumClasses(*loss, d->nc));
+  PetscCall(OdynLossSetUp(*loss));
+  PetscFunctionReturn(0);
+}
