@@ -63,6 +63,9 @@ PETSC_EXTERN PetscErrorCode OdynLayerJacobianThetaMult(OdynLayer, PetscInt, Pets
 PETSC_EXTERN PetscErrorCode OdynLayerJacobianXMultTranspose(OdynLayer, PetscInt, PetscScalar, const PetscScalar[], PetscScalar[]);
 PETSC_EXTERN PetscErrorCode OdynLayerJacobianThetaMultTranspose(OdynLayer, PetscInt, PetscScalar, const PetscScalar[], PetscScalar[]);
 
+PETSC_EXTERN PetscErrorCode OdynLayerAntisymSetGamma(OdynLayer, PetscReal);
+PETSC_EXTERN PetscErrorCode OdynLayerAntisymGetGamma(OdynLayer, PetscReal *);
+
 /* SHELL layers: the user supplies F and the four products as callbacks with a context pointer. */
 typedef PetscErrorCode (*OdynLayerShellApplyFn)(OdynLayer, PetscInt face, const PetscScalar theta[], PetscInt s, const PetscScalar X[], PetscScalar F[], void *ctx);
 typedef PetscErrorCode (*OdynLayerShellProductFn)(OdynLayer, PetscInt face, const PetscScalar theta[], PetscInt s, const PetscScalar X[], PetscScalar alpha, const PetscScalar in[], PetscScalar out[], void *ctx);

@@ -172,6 +172,25 @@ START_TEST(test_bad_vecs)
 }
 END_TEST
 
+/* The antisym diffusion has a setter and a getter; bad values and the wrong layer type are refused clearly. */
+START_TEST(test_antisym_gamma)
+{
+  OdynLayer l;
+  PetscReal g = -1;
+
+  ODYN_CK(OdynLayerCreate(PETSC_COMM_WORLD, &l));
+  ODYN_CK(OdynLayerSetType(l, ODYNLAYERANTISYM));
+  ODYN_CK(OdynLayerAntisymSetGamma(l, 0.25));
+  ODYN_CK(OdynLayerAntisymGetGamma(l, &g));
+  ck_assert_msg(g == 0.25, "gamma read back as %g", (double)g);
+  odyn_ck_error_contains(OdynLayerAntisymSetGamma(l, -1.0), "gamma must be finite and >= 0");
+  ODYN_CK(OdynLayerSetType(l, ODYNLAYERDENSE));
+  ODYN_CK(OdynLayerAntisymSetGamma(l, 0.5)); /* not antisym: nothing to set, like PETSc's type-specific setters */
+  odyn_ck_error_contains(OdynLayerAntisymGetGamma(l, &g), "OdynLayerAntisymGetGamma_C");
+  ODYN_CK(OdynLayerDestroy(&l));
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
   Suite *s = suite_create("errors");
@@ -180,6 +199,7 @@ static Suite *make_suite(void)
   tcase_add_test(t, test_bad_sizes);
   tcase_add_test(t, test_incompatible_blocks);
   tcase_add_test(t, test_bad_vecs);
+  tcase_add_test(t, test_antisym_gamma);
   suite_add_tcase(s, t);
   return s;
 }

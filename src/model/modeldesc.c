@@ -8,7 +8,6 @@
 #include <string.h>
 #include <stdint.h>
 #include <inttypes.h>
-#include <errno.h>
 #include "modeldesc.h"
 
 PetscErrorCode OdynModelDescReset(OdynModelDesc *d)
@@ -145,58 +144,18 @@ PetscErrorCode OdynModelDescChecksum(MPI_Comm comm, const OdynModelDesc *d, Vec 
 
 /* ---- the description of a model in memory ---- */
 
-/*
-   The diffusion gamma of an antisym layer. odyn has no getter for it (yet), and the only way to set it is the option
-   -odyn_layer_antisym_gamma, so it is read from the options database the layer was set from, under the layer's
-   prefix; what OdynLayerView() prints (6 digits) must agree, so that an option changed after the layer was set up
-   cannot slip into the file.
-*/
+/* The diffusion gamma of an antisym layer, through its getter and setter. */
 static PetscErrorCode AntisymGetGamma(OdynLayer l, PetscInt b, PetscReal *gamma)
 {
-  const char *prefix;
-  PetscBool   flg;
-  PetscViewer v;
-  FILE       *fp;
-  char       *text = NULL, *p;
-  size_t      len  = 0;
-  PetscReal   shown;
-  int         ok;
-
   PetscFunctionBegin;
-  *gamma = 0;
-  PetscCall(PetscObjectGetOptionsPrefix((PetscObject)l, &prefix));
-  PetscCall(PetscOptionsGetReal(((PetscObject)l)->options, prefix, "-odyn_layer_antisym_gamma", gamma, &flg));
-  fp = open_memstream(&text, &len);
-  PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_SYS, "open_memstream() failed: %s", strerror(errno));
-  PetscCall(PetscViewerASCIIOpenWithFILE(PETSC_COMM_SELF, fp, &v));
-  PetscCall(OdynLayerView(l, v));
-  PetscCall(PetscViewerDestroy(&v));
-  fclose(fp);
-  p  = text ? strstr(text, "gamma ") : NULL;
-  ok = p != NULL;
-  if (ok) {
-    shown = (PetscReal)strtod(p + 6, NULL);
-    ok    = PetscAbsReal(shown - *gamma) <= 1e-5 * PetscMax(1.0, PetscAbsReal(*gamma));
-  }
-  free(text); /* allocated by open_memstream() */
-  PetscCheck(ok, PetscObjectComm((PetscObject)l), PETSC_ERR_ARG_WRONGSTATE, "Cannot tell the gamma of the antisym layer of block %" PetscInt_FMT ": the options database says %g but the layer shows another value (was -odyn_layer_antisym_gamma changed after OdynLayerSetFromOptions()?)", b, (double)*gamma);
+  PetscCall(OdynLayerAntisymGetGamma(l, gamma));
   PetscFunctionReturn(0);
 }
 
-/* The converse: a private options database that holds only the gamma, so nothing else the user set can interfere. */
 static PetscErrorCode AntisymSetGamma(OdynLayer l, PetscReal gamma)
 {
-  PetscOptions opts;
-  char         val[64];
-
   PetscFunctionBegin;
-  PetscCall(PetscOptionsCreate(&opts));
-  PetscCall(PetscSNPrintf(val, sizeof(val), "%.17g", (double)gamma));
-  PetscCall(PetscOptionsSetValue(opts, "-odyn_layer_antisym_gamma", val));
-  PetscCall(PetscObjectSetOptions((PetscObject)l, opts));
-  PetscCall(OdynLayerSetFromOptions(l));
-  PetscCall(PetscObjectSetOptions((PetscObject)l, NULL));
-  PetscCall(PetscOptionsDestroy(&opts));
+  PetscCall(OdynLayerAntisymSetGamma(l, gamma));
   PetscFunctionReturn(0);
 }
 

@@ -143,7 +143,7 @@ static PetscErrorCode OdynLayerLinRestore_Affine(OdynLayer layer, PetscInt face,
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode OdynLayerDestroy_Affine(OdynLayer layer)
+PetscErrorCode OdynLayerAffineDestroy_Private(OdynLayer layer)
 {
   OdynLayer_Affine *a = (OdynLayer_Affine *)layer->data;
 
@@ -165,7 +165,7 @@ PetscErrorCode OdynLayerAffineSetOps_Private(OdynLayer layer, OdynLayer_Affine *
   layer->ops->jactheta   = OdynLayerJacTheta_Affine;
   layer->ops->jacxt      = OdynLayerJacXT_Affine;
   layer->ops->jacthetat  = OdynLayerJacThetaT_Affine;
-  layer->ops->destroy    = OdynLayerDestroy_Affine;
+  layer->ops->destroy    = OdynLayerAffineDestroy_Private;
   layer->ops->linsize    = OdynLayerLinSize_Affine;
   layer->ops->linsave    = OdynLayerLinSave_Affine;
   layer->ops->linrestore = OdynLayerLinRestore_Affine;

@@ -28,5 +28,6 @@ typedef struct {
 } OdynLayer_Affine;
 
 PETSC_INTERN PetscErrorCode OdynLayerAffineSetOps_Private(OdynLayer, OdynLayer_Affine *);
+PETSC_INTERN PetscErrorCode OdynLayerAffineDestroy_Private(OdynLayer);
 
 #endif

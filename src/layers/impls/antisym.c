@@ -59,6 +59,72 @@ static PetscErrorCode OdynLayerView_Antisym(OdynLayer layer, PetscViewer viewer)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode OdynLayerAntisymSetGamma_Antisym(OdynLayer layer, PetscReal gamma)
+{
+  PetscFunctionBegin;
+  PetscCheck(gamma >= 0 && !PetscIsInfOrNanReal(gamma), PetscObjectComm((PetscObject)layer), PETSC_ERR_ARG_OUTOFRANGE, "The antisym diffusion gamma must be finite and >= 0, got %g", (double)gamma);
+  ((OdynLayer_Affine *)layer->data)->gamma = gamma;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerAntisymGetGamma_Antisym(OdynLayer layer, PetscReal *gamma)
+{
+  PetscFunctionBegin;
+  *gamma = ((OdynLayer_Affine *)layer->data)->gamma;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerDestroy_Antisym(OdynLayer layer)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerAntisymSetGamma_C", NULL));
+  PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerAntisymGetGamma_C", NULL));
+  PetscCall(OdynLayerAffineDestroy_Private(layer));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynLayerAntisymSetGamma - sets the diffusion gamma of an antisym layer, F = sigma((K - K^T - gamma I)/2 Y + b)
+
+   Logically Collective
+
+   Input Parameters:
++  layer - the layer (nothing happens for other types)
+-  gamma - the diffusion, >= 0
+
+   Options Database Key:
+.  -odyn_layer_antisym_gamma <0> - gamma
+
+   Level: intermediate
+
+.seealso: `ODYNLAYERANTISYM`, `OdynLayerAntisymGetGamma()`
+@*/
+PetscErrorCode OdynLayerAntisymSetGamma(OdynLayer layer, PetscReal gamma)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(layer, ODYNLAYER_CLASSID, 1);
+  PetscTryMethod(layer, "OdynLayerAntisymSetGamma_C", (OdynLayer, PetscReal), (layer, gamma));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynLayerAntisymGetGamma - gets the diffusion gamma of an antisym layer
+
+   Not Collective
+
+   Level: intermediate
+
+.seealso: `OdynLayerAntisymSetGamma()`
+@*/
+PetscErrorCode OdynLayerAntisymGetGamma(OdynLayer layer, PetscReal *gamma)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(layer, ODYNLAYER_CLASSID, 1);
+  PetscValidRealPointer(gamma, 2);
+  PetscUseMethod(layer, "OdynLayerAntisymGetGamma_C", (OdynLayer, PetscReal *), (layer, gamma));
+  PetscFunctionReturn(0);
+}
+
 PETSC_INTERN PetscErrorCode OdynLayerCreate_Antisym(OdynLayer layer)
 {
   OdynLayer_Affine *a;
@@ -71,5 +137,8 @@ PETSC_INTERN PetscErrorCode OdynLayerCreate_Antisym(OdynLayer layer)
   PetscCall(OdynLayerAffineSetOps_Private(layer, a));
   layer->ops->setfromoptions = OdynLayerSetFromOptions_Antisym;
   layer->ops->view           = OdynLayerView_Antisym;
+  layer->ops->destroy        = OdynLayerDestroy_Antisym;
+  PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerAntisymSetGamma_C", OdynLayerAntisymSetGamma_Antisym));
+  PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerAntisymGetGamma_C", OdynLayerAntisymGetGamma_Antisym));
   PetscFunctionReturn(0);
 }
