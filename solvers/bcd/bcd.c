@@ -268,13 +268,6 @@ static PetscErrorCode NetName(OdynNet net, char *buf, size_t len)
   PetscFunctionReturn(0);
 }
 
-static PetscInt NumParams(OdynTrainer t)
-{
-  PetscInt n = 0;
-  if (VecGetSize(t->theta, &n)) return -1;
-  return n;
-}
-
 static PetscErrorCode SetSteps(OdynNet net, PetscInt N)
 {
   PetscInt nb;
@@ -397,7 +390,11 @@ PetscErrorCode OdynTrainerSolve(OdynTrainer t, Vec *theta_out, Vec *wmu_out)
     }
     PetscCall(VecDuplicate(t->theta, &t->tmpt));
     t->mu = t->gn_damping; /* every level starts from the set damping */
-    if (t->monitor) PetscCall(PetscPrintf(comm, "level %" PetscInt_FMT ": %" PetscInt_FMT " layers, %" PetscInt_FMT " parameters\n", l, t->levels[l], NumParams(t)));
+    if (t->monitor) {
+      PetscInt np;
+      PetscCall(VecGetSize(t->theta, &np));
+      PetscCall(PetscPrintf(comm, "level %" PetscInt_FMT ": %" PetscInt_FMT " layers, %" PetscInt_FMT " parameters\n", l, t->levels[l], np));
+    }
     for (it = 1; it <= t->max_it; it++) {
       OdynTrainerHistoryEntry e;
       PetscLogDouble          now;
