@@ -20,6 +20,49 @@ static void ProlongBlock(PetscInt N, PetscInt np, const PetscScalar *c, PetscSca
   }
 }
 
+/*
+  thetaf = the prolongation of thetac, for blocks b of N[b] coarse steps with np[b] parameters each, at offsets offc[b]
+  in thetac and offf[b] in thetaf. Every rank prolongs the whole vector (theta is small) and keeps its part.
+*/
+static PetscErrorCode ProlongVec(PetscInt nb, const PetscInt N[], const PetscInt np[], const PetscInt offc[], const PetscInt offf[], Vec thetac, Vec thetaf)
+{
+  Vec                allc, allf;
+  VecScatter         toc, tof;
+  const PetscScalar *c;
+  PetscScalar       *f;
+
+  PetscFunctionBegin;
+  PetscCall(VecScatterCreateToAll(thetac, &toc, &allc));
+  PetscCall(VecScatterCreateToAll(thetaf, &tof, &allf));
+  PetscCall(VecScatterBegin(toc, thetac, allc, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecScatterEnd(toc, thetac, allc, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecGetArrayRead(allc, &c));
+  PetscCall(VecGetArray(allf, &f));
+  for (PetscInt b = 0; b < nb; b++) ProlongBlock(N[b], np[b], c + offc[b], f + offf[b]);
+  PetscCall(VecRestoreArray(allf, &f));
+  PetscCall(VecRestoreArrayRead(allc, &c));
+  /* a forward scatter run in reverse with INSERT keeps each rank's part of the fine theta */
+  PetscCall(VecScatterBegin(tof, allf, thetaf, INSERT_VALUES, SCATTER_REVERSE));
+  PetscCall(VecScatterEnd(tof, allf, thetaf, INSERT_VALUES, SCATTER_REVERSE));
+  PetscCall(VecScatterDestroy(&toc));
+  PetscCall(VecScatterDestroy(&tof));
+  PetscCall(VecDestroy(&allc));
+  PetscCall(VecDestroy(&allf));
+  PetscFunctionReturn(0);
+}
+
+/* Steps and parameters per step of each block (the offsets are net->offset). */
+static PetscErrorCode GetLayout(OdynNet net, PetscInt **N, PetscInt **np)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc2(net->nblocks, N, net->nblocks, np));
+  for (PetscInt b = 0; b < net->nblocks; b++) {
+    (*N)[b]  = net->blocks[b]->N;
+    (*np)[b] = net->blocks[b]->layer->nparam;
+  }
+  PetscFunctionReturn(0);
+}
+
 /*@
    OdynNetProlongParameters - prolongs the parameters of a network to one with twice as many steps in every block,
    by linear interpolation in time
@@ -44,10 +87,7 @@ static void ProlongBlock(PetscInt N, PetscInt np, const PetscScalar *c, PetscSca
 @*/
 PetscErrorCode OdynNetProlongParameters(OdynNet coarse, Vec thetac, OdynNet fine, Vec thetaf)
 {
-  Vec                allc, allf;
-  VecScatter         toc, tof;
-  const PetscScalar *c;
-  PetscScalar       *f;
+  PetscInt *N, *np;
 
   PetscFunctionBegin;
   PetscValidHeaderSpecific(coarse, ODYNNET_CLASSID, 1);
@@ -62,22 +102,9 @@ PetscErrorCode OdynNetProlongParameters(OdynNet coarse, Vec thetac, OdynNet fine
     PetscCheck(sf->N == 2 * sc->N, PetscObjectComm((PetscObject)fine), PETSC_ERR_ARG_INCOMP, "Block %" PetscInt_FMT ": the fine network must have twice the steps of the coarse one, got %" PetscInt_FMT " and %" PetscInt_FMT, b, sf->N, sc->N);
     PetscCheck(sf->layer->nparam == sc->layer->nparam, PetscObjectComm((PetscObject)fine), PETSC_ERR_ARG_INCOMP, "Block %" PetscInt_FMT ": layers differ (%" PetscInt_FMT " and %" PetscInt_FMT " parameters per step)", b, sc->layer->nparam, sf->layer->nparam);
   }
-  PetscCall(VecScatterCreateToAll(thetac, &toc, &allc));
-  PetscCall(VecScatterCreateToAll(thetaf, &tof, &allf));
-  PetscCall(VecScatterBegin(toc, thetac, allc, INSERT_VALUES, SCATTER_FORWARD));
-  PetscCall(VecScatterEnd(toc, thetac, allc, INSERT_VALUES, SCATTER_FORWARD));
-  PetscCall(VecGetArrayRead(allc, &c));
-  PetscCall(VecGetArray(allf, &f));
-  for (PetscInt b = 0; b < coarse->nblocks; b++) ProlongBlock(coarse->blocks[b]->N, coarse->blocks[b]->layer->nparam, c + coarse->offset[b], f + fine->offset[b]);
-  PetscCall(VecRestoreArray(allf, &f));
-  PetscCall(VecRestoreArrayRead(allc, &c));
-  /* every rank computed the whole fine theta: keep the local part (a forward scatter in reverse with INSERT) */
-  PetscCall(VecScatterBegin(tof, allf, thetaf, INSERT_VALUES, SCATTER_REVERSE));
-  PetscCall(VecScatterEnd(tof, allf, thetaf, INSERT_VALUES, SCATTER_REVERSE));
-  PetscCall(VecScatterDestroy(&toc));
-  PetscCall(VecScatterDestroy(&tof));
-  PetscCall(VecDestroy(&allc));
-  PetscCall(VecDestroy(&allf));
+  PetscCall(GetLayout(coarse, &N, &np));
+  PetscCall(ProlongVec(coarse->nblocks, N, np, coarse->offset, fine->offset, thetac, thetaf));
+  PetscCall(PetscFree2(N, np));
   PetscFunctionReturn(0);
 }
 
@@ -103,43 +130,24 @@ PetscErrorCode OdynNetProlongParameters(OdynNet coarse, Vec thetac, OdynNet fine
 @*/
 PetscErrorCode OdynNetRefineSteps(OdynNet net, Vec thetac, Vec *thetaf)
 {
-  Vec                allc, allf;
-  VecScatter         toc, tof;
-  const PetscScalar *c;
-  PetscScalar       *f;
-  PetscInt          *offc, *Nc;
+  PetscInt *offc, *N, *np, len;
 
   PetscFunctionBegin;
   PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
   PetscValidHeaderSpecific(thetac, VEC_CLASSID, 2);
   PetscValidPointer(thetaf, 3);
   PetscCall(OdynNetSetUp(net));
-  {
-    PetscInt N;
-    PetscCall(VecGetSize(thetac, &N));
-    PetscCheck(N == net->nparam, PetscObjectComm((PetscObject)net), PETSC_ERR_ARG_SIZ, "Parameter Vec has length %" PetscInt_FMT " but the network has %" PetscInt_FMT " parameters", N, net->nparam);
-  }
-  PetscCall(PetscMalloc2(net->nblocks + 1, &offc, net->nblocks, &Nc));
+  PetscCall(VecGetSize(thetac, &len));
+  PetscCheck(len == net->nparam, PetscObjectComm((PetscObject)net), PETSC_ERR_ARG_SIZ, "Parameter Vec has length %" PetscInt_FMT " but the network has %" PetscInt_FMT " parameters", len, net->nparam);
+  /* the coarse layout, kept before the blocks change */
+  PetscCall(GetLayout(net, &N, &np));
+  PetscCall(PetscMalloc1(net->nblocks + 1, &offc));
   PetscCall(PetscArraycpy(offc, net->offset, net->nblocks + 1));
-  for (PetscInt b = 0; b < net->nblocks; b++) Nc[b] = net->blocks[b]->N;
-  PetscCall(VecScatterCreateToAll(thetac, &toc, &allc));
-  PetscCall(VecScatterBegin(toc, thetac, allc, INSERT_VALUES, SCATTER_FORWARD));
-  PetscCall(VecScatterEnd(toc, thetac, allc, INSERT_VALUES, SCATTER_FORWARD));
-  for (PetscInt b = 0; b < net->nblocks; b++) PetscCall(OdynSchemeSetNumSteps(net->blocks[b], 2 * Nc[b]));
+  for (PetscInt b = 0; b < net->nblocks; b++) PetscCall(OdynSchemeSetNumSteps(net->blocks[b], 2 * N[b]));
   PetscCall(OdynNetReset_Private(net));
   PetscCall(OdynNetCreateParameterVec(net, thetaf));
-  PetscCall(VecScatterCreateToAll(*thetaf, &tof, &allf));
-  PetscCall(VecGetArrayRead(allc, &c));
-  PetscCall(VecGetArray(allf, &f));
-  for (PetscInt b = 0; b < net->nblocks; b++) ProlongBlock(Nc[b], net->blocks[b]->layer->nparam, c + offc[b], f + net->offset[b]);
-  PetscCall(VecRestoreArray(allf, &f));
-  PetscCall(VecRestoreArrayRead(allc, &c));
-  PetscCall(VecScatterBegin(tof, allf, *thetaf, INSERT_VALUES, SCATTER_REVERSE));
-  PetscCall(VecScatterEnd(tof, allf, *thetaf, INSERT_VALUES, SCATTER_REVERSE));
-  PetscCall(VecScatterDestroy(&toc));
-  PetscCall(VecScatterDestroy(&tof));
-  PetscCall(VecDestroy(&allc));
-  PetscCall(VecDestroy(&allf));
-  PetscCall(PetscFree2(offc, Nc));
+  PetscCall(ProlongVec(net->nblocks, N, np, offc, net->offset, thetac, *thetaf));
+  PetscCall(PetscFree2(N, np));
+  PetscCall(PetscFree(offc));
   PetscFunctionReturn(0);
 }
