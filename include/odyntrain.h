@@ -19,6 +19,19 @@ typedef struct _p_OdynTrainer *OdynTrainer;
 
 PETSC_EXTERN PetscClassId ODYNTRAINER_CLASSID;
 
+/*J
+   OdynTrainerType - the name of a training algorithm
+
++  ODYNTRAINERBCD - block coordinate descent of paper 001: Newton-PCG on the classifier, Gauss-Newton-PCG on theta
+                    (the default)
+
+   Level: beginner
+
+.seealso: `OdynTrainerSetType()`, `OdynTrainerRegister()`
+J*/
+typedef const char *OdynTrainerType;
+#define ODYNTRAINERBCD "bcd"
+
 /* One row of the history: what -odyn_monitor prints and -odyn_history_csv writes. */
 typedef struct {
   PetscInt  level, layers, it;
@@ -26,6 +39,9 @@ typedef struct {
 } OdynTrainerHistoryEntry;
 
 PETSC_EXTERN PetscErrorCode OdynTrainerCreate(MPI_Comm, OdynTrainer *);
+PETSC_EXTERN PetscErrorCode OdynTrainerRegister(const char[], PetscErrorCode (*)(OdynTrainer));
+PETSC_EXTERN PetscErrorCode OdynTrainerSetType(OdynTrainer, OdynTrainerType);
+PETSC_EXTERN PetscErrorCode OdynTrainerGetType(OdynTrainer, OdynTrainerType *);
 PETSC_EXTERN PetscErrorCode OdynTrainerSetFromOptions(OdynTrainer);
 PETSC_EXTERN PetscErrorCode OdynTrainerSetUp(OdynTrainer);
 PETSC_EXTERN PetscErrorCode OdynTrainerView(OdynTrainer, PetscViewer);

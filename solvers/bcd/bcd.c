@@ -1,7 +1,6 @@
 /*
-   Block coordinate descent, multilevel in depth (paper 001 Sec. 2, 5.3, 6): on each level, max_it iterations of
-   [random batch -> Newton-PCG on the classifier -> Gauss-Newton-PCG on theta -> training and validation accuracy];
-   the parameters of best validation accuracy are kept, and the level's best theta is prolonged to twice the steps.
+   The trainer's common set-up, its random batches and OdynTrainerSolve()/OdynTrainerPredict(); the multilevel loop is
+   in driver.c, the block coordinate descent type in bcdtype.c and steps.c.
 */
 #include <odyn/private/trainimpl.h>
 #include <odyn/private/netimpl.h>
@@ -51,6 +50,7 @@ PetscErrorCode OdynTrainerSetUp(OdynTrainer t)
   PetscCheck(t->loss, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_WRONGSTATE, "Call OdynTrainerSetLoss() before OdynTrainerSetUp()");
   PetscCheck(t->reg, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_WRONGSTATE, "Call OdynTrainerSetRegularizer() before OdynTrainerSetUp()");
   PetscCheck(t->train && t->val, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_WRONGSTATE, "Call OdynTrainerSetData() before OdynTrainerSetUp()");
+  if (!((PetscObject)t)->type_name) PetscCall(OdynTrainerSetType(t, ODYNTRAINERBCD));
   PetscCall(OdynNetGetInputWidth(t->net, &nin));
   PetscCall(OdynNetGetOutputWidth(t->net, &nout));
   PetscCall(OdynDatasetGetSizes(t->train, &nf, &nc, NULL, NULL));
@@ -97,16 +97,16 @@ PetscErrorCode OdynTrainerSetUp(OdynTrainer t)
   PetscCall(PetscRandomSetType(t->rnd, PETSCRAND48));
   PetscCall(PetscRandomSetSeed(t->rnd, t->seed));
   PetscCall(PetscRandomSeed(t->rnd));
+  t->ndraws = 0;
+  if (t->ops->setup) PetscCall((*t->ops->setup)(t));
   t->setupcalled = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode DropBatch(OdynTrainer);
-
 PetscErrorCode OdynTrainerDestroyLevel_Private(OdynTrainer t)
 {
   PetscFunctionBegin;
-  PetscCall(DropBatch(t));
+  PetscCall(OdynTrainerDropBatch_Private(t));
   PetscCall(VecDestroy(&t->thlev));
   PetscCall(VecDestroy(&t->wlev));
   PetscCall(VecDestroy(&t->gt));
@@ -120,27 +120,20 @@ PetscErrorCode OdynTrainerDestroyLevel_Private(OdynTrainer t)
   PetscFunctionReturn(0);
 }
 
-/* uniform in [-s, s], the same global sequence on every rank */
-static PetscErrorCode RandomVec(PetscRandom rnd, PetscReal s, Vec v)
+/*
+   Every value the trainer draws goes through here and is counted: PETSc's RAND48 is libc's drand48() and has no
+   get-state, so a checkpoint records the count and a restart re-seeds and draws that many again.
+*/
+PetscErrorCode OdynTrainerRandomReal_Private(OdynTrainer t, PetscReal *r)
 {
-  PetscInt     N, rs, re;
-  PetscScalar *a;
-
   PetscFunctionBegin;
-  PetscCall(VecGetSize(v, &N));
-  PetscCall(VecGetOwnershipRange(v, &rs, &re));
-  PetscCall(VecGetArray(v, &a));
-  for (PetscInt i = 0; i < N; i++) {
-    PetscReal r;
-    PetscCall(PetscRandomGetValueReal(rnd, &r));
-    if (i >= rs && i < re) a[i - rs] = s * (2 * r - 1);
-  }
-  PetscCall(VecRestoreArray(v, &a));
+  PetscCall(PetscRandomGetValueReal(t->rnd, r));
+  t->ndraws++;
   PetscFunctionReturn(0);
 }
 
 /* the first m entries of a random permutation of 0..n-1, the same on every rank */
-static PetscErrorCode RandomSubset(PetscRandom rnd, PetscInt n, PetscInt m, PetscInt idx[])
+static PetscErrorCode RandomSubset(OdynTrainer t, PetscInt n, PetscInt m, PetscInt idx[])
 {
   PetscInt *perm;
 
@@ -150,7 +143,7 @@ static PetscErrorCode RandomSubset(PetscRandom rnd, PetscInt n, PetscInt m, Pets
   for (PetscInt i = 0; i < m; i++) { /* partial Fisher-Yates */
     PetscReal r;
     PetscInt  j, tmp;
-    PetscCall(PetscRandomGetValueReal(rnd, &r));
+    PetscCall(OdynTrainerRandomReal_Private(t, &r));
     j       = i + PetscMin((PetscInt)(r * (n - i)), n - i - 1);
     tmp     = perm[i];
     perm[i] = perm[j];
@@ -173,7 +166,7 @@ static PetscErrorCode FeatureVecLike(OdynTrainer t, OdynDataset ds, PetscInt wid
 }
 
 /* This iteration's batch and Hessian sub-sample, their targets and work Vecs. */
-static PetscErrorCode DrawBatch(OdynTrainer t)
+PetscErrorCode OdynTrainerDrawBatch_Private(OdynTrainer t)
 {
   PetscInt ntrain, nb, nh, nout, *idx;
 
@@ -184,7 +177,7 @@ static PetscErrorCode DrawBatch(OdynTrainer t)
   nh = (t->hess_size && t->hess_size < nb) ? t->hess_size : nb;
   PetscCall(PetscMalloc1(nb, &idx));
   if (nb < ntrain) {
-    PetscCall(RandomSubset(t->rnd, ntrain, nb, idx));
+    PetscCall(RandomSubset(t, ntrain, nb, idx));
     PetscCall(OdynDatasetCreateSubset(t->train, nb, idx, &t->batch));
     PetscCall(OdynDatasetCreateTargets(t->batch, t->bernoulli, &t->Cb));
   } else {
@@ -194,7 +187,7 @@ static PetscErrorCode DrawBatch(OdynTrainer t)
     t->Cb = t->Ctrain;
   }
   if (nh < nb) {
-    PetscCall(RandomSubset(t->rnd, nb, nh, idx)); /* positions within the batch */
+    PetscCall(RandomSubset(t, nb, nh, idx)); /* positions within the batch */
     PetscCall(OdynDatasetCreateSubset(t->batch, nh, idx, &t->hsub));
     PetscCall(OdynDatasetCreateTargets(t->hsub, t->bernoulli, &t->Ch));
   } else {
@@ -215,7 +208,7 @@ static PetscErrorCode DrawBatch(OdynTrainer t)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode DropBatch(OdynTrainer t)
+PetscErrorCode OdynTrainerDropBatch_Private(OdynTrainer t)
 {
   PetscFunctionBegin;
   PetscCall(OdynDatasetDestroy(&t->batch));
@@ -227,86 +220,6 @@ static PetscErrorCode DropBatch(OdynTrainer t)
   PetscCall(VecDestroy(&t->gY));
   PetscCall(VecDestroy(&t->dY));
   PetscCall(VecDestroy(&t->HdY));
-  PetscFunctionReturn(0);
-}
-
-/* accuracy in percent of the current parameters on a data set */
-static PetscErrorCode Accuracy(OdynTrainer t, OdynDataset ds, Vec YN, Vec C, PetscReal *acc)
-{
-  Vec X;
-
-  PetscFunctionBegin;
-  PetscCall(OdynDatasetGetFeatures(ds, &X));
-  PetscCall(OdynNetForward(t->net, t->theta, X, YN));
-  PetscCall(OdynLossGetAccuracy(t->loss, t->wmu, YN, C, acc));
-  *acc *= 100;
-  PetscFunctionReturn(0);
-}
-
-/* "resnet", "antisym", "verlet", ... for the summary lines: the paper's names for its networks */
-static PetscErrorCode NetName(OdynNet net, char *buf, size_t len)
-{
-  OdynScheme     sc;
-  OdynLayer      l;
-  OdynSchemeType st;
-  OdynLayerType  lt;
-  PetscBool      euler, dense, verlet, ham;
-
-  PetscFunctionBegin;
-  PetscCall(OdynNetGetBlock(net, 0, &sc));
-  PetscCall(OdynSchemeGetType(sc, &st));
-  PetscCall(OdynSchemeGetLayer(sc, &l));
-  PetscCall(OdynLayerGetType(l, &lt));
-  PetscCall(PetscStrcmp(st, ODYNSCHEMEEULER, &euler));
-  PetscCall(PetscStrcmp(lt, ODYNLAYERDENSE, &dense));
-  PetscCall(PetscStrcmp(st, ODYNSCHEMEVERLET, &verlet));
-  PetscCall(PetscStrcmp(lt, ODYNLAYERHAMILTONIAN, &ham));
-  if (euler && dense) PetscCall(PetscStrncpy(buf, "resnet", len));
-  else if (euler) PetscCall(PetscStrncpy(buf, lt, len));
-  else if (verlet && ham) PetscCall(PetscStrncpy(buf, "verlet", len));
-  else PetscCall(PetscSNPrintf(buf, len, "%s-%s", st, lt));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode SetSteps(OdynNet net, PetscInt N)
-{
-  PetscInt nb;
-
-  PetscFunctionBegin;
-  PetscCall(OdynNetGetNumBlocks(net, &nb));
-  for (PetscInt b = 0; b < nb; b++) {
-    OdynScheme sc;
-    PetscCall(OdynNetGetBlock(net, b, &sc));
-    PetscCall(OdynSchemeSetNumSteps(sc, N));
-  }
-  PetscCall(OdynNetReset_Private(net));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode AppendHistory(OdynTrainer t, const OdynTrainerHistoryEntry *e, FILE *csv)
-{
-  PetscFunctionBegin;
-  if (t->nhist == t->histcap) {
-    OdynTrainerHistoryEntry *h;
-    PetscCall(PetscMalloc1(2 * t->histcap + 16, &h));
-    if (t->nhist) PetscCall(PetscArraycpy(h, t->hist, t->nhist));
-    PetscCall(PetscFree(t->hist));
-    t->hist    = h;
-    t->histcap = 2 * t->histcap + 16;
-  }
-  t->hist[t->nhist++] = *e;
-  if (t->monitor)
-    PetscCall(PetscPrintf(PetscObjectComm((PetscObject)t), "%4" PetscInt_FMT " BCD layers %4" PetscInt_FMT " classifier obj %.6e  propagation obj %.6e |g| %.3e step %.3g  train %6.2f%%  val %6.2f%%  %.2f s\n", e->it, e->layers, (double)e->obj_classifier, (double)e->obj_propagation, (double)e->gnorm, (double)e->step, (double)e->train_acc, (double)e->val_acc, (double)e->time));
-  if (csv) PetscCall(PetscFPrintf(PetscObjectComm((PetscObject)t), csv, "%" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT ",%.17g,%.17g,%.17g,%.17g,%.4f,%.4f,%.4f\n", e->level, e->layers, e->it, (double)e->obj_classifier, (double)e->obj_propagation, (double)e->gnorm, (double)e->step, (double)e->train_acc, (double)e->val_acc, (double)e->time));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode SaveCopy(Vec src, Vec *dst)
-{
-  PetscFunctionBegin;
-  PetscCall(VecDestroy(dst));
-  PetscCall(VecDuplicate(src, dst));
-  PetscCall(VecCopy(src, *dst));
   PetscFunctionReturn(0);
 }
 
@@ -333,126 +246,21 @@ static PetscErrorCode SaveCopy(Vec src, Vec *dst)
 @*/
 PetscErrorCode OdynTrainerSolve(OdynTrainer t, Vec *theta_out, Vec *wmu_out)
 {
-  MPI_Comm      comm;
-  char          netname[64];
-  PetscInt      width;
-  PetscLogDouble t0;
-  PetscBool     stop = PETSC_FALSE;
-
   PetscFunctionBegin;
   PetscValidHeaderSpecific(t, ODYNTRAINER_CLASSID, 1);
-  PetscCall(PetscObjectGetComm((PetscObject)t, &comm));
+  PetscValidPointer(theta_out, 2);
+  PetscValidPointer(wmu_out, 3);
   PetscCall(OdynTrainerSetUp(t));
-  PetscCall(NetName(t->net, netname, sizeof(netname)));
-  PetscCall(OdynNetGetInputWidth(t->net, &width));
-  if (t->csv) PetscCall(PetscFClose(comm, t->csv)); /* left open by a failed solve */
-  t->csv = NULL;
-  if (t->history_csv[0]) {
-    PetscCall(PetscFOpen(comm, t->history_csv, "w", &t->csv));
-    PetscCall(PetscFPrintf(comm, t->csv, "level,layers,iteration,classifier_objective,propagation_objective,gradient_norm,step,train_acc,val_acc,time\n"));
-  }
-  t->nhist      = 0;
-  t->bestval    = -1;
-  t->bestlayers = 0;
-  PetscCall(OdynTrainerDestroyLevel_Private(t));
-  PetscCall(SetSteps(t->net, t->levels[0]));
-  PetscCall(OdynNetCreateParameterVec(t->net, &t->theta));
-  PetscCall(RandomVec(t->rnd, t->init_scale, t->theta));
-  PetscCall(VecZeroEntries(t->wmu));
-  /* the initial guess is the best so far until an iteration beats it */
-  t->bestlayers = t->levels[0];
-  PetscCall(SaveCopy(t->theta, &t->thbest));
-  PetscCall(VecCopy(t->wmu, t->wbest));
-  PetscCall(SaveCopy(t->theta, &t->thlev));
-  PetscCall(SaveCopy(t->wmu, &t->wlev));
-  PetscCall(PetscTime(&t0));
-  for (PetscInt l = 0; l < t->nlevels && !stop; l++) {
-    PetscLogDouble tl;
-    PetscReal      levbest = -1, levtrain = 0;
-    PetscInt       nfailed = 0; /* Gauss-Newton steps whose line search failed (parameters kept) */
-    PetscInt       it;
-
-    PetscCall(PetscTime(&tl));
-    if (l > 0) {
-      Vec thf;
-      /* continue from the best parameters of the coarser level */
-      PetscCall(VecCopy(t->thlev, t->theta));
-      PetscCall(VecCopy(t->wlev, t->wmu));
-      PetscCall(OdynNetRefineSteps(t->net, t->theta, &thf));
-      PetscCall(KSPDestroy(&t->kspt));
-      PetscCall(MatDestroy(&t->Ht));
-      PetscCall(TaoLineSearchDestroy(&t->lst));
-      PetscCall(VecDestroy(&t->tmpt));
-      PetscCall(VecDestroy(&t->gt));
-      PetscCall(VecDestroy(&t->pt));
-      PetscCall(VecDestroy(&t->theta));
-      t->theta = thf;
-    }
-    PetscCall(VecDuplicate(t->theta, &t->tmpt));
-    t->mu = t->gn_damping; /* every level starts from the set damping */
-    if (t->monitor) {
-      PetscInt np;
-      PetscCall(VecGetSize(t->theta, &np));
-      PetscCall(PetscPrintf(comm, "level %" PetscInt_FMT ": %" PetscInt_FMT " layers, %" PetscInt_FMT " parameters\n", l, t->levels[l], np));
-    }
-    for (it = 1; it <= t->max_it; it++) {
-      OdynTrainerHistoryEntry e;
-      PetscLogDouble          now;
-      Vec                     Xb;
-
-      PetscCall(DrawBatch(t));
-      PetscCall(OdynDatasetGetFeatures(t->batch, &Xb));
-      PetscCall(OdynNetForward(t->net, t->theta, Xb, t->YNb));
-      PetscCall(OdynLossSetData(t->loss, t->YNb, t->Cb));
-      PetscCall(OdynTrainerClassifierStep_Private(t, &e.obj_classifier));
-      PetscCall(OdynTrainerGaussNewtonStep_Private(t, &e.obj_propagation, &e.gnorm));
-      PetscCall(DropBatch(t));
-      PetscCall(PetscLogEventBegin(ODYN_TrainValidate, t, 0, 0, 0));
-      PetscCall(Accuracy(t, t->train, t->YNtrain, t->Ctrain, &e.train_acc));
-      PetscCall(Accuracy(t, t->val, t->YNval, t->Cval, &e.val_acc));
-      PetscCall(PetscLogEventEnd(ODYN_TrainValidate, t, 0, 0, 0));
-      PetscCall(PetscTime(&now));
-      e.level  = l;
-      e.layers = t->levels[l];
-      e.it     = it;
-      e.step   = t->step;
-      e.time   = (PetscReal)(now - t0);
-      PetscCall(AppendHistory(t, &e, t->csv));
-      if (t->gn_it > 0 && e.step == 0) nfailed++;
-      if (PetscIsInfOrNanReal(e.obj_classifier) || PetscIsInfOrNanReal(e.obj_propagation)) {
-        PetscCall(PetscPrintf(comm, "odyn: NaN or Inf in the objective at level %" PetscInt_FMT " iteration %" PetscInt_FMT ": stopping; the best parameters so far are kept\n", l, it));
-        stop = PETSC_TRUE;
-        break;
-      }
-      if (e.val_acc > levbest) {
-        levbest  = e.val_acc;
-        levtrain = e.train_acc;
-        PetscCall(SaveCopy(t->theta, &t->thlev));
-        PetscCall(SaveCopy(t->wmu, &t->wlev));
-      }
-      if (e.val_acc > t->bestval) {
-        t->bestval    = e.val_acc;
-        t->bestlayers = t->levels[l];
-        PetscCall(SaveCopy(t->theta, &t->thbest));
-        PetscCall(VecCopy(t->wmu, t->wbest));
-      }
-    }
-    {
-      PetscLogDouble now;
-      PetscCall(PetscTime(&now));
-      if (nfailed) PetscCall(PetscPrintf(comm, "odyn: in %" PetscInt_FMT " of %" PetscInt_FMT " iterations the Gauss-Newton line search failed and theta was kept (see -info)\n", nfailed, PetscMin(it, t->max_it)));
-      PetscCall(PetscPrintf(comm, "odyn level: problem=%s net=%s width=%" PetscInt_FMT " layers=%" PetscInt_FMT " iters=%" PetscInt_FMT " train_acc=%.2f val_acc=%.2f time=%.1f\n", t->problem, netname, width, t->levels[l], PetscMin(it, t->max_it), (double)levtrain, (double)levbest, (double)(now - tl)));
-    }
-  }
-  PetscCall(PetscPrintf(comm, "odyn best: problem=%s net=%s layers=%" PetscInt_FMT " val_acc=%.2f\n", t->problem, netname, t->bestlayers, (double)t->bestval));
-  if (t->csv) PetscCall(PetscFClose(comm, t->csv));
-  t->csv = NULL;
+  if (t->ops->solve) PetscCall((*t->ops->solve)(t));
+  else PetscCall(OdynTrainerSolveMultilevel_Private(t));
   /* hand back the best parameters, with the network at the depth they belong to */
-  PetscCall(SetSteps(t->net, t->bestlayers));
-  *theta_out = NULL; /* outputs: SaveCopy() would destroy whatever they held */
+  PetscCall(OdynTrainerSetSteps_Private(t->net, t->bestlayers));
+  *theta_out = NULL; /* outputs: whatever they held is the caller's */
   *wmu_out   = NULL;
-  PetscCall(SaveCopy(t->thbest, theta_out));
-  PetscCall(SaveCopy(t->wbest, wmu_out));
+  PetscCall(VecDuplicate(t->thbest, theta_out));
+  PetscCall(VecCopy(t->thbest, *theta_out));
+  PetscCall(VecDuplicate(t->wbest, wmu_out));
+  PetscCall(VecCopy(t->wbest, *wmu_out));
   PetscCall(VecDestroy(&t->thlev));
   PetscCall(VecDestroy(&t->wlev));
   PetscFunctionReturn(0);

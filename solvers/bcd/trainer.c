@@ -1,25 +1,121 @@
 #include <odyn/private/trainimpl.h>
 
-PetscClassId  ODYNTRAINER_CLASSID;
-PetscLogEvent ODYN_TrainClassifier, ODYN_TrainGaussNewton, ODYN_TrainValidate;
+PetscClassId      ODYNTRAINER_CLASSID;
+PetscLogEvent     ODYN_TrainClassifier, ODYN_TrainGaussNewton, ODYN_TrainValidate;
+PetscFunctionList OdynTrainerList = NULL;
+
+static PetscBool OdynTrainerPackageInitialized = PETSC_FALSE;
+
+/* frees the registry at PetscFinalize(), so that -malloc_dump sees no leak and a later PetscInitialize() starts afresh */
+static PetscErrorCode OdynTrainerFinalizePackage_Private(void)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFunctionListDestroy(&OdynTrainerList));
+  OdynTrainerRegisterAllCalled  = PETSC_FALSE;
+  OdynTrainerPackageInitialized = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
 
 static PetscErrorCode OdynTrainerInitializePackage_Private(void)
 {
-  static PetscBool done = PETSC_FALSE;
-
   PetscFunctionBegin;
-  if (done) PetscFunctionReturn(0);
-  done = PETSC_TRUE;
+  if (OdynTrainerPackageInitialized) PetscFunctionReturn(0);
+  OdynTrainerPackageInitialized = PETSC_TRUE;
   PetscCall(OdynInitializePackage());
+  PetscCall(PetscRegisterFinalize(OdynTrainerFinalizePackage_Private));
   PetscCall(PetscClassIdRegister("OdynTrainer", &ODYNTRAINER_CLASSID));
   PetscCall(PetscLogEventRegister("OdynTrainNewton", ODYNTRAINER_CLASSID, &ODYN_TrainClassifier));
   PetscCall(PetscLogEventRegister("OdynTrainGN", ODYNTRAINER_CLASSID, &ODYN_TrainGaussNewton));
   PetscCall(PetscLogEventRegister("OdynTrainValid", ODYNTRAINER_CLASSID, &ODYN_TrainValidate));
+  PetscCall(OdynTrainerRegisterAll_Private());
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynTrainerRegister - adds a training algorithm, selectable with `OdynTrainerSetType()` or -odyn_trainer_type
+
+   Not Collective
+
+   Input Parameters:
++  name - the type's name
+-  create - fills the trainer's ops (at least iterate, or solve) and its data
+
+   Level: advanced
+
+   Notes:
+   A type supplies one iteration (ops->iterate) and, if it keeps state across iterations (moments, a damping), the
+   checkpoint ops that write and read it; the multilevel driver does the rest. solvers/bcd/trainerreg.c registers the
+   built-in types.
+
+.seealso: `OdynTrainerSetType()`, `ODYNTRAINERBCD`
+@*/
+PetscErrorCode OdynTrainerRegister(const char name[], PetscErrorCode (*create)(OdynTrainer))
+{
+  PetscFunctionBegin;
+  PetscCall(OdynTrainerInitializePackage_Private());
+  PetscCall(PetscFunctionListAdd(&OdynTrainerList, name, create));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynTrainerSetType - selects the training algorithm
+
+   Collective
+
+   Options Database Key:
+.  -odyn_trainer_type <bcd> - a registered type
+
+   Level: beginner
+
+   Notes:
+   Changing the type drops the previous type's state; the common settings (levels, iterations, batches, seed, data)
+   are kept.
+
+.seealso: `OdynTrainerGetType()`, `OdynTrainerRegister()`
+@*/
+PetscErrorCode OdynTrainerSetType(OdynTrainer t, OdynTrainerType type)
+{
+  PetscErrorCode (*create)(OdynTrainer);
+  PetscBool same;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(t, ODYNTRAINER_CLASSID, 1);
+  PetscValidCharPointer(type, 2);
+  PetscCall(PetscObjectTypeCompare((PetscObject)t, type, &same));
+  if (same) PetscFunctionReturn(0);
+  PetscCall(PetscFunctionListFind(OdynTrainerList, type, &create));
+  PetscCheck(create, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown trainer type %s (-odyn_trainer_type; see OdynTrainerRegister())", type);
+  PetscCall(OdynTrainerDestroyLevel_Private(t));
+  if (t->ops->destroy) PetscCall((*t->ops->destroy)(t));
+  t->data = NULL;
+  PetscCall(PetscMemzero(t->ops, sizeof(*t->ops)));
+  t->setupcalled = PETSC_FALSE;
+  PetscCall((*create)(t));
+  PetscCall(PetscObjectChangeTypeName((PetscObject)t, type));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynTrainerGetType - the training algorithm (NULL before one is set)
+
+   Not Collective
+
+   Level: beginner
+
+.seealso: `OdynTrainerSetType()`
+@*/
+PetscErrorCode OdynTrainerGetType(OdynTrainer t, OdynTrainerType *type)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(t, ODYNTRAINER_CLASSID, 1);
+  PetscValidPointer(type, 2);
+  *type = ((PetscObject)t)->type_name;
   PetscFunctionReturn(0);
 }
 
 /*@
-   OdynTrainerCreate - creates the block coordinate descent trainer of paper 001
+   OdynTrainerCreate - creates a trainer; its type (`OdynTrainerSetType()`) defaults to the block coordinate descent
+   of paper 001 (`ODYNTRAINERBCD`)
 
    Collective
 
@@ -39,17 +135,11 @@ PetscErrorCode OdynTrainerCreate(MPI_Comm comm, OdynTrainer *trainer)
   PetscValidPointer(trainer, 2);
   *trainer = NULL;
   PetscCall(OdynTrainerInitializePackage_Private());
-  PetscCall(PetscHeaderCreate(t, ODYNTRAINER_CLASSID, "OdynTrainer", "Block coordinate descent trainer", "OdynTrainer", comm, OdynTrainerDestroy, OdynTrainerView));
-  t->max_it        = 20;
-  t->newton_it     = 2;
-  t->newton_pcg_it = 2;
-  t->gn_it         = 1;
-  t->gn_pcg_it     = 20;
-  t->nlevels       = 9;
+  PetscCall(PetscHeaderCreate(t, ODYNTRAINER_CLASSID, "OdynTrainer", "Trainer", "OdynTrainer", comm, OdynTrainerDestroy, OdynTrainerView));
+  t->max_it  = 20;
+  t->nlevels = 9;
   for (PetscInt l = 0; l < t->nlevels; l++) t->levels[l] = 4 << l;
   t->init_scale = 0.5;
-  t->gn_damping = 0.1;
-  t->gn_damping_adapt = PETSC_FALSE;
   t->seed       = 1;
   PetscCall(PetscStrncpy(t->problem, "user", sizeof(t->problem)));
   *trainer = t;
@@ -171,17 +261,10 @@ PetscErrorCode OdynTrainerSetLevels(OdynTrainer t, PetscInt n, const PetscInt le
    Collective
 
    Options Database Keys:
-+  -odyn_bcd_max_it <20> - block coordinate descent iterations per level
++  -odyn_trainer_type <bcd> - the algorithm (`OdynTrainerSetType()`); its own options are listed with the type
+.  -odyn_bcd_max_it <20> - iterations per level
 .  -odyn_bcd_batch_size <0> - examples drawn at random each iteration (0: all training examples)
-.  -odyn_bcd_hessian_size <0> - sub-sample of the batch for Gauss-Newton Hessian products (0: the whole batch)
-.  -odyn_bcd_classifier_newton_max_it <2> - Newton iterations of the classifier step
-.  -odyn_bcd_classifier_pcg_max_it <2> - PCG iterations per Newton iteration
-.  -odyn_bcd_gn_max_it <1> - Gauss-Newton iterations of the propagation step
-.  -odyn_bcd_gn_pcg_max_it <20> - PCG iterations per Gauss-Newton iteration
 .  -odyn_ml_levels <4,8,...,1024> - layers of the first block on each level
-.  -odyn_bcd_gn_damping <0.1> - Levenberg-Marquardt damping mu added to the Gauss-Newton Hessian (the smoothness
-   regularizer leaves directions constant in time undamped, and there the Gauss-Newton model overshoots)
-.  -odyn_bcd_gn_damping_adapt <false> - adapt the damping to the accepted step (Levenberg-Marquardt style)
 .  -odyn_bcd_init_scale <0.5> - theta starts uniform in [-s, s] (large enough to break the symmetry of the data:
    with theta near 0 the swiss roll starts at a saddle where the classifier is 0 and the gradient vanishes)
 .  -odyn_bcd_seed <1> - seed of the initial theta and of the batches (the same on every rank)
@@ -190,36 +273,42 @@ PetscErrorCode OdynTrainerSetLevels(OdynTrainer t, PetscInt n, const PetscInt le
 
    Level: beginner
 
-.seealso: `OdynTrainerSolve()`
+   Notes:
+   The iteration, batch, initialization and seed options keep their historical -odyn_bcd_ names; every type uses them.
+
+.seealso: `OdynTrainerSolve()`, `ODYNTRAINERBCD`
 @*/
 PetscErrorCode OdynTrainerSetFromOptions(OdynTrainer t)
 {
   PetscInt  levels[ODYN_TRAINER_MAX_LEVELS], nl = ODYN_TRAINER_MAX_LEVELS, seed = (PetscInt)t->seed;
-  PetscBool flg;
+  PetscBool flg, tflg;
+  char      type[256];
 
   PetscFunctionBegin;
   PetscValidHeaderSpecific(t, ODYNTRAINER_CLASSID, 1);
+  PetscCall(OdynTrainerInitializePackage_Private());
   PetscObjectOptionsBegin((PetscObject)t);
-  PetscCall(PetscOptionsInt("-odyn_bcd_max_it", "Block coordinate descent iterations per level", "OdynTrainerSolve", t->max_it, &t->max_it, NULL));
+  PetscCall(PetscOptionsFList("-odyn_trainer_type", "Training algorithm", "OdynTrainerSetType", OdynTrainerList, ((PetscObject)t)->type_name ? ((PetscObject)t)->type_name : ODYNTRAINERBCD, type, sizeof(type), &tflg));
+  PetscCall(PetscOptionsInt("-odyn_bcd_max_it", "Iterations per level", "OdynTrainerSolve", t->max_it, &t->max_it, NULL));
   PetscCall(PetscOptionsInt("-odyn_bcd_batch_size", "Examples per random batch (0: all)", "OdynTrainerSolve", t->batch_size, &t->batch_size, NULL));
-  PetscCall(PetscOptionsInt("-odyn_bcd_hessian_size", "Sub-sample for Gauss-Newton Hessian products (0: the batch)", "OdynTrainerSolve", t->hess_size, &t->hess_size, NULL));
-  PetscCall(PetscOptionsInt("-odyn_bcd_classifier_newton_max_it", "Newton iterations of the classifier step", "OdynTrainerSolve", t->newton_it, &t->newton_it, NULL));
-  PetscCall(PetscOptionsInt("-odyn_bcd_classifier_pcg_max_it", "PCG iterations per Newton iteration", "OdynTrainerSolve", t->newton_pcg_it, &t->newton_pcg_it, NULL));
-  PetscCall(PetscOptionsInt("-odyn_bcd_gn_max_it", "Gauss-Newton iterations of the propagation step", "OdynTrainerSolve", t->gn_it, &t->gn_it, NULL));
-  PetscCall(PetscOptionsInt("-odyn_bcd_gn_pcg_max_it", "PCG iterations per Gauss-Newton iteration", "OdynTrainerSolve", t->gn_pcg_it, &t->gn_pcg_it, NULL));
   PetscCall(PetscOptionsIntArray("-odyn_ml_levels", "Layers of the first block on each level", "OdynTrainerSetLevels", levels, &nl, &flg));
-  PetscCall(PetscOptionsReal("-odyn_bcd_gn_damping", "Levenberg-Marquardt damping mu: the Gauss-Newton Hessian is H + mu I", "OdynTrainerSolve", t->gn_damping, &t->gn_damping, NULL));
-  PetscCall(PetscOptionsBool("-odyn_bcd_gn_damping_adapt", "Adapt the damping: /4 after a full Armijo step, x4 after a step < 1/4", "OdynTrainerSolve", t->gn_damping_adapt, &t->gn_damping_adapt, NULL));
   PetscCall(PetscOptionsReal("-odyn_bcd_init_scale", "Initial theta uniform in [-s, s]", "OdynTrainerSolve", t->init_scale, &t->init_scale, NULL));
   PetscCall(PetscOptionsInt("-odyn_bcd_seed", "Seed of the initial theta and the batches", "OdynTrainerSolve", seed, &seed, NULL));
   PetscCall(PetscOptionsBool("-odyn_monitor", "Print one line per iteration", "OdynTrainerSolve", t->monitor, &t->monitor, NULL));
   PetscCall(PetscOptionsString("-odyn_history_csv", "Write the history to this CSV file", "OdynTrainerGetHistory", t->history_csv, t->history_csv, sizeof(t->history_csv), NULL));
   PetscOptionsEnd();
+  /* the type after PetscOptionsEnd: an unknown name must not leak the options block */
+  if (tflg) PetscCall(OdynTrainerSetType(t, type));
+  else if (!((PetscObject)t)->type_name) PetscCall(OdynTrainerSetType(t, ODYNTRAINERBCD));
+  if (t->ops->setfromoptions) {
+    PetscObjectOptionsBegin((PetscObject)t);
+    PetscCall((*t->ops->setfromoptions)(t, PetscOptionsObject));
+    PetscOptionsEnd();
+  }
   if (flg) PetscCall(OdynTrainerSetLevels(t, nl, levels));
   t->seed = (unsigned long)seed;
-  PetscCheck(t->max_it >= 1 && t->newton_it >= 0 && t->newton_pcg_it >= 1 && t->gn_it >= 0 && t->gn_pcg_it >= 1, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_OUTOFRANGE, "Iteration caps must be positive (-odyn_bcd_max_it, -odyn_bcd_*_pcg_max_it >= 1; Newton and Gauss-Newton counts >= 0)");
-  PetscCheck(t->gn_damping >= 0, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_OUTOFRANGE, "-odyn_bcd_gn_damping must be >= 0, got %g", (double)t->gn_damping);
-  PetscCheck(t->batch_size >= 0 && t->hess_size >= 0, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_OUTOFRANGE, "-odyn_bcd_batch_size and -odyn_bcd_hessian_size must be >= 0");
+  PetscCheck(t->max_it >= 1, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_OUTOFRANGE, "-odyn_bcd_max_it must be >= 1, got %" PetscInt_FMT, t->max_it);
+  PetscCheck(t->batch_size >= 0, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_OUTOFRANGE, "-odyn_bcd_batch_size must be >= 0");
   t->setupcalled = PETSC_FALSE;
   PetscFunctionReturn(0);
 }
@@ -241,8 +330,8 @@ PetscErrorCode OdynTrainerView(OdynTrainer t, PetscViewer viewer)
   PetscCall(PetscObjectPrintClassNamePrefixType((PetscObject)t, viewer));
   PetscCall(PetscViewerASCIIPushTab(viewer));
   PetscCall(PetscViewerASCIIPrintf(viewer, "%" PetscInt_FMT " iterations per level on %" PetscInt_FMT " levels (%" PetscInt_FMT " .. %" PetscInt_FMT " layers)\n", t->max_it, t->nlevels, t->levels[0], t->levels[t->nlevels - 1]));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "classifier: <= %" PetscInt_FMT " Newton x <= %" PetscInt_FMT " PCG; propagation: <= %" PetscInt_FMT " Gauss-Newton x <= %" PetscInt_FMT " PCG\n", t->newton_it, t->newton_pcg_it, t->gn_it, t->gn_pcg_it));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "batch %" PetscInt_FMT ", Hessian sub-sample %" PetscInt_FMT " (0: all)\n", t->batch_size, t->hess_size));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "batch %" PetscInt_FMT " (0: all), seed %lu\n", t->batch_size, t->seed));
+  if (t->ops->view) PetscCall((*t->ops->view)(t, viewer));
   PetscCall(PetscViewerASCIIPopTab(viewer));
   PetscFunctionReturn(0);
 }
@@ -266,6 +355,7 @@ PetscErrorCode OdynTrainerDestroy(OdynTrainer *t)
     PetscFunctionReturn(0);
   }
   PetscCall(OdynTrainerDestroyLevel_Private(*t));
+  if ((*t)->ops->destroy) PetscCall((*(*t)->ops->destroy)(*t));
   PetscCall(OdynNetDestroy(&(*t)->net));
   PetscCall(OdynLossDestroy(&(*t)->loss));
   PetscCall(OdynRegularizerDestroy(&(*t)->reg));

@@ -10,9 +10,28 @@ PETSC_EXTERN PetscLogEvent ODYN_TrainClassifier, ODYN_TrainGaussNewton, ODYN_Tra
 
 #define ODYN_TRAINER_MAX_LEVELS 32
 
+/*
+   What a trainer type implements (OdynTrainerRegister()). The multilevel driver (solvers/bcd/driver.c,
+   OdynTrainerSolveMultilevel_Private) owns everything common to every type: the levels and the prolongation of theta,
+   the batches' random generator, the history, the best-so-far parameters, checkpoints, signals and progress output;
+   a type supplies one iteration. A type that needs the whole run in its hands sets solve instead.
+*/
 struct _OdynTrainerOps {
+  PetscErrorCode (*setfromoptions)(OdynTrainer, PetscOptionItems *); /* inside the trainer's PetscOptionsBegin/End */
+  PetscErrorCode (*setup)(OdynTrainer);                            /* after the common set-up (t->wmu exists) */
   PetscErrorCode (*view)(OdynTrainer, PetscViewer);
+  PetscErrorCode (*destroy)(OdynTrainer);                          /* frees t->data */
+  PetscErrorCode (*solve)(OdynTrainer);                            /* NULL: OdynTrainerSolveMultilevel_Private */
+  PetscErrorCode (*levelsetup)(OdynTrainer, PetscInt);             /* t->theta holds the level's start; drop the previous level's objects */
+  PetscErrorCode (*iterate)(OdynTrainer, OdynTrainerHistoryEntry *); /* one iteration: updates t->theta and t->wmu; fills obj_*, gnorm, step */
+  PetscErrorCode (*checkpointwrite)(OdynTrainer, PetscViewer);    /* type state the next iteration reads (optional) */
+  PetscErrorCode (*checkpointread)(OdynTrainer, PetscViewer);     /* and back */
 };
+
+PETSC_EXTERN PetscFunctionList OdynTrainerList;
+PETSC_INTERN PetscBool      OdynTrainerRegisterAllCalled;
+PETSC_INTERN PetscErrorCode OdynTrainerRegisterAll_Private(void);
+PETSC_INTERN PetscErrorCode OdynTrainerCreate_BCD(OdynTrainer);
 
 struct _p_OdynTrainer {
   PETSCHEADER(struct _OdynTrainerOps);
@@ -36,6 +55,7 @@ struct _p_OdynTrainer {
   PetscBool     monitor;
   char          history_csv[PETSC_MAX_PATH_LEN];
   PetscBool     setupcalled;
+  void         *data;                  /* the type's own state (ops->destroy frees it) */
 
   /* solver objects */
   PetscRandom   rnd;
@@ -53,6 +73,8 @@ struct _p_OdynTrainer {
   Vec         gw, pw, gt, pt; /* gradient and step of the classifier and of the propagation step */
   FILE       *csv;         /* -odyn_history_csv while solving */
   PetscReal   step;
+  PetscInt    nfailed;     /* iterations of this level whose step failed (parameters kept); the type counts them */
+  PetscInt64  ndraws;      /* values drawn from rnd since it was seeded: RAND48 has no get-state, a restart replays them */
 
   /* results */
   Vec                      thbest, wbest;
@@ -61,6 +83,13 @@ struct _p_OdynTrainer {
   OdynTrainerHistoryEntry *hist;
   PetscInt                 nhist, histcap;
 };
+
+/* helpers for the types */
+PETSC_INTERN PetscErrorCode OdynTrainerRandomReal_Private(OdynTrainer, PetscReal *);
+PETSC_INTERN PetscErrorCode OdynTrainerDrawBatch_Private(OdynTrainer);
+PETSC_INTERN PetscErrorCode OdynTrainerDropBatch_Private(OdynTrainer);
+PETSC_INTERN PetscErrorCode OdynTrainerSolveMultilevel_Private(OdynTrainer);
+PETSC_INTERN PetscErrorCode OdynTrainerSetSteps_Private(OdynNet, PetscInt);
 
 PETSC_INTERN PetscErrorCode OdynTrainerClassifierStep_Private(OdynTrainer, PetscReal *);
 PETSC_INTERN PetscErrorCode OdynTrainerGaussNewtonStep_Private(OdynTrainer, PetscReal *, PetscReal *);

@@ -1,0 +1,13 @@
+/* The built-in trainer types: one OdynTrainerRegister() line per type (other solver folders add theirs here). */
+#include <odyn/private/trainimpl.h>
+
+PetscBool OdynTrainerRegisterAllCalled = PETSC_FALSE;
+
+PetscErrorCode OdynTrainerRegisterAll_Private(void)
+{
+  PetscFunctionBegin;
+  if (OdynTrainerRegisterAllCalled) PetscFunctionReturn(0);
+  OdynTrainerRegisterAllCalled = PETSC_TRUE;
+  PetscCall(OdynTrainerRegister(ODYNTRAINERBCD, OdynTrainerCreate_BCD));
+  PetscFunctionReturn(0);
+}
