@@ -37,6 +37,11 @@ PETSC_EXTERN PetscErrorCode OdynDatasetDestroy(OdynDataset *);
 
 PETSC_EXTERN PetscErrorCode OdynDatasetWriteCSV(OdynDataset, const char[]);
 PETSC_EXTERN PetscErrorCode OdynDatasetReadCSV(MPI_Comm, const char[], OdynDataset *);
+PETSC_EXTERN PetscErrorCode OdynDatasetSetImageShape(OdynDataset, PetscInt, PetscInt, PetscInt);
+PETSC_EXTERN PetscErrorCode OdynDatasetGetImageShape(OdynDataset, PetscInt *, PetscInt *, PetscInt *);
+/* IDX files (MNIST's format, plain or gzip-compressed): problems/idx.c */
+PETSC_EXTERN PetscErrorCode OdynDatasetReadIDX(MPI_Comm, const char[], const char[], PetscInt, PetscInt, PetscInt, OdynDataset *);
+PETSC_EXTERN PetscErrorCode OdynDatasetWriteIDX(OdynDataset, const char[], const char[]);
 
 /*J
    OdynProblemType - name of a data-set generator: ellipse, swissroll, peaks, or one added with OdynProblemRegister()

@@ -66,6 +66,7 @@ PetscErrorCode OdynDatasetSetSizes(OdynDataset ds, PetscInt nf, PetscInt nc, Pet
   PetscCheck(nf >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "OdynDatasetSetSizes: the feature width nf must be >= 1, got %" PetscInt_FMT, nf);
   PetscCheck(nc >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "OdynDatasetSetSizes: the number of classes nc must be >= 1, got %" PetscInt_FMT, nc);
   PetscCall(PetscSplitOwnership(comm, &n, &N));
+  if (nf != ds->nf) PetscCall(PetscArrayzero(ds->img, 3)); /* an image shape describes nf features */
   PetscCall(VecDestroy(&ds->X));
   PetscCall(PetscFree(ds->labels));
   ds->nf = nf;
@@ -383,6 +384,7 @@ PetscErrorCode OdynDatasetView(OdynDataset ds, PetscViewer viewer)
     PetscFunctionReturn(0);
   }
   PetscCall(PetscViewerASCIIPrintf(viewer, "%" PetscInt_FMT " examples, %" PetscInt_FMT " features, %" PetscInt_FMT " classes\n", ds->N, ds->nf, ds->nc));
+  if (ds->img[0]) PetscCall(PetscViewerASCIIPrintf(viewer, "images %" PetscInt_FMT " x %" PetscInt_FMT ", %" PetscInt_FMT " channel%s\n", ds->img[0], ds->img[1], ds->img[2], ds->img[2] > 1 ? "s" : ""));
   PetscCall(PetscMalloc1(ds->nc, &counts));
   PetscCall(OdynDatasetGetClassCounts(ds, counts));
   PetscCall(PetscViewerASCIIPrintf(viewer, "examples per class:"));
@@ -421,5 +423,68 @@ PetscErrorCode OdynDatasetDestroy(OdynDataset *ds)
   PetscCall(VecDestroy(&(*ds)->X));
   PetscCall(PetscFree((*ds)->labels));
   PetscCall(PetscHeaderDestroy(ds));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynDatasetSetImageShape - says that each example's features are an image: n1 x n2 pixels with nch channels
+
+   Logically Collective
+
+   Input Parameters:
++  ds - the data set
+.  n1 - pixels along the fastest index (the width: columns of a row-major image such as MNIST's)
+.  n2 - pixels along the second index (the height)
+-  nch - channels; n1 n2 nch must equal nf. All three 0 remove the shape.
+
+   Level: intermediate
+
+   Notes:
+   Feature i1 + n1 (i2 + n2 c) is pixel (i1, i2) of channel c: the layout of OdynRegularizerImageSetGrid(), which takes
+   the same three numbers. OdynDatasetReadIDX() sets it (28, 28, 1 for MNIST); subsets keep it and
+   OdynDatasetDuplicateFeatures() multiplies the channels. Setting new sizes with another nf removes it.
+
+.seealso: `OdynDatasetGetImageShape()`, `OdynRegularizerImageSetGrid()`, `OdynDatasetReadIDX()`
+@*/
+PetscErrorCode OdynDatasetSetImageShape(OdynDataset ds, PetscInt n1, PetscInt n2, PetscInt nch)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(ds, ODYNDATASET_CLASSID, 1);
+  PetscValidLogicalCollectiveInt(ds, n1, 2);
+  PetscValidLogicalCollectiveInt(ds, n2, 3);
+  PetscValidLogicalCollectiveInt(ds, nch, 4);
+  OdynDatasetCheckSizes(ds, "OdynDatasetSetImageShape");
+  if (n1 == 0 && n2 == 0 && nch == 0) {
+    PetscCall(PetscArrayzero(ds->img, 3));
+    PetscFunctionReturn(0);
+  }
+  PetscCheck(n1 >= 1 && n2 >= 1 && nch >= 1 && n1 * n2 * nch == ds->nf, PetscObjectComm((PetscObject)ds), PETSC_ERR_ARG_SIZ, "OdynDatasetSetImageShape: %" PetscInt_FMT " x %" PetscInt_FMT " pixels with %" PetscInt_FMT " channels do not make the %" PetscInt_FMT " features of the data set", n1, n2, nch, ds->nf);
+  ds->img[0] = n1;
+  ds->img[1] = n2;
+  ds->img[2] = nch;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynDatasetGetImageShape - gets the image shape of the features (all 0 when the features are not images)
+
+   Not Collective
+
+   Output Parameters (each may be NULL):
++  n1 - pixels along the fastest index
+.  n2 - pixels along the second index
+-  nch - channels
+
+   Level: intermediate
+
+.seealso: `OdynDatasetSetImageShape()`
+@*/
+PetscErrorCode OdynDatasetGetImageShape(OdynDataset ds, PetscInt *n1, PetscInt *n2, PetscInt *nch)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(ds, ODYNDATASET_CLASSID, 1);
+  if (n1) *n1 = ds->img[0];
+  if (n2) *n2 = ds->img[1];
+  if (nch) *nch = ds->img[2];
   PetscFunctionReturn(0);
 }

@@ -21,6 +21,7 @@ struct _p_OdynDataset {
   Vec       X;        /* features, local length nf * n, block size nf */
   PetscInt *labels;   /* n labels */
   PetscBool sizesset; /* OdynDatasetSetSizes() was called */
+  PetscInt  img[3];   /* image shape n1 (fastest), n2, channels with n1 n2 nch = nf; all 0: not images */
 };
 
 /* Checks that the sizes are set, with a message naming the function that needs them. */

@@ -49,6 +49,7 @@ PetscErrorCode OdynDatasetDuplicateFeatures(OdynDataset ds, PetscInt factor)
   PetscCall(VecDestroy(&ds->X));
   ds->X  = Y;
   ds->nf = factor * nf;
+  ds->img[2] *= factor; /* [y; y; ...] of planar images: the copies are more channels */
   PetscFunctionReturn(0);
 }
 
@@ -136,6 +137,7 @@ PetscErrorCode OdynDatasetCreateSubset(OdynDataset ds, PetscInt m, const PetscIn
   for (PetscInt j = 0; j < m; j++) PetscCheck(idx[j] >= 0 && idx[j] < ds->N, comm, PETSC_ERR_ARG_OUTOFRANGE, "OdynDatasetCreateSubset: index %" PetscInt_FMT " of the list is %" PetscInt_FMT ", expected 0 .. %" PetscInt_FMT, j, idx[j], ds->N - 1);
   PetscCall(OdynDatasetCreate(comm, &s));
   PetscCall(OdynDatasetSetSizes(s, ds->nf, ds->nc, PETSC_DECIDE, m));
+  PetscCall(PetscArraycpy(s->img, ds->img, 3));
   /* this rank receives the selected examples [s->rstart, s->rstart + s->n); blocks of nf entries are whole examples */
   PetscCall(ISCreateBlock(comm, ds->nf, s->n, m ? idx + s->rstart : NULL, PETSC_USE_POINTER, &isx));
   PetscCall(VecScatterCreate(ds->X, isx, s->X, NULL, &sc));
