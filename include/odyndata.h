@@ -30,6 +30,8 @@ PETSC_EXTERN PetscErrorCode OdynDatasetGetLabels(OdynDataset, const PetscInt *[]
 PETSC_EXTERN PetscErrorCode OdynDatasetCreateFromGlobalArrays(MPI_Comm, PetscInt, PetscInt, PetscInt, const PetscScalar[], const PetscInt[], OdynDataset *);
 PETSC_EXTERN PetscErrorCode OdynDatasetGetClassCounts(OdynDataset, PetscInt[]);
 PETSC_EXTERN PetscErrorCode OdynDatasetCreateTargets(OdynDataset, PetscBool, Vec *);
+PETSC_EXTERN PetscErrorCode OdynDatasetSetTargets(OdynDataset, Vec);
+PETSC_EXTERN PetscErrorCode OdynDatasetGetTargets(OdynDataset, Vec *);
 PETSC_EXTERN PetscErrorCode OdynDatasetDuplicateFeatures(OdynDataset, PetscInt);
 PETSC_EXTERN PetscErrorCode OdynDatasetCreateSubset(OdynDataset, PetscInt, const PetscInt[], OdynDataset *);
 PETSC_EXTERN PetscErrorCode OdynDatasetView(OdynDataset, PetscViewer);
@@ -52,6 +54,7 @@ typedef const char *OdynProblemType;
 #define ODYNPROBLEMELLIPSE   "ellipse"
 #define ODYNPROBLEMSWISSROLL "swissroll"
 #define ODYNPROBLEMPEAKS     "peaks"
+#define ODYNPROBLEMDENOISE1D "denoise1d"
 
 /*
    A generator makes the training and validation sets on comm from the random stream rnd (a PETSCRAND48 stream on
@@ -68,6 +71,11 @@ PETSC_EXTERN PetscErrorCode    OdynProblemCreate(MPI_Comm, const char[], OdynDat
 PETSC_EXTERN PetscErrorCode OdynProblemCreate_Ellipse(MPI_Comm, PetscRandom, OdynDataset *, OdynDataset *);
 PETSC_EXTERN PetscErrorCode OdynProblemCreate_SwissRoll(MPI_Comm, PetscRandom, OdynDataset *, OdynDataset *);
 PETSC_EXTERN PetscErrorCode OdynProblemCreate_Peaks(MPI_Comm, PetscRandom, OdynDataset *, OdynDataset *);
+PETSC_EXTERN PetscErrorCode OdynProblemCreate_Denoise1D(MPI_Comm, PetscRandom, OdynDataset *, OdynDataset *);
+
+/* The 1-D denoising problem of paper 002 Sec. 7.1 (problems/denoise1d.c): all three sets, and one clean signal. */
+PETSC_EXTERN PetscErrorCode OdynProblemDenoise1DCreate(MPI_Comm, OdynDataset *, OdynDataset *, OdynDataset *);
+PETSC_EXTERN PetscErrorCode OdynProblemDenoise1DSignal(PetscRandom, PetscInt, PetscScalar[], PetscInt *, PetscInt[]);
 
 /* The peaks function of Sec. 6.3 and the four class thresholds between its five classes (see docs/problems.md). */
 PETSC_EXTERN PetscReal      OdynProblemPeaksFunction(PetscReal, PetscReal);

@@ -68,6 +68,7 @@ PetscErrorCode OdynDatasetSetSizes(OdynDataset ds, PetscInt nf, PetscInt nc, Pet
   PetscCall(PetscSplitOwnership(comm, &n, &N));
   if (nf != ds->nf) PetscCall(PetscArrayzero(ds->img, 3)); /* an image shape describes nf features */
   PetscCall(VecDestroy(&ds->X));
+  PetscCall(VecDestroy(&ds->T));
   PetscCall(PetscFree(ds->labels));
   ds->nf = nf;
   ds->nc = nc;
@@ -314,7 +315,8 @@ PetscErrorCode OdynDatasetGetClassCounts(OdynDataset ds, PetscInt counts[])
 
    Notes:
    These are the c^i of the learning problem (001 eq. 2.4): the hypothesis functions of eq. 2.2 (logistic) and 2.3
-   (softmax) are compared with them.
+   (softmax) are compared with them. A data set with regression targets (OdynDatasetSetTargets()) gives a copy of
+   those instead (nc x n; bernoulli must be PETSC_FALSE), for the least-squares loss.
 
 .seealso: `OdynDatasetGetLabels()`, `OdynDatasetGetFeatures()`
 @*/
@@ -329,6 +331,12 @@ PetscErrorCode OdynDatasetCreateTargets(OdynDataset ds, PetscBool bernoulli, Vec
   PetscValidPointer(C, 3);
   OdynDatasetCheckSizes(ds, "OdynDatasetCreateTargets");
   comm = PetscObjectComm((PetscObject)ds);
+  if (ds->T) {
+    PetscCheck(!bernoulli, comm, PETSC_ERR_ARG_INCOMP, "OdynDatasetCreateTargets: the data set holds regression targets (OdynDatasetSetTargets()), not classes: Bernoulli (logistic) targets make no sense; use the lsq loss");
+    PetscCall(VecDuplicate(ds->T, C));
+    PetscCall(VecCopy(ds->T, *C));
+    PetscFunctionReturn(0);
+  }
   PetscCheck(!bernoulli || ds->nc == 2, comm, PETSC_ERR_ARG_INCOMP, "OdynDatasetCreateTargets: Bernoulli (logistic) targets need 2 classes, the data set has %" PetscInt_FMT ": use one-hot targets (softmax)", ds->nc);
   rows = bernoulli ? 1 : ds->nc;
   PetscCall(VecCreate(comm, C));
@@ -342,6 +350,75 @@ PetscErrorCode OdynDatasetCreateTargets(OdynDataset ds, PetscBool bernoulli, Vec
     else c[ds->labels[i] + rows * i] = 1.0;
   }
   PetscCall(VecRestoreArray(*C, &c));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynDatasetSetTargets - gives the data set real-valued (regression) targets, e.g. the clean signals of a denoising problem
+
+   Collective
+
+   Input Parameters:
++  ds - the data set, sized
+-  T - the targets: a parallel Vec of local length nc * n (nc values per local example, in the order of the
+       examples), e.g. from VecDuplicate() of the features when nc = nf; NULL removes the targets
+
+   Level: intermediate
+
+   Notes:
+   The values are copied (T stays the caller's). With targets, nc counts the target values per example (the rows of
+   the loss's targets and its OdynLossSetNumClasses()) rather than classes; the labels are not used and stay 0.
+   OdynDatasetCreateTargets() then returns a copy of T, and OdynDatasetCreateSubset() carries the targets along, so a
+   trainer draws batches of (features, targets) pairs as it does for labels. NaN and Inf targets are refused.
+
+.seealso: `OdynDatasetGetTargets()`, `OdynDatasetCreateTargets()`, `OdynProblemDenoise1DCreate()`, `ODYNLOSSLSQ`
+@*/
+PetscErrorCode OdynDatasetSetTargets(OdynDataset ds, Vec T)
+{
+  MPI_Comm  comm;
+  PetscInt  nloc, N;
+  PetscReal nrm;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(ds, ODYNDATASET_CLASSID, 1);
+  OdynDatasetCheckSizes(ds, "OdynDatasetSetTargets");
+  comm = PetscObjectComm((PetscObject)ds);
+  PetscCall(VecDestroy(&ds->T));
+  if (!T) PetscFunctionReturn(0);
+  PetscValidHeaderSpecific(T, VEC_CLASSID, 2);
+  PetscCall(VecGetLocalSize(T, &nloc));
+  PetscCall(VecGetSize(T, &N));
+  PetscCheck(N == ds->nc * ds->N, comm, PETSC_ERR_ARG_SIZ, "OdynDatasetSetTargets: the targets have global length %" PetscInt_FMT " but the data set has nc x N = %" PetscInt_FMT " x %" PetscInt_FMT " values (size it with OdynDatasetSetSizes(ds, nf, nc = targets per example, ...))", N, ds->nc, ds->N);
+  PetscCheck(nloc == ds->nc * ds->n, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "OdynDatasetSetTargets: the targets have local length %" PetscInt_FMT " but this rank owns %" PetscInt_FMT " examples of %" PetscInt_FMT " targets: distribute them like the examples", nloc, ds->n, ds->nc);
+  PetscCall(VecNorm(T, NORM_1, &nrm));
+  PetscCheck(!PetscIsInfOrNanReal(nrm), comm, PETSC_ERR_FP, "OdynDatasetSetTargets: the targets contain NaN or Inf");
+  PetscCall(VecCreate(comm, &ds->T));
+  PetscCall(VecSetSizes(ds->T, nloc, N));
+  PetscCall(VecSetBlockSize(ds->T, ds->nc));
+  PetscCall(VecSetType(ds->T, VECSTANDARD));
+  PetscCall(VecCopy(T, ds->T));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynDatasetGetTargets - gets the regression targets (borrowed), or NULL for a data set of labelled examples
+
+   Not Collective
+
+   Output Parameter:
+.  T - the targets, local length nc * n; do not destroy them
+
+   Level: intermediate
+
+.seealso: `OdynDatasetSetTargets()`
+@*/
+PetscErrorCode OdynDatasetGetTargets(OdynDataset ds, Vec *T)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(ds, ODYNDATASET_CLASSID, 1);
+  PetscValidPointer(T, 2);
+  OdynDatasetCheckSizes(ds, "OdynDatasetGetTargets");
+  *T = ds->T;
   PetscFunctionReturn(0);
 }
 
@@ -383,6 +460,11 @@ PetscErrorCode OdynDatasetView(OdynDataset ds, PetscViewer viewer)
     PetscCall(PetscViewerASCIIPopTab(viewer));
     PetscFunctionReturn(0);
   }
+  if (ds->T) {
+    PetscCall(PetscViewerASCIIPrintf(viewer, "%" PetscInt_FMT " examples, %" PetscInt_FMT " features, %" PetscInt_FMT " regression targets each\n", ds->N, ds->nf, ds->nc));
+    PetscCall(PetscViewerASCIIPopTab(viewer));
+    PetscFunctionReturn(0);
+  }
   PetscCall(PetscViewerASCIIPrintf(viewer, "%" PetscInt_FMT " examples, %" PetscInt_FMT " features, %" PetscInt_FMT " classes\n", ds->N, ds->nf, ds->nc));
   if (ds->img[0]) PetscCall(PetscViewerASCIIPrintf(viewer, "images %" PetscInt_FMT " x %" PetscInt_FMT ", %" PetscInt_FMT " channel%s\n", ds->img[0], ds->img[1], ds->img[2], ds->img[2] > 1 ? "s" : ""));
   PetscCall(PetscMalloc1(ds->nc, &counts));
@@ -421,6 +503,7 @@ PetscErrorCode OdynDatasetDestroy(OdynDataset *ds)
     PetscFunctionReturn(0);
   }
   PetscCall(VecDestroy(&(*ds)->X));
+  PetscCall(VecDestroy(&(*ds)->T));
   PetscCall(PetscFree((*ds)->labels));
   PetscCall(PetscHeaderDestroy(ds));
   PetscFunctionReturn(0);

@@ -288,6 +288,7 @@ PetscErrorCode OdynDatasetWriteCSV(OdynDataset ds, const char filename[])
   PetscValidCharPointer(filename, 2);
   OdynDatasetCheckSizes(ds, "OdynDatasetWriteCSV");
   comm = PetscObjectComm((PetscObject)ds);
+  PetscCheck(!ds->T, comm, PETSC_ERR_SUP, "OdynDatasetWriteCSV: the data set has regression targets (OdynDatasetSetTargets()), which the CSV format x1,...,xnf,label cannot hold");
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(OdynDatasetGatherToZero(ds, &X, &labels));
   if (rank == 0) {

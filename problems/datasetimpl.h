@@ -20,6 +20,7 @@ struct _p_OdynDataset {
   PetscInt  rstart;   /* global index of the first local example */
   Vec       X;        /* features, local length nf * n, block size nf */
   PetscInt *labels;   /* n labels */
+  Vec       T;        /* regression targets (nc values per example, like X with block size nc), or NULL: see OdynDatasetSetTargets() */
   PetscBool sizesset; /* OdynDatasetSetSizes() was called */
   PetscInt  img[3];   /* image shape n1 (fastest), n2, channels with n1 n2 nch = nf; all 0: not images */
 };

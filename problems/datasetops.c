@@ -156,6 +156,20 @@ PetscErrorCode OdynDatasetCreateSubset(OdynDataset ds, PetscInt m, const PetscIn
   PetscCall(ISDestroy(&isl));
   PetscCall(VecDestroy(&L));
   PetscCall(VecDestroy(&Ls));
+  if (ds->T) { /* regression targets move like the features, in blocks of nc */
+    Vec Ts;
+    PetscCall(VecCreate(comm, &Ts));
+    PetscCall(VecSetSizes(Ts, ds->nc * s->n, ds->nc * m));
+    PetscCall(VecSetType(Ts, VECSTANDARD));
+    PetscCall(ISCreateBlock(comm, ds->nc, s->n, m ? idx + s->rstart : NULL, PETSC_USE_POINTER, &isx));
+    PetscCall(VecScatterCreate(ds->T, isx, Ts, NULL, &sc));
+    PetscCall(VecScatterBegin(sc, ds->T, Ts, INSERT_VALUES, SCATTER_FORWARD));
+    PetscCall(VecScatterEnd(sc, ds->T, Ts, INSERT_VALUES, SCATTER_FORWARD));
+    PetscCall(VecScatterDestroy(&sc));
+    PetscCall(ISDestroy(&isx));
+    PetscCall(OdynDatasetSetTargets(s, Ts));
+    PetscCall(VecDestroy(&Ts));
+  }
   *sub = s;
   PetscFunctionReturn(0);
 }

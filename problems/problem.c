@@ -34,6 +34,7 @@ PetscErrorCode OdynProblemRegisterAll(void)
   PetscCall(PetscFunctionListAdd(&OdynProblemList, ODYNPROBLEMELLIPSE, OdynProblemCreate_Ellipse));
   PetscCall(PetscFunctionListAdd(&OdynProblemList, ODYNPROBLEMSWISSROLL, OdynProblemCreate_SwissRoll));
   PetscCall(PetscFunctionListAdd(&OdynProblemList, ODYNPROBLEMPEAKS, OdynProblemCreate_Peaks));
+  PetscCall(PetscFunctionListAdd(&OdynProblemList, ODYNPROBLEMDENOISE1D, OdynProblemCreate_Denoise1D));
   PetscCall(PetscRegisterFinalize(OdynProblemFinalize));
   PetscFunctionReturn(0);
 }

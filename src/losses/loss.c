@@ -114,7 +114,8 @@ PetscErrorCode OdynLossSetOptionsPrefix(OdynLoss loss, const char prefix[])
    Options Database Keys:
 +  -odyn_loss_type <softmax> - softmax, logistic, lsq
 .  -odyn_loss_num_features <nf> - rows of W: the width of the features YN
--  -odyn_loss_num_classes <nc> - columns of W: the number of classes (logistic: independent Bernoulli outputs)
+.  -odyn_loss_num_classes <nc> - columns of W: the number of classes (logistic: independent Bernoulli outputs)
+-  -odyn_loss_identity_classifier - no classifier weights: the scores are the features (OdynLossSetIdentityClassifier())
 
    Level: beginner
 
@@ -137,6 +138,7 @@ PetscErrorCode OdynLossSetFromOptions(OdynLoss loss)
   if (flg) PetscCall(OdynLossSetNumFeatures(loss, nf));
   PetscCall(PetscOptionsInt("-odyn_loss_num_classes", "Number of classes nc (columns of W)", "OdynLossSetNumClasses", nc, &nc, &flg));
   if (flg) PetscCall(OdynLossSetNumClasses(loss, nc));
+  PetscCall(PetscOptionsBool("-odyn_loss_identity_classifier", "No classifier weights: the scores are the features (averaged over nf/nc channels)", "OdynLossSetIdentityClassifier", loss->identity, &loss->identity, NULL));
   PetscTryTypeMethod(loss, setfromoptions, PetscOptionsObject);
   PetscCall(PetscObjectProcessOptionsHandlers((PetscObject)loss, PetscOptionsObject));
   PetscOptionsEnd();
@@ -161,6 +163,7 @@ PetscErrorCode OdynLossSetUp(OdynLoss loss)
   if (!((PetscObject)loss)->type_name) PetscCall(OdynLossSetType(loss, ODYNLOSSSOFTMAX));
   PetscCheck(loss->nf > 0, PetscObjectComm((PetscObject)loss), PETSC_ERR_ARG_WRONGSTATE, "The number of features is not set: call OdynLossSetNumFeatures() or use -odyn_loss_num_features (the output width of the network)");
   PetscCheck(loss->nc > 0, PetscObjectComm((PetscObject)loss), PETSC_ERR_ARG_WRONGSTATE, "The number of classes is not set: call OdynLossSetNumClasses() or use -odyn_loss_num_classes");
+  PetscCheck(!loss->identity || loss->nf % loss->nc == 0, PetscObjectComm((PetscObject)loss), PETSC_ERR_ARG_SIZ, "The identity classifier (-odyn_loss_identity_classifier) averages nf / nc channels of nc features, but nf = %" PetscInt_FMT " is not a multiple of nc = %" PetscInt_FMT, loss->nf, loss->nc);
   PetscTryTypeMethod(loss, setup);
   loss->setupcalled = PETSC_TRUE;
   PetscFunctionReturn(0);
@@ -186,7 +189,8 @@ PetscErrorCode OdynLossView(OdynLoss loss, PetscViewer viewer)
   if (!isascii) PetscFunctionReturn(0);
   PetscCall(PetscObjectPrintClassNamePrefixType((PetscObject)loss, viewer));
   PetscCall(PetscViewerASCIIPushTab(viewer));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "%" PetscInt_FMT " features, %" PetscInt_FMT " classes, %" PetscInt_FMT " weights [W | mu]\n", loss->nf, loss->nc, loss->nf * loss->nc + loss->nc));
+  if (loss->identity) PetscCall(PetscViewerASCIIPrintf(viewer, "%" PetscInt_FMT " features, %" PetscInt_FMT " outputs, identity classifier (no weights; average of %" PetscInt_FMT " channels)\n", loss->nf, loss->nc, loss->nf / PetscMax(loss->nc, 1)));
+  else PetscCall(PetscViewerASCIIPrintf(viewer, "%" PetscInt_FMT " features, %" PetscInt_FMT " classes, %" PetscInt_FMT " weights [W | mu]\n", loss->nf, loss->nc, loss->nf * loss->nc + loss->nc));
   if (loss->Y) PetscCall(PetscViewerASCIIPrintf(viewer, "data: %" PetscInt_FMT " examples\n", loss->sglobal));
   PetscTryTypeMethod(loss, view, viewer);
   PetscCall(PetscViewerASCIIPopTab(viewer));
@@ -343,7 +347,59 @@ PetscErrorCode OdynLossGetNumWeights(OdynLoss loss, PetscInt *nw)
   PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
   PetscValidIntPointer(nw, 2);
   PetscCall(OdynLossSetUp(loss));
-  *nw = loss->nf * loss->nc + loss->nc;
+  *nw = loss->identity ? 0 : loss->nf * loss->nc + loss->nc;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynLossSetIdentityClassifier - drops the classifier: the scores are the features themselves (regression of signals)
+
+   Logically Collective
+
+   Input Parameters:
++  loss - the loss
+-  flg - PETSC_TRUE: no weights; Z = P YN with P the identity when nf = nc, or, when nf = m nc, the average of the m
+         channels y[k], y[k + nc], ..., y[k + (m-1) nc] (the layout OdynDatasetDuplicateFeatures() makes)
+
+   Options Database Key:
+.  -odyn_loss_identity_classifier - the same
+
+   Level: intermediate
+
+   Notes:
+   For denoising (paper 002 Sec. 7.1) the network's output is the restored signal: with the lsq loss the objective is
+   then 1/(2s) sum_i ||P y_N^i - c^i||^2, half nc times the mean squared error. The weight Vec wmu has length 0
+   (OdynLossCreateWeightVec() still makes it, so that trainers need no special case), its gradients and Hessian
+   products are empty, and the feature gradient and Gauss-Newton products are P^T G and P^T H_Z P dY.
+
+.seealso: `OdynLossGetIdentityClassifier()`, `ODYNLOSSLSQ`, `OdynLossGetPSNR()`
+@*/
+PetscErrorCode OdynLossSetIdentityClassifier(OdynLoss loss, PetscBool flg)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
+  PetscValidLogicalCollectiveBool(loss, flg, 2);
+  if (flg != loss->identity) PetscCall(OdynLossResetData_Private(loss));
+  loss->identity    = flg;
+  loss->setupcalled = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynLossGetIdentityClassifier - whether the loss has no classifier weights (see OdynLossSetIdentityClassifier())
+
+   Not Collective
+
+   Level: intermediate
+
+.seealso: `OdynLossSetIdentityClassifier()`
+@*/
+PetscErrorCode OdynLossGetIdentityClassifier(OdynLoss loss, PetscBool *flg)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
+  PetscValidBoolPointer(flg, 2);
+  *flg = loss->identity;
   PetscFunctionReturn(0);
 }
 

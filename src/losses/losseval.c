@@ -101,7 +101,7 @@ PetscErrorCode OdynLossGetData(OdynLoss loss, Vec *Y, Vec *C, PetscInt *s)
 */
 static PetscErrorCode OdynLossGather_Private(OdynLoss loss, Vec v, const char *name, PetscBool primary, Vec *all)
 {
-  PetscInt N, rstart, nloc, nw = loss->nf * loss->nc + loss->nc;
+  PetscInt N, rstart, nloc, nw = loss->identity ? 0 : loss->nf * loss->nc + loss->nc;
 
   PetscFunctionBegin;
   PetscCall(VecGetSize(v, &N));
@@ -141,10 +141,42 @@ static PetscErrorCode OdynLossSumToWeights_Private(OdynLoss loss, Vec out)
   PetscFunctionReturn(0);
 }
 
+/* Identity classifier: Z = P Y, the average of the m = nf/nc channels of each example (P = I when m = 1). */
+static void OdynLossIdentityApply_Private(OdynLoss loss, PetscInt s, const PetscScalar *Y, PetscScalar *Z)
+{
+  const PetscInt  nf = loss->nf, nc = loss->nc, m = nf / nc;
+  const PetscReal w  = 1.0 / m;
+
+  for (PetscInt e = 0; e < s; e++) {
+    const PetscScalar *y = Y + e * nf;
+    PetscScalar       *z = Z + e * nc;
+    for (PetscInt k = 0; k < nc; k++) z[k] = y[k];
+    for (PetscInt j = 1; j < m; j++)
+      for (PetscInt k = 0; k < nc; k++) z[k] += y[k + j * nc];
+    if (m > 1)
+      for (PetscInt k = 0; k < nc; k++) z[k] *= w;
+  }
+}
+
+/* Its transpose: Y = P^T Z, each channel receiving Z / m. */
+static void OdynLossIdentityApplyTranspose_Private(OdynLoss loss, PetscInt s, const PetscScalar *Z, PetscScalar *Y)
+{
+  const PetscInt  nf = loss->nf, nc = loss->nc, m = nf / nc;
+  const PetscReal w  = 1.0 / m;
+
+  for (PetscInt e = 0; e < s; e++)
+    for (PetscInt j = 0; j < m; j++)
+      for (PetscInt k = 0; k < nc; k++) Y[e * nf + j * nc + k] = w * Z[e * nc + k];
+}
+
 /* Z = W^T Y + mu e^T (nc x s) from the gathered wmu; one GEMM with the examples in the long dimension. */
 static PetscErrorCode OdynLossScores_Private(OdynLoss loss, const PetscScalar *wmu, PetscInt s, const PetscScalar *Y, PetscScalar *Z)
 {
   PetscFunctionBegin;
+  if (loss->identity) {
+    OdynLossIdentityApply_Private(loss, s, Y, Z);
+    PetscFunctionReturn(0);
+  }
   OdynCallGemm('T', 'N', loss->nc, s, loss->nf, 1.0, wmu, loss->nf, Y, loss->nf, 0.0, Z, loss->nc);
   odyn_add_bias(loss->nc, s, wmu + loss->nf * loss->nc, Z);
   PetscFunctionReturn(0);
@@ -248,7 +280,8 @@ PetscErrorCode OdynLossEvaluate(OdynLoss loss, Vec wmu, PetscReal *f, Vec gwmu, 
     const PetscReal scale = 1.0 / loss->sglobal;
     for (PetscInt i = 0; i < nc * s; i++) G[i] *= scale;
   }
-  if (gwmu) {
+  if (gwmu && loss->identity) PetscCall(VecZeroEntries(gwmu)); /* no weights: an empty gradient */
+  else if (gwmu) {
     PetscCall(VecGetArrayRead(loss->Y, &y));
     PetscCall(VecGetArray(loss->hall, &h));
     OdynCallGemm('N', 'T', nf, nc, s, 1.0, y, nf, G, nc, 0.0, h, nf);
@@ -261,7 +294,8 @@ PetscErrorCode OdynLossEvaluate(OdynLoss loss, Vec wmu, PetscReal *f, Vec gwmu, 
   if (gY) {
     PetscCall(VecGetArrayRead(loss->wall, &w));
     PetscCall(VecGetArray(gY, &gy));
-    OdynCallGemm('N', 'N', nf, s, nc, 1.0, w, nf, G, nc, 0.0, gy, nf);
+    if (loss->identity) OdynLossIdentityApplyTranspose_Private(loss, s, G, gy);
+    else OdynCallGemm('N', 'N', nf, s, nc, 1.0, w, nf, G, nc, 0.0, gy, nf);
     PetscCall(VecRestoreArray(gY, &gy));
     PetscCall(VecRestoreArrayRead(loss->wall, &w));
   }
@@ -319,6 +353,10 @@ PetscErrorCode OdynLossHessianMultWeights(OdynLoss loss, Vec wmu, Vec v, Vec Hv)
   PetscCall(OdynLossLinearize_Private(loss, wmu));
   PetscCall(OdynLossGather_Private(loss, v, "Direction v", PETSC_FALSE, &loss->vall));
   PetscCall(OdynLossGather_Private(loss, Hv, "Hessian product Hv", PETSC_FALSE, NULL));
+  if (loss->identity) { /* no weights: nothing to multiply */
+    PetscCall(PetscLogEventEnd(ODYN_LossHess, loss, 0, 0, 0));
+    PetscFunctionReturn(0);
+  }
   PetscCall(OdynWorkEnsure(&loss->T1, &loss->t1cap, nc * s));
   PetscCall(OdynWorkEnsure(&loss->T2, &loss->t2cap, nc * s));
   PetscCall(VecGetArrayRead(loss->Y, &y));
@@ -377,11 +415,13 @@ PetscErrorCode OdynLossHessianMultFeatures(OdynLoss loss, Vec wmu, Vec dY, Vec H
   PetscCall(OdynWorkEnsure(&loss->T2, &loss->t2cap, nc * s));
   PetscCall(VecGetArrayRead(loss->wall, &w));
   PetscCall(VecGetArrayRead(dY, &dy));
-  OdynCallGemm('T', 'N', nc, s, nf, 1.0, w, nf, dy, nf, 0.0, loss->T1, nc);
+  if (loss->identity) OdynLossIdentityApply_Private(loss, s, dy, loss->T1);
+  else OdynCallGemm('T', 'N', nc, s, nf, 1.0, w, nf, dy, nf, 0.0, loss->T1, nc);
   PetscCall(VecRestoreArrayRead(dY, &dy));
   PetscCall(OdynLossHessZ_Private(loss));
   PetscCall(VecGetArray(HdY, &hy));
-  OdynCallGemm('N', 'N', nf, s, nc, 1.0, w, nf, loss->T2, nc, 0.0, hy, nf);
+  if (loss->identity) OdynLossIdentityApplyTranspose_Private(loss, s, loss->T2, hy);
+  else OdynCallGemm('N', 'N', nf, s, nc, 1.0, w, nf, loss->T2, nc, 0.0, hy, nf);
   PetscCall(VecRestoreArray(HdY, &hy));
   PetscCall(VecRestoreArrayRead(loss->wall, &w));
   PetscCall(PetscLogEventEnd(ODYN_LossHess, loss, 0, 0, 0));
@@ -509,5 +549,111 @@ PetscErrorCode OdynLossGetAccuracy(OdynLoss loss, Vec wmu, Vec Y, Vec C, PetscRe
   PetscCallMPI(MPI_Allreduce(counts, all, 2, MPIU_INT, MPI_SUM, PetscObjectComm((PetscObject)loss)));
   PetscCheck(all[1] > 0, PetscObjectComm((PetscObject)loss), PETSC_ERR_ARG_SIZ, "No examples to compute the accuracy on");
   *acc = (PetscReal)all[0] / (PetscReal)all[1];
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynPSNR - the peak signal-to-noise ratio of signals Z against references C, in dB
+
+   Collective
+
+   Input Parameters:
++  Z - restored (or noisy) signals, any parallel Vec
+.  C - the reference signals, laid out like Z
+-  peak - the largest possible value (255 for 8-bit signals)
+
+   Output Parameter:
+.  psnr - 10 log10(peak^2 / MSE), MSE = ||Z - C||^2 / (global length); PETSC_INFINITY when Z = C
+
+   Level: beginner
+
+   Notes:
+   The PSNR of the mean squared error over the whole set (every value of every example counts once), not the mean of
+   per-example PSNRs: it is a monotone function of the least-squares loss, so a trainer that lowers the loss raises
+   it. Noise of standard deviation sigma gives about 10 log10(peak^2 / sigma^2): 28.13 dB for peak 255, sigma 10.
+
+.seealso: `OdynLossGetPSNR()`, `OdynProblemDenoise1DCreate()`
+@*/
+PetscErrorCode OdynPSNR(Vec Z, Vec C, PetscReal peak, PetscReal *psnr)
+{
+  PetscInt           n, nc, N;
+  const PetscScalar *z, *c;
+  PetscReal          sum = 0;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(Z, VEC_CLASSID, 1);
+  PetscValidHeaderSpecific(C, VEC_CLASSID, 2);
+  PetscValidRealPointer(psnr, 4);
+  PetscCheck(peak > 0, PetscObjectComm((PetscObject)Z), PETSC_ERR_ARG_OUTOFRANGE, "OdynPSNR: the peak value must be positive, got %g", (double)peak);
+  PetscCall(VecGetLocalSize(Z, &n));
+  PetscCall(VecGetLocalSize(C, &nc));
+  PetscCheck(n == nc, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "OdynPSNR: the signals have local length %" PetscInt_FMT " but the references %" PetscInt_FMT, n, nc);
+  PetscCall(VecGetSize(Z, &N));
+  PetscCheck(N > 0, PetscObjectComm((PetscObject)Z), PETSC_ERR_ARG_SIZ, "OdynPSNR: no values");
+  PetscCall(VecGetArrayRead(Z, &z));
+  PetscCall(VecGetArrayRead(C, &c));
+  for (PetscInt i = 0; i < n; i++) {
+    const PetscReal d = PetscRealPart(z[i] - c[i]);
+    sum += d * d;
+  }
+  PetscCall(VecRestoreArrayRead(C, &c));
+  PetscCall(VecRestoreArrayRead(Z, &z));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject)Z)));
+  *psnr = sum > 0 ? 10 * PetscLog10Real(peak * peak * N / sum) : PETSC_INFINITY;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynLossGetPSNR - the PSNR in dB of the least-squares hypothesis W^T y + mu (or P y, identity classifier) against
+   the targets
+
+   Collective
+
+   Input Parameters:
++  loss - an lsq loss
+.  wmu - the weights (length 0 with the identity classifier)
+.  Y - features, or NULL for the data of OdynLossSetData()
+.  C - targets like the scores (nc s_local), or NULL for the data of OdynLossSetData()
+-  peak - the largest possible signal value (255 for the denoising problem)
+
+   Output Parameter:
+.  psnr - see OdynPSNR()
+
+   Level: intermediate
+
+.seealso: `OdynPSNR()`, `OdynLossSetIdentityClassifier()`, `ODYNLOSSLSQ`
+@*/
+PetscErrorCode OdynLossGetPSNR(OdynLoss loss, Vec wmu, Vec Y, Vec C, PetscReal peak, PetscReal *psnr)
+{
+  PetscBool          lsq;
+  PetscInt           len, s;
+  Vec                Z;
+  PetscScalar       *z;
+  const PetscScalar *w, *y;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
+  PetscValidHeaderSpecific(wmu, VEC_CLASSID, 2);
+  PetscCall(OdynLossSetUp(loss));
+  PetscCall(PetscObjectTypeCompare((PetscObject)loss, ODYNLOSSLSQ, &lsq));
+  PetscCheck(lsq, PetscObjectComm((PetscObject)loss), PETSC_ERR_SUP, "OdynLossGetPSNR: the %s loss does not predict signals; the PSNR needs the lsq loss (-odyn_loss_type lsq)", ((PetscObject)loss)->type_name);
+  if (!Y) Y = loss->Y;
+  if (!C) C = loss->C;
+  PetscCheck(Y && C, PetscObjectComm((PetscObject)loss), PETSC_ERR_ARG_WRONGSTATE, "OdynLossGetPSNR: pass features and targets, or call OdynLossSetData() first");
+  PetscCall(VecGetLocalSize(Y, &len));
+  OdynLossCheckAll(loss, len % loss->nf == 0, PETSC_ERR_ARG_SIZ, "Features Y have local length %" PetscInt_FMT ", which is not a multiple of the number of features nf = %" PetscInt_FMT, len, loss->nf);
+  s = len / loss->nf;
+  PetscCall(OdynLossGather_Private(loss, wmu, "Weights wmu", PETSC_TRUE, &loss->wall));
+  loss->zvalid = PETSC_FALSE; /* wall now holds wmu, which the cached scores may not match */
+  PetscCall(VecCreateMPI(PetscObjectComm((PetscObject)loss), loss->nc * s, PETSC_DETERMINE, &Z));
+  PetscCall(VecGetArrayWrite(Z, &z));
+  PetscCall(VecGetArrayRead(loss->wall, &w));
+  PetscCall(VecGetArrayRead(Y, &y));
+  PetscCall(OdynLossScores_Private(loss, w, s, y, z));
+  PetscCall(VecRestoreArrayRead(Y, &y));
+  PetscCall(VecRestoreArrayRead(loss->wall, &w));
+  PetscCall(VecRestoreArrayWrite(Z, &z));
+  PetscCall(OdynPSNR(Z, C, peak, psnr));
+  PetscCall(VecDestroy(&Z));
   PetscFunctionReturn(0);
 }
