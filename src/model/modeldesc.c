@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <inttypes.h>
 #include "modeldesc.h"
+#include <odyn/private/fileimpl.h>
 
 PetscErrorCode OdynModelDescReset(OdynModelDesc *d)
 {
@@ -19,72 +20,7 @@ PetscErrorCode OdynModelDescReset(OdynModelDesc *d)
   PetscFunctionReturn(0);
 }
 
-/* ---- the checksum: 64-bit FNV-1a over the description lines and the values, in the global order ---- */
-
-static void Fnv(uint64_t *h, const void *p, size_t n)
-{
-  const unsigned char *c = (const unsigned char *)p;
-
-  for (size_t i = 0; i < n; i++) {
-    *h ^= c[i];
-    *h *= 0x100000001b3ULL;
-  }
-}
-
-static void FnvLine(uint64_t *h, const char *key, const char *val)
-{
-  Fnv(h, key, strlen(key));
-  Fnv(h, "=", 1);
-  Fnv(h, val, strlen(val));
-  Fnv(h, "\n", 1);
-}
-
-static void FnvInt(uint64_t *h, const char *key, PetscInt v)
-{
-  char s[32];
-
-  snprintf(s, sizeof(s), "%" PetscInt_FMT, v);
-  FnvLine(h, key, s);
-}
-
-static uint64_t RealBits(PetscReal x)
-{
-  double   d = (double)x;
-  uint64_t b;
-
-  memcpy(&b, &d, sizeof(b));
-  return b;
-}
-
-static void FnvReal(uint64_t *h, const char *key, PetscReal v)
-{
-  char s[32];
-
-  snprintf(s, sizeof(s), "%016" PRIx64, RealBits(v)); /* the IEEE bits: exact, and the same on every platform */
-  FnvLine(h, key, s);
-}
-
-/* The values as 8-byte little-endian IEEE doubles, whatever the byte order of this machine. */
-static void FnvValues(uint64_t *h, const PetscScalar *v, PetscInt n)
-{
-  for (PetscInt i = 0; i < n; i++) {
-    uint64_t      b = RealBits(PetscRealPart(v[i]));
-    unsigned char le[8];
-
-    for (int k = 0; k < 8; k++) le[k] = (unsigned char)(b >> (8 * k));
-    Fnv(h, le, 8);
-  }
-}
-
-/* Gathers the whole Vec on rank 0 (*seq holds it there, is empty elsewhere): the hash then sees the global order. */
-static PetscErrorCode GatherToZero(Vec v, VecScatter *sc, Vec *seq)
-{
-  PetscFunctionBegin;
-  PetscCall(VecScatterCreateToZero(v, sc, seq));
-  PetscCall(VecScatterBegin(*sc, v, *seq, INSERT_VALUES, SCATTER_FORWARD));
-  PetscCall(VecScatterEnd(*sc, v, *seq, INSERT_VALUES, SCATTER_FORWARD));
-  PetscFunctionReturn(0);
-}
+/* ---- the checksum (docs/model-format.md): FNV-1a over the description lines and the values (fileio.c) ---- */
 
 PetscErrorCode OdynModelDescChecksum(MPI_Comm comm, const OdynModelDesc *d, Vec theta, Vec wmu, char sum[32])
 {
@@ -98,38 +34,38 @@ PetscErrorCode OdynModelDescChecksum(MPI_Comm comm, const OdynModelDesc *d, Vec 
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(GatherToZero(theta, &s1, &q1));
-  PetscCall(GatherToZero(wmu, &s2, &q2));
+  PetscCall(OdynVecGatherToZero(theta, &s1, &q1));
+  PetscCall(OdynVecGatherToZero(wmu, &s2, &q2));
   if (rank == 0) {
-    FnvLine(&h, "format", ODYN_MODEL_MAGIC);
-    FnvInt(&h, "format_version", d->version);
-    FnvLine(&h, "odyn_version", d->odyn);
-    FnvLine(&h, "info", d->info);
-    FnvInt(&h, "num_blocks", d->nblocks);
+    OdynFnvLine(&h, "format", ODYN_MODEL_MAGIC);
+    OdynFnvInt(&h, "format_version", d->version);
+    OdynFnvLine(&h, "odyn_version", d->odyn);
+    OdynFnvLine(&h, "info", d->info);
+    OdynFnvInt(&h, "num_blocks", d->nblocks);
     for (PetscInt b = 0; b < d->nblocks; b++) {
       const OdynModelBlockDesc *B = &d->blocks[b];
       #define KEY(k) (snprintf(key, sizeof(key), "block%" PetscInt_FMT ".%s", b, k), key)
-      FnvLine(&h, KEY("scheme"), B->scheme);
-      FnvLine(&h, KEY("layer"), B->layer);
-      FnvInt(&h, KEY("width"), B->width);
-      FnvInt(&h, KEY("hidden_width"), B->hidden);
-      FnvLine(&h, KEY("activation"), B->activation);
-      FnvInt(&h, KEY("num_steps"), B->steps);
-      FnvReal(&h, KEY("final_time"), B->T);
-      if (B->hasgamma) FnvReal(&h, KEY("antisym_gamma"), B->gamma);
+      OdynFnvLine(&h, KEY("scheme"), B->scheme);
+      OdynFnvLine(&h, KEY("layer"), B->layer);
+      OdynFnvInt(&h, KEY("width"), B->width);
+      OdynFnvInt(&h, KEY("hidden_width"), B->hidden);
+      OdynFnvLine(&h, KEY("activation"), B->activation);
+      OdynFnvInt(&h, KEY("num_steps"), B->steps);
+      OdynFnvReal(&h, KEY("final_time"), B->T);
+      if (B->hasgamma) OdynFnvReal(&h, KEY("antisym_gamma"), B->gamma);
       #undef KEY
     }
-    FnvLine(&h, "loss.type", d->loss);
-    FnvInt(&h, "loss.num_features", d->nf);
-    FnvInt(&h, "loss.num_classes", d->nc);
+    OdynFnvLine(&h, "loss.type", d->loss);
+    OdynFnvInt(&h, "loss.num_features", d->nf);
+    OdynFnvInt(&h, "loss.num_classes", d->nc);
     PetscCall(VecGetSize(q1, &n1));
     PetscCall(VecGetSize(q2, &n2));
-    FnvInt(&h, "theta.size", n1);
-    FnvInt(&h, "wmu.size", n2);
+    OdynFnvInt(&h, "theta.size", n1);
+    OdynFnvInt(&h, "wmu.size", n2);
     PetscCall(VecGetArrayRead(q1, &a1));
     PetscCall(VecGetArrayRead(q2, &a2));
-    FnvValues(&h, a1, n1);
-    FnvValues(&h, a2, n2);
+    OdynFnvValues(&h, a1, n1);
+    OdynFnvValues(&h, a2, n2);
     PetscCall(VecRestoreArrayRead(q1, &a1));
     PetscCall(VecRestoreArrayRead(q2, &a2));
     snprintf(sum, 32, "fnv1a64:%016" PRIx64, h);

@@ -17,88 +17,15 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include "modeldesc.h"
+#include <odyn/private/fileimpl.h>
 
 #if defined(PETSC_HAVE_HDF5) && defined(ODYN_HAVE_HDF5_HEADER)
   #include <petscviewerhdf5.h>
 
   #define MODEL_GROUP   "/odyn_model"
-  #define MODEL_MSG_LEN (2 * PETSC_MAX_PATH_LEN + 1024)
-
-/* ---- errors: capture a failure instead of printing it, so that it can be raised again naming the file ---- */
-
-typedef struct {
-  char           msg[MODEL_MSG_LEN];
-  PetscErrorCode code;
-} Capture;
-
-static PetscErrorCode CaptureHandler(MPI_Comm comm, int line, const char *func, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
-{
-  Capture *c = (Capture *)ctx;
-
-  if (p == PETSC_ERROR_INITIAL && mess && !c->msg[0]) (void)PetscStrncpy(c->msg, mess, sizeof(c->msg));
-  return n;
-}
-
-/* Runs call; a failure is recorded in cap (the first one only) instead of being printed and returned. */
-  #define ModelTry(cap, call) \
-    do { \
-      PetscErrorCode ierr_; \
-      PetscCall(PetscPushErrorHandler(CaptureHandler, &(cap))); \
-      ierr_ = (call); \
-      PetscCall(PetscPopErrorHandler()); \
-      if (ierr_ && !(cap).code) (cap).code = ierr_; \
-    } while (0)
-
-typedef struct {
-  char  *buf;
-  size_t len;
-} H5Detail;
-
-static herr_t H5DetailWalk(unsigned n, const H5E_error2_t *e, void *ctx)
-{
-  H5Detail *d = (H5Detail *)ctx;
-
-  if (n == 0 && e->desc) snprintf(d->buf, d->len, "%s", e->desc); /* walking upward, n = 0 is the innermost cause */
-  return 0;
-}
-
-/* The innermost description on HDF5's error stack ("truncated file: eof = ..."), or "". */
-static void H5LastError(char *buf, size_t len)
-{
-  H5Detail d = {buf, len};
-
-  buf[0] = 0;
-  (void)H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, H5DetailWalk, &d);
-}
-
-/* HDF5 prints its error stack on stderr by default; odyn reports the errors itself. */
-typedef struct {
-  H5E_auto2_t func;
-  void       *data;
-} H5Quiet;
-
-static void H5QuietBegin(H5Quiet *q)
-{
-  (void)H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
-  (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-static void H5QuietEnd(H5Quiet *q) { (void)H5Eset_auto2(H5E_DEFAULT, q->func, q->data); }
+  #define MODEL_MSG_LEN ODYN_FILE_MSG_LEN
 
 /* ---- writing ---- */
-
-static PetscErrorCode WriteVec(PetscViewer v, Vec x, const char *name)
-{
-  Vec y;
-
-  PetscFunctionBegin;
-  PetscCall(VecDuplicate(x, &y)); /* a copy, so the caller's Vec keeps its name */
-  PetscCall(VecCopy(x, y));
-  PetscCall(PetscObjectSetName((PetscObject)y, name));
-  PetscCall(VecView(y, v));
-  PetscCall(VecDestroy(&y));
-  PetscFunctionReturn(0);
-}
 
 static PetscErrorCode WriteModel(PetscViewer v, const OdynModelDesc *d, Vec theta, Vec wmu, const char *sum)
 {
@@ -130,8 +57,8 @@ static PetscErrorCode WriteModel(PetscViewer v, const OdynModelDesc *d, Vec thet
   PetscCall(PetscViewerHDF5WriteAttribute(v, MODEL_GROUP "/loss", "num_features", PETSC_INT, &d->nf));
   PetscCall(PetscViewerHDF5WriteAttribute(v, MODEL_GROUP "/loss", "num_classes", PETSC_INT, &d->nc));
   PetscCall(PetscViewerHDF5PushGroup(v, MODEL_GROUP));
-  PetscCall(WriteVec(v, theta, "theta"));
-  PetscCall(WriteVec(v, wmu, "wmu"));
+  PetscCall(OdynH5WriteVec(v, theta, "theta"));
+  PetscCall(OdynH5WriteVec(v, wmu, "wmu"));
   PetscCall(PetscViewerHDF5PopGroup(v));
   PetscCall(PetscViewerHDF5WriteAttribute(v, MODEL_GROUP, "checksum", PETSC_STRING, sum));
   PetscFunctionReturn(0);
@@ -159,13 +86,13 @@ static PetscErrorCode WriteModel(PetscViewer v, const OdynModelDesc *d, Vec thet
 @*/
 PetscErrorCode OdynModelSave(OdynModel m, const char filename[])
 {
-  MPI_Comm    comm;
-  PetscMPIInt rank;
+  MPI_Comm        comm;
+  PetscMPIInt     rank;
   OdynModelDesc   d;
-  Capture     cap;
-  H5Quiet     quiet;
-  PetscViewer v = NULL;
-  char        tmp[PETSC_MAX_PATH_LEN + 8], sum[32], msg[MODEL_MSG_LEN] = "";
+  OdynFileCapture cap;
+  OdynH5Quiet     quiet;
+  PetscViewer     v = NULL;
+  char            tmp[PETSC_MAX_PATH_LEN + 8], sum[32];
 
   PetscFunctionBegin;
   PetscValidHeaderSpecific(m, ODYNMODEL_CLASSID, 1);
@@ -175,55 +102,35 @@ PetscErrorCode OdynModelSave(OdynModel m, const char filename[])
   PetscCheck(m->net && m->loss && m->theta && m->wmu, comm, PETSC_ERR_ARG_WRONGSTATE, "Cannot write the model file %s: the model is empty (OdynModelSetParameters())", filename);
   PetscCall(PetscMemzero(&d, sizeof(d)));
   PetscCall(PetscMemzero(&cap, sizeof(cap)));
-  ModelTry(cap, OdynModelDescribe(m, filename, &d)); /* so that a refusal (a shell layer, say) frees what it described */
+  OdynFileTry(cap, OdynModelDescribe(m, filename, &d)); /* so that a refusal (a shell layer, say) frees what it described */
   if (cap.code) {
     PetscCall(OdynModelDescReset(&d));
     SETERRQ(comm, cap.code, "%s", cap.msg);
   }
   PetscCall(OdynModelDescChecksum(comm, &d, m->theta, m->wmu, sum));
-  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", filename));
-  if (rank == 0) { /* a clear message for a missing folder or a read-only place (HDF5's would not name the cause) */
-    FILE *fp = fopen(tmp, "w");
-    if (!fp) PetscCall(PetscSNPrintf(msg, sizeof(msg), "Cannot write the model file %s: cannot create %s: %s", filename, tmp, strerror(errno)));
-    else fclose(fp);
+  {
+    PetscErrorCode ierr = OdynFileCreateTmp(comm, filename, "model file", tmp, sizeof(tmp));
+    if (ierr) PetscCall(OdynModelDescReset(&d)); /* then raise it */
+    PetscCall(ierr);
   }
-  PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, 0, comm));
-  if (msg[0]) {
-    PetscCall(OdynModelDescReset(&d));
-    SETERRQ(comm, PETSC_ERR_FILE_OPEN, "%s", msg);
-  }
-  H5QuietBegin(&quiet);
-  ModelTry(cap, PetscViewerHDF5Open(comm, tmp, FILE_MODE_WRITE, &v));
+  OdynH5QuietBegin(&quiet);
+  OdynFileTry(cap, PetscViewerHDF5Open(comm, tmp, FILE_MODE_WRITE, &v));
   if (!cap.code) {
-    ModelTry(cap, WriteModel(v, &d, m->theta, m->wmu, sum));
-    ModelTry(cap, PetscViewerDestroy(&v)); /* closes the file on every rank */
+    OdynFileTry(cap, WriteModel(v, &d, m->theta, m->wmu, sum));
+    OdynFileTry(cap, PetscViewerDestroy(&v)); /* closes the file on every rank */
   } else v = NULL; /* PETSc 3.18 cannot destroy a viewer whose file did not open; it is lost */
   if (cap.code) {
     char detail[512];
 
-    H5LastError(detail, sizeof(detail));
+    OdynH5LastError(detail, sizeof(detail));
     if (rank == 0) (void)remove(tmp);
-    H5QuietEnd(&quiet);
+    OdynH5QuietEnd(&quiet);
     PetscCall(OdynModelDescReset(&d));
     SETERRQ(comm, PETSC_ERR_FILE_WRITE, "Writing the model file %s failed (it was left untouched): %s%s%s", filename, cap.msg, detail[0] ? "; HDF5: " : "", detail);
   }
-  H5QuietEnd(&quiet);
+  OdynH5QuietEnd(&quiet);
   PetscCall(OdynModelDescReset(&d));
-  /* every rank has closed the file: make it durable and move it into place */
-  PetscCallMPI(MPI_Barrier(comm));
-  if (rank == 0) {
-    int fd = open(tmp, O_RDONLY);
-    if (fd >= 0) {
-      (void)fsync(fd);
-      close(fd);
-    }
-    if (rename(tmp, filename)) {
-      PetscCall(PetscSNPrintf(msg, sizeof(msg), "Cannot write the model file %s: renaming %s to it failed: %s", filename, tmp, strerror(errno)));
-      (void)remove(tmp);
-    }
-  }
-  PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, 0, comm));
-  PetscCheck(!msg[0], comm, PETSC_ERR_FILE_WRITE, "%s", msg);
+  PetscCall(OdynFileCommit(comm, tmp, filename, "model file"));
   PetscCall(PetscStrncpy(m->checksum, sum, sizeof(m->checksum)));
   PetscCall(PetscStrncpy(m->filename, filename, sizeof(m->filename)));
   m->format_version = ODYN_MODEL_FORMAT_VERSION;
@@ -359,27 +266,6 @@ static PetscErrorCode LoadState_Destroy(LoadState *s)
   PetscFunctionReturn(0);
 }
 
-/* Rank 0: does the file exist, and can HDF5 open it? The message names the cause; code is the PETSc error class. */
-static void CheckReadable(const char *fname, char *msg, size_t len, PetscErrorCode *code)
-{
-  hid_t f;
-
-  msg[0] = 0;
-  if (access(fname, F_OK)) {
-    snprintf(msg, len, "Model file %s does not exist", fname);
-    *code = PETSC_ERR_FILE_OPEN;
-  } else if (access(fname, R_OK)) {
-    snprintf(msg, len, "Model file %s cannot be read: %s", fname, strerror(errno));
-    *code = PETSC_ERR_FILE_OPEN;
-  } else if ((f = H5Fopen(fname, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) {
-    char detail[512];
-
-    H5LastError(detail, sizeof(detail));
-    snprintf(msg, len, "Model file %s is truncated or corrupt, or not an HDF5 file (HDF5: %s)", fname, detail[0] ? detail : "cannot open it");
-    *code = PETSC_ERR_FILE_UNEXPECTED;
-  } else (void)H5Fclose(f);
-}
-
 /*@C
    OdynModelLoad - reads a model file, creating the network, loss and parameters on the model's communicator
 
@@ -401,13 +287,13 @@ static void CheckReadable(const char *fname, char *msg, size_t len, PetscErrorCo
 @*/
 PetscErrorCode OdynModelLoad(OdynModel m, const char filename[])
 {
-  MPI_Comm       comm;
-  PetscMPIInt    rank;
-  LoadState      s;
-  Capture        cap;
-  H5Quiet        quiet;
-  PetscErrorCode code = 0;
-  char           msg[MODEL_MSG_LEN] = "";
+  MPI_Comm        comm;
+  PetscMPIInt     rank;
+  LoadState       s;
+  OdynFileCapture cap;
+  OdynH5Quiet     quiet;
+  PetscErrorCode  code = 0;
+  char            msg[MODEL_MSG_LEN] = "";
 
   PetscFunctionBegin;
   PetscValidHeaderSpecific(m, ODYNMODEL_CLASSID, 1);
@@ -416,31 +302,31 @@ PetscErrorCode OdynModelLoad(OdynModel m, const char filename[])
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(PetscMemzero(&s, sizeof(s)));
   PetscCall(PetscMemzero(&cap, sizeof(cap)));
-  H5QuietBegin(&quiet);
-  if (rank == 0) CheckReadable(filename, msg, sizeof(msg), &code);
+  OdynH5QuietBegin(&quiet);
+  if (rank == 0) OdynH5CheckReadable("Model file", filename, msg, sizeof(msg), &code);
   PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, 0, comm));
   PetscCallMPI(MPI_Bcast(&code, 1, MPI_INT, 0, comm));
   if (msg[0]) {
-    H5QuietEnd(&quiet);
+    OdynH5QuietEnd(&quiet);
     SETERRQ(comm, code, "%s", msg);
   }
-  ModelTry(cap, PetscViewerHDF5Open(comm, filename, FILE_MODE_READ, &s.viewer));
+  OdynFileTry(cap, PetscViewerHDF5Open(comm, filename, FILE_MODE_READ, &s.viewer));
   if (cap.code) s.viewer = NULL; /* see OdynModelSave() */
-  else ModelTry(cap, LoadState_Read(comm, filename, &s));
+  else OdynFileTry(cap, LoadState_Read(comm, filename, &s));
   if (cap.code) {
     char      detail[512];
     PetscBool named;
 
-    H5LastError(detail, sizeof(detail));
-    if (s.viewer) ModelTry(cap, PetscViewerDestroy(&s.viewer));
-    H5QuietEnd(&quiet);
+    OdynH5LastError(detail, sizeof(detail));
+    if (s.viewer) OdynFileTry(cap, PetscViewerDestroy(&s.viewer));
+    OdynH5QuietEnd(&quiet);
     PetscCall(LoadState_Destroy(&s));
     named = strstr(cap.msg, filename) ? PETSC_TRUE : PETSC_FALSE;
     if (named) SETERRQ(comm, cap.code, "%s", cap.msg); /* one of the messages above */
     SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "Model file %s could not be read (corrupt, or made by an odyn with other types registered): %s%s%s", filename, cap.msg, detail[0] ? "; HDF5: " : "", detail);
   }
   PetscCall(PetscViewerDestroy(&s.viewer));
-  H5QuietEnd(&quiet);
+  OdynH5QuietEnd(&quiet);
   PetscCall(OdynModelReset_Private(m));
   m->net   = s.net;
   m->loss  = s.loss;
