@@ -28,6 +28,10 @@ typedef const char *OdynLayerType;
 #define ODYNLAYERSYMMETRIC   "symmetric"
 #define ODYNLAYERHAMILTONIAN "hamiltonian"
 #define ODYNLAYERSHELL       "shell"
+#define ODYNLAYERCONV            "conv"
+#define ODYNLAYERCONVANTISYM     "convantisym"
+#define ODYNLAYERCONVSYMMETRIC   "convsymmetric"
+#define ODYNLAYERCONVHAMILTONIAN "convhamiltonian"
 
 PETSC_EXTERN PetscClassId      ODYNLAYER_CLASSID;
 PETSC_EXTERN PetscFunctionList OdynLayerList;
@@ -65,6 +69,18 @@ PETSC_EXTERN PetscErrorCode OdynLayerJacobianThetaMultTranspose(OdynLayer, Petsc
 
 PETSC_EXTERN PetscErrorCode OdynLayerAntisymSetGamma(OdynLayer, PetscReal);
 PETSC_EXTERN PetscErrorCode OdynLayerAntisymGetGamma(OdynLayer, PetscReal *);
+
+/* Convolutional layers (docs/cnn.md): image size, channels, stencil size, pooling, TV normalization. */
+PETSC_EXTERN PetscErrorCode OdynLayerConvSetImage(OdynLayer, PetscInt, PetscInt);
+PETSC_EXTERN PetscErrorCode OdynLayerConvGetImage(OdynLayer, PetscInt *, PetscInt *);
+PETSC_EXTERN PetscErrorCode OdynLayerConvSetChannels(OdynLayer, PetscInt, PetscInt);
+PETSC_EXTERN PetscErrorCode OdynLayerConvGetChannels(OdynLayer, PetscInt *, PetscInt *);
+PETSC_EXTERN PetscErrorCode OdynLayerConvSetKernelSize(OdynLayer, PetscInt);
+PETSC_EXTERN PetscErrorCode OdynLayerConvGetKernelSize(OdynLayer, PetscInt *);
+PETSC_EXTERN PetscErrorCode OdynLayerConvSetPooling(OdynLayer, PetscBool);
+PETSC_EXTERN PetscErrorCode OdynLayerConvGetPooling(OdynLayer, PetscBool *);
+PETSC_EXTERN PetscErrorCode OdynLayerConvSetTVNorm(OdynLayer, PetscBool, PetscReal);
+PETSC_EXTERN PetscErrorCode OdynLayerConvGetTVNorm(OdynLayer, PetscBool *, PetscReal *);
 
 /* SHELL layers: the user supplies F and the four products as callbacks with a context pointer. */
 typedef PetscErrorCode (*OdynLayerShellApplyFn)(OdynLayer, PetscInt face, const PetscScalar theta[], PetscInt s, const PetscScalar X[], PetscScalar F[], void *ctx);

@@ -6,6 +6,10 @@ PETSC_INTERN PetscErrorCode OdynLayerCreate_Negdef(OdynLayer);
 PETSC_INTERN PetscErrorCode OdynLayerCreate_Symmetric(OdynLayer);
 PETSC_INTERN PetscErrorCode OdynLayerCreate_Hamiltonian(OdynLayer);
 PETSC_INTERN PetscErrorCode OdynLayerCreate_Shell(OdynLayer);
+PETSC_INTERN PetscErrorCode OdynLayerCreate_Conv(OdynLayer);
+PETSC_INTERN PetscErrorCode OdynLayerCreate_ConvAntisym(OdynLayer);
+PETSC_INTERN PetscErrorCode OdynLayerCreate_ConvSymmetric(OdynLayer);
+PETSC_INTERN PetscErrorCode OdynLayerCreate_ConvHamiltonian(OdynLayer);
 
 PetscFunctionList OdynLayerList              = NULL;
 PetscBool         OdynLayerRegisterAllCalled = PETSC_FALSE;
@@ -49,5 +53,9 @@ PetscErrorCode OdynLayerRegisterAll(void)
   PetscCall(OdynLayerRegister(ODYNLAYERSYMMETRIC, OdynLayerCreate_Symmetric));
   PetscCall(OdynLayerRegister(ODYNLAYERHAMILTONIAN, OdynLayerCreate_Hamiltonian));
   PetscCall(OdynLayerRegister(ODYNLAYERSHELL, OdynLayerCreate_Shell));
+  PetscCall(OdynLayerRegister(ODYNLAYERCONV, OdynLayerCreate_Conv));
+  PetscCall(OdynLayerRegister(ODYNLAYERCONVANTISYM, OdynLayerCreate_ConvAntisym));
+  PetscCall(OdynLayerRegister(ODYNLAYERCONVSYMMETRIC, OdynLayerCreate_ConvSymmetric));
+  PetscCall(OdynLayerRegister(ODYNLAYERCONVHAMILTONIAN, OdynLayerCreate_ConvHamiltonian));
   PetscFunctionReturn(0);
 }

@@ -1,0 +1,61 @@
+#ifndef ODYN_CONVKERNELS_H
+#define ODYN_CONVKERNELS_H
+
+/*
+   Multi-channel 2-D convolution kernels of the host backend (src/backend/host/conv.c); no PETSc here, like backend.h.
+
+   Layouts (column-major, one example per column, s examples):
+     image state  X: (c h w) x s, each column channel-major: X[e][c][i][j] at e*c*h*w + c*h*w + i*w + j
+     stencil      K: cout x cin x k x k, K[o][c][a][b] at ((o*cin + c)*k + a)*k + b  (output channel slowest)
+   The convolution is a cross-correlation with zero padding "same" (k odd, stride 1):
+     (K * X)[o][i][j] = sum_{c,a,b} K[o][c][a][b] X[c][i + a - k/2][j + b - k/2]   (zero outside the image)
+   Its adjoint is the convolution with the flipped, channel-transposed stencil (odyn_conv_flip()).
+
+   The three kernels go through im2col and one OpenBLAS DGEMM per chunk of examples, with the chunk's examples in the
+   GEMM's long dimension (h w x chunk rows): the chunk is sized so that the im2col buffer stays in cache (see conv.c).
+   They return 0 on success, nonzero if a size does not fit the BLAS integer.
+*/
+
+typedef struct {
+  long h, w;      /* image size (rows, columns) */
+  long cin, cout; /* channels of the input and of the output */
+  long k;         /* stencil size, odd (3: 3x3; 1: 1x1) */
+} odyn_conv_geom;
+
+/* scalars of workspace that odyn_conv_forward/adjoint/stencil_grad need (for any number of examples) */
+long odyn_conv_work_size(const odyn_conv_geom *g);
+/* Y = beta Y + alpha K * X;  X: cin h w x s, Y: cout h w x s */
+int odyn_conv_forward(const odyn_conv_geom *g, long s, const double *K, double alpha, const double *X, double beta, double *Y, double *work);
+/* X = beta X + alpha K^T Y (the adjoint in the input);  Y: cout h w x s, X: cin h w x s */
+int odyn_conv_adjoint(const odyn_conv_geom *g, long s, const double *K, double alpha, const double *Y, double beta, double *X, double *work);
+/* G += alpha dK, where <W, dK * X> = <dK-gradient G, dK> summed over the examples (the adjoint in the stencil) */
+int odyn_conv_stencil_grad(const odyn_conv_geom *g, long s, const double *X, const double *W, double alpha, double *G, double *work);
+/* Kf += alpha flip(K): Kf[c][o][a][b] += alpha K[o][c][k-1-a][k-1-b]; K is cout x cin, Kf cin x cout. The adjoint of the
+   linear map K -> flip(K) is flip with cin and cout exchanged. */
+void odyn_conv_flip_add(long cin, long cout, long k, double alpha, const double *K, double *Kf);
+
+/* per-channel bias: A[e][c][p] += b[c] (A: c hw x s) */
+void odyn_channel_bias_add(long c, long hw, long s, const double *b, double *A);
+/* g[c] += alpha sum_{e,p} A[e][c][p] */
+void odyn_channel_sum_add(long c, long hw, long s, double alpha, const double *A, double *g);
+/* g[c] += alpha sum_{e,p} A[e][c][p] B[e][c][p] */
+void odyn_channel_dot_add(long c, long hw, long s, double alpha, const double *A, const double *B, double *g);
+/* A[e][c][p] = scale[c] * U[e][c][p] + bias[c] (bias may be NULL); A may alias U */
+void odyn_channel_affine(long c, long hw, long s, const double *scale, const double *bias, const double *U, double *A);
+
+/*
+   Total-variation normalization (paper 000 eq. 9): per example and pixel p, r_p = sqrt(sum_c U[c][p]^2 + eps),
+   Uhat = U / r_p. tvnorm computes Uhat (in place allowed) and, when rinv is not NULL, 1/r_p (hw x s).
+   tvnorm_jac applies the (symmetric) Jacobian of U -> Uhat at the point given by Uhat and rinv to V, in place:
+     V[c][p] <- rinv_p (V[c][p] - Uhat[c][p] sum_c' Uhat[c'][p] V[c'][p]);  it is its own transpose.
+   work: hw scalars.
+*/
+void odyn_tvnorm(long c, long hw, long s, double eps, const double *U, double *Uhat, double *rinv, double *work);
+void odyn_tvnorm_jac(long c, long hw, long s, const double *Uhat, const double *rinv, double *V, double *work);
+
+/* 2 x 2 average pooling of c channels of h x w images (h, w even): Y (c h/2 w/2 x s) = beta Y + alpha pool(X) */
+void odyn_avgpool2(long c, long h, long w, long s, double alpha, const double *X, double beta, double *Y);
+/* its adjoint: X (c h w x s) = beta X + alpha pool^T(Y) */
+void odyn_avgpool2_adjoint(long c, long h, long w, long s, double alpha, const double *Y, double beta, double *X);
+
+#endif

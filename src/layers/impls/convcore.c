@@ -1,0 +1,500 @@
+#include "convcore.h"
+
+/* Derivations of the products: docs/cnn.md. All sizes below are per example; s multiplies them. */
+
+#define ODYN_CONV_HW(cv) ((cv)->hh * (cv)->ww)
+
+static PetscErrorCode OdynLayerSetUp_Conv(OdynLayer layer)
+{
+  OdynLayer_Conv *cv = (OdynLayer_Conv *)layer->data;
+  const char     *name = ((PetscObject)layer)->type_name;
+  PetscInt        hw, c = cv->c, m, off, nmaxk = 0;
+  MPI_Comm        comm = PetscObjectComm((PetscObject)layer);
+
+  PetscFunctionBegin;
+  PetscCheck(c >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "Layer %s: the number of channels (-odyn_layer_channels) must be >= 1, got %" PetscInt_FMT, name, c);
+  PetscCheck(cv->k >= 1 && cv->k % 2 == 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "Layer %s: the stencil size (-odyn_layer_conv_kernel) must be odd and >= 1, got %" PetscInt_FMT, name, cv->k);
+  PetscCheck(!cv->tvnorm || (cv->eps > 0 && !PetscIsInfOrNanReal(cv->eps)), comm, PETSC_ERR_ARG_OUTOFRANGE, "Layer %s: -odyn_layer_tvnorm_eps must be positive, got %g", name, (double)cv->eps);
+  if (cv->h > 0 || cv->w > 0) {
+    PetscCheck(cv->h > 0 && cv->w > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "Layer %s: the image size (-odyn_layer_image h,w) must be positive, got %" PetscInt_FMT " x %" PetscInt_FMT, name, cv->h, cv->w);
+    cv->hh   = cv->h;
+    cv->ww   = cv->w;
+    layer->n = c * cv->h * cv->w; /* the width of the state follows from the image */
+  } else {
+    /* no image given: the state of width n is a 1-D signal of n / c pixels per channel */
+    PetscCheck(layer->n % c == 0, comm, PETSC_ERR_ARG_SIZ, "Layer %s: width %" PetscInt_FMT " is not a multiple of the %" PetscInt_FMT " channels; set the image size with -odyn_layer_image h,w (OdynLayerConvSetImage())", name, layer->n, c);
+    cv->hh = layer->n / c;
+    cv->ww = 1;
+  }
+  hw      = ODYN_CONV_HW(cv);
+  m       = cv->c2 ? cv->c2 : c;
+  cv->cc2 = m;
+  PetscCheck(!cv->pool || cv->variant == ODYN_CONV_PLAIN, comm, PETSC_ERR_ARG_INCOMP, "Layer %s: pooling (-odyn_layer_conv_pool) is only offered by layer conv, whose output width may differ from its input", name);
+  PetscCheck(!cv->pool || (cv->hh % 2 == 0 && cv->ww % 2 == 0), comm, PETSC_ERR_ARG_SIZ, "Layer %s: 2x2 pooling needs an even image size, got %" PetscInt_FMT " x %" PetscInt_FMT " (-odyn_layer_image)", name, cv->hh, cv->ww);
+  PetscCheck(cv->variant != ODYN_CONV_ANTISYM || m == c, comm, PETSC_ERR_ARG_INCOMP, "Layer %s: K - K^T needs as many output as input channels, got -odyn_layer_channels %" PetscInt_FMT ",%" PetscInt_FMT, name, c, m);
+  cv->nk = c * m * cv->k * cv->k;
+  for (PetscInt f = 0; f < ODYN_LAYER_MAX_FACES; f++) {
+    OdynConvFace *fc = &cv->face[f];
+    fc->g.h = hw / cv->ww, fc->g.w = cv->ww, fc->g.k = cv->k;
+    fc->g.cin = c, fc->g.cout = m, fc->map = ODYN_CONV_MAP_ID;
+    fc->s = -1;
+  }
+  layer->nfaces = 1;
+  switch (cv->variant) {
+  case ODYN_CONV_ANTISYM:
+    cv->face[0].map = ODYN_CONV_MAP_ANTISYM;
+    break;
+  case ODYN_CONV_HAMILTONIAN:
+    /* Y has c channels, Z has m; K maps Z to Y (face 0), its adjoint Y to Z (face 1) */
+    layer->nfaces          = 2;
+    cv->face[0].g.cin      = m;
+    cv->face[0].g.cout     = c;
+    cv->face[1].g.cin      = c;
+    cv->face[1].g.cout     = m;
+    cv->face[1].map        = ODYN_CONV_MAP_FLIP;
+    break;
+  default:
+    break;
+  }
+  off = cv->nk;
+  for (PetscInt f = 0; f < layer->nfaces; f++) {
+    OdynConvFace *fc = &cv->face[f];
+    fc->nin          = fc->g.cin * hw;
+    fc->nU           = fc->g.cout * hw;
+    fc->nout         = cv->variant == ODYN_CONV_SYMMETRIC ? fc->nin : cv->pool ? fc->nU / 4 : fc->nU;
+    fc->offb         = off;
+    off += fc->g.cout;
+    layer->nin[f]  = fc->nin;
+    layer->nout[f] = fc->nout;
+    nmaxk          = PetscMax(nmaxk, (PetscInt)odyn_conv_work_size(&fc->g));
+  }
+  for (PetscInt f = 0; f < layer->nfaces; f++) {
+    OdynConvFace *fc = &cv->face[f];
+    fc->offs = fc->offbeta = -1;
+    if (cv->tvnorm) {
+      fc->offs    = off;
+      fc->offbeta = off + fc->g.cout;
+      off += 2 * fc->g.cout;
+    }
+  }
+  layer->nparam = off;
+  PetscCall(PetscFree2(cv->Ma, cv->dM));
+  PetscCall(PetscMalloc2(cv->nk, &cv->Ma, cv->nk, &cv->dM));
+  for (PetscInt f = 0; f < ODYN_LAYER_MAX_FACES; f++) {
+    PetscCall(PetscFree(cv->face[f].M));
+    PetscCall(PetscMalloc1(cv->nk, &cv->face[f].M));
+  }
+  PetscCall(OdynWorkEnsure(&cv->work, &cv->workcap, nmaxk));
+  PetscCall(OdynWorkEnsure(&cv->tvwork, &cv->tvcap, hw));
+  PetscFunctionReturn(0);
+}
+
+/* M += alpha map(K) for the face's stencil map; gamma enters only the stencil itself (with_gamma), not its derivative */
+static void MapAdd(OdynLayer_Conv *cv, OdynConvFace *fc, PetscScalar alpha, const PetscScalar *K, PetscBool with_gamma, PetscScalar *M)
+{
+  const long k = fc->g.k;
+
+  switch (fc->map) {
+  case ODYN_CONV_MAP_ID:
+    odyn_axpy(cv->nk, alpha, K, M);
+    break;
+  case ODYN_CONV_MAP_ANTISYM:
+    odyn_axpy(cv->nk, 0.5 * alpha, K, M);
+    odyn_conv_flip_add(fc->g.cin, fc->g.cout, k, -0.5 * alpha, K, M);
+    if (with_gamma)
+      for (long o = 0; o < fc->g.cout; o++) M[((o * fc->g.cin + o) * k + k / 2) * k + k / 2] -= 0.5 * alpha * cv->gamma;
+    break;
+  case ODYN_CONV_MAP_FLIP:
+    /* K maps the face's output channels to its input channels */
+    odyn_conv_flip_add(fc->g.cout, fc->g.cin, k, alpha, K, M);
+    break;
+  }
+}
+
+/* gK += alpha map'(K)^T G: the identity, (G - flip G)/2, or flip back */
+static void MapTransposeAdd(OdynLayer_Conv *cv, OdynConvFace *fc, PetscScalar alpha, const PetscScalar *G, PetscScalar *gK)
+{
+  switch (fc->map) {
+  case ODYN_CONV_MAP_ID:
+    odyn_axpy(cv->nk, alpha, G, gK);
+    break;
+  case ODYN_CONV_MAP_ANTISYM:
+    odyn_axpy(cv->nk, 0.5 * alpha, G, gK);
+    odyn_conv_flip_add(fc->g.cin, fc->g.cout, fc->g.k, -0.5 * alpha, G, gK);
+    break;
+  case ODYN_CONV_MAP_FLIP:
+    odyn_conv_flip_add(fc->g.cin, fc->g.cout, fc->g.k, alpha, G, gK);
+    break;
+  }
+}
+
+/* The face's stencil at theta: K itself (borrowed) or formed in buf. */
+static const PetscScalar *FaceStencil(OdynLayer_Conv *cv, OdynConvFace *fc, const PetscScalar *theta, PetscScalar *buf)
+{
+  if (fc->map == ODYN_CONV_MAP_ID) return theta;
+  for (PetscInt i = 0; i < cv->nk; i++) buf[i] = 0.0;
+  MapAdd(cv, fc, 1.0, theta, PETSC_TRUE, buf);
+  return buf;
+}
+
+#define CONV_CALL(call) PetscCheck((call) == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Convolution sizes exceed the BLAS integer range: use fewer examples per sweep")
+
+/* lengths and parts of a linearization of s examples: D | Uhat | rinv | S */
+static PetscInt LinLength(OdynLayer_Conv *cv, OdynConvFace *fc, PetscInt s)
+{
+  return fc->nU * s * (1 + (cv->tvnorm ? 1 : 0) + (cv->variant == ODYN_CONV_SYMMETRIC ? 1 : 0)) + (cv->tvnorm ? ODYN_CONV_HW(cv) * s : 0);
+}
+#define LIN_D(fc)     ((fc)->lcur)
+#define LIN_UHAT(fc)  ((fc)->lcur + (fc)->nU * (fc)->s)
+#define LIN_RINV(fc)  ((fc)->lcur + 2 * (fc)->nU * (fc)->s)
+#define LIN_S(cv, fc) ((fc)->lcur + (fc)->nU * (fc)->s * ((cv)->tvnorm ? 2 : 1) + ((cv)->tvnorm ? ODYN_CONV_HW(cv) * (fc)->s : 0))
+
+/*
+   F = the face's function at (theta, X) with stencil M. U is scratch of nU x s (unused when F can hold U). When lin is
+   not NULL, it receives sigma', and Uhat, 1/r, S as LinLength() lays them out.
+*/
+static PetscErrorCode Eval(OdynLayer layer, OdynConvFace *fc, const PetscScalar *M, const PetscScalar *theta, PetscInt s, const PetscScalar *X, PetscScalar *F, PetscScalar *U, PetscScalar *lin)
+{
+  OdynLayer_Conv *cv   = (OdynLayer_Conv *)layer->data;
+  const PetscInt  hw   = ODYN_CONV_HW(cv), co = fc->g.cout, nU = fc->nU;
+  const PetscBool into = cv->variant != ODYN_CONV_SYMMETRIC && !cv->pool;
+
+  PetscFunctionBegin;
+  if (into) U = F;
+  CONV_CALL(odyn_conv_forward(&fc->g, s, M, 1.0, X, 0.0, U, cv->work));
+  odyn_channel_bias_add(co, hw, s, theta + fc->offb, U);
+  if (cv->tvnorm) {
+    PetscScalar *Uhat = lin ? lin + nU * s : U, *rinv = lin ? lin + 2 * nU * s : NULL;
+    odyn_tvnorm(co, hw, s, cv->eps, U, Uhat, rinv, cv->tvwork);
+    odyn_channel_affine(co, hw, s, theta + fc->offs, theta + fc->offbeta, Uhat, U);
+  }
+  odyn_bias_act((int)layer->activation, nU, s, NULL, U, lin);
+  if (cv->variant == ODYN_CONV_SYMMETRIC) {
+    if (lin) PetscCall(PetscArraycpy(lin + nU * s * (cv->tvnorm ? 2 : 1) + (cv->tvnorm ? hw * s : 0), U, nU * s));
+    CONV_CALL(odyn_conv_adjoint(&fc->g, s, theta, -1.0, U, 0.0, F, cv->work));
+  } else if (cv->pool) odyn_avgpool2(co, fc->g.h, fc->g.w, s, 1.0, U, 0.0, F);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerApply_Conv(OdynLayer layer, PetscInt face, const PetscScalar *theta, PetscInt s, const PetscScalar *X, PetscScalar *F)
+{
+  OdynLayer_Conv *cv = (OdynLayer_Conv *)layer->data;
+  OdynConvFace   *fc = &cv->face[face];
+
+  PetscFunctionBegin;
+  /* its own stencil and scratch, so that the linearizations stay intact */
+  PetscCall(OdynWorkEnsure(&cv->A1, &cv->a1cap, fc->nU * s));
+  PetscCall(Eval(layer, fc, FaceStencil(cv, fc, theta, cv->Ma), theta, s, X, F, cv->A1, NULL));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode EnsureScratch(OdynConvFace *fc, PetscInt s)
+{
+  const PetscInt need = PetscMax(PetscMax(fc->nin, fc->nU), fc->nout) * s;
+
+  PetscFunctionBegin;
+  PetscCall(OdynWorkEnsure(&fc->T1, &fc->t1cap, need));
+  PetscCall(OdynWorkEnsure(&fc->T2, &fc->t2cap, need));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerLinearize_Conv(OdynLayer layer, PetscInt face, const PetscScalar *theta, PetscInt s, const PetscScalar *X)
+{
+  OdynLayer_Conv *cv = (OdynLayer_Conv *)layer->data;
+  OdynConvFace   *fc = &cv->face[face];
+
+  PetscFunctionBegin;
+  PetscCall(OdynWorkEnsure(&fc->lin, &fc->lincap, LinLength(cv, fc, s)));
+  PetscCall(EnsureScratch(fc, s));
+  if (fc->map == ODYN_CONV_MAP_ID) PetscCall(PetscArraycpy(fc->M, theta, cv->nk));
+  else (void)FaceStencil(cv, fc, theta, fc->M);
+  /* F itself goes to scratch: the products need only the parts of lin */
+  PetscCall(Eval(layer, fc, fc->M, theta, s, X, fc->T2, fc->T1, fc->lin));
+  fc->lcur  = fc->lin;
+  fc->theta = theta;
+  fc->X     = X;
+  fc->s     = s;
+  PetscFunctionReturn(0);
+}
+
+/* T (nU x s) <- scale .* J_tv T when normalizing: the part shared by the forward products (D comes in ForwardFinish) */
+static void ForwardMid(OdynLayer_Conv *cv, OdynConvFace *fc, PetscScalar *T)
+{
+  const PetscInt hw = ODYN_CONV_HW(cv), co = fc->g.cout, s = fc->s;
+
+  if (cv->tvnorm) {
+    odyn_tvnorm_jac(co, hw, s, LIN_UHAT(fc), LIN_RINV(fc), T, cv->tvwork);
+    odyn_channel_affine(co, hw, s, fc->theta + fc->offs, NULL, T, T);
+  }
+}
+
+/* out += alpha (outer map of T): -K^T T (symmetric), pool(T), or T */
+static PetscErrorCode ForwardFinish(OdynLayer_Conv *cv, OdynConvFace *fc, PetscScalar alpha, PetscScalar *T, PetscScalar *out)
+{
+  PetscFunctionBegin;
+  odyn_hadamard_inplace(fc->nU * fc->s, LIN_D(fc), T);
+  if (cv->variant == ODYN_CONV_SYMMETRIC) CONV_CALL(odyn_conv_adjoint(&fc->g, fc->s, fc->theta, -alpha, T, 1.0, out, cv->work));
+  else if (cv->pool) odyn_avgpool2(fc->g.cout, fc->g.h, fc->g.w, fc->s, alpha, T, 1.0, out);
+  else odyn_axpy(fc->nU * fc->s, alpha, T, out);
+  PetscFunctionReturn(0);
+}
+
+/* out += alpha dF/dX V */
+static PetscErrorCode OdynLayerJacX_Conv(OdynLayer layer, PetscInt face, PetscScalar alpha, const PetscScalar *V, PetscScalar *out)
+{
+  OdynLayer_Conv *cv = (OdynLayer_Conv *)layer->data;
+  OdynConvFace   *fc = &cv->face[face];
+
+  PetscFunctionBegin;
+  CONV_CALL(odyn_conv_forward(&fc->g, fc->s, fc->M, 1.0, V, 0.0, fc->T1, cv->work));
+  ForwardMid(cv, fc, fc->T1);
+  PetscCall(ForwardFinish(cv, fc, alpha, fc->T1, out));
+  PetscFunctionReturn(0);
+}
+
+/* out += alpha dF/dtheta dtheta: dU = M'(dK) X + db; dA = scale J_tv dU + dscale Uhat + dbeta; symmetric adds -dK^T S */
+static PetscErrorCode OdynLayerJacTheta_Conv(OdynLayer layer, PetscInt face, PetscScalar alpha, const PetscScalar *dtheta, PetscScalar *out)
+{
+  OdynLayer_Conv    *cv = (OdynLayer_Conv *)layer->data;
+  OdynConvFace      *fc = &cv->face[face];
+  const PetscInt     hw = ODYN_CONV_HW(cv), co = fc->g.cout, s = fc->s;
+  const PetscScalar *dM = dtheta;
+  PetscScalar       *T  = fc->T1;
+
+  PetscFunctionBegin;
+  if (fc->map != ODYN_CONV_MAP_ID) {
+    PetscCall(PetscArrayzero(cv->dM, cv->nk));
+    MapAdd(cv, fc, 1.0, dtheta, PETSC_FALSE, cv->dM);
+    dM = cv->dM;
+  }
+  CONV_CALL(odyn_conv_forward(&fc->g, s, dM, 1.0, fc->X, 0.0, T, cv->work));
+  odyn_channel_bias_add(co, hw, s, dtheta + fc->offb, T);
+  ForwardMid(cv, fc, T);
+  if (cv->tvnorm) {
+    const PetscScalar *ds = dtheta + fc->offs, *db = dtheta + fc->offbeta, *Uhat = LIN_UHAT(fc);
+    for (PetscInt e = 0; e < s; e++)
+      for (PetscInt c = 0; c < co; c++) {
+        PetscScalar       *t = T + (e * co + c) * hw;
+        const PetscScalar *u = Uhat + (e * co + c) * hw;
+        for (PetscInt p = 0; p < hw; p++) t[p] += ds[c] * u[p] + db[c];
+      }
+  }
+  PetscCall(ForwardFinish(cv, fc, alpha, T, out));
+  if (cv->variant == ODYN_CONV_SYMMETRIC) CONV_CALL(odyn_conv_adjoint(&fc->g, s, dtheta, -alpha, LIN_S(cv, fc), 1.0, out, cv->work));
+  PetscFunctionReturn(0);
+}
+
+/* T (nU x s) = the transpose of the outer map applied to W, times D; returns the sign of the outer map */
+static PetscErrorCode AdjointStart(OdynLayer_Conv *cv, OdynConvFace *fc, const PetscScalar *W, PetscScalar *T, PetscScalar *sign)
+{
+  PetscFunctionBegin;
+  *sign = 1.0;
+  if (cv->variant == ODYN_CONV_SYMMETRIC) {
+    /* (-K^T)^T W = -(K * W) */
+    CONV_CALL(odyn_conv_forward(&fc->g, fc->s, fc->theta, 1.0, W, 0.0, T, cv->work));
+    *sign = -1.0;
+  } else if (cv->pool) odyn_avgpool2_adjoint(fc->g.cout, fc->g.h, fc->g.w, fc->s, 1.0, W, 0.0, T);
+  else PetscCall(PetscArraycpy(T, W, fc->nU * fc->s));
+  odyn_hadamard_inplace(fc->nU * fc->s, LIN_D(fc), T);
+  PetscFunctionReturn(0);
+}
+
+/* out += alpha (dF/dX)^T W = alpha M^T J_tv (scale .* (D .* outer^T W)) */
+static PetscErrorCode OdynLayerJacXT_Conv(OdynLayer layer, PetscInt face, PetscScalar alpha, const PetscScalar *W, PetscScalar *out)
+{
+  OdynLayer_Conv *cv = (OdynLayer_Conv *)layer->data;
+  OdynConvFace   *fc = &cv->face[face];
+  const PetscInt  hw = ODYN_CONV_HW(cv), co = fc->g.cout, s = fc->s;
+  PetscScalar     sign, *T = fc->T1;
+
+  PetscFunctionBegin;
+  PetscCall(AdjointStart(cv, fc, W, T, &sign));
+  if (cv->tvnorm) {
+    odyn_channel_affine(co, hw, s, fc->theta + fc->offs, NULL, T, T);
+    odyn_tvnorm_jac(co, hw, s, LIN_UHAT(fc), LIN_RINV(fc), T, cv->tvwork); /* symmetric per pixel: its own transpose */
+  }
+  CONV_CALL(odyn_conv_adjoint(&fc->g, s, fc->M, sign * alpha, T, 1.0, out, cv->work));
+  PetscFunctionReturn(0);
+}
+
+/* g += alpha (dF/dtheta)^T W, summed over the examples */
+static PetscErrorCode OdynLayerJacThetaT_Conv(OdynLayer layer, PetscInt face, PetscScalar alpha, const PetscScalar *W, PetscScalar *g)
+{
+  OdynLayer_Conv *cv = (OdynLayer_Conv *)layer->data;
+  OdynConvFace   *fc = &cv->face[face];
+  const PetscInt  hw = ODYN_CONV_HW(cv), co = fc->g.cout, s = fc->s;
+  PetscScalar     sign, a, *T = fc->T1;
+
+  PetscFunctionBegin;
+  /* symmetric: the outer -K^T S contributes <W, -dK^T S> = -<dK * W, S>, a stencil gradient with W as the input */
+  if (cv->variant == ODYN_CONV_SYMMETRIC) CONV_CALL(odyn_conv_stencil_grad(&fc->g, s, W, LIN_S(cv, fc), -alpha, g, cv->work));
+  PetscCall(AdjointStart(cv, fc, W, T, &sign));
+  a = sign * alpha;
+  if (cv->tvnorm) {
+    odyn_channel_dot_add(co, hw, s, a, LIN_UHAT(fc), T, g + fc->offs);
+    odyn_channel_sum_add(co, hw, s, a, T, g + fc->offbeta);
+    odyn_channel_affine(co, hw, s, fc->theta + fc->offs, NULL, T, T);
+    odyn_tvnorm_jac(co, hw, s, LIN_UHAT(fc), LIN_RINV(fc), T, cv->tvwork);
+  }
+  odyn_channel_sum_add(co, hw, s, a, T, g + fc->offb);
+  if (fc->map == ODYN_CONV_MAP_ID) CONV_CALL(odyn_conv_stencil_grad(&fc->g, s, fc->X, T, a, g, cv->work));
+  else {
+    PetscCall(PetscArrayzero(cv->dM, cv->nk));
+    CONV_CALL(odyn_conv_stencil_grad(&fc->g, s, fc->X, T, 1.0, cv->dM, cv->work));
+    MapTransposeAdd(cv, fc, a, cv->dM, g);
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerLinSize_Conv(OdynLayer layer, PetscInt face, PetscInt s, PetscInt *len)
+{
+  OdynLayer_Conv *cv = (OdynLayer_Conv *)layer->data;
+
+  PetscFunctionBegin;
+  *len = LinLength(cv, &cv->face[face], s);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerLinSave_Conv(OdynLayer layer, PetscInt face, PetscScalar *buf)
+{
+  OdynLayer_Conv *cv = (OdynLayer_Conv *)layer->data;
+  OdynConvFace   *fc = &cv->face[face];
+
+  PetscFunctionBegin;
+  PetscCall(PetscArraycpy(buf, fc->lcur, LinLength(cv, fc, fc->s)));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerLinRestore_Conv(OdynLayer layer, PetscInt face, const PetscScalar *theta, PetscInt s, const PetscScalar *X, const PetscScalar *buf)
+{
+  OdynLayer_Conv *cv = (OdynLayer_Conv *)layer->data;
+  OdynConvFace   *fc = &cv->face[face];
+
+  PetscFunctionBegin;
+  PetscCall(EnsureScratch(fc, s));
+  if (fc->map == ODYN_CONV_MAP_ID) PetscCall(PetscArraycpy(fc->M, theta, cv->nk));
+  else (void)FaceStencil(cv, fc, theta, fc->M);
+  fc->lcur  = buf;
+  fc->theta = theta;
+  fc->X     = X;
+  fc->s     = s;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerView_Conv(OdynLayer layer, PetscViewer viewer)
+{
+  OdynLayer_Conv *cv = (OdynLayer_Conv *)layer->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(viewer, "image %" PetscInt_FMT " x %" PetscInt_FMT ", channels %" PetscInt_FMT ",%" PetscInt_FMT ", %" PetscInt_FMT "x%" PetscInt_FMT " stencils%s%s", cv->h ? cv->h : cv->hh, cv->w ? cv->w : cv->ww, cv->c, cv->c2 ? cv->c2 : cv->c, cv->k, cv->k, cv->pool ? ", 2x2 average pooling" : "", cv->tvnorm ? ", TV normalization" : ""));
+  if (cv->tvnorm) PetscCall(PetscViewerASCIIPrintf(viewer, " (eps %g)", (double)cv->eps));
+  if (cv->variant == ODYN_CONV_ANTISYM) PetscCall(PetscViewerASCIIPrintf(viewer, ", gamma %g", (double)cv->gamma));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "\n"));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerSetFromOptions_Conv(OdynLayer layer, PetscOptionItems *PetscOptionsObject)
+{
+  OdynLayer_Conv *cv = (OdynLayer_Conv *)layer->data;
+  PetscInt        img[2] = {cv->h, cv->w}, ch[2] = {cv->c, cv->c2}, n;
+  PetscBool       flg;
+
+  PetscFunctionBegin;
+  /* values are checked by OdynLayerSetUp(), outside the options block */
+  PetscOptionsHeadBegin(PetscOptionsObject, "Convolutional layer options");
+  n = 2;
+  PetscCall(PetscOptionsIntArray("-odyn_layer_image", "Image size h,w of the state (its width is channels x h x w)", "OdynLayerConvSetImage", img, &n, &flg));
+  if (flg) {
+    cv->h = img[0];
+    cv->w = n > 1 ? img[1] : img[0];
+  }
+  n = 2;
+  PetscCall(PetscOptionsIntArray("-odyn_layer_channels", "Channels c of the state[,c2 of the output (conv), of K Y (convsymmetric), of Z (convhamiltonian)]", "OdynLayerConvSetChannels", ch, &n, &flg));
+  if (flg) {
+    cv->c  = ch[0];
+    cv->c2 = n > 1 ? ch[1] : 0;
+  }
+  PetscCall(PetscOptionsInt("-odyn_layer_conv_kernel", "Stencil size k (odd): k x k convolutions", "OdynLayerConvSetKernelSize", cv->k, &cv->k, NULL));
+  if (cv->variant == ODYN_CONV_PLAIN) PetscCall(PetscOptionsBool("-odyn_layer_conv_pool", "2x2 average pooling after the activation", "OdynLayerConvSetPooling", cv->pool, &cv->pool, NULL));
+  PetscCall(PetscOptionsBool("-odyn_layer_tvnorm", "Total-variation normalization with per-channel scale and bias", "OdynLayerConvSetTVNorm", cv->tvnorm, &cv->tvnorm, NULL));
+  PetscCall(PetscOptionsReal("-odyn_layer_tvnorm_eps", "eps of the TV normalization", "OdynLayerConvSetTVNorm", cv->eps, &cv->eps, NULL));
+  if (cv->variant == ODYN_CONV_ANTISYM) PetscCall(PetscOptionsReal("-odyn_layer_antisym_gamma", "Diffusion gamma >= 0 in (K - K^T - gamma I)/2", "OdynLayerAntisymSetGamma", cv->gamma, &cv->gamma, NULL));
+  PetscOptionsHeadEnd();
+  layer->setupcalled = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerDestroy_Conv(OdynLayer layer)
+{
+  OdynLayer_Conv *cv = (OdynLayer_Conv *)layer->data;
+  const char     *names[] = {"OdynLayerConvGetData_C", "OdynLayerAntisymSetGamma_C", "OdynLayerAntisymGetGamma_C"};
+
+  PetscFunctionBegin;
+  for (PetscInt f = 0; f < ODYN_LAYER_MAX_FACES; f++) {
+    PetscCall(PetscFree(cv->face[f].M));
+    PetscCall(PetscFree(cv->face[f].lin));
+    PetscCall(PetscFree(cv->face[f].T1));
+    PetscCall(PetscFree(cv->face[f].T2));
+  }
+  PetscCall(PetscFree2(cv->Ma, cv->dM));
+  PetscCall(PetscFree(cv->A1));
+  PetscCall(PetscFree(cv->work));
+  PetscCall(PetscFree(cv->tvwork));
+  for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) PetscCall(PetscObjectComposeFunction((PetscObject)layer, names[i], NULL));
+  PetscCall(PetscFree(layer->data));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerConvGetData_Conv(OdynLayer layer, OdynLayer_Conv **cv)
+{
+  PetscFunctionBegin;
+  *cv = (OdynLayer_Conv *)layer->data;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerAntisymSetGamma_Conv(OdynLayer layer, PetscReal gamma)
+{
+  PetscFunctionBegin;
+  PetscCheck(gamma >= 0 && !PetscIsInfOrNanReal(gamma), PetscObjectComm((PetscObject)layer), PETSC_ERR_ARG_OUTOFRANGE, "The antisym diffusion gamma must be finite and >= 0, got %g", (double)gamma);
+  ((OdynLayer_Conv *)layer->data)->gamma = gamma;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerAntisymGetGamma_Conv(OdynLayer layer, PetscReal *gamma)
+{
+  PetscFunctionBegin;
+  *gamma = ((OdynLayer_Conv *)layer->data)->gamma;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdynLayerConvCreate_Private(OdynLayer layer, OdynConvVariant variant)
+{
+  OdynLayer_Conv *cv;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&cv));
+  cv->variant            = variant;
+  cv->c                  = 1;
+  cv->k                  = 3;
+  cv->eps                = 1e-3; /* paper 000, Sec. 5 */
+  layer->data            = cv;
+  layer->ops->setup      = OdynLayerSetUp_Conv;
+  layer->ops->apply      = OdynLayerApply_Conv;
+  layer->ops->linearize  = OdynLayerLinearize_Conv;
+  layer->ops->jacx       = OdynLayerJacX_Conv;
+  layer->ops->jactheta   = OdynLayerJacTheta_Conv;
+  layer->ops->jacxt      = OdynLayerJacXT_Conv;
+  layer->ops->jacthetat  = OdynLayerJacThetaT_Conv;
+  layer->ops->linsize    = OdynLayerLinSize_Conv;
+  layer->ops->linsave    = OdynLayerLinSave_Conv;
+  layer->ops->linrestore = OdynLayerLinRestore_Conv;
+  layer->ops->setfromoptions = OdynLayerSetFromOptions_Conv;
+  layer->ops->view       = OdynLayerView_Conv;
+  layer->ops->destroy    = OdynLayerDestroy_Conv;
+  PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerConvGetData_C", OdynLayerConvGetData_Conv));
+  if (variant == ODYN_CONV_ANTISYM) {
+    PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerAntisymSetGamma_C", OdynLayerAntisymSetGamma_Conv));
+    PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerAntisymGetGamma_C", OdynLayerAntisymGetGamma_Conv));
+  }
+  PetscFunctionReturn(0);
+}
