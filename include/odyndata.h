@@ -54,6 +54,8 @@ typedef const char *OdynProblemType;
 #define ODYNPROBLEMELLIPSE   "ellipse"
 #define ODYNPROBLEMSWISSROLL "swissroll"
 #define ODYNPROBLEMPEAKS     "peaks"
+#define ODYNPROBLEMMNIST        "mnist"
+#define ODYNPROBLEMFASHIONMNIST "fashion-mnist"
 #define ODYNPROBLEMDENOISE1D "denoise1d"
 
 /*
@@ -71,6 +73,10 @@ PETSC_EXTERN PetscErrorCode    OdynProblemCreate(MPI_Comm, const char[], OdynDat
 PETSC_EXTERN PetscErrorCode OdynProblemCreate_Ellipse(MPI_Comm, PetscRandom, OdynDataset *, OdynDataset *);
 PETSC_EXTERN PetscErrorCode OdynProblemCreate_SwissRoll(MPI_Comm, PetscRandom, OdynDataset *, OdynDataset *);
 PETSC_EXTERN PetscErrorCode OdynProblemCreate_Peaks(MPI_Comm, PetscRandom, OdynDataset *, OdynDataset *);
+PETSC_EXTERN PetscErrorCode OdynProblemCreate_MNIST(MPI_Comm, PetscRandom, OdynDataset *, OdynDataset *);
+PETSC_EXTERN PetscErrorCode OdynProblemCreate_FashionMNIST(MPI_Comm, PetscRandom, OdynDataset *, OdynDataset *);
+/* The t10k test set of mnist / fashion-mnist (problems/mnist.c) */
+PETSC_EXTERN PetscErrorCode OdynProblemMNISTCreateTestSet(MPI_Comm, const char[], OdynDataset *);
 PETSC_EXTERN PetscErrorCode OdynProblemCreate_Denoise1D(MPI_Comm, PetscRandom, OdynDataset *, OdynDataset *);
 
 /* The 1-D denoising problem of paper 002 Sec. 7.1 (problems/denoise1d.c): all three sets, and one clean signal. */

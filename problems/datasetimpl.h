@@ -34,6 +34,9 @@ PETSC_INTERN PetscErrorCode OdynDatasetGatherToZero(OdynDataset, PetscScalar **,
 /* Inverse: distributes the arrays held by rank 0 (ignored elsewhere) over the already sized data set. */
 PETSC_INTERN PetscErrorCode OdynDatasetScatterFromZero(OdynDataset, const PetscScalar *, const PetscInt *);
 
+/* The labels file of an IDX images file: "images" -> "labels", "idx3" -> "idx1" in its name (problems/idx.c). */
+PETSC_INTERN PetscErrorCode OdynDatasetIDXLabelsName(MPI_Comm, const char[], char[], size_t);
+
 /* Helpers shared by the generators (problems/problem.c). */
 /* perm = a random permutation of 0 .. n-1 (Fisher-Yates, drawing n-1 uniforms from rnd). */
 PETSC_INTERN PetscErrorCode OdynProblemRandomPermutation(PetscRandom, PetscInt, PetscInt[]);

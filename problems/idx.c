@@ -418,3 +418,29 @@ PetscErrorCode OdynDatasetWriteIDX(OdynDataset ds, const char images[], const ch
   PetscCheck(!msg[0], comm, PETSC_ERR_FILE_WRITE, "%s", msg);
   PetscFunctionReturn(0);
 }
+
+/*
+  The labels file that goes with an IDX images file, by MNIST's naming: the last "images" in the file's name becomes
+  "labels" and the "idx2", "idx3" or "idx4" after it "idx1" (train-images-idx3-ubyte.gz -> train-labels-idx1-ubyte.gz,
+  digits.images.idx -> digits.labels.idx).
+*/
+PetscErrorCode OdynDatasetIDXLabelsName(MPI_Comm comm, const char images[], char labels[], size_t len)
+{
+  const char *base = strrchr(images, '/'), *p, *q = NULL;
+  char       *o, *d;
+
+  PetscFunctionBegin;
+  base = base ? base + 1 : images;
+  for (p = strstr(base, "images"); p; p = strstr(p + 1, "images")) q = p;
+  PetscCheck(q, comm, PETSC_ERR_ARG_WRONG, "Cannot tell the labels file of the IDX images file %s: its name has no \"images\" to replace by \"labels\" (name the files like train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz)", images);
+  PetscCheck(strlen(images) < len, comm, PETSC_ERR_ARG_SIZ, "The IDX file name %s is too long", images);
+  PetscCall(PetscStrncpy(labels, images, len));
+  o = labels + (q - images);
+  memcpy(o, "labels", 6);
+  for (d = strstr(o, "idx"); d; d = strstr(d + 1, "idx"))
+    if (d[3] == '2' || d[3] == '3' || d[3] == '4') {
+      d[3] = '1';
+      break;
+    }
+  PetscFunctionReturn(0);
+}

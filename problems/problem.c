@@ -34,6 +34,8 @@ PetscErrorCode OdynProblemRegisterAll(void)
   PetscCall(PetscFunctionListAdd(&OdynProblemList, ODYNPROBLEMELLIPSE, OdynProblemCreate_Ellipse));
   PetscCall(PetscFunctionListAdd(&OdynProblemList, ODYNPROBLEMSWISSROLL, OdynProblemCreate_SwissRoll));
   PetscCall(PetscFunctionListAdd(&OdynProblemList, ODYNPROBLEMPEAKS, OdynProblemCreate_Peaks));
+  PetscCall(PetscFunctionListAdd(&OdynProblemList, ODYNPROBLEMMNIST, OdynProblemCreate_MNIST));
+  PetscCall(PetscFunctionListAdd(&OdynProblemList, ODYNPROBLEMFASHIONMNIST, OdynProblemCreate_FashionMNIST));
   PetscCall(PetscFunctionListAdd(&OdynProblemList, ODYNPROBLEMDENOISE1D, OdynProblemCreate_Denoise1D));
   PetscCall(PetscRegisterFinalize(OdynProblemFinalize));
   PetscFunctionReturn(0);
@@ -122,8 +124,12 @@ PetscErrorCode OdynProblemCreate(MPI_Comm comm, const char name[], OdynDataset *
   PetscCall(PetscRandomSetType(rnd, PETSCRAND48));
   PetscCall(PetscRandomSetSeed(rnd, (unsigned long)seed));
   PetscCall(PetscRandomSeed(rnd));
-  PetscCall((*gen)(comm, rnd, train, val));
-  PetscCall(PetscRandomDestroy(&rnd));
+  {
+    /* a generator that reads files fails on bad input: free the stream first, so that the error leaks nothing */
+    PetscErrorCode ierr = (*gen)(comm, rnd, train, val);
+    PetscCall(PetscRandomDestroy(&rnd));
+    PetscCall(ierr);
+  }
   PetscCheck(*train && *val, comm, PETSC_ERR_PLIB, "The generator of problem \"%s\" did not create both a training and a validation set", type);
   PetscCall(OdynDatasetDuplicateFeatures(*train, dup));
   PetscCall(OdynDatasetDuplicateFeatures(*val, dup));

