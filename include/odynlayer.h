@@ -28,6 +28,8 @@ typedef const char *OdynLayerType;
 #define ODYNLAYERSYMMETRIC   "symmetric"
 #define ODYNLAYERHAMILTONIAN "hamiltonian"
 #define ODYNLAYERSHELL       "shell"
+#define ODYNLAYERDIFFUSION     "diffusion"
+#define ODYNLAYERDIFFUSIONCONV "diffusionconv"
 #define ODYNLAYERCONV            "conv"
 #define ODYNLAYERCONVANTISYM     "convantisym"
 #define ODYNLAYERCONVSYMMETRIC   "convsymmetric"
@@ -69,6 +71,10 @@ PETSC_EXTERN PetscErrorCode OdynLayerJacobianThetaMultTranspose(OdynLayer, Petsc
 
 PETSC_EXTERN PetscErrorCode OdynLayerAntisymSetGamma(OdynLayer, PetscReal);
 PETSC_EXTERN PetscErrorCode OdynLayerAntisymGetGamma(OdynLayer, PetscReal *);
+PETSC_EXTERN PetscErrorCode OdynLayerDiffusionSetTauMax(OdynLayer, PetscReal);
+PETSC_EXTERN PetscErrorCode OdynLayerDiffusionGetStepAndContrast(OdynLayer, const PetscScalar[], PetscReal *, PetscReal *);
+PETSC_EXTERN PetscErrorCode OdynLayerDiffusionSetChannels(OdynLayer, PetscInt, PetscInt);
+PETSC_EXTERN PetscErrorCode OdynLayerDiffusionSetPeriodic(OdynLayer, PetscBool);
 
 /* Convolutional layers (docs/cnn.md): image size, channels, stencil size, pooling, TV normalization. */
 PETSC_EXTERN PetscErrorCode OdynLayerConvSetImage(OdynLayer, PetscInt, PetscInt);

@@ -22,6 +22,10 @@ typedef const char *OdynSchemeType;
 #define ODYNSCHEMEEULER    "euler"
 #define ODYNSCHEMELEAPFROG "leapfrog"
 #define ODYNSCHEMEVERLET   "verlet"
+#define ODYNSCHEMEDUFORTFRANKEL "dufortfrankel"
+#define ODYNSCHEMEFSI           "fsi"
+#define ODYNSCHEMELMRESNET      "lmresnet"
+#define ODYNSCHEMEIMPLICIT      "implicit"
 
 PETSC_EXTERN PetscClassId      ODYNSCHEME_CLASSID;
 PETSC_EXTERN PetscFunctionList OdynSchemeList;
@@ -51,6 +55,9 @@ PETSC_EXTERN PetscErrorCode OdynSchemeSetCacheLinearization(OdynScheme, PetscBoo
 PETSC_EXTERN PetscErrorCode OdynSchemeGetCacheLinearization(OdynScheme, PetscBool *);
 PETSC_EXTERN PetscErrorCode OdynSchemeGetNumParameters(OdynScheme, PetscInt *);
 PETSC_EXTERN PetscErrorCode OdynSchemeGetWidth(OdynScheme, PetscInt *);
+PETSC_EXTERN PetscErrorCode OdynSchemeSetSharedWeights(OdynScheme, PetscBool);
+PETSC_EXTERN PetscErrorCode OdynSchemeGetSharedWeights(OdynScheme, PetscBool *);
+PETSC_EXTERN PetscErrorCode OdynSchemeGetParameterLayout(OdynScheme, PetscInt *, PetscInt *, PetscInt *);
 
 /* Sweeps on local arrays (one rank's examples); OdynNet calls these, tests and advanced users may too. */
 PETSC_EXTERN PetscErrorCode OdynSchemeForward(OdynScheme, const PetscScalar[], PetscInt, const PetscScalar[], PetscScalar[]);

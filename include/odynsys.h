@@ -16,8 +16,11 @@ PETSC_EXTERN PetscErrorCode OdynFinalizePackage(void);
 typedef enum {
   ODYN_ACTIVATION_IDENTITY,
   ODYN_ACTIVATION_TANH,
-  ODYN_ACTIVATION_RELU
+  ODYN_ACTIVATION_RELU,
+  ODYN_ACTIVATION_CHARBONNIER, /* diffusion flux Phi(s) = s / sqrt(1 + s^2/lambda^2) (paper 002 Sec. 3.4) */
+  ODYN_ACTIVATION_PERONAMALIK  /* diffusion flux Phi(s) = s / (1 + s^2/lambda^2), non-monotone (paper 002 Sec. 3.4) */
 } OdynActivationType;
+#define ODYN_ACTIVATION_LAST ODYN_ACTIVATION_PERONAMALIK /* loops over all activations stop here */
 PETSC_EXTERN const char *const OdynActivationTypes[];
 
 /* How a scheme keeps the states that the tangent and adjoint sweeps need. */

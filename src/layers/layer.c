@@ -114,7 +114,8 @@ PetscErrorCode OdynLayerSetOptionsPrefix(OdynLayer layer, const char prefix[])
 +  -odyn_layer_type <dense> - dense, antisym, negdef, symmetric, hamiltonian, shell
 .  -odyn_layer_width <n> - width n of the state
 .  -odyn_layer_hidden_width <m> - rows of K for symmetric, width of Z for hamiltonian (default: n)
--  -odyn_layer_activation <tanh> - identity, tanh, relu
+-  -odyn_layer_activation <tanh> - identity, tanh, relu, charbonnier, peronamalik (the last two with contrast lambda = 1,
+   learned by the diffusion layers)
 
    Level: beginner
 
@@ -263,7 +264,7 @@ M*/
 ODYN_LAYER_SETTER_INT(HiddenWidth, m, "The hidden width", 0)
 
 /*@
-   OdynLayerSetActivation - sets the activation sigma (identity, tanh, relu)
+   OdynLayerSetActivation - sets the activation sigma (identity, tanh, relu, charbonnier, peronamalik)
 
    Logically Collective
 
@@ -278,7 +279,8 @@ PetscErrorCode OdynLayerSetActivation(OdynLayer layer, OdynActivationType act)
 {
   PetscFunctionBegin;
   PetscValidHeaderSpecific(layer, ODYNLAYER_CLASSID, 1);
-  PetscCheck(act >= ODYN_ACTIVATION_IDENTITY && act <= ODYN_ACTIVATION_RELU, PetscObjectComm((PetscObject)layer), PETSC_ERR_ARG_OUTOFRANGE, "Unknown activation %d", (int)act);
+  PetscCheck(act >= ODYN_ACTIVATION_IDENTITY && act <= ODYN_ACTIVATION_LAST, PetscObjectComm((PetscObject)layer), PETSC_ERR_ARG_OUTOFRANGE, "Unknown activation %d", (int)act);
+  if (act != layer->activation) layer->setupcalled = PETSC_FALSE; /* the diffusion layers learn a contrast for some */
   layer->activation = act;
   PetscFunctionReturn(0);
 }

@@ -6,6 +6,8 @@ PETSC_INTERN PetscErrorCode OdynLayerCreate_Negdef(OdynLayer);
 PETSC_INTERN PetscErrorCode OdynLayerCreate_Symmetric(OdynLayer);
 PETSC_INTERN PetscErrorCode OdynLayerCreate_Hamiltonian(OdynLayer);
 PETSC_INTERN PetscErrorCode OdynLayerCreate_Shell(OdynLayer);
+PETSC_INTERN PetscErrorCode OdynLayerCreate_Diffusion(OdynLayer);
+PETSC_INTERN PetscErrorCode OdynLayerCreate_DiffusionConv(OdynLayer);
 PETSC_INTERN PetscErrorCode OdynLayerCreate_Conv(OdynLayer);
 PETSC_INTERN PetscErrorCode OdynLayerCreate_ConvAntisym(OdynLayer);
 PETSC_INTERN PetscErrorCode OdynLayerCreate_ConvSymmetric(OdynLayer);
@@ -53,6 +55,8 @@ PetscErrorCode OdynLayerRegisterAll(void)
   PetscCall(OdynLayerRegister(ODYNLAYERSYMMETRIC, OdynLayerCreate_Symmetric));
   PetscCall(OdynLayerRegister(ODYNLAYERHAMILTONIAN, OdynLayerCreate_Hamiltonian));
   PetscCall(OdynLayerRegister(ODYNLAYERSHELL, OdynLayerCreate_Shell));
+  PetscCall(OdynLayerRegister(ODYNLAYERDIFFUSION, OdynLayerCreate_Diffusion));
+  PetscCall(OdynLayerRegister(ODYNLAYERDIFFUSIONCONV, OdynLayerCreate_DiffusionConv));
   PetscCall(OdynLayerRegister(ODYNLAYERCONV, OdynLayerCreate_Conv));
   PetscCall(OdynLayerRegister(ODYNLAYERCONVANTISYM, OdynLayerCreate_ConvAntisym));
   PetscCall(OdynLayerRegister(ODYNLAYERCONVSYMMETRIC, OdynLayerCreate_ConvSymmetric));

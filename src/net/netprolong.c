@@ -24,7 +24,7 @@ static void ProlongBlock(PetscInt N, PetscInt np, const PetscScalar *c, PetscSca
   thetaf = the prolongation of thetac, for blocks b of N[b] coarse steps with np[b] parameters each, at offsets offc[b]
   in thetac and offf[b] in thetaf. Every rank prolongs the whole vector (theta is small) and keeps its part.
 */
-static PetscErrorCode ProlongVec(PetscInt nb, const PetscInt N[], const PetscInt np[], const PetscInt offc[], const PetscInt offf[], Vec thetac, Vec thetaf)
+static PetscErrorCode ProlongVec(PetscInt nb, const PetscInt N[], const PetscInt np[], const PetscInt nsh[], const PetscInt offc[], const PetscInt offf[], Vec thetac, Vec thetaf)
 {
   Vec                allc, allf;
   VecScatter         toc, tof;
@@ -38,7 +38,11 @@ static PetscErrorCode ProlongVec(PetscInt nb, const PetscInt N[], const PetscInt
   PetscCall(VecScatterEnd(toc, thetac, allc, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(VecGetArrayRead(allc, &c));
   PetscCall(VecGetArray(allf, &f));
-  for (PetscInt b = 0; b < nb; b++) ProlongBlock(N[b], np[b], c + offc[b], f + offf[b]);
+  /* the parameters shared by all steps of a block (OdynSchemeGetParameterLayout()) are copied, the time slots prolonged */
+  for (PetscInt b = 0; b < nb; b++) {
+    for (PetscInt i = 0; i < nsh[b]; i++) f[offf[b] + i] = c[offc[b] + i];
+    ProlongBlock(N[b], np[b], c + offc[b] + nsh[b], f + offf[b] + nsh[b]);
+  }
   PetscCall(VecRestoreArray(allf, &f));
   PetscCall(VecRestoreArrayRead(allc, &c));
   /* a forward scatter run in reverse with INSERT keeps each rank's part of the fine theta */
@@ -51,14 +55,14 @@ static PetscErrorCode ProlongVec(PetscInt nb, const PetscInt N[], const PetscInt
   PetscFunctionReturn(0);
 }
 
-/* Steps and parameters per step of each block (the offsets are net->offset). */
-static PetscErrorCode GetLayout(OdynNet net, PetscInt **N, PetscInt **np)
+/* Steps, parameters per time slot and shared parameters of each block (the offsets are net->offset). */
+static PetscErrorCode GetLayout(OdynNet net, PetscInt **N, PetscInt **np, PetscInt **nsh)
 {
   PetscFunctionBegin;
-  PetscCall(PetscMalloc2(net->nblocks, N, net->nblocks, np));
+  PetscCall(PetscMalloc3(net->nblocks, N, net->nblocks, np, net->nblocks, nsh));
   for (PetscInt b = 0; b < net->nblocks; b++) {
-    (*N)[b]  = net->blocks[b]->N;
-    (*np)[b] = net->blocks[b]->layer->nparam;
+    (*N)[b] = net->blocks[b]->N;
+    PetscCall(OdynSchemeGetParameterLayout(net->blocks[b], &(*nsh)[b], &(*np)[b], NULL));
   }
   PetscFunctionReturn(0);
 }
@@ -81,13 +85,15 @@ static PetscErrorCode GetLayout(OdynNet net, PetscInt **N, PetscInt **np)
 
    Notes:
    theta_j is read as the value at the cell centre (j + 1/2) h of a piecewise linear function of time (paper 001
-   Sec. 5.3, multi-level learning); see docs/derivations.md.
+   Sec. 5.3, multi-level learning); see docs/derivations.md. The time slots of each block (the layer's parameters of a
+   step and the scheme's own, e.g. LM-ResNet k_j) are interpolated; parameters shared by all steps are copied
+   (OdynSchemeGetParameterLayout()).
 
 .seealso: `OdynNetCreateParameterVec()`, `OdynSchemeSetNumSteps()`
 @*/
 PetscErrorCode OdynNetProlongParameters(OdynNet coarse, Vec thetac, OdynNet fine, Vec thetaf)
 {
-  PetscInt *N, *np;
+  PetscInt *N, *np, *nsh;
 
   PetscFunctionBegin;
   PetscValidHeaderSpecific(coarse, ODYNNET_CLASSID, 1);
@@ -101,10 +107,11 @@ PetscErrorCode OdynNetProlongParameters(OdynNet coarse, Vec thetac, OdynNet fine
     OdynScheme sc = coarse->blocks[b], sf = fine->blocks[b];
     PetscCheck(sf->N == 2 * sc->N, PetscObjectComm((PetscObject)fine), PETSC_ERR_ARG_INCOMP, "Block %" PetscInt_FMT ": the fine network must have twice the steps of the coarse one, got %" PetscInt_FMT " and %" PetscInt_FMT, b, sf->N, sc->N);
     PetscCheck(sf->layer->nparam == sc->layer->nparam, PetscObjectComm((PetscObject)fine), PETSC_ERR_ARG_INCOMP, "Block %" PetscInt_FMT ": layers differ (%" PetscInt_FMT " and %" PetscInt_FMT " parameters per step)", b, sc->layer->nparam, sf->layer->nparam);
+    PetscCheck(sf->nshared == sc->nshared && sf->nslot == sc->nslot, PetscObjectComm((PetscObject)fine), PETSC_ERR_ARG_INCOMP, "Block %" PetscInt_FMT ": parameter layouts differ (%" PetscInt_FMT " shared + %" PetscInt_FMT " per step, and %" PetscInt_FMT " + %" PetscInt_FMT "): use the same scheme type and -odyn_scheme_shared_weights", b, sc->nshared, sc->nslot, sf->nshared, sf->nslot);
   }
-  PetscCall(GetLayout(coarse, &N, &np));
-  PetscCall(ProlongVec(coarse->nblocks, N, np, coarse->offset, fine->offset, thetac, thetaf));
-  PetscCall(PetscFree2(N, np));
+  PetscCall(GetLayout(coarse, &N, &np, &nsh));
+  PetscCall(ProlongVec(coarse->nblocks, N, np, nsh, coarse->offset, fine->offset, thetac, thetaf));
+  PetscCall(PetscFree3(N, np, nsh));
   PetscFunctionReturn(0);
 }
 
@@ -130,7 +137,7 @@ PetscErrorCode OdynNetProlongParameters(OdynNet coarse, Vec thetac, OdynNet fine
 @*/
 PetscErrorCode OdynNetRefineSteps(OdynNet net, Vec thetac, Vec *thetaf)
 {
-  PetscInt *offc, *N, *np, len;
+  PetscInt *offc, *N, *np, *nsh, len;
 
   PetscFunctionBegin;
   PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
@@ -140,14 +147,14 @@ PetscErrorCode OdynNetRefineSteps(OdynNet net, Vec thetac, Vec *thetaf)
   PetscCall(VecGetSize(thetac, &len));
   PetscCheck(len == net->nparam, PetscObjectComm((PetscObject)net), PETSC_ERR_ARG_SIZ, "Parameter Vec has length %" PetscInt_FMT " but the network has %" PetscInt_FMT " parameters", len, net->nparam);
   /* the coarse layout, kept before the blocks change */
-  PetscCall(GetLayout(net, &N, &np));
+  PetscCall(GetLayout(net, &N, &np, &nsh));
   PetscCall(PetscMalloc1(net->nblocks + 1, &offc));
   PetscCall(PetscArraycpy(offc, net->offset, net->nblocks + 1));
   for (PetscInt b = 0; b < net->nblocks; b++) PetscCall(OdynSchemeSetNumSteps(net->blocks[b], 2 * N[b]));
   PetscCall(OdynNetReset_Private(net));
   PetscCall(OdynNetCreateParameterVec(net, thetaf));
-  PetscCall(ProlongVec(net->nblocks, N, np, offc, net->offset, thetac, *thetaf));
-  PetscCall(PetscFree2(N, np));
+  PetscCall(ProlongVec(net->nblocks, N, np, nsh, offc, net->offset, thetac, *thetaf));
+  PetscCall(PetscFree3(N, np, nsh));
   PetscCall(PetscFree(offc));
   PetscFunctionReturn(0);
 }

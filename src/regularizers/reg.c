@@ -42,6 +42,7 @@ PetscErrorCode OdynRegularizerReset_Private(OdynRegularizer reg)
   PetscCall(MatDestroy(&reg->P));
   PetscCall(PCDestroy(&reg->pc));
   PetscCall(PetscFree4(reg->boff, reg->bN, reg->bnp, reg->bh));
+  PetscCall(PetscFree(reg->bsh));
   reg->nblocks     = 0;
   reg->n           = -1;
   reg->hvalid      = PETSC_FALSE;
@@ -175,8 +176,10 @@ PetscErrorCode OdynRegularizerReadTimeLayout_Private(OdynRegularizer reg)
   PetscFunctionBegin;
   PetscCheck(reg->net, PetscObjectComm((PetscObject)reg), PETSC_ERR_ARG_WRONGSTATE, "The %s regularizer acts on the parameters of a network: call OdynRegularizerSetNet() first", ((PetscObject)reg)->type_name);
   PetscCall(PetscFree4(reg->boff, reg->bN, reg->bnp, reg->bh));
+  PetscCall(PetscFree(reg->bsh));
   PetscCall(OdynNetGetNumBlocks(reg->net, &nb));
   PetscCall(PetscMalloc4(nb, &reg->boff, nb, &reg->bN, nb, &reg->bnp, nb, &reg->bh));
+  PetscCall(PetscMalloc1(nb, &reg->bsh));
   reg->nblocks = nb;
   for (PetscInt b = 0; b < nb; b++) {
     OdynScheme scheme;
@@ -187,7 +190,9 @@ PetscErrorCode OdynRegularizerReadTimeLayout_Private(OdynRegularizer reg)
     PetscCall(OdynNetGetBlockParameterOffset(reg->net, b, &reg->boff[b]));
     PetscCall(OdynSchemeGetNumSteps(scheme, &reg->bN[b]));
     PetscCall(OdynSchemeGetStepSize(scheme, &reg->bh[b]));
-    PetscCall(OdynLayerGetNumParameters(layer, &reg->bnp[b]));
+    /* a time slot holds the layer's parameters of a step and the scheme's own (LM-ResNet k_j, ...); shared weights come
+       first and are not differenced in time */
+    PetscCall(OdynSchemeGetParameterLayout(scheme, &reg->bsh[b], &reg->bnp[b], NULL));
   }
   PetscFunctionReturn(0);
 }

@@ -279,7 +279,7 @@ PetscErrorCode OdynRegularizerTimeDiffRow_Private(OdynRegularizer reg, PetscInt 
     const PetscInt rows = (reg->bN[b] - 1) * reg->bnp[b];
     if (r < rows) {
       /* rows of block b are ordered like theta_1 .. theta_{N-1}: difference r belongs to theta[np + r] */
-      *cj   = reg->boff[b] + reg->bnp[b] + r;
+      *cj   = reg->boff[b] + reg->bsh[b] + reg->bnp[b] + r;
       *cjm1 = *cj - reg->bnp[b];
       *h    = reg->bh[b];
       PetscFunctionReturn(0);

@@ -384,8 +384,9 @@ PetscErrorCode OdynSchemeIsReversible(OdynScheme scheme, PetscBool *rev)
 .  -odyn_scheme_num_steps <4> - number of steps N
 .  -odyn_scheme_final_time <1> - final time T
 .  -odyn_scheme_trajectory <store> - store or recompute (reversible schemes)
--  -odyn_scheme_cache_linearization <true> - with store, keep every step's linearization too (sigma', as much memory
+.  -odyn_scheme_cache_linearization <true> - with store, keep every step's linearization too (sigma', as much memory
    as the states): the tangent and adjoint sweeps then skip the activation, which dominates narrow networks
+-  -odyn_scheme_shared_weights <false> - one set of layer parameters for all steps (see OdynSchemeSetSharedWeights())
 
    Level: beginner
 
@@ -399,6 +400,7 @@ PetscErrorCode OdynSchemeSetFromOptions(OdynScheme scheme)
   PetscReal          T = scheme->T;
   OdynTrajectoryType tt = scheme->trajtype;
   PetscBool          cachelin = scheme->cachelin;
+  PetscBool          shared = scheme->shared;
   OdynLayer          layer;
 
   PetscFunctionBegin;
@@ -410,10 +412,17 @@ PetscErrorCode OdynSchemeSetFromOptions(OdynScheme scheme)
   PetscCall(PetscOptionsReal("-odyn_scheme_final_time", "Final time T (step h = T/N)", "OdynSchemeSetFinalTime", T, &T, NULL));
   PetscCall(PetscOptionsEnum("-odyn_scheme_trajectory", "Store all states or recompute them backwards", "OdynSchemeSetTrajectoryType", OdynTrajectoryTypes, (PetscEnum)tt, (PetscEnum *)&tt, NULL));
   PetscCall(PetscOptionsBool("-odyn_scheme_cache_linearization", "With a stored trajectory, also keep each step's linearization (sigma'), so the derivative sweeps skip the activation", "OdynSchemeSetCacheLinearization", cachelin, &cachelin, NULL));
+  PetscCall(PetscOptionsBool("-odyn_scheme_shared_weights", "One set of layer parameters shared by all steps of the block", "OdynSchemeSetSharedWeights", shared, &shared, NULL));
   PetscCall(PetscObjectProcessOptionsHandlers((PetscObject)scheme, PetscOptionsObject));
   PetscOptionsEnd();
   /* the type is set after PetscOptionsEnd(), so that an unknown name does not leak the options block */
   PetscCall(OdynSchemeSetType(scheme, type));
+  PetscCall(OdynSchemeSetSharedWeights(scheme, shared));
+  if (scheme->ops->setfromoptions) {
+    PetscObjectOptionsBegin((PetscObject)scheme);
+    PetscUseTypeMethod(scheme, setfromoptions, PetscOptionsObject);
+    PetscOptionsEnd();
+  }
   PetscCall(OdynSchemeSetNumSteps(scheme, N));
   PetscCall(OdynSchemeSetFinalTime(scheme, T));
   PetscCall(OdynSchemeSetTrajectoryType(scheme, tt));
@@ -445,9 +454,13 @@ PetscErrorCode OdynSchemeSetUp(OdynScheme scheme)
   scheme->ncomp     = 1;
   scheme->nstate[0] = layer->n;
   scheme->nstate[1] = 0;
+  scheme->nextra    = 0;
   PetscTryTypeMethod(scheme, setup);
   PetscCheck(scheme->trajtype == ODYN_TRAJECTORY_STORE || scheme->ops->reverse, PetscObjectComm((PetscObject)scheme), PETSC_ERR_ARG_INCOMP, "Scheme %s is not reversible, so it cannot recompute its states: use -odyn_scheme_trajectory store (or a leapfrog or verlet scheme)", ((PetscObject)scheme)->type_name);
-  scheme->nparam      = scheme->N * layer->nparam;
+  PetscCheck(scheme->nextra >= 0, PetscObjectComm((PetscObject)scheme), PETSC_ERR_PLIB, "Scheme %s set a negative number of parameters per step", ((PetscObject)scheme)->type_name);
+  scheme->nshared     = scheme->shared ? layer->nparam : 0;
+  scheme->nslot       = (scheme->shared ? 0 : layer->nparam) + scheme->nextra;
+  scheme->nparam      = scheme->nshared + scheme->N * scheme->nslot;
   scheme->setupcalled = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
@@ -473,6 +486,7 @@ PetscErrorCode OdynSchemeView(OdynScheme scheme, PetscViewer viewer)
   PetscCall(PetscObjectPrintClassNamePrefixType((PetscObject)scheme, viewer));
   PetscCall(PetscViewerASCIIPushTab(viewer));
   PetscCall(PetscViewerASCIIPrintf(viewer, "N %" PetscInt_FMT " steps, T %g, h %g, trajectory %s\n", scheme->N, (double)scheme->T, (double)(scheme->T / scheme->N), OdynTrajectoryTypes[scheme->trajtype]));
+  if (scheme->shared) PetscCall(PetscViewerASCIIPrintf(viewer, "layer parameters shared by all steps\n"));
   PetscTryTypeMethod(scheme, view, viewer);
   if (scheme->layer) PetscCall(OdynLayerView(scheme->layer, viewer));
   PetscCall(PetscViewerASCIIPopTab(viewer));
@@ -505,12 +519,14 @@ PetscErrorCode OdynSchemeDestroy(OdynScheme *scheme)
 }
 
 /*@
-   OdynSchemeGetNumParameters - number of parameters of the block: N times those of one layer step
+   OdynSchemeGetNumParameters - number of parameters of the block: N times those of one layer step, plus the scheme's
+   own parameters per step (LM-ResNet, Du Fort-Frankel, FSI), or the layer's once with shared weights
 
    Not Collective; sets the scheme up
 
    Notes:
-   Layout: theta_block = [theta_0, theta_1, ..., theta_{N-1}], each with the layer's layout.
+   Layout: theta_block = [theta_0, theta_1, ..., theta_{N-1}], each with the layer's layout followed by the scheme's
+   parameters of that step; see OdynSchemeGetParameterLayout().
 
    Level: beginner
 
@@ -612,7 +628,7 @@ static PetscErrorCode OdynSchemeAllocate_Private(OdynScheme scheme, PetscInt s)
 PetscErrorCode OdynSchemeGetStepParameters_Private(OdynScheme scheme, const PetscScalar *theta, PetscInt j, const PetscScalar **thj)
 {
   PetscFunctionBegin;
-  *thj = theta ? theta + (size_t)j * scheme->layer->nparam : NULL;
+  *thj = theta ? theta + OdynSchemeStepOffset_Private(scheme, j) : NULL;
   PetscFunctionReturn(0);
 }
 
@@ -646,7 +662,7 @@ PetscErrorCode OdynSchemeBackwardState_Private(OdynScheme scheme, const PetscSca
     if (scheme->ncomp == 1) PetscCall(PetscArraycpy(scheme->rev[1], OdynSchemeState_Private(scheme, 0, k - 1), scheme->nstate[0] * scheme->s));
   } else {
     PetscCheck(k == scheme->revk - 1, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Backward walk must go one step at a time: at %" PetscInt_FMT ", asked for %" PetscInt_FMT, scheme->revk, k);
-    PetscUseTypeMethod(scheme, reverse, theta + (size_t)k * scheme->layer->nparam, k, scheme->rev, scheme->revwork);
+    PetscUseTypeMethod(scheme, reverse, theta + OdynSchemeStepOffset_Private(scheme, k), k, scheme->rev, scheme->revwork);
   }
   scheme->revk = k;
   *Y           = scheme->rev[0];
@@ -820,5 +836,80 @@ PetscErrorCode OdynSchemeRecomputeInitial(OdynScheme scheme, const PetscScalar t
   PetscCheck(scheme->trajtype == ODYN_TRAJECTORY_RECOMPUTE, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "Set -odyn_scheme_trajectory recompute before the forward sweep");
   for (PetscInt k = scheme->N; k >= 0; k--) PetscCall(OdynSchemeBackwardState_Private(scheme, theta, k, &Y, NULL));
   PetscCall(PetscArraycpy(Y0, Y, scheme->nstate[0] * scheme->s));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynSchemeSetSharedWeights - one set of layer parameters for all steps of the block (weight sharing, as in the
+   recurrent networks of paper 002 Sec. 5) instead of one per step
+
+   Logically Collective
+
+   Options Database Key:
+.  -odyn_scheme_shared_weights <false> - the flag
+
+   Level: intermediate
+
+   Notes:
+   The scheme's own per-step parameters (LM-ResNet k_j, FSI alpha_j, ...) stay per step. See OdynSchemeGetParameterLayout().
+
+.seealso: `OdynSchemeGetParameterLayout()`, `OdynSchemeGetSharedWeights()`
+@*/
+PetscErrorCode OdynSchemeSetSharedWeights(OdynScheme scheme, PetscBool flg)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  if (flg != scheme->shared) scheme->setupcalled = PETSC_FALSE;
+  scheme->shared = flg;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynSchemeGetSharedWeights - whether all steps share one set of layer parameters
+
+   Not Collective
+
+   Level: intermediate
+
+.seealso: `OdynSchemeSetSharedWeights()`
+@*/
+PetscErrorCode OdynSchemeGetSharedWeights(OdynScheme scheme, PetscBool *flg)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscValidBoolPointer(flg, 2);
+  *flg = scheme->shared;
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynSchemeGetParameterLayout - how the block's parameters are laid out in time
+
+   Not Collective; sets the scheme up
+
+   Input Parameter:
+.  scheme - the scheme
+
+   Output Parameters:
++  nshared - parameters used by every step, first in the block (the layer's with shared weights, else 0)
+.  nslot - parameters of each of the N time slots that follow
+-  nextra - of those, the scheme's own (at the end of each slot; the layer's come first unless shared)
+
+   Level: intermediate
+
+   Notes:
+   theta_block = [shared (nshared) | slot_0 (nslot) | ... | slot_{N-1} (nslot)]. Time regularizers (smooth, tv) act on
+   the slots, multilevel prolongation interpolates the slots in time and copies the shared part.
+
+.seealso: `OdynSchemeGetNumParameters()`, `OdynSchemeSetSharedWeights()`, `OdynNetProlongParameters()`
+@*/
+PetscErrorCode OdynSchemeGetParameterLayout(OdynScheme scheme, PetscInt *nshared, PetscInt *nslot, PetscInt *nextra)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscCall(OdynSchemeSetUp(scheme));
+  if (nshared) *nshared = scheme->nshared;
+  if (nslot) *nslot = scheme->nslot;
+  if (nextra) *nextra = scheme->nextra;
   PetscFunctionReturn(0);
 }

@@ -3,6 +3,10 @@
 PETSC_INTERN PetscErrorCode OdynSchemeCreate_Euler(OdynScheme);
 PETSC_INTERN PetscErrorCode OdynSchemeCreate_Leapfrog(OdynScheme);
 PETSC_INTERN PetscErrorCode OdynSchemeCreate_Verlet(OdynScheme);
+PETSC_INTERN PetscErrorCode OdynSchemeCreate_DuFortFrankel(OdynScheme);
+PETSC_INTERN PetscErrorCode OdynSchemeCreate_FSI(OdynScheme);
+PETSC_INTERN PetscErrorCode OdynSchemeCreate_LMResNet(OdynScheme);
+PETSC_INTERN PetscErrorCode OdynSchemeCreate_Implicit(OdynScheme);
 
 PetscFunctionList OdynSchemeList              = NULL;
 PetscBool         OdynSchemeRegisterAllCalled = PETSC_FALSE;
@@ -43,5 +47,9 @@ PetscErrorCode OdynSchemeRegisterAll(void)
   PetscCall(OdynSchemeRegister(ODYNSCHEMEEULER, OdynSchemeCreate_Euler));
   PetscCall(OdynSchemeRegister(ODYNSCHEMELEAPFROG, OdynSchemeCreate_Leapfrog));
   PetscCall(OdynSchemeRegister(ODYNSCHEMEVERLET, OdynSchemeCreate_Verlet));
+  PetscCall(OdynSchemeRegister(ODYNSCHEMEDUFORTFRANKEL, OdynSchemeCreate_DuFortFrankel));
+  PetscCall(OdynSchemeRegister(ODYNSCHEMEFSI, OdynSchemeCreate_FSI));
+  PetscCall(OdynSchemeRegister(ODYNSCHEMELMRESNET, OdynSchemeCreate_LMResNet));
+  PetscCall(OdynSchemeRegister(ODYNSCHEMEIMPLICIT, OdynSchemeCreate_Implicit));
   PetscFunctionReturn(0);
 }

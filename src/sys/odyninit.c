@@ -4,7 +4,7 @@
 #include <odyn/private/lossimpl.h>
 #include <odyn/private/regimpl.h>
 
-const char *const OdynActivationTypes[]  = {"identity", "tanh", "relu", "OdynActivationType", "ODYN_ACTIVATION_", NULL};
+const char *const OdynActivationTypes[]  = {"identity", "tanh", "relu", "charbonnier", "peronamalik", "OdynActivationType", "ODYN_ACTIVATION_", NULL};
 const char *const OdynTrajectoryTypes[] = {"store", "recompute", "OdynTrajectoryType", "ODYN_TRAJECTORY_", NULL};
 
 PetscClassId  ODYNLAYER_CLASSID, ODYNSCHEME_CLASSID, ODYNNET_CLASSID;

@@ -39,9 +39,10 @@ struct _p_OdynRegularizer {
   PetscReal weight, shift;
   PetscInt  n, nlocal;   /* global and local length of x (PETSC_DECIDE layout) */
   PetscBool setupcalled;
-  /* time layout of theta, read from the net: block b = theta[boff[b] .. boff[b] + bN[b] bnp[b]), step size bh[b] */
+  /* time layout of theta, read from the net: block b = theta[boff[b] .. boff[b] + bsh[b] + bN[b] bnp[b]), step size bh[b] */
   PetscInt   nblocks;
   PetscInt  *boff, *bN, *bnp;
+  PetscInt  *bsh;        /* parameters shared by all steps at the start of block b: its time slots start at boff[b] + bsh[b] */
   PetscReal *bh;
   /* H = weight A and P = H + shift I for the preconditioner, with what they were made from */
   Mat              H, P;

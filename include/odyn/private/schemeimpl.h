@@ -12,7 +12,8 @@ PETSC_EXTERN PetscLogEvent ODYN_SchemeForward, ODYN_SchemeTangent, ODYN_SchemeAd
    The ops table of a scheme. One implementation file holds the forward, tangent and adjoint step of its scheme.
 
    Required: forward, tangent, adjoint.
-   Optional: setup (checks that the layer fits and sets ncomp, nstate), reverse (reversible schemes: given the states
+   Optional: setup (checks that the layer fits and sets ncomp, nstate, and nextra: the scheme's own parameters per step,
+   stored after the layer's in each time slot, see OdynSchemeExtraOffset_Private()), setfromoptions, reverse (reversible schemes: given the states
    rev[] at step k+1, overwrite them with the states at step k; its presence is what makes a scheme reversible),
    view, destroy.
 
@@ -29,6 +30,7 @@ struct _OdynSchemeOps {
   PetscErrorCode (*tangent)(OdynScheme, const PetscScalar *, const PetscScalar *, const PetscScalar *, PetscScalar *);
   PetscErrorCode (*adjoint)(OdynScheme, const PetscScalar *, const PetscScalar *, PetscScalar *, PetscScalar *);
   PetscErrorCode (*reverse)(OdynScheme, const PetscScalar *, PetscInt, PetscScalar **, PetscScalar *);
+  PetscErrorCode (*setfromoptions)(OdynScheme, PetscOptionItems *);
   PetscErrorCode (*view)(OdynScheme, PetscViewer);
   PetscErrorCode (*destroy)(OdynScheme);
 };
@@ -44,7 +46,12 @@ struct _p_OdynScheme {
   OdynTrajectoryType trajtype;
   PetscInt           ncomp;    /* state components: 1 (Y) or 2 (Y, Z); set by setup */
   PetscInt           nstate[ODYN_SCHEME_MAX_COMPONENTS];
-  PetscInt           nparam;   /* parameters of the whole block: N * layer nparam */
+  PetscInt           nparam;   /* parameters of the whole block: nshared + N * nslot */
+  /* parameter layout (see OdynSchemeGetParameterLayout()): theta_block = [shared | slot_0 | ... | slot_{N-1}], slot_j =
+     [layer parameters of step j (absent with shared weights) | nextra scheme parameters of step j] */
+  PetscBool          shared;   /* option: one set of layer parameters for all steps */
+  PetscInt           nextra;   /* scheme parameters per step (LM-ResNet k_j, FSI alpha_j, ...); set by the type's setup */
+  PetscInt           nshared, nslot;
   /* storage, managed by scheme.c */
   PetscInt           s;        /* examples of the current trajectory (a rank may hold none) */
   PetscBool          hastraj;  /* a forward sweep has filled the trajectory */
@@ -66,6 +73,15 @@ struct _p_OdynScheme {
 PETSC_INTERN PetscScalar   *OdynSchemeState_Private(OdynScheme, PetscInt, PetscInt);
 PETSC_INTERN PetscErrorCode OdynSchemeBackwardState_Private(OdynScheme, const PetscScalar *, PetscInt, PetscScalar **, PetscScalar **);
 PETSC_INTERN PetscErrorCode OdynSchemeGetStepParameters_Private(OdynScheme, const PetscScalar *, PetscInt, const PetscScalar **);
+/* offsets in the block's theta (or gradient) of the layer parameters and of the scheme's extra parameters of step j */
+static inline size_t OdynSchemeStepOffset_Private(OdynScheme scheme, PetscInt j)
+{
+  return scheme->shared ? 0 : (size_t)scheme->nshared + (size_t)j * scheme->nslot;
+}
+static inline size_t OdynSchemeExtraOffset_Private(OdynScheme scheme, PetscInt j)
+{
+  return (size_t)scheme->nshared + (size_t)j * scheme->nslot + (size_t)(scheme->nslot - scheme->nextra);
+}
 /* Derivative sweeps linearize through LinearizeStep: the first sweep after a forward sweep linearizes and saves each
    step's linearization, later ones restore it (so the forward sweep, alone in prediction, pays nothing for this). */
 PETSC_INTERN PetscErrorCode OdynSchemeLinearizeStep_Private(OdynScheme, PetscInt, const PetscScalar *, PetscInt, const PetscScalar *);

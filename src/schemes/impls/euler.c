@@ -70,7 +70,7 @@ static PetscErrorCode OdynSchemeTangent_Euler(OdynScheme scheme, const PetscScal
 static PetscErrorCode OdynSchemeAdjoint_Euler(OdynScheme scheme, const PetscScalar *theta, const PetscScalar *W, PetscScalar *gtheta, PetscScalar *gY0)
 {
   const PetscReal h = scheme->T / scheme->N;
-  const PetscInt  n = scheme->nstate[0], s = scheme->s, np = scheme->layer->nparam;
+  const PetscInt  n = scheme->nstate[0], s = scheme->s;
   PetscScalar    *P = scheme->work[0], *Pnew = scheme->work[1], *Y;
 
   PetscFunctionBegin;
@@ -83,7 +83,7 @@ static PetscErrorCode OdynSchemeAdjoint_Euler(OdynScheme scheme, const PetscScal
     PetscCall(OdynSchemeGetStepParameters_Private(scheme, theta, j, &thj));
     PetscCall(OdynSchemeBackwardState_Private(scheme, theta, j, &Y, NULL));
     PetscCall(OdynSchemeLinearizeStep_Private(scheme, 0, thj, j, Y));
-    if (gtheta) PetscCall(OdynLayerJacobianThetaMultTranspose(scheme->layer, 0, h, P, gtheta + (size_t)j * np));
+    if (gtheta) PetscCall(OdynLayerJacobianThetaMultTranspose(scheme->layer, 0, h, P, gtheta + OdynSchemeStepOffset_Private(scheme, j)));
     PetscCall(PetscArraycpy(Pnew, P, n * s));
     PetscCall(OdynLayerJacobianXMultTranspose(scheme->layer, 0, h, P, Pnew));
     tmp  = P;

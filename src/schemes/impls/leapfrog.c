@@ -90,7 +90,7 @@ static PetscErrorCode OdynSchemeTangent_Leapfrog(OdynScheme scheme, const PetscS
 static PetscErrorCode OdynSchemeAdjoint_Leapfrog(OdynScheme scheme, const PetscScalar *theta, const PetscScalar *W, PetscScalar *gtheta, PetscScalar *gY0)
 {
   const PetscReal h = scheme->T / scheme->N, h2 = h * h;
-  const PetscInt  n = scheme->nstate[0], s = scheme->s, np = scheme->layer->nparam;
+  const PetscInt  n = scheme->nstate[0], s = scheme->s;
   PetscScalar    *cur = scheme->work[0], *prev = scheme->work[1], *next = scheme->work[2], *Y;
 
   PetscFunctionBegin;
@@ -105,7 +105,7 @@ static PetscErrorCode OdynSchemeAdjoint_Leapfrog(OdynScheme scheme, const PetscS
     PetscCall(OdynSchemeGetStepParameters_Private(scheme, theta, j, &thj));
     PetscCall(OdynSchemeBackwardState_Private(scheme, theta, j, &Y, NULL));
     PetscCall(OdynSchemeLinearizeStep_Private(scheme, 0, thj, j, Y));
-    if (gtheta) PetscCall(OdynLayerJacobianThetaMultTranspose(scheme->layer, 0, h2, cur, gtheta + (size_t)j * np));
+    if (gtheta) PetscCall(OdynLayerJacobianThetaMultTranspose(scheme->layer, 0, h2, cur, gtheta + OdynSchemeStepOffset_Private(scheme, j)));
     PetscCall(OdynLayerJacobianXMultTranspose(scheme->layer, 0, h2, cur, prev));
     if (j > 0) {
       odyn_axpy(n * s, 2.0, cur, prev);

@@ -91,7 +91,7 @@ static PetscErrorCode OdynSchemeTangent_Verlet(OdynScheme scheme, const PetscSca
 static PetscErrorCode OdynSchemeAdjoint_Verlet(OdynScheme scheme, const PetscScalar *theta, const PetscScalar *W, PetscScalar *gtheta, PetscScalar *gY0)
 {
   const PetscReal h = scheme->T / scheme->N;
-  const PetscInt  n = scheme->nstate[0], m = scheme->nstate[1], s = scheme->s, np = scheme->layer->nparam;
+  const PetscInt  n = scheme->nstate[0], m = scheme->nstate[1], s = scheme->s;
   PetscScalar    *P = scheme->work[0], *Q = scheme->work[1], *Y, *Z;
 
   PetscFunctionBegin;
@@ -105,11 +105,11 @@ static PetscErrorCode OdynSchemeAdjoint_Verlet(OdynScheme scheme, const PetscSca
     /* Z holds Z_{j+1/2} (state j+1) here: undo Y_{j+1} = Y_j + h F(theta_j, Z_{j+1/2}) before stepping back */
     PetscCall(OdynSchemeLinearizeStep_Private(scheme, 0, thj, j, Z));
     PetscCall(OdynLayerJacobianXMultTranspose(scheme->layer, 0, h, P, Q));
-    if (gtheta) PetscCall(OdynLayerJacobianThetaMultTranspose(scheme->layer, 0, h, P, gtheta + (size_t)j * np));
+    if (gtheta) PetscCall(OdynLayerJacobianThetaMultTranspose(scheme->layer, 0, h, P, gtheta + OdynSchemeStepOffset_Private(scheme, j)));
     PetscCall(OdynSchemeBackwardState_Private(scheme, theta, j, &Y, &Z));
     PetscCall(OdynSchemeLinearizeStep_Private(scheme, 1, thj, j, Y));
     PetscCall(OdynLayerJacobianXMultTranspose(scheme->layer, 1, -h, Q, P));
-    if (gtheta) PetscCall(OdynLayerJacobianThetaMultTranspose(scheme->layer, 1, -h, Q, gtheta + (size_t)j * np));
+    if (gtheta) PetscCall(OdynLayerJacobianThetaMultTranspose(scheme->layer, 1, -h, Q, gtheta + OdynSchemeStepOffset_Private(scheme, j)));
   }
   if (gY0) PetscCall(PetscArraycpy(gY0, P, n * s));
   PetscFunctionReturn(0);
