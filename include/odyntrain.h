@@ -24,13 +24,21 @@ PETSC_EXTERN PetscClassId ODYNTRAINER_CLASSID;
 
 +  ODYNTRAINERBCD - block coordinate descent of paper 001: Newton-PCG on the classifier, Gauss-Newton-PCG on theta
                     (the default)
+.  ODYNTRAINERSGD - stochastic gradient descent with momentum, one epoch of mini-batches per iteration
+-  ODYNTRAINERADAM - Adam (the optimizer of paper 002), one epoch of mini-batches per iteration
 
    Level: beginner
 
 .seealso: `OdynTrainerSetType()`, `OdynTrainerRegister()`
 J*/
 typedef const char *OdynTrainerType;
+
+/* Exit status of `odyn train` when a signal (SIGTERM, SIGUSR1) stopped it after writing a checkpoint: run it again with
+   -odyn_restart (like EX_TEMPFAIL of sysexits.h: a temporary failure, try again). docs/batch.md. */
+#define ODYN_EXIT_INTERRUPTED 75
 #define ODYNTRAINERBCD "bcd"
+#define ODYNTRAINERSGD  "sgd"
+#define ODYNTRAINERADAM "adam"
 
 /* One row of the history: what -odyn_monitor prints and -odyn_history_csv writes. */
 typedef struct {
@@ -42,6 +50,7 @@ PETSC_EXTERN PetscErrorCode OdynTrainerCreate(MPI_Comm, OdynTrainer *);
 PETSC_EXTERN PetscErrorCode OdynTrainerRegister(const char[], PetscErrorCode (*)(OdynTrainer));
 PETSC_EXTERN PetscErrorCode OdynTrainerSetType(OdynTrainer, OdynTrainerType);
 PETSC_EXTERN PetscErrorCode OdynTrainerGetType(OdynTrainer, OdynTrainerType *);
+PETSC_EXTERN PetscErrorCode OdynTrainerComputeObjective(OdynTrainer, OdynDataset, Vec, Vec, PetscReal *, Vec, Vec);
 PETSC_EXTERN PetscErrorCode OdynTrainerSetFromOptions(OdynTrainer);
 PETSC_EXTERN PetscErrorCode OdynTrainerSetUp(OdynTrainer);
 PETSC_EXTERN PetscErrorCode OdynTrainerView(OdynTrainer, PetscViewer);
@@ -53,6 +62,9 @@ PETSC_EXTERN PetscErrorCode OdynTrainerSetClassifierRegularizer(OdynTrainer, Ody
 PETSC_EXTERN PetscErrorCode OdynTrainerSetData(OdynTrainer, OdynDataset, OdynDataset);
 PETSC_EXTERN PetscErrorCode OdynTrainerSetProblemName(OdynTrainer, const char[]);
 PETSC_EXTERN PetscErrorCode OdynTrainerSetLevels(OdynTrainer, PetscInt, const PetscInt[]);
+PETSC_EXTERN PetscErrorCode OdynTrainerSetCheckpoint(OdynTrainer, const char[], PetscInt);
+PETSC_EXTERN PetscErrorCode OdynTrainerSetRestart(OdynTrainer, const char[]);
+PETSC_EXTERN PetscErrorCode OdynTrainerGetInterrupted(OdynTrainer, PetscInt *);
 PETSC_EXTERN PetscErrorCode OdynTrainerSolve(OdynTrainer, Vec *, Vec *);
 PETSC_EXTERN PetscErrorCode OdynTrainerGetHistory(OdynTrainer, PetscInt *, const OdynTrainerHistoryEntry **);
 PETSC_EXTERN PetscErrorCode OdynTrainerGetBest(OdynTrainer, PetscInt *, PetscReal *);

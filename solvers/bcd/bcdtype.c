@@ -70,6 +70,21 @@ static PetscErrorCode OdynTrainerIterate_BCD(OdynTrainer t, OdynTrainerHistoryEn
   PetscFunctionReturn(0);
 }
 
+/* the adapted damping is the only state of its own the next iteration reads */
+static PetscErrorCode OdynTrainerCheckpointWrite_BCD(OdynTrainer t, OdynTrainerCheckpoint ck)
+{
+  PetscFunctionBegin;
+  PetscCall(OdynTrainerCheckpointAddReal(ck, "bcd_gn_damping", t->mu));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynTrainerCheckpointRead_BCD(OdynTrainer t, OdynTrainerCheckpoint ck)
+{
+  PetscFunctionBegin;
+  PetscCall(OdynTrainerCheckpointGetReal(ck, "bcd_gn_damping", &t->mu));
+  PetscFunctionReturn(0);
+}
+
 /*MC
    ODYNTRAINERBCD - "bcd": the block coordinate descent of paper 001 (Sec. 2), the default trainer type. Each
    iteration draws a batch, takes <= newton_it Newton-PCG steps on the classifier (W, mu) with Y_N fixed, then
@@ -104,5 +119,7 @@ PetscErrorCode OdynTrainerCreate_BCD(OdynTrainer t)
   t->ops->view           = OdynTrainerView_BCD;
   t->ops->levelsetup     = OdynTrainerLevelSetUp_BCD;
   t->ops->iterate        = OdynTrainerIterate_BCD;
+  t->ops->checkpointwrite = OdynTrainerCheckpointWrite_BCD;
+  t->ops->checkpointread  = OdynTrainerCheckpointRead_BCD;
   PetscFunctionReturn(0);
 }

@@ -2,9 +2,60 @@
    The multilevel driver every trainer type runs under (paper 001 Sec. 5.3, 6): on each level, max_it iterations of
    the type's ops->iterate followed by the training and validation accuracy; the parameters of best validation accuracy
    are kept, and the level's best theta is prolonged to twice the steps for the next level.
+
+   At each iteration boundary the driver may write a checkpoint (-odyn_checkpoint, every -odyn_checkpoint_every
+   iterations) and stops cleanly after SIGTERM or SIGUSR1: the handler only sets a flag, the ranks agree on it with a
+   reduction, a checkpoint is written and OdynTrainerGetInterrupted() says which signal stopped the run. A run started
+   with -odyn_restart continues from a checkpoint and gives the history the uninterrupted run would have given, bit
+   for bit on the same number of ranks.
 */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <odyn/private/trainimpl.h>
 #include <odyn/private/netimpl.h>
+
+/* the last SIGTERM or SIGUSR1 received while a solve ran (0: none); set by the handler, read at iteration boundaries */
+static volatile sig_atomic_t OdynTrainerSignal = 0;
+
+static void OdynTrainerSignalHandler(int sig) { OdynTrainerSignal = sig; } /* async-signal-safe: one store */
+
+typedef struct {
+  struct sigaction term, usr1;
+  PetscBool        installed;
+} SavedHandlers;
+
+/*
+   Replaces whatever handles SIGTERM and SIGUSR1 (PETSc's default handler, which would print a stack and abort, unless
+   -no_signal_handler) for the duration of the solve; RestoreSignals() puts the previous handlers back.
+*/
+static PetscErrorCode CatchSignals(OdynTrainer t, SavedHandlers *saved)
+{
+  struct sigaction sa;
+
+  PetscFunctionBegin;
+  saved->installed = PETSC_FALSE;
+  OdynTrainerSignal = 0;
+  if (!t->catch_signals) PetscFunctionReturn(0);
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = OdynTrainerSignalHandler;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART; /* a blocking read or MPI wait goes on; the flag is looked at after the iteration */
+  PetscCheck(!sigaction(SIGTERM, &sa, &saved->term) && !sigaction(SIGUSR1, &sa, &saved->usr1), PETSC_COMM_SELF, PETSC_ERR_SYS, "Cannot install the SIGTERM/SIGUSR1 handler (-odyn_catch_signals false to train without)");
+  saved->installed = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+static void RestoreSignals(SavedHandlers *saved)
+{
+  if (!saved->installed) return;
+  (void)sigaction(SIGTERM, &saved->term, NULL);
+  (void)sigaction(SIGUSR1, &saved->usr1, NULL);
+  saved->installed = PETSC_FALSE;
+}
+
+static const char *SignalName(PetscInt sig) { return sig == SIGTERM ? "SIGTERM" : sig == SIGUSR1 ? "SIGUSR1" : "a signal"; }
 
 /* uniform in [-s, s], the same global sequence on every rank */
 static PetscErrorCode RandomVec(OdynTrainer t, PetscReal s, Vec v)
@@ -78,6 +129,13 @@ PetscErrorCode OdynTrainerSetSteps_Private(OdynNet net, PetscInt N)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode WriteCSVRow(OdynTrainer t, const OdynTrainerHistoryEntry *e, FILE *csv)
+{
+  PetscFunctionBegin;
+  if (csv) PetscCall(PetscFPrintf(PetscObjectComm((PetscObject)t), csv, "%" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT ",%.17g,%.17g,%.17g,%.17g,%.4f,%.4f,%.4f\n", e->level, e->layers, e->it, (double)e->obj_classifier, (double)e->obj_propagation, (double)e->gnorm, (double)e->step, (double)e->train_acc, (double)e->val_acc, (double)e->time));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode AppendHistory(OdynTrainer t, const OdynTrainerHistoryEntry *e, FILE *csv)
 {
   PetscFunctionBegin;
@@ -92,7 +150,7 @@ static PetscErrorCode AppendHistory(OdynTrainer t, const OdynTrainerHistoryEntry
   t->hist[t->nhist++] = *e;
   if (t->monitor)
     PetscCall(PetscPrintf(PetscObjectComm((PetscObject)t), "%4" PetscInt_FMT " BCD layers %4" PetscInt_FMT " classifier obj %.6e  propagation obj %.6e |g| %.3e step %.3g  train %6.2f%%  val %6.2f%%  %.2f s\n", e->it, e->layers, (double)e->obj_classifier, (double)e->obj_propagation, (double)e->gnorm, (double)e->step, (double)e->train_acc, (double)e->val_acc, (double)e->time));
-  if (csv) PetscCall(PetscFPrintf(PetscObjectComm((PetscObject)t), csv, "%" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT ",%.17g,%.17g,%.17g,%.17g,%.4f,%.4f,%.4f\n", e->level, e->layers, e->it, (double)e->obj_classifier, (double)e->obj_propagation, (double)e->gnorm, (double)e->step, (double)e->train_acc, (double)e->val_acc, (double)e->time));
+  PetscCall(WriteCSVRow(t, e, csv));
   PetscFunctionReturn(0);
 }
 
@@ -105,65 +163,128 @@ static PetscErrorCode SaveCopy(Vec src, Vec *dst)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode OdynTrainerSolveMultilevel_Private(OdynTrainer t)
+/*
+   The progress line (-odyn_progress, or a terminal on rank 0 without -odyn_monitor): rewritten in place with \r;
+   the time left extrapolates this level's seconds per iteration, doubling for each finer level (the cost grows with
+   the layers).
+*/
+static PetscErrorCode Progress(OdynTrainer t, const OdynTrainerHistoryEntry *e, PetscInt done_here, PetscReal secs_here)
 {
-  MPI_Comm       comm;
-  char           netname[64];
-  PetscInt       width;
-  PetscLogDouble t0;
-  PetscBool      stop = PETSC_FALSE;
+  PetscReal per = done_here > 0 ? secs_here / done_here : 0, left = per * (t->max_it - e->it);
 
   PetscFunctionBegin;
-  PetscCheck(t->ops->iterate, PetscObjectComm((PetscObject)t), PETSC_ERR_SUP, "Trainer type %s has neither an iteration nor a solve", ((PetscObject)t)->type_name);
+  for (PetscInt l = e->level + 1, f = 2; l < t->nlevels; l++, f *= 2) left += per * f * t->max_it;
+  PetscCall(PetscPrintf(PetscObjectComm((PetscObject)t), "\rlevel %" PetscInt_FMT "/%" PetscInt_FMT " (%" PetscInt_FMT " layers) it %" PetscInt_FMT "/%" PetscInt_FMT "  obj %.4e  train %6.2f%%  val %6.2f%%  %.3g s/it  ~%.0f s left   ", e->level + 1, t->nlevels, e->layers, e->it, t->max_it, (double)e->obj_propagation, (double)e->train_acc, (double)e->val_acc, (double)per, (double)left));
+  if (e->it == t->max_it) PetscCall(PetscPrintf(PetscObjectComm((PetscObject)t), "\n"));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode UseProgress(OdynTrainer t, PetscBool *use)
+{
+  PetscMPIInt rank;
+  int         tty = 0;
+
+  PetscFunctionBegin;
+  if (t->progress >= 0) {
+    *use = t->progress ? PETSC_TRUE : PETSC_FALSE;
+    PetscFunctionReturn(0);
+  }
+  PetscCallMPI(MPI_Comm_rank(PetscObjectComm((PetscObject)t), &rank));
+  /* under mpiexec a rank's stdout is often a pseudo-terminal (Open MPI) even when the job's output goes to a file:
+     then the progress line is off unless -odyn_progress true says otherwise */
+  if (rank == 0) tty = isatty(fileno(stdout)) && !getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMIX_RANK") && !getenv("PMI_RANK") && !getenv("SLURM_STEP_ID");
+  PetscCallMPI(MPI_Bcast(&tty, 1, MPI_INT, 0, PetscObjectComm((PetscObject)t)));
+  *use = (tty && !t->monitor) ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/* the file a signal's checkpoint goes to: -odyn_checkpoint, else ODYN_DEFAULT_CHECKPOINT in the working directory */
+#define ODYN_DEFAULT_CHECKPOINT "odyn-checkpoint.h5"
+
+static PetscErrorCode Run(OdynTrainer t, const char *run)
+{
+  MPI_Comm              comm;
+  char                  netname[64];
+  const char           *ckfile = t->checkpoint[0] ? t->checkpoint : ODYN_DEFAULT_CHECKPOINT;
+  PetscInt              width, l0 = 0, it0 = 0;
+  PetscLogDouble        t0;
+  PetscBool             stop = PETSC_FALSE, restarted = PETSC_FALSE, progress = PETSC_FALSE;
+  OdynTrainerPosition   pos;
+  OdynTrainerCheckpoint ck = NULL;
+
+  PetscFunctionBegin;
   PetscCall(PetscObjectGetComm((PetscObject)t, &comm));
   PetscCall(NetName(t->net, netname, sizeof(netname)));
   PetscCall(OdynNetGetInputWidth(t->net, &width));
-  if (t->csv) PetscCall(PetscFClose(comm, t->csv)); /* left open by a failed solve */
-  t->csv = NULL;
-  if (t->history_csv[0]) {
-    PetscCall(PetscFOpen(comm, t->history_csv, "w", &t->csv));
-    PetscCall(PetscFPrintf(comm, t->csv, "level,layers,iteration,classifier_objective,propagation_objective,gradient_norm,step,train_acc,val_acc,time\n"));
-  }
+  PetscCall(UseProgress(t, &progress));
+  PetscCall(PetscMemzero(&pos, sizeof(pos)));
   t->nhist      = 0;
   t->bestval    = -1;
   t->bestlayers = 0;
   PetscCall(OdynTrainerDestroyLevel_Private(t));
   PetscCall(OdynTrainerSetSteps_Private(t->net, t->levels[0]));
-  PetscCall(OdynNetCreateParameterVec(t->net, &t->theta));
-  PetscCall(RandomVec(t, t->init_scale, t->theta));
-  PetscCall(VecZeroEntries(t->wmu));
-  /* the initial guess is the best so far until an iteration beats it */
-  t->bestlayers = t->levels[0];
-  PetscCall(SaveCopy(t->theta, &t->thbest));
-  PetscCall(VecCopy(t->wmu, t->wbest));
-  PetscCall(SaveCopy(t->theta, &t->thlev));
-  PetscCall(SaveCopy(t->wmu, &t->wlev));
+  if (t->restart[0]) {
+    PetscCall(OdynTrainerReadCheckpoint_Private(t, t->restart, run, &pos, &ck));
+    restarted = PETSC_TRUE;
+    l0        = pos.level;
+    it0       = pos.it;
+    PetscCall(PetscPrintf(comm, "odyn: continuing from checkpoint %s after level %" PetscInt_FMT " iteration %" PetscInt_FMT " (%" PetscInt_FMT " iterations done)\n", t->restart, l0, it0, t->nhist));
+  } else {
+    PetscCall(OdynNetCreateParameterVec(t->net, &t->theta));
+    PetscCall(RandomVec(t, t->init_scale, t->theta));
+    PetscCall(VecZeroEntries(t->wmu));
+    /* the initial guess is the best so far until an iteration beats it */
+    t->bestlayers = t->levels[0];
+    PetscCall(SaveCopy(t->theta, &t->thbest));
+    PetscCall(VecCopy(t->wmu, t->wbest));
+    PetscCall(SaveCopy(t->theta, &t->thlev));
+    PetscCall(SaveCopy(t->wmu, &t->wlev));
+  }
+  if (t->csv) PetscCall(PetscFClose(comm, t->csv)); /* left open by a failed solve */
+  t->csv = NULL;
+  if (t->history_csv[0]) {
+    PetscCall(PetscFOpen(comm, t->history_csv, "w", &t->csv));
+    PetscCall(PetscFPrintf(comm, t->csv, "level,layers,iteration,classifier_objective,propagation_objective,gradient_norm,step,train_acc,val_acc,time\n"));
+    for (PetscInt i = 0; i < t->nhist; i++) PetscCall(WriteCSVRow(t, &t->hist[i], t->csv)); /* a restart's file is whole */
+  }
   PetscCall(PetscTime(&t0));
-  for (PetscInt l = 0; l < t->nlevels && !stop; l++) {
-    PetscLogDouble tl;
-    PetscReal      levbest = -1, levtrain = 0;
-    PetscInt       it;
+  t0 -= pos.elapsed;
+  for (PetscInt l = l0; l < t->nlevels && !stop; l++) {
+    const PetscBool resumed = (restarted && l == l0) ? PETSC_TRUE : PETSC_FALSE;
+    PetscLogDouble  tl, tfirst;
+    PetscInt        it, first = resumed ? it0 + 1 : 1;
 
     PetscCall(PetscTime(&tl));
-    if (l > 0) {
-      Vec thf;
-      /* continue from the best parameters of the coarser level */
-      PetscCall(VecCopy(t->thlev, t->theta));
-      PetscCall(VecCopy(t->wlev, t->wmu));
-      PetscCall(OdynNetRefineSteps(t->net, t->theta, &thf));
-      PetscCall(VecDestroy(&t->theta));
-      t->theta = thf;
+    tfirst = tl;
+    if (resumed) tl -= pos.levelapsed;
+    else {
+      pos.levbest  = -1;
+      pos.levtrain = 0;
+      t->nfailed   = 0;
+      if (l > 0) {
+        Vec thf;
+        /* continue from the best parameters of the coarser level */
+        PetscCall(VecCopy(t->thlev, t->theta));
+        PetscCall(VecCopy(t->wlev, t->wmu));
+        PetscCall(OdynNetRefineSteps(t->net, t->theta, &thf));
+        PetscCall(VecDestroy(&t->theta));
+        t->theta = thf;
+      }
     }
-    t->nfailed = 0;
     if (t->ops->levelsetup) PetscCall((*t->ops->levelsetup)(t, l));
+    if (ck) { /* the type's state, after its level set-up */
+      if (t->ops->checkpointread) PetscCall((*t->ops->checkpointread)(t, ck));
+      PetscCall(OdynTrainerCheckpointDestroy(&ck));
+    }
     if (t->monitor) {
       PetscInt np;
       PetscCall(VecGetSize(t->theta, &np));
       PetscCall(PetscPrintf(comm, "level %" PetscInt_FMT ": %" PetscInt_FMT " layers, %" PetscInt_FMT " parameters\n", l, t->levels[l], np));
     }
-    for (it = 1; it <= t->max_it; it++) {
+    for (it = first; it <= t->max_it; it++) {
       OdynTrainerHistoryEntry e;
       PetscLogDouble          now;
+      PetscInt                sig = (PetscInt)OdynTrainerSignal;
 
       PetscCall(PetscMemzero(&e, sizeof(e)));
       PetscCall((*t->ops->iterate)(t, &e));
@@ -177,14 +298,15 @@ PetscErrorCode OdynTrainerSolveMultilevel_Private(OdynTrainer t)
       e.it     = it;
       e.time   = (PetscReal)(now - t0);
       PetscCall(AppendHistory(t, &e, t->csv));
+      if (progress) PetscCall(Progress(t, &e, it - first + 1, (PetscReal)(now - tfirst)));
       if (PetscIsInfOrNanReal(e.obj_classifier) || PetscIsInfOrNanReal(e.obj_propagation)) {
-        PetscCall(PetscPrintf(comm, "odyn: NaN or Inf in the objective at level %" PetscInt_FMT " iteration %" PetscInt_FMT ": stopping; the best parameters so far are kept\n", l, it));
+        PetscCall(PetscPrintf(comm, "%sodyn: NaN or Inf in the objective at level %" PetscInt_FMT " iteration %" PetscInt_FMT ": stopping; the best parameters so far are kept\n", progress ? "\n" : "", l, it));
         stop = PETSC_TRUE;
         break;
       }
-      if (e.val_acc > levbest) {
-        levbest  = e.val_acc;
-        levtrain = e.train_acc;
+      if (e.val_acc > pos.levbest) {
+        pos.levbest  = e.val_acc;
+        pos.levtrain = e.train_acc;
         PetscCall(SaveCopy(t->theta, &t->thlev));
         PetscCall(SaveCopy(t->wmu, &t->wlev));
       }
@@ -194,16 +316,51 @@ PetscErrorCode OdynTrainerSolveMultilevel_Private(OdynTrainer t)
         PetscCall(SaveCopy(t->theta, &t->thbest));
         PetscCall(VecCopy(t->wmu, t->wbest));
       }
+      /* the iteration boundary: did any rank get a signal (before or during this iteration)? */
+      sig = PetscMax(sig, (PetscInt)OdynTrainerSignal);
+      PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &sig, 1, MPIU_INT, MPI_MAX, comm));
+      if (sig || (t->checkpoint[0] && t->checkpoint_every > 0 && t->nhist % t->checkpoint_every == 0)) {
+        pos.level      = l;
+        pos.it         = it;
+        pos.elapsed    = (PetscReal)(now - t0);
+        pos.levelapsed = (PetscReal)(now - tl);
+        PetscCall(OdynTrainerWriteCheckpoint_Private(t, ckfile, run, &pos));
+      }
+      if (sig) {
+        PetscCall(PetscPrintf(comm, "%sodyn: caught %s: stopped after level %" PetscInt_FMT " iteration %" PetscInt_FMT "; checkpoint written to %s; continue with -odyn_restart %s (odyn train exits with status %d)\n", progress && it < t->max_it ? "\n" : "", SignalName(sig), l, it, ckfile, ckfile, ODYN_EXIT_INTERRUPTED));
+        t->interrupted = sig;
+        stop           = PETSC_TRUE;
+        break;
+      }
     }
-    {
+    if (!t->interrupted) {
       PetscLogDouble now;
       PetscCall(PetscTime(&now));
       if (t->nfailed) PetscCall(PetscPrintf(comm, "odyn: in %" PetscInt_FMT " of %" PetscInt_FMT " iterations the Gauss-Newton line search failed and theta was kept (see -info)\n", t->nfailed, PetscMin(it, t->max_it)));
-      PetscCall(PetscPrintf(comm, "odyn level: problem=%s net=%s width=%" PetscInt_FMT " layers=%" PetscInt_FMT " iters=%" PetscInt_FMT " train_acc=%.2f val_acc=%.2f time=%.1f\n", t->problem, netname, width, t->levels[l], PetscMin(it, t->max_it), (double)levtrain, (double)levbest, (double)(now - tl)));
+      PetscCall(PetscPrintf(comm, "odyn level: problem=%s net=%s width=%" PetscInt_FMT " layers=%" PetscInt_FMT " iters=%" PetscInt_FMT " train_acc=%.2f val_acc=%.2f time=%.1f\n", t->problem, netname, width, t->levels[l], PetscMin(it, t->max_it), (double)pos.levtrain, (double)pos.levbest, (double)(now - tl)));
     }
   }
-  PetscCall(PetscPrintf(comm, "odyn best: problem=%s net=%s layers=%" PetscInt_FMT " val_acc=%.2f\n", t->problem, netname, t->bestlayers, (double)t->bestval));
+  PetscCall(OdynTrainerCheckpointDestroy(&ck)); /* a restart after the last iteration of the last level */
+  if (!t->interrupted) PetscCall(PetscPrintf(comm, "odyn best: problem=%s net=%s layers=%" PetscInt_FMT " val_acc=%.2f\n", t->problem, netname, t->bestlayers, (double)t->bestval));
   if (t->csv) PetscCall(PetscFClose(comm, t->csv));
   t->csv = NULL;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdynTrainerSolveMultilevel_Private(OdynTrainer t)
+{
+  SavedHandlers  saved;
+  PetscErrorCode ierr;
+  char          *run;
+
+  PetscFunctionBegin;
+  PetscCheck(t->ops->iterate, PetscObjectComm((PetscObject)t), PETSC_ERR_SUP, "Trainer type %s has neither an iteration nor a solve", ((PetscObject)t)->type_name);
+  t->interrupted = 0;
+  PetscCall(OdynTrainerRunDescription_Private(t, &run));
+  PetscCall(CatchSignals(t, &saved));
+  ierr = Run(t, run);
+  RestoreSignals(&saved); /* on an error too: a later SIGTERM must end the program again */
+  PetscCall(PetscFree(run));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }

@@ -139,8 +139,11 @@ PetscErrorCode OdynTrainerCreate(MPI_Comm comm, OdynTrainer *trainer)
   t->max_it  = 20;
   t->nlevels = 9;
   for (PetscInt l = 0; l < t->nlevels; l++) t->levels[l] = 4 << l;
-  t->init_scale = 0.5;
-  t->seed       = 1;
+  t->init_scale       = 0.5;
+  t->seed             = 1;
+  t->checkpoint_every = 1;
+  t->catch_signals    = PETSC_TRUE;
+  t->progress         = -1;
   PetscCall(PetscStrncpy(t->problem, "user", sizeof(t->problem)));
   *trainer = t;
   PetscFunctionReturn(0);
@@ -269,7 +272,14 @@ PetscErrorCode OdynTrainerSetLevels(OdynTrainer t, PetscInt n, const PetscInt le
    with theta near 0 the swiss roll starts at a saddle where the classifier is 0 and the gradient vanishes)
 .  -odyn_bcd_seed <1> - seed of the initial theta and of the batches (the same on every rank)
 .  -odyn_monitor - print one line per iteration
--  -odyn_history_csv <file> - write the history as CSV
+.  -odyn_history_csv <file> - write the history as CSV
+.  -odyn_progress <true|false> - a progress line per level, rewritten in place (default: when stdout is a terminal
+   and -odyn_monitor is not given)
+.  -odyn_checkpoint <file> - write a checkpoint of the whole solver state to this file (`OdynTrainerSetCheckpoint()`)
+.  -odyn_checkpoint_every <1> - every k iterations, counted over all levels (0: only when a signal stops the run)
+.  -odyn_checkpoint_delay <0> - seconds to wait inside each checkpoint write (for tests that crash a run mid-write)
+.  -odyn_restart <file> - continue the run from a checkpoint (`OdynTrainerSetRestart()`)
+-  -odyn_catch_signals <true> - stop cleanly after SIGTERM or SIGUSR1 with a checkpoint (`OdynTrainerGetInterrupted()`)
 
    Level: beginner
 
@@ -281,7 +291,7 @@ PetscErrorCode OdynTrainerSetLevels(OdynTrainer t, PetscInt n, const PetscInt le
 PetscErrorCode OdynTrainerSetFromOptions(OdynTrainer t)
 {
   PetscInt  levels[ODYN_TRAINER_MAX_LEVELS], nl = ODYN_TRAINER_MAX_LEVELS, seed = (PetscInt)t->seed;
-  PetscBool flg, tflg;
+  PetscBool flg, tflg, pflg, progress;
   char      type[256];
 
   PetscFunctionBegin;
@@ -296,7 +306,16 @@ PetscErrorCode OdynTrainerSetFromOptions(OdynTrainer t)
   PetscCall(PetscOptionsInt("-odyn_bcd_seed", "Seed of the initial theta and the batches", "OdynTrainerSolve", seed, &seed, NULL));
   PetscCall(PetscOptionsBool("-odyn_monitor", "Print one line per iteration", "OdynTrainerSolve", t->monitor, &t->monitor, NULL));
   PetscCall(PetscOptionsString("-odyn_history_csv", "Write the history to this CSV file", "OdynTrainerGetHistory", t->history_csv, t->history_csv, sizeof(t->history_csv), NULL));
+  PetscCall(PetscOptionsBool("-odyn_progress", "A progress line per level, rewritten in place (default: stdout is a terminal and no -odyn_monitor)", "OdynTrainerSolve", t->progress > 0 ? PETSC_TRUE : PETSC_FALSE, &progress, &pflg));
+  PetscCall(PetscOptionsString("-odyn_checkpoint", "Write checkpoints of the solver state to this file", "OdynTrainerSetCheckpoint", t->checkpoint, t->checkpoint, sizeof(t->checkpoint), NULL));
+  PetscCall(PetscOptionsInt("-odyn_checkpoint_every", "Checkpoint every k iterations (0: only on a signal)", "OdynTrainerSetCheckpoint", t->checkpoint_every, &t->checkpoint_every, NULL));
+  PetscCall(PetscOptionsReal("-odyn_checkpoint_delay", "Seconds to wait inside each checkpoint write (crash tests)", "OdynTrainerSetCheckpoint", t->checkpoint_delay, &t->checkpoint_delay, NULL));
+  PetscCall(PetscOptionsString("-odyn_restart", "Continue the run from this checkpoint file", "OdynTrainerSetRestart", t->restart, t->restart, sizeof(t->restart), NULL));
+  PetscCall(PetscOptionsBool("-odyn_catch_signals", "Stop cleanly with a checkpoint after SIGTERM or SIGUSR1", "OdynTrainerGetInterrupted", t->catch_signals, &t->catch_signals, NULL));
   PetscOptionsEnd();
+  if (pflg) t->progress = progress ? 1 : 0;
+  PetscCheck(t->checkpoint_every >= 0, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_OUTOFRANGE, "-odyn_checkpoint_every must be >= 0, got %" PetscInt_FMT, t->checkpoint_every);
+  PetscCheck(t->checkpoint_delay >= 0, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_OUTOFRANGE, "-odyn_checkpoint_delay must be >= 0");
   /* the type after PetscOptionsEnd: an unknown name must not leak the options block */
   if (tflg) PetscCall(OdynTrainerSetType(t, type));
   else if (!((PetscObject)t)->type_name) PetscCall(OdynTrainerSetType(t, ODYNTRAINERBCD));
@@ -378,6 +397,100 @@ PetscErrorCode OdynTrainerDestroy(OdynTrainer *t)
   PetscCall(VecDestroy(&(*t)->YNval));
   PetscCall(PetscFree((*t)->hist));
   PetscCall(PetscHeaderDestroy(t));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynTrainerSetCheckpoint - writes the complete solver state to a file every k iterations, so that a run that is
+   stopped (by a signal, a time limit, a crash) can be continued with `OdynTrainerSetRestart()`
+
+   Logically Collective
+
+   Input Parameters:
++  t - the trainer
+.  file - the checkpoint file (HDF5; NULL or "": none)
+-  every - iterations between checkpoints, counted over all levels (0: only when a signal stops the run)
+
+   Options Database Keys:
++  -odyn_checkpoint <file> - the file
+-  -odyn_checkpoint_every <1> - k
+
+   Level: intermediate
+
+   Notes:
+   A checkpoint holds theta, the classifier weights, the level and iteration, the level's and the run's best
+   parameters and accuracies, the history, the number of random values drawn (RAND48 has no get-state: a restart
+   re-seeds and draws them again) and the type's state (bcd: the Gauss-Newton damping), with a format version, a
+   description of the run and a checksum. It is written to file.tmp and renamed to file by rank 0 after every rank
+   closed it, so a crash during a write leaves the previous checkpoint intact. docs/batch.md describes it.
+
+.seealso: `OdynTrainerSetRestart()`, `OdynTrainerGetInterrupted()`
+@*/
+PetscErrorCode OdynTrainerSetCheckpoint(OdynTrainer t, const char file[], PetscInt every)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(t, ODYNTRAINER_CLASSID, 1);
+  PetscCheck(every >= 0, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_OUTOFRANGE, "Checkpoint interval must be >= 0, got %" PetscInt_FMT, every);
+  PetscCall(PetscStrncpy(t->checkpoint, file ? file : "", sizeof(t->checkpoint)));
+  t->checkpoint_every = every;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynTrainerSetRestart - the next `OdynTrainerSolve()` continues from a checkpoint instead of starting afresh
+
+   Logically Collective
+
+   Input Parameters:
++  t - the trainer
+-  file - a checkpoint written by `OdynTrainerSetCheckpoint()` (NULL or "": start afresh)
+
+   Options Database Key:
+.  -odyn_restart <file> - the checkpoint
+
+   Level: intermediate
+
+   Notes:
+   On the same number of ranks the continued history equals that of the uninterrupted run bit for bit (the time
+   column aside). The checkpoint must come from the same run: the trainer type, network, loss, data, levels,
+   iterations per level, batch and Hessian sample sizes and seed are compared, and a checkpoint that differs is
+   refused with an error that names the file and the first difference. A missing, truncated, corrupt (checksum) or
+   newer-format file is refused too.
+
+.seealso: `OdynTrainerSetCheckpoint()`
+@*/
+PetscErrorCode OdynTrainerSetRestart(OdynTrainer t, const char file[])
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(t, ODYNTRAINER_CLASSID, 1);
+  PetscCall(PetscStrncpy(t->restart, file ? file : "", sizeof(t->restart)));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynTrainerGetInterrupted - whether a signal stopped the last `OdynTrainerSolve()`
+
+   Not Collective
+
+   Output Parameter:
+.  sig - the signal (SIGTERM or SIGUSR1), 0 when the solve ran to its end
+
+   Level: intermediate
+
+   Notes:
+   While `OdynTrainerSolve()` runs (unless -odyn_catch_signals false), SIGTERM and SIGUSR1 only set a flag; at the end
+   of the current iteration the ranks agree on it, a checkpoint is written (to -odyn_checkpoint, or
+   odyn-checkpoint.h5), a line says so, and the solve returns the best parameters so far. `odyn train` then exits with
+   status `ODYN_EXIT_INTERRUPTED` (75). The previous handlers (PETSc's, which would abort) are restored afterwards.
+
+.seealso: `OdynTrainerSetCheckpoint()`, `OdynTrainerSetRestart()`
+@*/
+PetscErrorCode OdynTrainerGetInterrupted(OdynTrainer t, PetscInt *sig)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(t, ODYNTRAINER_CLASSID, 1);
+  PetscValidIntPointer(sig, 2);
+  *sig = t->interrupted;
   PetscFunctionReturn(0);
 }
 

@@ -9,5 +9,7 @@ PetscErrorCode OdynTrainerRegisterAll_Private(void)
   if (OdynTrainerRegisterAllCalled) PetscFunctionReturn(0);
   OdynTrainerRegisterAllCalled = PETSC_TRUE;
   PetscCall(OdynTrainerRegister(ODYNTRAINERBCD, OdynTrainerCreate_BCD));
+  PetscCall(OdynTrainerRegister(ODYNTRAINERSGD, OdynTrainerCreate_SGD));
+  PetscCall(OdynTrainerRegister(ODYNTRAINERADAM, OdynTrainerCreate_Adam));
   PetscFunctionReturn(0);
 }

@@ -11,6 +11,28 @@ PETSC_EXTERN PetscLogEvent ODYN_TrainClassifier, ODYN_TrainGaussNewton, ODYN_Tra
 #define ODYN_TRAINER_MAX_LEVELS 32
 
 /*
+   A checkpoint in memory (solvers/bcd/checkpoint.c): named reals and Vecs, written to and read from an HDF5 file with
+   a version, a description of the run it belongs to and a checksum over everything. The driver puts its state in it;
+   a type adds what it keeps across iterations with OdynTrainerCheckpointAddReal/AddVec in ops->checkpointwrite and
+   takes it back with OdynTrainerCheckpointGetReal/GetVec in ops->checkpointread.
+*/
+typedef struct _n_OdynTrainerCheckpoint *OdynTrainerCheckpoint;
+
+#define ODYN_CHECKPOINT_MAGIC          "odyn-checkpoint"
+#define ODYN_CHECKPOINT_FORMAT_VERSION 1
+#define ODYN_CHECKPOINT_MAX_ITEMS      64
+
+PETSC_INTERN PetscErrorCode OdynTrainerCheckpointCreate(MPI_Comm, const char[], const char[], OdynTrainerCheckpoint *);
+PETSC_INTERN PetscErrorCode OdynTrainerCheckpointDestroy(OdynTrainerCheckpoint *);
+PETSC_INTERN PetscErrorCode OdynTrainerCheckpointAddReal(OdynTrainerCheckpoint, const char[], PetscReal);
+PETSC_INTERN PetscErrorCode OdynTrainerCheckpointAddVec(OdynTrainerCheckpoint, const char[], Vec);
+PETSC_INTERN PetscErrorCode OdynTrainerCheckpointGetReal(OdynTrainerCheckpoint, const char[], PetscReal *);
+PETSC_INTERN PetscErrorCode OdynTrainerCheckpointGetVec(OdynTrainerCheckpoint, const char[], Vec *);
+PETSC_INTERN PetscErrorCode OdynTrainerCheckpointWrite(OdynTrainerCheckpoint, const char[], PetscReal);
+PETSC_INTERN PetscErrorCode OdynTrainerCheckpointRead(MPI_Comm, const char[], OdynTrainerCheckpoint *);
+PETSC_INTERN PetscErrorCode OdynTrainerCheckpointGetRun(OdynTrainerCheckpoint, const char **, const char **);
+
+/*
    What a trainer type implements (OdynTrainerRegister()). The multilevel driver (solvers/bcd/driver.c,
    OdynTrainerSolveMultilevel_Private) owns everything common to every type: the levels and the prolongation of theta,
    the batches' random generator, the history, the best-so-far parameters, checkpoints, signals and progress output;
@@ -24,14 +46,16 @@ struct _OdynTrainerOps {
   PetscErrorCode (*solve)(OdynTrainer);                            /* NULL: OdynTrainerSolveMultilevel_Private */
   PetscErrorCode (*levelsetup)(OdynTrainer, PetscInt);             /* t->theta holds the level's start; drop the previous level's objects */
   PetscErrorCode (*iterate)(OdynTrainer, OdynTrainerHistoryEntry *); /* one iteration: updates t->theta and t->wmu; fills obj_*, gnorm, step */
-  PetscErrorCode (*checkpointwrite)(OdynTrainer, PetscViewer);    /* type state the next iteration reads (optional) */
-  PetscErrorCode (*checkpointread)(OdynTrainer, PetscViewer);     /* and back */
+  PetscErrorCode (*checkpointwrite)(OdynTrainer, OdynTrainerCheckpoint); /* type state the next iteration reads (optional) */
+  PetscErrorCode (*checkpointread)(OdynTrainer, OdynTrainerCheckpoint);  /* and back, after levelsetup */
 };
 
 PETSC_EXTERN PetscFunctionList OdynTrainerList;
 PETSC_INTERN PetscBool      OdynTrainerRegisterAllCalled;
 PETSC_INTERN PetscErrorCode OdynTrainerRegisterAll_Private(void);
 PETSC_INTERN PetscErrorCode OdynTrainerCreate_BCD(OdynTrainer);
+PETSC_INTERN PetscErrorCode OdynTrainerCreate_SGD(OdynTrainer);  /* solvers/firstorder/ */
+PETSC_INTERN PetscErrorCode OdynTrainerCreate_Adam(OdynTrainer);
 
 struct _p_OdynTrainer {
   PETSCHEADER(struct _OdynTrainerOps);
@@ -76,6 +100,15 @@ struct _p_OdynTrainer {
   PetscInt    nfailed;     /* iterations of this level whose step failed (parameters kept); the type counts them */
   PetscInt64  ndraws;      /* values drawn from rnd since it was seeded: RAND48 has no get-state, a restart replays them */
 
+  /* checkpoints, signals, progress (driver.c, checkpoint.c) */
+  char      checkpoint[PETSC_MAX_PATH_LEN]; /* -odyn_checkpoint: "" none */
+  PetscInt  checkpoint_every;               /* -odyn_checkpoint_every: every k iterations (counted over all levels) */
+  PetscReal checkpoint_delay;               /* -odyn_checkpoint_delay: seconds to sleep inside each write (tests of crashes) */
+  char      restart[PETSC_MAX_PATH_LEN];    /* -odyn_restart: "" none */
+  PetscBool catch_signals;                  /* -odyn_catch_signals: SIGTERM/SIGUSR1 stop at the next iteration boundary */
+  PetscInt  interrupted;                    /* the signal that stopped the last solve, 0 when it ran to the end */
+  PetscInt  progress;                       /* -odyn_progress: 1 yes, 0 no, -1 when stdout is a terminal and no -odyn_monitor */
+
   /* results */
   Vec                      thbest, wbest;
   PetscReal                bestval;
@@ -83,6 +116,17 @@ struct _p_OdynTrainer {
   OdynTrainerHistoryEntry *hist;
   PetscInt                 nhist, histcap;
 };
+
+/* where the multilevel driver stands after an iteration: with the trainer's Vecs and history, what a checkpoint holds */
+typedef struct {
+  PetscInt  level, it;           /* the last completed iteration (it = 0: none yet on this level) */
+  PetscReal levbest, levtrain;   /* best validation accuracy on this level so far and the training accuracy with it */
+  PetscReal elapsed, levelapsed; /* seconds of the run and of this level so far */
+} OdynTrainerPosition;
+
+PETSC_INTERN PetscErrorCode OdynTrainerRunDescription_Private(OdynTrainer, char **);
+PETSC_INTERN PetscErrorCode OdynTrainerWriteCheckpoint_Private(OdynTrainer, const char[], const char[], const OdynTrainerPosition *);
+PETSC_INTERN PetscErrorCode OdynTrainerReadCheckpoint_Private(OdynTrainer, const char[], const char[], OdynTrainerPosition *, OdynTrainerCheckpoint *);
 
 /* helpers for the types */
 PETSC_INTERN PetscErrorCode OdynTrainerRandomReal_Private(OdynTrainer, PetscReal *);
