@@ -2,6 +2,10 @@ static const char help[] = "odyn - deep networks trained as ODE-constrained opti
                            "Usage: [mpiexec -n P] odyn <command> [options]\n"
                            "  train    train a network on a built-in problem (-odyn_problem ellipse|swissroll|peaks) or on\n"
                            "           CSV files (-odyn_data_train F -odyn_data_val G); write the model (-odyn_model_out)\n"
+                           "           long runs: -odyn_checkpoint C [-odyn_checkpoint_every k] writes the solver state,\n"
+                           "           -odyn_restart C continues it bit for bit; on SIGTERM or SIGUSR1 training stops after\n"
+                           "           the current iteration, writes the checkpoint (C, or odyn-checkpoint.h5) and exits\n"
+                           "           with status 75: run the same command again with -odyn_restart (docs/batch.md)\n"
                            "  predict  class probabilities (or scores) and labels of a data set as CSV\n"
                            "           (-odyn_model M -odyn_data D -odyn_predict_out P)\n"
                            "  eval     accuracy and loss of a model on a labelled data set (-odyn_model M -odyn_data D)\n"
@@ -141,6 +145,7 @@ int main(int argc, char **argv)
 {
   MPI_Comm    comm;
   const char *cmd = NULL;
+  PetscInt    interrupted = 0;
   PetscBool   ishelp, istrain = PETSC_FALSE, ispredict = PETSC_FALSE, iseval = PETSC_FALSE, isinfo = PETSC_FALSE;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
@@ -158,10 +163,10 @@ int main(int argc, char **argv)
   PetscCall(PetscStrcmp(cmd, "eval", &iseval));
   PetscCall(PetscStrcmp(cmd, "info", &isinfo));
   PetscCheck(istrain || ispredict || iseval || isinfo, comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown command \"%s\": use odyn train, predict, eval or info (odyn -help)", cmd);
-  if (istrain) PetscCall(OdynAppTrain(comm, ishelp, &argc, &argv));
+  if (istrain) PetscCall(OdynAppTrain(comm, ishelp, &argc, &argv, &interrupted));
   if (ispredict) PetscCall(OdynAppPredict(comm, ishelp));
   if (iseval) PetscCall(OdynAppEval(comm, ishelp));
   if (isinfo) PetscCall(OdynAppInfo(comm, ishelp));
   PetscCall(PetscFinalize());
-  return 0;
+  return interrupted ? ODYN_EXIT_INTERRUPTED : 0; /* a signal stopped training after a checkpoint: run it again */
 }

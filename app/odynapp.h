@@ -5,7 +5,7 @@
 #include <odyn.h>
 #include <odynmodel.h>
 
-PetscErrorCode OdynAppTrain(MPI_Comm, PetscBool, int *, char ***);
+PetscErrorCode OdynAppTrain(MPI_Comm, PetscBool, int *, char ***, PetscInt *);
 PetscErrorCode OdynAppPredict(MPI_Comm, PetscBool);
 PetscErrorCode OdynAppEval(MPI_Comm, PetscBool);
 

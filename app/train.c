@@ -113,8 +113,9 @@ static PetscErrorCode BuildInfo(MPI_Comm comm, const char *problem, const char *
    Options of odyn train (besides those of OdynNet, OdynLoss, OdynRegularizer, OdynTrainer, OdynProblemCreate):
      -odyn_problem, -odyn_net, -odyn_options_dir, -odyn_defaults, -odyn_data_train, -odyn_data_val, -odyn_model_out,
      -odyn_data_csv, -odyn_data_val_csv
+   *interrupted: the signal that stopped training (after a checkpoint; no model is written then), 0 otherwise.
 */
-PetscErrorCode OdynAppTrain(MPI_Comm comm, PetscBool help, int *argc, char ***argv)
+PetscErrorCode OdynAppTrain(MPI_Comm comm, PetscBool help, int *argc, char ***argv, PetscInt *interrupted)
 {
   char            problem[64] = "", net[64] = "", dir[PETSC_MAX_PATH_LEN] = ODYN_OPTIONS_DIR, path[2 * PETSC_MAX_PATH_LEN];
   char            ftrain[PETSC_MAX_PATH_LEN] = "", fval[PETSC_MAX_PATH_LEN] = "", out[PETSC_MAX_PATH_LEN] = "model.h5";
@@ -132,6 +133,7 @@ PetscErrorCode OdynAppTrain(MPI_Comm comm, PetscBool help, int *argc, char ***ar
   Vec             theta = NULL, wmu = NULL; /* OdynTrainerSolve() destroys what they hold */
 
   PetscFunctionBegin;
+  *interrupted = 0;
   PetscOptionsBegin(comm, NULL, "odyn train: what to train on and with which network", NULL);
   PetscCall(PetscOptionsString("-odyn_problem", "Built-in problem: ellipse, swissroll or peaks (loads its .opts file)", "OdynProblemCreate", problem, problem, sizeof(problem), NULL));
   PetscCall(PetscOptionsString("-odyn_net", "The paper's networks: resnet, antisym, leapfrog, verlet", "", net, net, sizeof(net), NULL));
@@ -183,6 +185,9 @@ PetscErrorCode OdynAppTrain(MPI_Comm comm, PetscBool help, int *argc, char ***ar
     PetscCall(OdynTrainerSetData(trainer, train, val));
     if (problem[0]) PetscCall(OdynTrainerSetProblemName(trainer, problem));
     PetscCall(OdynTrainerSolve(trainer, &theta, &wmu));
+    PetscCall(OdynTrainerGetInterrupted(trainer, interrupted));
+  }
+  if (!help && !*interrupted) {
     PetscCall(OdynModelCreate(comm, &model));
     PetscCall(OdynModelSetParameters(model, network, loss, theta, wmu));
     PetscCall(BuildInfo(comm, problem, ftrain, fval, net, train, val, trainer, &info));
@@ -194,9 +199,9 @@ PetscErrorCode OdynAppTrain(MPI_Comm comm, PetscBool help, int *argc, char ***ar
     PetscCall(OdynModelGetChecksum(model, &sum));
     PetscCall(PetscPrintf(comm, "odyn model: file=%s layers=%" PetscInt_FMT " parameters=%" PetscInt_FMT " val_acc=%.2f checksum=%s\n", out, layers, np, (double)best, sum));
     PetscCall(OdynModelDestroy(&model));
-    PetscCall(VecDestroy(&theta));
-    PetscCall(VecDestroy(&wmu));
   }
+  PetscCall(VecDestroy(&theta));
+  PetscCall(VecDestroy(&wmu));
   PetscCall(OdynTrainerDestroy(&trainer));
   PetscCall(OdynRegularizerDestroy(&reg));
   PetscCall(OdynLossDestroy(&loss));

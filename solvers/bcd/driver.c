@@ -10,11 +10,13 @@
    for bit on the same number of ranks.
 */
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <odyn/private/trainimpl.h>
 #include <odyn/private/netimpl.h>
+#include <odyn/private/fileimpl.h>
 
 /* the last SIGTERM or SIGUSR1 received while a solve ran (0: none); set by the handler, read at iteration boundaries */
 static volatile sig_atomic_t OdynTrainerSignal = 0;
@@ -218,6 +220,14 @@ static PetscErrorCode Run(OdynTrainer t, const char *run)
   PetscCall(OdynNetGetInputWidth(t->net, &width));
   PetscCall(UseProgress(t, &progress));
   PetscCall(PetscMemzero(&pos, sizeof(pos)));
+  { /* a checkpoint that cannot be written fails now, not after hours of training */
+    char        tmp[PETSC_MAX_PATH_LEN + 8];
+    PetscMPIInt rank;
+
+    PetscCallMPI(MPI_Comm_rank(comm, &rank));
+    PetscCall(OdynFileCreateTmp(comm, ckfile, "checkpoint file", tmp, sizeof(tmp)));
+    if (rank == 0) (void)remove(tmp);
+  }
   t->nhist      = 0;
   t->bestval    = -1;
   t->bestlayers = 0;
