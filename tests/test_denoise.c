@@ -281,6 +281,9 @@ START_TEST(test_identity_classifier)
   ODYN_CK(OdynLossGetPSNR(c.loss, c.w, NULL, NULL, 255, &psnr));
   ck_assert(PetscAbsReal(psnr - 10 * PetscLog10Real(65025.0 * 4 / 11)) < 1e-12);
   ck_assert(PetscAbsReal(psnr - 10 * PetscLog10Real(65025.0 * 2 / (2 * f))) < 1e-12);
+  /* accuracy of a regression: R^2 = 1 - SSE / SST = 1 - 11 / 4.75 (targets 1, 1, 3, 0 around their mean 1.25) */
+  ODYN_CK(OdynLossGetAccuracy(c.loss, c.w, NULL, NULL, &psnr));
+  ck_assert_msg(PetscAbsReal(psnr - (1 - 11 / 4.75)) < 1e-14, "R^2 %g", (double)psnr);
   /* Taylor test of the value along dY with the gradient */
   ODYN_CK(VecDot(g, c.dY, &dot));
   F0[0] = f;

@@ -115,7 +115,8 @@ PetscErrorCode OdynLossSetOptionsPrefix(OdynLoss loss, const char prefix[])
 +  -odyn_loss_type <softmax> - softmax, logistic, lsq
 .  -odyn_loss_num_features <nf> - rows of W: the width of the features YN
 .  -odyn_loss_num_classes <nc> - columns of W: the number of classes (logistic: independent Bernoulli outputs)
--  -odyn_loss_identity_classifier - no classifier weights: the scores are the features (OdynLossSetIdentityClassifier())
+.  -odyn_loss_identity_classifier - no classifier weights: the scores are the features (OdynLossSetIdentityClassifier())
+-  -odyn_loss_identity_interleaved - its channels are fastest, as in the 1-D diffusion convolutions
 
    Level: beginner
 
@@ -139,6 +140,7 @@ PetscErrorCode OdynLossSetFromOptions(OdynLoss loss)
   PetscCall(PetscOptionsInt("-odyn_loss_num_classes", "Number of classes nc (columns of W)", "OdynLossSetNumClasses", nc, &nc, &flg));
   if (flg) PetscCall(OdynLossSetNumClasses(loss, nc));
   PetscCall(PetscOptionsBool("-odyn_loss_identity_classifier", "No classifier weights: the scores are the features (averaged over nf/nc channels)", "OdynLossSetIdentityClassifier", loss->identity, &loss->identity, NULL));
+  PetscCall(PetscOptionsBool("-odyn_loss_identity_interleaved", "The identity classifier's channels are fastest (entry k of channel j at k m + j)", "OdynLossSetIdentityClassifier", loss->interleaved, &loss->interleaved, NULL));
   PetscTryTypeMethod(loss, setfromoptions, PetscOptionsObject);
   PetscCall(PetscObjectProcessOptionsHandlers((PetscObject)loss, PetscOptionsObject));
   PetscOptionsEnd();
@@ -361,8 +363,10 @@ PetscErrorCode OdynLossGetNumWeights(OdynLoss loss, PetscInt *nw)
 -  flg - PETSC_TRUE: no weights; Z = P YN with P the identity when nf = nc, or, when nf = m nc, the average of the m
          channels y[k], y[k + nc], ..., y[k + (m-1) nc] (the layout OdynDatasetDuplicateFeatures() makes)
 
-   Options Database Key:
-.  -odyn_loss_identity_classifier - the same
+   Options Database Keys:
++  -odyn_loss_identity_classifier - the same
+-  -odyn_loss_identity_interleaved - average channels stored fastest instead: z[k] = 1/m sum_j y[k m + j] (the
+   layout of ODYNLAYERDIFFUSIONCONV)
 
    Level: intermediate
 

@@ -150,6 +150,14 @@ static void OdynLossIdentityApply_Private(OdynLoss loss, PetscInt s, const Petsc
   for (PetscInt e = 0; e < s; e++) {
     const PetscScalar *y = Y + e * nf;
     PetscScalar       *z = Z + e * nc;
+    if (loss->interleaved && m > 1) {
+      for (PetscInt k = 0; k < nc; k++) {
+        PetscScalar sum = 0;
+        for (PetscInt j = 0; j < m; j++) sum += y[k * m + j];
+        z[k] = w * sum;
+      }
+      continue;
+    }
     for (PetscInt k = 0; k < nc; k++) z[k] = y[k];
     for (PetscInt j = 1; j < m; j++)
       for (PetscInt k = 0; k < nc; k++) z[k] += y[k + j * nc];
@@ -166,7 +174,7 @@ static void OdynLossIdentityApplyTranspose_Private(OdynLoss loss, PetscInt s, co
 
   for (PetscInt e = 0; e < s; e++)
     for (PetscInt j = 0; j < m; j++)
-      for (PetscInt k = 0; k < nc; k++) Y[e * nf + j * nc + k] = w * Z[e * nc + k];
+      for (PetscInt k = 0; k < nc; k++) Y[e * nf + (loss->interleaved ? k * m + j : j * nc + k)] = w * Z[e * nc + k];
 }
 
 /* Z = W^T Y + mu e^T (nc x s) from the gathered wmu; one GEMM with the examples in the long dimension. */
@@ -499,6 +507,53 @@ PetscErrorCode OdynLossPredict(OdynLoss loss, Vec wmu, Vec Y, PetscInt labels[])
   PetscFunctionReturn(0);
 }
 
+/* Z = the scores of the features Y (any local number of examples) at wmu, in a new Vec (nc s_local) */
+static PetscErrorCode OdynLossScoresVec_Private(OdynLoss loss, Vec wmu, Vec Y, Vec *Z)
+{
+  PetscInt           len, s;
+  PetscScalar       *z;
+  const PetscScalar *w, *y;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetLocalSize(Y, &len));
+  OdynLossCheckAll(loss, len % loss->nf == 0, PETSC_ERR_ARG_SIZ, "Features Y have local length %" PetscInt_FMT ", which is not a multiple of the number of features nf = %" PetscInt_FMT, len, loss->nf);
+  s = len / loss->nf;
+  PetscCall(OdynLossGather_Private(loss, wmu, "Weights wmu", PETSC_TRUE, &loss->wall));
+  loss->zvalid = PETSC_FALSE; /* wall now holds wmu, which the cached scores may not match */
+  PetscCall(VecCreateMPI(PetscObjectComm((PetscObject)loss), loss->nc * s, PETSC_DETERMINE, Z));
+  PetscCall(VecGetArrayWrite(*Z, &z));
+  PetscCall(VecGetArrayRead(loss->wall, &w));
+  PetscCall(VecGetArrayRead(Y, &y));
+  PetscCall(OdynLossScores_Private(loss, w, s, y, z));
+  PetscCall(VecRestoreArrayRead(Y, &y));
+  PetscCall(VecRestoreArrayRead(loss->wall, &w));
+  PetscCall(VecRestoreArrayWrite(*Z, &z));
+  PetscFunctionReturn(0);
+}
+
+/* the coefficient of determination 1 - ||Z - C||^2 / ||C - mean(C)||^2 of the identity classifier's signals */
+static PetscErrorCode OdynLossRSquared_Private(OdynLoss loss, Vec wmu, Vec Y, Vec C, PetscReal *r2)
+{
+  Vec       Z;
+  PetscReal sse, sst, mean;
+  PetscInt  N;
+
+  PetscFunctionBegin;
+  PetscCall(OdynLossScoresVec_Private(loss, wmu, Y, &Z));
+  PetscCall(VecAXPY(Z, -1.0, C));
+  PetscCall(VecNorm(Z, NORM_2, &sse));
+  PetscCall(VecGetSize(C, &N));
+  PetscCheck(N > 0, PetscObjectComm((PetscObject)loss), PETSC_ERR_ARG_SIZ, "No examples to compute the accuracy on");
+  PetscCall(VecSum(C, &mean));
+  mean /= N;
+  PetscCall(VecCopy(C, Z));
+  PetscCall(VecShift(Z, -mean));
+  PetscCall(VecNorm(Z, NORM_2, &sst));
+  PetscCall(VecDestroy(&Z));
+  *r2 = sst > 0 ? 1 - (sse * sse) / (sst * sst) : (sse > 0 ? -PETSC_INFINITY : 1);
+  PetscFunctionReturn(0);
+}
+
 /*@
    OdynLossGetAccuracy - the fraction of examples (over all ranks) whose predicted class is the class of their target
 
@@ -519,6 +574,12 @@ PetscErrorCode OdynLossPredict(OdynLoss loss, Vec wmu, Vec Y, PetscInt labels[])
    The class of a target column is found with the rule of OdynLossPredict() applied to the targets (argmax of a
    one-hot column; c > 1/2 for logistic with nc = 1; rounding for lsq with nc = 1).
 
+   With the identity classifier (OdynLossSetIdentityClassifier(): regression of signals, no classes) the accuracy is
+   the coefficient of determination R^2 = 1 - ||Z - C||^2 / ||C - mean(C)||^2 over all values of all examples (the
+   score of a regressor, as a classifier's is its accuracy; <= 1, negative when worse than the mean). For fixed
+   targets it is a decreasing function of the mean squared error, so a trainer that keeps the parameters of best
+   validation accuracy keeps those of best validation PSNR (OdynLossGetPSNR()).
+
 .seealso: `OdynLossPredict()`
 @*/
 PetscErrorCode OdynLossGetAccuracy(OdynLoss loss, Vec wmu, Vec Y, Vec C, PetscReal *acc)
@@ -538,6 +599,10 @@ PetscErrorCode OdynLossGetAccuracy(OdynLoss loss, Vec wmu, Vec Y, Vec C, PetscRe
   OdynLossCheckAll(loss, s % loss->nf == 0, PETSC_ERR_ARG_SIZ, "Features Y have local length %" PetscInt_FMT ", which is not a multiple of the number of features nf = %" PetscInt_FMT, s, loss->nf);
   s /= loss->nf;
   OdynLossCheckAll(loss, lc == s * loss->nc, PETSC_ERR_ARG_SIZ, "Targets C have local length %" PetscInt_FMT " but the features hold %" PetscInt_FMT " local examples of %" PetscInt_FMT " classes", lc, s, loss->nc);
+  if (loss->identity) {
+    PetscCall(OdynLossRSquared_Private(loss, wmu, Y, C, acc));
+    PetscFunctionReturn(0);
+  }
   PetscCall(PetscMalloc2(s + 1, &pred, s + 1, &truth));
   PetscCall(OdynLossPredict(loss, wmu, Y, pred));
   PetscCall(VecGetArrayRead(C, &c));
@@ -625,11 +690,8 @@ PetscErrorCode OdynPSNR(Vec Z, Vec C, PetscReal peak, PetscReal *psnr)
 @*/
 PetscErrorCode OdynLossGetPSNR(OdynLoss loss, Vec wmu, Vec Y, Vec C, PetscReal peak, PetscReal *psnr)
 {
-  PetscBool          lsq;
-  PetscInt           len, s;
-  Vec                Z;
-  PetscScalar       *z;
-  const PetscScalar *w, *y;
+  PetscBool lsq;
+  Vec       Z;
 
   PetscFunctionBegin;
   PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
@@ -640,19 +702,7 @@ PetscErrorCode OdynLossGetPSNR(OdynLoss loss, Vec wmu, Vec Y, Vec C, PetscReal p
   if (!Y) Y = loss->Y;
   if (!C) C = loss->C;
   PetscCheck(Y && C, PetscObjectComm((PetscObject)loss), PETSC_ERR_ARG_WRONGSTATE, "OdynLossGetPSNR: pass features and targets, or call OdynLossSetData() first");
-  PetscCall(VecGetLocalSize(Y, &len));
-  OdynLossCheckAll(loss, len % loss->nf == 0, PETSC_ERR_ARG_SIZ, "Features Y have local length %" PetscInt_FMT ", which is not a multiple of the number of features nf = %" PetscInt_FMT, len, loss->nf);
-  s = len / loss->nf;
-  PetscCall(OdynLossGather_Private(loss, wmu, "Weights wmu", PETSC_TRUE, &loss->wall));
-  loss->zvalid = PETSC_FALSE; /* wall now holds wmu, which the cached scores may not match */
-  PetscCall(VecCreateMPI(PetscObjectComm((PetscObject)loss), loss->nc * s, PETSC_DETERMINE, &Z));
-  PetscCall(VecGetArrayWrite(Z, &z));
-  PetscCall(VecGetArrayRead(loss->wall, &w));
-  PetscCall(VecGetArrayRead(Y, &y));
-  PetscCall(OdynLossScores_Private(loss, w, s, y, z));
-  PetscCall(VecRestoreArrayRead(Y, &y));
-  PetscCall(VecRestoreArrayRead(loss->wall, &w));
-  PetscCall(VecRestoreArrayWrite(Z, &z));
+  PetscCall(OdynLossScoresVec_Private(loss, wmu, Y, &Z));
   PetscCall(OdynPSNR(Z, C, peak, psnr));
   PetscCall(VecDestroy(&Z));
   PetscFunctionReturn(0);

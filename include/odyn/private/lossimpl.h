@@ -37,6 +37,7 @@ struct _p_OdynLoss {
   PETSCHEADER(struct _OdynLossOps);
   PetscInt    nf, nc;       /* features per example, classes */
   PetscBool   identity;     /* no classifier weights: Z = P Y, P the identity (nf = nc) or the channel average (nf = m nc) */
+  PetscBool   interleaved;  /* the m channels are fastest (entry k of channel j at k m + j) instead of blocks of nc */
   PetscBool   setupcalled;
   const char *targetdesc;   /* what valid targets look like, for error messages (set by the implementation) */
   /* data set by OdynLossSetData() */
