@@ -22,6 +22,7 @@ typedef const char *OdynSchemeType;
 #define ODYNSCHEMEEULER    "euler"
 #define ODYNSCHEMELEAPFROG "leapfrog"
 #define ODYNSCHEMEVERLET   "verlet"
+#define ODYNSCHEMESINGLE   "single"
 #define ODYNSCHEMEDUFORTFRANKEL "dufortfrankel"
 #define ODYNSCHEMEFSI           "fsi"
 #define ODYNSCHEMELMRESNET      "lmresnet"
@@ -55,6 +56,7 @@ PETSC_EXTERN PetscErrorCode OdynSchemeSetCacheLinearization(OdynScheme, PetscBoo
 PETSC_EXTERN PetscErrorCode OdynSchemeGetCacheLinearization(OdynScheme, PetscBool *);
 PETSC_EXTERN PetscErrorCode OdynSchemeGetNumParameters(OdynScheme, PetscInt *);
 PETSC_EXTERN PetscErrorCode OdynSchemeGetWidth(OdynScheme, PetscInt *);
+PETSC_EXTERN PetscErrorCode OdynSchemeGetOutputWidth(OdynScheme, PetscInt *);
 PETSC_EXTERN PetscErrorCode OdynSchemeSetSharedWeights(OdynScheme, PetscBool);
 PETSC_EXTERN PetscErrorCode OdynSchemeGetSharedWeights(OdynScheme, PetscBool *);
 PETSC_EXTERN PetscErrorCode OdynSchemeGetParameterLayout(OdynScheme, PetscInt *, PetscInt *, PetscInt *);

@@ -217,15 +217,16 @@ PetscErrorCode OdynNetSetUp(OdynNet net)
   net->offset[0] = 0;
   net->nmax      = 0;
   for (PetscInt b = 0; b < net->nblocks; b++) {
-    PetscInt np, n;
+    PetscInt np, n, nout;
 
     PetscCall(OdynSchemeSetUp(net->blocks[b]));
     PetscCall(OdynSchemeGetNumParameters(net->blocks[b], &np));
     PetscCall(OdynSchemeGetWidth(net->blocks[b], &n));
+    PetscCall(OdynSchemeGetOutputWidth(net->blocks[b], &nout)); /* differs from n for single blocks (connectors) */
     if (b == 0) net->nin = n;
     else PetscCheck(n == net->nout, PetscObjectComm((PetscObject)net), PETSC_ERR_ARG_SIZ, "Block %" PetscInt_FMT " has width %" PetscInt_FMT " but block %" PetscInt_FMT " produces width %" PetscInt_FMT, b, n, b - 1, net->nout);
-    net->nout          = n;
-    net->nmax          = PetscMax(net->nmax, n);
+    net->nout          = nout;
+    net->nmax          = PetscMax(net->nmax, PetscMax(n, nout));
     net->offset[b + 1] = net->offset[b] + np;
   }
   net->nparam      = net->offset[net->nblocks];

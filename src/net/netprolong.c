@@ -63,6 +63,11 @@ static PetscErrorCode GetLayout(OdynNet net, PetscInt **N, PetscInt **np, PetscI
   for (PetscInt b = 0; b < net->nblocks; b++) {
     (*N)[b] = net->blocks[b]->N;
     PetscCall(OdynSchemeGetParameterLayout(net->blocks[b], &(*nsh)[b], &(*np)[b], NULL));
+    /* a block that applies its layer once (single: opening layer, connector) is not refined: all copied, no time slots */
+    if (net->blocks[b]->onestep) {
+      (*N)[b]   = 0;
+      (*nsh)[b] = net->blocks[b]->nparam;
+    }
   }
   PetscFunctionReturn(0);
 }
@@ -105,7 +110,7 @@ PetscErrorCode OdynNetProlongParameters(OdynNet coarse, Vec thetac, OdynNet fine
   PetscCheck(coarse->nblocks == fine->nblocks, PetscObjectComm((PetscObject)fine), PETSC_ERR_ARG_INCOMP, "Coarse network has %" PetscInt_FMT " blocks, fine one %" PetscInt_FMT, coarse->nblocks, fine->nblocks);
   for (PetscInt b = 0; b < coarse->nblocks; b++) {
     OdynScheme sc = coarse->blocks[b], sf = fine->blocks[b];
-    PetscCheck(sf->N == 2 * sc->N, PetscObjectComm((PetscObject)fine), PETSC_ERR_ARG_INCOMP, "Block %" PetscInt_FMT ": the fine network must have twice the steps of the coarse one, got %" PetscInt_FMT " and %" PetscInt_FMT, b, sf->N, sc->N);
+    PetscCheck(sf->N == 2 * sc->N || (sf->onestep && sc->onestep), PetscObjectComm((PetscObject)fine), PETSC_ERR_ARG_INCOMP, "Block %" PetscInt_FMT ": the fine network must have twice the steps of the coarse one, got %" PetscInt_FMT " and %" PetscInt_FMT, b, sf->N, sc->N);
     PetscCheck(sf->layer->nparam == sc->layer->nparam, PetscObjectComm((PetscObject)fine), PETSC_ERR_ARG_INCOMP, "Block %" PetscInt_FMT ": layers differ (%" PetscInt_FMT " and %" PetscInt_FMT " parameters per step)", b, sc->layer->nparam, sf->layer->nparam);
     PetscCheck(sf->nshared == sc->nshared && sf->nslot == sc->nslot, PetscObjectComm((PetscObject)fine), PETSC_ERR_ARG_INCOMP, "Block %" PetscInt_FMT ": parameter layouts differ (%" PetscInt_FMT " shared + %" PetscInt_FMT " per step, and %" PetscInt_FMT " + %" PetscInt_FMT "): use the same scheme type and -odyn_scheme_shared_weights", b, sc->nshared, sc->nslot, sf->nshared, sf->nslot);
   }
@@ -150,7 +155,8 @@ PetscErrorCode OdynNetRefineSteps(OdynNet net, Vec thetac, Vec *thetaf)
   PetscCall(GetLayout(net, &N, &np, &nsh));
   PetscCall(PetscMalloc1(net->nblocks + 1, &offc));
   PetscCall(PetscArraycpy(offc, net->offset, net->nblocks + 1));
-  for (PetscInt b = 0; b < net->nblocks; b++) PetscCall(OdynSchemeSetNumSteps(net->blocks[b], 2 * N[b]));
+  for (PetscInt b = 0; b < net->nblocks; b++)
+    if (N[b]) PetscCall(OdynSchemeSetNumSteps(net->blocks[b], 2 * N[b])); /* N[b] = 0: a single block, kept */
   PetscCall(OdynNetReset_Private(net));
   PetscCall(OdynNetCreateParameterVec(net, thetaf));
   PetscCall(ProlongVec(net->nblocks, N, np, nsh, offc, net->offset, thetac, *thetaf));

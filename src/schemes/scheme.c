@@ -455,7 +455,11 @@ PetscErrorCode OdynSchemeSetUp(OdynScheme scheme)
   scheme->nstate[0] = layer->n;
   scheme->nstate[1] = 0;
   scheme->nextra    = 0;
+  scheme->outcomp   = 0;
+  scheme->onestep   = PETSC_FALSE;
   PetscTryTypeMethod(scheme, setup);
+  /* a time-stepping scheme adds F(theta, Y) to Y: a one-face layer that changes the width (pooling, a connector) cannot */
+  PetscCheck(scheme->onestep || layer->nfaces != 1 || layer->nin[0] == layer->nout[0], PetscObjectComm((PetscObject)scheme), PETSC_ERR_ARG_INCOMP, "Scheme %s needs a layer whose output width equals its input width; layer %s maps %" PetscInt_FMT " -> %" PetscInt_FMT ": apply it once in a block of type single (-odyn_scheme_type single)", ((PetscObject)scheme)->type_name, ((PetscObject)layer)->type_name, layer->nin[0], layer->nout[0]);
   PetscCheck(scheme->trajtype == ODYN_TRAJECTORY_STORE || scheme->ops->reverse, PetscObjectComm((PetscObject)scheme), PETSC_ERR_ARG_INCOMP, "Scheme %s is not reversible, so it cannot recompute its states: use -odyn_scheme_trajectory store (or a leapfrog or verlet scheme)", ((PetscObject)scheme)->type_name);
   PetscCheck(scheme->nextra >= 0, PetscObjectComm((PetscObject)scheme), PETSC_ERR_PLIB, "Scheme %s set a negative number of parameters per step", ((PetscObject)scheme)->type_name);
   scheme->nshared     = scheme->shared ? layer->nparam : 0;
@@ -543,7 +547,8 @@ PetscErrorCode OdynSchemeGetNumParameters(OdynScheme scheme, PetscInt *np)
 }
 
 /*@
-   OdynSchemeGetWidth - width of the state Y that enters and leaves the block
+   OdynSchemeGetWidth - width of the state Y that enters the block (and leaves it, but for single blocks: see
+   OdynSchemeGetOutputWidth())
 
    Not Collective; sets the scheme up
 
@@ -558,6 +563,26 @@ PetscErrorCode OdynSchemeGetWidth(OdynScheme scheme, PetscInt *n)
   PetscValidIntPointer(n, 2);
   PetscCall(OdynSchemeSetUp(scheme));
   *n = scheme->nstate[0];
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynSchemeGetOutputWidth - width of the state that leaves the block: the input width OdynSchemeGetWidth(), except
+   for blocks that change it (ODYNSCHEMESINGLE with a connector or pooling layer)
+
+   Not Collective; sets the scheme up
+
+   Level: beginner
+
+.seealso: `OdynSchemeGetWidth()`, `ODYNSCHEMESINGLE`
+@*/
+PetscErrorCode OdynSchemeGetOutputWidth(OdynScheme scheme, PetscInt *n)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscValidIntPointer(n, 2);
+  PetscCall(OdynSchemeSetUp(scheme));
+  *n = scheme->nstate[scheme->outcomp];
   PetscFunctionReturn(0);
 }
 
@@ -704,7 +729,7 @@ PetscErrorCode OdynSchemeForward(OdynScheme scheme, const PetscScalar theta[], P
   for (PetscInt f = 0; f < scheme->layer->nfaces; f++)
     if (scheme->lin[f]) PetscCall(OdynLayerGetLinearizationSize(scheme->layer, f, s, &scheme->linlen[f]));
   PetscUseTypeMethod(scheme, forward, theta);
-  if (YN) PetscCall(PetscArraycpy(YN, OdynSchemeState_Private(scheme, 0, scheme->N), scheme->nstate[0] * s));
+  if (YN) PetscCall(PetscArraycpy(YN, OdynSchemeState_Private(scheme, scheme->outcomp, scheme->N), scheme->nstate[scheme->outcomp] * s));
   scheme->hastraj = PETSC_TRUE;
   PetscCall(PetscLogEventEnd(ODYN_SchemeForward, scheme, 0, 0, 0));
   PetscFunctionReturn(0);

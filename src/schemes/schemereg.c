@@ -7,6 +7,7 @@ PETSC_INTERN PetscErrorCode OdynSchemeCreate_DuFortFrankel(OdynScheme);
 PETSC_INTERN PetscErrorCode OdynSchemeCreate_FSI(OdynScheme);
 PETSC_INTERN PetscErrorCode OdynSchemeCreate_LMResNet(OdynScheme);
 PETSC_INTERN PetscErrorCode OdynSchemeCreate_Implicit(OdynScheme);
+PETSC_INTERN PetscErrorCode OdynSchemeCreate_Single(OdynScheme);
 
 PetscFunctionList OdynSchemeList              = NULL;
 PetscBool         OdynSchemeRegisterAllCalled = PETSC_FALSE;
@@ -51,5 +52,6 @@ PetscErrorCode OdynSchemeRegisterAll(void)
   PetscCall(OdynSchemeRegister(ODYNSCHEMEFSI, OdynSchemeCreate_FSI));
   PetscCall(OdynSchemeRegister(ODYNSCHEMELMRESNET, OdynSchemeCreate_LMResNet));
   PetscCall(OdynSchemeRegister(ODYNSCHEMEIMPLICIT, OdynSchemeCreate_Implicit));
+  PetscCall(OdynSchemeRegister(ODYNSCHEMESINGLE, OdynSchemeCreate_Single));
   PetscFunctionReturn(0);
 }

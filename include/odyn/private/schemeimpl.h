@@ -46,6 +46,8 @@ struct _p_OdynScheme {
   OdynTrajectoryType trajtype;
   PetscInt           ncomp;    /* state components: 1 (Y) or 2 (Y, Z); set by setup */
   PetscInt           nstate[ODYN_SCHEME_MAX_COMPONENTS];
+  PetscInt           outcomp;  /* component that leaves the block, set by setup: 0, or 1 for single (output width differs) */
+  PetscBool          onestep;  /* set by setup: the block applies its layer once (single); depth refinement leaves it be */
   PetscInt           nparam;   /* parameters of the whole block: nshared + N * nslot */
   /* parameter layout (see OdynSchemeGetParameterLayout()): theta_block = [shared | slot_0 | ... | slot_{N-1}], slot_j =
      [layer parameters of step j (absent with shared weights) | nextra scheme parameters of step j] */

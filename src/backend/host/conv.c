@@ -41,7 +41,12 @@ void odyn_conv_flip_add(long cin, long cout, long k, double alpha, const double 
         for (long b = 0; b < k; b++) Kf[((c * cout + o) * k + a) * k + b] += alpha * K[((o * cin + c) * k + (k - 1 - a)) * k + (k - 1 - b)];
 }
 
-/* col (M x cin k^2, M = h w ns, column-major): col[q][el h w + p] = X_el[c][p shifted by (a, b)], q = (c k + a) k + b */
+/*
+  col (M x cin k^2, M = h w ns, column-major): col[q][el h w + p] = X_el[c][p shifted by (a, b)], q = (c k + a) k + b.
+  Each (q, example) plane is one contiguous copy of the shifted image (a row shift is a shift by w in the plane, a column
+  shift one by 1) followed by zeroing what fell outside: the rows above or below, and the entries that wrapped around
+  from the neighbouring row. Long copies instead of one per image row keep im2col at memory speed.
+*/
 static void im2col(const odyn_conv_geom *g, long cin, long ns, const double *X, double *col)
 {
   const long h = g->h, w = g->w, hw = h * w, k = g->k, pad = k / 2, M = hw * ns;
@@ -49,22 +54,28 @@ static void im2col(const odyn_conv_geom *g, long cin, long ns, const double *X, 
   for (long c = 0; c < cin; c++)
     for (long a = 0; a < k; a++)
       for (long b = 0; b < k; b++) {
-        const long di = a - pad, dj = b - pad, jlo = lmax(0, -dj), jhi = lmin(w, w - dj);
+        const long di = a - pad, dj = b - pad, ilo = lmax(0, -di), ihi = lmin(h, h - di);
         double    *dst = col + ((c * k + a) * k + b) * M;
         for (long el = 0; el < ns; el++) {
           const double *src = X + (el * cin + c) * hw;
           double       *d   = dst + el * hw;
-          for (long i = 0; i < h; i++) {
-            const long si = i + di;
-            double    *row = d + i * w;
-            if (si < 0 || si >= h || jhi <= jlo) {
-              memset(row, 0, (size_t)w * sizeof(double));
-              continue;
-            }
-            for (long j = 0; j < jlo; j++) row[j] = 0.0;
-            memcpy(row + jlo, src + si * w + jlo + dj, (size_t)(jhi - jlo) * sizeof(double));
-            for (long j = jhi; j < w; j++) row[j] = 0.0;
+          if (ihi <= ilo || lmax(dj, -dj) >= w) {
+            memset(d, 0, (size_t)hw * sizeof(double));
+            continue;
           }
+          {
+            /* d[t] = src[t + di w + dj] for t in [ilo w, ihi w), clipped so that no read leaves the plane */
+            const long t0 = ilo * w + (dj < 0 ? -dj : 0), t1 = ihi * w - (dj > 0 ? dj : 0);
+            memset(d, 0, (size_t)t0 * sizeof(double));
+            memcpy(d + t0, src + t0 + di * w + dj, (size_t)(t1 - t0) * sizeof(double));
+            memset(d + t1, 0, (size_t)(hw - t1) * sizeof(double));
+          }
+          if (dj > 0)
+            for (long i = ilo; i < ihi; i++)
+              for (long j = w - dj; j < w; j++) d[i * w + j] = 0.0;
+          else if (dj < 0)
+            for (long i = ilo; i < ihi; i++)
+              for (long j = 0; j < -dj; j++) d[i * w + j] = 0.0;
         }
       }
 }

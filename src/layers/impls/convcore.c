@@ -182,19 +182,20 @@ static PetscErrorCode OdynLayerApply_Conv(OdynLayer layer, PetscInt face, const 
   OdynConvFace   *fc = &cv->face[face];
 
   PetscFunctionBegin;
-  /* its own stencil and scratch, so that the linearizations stay intact */
-  PetscCall(OdynWorkEnsure(&cv->A1, &cv->a1cap, fc->nU * s));
+  /* its own stencil and scratch, so that the linearizations stay intact; a plain conv layer computes U in F itself */
+  if (cv->variant == ODYN_CONV_SYMMETRIC || cv->pool) PetscCall(OdynWorkEnsure(&cv->A1, &cv->a1cap, fc->nU * s));
   PetscCall(Eval(layer, fc, FaceStencil(cv, fc, theta, cv->Ma), theta, s, X, F, cv->A1, NULL));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode EnsureScratch(OdynConvFace *fc, PetscInt s)
+static PetscErrorCode EnsureScratch(OdynLayer_Conv *cv, OdynConvFace *fc, PetscInt s)
 {
   const PetscInt need = PetscMax(PetscMax(fc->nin, fc->nU), fc->nout) * s;
 
   PetscFunctionBegin;
   PetscCall(OdynWorkEnsure(&fc->T1, &fc->t1cap, need));
-  PetscCall(OdynWorkEnsure(&fc->T2, &fc->t2cap, need));
+  /* T2 receives F at the linearization when F cannot hold U (symmetric, pooling): memory counts at large batches */
+  if (cv->variant == ODYN_CONV_SYMMETRIC || cv->pool) PetscCall(OdynWorkEnsure(&fc->T2, &fc->t2cap, need));
   PetscFunctionReturn(0);
 }
 
@@ -205,11 +206,11 @@ static PetscErrorCode OdynLayerLinearize_Conv(OdynLayer layer, PetscInt face, co
 
   PetscFunctionBegin;
   PetscCall(OdynWorkEnsure(&fc->lin, &fc->lincap, LinLength(cv, fc, s)));
-  PetscCall(EnsureScratch(fc, s));
+  PetscCall(EnsureScratch(cv, fc, s));
   if (fc->map == ODYN_CONV_MAP_ID) PetscCall(PetscArraycpy(fc->M, theta, cv->nk));
   else (void)FaceStencil(cv, fc, theta, fc->M);
   /* F itself goes to scratch: the products need only the parts of lin */
-  PetscCall(Eval(layer, fc, fc->M, theta, s, X, fc->T2, fc->T1, fc->lin));
+  PetscCall(Eval(layer, fc, fc->M, theta, s, X, cv->variant == ODYN_CONV_SYMMETRIC || cv->pool ? fc->T2 : fc->T1, fc->T1, fc->lin));
   fc->lcur  = fc->lin;
   fc->theta = theta;
   fc->X     = X;
@@ -371,7 +372,7 @@ static PetscErrorCode OdynLayerLinRestore_Conv(OdynLayer layer, PetscInt face, c
   OdynConvFace   *fc = &cv->face[face];
 
   PetscFunctionBegin;
-  PetscCall(EnsureScratch(fc, s));
+  PetscCall(EnsureScratch(cv, fc, s));
   if (fc->map == ODYN_CONV_MAP_ID) PetscCall(PetscArraycpy(fc->M, theta, cv->nk));
   else (void)FaceStencil(cv, fc, theta, fc->M);
   fc->lcur  = buf;
