@@ -3,8 +3,9 @@
   along (OdynTrainerComputeObjective: loss + regularizer, theta and the classifier weights together; also with the
   identity classifier on denoising signals), reduced ellipse runs whose objective falls and whose validation accuracy
   is far above what a broken gradient gives (a classifier on raw or random features: 45-77%), the learning-rate
-  schedules in the history, and the errors of bad settings. Runs on 1 and on 2 ranks; each trainer reads a private
-  options database.
+  schedules in the history, a restart from a checkpoint that continues bit for bit (the method's moments are part of
+  the checkpoint), and the errors of bad settings. Runs on 1 and on 2 ranks; each trainer reads a private options
+  database.
 */
 #include <string.h>
 #include "odyntest.h"
@@ -236,6 +237,48 @@ START_TEST(test_schedules)
 }
 END_TEST
 
+/* a run stopped after 3 of 5 epochs and restarted from its checkpoint ends bit for bit where the whole run ends */
+static void RestartBitForBit(const char *type)
+{
+  OdynDataset                    tr, va;
+  Run                            a, b;
+  PetscInt                       na, nb, levels[1] = {4};
+  const OdynTrainerHistoryEntry *ha, *hb;
+  PetscMPIInt                    size;
+  char                           file[PETSC_MAX_PATH_LEN], opts[1024];
+  PetscBool                      eq;
+
+  ck_assert(MPI_Comm_size(PETSC_COMM_WORLD, &size) == MPI_SUCCESS);
+  ODYN_CK(PetscSNPrintf(file, sizeof(file), "/tmp/odyn_test_firstorder_%s_%d.h5", type, (int)size));
+  ODYN_CK(OdynProblemCreate(PETSC_COMM_WORLD, ODYNPROBLEMELLIPSE, &tr, &va));
+  ODYN_CK(PetscSNPrintf(opts, sizeof(opts), "-odyn_trainer_type %s -odyn_epochs 5 -odyn_batch_size 100 -odyn_lr 0.01 -odyn_checkpoint %s -odyn_checkpoint_every 3", type, file));
+  ODYN_CK(Setup(tr, va, 2, 4, 20.0, ODYN_ACTIVATION_TANH, ODYNLOSSLOGISTIC, PETSC_FALSE, 1e-2, opts, &a));
+  ODYN_CK(OdynTrainerSetLevels(a.t, 1, levels));
+  ODYN_CK(OdynTrainerSolve(a.t, &a.theta, &a.wmu));
+  ODYN_CK(PetscSNPrintf(opts, sizeof(opts), "-odyn_trainer_type %s -odyn_epochs 5 -odyn_batch_size 100 -odyn_lr 0.01 -odyn_restart %s", type, file));
+  ODYN_CK(Setup(tr, va, 2, 4, 20.0, ODYN_ACTIVATION_TANH, ODYNLOSSLOGISTIC, PETSC_FALSE, 1e-2, opts, &b));
+  ODYN_CK(OdynTrainerSetLevels(b.t, 1, levels));
+  ODYN_CK(OdynTrainerSolve(b.t, &b.theta, &b.wmu));
+  ODYN_CK(OdynTrainerGetHistory(a.t, &na, &ha));
+  ODYN_CK(OdynTrainerGetHistory(b.t, &nb, &hb));
+  ck_assert_int_eq(na, 5);
+  ck_assert_int_eq(nb, 5);
+  for (PetscInt i = 0; i < 5; i++) ck_assert_msg(ha[i].obj_propagation == hb[i].obj_propagation && ha[i].val_acc == hb[i].val_acc, "%s: epoch %d differs after the restart", type, (int)i + 1);
+  ODYN_CK(VecEqual(a.theta, b.theta, &eq));
+  ck_assert_msg(eq, "%s: theta differs after the restart", type);
+  ODYN_CK(Teardown(&a));
+  ODYN_CK(Teardown(&b));
+  ODYN_CK(OdynDatasetDestroy(&tr));
+  ODYN_CK(OdynDatasetDestroy(&va));
+}
+
+START_TEST(test_restart)
+{
+  RestartBitForBit(ODYNTRAINERADAM);
+  RestartBitForBit(ODYNTRAINERSGD);
+}
+END_TEST
+
 /* bad settings fail at set-up with the option's name */
 START_TEST(test_errors)
 {
@@ -272,6 +315,7 @@ static Suite *make_suite(void)
   tcase_add_test(t, test_adam_learns);
   tcase_add_test(t, test_sgd_learns);
   tcase_add_test(t, test_schedules);
+  tcase_add_test(t, test_restart);
   tcase_add_test(t, test_errors);
   tcase_set_timeout(t, 600);
   suite_add_tcase(s, t);

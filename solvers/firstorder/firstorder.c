@@ -212,6 +212,48 @@ static PetscErrorCode OdynTrainerLevelSetUp_FO(OdynTrainer t, PetscInt level)
   PetscFunctionReturn(0);
 }
 
+/* the method's state (moments or velocity, epoch and step counts), so that a restart continues bit for bit */
+static PetscErrorCode OdynTrainerCheckpointWrite_FO(OdynTrainer t, OdynTrainerCheckpoint ck)
+{
+  OdynTrainer_FO *fo = (OdynTrainer_FO *)t->data;
+
+  PetscFunctionBegin;
+  PetscCall(OdynTrainerCheckpointAddReal(ck, "fo_epoch", (PetscReal)fo->epoch));
+  PetscCall(OdynTrainerCheckpointAddReal(ck, "fo_steps", (PetscReal)fo->nsteps));
+  PetscCall(OdynTrainerCheckpointAddVec(ck, "fo_theta_state1", fo->st1));
+  PetscCall(OdynTrainerCheckpointAddVec(ck, "fo_theta_state2", fo->st2));
+  PetscCall(OdynTrainerCheckpointAddVec(ck, "fo_wmu_state1", fo->sw1));
+  PetscCall(OdynTrainerCheckpointAddVec(ck, "fo_wmu_state2", fo->sw2));
+  PetscFunctionReturn(0);
+}
+
+/* after levelsetup: the state Vecs take the checkpoint's (default) layout, which the restored theta and wmu have */
+static PetscErrorCode OdynTrainerCheckpointRead_FO(OdynTrainer t, OdynTrainerCheckpoint ck)
+{
+  OdynTrainer_FO *fo      = (OdynTrainer_FO *)t->data;
+  const char     *name[4] = {"fo_theta_state1", "fo_theta_state2", "fo_wmu_state1", "fo_wmu_state2"};
+  Vec            *state[4] = {&fo->st1, &fo->st2, &fo->sw1, &fo->sw2};
+  PetscReal       r;
+
+  PetscFunctionBegin;
+  PetscCall(OdynTrainerCheckpointGetReal(ck, "fo_epoch", &r));
+  fo->epoch = (PetscInt)r;
+  PetscCall(OdynTrainerCheckpointGetReal(ck, "fo_steps", &r));
+  fo->nsteps = (PetscInt64)r;
+  for (PetscInt i = 0; i < 4; i++) {
+    Vec      v;
+    PetscInt n, m;
+    PetscCall(OdynTrainerCheckpointGetVec(ck, name[i], &v));
+    PetscCall(VecGetSize(v, &n));
+    PetscCall(VecGetSize(*state[i], &m));
+    PetscCheck(n == m, PetscObjectComm((PetscObject)t), PETSC_ERR_FILE_UNEXPECTED, "Checkpoint: %s has %" PetscInt_FMT " values, the %s trainer expects %" PetscInt_FMT, name[i], n, fo->name, m);
+    PetscCall(VecDestroy(state[i]));
+    PetscCall(VecDuplicate(v, state[i]));
+    PetscCall(VecCopy(v, *state[i]));
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode OdynTrainerSetFromOptions_FO(OdynTrainer t, PetscOptionItems *PetscOptionsObject)
 {
   OdynTrainer_FO *fo = (OdynTrainer_FO *)t->data;
@@ -322,5 +364,7 @@ PetscErrorCode OdynTrainerCreate_FirstOrder_Private(OdynTrainer t, const char *n
   t->ops->destroy        = OdynTrainerDestroy_FO;
   t->ops->levelsetup     = OdynTrainerLevelSetUp_FO;
   t->ops->iterate        = OdynTrainerIterate_FO;
+  t->ops->checkpointwrite = OdynTrainerCheckpointWrite_FO;
+  t->ops->checkpointread  = OdynTrainerCheckpointRead_FO;
   PetscFunctionReturn(0);
 }
