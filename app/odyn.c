@@ -100,7 +100,7 @@ PetscErrorCode OdynAppReadData(MPI_Comm comm, OdynModel model, const char mfile[
 
   PetscFunctionBegin;
   PetscCheck(dfile[0], comm, PETSC_ERR_ARG_WRONG, "odyn %s: no data: give -odyn_data FILE (CSV: x1,...,xn,label per line, see docs/problems.md)", cmd);
-  PetscCall(OdynDatasetReadCSV(comm, dfile, ds));
+  PetscCall(OdynDatasetLoad(comm, dfile, ds)); /* CSV, IDX, PETSc binary or HDF5 by the extension (docs/data.md) */
   PetscCall(OdynModelGetParameters(model, &net, NULL, NULL, NULL));
   PetscCall(OdynNetGetInputWidth(net, &nin));
   PetscCall(OdynDatasetGetSizes(*ds, &nf, NULL, NULL, NULL));

@@ -139,8 +139,8 @@ PetscErrorCode OdynAppTrain(MPI_Comm comm, PetscBool help, int *argc, char ***ar
   PetscCall(PetscOptionsString("-odyn_net", "The paper's networks: resnet, antisym, leapfrog, verlet", "", net, net, sizeof(net), NULL));
   PetscCall(PetscOptionsString("-odyn_options_dir", "Folder of the problems' .opts files", "", dir, dir, sizeof(dir), &dirgiven));
   PetscCall(PetscOptionsBool("-odyn_defaults", "Load the problem's .opts file (the paper's hyper-parameters)", "", defaults, &defaults, NULL));
-  PetscCall(PetscOptionsString("-odyn_data_train", "Training data, CSV (x1,...,xn,label)", "OdynDatasetReadCSV", ftrain, ftrain, sizeof(ftrain), NULL));
-  PetscCall(PetscOptionsString("-odyn_data_val", "Validation data, CSV", "OdynDatasetReadCSV", fval, fval, sizeof(fval), NULL));
+  PetscCall(PetscOptionsString("-odyn_data_train", "Training data: .csv, .idx[.gz] or -ubyte[.gz] (IDX images), .bin/.dat (PETSc binary), .h5 (docs/data.md)", "OdynDatasetLoad", ftrain, ftrain, sizeof(ftrain), NULL));
+  PetscCall(PetscOptionsString("-odyn_data_val", "Validation data, in any of those formats", "OdynDatasetLoad", fval, fval, sizeof(fval), NULL));
   PetscCall(PetscOptionsString("-odyn_model_out", "The model file to write", "OdynModelSave", out, out, sizeof(out), NULL));
   PetscCall(PetscOptionsString("-odyn_data_csv", "Also write the training data as CSV", "OdynDatasetWriteCSV", csv, csv, sizeof(csv), NULL));
   PetscCall(PetscOptionsString("-odyn_data_val_csv", "Also write the validation data as CSV", "OdynDatasetWriteCSV", valcsv, valcsv, sizeof(valcsv), NULL));
@@ -157,9 +157,22 @@ PetscErrorCode OdynAppTrain(MPI_Comm comm, PetscBool help, int *argc, char ***ar
   if (!help && ftrain[0]) {
     PetscInt nf;
 
-    PetscCall(OdynDatasetReadCSV(comm, ftrain, &train));
-    PetscCall(OdynDatasetReadCSV(comm, fval, &val));
+    PetscCall(OdynDatasetLoad(comm, ftrain, &train)); /* the format by the extension */
+    PetscCall(OdynDatasetLoad(comm, fval, &val));
     PetscCall(OdynDatasetGetSizes(train, &nf, NULL, NULL, NULL));
+    {
+      PetscInt  n1, n2, nch;
+      PetscBool hasgrid;
+
+      /* images (IDX, or binary/HDF5 files that record the shape): an image regularizer gets their grid by default */
+      PetscCall(OdynDatasetGetImageShape(train, &n1, &n2, &nch));
+      PetscCall(PetscOptionsHasName(NULL, NULL, "-odyn_reg_image_grid", &hasgrid));
+      if (n1 && !hasgrid) {
+        char g[96];
+        PetscCall(PetscSNPrintf(g, sizeof(g), "%" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT, n1, n2, nch));
+        PetscCall(PetscOptionsSetValue(NULL, "-odyn_reg_image_grid", g));
+      }
+    }
     PetscCall(PetscOptionsHasName(NULL, NULL, "-odyn_layer_width", &haswidth));
     if (!haswidth) { /* the network's width defaults to the data's */
       char w[32];

@@ -44,6 +44,9 @@ PETSC_EXTERN PetscErrorCode OdynDatasetGetImageShape(OdynDataset, PetscInt *, Pe
 /* IDX files (MNIST's format, plain or gzip-compressed): problems/idx.c */
 PETSC_EXTERN PetscErrorCode OdynDatasetReadIDX(MPI_Comm, const char[], const char[], PetscInt, PetscInt, PetscInt, OdynDataset *);
 PETSC_EXTERN PetscErrorCode OdynDatasetWriteIDX(OdynDataset, const char[], const char[]);
+/* Any supported file, by extension (.csv, .idx/-ubyte[.gz], .bin/.dat PETSc binary, .h5 HDF5): problems/datasetbin*.c */
+PETSC_EXTERN PetscErrorCode OdynDatasetLoad(MPI_Comm, const char[], OdynDataset *);
+PETSC_EXTERN PetscErrorCode OdynDatasetSave(OdynDataset, const char[]);
 
 /*J
    OdynProblemType - name of a data-set generator: ellipse, swissroll, peaks, or one added with OdynProblemRegister()
