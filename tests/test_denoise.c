@@ -290,6 +290,15 @@ START_TEST(test_identity_classifier)
   J[0]  = dot;
   OdynTaylorOptionsDefault(&opt);
   ck_assert(AllOk(OdynTaylorTest("identity lsq value d/dYN", 1, F0, J, Perturbed, &c, &opt)));
+  /* channels fastest (-odyn_loss_identity_interleaved): scores (1.5, 4.5) and (-1, 3), 1/2 (6.25 + 12.5) */
+  ODYN_CK(PetscOptionsSetValue(NULL, "-odyn_loss_identity_interleaved", NULL));
+  ODYN_CK(OdynLossSetFromOptions(c.loss));
+  ODYN_CK(PetscOptionsClearValue(NULL, "-odyn_loss_identity_interleaved"));
+  ODYN_CK(OdynLossSetData(c.loss, c.Y, c.C));
+  ODYN_CK(OdynLossEvaluate(c.loss, c.w, &f, NULL, g));
+  ck_assert_msg(PetscAbsReal(f - 9.375) < 1e-14, "interleaved identity lsq value %g, expected 9.375", (double)f);
+  ODYN_CK(VecDot(g, c.Y, &dot)); /* <P^T r / s, Y> = <r, P Y> / s = (0.5 1.5 + 3.5 4.5 - 4 (-1) + 3 3) / 2 */
+  ck_assert_msg(PetscAbsReal(dot - 14.75) < 1e-13, "interleaved identity gradient: <g, Y> = %g, expected 14.75", (double)dot);
   /* nf not a multiple of nc, and PSNR of a classification loss */
   ODYN_CK(OdynLossSetNumFeatures(c.loss, 5));
   odyn_ck_error_contains(OdynLossSetUp(c.loss), "not a multiple");

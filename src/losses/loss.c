@@ -125,13 +125,14 @@ PetscErrorCode OdynLossSetOptionsPrefix(OdynLoss loss, const char prefix[])
 PetscErrorCode OdynLossSetFromOptions(OdynLoss loss)
 {
   char      type[256];
-  PetscBool flg;
+  PetscBool flg, identity;
   PetscInt  nf, nc;
 
   PetscFunctionBegin;
   PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
-  nf = loss->nf;
-  nc = loss->nc;
+  nf       = loss->nf;
+  nc       = loss->nc;
+  identity = loss->identity;
   PetscObjectOptionsBegin((PetscObject)loss);
   PetscCall(PetscOptionsFList("-odyn_loss_type", "Hypothesis and loss function", "OdynLossSetType", OdynLossList, ((PetscObject)loss)->type_name ? ((PetscObject)loss)->type_name : ODYNLOSSSOFTMAX, type, sizeof(type), &flg));
   if (flg || !((PetscObject)loss)->type_name) PetscCall(OdynLossSetType(loss, flg ? type : ODYNLOSSSOFTMAX));
@@ -144,6 +145,9 @@ PetscErrorCode OdynLossSetFromOptions(OdynLoss loss)
   PetscTryTypeMethod(loss, setfromoptions, PetscOptionsObject);
   PetscCall(PetscObjectProcessOptionsHandlers((PetscObject)loss, PetscOptionsObject));
   PetscOptionsEnd();
+  /* the identity classifier changes the number of weights and the scores: drop what was made for the old setting */
+  if (identity != loss->identity) PetscCall(OdynLossResetData_Private(loss));
+  loss->zvalid      = PETSC_FALSE;
   loss->setupcalled = PETSC_FALSE;
   PetscFunctionReturn(0);
 }
