@@ -162,12 +162,16 @@ PetscErrorCode OdynAppTrain(MPI_Comm comm, PetscBool help, int *argc, char ***ar
     PetscCall(OdynDatasetGetSizes(train, &nf, NULL, NULL, NULL));
     {
       PetscInt  n1, n2, nch;
-      PetscBool hasgrid;
+      PetscBool hasgrid, isimage = PETSC_FALSE;
+      char      rtype[64] = "";
 
-      /* images (IDX, or binary/HDF5 files that record the shape): an image regularizer gets their grid by default */
+      /* images (IDX, or binary/HDF5 files that record the shape): the image regularizer gets their grid by default
+         (only then: an option nobody reads would show up in -options_left) */
       PetscCall(OdynDatasetGetImageShape(train, &n1, &n2, &nch));
       PetscCall(PetscOptionsHasName(NULL, NULL, "-odyn_reg_image_grid", &hasgrid));
-      if (n1 && !hasgrid) {
+      PetscCall(PetscOptionsGetString(NULL, NULL, "-odyn_reg_type", rtype, sizeof(rtype), NULL));
+      PetscCall(PetscStrcmp(rtype, "image", &isimage));
+      if (n1 && !hasgrid && isimage) {
         char g[96];
         PetscCall(PetscSNPrintf(g, sizeof(g), "%" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT, n1, n2, nch));
         PetscCall(PetscOptionsSetValue(NULL, "-odyn_reg_image_grid", g));
