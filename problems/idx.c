@@ -358,19 +358,22 @@ static PetscErrorCode IDXWriteFile(const char *fname, int ndim, const PetscInt d
    Features are stored as the bytes round(255 x), so features that are multiples of 1/255 (what OdynDatasetReadIDX()
    gives) read back bit for bit. With an image shape (OdynDatasetSetImageShape()) the images file has 3 dimensions
    (count x n2 x n1) or, with several channels, 4 (count x n2 x n1 x channels, interleaved as IDX does); without one,
-   2 (count x nf). Rank 0 gathers the whole data set to write it. A feature outside [0, 1] (or NaN) is an error that
-   names the example.
+   2 (count x nf). Each rank converts its examples to bytes and rank 0 gathers the bytes to write them. A feature
+   outside [0, 1] (or NaN) is an error that names the example.
 
 .seealso: `OdynDatasetReadIDX()`, `OdynDatasetSave()`
 @*/
 PetscErrorCode OdynDatasetWriteIDX(OdynDataset ds, const char images[], const char labels[])
 {
-  MPI_Comm       comm;
-  PetscMPIInt    rank;
-  PetscScalar   *X;
-  PetscInt      *L, dims[IDX_MAX_DIMS], ndim;
-  unsigned char *bx, *bl;
-  char           msg[IDX_MSG_LEN] = "";
+  MPI_Comm           comm;
+  PetscMPIInt        rank, size, nloc, *counts = NULL, *displs = NULL;
+  const PetscScalar *x;
+  PetscInt           dims[IDX_MAX_DIMS], ndim, bad = PETSC_MAX_INT;
+  PetscReal          badval = PETSC_MIN_REAL;
+  unsigned char     *bx, *bl, *ax = NULL, *al = NULL;
+  MPI_Datatype       item;
+  char               msg[IDX_MSG_LEN] = "";
+  const PetscInt     nf = ds->nf, n = ds->n, nch = ds->img[2], np = ds->img[0] * ds->img[1];
 
   PetscFunctionBegin;
   PetscValidHeaderSpecific(ds, ODYNDATASET_CLASSID, 1);
@@ -380,26 +383,50 @@ PetscErrorCode OdynDatasetWriteIDX(OdynDataset ds, const char images[], const ch
   comm = PetscObjectComm((PetscObject)ds);
   PetscCheck(ds->nc <= 256, comm, PETSC_ERR_ARG_OUTOFRANGE, "OdynDatasetWriteIDX: IDX labels are bytes, the data set has %" PetscInt_FMT " classes (at most 256)", ds->nc);
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(OdynDatasetGatherToZero(ds, &X, &L));
-  if (rank == 0) {
-    const PetscInt nf = ds->nf, N = ds->N, nch = ds->img[2], np = ds->img[0] * ds->img[1];
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  /* each rank makes the bytes of its examples; rank 0 gathers bytes (not 8 times as many scalars) and writes */
+  PetscCall(PetscMalloc2(n * nf, &bx, n, &bl));
+  PetscCall(VecGetArrayRead(ds->X, &x));
+  for (PetscInt i = 0; i < n && bad == PETSC_MAX_INT; i++) {
+    for (PetscInt k = 0; k < nf; k++) {
+      const PetscReal v = PetscRealPart(x[i * nf + k]);
+      const PetscInt  o = nch > 1 ? (k % np) * nch + k / np : k; /* planar channels back to IDX's interleaved pixels */
 
-    PetscCall(PetscMalloc2(nf * N, &bx, N, &bl));
-    for (PetscInt i = 0; i < N && !msg[0]; i++) {
-      for (PetscInt k = 0; k < nf; k++) {
-        const PetscReal v = PetscRealPart(X[i * nf + k]);
-        /* planar channels back to IDX's interleaved pixels */
-        const PetscInt  o = nch > 1 ? (k % np) * nch + k / np : k;
-
-        if (!(v >= 0 && v <= 1)) {
-          PetscCall(PetscSNPrintf(msg, IDX_MSG_LEN, "OdynDatasetWriteIDX: feature %" PetscInt_FMT " of example %" PetscInt_FMT " is %g: IDX files hold bytes, so features must be in [0, 1]", k, i, (double)v));
-          break;
-        }
-        bx[i * nf + o] = (unsigned char)(v * 255.0 + 0.5);
+      if (!(v >= 0 && v <= 1)) {
+        bad    = (ds->rstart + i) * nf + k;
+        badval = v;
+        break;
       }
-      bl[i] = (unsigned char)L[i];
+      bx[i * nf + o] = (unsigned char)(v * 255.0 + 0.5);
     }
-    dims[0] = N;
+    bl[i] = (unsigned char)ds->labels[i];
+  }
+  PetscCall(VecRestoreArrayRead(ds->X, &x));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPIU_INT, MPI_MIN, comm));
+  if (bad != PETSC_MAX_INT) {
+    if (!(bad >= ds->rstart * nf && bad < (ds->rstart + n) * nf)) badval = PETSC_MIN_REAL; /* only the owner knows it */
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &badval, 1, MPIU_REAL, MPI_MAX, comm));
+    PetscCall(PetscFree2(bx, bl));
+    SETERRQ(comm, PETSC_ERR_ARG_OUTOFRANGE, "OdynDatasetWriteIDX: feature %" PetscInt_FMT " of example %" PetscInt_FMT " is %g: IDX files hold bytes, so features must be in [0, 1]", bad % nf, bad / nf, (double)badval);
+  }
+  PetscCall(PetscMPIIntCast(n, &nloc));
+  if (rank == 0) {
+    PetscCall(PetscMalloc2(size, &counts, size, &displs));
+    PetscCall(PetscMalloc2(nf * ds->N, &ax, ds->N, &al));
+  }
+  PetscCallMPI(MPI_Gather(&nloc, 1, MPI_INT, counts, 1, MPI_INT, 0, comm));
+  if (rank == 0) {
+    displs[0] = 0;
+    for (PetscMPIInt r = 1; r < size; r++) displs[r] = displs[r - 1] + counts[r - 1];
+  }
+  PetscCallMPI(MPI_Type_contiguous((PetscMPIInt)nf, MPI_UNSIGNED_CHAR, &item));
+  PetscCallMPI(MPI_Type_commit(&item));
+  PetscCallMPI(MPI_Gatherv(bx, nloc, item, ax, counts, displs, item, 0, comm));
+  PetscCallMPI(MPI_Type_free(&item));
+  PetscCallMPI(MPI_Gatherv(bl, nloc, MPI_UNSIGNED_CHAR, al, counts, displs, MPI_UNSIGNED_CHAR, 0, comm));
+  PetscCall(PetscFree2(bx, bl));
+  if (rank == 0) {
+    dims[0] = ds->N;
     if (ds->img[0]) {
       dims[1] = ds->img[1];
       dims[2] = ds->img[0];
@@ -409,11 +436,11 @@ PetscErrorCode OdynDatasetWriteIDX(OdynDataset ds, const char images[], const ch
       dims[1] = nf;
       ndim    = 2;
     }
-    if (!msg[0]) PetscCall(IDXWriteFile(images, (int)ndim, dims, bx, (size_t)nf * N, msg));
-    if (!msg[0]) PetscCall(IDXWriteFile(labels, 1, dims, bl, (size_t)N, msg));
-    PetscCall(PetscFree2(bx, bl));
+    PetscCall(IDXWriteFile(images, (int)ndim, dims, ax, (size_t)nf * ds->N, msg));
+    if (!msg[0]) PetscCall(IDXWriteFile(labels, 1, dims, al, (size_t)ds->N, msg));
+    PetscCall(PetscFree2(ax, al));
+    PetscCall(PetscFree2(counts, displs));
   }
-  PetscCall(PetscFree2(X, L));
   PetscCallMPI(MPI_Bcast(msg, IDX_MSG_LEN, MPI_CHAR, 0, comm));
   PetscCheck(!msg[0], comm, PETSC_ERR_FILE_WRITE, "%s", msg);
   PetscFunctionReturn(0);
