@@ -60,6 +60,10 @@ PETSC_EXTERN PetscErrorCode OdynSchemeGetOutputWidth(OdynScheme, PetscInt *);
 PETSC_EXTERN PetscErrorCode OdynSchemeSetSharedWeights(OdynScheme, PetscBool);
 PETSC_EXTERN PetscErrorCode OdynSchemeGetSharedWeights(OdynScheme, PetscBool *);
 PETSC_EXTERN PetscErrorCode OdynSchemeGetParameterLayout(OdynScheme, PetscInt *, PetscInt *, PetscInt *);
+PETSC_EXTERN PetscErrorCode OdynSchemeDuFortFrankelSetAlpha(OdynScheme, PetscReal, PetscBool);
+PETSC_EXTERN PetscErrorCode OdynSchemeFSISetCycle(OdynScheme, PetscInt, PetscBool);
+PETSC_EXTERN PetscErrorCode OdynSchemeImplicitSetIterations(OdynScheme, PetscInt);
+PETSC_EXTERN PetscErrorCode OdynSchemeImplicitGetIterations(OdynScheme, PetscInt *);
 
 /* Sweeps on local arrays (one rank's examples); OdynNet calls these, tests and advanced users may too. */
 PETSC_EXTERN PetscErrorCode OdynSchemeForward(OdynScheme, const PetscScalar[], PetscInt, const PetscScalar[], PetscScalar[]);

@@ -26,9 +26,22 @@ static PetscErrorCode MakeScheme(const char *stype, PetscBool shared, const char
   PetscCall(OdynLayerDiffusionSetChannels(l, NC, 3));
   PetscCall(OdynLayerSetActivation(l, ODYN_ACTIVATION_PERONAMALIK));
   if (opts) {
-    PetscCall(PetscOptionsInsertString(NULL, opts));
+    /* a fresh prefix per call, so that these options reach only this scheme (clearing the database would drop
+       -malloc_dump and with it the leak check) */
+    static int ncall = 0;
+    char       prefix[32], buf[1024], *q = buf;
+
+    PetscCheck(strlen(opts) < 900, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "options string too long");
+    PetscCall(PetscSNPrintf(prefix, sizeof(prefix), "pde%d_", ncall++));
+    PetscCall(OdynSchemeSetOptionsPrefix(*sc, prefix));
+    /* "-odyn_x v" -> "-pdeN_odyn_x v" */
+    for (const char *o = opts; *o; o++) {
+      if (*o == '-' && (o == opts || o[-1] == ' ') && !strncmp(o, "-odyn_", 6)) q += sprintf(q, "-%s", prefix);
+      else *q++ = *o;
+    }
+    *q = 0;
+    PetscCall(PetscOptionsInsertString(NULL, buf));
     PetscCall(OdynSchemeSetFromOptions(*sc));
-    PetscCall(PetscOptionsClear(NULL));
   }
   PetscCall(OdynSchemeSetUp(*sc));
   PetscFunctionReturn(0);
@@ -267,6 +280,49 @@ START_TEST(test_layout_consumers)
 }
 END_TEST
 
+/* setters, options and bad values: errors name the option and come from SetUp, after the options block */
+START_TEST(test_options)
+{
+  OdynScheme sc;
+  OdynLayer  l;
+  PetscInt   L, nextra;
+
+  ODYN_CK(MakeScheme(ODYNSCHEMEIMPLICIT, PETSC_FALSE, "-odyn_scheme_implicit_iterations 4", &sc));
+  ODYN_CK(OdynSchemeImplicitGetIterations(sc, &L));
+  ck_assert_int_eq(L, 4);
+  ODYN_CK(OdynSchemeImplicitSetIterations(sc, 2));
+  ODYN_CK(OdynSchemeImplicitGetIterations(sc, &L));
+  ck_assert_int_eq(L, 2);
+  odyn_ck_error_contains(OdynSchemeImplicitSetIterations(sc, 0), "must be >= 1");
+  ODYN_CK(OdynSchemeDestroy(&sc));
+  odyn_ck_error_contains(MakeScheme(ODYNSCHEMEIMPLICIT, PETSC_FALSE, "-odyn_scheme_implicit_iterations 0", &sc), "-odyn_scheme_implicit_iterations");
+  ODYN_CK(OdynSchemeDestroy(&sc));
+  odyn_ck_error_contains(MakeScheme(ODYNSCHEMEFSI, PETSC_FALSE, "-odyn_scheme_fsi_cycle_length -1", &sc), "-odyn_scheme_fsi_cycle_length");
+  ODYN_CK(OdynSchemeDestroy(&sc));
+  odyn_ck_error_contains(MakeScheme(ODYNSCHEMEDUFORTFRANKEL, PETSC_FALSE, "-odyn_scheme_dufortfrankel_learn false -odyn_scheme_dufortfrankel_alpha 0", &sc), "-odyn_scheme_dufortfrankel_alpha");
+  ODYN_CK(OdynSchemeDestroy(&sc));
+  /* the setters change the layout: fixed weights have no scheme parameters */
+  ODYN_CK(MakeScheme(ODYNSCHEMEFSI, PETSC_TRUE, "-odyn_layer_diffusion_boundary zero -odyn_scheme_shared_weights", &sc));
+  ODYN_CK(OdynSchemeGetParameterLayout(sc, NULL, NULL, &nextra));
+  ck_assert_int_eq(nextra, 1);
+  ODYN_CK(OdynSchemeFSISetCycle(sc, 2, PETSC_FALSE));
+  ODYN_CK(OdynSchemeGetParameterLayout(sc, NULL, NULL, &nextra));
+  ck_assert_int_eq(nextra, 0);
+  ODYN_CK(OdynSchemeDuFortFrankelSetAlpha(sc, 1.0, PETSC_TRUE)); /* another type: ignored */
+  odyn_ck_error_contains(OdynSchemeFSISetCycle(sc, -2, PETSC_TRUE), "must be >= 0");
+  ODYN_CK(OdynSchemeGetLayer(sc, &l));
+  ODYN_CK(OdynLayerView(l, PETSC_VIEWER_STDOUT_SELF));
+  ODYN_CK(OdynSchemeDestroy(&sc));
+  ODYN_CK(MakeScheme(ODYNSCHEMEDUFORTFRANKEL, PETSC_FALSE, NULL, &sc));
+  ODYN_CK(OdynSchemeDuFortFrankelSetAlpha(sc, 2.0, PETSC_FALSE));
+  ODYN_CK(OdynSchemeGetParameterLayout(sc, NULL, NULL, &nextra));
+  ck_assert_int_eq(nextra, 0);
+  odyn_ck_error_contains(OdynSchemeDuFortFrankelSetAlpha(sc, 0.0, PETSC_FALSE), "> 0 when fixed");
+  ODYN_CK(OdynSchemeView(sc, PETSC_VIEWER_STDOUT_SELF));
+  ODYN_CK(OdynSchemeDestroy(&sc));
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
   Suite *s = suite_create("pde_schemes");
@@ -275,6 +331,7 @@ static Suite *make_suite(void)
   tcase_add_test(t, test_euler_limits);
   tcase_add_test(t, test_implicit_converges);
   tcase_add_test(t, test_layout_consumers);
+  tcase_add_test(t, test_options);
   tcase_set_timeout(t, 600);
   suite_add_tcase(s, t);
   return s;

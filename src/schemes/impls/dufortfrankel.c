@@ -49,7 +49,7 @@ static PetscErrorCode OdynSchemeSetFromOptions_DuFortFrankel(OdynScheme scheme, 
   PetscCall(PetscOptionsReal("-odyn_scheme_dufortfrankel_alpha", "Fixed alpha, or the lower bound of the learned alpha_j = alpha + exp(beta_j)", "", alpha, &alpha, NULL));
   PetscCall(PetscOptionsBool("-odyn_scheme_dufortfrankel_learn", "Learn alpha_j per step", "", learn, &learn, NULL));
   PetscOptionsHeadEnd();
-  PetscCheck(alpha >= 0 && !PetscIsInfOrNanReal(alpha), PetscObjectComm((PetscObject)scheme), PETSC_ERR_ARG_OUTOFRANGE, "-odyn_scheme_dufortfrankel_alpha must be >= 0 and finite, got %g", (double)alpha);
+  /* alpha is checked by setup: an error raised inside the options block would leak it */
   if (learn != ms->learn) scheme->setupcalled = PETSC_FALSE;
   ms->alpha = alpha;
   ms->learn = learn;
@@ -66,6 +66,36 @@ static PetscErrorCode OdynSchemeView_DuFortFrankel(OdynScheme scheme, PetscViewe
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode OdynSchemeSetUp_DuFortFrankel(OdynScheme scheme)
+{
+  OdynScheme_Multistep *ms = (OdynScheme_Multistep *)scheme->data;
+
+  PetscFunctionBegin;
+  PetscCheck(ms->alpha >= 0 && !PetscIsInfOrNanReal(ms->alpha) && (ms->learn || ms->alpha > 0), PetscObjectComm((PetscObject)scheme), PETSC_ERR_ARG_OUTOFRANGE, "Scheme dufortfrankel: alpha (-odyn_scheme_dufortfrankel_alpha) must be finite, > 0 when fixed and >= 0 when it is the lower bound of the learned one, got %g", (double)ms->alpha);
+  PetscCall(OdynSchemeMultistepSetUp_Private(scheme));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynSchemeDuFortFrankelSetAlpha_DFF(OdynScheme scheme, PetscReal alpha, PetscBool learn)
+{
+  OdynScheme_Multistep *ms = (OdynScheme_Multistep *)scheme->data;
+
+  PetscFunctionBegin;
+  PetscCheck(alpha >= 0 && !PetscIsInfOrNanReal(alpha) && (learn || alpha > 0), PetscObjectComm((PetscObject)scheme), PETSC_ERR_ARG_OUTOFRANGE, "Du Fort-Frankel alpha must be finite, > 0 when fixed and >= 0 when learned, got %g", (double)alpha);
+  if (learn != ms->learn) scheme->setupcalled = PETSC_FALSE;
+  ms->alpha = alpha;
+  ms->learn = learn;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynSchemeDestroy_DuFortFrankel(OdynScheme scheme)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscObjectComposeFunction((PetscObject)scheme, "OdynSchemeDuFortFrankelSetAlpha_C", NULL));
+  PetscCall(PetscFree(scheme->data));
+  PetscFunctionReturn(0);
+}
+
 PETSC_INTERN PetscErrorCode OdynSchemeCreate_DuFortFrankel(OdynScheme scheme)
 {
   OdynScheme_Multistep *ms;
@@ -78,5 +108,34 @@ PETSC_INTERN PetscErrorCode OdynSchemeCreate_DuFortFrankel(OdynScheme scheme)
   PetscCall(OdynSchemeMultistepSetOps_Private(scheme, ms));
   scheme->ops->setfromoptions = OdynSchemeSetFromOptions_DuFortFrankel;
   scheme->ops->view           = OdynSchemeView_DuFortFrankel;
+  scheme->ops->setup          = OdynSchemeSetUp_DuFortFrankel;
+  scheme->ops->destroy        = OdynSchemeDestroy_DuFortFrankel;
+  PetscCall(PetscObjectComposeFunction((PetscObject)scheme, "OdynSchemeDuFortFrankelSetAlpha_C", OdynSchemeDuFortFrankelSetAlpha_DFF));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynSchemeDuFortFrankelSetAlpha - sets the stabilization alpha of a Du Fort-Frankel scheme
+
+   Logically Collective
+
+   Input Parameters:
++  scheme - a dufortfrankel scheme (other types ignore this)
+.  alpha - the fixed alpha (> 0), or the lower bound of the learned alpha_j = alpha + exp(beta_j) (>= 0)
+-  learn - whether alpha_j is learned per step (beta_j becomes the last parameter of each time slot)
+
+   Options Database Keys:
++  -odyn_scheme_dufortfrankel_alpha <0.5> - alpha
+-  -odyn_scheme_dufortfrankel_learn <true> - learn
+
+   Level: intermediate
+
+.seealso: `ODYNSCHEMEDUFORTFRANKEL`, `OdynSchemeGetParameterLayout()`
+@*/
+PetscErrorCode OdynSchemeDuFortFrankelSetAlpha(OdynScheme scheme, PetscReal alpha, PetscBool learn)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscTryMethod(scheme, "OdynSchemeDuFortFrankelSetAlpha_C", (OdynScheme, PetscReal, PetscBool), (scheme, alpha, learn));
   PetscFunctionReturn(0);
 }

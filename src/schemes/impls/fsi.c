@@ -53,7 +53,7 @@ static PetscErrorCode OdynSchemeSetFromOptions_FSI(OdynScheme scheme, PetscOptio
   PetscCall(PetscOptionsInt("-odyn_scheme_fsi_cycle_length", "Steps per FSI cycle (0: one cycle over the block)", "", cycle, &cycle, NULL));
   PetscCall(PetscOptionsBool("-odyn_scheme_fsi_learn", "Learn alpha_j = 1 + tanh(a_j) per step (else the FSI weights)", "", learn, &learn, NULL));
   PetscOptionsHeadEnd();
-  PetscCheck(cycle >= 0, PetscObjectComm((PetscObject)scheme), PETSC_ERR_ARG_OUTOFRANGE, "-odyn_scheme_fsi_cycle_length must be >= 0 (0: one cycle over the block), got %" PetscInt_FMT, cycle);
+  /* the cycle length is checked by setup: an error raised inside the options block would leak it */
   if (learn != ms->learn) scheme->setupcalled = PETSC_FALSE;
   ms->cycle = cycle;
   ms->learn = learn;
@@ -69,6 +69,36 @@ static PetscErrorCode OdynSchemeView_FSI(OdynScheme scheme, PetscViewer viewer)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode OdynSchemeSetUp_FSI(OdynScheme scheme)
+{
+  OdynScheme_Multistep *ms = (OdynScheme_Multistep *)scheme->data;
+
+  PetscFunctionBegin;
+  PetscCheck(ms->cycle >= 0, PetscObjectComm((PetscObject)scheme), PETSC_ERR_ARG_OUTOFRANGE, "Scheme fsi: the cycle length (-odyn_scheme_fsi_cycle_length) must be >= 0 (0: one cycle over the block), got %" PetscInt_FMT, ms->cycle);
+  PetscCall(OdynSchemeMultistepSetUp_Private(scheme));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynSchemeFSISetCycle_FSI(OdynScheme scheme, PetscInt cycle, PetscBool learn)
+{
+  OdynScheme_Multistep *ms = (OdynScheme_Multistep *)scheme->data;
+
+  PetscFunctionBegin;
+  PetscCheck(cycle >= 0, PetscObjectComm((PetscObject)scheme), PETSC_ERR_ARG_OUTOFRANGE, "The FSI cycle length must be >= 0 (0: one cycle over the block), got %" PetscInt_FMT, cycle);
+  if (learn != ms->learn) scheme->setupcalled = PETSC_FALSE;
+  ms->cycle = cycle;
+  ms->learn = learn;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynSchemeDestroy_FSI(OdynScheme scheme)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscObjectComposeFunction((PetscObject)scheme, "OdynSchemeFSISetCycle_C", NULL));
+  PetscCall(PetscFree(scheme->data));
+  PetscFunctionReturn(0);
+}
+
 PETSC_INTERN PetscErrorCode OdynSchemeCreate_FSI(OdynScheme scheme)
 {
   OdynScheme_Multistep *ms;
@@ -80,5 +110,34 @@ PETSC_INTERN PetscErrorCode OdynSchemeCreate_FSI(OdynScheme scheme)
   PetscCall(OdynSchemeMultistepSetOps_Private(scheme, ms));
   scheme->ops->setfromoptions = OdynSchemeSetFromOptions_FSI;
   scheme->ops->view           = OdynSchemeView_FSI;
+  scheme->ops->setup          = OdynSchemeSetUp_FSI;
+  scheme->ops->destroy        = OdynSchemeDestroy_FSI;
+  PetscCall(PetscObjectComposeFunction((PetscObject)scheme, "OdynSchemeFSISetCycle_C", OdynSchemeFSISetCycle_FSI));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynSchemeFSISetCycle - sets the cycle length of an FSI scheme and whether its extrapolation weights are learned
+
+   Logically Collective
+
+   Input Parameters:
++  scheme - an fsi scheme (other types ignore this)
+.  cycle - steps per cycle (0: one cycle over the whole block)
+-  learn - learn alpha_j = 1 + tanh(a_j) per step (a_j the last parameter of each time slot), else the FSI weights
+
+   Options Database Keys:
++  -odyn_scheme_fsi_cycle_length <0> - cycle
+-  -odyn_scheme_fsi_learn <true> - learn
+
+   Level: intermediate
+
+.seealso: `ODYNSCHEMEFSI`, `OdynSchemeGetParameterLayout()`
+@*/
+PetscErrorCode OdynSchemeFSISetCycle(OdynScheme scheme, PetscInt cycle, PetscBool learn)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscTryMethod(scheme, "OdynSchemeFSISetCycle_C", (OdynScheme, PetscInt, PetscBool), (scheme, cycle, learn));
   PetscFunctionReturn(0);
 }

@@ -31,6 +31,7 @@ typedef struct {
 static PetscErrorCode OdynSchemeSetUp_Implicit(OdynScheme scheme)
 {
   PetscFunctionBegin;
+  PetscCheck(((OdynScheme_Implicit *)scheme->data)->L >= 1, PetscObjectComm((PetscObject)scheme), PETSC_ERR_ARG_OUTOFRANGE, "Scheme implicit: the number of fixed-point iterations (-odyn_scheme_implicit_iterations) must be >= 1, got %" PetscInt_FMT, ((OdynScheme_Implicit *)scheme->data)->L);
   PetscCheck(scheme->layer->nfaces == 1, PetscObjectComm((PetscObject)scheme), PETSC_ERR_ARG_INCOMP, "Scheme implicit needs a one-face layer F(theta, Y); layer %s has two faces: use -odyn_scheme_type verlet", ((PetscObject)scheme->layer)->type_name);
   PetscFunctionReturn(0);
 }
@@ -152,8 +153,7 @@ static PetscErrorCode OdynSchemeSetFromOptions_Implicit(OdynScheme scheme, Petsc
   PetscOptionsHeadBegin(PetscOptionsObject, "OdynScheme implicit options");
   PetscCall(PetscOptionsInt("-odyn_scheme_implicit_iterations", "Fixed-point iterations L per step (1: forward Euler)", "", L, &L, NULL));
   PetscOptionsHeadEnd();
-  PetscCheck(L >= 1, PetscObjectComm((PetscObject)scheme), PETSC_ERR_ARG_OUTOFRANGE, "-odyn_scheme_implicit_iterations must be >= 1, got %" PetscInt_FMT, L);
-  im->L = L;
+  im->L = L; /* checked by setup: an error raised inside the options block would leak it */
   PetscFunctionReturn(0);
 }
 
@@ -164,9 +164,26 @@ static PetscErrorCode OdynSchemeView_Implicit(OdynScheme scheme, PetscViewer vie
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode OdynSchemeImplicitSetIterations_Implicit(OdynScheme scheme, PetscInt L)
+{
+  PetscFunctionBegin;
+  PetscCheck(L >= 1, PetscObjectComm((PetscObject)scheme), PETSC_ERR_ARG_OUTOFRANGE, "The number of fixed-point iterations must be >= 1, got %" PetscInt_FMT, L);
+  ((OdynScheme_Implicit *)scheme->data)->L = L;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynSchemeImplicitGetIterations_Implicit(OdynScheme scheme, PetscInt *L)
+{
+  PetscFunctionBegin;
+  *L = ((OdynScheme_Implicit *)scheme->data)->L;
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode OdynSchemeDestroy_Implicit(OdynScheme scheme)
 {
   PetscFunctionBegin;
+  PetscCall(PetscObjectComposeFunction((PetscObject)scheme, "OdynSchemeImplicitSetIterations_C", NULL));
+  PetscCall(PetscObjectComposeFunction((PetscObject)scheme, "OdynSchemeImplicitGetIterations_C", NULL));
   PetscCall(PetscFree(((OdynScheme_Implicit *)scheme->data)->V));
   PetscCall(PetscFree(scheme->data));
   PetscFunctionReturn(0);
@@ -187,5 +204,49 @@ PETSC_INTERN PetscErrorCode OdynSchemeCreate_Implicit(OdynScheme scheme)
   scheme->ops->setfromoptions = OdynSchemeSetFromOptions_Implicit;
   scheme->ops->view           = OdynSchemeView_Implicit;
   scheme->ops->destroy        = OdynSchemeDestroy_Implicit;
+  PetscCall(PetscObjectComposeFunction((PetscObject)scheme, "OdynSchemeImplicitSetIterations_C", OdynSchemeImplicitSetIterations_Implicit));
+  PetscCall(PetscObjectComposeFunction((PetscObject)scheme, "OdynSchemeImplicitGetIterations_C", OdynSchemeImplicitGetIterations_Implicit));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynSchemeImplicitSetIterations - sets the number L of fixed-point iterations of an implicit scheme
+
+   Logically Collective
+
+   Input Parameters:
++  scheme - an implicit scheme (other types ignore this)
+-  L - the iterations per step, >= 1 (1 is forward Euler)
+
+   Options Database Key:
+.  -odyn_scheme_implicit_iterations <3> - L
+
+   Level: intermediate
+
+.seealso: `ODYNSCHEMEIMPLICIT`, `OdynSchemeImplicitGetIterations()`
+@*/
+PetscErrorCode OdynSchemeImplicitSetIterations(OdynScheme scheme, PetscInt L)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscTryMethod(scheme, "OdynSchemeImplicitSetIterations_C", (OdynScheme, PetscInt), (scheme, L));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynSchemeImplicitGetIterations - gets the number of fixed-point iterations of an implicit scheme
+
+   Not Collective
+
+   Level: intermediate
+
+.seealso: `OdynSchemeImplicitSetIterations()`
+@*/
+PetscErrorCode OdynSchemeImplicitGetIterations(OdynScheme scheme, PetscInt *L)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscValidIntPointer(L, 2);
+  PetscUseMethod(scheme, "OdynSchemeImplicitGetIterations_C", (OdynScheme, PetscInt *), (scheme, L));
   PetscFunctionReturn(0);
 }

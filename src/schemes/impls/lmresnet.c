@@ -31,7 +31,7 @@ static PetscErrorCode Coefficients(OdynScheme scheme, const PetscScalar *theta, 
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode OdynSchemeSetUp_Multistep(OdynScheme scheme)
+PetscErrorCode OdynSchemeMultistepSetUp_Private(OdynScheme scheme)
 {
   OdynScheme_Multistep *ms = (OdynScheme_Multistep *)scheme->data;
 
@@ -150,7 +150,7 @@ PetscErrorCode OdynSchemeMultistepSetOps_Private(OdynScheme scheme, OdynScheme_M
 {
   PetscFunctionBegin;
   scheme->data         = ms;
-  scheme->ops->setup   = OdynSchemeSetUp_Multistep;
+  scheme->ops->setup   = OdynSchemeMultistepSetUp_Private;
   scheme->ops->forward = OdynSchemeForward_Multistep;
   scheme->ops->tangent = OdynSchemeTangent_Multistep;
   scheme->ops->adjoint = OdynSchemeAdjoint_Multistep;

@@ -23,5 +23,6 @@ struct _OdynScheme_Multistep {
 };
 
 PETSC_INTERN PetscErrorCode OdynSchemeMultistepSetOps_Private(OdynScheme, OdynScheme_Multistep *);
+PETSC_INTERN PetscErrorCode OdynSchemeMultistepSetUp_Private(OdynScheme);
 
 #endif
