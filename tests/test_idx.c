@@ -98,6 +98,23 @@ START_TEST(test_idx_read_subset_roundtrip)
   ODYN_CK(OdynDatasetGetImageShape(ds, &n1, &n2, &nch));
   ck_assert(n1 == COLS && n2 == ROWS && nch == 1);
   CheckValues(ds, img, 0, NC, ROWS * COLS, 1);
+  { /* the viewer reports the shape */
+    PetscViewer viewer;
+    char        vname[256];
+    FileName(vname, sizeof(vname), "view.txt");
+    ODYN_CK(PetscViewerASCIIOpen(PETSC_COMM_WORLD, vname, &viewer));
+    ODYN_CK(OdynDatasetView(ds, viewer));
+    ODYN_CK(PetscViewerDestroy(&viewer));
+    if (Rank() == 0) {
+      char  text[4096] = "";
+      FILE *fp         = fopen(vname, "r");
+      ck_assert(fp != NULL);
+      text[fread(text, 1, sizeof(text) - 1, fp)] = 0;
+      fclose(fp);
+      ck_assert_msg(strstr(text, "37 examples, 20 features, 10 classes") && strstr(text, "images 4 x 5, 1 channel\n"), "view printed \"%s\"", text);
+    }
+    Remove(vname);
+  }
   /* the last 12 items, as the paper's 50,000 / 10,000 split does; the shape goes with them */
   ODYN_CK(OdynDatasetReadIDX(PETSC_COMM_WORLD, fi, fl, NC, 25, PETSC_DETERMINE, &sub));
   ODYN_CK(OdynDatasetGetSizes(sub, NULL, NULL, NULL, &N_));
