@@ -168,6 +168,11 @@ START_TEST(test_layers)
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
     for (int tv = 0; tv < 2; tv++)
       for (int act = ODYN_ACTIVATION_IDENTITY; act <= ODYN_ACTIVATION_RELU; act++) ODYN_CK(CheckLayer(&cases[i], (PetscBool)tv, (OdynActivationType)act));
+  /* again with one example per chunk: the layers walk the 3 examples in 3 chunks */
+  odyn_conv_set_chunk_target(1);
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+    for (int tv = 0; tv < 2; tv++) ODYN_CK(CheckLayer(&cases[i], (PetscBool)tv, ODYN_ACTIVATION_TANH));
+  odyn_conv_set_chunk_target(0);
 }
 END_TEST
 
@@ -194,6 +199,16 @@ START_TEST(test_errors)
   odyn_ck_error_contains(OdynLayerConvSetKernelSize(layer, 2), "odd");
   ODYN_CK(OdynLayerSetType(layer, ODYNLAYERDENSE));
   odyn_ck_error_contains(OdynLayerConvGetChannels(layer, &c, &c2), "not convolutional");
+  /* the chunk size is fixed at set-up */
+  {
+    PetscScalar th[20] = {0}, X[4] = {0}, F[4];
+    ODYN_CK(OdynLayerSetType(layer, ODYNLAYERCONV));
+    ODYN_CK(OdynLayerSetWidth(layer, 4));
+    ODYN_CK(OdynLayerSetUp(layer));
+    odyn_conv_set_chunk_target(1);
+    odyn_ck_error_contains(OdynLayerApply(layer, 0, th, 1, X, F), "set the layer up again");
+    odyn_conv_set_chunk_target(0);
+  }
   ODYN_CK(OdynLayerDestroy(&layer));
 }
 END_TEST

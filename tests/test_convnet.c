@@ -7,6 +7,7 @@
 */
 #include <string.h>
 #include "odyntest.h"
+#include <odyn/private/convkernels.h>
 
 typedef struct {
   OdynNet net;
@@ -148,6 +149,12 @@ START_TEST(test_net)
   ck_assert_int_eq(nout, 4 * 3 * 2);
   ODYN_CK(CheckNet(net, 5, "opening | euler conv tvnorm | connector pool | leapfrog convsymmetric | verlet convhamiltonian"));
   ODYN_CK(OdynNetDestroy(&net));
+  /* the same with the examples walked in chunks of two */
+  odyn_conv_set_chunk_target(2 * 6 * 4 * 3 * 9);
+  ODYN_CK(BuildNet(&net));
+  ODYN_CK(CheckNet(net, 5, "the same network in chunks of 2 examples"));
+  ODYN_CK(OdynNetDestroy(&net));
+  odyn_conv_set_chunk_target(0);
 }
 END_TEST
 

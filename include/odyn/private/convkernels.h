@@ -22,6 +22,12 @@ typedef struct {
   long k;         /* stencil size, odd (3: 3x3; 1: 1x1) */
 } odyn_conv_geom;
 
+/* size of the im2col block of one chunk of examples, in scalars (<= 0: the default 98304); call before any workspace is
+   sized with odyn_conv_work_size() (layers size theirs at OdynLayerSetUp()) */
+void odyn_conv_set_chunk_target(long scalars);
+/* examples per im2col chunk for this geometry (>= 1); callers that walk the batch in the same chunks keep their own
+   elementwise work on cache-resident data */
+long odyn_conv_chunk_examples(const odyn_conv_geom *g);
 /* scalars of workspace that odyn_conv_forward/adjoint/stencil_grad need (for any number of examples) */
 long odyn_conv_work_size(const odyn_conv_geom *g);
 /* Y = beta Y + alpha K * X;  X: cin h w x s, Y: cout h w x s */

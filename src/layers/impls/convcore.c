@@ -68,6 +68,14 @@ static PetscErrorCode OdynLayerSetUp_Conv(OdynLayer layer)
     layer->nout[f] = fc->nout;
     nmaxk          = PetscMax(nmaxk, (PetscInt)odyn_conv_work_size(&fc->g));
   }
+  /* chunk scratch (the operations walk the examples in the kernels' chunks): U of Eval, T of the products */
+  for (PetscInt f = 0; f < layer->nfaces; f++) {
+    OdynConvFace  *fc = &cv->face[f];
+    const PetscInt ch = (PetscInt)odyn_conv_chunk_examples(&fc->g);
+    fc->ch            = ch;
+    PetscCall(OdynWorkEnsure(&cv->A1, &cv->a1cap, fc->nU * ch));
+    PetscCall(OdynWorkEnsure(&fc->T1, &fc->t1cap, PetscMax(PetscMax(fc->nin, fc->nU), fc->nout) * ch));
+  }
   for (PetscInt f = 0; f < layer->nfaces; f++) {
     OdynConvFace *fc = &cv->face[f];
     fc->offs = fc->offbeta = -1;
@@ -144,35 +152,67 @@ static PetscInt LinLength(OdynLayer_Conv *cv, OdynConvFace *fc, PetscInt s)
 {
   return fc->nU * s * (1 + (cv->tvnorm ? 1 : 0) + (cv->variant == ODYN_CONV_SYMMETRIC ? 1 : 0)) + (cv->tvnorm ? ODYN_CONV_HW(cv) * s : 0);
 }
-#define LIN_D(fc)     ((fc)->lcur)
-#define LIN_UHAT(fc)  ((fc)->lcur + (fc)->nU * (fc)->s)
-#define LIN_RINV(fc)  ((fc)->lcur + 2 * (fc)->nU * (fc)->s)
-#define LIN_S(cv, fc) ((fc)->lcur + (fc)->nU * (fc)->s * ((cv)->tvnorm ? 2 : 1) + ((cv)->tvnorm ? ODYN_CONV_HW(cv) * (fc)->s : 0))
 
 /*
-   F = the face's function at (theta, X) with stencil M. U is scratch of nU x s (unused when F can hold U). When lin is
-   not NULL, it receives sigma', and Uhat, 1/r, S as LinLength() lays them out.
+   Every operation below walks the examples in chunks of the size the kernels use for their im2col block, and does all
+   its steps (convolution, bias, normalization, activation, the outer map) on one chunk before the next: the chunk's
+   data stay in cache between the steps, instead of one pass over the whole batch per step (memory-bound at large
+   batches). A Chunk holds the examples' parts of the linearization.
 */
-static PetscErrorCode Eval(OdynLayer layer, OdynConvFace *fc, const PetscScalar *M, const PetscScalar *theta, PetscInt s, const PetscScalar *X, PetscScalar *F, PetscScalar *U, PetscScalar *lin)
+typedef struct {
+  PetscInt     e0, ns;
+  PetscScalar *D, *Uhat, *rinv, *S; /* NULL where absent */
+} Chunk;
+
+static void ChunkAt(OdynLayer_Conv *cv, OdynConvFace *fc, const PetscScalar *lin, PetscInt s, PetscInt e0, PetscInt ns, Chunk *ck)
+{
+  const PetscInt nU = fc->nU, hw = ODYN_CONV_HW(cv);
+  PetscScalar   *l  = (PetscScalar *)lin; /* read-only in the products */
+
+  ck->e0 = e0, ck->ns = ns;
+  ck->D = ck->Uhat = ck->rinv = ck->S = NULL;
+  if (!l) return;
+  ck->D = l + e0 * nU;
+  if (cv->tvnorm) {
+    ck->Uhat = l + nU * s + e0 * nU;
+    ck->rinv = l + 2 * nU * s + e0 * hw;
+  }
+  if (cv->variant == ODYN_CONV_SYMMETRIC) ck->S = l + nU * s * (cv->tvnorm ? 2 : 1) + (cv->tvnorm ? hw * s : 0) + e0 * nU;
+}
+
+/* the kernels size their chunks from odyn_conv_chunk_examples(); the scratch was sized at set-up with the same */
+#define CHECK_CHUNK(fc) PetscCheck((PetscInt)odyn_conv_chunk_examples(&(fc)->g) == (fc)->ch, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "The convolution chunk size changed after OdynLayerSetUp() (odyn_conv_set_chunk_target()): set the layer up again")
+#define CHUNK_LOOP(cv, fc, s, e0, ns) for (PetscInt e0 = 0, ns = PetscMin((fc)->ch, (s)); e0 < (s); e0 += ns, ns = PetscMin(ns, (s) - e0))
+
+/*
+   F = the face's function at (theta, X) with stencil M; F NULL: not wanted (linearization). When lin is not NULL, it
+   receives sigma', and Uhat, 1/r, S as LinLength() lays them out.
+*/
+static PetscErrorCode Eval(OdynLayer layer, OdynConvFace *fc, const PetscScalar *M, const PetscScalar *theta, PetscInt s, const PetscScalar *X, PetscScalar *F, PetscScalar *lin)
 {
   OdynLayer_Conv *cv   = (OdynLayer_Conv *)layer->data;
   const PetscInt  hw   = ODYN_CONV_HW(cv), co = fc->g.cout, nU = fc->nU;
-  const PetscBool into = cv->variant != ODYN_CONV_SYMMETRIC && !cv->pool;
+  const PetscBool into = cv->variant != ODYN_CONV_SYMMETRIC && !cv->pool && F;
 
   PetscFunctionBegin;
-  if (into) U = F;
-  CONV_CALL(odyn_conv_forward(&fc->g, s, M, 1.0, X, 0.0, U, cv->work));
-  odyn_channel_bias_add(co, hw, s, theta + fc->offb, U);
-  if (cv->tvnorm) {
-    PetscScalar *Uhat = lin ? lin + nU * s : U, *rinv = lin ? lin + 2 * nU * s : NULL;
-    odyn_tvnorm(co, hw, s, cv->eps, U, Uhat, rinv, cv->tvwork);
-    odyn_channel_affine(co, hw, s, theta + fc->offs, theta + fc->offbeta, Uhat, U);
+  CHECK_CHUNK(fc);
+  CHUNK_LOOP(cv, fc, s, e0, ns)
+  {
+    Chunk        ck;
+    PetscScalar *U  = into ? F + e0 * nU : cv->A1;
+    ChunkAt(cv, fc, lin, s, e0, ns, &ck);
+    CONV_CALL(odyn_conv_forward(&fc->g, ns, M, 1.0, X + e0 * fc->nin, 0.0, U, cv->work));
+    odyn_channel_bias_add(co, hw, ns, theta + fc->offb, U);
+    if (cv->tvnorm) {
+      odyn_tvnorm(co, hw, ns, cv->eps, U, ck.Uhat ? ck.Uhat : U, ck.rinv, cv->tvwork);
+      odyn_channel_affine(co, hw, ns, theta + fc->offs, theta + fc->offbeta, ck.Uhat ? ck.Uhat : U, U);
+    }
+    odyn_bias_act((int)layer->activation, nU, ns, NULL, U, ck.D);
+    if (ck.S) PetscCall(PetscArraycpy(ck.S, U, nU * ns));
+    if (!F) continue;
+    if (cv->variant == ODYN_CONV_SYMMETRIC) CONV_CALL(odyn_conv_adjoint(&fc->g, ns, theta, -1.0, U, 0.0, F + e0 * fc->nout, cv->work));
+    else if (cv->pool) odyn_avgpool2(co, fc->g.h, fc->g.w, ns, 1.0, U, 0.0, F + e0 * fc->nout);
   }
-  odyn_bias_act((int)layer->activation, nU, s, NULL, U, lin);
-  if (cv->variant == ODYN_CONV_SYMMETRIC) {
-    if (lin) PetscCall(PetscArraycpy(lin + nU * s * (cv->tvnorm ? 2 : 1) + (cv->tvnorm ? hw * s : 0), U, nU * s));
-    CONV_CALL(odyn_conv_adjoint(&fc->g, s, theta, -1.0, U, 0.0, F, cv->work));
-  } else if (cv->pool) odyn_avgpool2(co, fc->g.h, fc->g.w, s, 1.0, U, 0.0, F);
   PetscFunctionReturn(0);
 }
 
@@ -182,20 +222,8 @@ static PetscErrorCode OdynLayerApply_Conv(OdynLayer layer, PetscInt face, const 
   OdynConvFace   *fc = &cv->face[face];
 
   PetscFunctionBegin;
-  /* its own stencil and scratch, so that the linearizations stay intact; a plain conv layer computes U in F itself */
-  if (cv->variant == ODYN_CONV_SYMMETRIC || cv->pool) PetscCall(OdynWorkEnsure(&cv->A1, &cv->a1cap, fc->nU * s));
-  PetscCall(Eval(layer, fc, FaceStencil(cv, fc, theta, cv->Ma), theta, s, X, F, cv->A1, NULL));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode EnsureScratch(OdynLayer_Conv *cv, OdynConvFace *fc, PetscInt s)
-{
-  const PetscInt need = PetscMax(PetscMax(fc->nin, fc->nU), fc->nout) * s;
-
-  PetscFunctionBegin;
-  PetscCall(OdynWorkEnsure(&fc->T1, &fc->t1cap, need));
-  /* T2 receives F at the linearization when F cannot hold U (symmetric, pooling): memory counts at large batches */
-  if (cv->variant == ODYN_CONV_SYMMETRIC || cv->pool) PetscCall(OdynWorkEnsure(&fc->T2, &fc->t2cap, need));
+  /* its own stencil (and the chunk scratch A1), so that the linearizations stay intact */
+  PetscCall(Eval(layer, fc, FaceStencil(cv, fc, theta, cv->Ma), theta, s, X, F, NULL));
   PetscFunctionReturn(0);
 }
 
@@ -206,11 +234,9 @@ static PetscErrorCode OdynLayerLinearize_Conv(OdynLayer layer, PetscInt face, co
 
   PetscFunctionBegin;
   PetscCall(OdynWorkEnsure(&fc->lin, &fc->lincap, LinLength(cv, fc, s)));
-  PetscCall(EnsureScratch(cv, fc, s));
   if (fc->map == ODYN_CONV_MAP_ID) PetscCall(PetscArraycpy(fc->M, theta, cv->nk));
   else (void)FaceStencil(cv, fc, theta, fc->M);
-  /* F itself goes to scratch: the products need only the parts of lin */
-  PetscCall(Eval(layer, fc, fc->M, theta, s, X, cv->variant == ODYN_CONV_SYMMETRIC || cv->pool ? fc->T2 : fc->T1, fc->T1, fc->lin));
+  PetscCall(Eval(layer, fc, fc->M, theta, s, X, NULL, fc->lin)); /* the products need only the parts of lin */
   fc->lcur  = fc->lin;
   fc->theta = theta;
   fc->X     = X;
@@ -218,25 +244,26 @@ static PetscErrorCode OdynLayerLinearize_Conv(OdynLayer layer, PetscInt face, co
   PetscFunctionReturn(0);
 }
 
-/* T (nU x s) <- scale .* J_tv T when normalizing: the part shared by the forward products (D comes in ForwardFinish) */
-static void ForwardMid(OdynLayer_Conv *cv, OdynConvFace *fc, PetscScalar *T)
+/* T (nU x ns) <- scale .* J_tv T when normalizing: the part shared by the forward products (D comes in ForwardFinish) */
+static void ForwardMid(OdynLayer_Conv *cv, OdynConvFace *fc, const Chunk *ck, PetscScalar *T)
 {
-  const PetscInt hw = ODYN_CONV_HW(cv), co = fc->g.cout, s = fc->s;
+  const PetscInt hw = ODYN_CONV_HW(cv), co = fc->g.cout;
 
   if (cv->tvnorm) {
-    odyn_tvnorm_jac(co, hw, s, LIN_UHAT(fc), LIN_RINV(fc), T, cv->tvwork);
-    odyn_channel_affine(co, hw, s, fc->theta + fc->offs, NULL, T, T);
+    odyn_tvnorm_jac(co, hw, ck->ns, ck->Uhat, ck->rinv, T, cv->tvwork);
+    odyn_channel_affine(co, hw, ck->ns, fc->theta + fc->offs, NULL, T, T);
   }
 }
 
-/* out += alpha (outer map of T): -K^T T (symmetric), pool(T), or T */
-static PetscErrorCode ForwardFinish(OdynLayer_Conv *cv, OdynConvFace *fc, PetscScalar alpha, PetscScalar *T, PetscScalar *out)
+/* out (the chunk's rows) += alpha (outer map of D .* T): -K^T, pool, or the identity */
+static PetscErrorCode ForwardFinish(OdynLayer_Conv *cv, OdynConvFace *fc, const Chunk *ck, PetscScalar alpha, PetscScalar *T, PetscScalar *out)
 {
   PetscFunctionBegin;
-  odyn_hadamard_inplace(fc->nU * fc->s, LIN_D(fc), T);
-  if (cv->variant == ODYN_CONV_SYMMETRIC) CONV_CALL(odyn_conv_adjoint(&fc->g, fc->s, fc->theta, -alpha, T, 1.0, out, cv->work));
-  else if (cv->pool) odyn_avgpool2(fc->g.cout, fc->g.h, fc->g.w, fc->s, alpha, T, 1.0, out);
-  else odyn_axpy(fc->nU * fc->s, alpha, T, out);
+  odyn_hadamard_inplace(fc->nU * ck->ns, ck->D, T);
+  out += ck->e0 * fc->nout;
+  if (cv->variant == ODYN_CONV_SYMMETRIC) CONV_CALL(odyn_conv_adjoint(&fc->g, ck->ns, fc->theta, -alpha, T, 1.0, out, cv->work));
+  else if (cv->pool) odyn_avgpool2(fc->g.cout, fc->g.h, fc->g.w, ck->ns, alpha, T, 1.0, out);
+  else odyn_axpy(fc->nU * ck->ns, alpha, T, out);
   PetscFunctionReturn(0);
 }
 
@@ -247,9 +274,15 @@ static PetscErrorCode OdynLayerJacX_Conv(OdynLayer layer, PetscInt face, PetscSc
   OdynConvFace   *fc = &cv->face[face];
 
   PetscFunctionBegin;
-  CONV_CALL(odyn_conv_forward(&fc->g, fc->s, fc->M, 1.0, V, 0.0, fc->T1, cv->work));
-  ForwardMid(cv, fc, fc->T1);
-  PetscCall(ForwardFinish(cv, fc, alpha, fc->T1, out));
+  CHECK_CHUNK(fc);
+  CHUNK_LOOP(cv, fc, fc->s, e0, ns)
+  {
+    Chunk ck;
+    ChunkAt(cv, fc, fc->lcur, fc->s, e0, ns, &ck);
+    CONV_CALL(odyn_conv_forward(&fc->g, ns, fc->M, 1.0, V + e0 * fc->nin, 0.0, fc->T1, cv->work));
+    ForwardMid(cv, fc, &ck, fc->T1);
+    PetscCall(ForwardFinish(cv, fc, &ck, alpha, fc->T1, out));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -258,45 +291,52 @@ static PetscErrorCode OdynLayerJacTheta_Conv(OdynLayer layer, PetscInt face, Pet
 {
   OdynLayer_Conv    *cv = (OdynLayer_Conv *)layer->data;
   OdynConvFace      *fc = &cv->face[face];
-  const PetscInt     hw = ODYN_CONV_HW(cv), co = fc->g.cout, s = fc->s;
+  const PetscInt     hw = ODYN_CONV_HW(cv), co = fc->g.cout;
   const PetscScalar *dM = dtheta;
   PetscScalar       *T  = fc->T1;
 
   PetscFunctionBegin;
+  CHECK_CHUNK(fc);
   if (fc->map != ODYN_CONV_MAP_ID) {
     PetscCall(PetscArrayzero(cv->dM, cv->nk));
     MapAdd(cv, fc, 1.0, dtheta, PETSC_FALSE, cv->dM);
     dM = cv->dM;
   }
-  CONV_CALL(odyn_conv_forward(&fc->g, s, dM, 1.0, fc->X, 0.0, T, cv->work));
-  odyn_channel_bias_add(co, hw, s, dtheta + fc->offb, T);
-  ForwardMid(cv, fc, T);
-  if (cv->tvnorm) {
-    const PetscScalar *ds = dtheta + fc->offs, *db = dtheta + fc->offbeta, *Uhat = LIN_UHAT(fc);
-    for (PetscInt e = 0; e < s; e++)
-      for (PetscInt c = 0; c < co; c++) {
-        PetscScalar       *t = T + (e * co + c) * hw;
-        const PetscScalar *u = Uhat + (e * co + c) * hw;
-        for (PetscInt p = 0; p < hw; p++) t[p] += ds[c] * u[p] + db[c];
-      }
+  CHUNK_LOOP(cv, fc, fc->s, e0, ns)
+  {
+    Chunk ck;
+    ChunkAt(cv, fc, fc->lcur, fc->s, e0, ns, &ck);
+    CONV_CALL(odyn_conv_forward(&fc->g, ns, dM, 1.0, fc->X + e0 * fc->nin, 0.0, T, cv->work));
+    odyn_channel_bias_add(co, hw, ns, dtheta + fc->offb, T);
+    ForwardMid(cv, fc, &ck, T);
+    if (cv->tvnorm) {
+      const PetscScalar *ds = dtheta + fc->offs, *db = dtheta + fc->offbeta;
+      for (PetscInt e = 0; e < ns; e++)
+        for (PetscInt c = 0; c < co; c++) {
+          PetscScalar       *t = T + (e * co + c) * hw;
+          const PetscScalar *u = ck.Uhat + (e * co + c) * hw;
+          for (PetscInt p = 0; p < hw; p++) t[p] += ds[c] * u[p] + db[c];
+        }
+    }
+    PetscCall(ForwardFinish(cv, fc, &ck, alpha, T, out));
+    if (ck.S) CONV_CALL(odyn_conv_adjoint(&fc->g, ns, dtheta, -alpha, ck.S, 1.0, out + e0 * fc->nout, cv->work));
   }
-  PetscCall(ForwardFinish(cv, fc, alpha, T, out));
-  if (cv->variant == ODYN_CONV_SYMMETRIC) CONV_CALL(odyn_conv_adjoint(&fc->g, s, dtheta, -alpha, LIN_S(cv, fc), 1.0, out, cv->work));
   PetscFunctionReturn(0);
 }
 
-/* T (nU x s) = the transpose of the outer map applied to W, times D; returns the sign of the outer map */
-static PetscErrorCode AdjointStart(OdynLayer_Conv *cv, OdynConvFace *fc, const PetscScalar *W, PetscScalar *T, PetscScalar *sign)
+/* T (nU x ns) = D .* (the transpose of the outer map applied to the chunk's rows of W); returns the outer map's sign */
+static PetscErrorCode AdjointStart(OdynLayer_Conv *cv, OdynConvFace *fc, const Chunk *ck, const PetscScalar *W, PetscScalar *T, PetscScalar *sign)
 {
   PetscFunctionBegin;
   *sign = 1.0;
+  W += ck->e0 * fc->nout;
   if (cv->variant == ODYN_CONV_SYMMETRIC) {
     /* (-K^T)^T W = -(K * W) */
-    CONV_CALL(odyn_conv_forward(&fc->g, fc->s, fc->theta, 1.0, W, 0.0, T, cv->work));
+    CONV_CALL(odyn_conv_forward(&fc->g, ck->ns, fc->theta, 1.0, W, 0.0, T, cv->work));
     *sign = -1.0;
-  } else if (cv->pool) odyn_avgpool2_adjoint(fc->g.cout, fc->g.h, fc->g.w, fc->s, 1.0, W, 0.0, T);
-  else PetscCall(PetscArraycpy(T, W, fc->nU * fc->s));
-  odyn_hadamard_inplace(fc->nU * fc->s, LIN_D(fc), T);
+  } else if (cv->pool) odyn_avgpool2_adjoint(fc->g.cout, fc->g.h, fc->g.w, ck->ns, 1.0, W, 0.0, T);
+  else PetscCall(PetscArraycpy(T, W, fc->nU * ck->ns));
+  odyn_hadamard_inplace(fc->nU * ck->ns, ck->D, T);
   PetscFunctionReturn(0);
 }
 
@@ -305,16 +345,22 @@ static PetscErrorCode OdynLayerJacXT_Conv(OdynLayer layer, PetscInt face, PetscS
 {
   OdynLayer_Conv *cv = (OdynLayer_Conv *)layer->data;
   OdynConvFace   *fc = &cv->face[face];
-  const PetscInt  hw = ODYN_CONV_HW(cv), co = fc->g.cout, s = fc->s;
+  const PetscInt  hw = ODYN_CONV_HW(cv), co = fc->g.cout;
   PetscScalar     sign, *T = fc->T1;
 
   PetscFunctionBegin;
-  PetscCall(AdjointStart(cv, fc, W, T, &sign));
-  if (cv->tvnorm) {
-    odyn_channel_affine(co, hw, s, fc->theta + fc->offs, NULL, T, T);
-    odyn_tvnorm_jac(co, hw, s, LIN_UHAT(fc), LIN_RINV(fc), T, cv->tvwork); /* symmetric per pixel: its own transpose */
+  CHECK_CHUNK(fc);
+  CHUNK_LOOP(cv, fc, fc->s, e0, ns)
+  {
+    Chunk ck;
+    ChunkAt(cv, fc, fc->lcur, fc->s, e0, ns, &ck);
+    PetscCall(AdjointStart(cv, fc, &ck, W, T, &sign));
+    if (cv->tvnorm) {
+      odyn_channel_affine(co, hw, ns, fc->theta + fc->offs, NULL, T, T);
+      odyn_tvnorm_jac(co, hw, ns, ck.Uhat, ck.rinv, T, cv->tvwork); /* symmetric per pixel: its own transpose */
+    }
+    CONV_CALL(odyn_conv_adjoint(&fc->g, ns, fc->M, sign * alpha, T, 1.0, out + e0 * fc->nin, cv->work));
   }
-  CONV_CALL(odyn_conv_adjoint(&fc->g, s, fc->M, sign * alpha, T, 1.0, out, cv->work));
   PetscFunctionReturn(0);
 }
 
@@ -323,27 +369,31 @@ static PetscErrorCode OdynLayerJacThetaT_Conv(OdynLayer layer, PetscInt face, Pe
 {
   OdynLayer_Conv *cv = (OdynLayer_Conv *)layer->data;
   OdynConvFace   *fc = &cv->face[face];
-  const PetscInt  hw = ODYN_CONV_HW(cv), co = fc->g.cout, s = fc->s;
-  PetscScalar     sign, a, *T = fc->T1;
+  const PetscInt  hw = ODYN_CONV_HW(cv), co = fc->g.cout;
+  PetscScalar     sign = 1.0, a = alpha, *T = fc->T1;
 
   PetscFunctionBegin;
-  /* symmetric: the outer -K^T S contributes <W, -dK^T S> = -<dK * W, S>, a stencil gradient with W as the input */
-  if (cv->variant == ODYN_CONV_SYMMETRIC) CONV_CALL(odyn_conv_stencil_grad(&fc->g, s, W, LIN_S(cv, fc), -alpha, g, cv->work));
-  PetscCall(AdjointStart(cv, fc, W, T, &sign));
-  a = sign * alpha;
-  if (cv->tvnorm) {
-    odyn_channel_dot_add(co, hw, s, a, LIN_UHAT(fc), T, g + fc->offs);
-    odyn_channel_sum_add(co, hw, s, a, T, g + fc->offbeta);
-    odyn_channel_affine(co, hw, s, fc->theta + fc->offs, NULL, T, T);
-    odyn_tvnorm_jac(co, hw, s, LIN_UHAT(fc), LIN_RINV(fc), T, cv->tvwork);
+  CHECK_CHUNK(fc);
+  if (fc->map != ODYN_CONV_MAP_ID) PetscCall(PetscArrayzero(cv->dM, cv->nk));
+  CHUNK_LOOP(cv, fc, fc->s, e0, ns)
+  {
+    Chunk ck;
+    ChunkAt(cv, fc, fc->lcur, fc->s, e0, ns, &ck);
+    /* symmetric: the outer -K^T S contributes <W, -dK^T S> = -<dK * W, S>, a stencil gradient with W as the input */
+    if (ck.S) CONV_CALL(odyn_conv_stencil_grad(&fc->g, ns, W + e0 * fc->nout, ck.S, -alpha, g, cv->work));
+    PetscCall(AdjointStart(cv, fc, &ck, W, T, &sign));
+    a = sign * alpha;
+    if (cv->tvnorm) {
+      odyn_channel_dot_add(co, hw, ns, a, ck.Uhat, T, g + fc->offs);
+      odyn_channel_sum_add(co, hw, ns, a, T, g + fc->offbeta);
+      odyn_channel_affine(co, hw, ns, fc->theta + fc->offs, NULL, T, T);
+      odyn_tvnorm_jac(co, hw, ns, ck.Uhat, ck.rinv, T, cv->tvwork);
+    }
+    odyn_channel_sum_add(co, hw, ns, a, T, g + fc->offb);
+    if (fc->map == ODYN_CONV_MAP_ID) CONV_CALL(odyn_conv_stencil_grad(&fc->g, ns, fc->X + e0 * fc->nin, T, a, g, cv->work));
+    else CONV_CALL(odyn_conv_stencil_grad(&fc->g, ns, fc->X + e0 * fc->nin, T, 1.0, cv->dM, cv->work));
   }
-  odyn_channel_sum_add(co, hw, s, a, T, g + fc->offb);
-  if (fc->map == ODYN_CONV_MAP_ID) CONV_CALL(odyn_conv_stencil_grad(&fc->g, s, fc->X, T, a, g, cv->work));
-  else {
-    PetscCall(PetscArrayzero(cv->dM, cv->nk));
-    CONV_CALL(odyn_conv_stencil_grad(&fc->g, s, fc->X, T, 1.0, cv->dM, cv->work));
-    MapTransposeAdd(cv, fc, a, cv->dM, g);
-  }
+  if (fc->map != ODYN_CONV_MAP_ID) MapTransposeAdd(cv, fc, a, cv->dM, g);
   PetscFunctionReturn(0);
 }
 
@@ -372,7 +422,6 @@ static PetscErrorCode OdynLayerLinRestore_Conv(OdynLayer layer, PetscInt face, c
   OdynConvFace   *fc = &cv->face[face];
 
   PetscFunctionBegin;
-  PetscCall(EnsureScratch(cv, fc, s));
   if (fc->map == ODYN_CONV_MAP_ID) PetscCall(PetscArraycpy(fc->M, theta, cv->nk));
   else (void)FaceStencil(cv, fc, theta, fc->M);
   fc->lcur  = buf;
@@ -435,7 +484,6 @@ static PetscErrorCode OdynLayerDestroy_Conv(OdynLayer layer)
     PetscCall(PetscFree(cv->face[f].M));
     PetscCall(PetscFree(cv->face[f].lin));
     PetscCall(PetscFree(cv->face[f].T1));
-    PetscCall(PetscFree(cv->face[f].T2));
   }
   PetscCall(PetscFree2(cv->Ma, cv->dM));
   PetscCall(PetscFree(cv->A1));

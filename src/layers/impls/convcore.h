@@ -23,6 +23,7 @@ typedef struct {
   OdynConvMap        map;                  /* its stencil as a function of K */
   PetscInt           offb, offs, offbeta;  /* offsets in theta of b_f, scale_f, beta_f (-1: no TV normalization) */
   PetscInt           nin, nU, nout;        /* rows of X, of U (cout h w), of F */
+  PetscInt           ch;                   /* examples per chunk (odyn_conv_chunk_examples() at set-up: the scratch fits it) */
   /* the linearization */
   const PetscScalar *theta, *X;
   PetscInt           s;
@@ -30,8 +31,8 @@ typedef struct {
   PetscScalar       *lin;                  /* owned: D = sigma'(A) | Uhat | 1/r | S (the last three when needed) */
   const PetscScalar *lcur;                 /* current linearization: lin or a restored copy */
   PetscInt           lincap;
-  PetscScalar       *T1, *T2;              /* product scratch, max(nin, nU, nout) x s */
-  PetscInt           t1cap, t2cap;
+  PetscScalar       *T1;                   /* product scratch, max(nin, nU, nout) x (examples of one chunk) */
+  PetscInt           t1cap;
 } OdynConvFace;
 
 typedef struct {
@@ -47,7 +48,7 @@ typedef struct {
   PetscInt        nk;            /* entries of K */
   OdynConvFace    face[ODYN_LAYER_MAX_FACES];
   PetscScalar    *Ma, *dM;       /* apply's stencil; scratch stencil of the derivative products */
-  PetscScalar    *A1;            /* apply's scratch */
+  PetscScalar    *A1;            /* Eval's scratch: U of one chunk of examples */
   PetscInt        a1cap;
   PetscScalar    *work, *tvwork; /* convolution workspace; h w scalars for the normalization */
   PetscInt        workcap, tvcap;
