@@ -75,6 +75,7 @@ PETSC_EXTERN PetscErrorCode OdynLayerDiffusionSetTauMax(OdynLayer, PetscReal);
 PETSC_EXTERN PetscErrorCode OdynLayerDiffusionGetStepAndContrast(OdynLayer, const PetscScalar[], PetscReal *, PetscReal *);
 PETSC_EXTERN PetscErrorCode OdynLayerDiffusionSetChannels(OdynLayer, PetscInt, PetscInt);
 PETSC_EXTERN PetscErrorCode OdynLayerDiffusionSetPeriodic(OdynLayer, PetscBool);
+PETSC_EXTERN PetscErrorCode OdynLayerDiffusionSetContrast(OdynLayer, PetscReal);
 
 /* Convolutional layers (docs/cnn.md): image size, channels, stencil size, pooling, TV normalization. */
 PETSC_EXTERN PetscErrorCode OdynLayerConvSetImage(OdynLayer, PetscInt, PetscInt);

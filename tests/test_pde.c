@@ -271,6 +271,22 @@ START_TEST(test_bad_input)
   ODYN_CK(OdynLayerSetUp(layer));
   odyn_ck_error_contains(OdynLayerApply(layer, 0, theta, 1, X, F), "weights K are all zero");
   odyn_ck_error_contains(OdynLayerDiffusionSetTauMax(layer, -1.0), "tau_max must be positive");
+  odyn_ck_error_contains(OdynLayerDiffusionSetContrast(layer, 0.0), "contrast must be positive");
+  /* the reference contrast: lambda = 15 exp(eta), tau = 2 / (1 + exp(-rho)) */
+  ODYN_CK(OdynLayerSetActivation(layer, ODYN_ACTIVATION_PERONAMALIK));
+  ODYN_CK(OdynLayerDiffusionSetContrast(layer, 15.0));
+  {
+    PetscReal tau, lambda;
+    theta[3] = 0.0, theta[4] = PetscLogReal(2.0);
+    ODYN_CK(OdynLayerDiffusionGetStepAndContrast(layer, theta, &tau, &lambda));
+    ck_assert(PetscAbsReal(tau - 1.0) < 1e-15 && PetscAbsReal(lambda - 30.0) < 1e-13);
+  }
+  /* bad options are refused by setup, naming the option */
+  ODYN_CK(PetscOptionsSetValue(NULL, "-bad_odyn_layer_diffusion_channels", "-2"));
+  ODYN_CK(OdynLayerSetOptionsPrefix(layer, "bad_"));
+  ODYN_CK(OdynLayerSetFromOptions(layer));
+  odyn_ck_error_contains(OdynLayerSetUp(layer), "-odyn_layer_diffusion_channels");
+  ODYN_CK(PetscOptionsClearValue(NULL, "-bad_odyn_layer_diffusion_channels"));
   ODYN_CK(OdynLayerDestroy(&layer));
 }
 END_TEST

@@ -18,7 +18,9 @@
    For h > 1 lower taumax to 2 / h (OdynLayerDiffusionSetTauMax(), -odyn_layer_diffusion_tau_max).
 
    Parameters of one step: theta_j = [K (column-major, m x n), rho, eta] with tau = taumax / (1 + exp(-rho)) and
-   lambda = exp(eta) (eta only for charbonnier and peronamalik): smooth maps onto the allowed ranges, so that the
+   lambda = lambda0 exp(eta) (eta only for charbonnier and peronamalik; lambda0 = -odyn_layer_diffusion_contrast, 1 by
+   default, so that parameters initialized near 0 start at a contrast that suits the data, e.g. 15 for paper 002's
+   noisy signals): smooth maps onto the allowed ranges, so that the
    learned tau and lambda have exact derivatives and the constraint needs no projection. nparam = m n + 1 (+ 1).
 
    R is piecewise linear in K (kinks where an entry of K changes sign or the largest sum changes), so the derivatives
@@ -36,7 +38,10 @@ static PetscErrorCode OdynLayerSetUp_Diffusion(OdynLayer layer)
   OdynLayer_Diffusion *d = (OdynLayer_Diffusion *)layer->data;
 
   PetscFunctionBegin;
+  PetscCheck(d->taumax > 0 && !PetscIsInfOrNanReal(d->taumax), PetscObjectComm((PetscObject)layer), PETSC_ERR_ARG_OUTOFRANGE, "Layer %s: the largest diffusion step tau_max (-odyn_layer_diffusion_tau_max) must be positive and finite, got %g", ((PetscObject)layer)->type_name, (double)d->taumax);
+  PetscCheck(d->lambda0 > 0 && !PetscIsInfOrNanReal(d->lambda0), PetscObjectComm((PetscObject)layer), PETSC_ERR_ARG_OUTOFRANGE, "Layer %s: the contrast (-odyn_layer_diffusion_contrast) must be positive and finite, got %g", ((PetscObject)layer)->type_name, (double)d->lambda0);
   if (d->conv) {
+    PetscCheck(d->cset >= 0 && d->chset >= 0, PetscObjectComm((PetscObject)layer), PETSC_ERR_ARG_OUTOFRANGE, "Layer %s: channels (-odyn_layer_diffusion_channels, -odyn_layer_diffusion_hidden_channels) must be >= 0 (0: the default), got %" PetscInt_FMT " and %" PetscInt_FMT, ((PetscObject)layer)->type_name, d->cset, d->chset);
     d->c = d->cset ? d->cset : 1;
     PetscCheck(layer->n % d->c == 0, PetscObjectComm((PetscObject)layer), PETSC_ERR_ARG_INCOMP, "Layer %s: the width %" PetscInt_FMT " must be a multiple of the number of channels %" PetscInt_FMT " (-odyn_layer_diffusion_channels)", ((PetscObject)layer)->type_name, layer->n, d->c);
     d->L  = layer->n / d->c;
@@ -152,7 +157,7 @@ static void StepAndContrast(OdynLayer layer, const OdynLayer_Diffusion *d, const
 
   *tau = d->taumax * sig;
   if (dtau) *dtau = d->taumax * sig * (1.0 - sig);
-  *lambda = HasContrast(layer) ? PetscExpReal(PetscRealPart(theta[d->nk + 1])) : 1.0;
+  *lambda = HasContrast(layer) ? d->lambda0 * PetscExpReal(PetscRealPart(theta[d->nk + 1])) : 1.0;
 }
 
 static PetscErrorCode OdynLayerApply_Diffusion(OdynLayer layer, PetscInt face, const PetscScalar *theta, PetscInt s, const PetscScalar *X, PetscScalar *F)
@@ -311,6 +316,7 @@ static PetscErrorCode OdynLayerView_Diffusion(OdynLayer layer, PetscViewer viewe
   PetscFunctionBegin;
   if (d->conv) PetscCall(PetscViewerASCIIPrintf(viewer, "1-D convolution, 3 taps, %s boundary: %" PetscInt_FMT " channel(s) -> %" PetscInt_FMT " hidden channel(s)%s\n", d->periodic ? "periodic" : "zero", d->cset ? d->cset : 1, d->chset ? d->chset : (d->cset ? d->cset : 1), layer->setupcalled ? "" : " (before setup)"));
   PetscCall(PetscViewerASCIIPrintf(viewer, "tau = %g / (1 + exp(-rho)), K rescaled by its largest absolute row or column sum\n", (double)d->taumax));
+  if (odyn_act_has_contrast((int)layer->activation)) PetscCall(PetscViewerASCIIPrintf(viewer, "contrast lambda = %g exp(eta)\n", (double)d->lambda0));
   PetscFunctionReturn(0);
 }
 
@@ -328,6 +334,7 @@ static PetscErrorCode OdynLayerDestroy_Diffusion(OdynLayer layer)
   PetscCall(PetscFree(d->Za));
   PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerDiffusionSetTauMax_C", NULL));
   PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerDiffusionGetStepAndContrast_C", NULL));
+  PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerDiffusionSetContrast_C", NULL));
   PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerDiffusionSetChannels_C", NULL));
   PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerDiffusionSetPeriodic_C", NULL));
   PetscCall(PetscFree(layer->data));
@@ -339,6 +346,14 @@ static PetscErrorCode OdynLayerDiffusionSetTauMax_Diffusion(OdynLayer layer, Pet
   PetscFunctionBegin;
   PetscCheck(taumax > 0 && !PetscIsInfOrNanReal(taumax), PetscObjectComm((PetscObject)layer), PETSC_ERR_ARG_OUTOFRANGE, "The largest diffusion step tau_max must be positive and finite (-odyn_layer_diffusion_tau_max), got %g", (double)taumax);
   ((OdynLayer_Diffusion *)layer->data)->taumax = taumax;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerDiffusionSetContrast_Diffusion(OdynLayer layer, PetscReal lambda0)
+{
+  PetscFunctionBegin;
+  PetscCheck(lambda0 > 0 && !PetscIsInfOrNanReal(lambda0), PetscObjectComm((PetscObject)layer), PETSC_ERR_ARG_OUTOFRANGE, "The contrast must be positive and finite (-odyn_layer_diffusion_contrast), got %g", (double)lambda0);
+  ((OdynLayer_Diffusion *)layer->data)->lambda0 = lambda0;
   PetscFunctionReturn(0);
 }
 
@@ -357,14 +372,17 @@ static PetscErrorCode OdynLayerDiffusionGetStepAndContrast_Diffusion(OdynLayer l
 PetscErrorCode OdynLayerDiffusionSetOptions_Private(OdynLayer layer, PetscOptionItems *PetscOptionsObject)
 {
   OdynLayer_Diffusion *d = (OdynLayer_Diffusion *)layer->data;
-  PetscReal            taumax = d->taumax;
-  PetscBool            flg;
+  PetscReal            taumax = d->taumax, lambda0 = d->lambda0;
+  PetscBool            flg, flg2;
 
   PetscFunctionBegin;
   PetscOptionsHeadBegin(PetscOptionsObject, "OdynLayer diffusion options");
   PetscCall(PetscOptionsReal("-odyn_layer_diffusion_tau_max", "Largest diffusion step: tau = tau_max / (1 + exp(-rho)); stable for h tau_max <= 2", "OdynLayerDiffusionSetTauMax", taumax, &taumax, &flg));
-  if (flg) PetscCall(OdynLayerDiffusionSetTauMax(layer, taumax));
+  PetscCall(PetscOptionsReal("-odyn_layer_diffusion_contrast", "Contrast at eta = 0: lambda = contrast * exp(eta) (charbonnier, peronamalik)", "OdynLayerDiffusionSetContrast", lambda0, &lambda0, &flg2));
   PetscOptionsHeadEnd();
+  /* bad values are refused by setup, outside the options block */
+  if (flg) d->taumax = taumax;
+  if (flg2) d->lambda0 = lambda0;
   PetscFunctionReturn(0);
 }
 
@@ -379,6 +397,7 @@ PetscErrorCode OdynLayerDiffusionSetOps_Private(OdynLayer layer, OdynLayer_Diffu
 {
   PetscFunctionBegin;
   d->taumax                 = 2.0 / ODYN_PW_LIPSCHITZ;
+  d->lambda0                = 1.0;
   d->periodic               = PETSC_TRUE;
   layer->data               = d;
   layer->ops->setup         = OdynLayerSetUp_Diffusion;
@@ -393,6 +412,7 @@ PetscErrorCode OdynLayerDiffusionSetOps_Private(OdynLayer layer, OdynLayer_Diffu
   layer->ops->setfromoptions = OdynLayerSetFromOptions_Diffusion;
   PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerDiffusionSetTauMax_C", OdynLayerDiffusionSetTauMax_Diffusion));
   PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerDiffusionGetStepAndContrast_C", OdynLayerDiffusionGetStepAndContrast_Diffusion));
+  PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerDiffusionSetContrast_C", OdynLayerDiffusionSetContrast_Diffusion));
   PetscFunctionReturn(0);
 }
 
@@ -455,5 +475,34 @@ PetscErrorCode OdynLayerDiffusionGetStepAndContrast(OdynLayer layer, const Petsc
   PetscFunctionBegin;
   PetscValidHeaderSpecific(layer, ODYNLAYER_CLASSID, 1);
   PetscUseMethod(layer, "OdynLayerDiffusionGetStepAndContrast_C", (OdynLayer, const PetscScalar[], PetscReal *, PetscReal *), (layer, theta, tau, lambda));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   OdynLayerDiffusionSetContrast - sets the reference contrast lambda0 of a diffusion layer: lambda = lambda0 exp(eta)
+
+   Logically Collective
+
+   Input Parameters:
++  layer - a diffusion or diffusionconv layer with a charbonnier or peronamalik activation (others ignore this)
+-  lambda0 - the contrast at eta = 0, > 0 (default 1)
+
+   Options Database Key:
+.  -odyn_layer_diffusion_contrast <1> - lambda0
+
+   Level: intermediate
+
+   Notes:
+   Parameters are usually initialized near 0, so lambda starts near lambda0. A Perona-Malik flux far below the
+   signal's differences is ~0 there, and so is its gradient: start lambda at the scale of the differences to be kept
+   (paper 002 starts at 15 for its noisy 1-D signals).
+
+.seealso: `ODYNLAYERDIFFUSION`, `OdynLayerDiffusionGetStepAndContrast()`
+@*/
+PetscErrorCode OdynLayerDiffusionSetContrast(OdynLayer layer, PetscReal lambda0)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(layer, ODYNLAYER_CLASSID, 1);
+  PetscTryMethod(layer, "OdynLayerDiffusionSetContrast_C", (OdynLayer, PetscReal), (layer, lambda0));
   PetscFunctionReturn(0);
 }

@@ -18,6 +18,7 @@ typedef struct {
   PetscInt  cset, chset;          /* requested channels and hidden channels (0: the defaults) */
   PetscBool periodic;             /* conv boundary: periodic or zero */
   PetscReal taumax;               /* tau = taumax / (1 + exp(-rho)) */
+  PetscReal lambda0;              /* lambda = lambda0 exp(eta): the contrast at eta = 0 */
   PetscInt  nk;                   /* ch w c */
   /* linearization */
   const PetscScalar *theta, *X;

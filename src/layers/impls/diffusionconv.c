@@ -59,8 +59,10 @@ static PetscErrorCode OdynLayerSetFromOptions_DiffusionConv(OdynLayer layer, Pet
   PetscCall(PetscOptionsInt("-odyn_layer_diffusion_hidden_channels", "Output channels of K (0: c)", "OdynLayerDiffusionSetChannels", ch, &ch, NULL));
   PetscCall(PetscOptionsEList("-odyn_layer_diffusion_boundary", "Boundary of the 1-D convolution", "OdynLayerDiffusionSetPeriodic", bcs, 2, bcs[bc], &bc, NULL));
   PetscOptionsHeadEnd();
-  PetscCall(OdynLayerDiffusionSetChannels(layer, c, ch));
-  PetscCall(OdynLayerDiffusionSetPeriodic(layer, bc == 0 ? PETSC_TRUE : PETSC_FALSE));
+  /* checked by setup: an error raised inside the options block would leak it */
+  d->cset     = c;
+  d->chset    = ch;
+  d->periodic = bc == 0 ? PETSC_TRUE : PETSC_FALSE;
   PetscFunctionReturn(0);
 }
 
