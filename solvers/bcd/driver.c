@@ -303,10 +303,16 @@ static PetscErrorCode Run(OdynTrainer t, const char *run)
       PetscCall(Accuracy(t, t->val, t->YNval, t->Cval, &e.val_acc));
       PetscCall(PetscLogEventEnd(ODYN_TrainValidate, t, 0, 0, 0));
       PetscCall(PetscTime(&now));
+      { /* the iteration boundary: did any rank get a signal (before or during this iteration)? One reduction also
+           gives every rank the same clock (the slowest rank's), so that the history is the same on every rank */
+        PetscReal v[2] = {(PetscReal)PetscMax(sig, (PetscInt)OdynTrainerSignal), (PetscReal)(now - t0)};
+        PetscCall(MPIU_Allreduce(MPI_IN_PLACE, v, 2, MPIU_REAL, MPIU_MAX, comm));
+        sig    = (PetscInt)v[0];
+        e.time = v[1]; /* not now - t0 again: t0 differs between the ranks, and so would the rounding */
+      }
       e.level  = l;
       e.layers = t->levels[l];
       e.it     = it;
-      e.time   = (PetscReal)(now - t0);
       PetscCall(AppendHistory(t, &e, t->csv));
       if (progress) PetscCall(Progress(t, &e, it - first + 1, (PetscReal)(now - tfirst)));
       if (PetscIsInfOrNanReal(e.obj_classifier) || PetscIsInfOrNanReal(e.obj_propagation)) {
@@ -326,13 +332,10 @@ static PetscErrorCode Run(OdynTrainer t, const char *run)
         PetscCall(SaveCopy(t->theta, &t->thbest));
         PetscCall(VecCopy(t->wmu, t->wbest));
       }
-      /* the iteration boundary: did any rank get a signal (before or during this iteration)? */
-      sig = PetscMax(sig, (PetscInt)OdynTrainerSignal);
-      PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &sig, 1, MPIU_INT, MPI_MAX, comm));
       if (sig || (t->checkpoint[0] && t->checkpoint_every > 0 && t->nhist % t->checkpoint_every == 0)) {
         pos.level      = l;
         pos.it         = it;
-        pos.elapsed    = (PetscReal)(now - t0);
+        pos.elapsed    = e.time;
         pos.levelapsed = (PetscReal)(now - tl);
         PetscCall(OdynTrainerWriteCheckpoint_Private(t, ckfile, run, &pos));
       }
