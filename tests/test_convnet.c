@@ -1,7 +1,8 @@
 /*
   A small convolutional network as in paper 000 Sec. 5: opening layer (single, conv 3x3 1 -> 3 channels), a ResNet
   block (euler, conv with TV normalization), a connector with pooling (single, conv 1x1 3 -> 4 channels, 2x2 average),
-  a parabolic block (leapfrog, convsymmetric) and a Hamiltonian block (verlet, convhamiltonian): Taylor and dot-product
+  a parabolic block (leapfrog, convsymmetric), a Hamiltonian block (verlet, convhamiltonian) and a second-order block
+  (leapfrog, conv with TV normalization): Taylor and dot-product
   tests of the whole network w.r.t. theta and Y0; multilevel refinement refines only the time-stepping blocks and copies
   the single blocks' parameters; the same network built from the options database.
 */
@@ -54,7 +55,7 @@ static PetscErrorCode AddBlock(OdynNet net, const char *stype, PetscInt N, const
   PetscFunctionReturn(0);
 }
 
-/* opening | ResNet | connector + pooling | parabolic (leapfrog) | Hamiltonian (verlet) on 6 x 4 images */
+/* opening | ResNet | connector + pooling | parabolic (leapfrog) | Hamiltonian (verlet) | second order (leapfrog) */
 static PetscErrorCode BuildNet(OdynNet *net)
 {
   PetscFunctionBegin;
@@ -64,6 +65,7 @@ static PetscErrorCode BuildNet(OdynNet *net)
   PetscCall(AddBlock(*net, ODYNSCHEMESINGLE, 1, ODYNLAYERCONV, 6, 4, 3, 4, 1, PETSC_TRUE, PETSC_FALSE));
   PetscCall(AddBlock(*net, ODYNSCHEMELEAPFROG, 2, ODYNLAYERCONVSYMMETRIC, 3, 2, 4, 2, 3, PETSC_FALSE, PETSC_FALSE));
   PetscCall(AddBlock(*net, ODYNSCHEMEVERLET, 2, ODYNLAYERCONVHAMILTONIAN, 3, 2, 4, 2, 3, PETSC_FALSE, PETSC_FALSE));
+  PetscCall(AddBlock(*net, ODYNSCHEMELEAPFROG, 2, ODYNLAYERCONV, 3, 2, 4, 0, 3, PETSC_FALSE, PETSC_TRUE)); /* second-order CNN */
   PetscFunctionReturn(0);
 }
 
@@ -147,7 +149,7 @@ START_TEST(test_net)
   ODYN_CK(OdynNetGetOutputWidth(net, &nout));
   ck_assert_int_eq(nin, 1 * 6 * 4);
   ck_assert_int_eq(nout, 4 * 3 * 2);
-  ODYN_CK(CheckNet(net, 5, "opening | euler conv tvnorm | connector pool | leapfrog convsymmetric | verlet convhamiltonian"));
+  ODYN_CK(CheckNet(net, 5, "opening | euler conv tvnorm | connector pool | leapfrog convsymmetric | verlet convhamiltonian | leapfrog conv tvnorm"));
   ODYN_CK(OdynNetDestroy(&net));
   /* the same with the examples walked in chunks of two */
   odyn_conv_set_chunk_target(2 * 6 * 4 * 3 * 9);
@@ -164,21 +166,21 @@ START_TEST(test_refine)
   OdynNet            net;
   Vec                thc, thf;
   const PetscScalar *c, *f;
-  PetscInt           steps[5], offc[6], offf[6];
+  PetscInt           steps[6], offc[7], offf[7];
 
   ODYN_CK(BuildNet(&net));
   ODYN_CK(OdynNetCreateParameterVec(net, &thc));
   ODYN_CK(OdynTestRandomVec(7, 1.0, thc));
-  for (PetscInt b = 0; b <= 5; b++) ODYN_CK(OdynNetGetBlockParameterOffset(net, b, &offc[b]));
+  for (PetscInt b = 0; b <= 6; b++) ODYN_CK(OdynNetGetBlockParameterOffset(net, b, &offc[b]));
   ODYN_CK(OdynNetRefineSteps(net, thc, &thf));
-  for (PetscInt b = 0; b <= 5; b++) ODYN_CK(OdynNetGetBlockParameterOffset(net, b, &offf[b]));
-  for (PetscInt b = 0; b < 5; b++) {
+  for (PetscInt b = 0; b <= 6; b++) ODYN_CK(OdynNetGetBlockParameterOffset(net, b, &offf[b]));
+  for (PetscInt b = 0; b < 6; b++) {
     OdynScheme sc;
     ODYN_CK(OdynNetGetBlock(net, b, &sc));
     ODYN_CK(OdynSchemeGetNumSteps(sc, &steps[b]));
   }
   ck_assert(steps[0] == 1 && steps[2] == 1);
-  ck_assert(steps[1] == 6 && steps[3] == 4 && steps[4] == 4);
+  ck_assert(steps[1] == 6 && steps[3] == 4 && steps[4] == 4 && steps[5] == 4);
   ck_assert_int_eq(offf[1] - offf[0], offc[1] - offc[0]);
   ck_assert_int_eq(offf[2] - offf[1], 2 * (offc[2] - offc[1]));
   ck_assert_int_eq(offf[3] - offf[2], offc[3] - offc[2]);
