@@ -335,6 +335,7 @@ PetscErrorCode OdynDatasetSave(OdynDataset ds, const char filename[])
   PetscValidCharPointer(filename, 2);
   OdynDatasetCheckSizes(ds, "OdynDatasetSave");
   comm = PetscObjectComm((PetscObject)ds);
+  PetscCheck(!ds->T, comm, PETSC_ERR_SUP, "OdynDatasetSave: %s: the data set has regression targets (OdynDatasetSetTargets()), which the data files (features and class labels) cannot hold", filename);
   switch (FormatOf(filename)) {
   case FMT_CSV:
     PetscCall(OdynDatasetWriteCSV(ds, filename));

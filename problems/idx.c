@@ -381,6 +381,7 @@ PetscErrorCode OdynDatasetWriteIDX(OdynDataset ds, const char images[], const ch
   PetscValidCharPointer(labels, 3);
   OdynDatasetCheckSizes(ds, "OdynDatasetWriteIDX");
   comm = PetscObjectComm((PetscObject)ds);
+  PetscCheck(!ds->T, comm, PETSC_ERR_SUP, "OdynDatasetWriteIDX: the data set has regression targets (OdynDatasetSetTargets()), which IDX label files cannot hold");
   PetscCheck(ds->nc <= 256, comm, PETSC_ERR_ARG_OUTOFRANGE, "OdynDatasetWriteIDX: IDX labels are bytes, the data set has %" PetscInt_FMT " classes (at most 256)", ds->nc);
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));

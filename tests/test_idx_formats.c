@@ -298,6 +298,17 @@ START_TEST(test_formats_errors)
     odyn_ck_error_contains(OdynDatasetSave(ds, "/nonexistent-odyn-dir/d.bin"), "Cannot write the data file /nonexistent-odyn-dir/d.bin");
     odyn_ck_error_contains(OdynDatasetSave(ds, "/nonexistent-odyn-dir/d.h5"), "Cannot write the data file /nonexistent-odyn-dir/d.h5");
     odyn_ck_error_contains(OdynDatasetSave(ds, "d.txt"), "OdynDatasetSave: cannot tell the format of d.txt");
+    { /* regression targets (nc = 2 values per example here) are refused, not silently dropped */
+      Vec X, T;
+      ODYN_CK(OdynDatasetSetSizes(ds, 2, 2, PETSC_DECIDE, 1));
+      ODYN_CK(OdynDatasetGetFeatures(ds, &X));
+      ODYN_CK(VecDuplicate(X, &T));
+      ODYN_CK(VecSet(T, 0.5));
+      ODYN_CK(OdynDatasetSetTargets(ds, T));
+      ODYN_CK(VecDestroy(&T));
+      odyn_ck_error_contains(OdynDatasetSave(ds, "d.bin"), "d.bin: the data set has regression targets");
+      odyn_ck_error_contains(OdynDatasetSave(ds, "d-images-idx3-ubyte"), "the data set has regression targets");
+    }
     ODYN_CK(OdynDatasetDestroy(&ds));
   }
 }
