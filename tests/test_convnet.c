@@ -241,6 +241,37 @@ START_TEST(test_options)
 }
 END_TEST
 
+/* model files do not record the geometry of convolutional layers yet: writing one is refused, and no file is left */
+START_TEST(test_model_refused)
+{
+  OdynNet   net;
+  OdynLoss  loss;
+  OdynModel model;
+  Vec       theta, wmu;
+  PetscBool exists;
+  PetscInt  nout;
+
+  ODYN_CK(BuildNet(&net));
+  ODYN_CK(OdynNetGetOutputWidth(net, &nout));
+  ODYN_CK(OdynLossCreate(PETSC_COMM_WORLD, &loss));
+  ODYN_CK(OdynLossSetType(loss, ODYNLOSSSOFTMAX));
+  ODYN_CK(OdynLossSetNumFeatures(loss, nout));
+  ODYN_CK(OdynLossSetNumClasses(loss, 3));
+  ODYN_CK(OdynNetCreateParameterVec(net, &theta));
+  ODYN_CK(OdynLossCreateWeightVec(loss, &wmu));
+  ODYN_CK(OdynModelCreate(PETSC_COMM_WORLD, &model));
+  ODYN_CK(OdynModelSetParameters(model, net, loss, theta, wmu));
+  odyn_ck_error_contains(OdynModelSave(model, "test_convnet_model.h5"), "convolutional layer (conv)");
+  ODYN_CK(PetscTestFile("test_convnet_model.h5", 'r', &exists));
+  ck_assert(!exists);
+  ODYN_CK(OdynModelDestroy(&model));
+  ODYN_CK(VecDestroy(&theta));
+  ODYN_CK(VecDestroy(&wmu));
+  ODYN_CK(OdynLossDestroy(&loss));
+  ODYN_CK(OdynNetDestroy(&net));
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
   Suite *s = suite_create("convnet");
@@ -248,6 +279,7 @@ static Suite *make_suite(void)
   tcase_add_test(t, test_net);
   tcase_add_test(t, test_refine);
   tcase_add_test(t, test_options);
+  tcase_add_test(t, test_model_refused);
   tcase_set_timeout(t, 600);
   suite_add_tcase(s, t);
   return s;

@@ -128,7 +128,7 @@ PetscErrorCode OdynModelDescribe(OdynModel m, const char *fname, OdynModelDesc *
     OdynSchemeType     st;
     OdynLayerType      lt;
     OdynActivationType act;
-    PetscBool          shell, antisym;
+    PetscBool          shell, antisym, conv;
 
     PetscCall(OdynNetGetBlock(m->net, b, &sc));
     PetscCall(OdynSchemeGetType(sc, &st));
@@ -140,6 +140,10 @@ PetscErrorCode OdynModelDescribe(OdynModel m, const char *fname, OdynModelDesc *
     PetscCall(CopyName(comm, B->layer, sizeof(B->layer), lt, "layer"));
     PetscCall(PetscStrcmp(lt, ODYNLAYERSHELL, &shell));
     PetscCheck(!shell, comm, PETSC_ERR_SUP, "Cannot write the model file %s: block %" PetscInt_FMT " has a shell layer, whose function lives in the program's callbacks; a model file holds only registered layer types", fname, b);
+    /* the description holds width, hidden width and activation, not the image size, channels, stencil size, pooling or
+       normalization of a convolutional layer (docs/cnn.md): refuse rather than write a file that rebuilds another layer */
+    PetscCall(PetscObjectTypeCompareAny((PetscObject)l, &conv, ODYNLAYERCONV, ODYNLAYERCONVANTISYM, ODYNLAYERCONVSYMMETRIC, ODYNLAYERCONVHAMILTONIAN, ""));
+    PetscCheck(!conv, comm, PETSC_ERR_SUP, "Cannot write the model file %s: block %" PetscInt_FMT " has a convolutional layer (%s), whose image size and channels model files do not record yet (docs/cnn.md)", fname, b, lt);
     PetscCall(OdynLayerGetWidth(l, &B->width));
     PetscCall(OdynLayerGetHiddenWidth(l, &B->hidden));
     PetscCall(OdynLayerGetActivation(l, &act));
