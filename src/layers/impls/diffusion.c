@@ -188,11 +188,68 @@ static PetscErrorCode OdynLayerApply_Diffusion(OdynLayer layer, PetscInt face, c
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode Prepare(OdynLayer, const PetscScalar *, PetscInt, const PetscScalar *);
+
 static PetscErrorCode OdynLayerLinearize_Diffusion(OdynLayer layer, PetscInt face, const PetscScalar *theta, PetscInt s, const PetscScalar *X)
 {
   OdynLayer_Diffusion *d  = (OdynLayer_Diffusion *)layer->data;
   const PetscInt       wc = d->w * d->c, Ls = d->L * s, nz = d->ch * Ls, act = (int)layer->activation;
-  const PetscScalar   *col = X;
+
+  PetscFunctionBegin;
+  PetscCall(Prepare(layer, theta, s, X));
+  OdynCallGemm('N', 'N', d->ch, Ls, wc, 1.0, d->Kt, d->ch, d->w == 1 ? X : d->col, wc, 0.0, d->P, d->ch);
+  for (PetscInt k = 0; k < nz; k++) {
+    const PetscScalar z = d->P[k];
+    d->D[k]  = odyn_act_deriv_l(act, z, d->lambda);
+    d->DL[k] = odyn_act_dlambda(act, z, d->lambda);
+    d->P[k]  = odyn_act_l(act, z, d->lambda);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* the saved linearization of a step is Phi, Phi' (and dPhi/dlambda with a contrast) at Z, twice (three times) the
+   memory of a state per hidden channel: the GEMM and the activation are what cost; Kt, tau, lambda and col(X) are
+   rebuilt from theta and X */
+static PetscErrorCode OdynLayerLinSize_Diffusion(OdynLayer layer, PetscInt face, PetscInt s, PetscInt *len)
+{
+  OdynLayer_Diffusion *d = (OdynLayer_Diffusion *)layer->data;
+
+  PetscFunctionBegin;
+  *len = (HasContrast(layer) ? 3 : 2) * d->ch * d->L * s;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerLinSave_Diffusion(OdynLayer layer, PetscInt face, PetscScalar *buf)
+{
+  OdynLayer_Diffusion *d  = (OdynLayer_Diffusion *)layer->data;
+  const PetscInt       nz = d->ch * d->L * d->s;
+
+  PetscFunctionBegin;
+  PetscCall(PetscArraycpy(buf, d->P, nz));
+  PetscCall(PetscArraycpy(buf + nz, d->D, nz));
+  if (HasContrast(layer)) PetscCall(PetscArraycpy(buf + 2 * nz, d->DL, nz));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerLinRestore_Diffusion(OdynLayer layer, PetscInt face, const PetscScalar *theta, PetscInt s, const PetscScalar *X, const PetscScalar *buf)
+{
+  OdynLayer_Diffusion *d  = (OdynLayer_Diffusion *)layer->data;
+  const PetscInt       nz = d->ch * d->L * s;
+
+  PetscFunctionBegin;
+  PetscCall(Prepare(layer, theta, s, X));
+  PetscCall(PetscArraycpy(d->P, buf, nz));
+  PetscCall(PetscArraycpy(d->D, buf + nz, nz));
+  if (HasContrast(layer)) PetscCall(PetscArraycpy(d->DL, buf + 2 * nz, nz));
+  else PetscCall(PetscArrayzero(d->DL, nz)); /* dPhi/dlambda = 0 without a contrast */
+  PetscFunctionReturn(0);
+}
+
+/* the part of a linearization that is cheap: Kt, R, dR/dK, tau, lambda, the buffers, col(X), the borrowed pointers */
+static PetscErrorCode Prepare(OdynLayer layer, const PetscScalar *theta, PetscInt s, const PetscScalar *X)
+{
+  OdynLayer_Diffusion *d  = (OdynLayer_Diffusion *)layer->data;
+  const PetscInt       wc = d->w * d->c, Ls = d->L * s, nz = d->ch * Ls;
 
   PetscFunctionBegin;
   PetscCall(Rescale(layer, d, theta, d->Kt, d->gR, &d->R));
@@ -207,17 +264,7 @@ static PetscErrorCode OdynLayerLinearize_Diffusion(OdynLayer layer, PetscInt fac
     PetscCall(PetscMalloc3(PetscMax(wc * Ls, 1), &d->col, PetscMax(wc * Ls, 1), &d->colV, PetscMax(wc * Ls, 1), &d->colT));
     d->capcol = wc * Ls;
   }
-  if (d->w > 1) {
-    Im2Col(d, s, X, d->col);
-    col = d->col;
-  }
-  OdynCallGemm('N', 'N', d->ch, Ls, wc, 1.0, d->Kt, d->ch, col, wc, 0.0, d->P, d->ch);
-  for (PetscInt k = 0; k < nz; k++) {
-    const PetscScalar z = d->P[k];
-    d->D[k]  = odyn_act_deriv_l(act, z, d->lambda);
-    d->DL[k] = odyn_act_dlambda(act, z, d->lambda);
-    d->P[k]  = odyn_act_l(act, z, d->lambda);
-  }
+  if (d->w > 1) Im2Col(d, s, X, d->col);
   d->theta = theta;
   d->X     = X;
   d->s     = s;
@@ -410,6 +457,9 @@ PetscErrorCode OdynLayerDiffusionSetOps_Private(OdynLayer layer, OdynLayer_Diffu
   layer->ops->view          = OdynLayerView_Diffusion;
   layer->ops->destroy       = OdynLayerDestroy_Diffusion;
   layer->ops->setfromoptions = OdynLayerSetFromOptions_Diffusion;
+  layer->ops->linsize       = OdynLayerLinSize_Diffusion;
+  layer->ops->linsave       = OdynLayerLinSave_Diffusion;
+  layer->ops->linrestore    = OdynLayerLinRestore_Diffusion;
   PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerDiffusionSetTauMax_C", OdynLayerDiffusionSetTauMax_Diffusion));
   PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerDiffusionGetStepAndContrast_C", OdynLayerDiffusionGetStepAndContrast_Diffusion));
   PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerDiffusionSetContrast_C", OdynLayerDiffusionSetContrast_Diffusion));
