@@ -107,7 +107,11 @@ START_TEST(test_kernels)
   ODYN_CK(CheckKernels(4, 6, 3, 2, 3, 2));   /* cin > cout, even sizes: pooling */
   ODYN_CK(CheckKernels(6, 2, 4, 5, 1, 3));   /* 1x1 connector */
   ODYN_CK(CheckKernels(3, 1, 1, 1, 3, 2));   /* a 1-D signal, as the conformance tests use */
-  ODYN_CK(CheckKernels(20, 30, 4, 7, 3, 14)); /* several im2col chunks, the last one partial */
+  ODYN_CK(CheckKernels(20, 30, 4, 7, 3, 13)); /* several im2col chunks, the last one partial (one example) */
+  odyn_conv_set_chunk_target(1);              /* one example per chunk: the GEMM writes the state directly */
+  ODYN_CK(CheckKernels(5, 4, 2, 3, 3, 3));
+  ODYN_CK(CheckKernels(6, 2, 4, 5, 1, 2));
+  odyn_conv_set_chunk_target(0);
 }
 END_TEST
 

@@ -96,6 +96,11 @@ static int conv_forward(const odyn_conv_geom *g, long s, const double *K, double
   for (long e0 = 0; e0 < s; e0 += ch) {
     const long ns = lmin(ch, s - e0), M = hw * ns;
     im2col(g, g->cin, ns, X + e0 * g->cin * hw, col);
+    if (ns == 1) {
+      /* one example (large images): the GEMM's output, channel-major, is the example's column of Y itself */
+      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)M, (int)g->cout, (int)kd, alpha, col, (int)M, K, (int)kd, beta, Y + e0 * g->cout * hw, (int)M);
+      continue;
+    }
     /* T (M x cout) = col (M x kd) K^T, K read as kd x cout column-major */
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)M, (int)g->cout, (int)kd, alpha, col, (int)M, K, (int)kd, 0.0, T, (int)M);
     /* T is channel-major over the whole chunk; the state is channel-major per example */
