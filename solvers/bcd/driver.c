@@ -192,9 +192,10 @@ static PetscErrorCode UseProgress(OdynTrainer t, PetscBool *use)
     PetscFunctionReturn(0);
   }
   PetscCallMPI(MPI_Comm_rank(PetscObjectComm((PetscObject)t), &rank));
-  /* under mpiexec a rank's stdout is often a pseudo-terminal (Open MPI) even when the job's output goes to a file:
-     then the progress line is off unless -odyn_progress true says otherwise */
-  if (rank == 0) tty = isatty(fileno(stdout)) && !getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMIX_RANK") && !getenv("PMI_RANK") && !getenv("SLURM_STEP_ID");
+  /* under a launcher a rank's stdout is often a pseudo-terminal (Open MPI's mpiexec) even when the job's output goes to
+     a file: then the progress line is off unless -odyn_progress true (mpiexec: OMPI_COMM_WORLD_SIZE; MPICH's hydra:
+     PMI_RANK; srun: SLURM_STEP_ID; a singleton has none of them) */
+  if (rank == 0) tty = isatty(fileno(stdout)) && !getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMI_RANK") && !getenv("SLURM_STEP_ID");
   PetscCallMPI(MPI_Bcast(&tty, 1, MPI_INT, 0, PetscObjectComm((PetscObject)t)));
   *use = (tty && !t->monitor) ? PETSC_TRUE : PETSC_FALSE;
   PetscFunctionReturn(0);
