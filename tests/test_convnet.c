@@ -222,6 +222,12 @@ START_TEST(test_options)
   /* opening 2*1*9 + 2; 4 antisym steps of 2*2*9 + 2 + 2*2; connector 3*2 + 3 */
   ck_assert_int_eq(np, 20 + 4 * 42 + 9);
   ODYN_CK(CheckNet(net, 2, "network from options"));
+  {
+    PetscViewer v; /* the views of the blocks and conv layers run (their text is not checked) */
+    ODYN_CK(PetscViewerASCIIOpen(PETSC_COMM_WORLD, "/dev/null", &v));
+    ODYN_CK(OdynNetView(net, v));
+    ODYN_CK(PetscViewerDestroy(&v));
+  }
   ODYN_CK(OdynNetDestroy(&net));
   {
     static const char *opts[] = {"-cnn_odyn_net_num_blocks", "-cnn_block0_odyn_scheme_type", "-cnn_block0_odyn_layer_type", "-cnn_block0_odyn_layer_image", "-cnn_block0_odyn_layer_channels", "-cnn_block1_odyn_scheme_type", "-cnn_block1_odyn_layer_type", "-cnn_block1_odyn_layer_image", "-cnn_block1_odyn_layer_channels", "-cnn_block1_odyn_layer_antisym_gamma", "-cnn_block1_odyn_layer_tvnorm", "-cnn_block2_odyn_scheme_type", "-cnn_block2_odyn_layer_type", "-cnn_block2_odyn_layer_image", "-cnn_block2_odyn_layer_channels", "-cnn_block2_odyn_layer_conv_kernel", "-cnn_block2_odyn_layer_conv_pool"};

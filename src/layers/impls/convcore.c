@@ -434,12 +434,13 @@ static PetscErrorCode OdynLayerLinRestore_Conv(OdynLayer layer, PetscInt face, c
 static PetscErrorCode OdynLayerView_Conv(OdynLayer layer, PetscViewer viewer)
 {
   OdynLayer_Conv *cv = (OdynLayer_Conv *)layer->data;
+  char            tv[64] = "", gamma[64] = "";
 
   PetscFunctionBegin;
-  PetscCall(PetscViewerASCIIPrintf(viewer, "image %" PetscInt_FMT " x %" PetscInt_FMT ", channels %" PetscInt_FMT ",%" PetscInt_FMT ", %" PetscInt_FMT "x%" PetscInt_FMT " stencils%s%s", cv->h ? cv->h : cv->hh, cv->w ? cv->w : cv->ww, cv->c, cv->c2 ? cv->c2 : cv->c, cv->k, cv->k, cv->pool ? ", 2x2 average pooling" : "", cv->tvnorm ? ", TV normalization" : ""));
-  if (cv->tvnorm) PetscCall(PetscViewerASCIIPrintf(viewer, " (eps %g)", (double)cv->eps));
-  if (cv->variant == ODYN_CONV_ANTISYM) PetscCall(PetscViewerASCIIPrintf(viewer, ", gamma %g", (double)cv->gamma));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "\n"));
+  /* one line, one call: the ASCII viewer indents every call */
+  if (cv->tvnorm) PetscCall(PetscSNPrintf(tv, sizeof(tv), ", TV normalization (eps %g)", (double)cv->eps));
+  if (cv->variant == ODYN_CONV_ANTISYM) PetscCall(PetscSNPrintf(gamma, sizeof(gamma), ", gamma %g", (double)cv->gamma));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "image %" PetscInt_FMT " x %" PetscInt_FMT ", channels %" PetscInt_FMT ",%" PetscInt_FMT ", %" PetscInt_FMT "x%" PetscInt_FMT " stencils%s%s%s\n", cv->h ? cv->h : cv->hh, cv->w ? cv->w : cv->ww, cv->c, cv->c2 ? cv->c2 : cv->c, cv->k, cv->k, cv->pool ? ", 2x2 average pooling" : "", tv, gamma));
   PetscFunctionReturn(0);
 }
 
