@@ -62,9 +62,11 @@ PETSC_EXTERN PetscErrorCode OdynLossEvaluate(OdynLoss, Vec, PetscReal *, Vec, Ve
 PETSC_EXTERN PetscErrorCode OdynLossHessianMultWeights(OdynLoss, Vec, Vec, Vec);
 PETSC_EXTERN PetscErrorCode OdynLossHessianMultFeatures(OdynLoss, Vec, Vec, Vec);
 PETSC_EXTERN PetscErrorCode OdynLossPredict(OdynLoss, Vec, Vec, PetscInt[]);
+PETSC_EXTERN PetscErrorCode OdynLossHypothesis(OdynLoss, Vec, Vec, Vec);
 PETSC_EXTERN PetscErrorCode OdynLossGetAccuracy(OdynLoss, Vec, Vec, Vec, PetscReal *);
 PETSC_EXTERN PetscErrorCode OdynLossSetIdentityClassifier(OdynLoss, PetscBool);
 PETSC_EXTERN PetscErrorCode OdynLossGetIdentityClassifier(OdynLoss, PetscBool *);
+PETSC_EXTERN PetscErrorCode OdynLossGetSettings(OdynLoss, char **);
 PETSC_EXTERN PetscErrorCode OdynLossGetPSNR(OdynLoss, Vec, Vec, Vec, PetscReal, PetscReal *);
 PETSC_EXTERN PetscErrorCode OdynPSNR(Vec, Vec, PetscReal, PetscReal *);
 

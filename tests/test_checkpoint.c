@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <petscviewerhdf5.h>
@@ -101,6 +102,22 @@ static PetscErrorCode Teardown(Run *r)
   PetscFunctionReturn(0);
 }
 
+/* The files of this test go to test_checkpoint_np<ranks>/, so that the 1- and 2-rank runs can go on at the same time. */
+static void EnterWorkDir(void)
+{
+  static PetscBool in = PETSC_FALSE;
+  PetscMPIInt      size, rank;
+  char             dir[64];
+
+  if (in) return;
+  ck_assert(MPI_Comm_size(PETSC_COMM_WORLD, &size) == MPI_SUCCESS && MPI_Comm_rank(PETSC_COMM_WORLD, &rank) == MPI_SUCCESS);
+  snprintf(dir, sizeof(dir), "test_checkpoint_np%d", (int)size);
+  if (rank == 0) (void)mkdir(dir, 0755);
+  ck_assert(MPI_Barrier(PETSC_COMM_WORLD) == MPI_SUCCESS);
+  ck_assert_msg(chdir(dir) == 0, "cannot enter %s", dir);
+  in = PETSC_TRUE;
+}
+
 static long FileSize(const char *f)
 {
   FILE *fp = fopen(f, "rb");
@@ -158,6 +175,7 @@ static void CheckRestart(PetscInt nlev, PetscInt k, const char *file, PetscInt e
 
 START_TEST(test_restart_bitwise)
 {
+  EnterWorkDir();
   CheckRestart(2, 3, "test_ckpt_a3.h5", 6);  /* level 1, iteration 2 */
   CheckRestart(2, 4, "test_ckpt_a4.h5", 8);  /* the very end: nothing left to do but the summary */
   CheckRestart(2, 5, "test_ckpt_a5.h5", 5);  /* the first iteration after the level change */
@@ -248,6 +266,7 @@ START_TEST(test_bad_checkpoints)
   PetscInt    ver = 99;
   long        at  = -1;
 
+  EnterWorkDir();
   ck_assert(MPI_Comm_rank(PETSC_COMM_WORLD, &rank) == MPI_SUCCESS);
   /* a good checkpoint after the 4 iterations of level 0 (it holds the returned best theta) */
   ODYN_CK(Setup("-odyn_checkpoint test_ckpt_d.h5 -odyn_checkpoint_every 4", 2, 1, 1, &r));
@@ -319,6 +338,78 @@ START_TEST(test_types)
 }
 END_TEST
 
+/*
+  OdynLossHypothesis (the one map from features and weights to the model's output, used by OdynModelPredict): by hand
+  on 3 examples per rank with nf = 2 features, for softmax (3 classes), logistic (2 outputs) and lsq (2 outputs),
+  including scores large enough to overflow a naive exp.
+*/
+START_TEST(test_hypothesis)
+{
+  const char *types[3] = {ODYNLOSSSOFTMAX, ODYNLOSSLOGISTIC, ODYNLOSSLSQ};
+  const PetscInt ncs[3] = {3, 2, 2}, nf = 2, s = 3;
+  const PetscReal y[6] = {1.0, -2.0, 0.5, 0.25, 300.0, -1.0}; /* the third example's scores are ~ +-900 */
+
+  for (int t = 0; t < 3; t++) {
+    const PetscInt nc = ncs[t];
+    OdynLoss       loss;
+    Vec            w, Y, H;
+    PetscScalar   *a, wv[12];
+    const PetscScalar *h;
+    PetscInt       nw;
+
+    ODYN_CK(OdynLossCreate(PETSC_COMM_WORLD, &loss));
+    ODYN_CK(OdynLossSetType(loss, types[t]));
+    ODYN_CK(OdynLossSetNumFeatures(loss, nf));
+    ODYN_CK(OdynLossSetNumClasses(loss, nc));
+    ODYN_CK(OdynLossSetUp(loss));
+    ODYN_CK(OdynLossCreateWeightVec(loss, &w));
+    ODYN_CK(VecGetSize(w, &nw));
+    ck_assert_int_eq(nw, nf * nc + nc);
+    for (PetscInt i = 0; i < nw; i++) wv[i] = 0.3 * (i + 1) * (i % 2 ? -1 : 1); /* W (nf x nc, column k = class k), then mu */
+    {
+      PetscInt lo, hi;
+      ODYN_CK(VecGetOwnershipRange(w, &lo, &hi));
+      ODYN_CK(VecGetArray(w, &a));
+      for (PetscInt i = lo; i < hi; i++) a[i - lo] = wv[i];
+      ODYN_CK(VecRestoreArray(w, &a));
+    }
+    ODYN_CK(VecCreateMPI(PETSC_COMM_WORLD, nf * s, PETSC_DETERMINE, &Y));
+    ODYN_CK(VecGetArray(Y, &a));
+    for (PetscInt i = 0; i < nf * s; i++) a[i] = y[i];
+    ODYN_CK(VecRestoreArray(Y, &a));
+    ODYN_CK(VecCreateMPI(PETSC_COMM_WORLD, nc * s, PETSC_DETERMINE, &H));
+    ODYN_CK(OdynLossHypothesis(loss, w, Y, H));
+    ODYN_CK(VecGetArrayRead(H, &h));
+    for (PetscInt e = 0; e < s; e++) {
+      PetscReal z[3], m = -1e300, sum = 0, sumh = 0;
+      for (PetscInt k = 0; k < nc; k++) {
+        z[k] = PetscRealPart(wv[nf * nc + k]);
+        for (PetscInt i = 0; i < nf; i++) z[k] += PetscRealPart(wv[i + k * nf]) * y[e * nf + i];
+        m = PetscMax(m, z[k]);
+      }
+      for (PetscInt k = 0; k < nc; k++) sum += exp(z[k] - m);
+      for (PetscInt k = 0; k < nc; k++) {
+        PetscReal want = t == 0 ? exp(z[k] - m) / sum : t == 1 ? (z[k] >= 0 ? 1 / (1 + exp(-z[k])) : exp(z[k]) / (1 + exp(z[k]))) : z[k];
+        PetscReal got  = PetscRealPart(h[e * nc + k]);
+        ck_assert_msg(PetscIsNormalReal(got) || got == 0, "%s: example %d class %d: %g is not finite", types[t], (int)e, (int)k, (double)got);
+        ck_assert_msg(PetscAbsReal(got - want) <= 1e-14 * PetscMax(1, PetscAbsReal(want)), "%s: example %d class %d: %.17g, by hand %.17g", types[t], (int)e, (int)k, (double)got, (double)want);
+        sumh += got;
+      }
+      if (t == 0) ck_assert(PetscAbsReal(sumh - 1) < 1e-14);
+    }
+    ODYN_CK(VecRestoreArrayRead(H, &h));
+    /* a wrong output length is refused, naming the sizes */
+    ODYN_CK(VecDestroy(&H));
+    ODYN_CK(VecCreateMPI(PETSC_COMM_WORLD, nc * s + 1, PETSC_DETERMINE, &H));
+    odyn_ck_error_contains(OdynLossHypothesis(loss, w, Y, H), "OdynLossHypothesis: H has local length");
+    ODYN_CK(VecDestroy(&H));
+    ODYN_CK(VecDestroy(&Y));
+    ODYN_CK(VecDestroy(&w));
+    ODYN_CK(OdynLossDestroy(&loss));
+  }
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
   Suite *s = suite_create("checkpoint");
@@ -326,6 +417,7 @@ static Suite *make_suite(void)
   tcase_add_test(t, test_restart_bitwise);
   tcase_add_test(t, test_bad_checkpoints);
   tcase_add_test(t, test_types);
+  tcase_add_test(t, test_hypothesis);
   tcase_set_timeout(t, 600);
   suite_add_tcase(s, t);
   return s;

@@ -507,6 +507,59 @@ PetscErrorCode OdynLossPredict(OdynLoss loss, Vec wmu, Vec Y, PetscInt labels[])
   PetscFunctionReturn(0);
 }
 
+/*@
+   OdynLossHypothesis - the hypothesis h(W^T y + mu) of each local example: the model's output (paper 001 eq. 2.2, 2.3)
+
+   Collective
+
+   Input Parameters:
++  loss - the loss (type and sizes set)
+.  wmu - the weights
+-  Y - features (parallel, local length nf s_local; any number of local examples)
+
+   Output Parameter:
+.  H - parallel Vec of local length nc s_local: softmax: the class probabilities exp(z_k) / sum_j exp(z_j);
+       logistic: h(z_k) = 1 / (1 + exp(-z_k)) per output (nc = 1: the probability of class 1); lsq: the scores z
+       themselves (with the identity classifier, z is the propagated signal)
+
+   Level: intermediate
+
+   Notes:
+   The one place where odyn maps features and weights to probabilities: `OdynModelPredict()` uses it. Computed without
+   overflow for any z.
+
+.seealso: `OdynLossPredict()`, `OdynModelPredict()`
+@*/
+PetscErrorCode OdynLossHypothesis(OdynLoss loss, Vec wmu, Vec Y, Vec H)
+{
+  PetscInt           len, lh, s;
+  PetscScalar       *h;
+  const PetscScalar *w, *y;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
+  PetscValidHeaderSpecific(wmu, VEC_CLASSID, 2);
+  PetscValidHeaderSpecific(Y, VEC_CLASSID, 3);
+  PetscValidHeaderSpecific(H, VEC_CLASSID, 4);
+  PetscCall(OdynLossSetUp(loss));
+  PetscCall(VecGetLocalSize(Y, &len));
+  PetscCall(VecGetLocalSize(H, &lh));
+  OdynLossCheckAll(loss, len % loss->nf == 0, PETSC_ERR_ARG_SIZ, "Features Y have local length %" PetscInt_FMT ", which is not a multiple of the number of features nf = %" PetscInt_FMT, len, loss->nf);
+  s = len / loss->nf;
+  OdynLossCheckAll(loss, lh == loss->nc * s, PETSC_ERR_ARG_SIZ, "OdynLossHypothesis: H has local length %" PetscInt_FMT ", expected nc = %" PetscInt_FMT " values for each of the %" PetscInt_FMT " local examples", lh, loss->nc, s);
+  PetscCall(OdynLossGather_Private(loss, wmu, "Weights wmu", PETSC_TRUE, &loss->wall));
+  loss->zvalid = PETSC_FALSE; /* wall now holds wmu, which the cached scores may not match */
+  PetscCall(VecGetArrayWrite(H, &h));
+  PetscCall(VecGetArrayRead(loss->wall, &w));
+  PetscCall(VecGetArrayRead(Y, &y));
+  PetscCall(OdynLossScores_Private(loss, w, s, y, h));
+  PetscCall(VecRestoreArrayRead(Y, &y));
+  PetscCall(VecRestoreArrayRead(loss->wall, &w));
+  if (loss->ops->hypothesis) PetscUseTypeMethod(loss, hypothesis, s, h, h);
+  PetscCall(VecRestoreArrayWrite(H, &h));
+  PetscFunctionReturn(0);
+}
+
 /* Z = the scores of the features Y (any local number of examples) at wmu, in a new Vec (nc s_local) */
 static PetscErrorCode OdynLossScoresVec_Private(OdynLoss loss, Vec wmu, Vec Y, Vec *Z)
 {

@@ -52,42 +52,36 @@ typedef struct {
   PetscInt    *labels;
   PetscScalar *p;    /* nout x s_local outputs, or NULL */
   PetscInt     nout; /* values per example in p */
-  const PetscScalar *w; /* every rank's copy of wmu */
 } PredictCtx;
 
-/* Probabilities or scores of a chunk: z = W^T y + mu, then the hypothesis of the loss (paper 001 eq. 2.2, 2.3). */
+/* Probabilities or scores of a chunk: the loss's hypothesis h(W^T y + mu) (OdynLossHypothesis); the binary logistic
+   classifier (one output) also gets P(class 0) = 1 - P(class 1). */
 static PetscErrorCode PredictChunk(OdynModel m, void *vctx, PetscInt first, PetscInt count, Vec YN)
 {
   PredictCtx        *c = (PredictCtx *)vctx;
-  PetscInt           nf, nc;
+  PetscInt           nc;
   PetscBool          bern, logistic, softmax;
-  const PetscScalar *y;
+  Vec                H;
+  const PetscScalar *h;
 
   PetscFunctionBegin;
   PetscCall(OdynLossPredict(m->loss, m->wmu, YN, c->labels + first));
   if (!c->p) PetscFunctionReturn(0);
-  PetscCall(OdynLossGetNumFeatures(m->loss, &nf));
   PetscCall(OdynLossGetNumClasses(m->loss, &nc));
   PetscCall(OdynModelIsBernoulli_Private(m, &bern, &logistic, &softmax));
-  PetscCall(VecGetArrayRead(YN, &y));
+  PetscCall(VecCreateMPI(PetscObjectComm((PetscObject)m), nc * count, PETSC_DETERMINE, &H));
+  PetscCall(OdynLossHypothesis(m->loss, m->wmu, YN, H));
+  PetscCall(VecGetArrayRead(H, &h));
   for (PetscInt e = 0; e < count; e++) {
-    PetscScalar *p = c->p + (first + e) * c->nout, *z = bern ? p + 1 : p;
-    PetscReal    zmax = PETSC_MIN_REAL, sum = 0;
+    PetscScalar *p = c->p + (first + e) * c->nout;
 
-    for (PetscInt k = 0; k < nc; k++) {
-      z[k] = c->w[nf * nc + k];
-      for (PetscInt i = 0; i < nf; i++) z[k] += c->w[i + k * nf] * y[e * nf + i];
-      zmax = PetscMax(zmax, PetscRealPart(z[k]));
-    }
-    if (softmax) {
-      for (PetscInt k = 0; k < nc; k++) sum += PetscRealPart(z[k] = PetscExpReal(PetscRealPart(z[k]) - zmax));
-      for (PetscInt k = 0; k < nc; k++) z[k] /= sum;
-    } else if (logistic) {
-      for (PetscInt k = 0; k < nc; k++) z[k] = 1.0 / (1.0 + PetscExpReal(-PetscRealPart(z[k])));
-      if (bern) p[0] = 1.0 - p[1];
-    }
+    if (bern) {
+      p[1] = h[e];
+      p[0] = 1.0 - h[e];
+    } else PetscCall(PetscArraycpy(p, h + e * nc, nc));
   }
-  PetscCall(VecRestoreArrayRead(YN, &y));
+  PetscCall(VecRestoreArrayRead(H, &h));
+  PetscCall(VecDestroy(&H));
   PetscFunctionReturn(0);
 }
 
@@ -117,9 +111,7 @@ static PetscErrorCode PredictChunk(OdynModel m, void *vctx, PetscInt first, Pets
 @*/
 PetscErrorCode OdynModelPredict(OdynModel m, Vec X, Vec P, PetscInt labels[])
 {
-  PredictCtx c = {labels, NULL, 0, NULL};
-  VecScatter toall = NULL;
-  Vec        wall  = NULL;
+  PredictCtx c = {labels, NULL, 0};
 
   PetscFunctionBegin;
   PetscValidHeaderSpecific(m, ODYNMODEL_CLASSID, 1);
@@ -134,19 +126,10 @@ PetscErrorCode OdynModelPredict(OdynModel m, Vec X, Vec P, PetscInt labels[])
     PetscCall(VecGetLocalSize(X, &lx));
     PetscCall(VecGetLocalSize(P, &lp));
     PetscCheck(lx % nin == 0 && lp == c.nout * (lx / nin), PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "OdynModelPredict: P has local length %" PetscInt_FMT "; expected %" PetscInt_FMT " outputs for each of the local examples of X", lp, c.nout);
-    PetscCall(VecScatterCreateToAll(m->wmu, &toall, &wall));
-    PetscCall(VecScatterBegin(toall, m->wmu, wall, INSERT_VALUES, SCATTER_FORWARD));
-    PetscCall(VecScatterEnd(toall, m->wmu, wall, INSERT_VALUES, SCATTER_FORWARD));
-    PetscCall(VecGetArrayRead(wall, &c.w));
     PetscCall(VecGetArray(P, &c.p));
   }
   PetscCall(OdynModelForwardChunks_Private(m, X, PredictChunk, &c));
-  if (P) {
-    PetscCall(VecRestoreArray(P, &c.p));
-    PetscCall(VecRestoreArrayRead(wall, &c.w));
-    PetscCall(VecScatterDestroy(&toall));
-    PetscCall(VecDestroy(&wall));
-  }
+  if (P) PetscCall(VecRestoreArray(P, &c.p));
   PetscFunctionReturn(0);
 }
 

@@ -20,6 +20,8 @@ PETSC_EXTERN PetscLogEvent ODYN_LossEval, ODYN_LossHess;
    hessmult(loss, s, Z, C, dZ, H): H = d^2 S/dZ^2 dZ columnwise (nc x s); H does not alias dZ.
    checktargets(loss, s, C, &bad, &badval): bad = first local column whose targets are invalid, or -1; badval the value.
    label(loss, s, A, istarget, lab): the class of each column of A; A holds scores Z (istarget false) or targets C.
+   hypothesis(loss, s, Z, H): H = h(Z) columnwise, the model's output (class probabilities); H may be Z. Optional:
+             without it the output is the scores themselves (lsq).
 */
 typedef struct _OdynLossOps *OdynLossOps;
 struct _OdynLossOps {
@@ -28,6 +30,7 @@ struct _OdynLossOps {
   PetscErrorCode (*hessmult)(OdynLoss, PetscInt, const PetscScalar *, const PetscScalar *, const PetscScalar *, PetscScalar *);
   PetscErrorCode (*checktargets)(OdynLoss, PetscInt, const PetscScalar *, PetscInt *, PetscScalar *);
   PetscErrorCode (*label)(OdynLoss, PetscInt, const PetscScalar *, PetscBool, PetscInt *);
+  PetscErrorCode (*hypothesis)(OdynLoss, PetscInt, const PetscScalar *, PetscScalar *);
   PetscErrorCode (*setfromoptions)(OdynLoss, PetscOptionItems *);
   PetscErrorCode (*view)(OdynLoss, PetscViewer);
   PetscErrorCode (*destroy)(OdynLoss);

@@ -24,6 +24,14 @@ static inline PetscReal Sigmoid(PetscReal z)
   }
 }
 
+/* h(z_k) per output: independent Bernoulli probabilities (Z may be H) */
+static PetscErrorCode OdynLossHypothesis_Logistic(OdynLoss loss, PetscInt s, const PetscScalar *Z, PetscScalar *H)
+{
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < loss->nc * s; i++) H[i] = Sigmoid(PetscRealPart(Z[i]));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode OdynLossValue_Logistic(OdynLoss loss, PetscInt s, const PetscScalar *Z, const PetscScalar *C, PetscReal *sum, PetscScalar *G)
 {
   const PetscInt n = loss->nc * s;
@@ -90,6 +98,7 @@ PETSC_INTERN PetscErrorCode OdynLossCreate_Logistic(OdynLoss loss)
 {
   PetscFunctionBegin;
   loss->ops->value        = OdynLossValue_Logistic;
+  loss->ops->hypothesis   = OdynLossHypothesis_Logistic;
   loss->ops->hessmult     = OdynLossHessMult_Logistic;
   loss->ops->checktargets = OdynLossCheckTargets_Logistic;
   loss->ops->label        = OdynLossLabel_Logistic;

@@ -23,6 +23,24 @@ static inline PetscReal LogSumExp(PetscInt nc, const PetscScalar *z)
   return m + PetscLogReal(se);
 }
 
+/* p = exp(z - max z) / sum: the class probabilities of each column (Z may be H) */
+static PetscErrorCode OdynLossHypothesis_Softmax(OdynLoss loss, PetscInt s, const PetscScalar *Z, PetscScalar *H)
+{
+  const PetscInt nc = loss->nc;
+
+  PetscFunctionBegin;
+  for (PetscInt e = 0; e < s; e++) {
+    const PetscScalar *z = Z + e * nc;
+    PetscScalar       *h = H + e * nc;
+    PetscReal          m = PetscRealPart(z[0]), sum = 0;
+
+    for (PetscInt k = 1; k < nc; k++) m = PetscMax(m, PetscRealPart(z[k]));
+    for (PetscInt k = 0; k < nc; k++) sum += PetscRealPart(h[k] = PetscExpReal(PetscRealPart(z[k]) - m));
+    for (PetscInt k = 0; k < nc; k++) h[k] /= sum;
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode OdynLossValue_Softmax(OdynLoss loss, PetscInt s, const PetscScalar *Z, const PetscScalar *C, PetscReal *sum, PetscScalar *G)
 {
   const PetscInt nc = loss->nc;
@@ -101,6 +119,7 @@ PETSC_INTERN PetscErrorCode OdynLossCreate_Softmax(OdynLoss loss)
   PetscFunctionBegin;
   loss->ops->setup        = OdynLossSetUp_Softmax;
   loss->ops->value        = OdynLossValue_Softmax;
+  loss->ops->hypothesis   = OdynLossHypothesis_Softmax;
   loss->ops->hessmult     = OdynLossHessMult_Softmax;
   loss->ops->checktargets = OdynLossCheckTargets_Softmax;
   loss->targetdesc        = "one-hot columns (entries in [0, 1] that sum to 1: a class label per example)";
