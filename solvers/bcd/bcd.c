@@ -224,7 +224,8 @@ PetscErrorCode OdynTrainerDropBatch_Private(OdynTrainer t)
 }
 
 /*@
-   OdynTrainerSolve - trains: multilevel block coordinate descent, returning the parameters of best validation accuracy
+   OdynTrainerSolve - trains with the trainer's type (default `ODYNTRAINERBCD`, multilevel block coordinate descent),
+   returning the parameters of best validation accuracy
 
    Collective
 
@@ -241,8 +242,12 @@ PetscErrorCode OdynTrainerDropBatch_Private(OdynTrainer t)
    `odyn best: problem=P net=NET layers=N val_acc=B`. Data with NaN or Inf features are refused at set-up, naming the
    example. A failed line search keeps the parameters of that step; a NaN or Inf objective during training stops the
    run with a message and returns the best parameters found so far (the initial ones if none was better).
+   With -odyn_checkpoint the state is written every -odyn_checkpoint_every iterations; -odyn_restart continues a run
+   from such a file; SIGTERM or SIGUSR1 stop the run after the current iteration with a checkpoint
+   (`OdynTrainerGetInterrupted()`), returning the best parameters so far.
 
-.seealso: `OdynTrainerSetFromOptions()`, `OdynTrainerGetHistory()`
+.seealso: `OdynTrainerSetFromOptions()`, `OdynTrainerGetHistory()`, `OdynTrainerSetType()`, `OdynTrainerSetCheckpoint()`,
+          `OdynTrainerSetRestart()`
 @*/
 PetscErrorCode OdynTrainerSolve(OdynTrainer t, Vec *theta_out, Vec *wmu_out)
 {
