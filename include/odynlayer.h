@@ -42,6 +42,7 @@ PETSC_EXTERN PetscErrorCode OdynLayerCreate(MPI_Comm, OdynLayer *);
 PETSC_EXTERN PetscErrorCode OdynLayerSetType(OdynLayer, OdynLayerType);
 PETSC_EXTERN PetscErrorCode OdynLayerGetType(OdynLayer, OdynLayerType *);
 PETSC_EXTERN PetscErrorCode OdynLayerSetFromOptions(OdynLayer);
+PETSC_EXTERN PetscErrorCode OdynLayerGetSettings(OdynLayer, char **);
 PETSC_EXTERN PetscErrorCode OdynLayerSetUp(OdynLayer);
 PETSC_EXTERN PetscErrorCode OdynLayerView(OdynLayer, PetscViewer);
 PETSC_EXTERN PetscErrorCode OdynLayerDestroy(OdynLayer *);

@@ -44,6 +44,7 @@ PETSC_EXTERN PetscErrorCode OdynSchemeSetOptionsPrefix(OdynScheme, const char[])
 
 PETSC_EXTERN PetscErrorCode OdynSchemeSetLayer(OdynScheme, OdynLayer);
 PETSC_EXTERN PetscErrorCode OdynSchemeGetLayer(OdynScheme, OdynLayer *);
+PETSC_EXTERN PetscErrorCode OdynSchemeGetSettings(OdynScheme, char **);
 PETSC_EXTERN PetscErrorCode OdynSchemeSetNumSteps(OdynScheme, PetscInt);
 PETSC_EXTERN PetscErrorCode OdynSchemeGetNumSteps(OdynScheme, PetscInt *);
 PETSC_EXTERN PetscErrorCode OdynSchemeSetFinalTime(OdynScheme, PetscReal);

@@ -156,6 +156,41 @@ PetscErrorCode OdynLayerSetFromOptions(OdynLayer layer)
   PetscFunctionReturn(0);
 }
 
+/*@C
+   OdynLayerGetSettings - the layer's type-specific settings, written as the options that set them
+
+   Not Collective
+
+   Input Parameter:
+.  layer - the layer, of a set type
+
+   Output Parameter:
+.  settings - for example "-odyn_layer_diffusion_tau_max 1 -odyn_layer_diffusion_contrast 0.5"; "" for a type
+   without settings. Free it with `PetscFree()`.
+
+   Level: advanced
+
+   Notes:
+   Every setting is written, default or not; reals with %.17g, so that they read back to the same double. The type,
+   width, hidden width and activation are not part of it (`OdynLayerGetType()`, `OdynLayerGetWidth()`, ...).
+   Inserted with `PetscOptionsInsertString()` into an options database attached to a layer of the same type
+   (`PetscObjectSetOptions()`), `OdynLayerSetFromOptions()` gives that layer the same settings: model files rebuild
+   layers this way (docs/model-format.md).
+
+.seealso: `OdynSchemeGetSettings()`, `OdynLayerSetFromOptions()`, `OdynModelSave()`
+@*/
+PetscErrorCode OdynLayerGetSettings(OdynLayer layer, char **settings)
+{
+  char buf[ODYN_SETTINGS_MAX] = "";
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(layer, ODYNLAYER_CLASSID, 1);
+  PetscValidPointer(settings, 2);
+  PetscTryTypeMethod(layer, settings, buf, sizeof(buf));
+  PetscCall(PetscStrallocpy(buf, settings));
+  PetscFunctionReturn(0);
+}
+
 /*@
    OdynLayerSetUp - fixes the sizes: number of faces, their input and output widths, number of parameters
 

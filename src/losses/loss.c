@@ -152,6 +152,38 @@ PetscErrorCode OdynLossSetFromOptions(OdynLoss loss)
   PetscFunctionReturn(0);
 }
 
+/*@C
+   OdynLossGetSettings - the loss's settings besides type and sizes, written as the options that set them
+
+   Not Collective
+
+   Input Parameter:
+.  loss - the loss
+
+   Output Parameter:
+.  settings - "-odyn_loss_identity_classifier <true|false> -odyn_loss_identity_interleaved <true|false>". Free it
+   with `PetscFree()`.
+
+   Level: advanced
+
+   Notes:
+   Inserted into an options database attached to a loss (`PetscObjectSetOptions()`), `OdynLossSetFromOptions()`
+   gives that loss the same settings: model files rebuild the classifier this way (docs/model-format.md).
+
+.seealso: `OdynLossSetIdentityClassifier()`, `OdynLayerGetSettings()`, `OdynModelSave()`
+@*/
+PetscErrorCode OdynLossGetSettings(OdynLoss loss, char **settings)
+{
+  char buf[256];
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
+  PetscValidPointer(settings, 2);
+  PetscCall(PetscSNPrintf(buf, sizeof(buf), "-odyn_loss_identity_classifier %s -odyn_loss_identity_interleaved %s", loss->identity ? "true" : "false", loss->interleaved ? "true" : "false"));
+  PetscCall(PetscStrallocpy(buf, settings));
+  PetscFunctionReturn(0);
+}
+
 /*@
    OdynLossSetUp - checks the sizes (nf, nc) and the type
 

@@ -432,6 +432,43 @@ PetscErrorCode OdynSchemeSetFromOptions(OdynScheme scheme)
   PetscFunctionReturn(0);
 }
 
+/*@C
+   OdynSchemeGetSettings - the scheme's settings besides type, steps and final time, written as the options that set
+   them
+
+   Not Collective
+
+   Input Parameter:
+.  scheme - the scheme, of a set type
+
+   Output Parameter:
+.  settings - for example "-odyn_scheme_shared_weights false -odyn_scheme_fsi_cycle_length 4 -odyn_scheme_fsi_learn
+   true". Free it with `PetscFree()`.
+
+   Level: advanced
+
+   Notes:
+   The settings that change the block's function or its parameters: shared weights and the type's own (not the
+   trajectory storage or the linearization cache, which change only memory and speed, nor the layer's:
+   `OdynLayerGetSettings()`). Every setting is written, default or not; reals with %.17g. Inserted into an options
+   database attached to a scheme of the same type (`PetscObjectSetOptions()`), `OdynSchemeSetFromOptions()` gives
+   that scheme the same settings: model files rebuild blocks this way (docs/model-format.md).
+
+.seealso: `OdynLayerGetSettings()`, `OdynSchemeSetFromOptions()`, `OdynModelSave()`
+@*/
+PetscErrorCode OdynSchemeGetSettings(OdynScheme scheme, char **settings)
+{
+  char buf[ODYN_SETTINGS_MAX] = "";
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscValidPointer(settings, 2);
+  PetscCall(OdynSettingsAppend(buf, sizeof(buf), "-odyn_scheme_shared_weights %s", scheme->shared ? "true" : "false"));
+  PetscTryTypeMethod(scheme, settings, buf, sizeof(buf));
+  PetscCall(PetscStrallocpy(buf, settings));
+  PetscFunctionReturn(0);
+}
+
 /*@
    OdynSchemeSetUp - checks that the layer fits the scheme and fixes the sizes
 

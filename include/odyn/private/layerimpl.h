@@ -3,6 +3,7 @@
 
 #include <petsc/private/petscimpl.h>
 #include <odynlayer.h>
+#include <odyn/private/settingsimpl.h>
 
 PETSC_EXTERN PetscBool     OdynLayerRegisterAllCalled;
 PETSC_EXTERN PetscLogEvent ODYN_LayerApply, ODYN_LayerLinearize, ODYN_LayerProduct;
@@ -13,7 +14,10 @@ PETSC_EXTERN PetscLogEvent ODYN_LayerApply, ODYN_LayerLinearize, ODYN_LayerProdu
    Required: setup, apply, linearize, jacx, jactheta, jacxt, jacthetat.
    Optional: setfromoptions, view, destroy; linsize, linsave, linrestore (a layer whose linearization is a small
    state, e.g. sigma', can hand it out and take it back, so that schemes keep one per step and the tangent and
-   adjoint sweeps skip recomputing it; without them the schemes call linearize every time).
+   adjoint sweeps skip recomputing it; without them the schemes call linearize every time), settings.
+   settings(layer, buf, len): appends (OdynSettingsAppend()) every type-specific setting as the option its
+   setfromoptions reads, so that a model file can rebuild the layer (OdynLayerGetSettings()); required of every
+   type whose setfromoptions reads an option.
 
    Shapes (column-major, one example per column, s examples):
      face f maps X (nin[f] x s) to F (nout[f] x s); theta has nparam entries.
@@ -36,6 +40,7 @@ struct _OdynLayerOps {
   PetscErrorCode (*setfromoptions)(OdynLayer, PetscOptionItems *);
   PetscErrorCode (*view)(OdynLayer, PetscViewer);
   PetscErrorCode (*destroy)(OdynLayer);
+  PetscErrorCode (*settings)(OdynLayer, char[], size_t);
 };
 
 #define ODYN_LAYER_MAX_FACES 2

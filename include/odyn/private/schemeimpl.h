@@ -3,6 +3,7 @@
 
 #include <petsc/private/petscimpl.h>
 #include <odynscheme.h>
+#include <odyn/private/settingsimpl.h>
 #include <odyn/private/layerimpl.h>
 
 PETSC_EXTERN PetscBool     OdynSchemeRegisterAllCalled;
@@ -15,7 +16,9 @@ PETSC_EXTERN PetscLogEvent ODYN_SchemeForward, ODYN_SchemeTangent, ODYN_SchemeAd
    Optional: setup (checks that the layer fits and sets ncomp, nstate, and nextra: the scheme's own parameters per step,
    stored after the layer's in each time slot, see OdynSchemeExtraOffset_Private()), setfromoptions, reverse (reversible schemes: given the states
    rev[] at step k+1, overwrite them with the states at step k; its presence is what makes a scheme reversible),
-   view, destroy.
+   view, destroy, settings (appends every type-specific setting as the option its setfromoptions reads, with
+   OdynSettingsAppend(), so that a model file can rebuild the scheme: OdynSchemeGetSettings(); required of every type
+   whose setfromoptions reads an option).
 
    The generic code (scheme.c) owns the storage. State k (k = 0..N) of component c (Y; Z for Verlet) is found with
    OdynSchemeState_Private(): with ODYN_TRAJECTORY_STORE all N+1 states are kept; with ODYN_TRAJECTORY_RECOMPUTE
@@ -33,6 +36,7 @@ struct _OdynSchemeOps {
   PetscErrorCode (*setfromoptions)(OdynScheme, PetscOptionItems *);
   PetscErrorCode (*view)(OdynScheme, PetscViewer);
   PetscErrorCode (*destroy)(OdynScheme);
+  PetscErrorCode (*settings)(OdynScheme, char[], size_t);
 };
 
 #define ODYN_SCHEME_MAX_COMPONENTS 2

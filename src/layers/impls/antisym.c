@@ -52,6 +52,13 @@ static PetscErrorCode OdynLayerSetFromOptions_Antisym(OdynLayer layer, PetscOpti
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode OdynLayerSettings_Antisym(OdynLayer layer, char buf[], size_t len)
+{
+  PetscFunctionBegin;
+  PetscCall(OdynSettingsAppend(buf, len, "-odyn_layer_antisym_gamma %.17g", (double)((OdynLayer_Affine *)layer->data)->gamma));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode OdynLayerView_Antisym(OdynLayer layer, PetscViewer viewer)
 {
   PetscFunctionBegin;
@@ -137,6 +144,7 @@ PETSC_INTERN PetscErrorCode OdynLayerCreate_Antisym(OdynLayer layer)
   PetscCall(OdynLayerAffineSetOps_Private(layer, a));
   layer->ops->setfromoptions = OdynLayerSetFromOptions_Antisym;
   layer->ops->view           = OdynLayerView_Antisym;
+  layer->ops->settings       = OdynLayerSettings_Antisym;
   layer->ops->destroy        = OdynLayerDestroy_Antisym;
   PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerAntisymSetGamma_C", OdynLayerAntisymSetGamma_Antisym));
   PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerAntisymGetGamma_C", OdynLayerAntisymGetGamma_Antisym));

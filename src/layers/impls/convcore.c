@@ -475,6 +475,21 @@ static PetscErrorCode OdynLayerSetFromOptions_Conv(OdynLayer layer, PetscOptionI
   PetscFunctionReturn(0);
 }
 
+/* what OdynLayerSetFromOptions_Conv() reads, as it reads it (model files rebuild the layer from this) */
+static PetscErrorCode OdynLayerSettings_Conv(OdynLayer layer, char buf[], size_t len)
+{
+  OdynLayer_Conv *cv = (OdynLayer_Conv *)layer->data;
+
+  PetscFunctionBegin;
+  if (cv->h > 0) PetscCall(OdynSettingsAppend(buf, len, "-odyn_layer_image %" PetscInt_FMT ",%" PetscInt_FMT, cv->h, cv->w));
+  PetscCall(OdynSettingsAppend(buf, len, "-odyn_layer_channels %" PetscInt_FMT ",%" PetscInt_FMT, cv->c, cv->c2));
+  PetscCall(OdynSettingsAppend(buf, len, "-odyn_layer_conv_kernel %" PetscInt_FMT, cv->k));
+  if (cv->variant == ODYN_CONV_PLAIN) PetscCall(OdynSettingsAppend(buf, len, "-odyn_layer_conv_pool %s", cv->pool ? "true" : "false"));
+  PetscCall(OdynSettingsAppend(buf, len, "-odyn_layer_tvnorm %s -odyn_layer_tvnorm_eps %.17g", cv->tvnorm ? "true" : "false", (double)cv->eps));
+  if (cv->variant == ODYN_CONV_ANTISYM) PetscCall(OdynSettingsAppend(buf, len, "-odyn_layer_antisym_gamma %.17g", (double)cv->gamma));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode OdynLayerDestroy_Conv(OdynLayer layer)
 {
   OdynLayer_Conv *cv = (OdynLayer_Conv *)layer->data;
@@ -539,6 +554,7 @@ PetscErrorCode OdynLayerConvCreate_Private(OdynLayer layer, OdynConvVariant vari
   layer->ops->linsave    = OdynLayerLinSave_Conv;
   layer->ops->linrestore = OdynLayerLinRestore_Conv;
   layer->ops->setfromoptions = OdynLayerSetFromOptions_Conv;
+  layer->ops->settings   = OdynLayerSettings_Conv;
   layer->ops->view       = OdynLayerView_Conv;
   layer->ops->destroy    = OdynLayerDestroy_Conv;
   PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerConvGetData_C", OdynLayerConvGetData_Conv));

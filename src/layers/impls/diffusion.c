@@ -433,6 +433,15 @@ PetscErrorCode OdynLayerDiffusionSetOptions_Private(OdynLayer layer, PetscOption
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode OdynLayerDiffusionSettings_Private(OdynLayer layer, char buf[], size_t len)
+{
+  OdynLayer_Diffusion *d = (OdynLayer_Diffusion *)layer->data;
+
+  PetscFunctionBegin;
+  PetscCall(OdynSettingsAppend(buf, len, "-odyn_layer_diffusion_tau_max %.17g -odyn_layer_diffusion_contrast %.17g", (double)d->taumax, (double)d->lambda0));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode OdynLayerSetFromOptions_Diffusion(OdynLayer layer, PetscOptionItems *PetscOptionsObject)
 {
   PetscFunctionBegin;
@@ -457,6 +466,7 @@ PetscErrorCode OdynLayerDiffusionSetOps_Private(OdynLayer layer, OdynLayer_Diffu
   layer->ops->view          = OdynLayerView_Diffusion;
   layer->ops->destroy       = OdynLayerDestroy_Diffusion;
   layer->ops->setfromoptions = OdynLayerSetFromOptions_Diffusion;
+  layer->ops->settings      = OdynLayerDiffusionSettings_Private;
   layer->ops->linsize       = OdynLayerLinSize_Diffusion;
   layer->ops->linsave       = OdynLayerLinSave_Diffusion;
   layer->ops->linrestore    = OdynLayerLinRestore_Diffusion;

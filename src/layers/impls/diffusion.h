@@ -37,5 +37,7 @@ typedef struct {
 
 PETSC_INTERN PetscErrorCode OdynLayerDiffusionSetOps_Private(OdynLayer, OdynLayer_Diffusion *);
 PETSC_INTERN PetscErrorCode OdynLayerDiffusionSetOptions_Private(OdynLayer, PetscOptionItems *);
+/* appends what OdynLayerDiffusionSetOptions_Private() reads (the settings op of the dense layer) */
+PETSC_INTERN PetscErrorCode OdynLayerDiffusionSettings_Private(OdynLayer, char[], size_t);
 
 #endif

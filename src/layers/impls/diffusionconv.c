@@ -66,6 +66,16 @@ static PetscErrorCode OdynLayerSetFromOptions_DiffusionConv(OdynLayer layer, Pet
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode OdynLayerSettings_DiffusionConv(OdynLayer layer, char buf[], size_t len)
+{
+  OdynLayer_Diffusion *d = (OdynLayer_Diffusion *)layer->data;
+
+  PetscFunctionBegin;
+  PetscCall(OdynLayerDiffusionSettings_Private(layer, buf, len));
+  PetscCall(OdynSettingsAppend(buf, len, "-odyn_layer_diffusion_channels %" PetscInt_FMT " -odyn_layer_diffusion_hidden_channels %" PetscInt_FMT " -odyn_layer_diffusion_boundary %s", d->cset, d->chset, d->periodic ? "periodic" : "zero"));
+  PetscFunctionReturn(0);
+}
+
 PETSC_INTERN PetscErrorCode OdynLayerCreate_DiffusionConv(OdynLayer layer)
 {
   OdynLayer_Diffusion *d;
@@ -75,6 +85,7 @@ PETSC_INTERN PetscErrorCode OdynLayerCreate_DiffusionConv(OdynLayer layer)
   PetscCall(OdynLayerDiffusionSetOps_Private(layer, d));
   d->conv                    = PETSC_TRUE;
   layer->ops->setfromoptions = OdynLayerSetFromOptions_DiffusionConv;
+  layer->ops->settings       = OdynLayerSettings_DiffusionConv;
   PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerDiffusionSetChannels_C", OdynLayerDiffusionSetChannels_Conv));
   PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerDiffusionSetPeriodic_C", OdynLayerDiffusionSetPeriodic_Conv));
   PetscFunctionReturn(0);

@@ -56,6 +56,15 @@ static PetscErrorCode OdynSchemeSetFromOptions_DuFortFrankel(OdynScheme scheme, 
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode OdynSchemeSettings_DuFortFrankel(OdynScheme scheme, char buf[], size_t len)
+{
+  OdynScheme_Multistep *ms = (OdynScheme_Multistep *)scheme->data;
+
+  PetscFunctionBegin;
+  PetscCall(OdynSettingsAppend(buf, len, "-odyn_scheme_dufortfrankel_alpha %.17g -odyn_scheme_dufortfrankel_learn %s", (double)ms->alpha, ms->learn ? "true" : "false"));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode OdynSchemeView_DuFortFrankel(OdynScheme scheme, PetscViewer viewer)
 {
   OdynScheme_Multistep *ms = (OdynScheme_Multistep *)scheme->data;
@@ -108,6 +117,7 @@ PETSC_INTERN PetscErrorCode OdynSchemeCreate_DuFortFrankel(OdynScheme scheme)
   PetscCall(OdynSchemeMultistepSetOps_Private(scheme, ms));
   scheme->ops->setfromoptions = OdynSchemeSetFromOptions_DuFortFrankel;
   scheme->ops->view           = OdynSchemeView_DuFortFrankel;
+  scheme->ops->settings       = OdynSchemeSettings_DuFortFrankel;
   scheme->ops->setup          = OdynSchemeSetUp_DuFortFrankel;
   scheme->ops->destroy        = OdynSchemeDestroy_DuFortFrankel;
   PetscCall(PetscObjectComposeFunction((PetscObject)scheme, "OdynSchemeDuFortFrankelSetAlpha_C", OdynSchemeDuFortFrankelSetAlpha_DFF));

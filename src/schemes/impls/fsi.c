@@ -60,6 +60,15 @@ static PetscErrorCode OdynSchemeSetFromOptions_FSI(OdynScheme scheme, PetscOptio
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode OdynSchemeSettings_FSI(OdynScheme scheme, char buf[], size_t len)
+{
+  OdynScheme_Multistep *ms = (OdynScheme_Multistep *)scheme->data;
+
+  PetscFunctionBegin;
+  PetscCall(OdynSettingsAppend(buf, len, "-odyn_scheme_fsi_cycle_length %" PetscInt_FMT " -odyn_scheme_fsi_learn %s", ms->cycle, ms->learn ? "true" : "false"));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode OdynSchemeView_FSI(OdynScheme scheme, PetscViewer viewer)
 {
   OdynScheme_Multistep *ms = (OdynScheme_Multistep *)scheme->data;
@@ -110,6 +119,7 @@ PETSC_INTERN PetscErrorCode OdynSchemeCreate_FSI(OdynScheme scheme)
   PetscCall(OdynSchemeMultistepSetOps_Private(scheme, ms));
   scheme->ops->setfromoptions = OdynSchemeSetFromOptions_FSI;
   scheme->ops->view           = OdynSchemeView_FSI;
+  scheme->ops->settings       = OdynSchemeSettings_FSI;
   scheme->ops->setup          = OdynSchemeSetUp_FSI;
   scheme->ops->destroy        = OdynSchemeDestroy_FSI;
   PetscCall(PetscObjectComposeFunction((PetscObject)scheme, "OdynSchemeFSISetCycle_C", OdynSchemeFSISetCycle_FSI));

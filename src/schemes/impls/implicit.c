@@ -157,6 +157,13 @@ static PetscErrorCode OdynSchemeSetFromOptions_Implicit(OdynScheme scheme, Petsc
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode OdynSchemeSettings_Implicit(OdynScheme scheme, char buf[], size_t len)
+{
+  PetscFunctionBegin;
+  PetscCall(OdynSettingsAppend(buf, len, "-odyn_scheme_implicit_iterations %" PetscInt_FMT, ((OdynScheme_Implicit *)scheme->data)->L));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode OdynSchemeView_Implicit(OdynScheme scheme, PetscViewer viewer)
 {
   PetscFunctionBegin;
@@ -203,6 +210,7 @@ PETSC_INTERN PetscErrorCode OdynSchemeCreate_Implicit(OdynScheme scheme)
   scheme->ops->adjoint        = OdynSchemeAdjoint_Implicit;
   scheme->ops->setfromoptions = OdynSchemeSetFromOptions_Implicit;
   scheme->ops->view           = OdynSchemeView_Implicit;
+  scheme->ops->settings       = OdynSchemeSettings_Implicit;
   scheme->ops->destroy        = OdynSchemeDestroy_Implicit;
   PetscCall(PetscObjectComposeFunction((PetscObject)scheme, "OdynSchemeImplicitSetIterations_C", OdynSchemeImplicitSetIterations_Implicit));
   PetscCall(PetscObjectComposeFunction((PetscObject)scheme, "OdynSchemeImplicitGetIterations_C", OdynSchemeImplicitGetIterations_Implicit));
