@@ -22,7 +22,7 @@ typedef struct _p_OdynModel *OdynModel;
 PETSC_EXTERN PetscClassId ODYNMODEL_CLASSID;
 
 /* The model file format this odyn writes, and the newest it reads (docs/model-format.md). */
-#define ODYN_MODEL_FORMAT_VERSION 1
+#define ODYN_MODEL_FORMAT_VERSION 2
 
 /*E
    OdynModelOutputType - what the columns written by `OdynModelPredict()` hold

@@ -15,6 +15,8 @@ PetscErrorCode OdynModelDescReset(OdynModelDesc *d)
 {
   PetscFunctionBegin;
   PetscCall(PetscFree(d->info));
+  PetscCall(PetscFree(d->losssettings));
+  for (PetscInt b = 0; d->blocks && b < d->nblocks; b++) PetscCall(PetscFree(d->blocks[b].settings));
   PetscCall(PetscFree(d->blocks));
   PetscCall(PetscMemzero(d, sizeof(*d)));
   PetscFunctionReturn(0);
@@ -53,11 +55,13 @@ PetscErrorCode OdynModelDescChecksum(MPI_Comm comm, const OdynModelDesc *d, Vec 
       OdynFnvInt(&h, KEY("num_steps"), B->steps);
       OdynFnvReal(&h, KEY("final_time"), B->T);
       if (B->hasgamma) OdynFnvReal(&h, KEY("antisym_gamma"), B->gamma);
+      if (d->version >= 2) OdynFnvLine(&h, KEY("settings"), B->settings);
       #undef KEY
     }
     OdynFnvLine(&h, "loss.type", d->loss);
     OdynFnvInt(&h, "loss.num_features", d->nf);
     OdynFnvInt(&h, "loss.num_classes", d->nc);
+    if (d->version >= 2) OdynFnvLine(&h, "loss.settings", d->losssettings);
     PetscCall(VecGetSize(q1, &n1));
     PetscCall(VecGetSize(q2, &n2));
     OdynFnvInt(&h, "theta.size", n1);
@@ -80,14 +84,7 @@ PetscErrorCode OdynModelDescChecksum(MPI_Comm comm, const OdynModelDesc *d, Vec 
 
 /* ---- the description of a model in memory ---- */
 
-/* The diffusion gamma of an antisym layer, through its getter and setter. */
-static PetscErrorCode AntisymGetGamma(OdynLayer l, PetscInt b, PetscReal *gamma)
-{
-  PetscFunctionBegin;
-  PetscCall(OdynLayerAntisymGetGamma(l, gamma));
-  PetscFunctionReturn(0);
-}
-
+/* The diffusion gamma of an antisym layer in a version-1 file (later versions hold it in the settings). */
 static PetscErrorCode AntisymSetGamma(OdynLayer l, PetscReal gamma)
 {
   PetscFunctionBegin;
@@ -128,7 +125,9 @@ PetscErrorCode OdynModelDescribe(OdynModel m, const char *fname, OdynModelDesc *
     OdynSchemeType     st;
     OdynLayerType      lt;
     OdynActivationType act;
-    PetscBool          shell, antisym, conv;
+    PetscBool          shell;
+    char              *ss, *ls;
+    size_t             n1, n2;
 
     PetscCall(OdynNetGetBlock(m->net, b, &sc));
     PetscCall(OdynSchemeGetType(sc, &st));
@@ -140,22 +139,81 @@ PetscErrorCode OdynModelDescribe(OdynModel m, const char *fname, OdynModelDesc *
     PetscCall(CopyName(comm, B->layer, sizeof(B->layer), lt, "layer"));
     PetscCall(PetscStrcmp(lt, ODYNLAYERSHELL, &shell));
     PetscCheck(!shell, comm, PETSC_ERR_SUP, "Cannot write the model file %s: block %" PetscInt_FMT " has a shell layer, whose function lives in the program's callbacks; a model file holds only registered layer types", fname, b);
-    /* the description holds width, hidden width and activation, not the image size, channels, stencil size, pooling or
-       normalization of a convolutional layer (docs/cnn.md): refuse rather than write a file that rebuilds another layer */
-    PetscCall(PetscObjectTypeCompareAny((PetscObject)l, &conv, ODYNLAYERCONV, ODYNLAYERCONVANTISYM, ODYNLAYERCONVSYMMETRIC, ODYNLAYERCONVHAMILTONIAN, ""));
-    PetscCheck(!conv, comm, PETSC_ERR_SUP, "Cannot write the model file %s: block %" PetscInt_FMT " has a convolutional layer (%s), whose image size and channels model files do not record yet (docs/cnn.md)", fname, b, lt);
     PetscCall(OdynLayerGetWidth(l, &B->width));
     PetscCall(OdynLayerGetHiddenWidth(l, &B->hidden));
     PetscCall(OdynLayerGetActivation(l, &act));
     PetscCall(PetscStrncpy(B->activation, OdynActivationTypes[act], sizeof(B->activation)));
-    PetscCall(PetscStrcmp(lt, ODYNLAYERANTISYM, &antisym));
-    if (antisym) PetscCall(AntisymGetGamma(l, b, &B->gamma));
-    B->hasgamma = antisym;
+    /* everything else that makes the block's function (shared weights, the image size of a convolution, the channels
+       of a diffusion, the FSI cycle, ...) as the options that set it: the types write them, so this code needs no
+       change for a new type or setting */
+    PetscCall(OdynSchemeGetSettings(sc, &ss));
+    PetscCall(OdynLayerGetSettings(l, &ls));
+    PetscCall(PetscStrlen(ss, &n1));
+    PetscCall(PetscStrlen(ls, &n2));
+    PetscCall(PetscMalloc1(n1 + n2 + 2, &B->settings));
+    PetscCall(PetscSNPrintf(B->settings, n1 + n2 + 2, "%s%s%s", ss, n1 && n2 ? " " : "", ls));
+    PetscCall(PetscFree(ss));
+    PetscCall(PetscFree(ls));
   }
   PetscCall(OdynLossGetType(m->loss, &ltype));
   PetscCall(CopyName(comm, d->loss, sizeof(d->loss), ltype, "loss"));
   PetscCall(OdynLossGetNumFeatures(m->loss, &d->nf));
   PetscCall(OdynLossGetNumClasses(m->loss, &d->nc));
+  PetscCall(OdynLossGetSettings(m->loss, &d->losssettings));
+  PetscFunctionReturn(0);
+}
+
+/* Reads settings through the SetFromOptions of sc (and of its layer) or of loss, with a private options database
+   attached to them while it runs: the program's options never reach the rebuilt objects. */
+static PetscErrorCode ReadSettings(PetscOptions o, OdynScheme sc, OdynLoss loss)
+{
+  PetscFunctionBegin;
+  if (sc) {
+    OdynLayer l;
+
+    PetscCall(OdynSchemeGetLayer(sc, &l));
+    PetscCall(PetscObjectSetOptions((PetscObject)sc, o));
+    PetscCall(PetscObjectSetOptions((PetscObject)l, o));
+    PetscCall(OdynSchemeSetFromOptions(sc));
+  } else {
+    PetscCall(PetscObjectSetOptions((PetscObject)loss, o));
+    PetscCall(OdynLossSetFromOptions(loss));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Gives the block sc (or loss) the settings of a model file. A setting that no SetFromOptions read is an error: the
+   file comes from an odyn with settings this one lacks, and ignoring one would rebuild another network. */
+static PetscErrorCode ApplySettings(MPI_Comm comm, const char *settings, OdynScheme sc, OdynLoss loss, const char *what)
+{
+  PetscOptions   o;
+  PetscErrorCode ierr;
+  PetscInt       nleft = 0;
+  char         **names, **values, left[512] = "";
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsCreate(&o));
+  ierr = PetscOptionsInsertString(o, settings);
+  if (!ierr) ierr = ReadSettings(o, sc, loss);
+  /* PetscObjectSetOptions() keeps no reference: detach before the database goes */
+  if (sc) {
+    OdynLayer l;
+
+    PetscCall(OdynSchemeGetLayer(sc, &l));
+    PetscCall(PetscObjectSetOptions((PetscObject)sc, NULL));
+    PetscCall(PetscObjectSetOptions((PetscObject)l, NULL));
+  } else PetscCall(PetscObjectSetOptions((PetscObject)loss, NULL));
+  if (!ierr) {
+    PetscCall(PetscOptionsLeftGet(o, &nleft, &names, &values));
+    for (PetscInt i = 0; i < nleft; i++) {
+      PetscCall(PetscStrlcat(left, i ? ", -" : "-", sizeof(left)));
+      PetscCall(PetscStrlcat(left, names[i], sizeof(left)));
+    }
+    PetscCall(PetscOptionsLeftRestore(o, &nleft, &names, &values));
+  }
+  PetscCall(PetscOptionsDestroy(&o));
+  PetscCall(ierr);
+  PetscCheck(!nleft, comm, PETSC_ERR_FILE_UNEXPECTED, "The %s has settings this odyn does not read (%s): the file was written by an odyn with other settings", what, left);
   PetscFunctionReturn(0);
 }
 
@@ -190,12 +248,19 @@ PetscErrorCode OdynModelDescBuild(MPI_Comm comm, const OdynModelDesc *d, OdynNet
     PetscCheck(found, comm, PETSC_ERR_FILE_UNEXPECTED, "block %" PetscInt_FMT " has the unknown activation \"%s\"", b, B->activation);
     PetscCall(OdynLayerSetActivation(l, (OdynActivationType)act));
     if (B->hasgamma) PetscCall(AntisymSetGamma(l, B->gamma));
+    if (d->version >= 2) {
+      char what[64];
+
+      PetscCall(PetscSNPrintf(what, sizeof(what), "block %" PetscInt_FMT, b));
+      PetscCall(ApplySettings(comm, B->settings, sc, NULL, what));
+    }
   }
   PetscCall(OdynNetSetUp(*net));
   PetscCall(OdynLossCreate(comm, loss));
   PetscCall(OdynLossSetType(*loss, d->loss));
   PetscCall(OdynLossSetNumFeatures(*loss, d->nf));
   PetscCall(OdynLossSetNumClasses(*loss, d->nc));
+  if (d->version >= 2) PetscCall(ApplySettings(comm, d->losssettings, NULL, *loss, "loss"));
   PetscCall(OdynLossSetUp(*loss));
   PetscFunctionReturn(0);
 }

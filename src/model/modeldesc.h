@@ -12,13 +12,15 @@ typedef struct {
   char      scheme[256], layer[256], activation[32];
   PetscInt  width, hidden, steps;
   PetscReal T, gamma;
-  PetscBool hasgamma; /* antisym layers only */
+  PetscBool hasgamma; /* format version 1, antisym layers only (later versions: in settings) */
+  char     *settings; /* format version >= 2: the scheme's then the layer's settings, as options (OdynSchemeGetSettings()) */
 } OdynModelBlockDesc;
 
 typedef struct {
   PetscInt            version;
   char                odyn[32], loss[256];
   char               *info;
+  char               *losssettings; /* format version >= 2: OdynLossGetSettings() */
   PetscInt            nblocks, nf, nc;
   OdynModelBlockDesc *blocks;
 } OdynModelDesc;

@@ -50,12 +50,13 @@ static PetscErrorCode WriteModel(PetscViewer v, const OdynModelDesc *d, Vec thet
     PetscCall(PetscViewerHDF5WriteAttribute(v, path, "activation", PETSC_STRING, B->activation));
     PetscCall(PetscViewerHDF5WriteAttribute(v, path, "num_steps", PETSC_INT, &B->steps));
     PetscCall(PetscViewerHDF5WriteAttribute(v, path, "final_time", PETSC_REAL, &B->T));
-    if (B->hasgamma) PetscCall(PetscViewerHDF5WriteAttribute(v, path, "antisym_gamma", PETSC_REAL, &B->gamma));
+    PetscCall(PetscViewerHDF5WriteAttribute(v, path, "settings", PETSC_STRING, B->settings));
   }
   PetscCall(PetscViewerHDF5WriteGroup(v, MODEL_GROUP "/loss"));
   PetscCall(PetscViewerHDF5WriteAttribute(v, MODEL_GROUP "/loss", "type", PETSC_STRING, d->loss));
   PetscCall(PetscViewerHDF5WriteAttribute(v, MODEL_GROUP "/loss", "num_features", PETSC_INT, &d->nf));
   PetscCall(PetscViewerHDF5WriteAttribute(v, MODEL_GROUP "/loss", "num_classes", PETSC_INT, &d->nc));
+  PetscCall(PetscViewerHDF5WriteAttribute(v, MODEL_GROUP "/loss", "settings", PETSC_STRING, d->losssettings));
   PetscCall(PetscViewerHDF5PushGroup(v, MODEL_GROUP));
   PetscCall(OdynH5WriteVec(v, theta, "theta"));
   PetscCall(OdynH5WriteVec(v, wmu, "wmu"));
@@ -76,8 +77,9 @@ static PetscErrorCode WriteModel(PetscViewer v, const OdynModelDesc *d, Vec thet
    Level: beginner
 
    Notes:
-   The file holds the network description (per block: scheme, layer, widths, activation, steps, final time, the
-   antisym gamma), the loss type and sizes, theta and wmu (as Vecs: independent of the number of ranks), the info
+   The file holds the network description (per block: scheme, layer, widths, activation, steps, final time, and
+   the settings of the scheme and the layer as options: `OdynSchemeGetSettings()`, `OdynLayerGetSettings()`), the
+   loss type, sizes and settings (`OdynLossGetSettings()`), theta and wmu (as Vecs: independent of the number of ranks), the info
    text, the odyn and format versions and a checksum. Everything is written to filename.tmp, which is renamed to
    filename when complete; on an error filename is untouched and filename.tmp is removed. Networks with shell layers
    cannot be written (their functions are the program's callbacks).
@@ -195,12 +197,15 @@ static PetscErrorCode ReadDesc(PetscViewer v, const char *fname, OdynModelDesc *
     PetscCall(ReadName(v, fname, path, "activation", B->activation, sizeof(B->activation)));
     PetscCall(ReadAttr(v, fname, path, "num_steps", PETSC_INT, &B->steps));
     PetscCall(ReadAttr(v, fname, path, "final_time", PETSC_REAL, &B->T));
-    PetscCall(PetscViewerHDF5HasAttribute(v, path, "antisym_gamma", &B->hasgamma));
-    if (B->hasgamma) PetscCall(ReadAttr(v, fname, path, "antisym_gamma", PETSC_REAL, &B->gamma));
+    if (d->version == 1) { /* version 1 knew one setting: the antisym gamma */
+      PetscCall(PetscViewerHDF5HasAttribute(v, path, "antisym_gamma", &B->hasgamma));
+      if (B->hasgamma) PetscCall(ReadAttr(v, fname, path, "antisym_gamma", PETSC_REAL, &B->gamma));
+    } else PetscCall(ReadAttr(v, fname, path, "settings", PETSC_STRING, &B->settings));
   }
   PetscCall(ReadName(v, fname, MODEL_GROUP "/loss", "type", d->loss, sizeof(d->loss)));
   PetscCall(ReadAttr(v, fname, MODEL_GROUP "/loss", "num_features", PETSC_INT, &d->nf));
   PetscCall(ReadAttr(v, fname, MODEL_GROUP "/loss", "num_classes", PETSC_INT, &d->nc));
+  if (d->version >= 2) PetscCall(ReadAttr(v, fname, MODEL_GROUP "/loss", "settings", PETSC_STRING, &d->losssettings));
   PetscFunctionReturn(0);
 }
 
