@@ -22,7 +22,7 @@ for n in 1 2; do
 done
 
 # wait until the run ($1: log) has done an iteration (-odyn_monitor), so that the trainer's handlers are installed
-wait_training() { local i; for i in $(seq 1 400); do grep -q "BCD layers" "$1" 2>/dev/null && return 0; sleep 0.025; done; return 1; }
+wait_training() { local i; for i in $(seq 1 2400); do grep -q "BCD layers" "$1" 2>/dev/null && return 0; sleep 0.025; done; return 1; }
 
 case $scenario in
 kill)
@@ -74,7 +74,7 @@ signal)
   wait $pid
   status=$?
   cat sig.log | grep "^odyn"
-  [ $status = 75 ] || fail "SIGTERM: exit status $status, expected 75"
+  [ $status = 75 ] || { cat sig.log; fail "SIGTERM: exit status $status, expected 75"; }
   grep -q "odyn: caught SIGTERM: stopped after level .* checkpoint written to odyn-checkpoint.h5; continue with -odyn_restart odyn-checkpoint.h5" sig.log || fail "no 'caught SIGTERM' line"
   [ -f odyn-checkpoint.h5 ] && [ ! -e odyn-checkpoint.h5.tmp ] || fail "no checkpoint odyn-checkpoint.h5 (or a .tmp left)"
   [ ! -e m.h5 ] || fail "a model was written by an interrupted run"

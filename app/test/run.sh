@@ -57,19 +57,19 @@ predict)
 info)
   out=$(run 1 "$odyn" info -odyn_model model.h5 -malloc_dump 2>&1) || { echo "$out"; fail "odyn info"; }
   echo "$out"
-  for want in "odyn info: model=model.h5 format_version=1 odyn_version=" "blocks=1 input_width=2 output_width=2" "loss=logistic classes=2 checksum=fnv1a64:" \
+  for want in "odyn info: model=model.h5 format_version=2 odyn_version=" "blocks=1 input_width=2 output_width=2" "loss=logistic classes=2 checksum=fnv1a64:" \
               "block 0: euler scheme" "training information:" "data: problem=ellipse (generated)" "-odyn_ml_levels 4,8"; do
     grep -qF -- "$want" <<<"$out" || fail "odyn info does not say: $want"
   done
   ;;
 bad)
   size=$(stat -c %s model.h5)
-  "$tamper" truncate model.h5 cut.h5 $((size / 2)) && "$tamper" flip model.h5 flip.h5 && "$tamper" version model.h5 v2.h5 2 || fail "odyn_model_tamper"
+  "$tamper" truncate model.h5 cut.h5 $((size / 2)) && "$tamper" flip model.h5 flip.h5 && "$tamper" version model.h5 v99.h5 99 || fail "odyn_model_tamper"
   awk -F, '/^#/ { print "# odyn dataset nf=3 nc=2"; next } { print $1 "," $2 "," $1 "," $3 }' val.csv >val3.csv
   expect_error "Model file missing.h5 does not exist" 2 "$odyn" eval -odyn_model missing.h5 -odyn_data val.csv
   expect_error "Model file cut.h5 is truncated or corrupt" 2 "$odyn" eval -odyn_model cut.h5 -odyn_data val.csv
   expect_error "Model file flip.h5 is corrupt: checksum mismatch" 2 "$odyn" eval -odyn_model flip.h5 -odyn_data val.csv
-  expect_error "Model file v2.h5 has format version 2" 1 "$odyn" info -odyn_model v2.h5
+  expect_error "Model file v99.h5 has format version 99" 1 "$odyn" info -odyn_model v99.h5
   expect_error "the model model.h5 takes 2 features per example but the data val3.csv has 3" 2 "$odyn" eval -odyn_model model.h5 -odyn_data val3.csv
   expect_error "Cannot write the model file nodir/m.h5: cannot create nodir/m.h5.tmp" 2 "$odyn" train -odyn_problem ellipse -odyn_model_out nodir/m.h5
   expect_error "Cannot write the prediction file nodir/p.csv" 2 "$odyn" predict -odyn_model model.h5 -odyn_data val.csv -odyn_predict_out nodir/p.csv
