@@ -32,8 +32,8 @@ kill)
     for round in $(seq 1 60); do
       restart=""
       [ -f ck.h5 ] && restart="-odyn_restart ck.h5"
-      # started directly (not through a shell function) so that $! is the program itself. On 1 rank a write takes ~1 ms
-      # and is slowed down to 40 ms; on 2 ranks HDF5's collective MPI-IO takes ~0.2 s per checkpoint on this machine.
+      # started directly (not through a shell function) so that $! is the program itself. On 1 rank a write takes
+      # ~35 ms and is slowed down by 40 ms more; on 2 ranks HDF5's collective MPI-IO takes ~0.25 s per checkpoint here.
       if [ $n = 1 ]; then
         "$odyn" train $TRAIN $restart -odyn_checkpoint ck.h5 -odyn_checkpoint_every 1 -odyn_checkpoint_delay 0.04 \
           -odyn_history_csv h.csv -odyn_model_out m.h5 >run.log 2>&1 &
