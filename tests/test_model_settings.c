@@ -6,11 +6,12 @@
   same forward output and loss value, whatever the program's own options say. Every setting of the table is shown to
   matter: the block rebuilt without it (its default) differs in size or output, so a setting the file dropped would
   fail the round trip. A format version 1 file (tests/data/model_v1.h5, written by the odyn before settings) still
-  loads, with its antisym gamma.
+  loads, with its antisym gamma. A file with a setting this odyn does not read is refused.
 */
 #include <string.h>
 #include "odyntest.h"
 #include <odynmodel.h>
+#include <odyn/private/layerimpl.h>
 
 #define NS      4 /* examples per rank */
 #define MAXOPTS 12
@@ -466,6 +467,51 @@ START_TEST(test_version1)
 }
 END_TEST
 
+/* A layer type that reports a setting its setfromoptions does not read: the dense layer plus a stray option. */
+static PetscErrorCode ProbeSettings(OdynLayer layer, char buf[], size_t len)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscStrlcat(buf, buf[0] ? " -odyn_layer_probe_unread 1" : "-odyn_layer_probe_unread 1", len)); /* OdynSettingsAppend() is internal */
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ProbeCreate(OdynLayer layer)
+{
+  PetscErrorCode (*dense)(OdynLayer);
+
+  PetscFunctionBegin;
+  PetscCall(PetscFunctionListFind(OdynLayerList, ODYNLAYERDENSE, &dense));
+  PetscCall((*dense)(layer));
+  layer->ops->settings = ProbeSettings;
+  PetscFunctionReturn(0);
+}
+
+/* A file with a setting that this odyn does not read (as from an odyn with more settings) is refused, naming it. */
+START_TEST(test_unread_setting)
+{
+  const Case c = {ODYNSCHEMEEULER, "settingsprobe", 3, 0, "tanh", "", NULL, 0, ""};
+  OdynNet    net;
+  OdynLoss   loss;
+  OdynModel  m;
+  Vec        theta, wmu;
+
+  ODYN_CK(OdynLayerRegister("settingsprobe", ProbeCreate));
+  ODYN_CK(BuildNet(&c, -2, &net));
+  ODYN_CK(BuildLoss(&c, 3, -2, &loss));
+  ODYN_CK(OdynNetCreateParameterVec(net, &theta));
+  ODYN_CK(OdynLossCreateWeightVec(loss, &wmu));
+  ODYN_CK(OdynModelCreate(PETSC_COMM_WORLD, &m));
+  ODYN_CK(OdynModelSetParameters(m, net, loss, theta, wmu));
+  ODYN_CK(OdynModelSave(m, "test_model_settings_probe.h5"));
+  odyn_ck_error_contains(OdynModelLoad(m, "test_model_settings_probe.h5"), "block 0 has settings this odyn does not read (-odyn_layer_probe_unread)");
+  ODYN_CK(OdynModelDestroy(&m));
+  ODYN_CK(VecDestroy(&theta));
+  ODYN_CK(VecDestroy(&wmu));
+  ODYN_CK(OdynLossDestroy(&loss));
+  ODYN_CK(OdynNetDestroy(&net));
+}
+END_TEST
+
 static Suite *MakeSuite(void)
 {
   Suite *s  = suite_create("model_settings");
@@ -474,6 +520,7 @@ static Suite *MakeSuite(void)
   tcase_set_timeout(tc, 300);
   tcase_add_test(tc, test_every_type);
   tcase_add_test(tc, test_version1);
+  tcase_add_test(tc, test_unread_setting);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -204,12 +204,15 @@ static PetscErrorCode ApplySettings(MPI_Comm comm, const char *settings, OdynSch
     PetscCall(PetscObjectSetOptions((PetscObject)l, NULL));
   } else PetscCall(PetscObjectSetOptions((PetscObject)loss, NULL));
   if (!ierr) {
-    PetscCall(PetscOptionsLeftGet(o, &nleft, &names, &values));
-    for (PetscInt i = 0; i < nleft; i++) {
+    PetscInt n;
+
+    PetscCall(PetscOptionsLeftGet(o, &n, &names, &values));
+    for (PetscInt i = 0; i < n; i++) {
       PetscCall(PetscStrlcat(left, i ? ", -" : "-", sizeof(left)));
       PetscCall(PetscStrlcat(left, names[i], sizeof(left)));
     }
-    PetscCall(PetscOptionsLeftRestore(o, &nleft, &names, &values));
+    nleft = n;
+    PetscCall(PetscOptionsLeftRestore(o, &n, &names, &values)); /* which zeroes n */
   }
   PetscCall(PetscOptionsDestroy(&o));
   PetscCall(ierr);
