@@ -413,6 +413,7 @@ PetscErrorCode OdynModelView(OdynModel m, PetscViewer viewer)
     OdynActivationType act;
     PetscInt           N, n, hw;
     PetscReal          T;
+    char              *ss, *ls;
 
     PetscCall(OdynNetGetBlock(m->net, b, &sc));
     PetscCall(OdynSchemeGetType(sc, &st));
@@ -424,6 +425,12 @@ PetscErrorCode OdynModelView(OdynModel m, PetscViewer viewer)
     PetscCall(OdynLayerGetHiddenWidth(l, &hw));
     PetscCall(OdynLayerGetActivation(l, &act));
     PetscCall(PetscViewerASCIIPrintf(viewer, "block %" PetscInt_FMT ": %s scheme, %" PetscInt_FMT " steps, final time %g; %s layer, width %" PetscInt_FMT ", hidden width %" PetscInt_FMT ", activation %s\n", b, st, N, (double)T, lt, n, hw ? hw : n, OdynActivationTypes[act]));
+    /* what the model file stores besides (docs/model-format.md), as the options that set it */
+    PetscCall(OdynSchemeGetSettings(sc, &ss));
+    PetscCall(OdynLayerGetSettings(l, &ls));
+    PetscCall(PetscViewerASCIIPrintf(viewer, "  settings: %s%s%s\n", ss, ls[0] ? " " : "", ls));
+    PetscCall(PetscFree(ss));
+    PetscCall(PetscFree(ls));
   }
   PetscCall(PetscViewerASCIIPopTab(viewer));
   PetscCall(OdynLossGetType(m->loss, &ltype));
