@@ -6,7 +6,9 @@ static const char help[] = "Times the forward, tangent and adjoint sweeps of a c
                            "  -channels <c> channels (default 6)\n"
                            "  -reps <r>     repetitions; the best time is reported (default 3)\n"
                            "  -tvnorm       with total-variation normalization\n"
-                           "  -chunk <n>    im2col block size in scalars (odyn_conv_set_chunk_target(); default 98304)\n\n";
+                           "  -chunk <n>    im2col block size in scalars (odyn_conv_set_chunk_target(); default 98304)\n"
+                           "  -method <m>   convolution kernels: auto (size rule), direct or gemm (odyn_conv_set_method(); default: the\n"
+                           "                environment variable ODYN_CONV_METHOD, else auto)\n\n";
 
 /*
   Flop count: a k x k convolution from cin to cout channels on h x w images costs 2 cout cin k^2 h w flops per example
@@ -25,6 +27,7 @@ static const char help[] = "Times the forward, tangent and adjoint sweeps of a c
     DGEMM (square):     2000 x 2000 x 2000, what OpenBLAS reaches at its best
 */
 #include <math.h>
+#include <string.h>
 #include <time.h>
 #include <cblas.h>
 #include <odyn.h>
@@ -129,6 +132,15 @@ int main(int argc, char **argv)
     PetscCall(PetscOptionsGetInt(NULL, NULL, "-chunk", &chunk, NULL));
     odyn_conv_set_chunk_target((long)chunk);
   }
+  {
+    char      m[16] = "";
+    PetscBool flg;
+    PetscCall(PetscOptionsGetString(NULL, NULL, "-method", m, sizeof(m), &flg));
+    if (flg) {
+      PetscCheck(!strcmp(m, "auto") || !strcmp(m, "direct") || !strcmp(m, "gemm"), PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "-method must be auto, direct or gemm, got %s", m);
+      odyn_conv_set_method(!strcmp(m, "direct") ? ODYN_CONV_METHOD_DIRECT : !strcmp(m, "gemm") ? ODYN_CONV_METHOD_GEMM : ODYN_CONV_METHOD_AUTO);
+    }
+  }
   if (nimg == 1) img[1] = img[0];
   PetscCheck(N >= 1 && s >= 1 && c >= 1 && reps >= 1 && img[0] >= 1 && img[1] >= 1, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-n, -batch, -image, -channels and -reps must be positive");
 
@@ -184,7 +196,7 @@ int main(int argc, char **argv)
     const long ws = odyn_conv_work_size(&g), per = img[0] * img[1] * c * (kk + 1);
     const long M  = (ws - c * c * kk) / per * img[0] * img[1];
     PetscCall(TimeDgemm(M, c, c * kk, conv1, reps, &rshape, &cshape));
-    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "bench_conv N=%" PetscInt_FMT " batch=%" PetscInt_FMT " image %" PetscInt_FMT "x%" PetscInt_FMT " channels %" PetscInt_FMT "%s: state %.1f MiB, stored trajectory %.1f MiB; im2col GEMM M=%ld N=%" PetscInt_FMT " K=%" PetscInt_FMT "\n", N, s, img[0], img[1], c, tv ? " tvnorm" : "", nin * (double)s * 8 / 1048576.0, (N + 1) * nin * (double)s * 8 / 1048576.0, M, c, c * kk));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "bench_conv N=%" PetscInt_FMT " batch=%" PetscInt_FMT " image %" PetscInt_FMT "x%" PetscInt_FMT " channels %" PetscInt_FMT "%s: state %.1f MiB, stored trajectory %.1f MiB; kernels: %s; im2col GEMM M=%ld N=%" PetscInt_FMT " K=%" PetscInt_FMT "\n", N, s, img[0], img[1], c, tv ? " tvnorm" : "", nin * (double)s * 8 / 1048576.0, (N + 1) * nin * (double)s * 8 / 1048576.0, odyn_conv_uses_direct(&g) ? "direct" : "im2col + GEMM", M, c, c * kk));
   }
   PetscCall(TimeDgemm(2000, 2000, 2000, 2 * 16e9, 1, &rsquare, &csquare));
   for (int k = 0; k < 3; k++) {

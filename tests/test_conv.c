@@ -1,6 +1,8 @@
 /*
   Convolution kernels (src/backend/host/conv.c) against a naive direct convolution, on small random cases with
-  cin != cout, non-square images, 3x3 and 1x1 stencils, and a batch that spans several im2col chunks; the adjoint in
+  cin != cout, non-square images, 3x3 and 1x1 stencils, and a batch that spans several im2col chunks, once for each
+  path (im2col + GEMM, and the direct kernels of convdirect.c: also rows that are not whole vectors, images narrower
+  than a vector, output channels in several register blocks, up to 16 channels); the adjoint in
   the input and in the stencil, and pooling, against their definitions (dot-product identities). Then every
   convolutional layer type at the layer level through OdynTestLayerFace() (Taylor, dot-product, accumulate and
   linearization contracts) with multi-channel non-square images, with and without TV normalization, and pooling.
@@ -55,6 +57,8 @@ static PetscErrorCode CheckKernels(long h, long w, long cin, long cout, long k, 
   PetscCall(OdynTestRandom(12, nk, 1.0, dK));
   PetscCall(OdynTestRandom(13, nx, 1.0, X));
   PetscCall(OdynTestRandom(14, ny, 1.0, W));
+  /* the path under test is the one forced (odyn_conv_set_method()); the direct one exists for 3x3 stencils only */
+  ck_assert_int_eq(odyn_conv_uses_direct(&g), odyn_conv_get_method() == ODYN_CONV_METHOD_DIRECT && k == 3);
   /* forward against the naive convolution, and its alpha/beta contract */
   NaiveConv(&g, s, K, X, Yn);
   ck_assert_int_eq(odyn_conv_forward(&g, s, K, 1.0, X, 0.0, Y, work), 0);
@@ -62,6 +66,11 @@ static PetscErrorCode CheckKernels(long h, long w, long cin, long cout, long k, 
   ck_assert_int_eq(odyn_conv_forward(&g, s, K, -2.0, X, 3.0, Y, work), 0);
   /* Y = 3 Yn - 2 Yn = Yn */
   ck_assert_msg(MaxDiff(ny, Y, Yn) < 1e-11, "forward with alpha, beta: %.3e", MaxDiff(ny, Y, Yn));
+  /* with the bias per output channel (W's first cout entries as the bias) */
+  ck_assert_int_eq(odyn_conv_forward_bias(&g, s, K, X, W, Y, work), 0);
+  for (long e = 0; e < s; e++)
+    for (long o = 0; o < cout; o++)
+      for (long p = 0; p < h * w; p++) ck_assert_msg(PetscAbsReal(Y[(e * cout + o) * h * w + p] - Yn[(e * cout + o) * h * w + p] - W[o]) < 1e-12, "forward with bias differs at example %ld channel %ld pixel %ld", e, o, p);
   /* adjoint in the input: <W, K X> = <K^T W, X>, and beta accumulates */
   ck_assert_int_eq(odyn_conv_adjoint(&g, s, K, 1.0, W, 0.0, Z, work), 0);
   a = Dot(ny, W, Yn), b = Dot(nx, Z, X);
@@ -103,15 +112,49 @@ static PetscErrorCode CheckKernels(long h, long w, long cin, long cout, long k, 
 
 START_TEST(test_kernels)
 {
-  ODYN_CK(CheckKernels(5, 4, 2, 3, 3, 3));   /* non-square, cin < cout */
-  ODYN_CK(CheckKernels(4, 6, 3, 2, 3, 2));   /* cin > cout, even sizes: pooling */
-  ODYN_CK(CheckKernels(6, 2, 4, 5, 1, 3));   /* 1x1 connector */
-  ODYN_CK(CheckKernels(3, 1, 1, 1, 3, 2));   /* a 1-D signal, as the conformance tests use */
-  ODYN_CK(CheckKernels(20, 30, 4, 7, 3, 13)); /* several im2col chunks, the last one partial (one example) */
-  odyn_conv_set_chunk_target(1);              /* one example per chunk: the GEMM writes the state directly */
-  ODYN_CK(CheckKernels(5, 4, 2, 3, 3, 3));
-  ODYN_CK(CheckKernels(6, 2, 4, 5, 1, 2));
-  odyn_conv_set_chunk_target(0);
+  const int methods[] = {ODYN_CONV_METHOD_GEMM, ODYN_CONV_METHOD_DIRECT};
+
+  for (int m = 0; m < 2; m++) {
+    odyn_conv_set_method(methods[m]);
+    ODYN_CK(CheckKernels(5, 4, 2, 3, 3, 3));    /* non-square, cin < cout */
+    ODYN_CK(CheckKernels(4, 6, 3, 2, 3, 2));    /* cin > cout, even sizes: pooling; direct: a row of 1.5 vectors */
+    ODYN_CK(CheckKernels(6, 2, 4, 5, 1, 3));    /* 1x1 connector (GEMM path either way) */
+    ODYN_CK(CheckKernels(3, 1, 1, 1, 3, 2));    /* a 1-D signal, as the conformance tests use */
+    ODYN_CK(CheckKernels(20, 30, 4, 7, 3, 13)); /* several im2col chunks, the last one partial (one example) */
+    ODYN_CK(CheckKernels(7, 9, 3, 13, 3, 4));   /* direct: 13 outputs in blocks 5,4,4 (gradient 3,3,3,2,2), w % 4 = 1 */
+    ODYN_CK(CheckKernels(9, 2, 16, 1, 3, 2));   /* 16 -> 1 channels, image narrower than a vector */
+    ODYN_CK(CheckKernels(6, 11, 16, 16, 3, 3)); /* the most channels of the size rule, w % 4 = 3 */
+    ODYN_CK(CheckKernels(28, 28, 6, 6, 3, 3));  /* the benchmark's shape */
+    odyn_conv_set_chunk_target(1);              /* one example per chunk: the GEMM writes the state directly */
+    ODYN_CK(CheckKernels(5, 4, 2, 3, 3, 3));
+    ODYN_CK(CheckKernels(6, 2, 4, 5, 1, 2));
+    odyn_conv_set_chunk_target(0);
+  }
+  odyn_conv_set_method(ODYN_CONV_METHOD_AUTO);
+}
+END_TEST
+
+/* the size rule: direct for 3x3 stencils and few channels on images at least a vector wide */
+START_TEST(test_method_rule)
+{
+  odyn_conv_geom g = {28, 28, 6, 6, 3};
+
+  odyn_conv_set_method(ODYN_CONV_METHOD_AUTO);
+  ck_assert_int_eq(odyn_conv_get_method(), ODYN_CONV_METHOD_AUTO);
+  ck_assert(odyn_conv_uses_direct(&g));
+  g.cout = 32;
+  ck_assert(!odyn_conv_uses_direct(&g));
+  g.cout = 6, g.w = 1;
+  ck_assert(!odyn_conv_uses_direct(&g));
+  g.w = 28, g.k = 1;
+  ck_assert(!odyn_conv_uses_direct(&g));
+  g.k = 3;
+  odyn_conv_set_method(ODYN_CONV_METHOD_GEMM);
+  ck_assert(!odyn_conv_uses_direct(&g));
+  g.cin = g.cout = 64;
+  odyn_conv_set_method(ODYN_CONV_METHOD_DIRECT);
+  ck_assert(odyn_conv_uses_direct(&g));
+  odyn_conv_set_method(ODYN_CONV_METHOD_AUTO);
 }
 END_TEST
 
@@ -161,6 +204,7 @@ static PetscErrorCode CheckLayer(const LayerCase *lc, PetscBool tv, OdynActivati
 
 START_TEST(test_layers)
 {
+  const int methods[] = {ODYN_CONV_METHOD_GEMM, ODYN_CONV_METHOD_DIRECT};
   const LayerCase cases[] = {
     {ODYNLAYERCONV,            5, 4, 2, 2, 3, PETSC_FALSE},
     {ODYNLAYERCONV,            4, 6, 2, 3, 3, PETSC_TRUE }, /* opening-like, with pooling */
@@ -169,14 +213,19 @@ START_TEST(test_layers)
     {ODYNLAYERCONVSYMMETRIC,   5, 3, 2, 3, 3, PETSC_FALSE},
     {ODYNLAYERCONVHAMILTONIAN, 4, 3, 2, 3, 3, PETSC_FALSE},
   };
-  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-    for (int tv = 0; tv < 2; tv++)
-      for (int act = ODYN_ACTIVATION_IDENTITY; act <= ODYN_ACTIVATION_RELU; act++) ODYN_CK(CheckLayer(&cases[i], (PetscBool)tv, (OdynActivationType)act));
-  /* again with one example per chunk: the layers walk the 3 examples in 3 chunks */
-  odyn_conv_set_chunk_target(1);
-  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-    for (int tv = 0; tv < 2; tv++) ODYN_CK(CheckLayer(&cases[i], (PetscBool)tv, ODYN_ACTIVATION_TANH));
-  odyn_conv_set_chunk_target(0);
+  /* every case on both paths of the kernels */
+  for (int m = 0; m < 2; m++) {
+    odyn_conv_set_method(methods[m]);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+      for (int tv = 0; tv < 2; tv++)
+        for (int act = ODYN_ACTIVATION_IDENTITY; act <= ODYN_ACTIVATION_RELU; act++) ODYN_CK(CheckLayer(&cases[i], (PetscBool)tv, (OdynActivationType)act));
+    /* again with one example per chunk: the layers walk the 3 examples in 3 chunks */
+    odyn_conv_set_chunk_target(1);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+      for (int tv = 0; tv < 2; tv++) ODYN_CK(CheckLayer(&cases[i], (PetscBool)tv, ODYN_ACTIVATION_TANH));
+    odyn_conv_set_chunk_target(0);
+  }
+  odyn_conv_set_method(ODYN_CONV_METHOD_AUTO);
 }
 END_TEST
 
@@ -222,6 +271,7 @@ static Suite *make_suite(void)
   Suite *s = suite_create("conv");
   TCase *t = tcase_create("conv");
   tcase_add_test(t, test_kernels);
+  tcase_add_test(t, test_method_rule);
   tcase_add_test(t, test_layers);
   tcase_add_test(t, test_errors);
   tcase_set_timeout(t, 600);

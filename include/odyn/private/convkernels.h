@@ -11,8 +11,11 @@
      (K * X)[o][i][j] = sum_{c,a,b} K[o][c][a][b] X[c][i + a - k/2][j + b - k/2]   (zero outside the image)
    Its adjoint is the convolution with the flipped, channel-transposed stencil (odyn_conv_flip()).
 
-   The three kernels go through im2col and one OpenBLAS DGEMM per chunk of examples, with the chunk's examples in the
-   GEMM's long dimension (h w x chunk rows): the chunk is sized so that the im2col buffer stays in cache (see conv.c).
+   The three kernels take one of two paths (odyn_conv_uses_direct()):
+   - im2col and one OpenBLAS DGEMM per chunk of examples, with the chunk's examples in the GEMM's long dimension
+     (h w x chunk rows): the chunk is sized so that the im2col buffer stays in cache (see conv.c); for many channels;
+   - a direct 3x3 convolution for few channels (convdirect.c): no im2col, all output channels of a pixel run at once
+     from registers.
    They return 0 on success, nonzero if a size does not fit the BLAS integer.
 */
 
@@ -21,6 +24,19 @@ typedef struct {
   long cin, cout; /* channels of the input and of the output */
   long k;         /* stencil size, odd (3: 3x3; 1: 1x1) */
 } odyn_conv_geom;
+
+/* which path the kernels take: ODYN_CONV_METHOD_AUTO (the size rule of odyn_conv_uses_direct()), or forced (the direct
+   path only where it exists: 3x3 stencils; elsewhere the GEMM path). Process-wide; the environment variable
+   ODYN_CONV_METHOD = auto | direct | gemm sets it before the first call (odyn_conv_method_from_env() says whether its
+   value is valid, for the layers to report a bad one). */
+enum { ODYN_CONV_METHOD_AUTO = 0, ODYN_CONV_METHOD_DIRECT = 1, ODYN_CONV_METHOD_GEMM = 2 };
+void odyn_conv_set_method(int method);
+int  odyn_conv_get_method(void);
+/* 0: ODYN_CONV_METHOD unset or valid; 1: set to something else (then the size rule applies) */
+int  odyn_conv_method_from_env(void);
+/* whether the kernels take the direct path for this geometry: forced, or by the size rule 3x3 stencil, at most 16
+   input and output channels, images at least 4 pixels wide (the direct kernel vectorizes along image rows) */
+int  odyn_conv_uses_direct(const odyn_conv_geom *g);
 
 /* size of the im2col block of one chunk of examples, in scalars (<= 0: the default 98304); call before any workspace is
    sized with odyn_conv_work_size() (layers size theirs at OdynLayerSetUp()) */
@@ -32,10 +48,21 @@ long odyn_conv_chunk_examples(const odyn_conv_geom *g);
 long odyn_conv_work_size(const odyn_conv_geom *g);
 /* Y = beta Y + alpha K * X;  X: cin h w x s, Y: cout h w x s */
 int odyn_conv_forward(const odyn_conv_geom *g, long s, const double *K, double alpha, const double *X, double beta, double *Y, double *work);
+/* Y = K * X + b per output channel (b: cout values): the bias added as the direct path writes Y (one pass less) */
+int odyn_conv_forward_bias(const odyn_conv_geom *g, long s, const double *K, const double *X, const double *b, double *Y, double *work);
 /* X = beta X + alpha K^T Y (the adjoint in the input);  Y: cout h w x s, X: cin h w x s */
 int odyn_conv_adjoint(const odyn_conv_geom *g, long s, const double *K, double alpha, const double *Y, double beta, double *X, double *work);
 /* G += alpha dK, where <W, dK * X> = <dK-gradient G, dK> summed over the examples (the adjoint in the stencil) */
 int odyn_conv_stencil_grad(const odyn_conv_geom *g, long s, const double *X, const double *W, double alpha, double *G, double *work);
+/* the direct path (src/backend/host/convdirect.c; conv.c calls it): whether it exists for g (3x3 stencils), its
+   workspace, the forward and the stencil gradient with the contracts of odyn_conv_forward / odyn_conv_stencil_grad
+   (the adjoint is the forward with the flipped stencil) */
+int  odyn_conv_direct_supported(const odyn_conv_geom *g);
+long odyn_conv_direct_work_size(const odyn_conv_geom *g);
+/* bias (cout values, or NULL): Y = K * X + bias per channel instead (alpha 1 and beta 0 are then expected) */
+void odyn_conv_direct_forward(const odyn_conv_geom *g, long s, const double *K, double alpha, const double *X, double beta, const double *bias, double *Y, double *work);
+void odyn_conv_direct_stencil_grad(const odyn_conv_geom *g, long s, const double *X, const double *W, double alpha, double *G, double *work);
+
 /* Kf += alpha flip(K): Kf[c][o][a][b] += alpha K[o][c][k-1-a][k-1-b]; K is cout x cin, Kf cin x cout. The adjoint of the
    linear map K -> flip(K) is flip with cin and cout exchanged. */
 void odyn_conv_flip_add(long cin, long cout, long k, double alpha, const double *K, double *Kf);

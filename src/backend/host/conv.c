@@ -8,6 +8,7 @@
    fed from cache, while the chunk still puts thousands of rows (h w x examples) in the GEMM's long dimension.
 */
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <math.h>
 #include <cblas.h>
@@ -19,6 +20,34 @@
 static long chunk_target = 98304;
 
 void odyn_conv_set_chunk_target(long scalars) { chunk_target = scalars > 0 ? scalars : 98304; }
+
+/* path of the kernels (odyn_conv_set_method()); -1: not yet read from ODYN_CONV_METHOD */
+static int conv_method = -1, conv_method_bad = 0;
+
+static int method(void)
+{
+  if (conv_method < 0) {
+    const char *env = getenv("ODYN_CONV_METHOD");
+    conv_method     = ODYN_CONV_METHOD_AUTO;
+    if (env && !strcmp(env, "direct")) conv_method = ODYN_CONV_METHOD_DIRECT;
+    else if (env && !strcmp(env, "gemm")) conv_method = ODYN_CONV_METHOD_GEMM;
+    else if (env && strcmp(env, "auto")) conv_method_bad = 1;
+  }
+  return conv_method;
+}
+
+void odyn_conv_set_method(int m) { conv_method = m == ODYN_CONV_METHOD_DIRECT || m == ODYN_CONV_METHOD_GEMM ? m : ODYN_CONV_METHOD_AUTO; }
+int  odyn_conv_get_method(void) { return method(); }
+int  odyn_conv_method_from_env(void) { return (void)method(), conv_method_bad; }
+
+int odyn_conv_uses_direct(const odyn_conv_geom *g)
+{
+  const int m = method();
+  if (!odyn_conv_direct_supported(g) || m == ODYN_CONV_METHOD_GEMM) return 0;
+  /* the rule: measured on 28x28 images with 6 channels (docs/benchmarks.md); with many channels the GEMM is no longer
+     thin and OpenBLAS's blocking wins, on images narrower than a vector most of the direct kernel's lanes idle */
+  return m == ODYN_CONV_METHOD_DIRECT || (g->cin <= 16 && g->cout <= 16 && g->w >= 4);
+}
 
 static long lmax(long a, long b) { return a > b ? a : b; }
 static long lmin(long a, long b) { return a < b ? a : b; }
@@ -35,8 +64,9 @@ long odyn_conv_chunk_examples(const odyn_conv_geom *g) { return chunk_examples(g
 long odyn_conv_work_size(const odyn_conv_geom *g)
 {
   const long cmax = lmax(g->cin, g->cout), kk = g->k * g->k, M = g->h * g->w * chunk_examples(g);
-  /* flipped stencil (adjoint) | im2col block M x cmax k^2 | GEMM result M x cmax */
-  return g->cin * g->cout * kk + M * cmax * kk + M * cmax;
+  /* flipped stencil (adjoint) | im2col block M x cmax k^2 | GEMM result M x cmax, or the direct path's (either
+     path may be chosen after the workspace was sized: odyn_conv_set_method()) */
+  return g->cin * g->cout * kk + lmax(M * cmax * kk + M * cmax, odyn_conv_direct_supported(g) ? odyn_conv_direct_work_size(g) : 0);
 }
 
 void odyn_conv_flip_add(long cin, long cout, long k, double alpha, const double *K, double *Kf)
@@ -92,6 +122,10 @@ static int conv_forward(const odyn_conv_geom *g, long s, const double *K, double
   const long hw = g->h * g->w, kd = g->cin * g->k * g->k, ch = chunk_examples(g);
   double    *col = work, *T = work + hw * ch * lmax(g->cin, g->cout) * g->k * g->k;
 
+  if (odyn_conv_uses_direct(g)) {
+    odyn_conv_direct_forward(g, s, K, alpha, X, beta, NULL, Y, work);
+    return 0;
+  }
   if (!fits(hw * ch * kd) || !fits(kd) || !fits(g->cout)) return 1;
   for (long e0 = 0; e0 < s; e0 += ch) {
     const long ns = lmin(ch, s - e0), M = hw * ns;
@@ -121,6 +155,17 @@ int odyn_conv_forward(const odyn_conv_geom *g, long s, const double *K, double a
   return conv_forward(g, s, K, alpha, X, beta, Y, work + g->cin * g->cout * g->k * g->k);
 }
 
+int odyn_conv_forward_bias(const odyn_conv_geom *g, long s, const double *K, const double *X, const double *b, double *Y, double *work)
+{
+  if (odyn_conv_uses_direct(g)) {
+    odyn_conv_direct_forward(g, s, K, 1.0, X, 0.0, b, Y, work + g->cin * g->cout * g->k * g->k);
+    return 0;
+  }
+  if (conv_forward(g, s, K, 1.0, X, 0.0, Y, work + g->cin * g->cout * g->k * g->k)) return 1;
+  odyn_channel_bias_add(g->cout, g->h * g->w, s, b, Y);
+  return 0;
+}
+
 int odyn_conv_adjoint(const odyn_conv_geom *g, long s, const double *K, double alpha, const double *Y, double beta, double *X, double *work)
 {
   const long     nk = g->cin * g->cout * g->k * g->k;
@@ -137,6 +182,10 @@ int odyn_conv_stencil_grad(const odyn_conv_geom *g, long s, const double *X, con
   const long hw = g->h * g->w, kd = g->cin * g->k * g->k, ch = chunk_examples(g);
   double    *col = work + g->cin * g->cout * g->k * g->k, *T = col + hw * ch * lmax(g->cin, g->cout) * g->k * g->k;
 
+  if (odyn_conv_uses_direct(g)) {
+    odyn_conv_direct_stencil_grad(g, s, X, W, alpha, G, work + g->cin * g->cout * g->k * g->k);
+    return 0;
+  }
   if (!fits(hw * ch * kd) || !fits(kd) || !fits(g->cout)) return 1;
   for (long e0 = 0; e0 < s; e0 += ch) {
     const long ns = lmin(ch, s - e0), M = hw * ns;

@@ -19,6 +19,11 @@ int odyn_gemm(char transa, char transb, long m, long n, long k, double alpha, co
   vectorizes into glibc's libmvec tanh (this file is compiled with -fopenmp-simd, -fno-math-errno and __FAST_MATH__
   defined, which is what makes <math.h> declare the SIMD variants; the arithmetic stays IEEE).
 */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+/* compiled twice, picked at load time: on AVX2 machines GCC calls libmvec's 4-wide tanh instead of the 2-wide SSE one
+   (convolutional networks: the tanh of the forward sweep was as costly as the convolution, docs/benchmarks.md) */
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
 static void bias_tanh(long n, long s, const double *b, double *A, double *D)
 {
   const long len = n * s;

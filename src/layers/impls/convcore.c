@@ -14,6 +14,7 @@ static PetscErrorCode OdynLayerSetUp_Conv(OdynLayer layer)
   PetscFunctionBegin;
   PetscCheck(c >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "Layer %s: the number of channels (-odyn_layer_channels) must be >= 1, got %" PetscInt_FMT, name, c);
   PetscCheck(cv->k >= 1 && cv->k % 2 == 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "Layer %s: the stencil size (-odyn_layer_conv_kernel) must be odd and >= 1, got %" PetscInt_FMT, name, cv->k);
+  PetscCheck(!odyn_conv_method_from_env(), comm, PETSC_ERR_ARG_WRONG, "Layer %s: the environment variable ODYN_CONV_METHOD must be auto, direct or gemm, got \"%s\"", name, getenv("ODYN_CONV_METHOD"));
   PetscCheck(!cv->tvnorm || (cv->eps > 0 && !PetscIsInfOrNanReal(cv->eps)), comm, PETSC_ERR_ARG_OUTOFRANGE, "Layer %s: -odyn_layer_tvnorm_eps must be positive, got %g", name, (double)cv->eps);
   if (cv->h > 0 || cv->w > 0) {
     PetscCheck(cv->h > 0 && cv->w > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "Layer %s: the image size (-odyn_layer_image h,w) must be positive, got %" PetscInt_FMT " x %" PetscInt_FMT, name, cv->h, cv->w);
@@ -201,8 +202,7 @@ static PetscErrorCode Eval(OdynLayer layer, OdynConvFace *fc, const PetscScalar 
     Chunk        ck;
     PetscScalar *U  = into ? F + e0 * nU : cv->A1;
     ChunkAt(cv, fc, lin, s, e0, ns, &ck);
-    CONV_CALL(odyn_conv_forward(&fc->g, ns, M, 1.0, X + e0 * fc->nin, 0.0, U, cv->work));
-    odyn_channel_bias_add(co, hw, ns, theta + fc->offb, U);
+    CONV_CALL(odyn_conv_forward_bias(&fc->g, ns, M, X + e0 * fc->nin, theta + fc->offb, U, cv->work));
     if (cv->tvnorm) {
       odyn_tvnorm(co, hw, ns, cv->eps, U, ck.Uhat ? ck.Uhat : U, ck.rinv, cv->tvwork);
       odyn_channel_affine(co, hw, ns, theta + fc->offs, theta + fc->offbeta, ck.Uhat ? ck.Uhat : U, U);
@@ -306,8 +306,7 @@ static PetscErrorCode OdynLayerJacTheta_Conv(OdynLayer layer, PetscInt face, Pet
   {
     Chunk ck;
     ChunkAt(cv, fc, fc->lcur, fc->s, e0, ns, &ck);
-    CONV_CALL(odyn_conv_forward(&fc->g, ns, dM, 1.0, fc->X + e0 * fc->nin, 0.0, T, cv->work));
-    odyn_channel_bias_add(co, hw, ns, dtheta + fc->offb, T);
+    CONV_CALL(odyn_conv_forward_bias(&fc->g, ns, dM, fc->X + e0 * fc->nin, dtheta + fc->offb, T, cv->work));
     ForwardMid(cv, fc, &ck, T);
     if (cv->tvnorm) {
       const PetscScalar *ds = dtheta + fc->offs, *db = dtheta + fc->offbeta;
