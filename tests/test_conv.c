@@ -7,9 +7,11 @@
   convolutional layer type at the layer level through OdynTestLayerFace() (Taylor, dot-product, accumulate and
   linearization contracts) with multi-channel non-square images, with and without TV normalization, and pooling.
 */
+#include <math.h>
 #include <string.h>
 #include "odyntest.h"
 #include <odyn/private/convkernels.h>
+#include <odyn/private/pointwise.h>
 
 /* Y[e][o][i][j] = sum_{c,a,b} K[o][c][a][b] X[e][c][i+a-p][j+b-p] (zero outside) */
 static void NaiveConv(const odyn_conv_geom *g, long s, const double *K, const double *X, double *Y)
@@ -71,6 +73,20 @@ static PetscErrorCode CheckKernels(long h, long w, long cin, long cout, long k, 
   for (long e = 0; e < s; e++)
     for (long o = 0; o < cout; o++)
       for (long p = 0; p < h * w; p++) ck_assert_msg(PetscAbsReal(Y[(e * cout + o) * h * w + p] - Yn[(e * cout + o) * h * w + p] - W[o]) < 1e-12, "forward with bias differs at example %ld channel %ld pixel %ld", e, o, p);
+  /* with bias and tanh, and its derivative (the layers' forward) */
+  {
+    double *D;
+    PetscCall(PetscMalloc1(ny, &D));
+    ck_assert_int_eq(odyn_conv_forward_bias_act(&g, s, K, X, W, ODYN_PW_TANH, Y, D, work), 0);
+    for (long e = 0; e < s; e++)
+      for (long o = 0; o < cout; o++)
+        for (long p = 0; p < h * w; p++) {
+          const long   i = (e * cout + o) * h * w + p;
+          const double t = tanh(Yn[i] + W[o]);
+          ck_assert_msg(PetscAbsReal(Y[i] - t) < 1e-12 && PetscAbsReal(D[i] - (1 - t * t)) < 1e-12, "forward with bias and tanh differs at example %ld channel %ld pixel %ld: %.17g vs %.17g", e, o, p, Y[i], t);
+        }
+    PetscCall(PetscFree(D));
+  }
   /* adjoint in the input: <W, K X> = <K^T W, X>, and beta accumulates */
   ck_assert_int_eq(odyn_conv_adjoint(&g, s, K, 1.0, W, 0.0, Z, work), 0);
   a = Dot(ny, W, Yn), b = Dot(nx, Z, X);
@@ -131,6 +147,31 @@ START_TEST(test_kernels)
     odyn_conv_set_chunk_target(0);
   }
   odyn_conv_set_method(ODYN_CONV_METHOD_AUTO);
+}
+END_TEST
+
+/* the direct path's own tanh against libm's, over the range and at the special values */
+START_TEST(test_tanh)
+{
+  const long n = 20003;
+  double    *y, *d, *x, maxerr = 0;
+
+  ODYN_CK(PetscMalloc3(n, &x, n, &y, n, &d));
+  for (long i = 0; i < n; i++) x[i] = (i - n / 2) * 4e-3 * (i % 3 ? 1.0 : 1e-3); /* [-40, 40] and tiny values */
+  x[0] = 0.0, x[1] = -0.0, x[2] = 1e-300, x[3] = -710.0, x[4] = 1e308, x[5] = 20.0, x[6] = -19.06, x[7] = 0.3466;
+  ODYN_CK(PetscArraycpy(y, x, n));
+  odyn_conv_direct_tanh(n, y, d);
+  for (long i = 0; i < n; i++) {
+    const double t = tanh(x[i]);
+    maxerr         = PetscMax(maxerr, PetscAbsReal(y[i] - t));
+    ck_assert_msg(PetscAbsReal(d[i] - (1 - y[i] * y[i])) == 0, "tanh derivative at %g", x[i]);
+  }
+  ck_assert_msg(maxerr < 5e-16, "direct tanh differs from libm's by %.3e", maxerr);
+  ck_assert(y[0] == 0.0 && y[3] == -1.0 && y[4] == 1.0 && signbit(y[1]));
+  y[0] = NAN;
+  odyn_conv_direct_tanh(1, y, NULL);
+  ck_assert(isnan(y[0]));
+  ODYN_CK(PetscFree3(x, y, d));
 }
 END_TEST
 
@@ -272,6 +313,7 @@ static Suite *make_suite(void)
   TCase *t = tcase_create("conv");
   tcase_add_test(t, test_kernels);
   tcase_add_test(t, test_method_rule);
+  tcase_add_test(t, test_tanh);
   tcase_add_test(t, test_layers);
   tcase_add_test(t, test_errors);
   tcase_set_timeout(t, 600);

@@ -50,6 +50,9 @@ long odyn_conv_work_size(const odyn_conv_geom *g);
 int odyn_conv_forward(const odyn_conv_geom *g, long s, const double *K, double alpha, const double *X, double beta, double *Y, double *work);
 /* Y = K * X + b per output channel (b: cout values): the bias added as the direct path writes Y (one pass less) */
 int odyn_conv_forward_bias(const odyn_conv_geom *g, long s, const double *K, const double *X, const double *b, double *Y, double *work);
+/* Y = act(K * X + b) and D = act'(K * X + b) (D may be NULL; act: ODYN_PW_* of pointwise.h): the forward of a layer;
+   the direct path applies the activation to each output row as it is computed (its own vectorized tanh) */
+int odyn_conv_forward_bias_act(const odyn_conv_geom *g, long s, const double *K, const double *X, const double *b, int act, double *Y, double *D, double *work);
 /* X = beta X + alpha K^T Y (the adjoint in the input);  Y: cout h w x s, X: cin h w x s */
 int odyn_conv_adjoint(const odyn_conv_geom *g, long s, const double *K, double alpha, const double *Y, double beta, double *X, double *work);
 /* G += alpha dK, where <W, dK * X> = <dK-gradient G, dK> summed over the examples (the adjoint in the stencil) */
@@ -59,8 +62,11 @@ int odyn_conv_stencil_grad(const odyn_conv_geom *g, long s, const double *X, con
    (the adjoint is the forward with the flipped stencil) */
 int  odyn_conv_direct_supported(const odyn_conv_geom *g);
 long odyn_conv_direct_work_size(const odyn_conv_geom *g);
-/* bias (cout values, or NULL): Y = K * X + bias per channel instead (alpha 1 and beta 0 are then expected) */
-void odyn_conv_direct_forward(const odyn_conv_geom *g, long s, const double *K, double alpha, const double *X, double beta, const double *bias, double *Y, double *work);
+/* bias (cout values, or NULL): Y = K * X + bias per channel instead (alpha 1 and beta 0 are then expected); then
+   Y = act(Y) (an ODYN_PW_* of pointwise.h; IDENTITY: none) and D = act'(Y) when D is not NULL, row by row */
+void odyn_conv_direct_forward(const odyn_conv_geom *g, long s, const double *K, double alpha, const double *X, double beta, const double *bias, int act, double *Y, double *D, double *work);
+/* the direct path's tanh on n values in place, D = 1 - tanh^2 when D is not NULL (for the tests) */
+void odyn_conv_direct_tanh(long n, double *y, double *D);
 void odyn_conv_direct_stencil_grad(const odyn_conv_geom *g, long s, const double *X, const double *W, double alpha, double *G, double *work);
 
 /* Kf += alpha flip(K): Kf[c][o][a][b] += alpha K[o][c][k-1-a][k-1-b]; K is cout x cin, Kf cin x cout. The adjoint of the

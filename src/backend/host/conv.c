@@ -13,6 +13,8 @@
 #include <math.h>
 #include <cblas.h>
 #include <odyn/private/convkernels.h>
+#include <odyn/private/backend.h>
+#include <odyn/private/pointwise.h>
 
 /* target size of one chunk's im2col block in scalars: 98304 (768 KiB, 3/4 of the 1 MiB L2 of the machine measured);
    bench/bench_conv.c -chunk measures other values (docs/benchmarks.md: 2 MiB blocks were 1.5 times slower). A
@@ -123,7 +125,7 @@ static int conv_forward(const odyn_conv_geom *g, long s, const double *K, double
   double    *col = work, *T = work + hw * ch * lmax(g->cin, g->cout) * g->k * g->k;
 
   if (odyn_conv_uses_direct(g)) {
-    odyn_conv_direct_forward(g, s, K, alpha, X, beta, NULL, Y, work);
+    odyn_conv_direct_forward(g, s, K, alpha, X, beta, NULL, ODYN_PW_IDENTITY, Y, NULL, work);
     return 0;
   }
   if (!fits(hw * ch * kd) || !fits(kd) || !fits(g->cout)) return 1;
@@ -158,11 +160,22 @@ int odyn_conv_forward(const odyn_conv_geom *g, long s, const double *K, double a
 int odyn_conv_forward_bias(const odyn_conv_geom *g, long s, const double *K, const double *X, const double *b, double *Y, double *work)
 {
   if (odyn_conv_uses_direct(g)) {
-    odyn_conv_direct_forward(g, s, K, 1.0, X, 0.0, b, Y, work + g->cin * g->cout * g->k * g->k);
+    odyn_conv_direct_forward(g, s, K, 1.0, X, 0.0, b, ODYN_PW_IDENTITY, Y, NULL, work + g->cin * g->cout * g->k * g->k);
     return 0;
   }
   if (conv_forward(g, s, K, 1.0, X, 0.0, Y, work + g->cin * g->cout * g->k * g->k)) return 1;
   odyn_channel_bias_add(g->cout, g->h * g->w, s, b, Y);
+  return 0;
+}
+
+int odyn_conv_forward_bias_act(const odyn_conv_geom *g, long s, const double *K, const double *X, const double *b, int act, double *Y, double *D, double *work)
+{
+  if (odyn_conv_uses_direct(g)) {
+    odyn_conv_direct_forward(g, s, K, 1.0, X, 0.0, b, act, Y, D, work + g->cin * g->cout * g->k * g->k);
+    return 0;
+  }
+  if (odyn_conv_forward_bias(g, s, K, X, b, Y, work)) return 1;
+  odyn_bias_act(act, g->cout * g->h * g->w, s, NULL, Y, D);
   return 0;
 }
 

@@ -16,6 +16,7 @@
 */
 #include <string.h>
 #include <odyn/private/convkernels.h>
+#include <odyn/private/pointwise.h>
 
 typedef double v4 __attribute__((vector_size(32)));
 
@@ -31,6 +32,65 @@ typedef double v4u __attribute__((vector_size(32), aligned(8), may_alias));
 #define ld(p)    (*(const v4u *)(p))
 #define st(p, v) (*(v4u *)(p) = (v))
 #define bc(x)    ((v4){(x), (x), (x), (x)})
+
+typedef long v4i __attribute__((vector_size(32)));
+
+/*
+   tanh of 4 values: sign(x) (1 - 2 / (exp(2|x|) + 1)), exp(y) = 2^n exp(r), |r| <= ln(2)/2, by its Taylor polynomial of
+   degree 13 (truncation below 1e-17; Estrin's scheme), 2^n put into the exponent bits. Absolute error a few units of 1e-16 (relative
+   error grows only for |x| < 1e-3, where the values are that small) at a fraction of the cost of libm's or libmvec's
+   tanh, which made the activation as costly as the convolution (docs/benchmarks.md); NaN stays NaN.
+*/
+ODYN_INLINE void vtanh4(double *yp, double *dp)
+{
+  const v4  x    = ld(yp);
+  const v4i sign = (v4i)bc(-0.0);
+  const v4  ax = (v4)((v4i)x & ~sign), sh = bc(6755399441055744.0); /* 1.5 2^52: adding it rounds to an integer */
+  v4        y = ax + ax, kd, nd, r, p, e, t;
+  v4i       big = y > bc(40.0);                                      /* tanh(20) = 1 in double precision */
+  y  = (v4)(((v4i)y & ~big) | ((v4i)bc(40.0) & big));
+  kd = y * bc(1.4426950408889634) + sh;
+  nd = kd - sh;
+  r  = y - nd * bc(6.93147180369123816490e-01) - nd * bc(1.90821492927058770002e-10);
+  {
+    /* Estrin's scheme: the 14 coefficients 1/k! in a tree of depth 4 instead of a chain of 13 dependent FMAs */
+    const v4 r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+    const v4 p01 = bc(1.0) + r, p23 = bc(0.5) + bc(1.0 / 6.0) * r, p45 = bc(1.0 / 24.0) + bc(1.0 / 120.0) * r;
+    const v4 p67 = bc(1.0 / 720.0) + bc(1.0 / 5040.0) * r, p89 = bc(1.0 / 40320.0) + bc(1.0 / 362880.0) * r;
+    const v4 p1011 = bc(1.0 / 3628800.0) + bc(1.0 / 39916800.0) * r, p1213 = bc(1.0 / 479001600.0) + bc(1.0 / 6227020800.0) * r;
+    p = (p01 + p23 * r2 + (p45 + p67 * r2) * r4) + ((p89 + p1011 * r2) + p1213 * r4) * r8;
+  }
+  e  = p * (v4)((((v4i)kd - (v4i)sh) + 1023) << 52);
+  t  = bc(1.0) - bc(2.0) / (e + bc(1.0));
+  t  = (v4)((v4i)t | ((v4i)x & sign));
+  st(yp, t);
+  if (dp) st(dp, bc(1.0) - t * t);
+}
+
+/* y = act(y) over a run of n values, d = act'(y) when d is not NULL (tanh: 1 - tanh^2, what the layers save) */
+ODYN_INLINE void act_run(int act, long n, double *y, double *d)
+{
+  if (act == ODYN_PW_TANH) {
+    long j = 0;
+    for (; j + 4 <= n; j += 4) vtanh4(y + j, d ? d + j : NULL);
+    if (j < n) { /* the last values through the same formula */
+      double buf[4] = {0, 0, 0, 0}, dbuf[4];
+      for (long q = j; q < n; q++) buf[q - j] = y[q];
+      vtanh4(buf, dbuf);
+      for (long q = j; q < n; q++) {
+        y[q] = buf[q - j];
+        if (d) d[q] = dbuf[q - j];
+      }
+    }
+    return;
+  }
+  for (long j = 0; j < n; j++) {
+    if (d) d[j] = odyn_act_deriv(act, y[j]);
+    y[j] = odyn_act(act, y[j]);
+  }
+}
+
+void odyn_conv_direct_tanh(long n, double *y, double *d) { act_run(ODYN_PW_TANH, n, y, d); }
 
 #define OB_MAX 6 /* output channels per register block of the forward kernel (6 x 2 accumulators: 12 of 16 ymm) */
 #define GB_MAX 3 /* of the stencil gradient (3 x 3 accumulators + 3 shifted inputs + 1 output run) */
@@ -158,23 +218,45 @@ ODYN_INLINE void fwd_row(long ob, long cin, long w, const double *P, long pc, lo
 static long nblocks(long cout, long bmax) { return (cout + bmax - 1) / bmax; }
 static long block_start(long cout, long nb, long i) { return (cout * i) / nb; }
 
+/*
+   Prefetch row i's share (1/h) of n doubles at x, with write intent or not: spread over the rows of one example, the
+   next example's input (and output, which would be read for ownership) arrive while this one is computed; a whole
+   example at once (pad_in) would stall on memory at large batches.
+*/
+ODYN_INLINE void prefetch_share(const double *x, long n, long i, long h, int write)
+{
+  const long per = (n + h - 1) / h, lo = i * per, hi = lo + per < n ? lo + per : n;
+  for (long q = lo; q < hi; q += 8) {
+    if (write) __builtin_prefetch(x + q, 1);
+    else __builtin_prefetch(x + q, 0);
+  }
+}
+
 ODYN_CLONES
-static void fwd_driver(const odyn_conv_geom *g, long s, const double *Kp, const double *X, double beta, const double *bias, double *Y, double *P, double *T)
+static void fwd_driver(const odyn_conv_geom *g, long s, const double *Kp, const double *X, double beta, const double *bias, int act, double *Y, double *D, double *P, double *T)
 {
   const pgeom p  = pg_of(g);
   const long  hw = g->h * g->w, cin = g->cin, cout = g->cout, nb = nblocks(cout, OB_MAX);
 
   for (long e = 0; e < s; e++) {
     pad_in(&p, cin, X + e * cin * hw, P);
-    for (long i = 0; i < g->h; i++)
+    for (long i = 0; i < g->h; i++) {
+      if (e + 1 < s) {
+        prefetch_share(X + (e + 1) * cin * hw, cin * hw, i, g->h, 0);
+        prefetch_share(Y + (e + 1) * cout * hw, cout * hw, i, g->h, beta != 0.0 ? 0 : 1);
+      }
       for (long bi = 0; bi < nb; bi++) {
         const long o0 = block_start(cout, nb, bi), ob = block_start(cout, nb, bi + 1) - o0;
         fwd_row(ob, cin, g->w, P + i * p.wp, p.pc, p.wp, Kp + o0 * cin * 9, bias ? bias + o0 : NULL, beta, Y + (e * cout + o0) * hw + i * g->w, hw, T, 4);
       }
+      /* the activation (and its derivative) on the row while it is in L1: no pass of its own over the state */
+      if (act != ODYN_PW_IDENTITY || D)
+        for (long o = 0; o < cout; o++) act_run(act, g->w, Y + (e * cout + o) * hw + i * g->w, D ? D + (e * cout + o) * hw + i * g->w : NULL);
+    }
   }
 }
 
-void odyn_conv_direct_forward(const odyn_conv_geom *g, long s, const double *K, double alpha, const double *X, double beta, const double *bias, double *Y, double *work)
+void odyn_conv_direct_forward(const odyn_conv_geom *g, long s, const double *K, double alpha, const double *X, double beta, const double *bias, int act, double *Y, double *D, double *work)
 {
   const pgeom p = pg_of(g);
   const long  cin = g->cin, cout = g->cout, nb = nblocks(cout, OB_MAX), nk = cin * cout * 9;
@@ -187,7 +269,7 @@ void odyn_conv_direct_forward(const odyn_conv_geom *g, long s, const double *K, 
       for (long q = 0; q < cin * 9; q++) Kp[o0 * cin * 9 + q * ob + o] = alpha * K[(o0 + o) * cin * 9 + q];
   }
   memset(P, 0, (size_t)(cin * p.pc) * sizeof(double));
-  fwd_driver(g, s, Kp, X, beta, bias, Y, P, T);
+  fwd_driver(g, s, Kp, X, beta, bias, act, Y, D, P, T);
 }
 
 /*
@@ -227,6 +309,10 @@ static void grad_driver(const odyn_conv_geom *g, long s, const double *X, const 
     for (long i = 0; i < g->h; i++) {
       const double *wrow;
       long          ws;
+      if (e + 1 < s) {
+        prefetch_share(X + (e + 1) * cin * hw, cin * hw, i, g->h, 0);
+        prefetch_share(W + (e + 1) * cout * hw, cout * hw, i, g->h, 0);
+      }
       if (g->w % 4 == 0) { /* whole vectors: read the rows of W in place */
         wrow = W + e * cout * hw + i * g->w;
         ws   = hw;

@@ -202,12 +202,12 @@ static PetscErrorCode Eval(OdynLayer layer, OdynConvFace *fc, const PetscScalar 
     Chunk        ck;
     PetscScalar *U  = into ? F + e0 * nU : cv->A1;
     ChunkAt(cv, fc, lin, s, e0, ns, &ck);
-    CONV_CALL(odyn_conv_forward_bias(&fc->g, ns, M, X + e0 * fc->nin, theta + fc->offb, U, cv->work));
     if (cv->tvnorm) {
+      CONV_CALL(odyn_conv_forward_bias(&fc->g, ns, M, X + e0 * fc->nin, theta + fc->offb, U, cv->work));
       odyn_tvnorm(co, hw, ns, cv->eps, U, ck.Uhat ? ck.Uhat : U, ck.rinv, cv->tvwork);
       odyn_channel_affine(co, hw, ns, theta + fc->offs, theta + fc->offbeta, ck.Uhat ? ck.Uhat : U, U);
-    }
-    odyn_bias_act((int)layer->activation, nU, ns, NULL, U, ck.D);
+      odyn_bias_act((int)layer->activation, nU, ns, NULL, U, ck.D);
+    } else CONV_CALL(odyn_conv_forward_bias_act(&fc->g, ns, M, X + e0 * fc->nin, theta + fc->offb, (int)layer->activation, U, ck.D, cv->work)); /* bias, activation and sigma' as the rows are written */
     if (ck.S) PetscCall(PetscArraycpy(ck.S, U, nU * ns));
     if (!F) continue;
     if (cv->variant == ODYN_CONV_SYMMETRIC) CONV_CALL(odyn_conv_adjoint(&fc->g, ns, theta, -1.0, U, 0.0, F + e0 * fc->nout, cv->work));
@@ -259,11 +259,14 @@ static void ForwardMid(OdynLayer_Conv *cv, OdynConvFace *fc, const Chunk *ck, Pe
 static PetscErrorCode ForwardFinish(OdynLayer_Conv *cv, OdynConvFace *fc, const Chunk *ck, PetscScalar alpha, PetscScalar *T, PetscScalar *out)
 {
   PetscFunctionBegin;
-  odyn_hadamard_inplace(fc->nU * ck->ns, ck->D, T);
   out += ck->e0 * fc->nout;
+  if (cv->variant != ODYN_CONV_SYMMETRIC && !cv->pool) {
+    odyn_scaled_hadamard_add(fc->nU * ck->ns, alpha, ck->D, T, out); /* one pass instead of two */
+    PetscFunctionReturn(0);
+  }
+  odyn_hadamard_inplace(fc->nU * ck->ns, ck->D, T);
   if (cv->variant == ODYN_CONV_SYMMETRIC) CONV_CALL(odyn_conv_adjoint(&fc->g, ck->ns, fc->theta, -alpha, T, 1.0, out, cv->work));
-  else if (cv->pool) odyn_avgpool2(fc->g.cout, fc->g.h, fc->g.w, ck->ns, alpha, T, 1.0, out);
-  else odyn_axpy(fc->nU * ck->ns, alpha, T, out);
+  else odyn_avgpool2(fc->g.cout, fc->g.h, fc->g.w, ck->ns, alpha, T, 1.0, out);
   PetscFunctionReturn(0);
 }
 
@@ -334,7 +337,12 @@ static PetscErrorCode AdjointStart(OdynLayer_Conv *cv, OdynConvFace *fc, const C
     CONV_CALL(odyn_conv_forward(&fc->g, ck->ns, fc->theta, 1.0, W, 0.0, T, cv->work));
     *sign = -1.0;
   } else if (cv->pool) odyn_avgpool2_adjoint(fc->g.cout, fc->g.h, fc->g.w, ck->ns, 1.0, W, 0.0, T);
-  else PetscCall(PetscArraycpy(T, W, fc->nU * ck->ns));
+  else {
+    /* T = D .* W in one pass (no copy first) */
+    const PetscInt len = fc->nU * ck->ns;
+    for (PetscInt i = 0; i < len; i++) T[i] = ck->D[i] * W[i];
+    PetscFunctionReturn(0);
+  }
   odyn_hadamard_inplace(fc->nU * ck->ns, ck->D, T);
   PetscFunctionReturn(0);
 }
