@@ -30,6 +30,7 @@ typedef const char *OdynLayerType;
 #define ODYNLAYERSHELL       "shell"
 #define ODYNLAYERDIFFUSION     "diffusion"
 #define ODYNLAYERDIFFUSIONCONV "diffusionconv"
+#define ODYNLAYERDIFFUSIONCONVRES "diffusionconvres"
 #define ODYNLAYERCONV            "conv"
 #define ODYNLAYERCONVANTISYM     "convantisym"
 #define ODYNLAYERCONVSYMMETRIC   "convsymmetric"

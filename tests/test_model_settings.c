@@ -40,6 +40,7 @@ static const Case cases[] = {
   {ODYNSCHEMEEULER, ODYNLAYERDIFFUSION, 4, 6, "charbonnier", "-odyn_layer_diffusion_tau_max 0.9 -odyn_layer_diffusion_contrast 0.5", NULL, 0, ""},
   {ODYNSCHEMEDUFORTFRANKEL, ODYNLAYERDIFFUSIONCONV, 12, 0, "peronamalik", "-odyn_scheme_dufortfrankel_alpha 0.7 -odyn_scheme_dufortfrankel_learn false -odyn_layer_diffusion_contrast 2 -odyn_layer_diffusion_channels 2 -odyn_layer_diffusion_hidden_channels 3 -odyn_layer_diffusion_boundary zero", ODYNLOSSLSQ, 6, "-odyn_loss_identity_classifier true -odyn_loss_identity_interleaved true"},
   {ODYNSCHEMEFSI, ODYNLAYERDIFFUSIONCONV, 12, 0, "charbonnier", "-odyn_scheme_fsi_cycle_length 2 -odyn_scheme_fsi_learn false -odyn_layer_diffusion_tau_max 0.8", ODYNLOSSLSQ, 12, "-odyn_loss_identity_classifier true"},
+  {ODYNSCHEMEEULER, ODYNLAYERDIFFUSIONCONVRES, 12, 0, "peronamalik", "-odyn_layer_diffusion_tau_max 0.9 -odyn_layer_diffusion_contrast 2 -odyn_layer_diffusion_channels 2 -odyn_layer_diffusion_hidden_channels 3 -odyn_layer_diffusion_boundary zero", ODYNLOSSLSQ, 6, "-odyn_loss_identity_classifier true -odyn_loss_identity_interleaved true"},
   {ODYNSCHEMELMRESNET, ODYNLAYERDENSE, 4, 0, "tanh", "-odyn_scheme_shared_weights true", NULL, 0, ""},
   {ODYNSCHEMEIMPLICIT, ODYNLAYERANTISYM, 4, 0, "tanh", "-odyn_scheme_implicit_iterations 5 -odyn_layer_antisym_gamma 0.1", NULL, 0, ""},
 };

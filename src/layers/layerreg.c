@@ -8,6 +8,7 @@ PETSC_INTERN PetscErrorCode OdynLayerCreate_Hamiltonian(OdynLayer);
 PETSC_INTERN PetscErrorCode OdynLayerCreate_Shell(OdynLayer);
 PETSC_INTERN PetscErrorCode OdynLayerCreate_Diffusion(OdynLayer);
 PETSC_INTERN PetscErrorCode OdynLayerCreate_DiffusionConv(OdynLayer);
+PETSC_INTERN PetscErrorCode OdynLayerCreate_DiffusionConvRes(OdynLayer);
 PETSC_INTERN PetscErrorCode OdynLayerCreate_Conv(OdynLayer);
 PETSC_INTERN PetscErrorCode OdynLayerCreate_ConvAntisym(OdynLayer);
 PETSC_INTERN PetscErrorCode OdynLayerCreate_ConvSymmetric(OdynLayer);
@@ -57,6 +58,7 @@ PetscErrorCode OdynLayerRegisterAll(void)
   PetscCall(OdynLayerRegister(ODYNLAYERSHELL, OdynLayerCreate_Shell));
   PetscCall(OdynLayerRegister(ODYNLAYERDIFFUSION, OdynLayerCreate_Diffusion));
   PetscCall(OdynLayerRegister(ODYNLAYERDIFFUSIONCONV, OdynLayerCreate_DiffusionConv));
+  PetscCall(OdynLayerRegister(ODYNLAYERDIFFUSIONCONVRES, OdynLayerCreate_DiffusionConvRes));
   PetscCall(OdynLayerRegister(ODYNLAYERCONV, OdynLayerCreate_Conv));
   PetscCall(OdynLayerRegister(ODYNLAYERCONVANTISYM, OdynLayerCreate_ConvAntisym));
   PetscCall(OdynLayerRegister(ODYNLAYERCONVSYMMETRIC, OdynLayerCreate_ConvSymmetric));
