@@ -1,7 +1,8 @@
 static const char help[] = "Denoises piecewise-affine 1-D signals (paper 002 Sec. 7.1): trains a network whose output is the restored\n"
                            "signal (least squares, identity classifier) and reports the test PSNR against the noisy input.\n"
-                           "  -odyn_net <symmetric>     resnet (dense ResNet) | symmetric | dufortfrankel | fsi | lmresnet (diffusion\n"
-                           "                            blocks with 3-tap 1-D convolutions, ODYNLAYERDIFFUSIONCONV)\n"
+                           "  -odyn_net <symmetric>     resnet (paper 002's ResNet u + tau K2 Phi(K1 u), ODYNLAYERDIFFUSIONCONVRES) |\n"
+                           "                            symmetric | dufortfrankel | fsi | lmresnet (diffusion blocks with 3-tap 1-D\n"
+                           "                            convolutions, ODYNLAYERDIFFUSIONCONV) | denseresnet (paper 001's dense ResNet)\n"
                            "  -odyn_channels <1>        channels C: the input is copied into C channels, the output is their mean\n"
                            "  -odyn_trainer_type <adam> adam | sgd | bcd (Gauss-Newton-PCG)\n"
                            "  -odyn_expect_psnr_gain <g> fail unless the test PSNR gains g dB over the noisy input (for tests)\n"
@@ -16,7 +17,8 @@ static PetscErrorCode InsertNetPreset(const char *net, PetscInt C, PetscInt L)
   const struct {
     const char *name, *opts;
   } presets[] = {
-    {"resnet",        "-odyn_scheme_type euler -odyn_layer_type dense"},
+    {"denseresnet",   "-odyn_scheme_type euler -odyn_layer_type dense"},
+    {"resnet",        "-odyn_scheme_type euler -odyn_layer_type diffusionconvres"}, /* two kernels, paper 002 Sec. 4 */
     {"symmetric",     "-odyn_scheme_type euler -odyn_layer_type diffusionconv"},
     {"dufortfrankel", "-odyn_scheme_type dufortfrankel -odyn_layer_type diffusionconv"},
     {"fsi",           "-odyn_scheme_type fsi -odyn_layer_type diffusionconv"},
@@ -36,7 +38,7 @@ static PetscErrorCode InsertNetPreset(const char *net, PetscInt C, PetscInt L)
     if (C > 1) PetscCall(PetscOptionsInsertString(NULL, "-odyn_loss_identity_interleaved")); /* ExpandChannels' layout */
     PetscFunctionReturn(0);
   }
-  SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown -odyn_net %s: use resnet, symmetric, dufortfrankel, fsi or lmresnet", net);
+  SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown -odyn_net %s: use resnet, symmetric, dufortfrankel, fsi, lmresnet or denseresnet", net);
 }
 
 /*
