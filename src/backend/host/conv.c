@@ -1,5 +1,6 @@
 /*
-   Host convolution kernels: im2col + OpenBLAS DGEMM (see include/odyn/private/convkernels.h for the layouts).
+   Host convolution kernels: im2col + OpenBLAS DGEMM (see include/odyn/private/convkernels.h for the layouts), or the
+   direct kernels of convdirect.c for 3x3 stencils and few channels (odyn_conv_uses_direct() decides, per call).
    No PETSc header here by design (src/backend/ stays device-neutral).
 
    Why chunks: the im2col matrix has k^2 cin values per output pixel (54 for a 3x3 stencil and 6 channels), so for a
