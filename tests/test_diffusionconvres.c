@@ -54,6 +54,12 @@ START_TEST(test_hand)
     ODYN_CK(MakeRes(1, 1, 4, cases[k].periodic, cases[k].act, &layer));
     ODYN_CK(OdynLayerGetNumParameters(layer, &np));
     ck_assert_int_eq(np, 7);
+    {
+      PetscScalar th2[7] = {1.0, 2.0, 0.0, 0.0, 1.0, -1.0, PetscLogReal(3.0)}; /* rho = log 3: tau = 2 * 3/4 */
+      PetscReal   tau, lambda;
+      ODYN_CK(OdynLayerDiffusionGetStepAndContrast(layer, th2, &tau, &lambda));
+      ck_assert_msg(PetscAbsReal(tau - 1.5) < 1e-15 && lambda == 1.0, "tau %g lambda %g", (double)tau, (double)lambda);
+    }
     ODYN_CK(OdynLayerApply(layer, 0, theta, 1, u, F));
     for (int i = 0; i < 4; i++) ck_assert_msg(PetscAbsScalar(F[i] - want[k][i]) < 1e-15, "case %d: F[%d] = %g, want %g", k, i, (double)F[i], (double)want[k][i]);
     ODYN_CK(OdynLayerDestroy(&layer));
