@@ -127,7 +127,8 @@ PetscErrorCode OdynAppTrain(MPI_Comm comm, PetscBool help, int *argc, char ***ar
   OdynDataset     train = NULL, val = NULL;
   OdynNet         network;
   OdynLoss        loss;
-  OdynRegularizer reg;
+  OdynRegularizer reg, creg = NULL;
+  PetscBool       hascreg;
   OdynTrainer     trainer;
   OdynModel       model;
   Vec             theta = NULL, wmu = NULL; /* OdynTrainerSolve() destroys what they hold */
@@ -190,6 +191,14 @@ PetscErrorCode OdynAppTrain(MPI_Comm comm, PetscBool help, int *argc, char ***ar
   PetscCall(OdynLossSetFromOptions(loss));
   PetscCall(OdynRegularizerCreate(comm, &reg));
   PetscCall(OdynRegularizerSetFromOptions(reg));
+  /* a regularizer of the classifier weights (e.g. the MNIST options' Laplacian smoothness, paper 001 eq. 5.25) when
+     the options name one under the prefix cls_ */
+  PetscCall(PetscOptionsHasName(NULL, "cls_", "-odyn_reg_type", &hascreg));
+  if (hascreg) {
+    PetscCall(OdynRegularizerCreate(comm, &creg));
+    PetscCall(OdynRegularizerSetOptionsPrefix(creg, "cls_"));
+    PetscCall(OdynRegularizerSetFromOptions(creg));
+  }
   PetscCall(OdynTrainerCreate(comm, &trainer));
   PetscCall(OdynTrainerSetFromOptions(trainer));
   if (!help) {
@@ -199,6 +208,7 @@ PetscErrorCode OdynAppTrain(MPI_Comm comm, PetscBool help, int *argc, char ***ar
     PetscCall(OdynTrainerSetNet(trainer, network));
     PetscCall(OdynTrainerSetLoss(trainer, loss));
     PetscCall(OdynTrainerSetRegularizer(trainer, reg));
+    if (creg) PetscCall(OdynTrainerSetClassifierRegularizer(trainer, creg));
     PetscCall(OdynTrainerSetData(trainer, train, val));
     if (problem[0]) PetscCall(OdynTrainerSetProblemName(trainer, problem));
     PetscCall(OdynTrainerSolve(trainer, &theta, &wmu));
@@ -221,6 +231,7 @@ PetscErrorCode OdynAppTrain(MPI_Comm comm, PetscBool help, int *argc, char ***ar
   PetscCall(VecDestroy(&wmu));
   PetscCall(OdynTrainerDestroy(&trainer));
   PetscCall(OdynRegularizerDestroy(&reg));
+  PetscCall(OdynRegularizerDestroy(&creg));
   PetscCall(OdynLossDestroy(&loss));
   PetscCall(OdynNetDestroy(&network));
   PetscCall(OdynDatasetDestroy(&train));
