@@ -10,6 +10,7 @@ static PetscErrorCode OdynTrainerSetFromOptions_BCD(OdynTrainer t, PetscOptionIt
   PetscFunctionBegin;
   PetscOptionsHeadBegin(PetscOptionsObject, "Block coordinate descent (-odyn_trainer_type bcd)");
   PetscCall(PetscOptionsInt("-odyn_bcd_hessian_size", "Sub-sample for Gauss-Newton Hessian products (0: the batch)", "OdynTrainerSolve", t->hess_size, &t->hess_size, NULL));
+  PetscCall(PetscOptionsInt("-odyn_bcd_chunk_size", "Examples per rank and sweep of the propagation step: gradient and Gauss-Newton products summed over chunks (0: all at once)", "OdynTrainerSolve", t->chunk_size, &t->chunk_size, NULL));
   PetscCall(PetscOptionsInt("-odyn_bcd_classifier_newton_max_it", "Newton iterations of the classifier step", "OdynTrainerSolve", t->newton_it, &t->newton_it, NULL));
   PetscCall(PetscOptionsInt("-odyn_bcd_classifier_pcg_max_it", "PCG iterations per Newton iteration", "OdynTrainerSolve", t->newton_pcg_it, &t->newton_pcg_it, NULL));
   PetscCall(PetscOptionsInt("-odyn_bcd_gn_max_it", "Gauss-Newton iterations of the propagation step", "OdynTrainerSolve", t->gn_it, &t->gn_it, NULL));
@@ -27,6 +28,7 @@ static PetscErrorCode OdynTrainerSetUp_BCD(OdynTrainer t)
   PetscCheck(t->newton_it >= 0 && t->newton_pcg_it >= 1 && t->gn_it >= 0 && t->gn_pcg_it >= 1, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_OUTOFRANGE, "Iteration caps must be positive (-odyn_bcd_*_pcg_max_it >= 1; Newton and Gauss-Newton counts >= 0)");
   PetscCheck(t->gn_damping >= 0, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_OUTOFRANGE, "-odyn_bcd_gn_damping must be >= 0, got %g", (double)t->gn_damping);
   PetscCheck(t->hess_size >= 0, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_OUTOFRANGE, "-odyn_bcd_hessian_size must be >= 0");
+  PetscCheck(t->chunk_size >= 0, PetscObjectComm((PetscObject)t), PETSC_ERR_ARG_OUTOFRANGE, "-odyn_bcd_chunk_size must be >= 0 (0: no chunks), got %" PetscInt_FMT, t->chunk_size);
   PetscFunctionReturn(0);
 }
 
@@ -35,6 +37,7 @@ static PetscErrorCode OdynTrainerView_BCD(OdynTrainer t, PetscViewer viewer)
   PetscFunctionBegin;
   PetscCall(PetscViewerASCIIPrintf(viewer, "classifier: <= %" PetscInt_FMT " Newton x <= %" PetscInt_FMT " PCG; propagation: <= %" PetscInt_FMT " Gauss-Newton x <= %" PetscInt_FMT " PCG\n", t->newton_it, t->newton_pcg_it, t->gn_it, t->gn_pcg_it));
   PetscCall(PetscViewerASCIIPrintf(viewer, "Hessian sub-sample %" PetscInt_FMT " (0: the batch), Gauss-Newton damping %g%s\n", t->hess_size, (double)t->gn_damping, t->gn_damping_adapt ? " (adaptive)" : ""));
+  if (t->chunk_size) PetscCall(PetscViewerASCIIPrintf(viewer, "sweeps in chunks of <= %" PetscInt_FMT " examples per rank\n", t->chunk_size));
   PetscFunctionReturn(0);
 }
 
@@ -60,7 +63,7 @@ static PetscErrorCode OdynTrainerIterate_BCD(OdynTrainer t, OdynTrainerHistoryEn
   PetscFunctionBegin;
   PetscCall(OdynTrainerDrawBatch_Private(t));
   PetscCall(OdynDatasetGetFeatures(t->batch, &Xb));
-  PetscCall(OdynNetForward(t->net, t->theta, Xb, t->YNb));
+  PetscCall(OdynTrainerChunkedForward_Private(t, t->theta, Xb, t->YNb));
   PetscCall(OdynLossSetData(t->loss, t->YNb, t->Cb));
   PetscCall(OdynTrainerClassifierStep_Private(t, &e->obj_classifier));
   PetscCall(OdynTrainerGaussNewtonStep_Private(t, &e->obj_propagation, &e->gnorm));
@@ -98,7 +101,13 @@ static PetscErrorCode OdynTrainerCheckpointRead_BCD(OdynTrainer t, OdynTrainerCh
 .  -odyn_bcd_gn_pcg_max_it <20> - PCG iterations per Gauss-Newton iteration
 .  -odyn_bcd_gn_damping <0.1> - Levenberg-Marquardt damping mu added to the Gauss-Newton Hessian (the smoothness
    regularizer leaves directions constant in time undamped, and there the Gauss-Newton model overshoots)
--  -odyn_bcd_gn_damping_adapt <false> - adapt the damping to the accepted step (Levenberg-Marquardt style)
+.  -odyn_bcd_gn_damping_adapt <false> - adapt the damping to the accepted step (Levenberg-Marquardt style)
+-  -odyn_bcd_chunk_size <0> - sweep at most this many local examples per rank at once: the forward sweeps, the gradient
+   J^T r and each Gauss-Newton product J^T H J v are summed over chunks, so the network holds the trajectory of one
+   chunk instead of the whole batch (memory O(N m) instead of O(N s), for MNIST-sized runs; docs/mnist.md). Each
+   Hessian product then sweeps every chunk forward again (one extra forward sweep per product); 0: no chunks, the
+   results bit for bit those of the unchunked trainer, else equal to round-off. The accuracies on the training and
+   validation sets are computed in the same chunks.
 
    Level: beginner
 

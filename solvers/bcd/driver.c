@@ -85,7 +85,7 @@ static PetscErrorCode Accuracy(OdynTrainer t, OdynDataset ds, Vec YN, Vec C, Pet
 
   PetscFunctionBegin;
   PetscCall(OdynDatasetGetFeatures(ds, &X));
-  PetscCall(OdynNetForward(t->net, t->theta, X, YN));
+  PetscCall(OdynTrainerChunkedForward_Private(t, t->theta, X, YN)); /* -odyn_bcd_chunk_size bounds this sweep's trajectory too */
   PetscCall(OdynLossGetAccuracy(t->loss, t->wmu, YN, C, acc));
   *acc *= 100;
   PetscFunctionReturn(0);

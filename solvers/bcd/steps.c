@@ -194,7 +194,7 @@ static PetscErrorCode PropagationObjective(TaoLineSearch ls, Vec th, PetscReal *
 
   PetscFunctionBegin;
   PetscCall(OdynDatasetGetFeatures(t->batch, &X));
-  PetscCall(OdynNetForward(t->net, th, X, t->YNb));
+  PetscCall(OdynTrainerChunkedForward_Private(t, th, X, t->YNb));
   PetscCall(OdynLossSetData(t->loss, t->YNb, t->Cb));
   PetscCall(OdynLossEvaluate(t->loss, t->wmu, f, NULL, NULL));
   PetscCall(OdynRegularizerEvaluate(t->reg, th, &r, NULL));
@@ -211,25 +211,28 @@ static PetscErrorCode PropagationGradient(TaoLineSearch ls, Vec th, Vec g, void 
 
   PetscFunctionBegin;
   PetscCall(OdynDatasetGetFeatures(t->batch, &X));
-  PetscCall(OdynNetForward(t->net, th, X, t->YNb));
+  PetscCall(OdynTrainerChunkedForward_Private(t, th, X, t->YNb));
   PetscCall(OdynLossSetData(t->loss, t->YNb, t->Cb));
   PetscCall(OdynLossEvaluate(t->loss, t->wmu, &f, NULL, t->gY));
-  PetscCall(OdynNetJacobianMultTranspose(t->net, t->gY, g, NULL));
+  PetscCall(OdynTrainerChunkedAdjoint_Private(t, th, X, t->gY, g, t->tmpt));
   PetscCall(OdynRegularizerEvaluate(t->reg, th, &r, t->tmpt));
   PetscCall(VecAXPY(g, 1.0, t->tmpt));
   PetscFunctionReturn(0);
 }
 
-/* Gauss-Newton product on the Hessian sub-sample, whose trajectory the network holds during the CG solve */
+/*
+   Gauss-Newton product on the Hessian sub-sample, whose trajectory the network holds during the CG solve (without
+   chunks; with -odyn_bcd_chunk_size each product sweeps the sub-sample's chunks forward again)
+*/
 static PetscErrorCode GaussNewtonMult(Mat H, Vec v, Vec Hv)
 {
   OdynTrainer t;
+  Vec         Xh;
 
   PetscFunctionBegin;
   PetscCall(MatShellGetContext(H, &t));
-  PetscCall(OdynNetJacobianMult(t->net, v, NULL, t->dY));
-  PetscCall(OdynLossHessianMultFeatures(t->loss, t->wmu, t->dY, t->HdY));
-  PetscCall(OdynNetJacobianMultTranspose(t->net, t->HdY, Hv, NULL));
+  PetscCall(OdynDatasetGetFeatures(t->hsub, &Xh));
+  PetscCall(OdynTrainerChunkedGaussNewtonMult_Private(t, t->theta, Xh, t->YNh, t->Ch, v, t->dY, t->HdY, Hv, t->tmpt));
   PetscCall(OdynRegularizerHessianMult(t->reg, t->theta, v, t->tmpt));
   PetscCall(VecAXPY(Hv, 1.0, t->tmpt));
   if (t->mu > 0) PetscCall(VecAXPY(Hv, t->mu, v));
@@ -259,7 +262,7 @@ PetscErrorCode OdynTrainerGaussNewtonStep_Private(OdynTrainer t, PetscReal *f, P
     PetscCall(OdynDatasetGetFeatures(t->hsub, &Xh));
     if (t->hsub != t->batch) {
       /* the Hessian products need the sub-sample's trajectory and loss data; the line search restores the batch */
-      PetscCall(OdynNetForward(t->net, t->theta, Xh, t->YNh));
+      PetscCall(OdynTrainerChunkedForward_Private(t, t->theta, Xh, t->YNh));
       PetscCall(OdynLossSetData(t->loss, t->YNh, t->Ch));
     }
     PetscCall(NewtonUpdate(t->kspt, t->lst, t->theta, f, g, p, &t->step));

@@ -69,6 +69,7 @@ struct _p_OdynTrainer {
   /* settings (every one an -odyn_ option) */
   PetscInt      max_it;                /* block coordinate descent iterations per level */
   PetscInt      batch_size, hess_size; /* 0: all training examples / the whole batch */
+  PetscInt      chunk_size;            /* -odyn_bcd_chunk_size: examples per rank and sweep of the propagation step (0: all) */
   PetscInt      newton_it, newton_pcg_it, gn_it, gn_pcg_it;
   PetscInt      nlevels, levels[ODYN_TRAINER_MAX_LEVELS];
   PetscReal     init_scale;            /* theta starts uniform in [-init_scale, init_scale] */
@@ -138,6 +139,11 @@ PETSC_INTERN PetscErrorCode OdynTrainerSetSteps_Private(OdynNet, PetscInt);
 PETSC_INTERN PetscErrorCode OdynTrainerClassifierStep_Private(OdynTrainer, PetscReal *);
 PETSC_INTERN PetscErrorCode OdynTrainerGaussNewtonStep_Private(OdynTrainer, PetscReal *, PetscReal *);
 PETSC_INTERN PetscErrorCode OdynTrainerSetUpLevel_Private(OdynTrainer);
+
+/* sweeps over a data set in chunks of t->chunk_size local examples (chunks.c); plain sweeps when it is 0 */
+PETSC_INTERN PetscErrorCode OdynTrainerChunkedForward_Private(OdynTrainer, Vec, Vec, Vec);
+PETSC_INTERN PetscErrorCode OdynTrainerChunkedAdjoint_Private(OdynTrainer, Vec, Vec, Vec, Vec, Vec);
+PETSC_INTERN PetscErrorCode OdynTrainerChunkedGaussNewtonMult_Private(OdynTrainer, Vec, Vec, Vec, Vec, Vec, Vec, Vec, Vec, Vec);
 PETSC_INTERN PetscErrorCode OdynTrainerDestroyLevel_Private(OdynTrainer);
 
 #endif

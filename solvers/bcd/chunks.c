@@ -1,0 +1,189 @@
+/*
+   Chunked sweeps of the trainer (-odyn_bcd_chunk_size m): the network keeps the trajectory (and the saved
+   linearizations) of the examples of its last forward sweep, and its storage grows to the largest sweep it has seen.
+   A sweep over a whole batch of s examples therefore holds O(N s) states: for MNIST-sized batches tens of GiB. Here
+   every rank splits its local examples (columns) into chunks of at most m, and the sums over examples (J^T r, and
+   J^T H J v of the Gauss-Newton products) are accumulated chunk by chunk, so the trajectory held is that of at most m
+   examples per rank. The outputs Y_N of the batch (nf x s) stay whole: the classifier step and the loss need them.
+   Every rank makes the same number of collective calls: the chunk count is the largest over the ranks, and a rank that
+   has run out of examples takes part with an empty chunk. With m = 0 (the default), or when one chunk holds every
+   local example on every rank, these are the plain unchunked calls, bit for bit.
+*/
+#include <odyn/private/trainimpl.h>
+
+/* Local examples of X and the number of chunks, the same on every rank (1: no chunking). */
+static PetscErrorCode NumChunks(OdynTrainer t, Vec X, PetscInt *s, PetscInt *nchunks)
+{
+  PetscInt nin, n;
+
+  PetscFunctionBegin;
+  PetscCall(OdynNetGetInputWidth(t->net, &nin));
+  PetscCall(VecGetLocalSize(X, &n));
+  PetscCheck(n % nin == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "Features have local length %" PetscInt_FMT ", not a multiple of the network's input width %" PetscInt_FMT, n, nin);
+  *s       = n / nin;
+  *nchunks = 1;
+  if (t->chunk_size > 0) {
+    *nchunks = (*s + t->chunk_size - 1) / t->chunk_size;
+    PetscCall(MPIU_Allreduce(MPI_IN_PLACE, nchunks, 1, MPIU_INT, MPI_MAX, PetscObjectComm((PetscObject)t)));
+    *nchunks = PetscMax(*nchunks, 1);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* A Vec on the columns [e0, e0 + m) of an array of width w (collective: every rank calls it) */
+static PetscErrorCode ChunkVec(OdynTrainer t, PetscInt w, PetscInt e0, PetscInt m, const PetscScalar *a, Vec *v)
+{
+  PetscFunctionBegin;
+  PetscCall(VecCreateMPIWithArray(PetscObjectComm((PetscObject)t), 1, w * m, PETSC_DETERMINE, a + w * e0, v));
+  PetscFunctionReturn(0);
+}
+
+/* first example and size of chunk c of s local examples (empty once the rank has run out) */
+static void ChunkRange(OdynTrainer t, PetscInt s, PetscInt c, PetscInt *e0, PetscInt *m)
+{
+  *e0 = PetscMin(c * t->chunk_size, s);
+  *m  = PetscMin(t->chunk_size, s - *e0);
+}
+
+/*
+   Y_N = forward(th, X) over all local examples, chunk by chunk. On return the network holds the trajectory of the
+   last chunk (of all of X without chunking), which OdynTrainerChunkedAdjoint_Private() reuses.
+*/
+PetscErrorCode OdynTrainerChunkedForward_Private(OdynTrainer t, Vec th, Vec X, Vec YN)
+{
+  PetscInt           s, nchunks, nin, nout;
+  const PetscScalar *x;
+  PetscScalar       *y;
+
+  PetscFunctionBegin;
+  PetscCall(NumChunks(t, X, &s, &nchunks));
+  if (nchunks == 1) {
+    PetscCall(OdynNetForward(t->net, th, X, YN));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(OdynNetGetInputWidth(t->net, &nin));
+  PetscCall(OdynNetGetOutputWidth(t->net, &nout));
+  PetscCall(VecGetArrayRead(X, &x));
+  PetscCall(VecGetArray(YN, &y));
+  for (PetscInt c = 0; c < nchunks; c++) {
+    PetscInt e0, m;
+    Vec      Xc, Yc;
+
+    ChunkRange(t, s, c, &e0, &m);
+    PetscCall(ChunkVec(t, nin, e0, m, x, &Xc));
+    PetscCall(ChunkVec(t, nout, e0, m, y, &Yc));
+    PetscCall(OdynNetForward(t->net, th, Xc, Yc));
+    PetscCall(VecDestroy(&Xc));
+    PetscCall(VecDestroy(&Yc));
+  }
+  PetscCall(VecRestoreArray(YN, &y));
+  PetscCall(VecRestoreArrayRead(X, &x));
+  PetscFunctionReturn(0);
+}
+
+/*
+   g = J(th)^T W summed over all local examples of X. Call it right after OdynTrainerChunkedForward_Private(th, X):
+   the chunks go last to first, so the last chunk's trajectory, which the network holds, is used without a new sweep.
+   work: like th (not g).
+*/
+PetscErrorCode OdynTrainerChunkedAdjoint_Private(OdynTrainer t, Vec th, Vec X, Vec W, Vec g, Vec work)
+{
+  PetscInt           s, nchunks, nin, nout;
+  const PetscScalar *x, *w;
+
+  PetscFunctionBegin;
+  PetscCall(NumChunks(t, X, &s, &nchunks));
+  if (nchunks == 1) {
+    PetscCall(OdynNetJacobianMultTranspose(t->net, W, g, NULL));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(OdynNetGetInputWidth(t->net, &nin));
+  PetscCall(OdynNetGetOutputWidth(t->net, &nout));
+  PetscCall(VecGetArrayRead(X, &x));
+  PetscCall(VecGetArrayRead(W, &w));
+  for (PetscInt c = nchunks - 1; c >= 0; c--) {
+    PetscInt e0, m;
+    Vec      Xc, Wc;
+
+    ChunkRange(t, s, c, &e0, &m);
+    PetscCall(ChunkVec(t, nout, e0, m, w, &Wc));
+    if (c < nchunks - 1) {
+      PetscCall(ChunkVec(t, nin, e0, m, x, &Xc));
+      PetscCall(OdynNetForward(t->net, th, Xc, NULL));
+      PetscCall(VecDestroy(&Xc));
+    }
+    PetscCall(OdynNetJacobianMultTranspose(t->net, Wc, c == nchunks - 1 ? g : work, NULL));
+    if (c < nchunks - 1) PetscCall(VecAXPY(g, 1.0, work));
+    PetscCall(VecDestroy(&Wc));
+  }
+  PetscCall(VecRestoreArrayRead(W, &w));
+  PetscCall(VecRestoreArrayRead(X, &x));
+  PetscFunctionReturn(0);
+}
+
+/*
+   Hv = J^T (d2S/dY2) J v on the examples X (outputs YN, targets C) at th, the classifier wmu.
+   Without chunking the network must hold the trajectory of X at th and the loss the data (YN, C), as after a forward
+   sweep and OdynLossSetData(); the product is then tangent, loss Hessian, adjoint. With chunks each chunk is swept
+   forward again; the loss is given the chunk's (Y_N, C) for its Hessian, which it normalizes by the chunk's global
+   size, so that product is rescaled to the batch's normalization; on return the loss has (YN, C) again.
+   dY, HdY: like YN; work: like th (not Hv).
+*/
+PetscErrorCode OdynTrainerChunkedGaussNewtonMult_Private(OdynTrainer t, Vec th, Vec X, Vec YN, Vec C, Vec v, Vec dY, Vec HdY, Vec Hv, Vec work)
+{
+  PetscInt           s, nchunks, nin, nout, ncl, lc, stot, sc;
+  const PetscScalar *x, *yn, *cc;
+  PetscScalar       *dy, *hdy;
+
+  PetscFunctionBegin;
+  PetscCall(NumChunks(t, X, &s, &nchunks));
+  if (nchunks == 1) {
+    PetscCall(OdynNetJacobianMult(t->net, v, NULL, dY));
+    PetscCall(OdynLossHessianMultFeatures(t->loss, t->wmu, dY, HdY));
+    PetscCall(OdynNetJacobianMultTranspose(t->net, HdY, Hv, NULL));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(OdynNetGetInputWidth(t->net, &nin));
+  PetscCall(OdynNetGetOutputWidth(t->net, &nout));
+  PetscCall(VecGetLocalSize(C, &lc));
+  ncl = s ? lc / s : 1; /* target rows per example: the classes, or 1 for Bernoulli targets */
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &ncl, 1, MPIU_INT, MPI_MAX, PetscObjectComm((PetscObject)t)));
+  PetscCall(VecGetSize(C, &stot));
+  stot /= ncl;
+  PetscCall(VecGetArrayRead(X, &x));
+  PetscCall(VecGetArrayRead(YN, &yn));
+  PetscCall(VecGetArrayRead(C, &cc));
+  PetscCall(VecGetArray(dY, &dy));
+  PetscCall(VecGetArray(HdY, &hdy));
+  for (PetscInt c = 0; c < nchunks; c++) {
+    PetscInt e0, m;
+    Vec      Xc, Yc, Cc, dYc, HdYc;
+
+    ChunkRange(t, s, c, &e0, &m);
+    PetscCall(ChunkVec(t, nin, e0, m, x, &Xc));
+    PetscCall(ChunkVec(t, nout, e0, m, yn, &Yc));
+    PetscCall(ChunkVec(t, ncl, e0, m, cc, &Cc));
+    PetscCall(ChunkVec(t, nout, e0, m, dy, &dYc));
+    PetscCall(ChunkVec(t, nout, e0, m, hdy, &HdYc));
+    PetscCall(OdynNetForward(t->net, th, Xc, NULL));
+    PetscCall(OdynNetJacobianMult(t->net, v, NULL, dYc));
+    PetscCall(OdynLossSetData(t->loss, Yc, Cc));
+    PetscCall(OdynLossHessianMultFeatures(t->loss, t->wmu, dYc, HdYc));
+    PetscCall(OdynLossGetData(t->loss, NULL, NULL, &sc));
+    PetscCall(VecScale(HdYc, (PetscReal)sc / (PetscReal)stot)); /* 1/s_chunk -> 1/s of the whole sample */
+    PetscCall(OdynNetJacobianMultTranspose(t->net, HdYc, c ? work : Hv, NULL));
+    if (c) PetscCall(VecAXPY(Hv, 1.0, work));
+    PetscCall(VecDestroy(&Xc));
+    PetscCall(VecDestroy(&Yc));
+    PetscCall(VecDestroy(&Cc));
+    PetscCall(VecDestroy(&dYc));
+    PetscCall(VecDestroy(&HdYc));
+  }
+  PetscCall(VecRestoreArray(HdY, &hdy));
+  PetscCall(VecRestoreArray(dY, &dy));
+  PetscCall(VecRestoreArrayRead(C, &cc));
+  PetscCall(VecRestoreArrayRead(YN, &yn));
+  PetscCall(VecRestoreArrayRead(X, &x));
+  PetscCall(OdynLossSetData(t->loss, YN, C));
+  PetscFunctionReturn(0);
+}

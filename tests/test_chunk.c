@@ -1,0 +1,201 @@
+/*
+  -odyn_bcd_chunk_size (solvers/bcd/chunks.c): the propagation step's sweeps, gradient and Gauss-Newton products
+  summed over chunks of local examples give the unchunked training run to round-off (objective history, gradient
+  norms, steps, accuracies), with the Hessian sub-sample equal to the batch and a proper sub-sample of it; a chunk at
+  least as large as the local examples is the unchunked run bit for bit; and the peak of PETSc-allocated memory goes
+  down with chunks on a deep network (its stored trajectory dominates). Runs on 1 and on 2 ranks (the ranks' chunk
+  counts are agreed on, so the collective calls match). Each trainer reads its settings from a private options
+  database.
+*/
+#include "odyntest.h"
+
+typedef struct {
+  OdynNet         net;
+  OdynLoss        loss;
+  OdynRegularizer reg;
+  OdynTrainer     t;
+  PetscOptions    opts;
+  Vec             theta, wmu;
+} Run;
+
+/* forward Euler block of N dense tanh layers of width 2, T = 20 (the ellipses' ResNet) */
+static PetscErrorCode BuildNet(MPI_Comm comm, PetscInt N, OdynNet *net)
+{
+  OdynScheme sc;
+  OdynLayer  layer;
+
+  PetscFunctionBegin;
+  PetscCall(OdynNetCreate(comm, net));
+  PetscCall(OdynSchemeCreate(comm, &sc));
+  PetscCall(OdynSchemeSetType(sc, ODYNSCHEMEEULER));
+  PetscCall(OdynSchemeSetNumSteps(sc, N));
+  PetscCall(OdynSchemeSetFinalTime(sc, 20.0));
+  PetscCall(OdynSchemeGetLayer(sc, &layer));
+  PetscCall(OdynLayerSetType(layer, ODYNLAYERDENSE));
+  PetscCall(OdynLayerSetWidth(layer, 2));
+  PetscCall(OdynLayerSetActivation(layer, ODYN_ACTIVATION_TANH));
+  PetscCall(OdynNetAddBlock(*net, sc));
+  PetscCall(OdynSchemeDestroy(&sc));
+  PetscFunctionReturn(0);
+}
+
+/* trains on the ellipses with the settings `opts`, one level of N layers; peak: PETSc-allocated peak during the solve */
+static PetscErrorCode Train(MPI_Comm comm, const char *opts, PetscInt N, Run *r, PetscLogDouble *peak)
+{
+  OdynDataset     tr, va;
+  const PetscInt  levels[1] = {N};
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(r, sizeof(*r)));
+  PetscCall(OdynProblemCreate(comm, "ellipse", &tr, &va));
+  PetscCall(BuildNet(comm, N, &r->net));
+  PetscCall(OdynLossCreate(comm, &r->loss));
+  PetscCall(OdynLossSetType(r->loss, ODYNLOSSLOGISTIC));
+  PetscCall(OdynRegularizerCreate(comm, &r->reg));
+  PetscCall(OdynRegularizerSetType(r->reg, ODYNREGSMOOTH));
+  PetscCall(OdynRegularizerSetWeight(r->reg, 1e-3));
+  PetscCall(OdynTrainerCreate(comm, &r->t));
+  PetscCall(OdynTrainerSetNet(r->t, r->net));
+  PetscCall(OdynTrainerSetLoss(r->t, r->loss));
+  PetscCall(OdynTrainerSetRegularizer(r->t, r->reg));
+  PetscCall(OdynTrainerSetData(r->t, tr, va));
+  PetscCall(OdynTrainerSetProblemName(r->t, "ellipse"));
+  PetscCall(PetscOptionsCreate(&r->opts));
+  PetscCall(PetscOptionsInsertString(r->opts, opts));
+  PetscCall(PetscObjectSetOptions((PetscObject)r->t, r->opts));
+  PetscCall(OdynTrainerSetFromOptions(r->t));
+  PetscCall(OdynTrainerSetLevels(r->t, 1, levels));
+  PetscCall(OdynDatasetDestroy(&tr)); /* the trainer holds them */
+  PetscCall(OdynDatasetDestroy(&va));
+  {
+    /* PETSc updates the pushed maxima only while it logs memory; the peak is counted from the usage before the solve */
+    const PetscBool logmem = PetscLogMemory;
+    PetscLogDouble  before;
+    PetscCall(PetscMallocGetCurrentUsage(&before));
+    PetscLogMemory = PETSC_TRUE;
+    PetscCall(PetscMallocPushMaximumUsage(1));
+    PetscCall(OdynTrainerSolve(r->t, &r->theta, &r->wmu));
+    PetscCall(PetscMallocPopMaximumUsage(1, peak));
+    PetscLogMemory = logmem;
+    *peak -= before;
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Teardown(Run *r)
+{
+  PetscFunctionBegin;
+  PetscCall(VecDestroy(&r->theta));
+  PetscCall(VecDestroy(&r->wmu));
+  PetscCall(OdynTrainerDestroy(&r->t));
+  PetscCall(OdynRegularizerDestroy(&r->reg));
+  PetscCall(OdynLossDestroy(&r->loss));
+  PetscCall(OdynNetDestroy(&r->net));
+  PetscCall(PetscOptionsDestroy(&r->opts));
+  PetscFunctionReturn(0);
+}
+
+/* largest relative difference of the histories (objectives, gradient norm, step); counts differing accuracies */
+static PetscReal HistoryDiff(Run *a, Run *b, PetscInt nexpect, PetscInt *nacc)
+{
+  const OdynTrainerHistoryEntry *ha, *hb;
+  PetscInt                       na, nb;
+  PetscReal                      dmax = 0;
+
+  ODYN_CK(OdynTrainerGetHistory(a->t, &na, &ha));
+  ODYN_CK(OdynTrainerGetHistory(b->t, &nb, &hb));
+  ck_assert_msg(na == nexpect && nb == nexpect, "histories of %d and %d iterations, expected %d", (int)na, (int)nb, (int)nexpect);
+  *nacc = 0;
+  for (PetscInt i = 0; i < na; i++) {
+    const PetscReal x[4] = {ha[i].obj_classifier, ha[i].obj_propagation, ha[i].gnorm, ha[i].step}, y[4] = {hb[i].obj_classifier, hb[i].obj_propagation, hb[i].gnorm, hb[i].step};
+    for (int k = 0; k < 4; k++) dmax = PetscMax(dmax, PetscAbsReal(x[k] - y[k]) / PetscMax(PetscAbsReal(y[k]), 1e-300));
+    if (ha[i].train_acc != hb[i].train_acc || ha[i].val_acc != hb[i].val_acc) (*nacc)++;
+  }
+  return dmax;
+}
+
+/*
+   chunked vs unchunked histories, Hessian sub-sample = batch and a sub-sample; a huge chunk is the plain run bit for
+   bit. CG amplifies the round-off of the summation order: with 3 PCG iterations the runs agree to ~1e-13, with 5 only
+   to ~1e-7 (as the histories of test_train's ranks test), so 3 keeps the tolerance tight enough to see a wrong product.
+*/
+START_TEST(test_chunk_history)
+{
+  /* 501 examples on 2 ranks are 251 + 250: 6 chunks of 50 and 5, so the second rank takes part with an empty chunk */
+  const char    *base[2]  = {"-odyn_bcd_max_it 4 -odyn_bcd_init_scale 0.5 -odyn_bcd_batch_size 501 -odyn_bcd_gn_pcg_max_it 3", "-odyn_bcd_max_it 4 -odyn_bcd_init_scale 0.5 -odyn_bcd_batch_size 500 -odyn_bcd_hessian_size 230 -odyn_bcd_gn_pcg_max_it 3 -odyn_bcd_gn_max_it 2"};
+  const PetscInt chunk[2] = {50, 37};
+
+  for (int c = 0; c < 2; c++) {
+    char           opts[512];
+    Run            r0, r1, r2;
+    PetscLogDouble p;
+    PetscInt       nacc1, nacc2;
+    PetscReal      d1, d2;
+
+    ODYN_CK(Train(PETSC_COMM_WORLD, base[c], 8, &r0, &p));
+    ODYN_CK(PetscSNPrintf(opts, sizeof(opts), "%s -odyn_bcd_chunk_size %d", base[c], (int)chunk[c]));
+    ODYN_CK(Train(PETSC_COMM_WORLD, opts, 8, &r1, &p));
+    ODYN_CK(PetscSNPrintf(opts, sizeof(opts), "%s -odyn_bcd_chunk_size 100000", base[c]));
+    ODYN_CK(Train(PETSC_COMM_WORLD, opts, 8, &r2, &p));
+    d1 = HistoryDiff(&r1, &r0, 4, &nacc1);
+    d2 = HistoryDiff(&r2, &r0, 4, &nacc2);
+    ck_assert(MPI_Allreduce(MPI_IN_PLACE, &d1, 1, MPIU_REAL, MPIU_MAX, PETSC_COMM_WORLD) == MPI_SUCCESS);
+    ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_chunk: %s: chunks of %d vs none: max relative history difference %.3e; chunk 100000: %.3e\n", c ? "batch 500, Hessian sub-sample 230" : "batch 501, Hessian on the batch", (int)chunk[c], (double)d1, (double)d2));
+    ODYN_CK(Teardown(&r0));
+    ODYN_CK(Teardown(&r1));
+    ODYN_CK(Teardown(&r2));
+    ck_assert_msg(d1 <= 1e-10 && nacc1 == 0, "chunked history differs from the unchunked one by %g (relative), %d accuracies differ", (double)d1, (int)nacc1);
+    ck_assert_msg(d2 == 0 && nacc2 == 0, "one chunk is not the unchunked run bit for bit (%g, %d accuracies)", (double)d2, (int)nacc2);
+  }
+}
+END_TEST
+
+/* a deep net (256 layers): the stored trajectory of the 1000-example batch dominates the peak, chunks cut it */
+START_TEST(test_chunk_memory)
+{
+  const char    *base = "-odyn_bcd_max_it 1 -odyn_bcd_init_scale 0.5 -odyn_bcd_gn_pcg_max_it 2 -odyn_bcd_classifier_newton_max_it 1";
+  char           opts[256];
+  Run            r0, r1;
+  PetscLogDouble p0, p1;
+  PetscInt       nacc;
+  PetscReal      d;
+
+  ODYN_CK(Train(PETSC_COMM_WORLD, base, 256, &r0, &p0));
+  ODYN_CK(PetscSNPrintf(opts, sizeof(opts), "%s -odyn_bcd_chunk_size 50", base));
+  ODYN_CK(Train(PETSC_COMM_WORLD, opts, 256, &r1, &p1));
+  d = HistoryDiff(&r1, &r0, 1, &nacc);
+  ck_assert(MPI_Allreduce(MPI_IN_PLACE, &p0, 1, MPIU_PETSCLOGDOUBLE, MPI_MAX, PETSC_COMM_WORLD) == MPI_SUCCESS);
+  ck_assert(MPI_Allreduce(MPI_IN_PLACE, &p1, 1, MPIU_PETSCLOGDOUBLE, MPI_MAX, PETSC_COMM_WORLD) == MPI_SUCCESS);
+  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_chunk: 256 layers, 1000 examples: peak PETSc memory per rank %.2f MiB unchunked, %.2f MiB in chunks of 50 (history difference %.3e)\n", p0 / 1048576, p1 / 1048576, (double)d));
+  ODYN_CK(Teardown(&r0));
+  ODYN_CK(Teardown(&r1));
+  ck_assert_msg(p0 > 0, "PETSc's malloc tracing is off: run with -malloc_dump or -malloc_debug");
+  ck_assert_msg(p1 < 0.5 * p0, "chunks did not lower the peak memory enough: %g vs %g bytes", (double)p1, (double)p0);
+  ck_assert_msg(d <= 1e-10 && nacc == 0, "chunked history differs by %g, %d accuracies", (double)d, (int)nacc);
+}
+END_TEST
+
+/* a negative chunk size is refused with the option's name */
+START_TEST(test_chunk_bad)
+{
+  Run            r;
+  PetscLogDouble p;
+
+  odyn_ck_error_contains(Train(PETSC_COMM_WORLD, "-odyn_bcd_chunk_size -3", 4, &r, &p), "-odyn_bcd_chunk_size must be >= 0");
+  ODYN_CK(Teardown(&r));
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+  Suite *s = suite_create("chunk");
+  TCase *t = tcase_create("bcd");
+  tcase_add_test(t, test_chunk_history);
+  tcase_add_test(t, test_chunk_memory);
+  tcase_add_test(t, test_chunk_bad);
+  tcase_set_timeout(t, 600);
+  suite_add_tcase(s, t);
+  return s;
+}
+
+int main(int argc, char **argv) { return OdynTestMain(argc, argv, make_suite); }
