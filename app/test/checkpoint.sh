@@ -11,7 +11,7 @@ set -u
 scenario=$1 odyn=$2 work=$3 mpiexec=$4 np=$5
 fail() { echo "FAIL: $*"; exit 1; }
 run() { local n=$1; shift; "$mpiexec" "$np" "$n" "$@"; }
-TRAIN="-odyn_problem swissroll -odyn_ml_levels 4,8,16 -odyn_bcd_max_it 6 -odyn_bcd_batch_size 200 -odyn_bcd_hessian_size 80 -odyn_progress false"
+TRAIN="-odyn_problem swissroll -odyn_ml_levels 4,8,16 -odyn_bcd_max_it 8 -odyn_bcd_batch_size 200 -odyn_bcd_hessian_size 80 -odyn_progress false"
 history() { cut -d, -f1-9 "$1"; } # the time column is the clock's
 mkdir -p "$work/$scenario" && cd "$work/$scenario" || exit 1
 rm -f ./*.h5 ./*.csv ./*.log ./*.tmp
@@ -33,13 +33,14 @@ kill)
       restart=""
       [ -f ck.h5 ] && restart="-odyn_restart ck.h5"
       # started directly (not through a shell function) so that $! is the program itself. On 1 rank a write takes
-      # ~35 ms and is slowed down by 40 ms more; on 2 ranks HDF5's collective MPI-IO takes ~0.25 s per checkpoint here.
+      # ~35 ms and is slowed down by 40 ms more; on 2 ranks HDF5's collective MPI-IO takes ~0.25 s per checkpoint here,
+      # slowed down by 0.1 s more: on an idle machine the 2-rank run was otherwise over after one or two kills.
       if [ $n = 1 ]; then
         "$odyn" train $TRAIN $restart -odyn_checkpoint ck.h5 -odyn_checkpoint_every 1 -odyn_checkpoint_delay 0.04 \
           -odyn_history_csv h.csv -odyn_model_out m.h5 >run.log 2>&1 &
         ms=$((RANDOM % 1000 + 300)) # start-up takes 0.2-0.5 s, an iteration with its write ~0.05 s
       else
-        "$mpiexec" "$np" $n "$odyn" train $TRAIN $restart -odyn_checkpoint ck.h5 -odyn_checkpoint_every 1 \
+        "$mpiexec" "$np" $n "$odyn" train $TRAIN $restart -odyn_checkpoint ck.h5 -odyn_checkpoint_every 1 -odyn_checkpoint_delay 0.1 \
           -odyn_history_csv h.csv -odyn_model_out m.h5 >run.log 2>&1 &
         ms=$((RANDOM % 1500 + 1000)) # start-up takes 0.5-1 s, an iteration with its write ~0.25 s
       fi
