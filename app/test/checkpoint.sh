@@ -11,7 +11,7 @@ set -u
 scenario=$1 odyn=$2 work=$3 mpiexec=$4 np=$5
 fail() { echo "FAIL: $*"; exit 1; }
 run() { local n=$1; shift; "$mpiexec" "$np" "$n" "$@"; }
-TRAIN="-odyn_problem swissroll -odyn_ml_levels 4,8,16 -odyn_bcd_max_it 8 -odyn_bcd_batch_size 200 -odyn_bcd_hessian_size 80 -odyn_progress false"
+TRAIN="-odyn_problem swissroll -odyn_ml_levels 4,8,16 -odyn_bcd_max_it 6 -odyn_bcd_batch_size 200 -odyn_bcd_hessian_size 80 -odyn_progress false"
 history() { cut -d, -f1-9 "$1"; } # the time column is the clock's
 mkdir -p "$work/$scenario" && cd "$work/$scenario" || exit 1
 rm -f ./*.h5 ./*.csv ./*.log ./*.tmp
@@ -32,20 +32,22 @@ kill)
     for round in $(seq 1 60); do
       restart=""
       [ -f ck.h5 ] && restart="-odyn_restart ck.h5"
-      # started directly (not through a shell function) so that $! is the program itself. On 1 rank a write takes
-      # ~35 ms and is slowed down by 40 ms more; on 2 ranks HDF5's collective MPI-IO takes ~0.25 s per checkpoint here,
-      # slowed down by 0.1 s more: on an idle machine the 2-rank run was otherwise over after one or two kills.
+      rm -f run.log # wait_training must not find the last round's lines
+      # started directly (not through a shell function) so that $! is the program itself. Each round waits for the
+      # run's first iteration (its -odyn_monitor line), then kills it 0-0.4 s later: every round makes progress whatever
+      # the machine's speed, and most kills fall inside a write (a write takes ~35 ms on 1 rank and ~0.25 s on 2 ranks
+      # here, slowed down by 0.1 s more with -odyn_checkpoint_delay).
       if [ $n = 1 ]; then
-        "$odyn" train $TRAIN $restart -odyn_checkpoint ck.h5 -odyn_checkpoint_every 1 -odyn_checkpoint_delay 0.04 \
+        "$odyn" train $TRAIN $restart -odyn_monitor -odyn_checkpoint ck.h5 -odyn_checkpoint_every 1 -odyn_checkpoint_delay 0.1 \
           -odyn_history_csv h.csv -odyn_model_out m.h5 >run.log 2>&1 &
-        ms=$((RANDOM % 1000 + 300)) # start-up takes 0.2-0.5 s, an iteration with its write ~0.05 s
       else
-        "$mpiexec" "$np" $n "$odyn" train $TRAIN $restart -odyn_checkpoint ck.h5 -odyn_checkpoint_every 1 -odyn_checkpoint_delay 0.1 \
+        "$mpiexec" "$np" $n "$odyn" train $TRAIN $restart -odyn_monitor -odyn_checkpoint ck.h5 -odyn_checkpoint_every 1 -odyn_checkpoint_delay 0.1 \
           -odyn_history_csv h.csv -odyn_model_out m.h5 >run.log 2>&1 &
-        ms=$((RANDOM % 1500 + 1000)) # start-up takes 0.5-1 s, an iteration with its write ~0.25 s
       fi
       pid=$!
-      sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
+      wait_training run.log || true # a run that ends (or fails) before its first iteration is caught below
+      ms=$((RANDOM % 400))
+      sleep "0.$(printf %03d $ms)"
       if kill -0 $pid 2>/dev/null; then
         # SIGKILL the ranks themselves (a killed mpiexec could leave them running)
         if [ $n = 1 ]; then kill -KILL $pid; else for c in $(pgrep -P $pid -x odyn); do kill -KILL "$c"; done; fi
