@@ -18,87 +18,37 @@
 #include <stdint.h>
 #include <petscviewerhdf5.h>
 #include "odyntest.h"
+#include "trainrun.h"
 
-typedef struct {
-  OdynNet         net;
-  OdynLoss        loss;
-  OdynRegularizer reg;
-  OdynTrainer     t;
-  OdynDataset     tr, va;
-  PetscOptions    opts;
-  Vec             theta, wmu;
-} Run;
+typedef OdynTestRun Run;
 
 /* batches of 120 of the 500 ellipse examples, Hessian sub-samples of 40, adaptive damping, 2 levels of 4 iterations */
 #define BASE_OPTS "-odyn_bcd_max_it 4 -odyn_bcd_batch_size 120 -odyn_bcd_hessian_size 40 -odyn_bcd_gn_damping_adapt -odyn_bcd_gn_pcg_max_it 5 -odyn_progress false"
-
-static PetscErrorCode BuildNet(MPI_Comm comm, PetscInt width, PetscReal T, OdynNet *net)
-{
-  OdynScheme sc;
-  OdynLayer  layer;
-
-  PetscFunctionBegin;
-  PetscCall(OdynNetCreate(comm, net));
-  PetscCall(OdynSchemeCreate(comm, &sc));
-  PetscCall(OdynSchemeSetType(sc, ODYNSCHEMEEULER));
-  PetscCall(OdynSchemeSetNumSteps(sc, 4));
-  PetscCall(OdynSchemeSetFinalTime(sc, T));
-  PetscCall(OdynSchemeGetLayer(sc, &layer));
-  PetscCall(OdynLayerSetType(layer, ODYNLAYERDENSE));
-  PetscCall(OdynLayerSetWidth(layer, width));
-  PetscCall(OdynLayerSetActivation(layer, ODYN_ACTIVATION_TANH));
-  PetscCall(OdynNetAddBlock(*net, sc));
-  PetscCall(OdynSchemeDestroy(&sc));
-  PetscFunctionReturn(0);
-}
 
 /* the ellipse problem (problem seed `pseed`), a network of width `width` (2: the data's; 4: another network) */
 static PetscErrorCode Setup(const char *opts, PetscInt width, PetscInt pseed, PetscInt nlev, Run *r)
 {
   const PetscInt levels[3] = {4, 8, 16};
   MPI_Comm       comm      = PETSC_COMM_WORLD;
-  char           seed[64];
+  char           seed[64], all[1024];
+  OdynDataset    tr, va;
+  OdynTestRunSpec spec;
+  PetscErrorCode  ierr;
 
   PetscFunctionBegin;
-  PetscCall(PetscMemzero(r, sizeof(*r)));
   PetscCall(PetscSNPrintf(seed, sizeof(seed), "%" PetscInt_FMT, pseed));
   PetscCall(PetscOptionsSetValue(NULL, "-odyn_problem_seed", seed));
-  PetscCall(OdynProblemCreate(comm, "ellipse", &r->tr, &r->va));
+  PetscCall(OdynProblemCreate(comm, "ellipse", &tr, &va));
   PetscCall(PetscOptionsClearValue(NULL, "-odyn_problem_seed"));
-  if (width != 2) PetscCall(OdynDatasetDuplicateFeatures(r->tr, width / 2)); /* widen the data to the network */
-  if (width != 2) PetscCall(OdynDatasetDuplicateFeatures(r->va, width / 2));
-  PetscCall(BuildNet(comm, width, 20.0, &r->net));
-  PetscCall(OdynLossCreate(comm, &r->loss));
-  PetscCall(OdynLossSetType(r->loss, ODYNLOSSLOGISTIC));
-  PetscCall(OdynRegularizerCreate(comm, &r->reg));
-  PetscCall(OdynRegularizerSetType(r->reg, ODYNREGSMOOTH));
-  PetscCall(OdynRegularizerSetWeight(r->reg, 1e-3));
-  PetscCall(OdynTrainerCreate(comm, &r->t));
-  PetscCall(OdynTrainerSetNet(r->t, r->net));
-  PetscCall(OdynTrainerSetLoss(r->t, r->loss));
-  PetscCall(OdynTrainerSetRegularizer(r->t, r->reg));
-  PetscCall(OdynTrainerSetData(r->t, r->tr, r->va));
-  PetscCall(PetscOptionsCreate(&r->opts));
-  PetscCall(PetscOptionsInsertString(r->opts, BASE_OPTS));
-  PetscCall(PetscOptionsInsertString(r->opts, opts));
-  PetscCall(PetscObjectSetOptions((PetscObject)r->t, r->opts));
-  PetscCall(OdynTrainerSetFromOptions(r->t));
-  PetscCall(OdynTrainerSetLevels(r->t, nlev, levels));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode Teardown(Run *r)
-{
-  PetscFunctionBegin;
-  PetscCall(VecDestroy(&r->theta));
-  PetscCall(VecDestroy(&r->wmu));
-  PetscCall(OdynTrainerDestroy(&r->t));
-  PetscCall(OdynRegularizerDestroy(&r->reg));
-  PetscCall(OdynLossDestroy(&r->loss));
-  PetscCall(OdynNetDestroy(&r->net));
-  PetscCall(OdynDatasetDestroy(&r->tr));
-  PetscCall(OdynDatasetDestroy(&r->va));
-  PetscCall(PetscOptionsDestroy(&r->opts));
+  if (width != 2) PetscCall(OdynDatasetDuplicateFeatures(tr, width / 2)); /* widen the data to the network */
+  if (width != 2) PetscCall(OdynDatasetDuplicateFeatures(va, width / 2));
+  OdynTestRunSpecEllipse(&spec);
+  spec.width = width;
+  PetscCall(PetscSNPrintf(all, sizeof(all), "%s %s", BASE_OPTS, opts));
+  ierr = OdynTestRunCreate(comm, &spec, tr, va, all, nlev, levels, r); /* some cases expect an error here */
+  PetscCall(OdynDatasetDestroy(&tr)); /* the trainer holds them */
+  PetscCall(OdynDatasetDestroy(&va));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
@@ -169,8 +119,8 @@ static void CheckRestart(PetscInt nlev, PetscInt k, const char *file, PetscInt e
   ck_assert_msg(eq, "best classifier weights differ after the restart");
   /* the restarted run really started from the checkpoint: its history up to there came from the file */
   ck_assert(hr[expect_done - 1].time == hf[expect_done - 1].time || expect_done == 0);
-  ODYN_CK(Teardown(&full));
-  ODYN_CK(Teardown(&rest));
+  ODYN_CK(OdynTestRunDestroy(&full));
+  ODYN_CK(OdynTestRunDestroy(&rest));
 }
 
 START_TEST(test_restart_bitwise)
@@ -204,7 +154,7 @@ static void CheckRestartError(const char *file, const char *extra, PetscInt widt
   odyn_ck_error_contains(OdynTrainerSolve(r.t, &r.theta, &r.wmu), needle);
   ck_assert(strstr(OdynTestLastErrorMessage(), file) != NULL);
   ck_assert(!r.theta && !r.wmu);
-  ODYN_CK(Teardown(&r));
+  ODYN_CK(OdynTestRunDestroy(&r));
   if (rank == 0) {
     fp = fopen("test_ckpt_hist.csv", "r");
     ck_assert(fp && fgets(buf, sizeof(buf), fp));
@@ -285,7 +235,7 @@ START_TEST(test_bad_checkpoints)
     ck_assert(MPI_Bcast(&at, 1, MPI_LONG, 0, PETSC_COMM_WORLD) == MPI_SUCCESS);
     ck_assert_msg(at >= 0, "the best theta's first value is not in the checkpoint file");
   }
-  ODYN_CK(Teardown(&r));
+  ODYN_CK(OdynTestRunDestroy(&r));
   CheckRestartError("test_ckpt_none.h5", "", 2, 1, 1, "Checkpoint file test_ckpt_none.h5 does not exist");
   CopyFile(good, "test_ckpt_cut.h5", FileSize(good) / 2, -1, 0);
   CheckRestartError("test_ckpt_cut.h5", "", 2, 1, 1, "is truncated or corrupt");
@@ -311,14 +261,14 @@ START_TEST(test_bad_checkpoints)
   ODYN_CK(Setup("-odyn_checkpoint test_ckpt_no_such_dir/c.h5", 2, 1, 1, &r));
   odyn_ck_error_contains(OdynTrainerSolve(r.t, &r.theta, &r.wmu), "Cannot write the checkpoint file test_ckpt_no_such_dir/c.h5: cannot create test_ckpt_no_such_dir/c.h5.tmp");
   ck_assert(!r.theta && !r.wmu);
-  ODYN_CK(Teardown(&r));
+  ODYN_CK(OdynTestRunDestroy(&r));
   ck_assert_int_eq(FileSize("test_ckpt_no_such_dir/c.h5"), -1);
   /* the good file still restarts after all this, and bad settings of the options are refused */
   ODYN_CK(Setup("-odyn_restart test_ckpt_d.h5", 2, 1, 1, &r));
   ODYN_CK(OdynTrainerSolve(r.t, &r.theta, &r.wmu));
-  ODYN_CK(Teardown(&r));
+  ODYN_CK(OdynTestRunDestroy(&r));
   odyn_ck_error_contains(Setup("-odyn_checkpoint_every -1", 2, 1, 1, &r), "-odyn_checkpoint_every must be >= 0, got -1");
-  ODYN_CK(Teardown(&r));
+  ODYN_CK(OdynTestRunDestroy(&r));
 }
 END_TEST
 
@@ -332,9 +282,9 @@ START_TEST(test_types)
   ODYN_CK(OdynTrainerGetType(r.t, &type));
   ck_assert_str_eq(type, ODYNTRAINERBCD);
   odyn_ck_error_contains(OdynTrainerSetType(r.t, "nosuchtype"), "Unknown trainer type nosuchtype");
-  ODYN_CK(Teardown(&r));
+  ODYN_CK(OdynTestRunDestroy(&r));
   odyn_ck_error_contains(Setup("-odyn_trainer_type adamx", 2, 1, 1, &r), "Unknown trainer type adamx");
-  ODYN_CK(Teardown(&r));
+  ODYN_CK(OdynTestRunDestroy(&r));
 }
 END_TEST
 

@@ -8,63 +8,22 @@
   database.
 */
 #include "odyntest.h"
+#include "trainrun.h"
 
-typedef struct {
-  OdynNet         net;
-  OdynLoss        loss;
-  OdynRegularizer reg;
-  OdynTrainer     t;
-  PetscOptions    opts;
-  Vec             theta, wmu;
-} Run;
-
-/* forward Euler block of N dense tanh layers of width 2, T = 20 (the ellipses' ResNet) */
-static PetscErrorCode BuildNet(MPI_Comm comm, PetscInt N, OdynNet *net)
-{
-  OdynScheme sc;
-  OdynLayer  layer;
-
-  PetscFunctionBegin;
-  PetscCall(OdynNetCreate(comm, net));
-  PetscCall(OdynSchemeCreate(comm, &sc));
-  PetscCall(OdynSchemeSetType(sc, ODYNSCHEMEEULER));
-  PetscCall(OdynSchemeSetNumSteps(sc, N));
-  PetscCall(OdynSchemeSetFinalTime(sc, 20.0));
-  PetscCall(OdynSchemeGetLayer(sc, &layer));
-  PetscCall(OdynLayerSetType(layer, ODYNLAYERDENSE));
-  PetscCall(OdynLayerSetWidth(layer, 2));
-  PetscCall(OdynLayerSetActivation(layer, ODYN_ACTIVATION_TANH));
-  PetscCall(OdynNetAddBlock(*net, sc));
-  PetscCall(OdynSchemeDestroy(&sc));
-  PetscFunctionReturn(0);
-}
+typedef OdynTestRun Run;
 
 /* trains on the ellipses with the settings `opts`, one level of N layers; peak: PETSc-allocated peak during the solve */
 static PetscErrorCode Train(MPI_Comm comm, const char *opts, PetscInt N, Run *r, PetscLogDouble *peak)
 {
   OdynDataset     tr, va;
+  OdynTestRunSpec spec;
   const PetscInt  levels[1] = {N};
 
   PetscFunctionBegin;
-  PetscCall(PetscMemzero(r, sizeof(*r)));
   PetscCall(OdynProblemCreate(comm, "ellipse", &tr, &va));
-  PetscCall(BuildNet(comm, N, &r->net));
-  PetscCall(OdynLossCreate(comm, &r->loss));
-  PetscCall(OdynLossSetType(r->loss, ODYNLOSSLOGISTIC));
-  PetscCall(OdynRegularizerCreate(comm, &r->reg));
-  PetscCall(OdynRegularizerSetType(r->reg, ODYNREGSMOOTH));
-  PetscCall(OdynRegularizerSetWeight(r->reg, 1e-3));
-  PetscCall(OdynTrainerCreate(comm, &r->t));
-  PetscCall(OdynTrainerSetNet(r->t, r->net));
-  PetscCall(OdynTrainerSetLoss(r->t, r->loss));
-  PetscCall(OdynTrainerSetRegularizer(r->t, r->reg));
-  PetscCall(OdynTrainerSetData(r->t, tr, va));
-  PetscCall(OdynTrainerSetProblemName(r->t, "ellipse"));
-  PetscCall(PetscOptionsCreate(&r->opts));
-  PetscCall(PetscOptionsInsertString(r->opts, opts));
-  PetscCall(PetscObjectSetOptions((PetscObject)r->t, r->opts));
-  PetscCall(OdynTrainerSetFromOptions(r->t));
-  PetscCall(OdynTrainerSetLevels(r->t, 1, levels));
+  OdynTestRunSpecEllipse(&spec); /* forward Euler block of N dense tanh layers of width 2, T = 20 */
+  spec.steps = N;
+  PetscCall(OdynTestRunCreate(comm, &spec, tr, va, opts, 1, levels, r));
   PetscCall(OdynDatasetDestroy(&tr)); /* the trainer holds them */
   PetscCall(OdynDatasetDestroy(&va));
   {
@@ -79,19 +38,6 @@ static PetscErrorCode Train(MPI_Comm comm, const char *opts, PetscInt N, Run *r,
     PetscLogMemory = logmem;
     *peak -= before;
   }
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode Teardown(Run *r)
-{
-  PetscFunctionBegin;
-  PetscCall(VecDestroy(&r->theta));
-  PetscCall(VecDestroy(&r->wmu));
-  PetscCall(OdynTrainerDestroy(&r->t));
-  PetscCall(OdynRegularizerDestroy(&r->reg));
-  PetscCall(OdynLossDestroy(&r->loss));
-  PetscCall(OdynNetDestroy(&r->net));
-  PetscCall(PetscOptionsDestroy(&r->opts));
   PetscFunctionReturn(0);
 }
 
@@ -141,9 +87,9 @@ START_TEST(test_chunk_history)
     d2 = HistoryDiff(&r2, &r0, 4, &nacc2);
     ck_assert(MPI_Allreduce(MPI_IN_PLACE, &d1, 1, MPIU_REAL, MPIU_MAX, PETSC_COMM_WORLD) == MPI_SUCCESS);
     ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_chunk: %s: chunks of %d vs none: max relative history difference %.3e; chunk 100000: %.3e\n", c ? "batch 500, Hessian sub-sample 230" : "batch 501, Hessian on the batch", (int)chunk[c], (double)d1, (double)d2));
-    ODYN_CK(Teardown(&r0));
-    ODYN_CK(Teardown(&r1));
-    ODYN_CK(Teardown(&r2));
+    ODYN_CK(OdynTestRunDestroy(&r0));
+    ODYN_CK(OdynTestRunDestroy(&r1));
+    ODYN_CK(OdynTestRunDestroy(&r2));
     ck_assert_msg(d1 <= 1e-10 && nacc1 == 0, "chunked history differs from the unchunked one by %g (relative), %d accuracies differ", (double)d1, (int)nacc1);
     ck_assert_msg(d2 == 0 && nacc2 == 0, "one chunk is not the unchunked run bit for bit (%g, %d accuracies)", (double)d2, (int)nacc2);
   }
@@ -167,8 +113,8 @@ START_TEST(test_chunk_memory)
   ck_assert(MPI_Allreduce(MPI_IN_PLACE, &p0, 1, MPIU_PETSCLOGDOUBLE, MPI_MAX, PETSC_COMM_WORLD) == MPI_SUCCESS);
   ck_assert(MPI_Allreduce(MPI_IN_PLACE, &p1, 1, MPIU_PETSCLOGDOUBLE, MPI_MAX, PETSC_COMM_WORLD) == MPI_SUCCESS);
   ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_chunk: 256 layers, 1000 examples: peak PETSc memory per rank %.2f MiB unchunked, %.2f MiB in chunks of 50 (history difference %.3e)\n", p0 / 1048576, p1 / 1048576, (double)d));
-  ODYN_CK(Teardown(&r0));
-  ODYN_CK(Teardown(&r1));
+  ODYN_CK(OdynTestRunDestroy(&r0));
+  ODYN_CK(OdynTestRunDestroy(&r1));
   ck_assert_msg(p0 > 0, "PETSc's malloc tracing is off: run with -malloc_dump or -malloc_debug");
   ck_assert_msg(p1 < 0.5 * p0, "chunks did not lower the peak memory enough: %g vs %g bytes", (double)p1, (double)p0);
   ck_assert_msg(d <= 1e-10 && nacc == 0, "chunked history differs by %g, %d accuracies", (double)d, (int)nacc);
@@ -182,7 +128,7 @@ START_TEST(test_chunk_bad)
   PetscLogDouble p;
 
   odyn_ck_error_contains(Train(PETSC_COMM_WORLD, "-odyn_bcd_chunk_size -3", 4, &r, &p), "-odyn_bcd_chunk_size must be >= 0");
-  ODYN_CK(Teardown(&r));
+  ODYN_CK(OdynTestRunDestroy(&r));
 }
 END_TEST
 

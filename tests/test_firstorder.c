@@ -9,6 +9,7 @@
 */
 #include <string.h>
 #include "odyntest.h"
+#include "trainrun.h"
 
 static PetscBool AllOk(PetscBool ok)
 {
@@ -17,63 +18,15 @@ static PetscBool AllOk(PetscBool ok)
   return g ? PETSC_TRUE : PETSC_FALSE;
 }
 
-typedef struct {
-  OdynNet         net;
-  OdynLoss        loss;
-  OdynRegularizer reg;
-  OdynTrainer     t;
-  PetscOptions    opts;
-  Vec             theta, wmu;
-} Run;
+typedef OdynTestRun Run;
 
 /* one forward Euler block of `steps` dense layers (activation act) of the given width, final time T */
 static PetscErrorCode Setup(OdynDataset tr, OdynDataset va, PetscInt width, PetscInt steps, PetscReal T, OdynActivationType act, const char *loss, PetscBool identity, PetscReal alpha, const char *opts, Run *r)
 {
-  OdynScheme sc;
-  OdynLayer  layer;
-  MPI_Comm   comm = PETSC_COMM_WORLD;
+  OdynTestRunSpec spec = {width, steps, T, act, loss, identity, alpha, NULL};
 
   PetscFunctionBegin;
-  PetscCall(PetscMemzero(r, sizeof(*r)));
-  PetscCall(OdynNetCreate(comm, &r->net));
-  PetscCall(OdynSchemeCreate(comm, &sc));
-  PetscCall(OdynSchemeSetType(sc, ODYNSCHEMEEULER));
-  PetscCall(OdynSchemeSetNumSteps(sc, steps));
-  PetscCall(OdynSchemeSetFinalTime(sc, T));
-  PetscCall(OdynSchemeGetLayer(sc, &layer));
-  PetscCall(OdynLayerSetType(layer, ODYNLAYERDENSE));
-  PetscCall(OdynLayerSetWidth(layer, width));
-  PetscCall(OdynLayerSetActivation(layer, act));
-  PetscCall(OdynNetAddBlock(r->net, sc));
-  PetscCall(OdynSchemeDestroy(&sc));
-  PetscCall(OdynLossCreate(comm, &r->loss));
-  PetscCall(OdynLossSetType(r->loss, loss));
-  PetscCall(OdynLossSetIdentityClassifier(r->loss, identity));
-  PetscCall(OdynRegularizerCreate(comm, &r->reg));
-  PetscCall(OdynRegularizerSetType(r->reg, ODYNREGSMOOTH));
-  PetscCall(OdynRegularizerSetWeight(r->reg, alpha));
-  PetscCall(OdynTrainerCreate(comm, &r->t));
-  PetscCall(OdynTrainerSetNet(r->t, r->net));
-  PetscCall(OdynTrainerSetLoss(r->t, r->loss));
-  PetscCall(OdynTrainerSetRegularizer(r->t, r->reg));
-  PetscCall(OdynTrainerSetData(r->t, tr, va));
-  PetscCall(PetscOptionsCreate(&r->opts));
-  PetscCall(PetscOptionsInsertString(r->opts, opts));
-  PetscCall(PetscObjectSetOptions((PetscObject)r->t, r->opts));
-  PetscCall(OdynTrainerSetFromOptions(r->t));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode Teardown(Run *r)
-{
-  PetscFunctionBegin;
-  PetscCall(VecDestroy(&r->theta));
-  PetscCall(VecDestroy(&r->wmu));
-  PetscCall(OdynTrainerDestroy(&r->t));
-  PetscCall(OdynRegularizerDestroy(&r->reg));
-  PetscCall(OdynLossDestroy(&r->loss));
-  PetscCall(OdynNetDestroy(&r->net));
-  PetscCall(PetscOptionsDestroy(&r->opts));
+  PetscCall(OdynTestRunCreate(PETSC_COMM_WORLD, &spec, tr, va, opts, 0, NULL, r));
   PetscFunctionReturn(0);
 }
 
@@ -153,7 +106,7 @@ START_TEST(test_gradient)
   ODYN_CK(OdynDatasetCreateSubset(tr, 40, idx, &sub));
   ODYN_CK(Setup(tr, va, 2, 4, 2.0, ODYN_ACTIVATION_TANH, ODYNLOSSLOGISTIC, PETSC_FALSE, 1e-2, "-odyn_trainer_type adam", &r));
   ODYN_CK(CheckGradient(&r, sub, 0.5, "ellipse logistic + smooth"));
-  ODYN_CK(Teardown(&r));
+  ODYN_CK(OdynTestRunDestroy(&r));
   ODYN_CK(OdynDatasetDestroy(&sub));
   ODYN_CK(OdynDatasetDestroy(&tr));
   ODYN_CK(OdynDatasetDestroy(&va));
@@ -167,7 +120,7 @@ START_TEST(test_gradient)
   ODYN_CK(PetscOptionsClearValue(NULL, "-odyn_denoise1d_num_val"));
   ODYN_CK(Setup(tr, va, 16, 3, 1.0, ODYN_ACTIVATION_TANH, ODYNLOSSLSQ, PETSC_TRUE, 1e-2, "-odyn_trainer_type sgd", &r));
   ODYN_CK(CheckGradient(&r, tr, 0.01, "denoise1d lsq identity + smooth")); /* signals of size ~100 */
-  ODYN_CK(Teardown(&r));
+  ODYN_CK(OdynTestRunDestroy(&r));
   ODYN_CK(OdynDatasetDestroy(&tr));
   ODYN_CK(OdynDatasetDestroy(&va));
 }
@@ -196,7 +149,7 @@ static void Learns(const char *opts, PetscReal alpha, PetscReal minacc)
   ck_assert_int_eq(n, 40);
   ck_assert_msg(h[n - 1].obj_propagation < 0.5 * h[0].obj_propagation, "%s: objective %g -> %g did not halve", opts, (double)h[0].obj_propagation, (double)h[n - 1].obj_propagation);
   ck_assert_msg(best >= minacc, "%s: best validation accuracy %.2f%% < %.2f%%", opts, (double)best, (double)minacc);
-  ODYN_CK(Teardown(&r));
+  ODYN_CK(OdynTestRunDestroy(&r));
   ODYN_CK(OdynDatasetDestroy(&tr));
   ODYN_CK(OdynDatasetDestroy(&va));
 }
@@ -224,14 +177,14 @@ START_TEST(test_schedules)
   ck_assert_int_eq(n, 5);
   for (PetscInt e = 0; e < 5; e++) ok = (PetscBool)(ok && PetscAbsReal(h[e].step - (0.01 + 0.045 * (1 + PetscCosReal(PETSC_PI * e / 5)))) < 1e-15);
   ck_assert_msg(ok, "cosine schedule");
-  ODYN_CK(Teardown(&r));
+  ODYN_CK(OdynTestRunDestroy(&r));
   ODYN_CK(Setup(tr, va, 2, 4, 20.0, ODYN_ACTIVATION_TANH, ODYNLOSSLOGISTIC, PETSC_FALSE, 1e-2, "-odyn_trainer_type adam -odyn_epochs 5 -odyn_batch_size 0 -odyn_lr 0.1 -odyn_lr_decay step -odyn_lr_decay_epochs 2 -odyn_lr_decay_rate 0.5", &r));
   ODYN_CK(OdynTrainerSetLevels(r.t, 1, levels));
   ODYN_CK(OdynTrainerSolve(r.t, &r.theta, &r.wmu));
   ODYN_CK(OdynTrainerGetHistory(r.t, &n, &h));
   ck_assert_int_eq(n, 5);
   ck_assert(h[0].step == 0.1 && h[1].step == 0.1 && h[2].step == 0.05 && h[3].step == 0.05 && h[4].step == 0.025);
-  ODYN_CK(Teardown(&r));
+  ODYN_CK(OdynTestRunDestroy(&r));
   ODYN_CK(OdynDatasetDestroy(&tr));
   ODYN_CK(OdynDatasetDestroy(&va));
 }
@@ -266,8 +219,8 @@ static void RestartBitForBit(const char *type)
   for (PetscInt i = 0; i < 5; i++) ck_assert_msg(ha[i].obj_propagation == hb[i].obj_propagation && ha[i].val_acc == hb[i].val_acc, "%s: epoch %d differs after the restart", type, (int)i + 1);
   ODYN_CK(VecEqual(a.theta, b.theta, &eq));
   ck_assert_msg(eq, "%s: theta differs after the restart", type);
-  ODYN_CK(Teardown(&a));
-  ODYN_CK(Teardown(&b));
+  ODYN_CK(OdynTestRunDestroy(&a));
+  ODYN_CK(OdynTestRunDestroy(&b));
   ODYN_CK(OdynDatasetDestroy(&tr));
   ODYN_CK(OdynDatasetDestroy(&va));
 }
@@ -296,12 +249,12 @@ START_TEST(test_errors)
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     ODYN_CK(Setup(tr, va, 2, 4, 20.0, ODYN_ACTIVATION_TANH, ODYNLOSSLOGISTIC, PETSC_FALSE, 1e-2, bad[i][0], &r));
     odyn_ck_error_contains(OdynTrainerSetUp(r.t), bad[i][1]);
-    ODYN_CK(Teardown(&r));
+    ODYN_CK(OdynTestRunDestroy(&r));
   }
   ODYN_CK(Setup(tr, va, 2, 4, 20.0, ODYN_ACTIVATION_TANH, ODYNLOSSLOGISTIC, PETSC_FALSE, 1e-2, "-odyn_trainer_type adam -odyn_lr_decay cosine", &r));
   ODYN_CK(OdynTrainerSetUp(r.t));
   ODYN_CK(OdynTrainerView(r.t, NULL)); /* runs the type's view (its text is for people) */
-  ODYN_CK(Teardown(&r));
+  ODYN_CK(OdynTestRunDestroy(&r));
   ODYN_CK(OdynDatasetDestroy(&tr));
   ODYN_CK(OdynDatasetDestroy(&va));
 }

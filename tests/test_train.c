@@ -8,72 +8,19 @@
 */
 #include <string.h>
 #include "odyntest.h"
+#include "trainrun.h"
 
-typedef struct {
-  OdynNet         net;
-  OdynLoss        loss;
-  OdynRegularizer reg;
-  OdynTrainer     t;
-  PetscOptions    opts;
-  Vec             theta, wmu;
-} Run;
+typedef OdynTestRun Run;
 
-/* the paper's ResNet for the ellipses: one forward Euler block of dense tanh layers, T = 20 */
-static PetscErrorCode BuildNet(MPI_Comm comm, PetscInt width, OdynNet *net)
-{
-  OdynScheme sc;
-  OdynLayer  layer;
-
-  PetscFunctionBegin;
-  PetscCall(OdynNetCreate(comm, net));
-  PetscCall(OdynSchemeCreate(comm, &sc));
-  PetscCall(OdynSchemeSetType(sc, ODYNSCHEMEEULER));
-  PetscCall(OdynSchemeSetNumSteps(sc, 4));
-  PetscCall(OdynSchemeSetFinalTime(sc, 20.0));
-  PetscCall(OdynSchemeGetLayer(sc, &layer));
-  PetscCall(OdynLayerSetType(layer, ODYNLAYERDENSE));
-  PetscCall(OdynLayerSetWidth(layer, width));
-  PetscCall(OdynLayerSetActivation(layer, ODYN_ACTIVATION_TANH));
-  PetscCall(OdynNetAddBlock(*net, sc));
-  PetscCall(OdynSchemeDestroy(&sc));
-  PetscFunctionReturn(0);
-}
-
-/* Network (width 2), logistic loss, smooth regularizer (alpha = 1e-3) and a trainer set from `opts` and `levels`. */
+/* The paper's ResNet for the ellipses (one forward Euler block of dense tanh layers, T = 20), logistic loss, smooth
+   regularizer (alpha = 1e-3), and a trainer set from `opts` and `levels`. */
 static PetscErrorCode Setup(MPI_Comm comm, OdynDataset tr, OdynDataset va, const char *opts, PetscInt nlev, const PetscInt levels[], Run *r)
 {
-  PetscFunctionBegin;
-  PetscCall(PetscMemzero(r, sizeof(*r)));
-  PetscCall(BuildNet(comm, 2, &r->net));
-  PetscCall(OdynLossCreate(comm, &r->loss));
-  PetscCall(OdynLossSetType(r->loss, ODYNLOSSLOGISTIC));
-  PetscCall(OdynRegularizerCreate(comm, &r->reg));
-  PetscCall(OdynRegularizerSetType(r->reg, ODYNREGSMOOTH));
-  PetscCall(OdynRegularizerSetWeight(r->reg, 1e-3));
-  PetscCall(OdynTrainerCreate(comm, &r->t));
-  PetscCall(OdynTrainerSetNet(r->t, r->net));
-  PetscCall(OdynTrainerSetLoss(r->t, r->loss));
-  PetscCall(OdynTrainerSetRegularizer(r->t, r->reg));
-  PetscCall(OdynTrainerSetData(r->t, tr, va));
-  PetscCall(OdynTrainerSetProblemName(r->t, "ellipse"));
-  PetscCall(PetscOptionsCreate(&r->opts));
-  PetscCall(PetscOptionsInsertString(r->opts, opts));
-  PetscCall(PetscObjectSetOptions((PetscObject)r->t, r->opts));
-  PetscCall(OdynTrainerSetFromOptions(r->t));
-  PetscCall(OdynTrainerSetLevels(r->t, nlev, levels));
-  PetscFunctionReturn(0);
-}
+  OdynTestRunSpec spec;
 
-static PetscErrorCode Teardown(Run *r)
-{
   PetscFunctionBegin;
-  PetscCall(VecDestroy(&r->theta));
-  PetscCall(VecDestroy(&r->wmu));
-  PetscCall(OdynTrainerDestroy(&r->t));
-  PetscCall(OdynRegularizerDestroy(&r->reg));
-  PetscCall(OdynLossDestroy(&r->loss));
-  PetscCall(OdynNetDestroy(&r->net));
-  PetscCall(PetscOptionsDestroy(&r->opts));
+  OdynTestRunSpecEllipse(&spec);
+  PetscCall(OdynTestRunCreate(comm, &spec, tr, va, opts, nlev, levels, r));
   PetscFunctionReturn(0);
 }
 
@@ -164,12 +111,12 @@ START_TEST(test_ellipse_learns)
   ck_assert_int_eq(n, np);
   acc = IndependentAccuracy(r.net, r.theta, r.wmu, &acc2);
   ck_assert_msg(PetscAbsReal(acc - best) < 1e-10 && PetscAbsReal(acc2 - best) < 1e-10, "returned parameters give %.4f%% (%.4f%%), reported best %.4f%%", (double)acc, (double)acc2, (double)best);
-  ODYN_CK(Teardown(&r));
+  ODYN_CK(OdynTestRunDestroy(&r));
 
   raw = TrainEllipse(PETSC_COMM_WORLD, "-odyn_bcd_max_it 15 -odyn_bcd_init_scale 0 -odyn_bcd_gn_max_it 0", 2, levels, &r);
-  ODYN_CK(Teardown(&r));
+  ODYN_CK(OdynTestRunDestroy(&r));
   rnd = TrainEllipse(PETSC_COMM_WORLD, "-odyn_bcd_max_it 15 -odyn_bcd_init_scale 0.5 -odyn_bcd_gn_max_it 0", 2, levels, &r);
-  ODYN_CK(Teardown(&r));
+  ODYN_CK(OdynTestRunDestroy(&r));
   ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_train: without Gauss-Newton: raw features %.2f%%, random features %.2f%%\n", (double)raw, (double)rnd));
   ck_assert_msg(raw <= 70.0, "a classifier on the raw ellipse features reached %.2f%%", (double)raw);
   ck_assert_msg(rnd <= 85.0 && rnd < best - 10, "random features alone reached %.2f%% (trained: %.2f%%)", (double)rnd, (double)best);
@@ -209,8 +156,8 @@ START_TEST(test_ranks)
   }
   ck_assert(MPI_Allreduce(MPI_IN_PLACE, &dmax, 1, MPIU_REAL, MPIU_MAX, PETSC_COMM_WORLD) == MPI_SUCCESS);
   ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_train: history on this communicator vs one rank: max relative difference %.3e\n", (double)dmax));
-  ODYN_CK(Teardown(&rw));
-  ODYN_CK(Teardown(&rs));
+  ODYN_CK(OdynTestRunDestroy(&rw));
+  ODYN_CK(OdynTestRunDestroy(&rs));
   ck_assert_msg(dmax <= 1e-8, "objective history differs from the one-rank run by %g (relative)", (double)dmax);
   ck_assert_msg(!bad && bw == bs, "accuracies or steps differ from the one-rank run (best %g vs %g)", (double)bw, (double)bs);
 }
@@ -230,8 +177,8 @@ START_TEST(test_bad_input)
   Run             r;
 
   ODYN_CK(OdynProblemCreate(PETSC_COMM_WORLD, "ellipse", &tr, &va));
-  ODYN_CK(BuildNet(PETSC_COMM_WORLD, 2, &net));
-  ODYN_CK(BuildNet(PETSC_COMM_WORLD, 3, &net3));
+  ODYN_CK(OdynTestEulerDenseNet(PETSC_COMM_WORLD, 2, 4, 20.0, ODYN_ACTIVATION_TANH, &net));
+  ODYN_CK(OdynTestEulerDenseNet(PETSC_COMM_WORLD, 3, 4, 20.0, ODYN_ACTIVATION_TANH, &net3));
   ODYN_CK(OdynLossCreate(PETSC_COMM_WORLD, &loss));
   ODYN_CK(OdynRegularizerCreate(PETSC_COMM_WORLD, &reg));
   ODYN_CK(OdynTrainerCreate(PETSC_COMM_WORLD, &t));
@@ -265,7 +212,7 @@ START_TEST(test_bad_input)
   ODYN_CK(OdynDatasetDestroy(&va));
   /* a 1-level run after the failures above still works (no state left behind in the package) */
   (void)TrainEllipse(PETSC_COMM_WORLD, "-odyn_bcd_max_it 1", 1, levels, &r);
-  ODYN_CK(Teardown(&r));
+  ODYN_CK(OdynTestRunDestroy(&r));
 }
 END_TEST
 
@@ -291,7 +238,7 @@ START_TEST(test_nan_data)
   ODYN_CK(Setup(PETSC_COMM_WORLD, tr, va, "-odyn_bcd_max_it 3", 1, levels, &r));
   odyn_ck_error_contains(OdynTrainerSolve(r.t, &r.theta, &r.wmu), "Training example 41 has a NaN or Inf feature");
   ck_assert(!r.theta && !r.wmu);
-  ODYN_CK(Teardown(&r));
+  ODYN_CK(OdynTestRunDestroy(&r));
   ODYN_CK(OdynDatasetDestroy(&tr));
   ODYN_CK(OdynDatasetDestroy(&va));
 }
