@@ -63,7 +63,7 @@ static PetscErrorCode OdynLayerSetUp_Diffusion(OdynLayer layer)
 }
 
 /* col = im2col(X): col[(i + L e) w c + t c + a] = X[e n + p c + a], p = i + t - (w-1)/2 (wrapped, or 0 outside) */
-static void Im2Col(const OdynLayer_Diffusion *d, PetscInt s, const PetscScalar *X, PetscScalar *col)
+void OdynDiffusionIm2Col_Private(const OdynLayer_Diffusion *d, PetscInt s, const PetscScalar *X, PetscScalar *col)
 {
   const PetscInt c = d->c, L = d->L, w = d->w, hw = (w - 1) / 2, wc = w * c, n = L * c;
 
@@ -84,8 +84,8 @@ static void Im2Col(const OdynLayer_Diffusion *d, PetscInt s, const PetscScalar *
     }
 }
 
-/* out += alpha col2im(colT): the adjoint of Im2Col */
-static void Col2ImAdd(const OdynLayer_Diffusion *d, PetscInt s, PetscScalar alpha, const PetscScalar *colT, PetscScalar *out)
+/* out += alpha col2im(colT): the adjoint of OdynDiffusionIm2Col_Private() */
+void OdynDiffusionCol2ImAdd_Private(const OdynLayer_Diffusion *d, PetscInt s, PetscScalar alpha, const PetscScalar *colT, PetscScalar *out)
 {
   const PetscInt c = d->c, L = d->L, w = d->w, hw = (w - 1) / 2, wc = w * c, n = L * c;
 
@@ -150,14 +150,19 @@ static PetscErrorCode Rescale(OdynLayer layer, const OdynLayer_Diffusion *d, con
   PetscFunctionReturn(0);
 }
 
-static void StepAndContrast(OdynLayer layer, const OdynLayer_Diffusion *d, const PetscScalar *theta, PetscReal *tau, PetscReal *dtau, PetscReal *lambda)
+void OdynDiffusionStepAndContrast_Private(OdynLayer layer, const OdynLayer_Diffusion *d, const PetscScalar *rhoeta, PetscReal *tau, PetscReal *dtau, PetscReal *lambda)
 {
-  const PetscReal rho = PetscRealPart(theta[d->nk]);
+  const PetscReal rho = PetscRealPart(rhoeta[0]);
   const PetscReal sig = rho >= 0 ? 1.0 / (1.0 + PetscExpReal(-rho)) : PetscExpReal(rho) / (1.0 + PetscExpReal(rho));
 
   *tau = d->taumax * sig;
   if (dtau) *dtau = d->taumax * sig * (1.0 - sig);
-  *lambda = HasContrast(layer) ? d->lambda0 * PetscExpReal(PetscRealPart(theta[d->nk + 1])) : 1.0;
+  *lambda = HasContrast(layer) ? d->lambda0 * PetscExpReal(PetscRealPart(rhoeta[1])) : 1.0;
+}
+
+static void StepAndContrast(OdynLayer layer, const OdynLayer_Diffusion *d, const PetscScalar *theta, PetscReal *tau, PetscReal *dtau, PetscReal *lambda)
+{
+  OdynDiffusionStepAndContrast_Private(layer, d, theta + d->nk, tau, dtau, lambda); /* theta = [K, rho, eta] */
 }
 
 static PetscErrorCode OdynLayerApply_Diffusion(OdynLayer layer, PetscInt face, const PetscScalar *theta, PetscInt s, const PetscScalar *X, PetscScalar *F)
@@ -175,7 +180,7 @@ static PetscErrorCode OdynLayerApply_Diffusion(OdynLayer layer, PetscInt face, c
   if (d->w > 1) {
     PetscCall(OdynWorkEnsure(&d->cola, &d->capca, wc * Ls));
     PetscCall(OdynWorkEnsure(&d->colTa, &d->capta, wc * Ls));
-    Im2Col(d, s, X, d->cola);
+    OdynDiffusionIm2Col_Private(d, s, X, d->cola);
     col = d->cola;
   }
   OdynCallGemm('N', 'N', d->ch, Ls, wc, 1.0, d->Ka, d->ch, col, wc, 0.0, d->Za, d->ch);
@@ -183,7 +188,7 @@ static PetscErrorCode OdynLayerApply_Diffusion(OdynLayer layer, PetscInt face, c
   if (d->w > 1) {
     OdynCallGemm('T', 'N', wc, Ls, d->ch, 1.0, d->Ka, d->ch, d->Za, d->ch, 0.0, d->colTa, wc);
     PetscCall(PetscArrayzero(F, layer->n * s));
-    Col2ImAdd(d, s, -tau, d->colTa, F);
+    OdynDiffusionCol2ImAdd_Private(d, s, -tau, d->colTa, F);
   } else OdynCallGemm('T', 'N', wc, Ls, d->ch, -tau, d->Ka, d->ch, d->Za, d->ch, 0.0, F, wc);
   PetscFunctionReturn(0);
 }
@@ -264,7 +269,7 @@ static PetscErrorCode Prepare(OdynLayer layer, const PetscScalar *theta, PetscIn
     PetscCall(PetscMalloc3(PetscMax(wc * Ls, 1), &d->col, PetscMax(wc * Ls, 1), &d->colV, PetscMax(wc * Ls, 1), &d->colT));
     d->capcol = wc * Ls;
   }
-  if (d->w > 1) Im2Col(d, s, X, d->col);
+  if (d->w > 1) OdynDiffusionIm2Col_Private(d, s, X, d->col);
   d->theta = theta;
   d->X     = X;
   d->s     = s;
@@ -275,7 +280,7 @@ static PetscErrorCode Prepare(OdynLayer layer, const PetscScalar *theta, PetscIn
 static const PetscScalar *ColOf(OdynLayer_Diffusion *d, const PetscScalar *V)
 {
   if (d->w == 1) return V;
-  Im2Col(d, d->s, V, d->colV);
+  OdynDiffusionIm2Col_Private(d, d->s, V, d->colV);
   return d->colV;
 }
 
@@ -288,7 +293,7 @@ static PetscErrorCode KtTransposeAdd(OdynLayer_Diffusion *d, PetscScalar beta, c
   if (d->w == 1) OdynCallGemm('T', 'N', wc, Ls, d->ch, beta, Kmat, d->ch, T, d->ch, 1.0, out, wc);
   else {
     OdynCallGemm('T', 'N', wc, Ls, d->ch, 1.0, Kmat, d->ch, T, d->ch, 0.0, d->colT, wc);
-    Col2ImAdd(d, d->s, beta, d->colT, out);
+    OdynDiffusionCol2ImAdd_Private(d, d->s, beta, d->colT, out);
   }
   PetscFunctionReturn(0);
 }

@@ -39,5 +39,11 @@ PETSC_INTERN PetscErrorCode OdynLayerDiffusionSetOps_Private(OdynLayer, OdynLaye
 PETSC_INTERN PetscErrorCode OdynLayerDiffusionSetOptions_Private(OdynLayer, PetscOptionItems *);
 /* appends what OdynLayerDiffusionSetOptions_Private() reads (the settings op of the dense layer) */
 PETSC_INTERN PetscErrorCode OdynLayerDiffusionSettings_Private(OdynLayer, char[], size_t);
+/* the 1-D convolution's im2col of s examples (X: n x s, channels fastest) into col ((w c) x (L s)), and its adjoint
+   out += alpha col2im(colT), with the layer's boundary (periodic or zero) and stencil width w */
+PETSC_INTERN void OdynDiffusionIm2Col_Private(const OdynLayer_Diffusion *, PetscInt, const PetscScalar *, PetscScalar *);
+PETSC_INTERN void OdynDiffusionCol2ImAdd_Private(const OdynLayer_Diffusion *, PetscInt, PetscScalar, const PetscScalar *, PetscScalar *);
+/* tau = tau_max sigmoid(rho) (and dtau/drho) and the contrast lambda = lambda0 exp(eta) from rhoeta = [rho, eta] */
+PETSC_INTERN void OdynDiffusionStepAndContrast_Private(OdynLayer, const OdynLayer_Diffusion *, const PetscScalar *, PetscReal *, PetscReal *, PetscReal *);
 
 #endif

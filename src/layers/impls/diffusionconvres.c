@@ -66,55 +66,10 @@ static PetscErrorCode OdynLayerSetUp_DiffusionConvRes(OdynLayer layer)
   PetscFunctionReturn(0);
 }
 
-/* col = im2col(X): col[(i + L e) 3c + t c + a] = X[e n + p c + a], p = i + t - 1 (wrapped, or 0 outside) */
-static void Im2Col(const OdynLayer_Diffusion *d, PetscInt s, const PetscScalar *X, PetscScalar *col)
-{
-  const PetscInt c = d->c, L = d->L, wc = 3 * c, n = L * c;
-
-  for (PetscInt e = 0; e < s; e++)
-    for (PetscInt i = 0; i < L; i++) {
-      PetscScalar *cc = col + (size_t)(i + L * e) * wc;
-      for (PetscInt t = 0; t < 3; t++) {
-        PetscInt p = i + t - 1;
-        if (p < 0 || p >= L) {
-          if (!d->periodic) {
-            for (PetscInt a = 0; a < c; a++) cc[t * c + a] = 0.0;
-            continue;
-          }
-          p = (p + L) % L;
-        }
-        for (PetscInt a = 0; a < c; a++) cc[t * c + a] = X[(size_t)e * n + p * c + a];
-      }
-    }
-}
-
-/* out += alpha col2im(colT): the adjoint of Im2Col */
-static void Col2ImAdd(const OdynLayer_Diffusion *d, PetscInt s, PetscScalar alpha, const PetscScalar *colT, PetscScalar *out)
-{
-  const PetscInt c = d->c, L = d->L, wc = 3 * c, n = L * c;
-
-  for (PetscInt e = 0; e < s; e++)
-    for (PetscInt i = 0; i < L; i++) {
-      const PetscScalar *cc = colT + (size_t)(i + L * e) * wc;
-      for (PetscInt t = 0; t < 3; t++) {
-        PetscInt p = i + t - 1;
-        if (p < 0 || p >= L) {
-          if (!d->periodic) continue;
-          p = (p + L) % L;
-        }
-        for (PetscInt a = 0; a < c; a++) out[(size_t)e * n + p * c + a] += alpha * cc[t * c + a];
-      }
-    }
-}
-
+/* tau, dtau/drho and lambda from this layer's rho, eta (after the two kernels) */
 static void StepAndContrast(OdynLayer layer, const OdynLayer_Diffusion *d, const PetscScalar *theta, PetscReal *tau, PetscReal *dtau, PetscReal *lambda)
 {
-  const PetscReal rho = PetscRealPart(theta[2 * d->nk]);
-  const PetscReal sig = rho >= 0 ? 1.0 / (1.0 + PetscExpReal(-rho)) : PetscExpReal(rho) / (1.0 + PetscExpReal(rho));
-
-  *tau = d->taumax * sig;
-  if (dtau) *dtau = d->taumax * sig * (1.0 - sig);
-  *lambda = HasContrast(layer) ? d->lambda0 * PetscExpReal(PetscRealPart(theta[2 * d->nk + 1])) : 1.0;
+  OdynDiffusionStepAndContrast_Private(layer, d, theta + 2 * d->nk, tau, dtau, lambda); /* theta = [K1, K2, rho, eta] */
 }
 
 /* out += beta col2im(Kmat^T T): the adjoint convolution of the ch x 3c kernel Kmat applied to T (ch x L s) */
@@ -124,7 +79,7 @@ static PetscErrorCode AdjConvAdd(OdynLayer_DiffusionConvRes *r, PetscInt s, Pets
 
   PetscFunctionBegin;
   OdynCallGemm('T', 'N', 3 * d->c, d->L * s, d->ch, 1.0, Kmat, d->ch, T, d->ch, 0.0, colT, 3 * d->c);
-  Col2ImAdd(d, s, beta, colT, out);
+  OdynDiffusionCol2ImAdd_Private(d, s, beta, colT, out);
   PetscFunctionReturn(0);
 }
 
@@ -141,7 +96,7 @@ static PetscErrorCode OdynLayerApply_DiffusionConvRes(OdynLayer layer, PetscInt 
   PetscCall(OdynWorkEnsure(&r->cola, &r->capca, wc * Ls));
   PetscCall(OdynWorkEnsure(&r->colTa, &r->capta, wc * Ls));
   PetscCall(OdynWorkEnsure(&r->Za, &r->capza, d->ch * Ls));
-  Im2Col(d, s, X, r->cola);
+  OdynDiffusionIm2Col_Private(d, s, X, r->cola);
   OdynCallGemm('N', 'N', d->ch, Ls, wc, 1.0, theta, d->ch, r->cola, wc, 0.0, r->Za, d->ch);
   for (PetscInt k = 0; k < d->ch * Ls; k++) r->Za[k] = odyn_act_l(act, r->Za[k], lambda);
   PetscCall(PetscArrayzero(F, layer->n * s));
@@ -165,7 +120,7 @@ static PetscErrorCode Prepare(OdynLayer layer, const PetscScalar *theta, PetscIn
   PetscCall(OdynWorkEnsure(&r->D, &r->capD, nz));
   PetscCall(OdynWorkEnsure(&r->DL, &r->capDL, nz));
   PetscCall(OdynWorkEnsure(&r->T, &r->capT, nz));
-  Im2Col(d, s, X, r->col);
+  OdynDiffusionIm2Col_Private(d, s, X, r->col);
   r->K1 = theta;
   r->K2 = theta + d->nk;
   r->X  = X;
@@ -235,7 +190,7 @@ static PetscErrorCode OdynLayerJacX_DiffusionConvRes(OdynLayer layer, PetscInt f
   const PetscInt              wc = 3 * d->c, Ls = d->L * r->s;
 
   PetscFunctionBegin;
-  Im2Col(d, r->s, V, r->colV);
+  OdynDiffusionIm2Col_Private(d, r->s, V, r->colV);
   OdynCallGemm('N', 'N', d->ch, Ls, wc, 1.0, r->K1, d->ch, r->colV, wc, 0.0, r->T, d->ch);
   odyn_hadamard_inplace(d->ch * Ls, r->D, r->T);
   PetscCall(AdjConvAdd(r, r->s, alpha * r->tau, r->K2, r->T, r->colT, out));
@@ -250,7 +205,7 @@ static PetscErrorCode OdynLayerJacXT_DiffusionConvRes(OdynLayer layer, PetscInt 
   const PetscInt              wc = 3 * d->c, Ls = d->L * r->s;
 
   PetscFunctionBegin;
-  Im2Col(d, r->s, W, r->colV);
+  OdynDiffusionIm2Col_Private(d, r->s, W, r->colV);
   OdynCallGemm('N', 'N', d->ch, Ls, wc, 1.0, r->K2, d->ch, r->colV, wc, 0.0, r->T, d->ch);
   odyn_hadamard_inplace(d->ch * Ls, r->D, r->T);
   PetscCall(AdjConvAdd(r, r->s, alpha * r->tau, r->K1, r->T, r->colT, out));
@@ -289,7 +244,7 @@ static PetscErrorCode OdynLayerJacThetaT_DiffusionConvRes(OdynLayer layer, Petsc
   PetscScalar                 pq = 0.0, lq = 0.0;
 
   PetscFunctionBegin;
-  Im2Col(d, r->s, W, r->colV);
+  OdynDiffusionIm2Col_Private(d, r->s, W, r->colV);
   OdynCallGemm('N', 'N', d->ch, Ls, wc, 1.0, r->K2, d->ch, r->colV, wc, 0.0, r->T, d->ch);
   for (PetscInt k = 0; k < nz; k++) {
     pq += r->P[k] * r->T[k];
