@@ -24,6 +24,9 @@ PETSC_EXTERN PetscLogEvent ODYN_LayerApply, ODYN_LayerLinearize, ODYN_LayerProdu
    linearize(face, theta, s, X) records the point at which the four products are taken; theta and X are borrowed
    and must stay valid until the next linearize of the same face.
    All four products accumulate: out += alpha * (product).
+   Optional applyadd(face, theta, s, h, X, Y): Y = X + h F(theta, X) (nin == nout; Y may not alias X), giving exactly
+   what apply followed by odyn_axpby(nout * s, 1.0, X, h, Y) gives; forward Euler uses it when present, so that a layer
+   that computes F in cache-sized chunks adds X there instead of the scheme making another pass over the batch.
 */
 typedef struct _OdynLayerOps *OdynLayerOps;
 struct _OdynLayerOps {
@@ -41,6 +44,7 @@ struct _OdynLayerOps {
   PetscErrorCode (*view)(OdynLayer, PetscViewer);
   PetscErrorCode (*destroy)(OdynLayer);
   PetscErrorCode (*settings)(OdynLayer, char[], size_t);
+  PetscErrorCode (*applyadd)(OdynLayer, PetscInt, const PetscScalar *, PetscInt, PetscScalar, const PetscScalar *, PetscScalar *);
 };
 
 #define ODYN_LAYER_MAX_FACES 2

@@ -23,10 +23,32 @@ static PetscErrorCode OdynSchemeSetUp_Euler(OdynScheme scheme)
   PetscFunctionReturn(0);
 }
 
+/*
+   Y1 = Y + h F(theta, Y): the layer's applyadd when it has one (one pass over the batch, results identical to the two
+   passes), else apply and an axpby. -odyn_scheme_euler_fused 0 forces the two passes (tests compare the two paths).
+*/
+static PetscErrorCode EulerStep(OdynScheme scheme, const PetscScalar *thj, PetscReal h, const PetscScalar *Y, PetscScalar *Y1)
+{
+  OdynLayer      layer = scheme->layer;
+  const PetscInt n = scheme->nstate[0], s = scheme->s;
+  PetscBool      fused = PETSC_TRUE;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetBool(((PetscObject)scheme)->options, ((PetscObject)scheme)->prefix, "-odyn_scheme_euler_fused", &fused, NULL));
+  if (fused && layer->ops->applyadd) {
+    PetscCall(PetscLogEventBegin(ODYN_LayerApply, layer, 0, 0, 0));
+    PetscUseTypeMethod(layer, applyadd, 0, thj, s, h, Y, Y1);
+    PetscCall(PetscLogEventEnd(ODYN_LayerApply, layer, 0, 0, 0));
+  } else {
+    PetscCall(OdynLayerApply(layer, 0, thj, s, Y, Y1));
+    odyn_axpby(n * s, 1.0, Y, h, Y1);
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode OdynSchemeForward_Euler(OdynScheme scheme, const PetscScalar *theta)
 {
   const PetscReal h = scheme->T / scheme->N;
-  const PetscInt  n = scheme->nstate[0], s = scheme->s;
 
   PetscFunctionBegin;
   for (PetscInt j = 0; j < scheme->N; j++) {
@@ -34,8 +56,7 @@ static PetscErrorCode OdynSchemeForward_Euler(OdynScheme scheme, const PetscScal
     PetscScalar       *Yj = OdynSchemeState_Private(scheme, 0, j), *Yj1 = OdynSchemeState_Private(scheme, 0, j + 1);
 
     PetscCall(OdynSchemeGetStepParameters_Private(scheme, theta, j, &thj));
-    PetscCall(OdynLayerApply(scheme->layer, 0, thj, s, Yj, Yj1));
-    odyn_axpby(n * s, 1.0, Yj, h, Yj1);
+    PetscCall(EulerStep(scheme, thj, h, Yj, Yj1));
   }
   PetscFunctionReturn(0);
 }
