@@ -68,6 +68,12 @@ kill)
   echo "PASS: kill"
   ;;
 signal)
+  # A longer run (300 iterations per level, a few ms each on an idle machine), so that the signal, sent after the
+  # first iteration, arrives while training is still going on however fast the machine is; its own references.
+  TRAIN="$TRAIN -odyn_bcd_max_it 300"
+  for n in 1 2; do
+    run $n "$odyn" train $TRAIN -odyn_history_csv ref$n.csv -odyn_model_out ref$n.h5 >ref$n.log 2>&1 || { cat ref$n.log; fail "long reference run on $n ranks"; }
+  done
   # 1 rank, SIGTERM, the default checkpoint name
   rm -f odyn-checkpoint.h5 m.h5
   "$odyn" train $TRAIN -odyn_monitor -odyn_history_csv h.csv -odyn_model_out m.h5 >sig.log 2>&1 &
