@@ -76,6 +76,8 @@ struct _p_OdynScheme {
   void              *data;
 };
 
+/* Frees the trajectory and work storage (scheme.c); the sweeps (schemesweep.c) allocate it again on demand. */
+PETSC_INTERN PetscErrorCode OdynSchemeFreeStorage_Private(OdynScheme);
 PETSC_INTERN PetscScalar   *OdynSchemeState_Private(OdynScheme, PetscInt, PetscInt);
 PETSC_INTERN PetscErrorCode OdynSchemeBackwardState_Private(OdynScheme, const PetscScalar *, PetscInt, PetscScalar **, PetscScalar **);
 PETSC_INTERN PetscErrorCode OdynSchemeGetStepParameters_Private(OdynScheme, const PetscScalar *, PetscInt, const PetscScalar **);
