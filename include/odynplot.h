@@ -37,4 +37,39 @@ PETSC_EXTERN PetscErrorCode OdynPlotView(OdynPlot, PetscViewer);
 PETSC_EXTERN PetscErrorCode OdynPlotDestroy(OdynPlot *);
 PETSC_EXTERN PetscErrorCode OdynPlotGetClassColor(PetscInt, PetscBool, unsigned char[3]);
 
+/*E
+   OdynPlotColormap - how OdynPlotWriteImageGrid() turns values into colours
+
+$  ODYN_PLOT_COLORMAP_GRAY      - black (the low end of the range) to white (the high end): data of one sign (pixels)
+$  ODYN_PLOT_COLORMAP_DIVERGING - blue (-m) through white (0) to red (+m) over a symmetric range [-m, m]: signed data
+                                  (features, weights), whose sign and zero stay visible whatever the range
+
+   Level: intermediate
+
+.seealso: `OdynPlotWriteImageGrid()`, `OdynPlotRange`
+E*/
+typedef enum {
+  ODYN_PLOT_COLORMAP_GRAY,
+  ODYN_PLOT_COLORMAP_DIVERGING
+} OdynPlotColormap;
+PETSC_EXTERN const char *const OdynPlotColormaps[];
+
+/*E
+   OdynPlotRange - the values that set the colour range of a tile in OdynPlotWriteImageGrid()
+
+$  ODYN_PLOT_RANGE_TILE   - each tile its own (shows the structure of every tile, hides their relative sizes)
+$  ODYN_PLOT_RANGE_COMMON - all tiles together (colours comparable across tiles)
+
+   Level: intermediate
+
+.seealso: `OdynPlotWriteImageGrid()`, `OdynPlotColormap`
+E*/
+typedef enum {
+  ODYN_PLOT_RANGE_TILE,
+  ODYN_PLOT_RANGE_COMMON
+} OdynPlotRange;
+PETSC_EXTERN const char *const OdynPlotRanges[];
+
+PETSC_EXTERN PetscErrorCode OdynPlotWriteImageGrid(MPI_Comm, PetscInt, PetscInt, PetscInt, PetscInt, PetscInt, const PetscReal[], OdynPlotColormap, OdynPlotRange, PetscInt, const char[]);
+
 #endif

@@ -15,6 +15,7 @@
 #include <png.h>
 #include <petsc/private/petscimpl.h>
 #include <odynplot.h>
+#include <odyn/private/plotimpl.h>
 
 /* A plot has a single implementation; the ops table exists because PETSCHEADER needs one. */
 typedef struct _OdynPlotOps *OdynPlotOps;
@@ -31,9 +32,7 @@ struct _p_OdynPlot {
 
 PetscClassId ODYNPLOT_CLASSID;
 
-#define ODYN_PLOT_MAX_PX     16384 /* largest width or height: 16384^2 RGB pixels are 768 MiB on rank 0 */
-#define ODYN_PLOT_MAX_RADIUS 256
-#define ODYN_PLOT_MSG_LEN    (PETSC_MAX_PATH_LEN + 256)
+#define ODYN_PLOT_MAX_RADIUS 256 /* ODYN_PLOT_MAX_PX and ODYN_PLOT_MSG_LEN: odyn/private/plotimpl.h */
 
 /* matplotlib's "tab20": ten colours (dots) with a light partner each (backgrounds), designed to stay distinguishable */
 static const unsigned char OdynPlotPalette[ODYN_PLOT_NUM_COLORS][3] = {
@@ -508,10 +507,11 @@ PetscErrorCode OdynPlotAxes(OdynPlot plot)
   PetscFunctionReturn(0);
 }
 
-/* Rank 0: writes the canvas to a temporary file next to `filename` and renames it, so that a failure leaves neither a
-   truncated PNG nor a clobbered old one. On failure msg says why and *code is the PETSc error class; nothing is raised
-   here, so that OdynPlotWrite() can raise the same error on every rank. */
-static PetscErrorCode WritePNGOnZero(OdynPlot plot, const char filename[], char msg[], int *code)
+/* Rank 0: writes the pixels to a temporary file next to `filename` and renames it, so that a failure leaves neither a
+   truncated PNG nor a clobbered old one. On failure msg says why (prefixed by the public function's name fn) and *code
+   is the PETSc error class; nothing is raised here, so that the caller can raise the same error on every rank. Shared
+   by OdynPlotWrite() and OdynPlotWriteImageGrid() (plotimage.c). */
+PetscErrorCode OdynPlotWritePNG_Private(const char fn[], const char filename[], PetscInt width, PetscInt height, const unsigned char rgb[], char msg[], int *code)
 {
   char      tmp[PETSC_MAX_PATH_LEN];
   FILE     *fp;
@@ -521,12 +521,12 @@ static PetscErrorCode WritePNGOnZero(OdynPlot plot, const char filename[], char 
   PetscFunctionBegin;
   if (!filename) {
     *code = PETSC_ERR_ARG_NULL;
-    PetscCall(PetscSNPrintf(msg, ODYN_PLOT_MSG_LEN, "OdynPlotWrite: no file name on rank 0 (NULL)"));
+    PetscCall(PetscSNPrintf(msg, ODYN_PLOT_MSG_LEN, "%s: no file name on rank 0 (NULL)", fn));
     PetscFunctionReturn(0);
   }
   if (strlen(filename) + 32 > sizeof(tmp)) {
     *code = PETSC_ERR_ARG_OUTOFRANGE;
-    PetscCall(PetscSNPrintf(msg, ODYN_PLOT_MSG_LEN, "OdynPlotWrite: the file name %s is longer than %d characters", filename, (int)sizeof(tmp) - 32));
+    PetscCall(PetscSNPrintf(msg, ODYN_PLOT_MSG_LEN, "%s: the file name %s is longer than %d characters", fn, filename, (int)sizeof(tmp) - 32));
     PetscFunctionReturn(0);
   }
   PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.%d.tmp", filename, (int)getpid()));
@@ -534,31 +534,31 @@ static PetscErrorCode WritePNGOnZero(OdynPlot plot, const char filename[], char 
   if (!fp) {
     /* the temporary file is an implementation detail: name the file the user asked for */
     *code = PETSC_ERR_FILE_OPEN;
-    PetscCall(PetscSNPrintf(msg, ODYN_PLOT_MSG_LEN, "OdynPlotWrite: cannot open %s for writing: %s", filename, strerror(errno)));
+    PetscCall(PetscSNPrintf(msg, ODYN_PLOT_MSG_LEN, "%s: cannot open %s for writing: %s", fn, filename, strerror(errno)));
     PetscFunctionReturn(0);
   }
   PetscCall(PetscMemzero(&img, sizeof(img)));
   img.version = PNG_IMAGE_VERSION;
-  img.width   = (png_uint_32)plot->width;
-  img.height  = (png_uint_32)plot->height;
+  img.width   = (png_uint_32)width;
+  img.height  = (png_uint_32)height;
   img.format  = PNG_FORMAT_RGB;
   /* the simplified API reports errors through its return value and img.message, without setjmp/longjmp */
-  ok = png_image_write_to_stdio(&img, fp, 0, plot->rgb, (png_int_32)(3 * plot->width), NULL);
+  ok = png_image_write_to_stdio(&img, fp, 0, rgb, (png_int_32)(3 * width), NULL);
   if (!ok) {
     *code = PETSC_ERR_FILE_WRITE;
-    PetscCall(PetscSNPrintf(msg, ODYN_PLOT_MSG_LEN, "OdynPlotWrite: writing %s failed: %s", filename, img.message));
+    PetscCall(PetscSNPrintf(msg, ODYN_PLOT_MSG_LEN, "%s: writing %s failed: %s", fn, filename, img.message));
   }
   png_image_free(&img);
   err = fclose(fp);
   if (ok && err) {
     ok    = 0;
     *code = PETSC_ERR_FILE_WRITE;
-    PetscCall(PetscSNPrintf(msg, ODYN_PLOT_MSG_LEN, "OdynPlotWrite: writing %s failed: %s", filename, strerror(errno)));
+    PetscCall(PetscSNPrintf(msg, ODYN_PLOT_MSG_LEN, "%s: writing %s failed: %s", fn, filename, strerror(errno)));
   }
   if (ok && rename(tmp, filename)) {
     ok    = 0;
     *code = PETSC_ERR_FILE_WRITE;
-    PetscCall(PetscSNPrintf(msg, ODYN_PLOT_MSG_LEN, "OdynPlotWrite: cannot write %s (renaming the finished image %s to it): %s", filename, tmp, strerror(errno)));
+    PetscCall(PetscSNPrintf(msg, ODYN_PLOT_MSG_LEN, "%s: cannot write %s (renaming the finished image %s to it): %s", fn, filename, tmp, strerror(errno)));
   }
   if (!ok) (void)remove(tmp);
   PetscFunctionReturn(0);
@@ -593,7 +593,7 @@ PetscErrorCode OdynPlotWrite(OdynPlot plot, const char filename[])
   PetscValidHeaderSpecific(plot, ODYNPLOT_CLASSID, 1);
   comm = PetscObjectComm((PetscObject)plot);
   /* not PetscValidCharPointer(): a NULL name on rank 0 must fail every rank, not leave them waiting in MPI_Bcast */
-  if (plot->rgb) PetscCall(WritePNGOnZero(plot, filename, msg, &code));
+  if (plot->rgb) PetscCall(OdynPlotWritePNG_Private("OdynPlotWrite", filename, plot->width, plot->height, plot->rgb, msg, &code));
   PetscCallMPI(MPI_Bcast(msg, ODYN_PLOT_MSG_LEN, MPI_CHAR, 0, comm));
   PetscCallMPI(MPI_Bcast(&code, 1, MPI_INT, 0, comm));
   PetscCheck(!msg[0], comm, (PetscErrorCode)code, "%s", msg);
