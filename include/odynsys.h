@@ -30,4 +30,19 @@ typedef enum {
 } OdynTrajectoryType;
 PETSC_EXTERN const char *const OdynTrajectoryTypes[];
 
+/* Compute backends (docs/gpu.md): tables of operations (include/odyn/private/backend.h) chosen by name. */
+typedef const char *OdynBackendType;
+#define ODYNBACKENDHOST "host"
+#define ODYNBACKENDCUDA "cuda" /* only in builds with -DODYN_WITH_CUDA; so far parity tests and benchmarks only */
+#ifndef ODYN_BACKEND_OPS_DECLARED
+  #define ODYN_BACKEND_OPS_DECLARED
+typedef struct OdynBackendOps OdynBackendOps;
+#endif
+PETSC_EXTERN PetscErrorCode OdynBackendGet(MPI_Comm, OdynBackendType, const OdynBackendOps **);
+PETSC_EXTERN PetscErrorCode OdynBackendFromOptions(MPI_Comm, const OdynBackendOps **);
+PETSC_EXTERN PetscErrorCode OdynBackendIsBuilt(OdynBackendType, PetscBool *);
+PETSC_EXTERN PetscErrorCode OdynBackendCheckStatus(const OdynBackendOps *, int, const char[]);
+PETSC_EXTERN PetscErrorCode OdynBackendMalloc(const OdynBackendOps *, size_t, void **);
+PETSC_EXTERN PetscErrorCode OdynBackendFree(const OdynBackendOps *, void **);
+
 #endif

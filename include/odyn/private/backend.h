@@ -8,6 +8,10 @@
 */
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" { /* the .cu files of src/backend/cuda/ include this header */
+#endif
+
 /* Returns 0 on success, nonzero if a size does not fit the BLAS integer. */
 int odyn_gemm(char transa, char transb, long m, long n, long k, double alpha, const double *A, long lda, const double *B, long ldb, double beta, double *C, long ldc);
 
@@ -25,5 +29,85 @@ void odyn_add_bias(long n, long s, const double *b, double *A);
 void odyn_axpy(long len, double alpha, const double *x, double *y);
 /* y = alpha x + beta y */
 void odyn_axpby(long len, double alpha, const double *x, double beta, double *y);
+
+/*
+   The backend operations table (issue 8, docs/gpu.md): the same kernels behind one set of function pointers, with a
+   host implementation (src/backend/host/hostops.c: the functions above, malloc/memcpy) and a CUDA one
+   (src/backend/cuda/backend.cu: cuBLAS + kernels, only in builds with ODYN_HAVE_CUDA). Plain C, no PETSc types, so
+   that the .cu files can include it; src/sys/backend.c turns a table and its status codes into PETSc errors
+   (OdynBackendGet(), -odyn_backend host|cuda).
+
+   Pointers passed to the operations are "device" pointers of that backend: from its mem_alloc (host: ordinary memory).
+   All arrays are column-major with examples in the long dimension, as for odyn_gemm. Every operation returns a status:
+   0 (ODYN_BACKEND_OK) or one of the codes below, and last_error() then says what failed (a static per-process
+   string, valid until the next failing call). Operations are ordered (one stream per process on the device): a copy
+   to the host and the reductions return when their result is on the host; the others may return before the device
+   has finished. Scalars (alpha, beta) and the results of sum and dot live on the host.
+*/
+enum {
+  ODYN_BACKEND_OK       = 0,
+  ODYN_BACKEND_ERR_SIZE = 1, /* a size does not fit the library's integer (BLAS, cuBLAS: int) or is negative */
+  ODYN_BACKEND_ERR_MEM  = 2, /* an allocation failed (device memory exhausted) */
+  ODYN_BACKEND_ERR_NODEVICE = 3, /* no device (cudaGetDeviceCount found none, or no driver) */
+  ODYN_BACKEND_ERR_DEVICE   = 4, /* any other error of the device runtime (a kernel launch, a copy) */
+  ODYN_BACKEND_ERR_BLAS     = 5, /* an error of the BLAS library (cuBLAS status) */
+  ODYN_BACKEND_ERR_ARG      = 6  /* a bad argument (unknown activation, transpose flag) */
+};
+
+#ifndef ODYN_BACKEND_OPS_DECLARED
+  #define ODYN_BACKEND_OPS_DECLARED
+typedef struct OdynBackendOps OdynBackendOps; /* also declared in odynsys.h, for OdynBackendGet() */
+#endif
+
+struct OdynBackendOps {
+  const char *name; /* "host" or "cuda": the names of -odyn_backend */
+
+  /* set-up: selects device rank % (number of devices) (ODYN_BACKEND_ERR_NODEVICE without one); the stream and BLAS
+     handle are created lazily by the first operation that needs them. finalize releases them and the workspaces. */
+  int (*init)(int rank);
+  int (*finalize)(void);
+  const char *(*last_error)(void);
+
+  /* memory: mem_alloc of 0 bytes gives NULL; mem_free(NULL) does nothing; mem_set sets every byte to `value` */
+  int (*mem_alloc)(size_t bytes, void **ptr);
+  int (*mem_free)(void *ptr);
+  int (*mem_set)(void *ptr, int value, size_t bytes);
+  int (*copy_to_device)(void *dst, const void *src_host, size_t bytes);
+  int (*copy_to_host)(void *dst_host, const void *src, size_t bytes);
+  int (*copy_device)(void *dst, const void *src, size_t bytes); /* both on the device */
+  int (*synchronize)(void); /* waits for every operation issued so far */
+
+  /* C = alpha op(A) op(B) + beta C, op = 'N' or 'T' (odyn_gemm) */
+  int (*gemm)(char transa, char transb, long m, long n, long k, double alpha, const double *A, long lda, const double *B, long ldb, double beta, double *C, long ldc);
+  /* batch independent GEMMs, the i-th on A + i strideA, B + i strideB, C + i strideC */
+  int (*gemm_strided_batched)(char transa, char transb, long m, long n, long k, double alpha, const double *A, long lda, long strideA, const double *B, long ldb, long strideB, double beta, double *C, long ldc, long strideC, long batch);
+
+  /* the elementwise operations of the functions above (same arguments; act: ODYN_PW_* of pointwise.h) */
+  int (*bias_act)(int act, long n, long s, const double *b, double *A, double *D);
+  int (*scaled_hadamard_add)(long len, double alpha, const double *D, const double *T, double *out);
+  int (*hadamard_inplace)(long len, const double *D, double *T);
+  int (*rowsum_add)(long n, long s, double alpha, const double *T, double *g);
+  int (*add_bias)(long n, long s, const double *b, double *A);
+  int (*axpy)(long len, double alpha, const double *x, double *y);
+  int (*axpby)(long len, double alpha, const double *x, double beta, double *y);
+
+  /* reductions to a host double: *result = sum_i x_i, and sum_i x_i y_i */
+  int (*sum)(long len, const double *x, double *result);
+  int (*dot)(long len, const double *x, const double *y, double *result);
+};
+
+/* the host table (always there) */
+const OdynBackendOps *odyn_backend_host(void);
+#if defined(ODYN_HAVE_CUDA) || defined(__CUDACC__)
+/* the CUDA table (src/backend/cuda/backend.cu), only in builds with the CUDA backend */
+const OdynBackendOps *odyn_backend_cuda(void);
+/* the process's CUDA stream (a cudaStream_t) for the other .cu files' kernels, created on first use; NULL if that
+   failed (the reason: odyn_backend_cuda()->last_error()) */
+void *odyn_cuda_stream(void);
+#endif
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

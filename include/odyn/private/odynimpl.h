@@ -2,11 +2,22 @@
 #define ODYN_ODYNIMPL_H
 
 #include <petscsys.h>
+#include <odynsys.h>
 #include <odyn/private/backend.h>
 
 /* A GEMM through the backend; the backend reports sizes that do not fit the BLAS integer. */
 #define OdynCallGemm(...) \
   PetscCheck(odyn_gemm(__VA_ARGS__) == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Matrix dimensions exceed the BLAS integer range: split the examples into smaller chunks")
+
+/* An operation of a backend table (backend.h), its status turned into a PETSc error: OdynBackendCall(ops, gemm, ...) */
+#define OdynBackendCall(ops, op, ...) \
+  do { \
+    int odyn_st_ = (ops)->op(__VA_ARGS__); \
+    if (odyn_st_) PetscCall(OdynBackendCheckStatus((ops), odyn_st_, #op)); \
+  } while (0)
+/* src/sys/backend.c: a known and built backend name, or a clear error; the same, and "host" only (the networks) */
+PETSC_INTERN PetscErrorCode OdynBackendCheckName_Private(MPI_Comm, const char[]);
+PETSC_INTERN PetscErrorCode OdynBackendRequireHost_Private(MPI_Comm, const char[]);
 
 /* Grows *buf to hold at least `need` scalars (contents are not kept); *cap is its current capacity. */
 static inline PetscErrorCode OdynWorkEnsure(PetscScalar **buf, PetscInt *cap, PetscInt need)

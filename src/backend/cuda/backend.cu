@@ -1,0 +1,531 @@
+/*
+   The cuda backend's operations table (include/odyn/private/backend.h): cuBLAS for the GEMMs, small kernels for the
+   elementwise work and hierarchical reductions. No PETSc header here by design (Debian's PETSc 3.18 has no CUDA, and
+   PETSc 3.18 cannot be built with CUDA 13: docs/gpu.md); src/sys/backend.c turns the status codes into PETSc errors.
+
+   One device, one stream and one cuBLAS handle per process: init(rank) picks device rank % count (one GPU per MPI
+   rank on a multi-GPU node); the stream and the handle are made on first use, so that a program that only asks
+   whether there is a device pays nothing. Every operation is issued on that stream, in order; a copy to the host and
+   the reductions wait for their result.
+
+   Rounding: the elementwise kernels use __dmul_rn / __dadd_rn where the host loop computes a * b + c, so that nvcc
+   does not contract them into fused multiply-adds: the results are then those of the host loop bit for bit, except
+   where the activation calls tanh (CUDA's and glibc's tanh differ by an ulp or two). The reductions sum in a
+   different order than the host's loop (per thread, per block, then across blocks), which bounds their difference by
+   about len u sum |x_i| (tests/gpu/test_gpu_backend.c).
+*/
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <cuda_runtime.h>
+#include <cublas_v2.h>
+#include <odyn/private/backend.h>
+#include <odyn/private/pointwise.h>
+
+namespace {
+
+const int TPB = 256; /* threads per block of every kernel here */
+
+struct State {
+  int            initialized = 0;
+  int            device      = -1;
+  int            sms         = 0; /* streaming multiprocessors of the device: sizes the grid-stride grids */
+  cudaStream_t   stream      = nullptr;
+  cublasHandle_t blas        = nullptr;
+  double        *work        = nullptr; /* reduction partials (device) */
+  size_t         workcap     = 0;       /* in doubles */
+};
+State st;
+char  last_msg[512] = "no error";
+
+int fail(int code, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+/* cudaGetLastError() clears a non-sticky error (a failed cudaMalloc) so that the next call does not report it again */
+int cuda_fail(cudaError_t e, const char *what)
+{
+  (void)cudaGetLastError();
+  return fail(e == cudaErrorMemoryAllocation ? ODYN_BACKEND_ERR_MEM : ODYN_BACKEND_ERR_DEVICE, "%s: %s (%s)", what, cudaGetErrorString(e), cudaGetErrorName(e));
+}
+
+#define ODYN_CU(call, what) \
+  do { \
+    cudaError_t e_ = (call); \
+    if (e_ != cudaSuccess) return cuda_fail(e_, what); \
+  } while (0)
+
+int cuda_init(int rank)
+{
+  int         count = 0, dev;
+  cudaError_t e     = cudaGetDeviceCount(&count);
+
+  if (e != cudaSuccess) {
+    (void)cudaGetLastError();
+    return fail(ODYN_BACKEND_ERR_NODEVICE, "cudaGetDeviceCount: %s (%s)", cudaGetErrorString(e), cudaGetErrorName(e));
+  }
+  if (count < 1) return fail(ODYN_BACKEND_ERR_NODEVICE, "cudaGetDeviceCount found no CUDA device");
+  dev = (rank < 0 ? 0 : rank) % count;
+  if (st.initialized && st.device == dev) return ODYN_BACKEND_OK;
+  if (st.initialized) return fail(ODYN_BACKEND_ERR_ARG, "init(%d): this process already uses device %d (call finalize first)", rank, st.device);
+  ODYN_CU(cudaSetDevice(dev), "cudaSetDevice");
+  ODYN_CU(cudaDeviceGetAttribute(&st.sms, cudaDevAttrMultiProcessorCount, dev), "cudaDeviceGetAttribute");
+  st.device      = dev;
+  st.initialized = 1;
+  return ODYN_BACKEND_OK;
+}
+
+/* an operation before init() uses device 0 */
+int ensure_device(void) { return st.initialized ? ODYN_BACKEND_OK : cuda_init(0); }
+
+int ensure_stream(void)
+{
+  int r = ensure_device();
+
+  if (r) return r;
+  /* a blocking stream (not cudaStreamNonBlocking): it stays ordered with work on the legacy default stream, which
+     the other .cu files' kernels may use */
+  if (!st.stream) ODYN_CU(cudaStreamCreateWithFlags(&st.stream, cudaStreamDefault), "cudaStreamCreate");
+  return ODYN_BACKEND_OK;
+}
+
+int ensure_blas(void)
+{
+  int            r = ensure_stream();
+  cublasStatus_t s;
+
+  if (r) return r;
+  if (st.blas) return ODYN_BACKEND_OK;
+  if ((s = cublasCreate(&st.blas)) != CUBLAS_STATUS_SUCCESS) {
+    st.blas = nullptr;
+    return fail(s == CUBLAS_STATUS_ALLOC_FAILED ? ODYN_BACKEND_ERR_MEM : ODYN_BACKEND_ERR_BLAS, "cublasCreate: %s", cublasGetStatusString(s));
+  }
+  if ((s = cublasSetStream(st.blas, st.stream)) != CUBLAS_STATUS_SUCCESS) return fail(ODYN_BACKEND_ERR_BLAS, "cublasSetStream: %s", cublasGetStatusString(s));
+  return ODYN_BACKEND_OK;
+}
+
+/* the partials of the reductions: grown, never shrunk (at most a few MiB: see the grid sizes below) */
+int ensure_work(size_t doubles)
+{
+  if (doubles <= st.workcap) return ODYN_BACKEND_OK;
+  if (st.work) ODYN_CU(cudaFree(st.work), "cudaFree (reduction workspace)");
+  st.work    = nullptr;
+  st.workcap = 0;
+  ODYN_CU(cudaMalloc((void **)&st.work, doubles * sizeof(double)), "cudaMalloc (reduction workspace)");
+  st.workcap = doubles;
+  return ODYN_BACKEND_OK;
+}
+
+int cuda_finalize(void)
+{
+  int r = ODYN_BACKEND_OK;
+
+  if (st.blas && cublasDestroy(st.blas) != CUBLAS_STATUS_SUCCESS && !r) r = fail(ODYN_BACKEND_ERR_BLAS, "cublasDestroy failed");
+  if (st.work && cudaFree(st.work) != cudaSuccess && !r) r = cuda_fail(cudaGetLastError(), "cudaFree (reduction workspace)");
+  if (st.stream && cudaStreamDestroy(st.stream) != cudaSuccess && !r) r = cuda_fail(cudaGetLastError(), "cudaStreamDestroy");
+  st = State();
+  return r;
+}
+
+const char *cuda_last_error(void) { return last_msg; }
+
+int cuda_mem_alloc(size_t bytes, void **ptr)
+{
+  int         r;
+  cudaError_t e;
+
+  *ptr = nullptr;
+  if (!bytes) return ODYN_BACKEND_OK;
+  if ((r = ensure_device())) return r;
+  if ((e = cudaMalloc(ptr, bytes)) != cudaSuccess) {
+    size_t freeb = 0, total = 0;
+
+    *ptr = nullptr;
+    (void)cudaGetLastError();
+    (void)cudaMemGetInfo(&freeb, &total);
+    return fail(e == cudaErrorMemoryAllocation ? ODYN_BACKEND_ERR_MEM : ODYN_BACKEND_ERR_DEVICE, "cudaMalloc of %zu bytes (%.3g GiB) on device %d: %s (the device has %.3g GiB free of %.3g GiB)", bytes, bytes / 1073741824.0, st.device,
+                cudaGetErrorString(e), freeb / 1073741824.0, total / 1073741824.0);
+  }
+  return ODYN_BACKEND_OK;
+}
+
+int cuda_mem_free(void *ptr)
+{
+  if (ptr) ODYN_CU(cudaFree(ptr), "cudaFree");
+  return ODYN_BACKEND_OK;
+}
+
+int cuda_mem_set(void *ptr, int value, size_t bytes)
+{
+  int r;
+
+  if (!bytes) return ODYN_BACKEND_OK;
+  if ((r = ensure_stream())) return r;
+  ODYN_CU(cudaMemsetAsync(ptr, value, bytes, st.stream), "cudaMemsetAsync");
+  return ODYN_BACKEND_OK;
+}
+
+/* the copies to and from the host wait: the host buffer may be pageable and reused at once (parameter mirrors are
+   copied once per sweep, so the wait costs nothing that matters) */
+int copy(void *dst, const void *src, size_t bytes, cudaMemcpyKind kind, int wait, const char *what)
+{
+  int r;
+
+  if (!bytes) return ODYN_BACKEND_OK;
+  if ((r = ensure_stream())) return r;
+  ODYN_CU(cudaMemcpyAsync(dst, src, bytes, kind, st.stream), what);
+  if (wait) ODYN_CU(cudaStreamSynchronize(st.stream), what);
+  return ODYN_BACKEND_OK;
+}
+
+int cuda_copy_to_device(void *dst, const void *src, size_t bytes) { return copy(dst, src, bytes, cudaMemcpyHostToDevice, 1, "copy to the device"); }
+int cuda_copy_to_host(void *dst, const void *src, size_t bytes) { return copy(dst, src, bytes, cudaMemcpyDeviceToHost, 1, "copy to the host"); }
+int cuda_copy_device(void *dst, const void *src, size_t bytes) { return copy(dst, src, bytes, cudaMemcpyDeviceToDevice, 0, "copy on the device"); }
+
+int cuda_synchronize(void)
+{
+  int r;
+
+  if ((r = ensure_stream())) return r;
+  ODYN_CU(cudaStreamSynchronize(st.stream), "cudaStreamSynchronize");
+  return ODYN_BACKEND_OK;
+}
+
+bool fits(long v) { return v >= 0 && v <= INT_MAX; }
+
+int gemm_args(char transa, char transb, long m, long n, long k, long lda, long ldb, long ldc, const char *op)
+{
+  if (transa != 'N' && transa != 'T') return fail(ODYN_BACKEND_ERR_ARG, "%s: transa must be 'N' or 'T', got '%c'", op, transa);
+  if (transb != 'N' && transb != 'T') return fail(ODYN_BACKEND_ERR_ARG, "%s: transb must be 'N' or 'T', got '%c'", op, transb);
+  if (!fits(m) || !fits(n) || !fits(k) || !fits(lda) || !fits(ldb) || !fits(ldc))
+    return fail(ODYN_BACKEND_ERR_SIZE, "%s: a size (m %ld, n %ld, k %ld, lda %ld, ldb %ld, ldc %ld) is negative or exceeds cuBLAS's int", op, m, n, k, lda, ldb, ldc);
+  return ODYN_BACKEND_OK;
+}
+
+cublasOperation_t op_of(char t) { return t == 'T' ? CUBLAS_OP_T : CUBLAS_OP_N; }
+
+int cuda_gemm(char transa, char transb, long m, long n, long k, double alpha, const double *A, long lda, const double *B, long ldb, double beta, double *C, long ldc)
+{
+  int            r;
+  cublasStatus_t s;
+
+  if ((r = gemm_args(transa, transb, m, n, k, lda, ldb, ldc, "gemm"))) return r;
+  if (!m || !n) return ODYN_BACKEND_OK;
+  if ((r = ensure_blas())) return r;
+  s = cublasDgemm(st.blas, op_of(transa), op_of(transb), (int)m, (int)n, (int)k, &alpha, A, (int)lda, B, (int)ldb, &beta, C, (int)ldc);
+  if (s != CUBLAS_STATUS_SUCCESS) return fail(ODYN_BACKEND_ERR_BLAS, "cublasDgemm (m %ld, n %ld, k %ld): %s", m, n, k, cublasGetStatusString(s));
+  return ODYN_BACKEND_OK;
+}
+
+int cuda_gemm_strided_batched(char transa, char transb, long m, long n, long k, double alpha, const double *A, long lda, long strideA, const double *B, long ldb, long strideB, double beta, double *C, long ldc, long strideC, long batch)
+{
+  int            r;
+  cublasStatus_t s;
+
+  if ((r = gemm_args(transa, transb, m, n, k, lda, ldb, ldc, "gemm_strided_batched"))) return r;
+  if (!fits(batch)) return fail(ODYN_BACKEND_ERR_SIZE, "gemm_strided_batched: batch count %ld is negative or exceeds cuBLAS's int", batch);
+  if (!m || !n || !batch) return ODYN_BACKEND_OK;
+  if ((r = ensure_blas())) return r;
+  s = cublasDgemmStridedBatched(st.blas, op_of(transa), op_of(transb), (int)m, (int)n, (int)k, &alpha, A, (int)lda, (long long)strideA, B, (int)ldb, (long long)strideB, &beta, C, (int)ldc, (long long)strideC, (int)batch);
+  if (s != CUBLAS_STATUS_SUCCESS) return fail(ODYN_BACKEND_ERR_BLAS, "cublasDgemmStridedBatched (m %ld, n %ld, k %ld, batch %ld): %s", m, n, k, batch, cublasGetStatusString(s));
+  return ODYN_BACKEND_OK;
+}
+
+/* grid of a grid-stride loop over len elements: enough blocks to fill the device (32 per SM), no more */
+unsigned grid_for(long len)
+{
+  const long want = (len + TPB - 1) / TPB, cap = 32L * (st.sms > 0 ? st.sms : 132);
+
+  return (unsigned)(want < 1 ? 1 : want < cap ? want : cap);
+}
+
+#define ODYN_FOR_EACH(k, len) for (long k = blockIdx.x * (long)blockDim.x + threadIdx.x; k < (len); k += (long)gridDim.x * blockDim.x)
+
+__global__ void k_bias_act(int act, long n, long len, const double *b, double *A, double *D)
+{
+  ODYN_FOR_EACH(k, len)
+  {
+    const double x = b ? __dadd_rn(A[k], b[k % n]) : A[k], y = odyn_act(act, x);
+
+    A[k] = y;
+    /* tanh' from tanh(x) as the host does (one tanh per element) */
+    if (D) D[k] = act == ODYN_PW_TANH ? __dsub_rn(1.0, __dmul_rn(y, y)) : odyn_act_deriv(act, x);
+  }
+}
+
+__global__ void k_scaled_hadamard_add(long len, double alpha, const double *D, const double *T, double *out)
+{
+  ODYN_FOR_EACH(k, len) out[k] = __dadd_rn(out[k], __dmul_rn(__dmul_rn(alpha, D[k]), T[k]));
+}
+
+__global__ void k_hadamard_inplace(long len, const double *D, double *T)
+{
+  ODYN_FOR_EACH(k, len) T[k] = __dmul_rn(T[k], D[k]);
+}
+
+__global__ void k_add_bias(long n, long len, const double *b, double *A)
+{
+  ODYN_FOR_EACH(k, len) A[k] = __dadd_rn(A[k], b[k % n]);
+}
+
+__global__ void k_axpy(long len, double alpha, const double *x, double *y)
+{
+  ODYN_FOR_EACH(k, len) y[k] = __dadd_rn(y[k], __dmul_rn(alpha, x[k]));
+}
+
+__global__ void k_axpby(long len, double alpha, const double *x, double beta, double *y)
+{
+  ODYN_FOR_EACH(k, len) y[k] = __dadd_rn(__dmul_rn(alpha, x[k]), __dmul_rn(beta, y[k]));
+}
+
+int launched(const char *what)
+{
+  ODYN_CU(cudaGetLastError(), what);
+  return ODYN_BACKEND_OK;
+}
+
+int check_ns(long n, long s, const char *op) { return n < 0 || s < 0 ? fail(ODYN_BACKEND_ERR_SIZE, "%s: negative size n %ld, s %ld", op, n, s) : ODYN_BACKEND_OK; }
+int check_len(long len, const char *op) { return len < 0 ? fail(ODYN_BACKEND_ERR_SIZE, "%s: negative length %ld", op, len) : ODYN_BACKEND_OK; }
+
+int cuda_bias_act(int act, long n, long s, const double *b, double *A, double *D)
+{
+  int r;
+
+  if ((r = check_ns(n, s, "bias_act"))) return r;
+  if (act < ODYN_PW_IDENTITY || act > ODYN_PW_PERONAMALIK) return fail(ODYN_BACKEND_ERR_ARG, "bias_act: unknown activation %d (ODYN_PW_* of pointwise.h)", act);
+  if (!n || !s) return ODYN_BACKEND_OK;
+  if ((r = ensure_stream())) return r;
+  k_bias_act<<<grid_for(n * s), TPB, 0, st.stream>>>(act, n, n * s, b, A, D);
+  return launched("bias_act kernel");
+}
+
+int cuda_scaled_hadamard_add(long len, double alpha, const double *D, const double *T, double *out)
+{
+  int r;
+
+  if ((r = check_len(len, "scaled_hadamard_add")) || !len || (r = ensure_stream())) return r;
+  k_scaled_hadamard_add<<<grid_for(len), TPB, 0, st.stream>>>(len, alpha, D, T, out);
+  return launched("scaled_hadamard_add kernel");
+}
+
+int cuda_hadamard_inplace(long len, const double *D, double *T)
+{
+  int r;
+
+  if ((r = check_len(len, "hadamard_inplace")) || !len || (r = ensure_stream())) return r;
+  k_hadamard_inplace<<<grid_for(len), TPB, 0, st.stream>>>(len, D, T);
+  return launched("hadamard_inplace kernel");
+}
+
+int cuda_add_bias(long n, long s, const double *b, double *A)
+{
+  int r;
+
+  if ((r = check_ns(n, s, "add_bias")) || !n || !s || (r = ensure_stream())) return r;
+  k_add_bias<<<grid_for(n * s), TPB, 0, st.stream>>>(n, n * s, b, A);
+  return launched("add_bias kernel");
+}
+
+int cuda_axpy(long len, double alpha, const double *x, double *y)
+{
+  int r;
+
+  if ((r = check_len(len, "axpy")) || !len || (r = ensure_stream())) return r;
+  k_axpy<<<grid_for(len), TPB, 0, st.stream>>>(len, alpha, x, y);
+  return launched("axpy kernel");
+}
+
+int cuda_axpby(long len, double alpha, const double *x, double beta, double *y)
+{
+  int r;
+
+  if ((r = check_len(len, "axpby")) || !len || (r = ensure_stream())) return r;
+  k_axpby<<<grid_for(len), TPB, 0, st.stream>>>(len, alpha, x, beta, y);
+  return launched("axpby kernel");
+}
+
+/*
+   Reductions, hierarchical: each thread sums a stretch, each block sums its threads (warp shuffles, then shared
+   memory), and a second kernel sums the blocks' partials; no atomics, so the result is deterministic (the same
+   order on every run with the same sizes and device).
+*/
+__device__ double block_sum(double v) /* every thread of the block calls it; thread 0 gets the total */
+{
+  __shared__ double warps[TPB / 32];
+  const int         lane = threadIdx.x & 31, wid = threadIdx.x >> 5;
+
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
+  if (!lane) warps[wid] = v;
+  __syncthreads();
+  if (!wid) {
+    v = lane < (int)(blockDim.x >> 5) ? warps[lane] : 0.0;
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
+  }
+  return v;
+}
+
+template <bool DOT>
+__global__ void k_partial(long len, const double *x, const double *y, double *part)
+{
+  double acc = 0.0;
+
+  ODYN_FOR_EACH(k, len) acc += DOT ? x[k] * y[k] : x[k];
+  acc = block_sum(acc);
+  if (!threadIdx.x) part[blockIdx.x] = acc;
+}
+
+__global__ void k_final(long nparts, const double *part, double *out)
+{
+  double acc = 0.0;
+
+  for (long c = threadIdx.x; c < nparts; c += blockDim.x) acc += part[c];
+  acc = block_sum(acc);
+  if (!threadIdx.x) *out = acc;
+}
+
+int reduce(long len, const double *x, const double *y, double *result, const char *op)
+{
+  int      r;
+  unsigned g;
+
+  if ((r = check_len(len, op))) return r;
+  *result = 0.0;
+  if (!len) return ODYN_BACKEND_OK;
+  if ((r = ensure_stream())) return r;
+  g = grid_for(len);
+  if ((r = ensure_work(g + 1))) return r;
+  if (y) k_partial<true><<<g, TPB, 0, st.stream>>>(len, x, y, st.work);
+  else k_partial<false><<<g, TPB, 0, st.stream>>>(len, x, nullptr, st.work);
+  if ((r = launched(op))) return r;
+  k_final<<<1, TPB, 0, st.stream>>>(g, st.work, st.work + g);
+  if ((r = launched(op))) return r;
+  return copy(result, st.work + g, sizeof(double), cudaMemcpyDeviceToHost, 1, op);
+}
+
+int cuda_sum(long len, const double *x, double *result) { return reduce(len, x, nullptr, result, "sum"); }
+int cuda_dot(long len, const double *x, const double *y, double *result) { return reduce(len, x, y, result, "dot"); }
+
+/*
+   Row sums of T (n x s, examples in columns): the examples are cut into nchunks chunks; pass 1 writes the row sums
+   of each chunk, part[c n + i], pass 2 sums them per row into g. Narrow rows (n <= TPB, the usual case: n = 2 ... 64
+   with 10^4 ... 10^6 examples): one block per chunk reads the chunk's n x chunk values contiguously, thread t always
+   on row t % n (the stride is a multiple of n), then the block folds its threads per row. Wide rows: a tile of TPB
+   rows per block, one thread per row walking the chunk's examples (coalesced across the rows).
+*/
+__global__ void k_rowsum_narrow(long n, long s, long chunk, const double *T, double *part)
+{
+  __shared__ double sh[TPB];
+  const long        used = (TPB / n) * n, e0 = blockIdx.x * chunk, e1 = e0 + chunk < s ? e0 + chunk : s;
+  double            acc  = 0.0;
+
+  if (threadIdx.x < used)
+    for (long k = e0 * n + threadIdx.x; k < e1 * n; k += used) acc += T[k];
+  sh[threadIdx.x] = acc;
+  __syncthreads();
+  if (threadIdx.x < n) {
+    double r = 0.0;
+
+    for (long j = threadIdx.x; j < used; j += n) r += sh[j];
+    part[blockIdx.x * n + threadIdx.x] = r;
+  }
+}
+
+/* part == NULL: a single chunk, added to g directly */
+__global__ void k_rowsum_wide(long n, long s, long chunk, const double *T, double *part, double alpha, double *g)
+{
+  const long i = blockIdx.x * (long)blockDim.x + threadIdx.x, e0 = blockIdx.y * chunk, e1 = e0 + chunk < s ? e0 + chunk : s;
+  double     acc = 0.0;
+
+  if (i >= n) return;
+  for (long e = e0; e < e1; e++) acc += T[e * n + i];
+  if (part) part[blockIdx.y * n + i] = acc;
+  else g[i] = __dadd_rn(g[i], __dmul_rn(alpha, acc));
+}
+
+__global__ void k_rowsum_final(long n, long nchunks, double alpha, const double *part, double *g)
+{
+  for (long i = blockIdx.x; i < n; i += gridDim.x) {
+    double acc = 0.0;
+
+    for (long c = threadIdx.x; c < nchunks; c += blockDim.x) acc += part[c * n + i];
+    acc = block_sum(acc);
+    if (!threadIdx.x) g[i] = __dadd_rn(g[i], __dmul_rn(alpha, acc));
+    __syncthreads(); /* block_sum's shared memory is reused for the next row */
+  }
+}
+
+long ceil_div(long a, long b) { return (a + b - 1) / b; }
+
+int cuda_rowsum_add(long n, long s, double alpha, const double *T, double *g)
+{
+  int  r;
+  long nchunks, chunk;
+
+  if ((r = check_ns(n, s, "rowsum_add")) || !n || !s || (r = ensure_stream())) return r;
+  if (n <= TPB) {
+    /* about 2048 values per block, at most 1024 blocks (the partials stay <= 2 MiB) */
+    nchunks = ceil_div(n * s, 2048);
+    nchunks = nchunks < 1 ? 1 : nchunks > 1024 ? 1024 : nchunks;
+    chunk   = ceil_div(s, nchunks);
+    nchunks = ceil_div(s, chunk);
+    if ((r = ensure_work((size_t)(nchunks * n)))) return r;
+    k_rowsum_narrow<<<(unsigned)nchunks, TPB, 0, st.stream>>>(n, s, chunk, T, st.work);
+  } else {
+    /* about 2048 blocks in all, each walking >= 16 examples */
+    const long tiles = ceil_div(n, TPB);
+
+    nchunks = ceil_div(2048, tiles);
+    if (nchunks > ceil_div(s, 16)) nchunks = ceil_div(s, 16);
+    nchunks = nchunks < 1 ? 1 : nchunks > 1024 ? 1024 : nchunks;
+    chunk   = ceil_div(s, nchunks);
+    nchunks = ceil_div(s, chunk);
+    if (tiles > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "rowsum_add: n %ld rows exceed the grid", n);
+    if (nchunks > 1 && (r = ensure_work((size_t)(nchunks * n)))) return r;
+    k_rowsum_wide<<<dim3((unsigned)tiles, (unsigned)nchunks), TPB, 0, st.stream>>>(n, s, chunk, T, nchunks > 1 ? st.work : nullptr, alpha, g);
+    if (nchunks == 1) return launched("rowsum_add kernel");
+  }
+  if ((r = launched("rowsum_add kernel"))) return r;
+  k_rowsum_final<<<(unsigned)(n < 4096 ? n : 4096), TPB, 0, st.stream>>>(n, nchunks, alpha, st.work, g);
+  return launched("rowsum_add kernel (pass 2)");
+}
+
+} // namespace
+
+extern "C" void *odyn_cuda_stream(void) { return ensure_stream() ? nullptr : (void *)st.stream; }
+
+extern "C" const OdynBackendOps *odyn_backend_cuda(void)
+{
+  static OdynBackendOps ops;
+
+  if (!ops.name) {
+    ops.init                 = cuda_init;
+    ops.finalize             = cuda_finalize;
+    ops.last_error           = cuda_last_error;
+    ops.mem_alloc            = cuda_mem_alloc;
+    ops.mem_free             = cuda_mem_free;
+    ops.mem_set              = cuda_mem_set;
+    ops.copy_to_device       = cuda_copy_to_device;
+    ops.copy_to_host         = cuda_copy_to_host;
+    ops.copy_device          = cuda_copy_device;
+    ops.synchronize          = cuda_synchronize;
+    ops.gemm                 = cuda_gemm;
+    ops.gemm_strided_batched = cuda_gemm_strided_batched;
+    ops.bias_act             = cuda_bias_act;
+    ops.scaled_hadamard_add  = cuda_scaled_hadamard_add;
+    ops.hadamard_inplace     = cuda_hadamard_inplace;
+    ops.rowsum_add           = cuda_rowsum_add;
+    ops.add_bias             = cuda_add_bias;
+    ops.axpy                 = cuda_axpy;
+    ops.axpby                = cuda_axpby;
+    ops.sum                  = cuda_sum;
+    ops.dot                  = cuda_dot;
+    ops.name                 = "cuda";
+  }
+  return &ops;
+}

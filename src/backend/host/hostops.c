@@ -1,0 +1,212 @@
+/*
+   The host backend's operations table (include/odyn/private/backend.h): the host kernels of hostblas.c behind the
+   table's calling convention, so that the cuda table (src/backend/cuda/backend.cu) has a reference on the same
+   inputs and callers can be written once for both. No PETSc header here by design: memory comes from malloc (not
+   PetscMalloc) because the table is plain C; src/sys/backend.c turns its status codes into PETSc errors.
+*/
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cblas.h>
+#include <odyn/private/backend.h>
+#include <odyn/private/pointwise.h>
+
+static char last_msg[512] = "no error";
+
+static int fail(int code, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+static const char *host_last_error(void) { return last_msg; }
+
+static int host_init(int rank) { return ODYN_BACKEND_OK; }
+
+static int host_finalize(void) { return ODYN_BACKEND_OK; }
+
+static int host_mem_alloc(size_t bytes, void **ptr)
+{
+  *ptr = NULL;
+  if (!bytes) return ODYN_BACKEND_OK;
+  *ptr = malloc(bytes);
+  if (!*ptr) return fail(ODYN_BACKEND_ERR_MEM, "malloc of %zu bytes failed on the host", bytes);
+  return ODYN_BACKEND_OK;
+}
+
+static int host_mem_free(void *ptr)
+{
+  free(ptr);
+  return ODYN_BACKEND_OK;
+}
+
+static int host_mem_set(void *ptr, int value, size_t bytes)
+{
+  if (bytes) memset(ptr, value, bytes);
+  return ODYN_BACKEND_OK;
+}
+
+/* all three copies are host to host here; memmove, because the table does not promise distinct buffers */
+static int host_copy(void *dst, const void *src, size_t bytes)
+{
+  if (bytes) memmove(dst, src, bytes);
+  return ODYN_BACKEND_OK;
+}
+
+static int host_synchronize(void) { return ODYN_BACKEND_OK; }
+
+static int check_trans(char t, const char *which)
+{
+  if (t == 'N' || t == 'T') return ODYN_BACKEND_OK;
+  return fail(ODYN_BACKEND_ERR_ARG, "gemm: %s must be 'N' or 'T', got '%c'", which, t);
+}
+
+static int host_gemm(char transa, char transb, long m, long n, long k, double alpha, const double *A, long lda, const double *B, long ldb, double beta, double *C, long ldc)
+{
+  int st;
+
+  if ((st = check_trans(transa, "transa")) || (st = check_trans(transb, "transb"))) return st;
+  if (odyn_gemm(transa, transb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc)) return fail(ODYN_BACKEND_ERR_SIZE, "gemm: a size (m %ld, n %ld, k %ld, lda %ld, ldb %ld, ldc %ld) is negative or exceeds the BLAS integer", m, n, k, lda, ldb, ldc);
+  return ODYN_BACKEND_OK;
+}
+
+/* OpenBLAS 0.3.21 (Debian 12) has no batched DGEMM: one call per matrix. The batched form is for many mid-sized
+   products (convolution channels, per-block weights), where each GEMM is large enough to be worth a BLAS call. */
+static int host_gemm_strided_batched(char transa, char transb, long m, long n, long k, double alpha, const double *A, long lda, long strideA, const double *B, long ldb, long strideB, double beta, double *C, long ldc, long strideC, long batch)
+{
+  if (batch < 0 || batch > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "gemm_strided_batched: batch count %ld is negative or exceeds the BLAS integer", batch);
+  for (long i = 0; i < batch; i++) {
+    int st = host_gemm(transa, transb, m, n, k, alpha, A + i * strideA, lda, B + i * strideB, ldb, beta, C + i * strideC, ldc);
+    if (st) return st;
+  }
+  return ODYN_BACKEND_OK;
+}
+
+static int check_len(long len, const char *op)
+{
+  return len < 0 ? fail(ODYN_BACKEND_ERR_SIZE, "%s: negative length %ld", op, len) : ODYN_BACKEND_OK;
+}
+
+static int check_ns(long n, long s, const char *op)
+{
+  if (n < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: negative size n %ld, s %ld", op, n, s);
+  return ODYN_BACKEND_OK;
+}
+
+static int host_bias_act(int act, long n, long s, const double *b, double *A, double *D)
+{
+  int st = check_ns(n, s, "bias_act");
+
+  if (st) return st;
+  if (act < ODYN_PW_IDENTITY || act > ODYN_PW_PERONAMALIK) return fail(ODYN_BACKEND_ERR_ARG, "bias_act: unknown activation %d (ODYN_PW_* of pointwise.h)", act);
+  odyn_bias_act(act, n, s, b, A, D);
+  return ODYN_BACKEND_OK;
+}
+
+static int host_scaled_hadamard_add(long len, double alpha, const double *D, const double *T, double *out)
+{
+  int st = check_len(len, "scaled_hadamard_add");
+
+  if (!st) odyn_scaled_hadamard_add(len, alpha, D, T, out);
+  return st;
+}
+
+static int host_hadamard_inplace(long len, const double *D, double *T)
+{
+  int st = check_len(len, "hadamard_inplace");
+
+  if (!st) odyn_hadamard_inplace(len, D, T);
+  return st;
+}
+
+static int host_rowsum_add(long n, long s, double alpha, const double *T, double *g)
+{
+  int st = check_ns(n, s, "rowsum_add");
+
+  if (!st) odyn_rowsum_add(n, s, alpha, T, g);
+  return st;
+}
+
+static int host_add_bias(long n, long s, const double *b, double *A)
+{
+  int st = check_ns(n, s, "add_bias");
+
+  if (!st) odyn_add_bias(n, s, b, A);
+  return st;
+}
+
+static int host_axpy(long len, double alpha, const double *x, double *y)
+{
+  int st = check_len(len, "axpy");
+
+  if (!st) odyn_axpy(len, alpha, x, y);
+  return st;
+}
+
+static int host_axpby(long len, double alpha, const double *x, double beta, double *y)
+{
+  int st = check_len(len, "axpby");
+
+  if (!st) odyn_axpby(len, alpha, x, beta, y);
+  return st;
+}
+
+/* plain recursive summation: the error bound (len - 1) u sum |x_i| is what the parity tests allow for */
+static int host_sum(long len, const double *x, double *result)
+{
+  int    st = check_len(len, "sum");
+  double r  = 0.0;
+
+  if (st) return st;
+  for (long i = 0; i < len; i++) r += x[i];
+  *result = r;
+  return ODYN_BACKEND_OK;
+}
+
+/* OpenBLAS's DDOT in pieces that fit its int length */
+static int host_dot(long len, const double *x, const double *y, double *result)
+{
+  int    st = check_len(len, "dot");
+  double r  = 0.0;
+
+  if (st) return st;
+  for (long i = 0; i < len; i += INT_MAX) {
+    const long m = len - i < INT_MAX ? len - i : INT_MAX;
+    r += cblas_ddot((int)m, x + i, 1, y + i, 1);
+  }
+  *result = r;
+  return ODYN_BACKEND_OK;
+}
+
+static const OdynBackendOps host_ops = {
+  .name                 = "host",
+  .init                 = host_init,
+  .finalize             = host_finalize,
+  .last_error           = host_last_error,
+  .mem_alloc            = host_mem_alloc,
+  .mem_free             = host_mem_free,
+  .mem_set              = host_mem_set,
+  .copy_to_device       = host_copy,
+  .copy_to_host         = host_copy,
+  .copy_device          = host_copy,
+  .synchronize          = host_synchronize,
+  .gemm                 = host_gemm,
+  .gemm_strided_batched = host_gemm_strided_batched,
+  .bias_act             = host_bias_act,
+  .scaled_hadamard_add  = host_scaled_hadamard_add,
+  .hadamard_inplace     = host_hadamard_inplace,
+  .rowsum_add           = host_rowsum_add,
+  .add_bias             = host_add_bias,
+  .axpy                 = host_axpy,
+  .axpby                = host_axpby,
+  .sum                  = host_sum,
+  .dot                  = host_dot,
+};
+
+const OdynBackendOps *odyn_backend_host(void) { return &host_ops; }

@@ -1,0 +1,293 @@
+/*
+   The PETSc side of the compute backends (issue 8, docs/gpu.md): the tables of include/odyn/private/backend.h by name
+   (-odyn_backend host|cuda), and their int status codes turned into PETSc errors. The backend sources include no
+   PETSc header, so everything that needs a communicator or PETSc's error handling is here.
+*/
+#include <petsc/private/petscimpl.h> /* PetscValidPointer() ... */
+#include <odynsys.h>
+#include <odyn/private/backend.h>
+#include <odyn/private/odynimpl.h>
+
+#if defined(ODYN_HAVE_CUDA)
+static PetscBool cuda_finalize_registered = PETSC_FALSE;
+
+/* releases the cuda backend's stream, cuBLAS handle and workspaces at PetscFinalize() */
+static PetscErrorCode OdynBackendFinalizeCUDA_Private(void)
+{
+  PetscFunctionBegin;
+  cuda_finalize_registered = PETSC_FALSE;
+  PetscCall(OdynBackendCheckStatus(odyn_backend_cuda(), odyn_backend_cuda()->finalize(), "finalize"));
+  PetscFunctionReturn(0);
+}
+#endif
+
+/*@C
+   OdynBackendIsBuilt - whether this build of odyn has a backend
+
+   Not Collective
+
+   Input Parameter:
+.  name - `ODYNBACKENDHOST` or `ODYNBACKENDCUDA`
+
+   Output Parameter:
+.  built - `PETSC_TRUE` for "host" always, for "cuda" when odyn was built with the CUDA backend (cmake
+   -DODYN_WITH_CUDA, docs/gpu.md); `PETSC_FALSE` for any other name
+
+   Level: intermediate
+
+   Notes:
+   A built backend may still be unusable: "cuda" needs a device, which `OdynBackendGet()` looks for.
+
+.seealso: `OdynBackendGet()`
+@*/
+PetscErrorCode OdynBackendIsBuilt(OdynBackendType name, PetscBool *built)
+{
+  PetscBool ishost, iscuda;
+
+  PetscFunctionBegin;
+  PetscValidCharPointer(name, 1);
+  PetscValidBoolPointer(built, 2);
+  PetscCall(PetscStrcmp(name, ODYNBACKENDHOST, &ishost));
+  PetscCall(PetscStrcmp(name, ODYNBACKENDCUDA, &iscuda));
+#if defined(ODYN_HAVE_CUDA)
+  *built = (ishost || iscuda) ? PETSC_TRUE : PETSC_FALSE;
+#else
+  *built = ishost;
+#endif
+  PetscFunctionReturn(0);
+}
+
+/* a known name whose backend is built, or a clear error: the unknown name with the known ones, or how to rebuild */
+PetscErrorCode OdynBackendCheckName_Private(MPI_Comm comm, const char name[])
+{
+  PetscBool ishost, iscuda, built;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrcmp(name, ODYNBACKENDHOST, &ishost));
+  PetscCall(PetscStrcmp(name, ODYNBACKENDCUDA, &iscuda));
+  PetscCheck(ishost || iscuda, comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown compute backend \"%s\" (-odyn_backend): the known backends are %s, %s", name, ODYNBACKENDHOST, ODYNBACKENDCUDA);
+  PetscCall(OdynBackendIsBuilt(name, &built));
+  PetscCheck(built, comm, PETSC_ERR_SUP,
+             "-odyn_backend cuda: odyn was built without CUDA. Rebuild with cmake -DODYN_WITH_CUDA=ON (nvcc on PATH or at /usr/local/cuda/bin, or "
+             "-DCMAKE_CUDA_COMPILER=/path/to/nvcc; -DCMAKE_CUDA_ARCHITECTURES=90 for H100/H200), see docs/gpu.md");
+  PetscFunctionReturn(0);
+}
+
+/* the training paths (OdynNetSetFromOptions()) accept -odyn_backend host only, until the schemes use the table */
+PetscErrorCode OdynBackendRequireHost_Private(MPI_Comm comm, const char name[])
+{
+  PetscBool ishost;
+
+  PetscFunctionBegin;
+  PetscCall(OdynBackendCheckName_Private(comm, name));
+  PetscCall(PetscStrcmp(name, ODYNBACKENDHOST, &ishost));
+  PetscCheck(ishost, comm, PETSC_ERR_SUP,
+             "-odyn_backend %s: the cuda backend so far only runs its parity tests and benchmarks (tests/gpu/, bench/); the networks' sweeps "
+             "(schemes, layers, losses) do not use it yet, and odyn does not silently run them on the host instead. Use -odyn_backend host "
+             "(docs/gpu.md)",
+             name);
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynBackendGet - the operations table of a compute backend, ready to use
+
+   Collective
+
+   Input Parameters:
++  comm - the ranks that will use the backend (with "cuda", rank r uses device r % number of devices)
+-  name - `ODYNBACKENDHOST` ("host") or `ODYNBACKENDCUDA` ("cuda")
+
+   Output Parameter:
+.  ops - the table (static storage: not to be freed); its operations return int status codes, which
+   `OdynBackendCheckStatus()` turns into PETSc errors
+
+   Level: intermediate
+
+   Notes:
+   Errors: an unknown name (the message lists the known ones), "cuda" in a build without CUDA (the message says how to
+   rebuild), "cuda" where a rank finds no CUDA device (the message carries cudaGetDeviceCount's; every rank fails, so
+   that none is left waiting). The cuda backend's stream and cuBLAS handle are released at `PetscFinalize()`.
+
+   The table's layout, its memory model and its operations are documented in include/odyn/private/backend.h.
+
+.seealso: `OdynBackendFromOptions()`, `OdynBackendIsBuilt()`, `OdynBackendMalloc()`
+@*/
+PetscErrorCode OdynBackendGet(MPI_Comm comm, OdynBackendType name, const OdynBackendOps **ops)
+{
+  PetscBool ishost;
+
+  PetscFunctionBegin;
+  PetscValidCharPointer(name, 2);
+  PetscValidPointer(ops, 3);
+  *ops = NULL;
+  PetscCall(OdynBackendCheckName_Private(comm, name));
+  PetscCall(PetscStrcmp(name, ODYNBACKENDHOST, &ishost));
+  if (ishost) {
+    *ops = odyn_backend_host();
+    PetscFunctionReturn(0);
+  }
+#if defined(ODYN_HAVE_CUDA)
+  {
+    const OdynBackendOps *cuda = odyn_backend_cuda();
+    PetscMPIInt           rank;
+    int                   st, stmax;
+    char                  msg[512] = "";
+
+    PetscCallMPI(MPI_Comm_rank(comm, &rank));
+    st = cuda->init(rank);
+    if (st) PetscCall(PetscStrncpy(msg, cuda->last_error(), sizeof(msg)));
+    PetscCallMPI(MPIU_Allreduce(&st, &stmax, 1, MPI_INT, MPI_MAX, comm));
+    if (stmax) {
+      PetscCheck(st != ODYN_BACKEND_ERR_NODEVICE, comm, PETSC_ERR_SUP_SYS, "-odyn_backend cuda: no CUDA device was found on rank %d (%s)", (int)rank, msg);
+      PetscCheck(!st, comm, PETSC_ERR_GPU, "-odyn_backend cuda: the CUDA device of rank %d could not be set up (%s)", (int)rank, msg);
+      SETERRQ(comm, PETSC_ERR_SUP_SYS, "-odyn_backend cuda: another rank found no usable CUDA device (its message says why)");
+    }
+    if (!cuda_finalize_registered) {
+      PetscCall(PetscRegisterFinalize(OdynBackendFinalizeCUDA_Private));
+      cuda_finalize_registered = PETSC_TRUE;
+    }
+    *ops = cuda;
+  }
+#endif
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynBackendFromOptions - the compute backend named by -odyn_backend (default host)
+
+   Collective
+
+   Input Parameter:
+.  comm - the ranks that will use it
+
+   Output Parameter:
+.  ops - the table, as from `OdynBackendGet()`
+
+   Options Database Key:
+.  -odyn_backend <host> - host or cuda
+
+   Level: intermediate
+
+   Notes:
+   Reads the global options database. The networks do not run on the cuda backend yet: `OdynNetSetFromOptions()` stops
+   with an error when -odyn_backend cuda is given to it (docs/gpu.md).
+
+.seealso: `OdynBackendGet()`
+@*/
+PetscErrorCode OdynBackendFromOptions(MPI_Comm comm, const OdynBackendOps **ops)
+{
+  char name[64] = ODYNBACKENDHOST;
+
+  PetscFunctionBegin;
+  PetscValidPointer(ops, 2);
+  PetscOptionsBegin(comm, NULL, "odyn compute backend", "OdynBackend");
+  PetscCall(PetscOptionsString("-odyn_backend", "Compute backend: host or cuda", "OdynBackendGet", name, name, sizeof(name), NULL));
+  PetscOptionsEnd();
+  /* after PetscOptionsEnd: an error inside the block would leak it (PETSc 3.18) */
+  PetscCall(OdynBackendGet(comm, name, ops));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynBackendCheckStatus - turns the status of a backend operation into a PETSc error (nothing when it is 0)
+
+   Not Collective
+
+   Input Parameters:
++  ops - the table that returned it
+.  status - the status (ODYN_BACKEND_OK or ODYN_BACKEND_ERR_* of include/odyn/private/backend.h)
+-  op - the operation's name, for the message
+
+   Level: developer
+
+   Notes:
+   PETSc error codes: PETSC_ERR_MEM (allocation), PETSC_ERR_ARG_OUTOFRANGE (sizes), PETSC_ERR_SUP_SYS (no device),
+   PETSC_ERR_GPU (device runtime or cuBLAS), PETSC_ERR_LIB (host BLAS), PETSC_ERR_ARG_WRONG (bad argument). The message
+   carries the backend's own (ops->last_error()). `OdynBackendCall()` wraps a call of an operation with it.
+
+.seealso: `OdynBackendGet()`
+@*/
+PetscErrorCode OdynBackendCheckStatus(const OdynBackendOps *ops, int status, const char op[])
+{
+  PetscErrorCode code;
+  PetscBool      cuda;
+
+  PetscFunctionBegin;
+  if (!status) PetscFunctionReturn(0);
+  PetscValidPointer(ops, 1);
+  PetscCall(PetscStrcmp(ops->name, ODYNBACKENDCUDA, &cuda));
+  switch (status) {
+  case ODYN_BACKEND_ERR_MEM:
+    code = PETSC_ERR_MEM;
+    break;
+  case ODYN_BACKEND_ERR_SIZE:
+    code = PETSC_ERR_ARG_OUTOFRANGE;
+    break;
+  case ODYN_BACKEND_ERR_NODEVICE:
+    code = PETSC_ERR_SUP_SYS;
+    break;
+  case ODYN_BACKEND_ERR_ARG:
+    code = PETSC_ERR_ARG_WRONG;
+    break;
+  case ODYN_BACKEND_ERR_BLAS:
+    code = cuda ? PETSC_ERR_GPU : PETSC_ERR_LIB;
+    break;
+  default:
+    code = cuda ? PETSC_ERR_GPU : PETSC_ERR_LIB;
+  }
+  SETERRQ(PETSC_COMM_SELF, code, "%s backend: %s failed (status %d): %s", ops->name, op ? op : "an operation", status, ops->last_error());
+}
+
+/*@C
+   OdynBackendMalloc - allocates memory of a backend (device memory for cuda)
+
+   Not Collective
+
+   Input Parameters:
++  ops - the backend
+-  bytes - the size; 0 gives NULL
+
+   Output Parameter:
+.  ptr - the memory, to be released with `OdynBackendFree()`
+
+   Level: developer
+
+   Notes:
+   A failed allocation (for instance more than the device has) is a PETSC_ERR_MEM error that names the bytes asked for
+   (and, on the device, how much memory it has free); nothing is allocated then.
+
+.seealso: `OdynBackendFree()`, `OdynBackendGet()`
+@*/
+PetscErrorCode OdynBackendMalloc(const OdynBackendOps *ops, size_t bytes, void **ptr)
+{
+  int st;
+
+  PetscFunctionBegin;
+  PetscValidPointer(ops, 1);
+  PetscValidPointer(ptr, 3);
+  *ptr = NULL;
+  st   = ops->mem_alloc(bytes, ptr);
+  PetscCheck(st != ODYN_BACKEND_ERR_MEM, PETSC_COMM_SELF, PETSC_ERR_MEM, "%s backend: could not allocate %zu bytes (%.4g GiB): %s", ops->name, bytes, (double)bytes / 1073741824.0, ops->last_error());
+  PetscCall(OdynBackendCheckStatus(ops, st, "mem_alloc"));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynBackendFree - releases memory from `OdynBackendMalloc()` and sets the pointer to NULL
+
+   Not Collective
+
+   Level: developer
+
+.seealso: `OdynBackendMalloc()`
+@*/
+PetscErrorCode OdynBackendFree(const OdynBackendOps *ops, void **ptr)
+{
+  PetscFunctionBegin;
+  PetscValidPointer(ops, 1);
+  PetscValidPointer(ptr, 2);
+  PetscCall(OdynBackendCheckStatus(ops, ops->mem_free(*ptr), "mem_free"));
+  *ptr = NULL;
+  PetscFunctionReturn(0);
+}

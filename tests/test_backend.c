@@ -1,0 +1,267 @@
+/*
+  The backend operations table (include/odyn/private/backend.h, docs/gpu.md) on the host: every operation of the host
+  table against a plain loop written here on random inputs (sizes 1, odd, and larger than a cache line of work), its
+  status codes, and the errors of -odyn_backend (unknown name; cuda without a CUDA build, or without a device, or given
+  to a network). tests/gpu/test_gpu_backend.c compares the cuda table with this one.
+*/
+#include <float.h>
+#include <math.h>
+#include <string.h>
+#include "odyntest.h"
+#include <odyn/private/backend.h>
+#include <odyn/private/pointwise.h>
+
+static const long sizes[] = {1, 7, 1031};
+
+/* max |a - b| / max(max |b|, tiny): the norm-wise relative difference used throughout */
+static double reldiff(long len, const double *a, const double *b)
+{
+  double d = 0.0, m = 0.0;
+
+  for (long i = 0; i < len; i++) {
+    d = fmax(d, fabs(a[i] - b[i]));
+    m = fmax(m, fabs(b[i]));
+  }
+  return d / (m > 0.0 ? m : DBL_MIN);
+}
+
+static double *rnd(unsigned long seed, long len)
+{
+  double *a;
+
+  ck_assert(PetscMalloc1(len, &a) == 0);
+  ODYN_CK(OdynTestRandom(seed, len, 1.0, a));
+  return a;
+}
+
+/* op(X)(i, j) of a column-major array with leading dimension ld */
+static double at(char t, const double *X, long ld, long i, long j) { return t == 'T' ? X[j + i * ld] : X[i + j * ld]; }
+
+START_TEST(test_host_gemm)
+{
+  const OdynBackendOps *ops    = odyn_backend_host();
+  const char            tr[2] = {'N', 'T'};
+  const long            shapes[][3] = {{1, 1, 1}, {5, 7, 3}, {33, 17, 65}};
+
+  for (int sh = 0; sh < 3; sh++)
+    for (int ta = 0; ta < 2; ta++)
+      for (int tb = 0; tb < 2; tb++) {
+        const long m = shapes[sh][0], n = shapes[sh][1], k = shapes[sh][2], batch = 3;
+        /* padded leading dimensions (+2) and strides (+5) so that a mix-up of rows, columns or strides shows */
+        const long lda = (tr[ta] == 'N' ? m : k) + 2, ldb = (tr[tb] == 'N' ? k : n) + 2, ldc = m + 2;
+        const long sA = lda * (tr[ta] == 'N' ? k : m) + 5, sB = ldb * (tr[tb] == 'N' ? n : k) + 5, sC = ldc * n + 5;
+        double    *A = rnd(1, batch * sA), *B = rnd(2, batch * sB), *C = rnd(3, batch * sC), *R = rnd(3, batch * sC);
+
+        ck_assert_int_eq(ops->gemm(tr[ta], tr[tb], m, n, k, 0.7, A, lda, B, ldb, -0.3, C, ldc), 0);
+        ck_assert_int_eq(ops->gemm_strided_batched(tr[ta], tr[tb], m, n, k, 0.7, A, lda, sA, B, ldb, sB, -0.3, C + sC, ldc, sC, batch - 1), 0);
+        for (long b = 0; b < batch; b++)
+          for (long j = 0; j < n; j++)
+            for (long i = 0; i < m; i++) {
+              double acc = 0.0;
+
+              for (long l = 0; l < k; l++) acc += at(tr[ta], A + (b ? b - 1 : 0) * sA, lda, i, l) * at(tr[tb], B + (b ? b - 1 : 0) * sB, ldb, l, j);
+              R[b * sC + i + j * ldc] = 0.7 * acc - 0.3 * R[b * sC + i + j * ldc];
+            }
+        ck_assert_msg(reldiff(batch * sC, C, R) <= 1e-13, "gemm %c%c %ldx%ldx%ld: relative difference %g", tr[ta], tr[tb], m, n, k, reldiff(batch * sC, C, R));
+        PetscFree(A);
+        PetscFree(B);
+        PetscFree(C);
+        PetscFree(R);
+      }
+  ck_assert_int_eq(ops->gemm('X', 'N', 1, 1, 1, 1.0, NULL, 1, NULL, 1, 0.0, NULL, 1), ODYN_BACKEND_ERR_ARG);
+  ck_assert_msg(strstr(ops->last_error(), "transa must be 'N' or 'T'"), "message: %s", ops->last_error());
+  ck_assert_int_eq(ops->gemm('N', 'N', -1, 1, 1, 1.0, NULL, 1, NULL, 1, 0.0, NULL, 1), ODYN_BACKEND_ERR_SIZE);
+  ck_assert_int_eq(ops->gemm('N', 'N', 3000000000L, 1, 1, 1.0, NULL, 3000000000L, NULL, 1, 0.0, NULL, 3000000000L), ODYN_BACKEND_ERR_SIZE);
+}
+END_TEST
+
+START_TEST(test_host_elementwise)
+{
+  const OdynBackendOps *ops = odyn_backend_host();
+
+  for (int si = 0; si < 3; si++)
+    for (long n = 1; n <= 9; n += 4) { /* n = 1, 5, 9 rows, s = sizes[si] examples */
+      const long s = sizes[si], len = n * s;
+      double    *A = rnd(10, len), *B = rnd(11, len), *C = rnd(12, len), *b = rnd(13, n), *R = rnd(14, len), *RD = rnd(15, len), *D = rnd(16, len), *g, *rg;
+      double     v, ref;
+
+      for (int act = ODYN_PW_IDENTITY; act <= ODYN_PW_PERONAMALIK; act++)
+        for (int withb = 0; withb < 2; withb++) {
+          for (long e = 0; e < s; e++)
+            for (long i = 0; i < n; i++) {
+              const double x = 3.0 * A[e * n + i] + (withb ? b[i] : 0.0); /* [-3, 3]: both branches of relu, tanh saturating */
+
+              R[e * n + i]  = odyn_act(act, x);
+              RD[e * n + i] = odyn_act_deriv(act, x);
+            }
+          for (long k = 0; k < len; k++) C[k] = 3.0 * A[k];
+          ck_assert_int_eq(ops->bias_act(act, n, s, withb ? b : NULL, C, D), 0);
+          ck_assert_msg(reldiff(len, C, R) <= 1e-14 && reldiff(len, D, RD) <= 1e-14, "bias_act %d n %ld s %ld: %g %g", act, n, s, reldiff(len, C, R), reldiff(len, D, RD));
+        }
+      ck_assert_int_eq(ops->bias_act(ODYN_PW_PERONAMALIK + 1, n, s, b, C, D), ODYN_BACKEND_ERR_ARG);
+
+      /* out += alpha D .* T, T = D .* T, A += b e^T, y += alpha x, y = alpha x + beta y: each against its loop */
+      memcpy(C, B, len * sizeof(double));
+      ck_assert_int_eq(ops->scaled_hadamard_add(len, -1.5, A, B, C), 0);
+      for (long k = 0; k < len; k++) R[k] = B[k] + -1.5 * A[k] * B[k];
+      ck_assert(reldiff(len, C, R) <= 1e-15);
+      ck_assert_int_eq(ops->hadamard_inplace(len, A, C), 0);
+      for (long k = 0; k < len; k++) R[k] *= A[k];
+      ck_assert(reldiff(len, C, R) <= 1e-15);
+      ck_assert_int_eq(ops->add_bias(n, s, b, C), 0);
+      for (long k = 0; k < len; k++) R[k] += b[k % n];
+      ck_assert(reldiff(len, C, R) <= 1e-15);
+      ck_assert_int_eq(ops->axpy(len, 0.25, A, C), 0);
+      for (long k = 0; k < len; k++) R[k] += 0.25 * A[k];
+      ck_assert(reldiff(len, C, R) <= 1e-15);
+      ck_assert_int_eq(ops->axpby(len, 2.0, B, -0.5, C), 0);
+      for (long k = 0; k < len; k++) R[k] = 2.0 * B[k] - 0.5 * R[k];
+      ck_assert(reldiff(len, C, R) <= 1e-15);
+      ck_assert_int_eq(ops->axpy(-1, 1.0, A, C), ODYN_BACKEND_ERR_SIZE);
+
+      /* reductions: the loop here sums in the same order, so any reordering would show up only as round-off */
+      g  = rnd(17, n);
+      rg = rnd(17, n);
+      ck_assert_int_eq(ops->rowsum_add(n, s, 0.5, A, g), 0);
+      for (long i = 0; i < n; i++) {
+        double acc = 0.0, mag = fabs(rg[i]);
+
+        for (long e = 0; e < s; e++) acc += A[e * n + i], mag += 0.5 * fabs(A[e * n + i]);
+        rg[i] += 0.5 * acc;
+        ck_assert_msg(fabs(g[i] - rg[i]) <= (s + 2) * DBL_EPSILON * mag, "rowsum_add row %ld: %g vs %g", i, g[i], rg[i]);
+      }
+      ck_assert_int_eq(ops->sum(len, A, &v), 0);
+      ref = 0.0;
+      for (long k = 0; k < len; k++) ref += A[k];
+      ck_assert_msg(v == ref, "sum %.17g vs %.17g", v, ref);
+      ck_assert_int_eq(ops->dot(len, A, B, &v), 0);
+      ref = 0.0;
+      for (long k = 0; k < len; k++) ref += A[k] * B[k];
+      {
+        double mag = 0.0;
+
+        for (long k = 0; k < len; k++) mag += fabs(A[k] * B[k]);
+        ck_assert_msg(fabs(v - ref) <= len * DBL_EPSILON * mag, "dot %.17g vs %.17g", v, ref);
+      }
+      PetscFree(A);
+      PetscFree(B);
+      PetscFree(C);
+      PetscFree(b);
+      PetscFree(R);
+      PetscFree(RD);
+      PetscFree(D);
+      PetscFree(g);
+      PetscFree(rg);
+    }
+}
+END_TEST
+
+START_TEST(test_host_memory)
+{
+  const OdynBackendOps *ops = odyn_backend_host();
+  double               *x = rnd(20, 1031), *y = rnd(21, 1031);
+  void                 *d1, *d2;
+
+  ck_assert_int_eq(ops->mem_alloc(0, &d1), 0);
+  ck_assert_ptr_null(d1);
+  ck_assert_int_eq(ops->mem_free(NULL), 0);
+  ck_assert_int_eq(ops->mem_alloc(1031 * sizeof(double), &d1), 0);
+  ck_assert_int_eq(ops->mem_alloc(1031 * sizeof(double), &d2), 0);
+  ck_assert_int_eq(ops->copy_to_device(d1, x, 1031 * sizeof(double)), 0);
+  ck_assert_int_eq(ops->copy_device(d2, d1, 1031 * sizeof(double)), 0);
+  ck_assert_int_eq(ops->copy_to_host(y, d2, 1031 * sizeof(double)), 0);
+  ck_assert_int_eq(ops->synchronize(), 0);
+  ck_assert(!memcmp(x, y, 1031 * sizeof(double)));
+  ck_assert_int_eq(ops->mem_set(d1, 0, 1031 * sizeof(double)), 0);
+  ck_assert_int_eq(ops->copy_to_host(y, d1, 1031 * sizeof(double)), 0);
+  for (long k = 0; k < 1031; k++) ck_assert(y[k] == 0.0);
+  ck_assert_int_eq(ops->mem_free(d1), 0);
+  ck_assert_int_eq(ops->mem_free(d2), 0);
+  ODYN_CK(OdynBackendMalloc(ops, 16, &d1));
+  ck_assert_ptr_nonnull(d1);
+  ODYN_CK(OdynBackendFree(ops, &d1));
+  ck_assert_ptr_null(d1);
+#if !defined(__SANITIZE_ADDRESS__) /* ASan aborts on a request this large instead of returning NULL */
+  {
+    PetscErrorCode ierr;
+
+    /* more than the address space: malloc returns NULL, which must become PETSC_ERR_MEM naming the bytes */
+    OdynTestCaptureErrorsBegin();
+    ierr = OdynBackendMalloc(ops, (size_t)1 << 62, &d1);
+    OdynTestCaptureErrorsEnd();
+    ck_assert_int_eq(ierr, PETSC_ERR_MEM);
+    ck_assert_msg(strstr(OdynTestLastErrorMessage(), "could not allocate 4611686018427387904 bytes"), "message: %s", OdynTestLastErrorMessage());
+    ck_assert_ptr_null(d1);
+  }
+#endif
+  PetscFree(x);
+  PetscFree(y);
+}
+END_TEST
+
+START_TEST(test_backend_options)
+{
+  const OdynBackendOps *ops = NULL;
+  PetscBool             built;
+  OdynNet               net;
+  PetscErrorCode        ierr;
+
+  ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, ODYNBACKENDHOST, &ops));
+  ck_assert_str_eq(ops->name, "host");
+  odyn_ck_error_contains(OdynBackendGet(PETSC_COMM_WORLD, "opencl", &ops), "Unknown compute backend \"opencl\" (-odyn_backend): the known backends are host, cuda");
+  ODYN_CK(OdynBackendFromOptions(PETSC_COMM_WORLD, &ops));
+  ck_assert_str_eq(ops->name, "host");
+  ODYN_CK(PetscOptionsSetValue(NULL, "-odyn_backend", "gpu"));
+  odyn_ck_error_contains(OdynBackendFromOptions(PETSC_COMM_WORLD, &ops), "Unknown compute backend \"gpu\"");
+
+  /* cuda: in a build without it, how to rebuild; in a build with it, no device here (CI, the build machines), or the
+     table where there is one */
+  ODYN_CK(OdynBackendIsBuilt(ODYNBACKENDCUDA, &built));
+  ODYN_CK(PetscOptionsSetValue(NULL, "-odyn_backend", "cuda"));
+  if (!built) {
+    odyn_ck_error_contains(OdynBackendFromOptions(PETSC_COMM_WORLD, &ops), "odyn was built without CUDA. Rebuild with cmake -DODYN_WITH_CUDA=ON (nvcc on PATH or at /usr/local/cuda/bin");
+  } else {
+    OdynTestCaptureErrorsBegin();
+    ierr = OdynBackendFromOptions(PETSC_COMM_WORLD, &ops);
+    OdynTestCaptureErrorsEnd();
+    if (ierr) {
+      ck_assert_int_eq(ierr, PETSC_ERR_SUP_SYS);
+      ck_assert_msg(strstr(OdynTestLastErrorMessage(), "-odyn_backend cuda: no CUDA device was found on rank") && strstr(OdynTestLastErrorMessage(), "cudaGetDeviceCount"), "message: %s", OdynTestLastErrorMessage());
+    } else ck_assert_str_eq(ops->name, "cuda");
+  }
+
+  /* a network refuses cuda whatever the machine: its sweeps do not use the table yet */
+  ODYN_CK(OdynNetCreate(PETSC_COMM_WORLD, &net));
+  odyn_ck_error_contains(OdynNetSetFromOptions(net), built ? "the cuda backend so far only runs its parity tests and benchmarks" : "odyn was built without CUDA");
+  ODYN_CK(PetscOptionsSetValue(NULL, "-odyn_backend", "tpu"));
+  odyn_ck_error_contains(OdynNetSetFromOptions(net), "the known backends are host, cuda");
+  ODYN_CK(PetscOptionsSetValue(NULL, "-odyn_backend", "host"));
+  ODYN_CK(OdynNetSetFromOptions(net));
+  ODYN_CK(PetscOptionsClearValue(NULL, "-odyn_backend"));
+  ODYN_CK(OdynNetDestroy(&net));
+
+  /* status codes to PETSc errors */
+  ops = odyn_backend_host();
+  ODYN_CK(OdynBackendCheckStatus(ops, ODYN_BACKEND_OK, "gemm"));
+  ck_assert_int_eq(ops->axpy(-2, 1.0, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+  OdynTestCaptureErrorsBegin();
+  ierr = OdynBackendCheckStatus(ops, ODYN_BACKEND_ERR_SIZE, "axpy");
+  OdynTestCaptureErrorsEnd();
+  ck_assert_int_eq(ierr, PETSC_ERR_ARG_OUTOFRANGE);
+  ck_assert_msg(strstr(OdynTestLastErrorMessage(), "host backend: axpy failed (status 1): axpy: negative length -2"), "message: %s", OdynTestLastErrorMessage());
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+  Suite *s = suite_create("backend");
+  TCase *t = tcase_create("host");
+  tcase_add_test(t, test_host_gemm);
+  tcase_add_test(t, test_host_elementwise);
+  tcase_add_test(t, test_host_memory);
+  tcase_add_test(t, test_backend_options);
+  suite_add_tcase(s, t);
+  return s;
+}
+
+int main(int argc, char **argv) { return OdynTestMain(argc, argv, make_suite); }
