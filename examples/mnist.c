@@ -10,6 +10,12 @@ static const char help[] = "Trains paper 001's convolutional network (Haber & Ru
                            "  -odyn_expect_objective_ratio <r>  first train with theta fixed at its random start (the classifier on\n"
                            "                             untrained features), then fail unless the trained run's final objective is < r times it\n"
                            "  -odyn_skip_missing_data    exit with status 77 (a skipped test) when the data are not there\n"
+                           "  -odyn_png_prefix <p>       write <p>_features.png (validation images and their propagated channels)\n"
+                           "                             and <p>_weights.png (the classifier's weights per class and channel), Fig. 7\n"
+                           "  -odyn_png_examples <4>     the number of validation images in <p>_features.png (spread over the set)\n"
+                           "  -odyn_png_upscale <3>      pixels per image pixel in each direction\n"
+                           "  -odyn_png_colormap <diverging>  diverging (blue-white-red, zero white) | gray\n"
+                           "  -odyn_png_range <tile>     tile: each image its own colour range | common: one range per figure\n"
                            "Any -odyn_ option on the command line overrides the defaults (e.g. -odyn_mnist_num_train 1000).\n";
 
 #include <odyn.h>
@@ -97,6 +103,92 @@ static PetscErrorCode PeakMemory(MPI_Comm comm, PetscReal *maxmib, PetscReal *su
   PetscFunctionReturn(0);
 }
 
+/* The settings of the figures (-odyn_png_*). */
+typedef struct {
+  char             prefix[PETSC_MAX_PATH_LEN];
+  PetscInt         examples, upscale;
+  OdynPlotColormap cmap;
+  OdynPlotRange    range;
+} FigureOptions;
+
+/*
+  Figures like paper 001's Fig. 7, with the returned (best) parameters. <p>_features.png: one row per validation
+  example, the input image then the output channels of the network (Y_N reshaped to the image grid, channel after
+  channel); <p>_weights.png: one row per class, the classifier weights of that class for each output channel. The shown
+  examples are spread over the validation set (global indices k nval / E), so on several ranks they come from several
+  ranks; every rank passes its part of the values and OdynPlotWriteImageGrid() gathers them on rank 0.
+*/
+static PetscErrorCode WriteFigures(OdynNet net, Vec theta, Vec wmu, OdynDataset val, const FigureOptions *fo)
+{
+  MPI_Comm           comm = PetscObjectComm((PetscObject)net);
+  char               file[PETSC_MAX_PATH_LEN + 16];
+  PetscInt           n1, n2, cin, nin, nout, cout, nval, lo, hi, E, m = 0, *sel, nw, wlo, whi, nc;
+  Vec                X, Xs, Ys;
+  const PetscScalar *x, *ys, *w;
+  PetscScalar       *xs;
+  PetscReal         *buf;
+
+  PetscFunctionBegin;
+  PetscCall(OdynDatasetGetImageShape(val, &n1, &n2, &cin));
+  PetscCall(OdynDatasetGetSizes(val, &nin, NULL, NULL, &nval));
+  PetscCall(OdynNetGetOutputWidth(net, &nout));
+  PetscCheck(n1 > 0 && nin == n1 * n2 * cin, comm, PETSC_ERR_ARG_WRONG, "-odyn_png_prefix: the validation features (%" PetscInt_FMT " per example) are not images of a known shape", nin);
+  PetscCheck(nout % (n1 * n2) == 0, comm, PETSC_ERR_ARG_SIZ, "-odyn_png_prefix: the network's %" PetscInt_FMT " outputs are not channels of the %" PetscInt_FMT " x %" PetscInt_FMT " input grid", nout, n1, n2);
+  cout = nout / (n1 * n2);
+  E    = PetscMin(fo->examples, nval);
+
+  /* this rank's share of the shown examples, propagated together (one forward sweep; ranks without any join empty) */
+  PetscCall(OdynDatasetGetOwnershipRange(val, &lo, &hi));
+  PetscCall(PetscMalloc1(PetscMax(E, 1), &sel));
+  for (PetscInt k = 0; k < E; k++) {
+    const PetscInt g = k * nval / E;
+    if (g >= lo && g < hi) sel[m++] = g - lo;
+  }
+  PetscCall(OdynDatasetGetFeatures(val, &X));
+  PetscCall(VecCreateMPI(comm, nin * m, PETSC_DETERMINE, &Xs));
+  PetscCall(VecCreateMPI(comm, nout * m, PETSC_DETERMINE, &Ys));
+  PetscCall(VecGetArrayRead(X, &x));
+  PetscCall(VecGetArray(Xs, &xs));
+  for (PetscInt e = 0; e < m; e++) PetscCall(PetscArraycpy(xs + e * nin, x + sel[e] * nin, nin));
+  PetscCall(VecRestoreArray(Xs, &xs));
+  PetscCall(VecRestoreArrayRead(X, &x));
+  PetscCall(OdynNetForward(net, theta, Xs, Ys));
+  /* a row of tiles per example: its input channels, then its output channels (each a row-major n2 x n1 image) */
+  PetscCall(PetscMalloc1(PetscMax(m * (nin + nout), 1), &buf));
+  PetscCall(VecGetArrayRead(Xs, &x));
+  PetscCall(VecGetArrayRead(Ys, &ys));
+  for (PetscInt e = 0; e < m; e++) {
+    for (PetscInt i = 0; i < nin; i++) buf[e * (nin + nout) + i] = PetscRealPart(x[e * nin + i]);
+    for (PetscInt i = 0; i < nout; i++) buf[e * (nin + nout) + nin + i] = PetscRealPart(ys[e * nout + i]);
+  }
+  PetscCall(VecRestoreArrayRead(Ys, &ys));
+  PetscCall(VecRestoreArrayRead(Xs, &x));
+  PetscCall(PetscSNPrintf(file, sizeof(file), "%s_features.png", fo->prefix));
+  PetscCall(OdynPlotWriteImageGrid(comm, E, cin + cout, n2, n1, m * (nin + nout), buf, fo->cmap, fo->range, fo->upscale, file));
+  PetscCall(PetscFree(buf));
+  PetscCall(PetscFree(sel));
+  PetscCall(VecDestroy(&Xs));
+  PetscCall(VecDestroy(&Ys));
+
+  /* wmu = [W (nout x nc, column-major: class after class, each class channel after channel) | mu]: this rank's slice
+     of W is a contiguous piece of the grid's values (the bias mu, at the end, is not drawn) */
+  PetscCall(VecGetSize(wmu, &nw));
+  PetscCheck(nw % (nout + 1) == 0, comm, PETSC_ERR_ARG_SIZ, "-odyn_png_prefix: the classifier weights have %" PetscInt_FMT " entries, not (%" PetscInt_FMT " + 1) x classes", nw, nout);
+  nc = nw / (nout + 1);
+  PetscCall(VecGetOwnershipRange(wmu, &wlo, &whi));
+  whi = PetscMin(whi, nout * nc);
+  m   = PetscMax(whi - wlo, 0);
+  PetscCall(PetscMalloc1(PetscMax(m, 1), &buf));
+  PetscCall(VecGetArrayRead(wmu, &w));
+  for (PetscInt i = 0; i < m; i++) buf[i] = PetscRealPart(w[i]);
+  PetscCall(VecRestoreArrayRead(wmu, &w));
+  PetscCall(PetscSNPrintf(file, sizeof(file), "%s_weights.png", fo->prefix));
+  PetscCall(OdynPlotWriteImageGrid(comm, nc, cout, n2, n1, m, buf, fo->cmap, fo->range, fo->upscale, file));
+  PetscCall(PetscFree(buf));
+  PetscCall(PetscPrintf(comm, "odyn figures: %s_features.png (%" PetscInt_FMT " validation images x (input + %" PetscInt_FMT " output channels)) %s_weights.png (%" PetscInt_FMT " classes x %" PetscInt_FMT " channels)\n", fo->prefix, E, cout, fo->prefix, nc, cout));
+  PetscFunctionReturn(0);
+}
+
 /* A trainer of the network with the paper's regularizers; its options come from the database. */
 static PetscErrorCode CreateTrainer(const char *problem, OdynNet network, OdynLoss loss, OdynRegularizer reg, OdynRegularizer creg, OdynDataset train, OdynDataset val, OdynTrainer *trainer)
 {
@@ -166,6 +258,7 @@ int main(int argc, char **argv)
   Vec             theta = NULL, wmu = NULL;
   MPI_Comm        comm;
   PetscErrorCode  ierr;
+  FigureOptions   fo = {"", 4, 3, ODYN_PLOT_COLORMAP_DIVERGING, ODYN_PLOT_RANGE_TILE};
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   comm = PETSC_COMM_WORLD;
@@ -186,6 +279,14 @@ int main(int argc, char **argv)
   PetscCall(HaveTestSet(comm, problem, &testset));
   dotest = testset;
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-odyn_test", &dotest, NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-odyn_png_prefix", fo.prefix, sizeof(fo.prefix), NULL));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-odyn_png_examples", &fo.examples, NULL));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-odyn_png_upscale", &fo.upscale, NULL));
+  PetscCall(PetscOptionsGetEnum(NULL, NULL, "-odyn_png_colormap", OdynPlotColormaps, (PetscEnum *)&fo.cmap, NULL));
+  PetscCall(PetscOptionsGetEnum(NULL, NULL, "-odyn_png_range", OdynPlotRanges, (PetscEnum *)&fo.range, NULL));
+  /* checked before training, not after an hour of it (the upscale is checked by OdynPlotWriteImageGrid) */
+  PetscCheck(fo.examples >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-odyn_png_examples must be >= 1, got %" PetscInt_FMT, fo.examples);
+  PetscCheck(fo.upscale >= 1 && fo.upscale <= 64, comm, PETSC_ERR_ARG_OUTOFRANGE, "-odyn_png_upscale must be in 1 .. 64, got %" PetscInt_FMT, fo.upscale);
 
   /* the data; a test without them is skipped rather than failed (CI machines may lack the files) */
   PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
@@ -224,6 +325,7 @@ int main(int argc, char **argv)
   PetscCall(FinalObjective(trainer, &objtrained));
   PetscCall(OdynTrainerGetBest(trainer, &bestlayers, &best));
   if (test) PetscCall(Accuracy(trainer, theta, wmu, test, &testacc));
+  if (fo.prefix[0]) PetscCall(WriteFigures(network, theta, wmu, val, &fo));
   PetscCall(PetscTime(&t1));
   PetscCall(PeakMemory(comm, &mx, &sm));
   if (test) PetscCall(PetscPrintf(comm, "odyn test: problem=%s net=%s layers=%" PetscInt_FMT " test_acc=%.2f\n", problem, net, bestlayers, (double)testacc));

@@ -1,0 +1,38 @@
+# Checks that PNG files written by an example exist, are PNGs and have the expected pixel size, then removes them so
+# that a later run cannot pass on stale files. Used by the MNIST figure tests (examples/CMakeLists.txt):
+#   cmake -DPNGS=a.png;b.png -DSIZES=596x341;511x851 [-DNEED=<file that must exist, else SKIP>] -P check_png_size.cmake
+# Prints "check_png_size: PASS" or fails with a message naming the file; prints "SKIP" when NEED is absent (the example
+# skipped itself for lack of data).
+if(DEFINED NEED AND NOT EXISTS "${NEED}")
+  message("check_png_size: SKIP: ${NEED} is absent (the example was skipped)")
+  return()
+endif()
+list(LENGTH PNGS n)
+list(LENGTH SIZES ns)
+if(NOT n EQUAL ns OR n EQUAL 0)
+  message(FATAL_ERROR "check_png_size: give as many SIZES as PNGS (got ${n} files, ${ns} sizes)")
+endif()
+math(EXPR last "${n} - 1")
+foreach(k RANGE ${last})
+  list(GET PNGS ${k} f)
+  list(GET SIZES ${k} want)
+  if(NOT EXISTS "${f}")
+    message(FATAL_ERROR "check_png_size: FAIL: ${f} was not written")
+  endif()
+  # signature (8 bytes), IHDR chunk length and type (8), then width and height as 4-byte big-endian integers
+  file(READ "${f}" sig OFFSET 0 LIMIT 8 HEX)
+  file(READ "${f}" wh OFFSET 16 LIMIT 8 HEX)
+  if(NOT sig STREQUAL "89504e470d0a1a0a")
+    message(FATAL_ERROR "check_png_size: FAIL: ${f} is not a PNG file (starts with ${sig})")
+  endif()
+  string(SUBSTRING "${wh}" 0 8 whex)
+  string(SUBSTRING "${wh}" 8 8 hhex)
+  math(EXPR w "0x${whex}")
+  math(EXPR h "0x${hhex}")
+  if(NOT "${w}x${h}" STREQUAL "${want}")
+    message(FATAL_ERROR "check_png_size: FAIL: ${f} is ${w}x${h} pixels, expected ${want}")
+  endif()
+  message("check_png_size: ${f}: ${w}x${h} pixels")
+  file(REMOVE "${f}")
+endforeach()
+message("check_png_size: PASS")
