@@ -1,0 +1,99 @@
+#ifndef ODYN_CUDAKERNELS_H
+#define ODYN_CUDAKERNELS_H
+
+/*
+   odyn's own CUDA kernels (src/backend/cuda/narrow.cu, wide.cu, convdirect.cu, kernelsys.cu) behind a plain C API, and
+   host reference implementations of exactly the same operations (src/backend/host/narrowref.c, part of libodyn) that
+   the parity tests compare against. No PETSc and no CUDA type here: device arrays are double *, every device function
+   returns an int status (0: success; ODYN_CUDA_ERR_*: see odyn_cuda_status_string(), which also names the last CUDA or
+   cuBLAS error). The device functions run on the default stream and return without synchronizing, except where said;
+   they are not thread-safe (one process-wide workspace, the convolution stencil in constant memory).
+
+   Dense Euler tanh network, the layout of odyn's dense layer + euler scheme (src/layers/impls/dense.c and affine.c,
+   src/schemes/impls/euler.c, the slots of OdynSchemeGetParameterLayout() without shared weights):
+     Y_{j+1} = Y_j + h tanh(K_j Y_j + b_j),  j = 0..N-1,   Y_j: n x s column-major (example e is column e: Y[e n + i])
+     theta = [slot_0 | ... | slot_{N-1}],  slot_j = [K_j (n x n column-major: K_j(i,c) at i + c n) | b_j (n)]
+     so theta has N (n^2 + n) values; dtheta and gtheta have the same layout.
+   forward:  Y0 -> Y_N, or all states Y_0..Y_N (store_all: Y has (N + 1) n s values, state j at j n s)
+   tangent:  (dtheta, dY0) -> dY_N = J (dtheta, dY0) at (theta, Y0); dtheta or dY0 NULL means zero
+   adjoint:  W -> gtheta += J_theta^T W, gY0 = J_Y0^T W (from the stored states); gtheta or gY0 NULL: not computed
+   narrow (n <= ODYN_CUDA_NARROW_MAX): one kernel per sweep, several threads per example (narrow.cu);
+   wide (any n, meant for n >= 32): cuBLAS DGEMMs and one fused elementwise kernel per step (wide.cu).
+
+   3x3 convolutions (convdirect.cu): the geometry, layouts and contracts of include/odyn/private/convkernels.h
+   (channel-major state per example, stencil K[o][c][a][b], cross-correlation with zero padding 1), k must be 3 and
+   cin, cout <= ODYN_CUDA_CONV_MAXC. The stencil and bias are device arrays too.
+*/
+#include <odyn/private/convkernels.h>
+
+#ifdef __cplusplus
+extern "C" { /* the .cu files are C++ */
+#endif
+
+#define ODYN_CUDA_NARROW_MAX 16
+#define ODYN_CUDA_CONV_MAXC  16
+
+enum {
+  ODYN_CUDA_OK         = 0,
+  ODYN_CUDA_ERR_ARG    = 1, /* a size or pointer out of the documented range */
+  ODYN_CUDA_ERR_NODEV  = 2, /* no CUDA device */
+  ODYN_CUDA_ERR_ALLOC  = 3, /* cudaMalloc failed */
+  ODYN_CUDA_ERR_CUDA   = 4, /* another CUDA runtime error (launch, copy, kernel) */
+  ODYN_CUDA_ERR_CUBLAS = 5  /* a cuBLAS call failed */
+};
+/* what a status means, with the last CUDA/cuBLAS error or argument message recorded (static storage) */
+const char *odyn_cuda_status_string(int status);
+
+/* device and memory helpers (kernelsys.cu). device_count sets *count = 0 (status 0) when there is no device or driver. */
+int odyn_cuda_device_count(int *count);
+int odyn_cuda_malloc(double **d, long len);
+int odyn_cuda_free(double *d);
+int odyn_cuda_to_device(double *d, const double *h, long len);
+int odyn_cuda_to_host(double *h, const double *d, long len);
+int odyn_cuda_zero(double *d, long len);
+/* waits for the device and reports any error of an earlier asynchronous launch */
+int odyn_cuda_synchronize(void);
+/* releases the process-wide workspace and cuBLAS handle (kernelsys.cu, wide.cu) */
+int odyn_cuda_kernels_finalize(void);
+
+/* narrow dense Euler tanh network, n <= 16 */
+int odyn_cuda_narrow_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all);
+int odyn_cuda_narrow_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+/* Ytraj: the (N + 1) n s states of a store_all forward */
+int odyn_cuda_narrow_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0);
+
+/* wide dense Euler tanh network (cuBLAS): the forward stores all states in Ytraj ((N + 1) n s) and, when D is not NULL,
+   D_j = 1 - tanh^2 of step j (N n s), which the tangent and the adjoint need */
+int odyn_cuda_dense_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *D);
+int odyn_cuda_dense_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *D, const double *dY0, double *dYN);
+int odyn_cuda_dense_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *D, const double *W, double *gtheta, double *gY0);
+/* C = A B (column-major, m x k times k x n) with cuBLAS: for the benchmark's DGEMM-alone line */
+int odyn_cuda_dgemm(long m, long n, long k, const double *A, const double *B, double *C);
+
+/* 3x3 direct convolutions: the contracts of convkernels.h */
+/* Y = beta Y + alpha K * X */
+int odyn_cuda_conv3_forward(const odyn_conv_geom *g, long s, const double *K, double alpha, const double *X, double beta, double *Y);
+/* Y = act(K * X + b), D = act'(K * X + b) when D is not NULL (act: ODYN_PW_* of pointwise.h) */
+int odyn_cuda_conv3_forward_bias_act(const odyn_conv_geom *g, long s, const double *K, const double *X, const double *b, int act, double *Y, double *D);
+/* the Euler step of a conv ResNet layer (cin == cout): Y = X + h act(K * X + b), D = act'(K * X + b) when not NULL;
+   Y must not alias X */
+int odyn_cuda_conv3_euler(const odyn_conv_geom *g, long s, const double *K, const double *b, int act, double h, const double *X, double *Y, double *D);
+/* X = beta X + alpha K^T Y (the adjoint in the input) */
+int odyn_cuda_conv3_adjoint(const odyn_conv_geom *g, long s, const double *K, double alpha, const double *Y, double beta, double *X);
+/* G += alpha dK-gradient of <W, K * X> summed over the examples (the adjoint in the stencil) */
+int odyn_cuda_conv3_stencil_grad(const odyn_conv_geom *g, long s, const double *X, const double *W, double alpha, double *G);
+/* T = alpha D .* P (elementwise, len values): the adjoint's scaling by the activation's derivative */
+int odyn_cuda_hadamard(long len, double alpha, const double *D, const double *P, double *T);
+
+/* host references (narrowref.c): the same operations in plain C on host arrays, straightforward loops; the gradient
+   sums over examples are accumulated in long double so that the reference is accurate beyond the device's summation
+   order (the parity tests' tolerance then measures the device's rounding only). */
+void odyn_narrow_ref_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all);
+void odyn_narrow_ref_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+void odyn_narrow_ref_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,89 @@
+/* Small helpers of the GPU parity tests (tests/gpu/test_gpu_*.c): plain C, no PETSc, no check library (the device code
+   has no PETSc either); each test prints one line per comparison and exits 0 (pass), 1 (fail) or 2 (no device). */
+#ifndef ODYN_GPUCHECK_H
+#define ODYN_GPUCHECK_H
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <odyn/private/cudakernels.h>
+
+static unsigned long long gc_state = 88172645463325252ULL;
+static int                gc_failures;
+
+/* xorshift64: the same data on every machine, in [-scale, scale] */
+static inline double gc_rand(double scale)
+{
+  gc_state ^= gc_state << 13;
+  gc_state ^= gc_state >> 7;
+  gc_state ^= gc_state << 17;
+  return scale * (2.0 * (double)(gc_state >> 11) / 9007199254740992.0 - 1.0);
+}
+static inline void gc_fill(double *a, long len, double scale)
+{
+  for (long i = 0; i < len; i++) a[i] = gc_rand(scale);
+}
+static inline double *gc_host(long len)
+{
+  double *a = (double *)calloc((size_t)(len > 0 ? len : 1), sizeof(double));
+  if (!a) {
+    fprintf(stderr, "out of host memory (%ld doubles)\n", len);
+    exit(1);
+  }
+  return a;
+}
+/* a status other than 0 is a failure of the test program itself */
+#define GC_CALL(call) \
+  do { \
+    int gc_st_ = (call); \
+    if (gc_st_) { \
+      fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, odyn_cuda_status_string(gc_st_)); \
+      exit(1); \
+    } \
+  } while (0)
+static inline double *gc_dev(const double *h, long len)
+{
+  double *d = NULL;
+  GC_CALL(odyn_cuda_malloc(&d, len > 0 ? len : 1));
+  if (h && len > 0) GC_CALL(odyn_cuda_to_device(d, h, len));
+  return d;
+}
+static inline double *gc_back(const double *d, long len)
+{
+  double *h = gc_host(len);
+  GC_CALL(odyn_cuda_synchronize());
+  GC_CALL(odyn_cuda_to_host(h, d, len));
+  return h;
+}
+/* norm-wise relative difference ||a - b|| / ||b|| (absolute when b = 0) */
+static inline double gc_reldiff(const double *a, const double *b, long len)
+{
+  double d = 0.0, nb = 0.0;
+  for (long i = 0; i < len; i++) {
+    d += (a[i] - b[i]) * (a[i] - b[i]);
+    nb += b[i] * b[i];
+  }
+  return nb > 0.0 ? sqrt(d / nb) : sqrt(d);
+}
+static inline double gc_dot(const double *a, const double *b, long len)
+{
+  double s = 0.0;
+  for (long i = 0; i < len; i++) s += a[i] * b[i];
+  return s;
+}
+static inline void gc_expect(const char *what, double rel, double tol)
+{
+  const int ok = rel <= tol; /* NaN fails */
+  printf("%-72s %.3e (tol %.0e) %s\n", what, rel, tol, ok ? "ok" : "FAIL");
+  if (!ok) gc_failures++;
+}
+/* exit 2 (ctest: skipped) without a device */
+static inline void gc_require_device(const char *name)
+{
+  int count = 0;
+  odyn_cuda_device_count(&count);
+  if (count < 1) {
+    printf("%s: no CUDA device, skipped\n", name);
+    exit(2);
+  }
+}
+#endif

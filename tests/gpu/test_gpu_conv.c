@@ -1,0 +1,149 @@
+/*
+   Parity of the direct 3x3 convolution kernels (src/backend/cuda/convdirect.cu) against odyn's host convolution
+   kernels (include/odyn/private/convkernels.h: odyn_conv_forward, _forward_bias_act, _adjoint, _stencil_grad) on random
+   fp64 data, and dot-product tests of the device kernels against each other: <W, K * X> = <K^T W, X> (the adjoint in
+   the input) and <W, dK * X> = <G(X, W), dK> (the adjoint in the stencil).
+
+   Tolerance 1e-12, norm-wise relative. Each output is a sum of 9 cin <= 144 products, summed in a different order than
+   on the host (and with FMAs): a few units of 1e-16 relative to the sum of the terms' magnitudes, which for random data
+   is ~sqrt(144) times the result: < 1e-14. tanh: the host's direct path has its own tanh (absolute error a few 1e-16),
+   the device CUDA's. The stencil gradient sums h w s products per entry (up to ~3 10^5 here): the host sums them per
+   row and example, the device per thread, then per block and across blocks; both in double, error ~(h w s)^(1/2) eps
+   times the condition (~(h w s)^(1/2) for random signs): ~5e-14 typical, 1e-12 leaves a margin for the worst shapes.
+   Exits 2 without a device.
+*/
+#include <string.h>
+#include <odyn/private/pointwise.h>
+#include "gpucheck.h"
+
+typedef struct {
+  long cin, cout, h, w, s;
+} shape;
+
+static void run(shape sh)
+{
+  const odyn_conv_geom g = {sh.h, sh.w, sh.cin, sh.cout, 3};
+  const long           s = sh.s, nx = sh.cin * sh.h * sh.w * s, ny = sh.cout * sh.h * sh.w * s, nk = sh.cin * sh.cout * 9;
+  const double         hstep = 0.25;
+  char                 label[160], tag[64];
+  double              *K = gc_host(nk), *dK = gc_host(nk), *b = gc_host(sh.cout), *X = gc_host(nx), *W = gc_host(ny), *Y0 = gc_host(ny), *X0 = gc_host(nx), *G0 = gc_host(nk);
+  double              *Y = gc_host(ny), *YA = gc_host(ny), *DA = gc_host(ny), *XA = gc_host(nx), *G = gc_host(nk), *YE = gc_host(nx);
+  double              *work = gc_host(odyn_conv_work_size(&g));
+
+  snprintf(tag, sizeof(tag), "cin=%ld cout=%ld %ldx%ld s=%ld", sh.cin, sh.cout, sh.h, sh.w, s);
+  gc_fill(K, nk, 1.0 / sqrt(9.0 * sh.cin));
+  gc_fill(dK, nk, 1.0);
+  gc_fill(b, sh.cout, 0.5);
+  gc_fill(X, nx, 1.0);
+  gc_fill(W, ny, 1.0);
+  gc_fill(Y0, ny, 1.0);
+  gc_fill(X0, nx, 1.0);
+  gc_fill(G0, nk, 1.0);
+  /* host: Y = 0.5 Y0 + 2 K * X; YA = tanh(K * X + b), DA; XA = -X0 + 1.5 K^T W; G = G0 + 0.75 dK-gradient */
+  memcpy(Y, Y0, (size_t)ny * sizeof(double));
+  if (odyn_conv_forward(&g, s, K, 2.0, X, 0.5, Y, work)) exit(1);
+  if (odyn_conv_forward_bias_act(&g, s, K, X, b, ODYN_PW_TANH, YA, DA, work)) exit(1);
+  memcpy(XA, X0, (size_t)nx * sizeof(double));
+  if (odyn_conv_adjoint(&g, s, K, 1.5, W, -1.0, XA, work)) exit(1);
+  memcpy(G, G0, (size_t)nk * sizeof(double));
+  if (odyn_conv_stencil_grad(&g, s, X, W, 0.75, G, work)) exit(1);
+  if (sh.cin == sh.cout)
+    for (long k = 0; k < nx; k++) YE[k] = X[k] + hstep * YA[k];
+
+  {
+    double *d_K = gc_dev(K, nk), *d_dK = gc_dev(dK, nk), *d_b = gc_dev(b, sh.cout), *d_X = gc_dev(X, nx), *d_W = gc_dev(W, ny);
+    double *d_Y = gc_dev(Y0, ny), *d_D = gc_dev(NULL, ny), *d_XA = gc_dev(X0, nx), *d_G = gc_dev(G0, nk), *d_Z = gc_dev(NULL, ny > nx ? ny : nx);
+    double *r, *r2;
+
+    GC_CALL(odyn_cuda_conv3_forward(&g, s, d_K, 2.0, d_X, 0.5, d_Y));
+    r = gc_back(d_Y, ny);
+    snprintf(label, sizeof(label), "%s forward Y = 0.5 Y + 2 K*X", tag);
+    gc_expect(label, gc_reldiff(r, Y, ny), 1e-12);
+    free(r);
+    GC_CALL(odyn_cuda_conv3_forward_bias_act(&g, s, d_K, d_X, d_b, ODYN_PW_TANH, d_Y, d_D));
+    r  = gc_back(d_Y, ny);
+    r2 = gc_back(d_D, ny);
+    snprintf(label, sizeof(label), "%s forward tanh(K*X + b)", tag);
+    gc_expect(label, gc_reldiff(r, YA, ny), 1e-12);
+    snprintf(label, sizeof(label), "%s forward D = 1 - tanh^2", tag);
+    gc_expect(label, gc_reldiff(r2, DA, ny), 1e-12);
+    free(r);
+    free(r2);
+    if (sh.cin == sh.cout) {
+      GC_CALL(odyn_cuda_conv3_euler(&g, s, d_K, d_b, ODYN_PW_TANH, hstep, d_X, d_Z, d_D));
+      r  = gc_back(d_Z, nx);
+      r2 = gc_back(d_D, ny);
+      snprintf(label, sizeof(label), "%s fused Euler X + h tanh(K*X + b)", tag);
+      gc_expect(label, gc_reldiff(r, YE, nx), 1e-12);
+      snprintf(label, sizeof(label), "%s fused Euler D", tag);
+      gc_expect(label, gc_reldiff(r2, DA, ny), 1e-12);
+      free(r);
+      free(r2);
+    }
+    GC_CALL(odyn_cuda_conv3_adjoint(&g, s, d_K, 1.5, d_W, -1.0, d_XA));
+    r = gc_back(d_XA, nx);
+    snprintf(label, sizeof(label), "%s adjoint X = -X + 1.5 K^T W", tag);
+    gc_expect(label, gc_reldiff(r, XA, nx), 1e-12);
+    free(r);
+    GC_CALL(odyn_cuda_conv3_stencil_grad(&g, s, d_X, d_W, 0.75, d_G));
+    r = gc_back(d_G, nk);
+    snprintf(label, sizeof(label), "%s stencil gradient G += 0.75 dK", tag);
+    gc_expect(label, gc_reldiff(r, G, nk), 1e-12);
+    free(r);
+    /* device dot tests */
+    {
+      double lhs, rhs;
+      GC_CALL(odyn_cuda_conv3_forward(&g, s, d_K, 1.0, d_X, 0.0, d_Y));
+      GC_CALL(odyn_cuda_conv3_adjoint(&g, s, d_K, 1.0, d_W, 0.0, d_XA));
+      r   = gc_back(d_Y, ny);
+      r2  = gc_back(d_XA, nx);
+      lhs = gc_dot(W, r, ny);
+      rhs = gc_dot(r2, X, nx);
+      snprintf(label, sizeof(label), "%s device dot test <W, K*X> vs <K^T W, X>", tag);
+      gc_expect(label, fabs(lhs - rhs) / fmax(fabs(lhs), 1e-300), 1e-12);
+      free(r);
+      free(r2);
+      GC_CALL(odyn_cuda_conv3_forward(&g, s, d_dK, 1.0, d_X, 0.0, d_Y));
+      GC_CALL(odyn_cuda_zero(d_G, nk));
+      GC_CALL(odyn_cuda_conv3_stencil_grad(&g, s, d_X, d_W, 1.0, d_G));
+      r   = gc_back(d_Y, ny);
+      r2  = gc_back(d_G, nk);
+      lhs = gc_dot(W, r, ny);
+      rhs = gc_dot(r2, dK, nk);
+      snprintf(label, sizeof(label), "%s device dot test <W, dK*X> vs <G(X,W), dK>", tag);
+      gc_expect(label, fabs(lhs - rhs) / fmax(fabs(lhs), 1e-300), 1e-12);
+      free(r);
+      free(r2);
+    }
+    double *all[] = {d_K, d_dK, d_b, d_X, d_W, d_Y, d_D, d_XA, d_G, d_Z};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) GC_CALL(odyn_cuda_free(all[i]));
+  }
+  free(K), free(dK), free(b), free(X), free(W), free(Y0), free(X0), free(G0), free(Y), free(YA), free(DA), free(XA), free(G), free(YE), free(work);
+}
+
+int main(void)
+{
+  /* the MNIST shape, 1x1 images, widths not a multiple of 4 (the 4-pixel groups), channel counts padded to a kernel's
+     (3 -> 4, 5 -> 6, 9 -> 12), unequal channels, and images split into several bands of rows (8 x 64 x 61; 16 x 28 x 28) */
+  const shape shapes[] = {
+    {6, 6, 28, 28, 64}, {1, 1, 1, 1, 1}, {3, 5, 5, 7, 3}, {16, 16, 9, 13, 5}, {2, 16, 30, 33, 4}, {8, 8, 64, 61, 2},
+    {16, 16, 28, 28, 3}, {9, 9, 6, 2, 17}, {6, 6, 28, 28, 300}, {4, 1, 3, 5, 2},
+  };
+  int st;
+
+  gc_require_device("test_gpu_conv");
+  for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) run(shapes[i]);
+  {
+    const odyn_conv_geom g5 = {8, 8, 2, 2, 5}, g17 = {8, 8, 17, 2, 3};
+    st = odyn_cuda_conv3_forward(&g5, 1, NULL, 1.0, NULL, 0.0, NULL);
+    printf("5x5 stencil: %s\n", odyn_cuda_status_string(st));
+    if (st != ODYN_CUDA_ERR_ARG || !strstr(odyn_cuda_status_string(st), "k = 5")) gc_failures++;
+    st = odyn_cuda_conv3_stencil_grad(&g17, 1, NULL, NULL, 1.0, NULL);
+    printf("17 channels: %s\n", odyn_cuda_status_string(st));
+    if (st != ODYN_CUDA_ERR_ARG || !strstr(odyn_cuda_status_string(st), "cin = 17")) gc_failures++;
+  }
+  GC_CALL(odyn_cuda_synchronize());
+  GC_CALL(odyn_cuda_kernels_finalize());
+  printf("test_gpu_conv: %d failure(s)\n", gc_failures);
+  return gc_failures ? 1 : 0;
+}

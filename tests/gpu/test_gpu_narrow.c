@@ -1,0 +1,165 @@
+/*
+   Parity of the dense Euler tanh kernels (include/odyn/private/cudakernels.h): the narrow one-kernel sweeps (n <= 16)
+   and the wide cuBLAS ones against the host references of src/backend/host/narrowref.c on random fp64 data, and the
+   device tangent against the device adjoint (dot product) and against central differences of the device forward.
+
+   Tolerance 1e-12, norm-wise relative. The states: device and host evaluate the same recursion in the same order, but
+   the device contracts a*b + c into FMAs and its tanh differs from glibc's by an ulp or two, so each step adds a few
+   units of 1e-16 relative, carried through N <= 200 steps of a contractive map (h ||K|| ~ 0.1): well below 1e-13. The
+   parameter gradient sums over the s examples: the host sums in long double (error ~1e-19 relative), the device in
+   double in a tree (per warp, per block over 8 warps, then across at most a few thousand blocks 8-way strided), so its
+   error is ~(log2 s + blocks/8) eps times the condition of the sum (sum |terms| / |sum| ~ sqrt(s) for random signs):
+   for s <= 10^4, ~(14 + 100) 1.1e-16 * 100 ~ 1e-12 in the very worst case, ~1e-14 in practice; the wide kernels sum in
+   cuBLAS's order, likewise. Exits 2 without a device.
+*/
+#include <string.h>
+#include "gpucheck.h"
+
+typedef struct {
+  long n, N, s;
+  int  wide; /* 0: odyn_cuda_narrow_*, 1: odyn_cuda_dense_* (cuBLAS) */
+} shape;
+
+static void run(shape sh)
+{
+  const long   n = sh.n, N = sh.N, s = sh.s, np = N * (n * n + n), ns = n * s;
+  const double h = 2.0 / (N > 0 ? N : 1), eps = 1e-5;
+  char         label[160];
+  double      *theta = gc_host(np), *dtheta = gc_host(np), *Y0 = gc_host(ns), *dY0 = gc_host(ns), *W = gc_host(ns), *g0 = gc_host(np);
+  double      *traj = gc_host((N + 1) * ns), *YN = gc_host(ns), *dYN = gc_host(ns), *dYNx = gc_host(ns), *gth = gc_host(np), *gY0 = gc_host(ns);
+
+  /* K_j ~ U(-1, 1) / sqrt(n) keeps ||K_j|| ~ 1, so tanh is neither saturated nor linear */
+  for (long j = 0; j < N; j++) {
+    gc_fill(theta + j * (n * n + n), n * n, 1.0 / sqrt((double)n));
+    gc_fill(theta + j * (n * n + n) + n * n, n, 0.5);
+  }
+  gc_fill(dtheta, np, 1.0);
+  gc_fill(Y0, ns, 1.0);
+  gc_fill(dY0, ns, 1.0);
+  gc_fill(W, ns, 1.0);
+  gc_fill(g0, np, 1.0);
+  odyn_narrow_ref_forward(n, N, s, h, theta, Y0, traj, 1);
+  odyn_narrow_ref_forward(n, N, s, h, theta, Y0, YN, 0);
+  odyn_narrow_ref_tangent(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
+  odyn_narrow_ref_tangent(n, N, s, h, theta, NULL, Y0, dY0, dYNx);
+  memcpy(gth, g0, (size_t)np * sizeof(double));
+  odyn_narrow_ref_adjoint(n, N, s, h, theta, traj, W, gth, gY0);
+
+  {
+    double *d_th = gc_dev(theta, np), *d_dth = gc_dev(dtheta, np), *d_Y0 = gc_dev(Y0, ns), *d_dY0 = gc_dev(dY0, ns), *d_W = gc_dev(W, ns);
+    double *d_traj = gc_dev(NULL, (N + 1) * ns), *d_YN = gc_dev(NULL, ns), *d_dYN = gc_dev(NULL, ns), *d_g = gc_dev(g0, np), *d_gY0 = gc_dev(NULL, ns);
+    double *d_D = gc_dev(NULL, N * ns), *d_p = gc_dev(NULL, np), *d_Yp = gc_dev(NULL, (N + 1) * ns), *d_Ym = gc_dev(NULL, (N + 1) * ns);
+    double *r, *r2, *r3, *tp = gc_host(np), *Y0p = gc_host(ns);
+    const char *kind = sh.wide ? "wide" : "narrow";
+
+    /* forward: all states, and Y_N only */
+    if (sh.wide) GC_CALL(odyn_cuda_dense_forward(n, N, s, h, d_th, d_Y0, d_traj, d_D));
+    else {
+      GC_CALL(odyn_cuda_narrow_forward(n, N, s, h, d_th, d_Y0, d_traj, 1));
+      GC_CALL(odyn_cuda_narrow_forward(n, N, s, h, d_th, d_Y0, d_YN, 0));
+    }
+    r = gc_back(d_traj, (N + 1) * ns);
+    snprintf(label, sizeof(label), "%s n=%ld N=%ld s=%ld forward, all states", kind, n, N, s);
+    gc_expect(label, gc_reldiff(r, traj, (N + 1) * ns), 1e-12);
+    free(r);
+    if (!sh.wide) {
+      r = gc_back(d_YN, ns);
+      snprintf(label, sizeof(label), "%s n=%ld N=%ld s=%ld forward, Y_N only", kind, n, N, s);
+      gc_expect(label, gc_reldiff(r, YN, ns), 1e-12);
+      free(r);
+    }
+    /* tangent with (dtheta, dY0), and with dtheta = NULL */
+    if (sh.wide) GC_CALL(odyn_cuda_dense_tangent(n, N, s, h, d_th, d_dth, d_traj, d_D, d_dY0, d_dYN));
+    else GC_CALL(odyn_cuda_narrow_tangent(n, N, s, h, d_th, d_dth, d_Y0, d_dY0, d_dYN));
+    r = gc_back(d_dYN, ns);
+    snprintf(label, sizeof(label), "%s n=%ld N=%ld s=%ld tangent J (dtheta, dY0)", kind, n, N, s);
+    gc_expect(label, gc_reldiff(r, dYN, ns), 1e-12);
+    if (sh.wide) GC_CALL(odyn_cuda_dense_tangent(n, N, s, h, d_th, NULL, d_traj, d_D, d_dY0, d_dYN));
+    else GC_CALL(odyn_cuda_narrow_tangent(n, N, s, h, d_th, NULL, d_Y0, d_dY0, d_dYN));
+    r2 = gc_back(d_dYN, ns);
+    snprintf(label, sizeof(label), "%s n=%ld N=%ld s=%ld tangent J (0, dY0)", kind, n, N, s);
+    gc_expect(label, gc_reldiff(r2, dYNx, ns), 1e-12);
+    free(r2);
+    /* adjoint: gtheta += (accumulates onto g0), gY0 = */
+    if (sh.wide) GC_CALL(odyn_cuda_dense_adjoint(n, N, s, h, d_th, d_traj, d_D, d_W, d_g, d_gY0));
+    else GC_CALL(odyn_cuda_narrow_adjoint(n, N, s, h, d_th, d_traj, d_W, d_g, d_gY0));
+    r2 = gc_back(d_g, np);
+    r3 = gc_back(d_gY0, ns);
+    snprintf(label, sizeof(label), "%s n=%ld N=%ld s=%ld adjoint gtheta += J_theta^T W", kind, n, N, s);
+    gc_expect(label, gc_reldiff(r2, gth, np), 1e-12);
+    snprintf(label, sizeof(label), "%s n=%ld N=%ld s=%ld adjoint gY0 = J_Y0^T W", kind, n, N, s);
+    gc_expect(label, gc_reldiff(r3, gY0, ns), 1e-12);
+    /* dot product on the device alone: <W, J v> = <J^T W, v>, gradient from zero */
+    {
+      double lhs = gc_dot(W, r, ns), rhs;
+      free(r2);
+      GC_CALL(odyn_cuda_zero(d_g, np));
+      if (sh.wide) GC_CALL(odyn_cuda_dense_adjoint(n, N, s, h, d_th, d_traj, d_D, d_W, d_g, d_gY0));
+      else GC_CALL(odyn_cuda_narrow_adjoint(n, N, s, h, d_th, d_traj, d_W, d_g, d_gY0));
+      r2  = gc_back(d_g, np);
+      rhs = gc_dot(r2, dtheta, np) + gc_dot(r3, dY0, ns);
+      snprintf(label, sizeof(label), "%s n=%ld N=%ld s=%ld device dot test <W,Jv> vs <J^T W,v>", kind, n, N, s);
+      gc_expect(label, fabs(lhs - rhs) / fmax(fabs(lhs), 1e-300), 1e-12);
+      free(r2);
+    }
+    free(r3);
+    /* central differences of the device forward: (F(x + eps v) - F(x - eps v)) / (2 eps) = J v + O(eps^2) */
+    {
+      double *fp, *fm, *fd = gc_host(ns);
+      for (int sg = 0; sg < 2; sg++) {
+        const double e = sg ? -eps : eps;
+        for (long k = 0; k < np; k++) tp[k] = theta[k] + e * dtheta[k];
+        for (long k = 0; k < ns; k++) Y0p[k] = Y0[k] + e * dY0[k];
+        GC_CALL(odyn_cuda_to_device(d_p, tp, np));
+        GC_CALL(odyn_cuda_to_device(d_YN, Y0p, ns));
+        if (sh.wide) GC_CALL(odyn_cuda_dense_forward(n, N, s, h, d_p, d_YN, sg ? d_Ym : d_Yp, NULL));
+        else GC_CALL(odyn_cuda_narrow_forward(n, N, s, h, d_p, d_YN, sg ? d_Ym : d_Yp, 1));
+      }
+      fp = gc_back(d_Yp, (N + 1) * ns);
+      fm = gc_back(d_Ym, (N + 1) * ns);
+      for (long k = 0; k < ns; k++) fd[k] = (fp[N * ns + k] - fm[N * ns + k]) / (2 * eps);
+      snprintf(label, sizeof(label), "%s n=%ld N=%ld s=%ld device tangent vs central differences", kind, n, N, s);
+      gc_expect(label, gc_reldiff(r, fd, ns), 1e-7);
+      free(fp);
+      free(fm);
+      free(fd);
+    }
+    free(r);
+    free(tp);
+    free(Y0p);
+    double *all[] = {d_th, d_dth, d_Y0, d_dY0, d_W, d_traj, d_YN, d_dYN, d_g, d_gY0, d_D, d_p, d_Yp, d_Ym};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) GC_CALL(odyn_cuda_free(all[i]));
+  }
+  free(theta), free(dtheta), free(Y0), free(dY0), free(W), free(g0), free(traj), free(YN), free(dYN), free(dYNx), free(gth), free(gY0);
+}
+
+int main(void)
+{
+  /* every group size (n = 1, 2, 3 -> 4, 5 -> 8, 8, 16), s = 1 and s not a multiple of a block's examples, parameters in
+     shared memory and (n = 16 with N = 64; n = 8 with N = 200: more than the 96 KiB budget) through the cache */
+  const shape shapes[] = {
+    {1, 5, 1, 0},     {1, 32, 1000, 0}, {2, 16, 1, 0},   {2, 64, 1001, 0}, {3, 7, 257, 0}, {5, 40, 999, 0},
+    {8, 64, 3001, 0}, {8, 200, 100, 0}, {8, 1, 33, 0},   {16, 12, 777, 0}, {16, 64, 300, 0}, {16, 3, 1, 0},
+    {5, 3, 10, 1},    {32, 6, 500, 1},  {64, 4, 1001, 1}, {8, 16, 2000, 1},
+  };
+  int st;
+
+  gc_require_device("test_gpu_narrow");
+  for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) run(shapes[i]);
+  /* bad input: a clear status, nothing launched */
+  st = odyn_cuda_narrow_forward(17, 4, 10, 0.1, NULL, NULL, NULL, 0);
+  printf("n = 17 on the narrow kernels: %s\n", odyn_cuda_status_string(st));
+  if (st != ODYN_CUDA_ERR_ARG || !strstr(odyn_cuda_status_string(st), "n = 17")) gc_failures++;
+  st = odyn_cuda_narrow_adjoint(0, 4, 10, 0.1, NULL, NULL, NULL, NULL, NULL);
+  if (st != ODYN_CUDA_ERR_ARG) gc_failures++;
+  {
+    double *big = NULL;
+    st = odyn_cuda_malloc(&big, 1L << 45); /* 256 TiB: more than any card */
+    printf("allocating 256 TiB: %s\n", odyn_cuda_status_string(st));
+    if (st != ODYN_CUDA_ERR_ALLOC || big) gc_failures++;
+  }
+  GC_CALL(odyn_cuda_synchronize());
+  GC_CALL(odyn_cuda_kernels_finalize());
+  printf("test_gpu_narrow: %d failure(s)\n", gc_failures);
+  return gc_failures ? 1 : 0;
+}
