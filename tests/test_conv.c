@@ -164,7 +164,7 @@ START_TEST(test_tanh)
   for (long i = 0; i < n; i++) {
     const double t = tanh(x[i]);
     maxerr         = PetscMax(maxerr, PetscAbsReal(y[i] - t));
-    ck_assert_msg(PetscAbsReal(d[i] - (1 - y[i] * y[i])) == 0, "tanh derivative at %g", x[i]);
+    ck_assert_msg(PetscAbsReal(d[i] - (1 - y[i] * y[i])) <= 2.3e-16, "tanh derivative at %g", x[i]); /* the kernels' 1 - t^2 may be one FMA: 1 ulp */
   }
   ck_assert_msg(maxerr < 5e-16, "direct tanh differs from libm's by %.3e", maxerr);
   ck_assert(y[0] == 0.0 && y[3] == -1.0 && y[4] == 1.0 && signbit(y[1]));

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <odyn/private/convkernels.h>
 #include <odyn/private/pointwise.h>
+#include <odyn/private/vtanh.h>
 
 typedef double v4 __attribute__((vector_size(32)));
 
@@ -33,55 +34,12 @@ typedef double v4u __attribute__((vector_size(32), aligned(8), may_alias));
 #define st(p, v) (*(v4u *)(p) = (v))
 #define bc(x)    ((v4){(x), (x), (x), (x)})
 
-typedef long v4i __attribute__((vector_size(32)));
-
-/*
-   tanh of 4 values: sign(x) (1 - 2 / (exp(2|x|) + 1)), exp(y) = 2^n exp(r), |r| <= ln(2)/2, by its Taylor polynomial of
-   degree 13 (truncation below 1e-17; Estrin's scheme), 2^n put into the exponent bits. Absolute error a few units of 1e-16 (relative
-   error grows only for |x| < 1e-3, where the values are that small) at a fraction of the cost of libm's or libmvec's
-   tanh, which made the activation as costly as the convolution (docs/benchmarks.md); NaN stays NaN.
-*/
-ODYN_INLINE void vtanh4(double *yp, double *dp)
-{
-  const v4  x    = ld(yp);
-  const v4i sign = (v4i)bc(-0.0);
-  const v4  ax = (v4)((v4i)x & ~sign), sh = bc(6755399441055744.0); /* 1.5 2^52: adding it rounds to an integer */
-  v4        y = ax + ax, kd, nd, r, p, e, t;
-  v4i       big = y > bc(40.0);                                      /* tanh(20) = 1 in double precision */
-  y  = (v4)(((v4i)y & ~big) | ((v4i)bc(40.0) & big));
-  kd = y * bc(1.4426950408889634) + sh;
-  nd = kd - sh;
-  r  = y - nd * bc(6.93147180369123816490e-01) - nd * bc(1.90821492927058770002e-10);
-  {
-    /* Estrin's scheme: the 14 coefficients 1/k! in a tree of depth 4 instead of a chain of 13 dependent FMAs */
-    const v4 r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
-    const v4 p01 = bc(1.0) + r, p23 = bc(0.5) + bc(1.0 / 6.0) * r, p45 = bc(1.0 / 24.0) + bc(1.0 / 120.0) * r;
-    const v4 p67 = bc(1.0 / 720.0) + bc(1.0 / 5040.0) * r, p89 = bc(1.0 / 40320.0) + bc(1.0 / 362880.0) * r;
-    const v4 p1011 = bc(1.0 / 3628800.0) + bc(1.0 / 39916800.0) * r, p1213 = bc(1.0 / 479001600.0) + bc(1.0 / 6227020800.0) * r;
-    p = (p01 + p23 * r2 + (p45 + p67 * r2) * r4) + ((p89 + p1011 * r2) + p1213 * r4) * r8;
-  }
-  e  = p * (v4)((((v4i)kd - (v4i)sh) + 1023) << 52);
-  t  = bc(1.0) - bc(2.0) / (e + bc(1.0));
-  t  = (v4)((v4i)t | ((v4i)x & sign));
-  st(yp, t);
-  if (dp) st(dp, bc(1.0) - t * t);
-}
-
-/* y = act(y) over a run of n values, d = act'(y) when d is not NULL (tanh: 1 - tanh^2, what the layers save) */
-ODYN_INLINE void act_run(int act, long n, double *y, double *d)
+/* y = act(y) over a run of n values, d = act'(y) when d is not NULL (tanh: 1 - tanh^2, what the layers save); tanh
+   through include/odyn/private/vtanh.h, 8 wide when wide (odyn_vtanh_wide()) */
+ODYN_INLINE void act_run(int act, long n, double *y, double *d, int wide)
 {
   if (act == ODYN_PW_TANH) {
-    long j = 0;
-    for (; j + 4 <= n; j += 4) vtanh4(y + j, d ? d + j : NULL);
-    if (j < n) { /* the last values through the same formula */
-      double buf[4] = {0, 0, 0, 0}, dbuf[4];
-      for (long q = j; q < n; q++) buf[q - j] = y[q];
-      vtanh4(buf, dbuf);
-      for (long q = j; q < n; q++) {
-        y[q] = buf[q - j];
-        if (d) d[q] = dbuf[q - j];
-      }
-    }
+    odyn_vtanh_run(n, NULL, y, d, wide);
     return;
   }
   for (long j = 0; j < n; j++) {
@@ -90,7 +48,9 @@ ODYN_INLINE void act_run(int act, long n, double *y, double *d)
   }
 }
 
-void odyn_conv_direct_tanh(long n, double *y, double *d) { act_run(ODYN_PW_TANH, n, y, d); }
+/* compiled like the drivers, so that the tests check the code the drivers run */
+ODYN_CLONES
+void odyn_conv_direct_tanh(long n, double *y, double *d) { act_run(ODYN_PW_TANH, n, y, d, odyn_vtanh_wide()); }
 
 #define OB_MAX 6 /* output channels per register block of the forward kernel (6 x 2 accumulators: 12 of 16 ymm) */
 #define GB_MAX 3 /* of the stencil gradient (3 x 3 accumulators + 3 shifted inputs + 1 output run) */
@@ -237,6 +197,7 @@ static void fwd_driver(const odyn_conv_geom *g, long s, const double *Kp, const 
 {
   const pgeom p  = pg_of(g);
   const long  hw = g->h * g->w, cin = g->cin, cout = g->cout, nb = nblocks(cout, OB_MAX);
+  const int   wide = odyn_vtanh_wide();
 
   for (long e = 0; e < s; e++) {
     pad_in(&p, cin, X + e * cin * hw, P);
@@ -251,7 +212,7 @@ static void fwd_driver(const odyn_conv_geom *g, long s, const double *Kp, const 
       }
       /* the activation (and its derivative) on the row while it is in L1: no pass of its own over the state */
       if (act != ODYN_PW_IDENTITY || D)
-        for (long o = 0; o < cout; o++) act_run(act, g->w, Y + (e * cout + o) * hw + i * g->w, D ? D + (e * cout + o) * hw + i * g->w : NULL);
+        for (long o = 0; o < cout; o++) act_run(act, g->w, Y + (e * cout + o) * hw + i * g->w, D ? D + (e * cout + o) * hw + i * g->w : NULL, wide);
     }
   }
 }
