@@ -84,6 +84,8 @@ int odyn_cuda_conv3_adjoint(const odyn_conv_geom *g, long s, const double *K, do
 int odyn_cuda_conv3_stencil_grad(const odyn_conv_geom *g, long s, const double *X, const double *W, double alpha, double *G);
 /* T = alpha D .* P (elementwise, len values): the adjoint's scaling by the activation's derivative */
 int odyn_cuda_hadamard(long len, double alpha, const double *D, const double *P, double *T);
+/* y += alpha x (len values) */
+int odyn_cuda_axpy(long len, double alpha, const double *x, double *y);
 
 /* host references (narrowref.c): the same operations in plain C on host arrays, straightforward loops; the gradient
    sums over examples are accumulated in long double so that the reference is accurate beyond the device's summation

@@ -64,6 +64,11 @@ __global__ void hadamard_kernel(long len, double alpha, const double *__restrict
   for (long k = (long)blockIdx.x * blockDim.x + threadIdx.x; k < len; k += (long)gridDim.x * blockDim.x) T[k] = alpha * D[k] * P[k];
 }
 
+__global__ void axpy_kernel(long len, double alpha, const double *__restrict__ x, double *__restrict__ y)
+{
+  for (long k = (long)blockIdx.x * blockDim.x + threadIdx.x; k < len; k += (long)gridDim.x * blockDim.x) y[k] += alpha * x[k];
+}
+
 __global__ void fill_kernel(long len, double v, double *__restrict__ x)
 {
   for (long k = (long)blockIdx.x * blockDim.x + threadIdx.x; k < len; k += (long)gridDim.x * blockDim.x) x[k] = v;
@@ -75,6 +80,15 @@ int odyn_cuda_hadamard(long len, double alpha, const double *D, const double *P,
   if (len == 0) return ODYN_CUDA_OK;
   hadamard_kernel<<<grid_for(len), 256>>>(len, alpha, D, P, T);
   ODYNK_LAUNCHED("hadamard_kernel");
+  return ODYN_CUDA_OK;
+}
+
+int odyn_cuda_axpy(long len, double alpha, const double *x, double *y)
+{
+  if (len < 0) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_axpy: negative length %ld", len);
+  if (len == 0) return ODYN_CUDA_OK;
+  axpy_kernel<<<grid_for(len), 256>>>(len, alpha, x, y);
+  ODYNK_LAUNCHED("axpy_kernel");
   return ODYN_CUDA_OK;
 }
 

@@ -1,0 +1,432 @@
+static const char help[] = "bench_cuda: odyn's own CUDA kernels on the shapes of issue 8, fp64, timed with CUDA events after a warm-up\n"
+                           "(include/odyn/private/cudakernels.h, docs/gpu-kernels.md). One line per measurement, targets beside them.\n"
+                           "  -reps <r>     timed repetitions per measurement, the mean is reported (default 10)\n"
+                           "  -quick        small shapes only (a smoke run: s = 10,000 and batch 200)\n"
+                           "  -dump <dir>   write the inputs and outputs of a small dense and a small conv net as raw float64 .bin\n"
+                           "                files (plus <name>.txt with the sizes) for bench/torch_compare.py's oracle check, then exit\n"
+                           "Exit code: 0, 1 on a failed CUDA call, 2 without a CUDA device.\n";
+
+/*
+  Flop counts (per example and step; tanh counted as 1 flop, as in PyTorch's profiler convention of one op per element):
+    dense Euler tanh, Y + h tanh(K Y + b), n x n:   forward 2n^2 + 4n;  tangent 4n^2 + 7n (K dY, dK Y);  adjoint 4n^2 + 6n
+      (K^T u and the gradient u Y^T; the kernels' recomputations of K Y are not counted)
+    conv 3x3 Euler layer Y + h tanh(K * Y + b), c channels, per pixel and output channel:
+      forward 18 c + 4 (convolution, bias, tanh, h *, +);  adjoints 2 x 18 c (input and stencil) + 2 (h D .* P) + 1 (bias)
+  Targets of issue 8 (H100 numbers there; the H200 has the same fp64 units and more memory bandwidth):
+    n = 8, s = 10,000: forward <= 0.05 ms; s = 1,000,000: <= 1.0 ms; tangent, adjoint <= 2.5 x forward
+    n = 64, s = 1,000,000: forward >= 12 TFLOP/s (cuBLAS DGEMM alone ~23 on an H100)
+    conv 6 channels 28x28, N = 16: forward >= 10 TFLOP/s, forward + both adjoints >= 5 TFLOP/s
+*/
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <cuda_runtime.h>
+#include <odyn/private/cudakernels.h>
+#include <odyn/private/pointwise.h>
+
+static int failed; /* a CUDA call failed: the line says FAILED and the run goes on with the next measurement */
+
+#define TRY(call) \
+  do { \
+    int st_ = (call); \
+    if (st_) { \
+      printf("FAILED %s: %s\n", #call, odyn_cuda_status_string(st_)); \
+      failed = 1; \
+      return -1; \
+    } \
+  } while (0)
+
+static unsigned long long rs = 0x9E3779B97F4A7C15ULL;
+static double             urand(void)
+{
+  rs ^= rs << 13;
+  rs ^= rs >> 7;
+  rs ^= rs << 17;
+  return 2.0 * (double)(rs >> 11) / 9007199254740992.0 - 1.0;
+}
+
+/* a device array of len uniform values in [-scale, scale] (NULL on failure, reported) */
+static double *dev_rand(long len, double scale)
+{
+  double *h = (double *)malloc((size_t)(len > 0 ? len : 1) * sizeof(double)), *d = NULL;
+  int     st;
+  if (!h) return NULL;
+  for (long i = 0; i < len; i++) h[i] = scale * urand();
+  st = odyn_cuda_malloc(&d, len);
+  if (!st) st = odyn_cuda_to_device(d, h, len);
+  free(h);
+  if (st) {
+    printf("FAILED allocating %ld doubles (%.2f GiB): %s\n", len, len * 8.0 / (1 << 30), odyn_cuda_status_string(st));
+    failed = 1;
+    odyn_cuda_free(d);
+    return NULL;
+  }
+  return d;
+}
+
+/* dense theta: K_j ~ U(-1, 1) / sqrt(n) (||K_j|| ~ 1), b_j ~ U(-0.5, 0.5) */
+static double *dense_theta(long n, long N)
+{
+  const long slot = n * n + n;
+  double    *h = (double *)malloc((size_t)(N * slot) * sizeof(double)), *d = NULL;
+  if (!h) return NULL;
+  for (long j = 0; j < N; j++)
+    for (long k = 0; k < slot; k++) h[j * slot + k] = (k < n * n ? 1.0 / sqrt((double)n) : 0.5) * urand();
+  if (odyn_cuda_malloc(&d, N * slot) || odyn_cuda_to_device(d, h, N * slot)) {
+    printf("FAILED allocating theta\n");
+    failed = 1;
+    odyn_cuda_free(d);
+    d = NULL;
+  }
+  free(h);
+  return d;
+}
+
+/* ---- timing: mean of reps runs of op after one warm-up, with CUDA events ---- */
+typedef int (*op_fn)(void *ctx, int which);
+
+static double time_ms(op_fn op, void *ctx, int which, int reps)
+{
+  cudaEvent_t e0, e1;
+  float       ms = 0.0f;
+  if (op(ctx, which) || odyn_cuda_synchronize()) return -1.0;
+  if (cudaEventCreate(&e0) != cudaSuccess || cudaEventCreate(&e1) != cudaSuccess) return -1.0;
+  cudaEventRecord(e0, 0);
+  for (int r = 0; r < reps; r++)
+    if (op(ctx, which)) return -1.0;
+  cudaEventRecord(e1, 0);
+  if (cudaEventSynchronize(e1) != cudaSuccess || odyn_cuda_synchronize()) return -1.0;
+  cudaEventElapsedTime(&ms, e0, e1);
+  cudaEventDestroy(e0);
+  cudaEventDestroy(e1);
+  return ms / reps;
+}
+
+/* ---- dense Euler tanh ---- */
+typedef struct {
+  long    n, N, s;
+  double  h;
+  int     wide;
+  double *theta, *dtheta, *Y0, *dY0, *W, *traj, *D, *out, *g, *gY0;
+} dense_ctx;
+
+enum { OP_FWD_LAST, OP_FWD_ALL, OP_TAN, OP_ADJ, OP_GEMM };
+
+static int dense_op(void *vctx, int which)
+{
+  dense_ctx *c = (dense_ctx *)vctx;
+  switch (which) {
+  case OP_FWD_LAST: TRY(odyn_cuda_narrow_forward(c->n, c->N, c->s, c->h, c->theta, c->Y0, c->out, 0)); break;
+  case OP_FWD_ALL:
+    if (c->wide) TRY(odyn_cuda_dense_forward(c->n, c->N, c->s, c->h, c->theta, c->Y0, c->traj, c->D));
+    else TRY(odyn_cuda_narrow_forward(c->n, c->N, c->s, c->h, c->theta, c->Y0, c->traj, 1));
+    break;
+  case OP_TAN:
+    if (c->wide) TRY(odyn_cuda_dense_tangent(c->n, c->N, c->s, c->h, c->theta, c->dtheta, c->traj, c->D, c->dY0, c->out));
+    else TRY(odyn_cuda_narrow_tangent(c->n, c->N, c->s, c->h, c->theta, c->dtheta, c->Y0, c->dY0, c->out));
+    break;
+  case OP_ADJ:
+    if (c->wide) TRY(odyn_cuda_dense_adjoint(c->n, c->N, c->s, c->h, c->theta, c->traj, c->D, c->W, c->g, c->gY0));
+    else TRY(odyn_cuda_narrow_adjoint(c->n, c->N, c->s, c->h, c->theta, c->traj, c->W, c->g, c->gY0));
+    break;
+  case OP_GEMM: /* the forward's DGEMMs alone: N products K_j Y (n x n times n x s) */
+    for (long j = 0; j < c->N; j++) TRY(odyn_cuda_dgemm(c->n, c->s, c->n, c->theta + j * (c->n * c->n + c->n), c->Y0, c->out));
+    break;
+  }
+  return 0;
+}
+
+static void dense_bench(long n, long s, int reps)
+{
+  const long N = 64, ns = n * s;
+  dense_ctx  c;
+  const int  wide = n > ODYN_CUDA_NARROW_MAX;
+  const char *kind = wide ? "cuBLAS+fused" : "narrow kernel";
+  double     tf = -1, ta, tt, tj, tg, fl_f = (double)N * s * (2.0 * n * n + 4.0 * n), fl_t = (double)N * s * (4.0 * n * n + 7.0 * n), fl_a = (double)N * s * (4.0 * n * n + 6.0 * n);
+
+  memset(&c, 0, sizeof(c));
+  c.n = n, c.N = N, c.s = s, c.h = 1.0 / N, c.wide = wide;
+  printf("-- dense Euler tanh N=%ld n=%ld s=%ld (%s); states %.2f GiB\n", N, n, s, kind, (N + 1) * ns * 8.0 / (1 << 30));
+  if (!(c.theta = dense_theta(n, N)) || !(c.dtheta = dev_rand(N * (n * n + n), 1.0)) || !(c.Y0 = dev_rand(ns, 1.0)) || !(c.dY0 = dev_rand(ns, 1.0)) || !(c.W = dev_rand(ns, 1.0)) || !(c.out = dev_rand(ns, 0.0)) || !(c.gY0 = dev_rand(ns, 0.0)) || !(c.g = dev_rand(N * (n * n + n), 0.0))) goto done;
+  if (odyn_cuda_malloc(&c.traj, (N + 1) * ns) || (wide && odyn_cuda_malloc(&c.D, N * ns))) {
+    printf("FAILED: no room for the trajectory: %s\n", odyn_cuda_status_string(ODYN_CUDA_ERR_ALLOC));
+    failed = 1;
+    goto done;
+  }
+  if (!wide) {
+    tf = time_ms(dense_op, &c, OP_FWD_LAST, reps);
+    printf("dense n=%ld s=%ld forward (Y_N only)        %9.4f ms  %8.1f GFLOP/s%s\n", n, s, tf, fl_f / tf * 1e-6,
+           n == 8 ? (s == 10000 ? "   target <= 0.05 ms (PyTorch 2.96 ms)" : s == 1000000 ? "   target <= 1.0 ms (PyTorch 18.9 ms)" : "") : "");
+  }
+  tj = time_ms(dense_op, &c, OP_FWD_ALL, reps);
+  printf("dense n=%ld s=%ld forward (all states%s)  %9.4f ms  %8.1f GFLOP/s%s\n", n, s, wide ? " + D" : "", tj, fl_f / tj * 1e-6, wide && s == 1000000 ? "   target >= 12000 GFLOP/s (PyTorch ~4300)" : "");
+  if (tf < 0) tf = tj;
+  tt = time_ms(dense_op, &c, OP_TAN, reps);
+  printf("dense n=%ld s=%ld tangent                   %9.4f ms  %8.1f GFLOP/s   %.2f x forward (target <= 2.5)\n", n, s, tt, fl_t / tt * 1e-6, tt / tf);
+  ta = time_ms(dense_op, &c, OP_ADJ, reps);
+  printf("dense n=%ld s=%ld adjoint (gtheta, gY0)     %9.4f ms  %8.1f GFLOP/s   %.2f x forward (target <= 2.5)\n", n, s, ta, fl_a / ta * 1e-6, ta / tf);
+  tg = time_ms(dense_op, &c, OP_GEMM, reps);
+  printf("dense n=%ld s=%ld cuBLAS DGEMM alone (N x K Y) %9.4f ms %8.1f GFLOP/s   (the forward's GEMM flops 2 n^2 s N)\n", n, s, tg, 2.0 * n * n * s * N / tg * 1e-6);
+done:
+  odyn_cuda_free(c.theta), odyn_cuda_free(c.dtheta), odyn_cuda_free(c.Y0), odyn_cuda_free(c.dY0), odyn_cuda_free(c.W), odyn_cuda_free(c.out);
+  odyn_cuda_free(c.gY0), odyn_cuda_free(c.g), odyn_cuda_free(c.traj), odyn_cuda_free(c.D);
+  odyn_cuda_kernels_finalize(); /* the workspace of one shape is not kept for the next */
+}
+
+/* ---- conv ResNet: N Euler steps Y + h tanh(K_j * Y + b_j), c channels ---- */
+typedef struct {
+  odyn_conv_geom g;
+  long           N, s;
+  double         h;
+  double        *theta, *dtheta, *traj, *D, *W, *P, *T, *T2, *dY, *g_, *ones, *csum, *cs2;
+  int            with_bias_grad;
+} conv_ctx;
+
+static long conv_slot(const odyn_conv_geom *g) { return g->cin * g->cout * 9 + g->cout; }
+
+static int conv_forward(conv_ctx *c)
+{
+  const long len = c->g.cin * c->g.h * c->g.w * c->s, slot = conv_slot(&c->g);
+  for (long j = 0; j < c->N; j++) TRY(odyn_cuda_conv3_euler(&c->g, c->s, c->theta + j * slot, c->theta + j * slot + c->g.cin * c->g.cout * 9, ODYN_PW_TANH, c->h, c->traj + j * len, c->traj + (j + 1) * len, c->D + j * len));
+  return 0;
+}
+
+/* dY_{j+1} = dY_j + h D_j .* (K_j * dY_j + dK_j * Y_j + db_j), from dY (in place) */
+static int conv_tangent(conv_ctx *c)
+{
+  const long len = c->g.cin * c->g.h * c->g.w * c->s, slot = conv_slot(&c->g), nk = c->g.cin * c->g.cout * 9;
+  for (long j = 0; j < c->N; j++) {
+    TRY(odyn_cuda_conv3_forward_bias_act(&c->g, c->s, c->dtheta + j * slot, c->traj + j * len, c->dtheta + j * slot + nk, ODYN_PW_IDENTITY, c->T, NULL));
+    TRY(odyn_cuda_conv3_forward(&c->g, c->s, c->theta + j * slot, 1.0, c->dY, 1.0, c->T));
+    TRY(odyn_cuda_hadamard(len, c->h, c->D + j * len, c->T, c->T2));
+    TRY(odyn_cuda_axpy(len, 1.0, c->T2, c->dY));
+  }
+  return 0;
+}
+
+/* P (= W on entry) -> gY0 in place; g_ += the parameter gradient (bias gradient: per-channel sums of T by two DGEMMs
+   with vectors of ones, only with with_bias_grad) */
+static int conv_adjoint(conv_ctx *c)
+{
+  const long len = c->g.cin * c->g.h * c->g.w * c->s, slot = conv_slot(&c->g), nk = c->g.cin * c->g.cout * 9, hw = c->g.h * c->g.w;
+  for (long j = c->N - 1; j >= 0; j--) {
+    TRY(odyn_cuda_hadamard(len, c->h, c->D + j * len, c->P, c->T));
+    TRY(odyn_cuda_conv3_stencil_grad(&c->g, c->s, c->traj + j * len, c->T, 1.0, c->g_ + j * slot));
+    if (c->with_bias_grad) {
+      TRY(odyn_cuda_dgemm(1, c->g.cout * c->s, hw, c->ones, c->T, c->csum));
+      TRY(odyn_cuda_dgemm(c->g.cout, 1, c->s, c->csum, c->ones, c->cs2));
+      TRY(odyn_cuda_axpy(c->g.cout, 1.0, c->cs2, c->g_ + j * slot + nk));
+    }
+    TRY(odyn_cuda_conv3_adjoint(&c->g, c->s, c->theta + j * slot, 1.0, c->T, 1.0, c->P));
+  }
+  return 0;
+}
+
+enum { OP_CONV_BARE, OP_CONV_FWD, OP_CONV_FWD_ADJ };
+
+static int conv_op(void *vctx, int which)
+{
+  conv_ctx *c = (conv_ctx *)vctx;
+  switch (which) {
+  case OP_CONV_BARE: /* N bare convolutions, Y = K * X */
+    for (long j = 0; j < c->N; j++) TRY(odyn_cuda_conv3_forward(&c->g, c->s, c->theta + j * conv_slot(&c->g), 1.0, c->traj, 0.0, c->T));
+    break;
+  case OP_CONV_FWD: return conv_forward(c);
+  case OP_CONV_FWD_ADJ: /* P = W afresh each time, so that repetitions do not compound */
+    if (conv_forward(c)) return -1;
+    if (cudaMemcpyAsync(c->P, c->W, (size_t)c->g.cin * c->g.h * c->g.w * c->s * sizeof(double), cudaMemcpyDeviceToDevice, 0) != cudaSuccess) return -1;
+    return conv_adjoint(c);
+  }
+  return 0;
+}
+
+static int conv_alloc(conv_ctx *c, double scale_theta)
+{
+  const long len = c->g.cin * c->g.h * c->g.w * c->s, slot = conv_slot(&c->g), hw = c->g.h * c->g.w;
+  double    *ones_h;
+  if (!(c->theta = dev_rand(c->N * slot, scale_theta)) || !(c->dtheta = dev_rand(c->N * slot, 1.0))) return -1;
+  if (odyn_cuda_malloc(&c->traj, (c->N + 1) * len) || odyn_cuda_malloc(&c->D, c->N * len)) {
+    printf("FAILED: no room for the trajectory (%.2f GiB)\n", (2 * c->N + 1) * len * 8.0 / (1 << 30));
+    failed = 1;
+    return -1;
+  }
+  {
+    double *y0 = dev_rand(len, 1.0);
+    if (!y0) return -1;
+    if (cudaMemcpy(c->traj, y0, (size_t)len * sizeof(double), cudaMemcpyDeviceToDevice) != cudaSuccess) {
+      printf("FAILED copying Y0\n");
+      failed = 1;
+      return -1;
+    }
+    odyn_cuda_free(y0);
+  }
+  if (!(c->W = dev_rand(len, 1.0)) || !(c->P = dev_rand(len, 0.0)) || !(c->T = dev_rand(len, 0.0)) || !(c->T2 = dev_rand(len, 0.0)) || !(c->dY = dev_rand(len, 0.0)) || !(c->g_ = dev_rand(c->N * slot, 0.0))) return -1;
+  ones_h = (double *)malloc((size_t)(hw > c->s ? hw : c->s) * sizeof(double));
+  if (!ones_h) return -1;
+  for (long i = 0; i < (hw > c->s ? hw : c->s); i++) ones_h[i] = 1.0;
+  if (odyn_cuda_malloc(&c->ones, hw > c->s ? hw : c->s) || odyn_cuda_to_device(c->ones, ones_h, hw > c->s ? hw : c->s) || odyn_cuda_malloc(&c->csum, c->g.cout * c->s) || odyn_cuda_malloc(&c->cs2, c->g.cout)) {
+    free(ones_h);
+    printf("FAILED allocating the conv work arrays\n");
+    failed = 1;
+    return -1;
+  }
+  free(ones_h);
+  return 0;
+}
+
+static void conv_free(conv_ctx *c)
+{
+  double *a[] = {c->theta, c->dtheta, c->traj, c->D, c->W, c->P, c->T, c->T2, c->dY, c->g_, c->ones, c->csum, c->cs2};
+  for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++) odyn_cuda_free(a[i]);
+  odyn_cuda_kernels_finalize();
+}
+
+static void conv_bench(long ch, long hgt, long wid, long s, int reps)
+{
+  conv_ctx     c;
+  const long   N = 16, out = ch * hgt * wid * s;
+  const double fl_conv = 18.0 * ch * out * N, fl_f = fl_conv + 4.0 * out * N, fl_fa = fl_f + 2.0 * fl_conv + 2.0 * out * N;
+  double       tb, tf, tfa;
+
+  memset(&c, 0, sizeof(c));
+  c.g = (odyn_conv_geom){hgt, wid, ch, ch, 3};
+  c.N = N, c.s = s, c.h = 1.0 / N;
+  printf("-- conv 3x3 Euler tanh, %ld channels, %ldx%ld, batch %ld, N=%ld\n", ch, hgt, wid, s, N);
+  if (!conv_alloc(&c, 1.0 / sqrt(9.0 * ch))) {
+    tb = time_ms(conv_op, &c, OP_CONV_BARE, reps);
+    printf("conv c=%ld batch=%ld bare convolution x N      %9.4f ms  %8.2f TFLOP/s   (first kernel of issue 8: 11.7 at batch 1000)\n", ch, s, tb, fl_conv / tb * 1e-9);
+    tf = time_ms(conv_op, &c, OP_CONV_FWD, reps);
+    printf("conv c=%ld batch=%ld forward (fused layer)     %9.4f ms  %8.2f TFLOP/s   target >= 10 (PyTorch ~0.49)\n", ch, s, tf, fl_f / tf * 1e-9);
+    tfa = time_ms(conv_op, &c, OP_CONV_FWD_ADJ, reps);
+    printf("conv c=%ld batch=%ld forward + both adjoints   %9.4f ms  %8.2f TFLOP/s   target >= 5 (PyTorch ~0.18); bias gradient not included\n", ch, s, tfa, fl_fa / tfa * 1e-9);
+  }
+  conv_free(&c);
+}
+
+/* ---- the oracle's data: raw float64 files for bench/torch_compare.py ---- */
+static int dump(const char *dir, const char *name, const char *what, const double *d, long len)
+{
+  char    path[1024];
+  double *h = (double *)malloc((size_t)(len > 0 ? len : 1) * sizeof(double));
+  FILE   *f;
+  if (!h) return -1;
+  TRY(odyn_cuda_synchronize());
+  TRY(odyn_cuda_to_host(h, d, len));
+  snprintf(path, sizeof(path), "%s/%s_%s.bin", dir, name, what);
+  f = fopen(path, "wb");
+  if (!f || fwrite(h, sizeof(double), (size_t)len, f) != (size_t)len) {
+    printf("FAILED writing %s\n", path);
+    failed = 1;
+    if (f) fclose(f);
+    free(h);
+    return -1;
+  }
+  fclose(f);
+  free(h);
+  return 0;
+}
+
+static int dump_dense(const char *dir, const char *name, long n, long N, long s)
+{
+  dense_ctx c;
+  char      path[1024];
+  FILE     *f;
+  const long ns = n * s, np = N * (n * n + n);
+
+  memset(&c, 0, sizeof(c));
+  c.n = n, c.N = N, c.s = s, c.h = 1.0 / N, c.wide = n > ODYN_CUDA_NARROW_MAX;
+  if (!(c.theta = dense_theta(n, N)) || !(c.dtheta = dev_rand(np, 1.0)) || !(c.Y0 = dev_rand(ns, 1.0)) || !(c.dY0 = dev_rand(ns, 1.0)) || !(c.W = dev_rand(ns, 1.0)) || !(c.out = dev_rand(ns, 0.0)) || !(c.gY0 = dev_rand(ns, 0.0)) || !(c.g = dev_rand(np, 0.0)))
+    return -1;
+  TRY(odyn_cuda_malloc(&c.traj, (N + 1) * ns));
+  TRY(odyn_cuda_malloc(&c.D, N * ns));
+  if (dense_op(&c, OP_FWD_ALL) || dump(dir, name, "theta", c.theta, np) || dump(dir, name, "Y0", c.Y0, ns) || dump(dir, name, "YN", c.traj + N * ns, ns)) return -1;
+  if (dense_op(&c, OP_TAN) || dump(dir, name, "dtheta", c.dtheta, np) || dump(dir, name, "dY0", c.dY0, ns) || dump(dir, name, "Jv", c.out, ns)) return -1;
+  if (dense_op(&c, OP_ADJ) || dump(dir, name, "W", c.W, ns) || dump(dir, name, "gtheta", c.g, np) || dump(dir, name, "gY0", c.gY0, ns)) return -1;
+  snprintf(path, sizeof(path), "%s/%s.txt", dir, name);
+  if (!(f = fopen(path, "w"))) return -1;
+  fprintf(f, "dense n %ld N %ld s %ld h %.17g\n", n, N, s, c.h);
+  fclose(f);
+  printf("wrote %s (dense n=%ld N=%ld s=%ld)\n", path, n, N, s);
+  odyn_cuda_free(c.theta), odyn_cuda_free(c.dtheta), odyn_cuda_free(c.Y0), odyn_cuda_free(c.dY0), odyn_cuda_free(c.W), odyn_cuda_free(c.out);
+  odyn_cuda_free(c.gY0), odyn_cuda_free(c.g), odyn_cuda_free(c.traj), odyn_cuda_free(c.D);
+  return 0;
+}
+
+static int dump_conv(const char *dir, const char *name, long ch, long hgt, long wid, long N, long s)
+{
+  conv_ctx   c;
+  char       path[1024];
+  FILE      *f;
+  const long len = ch * hgt * wid * s;
+
+  memset(&c, 0, sizeof(c));
+  c.g = (odyn_conv_geom){hgt, wid, ch, ch, 3};
+  c.N = N, c.s = s, c.h = 1.0 / N, c.with_bias_grad = 1;
+  if (conv_alloc(&c, 1.0 / sqrt(9.0 * ch))) return -1;
+  if (conv_forward(&c) || dump(dir, name, "theta", c.theta, N * conv_slot(&c.g)) || dump(dir, name, "Y0", c.traj, len) || dump(dir, name, "YN", c.traj + N * len, len)) return -1;
+  {
+    double *dY0 = dev_rand(len, 1.0);
+    if (!dY0) return -1;
+    TRY(odyn_cuda_zero(c.dY, len));
+    TRY(odyn_cuda_axpy(len, 1.0, dY0, c.dY));
+    if (dump(dir, name, "dY0", dY0, len) || dump(dir, name, "dtheta", c.dtheta, N * conv_slot(&c.g))) return -1;
+    odyn_cuda_free(dY0);
+  }
+  if (conv_tangent(&c) || dump(dir, name, "Jv", c.dY, len)) return -1;
+  TRY(odyn_cuda_zero(c.P, len));
+  TRY(odyn_cuda_axpy(len, 1.0, c.W, c.P));
+  if (conv_adjoint(&c) || dump(dir, name, "W", c.W, len) || dump(dir, name, "gtheta", c.g_, N * conv_slot(&c.g)) || dump(dir, name, "gY0", c.P, len)) return -1;
+  snprintf(path, sizeof(path), "%s/%s.txt", dir, name);
+  if (!(f = fopen(path, "w"))) return -1;
+  fprintf(f, "conv c %ld h %ld w %ld N %ld s %ld h_step %.17g\n", ch, hgt, wid, N, s, c.h);
+  fclose(f);
+  printf("wrote %s (conv c=%ld %ldx%ld N=%ld s=%ld)\n", path, ch, hgt, wid, N, s);
+  conv_free(&c);
+  return 0;
+}
+
+int main(int argc, char **argv)
+{
+  int         reps = 10, quick = 0, count = 0;
+  const char *dir  = NULL;
+
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "-reps") && i + 1 < argc) reps = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "-quick")) quick = 1;
+    else if (!strcmp(argv[i], "-dump") && i + 1 < argc) dir = argv[++i];
+    else if (!strcmp(argv[i], "-help") || !strcmp(argv[i], "-h")) {
+      fputs(help, stdout);
+      return 0;
+    } else if (!strcmp(argv[i], "-malloc_dump")) continue; /* passed by the test harness */
+    else {
+      fprintf(stderr, "bench_cuda: unknown argument %s\n%s", argv[i], help);
+      return 1;
+    }
+  }
+  if (reps < 1) reps = 1;
+  odyn_cuda_device_count(&count);
+  if (count < 1) {
+    printf("bench_cuda: no CUDA device, nothing measured\n");
+    return 2;
+  }
+  {
+    struct cudaDeviceProp p;
+    if (cudaGetDeviceProperties(&p, 0) == cudaSuccess) printf("bench_cuda on %s (%d SMs, %.1f GiB), fp64, %d timed repetitions after one warm-up\n", p.name, p.multiProcessorCount, p.totalGlobalMem / 1073741824.0, reps);
+  }
+  if (dir) {
+    mkdir(dir, 0755);
+    if (dump_dense(dir, "dense", 8, 6, 50) || dump_dense(dir, "wide", 40, 3, 30) || dump_conv(dir, "conv", 4, 7, 9, 3, 5)) failed = 1;
+    return failed ? 1 : 0;
+  }
+  {
+    const long ns_list[] = {10000, 1000000}, nn[] = {2, 8, 64};
+    for (int i = 0; i < 3; i++)
+      for (int k = 0; k < (quick ? 1 : 2); k++) dense_bench(nn[i], ns_list[k], reps);
+  }
+  conv_bench(6, 28, 28, quick ? 200 : 1000, reps);
+  if (!quick) conv_bench(6, 28, 28, 5000, reps);
+  printf("bench_cuda: %s\n", failed ? "some measurements FAILED" : "done");
+  return failed ? 1 : 0;
+}
