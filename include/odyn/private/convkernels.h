@@ -53,6 +53,10 @@ int odyn_conv_forward_bias(const odyn_conv_geom *g, long s, const double *K, con
 /* Y = act(K * X + b) and D = act'(K * X + b) (D may be NULL; act: ODYN_PW_* of pointwise.h): the forward of a layer;
    the direct path applies the activation to each output row as it is computed (its own vectorized tanh) */
 int odyn_conv_forward_bias_act(const odyn_conv_geom *g, long s, const double *K, const double *X, const double *b, int act, double *Y, double *D, double *work);
+/* Y = X + h act(K * X + b) (cin == cout; D = act'(K * X + b) when not NULL): a layer's forward Euler step, bit for bit
+   odyn_conv_forward_bias_act() followed by odyn_axpby(cout h w s, 1, X, h, Y); the direct path adds X to each output
+   row as it is written (from its padded copy of X), the GEMM path runs the axpby */
+int odyn_conv_forward_bias_act_euler(const odyn_conv_geom *g, long s, const double *K, const double *X, const double *b, int act, double h, double *Y, double *D, double *work);
 /* X = beta X + alpha K^T Y (the adjoint in the input);  Y: cout h w x s, X: cin h w x s */
 int odyn_conv_adjoint(const odyn_conv_geom *g, long s, const double *K, double alpha, const double *Y, double beta, double *X, double *work);
 /* G += alpha dK, where <W, dK * X> = <dK-gradient G, dK> summed over the examples (the adjoint in the stencil) */
@@ -65,6 +69,8 @@ long odyn_conv_direct_work_size(const odyn_conv_geom *g);
 /* bias (cout values, or NULL): Y = K * X + bias per channel instead (alpha 1 and beta 0 are then expected); then
    Y = act(Y) (an ODYN_PW_* of pointwise.h; IDENTITY: none) and D = act'(Y) when D is not NULL, row by row */
 void odyn_conv_direct_forward(const odyn_conv_geom *g, long s, const double *K, double alpha, const double *X, double beta, const double *bias, int act, double *Y, double *D, double *work);
+/* the same with Y = X + h Y after the activation, row by row (alpha 1, beta 0; returns 1 unless cin == cout) */
+int  odyn_conv_direct_forward_euler(const odyn_conv_geom *g, long s, const double *K, const double *X, const double *bias, int act, double h, double *Y, double *D, double *work);
 /* the direct path's tanh on n values in place, D = 1 - tanh^2 when D is not NULL (for the tests) */
 void odyn_conv_direct_tanh(long n, double *y, double *D);
 void odyn_conv_direct_stencil_grad(const odyn_conv_geom *g, long s, const double *X, const double *W, double alpha, double *G, double *work);

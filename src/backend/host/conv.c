@@ -180,6 +180,15 @@ int odyn_conv_forward_bias_act(const odyn_conv_geom *g, long s, const double *K,
   return 0;
 }
 
+int odyn_conv_forward_bias_act_euler(const odyn_conv_geom *g, long s, const double *K, const double *X, const double *b, int act, double h, double *Y, double *D, double *work)
+{
+  if (g->cin != g->cout) return 1;
+  if (odyn_conv_uses_direct(g)) return odyn_conv_direct_forward_euler(g, s, K, X, b, act, h, Y, D, work + g->cin * g->cout * g->k * g->k);
+  if (odyn_conv_forward_bias_act(g, s, K, X, b, act, Y, D, work)) return 1;
+  odyn_axpby(g->cout * g->h * g->w * s, 1.0, X, h, Y);
+  return 0;
+}
+
 int odyn_conv_adjoint(const odyn_conv_geom *g, long s, const double *K, double alpha, const double *Y, double beta, double *X, double *work)
 {
   const long     nk = g->cin * g->cout * g->k * g->k;

@@ -34,6 +34,8 @@ typedef double v4u __attribute__((vector_size(32), aligned(8), may_alias));
 #define st(p, v) (*(v4u *)(p) = (v))
 #define bc(x)    ((v4){(x), (x), (x), (x)})
 
+typedef long v4i __attribute__((vector_size(32)));
+
 /* y = act(y) over a run of n values, d = act'(y) when d is not NULL (tanh: 1 - tanh^2, what the layers save); tanh
    through include/odyn/private/vtanh.h, 8 wide when wide (odyn_vtanh_wide()) */
 ODYN_INLINE void act_run(int act, long n, double *y, double *d, int wide)
@@ -192,11 +194,38 @@ ODYN_INLINE void prefetch_share(const double *x, long n, long i, long h, int wri
   }
 }
 
+/*
+   y = x + h y over one output row (the forward Euler step, x the row of the input held in P), rounded as odyn_axpby()
+   rounds 1 x + h y: h y first, then the sum. GCC would contract x + h y into one FMA in the AVX clones, which rounds
+   once and would make the fused step differ in the last bit from the two passes (tests/test_euler_fused.c wants them
+   equal): the product is xor'ed with zero, a zero the compiler cannot see (read from a volatile), which costs one
+   integer operation per vector and keeps the two roundings.
+*/
+static volatile long opaque_zero = 0;
+
+ODYN_INLINE void euler_row(long w, const double *x, double h, long zero, double *y)
+{
+  const v4i z = {zero, zero, zero, zero};
+  long      j = 0;
+  for (; j + 4 <= w; j += 4) {
+    const v4 hy = (v4)((v4i)(bc(h) * ld(y + j)) ^ z);
+    st(y + j, ld(x + j) + hy);
+  }
+  for (; j < w; j++) {
+    double hy = h * y[j];
+    long   bits;
+    memcpy(&bits, &hy, sizeof(bits));
+    bits ^= zero;
+    memcpy(&hy, &bits, sizeof(hy));
+    y[j] = x[j] + hy;
+  }
+}
+
 ODYN_CLONES
-static void fwd_driver(const odyn_conv_geom *g, long s, const double *Kp, const double *X, double beta, const double *bias, int act, double *Y, double *D, double *P, double *T)
+static void fwd_driver(const odyn_conv_geom *g, long s, const double *Kp, const double *X, double beta, const double *bias, int act, const double *h, double *Y, double *D, double *P, double *T)
 {
   const pgeom p  = pg_of(g);
-  const long  hw = g->h * g->w, cin = g->cin, cout = g->cout, nb = nblocks(cout, OB_MAX);
+  const long  hw = g->h * g->w, cin = g->cin, cout = g->cout, nb = nblocks(cout, OB_MAX), zero = opaque_zero;
   const int   wide = odyn_vtanh_wide();
 
   for (long e = 0; e < s; e++) {
@@ -213,11 +242,15 @@ static void fwd_driver(const odyn_conv_geom *g, long s, const double *Kp, const 
       /* the activation (and its derivative) on the row while it is in L1: no pass of its own over the state */
       if (act != ODYN_PW_IDENTITY || D)
         for (long o = 0; o < cout; o++) act_run(act, g->w, Y + (e * cout + o) * hw + i * g->w, D ? D + (e * cout + o) * hw + i * g->w : NULL, wide);
+      /* the Euler step Y = X + h act(...) on the row while it is in L1, X's row from P: no pass of its own either */
+      if (h)
+        for (long o = 0; o < cout; o++) euler_row(g->w, P + o * p.pc + (i + 1) * p.wp + 1, *h, zero, Y + (e * cout + o) * hw + i * g->w);
     }
   }
 }
 
-void odyn_conv_direct_forward(const odyn_conv_geom *g, long s, const double *K, double alpha, const double *X, double beta, const double *bias, int act, double *Y, double *D, double *work)
+/* the forward with the stencil packed, the padded buffer's border zeroed; h: Y = X + h Y as well (cin == cout) */
+static void direct_forward(const odyn_conv_geom *g, long s, const double *K, double alpha, const double *X, double beta, const double *bias, int act, const double *h, double *Y, double *D, double *work)
 {
   const pgeom p = pg_of(g);
   const long  cin = g->cin, cout = g->cout, nb = nblocks(cout, OB_MAX), nk = cin * cout * 9;
@@ -230,7 +263,19 @@ void odyn_conv_direct_forward(const odyn_conv_geom *g, long s, const double *K, 
       for (long q = 0; q < cin * 9; q++) Kp[o0 * cin * 9 + q * ob + o] = alpha * K[(o0 + o) * cin * 9 + q];
   }
   memset(P, 0, (size_t)(cin * p.pc) * sizeof(double));
-  fwd_driver(g, s, Kp, X, beta, bias, act, Y, D, P, T);
+  fwd_driver(g, s, Kp, X, beta, bias, act, h, Y, D, P, T);
+}
+
+void odyn_conv_direct_forward(const odyn_conv_geom *g, long s, const double *K, double alpha, const double *X, double beta, const double *bias, int act, double *Y, double *D, double *work)
+{
+  direct_forward(g, s, K, alpha, X, beta, bias, act, NULL, Y, D, work);
+}
+
+int odyn_conv_direct_forward_euler(const odyn_conv_geom *g, long s, const double *K, const double *X, const double *bias, int act, double h, double *Y, double *D, double *work)
+{
+  if (g->cin != g->cout) return 1;
+  direct_forward(g, s, K, 1.0, X, 0.0, bias, act, &h, Y, D, work);
+  return 0;
 }
 
 /*

@@ -209,6 +209,10 @@ static PetscErrorCode Eval(OdynLayer layer, OdynConvFace *fc, const PetscScalar 
       odyn_tvnorm(co, hw, ns, cv->eps, U, ck.Uhat ? ck.Uhat : U, ck.rinv, cv->tvwork);
       odyn_channel_affine(co, hw, ns, theta + fc->offs, theta + fc->offbeta, ck.Uhat ? ck.Uhat : U, U);
       odyn_bias_act((int)layer->activation, nU, ns, NULL, U, ck.D);
+    } else if (addx && into) {
+      /* bias, activation, sigma' and the Euler step as the rows are written (the same roundings as the axpby below) */
+      CONV_CALL(odyn_conv_forward_bias_act_euler(&fc->g, ns, M, X + e0 * fc->nin, theta + fc->offb, (int)layer->activation, h, U, ck.D, cv->work));
+      continue;
     } else CONV_CALL(odyn_conv_forward_bias_act(&fc->g, ns, M, X + e0 * fc->nin, theta + fc->offb, (int)layer->activation, U, ck.D, cv->work)); /* bias, activation and sigma' as the rows are written */
     if (ck.S) PetscCall(PetscArraycpy(ck.S, U, nU * ns));
     if (!F) continue;
