@@ -133,6 +133,41 @@ static void run(shape sh)
   free(theta), free(dtheta), free(Y0), free(dY0), free(W), free(g0), free(traj), free(YN), free(dYN), free(dYNx), free(gth), free(gY0);
 }
 
+/* the host references checked against themselves, so that they run (and run under ASan) on machines without a GPU:
+   the reference adjoint against the reference tangent (dot product) and the tangent against central differences */
+static void host_ref_checks(long n, long N, long s)
+{
+  const long   np = N * (n * n + n), ns = n * s;
+  const double h = 2.0 / N, eps = 1e-5;
+  double      *th = gc_host(np), *dth = gc_host(np), *Y0 = gc_host(ns), *dY0 = gc_host(ns), *W = gc_host(ns), *traj = gc_host((N + 1) * ns);
+  double      *Jv = gc_host(ns), *g = gc_host(np), *gY0 = gc_host(ns), *tp = gc_host(np), *Yp = gc_host(ns), *Ym = gc_host(ns), *fd = gc_host(ns);
+  char         label[128];
+
+  gc_fill(th, np, 1.0 / sqrt((double)n));
+  gc_fill(dth, np, 1.0);
+  gc_fill(Y0, ns, 1.0);
+  gc_fill(dY0, ns, 1.0);
+  gc_fill(W, ns, 1.0);
+  odyn_narrow_ref_forward(n, N, s, h, th, Y0, traj, 1);
+  odyn_narrow_ref_tangent(n, N, s, h, th, dth, Y0, dY0, Jv);
+  odyn_narrow_ref_adjoint(n, N, s, h, th, traj, W, g, gY0);
+  {
+    const double lhs = gc_dot(W, Jv, ns), rhs = gc_dot(g, dth, np) + gc_dot(gY0, dY0, ns);
+    snprintf(label, sizeof(label), "host reference n=%ld N=%ld s=%ld dot test <W,Jv> vs <J^T W,v>", n, N, s);
+    gc_expect(label, fabs(lhs - rhs) / fabs(lhs), 1e-12);
+  }
+  for (int sg = 0; sg < 2; sg++) {
+    double *Y = sg ? Ym : Yp, *y0 = fd;
+    for (long k = 0; k < np; k++) tp[k] = th[k] + (sg ? -eps : eps) * dth[k];
+    for (long k = 0; k < ns; k++) y0[k] = Y0[k] + (sg ? -eps : eps) * dY0[k];
+    odyn_narrow_ref_forward(n, N, s, h, tp, y0, Y, 0);
+  }
+  for (long k = 0; k < ns; k++) fd[k] = (Yp[k] - Ym[k]) / (2 * eps);
+  snprintf(label, sizeof(label), "host reference n=%ld N=%ld s=%ld tangent vs central differences", n, N, s);
+  gc_expect(label, gc_reldiff(Jv, fd, ns), 1e-7);
+  free(th), free(dth), free(Y0), free(dY0), free(W), free(traj), free(Jv), free(g), free(gY0), free(tp), free(Yp), free(Ym), free(fd);
+}
+
 int main(void)
 {
   /* every group size (n = 1, 2, 3 -> 4, 5 -> 8, 8, 16), s = 1 and s not a multiple of a block's examples, parameters in
@@ -144,6 +179,13 @@ int main(void)
   };
   int st;
 
+  host_ref_checks(1, 3, 5);
+  host_ref_checks(5, 8, 17);
+  host_ref_checks(16, 4, 9);
+  if (gc_failures) {
+    printf("test_gpu_narrow: the host references fail their own checks\n");
+    return 1;
+  }
   gc_require_device("test_gpu_narrow");
   for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) run(shapes[i]);
   /* bad input: a clear status, nothing launched */

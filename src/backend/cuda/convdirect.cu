@@ -107,12 +107,12 @@ __global__ void __launch_bounds__(CONV_BLOCK) conv_forward_k(band_geom g, int co
           const double2 *row = reinterpret_cast<const double2 *>(xs + (c * (g.BH + 2) + i + a) * g.WP + q0);
           const double2  v0 = row[0], v1 = row[1], v2 = row[2];
           const double   xr[6] = {v0.x, v0.y, v1.x, v1.y, v2.x, v2.y};
-          const double  *wk    = cW + (c * 9 + a * 3) * CO;
+          const int      wk    = (c * 9 + a * 3) * CO;
 #pragma unroll
           for (int b = 0; b < 3; b++)
 #pragma unroll
             for (int o = 0; o < CO; o++) {
-              const double wv = wk[b * CO + o];
+              const double wv = cW[wk + b * CO + o]; /* uniform over the warp: a constant-cache broadcast */
 #pragma unroll
               for (int p = 0; p < 4; p++) acc[o][p] += wv * xr[p + b];
             }
