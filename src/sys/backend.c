@@ -3,20 +3,63 @@
    (-odyn_backend host|cuda), and their int status codes turned into PETSc errors. The backend sources include no
    PETSc header, so everything that needs a communicator or PETSc's error handling is here.
 */
+#if !defined(_GNU_SOURCE)
+  #define _GNU_SOURCE /* dladdr() */
+#endif
 #include <petsc/private/petscimpl.h> /* PetscValidPointer() ... */
 #include <odynsys.h>
 #include <odyn/private/backend.h>
 #include <odyn/private/odynimpl.h>
 
 #if defined(ODYN_HAVE_CUDA)
-static PetscBool cuda_finalize_registered = PETSC_FALSE;
+  #include <dlfcn.h>
+  #include <string.h>
+
+/*
+   libodyn does not link libodyn_cuda.so: it loads it (dlopen) when "cuda" is first asked for. Linking it would make
+   every odyn process load cuBLAS at start-up, and libcublasLt.so.13 alone costs 0.7 s and 210 MiB of resident memory
+   per process (measured on the build machine), for programs that run on the host. The table is reached through one
+   symbol, odyn_backend_cuda(); a program that links libodyn_cuda.so itself (the GPU tests) gets the same library,
+   hence the same device state, from dlopen.
+*/
+static const OdynBackendOps *cuda_ops                 = NULL;
+static PetscBool             cuda_finalize_registered = PETSC_FALSE;
+
+/* the table from libodyn_cuda.so, or NULL with the reason in msg (no PETSc error: the caller reduces over the ranks) */
+static const OdynBackendOps *OdynBackendLoadCUDA_Private(char msg[], size_t len)
+{
+  if (!cuda_ops) {
+    Dl_info     info;
+    void       *lib = NULL, *sym;
+    char        path[PETSC_MAX_PATH_LEN], first[512] = "";
+    const char *err;
+
+    /* beside libodyn.so (the build tree, the installed libdir), then the library search path (a static libodyn.a) */
+    if (dladdr((void *)OdynBackendGet, &info) && info.dli_fname && strrchr(info.dli_fname, '/') && strlen(info.dli_fname) + 16 < sizeof(path)) {
+      strcpy(path, info.dli_fname);
+      strcpy(strrchr(path, '/') + 1, "libodyn_cuda.so");
+      if (!(lib = dlopen(path, RTLD_NOW | RTLD_LOCAL)) && (err = dlerror())) snprintf(first, sizeof(first), "%s; ", err);
+    }
+    if (!lib && !(lib = dlopen("libodyn_cuda.so", RTLD_NOW | RTLD_LOCAL))) {
+      err = dlerror();
+      snprintf(msg, len, "odyn was built with CUDA but libodyn_cuda.so could not be loaded (%s%s): it belongs beside libodyn.so and needs libcudart.so.13 and libcublas.so.13", first, err ? err : "");
+      return NULL;
+    }
+    if (!(sym = dlsym(lib, "odyn_backend_cuda"))) {
+      snprintf(msg, len, "libodyn_cuda.so has no odyn_backend_cuda()");
+      return NULL;
+    }
+    cuda_ops = ((const OdynBackendOps *(*)(void))sym)();
+  }
+  return cuda_ops;
+}
 
 /* releases the cuda backend's stream, cuBLAS handle and workspaces at PetscFinalize() */
 static PetscErrorCode OdynBackendFinalizeCUDA_Private(void)
 {
   PetscFunctionBegin;
   cuda_finalize_registered = PETSC_FALSE;
-  PetscCall(OdynBackendCheckStatus(odyn_backend_cuda(), odyn_backend_cuda()->finalize(), "finalize"));
+  if (cuda_ops) PetscCall(OdynBackendCheckStatus(cuda_ops, cuda_ops->finalize(), "finalize"));
   PetscFunctionReturn(0);
 }
 #endif
@@ -129,18 +172,18 @@ PetscErrorCode OdynBackendGet(MPI_Comm comm, OdynBackendType name, const OdynBac
   }
 #if defined(ODYN_HAVE_CUDA)
   {
-    const OdynBackendOps *cuda = odyn_backend_cuda();
+    const OdynBackendOps *cuda;
     PetscMPIInt           rank;
     int                   st, stmax;
     char                  msg[512] = "";
 
     PetscCallMPI(MPI_Comm_rank(comm, &rank));
-    st = cuda->init(rank);
-    if (st) PetscCall(PetscStrncpy(msg, cuda->last_error(), sizeof(msg)));
+    if (!(cuda = OdynBackendLoadCUDA_Private(msg, sizeof(msg)))) st = ODYN_BACKEND_ERR_DEVICE;
+    else if ((st = cuda->init(rank))) PetscCall(PetscStrncpy(msg, cuda->last_error(), sizeof(msg)));
     PetscCallMPI(MPIU_Allreduce(&st, &stmax, 1, MPI_INT, MPI_MAX, comm));
     if (stmax) {
       PetscCheck(st != ODYN_BACKEND_ERR_NODEVICE, comm, PETSC_ERR_SUP_SYS, "-odyn_backend cuda: no CUDA device was found on rank %d (%s)", (int)rank, msg);
-      PetscCheck(!st, comm, PETSC_ERR_GPU, "-odyn_backend cuda: the CUDA device of rank %d could not be set up (%s)", (int)rank, msg);
+      PetscCheck(!st, comm, PETSC_ERR_GPU, "-odyn_backend cuda: rank %d cannot use the cuda backend: %s", (int)rank, msg);
       SETERRQ(comm, PETSC_ERR_SUP_SYS, "-odyn_backend cuda: another rank found no usable CUDA device (its message says why)");
     }
     if (!cuda_finalize_registered) {
