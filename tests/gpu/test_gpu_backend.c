@@ -241,6 +241,24 @@ static void test_alloc_failure(void)
   free(down(dx, 0));
 }
 
+/* mem_alloc of 0 bytes, mem_set (zero and a byte pattern) against the host's, synchronize, copy of an odd length */
+static void test_memory(void)
+{
+  const long n = 1031;
+  double    *h = rnd(100, n, -1, 1), *r = rnd(100, n, -1, 1), *d = up(h, n);
+  void      *z = (void *)1;
+
+  check(cu->mem_alloc(0, &z) == 0 && !z, "mem_alloc of 0 bytes gives NULL", 0, 0);
+  ho->mem_set(r + 3, 0x3f, 5 * sizeof(double) + 3);
+  CALL2(mem_set, d + 3, 0x3f, 5 * sizeof(double) + 3);
+  check(cu->synchronize() == 0, "synchronize", 0, 0);
+  same("mem_set 0x3f (43 bytes at an offset)", d, r, n);
+  d = up(h, n);
+  CALL2(mem_set, d, 0, n * sizeof(double));
+  memset(h, 0, n * sizeof(double));
+  same("mem_set 0", d, h, n);
+}
+
 /* a network given -odyn_backend cuda stops with PETSC_ERR_SUP, also where the device exists (docs/gpu.md) */
 static void test_net_refuses(void)
 {
@@ -273,6 +291,7 @@ int main(int argc, char **argv)
   }
   ho = odyn_backend_host();
   if (OdynBackendGet(PETSC_COMM_WORLD, ODYNBACKENDCUDA, &cu)) return 1;
+  test_memory();
   test_gemm();
   test_elementwise();
   test_reductions();
