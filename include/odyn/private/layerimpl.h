@@ -60,6 +60,8 @@ struct _p_OdynLayer {
   PetscInt           nparam;                      /* set by setup */
   PetscInt           slin[ODYN_LAYER_MAX_FACES];  /* examples at the last linearization; -1 before the first */
   PetscBool          setupcalled;
+  PetscBool          jacinplace;                  /* jacx and jacxt may take out == their input (nin == nout): each reads
+                                                     the rows it writes first; forward Euler then skips a copy per step */
   void              *data;
 };
 

@@ -572,6 +572,8 @@ PetscErrorCode OdynLayerConvCreate_Private(OdynLayer layer, OdynConvVariant vari
   layer->ops->setup      = OdynLayerSetUp_Conv;
   layer->ops->apply      = OdynLayerApply_Conv;
   layer->ops->applyadd   = OdynLayerApplyAdd_Conv;
+  /* jacx / jacxt read a chunk's input rows into the scratch T1 before they write its output rows */
+  layer->jacinplace = PETSC_TRUE;
   layer->ops->linearize  = OdynLayerLinearize_Conv;
   layer->ops->jacx       = OdynLayerJacX_Conv;
   layer->ops->jactheta   = OdynLayerJacTheta_Conv;
