@@ -25,7 +25,11 @@ int odynk_cublas_fail(cublasStatus_t st, const char *what, const char *file, int
   } while (0)
 /* after a launch: the launch's own error (bad configuration, too much shared memory); asynchronous faults of the kernel
    surface at the next synchronizing call (odyn_cuda_synchronize) */
-#define ODYNK_LAUNCHED(name) ODYNK_CUDA(cudaGetLastError())
+#define ODYNK_LAUNCHED(name) \
+  do { \
+    cudaError_t odynk_e_ = cudaGetLastError(); \
+    if (odynk_e_ != cudaSuccess) return odynk_cuda_fail(odynk_e_, "launch of " name, __FILE__, __LINE__); \
+  } while (0)
 /* propagate a status */
 #define ODYNK_CALL(call) \
   do { \
