@@ -1,7 +1,8 @@
 /*
   Forward Euler's derivative sweeps without the per-step copy: for a layer that allows its products in place
   (jacinplace: the conv layers), dY += h (F_Y dY + F_theta dtheta) and P += h F_Y^T P accumulate into the vector
-  itself; they must give bit for bit what the copy-then-accumulate path gives (-odyn_scheme_euler_fused 0), for the
+  itself, and the adjoint takes both transposed products in one walk (jacbotht); they must give bit for bit what the
+  copy-then-accumulate path with separate products gives (-odyn_scheme_euler_fused 0), for the
   tangent (with dY0 and dtheta) and the adjoint (gtheta and gY0), with one chunk or many, with and without the saved
   linearization. Their correctness as derivatives is covered by the Taylor and dot-product walks (test_convnet.c,
   test_schemes.c), which run the in-place path.

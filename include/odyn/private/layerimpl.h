@@ -45,6 +45,9 @@ struct _OdynLayerOps {
   PetscErrorCode (*destroy)(OdynLayer);
   PetscErrorCode (*settings)(OdynLayer, char[], size_t);
   PetscErrorCode (*applyadd)(OdynLayer, PetscInt, const PetscScalar *, PetscInt, PetscScalar, const PetscScalar *, PetscScalar *);
+  /* optional jacbotht(face, alpha, W, out, g): jacthetat (g) and jacxt (out, which may be W when jacinplace) in one
+     walk over W, exactly as the two calls in that order; forward Euler's adjoint uses it when present */
+  PetscErrorCode (*jacbotht)(OdynLayer, PetscInt, PetscScalar, const PetscScalar *, PetscScalar *, PetscScalar *);
 };
 
 #define ODYN_LAYER_MAX_FACES 2

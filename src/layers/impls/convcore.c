@@ -390,8 +390,12 @@ static PetscErrorCode OdynLayerJacXT_Conv(OdynLayer layer, PetscInt face, PetscS
   PetscFunctionReturn(0);
 }
 
-/* g += alpha (dF/dtheta)^T W, summed over the examples */
-static PetscErrorCode OdynLayerJacThetaT_Conv(OdynLayer layer, PetscInt face, PetscScalar alpha, const PetscScalar *W, PetscScalar *g)
+/*
+   g += alpha (dF/dtheta)^T W, summed over the examples; and when out is not NULL, out += alpha (dF/dX)^T W from the same
+   T = J_tv (scale .* (D .* outer^T W)) per chunk, formed once for both (what OdynLayerJacXT_Conv computes, in the same
+   order: bit for bit the two products). Each chunk's W is read before its rows of out are written: out may be W.
+*/
+static PetscErrorCode AdjointProducts(OdynLayer layer, PetscInt face, PetscScalar alpha, const PetscScalar *W, PetscScalar *g, PetscScalar *out)
 {
   OdynLayer_Conv *cv = (OdynLayer_Conv *)layer->data;
   OdynConvFace   *fc = &cv->face[face];
@@ -418,8 +422,25 @@ static PetscErrorCode OdynLayerJacThetaT_Conv(OdynLayer layer, PetscInt face, Pe
     odyn_channel_sum_add(co, hw, ns, a, T, g + fc->offb);
     if (fc->map == ODYN_CONV_MAP_ID) CONV_CALL(odyn_conv_stencil_grad(&fc->g, ns, fc->X + e0 * fc->nin, T, a, g, cv->work));
     else CONV_CALL(odyn_conv_stencil_grad(&fc->g, ns, fc->X + e0 * fc->nin, T, 1.0, cv->dM, cv->work));
+    if (out) CONV_CALL(odyn_conv_adjoint(&fc->g, ns, fc->M, sign * alpha, T, 1.0, out + e0 * fc->nin, cv->work));
   }
   if (fc->map != ODYN_CONV_MAP_ID) MapTransposeAdd(cv, fc, a, cv->dM, g);
+  PetscFunctionReturn(0);
+}
+
+/* g += alpha (dF/dtheta)^T W, summed over the examples */
+static PetscErrorCode OdynLayerJacThetaT_Conv(OdynLayer layer, PetscInt face, PetscScalar alpha, const PetscScalar *W, PetscScalar *g)
+{
+  PetscFunctionBegin;
+  PetscCall(AdjointProducts(layer, face, alpha, W, g, NULL));
+  PetscFunctionReturn(0);
+}
+
+/* both transposed products in one walk (the optional op jacbotht): one pass over sigma' and W per step instead of two */
+static PetscErrorCode OdynLayerJacBothT_Conv(OdynLayer layer, PetscInt face, PetscScalar alpha, const PetscScalar *W, PetscScalar *out, PetscScalar *g)
+{
+  PetscFunctionBegin;
+  PetscCall(AdjointProducts(layer, face, alpha, W, g, out));
   PetscFunctionReturn(0);
 }
 
@@ -574,6 +595,7 @@ PetscErrorCode OdynLayerConvCreate_Private(OdynLayer layer, OdynConvVariant vari
   layer->ops->applyadd   = OdynLayerApplyAdd_Conv;
   /* jacx / jacxt read a chunk's input rows into the scratch T1 before they write its output rows */
   layer->jacinplace = PETSC_TRUE;
+  layer->ops->jacbotht = OdynLayerJacBothT_Conv;
   layer->ops->linearize  = OdynLayerLinearize_Conv;
   layer->ops->jacx       = OdynLayerJacX_Conv;
   layer->ops->jactheta   = OdynLayerJacTheta_Conv;

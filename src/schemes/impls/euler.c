@@ -129,6 +129,12 @@ static PetscErrorCode OdynSchemeAdjoint_Euler(OdynScheme scheme, const PetscScal
     PetscCall(OdynSchemeGetStepParameters_Private(scheme, theta, j, &thj));
     PetscCall(OdynSchemeBackwardState_Private(scheme, theta, j, &Y, NULL));
     PetscCall(OdynSchemeLinearizeStep_Private(scheme, 0, thj, j, Y));
+    if (inplace && gtheta && scheme->layer->ops->jacbotht) { /* g_j += h F_theta^T P and P += h F_Y^T P in one walk over P */
+      PetscCall(PetscLogEventBegin(ODYN_LayerProduct, scheme->layer, 0, 0, 0));
+      PetscUseTypeMethod(scheme->layer, jacbotht, 0, h, P, P, gtheta + OdynSchemeStepOffset_Private(scheme, j));
+      PetscCall(PetscLogEventEnd(ODYN_LayerProduct, scheme->layer, 0, 0, 0));
+      continue;
+    }
     if (gtheta) PetscCall(OdynLayerJacobianThetaMultTranspose(scheme->layer, 0, h, P, gtheta + OdynSchemeStepOffset_Private(scheme, j)));
     if (inplace) { /* P += h F_Y^T P without the copy */
       PetscCall(OdynLayerJacobianXMultTranspose(scheme->layer, 0, h, P, P));
