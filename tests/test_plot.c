@@ -7,8 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <png.h>
-#include "odyntest.h"
+#include "pngread.h"
 
 /* 200 x 100 pixels over [-2, 2] x [-1, 1]: a pixel is 0.02 wide and high */
 #define W 200
@@ -42,21 +41,6 @@ static void CkPixel(const unsigned char *img, int col, int row, PetscInt k, int 
   ck_assert_msg(p[0] == c[0] && p[1] == c[1] && p[2] == c[2], "%s: pixel (%d, %d) is (%d, %d, %d), expected (%d, %d, %d)", what, col, row, p[0], p[1], p[2], c[0], c[1], c[2]);
 }
 #define BLACK (-256) /* CkPixel's grey 0 (-0 would be class 0) */
-
-/* Reads an RGB PNG of W x H pixels; the caller frees *img with PetscFree(). */
-static void ReadPNG(const char *fname, unsigned char **img)
-{
-  png_image pi;
-
-  memset(&pi, 0, sizeof(pi));
-  pi.version = PNG_IMAGE_VERSION;
-  ck_assert_msg(png_image_begin_read_from_file(&pi, fname), "cannot read %s back: %s", fname, pi.message);
-  ck_assert_int_eq(pi.width, W);
-  ck_assert_int_eq(pi.height, H);
-  pi.format = PNG_FORMAT_RGB;
-  ODYN_CK(PetscMalloc(PNG_IMAGE_SIZE(pi), img));
-  ck_assert_msg(png_image_finish_read(&pi, NULL, *img, 0, NULL), "decoding %s failed: %s", fname, pi.message);
-}
 
 /* points given as (pixel, class), spread over the ranks */
 static const int   Pcol[] = {25, 130, 170, 60, 45}, Prow[] = {75, 25, 70, 30, 20};
@@ -114,7 +98,7 @@ START_TEST(test_figure)
   if (rank == 0) {
     unsigned char *img;
 
-    ReadPNG(fname, &img);
+    OdynTestReadPNG(fname, W, H, &img);
     for (int k = 0; k < NP; k++) {
       CkPixel(img, Pcol[k], Prow[k], Pcls[k], 0, "dot centre");
       CkPixel(img, Pcol[k] - 2, Prow[k], Pcls[k], 0, "inside the dot");

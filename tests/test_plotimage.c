@@ -9,8 +9,7 @@
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
-#include <png.h>
-#include "odyntest.h"
+#include "pngread.h"
 
 #define TH 2 /* a tile: 2 rows of 3 values */
 #define TW 3
@@ -26,21 +25,6 @@ static void Share(PetscInt *lo, PetscInt *hi)
   ODYN_CK(MPI_Comm_size(PETSC_COMM_WORLD, &size));
   *lo = PetscMin(13 * rank, NV);
   *hi = rank == size - 1 ? NV : PetscMin(13 * (rank + 1), NV);
-}
-
-/* Reads an RGB PNG that must be W x H pixels; the caller frees *img with PetscFree(). */
-static void ReadPNG(const char *fname, int W, int H, unsigned char **img)
-{
-  png_image pi;
-
-  memset(&pi, 0, sizeof(pi));
-  pi.version = PNG_IMAGE_VERSION;
-  ck_assert_msg(png_image_begin_read_from_file(&pi, fname), "cannot read %s back: %s", fname, pi.message);
-  ck_assert_int_eq(pi.width, W);
-  ck_assert_int_eq(pi.height, H);
-  pi.format = PNG_FORMAT_RGB;
-  ODYN_CK(PetscMalloc(PNG_IMAGE_SIZE(pi), img));
-  ck_assert_msg(png_image_finish_read(&pi, NULL, *img, 0, NULL), "decoding %s failed: %s", fname, pi.message);
 }
 
 static void CkPixel(const unsigned char *img, int W, int x, int y, int r, int g, int b, const char *what)
@@ -77,7 +61,7 @@ START_TEST(test_gray_common)
   for (PetscInt k = lo; k < hi; k++) v[k - lo] = (PetscReal)k;
   ODYN_CK(OdynPlotWriteImageGrid(PETSC_COMM_WORLD, 2, 3, TH, TW, hi - lo, v, ODYN_PLOT_COLORMAP_GRAY, ODYN_PLOT_RANGE_COMMON, up, "test_plotimage_gray.png"));
   if (rank) return;
-  ReadPNG("test_plotimage_gray.png", W, H, &img);
+  OdynTestReadPNG("test_plotimage_gray.png", W, H, &img);
   /* every value's block; k = (r cols + c) h w + i w + j */
   for (int t = 0; t < NT; t++)
     for (int i = 0; i < TH; i++)
@@ -124,14 +108,14 @@ START_TEST(test_diverging)
   /* the same values as one row of 6 tiles, with one range [-6, 6] for all */
   ODYN_CK(OdynPlotWriteImageGrid(PETSC_COMM_WORLD, 1, 6, TH, TW, hi - lo, v, ODYN_PLOT_COLORMAP_DIVERGING, ODYN_PLOT_RANGE_COMMON, 1, "test_plotimage_div1.png"));
   if (rank) return;
-  ReadPNG("test_plotimage_div.png", W, H, &img);
+  OdynTestReadPNG("test_plotimage_div.png", W, H, &img);
   for (int t = 0; t < NT; t++)
     for (int p = 0; p < TH * TW; p++) CkValue(img, W, 3, up, t / 3, t % 3, p / TW, p % TW, Cexp[p][0], Cexp[p][1], Cexp[p][2], "diverging, per tile");
   CkPixel(img, W, 0, 3, 0, 0, 0, "separator (black for the diverging map)");
   CkPixel(img, W, 10, 5, 0, 0, 0, "separator");
   ODYN_CK(PetscFree(img));
 
-  ReadPNG("test_plotimage_div1.png", W1, H1, &img);
+  OdynTestReadPNG("test_plotimage_div1.png", W1, H1, &img);
   /* tile 5 (values 6 S) spans the range: pure colours; tile 2 (3 S) half of it; tile 0 (S) a sixth */
   for (int p = 0; p < TH * TW; p++) CkValue(img, W1, 6, 1, 0, 5, p / TW, p % TW, Cexp[p][0], Cexp[p][1], Cexp[p][2], "common range, tile 5");
   CkValue(img, W1, 6, 1, 0, 2, 1, 2, 255, 128, 128, "common range, tile 2, value 3");
