@@ -26,6 +26,8 @@ PETSC_EXTERN PetscErrorCode OdynNetSetUp(OdynNet);
 PETSC_EXTERN PetscErrorCode OdynNetView(OdynNet, PetscViewer);
 PETSC_EXTERN PetscErrorCode OdynNetDestroy(OdynNet *);
 PETSC_EXTERN PetscErrorCode OdynNetSetOptionsPrefix(OdynNet, const char[]);
+PETSC_EXTERN PetscErrorCode OdynNetSetBackend(OdynNet, OdynBackendType);
+PETSC_EXTERN PetscErrorCode OdynNetGetBackend(OdynNet, OdynBackendType *);
 
 PETSC_EXTERN PetscErrorCode OdynNetAddBlock(OdynNet, OdynScheme);
 PETSC_EXTERN PetscErrorCode OdynNetGetNumBlocks(OdynNet, PetscInt *);

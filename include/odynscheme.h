@@ -73,5 +73,7 @@ PETSC_EXTERN PetscErrorCode OdynSchemeAdjoint(OdynScheme, const PetscScalar[], c
 PETSC_EXTERN PetscErrorCode OdynSchemeGetState(OdynScheme, PetscInt, const PetscScalar **, const PetscScalar **);
 PETSC_EXTERN PetscErrorCode OdynSchemeRecomputeInitial(OdynScheme, const PetscScalar[], PetscScalar[]);
 PETSC_EXTERN PetscErrorCode OdynSchemeGetNumExamples(OdynScheme, PetscInt *);
+PETSC_EXTERN PetscErrorCode OdynSchemeSetBackend(OdynScheme, OdynBackendType);
+PETSC_EXTERN PetscErrorCode OdynSchemeGetBackend(OdynScheme, OdynBackendType *);
 
 #endif

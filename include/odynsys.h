@@ -33,7 +33,8 @@ PETSC_EXTERN const char *const OdynTrajectoryTypes[];
 /* Compute backends (docs/gpu.md): tables of operations (include/odyn/private/backend.h) chosen by name. */
 typedef const char *OdynBackendType;
 #define ODYNBACKENDHOST "host"
-#define ODYNBACKENDCUDA "cuda" /* only in builds with -DODYN_WITH_CUDA; so far parity tests and benchmarks only */
+#define ODYNBACKENDCUDA "cuda" /* only in builds with -DODYN_WITH_CUDA; networks: dense Euler tanh blocks (docs/gpu.md) */
+#define ODYNBACKENDHOSTREF "hostref" /* the host table, taking the networks' backend path (tests without a GPU) */
 #ifndef ODYN_BACKEND_OPS_DECLARED
   #define ODYN_BACKEND_OPS_DECLARED
 typedef struct OdynBackendOps OdynBackendOps;

@@ -206,11 +206,14 @@ START_TEST(test_backend_options)
   const OdynBackendOps *ops = NULL;
   PetscBool             built;
   OdynNet               net;
-  PetscErrorCode        ierr;
+  PetscErrorCode        ierr = 0;
 
   ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, ODYNBACKENDHOST, &ops));
   ck_assert_str_eq(ops->name, "host");
-  odyn_ck_error_contains(OdynBackendGet(PETSC_COMM_WORLD, "opencl", &ops), "Unknown compute backend \"opencl\" (-odyn_backend): the known backends are host, cuda");
+  odyn_ck_error_contains(OdynBackendGet(PETSC_COMM_WORLD, "opencl", &ops), "Unknown compute backend \"opencl\" (-odyn_backend): the known backends are host, hostref, cuda");
+  ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, ODYNBACKENDHOSTREF, &ops));
+  ck_assert_str_eq(ops->name, "hostref");
+  ck_assert_ptr_eq(ops->euler_tanh_forward, odyn_backend_host()->euler_tanh_forward);
   ODYN_CK(OdynBackendFromOptions(PETSC_COMM_WORLD, &ops));
   ck_assert_str_eq(ops->name, "host");
   ODYN_CK(PetscOptionsSetValue(NULL, "-odyn_backend", "gpu"));
@@ -232,11 +235,13 @@ START_TEST(test_backend_options)
     } else ck_assert_str_eq(ops->name, "cuda");
   }
 
-  /* a network refuses cuda whatever the machine: its sweeps do not use the table yet */
+  /* a network given cuda: the same errors where there is no CUDA build or no device (its blocks run on the device
+     where there is one: tests/gpu/test_gpu_netbackend.c) */
   ODYN_CK(OdynNetCreate(PETSC_COMM_WORLD, &net));
-  odyn_ck_error_contains(OdynNetSetFromOptions(net), built ? "the cuda backend so far only runs its parity tests and benchmarks" : "odyn was built without CUDA");
+  if (!built) odyn_ck_error_contains(OdynNetSetFromOptions(net), "odyn was built without CUDA");
+  else if (ierr) odyn_ck_error_contains(OdynNetSetFromOptions(net), "-odyn_backend cuda: no CUDA device was found on rank");
   ODYN_CK(PetscOptionsSetValue(NULL, "-odyn_backend", "tpu"));
-  odyn_ck_error_contains(OdynNetSetFromOptions(net), "the known backends are host, cuda");
+  odyn_ck_error_contains(OdynNetSetFromOptions(net), "the known backends are host, hostref, cuda");
   ODYN_CK(PetscOptionsSetValue(NULL, "-odyn_backend", "host"));
   ODYN_CK(OdynNetSetFromOptions(net));
   ODYN_CK(PetscOptionsClearValue(NULL, "-odyn_backend"));

@@ -152,6 +152,87 @@ PetscErrorCode OdynNetSetOptionsPrefix(OdynNet net, const char prefix[])
   PetscFunctionReturn(0);
 }
 
+/*@C
+   OdynNetSetBackend - the compute backend of all the network's blocks
+
+   Collective
+
+   Input Parameters:
++  net - the network
+-  name - `ODYNBACKENDHOST` (the default: every block's sweeps in the host code of its scheme and layer),
+   `ODYNBACKENDCUDA` (each block's whole sweeps on the GPU, its states in GPU memory: `OdynSchemeSetBackend()`) or
+   `ODYNBACKENDHOSTREF` (that path with host memory and the host kernels, equal to host bit for bit: for tests)
+
+   Options Database Key:
+.  -odyn_backend <host> - read by `OdynNetSetFromOptions()`
+
+   Level: intermediate
+
+   Notes:
+   With a backend other than host every block must be one the backend runs (so far: scheme euler, layer dense,
+   activation tanh, no shared weights); `OdynNetSetUp()` and `OdynNetSetFromOptions()` stop with PETSC_ERR_SUP naming
+   the first block that is not, rather than run it on the host. The parameters, the gradient and every Vec stay on
+   the host; per sweep each block copies theta (forward) or dtheta in, its input states in and its output states out,
+   and its parameter gradient out (docs/gpu.md). Errors of the name (unknown, not built) and of the device (none found)
+   are those of `OdynBackendGet()`.
+
+.seealso: `OdynSchemeSetBackend()`, `OdynBackendGet()`, `OdynNetSetFromOptions()`
+@*/
+PetscErrorCode OdynNetSetBackend(OdynNet net, OdynBackendType name)
+{
+  const OdynBackendOps *ops;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
+  PetscValidCharPointer(name, 2);
+  PetscCall(OdynBackendGet(PetscObjectComm((PetscObject)net), name, &ops));
+  if (ops == odyn_backend_host()) ops = NULL;
+  if (ops != net->backend) net->setupcalled = PETSC_FALSE; /* OdynNetSetUp() hands it to the blocks */
+  net->backend = ops;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynNetGetBackend - the name of the network's compute backend
+
+   Not Collective
+
+   Output Parameter:
+.  name - "host", "hostref" or "cuda" (static storage)
+
+   Level: intermediate
+
+.seealso: `OdynNetSetBackend()`
+@*/
+PetscErrorCode OdynNetGetBackend(OdynNet net, OdynBackendType *name)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
+  PetscValidPointer(name, 2);
+  *name = net->backend ? net->backend->name : ODYNBACKENDHOST;
+  PetscFunctionReturn(0);
+}
+
+/* every block runs on the network's backend, or a PETSC_ERR_SUP error names the first that cannot (before set-up) */
+static PetscErrorCode OdynNetCheckBackend_Private(OdynNet net)
+{
+  PetscFunctionBegin;
+  if (!net->backend) PetscFunctionReturn(0);
+  for (PetscInt b = 0; b < net->nblocks; b++) {
+    PetscBool   ok;
+    char        why[256];
+    const char *prefix;
+
+    PetscCall(OdynSchemeBackendSupported_Private(net->blocks[b], &ok, why, sizeof(why)));
+    PetscCall(PetscObjectGetOptionsPrefix((PetscObject)net->blocks[b], &prefix));
+    PetscCheck(ok, PetscObjectComm((PetscObject)net), PETSC_ERR_SUP,
+               "-odyn_backend %s: block %" PetscInt_FMT "%s%s%s of the network (%s) cannot run on it: the %s backend runs only blocks of scheme euler with layer dense and activation tanh, "
+               "without shared weights, so far. Use -odyn_backend host for this network (docs/gpu.md)",
+               net->backend->name, b, prefix ? " (options prefix " : "", prefix ? prefix : "", prefix ? ")" : "", why, net->backend->name);
+  }
+  PetscFunctionReturn(0);
+}
+
 /*@
    OdynNetSetFromOptions - builds the blocks from the options database (when none were added) and sets each one
 
@@ -159,7 +240,8 @@ PetscErrorCode OdynNetSetOptionsPrefix(OdynNet net, const char prefix[])
 
    Options Database Keys:
 +  -odyn_net_num_blocks <1> - number of blocks to create when none were added
-.  -odyn_backend <host> - compute backend; only host runs networks so far: cuda is an error here (docs/gpu.md)
+.  -odyn_backend <host> - compute backend: host, cuda (dense Euler tanh blocks on the GPU), hostref (that path on the
+   host, for tests); see `OdynNetSetBackend()` and docs/gpu.md
 -  -block<b>_odyn_scheme_type ... - with several blocks, block b's options carry the prefix block<b>_
    (one block takes the options without prefix: -odyn_scheme_type, -odyn_layer_type, ...)
 
@@ -171,17 +253,18 @@ PetscErrorCode OdynNetSetFromOptions(OdynNet net)
 {
   PetscInt    nb = 1;
   const char *prefix;
-  char        backend[64] = ODYNBACKENDHOST;
+  char        backend[64];
   PetscBool   bflg;
 
   PetscFunctionBegin;
   PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
+  PetscCall(PetscStrncpy(backend, net->backend ? net->backend->name : ODYNBACKENDHOST, sizeof(backend)));
   PetscObjectOptionsBegin((PetscObject)net);
   PetscCall(PetscOptionsInt("-odyn_net_num_blocks", "Number of blocks to create (when none were added)", "OdynNetAddBlock", nb, &nb, NULL));
-  PetscCall(PetscOptionsString("-odyn_backend", "Compute backend (host; cuda runs only its parity tests and benchmarks so far)", "OdynBackendGet", backend, backend, sizeof(backend), &bflg));
+  PetscCall(PetscOptionsString("-odyn_backend", "Compute backend: host, cuda (dense Euler tanh blocks on the GPU), hostref (that path on the host)", "OdynNetSetBackend", backend, backend, sizeof(backend), &bflg));
   PetscOptionsEnd();
-  /* the sweeps do not use the backend table yet (docs/gpu.md): cuda must stop here, not run on the host unnoticed */
-  if (bflg) PetscCall(OdynBackendRequireHost_Private(PetscObjectComm((PetscObject)net), backend));
+  /* after PetscOptionsEnd(): an error inside the block would leak it */
+  if (bflg) PetscCall(OdynNetSetBackend(net, backend));
   PetscCall(PetscObjectGetOptionsPrefix((PetscObject)net, &prefix));
   if (!net->nblocks) {
     PetscCheck(nb >= 1, PetscObjectComm((PetscObject)net), PETSC_ERR_ARG_OUTOFRANGE, "-odyn_net_num_blocks must be >= 1, got %" PetscInt_FMT, nb);
@@ -200,6 +283,7 @@ PetscErrorCode OdynNetSetFromOptions(OdynNet net)
   }
   for (PetscInt b = 0; b < net->nblocks; b++) PetscCall(OdynSchemeSetFromOptions(net->blocks[b]));
   PetscCall(OdynNetReset_Private(net));
+  PetscCall(OdynNetCheckBackend_Private(net)); /* a block the backend cannot run: say so now, not at the first sweep */
   PetscFunctionReturn(0);
 }
 
@@ -218,6 +302,8 @@ PetscErrorCode OdynNetSetUp(OdynNet net)
   PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
   if (net->setupcalled) PetscFunctionReturn(0);
   PetscCheck(net->nblocks > 0, PetscObjectComm((PetscObject)net), PETSC_ERR_ARG_WRONGSTATE, "The network has no blocks: call OdynNetAddBlock() or OdynNetSetFromOptions()");
+  PetscCall(OdynNetCheckBackend_Private(net));
+  for (PetscInt b = 0; b < net->nblocks; b++) PetscCall(OdynSchemeSetBackendOps_Private(net->blocks[b], net->backend));
   PetscCall(PetscFree(net->offset));
   PetscCall(PetscMalloc1(net->nblocks + 1, &net->offset));
   net->offset[0] = 0;

@@ -43,6 +43,7 @@ PetscErrorCode OdynSchemeFreeStorage_Private(OdynScheme scheme)
   }
   for (PetscInt w = 0; w < ODYN_SCHEME_NUM_WORK; w++) PetscCall(PetscFree(scheme->work[w]));
   PetscCall(PetscFree(scheme->revwork));
+  PetscCall(OdynSchemeBackendFree_Private(scheme));
   for (PetscInt f = 0; f < ODYN_LAYER_MAX_FACES; f++) {
     PetscCall(PetscFree(scheme->lin[f]));
     scheme->linlen[f] = 0;
@@ -502,6 +503,7 @@ PetscErrorCode OdynSchemeSetUp(OdynScheme scheme)
   scheme->nshared     = scheme->shared ? layer->nparam : 0;
   scheme->nslot       = (scheme->shared ? 0 : layer->nparam) + scheme->nextra;
   scheme->nparam      = scheme->nshared + scheme->N * scheme->nslot;
+  PetscCall(OdynSchemeBackendCheck_Private(scheme)); /* a block on a backend must be one it runs */
   scheme->setupcalled = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
@@ -528,6 +530,7 @@ PetscErrorCode OdynSchemeView(OdynScheme scheme, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPushTab(viewer));
   PetscCall(PetscViewerASCIIPrintf(viewer, "N %" PetscInt_FMT " steps, T %g, h %g, trajectory %s\n", scheme->N, (double)scheme->T, (double)(scheme->T / scheme->N), OdynTrajectoryTypes[scheme->trajtype]));
   if (scheme->shared) PetscCall(PetscViewerASCIIPrintf(viewer, "layer parameters shared by all steps\n"));
+  if (scheme->backend) PetscCall(PetscViewerASCIIPrintf(viewer, "sweeps on backend %s (states in its memory)\n", scheme->backend->name));
   PetscTryTypeMethod(scheme, view, viewer);
   if (scheme->layer) PetscCall(OdynLayerView(scheme->layer, viewer));
   PetscCall(PetscViewerASCIIPopTab(viewer));

@@ -125,6 +125,12 @@ PetscErrorCode OdynSchemeForward(OdynScheme scheme, const PetscScalar theta[], P
   PetscCall(OdynSchemeSetUp(scheme));
   PetscCheck(s >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Number of examples must be >= 0, got %" PetscInt_FMT, s);
   PetscCall(PetscLogEventBegin(ODYN_SchemeForward, scheme, 0, 0, 0));
+  if (scheme->backend) { /* the whole sweep on the backend, states in its memory (schemebackend.c) */
+    PetscCall(OdynSchemeForward_Backend_Private(scheme, theta, s, Y0, YN));
+    scheme->hastraj = PETSC_TRUE;
+    PetscCall(PetscLogEventEnd(ODYN_SchemeForward, scheme, 0, 0, 0));
+    PetscFunctionReturn(0);
+  }
   PetscCall(OdynSchemeAllocate_Private(scheme, s));
   PetscCall(PetscArraycpy(OdynSchemeState_Private(scheme, 0, 0), Y0, scheme->nstate[0] * s));
   for (PetscInt c = 1; c < scheme->ncomp; c++) PetscCall(PetscArrayzero(OdynSchemeState_Private(scheme, c, 0), scheme->nstate[c] * s));
@@ -168,7 +174,8 @@ PetscErrorCode OdynSchemeTangent(OdynScheme scheme, const PetscScalar theta[], c
   PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
   PetscCall(OdynSchemeCheckForward_Private(scheme));
   PetscCall(PetscLogEventBegin(ODYN_SchemeTangent, scheme, 0, 0, 0));
-  PetscUseTypeMethod(scheme, tangent, theta, dtheta, dY0, dYN);
+  if (scheme->backend) PetscCall(OdynSchemeTangent_Backend_Private(scheme, theta, dtheta, dY0, dYN));
+  else PetscUseTypeMethod(scheme, tangent, theta, dtheta, dY0, dYN);
   scheme->linfilled = PETSC_TRUE; /* every step's linearization is saved now (when caching) */
   PetscCall(PetscLogEventEnd(ODYN_SchemeTangent, scheme, 0, 0, 0));
   PetscFunctionReturn(0);
@@ -198,7 +205,8 @@ PetscErrorCode OdynSchemeAdjoint(OdynScheme scheme, const PetscScalar theta[], c
   PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
   PetscCall(OdynSchemeCheckForward_Private(scheme));
   PetscCall(PetscLogEventBegin(ODYN_SchemeAdjoint, scheme, 0, 0, 0));
-  PetscUseTypeMethod(scheme, adjoint, theta, W, gtheta, gY0);
+  if (scheme->backend) PetscCall(OdynSchemeAdjoint_Backend_Private(scheme, theta, W, gtheta, gY0));
+  else PetscUseTypeMethod(scheme, adjoint, theta, W, gtheta, gY0);
   scheme->linfilled = PETSC_TRUE;
   PetscCall(PetscLogEventEnd(ODYN_SchemeAdjoint, scheme, 0, 0, 0));
   PetscFunctionReturn(0);
@@ -226,6 +234,7 @@ PetscErrorCode OdynSchemeGetState(OdynScheme scheme, PetscInt k, const PetscScal
   PetscFunctionBegin;
   PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
   PetscCall(OdynSchemeCheckForward_Private(scheme));
+  PetscCheck(!scheme->backend, PETSC_COMM_SELF, PETSC_ERR_SUP, "The states of a block on backend %s are in that backend's memory: OdynSchemeGetState() needs the backend host", scheme->backend->name);
   PetscCheck(k >= 0 && k <= scheme->N, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Step %" PetscInt_FMT " out of range 0..%" PetscInt_FMT, k, scheme->N);
   PetscCheck(scheme->trajtype == ODYN_TRAJECTORY_STORE || k == 0 || k >= scheme->N - 1, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "State %" PetscInt_FMT " is not kept with -odyn_scheme_trajectory recompute; use store", k);
   if (Y) *Y = OdynSchemeState_Private(scheme, 0, k);

@@ -70,10 +70,10 @@ static PetscErrorCode OdynBackendFinalizeCUDA_Private(void)
    Not Collective
 
    Input Parameter:
-.  name - `ODYNBACKENDHOST` or `ODYNBACKENDCUDA`
+.  name - `ODYNBACKENDHOST`, `ODYNBACKENDHOSTREF` or `ODYNBACKENDCUDA`
 
    Output Parameter:
-.  built - `PETSC_TRUE` for "host" always, for "cuda" when odyn was built with the CUDA backend (cmake
+.  built - `PETSC_TRUE` for "host" and "hostref" always, for "cuda" when odyn was built with the CUDA backend (cmake
    -DODYN_WITH_CUDA, docs/gpu.md); `PETSC_FALSE` for any other name
 
    Level: intermediate
@@ -85,17 +85,18 @@ static PetscErrorCode OdynBackendFinalizeCUDA_Private(void)
 @*/
 PetscErrorCode OdynBackendIsBuilt(OdynBackendType name, PetscBool *built)
 {
-  PetscBool ishost, iscuda;
+  PetscBool ishost, isref, iscuda;
 
   PetscFunctionBegin;
   PetscValidCharPointer(name, 1);
   PetscValidBoolPointer(built, 2);
   PetscCall(PetscStrcmp(name, ODYNBACKENDHOST, &ishost));
+  PetscCall(PetscStrcmp(name, ODYNBACKENDHOSTREF, &isref));
   PetscCall(PetscStrcmp(name, ODYNBACKENDCUDA, &iscuda));
 #if defined(ODYN_HAVE_CUDA)
-  *built = (ishost || iscuda) ? PETSC_TRUE : PETSC_FALSE;
+  *built = (ishost || isref || iscuda) ? PETSC_TRUE : PETSC_FALSE;
 #else
-  *built = ishost;
+  *built = (ishost || isref) ? PETSC_TRUE : PETSC_FALSE;
 #endif
   PetscFunctionReturn(0);
 }
@@ -103,32 +104,17 @@ PetscErrorCode OdynBackendIsBuilt(OdynBackendType name, PetscBool *built)
 /* a known name whose backend is built, or a clear error: the unknown name with the known ones, or how to rebuild */
 PetscErrorCode OdynBackendCheckName_Private(MPI_Comm comm, const char name[])
 {
-  PetscBool ishost, iscuda, built;
+  PetscBool ishost, isref, iscuda, built;
 
   PetscFunctionBegin;
   PetscCall(PetscStrcmp(name, ODYNBACKENDHOST, &ishost));
+  PetscCall(PetscStrcmp(name, ODYNBACKENDHOSTREF, &isref));
   PetscCall(PetscStrcmp(name, ODYNBACKENDCUDA, &iscuda));
-  PetscCheck(ishost || iscuda, comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown compute backend \"%s\" (-odyn_backend): the known backends are %s, %s", name, ODYNBACKENDHOST, ODYNBACKENDCUDA);
+  PetscCheck(ishost || isref || iscuda, comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown compute backend \"%s\" (-odyn_backend): the known backends are %s, %s, %s", name, ODYNBACKENDHOST, ODYNBACKENDHOSTREF, ODYNBACKENDCUDA);
   PetscCall(OdynBackendIsBuilt(name, &built));
   PetscCheck(built, comm, PETSC_ERR_SUP,
              "-odyn_backend cuda: odyn was built without CUDA. Rebuild with cmake -DODYN_WITH_CUDA=ON (nvcc on PATH or at /usr/local/cuda/bin, or "
              "-DCMAKE_CUDA_COMPILER=/path/to/nvcc; -DCMAKE_CUDA_ARCHITECTURES=90 for H100/H200), see docs/gpu.md");
-  PetscFunctionReturn(0);
-}
-
-/* the training paths (OdynNetSetFromOptions()) accept -odyn_backend host only, until the schemes use the table */
-PetscErrorCode OdynBackendRequireHost_Private(MPI_Comm comm, const char name[])
-{
-  PetscBool ishost;
-
-  PetscFunctionBegin;
-  PetscCall(OdynBackendCheckName_Private(comm, name));
-  PetscCall(PetscStrcmp(name, ODYNBACKENDHOST, &ishost));
-  PetscCheck(ishost, comm, PETSC_ERR_SUP,
-             "-odyn_backend %s: the cuda backend so far only runs its parity tests and benchmarks (tests/gpu/, bench/); the networks' sweeps "
-             "(schemes, layers, losses) do not use it yet, and odyn does not silently run them on the host instead. Use -odyn_backend host "
-             "(docs/gpu.md)",
-             name);
   PetscFunctionReturn(0);
 }
 
@@ -139,7 +125,8 @@ PetscErrorCode OdynBackendRequireHost_Private(MPI_Comm comm, const char name[])
 
    Input Parameters:
 +  comm - the ranks that will use the backend (with "cuda", rank r uses device r % number of devices)
--  name - `ODYNBACKENDHOST` ("host") or `ODYNBACKENDCUDA` ("cuda")
+-  name - `ODYNBACKENDHOST` ("host"), `ODYNBACKENDHOSTREF` ("hostref": the host table under another name, see
+   `OdynNetSetBackend()`) or `ODYNBACKENDCUDA` ("cuda")
 
    Output Parameter:
 .  ops - the table (static storage: not to be freed); its operations return int status codes, which
@@ -158,7 +145,7 @@ PetscErrorCode OdynBackendRequireHost_Private(MPI_Comm comm, const char name[])
 @*/
 PetscErrorCode OdynBackendGet(MPI_Comm comm, OdynBackendType name, const OdynBackendOps **ops)
 {
-  PetscBool ishost;
+  PetscBool ishost, isref;
 
   PetscFunctionBegin;
   PetscValidCharPointer(name, 2);
@@ -166,8 +153,9 @@ PetscErrorCode OdynBackendGet(MPI_Comm comm, OdynBackendType name, const OdynBac
   *ops = NULL;
   PetscCall(OdynBackendCheckName_Private(comm, name));
   PetscCall(PetscStrcmp(name, ODYNBACKENDHOST, &ishost));
-  if (ishost) {
-    *ops = odyn_backend_host();
+  PetscCall(PetscStrcmp(name, ODYNBACKENDHOSTREF, &isref));
+  if (ishost || isref) {
+    *ops = ishost ? odyn_backend_host() : odyn_backend_hostref();
     PetscFunctionReturn(0);
   }
 #if defined(ODYN_HAVE_CUDA)
@@ -208,13 +196,13 @@ PetscErrorCode OdynBackendGet(MPI_Comm comm, OdynBackendType name, const OdynBac
 .  ops - the table, as from `OdynBackendGet()`
 
    Options Database Key:
-.  -odyn_backend <host> - host or cuda
+.  -odyn_backend <host> - host, hostref or cuda
 
    Level: intermediate
 
    Notes:
-   Reads the global options database. The networks do not run on the cuda backend yet: `OdynNetSetFromOptions()` stops
-   with an error when -odyn_backend cuda is given to it (docs/gpu.md).
+   Reads the global options database. Networks read -odyn_backend themselves (`OdynNetSetFromOptions()`,
+   `OdynNetSetBackend()`: which blocks run on a backend, docs/gpu.md).
 
 .seealso: `OdynBackendGet()`
 @*/
@@ -225,7 +213,7 @@ PetscErrorCode OdynBackendFromOptions(MPI_Comm comm, const OdynBackendOps **ops)
   PetscFunctionBegin;
   PetscValidPointer(ops, 2);
   PetscOptionsBegin(comm, NULL, "odyn compute backend", "OdynBackend");
-  PetscCall(PetscOptionsString("-odyn_backend", "Compute backend: host or cuda", "OdynBackendGet", name, name, sizeof(name), NULL));
+  PetscCall(PetscOptionsString("-odyn_backend", "Compute backend: host, hostref or cuda", "OdynBackendGet", name, name, sizeof(name), NULL));
   PetscOptionsEnd();
   /* after PetscOptionsEnd: an error inside the block would leak it (PETSc 3.18) */
   PetscCall(OdynBackendGet(comm, name, ops));

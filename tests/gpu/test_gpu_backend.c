@@ -259,19 +259,23 @@ static void test_memory(void)
   same("mem_set 0", d, h, n);
 }
 
-/* a network given -odyn_backend cuda stops with PETSC_ERR_SUP, also where the device exists (docs/gpu.md) */
+/* a network given -odyn_backend cuda takes it for its dense Euler tanh blocks (tests/gpu/test_gpu_netbackend.c runs
+   them) and stops with PETSC_ERR_SUP for a block the device does not run (here: activation relu), naming the block */
 static void test_net_refuses(void)
 {
   OdynNet        net;
   PetscErrorCode ierr;
 
   errmsg[0] = 0;
-  if (OdynNetCreate(PETSC_COMM_WORLD, &net) || PetscOptionsSetValue(NULL, "-odyn_backend", "cuda")) exit(1);
+  if (OdynNetCreate(PETSC_COMM_WORLD, &net) || PetscOptionsSetValue(NULL, "-odyn_backend", "cuda") || PetscOptionsSetValue(NULL, "-odyn_layer_activation", "relu")) exit(1);
   PetscPushErrorHandler(Capture, NULL);
   ierr = OdynNetSetFromOptions(net);
   PetscPopErrorHandler();
-  check(ierr == PETSC_ERR_SUP && strstr(errmsg, "only runs its parity tests and benchmarks") != NULL, "OdynNetSetFromOptions refuses -odyn_backend cuda", 0, 0);
-  if (PetscOptionsClearValue(NULL, "-odyn_backend") || OdynNetDestroy(&net)) exit(1);
+  check(ierr == PETSC_ERR_SUP && strstr(errmsg, "block 0 of the network (scheme euler, layer dense, activation relu) cannot run on it") != NULL, "OdynNetSetFromOptions refuses a relu block on -odyn_backend cuda", 0, 0);
+  if (PetscOptionsSetValue(NULL, "-odyn_layer_activation", "tanh")) exit(1);
+  ierr = OdynNetSetFromOptions(net) || OdynNetSetUp(net);
+  check(ierr == 0, "OdynNetSetFromOptions takes a dense Euler tanh block on -odyn_backend cuda", 0, 0);
+  if (PetscOptionsClearValue(NULL, "-odyn_backend") || PetscOptionsClearValue(NULL, "-odyn_layer_activation") || OdynNetDestroy(&net)) exit(1);
 }
 
 int main(int argc, char **argv)

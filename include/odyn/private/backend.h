@@ -60,7 +60,7 @@ typedef struct OdynBackendOps OdynBackendOps; /* also declared in odynsys.h, for
 #endif
 
 struct OdynBackendOps {
-  const char *name; /* "host" or "cuda": the names of -odyn_backend */
+  const char *name; /* "host", "hostref" or "cuda": the names of -odyn_backend */
 
   /* set-up: selects device rank % (number of devices) (ODYN_BACKEND_ERR_NODEVICE without one); the stream and BLAS
      handle are created lazily by the first operation that needs them. finalize releases them and the workspaces. */
@@ -94,10 +94,36 @@ struct OdynBackendOps {
   /* reductions to a host double: *result = sum_i x_i, and sum_i x_i y_i */
   int (*sum)(long len, const double *x, double *result);
   int (*dot)(long len, const double *x, const double *y, double *result);
+
+  /*
+     Whole-block sweeps of a dense forward-Euler tanh block (a network block's states in backend memory, docs/gpu.md),
+     the network and parameter layout of include/odyn/private/cudakernels.h:
+       Y_{j+1} = Y_j + h tanh(K_j Y_j + b_j), j = 0..N-1;  theta = [K_0 | b_0 | ... | K_{N-1} | b_{N-1}], N (n^2 + n)
+     euler_tanh_linsize: the doubles of `lin`, what the forward keeps for the derivative sweeps (sigma' of every step),
+       that the backend needs for these sizes: N n s (host; cuda for n > 16), 0 (cuda for n <= 16: the narrow kernels
+       recompute it; lin may then be NULL).
+     forward: Ytraj ((N + 1) n s) receives all states, state j at j n s (state 0 a copy of Y0), and lin
+     tangent: dYN = J_theta dtheta + J_Y0 dY0 at the forward's states (dtheta or dY0 NULL: zero)
+     adjoint: gtheta += J_theta^T W, gY0 = J_Y0^T W (gtheta or gY0 NULL: not computed)
+     Every array is the backend's; inputs and outputs must not overlap. Host: the kernels of the schemes' direct host
+     path in its order (src/backend/host/eulertanh.c), so the results are that path's bit for bit. Cuda: the narrow
+     kernels for n <= ODYN_CUDA_NARROW_MAX, else the cuBLAS ones (src/backend/cuda/narrow.cu, wide.cu).
+  */
+  long (*euler_tanh_linsize)(long n, long N, long s);
+  int (*euler_tanh_forward)(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+  int (*euler_tanh_tangent)(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
+  int (*euler_tanh_adjoint)(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
 };
 
-/* the host table (always there) */
+/* the host table (always there), and the same table named "hostref" (the networks' backend path on the host) */
 const OdynBackendOps *odyn_backend_host(void);
+const OdynBackendOps *odyn_backend_hostref(void);
+/* the host table's dense Euler tanh sweeps (src/backend/host/eulertanh.c; the table's wrappers check the arguments):
+   0, or ODYN_BACKEND_ERR_MEM when the scratch cannot be allocated */
+long odyn_host_euler_tanh_linsize(long n, long N, long s);
+int  odyn_host_euler_tanh_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int  odyn_host_euler_tanh_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
+int  odyn_host_euler_tanh_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
 #if defined(ODYN_HAVE_CUDA) || defined(__CUDACC__)
 /* the CUDA table (src/backend/cuda/backend.cu), only in builds with the CUDA backend */
 const OdynBackendOps *odyn_backend_cuda(void);

@@ -25,6 +25,7 @@ struct _p_OdynNet {
   PetscInt         s;           /* local examples of the last forward sweep; -1 before */
   PetscScalar     *buf[2];      /* states between blocks, nmax x s each */
   PetscInt         bufcap;
+  const OdynBackendOps *backend; /* the blocks' backend (OdynNetSetBackend()); NULL: host, the direct path */
 };
 
 /* Drops the layout, scatters and buffers: call after a block's sizes change. */

@@ -15,9 +15,8 @@
     int odyn_st_ = (ops)->op(__VA_ARGS__); \
     if (odyn_st_) PetscCall(OdynBackendCheckStatus((ops), odyn_st_, #op)); \
   } while (0)
-/* src/sys/backend.c: a known and built backend name, or a clear error; the same, and "host" only (the networks) */
+/* src/sys/backend.c: a known and built backend name, or a clear error */
 PETSC_INTERN PetscErrorCode OdynBackendCheckName_Private(MPI_Comm, const char[]);
-PETSC_INTERN PetscErrorCode OdynBackendRequireHost_Private(MPI_Comm, const char[]);
 
 /* Grows *buf to hold at least `need` scalars (contents are not kept); *cap is its current capacity. */
 static inline PetscErrorCode OdynWorkEnsure(PetscScalar **buf, PetscInt *cap, PetscInt need)

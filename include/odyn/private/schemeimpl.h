@@ -74,7 +74,21 @@ struct _p_OdynScheme {
   PetscBool          linfilled;                       /* a derivative sweep since the last forward saved them all */
   PetscBool          setupcalled;
   void              *data;
+  /* compute backend (docs/gpu.md, schemebackend.c): NULL runs the sweeps of the type on the host (the direct path);
+     else the block hands whole sweeps to the table's euler_tanh_* operations, its states in the backend's memory (bk) */
+  const OdynBackendOps           *backend;
+  struct _OdynSchemeBackendStore *bk;
 };
+
+/* The sweeps on a backend (schemebackend.c): whether a block qualifies (why[]: what it is), the set-up's check (a
+   PETSC_ERR_SUP error naming the block), the table without the collective look-up, the backend storage, the sweeps. */
+PETSC_INTERN PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme, PetscBool *, char[], size_t);
+PETSC_INTERN PetscErrorCode OdynSchemeBackendCheck_Private(OdynScheme);
+PETSC_INTERN PetscErrorCode OdynSchemeSetBackendOps_Private(OdynScheme, const OdynBackendOps *);
+PETSC_INTERN PetscErrorCode OdynSchemeBackendFree_Private(OdynScheme);
+PETSC_INTERN PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme, const PetscScalar *, PetscInt, const PetscScalar *, PetscScalar *);
+PETSC_INTERN PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme, const PetscScalar *, const PetscScalar *, const PetscScalar *, PetscScalar *);
+PETSC_INTERN PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme, const PetscScalar *, const PetscScalar *, PetscScalar *, PetscScalar *);
 
 /* Frees the trajectory and work storage (scheme.c); the sweeps (schemesweep.c) allocate it again on demand. */
 PETSC_INTERN PetscErrorCode OdynSchemeFreeStorage_Private(OdynScheme);

@@ -20,6 +20,7 @@
 #include <cuda_runtime.h>
 #include <cublas_v2.h>
 #include <odyn/private/backend.h>
+#include <odyn/private/cudakernels.h>
 #include <odyn/private/pointwise.h>
 
 namespace {
@@ -129,6 +130,8 @@ int cuda_finalize(void)
   if (st.blas && cublasDestroy(st.blas) != CUBLAS_STATUS_SUCCESS && !r) r = fail(ODYN_BACKEND_ERR_BLAS, "cublasDestroy failed");
   if (st.work && cudaFree(st.work) != cudaSuccess && !r) r = cuda_fail(cudaGetLastError(), "cudaFree (reduction workspace)");
   if (st.stream && cudaStreamDestroy(st.stream) != cudaSuccess && !r) r = cuda_fail(cudaGetLastError(), "cudaStreamDestroy");
+  /* the sweep kernels' workspace and cuBLAS handle (the euler_tanh_* operations below) */
+  if (st.initialized && odyn_cuda_kernels_finalize() && !r) r = fail(ODYN_BACKEND_ERR_DEVICE, "odyn_cuda_kernels_finalize: %s", odyn_cuda_status_string(ODYN_CUDA_ERR_CUDA));
   st = State();
   return r;
 }
@@ -495,6 +498,75 @@ int cuda_rowsum_add(long n, long s, double alpha, const double *T, double *g)
   return launched("rowsum_add kernel (pass 2)");
 }
 
+/*
+   The whole-block dense Euler tanh sweeps: odyn's own kernels of cudakernels.h (narrow.cu for n <= 16: one kernel per
+   sweep, sigma' recomputed in registers, so no lin; wide.cu otherwise: cuBLAS and one fused kernel per step, sigma'
+   kept in lin). They run on the legacy default stream, with which this backend's blocking stream is ordered, so the
+   table's copies before and after them need no extra synchronization. Their status codes become the table's.
+*/
+int kernel_status(int r, const char *op)
+{
+  int code;
+
+  if (!r) return ODYN_BACKEND_OK;
+  switch (r) {
+  case ODYN_CUDA_ERR_ARG:
+    code = ODYN_BACKEND_ERR_ARG;
+    break;
+  case ODYN_CUDA_ERR_NODEV:
+    code = ODYN_BACKEND_ERR_NODEVICE;
+    break;
+  case ODYN_CUDA_ERR_ALLOC:
+    code = ODYN_BACKEND_ERR_MEM;
+    break;
+  case ODYN_CUDA_ERR_CUBLAS:
+    code = ODYN_BACKEND_ERR_BLAS;
+    break;
+  default:
+    code = ODYN_BACKEND_ERR_DEVICE;
+  }
+  return fail(code, "%s: %s", op, odyn_cuda_status_string(r));
+}
+
+bool narrow(long n) { return n <= ODYN_CUDA_NARROW_MAX; }
+
+long cuda_euler_tanh_linsize(long n, long N, long s) { return narrow(n) ? 0 : N * n * s; }
+
+int check_euler(const char *op, long n, long N, long s)
+{
+  if (n < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need n >= 1, N >= 0, s >= 0, got n = %ld, N = %ld, s = %ld", op, n, N, s);
+  if (n > INT_MAX || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "%s: n = %ld or s = %ld exceeds cuBLAS's int", op, n, s);
+  return ensure_stream(); /* the device is selected and its stream made before the kernels run */
+}
+
+int cuda_euler_tanh_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+{
+  int r;
+
+  if ((r = check_euler("euler_tanh_forward", n, N, s)) || !s) return r;
+  if (narrow(n)) return kernel_status(odyn_cuda_narrow_forward(n, N, s, h, theta, Y0, Ytraj, 1), "euler_tanh_forward (narrow)");
+  return kernel_status(odyn_cuda_dense_forward(n, N, s, h, theta, Y0, Ytraj, lin), "euler_tanh_forward (cuBLAS)");
+}
+
+int cuda_euler_tanh_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
+{
+  int r;
+
+  if ((r = check_euler("euler_tanh_tangent", n, N, s)) || !s) return r;
+  /* the narrow tangent recomputes the states from Y0 = state 0 of the trajectory */
+  if (narrow(n)) return kernel_status(odyn_cuda_narrow_tangent(n, N, s, h, theta, dtheta, Ytraj, dY0, dYN), "euler_tanh_tangent (narrow)");
+  return kernel_status(odyn_cuda_dense_tangent(n, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "euler_tanh_tangent (cuBLAS)");
+}
+
+int cuda_euler_tanh_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
+{
+  int r;
+
+  if ((r = check_euler("euler_tanh_adjoint", n, N, s)) || !s || (!gtheta && !gY0)) return r;
+  if (narrow(n)) return kernel_status(odyn_cuda_narrow_adjoint(n, N, s, h, theta, Ytraj, W, gtheta, gY0), "euler_tanh_adjoint (narrow)");
+  return kernel_status(odyn_cuda_dense_adjoint(n, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "euler_tanh_adjoint (cuBLAS)");
+}
+
 } // namespace
 
 extern "C" void *odyn_cuda_stream(void) { return ensure_stream() ? nullptr : (void *)st.stream; }
@@ -525,6 +597,10 @@ extern "C" const OdynBackendOps *odyn_backend_cuda(void)
     ops.axpby                = cuda_axpby;
     ops.sum                  = cuda_sum;
     ops.dot                  = cuda_dot;
+    ops.euler_tanh_linsize   = cuda_euler_tanh_linsize;
+    ops.euler_tanh_forward   = cuda_euler_tanh_forward;
+    ops.euler_tanh_tangent   = cuda_euler_tanh_tangent;
+    ops.euler_tanh_adjoint   = cuda_euler_tanh_adjoint;
     ops.name                 = "cuda";
   }
   return &ops;

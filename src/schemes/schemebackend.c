@@ -1,0 +1,271 @@
+/*
+   A block's sweeps on a compute backend (issue 8, docs/gpu.md): with a backend set (OdynSchemeSetBackend(),
+   OdynNetSetBackend(), -odyn_backend hostref|cuda), a qualifying block hands its whole forward, tangent and adjoint
+   sweeps to the table's euler_tanh_* operations (include/odyn/private/backend.h). The trajectory, the linearization
+   and the parameter mirrors live in the backend's memory for as long as the block keeps its storage (freed with it:
+   OdynSchemeFreeStorage_Private(), on a change of N, type, trajectory, and at destroy); what crosses per sweep:
+
+     forward   theta (uploaded from the gathered host parameters), Y0 in, Y_N out
+     tangent   dtheta (when given) and dY0 in, dY_N out; theta is the forward's, already there
+     adjoint   W in, the gradient out (added to the host gtheta), gY0 out
+
+   Which blocks qualify: forward Euler with a dense layer and tanh, without shared weights (the only block the device
+   kernels compute so far). Others are refused with PETSC_ERR_SUP, never run on the host in silence.
+*/
+#include <odyn/private/schemeimpl.h>
+#include <odyn/private/odynimpl.h>
+
+struct _OdynSchemeBackendStore {
+  const OdynBackendOps *ops;                  /* the table the buffers belong to */
+  PetscInt              salloc;               /* examples the state buffers hold */
+  PetscInt              nparam;               /* of theta (0: the parameter buffers are not made yet) */
+  double               *theta, *dtheta, *gtheta; /* backend, nparam each */
+  double               *traj, *lin, *in, *out;   /* backend: (N + 1) n s, euler_tanh_linsize(), n s, n s */
+  PetscScalar          *thetahost, *ghost;       /* host, nparam each: the theta now on the backend; the gradient back */
+  PetscBool             thetavalid;              /* a forward sweep uploaded theta (thetahost is its copy) */
+};
+
+/*
+   Whether the block can run on a backend: *ok, or in why[] what it is (for the callers' messages). Needs no set-up:
+   the type, the layer's type and activation and the shared-weights flag are known before.
+*/
+PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *ok, char why[], size_t len)
+{
+  PetscBool   euler, dense = PETSC_FALSE;
+  const char *stype = ((PetscObject)scheme)->type_name ? ((PetscObject)scheme)->type_name : ODYNSCHEMEEULER;
+  OdynLayer   layer = scheme->layer;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrcmp(stype, ODYNSCHEMEEULER, &euler));
+  if (layer && ((PetscObject)layer)->type_name) PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERDENSE, &dense));
+  else if (!layer || !((PetscObject)layer)->type_name) dense = PETSC_TRUE; /* the default layer is dense */
+  *ok = euler && dense && (!layer || layer->activation == ODYN_ACTIVATION_TANH) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(PetscSNPrintf(why, len, "scheme %s, layer %s, activation %s%s", stype, layer && ((PetscObject)layer)->type_name ? ((PetscObject)layer)->type_name : ODYNLAYERDENSE, OdynActivationTypes[layer ? layer->activation : ODYN_ACTIVATION_TANH], scheme->shared ? ", shared weights" : ""));
+  PetscFunctionReturn(0);
+}
+
+/* what runs on a backend, for the error messages */
+#define ODYN_BACKEND_SUPPORTED "blocks of scheme euler with layer dense and activation tanh, without shared weights"
+
+/* the set-up's check of a block on its own (a network checks its blocks first, naming them: OdynNetSetUp()) */
+PetscErrorCode OdynSchemeBackendCheck_Private(OdynScheme scheme)
+{
+  PetscBool   ok;
+  char        why[256];
+  const char *prefix;
+
+  PetscFunctionBegin;
+  if (!scheme->backend) PetscFunctionReturn(0);
+  PetscCall(OdynSchemeBackendSupported_Private(scheme, &ok, why, sizeof(why)));
+  PetscCall(PetscObjectGetOptionsPrefix((PetscObject)scheme, &prefix));
+  PetscCheck(ok, PetscObjectComm((PetscObject)scheme), PETSC_ERR_SUP, "Backend %s: the block%s%s (%s) cannot run on it: it runs only %s so far. Use the backend host for this block (-odyn_backend host, docs/gpu.md)", scheme->backend->name, prefix ? " with options prefix " : "", prefix ? prefix : "", why, ODYN_BACKEND_SUPPORTED);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdynSchemeBackendFree_Private(OdynScheme scheme)
+{
+  struct _OdynSchemeBackendStore *bk = scheme->bk;
+
+  PetscFunctionBegin;
+  if (!bk) PetscFunctionReturn(0);
+  PetscCall(OdynBackendFree(bk->ops, (void **)&bk->theta));
+  PetscCall(OdynBackendFree(bk->ops, (void **)&bk->dtheta));
+  PetscCall(OdynBackendFree(bk->ops, (void **)&bk->gtheta));
+  PetscCall(OdynBackendFree(bk->ops, (void **)&bk->traj));
+  PetscCall(OdynBackendFree(bk->ops, (void **)&bk->lin));
+  PetscCall(OdynBackendFree(bk->ops, (void **)&bk->in));
+  PetscCall(OdynBackendFree(bk->ops, (void **)&bk->out));
+  PetscCall(PetscFree2(bk->thetahost, bk->ghost));
+  PetscCall(PetscFree(scheme->bk));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode BackendMalloc(const OdynBackendOps *ops, size_t len, double **p)
+{
+  PetscFunctionBegin;
+  PetscCall(OdynBackendMalloc(ops, len * sizeof(double), (void **)p));
+  PetscFunctionReturn(0);
+}
+
+/* the buffers for s examples (kept when large enough; states of a previous forward are dropped either way) */
+static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
+{
+  const OdynBackendOps           *ops = scheme->backend;
+  const PetscInt                  n = scheme->nstate[0], N = scheme->N;
+  struct _OdynSchemeBackendStore *bk;
+
+  PetscFunctionBegin;
+  if (scheme->bk && scheme->bk->ops != ops) PetscCall(OdynSchemeBackendFree_Private(scheme));
+  if (!scheme->bk) {
+    PetscCall(PetscNew(&scheme->bk));
+    scheme->bk->ops = ops;
+  }
+  bk = scheme->bk;
+  if (!bk->nparam) {
+    bk->nparam = scheme->nparam;
+    PetscCall(BackendMalloc(ops, (size_t)bk->nparam, &bk->theta));
+    PetscCall(BackendMalloc(ops, (size_t)bk->nparam, &bk->dtheta));
+    PetscCall(BackendMalloc(ops, (size_t)bk->nparam, &bk->gtheta));
+    PetscCall(PetscMalloc2(bk->nparam, &bk->thetahost, bk->nparam, &bk->ghost));
+  }
+  PetscCheck(bk->nparam == scheme->nparam, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Backend buffers hold %" PetscInt_FMT " parameters, the block has %" PetscInt_FMT, bk->nparam, scheme->nparam);
+  if (s > bk->salloc) {
+    const long linlen = ops->euler_tanh_linsize(n, N, s);
+
+    PetscCheck(linlen >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Backend %s: no linearization size for n = %" PetscInt_FMT ", N = %" PetscInt_FMT ", s = %" PetscInt_FMT, ops->name, n, N, s);
+    PetscCall(OdynBackendFree(ops, (void **)&bk->traj));
+    PetscCall(OdynBackendFree(ops, (void **)&bk->lin));
+    PetscCall(OdynBackendFree(ops, (void **)&bk->in));
+    PetscCall(OdynBackendFree(ops, (void **)&bk->out));
+    bk->salloc = 0;
+    PetscCall(BackendMalloc(ops, (size_t)(N + 1) * n * s, &bk->traj));
+    PetscCall(BackendMalloc(ops, (size_t)linlen, &bk->lin));
+    PetscCall(BackendMalloc(ops, (size_t)n * s, &bk->in));
+    PetscCall(BackendMalloc(ops, (size_t)n * s, &bk->out));
+    bk->salloc = s;
+  }
+  bk->thetavalid = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/* the derivative sweeps use the forward's theta on the backend (and, there, its linearization): a different theta is a
+   misuse of OdynSchemeTangent()/OdynSchemeAdjoint(), which the host path would answer with mixed results */
+static PetscErrorCode BackendCheckTheta(OdynScheme scheme, const PetscScalar *theta, const char *sweep)
+{
+  struct _OdynSchemeBackendStore *bk = scheme->bk;
+  PetscBool                       same;
+
+  PetscFunctionBegin;
+  PetscCheck(bk && bk->thetavalid, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "Call OdynSchemeForward() (or OdynNetForward()) before a tangent or adjoint sweep");
+  PetscCall(PetscArraycmp(theta, bk->thetahost, bk->nparam, &same));
+  PetscCheck(same, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "The %s sweep was given other parameters than the forward sweep: on backend %s the block keeps the forward's parameters and linearization; pass the forward's theta, or run the forward sweep again", sweep, bk->ops->name);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscScalar *theta, PetscInt s, const PetscScalar *Y0, PetscScalar *YN)
+{
+  const OdynBackendOps           *ops = scheme->backend;
+  const PetscInt                  n = scheme->nstate[0], N = scheme->N;
+  struct _OdynSchemeBackendStore *bk;
+
+  PetscFunctionBegin;
+  scheme->hastraj = PETSC_FALSE;
+  PetscCall(BackendAllocate(scheme, s));
+  bk = scheme->bk;
+  PetscCall(PetscArraycpy(bk->thetahost, theta, bk->nparam));
+  OdynBackendCall(ops, copy_to_device, bk->theta, theta, (size_t)bk->nparam * sizeof(double));
+  bk->thetavalid = PETSC_TRUE;
+  scheme->s      = s;
+  if (s) {
+    OdynBackendCall(ops, copy_to_device, bk->in, Y0, (size_t)n * s * sizeof(double));
+    OdynBackendCall(ops, euler_tanh_forward, n, N, s, scheme->T / N, bk->theta, bk->in, bk->traj, bk->lin);
+    if (YN) OdynBackendCall(ops, copy_to_host, YN, bk->traj + (size_t)N * n * s, (size_t)n * s * sizeof(double));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscScalar *theta, const PetscScalar *dtheta, const PetscScalar *dY0, PetscScalar *dYN)
+{
+  const OdynBackendOps           *ops = scheme->backend;
+  const PetscInt                  n = scheme->nstate[0], N = scheme->N, s = scheme->s;
+  struct _OdynSchemeBackendStore *bk = scheme->bk;
+
+  PetscFunctionBegin;
+  PetscCall(BackendCheckTheta(scheme, theta, "tangent"));
+  if (!s) PetscFunctionReturn(0);
+  if (dtheta) OdynBackendCall(ops, copy_to_device, bk->dtheta, dtheta, (size_t)bk->nparam * sizeof(double));
+  if (dY0) OdynBackendCall(ops, copy_to_device, bk->in, dY0, (size_t)n * s * sizeof(double));
+  OdynBackendCall(ops, euler_tanh_tangent, n, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dY0 ? bk->in : NULL, bk->out);
+  OdynBackendCall(ops, copy_to_host, dYN, bk->out, (size_t)n * s * sizeof(double));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscScalar *theta, const PetscScalar *W, PetscScalar *gtheta, PetscScalar *gY0)
+{
+  const OdynBackendOps           *ops = scheme->backend;
+  const PetscInt                  n = scheme->nstate[0], N = scheme->N, s = scheme->s;
+  struct _OdynSchemeBackendStore *bk = scheme->bk;
+
+  PetscFunctionBegin;
+  PetscCall(BackendCheckTheta(scheme, theta, "adjoint"));
+  if (!s || (!gtheta && !gY0)) PetscFunctionReturn(0); /* no example on this rank: nothing to add to gtheta */
+  OdynBackendCall(ops, copy_to_device, bk->in, W, (size_t)n * s * sizeof(double));
+  if (gtheta) OdynBackendCall(ops, mem_set, bk->gtheta, 0, (size_t)bk->nparam * sizeof(double));
+  OdynBackendCall(ops, euler_tanh_adjoint, n, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
+  if (gtheta) {
+    /* the contract is gtheta += ...: the backend's sum comes back and is added (to zeros in a network: exact) */
+    OdynBackendCall(ops, copy_to_host, bk->ghost, bk->gtheta, (size_t)bk->nparam * sizeof(double));
+    for (PetscInt i = 0; i < bk->nparam; i++) gtheta[i] += bk->ghost[i];
+  }
+  if (gY0) OdynBackendCall(ops, copy_to_host, gY0, bk->out, (size_t)n * s * sizeof(double));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynSchemeSetBackend - runs the block's sweeps on a compute backend
+
+   Collective
+
+   Input Parameters:
++  scheme - the block
+-  name - `ODYNBACKENDHOST` (the default: the host code of the scheme and layer), `ODYNBACKENDCUDA` (the block's states
+   and linearization in GPU memory, its sweeps in odyn's CUDA kernels) or `ODYNBACKENDHOSTREF` (the same path as cuda,
+   with host memory and host kernels: results equal to host bit for bit; it tests that path without a GPU)
+
+   Level: intermediate
+
+   Notes:
+   A block on a backend other than host hands its whole forward, tangent and adjoint sweeps to the backend (one call
+   each); per sweep only theta (forward), dtheta, Y0 / dY0 / W, Y_N / dY_N / gY0 and the parameter gradient cross between
+   host and backend memory. So far this is done for blocks of scheme euler with layer dense and activation tanh, without
+   shared weights: `OdynSchemeSetUp()` stops with PETSC_ERR_SUP for other blocks. `OdynSchemeGetState()` is not
+   available on such a block (its states are in the backend's memory). The derivative sweeps must be given the forward
+   sweep's theta (`OdynSchemeTangent()`), which the network does. Errors of the name and of the device are those of
+   `OdynBackendGet()`. Networks set their blocks' backend: `OdynNetSetBackend()`.
+
+.seealso: `OdynNetSetBackend()`, `OdynBackendGet()`, `OdynSchemeGetBackend()`
+@*/
+PetscErrorCode OdynSchemeSetBackend(OdynScheme scheme, OdynBackendType name)
+{
+  const OdynBackendOps *ops;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscValidCharPointer(name, 2);
+  PetscCall(OdynBackendGet(PetscObjectComm((PetscObject)scheme), name, &ops));
+  PetscCall(OdynSchemeSetBackendOps_Private(scheme, ops));
+  PetscFunctionReturn(0);
+}
+
+/* the table (from OdynBackendGet()) without the collective look-up: the host table means the host path */
+PetscErrorCode OdynSchemeSetBackendOps_Private(OdynScheme scheme, const OdynBackendOps *ops)
+{
+  PetscFunctionBegin;
+  if (ops == odyn_backend_host()) ops = NULL;
+  if (ops == scheme->backend) PetscFunctionReturn(0);
+  PetscCall(OdynSchemeFreeStorage_Private(scheme)); /* with the old table: the states belong to it */
+  scheme->backend     = ops;
+  scheme->setupcalled = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   OdynSchemeGetBackend - the name of the backend the block's sweeps run on
+
+   Not Collective
+
+   Output Parameter:
+.  name - "host", "hostref" or "cuda" (static storage)
+
+   Level: intermediate
+
+.seealso: `OdynSchemeSetBackend()`
+@*/
+PetscErrorCode OdynSchemeGetBackend(OdynScheme scheme, OdynBackendType *name)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscValidPointer(name, 2);
+  *name = scheme->backend ? scheme->backend->name : ODYNBACKENDHOST;
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,471 @@
+/*
+  Networks whose blocks run on a compute backend (OdynNetSetBackend(), -odyn_backend; docs/gpu.md): a dense Euler tanh
+  block hands its whole forward, tangent and adjoint sweeps to the backend table, its states in the backend's memory.
+
+  Built twice from this file: as test_netbackend (label unit) with the backend "hostref", the host table taken through
+  exactly that path, and as tests/gpu/test_gpu_netbackend.c (label gpu) with "cuda". Both compare the backend path with
+  the direct host path (-odyn_backend host) on the same random data, on 1 and on 2 ranks (one layout with a rank that
+  holds no example):
+  - forward Y_N, the tangent J v (in theta and Y0 together and apart), the adjoint J^T w (gradient in theta and Y0,
+    together and apart), on one to three blocks of widths 2 (the ellipse net), 8 (narrow kernels on the GPU) and 20
+    (cuBLAS kernels), also after a second forward at another theta with more examples (buffers grown, theta uploaded
+    again);
+  - Taylor and dot-product tests of the backend path itself;
+  - training the ellipse ResNet (tests/common/trainrun.h, Gauss-Newton-PCG): the objective history against the host's;
+  - bad input: blocks the backend cannot run (another scheme, layer or activation, shared weights) stop with
+    PETSC_ERR_SUP naming the block, an unknown backend name lists the known ones, the states of a backend block are not
+    handed out, a derivative sweep at another theta than the forward's is refused.
+
+  Bounds. hostref: 0. Its sweeps (src/backend/host/eulertanh.c) call the host kernels of the direct path with the same
+  operands in the same order (the direct path's copies before the in-place updates change no value), and the gradient
+  it returns is added to the zeros the network starts from; so every result is the direct path's bit for bit, and any
+  difference at all is a bug in the plumbing. cuda: 1e-12 norm-wise relative for the sweeps (the reasons of
+  tests/gpu/test_gpu_narrow.c: FMAs and an ulp of tanh per step through a non-expanding map, h ||K_j|| <= 2/N here,
+  gradient sums over <= 200 examples in another order), 1e-8 relative for the training history (test_train's bound
+  for histories of runs that differ by round-off, with the PCG capped at 3 iterations as there, whose reasons apply).
+*/
+#include <string.h>
+#include "odyntest.h"
+#include "trainrun.h"
+
+#if defined(ODYN_TEST_NETBACKEND_GPU)
+  #include <cuda_runtime.h>
+static const char *backend   = "cuda";
+static PetscReal   tol_sweep = 1e-12, tol_hist = 1e-8;
+static PetscInt    train_its = 10;
+#else
+static const char *backend   = "hostref";
+static PetscReal   tol_sweep = 0.0, tol_hist = 0.0;
+static PetscInt    train_its = 5;
+#endif
+
+/* a network of nb forward Euler blocks of dense tanh layers of width n, N[b] steps each, final time T per block */
+static PetscErrorCode MakeNet(PetscInt nb, const PetscInt N[], PetscInt n, PetscReal T, const char *bk, OdynNet *net)
+{
+  PetscFunctionBegin;
+  PetscCall(OdynNetCreate(PETSC_COMM_WORLD, net));
+  for (PetscInt b = 0; b < nb; b++) {
+    OdynScheme sc;
+    OdynLayer  layer;
+
+    PetscCall(OdynSchemeCreate(PETSC_COMM_WORLD, &sc));
+    PetscCall(OdynSchemeSetType(sc, ODYNSCHEMEEULER));
+    PetscCall(OdynSchemeSetNumSteps(sc, N[b]));
+    PetscCall(OdynSchemeSetFinalTime(sc, T));
+    PetscCall(OdynSchemeGetLayer(sc, &layer));
+    PetscCall(OdynLayerSetType(layer, ODYNLAYERDENSE));
+    PetscCall(OdynLayerSetWidth(layer, n));
+    PetscCall(OdynLayerSetActivation(layer, ODYN_ACTIVATION_TANH));
+    PetscCall(OdynNetAddBlock(*net, sc));
+    PetscCall(OdynSchemeDestroy(&sc));
+  }
+  PetscCall(OdynNetSetBackend(*net, bk));
+  PetscFunctionReturn(0);
+}
+
+/* ||a - b|| / ||b|| (||a - b|| when b = 0) */
+static PetscReal RelDiff(Vec a, Vec b)
+{
+  Vec       d;
+  PetscReal nd, nb;
+
+  ODYN_CK(VecDuplicate(a, &d));
+  ODYN_CK(VecWAXPY(d, -1.0, b, a));
+  ODYN_CK(VecNorm(d, NORM_2, &nd));
+  ODYN_CK(VecNorm(b, NORM_2, &nb));
+  ODYN_CK(VecDestroy(&d));
+  return nb > 0 ? nd / nb : nd;
+}
+
+static void Expect(const char *label, const char *what, Vec a, Vec b)
+{
+  const PetscReal r = RelDiff(a, b);
+
+  ck_assert_msg(r <= tol_sweep, "%s, %s: backend %s differs from host by %.3e (relative; bound %.0e)", label, what, backend, (double)r, (double)tol_sweep);
+}
+
+/* example layout: the same s on every rank, or (split = 1) all examples on rank 0 and none on the others */
+static PetscErrorCode StateVec(PetscInt n, PetscInt s, PetscInt split, Vec *v)
+{
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+  PetscCall(VecCreateMPI(PETSC_COMM_WORLD, n * (split && rank ? 0 : s), PETSC_DETERMINE, v));
+  PetscFunctionReturn(0);
+}
+
+/* the host net and the backend net on the same data: forward, tangents, adjoints; then again at another theta, s2 */
+static void Parity(PetscInt nb, const PetscInt N[], PetscInt n, PetscReal T, PetscInt s, PetscInt s2, PetscInt split, const char *label)
+{
+  OdynNet   hnet, bnet;
+  Vec       th, dth, gh, gb, Y0, dY0, W, Yh, Yb, Gh, Gb;
+  PetscReal scale = 1.0 / PetscSqrtReal((PetscReal)n);
+
+  ODYN_CK(MakeNet(nb, N, n, T, ODYNBACKENDHOST, &hnet));
+  ODYN_CK(MakeNet(nb, N, n, T, backend, &bnet));
+  ODYN_CK(OdynNetCreateParameterVec(hnet, &th));
+  ODYN_CK(VecDuplicate(th, &dth));
+  ODYN_CK(VecDuplicate(th, &gh));
+  ODYN_CK(VecDuplicate(th, &gb));
+  for (int round = 0; round < 2; round++) {
+    const PetscInt ss = round ? s2 : s;
+
+    ODYN_CK(OdynTestRandomVec(11 + round, scale, th));
+    ODYN_CK(OdynTestRandomVec(21 + round, 1.0, dth));
+    ODYN_CK(StateVec(n, ss, split, &Y0));
+    ODYN_CK(VecDuplicate(Y0, &dY0));
+    ODYN_CK(VecDuplicate(Y0, &W));
+    ODYN_CK(VecDuplicate(Y0, &Yh));
+    ODYN_CK(VecDuplicate(Y0, &Yb));
+    ODYN_CK(VecDuplicate(Y0, &Gh));
+    ODYN_CK(VecDuplicate(Y0, &Gb));
+    ODYN_CK(OdynTestRandomVec(31 + round, 1.0, Y0));
+    ODYN_CK(OdynTestRandomVec(41 + round, 1.0, dY0));
+    ODYN_CK(OdynTestRandomVec(51 + round, 1.0, W));
+
+    ODYN_CK(OdynNetForward(hnet, th, Y0, Yh));
+    ODYN_CK(OdynNetForward(bnet, th, Y0, Yb));
+    Expect(label, "forward Y_N", Yb, Yh);
+    for (PetscInt b = 0; b < nb; b++) { /* every block of bnet on the backend, none of hnet */
+      OdynScheme      sc;
+      OdynBackendType name;
+
+      ODYN_CK(OdynNetGetBlock(bnet, b, &sc));
+      ODYN_CK(OdynSchemeGetBackend(sc, &name));
+      ck_assert_str_eq(name, backend);
+      ODYN_CK(OdynNetGetBlock(hnet, b, &sc));
+      ODYN_CK(OdynSchemeGetBackend(sc, &name));
+      ck_assert_str_eq(name, ODYNBACKENDHOST);
+    }
+    ODYN_CK(OdynNetJacobianMult(hnet, dth, dY0, Yh));
+    ODYN_CK(OdynNetJacobianMult(bnet, dth, dY0, Yb));
+    Expect(label, "J (dtheta, dY0)", Yb, Yh);
+    ODYN_CK(OdynNetJacobianMult(hnet, dth, NULL, Yh));
+    ODYN_CK(OdynNetJacobianMult(bnet, dth, NULL, Yb));
+    Expect(label, "J_theta dtheta", Yb, Yh);
+    ODYN_CK(OdynNetJacobianMult(hnet, NULL, dY0, Yh));
+    ODYN_CK(OdynNetJacobianMult(bnet, NULL, dY0, Yb));
+    Expect(label, "J_Y0 dY0", Yb, Yh);
+    ODYN_CK(OdynNetJacobianMultTranspose(hnet, W, gh, Gh));
+    ODYN_CK(OdynNetJacobianMultTranspose(bnet, W, gb, Gb));
+    Expect(label, "J_theta^T W", gb, gh);
+    Expect(label, "J_Y0^T W", Gb, Gh);
+    ODYN_CK(VecSet(gb, 7.0));
+    ODYN_CK(OdynNetJacobianMultTranspose(bnet, W, gb, NULL));
+    Expect(label, "J_theta^T W alone", gb, gh);
+    ODYN_CK(OdynNetJacobianMultTranspose(bnet, W, NULL, Gb));
+    Expect(label, "J_Y0^T W alone", Gb, Gh);
+    /* the forward's Y_N once more, after the derivative sweeps (they must leave the trajectory alone) */
+    ODYN_CK(OdynNetForward(hnet, th, Y0, Yh));
+    ODYN_CK(OdynNetForward(bnet, th, Y0, Yb));
+    Expect(label, "forward Y_N again", Yb, Yh);
+
+    ODYN_CK(VecDestroy(&Y0));
+    ODYN_CK(VecDestroy(&dY0));
+    ODYN_CK(VecDestroy(&W));
+    ODYN_CK(VecDestroy(&Yh));
+    ODYN_CK(VecDestroy(&Yb));
+    ODYN_CK(VecDestroy(&Gh));
+    ODYN_CK(VecDestroy(&Gb));
+  }
+  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_netbackend: %s on %s: every product within %.0e of host\n", label, backend, (double)tol_sweep));
+  ODYN_CK(VecDestroy(&th));
+  ODYN_CK(VecDestroy(&dth));
+  ODYN_CK(VecDestroy(&gh));
+  ODYN_CK(VecDestroy(&gb));
+  ODYN_CK(OdynNetDestroy(&hnet));
+  ODYN_CK(OdynNetDestroy(&bnet));
+}
+
+START_TEST(test_parity)
+{
+  const PetscInt one[1] = {4}, eight[1] = {16}, two[2] = {3, 5}, three[3] = {2, 4, 3};
+
+  for (PetscInt split = 0; split < 2; split++) {
+    Parity(1, one, 2, 2.0, 37, 101, split, split ? "ellipse-sized block (n 2, N 4), examples on rank 0" : "ellipse-sized block (n 2, N 4)");
+    Parity(1, eight, 8, 2.0, 50, 120, split, split ? "narrow block (n 8, N 16), examples on rank 0" : "narrow block (n 8, N 16)");
+    Parity(2, two, 20, 1.0, 30, 64, split, split ? "two wide blocks (n 20, N 3 + 5), examples on rank 0" : "two wide blocks (n 20, N 3 + 5)");
+  }
+  Parity(3, three, 3, 1.5, 25, 13, 0, "three blocks (n 3, N 2 + 4 + 3), fewer examples the second time");
+}
+END_TEST
+
+/* Taylor and dot-product tests of the backend path on its own */
+typedef struct {
+  OdynNet net;
+  Vec     theta, dtheta, thp, Y0, dY0, Y0p, Yp;
+} NetCtx;
+
+static PetscErrorCode Perturbed(NetCtx *c, PetscBool wrt_theta, PetscReal eps, PetscScalar out[])
+{
+  const PetscScalar *y;
+  PetscInt           n;
+
+  PetscFunctionBegin;
+  PetscCall(VecWAXPY(c->thp, wrt_theta ? eps : 0.0, c->dtheta, c->theta));
+  PetscCall(VecWAXPY(c->Y0p, wrt_theta ? 0.0 : eps, c->dY0, c->Y0));
+  PetscCall(OdynNetForward(c->net, c->thp, c->Y0p, c->Yp));
+  PetscCall(VecGetLocalSize(c->Yp, &n));
+  PetscCall(VecGetArrayRead(c->Yp, &y));
+  PetscCall(PetscArraycpy(out, y, n));
+  PetscCall(VecRestoreArrayRead(c->Yp, &y));
+  PetscFunctionReturn(0);
+}
+static PetscErrorCode PerturbTheta(void *ctx, PetscReal eps, PetscScalar out[]) { return Perturbed((NetCtx *)ctx, PETSC_TRUE, eps, out); }
+static PetscErrorCode PerturbY0(void *ctx, PetscReal eps, PetscScalar out[]) { return Perturbed((NetCtx *)ctx, PETSC_FALSE, eps, out); }
+
+static PetscBool AllOk(PetscBool ok)
+{
+  int l = ok ? 1 : 0, g = 0;
+  MPI_Allreduce(&l, &g, 1, MPI_INT, MPI_MIN, PETSC_COMM_WORLD);
+  return g ? PETSC_TRUE : PETSC_FALSE;
+}
+
+static void Derivatives(PetscInt nb, const PetscInt N[], PetscInt n, PetscReal T, PetscInt s, const char *label)
+{
+  NetCtx             c = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+  Vec                YN, JvT, JvY, W, gth, gY0;
+  const PetscScalar *yn, *jv;
+  OdynTaylorOptions  topt;
+  PetscScalar        a, b;
+  PetscInt           nloc;
+  OdynBackendType    name;
+
+  ODYN_CK(MakeNet(nb, N, n, T, backend, &c.net));
+  ODYN_CK(OdynNetGetBackend(c.net, &name));
+  ck_assert_str_eq(name, backend);
+  ODYN_CK(OdynNetCreateParameterVec(c.net, &c.theta));
+  ODYN_CK(VecDuplicate(c.theta, &c.dtheta));
+  ODYN_CK(VecDuplicate(c.theta, &c.thp));
+  ODYN_CK(VecDuplicate(c.theta, &gth));
+  ODYN_CK(OdynTestRandomVec(1, 1.0 / PetscSqrtReal((PetscReal)n), c.theta));
+  ODYN_CK(OdynTestRandomVec(2, 1.0, c.dtheta));
+  ODYN_CK(StateVec(n, s, 0, &c.Y0));
+  ODYN_CK(VecDuplicate(c.Y0, &c.dY0));
+  ODYN_CK(VecDuplicate(c.Y0, &c.Y0p));
+  ODYN_CK(VecDuplicate(c.Y0, &gY0));
+  ODYN_CK(VecDuplicate(c.Y0, &YN));
+  ODYN_CK(VecDuplicate(c.Y0, &c.Yp));
+  ODYN_CK(VecDuplicate(c.Y0, &JvT));
+  ODYN_CK(VecDuplicate(c.Y0, &JvY));
+  ODYN_CK(VecDuplicate(c.Y0, &W));
+  ODYN_CK(OdynTestRandomVec(3, 1.0, c.Y0));
+  ODYN_CK(OdynTestRandomVec(4, 1.0, c.dY0));
+  ODYN_CK(OdynTestRandomVec(5, 1.0, W));
+
+  ODYN_CK(OdynNetForward(c.net, c.theta, c.Y0, YN));
+  ODYN_CK(OdynNetJacobianMult(c.net, c.dtheta, NULL, JvT));
+  ODYN_CK(OdynNetJacobianMult(c.net, NULL, c.dY0, JvY));
+  ODYN_CK(OdynNetJacobianMultTranspose(c.net, W, gth, gY0));
+  ODYN_CK(VecDot(JvT, W, &a));
+  ODYN_CK(VecDot(c.dtheta, gth, &b));
+  ck_assert_msg(PetscAbsScalar(a - b) <= 1e-12 * PetscAbsScalar(a), "dot test theta %s on %s: %.16e vs %.16e", label, backend, (double)a, (double)b);
+  ODYN_CK(VecDot(JvY, W, &a));
+  ODYN_CK(VecDot(c.dY0, gY0, &b));
+  ck_assert_msg(PetscAbsScalar(a - b) <= 1e-12 * PetscAbsScalar(a), "dot test Y0 %s on %s: %.16e vs %.16e", label, backend, (double)a, (double)b);
+
+  OdynTaylorOptionsDefault(&topt);
+  topt.eps0 = 1e-2;
+  ODYN_CK(VecGetLocalSize(YN, &nloc));
+  ODYN_CK(VecGetArrayRead(YN, &yn));
+  ODYN_CK(VecGetArrayRead(JvT, &jv));
+  ck_assert_msg(AllOk(OdynTaylorTest(label, nloc, yn, jv, PerturbTheta, &c, &topt)), "Taylor test w.r.t. theta failed: %s on %s", label, backend);
+  ODYN_CK(VecRestoreArrayRead(JvT, &jv));
+  ODYN_CK(VecGetArrayRead(JvY, &jv));
+  ck_assert_msg(AllOk(OdynTaylorTest(label, nloc, yn, jv, PerturbY0, &c, &topt)), "Taylor test w.r.t. Y0 failed: %s on %s", label, backend);
+  ODYN_CK(VecRestoreArrayRead(JvY, &jv));
+  ODYN_CK(VecRestoreArrayRead(YN, &yn));
+  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_netbackend: %s on %s: dot-product and Taylor tests pass\n", label, backend));
+
+  ODYN_CK(VecDestroy(&YN));
+  ODYN_CK(VecDestroy(&c.Yp));
+  ODYN_CK(VecDestroy(&JvT));
+  ODYN_CK(VecDestroy(&JvY));
+  ODYN_CK(VecDestroy(&W));
+  ODYN_CK(VecDestroy(&gth));
+  ODYN_CK(VecDestroy(&gY0));
+  ODYN_CK(VecDestroy(&c.theta));
+  ODYN_CK(VecDestroy(&c.dtheta));
+  ODYN_CK(VecDestroy(&c.thp));
+  ODYN_CK(VecDestroy(&c.Y0));
+  ODYN_CK(VecDestroy(&c.dY0));
+  ODYN_CK(VecDestroy(&c.Y0p));
+  ODYN_CK(OdynNetDestroy(&c.net));
+}
+
+START_TEST(test_derivatives)
+{
+  const PetscInt six[1] = {6}, two[2] = {3, 4};
+
+  Derivatives(1, six, 8, 2.0, 40, "narrow block (n 8, N 6)");
+  Derivatives(2, two, 20, 1.0, 30, "two wide blocks (n 20, N 3 + 4)");
+}
+END_TEST
+
+/* the ellipse ResNet trained on the host and on the backend: the same objective history */
+START_TEST(test_train_history)
+{
+  const PetscInt                 levels[1] = {8};
+  char                           opts[256];
+  OdynTestRunSpec                spec;
+  OdynTestRun                    rh, rb;
+  OdynDataset                    tr, va;
+  const OdynTrainerHistoryEntry *hh, *hb;
+  PetscInt                       nh, nbk;
+  PetscReal                      dmax = 0;
+
+  ODYN_CK(PetscSNPrintf(opts, sizeof(opts), "-odyn_bcd_max_it %d -odyn_bcd_init_scale 0.5 -odyn_bcd_gn_pcg_max_it 3", (int)train_its));
+  OdynTestRunSpecEllipse(&spec);
+  ODYN_CK(OdynProblemCreate(PETSC_COMM_WORLD, "ellipse", &tr, &va));
+  ODYN_CK(OdynTestRunCreate(PETSC_COMM_WORLD, &spec, tr, va, opts, 1, levels, &rh));
+  ODYN_CK(OdynTestRunCreate(PETSC_COMM_WORLD, &spec, tr, va, opts, 1, levels, &rb));
+  ODYN_CK(OdynNetSetBackend(rb.net, backend));
+  ODYN_CK(OdynTrainerSolve(rh.t, &rh.theta, &rh.wmu));
+  ODYN_CK(OdynTrainerSolve(rb.t, &rb.theta, &rb.wmu));
+  ODYN_CK(OdynTrainerGetHistory(rh.t, &nh, &hh));
+  ODYN_CK(OdynTrainerGetHistory(rb.t, &nbk, &hb));
+  ck_assert_int_eq(nh, train_its);
+  ck_assert_int_eq(nbk, nh);
+  for (PetscInt i = 0; i < nh; i++) {
+    const PetscReal a[3] = {hb[i].obj_classifier, hb[i].obj_propagation, hb[i].gnorm}, b[3] = {hh[i].obj_classifier, hh[i].obj_propagation, hh[i].gnorm};
+    for (int k = 0; k < 3; k++) dmax = PetscMax(dmax, PetscAbsReal(a[k] - b[k]) / PetscAbsReal(b[k]));
+  }
+  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_netbackend: ellipse ResNet, %d Gauss-Newton iterations on %s: objective history within %.3e (relative) of host (bound %.0e), final objective %.10g\n", (int)nh, backend, (double)dmax, (double)tol_hist,
+                      (double)(hb[nh - 1].obj_classifier + hb[nh - 1].obj_propagation)));
+  ck_assert_msg(dmax <= tol_hist, "objective history on %s differs from host by %.3e (relative; bound %.0e)", backend, (double)dmax, (double)tol_hist);
+  ck_assert_msg(hh[nh - 1].obj_classifier < hh[0].obj_classifier, "the host run did not learn (objective %g -> %g)", (double)hh[0].obj_classifier, (double)hh[nh - 1].obj_classifier);
+  ODYN_CK(OdynTestRunDestroy(&rh));
+  ODYN_CK(OdynTestRunDestroy(&rb));
+  ODYN_CK(OdynDatasetDestroy(&tr));
+  ODYN_CK(OdynDatasetDestroy(&va));
+}
+END_TEST
+
+/* a network of one good block and block 1 of the given kind: the backend refuses it, naming block 1 */
+static void RefuseBlock(const char *stype, const char *ltype, OdynActivationType act, PetscBool shared, const char *needle)
+{
+  OdynNet    net;
+  OdynScheme sc;
+  OdynLayer  layer;
+  PetscInt   N[1] = {2};
+  char       msg[512];
+
+  ODYN_CK(MakeNet(1, N, 4, 1.0, ODYNBACKENDHOST, &net));
+  ODYN_CK(OdynSchemeCreate(PETSC_COMM_WORLD, &sc));
+  ODYN_CK(OdynSchemeSetType(sc, stype));
+  ODYN_CK(OdynSchemeSetSharedWeights(sc, shared));
+  ODYN_CK(OdynSchemeGetLayer(sc, &layer));
+  ODYN_CK(OdynLayerSetType(layer, ltype));
+  ODYN_CK(OdynLayerSetWidth(layer, 4));
+  ODYN_CK(OdynLayerSetActivation(layer, act));
+  ODYN_CK(OdynNetAddBlock(net, sc));
+  ODYN_CK(OdynSchemeDestroy(&sc));
+  ODYN_CK(OdynNetSetUp(net)); /* fine on the host */
+  ODYN_CK(OdynNetSetBackend(net, backend));
+  ODYN_CK(PetscSNPrintf(msg, sizeof(msg), "-odyn_backend %s: block 1 of the network (%s) cannot run on it: the %s backend runs only blocks of scheme euler with layer dense and activation tanh", backend, needle, backend));
+  OdynTestCaptureErrorsBegin();
+  {
+    PetscErrorCode ierr = OdynNetSetUp(net);
+    OdynTestCaptureErrorsEnd();
+    ck_assert_int_eq(ierr, PETSC_ERR_SUP);
+  }
+  ck_assert_msg(strstr(OdynTestLastErrorMessage(), msg), "message: %s\nexpected: %s", OdynTestLastErrorMessage(), msg);
+  /* back on the host it runs again */
+  ODYN_CK(OdynNetSetBackend(net, ODYNBACKENDHOST));
+  ODYN_CK(OdynNetSetUp(net));
+  ODYN_CK(OdynNetDestroy(&net));
+}
+
+START_TEST(test_errors)
+{
+  OdynNet            net;
+  OdynScheme         sc;
+  OdynLayer          layer;
+  OdynBackendType    name;
+  PetscInt           N[1] = {3};
+  PetscScalar        theta[3 * 6], Y0[2 * 5], YN[2 * 5];
+  const PetscScalar *Y;
+
+  RefuseBlock(ODYNSCHEMEVERLET, ODYNLAYERHAMILTONIAN, ODYN_ACTIVATION_TANH, PETSC_FALSE, "scheme verlet, layer hamiltonian, activation tanh");
+  RefuseBlock(ODYNSCHEMELEAPFROG, ODYNLAYERDENSE, ODYN_ACTIVATION_TANH, PETSC_FALSE, "scheme leapfrog, layer dense, activation tanh");
+  RefuseBlock(ODYNSCHEMEEULER, ODYNLAYERDENSE, ODYN_ACTIVATION_RELU, PETSC_FALSE, "scheme euler, layer dense, activation relu");
+  RefuseBlock(ODYNSCHEMEEULER, ODYNLAYERANTISYM, ODYN_ACTIVATION_TANH, PETSC_FALSE, "scheme euler, layer antisym, activation tanh");
+  RefuseBlock(ODYNSCHEMEEULER, ODYNLAYERDENSE, ODYN_ACTIVATION_TANH, PETSC_TRUE, "scheme euler, layer dense, activation tanh, shared weights");
+
+  /* through the options: OdynNetSetFromOptions() says so at once */
+  ODYN_CK(OdynNetCreate(PETSC_COMM_WORLD, &net));
+  ODYN_CK(PetscOptionsSetValue(NULL, "-odyn_backend", backend));
+  ODYN_CK(PetscOptionsSetValue(NULL, "-odyn_layer_activation", "relu"));
+  odyn_ck_error_contains(OdynNetSetFromOptions(net), "block 0 of the network (scheme euler, layer dense, activation relu) cannot run on it");
+  ODYN_CK(PetscOptionsSetValue(NULL, "-odyn_layer_activation", "tanh"));
+  ODYN_CK(OdynNetSetFromOptions(net));
+  ODYN_CK(PetscOptionsClearValue(NULL, "-odyn_layer_activation"));
+  ODYN_CK(OdynNetGetBackend(net, &name));
+  ck_assert_str_eq(name, backend);
+  ODYN_CK(OdynNetSetUp(net));
+  ODYN_CK(PetscOptionsSetValue(NULL, "-odyn_backend", "tpu"));
+  odyn_ck_error_contains(OdynNetSetFromOptions(net), "Unknown compute backend \"tpu\" (-odyn_backend): the known backends are host, hostref, cuda");
+  ODYN_CK(PetscOptionsClearValue(NULL, "-odyn_backend"));
+  ODYN_CK(OdynNetDestroy(&net));
+
+  /* a block on its own: the set-up refuses another scheme; the states stay in the backend; theta must be the forward's */
+  ODYN_CK(OdynSchemeCreate(PETSC_COMM_WORLD, &sc));
+  ODYN_CK(OdynSchemeSetType(sc, ODYNSCHEMELEAPFROG));
+  ODYN_CK(OdynSchemeGetLayer(sc, &layer));
+  ODYN_CK(OdynLayerSetWidth(layer, 2));
+  ODYN_CK(OdynSchemeSetBackend(sc, backend));
+  odyn_ck_error_contains(OdynSchemeSetUp(sc), "the block (scheme leapfrog, layer dense, activation tanh) cannot run on it");
+  ODYN_CK(OdynSchemeDestroy(&sc));
+  ODYN_CK(MakeNet(1, N, 2, 1.0, backend, &net));
+  ODYN_CK(OdynNetGetBlock(net, 0, &sc));
+  ODYN_CK(OdynSchemeGetBackend(sc, &name));
+  ck_assert_str_eq(name, ODYNBACKENDHOST); /* the network hands its backend to the blocks at set-up */
+  ODYN_CK(OdynNetSetUp(net));
+  ODYN_CK(OdynSchemeGetBackend(sc, &name));
+  ck_assert_str_eq(name, backend);
+  ODYN_CK(OdynTestRandom(7, 18, 0.7, theta));
+  ODYN_CK(OdynTestRandom(8, 10, 1.0, Y0));
+  odyn_ck_error_contains(OdynSchemeTangent(sc, theta, NULL, Y0, YN), "Call OdynSchemeForward() (or OdynNetForward()) before a tangent or adjoint sweep");
+  ODYN_CK(OdynSchemeForward(sc, theta, 5, Y0, YN));
+  odyn_ck_error_contains(OdynSchemeGetState(sc, 1, &Y, NULL), "are in that backend's memory: OdynSchemeGetState() needs the backend host");
+  theta[4] += 1e-3;
+  odyn_ck_error_contains(OdynSchemeTangent(sc, theta, NULL, Y0, YN), "The tangent sweep was given other parameters than the forward sweep");
+  odyn_ck_error_contains(OdynSchemeAdjoint(sc, theta, Y0, NULL, YN), "The adjoint sweep was given other parameters than the forward sweep");
+  theta[4] -= 1e-3;
+  ODYN_CK(OdynSchemeTangent(sc, theta, NULL, Y0, YN));
+  /* back on the host: the states are on the host again after the next forward */
+  ODYN_CK(OdynNetSetBackend(net, ODYNBACKENDHOST));
+  ODYN_CK(OdynNetSetUp(net));
+  ODYN_CK(OdynSchemeForward(sc, theta, 5, Y0, YN));
+  ODYN_CK(OdynSchemeGetState(sc, 1, &Y, NULL));
+  ODYN_CK(OdynNetDestroy(&net));
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+  Suite *s = suite_create("netbackend");
+  TCase *t = tcase_create(backend);
+  tcase_add_test(t, test_errors);
+  tcase_add_test(t, test_parity);
+  tcase_add_test(t, test_derivatives);
+  tcase_add_test(t, test_train_history);
+  tcase_set_timeout(t, 600);
+  suite_add_tcase(s, t);
+  return s;
+}
+
+int main(int argc, char **argv)
+{
+#if defined(ODYN_TEST_NETBACKEND_GPU)
+  int count = 0;
+
+  /* exit 2 (ctest: skipped) without a device, on every rank alike, before MPI starts */
+  if (cudaGetDeviceCount(&count) != cudaSuccess || count < 1) {
+    printf("test_gpu_netbackend: no CUDA device, skipped\n");
+    return 2;
+  }
+#endif
+  return OdynTestMain(argc, argv, make_suite);
+}
