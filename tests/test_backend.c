@@ -1,14 +1,15 @@
 /*
   The backend operations table (include/odyn/private/backend.h, docs/gpu.md) on the host: every operation of the host
   table against a plain loop written here on random inputs (sizes 1, odd, and larger than a cache line of work), its
-  status codes, and the errors of -odyn_backend (unknown name; cuda without a CUDA build, or without a device, or given
-  to a network). tests/gpu/test_gpu_backend.c compares the cuda table with this one.
+  status codes, the whole-block Euler tanh sweeps against the reference loops of narrowref.c, and the errors of
+  -odyn_backend (unknown name; cuda without a CUDA build, or without a device, also given to a network). tests/gpu/test_gpu_backend.c compares the cuda table with this one.
 */
 #include <float.h>
 #include <math.h>
 #include <string.h>
 #include "odyntest.h"
 #include <odyn/private/backend.h>
+#include <odyn/private/cudakernels.h> /* the host references odyn_narrow_ref_* */
 #include <odyn/private/pointwise.h>
 
 static const long sizes[] = {1, 7, 1031};
@@ -201,6 +202,70 @@ START_TEST(test_host_memory)
 }
 END_TEST
 
+/*
+  The host table's whole-block dense Euler tanh sweeps against the plain loops of src/backend/host/narrowref.c (the
+  GPU tests' reference): states through N steps of tanh within 3 ulp of libm's (vtanh.h) and BLAS sums in another order,
+  so 1e-13; the gradient is accumulated onto what gtheta held. Then the statuses of bad arguments.
+*/
+START_TEST(test_host_euler_tanh)
+{
+  const OdynBackendOps *ops = odyn_backend_hostref();
+  const long            shapes[3][3] = {{1, 1, 1}, {3, 5, 7}, {20, 3, 33}}; /* n, N, s */
+
+  ck_assert_str_eq(ops->name, "hostref");
+  for (int k = 0; k < 3; k++) {
+    const long   n = shapes[k][0], N = shapes[k][1], s = shapes[k][2], np = N * (n * n + n), ns = n * s;
+    const double h = 1.5 / N;
+    const long   nl = ops->euler_tanh_linsize(n, N, s);
+    double      *th = rnd(1, np), *dth = rnd(2, np), *Y0 = rnd(3, ns), *dY0 = rnd(4, ns), *W = rnd(5, ns), *g = rnd(6, np), *gr = rnd(6, np);
+    double      *traj, *tref, *lin, *o, *r;
+
+    ck_assert_int_eq(nl, N * n * s);
+    for (long i = 0; i < np; i++) th[i] /= sqrt((double)n);
+    ck_assert(PetscMalloc4((N + 1) * ns, &traj, (N + 1) * ns, &tref, nl, &lin, ns, &o) == 0);
+    ck_assert(PetscMalloc1(ns, &r) == 0);
+    ck_assert_int_eq(ops->euler_tanh_forward(n, N, s, h, th, Y0, traj, lin), 0);
+    odyn_narrow_ref_forward(n, N, s, h, th, Y0, tref, 1);
+    ck_assert_msg(reldiff((N + 1) * ns, traj, tref) <= 1e-13, "forward n %ld N %ld s %ld: %g", n, N, s, reldiff((N + 1) * ns, traj, tref));
+    for (long i = 0; i < N * ns; i++) { /* lin holds sigma' = 1 - tanh^2 of every step: (Y_{j+1} - Y_j) / h = tanh */
+      const double t = (traj[i + ns] - traj[i]) / h;
+      ck_assert_msg(fabs(lin[i] - (1.0 - t * t)) <= 1e-12, "lin[%ld] = %g, 1 - tanh^2 = %g", i, lin[i], 1.0 - t * t);
+    }
+    ck_assert_int_eq(ops->euler_tanh_tangent(n, N, s, h, th, dth, traj, lin, dY0, o), 0);
+    odyn_narrow_ref_tangent(n, N, s, h, th, dth, Y0, dY0, r);
+    ck_assert_msg(reldiff(ns, o, r) <= 1e-13, "tangent n %ld: %g", n, reldiff(ns, o, r));
+    ck_assert_int_eq(ops->euler_tanh_tangent(n, N, s, h, th, NULL, traj, lin, dY0, o), 0);
+    odyn_narrow_ref_tangent(n, N, s, h, th, NULL, Y0, dY0, r);
+    ck_assert_msg(reldiff(ns, o, r) <= 1e-13, "tangent in Y0 n %ld: %g", n, reldiff(ns, o, r));
+    ck_assert_int_eq(ops->euler_tanh_tangent(n, N, s, h, th, dth, traj, lin, NULL, o), 0);
+    odyn_narrow_ref_tangent(n, N, s, h, th, dth, Y0, NULL, r);
+    ck_assert_msg(reldiff(ns, o, r) <= 1e-13, "tangent in theta n %ld: %g", n, reldiff(ns, o, r));
+    ck_assert_int_eq(ops->euler_tanh_adjoint(n, N, s, h, th, traj, lin, W, g, o), 0);
+    odyn_narrow_ref_adjoint(n, N, s, h, th, tref, W, gr, r);
+    ck_assert_msg(reldiff(np, g, gr) <= 1e-13, "adjoint gtheta n %ld: %g", n, reldiff(np, g, gr));
+    ck_assert_msg(reldiff(ns, o, r) <= 1e-13, "adjoint gY0 n %ld: %g", n, reldiff(ns, o, r));
+    ck_assert_int_eq(ops->euler_tanh_adjoint(n, N, s, h, th, traj, lin, W, NULL, r), 0); /* gY0 alone: the same */
+    ck_assert_msg(reldiff(ns, r, o) == 0.0, "adjoint gY0 alone n %ld", n);
+    PetscFree4(traj, tref, lin, o);
+    PetscFree(r);
+    PetscFree(th);
+    PetscFree(dth);
+    PetscFree(Y0);
+    PetscFree(dY0);
+    PetscFree(W);
+    PetscFree(g);
+    PetscFree(gr);
+  }
+  /* bad arguments: a status and a message, nothing written */
+  ck_assert_int_eq(ops->euler_tanh_forward(0, 2, 3, 0.1, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+  ck_assert_msg(strstr(ops->last_error(), "euler_tanh_forward: need n >= 1, N >= 0, s >= 0, got n = 0"), "message: %s", ops->last_error());
+  ck_assert_int_eq(ops->euler_tanh_tangent(2, 2, -1, 0.1, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+  ck_assert_int_eq(ops->euler_tanh_adjoint(2, 2, 3, 0.1, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+  ck_assert_msg(strstr(ops->last_error(), "euler_tanh_adjoint: theta and lin (euler_tanh_linsize() = 12 values) must be arrays of the backend"), "message: %s", ops->last_error());
+  ck_assert_int_eq(ops->euler_tanh_forward(2, 2, 0, 0.1, NULL, NULL, NULL, NULL), 0); /* no example: nothing to do */
+}
+END_TEST
+
 START_TEST(test_backend_options)
 {
   const OdynBackendOps *ops = NULL;
@@ -266,6 +331,7 @@ static Suite *make_suite(void)
   tcase_add_test(t, test_host_gemm);
   tcase_add_test(t, test_host_elementwise);
   tcase_add_test(t, test_host_memory);
+  tcase_add_test(t, test_host_euler_tanh);
   tcase_add_test(t, test_backend_options);
   suite_add_tcase(s, t);
   return s;
