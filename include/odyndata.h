@@ -87,7 +87,12 @@ PETSC_EXTERN PetscErrorCode OdynProblemDenoise1DCreate(MPI_Comm, OdynDataset *, 
 PETSC_EXTERN PetscErrorCode OdynProblemDenoise1DSignal(PetscRandom, PetscInt, PetscScalar[], PetscInt *, PetscInt[]);
 
 /* The peaks function of Sec. 6.3 and the four class thresholds between its five classes (see docs/problems.md). */
-PETSC_EXTERN PetscReal      OdynProblemPeaksFunction(PetscReal, PetscReal);
-PETSC_EXTERN PetscErrorCode OdynProblemPeaksGetThresholds(PetscReal[]);
+typedef enum {
+  ODYN_PEAKS_CLASSES_VALUE, /* equally spaced values between min and max (the authors' Meganet setupPeaks) */
+  ODYN_PEAKS_CLASSES_AREA   /* quintiles of the grid values: classes of equal area */
+} OdynPeaksClasses;
+PETSC_EXTERN const char *const OdynPeaksClassesTypes[];
+PETSC_EXTERN PetscReal         OdynProblemPeaksFunction(PetscReal, PetscReal);
+PETSC_EXTERN PetscErrorCode    OdynProblemPeaksGetThresholds(OdynPeaksClasses, PetscReal[]);
 
 #endif

@@ -44,10 +44,15 @@ static inline PetscInt PeaksClass(PetscReal f, const PetscReal thr[])
   return c;
 }
 
+const char *const OdynPeaksClassesTypes[] = {"value", "area", "OdynPeaksClasses", "ODYN_PEAKS_CLASSES_", NULL};
+
 /*@
    OdynProblemPeaksGetThresholds - gets the four values of the peaks function that separate its five classes
 
    Not Collective
+
+   Input Parameter:
+.  kind - `ODYN_PEAKS_CLASSES_VALUE` or `ODYN_PEAKS_CLASSES_AREA`
 
    Output Parameter:
 .  thr - 4 increasing thresholds; a point with peaks value f is in class c = #{k : f > thr[k]}
@@ -55,30 +60,37 @@ static inline PetscInt PeaksClass(PetscReal f, const PetscReal thr[])
    Level: developer
 
    Notes:
-   The thresholds are the quintiles of the function values on the 256 x 256 grid: thr[k-1] lies halfway between the
-   (k * 65536/5)-th and the next smallest grid value (rounded down), so the classes have 13,107, 13,107, 13,107,
-   13,107 and 13,108 grid points, i.e. equal areas. Equal-area classes make "1,000 samples from each class" the same
-   as sampling the square uniformly, so the samples represent the volumes of the level sets as the paper asks.
-   Equally spaced levels between min and max would give classes of 1,829 .. 47,557 grid points, and 1,000 samples
-   per class would then sample the extreme classes 26 times more densely than the middle one.
+   `ODYN_PEAKS_CLASSES_VALUE` (the default of the peaks problem): thr[k] = min + (k + 1) (max - min) / 5 with min and
+   max over the 256 x 256 grid, five bins of equal width in value, as the authors' MATLAB code (Meganet's
+   setupPeaks.m) defines the classes. They have 1,829, 7,968, 47,557, 6,384 and 1,798 grid points; 1,000 samples per
+   class then sample the two extreme classes (the peak and the pit) about 26 times more densely than the middle one.
+
+   `ODYN_PEAKS_CLASSES_AREA`: the quintiles of the grid values; thr[k-1] lies halfway between the (k * 65536/5)-th
+   and the next smallest grid value (rounded down), so the classes have 13,107, 13,107, 13,107, 13,107 and 13,108
+   grid points (equal areas), and 1,000 samples from each class is the same as sampling the square uniformly. The
+   class boundaries are longer, and the problem is harder (docs/reproduction.md).
 
 .seealso: `OdynProblemPeaksFunction()`, `ODYNPROBLEMPEAKS`
 @*/
-PetscErrorCode OdynProblemPeaksGetThresholds(PetscReal thr[])
+PetscErrorCode OdynProblemPeaksGetThresholds(OdynPeaksClasses kind, PetscReal thr[])
 {
   const PetscInt G = PEAKS_GRID * PEAKS_GRID;
   PetscReal     *f;
 
   PetscFunctionBegin;
-  PetscValidRealPointer(thr, 1);
+  PetscValidRealPointer(thr, 2);
+  PetscCheck(kind == ODYN_PEAKS_CLASSES_VALUE || kind == ODYN_PEAKS_CLASSES_AREA, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Unknown peaks class definition %d: use ODYN_PEAKS_CLASSES_VALUE or ODYN_PEAKS_CLASSES_AREA", (int)kind);
   PetscCall(PetscMalloc1(G, &f));
   GridValues(f);
   PetscCall(PetscSortReal(G, f));
   for (PetscInt k = 1; k < PEAKS_NCLASS; k++) {
-    const PetscInt q = (k * G) / PEAKS_NCLASS;
-    /* distinct values are needed for classes of the stated sizes; the peaks function on this grid has them */
-    PetscCheck(f[q - 1] < f[q], PETSC_COMM_SELF, PETSC_ERR_PLIB, "Peaks: equal grid values at the quantile %" PetscInt_FMT, q);
-    thr[k - 1] = 0.5 * (f[q - 1] + f[q]);
+    if (kind == ODYN_PEAKS_CLASSES_VALUE) thr[k - 1] = f[0] + k * (f[G - 1] - f[0]) / PEAKS_NCLASS;
+    else {
+      const PetscInt q = (k * G) / PEAKS_NCLASS;
+      /* distinct values are needed for classes of the stated sizes; the peaks function on this grid has them */
+      PetscCheck(f[q - 1] < f[q], PETSC_COMM_SELF, PETSC_ERR_PLIB, "Peaks: equal grid values at the quantile %" PetscInt_FMT, q);
+      thr[k - 1] = 0.5 * (f[q - 1] + f[q]);
+    }
   }
   PetscCall(PetscFree(f));
   PetscFunctionReturn(0);
@@ -89,9 +101,12 @@ PetscErrorCode OdynProblemPeaksGetThresholds(PetscReal thr[])
 
    The peaks function (OdynProblemPeaksFunction()) is evaluated on the regular 256 x 256 grid of [-3, 3]^2
    (x = -3 + 6 i / 255). The grid points fall into 5 classes by function value, with the thresholds of
-   OdynProblemPeaksGetThresholds() (quintiles: classes of equal area). From each class 1,000 grid points are drawn
-   at random without replacement (5,000 samples: a partial Fisher-Yates shuffle per class, class 0 first); a random
+   OdynProblemPeaksGetThresholds(): -odyn_peaks_classes value (default: five equally wide value bins, as in the
+   authors' code) or area (quintiles: classes of equal area). From each class 1,000 grid points are drawn at
+   random without replacement (a partial Fisher-Yates shuffle per class, class 0 first; 5,000 samples); a random
    permutation of the 5,000 then gives the first 4,000 to the training set and the last 1,000 (20%) to validation.
+   -odyn_peaks_replace draws with replacement, as the authors' code does: copies of training points then reach the
+   validation set, most of them in the two small classes of "value".
 
    Paper's settings (problems/options/peaks.opts): T = 5, width n = 8 by duplicating the features 4 times
    (n = 2 for Verlet), softmax, tanh, alpha = 5e-6, levels 4 .. 1024.
@@ -103,12 +118,18 @@ M*/
 PetscErrorCode OdynProblemCreate_Peaks(MPI_Comm comm, PetscRandom rnd, OdynDataset *train, OdynDataset *val)
 {
   const PetscInt G = PEAKS_GRID * PEAKS_GRID, S = PEAKS_NCLASS * PEAKS_PERCLASS;
-  PetscReal      thr[PEAKS_NCLASS - 1], *f;
-  PetscInt      *members, *perm, *labels, s = 0;
-  PetscScalar   *X;
+  PetscReal        thr[PEAKS_NCLASS - 1], *f;
+  PetscInt        *members, *perm, *labels, s = 0;
+  PetscScalar     *X;
+  OdynPeaksClasses kind    = ODYN_PEAKS_CLASSES_VALUE;
+  PetscBool        replace = PETSC_FALSE;
 
   PetscFunctionBegin;
-  PetscCall(OdynProblemPeaksGetThresholds(thr));
+  PetscOptionsBegin(comm, NULL, "Peaks problem (paper 001 Sec. 6.3)", "OdynProblem");
+  PetscCall(PetscOptionsEnum("-odyn_peaks_classes", "How the function values define the 5 classes: equally wide value bins or equal areas", "OdynProblemPeaksGetThresholds", OdynPeaksClassesTypes, (PetscEnum)kind, (PetscEnum *)&kind, NULL));
+  PetscCall(PetscOptionsBool("-odyn_peaks_replace", "Draw the samples of a class with replacement, as the authors' code (copies of training points can then be validation points)", "ODYNPROBLEMPEAKS", replace, &replace, NULL));
+  PetscOptionsEnd();
+  PetscCall(OdynProblemPeaksGetThresholds(kind, thr));
   PetscCall(PetscMalloc5(G, &f, G, &members, S, &perm, S, &labels, 2 * S, &X));
   GridValues(f);
   for (PetscInt c = 0; c < PEAKS_NCLASS; c++) {
@@ -122,10 +143,14 @@ PetscErrorCode OdynProblemCreate_Peaks(MPI_Comm comm, PetscRandom rnd, OdynDatas
       PetscInt  k, g;
 
       PetscCall(PetscRandomGetValueReal(rnd, &u));
-      k          = PetscMin(j + (PetscInt)(u * (m - j)), m - 1);
-      g          = members[k];
-      members[k] = members[j];
-      members[j] = g;
+      if (replace) { /* the authors' randi: any member, again and again */
+        g = members[PetscMin((PetscInt)(u * m), m - 1)];
+      } else {
+        k          = PetscMin(j + (PetscInt)(u * (m - j)), m - 1);
+        g          = members[k];
+        members[k] = members[j];
+        members[j] = g;
+      }
       X[2 * s]     = GridPoint(g % PEAKS_GRID);
       X[2 * s + 1] = GridPoint(g / PEAKS_GRID);
       labels[s++]  = c;

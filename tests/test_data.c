@@ -178,23 +178,11 @@ START_TEST(test_swissroll_alternate)
 }
 END_TEST
 
-START_TEST(test_peaks_classes)
+/* Every sample of both peaks sets lies on the 256 x 256 grid and carries the class its value gets from thr. */
+static void CheckPeaksLabels(const PetscReal thr[])
 {
   OdynDataset sets[2];
-  PetscReal   thr[4];
 
-  ODYN_CK(OdynProblemPeaksGetThresholds(thr));
-  for (int k = 1; k < 4; k++) ck_assert(thr[k - 1] < thr[k]);
-  { /* the thresholds are the quintiles of the values on the 256 x 256 grid: classes of equal area */
-    PetscInt area[5] = {0}, expect[5] = {13107, 13107, 13107, 13107, 13108};
-    for (int i = 0; i < 256 * 256; i++) {
-      const PetscReal f = OdynProblemPeaksFunction(-3 + 6.0 * (i % 256) / 255, -3 + 6.0 * (i / 256) / 255);
-      PetscInt        c = 0;
-      while (c < 4 && f > thr[c]) c++;
-      area[c]++;
-    }
-    for (int c = 0; c < 5; c++) ck_assert_int_eq(area[c], expect[c]);
-  }
   ODYN_CK(OdynProblemCreate(PETSC_COMM_WORLD, "peaks", &sets[0], &sets[1]));
   for (int v = 0; v < 2; v++) {
     Vec                X;
@@ -220,6 +208,81 @@ START_TEST(test_peaks_classes)
   }
   ODYN_CK(OdynDatasetDestroy(&sets[0]));
   ODYN_CK(OdynDatasetDestroy(&sets[1]));
+}
+
+/* How many of the 5,000 peaks samples (both sets, drawn on one rank) repeat a grid point drawn before. */
+static PetscInt CountPeaksRepeats(void)
+{
+  OdynDataset sets[2];
+  char       *seen;
+  PetscInt    repeats = 0;
+
+  ODYN_CK(PetscCalloc1(256 * 256, &seen));
+  ODYN_CK(OdynProblemCreate(PETSC_COMM_SELF, "peaks", &sets[0], &sets[1]));
+  for (int v = 0; v < 2; v++) {
+    Vec                X;
+    const PetscScalar *x;
+    PetscInt           n;
+
+    ODYN_CK(OdynDatasetGetSizes(sets[v], NULL, NULL, &n, NULL));
+    ODYN_CK(OdynDatasetGetFeatures(sets[v], &X));
+    ODYN_CK(VecGetArrayRead(X, &x));
+    for (PetscInt e = 0; e < n; e++) {
+      const PetscInt g = (PetscInt)PetscFloorReal((x[2 * e] + 3) * 255 / 6 + 0.5) + 256 * (PetscInt)PetscFloorReal((x[2 * e + 1] + 3) * 255 / 6 + 0.5);
+      repeats += seen[g];
+      seen[g] = 1;
+    }
+    ODYN_CK(VecRestoreArrayRead(X, &x));
+    ODYN_CK(OdynDatasetDestroy(&sets[v]));
+  }
+  ODYN_CK(PetscFree(seen));
+  return repeats;
+}
+
+START_TEST(test_peaks_classes)
+{
+  /* value: equally wide bins between the grid's min and max (the authors' setupPeaks.m); area: quintiles */
+  const PetscInt expect[2][5] = {
+    {1829,  7968,  47557, 6384,  1798 },
+    {13107, 13107, 13107, 13107, 13108}
+  };
+  PetscReal thr[2][4];
+
+  for (int kind = 0; kind < 2; kind++) {
+    PetscInt area[5] = {0};
+
+    ODYN_CK(OdynProblemPeaksGetThresholds((OdynPeaksClasses)kind, thr[kind]));
+    for (int k = 1; k < 4; k++) ck_assert(thr[kind][k - 1] < thr[kind][k]);
+    for (int i = 0; i < 256 * 256; i++) {
+      const PetscReal f = OdynProblemPeaksFunction(-3 + 6.0 * (i % 256) / 255, -3 + 6.0 * (i / 256) / 255);
+      PetscInt        c = 0;
+      while (c < 4 && f > thr[kind][c]) c++;
+      area[c]++;
+    }
+    for (int c = 0; c < 5; c++) ck_assert_msg(area[c] == expect[kind][c], "peaks (%s): class %d has %" PetscInt_FMT " grid points, expected %" PetscInt_FMT, OdynPeaksClassesTypes[kind], c, area[c], expect[kind][c]);
+  }
+  { /* value bins: the steps between the thresholds are a fifth of max - min over the grid */
+    PetscReal fmin = PETSC_MAX_REAL, fmax = PETSC_MIN_REAL;
+    for (int i = 0; i < 256 * 256; i++) {
+      const PetscReal f = OdynProblemPeaksFunction(-3 + 6.0 * (i % 256) / 255, -3 + 6.0 * (i / 256) / 255);
+      fmin = PetscMin(fmin, f);
+      fmax = PetscMax(fmax, f);
+    }
+    for (int k = 0; k < 4; k++) ck_assert_msg(PetscAbsReal(thr[0][k] - (fmin + (k + 1) * (fmax - fmin) / 5)) < 1e-12, "peaks value threshold %d is %g", k, (double)thr[0][k]);
+  }
+  CheckPeaksLabels(thr[ODYN_PEAKS_CLASSES_VALUE]); /* the default */
+  ODYN_CK(PetscOptionsSetValue(NULL, "-odyn_peaks_classes", "area"));
+  CheckPeaksLabels(thr[ODYN_PEAKS_CLASSES_AREA]);
+  ODYN_CK(PetscOptionsClearValue(NULL, "-odyn_peaks_classes"));
+  /* without replacement no grid point is drawn twice; with it (the authors' sampling) 1,000 draws from the 1,829
+     points of class 0 repeat about 230 of them, from the 1,798 of class 4 as many, about 600 in all classes */
+  ck_assert_int_eq(CountPeaksRepeats(), 0);
+  ODYN_CK(PetscOptionsSetValue(NULL, "-odyn_peaks_replace", "1"));
+  {
+    const PetscInt r = CountPeaksRepeats();
+    ck_assert_msg(r > 500 && r < 700, "peaks with replacement: %" PetscInt_FMT " repeated samples", r);
+  }
+  ODYN_CK(PetscOptionsClearValue(NULL, "-odyn_peaks_replace"));
 }
 END_TEST
 
