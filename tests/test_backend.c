@@ -1,7 +1,8 @@
 /*
   The backend operations table (include/odyn/private/backend.h, docs/gpu.md) on the host: every operation of the host
   table against a plain loop written here on random inputs (sizes 1, odd, and larger than a cache line of work), its
-  status codes, the whole-block Euler tanh sweeps against the reference loops of narrowref.c, and the errors of
+  status codes, the whole-block Euler tanh sweeps against the reference loops of narrowref.c, the Verlet tanh sweeps
+  against those of verletref.c, and the errors of
   -odyn_backend (unknown name; cuda without a CUDA build, or without a device, also given to a network). tests/gpu/test_gpu_backend.c compares the cuda table with this one.
 */
 #include <float.h>
@@ -266,6 +267,85 @@ START_TEST(test_host_euler_tanh)
 }
 END_TEST
 
+/*
+  The host table's whole-block Verlet tanh sweeps against the plain loops of src/backend/host/verletref.c (also the GPU
+  tests' reference): the same 1e-13 and its reasons as for Euler (tanh of vtanh.h within 3 ulp of libm's, BLAS sums in
+  another order, non-expanding steps with h ||K|| < 1 here); lin holds sigma' of both faces, checked against the
+  states; the gradient is accumulated onto what gtheta held. Then the statuses of bad arguments.
+*/
+START_TEST(test_host_verlet_tanh)
+{
+  const OdynBackendOps *ops = odyn_backend_hostref();
+  const long            shapes[4][4] = {{1, 1, 1, 1}, {2, 2, 4, 7}, {2, 4, 5, 33}, {20, 12, 3, 17}}; /* n, m, N, s */
+
+  for (int k = 0; k < 4; k++) {
+    const long   n = shapes[k][0], m = shapes[k][1], N = shapes[k][2], s = shapes[k][3], np = N * (n * m + n + m), ns = n * s, ms = m * s;
+    const double h = 1.5 / N;
+    const long   nl = ops->verlet_tanh_linsize(n, m, N, s);
+    double      *th = rnd(11, np), *dth = rnd(12, np), *Y0 = rnd(13, ns), *dY0 = rnd(14, ns), *W = rnd(15, ns), *g = rnd(16, np), *gr = rnd(16, np);
+    double      *yt, *zt, *yr, *zr, *lin, *o, *r;
+
+    ck_assert_int_eq(nl, N * (n + m) * s);
+    for (long i = 0; i < np; i++) th[i] /= sqrt((double)(n > m ? n : m));
+    ck_assert(PetscMalloc5((N + 1) * ns, &yt, (N + 1) * ms, &zt, (N + 1) * ns, &yr, (N + 1) * ms, &zr, nl, &lin) == 0);
+    ck_assert(PetscMalloc2(ns, &o, ns, &r) == 0);
+    ck_assert_int_eq(ops->verlet_tanh_forward(n, m, N, s, h, th, Y0, yt, zt, lin), 0);
+    ck_assert_int_eq(odyn_verlet_ref_forward(n, m, N, s, h, th, Y0, yr, zr), 0);
+    ck_assert_msg(reldiff((N + 1) * ns, yt, yr) <= 1e-13, "forward Y n %ld m %ld N %ld s %ld: %g", n, m, N, s, reldiff((N + 1) * ns, yt, yr));
+    ck_assert_msg(reldiff((N + 1) * ms, zt, zr) <= 1e-13, "forward Z n %ld m %ld N %ld s %ld: %g", n, m, N, s, reldiff((N + 1) * ms, zt, zr));
+    for (long i = 0; i < ms; i++) ck_assert_msg(zt[i] == 0.0, "Z_{-1/2} must be 0");
+    for (long j = 0; j < N; j++) { /* lin: sigma' = 1 - tanh^2 of face G (m s) then face F (n s) of every step */
+      const double *DG = lin + j * (ms + ns), *DF = DG + ms;
+      for (long i = 0; i < ms; i++) {
+        const double t = (zt[j * ms + i] - zt[(j + 1) * ms + i]) / h;
+        ck_assert_msg(fabs(DG[i] - (1.0 - t * t)) <= 1e-12, "DG step %ld [%ld] = %g, 1 - tanh^2 = %g", j, i, DG[i], 1.0 - t * t);
+      }
+      for (long i = 0; i < ns; i++) {
+        const double t = (yt[(j + 1) * ns + i] - yt[j * ns + i]) / h;
+        ck_assert_msg(fabs(DF[i] - (1.0 - t * t)) <= 1e-12, "DF step %ld [%ld] = %g, 1 - tanh^2 = %g", j, i, DF[i], 1.0 - t * t);
+      }
+    }
+    ck_assert_int_eq(ops->verlet_tanh_tangent(n, m, N, s, h, th, dth, yt, zt, lin, dY0, o), 0);
+    ck_assert_int_eq(odyn_verlet_ref_tangent(n, m, N, s, h, th, dth, Y0, dY0, r), 0);
+    ck_assert_msg(reldiff(ns, o, r) <= 1e-13, "tangent n %ld m %ld: %g", n, m, reldiff(ns, o, r));
+    ck_assert_int_eq(ops->verlet_tanh_tangent(n, m, N, s, h, th, NULL, yt, zt, lin, dY0, o), 0);
+    ck_assert_int_eq(odyn_verlet_ref_tangent(n, m, N, s, h, th, NULL, Y0, dY0, r), 0);
+    ck_assert_msg(reldiff(ns, o, r) <= 1e-13, "tangent in Y0 n %ld m %ld: %g", n, m, reldiff(ns, o, r));
+    ck_assert_int_eq(ops->verlet_tanh_tangent(n, m, N, s, h, th, dth, yt, zt, lin, NULL, o), 0);
+    ck_assert_int_eq(odyn_verlet_ref_tangent(n, m, N, s, h, th, dth, Y0, NULL, r), 0);
+    ck_assert_msg(reldiff(ns, o, r) <= 1e-13, "tangent in theta n %ld m %ld: %g", n, m, reldiff(ns, o, r));
+    ck_assert_int_eq(ops->verlet_tanh_adjoint(n, m, N, s, h, th, yt, zt, lin, W, g, o), 0);
+    ck_assert_int_eq(odyn_verlet_ref_adjoint(n, m, N, s, h, th, yr, zr, W, gr, r), 0);
+    ck_assert_msg(reldiff(np, g, gr) <= 1e-13, "adjoint gtheta n %ld m %ld: %g", n, m, reldiff(np, g, gr));
+    ck_assert_msg(reldiff(ns, o, r) <= 1e-13, "adjoint gY0 n %ld m %ld: %g", n, m, reldiff(ns, o, r));
+    ck_assert_int_eq(ops->verlet_tanh_adjoint(n, m, N, s, h, th, yt, zt, lin, W, NULL, r), 0); /* gY0 alone: the same */
+    ck_assert_msg(reldiff(ns, r, o) == 0.0, "adjoint gY0 alone n %ld m %ld", n, m);
+    PetscFree5(yt, zt, yr, zr, lin);
+    PetscFree2(o, r);
+    PetscFree(th);
+    PetscFree(dth);
+    PetscFree(Y0);
+    PetscFree(dY0);
+    PetscFree(W);
+    PetscFree(g);
+    PetscFree(gr);
+  }
+  /* bad arguments: a status and a message, nothing written */
+  ck_assert_int_eq(ops->verlet_tanh_forward(2, 0, 2, 3, 0.1, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+  ck_assert_msg(strstr(ops->last_error(), "verlet_tanh_forward: need n >= 1, m >= 1, N >= 0, s >= 0, got n = 2, m = 0"), "message: %s", ops->last_error());
+  ck_assert_int_eq(ops->verlet_tanh_tangent(2, 2, 2, -1, 0.1, NULL, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+  ck_assert_int_eq(ops->verlet_tanh_adjoint(2, 3, 2, 3, 0.1, NULL, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+  ck_assert_msg(strstr(ops->last_error(), "verlet_tanh_adjoint: theta and lin (verlet_tanh_linsize() = 30 values) must be arrays of the backend"), "message: %s", ops->last_error());
+  {
+    double th[8] = {0}, lin[8] = {0}, y[4] = {0};
+    ck_assert_int_eq(ops->verlet_tanh_forward(2, 2, 1, 1, 0.1, th, y, y, NULL, lin), ODYN_BACKEND_ERR_ARG);
+    ck_assert_msg(strstr(ops->last_error(), "verlet_tanh_forward: Y0, Ytraj and Ztraj must be arrays of the backend"), "message: %s", ops->last_error());
+  }
+  ck_assert_int_eq(ops->verlet_tanh_forward(2, 2, 2, 0, 0.1, NULL, NULL, NULL, NULL, NULL), 0); /* no example: nothing to do */
+  ck_assert_int_eq(ops->verlet_tanh_forward(2, 2, (long)1 << 62, 3, 0.1, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+}
+END_TEST
+
 START_TEST(test_backend_options)
 {
   const OdynBackendOps *ops = NULL;
@@ -332,6 +412,7 @@ static Suite *make_suite(void)
   tcase_add_test(t, test_host_elementwise);
   tcase_add_test(t, test_host_memory);
   tcase_add_test(t, test_host_euler_tanh);
+  tcase_add_test(t, test_host_verlet_tanh);
   tcase_add_test(t, test_backend_options);
   suite_add_tcase(s, t);
   return s;

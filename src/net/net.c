@@ -170,7 +170,7 @@ PetscErrorCode OdynNetSetOptionsPrefix(OdynNet net, const char prefix[])
 
    Notes:
    With a backend other than host every block must be one the backend runs (so far: scheme euler, layer dense,
-   activation tanh, no shared weights); `OdynNetSetUp()` and `OdynNetSetFromOptions()` stop with PETSC_ERR_SUP naming
+   activation tanh; scheme verlet, layer hamiltonian, activation tanh, on cuda of widths <= 16; no shared weights); `OdynNetSetUp()` and `OdynNetSetFromOptions()` stop with PETSC_ERR_SUP naming
    the first block that is not, rather than run it on the host. The parameters, the gradient and every Vec stay on
    the host; per sweep each block copies theta (forward) or dtheta in, its input states in and its output states out,
    and its parameter gradient out (docs/gpu.md). Errors of the name (unknown, not built) and of the device (none found)
@@ -226,8 +226,8 @@ static PetscErrorCode OdynNetCheckBackend_Private(OdynNet net)
     PetscCall(OdynSchemeBackendSupported_Private(net->blocks[b], &ok, why, sizeof(why)));
     PetscCall(PetscObjectGetOptionsPrefix((PetscObject)net->blocks[b], &prefix));
     PetscCheck(ok, PetscObjectComm((PetscObject)net), PETSC_ERR_SUP,
-               "-odyn_backend %s: block %" PetscInt_FMT "%s%s%s of the network (%s) cannot run on it: the %s backend runs only blocks of scheme euler with layer dense and activation tanh, "
-               "without shared weights, so far. Use -odyn_backend host for this network (docs/gpu.md)",
+               "-odyn_backend %s: block %" PetscInt_FMT "%s%s%s of the network (%s) cannot run on it: the %s backend runs only " ODYN_BACKEND_SUPPORTED_BLOCKS
+               ", so far. Use -odyn_backend host for this network (docs/gpu.md)",
                net->backend->name, b, prefix ? " (options prefix " : "", prefix ? prefix : "", prefix ? ")" : "", why, net->backend->name);
   }
   PetscFunctionReturn(0);
@@ -240,8 +240,8 @@ static PetscErrorCode OdynNetCheckBackend_Private(OdynNet net)
 
    Options Database Keys:
 +  -odyn_net_num_blocks <1> - number of blocks to create when none were added
-.  -odyn_backend <host> - compute backend: host, cuda (dense Euler tanh blocks on the GPU), hostref (that path on the
-   host, for tests); see `OdynNetSetBackend()` and docs/gpu.md
+.  -odyn_backend <host> - compute backend: host, cuda (dense Euler and Verlet tanh blocks on the GPU), hostref (that
+   path on the host, for tests); see `OdynNetSetBackend()` and docs/gpu.md
 -  -block<b>_odyn_scheme_type ... - with several blocks, block b's options carry the prefix block<b>_
    (one block takes the options without prefix: -odyn_scheme_type, -odyn_layer_type, ...)
 
@@ -261,7 +261,7 @@ PetscErrorCode OdynNetSetFromOptions(OdynNet net)
   PetscCall(PetscStrncpy(backend, net->backend ? net->backend->name : ODYNBACKENDHOST, sizeof(backend)));
   PetscObjectOptionsBegin((PetscObject)net);
   PetscCall(PetscOptionsInt("-odyn_net_num_blocks", "Number of blocks to create (when none were added)", "OdynNetAddBlock", nb, &nb, NULL));
-  PetscCall(PetscOptionsString("-odyn_backend", "Compute backend: host, cuda (dense Euler tanh blocks on the GPU), hostref (that path on the host)", "OdynNetSetBackend", backend, backend, sizeof(backend), &bflg));
+  PetscCall(PetscOptionsString("-odyn_backend", "Compute backend: host, cuda (dense Euler and Verlet tanh blocks on the GPU), hostref (that path on the host)", "OdynNetSetBackend", backend, backend, sizeof(backend), &bflg));
   PetscOptionsEnd();
   /* after PetscOptionsEnd(): an error inside the block would leak it */
   if (bflg) PetscCall(OdynNetSetBackend(net, backend));

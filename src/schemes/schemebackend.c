@@ -1,7 +1,7 @@
 /*
    A block's sweeps on a compute backend (issue 8, docs/gpu.md): with a backend set (OdynSchemeSetBackend(),
    OdynNetSetBackend(), -odyn_backend hostref|cuda), a qualifying block hands its whole forward, tangent and adjoint
-   sweeps to the table's euler_tanh_* operations (include/odyn/private/backend.h). The trajectory, the linearization
+   sweeps to the table's euler_tanh_* or verlet_tanh_* operations (include/odyn/private/backend.h). The trajectory, the linearization
    and the parameter mirrors live in the backend's memory for as long as the block keeps its storage (freed with it:
    OdynSchemeFreeStorage_Private(), on a change of N, type, trajectory, and at destroy); what crosses per sweep:
 
@@ -9,8 +9,9 @@
      tangent   dtheta (when given) and dY0 in, dY_N out; theta is the forward's, already there
      adjoint   W in, the gradient out (added to the host gtheta), gY0 out
 
-   Which blocks qualify: forward Euler with a dense layer and tanh, without shared weights (the only block the device
-   kernels compute so far). Others are refused with PETSC_ERR_SUP, never run on the host in silence.
+   Which blocks qualify: forward Euler with a dense layer and tanh, and Verlet with a hamiltonian layer and tanh (any
+   hidden width m on the host table; n, m <= 16 on cuda, whose linsize answers -1 above), without shared weights (the
+   blocks the device kernels compute so far). Others are refused with PETSC_ERR_SUP, never run on the host in silence.
 */
 #include <odyn/private/schemeimpl.h>
 #include <odyn/private/odynimpl.h>
@@ -20,7 +21,8 @@ struct _OdynSchemeBackendStore {
   PetscInt              salloc;               /* examples the state buffers hold */
   PetscInt              nparam;               /* of theta (0: the parameter buffers are not made yet) */
   double               *theta, *dtheta, *gtheta; /* backend, nparam each */
-  double               *traj, *lin, *in, *out;   /* backend: (N + 1) n s, euler_tanh_linsize(), n s, n s */
+  double               *traj, *lin, *in, *out;   /* backend: (N + 1) n s, *_tanh_linsize(), n s, n s */
+  double               *ztraj;                   /* backend, Verlet only: (N + 1) m s, Z_{k-1/2} at k m s */
   PetscScalar          *thetahost, *ghost;       /* host, nparam each: the theta now on the backend; the gradient back */
   PetscBool             thetavalid;              /* a forward sweep uploaded theta (thetahost is its copy) */
 };
@@ -31,21 +33,24 @@ struct _OdynSchemeBackendStore {
 */
 PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *ok, char why[], size_t len)
 {
-  PetscBool   euler, dense = PETSC_FALSE;
+  PetscBool   euler, verlet, dense = PETSC_FALSE, ham = PETSC_FALSE;
   const char *stype = ((PetscObject)scheme)->type_name ? ((PetscObject)scheme)->type_name : ODYNSCHEMEEULER;
   OdynLayer   layer = scheme->layer;
 
   PetscFunctionBegin;
   PetscCall(PetscStrcmp(stype, ODYNSCHEMEEULER, &euler));
-  if (layer && ((PetscObject)layer)->type_name) PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERDENSE, &dense));
-  else if (!layer || !((PetscObject)layer)->type_name) dense = PETSC_TRUE; /* the default layer is dense */
-  *ok = euler && dense && (!layer || layer->activation == ODYN_ACTIVATION_TANH) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(PetscStrcmp(stype, ODYNSCHEMEVERLET, &verlet));
+  if (layer && ((PetscObject)layer)->type_name) {
+    PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERDENSE, &dense));
+    PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERHAMILTONIAN, &ham));
+  } else dense = PETSC_TRUE; /* the default layer is dense */
+  *ok = ((euler && dense) || (verlet && ham)) && (!layer || layer->activation == ODYN_ACTIVATION_TANH) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
   PetscCall(PetscSNPrintf(why, len, "scheme %s, layer %s, activation %s%s", stype, layer && ((PetscObject)layer)->type_name ? ((PetscObject)layer)->type_name : ODYNLAYERDENSE, OdynActivationTypes[layer ? layer->activation : ODYN_ACTIVATION_TANH], scheme->shared ? ", shared weights" : ""));
   PetscFunctionReturn(0);
 }
 
 /* what runs on a backend, for the error messages */
-#define ODYN_BACKEND_SUPPORTED "blocks of scheme euler with layer dense and activation tanh, without shared weights"
+#define ODYN_BACKEND_SUPPORTED ODYN_BACKEND_SUPPORTED_BLOCKS
 
 /* the set-up's check of a block on its own (a network checks its blocks first, naming them: OdynNetSetUp()) */
 PetscErrorCode OdynSchemeBackendCheck_Private(OdynScheme scheme)
@@ -59,6 +64,11 @@ PetscErrorCode OdynSchemeBackendCheck_Private(OdynScheme scheme)
   PetscCall(OdynSchemeBackendSupported_Private(scheme, &ok, why, sizeof(why)));
   PetscCall(PetscObjectGetOptionsPrefix((PetscObject)scheme, &prefix));
   PetscCheck(ok, PetscObjectComm((PetscObject)scheme), PETSC_ERR_SUP, "Backend %s: the block%s%s (%s) cannot run on it: it runs only %s so far. Use the backend host for this block (-odyn_backend host, docs/gpu.md)", scheme->backend->name, prefix ? " with options prefix " : "", prefix ? prefix : "", why, ODYN_BACKEND_SUPPORTED);
+  if (scheme->ncomp == 2) { /* a Verlet block: the widths are known now (set-up); the table says whether it runs them */
+    const long n = scheme->nstate[0], m = scheme->nstate[1];
+
+    PetscCheck(scheme->backend->verlet_tanh_linsize(n, m, 1, 1) >= 0, PetscObjectComm((PetscObject)scheme), PETSC_ERR_SUP, "Backend %s: the Verlet block%s%s has widths n = %ld, m = %ld (hidden), but that backend runs Verlet blocks only up to width %d (n and m <= %d: its narrow kernels; no cuBLAS path for Verlet yet). Use -odyn_backend host for this block (docs/gpu.md)", scheme->backend->name, prefix ? " with options prefix " : "", prefix ? prefix : "", n, m, ODYN_BACKEND_VERLET_MAXW, ODYN_BACKEND_VERLET_MAXW);
+  }
   PetscFunctionReturn(0);
 }
 
@@ -72,6 +82,7 @@ PetscErrorCode OdynSchemeBackendFree_Private(OdynScheme scheme)
   PetscCall(OdynBackendFree(bk->ops, (void **)&bk->dtheta));
   PetscCall(OdynBackendFree(bk->ops, (void **)&bk->gtheta));
   PetscCall(OdynBackendFree(bk->ops, (void **)&bk->traj));
+  PetscCall(OdynBackendFree(bk->ops, (void **)&bk->ztraj));
   PetscCall(OdynBackendFree(bk->ops, (void **)&bk->lin));
   PetscCall(OdynBackendFree(bk->ops, (void **)&bk->in));
   PetscCall(OdynBackendFree(bk->ops, (void **)&bk->out));
@@ -91,7 +102,8 @@ static PetscErrorCode BackendMalloc(const OdynBackendOps *ops, size_t len, doubl
 static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
 {
   const OdynBackendOps           *ops = scheme->backend;
-  const PetscInt                  n = scheme->nstate[0], N = scheme->N;
+  const PetscInt                  n = scheme->nstate[0], m = scheme->nstate[1], N = scheme->N;
+  const PetscBool                 verlet = scheme->ncomp == 2 ? PETSC_TRUE : PETSC_FALSE;
   struct _OdynSchemeBackendStore *bk;
 
   PetscFunctionBegin;
@@ -110,15 +122,17 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
   }
   PetscCheck(bk->nparam == scheme->nparam, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Backend buffers hold %" PetscInt_FMT " parameters, the block has %" PetscInt_FMT, bk->nparam, scheme->nparam);
   if (s > bk->salloc) {
-    const long linlen = ops->euler_tanh_linsize(n, N, s);
+    const long linlen = verlet ? ops->verlet_tanh_linsize(n, m, N, s) : ops->euler_tanh_linsize(n, N, s);
 
     PetscCheck(linlen >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Backend %s: no linearization size for n = %" PetscInt_FMT ", N = %" PetscInt_FMT ", s = %" PetscInt_FMT, ops->name, n, N, s);
     PetscCall(OdynBackendFree(ops, (void **)&bk->traj));
+    PetscCall(OdynBackendFree(ops, (void **)&bk->ztraj));
     PetscCall(OdynBackendFree(ops, (void **)&bk->lin));
     PetscCall(OdynBackendFree(ops, (void **)&bk->in));
     PetscCall(OdynBackendFree(ops, (void **)&bk->out));
     bk->salloc = 0;
     PetscCall(BackendMalloc(ops, (size_t)(N + 1) * n * s, &bk->traj));
+    if (verlet) PetscCall(BackendMalloc(ops, (size_t)(N + 1) * m * s, &bk->ztraj));
     PetscCall(BackendMalloc(ops, (size_t)linlen, &bk->lin));
     PetscCall(BackendMalloc(ops, (size_t)n * s, &bk->in));
     PetscCall(BackendMalloc(ops, (size_t)n * s, &bk->out));
@@ -158,7 +172,8 @@ PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscS
   scheme->s      = s;
   if (s) {
     OdynBackendCall(ops, copy_to_device, bk->in, Y0, (size_t)n * s * sizeof(double));
-    OdynBackendCall(ops, euler_tanh_forward, n, N, s, scheme->T / N, bk->theta, bk->in, bk->traj, bk->lin);
+    if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_forward, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->in, bk->traj, bk->ztraj, bk->lin);
+    else OdynBackendCall(ops, euler_tanh_forward, n, N, s, scheme->T / N, bk->theta, bk->in, bk->traj, bk->lin);
     if (YN) OdynBackendCall(ops, copy_to_host, YN, bk->traj + (size_t)N * n * s, (size_t)n * s * sizeof(double));
   }
   PetscFunctionReturn(0);
@@ -175,7 +190,8 @@ PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscS
   if (!s) PetscFunctionReturn(0);
   if (dtheta) OdynBackendCall(ops, copy_to_device, bk->dtheta, dtheta, (size_t)bk->nparam * sizeof(double));
   if (dY0) OdynBackendCall(ops, copy_to_device, bk->in, dY0, (size_t)n * s * sizeof(double));
-  OdynBackendCall(ops, euler_tanh_tangent, n, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dY0 ? bk->in : NULL, bk->out);
+  if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_tangent, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->ztraj, bk->lin, dY0 ? bk->in : NULL, bk->out);
+  else OdynBackendCall(ops, euler_tanh_tangent, n, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dY0 ? bk->in : NULL, bk->out);
   OdynBackendCall(ops, copy_to_host, dYN, bk->out, (size_t)n * s * sizeof(double));
   PetscFunctionReturn(0);
 }
@@ -191,7 +207,8 @@ PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscS
   if (!s || (!gtheta && !gY0)) PetscFunctionReturn(0); /* no example on this rank: nothing to add to gtheta */
   OdynBackendCall(ops, copy_to_device, bk->in, W, (size_t)n * s * sizeof(double));
   if (gtheta) OdynBackendCall(ops, mem_set, bk->gtheta, 0, (size_t)bk->nparam * sizeof(double));
-  OdynBackendCall(ops, euler_tanh_adjoint, n, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
+  if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_adjoint, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->traj, bk->ztraj, bk->lin, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
+  else OdynBackendCall(ops, euler_tanh_adjoint, n, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
   if (gtheta) {
     /* the contract is gtheta += ...: the backend's sum comes back and is added (to zeros in a network: exact) */
     OdynBackendCall(ops, copy_to_host, bk->ghost, bk->gtheta, (size_t)bk->nparam * sizeof(double));
@@ -217,8 +234,9 @@ PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscS
    Notes:
    A block on a backend other than host hands its whole forward, tangent and adjoint sweeps to the backend (one call
    each); per sweep only theta (forward), dtheta, Y0 / dY0 / W, Y_N / dY_N / gY0 and the parameter gradient cross between
-   host and backend memory. So far this is done for blocks of scheme euler with layer dense and activation tanh, without
-   shared weights: `OdynSchemeSetUp()` stops with PETSC_ERR_SUP for other blocks. `OdynSchemeGetState()` is not
+   host and backend memory. So far this is done for blocks of scheme euler with layer dense and activation tanh, and of
+   scheme verlet with layer hamiltonian and activation tanh (on cuda: widths n, m <= 16), without shared weights:
+   `OdynSchemeSetUp()` stops with PETSC_ERR_SUP for other blocks. `OdynSchemeGetState()` is not
    available on such a block (its states are in the backend's memory). The derivative sweeps must be given the forward
    sweep's theta (`OdynSchemeTangent()`), which the network does. Errors of the name and of the device are those of
    `OdynBackendGet()`. Networks set their blocks' backend: `OdynNetSetBackend()`.

@@ -113,6 +113,28 @@ struct OdynBackendOps {
   int (*euler_tanh_forward)(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
   int (*euler_tanh_tangent)(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
   int (*euler_tanh_adjoint)(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
+
+  /*
+     Whole-block sweeps of a Verlet (Hamiltonian) tanh block: scheme verlet with layer hamiltonian and tanh
+     (src/schemes/impls/verlet.c, src/layers/impls/hamiltonian.c), Y of width n, Z of the hidden width m:
+       Z_{j+1/2} = Z_{j-1/2} - h tanh(K_j^T Y_j + bG_j),  Y_{j+1} = Y_j + h tanh(K_j Z_{j+1/2} + bF_j),  Z_{-1/2} = 0
+       theta = [K_0 | bF_0 | bG_0 | ... ], slot j = [K_j (n x m column-major: K_j(i,c) at i + c n) | bF_j (n) | bG_j (m)],
+       N (n m + n + m) values; dtheta and gtheta have the same layout. Only Y enters and leaves.
+     verlet_tanh_linsize: the doubles of `lin` (sigma' of both faces of every step) the backend needs for these sizes:
+       N (n + m) s (host), 0 (cuda: the narrow kernels recompute it; lin may then be NULL), or -1: the backend cannot
+       run a Verlet block of these widths (cuda: n or m > ODYN_CUDA_NARROW_MAX, see docs/gpu.md).
+     forward: Ytraj ((N + 1) n s) receives Y_0..Y_N (state j at j n s), Ztraj ((N + 1) m s) Z_{-1/2} = 0, Z_{1/2}, ...,
+       Z_{N-1/2} (state k = Z_{k-1/2} at k m s, as the scheme's component 1), and lin
+     tangent: dYN = J_theta dtheta + J_Y0 dY0 at the forward's states (dtheta or dY0 NULL: zero)
+     adjoint: gtheta += J_theta^T W, gY0 = J_Y0^T W (gtheta or gY0 NULL: not computed)
+     Every array is the backend's; inputs and outputs must not overlap. Host: the direct path's kernels in its order
+     (src/backend/host/verlettanh.c), bit for bit its results with a stored trajectory. Cuda: one narrow kernel per
+     sweep for n, m <= ODYN_CUDA_NARROW_MAX (src/backend/cuda/verlet.cu); wider blocks are refused.
+  */
+  long (*verlet_tanh_linsize)(long n, long m, long N, long s);
+  int (*verlet_tanh_forward)(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
+  int (*verlet_tanh_tangent)(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN);
+  int (*verlet_tanh_adjoint)(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0);
 };
 
 /* the host table (always there), and the same table named "hostref" (the networks' backend path on the host) */
@@ -124,6 +146,11 @@ long odyn_host_euler_tanh_linsize(long n, long N, long s);
 int  odyn_host_euler_tanh_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
 int  odyn_host_euler_tanh_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
 int  odyn_host_euler_tanh_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
+/* the host table's Verlet tanh sweeps (src/backend/host/verlettanh.c), likewise */
+long odyn_host_verlet_tanh_linsize(long n, long m, long N, long s);
+int  odyn_host_verlet_tanh_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
+int  odyn_host_verlet_tanh_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN);
+int  odyn_host_verlet_tanh_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0);
 #if defined(ODYN_HAVE_CUDA) || defined(__CUDACC__)
 /* the CUDA table (src/backend/cuda/backend.cu), only in builds with the CUDA backend */
 const OdynBackendOps *odyn_backend_cuda(void);

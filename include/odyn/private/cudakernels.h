@@ -94,6 +94,23 @@ void odyn_narrow_ref_forward(long n, long N, long s, double h, const double *the
 void odyn_narrow_ref_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
 void odyn_narrow_ref_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0);
 
+/* Verlet (Hamiltonian) tanh network, the layout of odyn's hamiltonian layer + verlet scheme (src/layers/impls/hamiltonian.c,
+   src/schemes/impls/verlet.c), Y n x s, Z m x s (hidden width m):
+     Z_{j+1/2} = Z_{j-1/2} - h tanh(K_j^T Y_j + bG_j),  Y_{j+1} = Y_j + h tanh(K_j Z_{j+1/2} + bF_j),  Z_{-1/2} = 0
+     theta = [slot_0 | ... | slot_{N-1}],  slot_j = [K_j (n x m column-major) | bF_j (n) | bG_j (m)]: N (n m + n + m)
+   forward: all states, Ytraj ((N + 1) n s, Y_j at j n s) and Ztraj ((N + 1) m s, Z_{k-1/2} at k m s, state 0 zero)
+   tangent: (dtheta, dY0) -> dY_N from Y0 (the states recomputed); dtheta or dY0 NULL means zero
+   adjoint: W -> gtheta += J_theta^T W, gY0 = J_Y0^T W from the stored states; gtheta or gY0 NULL: not computed
+   The device kernels (verlet.cu) take 1 <= n, m <= ODYN_CUDA_NARROW_MAX: one kernel per sweep, a group of threads per
+   example; there are no wide Verlet kernels. The host references (verletref.c: loops per example, gradient sums in
+   long double) return 0 or ODYN_CUDA_ERR_ALLOC. */
+int odyn_cuda_verlet_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj);
+int odyn_cuda_verlet_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+int odyn_cuda_verlet_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *W, double *gtheta, double *gY0);
+int odyn_verlet_ref_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj);
+int odyn_verlet_ref_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+int odyn_verlet_ref_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *W, double *gtheta, double *gY0);
+
 #ifdef __cplusplus
 }
 #endif

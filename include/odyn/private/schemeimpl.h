@@ -75,7 +75,8 @@ struct _p_OdynScheme {
   PetscBool          setupcalled;
   void              *data;
   /* compute backend (docs/gpu.md, schemebackend.c): NULL runs the sweeps of the type on the host (the direct path);
-     else the block hands whole sweeps to the table's euler_tanh_* operations, its states in the backend's memory (bk) */
+     else the block hands whole sweeps to the table's euler_tanh_* / verlet_tanh_* operations, its states in the
+     backend's memory (bk) */
   const OdynBackendOps           *backend;
   struct _OdynSchemeBackendStore *bk;
 };
@@ -83,6 +84,10 @@ struct _p_OdynScheme {
 /* The sweeps on a backend (schemebackend.c): whether a block qualifies (why[]: what it is), the set-up's check (a
    PETSC_ERR_SUP error naming the block), the table without the collective look-up, the backend storage, the sweeps. */
 PETSC_INTERN PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme, PetscBool *, char[], size_t);
+/* what runs on a backend, for the error messages of schemebackend.c and net.c */
+#define ODYN_BACKEND_SUPPORTED_BLOCKS "blocks of scheme euler with layer dense and activation tanh, and of scheme verlet with layer hamiltonian and activation tanh (cuda: widths n, m <= 16), without shared weights"
+/* the widest Verlet block the cuda backend runs (its narrow kernels: ODYN_CUDA_NARROW_MAX of cudakernels.h) */
+#define ODYN_BACKEND_VERLET_MAXW 16
 PETSC_INTERN PetscErrorCode OdynSchemeBackendCheck_Private(OdynScheme);
 PETSC_INTERN PetscErrorCode OdynSchemeSetBackendOps_Private(OdynScheme, const OdynBackendOps *);
 PETSC_INTERN PetscErrorCode OdynSchemeBackendFree_Private(OdynScheme);

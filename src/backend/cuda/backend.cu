@@ -567,6 +567,48 @@ int cuda_euler_tanh_adjoint(long n, long N, long s, double h, const double *thet
   return kernel_status(odyn_cuda_dense_adjoint(n, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "euler_tanh_adjoint (cuBLAS)");
 }
 
+/*
+   The whole-block Verlet tanh sweeps: the narrow kernels of verlet.cu (n, m <= ODYN_CUDA_NARROW_MAX, one kernel per
+   sweep, sigma' recomputed in registers, so no lin). Wider blocks are refused: linsize answers -1, which the scheme's
+   set-up turns into PETSC_ERR_SUP naming the limit, and the sweeps answer ODYN_BACKEND_ERR_SIZE.
+*/
+bool verlet_narrow(long n, long m) { return n >= 1 && m >= 1 && n <= ODYN_CUDA_NARROW_MAX && m <= ODYN_CUDA_NARROW_MAX; }
+
+long cuda_verlet_tanh_linsize(long n, long m, long N, long s) { return verlet_narrow(n, m) ? 0 : -1; }
+
+int check_verlet(const char *op, long n, long m, long N, long s)
+{
+  if (n < 1 || m < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need n >= 1, m >= 1, N >= 0, s >= 0, got n = %ld, m = %ld, N = %ld, s = %ld", op, n, m, N, s);
+  if (!verlet_narrow(n, m)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: the cuda backend runs Verlet blocks of widths n, m <= %d only (narrow kernels; no wide Verlet kernels yet), got n = %ld, m = %ld", op, ODYN_CUDA_NARROW_MAX, n, m);
+  if (s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "%s: s = %ld exceeds the kernels' int", op, s);
+  return ensure_stream();
+}
+
+int cuda_verlet_tanh_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
+{
+  int r;
+
+  if ((r = check_verlet("verlet_tanh_forward", n, m, N, s)) || !s) return r;
+  return kernel_status(odyn_cuda_verlet_forward(n, m, N, s, h, theta, Y0, Ytraj, Ztraj), "verlet_tanh_forward");
+}
+
+int cuda_verlet_tanh_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN)
+{
+  int r;
+
+  if ((r = check_verlet("verlet_tanh_tangent", n, m, N, s)) || !s) return r;
+  /* the kernel recomputes the states from Y0 = state 0 of the trajectory */
+  return kernel_status(odyn_cuda_verlet_tangent(n, m, N, s, h, theta, dtheta, Ytraj, dY0, dYN), "verlet_tanh_tangent");
+}
+
+int cuda_verlet_tanh_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0)
+{
+  int r;
+
+  if ((r = check_verlet("verlet_tanh_adjoint", n, m, N, s)) || !s || (!gtheta && !gY0)) return r;
+  return kernel_status(odyn_cuda_verlet_adjoint(n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0), "verlet_tanh_adjoint");
+}
+
 } // namespace
 
 extern "C" void *odyn_cuda_stream(void) { return ensure_stream() ? nullptr : (void *)st.stream; }
@@ -601,6 +643,10 @@ extern "C" const OdynBackendOps *odyn_backend_cuda(void)
     ops.euler_tanh_forward   = cuda_euler_tanh_forward;
     ops.euler_tanh_tangent   = cuda_euler_tanh_tangent;
     ops.euler_tanh_adjoint   = cuda_euler_tanh_adjoint;
+    ops.verlet_tanh_linsize  = cuda_verlet_tanh_linsize;
+    ops.verlet_tanh_forward  = cuda_verlet_tanh_forward;
+    ops.verlet_tanh_tangent  = cuda_verlet_tanh_tangent;
+    ops.verlet_tanh_adjoint  = cuda_verlet_tanh_adjoint;
     ops.name                 = "cuda";
   }
   return &ops;

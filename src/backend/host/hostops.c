@@ -225,6 +225,47 @@ static int host_euler_tanh_adjoint(long n, long N, long s, double h, const doubl
   return ODYN_BACKEND_OK;
 }
 
+/* the whole-block Verlet tanh sweeps (verlettanh.c), checked the same way */
+static int check_verlet(const char *op, long n, long m, long N, long s, const double *theta, const double *lin)
+{
+  if (n < 1 || m < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need n >= 1, m >= 1, N >= 0, s >= 0, got n = %ld, m = %ld, N = %ld, s = %ld", op, n, m, N, s);
+  if (n > INT_MAX || m > INT_MAX || s > INT_MAX || n > LONG_MAX / m || N > LONG_MAX / (n * m + n + m) / (s > 0 ? s : 1) / 2) return fail(ODYN_BACKEND_ERR_SIZE, "%s: n = %ld, m = %ld, N = %ld, s = %ld exceed the BLAS integer or the address range", op, n, m, N, s);
+  if (!s || !N) return ODYN_BACKEND_OK;
+  if (!theta || !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (verlet_tanh_linsize() = %ld values) must be arrays of the backend", op, N * (n + m) * s);
+  return ODYN_BACKEND_OK;
+}
+
+static long host_verlet_tanh_linsize(long n, long m, long N, long s) { return odyn_host_verlet_tanh_linsize(n, m, N, s); }
+
+static int host_verlet_tanh_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
+{
+  int st = check_verlet("verlet_tanh_forward", n, m, N, s, theta, lin);
+
+  if (st) return st;
+  if (s && (!Y0 || !Ytraj || !Ztraj)) return fail(ODYN_BACKEND_ERR_ARG, "verlet_tanh_forward: Y0, Ytraj and Ztraj must be arrays of the backend");
+  return odyn_host_verlet_tanh_forward(n, m, N, s, h, theta, Y0, Ytraj, Ztraj, lin);
+}
+
+static int host_verlet_tanh_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN)
+{
+  int st = check_verlet("verlet_tanh_tangent", n, m, N, s, theta, lin);
+
+  if (st) return st;
+  if (s && (!Ytraj || !Ztraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "verlet_tanh_tangent: Ytraj, Ztraj and dYN must be arrays of the backend");
+  if ((st = odyn_host_verlet_tanh_tangent(n, m, N, s, h, theta, dtheta, Ytraj, Ztraj, lin, dY0, dYN))) return fail(st, "verlet_tanh_tangent: could not allocate %ld doubles of scratch on the host", (n > m ? n : m) * s + m * s);
+  return ODYN_BACKEND_OK;
+}
+
+static int host_verlet_tanh_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0)
+{
+  int st = check_verlet("verlet_tanh_adjoint", n, m, N, s, theta, lin);
+
+  if (st) return st;
+  if (s && (!Ytraj || !Ztraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "verlet_tanh_adjoint: Ytraj, Ztraj and W must be arrays of the backend");
+  if ((st = odyn_host_verlet_tanh_adjoint(n, m, N, s, h, theta, Ytraj, Ztraj, lin, W, gtheta, gY0))) return fail(st, "verlet_tanh_adjoint: could not allocate %ld doubles of scratch on the host", (n > m ? n : m) * s + (m + n) * s);
+  return ODYN_BACKEND_OK;
+}
+
 static const OdynBackendOps host_ops = {
   .name                 = "host",
   .init                 = host_init,
@@ -252,6 +293,10 @@ static const OdynBackendOps host_ops = {
   .euler_tanh_forward   = host_euler_tanh_forward,
   .euler_tanh_tangent   = host_euler_tanh_tangent,
   .euler_tanh_adjoint   = host_euler_tanh_adjoint,
+  .verlet_tanh_linsize  = host_verlet_tanh_linsize,
+  .verlet_tanh_forward  = host_verlet_tanh_forward,
+  .verlet_tanh_tangent  = host_verlet_tanh_tangent,
+  .verlet_tanh_adjoint  = host_verlet_tanh_adjoint,
 };
 
 const OdynBackendOps *odyn_backend_host(void) { return &host_ops; }
