@@ -10,6 +10,7 @@ static const char help[] = "bench_cuda: odyn's own CUDA kernels on the shapes of
   Flop counts (per example and step; tanh counted as 1 flop, as in PyTorch's profiler convention of one op per element):
     dense Euler tanh, Y + h tanh(K Y + b), n x n:   forward 2n^2 + 4n;  tangent 4n^2 + 7n (K dY, dK Y);  adjoint 4n^2 + 6n
       (K^T u and the gradient u Y^T; the kernels' recomputations of K Y are not counted)
+    Verlet tanh, n = m (two faces per step):       forward 4n^2 + 8n;  tangent 8n^2 + 14n;  adjoint 8n^2 + 12n (likewise)
     conv 3x3 Euler layer Y + h tanh(K * Y + b), c channels, per pixel and output channel:
       forward 18 c + 4 (convolution, bias, tanh, h *, +);  adjoints 2 x 18 c (input and stencil) + 2 (h D .* P) + 1 (bias)
   Targets of issue 8 (H100 numbers there; the H200 has the same fp64 units and more memory bandwidth):
@@ -174,6 +175,57 @@ done:
   odyn_cuda_free(c.theta), odyn_cuda_free(c.dtheta), odyn_cuda_free(c.Y0), odyn_cuda_free(c.dY0), odyn_cuda_free(c.W), odyn_cuda_free(c.out);
   odyn_cuda_free(c.gY0), odyn_cuda_free(c.g), odyn_cuda_free(c.traj), odyn_cuda_free(c.D);
   odyn_cuda_kernels_finalize(); /* the workspace of one shape is not kept for the next */
+}
+
+/* ---- Verlet (Hamiltonian) tanh, n = m: Z -= h tanh(K^T Y + bG), Y += h tanh(K Z + bF) (narrow kernels of verlet.cu) ---- */
+typedef struct {
+  long    n, N, s;
+  double  h;
+  double *theta, *dtheta, *Y0, *dY0, *W, *Y, *Z, *out, *g, *gY0;
+} verlet_ctx;
+
+static int verlet_op(void *vctx, int which)
+{
+  verlet_ctx *c = (verlet_ctx *)vctx;
+  switch (which) {
+  case OP_FWD_ALL:
+    TRY(odyn_cuda_verlet_forward(c->n, c->n, c->N, c->s, c->h, c->theta, c->Y0, c->Y, c->Z));
+    break;
+  case OP_TAN:
+    TRY(odyn_cuda_verlet_tangent(c->n, c->n, c->N, c->s, c->h, c->theta, c->dtheta, c->Y0, c->dY0, c->out));
+    break;
+  case OP_ADJ:
+    TRY(odyn_cuda_verlet_adjoint(c->n, c->n, c->N, c->s, c->h, c->theta, c->Y, c->Z, c->W, c->g, c->gY0));
+    break;
+  }
+  return 0;
+}
+
+static void verlet_bench(long n, long s, int reps)
+{
+  const long  N = 64, ns = n * s, np = N * (n * n + 2 * n);
+  verlet_ctx  c;
+  double      tf, ta, tt, fl_f = (double)N * s * (4.0 * n * n + 8.0 * n), fl_t = (double)N * s * (8.0 * n * n + 14.0 * n), fl_a = (double)N * s * (8.0 * n * n + 12.0 * n);
+
+  memset(&c, 0, sizeof(c));
+  c.n = n, c.N = N, c.s = s, c.h = 1.0 / N;
+  printf("-- Verlet tanh N=%ld n=m=%ld s=%ld (narrow kernel); states %.2f GiB\n", N, n, s, 2.0 * (N + 1) * ns * 8.0 / (1 << 30));
+  if (!(c.theta = dev_rand(np, 1.0 / sqrt((double)n))) || !(c.dtheta = dev_rand(np, 1.0)) || !(c.Y0 = dev_rand(ns, 1.0)) || !(c.dY0 = dev_rand(ns, 1.0)) || !(c.W = dev_rand(ns, 1.0)) || !(c.out = dev_rand(ns, 0.0)) || !(c.gY0 = dev_rand(ns, 0.0)) || !(c.g = dev_rand(np, 0.0))) goto done;
+  if (odyn_cuda_malloc(&c.Y, (N + 1) * ns) || odyn_cuda_malloc(&c.Z, (N + 1) * ns)) {
+    printf("FAILED: no room for the trajectory: %s\n", odyn_cuda_status_string(ODYN_CUDA_ERR_ALLOC));
+    failed = 1;
+    goto done;
+  }
+  tf = time_ms(verlet_op, &c, OP_FWD_ALL, reps);
+  printf("verlet n=%ld s=%ld forward (all states)    %9.4f ms  %8.1f GFLOP/s\n", n, s, tf, fl_f / tf * 1e-6);
+  tt = time_ms(verlet_op, &c, OP_TAN, reps);
+  printf("verlet n=%ld s=%ld tangent                 %9.4f ms  %8.1f GFLOP/s   %.2f x forward (target <= 2.5)\n", n, s, tt, fl_t / tt * 1e-6, tt / tf);
+  ta = time_ms(verlet_op, &c, OP_ADJ, reps);
+  printf("verlet n=%ld s=%ld adjoint (gtheta, gY0)   %9.4f ms  %8.1f GFLOP/s   %.2f x forward (target <= 2.5)\n", n, s, ta, fl_a / ta * 1e-6, ta / tf);
+done:
+  odyn_cuda_free(c.theta), odyn_cuda_free(c.dtheta), odyn_cuda_free(c.Y0), odyn_cuda_free(c.dY0), odyn_cuda_free(c.W), odyn_cuda_free(c.out);
+  odyn_cuda_free(c.gY0), odyn_cuda_free(c.g), odyn_cuda_free(c.Y), odyn_cuda_free(c.Z);
+  odyn_cuda_kernels_finalize();
 }
 
 /* ---- conv ResNet: N Euler steps Y + h tanh(K_j * Y + b_j), c channels ---- */
@@ -425,6 +477,8 @@ int main(int argc, char **argv)
     const long ns_list[] = {10000, 1000000}, nn[] = {2, 8, 64};
     for (int i = 0; i < 3; i++)
       for (int k = 0; k < (quick ? 1 : 2); k++) dense_bench(nn[i], ns_list[k], reps);
+    for (int i = 0; i < 2; i++) /* the Verlet nets of peaks (n = 2) and a wider narrow one (n = 8) */
+      for (int k = 0; k < (quick ? 1 : 2); k++) verlet_bench(nn[i], ns_list[k], reps);
   }
   conv_bench(6, 28, 28, quick ? 200 : 1000, reps);
   if (!quick) conv_bench(6, 28, 28, 5000, reps);
