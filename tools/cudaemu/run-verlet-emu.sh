@@ -1,0 +1,10 @@
+#!/bin/sh
+# Builds and runs tools/cudaemu/verlet_emu.cpp (see its header) against the current src/backend/cuda/verlet.cu.
+set -e
+root=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# the kernels: verlet.cu from its anonymous namespace up to the launch helpers
+awk '/^namespace \{/{f=1; next} /^\/\* grid: as many blocks/{f=0} f' "$root/src/backend/cuda/verlet.cu" > "$tmp/kernels.inc"
+g++ -std=c++20 -O1 -pthread -I"$root/include" -I"$tmp" "$root/tools/cudaemu/verlet_emu.cpp" "$root/src/backend/host/verletref.c" -o "$tmp/emu"
+"$tmp/emu"
