@@ -4,7 +4,8 @@ set -e
 root=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# the kernels: verlet.cu from its anonymous namespace up to the launch helpers
-awk '/^namespace \{/{f=1; next} /^\/\* grid: as many blocks/{f=0} f' "$root/src/backend/cuda/verlet.cu" > "$tmp/kernels.inc"
-g++ -std=c++20 -O1 -pthread -I"$root/include" -I"$tmp" "$root/tools/cudaemu/verlet_emu.cpp" "$root/src/backend/host/verletref.c" -o "$tmp/emu"
+# the kernels: verlet.cu from its anonymous namespace up to the launch helpers; their device helpers come from
+# narrowcommon.cuh (on the include path), which verlet_emu.cpp includes after defining the CUDA builtins
+awk '/^namespace \{/{f=1; next} /^\/\* host side: the launch helpers/{f=0} f' "$root/src/backend/cuda/verlet.cu" > "$tmp/kernels.inc"
+g++ -std=c++20 -O1 -pthread -I"$root/include" -I"$root/src/backend/cuda" -I"$tmp" "$root/tools/cudaemu/verlet_emu.cpp" "$root/src/backend/host/verletref.c" -o "$tmp/emu"
 "$tmp/emu"

@@ -4,7 +4,8 @@
 // references of src/backend/host/verletref.c. Not a model of the device's timing or of its rounding (std::tanh, no
 // FMA contraction): it proves the algorithm, the GPU tests (tests/gpu/test_gpu_verlet.c) its numbers.
 // One std::thread per CUDA thread, blocks one after another; __syncthreads is a block barrier, a shuffle goes through a
-// per-warp exchange buffer between two warp barriers. The kernels are taken from verlet.cu's own text.
+// per-warp exchange buffer between two warp barriers. The kernels are taken from verlet.cu's own text, their helpers
+// from src/backend/cuda/narrowcommon.cuh.
 // Run (about 40 s on 2 cores): tools/cudaemu/run-verlet-emu.sh   (prints one line per comparison, exits 1 on a failure)
 #include <barrier>
 #include <cmath>
@@ -24,13 +25,13 @@ thread_local dim3 threadIdx, blockIdx;
 dim3 blockDim, gridDim;
 double sh[1 << 17];
 #define __global__
+#define __device__
+#define __forceinline__ inline
 #define __launch_bounds__(x)
 #define __shared__
-#define FULL_MASK 0xffffffffu
-#define VERLET_BLOCK 256
 static std::barrier<> *blockbar;
 static std::vector<std::barrier<> *> warpbar;
-static double xbuf[VERLET_BLOCK];
+static double xbuf[1024]; // one value per thread of the block (at most 1024 threads)
 static void __syncthreads() { blockbar->arrive_and_wait(); }
 static double shfl_at(double v, int src)
 {
@@ -44,19 +45,20 @@ static double shfl_at(double v, int src)
 static double __shfl_sync(unsigned, double v, int src, int width) { const int lane = threadIdx.x % 32; return shfl_at(v, (lane / width) * width + src % width); }
 static double __shfl_xor_sync(unsigned, double v, int mask) { const int lane = threadIdx.x % 32; return shfl_at(v, lane ^ mask); }
 using std::tanh;
+#include "narrowcommon.cuh" // the device helpers the kernels call (staging, shuffle mat-vecs, warp and block sums)
 #include "kernels.inc"
 
 static void launch(unsigned grid, std::function<void()> body)
 {
-  blockDim.x = VERLET_BLOCK;
+  blockDim.x = ODYNK_NARROW_BLOCK;
   gridDim.x  = grid;
   for (unsigned b = 0; b < grid; b++) {
-    std::barrier<> bb(VERLET_BLOCK);
+    std::barrier<> bb(ODYNK_NARROW_BLOCK);
     blockbar = &bb;
     warpbar.clear();
-    for (int w = 0; w < VERLET_BLOCK / 32; w++) warpbar.push_back(new std::barrier<>(32));
+    for (int w = 0; w < ODYNK_NARROW_BLOCK / 32; w++) warpbar.push_back(new std::barrier<>(32));
     std::vector<std::thread> th;
-    for (unsigned t = 0; t < VERLET_BLOCK; t++) th.emplace_back([=] { threadIdx.x = t; blockIdx.x = b; body(); });
+    for (unsigned t = 0; t < ODYNK_NARROW_BLOCK; t++) th.emplace_back([=] { threadIdx.x = t; blockIdx.x = b; body(); });
     for (auto &x : th) x.join();
     for (auto *p : warpbar) delete p;
   }

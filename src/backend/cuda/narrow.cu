@@ -8,9 +8,10 @@
    examples of n = 8 are 80,000 threads, enough to fill the 132 SMs of an H100/H200 (one thread per example left most
    of the machine idle). A block of 256 threads holds 256 / G examples and walks over chunks of examples (grid-stride,
    the grid sized by the occupancy calculator), so its one-time load of the parameters is shared by all its chunks.
-   Parameters: all N (n^2 + n) values in shared memory when they fit a budget (SMEM_BUDGET, small enough to keep several
-   blocks per SM), else read from global memory through the read-only cache (every group reads the same addresses, so
-   L1 serves them).
+   Parameters: all N (n^2 + n) values in shared memory when they fit a budget (ODYNK_SMEM_BUDGET, small enough to keep
+   several blocks per SM), else read from global memory through the read-only cache (every group reads the same
+   addresses, so L1 serves them). What verlet.cu's kernels do alike (staging, shuffle mat-vecs, the warp and block sums,
+   the grid) is in narrowcommon.cuh.
 
    forward: no synchronization at all; stores all states (what the adjoint reads) or only Y_N.
    tangent: recomputes the states alongside dY (no memory traffic but Y0, dY0 and dY_N).
@@ -20,13 +21,10 @@
    across blocks by odynk_reduce_blocks in a fixed order. Results are deterministic.
 */
 #include "kernelsys.cuh"
-
-#define NARROW_BLOCK 256
-#define SMEM_BUDGET  (96 * 1024)
-#define FULL_MASK    0xffffffffu
+#include "narrowcommon.cuh"
 
 template <int G, bool SMEM>
-__global__ void __launch_bounds__(NARROW_BLOCK) narrow_forward_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Y0, double *__restrict__ Y, int store_all)
+__global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_forward_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Y0, double *__restrict__ Y, int store_all)
 {
   extern __shared__ double sh[];
   const long    slot = (long)n * n + n, ns = (long)n * s;
@@ -35,8 +33,7 @@ __global__ void __launch_bounds__(NARROW_BLOCK) narrow_forward_k(int n, int N, l
   const bool    row_ok = r < n;
 
   if (SMEM) {
-    for (long k = threadIdx.x; k < N * slot; k += blockDim.x) sh[k] = theta[k];
-    __syncthreads();
+    odynk_stage_params(sh, theta, NULL, N * slot);
     th = sh;
   }
   for (long base = (long)blockIdx.x * epb; base < s; base += (long)gridDim.x * epb) {
@@ -47,12 +44,7 @@ __global__ void __launch_bounds__(NARROW_BLOCK) narrow_forward_k(int n, int N, l
     if (store_all && act) Y[e * n + r] = y;
     for (int j = 0; j < N; j++) {
       const double *K = th + j * slot;
-      double        z = row_ok ? K[n * n + r] : 0.0;
-#pragma unroll
-      for (int c = 0; c < G; c++) {
-        const double yc = __shfl_sync(FULL_MASK, y, c, G);
-        if (c < n && row_ok) z += K[r + c * n] * yc;
-      }
+      const double  z = odynk_shfl_dot<G>(row_ok ? K[n * n + r] : 0.0, y, K, r, n, n, row_ok);
       y += h * tanh(z);
       if (store_all && act) Y[(j + 1) * ns + e * n + r] = y;
     }
@@ -61,7 +53,7 @@ __global__ void __launch_bounds__(NARROW_BLOCK) narrow_forward_k(int n, int N, l
 }
 
 template <int G, bool SMEM>
-__global__ void __launch_bounds__(NARROW_BLOCK) narrow_tangent_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ dtheta, const double *__restrict__ Y0, const double *__restrict__ dY0, double *__restrict__ dYN)
+__global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_tangent_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ dtheta, const double *__restrict__ Y0, const double *__restrict__ dY0, double *__restrict__ dYN)
 {
   extern __shared__ double sh[];
   const long    slot = (long)n * n + n;
@@ -70,11 +62,7 @@ __global__ void __launch_bounds__(NARROW_BLOCK) narrow_tangent_k(int n, int N, l
   const bool    row_ok = r < n, has_dth = dtheta != NULL;
 
   if (SMEM) {
-    for (long k = threadIdx.x; k < N * slot; k += blockDim.x) {
-      sh[k] = theta[k];
-      if (has_dth) sh[N * slot + k] = dtheta[k];
-    }
-    __syncthreads();
+    odynk_stage_params(sh, theta, dtheta, N * slot);
     th = sh;
     if (has_dth) dth = sh + N * slot;
   }
@@ -86,16 +74,7 @@ __global__ void __launch_bounds__(NARROW_BLOCK) narrow_tangent_k(int n, int N, l
     for (int j = 0; j < N; j++) {
       const double *K = th + j * slot, *dK = has_dth ? dth + j * slot : NULL;
       double        z = row_ok ? K[n * n + r] : 0.0, dz = (row_ok && has_dth) ? dK[n * n + r] : 0.0;
-#pragma unroll
-      for (int c = 0; c < G; c++) {
-        const double yc = __shfl_sync(FULL_MASK, y, c, G), dyc = __shfl_sync(FULL_MASK, dy, c, G);
-        if (c < n && row_ok) {
-          const double k = K[r + c * n];
-          z += k * yc;
-          dz += k * dyc;
-          if (has_dth) dz += dK[r + c * n] * yc;
-        }
-      }
+      odynk_shfl_dot_tangent<G>(z, dz, y, dy, K, dK, r, n, n, row_ok);
       const double t = tanh(z);
       dy += h * (1.0 - t * t) * dz;
       y += h * t;
@@ -106,7 +85,7 @@ __global__ void __launch_bounds__(NARROW_BLOCK) narrow_tangent_k(int n, int N, l
 
 /* part: this block's slice of N (n^2 + n) partial sums at part + blockIdx.x N (n^2 + n), or NULL (no gradient) */
 template <int G, bool SMEM>
-__global__ void __launch_bounds__(NARROW_BLOCK) narrow_adjoint_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Ytraj, const double *__restrict__ W, double *__restrict__ part, double *__restrict__ gY0)
+__global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_adjoint_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Ytraj, const double *__restrict__ W, double *__restrict__ part, double *__restrict__ gY0)
 {
   extern __shared__ double sh[];
   const long    slot = (long)n * n + n, ns = (long)n * s;
@@ -121,8 +100,7 @@ __global__ void __launch_bounds__(NARROW_BLOCK) narrow_adjoint_k(int n, int N, l
 
   if (SMEM) {
     double *tsh = sh + 2 * nw * nr;
-    for (long k = threadIdx.x; k < N * slot; k += blockDim.x) tsh[k] = theta[k];
-    __syncthreads();
+    odynk_stage_params(tsh, theta, NULL, N * slot);
     th = tsh;
   }
   for (long base = (long)blockIdx.x * epb; base < s; base += (long)gridDim.x * epb) {
@@ -133,31 +111,17 @@ __global__ void __launch_bounds__(NARROW_BLOCK) narrow_adjoint_k(int n, int N, l
     for (int j = N - 1; j >= 0; j--) {
       const double *K = th + j * slot;
       const double  y = act ? Ytraj[j * ns + e * n + r] : 0.0;
-      double        yc[G], z = row_ok ? K[n * n + r] : 0.0, sum = 0.0;
-#pragma unroll
-      for (int c = 0; c < G; c++) {
-        yc[c] = __shfl_sync(FULL_MASK, y, c, G);
-        if (c < n && row_ok) z += K[r + c * n] * yc[c];
-      }
-      const double t = tanh(z), u = act ? h * (1.0 - t * t) * P : 0.0;
+      double        yc[G];
+      const double  z = odynk_shfl_dot<G>(row_ok ? K[n * n + r] : 0.0, y, K, r, n, n, row_ok, yc);
+      const double  t = tanh(z), u = act ? h * (1.0 - t * t) * P : 0.0;
       /* P_c += sum_i K(i, c) u_i: thread r plays c */
-#pragma unroll
-      for (int i = 0; i < G; i++) {
-        const double ui = __shfl_sync(FULL_MASK, u, i, G);
-        if (i < n && row_ok) sum += K[i + r * n] * ui;
-      }
+      const double sum = odynk_shfl_dot<G>(0.0, u, K, r * n, 1, n, row_ok);
       if (mypart) {
         double g[G + 1];
 #pragma unroll
         for (int k = 0; k < G; k++) g[k] = u * yc[k];
         g[G] = u;
-        /* sum over the groups of the warp: lanes r, r + G, r + 2G, ... */
-#pragma unroll
-        for (int off = G; off < 32; off *= 2) {
-#pragma unroll
-          for (int k = 0; k <= G; k++)
-            if (k < n || k == G) g[k] += __shfl_xor_sync(FULL_MASK, g[k], off);
-        }
+        odynk_warp_sum_groups<G>(g, n);
         double *rb = red + (parity & 1) * nw * nr;
         if (lane < n) {
 #pragma unroll
@@ -165,14 +129,11 @@ __global__ void __launch_bounds__(NARROW_BLOCK) narrow_adjoint_k(int n, int N, l
             if (k < n) rb[warp * nr + lane * (n + 1) + k] = g[k];
           rb[warp * nr + lane * (n + 1) + n] = g[G];
         }
-        __syncthreads();
-        for (int q = threadIdx.x; q < nr; q += blockDim.x) {
-          double acc = 0.0;
-          for (int w = 0; w < nw; w++) acc += rb[w * nr + q];
+        /* entry q of a slot is row q / (n + 1)'s gK(r, k) (k < n) or gb(r) (k = n), k = q % (n + 1) */
+        odynk_block_sum(rb, nw, nr, mypart + j * slot, first, [n](int q) {
           const int ri = q / (n + 1), k = q % (n + 1);
-          double   *dst = mypart + j * slot + (k < n ? ri + k * n : n * n + ri);
-          *dst          = first ? acc : *dst + acc;
-        }
+          return k < n ? ri + k * n : n * n + ri;
+        });
         parity++; /* the next step writes the other buffer; this one is rewritten only after the next __syncthreads */
       }
       P += sum;
@@ -180,24 +141,6 @@ __global__ void __launch_bounds__(NARROW_BLOCK) narrow_adjoint_k(int n, int N, l
     if (gY0 && act) gY0[e * n + r] = P;
     first = false;
   }
-}
-
-/* grid: as many blocks as are resident at once (occupancy), at most one per chunk of examples */
-template <typename KernelT>
-static int narrow_grid(KernelT kernel, size_t smem, long s, int G, unsigned *grid)
-{
-  const odynk_props *pr;
-  int                nb = 0;
-  const long         chunks = (s + NARROW_BLOCK / G - 1) / (NARROW_BLOCK / G);
-
-  ODYNK_CALL(odynk_get_props(&pr));
-  if (smem > 48 * 1024) ODYNK_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
-  ODYNK_CUDA(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&nb, kernel, NARROW_BLOCK, smem));
-  if (nb < 1) return odynk_fail(ODYN_CUDA_ERR_ARG, "narrow kernel: %zu bytes of shared memory per block leave no block resident", smem);
-  long g = (long)nb * pr->sms;
-  if (g > chunks) g = chunks;
-  *grid = (unsigned)(g > 0 ? g : 1);
-  return ODYN_CUDA_OK;
 }
 
 static int check_narrow(const char *fn, long n, long N, long s)
@@ -208,20 +151,18 @@ static int check_narrow(const char *fn, long n, long N, long s)
   return ODYN_CUDA_OK;
 }
 
-static int group_of(long n) { return n <= 1 ? 1 : n <= 2 ? 2 : n <= 4 ? 4 : n <= 8 ? 8 : 16; }
-
 template <int G>
 static int forward_g(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all)
 {
   const size_t bytes = (size_t)N * (n * n + n) * sizeof(double);
   unsigned     grid;
 
-  if (bytes <= SMEM_BUDGET) {
-    ODYNK_CALL(narrow_grid(narrow_forward_k<G, true>, bytes, s, G, &grid));
-    narrow_forward_k<G, true><<<grid, NARROW_BLOCK, bytes>>>((int)n, (int)N, s, h, theta, Y0, Y, store_all);
+  if (bytes <= ODYNK_SMEM_BUDGET) {
+    ODYNK_CALL(odynk_narrow_grid(narrow_forward_k<G, true>, bytes, s, G, "narrow", &grid));
+    narrow_forward_k<G, true><<<grid, ODYNK_NARROW_BLOCK, bytes>>>((int)n, (int)N, s, h, theta, Y0, Y, store_all);
   } else {
-    ODYNK_CALL(narrow_grid(narrow_forward_k<G, false>, 0, s, G, &grid));
-    narrow_forward_k<G, false><<<grid, NARROW_BLOCK, 0>>>((int)n, (int)N, s, h, theta, Y0, Y, store_all);
+    ODYNK_CALL(odynk_narrow_grid(narrow_forward_k<G, false>, 0, s, G, "narrow", &grid));
+    narrow_forward_k<G, false><<<grid, ODYNK_NARROW_BLOCK, 0>>>((int)n, (int)N, s, h, theta, Y0, Y, store_all);
   }
   ODYNK_LAUNCHED("narrow_forward_k");
   return ODYN_CUDA_OK;
@@ -233,12 +174,12 @@ static int tangent_g(long n, long N, long s, double h, const double *theta, cons
   const size_t bytes = (size_t)N * (n * n + n) * sizeof(double) * (dtheta ? 2 : 1);
   unsigned     grid;
 
-  if (bytes <= SMEM_BUDGET) {
-    ODYNK_CALL(narrow_grid(narrow_tangent_k<G, true>, bytes, s, G, &grid));
-    narrow_tangent_k<G, true><<<grid, NARROW_BLOCK, bytes>>>((int)n, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
+  if (bytes <= ODYNK_SMEM_BUDGET) {
+    ODYNK_CALL(odynk_narrow_grid(narrow_tangent_k<G, true>, bytes, s, G, "narrow", &grid));
+    narrow_tangent_k<G, true><<<grid, ODYNK_NARROW_BLOCK, bytes>>>((int)n, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
   } else {
-    ODYNK_CALL(narrow_grid(narrow_tangent_k<G, false>, 0, s, G, &grid));
-    narrow_tangent_k<G, false><<<grid, NARROW_BLOCK, 0>>>((int)n, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
+    ODYNK_CALL(odynk_narrow_grid(narrow_tangent_k<G, false>, 0, s, G, "narrow", &grid));
+    narrow_tangent_k<G, false><<<grid, ODYNK_NARROW_BLOCK, 0>>>((int)n, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
   }
   ODYNK_LAUNCHED("narrow_tangent_k");
   return ODYN_CUDA_OK;
@@ -248,20 +189,20 @@ template <int G>
 static int adjoint_g(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0)
 {
   const long   nparam = N * (n * n + n);
-  const size_t red = (size_t)2 * (NARROW_BLOCK / 32) * n * (n + 1) * sizeof(double), bytes = (size_t)nparam * sizeof(double);
-  const bool   smem = red + bytes <= SMEM_BUDGET;
+  const size_t red = (size_t)2 * (ODYNK_NARROW_BLOCK / 32) * n * (n + 1) * sizeof(double), bytes = (size_t)nparam * sizeof(double);
+  const bool   smem = red + bytes <= ODYNK_SMEM_BUDGET;
   unsigned     grid;
   void        *pp   = NULL;
   double      *part = NULL;
 
-  if (smem) ODYNK_CALL(narrow_grid(narrow_adjoint_k<G, true>, red + bytes, s, G, &grid));
-  else ODYNK_CALL(narrow_grid(narrow_adjoint_k<G, false>, red, s, G, &grid));
+  if (smem) ODYNK_CALL(odynk_narrow_grid(narrow_adjoint_k<G, true>, red + bytes, s, G, "narrow", &grid));
+  else ODYNK_CALL(odynk_narrow_grid(narrow_adjoint_k<G, false>, red, s, G, "narrow", &grid));
   if (gtheta) {
     ODYNK_CALL(odynk_scratch(0, (size_t)grid * nparam * sizeof(double), &pp));
     part = (double *)pp;
   }
-  if (smem) narrow_adjoint_k<G, true><<<grid, NARROW_BLOCK, red + bytes>>>((int)n, (int)N, s, h, theta, Ytraj, W, part, gY0);
-  else narrow_adjoint_k<G, false><<<grid, NARROW_BLOCK, red>>>((int)n, (int)N, s, h, theta, Ytraj, W, part, gY0);
+  if (smem) narrow_adjoint_k<G, true><<<grid, ODYNK_NARROW_BLOCK, red + bytes>>>((int)n, (int)N, s, h, theta, Ytraj, W, part, gY0);
+  else narrow_adjoint_k<G, false><<<grid, ODYNK_NARROW_BLOCK, red>>>((int)n, (int)N, s, h, theta, Ytraj, W, part, gY0);
   ODYNK_LAUNCHED("narrow_adjoint_k");
   if (gtheta) ODYNK_CALL(odynk_reduce_blocks(nparam, grid, part, 1.0, gtheta, 1));
   return ODYN_CUDA_OK;
@@ -272,7 +213,7 @@ int odyn_cuda_narrow_forward(long n, long N, long s, double h, const double *the
   ODYNK_CALL(check_narrow("odyn_cuda_narrow_forward", n, N, s));
   if (s == 0) return ODYN_CUDA_OK;
   if (!Y0 || !Y || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_narrow_forward: theta, Y0 and Y must be device arrays");
-  switch (group_of(n)) {
+  switch (odynk_group_of(n)) {
   case 1: return forward_g<1>(n, N, s, h, theta, Y0, Y, store_all);
   case 2: return forward_g<2>(n, N, s, h, theta, Y0, Y, store_all);
   case 4: return forward_g<4>(n, N, s, h, theta, Y0, Y, store_all);
@@ -286,7 +227,7 @@ int odyn_cuda_narrow_tangent(long n, long N, long s, double h, const double *the
   ODYNK_CALL(check_narrow("odyn_cuda_narrow_tangent", n, N, s));
   if (s == 0) return ODYN_CUDA_OK;
   if (!Y0 || !dYN || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_narrow_tangent: theta, Y0 and dYN must be device arrays");
-  switch (group_of(n)) {
+  switch (odynk_group_of(n)) {
   case 1: return tangent_g<1>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
   case 2: return tangent_g<2>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
   case 4: return tangent_g<4>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
@@ -304,7 +245,7 @@ int odyn_cuda_narrow_adjoint(long n, long N, long s, double h, const double *the
     if (gY0 && gY0 != W) ODYNK_CUDA(cudaMemcpyAsync(gY0, W, (size_t)n * s * sizeof(double), cudaMemcpyDeviceToDevice, 0));
     return ODYN_CUDA_OK;
   }
-  switch (group_of(n)) {
+  switch (odynk_group_of(n)) {
   case 1: return adjoint_g<1>(n, N, s, h, theta, Ytraj, W, gtheta, gY0);
   case 2: return adjoint_g<2>(n, N, s, h, theta, Ytraj, W, gtheta, gY0);
   case 4: return adjoint_g<4>(n, N, s, h, theta, Ytraj, W, gtheta, gY0);

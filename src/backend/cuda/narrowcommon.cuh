@@ -1,0 +1,108 @@
+/* The parts the narrow one-kernel sweeps share (narrow.cu: dense Euler tanh, verlet.cu: Verlet tanh; n, m <= 16):
+   G threads per example (a group: G a power of two <= 16, thread r of a group holds row r), blocks of
+   ODYNK_NARROW_BLOCK threads, parameters staged into shared memory under a budget, mat-vecs by warp shuffles of width G,
+   and the gradient's sums over the examples per warp (xor shuffles over the groups) and per block (shared slots).
+   The device helpers below use only CUDA builtins, so that tools/cudaemu can compile them as C++ on the CPU (it defines
+   the builtins itself); the launch helpers at the end are CUDA host code, compiled only by nvcc. */
+#pragma once
+
+#define ODYNK_NARROW_BLOCK 256         /* threads per block of the narrow kernels */
+#define ODYNK_SMEM_BUDGET  (96 * 1024) /* bytes of staged parameters (and reduction slots) per block: several blocks per SM */
+#define ODYNK_FULL_MASK    0xffffffffu
+
+/* all threads of the block copy count values of a (and of b when b is not NULL, to dst + count) into shared dst, then
+   wait for each other */
+__device__ __forceinline__ void odynk_stage_params(double *dst, const double *__restrict__ a, const double *__restrict__ b, long count)
+{
+  for (long k = threadIdx.x; k < count; k += blockDim.x) {
+    dst[k] = a[k];
+    if (b) dst[count + k] = b[k];
+  }
+  __syncthreads();
+}
+
+/* acc + sum_{c < len} K[off + c stride] x_c, where x_c is x of thread c of this thread's group; ok: this thread's row
+   exists (else it only takes part in the shuffles, which every thread of the warp must). keep, when given, receives
+   x_0..x_{G-1}. The terms are added in the order c = 0, 1, ... (the order the results' rounding depends on). */
+template <int G>
+__device__ __forceinline__ double odynk_shfl_dot(double acc, double x, const double *K, int off, int stride, int len, bool ok, double *keep = nullptr)
+{
+#pragma unroll
+  for (int c = 0; c < G; c++) {
+    const double xc = __shfl_sync(ODYNK_FULL_MASK, x, c, G);
+    if (keep) keep[c] = xc;
+    if (c < len && ok) acc += K[off + c * stride] * xc;
+  }
+  return acc;
+}
+
+/* the tangent's pair: acc += sum_c K[..] x_c and dacc += sum_c (K[..] dx_c + dK[..] x_c) (dK may be NULL), per c in
+   that order */
+template <int G>
+__device__ __forceinline__ void odynk_shfl_dot_tangent(double &acc, double &dacc, double x, double dx, const double *K, const double *dK, int off, int stride, int len, bool ok)
+{
+#pragma unroll
+  for (int c = 0; c < G; c++) {
+    const double xc = __shfl_sync(ODYNK_FULL_MASK, x, c, G), dxc = __shfl_sync(ODYNK_FULL_MASK, dx, c, G);
+    if (c < len && ok) {
+      const double k = K[off + c * stride];
+      acc += k * xc;
+      dacc += k * dxc;
+      if (dK) dacc += dK[off + c * stride] * xc;
+    }
+  }
+}
+
+/* g[k] = the sum of g[k] over the groups of the warp (lanes r, r + G, r + 2G, ...), for the entries k < live and
+   k >= G (the others are not used) */
+template <int G, int L>
+__device__ __forceinline__ void odynk_warp_sum_groups(double (&g)[L], int live)
+{
+#pragma unroll
+  for (int off = G; off < 32; off *= 2) {
+#pragma unroll
+    for (int k = 0; k < L; k++)
+      if (k < live || k >= G) g[k] += __shfl_xor_sync(ODYNK_FULL_MASK, g[k], off);
+  }
+}
+
+/* after every warp wrote its len sums into its slot rb[warp len ..], the block's sum of entry q (in warp order) goes to
+   dst[at(q)]: stored when first, else added. Starts with the __syncthreads that makes the slots visible; the caller
+   alternates two rb buffers, so that the next step's writes need no second barrier. */
+template <typename At>
+__device__ __forceinline__ void odynk_block_sum(const double *rb, int nw, int len, double *dst, bool first, At at)
+{
+  __syncthreads();
+  for (int q = threadIdx.x; q < len; q += blockDim.x) {
+    double acc = 0.0;
+    for (int w = 0; w < nw; w++) acc += rb[w * len + q];
+    double *d = dst + at(q);
+    *d        = first ? acc : *d + acc;
+  }
+}
+
+#ifdef __CUDACC__
+#include "kernelsys.cuh"
+
+/* the group size for a width w <= 16: w rounded up to a power of two */
+static inline int odynk_group_of(long w) { return w <= 1 ? 1 : w <= 2 ? 2 : w <= 4 ? 4 : w <= 8 ? 8 : 16; }
+
+/* grid: as many blocks as are resident at once (occupancy), at most one per chunk of examples; what: the kernel family
+   named in the error */
+template <typename KernelT>
+static int odynk_narrow_grid(KernelT kernel, size_t smem, long s, int G, const char *what, unsigned *grid)
+{
+  const odynk_props *pr;
+  int                nb     = 0;
+  const long         chunks = (s + ODYNK_NARROW_BLOCK / G - 1) / (ODYNK_NARROW_BLOCK / G);
+
+  ODYNK_CALL(odynk_get_props(&pr));
+  if (smem > 48 * 1024) ODYNK_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
+  ODYNK_CUDA(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&nb, kernel, ODYNK_NARROW_BLOCK, smem));
+  if (nb < 1) return odynk_fail(ODYN_CUDA_ERR_ARG, "%s kernel: %zu bytes of shared memory per block leave no block resident", what, smem);
+  long g = (long)nb * pr->sms;
+  if (g > chunks) g = chunks;
+  *grid = (unsigned)(g > 0 ? g : 1);
+  return ODYN_CUDA_OK;
+}
+#endif
