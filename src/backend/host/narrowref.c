@@ -8,14 +8,10 @@
 #include <math.h>
 #include <string.h>
 #include <odyn/private/cudakernels.h>
+#include "refcommon.h"
 
 /* z = K y + b for one example (K column-major n x n) */
-static void affine(long n, const double *K, const double *b, const double *y, double *z)
-{
-  for (long i = 0; i < n; i++) z[i] = b[i];
-  for (long c = 0; c < n; c++)
-    for (long i = 0; i < n; i++) z[i] += K[i + c * n] * y[c];
-}
+static void affine(long n, const double *K, const double *b, const double *y, double *z) { odyn_ref_affine(n, n, K, b, y, z); }
 
 void odyn_narrow_ref_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all)
 {
@@ -50,13 +46,8 @@ void odyn_narrow_ref_tangent(long n, long N, long s, double h, const double *the
       /* dz = K dy + dK y + db */
       if (dtheta) affine(n, dtheta + j * slot, dtheta + j * slot + n * n, y, dz);
       else memset(dz, 0, (size_t)n * sizeof(double));
-      for (long c = 0; c < n; c++)
-        for (long i = 0; i < n; i++) dz[i] += K[i + c * n] * dy[c];
-      for (long i = 0; i < n; i++) {
-        const double t = tanh(z[i]);
-        dy[i] += h * (1.0 - t * t) * dz[i];
-        y[i] += h * t;
-      }
+      odyn_ref_add_K(n, n, K, dy, dz);
+      odyn_ref_tanh_step(n, h, z, dz, y, dy);
     }
     memcpy(dYN + e * n, dy, (size_t)n * sizeof(double));
   }
@@ -83,21 +74,14 @@ void odyn_narrow_ref_adjoint(long n, long N, long s, double h, const double *the
         const double *K = theta + j * slot, *y = Ytraj + j * n * s + e * n;
 
         affine(n, K, K + n * n, y, z);
-        for (long i = 0; i < n; i++) {
-          const double t = tanh(z[i]);
-          u[i] = h * (1.0 - t * t) * P[i];
-        }
+        odyn_ref_tanh_adjoint(n, h, z, P, u);
         if (j == jg) {
           for (long c = 0; c < n; c++)
             for (long i = 0; i < n; i++) acc[i + c * n] += (long double)u[i] * (long double)y[c];
           for (long i = 0; i < n; i++) acc[n * n + i] += (long double)u[i];
           break;
         }
-        for (long c = 0; c < n; c++) {
-          double sum = 0.0;
-          for (long i = 0; i < n; i++) sum += K[i + c * n] * u[i];
-          P[c] += sum;
-        }
+        odyn_ref_add_KT(n, n, K, u, P);
       }
     }
     for (long q = 0; q < slot; q++) gtheta[jg * slot + q] += (double)acc[q];
@@ -109,15 +93,8 @@ void odyn_narrow_ref_adjoint(long n, long N, long s, double h, const double *the
         const double *K = theta + j * slot, *y = Ytraj + j * n * s + e * n;
 
         affine(n, K, K + n * n, y, z);
-        for (long i = 0; i < n; i++) {
-          const double t = tanh(z[i]);
-          u[i] = h * (1.0 - t * t) * P[i];
-        }
-        for (long c = 0; c < n; c++) {
-          double sum = 0.0;
-          for (long i = 0; i < n; i++) sum += K[i + c * n] * u[i];
-          P[c] += sum;
-        }
+        odyn_ref_tanh_adjoint(n, h, z, P, u);
+        odyn_ref_add_KT(n, n, K, u, P);
       }
       memcpy(gY0 + e * n, P, (size_t)n * sizeof(double));
     }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <odyn/private/cudakernels.h>
+#include "refcommon.h"
 
 /* one step's two faces for one example: a = K^T y + bG (m), f = K z + bF (n); K column-major n x m */
 static void face_g(long n, long m, const double *K, const double *bG, const double *y, double *a)
@@ -20,12 +21,7 @@ static void face_g(long n, long m, const double *K, const double *bG, const doub
   }
 }
 
-static void face_f(long n, long m, const double *K, const double *bF, const double *z, double *f)
-{
-  for (long i = 0; i < n; i++) f[i] = bF[i];
-  for (long c = 0; c < m; c++)
-    for (long i = 0; i < n; i++) f[i] += K[i + c * n] * z[c];
-}
+static void face_f(long n, long m, const double *K, const double *bF, const double *z, double *f) { odyn_ref_affine(n, m, K, bF, z, f); }
 
 int odyn_verlet_ref_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj)
 {
@@ -84,22 +80,13 @@ int odyn_verlet_ref_tangent(long n, long m, long N, long s, double h, const doub
       else memset(da, 0, (size_t)m * sizeof(double));
       for (long c = 0; c < m; c++)
         for (long i = 0; i < n; i++) da[c] += K[i + c * n] * dy[i];
-      for (long c = 0; c < m; c++) {
-        const double t = tanh(a[c]);
-        dz[c] -= h * (1.0 - t * t) * da[c];
-        z[c] -= h * t;
-      }
+      odyn_ref_tanh_step(m, -h, a, da, z, dz); /* Z moves by -h tanh */
       /* df = K dz + dK z + dbF, then dy += h tanh'(f) df */
       face_f(n, m, K, K + n * m, z, f);
       if (dK) face_f(n, m, dK, dK + n * m, z, df);
       else memset(df, 0, (size_t)n * sizeof(double));
-      for (long c = 0; c < m; c++)
-        for (long i = 0; i < n; i++) df[i] += K[i + c * n] * dz[c];
-      for (long i = 0; i < n; i++) {
-        const double t = tanh(f[i]);
-        dy[i] += h * (1.0 - t * t) * df[i];
-        y[i] += h * t;
-      }
+      odyn_ref_add_K(n, m, K, dz, df);
+      odyn_ref_tanh_step(n, h, f, df, y, dy);
     }
     memcpy(dYN + e * n, dy, (size_t)n * sizeof(double));
   }
@@ -135,20 +122,10 @@ int odyn_verlet_ref_adjoint(long n, long m, long N, long s, double h, const doub
       const double *K = theta + j * slot, *y = Ytraj + j * n * s + e * n, *z = Ztraj + (j + 1) * m * s + e * m;
 
       face_f(n, m, K, K + n * m, z, f);
-      for (long i = 0; i < n; i++) {
-        const double t = tanh(f[i]);
-        u[i] = h * (1.0 - t * t) * P[i];
-      }
-      for (long c = 0; c < m; c++) {
-        double sum = 0.0;
-        for (long i = 0; i < n; i++) sum += K[i + c * n] * u[i];
-        Q[c] += sum;
-      }
+      odyn_ref_tanh_adjoint(n, h, f, P, u);
+      odyn_ref_add_KT(n, m, K, u, Q);
       face_g(n, m, K, K + n * m + n, y, a);
-      for (long c = 0; c < m; c++) {
-        const double t = tanh(a[c]);
-        v[c] = -h * (1.0 - t * t) * Q[c];
-      }
+      odyn_ref_tanh_adjoint(m, -h, a, Q, v);
       for (long i = 0; i < n; i++) {
         double sum = 0.0;
         for (long c = 0; c < m; c++) sum += K[i + c * n] * v[c];
