@@ -10,29 +10,6 @@
 #include "odyntest.h"
 #include <odyn/private/convkernels.h>
 
-typedef struct {
-  OdynNet net;
-  Vec     theta, Y0, dtheta, dY0, Yp, thp, Y0p;
-} NetCtx;
-
-static PetscErrorCode Perturbed(NetCtx *c, PetscBool wrt_theta, PetscReal eps, PetscScalar out[])
-{
-  const PetscScalar *y;
-  PetscInt           n;
-
-  PetscFunctionBegin;
-  PetscCall(VecWAXPY(c->thp, wrt_theta ? eps : 0.0, c->dtheta, c->theta));
-  PetscCall(VecWAXPY(c->Y0p, wrt_theta ? 0.0 : eps, c->dY0, c->Y0));
-  PetscCall(OdynNetForward(c->net, c->thp, c->Y0p, c->Yp));
-  PetscCall(VecGetLocalSize(c->Yp, &n));
-  PetscCall(VecGetArrayRead(c->Yp, &y));
-  PetscCall(PetscArraycpy(out, y, n));
-  PetscCall(VecRestoreArrayRead(c->Yp, &y));
-  PetscFunctionReturn(0);
-}
-static PetscErrorCode PerturbTheta(void *ctx, PetscReal eps, PetscScalar out[]) { return Perturbed((NetCtx *)ctx, PETSC_TRUE, eps, out); }
-static PetscErrorCode PerturbY0(void *ctx, PetscReal eps, PetscScalar out[]) { return Perturbed((NetCtx *)ctx, PETSC_FALSE, eps, out); }
-
 static PetscErrorCode AddBlock(OdynNet net, const char *stype, PetscInt N, const char *ltype, PetscInt h, PetscInt w, PetscInt c, PetscInt c2, PetscInt k, PetscBool pool, PetscBool tv)
 {
   OdynScheme scheme;
@@ -72,7 +49,7 @@ static PetscErrorCode BuildNet(OdynNet *net)
 /* Taylor and dot-product tests of the network's output w.r.t. theta and Y0 at random points */
 static PetscErrorCode CheckNet(OdynNet net, PetscInt s, const char *label)
 {
-  NetCtx             c = {net, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+  OdynTestNetCtx     c = {net, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
   PetscInt           nin, nout;
   Vec                YN, JvT, JvY, W, gth, gY0;
   const PetscScalar *yn, *jv;
@@ -116,10 +93,10 @@ static PetscErrorCode CheckNet(OdynNet net, PetscInt s, const char *label)
   topt.eps0 = 1e-2;
   PetscCall(VecGetArrayRead(YN, &yn));
   PetscCall(VecGetArrayRead(JvT, &jv));
-  ck_assert_msg(OdynTaylorTest(label, nout * s, yn, jv, PerturbTheta, &c, &topt), "Taylor test w.r.t. theta failed: %s", label);
+  ck_assert_msg(OdynTaylorTest(label, nout * s, yn, jv, OdynTestNetPerturbTheta, &c, &topt), "Taylor test w.r.t. theta failed: %s", label);
   PetscCall(VecRestoreArrayRead(JvT, &jv));
   PetscCall(VecGetArrayRead(JvY, &jv));
-  ck_assert_msg(OdynTaylorTest(label, nout * s, yn, jv, PerturbY0, &c, &topt), "Taylor test w.r.t. Y0 failed: %s", label);
+  ck_assert_msg(OdynTaylorTest(label, nout * s, yn, jv, OdynTestNetPerturbY0, &c, &topt), "Taylor test w.r.t. Y0 failed: %s", label);
   PetscCall(VecRestoreArrayRead(JvY, &jv));
   PetscCall(VecRestoreArrayRead(YN, &yn));
 

@@ -209,30 +209,7 @@ START_TEST(test_parity)
 }
 END_TEST
 
-/* Taylor and dot-product tests of the backend path on its own */
-typedef struct {
-  OdynNet net;
-  Vec     theta, dtheta, thp, Y0, dY0, Y0p, Yp;
-} NetCtx;
-
-static PetscErrorCode Perturbed(NetCtx *c, PetscBool wrt_theta, PetscReal eps, PetscScalar out[])
-{
-  const PetscScalar *y;
-  PetscInt           n;
-
-  PetscFunctionBegin;
-  PetscCall(VecWAXPY(c->thp, wrt_theta ? eps : 0.0, c->dtheta, c->theta));
-  PetscCall(VecWAXPY(c->Y0p, wrt_theta ? 0.0 : eps, c->dY0, c->Y0));
-  PetscCall(OdynNetForward(c->net, c->thp, c->Y0p, c->Yp));
-  PetscCall(VecGetLocalSize(c->Yp, &n));
-  PetscCall(VecGetArrayRead(c->Yp, &y));
-  PetscCall(PetscArraycpy(out, y, n));
-  PetscCall(VecRestoreArrayRead(c->Yp, &y));
-  PetscFunctionReturn(0);
-}
-static PetscErrorCode PerturbTheta(void *ctx, PetscReal eps, PetscScalar out[]) { return Perturbed((NetCtx *)ctx, PETSC_TRUE, eps, out); }
-static PetscErrorCode PerturbY0(void *ctx, PetscReal eps, PetscScalar out[]) { return Perturbed((NetCtx *)ctx, PETSC_FALSE, eps, out); }
-
+/* Taylor and dot-product tests of the backend path on its own (the perturbed network: OdynTestNetCtx of odyntest.h) */
 static PetscBool AllOk(PetscBool ok)
 {
   int l = ok ? 1 : 0, g = 0;
@@ -242,7 +219,7 @@ static PetscBool AllOk(PetscBool ok)
 
 static void Derivatives(PetscInt nb, const PetscInt N[], PetscInt n, PetscInt m, PetscReal T, PetscInt s, const char *label)
 {
-  NetCtx             c = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+  OdynTestNetCtx     c = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
   Vec                YN, JvT, JvY, W, gth, gY0;
   const PetscScalar *yn, *jv;
   OdynTaylorOptions  topt;
@@ -288,10 +265,10 @@ static void Derivatives(PetscInt nb, const PetscInt N[], PetscInt n, PetscInt m,
   ODYN_CK(VecGetLocalSize(YN, &nloc));
   ODYN_CK(VecGetArrayRead(YN, &yn));
   ODYN_CK(VecGetArrayRead(JvT, &jv));
-  ck_assert_msg(AllOk(OdynTaylorTest(label, nloc, yn, jv, PerturbTheta, &c, &topt)), "Taylor test w.r.t. theta failed: %s on %s", label, backend);
+  ck_assert_msg(AllOk(OdynTaylorTest(label, nloc, yn, jv, OdynTestNetPerturbTheta, &c, &topt)), "Taylor test w.r.t. theta failed: %s on %s", label, backend);
   ODYN_CK(VecRestoreArrayRead(JvT, &jv));
   ODYN_CK(VecGetArrayRead(JvY, &jv));
-  ck_assert_msg(AllOk(OdynTaylorTest(label, nloc, yn, jv, PerturbY0, &c, &topt)), "Taylor test w.r.t. Y0 failed: %s on %s", label, backend);
+  ck_assert_msg(AllOk(OdynTaylorTest(label, nloc, yn, jv, OdynTestNetPerturbY0, &c, &topt)), "Taylor test w.r.t. Y0 failed: %s on %s", label, backend);
   ODYN_CK(VecRestoreArrayRead(JvY, &jv));
   ODYN_CK(VecRestoreArrayRead(YN, &yn));
   ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_netbackend: %s on %s: dot-product and Taylor tests pass\n", label, backend));

@@ -34,6 +34,24 @@ PetscErrorCode OdynTestRandomVec(unsigned long seed, PetscReal scale, Vec v)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode NetPerturbed(OdynTestNetCtx *c, PetscBool wrt_theta, PetscReal eps, PetscScalar out[])
+{
+  const PetscScalar *y;
+  PetscInt           n;
+
+  PetscFunctionBegin;
+  PetscCall(VecWAXPY(c->thp, wrt_theta ? eps : 0.0, c->dtheta, c->theta));
+  PetscCall(VecWAXPY(c->Y0p, wrt_theta ? 0.0 : eps, c->dY0, c->Y0));
+  PetscCall(OdynNetForward(c->net, c->thp, c->Y0p, c->Yp));
+  PetscCall(VecGetLocalSize(c->Yp, &n));
+  PetscCall(VecGetArrayRead(c->Yp, &y));
+  PetscCall(PetscArraycpy(out, y, n));
+  PetscCall(VecRestoreArrayRead(c->Yp, &y));
+  PetscFunctionReturn(0);
+}
+PetscErrorCode OdynTestNetPerturbTheta(void *ctx, PetscReal eps, PetscScalar out[]) { return NetPerturbed((OdynTestNetCtx *)ctx, PETSC_TRUE, eps, out); }
+PetscErrorCode OdynTestNetPerturbY0(void *ctx, PetscReal eps, PetscScalar out[]) { return NetPerturbed((OdynTestNetCtx *)ctx, PETSC_FALSE, eps, out); }
+
 void OdynTaylorOptionsDefault(OdynTaylorOptions *o)
 {
   o->halvings   = 8;

@@ -33,6 +33,16 @@ void OdynTaylorOptionsDefault(OdynTaylorOptions *);
 */
 PetscBool OdynTaylorTest(const char *label, PetscInt nf, const PetscScalar F0[], const PetscScalar Jv[], OdynTestPerturbedFn fn, void *ctx, const OdynTaylorOptions *opt);
 
+/* A network's output F(theta, Y0) as an OdynTestPerturbedFn for the Taylor tests of whole networks: the point (theta,
+   Y0), the directions (dtheta, dY0), work vectors thp (like theta), Y0p (like Y0) and Yp (like the output). */
+typedef struct {
+  OdynNet net;
+  Vec     theta, dtheta, thp, Y0, dY0, Y0p, Yp;
+} OdynTestNetCtx;
+/* out = the local part of F(theta + eps dtheta, Y0), resp. F(theta, Y0 + eps dY0); ctx is an OdynTestNetCtx */
+PetscErrorCode OdynTestNetPerturbTheta(void *ctx, PetscReal eps, PetscScalar out[]);
+PetscErrorCode OdynTestNetPerturbY0(void *ctx, PetscReal eps, PetscScalar out[]);
+
 /* Dot-product test: |<Jv, w> - <v, JTw>| <= tol * max(|<Jv,w>|, |<v,JTw>|). Returns the relative difference. */
 PetscReal OdynDotTestRelDiff(PetscInt nf, const PetscScalar Jv[], const PetscScalar w[], PetscInt nx, const PetscScalar v[], const PetscScalar JTw[]);
 
