@@ -3,6 +3,7 @@
 #ifndef ODYN_GPUCHECK_H
 #define ODYN_GPUCHECK_H
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <odyn/private/cudakernels.h>
@@ -75,6 +76,29 @@ static inline void gc_expect(const char *what, double rel, double tol)
   const int ok = rel <= tol; /* NaN fails */
   printf("%-72s %.3e (tol %.0e) %s\n", what, rel, tol, ok ? "ok" : "FAIL");
   if (!ok) gc_failures++;
+}
+/* gc_expect with a printf-style label */
+static inline void gc_expectf(double rel, double tol, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static inline void gc_expectf(double rel, double tol, const char *fmt, ...)
+{
+  char    what[256];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof(what), fmt, ap);
+  va_end(ap);
+  gc_expect(what, rel, tol);
+}
+/* a dot-product test's relative difference: lhs = <W, J v>, rhs = <J^T W, v> */
+static inline double gc_dotdiff(double lhs, double rhs) { return fabs(lhs - rhs) / fmax(fabs(lhs), 1e-300); }
+/* out = x + e v: a perturbed point for central differences */
+static inline void gc_shift(double *out, const double *x, double e, const double *v, long len)
+{
+  for (long i = 0; i < len; i++) out[i] = x[i] + e * v[i];
+}
+/* fd = (fp - fm) / (2 eps): central differences of F(x + eps v) and F(x - eps v), J v + O(eps^2) */
+static inline void gc_central(double *fd, const double *fp, const double *fm, long len, double eps)
+{
+  for (long i = 0; i < len; i++) fd[i] = (fp[i] - fm[i]) / (2 * eps);
 }
 /* exit 2 (ctest: skipped) without a device */
 static inline void gc_require_device(const char *name)

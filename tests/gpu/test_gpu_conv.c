@@ -25,7 +25,7 @@ static void run(shape sh)
   const odyn_conv_geom g = {sh.h, sh.w, sh.cin, sh.cout, 3};
   const long           s = sh.s, nx = sh.cin * sh.h * sh.w * s, ny = sh.cout * sh.h * sh.w * s, nk = sh.cin * sh.cout * 9;
   const double         hstep = 0.25;
-  char                 label[160], tag[64];
+  char                 tag[64];
   double              *K = gc_host(nk), *dK = gc_host(nk), *b = gc_host(sh.cout), *X = gc_host(nx), *W = gc_host(ny), *Y0 = gc_host(ny), *X0 = gc_host(nx), *G0 = gc_host(nk);
   double              *Y = gc_host(ny), *YA = gc_host(ny), *DA = gc_host(ny), *XA = gc_host(nx), *G = gc_host(nk), *YE = gc_host(nx);
   double              *work = gc_host(odyn_conv_work_size(&g));
@@ -57,38 +57,31 @@ static void run(shape sh)
 
     GC_CALL(odyn_cuda_conv3_forward(&g, s, d_K, 2.0, d_X, 0.5, d_Y));
     r = gc_back(d_Y, ny);
-    snprintf(label, sizeof(label), "%s forward Y = 0.5 Y + 2 K*X", tag);
-    gc_expect(label, gc_reldiff(r, Y, ny), 1e-12);
+    gc_expectf(gc_reldiff(r, Y, ny), 1e-12, "%s forward Y = 0.5 Y + 2 K*X", tag);
     free(r);
     GC_CALL(odyn_cuda_conv3_forward_bias_act(&g, s, d_K, d_X, d_b, ODYN_PW_TANH, d_Y, d_D));
     r  = gc_back(d_Y, ny);
     r2 = gc_back(d_D, ny);
-    snprintf(label, sizeof(label), "%s forward tanh(K*X + b)", tag);
-    gc_expect(label, gc_reldiff(r, YA, ny), 1e-12);
-    snprintf(label, sizeof(label), "%s forward D = 1 - tanh^2", tag);
-    gc_expect(label, gc_reldiff(r2, DA, ny), 1e-12);
+    gc_expectf(gc_reldiff(r, YA, ny), 1e-12, "%s forward tanh(K*X + b)", tag);
+    gc_expectf(gc_reldiff(r2, DA, ny), 1e-12, "%s forward D = 1 - tanh^2", tag);
     free(r);
     free(r2);
     if (sh.cin == sh.cout) {
       GC_CALL(odyn_cuda_conv3_euler(&g, s, d_K, d_b, ODYN_PW_TANH, hstep, d_X, d_Z, d_D));
       r  = gc_back(d_Z, nx);
       r2 = gc_back(d_D, ny);
-      snprintf(label, sizeof(label), "%s fused Euler X + h tanh(K*X + b)", tag);
-      gc_expect(label, gc_reldiff(r, YE, nx), 1e-12);
-      snprintf(label, sizeof(label), "%s fused Euler D", tag);
-      gc_expect(label, gc_reldiff(r2, DA, ny), 1e-12);
+      gc_expectf(gc_reldiff(r, YE, nx), 1e-12, "%s fused Euler X + h tanh(K*X + b)", tag);
+      gc_expectf(gc_reldiff(r2, DA, ny), 1e-12, "%s fused Euler D", tag);
       free(r);
       free(r2);
     }
     GC_CALL(odyn_cuda_conv3_adjoint(&g, s, d_K, 1.5, d_W, -1.0, d_XA));
     r = gc_back(d_XA, nx);
-    snprintf(label, sizeof(label), "%s adjoint X = -X + 1.5 K^T W", tag);
-    gc_expect(label, gc_reldiff(r, XA, nx), 1e-12);
+    gc_expectf(gc_reldiff(r, XA, nx), 1e-12, "%s adjoint X = -X + 1.5 K^T W", tag);
     free(r);
     GC_CALL(odyn_cuda_conv3_stencil_grad(&g, s, d_X, d_W, 0.75, d_G));
     r = gc_back(d_G, nk);
-    snprintf(label, sizeof(label), "%s stencil gradient G += 0.75 dK", tag);
-    gc_expect(label, gc_reldiff(r, G, nk), 1e-12);
+    gc_expectf(gc_reldiff(r, G, nk), 1e-12, "%s stencil gradient G += 0.75 dK", tag);
     free(r);
     /* device dot tests */
     {
@@ -99,8 +92,7 @@ static void run(shape sh)
       r2  = gc_back(d_XA, nx);
       lhs = gc_dot(W, r, ny);
       rhs = gc_dot(r2, X, nx);
-      snprintf(label, sizeof(label), "%s device dot test <W, K*X> vs <K^T W, X>", tag);
-      gc_expect(label, fabs(lhs - rhs) / fmax(fabs(lhs), 1e-300), 1e-12);
+      gc_expectf(gc_dotdiff(lhs, rhs), 1e-12, "%s device dot test <W, K*X> vs <K^T W, X>", tag);
       free(r);
       free(r2);
       GC_CALL(odyn_cuda_conv3_forward(&g, s, d_dK, 1.0, d_X, 0.0, d_Y));
@@ -110,8 +102,7 @@ static void run(shape sh)
       r2  = gc_back(d_G, nk);
       lhs = gc_dot(W, r, ny);
       rhs = gc_dot(r2, dK, nk);
-      snprintf(label, sizeof(label), "%s device dot test <W, dK*X> vs <G(X,W), dK>", tag);
-      gc_expect(label, fabs(lhs - rhs) / fmax(fabs(lhs), 1e-300), 1e-12);
+      gc_expectf(gc_dotdiff(lhs, rhs), 1e-12, "%s device dot test <W, dK*X> vs <G(X,W), dK>", tag);
       free(r);
       free(r2);
     }

@@ -24,7 +24,6 @@ static void run(shape sh)
 {
   const long   n = sh.n, N = sh.N, s = sh.s, np = N * (n * n + n), ns = n * s;
   const double h = 2.0 / (N > 0 ? N : 1), eps = 1e-5;
-  char         label[160];
   double      *theta = gc_host(np), *dtheta = gc_host(np), *Y0 = gc_host(ns), *dY0 = gc_host(ns), *W = gc_host(ns), *g0 = gc_host(np);
   double      *traj = gc_host((N + 1) * ns), *YN = gc_host(ns), *dYN = gc_host(ns), *dYNx = gc_host(ns), *gth = gc_host(np), *gY0 = gc_host(ns);
 
@@ -59,36 +58,30 @@ static void run(shape sh)
       GC_CALL(odyn_cuda_narrow_forward(n, N, s, h, d_th, d_Y0, d_YN, 0));
     }
     r = gc_back(d_traj, (N + 1) * ns);
-    snprintf(label, sizeof(label), "%s n=%ld N=%ld s=%ld forward, all states", kind, n, N, s);
-    gc_expect(label, gc_reldiff(r, traj, (N + 1) * ns), 1e-12);
+    gc_expectf(gc_reldiff(r, traj, (N + 1) * ns), 1e-12, "%s n=%ld N=%ld s=%ld forward, all states", kind, n, N, s);
     free(r);
     if (!sh.wide) {
       r = gc_back(d_YN, ns);
-      snprintf(label, sizeof(label), "%s n=%ld N=%ld s=%ld forward, Y_N only", kind, n, N, s);
-      gc_expect(label, gc_reldiff(r, YN, ns), 1e-12);
+      gc_expectf(gc_reldiff(r, YN, ns), 1e-12, "%s n=%ld N=%ld s=%ld forward, Y_N only", kind, n, N, s);
       free(r);
     }
     /* tangent with (dtheta, dY0), and with dtheta = NULL */
     if (sh.wide) GC_CALL(odyn_cuda_dense_tangent(n, N, s, h, d_th, d_dth, d_traj, d_D, d_dY0, d_dYN));
     else GC_CALL(odyn_cuda_narrow_tangent(n, N, s, h, d_th, d_dth, d_Y0, d_dY0, d_dYN));
     r = gc_back(d_dYN, ns);
-    snprintf(label, sizeof(label), "%s n=%ld N=%ld s=%ld tangent J (dtheta, dY0)", kind, n, N, s);
-    gc_expect(label, gc_reldiff(r, dYN, ns), 1e-12);
+    gc_expectf(gc_reldiff(r, dYN, ns), 1e-12, "%s n=%ld N=%ld s=%ld tangent J (dtheta, dY0)", kind, n, N, s);
     if (sh.wide) GC_CALL(odyn_cuda_dense_tangent(n, N, s, h, d_th, NULL, d_traj, d_D, d_dY0, d_dYN));
     else GC_CALL(odyn_cuda_narrow_tangent(n, N, s, h, d_th, NULL, d_Y0, d_dY0, d_dYN));
     r2 = gc_back(d_dYN, ns);
-    snprintf(label, sizeof(label), "%s n=%ld N=%ld s=%ld tangent J (0, dY0)", kind, n, N, s);
-    gc_expect(label, gc_reldiff(r2, dYNx, ns), 1e-12);
+    gc_expectf(gc_reldiff(r2, dYNx, ns), 1e-12, "%s n=%ld N=%ld s=%ld tangent J (0, dY0)", kind, n, N, s);
     free(r2);
     /* adjoint: gtheta += (accumulates onto g0), gY0 = */
     if (sh.wide) GC_CALL(odyn_cuda_dense_adjoint(n, N, s, h, d_th, d_traj, d_D, d_W, d_g, d_gY0));
     else GC_CALL(odyn_cuda_narrow_adjoint(n, N, s, h, d_th, d_traj, d_W, d_g, d_gY0));
     r2 = gc_back(d_g, np);
     r3 = gc_back(d_gY0, ns);
-    snprintf(label, sizeof(label), "%s n=%ld N=%ld s=%ld adjoint gtheta += J_theta^T W", kind, n, N, s);
-    gc_expect(label, gc_reldiff(r2, gth, np), 1e-12);
-    snprintf(label, sizeof(label), "%s n=%ld N=%ld s=%ld adjoint gY0 = J_Y0^T W", kind, n, N, s);
-    gc_expect(label, gc_reldiff(r3, gY0, ns), 1e-12);
+    gc_expectf(gc_reldiff(r2, gth, np), 1e-12, "%s n=%ld N=%ld s=%ld adjoint gtheta += J_theta^T W", kind, n, N, s);
+    gc_expectf(gc_reldiff(r3, gY0, ns), 1e-12, "%s n=%ld N=%ld s=%ld adjoint gY0 = J_Y0^T W", kind, n, N, s);
     /* dot product on the device alone: <W, J v> = <J^T W, v>, gradient from zero */
     {
       double lhs = gc_dot(W, r, ns), rhs;
@@ -98,8 +91,7 @@ static void run(shape sh)
       else GC_CALL(odyn_cuda_narrow_adjoint(n, N, s, h, d_th, d_traj, d_W, d_g, d_gY0));
       r2  = gc_back(d_g, np);
       rhs = gc_dot(r2, dtheta, np) + gc_dot(r3, dY0, ns);
-      snprintf(label, sizeof(label), "%s n=%ld N=%ld s=%ld device dot test <W,Jv> vs <J^T W,v>", kind, n, N, s);
-      gc_expect(label, fabs(lhs - rhs) / fmax(fabs(lhs), 1e-300), 1e-12);
+      gc_expectf(gc_dotdiff(lhs, rhs), 1e-12, "%s n=%ld N=%ld s=%ld device dot test <W,Jv> vs <J^T W,v>", kind, n, N, s);
       free(r2);
     }
     free(r3);
@@ -108,8 +100,8 @@ static void run(shape sh)
       double *fp, *fm, *fd = gc_host(ns);
       for (int sg = 0; sg < 2; sg++) {
         const double e = sg ? -eps : eps;
-        for (long k = 0; k < np; k++) tp[k] = theta[k] + e * dtheta[k];
-        for (long k = 0; k < ns; k++) Y0p[k] = Y0[k] + e * dY0[k];
+        gc_shift(tp, theta, e, dtheta, np);
+        gc_shift(Y0p, Y0, e, dY0, ns);
         GC_CALL(odyn_cuda_to_device(d_p, tp, np));
         GC_CALL(odyn_cuda_to_device(d_YN, Y0p, ns));
         if (sh.wide) GC_CALL(odyn_cuda_dense_forward(n, N, s, h, d_p, d_YN, sg ? d_Ym : d_Yp, NULL));
@@ -117,9 +109,8 @@ static void run(shape sh)
       }
       fp = gc_back(d_Yp, (N + 1) * ns);
       fm = gc_back(d_Ym, (N + 1) * ns);
-      for (long k = 0; k < ns; k++) fd[k] = (fp[N * ns + k] - fm[N * ns + k]) / (2 * eps);
-      snprintf(label, sizeof(label), "%s n=%ld N=%ld s=%ld device tangent vs central differences", kind, n, N, s);
-      gc_expect(label, gc_reldiff(r, fd, ns), 1e-7);
+      gc_central(fd, fp + N * ns, fm + N * ns, ns, eps);
+      gc_expectf(gc_reldiff(r, fd, ns), 1e-7, "%s n=%ld N=%ld s=%ld device tangent vs central differences", kind, n, N, s);
       free(fp);
       free(fm);
       free(fd);
@@ -141,7 +132,6 @@ static void host_ref_checks(long n, long N, long s)
   const double h = 2.0 / N, eps = 1e-5;
   double      *th = gc_host(np), *dth = gc_host(np), *Y0 = gc_host(ns), *dY0 = gc_host(ns), *W = gc_host(ns), *traj = gc_host((N + 1) * ns);
   double      *Jv = gc_host(ns), *g = gc_host(np), *gY0 = gc_host(ns), *tp = gc_host(np), *Yp = gc_host(ns), *Ym = gc_host(ns), *fd = gc_host(ns);
-  char         label[128];
 
   gc_fill(th, np, 1.0 / sqrt((double)n));
   gc_fill(dth, np, 1.0);
@@ -153,18 +143,16 @@ static void host_ref_checks(long n, long N, long s)
   odyn_narrow_ref_adjoint(n, N, s, h, th, traj, W, g, gY0);
   {
     const double lhs = gc_dot(W, Jv, ns), rhs = gc_dot(g, dth, np) + gc_dot(gY0, dY0, ns);
-    snprintf(label, sizeof(label), "host reference n=%ld N=%ld s=%ld dot test <W,Jv> vs <J^T W,v>", n, N, s);
-    gc_expect(label, fabs(lhs - rhs) / fabs(lhs), 1e-12);
+    gc_expectf(gc_dotdiff(lhs, rhs), 1e-12, "host reference n=%ld N=%ld s=%ld dot test <W,Jv> vs <J^T W,v>", n, N, s);
   }
   for (int sg = 0; sg < 2; sg++) {
     double *Y = sg ? Ym : Yp, *y0 = fd;
-    for (long k = 0; k < np; k++) tp[k] = th[k] + (sg ? -eps : eps) * dth[k];
-    for (long k = 0; k < ns; k++) y0[k] = Y0[k] + (sg ? -eps : eps) * dY0[k];
+    gc_shift(tp, th, sg ? -eps : eps, dth, np);
+    gc_shift(y0, Y0, sg ? -eps : eps, dY0, ns);
     odyn_narrow_ref_forward(n, N, s, h, tp, y0, Y, 0);
   }
-  for (long k = 0; k < ns; k++) fd[k] = (Yp[k] - Ym[k]) / (2 * eps);
-  snprintf(label, sizeof(label), "host reference n=%ld N=%ld s=%ld tangent vs central differences", n, N, s);
-  gc_expect(label, gc_reldiff(Jv, fd, ns), 1e-7);
+  gc_central(fd, Yp, Ym, ns, eps);
+  gc_expectf(gc_reldiff(Jv, fd, ns), 1e-7, "host reference n=%ld N=%ld s=%ld tangent vs central differences", n, N, s);
   free(th), free(dth), free(Y0), free(dY0), free(W), free(traj), free(Jv), free(g), free(gY0), free(tp), free(Yp), free(Ym), free(fd);
 }
 

@@ -37,7 +37,7 @@ static void run(shape sh)
 {
   const long   n = sh.n, m = sh.m, N = sh.N, s = sh.s, np = N * slot_of(n, m), ns = n * s, ms = m * s;
   const double h = sh.T / N, eps = 1e-5;
-  char         label[200], tag[80];
+  char         tag[80];
   double      *theta = gc_host(np), *dtheta = gc_host(np), *Y0 = gc_host(ns), *dY0 = gc_host(ns), *W = gc_host(ns), *g0 = gc_host(np);
   double      *yt = gc_host((N + 1) * ns), *zt = gc_host((N + 1) * ms), *dYN = gc_host(ns), *dYNx = gc_host(ns), *gth = gc_host(np), *gY0 = gc_host(ns);
   double      *hy = gc_host((N + 1) * ns), *hz = gc_host((N + 1) * ms), *lin = gc_host(N * (n + m) * s), *hdY = gc_host(ns), *hg = gc_host(np), *hgY0 = gc_host(ns);
@@ -68,43 +68,32 @@ static void run(shape sh)
     GC_CALL(odyn_cuda_verlet_forward(n, m, N, s, h, d_th, d_Y0, d_Y, d_Z));
     r = gc_back(d_Y, (N + 1) * ns);
     r2 = gc_back(d_Z, (N + 1) * ms);
-    snprintf(label, sizeof(label), "%s forward Y_0..Y_N vs reference", tag);
-    gc_expect(label, gc_reldiff(r, yt, (N + 1) * ns), 1e-12);
-    snprintf(label, sizeof(label), "%s forward Y_0..Y_N vs host table", tag);
-    gc_expect(label, gc_reldiff(r, hy, (N + 1) * ns), 1e-12);
-    snprintf(label, sizeof(label), "%s forward Z_{-1/2}..Z_{N-1/2} vs reference", tag);
-    gc_expect(label, gc_reldiff(r2, zt, (N + 1) * ms), 1e-12);
+    gc_expectf(gc_reldiff(r, yt, (N + 1) * ns), 1e-12, "%s forward Y_0..Y_N vs reference", tag);
+    gc_expectf(gc_reldiff(r, hy, (N + 1) * ns), 1e-12, "%s forward Y_0..Y_N vs host table", tag);
+    gc_expectf(gc_reldiff(r2, zt, (N + 1) * ms), 1e-12, "%s forward Z_{-1/2}..Z_{N-1/2} vs reference", tag);
     free(r);
     free(r2);
     GC_CALL(odyn_cuda_verlet_tangent(n, m, N, s, h, d_th, d_dth, d_Y0, d_dY0, d_dYN));
     r = gc_back(d_dYN, ns);
-    snprintf(label, sizeof(label), "%s tangent J (dtheta, dY0) vs reference", tag);
-    gc_expect(label, gc_reldiff(r, dYN, ns), 1e-12);
-    snprintf(label, sizeof(label), "%s tangent J (dtheta, dY0) vs host table", tag);
-    gc_expect(label, gc_reldiff(r, hdY, ns), 1e-12);
+    gc_expectf(gc_reldiff(r, dYN, ns), 1e-12, "%s tangent J (dtheta, dY0) vs reference", tag);
+    gc_expectf(gc_reldiff(r, hdY, ns), 1e-12, "%s tangent J (dtheta, dY0) vs host table", tag);
     GC_CALL(odyn_cuda_verlet_tangent(n, m, N, s, h, d_th, NULL, d_Y0, d_dY0, d_dYN));
     r2 = gc_back(d_dYN, ns);
-    snprintf(label, sizeof(label), "%s tangent J (0, dY0) vs reference", tag);
-    gc_expect(label, gc_reldiff(r2, dYNx, ns), 1e-12);
+    gc_expectf(gc_reldiff(r2, dYNx, ns), 1e-12, "%s tangent J (0, dY0) vs reference", tag);
     free(r2);
     /* adjoint: gtheta += (onto g0), gY0 = */
     GC_CALL(odyn_cuda_verlet_adjoint(n, m, N, s, h, d_th, d_Y, d_Z, d_W, d_g, d_gY0));
     r2 = gc_back(d_g, np);
     r3 = gc_back(d_gY0, ns);
-    snprintf(label, sizeof(label), "%s adjoint gtheta += J_theta^T W vs reference", tag);
-    gc_expect(label, gc_reldiff(r2, gth, np), 1e-12);
-    snprintf(label, sizeof(label), "%s adjoint gtheta vs host table", tag);
-    gc_expect(label, gc_reldiff(r2, hg, np), 1e-12);
-    snprintf(label, sizeof(label), "%s adjoint gY0 = J_Y0^T W vs reference", tag);
-    gc_expect(label, gc_reldiff(r3, gY0, ns), 1e-12);
-    snprintf(label, sizeof(label), "%s adjoint gY0 vs host table", tag);
-    gc_expect(label, gc_reldiff(r3, hgY0, ns), 1e-12);
+    gc_expectf(gc_reldiff(r2, gth, np), 1e-12, "%s adjoint gtheta += J_theta^T W vs reference", tag);
+    gc_expectf(gc_reldiff(r2, hg, np), 1e-12, "%s adjoint gtheta vs host table", tag);
+    gc_expectf(gc_reldiff(r3, gY0, ns), 1e-12, "%s adjoint gY0 = J_Y0^T W vs reference", tag);
+    gc_expectf(gc_reldiff(r3, hgY0, ns), 1e-12, "%s adjoint gY0 vs host table", tag);
     free(r2);
     /* gY0 alone (no gradient): the same values */
     GC_CALL(odyn_cuda_verlet_adjoint(n, m, N, s, h, d_th, d_Y, d_Z, d_W, NULL, d_dYN));
     r2 = gc_back(d_dYN, ns);
-    snprintf(label, sizeof(label), "%s adjoint gY0 alone vs with the gradient", tag);
-    gc_expect(label, gc_reldiff(r2, r3, ns), 0.0);
+    gc_expectf(gc_reldiff(r2, r3, ns), 0.0, "%s adjoint gY0 alone vs with the gradient", tag);
     free(r2);
     /* dot product on the device alone: <W, J v> = <J^T W, v>, gradient from zero */
     {
@@ -113,8 +102,7 @@ static void run(shape sh)
       GC_CALL(odyn_cuda_verlet_adjoint(n, m, N, s, h, d_th, d_Y, d_Z, d_W, d_g, d_gY0));
       r2  = gc_back(d_g, np);
       rhs = gc_dot(r2, dtheta, np) + gc_dot(r3, dY0, ns);
-      snprintf(label, sizeof(label), "%s device dot test <W,Jv> vs <J^T W,v>", tag);
-      gc_expect(label, fabs(lhs - rhs) / fmax(fabs(lhs), 1e-300), 1e-12);
+      gc_expectf(gc_dotdiff(lhs, rhs), 1e-12, "%s device dot test <W,Jv> vs <J^T W,v>", tag);
       free(r2);
     }
     free(r3);
@@ -123,17 +111,16 @@ static void run(shape sh)
       double *fp, *fm, *fd = gc_host(ns);
       for (int sg = 0; sg < 2; sg++) {
         const double e = sg ? -eps : eps;
-        for (long k = 0; k < np; k++) tp[k] = theta[k] + e * dtheta[k];
-        for (long k = 0; k < ns; k++) Y0p[k] = Y0[k] + e * dY0[k];
+        gc_shift(tp, theta, e, dtheta, np);
+        gc_shift(Y0p, Y0, e, dY0, ns);
         GC_CALL(odyn_cuda_to_device(d_p, tp, np));
         GC_CALL(odyn_cuda_to_device(d_y0, Y0p, ns));
         GC_CALL(odyn_cuda_verlet_forward(n, m, N, s, h, d_p, d_y0, sg ? d_Ym : d_Yp, d_Zs));
       }
       fp = gc_back(d_Yp, (N + 1) * ns);
       fm = gc_back(d_Ym, (N + 1) * ns);
-      for (long k = 0; k < ns; k++) fd[k] = (fp[N * ns + k] - fm[N * ns + k]) / (2 * eps);
-      snprintf(label, sizeof(label), "%s device tangent vs central differences", tag);
-      gc_expect(label, gc_reldiff(r, fd, ns), 1e-7);
+      gc_central(fd, fp + N * ns, fm + N * ns, ns, eps);
+      gc_expectf(gc_reldiff(r, fd, ns), 1e-7, "%s device tangent vs central differences", tag);
       free(fp);
       free(fm);
       free(fd);
@@ -155,7 +142,6 @@ static void host_ref_checks(long n, long m, long N, long s)
   const double h = 2.0 / N, eps = 1e-5;
   double      *th = gc_host(np), *dth = gc_host(np), *Y0 = gc_host(ns), *dY0 = gc_host(ns), *W = gc_host(ns), *yt = gc_host((N + 1) * ns), *zt = gc_host((N + 1) * ms);
   double      *Jv = gc_host(ns), *g = gc_host(np), *gY0 = gc_host(ns), *tp = gc_host(np), *y0 = gc_host(ns), *Yp = gc_host((N + 1) * ns), *Ym = gc_host((N + 1) * ns), *fd = gc_host(ns);
-  char         label[128];
 
   fill_theta(n, m, N, th);
   gc_fill(dth, np, 1.0);
@@ -167,17 +153,15 @@ static void host_ref_checks(long n, long m, long N, long s)
   GC_CALL(odyn_verlet_ref_adjoint(n, m, N, s, h, th, yt, zt, W, g, gY0));
   {
     const double lhs = gc_dot(W, Jv, ns), rhs = gc_dot(g, dth, np) + gc_dot(gY0, dY0, ns);
-    snprintf(label, sizeof(label), "host reference verlet n=%ld m=%ld N=%ld s=%ld dot test", n, m, N, s);
-    gc_expect(label, fabs(lhs - rhs) / fabs(lhs), 1e-12);
+    gc_expectf(gc_dotdiff(lhs, rhs), 1e-12, "host reference verlet n=%ld m=%ld N=%ld s=%ld dot test", n, m, N, s);
   }
   for (int sg = 0; sg < 2; sg++) {
-    for (long k = 0; k < np; k++) tp[k] = th[k] + (sg ? -eps : eps) * dth[k];
-    for (long k = 0; k < ns; k++) y0[k] = Y0[k] + (sg ? -eps : eps) * dY0[k];
+    gc_shift(tp, th, sg ? -eps : eps, dth, np);
+    gc_shift(y0, Y0, sg ? -eps : eps, dY0, ns);
     GC_CALL(odyn_verlet_ref_forward(n, m, N, s, h, tp, y0, sg ? Ym : Yp, zt));
   }
-  for (long k = 0; k < ns; k++) fd[k] = (Yp[N * ns + k] - Ym[N * ns + k]) / (2 * eps);
-  snprintf(label, sizeof(label), "host reference verlet n=%ld m=%ld N=%ld s=%ld tangent vs central differences", n, m, N, s);
-  gc_expect(label, gc_reldiff(Jv, fd, ns), 1e-7);
+  gc_central(fd, Yp + N * ns, Ym + N * ns, ns, eps);
+  gc_expectf(gc_reldiff(Jv, fd, ns), 1e-7, "host reference verlet n=%ld m=%ld N=%ld s=%ld tangent vs central differences", n, m, N, s);
   free(th), free(dth), free(Y0), free(dY0), free(W), free(yt), free(zt), free(Jv), free(g), free(gY0), free(tp), free(y0), free(Yp), free(Ym), free(fd);
 }
 
