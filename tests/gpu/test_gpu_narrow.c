@@ -1,6 +1,6 @@
 /*
    Parity of the dense Euler tanh kernels (include/odyn/private/cudakernels.h): the narrow one-kernel sweeps (n <= 16)
-   and the wide cuBLAS ones against the host references of src/backend/host/narrowref.c on random fp64 data, and the
+   and the wide ones (fused one-kernel sweep for n <= 64, cuBLAS above) against the host references of src/backend/host/narrowref.c on random fp64 data, and the
    device tangent against the device adjoint (dot product) and against central differences of the device forward.
 
    Tolerance 1e-12, norm-wise relative. The states: device and host evaluate the same recursion in the same order, but
@@ -163,7 +163,7 @@ int main(void)
   const shape shapes[] = {
     {1, 5, 1, 0},     {1, 32, 1000, 0}, {2, 16, 1, 0},   {2, 64, 1001, 0}, {3, 7, 257, 0}, {5, 40, 999, 0},
     {8, 64, 3001, 0}, {8, 200, 100, 0}, {8, 1, 33, 0},   {16, 12, 777, 0}, {16, 64, 300, 0}, {16, 3, 1, 0},
-    {5, 3, 10, 1},    {32, 6, 500, 1},  {64, 4, 1001, 1}, {8, 16, 2000, 1},
+    {5, 3, 10, 1},    {32, 6, 500, 1},  {64, 4, 1001, 1}, {8, 16, 2000, 1}, {48, 5, 129, 1}, {17, 2, 3000, 1}, {100, 3, 50, 1},
   };
   int st;
 
