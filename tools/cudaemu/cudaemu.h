@@ -19,7 +19,7 @@ double sh[1 << 17];
 #define __global__
 #define __device__
 #define __forceinline__ inline
-#define __launch_bounds__(x)
+#define __launch_bounds__(...)
 #define __shared__
 static std::barrier<> *blockbar;
 static std::vector<std::barrier<> *> warpbar;

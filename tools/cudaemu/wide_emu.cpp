@@ -1,0 +1,48 @@
+// CPU emulation of the fused wide forward of src/backend/cuda/wide.cu (wide_fused_forward_k), for machines without a
+// GPU: the tile's states in shared memory, the per-step staging of K_j and b_j, rows lane and lane + 32, the examples
+// per warp, the tail tile (s not a multiple of TE), Y_0 copied or in place, D_j, against the host reference
+// odyn_narrow_ref_forward (src/backend/host/narrowref.c, any n). The builtins come from cudaemu.h; the kernel is taken
+// from wide.cu's own text. Not a model of the device's timing or rounding: the GPU test tests/gpu/test_gpu_narrow.c
+// checks its numbers. Run: tools/cudaemu/run-wide-emu.sh (prints one line per comparison, exits 1 on a failure).
+#include "cudaemu.h"
+extern "C" {
+void odyn_narrow_ref_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all);
+}
+using std::fma;
+#include "kernels.inc"
+
+template <int EPW, int ROWS>
+static void run(long n, long N, long s, bool withD, bool inplace)
+{
+  const long   slot = n * n + n, np = N * slot, ns = n * s, TE = WIDE_FUSED_WARPS * EPW;
+  const double h = 1.5 / (N > 0 ? N : 1);
+  std::vector<double> th(np), Y0(ns), ref((N + 1) * ns), Y((N + 1) * ns, -7.0), D(N * ns, -7.0), Dref(N * ns);
+  for (auto &x : th) x = rnd(1.0 / sqrt((double)n));
+  for (auto &x : Y0) x = rnd(1.0);
+  odyn_narrow_ref_forward(n, N, s, h, th.data(), Y0.data(), ref.data(), 1);
+  for (long j = 0; j < N; j++) /* D_j = 1 - tanh^2(K_j Y_j + b_j) on the reference states */
+    for (long e = 0; e < s; e++)
+      for (long i = 0; i < n; i++) {
+        double z = th[j * slot + n * n + i];
+        for (long k = 0; k < n; k++) z += th[j * slot + i + k * n] * ref[j * ns + e * n + k];
+        Dref[j * ns + e * n + i] = 1.0 - tanh(z) * tanh(z);
+      }
+  if (inplace) std::copy(Y0.begin(), Y0.end(), Y.begin());
+  printf("EPW=%d ROWS=%d n=%ld N=%ld s=%ld tiles=%ld D=%d in place=%d\n", EPW, ROWS, n, N, s, (s + TE - 1) / TE, withD, inplace);
+  launch((unsigned)((s + TE - 1) / TE), WIDE_FUSED_THREADS, [&] { wide_fused_forward_k<EPW, ROWS>((int)n, (int)N, s, h, th.data(), inplace ? Y.data() : Y0.data(), Y.data(), withD ? D.data() : nullptr); });
+  expect("forward, all states", rel(Y.data(), ref.data(), (N + 1) * ns), 1e-13);
+  if (withD) expect("D_j = 1 - tanh^2", rel(D.data(), Dref.data(), N * ns), 1e-13);
+}
+
+int main()
+{
+  run<4, 1>(5, 3, 70, true, false);   // n < 32: one row per lane, most lanes idle; 3 tiles of 32, the last partial
+  run<4, 1>(32, 2, 40, true, true);   // every lane a row, Y_0 in place
+  run<4, 2>(33, 2, 31, false, false); // the second row of lane 0 only; one partial tile
+  run<4, 2>(48, 3, 65, true, false);
+  run<8, 2>(64, 3, 300, true, false);  // tiles of 64: 5 tiles, the last of 44
+  run<16, 1>(17, 1, 129, false, false);
+  run<4, 2>(64, 0, 20, false, false); // N = 0: Y_0 copied only
+  printf("emulation: %d failure(s)\n", fails);
+  return fails != 0;
+}
