@@ -23,6 +23,8 @@
 #include "kernelsys.cuh"
 #include "narrowcommon.cuh"
 
+namespace {
+
 template <int G, bool SMEM>
 __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_forward_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Y0, double *__restrict__ Y, int store_all)
 {
@@ -83,37 +85,151 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_tangent_k(int n, in
   }
 }
 
-/* part: this block's slice of N (n^2 + n) partial sums at part + blockIdx.x N (n^2 + n), or NULL (no gradient) */
-template <int G, bool SMEM>
-__global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_adjoint_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Ytraj, const double *__restrict__ W, double *__restrict__ part, double *__restrict__ gY0)
+/* One thread per example (G = 1, chosen for large s by odynk_one_thread_per_example): the example's n-vector in
+   registers y[P] (P = n rounded up to a power of two; the loops are unrolled over P with c < n guards, so the arrays
+   stay in registers), K_j and b_j read from shared memory (or the read-only cache) at addresses the whole warp shares:
+   broadcasts, no shuffles. z_i = b_i + sum_c K(i, c) y_c in the order c = 0, 1, ... as everywhere. */
+template <int P, bool SMEM>
+__global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_forward1_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Y0, double *__restrict__ Y, int store_all)
+{
+  extern __shared__ double sh[];
+  const long    slot = (long)n * n + n, ns = (long)n * s;
+  const double *th   = theta;
+
+  if (SMEM) {
+    odynk_stage_params(sh, theta, NULL, N * slot);
+    th = sh;
+  }
+  for (long e = (long)blockIdx.x * blockDim.x + threadIdx.x; e < s; e += (long)gridDim.x * blockDim.x) {
+    double y[P], z[P];
+#pragma unroll
+    for (int i = 0; i < P; i++) y[i] = i < n ? Y0[e * n + i] : 0.0;
+    if (store_all)
+#pragma unroll
+      for (int i = 0; i < P; i++)
+        if (i < n) Y[e * n + i] = y[i];
+    for (int j = 0; j < N; j++) {
+      const double *K = th + j * slot;
+#pragma unroll
+      for (int i = 0; i < P; i++) z[i] = i < n ? K[n * n + i] : 0.0;
+#pragma unroll
+      for (int c = 0; c < P; c++)
+        if (c < n)
+#pragma unroll
+          for (int i = 0; i < P; i++)
+            if (i < n) z[i] += K[i + c * n] * y[c];
+#pragma unroll
+      for (int i = 0; i < P; i++)
+        if (i < n) y[i] += h * tanh(z[i]);
+      if (store_all)
+#pragma unroll
+        for (int i = 0; i < P; i++)
+          if (i < n) Y[(j + 1) * ns + e * n + i] = y[i];
+    }
+    if (!store_all)
+#pragma unroll
+      for (int i = 0; i < P; i++)
+        if (i < n) Y[e * n + i] = y[i];
+  }
+}
+
+/* the tangent with one thread per example: dz = K dy + dK y + db alongside z, per i in the order c = 0, 1, ... */
+template <int P, bool SMEM>
+__global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_tangent1_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ dtheta, const double *__restrict__ Y0, const double *__restrict__ dY0, double *__restrict__ dYN)
+{
+  extern __shared__ double sh[];
+  const long    slot = (long)n * n + n;
+  const double *th = theta, *dth = dtheta;
+  const bool    has_dth = dtheta != NULL;
+
+  if (SMEM) {
+    odynk_stage_params(sh, theta, dtheta, N * slot);
+    th = sh;
+    if (has_dth) dth = sh + N * slot;
+  }
+  for (long e = (long)blockIdx.x * blockDim.x + threadIdx.x; e < s; e += (long)gridDim.x * blockDim.x) {
+    double y[P], dy[P], z[P], dz[P];
+#pragma unroll
+    for (int i = 0; i < P; i++) {
+      y[i]  = i < n ? Y0[e * n + i] : 0.0;
+      dy[i] = (i < n && dY0) ? dY0[e * n + i] : 0.0;
+    }
+    for (int j = 0; j < N; j++) {
+      const double *K = th + j * slot, *dK = has_dth ? dth + j * slot : NULL;
+#pragma unroll
+      for (int i = 0; i < P; i++) {
+        z[i]  = i < n ? K[n * n + i] : 0.0;
+        dz[i] = (i < n && has_dth) ? dK[n * n + i] : 0.0;
+      }
+#pragma unroll
+      for (int c = 0; c < P; c++)
+        if (c < n)
+#pragma unroll
+          for (int i = 0; i < P; i++)
+            if (i < n) {
+              const double k = K[i + c * n];
+              z[i] += k * y[c];
+              dz[i] += k * dy[c];
+              if (has_dth) dz[i] += dK[i + c * n] * y[c];
+            }
+#pragma unroll
+      for (int i = 0; i < P; i++)
+        if (i < n) {
+          const double t = tanh(z[i]);
+          dy[i] += h * (1.0 - t * t) * dz[i];
+          y[i] += h * t;
+        }
+    }
+#pragma unroll
+    for (int i = 0; i < P; i++)
+      if (i < n) dYN[e * n + i] = dy[i];
+  }
+}
+
+/* The adjoint. part: this block's slice of N (n^2 + n) partial sums at part + blockIdx.x N (n^2 + n), or NULL (no
+   gradient). Shared memory: two windows of S steps x nw warps x n (n + 1) sums (odynk_window_flush), then with ACC the
+   block's running gradient acc[N (n^2 + n)] (zeroed here, written to the slice once at the end: one pass of stores
+   per block instead of a global read-modify-write per step and chunk), then with SMEM the parameters. The next step's
+   state is loaded one step ahead, so that its global latency overlaps this step's arithmetic. */
+template <int G, bool SMEM, bool ACC>
+__global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_adjoint_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Ytraj, const double *__restrict__ W, double *__restrict__ part, double *__restrict__ gY0, int S)
 {
   extern __shared__ double sh[];
   const long    slot = (long)n * n + n, ns = (long)n * s;
   const int     nw = blockDim.x / 32, warp = threadIdx.x / 32, lane = threadIdx.x % 32, nr = n * (n + 1);
-  double       *red = sh; /* 2 buffers x nw warps x n rows x (n + 1) sums: row r's gK(r, 0..n-1) and gb(r) */
+  double       *win = sh; /* 2 windows x S steps x nw warps x n rows x (n + 1) sums: row r's gK(r, 0..n-1) and gb(r) */
+  double       *acc = ACC ? win + 2 * S * nw * nr : NULL;
   const double *th  = theta;
   const int     r = threadIdx.x % G, epb = blockDim.x / G;
   const bool    row_ok = r < n;
   double       *mypart = part ? part + (long)blockIdx.x * N * slot : NULL;
   bool          first  = true;
   unsigned      parity = 0;
+  /* entry q of a warp's slot is row q / (n + 1)'s gK(r, k) (k < n) or gb(r) (k = n), k = q % (n + 1) */
+  const auto at = [n](int q) {
+    const int ri = q / (n + 1), k = q % (n + 1);
+    return k < n ? ri + k * n : n * n + ri;
+  };
 
+  if (ACC)
+    for (long k = threadIdx.x; k < N * slot; k += blockDim.x) acc[k] = 0.0;
   if (SMEM) {
-    double *tsh = sh + 2 * nw * nr;
-    odynk_stage_params(tsh, theta, NULL, N * slot);
+    double *tsh = win + 2 * S * nw * nr + (ACC ? N * slot : 0);
+    odynk_stage_params(tsh, theta, NULL, N * slot); /* its __syncthreads also orders the zeroing of acc */
     th = tsh;
-  }
+  } else if (ACC) __syncthreads();
   for (long base = (long)blockIdx.x * epb; base < s; base += (long)gridDim.x * epb) {
     const long e   = base + threadIdx.x / G;
     const bool act = row_ok && e < s;
-    double     P   = act ? W[e * n + r] : 0.0;
+    double     P = act ? W[e * n + r] : 0.0, ynext = act ? Ytraj[(N - 1) * ns + e * n + r] : 0.0;
 
-    for (int j = N - 1; j >= 0; j--) {
+    for (int j = N - 1, t = 0; j >= 0; j--, t++) {
       const double *K = th + j * slot;
-      const double  y = act ? Ytraj[j * ns + e * n + r] : 0.0;
+      const double  y = ynext;
       double        yc[G];
-      const double  z = odynk_shfl_dot<G>(row_ok ? K[n * n + r] : 0.0, y, K, r, n, n, row_ok, yc);
-      const double  t = tanh(z), u = act ? h * (1.0 - t * t) * P : 0.0;
+      if (j > 0) ynext = act ? Ytraj[(j - 1) * ns + e * n + r] : 0.0;
+      const double z = odynk_shfl_dot<G>(row_ok ? K[n * n + r] : 0.0, y, K, r, n, n, row_ok, yc);
+      const double tz = tanh(z), u = act ? h * (1.0 - tz * tz) * P : 0.0;
       /* P_c += sum_i K(i, c) u_i: thread r plays c */
       const double sum = odynk_shfl_dot<G>(0.0, u, K, r * n, 1, n, row_ok);
       if (mypart) {
@@ -122,26 +238,33 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_adjoint_k(int n, in
         for (int k = 0; k < G; k++) g[k] = u * yc[k];
         g[G] = u;
         odynk_warp_sum_groups<G>(g, n);
-        double *rb = red + (parity & 1) * nw * nr;
+        double *wb = win + (((parity & 1) * S + t % S) * nw + warp) * nr;
         if (lane < n) {
 #pragma unroll
           for (int k = 0; k < G; k++)
-            if (k < n) rb[warp * nr + lane * (n + 1) + k] = g[k];
-          rb[warp * nr + lane * (n + 1) + n] = g[G];
+            if (k < n) wb[lane * (n + 1) + k] = g[k];
+          wb[lane * (n + 1) + n] = g[G];
         }
-        /* entry q of a slot is row q / (n + 1)'s gK(r, k) (k < n) or gb(r) (k = n), k = q % (n + 1) */
-        odynk_block_sum(rb, nw, nr, mypart + j * slot, first, [n](int q) {
-          const int ri = q / (n + 1), k = q % (n + 1);
-          return k < n ? ri + k * n : n * n + ri;
-        });
-        parity++; /* the next step writes the other buffer; this one is rewritten only after the next __syncthreads */
+        if (t % S == S - 1 || j == 0) { /* the window is full or the chunk done: uniform over the block */
+          const int cnt = t % S + 1;
+          if (ACC) odynk_window_flush(win + (parity & 1) * S * nw * nr, nw, nr, cnt, j + cnt - 1, slot, acc, false, at);
+          else odynk_window_flush(win + (parity & 1) * S * nw * nr, nw, nr, cnt, j + cnt - 1, slot, mypart, first, at);
+          parity++;
+        }
       }
       P += sum;
     }
     if (gY0 && act) gY0[e * n + r] = P;
     first = false;
   }
+  if (ACC && mypart) {
+    __syncthreads();
+    for (long k = threadIdx.x; k < N * slot; k += blockDim.x) mypart[k] = acc[k];
+  }
 }
+
+/* host side: the launch helpers (tools/cudaemu/run-narrow-emu.sh takes the kernels above this line) */
+} // namespace
 
 static int check_narrow(const char *fn, long n, long N, long s)
 {
@@ -185,27 +308,82 @@ static int tangent_g(long n, long N, long s, double h, const double *theta, cons
   return ODYN_CUDA_OK;
 }
 
-template <int G>
-static int adjoint_g(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0)
+/* one thread per example for large s (odynk_one_thread_per_example): P = n rounded up to a power of two */
+template <int P>
+static int forward1_p(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all)
 {
-  const long   nparam = N * (n * n + n);
-  const size_t red = (size_t)2 * (ODYNK_NARROW_BLOCK / 32) * n * (n + 1) * sizeof(double), bytes = (size_t)nparam * sizeof(double);
-  const bool   smem = red + bytes <= ODYNK_SMEM_BUDGET;
+  const size_t bytes = (size_t)N * (n * n + n) * sizeof(double);
   unsigned     grid;
-  void        *pp   = NULL;
-  double      *part = NULL;
 
-  if (smem) ODYNK_CALL(odynk_narrow_grid(narrow_adjoint_k<G, true>, red + bytes, s, G, "narrow", &grid));
-  else ODYNK_CALL(odynk_narrow_grid(narrow_adjoint_k<G, false>, red, s, G, "narrow", &grid));
+  if (bytes <= ODYNK_SMEM_BUDGET) {
+    ODYNK_CALL(odynk_narrow_grid(narrow_forward1_k<P, true>, bytes, s, 1, "narrow", &grid));
+    narrow_forward1_k<P, true><<<grid, ODYNK_NARROW_BLOCK, bytes>>>((int)n, (int)N, s, h, theta, Y0, Y, store_all);
+  } else {
+    ODYNK_CALL(odynk_narrow_grid(narrow_forward1_k<P, false>, 0, s, 1, "narrow", &grid));
+    narrow_forward1_k<P, false><<<grid, ODYNK_NARROW_BLOCK, 0>>>((int)n, (int)N, s, h, theta, Y0, Y, store_all);
+  }
+  ODYNK_LAUNCHED("narrow_forward1_k");
+  return ODYN_CUDA_OK;
+}
+
+template <int P>
+static int tangent1_p(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+{
+  const size_t bytes = (size_t)N * (n * n + n) * sizeof(double) * (dtheta ? 2 : 1);
+  unsigned     grid;
+
+  if (bytes <= ODYNK_SMEM_BUDGET) {
+    ODYNK_CALL(odynk_narrow_grid(narrow_tangent1_k<P, true>, bytes, s, 1, "narrow", &grid));
+    narrow_tangent1_k<P, true><<<grid, ODYNK_NARROW_BLOCK, bytes>>>((int)n, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
+  } else {
+    ODYNK_CALL(odynk_narrow_grid(narrow_tangent1_k<P, false>, 0, s, 1, "narrow", &grid));
+    narrow_tangent1_k<P, false><<<grid, ODYNK_NARROW_BLOCK, 0>>>((int)n, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
+  }
+  ODYNK_LAUNCHED("narrow_tangent1_k");
+  return ODYN_CUDA_OK;
+}
+
+/* launches narrow_adjoint_k<G, SMEM, ACC> with a window of S steps and smem bytes; grid from the occupancy */
+template <int G, bool SMEM, bool ACC>
+static int adjoint_launch(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0, int S, size_t smem)
+{
+  const long nparam = N * (n * n + n);
+  unsigned   grid;
+  void      *pp   = NULL;
+  double    *part = NULL;
+
+  ODYNK_CALL(odynk_narrow_grid(narrow_adjoint_k<G, SMEM, ACC>, smem, s, G, "narrow", &grid));
   if (gtheta) {
     ODYNK_CALL(odynk_scratch(0, (size_t)grid * nparam * sizeof(double), &pp));
     part = (double *)pp;
   }
-  if (smem) narrow_adjoint_k<G, true><<<grid, ODYNK_NARROW_BLOCK, red + bytes>>>((int)n, (int)N, s, h, theta, Ytraj, W, part, gY0);
-  else narrow_adjoint_k<G, false><<<grid, ODYNK_NARROW_BLOCK, red>>>((int)n, (int)N, s, h, theta, Ytraj, W, part, gY0);
+  narrow_adjoint_k<G, SMEM, ACC><<<grid, ODYNK_NARROW_BLOCK, smem>>>((int)n, (int)N, s, h, theta, Ytraj, W, part, gY0, S);
   ODYNK_LAUNCHED("narrow_adjoint_k");
   if (gtheta) ODYNK_CALL(odynk_reduce_blocks(nparam, grid, part, 1.0, gtheta, 1));
   return ODYN_CUDA_OK;
+}
+
+/* The adjoint's configuration. ACC (the block's gradient in shared memory for all N steps) only pays when a block
+   walks several chunks (else its one chunk's flushes store straight to its slice, nothing to read back) and costs
+   occupancy (n = 8, N = 64: 36.9 KB more per block), so it is taken when s exceeds the examples the resident blocks
+   hold in one pass without it, and when it fits the budget with the parameters in shared memory and a window of
+   >= 1 step; else the window path without ACC (global slice; the first chunk stores, later ones add once per window),
+   the parameters in shared memory if they fit, else through the cache. */
+template <int G>
+static int adjoint_g(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0)
+{
+  const long   nparam = N * (n * n + n);
+  const size_t step = (size_t)(ODYNK_NARROW_BLOCK / 32) * n * (n + 1) * sizeof(double), bytes = (size_t)nparam * sizeof(double);
+  const int    Sp = odynk_adj_window(bytes, step, N), S0 = odynk_adj_window(0, step, N), Sa = odynk_adj_window(2 * bytes, step, N);
+
+  if (S0 < 1) return odynk_fail(ODYN_CUDA_ERR_ARG, "narrow adjoint: n = %ld needs more shared memory than the budget", n);
+  if (gtheta && Sa >= 1) {
+    unsigned grid;
+    ODYNK_CALL(odynk_narrow_grid(narrow_adjoint_k<G, true, false>, Sp >= 1 ? bytes + 2 * Sp * step : 2 * S0 * step, s, G, "narrow", &grid));
+    if ((long)grid * (ODYNK_NARROW_BLOCK / G) < s) return adjoint_launch<G, true, true>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, Sa, 2 * bytes + 2 * Sa * step);
+  }
+  if (Sp >= 1) return adjoint_launch<G, true, false>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, Sp, bytes + 2 * Sp * step);
+  return adjoint_launch<G, false, false>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, S0, 2 * S0 * step);
 }
 
 int odyn_cuda_narrow_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all)
@@ -213,6 +391,13 @@ int odyn_cuda_narrow_forward(long n, long N, long s, double h, const double *the
   ODYNK_CALL(check_narrow("odyn_cuda_narrow_forward", n, N, s));
   if (s == 0) return ODYN_CUDA_OK;
   if (!Y0 || !Y || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_narrow_forward: theta, Y0 and Y must be device arrays");
+  if (odynk_one_thread_per_example(s)) switch (odynk_group_of(n)) {
+    case 1: return forward1_p<1>(n, N, s, h, theta, Y0, Y, store_all);
+    case 2: return forward1_p<2>(n, N, s, h, theta, Y0, Y, store_all);
+    case 4: return forward1_p<4>(n, N, s, h, theta, Y0, Y, store_all);
+    case 8: return forward1_p<8>(n, N, s, h, theta, Y0, Y, store_all);
+    default: return forward1_p<16>(n, N, s, h, theta, Y0, Y, store_all);
+    }
   switch (odynk_group_of(n)) {
   case 1: return forward_g<1>(n, N, s, h, theta, Y0, Y, store_all);
   case 2: return forward_g<2>(n, N, s, h, theta, Y0, Y, store_all);
@@ -227,6 +412,13 @@ int odyn_cuda_narrow_tangent(long n, long N, long s, double h, const double *the
   ODYNK_CALL(check_narrow("odyn_cuda_narrow_tangent", n, N, s));
   if (s == 0) return ODYN_CUDA_OK;
   if (!Y0 || !dYN || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_narrow_tangent: theta, Y0 and dYN must be device arrays");
+  if (odynk_one_thread_per_example(s)) switch (odynk_group_of(n)) {
+    case 1: return tangent1_p<1>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
+    case 2: return tangent1_p<2>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
+    case 4: return tangent1_p<4>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
+    case 8: return tangent1_p<8>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
+    default: return tangent1_p<16>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
+    }
   switch (odynk_group_of(n)) {
   case 1: return tangent_g<1>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
   case 2: return tangent_g<2>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);

@@ -81,11 +81,58 @@ __device__ __forceinline__ void odynk_block_sum(const double *rb, int nw, int le
   }
 }
 
+/* The adjoints' amortized gradient reduction. A warp's sums of S consecutive steps go to a window of shared slots
+   win[w][warp][len] (w = 0..S-1 in the order the steps are taken, j descending); once per window (not once per step)
+   one __syncthreads, then the block's threads share the cnt len entries (all threads busy when cnt len >= the block
+   size), each summing its entry over the nw warps in warp order (fixed: deterministic) into dst: entry k of window
+   slot w belongs to step jtop - w at dst[(jtop - w) slot + at(k)], stored when first, else added. dst is the block's
+   shared running gradient (ACC kernels: no global traffic until the end) or its global slice. The caller alternates
+   two windows, so that writing the next window needs no second barrier (this one is rewritten only after the next
+   flush's __syncthreads, which every reader of this one has passed). Between flushes the warps run free, so a slow
+   warp (a global load, a tanh) no longer stalls the block every step. */
+template <typename At>
+__device__ __forceinline__ void odynk_window_flush(const double *win, int nw, int len, int cnt, int jtop, long slot, double *dst, bool first, At at)
+{
+  __syncthreads();
+  for (int q = threadIdx.x; q < cnt * len; q += blockDim.x) {
+    const int w = q / len, k = q % len;
+    double    acc = 0.0;
+    for (int wp = 0; wp < nw; wp++) acc += win[(w * nw + wp) * len + k];
+    double *d = dst + (long)(jtop - w) * slot + at(k);
+    *d        = first ? acc : *d + acc;
+  }
+}
+
+/* the largest window S <= ODYNK_ADJ_WINDOW steps (and <= N) for which fixed + 2 S win_step bytes fit ODYNK_SMEM_BUDGET;
+   0 when not even S = 1 fits */
+#define ODYNK_ADJ_WINDOW 4
+static inline int odynk_adj_window(size_t fixed, size_t win_step, long N)
+{
+  int S = ODYNK_ADJ_WINDOW < N ? ODYNK_ADJ_WINDOW : (int)(N > 0 ? N : 1);
+  while (S > 0 && fixed + 2 * (size_t)S * win_step > ODYNK_SMEM_BUDGET) S--;
+  return S;
+}
+
 #ifdef __CUDACC__
 #include "kernelsys.cuh"
 
 /* the group size for a width w <= 16: w rounded up to a power of two */
 static inline int odynk_group_of(long w) { return w <= 1 ? 1 : w <= 2 ? 2 : w <= 4 ? 4 : w <= 8 ? 8 : 16; }
+
+/* One thread per example (G = 1: the whole state in registers, K_j and b_j read from shared memory as broadcasts, no
+   shuffles) needs n FMAs + n broadcast loads per row where a group of G threads needs the same FMAs plus G double
+   shuffles (2 SHFL each) and their lane arithmetic: about half the issued instructions for n = 8 (measured on the H200:
+   2.0 ms against 3.19 ms for the groups at n = 8, s = 10^6). But it has G times fewer threads, so it only pays once
+   s alone fills the GPU: ODYNK_G1_FILL_DIV = 2 takes it from s >= half of the resident thread slots (sms x
+   max_threads_sm / 2 = 135,168 on 132 SMs x 2048), i.e. >= 32 warps per SM, enough to hide tanh's and the loads'
+   latency; below that the groups' G times more warps win (s = 10^4: 10^4 threads would leave 95% of the slots idle). */
+#define ODYNK_G1_FILL_DIV 2
+static inline bool odynk_one_thread_per_example(long s)
+{
+  const odynk_props *pr;
+  if (odynk_get_props(&pr)) return false;
+  return s >= (long)pr->sms * pr->max_threads_sm / ODYNK_G1_FILL_DIV;
+}
 
 /* grid: as many blocks as are resident at once (occupancy), at most one per chunk of examples; what: the kernel family
    named in the error */

@@ -1,0 +1,127 @@
+// CPU emulation of the dense Euler tanh kernels of src/backend/cuda/narrow.cu, for machines without a GPU: it checks
+// the kernels' logic (indexing, warp shuffles of width G, the one-thread-per-example kernels, the adjoint's windowed
+// gradient reduction with its shared running gradient (ACC) and its global fallback, the grid-stride walk over chunks,
+// shared-memory and global parameter paths) against the host references of src/backend/host/narrowref.c. Not a model
+// of the device's timing or of its rounding (std::tanh, no FMA contraction): it proves the algorithm, the GPU tests
+// (tests/gpu/test_gpu_narrow.c) its numbers. The CUDA builtins are emulated by cudaemu.h; the kernels are taken from
+// narrow.cu's own text, their helpers from src/backend/cuda/narrowcommon.cuh.
+// Run (about a minute on 2 cores): tools/cudaemu/run-narrow-emu.sh   (one line per comparison, exits 1 on a failure)
+#include "cudaemu.h"
+extern "C" {
+void odyn_narrow_ref_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all);
+void odyn_narrow_ref_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+void odyn_narrow_ref_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0);
+}
+#include "narrowcommon.cuh"
+#include "kernels.inc"
+
+struct data {
+  long n, N, s, np, ns;
+  double h;
+  std::vector<double> th, dth, Y0, dY0, W, yr, yNr, dYr, dYr0, gr, gY0r;
+  data(long n_, long N_, long s_) : n(n_), N(N_), s(s_), np(N_ * (n_ * n_ + n_)), ns(n_ * s_), h(2.0 / N_)
+  {
+    th.resize(np), dth.resize(np), Y0.resize(ns), dY0.resize(ns), W.resize(ns), yr.resize((N + 1) * ns), yNr.resize(ns), dYr.resize(ns), dYr0.resize(ns), gr.assign(np, 0.0), gY0r.resize(ns);
+    for (auto &x : th) x = rnd(1.0 / sqrt((double)n));
+    for (auto &x : dth) x = rnd(1.0);
+    for (auto &x : Y0) x = rnd(1.0);
+    for (auto &x : dY0) x = rnd(1.0);
+    for (auto &x : W) x = rnd(1.0);
+    odyn_narrow_ref_forward(n, N, s, h, th.data(), Y0.data(), yr.data(), 1);
+    odyn_narrow_ref_forward(n, N, s, h, th.data(), Y0.data(), yNr.data(), 0);
+    odyn_narrow_ref_tangent(n, N, s, h, th.data(), dth.data(), Y0.data(), dY0.data(), dYr.data());
+    odyn_narrow_ref_tangent(n, N, s, h, th.data(), nullptr, Y0.data(), dY0.data(), dYr0.data());
+    odyn_narrow_ref_adjoint(n, N, s, h, th.data(), yr.data(), W.data(), gr.data(), gY0r.data());
+  }
+};
+
+// the grouped forward / tangent (G threads per example)
+template <int G, bool SM>
+static void groups(const data &d, unsigned grid)
+{
+  std::vector<double> Y((d.N + 1) * d.ns), YN(d.ns), dY(d.ns);
+  printf("groups G=%d SMEM=%d n=%ld N=%ld s=%ld grid=%u\n", G, SM, d.n, d.N, d.s, grid);
+  launch(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward_k<G, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), Y.data(), 1); });
+  expect("forward (all states)", rel(Y.data(), d.yr.data(), (d.N + 1) * d.ns), 1e-13);
+  launch(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward_k<G, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), YN.data(), 0); });
+  expect("forward (Y_N)", rel(YN.data(), d.yNr.data(), d.ns), 1e-13);
+  launch(grid, ODYNK_NARROW_BLOCK, [&] { narrow_tangent_k<G, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.dth.data(), d.Y0.data(), d.dY0.data(), dY.data()); });
+  expect("tangent", rel(dY.data(), d.dYr.data(), d.ns), 1e-13);
+  launch(grid, ODYNK_NARROW_BLOCK, [&] { narrow_tangent_k<G, SM>(d.n, d.N, d.s, d.h, d.th.data(), nullptr, d.Y0.data(), d.dY0.data(), dY.data()); });
+  expect("tangent (no dtheta)", rel(dY.data(), d.dYr0.data(), d.ns), 1e-13);
+}
+
+// one thread per example (P = n rounded up to a power of two)
+template <int P, bool SM>
+static void ones(const data &d, unsigned grid)
+{
+  std::vector<double> Y((d.N + 1) * d.ns), YN(d.ns), dY(d.ns);
+  printf("one thread per example P=%d SMEM=%d n=%ld N=%ld s=%ld grid=%u\n", P, SM, d.n, d.N, d.s, grid);
+  launch(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward1_k<P, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), Y.data(), 1); });
+  expect("forward (all states)", rel(Y.data(), d.yr.data(), (d.N + 1) * d.ns), 1e-13);
+  launch(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward1_k<P, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), YN.data(), 0); });
+  expect("forward (Y_N)", rel(YN.data(), d.yNr.data(), d.ns), 1e-13);
+  launch(grid, ODYNK_NARROW_BLOCK, [&] { narrow_tangent1_k<P, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.dth.data(), d.Y0.data(), d.dY0.data(), dY.data()); });
+  expect("tangent", rel(dY.data(), d.dYr.data(), d.ns), 1e-13);
+  launch(grid, ODYNK_NARROW_BLOCK, [&] { narrow_tangent1_k<P, SM>(d.n, d.N, d.s, d.h, d.th.data(), nullptr, d.Y0.data(), d.dY0.data(), dY.data()); });
+  expect("tangent (no dtheta)", rel(dY.data(), d.dYr0.data(), d.ns), 1e-13);
+}
+
+// the adjoint with a window of S steps; ACC: the block's gradient in shared memory
+template <int G, bool SM, bool ACC>
+static void adjoint(const data &d, unsigned grid, int S)
+{
+  std::vector<double> part(grid * d.np, NAN), g(d.np, 0.0), gY0(d.ns);
+  printf("adjoint G=%d SMEM=%d ACC=%d S=%d n=%ld N=%ld s=%ld grid=%u (%ld chunks)\n", G, SM, ACC, S, d.n, d.N, d.s, grid, (d.s + ODYNK_NARROW_BLOCK / G - 1) / (ODYNK_NARROW_BLOCK / G));
+  launch(grid, ODYNK_NARROW_BLOCK, [&] { narrow_adjoint_k<G, SM, ACC>(d.n, d.N, d.s, d.h, d.th.data(), d.yr.data(), d.W.data(), part.data(), gY0.data(), S); });
+  for (long k = 0; k < d.np; k++)
+    for (unsigned b = 0; b < grid; b++) g[k] += part[b * d.np + k];
+  expect("adjoint gtheta", rel(g.data(), d.gr.data(), d.np), 1e-13);
+  expect("adjoint gY0", rel(gY0.data(), d.gY0r.data(), d.ns), 1e-13);
+  launch(grid, ODYNK_NARROW_BLOCK, [&] { narrow_adjoint_k<G, SM, ACC>(d.n, d.N, d.s, d.h, d.th.data(), d.yr.data(), d.W.data(), nullptr, gY0.data(), S); });
+  expect("adjoint gY0 (no gradient)", rel(gY0.data(), d.gY0r.data(), d.ns), 1e-13);
+}
+
+int main()
+{
+  {
+    data d(8, 7, 100); // 32 examples per chunk: 4 chunks, the last one partial
+    groups<8, true>(d, 2), groups<8, false>(d, 3);
+    ones<8, true>(d, 1), ones<8, false>(d, 2); // 1 block: 100 threads of 256 busy; 2 blocks: some idle
+    adjoint<8, true, true>(d, 2, 3);           // S = 3 does not divide N = 7: a partial window per chunk
+    adjoint<8, false, true>(d, 3, 2);
+    adjoint<8, true, false>(d, 2, 4);
+    adjoint<8, false, false>(d, 1, 1);
+  }
+  {
+    data d(5, 6, 40); // n = 5 in groups of 8 / P = 8: idle rows
+    groups<8, true>(d, 1);
+    ones<8, true>(d, 1);
+    adjoint<8, true, true>(d, 1, 4), adjoint<8, false, false>(d, 2, 6);
+  }
+  {
+    data d(2, 9, 300); // peaks width: 128 examples per chunk, 3 chunks
+    groups<2, true>(d, 2);
+    ones<2, false>(d, 1), ones<2, true>(d, 2);
+    adjoint<2, true, true>(d, 2, 4), adjoint<2, true, false>(d, 1, 2);
+  }
+  {
+    data d(3, 4, 130);
+    ones<4, true>(d, 1);
+    adjoint<4, true, true>(d, 2, 1), adjoint<4, false, false>(d, 3, 3);
+  }
+  {
+    data d(16, 3, 20); // 16 examples per chunk
+    groups<16, false>(d, 1);
+    ones<16, true>(d, 1);
+    adjoint<16, true, true>(d, 1, 2), adjoint<16, false, false>(d, 2, 4);
+  }
+  {
+    data d(1, 5, 600);
+    groups<1, true>(d, 2);
+    ones<1, true>(d, 1);
+    adjoint<1, true, true>(d, 2, 4), adjoint<1, false, false>(d, 1, 3);
+  }
+  printf("emulation: %d failure(s)\n", fails);
+  return fails != 0;
+}
