@@ -2,9 +2,9 @@
    Wide dense Euler tanh networks (include/odyn/private/cudakernels.h, "wide"): per step one cuBLAS DGEMM with the
    examples in the long dimension and one fused elementwise kernel, so the activation costs one pass over the states:
 
-     forward   Y_{j+1} <- K_j Y_j (DGEMM straight into the slot of Y_{j+1}),
+     forward   (n > 64; below, the fused kernel) Y_{j+1} <- K_j Y_j (DGEMM straight into the slot of Y_{j+1}),
                then Y_{j+1} = Y_j + h tanh(Y_{j+1} + b_j) and D_j = 1 - tanh^2 in the same pass
-     tangent   Z = K_j dY (+ dK_j Y_j), dY += h D_j .* (Z + db_j)
+     tangent   Z = K_j dY (+ dK_j Y_j), dY += h D_j .* (Z + db_j)   (n > 64; below, the fused kernel)
      adjoint   T = h D_j .* P;  gK_j += T Y_j^T, gb_j += T 1 (DGEMM, DGEMV);  P += K_j^T T (DGEMM)
 
    For n >= 32 the DGEMM is the cost (2 n^2 s flops per step against 3-4 n s memory accesses of the fused kernel).
@@ -17,6 +17,9 @@
    EPW examples of its warp (the K_j column read is one conflict-free load per row, the state value a broadcast), so
    a step costs 2 n^2 TE FMAs and one store of Y_{j+1} (and of D_j) per value, coalesced since the lanes run along the
    rows. Memory per step: 8 n s bytes written (16 with D), nothing read but K_j: the FMAs, not the bandwidth, bound it.
+   The tangent for n <= 64 likewise (wide_fused_tangent_k): dY of the tile in shared memory for the whole sweep, per
+   step K_j (and dK_j, db_j and the tile of Y_j, for the dtheta term) staged, D_j read once; the adjoint stays on cuBLAS
+   (its gradient is a sum over all examples, what a DGEMM with the examples as the inner dimension is made for).
 */
 #include "kernelsys.cuh"
 
@@ -83,11 +86,45 @@ __global__ void fill_kernel(long len, double v, double *__restrict__ x)
   for (long k = (long)blockIdx.x * blockDim.x + threadIdx.x; k < len; k += (long)gridDim.x * blockDim.x) x[k] = v;
 }
 
-/* ---- fused wide forward: the kernels between this line and the next marker are compiled on the CPU by
+/* ---- fused wide forward and tangent: the kernels between this line and the next marker are compiled on the CPU by
    tools/cudaemu/run-wide-emu.sh ---- */
 #define WIDE_FUSED_MAXN    64 /* rows: lane and lane + 32 of a warp */
 #define WIDE_FUSED_WARPS   8
 #define WIDE_FUSED_THREADS (32 * WIDE_FUSED_WARPS)
+
+/* stage K (n x n, column-major) and b = K + n^2 into Ks[k 64 + i] and bs (the entries past n are left alone: zero) */
+__device__ __forceinline__ void wide_stage(int n, const double *__restrict__ K, double *Ks, double *bs)
+{
+  for (int q = threadIdx.x; q < n * n; q += blockDim.x) Ks[(q / n) * WIDE_FUSED_MAXN + q % n] = K[q];
+  for (int q = threadIdx.x; q < n; q += blockDim.x) bs[q] = K[n * n + q];
+}
+
+template <int EPW, int ROWS>
+__device__ __forceinline__ void wide_tile_zero(double (&acc)[ROWS][EPW])
+{
+#pragma unroll
+  for (int r = 0; r < ROWS; r++)
+#pragma unroll
+    for (int c = 0; c < EPW; c++) acc[r][c] = 0.0;
+}
+
+/* acc[r][c] += sum_k Ks(row[r], k) X(k, c) for the EPW examples of the warp, X(k, c) = Xw[c n + k] */
+template <int EPW, int ROWS>
+__device__ __forceinline__ void wide_tile_mac(int n, const double *Ks, const double *Xw, const int (&row)[ROWS], double (&acc)[ROWS][EPW])
+{
+#pragma unroll 2
+  for (int k = 0; k < n; k++) {
+    double a[ROWS];
+#pragma unroll
+    for (int r = 0; r < ROWS; r++) a[r] = Ks[k * WIDE_FUSED_MAXN + row[r]];
+#pragma unroll
+    for (int c = 0; c < EPW; c++) {
+      const double x = Xw[c * n + k]; /* the same address for the whole warp: a broadcast */
+#pragma unroll
+      for (int r = 0; r < ROWS; r++) acc[r][c] = fma(a[r], x, acc[r][c]);
+    }
+  }
+}
 
 /* Y_{j+1} = Y_j + h tanh(K_j Y_j + b_j), j < N, for the TE = 8 EPW examples e0 .. e0 + TE - 1 of block blockIdx.x;
    writes Y_0 too (unless Ytraj is Y0) and D_j = 1 - tanh^2 when D is not NULL. ROWS: 1 (n <= 32) or 2 rows per lane. */
@@ -120,26 +157,10 @@ __global__ void __launch_bounds__(WIDE_FUSED_THREADS, 2) wide_fused_forward_k(in
     double       *Y1 = Ytraj + (j + 1) * len + e0 * n, *Dj = D ? D + j * len + e0 * n : NULL;
     double        acc[ROWS][EPW];
 
-    /* the previous step's barrier (after its last read of Ks) lets these writes go ahead */
-    for (int q = threadIdx.x; q < n * n; q += blockDim.x) Ks[(q / n) * WIDE_FUSED_MAXN + q % n] = K[q];
-    for (int q = threadIdx.x; q < n; q += blockDim.x) bs[q] = K[n * n + q];
+    wide_stage(n, K, Ks, bs); /* the previous step's barrier (after its last read of Ks) lets it go ahead */
     __syncthreads();
-#pragma unroll
-    for (int r = 0; r < ROWS; r++)
-#pragma unroll
-      for (int c = 0; c < EPW; c++) acc[r][c] = 0.0;
-#pragma unroll 2
-    for (int k = 0; k < n; k++) {
-      double a[ROWS];
-#pragma unroll
-      for (int r = 0; r < ROWS; r++) a[r] = Ks[k * WIDE_FUSED_MAXN + row[r]];
-#pragma unroll
-      for (int c = 0; c < EPW; c++) {
-        const double y = Ys[(ew + c) * n + k]; /* the same address for the whole warp: a broadcast */
-#pragma unroll
-        for (int r = 0; r < ROWS; r++) acc[r][c] = fma(a[r], y, acc[r][c]);
-      }
-    }
+    wide_tile_zero(acc);
+    wide_tile_mac(n, Ks, Ys + ew * n, row, acc);
     /* epilogue: the new states into acc (read Y_j before the barrier, write Y_{j+1} after it) */
 #pragma unroll
     for (int r = 0; r < ROWS; r++)
@@ -164,6 +185,62 @@ __global__ void __launch_bounds__(WIDE_FUSED_THREADS, 2) wide_fused_forward_k(in
         }
       }
   }
+}
+/* the tangent dY_{j+1} = dY_j + h D_j .* (K_j dY_j + dK_j Y_j + db_j), j < N, for the tile of block blockIdx.x: dY in
+   shared memory for the whole sweep (from dY0, or zero when dY0 is NULL), with dtheta also dK_j, db_j and the tile of
+   Y_j staged per step; D_j read once per value, coalesced. dYN may be dY0 (a block reads its tile before it writes it). */
+template <int EPW, int ROWS>
+__global__ void __launch_bounds__(WIDE_FUSED_THREADS, 2) wide_fused_tangent_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ dtheta, const double *__restrict__ Ytraj, const double *__restrict__ D, const double *dY0, double *dYN)
+{
+  extern __shared__ double sh[];
+  const int  TE = WIDE_FUSED_WARPS * EPW, warp = threadIdx.x / 32, lane = threadIdx.x % 32, KB = WIDE_FUSED_MAXN * WIDE_FUSED_MAXN + WIDE_FUSED_MAXN;
+  double    *Ks = sh, *bs = Ks + WIDE_FUSED_MAXN * WIDE_FUSED_MAXN; /* K_j, b_j as in the forward */
+  double    *dKs = sh + KB, *dbs = dKs + WIDE_FUSED_MAXN * WIDE_FUSED_MAXN; /* dK_j, db_j (only with dtheta) */
+  double    *dYs = sh + (dtheta ? 2 : 1) * KB, *Ys = dYs + TE * n;          /* dY and (with dtheta) Y_j of the tile */
+  const long slot = (long)n * n + n, len = (long)n * s, e0 = (long)blockIdx.x * TE;
+  const int  ne = (int)(s - e0 < TE ? s - e0 : TE), ew = warp * EPW;
+  int        row[ROWS];
+  bool       ok[ROWS];
+
+  for (int r = 0; r < ROWS; r++) {
+    row[r] = lane + 32 * r;
+    ok[r]  = row[r] < n;
+  }
+  for (int q = threadIdx.x; q < (dtheta ? 2 : 1) * KB; q += blockDim.x) sh[q] = 0.0;
+  for (int q = threadIdx.x; q < TE * n; q += blockDim.x) {
+    dYs[q] = q < ne * n && dY0 ? dY0[e0 * n + q] : 0.0;
+    if (dtheta) Ys[q] = 0.0;
+  }
+  __syncthreads();
+  for (int j = 0; j < N; j++) {
+    const double *Dj = D + j * len + e0 * n;
+    double        acc[ROWS][EPW];
+
+    wide_stage(n, theta + j * slot, Ks, bs);
+    if (dtheta) {
+      wide_stage(n, dtheta + j * slot, dKs, dbs);
+      for (int q = threadIdx.x; q < ne * n; q += blockDim.x) Ys[q] = Ytraj[j * len + e0 * n + q];
+    }
+    __syncthreads();
+    wide_tile_zero(acc);
+    wide_tile_mac(n, Ks, dYs + ew * n, row, acc);
+    if (dtheta) wide_tile_mac(n, dKs, Ys + ew * n, row, acc);
+#pragma unroll
+    for (int r = 0; r < ROWS; r++)
+#pragma unroll
+      for (int c = 0; c < EPW; c++) {
+        const int e = ew + c;
+        if (ok[r]) acc[r][c] = dYs[e * n + row[r]] + (e < ne ? h * Dj[e * n + row[r]] * (acc[r][c] + (dtheta ? dbs[row[r]] : 0.0)) : 0.0);
+      }
+    __syncthreads(); /* every read of this step's shared values is done */
+#pragma unroll
+    for (int r = 0; r < ROWS; r++)
+#pragma unroll
+      for (int c = 0; c < EPW; c++)
+        if (ok[r]) dYs[(ew + c) * n + row[r]] = acc[r][c];
+  }
+  __syncthreads();
+  for (int q = threadIdx.x; q < ne * n; q += blockDim.x) dYN[e0 * n + q] = dYs[q];
 }
 /* ---- end of the fused wide forward ---- */
 
@@ -193,6 +270,31 @@ static int fused_forward_dispatch(long n, long N, long s, double h, const double
   big = (s + 63) / 64 >= 2L * pr->sms;
   if (n <= 32) return big ? fused_forward<16, 1>(n, N, s, h, theta, Y0, Ytraj, D) : fused_forward<4, 1>(n, N, s, h, theta, Y0, Ytraj, D);
   return big ? fused_forward<8, 2>(n, N, s, h, theta, Y0, Ytraj, D) : fused_forward<4, 2>(n, N, s, h, theta, Y0, Ytraj, D);
+}
+
+/* the fused tangent: with dtheta it stages twice the forward's (dK_j, db_j and the Y_j tile too), so its tiles are
+   smaller to keep two blocks per SM: 32 examples with two rows per lane, 64 with one (99 KiB of shared memory) */
+template <int EPW, int ROWS>
+static int fused_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *D, const double *dY0, double *dYN)
+{
+  const int    TE    = WIDE_FUSED_WARPS * EPW, m = dtheta ? 2 : 1;
+  const size_t bytes = (size_t)m * (WIDE_FUSED_MAXN * WIDE_FUSED_MAXN + WIDE_FUSED_MAXN + (long)TE * n) * sizeof(double);
+  const long   grid  = (s + TE - 1) / TE;
+
+  if (bytes > 48 * 1024) ODYNK_CUDA(cudaFuncSetAttribute(wide_fused_tangent_k<EPW, ROWS>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes));
+  wide_fused_tangent_k<EPW, ROWS><<<(unsigned)grid, WIDE_FUSED_THREADS, bytes>>>((int)n, (int)N, s, h, theta, dtheta, Ytraj, D, dY0, dYN);
+  ODYNK_LAUNCHED("wide_fused_tangent_k");
+  return ODYN_CUDA_OK;
+}
+
+static int fused_tangent_dispatch(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *D, const double *dY0, double *dYN)
+{
+  const odynk_props *pr;
+
+  ODYNK_CALL(odynk_get_props(&pr));
+  if (n > 32) return fused_tangent<4, 2>(n, N, s, h, theta, dtheta, Ytraj, D, dY0, dYN);
+  if ((s + 63) / 64 >= 2L * pr->sms) return fused_tangent<8, 1>(n, N, s, h, theta, dtheta, Ytraj, D, dY0, dYN);
+  return fused_tangent<4, 1>(n, N, s, h, theta, dtheta, Ytraj, D, dY0, dYN);
 }
 
 int odyn_cuda_hadamard(long len, double alpha, const double *D, const double *P, double *T)
@@ -257,6 +359,7 @@ int odyn_cuda_dense_tangent(long n, long N, long s, double h, const double *thet
   ODYNK_CALL(check_sizes("odyn_cuda_dense_tangent", n, N, s));
   if (!theta || !Ytraj || !D || !dYN) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_dense_tangent: theta, Ytraj, D (of the forward) and dYN must be device arrays");
   if (len == 0) return ODYN_CUDA_OK;
+  if (n <= WIDE_FUSED_MAXN && odynk_fits_int(N)) return fused_tangent_dispatch(n, N, s, h, theta, dtheta, Ytraj, D, dY0, dYN);
   ODYNK_CALL(odynk_cublas(&cb));
   ODYNK_CALL(odynk_scratch(0, (size_t)len * sizeof(double), &zp));
   double *Z = (double *)zp;
