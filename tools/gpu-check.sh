@@ -2,8 +2,8 @@
 # tools/gpu-check.sh: the one command of a GPU session (docs/gpu-kernels.md). Run in the repository root on the GPU
 # machine, after tools/gpu-pack.sh prepared .devcarry/ here (carry [".devcarry"]; a tree in build/ is used when
 # .devcarry/build is absent). Each step is time-limited so that a hang cannot eat the device budget; everything is
-# tee'd into $OUT/*.log (OUT defaults to ./gpu-out), and $OUT/summary.log ends the run. Total worst case ~8.5 minutes,
-# ~2-3 minutes when all goes well. Exit code: 0 when every step passed.
+# tee'd into $OUT/*.log (OUT defaults to ./gpu-out), and $OUT/summary.log ends the run. Total worst case ~14 minutes,
+# ~6 minutes when all goes well (the end-to-end pairs take most; GPU_CHECK_E2E=0: ~1.5 minutes). Exit code: 0 when every step passed.
 set -uo pipefail
 root=$(pwd)
 OUT=${OUT:-$root/gpu-out}
@@ -47,6 +47,9 @@ step bench_cuda 120 "$tree/bench/bench_cuda" -reps 10
 # 3. the oracle: odyn's outputs of small nets, then torch.autograd on the same data; PyTorch on the same shapes
 step oracle_dump 45 "$tree/bench/bench_cuda" -dump "$OUT/oracle"
 step torch_compare 150 python3 bench/torch_compare.py --oracle "$OUT/oracle" --bench --reps 5 --budget 100
+# 4. end to end: peaks and a short MNIST run on cuda and host side by side (tools/gpu-e2e.sh; 5 minutes at most);
+#    GPU_CHECK_E2E=0 leaves it out (a rerun after a kernel change)
+[ "${GPU_CHECK_E2E:-1}" = 0 ] || step e2e 330 bash tools/gpu-e2e.sh "$tree" "$OUT"
 
 {
   echo "== summary ($(date -u +%FT%TZ))"
@@ -59,6 +62,8 @@ step torch_compare 150 python3 bench/torch_compare.py --oracle "$OUT/oracle" --b
   grep -E "^(dense|verlet|conv|FAILED|bench_cuda)" "$OUT/bench_cuda.log" || true
   echo "-- torch"
   grep -E "^(oracle|torch)" "$OUT/torch_compare.log" || true
+  echo "-- end to end (cuda and host side by side)"
+  cat "$OUT/e2e.log" 2>/dev/null || true
 } | tee "$OUT/summary.log"
 for c in "${codes[@]}"; do [ "$c" = 0 ] || exit 1; done
 exit 0

@@ -5,7 +5,7 @@
 #   2. copy the build tree without CMakeFiles/, object files and static archives, debug info stripped, to
 #      .devcarry/build (ctest needs neither; the recorded absolute paths are re-linked by env.sh's rt_link_build);
 #   3. pack Debian's libraries, Open MPI and an env.sh for exactly the binaries gpu-check.sh runs (every test labelled
-#      gpu, bench_cuda, libodyn.so, libodyn_cuda.so) with ../shared/gpu/pack-runtime.sh into .devcarry/runtime.tar.xz;
+#      gpu, bench_cuda, the peaks and mnist examples, libodyn.so, libodyn_cuda.so); the MNIST digits of gpu-e2e.sh with ../shared/gpu/pack-runtime.sh into .devcarry/runtime.tar.xz;
 #   4. check that .devcarry plus the checkout stay under the 64 MiB that may travel to the GPU machine.
 # Then the GPU session runs, with carry [".devcarry"]:  bash tools/gpu-check.sh
 # .devcarry/ is ignored by git (.gitignore); delete it when done (rm -rf .devcarry).
@@ -34,7 +34,7 @@ for t in json.load(sys.stdin)["tests"]:
         if os.path.realpath(a).startswith(root + "/") and os.access(a, os.X_OK):
             print(os.path.realpath(a)); break
 ' "$src" | sort -u)
-elves=("${tests[@]}" "$src/bench/bench_cuda" "$src/libodyn.so" "$src/libodyn_cuda.so")
+elves=("${tests[@]}" "$src/bench/bench_cuda" "$src/examples/peaks" "$src/examples/mnist" "$src/libodyn.so" "$src/libodyn_cuda.so")
 for e in "${elves[@]}"; do [ -e "$e" ] || { echo "gpu-pack.sh: $e missing (did the build make it?)" >&2; exit 1; }; echo "  $e"; done
 
 echo "== copy $src to .devcarry/build (no CMakeFiles, objects or archives; debug info stripped)"
@@ -47,6 +47,14 @@ done
 # tell gpu-check.sh where the tree was built (rt_link_build recreates that path as a link on the GPU machine)
 echo "$(cd "$src" && pwd)" > .devcarry/build-path
 echo "$root" > .devcarry/source-path
+
+# the MNIST digits of tools/gpu-e2e.sh's short MNIST run (1.6 MiB; docs/mnist.md says how /tmp/h3/mnist was made)
+rm -rf .devcarry/data
+if [ -f "${ODYN_MNIST_DIGITS:-/tmp/h3/mnist}/train-images-idx3-ubyte.gz" ]; then
+  mkdir -p .devcarry/data && cp -r "${ODYN_MNIST_DIGITS:-/tmp/h3/mnist}" .devcarry/data/mnist
+else
+  echo "  no MNIST digits at ${ODYN_MNIST_DIGITS:-/tmp/h3/mnist}: gpu-e2e.sh will skip its MNIST run"
+fi
 
 echo "== pack the runtime (about 2 minutes)"
 "$pack" .devcarry "${elves[@]}"

