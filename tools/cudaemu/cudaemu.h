@@ -4,6 +4,7 @@
 // buffer between two warp barriers. Plus what every emulation driver needs: launch(), random numbers, relative
 // differences and the ok / FAIL lines. Not a model of the device's timing or rounding (std::tanh, no FMA contraction).
 #pragma once
+#include <algorithm>
 #include <barrier>
 #include <cmath>
 #include <cstdio>
@@ -37,6 +38,15 @@ static double shfl_at(double v, int src)
 static double __shfl_sync(unsigned, double v, int src, int width) { const int lane = threadIdx.x % 32; return shfl_at(v, (lane / width) * width + src % width); }
 static double __shfl_xor_sync(unsigned, double v, int mask) { const int lane = threadIdx.x % 32; return shfl_at(v, lane ^ mask); }
 using std::tanh;
+// for convdirect.cu's kernels: 16-byte vector type, qualifiers, int min, and a hook run as each block starts (before
+// its threads; conv_emu.cpp poisons the shared memory with NaNs there, so that a read of anything not staged shows)
+struct double2 { double x, y; };
+static inline double2 make_double2(double x, double y) { return double2{x, y}; }
+#define __align__(x)
+#define __noinline__
+#define __constant__
+using std::min;
+static std::function<void(unsigned)> block_hook;
 
 // runs body() as the threads of grid blocks of block threads each (block <= 1024, a multiple of 32)
 static void launch(unsigned grid, unsigned block, std::function<void()> body)
@@ -44,6 +54,7 @@ static void launch(unsigned grid, unsigned block, std::function<void()> body)
   blockDim.x = block;
   gridDim.x  = grid;
   for (unsigned b = 0; b < grid; b++) {
+    if (block_hook) block_hook(b);
     std::barrier<> bb(block);
     blockbar = &bb;
     warpbar.clear();

@@ -3,33 +3,58 @@
    padding 1, at most 16 channels. Why direct and not im2col + DGEMM: with 6 channels the im2col GEMM is thin and memory
    bound, while the direct form reads each input value once from global memory (issue 8).
 
-   Work unit: one example and one band of BH image rows (BH chosen so that the band and its two halo rows fit a shared
-   memory budget; a 28x28 image with 6 channels is one band). A block walks over units (grid-stride, grid sized by the
-   occupancy calculator). Per unit the block copies the band's cin input planes, zero-bordered, into shared memory (so
-   no inner loop tests the border), then each thread computes 4 adjacent output pixels of a row for all CO output
-   channels (CO a template parameter: the 4 CO accumulators live in registers). Each loaded input value serves CO
-   output channels and up to 3 column shifts; each stencil value (constant memory, the same address for the whole warp:
-   a broadcast) serves 4 pixels.
+   Work unit: one example and one band of BH image rows (BH chosen so that the band's cin planes with their two halo
+   rows fit 48 KiB of shared memory; a 28x28 image with 6 channels is one band, 16 channels are 3 bands). A block walks
+   over units (grid-stride, the grid sized by the occupancy calculator) with its shared memory split in two buffers:
+   while it computes unit k from one buffer, the asynchronous copies (cp.async, no registers, no waiting) of unit
+   k + grid fill the other. One __syncthreads per unit. Why: the first version staged a unit with ordinary loads,
+   one latency-bound global load per thread and loop trip (a runtime div/mod per element, no overlap with the
+   arithmetic: ~20 trips of ~1 us per unit), then computed; with two blocks per SM half the SM's time went to waiting
+   on the staging. The copies go row by row, one warp per row (no div/mod per element), coalesced; the zero border
+   is written by plain stores.
+
+   Forward: each thread computes 4 adjacent output pixels of a row for all CO output channels (CO a template
+   parameter: 4 CO accumulators in registers). Per input channel and stencil row: three 16-byte shared loads serve
+   3 shifts x CO x 4 = 72 (CO = 6) FMAs; each stencil value (constant memory, one address for the warp: a broadcast)
+   serves 4 pixels. The block has as many threads as a band has 4-pixel groups, rounded up to a warp (28x28: 196
+   groups, 224 threads; the first version used 256 and left 60 idle). The epilogue (alpha/beta, or bias, activation,
+   D = act', Euler update X + h f with X from the shared band) stores pairs of pixels as 16-byte stores when the row
+   width is even and the arrays are 16-byte aligned (else 8-byte stores).
 
    The stencil is copied, repacked as [c][a][b][o], into constant memory before each launch (the adjoint in the input
    packs the flipped, channel-transposed stencil: the adjoint is the same kernel). One process-wide constant stencil:
    the calls are on the default stream, in order.
 
-   Stencil gradient: thread (c, a, part) keeps the 3 CO sums of its input channel c and stencil row a over the pixels
-   part, part + P, ... of every unit its block handles, in registers for the block's whole life; at the end the parts are
-   summed in shared memory, each block writes its own slice of a partial-sum array (no atomics), and
-   odynk_reduce_blocks adds the slices in a fixed order.
+   Stencil gradient: the same double-buffered staging of the input band, plus the band of the cotangent W. Thread
+   (c, a, part) keeps the 3 CO sums of its input channel c and stencil row a over the pixels part, part + P, ... of
+   every unit its block handles, in registers for the block's whole life; at the end the parts are summed in shared
+   memory in a fixed order, each block writes its own slice of a partial-sum array (no atomics), and
+   odynk_reduce_blocks adds the slices in a fixed order: deterministic.
+
+   tools/cudaemu/conv_emu.cpp runs the kernels (the text between the "emu:" markers) on the CPU against the host
+   references; tests/gpu/test_gpu_conv.c checks them on the device.
 */
 #include "kernelsys.cuh"
+#include <cstdint>
 #include <odyn/private/pointwise.h>
 
 #define CONV_BLOCK       256
-#define CONV_SMEM_BUDGET (48 * 1024)
+#define CONV_SMEM_BUDGET (48 * 1024) /* per buffer; two buffers per block: two blocks fit an SM's 228 KiB */
 #define MAXC             ODYN_CUDA_CONV_MAXC
 
 __constant__ double cW[MAXC * MAXC * 9]; /* packed [c][a][b][o] */
 __constant__ double cB[MAXC];
 
+/* 8-byte asynchronous global -> shared copy (sm_80+), its group commit and the wait for all of this thread's copies */
+__device__ inline void cp_async8(double *dst, const double *src)
+{
+  const unsigned s = (unsigned)__cvta_generic_to_shared(dst);
+  asm volatile("cp.async.ca.shared.global [%0], [%1], 8;\n" ::"r"(s), "l"(src) : "memory");
+}
+__device__ inline void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+__device__ inline void cp_async_wait_all() { asm volatile("cp.async.wait_all;\n" ::: "memory"); }
+
+/* emu: kernels begin (tools/cudaemu/run-conv-emu.sh compiles the text from here to "emu: kernels end" on the CPU) */
 enum { MODE_AXPBY = 0, MODE_BIAS_ACT = 1, MODE_EULER = 2 };
 
 /* packed[(c*9 + a*3 + b)*stride + o] = K[o][c][a][b], or for flip (the adjoint: inputs o, outputs c) K[o][c][2-a][2-b] at
@@ -47,7 +72,7 @@ __global__ void pack_stencil(int cin, int cout, int flip, int stride, const doub
   }
 }
 
-/* the activation and its derivative, out of line: the forward's epilogue is unrolled over 4 CO values and inlining the
+/* the activation and its derivative, out of line: the forward's epilogue is unrolled over CO values and inlining the
    switch of pointwise.h there made the file slow to compile; tanh, the common case, stays inline */
 __device__ __noinline__ double act_general(int act, double z, double *d)
 {
@@ -65,35 +90,85 @@ __device__ inline double act_eval(int act, double z, double *d)
 }
 
 struct band_geom {
-  int  cin, h, w, BH, nb, WP; /* WP: shared row stride, 4 ceil(w / 4) + 2 (columns -1 .. 4 ceil(w / 4)) */
+  int  cin, h, w, BH, nb, WP; /* WP: shared row stride, 4 ceil(w / 4) + 2 (columns -1 .. 4 ceil(w / 4)), even */
+  int  vec;                   /* 1: 16-byte stores of pixel pairs (w even, the output arrays 16-byte aligned) */
   long s;
 };
 
-/* the band's cin planes with one halo row above and below and zero columns around, into xs */
-__device__ inline void load_band(const band_geom &g, const double *__restrict__ X, long e, int r0, int rows, double *xs)
+/* stages the band of unit `unit` into xs: its cin planes with one halo row above and below, columns -1 .. WP - 2;
+   image values by asynchronous copies, everything outside the image (border, halo rows past the image) by plain
+   zero stores; one warp per row (blockDim a multiple of 32) */
+__device__ inline void stage_band(const band_geom &g, const double *__restrict__ X, long unit, double *xs)
 {
-  const int  plane = (g.BH + 2) * g.WP;
-  const long hw    = (long)g.h * g.w;
-  for (int idx = threadIdx.x; idx < g.cin * plane; idx += blockDim.x) {
-    const int c = idx / plane, rem = idx % plane, rr = rem / g.WP, q = rem % g.WP;
-    const int gi = r0 - 1 + rr, gj = q - 1;
-    xs[idx]      = (rr < rows + 2 && gi >= 0 && gi < g.h && gj >= 0 && gj < g.w) ? X[e * g.cin * hw + c * hw + (long)gi * g.w + gj] : 0.0;
+  const long e = unit / g.nb, hw = (long)g.h * g.w;
+  const int  r0 = (int)(unit % g.nb) * g.BH, R = g.BH + 2, nrows = g.cin * R;
+  const int  lane = threadIdx.x % 32, nw = blockDim.x / 32;
+  for (int r = threadIdx.x / 32; r < nrows; r += nw) {
+    const int     c = r / R, gi = r0 - 1 + r % R;
+    const bool    in = gi >= 0 && gi < g.h;
+    const double *src = X + (e * g.cin + c) * hw + (long)gi * g.w - 1; /* src[q]: column q - 1 */
+    double       *dst = xs + (long)r * g.WP;
+    for (int q = lane; q < g.WP; q += 32) {
+      if (in && q >= 1 && q <= g.w) cp_async8(dst + q, src + q);
+      else dst[q] = 0.0;
+    }
   }
 }
 
+/* stores v[0..3] at p[0..3] where column q0 + k < w; pairs as 16-byte stores when vec (p then 16-byte aligned) */
+__device__ inline void store4(double *p, const double *v, int nvalid, int vec)
+{
+  if (vec) {
+#pragma unroll
+    for (int k = 0; k < 4; k += 2) {
+      if (k + 1 < nvalid) *reinterpret_cast<double2 *>(p + k) = make_double2(v[k], v[k + 1]);
+      else if (k < nvalid) p[k] = v[k];
+    }
+  } else {
+#pragma unroll
+    for (int k = 0; k < 4; k++)
+      if (k < nvalid) p[k] = v[k];
+  }
+}
+
+/* the same for loads (the beta Y term) */
+__device__ inline void load4(const double *p, double *v, int nvalid, int vec)
+{
+  if (vec) {
+#pragma unroll
+    for (int k = 0; k < 4; k += 2) {
+      if (k + 1 < nvalid) {
+        const double2 t = *reinterpret_cast<const double2 *>(p + k);
+        v[k]            = t.x;
+        v[k + 1]        = t.y;
+      } else if (k < nvalid) v[k] = p[k];
+    }
+  } else {
+#pragma unroll
+    for (int k = 0; k < 4; k++)
+      if (k < nvalid) v[k] = p[k];
+  }
+}
+
+/* shared layout: two buffers of sb doubles (sb even: the second stays 16-byte aligned) */
 template <int CO>
 __global__ void __launch_bounds__(CONV_BLOCK) conv_forward_k(band_geom g, int cout, int mode, double alpha, double beta, int act, double hstep, const double *__restrict__ X, double *__restrict__ Y, double *__restrict__ D)
 {
-  extern __shared__ __align__(16) double xs[];
+  extern __shared__ __align__(16) double sh[];
   const long units = g.s * g.nb, hw = (long)g.h * g.w;
-  const int  ngrp  = (g.w + 3) / 4;
+  const int  ngrp = (g.w + 3) / 4, R = g.BH + 2, sb = g.cin * R * g.WP;
+  long       unit = blockIdx.x;
 
-  for (long unit = blockIdx.x; unit < units; unit += gridDim.x) {
-    const long e = unit / g.nb;
+  if (unit < units) stage_band(g, X, unit, sh);
+  cp_async_commit();
+  for (int buf = 0; unit < units; unit += gridDim.x, buf ^= 1) { /* unit is uniform over the block */
+    double *xs = sh + buf * sb;
+    cp_async_wait_all(); /* this thread's copies of unit */
+    __syncthreads();     /* everyone's copies of unit; everyone done with the other buffer (unit - grid) */
+    if (unit + gridDim.x < units) stage_band(g, X, unit + gridDim.x, sh + (buf ^ 1) * sb);
+    cp_async_commit();
+    const long e  = unit / g.nb;
     const int  r0 = (int)(unit % g.nb) * g.BH, rows = min(g.BH, g.h - r0);
-
-    load_band(g, X, e, r0, rows, xs);
-    __syncthreads();
     for (int it = threadIdx.x; it < rows * ngrp; it += blockDim.x) {
       const int i = it / ngrp, q0 = 4 * (it % ngrp);
       double    acc[CO][4];
@@ -104,7 +179,7 @@ __global__ void __launch_bounds__(CONV_BLOCK) conv_forward_k(band_geom g, int co
       for (int c = 0; c < g.cin; c++) {
 #pragma unroll
         for (int a = 0; a < 3; a++) {
-          const double2 *row = reinterpret_cast<const double2 *>(xs + (c * (g.BH + 2) + i + a) * g.WP + q0);
+          const double2 *row = reinterpret_cast<const double2 *>(xs + (c * R + i + a) * g.WP + q0);
           const double2  v0 = row[0], v1 = row[1], v2 = row[2];
           const double   xr[6] = {v0.x, v0.y, v1.x, v1.y, v2.x, v2.y};
           const int      wk    = (c * 9 + a * 3) * CO;
@@ -118,59 +193,82 @@ __global__ void __launch_bounds__(CONV_BLOCK) conv_forward_k(band_geom g, int co
             }
         }
       }
-      const int gi = r0 + i;
+      const int  nvalid = min(4, g.w - q0);
+      const long base   = e * cout * hw + (long)(r0 + i) * g.w + q0;
 #pragma unroll
-      for (int o = 0; o < CO; o++)
+      for (int o = 0; o < CO; o++) {
+        if (o >= cout) break; /* uniform */
+        double v[4], d[4];
+        if (mode == MODE_AXPBY) {
+          if (beta != 0.0) {
+            load4(Y + base + o * hw, v, nvalid, g.vec);
 #pragma unroll
-        for (int p = 0; p < 4; p++) {
-          const int j = q0 + p;
-          if (j >= g.w || o >= cout) continue;
-          const long idx = e * cout * hw + o * hw + (long)gi * g.w + j;
-          if (mode == MODE_AXPBY) Y[idx] = (beta == 0.0 ? 0.0 : beta * Y[idx]) + alpha * acc[o][p];
-          else {
-            const double z = acc[o][p] + cB[o];
-            double       d;
-            const double f = act_eval(act, z, &d);
-            if (D) D[idx] = d;
-            /* Euler: the input value at the same pixel and channel is in shared memory already (cin == cout) */
-            Y[idx] = mode == MODE_EULER ? xs[(o * (g.BH + 2) + i + 1) * g.WP + j + 1] + hstep * f : f;
+            for (int p = 0; p < 4; p++) v[p] = beta * v[p] + alpha * acc[o][p];
+          } else {
+#pragma unroll
+            for (int p = 0; p < 4; p++) v[p] = alpha * acc[o][p];
           }
+        } else {
+          /* Euler: the input value at the same pixel and channel is in the shared band (cin == cout) */
+          const double *xo = xs + (o * R + i + 1) * g.WP + q0 + 1;
+#pragma unroll
+          for (int p = 0; p < 4; p++) {
+            const double f = act_eval(act, acc[o][p] + cB[o], &d[p]);
+            v[p]           = mode == MODE_EULER ? xo[p] + hstep * f : f;
+          }
+          if (D) store4(D + base + o * hw, d, nvalid, g.vec);
         }
+        store4(Y + base + o * hw, v, nvalid, g.vec);
+      }
     }
-    __syncthreads();
   }
 }
 
-/* part: nk = CO cin 9 sums per block at part + blockIdx.x nk, in the layout of K */
-template <int CO>
-__global__ void __launch_bounds__(CONV_BLOCK) conv_stencil_grad_k(band_geom g, int cout, const double *__restrict__ X, const double *__restrict__ W, double *__restrict__ part)
+/* the stencil gradient's staging: the x band as stage_band, then the unit's rows of the cotangent W (cout x BH x w) */
+__device__ inline void stage_grad(const band_geom &g, int cout, const double *__restrict__ X, const double *__restrict__ W, long unit, double *xs, int xsz)
 {
-  extern __shared__ __align__(16) double xs[];
-  double    *ws = xs + g.cin * (g.BH + 2) * g.WP;
-  const long units = g.s * g.nb, hw = (long)g.h * g.w;
+  const long hw = (long)g.h * g.w, e = unit / g.nb;
+  const int  r0 = (int)(unit % g.nb) * g.BH, rows = min(g.BH, g.h - r0);
+  stage_band(g, X, unit, xs);
+  for (int r = threadIdx.x / 32; r < cout * rows; r += blockDim.x / 32) {
+    const int     o = r / rows, i = r % rows;
+    const double *src = W + (e * cout + o) * hw + (long)(r0 + i) * g.w;
+    double       *dst = xs + xsz + (long)(o * g.BH + i) * g.w;
+    for (int q = threadIdx.x % 32; q < g.w; q += 32) cp_async8(dst + q, src + q);
+  }
+}
+
+/* shared layout: two buffers of sb doubles, each the x band (cin planes as in the forward) then the W band (cout x BH
+   x w); part: nk = CO cin 9 sums per block at part + blockIdx.x nk, in the layout of K */
+template <int CO>
+__global__ void __launch_bounds__(CONV_BLOCK) conv_stencil_grad_k(band_geom g, int cout, int sb, const double *__restrict__ X, const double *__restrict__ W, double *__restrict__ part)
+{
+  extern __shared__ __align__(16) double sh[];
+  const long units = g.s * g.nb;
+  const int  R = g.BH + 2, xsz = g.cin * R * g.WP;
   const int  ncombo = g.cin * 3, P = blockDim.x / ncombo, combo = threadIdx.x / P, pt = threadIdx.x % P;
   const bool active = combo < ncombo;
   const int  c = active ? combo / 3 : 0, a = active ? combo % 3 : 0;
   double     acc[CO][3];
+  long       unit = blockIdx.x;
 
 #pragma unroll
   for (int o = 0; o < CO; o++)
 #pragma unroll
     for (int b = 0; b < 3; b++) acc[o][b] = 0.0;
-  for (long unit = blockIdx.x; unit < units; unit += gridDim.x) {
-    const long e = unit / g.nb;
-    const int  r0 = (int)(unit % g.nb) * g.BH, rows = min(g.BH, g.h - r0);
-
-    load_band(g, X, e, r0, rows, xs);
-    for (int idx = threadIdx.x; idx < cout * rows * g.w; idx += blockDim.x) {
-      const int o = idx / (rows * g.w), rem = idx % (rows * g.w);
-      ws[o * g.BH * g.w + rem] = W[e * cout * hw + o * hw + (long)r0 * g.w + rem];
-    }
-    __syncthreads();
-    if (active)
+  if (unit < units) stage_grad(g, cout, X, W, unit, sh, xsz);
+  cp_async_commit();
+  for (int buf = 0; unit < units; unit += gridDim.x, buf ^= 1) { /* unit is uniform over the block */
+    const double *xs = sh + buf * sb, *ws = xs + xsz;
+    cp_async_wait_all(); /* this thread's copies of unit */
+    __syncthreads();     /* everyone's copies of unit; everyone done with the other buffer (unit - grid) */
+    if (unit + gridDim.x < units) stage_grad(g, cout, X, W, unit + gridDim.x, sh + (buf ^ 1) * sb, xsz);
+    cp_async_commit();
+    const int r0 = (int)(unit % g.nb) * g.BH, rows = min(g.BH, g.h - r0);
+    if (active) {
+      int i = pt / g.w, j = pt % g.w; /* pixel p = i w + j, walked without a division per pixel */
       for (int p = pt; p < rows * g.w; p += P) {
-        const int     i = p / g.w, j = p % g.w;
-        const double *xr = xs + (c * (g.BH + 2) + i + a) * g.WP + j;
+        const double *xr = xs + (c * R + i + a) * g.WP + j;
         const double  x0 = xr[0], x1 = xr[1], x2 = xr[2];
 #pragma unroll
         for (int o = 0; o < CO; o++) {
@@ -180,12 +278,14 @@ __global__ void __launch_bounds__(CONV_BLOCK) conv_stencil_grad_k(band_geom g, i
           acc[o][1] += wv * x1;
           acc[o][2] += wv * x2;
         }
+        for (j += P; j >= g.w; j -= g.w) i++;
       }
-    __syncthreads();
+    }
   }
   /* sum the parts of each (c, a) in shared memory, one (o, b) at a time, in a fixed order */
-  double   *red = xs;
+  double   *red = sh;
   const int nk  = cout * g.cin * 9;
+  __syncthreads(); /* everyone done reading the buffers */
 #pragma unroll
   for (int o = 0; o < CO; o++)
 #pragma unroll
@@ -202,6 +302,7 @@ __global__ void __launch_bounds__(CONV_BLOCK) conv_stencil_grad_k(band_geom g, i
       __syncthreads();
     }
 }
+/* emu: kernels end */
 
 static int check_geom(const char *fn, const odyn_conv_geom *g, long s)
 {
@@ -213,8 +314,9 @@ static int check_geom(const char *fn, const odyn_conv_geom *g, long s)
   return ODYN_CUDA_OK;
 }
 
-/* band height for `per_row` shared doubles per band row plus `fixed` for the two halo rows */
-static int band_of(const char *fn, const odyn_conv_geom *g, long s, int cin, long per_row, long fixed, band_geom *bg, size_t *smem)
+/* band height for `per_row` shared doubles per band row plus `fixed` for the two halo rows, within one buffer's budget;
+   *sb: one buffer's doubles (even), *smem: the two buffers' bytes */
+static int band_of(const char *fn, const odyn_conv_geom *g, long s, int cin, long per_row, long fixed, band_geom *bg, int *sb, size_t *smem)
 {
   const odynk_props *pr;
   ODYNK_CALL(odynk_get_props(&pr));
@@ -223,24 +325,27 @@ static int band_of(const char *fn, const odyn_conv_geom *g, long s, int cin, lon
   bg->w   = (int)g->w;
   bg->WP  = 4 * (int)((g->w + 3) / 4) + 2;
   bg->s   = s;
+  bg->vec = 0;
   long BH = (CONV_SMEM_BUDGET / 8 - fixed) / per_row;
   if (BH > g->h) BH = g->h;
   if (BH < 1) BH = 1;
-  *smem = (size_t)(fixed + BH * per_row) * sizeof(double);
+  const long len = (fixed + BH * per_row + 1) / 2 * 2;
+  *smem          = (size_t)(2 * len) * sizeof(double);
   if (*smem > (size_t)pr->smem_optin) return odynk_fail(ODYN_CUDA_ERR_ARG, "%s: image rows of %ld pixels with %d channels need %zu bytes of shared memory, more than the device's %d", fn, g->w, cin, *smem, pr->smem_optin);
   bg->BH = (int)BH;
   bg->nb = (int)((g->h + BH - 1) / BH);
+  *sb    = (int)len;
   return ODYN_CUDA_OK;
 }
 
 template <typename KernelT>
-static int conv_grid(KernelT kernel, size_t smem, long units, unsigned *grid)
+static int conv_grid(KernelT kernel, unsigned block, size_t smem, long units, unsigned *grid)
 {
   const odynk_props *pr;
   int                nb = 0;
   ODYNK_CALL(odynk_get_props(&pr));
   if (smem > 48 * 1024) ODYNK_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
-  ODYNK_CUDA(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&nb, kernel, CONV_BLOCK, smem));
+  ODYNK_CUDA(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&nb, kernel, (int)block, smem));
   if (nb < 1) return odynk_fail(ODYN_CUDA_ERR_ARG, "conv kernel: %zu bytes of shared memory per block leave no block resident", smem);
   long gsz = (long)nb * pr->sms;
   if (gsz > units) gsz = units;
@@ -267,26 +372,26 @@ static int upload_stencil(int cin, int cout, int flip, const double *K, const do
 }
 
 template <int CO>
-static int forward_co(const band_geom &bg, int cout, size_t smem, int mode, double alpha, double beta, int act, double hstep, const double *X, double *Y, double *D)
+static int forward_co(const band_geom &bg, unsigned block, int cout, size_t smem, int mode, double alpha, double beta, int act, double hstep, const double *X, double *Y, double *D)
 {
   unsigned grid;
-  ODYNK_CALL(conv_grid(conv_forward_k<CO>, smem, bg.s * bg.nb, &grid));
-  conv_forward_k<CO><<<grid, CONV_BLOCK, smem>>>(bg, cout, mode, alpha, beta, act, hstep, X, Y, D);
+  ODYNK_CALL(conv_grid(conv_forward_k<CO>, block, smem, bg.s * bg.nb, &grid));
+  conv_forward_k<CO><<<grid, block, smem>>>(bg, cout, mode, alpha, beta, act, hstep, X, Y, D);
   ODYNK_LAUNCHED("conv_forward_k");
   return ODYN_CUDA_OK;
 }
 
 template <int CO>
-static int grad_co(const band_geom &bg, int cout, size_t smem, const double *X, const double *W, double alpha, double *G)
+static int grad_co(const band_geom &bg, int cout, int sb, size_t smem, const double *X, const double *W, double alpha, double *G)
 {
   unsigned  grid;
   void     *pp = NULL;
   const int nk = cout * bg.cin * 9;
-  /* the final reduction reuses the band buffer: it must hold a block's worth of doubles */
+  /* the final reduction reuses the buffers: they must hold a block's worth of doubles */
   if (smem < CONV_BLOCK * sizeof(double)) smem = CONV_BLOCK * sizeof(double);
-  ODYNK_CALL(conv_grid(conv_stencil_grad_k<CO>, smem, bg.s * bg.nb, &grid));
+  ODYNK_CALL(conv_grid(conv_stencil_grad_k<CO>, CONV_BLOCK, smem, bg.s * bg.nb, &grid));
   ODYNK_CALL(odynk_scratch(2, (size_t)grid * nk * sizeof(double), &pp));
-  conv_stencil_grad_k<CO><<<grid, CONV_BLOCK, smem>>>(bg, cout, X, W, (double *)pp);
+  conv_stencil_grad_k<CO><<<grid, CONV_BLOCK, smem>>>(bg, cout, sb, X, W, (double *)pp);
   ODYNK_LAUNCHED("conv_stencil_grad_k");
   ODYNK_CALL(odynk_reduce_blocks(nk, grid, (const double *)pp, alpha, G, 1));
   return ODYN_CUDA_OK;
@@ -298,14 +403,22 @@ static int grad_co(const band_geom &bg, int cout, size_t smem, const double *X, 
   case 8: return call(8); case 12: return call(12); default: return call(16); \
   }
 
+static bool aligned16(const void *p) { return ((uintptr_t)p & 15) == 0; }
+
 /* the forward kernel for output channels co, input channels ci, with the stencil already in constant memory */
 static int forward_any(const char *fn, const odyn_conv_geom *g, long s, int ci, int co, int mode, double alpha, double beta, int act, double hstep, const double *X, double *Y, double *D)
 {
   band_geom bg;
   size_t    smem;
+  int       sb = 0;
   const int WP = 4 * (int)((g->w + 3) / 4) + 2;
-  ODYNK_CALL(band_of(fn, g, s, ci, (long)ci * WP, 2L * ci * WP, &bg, &smem));
-#define FWD(c) forward_co<c>(bg, co, smem, mode, alpha, beta, act, hstep, X, Y, D)
+  ODYNK_CALL(band_of(fn, g, s, ci, (long)ci * WP, 2L * ci * WP, &bg, &sb, &smem));
+  bg.vec = g->w % 2 == 0 && aligned16(Y) && (!D || aligned16(D));
+  /* one thread per 4-pixel group of a band, rounded up to a warp, at most CONV_BLOCK (then a thread takes several) */
+  long block = (long)bg.BH * ((g->w + 3) / 4);
+  block      = (block + 31) / 32 * 32;
+  if (block > CONV_BLOCK) block = CONV_BLOCK;
+#define FWD(c) forward_co<c>(bg, (unsigned)block, co, smem, mode, alpha, beta, act, hstep, X, Y, D)
   ODYNK_CO_SWITCH(co, FWD)
 #undef FWD
 }
@@ -356,12 +469,13 @@ int odyn_cuda_conv3_stencil_grad(const odyn_conv_geom *g, long s, const double *
 {
   band_geom bg;
   size_t    smem;
+  int       sb = 0;
   ODYNK_CALL(check_geom("odyn_cuda_conv3_stencil_grad", g, s));
   if (s == 0) return ODYN_CUDA_OK;
   if (!X || !W || !G) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_conv3_stencil_grad: X, W and G must be device arrays");
   const int WP = 4 * (int)((g->w + 3) / 4) + 2;
-  ODYNK_CALL(band_of("odyn_cuda_conv3_stencil_grad", g, s, (int)g->cin, g->cin * WP + g->cout * g->w, 2L * g->cin * WP, &bg, &smem));
-#define GRD(c) grad_co<c>(bg, (int)g->cout, smem, X, W, alpha, G)
+  ODYNK_CALL(band_of("odyn_cuda_conv3_stencil_grad", g, s, (int)g->cin, g->cin * WP + g->cout * g->w, 2L * g->cin * WP, &bg, &sb, &smem));
+#define GRD(c) grad_co<c>(bg, (int)g->cout, sb, smem, X, W, alpha, G)
   ODYNK_CO_SWITCH(g->cout, GRD)
 #undef GRD
 }
