@@ -170,8 +170,10 @@ PetscErrorCode OdynNetSetOptionsPrefix(OdynNet net, const char prefix[])
 
    Notes:
    With a backend other than host every block must be one the backend runs (so far: scheme euler, layer dense,
-   activation tanh; scheme verlet, layer hamiltonian, activation tanh, on cuda of widths <= 16; no shared weights); `OdynNetSetUp()` and `OdynNetSetFromOptions()` stop with PETSC_ERR_SUP naming
-   the first block that is not, rather than run it on the host. The parameters, the gradient and every Vec stay on
+   activation tanh; scheme verlet, layer hamiltonian, activation tanh, on cuda of widths <= 16; scheme euler, layer conv
+   with 3x3 stencils, c -> c channels, tanh, no normalization or pooling, on cuda c <= 16; no shared weights); `OdynNetSetUp()` and `OdynNetSetFromOptions()` stop with PETSC_ERR_SUP naming
+   the first block that is not, rather than run it on the host. A block with an options prefix of its own may choose
+   another backend: -block<b>_odyn_backend host keeps block b (e.g. the MNIST network's opening layer) on the host path. The parameters, the gradient and every Vec stay on
    the host; per sweep each block copies theta (forward) or dtheta in, its input states in and its output states out,
    and its parameter gradient out (docs/gpu.md). Errors of the name (unknown, not built) and of the device (none found)
    are those of `OdynBackendGet()`.
@@ -213,22 +215,48 @@ PetscErrorCode OdynNetGetBackend(OdynNet net, OdynBackendType *name)
   PetscFunctionReturn(0);
 }
 
-/* every block runs on the network's backend, or a PETSC_ERR_SUP error names the first that cannot (before set-up) */
+/*
+   The backend of block b: the network's, unless the block's own options say otherwise (-block<b>_odyn_backend host: a
+   block the backend cannot run, such as the MNIST network's opening layer, stays on the host path by the user's
+   explicit choice, never in silence). A block without an options prefix of its own shares the network's option.
+*/
+static PetscErrorCode OdynNetBlockBackend_Private(OdynNet net, PetscInt b, const OdynBackendOps **ops)
+{
+  const char *prefix, *nprefix;
+  char        name[64];
+  PetscBool   flg, same;
+
+  PetscFunctionBegin;
+  *ops = net->backend;
+  PetscCall(PetscObjectGetOptionsPrefix((PetscObject)net->blocks[b], &prefix));
+  PetscCall(PetscObjectGetOptionsPrefix((PetscObject)net, &nprefix));
+  PetscCall(PetscStrcmp(prefix, nprefix, &same));
+  if (!prefix || same) PetscFunctionReturn(0);
+  PetscCall(PetscOptionsGetString(((PetscObject)net->blocks[b])->options, prefix, "-odyn_backend", name, sizeof(name), &flg));
+  if (!flg) PetscFunctionReturn(0);
+  PetscCall(OdynBackendGet(PetscObjectComm((PetscObject)net), name, ops));
+  if (*ops == odyn_backend_host()) *ops = NULL;
+  PetscFunctionReturn(0);
+}
+
+/* every block runs on its backend, or a PETSC_ERR_SUP error names the first that cannot (before set-up) */
 static PetscErrorCode OdynNetCheckBackend_Private(OdynNet net)
 {
   PetscFunctionBegin;
-  if (!net->backend) PetscFunctionReturn(0);
   for (PetscInt b = 0; b < net->nblocks; b++) {
-    PetscBool   ok;
-    char        why[256];
-    const char *prefix;
+    PetscBool             ok;
+    char                  why[256];
+    const char           *prefix;
+    const OdynBackendOps *ops;
 
+    PetscCall(OdynNetBlockBackend_Private(net, b, &ops));
+    if (!ops) continue;
     PetscCall(OdynSchemeBackendSupported_Private(net->blocks[b], &ok, why, sizeof(why)));
     PetscCall(PetscObjectGetOptionsPrefix((PetscObject)net->blocks[b], &prefix));
     PetscCheck(ok, PetscObjectComm((PetscObject)net), PETSC_ERR_SUP,
                "-odyn_backend %s: block %" PetscInt_FMT "%s%s%s of the network (%s) cannot run on it: the %s backend runs only " ODYN_BACKEND_SUPPORTED_BLOCKS
-               ", so far. Use -odyn_backend host for this network (docs/gpu.md)",
-               net->backend->name, b, prefix ? " (options prefix " : "", prefix ? prefix : "", prefix ? ")" : "", why, net->backend->name);
+               ", so far. Use -odyn_backend host for this network, or -%sodyn_backend host for this block (docs/gpu.md)",
+               ops->name, b, prefix ? " (options prefix " : "", prefix ? prefix : "", prefix ? ")" : "", why, ops->name, prefix ? prefix : "");
   }
   PetscFunctionReturn(0);
 }
@@ -303,7 +331,12 @@ PetscErrorCode OdynNetSetUp(OdynNet net)
   if (net->setupcalled) PetscFunctionReturn(0);
   PetscCheck(net->nblocks > 0, PetscObjectComm((PetscObject)net), PETSC_ERR_ARG_WRONGSTATE, "The network has no blocks: call OdynNetAddBlock() or OdynNetSetFromOptions()");
   PetscCall(OdynNetCheckBackend_Private(net));
-  for (PetscInt b = 0; b < net->nblocks; b++) PetscCall(OdynSchemeSetBackendOps_Private(net->blocks[b], net->backend));
+  for (PetscInt b = 0; b < net->nblocks; b++) {
+    const OdynBackendOps *ops;
+
+    PetscCall(OdynNetBlockBackend_Private(net, b, &ops));
+    PetscCall(OdynSchemeSetBackendOps_Private(net->blocks[b], ops));
+  }
   PetscCall(PetscFree(net->offset));
   PetscCall(PetscMalloc1(net->nblocks + 1, &net->offset));
   net->offset[0] = 0;

@@ -9,9 +9,14 @@
      tangent   dtheta (when given) and dY0 in, dY_N out; theta is the forward's, already there
      adjoint   W in, the gradient out (added to the host gtheta), gY0 out
 
-   Which blocks qualify: forward Euler with a dense layer and tanh, and Verlet with a hamiltonian layer and tanh (any
-   hidden width m on the host table; n, m <= 16 on cuda, whose linsize answers -1 above), without shared weights (the
-   blocks the device kernels compute so far). Others are refused with PETSC_ERR_SUP, never run on the host in silence.
+   Which blocks qualify: forward Euler with a dense layer and tanh (euler_tanh_*), Verlet with a hamiltonian layer and
+   tanh (verlet_tanh_*; any hidden width m on the host table; n, m <= 16 on cuda, whose linsize answers -1 above), and
+   forward Euler with a conv layer of 3x3 stencils, as many output as input channels, tanh, no TV normalization and
+   no pooling (conv_euler_tanh_*: the convolutional ResNet of the MNIST network; c <= 16 channels on cuda, whose
+   linsize answers -1 above), all without shared weights (the blocks the device kernels compute so far). Others are
+   refused with PETSC_ERR_SUP naming the block and what it is, never run on the host in silence. For a conv block the
+   state buffers are sized by the layer's state (c h w per example, channel-major) and lin holds sigma' of every step
+   followed by the sweeps' scratch (the table's linsize says how much).
 */
 #include <odyn/private/schemeimpl.h>
 #include <odyn/private/odynimpl.h>
@@ -33,9 +38,10 @@ struct _OdynSchemeBackendStore {
 */
 PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *ok, char why[], size_t len)
 {
-  PetscBool   euler, verlet, dense = PETSC_FALSE, ham = PETSC_FALSE;
+  PetscBool   euler, verlet, dense = PETSC_FALSE, ham = PETSC_FALSE, conv = PETSC_FALSE, convok = PETSC_FALSE;
   const char *stype = ((PetscObject)scheme)->type_name ? ((PetscObject)scheme)->type_name : ODYNSCHEMEEULER;
   OdynLayer   layer = scheme->layer;
+  char        detail[160] = "";
 
   PetscFunctionBegin;
   PetscCall(PetscStrcmp(stype, ODYNSCHEMEEULER, &euler));
@@ -43,9 +49,43 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
   if (layer && ((PetscObject)layer)->type_name) {
     PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERDENSE, &dense));
     PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERHAMILTONIAN, &ham));
+    PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERCONV, &conv));
   } else dense = PETSC_TRUE; /* the default layer is dense */
-  *ok = ((euler && dense) || (verlet && ham)) && (!layer || layer->activation == ODYN_ACTIVATION_TANH) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
-  PetscCall(PetscSNPrintf(why, len, "scheme %s, layer %s, activation %s%s", stype, layer && ((PetscObject)layer)->type_name ? ((PetscObject)layer)->type_name : ODYNLAYERDENSE, OdynActivationTypes[layer ? layer->activation : ODYN_ACTIVATION_TANH], scheme->shared ? ", shared weights" : ""));
+  if (conv) { /* what the conv kernels need: 3x3, c -> c channels, no normalization, no pooling */
+    PetscInt  k, c, c2;
+    PetscBool pool, tv;
+    PetscReal eps;
+
+    PetscCall(OdynLayerConvGetKernelSize(layer, &k));
+    PetscCall(OdynLayerConvGetChannels(layer, &c, &c2));
+    PetscCall(OdynLayerConvGetPooling(layer, &pool));
+    PetscCall(OdynLayerConvGetTVNorm(layer, &tv, &eps));
+    convok = k == 3 && c2 == c && !pool && !tv ? PETSC_TRUE : PETSC_FALSE;
+    PetscCall(PetscSNPrintf(detail, sizeof(detail), " (%" PetscInt_FMT "x%" PetscInt_FMT " stencils, %" PetscInt_FMT " -> %" PetscInt_FMT " channels%s%s)", k, k, c, c2, tv ? ", TV normalization" : "", pool ? ", pooling" : ""));
+  }
+  *ok = ((euler && dense) || (verlet && ham) || (euler && convok)) && (!layer || layer->activation == ODYN_ACTIVATION_TANH) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(PetscSNPrintf(why, len, "scheme %s, layer %s%s, activation %s%s", stype, layer && ((PetscObject)layer)->type_name ? ((PetscObject)layer)->type_name : ODYNLAYERDENSE, detail, OdynActivationTypes[layer ? layer->activation : ODYN_ACTIVATION_TANH], scheme->shared ? ", shared weights" : ""));
+  PetscFunctionReturn(0);
+}
+
+/* a conv Euler block (one that qualified above): its channels and image, after the layer's set-up; *isconv false for
+   the dense and Verlet blocks */
+static PetscErrorCode BackendConvGeom(OdynScheme scheme, PetscBool *isconv, long *c, long *ih, long *iw)
+{
+  PetscInt ch, c2, h, w;
+
+  PetscFunctionBegin;
+  *isconv = PETSC_FALSE;
+  *c = *ih = *iw = 0;
+  if (scheme->ncomp != 1 || !scheme->layer || !((PetscObject)scheme->layer)->type_name) PetscFunctionReturn(0);
+  PetscCall(PetscStrcmp(((PetscObject)scheme->layer)->type_name, ODYNLAYERCONV, isconv));
+  if (!*isconv) PetscFunctionReturn(0);
+  PetscCall(OdynLayerConvGetChannels(scheme->layer, &ch, &c2));
+  PetscCall(OdynLayerConvGetImage(scheme->layer, &h, &w)); /* after set-up: the image in use, also when derived */
+  PetscCheck(ch >= 1 && h >= 1 && w >= 1 && ch * h * w == scheme->nstate[0], PETSC_COMM_SELF, PETSC_ERR_PLIB, "Conv block on a backend: %" PetscInt_FMT " channels of %" PetscInt_FMT " x %" PetscInt_FMT " do not make the state width %" PetscInt_FMT, ch, h, w, scheme->nstate[0]);
+  *c  = ch;
+  *ih = h;
+  *iw = w;
   PetscFunctionReturn(0);
 }
 
@@ -68,6 +108,12 @@ PetscErrorCode OdynSchemeBackendCheck_Private(OdynScheme scheme)
     const long n = scheme->nstate[0], m = scheme->nstate[1];
 
     PetscCheck(scheme->backend->verlet_tanh_linsize(n, m, 1, 1) >= 0, PetscObjectComm((PetscObject)scheme), PETSC_ERR_SUP, "Backend %s: the Verlet block%s%s has widths n = %ld, m = %ld (hidden), but that backend runs Verlet blocks only up to width %d (n and m <= %d: its narrow kernels; no cuBLAS path for Verlet yet). Use -odyn_backend host for this block (docs/gpu.md)", scheme->backend->name, prefix ? " with options prefix " : "", prefix ? prefix : "", n, m, ODYN_BACKEND_VERLET_MAXW, ODYN_BACKEND_VERLET_MAXW);
+  } else {
+    PetscBool isconv;
+    long      c, ih, iw;
+
+    PetscCall(BackendConvGeom(scheme, &isconv, &c, &ih, &iw));
+    PetscCheck(!isconv || scheme->backend->conv_euler_tanh_linsize(c, ih, iw, 1, 1) >= 0, PetscObjectComm((PetscObject)scheme), PETSC_ERR_SUP, "Backend %s: the conv block%s%s has %ld channels, but that backend runs conv blocks only up to %d channels (its direct 3x3 kernels keep the stencil in constant memory). Use -odyn_backend host for this block (docs/gpu.md)", scheme->backend->name, prefix ? " with options prefix " : "", prefix ? prefix : "", c, ODYN_BACKEND_CONV_MAXC);
   }
   PetscFunctionReturn(0);
 }
@@ -105,8 +151,11 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
   const PetscInt                  n = scheme->nstate[0], m = scheme->nstate[1], N = scheme->N;
   const PetscBool                 verlet = scheme->ncomp == 2 ? PETSC_TRUE : PETSC_FALSE;
   struct _OdynSchemeBackendStore *bk;
+  PetscBool                       isconv;
+  long                            c, ih, iw;
 
   PetscFunctionBegin;
+  PetscCall(BackendConvGeom(scheme, &isconv, &c, &ih, &iw));
   if (scheme->bk && scheme->bk->ops != ops) PetscCall(OdynSchemeBackendFree_Private(scheme));
   if (!scheme->bk) {
     PetscCall(PetscNew(&scheme->bk));
@@ -122,7 +171,7 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
   }
   PetscCheck(bk->nparam == scheme->nparam, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Backend buffers hold %" PetscInt_FMT " parameters, the block has %" PetscInt_FMT, bk->nparam, scheme->nparam);
   if (s > bk->salloc) {
-    const long linlen = verlet ? ops->verlet_tanh_linsize(n, m, N, s) : ops->euler_tanh_linsize(n, N, s);
+    const long linlen = verlet ? ops->verlet_tanh_linsize(n, m, N, s) : isconv ? ops->conv_euler_tanh_linsize(c, ih, iw, N, s) : ops->euler_tanh_linsize(n, N, s);
 
     PetscCheck(linlen >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Backend %s: no linearization size for n = %" PetscInt_FMT ", N = %" PetscInt_FMT ", s = %" PetscInt_FMT, ops->name, n, N, s);
     PetscCall(OdynBackendFree(ops, (void **)&bk->traj));
@@ -161,6 +210,8 @@ PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscS
   const OdynBackendOps           *ops = scheme->backend;
   const PetscInt                  n = scheme->nstate[0], N = scheme->N;
   struct _OdynSchemeBackendStore *bk;
+  PetscBool                       isconv;
+  long                            c, ih, iw;
 
   PetscFunctionBegin;
   scheme->hastraj = PETSC_FALSE;
@@ -172,7 +223,9 @@ PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscS
   scheme->s      = s;
   if (s) {
     OdynBackendCall(ops, copy_to_device, bk->in, Y0, (size_t)n * s * sizeof(double));
+    PetscCall(BackendConvGeom(scheme, &isconv, &c, &ih, &iw));
     if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_forward, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->in, bk->traj, bk->ztraj, bk->lin);
+    else if (isconv) OdynBackendCall(ops, conv_euler_tanh_forward, c, ih, iw, N, s, scheme->T / N, bk->theta, bk->in, bk->traj, bk->lin);
     else OdynBackendCall(ops, euler_tanh_forward, n, N, s, scheme->T / N, bk->theta, bk->in, bk->traj, bk->lin);
     if (YN) OdynBackendCall(ops, copy_to_host, YN, bk->traj + (size_t)N * n * s, (size_t)n * s * sizeof(double));
   }
@@ -184,13 +237,17 @@ PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscS
   const OdynBackendOps           *ops = scheme->backend;
   const PetscInt                  n = scheme->nstate[0], N = scheme->N, s = scheme->s;
   struct _OdynSchemeBackendStore *bk = scheme->bk;
+  PetscBool                       isconv;
+  long                            c, ih, iw;
 
   PetscFunctionBegin;
   PetscCall(BackendCheckTheta(scheme, theta, "tangent"));
   if (!s) PetscFunctionReturn(0);
+  PetscCall(BackendConvGeom(scheme, &isconv, &c, &ih, &iw));
   if (dtheta) OdynBackendCall(ops, copy_to_device, bk->dtheta, dtheta, (size_t)bk->nparam * sizeof(double));
   if (dY0) OdynBackendCall(ops, copy_to_device, bk->in, dY0, (size_t)n * s * sizeof(double));
   if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_tangent, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->ztraj, bk->lin, dY0 ? bk->in : NULL, bk->out);
+  else if (isconv) OdynBackendCall(ops, conv_euler_tanh_tangent, c, ih, iw, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dY0 ? bk->in : NULL, bk->out);
   else OdynBackendCall(ops, euler_tanh_tangent, n, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dY0 ? bk->in : NULL, bk->out);
   OdynBackendCall(ops, copy_to_host, dYN, bk->out, (size_t)n * s * sizeof(double));
   PetscFunctionReturn(0);
@@ -201,13 +258,17 @@ PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscS
   const OdynBackendOps           *ops = scheme->backend;
   const PetscInt                  n = scheme->nstate[0], N = scheme->N, s = scheme->s;
   struct _OdynSchemeBackendStore *bk = scheme->bk;
+  PetscBool                       isconv;
+  long                            c, ih, iw;
 
   PetscFunctionBegin;
   PetscCall(BackendCheckTheta(scheme, theta, "adjoint"));
   if (!s || (!gtheta && !gY0)) PetscFunctionReturn(0); /* no example on this rank: nothing to add to gtheta */
+  PetscCall(BackendConvGeom(scheme, &isconv, &c, &ih, &iw));
   OdynBackendCall(ops, copy_to_device, bk->in, W, (size_t)n * s * sizeof(double));
   if (gtheta) OdynBackendCall(ops, mem_set, bk->gtheta, 0, (size_t)bk->nparam * sizeof(double));
   if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_adjoint, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->traj, bk->ztraj, bk->lin, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
+  else if (isconv) OdynBackendCall(ops, conv_euler_tanh_adjoint, c, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
   else OdynBackendCall(ops, euler_tanh_adjoint, n, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
   if (gtheta) {
     /* the contract is gtheta += ...: the backend's sum comes back and is added (to zeros in a network: exact) */
@@ -234,8 +295,10 @@ PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscS
    Notes:
    A block on a backend other than host hands its whole forward, tangent and adjoint sweeps to the backend (one call
    each); per sweep only theta (forward), dtheta, Y0 / dY0 / W, Y_N / dY_N / gY0 and the parameter gradient cross between
-   host and backend memory. So far this is done for blocks of scheme euler with layer dense and activation tanh, and of
-   scheme verlet with layer hamiltonian and activation tanh (on cuda: widths n, m <= 16), without shared weights:
+   host and backend memory. So far this is done for blocks of scheme euler with layer dense and activation tanh, of
+   scheme verlet with layer hamiltonian and activation tanh (on cuda: widths n, m <= 16), and of scheme euler with layer
+   conv of 3x3 stencils, as many output as input channels, activation tanh, no TV normalization and no pooling (on cuda:
+   at most 16 channels), without shared weights:
    `OdynSchemeSetUp()` stops with PETSC_ERR_SUP for other blocks. `OdynSchemeGetState()` is not
    available on such a block (its states are in the backend's memory). The derivative sweeps must be given the forward
    sweep's theta (`OdynSchemeTangent()`), which the network does. Errors of the name and of the device are those of

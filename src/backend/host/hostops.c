@@ -266,6 +266,52 @@ static int host_verlet_tanh_adjoint(long n, long m, long N, long s, double h, co
   return ODYN_BACKEND_OK;
 }
 
+/* the whole-block convolutional Euler tanh sweeps (convtanh.c): sizes and arrays checked here, where the messages are */
+static int check_conv(const char *op, long c, long ih, long iw, long N, long s, const double *theta, const double *lin)
+{
+  if (c < 1 || ih < 1 || iw < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need c, ih, iw >= 1, N >= 0, s >= 0, got c = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld", op, c, ih, iw, N, s);
+  if (c > INT_MAX / 9 || ih > INT_MAX / iw || c * ih * iw > INT_MAX || s > INT_MAX || (N + 1) > LONG_MAX / (c * ih * iw) / (s > 0 ? s : 1)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: c = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld exceed the BLAS integer or the address range", op, c, ih, iw, N, s);
+  if (!s || !N) return ODYN_BACKEND_OK;
+  if (!theta || !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_euler_tanh_linsize() = %ld values) must be arrays of the backend", op, N * c * ih * iw * s);
+  return ODYN_BACKEND_OK;
+}
+
+static long host_conv_euler_tanh_linsize(long c, long ih, long iw, long N, long s) { return odyn_host_conv_euler_tanh_linsize(c, ih, iw, N, s); }
+
+static int conv_status(int st, const char *op)
+{
+  if (st == ODYN_BACKEND_ERR_MEM) return fail(st, "%s: could not allocate the convolution scratch on the host", op);
+  if (st) return fail(st, "%s: a size exceeds the BLAS integer (use fewer examples per sweep)", op);
+  return ODYN_BACKEND_OK;
+}
+
+static int host_conv_euler_tanh_forward(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+{
+  int st = check_conv("conv_euler_tanh_forward", c, ih, iw, N, s, theta, lin);
+
+  if (st) return st;
+  if (s && (!Y0 || !Ytraj)) return fail(ODYN_BACKEND_ERR_ARG, "conv_euler_tanh_forward: Y0 and Ytraj must be arrays of the backend");
+  return conv_status(odyn_host_conv_euler_tanh_forward(c, ih, iw, N, s, h, theta, Y0, Ytraj, lin), "conv_euler_tanh_forward");
+}
+
+static int host_conv_euler_tanh_tangent(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+{
+  int st = check_conv("conv_euler_tanh_tangent", c, ih, iw, N, s, theta, lin);
+
+  if (st) return st;
+  if (s && (!Ytraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_euler_tanh_tangent: Ytraj and dYN must be arrays of the backend");
+  return conv_status(odyn_host_conv_euler_tanh_tangent(c, ih, iw, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "conv_euler_tanh_tangent");
+}
+
+static int host_conv_euler_tanh_adjoint(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+{
+  int st = check_conv("conv_euler_tanh_adjoint", c, ih, iw, N, s, theta, lin);
+
+  if (st) return st;
+  if (s && (!Ytraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_euler_tanh_adjoint: Ytraj and W must be arrays of the backend");
+  return conv_status(odyn_host_conv_euler_tanh_adjoint(c, ih, iw, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "conv_euler_tanh_adjoint");
+}
+
 static const OdynBackendOps host_ops = {
   .name                 = "host",
   .init                 = host_init,
@@ -297,6 +343,10 @@ static const OdynBackendOps host_ops = {
   .verlet_tanh_forward  = host_verlet_tanh_forward,
   .verlet_tanh_tangent  = host_verlet_tanh_tangent,
   .verlet_tanh_adjoint  = host_verlet_tanh_adjoint,
+  .conv_euler_tanh_linsize = host_conv_euler_tanh_linsize,
+  .conv_euler_tanh_forward = host_conv_euler_tanh_forward,
+  .conv_euler_tanh_tangent = host_conv_euler_tanh_tangent,
+  .conv_euler_tanh_adjoint = host_conv_euler_tanh_adjoint,
 };
 
 const OdynBackendOps *odyn_backend_host(void) { return &host_ops; }

@@ -1,0 +1,510 @@
+/*
+  Convolutional Euler blocks on a compute backend (OdynNetSetBackend(), -odyn_backend; docs/gpu.md): a block of scheme
+  euler with layer conv (3x3 stencils, c -> c channels, tanh, no normalization, no pooling) hands its whole forward,
+  tangent and adjoint sweeps to the table's conv_euler_tanh_* operations, its states (c h w per example) in the
+  backend's memory; an opening layer (scheme single, conv 1 -> c) before it stays on the host path by the block's own
+  option (-<prefix>odyn_backend host), as in the MNIST network (problems/options/mnist.opts, docs/mnist.md).
+
+  Built twice from this file: as test_convbackend (label unit) with the backend "hostref", the host table taken through
+  exactly that path, and as tests/gpu/test_gpu_convbackend.c (label gpu) with "cuda". On 1 and on 2 ranks (one layout
+  with a rank that holds no example):
+  - parity with the direct host path (-odyn_backend host): forward Y_N, J v (in theta and Y0, together and apart),
+    J^T w (gradient in theta and Y0, together and apart), again at another theta with another number of examples; for
+    one conv block (4 channels, 8 x 8, batches spanning several of the kernels' chunks of examples), the MNIST shape
+    (6 channels, 28 x 28), two conv blocks, and an opening layer 1 -> 4 on the host before two backend blocks;
+  - Taylor and dot-product tests of the backend path itself;
+  - a small MNIST-like network (opening conv 1 -> 4 on the host, conv ResNet block on the backend, softmax, smoothness
+    regularizer) trained on synthetic 8 x 8 images: the objective history against the host's;
+  - bad input: conv blocks the backend cannot run (5x5 stencils, relu, TV normalization, pooling, 4 -> 6 channels,
+    shared weights; on cuda also 20 channels) stop with PETSC_ERR_SUP naming the block and what it is.
+
+  Bounds. hostref: 0. Its sweeps (src/backend/host/convtanh.c) call the conv layer's kernels with the same operands, in
+  the same order and over the same chunks of examples as the direct path (euler.c + convcore.c), and the gradient it
+  returns is added to the zeros the network starts from: any difference at all is a bug in the plumbing. cuda: 1e-12
+  norm-wise relative for the sweeps (FMAs and an ulp of tanh per step through a map with h ||K_j|| <= 1 here, the
+  stencil and bias gradients summed over <= 8,000 pixel-examples in another order), 1e-8 relative for the training
+  history (test_train's bound for histories of runs that differ by round-off, PCG capped at 3 iterations). The cuda
+  bounds are estimates that the first GPU run must confirm.
+*/
+#include <string.h>
+#include "odyntest.h"
+
+#if defined(ODYN_TEST_CONVBACKEND_GPU)
+  #include <cuda_runtime.h>
+static const char *backend   = "cuda";
+static PetscReal   tol_sweep = 1e-12, tol_hist = 1e-8;
+#else
+static const char *backend   = "hostref";
+static PetscReal   tol_sweep = 0.0, tol_hist = 0.0;
+#endif
+
+/* the opening block's options prefix and its own backend option: it stays on the host path in every network here */
+#define OPEN_PREFIX "cbopen_"
+
+/*
+  A network of an opening block (cin > 0: scheme single, conv 3x3 cin -> c, tanh, prefix OPEN_PREFIX) and nb conv
+  Euler blocks of c channels on ih x iw images, N[b] steps, final time T each; the backend bk for all but the opening.
+*/
+static PetscErrorCode MakeConvNet(PetscInt cin, PetscInt nb, const PetscInt N[], PetscInt c, PetscInt ih, PetscInt iw, PetscReal T, const char *bk, OdynNet *net)
+{
+  PetscFunctionBegin;
+  PetscCall(OdynNetCreate(PETSC_COMM_WORLD, net));
+  for (PetscInt b = (cin > 0 ? -1 : 0); b < nb; b++) {
+    OdynScheme sc;
+    OdynLayer  layer;
+
+    PetscCall(OdynSchemeCreate(PETSC_COMM_WORLD, &sc));
+    if (b < 0) PetscCall(OdynSchemeSetOptionsPrefix(sc, OPEN_PREFIX));
+    PetscCall(OdynSchemeSetType(sc, b < 0 ? ODYNSCHEMESINGLE : ODYNSCHEMEEULER));
+    if (b >= 0) {
+      PetscCall(OdynSchemeSetNumSteps(sc, N[b]));
+      PetscCall(OdynSchemeSetFinalTime(sc, T));
+    }
+    PetscCall(OdynSchemeGetLayer(sc, &layer));
+    PetscCall(OdynLayerSetType(layer, ODYNLAYERCONV));
+    PetscCall(OdynLayerConvSetImage(layer, ih, iw));
+    PetscCall(OdynLayerConvSetChannels(layer, b < 0 ? cin : c, c));
+    PetscCall(OdynLayerSetActivation(layer, ODYN_ACTIVATION_TANH));
+    PetscCall(OdynNetAddBlock(*net, sc));
+    PetscCall(OdynSchemeDestroy(&sc));
+  }
+  PetscCall(OdynNetSetBackend(*net, bk));
+  PetscFunctionReturn(0);
+}
+
+/* ||a - b|| / ||b|| (||a - b|| when b = 0) */
+static PetscReal RelDiff(Vec a, Vec b)
+{
+  Vec       d;
+  PetscReal nd, nb;
+
+  ODYN_CK(VecDuplicate(a, &d));
+  ODYN_CK(VecWAXPY(d, -1.0, b, a));
+  ODYN_CK(VecNorm(d, NORM_2, &nd));
+  ODYN_CK(VecNorm(b, NORM_2, &nb));
+  ODYN_CK(VecDestroy(&d));
+  return nb > 0 ? nd / nb : nd;
+}
+
+static void Expect(const char *label, const char *what, Vec a, Vec b)
+{
+  const PetscReal r = RelDiff(a, b);
+
+  if (tol_sweep > 0) ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "  %s, %s: %.3e (bound %.0e)%s\n", label, what, (double)r, (double)tol_sweep, r <= tol_sweep ? "" : " FAIL"));
+  ck_assert_msg(r <= tol_sweep, "%s, %s: backend %s differs from host by %.3e (relative; bound %.0e)", label, what, backend, (double)r, (double)tol_sweep);
+}
+
+/* example layout: the same s on every rank, or (split = 1) all examples on rank 0 and none on the others */
+static PetscErrorCode StateVec(PetscInt n, PetscInt s, PetscInt split, Vec *v)
+{
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+  PetscCall(VecCreateMPI(PETSC_COMM_WORLD, n * (split && rank ? 0 : s), PETSC_DETERMINE, v));
+  PetscFunctionReturn(0);
+}
+
+/* the host net and the backend net on the same data: forward, tangents, adjoints; then again at another theta, s2 */
+static void Parity(PetscInt cin, PetscInt nb, const PetscInt N[], PetscInt c, PetscInt ih, PetscInt iw, PetscReal T, PetscInt s, PetscInt s2, PetscInt split, const char *label)
+{
+  OdynNet         hnet, bnet;
+  Vec             th, dth, gh, gb, Y0, dY0, W, Yh, Yb, Gh, Gb;
+  const PetscInt  nin = (cin > 0 ? cin : c) * ih * iw, nout = c * ih * iw;
+  const PetscReal scale = 1.0 / PetscSqrtReal(9.0 * c);
+
+  ODYN_CK(MakeConvNet(cin, nb, N, c, ih, iw, T, ODYNBACKENDHOST, &hnet));
+  ODYN_CK(MakeConvNet(cin, nb, N, c, ih, iw, T, backend, &bnet));
+  ODYN_CK(OdynNetCreateParameterVec(hnet, &th));
+  ODYN_CK(VecDuplicate(th, &dth));
+  ODYN_CK(VecDuplicate(th, &gh));
+  ODYN_CK(VecDuplicate(th, &gb));
+  for (int round = 0; round < 2; round++) {
+    const PetscInt ss = round ? s2 : s;
+
+    ODYN_CK(OdynTestRandomVec(11 + round, scale, th));
+    ODYN_CK(OdynTestRandomVec(21 + round, 1.0, dth));
+    ODYN_CK(StateVec(nin, ss, split, &Y0));
+    ODYN_CK(VecDuplicate(Y0, &dY0));
+    ODYN_CK(VecDuplicate(Y0, &Gh));
+    ODYN_CK(VecDuplicate(Y0, &Gb));
+    ODYN_CK(StateVec(nout, ss, split, &W));
+    ODYN_CK(VecDuplicate(W, &Yh));
+    ODYN_CK(VecDuplicate(W, &Yb));
+    ODYN_CK(OdynTestRandomVec(31 + round, 1.0, Y0));
+    ODYN_CK(OdynTestRandomVec(41 + round, 1.0, dY0));
+    ODYN_CK(OdynTestRandomVec(51 + round, 1.0, W));
+
+    ODYN_CK(OdynNetForward(hnet, th, Y0, Yh));
+    ODYN_CK(OdynNetForward(bnet, th, Y0, Yb));
+    Expect(label, "forward Y_N", Yb, Yh);
+    for (PetscInt b = 0; b < nb + (cin > 0); b++) { /* the conv Euler blocks of bnet on the backend; the rest on the host */
+      OdynScheme      sc;
+      OdynBackendType name;
+
+      ODYN_CK(OdynNetGetBlock(bnet, b, &sc));
+      ODYN_CK(OdynSchemeGetBackend(sc, &name));
+      ck_assert_str_eq(name, cin > 0 && b == 0 ? ODYNBACKENDHOST : backend);
+      ODYN_CK(OdynNetGetBlock(hnet, b, &sc));
+      ODYN_CK(OdynSchemeGetBackend(sc, &name));
+      ck_assert_str_eq(name, ODYNBACKENDHOST);
+    }
+    ODYN_CK(OdynNetJacobianMult(hnet, dth, dY0, Yh));
+    ODYN_CK(OdynNetJacobianMult(bnet, dth, dY0, Yb));
+    Expect(label, "J (dtheta, dY0)", Yb, Yh);
+    ODYN_CK(OdynNetJacobianMult(hnet, dth, NULL, Yh));
+    ODYN_CK(OdynNetJacobianMult(bnet, dth, NULL, Yb));
+    Expect(label, "J_theta dtheta", Yb, Yh);
+    ODYN_CK(OdynNetJacobianMult(hnet, NULL, dY0, Yh));
+    ODYN_CK(OdynNetJacobianMult(bnet, NULL, dY0, Yb));
+    Expect(label, "J_Y0 dY0", Yb, Yh);
+    ODYN_CK(OdynNetJacobianMultTranspose(hnet, W, gh, Gh));
+    ODYN_CK(OdynNetJacobianMultTranspose(bnet, W, gb, Gb));
+    Expect(label, "J_theta^T W", gb, gh);
+    Expect(label, "J_Y0^T W", Gb, Gh);
+    ODYN_CK(VecSet(gb, 7.0));
+    ODYN_CK(OdynNetJacobianMultTranspose(bnet, W, gb, NULL));
+    Expect(label, "J_theta^T W alone", gb, gh);
+    ODYN_CK(OdynNetJacobianMultTranspose(bnet, W, NULL, Gb));
+    Expect(label, "J_Y0^T W alone", Gb, Gh);
+    ODYN_CK(OdynNetForward(hnet, th, Y0, Yh));
+    ODYN_CK(OdynNetForward(bnet, th, Y0, Yb));
+    Expect(label, "forward Y_N again", Yb, Yh);
+
+    ODYN_CK(VecDestroy(&Y0));
+    ODYN_CK(VecDestroy(&dY0));
+    ODYN_CK(VecDestroy(&W));
+    ODYN_CK(VecDestroy(&Yh));
+    ODYN_CK(VecDestroy(&Yb));
+    ODYN_CK(VecDestroy(&Gh));
+    ODYN_CK(VecDestroy(&Gb));
+  }
+  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_convbackend: %s on %s: every product within %.0e of host\n", label, backend, (double)tol_sweep));
+  ODYN_CK(VecDestroy(&th));
+  ODYN_CK(VecDestroy(&dth));
+  ODYN_CK(VecDestroy(&gh));
+  ODYN_CK(VecDestroy(&gb));
+  ODYN_CK(OdynNetDestroy(&hnet));
+  ODYN_CK(OdynNetDestroy(&bnet));
+}
+
+START_TEST(test_parity)
+{
+  const PetscInt three[1] = {3}, two[1] = {2}, pair[2] = {2, 3};
+
+  ODYN_CK(PetscOptionsSetValue(NULL, "-" OPEN_PREFIX "odyn_backend", "host"));
+
+  for (PetscInt split = 0; split < 2; split++) {
+    /* 101 examples of 4 x 8 x 8: several chunks of the host kernels, and a last one that is not full */
+    Parity(0, 1, three, 4, 8, 8, 1.0, 101, 37, split, split ? "conv block (4 channels, 8 x 8, N 3), examples on rank 0" : "conv block (4 channels, 8 x 8, N 3)");
+    Parity(1, 2, pair, 4, 6, 10, 1.5, 23, 40, split, split ? "opening 1 -> 4 on the host, two conv blocks (6 x 10, N 2 + 3), examples on rank 0" : "opening 1 -> 4 on the host, two conv blocks (6 x 10, N 2 + 3)");
+  }
+  Parity(0, 1, two, 6, 28, 28, 2.0, 9, 5, 0, "MNIST-shaped conv block (6 channels, 28 x 28, N 2)");
+}
+END_TEST
+
+/* Taylor and dot-product tests of the backend path on its own (the perturbed network: OdynTestNetCtx of odyntest.h) */
+static PetscBool AllOk(PetscBool ok)
+{
+  int l = ok ? 1 : 0, g = 0;
+  MPI_Allreduce(&l, &g, 1, MPI_INT, MPI_MIN, PETSC_COMM_WORLD);
+  return g ? PETSC_TRUE : PETSC_FALSE;
+}
+
+static void Derivatives(PetscInt cin, PetscInt nb, const PetscInt N[], PetscInt c, PetscInt ih, PetscInt iw, PetscReal T, PetscInt s, const char *label)
+{
+  OdynTestNetCtx     ctx = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+  Vec                YN, JvT, JvY, W, gth, gY0;
+  const PetscScalar *yn, *jv;
+  OdynTaylorOptions  topt;
+  PetscScalar        a, b;
+  PetscInt           nloc;
+  const PetscInt     nin = (cin > 0 ? cin : c) * ih * iw, nout = c * ih * iw;
+
+  ODYN_CK(MakeConvNet(cin, nb, N, c, ih, iw, T, backend, &ctx.net));
+  ODYN_CK(OdynNetCreateParameterVec(ctx.net, &ctx.theta));
+  ODYN_CK(VecDuplicate(ctx.theta, &ctx.dtheta));
+  ODYN_CK(VecDuplicate(ctx.theta, &ctx.thp));
+  ODYN_CK(VecDuplicate(ctx.theta, &gth));
+  ODYN_CK(OdynTestRandomVec(1, 1.0 / PetscSqrtReal(9.0 * c), ctx.theta));
+  ODYN_CK(OdynTestRandomVec(2, 1.0, ctx.dtheta));
+  ODYN_CK(StateVec(nin, s, 0, &ctx.Y0));
+  ODYN_CK(VecDuplicate(ctx.Y0, &ctx.dY0));
+  ODYN_CK(VecDuplicate(ctx.Y0, &ctx.Y0p));
+  ODYN_CK(VecDuplicate(ctx.Y0, &gY0));
+  ODYN_CK(StateVec(nout, s, 0, &YN));
+  ODYN_CK(VecDuplicate(YN, &ctx.Yp));
+  ODYN_CK(VecDuplicate(YN, &JvT));
+  ODYN_CK(VecDuplicate(YN, &JvY));
+  ODYN_CK(VecDuplicate(YN, &W));
+  ODYN_CK(OdynTestRandomVec(3, 1.0, ctx.Y0));
+  ODYN_CK(OdynTestRandomVec(4, 1.0, ctx.dY0));
+  ODYN_CK(OdynTestRandomVec(5, 1.0, W));
+
+  ODYN_CK(OdynNetForward(ctx.net, ctx.theta, ctx.Y0, YN));
+  ODYN_CK(OdynNetJacobianMult(ctx.net, ctx.dtheta, NULL, JvT));
+  ODYN_CK(OdynNetJacobianMult(ctx.net, NULL, ctx.dY0, JvY));
+  ODYN_CK(OdynNetJacobianMultTranspose(ctx.net, W, gth, gY0));
+  ODYN_CK(VecDot(JvT, W, &a));
+  ODYN_CK(VecDot(ctx.dtheta, gth, &b));
+  ck_assert_msg(PetscAbsScalar(a - b) <= 1e-12 * PetscAbsScalar(a), "dot test theta %s on %s: %.16e vs %.16e", label, backend, (double)a, (double)b);
+  ODYN_CK(VecDot(JvY, W, &a));
+  ODYN_CK(VecDot(ctx.dY0, gY0, &b));
+  ck_assert_msg(PetscAbsScalar(a - b) <= 1e-12 * PetscAbsScalar(a), "dot test Y0 %s on %s: %.16e vs %.16e", label, backend, (double)a, (double)b);
+
+  OdynTaylorOptionsDefault(&topt);
+  topt.eps0 = 1e-2;
+  ODYN_CK(VecGetLocalSize(YN, &nloc));
+  ODYN_CK(VecGetArrayRead(YN, &yn));
+  ODYN_CK(VecGetArrayRead(JvT, &jv));
+  ck_assert_msg(AllOk(OdynTaylorTest(label, nloc, yn, jv, OdynTestNetPerturbTheta, &ctx, &topt)), "Taylor test w.r.t. theta failed: %s on %s", label, backend);
+  ODYN_CK(VecRestoreArrayRead(JvT, &jv));
+  ODYN_CK(VecGetArrayRead(JvY, &jv));
+  ck_assert_msg(AllOk(OdynTaylorTest(label, nloc, yn, jv, OdynTestNetPerturbY0, &ctx, &topt)), "Taylor test w.r.t. Y0 failed: %s on %s", label, backend);
+  ODYN_CK(VecRestoreArrayRead(JvY, &jv));
+  ODYN_CK(VecRestoreArrayRead(YN, &yn));
+  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_convbackend: %s on %s: dot-product and Taylor tests pass\n", label, backend));
+
+  ODYN_CK(VecDestroy(&YN));
+  ODYN_CK(VecDestroy(&ctx.Yp));
+  ODYN_CK(VecDestroy(&JvT));
+  ODYN_CK(VecDestroy(&JvY));
+  ODYN_CK(VecDestroy(&W));
+  ODYN_CK(VecDestroy(&gth));
+  ODYN_CK(VecDestroy(&gY0));
+  ODYN_CK(VecDestroy(&ctx.theta));
+  ODYN_CK(VecDestroy(&ctx.dtheta));
+  ODYN_CK(VecDestroy(&ctx.thp));
+  ODYN_CK(VecDestroy(&ctx.Y0));
+  ODYN_CK(VecDestroy(&ctx.dY0));
+  ODYN_CK(VecDestroy(&ctx.Y0p));
+  ODYN_CK(OdynNetDestroy(&ctx.net));
+}
+
+START_TEST(test_derivatives)
+{
+  const PetscInt four[1] = {4}, pair[2] = {2, 3};
+
+  ODYN_CK(PetscOptionsSetValue(NULL, "-" OPEN_PREFIX "odyn_backend", "host"));
+
+  Derivatives(0, 1, four, 3, 7, 9, 2.0, 12, "conv block (3 channels, 7 x 9, N 4)");
+  Derivatives(2, 2, pair, 4, 8, 8, 1.0, 10, "opening 2 -> 4 on the host, two conv blocks (8 x 8, N 2 + 3)");
+}
+END_TEST
+
+/*
+  Synthetic 8 x 8 images of 3 classes: a bright 3 x 3 blob in one of three places (the class), moved by up to one pixel,
+  on deterministic noise; the same on every rank (OdynDatasetCreateFromGlobalArrays()).
+*/
+static PetscErrorCode Images(PetscInt count, unsigned long seed, OdynDataset *ds)
+{
+  const PetscInt cy[3] = {2, 5, 2}, cx[3] = {2, 4, 5};
+  PetscScalar   *X;
+  PetscInt      *L;
+  unsigned long  r = seed;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc2(64 * count, &X, count, &L));
+  for (PetscInt e = 0; e < count; e++) {
+    PetscInt k, dy, dx;
+
+    r    = r * 6364136223846793005UL + 1442695040888963407UL;
+    k    = (PetscInt)((r >> 33) % 3);
+    dy   = (PetscInt)((r >> 40) % 3) - 1;
+    dx   = (PetscInt)((r >> 50) % 3) - 1;
+    L[e] = k;
+    for (PetscInt p = 0; p < 64; p++) {
+      r             = r * 6364136223846793005UL + 1442695040888963407UL;
+      X[e * 64 + p] = 0.2 * ((PetscReal)(r >> 11) / 9007199254740992.0 - 0.5);
+    }
+    for (PetscInt i = -1; i <= 1; i++)
+      for (PetscInt j = -1; j <= 1; j++) X[e * 64 + (cy[k] + dy + i) * 8 + cx[k] + dx + j] += 1.0;
+  }
+  PetscCall(OdynDatasetCreateFromGlobalArrays(PETSC_COMM_WORLD, 64, 3, count, X, L, ds));
+  PetscCall(PetscFree2(X, L));
+  PetscFunctionReturn(0);
+}
+
+/*
+  The MNIST network in small (problems/options/mnist.opts: opening conv 1 -> c on the host by -block0_odyn_backend host,
+  a conv ResNet block on the backend, softmax, smoothness regularizer), 3 Gauss-Newton iterations on each of the levels
+  4 and 8 layers, PCG capped at 3 iterations, trained on the host and on the backend: the same objective history. The
+  options go to a database of their own (PetscOptionsPush), so nothing carries over to the other tests.
+*/
+START_TEST(test_train_history)
+{
+  char                           opts[1536];
+  PetscOptions                   db;
+  OdynDataset                    tr, va;
+  OdynNet                        net[2];
+  OdynLoss                       loss[2];
+  OdynRegularizer                reg[2];
+  OdynTrainer                    t[2];
+  Vec                            theta[2], wmu[2];
+  const OdynTrainerHistoryEntry *hist[2];
+  PetscInt                       nh[2];
+  PetscReal                      dmax = 0;
+
+  ODYN_CK(PetscSNPrintf(opts, sizeof(opts),
+                        "-odyn_net_num_blocks 2 -block0_odyn_scheme_type single -block0_odyn_layer_type conv -block0_odyn_layer_image 8,8 -block0_odyn_layer_channels 1,4 "
+                        "-block0_odyn_layer_activation tanh -block0_odyn_backend host -block1_odyn_scheme_type euler -block1_odyn_layer_type conv -block1_odyn_layer_image 8,8 "
+                        "-block1_odyn_layer_channels 4 -block1_odyn_layer_activation tanh -block1_odyn_scheme_final_time 3 -odyn_loss_type softmax -odyn_reg_type smooth "
+                        "-odyn_reg_weight 5e-3 -odyn_ml_levels 4,8 -odyn_bcd_max_it 3 -odyn_bcd_classifier_newton_max_it 2 -odyn_bcd_classifier_pcg_max_it 3 -odyn_bcd_gn_pcg_max_it 3"));
+  ODYN_CK(PetscOptionsCreate(&db));
+  ODYN_CK(PetscOptionsInsertString(db, opts));
+  ODYN_CK(PetscOptionsPush(db));
+  ODYN_CK(Images(150, 7, &tr));
+  ODYN_CK(Images(60, 8, &va));
+  for (int k = 0; k < 2; k++) {
+    OdynScheme      sc;
+    OdynBackendType name;
+
+    ODYN_CK(OdynNetCreate(PETSC_COMM_WORLD, &net[k]));
+    ODYN_CK(OdynNetSetFromOptions(net[k]));
+    ODYN_CK(OdynNetSetBackend(net[k], k ? backend : ODYNBACKENDHOST));
+    ODYN_CK(OdynLossCreate(PETSC_COMM_WORLD, &loss[k]));
+    ODYN_CK(OdynLossSetFromOptions(loss[k]));
+    ODYN_CK(OdynRegularizerCreate(PETSC_COMM_WORLD, &reg[k]));
+    ODYN_CK(OdynRegularizerSetFromOptions(reg[k]));
+    ODYN_CK(OdynTrainerCreate(PETSC_COMM_WORLD, &t[k]));
+    ODYN_CK(OdynTrainerSetNet(t[k], net[k]));
+    ODYN_CK(OdynTrainerSetLoss(t[k], loss[k]));
+    ODYN_CK(OdynTrainerSetRegularizer(t[k], reg[k]));
+    ODYN_CK(OdynTrainerSetData(t[k], tr, va));
+    ODYN_CK(OdynTrainerSetFromOptions(t[k]));
+    ODYN_CK(OdynTrainerSolve(t[k], &theta[k], &wmu[k]));
+    ODYN_CK(OdynTrainerGetHistory(t[k], &nh[k], &hist[k]));
+    /* the opening layer ran on the host by its own option, the ResNet block on the network's backend */
+    ODYN_CK(OdynNetGetBlock(net[k], 0, &sc));
+    ODYN_CK(OdynSchemeGetBackend(sc, &name));
+    ck_assert_str_eq(name, ODYNBACKENDHOST);
+    ODYN_CK(OdynNetGetBlock(net[k], 1, &sc));
+    ODYN_CK(OdynSchemeGetBackend(sc, &name));
+    ck_assert_str_eq(name, k ? backend : ODYNBACKENDHOST);
+  }
+  ODYN_CK(PetscOptionsPop());
+  ck_assert_int_ge(nh[0], 6);
+  ck_assert_int_eq(nh[1], nh[0]);
+  for (PetscInt i = 0; i < nh[0]; i++) {
+    const OdynTrainerHistoryEntry *hb = &hist[1][i], *hh = &hist[0][i];
+    const PetscReal                a[3] = {hb->obj_classifier, hb->obj_propagation, hb->gnorm}, b[3] = {hh->obj_classifier, hh->obj_propagation, hh->gnorm};
+    PetscReal                      di = 0;
+
+    for (int k = 0; k < 3; k++) di = PetscMax(di, PetscAbsReal(a[k] - b[k]) / PetscAbsReal(b[k]));
+    ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "  iteration %d: objective %.16e (host %.16e), |gradient| %.6e, max relative difference %.3e\n", (int)i + 1, (double)(a[0] + a[1]), (double)(b[0] + b[1]), (double)a[2], (double)di));
+    dmax = PetscMax(dmax, di);
+  }
+  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_convbackend: small MNIST-like net (conv 1 -> 4 on the host, conv ResNet on %s, levels 4,8), %d Gauss-Newton iterations: objective history within %.3e (relative) of host (bound %.0e), final objective %.10g\n", backend, (int)nh[0],
+                      (double)dmax, (double)tol_hist, (double)(hist[1][nh[0] - 1].obj_classifier + hist[1][nh[0] - 1].obj_propagation)));
+  ck_assert_msg(dmax <= tol_hist, "objective history on %s differs from host by %.3e (relative; bound %.0e)", backend, (double)dmax, (double)tol_hist);
+  ck_assert_msg(hist[0][nh[0] - 1].obj_classifier < hist[0][0].obj_classifier, "the host run did not learn (objective %g -> %g)", (double)hist[0][0].obj_classifier, (double)hist[0][nh[0] - 1].obj_classifier);
+  for (int k = 0; k < 2; k++) {
+    ODYN_CK(VecDestroy(&theta[k]));
+    ODYN_CK(VecDestroy(&wmu[k]));
+    ODYN_CK(OdynTrainerDestroy(&t[k]));
+    ODYN_CK(OdynRegularizerDestroy(&reg[k]));
+    ODYN_CK(OdynLossDestroy(&loss[k]));
+    ODYN_CK(OdynNetDestroy(&net[k]));
+  }
+  ODYN_CK(OdynDatasetDestroy(&tr));
+  ODYN_CK(OdynDatasetDestroy(&va));
+  ODYN_CK(PetscOptionsDestroy(&db));
+}
+END_TEST
+
+/* a network whose block 0 is a conv Euler block of the given kind: the backend refuses it, naming block 0 and why */
+static void RefuseConv(PetscInt k, PetscInt c, PetscInt c2, OdynActivationType act, PetscBool tv, PetscBool pool, PetscBool shared, const char *needle)
+{
+  OdynNet    net;
+  OdynScheme sc;
+  OdynLayer  layer;
+  char       msg[512];
+
+  ODYN_CK(OdynNetCreate(PETSC_COMM_WORLD, &net));
+  ODYN_CK(OdynSchemeCreate(PETSC_COMM_WORLD, &sc));
+  ODYN_CK(OdynSchemeSetType(sc, ODYNSCHEMEEULER));
+  ODYN_CK(OdynSchemeSetNumSteps(sc, 2));
+  ODYN_CK(OdynSchemeSetSharedWeights(sc, shared));
+  ODYN_CK(OdynSchemeGetLayer(sc, &layer));
+  ODYN_CK(OdynLayerSetType(layer, ODYNLAYERCONV));
+  ODYN_CK(OdynLayerConvSetImage(layer, 4, 4));
+  ODYN_CK(OdynLayerConvSetChannels(layer, c, c2));
+  ODYN_CK(OdynLayerConvSetKernelSize(layer, k));
+  ODYN_CK(OdynLayerConvSetTVNorm(layer, tv, 1e-3));
+  ODYN_CK(OdynLayerConvSetPooling(layer, pool));
+  ODYN_CK(OdynLayerSetActivation(layer, act));
+  ODYN_CK(OdynNetAddBlock(net, sc));
+  ODYN_CK(OdynSchemeDestroy(&sc));
+  ODYN_CK(OdynNetSetBackend(net, backend));
+  ODYN_CK(PetscSNPrintf(msg, sizeof(msg), "-odyn_backend %s: block 0 of the network (%s) cannot run on it", backend, needle));
+  OdynTestCaptureErrorsBegin();
+  {
+    PetscErrorCode ierr = OdynNetSetUp(net);
+    OdynTestCaptureErrorsEnd();
+    ck_assert_int_eq(ierr, PETSC_ERR_SUP);
+  }
+  ck_assert_msg(strstr(OdynTestLastErrorMessage(), msg), "message: %s\nexpected: %s", OdynTestLastErrorMessage(), msg);
+  ODYN_CK(OdynNetDestroy(&net));
+}
+
+START_TEST(test_errors)
+{
+  RefuseConv(5, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer conv (5x5 stencils, 4 -> 4 channels), activation tanh");
+  RefuseConv(3, 4, 4, ODYN_ACTIVATION_RELU, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer conv (3x3 stencils, 4 -> 4 channels), activation relu");
+  RefuseConv(3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer conv (3x3 stencils, 4 -> 4 channels, TV normalization), activation tanh");
+  RefuseConv(3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, "scheme euler, layer conv (3x3 stencils, 4 -> 4 channels, pooling), activation tanh");
+  RefuseConv(3, 4, 6, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer conv (3x3 stencils, 4 -> 6 channels), activation tanh");
+  RefuseConv(3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme euler, layer conv (3x3 stencils, 4 -> 4 channels), activation tanh, shared weights");
+  {
+    /* the opening layer (scheme single) without its own -<prefix>odyn_backend host: refused, and the message says how */
+    const PetscInt N[1] = {2};
+    OdynNet        net;
+
+    ODYN_CK(PetscOptionsClearValue(NULL, "-" OPEN_PREFIX "odyn_backend"));
+    ODYN_CK(MakeConvNet(1, 1, N, 4, 4, 4, 1.0, backend, &net));
+    odyn_ck_error_contains(OdynNetSetUp(net), "block 0 (options prefix " OPEN_PREFIX ") of the network (scheme single, layer conv (3x3 stencils, 1 -> 4 channels), activation tanh) cannot run on it");
+    odyn_ck_error_contains(OdynNetSetUp(net), "or -" OPEN_PREFIX "odyn_backend host for this block");
+    ODYN_CK(PetscOptionsSetValue(NULL, "-" OPEN_PREFIX "odyn_backend", "host"));
+    ODYN_CK(OdynNetSetUp(net));
+    ODYN_CK(OdynNetDestroy(&net));
+  }
+#if defined(ODYN_TEST_CONVBACKEND_GPU)
+  {
+    /* the cuda kernels keep the stencil in constant memory: at most 16 channels, said at set-up */
+    const PetscInt N[1] = {2};
+    OdynNet        net;
+
+    ODYN_CK(MakeConvNet(0, 1, N, 20, 4, 4, 1.0, backend, &net));
+    odyn_ck_error_contains(OdynNetSetUp(net), "the conv block has 20 channels, but that backend runs conv blocks only up to 16 channels");
+    ODYN_CK(OdynNetDestroy(&net));
+  }
+#endif
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+  Suite *s = suite_create("convbackend");
+  TCase *t = tcase_create(backend);
+  tcase_add_test(t, test_errors);
+  tcase_add_test(t, test_parity);
+  tcase_add_test(t, test_derivatives);
+  tcase_add_test(t, test_train_history);
+  tcase_set_timeout(t, 600);
+  suite_add_tcase(s, t);
+  return s;
+}
+
+int main(int argc, char **argv)
+{
+#if defined(ODYN_TEST_CONVBACKEND_GPU)
+  int count = 0;
+
+  /* exit 2 (ctest: skipped) without a device, on every rank alike, before MPI starts */
+  if (cudaGetDeviceCount(&count) != cudaSuccess || count < 1) {
+    printf("test_gpu_convbackend: no CUDA device, skipped\n");
+    return 2;
+  }
+#endif
+  return OdynTestMain(argc, argv, make_suite);
+}
