@@ -609,6 +609,110 @@ int cuda_verlet_tanh_adjoint(long n, long m, long N, long s, double h, const dou
   return kernel_status(odyn_cuda_verlet_adjoint(n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0), "verlet_tanh_adjoint");
 }
 
+
+/*
+   The whole-block convolutional Euler tanh sweeps (conv_euler_tanh_*): the direct 3x3 kernels of convdirect.cu through
+   their C API (odyn_cuda_conv3_*, cudakernels.h), composed as bench/bench_cuda.c composes them, on the legacy default
+   stream like the dense sweeps above. lin = [D_0 .. D_{N-1} (N len) | T (len) | P (len) | ones (ih iw) | cs (c s)]:
+     forward   Y_{j+1} = Y_j + h tanh(K_j * Y_j + b_j), D_j = sigma'                   (odyn_cuda_conv3_euler)
+     tangent   T = dK_j * Y_j + db_j (or 0); T += K_j * dY; dY += h D_j .* T         (conv3_forward_bias_act, conv3_forward, scaled_hadamard_add)
+     adjoint   T = h D_j .* P; gK_j += stencil gradient (Y_j, T); gb_j += channel sums of T (cs = per example and
+               channel sums by one DGEMM with ones, then the row sums of cs); P += K_j^T T
+   The gradient sums run in another order than the host's (per block and across blocks, and cuBLAS), so the results
+   agree with the host table's to round-off, not bit for bit (tests/gpu/test_gpu_convbackend.c).
+*/
+__global__ void k_fill(long len, double v, double *x)
+{
+  for (long i = blockIdx.x * (long)blockDim.x + threadIdx.x; i < len; i += (long)gridDim.x * blockDim.x) x[i] = v;
+}
+
+bool conv_fits(long c) { return c >= 1 && c <= ODYN_CUDA_CONV_MAXC; }
+
+long cuda_conv_euler_tanh_linsize(long c, long ih, long iw, long N, long s)
+{
+  const long len = c * ih * iw * s;
+
+  return conv_fits(c) ? N * len + 2 * len + ih * iw + c * s : -1;
+}
+
+int check_conv(const char *op, long c, long ih, long iw, long N, long s, const double *lin)
+{
+  if (c < 1 || ih < 1 || iw < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need c, ih, iw >= 1, N >= 0, s >= 0, got c = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld", op, c, ih, iw, N, s);
+  if (!conv_fits(c)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: the cuda backend runs conv blocks of at most %d channels (direct 3x3 kernels, stencil in constant memory), got c = %ld", op, ODYN_CUDA_CONV_MAXC, c);
+  if (ih > INT_MAX / iw || c * ih * iw > INT_MAX || c * s > INT_MAX || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "%s: c = %ld, ih = %ld, iw = %ld, s = %ld exceed cuBLAS's int", op, c, ih, iw, s);
+  if (s && N && !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: lin (conv_euler_tanh_linsize() values) must be an array of the backend", op);
+  return ensure_stream();
+}
+
+int cuda_conv_euler_tanh_forward(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+{
+  const odyn_conv_geom g = {ih, iw, c, c, 3};
+  const long           len = c * ih * iw * s, nk = 9 * c * c, slot = nk + c;
+  int                  r;
+
+  if ((r = check_conv("conv_euler_tanh_forward", c, ih, iw, N, s, lin)) || !s) return r;
+  if ((r = cuda_copy_device(Ytraj, Y0, (size_t)len * sizeof(double)))) return r;
+  for (long j = 0; j < N; j++) {
+    const double *K = theta + j * slot;
+
+    if ((r = odyn_cuda_conv3_euler(&g, s, K, K + nk, ODYN_PW_TANH, h, Ytraj + j * len, Ytraj + (j + 1) * len, lin + j * len))) return kernel_status(r, "conv_euler_tanh_forward");
+  }
+  return ODYN_BACKEND_OK;
+}
+
+int cuda_conv_euler_tanh_tangent(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+{
+  const odyn_conv_geom g = {ih, iw, c, c, 3};
+  const long           len = c * ih * iw * s, nk = 9 * c * c, slot = nk + c;
+  double              *T   = lin + N * len;
+  int                  r;
+
+  if ((r = check_conv("conv_euler_tanh_tangent", c, ih, iw, N, s, lin)) || !s) return r;
+  if (dY0) r = cuda_copy_device(dYN, dY0, (size_t)len * sizeof(double));
+  else r = cuda_mem_set(dYN, 0, (size_t)len * sizeof(double));
+  if (r) return r;
+  for (long j = 0; j < N; j++) {
+    const double *K = theta + j * slot;
+
+    if (dtheta) {
+      const double *dK = dtheta + j * slot;
+
+      if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, dK, Ytraj + j * len, dK + nk, ODYN_PW_IDENTITY, T, NULL))) return kernel_status(r, "conv_euler_tanh_tangent");
+    }
+    if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, dYN, dtheta ? 1.0 : 0.0, T))) return kernel_status(r, "conv_euler_tanh_tangent");
+    if ((r = cuda_scaled_hadamard_add(len, h, lin + j * len, T, dYN))) return r;
+  }
+  return ODYN_BACKEND_OK;
+}
+
+int cuda_conv_euler_tanh_adjoint(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+{
+  const odyn_conv_geom g = {ih, iw, c, c, 3};
+  const long           hw = ih * iw, len = c * hw * s, nk = 9 * c * c, slot = nk + c;
+  double              *T = lin + N * len, *P = gY0 ? gY0 : T + len, *ones = T + 2 * len, *cs = ones + hw;
+  int                  r;
+
+  if ((r = check_conv("conv_euler_tanh_adjoint", c, ih, iw, N, s, lin)) || !s || (!gtheta && !gY0)) return r;
+  if ((r = cuda_copy_device(P, W, (size_t)len * sizeof(double)))) return r;
+  if (gtheta) {
+    k_fill<<<grid_for(hw), TPB, 0, st.stream>>>(hw, 1.0, ones);
+    if ((r = launched("conv_euler_tanh_adjoint (ones)"))) return r;
+  }
+  for (long j = N - 1; j >= 0; j--) {
+    const double *K = theta + j * slot;
+
+    if ((r = odyn_cuda_hadamard(len, h, lin + j * len, P, T))) return kernel_status(r, "conv_euler_tanh_adjoint");
+    if (gtheta) {
+      if ((r = odyn_cuda_conv3_stencil_grad(&g, s, Ytraj + j * len, T, 1.0, gtheta + j * slot))) return kernel_status(r, "conv_euler_tanh_adjoint");
+      /* cs (c s) = the per example and channel sums of T (hw x c s), then gb_j += the row sums of cs (c x s) */
+      if ((r = cuda_gemm('T', 'N', c * s, 1, hw, 1.0, T, hw, ones, hw, 0.0, cs, c * s))) return r;
+      if ((r = cuda_rowsum_add(c, s, 1.0, cs, gtheta + j * slot + nk))) return r;
+    }
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, T, 1.0, P))) return kernel_status(r, "conv_euler_tanh_adjoint");
+  }
+  return ODYN_BACKEND_OK;
+}
+
 } // namespace
 
 extern "C" void *odyn_cuda_stream(void) { return ensure_stream() ? nullptr : (void *)st.stream; }
@@ -647,6 +751,10 @@ extern "C" const OdynBackendOps *odyn_backend_cuda(void)
     ops.verlet_tanh_forward  = cuda_verlet_tanh_forward;
     ops.verlet_tanh_tangent  = cuda_verlet_tanh_tangent;
     ops.verlet_tanh_adjoint  = cuda_verlet_tanh_adjoint;
+    ops.conv_euler_tanh_linsize = cuda_conv_euler_tanh_linsize;
+    ops.conv_euler_tanh_forward = cuda_conv_euler_tanh_forward;
+    ops.conv_euler_tanh_tangent = cuda_conv_euler_tanh_tangent;
+    ops.conv_euler_tanh_adjoint = cuda_conv_euler_tanh_adjoint;
     ops.name                 = "cuda";
   }
   return &ops;
