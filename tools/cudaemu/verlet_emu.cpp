@@ -1,7 +1,7 @@
 // CPU emulation of the Verlet kernels of src/backend/cuda/verlet.cu, for machines without a GPU: it checks the kernels'
 // logic (indexing, warp shuffles of width G, the per-warp / per-block gradient reduction with its double-buffered
-// shared slots, the grid-stride walk over chunks, shared-memory and global parameter paths) against the host
-// references of src/backend/host/verletref.c. Not a model of the device's timing or of its rounding (std::tanh, no
+// windows of S steps, into the global slice or (ACC) a shared running gradient, the grid-stride walk over chunks,
+// shared-memory and global parameter paths) against the host references of src/backend/host/verletref.c. Not a model of the device's timing or of its rounding (std::tanh, no
 // FMA contraction): it proves the algorithm, the GPU tests (tests/gpu/test_gpu_verlet.c) its numbers.
 // The CUDA builtins are emulated by cudaemu.h. The kernels are taken from verlet.cu's own text, their helpers
 // from src/backend/cuda/narrowcommon.cuh.
@@ -36,15 +36,26 @@ static void run(long n, long m, long N, long s, double T, unsigned grid, bool wi
   expect("forward Z", rel(Z.data(), zr.data(), (N + 1) * ms), 1e-13);
   launch(grid, ODYNK_NARROW_BLOCK, [&] { verlet_tangent_k<G, SM>(n, m, N, s, h, th.data(), withdth ? dth.data() : nullptr, Y0.data(), dY0.data(), dY.data()); });
   expect("tangent", rel(dY.data(), dYr.data(), ns), 1e-13);
-  launch(grid, ODYNK_NARROW_BLOCK, [&] { verlet_adjoint_k<G, SM>(n, m, N, s, h, th.data(), Y.data(), Z.data(), W.data(), part.data(), gY0.data()); });
-  for (long k = 0; k < np; k++) for (unsigned b = 0; b < grid; b++) g[k] += part[b * np + k];
-  expect("adjoint gtheta", rel(g.data(), gr.data(), np), 1e-13);
-  expect("adjoint gY0", rel(gY0.data(), gY0r.data(), ns), 1e-13);
+  // the adjoint's windowed reduction (window S), into the global slice and (ACC) into the shared running gradient
+  for (int acc = 0; acc < 2; acc++)
+    for (int S : {1, 3, 4}) {
+      std::fill(g.begin(), g.end(), 0.0);
+      std::fill(part.begin(), part.end(), NAN);
+      if (acc) launch(grid, ODYNK_NARROW_BLOCK, [&] { verlet_adjoint_k<G, SM, true>(n, m, N, s, h, th.data(), Y.data(), Z.data(), W.data(), part.data(), gY0.data(), S); });
+      else launch(grid, ODYNK_NARROW_BLOCK, [&] { verlet_adjoint_k<G, SM, false>(n, m, N, s, h, th.data(), Y.data(), Z.data(), W.data(), part.data(), gY0.data(), S); });
+      for (long k = 0; k < np; k++) for (unsigned b = 0; b < grid; b++) g[k] += part[b * np + k];
+      char w[64];
+      snprintf(w, sizeof w, "adjoint gtheta (ACC=%d S=%d)", acc, S);
+      expect(w, rel(g.data(), gr.data(), np), 1e-13);
+      snprintf(w, sizeof w, "adjoint gY0 (ACC=%d S=%d)", acc, S);
+      expect(w, rel(gY0.data(), gY0r.data(), ns), 1e-13);
+    }
 }
 
 int main()
 {
   run<2, true>(2, 2, 4, 300, 5.0, 3, true);    // peaks block, 3 blocks x 128 examples per chunk, several chunks
+  run<2, true>(2, 2, 6, 300, 5.0, 1, true);    // one block walks all 3 chunks (the ACC path's case)
   run<2, false>(2, 2, 4, 1, 5.0, 1, true);
   run<4, true>(2, 4, 5, 200, 2.0, 2, false);
   run<8, true>(8, 6, 6, 77, 2.0, 2, true);

@@ -363,12 +363,13 @@ static int adjoint_launch(long n, long N, long s, double h, const double *theta,
   return ODYN_CUDA_OK;
 }
 
-/* The adjoint's configuration. ACC (the block's gradient in shared memory for all N steps) only pays when a block
-   walks several chunks (else its one chunk's flushes store straight to its slice, nothing to read back) and costs
-   occupancy (n = 8, N = 64: 36.9 KB more per block), so it is taken when s exceeds the examples the resident blocks
-   hold in one pass without it, and when it fits the budget with the parameters in shared memory and a window of
-   >= 1 step; else the window path without ACC (global slice; the first chunk stores, later ones add once per window),
-   the parameters in shared memory if they fit, else through the cache. */
+/* The adjoint's configuration (window S <= ODYNK_ADJ_WINDOW steps per block reduction; the parameters in shared
+   memory). While the resident blocks hold every chunk of examples in one pass (s = 10^4), each block has one chunk,
+   whose flushes store straight into its global slice (nothing read back): take the largest S that keeps enough
+   blocks resident (n = 8, N = 64: S = 4, 73.7 KB, 3 blocks per SM, 396 blocks >= 313 chunks). When blocks must walk
+   several chunks (s = 10^6), keep the block's gradient in shared memory for all N steps (ACC: n = 8, N = 64 adds
+   36.9 KB, S = 2, 92 KB, 2 blocks per SM) instead of a global read-modify-write per window and chunk. Fallbacks
+   when the budget is too small: the window path with the parameters in shared memory, then through the cache. */
 template <int G>
 static int adjoint_g(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0)
 {
@@ -377,11 +378,14 @@ static int adjoint_g(long n, long N, long s, double h, const double *theta, cons
   const int    Sp = odynk_adj_window(bytes, step, N), S0 = odynk_adj_window(0, step, N), Sa = odynk_adj_window(2 * bytes, step, N);
 
   if (S0 < 1) return odynk_fail(ODYN_CUDA_ERR_ARG, "narrow adjoint: n = %ld needs more shared memory than the budget", n);
-  if (gtheta && Sa >= 1) {
+  /* one pass (every chunk has its block): the largest window that keeps enough blocks resident */
+  for (int S = Sp; S >= 1; S--) {
     unsigned grid;
-    ODYNK_CALL(odynk_narrow_grid(narrow_adjoint_k<G, true, false>, Sp >= 1 ? bytes + 2 * Sp * step : 2 * S0 * step, s, G, "narrow", &grid));
-    if ((long)grid * (ODYNK_NARROW_BLOCK / G) < s) return adjoint_launch<G, true, true>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, Sa, 2 * bytes + 2 * Sa * step);
+    ODYNK_CALL(odynk_narrow_grid(narrow_adjoint_k<G, true, false>, bytes + 2 * S * step, s, G, "narrow", &grid));
+    if ((long)grid * (ODYNK_NARROW_BLOCK / G) >= s) return adjoint_launch<G, true, false>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, S, bytes + 2 * S * step);
   }
+  /* blocks walk several chunks */
+  if (gtheta && Sa >= 1) return adjoint_launch<G, true, true>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, Sa, 2 * bytes + 2 * Sa * step);
   if (Sp >= 1) return adjoint_launch<G, true, false>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, Sp, bytes + 2 * Sp * step);
   return adjoint_launch<G, false, false>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, S0, 2 * S0 * step);
 }
@@ -391,12 +395,11 @@ int odyn_cuda_narrow_forward(long n, long N, long s, double h, const double *the
   ODYNK_CALL(check_narrow("odyn_cuda_narrow_forward", n, N, s));
   if (s == 0) return ODYN_CUDA_OK;
   if (!Y0 || !Y || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_narrow_forward: theta, Y0 and Y must be device arrays");
-  if (odynk_one_thread_per_example(s)) switch (odynk_group_of(n)) {
+  if (n <= 8 && odynk_one_thread_per_example(s)) switch (odynk_group_of(n)) { /* n > 8: 16 values per state need > 128 registers */
     case 1: return forward1_p<1>(n, N, s, h, theta, Y0, Y, store_all);
     case 2: return forward1_p<2>(n, N, s, h, theta, Y0, Y, store_all);
     case 4: return forward1_p<4>(n, N, s, h, theta, Y0, Y, store_all);
-    case 8: return forward1_p<8>(n, N, s, h, theta, Y0, Y, store_all);
-    default: return forward1_p<16>(n, N, s, h, theta, Y0, Y, store_all);
+    default: return forward1_p<8>(n, N, s, h, theta, Y0, Y, store_all);
     }
   switch (odynk_group_of(n)) {
   case 1: return forward_g<1>(n, N, s, h, theta, Y0, Y, store_all);
@@ -412,12 +415,11 @@ int odyn_cuda_narrow_tangent(long n, long N, long s, double h, const double *the
   ODYNK_CALL(check_narrow("odyn_cuda_narrow_tangent", n, N, s));
   if (s == 0) return ODYN_CUDA_OK;
   if (!Y0 || !dYN || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_narrow_tangent: theta, Y0 and dYN must be device arrays");
-  if (odynk_one_thread_per_example(s)) switch (odynk_group_of(n)) {
+  if (n <= 8 && odynk_one_thread_per_example(s)) switch (odynk_group_of(n)) { /* n > 8: 16 values per state need > 128 registers */
     case 1: return tangent1_p<1>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
     case 2: return tangent1_p<2>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
     case 4: return tangent1_p<4>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
-    case 8: return tangent1_p<8>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
-    default: return tangent1_p<16>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
+    default: return tangent1_p<8>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
     }
   switch (odynk_group_of(n)) {
   case 1: return tangent_g<1>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);

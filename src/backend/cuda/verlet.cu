@@ -98,35 +98,48 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_tangent_k(int n, in
   }
 }
 
-/* part: this block's slice of N (n m + n + m) partial sums at part + blockIdx.x N slot, or NULL (no gradient) */
-template <int G, bool SMEM>
-__global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_adjoint_k(int n, int m, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Y, const double *__restrict__ Z, const double *__restrict__ W, double *__restrict__ part, double *__restrict__ gY0)
+/* The adjoint. part: this block's slice of N (n m + n + m) partial sums at part + blockIdx.x N slot, or NULL (no
+   gradient). Shared memory, as narrow.cu's adjoint: two windows of S steps x nw warps x slot sums
+   (odynk_window_flush: one block reduction per S steps), then with ACC the block's running gradient acc[N slot]
+   (written to the slice once at the end), then with SMEM the parameters. The next step's Y_j and Z_{j+1/2} are
+   loaded one step ahead. */
+template <int G, bool SMEM, bool ACC>
+__global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_adjoint_k(int n, int m, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Y, const double *__restrict__ Z, const double *__restrict__ W, double *__restrict__ part, double *__restrict__ gY0, int S)
 {
   extern __shared__ double sh[];
   const long    slot = (long)n * m + n + m, ns = (long)n * s, ms = (long)m * s;
   const int     nw = blockDim.x / 32, warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  double       *red = sh; /* 2 buffers x nw warps x slot: one step's gradient per warp, laid out as theta_j */
+  double       *win = sh; /* 2 windows x S steps x nw warps x slot: one step's gradient per warp, laid out as theta_j */
+  double       *acc = ACC ? win + 2 * S * nw * slot : NULL;
   const double *th  = theta;
   const int     r = threadIdx.x % G, epb = blockDim.x / G;
   const bool    yrow = r < n, zrow = r < m;
   double       *mypart = part ? part + (long)blockIdx.x * N * slot : NULL;
   bool          first  = true;
   unsigned      parity = 0;
+  const auto    at     = [](int q) { return q; };
 
+  if (ACC)
+    for (long k = threadIdx.x; k < N * slot; k += blockDim.x) acc[k] = 0.0;
   if (SMEM) {
-    double *tsh = sh + 2 * nw * slot;
-    odynk_stage_params(tsh, theta, NULL, N * slot);
+    double *tsh = win + 2 * S * nw * slot + (ACC ? N * slot : 0);
+    odynk_stage_params(tsh, theta, NULL, N * slot); /* its __syncthreads also orders the zeroing of acc */
     th = tsh;
-  }
+  } else if (ACC) __syncthreads();
   for (long base = (long)blockIdx.x * epb; base < s; base += (long)gridDim.x * epb) {
     const long e  = base + threadIdx.x / G;
     const bool in = e < s;
     double     P = (in && yrow) ? W[e * n + r] : 0.0, Q = 0.0;
+    double     znext = (in && zrow) ? Z[N * ms + e * m + r] : 0.0, ynext = (in && yrow) ? Y[(N - 1) * ns + e * n + r] : 0.0;
 
-    for (int j = N - 1; j >= 0; j--) {
+    for (int j = N - 1, t = 0; j >= 0; j--, t++) {
       const double *K = th + j * slot, *bF = K + (long)n * m, *bG = bF + n;
-      const double  zv = (in && zrow) ? Z[(j + 1) * ms + e * m + r] : 0.0, yv = (in && yrow) ? Y[j * ns + e * n + r] : 0.0;
+      const double  zv = znext, yv = ynext;
       double        zc[G], vc[G];
+      if (j > 0) {
+        znext = (in && zrow) ? Z[j * ms + e * m + r] : 0.0;
+        ynext = (in && yrow) ? Y[(j - 1) * ns + e * n + r] : 0.0;
+      }
 
       /* face 0, F at Z_{j+1/2}: u = h DF .* P; Q += K^T u, (K^T u)_r = sum_i K(i, r) u_i */
       const double f  = odynk_shfl_dot<G>(yrow ? bF[r] : 0.0, zv, K, r, n, m, yrow, zc);
@@ -143,7 +156,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_adjoint_k(int n, in
         g[G]     = u;                                              /* gbF(r) */
         g[G + 1] = v;                                              /* gbG(r) */
         odynk_warp_sum_groups<G>(g, m);
-        double *rb = red + (parity & 1) * nw * slot + warp * slot;
+        double *rb = win + (((parity & 1) * S + t % S) * nw + warp) * slot;
         if (lane < n) {
 #pragma unroll
           for (int k = 0; k < G; k++)
@@ -151,13 +164,21 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_adjoint_k(int n, in
           rb[n * m + lane] = g[G];
         }
         if (lane < m) rb[n * m + n + lane] = g[G + 1];
-        odynk_block_sum(red + (parity & 1) * nw * slot, nw, (int)slot, mypart + j * slot, first, [](int q) { return q; });
-        parity++; /* the next step writes the other buffer; this one is rewritten only after the next __syncthreads */
+        if (t % S == S - 1 || j == 0) { /* the window is full or the chunk done: uniform over the block */
+          const int cnt = t % S + 1;
+          if (ACC) odynk_window_flush(win + (parity & 1) * S * nw * slot, nw, (int)slot, cnt, j + cnt - 1, slot, acc, false, at);
+          else odynk_window_flush(win + (parity & 1) * S * nw * slot, nw, (int)slot, cnt, j + cnt - 1, slot, mypart, first, at);
+          parity++;
+        }
       }
       P += padd;
     }
     if (gY0 && in && yrow) gY0[e * n + r] = P;
     first = false;
+  }
+  if (ACC && mypart) {
+    __syncthreads();
+    for (long k = threadIdx.x; k < N * slot; k += blockDim.x) mypart[k] = acc[k];
   }
 }
 
@@ -204,27 +225,48 @@ int tangent_g(long n, long m, long N, long s, double h, const double *theta, con
   return ODYN_CUDA_OK;
 }
 
-template <int G>
-int adjoint_g(long n, long m, long N, long s, double h, const double *theta, const double *Y, const double *Z, const double *W, double *gtheta, double *gY0)
+/* launches verlet_adjoint_k<G, SMEM, ACC> with a window of S steps and smem bytes; grid from the occupancy */
+template <int G, bool SMEM, bool ACC>
+int adjoint_launch(long n, long m, long N, long s, double h, const double *theta, const double *Y, const double *Z, const double *W, double *gtheta, double *gY0, int S, size_t smem)
 {
-  const long   slot = n * m + n + m, nparam = N * slot;
-  const size_t red = (size_t)2 * (ODYNK_NARROW_BLOCK / 32) * slot * sizeof(double), bytes = (size_t)nparam * sizeof(double);
-  const bool   smem = red + bytes <= ODYNK_SMEM_BUDGET;
-  unsigned     grid;
-  void        *pp   = NULL;
-  double      *part = NULL;
+  const long nparam = N * (n * m + n + m);
+  unsigned   grid;
+  void      *pp   = NULL;
+  double    *part = NULL;
 
-  if (smem) ODYNK_CALL(odynk_narrow_grid(verlet_adjoint_k<G, true>, red + bytes, s, G, "verlet", &grid));
-  else ODYNK_CALL(odynk_narrow_grid(verlet_adjoint_k<G, false>, red, s, G, "verlet", &grid));
+  ODYNK_CALL(odynk_narrow_grid(verlet_adjoint_k<G, SMEM, ACC>, smem, s, G, "verlet", &grid));
   if (gtheta) {
     ODYNK_CALL(odynk_scratch(0, (size_t)grid * nparam * sizeof(double), &pp));
     part = (double *)pp;
   }
-  if (smem) verlet_adjoint_k<G, true><<<grid, ODYNK_NARROW_BLOCK, red + bytes>>>((int)n, (int)m, (int)N, s, h, theta, Y, Z, W, part, gY0);
-  else verlet_adjoint_k<G, false><<<grid, ODYNK_NARROW_BLOCK, red>>>((int)n, (int)m, (int)N, s, h, theta, Y, Z, W, part, gY0);
+  verlet_adjoint_k<G, SMEM, ACC><<<grid, ODYNK_NARROW_BLOCK, smem>>>((int)n, (int)m, (int)N, s, h, theta, Y, Z, W, part, gY0, S);
   ODYNK_LAUNCHED("verlet_adjoint_k");
   if (gtheta) ODYNK_CALL(odynk_reduce_blocks(nparam, grid, part, 1.0, gtheta, 1));
   return ODYN_CUDA_OK;
+}
+
+/* the configuration, as narrow.cu's adjoint_g: in one pass (every chunk has its block) the largest window that keeps
+   enough blocks resident, storing into the global slice; when blocks walk several chunks, the block's gradient in
+   shared memory (ACC) if it fits the budget with the parameters and a window; else the global slice, the parameters
+   in shared memory if they fit, else through the cache */
+template <int G>
+int adjoint_g(long n, long m, long N, long s, double h, const double *theta, const double *Y, const double *Z, const double *W, double *gtheta, double *gY0)
+{
+  const long   slot = n * m + n + m, nparam = N * slot;
+  const size_t step = (size_t)(ODYNK_NARROW_BLOCK / 32) * slot * sizeof(double), bytes = (size_t)nparam * sizeof(double);
+  const int    Sp = odynk_adj_window(bytes, step, N), S0 = odynk_adj_window(0, step, N), Sa = odynk_adj_window(2 * bytes, step, N);
+
+  if (S0 < 1) return odynk_fail(ODYN_CUDA_ERR_ARG, "verlet adjoint: n = %ld, m = %ld need more shared memory than the budget", n, m);
+  /* one pass (every chunk has its block): the largest window that keeps enough blocks resident */
+  for (int S = Sp; S >= 1; S--) {
+    unsigned grid;
+    ODYNK_CALL(odynk_narrow_grid(verlet_adjoint_k<G, true, false>, bytes + 2 * S * step, s, G, "verlet", &grid));
+    if ((long)grid * (ODYNK_NARROW_BLOCK / G) >= s) return adjoint_launch<G, true, false>(n, m, N, s, h, theta, Y, Z, W, gtheta, gY0, S, bytes + 2 * S * step);
+  }
+  /* blocks walk several chunks */
+  if (gtheta && Sa >= 1) return adjoint_launch<G, true, true>(n, m, N, s, h, theta, Y, Z, W, gtheta, gY0, Sa, 2 * bytes + 2 * Sa * step);
+  if (Sp >= 1) return adjoint_launch<G, true, false>(n, m, N, s, h, theta, Y, Z, W, gtheta, gY0, Sp, bytes + 2 * Sp * step);
+  return adjoint_launch<G, false, false>(n, m, N, s, h, theta, Y, Z, W, gtheta, gY0, S0, 2 * S0 * step);
 }
 
 } // namespace
