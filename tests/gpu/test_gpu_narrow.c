@@ -9,7 +9,9 @@
    parameter gradient sums over the s examples: the host sums in long double (error ~1e-19 relative), the device in
    double in a tree (per warp, per block over 8 warps, then across at most a few thousand blocks 8-way strided), so its
    error is ~(log2 s + blocks/8) eps times the condition of the sum (sum |terms| / |sum| ~ sqrt(s) for random signs):
-   for s <= 10^4, ~(14 + 100) 1.1e-16 * 100 ~ 1e-12 in the very worst case, ~1e-14 in practice; the wide kernels sum in
+   for s <= 10^4, ~(14 + 100) 1.1e-16 * 100 ~ 1e-12 in the very worst case, ~1e-14 in practice (s = 2 10^5 with the
+   shared running gradient: 264 blocks, ~(18 + 33) 1.1e-16 * 450 ~ 2.5e-12 worst case, errors of random sign make it
+   ~sqrt(51) 1.1e-16 * 450 ~ 4e-13); the wide kernels sum in
    cuBLAS's order, likewise. Exits 2 without a device.
 */
 #include <string.h>
@@ -159,10 +161,16 @@ static void host_ref_checks(long n, long N, long s)
 int main(void)
 {
   /* every group size (n = 1, 2, 3 -> 4, 5 -> 8, 8, 16), s = 1 and s not a multiple of a block's examples, parameters in
-     shared memory and (n = 16 with N = 64; n = 8 with N = 200: more than the 96 KiB budget) through the cache */
+     shared memory and (n = 16 with N = 64; n = 8 with N = 200: more than the 96 KiB budget) through the cache. The
+     adjoint: s <= 3001 in one pass (each block one chunk, its window flushes store to its global slice; N = 200: the
+     fallback without shared parameters). s >= 140,000 (n <= 8): more than half the resident threads of a 132-SM
+     H200 (135,168; 116,736 on a 114-SM H100), so the forward and tangent take the one-thread-per-example kernels
+     (odynk_one_thread_per_example; P = 1, 2, 8 with n = 5's idle rows), and the adjoint's blocks walk several chunks
+     (ACC: the block's gradient in shared memory). */
   const shape shapes[] = {
     {1, 5, 1, 0},     {1, 32, 1000, 0}, {2, 16, 1, 0},   {2, 64, 1001, 0}, {3, 7, 257, 0}, {5, 40, 999, 0},
     {8, 64, 3001, 0}, {8, 200, 100, 0}, {8, 1, 33, 0},   {16, 12, 777, 0}, {16, 64, 300, 0}, {16, 3, 1, 0},
+    {8, 4, 200000, 0}, {5, 3, 140001, 0}, {2, 6, 150000, 0}, {1, 4, 140000, 0},
     {5, 3, 10, 1},    {32, 6, 500, 1},  {64, 4, 1001, 1}, {8, 16, 2000, 1}, {48, 5, 129, 1}, {17, 2, 3000, 1}, {100, 3, 50, 1},
   };
   int st;
