@@ -10,7 +10,9 @@
    the device CUDA's. The stencil gradient sums h w s products per entry (up to ~3 10^5 here): the host sums them per
    row and example, the device per thread, then per block and across blocks; both in double, error ~(h w s)^(1/2) eps
    times the condition (~(h w s)^(1/2) for random signs): ~5e-14 typical, 1e-12 leaves a margin for the worst shapes.
-   Exits 2 without a device.
+   The shapes take every path of the kernels (see main): block sizes 32 .. 256 and groups per thread > 1, one band or
+   several, blocks walking several units through both shared buffers, CO padding, 16-byte and 8-byte stores.
+   The kernels' logic is also checked on the CPU: tools/cudaemu/run-conv-emu.sh. Exits 2 without a device.
 */
 #include <string.h>
 #include <odyn/private/pointwise.h>
@@ -18,7 +20,16 @@
 
 typedef struct {
   long cin, cout, h, w, s;
+  int  off; /* 1: the device output arrays start one double past a 16-byte boundary (the kernels' 8-byte store path) */
 } shape;
+
+/* a device copy of n values (of src, or uninitialized), one double past the allocation's start when off (free d - off) */
+static double *gc_dev_off(const double *src, long n, int off)
+{
+  double *d = gc_dev(NULL, n + 1);
+  if (src) GC_CALL(odyn_cuda_to_device(d + off, src, n));
+  return d + off;
+}
 
 static void run(shape sh)
 {
@@ -30,7 +41,7 @@ static void run(shape sh)
   double              *Y = gc_host(ny), *YA = gc_host(ny), *DA = gc_host(ny), *XA = gc_host(nx), *G = gc_host(nk), *YE = gc_host(nx);
   double              *work = gc_host(odyn_conv_work_size(&g));
 
-  snprintf(tag, sizeof(tag), "cin=%ld cout=%ld %ldx%ld s=%ld", sh.cin, sh.cout, sh.h, sh.w, s);
+  snprintf(tag, sizeof(tag), "cin=%ld cout=%ld %ldx%ld s=%ld%s", sh.cin, sh.cout, sh.h, sh.w, s, sh.off ? " (8-byte stores)" : "");
   gc_fill(K, nk, 1.0 / sqrt(9.0 * sh.cin));
   gc_fill(dK, nk, 1.0);
   gc_fill(b, sh.cout, 0.5);
@@ -52,7 +63,7 @@ static void run(shape sh)
 
   {
     double *d_K = gc_dev(K, nk), *d_dK = gc_dev(dK, nk), *d_b = gc_dev(b, sh.cout), *d_X = gc_dev(X, nx), *d_W = gc_dev(W, ny);
-    double *d_Y = gc_dev(Y0, ny), *d_D = gc_dev(NULL, ny), *d_XA = gc_dev(X0, nx), *d_G = gc_dev(G0, nk), *d_Z = gc_dev(NULL, ny > nx ? ny : nx);
+    double *d_Y = gc_dev_off(Y0, ny, sh.off), *d_D = gc_dev_off(NULL, ny, sh.off), *d_XA = gc_dev_off(X0, nx, sh.off), *d_G = gc_dev(G0, nk), *d_Z = gc_dev_off(NULL, ny > nx ? ny : nx, sh.off);
     double *r, *r2;
 
     GC_CALL(odyn_cuda_conv3_forward(&g, s, d_K, 2.0, d_X, 0.5, d_Y));
@@ -106,7 +117,7 @@ static void run(shape sh)
       free(r);
       free(r2);
     }
-    double *all[] = {d_K, d_dK, d_b, d_X, d_W, d_Y, d_D, d_XA, d_G, d_Z};
+    double *all[] = {d_K, d_dK, d_b, d_X, d_W, d_G, d_Y - sh.off, d_D - sh.off, d_XA - sh.off, d_Z - sh.off};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) GC_CALL(odyn_cuda_free(all[i]));
   }
   free(K), free(dK), free(b), free(X), free(W), free(Y0), free(X0), free(G0), free(Y), free(YA), free(DA), free(XA), free(G), free(YE), free(work);
@@ -114,11 +125,15 @@ static void run(shape sh)
 
 int main(void)
 {
-  /* the MNIST shape, 1x1 images, widths not a multiple of 4 (the 4-pixel groups), channel counts padded to a kernel's
-     (3 -> 4, 5 -> 6, 9 -> 12), unequal channels, and images split into several bands of rows (8 x 64 x 61; 16 x 28 x 28) */
+  /* the MNIST shape (one band, 224-thread blocks, 16-byte stores; at batch 300 and 1000 the blocks walk 2 and ~4 units
+     through both shared buffers; the stencil gradient's 2 bands), the same with misaligned outputs (8-byte stores), 1x1
+     images, widths not a multiple of 4 (the 4-pixel groups; odd widths: 8-byte stores), channel counts padded to a
+     kernel's (3 -> 4, 5 -> 6, 9 -> 12), unequal channels, images split into several bands of rows (8 x 64 x 61;
+     16 x 28 x 28: 3 bands, 96-thread blocks), and bands with more 4-pixel groups than a block has threads (2 x 40 x 120) */
   const shape shapes[] = {
-    {6, 6, 28, 28, 64}, {1, 1, 1, 1, 1}, {3, 5, 5, 7, 3}, {16, 16, 9, 13, 5}, {2, 16, 30, 33, 4}, {8, 8, 64, 61, 2},
-    {16, 16, 28, 28, 3}, {9, 9, 6, 2, 17}, {6, 6, 28, 28, 300}, {4, 1, 3, 5, 2},
+    {6, 6, 28, 28, 64, 0},  {1, 1, 1, 1, 1, 0},       {3, 5, 5, 7, 3, 0},     {16, 16, 9, 13, 5, 0}, {2, 16, 30, 33, 4, 0},
+    {8, 8, 64, 61, 2, 0},   {16, 16, 28, 28, 3, 0},   {9, 9, 6, 2, 17, 0},    {6, 6, 28, 28, 300, 0}, {4, 1, 3, 5, 2, 0},
+    {6, 6, 28, 28, 37, 1},  {6, 6, 28, 28, 1000, 0}, {2, 2, 40, 120, 3, 0}, {16, 16, 28, 28, 5, 1}, {3, 5, 5, 7, 3, 1},
   };
   int st;
 

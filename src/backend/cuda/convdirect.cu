@@ -338,14 +338,35 @@ static int band_of(const char *fn, const odyn_conv_geom *g, long s, int cin, lon
   return ODYN_CUDA_OK;
 }
 
+/* blocks per SM of (kernel, block, smem), remembered: a layer's kernel runs for ~40 us at batch 1000, and the occupancy
+   calculator on every call costs host time that the queue of launches would otherwise hide (the device is read once
+   too: odynk_get_props) */
+struct occ_entry {
+  const void *kernel;
+  unsigned    block;
+  size_t      smem;
+  int         nb;
+};
+static occ_entry occ_cache[32];
+static int       occ_next;
+
 template <typename KernelT>
 static int conv_grid(KernelT kernel, unsigned block, size_t smem, long units, unsigned *grid)
 {
   const odynk_props *pr;
   int                nb = 0;
   ODYNK_CALL(odynk_get_props(&pr));
+  /* the attribute every time (cheap; it must hold for this size, whatever another call set, also after a reset) */
   if (smem > 48 * 1024) ODYNK_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
-  ODYNK_CUDA(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&nb, kernel, (int)block, smem));
+  for (const occ_entry &c : occ_cache)
+    if (c.kernel == (const void *)kernel && c.block == block && c.smem == smem) nb = c.nb;
+  if (!nb) {
+    ODYNK_CUDA(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&nb, kernel, (int)block, smem));
+    if (nb >= 1) {
+      occ_cache[occ_next] = {(const void *)kernel, block, smem, nb};
+      occ_next            = (occ_next + 1) % 32;
+    }
+  }
   if (nb < 1) return odynk_fail(ODYN_CUDA_ERR_ARG, "conv kernel: %zu bytes of shared memory per block leave no block resident", smem);
   long gsz = (long)nb * pr->sms;
   if (gsz > units) gsz = units;
