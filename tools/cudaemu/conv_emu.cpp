@@ -21,7 +21,7 @@ extern "C" {
 
 #define CONV_BLOCK 256
 #define MAXC       16
-double cW[MAXC * MAXC * 9], cB[MAXC];
+double cW[MAXC * MAXC * 9 + MAXC];
 
 static bool                                                defer = false;
 static thread_local std::vector<std::pair<double *, const double *>> pending;
@@ -62,11 +62,11 @@ static void band_of(const odyn_conv_geom *g, long s, int cin, long per_row, long
 
 static void upload(int cin, int cout, int flip, const double *K, const double *b)
 {
-  const int           stride = co_of(flip ? cin : cout), len = (flip ? cout : cin) * 9 * stride;
-  std::vector<double> packed(len, NAN);
-  launch(1, 256, [&] { pack_stencil(cin, cout, flip, stride, K, packed.data()); });
-  memcpy(cW, packed.data(), len * sizeof(double));
-  if (b) memcpy(cB, b, (flip ? cin : cout) * sizeof(double));
+  const int           stride = co_of(flip ? cin : cout), len = (flip ? cout : cin) * 9 * stride, nbias = b ? (flip ? cin : cout) : 0;
+  std::vector<double> packed(len + nbias, NAN);
+  launch(1, 256, [&] { pack_stencil(cin, cout, flip, stride, K, b, nbias, packed.data()); });
+  for (auto &x : cW) x = NAN; // only what this call packs may be read
+  memcpy(cW, packed.data(), (len + nbias) * sizeof(double));
 }
 
 static long     budget = 48 * 1024;

@@ -42,8 +42,7 @@
 #define CONV_SMEM_BUDGET (48 * 1024) /* per buffer; two buffers per block: two blocks fit an SM's 228 KiB */
 #define MAXC             ODYN_CUDA_CONV_MAXC
 
-__constant__ double cW[MAXC * MAXC * 9]; /* packed [c][a][b][o] */
-__constant__ double cB[MAXC];
+__constant__ double cW[MAXC * MAXC * 9 + MAXC]; /* packed [c][a][b][o] (cin 9 CO values), then the bias (cout) */
 
 /* 8-byte asynchronous global -> shared copy (sm_80+), its group commit and the wait for all of this thread's copies */
 __device__ inline void cp_async8(double *dst, const double *src)
@@ -59,11 +58,13 @@ enum { MODE_AXPBY = 0, MODE_BIAS_ACT = 1, MODE_EULER = 2 };
 
 /* packed[(c*9 + a*3 + b)*stride + o] = K[o][c][a][b], or for flip (the adjoint: inputs o, outputs c) K[o][c][2-a][2-b] at
    packed[(o*9 + a*3 + b)*stride + c]; stride >= the output channels (the kernel's CO: the padding is zero, so that a
-   kernel compiled for more output channels than there are computes zeros there and stores nothing) */
-__global__ void pack_stencil(int cin, int cout, int flip, int stride, const double *__restrict__ K, double *__restrict__ packed)
+   kernel compiled for more output channels than there are computes zeros there and stores nothing); then the nbias
+   values of bias (may be NULL when nbias is 0) at packed[len ..]: one copy to constant memory per call */
+__global__ void pack_stencil(int cin, int cout, int flip, int stride, const double *__restrict__ K, const double *__restrict__ bias, int nbias, double *__restrict__ packed)
 {
   const int nin = flip ? cout : cin, len = nin * 9 * stride;
   for (int k = blockIdx.x * blockDim.x + threadIdx.x; k < len; k += gridDim.x * blockDim.x) packed[k] = 0.0;
+  for (int k = threadIdx.x; k < nbias; k += blockDim.x) packed[len + k] = bias[k];
   __syncthreads(); /* one block (see upload_stencil): the zeros are written before the values */
   for (int k = threadIdx.x; k < cin * cout * 9; k += blockDim.x) {
     const int b = k % 3, a = (k / 3) % 3, c = (k / 9) % cin, o = k / (9 * cin);
@@ -213,7 +214,7 @@ __global__ void __launch_bounds__(CONV_BLOCK) conv_forward_k(band_geom g, int co
           const double *xo = xs + (o * R + i + 1) * g.WP + q0 + 1;
 #pragma unroll
           for (int p = 0; p < 4; p++) {
-            const double f = act_eval(act, acc[o][p] + cB[o], &d[p]);
+            const double f = act_eval(act, acc[o][p] + cW[g.cin * 9 * CO + o], &d[p]); /* the bias after the stencil */
             v[p]           = mode == MODE_EULER ? xo[p] + hstep * f : f;
           }
           if (D) store4(D + base + o * hw, d, nvalid, g.vec);
@@ -378,17 +379,16 @@ static int conv_grid(KernelT kernel, unsigned block, size_t smem, long units, un
    channels than there are computes on zero stencil values there (at most 1/3 more work: 5 -> 6, 9 -> 12) */
 static int co_of(long c) { return c <= 2 ? (int)c : c <= 4 ? 4 : c <= 6 ? 6 : c <= 8 ? 8 : c <= 12 ? 12 : 16; }
 
-/* repacks K (cout x cin x 3 x 3, or flipped) into constant memory with the padding of co_of(), and b (cout values) when
-   not NULL */
+/* repacks K (cout x cin x 3 x 3, or flipped) into constant memory with the padding of co_of(), followed by b (cout
+   values) when not NULL: one small kernel and one copy per call */
 static int upload_stencil(int cin, int cout, int flip, const double *K, const double *b)
 {
   void     *pp     = NULL;
-  const int stride = co_of(flip ? cin : cout), len = (flip ? cout : cin) * 9 * stride;
-  ODYNK_CALL(odynk_scratch(3, (size_t)len * sizeof(double), &pp));
-  pack_stencil<<<1, 256>>>(cin, cout, flip, stride, K, (double *)pp);
+  const int stride = co_of(flip ? cin : cout), len = (flip ? cout : cin) * 9 * stride, nbias = b ? (flip ? cin : cout) : 0;
+  ODYNK_CALL(odynk_scratch(3, (size_t)(len + nbias) * sizeof(double), &pp));
+  pack_stencil<<<1, 256>>>(cin, cout, flip, stride, K, b, nbias, (double *)pp);
   ODYNK_LAUNCHED("pack_stencil");
-  ODYNK_CUDA(cudaMemcpyToSymbolAsync(cW, pp, (size_t)len * sizeof(double), 0, cudaMemcpyDeviceToDevice, 0));
-  if (b) ODYNK_CUDA(cudaMemcpyToSymbolAsync(cB, b, (size_t)(flip ? cin : cout) * sizeof(double), 0, cudaMemcpyDeviceToDevice, 0));
+  ODYNK_CUDA(cudaMemcpyToSymbolAsync(cW, pp, (size_t)(len + nbias) * sizeof(double), 0, cudaMemcpyDeviceToDevice, 0));
   return ODYN_CUDA_OK;
 }
 
