@@ -28,6 +28,7 @@
 */
 #include <string.h>
 #include "odyntest.h"
+#include <odyn/private/backend.h>
 
 #if defined(ODYN_TEST_CONVBACKEND_GPU)
   #include <cuda_runtime.h>
@@ -467,6 +468,20 @@ START_TEST(test_errors)
     ODYN_CK(PetscOptionsSetValue(NULL, "-" OPEN_PREFIX "odyn_backend", "host"));
     ODYN_CK(OdynNetSetUp(net));
     ODYN_CK(OdynNetDestroy(&net));
+  }
+  {
+    /* the table's operations on their own: sizes and arrays checked, with a message (last_error()) */
+    const OdynBackendOps *ops;
+
+    ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, backend, &ops));
+    ck_assert_int_eq(ops->conv_euler_tanh_forward(0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+    ck_assert_msg(strstr(ops->last_error(), "conv_euler_tanh_forward: need c, ih, iw >= 1"), "message: %s", ops->last_error());
+    ck_assert_int_eq(ops->conv_euler_tanh_adjoint(2, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_msg(strstr(ops->last_error(), "conv_euler_tanh_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
+    ck_assert_int_ge(ops->conv_euler_tanh_linsize(16, 4, 4, 2, 3), 2 * 16 * 16 * 3);
+#if defined(ODYN_TEST_CONVBACKEND_GPU)
+    ck_assert_int_eq(ops->conv_euler_tanh_linsize(17, 4, 4, 2, 3), -1);
+#endif
   }
 #if defined(ODYN_TEST_CONVBACKEND_GPU)
   {
