@@ -268,8 +268,10 @@ static PetscErrorCode OdynNetCheckBackend_Private(OdynNet net)
 
    Options Database Keys:
 +  -odyn_net_num_blocks <1> - number of blocks to create when none were added
-.  -odyn_backend <host> - compute backend: host, cuda (dense Euler and Verlet tanh blocks on the GPU), hostref (that
-   path on the host, for tests); see `OdynNetSetBackend()` and docs/gpu.md
+.  -odyn_backend <host> - compute backend: host, cuda (dense Euler, Verlet and 3x3 conv Euler tanh blocks on the GPU),
+   hostref (that path on the host, for tests); see `OdynNetSetBackend()` and docs/gpu.md
+.  -block<b>_odyn_backend <host> - block b's own backend instead of the network's (read at `OdynNetSetUp()`), e.g. the
+   MNIST network's opening layer kept on the host with -odyn_backend cuda
 -  -block<b>_odyn_scheme_type ... - with several blocks, block b's options carry the prefix block<b>_
    (one block takes the options without prefix: -odyn_scheme_type, -odyn_layer_type, ...)
 
