@@ -15,6 +15,13 @@ void odyn_narrow_ref_adjoint(long n, long N, long s, double h, const double *the
 #include "narrowcommon.cuh"
 #include "kernels.inc"
 
+// shared memory poisoned with NaNs before each launch: a kernel that reads a slot it did not write fails
+static void launchp(unsigned grid, unsigned block, std::function<void()> body)
+{
+  for (auto &x : sh) x = NAN;
+  launch(grid, block, body);
+}
+
 struct data {
   long n, N, s, np, ns;
   double h;
@@ -41,13 +48,13 @@ static void groups(const data &d, unsigned grid)
 {
   std::vector<double> Y((d.N + 1) * d.ns), YN(d.ns), dY(d.ns);
   printf("groups G=%d SMEM=%d n=%ld N=%ld s=%ld grid=%u\n", G, SM, d.n, d.N, d.s, grid);
-  launch(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward_k<G, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), Y.data(), 1); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward_k<G, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), Y.data(), 1); });
   expect("forward (all states)", rel(Y.data(), d.yr.data(), (d.N + 1) * d.ns), 1e-13);
-  launch(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward_k<G, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), YN.data(), 0); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward_k<G, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), YN.data(), 0); });
   expect("forward (Y_N)", rel(YN.data(), d.yNr.data(), d.ns), 1e-13);
-  launch(grid, ODYNK_NARROW_BLOCK, [&] { narrow_tangent_k<G, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.dth.data(), d.Y0.data(), d.dY0.data(), dY.data()); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_tangent_k<G, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.dth.data(), d.Y0.data(), d.dY0.data(), dY.data()); });
   expect("tangent", rel(dY.data(), d.dYr.data(), d.ns), 1e-13);
-  launch(grid, ODYNK_NARROW_BLOCK, [&] { narrow_tangent_k<G, SM>(d.n, d.N, d.s, d.h, d.th.data(), nullptr, d.Y0.data(), d.dY0.data(), dY.data()); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_tangent_k<G, SM>(d.n, d.N, d.s, d.h, d.th.data(), nullptr, d.Y0.data(), d.dY0.data(), dY.data()); });
   expect("tangent (no dtheta)", rel(dY.data(), d.dYr0.data(), d.ns), 1e-13);
 }
 
@@ -57,13 +64,13 @@ static void ones(const data &d, unsigned grid)
 {
   std::vector<double> Y((d.N + 1) * d.ns), YN(d.ns), dY(d.ns);
   printf("one thread per example P=%d SMEM=%d n=%ld N=%ld s=%ld grid=%u\n", P, SM, d.n, d.N, d.s, grid);
-  launch(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward1_k<P, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), Y.data(), 1); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward1_k<P, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), Y.data(), 1); });
   expect("forward (all states)", rel(Y.data(), d.yr.data(), (d.N + 1) * d.ns), 1e-13);
-  launch(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward1_k<P, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), YN.data(), 0); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward1_k<P, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), YN.data(), 0); });
   expect("forward (Y_N)", rel(YN.data(), d.yNr.data(), d.ns), 1e-13);
-  launch(grid, ODYNK_NARROW_BLOCK, [&] { narrow_tangent1_k<P, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.dth.data(), d.Y0.data(), d.dY0.data(), dY.data()); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_tangent1_k<P, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.dth.data(), d.Y0.data(), d.dY0.data(), dY.data()); });
   expect("tangent", rel(dY.data(), d.dYr.data(), d.ns), 1e-13);
-  launch(grid, ODYNK_NARROW_BLOCK, [&] { narrow_tangent1_k<P, SM>(d.n, d.N, d.s, d.h, d.th.data(), nullptr, d.Y0.data(), d.dY0.data(), dY.data()); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_tangent1_k<P, SM>(d.n, d.N, d.s, d.h, d.th.data(), nullptr, d.Y0.data(), d.dY0.data(), dY.data()); });
   expect("tangent (no dtheta)", rel(dY.data(), d.dYr0.data(), d.ns), 1e-13);
 }
 
@@ -73,12 +80,12 @@ static void adjoint(const data &d, unsigned grid, int S)
 {
   std::vector<double> part(grid * d.np, NAN), g(d.np, 0.0), gY0(d.ns);
   printf("adjoint G=%d SMEM=%d ACC=%d S=%d n=%ld N=%ld s=%ld grid=%u (%ld chunks)\n", G, SM, ACC, S, d.n, d.N, d.s, grid, (d.s + ODYNK_NARROW_BLOCK / G - 1) / (ODYNK_NARROW_BLOCK / G));
-  launch(grid, ODYNK_NARROW_BLOCK, [&] { narrow_adjoint_k<G, SM, ACC>(d.n, d.N, d.s, d.h, d.th.data(), d.yr.data(), d.W.data(), part.data(), gY0.data(), S); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_adjoint_k<G, SM, ACC>(d.n, d.N, d.s, d.h, d.th.data(), d.yr.data(), d.W.data(), part.data(), gY0.data(), S); });
   for (long k = 0; k < d.np; k++)
     for (unsigned b = 0; b < grid; b++) g[k] += part[b * d.np + k];
   expect("adjoint gtheta", rel(g.data(), d.gr.data(), d.np), 1e-13);
   expect("adjoint gY0", rel(gY0.data(), d.gY0r.data(), d.ns), 1e-13);
-  launch(grid, ODYNK_NARROW_BLOCK, [&] { narrow_adjoint_k<G, SM, ACC>(d.n, d.N, d.s, d.h, d.th.data(), d.yr.data(), d.W.data(), nullptr, gY0.data(), S); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_adjoint_k<G, SM, ACC>(d.n, d.N, d.s, d.h, d.th.data(), d.yr.data(), d.W.data(), nullptr, gY0.data(), S); });
   expect("adjoint gY0 (no gradient)", rel(gY0.data(), d.gY0r.data(), d.ns), 1e-13);
 }
 

@@ -15,6 +15,13 @@ int odyn_verlet_ref_adjoint(long n, long m, long N, long s, double h, const doub
 #include "narrowcommon.cuh" // the device helpers the kernels call (staging, shuffle mat-vecs, warp and block sums)
 #include "kernels.inc"
 
+// shared memory poisoned with NaNs before each launch: a kernel that reads a slot it did not write fails
+static void launchp(unsigned grid, unsigned block, std::function<void()> body)
+{
+  for (auto &x : sh) x = NAN;
+  launch(grid, block, body);
+}
+
 template <int G, bool SM>
 static void run(long n, long m, long N, long s, double T, unsigned grid, bool withdth)
 {
@@ -31,18 +38,18 @@ static void run(long n, long m, long N, long s, double T, unsigned grid, bool wi
   odyn_verlet_ref_tangent(n, m, N, s, h, th.data(), withdth ? dth.data() : nullptr, Y0.data(), dY0.data(), dYr.data());
   odyn_verlet_ref_adjoint(n, m, N, s, h, th.data(), yr.data(), zr.data(), W.data(), gr.data(), gY0r.data());
   printf("G=%d SMEM=%d n=%ld m=%ld N=%ld s=%ld grid=%u dtheta=%d\n", G, SM, n, m, N, s, grid, withdth);
-  launch(grid, ODYNK_NARROW_BLOCK, [&] { verlet_forward_k<G, SM>(n, m, N, s, h, th.data(), Y0.data(), Y.data(), Z.data()); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { verlet_forward_k<G, SM>(n, m, N, s, h, th.data(), Y0.data(), Y.data(), Z.data()); });
   expect("forward Y", rel(Y.data(), yr.data(), (N + 1) * ns), 1e-13);
   expect("forward Z", rel(Z.data(), zr.data(), (N + 1) * ms), 1e-13);
-  launch(grid, ODYNK_NARROW_BLOCK, [&] { verlet_tangent_k<G, SM>(n, m, N, s, h, th.data(), withdth ? dth.data() : nullptr, Y0.data(), dY0.data(), dY.data()); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { verlet_tangent_k<G, SM>(n, m, N, s, h, th.data(), withdth ? dth.data() : nullptr, Y0.data(), dY0.data(), dY.data()); });
   expect("tangent", rel(dY.data(), dYr.data(), ns), 1e-13);
   // the adjoint's windowed reduction (window S), into the global slice and (ACC) into the shared running gradient
   for (int acc = 0; acc < 2; acc++)
     for (int S : {1, 3, 4}) {
       std::fill(g.begin(), g.end(), 0.0);
       std::fill(part.begin(), part.end(), NAN);
-      if (acc) launch(grid, ODYNK_NARROW_BLOCK, [&] { verlet_adjoint_k<G, SM, true>(n, m, N, s, h, th.data(), Y.data(), Z.data(), W.data(), part.data(), gY0.data(), S); });
-      else launch(grid, ODYNK_NARROW_BLOCK, [&] { verlet_adjoint_k<G, SM, false>(n, m, N, s, h, th.data(), Y.data(), Z.data(), W.data(), part.data(), gY0.data(), S); });
+      if (acc) launchp(grid, ODYNK_NARROW_BLOCK, [&] { verlet_adjoint_k<G, SM, true>(n, m, N, s, h, th.data(), Y.data(), Z.data(), W.data(), part.data(), gY0.data(), S); });
+      else launchp(grid, ODYNK_NARROW_BLOCK, [&] { verlet_adjoint_k<G, SM, false>(n, m, N, s, h, th.data(), Y.data(), Z.data(), W.data(), part.data(), gY0.data(), S); });
       for (long k = 0; k < np; k++) for (unsigned b = 0; b < grid; b++) g[k] += part[b * np + k];
       char w[64];
       snprintf(w, sizeof w, "adjoint gtheta (ACC=%d S=%d)", acc, S);

@@ -3,22 +3,33 @@
    one kernel per sweep (include/odyn/private/cudakernels.h has the layouts). Why one kernel: with n = 8 a step is
    ~150 flops per example, so a kernel launch per step and layer (what PyTorch does) costs more than the arithmetic.
 
-   Threads: G threads per example (G = n rounded up to a power of two), thread r of a group holds row r of its example's
-   state in a register for all N steps; K_j Y_j is n warp shuffles (width G) and n FMAs per thread. So s = 10,000
-   examples of n = 8 are 80,000 threads, enough to fill the 132 SMs of an H100/H200 (one thread per example left most
-   of the machine idle). A block of 256 threads holds 256 / G examples and walks over chunks of examples (grid-stride,
-   the grid sized by the occupancy calculator), so its one-time load of the parameters is shared by all its chunks.
+   Threads, small s: G threads per example (G = n rounded up to a power of two), thread r of a group holds row r of its
+   example's state in a register for all N steps; K_j Y_j is n warp shuffles (width G) and n FMAs per thread. So
+   s = 10,000 examples of n = 8 are 80,000 threads, enough to fill the 132 SMs of an H100/H200 (one thread per example
+   left most of the machine idle). A block of 256 threads holds 256 / G examples and walks over chunks of examples
+   (grid-stride, the grid sized by the occupancy calculator), so its one-time load of the parameters is shared by all
+   its chunks.
+   Threads, large s (forward and tangent, n <= 8): once s alone fills half the resident thread slots
+   (odynk_one_thread_per_example in narrowcommon.cuh), one thread per example with its whole state in registers and
+   K_j, b_j read as warp-wide broadcasts: the same FMAs without the groups' n double shuffles per mat-vec (about half
+   the issued instructions for n = 8; measured 2.0 ms against the groups' 3.19 ms at s = 10^6).
    Parameters: all N (n^2 + n) values in shared memory when they fit a budget (ODYNK_SMEM_BUDGET, small enough to keep
    several blocks per SM), else read from global memory through the read-only cache (every group reads the same
-   addresses, so L1 serves them). What verlet.cu's kernels do alike (staging, shuffle mat-vecs, the warp and block sums,
-   the grid) is in narrowcommon.cuh.
+   addresses, so L1 serves them). What verlet.cu's kernels do alike (staging, shuffle mat-vecs, the warp sums and the
+   windowed block sums, the grid) is in narrowcommon.cuh.
 
    forward: no synchronization at all; stores all states (what the adjoint reads) or only Y_N.
    tangent: recomputes the states alongside dY (no memory traffic but Y0, dY0 and dY_N).
-   adjoint: reads the stored states; the parameter gradient of step j is a sum over examples: per warp with xor
-   shuffles over the groups, per block through shared memory (a double-buffered slot per warp, one __syncthreads per
-   step), accumulated per block in a global partial-sum array (each block owns its slice: no atomics), and summed
-   across blocks by odynk_reduce_blocks in a fixed order. Results are deterministic.
+   adjoint (groups): reads the stored states, one step ahead. The parameter gradient of step j is a sum over examples:
+   per warp with xor shuffles over the groups, then per block once per window of S <= 4 steps (odynk_window_flush:
+   each warp writes its sums into its shared window slots and runs on; one __syncthreads per window, then all threads
+   share the block sums), where a per-step barrier with a block sum by n (n + 1) threads and a global read-modify-write
+   made the adjoint 3.75-3.97x the forward on the H200. The sums go to the block's own slice of a global partial-sum
+   array (one chunk per block: stores only) or, when blocks walk several chunks, to the block's running gradient in
+   shared memory for all N steps (ACC), written to the slice once at the end. odynk_reduce_blocks sums the slices
+   across blocks in a fixed order: no atomics, deterministic. Choices and sizes: adjoint_g below; estimates:
+   docs/gpu-kernels.md. The CPU emulation tools/cudaemu/run-narrow-emu.sh compiles the kernels between
+   "namespace {" and the launch helpers' marker.
 */
 #include "kernelsys.cuh"
 #include "narrowcommon.cuh"

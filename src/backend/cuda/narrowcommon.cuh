@@ -1,7 +1,9 @@
 /* The parts the narrow one-kernel sweeps share (narrow.cu: dense Euler tanh, verlet.cu: Verlet tanh; n, m <= 16):
    G threads per example (a group: G a power of two <= 16, thread r of a group holds row r), blocks of
    ODYNK_NARROW_BLOCK threads, parameters staged into shared memory under a budget, mat-vecs by warp shuffles of width G,
-   and the gradient's sums over the examples per warp (xor shuffles over the groups) and per block (shared slots).
+   and the gradient's sums over the examples per warp (xor shuffles over the groups) and per block once per window of
+   steps (odynk_window_flush); the threshold above which the forward and tangent take one thread per example
+   (odynk_one_thread_per_example).
    The device helpers below use only CUDA builtins, so that tools/cudaemu can compile them as C++ on the CPU (it defines
    the builtins itself); the launch helpers at the end are CUDA host code, compiled only by nvcc. */
 #pragma once
@@ -63,21 +65,6 @@ __device__ __forceinline__ void odynk_warp_sum_groups(double (&g)[L], int live)
 #pragma unroll
     for (int k = 0; k < L; k++)
       if (k < live || k >= G) g[k] += __shfl_xor_sync(ODYNK_FULL_MASK, g[k], off);
-  }
-}
-
-/* after every warp wrote its len sums into its slot rb[warp len ..], the block's sum of entry q (in warp order) goes to
-   dst[at(q)]: stored when first, else added. Starts with the __syncthreads that makes the slots visible; the caller
-   alternates two rb buffers, so that the next step's writes need no second barrier. */
-template <typename At>
-__device__ __forceinline__ void odynk_block_sum(const double *rb, int nw, int len, double *dst, bool first, At at)
-{
-  __syncthreads();
-  for (int q = threadIdx.x; q < len; q += blockDim.x) {
-    double acc = 0.0;
-    for (int w = 0; w < nw; w++) acc += rb[w * len + q];
-    double *d = dst + at(q);
-    *d        = first ? acc : *d + acc;
   }
 }
 

@@ -13,14 +13,17 @@
 
    forward: stores every Y_j and Z_{j-1/2} (the adjoint reads them), no synchronization.
    tangent: recomputes the states alongside (dY, dZ) from Y_0: only Y0, dY0 and dY_N cross memory.
-   adjoint: reads the stored states. The gradient of step j, summed over the examples, per thread r (r < n) as
-     gK(r, k) = u_r Z_k + Y_r v_k, gbF_r = u_r, gbG_r = v_r (u = h DF .* P, v = -h DG .* Q), then per warp with xor
-     shuffles over its groups, per block in shared memory (double-buffered slot per warp, one __syncthreads per step),
-     accumulated per block into its own slice of a partial-sum array (no atomics), and summed over the blocks by
-     odynk_reduce_blocks in a fixed order: deterministic.
+   adjoint: reads the stored states, one step ahead. The gradient of step j, summed over the examples, per thread r
+     (r < n) as gK(r, k) = u_r Z_k + Y_r v_k, gbF_r = u_r, gbG_r = v_r (u = h DF .* P, v = -h DG .* Q), then per warp
+     with xor shuffles over its groups, per block once per window of S <= 4 steps (odynk_window_flush: no barrier in
+     the other steps, the block sums shared by all threads), into the block's own slice of a partial-sum array (no
+     atomics) or, when blocks walk several chunks, into the block's gradient in shared memory (ACC), written to the
+     slice once at the end; odynk_reduce_blocks sums the slices in a fixed order: deterministic. The forward and the
+     tangent keep the groups at every s: the targets here are the adjoint/forward ratios.
    Rounding against the host table (src/backend/host/verlettanh.c): the sums K^T Y + b run in another order and are
    fused into FMAs, and CUDA's tanh differs from the host's by an ulp or two; the maps are non-expanding for small h,
-   so the difference stays at a few ulp per step (bounds in tests/gpu/test_gpu_verlet.c). Not run on a GPU yet.
+   so the difference stays at a few ulp per step (bounds in tests/gpu/test_gpu_verlet.c). The CPU emulation
+   tools/cudaemu/run-verlet-emu.sh checks the kernels' logic against verletref.c.
 */
 #include "kernelsys.cuh"
 #include "narrowcommon.cuh"
