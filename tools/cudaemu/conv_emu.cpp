@@ -105,9 +105,11 @@ static unsigned stencil_grad(const odyn_conv_geom *g, long s, const double *X, c
   band_of(g, s, (int)g->cin, g->cin * WP + g->cout * g->w, 2L * g->cin * WP, budget, &bg, &sb);
   const unsigned grid = grid_of(s * bg.nb, want);
   part.assign(grid * nk, NAN);
-  printf("    [stencil grad: BH %d, %d band(s), block %d, grid %u]\n", bg.BH, bg.nb, CONV_BLOCK, grid);
+  const int      NA    = co_of(co) <= 8 ? 3 : 1;
+  const unsigned block = NA == 1 ? CONV_BLOCK : std::min(CONV_BLOCK, (int)g->cin * 32); // convdirect.cu's grad_block
+  printf("    [stencil grad: NA %d, BH %d, %d band(s), block %u, grid %u]\n", NA, bg.BH, bg.nb, block, grid);
   switch (co_of(co)) {
-#define GRD(C) case C: launch(grid, CONV_BLOCK, [&] { conv_stencil_grad_k<C>(bg, co, sb, X, W, part.data()); }); break;
+#define GRD(C) case C: launch(grid, block, [&] { conv_stencil_grad_k<C, (C <= 8 ? 3 : 1)>(bg, co, sb, X, W, part.data()); }); break;
     GRD(1) GRD(2) GRD(4) GRD(6) GRD(8) GRD(12) GRD(16)
 #undef GRD
   }

@@ -269,23 +269,26 @@ __device__ inline void stage_grad(const band_geom &g, int cout, const double *__
 }
 
 /* shared layout: two buffers of sb doubles, each the x band (cin planes as in the forward) then the W band (cout x BH
-   x w); part: nk = CO cin 9 sums per block at part + blockIdx.x nk, in the layout of K */
-template <int CO>
+   x w); part: nk = CO cin 9 sums per block at part + blockIdx.x nk, in the layout of K.
+   NA stencil rows per thread: thread (c, a0, part) sums the NA x 3 x CO products of input channel c and stencil rows
+   a0 .. a0 + NA - 1. NA = 3 (CO <= 8): per pixel 9 input and CO cotangent shared loads for 9 CO FMAs; NA = 1 (more
+   output channels, where 27 CO accumulators would not fit the registers): 3 + CO loads for 3 CO FMAs */
+template <int CO, int NA>
 __global__ void __launch_bounds__(CONV_BLOCK) conv_stencil_grad_k(band_geom g, int cout, int sb, const double *__restrict__ X, const double *__restrict__ W, double *__restrict__ part)
 {
   extern __shared__ __align__(16) double sh[];
   const long units = g.s * g.nb;
-  const int  R = g.BH + 2, xsz = g.cin * R * g.WP;
-  const int  ncombo = g.cin * 3, P = blockDim.x / ncombo, combo = threadIdx.x / P, pt = threadIdx.x % P;
+  const int  R = g.BH + 2, xsz = g.cin * R * g.WP, nr = 3 / NA;
+  const int  ncombo = g.cin * nr, P = blockDim.x / ncombo, combo = threadIdx.x / P, pt = threadIdx.x % P;
   const bool active = combo < ncombo;
-  const int  c = active ? combo / 3 : 0, a = active ? combo % 3 : 0;
-  double     acc[CO][3];
+  const int  c = active ? combo / nr : 0, a0 = active ? (combo % nr) * NA : 0;
+  double     acc[CO][3 * NA];
   long       unit = blockIdx.x;
 
 #pragma unroll
   for (int o = 0; o < CO; o++)
 #pragma unroll
-    for (int b = 0; b < 3; b++) acc[o][b] = 0.0;
+    for (int k = 0; k < 3 * NA; k++) acc[o][k] = 0.0;
   if (unit < units) stage_grad(g, cout, X, W, unit, sh, xsz);
   cp_async_commit();
   for (int buf = 0; unit < units; unit += gridDim.x, buf ^= 1) { /* unit is uniform over the block */
@@ -298,36 +301,39 @@ __global__ void __launch_bounds__(CONV_BLOCK) conv_stencil_grad_k(band_geom g, i
     if (active) {
       int i = pt / g.w, j = pt % g.w; /* pixel p = i w + j, walked without a division per pixel */
       for (int p = pt; p < rows * g.w; p += P) {
-        const double *xr = xs + (c * R + i + a) * g.WP + j;
-        const double  x0 = xr[0], x1 = xr[1], x2 = xr[2];
+        const double *xr = xs + (c * R + i + a0) * g.WP + j;
+        double        xv[3 * NA];
+#pragma unroll
+        for (int aa = 0; aa < NA; aa++)
+#pragma unroll
+          for (int b = 0; b < 3; b++) xv[aa * 3 + b] = xr[aa * g.WP + b];
 #pragma unroll
         for (int o = 0; o < CO; o++) {
           if (o >= cout) break;
           const double wv = ws[o * g.BH * g.w + p];
-          acc[o][0] += wv * x0;
-          acc[o][1] += wv * x1;
-          acc[o][2] += wv * x2;
+#pragma unroll
+          for (int k = 0; k < 3 * NA; k++) acc[o][k] += wv * xv[k];
         }
         for (j += P; j >= g.w; j -= g.w) i++;
       }
     }
   }
-  /* sum the parts of each (c, a) in shared memory, one (o, b) at a time, in a fixed order */
+  /* sum the parts of each (c, a0) in shared memory, one (o, a, b) at a time, in a fixed order */
   double   *red = sh;
   const int nk  = cout * g.cin * 9;
   __syncthreads(); /* everyone done reading the buffers */
 #pragma unroll
   for (int o = 0; o < CO; o++)
 #pragma unroll
-    for (int b = 0; b < 3; b++) {
+    for (int k = 0; k < 3 * NA; k++) {
       if (o >= cout) break; /* uniform over the block */
-      red[threadIdx.x] = active ? acc[o][b] : 0.0;
+      red[threadIdx.x] = active ? acc[o][k] : 0.0;
       __syncthreads();
       if (threadIdx.x < ncombo) {
         double sum = 0.0;
         for (int q = 0; q < P; q++) sum += red[threadIdx.x * P + q];
-        const int cc = threadIdx.x / 3, aa = threadIdx.x % 3;
-        part[(long)blockIdx.x * nk + ((o * g.cin + cc) * 3 + aa) * 3 + b] = sum;
+        const int cc = threadIdx.x / nr, a = (threadIdx.x % nr) * NA + k / 3;
+        part[(long)blockIdx.x * nk + ((o * g.cin + cc) * 3 + a) * 3 + k % 3] = sum;
       }
       __syncthreads();
     }
@@ -436,17 +442,28 @@ static int forward_co(const band_geom &bg, unsigned block, int cout, size_t smem
   return ODYN_CUDA_OK;
 }
 
+/* the stencil gradient's block: NA = 3 (CO <= 8) 32 parts per input channel, in whole warps (6 channels: 192 threads,
+   all busy), at most CONV_BLOCK; NA = 1: CONV_BLOCK */
+static unsigned grad_block(int na, int cin)
+{
+  if (na == 1) return CONV_BLOCK;
+  const unsigned b = (unsigned)(cin * 32);
+  return b < CONV_BLOCK ? b : CONV_BLOCK;
+}
+
 template <int CO>
 static int grad_co(const band_geom &bg, int cout, int sb, size_t smem, const double *X, const double *W, double alpha, double *G)
 {
-  unsigned  grid;
-  void     *pp = NULL;
-  const int nk = cout * bg.cin * 9;
+  constexpr int  NA = CO <= 8 ? 3 : 1;
+  unsigned       grid;
+  void          *pp    = NULL;
+  const int      nk    = cout * bg.cin * 9;
+  const unsigned block = grad_block(NA, bg.cin);
   /* the final reduction reuses the buffers: they must hold a block's worth of doubles */
   if (smem < CONV_BLOCK * sizeof(double)) smem = CONV_BLOCK * sizeof(double);
-  ODYNK_CALL(conv_grid(conv_stencil_grad_k<CO>, CONV_BLOCK, smem, bg.s * bg.nb, &grid));
+  ODYNK_CALL(conv_grid(conv_stencil_grad_k<CO, NA>, block, smem, bg.s * bg.nb, &grid));
   ODYNK_CALL(odynk_scratch(2, (size_t)grid * nk * sizeof(double), &pp));
-  conv_stencil_grad_k<CO><<<grid, CONV_BLOCK, smem>>>(bg, cout, sb, X, W, (double *)pp);
+  conv_stencil_grad_k<CO, NA><<<grid, block, smem>>>(bg, cout, sb, X, W, (double *)pp);
   ODYNK_LAUNCHED("conv_stencil_grad_k");
   ODYNK_CALL(odynk_reduce_blocks(nk, grid, (const double *)pp, alpha, G, 1));
   return ODYN_CUDA_OK;
