@@ -129,7 +129,9 @@ int main(void)
      through both shared buffers; the stencil gradient's 2 bands), the same with misaligned outputs (8-byte stores), 1x1
      images, widths not a multiple of 4 (the 4-pixel groups; odd widths: 8-byte stores), channel counts padded to a
      kernel's (3 -> 4, 5 -> 6, 9 -> 12), unequal channels, images split into several bands of rows (8 x 64 x 61;
-     16 x 28 x 28: 3 bands, 96-thread blocks), and bands with more 4-pixel groups than a block has threads (2 x 40 x 120) */
+     16 x 28 x 28: 3 bands, 96-thread blocks), and bands with more 4-pixel groups than a block has threads (2 x 40 x 120).
+     Stencil gradient: all three stencil rows per thread for CO <= 8 (blocks of 32 cin threads: 32, 64, 96, 192, 256)
+     and one row per thread for CO 12 (9 channels) and 16 (16 x 16, 2 -> 16) */
   const shape shapes[] = {
     {6, 6, 28, 28, 64, 0},  {1, 1, 1, 1, 1, 0},       {3, 5, 5, 7, 3, 0},     {16, 16, 9, 13, 5, 0}, {2, 16, 30, 33, 4, 0},
     {8, 8, 64, 61, 2, 0},   {16, 16, 28, 28, 3, 0},   {9, 9, 6, 2, 17, 0},    {6, 6, 28, 28, 300, 0}, {4, 1, 3, 5, 2, 0},

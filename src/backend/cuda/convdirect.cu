@@ -33,11 +33,13 @@
    Blocks per SM come from the occupancy calculator once per kernel and shape (remembered: host time per call stays
    below a layer's kernel time), with all of L1 given to shared memory.
 
-   Stencil gradient: the same double-buffered staging of the input band, plus the band of the cotangent W. Thread
-   (c, a, part) keeps the 3 CO sums of its input channel c and stencil row a over the pixels part, part + P, ... of
-   every unit its block handles, in registers for the block's whole life; at the end the parts are summed in shared
-   memory in a fixed order, each block writes its own slice of a partial-sum array (no atomics), and
-   odynk_reduce_blocks adds the slices in a fixed order: deterministic.
+   Stencil gradient: the same double-buffered staging of the input band, plus the band of the cotangent W. For
+   CO <= 8 thread (c, part) keeps the 9 CO sums of its input channel c (all stencil rows) over the pixels part,
+   part + 32, ... of every unit its block handles, in registers for the block's whole life: 9 + CO shared loads per
+   9 CO FMAs (the first version's one stencil row per thread did 3 + CO loads per 3 CO FMAs and was bound by shared
+   memory); for CO 12 and 16, where that many accumulators do not fit, thread (c, a, part) keeps one row. At the end
+   the parts are summed in shared memory in a fixed order, each block writes its own slice of a partial-sum array (no
+   atomics), and odynk_reduce_blocks adds the slices in a fixed order: deterministic.
 
    tools/cudaemu/conv_emu.cpp runs the kernels (the text between the "emu:" markers) on the CPU against the host
    references; tests/gpu/test_gpu_conv.c checks them on the device.
