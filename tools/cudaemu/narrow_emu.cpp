@@ -7,11 +7,15 @@
 // narrow.cu's own text, their helpers from src/backend/cuda/narrowcommon.cuh.
 // Run (about a minute on 2 cores): tools/cudaemu/run-narrow-emu.sh   (one line per comparison, exits 1 on a failure)
 #include "cudaemu.h"
+#include <algorithm>
 extern "C" {
 void odyn_narrow_ref_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all);
 void odyn_narrow_ref_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
 void odyn_narrow_ref_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0);
 }
+// the bit casts of odynk_tanh (narrowcommon.cuh)
+static double    __longlong_as_double(long long v) { double d; memcpy(&d, &v, 8); return d; }
+static long long __double_as_longlong(double d) { long long v; memcpy(&v, &d, 8); return v; }
 #include "narrowcommon.cuh"
 #include "kernels.inc"
 
@@ -89,8 +93,25 @@ static void adjoint(const data &d, unsigned grid, int S)
   expect("adjoint gY0 (no gradient)", rel(gY0.data(), d.gY0r.data(), d.ns), 1e-13);
 }
 
+// odynk_tanh against std::tanh, value by value (relative), over a sweep and the special values
+static void tanh_check()
+{
+  double worst = 0.0;
+  for (int k = -4000; k <= 4000; k++) {
+    const double x = k * 0.00625 + 1e-3 * rnd(1.0);
+    if (x != 0.0) worst = std::max(worst, fabs(odynk_tanh(x) - std::tanh(x)) / fabs(std::tanh(x)));
+  }
+  for (double x : {1e-300, 1e-20, 1e-8, 0.549999, 0.55, 0.550001, 19.99, 20.0, 20.01})
+    for (double sg : {1.0, -1.0}) worst = std::max(worst, fabs(odynk_tanh(sg * x) - std::tanh(sg * x)) / fabs(std::tanh(sg * x)));
+  const bool special = odynk_tanh(INFINITY) == 1.0 && odynk_tanh(-INFINITY) == -1.0 && std::isnan(odynk_tanh(NAN)) && odynk_tanh(0.0) == 0.0 && std::signbit(odynk_tanh(-0.0));
+  printf("odynk_tanh over [-25, 25] and special values\n");
+  expect("worst relative error", worst, 1e-15);
+  expect("special values (0 if right)", special ? 0.0 : 1.0, 0.0);
+}
+
 int main()
 {
+  tanh_check();
   {
     data d(8, 7, 100); // 32 examples per chunk: 4 chunks, the last one partial
     groups<8, true>(d, 2), groups<8, false>(d, 3);

@@ -12,6 +12,9 @@ int odyn_verlet_ref_forward(long n, long m, long N, long s, double h, const doub
 int odyn_verlet_ref_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
 int odyn_verlet_ref_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *W, double *gtheta, double *gY0);
 }
+// the bit casts of odynk_tanh (narrowcommon.cuh)
+static double    __longlong_as_double(long long v) { double d; memcpy(&d, &v, 8); return d; }
+static long long __double_as_longlong(double d) { long long v; memcpy(&v, &d, 8); return v; }
 #include "narrowcommon.cuh" // the device helpers the kernels call (staging, shuffle mat-vecs, warp and block sums)
 #include "kernels.inc"
 

@@ -58,7 +58,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_forward_k(int n, in
     for (int j = 0; j < N; j++) {
       const double *K = th + j * slot;
       const double  z = odynk_shfl_dot<G>(row_ok ? K[n * n + r] : 0.0, y, K, r, n, n, row_ok);
-      y += h * tanh(z);
+      y += h * odynk_tanh(z);
       if (store_all && act) Y[(j + 1) * ns + e * n + r] = y;
     }
     if (!store_all && act) Y[e * n + r] = y;
@@ -88,7 +88,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_tangent_k(int n, in
       const double *K = th + j * slot, *dK = has_dth ? dth + j * slot : NULL;
       double        z = row_ok ? K[n * n + r] : 0.0, dz = (row_ok && has_dth) ? dK[n * n + r] : 0.0;
       odynk_shfl_dot_tangent<G>(z, dz, y, dy, K, dK, r, n, n, row_ok);
-      const double t = tanh(z);
+      const double t = odynk_tanh(z);
       dy += h * (1.0 - t * t) * dz;
       y += h * t;
     }
@@ -131,7 +131,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_forward1_k(int n, i
             if (i < n) z[i] += K[i + c * n] * y[c];
 #pragma unroll
       for (int i = 0; i < P; i++)
-        if (i < n) y[i] += h * tanh(z[i]);
+        if (i < n) y[i] += h * odynk_tanh(z[i]);
       if (store_all)
 #pragma unroll
         for (int i = 0; i < P; i++)
@@ -186,7 +186,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_tangent1_k(int n, i
 #pragma unroll
       for (int i = 0; i < P; i++)
         if (i < n) {
-          const double t = tanh(z[i]);
+          const double t = odynk_tanh(z[i]);
           dy[i] += h * (1.0 - t * t) * dz[i];
           y[i] += h * t;
         }
@@ -240,7 +240,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_adjoint_k(int n, in
       double        yc[G];
       if (j > 0) ynext = act ? Ytraj[(j - 1) * ns + e * n + r] : 0.0;
       const double z = odynk_shfl_dot<G>(row_ok ? K[n * n + r] : 0.0, y, K, r, n, n, row_ok, yc);
-      const double tz = tanh(z), u = act ? h * (1.0 - tz * tz) * P : 0.0;
+      const double tz = odynk_tanh(z), u = act ? h * (1.0 - tz * tz) * P : 0.0;
       /* P_c += sum_i K(i, c) u_i: thread r plays c */
       const double sum = odynk_shfl_dot<G>(0.0, u, K, r * n, 1, n, row_ok);
       if (mypart) {

@@ -54,9 +54,9 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_forward_k(int n, in
       const double *K = th + j * slot, *bF = K + (long)n * m, *bG = bF + n;
       /* (K^T Y)_r = sum_c K(c, r) Y_c, then (K Z)_r = sum_c K(r, c) Z_c */
       const double  a = odynk_shfl_dot<G>(zrow ? bG[r] : 0.0, y, K, r * n, 1, n, zrow);
-      z -= h * tanh(a);
+      z -= h * odynk_tanh(a);
       const double f = odynk_shfl_dot<G>(yrow ? bF[r] : 0.0, z, K, r, n, m, yrow);
-      y += h * tanh(f);
+      y += h * odynk_tanh(f);
       if (in && yrow) Y[(j + 1) * ns + e * n + r] = y;
       if (in && zrow) Z[(j + 1) * ms + e * m + r] = z;
     }
@@ -87,13 +87,13 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_tangent_k(int n, in
       const double *dK = has_dth ? dth + j * slot : NULL, *dbF = has_dth ? dK + (long)n * m : NULL, *dbG = has_dth ? dbF + n : NULL;
       double        a = zrow ? bG[r] : 0.0, da = (zrow && has_dth) ? dbG[r] : 0.0, f, df;
       odynk_shfl_dot_tangent<G>(a, da, y, dy, K, dK, r * n, 1, n, zrow);
-      const double tg = tanh(a);
+      const double tg = odynk_tanh(a);
       dz -= h * (1.0 - tg * tg) * da;
       z -= h * tg;
       f  = yrow ? bF[r] : 0.0;
       df = (yrow && has_dth) ? dbF[r] : 0.0;
       odynk_shfl_dot_tangent<G>(f, df, z, dz, K, dK, r, n, m, yrow);
-      const double tf = tanh(f);
+      const double tf = odynk_tanh(f);
       dy += h * (1.0 - tf * tf) * df;
       y += h * tf;
     }
@@ -146,11 +146,11 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_adjoint_k(int n, in
 
       /* face 0, F at Z_{j+1/2}: u = h DF .* P; Q += K^T u, (K^T u)_r = sum_i K(i, r) u_i */
       const double f  = odynk_shfl_dot<G>(yrow ? bF[r] : 0.0, zv, K, r, n, m, yrow, zc);
-      const double tf = tanh(f), u = (in && yrow) ? h * (1.0 - tf * tf) * P : 0.0;
+      const double tf = odynk_tanh(f), u = (in && yrow) ? h * (1.0 - tf * tf) * P : 0.0;
       Q += odynk_shfl_dot<G>(0.0, u, K, r * n, 1, n, zrow);
       /* face 1, G at Y_j: v = -h DG .* Q; P += K v, (K v)_r = sum_i K(r, i) v_i */
       const double a  = odynk_shfl_dot<G>(zrow ? bG[r] : 0.0, yv, K, r * n, 1, n, zrow);
-      const double tg = tanh(a), v = (in && zrow) ? -h * (1.0 - tg * tg) * Q : 0.0;
+      const double tg = odynk_tanh(a), v = (in && zrow) ? -h * (1.0 - tg * tg) * Q : 0.0;
       const double padd = odynk_shfl_dot<G>(0.0, v, K, r, n, m, yrow, vc);
       if (mypart) {
         double g[G + 2];
