@@ -11,15 +11,24 @@
 
    Which blocks qualify: forward Euler with a dense layer and tanh (euler_tanh_*), Verlet with a hamiltonian layer and
    tanh (verlet_tanh_*; any hidden width m on the host table; n, m <= 16 on cuda, whose linsize answers -1 above), and
-   forward Euler with a conv layer of 3x3 stencils, as many output as input channels, tanh, no TV normalization and
-   no pooling (conv_euler_tanh_*: the convolutional ResNet of the MNIST network; c <= 16 channels on cuda, whose
-   linsize answers -1 above), all without shared weights (the blocks the device kernels compute so far). Others are
-   refused with PETSC_ERR_SUP naming the block and what it is, never run on the host in silence. For a conv block the
-   state buffers are sized by the layer's state (c h w per example, channel-major) and lin holds sigma' of every step
-   followed by the sweeps' scratch (the table's linsize says how much).
+   forward Euler with a conv or convantisym layer of 3x3 stencils, as many output as input channels, tanh, no TV
+   normalization and no pooling (conv_euler_tanh_*: the convolutional ResNets of the MNIST network, -odyn_net resnet
+   and antisym; c <= 16 channels on cuda, whose linsize answers -1 above), all without shared weights (the blocks the
+   device kernels compute so far). Others (among them the opening layer, scheme single) are refused with PETSC_ERR_SUP
+   naming the block and what it is, never run on the host in silence. For a conv block the state buffers are sized by
+   the layer's state (c h w per example, channel-major) and lin holds sigma' of every step followed by the sweeps'
+   scratch (the table's linsize says how much).
+
+   A convantisym block is a conv block with the effective stencils M_j = (K_j - adj K_j - gamma I)/2 of its layer
+   (convcore.c): they are formed on the host from theta at each forward upload and are what the backend's theta holds
+   (the layer's operations in its order, so its forward is bit for bit the host path's); the tangent uploads
+   (dK_j - adj dK_j)/2, and the adjoint maps the effective stencils' gradient G_j back, gK_j += (G_j - adj G_j)/2, the
+   adjoint of that linear map (BackendAntisym() and below). The host keeps theta itself (thetahost) for the checks.
 */
 #include <odyn/private/schemeimpl.h>
 #include <odyn/private/odynimpl.h>
+#include <odyn/private/backend.h>
+#include <odyn/private/convkernels.h>
 
 struct _OdynSchemeBackendStore {
   const OdynBackendOps *ops;                  /* the table the buffers belong to */
@@ -29,6 +38,7 @@ struct _OdynSchemeBackendStore {
   double               *traj, *lin, *in, *out;   /* backend: (N + 1) n s, *_tanh_linsize(), n s, n s */
   double               *ztraj;                   /* backend, Verlet only: (N + 1) m s, Z_{k-1/2} at k m s */
   PetscScalar          *thetahost, *ghost;       /* host, nparam each: the theta now on the backend; the gradient back */
+  PetscScalar          *effhost;                 /* host, nparam, convantisym only: the effective theta / dtheta uploaded */
   PetscBool             thetavalid;              /* a forward sweep uploaded theta (thetahost is its copy) */
 };
 
@@ -38,7 +48,7 @@ struct _OdynSchemeBackendStore {
 */
 PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *ok, char why[], size_t len)
 {
-  PetscBool   euler, verlet, dense = PETSC_FALSE, ham = PETSC_FALSE, conv = PETSC_FALSE, convok = PETSC_FALSE;
+  PetscBool   euler, verlet, dense = PETSC_FALSE, ham = PETSC_FALSE, conv = PETSC_FALSE, anti = PETSC_FALSE, convok = PETSC_FALSE;
   const char *stype = ((PetscObject)scheme)->type_name ? ((PetscObject)scheme)->type_name : ODYNSCHEMEEULER;
   OdynLayer   layer = scheme->layer;
   char        detail[160] = "";
@@ -50,8 +60,9 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
     PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERDENSE, &dense));
     PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERHAMILTONIAN, &ham));
     PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERCONV, &conv));
+    PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERCONVANTISYM, &anti));
   } else dense = PETSC_TRUE; /* the default layer is dense */
-  if (conv) { /* what the conv kernels need: 3x3, c -> c channels, no normalization, no pooling */
+  if (conv || anti) { /* what the conv kernels need: 3x3, c -> c channels, no normalization, no pooling */
     PetscInt  k, c, c2;
     PetscBool pool, tv;
     PetscReal eps;
@@ -72,13 +83,16 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
    the dense and Verlet blocks */
 static PetscErrorCode BackendConvGeom(OdynScheme scheme, PetscBool *isconv, long *c, long *ih, long *iw)
 {
-  PetscInt ch, c2, h, w;
+  PetscInt  ch, c2, h, w;
+  PetscBool anti;
 
   PetscFunctionBegin;
   *isconv = PETSC_FALSE;
   *c = *ih = *iw = 0;
   if (scheme->ncomp != 1 || !scheme->layer || !((PetscObject)scheme->layer)->type_name) PetscFunctionReturn(0);
   PetscCall(PetscStrcmp(((PetscObject)scheme->layer)->type_name, ODYNLAYERCONV, isconv));
+  PetscCall(PetscStrcmp(((PetscObject)scheme->layer)->type_name, ODYNLAYERCONVANTISYM, &anti));
+  *isconv = *isconv || anti ? PETSC_TRUE : PETSC_FALSE;
   if (!*isconv) PetscFunctionReturn(0);
   PetscCall(OdynLayerConvGetChannels(scheme->layer, &ch, &c2));
   PetscCall(OdynLayerConvGetImage(scheme->layer, &h, &w)); /* after set-up: the image in use, also when derived */
@@ -87,6 +101,59 @@ static PetscErrorCode BackendConvGeom(OdynScheme scheme, PetscBool *isconv, long
   *ih = h;
   *iw = w;
   PetscFunctionReturn(0);
+}
+
+/*
+   A convantisym Euler block runs the conv Euler operations with the effective stencil of each step, the layer's
+   M(K) = (K - adj K - gamma I)/2 (convcore.c: adj K the flipped stencil with exchanged channels, gamma on the centre
+   tap of each channel's own stencil). It is formed here on the host from the gathered parameters, by the operations
+   the layer forms it with, in the same order (so the forward is the host path's bit for bit), once per upload: theta
+   with gamma, the tangent's dtheta by the derivative (dK - adj dK)/2 without it. The stencil gradient G the sweep
+   returns maps back by the adjoint of that linear map, gK += (G - adj G)/2 (adj is a permutation and its own inverse,
+   so its own transpose). Biases are copied, and their gradients added, unchanged. *anti false: any other block.
+*/
+static PetscErrorCode BackendAntisym(OdynScheme scheme, PetscBool *anti, PetscReal *gamma)
+{
+  PetscFunctionBegin;
+  *anti  = PETSC_FALSE;
+  *gamma = 0;
+  if (scheme->ncomp != 1 || !scheme->layer || !((PetscObject)scheme->layer)->type_name) PetscFunctionReturn(0);
+  PetscCall(PetscStrcmp(((PetscObject)scheme->layer)->type_name, ODYNLAYERCONVANTISYM, anti));
+  if (*anti) PetscCall(OdynLayerAntisymGetGamma(scheme->layer, gamma));
+  PetscFunctionReturn(0);
+}
+
+/* out = the effective parameters of in (N steps of [K (c x c x 3 x 3) | b (c)]): M(K) with gamma, or M'(K) without */
+static PetscErrorCode AntisymEffective(OdynScheme scheme, long c, PetscBool with_gamma, PetscReal gamma, const PetscScalar *in, PetscScalar *out)
+{
+  const long nk = 9 * c * c, slot = nk + c;
+
+  PetscFunctionBegin;
+  PetscCheck(scheme->nparam == scheme->N * slot, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Convantisym block on a backend: %" PetscInt_FMT " parameters, expected N (9 c^2 + c) = %ld", scheme->nparam, (long)scheme->N * slot);
+  for (PetscInt j = 0; j < scheme->N; j++) {
+    const PetscScalar *K = in + j * slot;
+    PetscScalar       *M = out + j * slot;
+
+    PetscCall(PetscArrayzero(M, nk));
+    odyn_axpy(nk, 0.5, K, M);
+    odyn_conv_flip_add(c, c, 3, -0.5, K, M);
+    if (with_gamma)
+      for (long o = 0; o < c; o++) M[((o * c + o) * 3 + 1) * 3 + 1] -= 0.5 * gamma;
+    PetscCall(PetscArraycpy(M + nk, K + nk, c));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* g += the adjoint of the effective map applied to G (the gradient w.r.t. the effective parameters) */
+static void AntisymGradientAdd(OdynScheme scheme, long c, const PetscScalar *G, PetscScalar *g)
+{
+  const long nk = 9 * c * c, slot = nk + c;
+
+  for (PetscInt j = 0; j < scheme->N; j++) {
+    odyn_axpy(nk, 0.5, G + j * slot, g + j * slot);
+    odyn_conv_flip_add(c, c, 3, -0.5, G + j * slot, g + j * slot);
+    odyn_axpy(c, 1.0, G + j * slot + nk, g + j * slot + nk);
+  }
 }
 
 /* what runs on a backend, for the error messages */
@@ -132,7 +199,7 @@ PetscErrorCode OdynSchemeBackendFree_Private(OdynScheme scheme)
   PetscCall(OdynBackendFree(bk->ops, (void **)&bk->lin));
   PetscCall(OdynBackendFree(bk->ops, (void **)&bk->in));
   PetscCall(OdynBackendFree(bk->ops, (void **)&bk->out));
-  PetscCall(PetscFree2(bk->thetahost, bk->ghost));
+  PetscCall(PetscFree3(bk->thetahost, bk->ghost, bk->effhost));
   PetscCall(PetscFree(scheme->bk));
   PetscFunctionReturn(0);
 }
@@ -167,7 +234,7 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
     PetscCall(BackendMalloc(ops, (size_t)bk->nparam, &bk->theta));
     PetscCall(BackendMalloc(ops, (size_t)bk->nparam, &bk->dtheta));
     PetscCall(BackendMalloc(ops, (size_t)bk->nparam, &bk->gtheta));
-    PetscCall(PetscMalloc2(bk->nparam, &bk->thetahost, bk->nparam, &bk->ghost));
+    PetscCall(PetscMalloc3(bk->nparam, &bk->thetahost, bk->nparam, &bk->ghost, bk->nparam, &bk->effhost));
   }
   PetscCheck(bk->nparam == scheme->nparam, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Backend buffers hold %" PetscInt_FMT " parameters, the block has %" PetscInt_FMT, bk->nparam, scheme->nparam);
   if (s > bk->salloc) {
@@ -210,20 +277,23 @@ PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscS
   const OdynBackendOps           *ops = scheme->backend;
   const PetscInt                  n = scheme->nstate[0], N = scheme->N;
   struct _OdynSchemeBackendStore *bk;
-  PetscBool                       isconv;
+  PetscBool                       isconv, anti;
+  PetscReal                       gamma;
   long                            c, ih, iw;
 
   PetscFunctionBegin;
   scheme->hastraj = PETSC_FALSE;
   PetscCall(BackendAllocate(scheme, s));
   bk = scheme->bk;
+  PetscCall(BackendConvGeom(scheme, &isconv, &c, &ih, &iw));
+  PetscCall(BackendAntisym(scheme, &anti, &gamma));
   PetscCall(PetscArraycpy(bk->thetahost, theta, bk->nparam));
-  OdynBackendCall(ops, copy_to_device, bk->theta, theta, (size_t)bk->nparam * sizeof(double));
+  if (anti) PetscCall(AntisymEffective(scheme, c, PETSC_TRUE, gamma, theta, bk->effhost)); /* the stencils the sweeps run with */
+  OdynBackendCall(ops, copy_to_device, bk->theta, anti ? bk->effhost : theta, (size_t)bk->nparam * sizeof(double));
   bk->thetavalid = PETSC_TRUE;
   scheme->s      = s;
   if (s) {
     OdynBackendCall(ops, copy_to_device, bk->in, Y0, (size_t)n * s * sizeof(double));
-    PetscCall(BackendConvGeom(scheme, &isconv, &c, &ih, &iw));
     if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_forward, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->in, bk->traj, bk->ztraj, bk->lin);
     else if (isconv) OdynBackendCall(ops, conv_euler_tanh_forward, c, ih, iw, N, s, scheme->T / N, bk->theta, bk->in, bk->traj, bk->lin);
     else OdynBackendCall(ops, euler_tanh_forward, n, N, s, scheme->T / N, bk->theta, bk->in, bk->traj, bk->lin);
@@ -237,13 +307,19 @@ PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscS
   const OdynBackendOps           *ops = scheme->backend;
   const PetscInt                  n = scheme->nstate[0], N = scheme->N, s = scheme->s;
   struct _OdynSchemeBackendStore *bk = scheme->bk;
-  PetscBool                       isconv;
+  PetscBool                       isconv, anti;
+  PetscReal                       gamma;
   long                            c, ih, iw;
 
   PetscFunctionBegin;
   PetscCall(BackendCheckTheta(scheme, theta, "tangent"));
   if (!s) PetscFunctionReturn(0);
   PetscCall(BackendConvGeom(scheme, &isconv, &c, &ih, &iw));
+  PetscCall(BackendAntisym(scheme, &anti, &gamma));
+  if (dtheta && anti) { /* the effective dtheta: the derivative of the stencil map, linear, no gamma */
+    PetscCall(AntisymEffective(scheme, c, PETSC_FALSE, 0.0, dtheta, bk->effhost));
+    dtheta = bk->effhost;
+  }
   if (dtheta) OdynBackendCall(ops, copy_to_device, bk->dtheta, dtheta, (size_t)bk->nparam * sizeof(double));
   if (dY0) OdynBackendCall(ops, copy_to_device, bk->in, dY0, (size_t)n * s * sizeof(double));
   if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_tangent, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->ztraj, bk->lin, dY0 ? bk->in : NULL, bk->out);
@@ -258,13 +334,15 @@ PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscS
   const OdynBackendOps           *ops = scheme->backend;
   const PetscInt                  n = scheme->nstate[0], N = scheme->N, s = scheme->s;
   struct _OdynSchemeBackendStore *bk = scheme->bk;
-  PetscBool                       isconv;
+  PetscBool                       isconv, anti;
+  PetscReal                       gamma;
   long                            c, ih, iw;
 
   PetscFunctionBegin;
   PetscCall(BackendCheckTheta(scheme, theta, "adjoint"));
   if (!s || (!gtheta && !gY0)) PetscFunctionReturn(0); /* no example on this rank: nothing to add to gtheta */
   PetscCall(BackendConvGeom(scheme, &isconv, &c, &ih, &iw));
+  PetscCall(BackendAntisym(scheme, &anti, &gamma));
   OdynBackendCall(ops, copy_to_device, bk->in, W, (size_t)n * s * sizeof(double));
   if (gtheta) OdynBackendCall(ops, mem_set, bk->gtheta, 0, (size_t)bk->nparam * sizeof(double));
   if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_adjoint, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->traj, bk->ztraj, bk->lin, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
@@ -273,7 +351,9 @@ PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscS
   if (gtheta) {
     /* the contract is gtheta += ...: the backend's sum comes back and is added (to zeros in a network: exact) */
     OdynBackendCall(ops, copy_to_host, bk->ghost, bk->gtheta, (size_t)bk->nparam * sizeof(double));
-    for (PetscInt i = 0; i < bk->nparam; i++) gtheta[i] += bk->ghost[i];
+    if (anti) AntisymGradientAdd(scheme, c, bk->ghost, gtheta); /* the effective stencils' gradient, mapped back */
+    else
+      for (PetscInt i = 0; i < bk->nparam; i++) gtheta[i] += bk->ghost[i];
   }
   if (gY0) OdynBackendCall(ops, copy_to_host, gY0, bk->out, (size_t)n * s * sizeof(double));
   PetscFunctionReturn(0);
@@ -297,8 +377,8 @@ PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscS
    each); per sweep only theta (forward), dtheta, Y0 / dY0 / W, Y_N / dY_N / gY0 and the parameter gradient cross between
    host and backend memory. So far this is done for blocks of scheme euler with layer dense and activation tanh, of
    scheme verlet with layer hamiltonian and activation tanh (on cuda: widths n, m <= 16), and of scheme euler with layer
-   conv of 3x3 stencils, as many output as input channels, activation tanh, no TV normalization and no pooling (on cuda:
-   at most 16 channels), without shared weights:
+   conv or convantisym of 3x3 stencils, as many output as input channels, activation tanh, no TV normalization and no
+   pooling (on cuda: at most 16 channels), without shared weights:
    `OdynSchemeSetUp()` stops with PETSC_ERR_SUP for other blocks. `OdynSchemeGetState()` is not
    available on such a block (its states are in the backend's memory). The derivative sweeps must be given the forward
    sweep's theta (`OdynSchemeTangent()`), which the network does. Errors of the name and of the device are those of
