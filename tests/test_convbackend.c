@@ -15,12 +15,17 @@
   - Taylor and dot-product tests of the backend path itself;
   - a small MNIST-like network (opening conv 1 -> 4 on the host, conv ResNet block on the backend, softmax, smoothness
     regularizer) trained on synthetic 8 x 8 images: the objective history against the host's;
+  - the same parity, derivative and training tests for convantisym Euler blocks (the MNIST antisym network's ResNet,
+    with and without the diffusion gamma), which the backend runs with the effective stencils (K - adj K - gamma I)/2
+    (src/schemes/schemebackend.c);
   - bad input: conv blocks the backend cannot run (5x5 stencils, relu, TV normalization, pooling, 4 -> 6 channels,
-    shared weights; on cuda also 20 channels) stop with PETSC_ERR_SUP naming the block and what it is.
+    shared weights; convantisym with 5x5, relu, TV normalization, shared weights; the opening layer, scheme single; on
+    cuda also 20 channels) stop with PETSC_ERR_SUP naming the block and what it is.
 
   Bounds. hostref: 0. Its sweeps (src/backend/host/convtanh.c) call the conv layer's kernels with the same operands, in
   the same order and over the same chunks of examples as the direct path (euler.c + convcore.c), and the gradient it
-  returns is added to the zeros the network starts from: any difference at all is a bug in the plumbing. cuda: 1e-12
+  returns is added to the zeros the network starts from: any difference at all is a bug in the plumbing (convantisym:
+  1e-13 and 1e-8 for the history, the gradient's mapping rounds otherwise than the layer's, see SetKind()). cuda: 1e-12
   norm-wise relative for the sweeps (FMAs and an ulp of tanh per step through a map with h ||K_j|| <= 1 here, the
   stencil and bias gradients summed over <= 8,000 pixel-examples in another order), 1e-8 relative for the training
   history (test_train's bound for histories of runs that differ by round-off, PCG capped at 3 iterations). The cuda
@@ -43,6 +48,27 @@ static PetscReal   tol_sweep = 0.0, tol_hist = 0.0;
 #define OPEN_PREFIX "cbopen_"
 
 /*
+  The layer of the Euler blocks MakeConvNet() makes: conv, or convantisym with its diffusion gamma (the backend runs it
+  with the effective stencils (K - adj K - gamma I)/2, mapping dtheta and the gradient, schemebackend.c), and the bound
+  for Expect(). hostref with convantisym: the forward and the tangents are the host path's bit for bit (the effective
+  stencils formed by the layer's operations in its order), but the stencil gradient is h sum (G) mapped, where the
+  layer maps sum (G) and scales by h in the map: the two differ by round-off of a few ulps of each entry (1e-13).
+*/
+static const char *euler_layer = ODYNLAYERCONV;
+static PetscReal   euler_gamma = 0.0, tol_now = 0.0;
+
+static void SetKind(const char *layer, PetscReal gamma)
+{
+  euler_layer = layer;
+  euler_gamma = gamma;
+#if defined(ODYN_TEST_CONVBACKEND_GPU)
+  tol_now = tol_sweep;
+#else
+  tol_now = strcmp(layer, ODYNLAYERCONV) ? 1e-13 : tol_sweep;
+#endif
+}
+
+/*
   A network of an opening block (cin > 0: scheme single, conv 3x3 cin -> c, tanh, prefix OPEN_PREFIX) and nb conv
   Euler blocks of c channels on ih x iw images, N[b] steps, final time T each; the backend bk for all but the opening.
 */
@@ -62,7 +88,8 @@ static PetscErrorCode MakeConvNet(PetscInt cin, PetscInt nb, const PetscInt N[],
       PetscCall(OdynSchemeSetFinalTime(sc, T));
     }
     PetscCall(OdynSchemeGetLayer(sc, &layer));
-    PetscCall(OdynLayerSetType(layer, ODYNLAYERCONV));
+    PetscCall(OdynLayerSetType(layer, b < 0 ? ODYNLAYERCONV : euler_layer));
+    if (b >= 0 && euler_gamma > 0) PetscCall(OdynLayerAntisymSetGamma(layer, euler_gamma));
     PetscCall(OdynLayerConvSetImage(layer, ih, iw));
     PetscCall(OdynLayerConvSetChannels(layer, b < 0 ? cin : c, c));
     PetscCall(OdynLayerSetActivation(layer, ODYN_ACTIVATION_TANH));
@@ -91,8 +118,8 @@ static void Expect(const char *label, const char *what, Vec a, Vec b)
 {
   const PetscReal r = RelDiff(a, b);
 
-  if (tol_sweep > 0) ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "  %s, %s: %.3e (bound %.0e)%s\n", label, what, (double)r, (double)tol_sweep, r <= tol_sweep ? "" : " FAIL"));
-  ck_assert_msg(r <= tol_sweep, "%s, %s: backend %s differs from host by %.3e (relative; bound %.0e)", label, what, backend, (double)r, (double)tol_sweep);
+  if (tol_now > 0) ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "  %s, %s: %.3e (bound %.0e)%s\n", label, what, (double)r, (double)tol_now, r <= tol_now ? "" : " FAIL"));
+  ck_assert_msg(r <= tol_now, "%s, %s: backend %s differs from host by %.3e (relative; bound %.0e)", label, what, backend, (double)r, (double)tol_now);
 }
 
 /* example layout: the same s on every rank, or (split = 1) all examples on rank 0 and none on the others */
@@ -180,7 +207,7 @@ static void Parity(PetscInt cin, PetscInt nb, const PetscInt N[], PetscInt c, Pe
     ODYN_CK(VecDestroy(&Gh));
     ODYN_CK(VecDestroy(&Gb));
   }
-  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_convbackend: %s on %s: every product within %.0e of host\n", label, backend, (double)tol_sweep));
+  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_convbackend: %s on %s: every product within %.0e of host\n", label, backend, (double)tol_now));
   ODYN_CK(VecDestroy(&th));
   ODYN_CK(VecDestroy(&dth));
   ODYN_CK(VecDestroy(&gh));
@@ -193,6 +220,7 @@ START_TEST(test_parity)
 {
   const PetscInt three[1] = {3}, two[1] = {2}, pair[2] = {2, 3};
 
+  SetKind(ODYNLAYERCONV, 0.0);
   ODYN_CK(PetscOptionsSetValue(NULL, "-" OPEN_PREFIX "odyn_backend", "host"));
 
   for (PetscInt split = 0; split < 2; split++) {
@@ -201,6 +229,24 @@ START_TEST(test_parity)
     Parity(1, 2, pair, 4, 6, 10, 1.5, 23, 40, split, split ? "opening 1 -> 4 on the host, two conv blocks (6 x 10, N 2 + 3), examples on rank 0" : "opening 1 -> 4 on the host, two conv blocks (6 x 10, N 2 + 3)");
   }
   Parity(0, 1, two, 6, 28, 28, 2.0, 9, 5, 0, "MNIST-shaped conv block (6 channels, 28 x 28, N 2)");
+}
+END_TEST
+
+/* the same for convantisym Euler blocks (the MNIST antisym network's ResNet), without and with the diffusion gamma */
+START_TEST(test_parity_antisym)
+{
+  const PetscInt three[1] = {3}, two[1] = {2}, pair[2] = {2, 3};
+
+  ODYN_CK(PetscOptionsSetValue(NULL, "-" OPEN_PREFIX "odyn_backend", "host"));
+  for (PetscInt split = 0; split < 2; split++) {
+    SetKind(ODYNLAYERCONVANTISYM, 0.0);
+    Parity(0, 1, three, 4, 8, 8, 1.0, 101, 37, split, split ? "convantisym block (4 channels, 8 x 8, N 3), examples on rank 0" : "convantisym block (4 channels, 8 x 8, N 3)");
+    SetKind(ODYNLAYERCONVANTISYM, 0.3);
+    Parity(1, 2, pair, 4, 6, 10, 1.5, 23, 40, split, split ? "opening 1 -> 4 on the host, two convantisym blocks, gamma 0.3 (6 x 10, N 2 + 3), examples on rank 0" : "opening 1 -> 4 on the host, two convantisym blocks, gamma 0.3 (6 x 10, N 2 + 3)");
+  }
+  SetKind(ODYNLAYERCONVANTISYM, 0.1);
+  Parity(1, 1, two, 6, 28, 28, 2.0, 9, 5, 0, "MNIST antisym shape (opening 1 -> 6 on the host, convantisym 6 channels, 28 x 28, N 2, gamma 0.1)");
+  SetKind(ODYNLAYERCONV, 0.0);
 }
 END_TEST
 
@@ -288,8 +334,13 @@ START_TEST(test_derivatives)
 
   ODYN_CK(PetscOptionsSetValue(NULL, "-" OPEN_PREFIX "odyn_backend", "host"));
 
+  SetKind(ODYNLAYERCONV, 0.0);
   Derivatives(0, 1, four, 3, 7, 9, 2.0, 12, "conv block (3 channels, 7 x 9, N 4)");
   Derivatives(2, 2, pair, 4, 8, 8, 1.0, 10, "opening 2 -> 4 on the host, two conv blocks (8 x 8, N 2 + 3)");
+  SetKind(ODYNLAYERCONVANTISYM, 0.2);
+  Derivatives(0, 1, four, 3, 7, 9, 2.0, 12, "convantisym block, gamma 0.2 (3 channels, 7 x 9, N 4)");
+  Derivatives(2, 2, pair, 4, 8, 8, 1.0, 10, "opening 2 -> 4 on the host, two convantisym blocks (8 x 8, N 2 + 3)");
+  SetKind(ODYNLAYERCONV, 0.0);
 }
 END_TEST
 
@@ -332,7 +383,7 @@ static PetscErrorCode Images(PetscInt count, unsigned long seed, OdynDataset *ds
   4 and 8 layers, PCG capped at 3 iterations, trained on the host and on the backend: the same objective history. The
   options go to a database of their own (PetscOptionsPush), so nothing carries over to the other tests.
 */
-START_TEST(test_train_history)
+static void TrainHistory(const char *ltype, const char *extra, PetscReal tol)
 {
   char                           opts[1536];
   PetscOptions                   db;
@@ -350,7 +401,8 @@ START_TEST(test_train_history)
                         "-odyn_net_num_blocks 2 -block0_odyn_scheme_type single -block0_odyn_layer_type conv -block0_odyn_layer_image 8,8 -block0_odyn_layer_channels 1,4 "
                         "-block0_odyn_layer_activation tanh -block0_odyn_backend host -block1_odyn_scheme_type euler -block1_odyn_layer_type conv -block1_odyn_layer_image 8,8 "
                         "-block1_odyn_layer_channels 4 -block1_odyn_layer_activation tanh -block1_odyn_scheme_final_time 3 -odyn_loss_type softmax -odyn_reg_type smooth "
-                        "-odyn_reg_weight 5e-3 -odyn_ml_levels 4,8 -odyn_bcd_max_it 3 -odyn_bcd_classifier_newton_max_it 2 -odyn_bcd_classifier_pcg_max_it 3 -odyn_bcd_gn_pcg_max_it 3"));
+                        "-odyn_reg_weight 5e-3 -odyn_ml_levels 4,8 -odyn_bcd_max_it 3 -odyn_bcd_classifier_newton_max_it 2 -odyn_bcd_classifier_pcg_max_it 3 -odyn_bcd_gn_pcg_max_it 3 -block1_odyn_layer_type %s %s",
+                        ltype, extra));
   ODYN_CK(PetscOptionsCreate(&db));
   ODYN_CK(PetscOptionsInsertString(db, opts));
   ODYN_CK(PetscOptionsPush(db));
@@ -395,9 +447,9 @@ START_TEST(test_train_history)
     ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "  iteration %d: objective %.16e (host %.16e), |gradient| %.6e, max relative difference %.3e\n", (int)i + 1, (double)(a[0] + a[1]), (double)(b[0] + b[1]), (double)a[2], (double)di));
     dmax = PetscMax(dmax, di);
   }
-  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_convbackend: small MNIST-like net (conv 1 -> 4 on the host, conv ResNet on %s, levels 4,8), %d Gauss-Newton iterations: objective history within %.3e (relative) of host (bound %.0e), final objective %.10g\n", backend, (int)nh[0],
-                      (double)dmax, (double)tol_hist, (double)(hist[1][nh[0] - 1].obj_classifier + hist[1][nh[0] - 1].obj_propagation)));
-  ck_assert_msg(dmax <= tol_hist, "objective history on %s differs from host by %.3e (relative; bound %.0e)", backend, (double)dmax, (double)tol_hist);
+  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_convbackend: small MNIST-like net (conv 1 -> 4 on the host, %s ResNet on %s, levels 4,8), %d Gauss-Newton iterations: objective history within %.3e (relative) of host (bound %.0e), final objective %.10g\n", ltype, backend, (int)nh[0],
+                      (double)dmax, (double)tol, (double)(hist[1][nh[0] - 1].obj_classifier + hist[1][nh[0] - 1].obj_propagation)));
+  ck_assert_msg(dmax <= tol, "%s: objective history on %s differs from host by %.3e (relative; bound %.0e)", ltype, backend, (double)dmax, (double)tol);
   ck_assert_msg(hist[0][nh[0] - 1].obj_classifier < hist[0][0].obj_classifier, "the host run did not learn (objective %g -> %g)", (double)hist[0][0].obj_classifier, (double)hist[0][nh[0] - 1].obj_classifier);
   for (int k = 0; k < 2; k++) {
     ODYN_CK(VecDestroy(&theta[k]));
@@ -411,10 +463,26 @@ START_TEST(test_train_history)
   ODYN_CK(OdynDatasetDestroy(&va));
   ODYN_CK(PetscOptionsDestroy(&db));
 }
+
+START_TEST(test_train_history)
+{
+  TrainHistory(ODYNLAYERCONV, "", tol_hist);
+}
+END_TEST
+
+/*
+  The MNIST antisym network in small: its ResNet block convantisym. hostref: the gradients differ from the host's by
+  round-off (see SetKind()), which Gauss-Newton carries through 6 iterations: test_train's 1e-8 bound for histories of
+  runs that differ by round-off, as on cuda.
+*/
+START_TEST(test_train_history_antisym)
+{
+  TrainHistory(ODYNLAYERCONVANTISYM, "-block1_odyn_layer_antisym_gamma 0.1", 1e-8);
+}
 END_TEST
 
 /* a network whose block 0 is a conv Euler block of the given kind: the backend refuses it, naming block 0 and why */
-static void RefuseConv(PetscInt k, PetscInt c, PetscInt c2, OdynActivationType act, PetscBool tv, PetscBool pool, PetscBool shared, const char *needle)
+static void RefuseConv(const char *ltype, PetscInt k, PetscInt c, PetscInt c2, OdynActivationType act, PetscBool tv, PetscBool pool, PetscBool shared, const char *needle)
 {
   OdynNet    net;
   OdynScheme sc;
@@ -427,12 +495,12 @@ static void RefuseConv(PetscInt k, PetscInt c, PetscInt c2, OdynActivationType a
   ODYN_CK(OdynSchemeSetNumSteps(sc, 2));
   ODYN_CK(OdynSchemeSetSharedWeights(sc, shared));
   ODYN_CK(OdynSchemeGetLayer(sc, &layer));
-  ODYN_CK(OdynLayerSetType(layer, ODYNLAYERCONV));
+  ODYN_CK(OdynLayerSetType(layer, ltype));
   ODYN_CK(OdynLayerConvSetImage(layer, 4, 4));
   ODYN_CK(OdynLayerConvSetChannels(layer, c, c2));
   ODYN_CK(OdynLayerConvSetKernelSize(layer, k));
   ODYN_CK(OdynLayerConvSetTVNorm(layer, tv, 1e-3));
-  ODYN_CK(OdynLayerConvSetPooling(layer, pool));
+  if (pool) ODYN_CK(OdynLayerConvSetPooling(layer, pool)); /* only layer conv pools */
   ODYN_CK(OdynLayerSetActivation(layer, act));
   ODYN_CK(OdynNetAddBlock(net, sc));
   ODYN_CK(OdynSchemeDestroy(&sc));
@@ -450,12 +518,17 @@ static void RefuseConv(PetscInt k, PetscInt c, PetscInt c2, OdynActivationType a
 
 START_TEST(test_errors)
 {
-  RefuseConv(5, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer conv (5x5 stencils, 4 -> 4 channels), activation tanh");
-  RefuseConv(3, 4, 4, ODYN_ACTIVATION_RELU, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer conv (3x3 stencils, 4 -> 4 channels), activation relu");
-  RefuseConv(3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer conv (3x3 stencils, 4 -> 4 channels, TV normalization), activation tanh");
-  RefuseConv(3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, "scheme euler, layer conv (3x3 stencils, 4 -> 4 channels, pooling), activation tanh");
-  RefuseConv(3, 4, 6, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer conv (3x3 stencils, 4 -> 6 channels), activation tanh");
-  RefuseConv(3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme euler, layer conv (3x3 stencils, 4 -> 4 channels), activation tanh, shared weights");
+  RefuseConv(ODYNLAYERCONV, 5, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer conv (5x5 stencils, 4 -> 4 channels), activation tanh");
+  RefuseConv(ODYNLAYERCONV, 3, 4, 4, ODYN_ACTIVATION_RELU, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer conv (3x3 stencils, 4 -> 4 channels), activation relu");
+  RefuseConv(ODYNLAYERCONV, 3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer conv (3x3 stencils, 4 -> 4 channels, TV normalization), activation tanh");
+  RefuseConv(ODYNLAYERCONV, 3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, "scheme euler, layer conv (3x3 stencils, 4 -> 4 channels, pooling), activation tanh");
+  RefuseConv(ODYNLAYERCONV, 3, 4, 6, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer conv (3x3 stencils, 4 -> 6 channels), activation tanh");
+  RefuseConv(ODYNLAYERCONV, 3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme euler, layer conv (3x3 stencils, 4 -> 4 channels), activation tanh, shared weights");
+  /* convantisym runs on the backend with 3x3 stencils and tanh, without normalization and shared weights only */
+  RefuseConv(ODYNLAYERCONVANTISYM, 5, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer convantisym (5x5 stencils, 4 -> 4 channels), activation tanh");
+  RefuseConv(ODYNLAYERCONVANTISYM, 3, 4, 4, ODYN_ACTIVATION_RELU, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer convantisym (3x3 stencils, 4 -> 4 channels), activation relu");
+  RefuseConv(ODYNLAYERCONVANTISYM, 3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer convantisym (3x3 stencils, 4 -> 4 channels, TV normalization), activation tanh");
+  RefuseConv(ODYNLAYERCONVANTISYM, 3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme euler, layer convantisym (3x3 stencils, 4 -> 4 channels), activation tanh, shared weights");
   {
     /* the opening layer (scheme single) without its own -<prefix>odyn_backend host: refused, and the message says how */
     const PetscInt N[1] = {2};
@@ -492,6 +565,11 @@ START_TEST(test_errors)
     ODYN_CK(MakeConvNet(0, 1, N, 20, 4, 4, 1.0, backend, &net));
     odyn_ck_error_contains(OdynNetSetUp(net), "the conv block has 20 channels, but that backend runs conv blocks only up to 16 channels");
     ODYN_CK(OdynNetDestroy(&net));
+    SetKind(ODYNLAYERCONVANTISYM, 0.0);
+    ODYN_CK(MakeConvNet(0, 1, N, 20, 4, 4, 1.0, backend, &net));
+    odyn_ck_error_contains(OdynNetSetUp(net), "the conv block has 20 channels, but that backend runs conv blocks only up to 16 channels");
+    ODYN_CK(OdynNetDestroy(&net));
+    SetKind(ODYNLAYERCONV, 0.0);
   }
 #endif
 }
@@ -505,6 +583,8 @@ static Suite *make_suite(void)
   tcase_add_test(t, test_parity);
   tcase_add_test(t, test_derivatives);
   tcase_add_test(t, test_train_history);
+  tcase_add_test(t, test_parity_antisym);
+  tcase_add_test(t, test_train_history_antisym);
   tcase_set_timeout(t, 600);
   suite_add_tcase(s, t);
   return s;
