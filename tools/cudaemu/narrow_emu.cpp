@@ -16,6 +16,9 @@ void odyn_narrow_ref_adjoint(long n, long N, long s, double h, const double *the
 // the bit casts of odynk_tanh (narrowcommon.cuh)
 static double    __longlong_as_double(long long v) { double d; memcpy(&d, &v, 8); return d; }
 static long long __double_as_longlong(double d) { long long v; memcpy(&v, &d, 8); return v; }
+// __syncwarp for the one-thread adjoint's scratch rounds: a barrier of the warp's 32 threads (the kernels call it
+// from all 32 lanes)
+static void __syncwarp(unsigned = 0xffffffffu) { warpbar[threadIdx.x / 32]->arrive_and_wait(); }
 #include "narrowcommon.cuh"
 #include "kernels.inc"
 
@@ -93,6 +96,23 @@ static void adjoint(const data &d, unsigned grid, int S)
   expect("adjoint gY0 (no gradient)", rel(gY0.data(), d.gY0r.data(), d.ns), 1e-13);
 }
 
+// the one-thread-per-example adjoint (P = n rounded up to a power of two; ODYNK_NARROW_BLOCK examples per chunk) with a
+// window of S steps; ACC: the block's gradient in shared memory; SMEM: the parameters there
+template <int P, bool SM, bool ACC>
+static void adjoint1(const data &d, unsigned grid, int S)
+{
+  std::vector<double> part(grid * d.np, NAN), g(d.np, 0.0), gY0(d.ns);
+  printf("adjoint, one thread per example P=%d SMEM=%d ACC=%d S=%d n=%ld N=%ld s=%ld grid=%u (%ld chunks)\n", P, SM, ACC, S, d.n, d.N, d.s, grid, (d.s + ODYNK_NARROW_BLOCK - 1) / ODYNK_NARROW_BLOCK);
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_adjoint1_k<P, SM, ACC>(d.n, d.N, d.s, d.h, d.th.data(), d.yr.data(), d.W.data(), part.data(), gY0.data(), S); });
+  for (long k = 0; k < d.np; k++)
+    for (unsigned b = 0; b < grid; b++) g[k] += part[b * d.np + k];
+  expect("adjoint gtheta", rel(g.data(), d.gr.data(), d.np), 1e-13);
+  expect("adjoint gY0", rel(gY0.data(), d.gY0r.data(), d.ns), 1e-13);
+  std::fill(gY0.begin(), gY0.end(), NAN);
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_adjoint1_k<P, SM, ACC>(d.n, d.N, d.s, d.h, d.th.data(), d.yr.data(), d.W.data(), nullptr, gY0.data(), S); });
+  expect("adjoint gY0 (no gradient)", rel(gY0.data(), d.gY0r.data(), d.ns), 1e-13);
+}
+
 // odynk_tanh against std::tanh, value by value (relative), over a sweep and the special values
 static void tanh_check()
 {
@@ -148,6 +168,28 @@ int main()
     groups<1, true>(d, 2);
     ones<1, true>(d, 1);
     adjoint<1, true, true>(d, 2, 4), adjoint<1, false, false>(d, 1, 3);
+  }
+  // the one-thread adjoint: 256 examples per chunk; grids below the chunk count make blocks walk several chunks
+  {
+    data d(8, 7, 1100); // 5 chunks, the last one partial (76 examples: warps 2..7 idle, warp 2 half busy)
+    adjoint1<8, true, true>(d, 2, 3), adjoint1<8, false, true>(d, 3, 2);
+    adjoint1<8, true, false>(d, 2, 4), adjoint1<8, false, false>(d, 1, 1);
+  }
+  {
+    data d(5, 6, 600); // n = 5 in P = 8: idle rows and lanes; 3 chunks
+    adjoint1<8, true, true>(d, 1, 4), adjoint1<8, false, false>(d, 2, 6);
+  }
+  {
+    data d(3, 4, 530); // P = 4
+    adjoint1<4, true, true>(d, 2, 1), adjoint1<4, false, false>(d, 1, 3);
+  }
+  {
+    data d(2, 9, 700); // P = 2
+    adjoint1<2, true, true>(d, 2, 2), adjoint1<2, true, false>(d, 1, 4);
+  }
+  {
+    data d(1, 5, 1000); // P = 1
+    adjoint1<1, true, true>(d, 2, 4), adjoint1<1, false, false>(d, 3, 2);
   }
   printf("emulation: %d failure(s)\n", fails);
   return fails != 0;

@@ -9,10 +9,12 @@
    left most of the machine idle). A block of 256 threads holds 256 / G examples and walks over chunks of examples
    (grid-stride, the grid sized by the occupancy calculator), so its one-time load of the parameters is shared by all
    its chunks.
-   Threads, large s (forward and tangent, n <= 8): once s alone fills half the resident thread slots
+   Threads, large s (forward, tangent and adjoint, n <= 8): once s alone fills half the resident thread slots
    (odynk_one_thread_per_example in narrowcommon.cuh), one thread per example with its whole state in registers and
    K_j, b_j read as warp-wide broadcasts: the same FMAs without the groups' n double shuffles per mat-vec (about half
-   the issued instructions for n = 8; measured 2.0 ms against the groups' 3.19 ms at s = 10^6).
+   the issued instructions for n = 8; measured 2.0 ms against the groups' 3.19 ms at s = 10^6). The adjoint's
+   gradient, per warp the small GEMM (n x 32)(32 x n), then goes through a per-warp scratch in shared memory
+   (narrow_adjoint1_k) instead of xor shuffles.
    Parameters: all N (n^2 + n) values in shared memory when they fit a budget (ODYNK_SMEM_BUDGET, small enough to keep
    several blocks per SM), else read from global memory through the read-only cache (every group reads the same
    addresses, so L1 serves them). What verlet.cu's kernels do alike (staging, shuffle mat-vecs, the warp sums and the
@@ -28,7 +30,12 @@
    array (one chunk per block: stores only) or, when blocks walk several chunks, to the block's running gradient in
    shared memory for all N steps (ACC), written to the slice once at the end. odynk_reduce_blocks sums the slices
    across blocks in a fixed order: no atomics, deterministic. Choices and sizes: adjoint_g below; estimates:
-   docs/gpu-kernels.md. The CPU emulation tools/cudaemu/run-narrow-emu.sh compiles the kernels between
+   docs/gpu-kernels.md.
+   adjoint (one thread per example, large s, n <= 8): the same windows and ACC, fed per warp by lanes that each sum
+   2-3 entries of u y^T over the warp's 32 examples from the scratch (narrow_adjoint1_k has the instruction count:
+   ~2.0x the one-thread forward, bound by shared memory, against ~5x for the groups); its own shared-memory budget
+   (adjoint1_p); when that does not fit (n = 8: N > 147) the groups' adjoint runs.
+   The CPU emulation tools/cudaemu/run-narrow-emu.sh compiles the kernels between
    "namespace {" and the launch helpers' marker.
 */
 #include "kernelsys.cuh"
@@ -274,6 +281,151 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_adjoint_k(int n, in
   }
 }
 
+/* The adjoint with one thread per example (n <= 8, large s: odynk_one_thread_per_example, as the forward): the
+   example's state y[P], adjoint a[P] and u = h (1 - tanh^2(z)) .* a in registers, K_j and b_j read as broadcasts
+   (z = b + K y in the order c = 0, 1, ...; a_c += sum_i K(i, c) u_i in the order i = 0, 1, ..., as the groups).
+   The gradient of step j, gK_j = sum_e u_e y_e^T and gb_j = sum_e u_e, is per warp the small GEMM
+   (n x 32)(32 x n) (plus the row sums of U), done through a per-warp scratch in shared memory instead of shuffles:
+   in two rounds of ODYNK_ADJ1_HALF = 16 examples (half the scratch: what lets params + ACC + scratch fit two blocks
+   per SM), the round's lanes write their u and y (rows of LD = P + 1 doubles: an odd stride, so the 16 lanes of a
+   store hit distinct banks), __syncwarp, then lane l sums its entries of row ri = l % P, columns c = l / P + m 32 / P
+   (c = n: gb; up to MC = 3 entries for P = 8, the warp's n (n + 1) = 72 entries in all) over the round's examples in
+   order e = 0, 1, ... (fixed: deterministic), reading u_e[ri] once per example for all its columns, __syncwarp.
+   These per-warp sums go to the same windows and ACC as the groups' (odynk_window_flush, entry layout `at`).
+   Cost per example and step, n = 8 (the forward: 64 DFMA + 8 odynk_tanh x ~25 DP = ~264 DP instructions and 72
+   broadcast loads per warp-step, fp64 bound: ~132 SM cycles per warp-step at 2 warp DP instructions per SM cycle):
+   z = 64 DFMA + 8 tanh (~264 DP), u = 8 x 3 DP, a += K^T u = 64 DFMA, the warp's GEMM 72 x 32 FMA over 32 lanes =
+   72 per lane, issued as 96 (lanes 0-7 hold 3 entries, the rest 2): ~450 DP instructions per warp-step (~1.7x the
+   forward's fp64 work, ~225 SM cycles); shared memory, in wavefronts (one per warp instruction when broadcast or
+   conflict-free within 128 bytes; 1 per SM cycle): K, b for z 72 + K for K^T u 64 + scratch stores 2 x 16 (each
+   round's 16 lanes x 8 bytes: one wavefront) + scratch reads 3 per example (u_e[ri], y_e[c0], y_e[c0 + 4]) x 32 =
+   96, + the window ~6: ~270 SM cycles per warp-step, so this kernel is bound by shared memory at about 2.0x the
+   one-thread forward (the groups' adjoint: ~5x), before the states' 4.2 GB (~0.9 ms at s = 10^6, overlapped).
+   Registers (ptxas, sm_90): P = 8 asks for 144; __launch_bounds__(256, 2) holds it to 128 (2 blocks per SM, which the
+   shared memory allows anyway) with an 8-byte spill in the ACC variants; P = 4: 88-94, P = 2: 71-80, P = 1: 56-64. */
+#define ODYNK_ADJ1_HALF 16
+template <int P, bool SMEM, bool ACC>
+__global__ void __launch_bounds__(ODYNK_NARROW_BLOCK, 2) narrow_adjoint1_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Ytraj, const double *__restrict__ W, double *__restrict__ part, double *__restrict__ gY0, int S)
+{
+  constexpr int LD = P > 1 ? P + 1 : 1, LPR = 32 / P, MC = (P + LPR) / LPR; /* scratch row; lanes per row; columns per lane */
+  extern __shared__ double sh[];
+  const long    slot = (long)n * n + n, ns = (long)n * s;
+  const int     nw = blockDim.x / 32, warp = threadIdx.x / 32, lane = threadIdx.x % 32, nr = n * (n + 1);
+  double       *win = sh; /* as narrow_adjoint_k's, then acc (ACC), the warps' scratch, the parameters (SMEM) */
+  double       *acc = ACC ? win + 2 * S * nw * nr : NULL;
+  double       *scr = win + 2 * S * nw * nr + (ACC ? N * slot : 0);
+  double       *us = scr + warp * 2 * ODYNK_ADJ1_HALF * LD, *ys = us + ODYNK_ADJ1_HALF * LD;
+  const double *th = theta;
+  const int     ri = lane % P, c0 = lane / P;
+  double       *mypart = part ? part + (long)blockIdx.x * N * slot : NULL;
+  bool          first  = true;
+  unsigned      parity = 0;
+  const auto    at     = [n](int q) {
+    const int r = q / (n + 1), k = q % (n + 1);
+    return k < n ? r + k * n : n * n + r;
+  };
+
+  if (ACC)
+    for (long k = threadIdx.x; k < N * slot; k += blockDim.x) acc[k] = 0.0;
+  if (SMEM) {
+    double *tsh = scr + nw * 2 * ODYNK_ADJ1_HALF * LD;
+    odynk_stage_params(tsh, theta, NULL, N * slot); /* its __syncthreads also orders the zeroing of acc */
+    th = tsh;
+  } else if (ACC) __syncthreads();
+  /* chunks of blockDim.x examples, uniform over the block (the window flushes have a __syncthreads, the rounds a
+     __syncwarp): a thread past s takes part with a = y = u = 0 */
+  for (long base = (long)blockIdx.x * blockDim.x; base < s; base += (long)gridDim.x * blockDim.x) {
+    const long e   = base + threadIdx.x;
+    const bool act = e < s;
+    double     a[P], y[P], yn[P], z[P];
+#pragma unroll
+    for (int i = 0; i < P; i++) {
+      a[i]  = act && i < n ? W[e * n + i] : 0.0;
+      yn[i] = act && i < n ? Ytraj[(N - 1) * ns + e * n + i] : 0.0;
+    }
+    for (int j = N - 1, t = 0; j >= 0; j--, t++) {
+      const double *K = th + j * slot;
+#pragma unroll
+      for (int i = 0; i < P; i++) {
+        y[i] = yn[i];
+        if (j > 0) yn[i] = act && i < n ? Ytraj[(j - 1) * ns + e * n + i] : 0.0;
+        z[i] = i < n ? K[n * n + i] : 0.0;
+      }
+#pragma unroll
+      for (int c = 0; c < P; c++)
+        if (c < n)
+#pragma unroll
+          for (int i = 0; i < P; i++)
+            if (i < n) z[i] += K[i + c * n] * y[c];
+#pragma unroll
+      for (int i = 0; i < P; i++) { /* z becomes u */
+        const double tz = odynk_tanh(z[i]);
+        z[i]            = act && i < n ? h * (1.0 - tz * tz) * a[i] : 0.0;
+      }
+      if (mypart) {
+        double g[MC];
+#pragma unroll
+        for (int m = 0; m < MC; m++) g[m] = 0.0;
+#pragma unroll
+        for (int hw = 0; hw < 32; hw += ODYNK_ADJ1_HALF) {
+          if (lane >= hw && lane < hw + ODYNK_ADJ1_HALF)
+#pragma unroll
+            for (int i = 0; i < P; i++)
+              if (i < n) {
+                us[(lane - hw) * LD + i] = z[i];
+                ys[(lane - hw) * LD + i] = y[i];
+              }
+          __syncwarp();
+          if (ri < n)
+#pragma unroll 4
+            for (int q = 0; q < ODYNK_ADJ1_HALF; q++) {
+              const double ue = us[q * LD + ri];
+#pragma unroll
+              for (int m = 0; m < MC; m++) {
+                const int c = c0 + m * LPR;
+                if (c < n) g[m] += ue * ys[q * LD + c];
+                else if (c == n) g[m] += ue;
+              }
+            }
+          __syncwarp(); /* the next round's (or step's) stores wait for these reads */
+        }
+        double *wb = win + (((parity & 1) * S + t % S) * nw + warp) * nr;
+        if (ri < n)
+#pragma unroll
+          for (int m = 0; m < MC; m++) {
+            const int c = c0 + m * LPR;
+            if (c <= n) wb[ri * (n + 1) + c] = g[m];
+          }
+        if (t % S == S - 1 || j == 0) { /* the window is full or the chunk done: uniform over the block */
+          const int cnt = t % S + 1;
+          if (ACC) odynk_window_flush(win + (parity & 1) * S * nw * nr, nw, nr, cnt, j + cnt - 1, slot, acc, false, at);
+          else odynk_window_flush(win + (parity & 1) * S * nw * nr, nw, nr, cnt, j + cnt - 1, slot, mypart, first, at);
+          parity++;
+        }
+      }
+      /* a_c += sum_i K(i, c) u_i */
+#pragma unroll
+      for (int c = 0; c < P; c++)
+        if (c < n) {
+          double sum = 0.0;
+#pragma unroll
+          for (int i = 0; i < P; i++)
+            if (i < n) sum += K[i + c * n] * z[i];
+          a[c] += sum;
+        }
+    }
+    if (gY0 && act)
+#pragma unroll
+      for (int i = 0; i < P; i++)
+        if (i < n) gY0[e * n + i] = a[i];
+    first = false;
+  }
+  if (ACC && mypart) {
+    __syncthreads();
+    for (long k = threadIdx.x; k < N * slot; k += blockDim.x) mypart[k] = acc[k];
+  }
+}
+
 /* host side: the launch helpers (tools/cudaemu/run-narrow-emu.sh takes the kernels above this line) */
 } // namespace
 
@@ -401,6 +553,59 @@ static int adjoint_g(long n, long N, long s, double h, const double *theta, cons
   return adjoint_launch<G, false, false>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, S0, 2 * S0 * step);
 }
 
+/* The one-thread adjoint (narrow_adjoint1_k) for large s, where the blocks walk several chunks: ACC, with the
+   parameters in shared memory when they fit, else through the read-only cache. Its shared memory adds the warps'
+   scratch (8 warps x 2 x 16 x (P + 1) doubles: 18.4 KB for P = 8) to the groups' ACC layout, which for n = 8, N = 64
+   (parameters 36.9 + ACC 36.9 + scratch 18.4 + windows 2 S x 4.6 KB) exceeds ODYNK_SMEM_BUDGET, so it has its own
+   budget: ODYNK_ADJ1_BUDGET keeps two blocks of 256 per SM (2 x (110 + 1 reserved) KB <= the 228 KB of an H100/H200
+   SM), as many as its 128 registers per thread allow and as the groups' ACC adjoint has (n = 8, N = 64: S = 2,
+   108 KB). n = 8: the parameters go through the cache from N = 74 on; from N = 148 on nothing fits, *taken = 0 and
+   the caller takes the groups. */
+#define ODYNK_ADJ1_BUDGET (110 * 1024)
+static int adj1_window(size_t fixed, size_t win_step, long N)
+{
+  int S = ODYNK_ADJ_WINDOW < N ? ODYNK_ADJ_WINDOW : (int)N;
+  while (S > 0 && fixed + 2 * (size_t)S * win_step > ODYNK_ADJ1_BUDGET) S--;
+  return S;
+}
+
+template <int P, bool SMEM, bool ACC>
+static int adjoint1_launch(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0, int S, size_t smem)
+{
+  const long nparam = N * (n * n + n);
+  unsigned   grid;
+  void      *pp   = NULL;
+  double    *part = NULL;
+
+  ODYNK_CALL(odynk_narrow_grid(narrow_adjoint1_k<P, SMEM, ACC>, smem, s, 1, "narrow", &grid));
+  if (gtheta) {
+    ODYNK_CALL(odynk_scratch(0, (size_t)grid * nparam * sizeof(double), &pp));
+    part = (double *)pp;
+  }
+  narrow_adjoint1_k<P, SMEM, ACC><<<grid, ODYNK_NARROW_BLOCK, smem>>>((int)n, (int)N, s, h, theta, Ytraj, W, part, gY0, S);
+  ODYNK_LAUNCHED("narrow_adjoint1_k");
+  if (gtheta) ODYNK_CALL(odynk_reduce_blocks(nparam, grid, part, 1.0, gtheta, 1));
+  return ODYN_CUDA_OK;
+}
+
+template <int P>
+static int adjoint1_p(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0, int *taken)
+{
+  const size_t step = (size_t)(ODYNK_NARROW_BLOCK / 32) * n * (n + 1) * sizeof(double), bytes = (size_t)N * (n * n + n) * sizeof(double);
+  const size_t scr = (size_t)(ODYNK_NARROW_BLOCK / 32) * 2 * ODYNK_ADJ1_HALF * (P > 1 ? P + 1 : 1) * sizeof(double);
+  int          S;
+
+  *taken = 1;
+  if (!gtheta) { /* no gradient: no window is written, one step's worth keeps the layout */
+    if ((S = adj1_window(bytes + scr, step, 1)) >= 1) return adjoint1_launch<P, true, false>(n, N, s, h, theta, Ytraj, W, NULL, gY0, 1, bytes + scr + 2 * step);
+    return adjoint1_launch<P, false, false>(n, N, s, h, theta, Ytraj, W, NULL, gY0, 1, scr + 2 * step);
+  }
+  if ((S = adj1_window(2 * bytes + scr, step, N)) >= 1) return adjoint1_launch<P, true, true>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, S, 2 * bytes + scr + 2 * S * step);
+  if ((S = adj1_window(bytes + scr, step, N)) >= 1) return adjoint1_launch<P, false, true>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, S, bytes + scr + 2 * S * step);
+  *taken = 0;
+  return ODYN_CUDA_OK;
+}
+
 int odyn_cuda_narrow_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all)
 {
   ODYNK_CALL(check_narrow("odyn_cuda_narrow_forward", n, N, s));
@@ -449,6 +654,16 @@ int odyn_cuda_narrow_adjoint(long n, long N, long s, double h, const double *the
   if (N == 0) { /* no step: gY0 = W, no gradient */
     if (gY0 && gY0 != W) ODYNK_CUDA(cudaMemcpyAsync(gY0, W, (size_t)n * s * sizeof(double), cudaMemcpyDeviceToDevice, 0));
     return ODYN_CUDA_OK;
+  }
+  if (n <= 8 && odynk_one_thread_per_example(s)) { /* the forward's threshold: one thread per example */
+    int taken = 0;
+    switch (odynk_group_of(n)) {
+    case 1: ODYNK_CALL(adjoint1_p<1>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, &taken)); break;
+    case 2: ODYNK_CALL(adjoint1_p<2>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, &taken)); break;
+    case 4: ODYNK_CALL(adjoint1_p<4>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, &taken)); break;
+    default: ODYNK_CALL(adjoint1_p<8>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, &taken)); break;
+    }
+    if (taken) return ODYN_CUDA_OK;
   }
   switch (odynk_group_of(n)) {
   case 1: return adjoint_g<1>(n, N, s, h, theta, Ytraj, W, gtheta, gY0);
