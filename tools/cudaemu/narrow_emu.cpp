@@ -1,5 +1,6 @@
 // CPU emulation of the dense Euler tanh kernels of src/backend/cuda/narrow.cu, for machines without a GPU: it checks
-// the kernels' logic (indexing, warp shuffles of width G, the one-thread-per-example kernels, the adjoint's windowed
+// the kernels' logic (indexing, warp shuffles of width G, the one-thread-per-example kernels (the adjoint's with its
+// per-warp scratch and __syncwarp rounds), the adjoint's windowed
 // gradient reduction with its shared running gradient (ACC) and its global fallback, the grid-stride walk over chunks,
 // shared-memory and global parameter paths) against the host references of src/backend/host/narrowref.c. Not a model
 // of the device's timing or of its rounding (std::tanh, no FMA contraction): it proves the algorithm, the GPU tests
