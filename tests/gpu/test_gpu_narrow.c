@@ -11,7 +11,9 @@
    error is ~(log2 s + blocks/8) eps times the condition of the sum (sum |terms| / |sum| ~ sqrt(s) for random signs):
    for s <= 10^4, ~(14 + 100) 1.1e-16 * 100 ~ 1e-12 in the very worst case, ~1e-14 in practice (s = 2 10^5 with the
    shared running gradient: 264 blocks, ~(18 + 33) 1.1e-16 * 450 ~ 2.5e-12 worst case, errors of random sign make it
-   ~sqrt(51) 1.1e-16 * 450 ~ 4e-13); the wide kernels sum in
+   ~sqrt(51) 1.1e-16 * 450 ~ 4e-13; the one-thread adjoint that takes s >= 140,000 sums each warp's 32 examples in
+   sequence, not in a tree: ~(32 + 8 + 3 + 33) 1.1e-16 * 450 ~ 3.8e-12 worst case, ~sqrt(76) 1.1e-16 * 450 ~ 4.3e-13
+   with random signs, the same order as the groups'); the wide kernels sum in
    cuBLAS's order, likewise. Exits 2 without a device.
 */
 #include <string.h>
@@ -164,13 +166,14 @@ int main(void)
      shared memory and (n = 16 with N = 64; n = 8 with N = 200: more than the 96 KiB budget) through the cache. The
      adjoint: s <= 3001 in one pass (each block one chunk, its window flushes store to its global slice; N = 200: the
      fallback without shared parameters). s >= 140,000 (n <= 8): more than half the resident threads of a 132-SM
-     H200 (135,168; 116,736 on a 114-SM H100), so the forward and tangent take the one-thread-per-example kernels
-     (odynk_one_thread_per_example; P = 1, 2, 8 with n = 5's idle rows), and the adjoint's blocks walk several chunks
-     (ACC: the block's gradient in shared memory). */
+     H200 (135,168; 116,736 on a 114-SM H100), so the forward, tangent and adjoint take the one-thread-per-example
+     kernels (odynk_one_thread_per_example; P = 1, 2, 4 with n = 3's idle row, 8 with n = 5's), the adjoint with the
+     block's gradient in shared memory (ACC) and the parameters there too, except n = 8, N = 74: the parameters
+     through the cache (params + ACC + scratch exceed the one-thread adjoint's budget from N = 74 on). */
   const shape shapes[] = {
     {1, 5, 1, 0},     {1, 32, 1000, 0}, {2, 16, 1, 0},   {2, 64, 1001, 0}, {3, 7, 257, 0}, {5, 40, 999, 0},
     {8, 64, 3001, 0}, {8, 200, 100, 0}, {8, 1, 33, 0},   {16, 12, 777, 0}, {16, 64, 300, 0}, {16, 3, 1, 0},
-    {8, 4, 200000, 0}, {5, 3, 140001, 0}, {2, 6, 150000, 0}, {1, 4, 140000, 0},
+    {8, 4, 200000, 0}, {5, 3, 140001, 0}, {2, 6, 150000, 0}, {1, 4, 140000, 0}, {3, 5, 140003, 0}, {8, 74, 135200, 0},
     {5, 3, 10, 1},    {32, 6, 500, 1},  {64, 4, 1001, 1}, {8, 16, 2000, 1}, {48, 5, 129, 1}, {17, 2, 3000, 1}, {100, 3, 50, 1},
   };
   int st;
