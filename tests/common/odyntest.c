@@ -52,6 +52,64 @@ static PetscErrorCode NetPerturbed(OdynTestNetCtx *c, PetscBool wrt_theta, Petsc
 PetscErrorCode OdynTestNetPerturbTheta(void *ctx, PetscReal eps, PetscScalar out[]) { return NetPerturbed((OdynTestNetCtx *)ctx, PETSC_TRUE, eps, out); }
 PetscErrorCode OdynTestNetPerturbY0(void *ctx, PetscReal eps, PetscScalar out[]) { return NetPerturbed((OdynTestNetCtx *)ctx, PETSC_FALSE, eps, out); }
 
+/* every rank's verdict: PETSC_TRUE when ok on all ranks */
+static PetscBool AllRanksOk(PetscBool ok)
+{
+  int l = ok ? 1 : 0, g = 0;
+  MPI_Allreduce(&l, &g, 1, MPI_INT, MPI_MIN, PETSC_COMM_WORLD);
+  return g ? PETSC_TRUE : PETSC_FALSE;
+}
+
+void OdynTestNetDerivatives(OdynTestNetCtx *c, Vec YN, const char *label, const char *backend)
+{
+  Vec                JvT, JvY, W, gth, gY0;
+  const PetscScalar *yn, *jv;
+  OdynTaylorOptions  topt;
+  PetscScalar        a, b;
+  PetscInt           nloc;
+
+  ODYN_CK(VecDuplicate(c->theta, &gth));
+  ODYN_CK(VecDuplicate(c->Y0, &gY0));
+  ODYN_CK(VecDuplicate(YN, &c->Yp));
+  ODYN_CK(VecDuplicate(YN, &JvT));
+  ODYN_CK(VecDuplicate(YN, &JvY));
+  ODYN_CK(VecDuplicate(YN, &W));
+  ODYN_CK(OdynTestRandomVec(3, 1.0, c->Y0));
+  ODYN_CK(OdynTestRandomVec(4, 1.0, c->dY0));
+  ODYN_CK(OdynTestRandomVec(5, 1.0, W));
+
+  ODYN_CK(OdynNetForward(c->net, c->theta, c->Y0, YN));
+  ODYN_CK(OdynNetJacobianMult(c->net, c->dtheta, NULL, JvT));
+  ODYN_CK(OdynNetJacobianMult(c->net, NULL, c->dY0, JvY));
+  ODYN_CK(OdynNetJacobianMultTranspose(c->net, W, gth, gY0));
+  ODYN_CK(VecDot(JvT, W, &a));
+  ODYN_CK(VecDot(c->dtheta, gth, &b));
+  ck_assert_msg(PetscAbsScalar(a - b) <= 1e-12 * PetscAbsScalar(a), "dot test theta %s on %s: %.16e vs %.16e", label, backend, (double)a, (double)b);
+  ODYN_CK(VecDot(JvY, W, &a));
+  ODYN_CK(VecDot(c->dY0, gY0, &b));
+  ck_assert_msg(PetscAbsScalar(a - b) <= 1e-12 * PetscAbsScalar(a), "dot test Y0 %s on %s: %.16e vs %.16e", label, backend, (double)a, (double)b);
+
+  OdynTaylorOptionsDefault(&topt);
+  topt.eps0 = 1e-2;
+  ODYN_CK(VecGetLocalSize(YN, &nloc));
+  ODYN_CK(VecGetArrayRead(YN, &yn));
+  ODYN_CK(VecGetArrayRead(JvT, &jv));
+  ck_assert_msg(AllRanksOk(OdynTaylorTest(label, nloc, yn, jv, OdynTestNetPerturbTheta, c, &topt)), "Taylor test w.r.t. theta failed: %s on %s", label, backend);
+  ODYN_CK(VecRestoreArrayRead(JvT, &jv));
+  ODYN_CK(VecGetArrayRead(JvY, &jv));
+  ck_assert_msg(AllRanksOk(OdynTaylorTest(label, nloc, yn, jv, OdynTestNetPerturbY0, c, &topt)), "Taylor test w.r.t. Y0 failed: %s on %s", label, backend);
+  ODYN_CK(VecRestoreArrayRead(JvY, &jv));
+  ODYN_CK(VecRestoreArrayRead(YN, &yn));
+  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "%s on %s: dot-product and Taylor tests pass\n", label, backend));
+
+  ODYN_CK(VecDestroy(&c->Yp));
+  ODYN_CK(VecDestroy(&JvT));
+  ODYN_CK(VecDestroy(&JvY));
+  ODYN_CK(VecDestroy(&W));
+  ODYN_CK(VecDestroy(&gth));
+  ODYN_CK(VecDestroy(&gY0));
+}
+
 void OdynTaylorOptionsDefault(OdynTaylorOptions *o)
 {
   o->halvings   = 8;

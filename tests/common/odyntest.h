@@ -42,6 +42,11 @@ typedef struct {
 /* out = the local part of F(theta + eps dtheta, Y0), resp. F(theta, Y0 + eps dY0); ctx is an OdynTestNetCtx */
 PetscErrorCode OdynTestNetPerturbTheta(void *ctx, PetscReal eps, PetscScalar out[]);
 PetscErrorCode OdynTestNetPerturbY0(void *ctx, PetscReal eps, PetscScalar out[]);
+/* Dot-product (1e-12) and Taylor tests of a whole network at (theta, Y0) in the directions (dtheta, dY0): the caller
+   creates c->net, theta (filled), dtheta (filled), thp, Y0, dY0, Y0p, and YN in the output's layout; this fills Y0, dY0
+   and a weight W from seeds 3, 4, 5, creates and destroys c->Yp and its other work vectors. Failures are ck_assert
+   failures naming label and backend; the verdicts hold on all ranks. */
+void OdynTestNetDerivatives(OdynTestNetCtx *c, Vec YN, const char *label, const char *backend);
 
 /* Dot-product test: |<Jv, w> - <v, JTw>| <= tol * max(|<Jv,w>|, |<v,JTw>|). Returns the relative difference. */
 PetscReal OdynDotTestRelDiff(PetscInt nf, const PetscScalar Jv[], const PetscScalar w[], PetscInt nx, const PetscScalar v[], const PetscScalar JTw[]);
