@@ -10,5 +10,5 @@ awk '/emu: kernels begin/{f=1; next} /emu: kernels end/{f=0} f' "$root/src/backe
 for f in conv convdirect hostblas; do
   gcc -std=c11 -O2 -I"$root/include" -c "$root/src/backend/host/$f.c" -o "$tmp/$f.o"
 done
-g++ -std=c++20 -O1 -fno-strict-aliasing -pthread -I"$root/include" -I"$root/tools/cudaemu" -I"$tmp" "$root/tools/cudaemu/conv_emu.cpp" "$tmp/conv.o" "$tmp/convdirect.o" "$tmp/hostblas.o" -lopenblas -lm -o "$tmp/emu"
+g++ -std=c++20 -O1 -fno-strict-aliasing -pthread -I"$root/include" -I"$root/tools/cudaemu" -I"$root/src/backend/cuda" -I"$tmp" "$root/tools/cudaemu/conv_emu.cpp" "$tmp/conv.o" "$tmp/convdirect.o" "$tmp/hostblas.o" -lopenblas -lm -o "$tmp/emu"
 "$tmp/emu"

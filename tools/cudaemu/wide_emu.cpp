@@ -10,6 +10,10 @@ void odyn_narrow_ref_forward(long n, long N, long s, double h, const double *the
 void odyn_narrow_ref_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
 }
 using std::fma;
+// the bit casts of odynk_tanh (devmath.cuh)
+static double    __longlong_as_double(long long v) { double d; memcpy(&d, &v, 8); return d; }
+static long long __double_as_longlong(double d) { long long v; memcpy(&v, &d, 8); return v; }
+#include "devmath.cuh"
 #include "kernels.inc"
 
 template <int EPW, int ROWS>

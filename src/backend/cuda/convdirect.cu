@@ -19,8 +19,8 @@
    serves 4 pixels. The block has as many threads as a band has 4-pixel groups, rounded up to a warp (28x28: 196
    groups, 224 threads; the first version used 256 and left 60 idle). The epilogue (alpha/beta, or bias, activation,
    D = act', Euler update X + h f with X from the shared band) stores pairs of pixels as 16-byte stores when the row
-   width is even and the arrays are 16-byte aligned (else 8-byte stores). tanh there is branch-free (conv_tanh, the
-   host's method): CUDA's tanh branches at |x| = 0.55 and a warp runs both sides.
+   width is even and the arrays are 16-byte aligned (else 8-byte stores). tanh there is branch-free
+   (odynk_tanh of devmath.cuh, the host's method): CUDA's tanh branches at |x| = 0.55 and a warp runs both sides.
 
    Expected (6 channels, 28x28, H200; docs/gpu-kernels.md has the counts): the inner loop is bound by the fp64 pipe
    (72 DFMA per 3 shared and 18 constant loads), 14 warps per SM (2 blocks: 96 registers x 224 threads, 2 x 43 KiB
@@ -45,6 +45,7 @@
    references; tests/gpu/test_gpu_conv.c checks them on the device.
 */
 #include "kernelsys.cuh"
+#include "devmath.cuh"
 #include <cstdint>
 #include <odyn/private/pointwise.h>
 
@@ -83,27 +84,6 @@ __global__ void pack_stencil(int cin, int cout, int flip, int stride, const doub
   }
 }
 
-/* tanh without branches, the method (and constants) of the host's include/odyn/private/vtanh.h: with k = rint(2|x| / ln 2)
-   and s = |x| - k ln(2)/2, e^{2|x|} = 2^k e^{2s}, e^{2s} = (1 + w + s) / (1 + w - s) with 1 + w = s coth(s) (fdlibm's
-   polynomial), and tanh|x| = (a + (a w + b s)) / (b + (b w + a s)) with a = 2^k - 1, b = 2^k + 1: one division, a few
-   ulp everywhere (no cancellation for small |x|). Why not CUDA's tanh: it branches at |x| = 0.55 (a polynomial below,
-   exp and a division above), and a warp with values on both sides, the usual case in a layer, runs both: ~30 fp64
-   operations per value against ~25 here, next to the 54 FMAs of a 6-channel output */
-__device__ inline double conv_tanh(double x)
-{
-  const double shift = 6755399441055744.0; /* 1.5 2^52: adding it rounds to an integer */
-  double       ax    = fabs(x);
-  ax                 = ax > 20.0 ? 20.0 : ax; /* tanh(20) rounds to 1; a NaN stays */
-  const double kd    = ax * (2.0 * 1.44269504088896338700e+00) + shift;
-  const double nd    = kd - shift;
-  const double s     = (ax - nd * (0.5 * 6.93147180369123816490e-01)) - nd * (0.5 * 1.90821492927058770002e-10);
-  const double z     = s * s;
-  const double w     = z * ((2.0 * 1.66666666666666019037e-01) + z * ((8.0 * -2.77777777770155933842e-03) + z * ((32.0 * 6.61375632143793436117e-05) + z * ((128.0 * -1.65339022054652515390e-06) + z * (512.0 * 4.13813679705723846039e-08)))));
-  const double p2    = __longlong_as_double((long long)((unsigned long long)(__double_as_longlong(kd) - (__double_as_longlong(shift) - 1023)) << 52)); /* 2^k */
-  const double a = p2 - 1.0, b = p2 + 1.0;
-  return copysign((a + (a * w + b * s)) / (b + (b * w + a * s)), x);
-}
-
 /* the activation and its derivative, out of line: the forward's epilogue is unrolled over CO values and inlining the
    switch of pointwise.h there made the file slow to compile; tanh, the common case, stays inline */
 __device__ __noinline__ double act_general(int act, double z, double *d)
@@ -114,7 +94,7 @@ __device__ __noinline__ double act_general(int act, double z, double *d)
 __device__ inline double act_eval(int act, double z, double *d)
 {
   if (act == ODYN_PW_TANH) {
-    const double t = conv_tanh(z);
+    const double t = odynk_tanh(z);
     *d             = 1.0 - t * t;
     return t;
   }

@@ -20,8 +20,10 @@
    The tangent for n <= 64 likewise (wide_fused_tangent_k): dY of the tile in shared memory for the whole sweep, per
    step K_j (and dK_j, db_j and the tile of Y_j, for the dtheta term) staged, D_j read once; the adjoint stays on cuBLAS
    (its gradient is a sum over all examples, what a DGEMM with the examples as the inner dimension is made for).
+   tanh is devmath.cuh's branch-free odynk_tanh (a warp's 32 rows straddle |x| = 0.55, where CUDA's tanh branches).
 */
 #include "kernelsys.cuh"
+#include "devmath.cuh"
 
 static cublasHandle_t handle;
 static bool           have_handle;
@@ -59,7 +61,7 @@ static unsigned grid_for(long len)
 __global__ void euler_bias_tanh(long n, long len, double h, const double *__restrict__ b, const double *__restrict__ Y, double *__restrict__ Y1, double *__restrict__ D)
 {
   for (long k = (long)blockIdx.x * blockDim.x + threadIdx.x; k < len; k += (long)gridDim.x * blockDim.x) {
-    const double t = tanh(Y1[k] + b[k % n]);
+    const double t = odynk_tanh(Y1[k] + b[k % n]);
     Y1[k]          = Y[k] + h * t;
     if (D) D[k] = 1.0 - t * t;
   }
@@ -168,7 +170,7 @@ __global__ void __launch_bounds__(WIDE_FUSED_THREADS, 2) wide_fused_forward_k(in
       for (int c = 0; c < EPW; c++) {
         const int e = ew + c;
         if (ok[r]) {
-          const double t = tanh(acc[r][c] + bs[row[r]]);
+          const double t = odynk_tanh(acc[r][c] + bs[row[r]]);
           acc[r][c]      = Ys[e * n + row[r]] + h * t;
           if (Dj && e < ne) Dj[e * n + row[r]] = 1.0 - t * t;
         }
