@@ -107,9 +107,23 @@ void odyn_narrow_ref_adjoint(long n, long N, long s, double h, const double *the
 int odyn_cuda_verlet_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj);
 int odyn_cuda_verlet_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
 int odyn_cuda_verlet_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *W, double *gtheta, double *gY0);
+/* Reversible Verlet (memory flat in N): forward_final keeps only the last pair, Y_N (n s) and Z_{N-1/2} (m s);
+   adjoint_reversible starts from that pair and rebuilds the states backwards step by step alongside the adjoint,
+     Y_j = Y_{j+1} - h tanh(K_j Z_{j+1/2} + bF_j),  Z_{j-1/2} = Z_{j+1/2} + h tanh(K_j^T Y_j + bG_j),
+   with the same gtheta += / gY0 = as verlet_adjoint; Y0r (n s, may be NULL, may be YN) receives the rebuilt Y_0, the
+   measure of the round-off (docs/derivations.md "Round-off"; the states drift from the forward's by about the unit
+   round-off per step, carried by the backward steps' Jacobians; no re-anchoring, as the host's recompute trajectory).
+   gY0 must not alias YN or ZN. verlet_memory (needs a device): the doubles of the state arrays a forward + adjoint
+   pair needs ((N + 1)(n + m) s stored, (n + m) s reversible) and an upper bound of the adjoint's workspace (its
+   per-block gradient slices: blocks x N (n m + n + m), blocks <= resident blocks, independent of s beyond that). */
+int odyn_cuda_verlet_forward_final(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN);
+int odyn_cuda_verlet_adjoint_reversible(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0, double *Y0r);
+int odyn_cuda_verlet_memory(long n, long m, long N, long s, int reversible, long *state_doubles, long *work_doubles);
 int odyn_verlet_ref_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj);
 int odyn_verlet_ref_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
 int odyn_verlet_ref_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *W, double *gtheta, double *gY0);
+int odyn_verlet_ref_forward_final(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN);
+int odyn_verlet_ref_adjoint_reversible(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0, double *Y0r);
 
 #ifdef __cplusplus
 }

@@ -11,8 +11,14 @@
    thread. Blocks of 256 threads walk over chunks of examples (grid-stride, the grid from the occupancy calculator);
    the parameters sit in shared memory when they fit ODYNK_SMEM_BUDGET, else are read through the read-only cache.
 
-   forward: stores every Y_j and Z_{j-1/2} (the adjoint reads them), no synchronization.
+   forward: stores every Y_j and Z_{j-1/2} (the adjoint reads them), no synchronization; forward_final (ALL false)
+     only Y_N and Z_{N-1/2}.
    tangent: recomputes the states alongside (dY, dZ) from Y_0: only Y0, dY0 and dY_N cross memory.
+   adjoint_reversible (REV): rebuilds the states backwards from (Y_N, Z_{N-1/2}) in registers, Y_j = Y_{j+1} - h tanh(f)
+     after face F and Z_{j-1/2} = Z_{j+1/2} + h tanh(a) after face G, with the tanh values the adjoint computes
+     anyway: no extra face, one FMA per row and face, no state traffic; memory per example (n + m) doubles instead
+     of (N + 1)(n + m). The rebuilt states differ from the forward's by round-off (docs/gpu-kernels.md, "Reversible
+     adjoint"); no re-anchoring, as the host's recompute trajectory (src/schemes/schemesweep.c). Otherwise as:
    adjoint: reads the stored states, one step ahead. The gradient of step j, summed over the examples, per thread r
      (r < n) as gK(r, k) = u_r Z_k + Y_r v_k, gbF_r = u_r, gbG_r = v_r (u = h DF .* P, v = -h DG .* Q), then per warp
      with xor shuffles over its groups, per block once per window of S <= 4 steps (odynk_window_flush: no barrier in
@@ -30,7 +36,9 @@
 
 namespace {
 
-template <int G, bool SMEM>
+/* ALL: every state into Y ((N + 1) n s) and Z ((N + 1) m s); else only the last pair, Y_N into Y (n s) and
+   Z_{N-1/2} into Z (m s), what the reversible adjoint starts from */
+template <int G, bool SMEM, bool ALL>
 __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_forward_k(int n, int m, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Y0, double *__restrict__ Y, double *__restrict__ Z)
 {
   extern __shared__ double sh[];
@@ -48,8 +56,8 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_forward_k(int n, in
     const bool in = e < s;
     double     y = (in && yrow) ? Y0[e * n + r] : 0.0, z = 0.0;
 
-    if (in && yrow) Y[e * n + r] = y;
-    if (in && zrow) Z[e * m + r] = 0.0;
+    if (ALL && in && yrow) Y[e * n + r] = y;
+    if (ALL && in && zrow) Z[e * m + r] = 0.0;
     for (int j = 0; j < N; j++) {
       const double *K = th + j * slot, *bF = K + (long)n * m, *bG = bF + n;
       /* (K^T Y)_r = sum_c K(c, r) Y_c, then (K Z)_r = sum_c K(r, c) Z_c */
@@ -57,9 +65,11 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_forward_k(int n, in
       z -= h * odynk_tanh(a);
       const double f = odynk_shfl_dot<G>(yrow ? bF[r] : 0.0, z, K, r, n, m, yrow);
       y += h * odynk_tanh(f);
-      if (in && yrow) Y[(j + 1) * ns + e * n + r] = y;
-      if (in && zrow) Z[(j + 1) * ms + e * m + r] = z;
+      if (ALL && in && yrow) Y[(j + 1) * ns + e * n + r] = y;
+      if (ALL && in && zrow) Z[(j + 1) * ms + e * m + r] = z;
     }
+    if (!ALL && in && yrow) Y[e * n + r] = y;
+    if (!ALL && in && zrow) Z[e * m + r] = z;
   }
 }
 
@@ -104,10 +114,13 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_tangent_k(int n, in
 /* The adjoint. part: this block's slice of N (n m + n + m) partial sums at part + blockIdx.x N slot, or NULL (no
    gradient). Shared memory, as narrow.cu's adjoint: two windows of S steps x nw warps x slot sums
    (odynk_window_flush: one block reduction per S steps), then with ACC the block's running gradient acc[N slot]
-   (written to the slice once at the end), then with SMEM the parameters. The next step's Y_j and Z_{j+1/2} are
-   loaded one step ahead. */
-template <int G, bool SMEM, bool ACC>
-__global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_adjoint_k(int n, int m, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Y, const double *__restrict__ Z, const double *__restrict__ W, double *__restrict__ part, double *__restrict__ gY0, int S)
+   (written to the slice once at the end), then with SMEM the parameters. Stored (REV false): Y, Z the trajectories
+   of the ALL forward, the next step's Y_j and Z_{j+1/2} loaded one step ahead. Reversible (REV): Y = Y_N (n s),
+   Z = Z_{N-1/2} (m s), and step j rebuilds its states from the pair it holds, with the tanh values the adjoint needs
+   anyway (no extra face): Y_j = Y_{j+1} - h tanh(K_j Z_{j+1/2} + bF_j) after face 0, Z_{j-1/2} = Z_{j+1/2} +
+   h tanh(K_j^T Y_j + bG_j) after face 1; Y0r (n s, or NULL) receives the rebuilt Y_0 (the round-off check). */
+template <int G, bool SMEM, bool ACC, bool REV>
+__global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_adjoint_k(int n, int m, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Y, const double *__restrict__ Z, const double *__restrict__ W, double *__restrict__ part, double *__restrict__ gY0, int S, double *__restrict__ Y0r)
 {
   extern __shared__ double sh[];
   const long    slot = (long)n * m + n + m, ns = (long)n * s, ms = (long)m * s;
@@ -133,13 +146,14 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_adjoint_k(int n, in
     const long e  = base + threadIdx.x / G;
     const bool in = e < s;
     double     P = (in && yrow) ? W[e * n + r] : 0.0, Q = 0.0;
-    double     znext = (in && zrow) ? Z[N * ms + e * m + r] : 0.0, ynext = (in && yrow) ? Y[(N - 1) * ns + e * n + r] : 0.0;
+    /* REV: ynext holds Y_{j+1} and znext Z_{j+1/2} as step j starts; stored: Y_j and Z_{j+1/2} */
+    double znext = (in && zrow) ? Z[(REV ? 0 : N * ms) + e * m + r] : 0.0, ynext = (in && yrow) ? Y[(REV ? 0 : (N - 1) * ns) + e * n + r] : 0.0;
 
     for (int j = N - 1, t = 0; j >= 0; j--, t++) {
       const double *K = th + j * slot, *bF = K + (long)n * m, *bG = bF + n;
-      const double  zv = znext, yv = ynext;
-      double        zc[G], vc[G];
-      if (j > 0) {
+      const double  zv = znext;
+      double        yv = ynext, zc[G], vc[G];
+      if (!REV && j > 0) {
         znext = (in && zrow) ? Z[j * ms + e * m + r] : 0.0;
         ynext = (in && yrow) ? Y[(j - 1) * ns + e * n + r] : 0.0;
       }
@@ -147,10 +161,15 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_adjoint_k(int n, in
       /* face 0, F at Z_{j+1/2}: u = h DF .* P; Q += K^T u, (K^T u)_r = sum_i K(i, r) u_i */
       const double f  = odynk_shfl_dot<G>(yrow ? bF[r] : 0.0, zv, K, r, n, m, yrow, zc);
       const double tf = odynk_tanh(f), u = (in && yrow) ? h * (1.0 - tf * tf) * P : 0.0;
+      if (REV && in && yrow) yv -= h * tf; /* Y_j = Y_{j+1} - h tanh(K Z_{j+1/2} + bF) */
       Q += odynk_shfl_dot<G>(0.0, u, K, r * n, 1, n, zrow);
       /* face 1, G at Y_j: v = -h DG .* Q; P += K v, (K v)_r = sum_i K(r, i) v_i */
       const double a  = odynk_shfl_dot<G>(zrow ? bG[r] : 0.0, yv, K, r * n, 1, n, zrow);
       const double tg = odynk_tanh(a), v = (in && zrow) ? -h * (1.0 - tg * tg) * Q : 0.0;
+      if (REV) { /* Z_{j-1/2} = Z_{j+1/2} + h tanh(K^T Y_j + bG): the pair step j - 1 starts from */
+        ynext = yv;
+        if (in && zrow) znext = zv + h * tg;
+      }
       const double padd = odynk_shfl_dot<G>(0.0, v, K, r, n, m, yrow, vc);
       if (mypart) {
         double g[G + 2];
@@ -177,6 +196,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_adjoint_k(int n, in
       P += padd;
     }
     if (gY0 && in && yrow) gY0[e * n + r] = P;
+    if (REV && Y0r && in && yrow) Y0r[e * n + r] = ynext;
     first = false;
   }
   if (ACC && mypart) {
@@ -194,18 +214,18 @@ int check_verlet(const char *fn, long n, long m, long N, long s)
   return ODYN_CUDA_OK;
 }
 
-template <int G>
+template <int G, bool ALL>
 int forward_g(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Y, double *Z)
 {
   const size_t bytes = (size_t)N * (n * m + n + m) * sizeof(double);
   unsigned     grid;
 
   if (bytes <= ODYNK_SMEM_BUDGET) {
-    ODYNK_CALL(odynk_narrow_grid(verlet_forward_k<G, true>, bytes, s, G, "verlet", &grid));
-    verlet_forward_k<G, true><<<grid, ODYNK_NARROW_BLOCK, bytes>>>((int)n, (int)m, (int)N, s, h, theta, Y0, Y, Z);
+    ODYNK_CALL(odynk_narrow_grid(verlet_forward_k<G, true, ALL>, bytes, s, G, "verlet", &grid));
+    verlet_forward_k<G, true, ALL><<<grid, ODYNK_NARROW_BLOCK, bytes>>>((int)n, (int)m, (int)N, s, h, theta, Y0, Y, Z);
   } else {
-    ODYNK_CALL(odynk_narrow_grid(verlet_forward_k<G, false>, 0, s, G, "verlet", &grid));
-    verlet_forward_k<G, false><<<grid, ODYNK_NARROW_BLOCK, 0>>>((int)n, (int)m, (int)N, s, h, theta, Y0, Y, Z);
+    ODYNK_CALL(odynk_narrow_grid(verlet_forward_k<G, false, ALL>, 0, s, G, "verlet", &grid));
+    verlet_forward_k<G, false, ALL><<<grid, ODYNK_NARROW_BLOCK, 0>>>((int)n, (int)m, (int)N, s, h, theta, Y0, Y, Z);
   }
   ODYNK_LAUNCHED("verlet_forward_k");
   return ODYN_CUDA_OK;
@@ -228,21 +248,21 @@ int tangent_g(long n, long m, long N, long s, double h, const double *theta, con
   return ODYN_CUDA_OK;
 }
 
-/* launches verlet_adjoint_k<G, SMEM, ACC> with a window of S steps and smem bytes; grid from the occupancy */
-template <int G, bool SMEM, bool ACC>
-int adjoint_launch(long n, long m, long N, long s, double h, const double *theta, const double *Y, const double *Z, const double *W, double *gtheta, double *gY0, int S, size_t smem)
+/* launches verlet_adjoint_k<G, SMEM, ACC, REV> with a window of S steps and smem bytes; grid from the occupancy */
+template <int G, bool SMEM, bool ACC, bool REV>
+int adjoint_launch(long n, long m, long N, long s, double h, const double *theta, const double *Y, const double *Z, const double *W, double *gtheta, double *gY0, double *Y0r, int S, size_t smem)
 {
   const long nparam = N * (n * m + n + m);
   unsigned   grid;
   void      *pp   = NULL;
   double    *part = NULL;
 
-  ODYNK_CALL(odynk_narrow_grid(verlet_adjoint_k<G, SMEM, ACC>, smem, s, G, "verlet", &grid));
+  ODYNK_CALL(odynk_narrow_grid(verlet_adjoint_k<G, SMEM, ACC, REV>, smem, s, G, "verlet", &grid));
   if (gtheta) {
     ODYNK_CALL(odynk_scratch(0, (size_t)grid * nparam * sizeof(double), &pp));
     part = (double *)pp;
   }
-  verlet_adjoint_k<G, SMEM, ACC><<<grid, ODYNK_NARROW_BLOCK, smem>>>((int)n, (int)m, (int)N, s, h, theta, Y, Z, W, part, gY0, S);
+  verlet_adjoint_k<G, SMEM, ACC, REV><<<grid, ODYNK_NARROW_BLOCK, smem>>>((int)n, (int)m, (int)N, s, h, theta, Y, Z, W, part, gY0, S, Y0r);
   ODYNK_LAUNCHED("verlet_adjoint_k");
   if (gtheta) ODYNK_CALL(odynk_reduce_blocks(nparam, grid, part, 1.0, gtheta, 1));
   return ODYN_CUDA_OK;
@@ -251,9 +271,10 @@ int adjoint_launch(long n, long m, long N, long s, double h, const double *theta
 /* the configuration, as narrow.cu's adjoint_g: in one pass (every chunk has its block) the largest window that keeps
    enough blocks resident, storing into the global slice; when blocks walk several chunks, the block's gradient in
    shared memory (ACC) if it fits the budget with the parameters and a window; else the global slice, the parameters
-   in shared memory if they fit, else through the cache */
-template <int G>
-int adjoint_g(long n, long m, long N, long s, double h, const double *theta, const double *Y, const double *Z, const double *W, double *gtheta, double *gY0)
+   in shared memory if they fit, else through the cache. The same for both REV (the state source changes nothing in
+   shared memory) */
+template <int G, bool REV>
+int adjoint_g(long n, long m, long N, long s, double h, const double *theta, const double *Y, const double *Z, const double *W, double *gtheta, double *gY0, double *Y0r)
 {
   const long   slot = n * m + n + m, nparam = N * slot;
   const size_t step = (size_t)(ODYNK_NARROW_BLOCK / 32) * slot * sizeof(double), bytes = (size_t)nparam * sizeof(double);
@@ -263,13 +284,13 @@ int adjoint_g(long n, long m, long N, long s, double h, const double *theta, con
   /* one pass (every chunk has its block): the largest window that keeps enough blocks resident */
   for (int S = Sp; S >= 1; S--) {
     unsigned grid;
-    ODYNK_CALL(odynk_narrow_grid(verlet_adjoint_k<G, true, false>, bytes + 2 * S * step, s, G, "verlet", &grid));
-    if ((long)grid * (ODYNK_NARROW_BLOCK / G) >= s) return adjoint_launch<G, true, false>(n, m, N, s, h, theta, Y, Z, W, gtheta, gY0, S, bytes + 2 * S * step);
+    ODYNK_CALL(odynk_narrow_grid(verlet_adjoint_k<G, true, false, REV>, bytes + 2 * S * step, s, G, "verlet", &grid));
+    if ((long)grid * (ODYNK_NARROW_BLOCK / G) >= s) return adjoint_launch<G, true, false, REV>(n, m, N, s, h, theta, Y, Z, W, gtheta, gY0, Y0r, S, bytes + 2 * S * step);
   }
   /* blocks walk several chunks */
-  if (gtheta && Sa >= 1) return adjoint_launch<G, true, true>(n, m, N, s, h, theta, Y, Z, W, gtheta, gY0, Sa, 2 * bytes + 2 * Sa * step);
-  if (Sp >= 1) return adjoint_launch<G, true, false>(n, m, N, s, h, theta, Y, Z, W, gtheta, gY0, Sp, bytes + 2 * Sp * step);
-  return adjoint_launch<G, false, false>(n, m, N, s, h, theta, Y, Z, W, gtheta, gY0, S0, 2 * S0 * step);
+  if (gtheta && Sa >= 1) return adjoint_launch<G, true, true, REV>(n, m, N, s, h, theta, Y, Z, W, gtheta, gY0, Y0r, Sa, 2 * bytes + 2 * Sa * step);
+  if (Sp >= 1) return adjoint_launch<G, true, false, REV>(n, m, N, s, h, theta, Y, Z, W, gtheta, gY0, Y0r, Sp, bytes + 2 * Sp * step);
+  return adjoint_launch<G, false, false, REV>(n, m, N, s, h, theta, Y, Z, W, gtheta, gY0, Y0r, S0, 2 * S0 * step);
 }
 
 } // namespace
@@ -280,11 +301,11 @@ int odyn_cuda_verlet_forward(long n, long m, long N, long s, double h, const dou
   if (s == 0) return ODYN_CUDA_OK;
   if (!Y0 || !Ytraj || !Ztraj || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_verlet_forward: theta, Y0, Ytraj and Ztraj must be device arrays");
   switch (odynk_group_of(n > m ? n : m)) {
-  case 1: return forward_g<1>(n, m, N, s, h, theta, Y0, Ytraj, Ztraj);
-  case 2: return forward_g<2>(n, m, N, s, h, theta, Y0, Ytraj, Ztraj);
-  case 4: return forward_g<4>(n, m, N, s, h, theta, Y0, Ytraj, Ztraj);
-  case 8: return forward_g<8>(n, m, N, s, h, theta, Y0, Ytraj, Ztraj);
-  default: return forward_g<16>(n, m, N, s, h, theta, Y0, Ytraj, Ztraj);
+  case 1: return forward_g<1, true>(n, m, N, s, h, theta, Y0, Ytraj, Ztraj);
+  case 2: return forward_g<2, true>(n, m, N, s, h, theta, Y0, Ytraj, Ztraj);
+  case 4: return forward_g<4, true>(n, m, N, s, h, theta, Y0, Ytraj, Ztraj);
+  case 8: return forward_g<8, true>(n, m, N, s, h, theta, Y0, Ytraj, Ztraj);
+  default: return forward_g<16, true>(n, m, N, s, h, theta, Y0, Ytraj, Ztraj);
   }
 }
 
@@ -312,10 +333,61 @@ int odyn_cuda_verlet_adjoint(long n, long m, long N, long s, double h, const dou
     return ODYN_CUDA_OK;
   }
   switch (odynk_group_of(n > m ? n : m)) {
-  case 1: return adjoint_g<1>(n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0);
-  case 2: return adjoint_g<2>(n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0);
-  case 4: return adjoint_g<4>(n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0);
-  case 8: return adjoint_g<8>(n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0);
-  default: return adjoint_g<16>(n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0);
+  case 1: return adjoint_g<1, false>(n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0, NULL);
+  case 2: return adjoint_g<2, false>(n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0, NULL);
+  case 4: return adjoint_g<4, false>(n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0, NULL);
+  case 8: return adjoint_g<8, false>(n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0, NULL);
+  default: return adjoint_g<16, false>(n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0, NULL);
+  }
+}
+
+int odyn_cuda_verlet_memory(long n, long m, long N, long s, int reversible, long *state_doubles, long *work_doubles)
+{
+  const odynk_props *pr;
+  const long         G = odynk_group_of(n > m ? n : m), chunks = (s + ODYNK_NARROW_BLOCK / G - 1) / (ODYNK_NARROW_BLOCK / G);
+  long               grid;
+
+  ODYNK_CALL(check_verlet("odyn_cuda_verlet_memory", n, m, N, s));
+  if (!state_doubles || !work_doubles) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_verlet_memory: state_doubles and work_doubles must not be NULL");
+  ODYNK_CALL(odynk_get_props(&pr));
+  /* the adjoint's grid: at most one block per chunk and no more than the SMs hold (odynk_narrow_grid) */
+  grid          = (long)pr->sms * (pr->max_threads_sm / ODYNK_NARROW_BLOCK);
+  grid          = grid < chunks ? grid : chunks;
+  *state_doubles = (reversible ? 1 : N + 1) * (n + m) * s;
+  *work_doubles  = (grid > 0 ? grid : 1) * N * (n * m + n + m);
+  return ODYN_CUDA_OK;
+}
+
+int odyn_cuda_verlet_forward_final(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN)
+{
+  ODYNK_CALL(check_verlet("odyn_cuda_verlet_forward_final", n, m, N, s));
+  if (s == 0) return ODYN_CUDA_OK;
+  if (!Y0 || !YN || !ZN || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_verlet_forward_final: theta, Y0, YN and ZN must be device arrays");
+  switch (odynk_group_of(n > m ? n : m)) {
+  case 1: return forward_g<1, false>(n, m, N, s, h, theta, Y0, YN, ZN);
+  case 2: return forward_g<2, false>(n, m, N, s, h, theta, Y0, YN, ZN);
+  case 4: return forward_g<4, false>(n, m, N, s, h, theta, Y0, YN, ZN);
+  case 8: return forward_g<8, false>(n, m, N, s, h, theta, Y0, YN, ZN);
+  default: return forward_g<16, false>(n, m, N, s, h, theta, Y0, YN, ZN);
+  }
+}
+
+int odyn_cuda_verlet_adjoint_reversible(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0, double *Y0r)
+{
+  ODYNK_CALL(check_verlet("odyn_cuda_verlet_adjoint_reversible", n, m, N, s));
+  if (s == 0 || (!gtheta && !gY0 && !Y0r)) return ODYN_CUDA_OK;
+  if (!YN || !ZN || !W || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_verlet_adjoint_reversible: theta, YN, ZN and W must be device arrays");
+  if ((gY0 && (gY0 == YN || gY0 == ZN)) || (Y0r && (Y0r == W || Y0r == gY0 || Y0r == ZN))) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_verlet_adjoint_reversible: gY0 must not alias YN or ZN, Y0r not W, gY0 or ZN");
+  if (N == 0) { /* no step: gY0 = W, Y_0 = Y_N, no gradient */
+    if (gY0 && gY0 != W) ODYNK_CUDA(cudaMemcpyAsync(gY0, W, (size_t)n * s * sizeof(double), cudaMemcpyDeviceToDevice, 0));
+    if (Y0r && Y0r != YN) ODYNK_CUDA(cudaMemcpyAsync(Y0r, YN, (size_t)n * s * sizeof(double), cudaMemcpyDeviceToDevice, 0));
+    return ODYN_CUDA_OK;
+  }
+  switch (odynk_group_of(n > m ? n : m)) {
+  case 1: return adjoint_g<1, true>(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0, Y0r);
+  case 2: return adjoint_g<2, true>(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0, Y0r);
+  case 4: return adjoint_g<4, true>(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0, Y0r);
+  case 8: return adjoint_g<8, true>(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0, Y0r);
+  default: return adjoint_g<16, true>(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0, Y0r);
   }
 }

@@ -98,52 +98,126 @@ int odyn_verlet_ref_tangent(long n, long m, long N, long s, double h, const doub
    Per example, P = W, Q = 0, and for j = N-1..0 (F at Z_{j+1/2}, G at Y_j, both from the stored states):
      u = h tanh'(K Z + bF) .* P;  Q += K^T u;  v = -h tanh'(K^T Y + bG) .* Q;  P += K v
      gK_j += u Z^T + Y v^T,  gbF_j += u,  gbG_j += v        (gtheta += these sums; gY0 = P at the end)
+   The reversible adjoint takes the same step, with y = Y_{j+1} and z = Z_{j+1/2} on entry rebuilt in place from the
+   faces' tanh as verlet.cu's kernel does (y = Y_j after face F, z = Z_{j-1/2} after the gradient):
+     Y_j = Y_{j+1} - h tanh(K Z_{j+1/2} + bF),  Z_{j-1/2} = Z_{j+1/2} + h tanh(K^T Y_j + bG).
 */
-int odyn_verlet_ref_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *W, double *gtheta, double *gY0)
-{
-  const long   slot = n * m + n + m;
+typedef struct {
   double      *P, *Q, *u, *v, *a, *f;
-  long double *acc = NULL;
+  long double *acc; /* N slot gradient sums, or NULL */
+} adj_work;
 
-  if (!(P = (double *)malloc((size_t)(3 * n + 3 * m) * sizeof(double)))) return ODYN_CUDA_ERR_ALLOC;
-  u = P + n;
-  f = u + n;
-  Q = f + n;
-  v = Q + m;
-  a = v + m;
-  if (gtheta && !(acc = (long double *)calloc((size_t)(N * slot > 0 ? N * slot : 1), sizeof(long double)))) {
-    free(P);
+static void adjoint_step(long n, long m, long j, double h, const double *theta, adj_work *w, double *y, double *z, int rev)
+{
+  const long    slot = n * m + n + m;
+  const double *K    = theta + j * slot;
+
+  face_f(n, m, K, K + n * m, z, w->f);
+  odyn_ref_tanh_adjoint(n, h, w->f, w->P, w->u);
+  if (rev)
+    for (long i = 0; i < n; i++) y[i] -= h * tanh(w->f[i]);
+  odyn_ref_add_KT(n, m, K, w->u, w->Q);
+  face_g(n, m, K, K + n * m + n, y, w->a);
+  odyn_ref_tanh_adjoint(m, -h, w->a, w->Q, w->v);
+  for (long i = 0; i < n; i++) {
+    double sum = 0.0;
+    for (long c = 0; c < m; c++) sum += K[i + c * n] * w->v[c];
+    w->P[i] += sum;
+  }
+  if (w->acc) {
+    long double *g = w->acc + j * slot;
+    for (long c = 0; c < m; c++)
+      for (long i = 0; i < n; i++) g[i + c * n] += (long double)w->u[i] * z[c] + (long double)y[i] * w->v[c];
+    for (long i = 0; i < n; i++) g[n * m + i] += w->u[i];
+    for (long c = 0; c < m; c++) g[n * m + n + c] += w->v[c];
+  }
+  if (rev)
+    for (long c = 0; c < m; c++) z[c] += h * tanh(w->a[c]);
+}
+
+static int adj_work_get(long n, long m, long N, int grad, adj_work *w)
+{
+  const long np = N * (n * m + n + m);
+
+  w->acc = NULL;
+  if (!(w->P = (double *)malloc((size_t)(4 * n + 4 * m) * sizeof(double)))) return ODYN_CUDA_ERR_ALLOC;
+  w->u = w->P + n;
+  w->f = w->u + n;
+  w->Q = w->f + n;
+  w->v = w->Q + m;
+  w->a = w->v + m; /* then n + m more: the reversible walk's y and z */
+  if (grad && !(w->acc = (long double *)calloc((size_t)(np > 0 ? np : 1), sizeof(long double)))) {
+    free(w->P);
     return ODYN_CUDA_ERR_ALLOC;
   }
-  for (long e = 0; e < s; e++) {
-    memcpy(P, W + e * n, (size_t)n * sizeof(double));
-    memset(Q, 0, (size_t)m * sizeof(double));
-    for (long j = N - 1; j >= 0; j--) {
-      const double *K = theta + j * slot, *y = Ytraj + j * n * s + e * n, *z = Ztraj + (j + 1) * m * s + e * m;
+  return ODYN_CUDA_OK;
+}
 
-      face_f(n, m, K, K + n * m, z, f);
-      odyn_ref_tanh_adjoint(n, h, f, P, u);
-      odyn_ref_add_KT(n, m, K, u, Q);
-      face_g(n, m, K, K + n * m + n, y, a);
-      odyn_ref_tanh_adjoint(m, -h, a, Q, v);
-      for (long i = 0; i < n; i++) {
-        double sum = 0.0;
-        for (long c = 0; c < m; c++) sum += K[i + c * n] * v[c];
-        P[i] += sum;
-      }
-      if (acc) {
-        long double *g = acc + j * slot;
-        for (long c = 0; c < m; c++)
-          for (long i = 0; i < n; i++) g[i + c * n] += (long double)u[i] * z[c] + (long double)y[i] * v[c];
-        for (long i = 0; i < n; i++) g[n * m + i] += u[i];
-        for (long c = 0; c < m; c++) g[n * m + n + c] += v[c];
-      }
-    }
-    if (gY0) memcpy(gY0 + e * n, P, (size_t)n * sizeof(double));
+static void adj_work_put(long N, long slot, adj_work *w, double *gtheta)
+{
+  if (w->acc)
+    for (long q = 0; q < N * slot; q++) gtheta[q] += (double)w->acc[q];
+  free(w->acc);
+  free(w->P);
+}
+
+int odyn_verlet_ref_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *W, double *gtheta, double *gY0)
+{
+  adj_work w;
+
+  if (adj_work_get(n, m, N, gtheta != NULL, &w)) return ODYN_CUDA_ERR_ALLOC;
+  for (long e = 0; e < s; e++) {
+    memcpy(w.P, W + e * n, (size_t)n * sizeof(double));
+    memset(w.Q, 0, (size_t)m * sizeof(double));
+    for (long j = N - 1; j >= 0; j--) adjoint_step(n, m, j, h, theta, &w, (double *)(Ytraj + j * n * s + e * n), (double *)(Ztraj + (j + 1) * m * s + e * m), 0);
+    if (gY0) memcpy(gY0 + e * n, w.P, (size_t)n * sizeof(double));
   }
-  if (acc)
-    for (long q = 0; q < N * slot; q++) gtheta[q] += (double)acc[q];
-  free(acc);
-  free(P);
+  adj_work_put(N, n * m + n + m, &w, gtheta);
+  return ODYN_CUDA_OK;
+}
+
+int odyn_verlet_ref_forward_final(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN)
+{
+  const long slot = n * m + n + m;
+  double    *a, *f;
+
+  if (!(a = (double *)malloc((size_t)(n + m) * sizeof(double)))) return ODYN_CUDA_ERR_ALLOC;
+  f = a + m;
+  for (long e = 0; e < s; e++) {
+    double *y = YN + e * n, *z = ZN + e * m;
+
+    memmove(y, Y0 + e * n, (size_t)n * sizeof(double)); /* YN may be Y0 */
+    memset(z, 0, (size_t)m * sizeof(double));
+    for (long j = 0; j < N; j++) {
+      const double *K = theta + j * slot;
+
+      face_g(n, m, K, K + n * m + n, y, a);
+      for (long c = 0; c < m; c++) z[c] -= h * tanh(a[c]);
+      face_f(n, m, K, K + n * m, z, f);
+      for (long i = 0; i < n; i++) y[i] += h * tanh(f[i]);
+    }
+  }
+  free(a);
+  return ODYN_CUDA_OK;
+}
+
+int odyn_verlet_ref_adjoint_reversible(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0, double *Y0r)
+{
+  adj_work w;
+  double  *y, *z;
+
+  if (adj_work_get(n, m, N, gtheta != NULL, &w)) return ODYN_CUDA_ERR_ALLOC;
+  y = w.a + m;
+  z = y + n;
+  for (long e = 0; e < s; e++) {
+    memcpy(y, YN + e * n, (size_t)n * sizeof(double));
+    memcpy(z, ZN + e * m, (size_t)m * sizeof(double));
+    memcpy(w.P, W + e * n, (size_t)n * sizeof(double));
+    memset(w.Q, 0, (size_t)m * sizeof(double));
+    for (long j = N - 1; j >= 0; j--) adjoint_step(n, m, j, h, theta, &w, y, z, 1);
+    if (gY0) memcpy(gY0 + e * n, w.P, (size_t)n * sizeof(double));
+    if (Y0r) memcpy(Y0r + e * n, y, (size_t)n * sizeof(double));
+  }
+  adj_work_put(N, n * m + n + m, &w, gtheta);
   return ODYN_CUDA_OK;
 }
