@@ -320,6 +320,21 @@ START_TEST(test_host_verlet_tanh)
     ck_assert_msg(reldiff(ns, o, r) <= 1e-13, "adjoint gY0 n %ld m %ld: %g", n, m, reldiff(ns, o, r));
     ck_assert_int_eq(ops->verlet_tanh_adjoint(n, m, N, s, h, th, yt, zt, lin, W, NULL, r), 0); /* gY0 alone: the same */
     ck_assert_msg(reldiff(ns, r, o) == 0.0, "adjoint gY0 alone n %ld m %ld", n, m);
+    { /* the reversible references (memory flat in N): the forward's last states bit for bit, and the adjoint that
+         rebuilds the states backwards against the stored one (round-off of the walk: measured <= 6e-16) */
+      double *yN, *zN, *gv, *gs, *y0r;
+      ck_assert(PetscMalloc3(ns, &yN, ms, &zN, ns, &y0r) == 0);
+      ck_assert(PetscCalloc2(np, &gv, np, &gs) == 0);
+      ck_assert_int_eq(odyn_verlet_ref_forward_final(n, m, N, s, h, th, Y0, yN, zN), 0);
+      ck_assert_msg(reldiff(ns, yN, yr + N * ns) == 0.0 && reldiff(ms, zN, zr + N * ms) == 0.0, "forward_final n %ld m %ld", n, m);
+      ck_assert_int_eq(odyn_verlet_ref_adjoint(n, m, N, s, h, th, yr, zr, W, gs, r), 0);
+      ck_assert_int_eq(odyn_verlet_ref_adjoint_reversible(n, m, N, s, h, th, yN, zN, W, gv, o, y0r), 0);
+      ck_assert_msg(reldiff(np, gv, gs) <= 1e-13, "reversible gtheta n %ld m %ld: %g", n, m, reldiff(np, gv, gs));
+      ck_assert_msg(reldiff(ns, o, r) <= 1e-13, "reversible gY0 n %ld m %ld: %g", n, m, reldiff(ns, o, r));
+      ck_assert_msg(reldiff(ns, y0r, Y0) <= 1e-13, "reversible rebuilt Y0 n %ld m %ld: %g", n, m, reldiff(ns, y0r, Y0));
+      PetscFree3(yN, zN, y0r);
+      PetscFree2(gv, gs);
+    }
     PetscFree5(yt, zt, yr, zr, lin);
     PetscFree2(o, r);
     PetscFree(th);
