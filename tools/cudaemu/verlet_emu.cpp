@@ -5,7 +5,7 @@
 // FMA contraction): it proves the algorithm, the GPU tests (tests/gpu/test_gpu_verlet.c) its numbers.
 // The CUDA builtins are emulated by cudaemu.h. The kernels are taken from verlet.cu's own text, their helpers
 // from src/backend/cuda/narrowcommon.cuh.
-// Run (about 5 minutes on 2 busy cores; the deep reversible cases take most): tools/cudaemu/run-verlet-emu.sh   (prints one line per comparison, exits 1 on a failure)
+// Run (about 8 minutes on 2 busy cores, most of it the deep reversible cases): tools/cudaemu/run-verlet-emu.sh   (prints one line per comparison, exits 1 on a failure)
 #include "cudaemu.h"
 extern "C" {
 int odyn_verlet_ref_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj);
