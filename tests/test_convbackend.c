@@ -100,38 +100,7 @@ static PetscErrorCode MakeConvNet(PetscInt cin, PetscInt nb, const PetscInt N[],
   PetscFunctionReturn(0);
 }
 
-/* ||a - b|| / ||b|| (||a - b|| when b = 0) */
-static PetscReal RelDiff(Vec a, Vec b)
-{
-  Vec       d;
-  PetscReal nd, nb;
-
-  ODYN_CK(VecDuplicate(a, &d));
-  ODYN_CK(VecWAXPY(d, -1.0, b, a));
-  ODYN_CK(VecNorm(d, NORM_2, &nd));
-  ODYN_CK(VecNorm(b, NORM_2, &nb));
-  ODYN_CK(VecDestroy(&d));
-  return nb > 0 ? nd / nb : nd;
-}
-
-static void Expect(const char *label, const char *what, Vec a, Vec b)
-{
-  const PetscReal r = RelDiff(a, b);
-
-  if (tol_now > 0) ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "  %s, %s: %.3e (bound %.0e)%s\n", label, what, (double)r, (double)tol_now, r <= tol_now ? "" : " FAIL"));
-  ck_assert_msg(r <= tol_now, "%s, %s: backend %s differs from host by %.3e (relative; bound %.0e)", label, what, backend, (double)r, (double)tol_now);
-}
-
-/* example layout: the same s on every rank, or (split = 1) all examples on rank 0 and none on the others */
-static PetscErrorCode StateVec(PetscInt n, PetscInt s, PetscInt split, Vec *v)
-{
-  PetscMPIInt rank;
-
-  PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
-  PetscCall(VecCreateMPI(PETSC_COMM_WORLD, n * (split && rank ? 0 : s), PETSC_DETERMINE, v));
-  PetscFunctionReturn(0);
-}
+static void Expect(const char *label, const char *what, Vec a, Vec b) { OdynTestExpectClose(label, what, backend, tol_now, a, b); }
 
 /* the host net and the backend net on the same data: forward, tangents, adjoints; then again at another theta, s2 */
 static void Parity(PetscInt cin, PetscInt nb, const PetscInt N[], PetscInt c, PetscInt ih, PetscInt iw, PetscReal T, PetscInt s, PetscInt s2, PetscInt split, const char *label)
@@ -152,11 +121,11 @@ static void Parity(PetscInt cin, PetscInt nb, const PetscInt N[], PetscInt c, Pe
 
     ODYN_CK(OdynTestRandomVec(11 + round, scale, th));
     ODYN_CK(OdynTestRandomVec(21 + round, 1.0, dth));
-    ODYN_CK(StateVec(nin, ss, split, &Y0));
+    ODYN_CK(OdynTestStateVec(nin, ss, split, &Y0));
     ODYN_CK(VecDuplicate(Y0, &dY0));
     ODYN_CK(VecDuplicate(Y0, &Gh));
     ODYN_CK(VecDuplicate(Y0, &Gb));
-    ODYN_CK(StateVec(nout, ss, split, &W));
+    ODYN_CK(OdynTestStateVec(nout, ss, split, &W));
     ODYN_CK(VecDuplicate(W, &Yh));
     ODYN_CK(VecDuplicate(W, &Yb));
     ODYN_CK(OdynTestRandomVec(31 + round, 1.0, Y0));
@@ -177,27 +146,7 @@ static void Parity(PetscInt cin, PetscInt nb, const PetscInt N[], PetscInt c, Pe
       ODYN_CK(OdynSchemeGetBackend(sc, &name));
       ck_assert_str_eq(name, ODYNBACKENDHOST);
     }
-    ODYN_CK(OdynNetJacobianMult(hnet, dth, dY0, Yh));
-    ODYN_CK(OdynNetJacobianMult(bnet, dth, dY0, Yb));
-    Expect(label, "J (dtheta, dY0)", Yb, Yh);
-    ODYN_CK(OdynNetJacobianMult(hnet, dth, NULL, Yh));
-    ODYN_CK(OdynNetJacobianMult(bnet, dth, NULL, Yb));
-    Expect(label, "J_theta dtheta", Yb, Yh);
-    ODYN_CK(OdynNetJacobianMult(hnet, NULL, dY0, Yh));
-    ODYN_CK(OdynNetJacobianMult(bnet, NULL, dY0, Yb));
-    Expect(label, "J_Y0 dY0", Yb, Yh);
-    ODYN_CK(OdynNetJacobianMultTranspose(hnet, W, gh, Gh));
-    ODYN_CK(OdynNetJacobianMultTranspose(bnet, W, gb, Gb));
-    Expect(label, "J_theta^T W", gb, gh);
-    Expect(label, "J_Y0^T W", Gb, Gh);
-    ODYN_CK(VecSet(gb, 7.0));
-    ODYN_CK(OdynNetJacobianMultTranspose(bnet, W, gb, NULL));
-    Expect(label, "J_theta^T W alone", gb, gh);
-    ODYN_CK(OdynNetJacobianMultTranspose(bnet, W, NULL, Gb));
-    Expect(label, "J_Y0^T W alone", Gb, Gh);
-    ODYN_CK(OdynNetForward(hnet, th, Y0, Yh));
-    ODYN_CK(OdynNetForward(bnet, th, Y0, Yb));
-    Expect(label, "forward Y_N again", Yb, Yh);
+    OdynTestNetCompareDerivatives(hnet, bnet, th, dth, Y0, dY0, W, Yh, Yb, gh, gb, Gh, Gb, label, backend, tol_now);
 
     ODYN_CK(VecDestroy(&Y0));
     ODYN_CK(VecDestroy(&dY0));
@@ -264,10 +213,10 @@ static void Derivatives(PetscInt cin, PetscInt nb, const PetscInt N[], PetscInt 
   ODYN_CK(VecDuplicate(ctx.theta, &ctx.thp));
   ODYN_CK(OdynTestRandomVec(1, 1.0 / PetscSqrtReal(9.0 * c), ctx.theta));
   ODYN_CK(OdynTestRandomVec(2, 1.0, ctx.dtheta));
-  ODYN_CK(StateVec(nin, s, 0, &ctx.Y0));
+  ODYN_CK(OdynTestStateVec(nin, s, 0, &ctx.Y0));
   ODYN_CK(VecDuplicate(ctx.Y0, &ctx.dY0));
   ODYN_CK(VecDuplicate(ctx.Y0, &ctx.Y0p));
-  ODYN_CK(StateVec(nout, s, 0, &YN));
+  ODYN_CK(OdynTestStateVec(nout, s, 0, &YN));
   ODYN_CK(PetscSNPrintf(what, sizeof(what), "test_convbackend: %s", label));
   OdynTestNetDerivatives(&ctx, YN, what, backend);
 

@@ -78,40 +78,7 @@ static PetscErrorCode MakeNetKind(PetscInt nb, const PetscInt N[], PetscInt n, P
 
 static PetscErrorCode MakeNet(PetscInt nb, const PetscInt N[], PetscInt n, PetscReal T, const char *bk, OdynNet *net) { return MakeNetKind(nb, N, n, -1, T, bk, net); }
 
-/* ||a - b|| / ||b|| (||a - b|| when b = 0) */
-static PetscReal RelDiff(Vec a, Vec b)
-{
-  Vec       d;
-  PetscReal nd, nb;
-
-  ODYN_CK(VecDuplicate(a, &d));
-  ODYN_CK(VecWAXPY(d, -1.0, b, a));
-  ODYN_CK(VecNorm(d, NORM_2, &nd));
-  ODYN_CK(VecNorm(b, NORM_2, &nb));
-  ODYN_CK(VecDestroy(&d));
-  return nb > 0 ? nd / nb : nd;
-}
-
-static void Expect(const char *label, const char *what, Vec a, Vec b)
-{
-  const PetscReal r = RelDiff(a, b);
-
-  /* on the device, one line per comparison (what the first GPU run is to report) */
-  if (tol_sweep > 0) ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "  %s, %s: %.3e (bound %.0e)%s\n", label, what, (double)r, (double)tol_sweep, r <= tol_sweep ? "" : " FAIL"));
-
-  ck_assert_msg(r <= tol_sweep, "%s, %s: backend %s differs from host by %.3e (relative; bound %.0e)", label, what, backend, (double)r, (double)tol_sweep);
-}
-
-/* example layout: the same s on every rank, or (split = 1) all examples on rank 0 and none on the others */
-static PetscErrorCode StateVec(PetscInt n, PetscInt s, PetscInt split, Vec *v)
-{
-  PetscMPIInt rank;
-
-  PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
-  PetscCall(VecCreateMPI(PETSC_COMM_WORLD, n * (split && rank ? 0 : s), PETSC_DETERMINE, v));
-  PetscFunctionReturn(0);
-}
+static void Expect(const char *label, const char *what, Vec a, Vec b) { OdynTestExpectClose(label, what, backend, tol_sweep, a, b); }
 
 /* the host net and the backend net on the same data: forward, tangents, adjoints; then again at another theta, s2 */
 static void Parity(PetscInt nb, const PetscInt N[], PetscInt n, PetscInt m, PetscReal T, PetscInt s, PetscInt s2, PetscInt split, const char *label)
@@ -131,7 +98,7 @@ static void Parity(PetscInt nb, const PetscInt N[], PetscInt n, PetscInt m, Pets
 
     ODYN_CK(OdynTestRandomVec(11 + round, scale, th));
     ODYN_CK(OdynTestRandomVec(21 + round, 1.0, dth));
-    ODYN_CK(StateVec(n, ss, split, &Y0));
+    ODYN_CK(OdynTestStateVec(n, ss, split, &Y0));
     ODYN_CK(VecDuplicate(Y0, &dY0));
     ODYN_CK(VecDuplicate(Y0, &W));
     ODYN_CK(VecDuplicate(Y0, &Yh));
@@ -156,28 +123,7 @@ static void Parity(PetscInt nb, const PetscInt N[], PetscInt n, PetscInt m, Pets
       ODYN_CK(OdynSchemeGetBackend(sc, &name));
       ck_assert_str_eq(name, ODYNBACKENDHOST);
     }
-    ODYN_CK(OdynNetJacobianMult(hnet, dth, dY0, Yh));
-    ODYN_CK(OdynNetJacobianMult(bnet, dth, dY0, Yb));
-    Expect(label, "J (dtheta, dY0)", Yb, Yh);
-    ODYN_CK(OdynNetJacobianMult(hnet, dth, NULL, Yh));
-    ODYN_CK(OdynNetJacobianMult(bnet, dth, NULL, Yb));
-    Expect(label, "J_theta dtheta", Yb, Yh);
-    ODYN_CK(OdynNetJacobianMult(hnet, NULL, dY0, Yh));
-    ODYN_CK(OdynNetJacobianMult(bnet, NULL, dY0, Yb));
-    Expect(label, "J_Y0 dY0", Yb, Yh);
-    ODYN_CK(OdynNetJacobianMultTranspose(hnet, W, gh, Gh));
-    ODYN_CK(OdynNetJacobianMultTranspose(bnet, W, gb, Gb));
-    Expect(label, "J_theta^T W", gb, gh);
-    Expect(label, "J_Y0^T W", Gb, Gh);
-    ODYN_CK(VecSet(gb, 7.0));
-    ODYN_CK(OdynNetJacobianMultTranspose(bnet, W, gb, NULL));
-    Expect(label, "J_theta^T W alone", gb, gh);
-    ODYN_CK(OdynNetJacobianMultTranspose(bnet, W, NULL, Gb));
-    Expect(label, "J_Y0^T W alone", Gb, Gh);
-    /* the forward's Y_N once more, after the derivative sweeps (they must leave the trajectory alone) */
-    ODYN_CK(OdynNetForward(hnet, th, Y0, Yh));
-    ODYN_CK(OdynNetForward(bnet, th, Y0, Yb));
-    Expect(label, "forward Y_N again", Yb, Yh);
+    OdynTestNetCompareDerivatives(hnet, bnet, th, dth, Y0, dY0, W, Yh, Yb, gh, gb, Gh, Gb, label, backend, tol_sweep);
 
     ODYN_CK(VecDestroy(&Y0));
     ODYN_CK(VecDestroy(&dY0));
@@ -225,7 +171,7 @@ static void Derivatives(PetscInt nb, const PetscInt N[], PetscInt n, PetscInt m,
   ODYN_CK(VecDuplicate(c.theta, &c.thp));
   ODYN_CK(OdynTestRandomVec(1, 1.0 / PetscSqrtReal((PetscReal)n), c.theta));
   ODYN_CK(OdynTestRandomVec(2, 1.0, c.dtheta));
-  ODYN_CK(StateVec(n, s, 0, &c.Y0));
+  ODYN_CK(OdynTestStateVec(n, s, 0, &c.Y0));
   ODYN_CK(VecDuplicate(c.Y0, &c.dY0));
   ODYN_CK(VecDuplicate(c.Y0, &c.Y0p));
   ODYN_CK(VecDuplicate(c.Y0, &YN));

@@ -52,6 +52,64 @@ static PetscErrorCode NetPerturbed(OdynTestNetCtx *c, PetscBool wrt_theta, Petsc
 PetscErrorCode OdynTestNetPerturbTheta(void *ctx, PetscReal eps, PetscScalar out[]) { return NetPerturbed((OdynTestNetCtx *)ctx, PETSC_TRUE, eps, out); }
 PetscErrorCode OdynTestNetPerturbY0(void *ctx, PetscReal eps, PetscScalar out[]) { return NetPerturbed((OdynTestNetCtx *)ctx, PETSC_FALSE, eps, out); }
 
+PetscReal OdynTestVecRelDiff(Vec a, Vec b)
+{
+  Vec       d;
+  PetscReal nd, nb;
+
+  ODYN_CK(VecDuplicate(a, &d));
+  ODYN_CK(VecWAXPY(d, -1.0, b, a));
+  ODYN_CK(VecNorm(d, NORM_2, &nd));
+  ODYN_CK(VecNorm(b, NORM_2, &nb));
+  ODYN_CK(VecDestroy(&d));
+  return nb > 0 ? nd / nb : nd;
+}
+
+PetscErrorCode OdynTestStateVec(PetscInt n, PetscInt s, PetscInt split, Vec *v)
+{
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+  PetscCall(VecCreateMPI(PETSC_COMM_WORLD, n * (split && rank ? 0 : s), PETSC_DETERMINE, v));
+  PetscFunctionReturn(0);
+}
+
+void OdynTestExpectClose(const char *label, const char *what, const char *backend, PetscReal tol, Vec a, Vec b)
+{
+  const PetscReal r = OdynTestVecRelDiff(a, b);
+
+  /* with a bound (the device), one line per comparison: what a GPU run is to report */
+  if (tol > 0) ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "  %s, %s: %.3e (bound %.0e)%s\n", label, what, (double)r, (double)tol, r <= tol ? "" : " FAIL"));
+  ck_assert_msg(r <= tol, "%s, %s: backend %s differs from host by %.3e (relative; bound %.0e)", label, what, backend, (double)r, (double)tol);
+}
+
+void OdynTestNetCompareDerivatives(OdynNet hnet, OdynNet bnet, Vec th, Vec dth, Vec Y0, Vec dY0, Vec W, Vec Yh, Vec Yb, Vec gh, Vec gb, Vec Gh, Vec Gb, const char *label, const char *backend, PetscReal tol)
+{
+  ODYN_CK(OdynNetJacobianMult(hnet, dth, dY0, Yh));
+  ODYN_CK(OdynNetJacobianMult(bnet, dth, dY0, Yb));
+  OdynTestExpectClose(label, "J (dtheta, dY0)", backend, tol, Yb, Yh);
+  ODYN_CK(OdynNetJacobianMult(hnet, dth, NULL, Yh));
+  ODYN_CK(OdynNetJacobianMult(bnet, dth, NULL, Yb));
+  OdynTestExpectClose(label, "J_theta dtheta", backend, tol, Yb, Yh);
+  ODYN_CK(OdynNetJacobianMult(hnet, NULL, dY0, Yh));
+  ODYN_CK(OdynNetJacobianMult(bnet, NULL, dY0, Yb));
+  OdynTestExpectClose(label, "J_Y0 dY0", backend, tol, Yb, Yh);
+  ODYN_CK(OdynNetJacobianMultTranspose(hnet, W, gh, Gh));
+  ODYN_CK(OdynNetJacobianMultTranspose(bnet, W, gb, Gb));
+  OdynTestExpectClose(label, "J_theta^T W", backend, tol, gb, gh);
+  OdynTestExpectClose(label, "J_Y0^T W", backend, tol, Gb, Gh);
+  ODYN_CK(VecSet(gb, 7.0));
+  ODYN_CK(OdynNetJacobianMultTranspose(bnet, W, gb, NULL));
+  OdynTestExpectClose(label, "J_theta^T W alone", backend, tol, gb, gh);
+  ODYN_CK(OdynNetJacobianMultTranspose(bnet, W, NULL, Gb));
+  OdynTestExpectClose(label, "J_Y0^T W alone", backend, tol, Gb, Gh);
+  /* the forward's Y_N once more, after the derivative sweeps (they must leave the trajectory alone) */
+  ODYN_CK(OdynNetForward(hnet, th, Y0, Yh));
+  ODYN_CK(OdynNetForward(bnet, th, Y0, Yb));
+  OdynTestExpectClose(label, "forward Y_N again", backend, tol, Yb, Yh);
+}
+
 /* every rank's verdict: PETSC_TRUE when ok on all ranks */
 static PetscBool AllRanksOk(PetscBool ok)
 {

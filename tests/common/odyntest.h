@@ -47,6 +47,16 @@ PetscErrorCode OdynTestNetPerturbY0(void *ctx, PetscReal eps, PetscScalar out[])
    and a weight W from seeds 3, 4, 5, creates and destroys c->Yp and its other work vectors. Failures are ck_assert
    failures naming label and backend; the verdicts hold on all ranks. */
 void OdynTestNetDerivatives(OdynTestNetCtx *c, Vec YN, const char *label, const char *backend);
+/* ||a - b|| / ||b|| (||a - b|| when b = 0) */
+PetscReal OdynTestVecRelDiff(Vec a, Vec b);
+/* a state Vec of n values per example: the same s examples on every rank, or (split = 1) all on rank 0 */
+PetscErrorCode OdynTestStateVec(PetscInt n, PetscInt s, PetscInt split, Vec *v);
+/* ck_assert that a (the backend's) is within tol of b (the host's), relative; prints the line when tol > 0 */
+void OdynTestExpectClose(const char *label, const char *what, const char *backend, PetscReal tol, Vec a, Vec b);
+/* a network on a backend (bnet) against the same network on the host (hnet) at the same data: J (dtheta, dY0), each
+   alone, J^T W (both, each alone, the parameter gradient accumulating onto 7), and the forward once more (the
+   derivative sweeps must leave the trajectory alone); Yh, Yb (outputs), gh, gb (parameters), Gh, Gb (inputs) work */
+void OdynTestNetCompareDerivatives(OdynNet hnet, OdynNet bnet, Vec th, Vec dth, Vec Y0, Vec dY0, Vec W, Vec Yh, Vec Yb, Vec gh, Vec gb, Vec Gh, Vec Gb, const char *label, const char *backend, PetscReal tol);
 
 /* Dot-product test: |<Jv, w> - <v, JTw>| <= tol * max(|<Jv,w>|, |<v,JTw>|). Returns the relative difference. */
 PetscReal OdynDotTestRelDiff(PetscInt nf, const PetscScalar Jv[], const PetscScalar w[], PetscInt nx, const PetscScalar v[], const PetscScalar JTw[]);
