@@ -441,34 +441,16 @@ template <int G>
 static int forward_g(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all)
 {
   const size_t bytes = (size_t)N * (n * n + n) * sizeof(double);
-  unsigned     grid;
 
-  if (bytes <= ODYNK_SMEM_BUDGET) {
-    ODYNK_CALL(odynk_narrow_grid(narrow_forward_k<G, true>, bytes, s, G, "narrow", &grid));
-    narrow_forward_k<G, true><<<grid, ODYNK_NARROW_BLOCK, bytes>>>((int)n, (int)N, s, h, theta, Y0, Y, store_all);
-  } else {
-    ODYNK_CALL(odynk_narrow_grid(narrow_forward_k<G, false>, 0, s, G, "narrow", &grid));
-    narrow_forward_k<G, false><<<grid, ODYNK_NARROW_BLOCK, 0>>>((int)n, (int)N, s, h, theta, Y0, Y, store_all);
-  }
-  ODYNK_LAUNCHED("narrow_forward_k");
-  return ODYN_CUDA_OK;
+  return odynk_launch_staged(narrow_forward_k<G, true>, narrow_forward_k<G, false>, bytes, s, G, "narrow", "launch of narrow_forward_k", (int)n, (int)N, s, h, theta, Y0, Y, store_all);
 }
 
 template <int G>
 static int tangent_g(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
   const size_t bytes = (size_t)N * (n * n + n) * sizeof(double) * (dtheta ? 2 : 1);
-  unsigned     grid;
 
-  if (bytes <= ODYNK_SMEM_BUDGET) {
-    ODYNK_CALL(odynk_narrow_grid(narrow_tangent_k<G, true>, bytes, s, G, "narrow", &grid));
-    narrow_tangent_k<G, true><<<grid, ODYNK_NARROW_BLOCK, bytes>>>((int)n, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
-  } else {
-    ODYNK_CALL(odynk_narrow_grid(narrow_tangent_k<G, false>, 0, s, G, "narrow", &grid));
-    narrow_tangent_k<G, false><<<grid, ODYNK_NARROW_BLOCK, 0>>>((int)n, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
-  }
-  ODYNK_LAUNCHED("narrow_tangent_k");
-  return ODYN_CUDA_OK;
+  return odynk_launch_staged(narrow_tangent_k<G, true>, narrow_tangent_k<G, false>, bytes, s, G, "narrow", "launch of narrow_tangent_k", (int)n, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
 }
 
 /* one thread per example for large s (odynk_one_thread_per_example): P = n rounded up to a power of two */
@@ -476,34 +458,16 @@ template <int P>
 static int forward1_p(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all)
 {
   const size_t bytes = (size_t)N * (n * n + n) * sizeof(double);
-  unsigned     grid;
 
-  if (bytes <= ODYNK_SMEM_BUDGET) {
-    ODYNK_CALL(odynk_narrow_grid(narrow_forward1_k<P, true>, bytes, s, 1, "narrow", &grid));
-    narrow_forward1_k<P, true><<<grid, ODYNK_NARROW_BLOCK, bytes>>>((int)n, (int)N, s, h, theta, Y0, Y, store_all);
-  } else {
-    ODYNK_CALL(odynk_narrow_grid(narrow_forward1_k<P, false>, 0, s, 1, "narrow", &grid));
-    narrow_forward1_k<P, false><<<grid, ODYNK_NARROW_BLOCK, 0>>>((int)n, (int)N, s, h, theta, Y0, Y, store_all);
-  }
-  ODYNK_LAUNCHED("narrow_forward1_k");
-  return ODYN_CUDA_OK;
+  return odynk_launch_staged(narrow_forward1_k<P, true>, narrow_forward1_k<P, false>, bytes, s, 1, "narrow", "launch of narrow_forward1_k", (int)n, (int)N, s, h, theta, Y0, Y, store_all);
 }
 
 template <int P>
 static int tangent1_p(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
   const size_t bytes = (size_t)N * (n * n + n) * sizeof(double) * (dtheta ? 2 : 1);
-  unsigned     grid;
 
-  if (bytes <= ODYNK_SMEM_BUDGET) {
-    ODYNK_CALL(odynk_narrow_grid(narrow_tangent1_k<P, true>, bytes, s, 1, "narrow", &grid));
-    narrow_tangent1_k<P, true><<<grid, ODYNK_NARROW_BLOCK, bytes>>>((int)n, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
-  } else {
-    ODYNK_CALL(odynk_narrow_grid(narrow_tangent1_k<P, false>, 0, s, 1, "narrow", &grid));
-    narrow_tangent1_k<P, false><<<grid, ODYNK_NARROW_BLOCK, 0>>>((int)n, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
-  }
-  ODYNK_LAUNCHED("narrow_tangent1_k");
-  return ODYN_CUDA_OK;
+  return odynk_launch_staged(narrow_tangent1_k<P, true>, narrow_tangent1_k<P, false>, bytes, s, 1, "narrow", "launch of narrow_tangent1_k", (int)n, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
 }
 
 /* launches narrow_adjoint_k<G, SMEM, ACC> with a window of S steps and smem bytes; grid from the occupancy */

@@ -141,4 +141,21 @@ static int odynk_narrow_grid(KernelT kernel, size_t smem, long s, int G, const c
   *grid = (unsigned)(g > 0 ? g : 1);
   return ODYN_CUDA_OK;
 }
+/* launches kernel_smem with `bytes` of dynamic shared memory (the parameters staged) when they fit ODYNK_SMEM_BUDGET,
+   else kernel_global (the parameters read through the cache), on the grid odynk_narrow_grid gives for G threads per
+   example; what: the kernel family, for the errors ("narrow", "verlet"); name: the kernel, for a failed launch */
+template <typename KernelT, typename... Args>
+static int odynk_launch_staged(KernelT kernel_smem, KernelT kernel_global, size_t bytes, long s, int G, const char *what, const char *name, Args... args)
+{
+  const bool   smem = bytes <= ODYNK_SMEM_BUDGET;
+  KernelT      k    = smem ? kernel_smem : kernel_global;
+  unsigned     grid;
+  cudaError_t  e;
+
+  ODYNK_CALL(odynk_narrow_grid(k, smem ? bytes : 0, s, G, what, &grid));
+  k<<<grid, ODYNK_NARROW_BLOCK, smem ? bytes : 0>>>(args...);
+  e = cudaGetLastError();
+  if (e != cudaSuccess) return odynk_cuda_fail(e, name, __FILE__, __LINE__);
+  return ODYN_CUDA_OK;
+}
 #endif

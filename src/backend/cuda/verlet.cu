@@ -218,34 +218,16 @@ template <int G, bool ALL>
 int forward_g(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Y, double *Z)
 {
   const size_t bytes = (size_t)N * (n * m + n + m) * sizeof(double);
-  unsigned     grid;
 
-  if (bytes <= ODYNK_SMEM_BUDGET) {
-    ODYNK_CALL(odynk_narrow_grid(verlet_forward_k<G, true, ALL>, bytes, s, G, "verlet", &grid));
-    verlet_forward_k<G, true, ALL><<<grid, ODYNK_NARROW_BLOCK, bytes>>>((int)n, (int)m, (int)N, s, h, theta, Y0, Y, Z);
-  } else {
-    ODYNK_CALL(odynk_narrow_grid(verlet_forward_k<G, false, ALL>, 0, s, G, "verlet", &grid));
-    verlet_forward_k<G, false, ALL><<<grid, ODYNK_NARROW_BLOCK, 0>>>((int)n, (int)m, (int)N, s, h, theta, Y0, Y, Z);
-  }
-  ODYNK_LAUNCHED("verlet_forward_k");
-  return ODYN_CUDA_OK;
+  return odynk_launch_staged(verlet_forward_k<G, true, ALL>, verlet_forward_k<G, false, ALL>, bytes, s, G, "verlet", "launch of verlet_forward_k", (int)n, (int)m, (int)N, s, h, theta, Y0, Y, Z);
 }
 
 template <int G>
 int tangent_g(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
   const size_t bytes = (size_t)N * (n * m + n + m) * sizeof(double) * (dtheta ? 2 : 1);
-  unsigned     grid;
 
-  if (bytes <= ODYNK_SMEM_BUDGET) {
-    ODYNK_CALL(odynk_narrow_grid(verlet_tangent_k<G, true>, bytes, s, G, "verlet", &grid));
-    verlet_tangent_k<G, true><<<grid, ODYNK_NARROW_BLOCK, bytes>>>((int)n, (int)m, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
-  } else {
-    ODYNK_CALL(odynk_narrow_grid(verlet_tangent_k<G, false>, 0, s, G, "verlet", &grid));
-    verlet_tangent_k<G, false><<<grid, ODYNK_NARROW_BLOCK, 0>>>((int)n, (int)m, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
-  }
-  ODYNK_LAUNCHED("verlet_tangent_k");
-  return ODYN_CUDA_OK;
+  return odynk_launch_staged(verlet_tangent_k<G, true>, verlet_tangent_k<G, false>, bytes, s, G, "verlet", "launch of verlet_tangent_k", (int)n, (int)m, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
 }
 
 /* launches verlet_adjoint_k<G, SMEM, ACC, REV> with a window of S steps and smem bytes; grid from the occupancy */
