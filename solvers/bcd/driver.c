@@ -91,25 +91,44 @@ static PetscErrorCode Accuracy(OdynTrainer t, OdynDataset ds, Vec YN, Vec C, Pet
   PetscFunctionReturn(0);
 }
 
-/* "resnet", "antisym", "verlet", ... for the summary lines: the paper's names for its networks */
+/* "resnet", "antisym", "verlet", ... for the summary lines: the paper's names for its networks, after the first block
+   that propagates (an opening layer or a connector, scheme single, says nothing about the network); the convolutional
+   ResNet, antisymmetric and Hamiltonian networks get the names of their dense counterparts */
 static PetscErrorCode NetName(OdynNet net, char *buf, size_t len)
 {
   OdynScheme     sc;
   OdynLayer      l;
   OdynSchemeType st;
   OdynLayerType  lt;
-  PetscBool      euler, dense, verlet, ham;
+  PetscBool      euler, verlet, single, resnet, antisym, ham;
+  PetscInt       nb;
 
   PetscFunctionBegin;
+  PetscCall(OdynNetGetNumBlocks(net, &nb));
   PetscCall(OdynNetGetBlock(net, 0, &sc));
+  for (PetscInt b = 0; b < nb; b++) {
+    OdynScheme bs;
+
+    PetscCall(OdynNetGetBlock(net, b, &bs));
+    PetscCall(OdynSchemeGetType(bs, &st));
+    PetscCall(PetscStrcmp(st, ODYNSCHEMESINGLE, &single));
+    if (!single) {
+      sc = bs;
+      break;
+    }
+  }
   PetscCall(OdynSchemeGetType(sc, &st));
   PetscCall(OdynSchemeGetLayer(sc, &l));
   PetscCall(OdynLayerGetType(l, &lt));
   PetscCall(PetscStrcmp(st, ODYNSCHEMEEULER, &euler));
-  PetscCall(PetscStrcmp(lt, ODYNLAYERDENSE, &dense));
   PetscCall(PetscStrcmp(st, ODYNSCHEMEVERLET, &verlet));
+  PetscCall(PetscStrcmp(lt, ODYNLAYERDENSE, &resnet));
+  if (!resnet) PetscCall(PetscStrcmp(lt, ODYNLAYERCONV, &resnet));
+  PetscCall(PetscStrcmp(lt, ODYNLAYERCONVANTISYM, &antisym));
   PetscCall(PetscStrcmp(lt, ODYNLAYERHAMILTONIAN, &ham));
-  if (euler && dense) PetscCall(PetscStrncpy(buf, "resnet", len));
+  if (!ham) PetscCall(PetscStrcmp(lt, ODYNLAYERCONVHAMILTONIAN, &ham));
+  if (euler && resnet) PetscCall(PetscStrncpy(buf, "resnet", len));
+  else if (euler && antisym) PetscCall(PetscStrncpy(buf, "antisym", len));
   else if (euler) PetscCall(PetscStrncpy(buf, lt, len));
   else if (verlet && ham) PetscCall(PetscStrncpy(buf, "verlet", len));
   else PetscCall(PetscSNPrintf(buf, len, "%s-%s", st, lt));
