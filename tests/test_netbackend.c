@@ -14,6 +14,9 @@
   - Taylor and dot-product tests of the backend path itself;
   - the same for Verlet blocks (test_parity_verlet, test_derivatives_verlet: n = m = 2 as in peaks, m = 4, n 8 / m 6,
     two blocks, and on hostref n 20 / m 12);
+  - reversible Verlet blocks (test_parity_verlet_reversible, -odyn_scheme_trajectory recompute on both nets: the
+    backend keeps the last states only) within 1e-12 of the host path's recompute (the reasons there), a Taylor and
+    dot-product test of that path, and its backend state memory (4 n + m) s against >= (N + 1)(n + m) s stored;
   - training the ellipse ResNet (tests/common/trainrun.h, Gauss-Newton-PCG) and peaks with the Hamiltonian network
     (test_train_verlet): the objective history against the host's;
   - bad input: blocks the backend cannot run (another scheme, layer or activation, shared weights) stop with
@@ -50,6 +53,10 @@ static PetscInt    train_its = 5;
 static const char *verlet_levels = "4,8"; /* 5 iterations on each of two levels */
 #endif
 
+/* set by test_parity_verlet_reversible: MakeNetKind's Verlet blocks recompute their states (-odyn_scheme_trajectory
+   recompute), on the host path by verlet.c's reverse step, on a backend by the reversible sweeps */
+static PetscBool net_recompute = PETSC_FALSE;
+
 /* a network of nb blocks of width n, N[b] steps each, final time T per block: forward Euler with dense tanh layers
    (m < 0), or Verlet with hamiltonian tanh layers of hidden width m (m = 0: n) */
 static PetscErrorCode MakeNetKind(PetscInt nb, const PetscInt N[], PetscInt n, PetscInt m, PetscReal T, const char *bk, OdynNet *net)
@@ -68,6 +75,7 @@ static PetscErrorCode MakeNetKind(PetscInt nb, const PetscInt N[], PetscInt n, P
     PetscCall(OdynLayerSetType(layer, m < 0 ? ODYNLAYERDENSE : ODYNLAYERHAMILTONIAN));
     PetscCall(OdynLayerSetWidth(layer, n));
     if (m > 0) PetscCall(OdynLayerSetHiddenWidth(layer, m));
+    if (m >= 0 && net_recompute) PetscCall(OdynSchemeSetTrajectoryType(sc, ODYN_TRAJECTORY_RECOMPUTE));
     PetscCall(OdynLayerSetActivation(layer, ODYN_ACTIVATION_TANH));
     PetscCall(OdynNetAddBlock(*net, sc));
     PetscCall(OdynSchemeDestroy(&sc));
@@ -224,6 +232,88 @@ START_TEST(test_derivatives_verlet)
 
   Derivatives(1, six, 2, 4, 3.0, 40, "Verlet block (n 2, m 4, N 6)");
   Derivatives(2, two, 8, 8, 1.0, 30, "two Verlet blocks (n 8, m 8, N 3 + 4)");
+}
+END_TEST
+
+/*
+  Reversible Verlet blocks (-odyn_scheme_trajectory recompute on both nets): the backend keeps Y_0, Y_N and Z_{N-1/2}
+  only and recomputes the states (forward from Y_0 in the tangent, backwards from the last pair in the adjoint), the
+  host path recomputes them backwards with verlet.c's reverse step. Bound 1e-12 on both backends: the two sides compute
+  the same formulas in another order (hostref: verletref.c's per-example loops with long double gradient sums against
+  the host kernels; cuda: its kernels), and each rebuilds the states backwards with its own round-off, which drifts by
+  about the unit round-off per step times the backward steps' amplification; the emulation of the device kernels
+  measured that drift at <= 1e-15 on these shapes (docs/gpu-kernels.md), so 1e-12 leaves three orders for the products
+  (sums over <= 120 examples, h ||K|| up to 1.25 for the peaks block) while still catching any plumbing error (a wrong
+  buffer or state gives O(1)). Then the backend memory: OdynSchemeView() reports the doubles of the block's state
+  buffers, (4 n + m) s reversible against at least (N + 1)(n + m) s stored.
+*/
+static PetscErrorCode BackendStateDoubles(OdynNet net, long *doubles, long *s)
+{
+  OdynScheme  sc;
+  char        buf[4096] = "";
+  const char *line;
+  FILE       *fp;
+  PetscViewer v;
+
+  PetscFunctionBegin;
+  PetscCall(OdynNetGetBlock(net, 0, &sc));
+  fp = fmemopen(buf, sizeof(buf) - 1, "w");
+  PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_SYS, "fmemopen failed");
+  PetscCall(PetscViewerASCIIOpenWithFILE(PETSC_COMM_SELF, fp, &v));
+  PetscCall(OdynSchemeView(sc, v));
+  PetscCall(PetscViewerDestroy(&v));
+  fclose(fp);
+  line = strstr(buf, "backend state memory: ");
+  PetscCheck(line && sscanf(line, "backend state memory: %ld doubles for %ld examples", doubles, s) == 2, PETSC_COMM_SELF, PETSC_ERR_PLIB, "OdynSchemeView() printed no backend state memory line:\n%s", buf);
+  PetscFunctionReturn(0);
+}
+
+START_TEST(test_parity_verlet_reversible)
+{
+  const PetscInt  four[1] = {4}, five[1] = {5}, six[1] = {6}, two[2] = {2, 3}, sixteen[1] = {16};
+  const PetscReal tol     = tol_sweep;
+  long            dstore, drev, sstore, srev;
+
+  net_recompute = PETSC_TRUE;
+  tol_sweep     = 1e-12;
+  for (PetscInt split = 0; split < 2; split++) {
+    Parity(1, four, 2, 2, 5.0, 37, 101, split, split ? "reversible peaks Verlet block (n 2, m 2, N 4, T 5), examples on rank 0" : "reversible peaks Verlet block (n 2, m 2, N 4, T 5)");
+    Parity(1, five, 2, 4, 2.0, 45, 30, split, split ? "reversible Verlet block (n 2, m 4, N 5), examples on rank 0" : "reversible Verlet block (n 2, m 4, N 5)");
+  }
+  Parity(1, six, 8, 6, 2.0, 50, 120, 0, "reversible narrow Verlet block (n 8, m 6, N 6)");
+  Parity(2, two, 3, 5, 1.5, 25, 13, 0, "two reversible Verlet blocks (n 3, m 5, N 2 + 3), fewer examples the second time");
+  Derivatives(1, six, 2, 4, 3.0, 40, "reversible Verlet block (n 2, m 4, N 6)");
+#if !defined(ODYN_TEST_NETBACKEND_GPU)
+  Parity(1, four, 20, 12, 1.0, 30, 64, 1, "reversible wide Verlet block (n 20, m 12, N 4), examples on rank 0");
+#endif
+  tol_sweep = tol;
+
+  /* the memory: the same block (n 2, m 3, N 16) after a forward, stored and reversible */
+  for (int rev = 0; rev < 2; rev++) {
+    OdynNet  net;
+    Vec      th, Y0, YN;
+    long    *d = rev ? &drev : &dstore, *ss = rev ? &srev : &sstore;
+    const long n = 2, m = 3, N = 16;
+
+    net_recompute = rev ? PETSC_TRUE : PETSC_FALSE;
+    ODYN_CK(MakeNetKind(1, sixteen, n, m, 2.0, backend, &net));
+    ODYN_CK(OdynNetCreateParameterVec(net, &th));
+    ODYN_CK(OdynTestRandomVec(7, 0.5, th));
+    ODYN_CK(OdynTestStateVec(n, 40, 0, &Y0));
+    ODYN_CK(VecDuplicate(Y0, &YN));
+    ODYN_CK(OdynTestRandomVec(8, 1.0, Y0));
+    ODYN_CK(OdynNetForward(net, th, Y0, YN));
+    ODYN_CK(BackendStateDoubles(net, d, ss));
+    ck_assert_int_eq(*ss, 40);
+    if (rev) ck_assert_msg(*d == (4 * n + m) * *ss, "reversible Verlet block on %s: %ld doubles of state buffers, expected (4 n + m) s = %ld", backend, *d, (4 * n + m) * *ss);
+    else ck_assert_msg(*d >= (N + 1) * (n + m) * *ss, "storing Verlet block on %s: %ld doubles of state buffers, expected at least (N + 1)(n + m) s = %ld", backend, *d, (N + 1) * (n + m) * *ss);
+    ODYN_CK(VecDestroy(&th));
+    ODYN_CK(VecDestroy(&Y0));
+    ODYN_CK(VecDestroy(&YN));
+    ODYN_CK(OdynNetDestroy(&net));
+  }
+  net_recompute = PETSC_FALSE;
+  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_netbackend: Verlet block (n 2, m 3, N 16, 40 examples) on %s: %ld doubles of states stored, %ld reversible\n", backend, dstore, drev));
 }
 END_TEST
 
@@ -465,6 +555,7 @@ static Suite *make_suite(void)
   tcase_add_test(t, test_train_history);
   tcase_add_test(t, test_parity_verlet);
   tcase_add_test(t, test_derivatives_verlet);
+  tcase_add_test(t, test_parity_verlet_reversible);
   tcase_add_test(t, test_train_verlet);
   tcase_set_timeout(t, 600);
   suite_add_tcase(s, t);

@@ -530,7 +530,7 @@ PetscErrorCode OdynSchemeView(OdynScheme scheme, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPushTab(viewer));
   PetscCall(PetscViewerASCIIPrintf(viewer, "N %" PetscInt_FMT " steps, T %g, h %g, trajectory %s\n", scheme->N, (double)scheme->T, (double)(scheme->T / scheme->N), OdynTrajectoryTypes[scheme->trajtype]));
   if (scheme->shared) PetscCall(PetscViewerASCIIPrintf(viewer, "layer parameters shared by all steps\n"));
-  if (scheme->backend) PetscCall(PetscViewerASCIIPrintf(viewer, "sweeps on backend %s (states in its memory)\n", scheme->backend->name));
+  if (scheme->backend) PetscCall(OdynSchemeBackendView_Private(scheme, viewer)); /* schemebackend.c */
   PetscTryTypeMethod(scheme, view, viewer);
   if (scheme->layer) PetscCall(OdynLayerView(scheme->layer, viewer));
   PetscCall(PetscViewerASCIIPopTab(viewer));

@@ -24,6 +24,15 @@
    (the layer's operations in its order, so its forward is bit for bit the host path's); the tangent uploads
    (dK_j - adj dK_j)/2, and the adjoint maps the effective stencils' gradient G_j back, gK_j += (G_j - adj G_j)/2, the
    adjoint of that linear map (BackendAntisym() and below). The host keeps theta itself (thetahost) for the checks.
+
+   A Verlet block with -odyn_scheme_trajectory recompute (OdynSchemeSetTrajectoryType(), the switch of the host path,
+   which recomputes its states backwards by verlet.c's reverse step) is reversible on the backend too: the forward keeps
+   only Y_N and Z_{N-1/2} (verlet_tanh_forward_final), the adjoint rebuilds the states backwards from them alongside
+   the adjoint (verlet_tanh_adjoint_reversible), and the tangent recomputes them forward from Y_0, which is kept
+   (verlet_tanh_tangent_y0). Its state buffers are traj = [Y_0 | Y_N] (2 n s), ztraj = Z_{N-1/2} (m s), no lin: with
+   in and out, (4 n + m) s doubles instead of (N + 1)(n + m) s + N (n + m) s (host) or (N + 1)(n + m) s (cuda) + 2 n s.
+   Its results differ from the storing sweeps by round-off (the rebuilt states drift by about the unit round-off per
+   step; on the host table the sweeps are verletref.c's loops, not the direct path's kernels).
 */
 #include <odyn/private/schemeimpl.h>
 #include <odyn/private/odynimpl.h>
@@ -40,7 +49,12 @@ struct _OdynSchemeBackendStore {
   PetscScalar          *thetahost, *ghost;       /* host, nparam each: the theta now on the backend; the gradient back */
   PetscScalar          *effhost;                 /* host, nparam, convantisym only: the effective theta / dtheta uploaded */
   PetscBool             thetavalid;              /* a forward sweep uploaded theta (thetahost is its copy) */
+  PetscBool             rev;                     /* Verlet, states recomputed: traj = [Y_0 | Y_N], ztraj = Z_{N-1/2}, no lin */
+  long                  statedoubles;            /* of traj, ztraj, lin, in and out, for OdynSchemeView() */
 };
+
+/* a Verlet block that recomputes its states (reversible on the backend) */
+static PetscBool BackendReversible(OdynScheme scheme) { return scheme->ncomp == 2 && scheme->trajtype == ODYN_TRAJECTORY_RECOMPUTE ? PETSC_TRUE : PETSC_FALSE; }
 
 /*
    Whether the block can run on a backend: *ok, or in why[] what it is (for the callers' messages). Needs no set-up:
@@ -216,7 +230,7 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
 {
   const OdynBackendOps           *ops = scheme->backend;
   const PetscInt                  n = scheme->nstate[0], m = scheme->nstate[1], N = scheme->N;
-  const PetscBool                 verlet = scheme->ncomp == 2 ? PETSC_TRUE : PETSC_FALSE;
+  const PetscBool                 verlet = scheme->ncomp == 2 ? PETSC_TRUE : PETSC_FALSE, rev = BackendReversible(scheme);
   struct _OdynSchemeBackendStore *bk;
   PetscBool                       isconv;
   long                            c, ih, iw;
@@ -237,8 +251,11 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
     PetscCall(PetscMalloc3(bk->nparam, &bk->thetahost, bk->nparam, &bk->ghost, bk->nparam, &bk->effhost));
   }
   PetscCheck(bk->nparam == scheme->nparam, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Backend buffers hold %" PetscInt_FMT " parameters, the block has %" PetscInt_FMT, bk->nparam, scheme->nparam);
+  PetscCheck(!rev || (ops->verlet_tanh_forward_final && ops->verlet_tanh_tangent_y0 && ops->verlet_tanh_adjoint_reversible), PETSC_COMM_SELF, PETSC_ERR_SUP, "Backend %s has no reversible Verlet sweeps: use -odyn_scheme_trajectory store for this block", ops->name);
+  if (rev != bk->rev) bk->salloc = 0; /* the other layout: the buffers are made again */
   if (s > bk->salloc) {
-    const long linlen = verlet ? ops->verlet_tanh_linsize(n, m, N, s) : isconv ? ops->conv_euler_tanh_linsize(c, ih, iw, N, s) : ops->euler_tanh_linsize(n, N, s);
+    const long linlen = rev ? 0 : verlet ? ops->verlet_tanh_linsize(n, m, N, s) : isconv ? ops->conv_euler_tanh_linsize(c, ih, iw, N, s) : ops->euler_tanh_linsize(n, N, s);
+    const long ntraj = rev ? 2 : N + 1, nz = rev ? 1 : N + 1;
 
     PetscCheck(linlen >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Backend %s: no linearization size for n = %" PetscInt_FMT ", N = %" PetscInt_FMT ", s = %" PetscInt_FMT, ops->name, n, N, s);
     PetscCall(OdynBackendFree(ops, (void **)&bk->traj));
@@ -246,13 +263,16 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
     PetscCall(OdynBackendFree(ops, (void **)&bk->lin));
     PetscCall(OdynBackendFree(ops, (void **)&bk->in));
     PetscCall(OdynBackendFree(ops, (void **)&bk->out));
-    bk->salloc = 0;
-    PetscCall(BackendMalloc(ops, (size_t)(N + 1) * n * s, &bk->traj));
-    if (verlet) PetscCall(BackendMalloc(ops, (size_t)(N + 1) * m * s, &bk->ztraj));
-    PetscCall(BackendMalloc(ops, (size_t)linlen, &bk->lin));
+    bk->salloc       = 0;
+    bk->statedoubles = 0;
+    PetscCall(BackendMalloc(ops, (size_t)ntraj * n * s, &bk->traj));
+    if (verlet) PetscCall(BackendMalloc(ops, (size_t)nz * m * s, &bk->ztraj));
+    if (linlen) PetscCall(BackendMalloc(ops, (size_t)linlen, &bk->lin));
     PetscCall(BackendMalloc(ops, (size_t)n * s, &bk->in));
     PetscCall(BackendMalloc(ops, (size_t)n * s, &bk->out));
-    bk->salloc = s;
+    bk->salloc       = s;
+    bk->rev          = rev;
+    bk->statedoubles = ntraj * n * s + (verlet ? nz * m * s : 0) + linlen + 2 * n * s;
   }
   bk->thetavalid = PETSC_FALSE;
   PetscFunctionReturn(0);
@@ -293,6 +313,12 @@ PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscS
   bk->thetavalid = PETSC_TRUE;
   scheme->s      = s;
   if (s) {
+    if (bk->rev) { /* Y_0 kept for the tangent, then only the last pair */
+      OdynBackendCall(ops, copy_to_device, bk->traj, Y0, (size_t)n * s * sizeof(double));
+      OdynBackendCall(ops, verlet_tanh_forward_final, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->traj, bk->traj + (size_t)n * s, bk->ztraj);
+      if (YN) OdynBackendCall(ops, copy_to_host, YN, bk->traj + (size_t)n * s, (size_t)n * s * sizeof(double));
+      PetscFunctionReturn(0);
+    }
     OdynBackendCall(ops, copy_to_device, bk->in, Y0, (size_t)n * s * sizeof(double));
     if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_forward, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->in, bk->traj, bk->ztraj, bk->lin);
     else if (isconv) OdynBackendCall(ops, conv_euler_tanh_forward, c, ih, iw, N, s, scheme->T / N, bk->theta, bk->in, bk->traj, bk->lin);
@@ -322,7 +348,8 @@ PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscS
   }
   if (dtheta) OdynBackendCall(ops, copy_to_device, bk->dtheta, dtheta, (size_t)bk->nparam * sizeof(double));
   if (dY0) OdynBackendCall(ops, copy_to_device, bk->in, dY0, (size_t)n * s * sizeof(double));
-  if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_tangent, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->ztraj, bk->lin, dY0 ? bk->in : NULL, bk->out);
+  if (bk->rev) OdynBackendCall(ops, verlet_tanh_tangent_y0, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, dY0 ? bk->in : NULL, bk->out);
+  else if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_tangent, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->ztraj, bk->lin, dY0 ? bk->in : NULL, bk->out);
   else if (isconv) OdynBackendCall(ops, conv_euler_tanh_tangent, c, ih, iw, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dY0 ? bk->in : NULL, bk->out);
   else OdynBackendCall(ops, euler_tanh_tangent, n, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dY0 ? bk->in : NULL, bk->out);
   OdynBackendCall(ops, copy_to_host, dYN, bk->out, (size_t)n * s * sizeof(double));
@@ -345,7 +372,8 @@ PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscS
   PetscCall(BackendAntisym(scheme, &anti, &gamma));
   OdynBackendCall(ops, copy_to_device, bk->in, W, (size_t)n * s * sizeof(double));
   if (gtheta) OdynBackendCall(ops, mem_set, bk->gtheta, 0, (size_t)bk->nparam * sizeof(double));
-  if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_adjoint, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->traj, bk->ztraj, bk->lin, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
+  if (bk->rev) OdynBackendCall(ops, verlet_tanh_adjoint_reversible, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->traj + (size_t)n * s, bk->ztraj, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
+  else if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_adjoint, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->traj, bk->ztraj, bk->lin, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
   else if (isconv) OdynBackendCall(ops, conv_euler_tanh_adjoint, c, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
   else OdynBackendCall(ops, euler_tanh_adjoint, n, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
   if (gtheta) {
@@ -356,6 +384,18 @@ PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscS
       for (PetscInt i = 0; i < bk->nparam; i++) gtheta[i] += bk->ghost[i];
   }
   if (gY0) OdynBackendCall(ops, copy_to_host, gY0, bk->out, (size_t)n * s * sizeof(double));
+  PetscFunctionReturn(0);
+}
+
+/* OdynSchemeView()'s line for a block on a backend: where its states are and how many doubles they take there */
+PetscErrorCode OdynSchemeBackendView_Private(OdynScheme scheme, PetscViewer viewer)
+{
+  struct _OdynSchemeBackendStore *bk = scheme->bk;
+
+  PetscFunctionBegin;
+  if (!scheme->backend) PetscFunctionReturn(0);
+  PetscCall(PetscViewerASCIIPrintf(viewer, "sweeps on backend %s (states in its memory%s)\n", scheme->backend->name, BackendReversible(scheme) ? ": the last ones only, recomputed backwards in the adjoint" : ""));
+  if (bk && bk->salloc) PetscCall(PetscViewerASCIIPrintf(viewer, "backend state memory: %ld doubles for %" PetscInt_FMT " examples\n", bk->statedoubles, bk->salloc));
   PetscFunctionReturn(0);
 }
 
@@ -379,7 +419,10 @@ PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscS
    scheme verlet with layer hamiltonian and activation tanh (on cuda: widths n, m <= 16), and of scheme euler with layer
    conv or convantisym of 3x3 stencils, as many output as input channels, activation tanh, no TV normalization and no
    pooling (on cuda: at most 16 channels), without shared weights:
-   `OdynSchemeSetUp()` stops with PETSC_ERR_SUP for other blocks. `OdynSchemeGetState()` is not
+   `OdynSchemeSetUp()` stops with PETSC_ERR_SUP for other blocks. A Verlet block with `ODYN_TRAJECTORY_RECOMPUTE`
+   (-odyn_scheme_trajectory recompute) keeps only its last states on the backend and recomputes them backwards in the
+   adjoint (and forward from Y_0 in the tangent): backend memory O((n + m) s) instead of O((N + 1)(n + m) s), results
+   equal to the storing sweeps up to round-off. `OdynSchemeGetState()` is not
    available on such a block (its states are in the backend's memory). The derivative sweeps must be given the forward
    sweep's theta (`OdynSchemeTangent()`), which the network does. Errors of the name and of the device are those of
    `OdynBackendGet()`. Networks set their blocks' backend: `OdynNetSetBackend()`.

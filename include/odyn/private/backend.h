@@ -135,6 +135,20 @@ struct OdynBackendOps {
   int (*verlet_tanh_forward)(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
   int (*verlet_tanh_tangent)(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN);
   int (*verlet_tanh_adjoint)(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0);
+  /*
+     The same block with states recomputed (reversible Verlet, -odyn_scheme_trajectory recompute on a backend block):
+     memory flat in N, no lin. forward_final: YN (n s) = Y_N and ZN (m s) = Z_{N-1/2} only (YN may be Y0).
+     tangent_y0: dYN as verlet_tanh_tangent, the states recomputed forward from Y0 (n s) alongside the tangent.
+     adjoint_reversible: gtheta += J_theta^T W, gY0 = J_Y0^T W (either NULL: not computed), the states rebuilt
+     backwards from (YN, ZN), which stay unchanged (a second adjoint after one forward is allowed); gY0 must not alias
+     YN or ZN. The rebuilt states drift from the forward's by about the unit round-off per step (docs/derivations.md
+     "Round-off"). Host: the references of verletref.c (odyn_verlet_ref_*: per-example loops, gradient sums in long
+     double), so these differ from the storing sweeps by round-off, not bit for bit. Cuda: odyn_cuda_verlet_forward_final,
+     odyn_cuda_verlet_tangent, odyn_cuda_verlet_adjoint_reversible (verlet.cu; n, m <= ODYN_CUDA_NARROW_MAX).
+  */
+  int (*verlet_tanh_forward_final)(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN);
+  int (*verlet_tanh_tangent_y0)(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+  int (*verlet_tanh_adjoint_reversible)(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0);
 
   /*
      Whole-block sweeps of a convolutional forward-Euler tanh block: scheme euler with layer conv (src/layers/impls/

@@ -93,6 +93,7 @@ PETSC_INTERN PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme, Petsc
 PETSC_INTERN PetscErrorCode OdynSchemeBackendCheck_Private(OdynScheme);
 PETSC_INTERN PetscErrorCode OdynSchemeSetBackendOps_Private(OdynScheme, const OdynBackendOps *);
 PETSC_INTERN PetscErrorCode OdynSchemeBackendFree_Private(OdynScheme);
+PETSC_INTERN PetscErrorCode OdynSchemeBackendView_Private(OdynScheme, PetscViewer);
 PETSC_INTERN PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme, const PetscScalar *, PetscInt, const PetscScalar *, PetscScalar *);
 PETSC_INTERN PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme, const PetscScalar *, const PetscScalar *, const PetscScalar *, PetscScalar *);
 PETSC_INTERN PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme, const PetscScalar *, const PetscScalar *, PetscScalar *, PetscScalar *);

@@ -609,6 +609,33 @@ int cuda_verlet_tanh_adjoint(long n, long m, long N, long s, double h, const dou
   return kernel_status(odyn_cuda_verlet_adjoint(n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0), "verlet_tanh_adjoint");
 }
 
+/* the reversible pair (states recomputed, memory flat in N): forward_final keeps Y_N and Z_{N-1/2}, the tangent
+   recomputes forward from Y0 (the same kernel as above), the adjoint rebuilds the states backwards from the pair */
+int cuda_verlet_tanh_forward_final(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN)
+{
+  int r;
+
+  if ((r = check_verlet("verlet_tanh_forward_final", n, m, N, s)) || !s) return r;
+  return kernel_status(odyn_cuda_verlet_forward_final(n, m, N, s, h, theta, Y0, YN, ZN), "verlet_tanh_forward_final");
+}
+
+int cuda_verlet_tanh_tangent_y0(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+{
+  int r;
+
+  if ((r = check_verlet("verlet_tanh_tangent_y0", n, m, N, s)) || !s) return r;
+  return kernel_status(odyn_cuda_verlet_tangent(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN), "verlet_tanh_tangent_y0");
+}
+
+int cuda_verlet_tanh_adjoint_reversible(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0)
+{
+  int r;
+
+  if ((r = check_verlet("verlet_tanh_adjoint_reversible", n, m, N, s)) || !s || (!gtheta && !gY0)) return r;
+  if (gY0 && (gY0 == YN || gY0 == ZN)) return fail(ODYN_BACKEND_ERR_ARG, "verlet_tanh_adjoint_reversible: gY0 must not alias YN or ZN");
+  return kernel_status(odyn_cuda_verlet_adjoint_reversible(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0, NULL), "verlet_tanh_adjoint_reversible");
+}
+
 
 /*
    The whole-block convolutional Euler tanh sweeps (conv_euler_tanh_*): the direct 3x3 kernels of convdirect.cu through
@@ -751,6 +778,9 @@ extern "C" const OdynBackendOps *odyn_backend_cuda(void)
     ops.verlet_tanh_forward  = cuda_verlet_tanh_forward;
     ops.verlet_tanh_tangent  = cuda_verlet_tanh_tangent;
     ops.verlet_tanh_adjoint  = cuda_verlet_tanh_adjoint;
+    ops.verlet_tanh_forward_final      = cuda_verlet_tanh_forward_final;
+    ops.verlet_tanh_tangent_y0         = cuda_verlet_tanh_tangent_y0;
+    ops.verlet_tanh_adjoint_reversible = cuda_verlet_tanh_adjoint_reversible;
     ops.conv_euler_tanh_linsize = cuda_conv_euler_tanh_linsize;
     ops.conv_euler_tanh_forward = cuda_conv_euler_tanh_forward;
     ops.conv_euler_tanh_tangent = cuda_conv_euler_tanh_tangent;

@@ -12,6 +12,7 @@
 #include <cblas.h>
 #include <odyn/private/backend.h>
 #include <odyn/private/pointwise.h>
+#include <odyn/private/cudakernels.h>
 
 static char last_msg[512] = "no error";
 
@@ -266,6 +267,43 @@ static int host_verlet_tanh_adjoint(long n, long m, long N, long s, double h, co
   return ODYN_BACKEND_OK;
 }
 
+/* the reversible Verlet sweeps (states recomputed, no lin): the host references of verletref.c, which follow the
+   device kernels' formulas one example at a time; their only failure is the allocation of a few steps' scratch */
+static int host_verlet_tanh_forward_final(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN)
+{
+  int st = check_verlet("verlet_tanh_forward_final", n, m, N, 0, theta, NULL);
+
+  if (st) return st;
+  if (s < 0 || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "verlet_tanh_forward_final: s = %ld out of range", s);
+  if (s && ((N && !theta) || !Y0 || !YN || !ZN)) return fail(ODYN_BACKEND_ERR_ARG, "verlet_tanh_forward_final: theta, Y0, YN and ZN must be arrays of the backend");
+  if (odyn_verlet_ref_forward_final(n, m, N, s, h, theta, Y0, YN, ZN)) return fail(ODYN_BACKEND_ERR_MEM, "verlet_tanh_forward_final: could not allocate %ld doubles of scratch on the host", n + m);
+  return ODYN_BACKEND_OK;
+}
+
+static int host_verlet_tanh_tangent_y0(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+{
+  int st = check_verlet("verlet_tanh_tangent_y0", n, m, N, 0, theta, NULL);
+
+  if (st) return st;
+  if (s < 0 || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "verlet_tanh_tangent_y0: s = %ld out of range", s);
+  if (s && ((N && !theta) || !Y0 || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "verlet_tanh_tangent_y0: theta, Y0 and dYN must be arrays of the backend");
+  if (odyn_verlet_ref_tangent(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN)) return fail(ODYN_BACKEND_ERR_MEM, "verlet_tanh_tangent_y0: could not allocate the scratch on the host");
+  return ODYN_BACKEND_OK;
+}
+
+static int host_verlet_tanh_adjoint_reversible(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0)
+{
+  int st = check_verlet("verlet_tanh_adjoint_reversible", n, m, N, 0, theta, NULL);
+
+  if (st) return st;
+  if (s < 0 || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "verlet_tanh_adjoint_reversible: s = %ld out of range", s);
+  if (!s || (!gtheta && !gY0)) return ODYN_BACKEND_OK;
+  if ((N && !theta) || !YN || !ZN || !W) return fail(ODYN_BACKEND_ERR_ARG, "verlet_tanh_adjoint_reversible: theta, YN, ZN and W must be arrays of the backend");
+  if (gY0 && (gY0 == YN || gY0 == ZN)) return fail(ODYN_BACKEND_ERR_ARG, "verlet_tanh_adjoint_reversible: gY0 must not alias YN or ZN");
+  if (odyn_verlet_ref_adjoint_reversible(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0, NULL)) return fail(ODYN_BACKEND_ERR_MEM, "verlet_tanh_adjoint_reversible: could not allocate the scratch (N (n m + n + m) long doubles) on the host");
+  return ODYN_BACKEND_OK;
+}
+
 /* the whole-block convolutional Euler tanh sweeps (convtanh.c): sizes and arrays checked here, where the messages are */
 static int check_conv(const char *op, long c, long ih, long iw, long N, long s, const double *theta, const double *lin)
 {
@@ -343,6 +381,9 @@ static const OdynBackendOps host_ops = {
   .verlet_tanh_forward  = host_verlet_tanh_forward,
   .verlet_tanh_tangent  = host_verlet_tanh_tangent,
   .verlet_tanh_adjoint  = host_verlet_tanh_adjoint,
+  .verlet_tanh_forward_final      = host_verlet_tanh_forward_final,
+  .verlet_tanh_tangent_y0         = host_verlet_tanh_tangent_y0,
+  .verlet_tanh_adjoint_reversible = host_verlet_tanh_adjoint_reversible,
   .conv_euler_tanh_linsize = host_conv_euler_tanh_linsize,
   .conv_euler_tanh_forward = host_conv_euler_tanh_forward,
   .conv_euler_tanh_tangent = host_conv_euler_tanh_tangent,
