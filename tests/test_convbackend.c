@@ -2,8 +2,10 @@
   Convolutional Euler blocks on a compute backend (OdynNetSetBackend(), -odyn_backend; docs/gpu.md): a block of scheme
   euler with layer conv (3x3 stencils, c -> c channels, tanh, no normalization, no pooling) hands its whole forward,
   tangent and adjoint sweeps to the table's conv_euler_tanh_* operations, its states (c h w per example) in the
-  backend's memory; an opening layer (scheme single, conv 1 -> c) before it stays on the host path by the block's own
-  option (-<prefix>odyn_backend host), as in the MNIST network (problems/options/mnist.opts, docs/mnist.md).
+  backend's memory; an opening layer (scheme single, conv 3x3 cin -> c, tanh) before it runs on the backend too, by the
+  table's conv_tanh_* operations (one step, input and output widths differ), as in the MNIST network
+  (problems/options/mnist.opts, docs/mnist.md), or stays on the host path by the block's own option
+  (-<prefix>odyn_backend host).
 
   Built twice from this file: as test_convbackend (label unit) with the backend "hostref", the host table taken through
   exactly that path, and as tests/gpu/test_gpu_convbackend.c (label gpu) with "cuda". On 1 and on 2 ranks (one layout
@@ -11,16 +13,18 @@
   - parity with the direct host path (-odyn_backend host): forward Y_N, J v (in theta and Y0, together and apart),
     J^T w (gradient in theta and Y0, together and apart), again at another theta with another number of examples; for
     one conv block (4 channels, 8 x 8, batches spanning several of the kernels' chunks of examples), the MNIST shape
-    (6 channels, 28 x 28), two conv blocks, and an opening layer 1 -> 4 on the host before two backend blocks;
+    (6 channels, 28 x 28), two conv blocks, an opening layer 1 -> 4 on the host before two backend blocks, the opening
+    layer on the backend alone (1 -> 4, 3 -> 5) and before two backend blocks, and the MNIST shape with it (1 -> 6);
   - Taylor and dot-product tests of the backend path itself;
-  - a small MNIST-like network (opening conv 1 -> 4 on the host, conv ResNet block on the backend, softmax, smoothness
-    regularizer) trained on synthetic 8 x 8 images: the objective history against the host's;
+  - a small MNIST-like network (opening conv 1 -> 4 and conv ResNet block, both on the backend with no per-block
+    option, softmax, smoothness regularizer) trained on synthetic 8 x 8 images: the objective history against the host's;
   - the same parity, derivative and training tests for convantisym Euler blocks (the MNIST antisym network's ResNet,
     with and without the diffusion gamma), which the backend runs with the effective stencils (K - adj K - gamma I)/2
     (src/schemes/schemebackend.c);
   - bad input: conv blocks the backend cannot run (5x5 stencils, relu, TV normalization, pooling, 4 -> 6 channels,
-    shared weights; convantisym with 5x5, relu, TV normalization, shared weights; the opening layer, scheme single; on
-    cuda also 20 channels) stop with PETSC_ERR_SUP naming the block and what it is.
+    shared weights; convantisym with 5x5, relu, TV normalization, shared weights; scheme single with 5x5, relu, TV
+    normalization, pooling, a dense layer; on cuda also 20 channels, for single 1 -> 20) stop with PETSC_ERR_SUP naming
+    the block and what it is; the table's conv_tanh_* check their sizes and arrays.
 
   Bounds. hostref: 0. Its sweeps (src/backend/host/convtanh.c) call the conv layer's kernels with the same operands, in
   the same order and over the same chunks of examples as the direct path (euler.c + convcore.c), and the gradient it
@@ -44,8 +48,18 @@ static const char *backend   = "hostref";
 static PetscReal   tol_sweep = 0.0, tol_hist = 0.0;
 #endif
 
-/* the opening block's options prefix and its own backend option: it stays on the host path in every network here */
+/* the opening block's options prefix; with its own option -cbopen_odyn_backend host (OpenOnHost()) it stays on the host
+   path, else it runs on the network's backend (conv_tanh_*) */
 #define OPEN_PREFIX "cbopen_"
+
+static PetscBool open_host = PETSC_TRUE;
+
+static void OpenOnHost(PetscBool host)
+{
+  open_host = host;
+  if (host) ODYN_CK(PetscOptionsSetValue(NULL, "-" OPEN_PREFIX "odyn_backend", "host"));
+  else ODYN_CK(PetscOptionsClearValue(NULL, "-" OPEN_PREFIX "odyn_backend"));
+}
 
 /*
   The layer of the Euler blocks MakeConvNet() makes: conv, or convantisym with its diffusion gamma (the backend runs it
@@ -141,7 +155,7 @@ static void Parity(PetscInt cin, PetscInt nb, const PetscInt N[], PetscInt c, Pe
 
       ODYN_CK(OdynNetGetBlock(bnet, b, &sc));
       ODYN_CK(OdynSchemeGetBackend(sc, &name));
-      ck_assert_str_eq(name, cin > 0 && b == 0 ? ODYNBACKENDHOST : backend);
+      ck_assert_str_eq(name, cin > 0 && b == 0 && open_host ? ODYNBACKENDHOST : backend);
       ODYN_CK(OdynNetGetBlock(hnet, b, &sc));
       ODYN_CK(OdynSchemeGetBackend(sc, &name));
       ck_assert_str_eq(name, ODYNBACKENDHOST);
@@ -170,7 +184,7 @@ START_TEST(test_parity)
   const PetscInt three[1] = {3}, two[1] = {2}, pair[2] = {2, 3};
 
   SetKind(ODYNLAYERCONV, 0.0);
-  ODYN_CK(PetscOptionsSetValue(NULL, "-" OPEN_PREFIX "odyn_backend", "host"));
+  OpenOnHost(PETSC_TRUE);
 
   for (PetscInt split = 0; split < 2; split++) {
     /* 101 examples of 4 x 8 x 8: several chunks of the host kernels, and a last one that is not full */
@@ -181,12 +195,32 @@ START_TEST(test_parity)
 }
 END_TEST
 
+/* the opening layer (scheme single, conv 3x3 cin -> c, tanh) on the backend: alone, before conv blocks, MNIST's shape */
+START_TEST(test_parity_opening)
+{
+  const PetscInt pair[2] = {2, 3}, two[1] = {2};
+
+  SetKind(ODYNLAYERCONV, 0.0);
+  OpenOnHost(PETSC_FALSE);
+  for (PetscInt split = 0; split < 2; split++) {
+    Parity(1, 0, NULL, 4, 8, 8, 0.0, 101, 37, split, split ? "opening 1 -> 4 alone (8 x 8), examples on rank 0" : "opening 1 -> 4 alone (8 x 8)");
+    Parity(3, 0, NULL, 5, 7, 9, 0.0, 23, 40, split, split ? "opening 3 -> 5 alone (7 x 9), examples on rank 0" : "opening 3 -> 5 alone (7 x 9)");
+    Parity(1, 2, pair, 4, 6, 10, 1.5, 23, 40, split, split ? "opening 1 -> 4 and two conv blocks, all on the backend (6 x 10, N 2 + 3), examples on rank 0" : "opening 1 -> 4 and two conv blocks, all on the backend (6 x 10, N 2 + 3)");
+  }
+  Parity(1, 1, two, 6, 28, 28, 2.0, 9, 5, 0, "MNIST shape, all on the backend (opening 1 -> 6, conv 6 channels, 28 x 28, N 2)");
+  SetKind(ODYNLAYERCONVANTISYM, 0.1);
+  Parity(1, 1, two, 6, 28, 28, 2.0, 9, 5, 0, "MNIST antisym shape, all on the backend (opening 1 -> 6, convantisym 6 channels, 28 x 28, N 2, gamma 0.1)");
+  SetKind(ODYNLAYERCONV, 0.0);
+  OpenOnHost(PETSC_TRUE);
+}
+END_TEST
+
 /* the same for convantisym Euler blocks (the MNIST antisym network's ResNet), without and with the diffusion gamma */
 START_TEST(test_parity_antisym)
 {
   const PetscInt three[1] = {3}, two[1] = {2}, pair[2] = {2, 3};
 
-  ODYN_CK(PetscOptionsSetValue(NULL, "-" OPEN_PREFIX "odyn_backend", "host"));
+  OpenOnHost(PETSC_TRUE);
   for (PetscInt split = 0; split < 2; split++) {
     SetKind(ODYNLAYERCONVANTISYM, 0.0);
     Parity(0, 1, three, 4, 8, 8, 1.0, 101, 37, split, split ? "convantisym block (4 channels, 8 x 8, N 3), examples on rank 0" : "convantisym block (4 channels, 8 x 8, N 3)");
@@ -234,7 +268,7 @@ START_TEST(test_derivatives)
 {
   const PetscInt four[1] = {4}, pair[2] = {2, 3};
 
-  ODYN_CK(PetscOptionsSetValue(NULL, "-" OPEN_PREFIX "odyn_backend", "host"));
+  OpenOnHost(PETSC_TRUE);
 
   SetKind(ODYNLAYERCONV, 0.0);
   Derivatives(0, 1, four, 3, 7, 9, 2.0, 12, "conv block (3 channels, 7 x 9, N 4)");
@@ -243,6 +277,10 @@ START_TEST(test_derivatives)
   Derivatives(0, 1, four, 3, 7, 9, 2.0, 12, "convantisym block, gamma 0.2 (3 channels, 7 x 9, N 4)");
   Derivatives(2, 2, pair, 4, 8, 8, 1.0, 10, "opening 2 -> 4 on the host, two convantisym blocks (8 x 8, N 2 + 3)");
   SetKind(ODYNLAYERCONV, 0.0);
+  OpenOnHost(PETSC_FALSE);
+  Derivatives(1, 0, NULL, 3, 7, 9, 0.0, 12, "opening 1 -> 3 on the backend alone (7 x 9)");
+  Derivatives(2, 2, pair, 4, 8, 8, 1.0, 10, "opening 2 -> 4 and two conv blocks, all on the backend (8 x 8, N 2 + 3)");
+  OpenOnHost(PETSC_TRUE);
 }
 END_TEST
 
@@ -280,8 +318,8 @@ static PetscErrorCode Images(PetscInt count, unsigned long seed, OdynDataset *ds
 }
 
 /*
-  The MNIST network in small (problems/options/mnist.opts: opening conv 1 -> c on the host by -block0_odyn_backend host,
-  a conv ResNet block on the backend, softmax, smoothness regularizer), 3 Gauss-Newton iterations on each of the levels
+  The MNIST network in small (problems/options/mnist.opts: opening conv 1 -> c, a conv ResNet block, both on the
+  network's backend with no per-block option, softmax, smoothness regularizer), 3 Gauss-Newton iterations on each of the levels
   4 and 8 layers, PCG capped at 3 iterations, trained on the host and on the backend: the same objective history. The
   options go to a database of their own (PetscOptionsPush), so nothing carries over to the other tests.
 */
@@ -301,7 +339,7 @@ static void TrainHistory(const char *ltype, const char *extra, PetscReal tol)
 
   ODYN_CK(PetscSNPrintf(opts, sizeof(opts),
                         "-odyn_net_num_blocks 2 -block0_odyn_scheme_type single -block0_odyn_layer_type conv -block0_odyn_layer_image 8,8 -block0_odyn_layer_channels 1,4 "
-                        "-block0_odyn_layer_activation tanh -block0_odyn_backend host -block1_odyn_scheme_type euler -block1_odyn_layer_type conv -block1_odyn_layer_image 8,8 "
+                        "-block0_odyn_layer_activation tanh -block1_odyn_scheme_type euler -block1_odyn_layer_type conv -block1_odyn_layer_image 8,8 "
                         "-block1_odyn_layer_channels 4 -block1_odyn_layer_activation tanh -block1_odyn_scheme_final_time 3 -odyn_loss_type softmax -odyn_reg_type smooth "
                         "-odyn_reg_weight 5e-3 -odyn_ml_levels 4,8 -odyn_bcd_max_it 3 -odyn_bcd_classifier_newton_max_it 2 -odyn_bcd_classifier_pcg_max_it 3 -odyn_bcd_gn_pcg_max_it 3 -block1_odyn_layer_type %s %s",
                         ltype, extra));
@@ -329,10 +367,10 @@ static void TrainHistory(const char *ltype, const char *extra, PetscReal tol)
     ODYN_CK(OdynTrainerSetFromOptions(t[k]));
     ODYN_CK(OdynTrainerSolve(t[k], &theta[k], &wmu[k]));
     ODYN_CK(OdynTrainerGetHistory(t[k], &nh[k], &hist[k]));
-    /* the opening layer ran on the host by its own option, the ResNet block on the network's backend */
+    /* the opening layer and the ResNet block ran on the network's backend */
     ODYN_CK(OdynNetGetBlock(net[k], 0, &sc));
     ODYN_CK(OdynSchemeGetBackend(sc, &name));
-    ck_assert_str_eq(name, ODYNBACKENDHOST);
+    ck_assert_str_eq(name, k ? backend : ODYNBACKENDHOST);
     ODYN_CK(OdynNetGetBlock(net[k], 1, &sc));
     ODYN_CK(OdynSchemeGetBackend(sc, &name));
     ck_assert_str_eq(name, k ? backend : ODYNBACKENDHOST);
@@ -349,7 +387,7 @@ static void TrainHistory(const char *ltype, const char *extra, PetscReal tol)
     ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "  iteration %d: objective %.16e (host %.16e), |gradient| %.6e, max relative difference %.3e\n", (int)i + 1, (double)(a[0] + a[1]), (double)(b[0] + b[1]), (double)a[2], (double)di));
     dmax = PetscMax(dmax, di);
   }
-  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_convbackend: small MNIST-like net (conv 1 -> 4 on the host, %s ResNet on %s, levels 4,8), %d Gauss-Newton iterations: objective history within %.3e (relative) of host (bound %.0e), final objective %.10g\n", ltype, backend, (int)nh[0],
+  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_convbackend: small MNIST-like net (conv 1 -> 4 and %s ResNet on %s, levels 4,8), %d Gauss-Newton iterations: objective history within %.3e (relative) of host (bound %.0e), final objective %.10g\n", ltype, backend, (int)nh[0],
                       (double)dmax, (double)tol, (double)(hist[1][nh[0] - 1].obj_classifier + hist[1][nh[0] - 1].obj_propagation)));
   ck_assert_msg(dmax <= tol, "%s: objective history on %s differs from host by %.3e (relative; bound %.0e)", ltype, backend, (double)dmax, (double)tol);
   ck_assert_msg(hist[0][nh[0] - 1].obj_classifier < hist[0][0].obj_classifier, "the host run did not learn (objective %g -> %g)", (double)hist[0][0].obj_classifier, (double)hist[0][nh[0] - 1].obj_classifier);
@@ -418,6 +456,41 @@ static void RefuseConv(const char *ltype, PetscInt k, PetscInt c, PetscInt c2, O
   ODYN_CK(OdynNetDestroy(&net));
 }
 
+/* a network whose block 0 is an opening layer (scheme single, 1 -> 4 channels of 4 x 4) the backend cannot run */
+static void RefuseSingle(const char *ltype, PetscInt k, OdynActivationType act, PetscBool tv, PetscBool pool, const char *needle)
+{
+  OdynNet    net;
+  OdynScheme sc;
+  OdynLayer  layer;
+  char       msg[512];
+
+  ODYN_CK(OdynNetCreate(PETSC_COMM_WORLD, &net));
+  ODYN_CK(OdynSchemeCreate(PETSC_COMM_WORLD, &sc));
+  ODYN_CK(OdynSchemeSetType(sc, ODYNSCHEMESINGLE));
+  ODYN_CK(OdynSchemeGetLayer(sc, &layer));
+  ODYN_CK(OdynLayerSetType(layer, ltype));
+  if (strcmp(ltype, ODYNLAYERDENSE)) {
+    ODYN_CK(OdynLayerConvSetImage(layer, 4, 4));
+    ODYN_CK(OdynLayerConvSetChannels(layer, 1, 4));
+    ODYN_CK(OdynLayerConvSetKernelSize(layer, k));
+    ODYN_CK(OdynLayerConvSetTVNorm(layer, tv, 1e-3));
+    if (pool) ODYN_CK(OdynLayerConvSetPooling(layer, pool));
+  } else ODYN_CK(OdynLayerSetWidth(layer, 16));
+  ODYN_CK(OdynLayerSetActivation(layer, act));
+  ODYN_CK(OdynNetAddBlock(net, sc));
+  ODYN_CK(OdynSchemeDestroy(&sc));
+  ODYN_CK(OdynNetSetBackend(net, backend));
+  ODYN_CK(PetscSNPrintf(msg, sizeof(msg), "-odyn_backend %s: block 0 of the network (%s) cannot run on it", backend, needle));
+  OdynTestCaptureErrorsBegin();
+  {
+    PetscErrorCode ierr = OdynNetSetUp(net);
+    OdynTestCaptureErrorsEnd();
+    ck_assert_int_eq(ierr, PETSC_ERR_SUP);
+  }
+  ck_assert_msg(strstr(OdynTestLastErrorMessage(), msg), "message: %s\nexpected: %s", OdynTestLastErrorMessage(), msg);
+  ODYN_CK(OdynNetDestroy(&net));
+}
+
 START_TEST(test_errors)
 {
   RefuseConv(ODYNLAYERCONV, 5, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer conv (5x5 stencils, 4 -> 4 channels), activation tanh");
@@ -431,18 +504,27 @@ START_TEST(test_errors)
   RefuseConv(ODYNLAYERCONVANTISYM, 3, 4, 4, ODYN_ACTIVATION_RELU, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer convantisym (3x3 stencils, 4 -> 4 channels), activation relu");
   RefuseConv(ODYNLAYERCONVANTISYM, 3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer convantisym (3x3 stencils, 4 -> 4 channels, TV normalization), activation tanh");
   RefuseConv(ODYNLAYERCONVANTISYM, 3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme euler, layer convantisym (3x3 stencils, 4 -> 4 channels), activation tanh, shared weights");
+  /* the opening layer (scheme single) runs on the backend only as conv 3x3, tanh, no normalization, no pooling */
+  RefuseSingle(ODYNLAYERCONV, 5, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, "scheme single, layer conv (5x5 stencils, 1 -> 4 channels), activation tanh");
+  RefuseSingle(ODYNLAYERCONV, 3, ODYN_ACTIVATION_RELU, PETSC_FALSE, PETSC_FALSE, "scheme single, layer conv (3x3 stencils, 1 -> 4 channels), activation relu");
+  RefuseSingle(ODYNLAYERCONV, 3, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, "scheme single, layer conv (3x3 stencils, 1 -> 4 channels, TV normalization), activation tanh");
+  RefuseSingle(ODYNLAYERCONV, 3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_TRUE, "scheme single, layer conv (3x3 stencils, 1 -> 4 channels, pooling), activation tanh");
+  RefuseSingle(ODYNLAYERDENSE, 3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, "scheme single, layer dense, activation tanh");
   {
-    /* the opening layer (scheme single) without its own -<prefix>odyn_backend host: refused, and the message says how */
-    const PetscInt N[1] = {2};
-    OdynNet        net;
+    /* the opening layer (scheme single, conv 3x3 1 -> 4, tanh) without a per-block option: set up on the backend */
+    const PetscInt  N[1] = {2};
+    OdynNet         net;
+    OdynScheme      sc;
+    OdynBackendType name;
 
-    ODYN_CK(PetscOptionsClearValue(NULL, "-" OPEN_PREFIX "odyn_backend"));
+    OpenOnHost(PETSC_FALSE);
     ODYN_CK(MakeConvNet(1, 1, N, 4, 4, 4, 1.0, backend, &net));
-    odyn_ck_error_contains(OdynNetSetUp(net), "block 0 (options prefix " OPEN_PREFIX ") of the network (scheme single, layer conv (3x3 stencils, 1 -> 4 channels), activation tanh) cannot run on it");
-    odyn_ck_error_contains(OdynNetSetUp(net), "or -" OPEN_PREFIX "odyn_backend host for this block");
-    ODYN_CK(PetscOptionsSetValue(NULL, "-" OPEN_PREFIX "odyn_backend", "host"));
     ODYN_CK(OdynNetSetUp(net));
+    ODYN_CK(OdynNetGetBlock(net, 0, &sc));
+    ODYN_CK(OdynSchemeGetBackend(sc, &name));
+    ck_assert_str_eq(name, backend);
     ODYN_CK(OdynNetDestroy(&net));
+    OpenOnHost(PETSC_TRUE);
   }
   {
     /* the table's operations on their own: sizes and arrays checked, with a message (last_error()) */
@@ -454,8 +536,14 @@ START_TEST(test_errors)
     ck_assert_int_eq(ops->conv_euler_tanh_adjoint(2, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
     ck_assert_msg(strstr(ops->last_error(), "conv_euler_tanh_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
     ck_assert_int_ge(ops->conv_euler_tanh_linsize(16, 4, 4, 2, 3), 2 * 16 * 16 * 3);
+    ck_assert_int_eq(ops->conv_tanh_forward(1, 0, 4, 4, 3, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+    ck_assert_msg(strstr(ops->last_error(), "conv_tanh_forward: need cin, cout, ih, iw >= 1"), "message: %s", ops->last_error());
+    ck_assert_int_eq(ops->conv_tanh_adjoint(1, 4, 4, 4, 3, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_msg(strstr(ops->last_error(), "conv_tanh_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
+    ck_assert_int_ge(ops->conv_tanh_linsize(1, 16, 4, 4, 3), 16 * 16 * 3);
 #if defined(ODYN_TEST_CONVBACKEND_GPU)
     ck_assert_int_eq(ops->conv_euler_tanh_linsize(17, 4, 4, 2, 3), -1);
+    ck_assert_int_eq(ops->conv_tanh_linsize(1, 17, 4, 4, 3), -1);
 #endif
   }
 #if defined(ODYN_TEST_CONVBACKEND_GPU)
@@ -472,6 +560,11 @@ START_TEST(test_errors)
     odyn_ck_error_contains(OdynNetSetUp(net), "the conv block has 20 channels, but that backend runs conv blocks only up to 16 channels");
     ODYN_CK(OdynNetDestroy(&net));
     SetKind(ODYNLAYERCONV, 0.0);
+    OpenOnHost(PETSC_FALSE);
+    ODYN_CK(MakeConvNet(1, 0, NULL, 20, 4, 4, 1.0, backend, &net));
+    odyn_ck_error_contains(OdynNetSetUp(net), "the single conv block with options prefix " OPEN_PREFIX " has 1 -> 20 channels, but that backend runs conv layers only up to 16 channels");
+    ODYN_CK(OdynNetDestroy(&net));
+    OpenOnHost(PETSC_TRUE);
   }
 #endif
 }
@@ -483,6 +576,7 @@ static Suite *make_suite(void)
   TCase *t = tcase_create(backend);
   tcase_add_test(t, test_errors);
   tcase_add_test(t, test_parity);
+  tcase_add_test(t, test_parity_opening);
   tcase_add_test(t, test_derivatives);
   tcase_add_test(t, test_train_history);
   tcase_add_test(t, test_parity_antisym);

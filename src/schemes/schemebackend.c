@@ -1,7 +1,8 @@
 /*
    A block's sweeps on a compute backend (issue 8, docs/gpu.md): with a backend set (OdynSchemeSetBackend(),
    OdynNetSetBackend(), -odyn_backend hostref|cuda), a qualifying block hands its whole forward, tangent and adjoint
-   sweeps to the table's euler_tanh_* or verlet_tanh_* operations (include/odyn/private/backend.h). The trajectory, the linearization
+   sweeps to the table's euler_tanh_*, verlet_tanh_*, conv_euler_tanh_* or conv_tanh_* operations
+   (include/odyn/private/backend.h). The trajectory, the linearization
    and the parameter mirrors live in the backend's memory for as long as the block keeps its storage (freed with it:
    OdynSchemeFreeStorage_Private(), on a change of N, type, trajectory, and at destroy); what crosses per sweep:
 
@@ -13,11 +14,18 @@
    tanh (verlet_tanh_*; any hidden width m on the host table; n, m <= 16 on cuda, whose linsize answers -1 above), and
    forward Euler with a conv or convantisym layer of 3x3 stencils, as many output as input channels, tanh, no TV
    normalization and no pooling (conv_euler_tanh_*: the convolutional ResNets of the MNIST network, -odyn_net resnet
-   and antisym; c <= 16 channels on cuda, whose linsize answers -1 above), all without shared weights (the blocks the
-   device kernels compute so far). Others (among them the opening layer, scheme single) are refused with PETSC_ERR_SUP
-   naming the block and what it is, never run on the host in silence. For a conv block the state buffers are sized by
-   the layer's state (c h w per example, channel-major) and lin holds sigma' of every step followed by the sweeps'
-   scratch (the table's linsize says how much).
+   and antisym; c <= 16 channels on cuda, whose linsize answers -1 above), and scheme single with a conv layer of 3x3
+   stencils, cin -> cout channels, tanh, no TV normalization and no pooling (conv_tanh_*: the MNIST network's opening
+   layer Y_1 = tanh(K * Y_0 + b), one step, no h, no residual; cin, cout <= 16 on cuda), all without shared weights
+   (the blocks the device kernels compute so far). Others (among them the connectors: single with 1x1 stencils or
+   pooling) are refused with PETSC_ERR_SUP naming the block and what it is, never run on the host in silence. For a
+   conv block the state buffers are sized by the layer's state (c h w per example, channel-major) and lin holds sigma'
+   of every step followed by the sweeps' scratch (the table's linsize says how much).
+
+   A single block has two components of different widths, n = cin h w in (component 0) and m = cout h w out
+   (component 1; ncomp 2 as Verlet's, so the Verlet branches test BackendSingle() first): traj holds Y_0 only (n s, the
+   linearization point of both derivative sweeps), lin sigma' (m s) and the table's scratch, in and out max(n, m) s
+   each (in: dY_0 or W; out: Y_1, dY_1 or gY_0). Its parameters are the layer's, [K (cout x cin x 3 x 3) | b (cout)].
 
    A convantisym block is a conv block with the effective stencils M_j = (K_j - adj K_j - gamma I)/2 of its layer
    (convcore.c): they are formed on the host from theta at each forward upload and are what the backend's theta holds
@@ -54,7 +62,8 @@ struct _OdynSchemeBackendStore {
 };
 
 /* a Verlet block that recomputes its states (reversible on the backend) */
-static PetscBool BackendReversible(OdynScheme scheme) { return scheme->ncomp == 2 && scheme->trajtype == ODYN_TRAJECTORY_RECOMPUTE ? PETSC_TRUE : PETSC_FALSE; }
+static PetscBool BackendSingle(OdynScheme scheme);
+static PetscBool BackendReversible(OdynScheme scheme) { return scheme->ncomp == 2 && !BackendSingle(scheme) && scheme->trajtype == ODYN_TRAJECTORY_RECOMPUTE ? PETSC_TRUE : PETSC_FALSE; }
 
 /*
    Whether the block can run on a backend: *ok, or in why[] what it is (for the callers' messages). Needs no set-up:
@@ -62,7 +71,7 @@ static PetscBool BackendReversible(OdynScheme scheme) { return scheme->ncomp == 
 */
 PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *ok, char why[], size_t len)
 {
-  PetscBool   euler, verlet, dense = PETSC_FALSE, ham = PETSC_FALSE, conv = PETSC_FALSE, anti = PETSC_FALSE, convok = PETSC_FALSE;
+  PetscBool   euler, verlet, single, dense = PETSC_FALSE, ham = PETSC_FALSE, conv = PETSC_FALSE, anti = PETSC_FALSE, convok = PETSC_FALSE;
   const char *stype = ((PetscObject)scheme)->type_name ? ((PetscObject)scheme)->type_name : ODYNSCHEMEEULER;
   OdynLayer   layer = scheme->layer;
   char        detail[160] = "";
@@ -70,6 +79,7 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
   PetscFunctionBegin;
   PetscCall(PetscStrcmp(stype, ODYNSCHEMEEULER, &euler));
   PetscCall(PetscStrcmp(stype, ODYNSCHEMEVERLET, &verlet));
+  PetscCall(PetscStrcmp(stype, ODYNSCHEMESINGLE, &single));
   if (layer && ((PetscObject)layer)->type_name) {
     PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERDENSE, &dense));
     PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERHAMILTONIAN, &ham));
@@ -85,10 +95,11 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
     PetscCall(OdynLayerConvGetChannels(layer, &c, &c2));
     PetscCall(OdynLayerConvGetPooling(layer, &pool));
     PetscCall(OdynLayerConvGetTVNorm(layer, &tv, &eps));
-    convok = k == 3 && c2 == c && !pool && !tv ? PETSC_TRUE : PETSC_FALSE;
+    /* scheme single (the opening layer) applies layer conv once, cin -> cout channels; Euler needs c -> c */
+    convok = k == 3 && (c2 == c || (single && conv)) && !pool && !tv ? PETSC_TRUE : PETSC_FALSE;
     PetscCall(PetscSNPrintf(detail, sizeof(detail), " (%" PetscInt_FMT "x%" PetscInt_FMT " stencils, %" PetscInt_FMT " -> %" PetscInt_FMT " channels%s%s)", k, k, c, c2, tv ? ", TV normalization" : "", pool ? ", pooling" : ""));
   }
-  *ok = ((euler && dense) || (verlet && ham) || (euler && convok)) && (!layer || layer->activation == ODYN_ACTIVATION_TANH) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
+  *ok = ((euler && dense) || (verlet && ham) || (euler && convok) || (single && conv && convok)) && (!layer || layer->activation == ODYN_ACTIVATION_TANH) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
   PetscCall(PetscSNPrintf(why, len, "scheme %s, layer %s%s, activation %s%s", stype, layer && ((PetscObject)layer)->type_name ? ((PetscObject)layer)->type_name : ODYNLAYERDENSE, detail, OdynActivationTypes[layer ? layer->activation : ODYN_ACTIVATION_TANH], scheme->shared ? ", shared weights" : ""));
   PetscFunctionReturn(0);
 }
@@ -114,6 +125,31 @@ static PetscErrorCode BackendConvGeom(OdynScheme scheme, PetscBool *isconv, long
   *c  = ch;
   *ih = h;
   *iw = w;
+  PetscFunctionReturn(0);
+}
+
+/* a block of scheme single (the opening layer: layer conv cin -> cout applied once; qualified above) */
+static PetscBool BackendSingle(OdynScheme scheme)
+{
+  const char *t = ((PetscObject)scheme)->type_name;
+
+  return t && !strcmp(t, ODYNSCHEMESINGLE) ? PETSC_TRUE : PETSC_FALSE;
+}
+
+/* its channels and image after the layer's set-up; the state widths are cin ih iw in (component 0), cout ih iw out (1) */
+static PetscErrorCode BackendSingleGeom(OdynScheme scheme, long *cin, long *cout, long *ih, long *iw)
+{
+  PetscInt c, c2, h, w;
+
+  PetscFunctionBegin;
+  PetscCall(OdynLayerConvGetChannels(scheme->layer, &c, &c2));
+  PetscCall(OdynLayerConvGetImage(scheme->layer, &h, &w));
+  PetscCheck(c >= 1 && c2 >= 1 && h >= 1 && w >= 1 && c * h * w == scheme->nstate[0] && c2 * h * w == scheme->nstate[1], PETSC_COMM_SELF, PETSC_ERR_PLIB, "Single conv block on a backend: %" PetscInt_FMT " -> %" PetscInt_FMT " channels of %" PetscInt_FMT " x %" PetscInt_FMT " do not make the widths %" PetscInt_FMT " -> %" PetscInt_FMT, c, c2, h, w, scheme->nstate[0], scheme->nstate[1]);
+  PetscCheck(scheme->nparam == 9 * c * c2 + c2, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Single conv block on a backend: %" PetscInt_FMT " parameters, expected 9 cin cout + cout = %" PetscInt_FMT, scheme->nparam, 9 * c * c2 + c2);
+  *cin  = c;
+  *cout = c2;
+  *ih   = h;
+  *iw   = w;
   PetscFunctionReturn(0);
 }
 
@@ -185,7 +221,12 @@ PetscErrorCode OdynSchemeBackendCheck_Private(OdynScheme scheme)
   PetscCall(OdynSchemeBackendSupported_Private(scheme, &ok, why, sizeof(why)));
   PetscCall(PetscObjectGetOptionsPrefix((PetscObject)scheme, &prefix));
   PetscCheck(ok, PetscObjectComm((PetscObject)scheme), PETSC_ERR_SUP, "Backend %s: the block%s%s (%s) cannot run on it: it runs only %s so far. Use the backend host for this block (-odyn_backend host, docs/gpu.md)", scheme->backend->name, prefix ? " with options prefix " : "", prefix ? prefix : "", why, ODYN_BACKEND_SUPPORTED);
-  if (scheme->ncomp == 2) { /* a Verlet block: the widths are known now (set-up); the table says whether it runs them */
+  if (BackendSingle(scheme)) { /* the opening layer: the table says whether it runs these channels */
+    long cin, cout, ih, iw;
+
+    PetscCall(BackendSingleGeom(scheme, &cin, &cout, &ih, &iw));
+    PetscCheck(scheme->backend->conv_tanh_linsize(cin, cout, ih, iw, 1) >= 0, PetscObjectComm((PetscObject)scheme), PETSC_ERR_SUP, "Backend %s: the single conv block%s%s has %ld -> %ld channels, but that backend runs conv layers only up to %d channels (its direct 3x3 kernels keep the stencil in constant memory). Use -odyn_backend host for this block (docs/gpu.md)", scheme->backend->name, prefix ? " with options prefix " : "", prefix ? prefix : "", cin, cout, ODYN_BACKEND_CONV_MAXC);
+  } else if (scheme->ncomp == 2) { /* a Verlet block: the widths are known now (set-up); the table says whether it runs them */
     const long n = scheme->nstate[0], m = scheme->nstate[1];
 
     PetscCheck(scheme->backend->verlet_tanh_linsize(n, m, 1, 1) >= 0, PetscObjectComm((PetscObject)scheme), PETSC_ERR_SUP, "Backend %s: the Verlet block%s%s has widths n = %ld, m = %ld (hidden), but that backend runs Verlet blocks only up to width %d (n and m <= %d: its narrow kernels; no cuBLAS path for Verlet yet). Use -odyn_backend host for this block (docs/gpu.md)", scheme->backend->name, prefix ? " with options prefix " : "", prefix ? prefix : "", n, m, ODYN_BACKEND_VERLET_MAXW, ODYN_BACKEND_VERLET_MAXW);
@@ -230,13 +271,14 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
 {
   const OdynBackendOps           *ops = scheme->backend;
   const PetscInt                  n = scheme->nstate[0], m = scheme->nstate[1], N = scheme->N;
-  const PetscBool                 verlet = scheme->ncomp == 2 ? PETSC_TRUE : PETSC_FALSE, rev = BackendReversible(scheme);
+  const PetscBool                 single = BackendSingle(scheme), verlet = scheme->ncomp == 2 && !single ? PETSC_TRUE : PETSC_FALSE, rev = BackendReversible(scheme);
   struct _OdynSchemeBackendStore *bk;
   PetscBool                       isconv;
-  long                            c, ih, iw;
+  long                            c, ih, iw, cin = 0, cout = 0;
 
   PetscFunctionBegin;
   PetscCall(BackendConvGeom(scheme, &isconv, &c, &ih, &iw));
+  if (single) PetscCall(BackendSingleGeom(scheme, &cin, &cout, &ih, &iw));
   if (scheme->bk && scheme->bk->ops != ops) PetscCall(OdynSchemeBackendFree_Private(scheme));
   if (!scheme->bk) {
     PetscCall(PetscNew(&scheme->bk));
@@ -253,7 +295,25 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
   PetscCheck(bk->nparam == scheme->nparam, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Backend buffers hold %" PetscInt_FMT " parameters, the block has %" PetscInt_FMT, bk->nparam, scheme->nparam);
   PetscCheck(!rev || (ops->verlet_tanh_forward_final && ops->verlet_tanh_tangent_y0 && ops->verlet_tanh_adjoint_reversible), PETSC_COMM_SELF, PETSC_ERR_SUP, "Backend %s has no reversible Verlet sweeps: use -odyn_scheme_trajectory store for this block", ops->name);
   if (rev != bk->rev) bk->salloc = 0; /* the other layout: the buffers are made again */
-  if (s > bk->salloc) {
+  if (single && s > bk->salloc) {
+    /* traj = Y_0 (cin h w s: the linearization point), in = dY_0 or W, out = Y_1, dY_1 or gY_0: the wider of the two */
+    const long linlen = ops->conv_tanh_linsize(cin, cout, ih, iw, s), wide = PetscMax(n, m);
+
+    PetscCheck(linlen >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Backend %s: no linearization size for a conv layer %ld -> %ld channels, s = %" PetscInt_FMT, ops->name, cin, cout, s);
+    PetscCall(OdynBackendFree(ops, (void **)&bk->traj));
+    PetscCall(OdynBackendFree(ops, (void **)&bk->lin));
+    PetscCall(OdynBackendFree(ops, (void **)&bk->in));
+    PetscCall(OdynBackendFree(ops, (void **)&bk->out));
+    bk->salloc       = 0;
+    bk->statedoubles = 0;
+    PetscCall(BackendMalloc(ops, (size_t)n * s, &bk->traj));
+    if (linlen) PetscCall(BackendMalloc(ops, (size_t)linlen, &bk->lin));
+    PetscCall(BackendMalloc(ops, (size_t)wide * s, &bk->in));
+    PetscCall(BackendMalloc(ops, (size_t)wide * s, &bk->out));
+    bk->salloc       = s;
+    bk->rev          = PETSC_FALSE;
+    bk->statedoubles = n * s + linlen + 2 * wide * s;
+  } else if (!single && s > bk->salloc) {
     const long linlen = rev ? 0 : verlet ? ops->verlet_tanh_linsize(n, m, N, s) : isconv ? ops->conv_euler_tanh_linsize(c, ih, iw, N, s) : ops->euler_tanh_linsize(n, N, s);
     const long ntraj = rev ? 2 : N + 1, nz = rev ? 1 : N + 1;
 
@@ -308,6 +368,19 @@ PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscS
   PetscCall(BackendConvGeom(scheme, &isconv, &c, &ih, &iw));
   PetscCall(BackendAntisym(scheme, &anti, &gamma));
   PetscCall(PetscArraycpy(bk->thetahost, theta, bk->nparam));
+  if (BackendSingle(scheme)) { /* Y_0 kept as the linearization point, Y_1 through out */
+    long cin, cout;
+
+    PetscCall(BackendSingleGeom(scheme, &cin, &cout, &ih, &iw));
+    OdynBackendCall(ops, copy_to_device, bk->theta, theta, (size_t)bk->nparam * sizeof(double));
+    bk->thetavalid = PETSC_TRUE;
+    scheme->s      = s;
+    if (!s) PetscFunctionReturn(0);
+    OdynBackendCall(ops, copy_to_device, bk->traj, Y0, (size_t)n * s * sizeof(double));
+    OdynBackendCall(ops, conv_tanh_forward, cin, cout, ih, iw, s, bk->theta, bk->traj, bk->out, bk->lin);
+    if (YN) OdynBackendCall(ops, copy_to_host, YN, bk->out, (size_t)scheme->nstate[1] * s * sizeof(double));
+    PetscFunctionReturn(0);
+  }
   if (anti) PetscCall(AntisymEffective(scheme, c, PETSC_TRUE, gamma, theta, bk->effhost)); /* the stencils the sweeps run with */
   OdynBackendCall(ops, copy_to_device, bk->theta, anti ? bk->effhost : theta, (size_t)bk->nparam * sizeof(double));
   bk->thetavalid = PETSC_TRUE;
@@ -340,6 +413,16 @@ PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscS
   PetscFunctionBegin;
   PetscCall(BackendCheckTheta(scheme, theta, "tangent"));
   if (!s) PetscFunctionReturn(0);
+  if (BackendSingle(scheme)) {
+    long cin, cout;
+
+    PetscCall(BackendSingleGeom(scheme, &cin, &cout, &ih, &iw));
+    if (dtheta) OdynBackendCall(ops, copy_to_device, bk->dtheta, dtheta, (size_t)bk->nparam * sizeof(double));
+    if (dY0) OdynBackendCall(ops, copy_to_device, bk->in, dY0, (size_t)n * s * sizeof(double));
+    OdynBackendCall(ops, conv_tanh_tangent, cin, cout, ih, iw, s, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dY0 ? bk->in : NULL, bk->out);
+    OdynBackendCall(ops, copy_to_host, dYN, bk->out, (size_t)scheme->nstate[1] * s * sizeof(double));
+    PetscFunctionReturn(0);
+  }
   PetscCall(BackendConvGeom(scheme, &isconv, &c, &ih, &iw));
   PetscCall(BackendAntisym(scheme, &anti, &gamma));
   if (dtheta && anti) { /* the effective dtheta: the derivative of the stencil map, linear, no gamma */
@@ -368,6 +451,20 @@ PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscS
   PetscFunctionBegin;
   PetscCall(BackendCheckTheta(scheme, theta, "adjoint"));
   if (!s || (!gtheta && !gY0)) PetscFunctionReturn(0); /* no example on this rank: nothing to add to gtheta */
+  if (BackendSingle(scheme)) { /* W is cout h w per example, gY0 cin h w */
+    long cin, cout;
+
+    PetscCall(BackendSingleGeom(scheme, &cin, &cout, &ih, &iw));
+    OdynBackendCall(ops, copy_to_device, bk->in, W, (size_t)scheme->nstate[1] * s * sizeof(double));
+    if (gtheta) OdynBackendCall(ops, mem_set, bk->gtheta, 0, (size_t)bk->nparam * sizeof(double));
+    OdynBackendCall(ops, conv_tanh_adjoint, cin, cout, ih, iw, s, bk->theta, bk->traj, bk->lin, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
+    if (gtheta) {
+      OdynBackendCall(ops, copy_to_host, bk->ghost, bk->gtheta, (size_t)bk->nparam * sizeof(double));
+      for (PetscInt i = 0; i < bk->nparam; i++) gtheta[i] += bk->ghost[i];
+    }
+    if (gY0) OdynBackendCall(ops, copy_to_host, gY0, bk->out, (size_t)n * s * sizeof(double));
+    PetscFunctionReturn(0);
+  }
   PetscCall(BackendConvGeom(scheme, &isconv, &c, &ih, &iw));
   PetscCall(BackendAntisym(scheme, &anti, &gamma));
   OdynBackendCall(ops, copy_to_device, bk->in, W, (size_t)n * s * sizeof(double));
@@ -416,9 +513,11 @@ PetscErrorCode OdynSchemeBackendView_Private(OdynScheme scheme, PetscViewer view
    A block on a backend other than host hands its whole forward, tangent and adjoint sweeps to the backend (one call
    each); per sweep only theta (forward), dtheta, Y0 / dY0 / W, Y_N / dY_N / gY0 and the parameter gradient cross between
    host and backend memory. So far this is done for blocks of scheme euler with layer dense and activation tanh, of
-   scheme verlet with layer hamiltonian and activation tanh (on cuda: widths n, m <= 16), and of scheme euler with layer
+   scheme verlet with layer hamiltonian and activation tanh (on cuda: widths n, m <= 16), of scheme euler with layer
    conv or convantisym of 3x3 stencils, as many output as input channels, activation tanh, no TV normalization and no
-   pooling (on cuda: at most 16 channels), without shared weights:
+   pooling (on cuda: at most 16 channels), and of scheme single with layer conv of 3x3 stencils, cin -> cout channels,
+   activation tanh, no TV normalization and no pooling (the opening layer; on cuda: at most 16 channels), without
+   shared weights:
    `OdynSchemeSetUp()` stops with PETSC_ERR_SUP for other blocks. A Verlet block with `ODYN_TRAJECTORY_RECOMPUTE`
    (-odyn_scheme_trajectory recompute) keeps only its last states on the backend and recomputes them backwards in the
    adjoint (and forward from Y_0 in the tangent): backend memory O((n + m) s) instead of O((N + 1)(n + m) s), results

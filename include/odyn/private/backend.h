@@ -173,6 +173,23 @@ struct OdynBackendOps {
   int (*conv_euler_tanh_forward)(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
   int (*conv_euler_tanh_tangent)(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
   int (*conv_euler_tanh_adjoint)(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+
+  /*
+     One convolutional tanh layer applied once, no residual, cin -> cout channels (the opening layer of the MNIST
+     network: scheme single with layer conv, src/schemes/impls/single.c), 3x3 stencils, no normalization, no pooling:
+       Y1 = tanh(K * Y0 + b),  theta = [K (cout x cin x 3 x 3, K[o][c][a][b] at ((o cin + c) 3 + a) 3 + b) | b (cout)]
+     Y0 is cin ih iw per example, Y1 cout ih iw (channel-major, as above); lenin = cin ih iw s, lenout = cout ih iw s.
+     conv_tanh_linsize: the doubles of `lin`: sigma' (lenout) followed by the backend's scratch (cuda: lenout + ih iw +
+       cout s; host: none), or -1: the backend cannot run these sizes (cuda: cin or cout > ODYN_CUDA_CONV_MAXC).
+     forward: Y1 and sigma' in lin; tangent: dY1 = J_theta dtheta + J_Y0 dY0 at Y0 (either NULL: zero);
+     adjoint: gtheta += J_theta^T W, gY0 = J_Y0^T W (either NULL: not computed). Y0 is the forward's input, which the
+     caller keeps. Host: the conv layer's kernels in the order and chunks of the direct path (convtanh.c), its results
+     bit for bit; cuda: odyn_cuda_conv3_* as the conv Euler sweeps.
+  */
+  long (*conv_tanh_linsize)(long cin, long cout, long ih, long iw, long s);
+  int (*conv_tanh_forward)(long cin, long cout, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin);
+  int (*conv_tanh_tangent)(long cin, long cout, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1);
+  int (*conv_tanh_adjoint)(long cin, long cout, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0);
 };
 
 /* the host table (always there), and the same table named "hostref" (the networks' backend path on the host) */
@@ -194,6 +211,11 @@ long odyn_host_conv_euler_tanh_linsize(long c, long ih, long iw, long N, long s)
 int  odyn_host_conv_euler_tanh_forward(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
 int  odyn_host_conv_euler_tanh_tangent(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
 int  odyn_host_conv_euler_tanh_adjoint(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+/* the host table's one-step conv tanh layer (convtanh.c), likewise */
+long odyn_host_conv_tanh_linsize(long cin, long cout, long ih, long iw, long s);
+int  odyn_host_conv_tanh_forward(long cin, long cout, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin);
+int  odyn_host_conv_tanh_tangent(long cin, long cout, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1);
+int  odyn_host_conv_tanh_adjoint(long cin, long cout, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0);
 #if defined(ODYN_HAVE_CUDA) || defined(__CUDACC__)
 /* the CUDA table (src/backend/cuda/backend.cu), only in builds with the CUDA backend */
 const OdynBackendOps *odyn_backend_cuda(void);

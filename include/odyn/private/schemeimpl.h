@@ -85,7 +85,7 @@ struct _p_OdynScheme {
    PETSC_ERR_SUP error naming the block), the table without the collective look-up, the backend storage, the sweeps. */
 PETSC_INTERN PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme, PetscBool *, char[], size_t);
 /* what runs on a backend, for the error messages of schemebackend.c and net.c */
-#define ODYN_BACKEND_SUPPORTED_BLOCKS "blocks of scheme euler with layer dense and activation tanh, of scheme verlet with layer hamiltonian and activation tanh (cuda: widths n, m <= 16), and of scheme euler with layer conv or convantisym (3x3 stencils, as many output as input channels, no TV normalization, no pooling; cuda: <= 16 channels) and activation tanh, without shared weights"
+#define ODYN_BACKEND_SUPPORTED_BLOCKS "blocks of scheme euler with layer dense and activation tanh, of scheme verlet with layer hamiltonian and activation tanh (cuda: widths n, m <= 16), and of scheme euler with layer conv or convantisym (3x3 stencils, as many output as input channels, no TV normalization, no pooling; cuda: <= 16 channels) and activation tanh, and of scheme single with layer conv (3x3 stencils, cin -> cout channels, no TV normalization, no pooling; cuda: <= 16 channels) and activation tanh, without shared weights"
 /* the widest Verlet block the cuda backend runs (its narrow kernels: ODYN_CUDA_NARROW_MAX of cudakernels.h) */
 #define ODYN_BACKEND_VERLET_MAXW 16
 /* the most channels of a conv block the cuda backend runs (its direct 3x3 kernels: ODYN_CUDA_CONV_MAXC of cudakernels.h) */

@@ -740,6 +740,85 @@ int cuda_conv_euler_tanh_adjoint(long c, long ih, long iw, long N, long s, doubl
   return ODYN_BACKEND_OK;
 }
 
+/*
+   The one-step conv tanh layer cin -> cout (conv_tanh_*: the opening layer, scheme single with layer conv), from the
+   same device functions as the Euler sweeps above. lin = [D (lenout) | T (lenout) | ones (ih iw) | cs (cout s)]:
+     forward   Y1 = tanh(K * Y0 + b), D = sigma'                                 (conv3_forward_bias_act)
+     tangent   T = dK * Y0 + db (or 0); T += K * dY0; dY1 = D .* T               (conv3_forward_bias_act, conv3_forward, hadamard)
+     adjoint   T = D .* W; gK += stencil gradient (Y0, T); gb += channel sums of T (as above); gY0 = K^T T
+   Round-off as the Euler sweeps: the gradient sums run in another order than the host's.
+*/
+bool conv1_fits(long cin, long cout) { return conv_fits(cin) && conv_fits(cout); }
+
+long cuda_conv_tanh_linsize(long cin, long cout, long ih, long iw, long s)
+{
+  const long lenout = cout * ih * iw * s;
+
+  return conv1_fits(cin, cout) ? 2 * lenout + ih * iw + cout * s : -1;
+}
+
+int check_conv1(const char *op, long cin, long cout, long ih, long iw, long s, const double *theta, const double *lin)
+{
+  const long cm = cin > cout ? cin : cout;
+
+  if (cin < 1 || cout < 1 || ih < 1 || iw < 1 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need cin, cout, ih, iw >= 1, s >= 0, got cin = %ld, cout = %ld, ih = %ld, iw = %ld, s = %ld", op, cin, cout, ih, iw, s);
+  if (!conv1_fits(cin, cout)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: the cuda backend runs conv layers of at most %d channels (direct 3x3 kernels, stencil in constant memory), got %ld -> %ld", op, ODYN_CUDA_CONV_MAXC, cin, cout);
+  if (ih > INT_MAX / iw || cm * ih * iw > INT_MAX || cout * s > INT_MAX || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "%s: cin = %ld, cout = %ld, ih = %ld, iw = %ld, s = %ld exceed cuBLAS's int", op, cin, cout, ih, iw, s);
+  if (s && (!theta || !lin)) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_tanh_linsize() values) must be arrays of the backend", op);
+  return ensure_stream();
+}
+
+int cuda_conv_tanh_forward(long cin, long cout, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
+{
+  const odyn_conv_geom g = {ih, iw, cin, cout, 3};
+  int                  r;
+
+  if ((r = check_conv1("conv_tanh_forward", cin, cout, ih, iw, s, theta, lin)) || !s) return r;
+  if (!Y0 || !Y1) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_forward: Y0 and Y1 must be arrays of the backend");
+  if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, theta, Y0, theta + 9 * cin * cout, ODYN_PW_TANH, Y1, lin))) return kernel_status(r, "conv_tanh_forward");
+  return ODYN_BACKEND_OK;
+}
+
+int cuda_conv_tanh_tangent(long cin, long cout, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
+{
+  const odyn_conv_geom g = {ih, iw, cin, cout, 3};
+  const long           lenout = cout * ih * iw * s;
+  double              *T      = lin + lenout;
+  int                  r;
+
+  if ((r = check_conv1("conv_tanh_tangent", cin, cout, ih, iw, s, theta, lin)) || !s) return r;
+  if (!Y0 || !dY1) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_tangent: Y0 and dY1 must be arrays of the backend");
+  if (!dtheta && !dY0) return cuda_mem_set(dY1, 0, (size_t)lenout * sizeof(double));
+  if (dtheta && (r = odyn_cuda_conv3_forward_bias_act(&g, s, dtheta, Y0, dtheta + 9 * cin * cout, ODYN_PW_IDENTITY, T, NULL))) return kernel_status(r, "conv_tanh_tangent");
+  if (dY0 && (r = odyn_cuda_conv3_forward(&g, s, theta, 1.0, dY0, dtheta ? 1.0 : 0.0, T))) return kernel_status(r, "conv_tanh_tangent");
+  if ((r = odyn_cuda_hadamard(lenout, 1.0, lin, T, dY1))) return kernel_status(r, "conv_tanh_tangent");
+  return ODYN_BACKEND_OK;
+}
+
+int cuda_conv_tanh_adjoint(long cin, long cout, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
+{
+  const odyn_conv_geom g = {ih, iw, cin, cout, 3};
+  const long           hw = ih * iw, lenout = cout * hw * s, nk = 9 * cin * cout;
+  double              *T = lin + lenout, *ones = T + lenout, *cs = ones + hw;
+  int                  r;
+
+  if ((r = check_conv1("conv_tanh_adjoint", cin, cout, ih, iw, s, theta, lin)) || !s || (!gtheta && !gY0)) return r;
+  if (!Y0 || !W) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_adjoint: Y0 and W must be arrays of the backend");
+  if ((r = odyn_cuda_hadamard(lenout, 1.0, lin, W, T))) return kernel_status(r, "conv_tanh_adjoint");
+  if (gtheta) {
+    k_fill<<<grid_for(hw), TPB, 0, st.stream>>>(hw, 1.0, ones);
+    if ((r = launched("conv_tanh_adjoint (ones)"))) return r;
+    if ((r = odyn_cuda_conv3_stencil_grad(&g, s, Y0, T, 1.0, gtheta))) return kernel_status(r, "conv_tanh_adjoint");
+    if ((r = cuda_gemm('T', 'N', cout * s, 1, hw, 1.0, T, hw, ones, hw, 0.0, cs, cout * s))) return r;
+    if ((r = cuda_rowsum_add(cout, s, 1.0, cs, gtheta + nk))) return r;
+  }
+  if (gY0) {
+    if ((r = cuda_mem_set(gY0, 0, (size_t)(cin * hw * s) * sizeof(double)))) return r;
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, theta, 1.0, T, 1.0, gY0))) return kernel_status(r, "conv_tanh_adjoint");
+  }
+  return ODYN_BACKEND_OK;
+}
+
 } // namespace
 
 extern "C" void *odyn_cuda_stream(void) { return ensure_stream() ? nullptr : (void *)st.stream; }
@@ -785,6 +864,10 @@ extern "C" const OdynBackendOps *odyn_backend_cuda(void)
     ops.conv_euler_tanh_forward = cuda_conv_euler_tanh_forward;
     ops.conv_euler_tanh_tangent = cuda_conv_euler_tanh_tangent;
     ops.conv_euler_tanh_adjoint = cuda_conv_euler_tanh_adjoint;
+    ops.conv_tanh_linsize       = cuda_conv_tanh_linsize;
+    ops.conv_tanh_forward       = cuda_conv_tanh_forward;
+    ops.conv_tanh_tangent       = cuda_conv_tanh_tangent;
+    ops.conv_tanh_adjoint       = cuda_conv_tanh_adjoint;
     ops.name                 = "cuda";
   }
   return &ops;

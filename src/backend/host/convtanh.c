@@ -1,6 +1,7 @@
 /*
    The host table's whole-block sweeps of a convolutional forward-Euler tanh block (include/odyn/private/backend.h,
-   conv_euler_tanh_*): Y_{j+1} = Y_j + h tanh(K_j * Y_j + b_j), 3x3 stencils, c channels in and out.
+   conv_euler_tanh_*): Y_{j+1} = Y_j + h tanh(K_j * Y_j + b_j), 3x3 stencils, c channels in and out; and of one conv
+   tanh layer cin -> cout applied once (conv_tanh_*, the opening layer, scheme single; at the end of the file).
 
    They call the kernels the conv layer calls on the schemes' direct path (src/schemes/impls/euler.c with
    src/layers/impls/convcore.c, no normalization, no pooling, the identity stencil map), with the same operands, in the
@@ -110,6 +111,93 @@ int odyn_host_conv_euler_tanh_adjoint(long c, long ih, long iw, long N, long s, 
       }
       if (!r) r = odyn_conv_adjoint(&g, ns, K, h, T, 1.0, P + off, work);
     }
+  }
+  free(work);
+  return r ? ODYN_BACKEND_ERR_SIZE : 0;
+}
+
+/*
+   The one-step conv tanh layer (conv_tanh_*: scheme single with layer conv, cin -> cout), as single.c runs the conv
+   layer on the direct path (convcore.c: Apply, Linearize + JacX / JacTheta, JacThetaT then JacXT), per chunk:
+     forward   Y1 = tanh(K * Y0 + b), D = sigma'                              (odyn_conv_forward_bias_act)
+     tangent   dY1 = 0; T = K * dY0, dY1 += D .* T (all chunks); then T = dK * Y0 + db, dY1 += D .* T
+     adjoint   T = D .* W; gb += channel sums of T; gK += stencil gradient (Y0, T) (all chunks);
+               then gY0 = 0; T = D .* W; gY0 += K^T T
+*/
+long odyn_host_conv_tanh_linsize(long cin, long cout, long ih, long iw, long s)
+{
+  (void)cin;
+  return cout * ih * iw * s;
+}
+
+int odyn_host_conv_tanh_forward(long cin, long cout, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
+{
+  const odyn_conv_geom g = {ih, iw, cin, cout, 3};
+  const long           nin = cin * ih * iw, nout = cout * ih * iw, nk = 9 * cin * cout, ch = odyn_conv_chunk_examples(&g);
+  double              *work;
+  int                  r = 0;
+
+  if (!s) return 0;
+  if (!(work = (double *)malloc((size_t)odyn_conv_work_size(&g) * sizeof(double)))) return ODYN_BACKEND_ERR_MEM;
+  for (long e0 = 0; e0 < s && !r; e0 += ch) {
+    const long ns = lmin(ch, s - e0);
+
+    r = odyn_conv_forward_bias_act(&g, ns, theta, Y0 + e0 * nin, theta + nk, ODYN_PW_TANH, Y1 + e0 * nout, lin + e0 * nout, work);
+  }
+  free(work);
+  return r ? ODYN_BACKEND_ERR_SIZE : 0;
+}
+
+int odyn_host_conv_tanh_tangent(long cin, long cout, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
+{
+  const odyn_conv_geom g = {ih, iw, cin, cout, 3};
+  const long           nin = cin * ih * iw, nout = cout * ih * iw, nk = 9 * cin * cout, ch = odyn_conv_chunk_examples(&g);
+  double              *work, *T;
+  int                  r = 0;
+
+  if (!s) return 0;
+  if (!(work = (double *)malloc((size_t)(odyn_conv_work_size(&g) + nout * lmin(ch, s)) * sizeof(double)))) return ODYN_BACKEND_ERR_MEM;
+  T = work + odyn_conv_work_size(&g);
+  memset(dY1, 0, (size_t)(nout * s) * sizeof(double));
+  for (long e0 = 0; e0 < s && !r && dY0; e0 += ch) {
+    const long ns = lmin(ch, s - e0);
+
+    r = odyn_conv_forward(&g, ns, theta, 1.0, dY0 + e0 * nin, 0.0, T, work);
+    odyn_scaled_hadamard_add(nout * ns, 1.0, lin + e0 * nout, T, dY1 + e0 * nout);
+  }
+  for (long e0 = 0; e0 < s && !r && dtheta; e0 += ch) {
+    const long ns = lmin(ch, s - e0);
+
+    r = odyn_conv_forward_bias(&g, ns, dtheta, Y0 + e0 * nin, dtheta + nk, T, work);
+    odyn_scaled_hadamard_add(nout * ns, 1.0, lin + e0 * nout, T, dY1 + e0 * nout);
+  }
+  free(work);
+  return r ? ODYN_BACKEND_ERR_SIZE : 0;
+}
+
+int odyn_host_conv_tanh_adjoint(long cin, long cout, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
+{
+  const odyn_conv_geom g = {ih, iw, cin, cout, 3};
+  const long           hw = ih * iw, nin = cin * hw, nout = cout * hw, nk = 9 * cin * cout, ch = odyn_conv_chunk_examples(&g);
+  double              *work, *T;
+  int                  r = 0;
+
+  if (!s || (!gtheta && !gY0)) return 0;
+  if (!(work = (double *)malloc((size_t)(odyn_conv_work_size(&g) + nout * lmin(ch, s)) * sizeof(double)))) return ODYN_BACKEND_ERR_MEM;
+  T = work + odyn_conv_work_size(&g);
+  for (long e0 = 0; e0 < s && !r && gtheta; e0 += ch) {
+    const long ns = lmin(ch, s - e0), off = e0 * nout;
+
+    for (long i = 0; i < nout * ns; i++) T[i] = lin[off + i] * W[off + i];
+    odyn_channel_sum_add(cout, hw, ns, 1.0, T, gtheta + nk);
+    r = odyn_conv_stencil_grad(&g, ns, Y0 + e0 * nin, T, 1.0, gtheta, work);
+  }
+  if (gY0) memset(gY0, 0, (size_t)(nin * s) * sizeof(double));
+  for (long e0 = 0; e0 < s && !r && gY0; e0 += ch) {
+    const long ns = lmin(ch, s - e0), off = e0 * nout;
+
+    for (long i = 0; i < nout * ns; i++) T[i] = lin[off + i] * W[off + i];
+    r = odyn_conv_adjoint(&g, ns, theta, 1.0, T, 1.0, gY0 + e0 * nin, work);
   }
   free(work);
   return r ? ODYN_BACKEND_ERR_SIZE : 0;

@@ -350,6 +350,45 @@ static int host_conv_euler_tanh_adjoint(long c, long ih, long iw, long N, long s
   return conv_status(odyn_host_conv_euler_tanh_adjoint(c, ih, iw, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "conv_euler_tanh_adjoint");
 }
 
+/* the one-step conv tanh layer cin -> cout (convtanh.c, conv_tanh_*): sizes and arrays checked here */
+static int check_conv1(const char *op, long cin, long cout, long ih, long iw, long s, const double *theta, const double *lin)
+{
+  if (cin < 1 || cout < 1 || ih < 1 || iw < 1 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need cin, cout, ih, iw >= 1, s >= 0, got cin = %ld, cout = %ld, ih = %ld, iw = %ld, s = %ld", op, cin, cout, ih, iw, s);
+  if (cin > INT_MAX / 9 / cout || ih > INT_MAX / iw || (cin > cout ? cin : cout) * ih * iw > INT_MAX || s > INT_MAX || (cin > cout ? cin : cout) * ih * iw > LONG_MAX / (s > 0 ? s : 1)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: cin = %ld, cout = %ld, ih = %ld, iw = %ld, s = %ld exceed the BLAS integer or the address range", op, cin, cout, ih, iw, s);
+  if (!s) return ODYN_BACKEND_OK;
+  if (!theta || !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_tanh_linsize() = %ld values) must be arrays of the backend", op, cout * ih * iw * s);
+  return ODYN_BACKEND_OK;
+}
+
+static long host_conv_tanh_linsize(long cin, long cout, long ih, long iw, long s) { return odyn_host_conv_tanh_linsize(cin, cout, ih, iw, s); }
+
+static int host_conv_tanh_forward(long cin, long cout, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
+{
+  int st = check_conv1("conv_tanh_forward", cin, cout, ih, iw, s, theta, lin);
+
+  if (st) return st;
+  if (s && (!Y0 || !Y1)) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_forward: Y0 and Y1 must be arrays of the backend");
+  return conv_status(odyn_host_conv_tanh_forward(cin, cout, ih, iw, s, theta, Y0, Y1, lin), "conv_tanh_forward");
+}
+
+static int host_conv_tanh_tangent(long cin, long cout, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
+{
+  int st = check_conv1("conv_tanh_tangent", cin, cout, ih, iw, s, theta, lin);
+
+  if (st) return st;
+  if (s && (!Y0 || !dY1)) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_tangent: Y0 and dY1 must be arrays of the backend");
+  return conv_status(odyn_host_conv_tanh_tangent(cin, cout, ih, iw, s, theta, dtheta, Y0, lin, dY0, dY1), "conv_tanh_tangent");
+}
+
+static int host_conv_tanh_adjoint(long cin, long cout, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
+{
+  int st = check_conv1("conv_tanh_adjoint", cin, cout, ih, iw, s, theta, lin);
+
+  if (st) return st;
+  if (s && (!Y0 || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_adjoint: Y0 and W must be arrays of the backend");
+  return conv_status(odyn_host_conv_tanh_adjoint(cin, cout, ih, iw, s, theta, Y0, lin, W, gtheta, gY0), "conv_tanh_adjoint");
+}
+
 static const OdynBackendOps host_ops = {
   .name                 = "host",
   .init                 = host_init,
@@ -388,6 +427,10 @@ static const OdynBackendOps host_ops = {
   .conv_euler_tanh_forward = host_conv_euler_tanh_forward,
   .conv_euler_tanh_tangent = host_conv_euler_tanh_tangent,
   .conv_euler_tanh_adjoint = host_conv_euler_tanh_adjoint,
+  .conv_tanh_linsize       = host_conv_tanh_linsize,
+  .conv_tanh_forward       = host_conv_tanh_forward,
+  .conv_tanh_tangent       = host_conv_tanh_tangent,
+  .conv_tanh_adjoint       = host_conv_tanh_adjoint,
 };
 
 const OdynBackendOps *odyn_backend_host(void) { return &host_ops; }
