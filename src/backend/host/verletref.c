@@ -4,7 +4,9 @@
    formulas of src/schemes/impls/verlet.c with the layer of src/layers/impls/hamiltonian.c
      Z_{j+1/2} = Z_{j-1/2} - h tanh(K_j^T Y_j + bG_j),  Y_{j+1} = Y_j + h tanh(K_j Z_{j+1/2} + bF_j),  Z_{-1/2} = 0.
    The parameter gradient's sums over the examples are accumulated in long double (as narrowref.c does), so that the
-   reference's own rounding of those sums is far below that of the code under test. No PETSc here.
+   reference's own rounding of those sums is far below that of the code under test. No PETSc here (src/backend stays
+   PETSc-free): the per-example vectors are arrays on the stack, as in narrowref.c; only the N-step gradient sums are
+   allocated (calloc, ODYN_CUDA_ERR_ALLOC when that fails), since their size grows with the depth.
 */
 #include <math.h>
 #include <stdlib.h>
@@ -26,12 +28,8 @@ static void face_f(long n, long m, const double *K, const double *bF, const doub
 int odyn_verlet_ref_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj)
 {
   const long slot = n * m + n + m;
-  double    *y, *z, *a, *f;
+  double     buf[2 * n + 2 * m > 0 ? 2 * n + 2 * m : 1], *y = buf, *z = y + n, *a = z + m, *f = a + m;
 
-  if (!(y = (double *)malloc((size_t)(2 * n + 2 * m) * sizeof(double)))) return ODYN_CUDA_ERR_ALLOC;
-  z = y + n;
-  a = z + m;
-  f = a + m;
   for (long e = 0; e < s; e++) {
     memcpy(y, Y0 + e * n, (size_t)n * sizeof(double));
     memset(z, 0, (size_t)m * sizeof(double));
@@ -48,23 +46,15 @@ int odyn_verlet_ref_forward(long n, long m, long N, long s, double h, const doub
       memcpy(Ztraj + (j + 1) * m * s + e * m, z, (size_t)m * sizeof(double));
     }
   }
-  free(y);
   return ODYN_CUDA_OK;
 }
 
 int odyn_verlet_ref_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
   const long slot = n * m + n + m;
-  double    *y, *z, *dy, *dz, *a, *da, *f, *df;
+  double     buf[4 * n + 4 * m > 0 ? 4 * n + 4 * m : 1];
+  double    *y = buf, *dy = y + n, *f = dy + n, *df = f + n, *z = df + n, *dz = z + m, *a = dz + m, *da = a + m;
 
-  if (!(y = (double *)malloc((size_t)(4 * n + 4 * m) * sizeof(double)))) return ODYN_CUDA_ERR_ALLOC;
-  dy = y + n;
-  f  = dy + n;
-  df = f + n;
-  z  = df + n;
-  dz = z + m;
-  a  = dz + m;
-  da = a + m;
   for (long e = 0; e < s; e++) {
     memcpy(y, Y0 + e * n, (size_t)n * sizeof(double));
     if (dY0) memcpy(dy, dY0 + e * n, (size_t)n * sizeof(double));
@@ -90,7 +80,6 @@ int odyn_verlet_ref_tangent(long n, long m, long N, long s, double h, const doub
     }
     memcpy(dYN + e * n, dy, (size_t)n * sizeof(double));
   }
-  free(y);
   return ODYN_CUDA_OK;
 }
 
@@ -135,21 +124,19 @@ static void adjoint_step(long n, long m, long j, double h, const double *theta, 
     for (long c = 0; c < m; c++) z[c] += h * tanh(w->a[c]);
 }
 
-static int adj_work_get(long n, long m, long N, int grad, adj_work *w)
+/* buf: the caller's 4 n + 4 m doubles (on its stack) */
+static int adj_work_get(long n, long m, long N, int grad, double *buf, adj_work *w)
 {
   const long np = N * (n * m + n + m);
 
   w->acc = NULL;
-  if (!(w->P = (double *)malloc((size_t)(4 * n + 4 * m) * sizeof(double)))) return ODYN_CUDA_ERR_ALLOC;
-  w->u = w->P + n;
+  w->P   = buf;
+  w->u   = w->P + n;
   w->f = w->u + n;
   w->Q = w->f + n;
   w->v = w->Q + m;
   w->a = w->v + m; /* then n + m more: the reversible walk's y and z */
-  if (grad && !(w->acc = (long double *)calloc((size_t)(np > 0 ? np : 1), sizeof(long double)))) {
-    free(w->P);
-    return ODYN_CUDA_ERR_ALLOC;
-  }
+  if (grad && !(w->acc = (long double *)calloc((size_t)(np > 0 ? np : 1), sizeof(long double)))) return ODYN_CUDA_ERR_ALLOC;
   return ODYN_CUDA_OK;
 }
 
@@ -158,14 +145,14 @@ static void adj_work_put(long N, long slot, adj_work *w, double *gtheta)
   if (w->acc)
     for (long q = 0; q < N * slot; q++) gtheta[q] += (double)w->acc[q];
   free(w->acc);
-  free(w->P);
 }
 
 int odyn_verlet_ref_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *W, double *gtheta, double *gY0)
 {
   adj_work w;
+  double   buf[4 * n + 4 * m > 0 ? 4 * n + 4 * m : 1];
 
-  if (adj_work_get(n, m, N, gtheta != NULL, &w)) return ODYN_CUDA_ERR_ALLOC;
+  if (adj_work_get(n, m, N, gtheta != NULL, buf, &w)) return ODYN_CUDA_ERR_ALLOC;
   for (long e = 0; e < s; e++) {
     memcpy(w.P, W + e * n, (size_t)n * sizeof(double));
     memset(w.Q, 0, (size_t)m * sizeof(double));
@@ -179,10 +166,8 @@ int odyn_verlet_ref_adjoint(long n, long m, long N, long s, double h, const doub
 int odyn_verlet_ref_forward_final(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN)
 {
   const long slot = n * m + n + m;
-  double    *a, *f;
+  double     buf[n + m > 0 ? n + m : 1], *a = buf, *f = a + m;
 
-  if (!(a = (double *)malloc((size_t)(n + m) * sizeof(double)))) return ODYN_CUDA_ERR_ALLOC;
-  f = a + m;
   for (long e = 0; e < s; e++) {
     double *y = YN + e * n, *z = ZN + e * m;
 
@@ -197,16 +182,15 @@ int odyn_verlet_ref_forward_final(long n, long m, long N, long s, double h, cons
       for (long i = 0; i < n; i++) y[i] += h * tanh(f[i]);
     }
   }
-  free(a);
   return ODYN_CUDA_OK;
 }
 
 int odyn_verlet_ref_adjoint_reversible(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0, double *Y0r)
 {
   adj_work w;
-  double  *y, *z;
+  double   buf[4 * n + 4 * m > 0 ? 4 * n + 4 * m : 1], *y, *z;
 
-  if (adj_work_get(n, m, N, gtheta != NULL, &w)) return ODYN_CUDA_ERR_ALLOC;
+  if (adj_work_get(n, m, N, gtheta != NULL, buf, &w)) return ODYN_CUDA_ERR_ALLOC;
   y = w.a + m;
   z = y + n;
   for (long e = 0; e < s; e++) {
