@@ -43,6 +43,25 @@
 
 namespace {
 
+/* the adjoints' window slots hold, per row r of the warp's sums, gK(r, 0..n-1) then gb(r): entry q is row q / (n + 1),
+   column k = q % (n + 1); its index in a step's parameter slot [K (n x n, column-major) | b] */
+__device__ __forceinline__ int narrow_slot_index(int n, int q)
+{
+  const int r = q / (n + 1), k = q % (n + 1);
+  return k < n ? r + k * n : n * n + r;
+}
+
+/* the adjoints' start: zero the block's running gradient (ACC, count doubles) and stage the parameters into tsh (SMEM);
+   one barrier orders both */
+template <bool SMEM, bool ACC>
+__device__ __forceinline__ void narrow_adjoint_start(double *acc, double *tsh, const double *theta, long count)
+{
+  if (ACC)
+    for (long k = threadIdx.x; k < count; k += blockDim.x) acc[k] = 0.0;
+  if (SMEM) odynk_stage_params(tsh, theta, NULL, count); /* its __syncthreads also orders the zeroing of acc */
+  else if (ACC) __syncthreads();
+}
+
 template <int G, bool SMEM>
 __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_forward_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Y0, double *__restrict__ Y, int store_all)
 {
@@ -217,25 +236,17 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_adjoint_k(int n, in
   const int     nw = blockDim.x / 32, warp = threadIdx.x / 32, lane = threadIdx.x % 32, nr = n * (n + 1);
   double       *win = sh; /* 2 windows x S steps x nw warps x n rows x (n + 1) sums: row r's gK(r, 0..n-1) and gb(r) */
   double       *acc = ACC ? win + 2 * S * nw * nr : NULL;
-  const double *th  = theta;
   const int     r = threadIdx.x % G, epb = blockDim.x / G;
   const bool    row_ok = r < n;
   double       *mypart = part ? part + (long)blockIdx.x * N * slot : NULL;
   bool          first  = true;
   unsigned      parity = 0;
-  /* entry q of a warp's slot is row q / (n + 1)'s gK(r, k) (k < n) or gb(r) (k = n), k = q % (n + 1) */
-  const auto at = [n](int q) {
-    const int ri = q / (n + 1), k = q % (n + 1);
-    return k < n ? ri + k * n : n * n + ri;
-  };
+  const auto    at     = [n](int q) { return narrow_slot_index(n, q); };
+  double       *tsh    = win + 2 * S * nw * nr + (ACC ? N * slot : 0);
+  const double *th     = SMEM ? tsh : theta; /* a compile-time choice: the loads below stay shared-memory loads */
 
-  if (ACC)
-    for (long k = threadIdx.x; k < N * slot; k += blockDim.x) acc[k] = 0.0;
-  if (SMEM) {
-    double *tsh = win + 2 * S * nw * nr + (ACC ? N * slot : 0);
-    odynk_stage_params(tsh, theta, NULL, N * slot); /* its __syncthreads also orders the zeroing of acc */
-    th = tsh;
-  } else if (ACC) __syncthreads();
+  narrow_adjoint_start<SMEM, ACC>(acc, tsh, theta, N * slot);
+
   for (long base = (long)blockIdx.x * epb; base < s; base += (long)gridDim.x * epb) {
     const long e   = base + threadIdx.x / G;
     const bool act = row_ok && e < s;
@@ -315,23 +326,16 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK, 2) narrow_adjoint1_k(int n
   double       *acc = ACC ? win + 2 * S * nw * nr : NULL;
   double       *scr = win + 2 * S * nw * nr + (ACC ? N * slot : 0);
   double       *us = scr + warp * 2 * ODYNK_ADJ1_HALF * LD, *ys = us + ODYNK_ADJ1_HALF * LD;
-  const double *th = theta;
   const int     ri = lane % P, c0 = lane / P;
   double       *mypart = part ? part + (long)blockIdx.x * N * slot : NULL;
   bool          first  = true;
   unsigned      parity = 0;
-  const auto    at     = [n](int q) {
-    const int r = q / (n + 1), k = q % (n + 1);
-    return k < n ? r + k * n : n * n + r;
-  };
+  const auto    at     = [n](int q) { return narrow_slot_index(n, q); };
+  double       *tsh    = scr + nw * 2 * ODYNK_ADJ1_HALF * LD;
+  const double *th     = SMEM ? tsh : theta;
 
-  if (ACC)
-    for (long k = threadIdx.x; k < N * slot; k += blockDim.x) acc[k] = 0.0;
-  if (SMEM) {
-    double *tsh = scr + nw * 2 * ODYNK_ADJ1_HALF * LD;
-    odynk_stage_params(tsh, theta, NULL, N * slot); /* its __syncthreads also orders the zeroing of acc */
-    th = tsh;
-  } else if (ACC) __syncthreads();
+  narrow_adjoint_start<SMEM, ACC>(acc, tsh, theta, N * slot);
+
   /* chunks of blockDim.x examples, uniform over the block (the window flushes have a __syncthreads, the rounds a
      __syncwarp): a thread past s takes part with a = y = u = 0 */
   for (long base = (long)blockIdx.x * blockDim.x; base < s; base += (long)gridDim.x * blockDim.x) {
