@@ -421,13 +421,29 @@ START_TEST(test_train_history_antisym)
 }
 END_TEST
 
+/* set on the backend, net's set-up fails with PETSC_ERR_SUP naming block 0 and needle (what it is); destroys net */
+static void ExpectRefused(OdynNet net, const char *needle)
+{
+  char msg[512];
+
+  ODYN_CK(OdynNetSetBackend(net, backend));
+  ODYN_CK(PetscSNPrintf(msg, sizeof(msg), "-odyn_backend %s: block 0 of the network (%s) cannot run on it", backend, needle));
+  OdynTestCaptureErrorsBegin();
+  {
+    PetscErrorCode ierr = OdynNetSetUp(net);
+    OdynTestCaptureErrorsEnd();
+    ck_assert_int_eq(ierr, PETSC_ERR_SUP);
+  }
+  ck_assert_msg(strstr(OdynTestLastErrorMessage(), msg), "message: %s\nexpected: %s", OdynTestLastErrorMessage(), msg);
+  ODYN_CK(OdynNetDestroy(&net));
+}
+
 /* a network whose block 0 is a conv Euler block of the given kind: the backend refuses it, naming block 0 and why */
 static void RefuseConv(const char *ltype, PetscInt k, PetscInt c, PetscInt c2, OdynActivationType act, PetscBool tv, PetscBool pool, PetscBool shared, const char *needle)
 {
   OdynNet    net;
   OdynScheme sc;
   OdynLayer  layer;
-  char       msg[512];
 
   ODYN_CK(OdynNetCreate(PETSC_COMM_WORLD, &net));
   ODYN_CK(OdynSchemeCreate(PETSC_COMM_WORLD, &sc));
@@ -444,16 +460,7 @@ static void RefuseConv(const char *ltype, PetscInt k, PetscInt c, PetscInt c2, O
   ODYN_CK(OdynLayerSetActivation(layer, act));
   ODYN_CK(OdynNetAddBlock(net, sc));
   ODYN_CK(OdynSchemeDestroy(&sc));
-  ODYN_CK(OdynNetSetBackend(net, backend));
-  ODYN_CK(PetscSNPrintf(msg, sizeof(msg), "-odyn_backend %s: block 0 of the network (%s) cannot run on it", backend, needle));
-  OdynTestCaptureErrorsBegin();
-  {
-    PetscErrorCode ierr = OdynNetSetUp(net);
-    OdynTestCaptureErrorsEnd();
-    ck_assert_int_eq(ierr, PETSC_ERR_SUP);
-  }
-  ck_assert_msg(strstr(OdynTestLastErrorMessage(), msg), "message: %s\nexpected: %s", OdynTestLastErrorMessage(), msg);
-  ODYN_CK(OdynNetDestroy(&net));
+  ExpectRefused(net, needle);
 }
 
 /* a network whose block 0 is an opening layer (scheme single, 1 -> 4 channels of 4 x 4) the backend cannot run */
@@ -462,7 +469,6 @@ static void RefuseSingle(const char *ltype, PetscInt k, OdynActivationType act, 
   OdynNet    net;
   OdynScheme sc;
   OdynLayer  layer;
-  char       msg[512];
 
   ODYN_CK(OdynNetCreate(PETSC_COMM_WORLD, &net));
   ODYN_CK(OdynSchemeCreate(PETSC_COMM_WORLD, &sc));
@@ -479,16 +485,7 @@ static void RefuseSingle(const char *ltype, PetscInt k, OdynActivationType act, 
   ODYN_CK(OdynLayerSetActivation(layer, act));
   ODYN_CK(OdynNetAddBlock(net, sc));
   ODYN_CK(OdynSchemeDestroy(&sc));
-  ODYN_CK(OdynNetSetBackend(net, backend));
-  ODYN_CK(PetscSNPrintf(msg, sizeof(msg), "-odyn_backend %s: block 0 of the network (%s) cannot run on it", backend, needle));
-  OdynTestCaptureErrorsBegin();
-  {
-    PetscErrorCode ierr = OdynNetSetUp(net);
-    OdynTestCaptureErrorsEnd();
-    ck_assert_int_eq(ierr, PETSC_ERR_SUP);
-  }
-  ck_assert_msg(strstr(OdynTestLastErrorMessage(), msg), "message: %s\nexpected: %s", OdynTestLastErrorMessage(), msg);
-  ODYN_CK(OdynNetDestroy(&net));
+  ExpectRefused(net, needle);
 }
 
 START_TEST(test_errors)
