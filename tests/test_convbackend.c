@@ -21,10 +21,16 @@
   - the same parity, derivative and training tests for convantisym Euler blocks (the MNIST antisym network's ResNet,
     with and without the diffusion gamma), which the backend runs with the effective stencils (K - adj K - gamma I)/2
     (src/schemes/schemebackend.c);
+  - the same parity, derivative and training tests for the Hamiltonian CNN: scheme verlet with layer convhamiltonian
+    (3x3, Y of c channels, Z of m, K shared by the faces K * Z and K^T * Y, tanh), the MNIST verlet network's block,
+    which runs on the table's conv_verlet_tanh_* operations with a stored trajectory (c = m and c != m, alone, after an
+    opening layer on the host or on the backend, the MNIST shape);
   - bad input: conv blocks the backend cannot run (5x5 stencils, relu, TV normalization, pooling, 4 -> 6 channels,
     shared weights; convantisym with 5x5, relu, TV normalization, shared weights; scheme single with 5x5, relu, TV
-    normalization, pooling, a dense layer; on cuda also 20 channels, for single 1 -> 20) stop with PETSC_ERR_SUP naming
-    the block and what it is; the table's conv_tanh_* check their sizes and arrays.
+    normalization, pooling, a dense layer; verlet + convhamiltonian with -odyn_scheme_trajectory recompute, 5x5, relu,
+    TV normalization, pooling, shared weights; on cuda also 20 channels, for single 1 -> 20, for convhamiltonian 4, 20)
+    stop with PETSC_ERR_SUP naming the block and what it is; the table's conv_tanh_* and conv_verlet_tanh_* check their
+    sizes and arrays.
 
   Bounds. hostref: 0. Its sweeps (src/backend/host/convtanh.c) call the conv layer's kernels with the same operands, in
   the same order and over the same chunks of examples as the direct path (euler.c + convcore.c), and the gradient it
@@ -70,21 +76,32 @@ static void OpenOnHost(PetscBool host)
 */
 static const char *euler_layer = ODYNLAYERCONV;
 static PetscReal   euler_gamma = 0.0, tol_now = 0.0;
+static PetscInt    ham_m       = 0; /* convhamiltonian: the channels of Z (the blocks are then Verlet blocks) */
 
 static void SetKind(const char *layer, PetscReal gamma)
 {
   euler_layer = layer;
   euler_gamma = gamma;
+  ham_m       = 0;
 #if defined(ODYN_TEST_CONVBACKEND_GPU)
   tol_now = tol_sweep;
 #else
-  tol_now = strcmp(layer, ODYNLAYERCONV) ? 1e-13 : tol_sweep;
+  tol_now = strcmp(layer, ODYNLAYERCONVANTISYM) ? tol_sweep : 1e-13;
 #endif
+}
+
+/* the Hamiltonian CNN's Verlet blocks instead of the Euler blocks: Y of c channels, Z of m (hostref: the host path's
+   results bit for bit, convverlet.c) */
+static void SetVerlet(PetscInt m)
+{
+  SetKind(ODYNLAYERCONVHAMILTONIAN, 0.0);
+  ham_m = m;
 }
 
 /*
   A network of an opening block (cin > 0: scheme single, conv 3x3 cin -> c, tanh, prefix OPEN_PREFIX) and nb conv
-  Euler blocks of c channels on ih x iw images, N[b] steps, final time T each; the backend bk for all but the opening.
+  Euler blocks of c channels on ih x iw images (convhamiltonian: Verlet blocks, Z of ham_m channels), N[b] steps, final
+  time T each; the backend bk for all but the opening.
 */
 static PetscErrorCode MakeConvNet(PetscInt cin, PetscInt nb, const PetscInt N[], PetscInt c, PetscInt ih, PetscInt iw, PetscReal T, const char *bk, OdynNet *net)
 {
@@ -96,7 +113,7 @@ static PetscErrorCode MakeConvNet(PetscInt cin, PetscInt nb, const PetscInt N[],
 
     PetscCall(OdynSchemeCreate(PETSC_COMM_WORLD, &sc));
     if (b < 0) PetscCall(OdynSchemeSetOptionsPrefix(sc, OPEN_PREFIX));
-    PetscCall(OdynSchemeSetType(sc, b < 0 ? ODYNSCHEMESINGLE : ODYNSCHEMEEULER));
+    PetscCall(OdynSchemeSetType(sc, b < 0 ? ODYNSCHEMESINGLE : strcmp(euler_layer, ODYNLAYERCONVHAMILTONIAN) ? ODYNSCHEMEEULER : ODYNSCHEMEVERLET));
     if (b >= 0) {
       PetscCall(OdynSchemeSetNumSteps(sc, N[b]));
       PetscCall(OdynSchemeSetFinalTime(sc, T));
@@ -105,7 +122,7 @@ static PetscErrorCode MakeConvNet(PetscInt cin, PetscInt nb, const PetscInt N[],
     PetscCall(OdynLayerSetType(layer, b < 0 ? ODYNLAYERCONV : euler_layer));
     if (b >= 0 && euler_gamma > 0) PetscCall(OdynLayerAntisymSetGamma(layer, euler_gamma));
     PetscCall(OdynLayerConvSetImage(layer, ih, iw));
-    PetscCall(OdynLayerConvSetChannels(layer, b < 0 ? cin : c, c));
+    PetscCall(OdynLayerConvSetChannels(layer, b < 0 ? cin : c, b >= 0 && ham_m ? ham_m : c));
     PetscCall(OdynLayerSetActivation(layer, ODYN_ACTIVATION_TANH));
     PetscCall(OdynNetAddBlock(*net, sc));
     PetscCall(OdynSchemeDestroy(&sc));
@@ -233,6 +250,31 @@ START_TEST(test_parity_antisym)
 }
 END_TEST
 
+/* the Hamiltonian CNN (scheme verlet, layer convhamiltonian): Z as wide as Y and not, alone, after an opening layer on
+   the host and on the backend, MNIST's shape (-odyn_net verlet: 6 and 6 channels, 28 x 28) */
+START_TEST(test_parity_convverlet)
+{
+  const PetscInt three[1] = {3}, two[1] = {2}, pair[2] = {2, 3};
+
+  OpenOnHost(PETSC_TRUE);
+  for (PetscInt split = 0; split < 2; split++) {
+    SetVerlet(4);
+    Parity(0, 1, three, 4, 8, 8, 1.0, 101, 37, split, split ? "convhamiltonian Verlet block (Y 4, Z 4 channels, 8 x 8, N 3), examples on rank 0" : "convhamiltonian Verlet block (Y 4, Z 4 channels, 8 x 8, N 3)");
+    SetVerlet(3);
+    Parity(1, 2, pair, 4, 6, 10, 1.5, 23, 40, split, split ? "opening 1 -> 4 on the host, two convhamiltonian Verlet blocks (Y 4, Z 3 channels, 6 x 10, N 2 + 3), examples on rank 0" : "opening 1 -> 4 on the host, two convhamiltonian Verlet blocks (Y 4, Z 3 channels, 6 x 10, N 2 + 3)");
+    OpenOnHost(PETSC_FALSE);
+    SetVerlet(5);
+    Parity(1, 1, three, 3, 7, 9, 1.0, 101, 37, split, split ? "opening 1 -> 3 and a convhamiltonian Verlet block (Z 5 channels, 7 x 9, N 3), all on the backend, examples on rank 0" : "opening 1 -> 3 and a convhamiltonian Verlet block (Z 5 channels, 7 x 9, N 3), all on the backend");
+    OpenOnHost(PETSC_TRUE);
+  }
+  OpenOnHost(PETSC_FALSE);
+  SetVerlet(6);
+  Parity(1, 1, two, 6, 28, 28, 2.0, 9, 5, 0, "MNIST verlet shape, all on the backend (opening 1 -> 6, convhamiltonian 6, 6 channels, 28 x 28, N 2)");
+  OpenOnHost(PETSC_TRUE);
+  SetKind(ODYNLAYERCONV, 0.0);
+}
+END_TEST
+
 /* Taylor and dot-product tests of the backend path on its own (OdynTestNetDerivatives of odyntest.h) */
 static void Derivatives(PetscInt cin, PetscInt nb, const PetscInt N[], PetscInt c, PetscInt ih, PetscInt iw, PetscReal T, PetscInt s, const char *label)
 {
@@ -280,7 +322,12 @@ START_TEST(test_derivatives)
   OpenOnHost(PETSC_FALSE);
   Derivatives(1, 0, NULL, 3, 7, 9, 0.0, 12, "opening 1 -> 3 on the backend alone (7 x 9)");
   Derivatives(2, 2, pair, 4, 8, 8, 1.0, 10, "opening 2 -> 4 and two conv blocks, all on the backend (8 x 8, N 2 + 3)");
+  SetVerlet(5);
+  Derivatives(2, 2, pair, 4, 8, 8, 1.0, 10, "opening 2 -> 4 and two convhamiltonian Verlet blocks (Z 5 channels), all on the backend (8 x 8, N 2 + 3)");
   OpenOnHost(PETSC_TRUE);
+  SetVerlet(3);
+  Derivatives(0, 1, four, 3, 7, 9, 2.0, 12, "convhamiltonian Verlet block (Y 3, Z 3 channels, 7 x 9, N 4)");
+  SetKind(ODYNLAYERCONV, 0.0);
 }
 END_TEST
 
@@ -387,7 +434,7 @@ static void TrainHistory(const char *ltype, const char *extra, PetscReal tol)
     ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "  iteration %d: objective %.16e (host %.16e), |gradient| %.6e, max relative difference %.3e\n", (int)i + 1, (double)(a[0] + a[1]), (double)(b[0] + b[1]), (double)a[2], (double)di));
     dmax = PetscMax(dmax, di);
   }
-  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_convbackend: small MNIST-like net (conv 1 -> 4 and %s ResNet on %s, levels 4,8), %d Gauss-Newton iterations: objective history within %.3e (relative) of host (bound %.0e), final objective %.10g\n", ltype, backend, (int)nh[0],
+  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_convbackend: small MNIST-like net (conv 1 -> 4 and a %s block on %s, levels 4,8), %d Gauss-Newton iterations: objective history within %.3e (relative) of host (bound %.0e), final objective %.10g\n", ltype, backend, (int)nh[0],
                       (double)dmax, (double)tol, (double)(hist[1][nh[0] - 1].obj_classifier + hist[1][nh[0] - 1].obj_propagation)));
   ck_assert_msg(dmax <= tol, "%s: objective history on %s differs from host by %.3e (relative; bound %.0e)", ltype, backend, (double)dmax, (double)tol);
   ck_assert_msg(hist[0][nh[0] - 1].obj_classifier < hist[0][0].obj_classifier, "the host run did not learn (objective %g -> %g)", (double)hist[0][0].obj_classifier, (double)hist[0][nh[0] - 1].obj_classifier);
@@ -418,6 +465,13 @@ END_TEST
 START_TEST(test_train_history_antisym)
 {
   TrainHistory(ODYNLAYERCONVANTISYM, "-block1_odyn_layer_antisym_gamma 0.1", 1e-8);
+}
+END_TEST
+
+/* the MNIST verlet network in small: its block 1 a Verlet block with layer convhamiltonian (Y 4, Z 3 channels) */
+START_TEST(test_train_history_convverlet)
+{
+  TrainHistory(ODYNLAYERCONVHAMILTONIAN, "-block1_odyn_scheme_type verlet -block1_odyn_layer_channels 4,3", tol_hist);
 }
 END_TEST
 
@@ -457,6 +511,33 @@ static void RefuseConv(const char *ltype, PetscInt k, PetscInt c, PetscInt c2, O
   ODYN_CK(OdynLayerConvSetKernelSize(layer, k));
   ODYN_CK(OdynLayerConvSetTVNorm(layer, tv, 1e-3));
   if (pool) ODYN_CK(OdynLayerConvSetPooling(layer, pool)); /* only layer conv pools */
+  ODYN_CK(OdynLayerSetActivation(layer, act));
+  ODYN_CK(OdynNetAddBlock(net, sc));
+  ODYN_CK(OdynSchemeDestroy(&sc));
+  ExpectRefused(net, needle);
+}
+
+/* a network whose block 0 is a Hamiltonian CNN block (scheme verlet, layer convhamiltonian, 4 -> 3 channels of 4 x 4)
+   the backend cannot run: the kind of RefuseConv(), and the states recomputed (-odyn_scheme_trajectory recompute) */
+static void RefuseVerlet(PetscInt k, OdynActivationType act, PetscBool tv, PetscBool pool, PetscBool shared, PetscBool recompute, const char *needle)
+{
+  OdynNet    net;
+  OdynScheme sc;
+  OdynLayer  layer;
+
+  ODYN_CK(OdynNetCreate(PETSC_COMM_WORLD, &net));
+  ODYN_CK(OdynSchemeCreate(PETSC_COMM_WORLD, &sc));
+  ODYN_CK(OdynSchemeSetType(sc, ODYNSCHEMEVERLET));
+  ODYN_CK(OdynSchemeSetNumSteps(sc, 2));
+  ODYN_CK(OdynSchemeSetSharedWeights(sc, shared));
+  if (recompute) ODYN_CK(OdynSchemeSetTrajectoryType(sc, ODYN_TRAJECTORY_RECOMPUTE));
+  ODYN_CK(OdynSchemeGetLayer(sc, &layer));
+  ODYN_CK(OdynLayerSetType(layer, ODYNLAYERCONVHAMILTONIAN));
+  ODYN_CK(OdynLayerConvSetImage(layer, 4, 4));
+  ODYN_CK(OdynLayerConvSetChannels(layer, 4, 3));
+  ODYN_CK(OdynLayerConvSetKernelSize(layer, k));
+  ODYN_CK(OdynLayerConvSetTVNorm(layer, tv, 1e-3));
+  if (pool) ODYN_CK(OdynLayerConvSetPooling(layer, pool)); /* the layer itself would refuse it at its set-up */
   ODYN_CK(OdynLayerSetActivation(layer, act));
   ODYN_CK(OdynNetAddBlock(net, sc));
   ODYN_CK(OdynSchemeDestroy(&sc));
@@ -507,6 +588,29 @@ START_TEST(test_errors)
   RefuseSingle(ODYNLAYERCONV, 3, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, "scheme single, layer conv (3x3 stencils, 1 -> 4 channels, TV normalization), activation tanh");
   RefuseSingle(ODYNLAYERCONV, 3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_TRUE, "scheme single, layer conv (3x3 stencils, 1 -> 4 channels, pooling), activation tanh");
   RefuseSingle(ODYNLAYERDENSE, 3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, "scheme single, layer dense, activation tanh");
+  /* the Hamiltonian CNN runs on the backend as convhamiltonian 3x3, tanh, no normalization, stored trajectory */
+  RefuseVerlet(3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels, states recomputed (-odyn_scheme_trajectory recompute): use -odyn_scheme_trajectory store for it on a backend), activation tanh");
+  RefuseVerlet(5, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (5x5 stencils, 4 -> 3 channels), activation tanh");
+  RefuseVerlet(3, ODYN_ACTIVATION_RELU, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels), activation relu");
+  RefuseVerlet(3, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels, TV normalization), activation tanh");
+  RefuseVerlet(3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels, pooling), activation tanh");
+  RefuseVerlet(3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels), activation tanh, shared weights");
+  {
+    /* the same block with a stored trajectory (the default) sets up on the backend, and its view says so */
+    const PetscInt  N[1] = {2};
+    OdynNet         net;
+    OdynScheme      sc;
+    OdynBackendType name;
+
+    SetVerlet(3);
+    ODYN_CK(MakeConvNet(0, 1, N, 4, 4, 4, 1.0, backend, &net));
+    ODYN_CK(OdynNetSetUp(net));
+    ODYN_CK(OdynNetGetBlock(net, 0, &sc));
+    ODYN_CK(OdynSchemeGetBackend(sc, &name));
+    ck_assert_str_eq(name, backend);
+    ODYN_CK(OdynNetDestroy(&net));
+    SetKind(ODYNLAYERCONV, 0.0);
+  }
   {
     /* the opening layer (scheme single, conv 3x3 1 -> 4, tanh) without a per-block option: set up on the backend */
     const PetscInt  N[1] = {2};
@@ -538,9 +642,15 @@ START_TEST(test_errors)
     ck_assert_int_eq(ops->conv_tanh_adjoint(1, 4, 4, 4, 3, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
     ck_assert_msg(strstr(ops->last_error(), "conv_tanh_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
     ck_assert_int_ge(ops->conv_tanh_linsize(1, 16, 4, 4, 3), 16 * 16 * 3);
+    ck_assert_int_eq(ops->conv_verlet_tanh_forward(4, 0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+    ck_assert_msg(strstr(ops->last_error(), "conv_verlet_tanh_forward: need c, m, ih, iw >= 1"), "message: %s", ops->last_error());
+    ck_assert_int_eq(ops->conv_verlet_tanh_adjoint(4, 3, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_msg(strstr(ops->last_error(), "conv_verlet_tanh_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
+    ck_assert_int_ge(ops->conv_verlet_tanh_linsize(16, 5, 4, 4, 2, 3), 2 * (16 + 5) * 16 * 3);
 #if defined(ODYN_TEST_CONVBACKEND_GPU)
     ck_assert_int_eq(ops->conv_euler_tanh_linsize(17, 4, 4, 2, 3), -1);
     ck_assert_int_eq(ops->conv_tanh_linsize(1, 17, 4, 4, 3), -1);
+    ck_assert_int_eq(ops->conv_verlet_tanh_linsize(4, 17, 4, 4, 2, 3), -1);
 #endif
   }
 #if defined(ODYN_TEST_CONVBACKEND_GPU)
@@ -562,6 +672,11 @@ START_TEST(test_errors)
     odyn_ck_error_contains(OdynNetSetUp(net), "the single conv block with options prefix " OPEN_PREFIX " has 1 -> 20 channels, but that backend runs conv layers only up to 16 channels");
     ODYN_CK(OdynNetDestroy(&net));
     OpenOnHost(PETSC_TRUE);
+    SetVerlet(20);
+    ODYN_CK(MakeConvNet(0, 1, N, 4, 4, 4, 1.0, backend, &net));
+    odyn_ck_error_contains(OdynNetSetUp(net), "the convhamiltonian Verlet block has 4 channels (Y) and 20 (Z), but that backend runs conv blocks only up to 16 channels");
+    ODYN_CK(OdynNetDestroy(&net));
+    SetKind(ODYNLAYERCONV, 0.0);
   }
 #endif
 }
@@ -578,6 +693,8 @@ static Suite *make_suite(void)
   tcase_add_test(t, test_train_history);
   tcase_add_test(t, test_parity_antisym);
   tcase_add_test(t, test_train_history_antisym);
+  tcase_add_test(t, test_parity_convverlet);
+  tcase_add_test(t, test_train_history_convverlet);
   tcase_set_timeout(t, 600);
   suite_add_tcase(s, t);
   return s;

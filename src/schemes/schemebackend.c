@@ -61,9 +61,11 @@ struct _OdynSchemeBackendStore {
   long                  statedoubles;            /* of traj, ztraj, lin, in and out, for OdynSchemeView() */
 };
 
-/* a Verlet block that recomputes its states (reversible on the backend) */
+/* a Verlet block that recomputes its states (reversible on the backend; the dense Hamiltonian block only: the
+   Hamiltonian CNN is refused with recompute by OdynSchemeBackendSupported_Private()) */
 static PetscBool BackendSingle(OdynScheme scheme);
-static PetscBool BackendReversible(OdynScheme scheme) { return scheme->ncomp == 2 && !BackendSingle(scheme) && scheme->trajtype == ODYN_TRAJECTORY_RECOMPUTE ? PETSC_TRUE : PETSC_FALSE; }
+static PetscBool BackendConvVerlet(OdynScheme scheme);
+static PetscBool BackendReversible(OdynScheme scheme) { return scheme->ncomp == 2 && !BackendSingle(scheme) && !BackendConvVerlet(scheme) && scheme->trajtype == ODYN_TRAJECTORY_RECOMPUTE ? PETSC_TRUE : PETSC_FALSE; }
 
 /*
    Whether the block can run on a backend: *ok, or in why[] what it is (for the callers' messages). Needs no set-up:
@@ -71,10 +73,10 @@ static PetscBool BackendReversible(OdynScheme scheme) { return scheme->ncomp == 
 */
 PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *ok, char why[], size_t len)
 {
-  PetscBool   euler, verlet, single, dense = PETSC_FALSE, ham = PETSC_FALSE, conv = PETSC_FALSE, anti = PETSC_FALSE, convok = PETSC_FALSE;
+  PetscBool   euler, verlet, single, dense = PETSC_FALSE, ham = PETSC_FALSE, conv = PETSC_FALSE, anti = PETSC_FALSE, convham = PETSC_FALSE, convok = PETSC_FALSE, recompute;
   const char *stype = ((PetscObject)scheme)->type_name ? ((PetscObject)scheme)->type_name : ODYNSCHEMEEULER;
   OdynLayer   layer = scheme->layer;
-  char        detail[160] = "";
+  char        detail[192] = "";
 
   PetscFunctionBegin;
   PetscCall(PetscStrcmp(stype, ODYNSCHEMEEULER, &euler));
@@ -85,8 +87,11 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
     PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERHAMILTONIAN, &ham));
     PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERCONV, &conv));
     PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERCONVANTISYM, &anti));
+    PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERCONVHAMILTONIAN, &convham));
   } else dense = PETSC_TRUE; /* the default layer is dense */
-  if (conv || anti) { /* what the conv kernels need: 3x3, c -> c channels, no normalization, no pooling */
+  /* the Hamiltonian CNN keeps its states on the backend: its reversible sweeps are not written yet */
+  recompute = verlet && convham && scheme->trajtype == ODYN_TRAJECTORY_RECOMPUTE ? PETSC_TRUE : PETSC_FALSE;
+  if (conv || anti || convham) { /* what the conv kernels need: 3x3, c -> c channels (convhamiltonian: c -> m), no normalization, no pooling */
     PetscInt  k, c, c2;
     PetscBool pool, tv;
     PetscReal eps;
@@ -96,10 +101,11 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
     PetscCall(OdynLayerConvGetPooling(layer, &pool));
     PetscCall(OdynLayerConvGetTVNorm(layer, &tv, &eps));
     /* scheme single (the opening layer) applies layer conv once, cin -> cout channels; Euler needs c -> c */
-    convok = k == 3 && (c2 == c || (single && conv)) && !pool && !tv ? PETSC_TRUE : PETSC_FALSE;
-    PetscCall(PetscSNPrintf(detail, sizeof(detail), " (%" PetscInt_FMT "x%" PetscInt_FMT " stencils, %" PetscInt_FMT " -> %" PetscInt_FMT " channels%s%s)", k, k, c, c2, tv ? ", TV normalization" : "", pool ? ", pooling" : ""));
+    convok = k == 3 && (c2 == c || (single && conv) || convham) && !pool && !tv ? PETSC_TRUE : PETSC_FALSE;
+    PetscCall(PetscSNPrintf(detail, sizeof(detail), " (%" PetscInt_FMT "x%" PetscInt_FMT " stencils, %" PetscInt_FMT " -> %" PetscInt_FMT " channels%s%s%s)", k, k, c, c2, tv ? ", TV normalization" : "", pool ? ", pooling" : "",
+                           recompute ? ", states recomputed (-odyn_scheme_trajectory recompute): use -odyn_scheme_trajectory store for it on a backend" : ""));
   }
-  *ok = ((euler && dense) || (verlet && ham) || (euler && convok) || (single && conv && convok)) && (!layer || layer->activation == ODYN_ACTIVATION_TANH) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
+  *ok = ((euler && dense) || (verlet && ham) || (euler && (conv || anti) && convok) || (single && conv && convok) || (verlet && convham && convok && !recompute)) && (!layer || layer->activation == ODYN_ACTIVATION_TANH) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
   PetscCall(PetscSNPrintf(why, len, "scheme %s, layer %s%s, activation %s%s", stype, layer && ((PetscObject)layer)->type_name ? ((PetscObject)layer)->type_name : ODYNLAYERDENSE, detail, OdynActivationTypes[layer ? layer->activation : ODYN_ACTIVATION_TANH], scheme->shared ? ", shared weights" : ""));
   PetscFunctionReturn(0);
 }
@@ -150,6 +156,32 @@ static PetscErrorCode BackendSingleGeom(OdynScheme scheme, long *cin, long *cout
   *cout = c2;
   *ih   = h;
   *iw   = w;
+  PetscFunctionReturn(0);
+}
+
+/* a Verlet block with layer convhamiltonian (the Hamiltonian CNN; qualified above) */
+static PetscBool BackendConvVerlet(OdynScheme scheme)
+{
+  const char *t = ((PetscObject)scheme)->type_name;
+  const char *l = scheme->layer ? ((PetscObject)scheme->layer)->type_name : NULL;
+
+  return t && l && !strcmp(t, ODYNSCHEMEVERLET) && !strcmp(l, ODYNLAYERCONVHAMILTONIAN) ? PETSC_TRUE : PETSC_FALSE;
+}
+
+/* its channels (c of Y, m of Z) and image after the layer's set-up; the state widths are c ih iw (Y) and m ih iw (Z) */
+static PetscErrorCode BackendConvVerletGeom(OdynScheme scheme, long *c, long *m, long *ih, long *iw)
+{
+  PetscInt ch, c2, h, w;
+
+  PetscFunctionBegin;
+  PetscCall(OdynLayerConvGetChannels(scheme->layer, &ch, &c2));
+  PetscCall(OdynLayerConvGetImage(scheme->layer, &h, &w));
+  PetscCheck(ch >= 1 && c2 >= 1 && h >= 1 && w >= 1 && ch * h * w == scheme->nstate[0] && c2 * h * w == scheme->nstate[1], PETSC_COMM_SELF, PETSC_ERR_PLIB, "Convhamiltonian Verlet block on a backend: %" PetscInt_FMT ", %" PetscInt_FMT " channels of %" PetscInt_FMT " x %" PetscInt_FMT " do not make the widths %" PetscInt_FMT " (Y), %" PetscInt_FMT " (Z)", ch, c2, h, w, scheme->nstate[0], scheme->nstate[1]);
+  PetscCheck(scheme->nparam == scheme->N * (9 * ch * c2 + ch + c2), PETSC_COMM_SELF, PETSC_ERR_PLIB, "Convhamiltonian Verlet block on a backend: %" PetscInt_FMT " parameters, expected N (9 c m + c + m) = %" PetscInt_FMT, scheme->nparam, scheme->N * (9 * ch * c2 + ch + c2));
+  *c  = ch;
+  *m  = c2;
+  *ih = h;
+  *iw = w;
   PetscFunctionReturn(0);
 }
 
@@ -226,6 +258,11 @@ PetscErrorCode OdynSchemeBackendCheck_Private(OdynScheme scheme)
 
     PetscCall(BackendSingleGeom(scheme, &cin, &cout, &ih, &iw));
     PetscCheck(scheme->backend->conv_tanh_linsize(cin, cout, ih, iw, 1) >= 0, PetscObjectComm((PetscObject)scheme), PETSC_ERR_SUP, "Backend %s: the single conv block%s%s has %ld -> %ld channels, but that backend runs conv layers only up to %d channels (its direct 3x3 kernels keep the stencil in constant memory). Use -odyn_backend host for this block (docs/gpu.md)", scheme->backend->name, prefix ? " with options prefix " : "", prefix ? prefix : "", cin, cout, ODYN_BACKEND_CONV_MAXC);
+  } else if (BackendConvVerlet(scheme)) { /* the Hamiltonian CNN: the table says whether it runs these channels */
+    long c, m, ih, iw;
+
+    PetscCall(BackendConvVerletGeom(scheme, &c, &m, &ih, &iw));
+    PetscCheck(scheme->backend->conv_verlet_tanh_linsize(c, m, ih, iw, 1, 1) >= 0, PetscObjectComm((PetscObject)scheme), PETSC_ERR_SUP, "Backend %s: the convhamiltonian Verlet block%s%s has %ld channels (Y) and %ld (Z), but that backend runs conv blocks only up to %d channels (its direct 3x3 kernels keep the stencil in constant memory). Use -odyn_backend host for this block (docs/gpu.md)", scheme->backend->name, prefix ? " with options prefix " : "", prefix ? prefix : "", c, m, ODYN_BACKEND_CONV_MAXC);
   } else if (scheme->ncomp == 2) { /* a Verlet block: the widths are known now (set-up); the table says whether it runs them */
     const long n = scheme->nstate[0], m = scheme->nstate[1];
 
@@ -271,14 +308,15 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
 {
   const OdynBackendOps           *ops = scheme->backend;
   const PetscInt                  n = scheme->nstate[0], m = scheme->nstate[1], N = scheme->N;
-  const PetscBool                 single = BackendSingle(scheme), verlet = scheme->ncomp == 2 && !single ? PETSC_TRUE : PETSC_FALSE, rev = BackendReversible(scheme);
+  const PetscBool                 single = BackendSingle(scheme), verlet = scheme->ncomp == 2 && !single ? PETSC_TRUE : PETSC_FALSE, rev = BackendReversible(scheme), convv = BackendConvVerlet(scheme);
   struct _OdynSchemeBackendStore *bk;
   PetscBool                       isconv;
-  long                            c, ih, iw, cin = 0, cout = 0;
+  long                            c, ih, iw, cin = 0, cout = 0, cm = 0;
 
   PetscFunctionBegin;
   PetscCall(BackendConvGeom(scheme, &isconv, &c, &ih, &iw));
   if (single) PetscCall(BackendSingleGeom(scheme, &cin, &cout, &ih, &iw));
+  if (convv) PetscCall(BackendConvVerletGeom(scheme, &c, &cm, &ih, &iw));
   if (scheme->bk && scheme->bk->ops != ops) PetscCall(OdynSchemeBackendFree_Private(scheme));
   if (!scheme->bk) {
     PetscCall(PetscNew(&scheme->bk));
@@ -314,7 +352,7 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
     bk->rev          = PETSC_FALSE;
     bk->statedoubles = n * s + linlen + 2 * wide * s;
   } else if (!single && s > bk->salloc) {
-    const long linlen = rev ? 0 : verlet ? ops->verlet_tanh_linsize(n, m, N, s) : isconv ? ops->conv_euler_tanh_linsize(c, ih, iw, N, s) : ops->euler_tanh_linsize(n, N, s);
+    const long linlen = rev ? 0 : convv ? ops->conv_verlet_tanh_linsize(c, cm, ih, iw, N, s) : verlet ? ops->verlet_tanh_linsize(n, m, N, s) : isconv ? ops->conv_euler_tanh_linsize(c, ih, iw, N, s) : ops->euler_tanh_linsize(n, N, s);
     const long ntraj = rev ? 2 : N + 1, nz = rev ? 1 : N + 1;
 
     PetscCheck(linlen >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Backend %s: no linearization size for n = %" PetscInt_FMT ", N = %" PetscInt_FMT ", s = %" PetscInt_FMT, ops->name, n, N, s);
@@ -393,7 +431,12 @@ PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscS
       PetscFunctionReturn(0);
     }
     OdynBackendCall(ops, copy_to_device, bk->in, Y0, (size_t)n * s * sizeof(double));
-    if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_forward, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->in, bk->traj, bk->ztraj, bk->lin);
+    if (BackendConvVerlet(scheme)) {
+      long cm;
+
+      PetscCall(BackendConvVerletGeom(scheme, &c, &cm, &ih, &iw));
+      OdynBackendCall(ops, conv_verlet_tanh_forward, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, bk->in, bk->traj, bk->ztraj, bk->lin);
+    } else if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_forward, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->in, bk->traj, bk->ztraj, bk->lin);
     else if (isconv) OdynBackendCall(ops, conv_euler_tanh_forward, c, ih, iw, N, s, scheme->T / N, bk->theta, bk->in, bk->traj, bk->lin);
     else OdynBackendCall(ops, euler_tanh_forward, n, N, s, scheme->T / N, bk->theta, bk->in, bk->traj, bk->lin);
     if (YN) OdynBackendCall(ops, copy_to_host, YN, bk->traj + (size_t)N * n * s, (size_t)n * s * sizeof(double));
@@ -432,7 +475,12 @@ PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscS
   if (dtheta) OdynBackendCall(ops, copy_to_device, bk->dtheta, dtheta, (size_t)bk->nparam * sizeof(double));
   if (dY0) OdynBackendCall(ops, copy_to_device, bk->in, dY0, (size_t)n * s * sizeof(double));
   if (bk->rev) OdynBackendCall(ops, verlet_tanh_tangent_y0, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, dY0 ? bk->in : NULL, bk->out);
-  else if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_tangent, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->ztraj, bk->lin, dY0 ? bk->in : NULL, bk->out);
+  else if (BackendConvVerlet(scheme)) {
+    long cm;
+
+    PetscCall(BackendConvVerletGeom(scheme, &c, &cm, &ih, &iw));
+    OdynBackendCall(ops, conv_verlet_tanh_tangent, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->ztraj, bk->lin, dY0 ? bk->in : NULL, bk->out);
+  } else if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_tangent, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->ztraj, bk->lin, dY0 ? bk->in : NULL, bk->out);
   else if (isconv) OdynBackendCall(ops, conv_euler_tanh_tangent, c, ih, iw, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dY0 ? bk->in : NULL, bk->out);
   else OdynBackendCall(ops, euler_tanh_tangent, n, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dY0 ? bk->in : NULL, bk->out);
   OdynBackendCall(ops, copy_to_host, dYN, bk->out, (size_t)n * s * sizeof(double));
@@ -470,7 +518,12 @@ PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscS
   OdynBackendCall(ops, copy_to_device, bk->in, W, (size_t)n * s * sizeof(double));
   if (gtheta) OdynBackendCall(ops, mem_set, bk->gtheta, 0, (size_t)bk->nparam * sizeof(double));
   if (bk->rev) OdynBackendCall(ops, verlet_tanh_adjoint_reversible, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->traj + (size_t)n * s, bk->ztraj, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
-  else if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_adjoint, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->traj, bk->ztraj, bk->lin, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
+  else if (BackendConvVerlet(scheme)) {
+    long cm;
+
+    PetscCall(BackendConvVerletGeom(scheme, &c, &cm, &ih, &iw));
+    OdynBackendCall(ops, conv_verlet_tanh_adjoint, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj, bk->ztraj, bk->lin, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
+  } else if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_adjoint, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->traj, bk->ztraj, bk->lin, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
   else if (isconv) OdynBackendCall(ops, conv_euler_tanh_adjoint, c, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
   else OdynBackendCall(ops, euler_tanh_adjoint, n, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
   if (gtheta) {

@@ -190,6 +190,28 @@ struct OdynBackendOps {
   int (*conv_tanh_forward)(long cin, long cout, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin);
   int (*conv_tanh_tangent)(long cin, long cout, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1);
   int (*conv_tanh_adjoint)(long cin, long cout, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0);
+
+  /*
+     Whole-block sweeps of a convolutional Verlet tanh block, the Hamiltonian CNN: scheme verlet with layer
+     convhamiltonian (src/layers/impls/convcore.c) of 3x3 stencils, no normalization; Y of c channels, Z of m, each
+     ih x iw per example (channel-major as above); ln = c ih iw s, lm = m ih iw s:
+       Z_{j+1/2} = Z_{j-1/2} - h tanh(K_j^T * Y_j + bG_j),  Y_{j+1} = Y_j + h tanh(K_j * Z_{j+1/2} + bF_j),  Z_{-1/2} = 0
+       K_j * Z maps m channels to c (K_j: c x m x 3 x 3, K[o][c'][a][b] at ((o m + c') 3 + a) 3 + b), K_j^T * Y is its
+       adjoint convolution; theta_j = [K_j | bF_j (c) | bG_j (m)], N (9 c m + c + m) values, the layer's order; dtheta
+       and gtheta the same layout. Only Y enters and leaves, as verlet_tanh_*.
+     conv_verlet_tanh_linsize: the doubles of `lin`: sigma' of both faces of every step (DG_j (lm) then DF_j (ln) at
+       j (lm + ln)) followed by the backend's scratch (cuda: 3 max(ln, lm) + ih iw + max(c, m) s; host: none), or -1:
+       the backend cannot run these sizes (cuda: c or m > ODYN_CUDA_CONV_MAXC).
+     forward: Ytraj ((N + 1) ln) Y_0..Y_N, Ztraj ((N + 1) lm) Z_{-1/2} = 0, Z_{1/2}, ..., Z_{N-1/2} (state k =
+       Z_{k-1/2} at k lm), and sigma' in lin; tangent and adjoint as verlet_tanh_* (dtheta or dY0 NULL: zero; gtheta or
+       gY0 NULL: not computed). lin is not const in the derivative sweeps: they write its scratch part, never sigma'.
+     Host: the layer's kernels in the direct path's order and chunks (src/backend/host/convverlet.c), its results bit
+       for bit with a stored trajectory; cuda: odyn_cuda_conv3_* (K^T * Y by conv3_adjoint) as the conv Euler sweeps.
+  */
+  long (*conv_verlet_tanh_linsize)(long c, long m, long ih, long iw, long N, long s);
+  int (*conv_verlet_tanh_forward)(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
+  int (*conv_verlet_tanh_tangent)(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN);
+  int (*conv_verlet_tanh_adjoint)(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0);
 };
 
 /* the host table (always there), and the same table named "hostref" (the networks' backend path on the host) */
@@ -216,6 +238,11 @@ long odyn_host_conv_tanh_linsize(long cin, long cout, long ih, long iw, long s);
 int  odyn_host_conv_tanh_forward(long cin, long cout, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin);
 int  odyn_host_conv_tanh_tangent(long cin, long cout, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1);
 int  odyn_host_conv_tanh_adjoint(long cin, long cout, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0);
+/* the host table's convolutional Verlet tanh sweeps (convverlet.c), likewise */
+long odyn_host_conv_verlet_tanh_linsize(long c, long m, long ih, long iw, long N, long s);
+int  odyn_host_conv_verlet_tanh_forward(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
+int  odyn_host_conv_verlet_tanh_tangent(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN);
+int  odyn_host_conv_verlet_tanh_adjoint(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0);
 #if defined(ODYN_HAVE_CUDA) || defined(__CUDACC__)
 /* the CUDA table (src/backend/cuda/backend.cu), only in builds with the CUDA backend */
 const OdynBackendOps *odyn_backend_cuda(void);

@@ -389,6 +389,47 @@ static int host_conv_tanh_adjoint(long cin, long cout, long ih, long iw, long s,
   return conv_status(odyn_host_conv_tanh_adjoint(cin, cout, ih, iw, s, theta, Y0, lin, W, gtheta, gY0), "conv_tanh_adjoint");
 }
 
+/* the whole-block convolutional Verlet tanh sweeps (convverlet.c, conv_verlet_tanh_*): sizes and arrays checked here */
+static int check_conv_verlet(const char *op, long c, long m, long ih, long iw, long N, long s, const double *theta, const double *lin)
+{
+  const long cm = c > m ? c : m;
+
+  if (c < 1 || m < 1 || ih < 1 || iw < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need c, m, ih, iw >= 1, N >= 0, s >= 0, got c = %ld, m = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld", op, c, m, ih, iw, N, s);
+  if (c > INT_MAX / 9 / m || ih > INT_MAX / iw || cm * ih * iw > INT_MAX || s > INT_MAX || (N + 1) > LONG_MAX / (2 * cm * ih * iw) / (s > 0 ? s : 1)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: c = %ld, m = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld exceed the BLAS integer or the address range", op, c, m, ih, iw, N, s);
+  if (!s || !N) return ODYN_BACKEND_OK;
+  if (!theta || !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_verlet_tanh_linsize() = %ld values) must be arrays of the backend", op, N * (c + m) * ih * iw * s);
+  return ODYN_BACKEND_OK;
+}
+
+static long host_conv_verlet_tanh_linsize(long c, long m, long ih, long iw, long N, long s) { return odyn_host_conv_verlet_tanh_linsize(c, m, ih, iw, N, s); }
+
+static int host_conv_verlet_tanh_forward(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
+{
+  int st = check_conv_verlet("conv_verlet_tanh_forward", c, m, ih, iw, N, s, theta, lin);
+
+  if (st) return st;
+  if (s && (!Y0 || !Ytraj || !Ztraj)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_forward: Y0, Ytraj and Ztraj must be arrays of the backend");
+  return conv_status(odyn_host_conv_verlet_tanh_forward(c, m, ih, iw, N, s, h, theta, Y0, Ytraj, Ztraj, lin), "conv_verlet_tanh_forward");
+}
+
+static int host_conv_verlet_tanh_tangent(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN)
+{
+  int st = check_conv_verlet("conv_verlet_tanh_tangent", c, m, ih, iw, N, s, theta, lin);
+
+  if (st) return st;
+  if (s && (!Ytraj || !Ztraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_tangent: Ytraj, Ztraj and dYN must be arrays of the backend");
+  return conv_status(odyn_host_conv_verlet_tanh_tangent(c, m, ih, iw, N, s, h, theta, dtheta, Ytraj, Ztraj, lin, dY0, dYN), "conv_verlet_tanh_tangent");
+}
+
+static int host_conv_verlet_tanh_adjoint(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0)
+{
+  int st = check_conv_verlet("conv_verlet_tanh_adjoint", c, m, ih, iw, N, s, theta, lin);
+
+  if (st) return st;
+  if (s && (!Ytraj || !Ztraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint: Ytraj, Ztraj and W must be arrays of the backend");
+  return conv_status(odyn_host_conv_verlet_tanh_adjoint(c, m, ih, iw, N, s, h, theta, Ytraj, Ztraj, lin, W, gtheta, gY0), "conv_verlet_tanh_adjoint");
+}
+
 static const OdynBackendOps host_ops = {
   .name                 = "host",
   .init                 = host_init,
@@ -431,6 +472,10 @@ static const OdynBackendOps host_ops = {
   .conv_tanh_forward       = host_conv_tanh_forward,
   .conv_tanh_tangent       = host_conv_tanh_tangent,
   .conv_tanh_adjoint       = host_conv_tanh_adjoint,
+  .conv_verlet_tanh_linsize = host_conv_verlet_tanh_linsize,
+  .conv_verlet_tanh_forward = host_conv_verlet_tanh_forward,
+  .conv_verlet_tanh_tangent = host_conv_verlet_tanh_tangent,
+  .conv_verlet_tanh_adjoint = host_conv_verlet_tanh_adjoint,
 };
 
 const OdynBackendOps *odyn_backend_host(void) { return &host_ops; }
