@@ -819,6 +819,163 @@ int cuda_conv_tanh_adjoint(long cin, long cout, long ih, long iw, long s, const 
   return ODYN_BACKEND_OK;
 }
 
+/*
+   The whole-block convolutional Verlet tanh sweeps (conv_verlet_tanh_*: the Hamiltonian CNN, scheme verlet with layer
+   convhamiltonian), from the same device functions. One geometry g = {ih, iw, m, c, 3}: K_j * Z maps Z (m channels) to
+   Y (c), K_j^T * Y is odyn_cuda_conv3_adjoint with the same K_j (no flipped copy), and the stencil gradient of the
+   K^T face is odyn_cuda_conv3_stencil_grad with its two arguments' roles swapped: <T, K^T * Y> = <K * T, Y>, so T (m
+   channels) is the input X and Y_j (c channels) the weight W. lx = max(ln, lm), cx = max(c, m);
+   lin = [DG_0 DF_0 .. DG_{N-1} DF_{N-1} (N (lm + ln)) | T (lx) | A (lx: dZ or Q) | P (lx) | ones (ih iw) | cs (cx s)]:
+     forward   Z = K_j^T * Y_j; Z = tanh(Z + bG) with DG_j; Z_{j+1/2} = Z_{j-1/2} - h Z;
+               Y_{j+1} = tanh(K_j * Z_{j+1/2} + bF) with DF_j; Y_{j+1} = Y_j + h Y_{j+1}       (conv3_adjoint, k_channel_bias_act, axpby, conv3_forward_bias_act, axpby)
+     tangent   T = dK_j^T * Y_j (or 0) + K_j^T * dY (+ dbG); dZ += -h DG_j .* T;
+               T = dK_j * Z_{j+1/2} + dbF (or 0) + K_j * dZ; dY += h DF_j .* T
+     adjoint   T = h DF_j .* P; gK_j += stencil gradient (Z_{j+1/2}, T); gbF_j += channel sums of T; Q += K_j^T T;
+               T = -h DG_j .* Q; gK_j += stencil gradient (T, Y_j); gbG_j += channel sums of T; P += K_j T
+   Round-off as the Euler sweeps: another order of the gradient sums than the host's, and the K^T face as the adjoint
+   convolution where the host convolves with the flipped stencil (the same products, summed in another order).
+*/
+__global__ void k_channel_bias_act(int act, long hw, long c, long len, const double *b, double *A, double *D)
+{
+  ODYN_FOR_EACH(k, len)
+  {
+    const double x = b ? __dadd_rn(A[k], b[(k / hw) % c]) : A[k], y = odyn_act(act, x);
+
+    A[k] = y;
+    if (D) D[k] = act == ODYN_PW_TANH ? __dsub_rn(1.0, __dmul_rn(y, y)) : odyn_act_deriv(act, x);
+  }
+}
+
+/* A = act(A + b per channel) (A: c hw x s, channel-major), D = act' when not NULL */
+int channel_bias_act(int act, long hw, long c, long s, const double *b, double *A, double *D)
+{
+  if (!hw || !c || !s) return ODYN_BACKEND_OK;
+  k_channel_bias_act<<<grid_for(c * hw * s), TPB, 0, st.stream>>>(act, hw, c, c * hw * s, b, A, D);
+  return launched("channel_bias_act kernel");
+}
+
+long cuda_conv_verlet_tanh_linsize(long c, long m, long ih, long iw, long N, long s)
+{
+  const long hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, cx = c > m ? c : m;
+
+  return conv1_fits(c, m) ? N * (ln + lm) + 3 * lx + hw + cx * s : -1;
+}
+
+int check_conv_verlet(const char *op, long c, long m, long ih, long iw, long N, long s, const double *theta, const double *lin)
+{
+  const long cx = c > m ? c : m;
+
+  if (c < 1 || m < 1 || ih < 1 || iw < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need c, m, ih, iw >= 1, N >= 0, s >= 0, got c = %ld, m = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld", op, c, m, ih, iw, N, s);
+  if (!conv1_fits(c, m)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: the cuda backend runs conv blocks of at most %d channels (direct 3x3 kernels, stencil in constant memory), got c = %ld, m = %ld", op, ODYN_CUDA_CONV_MAXC, c, m);
+  if (ih > INT_MAX / iw || cx * ih * iw > INT_MAX || cx * s > INT_MAX || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "%s: c = %ld, m = %ld, ih = %ld, iw = %ld, s = %ld exceed cuBLAS's int", op, c, m, ih, iw, s);
+  if (s && N && (!theta || !lin)) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_verlet_tanh_linsize() values) must be arrays of the backend", op);
+  return ensure_stream();
+}
+
+int cuda_conv_verlet_tanh_forward(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
+{
+  const odyn_conv_geom g = {ih, iw, m, c, 3};
+  const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, nk = 9 * c * m, slot = nk + c + m;
+  int                  r;
+
+  if ((r = check_conv_verlet("conv_verlet_tanh_forward", c, m, ih, iw, N, s, theta, lin)) || !s) return r;
+  if (!Y0 || !Ytraj || !Ztraj) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_forward: Y0, Ytraj and Ztraj must be arrays of the backend");
+  if ((r = cuda_copy_device(Ytraj, Y0, (size_t)ln * sizeof(double)))) return r;
+  if ((r = cuda_mem_set(Ztraj, 0, (size_t)lm * sizeof(double)))) return r; /* Z_{-1/2} = 0 */
+  for (long j = 0; j < N; j++) {
+    const double *K = theta + j * slot, *bF = K + nk, *bG = bF + c, *Yj = Ytraj + j * ln, *Zj = Ztraj + j * lm;
+    double       *Y1 = Ytraj + (j + 1) * ln, *Z1 = Ztraj + (j + 1) * lm, *DG = lin + j * (lm + ln), *DF = DG + lm;
+
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, Yj, 0.0, Z1))) return kernel_status(r, "conv_verlet_tanh_forward");
+    if ((r = channel_bias_act(ODYN_PW_TANH, hw, m, s, bG, Z1, DG))) return r;
+    if ((r = cuda_axpby(lm, 1.0, Zj, -h, Z1))) return r;
+    if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, K, Z1, bF, ODYN_PW_TANH, Y1, DF))) return kernel_status(r, "conv_verlet_tanh_forward");
+    if ((r = cuda_axpby(ln, 1.0, Yj, h, Y1))) return r;
+  }
+  return ODYN_BACKEND_OK;
+}
+
+int cuda_conv_verlet_tanh_tangent(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN)
+{
+  const odyn_conv_geom g = {ih, iw, m, c, 3};
+  const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, nk = 9 * c * m, slot = nk + c + m;
+  double              *T, *dZ;
+  int                  r;
+
+  if ((r = check_conv_verlet("conv_verlet_tanh_tangent", c, m, ih, iw, N, s, theta, lin)) || !s) return r;
+  if (!Ytraj || !Ztraj || !dYN) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_tangent: Ytraj, Ztraj and dYN must be arrays of the backend");
+  T  = lin + N * (ln + lm);
+  dZ = T + lx;
+  if (dY0) r = cuda_copy_device(dYN, dY0, (size_t)ln * sizeof(double));
+  else r = cuda_mem_set(dYN, 0, (size_t)ln * sizeof(double));
+  if (r || (r = cuda_mem_set(dZ, 0, (size_t)lm * sizeof(double)))) return r;
+  for (long j = 0; j < N; j++) {
+    const double *K = theta + j * slot, *DG = lin + j * (lm + ln), *DF = DG + lm, *Yj = Ytraj + j * ln, *Zh = Ztraj + (j + 1) * lm;
+    const double *dK = dtheta ? dtheta + j * slot : NULL;
+
+    /* face 1 at Y_j: dZ += -h DG .* (dK^T * Y_j + dbG + K^T * dY) */
+    if (dK && (r = odyn_cuda_conv3_adjoint(&g, s, dK, 1.0, Yj, 0.0, T))) return kernel_status(r, "conv_verlet_tanh_tangent");
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, dYN, dK ? 1.0 : 0.0, T))) return kernel_status(r, "conv_verlet_tanh_tangent");
+    if (dK && (r = channel_bias_act(ODYN_PW_IDENTITY, hw, m, s, dK + nk + c, T, NULL))) return r;
+    if ((r = cuda_scaled_hadamard_add(lm, -h, DG, T, dZ))) return r;
+    /* face 0 at Z_{j+1/2}: dY += h DF .* (dK * Z_{j+1/2} + dbF + K * dZ) */
+    if (dK && (r = odyn_cuda_conv3_forward_bias_act(&g, s, dK, Zh, dK + nk, ODYN_PW_IDENTITY, T, NULL))) return kernel_status(r, "conv_verlet_tanh_tangent");
+    if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, dZ, dK ? 1.0 : 0.0, T))) return kernel_status(r, "conv_verlet_tanh_tangent");
+    if ((r = cuda_scaled_hadamard_add(ln, h, DF, T, dYN))) return r;
+  }
+  return ODYN_BACKEND_OK;
+}
+
+/* gb += the channel sums of T (ch hw x s): cs (ch s) by one DGEMM with ones, then its row sums */
+int channel_sums_add(long ch, long hw, long s, const double *T, const double *ones, double *cs, double *gb)
+{
+  int r;
+
+  if ((r = cuda_gemm('T', 'N', ch * s, 1, hw, 1.0, T, hw, ones, hw, 0.0, cs, ch * s))) return r;
+  return cuda_rowsum_add(ch, s, 1.0, cs, gb);
+}
+
+int cuda_conv_verlet_tanh_adjoint(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0)
+{
+  const odyn_conv_geom g = {ih, iw, m, c, 3};
+  const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, nk = 9 * c * m, slot = nk + c + m;
+  double              *T, *Q, *P, *ones, *cs;
+  int                  r;
+
+  if ((r = check_conv_verlet("conv_verlet_tanh_adjoint", c, m, ih, iw, N, s, theta, lin)) || !s || (!gtheta && !gY0)) return r;
+  if (!Ytraj || !Ztraj || !W) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint: Ytraj, Ztraj and W must be arrays of the backend");
+  T    = lin + N * (ln + lm);
+  Q    = T + lx;
+  P    = gY0 ? gY0 : Q + lx;
+  ones = Q + 2 * lx;
+  cs   = ones + hw;
+  if ((r = cuda_copy_device(P, W, (size_t)ln * sizeof(double))) || (r = cuda_mem_set(Q, 0, (size_t)lm * sizeof(double)))) return r;
+  if (gtheta) {
+    k_fill<<<grid_for(hw), TPB, 0, st.stream>>>(hw, 1.0, ones);
+    if ((r = launched("conv_verlet_tanh_adjoint (ones)"))) return r;
+  }
+  for (long j = N - 1; j >= 0; j--) {
+    const double *K = theta + j * slot, *DG = lin + j * (lm + ln), *DF = DG + lm, *Yj = Ytraj + j * ln, *Zh = Ztraj + (j + 1) * lm;
+    double       *gK = gtheta ? gtheta + j * slot : NULL;
+
+    /* face 0 (F at Z_{j+1/2}), alpha h */
+    if ((r = odyn_cuda_hadamard(ln, h, DF, P, T))) return kernel_status(r, "conv_verlet_tanh_adjoint");
+    if (gK) {
+      if ((r = odyn_cuda_conv3_stencil_grad(&g, s, Zh, T, 1.0, gK))) return kernel_status(r, "conv_verlet_tanh_adjoint");
+      if ((r = channel_sums_add(c, hw, s, T, ones, cs, gK + nk))) return r;
+    }
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, T, 1.0, Q))) return kernel_status(r, "conv_verlet_tanh_adjoint");
+    /* face 1 (G at Y_j), alpha -h: its pre-activation K^T * Y_j, so T is the convolution's input and Y_j its weight */
+    if ((r = odyn_cuda_hadamard(lm, -h, DG, Q, T))) return kernel_status(r, "conv_verlet_tanh_adjoint");
+    if (gK) {
+      if ((r = odyn_cuda_conv3_stencil_grad(&g, s, T, Yj, 1.0, gK))) return kernel_status(r, "conv_verlet_tanh_adjoint");
+      if ((r = channel_sums_add(m, hw, s, T, ones, cs, gK + nk + c))) return r;
+    }
+    if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, T, 1.0, P))) return kernel_status(r, "conv_verlet_tanh_adjoint");
+  }
+  return ODYN_BACKEND_OK;
+}
+
 } // namespace
 
 extern "C" void *odyn_cuda_stream(void) { return ensure_stream() ? nullptr : (void *)st.stream; }
@@ -868,6 +1025,10 @@ extern "C" const OdynBackendOps *odyn_backend_cuda(void)
     ops.conv_tanh_forward       = cuda_conv_tanh_forward;
     ops.conv_tanh_tangent       = cuda_conv_tanh_tangent;
     ops.conv_tanh_adjoint       = cuda_conv_tanh_adjoint;
+    ops.conv_verlet_tanh_linsize = cuda_conv_verlet_tanh_linsize;
+    ops.conv_verlet_tanh_forward = cuda_conv_verlet_tanh_forward;
+    ops.conv_verlet_tanh_tangent = cuda_conv_verlet_tanh_tangent;
+    ops.conv_verlet_tanh_adjoint = cuda_conv_verlet_tanh_adjoint;
     ops.name                 = "cuda";
   }
   return &ops;
