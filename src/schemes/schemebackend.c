@@ -1,7 +1,7 @@
 /*
    A block's sweeps on a compute backend (issue 8, docs/gpu.md): with a backend set (OdynSchemeSetBackend(),
    OdynNetSetBackend(), -odyn_backend hostref|cuda), a qualifying block hands its whole forward, tangent and adjoint
-   sweeps to the table's euler_tanh_*, verlet_tanh_*, conv_euler_tanh_* or conv_tanh_* operations
+   sweeps to the table's euler_tanh_*, verlet_tanh_*, conv_euler_tanh_*, conv_tanh_* or conv_verlet_tanh_* operations
    (include/odyn/private/backend.h). The trajectory, the linearization
    and the parameter mirrors live in the backend's memory for as long as the block keeps its storage (freed with it:
    OdynSchemeFreeStorage_Private(), on a change of N, type, trajectory, and at destroy); what crosses per sweep:
@@ -16,7 +16,9 @@
    normalization and no pooling (conv_euler_tanh_*: the convolutional ResNets of the MNIST network, -odyn_net resnet
    and antisym; c <= 16 channels on cuda, whose linsize answers -1 above), and scheme single with a conv layer of 3x3
    stencils, cin -> cout channels, tanh, no TV normalization and no pooling (conv_tanh_*: the MNIST network's opening
-   layer Y_1 = tanh(K * Y_0 + b), one step, no h, no residual; cin, cout <= 16 on cuda), all without shared weights
+   layer Y_1 = tanh(K * Y_0 + b), one step, no h, no residual; cin, cout <= 16 on cuda), and Verlet with a
+   convhamiltonian layer of 3x3 stencils, tanh, no TV normalization, with a stored trajectory (conv_verlet_tanh_*: the
+   Hamiltonian CNN of the MNIST -odyn_net verlet, Y of c channels, Z of m; c, m <= 16 on cuda), all without shared weights
    (the blocks the device kernels compute so far). Others (among them the connectors: single with 1x1 stencils or
    pooling) are refused with PETSC_ERR_SUP naming the block and what it is, never run on the host in silence. For a
    conv block the state buffers are sized by the layer's state (c h w per example, channel-major) and lin holds sigma'
@@ -26,6 +28,14 @@
    (component 1; ncomp 2 as Verlet's, so the Verlet branches test BackendSingle() first): traj holds Y_0 only (n s, the
    linearization point of both derivative sweeps), lin sigma' (m s) and the table's scratch, in and out max(n, m) s
    each (in: dY_0 or W; out: Y_1, dY_1 or gY_0). Its parameters are the layer's, [K (cout x cin x 3 x 3) | b (cout)].
+
+   A convhamiltonian Verlet block (BackendConvVerlet()) keeps the Verlet buffers: traj (N + 1) c h w s, ztraj (N + 1)
+   m h w s (Z_{k-1/2} at k), lin sigma' of both faces of every step followed by the table's scratch, in and out c h w s;
+   its parameters are the layer's, [K (c x m x 3 x 3) | bF (c) | bG (m)] per step, uploaded as they are (K^T * Y is
+   the table's business: the host table convolves with flip(K) as the layer does, cuda runs the adjoint convolution).
+   With -odyn_scheme_trajectory recompute it is refused (OdynSchemeBackendSupported_Private() says so, naming the block
+   and -odyn_scheme_trajectory store): the reversible conv sweeps are not written yet, and it is never run on the host
+   in silence.
 
    A convantisym block is a conv block with the effective stencils M_j = (K_j - adj K_j - gamma I)/2 of its layer
    (convcore.c): they are formed on the host from theta at each forward upload and are what the backend's theta holds
@@ -569,8 +579,9 @@ PetscErrorCode OdynSchemeBackendView_Private(OdynScheme scheme, PetscViewer view
    scheme verlet with layer hamiltonian and activation tanh (on cuda: widths n, m <= 16), of scheme euler with layer
    conv or convantisym of 3x3 stencils, as many output as input channels, activation tanh, no TV normalization and no
    pooling (on cuda: at most 16 channels), and of scheme single with layer conv of 3x3 stencils, cin -> cout channels,
-   activation tanh, no TV normalization and no pooling (the opening layer; on cuda: at most 16 channels), without
-   shared weights:
+   activation tanh, no TV normalization and no pooling (the opening layer; on cuda: at most 16 channels), and of scheme
+   verlet with layer convhamiltonian of 3x3 stencils, activation tanh, no TV normalization and a stored trajectory (the
+   Hamiltonian CNN; on cuda: at most 16 channels of Y and of Z), without shared weights:
    `OdynSchemeSetUp()` stops with PETSC_ERR_SUP for other blocks. A Verlet block with `ODYN_TRAJECTORY_RECOMPUTE`
    (-odyn_scheme_trajectory recompute) keeps only its last states on the backend and recomputes them backwards in the
    adjoint (and forward from Y_0 in the tangent): backend memory O((n + m) s) instead of O((N + 1)(n + m) s), results
