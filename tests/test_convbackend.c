@@ -77,12 +77,14 @@ static void OpenOnHost(PetscBool host)
 static const char *euler_layer = ODYNLAYERCONV;
 static PetscReal   euler_gamma = 0.0, tol_now = 0.0;
 static PetscInt    ham_m       = 0; /* convhamiltonian: the channels of Z (the blocks are then Verlet blocks) */
+static PetscBool   ham_rev     = PETSC_FALSE; /* and their states recomputed (-odyn_scheme_trajectory recompute) */
 
 static void SetKind(const char *layer, PetscReal gamma)
 {
   euler_layer = layer;
   euler_gamma = gamma;
   ham_m       = 0;
+  ham_rev     = PETSC_FALSE;
 #if defined(ODYN_TEST_CONVBACKEND_GPU)
   tol_now = tol_sweep;
 #else
@@ -92,10 +94,11 @@ static void SetKind(const char *layer, PetscReal gamma)
 
 /* the Hamiltonian CNN's Verlet blocks instead of the Euler blocks: Y of c channels, Z of m (hostref: the host path's
    results bit for bit, convverlet.c) */
-static void SetVerlet(PetscInt m)
+static void SetVerlet(PetscInt m, PetscBool rev)
 {
   SetKind(ODYNLAYERCONVHAMILTONIAN, 0.0);
-  ham_m = m;
+  ham_m   = m;
+  ham_rev = rev;
 }
 
 /*
@@ -121,6 +124,7 @@ static PetscErrorCode MakeConvNet(PetscInt cin, PetscInt nb, const PetscInt N[],
     PetscCall(OdynSchemeGetLayer(sc, &layer));
     PetscCall(OdynLayerSetType(layer, b < 0 ? ODYNLAYERCONV : euler_layer));
     if (b >= 0 && euler_gamma > 0) PetscCall(OdynLayerAntisymSetGamma(layer, euler_gamma));
+    if (b >= 0 && ham_rev) PetscCall(OdynSchemeSetTrajectoryType(sc, ODYN_TRAJECTORY_RECOMPUTE));
     PetscCall(OdynLayerConvSetImage(layer, ih, iw));
     PetscCall(OdynLayerConvSetChannels(layer, b < 0 ? cin : c, b >= 0 && ham_m ? ham_m : c));
     PetscCall(OdynLayerSetActivation(layer, ODYN_ACTIVATION_TANH));
@@ -258,19 +262,88 @@ START_TEST(test_parity_convverlet)
 
   OpenOnHost(PETSC_TRUE);
   for (PetscInt split = 0; split < 2; split++) {
-    SetVerlet(4);
+    SetVerlet(4, PETSC_FALSE);
     Parity(0, 1, three, 4, 8, 8, 1.0, 101, 37, split, split ? "convhamiltonian Verlet block (Y 4, Z 4 channels, 8 x 8, N 3), examples on rank 0" : "convhamiltonian Verlet block (Y 4, Z 4 channels, 8 x 8, N 3)");
-    SetVerlet(3);
+    SetVerlet(3, PETSC_FALSE);
     Parity(1, 2, pair, 4, 6, 10, 1.5, 23, 40, split, split ? "opening 1 -> 4 on the host, two convhamiltonian Verlet blocks (Y 4, Z 3 channels, 6 x 10, N 2 + 3), examples on rank 0" : "opening 1 -> 4 on the host, two convhamiltonian Verlet blocks (Y 4, Z 3 channels, 6 x 10, N 2 + 3)");
     OpenOnHost(PETSC_FALSE);
-    SetVerlet(5);
+    SetVerlet(5, PETSC_FALSE);
     Parity(1, 1, three, 3, 7, 9, 1.0, 101, 37, split, split ? "opening 1 -> 3 and a convhamiltonian Verlet block (Z 5 channels, 7 x 9, N 3), all on the backend, examples on rank 0" : "opening 1 -> 3 and a convhamiltonian Verlet block (Z 5 channels, 7 x 9, N 3), all on the backend");
     OpenOnHost(PETSC_TRUE);
   }
   OpenOnHost(PETSC_FALSE);
-  SetVerlet(6);
+  SetVerlet(6, PETSC_FALSE);
   Parity(1, 1, two, 6, 28, 28, 2.0, 9, 5, 0, "MNIST verlet shape, all on the backend (opening 1 -> 6, convhamiltonian 6, 6 channels, 28 x 28, N 2)");
   OpenOnHost(PETSC_TRUE);
+  SetKind(ODYNLAYERCONV, 0.0);
+}
+END_TEST
+
+/* the same blocks reversible (-odyn_scheme_trajectory recompute on the host path and on the backend: the last states
+   only, rebuilt backwards by verlet.c's reverse step; hostref follows the host path's recomputing sweeps bit for bit) */
+START_TEST(test_parity_convverlet_reversible)
+{
+  const PetscInt three[1] = {3}, four[1] = {4}, pair[2] = {2, 3};
+
+  OpenOnHost(PETSC_TRUE);
+  for (PetscInt split = 0; split < 2; split++) {
+    SetVerlet(4, PETSC_TRUE);
+    Parity(0, 1, four, 4, 8, 8, 1.0, 101, 37, split, split ? "reversible convhamiltonian Verlet block (Y 4, Z 4 channels, 8 x 8, N 4), examples on rank 0" : "reversible convhamiltonian Verlet block (Y 4, Z 4 channels, 8 x 8, N 4)");
+    OpenOnHost(PETSC_FALSE);
+    SetVerlet(3, PETSC_TRUE);
+    Parity(1, 2, pair, 4, 6, 10, 1.5, 23, 40, split, split ? "opening 1 -> 4 and two reversible convhamiltonian Verlet blocks (Z 3 channels, 6 x 10, N 2 + 3), all on the backend, examples on rank 0" : "opening 1 -> 4 and two reversible convhamiltonian Verlet blocks (Z 3 channels, 6 x 10, N 2 + 3), all on the backend");
+    OpenOnHost(PETSC_TRUE);
+  }
+  SetVerlet(5, PETSC_TRUE);
+  Parity(0, 1, three, 3, 7, 9, 1.0, 12, 5, 0, "reversible convhamiltonian Verlet block (Y 3, Z 5 channels, 7 x 9, N 3)");
+
+  /* the backend state memory of one block (Y 4, Z 3 channels of 8 x 8, N 16, 10 examples) after a forward, stored and
+     reversible, from OdynSchemeView()'s line: (4 ln + lm) + revsize against (N + 1)(ln + lm) + linsize + 2 ln */
+  {
+    const PetscInt N[1] = {16};
+    const long     hw = 64, ln = 4 * hw * 10, lm = 3 * hw * 10;
+    long           d[2], ss[2];
+
+    for (int rev = 0; rev < 2; rev++) {
+      OdynNet               net;
+      OdynScheme            sc;
+      Vec                   th, Y0, YN;
+      char                  buf[4096] = "";
+      const char           *line;
+      FILE                 *fp;
+      PetscViewer           v;
+      const OdynBackendOps *ops;
+
+      SetVerlet(3, rev ? PETSC_TRUE : PETSC_FALSE);
+      ODYN_CK(MakeConvNet(0, 1, N, 4, 8, 8, 1.0, backend, &net));
+      ODYN_CK(OdynNetCreateParameterVec(net, &th));
+      ODYN_CK(OdynTestRandomVec(1, 0.2, th));
+      ODYN_CK(OdynTestStateVec(4 * hw, 10, 1, &Y0)); /* all 10 examples on rank 0 */
+      ODYN_CK(VecDuplicate(Y0, &YN));
+      ODYN_CK(OdynTestRandomVec(2, 1.0, Y0));
+      ODYN_CK(OdynNetForward(net, th, Y0, YN));
+      ODYN_CK(OdynNetGetBlock(net, 0, &sc));
+      fp = fmemopen(buf, sizeof(buf) - 1, "w");
+      ck_assert(fp != NULL);
+      ODYN_CK(PetscViewerASCIIOpenWithFILE(PETSC_COMM_SELF, fp, &v));
+      ODYN_CK(OdynSchemeView(sc, v));
+      ODYN_CK(PetscViewerDestroy(&v));
+      fclose(fp);
+      ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, backend, &ops));
+      if (PetscGlobalRank == 0) { /* the rank that holds the examples */
+        line = strstr(buf, "backend state memory: ");
+        ck_assert_msg(line && sscanf(line, "backend state memory: %ld doubles for %ld examples", &d[rev], &ss[rev]) == 2, "no backend state memory line:\n%s", buf);
+        ck_assert_int_eq(ss[rev], 10);
+        ck_assert_int_eq(d[rev], rev ? 4 * ln + lm + ops->conv_verlet_tanh_revsize(4, 3, 8, 8, 10) : 17 * (ln + lm) + ops->conv_verlet_tanh_linsize(4, 3, 8, 8, 16, 10) + 2 * ln);
+        ck_assert_msg(!rev || strstr(buf, "recomputed backwards"), "the reversible block's view: %s", buf);
+      }
+      ODYN_CK(VecDestroy(&th));
+      ODYN_CK(VecDestroy(&Y0));
+      ODYN_CK(VecDestroy(&YN));
+      ODYN_CK(OdynNetDestroy(&net));
+    }
+    if (PetscGlobalRank == 0) ODYN_CK(PetscPrintf(PETSC_COMM_SELF, "test_convbackend: convhamiltonian Verlet block (Y 4, Z 3 channels, 8 x 8, N 16, 10 examples) on %s: backend state memory %ld doubles stored, %ld reversible\n", backend, d[0], d[1]));
+  }
   SetKind(ODYNLAYERCONV, 0.0);
 }
 END_TEST
@@ -322,11 +395,13 @@ START_TEST(test_derivatives)
   OpenOnHost(PETSC_FALSE);
   Derivatives(1, 0, NULL, 3, 7, 9, 0.0, 12, "opening 1 -> 3 on the backend alone (7 x 9)");
   Derivatives(2, 2, pair, 4, 8, 8, 1.0, 10, "opening 2 -> 4 and two conv blocks, all on the backend (8 x 8, N 2 + 3)");
-  SetVerlet(5);
+  SetVerlet(5, PETSC_FALSE);
   Derivatives(2, 2, pair, 4, 8, 8, 1.0, 10, "opening 2 -> 4 and two convhamiltonian Verlet blocks (Z 5 channels), all on the backend (8 x 8, N 2 + 3)");
   OpenOnHost(PETSC_TRUE);
-  SetVerlet(3);
+  SetVerlet(3, PETSC_FALSE);
   Derivatives(0, 1, four, 3, 7, 9, 2.0, 12, "convhamiltonian Verlet block (Y 3, Z 3 channels, 7 x 9, N 4)");
+  SetVerlet(4, PETSC_TRUE);
+  Derivatives(2, 2, pair, 4, 8, 8, 1.0, 10, "opening 2 -> 4 on the host, two reversible convhamiltonian Verlet blocks (Z 4 channels, 8 x 8, N 2 + 3)");
   SetKind(ODYNLAYERCONV, 0.0);
 }
 END_TEST
@@ -519,7 +594,7 @@ static void RefuseConv(const char *ltype, PetscInt k, PetscInt c, PetscInt c2, O
 
 /* a network whose block 0 is a Hamiltonian CNN block (scheme verlet, layer convhamiltonian, 4 -> 3 channels of 4 x 4)
    the backend cannot run: the kind of RefuseConv(), and the states recomputed (-odyn_scheme_trajectory recompute) */
-static void RefuseVerlet(PetscInt k, OdynActivationType act, PetscBool tv, PetscBool pool, PetscBool shared, PetscBool recompute, const char *needle)
+static void RefuseVerlet(PetscInt k, OdynActivationType act, PetscBool tv, PetscBool pool, PetscBool shared, const char *needle)
 {
   OdynNet    net;
   OdynScheme sc;
@@ -530,7 +605,6 @@ static void RefuseVerlet(PetscInt k, OdynActivationType act, PetscBool tv, Petsc
   ODYN_CK(OdynSchemeSetType(sc, ODYNSCHEMEVERLET));
   ODYN_CK(OdynSchemeSetNumSteps(sc, 2));
   ODYN_CK(OdynSchemeSetSharedWeights(sc, shared));
-  if (recompute) ODYN_CK(OdynSchemeSetTrajectoryType(sc, ODYN_TRAJECTORY_RECOMPUTE));
   ODYN_CK(OdynSchemeGetLayer(sc, &layer));
   ODYN_CK(OdynLayerSetType(layer, ODYNLAYERCONVHAMILTONIAN));
   ODYN_CK(OdynLayerConvSetImage(layer, 4, 4));
@@ -589,12 +663,11 @@ START_TEST(test_errors)
   RefuseSingle(ODYNLAYERCONV, 3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_TRUE, "scheme single, layer conv (3x3 stencils, 1 -> 4 channels, pooling), activation tanh");
   RefuseSingle(ODYNLAYERDENSE, 3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, "scheme single, layer dense, activation tanh");
   /* the Hamiltonian CNN runs on the backend as convhamiltonian 3x3, tanh, no normalization, stored trajectory */
-  RefuseVerlet(3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels, states recomputed (-odyn_scheme_trajectory recompute): use -odyn_scheme_trajectory store for it on a backend), activation tanh");
-  RefuseVerlet(5, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (5x5 stencils, 4 -> 3 channels), activation tanh");
-  RefuseVerlet(3, ODYN_ACTIVATION_RELU, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels), activation relu");
-  RefuseVerlet(3, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels, TV normalization), activation tanh");
-  RefuseVerlet(3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels, pooling), activation tanh");
-  RefuseVerlet(3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels), activation tanh, shared weights");
+  RefuseVerlet(5, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (5x5 stencils, 4 -> 3 channels), activation tanh");
+  RefuseVerlet(3, ODYN_ACTIVATION_RELU, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels), activation relu");
+  RefuseVerlet(3, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels, TV normalization), activation tanh");
+  RefuseVerlet(3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels, pooling), activation tanh");
+  RefuseVerlet(3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels), activation tanh, shared weights");
   {
     /* the same block with a stored trajectory (the default) sets up on the backend, and its view says so */
     const PetscInt  N[1] = {2};
@@ -602,13 +675,15 @@ START_TEST(test_errors)
     OdynScheme      sc;
     OdynBackendType name;
 
-    SetVerlet(3);
-    ODYN_CK(MakeConvNet(0, 1, N, 4, 4, 4, 1.0, backend, &net));
-    ODYN_CK(OdynNetSetUp(net));
-    ODYN_CK(OdynNetGetBlock(net, 0, &sc));
-    ODYN_CK(OdynSchemeGetBackend(sc, &name));
-    ck_assert_str_eq(name, backend);
-    ODYN_CK(OdynNetDestroy(&net));
+    for (int rev = 0; rev < 2; rev++) {
+      SetVerlet(3, rev ? PETSC_TRUE : PETSC_FALSE);
+      ODYN_CK(MakeConvNet(0, 1, N, 4, 4, 4, 1.0, backend, &net));
+      ODYN_CK(OdynNetSetUp(net));
+      ODYN_CK(OdynNetGetBlock(net, 0, &sc));
+      ODYN_CK(OdynSchemeGetBackend(sc, &name));
+      ck_assert_str_eq(name, backend);
+      ODYN_CK(OdynNetDestroy(&net));
+    }
     SetKind(ODYNLAYERCONV, 0.0);
   }
   {
@@ -672,7 +747,7 @@ START_TEST(test_errors)
     odyn_ck_error_contains(OdynNetSetUp(net), "the single conv block with options prefix " OPEN_PREFIX " has 1 -> 20 channels, but that backend runs conv layers only up to 16 channels");
     ODYN_CK(OdynNetDestroy(&net));
     OpenOnHost(PETSC_TRUE);
-    SetVerlet(20);
+    SetVerlet(20, PETSC_FALSE);
     ODYN_CK(MakeConvNet(0, 1, N, 4, 4, 4, 1.0, backend, &net));
     odyn_ck_error_contains(OdynNetSetUp(net), "the convhamiltonian Verlet block has 4 channels (Y) and 20 (Z), but that backend runs conv blocks only up to 16 channels");
     ODYN_CK(OdynNetDestroy(&net));
@@ -694,6 +769,7 @@ static Suite *make_suite(void)
   tcase_add_test(t, test_parity_antisym);
   tcase_add_test(t, test_train_history_antisym);
   tcase_add_test(t, test_parity_convverlet);
+  tcase_add_test(t, test_parity_convverlet_reversible);
   tcase_add_test(t, test_train_history_convverlet);
   tcase_set_timeout(t, 600);
   suite_add_tcase(s, t);

@@ -33,9 +33,9 @@
    m h w s (Z_{k-1/2} at k), lin sigma' of both faces of every step followed by the table's scratch, in and out c h w s;
    its parameters are the layer's, [K (c x m x 3 x 3) | bF (c) | bG (m)] per step, uploaded as they are (K^T * Y is
    the table's business: the host table convolves with flip(K) as the layer does, cuda runs the adjoint convolution).
-   With -odyn_scheme_trajectory recompute it is refused (OdynSchemeBackendSupported_Private() says so, naming the block
-   and -odyn_scheme_trajectory store): the reversible conv sweeps are not written yet, and it is never run on the host
-   in silence.
+   With -odyn_scheme_trajectory recompute it is reversible as the dense Verlet block below (conv_verlet_tanh_forward_final,
+   _tangent_y0, _adjoint_reversible): traj = [Y_0 | Y_N], ztraj = Z_{N-1/2}, lin the table's scratch for these sweeps
+   (conv_verlet_tanh_revsize(): none on the host, whose sweeps follow the host path's recomputing ones bit for bit).
 
    A convantisym block is a conv block with the effective stencils M_j = (K_j - adj K_j - gamma I)/2 of its layer
    (convcore.c): they are formed on the host from theta at each forward upload and are what the backend's theta holds
@@ -67,15 +67,14 @@ struct _OdynSchemeBackendStore {
   PetscScalar          *thetahost, *ghost;       /* host, nparam each: the theta now on the backend; the gradient back */
   PetscScalar          *effhost;                 /* host, nparam, convantisym only: the effective theta / dtheta uploaded */
   PetscBool             thetavalid;              /* a forward sweep uploaded theta (thetahost is its copy) */
-  PetscBool             rev;                     /* Verlet, states recomputed: traj = [Y_0 | Y_N], ztraj = Z_{N-1/2}, no lin */
+  PetscBool             rev;                     /* Verlet, states recomputed: traj = [Y_0 | Y_N], ztraj = Z_{N-1/2}, no lin (conv: the sweeps' scratch) */
   long                  statedoubles;            /* of traj, ztraj, lin, in and out, for OdynSchemeView() */
 };
 
-/* a Verlet block that recomputes its states (reversible on the backend; the dense Hamiltonian block only: the
-   Hamiltonian CNN is refused with recompute by OdynSchemeBackendSupported_Private()) */
+/* a Verlet block (dense or convolutional) that recomputes its states (reversible on the backend) */
 static PetscBool BackendSingle(OdynScheme scheme);
 static PetscBool BackendConvVerlet(OdynScheme scheme);
-static PetscBool BackendReversible(OdynScheme scheme) { return scheme->ncomp == 2 && !BackendSingle(scheme) && !BackendConvVerlet(scheme) && scheme->trajtype == ODYN_TRAJECTORY_RECOMPUTE ? PETSC_TRUE : PETSC_FALSE; }
+static PetscBool BackendReversible(OdynScheme scheme) { return scheme->ncomp == 2 && !BackendSingle(scheme) && scheme->trajtype == ODYN_TRAJECTORY_RECOMPUTE ? PETSC_TRUE : PETSC_FALSE; }
 
 /*
    Whether the block can run on a backend: *ok, or in why[] what it is (for the callers' messages). Needs no set-up:
@@ -83,7 +82,7 @@ static PetscBool BackendReversible(OdynScheme scheme) { return scheme->ncomp == 
 */
 PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *ok, char why[], size_t len)
 {
-  PetscBool   euler, verlet, single, dense = PETSC_FALSE, ham = PETSC_FALSE, conv = PETSC_FALSE, anti = PETSC_FALSE, convham = PETSC_FALSE, convok = PETSC_FALSE, recompute;
+  PetscBool   euler, verlet, single, dense = PETSC_FALSE, ham = PETSC_FALSE, conv = PETSC_FALSE, anti = PETSC_FALSE, convham = PETSC_FALSE, convok = PETSC_FALSE;
   const char *stype = ((PetscObject)scheme)->type_name ? ((PetscObject)scheme)->type_name : ODYNSCHEMEEULER;
   OdynLayer   layer = scheme->layer;
   char        detail[192] = "";
@@ -99,8 +98,6 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
     PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERCONVANTISYM, &anti));
     PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERCONVHAMILTONIAN, &convham));
   } else dense = PETSC_TRUE; /* the default layer is dense */
-  /* the Hamiltonian CNN keeps its states on the backend: its reversible sweeps are not written yet */
-  recompute = verlet && convham && scheme->trajtype == ODYN_TRAJECTORY_RECOMPUTE ? PETSC_TRUE : PETSC_FALSE;
   if (conv || anti || convham) { /* what the conv kernels need: 3x3, c -> c channels (convhamiltonian: c -> m), no normalization, no pooling */
     PetscInt  k, c, c2;
     PetscBool pool, tv;
@@ -112,10 +109,9 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
     PetscCall(OdynLayerConvGetTVNorm(layer, &tv, &eps));
     /* scheme single (the opening layer) applies layer conv once, cin -> cout channels; Euler needs c -> c */
     convok = k == 3 && (c2 == c || (single && conv) || convham) && !pool && !tv ? PETSC_TRUE : PETSC_FALSE;
-    PetscCall(PetscSNPrintf(detail, sizeof(detail), " (%" PetscInt_FMT "x%" PetscInt_FMT " stencils, %" PetscInt_FMT " -> %" PetscInt_FMT " channels%s%s%s)", k, k, c, c2, tv ? ", TV normalization" : "", pool ? ", pooling" : "",
-                           recompute ? ", states recomputed (-odyn_scheme_trajectory recompute): use -odyn_scheme_trajectory store for it on a backend" : ""));
+    PetscCall(PetscSNPrintf(detail, sizeof(detail), " (%" PetscInt_FMT "x%" PetscInt_FMT " stencils, %" PetscInt_FMT " -> %" PetscInt_FMT " channels%s%s)", k, k, c, c2, tv ? ", TV normalization" : "", pool ? ", pooling" : ""));
   }
-  *ok = ((euler && dense) || (verlet && ham) || (euler && (conv || anti) && convok) || (single && conv && convok) || (verlet && convham && convok && !recompute)) && (!layer || layer->activation == ODYN_ACTIVATION_TANH) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
+  *ok = ((euler && dense) || (verlet && ham) || (euler && (conv || anti) && convok) || (single && conv && convok) || (verlet && convham && convok)) && (!layer || layer->activation == ODYN_ACTIVATION_TANH) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
   PetscCall(PetscSNPrintf(why, len, "scheme %s, layer %s%s, activation %s%s", stype, layer && ((PetscObject)layer)->type_name ? ((PetscObject)layer)->type_name : ODYNLAYERDENSE, detail, OdynActivationTypes[layer ? layer->activation : ODYN_ACTIVATION_TANH], scheme->shared ? ", shared weights" : ""));
   PetscFunctionReturn(0);
 }
@@ -272,7 +268,7 @@ PetscErrorCode OdynSchemeBackendCheck_Private(OdynScheme scheme)
     long c, m, ih, iw;
 
     PetscCall(BackendConvVerletGeom(scheme, &c, &m, &ih, &iw));
-    PetscCheck(scheme->backend->conv_verlet_tanh_linsize(c, m, ih, iw, 1, 1) >= 0, PetscObjectComm((PetscObject)scheme), PETSC_ERR_SUP, "Backend %s: the convhamiltonian Verlet block%s%s has %ld channels (Y) and %ld (Z), but that backend runs conv blocks only up to %d channels (its direct 3x3 kernels keep the stencil in constant memory). Use -odyn_backend host for this block (docs/gpu.md)", scheme->backend->name, prefix ? " with options prefix " : "", prefix ? prefix : "", c, m, ODYN_BACKEND_CONV_MAXC);
+    PetscCheck(scheme->backend->conv_verlet_tanh_linsize(c, m, ih, iw, 1, 1) >= 0 && (!scheme->backend->conv_verlet_tanh_revsize || scheme->backend->conv_verlet_tanh_revsize(c, m, ih, iw, 1) >= 0), PetscObjectComm((PetscObject)scheme), PETSC_ERR_SUP, "Backend %s: the convhamiltonian Verlet block%s%s has %ld channels (Y) and %ld (Z), but that backend runs conv blocks only up to %d channels (its direct 3x3 kernels keep the stencil in constant memory). Use -odyn_backend host for this block (docs/gpu.md)", scheme->backend->name, prefix ? " with options prefix " : "", prefix ? prefix : "", c, m, ODYN_BACKEND_CONV_MAXC);
   } else if (scheme->ncomp == 2) { /* a Verlet block: the widths are known now (set-up); the table says whether it runs them */
     const long n = scheme->nstate[0], m = scheme->nstate[1];
 
@@ -342,6 +338,7 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
   }
   PetscCheck(bk->nparam == scheme->nparam, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Backend buffers hold %" PetscInt_FMT " parameters, the block has %" PetscInt_FMT, bk->nparam, scheme->nparam);
   PetscCheck(!rev || (ops->verlet_tanh_forward_final && ops->verlet_tanh_tangent_y0 && ops->verlet_tanh_adjoint_reversible), PETSC_COMM_SELF, PETSC_ERR_SUP, "Backend %s has no reversible Verlet sweeps: use -odyn_scheme_trajectory store for this block", ops->name);
+  PetscCheck(!rev || !convv || (ops->conv_verlet_tanh_revsize && ops->conv_verlet_tanh_forward_final && ops->conv_verlet_tanh_tangent_y0 && ops->conv_verlet_tanh_adjoint_reversible), PETSC_COMM_SELF, PETSC_ERR_SUP, "Backend %s has no reversible convhamiltonian Verlet sweeps: use -odyn_scheme_trajectory store for this block", ops->name);
   if (rev != bk->rev) bk->salloc = 0; /* the other layout: the buffers are made again */
   if (single && s > bk->salloc) {
     /* traj = Y_0 (cin h w s: the linearization point), in = dY_0 or W, out = Y_1, dY_1 or gY_0: the wider of the two */
@@ -362,7 +359,7 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
     bk->rev          = PETSC_FALSE;
     bk->statedoubles = n * s + linlen + 2 * wide * s;
   } else if (!single && s > bk->salloc) {
-    const long linlen = rev ? 0 : convv ? ops->conv_verlet_tanh_linsize(c, cm, ih, iw, N, s) : verlet ? ops->verlet_tanh_linsize(n, m, N, s) : isconv ? ops->conv_euler_tanh_linsize(c, ih, iw, N, s) : ops->euler_tanh_linsize(n, N, s);
+    const long linlen = rev ? (convv ? ops->conv_verlet_tanh_revsize(c, cm, ih, iw, s) : 0) : convv ? ops->conv_verlet_tanh_linsize(c, cm, ih, iw, N, s) : verlet ? ops->verlet_tanh_linsize(n, m, N, s) : isconv ? ops->conv_euler_tanh_linsize(c, ih, iw, N, s) : ops->euler_tanh_linsize(n, N, s);
     const long ntraj = rev ? 2 : N + 1, nz = rev ? 1 : N + 1;
 
     PetscCheck(linlen >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Backend %s: no linearization size for n = %" PetscInt_FMT ", N = %" PetscInt_FMT ", s = %" PetscInt_FMT, ops->name, n, N, s);
@@ -436,7 +433,12 @@ PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscS
   if (s) {
     if (bk->rev) { /* Y_0 kept for the tangent, then only the last pair */
       OdynBackendCall(ops, copy_to_device, bk->traj, Y0, (size_t)n * s * sizeof(double));
-      OdynBackendCall(ops, verlet_tanh_forward_final, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->traj, bk->traj + (size_t)n * s, bk->ztraj);
+      if (BackendConvVerlet(scheme)) {
+        long cm;
+
+        PetscCall(BackendConvVerletGeom(scheme, &c, &cm, &ih, &iw));
+        OdynBackendCall(ops, conv_verlet_tanh_forward_final, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj, bk->traj + (size_t)n * s, bk->ztraj, bk->lin);
+      } else OdynBackendCall(ops, verlet_tanh_forward_final, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->traj, bk->traj + (size_t)n * s, bk->ztraj);
       if (YN) OdynBackendCall(ops, copy_to_host, YN, bk->traj + (size_t)n * s, (size_t)n * s * sizeof(double));
       PetscFunctionReturn(0);
     }
@@ -484,7 +486,12 @@ PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscS
   }
   if (dtheta) OdynBackendCall(ops, copy_to_device, bk->dtheta, dtheta, (size_t)bk->nparam * sizeof(double));
   if (dY0) OdynBackendCall(ops, copy_to_device, bk->in, dY0, (size_t)n * s * sizeof(double));
-  if (bk->rev) OdynBackendCall(ops, verlet_tanh_tangent_y0, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, dY0 ? bk->in : NULL, bk->out);
+  if (bk->rev && BackendConvVerlet(scheme)) {
+    long cm;
+
+    PetscCall(BackendConvVerletGeom(scheme, &c, &cm, &ih, &iw));
+    OdynBackendCall(ops, conv_verlet_tanh_tangent_y0, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dY0 ? bk->in : NULL, bk->out);
+  } else if (bk->rev) OdynBackendCall(ops, verlet_tanh_tangent_y0, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, dY0 ? bk->in : NULL, bk->out);
   else if (BackendConvVerlet(scheme)) {
     long cm;
 
@@ -527,7 +534,12 @@ PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscS
   PetscCall(BackendAntisym(scheme, &anti, &gamma));
   OdynBackendCall(ops, copy_to_device, bk->in, W, (size_t)n * s * sizeof(double));
   if (gtheta) OdynBackendCall(ops, mem_set, bk->gtheta, 0, (size_t)bk->nparam * sizeof(double));
-  if (bk->rev) OdynBackendCall(ops, verlet_tanh_adjoint_reversible, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->traj + (size_t)n * s, bk->ztraj, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
+  if (bk->rev && BackendConvVerlet(scheme)) {
+    long cm;
+
+    PetscCall(BackendConvVerletGeom(scheme, &c, &cm, &ih, &iw));
+    OdynBackendCall(ops, conv_verlet_tanh_adjoint_reversible, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj + (size_t)n * s, bk->ztraj, bk->lin, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
+  } else if (bk->rev) OdynBackendCall(ops, verlet_tanh_adjoint_reversible, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->traj + (size_t)n * s, bk->ztraj, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
   else if (BackendConvVerlet(scheme)) {
     long cm;
 

@@ -212,6 +212,19 @@ struct OdynBackendOps {
   int (*conv_verlet_tanh_forward)(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
   int (*conv_verlet_tanh_tangent)(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN);
   int (*conv_verlet_tanh_adjoint)(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0);
+  /*
+     The same block with states recomputed (reversible, -odyn_scheme_trajectory recompute on a backend block), as
+     verlet_tanh_forward_final / _tangent_y0 / _adjoint_reversible: memory flat in N. revsize: the doubles of `work`,
+     the sweeps' scratch (host: 0, it allocates its own; cuda: about 11 max(ln, lm) + ih iw + max(c, m) s), or -1.
+     forward_final: YN (ln) = Y_N, ZN (lm) = Z_{N-1/2} only; tangent_y0: the states recomputed forward from Y0 (ln)
+     alongside the tangent; adjoint_reversible: the states rebuilt backwards from (YN, ZN), which stay unchanged, by
+     verlet.c's reverse step (gY0 must not alias them). Host: the direct path's recomputing sweeps' kernels in their
+     order (convverlet.c), bit for bit its results; cuda: the conv3 kernels as above (backend.cu).
+  */
+  long (*conv_verlet_tanh_revsize)(long c, long m, long ih, long iw, long s);
+  int (*conv_verlet_tanh_forward_final)(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work);
+  int (*conv_verlet_tanh_tangent_y0)(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN);
+  int (*conv_verlet_tanh_adjoint_reversible)(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0);
 };
 
 /* the host table (always there), and the same table named "hostref" (the networks' backend path on the host) */
@@ -243,6 +256,10 @@ long odyn_host_conv_verlet_tanh_linsize(long c, long m, long ih, long iw, long N
 int  odyn_host_conv_verlet_tanh_forward(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
 int  odyn_host_conv_verlet_tanh_tangent(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN);
 int  odyn_host_conv_verlet_tanh_adjoint(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0);
+long odyn_host_conv_verlet_tanh_revsize(long c, long m, long ih, long iw, long s);
+int  odyn_host_conv_verlet_tanh_forward_final(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN);
+int  odyn_host_conv_verlet_tanh_tangent_y0(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+int  odyn_host_conv_verlet_tanh_adjoint_reversible(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0);
 #if defined(ODYN_HAVE_CUDA) || defined(__CUDACC__)
 /* the CUDA table (src/backend/cuda/backend.cu), only in builds with the CUDA backend */
 const OdynBackendOps *odyn_backend_cuda(void);

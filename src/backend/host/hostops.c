@@ -390,14 +390,16 @@ static int host_conv_tanh_adjoint(long cin, long cout, long ih, long iw, long s,
 }
 
 /* the whole-block convolutional Verlet tanh sweeps (convverlet.c, conv_verlet_tanh_*): sizes and arrays checked here */
-static int check_conv_verlet(const char *op, long c, long m, long ih, long iw, long N, long s, const double *theta, const double *lin)
+/* needlin 0: the reversible sweeps, which take no lin */
+static int check_conv_verlet(const char *op, long c, long m, long ih, long iw, long N, long s, const double *theta, const double *lin, int needlin)
 {
   const long cm = c > m ? c : m;
 
   if (c < 1 || m < 1 || ih < 1 || iw < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need c, m, ih, iw >= 1, N >= 0, s >= 0, got c = %ld, m = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld", op, c, m, ih, iw, N, s);
   if (c > INT_MAX / 9 / m || ih > INT_MAX / iw || cm * ih * iw > INT_MAX || s > INT_MAX || (N + 1) > LONG_MAX / (2 * cm * ih * iw) / (s > 0 ? s : 1)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: c = %ld, m = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld exceed the BLAS integer or the address range", op, c, m, ih, iw, N, s);
   if (!s || !N) return ODYN_BACKEND_OK;
-  if (!theta || !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_verlet_tanh_linsize() = %ld values) must be arrays of the backend", op, N * (c + m) * ih * iw * s);
+  if (!theta) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta must be an array of the backend", op);
+  if (needlin && !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_verlet_tanh_linsize() = %ld values) must be arrays of the backend", op, N * (c + m) * ih * iw * s);
   return ODYN_BACKEND_OK;
 }
 
@@ -405,7 +407,7 @@ static long host_conv_verlet_tanh_linsize(long c, long m, long ih, long iw, long
 
 static int host_conv_verlet_tanh_forward(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
 {
-  int st = check_conv_verlet("conv_verlet_tanh_forward", c, m, ih, iw, N, s, theta, lin);
+  int st = check_conv_verlet("conv_verlet_tanh_forward", c, m, ih, iw, N, s, theta, lin, 1);
 
   if (st) return st;
   if (s && (!Y0 || !Ytraj || !Ztraj)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_forward: Y0, Ytraj and Ztraj must be arrays of the backend");
@@ -414,7 +416,7 @@ static int host_conv_verlet_tanh_forward(long c, long m, long ih, long iw, long 
 
 static int host_conv_verlet_tanh_tangent(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN)
 {
-  int st = check_conv_verlet("conv_verlet_tanh_tangent", c, m, ih, iw, N, s, theta, lin);
+  int st = check_conv_verlet("conv_verlet_tanh_tangent", c, m, ih, iw, N, s, theta, lin, 1);
 
   if (st) return st;
   if (s && (!Ytraj || !Ztraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_tangent: Ytraj, Ztraj and dYN must be arrays of the backend");
@@ -423,11 +425,45 @@ static int host_conv_verlet_tanh_tangent(long c, long m, long ih, long iw, long 
 
 static int host_conv_verlet_tanh_adjoint(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_conv_verlet("conv_verlet_tanh_adjoint", c, m, ih, iw, N, s, theta, lin);
+  int st = check_conv_verlet("conv_verlet_tanh_adjoint", c, m, ih, iw, N, s, theta, lin, 1);
 
   if (st) return st;
   if (s && (!Ytraj || !Ztraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint: Ytraj, Ztraj and W must be arrays of the backend");
   return conv_status(odyn_host_conv_verlet_tanh_adjoint(c, m, ih, iw, N, s, h, theta, Ytraj, Ztraj, lin, W, gtheta, gY0), "conv_verlet_tanh_adjoint");
+}
+
+/* the reversible ones (states recomputed): the host sweeps take no work array from the caller (revsize 0) */
+static long host_conv_verlet_tanh_revsize(long c, long m, long ih, long iw, long s) { return odyn_host_conv_verlet_tanh_revsize(c, m, ih, iw, s); }
+
+static int host_conv_verlet_tanh_forward_final(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work)
+{
+  int st = check_conv_verlet("conv_verlet_tanh_forward_final", c, m, ih, iw, N, s, theta, NULL, 0);
+
+  (void)work;
+  if (st) return st;
+  if (s && (!Y0 || !YN || !ZN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_forward_final: Y0, YN and ZN must be arrays of the backend");
+  return conv_status(odyn_host_conv_verlet_tanh_forward_final(c, m, ih, iw, N, s, h, theta, Y0, YN, ZN), "conv_verlet_tanh_forward_final");
+}
+
+static int host_conv_verlet_tanh_tangent_y0(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
+{
+  int st = check_conv_verlet("conv_verlet_tanh_tangent_y0", c, m, ih, iw, N, s, theta, NULL, 0);
+
+  (void)work;
+  if (st) return st;
+  if (s && (!Y0 || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_tangent_y0: Y0 and dYN must be arrays of the backend");
+  return conv_status(odyn_host_conv_verlet_tanh_tangent_y0(c, m, ih, iw, N, s, h, theta, dtheta, Y0, dY0, dYN), "conv_verlet_tanh_tangent_y0");
+}
+
+static int host_conv_verlet_tanh_adjoint_reversible(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0)
+{
+  int st = check_conv_verlet("conv_verlet_tanh_adjoint_reversible", c, m, ih, iw, N, s, theta, NULL, 0);
+
+  (void)work;
+  if (st) return st;
+  if (s && (!YN || !ZN || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint_reversible: YN, ZN and W must be arrays of the backend");
+  if (gY0 && (gY0 == YN || gY0 == ZN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint_reversible: gY0 must not alias YN or ZN");
+  return conv_status(odyn_host_conv_verlet_tanh_adjoint_reversible(c, m, ih, iw, N, s, h, theta, YN, ZN, W, gtheta, gY0), "conv_verlet_tanh_adjoint_reversible");
 }
 
 static const OdynBackendOps host_ops = {
@@ -476,6 +512,10 @@ static const OdynBackendOps host_ops = {
   .conv_verlet_tanh_forward = host_conv_verlet_tanh_forward,
   .conv_verlet_tanh_tangent = host_conv_verlet_tanh_tangent,
   .conv_verlet_tanh_adjoint = host_conv_verlet_tanh_adjoint,
+  .conv_verlet_tanh_revsize             = host_conv_verlet_tanh_revsize,
+  .conv_verlet_tanh_forward_final       = host_conv_verlet_tanh_forward_final,
+  .conv_verlet_tanh_tangent_y0          = host_conv_verlet_tanh_tangent_y0,
+  .conv_verlet_tanh_adjoint_reversible  = host_conv_verlet_tanh_adjoint_reversible,
 };
 
 const OdynBackendOps *odyn_backend_host(void) { return &host_ops; }
