@@ -215,7 +215,7 @@ struct OdynBackendOps {
   /*
      The same block with states recomputed (reversible, -odyn_scheme_trajectory recompute on a backend block), as
      verlet_tanh_forward_final / _tangent_y0 / _adjoint_reversible: memory flat in N. revsize: the doubles of `work`,
-     the sweeps' scratch (host: 0, it allocates its own; cuda: about 11 max(ln, lm) + ih iw + max(c, m) s), or -1.
+     the sweeps' scratch (host: 0, it allocates its own; cuda: 8 max(ln, lm) + ih iw + max(c, m) s), or -1.
      forward_final: YN (ln) = Y_N, ZN (lm) = Z_{N-1/2} only; tangent_y0: the states recomputed forward from Y0 (ln)
      alongside the tangent; adjoint_reversible: the states rebuilt backwards from (YN, ZN), which stay unchanged, by
      verlet.c's reverse step (gY0 must not alias them). Host: the direct path's recomputing sweeps' kernels in their

@@ -868,7 +868,7 @@ int check_conv_verlet(const char *op, long c, long m, long ih, long iw, long N, 
   if (c < 1 || m < 1 || ih < 1 || iw < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need c, m, ih, iw >= 1, N >= 0, s >= 0, got c = %ld, m = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld", op, c, m, ih, iw, N, s);
   if (!conv1_fits(c, m)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: the cuda backend runs conv blocks of at most %d channels (direct 3x3 kernels, stencil in constant memory), got c = %ld, m = %ld", op, ODYN_CUDA_CONV_MAXC, c, m);
   if (ih > INT_MAX / iw || cx * ih * iw > INT_MAX || cx * s > INT_MAX || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "%s: c = %ld, m = %ld, ih = %ld, iw = %ld, s = %ld exceed cuBLAS's int", op, c, m, ih, iw, s);
-  if (s && N && (!theta || !lin)) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_verlet_tanh_linsize() values) must be arrays of the backend", op);
+  if (s && N && (!theta || !lin)) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin / work (conv_verlet_tanh_linsize() / _revsize() values) must be arrays of the backend", op);
   return ensure_stream();
 }
 
@@ -976,6 +976,138 @@ int cuda_conv_verlet_tanh_adjoint(long c, long m, long ih, long iw, long N, long
   return ODYN_BACKEND_OK;
 }
 
+/*
+   The reversible sweeps (conv_verlet_tanh_forward_final, _tangent_y0, _adjoint_reversible; -odyn_scheme_trajectory
+   recompute), from the same functions, the states updated in place (the faces read the other state only):
+     forward_final       Z -= h tanh(K^T * Y + bG); Y += h tanh(K * Z + bF)                      (YN, ZN themselves)
+     tangent_y0          per step: G and DG at Y_j, Z_{j+1/2}; the tangent of face 1; F and DF at Z_{j+1/2},
+                         Y_{j+1}; the tangent of face 0 (as conv_verlet_tanh_tangent)
+     adjoint_reversible  per step: F and DF at Z_{j+1/2}; the adjoint of face 0; Y_j = Y_{j+1} - h F; G and DG at Y_j,
+                         Z_{j-1/2} = Z_{j+1/2} + h G; the adjoint of face 1 (as conv_verlet_tanh_adjoint)
+   work = [Y | Z | T | F | DF | DG | Q | P (lx each) | ones (ih iw) | cs (cx s)] (the forward uses T, the tangent the
+   first six). The rebuilt states drift from the forward's by round-off per step, as the dense reversible sweeps.
+*/
+long cuda_conv_verlet_tanh_revsize(long c, long m, long ih, long iw, long s)
+{
+  const long hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, cx = c > m ? c : m;
+
+  return conv1_fits(c, m) ? 8 * lx + hw + cx * s : -1;
+}
+
+int cuda_conv_verlet_tanh_forward_final(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work)
+{
+  const odyn_conv_geom g = {ih, iw, m, c, 3};
+  const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, nk = 9 * c * m, slot = nk + c + m;
+  double              *T;
+  int                  r;
+
+  if ((r = check_conv_verlet("conv_verlet_tanh_forward_final", c, m, ih, iw, N, s, theta, work)) || !s) return r;
+  if (!Y0 || !YN || !ZN) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_forward_final: Y0, YN and ZN must be arrays of the backend");
+  T = work + 2 * lx;
+  if (YN != Y0 && (r = cuda_copy_device(YN, Y0, (size_t)ln * sizeof(double)))) return r;
+  if ((r = cuda_mem_set(ZN, 0, (size_t)lm * sizeof(double)))) return r;
+  for (long j = 0; j < N; j++) {
+    const double *K = theta + j * slot, *bF = K + nk, *bG = bF + c;
+
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, YN, 0.0, T))) return kernel_status(r, "conv_verlet_tanh_forward_final");
+    if ((r = channel_bias_act(ODYN_PW_TANH, hw, m, s, bG, T, NULL)) || (r = cuda_axpy(lm, -h, T, ZN))) return r;
+    if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, K, ZN, bF, ODYN_PW_TANH, T, NULL))) return kernel_status(r, "conv_verlet_tanh_forward_final");
+    if ((r = cuda_axpy(ln, h, T, YN))) return r;
+  }
+  return ODYN_BACKEND_OK;
+}
+
+int cuda_conv_verlet_tanh_tangent_y0(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
+{
+  const odyn_conv_geom g = {ih, iw, m, c, 3};
+  const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, nk = 9 * c * m, slot = nk + c + m;
+  double              *Y, *Z, *T, *DF, *DG, *dZ;
+  int                  r;
+
+  if ((r = check_conv_verlet("conv_verlet_tanh_tangent_y0", c, m, ih, iw, N, s, theta, work)) || !s) return r;
+  if (!Y0 || !dYN) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_tangent_y0: Y0 and dYN must be arrays of the backend");
+  Y  = work;
+  Z  = Y + lx;
+  T  = Z + lx;
+  DF = T + 2 * lx;
+  DG = DF + lx;
+  dZ = DG + lx;
+  if ((r = cuda_copy_device(Y, Y0, (size_t)ln * sizeof(double))) || (r = cuda_mem_set(Z, 0, (size_t)lm * sizeof(double))) || (r = cuda_mem_set(dZ, 0, (size_t)lm * sizeof(double)))) return r;
+  if (dY0) r = cuda_copy_device(dYN, dY0, (size_t)ln * sizeof(double));
+  else r = cuda_mem_set(dYN, 0, (size_t)ln * sizeof(double));
+  if (r) return r;
+  for (long j = 0; j < N; j++) {
+    const double *K = theta + j * slot, *bF = K + nk, *bG = bF + c, *dK = dtheta ? dtheta + j * slot : NULL;
+
+    /* G and DG at Y_j, Z_{j+1/2}; then face 1's tangent at Y_j (Y not yet stepped) */
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, Y, 0.0, T))) return kernel_status(r, "conv_verlet_tanh_tangent_y0");
+    if ((r = channel_bias_act(ODYN_PW_TANH, hw, m, s, bG, T, DG)) || (r = cuda_axpy(lm, -h, T, Z))) return r;
+    if (dK && (r = odyn_cuda_conv3_adjoint(&g, s, dK, 1.0, Y, 0.0, T))) return kernel_status(r, "conv_verlet_tanh_tangent_y0");
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, dYN, dK ? 1.0 : 0.0, T))) return kernel_status(r, "conv_verlet_tanh_tangent_y0");
+    if (dK && (r = channel_bias_act(ODYN_PW_IDENTITY, hw, m, s, dK + nk + c, T, NULL))) return r;
+    if ((r = cuda_scaled_hadamard_add(lm, -h, DG, T, dZ))) return r;
+    /* F and DF at Z_{j+1/2}, Y_{j+1}; then face 0's tangent */
+    if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, K, Z, bF, ODYN_PW_TANH, T, DF))) return kernel_status(r, "conv_verlet_tanh_tangent_y0");
+    if ((r = cuda_axpy(ln, h, T, Y))) return r;
+    if (dK && (r = odyn_cuda_conv3_forward_bias_act(&g, s, dK, Z, dK + nk, ODYN_PW_IDENTITY, T, NULL))) return kernel_status(r, "conv_verlet_tanh_tangent_y0");
+    if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, dZ, dK ? 1.0 : 0.0, T))) return kernel_status(r, "conv_verlet_tanh_tangent_y0");
+    if ((r = cuda_scaled_hadamard_add(ln, h, DF, T, dYN))) return r;
+  }
+  return ODYN_BACKEND_OK;
+}
+
+int cuda_conv_verlet_tanh_adjoint_reversible(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0)
+{
+  const odyn_conv_geom g = {ih, iw, m, c, 3};
+  const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, nk = 9 * c * m, slot = nk + c + m;
+  double              *Y, *Z, *T, *F, *DF, *DG, *Q, *P, *ones, *cs;
+  int                  r;
+
+  if ((r = check_conv_verlet("conv_verlet_tanh_adjoint_reversible", c, m, ih, iw, N, s, theta, work)) || !s || (!gtheta && !gY0)) return r;
+  if (!YN || !ZN || !W) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint_reversible: YN, ZN and W must be arrays of the backend");
+  if (gY0 && (gY0 == YN || gY0 == ZN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint_reversible: gY0 must not alias YN or ZN");
+  Y    = work;
+  Z    = Y + lx;
+  T    = Z + lx;
+  F    = T + lx;
+  DF   = F + lx;
+  DG   = DF + lx;
+  Q    = DG + lx;
+  P    = gY0 ? gY0 : Q + lx;
+  ones = Q + 2 * lx;
+  cs   = ones + hw;
+  if ((r = cuda_copy_device(Y, YN, (size_t)ln * sizeof(double))) || (r = cuda_copy_device(Z, ZN, (size_t)lm * sizeof(double)))) return r;
+  if ((r = cuda_copy_device(P, W, (size_t)ln * sizeof(double))) || (r = cuda_mem_set(Q, 0, (size_t)lm * sizeof(double)))) return r;
+  if (gtheta) {
+    k_fill<<<grid_for(hw), TPB, 0, st.stream>>>(hw, 1.0, ones);
+    if ((r = launched("conv_verlet_tanh_adjoint_reversible (ones)"))) return r;
+  }
+  for (long j = N - 1; j >= 0; j--) {
+    const double *K = theta + j * slot, *bF = K + nk, *bG = bF + c;
+    double       *gK = gtheta ? gtheta + j * slot : NULL;
+
+    /* face 0 at Z_{j+1/2}: F and DF, its adjoint, then Y_j = Y_{j+1} - h F */
+    if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, K, Z, bF, ODYN_PW_TANH, F, DF))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
+    if ((r = odyn_cuda_hadamard(ln, h, DF, P, T))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
+    if (gK) {
+      if ((r = odyn_cuda_conv3_stencil_grad(&g, s, Z, T, 1.0, gK))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
+      if ((r = channel_sums_add(c, hw, s, T, ones, cs, gK + nk))) return r;
+    }
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, T, 1.0, Q))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
+    if ((r = cuda_axpy(ln, -h, F, Y))) return r;
+    /* face 1 at Y_j: G (in F) and DG, Z_{j-1/2} = Z_{j+1/2} + h G, its adjoint (T the input, Y_j the weight) */
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, Y, 0.0, F))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
+    if ((r = channel_bias_act(ODYN_PW_TANH, hw, m, s, bG, F, DG)) || (r = cuda_axpy(lm, h, F, Z))) return r;
+    if ((r = odyn_cuda_hadamard(lm, -h, DG, Q, T))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
+    if (gK) {
+      if ((r = odyn_cuda_conv3_stencil_grad(&g, s, T, Y, 1.0, gK))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
+      if ((r = channel_sums_add(m, hw, s, T, ones, cs, gK + nk + c))) return r;
+    }
+    if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, T, 1.0, P))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
+  }
+  return ODYN_BACKEND_OK;
+}
+
 } // namespace
 
 extern "C" void *odyn_cuda_stream(void) { return ensure_stream() ? nullptr : (void *)st.stream; }
@@ -1029,6 +1161,10 @@ extern "C" const OdynBackendOps *odyn_backend_cuda(void)
     ops.conv_verlet_tanh_forward = cuda_conv_verlet_tanh_forward;
     ops.conv_verlet_tanh_tangent = cuda_conv_verlet_tanh_tangent;
     ops.conv_verlet_tanh_adjoint = cuda_conv_verlet_tanh_adjoint;
+    ops.conv_verlet_tanh_revsize             = cuda_conv_verlet_tanh_revsize;
+    ops.conv_verlet_tanh_forward_final       = cuda_conv_verlet_tanh_forward_final;
+    ops.conv_verlet_tanh_tangent_y0          = cuda_conv_verlet_tanh_tangent_y0;
+    ops.conv_verlet_tanh_adjoint_reversible  = cuda_conv_verlet_tanh_adjoint_reversible;
     ops.name                 = "cuda";
   }
   return &ops;
