@@ -23,12 +23,13 @@
     (src/schemes/schemebackend.c);
   - the same parity, derivative and training tests for the Hamiltonian CNN: scheme verlet with layer convhamiltonian
     (3x3, Y of c channels, Z of m, K shared by the faces K * Z and K^T * Y, tanh), the MNIST verlet network's block,
-    which runs on the table's conv_verlet_tanh_* operations with a stored trajectory (c = m and c != m, alone, after an
-    opening layer on the host or on the backend, the MNIST shape);
+    which runs on the table's conv_verlet_tanh_* operations (c = m and c != m, alone, after an opening layer on the host
+    or on the backend, the MNIST shape), and reversible with -odyn_scheme_trajectory recompute (the last states only,
+    rebuilt backwards: against the host path's recompute sweeps, and its backend state memory stored vs reversible);
   - bad input: conv blocks the backend cannot run (5x5 stencils, relu, TV normalization, pooling, 4 -> 6 channels,
     shared weights; convantisym with 5x5, relu, TV normalization, shared weights; scheme single with 5x5, relu, TV
-    normalization, pooling, a dense layer; verlet + convhamiltonian with -odyn_scheme_trajectory recompute, 5x5, relu,
-    TV normalization, pooling, shared weights; on cuda also 20 channels, for single 1 -> 20, for convhamiltonian 4, 20)
+    normalization, pooling, a dense layer; verlet + convhamiltonian with 5x5, relu, TV normalization, pooling, shared
+    weights; on cuda also 20 channels, for single 1 -> 20, for convhamiltonian 4, 20)
     stop with PETSC_ERR_SUP naming the block and what it is; the table's conv_tanh_* and conv_verlet_tanh_* check their
     sizes and arrays.
 
@@ -593,7 +594,7 @@ static void RefuseConv(const char *ltype, PetscInt k, PetscInt c, PetscInt c2, O
 }
 
 /* a network whose block 0 is a Hamiltonian CNN block (scheme verlet, layer convhamiltonian, 4 -> 3 channels of 4 x 4)
-   the backend cannot run: the kind of RefuseConv(), and the states recomputed (-odyn_scheme_trajectory recompute) */
+   the backend cannot run: the kind of RefuseConv() */
 static void RefuseVerlet(PetscInt k, OdynActivationType act, PetscBool tv, PetscBool pool, PetscBool shared, const char *needle)
 {
   OdynNet    net;
@@ -662,14 +663,14 @@ START_TEST(test_errors)
   RefuseSingle(ODYNLAYERCONV, 3, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, "scheme single, layer conv (3x3 stencils, 1 -> 4 channels, TV normalization), activation tanh");
   RefuseSingle(ODYNLAYERCONV, 3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_TRUE, "scheme single, layer conv (3x3 stencils, 1 -> 4 channels, pooling), activation tanh");
   RefuseSingle(ODYNLAYERDENSE, 3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, "scheme single, layer dense, activation tanh");
-  /* the Hamiltonian CNN runs on the backend as convhamiltonian 3x3, tanh, no normalization, stored trajectory */
+  /* the Hamiltonian CNN runs on the backend as convhamiltonian 3x3, tanh, no normalization, states stored or recomputed */
   RefuseVerlet(5, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (5x5 stencils, 4 -> 3 channels), activation tanh");
   RefuseVerlet(3, ODYN_ACTIVATION_RELU, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels), activation relu");
   RefuseVerlet(3, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels, TV normalization), activation tanh");
   RefuseVerlet(3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels, pooling), activation tanh");
   RefuseVerlet(3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels), activation tanh, shared weights");
   {
-    /* the same block with a stored trajectory (the default) sets up on the backend, and its view says so */
+    /* the same block sets up on the backend with its states stored (the default) and recomputed */
     const PetscInt  N[1] = {2};
     OdynNet         net;
     OdynScheme      sc;

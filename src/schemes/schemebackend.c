@@ -17,7 +17,7 @@
    and antisym; c <= 16 channels on cuda, whose linsize answers -1 above), and scheme single with a conv layer of 3x3
    stencils, cin -> cout channels, tanh, no TV normalization and no pooling (conv_tanh_*: the MNIST network's opening
    layer Y_1 = tanh(K * Y_0 + b), one step, no h, no residual; cin, cout <= 16 on cuda), and Verlet with a
-   convhamiltonian layer of 3x3 stencils, tanh, no TV normalization, with a stored trajectory (conv_verlet_tanh_*: the
+   convhamiltonian layer of 3x3 stencils, tanh, no TV normalization, states stored or recomputed (conv_verlet_tanh_*: the
    Hamiltonian CNN of the MNIST -odyn_net verlet, Y of c channels, Z of m; c, m <= 16 on cuda), all without shared weights
    (the blocks the device kernels compute so far). Others (among them the connectors: single with 1x1 stencils or
    pooling) are refused with PETSC_ERR_SUP naming the block and what it is, never run on the host in silence. For a
@@ -592,9 +592,9 @@ PetscErrorCode OdynSchemeBackendView_Private(OdynScheme scheme, PetscViewer view
    conv or convantisym of 3x3 stencils, as many output as input channels, activation tanh, no TV normalization and no
    pooling (on cuda: at most 16 channels), and of scheme single with layer conv of 3x3 stencils, cin -> cout channels,
    activation tanh, no TV normalization and no pooling (the opening layer; on cuda: at most 16 channels), and of scheme
-   verlet with layer convhamiltonian of 3x3 stencils, activation tanh, no TV normalization and a stored trajectory (the
-   Hamiltonian CNN; on cuda: at most 16 channels of Y and of Z), without shared weights:
-   `OdynSchemeSetUp()` stops with PETSC_ERR_SUP for other blocks. A Verlet block with `ODYN_TRAJECTORY_RECOMPUTE`
+   verlet with layer convhamiltonian of 3x3 stencils, activation tanh, no TV normalization (the Hamiltonian CNN; on
+   cuda: at most 16 channels of Y and of Z), without shared weights:
+   `OdynSchemeSetUp()` stops with PETSC_ERR_SUP for other blocks. A Verlet block (hamiltonian or convhamiltonian) with `ODYN_TRAJECTORY_RECOMPUTE`
    (-odyn_scheme_trajectory recompute) keeps only its last states on the backend and recomputes them backwards in the
    adjoint (and forward from Y_0 in the tangent): backend memory O((n + m) s) instead of O((N + 1)(n + m) s), results
    equal to the storing sweeps up to round-off. `OdynSchemeGetState()` is not
