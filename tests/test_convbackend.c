@@ -723,10 +723,18 @@ START_TEST(test_errors)
     ck_assert_int_eq(ops->conv_verlet_tanh_adjoint(4, 3, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
     ck_assert_msg(strstr(ops->last_error(), "conv_verlet_tanh_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
     ck_assert_int_ge(ops->conv_verlet_tanh_linsize(16, 5, 4, 4, 2, 3), 2 * (16 + 5) * 16 * 3);
+    ck_assert_int_ge(ops->conv_verlet_tanh_revsize(16, 5, 4, 4, 3), 0);
+    {
+      double a[4 * 16 * 3];
+
+      ck_assert_int_eq(ops->conv_verlet_tanh_adjoint_reversible(4, 3, 4, 4, 2, 1, 0.5, a, a, a, NULL, a, NULL, a), ODYN_BACKEND_ERR_ARG);
+      ck_assert_msg(strstr(ops->last_error(), "conv_verlet_tanh_adjoint_reversible: gY0 must not alias YN or ZN"), "message: %s", ops->last_error());
+    }
 #if defined(ODYN_TEST_CONVBACKEND_GPU)
     ck_assert_int_eq(ops->conv_euler_tanh_linsize(17, 4, 4, 2, 3), -1);
     ck_assert_int_eq(ops->conv_tanh_linsize(1, 17, 4, 4, 3), -1);
     ck_assert_int_eq(ops->conv_verlet_tanh_linsize(4, 17, 4, 4, 2, 3), -1);
+    ck_assert_int_eq(ops->conv_verlet_tanh_revsize(17, 4, 4, 4, 3), -1);
 #endif
   }
 #if defined(ODYN_TEST_CONVBACKEND_GPU)
