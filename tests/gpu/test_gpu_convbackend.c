@@ -5,9 +5,8 @@
    with an opening conv layer kept on the host by its own -<prefix>odyn_backend host), Taylor and dot-product tests on
    the device path, small MNIST-like networks' (conv and convantisym ResNet) objective histories over 6 Gauss-Newton
    iterations against the host's, and the refusal of conv and convantisym blocks of more than 16 channels. The same for
-   the opening conv layer on the device (conv_tanh_*) and for the Hamiltonian CNN, verlet + convhamiltonian
-   (conv_verlet_tanh_*: parity, Taylor / dot, the small net's history, Z of 20 channels refused, linsize -1 above 16).
-   The bounds and their reasons are in test_convbackend.c. Exits 2 without a device.
+   the opening conv layer on the device (conv_tanh_*). The Hamiltonian CNN's cases are test_gpu_convverletbackend.c's.
+   The bounds and their reasons are in tests/common/convbackendcase.h. Exits 2 without a device.
 */
 #define ODYN_TEST_CONVBACKEND_GPU 1
 #include "../test_convbackend.c"

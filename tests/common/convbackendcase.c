@@ -1,0 +1,380 @@
+/* The set-up shared by test_convbackend.c and test_convverletbackend.c (convbackendcase.h says how and their bounds) */
+#include "convbackendcase.h"
+
+static const char *prog = "test_convbackend", *backend = ODYN_TEST_CONV_BACKEND;
+static PetscReal   tol_sweep = ODYN_TEST_CONV_TOL_SWEEP, tol_antisym = ODYN_TEST_CONV_TOL_ANTISYM;
+static PetscBool   open_host = PETSC_TRUE;
+
+static int                ntests;
+static const TTest *const *tests;
+
+/* one test case named after the backend, the tests in their order, 600 s each; the suite named as the test, less test_ */
+static Suite *MakeSuite(void)
+{
+  Suite *s = suite_create(strncmp(prog, "test_", 5) ? prog : prog + 5);
+  TCase *t = tcase_create(backend);
+
+  for (int i = 0; i < ntests; i++) tcase_add_test(t, tests[i]);
+  tcase_set_timeout(t, 600);
+  suite_add_tcase(s, t);
+  return s;
+}
+
+int OdynTestConvCaseRun(int argc, char **argv, const char *name, const char *bk, PetscReal tol, PetscReal tol_anti, int n, const TTest *const list[])
+{
+  prog        = name;
+  backend     = bk;
+  tol_sweep   = tol;
+  tol_antisym = tol_anti;
+  ntests      = n;
+  tests       = list;
+  return OdynTestMain(argc, argv, MakeSuite);
+}
+
+void OdynTestConvOpenOnHost(PetscBool host)
+{
+  open_host = host;
+  if (host) ODYN_CK(PetscOptionsSetValue(NULL, "-" ODYN_TEST_CONV_OPEN_PREFIX "odyn_backend", "host"));
+  else ODYN_CK(PetscOptionsClearValue(NULL, "-" ODYN_TEST_CONV_OPEN_PREFIX "odyn_backend"));
+}
+
+/*
+  The layer of the Euler blocks OdynTestConvMakeNet() makes: conv, or convantisym with its diffusion gamma (the backend
+  runs it with the effective stencils (K - adj K - gamma I)/2, mapping dtheta and the gradient, schemebackend.c), and
+  the bound for Expect(). hostref with convantisym: the forward and the tangents are the host path's bit for bit (the effective
+  stencils formed by the layer's operations in its order), but the stencil gradient is h sum (G) mapped, where the
+  layer maps sum (G) and scales by h in the map: the two differ by round-off of a few ulps of each entry (1e-13).
+*/
+static const char *euler_layer = ODYNLAYERCONV;
+static PetscReal   euler_gamma = 0.0, tol_now = 0.0;
+static PetscInt    ham_m       = 0; /* convhamiltonian: the channels of Z (the blocks are then Verlet blocks) */
+static PetscBool   ham_rev     = PETSC_FALSE; /* and their states recomputed (-odyn_scheme_trajectory recompute) */
+
+void OdynTestConvSetKind(const char *layer, PetscReal gamma)
+{
+  euler_layer = layer;
+  euler_gamma = gamma;
+  ham_m       = 0;
+  ham_rev     = PETSC_FALSE;
+  tol_now     = strcmp(layer, ODYNLAYERCONVANTISYM) ? tol_sweep : tol_antisym;
+}
+
+/* the Hamiltonian CNN's Verlet blocks instead of the Euler blocks: Y of c channels, Z of m (hostref: the host path's
+   results bit for bit, convverlet.c) */
+void OdynTestConvSetVerlet(PetscInt m, PetscBool rev)
+{
+  OdynTestConvSetKind(ODYNLAYERCONVHAMILTONIAN, 0.0);
+  ham_m   = m;
+  ham_rev = rev;
+}
+
+/* the blocks after the opening: conv Euler blocks of c channels (convhamiltonian: Verlet blocks, Z of ham_m channels) */
+PetscErrorCode OdynTestConvMakeNet(PetscInt cin, PetscInt nb, const PetscInt N[], PetscInt c, PetscInt ih, PetscInt iw, PetscReal T, const char *bk, OdynNet *net)
+{
+  PetscFunctionBegin;
+  PetscCall(OdynNetCreate(PETSC_COMM_WORLD, net));
+  for (PetscInt b = (cin > 0 ? -1 : 0); b < nb; b++) {
+    OdynScheme sc;
+    OdynLayer  layer;
+
+    PetscCall(OdynSchemeCreate(PETSC_COMM_WORLD, &sc));
+    if (b < 0) PetscCall(OdynSchemeSetOptionsPrefix(sc, ODYN_TEST_CONV_OPEN_PREFIX));
+    PetscCall(OdynSchemeSetType(sc, b < 0 ? ODYNSCHEMESINGLE : strcmp(euler_layer, ODYNLAYERCONVHAMILTONIAN) ? ODYNSCHEMEEULER : ODYNSCHEMEVERLET));
+    if (b >= 0) {
+      PetscCall(OdynSchemeSetNumSteps(sc, N[b]));
+      PetscCall(OdynSchemeSetFinalTime(sc, T));
+    }
+    PetscCall(OdynSchemeGetLayer(sc, &layer));
+    PetscCall(OdynLayerSetType(layer, b < 0 ? ODYNLAYERCONV : euler_layer));
+    if (b >= 0 && euler_gamma > 0) PetscCall(OdynLayerAntisymSetGamma(layer, euler_gamma));
+    if (b >= 0 && ham_rev) PetscCall(OdynSchemeSetTrajectoryType(sc, ODYN_TRAJECTORY_RECOMPUTE));
+    PetscCall(OdynLayerConvSetImage(layer, ih, iw));
+    PetscCall(OdynLayerConvSetChannels(layer, b < 0 ? cin : c, b >= 0 && ham_m ? ham_m : c));
+    PetscCall(OdynLayerSetActivation(layer, ODYN_ACTIVATION_TANH));
+    PetscCall(OdynNetAddBlock(*net, sc));
+    PetscCall(OdynSchemeDestroy(&sc));
+  }
+  PetscCall(OdynNetSetBackend(*net, bk));
+  PetscFunctionReturn(0);
+}
+
+static void Expect(const char *label, const char *what, Vec a, Vec b) { OdynTestExpectClose(label, what, backend, tol_now, a, b); }
+
+/* the host net and the backend net on the same data: forward, tangents, adjoints; then again at another theta, s2 */
+void OdynTestConvParity(PetscInt cin, PetscInt nb, const PetscInt N[], PetscInt c, PetscInt ih, PetscInt iw, PetscReal T, PetscInt s, PetscInt s2, PetscInt split, const char *label)
+{
+  OdynNet         hnet, bnet;
+  Vec             th, dth, gh, gb, Y0, dY0, W, Yh, Yb, Gh, Gb;
+  const PetscInt  nin = (cin > 0 ? cin : c) * ih * iw, nout = c * ih * iw;
+  const PetscReal scale = 1.0 / PetscSqrtReal(9.0 * c);
+  char            what[256];
+
+  ODYN_CK(PetscSNPrintf(what, sizeof(what), "%s%s", label, split ? ", examples on rank 0" : ""));
+  ODYN_CK(OdynTestConvMakeNet(cin, nb, N, c, ih, iw, T, ODYNBACKENDHOST, &hnet));
+  ODYN_CK(OdynTestConvMakeNet(cin, nb, N, c, ih, iw, T, backend, &bnet));
+  ODYN_CK(OdynNetCreateParameterVec(hnet, &th));
+  ODYN_CK(VecDuplicate(th, &dth));
+  ODYN_CK(VecDuplicate(th, &gh));
+  ODYN_CK(VecDuplicate(th, &gb));
+  for (int round = 0; round < 2; round++) {
+    const PetscInt ss = round ? s2 : s;
+
+    ODYN_CK(OdynTestRandomVec(11 + round, scale, th));
+    ODYN_CK(OdynTestRandomVec(21 + round, 1.0, dth));
+    ODYN_CK(OdynTestStateVec(nin, ss, split, &Y0));
+    ODYN_CK(VecDuplicate(Y0, &dY0));
+    ODYN_CK(VecDuplicate(Y0, &Gh));
+    ODYN_CK(VecDuplicate(Y0, &Gb));
+    ODYN_CK(OdynTestStateVec(nout, ss, split, &W));
+    ODYN_CK(VecDuplicate(W, &Yh));
+    ODYN_CK(VecDuplicate(W, &Yb));
+    ODYN_CK(OdynTestRandomVec(31 + round, 1.0, Y0));
+    ODYN_CK(OdynTestRandomVec(41 + round, 1.0, dY0));
+    ODYN_CK(OdynTestRandomVec(51 + round, 1.0, W));
+
+    ODYN_CK(OdynNetForward(hnet, th, Y0, Yh));
+    ODYN_CK(OdynNetForward(bnet, th, Y0, Yb));
+    Expect(what, "forward Y_N", Yb, Yh);
+    for (PetscInt b = 0; b < nb + (cin > 0); b++) { /* the conv Euler blocks of bnet on the backend; the rest on the host */
+      OdynScheme      sc;
+      OdynBackendType name;
+
+      ODYN_CK(OdynNetGetBlock(bnet, b, &sc));
+      ODYN_CK(OdynSchemeGetBackend(sc, &name));
+      ck_assert_str_eq(name, cin > 0 && b == 0 && open_host ? ODYNBACKENDHOST : backend);
+      ODYN_CK(OdynNetGetBlock(hnet, b, &sc));
+      ODYN_CK(OdynSchemeGetBackend(sc, &name));
+      ck_assert_str_eq(name, ODYNBACKENDHOST);
+    }
+    OdynTestNetCompareDerivatives(hnet, bnet, th, dth, Y0, dY0, W, Yh, Yb, gh, gb, Gh, Gb, what, backend, tol_now);
+
+    ODYN_CK(VecDestroy(&Y0));
+    ODYN_CK(VecDestroy(&dY0));
+    ODYN_CK(VecDestroy(&W));
+    ODYN_CK(VecDestroy(&Yh));
+    ODYN_CK(VecDestroy(&Yb));
+    ODYN_CK(VecDestroy(&Gh));
+    ODYN_CK(VecDestroy(&Gb));
+  }
+  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "%s: %s on %s: every product within %.0e of host\n", prog, what, backend, (double)tol_now));
+  ODYN_CK(VecDestroy(&th));
+  ODYN_CK(VecDestroy(&dth));
+  ODYN_CK(VecDestroy(&gh));
+  ODYN_CK(VecDestroy(&gb));
+  ODYN_CK(OdynNetDestroy(&hnet));
+  ODYN_CK(OdynNetDestroy(&bnet));
+}
+
+/* Taylor and dot-product tests of the backend path on its own (OdynTestNetDerivatives of odyntest.h) */
+void OdynTestConvDerivatives(PetscInt cin, PetscInt nb, const PetscInt N[], PetscInt c, PetscInt ih, PetscInt iw, PetscReal T, PetscInt s, const char *label)
+{
+  OdynTestNetCtx ctx = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+  Vec            YN;
+  const PetscInt nin = (cin > 0 ? cin : c) * ih * iw, nout = c * ih * iw;
+  char           what[256];
+
+  ODYN_CK(OdynTestConvMakeNet(cin, nb, N, c, ih, iw, T, backend, &ctx.net));
+  ODYN_CK(OdynNetCreateParameterVec(ctx.net, &ctx.theta));
+  ODYN_CK(VecDuplicate(ctx.theta, &ctx.dtheta));
+  ODYN_CK(VecDuplicate(ctx.theta, &ctx.thp));
+  ODYN_CK(OdynTestRandomVec(1, 1.0 / PetscSqrtReal(9.0 * c), ctx.theta));
+  ODYN_CK(OdynTestRandomVec(2, 1.0, ctx.dtheta));
+  ODYN_CK(OdynTestStateVec(nin, s, 0, &ctx.Y0));
+  ODYN_CK(VecDuplicate(ctx.Y0, &ctx.dY0));
+  ODYN_CK(VecDuplicate(ctx.Y0, &ctx.Y0p));
+  ODYN_CK(OdynTestStateVec(nout, s, 0, &YN));
+  ODYN_CK(PetscSNPrintf(what, sizeof(what), "%s: %s", prog, label));
+  OdynTestNetDerivatives(&ctx, YN, what, backend);
+
+  ODYN_CK(VecDestroy(&YN));
+  ODYN_CK(VecDestroy(&ctx.theta));
+  ODYN_CK(VecDestroy(&ctx.dtheta));
+  ODYN_CK(VecDestroy(&ctx.thp));
+  ODYN_CK(VecDestroy(&ctx.Y0));
+  ODYN_CK(VecDestroy(&ctx.dY0));
+  ODYN_CK(VecDestroy(&ctx.Y0p));
+  ODYN_CK(OdynNetDestroy(&ctx.net));
+}
+
+/*
+  Synthetic 8 x 8 images of 3 classes: a bright 3 x 3 blob in one of three places (the class), moved by up to one pixel,
+  on deterministic noise; the same on every rank (OdynDatasetCreateFromGlobalArrays()).
+*/
+static PetscErrorCode Images(PetscInt count, unsigned long seed, OdynDataset *ds)
+{
+  const PetscInt cy[3] = {2, 5, 2}, cx[3] = {2, 4, 5};
+  PetscScalar   *X;
+  PetscInt      *L;
+  unsigned long  r = seed;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc2(64 * count, &X, count, &L));
+  for (PetscInt e = 0; e < count; e++) {
+    PetscInt k, dy, dx;
+
+    r    = r * 6364136223846793005UL + 1442695040888963407UL;
+    k    = (PetscInt)((r >> 33) % 3);
+    dy   = (PetscInt)((r >> 40) % 3) - 1;
+    dx   = (PetscInt)((r >> 50) % 3) - 1;
+    L[e] = k;
+    for (PetscInt p = 0; p < 64; p++) {
+      r             = r * 6364136223846793005UL + 1442695040888963407UL;
+      X[e * 64 + p] = 0.2 * ((PetscReal)(r >> 11) / 9007199254740992.0 - 0.5);
+    }
+    for (PetscInt i = -1; i <= 1; i++)
+      for (PetscInt j = -1; j <= 1; j++) X[e * 64 + (cy[k] + dy + i) * 8 + cx[k] + dx + j] += 1.0;
+  }
+  PetscCall(OdynDatasetCreateFromGlobalArrays(PETSC_COMM_WORLD, 64, 3, count, X, L, ds));
+  PetscCall(PetscFree2(X, L));
+  PetscFunctionReturn(0);
+}
+
+/*
+  The MNIST network in small (problems/options/mnist.opts: opening conv 1 -> c, a conv ResNet block, both on the
+  network's backend with no per-block option, softmax, smoothness regularizer; block 1's layer ltype and the options
+  extra), 3 Gauss-Newton iterations on each of the levels 4 and 8 layers, PCG capped at 3 iterations, trained on the host and on the backend: the same objective history. The
+  options go to a database of their own (PetscOptionsPush), so nothing carries over to the other tests.
+*/
+void OdynTestConvTrainHistory(const char *ltype, const char *extra, PetscReal tol)
+{
+  char                           opts[1536];
+  PetscOptions                   db;
+  OdynDataset                    tr, va;
+  OdynNet                        net[2];
+  OdynLoss                       loss[2];
+  OdynRegularizer                reg[2];
+  OdynTrainer                    t[2];
+  Vec                            theta[2], wmu[2];
+  const OdynTrainerHistoryEntry *hist[2];
+  PetscInt                       nh[2];
+  PetscReal                      dmax = 0;
+
+  ODYN_CK(PetscSNPrintf(opts, sizeof(opts),
+                        "-odyn_net_num_blocks 2 -block0_odyn_scheme_type single -block0_odyn_layer_type conv -block0_odyn_layer_image 8,8 -block0_odyn_layer_channels 1,4 "
+                        "-block0_odyn_layer_activation tanh -block1_odyn_scheme_type euler -block1_odyn_layer_type conv -block1_odyn_layer_image 8,8 "
+                        "-block1_odyn_layer_channels 4 -block1_odyn_layer_activation tanh -block1_odyn_scheme_final_time 3 -odyn_loss_type softmax -odyn_reg_type smooth "
+                        "-odyn_reg_weight 5e-3 -odyn_ml_levels 4,8 -odyn_bcd_max_it 3 -odyn_bcd_classifier_newton_max_it 2 -odyn_bcd_classifier_pcg_max_it 3 -odyn_bcd_gn_pcg_max_it 3 -block1_odyn_layer_type %s %s",
+                        ltype, extra));
+  ODYN_CK(PetscOptionsCreate(&db));
+  ODYN_CK(PetscOptionsInsertString(db, opts));
+  ODYN_CK(PetscOptionsPush(db));
+  ODYN_CK(Images(150, 7, &tr));
+  ODYN_CK(Images(60, 8, &va));
+  for (int k = 0; k < 2; k++) {
+    OdynScheme      sc;
+    OdynBackendType name;
+
+    ODYN_CK(OdynNetCreate(PETSC_COMM_WORLD, &net[k]));
+    ODYN_CK(OdynNetSetFromOptions(net[k]));
+    ODYN_CK(OdynNetSetBackend(net[k], k ? backend : ODYNBACKENDHOST));
+    ODYN_CK(OdynLossCreate(PETSC_COMM_WORLD, &loss[k]));
+    ODYN_CK(OdynLossSetFromOptions(loss[k]));
+    ODYN_CK(OdynRegularizerCreate(PETSC_COMM_WORLD, &reg[k]));
+    ODYN_CK(OdynRegularizerSetFromOptions(reg[k]));
+    ODYN_CK(OdynTrainerCreate(PETSC_COMM_WORLD, &t[k]));
+    ODYN_CK(OdynTrainerSetNet(t[k], net[k]));
+    ODYN_CK(OdynTrainerSetLoss(t[k], loss[k]));
+    ODYN_CK(OdynTrainerSetRegularizer(t[k], reg[k]));
+    ODYN_CK(OdynTrainerSetData(t[k], tr, va));
+    ODYN_CK(OdynTrainerSetFromOptions(t[k]));
+    ODYN_CK(OdynTrainerSolve(t[k], &theta[k], &wmu[k]));
+    ODYN_CK(OdynTrainerGetHistory(t[k], &nh[k], &hist[k]));
+    /* the opening layer and the ResNet block ran on the network's backend */
+    ODYN_CK(OdynNetGetBlock(net[k], 0, &sc));
+    ODYN_CK(OdynSchemeGetBackend(sc, &name));
+    ck_assert_str_eq(name, k ? backend : ODYNBACKENDHOST);
+    ODYN_CK(OdynNetGetBlock(net[k], 1, &sc));
+    ODYN_CK(OdynSchemeGetBackend(sc, &name));
+    ck_assert_str_eq(name, k ? backend : ODYNBACKENDHOST);
+  }
+  ODYN_CK(PetscOptionsPop());
+  ck_assert_int_ge(nh[0], 6);
+  ck_assert_int_eq(nh[1], nh[0]);
+  for (PetscInt i = 0; i < nh[0]; i++) {
+    const OdynTrainerHistoryEntry *hb = &hist[1][i], *hh = &hist[0][i];
+    const PetscReal                a[3] = {hb->obj_classifier, hb->obj_propagation, hb->gnorm}, b[3] = {hh->obj_classifier, hh->obj_propagation, hh->gnorm};
+    PetscReal                      di = 0;
+
+    for (int k = 0; k < 3; k++) di = PetscMax(di, PetscAbsReal(a[k] - b[k]) / PetscAbsReal(b[k]));
+    ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "  iteration %d: objective %.16e (host %.16e), |gradient| %.6e, max relative difference %.3e\n", (int)i + 1, (double)(a[0] + a[1]), (double)(b[0] + b[1]), (double)a[2], (double)di));
+    dmax = PetscMax(dmax, di);
+  }
+  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "%s: small MNIST-like net (conv 1 -> 4 and a %s block on %s, levels 4,8), %d Gauss-Newton iterations: objective history within %.3e (relative) of host (bound %.0e), final objective %.10g\n", prog, ltype, backend, (int)nh[0],
+                      (double)dmax, (double)tol, (double)(hist[1][nh[0] - 1].obj_classifier + hist[1][nh[0] - 1].obj_propagation)));
+  ck_assert_msg(dmax <= tol, "%s: objective history on %s differs from host by %.3e (relative; bound %.0e)", ltype, backend, (double)dmax, (double)tol);
+  ck_assert_msg(hist[0][nh[0] - 1].obj_classifier < hist[0][0].obj_classifier, "the host run did not learn (objective %g -> %g)", (double)hist[0][0].obj_classifier, (double)hist[0][nh[0] - 1].obj_classifier);
+  for (int k = 0; k < 2; k++) {
+    ODYN_CK(VecDestroy(&theta[k]));
+    ODYN_CK(VecDestroy(&wmu[k]));
+    ODYN_CK(OdynTrainerDestroy(&t[k]));
+    ODYN_CK(OdynRegularizerDestroy(&reg[k]));
+    ODYN_CK(OdynLossDestroy(&loss[k]));
+    ODYN_CK(OdynNetDestroy(&net[k]));
+  }
+  ODYN_CK(OdynDatasetDestroy(&tr));
+  ODYN_CK(OdynDatasetDestroy(&va));
+  ODYN_CK(PetscOptionsDestroy(&db));
+}
+
+/* a network that the backend runs: its block 0 set up on it */
+void OdynTestConvExpectSetUp(PetscInt cin)
+{
+  const PetscInt  N[1] = {2};
+  OdynNet         net;
+  OdynScheme      sc;
+  OdynBackendType name;
+
+  ODYN_CK(OdynTestConvMakeNet(cin, 1, N, 4, 4, 4, 1.0, backend, &net));
+  ODYN_CK(OdynNetSetUp(net));
+  ODYN_CK(OdynNetGetBlock(net, 0, &sc));
+  ODYN_CK(OdynSchemeGetBackend(sc, &name));
+  ck_assert_str_eq(name, backend);
+  ODYN_CK(OdynNetDestroy(&net));
+}
+
+/* set on the backend, net's set-up fails with PETSC_ERR_SUP naming block 0 and needle (what it is); destroys net */
+void OdynTestConvExpectRefused(OdynNet net, const char *needle)
+{
+  char msg[512];
+
+  ODYN_CK(OdynNetSetBackend(net, backend));
+  ODYN_CK(PetscSNPrintf(msg, sizeof(msg), "-odyn_backend %s: block 0 of the network (%s) cannot run on it", backend, needle));
+  OdynTestCaptureErrorsBegin();
+  {
+    PetscErrorCode ierr = OdynNetSetUp(net);
+    OdynTestCaptureErrorsEnd();
+    ck_assert_int_eq(ierr, PETSC_ERR_SUP);
+  }
+  ck_assert_msg(strstr(OdynTestLastErrorMessage(), msg), "message: %s\nexpected: %s", OdynTestLastErrorMessage(), msg);
+  ODYN_CK(OdynNetDestroy(&net));
+}
+
+/* the kinds of block the backend refuses: a conv Euler block, an opening layer (scheme single: no steps, no shared
+   weights; layer dense: 16 wide) or a Hamiltonian CNN block (scheme verlet, layer convhamiltonian) */
+void OdynTestConvRefuseBlock(const char *scheme, const char *ltype, PetscInt k, PetscInt c, PetscInt c2, OdynActivationType act, PetscBool tv, PetscBool pool, PetscBool shared, const char *needle)
+{
+  OdynNet    net;
+  OdynScheme sc;
+  OdynLayer  layer;
+
+  ODYN_CK(OdynNetCreate(PETSC_COMM_WORLD, &net));
+  ODYN_CK(OdynSchemeCreate(PETSC_COMM_WORLD, &sc));
+  ODYN_CK(OdynSchemeSetType(sc, scheme));
+  if (strcmp(scheme, ODYNSCHEMESINGLE)) {
+    ODYN_CK(OdynSchemeSetNumSteps(sc, 2));
+    ODYN_CK(OdynSchemeSetSharedWeights(sc, shared));
+  }
+  ODYN_CK(OdynSchemeGetLayer(sc, &layer));
+  ODYN_CK(OdynLayerSetType(layer, ltype));
+  if (strcmp(ltype, ODYNLAYERDENSE)) {
+    ODYN_CK(OdynLayerConvSetImage(layer, 4, 4));
+    ODYN_CK(OdynLayerConvSetChannels(layer, c, c2));
+    ODYN_CK(OdynLayerConvSetKernelSize(layer, k));
+    ODYN_CK(OdynLayerConvSetTVNorm(layer, tv, 1e-3));
+    if (pool) ODYN_CK(OdynLayerConvSetPooling(layer, pool)); /* only layer conv pools: convhamiltonian would refuse it at its own set-up */
+  } else ODYN_CK(OdynLayerSetWidth(layer, 16));
+  ODYN_CK(OdynLayerSetActivation(layer, act));
+  ODYN_CK(OdynNetAddBlock(net, sc));
+  ODYN_CK(OdynSchemeDestroy(&sc));
+  OdynTestConvExpectRefused(net, needle);
+}

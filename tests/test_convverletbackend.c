@@ -1,0 +1,228 @@
+/*
+  The Hamiltonian CNN on a compute backend (OdynNetSetBackend(), -odyn_backend; docs/gpu.md): a block of scheme verlet
+  with layer convhamiltonian (3x3 stencils, Y of c channels, Z of m, K shared by the faces K * Z and K^T * Y, tanh), the
+  MNIST verlet network's block (-odyn_net verlet), hands its sweeps to the table's conv_verlet_tanh_* operations, its
+  states stored, or reversible with -odyn_scheme_trajectory recompute (the last states only, rebuilt backwards). The
+  conv and convantisym Euler blocks and the opening layer are test_convbackend.c's.
+
+  Built twice from this file: as test_convverletbackend (label unit) with the backend "hostref" (the host path's results
+  bit for bit, convverlet.c), and as tests/gpu/test_gpu_convverletbackend.c (label gpu) with "cuda"; the set-up and the
+  bounds are tests/common/convbackendcase.[ch]. On 1 and on 2 ranks (one layout with a rank that holds no example):
+  - parity with the direct host path (-odyn_backend host), as test_convbackend.c's (forward, J v, J^T w, at two thetas),
+    for c = m and c != m, alone, after an opening layer on the host or on the backend, the MNIST shape; reversible
+    against the host path's recompute sweeps, and its backend state memory stored vs reversible;
+  - Taylor and dot-product tests of the backend path itself, stored and reversible;
+  - the small MNIST-like network with a Verlet block (Y 4, Z 3 channels): the objective history against the host's;
+  - bad input: Verlet blocks the backend cannot run (5x5 stencils, relu, TV normalization, pooling, shared weights; on
+    cuda also Z of 20 channels) stop with PETSC_ERR_SUP naming the block and what it is; the same block sets up stored
+    and recomputed; the table's conv_verlet_tanh_* check their sizes and arrays (on cuda: linsize, revsize -1 above 16).
+*/
+#include "convbackendcase.h"
+#include <odyn/private/backend.h>
+
+static const char *backend = ODYN_TEST_CONV_BACKEND;
+
+/* a parity case of Verlet blocks: Z of m channels, the opening (cin > 0) on the host or on the backend, and
+   OdynTestConvParity()'s arguments */
+typedef struct {
+  PetscInt        m;
+  PetscBool       open_host;
+  PetscInt        cin, nb;
+  const PetscInt *N;
+  PetscInt        c, ih, iw;
+  PetscReal       T;
+  PetscInt        s, s2;
+  const char     *label;
+} VerletCase;
+
+static void VerletCaseRun(PetscBool rev, const VerletCase *k, PetscInt split)
+{
+  OdynTestConvOpenOnHost(k->open_host);
+  OdynTestConvSetVerlet(k->m, rev);
+  OdynTestConvParity(k->cin, k->nb, k->N, k->c, k->ih, k->iw, k->T, k->s, k->s2, split, k->label);
+}
+
+/* the first nsplit of the n cases with the examples spread over the ranks, then again all on rank 0; then the others
+   spread only; the states stored or (rev) recomputed; the opening left on the host */
+static void VerletParity(PetscBool rev, PetscInt nsplit, PetscInt n, const VerletCase cases[])
+{
+  for (PetscInt split = 0; split < 2; split++)
+    for (PetscInt i = 0; i < nsplit; i++) VerletCaseRun(rev, &cases[i], split);
+  for (PetscInt i = nsplit; i < n; i++) VerletCaseRun(rev, &cases[i], 0);
+  OdynTestConvOpenOnHost(PETSC_TRUE);
+}
+
+/* the Hamiltonian CNN (scheme verlet, layer convhamiltonian): Z as wide as Y and not, alone, after an opening layer on
+   the host and on the backend, MNIST's shape (-odyn_net verlet: 6 and 6 channels, 28 x 28) */
+START_TEST(test_parity_convverlet)
+{
+  const PetscInt   three[1] = {3}, two[1] = {2}, pair[2] = {2, 3};
+  const VerletCase cases[4] = {
+    {4, PETSC_TRUE, 0, 1, three, 4, 8, 8, 1.0, 101, 37, "convhamiltonian Verlet block (Y 4, Z 4 channels, 8 x 8, N 3)"},
+    {3, PETSC_TRUE, 1, 2, pair, 4, 6, 10, 1.5, 23, 40, "opening 1 -> 4 on the host, two convhamiltonian Verlet blocks (Y 4, Z 3 channels, 6 x 10, N 2 + 3)"},
+    {5, PETSC_FALSE, 1, 1, three, 3, 7, 9, 1.0, 101, 37, "opening 1 -> 3 and a convhamiltonian Verlet block (Z 5 channels, 7 x 9, N 3), all on the backend"},
+    {6, PETSC_FALSE, 1, 1, two, 6, 28, 28, 2.0, 9, 5, "MNIST verlet shape, all on the backend (opening 1 -> 6, convhamiltonian 6, 6 channels, 28 x 28, N 2)"}
+  };
+
+  VerletParity(PETSC_FALSE, 3, 4, cases);
+  OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
+}
+END_TEST
+
+/*
+  The backend state memory of one block (Y 4, Z 3 channels of 8 x 8, N 16, 10 examples) after a forward, stored and
+  reversible, from OdynSchemeView()'s line: (4 ln + lm) + revsize against (N + 1)(ln + lm) + linsize + 2 ln
+*/
+static void StateMemory(void)
+{
+  const PetscInt N[1] = {16};
+  const long     hw = 64, ln = 4 * hw * 10, lm = 3 * hw * 10;
+  long           d[2], ss[2];
+
+  for (int rev = 0; rev < 2; rev++) {
+    OdynNet               net;
+    OdynScheme            sc;
+    Vec                   th, Y0, YN;
+    char                  buf[4096] = "";
+    const char           *line;
+    FILE                 *fp;
+    PetscViewer           v;
+    const OdynBackendOps *ops;
+
+    OdynTestConvSetVerlet(3, rev ? PETSC_TRUE : PETSC_FALSE);
+    ODYN_CK(OdynTestConvMakeNet(0, 1, N, 4, 8, 8, 1.0, backend, &net));
+    ODYN_CK(OdynNetCreateParameterVec(net, &th));
+    ODYN_CK(OdynTestRandomVec(1, 0.2, th));
+    ODYN_CK(OdynTestStateVec(4 * hw, 10, 1, &Y0)); /* all 10 examples on rank 0 */
+    ODYN_CK(VecDuplicate(Y0, &YN));
+    ODYN_CK(OdynTestRandomVec(2, 1.0, Y0));
+    ODYN_CK(OdynNetForward(net, th, Y0, YN));
+    ODYN_CK(OdynNetGetBlock(net, 0, &sc));
+    fp = fmemopen(buf, sizeof(buf) - 1, "w");
+    ck_assert(fp != NULL);
+    ODYN_CK(PetscViewerASCIIOpenWithFILE(PETSC_COMM_SELF, fp, &v));
+    ODYN_CK(OdynSchemeView(sc, v));
+    ODYN_CK(PetscViewerDestroy(&v));
+    fclose(fp);
+    ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, backend, &ops));
+    if (PetscGlobalRank == 0) { /* the rank that holds the examples */
+      line = strstr(buf, "backend state memory: ");
+      ck_assert_msg(line && sscanf(line, "backend state memory: %ld doubles for %ld examples", &d[rev], &ss[rev]) == 2, "no backend state memory line:\n%s", buf);
+      ck_assert_int_eq(ss[rev], 10);
+      ck_assert_int_eq(d[rev], rev ? 4 * ln + lm + ops->conv_verlet_tanh_revsize(4, 3, 8, 8, 10) : 17 * (ln + lm) + ops->conv_verlet_tanh_linsize(4, 3, 8, 8, 16, 10) + 2 * ln);
+      ck_assert_msg(!rev || strstr(buf, "recomputed backwards"), "the reversible block's view: %s", buf);
+    }
+    ODYN_CK(VecDestroy(&th));
+    ODYN_CK(VecDestroy(&Y0));
+    ODYN_CK(VecDestroy(&YN));
+    ODYN_CK(OdynNetDestroy(&net));
+  }
+  if (PetscGlobalRank == 0) ODYN_CK(PetscPrintf(PETSC_COMM_SELF, "test_convverletbackend: convhamiltonian Verlet block (Y 4, Z 3 channels, 8 x 8, N 16, 10 examples) on %s: backend state memory %ld doubles stored, %ld reversible\n", backend, d[0], d[1]));
+}
+
+/* the same blocks reversible (-odyn_scheme_trajectory recompute on the host path and on the backend: the last states
+   only, rebuilt backwards by verlet.c's reverse step; hostref follows the host path's recomputing sweeps bit for bit) */
+START_TEST(test_parity_convverlet_reversible)
+{
+  const PetscInt   three[1] = {3}, four[1] = {4}, pair[2] = {2, 3};
+  const VerletCase cases[3] = {
+    {4, PETSC_TRUE, 0, 1, four, 4, 8, 8, 1.0, 101, 37, "reversible convhamiltonian Verlet block (Y 4, Z 4 channels, 8 x 8, N 4)"},
+    {3, PETSC_FALSE, 1, 2, pair, 4, 6, 10, 1.5, 23, 40, "opening 1 -> 4 and two reversible convhamiltonian Verlet blocks (Z 3 channels, 6 x 10, N 2 + 3), all on the backend"},
+    {5, PETSC_TRUE, 0, 1, three, 3, 7, 9, 1.0, 12, 5, "reversible convhamiltonian Verlet block (Y 3, Z 5 channels, 7 x 9, N 3)"}
+  };
+
+  VerletParity(PETSC_TRUE, 2, 3, cases);
+  StateMemory();
+  OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
+}
+END_TEST
+
+/* Taylor and dot-product tests of the backend path on its own, stored and reversible */
+START_TEST(test_derivatives_convverlet)
+{
+  const PetscInt four[1] = {4}, pair[2] = {2, 3};
+
+  OdynTestConvOpenOnHost(PETSC_FALSE);
+  OdynTestConvSetVerlet(5, PETSC_FALSE);
+  OdynTestConvDerivatives(2, 2, pair, 4, 8, 8, 1.0, 10, "opening 2 -> 4 and two convhamiltonian Verlet blocks (Z 5 channels), all on the backend (8 x 8, N 2 + 3)");
+  OdynTestConvOpenOnHost(PETSC_TRUE);
+  OdynTestConvSetVerlet(3, PETSC_FALSE);
+  OdynTestConvDerivatives(0, 1, four, 3, 7, 9, 2.0, 12, "convhamiltonian Verlet block (Y 3, Z 3 channels, 7 x 9, N 4)");
+  OdynTestConvSetVerlet(4, PETSC_TRUE);
+  OdynTestConvDerivatives(2, 2, pair, 4, 8, 8, 1.0, 10, "opening 2 -> 4 on the host, two reversible convhamiltonian Verlet blocks (Z 4 channels, 8 x 8, N 2 + 3)");
+  OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
+}
+END_TEST
+
+/* the MNIST verlet network in small: its block 1 a Verlet block with layer convhamiltonian (Y 4, Z 3 channels) */
+START_TEST(test_train_history_convverlet)
+{
+  OdynTestConvTrainHistory(ODYNLAYERCONVHAMILTONIAN, "-block1_odyn_scheme_type verlet -block1_odyn_layer_channels 4,3", ODYN_TEST_CONV_TOL_HIST);
+}
+END_TEST
+
+/* a network whose block 0 is a Hamiltonian CNN block (scheme verlet, layer convhamiltonian, 4 -> 3 channels of 4 x 4)
+   the backend cannot run */
+static void RefuseVerlet(PetscInt k, OdynActivationType act, PetscBool tv, PetscBool pool, PetscBool shared, const char *needle)
+{
+  OdynTestConvRefuseBlock(ODYNSCHEMEVERLET, ODYNLAYERCONVHAMILTONIAN, k, 4, 3, act, tv, pool, shared, needle);
+}
+
+START_TEST(test_errors_convverlet)
+{
+  /* the Hamiltonian CNN runs on the backend as convhamiltonian 3x3, tanh, no normalization, states stored or recomputed */
+  RefuseVerlet(5, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (5x5 stencils, 4 -> 3 channels), activation tanh");
+  RefuseVerlet(3, ODYN_ACTIVATION_RELU, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels), activation relu");
+  RefuseVerlet(3, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels, TV normalization), activation tanh");
+  RefuseVerlet(3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels, pooling), activation tanh");
+  RefuseVerlet(3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels), activation tanh, shared weights");
+  /* the same block sets up on the backend with its states stored (the default) and recomputed */
+  for (int rev = 0; rev < 2; rev++) {
+    OdynTestConvSetVerlet(3, rev ? PETSC_TRUE : PETSC_FALSE);
+    OdynTestConvExpectSetUp(0);
+  }
+  OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
+  {
+    /* the table's operations on their own: sizes and arrays checked, with a message (last_error()) */
+    const OdynBackendOps *ops;
+
+    ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, backend, &ops));
+    ck_assert_int_eq(ops->conv_verlet_tanh_forward(4, 0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+    ck_assert_msg(strstr(ops->last_error(), "conv_verlet_tanh_forward: need c, m, ih, iw >= 1"), "message: %s", ops->last_error());
+    ck_assert_int_eq(ops->conv_verlet_tanh_adjoint(4, 3, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_msg(strstr(ops->last_error(), "conv_verlet_tanh_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
+    ck_assert_int_ge(ops->conv_verlet_tanh_linsize(16, 5, 4, 4, 2, 3), 2 * (16 + 5) * 16 * 3);
+    ck_assert_int_ge(ops->conv_verlet_tanh_revsize(16, 5, 4, 4, 3), 0);
+    {
+      double a[4 * 16 * 3];
+
+      ck_assert_int_eq(ops->conv_verlet_tanh_adjoint_reversible(4, 3, 4, 4, 2, 1, 0.5, a, a, a, NULL, a, NULL, a), ODYN_BACKEND_ERR_ARG);
+      ck_assert_msg(strstr(ops->last_error(), "conv_verlet_tanh_adjoint_reversible: gY0 must not alias YN or ZN"), "message: %s", ops->last_error());
+    }
+#if defined(ODYN_TEST_CONVBACKEND_GPU)
+    ck_assert_int_eq(ops->conv_verlet_tanh_linsize(4, 17, 4, 4, 2, 3), -1);
+    ck_assert_int_eq(ops->conv_verlet_tanh_revsize(17, 4, 4, 4, 3), -1);
+#endif
+  }
+#if defined(ODYN_TEST_CONVBACKEND_GPU)
+  {
+    /* the cuda kernels keep the stencil in constant memory: at most 16 channels, said at set-up */
+    const PetscInt N[1] = {2};
+    OdynNet        net;
+
+    OdynTestConvSetVerlet(20, PETSC_FALSE);
+    ODYN_CK(OdynTestConvMakeNet(0, 1, N, 4, 4, 4, 1.0, backend, &net));
+    odyn_ck_error_contains(OdynNetSetUp(net), "the convhamiltonian Verlet block has 4 channels (Y) and 20 (Z), but that backend runs conv blocks only up to 16 channels");
+    ODYN_CK(OdynNetDestroy(&net));
+    OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
+  }
+#endif
+}
+END_TEST
+
+int main(int argc, char **argv)
+{
+  const TTest *const tests[] = {test_errors_convverlet, test_derivatives_convverlet, test_parity_convverlet, test_parity_convverlet_reversible, test_train_history_convverlet};
+
+  return OdynTestConvCaseMain(argc, argv, "test_convverletbackend", (int)(sizeof(tests) / sizeof(tests[0])), tests);
+}
