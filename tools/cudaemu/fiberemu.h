@@ -193,6 +193,7 @@ template <class... P> struct emu_launcher {
           blockIdx = uint3{x, y, z};
           odyn_cudaemu_run_block();
         }
+    S->body = nullptr; // outside a kernel again (a fault now is the host's)
   }
 };
 template <class... P> static inline emu_launcher<P...> emu_launch(const char *name, void (*k)(P...), dim3 g, dim3 b, size_t smem = 0, cudaStream_t = nullptr)

@@ -5,10 +5,12 @@
 # shim/ has cuda_runtime.h and cublas_v2.h (cudart_emu.cpp: device memory as guarded host pages, cuBLAS through
 # OpenBLAS); fiberemu.h runs the threads of each block as fibers with real barriers and shuffles. The result is
 # libodyn_cuda.so beside a libodyn.so built with the CUDA backend's loader (ODYN_HAVE_CUDA=1) but without nvcc, in
-# $ODYN_EMU_BUILD (default <repo>/build-emu, a CMake tree configured here if it does not exist). The tests run as
+# $ODYN_EMU_BUILD (default <repo>/build-emu, a CMake tree configured here if it does not exist); the emulated library,
+# the test programs and their logs go to $ODYN_EMU_OUT (default $ODYN_EMU_BUILD/cudaemu). The tests run as
 # ctest would (mpiexec -n 1 or 2, -malloc_dump, exit 2 = skipped, a leak report fails) with $ODYN_EMU_TIMEOUT seconds
 # each (default 1800). What it proves and what not: docs/gpu.md ("CPU emulation of the whole backend").
-# Environment: ODYN_CUDAEMU_MEM_GIB (device memory, default 139), ODYN_CUDAEMU_VERBOSE=1 (why a launch was refused).
+# Environment: ODYN_EMU_CUDA_SRC (another copy of src/backend/cuda, e.g. a mutated one: does a test catch it?),
+# ODYN_EMU_TIMEOUT, ODYN_EMU_JOBS (compile jobs, 2), ODYN_CUDAEMU_MEM_GIB (device memory, default 139), ODYN_CUDAEMU_VERBOSE=1 (why a launch was refused).
 set -e
 root=$(cd "$(dirname "$0")/../.." && pwd)
 B=${ODYN_EMU_BUILD:-$root/build-emu}
@@ -19,10 +21,10 @@ if [ ! -f "$B/CMakeCache.txt" ]; then
   cmake -S "$root" -B "$B" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DODYN_WITH_CUDA=OFF -DCMAKE_C_FLAGS=-DODYN_HAVE_CUDA=1 >/dev/null
 fi
 cmake --build "$B" -j"$J" --target odyn odyntest >/dev/null
-E=$B/cudaemu
-mkdir -p "$E/gen" "$E/obj" "$E/bin"
+E=${ODYN_EMU_OUT:-$B/cudaemu}
+mkdir -p "$E/gen" "$E/obj" "$E/bin" "$E/lib"
 rm -f "$E"/gen/*
-python3 "$root/tools/cudaemu/emu-rewrite.py" "$root/src/backend/cuda" "$E/gen"
+python3 "$root/tools/cudaemu/emu-rewrite.py" "${ODYN_EMU_CUDA_SRC:-$root/src/backend/cuda}" "$E/gen"
 CXXFLAGS="-std=c++17 -O2 -g -fPIC -fno-strict-aliasing -Wall -Wno-unused-parameter -Wno-unused-variable -Wno-unused-function -Wno-unknown-pragmas -Wno-sign-compare -D__CUDACC__ -DODYN_HAVE_CUDA=1 -I$root/tools/cudaemu/shim -I$root/tools/cudaemu -I$root/include"
 objs=""
 pids=""
@@ -37,7 +39,9 @@ for f in "$E"/gen/*.cpp "$root/tools/cudaemu/shim/cudart_emu.cpp"; do
   fi
 done
 for p in $pids; do wait $p; done
-g++ -shared -o "$B/libodyn_cuda.so" $objs -lopenblas -lm
+# libodyn looks for libodyn_cuda.so beside itself (src/sys/backend.c): both in $E/lib, libodyn.so as links to $B's
+g++ -shared -o "$E/lib/libodyn_cuda.so" $objs -lopenblas -lm
+for l in "$B"/libodyn.so*; do ln -sf "$l" "$E/lib/$(basename "$l")"; done
 # the tests, as tests/CMakeLists.txt builds them (odyn_add_gpu_test)
 petsc_cflags=$(pkg-config --cflags PETSc)
 petsc_libs=$(pkg-config --libs PETSc)
@@ -46,7 +50,7 @@ for src in "$root"/tests/gpu/test_gpu_*.c; do
   t=$(basename "$src" .c)
   echo "$t" | grep -Eq "$filter" || continue
   mpicc -std=gnu11 -O2 -g -Wall -Wno-unused-function -DODYN_HAVE_CUDA=1 -I"$root/tools/cudaemu/shim" -I"$root/include" -I"$root/tests/common" -I"$root/tests" \
-    $petsc_cflags "$src" -o "$E/bin/$t" "$B/tests/libodyntest.a" -L"$B" -Wl,-rpath,"$B" -lodyn -lodyn_cuda $petsc_libs $check_libs -lm
+    $petsc_cflags "$src" -o "$E/bin/$t" "$B/tests/libodyntest.a" -L"$E/lib" -Wl,-rpath,"$E/lib" -lodyn -lodyn_cuda $petsc_libs $check_libs -lm
 done
 built=$(date +%s)
 echo "built in $((built - start)) s"

@@ -7,6 +7,7 @@
 #include "cublas_v2.h"
 #include <cblas.h>
 #include <map>
+#include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -234,6 +235,34 @@ void odyn_cudaemu_poison(void *p, size_t bytes)
 
 // ---------------------------------------------------------------------------------------------------------------
 // launches
+
+// a fault inside a kernel (device memory past an allocation's end, shared memory past the launch's bytes) names the
+// kernel, block and thread before the process dies (on its own stack: the fault may be a fiber's stack overflow)
+static void on_fault(int sig, siginfo_t *si, void *)
+{
+  char msg[512];
+  int  len = snprintf(msg, sizeof(msg), "cudaemu: signal %d at address %p in kernel %s, block (%u %u %u), thread (%u %u %u) (device memory past an allocation, shared memory past the launch's bytes, or a fiber stack overflow)\n", sig, si->si_addr, emu_S.kernel ? emu_S.kernel : "?", blockIdx.x,
+                      blockIdx.y, blockIdx.z, threadIdx.x, threadIdx.y, threadIdx.z);
+  if (emu_S.body && len > 0) (void)!write(2, msg, (size_t)len);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+static void install_fault_handler(void)
+{
+  static bool done = false;
+  if (done) return;
+  done = true;
+  static char      altstack[64 * 1024];
+  stack_t          ss = {};
+  struct sigaction sa = {};
+  ss.ss_sp            = altstack;
+  ss.ss_size          = sizeof(altstack);
+  sigaltstack(&ss, nullptr);
+  sa.sa_sigaction = on_fault;
+  sa.sa_flags     = SA_SIGINFO | SA_ONSTACK;
+  sigaction(SIGSEGV, &sa, nullptr);
+  sigaction(SIGBUS, &sa, nullptr);
+}
 int odyn_cudaemu_launch_check(const void *k, const char *name, dim3 g, dim3 b, size_t smem)
 {
   emu_state *S = &emu_S;
@@ -252,10 +281,21 @@ int odyn_cudaemu_launch_check(const void *k, const char *name, dim3 g, dim3 b, s
   }
   blockDim = b;
   gridDim  = g;
-  if (smem + 16 > S->dynbytes) {
-    free(S->dynsmem);
-    S->dynbytes = smem + 16;
-    S->dynsmem  = (char *)aligned_alloc(256, (S->dynbytes + 255) / 256 * 256);
+  install_fault_handler();
+  // the block's dynamic shared memory ends where an inaccessible page begins: a kernel that reaches past the bytes
+  // it was launched with faults there (16-byte alignment, as extern __shared__ __align__(16) asks)
+  const size_t want = (smem + 15) / 16 * 16;
+  if (want != S->dynbytes || !S->dynsmem) {
+    static char  *map   = nullptr;
+    static size_t mapsz = 0;
+    const size_t  pg    = (size_t)sysconf(_SC_PAGESIZE), pages = (want + pg - 1) / pg * pg;
+    if (map) munmap(map, mapsz);
+    mapsz = pages + pg;
+    map   = (char *)mmap(nullptr, mapsz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (map == MAP_FAILED) die("%s: no memory for %p %zu bytes of shared memory", name, nullptr, smem);
+    mprotect(map + pages, pg, PROT_NONE);
+    S->dynsmem  = map + pages - want;
+    S->dynbytes = want;
   }
   return 0;
 }
