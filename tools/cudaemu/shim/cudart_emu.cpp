@@ -300,7 +300,8 @@ int odyn_cudaemu_launch_check(const void *k, const char *name, dim3 g, dim3 b, s
   return 0;
 }
 
-// fibers: x86-64 System V, the callee-saved registers on the stack, then the stack pointer swapped
+// fibers: x86-64 System V, the callee-saved registers on the stack, then the stack pointer swapped (not MXCSR and the
+// x87 control word: nothing here changes the rounding mode, and restoring them made the switch twice as slow)
 extern "C" void odyn_cudaemu_switch(void **save_sp, void *to_sp);
 asm(R"(
 .text
@@ -313,14 +314,8 @@ odyn_cudaemu_switch:
   pushq %r13
   pushq %r14
   pushq %r15
-  subq $8, %rsp
-  stmxcsr (%rsp)
-  fnstcw 4(%rsp)
   movq %rsp, (%rdi)
   movq %rsi, %rsp
-  ldmxcsr (%rsp)
-  fldcw 4(%rsp)
-  addq $8, %rsp
   popq %r15
   popq %r14
   popq %r13
@@ -372,13 +367,6 @@ static emu_fiber *new_fiber(void)
   *--sp         = 0;                        // fiber_main's (absent) return address: rsp = 8 mod 16 at its entry
   *--sp         = (uint64_t)(uintptr_t)fiber_main;
   for (int i = 0; i < 6; i++) *--sp = 0;     // rbp rbx r12 .. r15
-  *--sp = 0;
-  uint32_t csr;
-  uint16_t cw;
-  asm volatile("stmxcsr %0" : "=m"(csr));
-  asm volatile("fnstcw %0" : "=m"(cw));
-  memcpy((char *)sp, &csr, 4);
-  memcpy((char *)sp + 4, &cw, 2);
   f->sp = sp;
   return f;
 }
