@@ -219,7 +219,7 @@ struct OdynBackendOps {
      forward_final: YN (ln) = Y_N, ZN (lm) = Z_{N-1/2} only; tangent_y0: the states recomputed forward from Y0 (ln)
      alongside the tangent; adjoint_reversible: the states rebuilt backwards from (YN, ZN), which stay unchanged, by
      verlet.c's reverse step (gY0 must not alias them). Host: the direct path's recomputing sweeps' kernels in their
-     order (convverlet.c), bit for bit its results; cuda: the conv3 kernels as above (backend.cu).
+     order (convverlet.c), bit for bit its results; cuda: the conv3 kernels as above (convblocks.cu).
   */
   long (*conv_verlet_tanh_revsize)(long c, long m, long ih, long iw, long s);
   int (*conv_verlet_tanh_forward_final)(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work);

@@ -1,0 +1,63 @@
+/* Internals of the cuda operations table shared by its files (backend.cu: the device, memory, BLAS, elementwise and
+   reduction operations and the dense block sweeps; convblocks.cu: the convolutional block sweeps). Not a public
+   header: the table is include/odyn/private/backend.h, the kernels' API include/odyn/private/cudakernels.h. */
+#pragma once
+#include <cuda_runtime.h>
+#include <cublas_v2.h>
+#include <cstddef>
+
+/* a grid-stride loop over k = 0 .. len - 1 in the table's elementwise kernels (grids from grid_for()) */
+#define ODYN_FOR_EACH(k, len) for (long k = blockIdx.x * (long)blockDim.x + threadIdx.x; k < (len); k += (long)gridDim.x * blockDim.x)
+
+namespace odyn_cudabackend {
+
+const int TPB = 256; /* threads per block of every kernel of the table's files */
+
+/* one device, one stream and one cuBLAS handle per process (backend.cu's header says why) */
+struct State {
+  int            initialized = 0;
+  int            device      = -1;
+  int            sms         = 0; /* streaming multiprocessors of the device: sizes the grid-stride grids */
+  cudaStream_t   stream      = nullptr;
+  cublasHandle_t blas        = nullptr;
+  double        *work        = nullptr; /* reduction partials (device) */
+  size_t         workcap     = 0;       /* in doubles */
+};
+extern State st;
+
+/* records a table status with a printf-style message (last_error() reports it) and returns the status */
+int      fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* a status of the kernels' API (cudakernels.h) as the table's, recorded for op */
+int      kernel_status(int r, const char *op);
+/* after a launch of one of the table's own kernels: its launch error as the table's status */
+int      launched(const char *what);
+int      ensure_stream(void);
+unsigned grid_for(long len);
+
+int cuda_mem_set(void *ptr, int value, size_t bytes);
+int cuda_copy_device(void *dst, const void *src, size_t bytes);
+int cuda_gemm(char transa, char transb, long m, long n, long k, double alpha, const double *A, long lda, const double *B, long ldb, double beta, double *C, long ldc);
+int cuda_scaled_hadamard_add(long len, double alpha, const double *D, const double *T, double *out);
+int cuda_rowsum_add(long n, long s, double alpha, const double *T, double *g);
+int cuda_axpy(long len, double alpha, const double *x, double *y);
+int cuda_axpby(long len, double alpha, const double *x, double beta, double *y);
+
+/* the convolutional block sweeps of convblocks.cu, for the table */
+long cuda_conv_euler_tanh_linsize(long c, long ih, long iw, long N, long s);
+int cuda_conv_euler_tanh_forward(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int cuda_conv_euler_tanh_tangent(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
+int cuda_conv_euler_tanh_adjoint(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+long cuda_conv_tanh_linsize(long cin, long cout, long ih, long iw, long s);
+int cuda_conv_tanh_forward(long cin, long cout, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin);
+int cuda_conv_tanh_tangent(long cin, long cout, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1);
+int cuda_conv_tanh_adjoint(long cin, long cout, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0);
+long cuda_conv_verlet_tanh_linsize(long c, long m, long ih, long iw, long N, long s);
+int cuda_conv_verlet_tanh_forward(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
+int cuda_conv_verlet_tanh_tangent(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN);
+int cuda_conv_verlet_tanh_adjoint(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0);
+long cuda_conv_verlet_tanh_revsize(long c, long m, long ih, long iw, long s);
+int cuda_conv_verlet_tanh_forward_final(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work);
+int cuda_conv_verlet_tanh_tangent_y0(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN);
+int cuda_conv_verlet_tanh_adjoint_reversible(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0);
+
+} // namespace odyn_cudabackend

@@ -1,0 +1,485 @@
+/*
+   The cuda table's whole-block convolutional sweeps (include/odyn/private/backend.h: conv_euler_tanh_*, conv_tanh_*,
+   conv_verlet_tanh_*), composed from the direct 3x3 kernels of convdirect.cu (odyn_cuda_conv3_*, cudakernels.h) and
+   the table's own elementwise operations (backend.cu, through backendimpl.cuh). No PETSc header here by design.
+*/
+#include <limits.h>
+#include <odyn/private/backend.h>
+#include <odyn/private/cudakernels.h>
+#include <odyn/private/pointwise.h>
+#include "backendimpl.cuh"
+
+namespace odyn_cudabackend {
+
+/*
+   The whole-block convolutional Euler tanh sweeps (conv_euler_tanh_*): the direct 3x3 kernels of convdirect.cu through
+   their C API (odyn_cuda_conv3_*, cudakernels.h), composed as bench/bench_cuda.c composes them, on the legacy default
+   stream like the dense sweeps above. lin = [D_0 .. D_{N-1} (N len) | T (len) | P (len) | ones (ih iw) | cs (c s)]:
+     forward   Y_{j+1} = Y_j + h tanh(K_j * Y_j + b_j), D_j = sigma'                   (odyn_cuda_conv3_euler)
+     tangent   T = dK_j * Y_j + db_j (or 0); T += K_j * dY; dY += h D_j .* T         (conv3_forward_bias_act, conv3_forward, scaled_hadamard_add)
+     adjoint   T = h D_j .* P; gK_j += stencil gradient (Y_j, T); gb_j += channel sums of T (cs = per example and
+               channel sums by one DGEMM with ones, then the row sums of cs); P += K_j^T T
+   The gradient sums run in another order than the host's (per block and across blocks, and cuBLAS), so the results
+   agree with the host table's to round-off, not bit for bit (tests/gpu/test_gpu_convbackend.c).
+*/
+static __global__ void k_fill(long len, double v, double *x)
+{
+  ODYN_FOR_EACH(i, len) x[i] = v;
+}
+
+static bool conv_fits(long c) { return c >= 1 && c <= ODYN_CUDA_CONV_MAXC; }
+
+long cuda_conv_euler_tanh_linsize(long c, long ih, long iw, long N, long s)
+{
+  const long len = c * ih * iw * s;
+
+  return conv_fits(c) ? N * len + 2 * len + ih * iw + c * s : -1;
+}
+
+static int check_conv(const char *op, long c, long ih, long iw, long N, long s, const double *lin)
+{
+  if (c < 1 || ih < 1 || iw < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need c, ih, iw >= 1, N >= 0, s >= 0, got c = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld", op, c, ih, iw, N, s);
+  if (!conv_fits(c)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: the cuda backend runs conv blocks of at most %d channels (direct 3x3 kernels, stencil in constant memory), got c = %ld", op, ODYN_CUDA_CONV_MAXC, c);
+  if (ih > INT_MAX / iw || c * ih * iw > INT_MAX || c * s > INT_MAX || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "%s: c = %ld, ih = %ld, iw = %ld, s = %ld exceed cuBLAS's int", op, c, ih, iw, s);
+  if (s && N && !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: lin (conv_euler_tanh_linsize() values) must be an array of the backend", op);
+  return ensure_stream();
+}
+
+int cuda_conv_euler_tanh_forward(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+{
+  const odyn_conv_geom g = {ih, iw, c, c, 3};
+  const long           len = c * ih * iw * s, nk = 9 * c * c, slot = nk + c;
+  int                  r;
+
+  if ((r = check_conv("conv_euler_tanh_forward", c, ih, iw, N, s, lin)) || !s) return r;
+  if ((r = cuda_copy_device(Ytraj, Y0, (size_t)len * sizeof(double)))) return r;
+  for (long j = 0; j < N; j++) {
+    const double *K = theta + j * slot;
+
+    if ((r = odyn_cuda_conv3_euler(&g, s, K, K + nk, ODYN_PW_TANH, h, Ytraj + j * len, Ytraj + (j + 1) * len, lin + j * len))) return kernel_status(r, "conv_euler_tanh_forward");
+  }
+  return ODYN_BACKEND_OK;
+}
+
+int cuda_conv_euler_tanh_tangent(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+{
+  const odyn_conv_geom g = {ih, iw, c, c, 3};
+  const long           len = c * ih * iw * s, nk = 9 * c * c, slot = nk + c;
+  double              *T   = lin + N * len;
+  int                  r;
+
+  if ((r = check_conv("conv_euler_tanh_tangent", c, ih, iw, N, s, lin)) || !s) return r;
+  if (dY0) r = cuda_copy_device(dYN, dY0, (size_t)len * sizeof(double));
+  else r = cuda_mem_set(dYN, 0, (size_t)len * sizeof(double));
+  if (r) return r;
+  for (long j = 0; j < N; j++) {
+    const double *K = theta + j * slot;
+
+    if (dtheta) {
+      const double *dK = dtheta + j * slot;
+
+      if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, dK, Ytraj + j * len, dK + nk, ODYN_PW_IDENTITY, T, NULL))) return kernel_status(r, "conv_euler_tanh_tangent");
+    }
+    if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, dYN, dtheta ? 1.0 : 0.0, T))) return kernel_status(r, "conv_euler_tanh_tangent");
+    if ((r = cuda_scaled_hadamard_add(len, h, lin + j * len, T, dYN))) return r;
+  }
+  return ODYN_BACKEND_OK;
+}
+
+int cuda_conv_euler_tanh_adjoint(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+{
+  const odyn_conv_geom g = {ih, iw, c, c, 3};
+  const long           hw = ih * iw, len = c * hw * s, nk = 9 * c * c, slot = nk + c;
+  double              *T = lin + N * len, *P = gY0 ? gY0 : T + len, *ones = T + 2 * len, *cs = ones + hw;
+  int                  r;
+
+  if ((r = check_conv("conv_euler_tanh_adjoint", c, ih, iw, N, s, lin)) || !s || (!gtheta && !gY0)) return r;
+  if ((r = cuda_copy_device(P, W, (size_t)len * sizeof(double)))) return r;
+  if (gtheta) {
+    k_fill<<<grid_for(hw), TPB, 0, st.stream>>>(hw, 1.0, ones);
+    if ((r = launched("conv_euler_tanh_adjoint (ones)"))) return r;
+  }
+  for (long j = N - 1; j >= 0; j--) {
+    const double *K = theta + j * slot;
+
+    if ((r = odyn_cuda_hadamard(len, h, lin + j * len, P, T))) return kernel_status(r, "conv_euler_tanh_adjoint");
+    if (gtheta) {
+      if ((r = odyn_cuda_conv3_stencil_grad(&g, s, Ytraj + j * len, T, 1.0, gtheta + j * slot))) return kernel_status(r, "conv_euler_tanh_adjoint");
+      /* cs (c s) = the per example and channel sums of T (hw x c s), then gb_j += the row sums of cs (c x s) */
+      if ((r = cuda_gemm('T', 'N', c * s, 1, hw, 1.0, T, hw, ones, hw, 0.0, cs, c * s))) return r;
+      if ((r = cuda_rowsum_add(c, s, 1.0, cs, gtheta + j * slot + nk))) return r;
+    }
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, T, 1.0, P))) return kernel_status(r, "conv_euler_tanh_adjoint");
+  }
+  return ODYN_BACKEND_OK;
+}
+
+/*
+   The one-step conv tanh layer cin -> cout (conv_tanh_*: the opening layer, scheme single with layer conv), from the
+   same device functions as the Euler sweeps above. lin = [D (lenout) | T (lenout) | ones (ih iw) | cs (cout s)]:
+     forward   Y1 = tanh(K * Y0 + b), D = sigma'                                 (conv3_forward_bias_act)
+     tangent   T = dK * Y0 + db (or 0); T += K * dY0; dY1 = D .* T               (conv3_forward_bias_act, conv3_forward, hadamard)
+     adjoint   T = D .* W; gK += stencil gradient (Y0, T); gb += channel sums of T (as above); gY0 = K^T T
+   Round-off as the Euler sweeps: the gradient sums run in another order than the host's.
+*/
+static bool conv1_fits(long cin, long cout) { return conv_fits(cin) && conv_fits(cout); }
+
+long cuda_conv_tanh_linsize(long cin, long cout, long ih, long iw, long s)
+{
+  const long lenout = cout * ih * iw * s;
+
+  return conv1_fits(cin, cout) ? 2 * lenout + ih * iw + cout * s : -1;
+}
+
+static int check_conv1(const char *op, long cin, long cout, long ih, long iw, long s, const double *theta, const double *lin)
+{
+  const long cm = cin > cout ? cin : cout;
+
+  if (cin < 1 || cout < 1 || ih < 1 || iw < 1 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need cin, cout, ih, iw >= 1, s >= 0, got cin = %ld, cout = %ld, ih = %ld, iw = %ld, s = %ld", op, cin, cout, ih, iw, s);
+  if (!conv1_fits(cin, cout)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: the cuda backend runs conv layers of at most %d channels (direct 3x3 kernels, stencil in constant memory), got %ld -> %ld", op, ODYN_CUDA_CONV_MAXC, cin, cout);
+  if (ih > INT_MAX / iw || cm * ih * iw > INT_MAX || cout * s > INT_MAX || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "%s: cin = %ld, cout = %ld, ih = %ld, iw = %ld, s = %ld exceed cuBLAS's int", op, cin, cout, ih, iw, s);
+  if (s && (!theta || !lin)) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_tanh_linsize() values) must be arrays of the backend", op);
+  return ensure_stream();
+}
+
+int cuda_conv_tanh_forward(long cin, long cout, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
+{
+  const odyn_conv_geom g = {ih, iw, cin, cout, 3};
+  int                  r;
+
+  if ((r = check_conv1("conv_tanh_forward", cin, cout, ih, iw, s, theta, lin)) || !s) return r;
+  if (!Y0 || !Y1) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_forward: Y0 and Y1 must be arrays of the backend");
+  if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, theta, Y0, theta + 9 * cin * cout, ODYN_PW_TANH, Y1, lin))) return kernel_status(r, "conv_tanh_forward");
+  return ODYN_BACKEND_OK;
+}
+
+int cuda_conv_tanh_tangent(long cin, long cout, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
+{
+  const odyn_conv_geom g = {ih, iw, cin, cout, 3};
+  const long           lenout = cout * ih * iw * s;
+  double              *T      = lin + lenout;
+  int                  r;
+
+  if ((r = check_conv1("conv_tanh_tangent", cin, cout, ih, iw, s, theta, lin)) || !s) return r;
+  if (!Y0 || !dY1) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_tangent: Y0 and dY1 must be arrays of the backend");
+  if (!dtheta && !dY0) return cuda_mem_set(dY1, 0, (size_t)lenout * sizeof(double));
+  if (dtheta && (r = odyn_cuda_conv3_forward_bias_act(&g, s, dtheta, Y0, dtheta + 9 * cin * cout, ODYN_PW_IDENTITY, T, NULL))) return kernel_status(r, "conv_tanh_tangent");
+  if (dY0 && (r = odyn_cuda_conv3_forward(&g, s, theta, 1.0, dY0, dtheta ? 1.0 : 0.0, T))) return kernel_status(r, "conv_tanh_tangent");
+  if ((r = odyn_cuda_hadamard(lenout, 1.0, lin, T, dY1))) return kernel_status(r, "conv_tanh_tangent");
+  return ODYN_BACKEND_OK;
+}
+
+int cuda_conv_tanh_adjoint(long cin, long cout, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
+{
+  const odyn_conv_geom g = {ih, iw, cin, cout, 3};
+  const long           hw = ih * iw, lenout = cout * hw * s, nk = 9 * cin * cout;
+  double              *T = lin + lenout, *ones = T + lenout, *cs = ones + hw;
+  int                  r;
+
+  if ((r = check_conv1("conv_tanh_adjoint", cin, cout, ih, iw, s, theta, lin)) || !s || (!gtheta && !gY0)) return r;
+  if (!Y0 || !W) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_adjoint: Y0 and W must be arrays of the backend");
+  if ((r = odyn_cuda_hadamard(lenout, 1.0, lin, W, T))) return kernel_status(r, "conv_tanh_adjoint");
+  if (gtheta) {
+    k_fill<<<grid_for(hw), TPB, 0, st.stream>>>(hw, 1.0, ones);
+    if ((r = launched("conv_tanh_adjoint (ones)"))) return r;
+    if ((r = odyn_cuda_conv3_stencil_grad(&g, s, Y0, T, 1.0, gtheta))) return kernel_status(r, "conv_tanh_adjoint");
+    if ((r = cuda_gemm('T', 'N', cout * s, 1, hw, 1.0, T, hw, ones, hw, 0.0, cs, cout * s))) return r;
+    if ((r = cuda_rowsum_add(cout, s, 1.0, cs, gtheta + nk))) return r;
+  }
+  if (gY0) {
+    if ((r = cuda_mem_set(gY0, 0, (size_t)(cin * hw * s) * sizeof(double)))) return r;
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, theta, 1.0, T, 1.0, gY0))) return kernel_status(r, "conv_tanh_adjoint");
+  }
+  return ODYN_BACKEND_OK;
+}
+
+/*
+   The whole-block convolutional Verlet tanh sweeps (conv_verlet_tanh_*: the Hamiltonian CNN, scheme verlet with layer
+   convhamiltonian), from the same device functions. One geometry g = {ih, iw, m, c, 3}: K_j * Z maps Z (m channels) to
+   Y (c), K_j^T * Y is odyn_cuda_conv3_adjoint with the same K_j (no flipped copy), and the stencil gradient of the
+   K^T face is odyn_cuda_conv3_stencil_grad with its two arguments' roles swapped: <T, K^T * Y> = <K * T, Y>, so T (m
+   channels) is the input X and Y_j (c channels) the weight W. lx = max(ln, lm), cx = max(c, m);
+   lin = [DG_0 DF_0 .. DG_{N-1} DF_{N-1} (N (lm + ln)) | T (lx) | A (lx: dZ or Q) | P (lx) | ones (ih iw) | cs (cx s)]:
+     forward   Z = K_j^T * Y_j; Z = tanh(Z + bG) with DG_j; Z_{j+1/2} = Z_{j-1/2} - h Z;
+               Y_{j+1} = tanh(K_j * Z_{j+1/2} + bF) with DF_j; Y_{j+1} = Y_j + h Y_{j+1}       (conv3_adjoint, k_channel_bias_act, axpby, conv3_forward_bias_act, axpby)
+     tangent   T = dK_j^T * Y_j (or 0) + K_j^T * dY (+ dbG); dZ += -h DG_j .* T;
+               T = dK_j * Z_{j+1/2} + dbF (or 0) + K_j * dZ; dY += h DF_j .* T
+     adjoint   T = h DF_j .* P; gK_j += stencil gradient (Z_{j+1/2}, T); gbF_j += channel sums of T; Q += K_j^T T;
+               T = -h DG_j .* Q; gK_j += stencil gradient (T, Y_j); gbG_j += channel sums of T; P += K_j T
+   Round-off as the Euler sweeps: another order of the gradient sums than the host's, and the K^T face as the adjoint
+   convolution where the host convolves with the flipped stencil (the same products, summed in another order).
+*/
+static __global__ void k_channel_bias_act(int act, long hw, long c, long len, const double *b, double *A, double *D)
+{
+  ODYN_FOR_EACH(k, len)
+  {
+    const double x = b ? __dadd_rn(A[k], b[(k / hw) % c]) : A[k], y = odyn_act(act, x);
+
+    A[k] = y;
+    if (D) D[k] = act == ODYN_PW_TANH ? __dsub_rn(1.0, __dmul_rn(y, y)) : odyn_act_deriv(act, x);
+  }
+}
+
+/* A = act(A + b per channel) (A: c hw x s, channel-major), D = act' when not NULL */
+static int channel_bias_act(int act, long hw, long c, long s, const double *b, double *A, double *D)
+{
+  if (!hw || !c || !s) return ODYN_BACKEND_OK;
+  k_channel_bias_act<<<grid_for(c * hw * s), TPB, 0, st.stream>>>(act, hw, c, c * hw * s, b, A, D);
+  return launched("channel_bias_act kernel");
+}
+
+long cuda_conv_verlet_tanh_linsize(long c, long m, long ih, long iw, long N, long s)
+{
+  const long hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, cx = c > m ? c : m;
+
+  return conv1_fits(c, m) ? N * (ln + lm) + 3 * lx + hw + cx * s : -1;
+}
+
+static int check_conv_verlet(const char *op, long c, long m, long ih, long iw, long N, long s, const double *theta, const double *lin)
+{
+  const long cx = c > m ? c : m;
+
+  if (c < 1 || m < 1 || ih < 1 || iw < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need c, m, ih, iw >= 1, N >= 0, s >= 0, got c = %ld, m = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld", op, c, m, ih, iw, N, s);
+  if (!conv1_fits(c, m)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: the cuda backend runs conv blocks of at most %d channels (direct 3x3 kernels, stencil in constant memory), got c = %ld, m = %ld", op, ODYN_CUDA_CONV_MAXC, c, m);
+  if (ih > INT_MAX / iw || cx * ih * iw > INT_MAX || cx * s > INT_MAX || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "%s: c = %ld, m = %ld, ih = %ld, iw = %ld, s = %ld exceed cuBLAS's int", op, c, m, ih, iw, s);
+  if (s && N && (!theta || !lin)) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin / work (conv_verlet_tanh_linsize() / _revsize() values) must be arrays of the backend", op);
+  return ensure_stream();
+}
+
+int cuda_conv_verlet_tanh_forward(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
+{
+  const odyn_conv_geom g = {ih, iw, m, c, 3};
+  const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, nk = 9 * c * m, slot = nk + c + m;
+  int                  r;
+
+  if ((r = check_conv_verlet("conv_verlet_tanh_forward", c, m, ih, iw, N, s, theta, lin)) || !s) return r;
+  if (!Y0 || !Ytraj || !Ztraj) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_forward: Y0, Ytraj and Ztraj must be arrays of the backend");
+  if ((r = cuda_copy_device(Ytraj, Y0, (size_t)ln * sizeof(double)))) return r;
+  if ((r = cuda_mem_set(Ztraj, 0, (size_t)lm * sizeof(double)))) return r; /* Z_{-1/2} = 0 */
+  for (long j = 0; j < N; j++) {
+    const double *K = theta + j * slot, *bF = K + nk, *bG = bF + c, *Yj = Ytraj + j * ln, *Zj = Ztraj + j * lm;
+    double       *Y1 = Ytraj + (j + 1) * ln, *Z1 = Ztraj + (j + 1) * lm, *DG = lin + j * (lm + ln), *DF = DG + lm;
+
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, Yj, 0.0, Z1))) return kernel_status(r, "conv_verlet_tanh_forward");
+    if ((r = channel_bias_act(ODYN_PW_TANH, hw, m, s, bG, Z1, DG))) return r;
+    if ((r = cuda_axpby(lm, 1.0, Zj, -h, Z1))) return r;
+    if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, K, Z1, bF, ODYN_PW_TANH, Y1, DF))) return kernel_status(r, "conv_verlet_tanh_forward");
+    if ((r = cuda_axpby(ln, 1.0, Yj, h, Y1))) return r;
+  }
+  return ODYN_BACKEND_OK;
+}
+
+int cuda_conv_verlet_tanh_tangent(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN)
+{
+  const odyn_conv_geom g = {ih, iw, m, c, 3};
+  const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, nk = 9 * c * m, slot = nk + c + m;
+  double              *T, *dZ;
+  int                  r;
+
+  if ((r = check_conv_verlet("conv_verlet_tanh_tangent", c, m, ih, iw, N, s, theta, lin)) || !s) return r;
+  if (!Ytraj || !Ztraj || !dYN) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_tangent: Ytraj, Ztraj and dYN must be arrays of the backend");
+  T  = lin + N * (ln + lm);
+  dZ = T + lx;
+  if (dY0) r = cuda_copy_device(dYN, dY0, (size_t)ln * sizeof(double));
+  else r = cuda_mem_set(dYN, 0, (size_t)ln * sizeof(double));
+  if (r || (r = cuda_mem_set(dZ, 0, (size_t)lm * sizeof(double)))) return r;
+  for (long j = 0; j < N; j++) {
+    const double *K = theta + j * slot, *DG = lin + j * (lm + ln), *DF = DG + lm, *Yj = Ytraj + j * ln, *Zh = Ztraj + (j + 1) * lm;
+    const double *dK = dtheta ? dtheta + j * slot : NULL;
+
+    /* face 1 at Y_j: dZ += -h DG .* (dK^T * Y_j + dbG + K^T * dY) */
+    if (dK && (r = odyn_cuda_conv3_adjoint(&g, s, dK, 1.0, Yj, 0.0, T))) return kernel_status(r, "conv_verlet_tanh_tangent");
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, dYN, dK ? 1.0 : 0.0, T))) return kernel_status(r, "conv_verlet_tanh_tangent");
+    if (dK && (r = channel_bias_act(ODYN_PW_IDENTITY, hw, m, s, dK + nk + c, T, NULL))) return r;
+    if ((r = cuda_scaled_hadamard_add(lm, -h, DG, T, dZ))) return r;
+    /* face 0 at Z_{j+1/2}: dY += h DF .* (dK * Z_{j+1/2} + dbF + K * dZ) */
+    if (dK && (r = odyn_cuda_conv3_forward_bias_act(&g, s, dK, Zh, dK + nk, ODYN_PW_IDENTITY, T, NULL))) return kernel_status(r, "conv_verlet_tanh_tangent");
+    if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, dZ, dK ? 1.0 : 0.0, T))) return kernel_status(r, "conv_verlet_tanh_tangent");
+    if ((r = cuda_scaled_hadamard_add(ln, h, DF, T, dYN))) return r;
+  }
+  return ODYN_BACKEND_OK;
+}
+
+/* gb += the channel sums of T (ch hw x s): cs (ch s) by one DGEMM with ones, then its row sums */
+static int channel_sums_add(long ch, long hw, long s, const double *T, const double *ones, double *cs, double *gb)
+{
+  int r;
+
+  if ((r = cuda_gemm('T', 'N', ch * s, 1, hw, 1.0, T, hw, ones, hw, 0.0, cs, ch * s))) return r;
+  return cuda_rowsum_add(ch, s, 1.0, cs, gb);
+}
+
+int cuda_conv_verlet_tanh_adjoint(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0)
+{
+  const odyn_conv_geom g = {ih, iw, m, c, 3};
+  const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, nk = 9 * c * m, slot = nk + c + m;
+  double              *T, *Q, *P, *ones, *cs;
+  int                  r;
+
+  if ((r = check_conv_verlet("conv_verlet_tanh_adjoint", c, m, ih, iw, N, s, theta, lin)) || !s || (!gtheta && !gY0)) return r;
+  if (!Ytraj || !Ztraj || !W) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint: Ytraj, Ztraj and W must be arrays of the backend");
+  T    = lin + N * (ln + lm);
+  Q    = T + lx;
+  P    = gY0 ? gY0 : Q + lx;
+  ones = Q + 2 * lx;
+  cs   = ones + hw;
+  if ((r = cuda_copy_device(P, W, (size_t)ln * sizeof(double))) || (r = cuda_mem_set(Q, 0, (size_t)lm * sizeof(double)))) return r;
+  if (gtheta) {
+    k_fill<<<grid_for(hw), TPB, 0, st.stream>>>(hw, 1.0, ones);
+    if ((r = launched("conv_verlet_tanh_adjoint (ones)"))) return r;
+  }
+  for (long j = N - 1; j >= 0; j--) {
+    const double *K = theta + j * slot, *DG = lin + j * (lm + ln), *DF = DG + lm, *Yj = Ytraj + j * ln, *Zh = Ztraj + (j + 1) * lm;
+    double       *gK = gtheta ? gtheta + j * slot : NULL;
+
+    /* face 0 (F at Z_{j+1/2}), alpha h */
+    if ((r = odyn_cuda_hadamard(ln, h, DF, P, T))) return kernel_status(r, "conv_verlet_tanh_adjoint");
+    if (gK) {
+      if ((r = odyn_cuda_conv3_stencil_grad(&g, s, Zh, T, 1.0, gK))) return kernel_status(r, "conv_verlet_tanh_adjoint");
+      if ((r = channel_sums_add(c, hw, s, T, ones, cs, gK + nk))) return r;
+    }
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, T, 1.0, Q))) return kernel_status(r, "conv_verlet_tanh_adjoint");
+    /* face 1 (G at Y_j), alpha -h: its pre-activation K^T * Y_j, so T is the convolution's input and Y_j its weight */
+    if ((r = odyn_cuda_hadamard(lm, -h, DG, Q, T))) return kernel_status(r, "conv_verlet_tanh_adjoint");
+    if (gK) {
+      if ((r = odyn_cuda_conv3_stencil_grad(&g, s, T, Yj, 1.0, gK))) return kernel_status(r, "conv_verlet_tanh_adjoint");
+      if ((r = channel_sums_add(m, hw, s, T, ones, cs, gK + nk + c))) return r;
+    }
+    if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, T, 1.0, P))) return kernel_status(r, "conv_verlet_tanh_adjoint");
+  }
+  return ODYN_BACKEND_OK;
+}
+
+/*
+   The reversible sweeps (conv_verlet_tanh_forward_final, _tangent_y0, _adjoint_reversible; -odyn_scheme_trajectory
+   recompute), from the same functions, the states updated in place (the faces read the other state only):
+     forward_final       Z -= h tanh(K^T * Y + bG); Y += h tanh(K * Z + bF)                      (YN, ZN themselves)
+     tangent_y0          per step: G and DG at Y_j, Z_{j+1/2}; the tangent of face 1; F and DF at Z_{j+1/2},
+                         Y_{j+1}; the tangent of face 0 (as conv_verlet_tanh_tangent)
+     adjoint_reversible  per step: F and DF at Z_{j+1/2}; the adjoint of face 0; Y_j = Y_{j+1} - h F; G and DG at Y_j,
+                         Z_{j-1/2} = Z_{j+1/2} + h G; the adjoint of face 1 (as conv_verlet_tanh_adjoint)
+   work = [Y | Z | T | F | DF | DG | Q | P (lx each) | ones (ih iw) | cs (cx s)] (the forward uses T, the tangent the
+   first six). The rebuilt states drift from the forward's by round-off per step, as the dense reversible sweeps.
+*/
+long cuda_conv_verlet_tanh_revsize(long c, long m, long ih, long iw, long s)
+{
+  const long hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, cx = c > m ? c : m;
+
+  return conv1_fits(c, m) ? 8 * lx + hw + cx * s : -1;
+}
+
+int cuda_conv_verlet_tanh_forward_final(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work)
+{
+  const odyn_conv_geom g = {ih, iw, m, c, 3};
+  const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, nk = 9 * c * m, slot = nk + c + m;
+  double              *T;
+  int                  r;
+
+  if ((r = check_conv_verlet("conv_verlet_tanh_forward_final", c, m, ih, iw, N, s, theta, work)) || !s) return r;
+  if (!Y0 || !YN || !ZN) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_forward_final: Y0, YN and ZN must be arrays of the backend");
+  T = work + 2 * lx;
+  if (YN != Y0 && (r = cuda_copy_device(YN, Y0, (size_t)ln * sizeof(double)))) return r;
+  if ((r = cuda_mem_set(ZN, 0, (size_t)lm * sizeof(double)))) return r;
+  for (long j = 0; j < N; j++) {
+    const double *K = theta + j * slot, *bF = K + nk, *bG = bF + c;
+
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, YN, 0.0, T))) return kernel_status(r, "conv_verlet_tanh_forward_final");
+    if ((r = channel_bias_act(ODYN_PW_TANH, hw, m, s, bG, T, NULL)) || (r = cuda_axpy(lm, -h, T, ZN))) return r;
+    if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, K, ZN, bF, ODYN_PW_TANH, T, NULL))) return kernel_status(r, "conv_verlet_tanh_forward_final");
+    if ((r = cuda_axpy(ln, h, T, YN))) return r;
+  }
+  return ODYN_BACKEND_OK;
+}
+
+int cuda_conv_verlet_tanh_tangent_y0(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
+{
+  const odyn_conv_geom g = {ih, iw, m, c, 3};
+  const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, nk = 9 * c * m, slot = nk + c + m;
+  double              *Y, *Z, *T, *DF, *DG, *dZ;
+  int                  r;
+
+  if ((r = check_conv_verlet("conv_verlet_tanh_tangent_y0", c, m, ih, iw, N, s, theta, work)) || !s) return r;
+  if (!Y0 || !dYN) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_tangent_y0: Y0 and dYN must be arrays of the backend");
+  Y  = work;
+  Z  = Y + lx;
+  T  = Z + lx;
+  DF = T + 2 * lx;
+  DG = DF + lx;
+  dZ = DG + lx;
+  if ((r = cuda_copy_device(Y, Y0, (size_t)ln * sizeof(double))) || (r = cuda_mem_set(Z, 0, (size_t)lm * sizeof(double))) || (r = cuda_mem_set(dZ, 0, (size_t)lm * sizeof(double)))) return r;
+  if (dY0) r = cuda_copy_device(dYN, dY0, (size_t)ln * sizeof(double));
+  else r = cuda_mem_set(dYN, 0, (size_t)ln * sizeof(double));
+  if (r) return r;
+  for (long j = 0; j < N; j++) {
+    const double *K = theta + j * slot, *bF = K + nk, *bG = bF + c, *dK = dtheta ? dtheta + j * slot : NULL;
+
+    /* G and DG at Y_j, Z_{j+1/2}; then face 1's tangent at Y_j (Y not yet stepped) */
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, Y, 0.0, T))) return kernel_status(r, "conv_verlet_tanh_tangent_y0");
+    if ((r = channel_bias_act(ODYN_PW_TANH, hw, m, s, bG, T, DG)) || (r = cuda_axpy(lm, -h, T, Z))) return r;
+    if (dK && (r = odyn_cuda_conv3_adjoint(&g, s, dK, 1.0, Y, 0.0, T))) return kernel_status(r, "conv_verlet_tanh_tangent_y0");
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, dYN, dK ? 1.0 : 0.0, T))) return kernel_status(r, "conv_verlet_tanh_tangent_y0");
+    if (dK && (r = channel_bias_act(ODYN_PW_IDENTITY, hw, m, s, dK + nk + c, T, NULL))) return r;
+    if ((r = cuda_scaled_hadamard_add(lm, -h, DG, T, dZ))) return r;
+    /* F and DF at Z_{j+1/2}, Y_{j+1}; then face 0's tangent */
+    if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, K, Z, bF, ODYN_PW_TANH, T, DF))) return kernel_status(r, "conv_verlet_tanh_tangent_y0");
+    if ((r = cuda_axpy(ln, h, T, Y))) return r;
+    if (dK && (r = odyn_cuda_conv3_forward_bias_act(&g, s, dK, Z, dK + nk, ODYN_PW_IDENTITY, T, NULL))) return kernel_status(r, "conv_verlet_tanh_tangent_y0");
+    if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, dZ, dK ? 1.0 : 0.0, T))) return kernel_status(r, "conv_verlet_tanh_tangent_y0");
+    if ((r = cuda_scaled_hadamard_add(ln, h, DF, T, dYN))) return r;
+  }
+  return ODYN_BACKEND_OK;
+}
+
+int cuda_conv_verlet_tanh_adjoint_reversible(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0)
+{
+  const odyn_conv_geom g = {ih, iw, m, c, 3};
+  const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, nk = 9 * c * m, slot = nk + c + m;
+  double              *Y, *Z, *T, *F, *DF, *DG, *Q, *P, *ones, *cs;
+  int                  r;
+
+  if ((r = check_conv_verlet("conv_verlet_tanh_adjoint_reversible", c, m, ih, iw, N, s, theta, work)) || !s || (!gtheta && !gY0)) return r;
+  if (!YN || !ZN || !W) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint_reversible: YN, ZN and W must be arrays of the backend");
+  if (gY0 && (gY0 == YN || gY0 == ZN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint_reversible: gY0 must not alias YN or ZN");
+  Y    = work;
+  Z    = Y + lx;
+  T    = Z + lx;
+  F    = T + lx;
+  DF   = F + lx;
+  DG   = DF + lx;
+  Q    = DG + lx;
+  P    = gY0 ? gY0 : Q + lx;
+  ones = Q + 2 * lx;
+  cs   = ones + hw;
+  if ((r = cuda_copy_device(Y, YN, (size_t)ln * sizeof(double))) || (r = cuda_copy_device(Z, ZN, (size_t)lm * sizeof(double)))) return r;
+  if ((r = cuda_copy_device(P, W, (size_t)ln * sizeof(double))) || (r = cuda_mem_set(Q, 0, (size_t)lm * sizeof(double)))) return r;
+  if (gtheta) {
+    k_fill<<<grid_for(hw), TPB, 0, st.stream>>>(hw, 1.0, ones);
+    if ((r = launched("conv_verlet_tanh_adjoint_reversible (ones)"))) return r;
+  }
+  for (long j = N - 1; j >= 0; j--) {
+    const double *K = theta + j * slot, *bF = K + nk, *bG = bF + c;
+    double       *gK = gtheta ? gtheta + j * slot : NULL;
+
+    /* face 0 at Z_{j+1/2}: F and DF, its adjoint, then Y_j = Y_{j+1} - h F */
+    if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, K, Z, bF, ODYN_PW_TANH, F, DF))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
+    if ((r = odyn_cuda_hadamard(ln, h, DF, P, T))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
+    if (gK) {
+      if ((r = odyn_cuda_conv3_stencil_grad(&g, s, Z, T, 1.0, gK))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
+      if ((r = channel_sums_add(c, hw, s, T, ones, cs, gK + nk))) return r;
+    }
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, T, 1.0, Q))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
+    if ((r = cuda_axpy(ln, -h, F, Y))) return r;
+    /* face 1 at Y_j: G (in F) and DG, Z_{j-1/2} = Z_{j+1/2} + h G, its adjoint (T the input, Y_j the weight) */
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, Y, 0.0, F))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
+    if ((r = channel_bias_act(ODYN_PW_TANH, hw, m, s, bG, F, DG)) || (r = cuda_axpy(lm, h, F, Z))) return r;
+    if ((r = odyn_cuda_hadamard(lm, -h, DG, Q, T))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
+    if (gK) {
+      if ((r = odyn_cuda_conv3_stencil_grad(&g, s, T, Y, 1.0, gK))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
+      if ((r = channel_sums_add(m, hw, s, T, ones, cs, gK + nk + c))) return r;
+    }
+    if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, T, 1.0, P))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
+  }
+  return ODYN_BACKEND_OK;
+}
+
+} // namespace odyn_cudabackend
