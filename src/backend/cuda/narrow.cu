@@ -474,24 +474,33 @@ static int tangent1_p(long n, long N, long s, double h, const double *theta, con
   return odynk_launch_staged(narrow_tangent1_k<P, true>, narrow_tangent1_k<P, false>, bytes, s, 1, "narrow", "launch of narrow_tangent1_k", (int)n, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
 }
 
-/* launches narrow_adjoint_k<G, SMEM, ACC> with a window of S steps and smem bytes; grid from the occupancy */
-template <int G, bool SMEM, bool ACC>
-static int adjoint_launch(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0, int S, size_t smem)
+/* launches one of the narrow adjoint kernels (narrow_adjoint_k, G threads per example, or narrow_adjoint1_k, one) with
+   a window of S steps and smem bytes on the grid the occupancy gives; with gtheta, each block writes its partial
+   gradient into the scratch and the partials are summed into gtheta in a fixed order */
+template <typename KernelT>
+static int adjoint_kernel_launch(KernelT kernel, const char *launch_of, int G, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0, int S, size_t smem)
 {
-  const long nparam = N * (n * n + n);
-  unsigned   grid;
-  void      *pp   = NULL;
-  double    *part = NULL;
+  const long  nparam = N * (n * n + n);
+  unsigned    grid;
+  void       *pp   = NULL;
+  double     *part = NULL;
+  cudaError_t e;
 
-  ODYNK_CALL(odynk_narrow_grid(narrow_adjoint_k<G, SMEM, ACC>, smem, s, G, "narrow", &grid));
+  ODYNK_CALL(odynk_narrow_grid(kernel, smem, s, G, "narrow", &grid));
   if (gtheta) {
     ODYNK_CALL(odynk_scratch(0, (size_t)grid * nparam * sizeof(double), &pp));
     part = (double *)pp;
   }
-  narrow_adjoint_k<G, SMEM, ACC><<<grid, ODYNK_NARROW_BLOCK, smem>>>((int)n, (int)N, s, h, theta, Ytraj, W, part, gY0, S);
-  ODYNK_LAUNCHED("narrow_adjoint_k");
+  kernel<<<grid, ODYNK_NARROW_BLOCK, smem>>>((int)n, (int)N, s, h, theta, Ytraj, W, part, gY0, S);
+  if ((e = cudaGetLastError()) != cudaSuccess) return odynk_cuda_fail(e, launch_of, __FILE__, __LINE__);
   if (gtheta) ODYNK_CALL(odynk_reduce_blocks(nparam, grid, part, 1.0, gtheta, 1));
   return ODYN_CUDA_OK;
+}
+
+template <int G, bool SMEM, bool ACC>
+static int adjoint_launch(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0, int S, size_t smem)
+{
+  return adjoint_kernel_launch(narrow_adjoint_k<G, SMEM, ACC>, "launch of narrow_adjoint_k", G, n, N, s, h, theta, Ytraj, W, gtheta, gY0, S, smem);
 }
 
 /* The adjoint's configuration (window S <= ODYNK_ADJ_WINDOW steps per block reduction; the parameters in shared
@@ -540,20 +549,7 @@ static int adj1_window(size_t fixed, size_t win_step, long N)
 template <int P, bool SMEM, bool ACC>
 static int adjoint1_launch(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0, int S, size_t smem)
 {
-  const long nparam = N * (n * n + n);
-  unsigned   grid;
-  void      *pp   = NULL;
-  double    *part = NULL;
-
-  ODYNK_CALL(odynk_narrow_grid(narrow_adjoint1_k<P, SMEM, ACC>, smem, s, 1, "narrow", &grid));
-  if (gtheta) {
-    ODYNK_CALL(odynk_scratch(0, (size_t)grid * nparam * sizeof(double), &pp));
-    part = (double *)pp;
-  }
-  narrow_adjoint1_k<P, SMEM, ACC><<<grid, ODYNK_NARROW_BLOCK, smem>>>((int)n, (int)N, s, h, theta, Ytraj, W, part, gY0, S);
-  ODYNK_LAUNCHED("narrow_adjoint1_k");
-  if (gtheta) ODYNK_CALL(odynk_reduce_blocks(nparam, grid, part, 1.0, gtheta, 1));
-  return ODYN_CUDA_OK;
+  return adjoint_kernel_launch(narrow_adjoint1_k<P, SMEM, ACC>, "launch of narrow_adjoint1_k", 1, n, N, s, h, theta, Ytraj, W, gtheta, gY0, S, smem);
 }
 
 template <int P>
