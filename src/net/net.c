@@ -1,6 +1,8 @@
 #include <odyn/private/netimpl.h>
 #include <odyn/private/odynimpl.h>
 
+static PetscBool OdynNetChained_Private(OdynNet, PetscInt);
+
 /*@
    OdynNetCreate - creates an empty network; add blocks with OdynNetAddBlock() or -odyn_net_num_blocks
 
@@ -384,7 +386,7 @@ PetscErrorCode OdynNetView(OdynNet net, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPushTab(viewer));
   PetscCall(PetscViewerASCIIPrintf(viewer, "%" PetscInt_FMT " block(s), %" PetscInt_FMT " parameters, input width %" PetscInt_FMT ", output width %" PetscInt_FMT "\n", net->nblocks, net->nparam, net->nin, net->nout));
   for (PetscInt b = 0; b < net->nblocks; b++) {
-    PetscCall(PetscViewerASCIIPrintf(viewer, "block %" PetscInt_FMT ": theta[%" PetscInt_FMT " .. %" PetscInt_FMT ")\n", b, net->offset[b], net->offset[b + 1]));
+    PetscCall(PetscViewerASCIIPrintf(viewer, "block %" PetscInt_FMT ": theta[%" PetscInt_FMT " .. %" PetscInt_FMT ")%s\n", b, net->offset[b], net->offset[b + 1], OdynNetChained_Private(net, b) ? ", input from block before in backend memory" : ""));
     PetscCall(OdynSchemeView(net->blocks[b], viewer));
   }
   PetscCall(PetscViewerASCIIPopTab(viewer));
@@ -521,6 +523,17 @@ static PetscErrorCode OdynNetCheckSameExamples_Private(OdynNet net, Vec Y, Petsc
   PetscFunctionReturn(0);
 }
 
+/*
+   Whether block b takes its input straight from block b - 1 in their backend's memory: both on the same backend (not
+   the host path). Then the states between them never visit the host: the forward and tangent sweeps of b read b - 1's
+   output where it lies, the adjoint of b - 1 reads b's gY0 there (schemebackend.c), and the network's host buffers
+   are not used for that hop.
+*/
+static PetscBool OdynNetChained_Private(OdynNet net, PetscInt b)
+{
+  return b > 0 && b < net->nblocks && net->blocks[b]->backend && net->blocks[b]->backend == net->blocks[b - 1]->backend ? PETSC_TRUE : PETSC_FALSE;
+}
+
 /*@
    OdynNetForward - propagates the features through all blocks
 
@@ -562,18 +575,28 @@ PetscErrorCode OdynNetForward(OdynNet net, Vec theta, Vec Y0, Vec YN)
     PetscCheck(sout == s, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "Output features YN hold %" PetscInt_FMT " local examples but Y0 holds %" PetscInt_FMT, sout, s);
   }
   net->s = -1; /* no valid trajectory until the sweep below completes */
-  if (net->nmax * s > net->bufcap) {
-    PetscCall(PetscFree2(net->buf[0], net->buf[1]));
-    PetscCall(PetscMalloc2(net->nmax * s, &net->buf[0], net->nmax * s, &net->buf[1]));
-    net->bufcap = net->nmax * s;
+  {
+    PetscBool hostbuf = PETSC_FALSE; /* a hop between blocks through the host needs the buffers; chains do not */
+
+    for (PetscInt b = 1; b < net->nblocks; b++)
+      if (!OdynNetChained_Private(net, b)) hostbuf = PETSC_TRUE;
+    if (!hostbuf || net->nmax * s > net->bufcap) {
+      PetscCall(PetscFree2(net->buf[0], net->buf[1]));
+      net->bufcap = 0;
+    }
+    if (hostbuf && !net->bufcap && net->nmax * s > 0) {
+      PetscCall(PetscMalloc2(net->nmax * s, &net->buf[0], net->nmax * s, &net->buf[1]));
+      net->bufcap = net->nmax * s;
+    }
   }
   PetscCall(VecGetArrayRead(Y0, &y0));
   PetscCall(VecGetArrayRead(net->thetaall, &th));
   if (YN) PetscCall(VecGetArray(YN, &yn));
   for (PetscInt b = 0; b < net->nblocks; b++) {
-    const PetscScalar *in  = b ? net->buf[(b - 1) % 2] : y0;
-    PetscScalar       *out = b == net->nblocks - 1 ? yn : net->buf[b % 2];
-    PetscCall(OdynSchemeForward(net->blocks[b], th + net->offset[b], s, in, out));
+    const PetscBool    frombefore = OdynNetChained_Private(net, b), tonext = OdynNetChained_Private(net, b + 1);
+    const PetscScalar *in         = b ? (frombefore ? NULL : net->buf[(b - 1) % 2]) : y0;
+    PetscScalar       *out        = b == net->nblocks - 1 ? yn : (tonext ? NULL : net->buf[b % 2]);
+    PetscCall(OdynSchemeForwardChained_Private(net->blocks[b], th + net->offset[b], s, in, frombefore ? net->blocks[b - 1] : NULL, out));
   }
   if (YN) PetscCall(VecRestoreArray(YN, &yn));
   PetscCall(VecRestoreArrayRead(net->thetaall, &th));
@@ -625,9 +648,10 @@ PetscErrorCode OdynNetJacobianMult(OdynNet net, Vec dtheta, Vec dY0, Vec dYN)
   if (dY0) PetscCall(VecGetArrayRead(dY0, &dy0));
   PetscCall(VecGetArray(dYN, &dyn));
   for (PetscInt b = 0; b < net->nblocks; b++) {
-    const PetscScalar *in  = b ? net->buf[(b - 1) % 2] : dy0;
-    PetscScalar       *out = b == net->nblocks - 1 ? dyn : net->buf[b % 2];
-    PetscCall(OdynSchemeTangent(net->blocks[b], th + net->offset[b], dth ? dth + net->offset[b] : NULL, in, out));
+    const PetscBool    frombefore = OdynNetChained_Private(net, b), tonext = OdynNetChained_Private(net, b + 1);
+    const PetscScalar *in         = b ? (frombefore ? NULL : net->buf[(b - 1) % 2]) : dy0;
+    PetscScalar       *out        = b == net->nblocks - 1 ? dyn : (tonext ? NULL : net->buf[b % 2]);
+    PetscCall(OdynSchemeTangentChained_Private(net->blocks[b], th + net->offset[b], dth ? dth + net->offset[b] : NULL, in, frombefore ? net->blocks[b - 1] : NULL, out));
   }
   PetscCall(VecRestoreArray(dYN, &dyn));
   if (dY0) PetscCall(VecRestoreArrayRead(dY0, &dy0));
@@ -675,9 +699,10 @@ PetscErrorCode OdynNetJacobianMultTranspose(OdynNet net, Vec W, Vec gtheta, Vec 
   PetscCall(VecGetArrayRead(W, &w));
   if (gY0) PetscCall(VecGetArray(gY0, &gy0));
   for (PetscInt b = net->nblocks - 1; b >= 0; b--) {
-    const PetscScalar *in  = b == net->nblocks - 1 ? w : net->buf[b % 2];
-    PetscScalar       *out = b ? net->buf[(b - 1) % 2] : gy0;
-    PetscCall(OdynSchemeAdjoint(net->blocks[b], th + net->offset[b], in, g ? g + net->offset[b] : NULL, out));
+    const PetscBool    fromnext = OdynNetChained_Private(net, b + 1), tobefore = OdynNetChained_Private(net, b);
+    const PetscScalar *in       = b == net->nblocks - 1 ? w : (fromnext ? NULL : net->buf[b % 2]);
+    PetscScalar       *out      = b ? (tobefore ? NULL : net->buf[(b - 1) % 2]) : gy0;
+    PetscCall(OdynSchemeAdjointChained_Private(net->blocks[b], th + net->offset[b], in, fromnext ? net->blocks[b + 1] : NULL, g ? g + net->offset[b] : NULL, out, tobefore));
   }
   if (gY0) PetscCall(VecRestoreArray(gY0, &gy0));
   PetscCall(VecRestoreArrayRead(W, &w));

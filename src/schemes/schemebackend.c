@@ -69,6 +69,9 @@ struct _OdynSchemeBackendStore {
   PetscBool             thetavalid;              /* a forward sweep uploaded theta (thetahost is its copy) */
   PetscBool             rev;                     /* Verlet, states recomputed: traj = [Y_0 | Y_N], ztraj = Z_{N-1/2}, no lin (conv: the sweeps' scratch) */
   long                  statedoubles;            /* of traj, ztraj, lin, in and out, for OdynSchemeView() */
+  const double         *last;                    /* backend: where the last sweep left its output (Y_N, dY_N or gY0), for
+                                                    the next block on the same backend (net.c); NULL: none there */
+  PetscLogDouble        todevice, tohost;        /* bytes copied host -> backend and back since the block got its storage */
 };
 
 /* a Verlet block (dense or convolutional) that recomputes its states (reversible on the backend) */
@@ -309,6 +312,70 @@ static PetscErrorCode BackendMalloc(const OdynBackendOps *ops, size_t len, doubl
   PetscFunctionReturn(0);
 }
 
+/* host <-> backend copies, counted: OdynSchemeView() reports what crossed, and the tests check that blocks chained on
+   one backend hand their states over in its memory */
+static PetscErrorCode BackendToDevice(OdynScheme scheme, double *dst, const PetscScalar *src, PetscInt len)
+{
+  struct _OdynSchemeBackendStore *bk = scheme->bk;
+
+  PetscFunctionBegin;
+  OdynBackendCall(bk->ops, copy_to_device, dst, src, (size_t)len * sizeof(double));
+  bk->todevice += (PetscLogDouble)len * sizeof(double);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode BackendToHost(OdynScheme scheme, PetscScalar *dst, const double *src, PetscInt len)
+{
+  struct _OdynSchemeBackendStore *bk = scheme->bk;
+
+  PetscFunctionBegin;
+  OdynBackendCall(bk->ops, copy_to_host, dst, src, (size_t)len * sizeof(double));
+  bk->tohost += (PetscLogDouble)len * sizeof(double);
+  PetscFunctionReturn(0);
+}
+
+/* the output the neighbouring block `from` left in backend memory by its last sweep, as this block's input: both must
+   be on the same backend (net.c chains only such blocks) and from's sweep must have kept it there */
+static PetscErrorCode BackendChainedInput(OdynScheme scheme, OdynScheme from, const double **in)
+{
+  PetscFunctionBegin;
+  PetscCheck(from->backend == scheme->backend && from->bk && from->bk->ops == scheme->bk->ops, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Blocks chained in backend memory must share their backend");
+  PetscCheck(from->bk->last, PETSC_COMM_SELF, PETSC_ERR_PLIB, "The previous block left no output in backend memory");
+  *in = from->bk->last;
+  PetscFunctionReturn(0);
+}
+
+/*
+   A sweep's input of len doubles: the output of the neighbouring block from in backend memory (no trip through the
+   host), else the host array copied into stage; *use is what the table reads (NULL when neither is given). With
+   copy, the input must be in stage itself (the linearization point a block keeps), so from's output is copied there.
+*/
+static PetscErrorCode BackendInput(OdynScheme scheme, const PetscScalar *host, OdynScheme from, PetscInt len, PetscBool copy, double *stage, const double **use)
+{
+  PetscFunctionBegin;
+  *use = NULL;
+  if (from) {
+    PetscCall(BackendChainedInput(scheme, from, use));
+    if (copy) {
+      OdynBackendCall(scheme->bk->ops, copy_device, stage, *use, (size_t)len * sizeof(double));
+      *use = stage;
+    }
+  } else if (host) {
+    PetscCall(BackendToDevice(scheme, stage, host, len));
+    *use = stage;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* the sweep's output, at out in backend memory: kept there for the next block, and copied to the host array when given */
+static PetscErrorCode BackendOutput(OdynScheme scheme, const double *out, PetscInt len, PetscScalar *host)
+{
+  PetscFunctionBegin;
+  scheme->bk->last = out;
+  if (host) PetscCall(BackendToHost(scheme, host, out, len));
+  PetscFunctionReturn(0);
+}
+
 /* the buffers for s examples (kept when large enough; states of a previous forward are dropped either way) */
 static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
 {
@@ -397,7 +464,13 @@ static PetscErrorCode BackendCheckTheta(OdynScheme scheme, const PetscScalar *th
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscScalar *theta, PetscInt s, const PetscScalar *Y0, PetscScalar *YN)
+/*
+   The sweeps. Each takes its input from the host array (Y0, dY0, W) or, when from is given, from the output the
+   neighbouring block on the same backend left in backend memory (net.c: forward and tangent from the block before,
+   adjoint from the block after); each leaves its output in backend memory (bk->last) and copies it to the host array
+   when one is given. So a chain of blocks on one backend moves only the network's input and output through the host.
+*/
+PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscScalar *theta, PetscInt s, const PetscScalar *Y0, OdynScheme from, PetscScalar *YN)
 {
   const OdynBackendOps           *ops = scheme->backend;
   const PetscInt                  n = scheme->nstate[0], N = scheme->N;
@@ -405,11 +478,13 @@ PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscS
   PetscBool                       isconv, anti;
   PetscReal                       gamma;
   long                            c, ih, iw;
+  const double                   *y0;
 
   PetscFunctionBegin;
   scheme->hastraj = PETSC_FALSE;
   PetscCall(BackendAllocate(scheme, s));
-  bk = scheme->bk;
+  bk       = scheme->bk;
+  bk->last = NULL;
   PetscCall(BackendConvGeom(scheme, &isconv, &c, &ih, &iw));
   PetscCall(BackendAntisym(scheme, &anti, &gamma));
   PetscCall(PetscArraycpy(bk->thetahost, theta, bk->nparam));
@@ -417,46 +492,47 @@ PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscS
     long cin, cout;
 
     PetscCall(BackendSingleGeom(scheme, &cin, &cout, &ih, &iw));
-    OdynBackendCall(ops, copy_to_device, bk->theta, theta, (size_t)bk->nparam * sizeof(double));
+    PetscCall(BackendToDevice(scheme, bk->theta, theta, bk->nparam));
     bk->thetavalid = PETSC_TRUE;
     scheme->s      = s;
     if (!s) PetscFunctionReturn(0);
-    OdynBackendCall(ops, copy_to_device, bk->traj, Y0, (size_t)n * s * sizeof(double));
-    OdynBackendCall(ops, conv_tanh_forward, cin, cout, ih, iw, s, bk->theta, bk->traj, bk->out, bk->lin);
-    if (YN) OdynBackendCall(ops, copy_to_host, YN, bk->out, (size_t)scheme->nstate[1] * s * sizeof(double));
+    PetscCall(BackendInput(scheme, Y0, from, n * s, PETSC_TRUE, bk->traj, &y0));
+    PetscCheck(y0, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "The forward sweep needs its input Y0");
+    OdynBackendCall(ops, conv_tanh_forward, cin, cout, ih, iw, s, bk->theta, y0, bk->out, bk->lin);
+    PetscCall(BackendOutput(scheme, bk->out, scheme->nstate[1] * s, YN));
     PetscFunctionReturn(0);
   }
   if (anti) PetscCall(AntisymEffective(scheme, c, PETSC_TRUE, gamma, theta, bk->effhost)); /* the stencils the sweeps run with */
-  OdynBackendCall(ops, copy_to_device, bk->theta, anti ? bk->effhost : theta, (size_t)bk->nparam * sizeof(double));
+  PetscCall(BackendToDevice(scheme, bk->theta, anti ? bk->effhost : theta, bk->nparam));
   bk->thetavalid = PETSC_TRUE;
   scheme->s      = s;
-  if (s) {
-    if (bk->rev) { /* Y_0 kept for the tangent, then only the last pair */
-      OdynBackendCall(ops, copy_to_device, bk->traj, Y0, (size_t)n * s * sizeof(double));
-      if (BackendConvVerlet(scheme)) {
-        long cm;
-
-        PetscCall(BackendConvVerletGeom(scheme, &c, &cm, &ih, &iw));
-        OdynBackendCall(ops, conv_verlet_tanh_forward_final, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj, bk->traj + (size_t)n * s, bk->ztraj, bk->lin);
-      } else OdynBackendCall(ops, verlet_tanh_forward_final, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->traj, bk->traj + (size_t)n * s, bk->ztraj);
-      if (YN) OdynBackendCall(ops, copy_to_host, YN, bk->traj + (size_t)n * s, (size_t)n * s * sizeof(double));
-      PetscFunctionReturn(0);
-    }
-    OdynBackendCall(ops, copy_to_device, bk->in, Y0, (size_t)n * s * sizeof(double));
+  if (!s) PetscFunctionReturn(0);
+  /* Y_0 in traj itself when it is kept for the tangent (reversible), else read where it is: the forward stores it */
+  PetscCall(BackendInput(scheme, Y0, from, n * s, bk->rev, bk->rev ? bk->traj : bk->in, &y0));
+  PetscCheck(y0, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "The forward sweep needs its input Y0");
+  if (bk->rev) { /* then only the last pair */
     if (BackendConvVerlet(scheme)) {
       long cm;
 
       PetscCall(BackendConvVerletGeom(scheme, &c, &cm, &ih, &iw));
-      OdynBackendCall(ops, conv_verlet_tanh_forward, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, bk->in, bk->traj, bk->ztraj, bk->lin);
-    } else if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_forward, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->in, bk->traj, bk->ztraj, bk->lin);
-    else if (isconv) OdynBackendCall(ops, conv_euler_tanh_forward, c, ih, iw, N, s, scheme->T / N, bk->theta, bk->in, bk->traj, bk->lin);
-    else OdynBackendCall(ops, euler_tanh_forward, n, N, s, scheme->T / N, bk->theta, bk->in, bk->traj, bk->lin);
-    if (YN) OdynBackendCall(ops, copy_to_host, YN, bk->traj + (size_t)N * n * s, (size_t)n * s * sizeof(double));
+      OdynBackendCall(ops, conv_verlet_tanh_forward_final, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj, bk->traj + (size_t)n * s, bk->ztraj, bk->lin);
+    } else OdynBackendCall(ops, verlet_tanh_forward_final, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->traj, bk->traj + (size_t)n * s, bk->ztraj);
+    PetscCall(BackendOutput(scheme, bk->traj + (size_t)n * s, n * s, YN));
+    PetscFunctionReturn(0);
   }
+  if (BackendConvVerlet(scheme)) {
+    long cm;
+
+    PetscCall(BackendConvVerletGeom(scheme, &c, &cm, &ih, &iw));
+    OdynBackendCall(ops, conv_verlet_tanh_forward, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, y0, bk->traj, bk->ztraj, bk->lin);
+  } else if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_forward, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, y0, bk->traj, bk->ztraj, bk->lin);
+  else if (isconv) OdynBackendCall(ops, conv_euler_tanh_forward, c, ih, iw, N, s, scheme->T / N, bk->theta, y0, bk->traj, bk->lin);
+  else OdynBackendCall(ops, euler_tanh_forward, n, N, s, scheme->T / N, bk->theta, y0, bk->traj, bk->lin);
+  PetscCall(BackendOutput(scheme, bk->traj + (size_t)N * n * s, n * s, YN));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscScalar *theta, const PetscScalar *dtheta, const PetscScalar *dY0, PetscScalar *dYN)
+PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscScalar *theta, const PetscScalar *dtheta, const PetscScalar *dY0, OdynScheme from, PetscScalar *dYN)
 {
   const OdynBackendOps           *ops = scheme->backend;
   const PetscInt                  n = scheme->nstate[0], N = scheme->N, s = scheme->s;
@@ -464,18 +540,20 @@ PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscS
   PetscBool                       isconv, anti;
   PetscReal                       gamma;
   long                            c, ih, iw;
+  const double                   *dy0;
 
   PetscFunctionBegin;
   PetscCall(BackendCheckTheta(scheme, theta, "tangent"));
+  bk->last = NULL;
   if (!s) PetscFunctionReturn(0);
   if (BackendSingle(scheme)) {
     long cin, cout;
 
     PetscCall(BackendSingleGeom(scheme, &cin, &cout, &ih, &iw));
-    if (dtheta) OdynBackendCall(ops, copy_to_device, bk->dtheta, dtheta, (size_t)bk->nparam * sizeof(double));
-    if (dY0) OdynBackendCall(ops, copy_to_device, bk->in, dY0, (size_t)n * s * sizeof(double));
-    OdynBackendCall(ops, conv_tanh_tangent, cin, cout, ih, iw, s, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dY0 ? bk->in : NULL, bk->out);
-    OdynBackendCall(ops, copy_to_host, dYN, bk->out, (size_t)scheme->nstate[1] * s * sizeof(double));
+    if (dtheta) PetscCall(BackendToDevice(scheme, bk->dtheta, dtheta, bk->nparam));
+    PetscCall(BackendInput(scheme, dY0, from, n * s, PETSC_FALSE, bk->in, &dy0));
+    OdynBackendCall(ops, conv_tanh_tangent, cin, cout, ih, iw, s, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dy0, bk->out);
+    PetscCall(BackendOutput(scheme, bk->out, scheme->nstate[1] * s, dYN));
     PetscFunctionReturn(0);
   }
   PetscCall(BackendConvGeom(scheme, &isconv, &c, &ih, &iw));
@@ -484,78 +562,78 @@ PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscS
     PetscCall(AntisymEffective(scheme, c, PETSC_FALSE, 0.0, dtheta, bk->effhost));
     dtheta = bk->effhost;
   }
-  if (dtheta) OdynBackendCall(ops, copy_to_device, bk->dtheta, dtheta, (size_t)bk->nparam * sizeof(double));
-  if (dY0) OdynBackendCall(ops, copy_to_device, bk->in, dY0, (size_t)n * s * sizeof(double));
+  if (dtheta) PetscCall(BackendToDevice(scheme, bk->dtheta, dtheta, bk->nparam));
+  PetscCall(BackendInput(scheme, dY0, from, n * s, PETSC_FALSE, bk->in, &dy0));
   if (bk->rev && BackendConvVerlet(scheme)) {
     long cm;
 
     PetscCall(BackendConvVerletGeom(scheme, &c, &cm, &ih, &iw));
-    OdynBackendCall(ops, conv_verlet_tanh_tangent_y0, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dY0 ? bk->in : NULL, bk->out);
-  } else if (bk->rev) OdynBackendCall(ops, verlet_tanh_tangent_y0, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, dY0 ? bk->in : NULL, bk->out);
+    OdynBackendCall(ops, conv_verlet_tanh_tangent_y0, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dy0, bk->out);
+  } else if (bk->rev) OdynBackendCall(ops, verlet_tanh_tangent_y0, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, dy0, bk->out);
   else if (BackendConvVerlet(scheme)) {
     long cm;
 
     PetscCall(BackendConvVerletGeom(scheme, &c, &cm, &ih, &iw));
-    OdynBackendCall(ops, conv_verlet_tanh_tangent, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->ztraj, bk->lin, dY0 ? bk->in : NULL, bk->out);
-  } else if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_tangent, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->ztraj, bk->lin, dY0 ? bk->in : NULL, bk->out);
-  else if (isconv) OdynBackendCall(ops, conv_euler_tanh_tangent, c, ih, iw, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dY0 ? bk->in : NULL, bk->out);
-  else OdynBackendCall(ops, euler_tanh_tangent, n, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dY0 ? bk->in : NULL, bk->out);
-  OdynBackendCall(ops, copy_to_host, dYN, bk->out, (size_t)n * s * sizeof(double));
+    OdynBackendCall(ops, conv_verlet_tanh_tangent, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->ztraj, bk->lin, dy0, bk->out);
+  } else if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_tangent, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->ztraj, bk->lin, dy0, bk->out);
+  else if (isconv) OdynBackendCall(ops, conv_euler_tanh_tangent, c, ih, iw, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dy0, bk->out);
+  else OdynBackendCall(ops, euler_tanh_tangent, n, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dy0, bk->out);
+  PetscCall(BackendOutput(scheme, bk->out, n * s, dYN));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscScalar *theta, const PetscScalar *W, PetscScalar *gtheta, PetscScalar *gY0)
+/* keep: compute gY0 into backend memory for the block before on the same backend even when gY0 (host) is NULL */
+PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscScalar *theta, const PetscScalar *W, OdynScheme from, PetscScalar *gtheta, PetscScalar *gY0, PetscBool keep)
 {
   const OdynBackendOps           *ops = scheme->backend;
   const PetscInt                  n = scheme->nstate[0], N = scheme->N, s = scheme->s;
+  const PetscBool                 wantgy0 = gY0 || keep ? PETSC_TRUE : PETSC_FALSE;
   struct _OdynSchemeBackendStore *bk = scheme->bk;
   PetscBool                       isconv, anti;
   PetscReal                       gamma;
   long                            c, ih, iw;
+  const double                   *w;
+  double                         *gt, *gy;
 
   PetscFunctionBegin;
   PetscCall(BackendCheckTheta(scheme, theta, "adjoint"));
-  if (!s || (!gtheta && !gY0)) PetscFunctionReturn(0); /* no example on this rank: nothing to add to gtheta */
-  if (BackendSingle(scheme)) { /* W is cout h w per example, gY0 cin h w */
+  bk->last = NULL;
+  if (!s || (!gtheta && !wantgy0)) PetscFunctionReturn(0); /* no example on this rank: nothing to add to gtheta */
+  /* W is the block's output width per example (a single block's cout h w), gY0 its input width */
+  PetscCall(BackendInput(scheme, W, from, scheme->nstate[BackendSingle(scheme) ? 1 : 0] * s, PETSC_FALSE, bk->in, &w));
+  PetscCheck(w, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "The adjoint sweep needs its weights W");
+  if (gtheta) OdynBackendCall(ops, mem_set, bk->gtheta, 0, (size_t)bk->nparam * sizeof(double));
+  gt = gtheta ? bk->gtheta : NULL;
+  gy = wantgy0 ? bk->out : NULL;
+  PetscCall(BackendConvGeom(scheme, &isconv, &c, &ih, &iw));
+  PetscCall(BackendAntisym(scheme, &anti, &gamma));
+  if (BackendSingle(scheme)) {
     long cin, cout;
 
     PetscCall(BackendSingleGeom(scheme, &cin, &cout, &ih, &iw));
-    OdynBackendCall(ops, copy_to_device, bk->in, W, (size_t)scheme->nstate[1] * s * sizeof(double));
-    if (gtheta) OdynBackendCall(ops, mem_set, bk->gtheta, 0, (size_t)bk->nparam * sizeof(double));
-    OdynBackendCall(ops, conv_tanh_adjoint, cin, cout, ih, iw, s, bk->theta, bk->traj, bk->lin, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
-    if (gtheta) {
-      OdynBackendCall(ops, copy_to_host, bk->ghost, bk->gtheta, (size_t)bk->nparam * sizeof(double));
-      for (PetscInt i = 0; i < bk->nparam; i++) gtheta[i] += bk->ghost[i];
-    }
-    if (gY0) OdynBackendCall(ops, copy_to_host, gY0, bk->out, (size_t)n * s * sizeof(double));
-    PetscFunctionReturn(0);
-  }
-  PetscCall(BackendConvGeom(scheme, &isconv, &c, &ih, &iw));
-  PetscCall(BackendAntisym(scheme, &anti, &gamma));
-  OdynBackendCall(ops, copy_to_device, bk->in, W, (size_t)n * s * sizeof(double));
-  if (gtheta) OdynBackendCall(ops, mem_set, bk->gtheta, 0, (size_t)bk->nparam * sizeof(double));
-  if (bk->rev && BackendConvVerlet(scheme)) {
+    OdynBackendCall(ops, conv_tanh_adjoint, cin, cout, ih, iw, s, bk->theta, bk->traj, bk->lin, w, gt, gy);
+  } else if (bk->rev && BackendConvVerlet(scheme)) {
     long cm;
 
     PetscCall(BackendConvVerletGeom(scheme, &c, &cm, &ih, &iw));
-    OdynBackendCall(ops, conv_verlet_tanh_adjoint_reversible, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj + (size_t)n * s, bk->ztraj, bk->lin, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
-  } else if (bk->rev) OdynBackendCall(ops, verlet_tanh_adjoint_reversible, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->traj + (size_t)n * s, bk->ztraj, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
+    OdynBackendCall(ops, conv_verlet_tanh_adjoint_reversible, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj + (size_t)n * s, bk->ztraj, bk->lin, w, gt, gy);
+  } else if (bk->rev) OdynBackendCall(ops, verlet_tanh_adjoint_reversible, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->traj + (size_t)n * s, bk->ztraj, w, gt, gy);
   else if (BackendConvVerlet(scheme)) {
     long cm;
 
     PetscCall(BackendConvVerletGeom(scheme, &c, &cm, &ih, &iw));
-    OdynBackendCall(ops, conv_verlet_tanh_adjoint, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj, bk->ztraj, bk->lin, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
-  } else if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_adjoint, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->traj, bk->ztraj, bk->lin, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
-  else if (isconv) OdynBackendCall(ops, conv_euler_tanh_adjoint, c, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
-  else OdynBackendCall(ops, euler_tanh_adjoint, n, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, bk->in, gtheta ? bk->gtheta : NULL, gY0 ? bk->out : NULL);
+    OdynBackendCall(ops, conv_verlet_tanh_adjoint, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj, bk->ztraj, bk->lin, w, gt, gy);
+  } else if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_adjoint, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->traj, bk->ztraj, bk->lin, w, gt, gy);
+  else if (isconv) OdynBackendCall(ops, conv_euler_tanh_adjoint, c, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, w, gt, gy);
+  else OdynBackendCall(ops, euler_tanh_adjoint, n, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, w, gt, gy);
   if (gtheta) {
     /* the contract is gtheta += ...: the backend's sum comes back and is added (to zeros in a network: exact) */
-    OdynBackendCall(ops, copy_to_host, bk->ghost, bk->gtheta, (size_t)bk->nparam * sizeof(double));
+    PetscCall(BackendToHost(scheme, bk->ghost, bk->gtheta, bk->nparam));
     if (anti) AntisymGradientAdd(scheme, c, bk->ghost, gtheta); /* the effective stencils' gradient, mapped back */
     else
       for (PetscInt i = 0; i < bk->nparam; i++) gtheta[i] += bk->ghost[i];
   }
-  if (gY0) OdynBackendCall(ops, copy_to_host, gY0, bk->out, (size_t)n * s * sizeof(double));
+  if (wantgy0) PetscCall(BackendOutput(scheme, bk->out, n * s, gY0));
   PetscFunctionReturn(0);
 }
 
@@ -568,6 +646,16 @@ PetscErrorCode OdynSchemeBackendView_Private(OdynScheme scheme, PetscViewer view
   if (!scheme->backend) PetscFunctionReturn(0);
   PetscCall(PetscViewerASCIIPrintf(viewer, "sweeps on backend %s (states in its memory%s)\n", scheme->backend->name, BackendReversible(scheme) ? ": the last ones only, recomputed backwards in the adjoint" : ""));
   if (bk && bk->salloc) PetscCall(PetscViewerASCIIPrintf(viewer, "backend state memory: %ld doubles for %" PetscInt_FMT " examples\n", bk->statedoubles, bk->salloc));
+  if (bk) PetscCall(PetscViewerASCIIPrintf(viewer, "copied to the backend %g MiB, back to the host %g MiB (this rank, so far)\n", bk->todevice / 1048576.0, bk->tohost / 1048576.0));
+  PetscFunctionReturn(0);
+}
+
+/* the bytes this rank's block copied host -> backend and back since it got its backend storage (0 before) */
+PetscErrorCode OdynSchemeBackendGetTraffic_Private(OdynScheme scheme, PetscLogDouble *todevice, PetscLogDouble *tohost)
+{
+  PetscFunctionBegin;
+  *todevice = scheme->bk ? scheme->bk->todevice : 0.0;
+  *tohost   = scheme->bk ? scheme->bk->tohost : 0.0;
   PetscFunctionReturn(0);
 }
 

@@ -122,11 +122,20 @@ PetscErrorCode OdynSchemeForward(OdynScheme scheme, const PetscScalar theta[], P
 {
   PetscFunctionBegin;
   PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscCall(OdynSchemeForwardChained_Private(scheme, theta, s, Y0, NULL, YN));
+  PetscFunctionReturn(0);
+}
+
+/* a network's chains (net.c): from, a block on the same backend whose output in its memory is the input (Y0 unused) */
+PetscErrorCode OdynSchemeForwardChained_Private(OdynScheme scheme, const PetscScalar theta[], PetscInt s, const PetscScalar Y0[], OdynScheme from, PetscScalar YN[])
+{
+  PetscFunctionBegin;
   PetscCall(OdynSchemeSetUp(scheme));
   PetscCheck(s >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Number of examples must be >= 0, got %" PetscInt_FMT, s);
+  PetscCheck(!from || scheme->backend, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Only blocks on a backend take their input from another block's backend memory");
   PetscCall(PetscLogEventBegin(ODYN_SchemeForward, scheme, 0, 0, 0));
   if (scheme->backend) { /* the whole sweep on the backend, states in its memory (schemebackend.c) */
-    PetscCall(OdynSchemeForward_Backend_Private(scheme, theta, s, Y0, YN));
+    PetscCall(OdynSchemeForward_Backend_Private(scheme, theta, s, Y0, from, YN));
     scheme->hastraj = PETSC_TRUE;
     PetscCall(PetscLogEventEnd(ODYN_SchemeForward, scheme, 0, 0, 0));
     PetscFunctionReturn(0);
@@ -172,9 +181,17 @@ PetscErrorCode OdynSchemeTangent(OdynScheme scheme, const PetscScalar theta[], c
 {
   PetscFunctionBegin;
   PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscCall(OdynSchemeTangentChained_Private(scheme, theta, dtheta, dY0, NULL, dYN));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdynSchemeTangentChained_Private(OdynScheme scheme, const PetscScalar theta[], const PetscScalar dtheta[], const PetscScalar dY0[], OdynScheme from, PetscScalar dYN[])
+{
+  PetscFunctionBegin;
   PetscCall(OdynSchemeCheckForward_Private(scheme));
+  PetscCheck(!from || scheme->backend, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Only blocks on a backend take their input from another block's backend memory");
   PetscCall(PetscLogEventBegin(ODYN_SchemeTangent, scheme, 0, 0, 0));
-  if (scheme->backend) PetscCall(OdynSchemeTangent_Backend_Private(scheme, theta, dtheta, dY0, dYN));
+  if (scheme->backend) PetscCall(OdynSchemeTangent_Backend_Private(scheme, theta, dtheta, dY0, from, dYN));
   else PetscUseTypeMethod(scheme, tangent, theta, dtheta, dY0, dYN);
   scheme->linfilled = PETSC_TRUE; /* every step's linearization is saved now (when caching) */
   PetscCall(PetscLogEventEnd(ODYN_SchemeTangent, scheme, 0, 0, 0));
@@ -203,9 +220,18 @@ PetscErrorCode OdynSchemeAdjoint(OdynScheme scheme, const PetscScalar theta[], c
 {
   PetscFunctionBegin;
   PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
+  PetscCall(OdynSchemeAdjointChained_Private(scheme, theta, W, NULL, gtheta, gY0, PETSC_FALSE));
+  PetscFunctionReturn(0);
+}
+
+/* from: the block after, on the same backend, whose gY0 in its memory is W; keep: gY0 left there for the block before */
+PetscErrorCode OdynSchemeAdjointChained_Private(OdynScheme scheme, const PetscScalar theta[], const PetscScalar W[], OdynScheme from, PetscScalar gtheta[], PetscScalar gY0[], PetscBool keep)
+{
+  PetscFunctionBegin;
   PetscCall(OdynSchemeCheckForward_Private(scheme));
+  PetscCheck((!from && !keep) || scheme->backend, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Only blocks on a backend exchange states in backend memory");
   PetscCall(PetscLogEventBegin(ODYN_SchemeAdjoint, scheme, 0, 0, 0));
-  if (scheme->backend) PetscCall(OdynSchemeAdjoint_Backend_Private(scheme, theta, W, gtheta, gY0));
+  if (scheme->backend) PetscCall(OdynSchemeAdjoint_Backend_Private(scheme, theta, W, from, gtheta, gY0, keep));
   else PetscUseTypeMethod(scheme, adjoint, theta, W, gtheta, gY0);
   scheme->linfilled = PETSC_TRUE;
   PetscCall(PetscLogEventEnd(ODYN_SchemeAdjoint, scheme, 0, 0, 0));

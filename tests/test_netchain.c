@@ -1,0 +1,255 @@
+/*
+  States between blocks on one backend stay in its memory (src/net/net.c, OdynNetChained_Private(); the sweeps of
+  src/schemes/schemebackend.c take their input where the neighbouring block left its output). A chain of blocks on the
+  same backend moves through the host only the network's input and output, the parameters and the gradient; a block
+  on another backend (here: the host path, by its own -<prefix>odyn_backend host) breaks the chain, and its neighbours
+  copy their states in and out as before.
+
+  Built twice from this file: test_netchain (label unit) with the backend "hostref", and tests/gpu/test_gpu_netchain.c
+  (label gpu) with "cuda". For networks of several kinds (three dense Euler blocks; the same with the middle block on
+  the host; two reversible Verlet blocks; the MNIST shape: the opening conv layer 1 -> 4 and two conv Euler blocks),
+  on 1 and 2 ranks, with the examples spread and all on rank 0:
+  - parity with the direct host path: forward Y_N, the tangent J (dtheta, dY0), the adjoint (gradient and gY0);
+  - the bytes each block copied host -> backend and back over one forward, tangent and adjoint are exactly what the
+    chain allows (below), counted by the sweeps' copies (OdynSchemeBackendGetTraffic_Private());
+  - the network holds no host state buffers when every hop between blocks is chained.
+
+  Expected copies of block b (np parameters, nin / nout doubles per example in / out, s local examples > 0; inhost:
+  b = 0 or block b - 1 not on b's backend; outhost: the last block or block b + 1 not on b's backend):
+    to the backend   theta, dtheta (np each), Y0 and dY0 if inhost (nin s each), W if outhost (nout s)
+    to the host      the gradient (np), Y_N and dY_N if outhost (nout s each), gY0 if inhost (nin s)
+  With s = 0 a block uploads theta only (the derivative sweeps have nothing to do).
+
+  Bounds. hostref 0 (the sweeps are the direct path's bit for bit; a chained hop is a memcpy instead of two), except
+  reversible Verlet, 1e-12 (test_netbackend.c's reasons: on hostref its sweeps are verletref.c's loops, the rebuilt
+  states drift by round-off). cuda 1e-12 (test_netbackend.c's reasons). The copy counts are exact on both.
+*/
+#include "odyntest.h"
+#include <odyn/private/netimpl.h>
+
+#if defined(ODYN_TEST_NETCHAIN_GPU)
+  #include <cuda_runtime.h>
+static const char *backend   = "cuda";
+static PetscReal   tol_sweep = 1e-12;
+#else
+static const char *backend   = "hostref";
+static PetscReal   tol_sweep = 0.0;
+#endif
+
+#define MID_PREFIX "chainmid_" /* the options prefix of the middle dense block */
+
+/* one block of the test networks: scheme, layer, widths (dense: n; Verlet: n and m; conv: cin -> cout channels of
+   ih x iw), steps; rev: states recomputed; prefix: its own options prefix, or NULL */
+typedef struct {
+  OdynSchemeType scheme;
+  OdynLayerType  layer;
+  PetscInt       n, m, N, ih, iw;
+  PetscBool      rev;
+  const char    *prefix;
+} BlockSpec;
+
+static PetscErrorCode MakeNet(PetscInt nb, const BlockSpec spec[], const char *bk, OdynNet *net)
+{
+  PetscFunctionBegin;
+  PetscCall(OdynNetCreate(PETSC_COMM_WORLD, net));
+  for (PetscInt b = 0; b < nb; b++) {
+    const BlockSpec *sp = &spec[b];
+    const PetscBool  conv = strcmp(sp->layer, ODYNLAYERCONV) ? PETSC_FALSE : PETSC_TRUE;
+    OdynScheme       sc;
+    OdynLayer        layer;
+
+    PetscCall(OdynSchemeCreate(PETSC_COMM_WORLD, &sc));
+    if (sp->prefix) PetscCall(OdynSchemeSetOptionsPrefix(sc, sp->prefix));
+    PetscCall(OdynSchemeSetType(sc, sp->scheme));
+    if (sp->N) {
+      PetscCall(OdynSchemeSetNumSteps(sc, sp->N));
+      PetscCall(OdynSchemeSetFinalTime(sc, 1.5));
+    }
+    if (sp->rev) PetscCall(OdynSchemeSetTrajectoryType(sc, ODYN_TRAJECTORY_RECOMPUTE));
+    PetscCall(OdynSchemeGetLayer(sc, &layer));
+    PetscCall(OdynLayerSetType(layer, sp->layer));
+    if (conv) {
+      PetscCall(OdynLayerConvSetImage(layer, sp->ih, sp->iw));
+      PetscCall(OdynLayerConvSetChannels(layer, sp->n, sp->m));
+    } else {
+      PetscCall(OdynLayerSetWidth(layer, sp->n));
+      if (sp->m) PetscCall(OdynLayerSetHiddenWidth(layer, sp->m));
+    }
+    PetscCall(OdynLayerSetActivation(layer, ODYN_ACTIVATION_TANH));
+    PetscCall(OdynNetAddBlock(*net, sc));
+    PetscCall(OdynSchemeDestroy(&sc));
+  }
+  PetscCall(OdynNetSetBackend(*net, bk));
+  PetscFunctionReturn(0);
+}
+
+/* whether blocks b - 1 and b of the set-up net run on the same backend other than host */
+static PetscBool SameBackend(OdynNet net, PetscInt b)
+{
+  OdynScheme      p, q;
+  OdynBackendType a, c;
+  PetscBool       same;
+
+  ODYN_CK(OdynNetGetBlock(net, b - 1, &p));
+  ODYN_CK(OdynNetGetBlock(net, b, &q));
+  ODYN_CK(OdynSchemeGetBackend(p, &a));
+  ODYN_CK(OdynSchemeGetBackend(q, &c));
+  ODYN_CK(PetscStrcmp(a, c, &same));
+  return same && strcmp(a, ODYNBACKENDHOST) ? PETSC_TRUE : PETSC_FALSE;
+}
+
+/* the copies of every block after one forward, tangent (dtheta, dY0) and adjoint (gradient, gY0) with s local examples */
+static void ExpectTraffic(OdynNet net, PetscInt s, const char *label)
+{
+  PetscInt nb;
+
+  ODYN_CK(OdynNetGetNumBlocks(net, &nb));
+  for (PetscInt b = 0; b < nb; b++) {
+    OdynScheme      sc;
+    OdynBackendType name;
+    PetscInt        np, nin, nout;
+    PetscLogDouble  todev, tohost, xdev = 0, xhost = 0;
+    const PetscBool inhost = b == 0 || !SameBackend(net, b), outhost = b == nb - 1 || !SameBackend(net, b + 1);
+
+    ODYN_CK(OdynNetGetBlock(net, b, &sc));
+    ODYN_CK(OdynSchemeGetBackend(sc, &name));
+    ODYN_CK(OdynSchemeGetNumParameters(sc, &np));
+    ODYN_CK(OdynSchemeGetWidth(sc, &nin));
+    ODYN_CK(OdynSchemeGetOutputWidth(sc, &nout));
+    ODYN_CK(OdynSchemeBackendGetTraffic_Private(sc, &todev, &tohost));
+    if (strcmp(name, ODYNBACKENDHOST)) {
+      xdev = s ? 2.0 * np + (inhost ? 2.0 * nin * s : 0) + (outhost ? (PetscLogDouble)nout * s : 0) : np;
+      xhost = s ? np + (outhost ? 2.0 * nout * s : 0) + (inhost ? (PetscLogDouble)nin * s : 0) : 0;
+    }
+    ck_assert_msg(todev == 8 * xdev && tohost == 8 * xhost, "%s on %s, block %d (%s, %d examples on this rank): copied %g bytes to the backend and %g back, expected %g and %g", label, backend, (int)b, name, (int)s, todev, tohost, 8 * xdev, 8 * xhost);
+  }
+}
+
+static void Expect(const char *label, const char *what, PetscReal tol, Vec a, Vec b) { OdynTestExpectClose(label, what, backend, tol, a, b); }
+
+/* the host net and the backend net on the same data, one sweep of each kind; then the backend net's copies */
+static void Chain(PetscInt nb, const BlockSpec spec[], PetscInt sglobal, PetscInt split, PetscReal tol, PetscBool allchained, const char *label)
+{
+  OdynNet  hnet, bnet;
+  Vec      th, dth, gh, gb, Y0, dY0, W, Yh, Yb, Gh, Gb;
+  PetscInt nin, nout, nlocal;
+
+  ODYN_CK(MakeNet(nb, spec, ODYNBACKENDHOST, &hnet));
+  ODYN_CK(MakeNet(nb, spec, backend, &bnet));
+  ODYN_CK(OdynNetSetUp(bnet));
+  ODYN_CK(OdynNetGetInputWidth(hnet, &nin));
+  ODYN_CK(OdynNetGetOutputWidth(hnet, &nout));
+  ODYN_CK(OdynNetCreateParameterVec(hnet, &th));
+  ODYN_CK(VecDuplicate(th, &dth));
+  ODYN_CK(VecDuplicate(th, &gh));
+  ODYN_CK(VecDuplicate(th, &gb));
+  ODYN_CK(OdynTestRandomVec(5, 0.3, th));
+  ODYN_CK(OdynTestRandomVec(6, 1.0, dth));
+  ODYN_CK(OdynTestStateVec(nin, sglobal, split, &Y0));
+  ODYN_CK(OdynTestStateVec(nout, sglobal, split, &W));
+  ODYN_CK(VecDuplicate(Y0, &dY0));
+  ODYN_CK(VecDuplicate(Y0, &Gh));
+  ODYN_CK(VecDuplicate(Y0, &Gb));
+  ODYN_CK(VecDuplicate(W, &Yh));
+  ODYN_CK(VecDuplicate(W, &Yb));
+  ODYN_CK(OdynTestRandomVec(7, 1.0, Y0));
+  ODYN_CK(OdynTestRandomVec(8, 1.0, dY0));
+  ODYN_CK(OdynTestRandomVec(9, 1.0, W));
+  ODYN_CK(VecGetLocalSize(Y0, &nlocal));
+
+  ODYN_CK(OdynNetForward(hnet, th, Y0, Yh));
+  ODYN_CK(OdynNetForward(bnet, th, Y0, Yb));
+  Expect(label, "forward Y_N", tol, Yb, Yh);
+  ck_assert_msg(allchained ? bnet->bufcap == 0 : bnet->bufcap > 0 || nlocal == 0, "%s on %s: the network holds %d doubles of host state buffers", label, backend, (int)bnet->bufcap);
+  ODYN_CK(OdynNetJacobianMult(hnet, dth, dY0, Yh));
+  ODYN_CK(OdynNetJacobianMult(bnet, dth, dY0, Yb));
+  Expect(label, "J (dtheta, dY0)", tol, Yb, Yh);
+  ODYN_CK(OdynNetJacobianMultTranspose(hnet, W, gh, Gh));
+  ODYN_CK(OdynNetJacobianMultTranspose(bnet, W, gb, Gb));
+  Expect(label, "J_theta^T W", tol, gb, gh);
+  Expect(label, "J_Y0^T W", tol, Gb, Gh);
+  ExpectTraffic(bnet, nlocal / nin, label);
+  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_netchain: %s on %s: products within %.0e of host, host <-> backend copies as the chain allows\n", label, backend, (double)tol));
+
+  ODYN_CK(VecDestroy(&th));
+  ODYN_CK(VecDestroy(&dth));
+  ODYN_CK(VecDestroy(&gh));
+  ODYN_CK(VecDestroy(&gb));
+  ODYN_CK(VecDestroy(&Y0));
+  ODYN_CK(VecDestroy(&dY0));
+  ODYN_CK(VecDestroy(&W));
+  ODYN_CK(VecDestroy(&Yh));
+  ODYN_CK(VecDestroy(&Yb));
+  ODYN_CK(VecDestroy(&Gh));
+  ODYN_CK(VecDestroy(&Gb));
+  ODYN_CK(OdynNetDestroy(&hnet));
+  ODYN_CK(OdynNetDestroy(&bnet));
+}
+
+START_TEST(test_dense_chain)
+{
+  const BlockSpec three[3] = {
+    {ODYNSCHEMEEULER, ODYNLAYERDENSE, 3, 0, 2, 0, 0, PETSC_FALSE, NULL        },
+    {ODYNSCHEMEEULER, ODYNLAYERDENSE, 3, 0, 4, 0, 0, PETSC_FALSE, MID_PREFIX  },
+    {ODYNSCHEMEEULER, ODYNLAYERDENSE, 3, 0, 3, 0, 0, PETSC_FALSE, NULL        },
+  };
+
+  for (PetscInt split = 0; split < 2; split++) {
+    Chain(3, three, 25, split, tol_sweep, PETSC_TRUE, split ? "three dense blocks (n 3, N 2 + 4 + 3), examples on rank 0" : "three dense blocks (n 3, N 2 + 4 + 3)");
+    ODYN_CK(PetscOptionsSetValue(NULL, "-" MID_PREFIX "odyn_backend", "host"));
+    Chain(3, three, 25, split, tol_sweep, PETSC_FALSE, split ? "three dense blocks, the middle one on the host, examples on rank 0" : "three dense blocks, the middle one on the host");
+    ODYN_CK(PetscOptionsClearValue(NULL, "-" MID_PREFIX "odyn_backend"));
+  }
+}
+END_TEST
+
+START_TEST(test_verlet_chain)
+{
+  const BlockSpec two[2] = {
+    {ODYNSCHEMEVERLET, ODYNLAYERHAMILTONIAN, 2, 4, 3, 0, 0, PETSC_TRUE, NULL},
+    {ODYNSCHEMEVERLET, ODYNLAYERHAMILTONIAN, 2, 4, 2, 0, 0, PETSC_TRUE, NULL},
+  };
+
+  for (PetscInt split = 0; split < 2; split++) Chain(2, two, 30, split, 1e-12, PETSC_TRUE, split ? "two reversible Verlet blocks (n 2, m 4, N 3 + 2), examples on rank 0" : "two reversible Verlet blocks (n 2, m 4, N 3 + 2)");
+}
+END_TEST
+
+START_TEST(test_conv_chain)
+{
+  /* the MNIST network's shape, smaller: the opening layer 1 -> 4 (its output is wider than its input) and two conv
+     Euler blocks */
+  const BlockSpec mnist[3] = {
+    {ODYNSCHEMESINGLE, ODYNLAYERCONV, 1, 4, 0, 6, 5, PETSC_FALSE, NULL},
+    {ODYNSCHEMEEULER,  ODYNLAYERCONV, 4, 4, 2, 6, 5, PETSC_FALSE, NULL},
+    {ODYNSCHEMEEULER,  ODYNLAYERCONV, 4, 4, 3, 6, 5, PETSC_FALSE, NULL},
+  };
+
+  for (PetscInt split = 0; split < 2; split++) Chain(3, mnist, 12, split, tol_sweep, PETSC_TRUE, split ? "opening conv 1 -> 4 and two conv blocks (6 x 5, N 2 + 3), examples on rank 0" : "opening conv 1 -> 4 and two conv blocks (6 x 5, N 2 + 3)");
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+  Suite *s = suite_create("netchain");
+  TCase *t = tcase_create(backend);
+  tcase_add_test(t, test_dense_chain);
+  tcase_add_test(t, test_verlet_chain);
+  tcase_add_test(t, test_conv_chain);
+  tcase_set_timeout(t, 600);
+  suite_add_tcase(s, t);
+  return s;
+}
+
+int main(int argc, char **argv)
+{
+#if defined(ODYN_TEST_NETCHAIN_GPU)
+  int count = 0;
+
+  /* exit 2 (ctest: skipped) without a device, on every rank alike, before MPI starts */
+  if (cudaGetDeviceCount(&count) != cudaSuccess || count < 1) {
+    printf("test_gpu_netchain: no CUDA device, skipped\n");
+    return 2;
+  }
+#endif
+  return OdynTestMain(argc, argv, make_suite);
+}
