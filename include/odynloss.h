@@ -67,6 +67,8 @@ PETSC_EXTERN PetscErrorCode OdynLossGetAccuracy(OdynLoss, Vec, Vec, Vec, PetscRe
 PETSC_EXTERN PetscErrorCode OdynLossSetIdentityClassifier(OdynLoss, PetscBool);
 PETSC_EXTERN PetscErrorCode OdynLossGetIdentityClassifier(OdynLoss, PetscBool *);
 PETSC_EXTERN PetscErrorCode OdynLossGetSettings(OdynLoss, char **);
+PETSC_EXTERN PetscErrorCode OdynLossSetBackend(OdynLoss, OdynBackendType);
+PETSC_EXTERN PetscErrorCode OdynLossGetBackend(OdynLoss, OdynBackendType *);
 PETSC_EXTERN PetscErrorCode OdynLossGetPSNR(OdynLoss, Vec, Vec, Vec, PetscReal, PetscReal *);
 PETSC_EXTERN PetscErrorCode OdynPSNR(Vec, Vec, PetscReal, PetscReal *);
 

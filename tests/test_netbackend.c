@@ -352,6 +352,14 @@ START_TEST(test_train_history)
                       (double)(hb[nh - 1].obj_classifier + hb[nh - 1].obj_propagation)));
   ck_assert_msg(dmax <= tol_hist, "objective history on %s differs from host by %.3e (relative; bound %.0e)", backend, (double)dmax, (double)tol_hist);
   ck_assert_msg(hh[nh - 1].obj_classifier < hh[0].obj_classifier, "the host run did not learn (objective %g -> %g)", (double)hh[0].obj_classifier, (double)hh[nh - 1].obj_classifier);
+  { /* the trainer ran the classifier's GEMMs where the network runs (OdynLossSetBackend(), lossbackend.c) */
+    OdynBackendType lname;
+
+    ODYN_CK(OdynLossGetBackend(rb.loss, &lname));
+    ck_assert_str_eq(lname, backend);
+    ODYN_CK(OdynLossGetBackend(rh.loss, &lname));
+    ck_assert_str_eq(lname, ODYNBACKENDHOST);
+  }
   ODYN_CK(OdynTestRunDestroy(&rh));
   ODYN_CK(OdynTestRunDestroy(&rb));
   ODYN_CK(OdynDatasetDestroy(&tr));

@@ -70,6 +70,12 @@ PetscErrorCode OdynTrainerSetUp(OdynTrainer t)
   PetscCall(OdynLossSetNumFeatures(t->loss, nout));
   PetscCall(OdynLossSetNumClasses(t->loss, t->bernoulli ? 1 : nc));
   PetscCall(OdynLossSetUp(t->loss));
+  { /* the classifier's products with the features run where the network runs (-odyn_backend; docs/gpu.md) */
+    OdynBackendType bname;
+
+    PetscCall(OdynNetGetBackend(t->net, &bname));
+    PetscCall(OdynLossSetBackend(t->loss, bname));
+  }
   PetscCall(OdynRegularizerSetNet(t->reg, t->net));
   PetscCall(VecDestroy(&t->Ctrain));
   PetscCall(VecDestroy(&t->Cval));

@@ -231,6 +231,7 @@ PetscErrorCode OdynLossView(OdynLoss loss, PetscViewer viewer)
   else PetscCall(PetscViewerASCIIPrintf(viewer, "%" PetscInt_FMT " features, %" PetscInt_FMT " classes, %" PetscInt_FMT " weights [W | mu]\n", loss->nf, loss->nc, loss->nf * loss->nc + loss->nc));
   if (loss->Y) PetscCall(PetscViewerASCIIPrintf(viewer, "data: %" PetscInt_FMT " examples\n", loss->sglobal));
   PetscTryTypeMethod(loss, view, viewer);
+  PetscCall(OdynLossBackendView_Private(loss, viewer));
   PetscCall(PetscViewerASCIIPopTab(viewer));
   PetscFunctionReturn(0);
 }
@@ -249,6 +250,7 @@ PetscErrorCode OdynLossResetData_Private(OdynLoss loss)
   PetscCall(PetscFree(loss->G));
   PetscCall(PetscFree(loss->T1));
   PetscCall(PetscFree(loss->T2));
+  PetscCall(OdynLossBackendFree_Private(loss)); /* its buffers are sized by nf, nc */
   loss->zcap = loss->gcap = loss->t1cap = loss->t2cap = 0;
   loss->s                                             = -1;
   loss->sglobal                                       = 0;

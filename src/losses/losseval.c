@@ -190,6 +190,9 @@ static PetscErrorCode OdynLossScores_Private(OdynLoss loss, const PetscScalar *w
   PetscFunctionReturn(0);
 }
 
+/* the products with the data's features run on a backend (lossbackend.c): one is set and there are weights */
+static PetscBool OdynLossOnBackend_Private(OdynLoss loss) { return loss->backend && !loss->identity ? PETSC_TRUE : PETSC_FALSE; }
+
 static PetscErrorCode OdynLossCheckData_Private(OdynLoss loss)
 {
   PetscFunctionBegin;
@@ -215,9 +218,12 @@ static PetscErrorCode OdynLossLinearize_Private(OdynLoss loss, Vec wmu)
   PetscCall(OdynLossGather_Private(loss, wmu, "Weights wmu", PETSC_TRUE, &loss->wall));
   PetscCall(OdynWorkEnsure(&loss->Z, &loss->zcap, loss->nc * loss->s));
   PetscCall(VecGetArrayRead(loss->wall, &w));
-  PetscCall(VecGetArrayRead(loss->Y, &y));
-  PetscCall(OdynLossScores_Private(loss, w, loss->s, y, loss->Z));
-  PetscCall(VecRestoreArrayRead(loss->Y, &y));
+  if (OdynLossOnBackend_Private(loss)) PetscCall(OdynLossBackendScores_Private(loss, w, loss->Z));
+  else {
+    PetscCall(VecGetArrayRead(loss->Y, &y));
+    PetscCall(OdynLossScores_Private(loss, w, loss->s, y, loss->Z));
+    PetscCall(VecRestoreArrayRead(loss->Y, &y));
+  }
   PetscCall(VecRestoreArrayRead(loss->wall, &w));
   loss->wid    = wid;
   loss->wstate = ws;
@@ -234,6 +240,25 @@ static PetscErrorCode OdynLossCheckFeatureVec_Private(OdynLoss loss, Vec v, cons
   PetscFunctionBegin;
   PetscCall(VecGetLocalSize(v, &n));
   PetscCheck(n == loss->nf * loss->s, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "%s has local length %" PetscInt_FMT " but the data hold nf x s_local = %" PetscInt_FMT " x %" PetscInt_FMT " values: duplicate it from the features YN", name, n, loss->nf, loss->s);
+  PetscFunctionReturn(0);
+}
+
+/* h = [Y T^T | T e] (nf nc + nc) at the data for T (nc x s): this rank's part of a gradient or Hessian product */
+static PetscErrorCode OdynLossWeightProduct_Private(OdynLoss loss, const PetscScalar *T, PetscScalar *h)
+{
+  const PetscInt nf = loss->nf, nc = loss->nc, s = loss->s;
+
+  PetscFunctionBegin;
+  if (OdynLossOnBackend_Private(loss)) PetscCall(OdynLossBackendWeightProduct_Private(loss, T, h));
+  else {
+    const PetscScalar *y;
+
+    PetscCall(VecGetArrayRead(loss->Y, &y));
+    OdynCallGemm('N', 'T', nf, nc, s, 1.0, y, nf, T, nc, 0.0, h, nf);
+    PetscCall(VecRestoreArrayRead(loss->Y, &y));
+  }
+  PetscCall(PetscArrayzero(h + nf * nc, nc));
+  odyn_rowsum_add(nc, s, 1.0, T, h + nf * nc);
   PetscFunctionReturn(0);
 }
 
@@ -263,7 +288,7 @@ PetscErrorCode OdynLossEvaluate(OdynLoss loss, Vec wmu, PetscReal *f, Vec gwmu, 
 {
   PetscReal          lsum = 0, sum;
   PetscScalar       *G    = NULL, *h, *gy;
-  const PetscScalar *c, *y, *w;
+  const PetscScalar *c, *w;
   const PetscInt     nf = loss->nf, nc = loss->nc, s = loss->s;
 
   PetscFunctionBegin;
@@ -290,13 +315,9 @@ PetscErrorCode OdynLossEvaluate(OdynLoss loss, Vec wmu, PetscReal *f, Vec gwmu, 
   }
   if (gwmu && loss->identity) PetscCall(VecZeroEntries(gwmu)); /* no weights: an empty gradient */
   else if (gwmu) {
-    PetscCall(VecGetArrayRead(loss->Y, &y));
     PetscCall(VecGetArray(loss->hall, &h));
-    OdynCallGemm('N', 'T', nf, nc, s, 1.0, y, nf, G, nc, 0.0, h, nf);
-    PetscCall(PetscArrayzero(h + nf * nc, nc));
-    odyn_rowsum_add(nc, s, 1.0, G, h + nf * nc);
+    PetscCall(OdynLossWeightProduct_Private(loss, G, h));
     PetscCall(VecRestoreArray(loss->hall, &h));
-    PetscCall(VecRestoreArrayRead(loss->Y, &y));
     PetscCall(OdynLossSumToWeights_Private(loss, gwmu));
   }
   if (gY) {
@@ -348,7 +369,7 @@ static PetscErrorCode OdynLossHessZ_Private(OdynLoss loss)
 @*/
 PetscErrorCode OdynLossHessianMultWeights(OdynLoss loss, Vec wmu, Vec v, Vec Hv)
 {
-  const PetscInt     nf = loss->nf, nc = loss->nc, s = loss->s;
+  const PetscInt     nc = loss->nc, s = loss->s;
   const PetscScalar *y, *va;
   PetscScalar       *h;
 
@@ -367,17 +388,18 @@ PetscErrorCode OdynLossHessianMultWeights(OdynLoss loss, Vec wmu, Vec v, Vec Hv)
   }
   PetscCall(OdynWorkEnsure(&loss->T1, &loss->t1cap, nc * s));
   PetscCall(OdynWorkEnsure(&loss->T2, &loss->t2cap, nc * s));
-  PetscCall(VecGetArrayRead(loss->Y, &y));
   PetscCall(VecGetArrayRead(loss->vall, &va));
-  PetscCall(OdynLossScores_Private(loss, va, s, y, loss->T1));
+  if (OdynLossOnBackend_Private(loss)) PetscCall(OdynLossBackendScores_Private(loss, va, loss->T1));
+  else {
+    PetscCall(VecGetArrayRead(loss->Y, &y));
+    PetscCall(OdynLossScores_Private(loss, va, s, y, loss->T1));
+    PetscCall(VecRestoreArrayRead(loss->Y, &y));
+  }
   PetscCall(VecRestoreArrayRead(loss->vall, &va));
   PetscCall(OdynLossHessZ_Private(loss));
   PetscCall(VecGetArray(loss->hall, &h));
-  OdynCallGemm('N', 'T', nf, nc, s, 1.0, y, nf, loss->T2, nc, 0.0, h, nf);
-  PetscCall(PetscArrayzero(h + nf * nc, nc));
-  odyn_rowsum_add(nc, s, 1.0, loss->T2, h + nf * nc);
+  PetscCall(OdynLossWeightProduct_Private(loss, loss->T2, h));
   PetscCall(VecRestoreArray(loss->hall, &h));
-  PetscCall(VecRestoreArrayRead(loss->Y, &y));
   PetscCall(OdynLossSumToWeights_Private(loss, Hv));
   PetscCall(PetscLogEventEnd(ODYN_LossHess, loss, 0, 0, 0));
   PetscFunctionReturn(0);

@@ -58,8 +58,18 @@ struct _p_OdynLoss {
   PetscScalar     *Z, *G, *T1, *T2;
   PetscInt         zcap, gcap, t1cap, t2cap;
   void            *data;
+  /* compute backend of the products with the features (lossbackend.c, OdynLossSetBackend()): NULL, the host */
+  const OdynBackendOps         *backend;
+  struct _OdynLossBackendStore *bk;
 };
 
 PETSC_INTERN PetscErrorCode OdynLossResetData_Private(OdynLoss);
+/* lossbackend.c: Z = W^T Y + mu e^T and h = Y G^T at the data on the backend (host in and out), its buffers, View */
+PETSC_INTERN PetscErrorCode OdynLossBackendScores_Private(OdynLoss, const PetscScalar *, PetscScalar *);
+PETSC_INTERN PetscErrorCode OdynLossBackendWeightProduct_Private(OdynLoss, const PetscScalar *, PetscScalar *);
+PETSC_INTERN PetscErrorCode OdynLossBackendFree_Private(OdynLoss);
+PETSC_INTERN PetscErrorCode OdynLossBackendView_Private(OdynLoss, PetscViewer);
+/* exported (not PETSC_INTERN) for tests/test_lossbackend.c, which checks what crossed */
+PETSC_EXTERN PetscErrorCode OdynLossBackendGetTraffic_Private(OdynLoss, PetscLogDouble *, PetscLogDouble *);
 
 #endif

@@ -1,0 +1,206 @@
+/*
+  The classifier's products with the features on a compute backend (OdynLossSetBackend(); src/losses/lossbackend.c):
+  the scores Z = W^T Y + mu e^T and the weights' products Y G^T of OdynLossEvaluate() and OdynLossHessianMultWeights()
+  run against a mirror of the features in backend memory, made once per data.
+
+  Built twice from this file: test_lossbackend (label unit) with the backend "hostref", and
+  tests/gpu/test_gpu_lossbackend.c (label gpu) with "cuda". For the three losses (softmax, logistic, lsq) and the
+  identity classifier, on 1 and 2 ranks, with the examples spread and all on rank 0:
+  - parity with the host loss on the same data: value, gradient in the weights and in the features, Hessian products in
+    the weights (several, as Newton-PCG takes them) and in the features;
+  - the bytes copied host -> backend and back are exactly: the features once (nf s) however many products follow, and
+    per product only weight- and scores-sized vectors (below); none for the identity classifier (no GEMM);
+  - after the features' entries change, the mirror is made again (another nf s) and the results follow the host's;
+  - the backend's name is checked (an unknown one lists the known ones).
+
+  Expected copies (s local examples > 0, nw = nf nc + nc; Evaluate with both gradients, then k weights-Hessian products
+  at the same weights and one features-Hessian product):
+    to the backend   nf s (the features) + nw + nc s (weights, G) + k (nw + nc s) (direction, H_Z dZ)
+    to the host      nc s + nf nc (scores, Y G^T) + k (nc s + nf nc)
+  With s = 0: none.
+
+  Bounds. hostref 0: the table's gemm and add_bias are the host path's odyn_gemm and odyn_add_bias on the same operands.
+  cuda 1e-12 relative: cuBLAS sums the nf products of a score and the s of a weight entry in another order (and with
+  FMAs) than OpenBLAS; for these sizes (nf <= 40, s <= 60, entries O(1)) the relative difference of such sums is a few
+  ulps times their length, far below 1e-12; the loss function runs on the host in both.
+*/
+#include "odyntest.h"
+#include <odyn/private/lossimpl.h>
+
+#if defined(ODYN_TEST_LOSSBACKEND_GPU)
+  #include <cuda_runtime.h>
+static const char *backend = "cuda";
+static PetscReal   tol     = 1e-12;
+#else
+static const char *backend = "hostref";
+static PetscReal   tol     = 0.0;
+#endif
+
+/* targets of this rank's examples, from their global index: one-hot (softmax), {0, 1} (logistic), reals (lsq) */
+static PetscErrorCode FillTargets(OdynLossType type, PetscInt nc, Vec C)
+{
+  PetscScalar *c;
+  PetscInt     rstart, rend;
+
+  PetscFunctionBegin;
+  if (!strcmp(type, ODYNLOSSLSQ)) {
+    PetscCall(OdynTestRandomVec(17, 1.0, C));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(VecGetOwnershipRange(C, &rstart, &rend));
+  PetscCall(VecGetArray(C, &c));
+  for (PetscInt i = rstart; i < rend; i++) {
+    const PetscInt e = i / nc, k = i % nc;
+
+    c[i - rstart] = !strcmp(type, ODYNLOSSLOGISTIC) ? (PetscScalar)((e * 5 + k * 3) % 2) : (PetscScalar)(k == (e * 7) % nc);
+  }
+  PetscCall(VecRestoreArray(C, &c));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode MakeLoss(OdynLossType type, PetscInt nf, PetscInt nc, PetscBool identity, const char *bk, OdynLoss *loss)
+{
+  PetscFunctionBegin;
+  PetscCall(OdynLossCreate(PETSC_COMM_WORLD, loss));
+  PetscCall(OdynLossSetType(*loss, type));
+  PetscCall(OdynLossSetNumFeatures(*loss, nf));
+  PetscCall(OdynLossSetNumClasses(*loss, nc));
+  if (identity) PetscCall(OdynLossSetIdentityClassifier(*loss, PETSC_TRUE));
+  PetscCall(OdynLossSetBackend(*loss, bk));
+  PetscFunctionReturn(0);
+}
+
+static void Expect(const char *label, const char *what, Vec a, Vec b) { OdynTestExpectClose(label, what, backend, tol, a, b); }
+
+static void ExpectTraffic(OdynLoss loss, PetscLogDouble xdev, PetscLogDouble xhost, const char *label, const char *when)
+{
+  PetscLogDouble todev, tohost;
+
+  ODYN_CK(OdynLossBackendGetTraffic_Private(loss, &todev, &tohost));
+  ck_assert_msg(todev == 8 * xdev && tohost == 8 * xhost, "%s on %s, %s: copied %g bytes to the backend and %g back, expected %g and %g", label, backend, when, todev, tohost, 8 * xdev, 8 * xhost);
+}
+
+/* the host loss and the backend loss on the same data: every product, twice (the second time after Y changed) */
+static void Case(OdynLossType type, PetscInt nf, PetscInt nc, PetscBool identity, PetscInt sglobal, PetscInt split, const char *label)
+{
+  const PetscInt k = 3; /* weights-Hessian products per round */
+  OdynLoss       lh, lb;
+  Vec            w, v, Y, dY, C, gwh, gwb, gYh, gYb, Hvh, Hvb, HdYh, HdYb;
+  PetscReal      fh, fb;
+  PetscInt       s, nw;
+
+  ODYN_CK(MakeLoss(type, nf, nc, identity, ODYNBACKENDHOST, &lh));
+  ODYN_CK(MakeLoss(type, nf, nc, identity, backend, &lb));
+  ODYN_CK(OdynLossCreateWeightVec(lh, &w));
+  ODYN_CK(VecGetSize(w, &nw));
+  ODYN_CK(VecDuplicate(w, &v));
+  ODYN_CK(VecDuplicate(w, &gwh));
+  ODYN_CK(VecDuplicate(w, &gwb));
+  ODYN_CK(VecDuplicate(w, &Hvh));
+  ODYN_CK(VecDuplicate(w, &Hvb));
+  ODYN_CK(OdynTestStateVec(nf, sglobal, split, &Y));
+  ODYN_CK(OdynTestStateVec(nc, sglobal, split, &C));
+  ODYN_CK(VecDuplicate(Y, &dY));
+  ODYN_CK(VecDuplicate(Y, &gYh));
+  ODYN_CK(VecDuplicate(Y, &gYb));
+  ODYN_CK(VecDuplicate(Y, &HdYh));
+  ODYN_CK(VecDuplicate(Y, &HdYb));
+  ODYN_CK(OdynTestRandomVec(11, 0.5, w));
+  ODYN_CK(OdynTestRandomVec(12, 1.0, v));
+  ODYN_CK(OdynTestRandomVec(13, 1.0, Y));
+  ODYN_CK(OdynTestRandomVec(14, 1.0, dY));
+  ODYN_CK(FillTargets(type, nc, C));
+  ODYN_CK(VecGetLocalSize(Y, &s));
+  s /= nf;
+  ODYN_CK(OdynLossSetData(lh, Y, C));
+  ODYN_CK(OdynLossSetData(lb, Y, C));
+  for (int round = 0; round < 2; round++) {
+    const PetscLogDouble r = round + 1, nws = identity || !s ? 0 : nw;
+
+    if (round) ODYN_CK(VecScale(Y, 0.75)); /* the features change: both losses must see it */
+    ODYN_CK(OdynLossEvaluate(lh, w, &fh, gwh, gYh));
+    ODYN_CK(OdynLossEvaluate(lb, w, &fb, gwb, gYb));
+    ck_assert_msg(PetscAbsReal(fb - fh) <= tol * PetscAbsReal(fh), "%s on %s: loss value %.17g, host %.17g", label, backend, (double)fb, (double)fh);
+    if (!identity) Expect(label, "gradient in the weights", gwb, gwh);
+    Expect(label, "gradient in the features", gYb, gYh);
+    for (PetscInt j = 0; j < k; j++) {
+      ODYN_CK(VecScale(v, -1.1)); /* another direction each time */
+      ODYN_CK(OdynLossHessianMultWeights(lh, w, v, Hvh));
+      ODYN_CK(OdynLossHessianMultWeights(lb, w, v, Hvb));
+      if (!identity) Expect(label, "Hessian product in the weights", Hvb, Hvh);
+    }
+    ODYN_CK(OdynLossHessianMultFeatures(lh, w, dY, HdYh));
+    ODYN_CK(OdynLossHessianMultFeatures(lb, w, dY, HdYb));
+    Expect(label, "Hessian product in the features", HdYb, HdYh);
+    if (identity || !s) ExpectTraffic(lb, 0, 0, label, "no GEMM or no example");
+    else ExpectTraffic(lb, r * ((PetscLogDouble)nf * s + nws + (PetscLogDouble)nc * s + k * (nws + (PetscLogDouble)nc * s)), r * ((PetscLogDouble)nc * s + nf * nc + k * ((PetscLogDouble)nc * s + nf * nc)), label, round ? "after the features changed" : "first data");
+  }
+  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_lossbackend: %s on %s: every product within %.0e of host, the features copied once per data\n", label, backend, (double)tol));
+  ODYN_CK(VecDestroy(&w));
+  ODYN_CK(VecDestroy(&v));
+  ODYN_CK(VecDestroy(&Y));
+  ODYN_CK(VecDestroy(&dY));
+  ODYN_CK(VecDestroy(&C));
+  ODYN_CK(VecDestroy(&gwh));
+  ODYN_CK(VecDestroy(&gwb));
+  ODYN_CK(VecDestroy(&gYh));
+  ODYN_CK(VecDestroy(&gYb));
+  ODYN_CK(VecDestroy(&Hvh));
+  ODYN_CK(VecDestroy(&Hvb));
+  ODYN_CK(VecDestroy(&HdYh));
+  ODYN_CK(VecDestroy(&HdYb));
+  ODYN_CK(OdynLossDestroy(&lh));
+  ODYN_CK(OdynLossDestroy(&lb));
+}
+
+START_TEST(test_parity)
+{
+  for (PetscInt split = 0; split < 2; split++) {
+    Case(ODYNLOSSSOFTMAX, 40, 5, PETSC_FALSE, 60, split, split ? "softmax (nf 40, nc 5), examples on rank 0" : "softmax (nf 40, nc 5)");
+    Case(ODYNLOSSLOGISTIC, 12, 3, PETSC_FALSE, 45, split, split ? "logistic (nf 12, nc 3), examples on rank 0" : "logistic (nf 12, nc 3)");
+    Case(ODYNLOSSLSQ, 7, 2, PETSC_FALSE, 33, split, split ? "lsq (nf 7, nc 2), examples on rank 0" : "lsq (nf 7, nc 2)");
+    Case(ODYNLOSSLSQ, 6, 2, PETSC_TRUE, 20, split, split ? "lsq, identity classifier (nf 6, nc 2), examples on rank 0" : "lsq, identity classifier (nf 6, nc 2)");
+  }
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+  OdynLoss        loss;
+  OdynBackendType name;
+
+  ODYN_CK(OdynLossCreate(PETSC_COMM_WORLD, &loss));
+  ODYN_CK(OdynLossGetBackend(loss, &name));
+  ck_assert_str_eq(name, ODYNBACKENDHOST);
+  odyn_ck_error_contains(OdynLossSetBackend(loss, "opencl"), "the known backends are host, hostref, cuda");
+  ODYN_CK(OdynLossSetBackend(loss, backend));
+  ODYN_CK(OdynLossGetBackend(loss, &name));
+  ck_assert_str_eq(name, backend);
+  ODYN_CK(OdynLossDestroy(&loss));
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+  Suite *s = suite_create("lossbackend");
+  TCase *t = tcase_create(backend);
+  tcase_add_test(t, test_errors);
+  tcase_add_test(t, test_parity);
+  tcase_set_timeout(t, 600);
+  suite_add_tcase(s, t);
+  return s;
+}
+
+int main(int argc, char **argv)
+{
+#if defined(ODYN_TEST_LOSSBACKEND_GPU)
+  int count = 0;
+
+  /* exit 2 (ctest: skipped) without a device, on every rank alike, before MPI starts */
+  if (cudaGetDeviceCount(&count) != cudaSuccess || count < 1) {
+    printf("test_gpu_lossbackend: no CUDA device, skipped\n");
+    return 2;
+  }
+#endif
+  return OdynTestMain(argc, argv, make_suite);
+}
