@@ -43,18 +43,14 @@ static PetscErrorCode FillTargets(OdynLossType type, PetscInt nc, Vec C)
   PetscInt     rstart, rend;
 
   PetscFunctionBegin;
-  if (!strcmp(type, ODYNLOSSLSQ)) {
-    PetscCall(OdynTestRandomVec(17, 1.0, C));
-    PetscFunctionReturn(0);
+  if (!strcmp(type, ODYNLOSSSOFTMAX)) PetscCall(OdynTestOneHotVec(nc, C));
+  else if (!strcmp(type, ODYNLOSSLSQ)) PetscCall(OdynTestRandomVec(17, 1.0, C));
+  else {
+    PetscCall(VecGetOwnershipRange(C, &rstart, &rend));
+    PetscCall(VecGetArray(C, &c));
+    for (PetscInt i = rstart; i < rend; i++) c[i - rstart] = (PetscScalar)((i / nc * 5 + i % nc * 3) % 2);
+    PetscCall(VecRestoreArray(C, &c));
   }
-  PetscCall(VecGetOwnershipRange(C, &rstart, &rend));
-  PetscCall(VecGetArray(C, &c));
-  for (PetscInt i = rstart; i < rend; i++) {
-    const PetscInt e = i / nc, k = i % nc;
-
-    c[i - rstart] = !strcmp(type, ODYNLOSSLOGISTIC) ? (PetscScalar)((e * 5 + k * 3) % 2) : (PetscScalar)(k == (e * 7) % nc);
-  }
-  PetscCall(VecRestoreArray(C, &c));
   PetscFunctionReturn(0);
 }
 

@@ -20,12 +20,20 @@
     to the host      the gradient (np), Y_N and dY_N if outhost (nout s each), gY0 if inhost (nin s)
   With s = 0 a block uploads theta only (the derivative sweeps have nothing to do).
 
+  The Gauss-Newton product J^T H_Y J v (OdynNetLossGaussNewtonMult_Private(), src/net/netloss.c, what the trainer's
+  Gauss-Newton-PCG multiplies by) with a softmax loss on the same backend: the output direction goes from the last
+  block to the loss and the loss's W H_Z W^T dY back to the adjoint in backend memory. Checked: it takes that path
+  (and the host path when the last block runs on the host), Hv against the host's, and the copies of the product:
+  each block on the backend only its dtheta in and its gradient out (np each way; none without examples), the loss
+  only W (nf nc) and T2 (nc s) in and T1 (nc s) out.
+
   Bounds. hostref 0 (the sweeps are the direct path's bit for bit; a chained hop is a memcpy instead of two), except
   reversible Verlet, 1e-12 (test_netbackend.c's reasons: on hostref its sweeps are verletref.c's loops, the rebuilt
   states drift by round-off). cuda 1e-12 (test_netbackend.c's reasons). The copy counts are exact on both.
 */
 #include "odyntest.h"
 #include <odyn/private/netimpl.h>
+#include <odyn/private/lossimpl.h>
 
 #if defined(ODYN_TEST_NETCHAIN_GPU)
   #include <cuda_runtime.h>
@@ -186,6 +194,130 @@ static void Chain(PetscInt nb, const BlockSpec spec[], PetscInt sglobal, PetscIn
   ODYN_CK(OdynNetDestroy(&bnet));
 }
 
+/* the Gauss-Newton product of the backend net and loss against the host's, and what it copied */
+static void GaussNewton(PetscInt nb, const BlockSpec spec[], PetscInt sglobal, PetscInt split, PetscBool expect_device, const char *label)
+{
+  const PetscInt  nc = 3;
+  OdynNet         hnet, bnet;
+  OdynLoss        hloss, bloss;
+  Vec             th, v, Hvh, Hvb, w, gw, Y0, YNh, YNb, C, dY, HdY;
+  PetscInt        nin, nout, nlocal, s;
+  PetscBool       onh, onb;
+  PetscLogDouble *before;
+  PetscReal       f;
+
+  ODYN_CK(MakeNet(nb, spec, ODYNBACKENDHOST, &hnet));
+  ODYN_CK(MakeNet(nb, spec, backend, &bnet));
+  ODYN_CK(OdynNetSetUp(bnet));
+  ODYN_CK(OdynNetGetInputWidth(hnet, &nin));
+  ODYN_CK(OdynNetGetOutputWidth(hnet, &nout));
+  for (int k = 0; k < 2; k++) {
+    OdynLoss *l = k ? &bloss : &hloss;
+
+    ODYN_CK(OdynLossCreate(PETSC_COMM_WORLD, l));
+    ODYN_CK(OdynLossSetType(*l, ODYNLOSSSOFTMAX));
+    ODYN_CK(OdynLossSetNumFeatures(*l, nout));
+    ODYN_CK(OdynLossSetNumClasses(*l, nc));
+    ODYN_CK(OdynLossSetBackend(*l, k ? backend : ODYNBACKENDHOST));
+  }
+  ODYN_CK(OdynNetCreateParameterVec(hnet, &th));
+  ODYN_CK(VecDuplicate(th, &v));
+  ODYN_CK(VecDuplicate(th, &Hvh));
+  ODYN_CK(VecDuplicate(th, &Hvb));
+  ODYN_CK(OdynLossCreateWeightVec(hloss, &w));
+  ODYN_CK(VecDuplicate(w, &gw));
+  ODYN_CK(OdynTestStateVec(nin, sglobal, split, &Y0));
+  ODYN_CK(OdynTestStateVec(nout, sglobal, split, &YNh));
+  ODYN_CK(OdynTestStateVec(nc, sglobal, split, &C));
+  ODYN_CK(VecDuplicate(YNh, &YNb));
+  ODYN_CK(VecDuplicate(YNh, &dY));
+  ODYN_CK(VecDuplicate(YNh, &HdY));
+  ODYN_CK(OdynTestRandomVec(5, 0.3, th));
+  ODYN_CK(OdynTestRandomVec(6, 1.0, v));
+  ODYN_CK(OdynTestRandomVec(7, 0.5, w));
+  ODYN_CK(OdynTestRandomVec(8, 1.0, Y0));
+  ODYN_CK(OdynTestOneHotVec(nc, C));
+  ODYN_CK(VecGetLocalSize(Y0, &nlocal));
+  s = nlocal / nin;
+  ODYN_CK(OdynNetForward(hnet, th, Y0, YNh));
+  ODYN_CK(OdynNetForward(bnet, th, Y0, YNb));
+  ODYN_CK(OdynLossSetData(hloss, YNh, C));
+  ODYN_CK(OdynLossSetData(bloss, YNb, C));
+  ODYN_CK(OdynLossEvaluate(hloss, w, &f, gw, NULL));
+  ODYN_CK(OdynLossEvaluate(bloss, w, &f, gw, NULL));
+  ODYN_CK(PetscMalloc1(2 * (nb + 1), &before));
+  for (PetscInt b = 0; b <= nb; b++) {
+    OdynScheme sc;
+
+    if (b < nb) ODYN_CK(OdynNetGetBlock(bnet, b, &sc));
+    ODYN_CK(b < nb ? OdynSchemeBackendGetTraffic_Private(sc, &before[2 * b], &before[2 * b + 1]) : OdynLossBackendGetTraffic_Private(bloss, &before[2 * b], &before[2 * b + 1]));
+  }
+
+  ODYN_CK(OdynNetLossGaussNewtonMult_Private(hnet, hloss, w, v, dY, HdY, Hvh, &onh));
+  ODYN_CK(OdynNetLossGaussNewtonMult_Private(bnet, bloss, w, v, dY, HdY, Hvb, &onb));
+  ck_assert_msg(!onh, "%s: the host net and loss took the backend path", label);
+  ck_assert_msg(onb == expect_device, "%s on %s: the Gauss-Newton product %s backend memory", label, backend, onb ? "went through" : "did not go through");
+  Expect(label, "Gauss-Newton product J^T H_Y J v", tol_sweep, Hvb, Hvh);
+  for (PetscInt b = 0; onb && b <= nb; b++) {
+    PetscLogDouble todev, tohost, xdev, xhost;
+    PetscInt       np = 0;
+    OdynScheme     sc;
+
+    if (b < nb) {
+      ODYN_CK(OdynNetGetBlock(bnet, b, &sc));
+      ODYN_CK(OdynSchemeGetNumParameters(sc, &np));
+      ODYN_CK(OdynSchemeBackendGetTraffic_Private(sc, &todev, &tohost));
+      xdev = xhost = s ? np : 0;
+    } else {
+      ODYN_CK(OdynLossBackendGetTraffic_Private(bloss, &todev, &tohost));
+      xdev  = s ? (PetscLogDouble)nout * nc + (PetscLogDouble)nc * s : 0;
+      xhost = s ? (PetscLogDouble)nc * s : 0;
+    }
+    todev -= before[2 * b];
+    tohost -= before[2 * b + 1];
+    ck_assert_msg(todev == 8 * xdev && tohost == 8 * xhost, "%s on %s, Gauss-Newton product, %s %d (%d examples on this rank): copied %g bytes to the backend and %g back, expected %g and %g", label, backend, b < nb ? "block" : "loss", (int)(b < nb ? b : 0), (int)s, todev, tohost, 8 * xdev, 8 * xhost);
+  }
+  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_netchain: %s on %s: Gauss-Newton product %s, within %.0e of host\n", label, backend, onb ? "through backend memory, copies as expected" : "through the host (last block on the host)", (double)tol_sweep));
+  ODYN_CK(PetscFree(before));
+  ODYN_CK(VecDestroy(&th));
+  ODYN_CK(VecDestroy(&v));
+  ODYN_CK(VecDestroy(&Hvh));
+  ODYN_CK(VecDestroy(&Hvb));
+  ODYN_CK(VecDestroy(&w));
+  ODYN_CK(VecDestroy(&gw));
+  ODYN_CK(VecDestroy(&Y0));
+  ODYN_CK(VecDestroy(&YNh));
+  ODYN_CK(VecDestroy(&YNb));
+  ODYN_CK(VecDestroy(&C));
+  ODYN_CK(VecDestroy(&dY));
+  ODYN_CK(VecDestroy(&HdY));
+  ODYN_CK(OdynLossDestroy(&hloss));
+  ODYN_CK(OdynLossDestroy(&bloss));
+  ODYN_CK(OdynNetDestroy(&hnet));
+  ODYN_CK(OdynNetDestroy(&bnet));
+}
+
+START_TEST(test_gauss_newton)
+{
+  const BlockSpec dense[2] = {
+    {ODYNSCHEMEEULER, ODYNLAYERDENSE, 4, 0, 2, 0, 0, PETSC_FALSE, NULL      },
+    {ODYNSCHEMEEULER, ODYNLAYERDENSE, 4, 0, 3, 0, 0, PETSC_FALSE, MID_PREFIX},
+  };
+  const BlockSpec mnist[2] = {
+    {ODYNSCHEMESINGLE, ODYNLAYERCONV, 1, 4, 0, 6, 5, PETSC_FALSE, NULL},
+    {ODYNSCHEMEEULER,  ODYNLAYERCONV, 4, 4, 2, 6, 5, PETSC_FALSE, NULL},
+  };
+
+  for (PetscInt split = 0; split < 2; split++) {
+    GaussNewton(2, mnist, 14, split, PETSC_TRUE, split ? "opening conv 1 -> 4 and a conv block, softmax, examples on rank 0" : "opening conv 1 -> 4 and a conv block, softmax");
+    GaussNewton(2, dense, 20, split, PETSC_TRUE, split ? "two dense blocks (n 4), softmax, examples on rank 0" : "two dense blocks (n 4), softmax");
+    ODYN_CK(PetscOptionsSetValue(NULL, "-" MID_PREFIX "odyn_backend", "host"));
+    GaussNewton(2, dense, 20, split, PETSC_FALSE, split ? "two dense blocks, the last on the host, examples on rank 0" : "two dense blocks, the last on the host");
+    ODYN_CK(PetscOptionsClearValue(NULL, "-" MID_PREFIX "odyn_backend"));
+  }
+}
+END_TEST
+
 START_TEST(test_dense_chain)
 {
   const BlockSpec three[3] = {
@@ -235,6 +367,7 @@ static Suite *make_suite(void)
   tcase_add_test(t, test_dense_chain);
   tcase_add_test(t, test_verlet_chain);
   tcase_add_test(t, test_conv_chain);
+  tcase_add_test(t, test_gauss_newton);
   tcase_set_timeout(t, 600);
   suite_add_tcase(s, t);
   return s;

@@ -10,6 +10,7 @@
    local example on every rank, these are the plain unchunked calls, bit for bit.
 */
 #include <odyn/private/trainimpl.h>
+#include <odyn/private/netimpl.h>
 
 /* Local examples of X and the number of chunks, the same on every rank (1: no chunking). */
 static PetscErrorCode NumChunks(OdynTrainer t, Vec X, PetscInt *s, PetscInt *nchunks)
@@ -137,10 +138,8 @@ PetscErrorCode OdynTrainerChunkedGaussNewtonMult_Private(OdynTrainer t, Vec th, 
 
   PetscFunctionBegin;
   PetscCall(NumChunks(t, X, &s, &nchunks));
-  if (nchunks == 1) {
-    PetscCall(OdynNetJacobianMult(t->net, v, NULL, dY));
-    PetscCall(OdynLossHessianMultFeatures(t->loss, t->wmu, dY, HdY));
-    PetscCall(OdynNetJacobianMultTranspose(t->net, HdY, Hv, NULL));
+  if (nchunks == 1) { /* through backend memory when the network's output and the loss share a backend (netloss.c) */
+    PetscCall(OdynNetLossGaussNewtonMult_Private(t->net, t->loss, t->wmu, v, dY, HdY, Hv, NULL));
     PetscFunctionReturn(0);
   }
   PetscCall(OdynNetGetInputWidth(t->net, &nin));

@@ -23,7 +23,8 @@ struct _OdynLossBackendStore {
   const OdynBackendOps *ops;          /* the table the buffers belong to */
   double               *Y;            /* backend, nf s: the mirror of the data's features */
   double               *w, *Z, *h;    /* backend: weights or direction (nf nc + nc), scores or G (nc s), Y G^T (nf nc) */
-  PetscInt              ycap, zcap;   /* examples Y and Z hold */
+  double               *hdy;          /* backend, nf s: W T2 of a Gauss-Newton product, for the network's adjoint */
+  PetscInt              ycap, zcap, hcap; /* examples Y, Z and hdy hold */
   PetscBool             yvalid;       /* Y mirrors the data Vec of id yid in state ystate */
   PetscObjectId         yid;
   PetscObjectState      ystate;
@@ -40,6 +41,7 @@ PetscErrorCode OdynLossBackendFree_Private(OdynLoss loss)
   PetscCall(OdynBackendFree(bk->ops, (void **)&bk->w));
   PetscCall(OdynBackendFree(bk->ops, (void **)&bk->Z));
   PetscCall(OdynBackendFree(bk->ops, (void **)&bk->h));
+  PetscCall(OdynBackendFree(bk->ops, (void **)&bk->hdy));
   PetscCall(PetscFree(loss->bk));
   PetscFunctionReturn(0);
 }
@@ -60,15 +62,11 @@ static PetscErrorCode ToHost(OdynLoss loss, PetscScalar *dst, const double *src,
   PetscFunctionReturn(0);
 }
 
-/* the buffers for the data's s examples, and the features mirrored when the data Vec or its entries changed */
-static PetscErrorCode BackendMirror(OdynLoss loss)
+/* the buffers for the data's s examples (grown, never shrunk: the largest data set given) */
+static PetscErrorCode BackendBuffers(OdynLoss loss)
 {
-  const OdynBackendOps         *ops = loss->backend;
-  const PetscInt                nf = loss->nf, nc = loss->nc, s = loss->s;
-  struct _OdynLossBackendStore *bk;
-  PetscObjectId                 yid;
-  PetscObjectState              ys;
-  const PetscScalar            *y;
+  const OdynBackendOps *ops = loss->backend;
+  const PetscInt        nf = loss->nf, nc = loss->nc, s = loss->s;
 
   PetscFunctionBegin;
   if (loss->bk && loss->bk->ops != ops) PetscCall(OdynLossBackendFree_Private(loss));
@@ -78,15 +76,34 @@ static PetscErrorCode BackendMirror(OdynLoss loss)
     PetscCall(OdynBackendMalloc(ops, (size_t)(nf * nc + nc) * sizeof(double), (void **)&loss->bk->w));
     PetscCall(OdynBackendMalloc(ops, (size_t)nf * nc * sizeof(double), (void **)&loss->bk->h));
   }
+  if (s > loss->bk->zcap) {
+    PetscCall(OdynBackendFree(ops, (void **)&loss->bk->Z));
+    loss->bk->zcap = 0;
+    PetscCall(OdynBackendMalloc(ops, (size_t)nc * s * sizeof(double), (void **)&loss->bk->Z));
+    loss->bk->zcap = s;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* the buffers, and the features mirrored when the data Vec or its entries changed */
+static PetscErrorCode BackendMirror(OdynLoss loss)
+{
+  const OdynBackendOps         *ops = loss->backend;
+  const PetscInt                nf = loss->nf, s = loss->s;
+  struct _OdynLossBackendStore *bk;
+  PetscObjectId                 yid;
+  PetscObjectState              ys;
+  const PetscScalar            *y;
+
+  PetscFunctionBegin;
+  PetscCall(BackendBuffers(loss));
   bk = loss->bk;
-  if (s > bk->ycap) { /* grown to the largest data set; the features are copied again below */
+  if (s > bk->ycap) { /* the features are copied again below */
     PetscCall(OdynBackendFree(ops, (void **)&bk->Y));
-    PetscCall(OdynBackendFree(ops, (void **)&bk->Z));
-    bk->ycap = bk->zcap = 0;
-    bk->yvalid          = PETSC_FALSE;
+    bk->ycap   = 0;
+    bk->yvalid = PETSC_FALSE;
     PetscCall(OdynBackendMalloc(ops, (size_t)nf * s * sizeof(double), (void **)&bk->Y));
-    PetscCall(OdynBackendMalloc(ops, (size_t)nc * s * sizeof(double), (void **)&bk->Z));
-    bk->ycap = bk->zcap = s;
+    bk->ycap = s;
   }
   PetscCall(PetscObjectGetId((PetscObject)loss->Y, &yid));
   PetscCall(PetscObjectStateGet((PetscObject)loss->Y, &ys));
@@ -134,6 +151,46 @@ PetscErrorCode OdynLossBackendWeightProduct_Private(OdynLoss loss, const PetscSc
   PetscFunctionReturn(0);
 }
 
+/*
+   The Gauss-Newton product's two GEMMs with W, for a features' direction dY already in backend memory (the network's
+   last block left it there, src/net/netloss.c): T1 = W^T dY (nc x s, to the host, where H_Z acts), then
+   HdY = W T2 (nf x s, left in backend memory for the network's adjoint). W (the first nf nc entries of the gathered
+   weights) is uploaded by the first and used by the second.
+*/
+PetscErrorCode OdynLossBackendFeatureScores_Private(OdynLoss loss, const PetscScalar *wmu, const double *dY, PetscScalar *T1)
+{
+  const PetscInt nf = loss->nf, nc = loss->nc, s = loss->s;
+
+  PetscFunctionBegin;
+  if (!s) PetscFunctionReturn(0);
+  PetscCall(BackendBuffers(loss));
+  PetscCall(ToDevice(loss, loss->bk->w, wmu, nf * nc));
+  OdynBackendCall(loss->backend, gemm, 'T', 'N', nc, s, nf, 1.0, loss->bk->w, nf, dY, nf, 0.0, loss->bk->Z, nc);
+  PetscCall(ToHost(loss, T1, loss->bk->Z, nc * s));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdynLossBackendFeatureProduct_Private(OdynLoss loss, const PetscScalar *T2, const double **HdY)
+{
+  const OdynBackendOps         *ops = loss->backend;
+  const PetscInt                nf = loss->nf, nc = loss->nc, s = loss->s;
+  struct _OdynLossBackendStore *bk = loss->bk;
+
+  PetscFunctionBegin;
+  *HdY = NULL;
+  if (!s) PetscFunctionReturn(0);
+  if (s > bk->hcap) {
+    PetscCall(OdynBackendFree(ops, (void **)&bk->hdy));
+    bk->hcap = 0;
+    PetscCall(OdynBackendMalloc(ops, (size_t)nf * s * sizeof(double), (void **)&bk->hdy));
+    bk->hcap = s;
+  }
+  PetscCall(ToDevice(loss, bk->Z, T2, nc * s));
+  OdynBackendCall(ops, gemm, 'N', 'N', nf, s, nc, 1.0, bk->w, nf, bk->Z, nc, 0.0, bk->hdy, nf);
+  *HdY = bk->hdy;
+  PetscFunctionReturn(0);
+}
+
 /* the bytes this rank's loss copied host -> backend and back since it got its backend buffers (0 before) */
 PetscErrorCode OdynLossBackendGetTraffic_Private(OdynLoss loss, PetscLogDouble *todevice, PetscLogDouble *tohost)
 {
@@ -151,7 +208,7 @@ PetscErrorCode OdynLossBackendView_Private(OdynLoss loss, PetscViewer viewer)
   PetscFunctionBegin;
   if (!loss->backend) PetscFunctionReturn(0);
   PetscCall(PetscViewerASCIIPrintf(viewer, "classifier GEMMs with the features on backend %s%s\n", loss->backend->name, loss->identity ? " (none: identity classifier)" : ""));
-  if (bk) PetscCall(PetscViewerASCIIPrintf(viewer, "backend memory: %" PetscInt_FMT " doubles (features of %" PetscInt_FMT " examples mirrored); copied to the backend %g MiB, back to the host %g MiB (this rank, so far)\n", (loss->nf + loss->nc) * bk->ycap + 2 * loss->nf * loss->nc + loss->nc, bk->ycap, bk->todevice / 1048576.0, bk->tohost / 1048576.0));
+  if (bk) PetscCall(PetscViewerASCIIPrintf(viewer, "backend memory: %" PetscInt_FMT " doubles (features of %" PetscInt_FMT " examples mirrored, Gauss-Newton products of %" PetscInt_FMT "); copied to the backend %g MiB, back to the host %g MiB (this rank, so far)\n", loss->nf * (bk->ycap + bk->hcap) + loss->nc * bk->zcap + 2 * loss->nf * loss->nc + loss->nc, bk->ycap, bk->hcap, bk->todevice / 1048576.0, bk->tohost / 1048576.0));
   PetscFunctionReturn(0);
 }
 

@@ -458,6 +458,42 @@ PetscErrorCode OdynLossHessianMultFeatures(OdynLoss loss, Vec wmu, Vec dY, Vec H
   PetscFunctionReturn(0);
 }
 
+/* the backend the products with the data's features run on (NULL: the host, or no GEMM: identity classifier) */
+PetscErrorCode OdynLossGetBackendOps_Private(OdynLoss loss, const OdynBackendOps **ops)
+{
+  PetscFunctionBegin;
+  *ops = OdynLossOnBackend_Private(loss) ? loss->backend : NULL;
+  PetscFunctionReturn(0);
+}
+
+/*
+   OdynLossHessianMultFeatures() with dY and HdY in the memory of the loss's backend (OdynLossGetBackendOps_Private()):
+   the network's last block left dY = J v there and its adjoint reads HdY = W H_Z (W^T dY) from there
+   (src/net/netloss.c), so only W (nf nc), T1 and T2 (nc s) cross; H_Z acts on the host as in the host path. HdY is
+   valid until the next such product; NULL on a rank without examples.
+*/
+PetscErrorCode OdynLossHessianMultFeaturesOnBackend_Private(OdynLoss loss, Vec wmu, const double *dY, const double **HdY)
+{
+  const PetscInt     nc = loss->nc, s = loss->s;
+  const PetscScalar *w;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
+  PetscValidHeaderSpecific(wmu, VEC_CLASSID, 2);
+  PetscCheck(OdynLossOnBackend_Private(loss), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "The loss's products with the features do not run on a backend (OdynLossSetBackend(); none with an identity classifier)");
+  PetscCall(PetscLogEventBegin(ODYN_LossHess, loss, 0, 0, 0));
+  PetscCall(OdynLossLinearize_Private(loss, wmu));
+  PetscCall(OdynWorkEnsure(&loss->T1, &loss->t1cap, nc * s));
+  PetscCall(OdynWorkEnsure(&loss->T2, &loss->t2cap, nc * s));
+  PetscCall(VecGetArrayRead(loss->wall, &w));
+  PetscCall(OdynLossBackendFeatureScores_Private(loss, w, dY, loss->T1));
+  PetscCall(VecRestoreArrayRead(loss->wall, &w));
+  PetscCall(OdynLossHessZ_Private(loss));
+  PetscCall(OdynLossBackendFeatureProduct_Private(loss, loss->T2, HdY));
+  PetscCall(PetscLogEventEnd(ODYN_LossHess, loss, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
 /* The class of each column of A (nc x s): the implementation's rule, else the argmax (first on ties). */
 static PetscErrorCode OdynLossLabel_Private(OdynLoss loss, PetscInt s, const PetscScalar *A, PetscBool istarget, PetscInt lab[])
 {

@@ -1,7 +1,9 @@
 #include <odyn/private/netimpl.h>
 #include <odyn/private/odynimpl.h>
 
-static PetscBool OdynNetChained_Private(OdynNet, PetscInt);
+static PetscBool      OdynNetChained_Private(OdynNet, PetscInt);
+static PetscErrorCode OdynNetTangent_Private(OdynNet, Vec, Vec, Vec, const double **);
+static PetscErrorCode OdynNetAdjoint_Private(OdynNet, Vec, const double *, Vec, Vec);
 
 /*@
    OdynNetCreate - creates an empty network; add blocks with OdynNetAddBlock() or -odyn_net_num_blocks
@@ -534,6 +536,37 @@ static PetscBool OdynNetChained_Private(OdynNet net, PetscInt b)
   return b > 0 && b < net->nblocks && net->blocks[b]->backend && net->blocks[b]->backend == net->blocks[b - 1]->backend ? PETSC_TRUE : PETSC_FALSE;
 }
 
+/* block b's input in backend memory: block b - 1's output when they are chained, else NULL (the host buffers) */
+static PetscErrorCode OdynNetChainedInput_Private(OdynNet net, PetscInt b, const double **devin)
+{
+  PetscFunctionBegin;
+  *devin = NULL;
+  if (OdynNetChained_Private(net, b)) PetscCall(OdynSchemeBackendGetOutput_Private(net->blocks[b - 1], net->blocks[b]->backend, devin));
+  PetscFunctionReturn(0);
+}
+
+/* the same for the adjoint: block b's W is block b + 1's gY0 when they are chained */
+static PetscErrorCode OdynNetChainedWeights_Private(OdynNet net, PetscInt b, const double **devin)
+{
+  PetscFunctionBegin;
+  *devin = NULL;
+  if (OdynNetChained_Private(net, b + 1)) PetscCall(OdynSchemeBackendGetOutput_Private(net->blocks[b + 1], net->blocks[b]->backend, devin));
+  PetscFunctionReturn(0);
+}
+
+/*
+   OdynNetGetOutputBackend_Private - the backend whose memory holds the network's output after its sweeps: the last
+   block's, NULL when that block runs on the host path
+
+   Not Collective; after OdynNetSetUp()
+*/
+PetscErrorCode OdynNetGetOutputBackend_Private(OdynNet net, const OdynBackendOps **ops)
+{
+  PetscFunctionBegin;
+  *ops = net->nblocks ? net->blocks[net->nblocks - 1]->backend : NULL;
+  PetscFunctionReturn(0);
+}
+
 /*@
    OdynNetForward - propagates the features through all blocks
 
@@ -596,7 +629,10 @@ PetscErrorCode OdynNetForward(OdynNet net, Vec theta, Vec Y0, Vec YN)
     const PetscBool    frombefore = OdynNetChained_Private(net, b), tonext = OdynNetChained_Private(net, b + 1);
     const PetscScalar *in         = b ? (frombefore ? NULL : net->buf[(b - 1) % 2]) : y0;
     PetscScalar       *out        = b == net->nblocks - 1 ? yn : (tonext ? NULL : net->buf[b % 2]);
-    PetscCall(OdynSchemeForwardChained_Private(net->blocks[b], th + net->offset[b], s, in, frombefore ? net->blocks[b - 1] : NULL, out));
+    const double      *devin;
+
+    PetscCall(OdynNetChainedInput_Private(net, b, &devin));
+    PetscCall(OdynSchemeForwardChained_Private(net->blocks[b], th + net->offset[b], s, in, devin, out));
   }
   if (YN) PetscCall(VecRestoreArray(YN, &yn));
   PetscCall(VecRestoreArrayRead(net->thetaall, &th));
@@ -632,28 +668,57 @@ static PetscErrorCode OdynNetCheckForward_Private(OdynNet net)
 @*/
 PetscErrorCode OdynNetJacobianMult(OdynNet net, Vec dtheta, Vec dY0, Vec dYN)
 {
-  const PetscScalar *th, *dth = NULL, *dy0 = NULL;
-  PetscScalar       *dyn;
-
   PetscFunctionBegin;
   PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
   PetscValidHeaderSpecific(dYN, VEC_CLASSID, 4);
+  PetscCall(OdynNetTangent_Private(net, dtheta, dY0, dYN, NULL));
+  PetscFunctionReturn(0);
+}
+
+/*
+   OdynNetJacobianMultToBackend_Private - OdynNetJacobianMult() with dYN left in the last block's backend memory (not
+   copied to the host), for the loss on the same backend (a Gauss-Newton product, src/net/netloss.c)
+
+   Collective
+
+   Output Parameter:
+.  dYN - the output direction in that backend's memory (valid until the last block's next sweep; NULL with no example)
+*/
+PetscErrorCode OdynNetJacobianMultToBackend_Private(OdynNet net, Vec dtheta, Vec dY0, const double **dYN)
+{
+  PetscFunctionBegin;
+  PetscCall(OdynNetTangent_Private(net, dtheta, dY0, NULL, dYN));
+  PetscFunctionReturn(0);
+}
+
+/* the tangent sweep into the Vec dYN, or left in the last block's backend memory (devout) */
+static PetscErrorCode OdynNetTangent_Private(OdynNet net, Vec dtheta, Vec dY0, Vec dYN, const double **devout)
+{
+  const PetscScalar *th, *dth = NULL, *dy0 = NULL;
+  PetscScalar       *dyn = NULL;
+
+  PetscFunctionBegin;
   PetscCall(OdynNetCheckForward_Private(net));
+  PetscCheck(dYN || net->blocks[net->nblocks - 1]->backend, PETSC_COMM_SELF, PETSC_ERR_PLIB, "The network's last block runs on the host: its output cannot stay in backend memory");
   PetscCall(PetscLogEventBegin(ODYN_NetTangent, net, 0, 0, 0));
   if (dtheta) PetscCall(OdynNetGatherParameters_Private(net, dtheta, 1));
   if (dY0) PetscCall(OdynNetCheckSameExamples_Private(net, dY0, net->nin, "Input direction dY0"));
-  PetscCall(OdynNetCheckSameExamples_Private(net, dYN, net->nout, "Output direction dYN"));
+  if (dYN) PetscCall(OdynNetCheckSameExamples_Private(net, dYN, net->nout, "Output direction dYN"));
   PetscCall(VecGetArrayRead(net->thetaall, &th));
   if (dtheta) PetscCall(VecGetArrayRead(net->dall, &dth));
   if (dY0) PetscCall(VecGetArrayRead(dY0, &dy0));
-  PetscCall(VecGetArray(dYN, &dyn));
+  if (dYN) PetscCall(VecGetArray(dYN, &dyn));
   for (PetscInt b = 0; b < net->nblocks; b++) {
     const PetscBool    frombefore = OdynNetChained_Private(net, b), tonext = OdynNetChained_Private(net, b + 1);
     const PetscScalar *in         = b ? (frombefore ? NULL : net->buf[(b - 1) % 2]) : dy0;
     PetscScalar       *out        = b == net->nblocks - 1 ? dyn : (tonext ? NULL : net->buf[b % 2]);
-    PetscCall(OdynSchemeTangentChained_Private(net->blocks[b], th + net->offset[b], dth ? dth + net->offset[b] : NULL, in, frombefore ? net->blocks[b - 1] : NULL, out));
+    const double      *devin;
+
+    PetscCall(OdynNetChainedInput_Private(net, b, &devin));
+    PetscCall(OdynSchemeTangentChained_Private(net->blocks[b], th + net->offset[b], dth ? dth + net->offset[b] : NULL, in, devin, out));
   }
-  PetscCall(VecRestoreArray(dYN, &dyn));
+  if (devout) PetscCall(OdynSchemeBackendGetOutput_Private(net->blocks[net->nblocks - 1], net->blocks[net->nblocks - 1]->backend, devout));
+  if (dYN) PetscCall(VecRestoreArray(dYN, &dyn));
   if (dY0) PetscCall(VecRestoreArrayRead(dY0, &dy0));
   if (dtheta) PetscCall(VecRestoreArrayRead(net->dall, &dth));
   PetscCall(VecRestoreArrayRead(net->thetaall, &th));
@@ -680,15 +745,37 @@ PetscErrorCode OdynNetJacobianMult(OdynNet net, Vec dtheta, Vec dY0, Vec dYN)
 @*/
 PetscErrorCode OdynNetJacobianMultTranspose(OdynNet net, Vec W, Vec gtheta, Vec gY0)
 {
-  const PetscScalar *th, *w;
-  PetscScalar       *g = NULL, *gy0 = NULL;
-
   PetscFunctionBegin;
   PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
   PetscValidHeaderSpecific(W, VEC_CLASSID, 2);
+  PetscCall(OdynNetAdjoint_Private(net, W, NULL, gtheta, gY0));
+  PetscFunctionReturn(0);
+}
+
+/*
+   OdynNetJacobianMultTransposeFromBackend_Private - OdynNetJacobianMultTranspose() with W given in the last block's
+   backend memory (the loss's product on the same backend, src/net/netloss.c) instead of a Vec
+
+   Collective
+*/
+PetscErrorCode OdynNetJacobianMultTransposeFromBackend_Private(OdynNet net, const double *W, Vec gtheta, Vec gY0)
+{
+  PetscFunctionBegin;
+  PetscCall(OdynNetAdjoint_Private(net, NULL, W, gtheta, gY0));
+  PetscFunctionReturn(0);
+}
+
+/* the adjoint sweep from the Vec W, or from devW in the last block's backend memory */
+static PetscErrorCode OdynNetAdjoint_Private(OdynNet net, Vec W, const double *devW, Vec gtheta, Vec gY0)
+{
+  const PetscScalar *th, *w = NULL;
+  PetscScalar       *g = NULL, *gy0 = NULL;
+
+  PetscFunctionBegin;
   PetscCall(OdynNetCheckForward_Private(net));
+  PetscCheck(W || net->blocks[net->nblocks - 1]->backend, PETSC_COMM_SELF, PETSC_ERR_PLIB, "The network's last block runs on the host: its weights cannot come from backend memory");
   PetscCall(PetscLogEventBegin(ODYN_NetAdjoint, net, 0, 0, 0));
-  PetscCall(OdynNetCheckSameExamples_Private(net, W, net->nout, "Output weights W"));
+  if (W) PetscCall(OdynNetCheckSameExamples_Private(net, W, net->nout, "Output weights W"));
   if (gY0) PetscCall(OdynNetCheckSameExamples_Private(net, gY0, net->nin, "Input gradient gY0"));
   if (gtheta) {
     PetscCall(OdynNetGatherParameters_Private(net, gtheta, -1));
@@ -696,16 +783,20 @@ PetscErrorCode OdynNetJacobianMultTranspose(OdynNet net, Vec W, Vec gtheta, Vec 
     PetscCall(VecGetArray(net->dall, &g));
   }
   PetscCall(VecGetArrayRead(net->thetaall, &th));
-  PetscCall(VecGetArrayRead(W, &w));
+  if (W) PetscCall(VecGetArrayRead(W, &w));
   if (gY0) PetscCall(VecGetArray(gY0, &gy0));
   for (PetscInt b = net->nblocks - 1; b >= 0; b--) {
     const PetscBool    fromnext = OdynNetChained_Private(net, b + 1), tobefore = OdynNetChained_Private(net, b);
     const PetscScalar *in       = b == net->nblocks - 1 ? w : (fromnext ? NULL : net->buf[b % 2]);
     PetscScalar       *out      = b ? (tobefore ? NULL : net->buf[(b - 1) % 2]) : gy0;
-    PetscCall(OdynSchemeAdjointChained_Private(net->blocks[b], th + net->offset[b], in, fromnext ? net->blocks[b + 1] : NULL, g ? g + net->offset[b] : NULL, out, tobefore));
+    const double      *devin;
+
+    PetscCall(OdynNetChainedWeights_Private(net, b, &devin));
+    if (b == net->nblocks - 1 && !W) devin = devW;
+    PetscCall(OdynSchemeAdjointChained_Private(net->blocks[b], th + net->offset[b], in, devin, g ? g + net->offset[b] : NULL, out, tobefore));
   }
   if (gY0) PetscCall(VecRestoreArray(gY0, &gy0));
-  PetscCall(VecRestoreArrayRead(W, &w));
+  if (W) PetscCall(VecRestoreArrayRead(W, &w));
   PetscCall(VecRestoreArrayRead(net->thetaall, &th));
   if (gtheta) {
     PetscCall(VecRestoreArray(net->dall, &g));

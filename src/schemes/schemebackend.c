@@ -334,30 +334,32 @@ static PetscErrorCode BackendToHost(OdynScheme scheme, PetscScalar *dst, const d
   PetscFunctionReturn(0);
 }
 
-/* the output the neighbouring block `from` left in backend memory by its last sweep, as this block's input: both must
-   be on the same backend (net.c chains only such blocks) and from's sweep must have kept it there */
-static PetscErrorCode BackendChainedInput(OdynScheme scheme, OdynScheme from, const double **in)
+/*
+   Where the block's last sweep left its output (Y_N, dY_N or gY0) in the memory of backend ops, for the next block or
+   the loss on that backend (net.c): the block must run on ops and its sweep must have kept the output there.
+*/
+PetscErrorCode OdynSchemeBackendGetOutput_Private(OdynScheme scheme, const OdynBackendOps *ops, const double **out)
 {
   PetscFunctionBegin;
-  PetscCheck(from->backend == scheme->backend && from->bk && from->bk->ops == scheme->bk->ops, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Blocks chained in backend memory must share their backend");
-  PetscCheck(from->bk->last, PETSC_COMM_SELF, PETSC_ERR_PLIB, "The previous block left no output in backend memory");
-  *in = from->bk->last;
+  PetscCheck(ops && scheme->backend == ops && scheme->bk && scheme->bk->ops == ops, PETSC_COMM_SELF, PETSC_ERR_PLIB, "States handed over in backend memory must stay on one backend");
+  PetscCheck(scheme->bk->last || !scheme->s, PETSC_COMM_SELF, PETSC_ERR_PLIB, "The block's last sweep left no output in backend memory");
+  *out = scheme->bk->last;
   PetscFunctionReturn(0);
 }
 
 /*
-   A sweep's input of len doubles: the output of the neighbouring block from in backend memory (no trip through the
-   host), else the host array copied into stage; *use is what the table reads (NULL when neither is given). With
-   copy, the input must be in stage itself (the linearization point a block keeps), so from's output is copied there.
+   A sweep's input of len doubles: devin, already in this backend's memory (the neighbouring block's output: no trip
+   through the host), else the host array copied into stage; *use is what the table reads (NULL when neither is
+   given). With copy, the input must be in stage itself (the linearization point a block keeps): devin is copied there.
 */
-static PetscErrorCode BackendInput(OdynScheme scheme, const PetscScalar *host, OdynScheme from, PetscInt len, PetscBool copy, double *stage, const double **use)
+static PetscErrorCode BackendInput(OdynScheme scheme, const PetscScalar *host, const double *devin, PetscInt len, PetscBool copy, double *stage, const double **use)
 {
   PetscFunctionBegin;
   *use = NULL;
-  if (from) {
-    PetscCall(BackendChainedInput(scheme, from, use));
+  if (devin) {
+    *use = devin;
     if (copy) {
-      OdynBackendCall(scheme->bk->ops, copy_device, stage, *use, (size_t)len * sizeof(double));
+      OdynBackendCall(scheme->bk->ops, copy_device, stage, devin, (size_t)len * sizeof(double));
       *use = stage;
     }
   } else if (host) {
@@ -465,12 +467,13 @@ static PetscErrorCode BackendCheckTheta(OdynScheme scheme, const PetscScalar *th
 }
 
 /*
-   The sweeps. Each takes its input from the host array (Y0, dY0, W) or, when from is given, from the output the
-   neighbouring block on the same backend left in backend memory (net.c: forward and tangent from the block before,
-   adjoint from the block after); each leaves its output in backend memory (bk->last) and copies it to the host array
-   when one is given. So a chain of blocks on one backend moves only the network's input and output through the host.
+   The sweeps. Each takes its input from the host array (Y0, dY0, W) or, when devin is given, from this backend's
+   memory: the output the neighbouring block on the same backend left there (net.c: forward and tangent from the block
+   before, adjoint from the block after; OdynSchemeBackendGetOutput_Private()) or the loss's W H_Z (W^T dY) of a
+   Gauss-Newton product; each leaves its output in backend memory (bk->last) and copies it to the host array when one
+   is given. So a chain of blocks on one backend moves only the network's input and output through the host.
 */
-PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscScalar *theta, PetscInt s, const PetscScalar *Y0, OdynScheme from, PetscScalar *YN)
+PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscScalar *theta, PetscInt s, const PetscScalar *Y0, const double *devin, PetscScalar *YN)
 {
   const OdynBackendOps           *ops = scheme->backend;
   const PetscInt                  n = scheme->nstate[0], N = scheme->N;
@@ -496,7 +499,7 @@ PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscS
     bk->thetavalid = PETSC_TRUE;
     scheme->s      = s;
     if (!s) PetscFunctionReturn(0);
-    PetscCall(BackendInput(scheme, Y0, from, n * s, PETSC_TRUE, bk->traj, &y0));
+    PetscCall(BackendInput(scheme, Y0, devin, n * s, PETSC_TRUE, bk->traj, &y0));
     PetscCheck(y0, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "The forward sweep needs its input Y0");
     OdynBackendCall(ops, conv_tanh_forward, cin, cout, ih, iw, s, bk->theta, y0, bk->out, bk->lin);
     PetscCall(BackendOutput(scheme, bk->out, scheme->nstate[1] * s, YN));
@@ -508,7 +511,7 @@ PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscS
   scheme->s      = s;
   if (!s) PetscFunctionReturn(0);
   /* Y_0 in traj itself when it is kept for the tangent (reversible), else read where it is: the forward stores it */
-  PetscCall(BackendInput(scheme, Y0, from, n * s, bk->rev, bk->rev ? bk->traj : bk->in, &y0));
+  PetscCall(BackendInput(scheme, Y0, devin, n * s, bk->rev, bk->rev ? bk->traj : bk->in, &y0));
   PetscCheck(y0, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "The forward sweep needs its input Y0");
   if (bk->rev) { /* then only the last pair */
     if (BackendConvVerlet(scheme)) {
@@ -532,7 +535,7 @@ PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscS
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscScalar *theta, const PetscScalar *dtheta, const PetscScalar *dY0, OdynScheme from, PetscScalar *dYN)
+PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscScalar *theta, const PetscScalar *dtheta, const PetscScalar *dY0, const double *devin, PetscScalar *dYN)
 {
   const OdynBackendOps           *ops = scheme->backend;
   const PetscInt                  n = scheme->nstate[0], N = scheme->N, s = scheme->s;
@@ -551,7 +554,7 @@ PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscS
 
     PetscCall(BackendSingleGeom(scheme, &cin, &cout, &ih, &iw));
     if (dtheta) PetscCall(BackendToDevice(scheme, bk->dtheta, dtheta, bk->nparam));
-    PetscCall(BackendInput(scheme, dY0, from, n * s, PETSC_FALSE, bk->in, &dy0));
+    PetscCall(BackendInput(scheme, dY0, devin, n * s, PETSC_FALSE, bk->in, &dy0));
     OdynBackendCall(ops, conv_tanh_tangent, cin, cout, ih, iw, s, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dy0, bk->out);
     PetscCall(BackendOutput(scheme, bk->out, scheme->nstate[1] * s, dYN));
     PetscFunctionReturn(0);
@@ -563,7 +566,7 @@ PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscS
     dtheta = bk->effhost;
   }
   if (dtheta) PetscCall(BackendToDevice(scheme, bk->dtheta, dtheta, bk->nparam));
-  PetscCall(BackendInput(scheme, dY0, from, n * s, PETSC_FALSE, bk->in, &dy0));
+  PetscCall(BackendInput(scheme, dY0, devin, n * s, PETSC_FALSE, bk->in, &dy0));
   if (bk->rev && BackendConvVerlet(scheme)) {
     long cm;
 
@@ -583,7 +586,7 @@ PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscS
 }
 
 /* keep: compute gY0 into backend memory for the block before on the same backend even when gY0 (host) is NULL */
-PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscScalar *theta, const PetscScalar *W, OdynScheme from, PetscScalar *gtheta, PetscScalar *gY0, PetscBool keep)
+PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscScalar *theta, const PetscScalar *W, const double *devin, PetscScalar *gtheta, PetscScalar *gY0, PetscBool keep)
 {
   const OdynBackendOps           *ops = scheme->backend;
   const PetscInt                  n = scheme->nstate[0], N = scheme->N, s = scheme->s;
@@ -600,7 +603,7 @@ PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscS
   bk->last = NULL;
   if (!s || (!gtheta && !wantgy0)) PetscFunctionReturn(0); /* no example on this rank: nothing to add to gtheta */
   /* W is the block's output width per example (a single block's cout h w), gY0 its input width */
-  PetscCall(BackendInput(scheme, W, from, scheme->nstate[BackendSingle(scheme) ? 1 : 0] * s, PETSC_FALSE, bk->in, &w));
+  PetscCall(BackendInput(scheme, W, devin, scheme->nstate[BackendSingle(scheme) ? 1 : 0] * s, PETSC_FALSE, bk->in, &w));
   PetscCheck(w, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "The adjoint sweep needs its weights W");
   if (gtheta) OdynBackendCall(ops, mem_set, bk->gtheta, 0, (size_t)bk->nparam * sizeof(double));
   gt = gtheta ? bk->gtheta : NULL;

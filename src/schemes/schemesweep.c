@@ -126,16 +126,16 @@ PetscErrorCode OdynSchemeForward(OdynScheme scheme, const PetscScalar theta[], P
   PetscFunctionReturn(0);
 }
 
-/* a network's chains (net.c): from, a block on the same backend whose output in its memory is the input (Y0 unused) */
-PetscErrorCode OdynSchemeForwardChained_Private(OdynScheme scheme, const PetscScalar theta[], PetscInt s, const PetscScalar Y0[], OdynScheme from, PetscScalar YN[])
+/* a network's chains (net.c): devin, the input already in the block's backend memory (the block before's output; Y0 unused) */
+PetscErrorCode OdynSchemeForwardChained_Private(OdynScheme scheme, const PetscScalar theta[], PetscInt s, const PetscScalar Y0[], const double *devin, PetscScalar YN[])
 {
   PetscFunctionBegin;
   PetscCall(OdynSchemeSetUp(scheme));
   PetscCheck(s >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Number of examples must be >= 0, got %" PetscInt_FMT, s);
-  PetscCheck(!from || scheme->backend, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Only blocks on a backend take their input from another block's backend memory");
+  PetscCheck(!devin || scheme->backend, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Only blocks on a backend take their input from backend memory");
   PetscCall(PetscLogEventBegin(ODYN_SchemeForward, scheme, 0, 0, 0));
   if (scheme->backend) { /* the whole sweep on the backend, states in its memory (schemebackend.c) */
-    PetscCall(OdynSchemeForward_Backend_Private(scheme, theta, s, Y0, from, YN));
+    PetscCall(OdynSchemeForward_Backend_Private(scheme, theta, s, Y0, devin, YN));
     scheme->hastraj = PETSC_TRUE;
     PetscCall(PetscLogEventEnd(ODYN_SchemeForward, scheme, 0, 0, 0));
     PetscFunctionReturn(0);
@@ -185,13 +185,13 @@ PetscErrorCode OdynSchemeTangent(OdynScheme scheme, const PetscScalar theta[], c
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode OdynSchemeTangentChained_Private(OdynScheme scheme, const PetscScalar theta[], const PetscScalar dtheta[], const PetscScalar dY0[], OdynScheme from, PetscScalar dYN[])
+PetscErrorCode OdynSchemeTangentChained_Private(OdynScheme scheme, const PetscScalar theta[], const PetscScalar dtheta[], const PetscScalar dY0[], const double *devin, PetscScalar dYN[])
 {
   PetscFunctionBegin;
   PetscCall(OdynSchemeCheckForward_Private(scheme));
-  PetscCheck(!from || scheme->backend, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Only blocks on a backend take their input from another block's backend memory");
+  PetscCheck(!devin || scheme->backend, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Only blocks on a backend take their input from backend memory");
   PetscCall(PetscLogEventBegin(ODYN_SchemeTangent, scheme, 0, 0, 0));
-  if (scheme->backend) PetscCall(OdynSchemeTangent_Backend_Private(scheme, theta, dtheta, dY0, from, dYN));
+  if (scheme->backend) PetscCall(OdynSchemeTangent_Backend_Private(scheme, theta, dtheta, dY0, devin, dYN));
   else PetscUseTypeMethod(scheme, tangent, theta, dtheta, dY0, dYN);
   scheme->linfilled = PETSC_TRUE; /* every step's linearization is saved now (when caching) */
   PetscCall(PetscLogEventEnd(ODYN_SchemeTangent, scheme, 0, 0, 0));
@@ -224,14 +224,15 @@ PetscErrorCode OdynSchemeAdjoint(OdynScheme scheme, const PetscScalar theta[], c
   PetscFunctionReturn(0);
 }
 
-/* from: the block after, on the same backend, whose gY0 in its memory is W; keep: gY0 left there for the block before */
-PetscErrorCode OdynSchemeAdjointChained_Private(OdynScheme scheme, const PetscScalar theta[], const PetscScalar W[], OdynScheme from, PetscScalar gtheta[], PetscScalar gY0[], PetscBool keep)
+/* devin: W already in the block's backend memory (the block after's gY0, or the loss's product); keep: gY0 left there
+   for the block before */
+PetscErrorCode OdynSchemeAdjointChained_Private(OdynScheme scheme, const PetscScalar theta[], const PetscScalar W[], const double *devin, PetscScalar gtheta[], PetscScalar gY0[], PetscBool keep)
 {
   PetscFunctionBegin;
   PetscCall(OdynSchemeCheckForward_Private(scheme));
-  PetscCheck((!from && !keep) || scheme->backend, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Only blocks on a backend exchange states in backend memory");
+  PetscCheck((!devin && !keep) || scheme->backend, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Only blocks on a backend exchange states in backend memory");
   PetscCall(PetscLogEventBegin(ODYN_SchemeAdjoint, scheme, 0, 0, 0));
-  if (scheme->backend) PetscCall(OdynSchemeAdjoint_Backend_Private(scheme, theta, W, from, gtheta, gY0, keep));
+  if (scheme->backend) PetscCall(OdynSchemeAdjoint_Backend_Private(scheme, theta, W, devin, gtheta, gY0, keep));
   else PetscUseTypeMethod(scheme, adjoint, theta, W, gtheta, gY0);
   scheme->linfilled = PETSC_TRUE;
   PetscCall(PetscLogEventEnd(ODYN_SchemeAdjoint, scheme, 0, 0, 0));

@@ -65,6 +65,19 @@ PetscReal OdynTestVecRelDiff(Vec a, Vec b)
   return nb > 0 ? nd / nb : nd;
 }
 
+PetscErrorCode OdynTestOneHotVec(PetscInt nc, Vec C)
+{
+  PetscScalar *c;
+  PetscInt     rstart, rend;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetOwnershipRange(C, &rstart, &rend));
+  PetscCall(VecGetArray(C, &c));
+  for (PetscInt i = rstart; i < rend; i++) c[i - rstart] = (PetscScalar)(i % nc == (i / nc * 7) % nc);
+  PetscCall(VecRestoreArray(C, &c));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode OdynTestStateVec(PetscInt n, PetscInt s, PetscInt split, Vec *v)
 {
   PetscMPIInt rank;

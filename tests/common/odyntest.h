@@ -51,6 +51,8 @@ void OdynTestNetDerivatives(OdynTestNetCtx *c, Vec YN, const char *label, const 
 PetscReal OdynTestVecRelDiff(Vec a, Vec b);
 /* a state Vec of n values per example: the same s examples on every rank, or (split = 1) all on rank 0 */
 PetscErrorCode OdynTestStateVec(PetscInt n, PetscInt s, PetscInt split, Vec *v);
+/* one-hot targets of nc classes for the examples of C (nc values each): example e (global index) in class 7 e mod nc */
+PetscErrorCode OdynTestOneHotVec(PetscInt nc, Vec C);
 /* ck_assert that a (the backend's) is within tol of b (the host's), relative; prints the line when tol > 0 */
 void OdynTestExpectClose(const char *label, const char *what, const char *backend, PetscReal tol, Vec a, Vec b);
 /* a network on a backend (bnet) against the same network on the host (hnet) at the same data: J (dtheta, dY0), each

@@ -67,7 +67,13 @@ PETSC_INTERN PetscErrorCode OdynLossResetData_Private(OdynLoss);
 /* lossbackend.c: Z = W^T Y + mu e^T and h = Y G^T at the data on the backend (host in and out), its buffers, View */
 PETSC_INTERN PetscErrorCode OdynLossBackendScores_Private(OdynLoss, const PetscScalar *, PetscScalar *);
 PETSC_INTERN PetscErrorCode OdynLossBackendWeightProduct_Private(OdynLoss, const PetscScalar *, PetscScalar *);
+PETSC_INTERN PetscErrorCode OdynLossBackendFeatureScores_Private(OdynLoss, const PetscScalar *, const double *, PetscScalar *);
+PETSC_INTERN PetscErrorCode OdynLossBackendFeatureProduct_Private(OdynLoss, const PetscScalar *, const double **);
 PETSC_INTERN PetscErrorCode OdynLossBackendFree_Private(OdynLoss);
+/* losseval.c: the backend of the products with the features (NULL: host, or an identity classifier), and the features'
+   Hessian product with dY and HdY in that backend's memory (the Gauss-Newton product of src/net/netloss.c) */
+PETSC_EXTERN PetscErrorCode OdynLossGetBackendOps_Private(OdynLoss, const OdynBackendOps **);
+PETSC_EXTERN PetscErrorCode OdynLossHessianMultFeaturesOnBackend_Private(OdynLoss, Vec, const double *, const double **);
 PETSC_INTERN PetscErrorCode OdynLossBackendView_Private(OdynLoss, PetscViewer);
 /* exported (not PETSC_INTERN) for tests/test_lossbackend.c, which checks what crossed */
 PETSC_EXTERN PetscErrorCode OdynLossBackendGetTraffic_Private(OdynLoss, PetscLogDouble *, PetscLogDouble *);

@@ -3,6 +3,7 @@
 
 #include <petsc/private/petscimpl.h>
 #include <odynnet.h>
+#include <odynloss.h>
 #include <odyn/private/schemeimpl.h>
 
 PETSC_EXTERN PetscLogEvent ODYN_NetForward, ODYN_NetTangent, ODYN_NetAdjoint;
@@ -27,6 +28,14 @@ struct _p_OdynNet {
   PetscInt         bufcap;
   const OdynBackendOps *backend; /* the blocks' backend (OdynNetSetBackend()); NULL: host, the direct path */
 };
+
+/* The network's output left in, and its adjoint's weights taken from, the last block's backend memory (net.c), for
+   the loss on the same backend: the Gauss-Newton product of netloss.c. Exported for the tests. */
+PETSC_EXTERN PetscErrorCode OdynNetGetOutputBackend_Private(OdynNet, const OdynBackendOps **);
+PETSC_EXTERN PetscErrorCode OdynNetJacobianMultToBackend_Private(OdynNet, Vec, Vec, const double **);
+PETSC_EXTERN PetscErrorCode OdynNetJacobianMultTransposeFromBackend_Private(OdynNet, const double *, Vec, Vec);
+/* netloss.c: the Gauss-Newton product J^T H_Y J v, through backend memory when the last block and the loss share one */
+PETSC_EXTERN PetscErrorCode OdynNetLossGaussNewtonMult_Private(OdynNet, OdynLoss, Vec, Vec, Vec, Vec, Vec, PetscBool *);
 
 /* Drops the layout, scatters and buffers: call after a block's sizes change. */
 PETSC_INTERN PetscErrorCode OdynNetReset_Private(OdynNet);

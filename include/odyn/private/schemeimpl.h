@@ -96,17 +96,18 @@ PETSC_INTERN PetscErrorCode OdynSchemeBackendFree_Private(OdynScheme);
 PETSC_INTERN PetscErrorCode OdynSchemeBackendView_Private(OdynScheme, PetscViewer);
 /* exported (not PETSC_INTERN) for tests/test_netchain.c, which checks what crossed */
 PETSC_EXTERN PetscErrorCode OdynSchemeBackendGetTraffic_Private(OdynScheme, PetscLogDouble *, PetscLogDouble *);
-/* The sweeps on a backend; from (may be NULL) is a neighbouring block on the same backend whose output, left in its
-   memory by its last sweep, is this sweep's input instead of the host array (the network's chains, net.c) */
-PETSC_INTERN PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme, const PetscScalar *, PetscInt, const PetscScalar *, OdynScheme, PetscScalar *);
-PETSC_INTERN PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme, const PetscScalar *, const PetscScalar *, const PetscScalar *, OdynScheme, PetscScalar *);
-PETSC_INTERN PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme, const PetscScalar *, const PetscScalar *, OdynScheme, PetscScalar *, PetscScalar *, PetscBool);
-/* The sweeps of OdynSchemeForward() / Tangent() / Adjoint() with the chained input of a network (schemesweep.c): from
-   as above (NULL: the host array, as the public functions); the adjoint's keep leaves gY0 in backend memory for the
-   block before even when gY0 is NULL. Both blocks must be on the same backend when from is given. */
-PETSC_INTERN PetscErrorCode OdynSchemeForwardChained_Private(OdynScheme, const PetscScalar *, PetscInt, const PetscScalar *, OdynScheme, PetscScalar *);
-PETSC_INTERN PetscErrorCode OdynSchemeTangentChained_Private(OdynScheme, const PetscScalar *, const PetscScalar *, const PetscScalar *, OdynScheme, PetscScalar *);
-PETSC_INTERN PetscErrorCode OdynSchemeAdjointChained_Private(OdynScheme, const PetscScalar *, const PetscScalar *, OdynScheme, PetscScalar *, PetscScalar *, PetscBool);
+/* The sweeps on a backend; devin (may be NULL) is the input already in the block's backend memory (the neighbouring
+   block's output, OdynSchemeBackendGetOutput_Private(), or the loss's product), used instead of the host array */
+PETSC_INTERN PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme, const PetscScalar *, PetscInt, const PetscScalar *, const double *, PetscScalar *);
+PETSC_INTERN PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme, const PetscScalar *, const PetscScalar *, const PetscScalar *, const double *, PetscScalar *);
+PETSC_INTERN PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme, const PetscScalar *, const PetscScalar *, const double *, PetscScalar *, PetscScalar *, PetscBool);
+PETSC_INTERN PetscErrorCode OdynSchemeBackendGetOutput_Private(OdynScheme, const OdynBackendOps *, const double **);
+/* The sweeps of OdynSchemeForward() / Tangent() / Adjoint() with the input in backend memory (net.c): devin as above
+   (NULL: the host array, as the public functions); the adjoint's keep leaves gY0 in backend memory for the block
+   before even when gY0 is NULL. devin needs a block on a backend. */
+PETSC_INTERN PetscErrorCode OdynSchemeForwardChained_Private(OdynScheme, const PetscScalar *, PetscInt, const PetscScalar *, const double *, PetscScalar *);
+PETSC_INTERN PetscErrorCode OdynSchemeTangentChained_Private(OdynScheme, const PetscScalar *, const PetscScalar *, const PetscScalar *, const double *, PetscScalar *);
+PETSC_INTERN PetscErrorCode OdynSchemeAdjointChained_Private(OdynScheme, const PetscScalar *, const PetscScalar *, const double *, PetscScalar *, PetscScalar *, PetscBool);
 
 /* Frees the trajectory and work storage (scheme.c); the sweeps (schemesweep.c) allocate it again on demand. */
 PETSC_INTERN PetscErrorCode OdynSchemeFreeStorage_Private(OdynScheme);

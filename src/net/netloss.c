@@ -1,0 +1,43 @@
+/*
+   The Gauss-Newton product of the propagation weights, Hv = J^T (d^2 S / dY_N^2) J v, with the network's output
+   direction handed to the loss, and the loss's product back to the network, in backend memory when both run on the
+   same backend (docs/gpu.md "The Gauss-Newton product on a backend").
+*/
+#include <odyn/private/netimpl.h>
+#include <odyn/private/lossimpl.h>
+
+/*
+   OdynNetLossGaussNewtonMult_Private - Hv = J^T H_Y J v at the network's last forward sweep and the loss's data (which
+   must be that sweep's output: the same local examples), the classifier wmu.
+
+   When the network's last block and the loss's products with the features run on the same backend, dY = J v stays in
+   that block's backend memory, the loss forms W^T dY and W H_Z (W^T dY) there (OdynLossHessianMultFeaturesOnBackend_Private())
+   and the adjoint reads the latter from there: per product only v, W, the scores-sized T1 and T2 and Hv cross between
+   host and backend, not the two nf s-sized features' directions. Otherwise the host path with the Vecs dY and HdY
+   (work, like Y_N; unused by the backend path). *ondevice (may be NULL) says which ran.
+*/
+PetscErrorCode OdynNetLossGaussNewtonMult_Private(OdynNet net, OdynLoss loss, Vec wmu, Vec v, Vec dY, Vec HdY, Vec Hv, PetscBool *ondevice)
+{
+  const OdynBackendOps *nops, *lops;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
+  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 2);
+  PetscCall(OdynNetGetOutputBackend_Private(net, &nops));
+  PetscCall(OdynLossGetBackendOps_Private(loss, &lops));
+  if (ondevice) *ondevice = PETSC_FALSE;
+  if (nops && nops == lops) {
+    const double *dyd, *hdyd;
+
+    PetscCheck(loss->s == net->s, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "The loss's data hold %" PetscInt_FMT " local examples but the network's last forward sweep had %" PetscInt_FMT ": set the loss's data to that sweep's output", loss->s, net->s);
+    PetscCall(OdynNetJacobianMultToBackend_Private(net, v, NULL, &dyd));
+    PetscCall(OdynLossHessianMultFeaturesOnBackend_Private(loss, wmu, dyd, &hdyd));
+    PetscCall(OdynNetJacobianMultTransposeFromBackend_Private(net, hdyd, Hv, NULL));
+    if (ondevice) *ondevice = PETSC_TRUE;
+    PetscFunctionReturn(0);
+  }
+  PetscCall(OdynNetJacobianMult(net, v, NULL, dY));
+  PetscCall(OdynLossHessianMultFeatures(loss, wmu, dY, HdY));
+  PetscCall(OdynNetJacobianMultTranspose(net, HdY, Hv, NULL));
+  PetscFunctionReturn(0);
+}
