@@ -28,6 +28,7 @@ PETSC_EXTERN PetscErrorCode OdynNetDestroy(OdynNet *);
 PETSC_EXTERN PetscErrorCode OdynNetSetOptionsPrefix(OdynNet, const char[]);
 PETSC_EXTERN PetscErrorCode OdynNetSetBackend(OdynNet, OdynBackendType);
 PETSC_EXTERN PetscErrorCode OdynNetGetBackend(OdynNet, OdynBackendType *);
+PETSC_EXTERN PetscErrorCode OdynNetSetBackendHandover(OdynNet, PetscBool);
 
 PETSC_EXTERN PetscErrorCode OdynNetAddBlock(OdynNet, OdynScheme);
 PETSC_EXTERN PetscErrorCode OdynNetGetNumBlocks(OdynNet, PetscInt *);

@@ -12,7 +12,9 @@
   - parity with the direct host path: forward Y_N, the tangent J (dtheta, dY0), the adjoint (gradient and gY0);
   - the bytes each block copied host -> backend and back over one forward, tangent and adjoint are exactly what the
     chain allows (below), counted by the sweeps' copies (OdynSchemeBackendGetTraffic_Private());
-  - the network holds no host state buffers when every hop between blocks is chained.
+  - the network holds no host state buffers when every hop between blocks is chained;
+  - with OdynNetSetBackendHandover(net, PETSC_FALSE) every state goes through the host again (the same results, the
+    copies of unchained blocks, host buffers).
 
   Expected copies of block b (np parameters, nin / nout doubles per example in / out, s local examples > 0; inhost:
   b = 0 or block b - 1 not on b's backend; outhost: the last block or block b + 1 not on b's backend):
@@ -20,6 +22,9 @@
     to the host      the gradient (np), Y_N and dY_N if outhost (nout s each), gY0 if inhost (nin s)
   With s = 0 a block uploads theta only (the derivative sweeps have nothing to do).
 
+  The hand-over of the network's output to the loss (OdynNetLossHandOutput_Private(), after a forward into the loss's
+  data, as the trainer does): the loss's mirror of the features is copied from the last block's output in backend
+  memory, so the loss's evaluation uploads no features (checked by its copies, and its gradient against the host's).
   The Gauss-Newton product J^T H_Y J v (OdynNetLossGaussNewtonMult_Private(), src/net/netloss.c, what the trainer's
   Gauss-Newton-PCG multiplies by) with a softmax loss on the same backend: the output direction goes from the last
   block to the loss and the loss's W H_Z W^T dY back to the adjoint in backend memory. Checked: it takes that path
@@ -45,6 +50,9 @@ static PetscReal   tol_sweep = 0.0;
 #endif
 
 #define MID_PREFIX "chainmid_" /* the options prefix of the middle dense block */
+
+/* OdynNetSetBackendHandover() of the backend nets: PETSC_FALSE sends every state through the host (the comparison) */
+static PetscBool handover = PETSC_TRUE;
 
 /* one block of the test networks: scheme, layer, widths (dense: n; Verlet: n and m; conv: cin -> cout channels of
    ih x iw), steps; rev: states recomputed; prefix: its own options prefix, or NULL */
@@ -88,6 +96,7 @@ static PetscErrorCode MakeNet(PetscInt nb, const BlockSpec spec[], const char *b
     PetscCall(OdynSchemeDestroy(&sc));
   }
   PetscCall(OdynNetSetBackend(*net, bk));
+  PetscCall(OdynNetSetBackendHandover(*net, handover));
   PetscFunctionReturn(0);
 }
 
@@ -103,7 +112,7 @@ static PetscBool SameBackend(OdynNet net, PetscInt b)
   ODYN_CK(OdynSchemeGetBackend(p, &a));
   ODYN_CK(OdynSchemeGetBackend(q, &c));
   ODYN_CK(PetscStrcmp(a, c, &same));
-  return same && strcmp(a, ODYNBACKENDHOST) ? PETSC_TRUE : PETSC_FALSE;
+  return handover && same && strcmp(a, ODYNBACKENDHOST) ? PETSC_TRUE : PETSC_FALSE;
 }
 
 /* the copies of every block after one forward, tangent (dtheta, dY0) and adjoint (gradient, gY0) with s local examples */
@@ -200,11 +209,11 @@ static void GaussNewton(PetscInt nb, const BlockSpec spec[], PetscInt sglobal, P
   const PetscInt  nc = 3;
   OdynNet         hnet, bnet;
   OdynLoss        hloss, bloss;
-  Vec             th, v, Hvh, Hvb, w, gw, Y0, YNh, YNb, C, dY, HdY;
+  Vec             th, v, Hvh, Hvb, w, gw, gwh, Y0, YNh, YNb, C, dY, HdY;
   PetscInt        nin, nout, nlocal, s;
-  PetscBool       onh, onb;
+  PetscBool       onh, onb, handed;
   PetscLogDouble *before;
-  PetscReal       f;
+  PetscReal       f, fh;
 
   ODYN_CK(MakeNet(nb, spec, ODYNBACKENDHOST, &hnet));
   ODYN_CK(MakeNet(nb, spec, backend, &bnet));
@@ -226,6 +235,7 @@ static void GaussNewton(PetscInt nb, const BlockSpec spec[], PetscInt sglobal, P
   ODYN_CK(VecDuplicate(th, &Hvb));
   ODYN_CK(OdynLossCreateWeightVec(hloss, &w));
   ODYN_CK(VecDuplicate(w, &gw));
+  ODYN_CK(VecDuplicate(w, &gwh));
   ODYN_CK(OdynTestStateVec(nin, sglobal, split, &Y0));
   ODYN_CK(OdynTestStateVec(nout, sglobal, split, &YNh));
   ODYN_CK(OdynTestStateVec(nc, sglobal, split, &C));
@@ -243,8 +253,18 @@ static void GaussNewton(PetscInt nb, const BlockSpec spec[], PetscInt sglobal, P
   ODYN_CK(OdynNetForward(bnet, th, Y0, YNb));
   ODYN_CK(OdynLossSetData(hloss, YNh, C));
   ODYN_CK(OdynLossSetData(bloss, YNb, C));
-  ODYN_CK(OdynLossEvaluate(hloss, w, &f, gw, NULL));
+  ODYN_CK(OdynNetLossHandOutput_Private(bnet, bloss, &handed)); /* the loss mirrors Y_N from the last block's output */
+  ck_assert_msg(handed == expect_device, "%s on %s: the network's output %s handed to the loss in backend memory", label, backend, handed ? "was" : "was not");
+  ODYN_CK(OdynLossEvaluate(hloss, w, &fh, gwh, NULL));
   ODYN_CK(OdynLossEvaluate(bloss, w, &f, gw, NULL));
+  Expect(label, "classifier gradient after the hand-over", tol_sweep, gw, gwh);
+  { /* Evaluate's copies: the weights and G in, the scores and Y G^T out; the features only without the hand-over */
+    PetscLogDouble todev, tohost;
+    const PetscLogDouble nw = (PetscLogDouble)nout * nc + nc, xdev = s ? (handed ? 0 : (PetscLogDouble)nout * s) + nw + (PetscLogDouble)nc * s : 0, xhost = s ? (PetscLogDouble)nc * s + (PetscLogDouble)nout * nc : 0;
+
+    ODYN_CK(OdynLossBackendGetTraffic_Private(bloss, &todev, &tohost));
+    ck_assert_msg(todev == 8 * xdev && tohost == 8 * xhost, "%s on %s, loss evaluation (%d examples on this rank): copied %g bytes to the backend and %g back, expected %g and %g", label, backend, (int)s, todev, tohost, 8 * xdev, 8 * xhost);
+  }
   ODYN_CK(PetscMalloc1(2 * (nb + 1), &before));
   for (PetscInt b = 0; b <= nb; b++) {
     OdynScheme sc;
@@ -277,7 +297,7 @@ static void GaussNewton(PetscInt nb, const BlockSpec spec[], PetscInt sglobal, P
     tohost -= before[2 * b + 1];
     ck_assert_msg(todev == 8 * xdev && tohost == 8 * xhost, "%s on %s, Gauss-Newton product, %s %d (%d examples on this rank): copied %g bytes to the backend and %g back, expected %g and %g", label, backend, b < nb ? "block" : "loss", (int)(b < nb ? b : 0), (int)s, todev, tohost, 8 * xdev, 8 * xhost);
   }
-  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_netchain: %s on %s: Gauss-Newton product %s, within %.0e of host\n", label, backend, onb ? "through backend memory, copies as expected" : "through the host (last block on the host)", (double)tol_sweep));
+  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_netchain: %s on %s: Gauss-Newton product %s, within %.0e of host\n", label, backend, onb ? "through backend memory, copies as expected" : "through the host", (double)tol_sweep));
   ODYN_CK(PetscFree(before));
   ODYN_CK(VecDestroy(&th));
   ODYN_CK(VecDestroy(&v));
@@ -285,6 +305,7 @@ static void GaussNewton(PetscInt nb, const BlockSpec spec[], PetscInt sglobal, P
   ODYN_CK(VecDestroy(&Hvb));
   ODYN_CK(VecDestroy(&w));
   ODYN_CK(VecDestroy(&gw));
+  ODYN_CK(VecDestroy(&gwh));
   ODYN_CK(VecDestroy(&Y0));
   ODYN_CK(VecDestroy(&YNh));
   ODYN_CK(VecDestroy(&YNb));
@@ -314,6 +335,9 @@ START_TEST(test_gauss_newton)
     ODYN_CK(PetscOptionsSetValue(NULL, "-" MID_PREFIX "odyn_backend", "host"));
     GaussNewton(2, dense, 20, split, PETSC_FALSE, split ? "two dense blocks, the last on the host, examples on rank 0" : "two dense blocks, the last on the host");
     ODYN_CK(PetscOptionsClearValue(NULL, "-" MID_PREFIX "odyn_backend"));
+    handover = PETSC_FALSE;
+    GaussNewton(2, mnist, 14, split, PETSC_FALSE, split ? "opening conv 1 -> 4 and a conv block, handover off, examples on rank 0" : "opening conv 1 -> 4 and a conv block, handover off");
+    handover = PETSC_TRUE;
   }
 }
 END_TEST
@@ -331,6 +355,9 @@ START_TEST(test_dense_chain)
     ODYN_CK(PetscOptionsSetValue(NULL, "-" MID_PREFIX "odyn_backend", "host"));
     Chain(3, three, 25, split, tol_sweep, PETSC_FALSE, split ? "three dense blocks, the middle one on the host, examples on rank 0" : "three dense blocks, the middle one on the host");
     ODYN_CK(PetscOptionsClearValue(NULL, "-" MID_PREFIX "odyn_backend"));
+    handover = PETSC_FALSE;
+    Chain(3, three, 25, split, tol_sweep, PETSC_FALSE, split ? "three dense blocks, handover off, examples on rank 0" : "three dense blocks, handover off (every state through the host)");
+    handover = PETSC_TRUE;
   }
 }
 END_TEST

@@ -274,6 +274,9 @@ PetscErrorCode OdynTrainerSolve(OdynTrainer t, Vec *theta_out, Vec *wmu_out)
   PetscCall(VecCopy(t->wbest, *wmu_out));
   PetscCall(VecDestroy(&t->thlev));
   PetscCall(VecDestroy(&t->wlev));
+  /* what the run held and moved (with a backend: the copies between host and backend memory, docs/gpu.md) */
+  PetscCall(PetscObjectViewFromOptions((PetscObject)t->net, (PetscObject)t, "-odyn_net_view"));
+  PetscCall(PetscObjectViewFromOptions((PetscObject)t->loss, (PetscObject)t, "-odyn_loss_view"));
   PetscFunctionReturn(0);
 }
 

@@ -63,8 +63,7 @@ static PetscErrorCode OdynTrainerIterate_BCD(OdynTrainer t, OdynTrainerHistoryEn
   PetscFunctionBegin;
   PetscCall(OdynTrainerDrawBatch_Private(t));
   PetscCall(OdynDatasetGetFeatures(t->batch, &Xb));
-  PetscCall(OdynTrainerChunkedForward_Private(t, t->theta, Xb, t->YNb));
-  PetscCall(OdynLossSetData(t->loss, t->YNb, t->Cb));
+  PetscCall(OdynTrainerForwardToLoss_Private(t, t->theta, Xb, t->YNb, t->Cb));
   PetscCall(OdynTrainerClassifierStep_Private(t, &e->obj_classifier));
   PetscCall(OdynTrainerGaussNewtonStep_Private(t, &e->obj_propagation, &e->gnorm));
   PetscCall(OdynTrainerDropBatch_Private(t));

@@ -83,6 +83,22 @@ PetscErrorCode OdynTrainerChunkedForward_Private(OdynTrainer t, Vec th, Vec X, V
 }
 
 /*
+   The forward sweep of X at th into YN, and (YN, C) as the loss's data. Unchunked, the loss then mirrors the features
+   from the network's output in backend memory when both run on one backend (netloss.c), instead of uploading YN.
+*/
+PetscErrorCode OdynTrainerForwardToLoss_Private(OdynTrainer t, Vec th, Vec X, Vec YN, Vec C)
+{
+  PetscInt s, nchunks;
+
+  PetscFunctionBegin;
+  PetscCall(OdynTrainerChunkedForward_Private(t, th, X, YN));
+  PetscCall(OdynLossSetData(t->loss, YN, C));
+  PetscCall(NumChunks(t, X, &s, &nchunks));
+  if (nchunks == 1) PetscCall(OdynNetLossHandOutput_Private(t->net, t->loss, NULL));
+  PetscFunctionReturn(0);
+}
+
+/*
    g = J(th)^T W summed over all local examples of X. Call it right after OdynTrainerChunkedForward_Private(th, X):
    the chunks go last to first, so the last chunk's trajectory, which the network holds, is used without a new sweep.
    work: like th (not g).

@@ -194,8 +194,7 @@ static PetscErrorCode PropagationObjective(TaoLineSearch ls, Vec th, PetscReal *
 
   PetscFunctionBegin;
   PetscCall(OdynDatasetGetFeatures(t->batch, &X));
-  PetscCall(OdynTrainerChunkedForward_Private(t, th, X, t->YNb));
-  PetscCall(OdynLossSetData(t->loss, t->YNb, t->Cb));
+  PetscCall(OdynTrainerForwardToLoss_Private(t, th, X, t->YNb, t->Cb));
   PetscCall(OdynLossEvaluate(t->loss, t->wmu, f, NULL, NULL));
   PetscCall(OdynRegularizerEvaluate(t->reg, th, &r, NULL));
   *f += r;
@@ -211,8 +210,7 @@ static PetscErrorCode PropagationGradient(TaoLineSearch ls, Vec th, Vec g, void 
 
   PetscFunctionBegin;
   PetscCall(OdynDatasetGetFeatures(t->batch, &X));
-  PetscCall(OdynTrainerChunkedForward_Private(t, th, X, t->YNb));
-  PetscCall(OdynLossSetData(t->loss, t->YNb, t->Cb));
+  PetscCall(OdynTrainerForwardToLoss_Private(t, th, X, t->YNb, t->Cb));
   PetscCall(OdynLossEvaluate(t->loss, t->wmu, &f, NULL, t->gY));
   PetscCall(OdynTrainerChunkedAdjoint_Private(t, th, X, t->gY, g, t->tmpt));
   PetscCall(OdynRegularizerEvaluate(t->reg, th, &r, t->tmpt));
@@ -262,8 +260,7 @@ PetscErrorCode OdynTrainerGaussNewtonStep_Private(OdynTrainer t, PetscReal *f, P
     PetscCall(OdynDatasetGetFeatures(t->hsub, &Xh));
     if (t->hsub != t->batch) {
       /* the Hessian products need the sub-sample's trajectory and loss data; the line search restores the batch */
-      PetscCall(OdynTrainerChunkedForward_Private(t, t->theta, Xh, t->YNh));
-      PetscCall(OdynLossSetData(t->loss, t->YNh, t->Ch));
+      PetscCall(OdynTrainerForwardToLoss_Private(t, t->theta, Xh, t->YNh, t->Ch));
     }
     PetscCall(NewtonUpdate(t->kspt, t->lst, t->theta, f, g, p, &t->step));
     if (t->gn_damping_adapt && t->gn_damping > 0) {

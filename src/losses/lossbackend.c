@@ -85,32 +85,66 @@ static PetscErrorCode BackendBuffers(OdynLoss loss)
   PetscFunctionReturn(0);
 }
 
+/* the buffers and the mirror's, for the data's s examples; *yid, *ys: the data Vec's id and state now */
+static PetscErrorCode BackendFeatureBuffer(OdynLoss loss, PetscObjectId *yid, PetscObjectState *ys)
+{
+  const OdynBackendOps         *ops = loss->backend;
+  struct _OdynLossBackendStore *bk;
+
+  PetscFunctionBegin;
+  PetscCall(BackendBuffers(loss));
+  bk = loss->bk;
+  if (loss->s > bk->ycap) { /* the features are copied again */
+    PetscCall(OdynBackendFree(ops, (void **)&bk->Y));
+    bk->ycap   = 0;
+    bk->yvalid = PETSC_FALSE;
+    PetscCall(OdynBackendMalloc(ops, (size_t)loss->nf * loss->s * sizeof(double), (void **)&bk->Y));
+    bk->ycap = loss->s;
+  }
+  PetscCall(PetscObjectGetId((PetscObject)loss->Y, yid));
+  PetscCall(PetscObjectStateGet((PetscObject)loss->Y, ys));
+  PetscFunctionReturn(0);
+}
+
 /* the buffers, and the features mirrored when the data Vec or its entries changed */
 static PetscErrorCode BackendMirror(OdynLoss loss)
 {
-  const OdynBackendOps         *ops = loss->backend;
-  const PetscInt                nf = loss->nf, s = loss->s;
   struct _OdynLossBackendStore *bk;
   PetscObjectId                 yid;
   PetscObjectState              ys;
   const PetscScalar            *y;
 
   PetscFunctionBegin;
-  PetscCall(BackendBuffers(loss));
+  PetscCall(BackendFeatureBuffer(loss, &yid, &ys));
   bk = loss->bk;
-  if (s > bk->ycap) { /* the features are copied again below */
-    PetscCall(OdynBackendFree(ops, (void **)&bk->Y));
-    bk->ycap   = 0;
-    bk->yvalid = PETSC_FALSE;
-    PetscCall(OdynBackendMalloc(ops, (size_t)nf * s * sizeof(double), (void **)&bk->Y));
-    bk->ycap = s;
-  }
-  PetscCall(PetscObjectGetId((PetscObject)loss->Y, &yid));
-  PetscCall(PetscObjectStateGet((PetscObject)loss->Y, &ys));
   if (bk->yvalid && yid == bk->yid && ys == bk->ystate) PetscFunctionReturn(0);
   PetscCall(VecGetArrayRead(loss->Y, &y));
-  PetscCall(ToDevice(loss, bk->Y, y, nf * s));
+  PetscCall(ToDevice(loss, bk->Y, y, loss->nf * loss->s));
   PetscCall(VecRestoreArrayRead(loss->Y, &y));
+  bk->yid    = yid;
+  bk->ystate = ys;
+  bk->yvalid = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/*
+   The mirror made from a copy of the features already in backend memory, devY (nf s doubles on the loss's backend):
+   a copy there instead of an upload. The caller vouches that devY holds the entries the data Vec has now: the trainer,
+   right after the forward sweep that wrote them into it, with devY the network's last block's output (src/net/netloss.c,
+   OdynNetLossHandOutput_Private()); a later change of the Vec makes the mirror stale as usual.
+*/
+PetscErrorCode OdynLossBackendSetFeatures_Private(OdynLoss loss, const double *devY)
+{
+  struct _OdynLossBackendStore *bk;
+  PetscObjectId                 yid;
+  PetscObjectState              ys;
+
+  PetscFunctionBegin;
+  PetscCheck(loss->backend && !loss->identity && loss->Y, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "The loss has no data, or its products with the features do not run on a backend");
+  if (!loss->s) PetscFunctionReturn(0);
+  PetscCall(BackendFeatureBuffer(loss, &yid, &ys));
+  bk = loss->bk;
+  OdynBackendCall(loss->backend, copy_device, bk->Y, devY, (size_t)loss->nf * loss->s * sizeof(double));
   bk->yid    = yid;
   bk->ystate = ys;
   bk->yvalid = PETSC_TRUE;

@@ -29,8 +29,9 @@ PetscErrorCode OdynNetCreate(MPI_Comm comm, OdynNet *net)
   *net = NULL;
   PetscCall(OdynInitializePackage());
   PetscCall(PetscHeaderCreate(nt, ODYNNET_CLASSID, "OdynNet", "Network of time-stepping blocks", "OdynNet", comm, OdynNetDestroy, OdynNetView));
-  nt->s = -1;
-  *net  = nt;
+  nt->s        = -1;
+  nt->handover = PETSC_TRUE;
+  *net         = nt;
   PetscFunctionReturn(0);
 }
 
@@ -198,6 +199,39 @@ PetscErrorCode OdynNetSetBackend(OdynNet net, OdynBackendType name)
   PetscFunctionReturn(0);
 }
 
+/*@
+   OdynNetSetBackendHandover - whether states go from block to block, and from the network to the loss, in backend
+   memory when both sides run on the same backend
+
+   Logically Collective
+
+   Input Parameters:
++  net - the network
+-  flg - PETSC_TRUE (the default): consecutive blocks on one backend read each other's outputs where they lie, and the
+   Gauss-Newton product hands the output direction to a loss on that backend there; PETSC_FALSE: every state goes
+   through the host between blocks, as between blocks on different backends (the same results; to compare the
+   traffic, or to isolate a difference)
+
+   Options Database Key:
+.  -odyn_net_backend_handover <true> - the same
+
+   Level: advanced
+
+   Notes:
+   `OdynSchemeView()` prints what each block copied between host and backend, `OdynNetView()` the network's total
+   (docs/gpu.md, "States between blocks").
+
+.seealso: `OdynNetSetBackend()`, `OdynLossSetBackend()`
+@*/
+PetscErrorCode OdynNetSetBackendHandover(OdynNet net, PetscBool flg)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
+  PetscValidLogicalCollectiveBool(net, flg, 2);
+  net->handover = flg;
+  PetscFunctionReturn(0);
+}
+
 /*@C
    OdynNetGetBackend - the name of the network's compute backend
 
@@ -295,7 +329,8 @@ PetscErrorCode OdynNetSetFromOptions(OdynNet net)
   PetscCall(PetscStrncpy(backend, net->backend ? net->backend->name : ODYNBACKENDHOST, sizeof(backend)));
   PetscObjectOptionsBegin((PetscObject)net);
   PetscCall(PetscOptionsInt("-odyn_net_num_blocks", "Number of blocks to create (when none were added)", "OdynNetAddBlock", nb, &nb, NULL));
-  PetscCall(PetscOptionsString("-odyn_backend", "Compute backend: host, cuda (dense Euler and Verlet tanh blocks on the GPU), hostref (that path on the host)", "OdynNetSetBackend", backend, backend, sizeof(backend), &bflg));
+  PetscCall(PetscOptionsString("-odyn_backend", "Compute backend: host, cuda (the blocks of docs/gpu.md on the GPU), hostref (that path on the host)", "OdynNetSetBackend", backend, backend, sizeof(backend), &bflg));
+  PetscCall(PetscOptionsBool("-odyn_net_backend_handover", "Hand states between blocks on one backend, and to the loss on it, over in its memory (false: through the host, to compare)", "OdynNetSetBackendHandover", net->handover, &net->handover, NULL));
   PetscOptionsEnd();
   /* after PetscOptionsEnd(): an error inside the block would leak it */
   if (bflg) PetscCall(OdynNetSetBackend(net, backend));
@@ -387,6 +422,20 @@ PetscErrorCode OdynNetView(OdynNet net, PetscViewer viewer)
   PetscCall(PetscObjectPrintClassNamePrefixType((PetscObject)net, viewer));
   PetscCall(PetscViewerASCIIPushTab(viewer));
   PetscCall(PetscViewerASCIIPrintf(viewer, "%" PetscInt_FMT " block(s), %" PetscInt_FMT " parameters, input width %" PetscInt_FMT ", output width %" PetscInt_FMT "\n", net->nblocks, net->nparam, net->nin, net->nout));
+  {
+    PetscLogDouble todev = 0, tohost = 0;
+    PetscBool      any = PETSC_FALSE;
+
+    for (PetscInt b = 0; b < net->nblocks; b++) {
+      PetscLogDouble d, h;
+
+      PetscCall(OdynSchemeBackendGetTraffic_Private(net->blocks[b], &d, &h));
+      todev += d;
+      tohost += h;
+      if (net->blocks[b]->backend) any = PETSC_TRUE;
+    }
+    if (any) PetscCall(PetscViewerASCIIPrintf(viewer, "blocks on a backend, states between them %s; copied to the backend %g MiB, back to the host %g MiB (rank 0, so far)\n", net->handover ? "in its memory" : "through the host (-odyn_net_backend_handover false)", todev / 1048576.0, tohost / 1048576.0));
+  }
   for (PetscInt b = 0; b < net->nblocks; b++) {
     PetscCall(PetscViewerASCIIPrintf(viewer, "block %" PetscInt_FMT ": theta[%" PetscInt_FMT " .. %" PetscInt_FMT ")%s\n", b, net->offset[b], net->offset[b + 1], OdynNetChained_Private(net, b) ? ", input from block before in backend memory" : ""));
     PetscCall(OdynSchemeView(net->blocks[b], viewer));
@@ -533,7 +582,7 @@ static PetscErrorCode OdynNetCheckSameExamples_Private(OdynNet net, Vec Y, Petsc
 */
 static PetscBool OdynNetChained_Private(OdynNet net, PetscInt b)
 {
-  return b > 0 && b < net->nblocks && net->blocks[b]->backend && net->blocks[b]->backend == net->blocks[b - 1]->backend ? PETSC_TRUE : PETSC_FALSE;
+  return net->handover && b > 0 && b < net->nblocks && net->blocks[b]->backend && net->blocks[b]->backend == net->blocks[b - 1]->backend ? PETSC_TRUE : PETSC_FALSE;
 }
 
 /* block b's input in backend memory: block b - 1's output when they are chained, else NULL (the host buffers) */
@@ -563,7 +612,7 @@ static PetscErrorCode OdynNetChainedWeights_Private(OdynNet net, PetscInt b, con
 PetscErrorCode OdynNetGetOutputBackend_Private(OdynNet net, const OdynBackendOps **ops)
 {
   PetscFunctionBegin;
-  *ops = net->nblocks ? net->blocks[net->nblocks - 1]->backend : NULL;
+  *ops = net->handover && net->nblocks ? net->blocks[net->nblocks - 1]->backend : NULL;
   PetscFunctionReturn(0);
 }
 

@@ -16,6 +16,31 @@
    host and backend, not the two nf s-sized features' directions. Otherwise the host path with the Vecs dY and HdY
    (work, like Y_N; unused by the backend path). *ondevice (may be NULL) says which ran.
 */
+/*
+   OdynNetLossHandOutput_Private - after OdynNetForward(net, theta, X, YN) and OdynLossSetData(loss, YN, C): when the
+   network's last block and the loss's products run on the same backend, the loss mirrors the features from that
+   block's output in backend memory (a copy there) instead of uploading YN again at its next product. Else nothing.
+   *handed (may be NULL) says which.
+*/
+PetscErrorCode OdynNetLossHandOutput_Private(OdynNet net, OdynLoss loss, PetscBool *handed)
+{
+  const OdynBackendOps *nops, *lops;
+  const double         *dev;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
+  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 2);
+  if (handed) *handed = PETSC_FALSE;
+  PetscCall(OdynNetGetOutputBackend_Private(net, &nops));
+  PetscCall(OdynLossGetBackendOps_Private(loss, &lops));
+  if (!nops || nops != lops) PetscFunctionReturn(0);
+  PetscCheck(loss->s == net->s, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "The loss's data hold %" PetscInt_FMT " local examples but the network's last forward sweep had %" PetscInt_FMT ": set the loss's data to that sweep's output", loss->s, net->s);
+  PetscCall(OdynSchemeBackendGetOutput_Private(net->blocks[net->nblocks - 1], nops, &dev));
+  PetscCall(OdynLossBackendSetFeatures_Private(loss, dev));
+  if (handed) *handed = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode OdynNetLossGaussNewtonMult_Private(OdynNet net, OdynLoss loss, Vec wmu, Vec v, Vec dY, Vec HdY, Vec Hv, PetscBool *ondevice)
 {
   const OdynBackendOps *nops, *lops;

@@ -71,7 +71,6 @@ struct _OdynSchemeBackendStore {
   long                  statedoubles;            /* of traj, ztraj, lin, in and out, for OdynSchemeView() */
   const double         *last;                    /* backend: where the last sweep left its output (Y_N, dY_N or gY0), for
                                                     the next block on the same backend (net.c); NULL: none there */
-  PetscLogDouble        todevice, tohost;        /* bytes copied host -> backend and back since the block got its storage */
 };
 
 /* a Verlet block (dense or convolutional) that recomputes its states (reversible on the backend) */
@@ -320,7 +319,7 @@ static PetscErrorCode BackendToDevice(OdynScheme scheme, double *dst, const Pets
 
   PetscFunctionBegin;
   OdynBackendCall(bk->ops, copy_to_device, dst, src, (size_t)len * sizeof(double));
-  bk->todevice += (PetscLogDouble)len * sizeof(double);
+  scheme->bktodevice += (PetscLogDouble)len * sizeof(double);
   PetscFunctionReturn(0);
 }
 
@@ -330,7 +329,7 @@ static PetscErrorCode BackendToHost(OdynScheme scheme, PetscScalar *dst, const d
 
   PetscFunctionBegin;
   OdynBackendCall(bk->ops, copy_to_host, dst, src, (size_t)len * sizeof(double));
-  bk->tohost += (PetscLogDouble)len * sizeof(double);
+  scheme->bktohost += (PetscLogDouble)len * sizeof(double);
   PetscFunctionReturn(0);
 }
 
@@ -649,16 +648,16 @@ PetscErrorCode OdynSchemeBackendView_Private(OdynScheme scheme, PetscViewer view
   if (!scheme->backend) PetscFunctionReturn(0);
   PetscCall(PetscViewerASCIIPrintf(viewer, "sweeps on backend %s (states in its memory%s)\n", scheme->backend->name, BackendReversible(scheme) ? ": the last ones only, recomputed backwards in the adjoint" : ""));
   if (bk && bk->salloc) PetscCall(PetscViewerASCIIPrintf(viewer, "backend state memory: %ld doubles for %" PetscInt_FMT " examples\n", bk->statedoubles, bk->salloc));
-  if (bk) PetscCall(PetscViewerASCIIPrintf(viewer, "copied to the backend %g MiB, back to the host %g MiB (this rank, so far)\n", bk->todevice / 1048576.0, bk->tohost / 1048576.0));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "copied to the backend %g MiB, back to the host %g MiB (this rank, so far)\n", scheme->bktodevice / 1048576.0, scheme->bktohost / 1048576.0));
   PetscFunctionReturn(0);
 }
 
-/* the bytes this rank's block copied host -> backend and back since it got its backend storage (0 before) */
+/* the bytes this rank's block copied host -> backend and back since it was created */
 PetscErrorCode OdynSchemeBackendGetTraffic_Private(OdynScheme scheme, PetscLogDouble *todevice, PetscLogDouble *tohost)
 {
   PetscFunctionBegin;
-  *todevice = scheme->bk ? scheme->bk->todevice : 0.0;
-  *tohost   = scheme->bk ? scheme->bk->tohost : 0.0;
+  *todevice = scheme->bktodevice;
+  *tohost   = scheme->bktohost;
   PetscFunctionReturn(0);
 }
 

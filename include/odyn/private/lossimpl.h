@@ -74,6 +74,8 @@ PETSC_INTERN PetscErrorCode OdynLossBackendFree_Private(OdynLoss);
    Hessian product with dY and HdY in that backend's memory (the Gauss-Newton product of src/net/netloss.c) */
 PETSC_EXTERN PetscErrorCode OdynLossGetBackendOps_Private(OdynLoss, const OdynBackendOps **);
 PETSC_EXTERN PetscErrorCode OdynLossHessianMultFeaturesOnBackend_Private(OdynLoss, Vec, const double *, const double **);
+/* lossbackend.c: the features' mirror from their copy in backend memory (the network's output, src/net/netloss.c) */
+PETSC_EXTERN PetscErrorCode OdynLossBackendSetFeatures_Private(OdynLoss, const double *);
 PETSC_INTERN PetscErrorCode OdynLossBackendView_Private(OdynLoss, PetscViewer);
 /* exported (not PETSC_INTERN) for tests/test_lossbackend.c, which checks what crossed */
 PETSC_EXTERN PetscErrorCode OdynLossBackendGetTraffic_Private(OdynLoss, PetscLogDouble *, PetscLogDouble *);

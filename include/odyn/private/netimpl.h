@@ -27,6 +27,7 @@ struct _p_OdynNet {
   PetscScalar     *buf[2];      /* states between blocks, nmax x s each */
   PetscInt         bufcap;
   const OdynBackendOps *backend; /* the blocks' backend (OdynNetSetBackend()); NULL: host, the direct path */
+  PetscBool             handover; /* states between blocks on one backend, and to the loss, stay in its memory */
 };
 
 /* The network's output left in, and its adjoint's weights taken from, the last block's backend memory (net.c), for
@@ -36,6 +37,8 @@ PETSC_EXTERN PetscErrorCode OdynNetJacobianMultToBackend_Private(OdynNet, Vec, V
 PETSC_EXTERN PetscErrorCode OdynNetJacobianMultTransposeFromBackend_Private(OdynNet, const double *, Vec, Vec);
 /* netloss.c: the Gauss-Newton product J^T H_Y J v, through backend memory when the last block and the loss share one */
 PETSC_EXTERN PetscErrorCode OdynNetLossGaussNewtonMult_Private(OdynNet, OdynLoss, Vec, Vec, Vec, Vec, Vec, PetscBool *);
+/* netloss.c: after a forward into the loss's data, the loss mirrors them from the last block's output on the backend */
+PETSC_EXTERN PetscErrorCode OdynNetLossHandOutput_Private(OdynNet, OdynLoss, PetscBool *);
 
 /* Drops the layout, scatters and buffers: call after a block's sizes change. */
 PETSC_INTERN PetscErrorCode OdynNetReset_Private(OdynNet);

@@ -79,6 +79,8 @@ struct _p_OdynScheme {
      backend's memory (bk) */
   const OdynBackendOps           *backend;
   struct _OdynSchemeBackendStore *bk;
+  PetscLogDouble                  bktodevice, bktohost; /* bytes copied host -> backend and back by the block's sweeps
+                                                           since it was created (kept when its storage is freed) */
 };
 
 /* The sweeps on a backend (schemebackend.c): whether a block qualifies (why[]: what it is), the set-up's check (a
