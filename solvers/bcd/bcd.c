@@ -252,6 +252,11 @@ PetscErrorCode OdynTrainerDropBatch_Private(OdynTrainer t)
    from such a file; SIGTERM or SIGUSR1 stop the run after the current iteration with a checkpoint
    (`OdynTrainerGetInterrupted()`), returning the best parameters so far.
 
+   Options Database Keys:
++  -odyn_net_view - print the network at the end (with a backend: each block's backend memory and the bytes it copied
+   between host and backend, and their total)
+-  -odyn_loss_view - print the loss at the end (with a backend: its memory and the bytes it copied)
+
 .seealso: `OdynTrainerSetFromOptions()`, `OdynTrainerGetHistory()`, `OdynTrainerSetType()`, `OdynTrainerSetCheckpoint()`,
           `OdynTrainerSetRestart()`
 @*/
