@@ -174,12 +174,12 @@ START_TEST(test_errors)
     ck_assert_int_eq(ops->conv_tanh_adjoint(1, 4, 4, 4, 3, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
     ck_assert_msg(strstr(ops->last_error(), "conv_tanh_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
     ck_assert_int_ge(ops->conv_tanh_linsize(1, 16, 4, 4, 3), 16 * 16 * 3);
-#if defined(ODYN_TEST_CONVBACKEND_GPU)
+#if defined(ODYN_TEST_GPU_BUILD)
     ck_assert_int_eq(ops->conv_euler_tanh_linsize(17, 4, 4, 2, 3), -1);
     ck_assert_int_eq(ops->conv_tanh_linsize(1, 17, 4, 4, 3), -1);
 #endif
   }
-#if defined(ODYN_TEST_CONVBACKEND_GPU)
+#if defined(ODYN_TEST_GPU_BUILD)
   {
     /* the cuda kernels keep the stencil in constant memory: at most 16 channels, said at set-up */
     const PetscInt N[1] = {2};

@@ -200,12 +200,12 @@ START_TEST(test_errors_convverlet)
       ck_assert_int_eq(ops->conv_verlet_tanh_adjoint_reversible(4, 3, 4, 4, 2, 1, 0.5, a, a, a, a, a, NULL, a), ODYN_BACKEND_ERR_ARG);
       ck_assert_msg(strstr(ops->last_error(), "conv_verlet_tanh_adjoint_reversible: gY0 must not alias YN or ZN"), "message: %s", ops->last_error());
     }
-#if defined(ODYN_TEST_CONVBACKEND_GPU)
+#if defined(ODYN_TEST_GPU_BUILD)
     ck_assert_int_eq(ops->conv_verlet_tanh_linsize(4, 17, 4, 4, 2, 3), -1);
     ck_assert_int_eq(ops->conv_verlet_tanh_revsize(17, 4, 4, 4, 3), -1);
 #endif
   }
-#if defined(ODYN_TEST_CONVBACKEND_GPU)
+#if defined(ODYN_TEST_GPU_BUILD)
   {
     /* the cuda kernels keep the stencil in constant memory: at most 16 channels, said at set-up */
     const PetscInt N[1] = {2};

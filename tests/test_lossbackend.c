@@ -24,11 +24,10 @@
   FMAs) than OpenBLAS; for these sizes (nf <= 40, s <= 60, entries O(1)) the relative difference of such sums is a few
   ulps times their length, far below 1e-12; the loss function runs on the host in both.
 */
-#include "odyntest.h"
+#include "backendtest.h"
 #include <odyn/private/lossimpl.h>
 
-#if defined(ODYN_TEST_LOSSBACKEND_GPU)
-  #include <cuda_runtime.h>
+#if defined(ODYN_TEST_GPU_BUILD)
 static const char *backend = "cuda";
 static PetscReal   tol     = 1e-12;
 #else
@@ -176,27 +175,9 @@ START_TEST(test_errors)
 }
 END_TEST
 
-static Suite *make_suite(void)
-{
-  Suite *s = suite_create("lossbackend");
-  TCase *t = tcase_create(backend);
-  tcase_add_test(t, test_errors);
-  tcase_add_test(t, test_parity);
-  tcase_set_timeout(t, 600);
-  suite_add_tcase(s, t);
-  return s;
-}
-
 int main(int argc, char **argv)
 {
-#if defined(ODYN_TEST_LOSSBACKEND_GPU)
-  int count = 0;
+  const TTest *const tests[] = {test_errors, test_parity};
 
-  /* exit 2 (ctest: skipped) without a device, on every rank alike, before MPI starts */
-  if (cudaGetDeviceCount(&count) != cudaSuccess || count < 1) {
-    printf("test_gpu_lossbackend: no CUDA device, skipped\n");
-    return 2;
-  }
-#endif
-  return OdynTestMain(argc, argv, make_suite);
+  return OdynTestBackendMain(argc, argv, "lossbackend", backend, (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }

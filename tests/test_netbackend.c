@@ -37,11 +37,10 @@
   for histories of runs that differ by round-off, with the PCG capped at 3 iterations as there, whose reasons apply).
 */
 #include <string.h>
-#include "odyntest.h"
+#include "backendtest.h"
 #include "trainrun.h"
 
-#if defined(ODYN_TEST_NETBACKEND_GPU)
-  #include <cuda_runtime.h>
+#if defined(ODYN_TEST_GPU_BUILD)
 static const char *backend   = "cuda";
 static PetscReal   tol_sweep = 1e-12, tol_hist = 1e-8;
 static PetscInt    train_its = 10;
@@ -220,7 +219,7 @@ START_TEST(test_parity_verlet)
   }
   Parity(1, six, 8, 6, 2.0, 50, 120, 0, "narrow Verlet block (n 8, m 6, N 6)");
   Parity(2, two, 3, 5, 1.5, 25, 13, 0, "two Verlet blocks (n 3, m 5, N 2 + 3), fewer examples the second time");
-#if !defined(ODYN_TEST_NETBACKEND_GPU)
+#if !defined(ODYN_TEST_GPU_BUILD)
   Parity(1, four, 20, 12, 1.0, 30, 64, 1, "wide Verlet block (n 20, m 12, N 4), examples on rank 0");
 #endif
 }
@@ -283,7 +282,7 @@ START_TEST(test_parity_verlet_reversible)
   Parity(1, six, 8, 6, 2.0, 50, 120, 0, "reversible narrow Verlet block (n 8, m 6, N 6)");
   Parity(2, two, 3, 5, 1.5, 25, 13, 0, "two reversible Verlet blocks (n 3, m 5, N 2 + 3), fewer examples the second time");
   Derivatives(1, six, 2, 4, 3.0, 40, "reversible Verlet block (n 2, m 4, N 6)");
-#if !defined(ODYN_TEST_NETBACKEND_GPU)
+#if !defined(ODYN_TEST_GPU_BUILD)
   Parity(1, four, 20, 12, 1.0, 30, 64, 1, "reversible wide Verlet block (n 20, m 12, N 4), examples on rank 0");
 #endif
   tol_sweep = tol;
@@ -496,7 +495,7 @@ START_TEST(test_errors)
   RefuseBlock(ODYNSCHEMEEULER, ODYNLAYERDENSE, ODYN_ACTIVATION_RELU, PETSC_FALSE, "scheme euler, layer dense, activation relu");
   RefuseBlock(ODYNSCHEMEEULER, ODYNLAYERANTISYM, ODYN_ACTIVATION_TANH, PETSC_FALSE, "scheme euler, layer antisym, activation tanh");
   RefuseBlock(ODYNSCHEMEEULER, ODYNLAYERDENSE, ODYN_ACTIVATION_TANH, PETSC_TRUE, "scheme euler, layer dense, activation tanh, shared weights");
-#if defined(ODYN_TEST_NETBACKEND_GPU)
+#if defined(ODYN_TEST_GPU_BUILD)
   /* the cuda backend has narrow Verlet kernels only: a wider Verlet block is refused at set-up, naming the limit */
   ODYN_CK(MakeNetKind(1, N, 20, 12, 1.0, backend, &net));
   odyn_ck_error_contains(OdynNetSetUp(net), "has widths n = 20, m = 12 (hidden), but that backend runs Verlet blocks only up to width 16");
@@ -553,33 +552,9 @@ START_TEST(test_errors)
 }
 END_TEST
 
-static Suite *make_suite(void)
-{
-  Suite *s = suite_create("netbackend");
-  TCase *t = tcase_create(backend);
-  tcase_add_test(t, test_errors);
-  tcase_add_test(t, test_parity);
-  tcase_add_test(t, test_derivatives);
-  tcase_add_test(t, test_train_history);
-  tcase_add_test(t, test_parity_verlet);
-  tcase_add_test(t, test_derivatives_verlet);
-  tcase_add_test(t, test_parity_verlet_reversible);
-  tcase_add_test(t, test_train_verlet);
-  tcase_set_timeout(t, 600);
-  suite_add_tcase(s, t);
-  return s;
-}
-
 int main(int argc, char **argv)
 {
-#if defined(ODYN_TEST_NETBACKEND_GPU)
-  int count = 0;
+  const TTest *const tests[] = {test_errors, test_parity, test_derivatives, test_train_history, test_parity_verlet, test_derivatives_verlet, test_parity_verlet_reversible, test_train_verlet};
 
-  /* exit 2 (ctest: skipped) without a device, on every rank alike, before MPI starts */
-  if (cudaGetDeviceCount(&count) != cudaSuccess || count < 1) {
-    printf("test_gpu_netbackend: no CUDA device, skipped\n");
-    return 2;
-  }
-#endif
-  return OdynTestMain(argc, argv, make_suite);
+  return OdynTestBackendMain(argc, argv, "netbackend", backend, (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }

@@ -36,12 +36,11 @@
   reversible Verlet, 1e-12 (test_netbackend.c's reasons: on hostref its sweeps are verletref.c's loops, the rebuilt
   states drift by round-off). cuda 1e-12 (test_netbackend.c's reasons). The copy counts are exact on both.
 */
-#include "odyntest.h"
+#include "backendtest.h"
 #include <odyn/private/netimpl.h>
 #include <odyn/private/lossimpl.h>
 
-#if defined(ODYN_TEST_NETCHAIN_GPU)
-  #include <cuda_runtime.h>
+#if defined(ODYN_TEST_GPU_BUILD)
 static const char *backend   = "cuda";
 static PetscReal   tol_sweep = 1e-12;
 #else
@@ -342,6 +341,34 @@ START_TEST(test_gauss_newton)
 }
 END_TEST
 
+/* switching the hand-over between a forward sweep and a product asks for a new forward (the hops were made the other way) */
+START_TEST(test_switch)
+{
+  const BlockSpec two[2] = {
+    {ODYNSCHEMEEULER, ODYNLAYERDENSE, 3, 0, 2, 0, 0, PETSC_FALSE, NULL},
+    {ODYNSCHEMEEULER, ODYNLAYERDENSE, 3, 0, 3, 0, 0, PETSC_FALSE, NULL},
+  };
+  OdynNet net;
+  Vec     th, Y0, Y;
+
+  ODYN_CK(MakeNet(2, two, backend, &net));
+  ODYN_CK(OdynNetCreateParameterVec(net, &th));
+  ODYN_CK(OdynTestStateVec(3, 10, 0, &Y0));
+  ODYN_CK(VecDuplicate(Y0, &Y));
+  ODYN_CK(OdynTestRandomVec(5, 0.3, th));
+  ODYN_CK(OdynTestRandomVec(6, 1.0, Y0));
+  ODYN_CK(OdynNetForward(net, th, Y0, Y));
+  ODYN_CK(OdynNetSetBackendHandover(net, PETSC_FALSE));
+  odyn_ck_error_contains(OdynNetJacobianMult(net, th, NULL, Y), "Call OdynNetForward() before a Jacobian product");
+  ODYN_CK(OdynNetForward(net, th, Y0, Y));
+  ODYN_CK(OdynNetJacobianMult(net, th, NULL, Y));
+  ODYN_CK(VecDestroy(&th));
+  ODYN_CK(VecDestroy(&Y0));
+  ODYN_CK(VecDestroy(&Y));
+  ODYN_CK(OdynNetDestroy(&net));
+}
+END_TEST
+
 START_TEST(test_dense_chain)
 {
   const BlockSpec three[3] = {
@@ -387,29 +414,9 @@ START_TEST(test_conv_chain)
 }
 END_TEST
 
-static Suite *make_suite(void)
-{
-  Suite *s = suite_create("netchain");
-  TCase *t = tcase_create(backend);
-  tcase_add_test(t, test_dense_chain);
-  tcase_add_test(t, test_verlet_chain);
-  tcase_add_test(t, test_conv_chain);
-  tcase_add_test(t, test_gauss_newton);
-  tcase_set_timeout(t, 600);
-  suite_add_tcase(s, t);
-  return s;
-}
-
 int main(int argc, char **argv)
 {
-#if defined(ODYN_TEST_NETCHAIN_GPU)
-  int count = 0;
+  const TTest *const tests[] = {test_switch, test_dense_chain, test_verlet_chain, test_conv_chain, test_gauss_newton};
 
-  /* exit 2 (ctest: skipped) without a device, on every rank alike, before MPI starts */
-  if (cudaGetDeviceCount(&count) != cudaSuccess || count < 1) {
-    printf("test_gpu_netchain: no CUDA device, skipped\n");
-    return 2;
-  }
-#endif
-  return OdynTestMain(argc, argv, make_suite);
+  return OdynTestBackendMain(argc, argv, "netchain", backend, (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }

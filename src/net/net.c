@@ -218,6 +218,7 @@ PetscErrorCode OdynNetSetBackend(OdynNet net, OdynBackendType name)
    Level: advanced
 
    Notes:
+   A change takes effect at the next `OdynNetForward()` (the Jacobian products need one first).
    `OdynSchemeView()` prints what each block copied between host and backend, `OdynNetView()` the network's total
    (docs/gpu.md, "States between blocks").
 
@@ -228,6 +229,7 @@ PetscErrorCode OdynNetSetBackendHandover(OdynNet net, PetscBool flg)
   PetscFunctionBegin;
   PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
   PetscValidLogicalCollectiveBool(net, flg, 2);
+  if (flg != net->handover) net->s = -1; /* the last forward's hops used the other way: sweep forward again */
   net->handover = flg;
   PetscFunctionReturn(0);
 }

@@ -5,30 +5,12 @@ static const char *prog = "test_convbackend", *backend = ODYN_TEST_CONV_BACKEND;
 static PetscReal   tol_sweep = ODYN_TEST_CONV_TOL_SWEEP, tol_antisym = ODYN_TEST_CONV_TOL_ANTISYM;
 static PetscBool   open_host = PETSC_TRUE;
 
-static int                ntests;
-static const TTest *const *tests;
-
-/* one test case named after the backend, the tests in their order, 600 s each; the suite named as the test, less test_ */
-static Suite *MakeSuite(void)
-{
-  Suite *s = suite_create(strncmp(prog, "test_", 5) ? prog : prog + 5);
-  TCase *t = tcase_create(backend);
-
-  for (int i = 0; i < ntests; i++) tcase_add_test(t, tests[i]);
-  tcase_set_timeout(t, 600);
-  suite_add_tcase(s, t);
-  return s;
-}
-
-int OdynTestConvCaseRun(int argc, char **argv, const char *name, const char *bk, PetscReal tol, PetscReal tol_anti, int n, const TTest *const list[])
+void OdynTestConvCaseSet(const char *name, const char *bk, PetscReal tol, PetscReal tol_anti)
 {
   prog        = name;
   backend     = bk;
   tol_sweep   = tol;
   tol_antisym = tol_anti;
-  ntests      = n;
-  tests       = list;
-  return OdynTestMain(argc, argv, MakeSuite);
 }
 
 void OdynTestConvOpenOnHost(PetscBool host)

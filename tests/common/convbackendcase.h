@@ -5,7 +5,7 @@
   The set-up shared by the tests of convolutional blocks on a compute backend (docs/gpu.md): test_convbackend.c (conv
   and convantisym Euler blocks, the opening layer) and test_convverletbackend.c (the Hamiltonian CNN, scheme verlet with
   layer convhamiltonian). Each is built twice: with the backend "hostref" (label unit), the host table taken through
-  exactly the backend path, and, included by tests/gpu/test_gpu_conv*backend.c with ODYN_TEST_CONVBACKEND_GPU defined,
+  exactly the backend path, and, included by tests/gpu/test_gpu_conv*backend.c with ODYN_TEST_GPU_BUILD defined,
   with "cuda" (label gpu). This header is compiled with the test, so the backend and its bounds are chosen here; the
   helpers (convbackendcase.c, in the odyntest library) get them from OdynTestConvCaseMain().
 
@@ -18,12 +18,10 @@
   relative for the training history (test_train's bound for histories of runs that differ by round-off, PCG capped at 3
   iterations). The cuda bounds are estimates that the first GPU run must confirm.
 */
-#include <stdio.h>
 #include <string.h>
-#include "odyntest.h"
+#include "backendtest.h"
 
-#if defined(ODYN_TEST_CONVBACKEND_GPU)
-  #include <cuda_runtime.h>
+#if defined(ODYN_TEST_GPU_BUILD)
   #define ODYN_TEST_CONV_BACKEND     "cuda"
   #define ODYN_TEST_CONV_TOL_SWEEP   1e-12
   #define ODYN_TEST_CONV_TOL_ANTISYM 1e-12
@@ -39,9 +37,9 @@
    on the host path, else it runs on the network's backend (conv_tanh_*) */
 #define ODYN_TEST_CONV_OPEN_PREFIX "cbopen_"
 
-/* runs the n tests as one suite (OdynTestMain()): prog names the test (the prefix of its printed lines), backend and
-   the bounds of its sweeps (conv, convantisym) are this build's; OdynTestConvCaseMain() calls it */
-int OdynTestConvCaseRun(int argc, char **argv, const char *prog, const char *backend, PetscReal tol_sweep, PetscReal tol_antisym, int n, const TTest *const tests[]);
+/* prog names the test (the prefix of its printed lines), backend and the bounds of its sweeps (conv, convantisym) are
+   this build's (the shared code is compiled once, in the test library); OdynTestConvCaseMain() calls it */
+void OdynTestConvCaseSet(const char *prog, const char *backend, PetscReal tol_sweep, PetscReal tol_antisym);
 /* the opening block on the host path (its own -cbopen_odyn_backend host) or on the network's backend */
 void OdynTestConvOpenOnHost(PetscBool host);
 /* Euler blocks of layer conv, or convantisym with its diffusion gamma, from now on; sets the bound of the comparisons */
@@ -71,19 +69,11 @@ void OdynTestConvExpectRefused(OdynNet net, const char *needle);
    single: one step; layer dense: 16 wide) the backend cannot run: OdynTestConvExpectRefused() */
 void OdynTestConvRefuseBlock(const char *scheme, const char *ltype, PetscInt k, PetscInt c, PetscInt c2, OdynActivationType act, PetscBool tv, PetscBool pool, PetscBool shared, const char *needle);
 
-/* main() of such a test: on cuda, exits 2 (ctest: skipped) without a device, on every rank alike, before MPI starts;
-   then its n tests on this build's backend */
+/* main() of such a test (backendtest.h: skipped on cuda without a device): its n tests on this build's backend */
 static inline int OdynTestConvCaseMain(int argc, char **argv, const char *prog, int n, const TTest *const tests[])
 {
-#if defined(ODYN_TEST_CONVBACKEND_GPU)
-  int count = 0;
-
-  if (cudaGetDeviceCount(&count) != cudaSuccess || count < 1) {
-    printf("%s on cuda: no CUDA device, skipped\n", prog);
-    return 2;
-  }
-#endif
-  return OdynTestConvCaseRun(argc, argv, prog, ODYN_TEST_CONV_BACKEND, ODYN_TEST_CONV_TOL_SWEEP, ODYN_TEST_CONV_TOL_ANTISYM, n, tests);
+  OdynTestConvCaseSet(prog, ODYN_TEST_CONV_BACKEND, ODYN_TEST_CONV_TOL_SWEEP, ODYN_TEST_CONV_TOL_ANTISYM);
+  return OdynTestBackendMain(argc, argv, strncmp(prog, "test_", 5) ? prog : prog + 5, ODYN_TEST_CONV_BACKEND, n, tests);
 }
 
 #endif

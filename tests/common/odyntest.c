@@ -273,6 +273,30 @@ void OdynTestCaptureErrorsEnd(void) { PetscPopErrorHandler(); }
 
 const char *OdynTestLastErrorMessage(void) { return odyn_test_errmsg; }
 
+static const char         *list_suite, *list_tcase;
+static int                 list_n;
+static const TTest *const *list_tests;
+
+static Suite *MakeListSuite(void)
+{
+  Suite *s = suite_create(list_suite);
+  TCase *t = tcase_create(list_tcase);
+
+  for (int i = 0; i < list_n; i++) tcase_add_test(t, list_tests[i]);
+  tcase_set_timeout(t, 600);
+  suite_add_tcase(s, t);
+  return s;
+}
+
+int OdynTestMainList(int argc, char **argv, const char *suite, const char *tcase, int n, const TTest *const list[])
+{
+  list_suite = suite;
+  list_tcase = tcase;
+  list_n     = n;
+  list_tests = list;
+  return OdynTestMain(argc, argv, MakeListSuite);
+}
+
 int OdynTestMain(int argc, char **argv, Suite *(*make)(void))
 {
   SRunner *sr;

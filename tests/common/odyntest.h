@@ -95,5 +95,7 @@ const char *OdynTestLastErrorMessage(void);
 
 /* main(): initializes PETSc, runs the suite without forking (MPI does not survive fork), returns failures != 0. */
 int OdynTestMain(int argc, char **argv, Suite *(*make)(void));
+/* the same for the n tests of list in one test case named tcase (600 s each), in a suite named suite */
+int OdynTestMainList(int argc, char **argv, const char *suite, const char *tcase, int n, const TTest *const list[]);
 
 #endif

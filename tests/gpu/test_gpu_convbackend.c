@@ -8,5 +8,5 @@
    the opening conv layer on the device (conv_tanh_*). The Hamiltonian CNN's cases are test_gpu_convverletbackend.c's.
    The bounds and their reasons are in tests/common/convbackendcase.h. Exits 2 without a device.
 */
-#define ODYN_TEST_CONVBACKEND_GPU 1
+#define ODYN_TEST_GPU_BUILD 1
 #include "../test_convbackend.c"

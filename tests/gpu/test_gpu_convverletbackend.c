@@ -4,5 +4,5 @@
    the state memory stored vs reversible), Taylor / dot, the small net's history, Z of 20 channels refused, linsize and
    revsize -1 above 16. The bounds and their reasons are in tests/common/convbackendcase.h. Exits 2 without a device.
 */
-#define ODYN_TEST_CONVBACKEND_GPU 1
+#define ODYN_TEST_GPU_BUILD 1
 #include "../test_convverletbackend.c"

@@ -4,5 +4,5 @@
    host <-> device copies (the features once per data), on 1 and 2 ranks. Bounds in test_lossbackend.c. Exits 2
    without a device.
 */
-#define ODYN_TEST_LOSSBACKEND_GPU 1
+#define ODYN_TEST_GPU_BUILD 1
 #include "../test_lossbackend.c"

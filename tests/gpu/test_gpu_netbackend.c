@@ -5,5 +5,5 @@
    histories over 10 Gauss-Newton iterations against the host's (the acceptance test of issue 8), and the refusal of a
    Verlet block wider than the narrow kernels (n or m > 16). The bounds and their reasons are in test_netbackend.c. Exits 2 without a device.
 */
-#define ODYN_TEST_NETBACKEND_GPU 1
+#define ODYN_TEST_GPU_BUILD 1
 #include "../test_netbackend.c"

@@ -4,5 +4,5 @@
    Euler, reversible Verlet and the MNIST-shaped conv network, on 1 and 2 ranks. Bounds in test_netchain.c. Exits 2
    without a device.
 */
-#define ODYN_TEST_NETCHAIN_GPU 1
+#define ODYN_TEST_GPU_BUILD 1
 #include "../test_netchain.c"
