@@ -30,7 +30,9 @@
   block to the loss and the loss's W H_Z W^T dY back to the adjoint in backend memory. Checked: it takes that path
   (and the host path when the last block runs on the host), Hv against the host's, and the copies of the product:
   each block on the backend only its dtheta in and its gradient out (np each way; none without examples), the loss
-  only W (nf nc) and T2 (nc s) in and T1 (nc s) out.
+  only W (nf nc) and T2 (nc s) in and T1 (nc s) out. The same for the propagation gradient's data part J^T dS/dY_N
+  (OdynNetLossGradient_Private()): the features' gradient W G goes to the adjoint in backend memory, each block sends
+  only its gradient (np), the loss receives W and G (nf nc + nc s).
 
   Bounds. hostref 0 (the sweeps are the direct path's bit for bit; a chained hop is a memcpy instead of two), except
   reversible Verlet, 1e-12 (test_netbackend.c's reasons: on hostref its sweeps are verletref.c's loops, the rebuilt
@@ -297,6 +299,41 @@ static void GaussNewton(PetscInt nb, const BlockSpec spec[], PetscInt sglobal, P
     ck_assert_msg(todev == 8 * xdev && tohost == 8 * xhost, "%s on %s, Gauss-Newton product, %s %d (%d examples on this rank): copied %g bytes to the backend and %g back, expected %g and %g", label, backend, b < nb ? "block" : "loss", (int)(b < nb ? b : 0), (int)s, todev, tohost, 8 * xdev, 8 * xhost);
   }
   ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_netchain: %s on %s: Gauss-Newton product %s, within %.0e of host\n", label, backend, onb ? "through backend memory, copies as expected" : "through the host", (double)tol_sweep));
+
+  /* the propagation gradient's data part, J^T dS/dY_N: the features' gradient W G from the loss to the adjoint; first a
+     weights-Hessian product at the same data, which leaves its direction, not W, in the loss's backend buffer */
+  ODYN_CK(OdynLossHessianMultWeights(bloss, w, gw, gwh));
+  for (PetscInt b = 0; b <= nb; b++) {
+    OdynScheme sc;
+
+    if (b < nb) ODYN_CK(OdynNetGetBlock(bnet, b, &sc));
+    ODYN_CK(b < nb ? OdynSchemeBackendGetTraffic_Private(sc, &before[2 * b], &before[2 * b + 1]) : OdynLossBackendGetTraffic_Private(bloss, &before[2 * b], &before[2 * b + 1]));
+  }
+  ODYN_CK(OdynNetLossGradient_Private(hnet, hloss, w, &fh, dY, Hvh, &onh));
+  ODYN_CK(OdynNetLossGradient_Private(bnet, bloss, w, &f, dY, Hvb, &onb));
+  ck_assert_msg(!onh && onb == expect_device, "%s on %s: the gradient %s backend memory", label, backend, onb ? "went through" : "did not go through");
+  ck_assert_msg(PetscAbsReal(f - fh) <= tol_sweep * PetscAbsReal(fh), "%s on %s: loss value %.17g, host %.17g", label, backend, (double)f, (double)fh);
+  Expect(label, "gradient J^T dS/dY_N", tol_sweep, Hvb, Hvh);
+  for (PetscInt b = 0; onb && b <= nb; b++) {
+    PetscLogDouble todev, tohost, xdev, xhost;
+    PetscInt       np = 0;
+    OdynScheme     sc;
+
+    if (b < nb) {
+      ODYN_CK(OdynNetGetBlock(bnet, b, &sc));
+      ODYN_CK(OdynSchemeGetNumParameters(sc, &np));
+      ODYN_CK(OdynSchemeBackendGetTraffic_Private(sc, &todev, &tohost));
+      xdev  = 0;
+      xhost = s ? np : 0;
+    } else {
+      ODYN_CK(OdynLossBackendGetTraffic_Private(bloss, &todev, &tohost));
+      xdev  = s ? (PetscLogDouble)nout * nc + (PetscLogDouble)nc * s : 0;
+      xhost = 0;
+    }
+    todev -= before[2 * b];
+    tohost -= before[2 * b + 1];
+    ck_assert_msg(todev == 8 * xdev && tohost == 8 * xhost, "%s on %s, gradient, %s %d (%d examples on this rank): copied %g bytes to the backend and %g back, expected %g and %g", label, backend, b < nb ? "block" : "loss", (int)(b < nb ? b : 0), (int)s, todev, tohost, 8 * xdev, 8 * xhost);
+  }
   ODYN_CK(PetscFree(before));
   ODYN_CK(VecDestroy(&th));
   ODYN_CK(VecDestroy(&v));

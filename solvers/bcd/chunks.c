@@ -99,6 +99,25 @@ PetscErrorCode OdynTrainerForwardToLoss_Private(OdynTrainer t, Vec th, Vec X, Ve
 }
 
 /*
+   f = S and g = J(th)^T dS/dY_N over all local examples of X, right after OdynTrainerForwardToLoss_Private(th, X):
+   unchunked through netloss.c (the features' gradient in backend memory when the network and the loss share one),
+   else the loss's gY (work, like Y_N) and the chunked adjoint. work: like th.
+*/
+PetscErrorCode OdynTrainerLossGradient_Private(OdynTrainer t, Vec th, Vec X, PetscReal *f, Vec gY, Vec g, Vec work)
+{
+  PetscInt s, nchunks;
+
+  PetscFunctionBegin;
+  PetscCall(NumChunks(t, X, &s, &nchunks));
+  if (nchunks == 1) PetscCall(OdynNetLossGradient_Private(t->net, t->loss, t->wmu, f, gY, g, NULL));
+  else {
+    PetscCall(OdynLossEvaluate(t->loss, t->wmu, f, NULL, gY));
+    PetscCall(OdynTrainerChunkedAdjoint_Private(t, th, X, gY, g, work));
+  }
+  PetscFunctionReturn(0);
+}
+
+/*
    g = J(th)^T W summed over all local examples of X. Call it right after OdynTrainerChunkedForward_Private(th, X):
    the chunks go last to first, so the last chunk's trajectory, which the network holds, is used without a new sweep.
    work: like th (not g).

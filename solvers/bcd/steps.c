@@ -211,8 +211,7 @@ static PetscErrorCode PropagationGradient(TaoLineSearch ls, Vec th, Vec g, void 
   PetscFunctionBegin;
   PetscCall(OdynDatasetGetFeatures(t->batch, &X));
   PetscCall(OdynTrainerForwardToLoss_Private(t, th, X, t->YNb, t->Cb));
-  PetscCall(OdynLossEvaluate(t->loss, t->wmu, &f, NULL, t->gY));
-  PetscCall(OdynTrainerChunkedAdjoint_Private(t, th, X, t->gY, g, t->tmpt));
+  PetscCall(OdynTrainerLossGradient_Private(t, th, X, &f, t->gY, g, t->tmpt));
   PetscCall(OdynRegularizerEvaluate(t->reg, th, &r, t->tmpt));
   PetscCall(VecAXPY(g, 1.0, t->tmpt));
   PetscFunctionReturn(0);

@@ -225,6 +225,18 @@ PetscErrorCode OdynLossBackendFeatureProduct_Private(OdynLoss loss, const PetscS
   PetscFunctionReturn(0);
 }
 
+/* gY = W G (nf x s) left in backend memory, for G (nc x s, host) and the gathered weights wmu: the features' gradient */
+PetscErrorCode OdynLossBackendFeatureGradient_Private(OdynLoss loss, const PetscScalar *wmu, const PetscScalar *G, const double **gY)
+{
+  PetscFunctionBegin;
+  *gY = NULL;
+  if (!loss->s) PetscFunctionReturn(0);
+  PetscCall(BackendBuffers(loss));
+  PetscCall(ToDevice(loss, loss->bk->w, wmu, loss->nf * loss->nc));
+  PetscCall(OdynLossBackendFeatureProduct_Private(loss, G, gY));
+  PetscFunctionReturn(0);
+}
+
 /* the bytes this rank's loss copied host -> backend and back since it got its backend buffers (0 before) */
 PetscErrorCode OdynLossBackendGetTraffic_Private(OdynLoss loss, PetscLogDouble *todevice, PetscLogDouble *tohost)
 {

@@ -284,21 +284,16 @@ static PetscErrorCode OdynLossWeightProduct_Private(OdynLoss loss, const PetscSc
 
 .seealso: `OdynLossSetData()`, `OdynLossHessianMultWeights()`, `OdynLossHessianMultFeatures()`
 @*/
-PetscErrorCode OdynLossEvaluate(OdynLoss loss, Vec wmu, PetscReal *f, Vec gwmu, Vec gY)
+/* f = S at the linearized scores and, when wantG, loss->G = dS/dZ (nc x s, normalized) */
+static PetscErrorCode OdynLossValue_Private(OdynLoss loss, PetscReal *f, PetscBool wantG)
 {
   PetscReal          lsum = 0, sum;
-  PetscScalar       *G    = NULL, *h, *gy;
-  const PetscScalar *c, *w;
-  const PetscInt     nf = loss->nf, nc = loss->nc, s = loss->s;
+  PetscScalar       *G    = NULL;
+  const PetscScalar *c;
+  const PetscInt     nc = loss->nc, s = loss->s;
 
   PetscFunctionBegin;
-  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
-  PetscValidHeaderSpecific(wmu, VEC_CLASSID, 2);
-  PetscCall(PetscLogEventBegin(ODYN_LossEval, loss, 0, 0, 0));
-  PetscCall(OdynLossLinearize_Private(loss, wmu));
-  if (gwmu) PetscCall(OdynLossGather_Private(loss, gwmu, "Gradient gwmu", PETSC_FALSE, NULL));
-  if (gY) PetscCall(OdynLossCheckFeatureVec_Private(loss, gY, "Feature gradient gY"));
-  if (gwmu || gY) {
+  if (wantG) {
     PetscCall(OdynWorkEnsure(&loss->G, &loss->gcap, nc * s));
     G = loss->G;
   }
@@ -313,6 +308,24 @@ PetscErrorCode OdynLossEvaluate(OdynLoss loss, Vec wmu, PetscReal *f, Vec gwmu, 
     const PetscReal scale = 1.0 / loss->sglobal;
     for (PetscInt i = 0; i < nc * s; i++) G[i] *= scale;
   }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdynLossEvaluate(OdynLoss loss, Vec wmu, PetscReal *f, Vec gwmu, Vec gY)
+{
+  PetscScalar       *G = NULL, *h, *gy;
+  const PetscScalar *w;
+  const PetscInt     nf = loss->nf, nc = loss->nc, s = loss->s;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
+  PetscValidHeaderSpecific(wmu, VEC_CLASSID, 2);
+  PetscCall(PetscLogEventBegin(ODYN_LossEval, loss, 0, 0, 0));
+  PetscCall(OdynLossLinearize_Private(loss, wmu));
+  if (gwmu) PetscCall(OdynLossGather_Private(loss, gwmu, "Gradient gwmu", PETSC_FALSE, NULL));
+  if (gY) PetscCall(OdynLossCheckFeatureVec_Private(loss, gY, "Feature gradient gY"));
+  PetscCall(OdynLossValue_Private(loss, f, gwmu || gY ? PETSC_TRUE : PETSC_FALSE));
+  if (gwmu || gY) G = loss->G;
   if (gwmu && loss->identity) PetscCall(VecZeroEntries(gwmu)); /* no weights: an empty gradient */
   else if (gwmu) {
     PetscCall(VecGetArray(loss->hall, &h));
@@ -463,6 +476,29 @@ PetscErrorCode OdynLossGetBackendOps_Private(OdynLoss loss, const OdynBackendOps
 {
   PetscFunctionBegin;
   *ops = OdynLossOnBackend_Private(loss) ? loss->backend : NULL;
+  PetscFunctionReturn(0);
+}
+
+/*
+   OdynLossEvaluate() for the value and the features' gradient gY = W G only, gY left in the memory of the loss's backend
+   (OdynLossGetBackendOps_Private()) for the network's adjoint (src/net/netloss.c): W (nf nc) and G (nc s) go up,
+   nothing nf s-sized crosses. gY is valid until the loss's next product on the backend; NULL without examples.
+*/
+PetscErrorCode OdynLossEvaluateOnBackend_Private(OdynLoss loss, Vec wmu, PetscReal *f, const double **gY)
+{
+  const PetscScalar *w;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
+  PetscValidHeaderSpecific(wmu, VEC_CLASSID, 2);
+  PetscCheck(OdynLossOnBackend_Private(loss), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "The loss's products with the features do not run on a backend (OdynLossSetBackend(); none with an identity classifier)");
+  PetscCall(PetscLogEventBegin(ODYN_LossEval, loss, 0, 0, 0));
+  PetscCall(OdynLossLinearize_Private(loss, wmu));
+  PetscCall(OdynLossValue_Private(loss, f, PETSC_TRUE));
+  PetscCall(VecGetArrayRead(loss->wall, &w));
+  PetscCall(OdynLossBackendFeatureGradient_Private(loss, w, loss->G, gY));
+  PetscCall(VecRestoreArrayRead(loss->wall, &w));
+  PetscCall(PetscLogEventEnd(ODYN_LossEval, loss, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 

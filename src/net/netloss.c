@@ -41,6 +41,36 @@ PetscErrorCode OdynNetLossHandOutput_Private(OdynNet net, OdynLoss loss, PetscBo
   PetscFunctionReturn(0);
 }
 
+/*
+   OdynNetLossGradient_Private - f = S and g = J^T dS/dY_N at the network's last forward sweep and the loss's data (that
+   sweep's output), the classifier wmu: the propagation gradient's data part. When the last block and the loss share a
+   backend the features' gradient W G goes from the loss to the adjoint in its memory (OdynLossEvaluateOnBackend_Private());
+   else through the Vec gY (work, like Y_N). *ondevice (may be NULL) says which.
+*/
+PetscErrorCode OdynNetLossGradient_Private(OdynNet net, OdynLoss loss, Vec wmu, PetscReal *f, Vec gY, Vec g, PetscBool *ondevice)
+{
+  const OdynBackendOps *nops, *lops;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
+  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 2);
+  PetscCall(OdynNetGetOutputBackend_Private(net, &nops));
+  PetscCall(OdynLossGetBackendOps_Private(loss, &lops));
+  if (ondevice) *ondevice = PETSC_FALSE;
+  if (nops && nops == lops) {
+    const double *gyd;
+
+    PetscCheck(loss->s == net->s, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "The loss's data hold %" PetscInt_FMT " local examples but the network's last forward sweep had %" PetscInt_FMT ": set the loss's data to that sweep's output", loss->s, net->s);
+    PetscCall(OdynLossEvaluateOnBackend_Private(loss, wmu, f, &gyd));
+    PetscCall(OdynNetJacobianMultTransposeFromBackend_Private(net, gyd, g, NULL));
+    if (ondevice) *ondevice = PETSC_TRUE;
+    PetscFunctionReturn(0);
+  }
+  PetscCall(OdynLossEvaluate(loss, wmu, f, NULL, gY));
+  PetscCall(OdynNetJacobianMultTranspose(net, gY, g, NULL));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode OdynNetLossGaussNewtonMult_Private(OdynNet net, OdynLoss loss, Vec wmu, Vec v, Vec dY, Vec HdY, Vec Hv, PetscBool *ondevice)
 {
   const OdynBackendOps *nops, *lops;

@@ -69,11 +69,13 @@ PETSC_INTERN PetscErrorCode OdynLossBackendScores_Private(OdynLoss, const PetscS
 PETSC_INTERN PetscErrorCode OdynLossBackendWeightProduct_Private(OdynLoss, const PetscScalar *, PetscScalar *);
 PETSC_INTERN PetscErrorCode OdynLossBackendFeatureScores_Private(OdynLoss, const PetscScalar *, const double *, PetscScalar *);
 PETSC_INTERN PetscErrorCode OdynLossBackendFeatureProduct_Private(OdynLoss, const PetscScalar *, const double **);
+PETSC_INTERN PetscErrorCode OdynLossBackendFeatureGradient_Private(OdynLoss, const PetscScalar *, const PetscScalar *, const double **);
 PETSC_INTERN PetscErrorCode OdynLossBackendFree_Private(OdynLoss);
 /* losseval.c: the backend of the products with the features (NULL: host, or an identity classifier), and the features'
    Hessian product with dY and HdY in that backend's memory (the Gauss-Newton product of src/net/netloss.c) */
 PETSC_EXTERN PetscErrorCode OdynLossGetBackendOps_Private(OdynLoss, const OdynBackendOps **);
 PETSC_EXTERN PetscErrorCode OdynLossHessianMultFeaturesOnBackend_Private(OdynLoss, Vec, const double *, const double **);
+PETSC_EXTERN PetscErrorCode OdynLossEvaluateOnBackend_Private(OdynLoss, Vec, PetscReal *, const double **);
 /* lossbackend.c: the features' mirror from their copy in backend memory (the network's output, src/net/netloss.c) */
 PETSC_EXTERN PetscErrorCode OdynLossBackendSetFeatures_Private(OdynLoss, const double *);
 PETSC_INTERN PetscErrorCode OdynLossBackendView_Private(OdynLoss, PetscViewer);

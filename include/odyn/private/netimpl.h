@@ -39,6 +39,8 @@ PETSC_EXTERN PetscErrorCode OdynNetJacobianMultTransposeFromBackend_Private(Odyn
 PETSC_EXTERN PetscErrorCode OdynNetLossGaussNewtonMult_Private(OdynNet, OdynLoss, Vec, Vec, Vec, Vec, Vec, PetscBool *);
 /* netloss.c: after a forward into the loss's data, the loss mirrors them from the last block's output on the backend */
 PETSC_EXTERN PetscErrorCode OdynNetLossHandOutput_Private(OdynNet, OdynLoss, PetscBool *);
+/* netloss.c: the loss value and J^T dS/dY_N, the features' gradient through backend memory when they share one */
+PETSC_EXTERN PetscErrorCode OdynNetLossGradient_Private(OdynNet, OdynLoss, Vec, PetscReal *, Vec, Vec, PetscBool *);
 
 /* Drops the layout, scatters and buffers: call after a block's sizes change. */
 PETSC_INTERN PetscErrorCode OdynNetReset_Private(OdynNet);
