@@ -51,6 +51,7 @@ static PetscReal   tol_sweep = 0.0;
 #endif
 
 #define MID_PREFIX "chainmid_" /* the options prefix of the middle dense block */
+#define ODYN_TEST_MAXB 3          /* the most blocks of a test network */
 
 /* OdynNetSetBackendHandover() of the backend nets: PETSC_FALSE sends every state through the host (the comparison) */
 static PetscBool handover = PETSC_TRUE;
@@ -204,6 +205,40 @@ static void Chain(PetscInt nb, const BlockSpec spec[], PetscInt sglobal, PetscIn
   ODYN_CK(OdynNetDestroy(&bnet));
 }
 
+/* the copies of every block of net and of loss so far, into x[2 (nb + 1)]: to, from the backend */
+static void RecordTraffic(OdynNet net, OdynLoss loss, PetscInt nb, PetscLogDouble x[])
+{
+  for (PetscInt b = 0; b < nb; b++) {
+    OdynScheme sc;
+
+    ODYN_CK(OdynNetGetBlock(net, b, &sc));
+    ODYN_CK(OdynSchemeBackendGetTraffic_Private(sc, &x[2 * b], &x[2 * b + 1]));
+  }
+  ODYN_CK(OdynLossBackendGetTraffic_Private(loss, &x[2 * nb], &x[2 * nb + 1]));
+}
+
+/* the copies since before: each block np * (bdev, bhost) doubles to and from the backend, the loss ldev and lhost */
+static void ExpectTrafficSince(OdynNet net, OdynLoss loss, PetscInt nb, const PetscLogDouble before[], PetscLogDouble bdev, PetscLogDouble bhost, PetscLogDouble ldev, PetscLogDouble lhost, PetscInt s, const char *label, const char *what)
+{
+  PetscLogDouble now[2 * (ODYN_TEST_MAXB + 1)];
+
+  RecordTraffic(net, loss, nb, now);
+  for (PetscInt b = 0; b <= nb; b++) {
+    PetscInt       np = 0;
+    PetscLogDouble xdev, xhost;
+
+    if (b < nb) {
+      OdynScheme sc;
+
+      ODYN_CK(OdynNetGetBlock(net, b, &sc));
+      ODYN_CK(OdynSchemeGetNumParameters(sc, &np));
+    }
+    xdev  = s ? (b < nb ? bdev * np : ldev) : 0;
+    xhost = s ? (b < nb ? bhost * np : lhost) : 0;
+    ck_assert_msg(now[2 * b] - before[2 * b] == 8 * xdev && now[2 * b + 1] - before[2 * b + 1] == 8 * xhost, "%s on %s, %s, %s %d (%d examples on this rank): copied %g bytes to the backend and %g back, expected %g and %g", label, backend, what, b < nb ? "block" : "loss", (int)(b < nb ? b : 0), (int)s, now[2 * b] - before[2 * b], now[2 * b + 1] - before[2 * b + 1], 8 * xdev, 8 * xhost);
+  }
+}
+
 /* the Gauss-Newton product of the backend net and loss against the host's, and what it copied */
 static void GaussNewton(PetscInt nb, const BlockSpec spec[], PetscInt sglobal, PetscInt split, PetscBool expect_device, const char *label)
 {
@@ -213,7 +248,7 @@ static void GaussNewton(PetscInt nb, const BlockSpec spec[], PetscInt sglobal, P
   Vec             th, v, Hvh, Hvb, w, gw, gwh, Y0, YNh, YNb, C, dY, HdY;
   PetscInt        nin, nout, nlocal, s;
   PetscBool       onh, onb, handed;
-  PetscLogDouble *before;
+  PetscLogDouble  before[2 * (ODYN_TEST_MAXB + 1)];
   PetscReal       f, fh;
 
   ODYN_CK(MakeNet(nb, spec, ODYNBACKENDHOST, &hnet));
@@ -266,75 +301,27 @@ static void GaussNewton(PetscInt nb, const BlockSpec spec[], PetscInt sglobal, P
     ODYN_CK(OdynLossBackendGetTraffic_Private(bloss, &todev, &tohost));
     ck_assert_msg(todev == 8 * xdev && tohost == 8 * xhost, "%s on %s, loss evaluation (%d examples on this rank): copied %g bytes to the backend and %g back, expected %g and %g", label, backend, (int)s, todev, tohost, 8 * xdev, 8 * xhost);
   }
-  ODYN_CK(PetscMalloc1(2 * (nb + 1), &before));
-  for (PetscInt b = 0; b <= nb; b++) {
-    OdynScheme sc;
-
-    if (b < nb) ODYN_CK(OdynNetGetBlock(bnet, b, &sc));
-    ODYN_CK(b < nb ? OdynSchemeBackendGetTraffic_Private(sc, &before[2 * b], &before[2 * b + 1]) : OdynLossBackendGetTraffic_Private(bloss, &before[2 * b], &before[2 * b + 1]));
-  }
-
+  RecordTraffic(bnet, bloss, nb, before);
   ODYN_CK(OdynNetLossGaussNewtonMult_Private(hnet, hloss, w, v, dY, HdY, Hvh, &onh));
   ODYN_CK(OdynNetLossGaussNewtonMult_Private(bnet, bloss, w, v, dY, HdY, Hvb, &onb));
   ck_assert_msg(!onh, "%s: the host net and loss took the backend path", label);
   ck_assert_msg(onb == expect_device, "%s on %s: the Gauss-Newton product %s backend memory", label, backend, onb ? "went through" : "did not go through");
   Expect(label, "Gauss-Newton product J^T H_Y J v", tol_sweep, Hvb, Hvh);
-  for (PetscInt b = 0; onb && b <= nb; b++) {
-    PetscLogDouble todev, tohost, xdev, xhost;
-    PetscInt       np = 0;
-    OdynScheme     sc;
-
-    if (b < nb) {
-      ODYN_CK(OdynNetGetBlock(bnet, b, &sc));
-      ODYN_CK(OdynSchemeGetNumParameters(sc, &np));
-      ODYN_CK(OdynSchemeBackendGetTraffic_Private(sc, &todev, &tohost));
-      xdev = xhost = s ? np : 0;
-    } else {
-      ODYN_CK(OdynLossBackendGetTraffic_Private(bloss, &todev, &tohost));
-      xdev  = s ? (PetscLogDouble)nout * nc + (PetscLogDouble)nc * s : 0;
-      xhost = s ? (PetscLogDouble)nc * s : 0;
-    }
-    todev -= before[2 * b];
-    tohost -= before[2 * b + 1];
-    ck_assert_msg(todev == 8 * xdev && tohost == 8 * xhost, "%s on %s, Gauss-Newton product, %s %d (%d examples on this rank): copied %g bytes to the backend and %g back, expected %g and %g", label, backend, b < nb ? "block" : "loss", (int)(b < nb ? b : 0), (int)s, todev, tohost, 8 * xdev, 8 * xhost);
-  }
+  /* each block: dtheta in, its gradient out; the loss: W and T2 in, T1 out */
+  if (onb) ExpectTrafficSince(bnet, bloss, nb, before, 1, 1, (PetscLogDouble)nout * nc + (PetscLogDouble)nc * s, (PetscLogDouble)nc * s, s, label, "Gauss-Newton product");
   ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_netchain: %s on %s: Gauss-Newton product %s, within %.0e of host\n", label, backend, onb ? "through backend memory, copies as expected" : "through the host", (double)tol_sweep));
 
   /* the propagation gradient's data part, J^T dS/dY_N: the features' gradient W G from the loss to the adjoint; first a
      weights-Hessian product at the same data, which leaves its direction, not W, in the loss's backend buffer */
   ODYN_CK(OdynLossHessianMultWeights(bloss, w, gw, gwh));
-  for (PetscInt b = 0; b <= nb; b++) {
-    OdynScheme sc;
-
-    if (b < nb) ODYN_CK(OdynNetGetBlock(bnet, b, &sc));
-    ODYN_CK(b < nb ? OdynSchemeBackendGetTraffic_Private(sc, &before[2 * b], &before[2 * b + 1]) : OdynLossBackendGetTraffic_Private(bloss, &before[2 * b], &before[2 * b + 1]));
-  }
+  RecordTraffic(bnet, bloss, nb, before);
   ODYN_CK(OdynNetLossGradient_Private(hnet, hloss, w, &fh, dY, Hvh, &onh));
   ODYN_CK(OdynNetLossGradient_Private(bnet, bloss, w, &f, dY, Hvb, &onb));
   ck_assert_msg(!onh && onb == expect_device, "%s on %s: the gradient %s backend memory", label, backend, onb ? "went through" : "did not go through");
   ck_assert_msg(PetscAbsReal(f - fh) <= tol_sweep * PetscAbsReal(fh), "%s on %s: loss value %.17g, host %.17g", label, backend, (double)f, (double)fh);
   Expect(label, "gradient J^T dS/dY_N", tol_sweep, Hvb, Hvh);
-  for (PetscInt b = 0; onb && b <= nb; b++) {
-    PetscLogDouble todev, tohost, xdev, xhost;
-    PetscInt       np = 0;
-    OdynScheme     sc;
-
-    if (b < nb) {
-      ODYN_CK(OdynNetGetBlock(bnet, b, &sc));
-      ODYN_CK(OdynSchemeGetNumParameters(sc, &np));
-      ODYN_CK(OdynSchemeBackendGetTraffic_Private(sc, &todev, &tohost));
-      xdev  = 0;
-      xhost = s ? np : 0;
-    } else {
-      ODYN_CK(OdynLossBackendGetTraffic_Private(bloss, &todev, &tohost));
-      xdev  = s ? (PetscLogDouble)nout * nc + (PetscLogDouble)nc * s : 0;
-      xhost = 0;
-    }
-    todev -= before[2 * b];
-    tohost -= before[2 * b + 1];
-    ck_assert_msg(todev == 8 * xdev && tohost == 8 * xhost, "%s on %s, gradient, %s %d (%d examples on this rank): copied %g bytes to the backend and %g back, expected %g and %g", label, backend, b < nb ? "block" : "loss", (int)(b < nb ? b : 0), (int)s, todev, tohost, 8 * xdev, 8 * xhost);
-  }
-  ODYN_CK(PetscFree(before));
+  /* each block: its gradient out; the loss: W and G in */
+  if (onb) ExpectTrafficSince(bnet, bloss, nb, before, 0, 1, (PetscLogDouble)nout * nc + (PetscLogDouble)nc * s, 0, s, label, "gradient");
   ODYN_CK(VecDestroy(&th));
   ODYN_CK(VecDestroy(&v));
   ODYN_CK(VecDestroy(&Hvh));

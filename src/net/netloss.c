@@ -17,6 +17,24 @@
    (work, like Y_N; unused by the backend path). *ondevice (may be NULL) says which ran.
 */
 /*
+   Whether the network's last block and the loss's products with the features run on one backend (*ops, else NULL):
+   then states may go between them in its memory, and the loss's data must be the last forward sweep's output.
+*/
+static PetscErrorCode NetLossSharedBackend(OdynNet net, OdynLoss loss, const OdynBackendOps **ops)
+{
+  const OdynBackendOps *nops, *lops;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
+  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 2);
+  PetscCall(OdynNetGetOutputBackend_Private(net, &nops));
+  PetscCall(OdynLossGetBackendOps_Private(loss, &lops));
+  *ops = nops && nops == lops ? nops : NULL;
+  PetscCheck(!*ops || loss->s == net->s, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "The loss's data hold %" PetscInt_FMT " local examples but the network's last forward sweep had %" PetscInt_FMT ": set the loss's data to that sweep's output", loss->s, net->s);
+  PetscFunctionReturn(0);
+}
+
+/*
    OdynNetLossHandOutput_Private - after OdynNetForward(net, theta, X, YN) and OdynLossSetData(loss, YN, C): when the
    network's last block and the loss's products run on the same backend, the loss mirrors the features from that
    block's output in backend memory (a copy there) instead of uploading YN again at its next product. Else nothing.
@@ -24,18 +42,14 @@
 */
 PetscErrorCode OdynNetLossHandOutput_Private(OdynNet net, OdynLoss loss, PetscBool *handed)
 {
-  const OdynBackendOps *nops, *lops;
+  const OdynBackendOps *ops;
   const double         *dev;
 
   PetscFunctionBegin;
-  PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
-  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 2);
   if (handed) *handed = PETSC_FALSE;
-  PetscCall(OdynNetGetOutputBackend_Private(net, &nops));
-  PetscCall(OdynLossGetBackendOps_Private(loss, &lops));
-  if (!nops || nops != lops) PetscFunctionReturn(0);
-  PetscCheck(loss->s == net->s, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "The loss's data hold %" PetscInt_FMT " local examples but the network's last forward sweep had %" PetscInt_FMT ": set the loss's data to that sweep's output", loss->s, net->s);
-  PetscCall(OdynSchemeBackendGetOutput_Private(net->blocks[net->nblocks - 1], nops, &dev));
+  PetscCall(NetLossSharedBackend(net, loss, &ops));
+  if (!ops) PetscFunctionReturn(0);
+  PetscCall(OdynSchemeBackendGetOutput_Private(net->blocks[net->nblocks - 1], ops, &dev));
   PetscCall(OdynLossBackendSetFeatures_Private(loss, dev));
   if (handed) *handed = PETSC_TRUE;
   PetscFunctionReturn(0);
@@ -49,18 +63,14 @@ PetscErrorCode OdynNetLossHandOutput_Private(OdynNet net, OdynLoss loss, PetscBo
 */
 PetscErrorCode OdynNetLossGradient_Private(OdynNet net, OdynLoss loss, Vec wmu, PetscReal *f, Vec gY, Vec g, PetscBool *ondevice)
 {
-  const OdynBackendOps *nops, *lops;
+  const OdynBackendOps *ops;
 
   PetscFunctionBegin;
-  PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
-  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 2);
-  PetscCall(OdynNetGetOutputBackend_Private(net, &nops));
-  PetscCall(OdynLossGetBackendOps_Private(loss, &lops));
   if (ondevice) *ondevice = PETSC_FALSE;
-  if (nops && nops == lops) {
+  PetscCall(NetLossSharedBackend(net, loss, &ops));
+  if (ops) {
     const double *gyd;
 
-    PetscCheck(loss->s == net->s, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "The loss's data hold %" PetscInt_FMT " local examples but the network's last forward sweep had %" PetscInt_FMT ": set the loss's data to that sweep's output", loss->s, net->s);
     PetscCall(OdynLossEvaluateOnBackend_Private(loss, wmu, f, &gyd));
     PetscCall(OdynNetJacobianMultTransposeFromBackend_Private(net, gyd, g, NULL));
     if (ondevice) *ondevice = PETSC_TRUE;
@@ -73,18 +83,14 @@ PetscErrorCode OdynNetLossGradient_Private(OdynNet net, OdynLoss loss, Vec wmu, 
 
 PetscErrorCode OdynNetLossGaussNewtonMult_Private(OdynNet net, OdynLoss loss, Vec wmu, Vec v, Vec dY, Vec HdY, Vec Hv, PetscBool *ondevice)
 {
-  const OdynBackendOps *nops, *lops;
+  const OdynBackendOps *ops;
 
   PetscFunctionBegin;
-  PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
-  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 2);
-  PetscCall(OdynNetGetOutputBackend_Private(net, &nops));
-  PetscCall(OdynLossGetBackendOps_Private(loss, &lops));
   if (ondevice) *ondevice = PETSC_FALSE;
-  if (nops && nops == lops) {
+  PetscCall(NetLossSharedBackend(net, loss, &ops));
+  if (ops) {
     const double *dyd, *hdyd;
 
-    PetscCheck(loss->s == net->s, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "The loss's data hold %" PetscInt_FMT " local examples but the network's last forward sweep had %" PetscInt_FMT ": set the loss's data to that sweep's output", loss->s, net->s);
     PetscCall(OdynNetJacobianMultToBackend_Private(net, v, NULL, &dyd));
     PetscCall(OdynLossHessianMultFeaturesOnBackend_Private(loss, wmu, dyd, &hdyd));
     PetscCall(OdynNetJacobianMultTransposeFromBackend_Private(net, hdyd, Hv, NULL));
