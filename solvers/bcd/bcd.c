@@ -204,13 +204,12 @@ PetscErrorCode OdynTrainerDrawBatch_Private(OdynTrainer t)
   }
   PetscCall(PetscFree(idx));
   PetscCall(FeatureVecLike(t, t->batch, nout, &t->YNb));
-  PetscCall(VecDuplicate(t->YNb, &t->gY));
   if (t->hsub == t->batch) {
     PetscCall(PetscObjectReference((PetscObject)t->YNb));
     t->YNh = t->YNb;
   } else PetscCall(FeatureVecLike(t, t->hsub, nout, &t->YNh));
-  PetscCall(VecDuplicate(t->YNh, &t->dY));
-  PetscCall(VecDuplicate(t->YNh, &t->HdY));
+  /* t->gY, t->dY, t->HdY: made by chunks.c when a host path needs them (not when the network and the loss share a
+     backend: their directions stay in its memory) */
   PetscFunctionReturn(0);
 }
 

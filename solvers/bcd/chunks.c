@@ -98,21 +98,44 @@ PetscErrorCode OdynTrainerForwardToLoss_Private(OdynTrainer t, Vec th, Vec X, Ve
   PetscFunctionReturn(0);
 }
 
-/*
-   f = S and g = J(th)^T dS/dY_N over all local examples of X, right after OdynTrainerForwardToLoss_Private(th, X):
-   unchunked through netloss.c (the features' gradient in backend memory when the network and the loss share one),
-   else the loss's gY (work, like Y_N) and the chunked adjoint. work: like th.
-*/
-PetscErrorCode OdynTrainerLossGradient_Private(OdynTrainer t, Vec th, Vec X, PetscReal *f, Vec gY, Vec g, Vec work)
+/* *v, a work Vec like YN, made the first time a host path needs it (kept until the batch is dropped) */
+static PetscErrorCode FeatureWork(Vec YN, Vec *v)
 {
-  PetscInt s, nchunks;
+  PetscFunctionBegin;
+  if (!*v) PetscCall(VecDuplicate(YN, v));
+  PetscFunctionReturn(0);
+}
+
+/* whether the unchunked products of the network and the loss go through backend memory (no host work Vecs needed) */
+static PetscErrorCode OnBackend(OdynTrainer t, PetscInt nchunks, PetscBool *on)
+{
+  const OdynBackendOps *ops = NULL;
+
+  PetscFunctionBegin;
+  if (nchunks == 1) PetscCall(OdynNetLossSharedBackend_Private(t->net, t->loss, &ops));
+  *on = ops ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/*
+   f = S and g = J(th)^T dS/dY_N over all local examples of X (outputs YN), right after
+   OdynTrainerForwardToLoss_Private(th, X): unchunked through netloss.c (the features' gradient in backend memory when
+   the network and the loss share one), else the loss's gY (*gY, work like YN, made here when first needed) and the
+   chunked adjoint. work: like th.
+*/
+PetscErrorCode OdynTrainerLossGradient_Private(OdynTrainer t, Vec th, Vec X, Vec YN, PetscReal *f, Vec *gY, Vec g, Vec work)
+{
+  PetscInt  s, nchunks;
+  PetscBool on;
 
   PetscFunctionBegin;
   PetscCall(NumChunks(t, X, &s, &nchunks));
-  if (nchunks == 1) PetscCall(OdynNetLossGradient_Private(t->net, t->loss, t->wmu, f, gY, g, NULL));
+  PetscCall(OnBackend(t, nchunks, &on));
+  if (!on) PetscCall(FeatureWork(YN, gY));
+  if (nchunks == 1) PetscCall(OdynNetLossGradient_Private(t->net, t->loss, t->wmu, f, *gY, g, NULL));
   else {
-    PetscCall(OdynLossEvaluate(t->loss, t->wmu, f, NULL, gY));
-    PetscCall(OdynTrainerChunkedAdjoint_Private(t, th, X, gY, g, work));
+    PetscCall(OdynLossEvaluate(t->loss, t->wmu, f, NULL, *gY));
+    PetscCall(OdynTrainerChunkedAdjoint_Private(t, th, X, *gY, g, work));
   }
   PetscFunctionReturn(0);
 }
@@ -163,16 +186,25 @@ PetscErrorCode OdynTrainerChunkedAdjoint_Private(OdynTrainer t, Vec th, Vec X, V
    sweep and OdynLossSetData(); the product is then tangent, loss Hessian, adjoint. With chunks each chunk is swept
    forward again; the loss is given the chunk's (Y_N, C) for its Hessian, which it normalizes by the chunk's global
    size, so that product is rescaled to the batch's normalization; on return the loss has (YN, C) again.
-   dY, HdY: like YN; work: like th (not Hv).
+   *dY, *HdY: work like YN, made here when a host path first needs them; work: like th (not Hv).
 */
-PetscErrorCode OdynTrainerChunkedGaussNewtonMult_Private(OdynTrainer t, Vec th, Vec X, Vec YN, Vec C, Vec v, Vec dY, Vec HdY, Vec Hv, Vec work)
+PetscErrorCode OdynTrainerChunkedGaussNewtonMult_Private(OdynTrainer t, Vec th, Vec X, Vec YN, Vec C, Vec v, Vec *dYw, Vec *HdYw, Vec Hv, Vec work)
 {
   PetscInt           s, nchunks, nin, nout, ncl, lc, stot, sc;
   const PetscScalar *x, *yn, *cc;
   PetscScalar       *dy, *hdy;
+  PetscBool          on;
+  Vec                dY, HdY;
 
   PetscFunctionBegin;
   PetscCall(NumChunks(t, X, &s, &nchunks));
+  PetscCall(OnBackend(t, nchunks, &on));
+  if (!on) {
+    PetscCall(FeatureWork(YN, dYw));
+    PetscCall(FeatureWork(YN, HdYw));
+  }
+  dY  = *dYw;
+  HdY = *HdYw;
   if (nchunks == 1) { /* through backend memory when the network's output and the loss share a backend (netloss.c) */
     PetscCall(OdynNetLossGaussNewtonMult_Private(t->net, t->loss, t->wmu, v, dY, HdY, Hv, NULL));
     PetscFunctionReturn(0);

@@ -211,7 +211,7 @@ static PetscErrorCode PropagationGradient(TaoLineSearch ls, Vec th, Vec g, void 
   PetscFunctionBegin;
   PetscCall(OdynDatasetGetFeatures(t->batch, &X));
   PetscCall(OdynTrainerForwardToLoss_Private(t, th, X, t->YNb, t->Cb));
-  PetscCall(OdynTrainerLossGradient_Private(t, th, X, &f, t->gY, g, t->tmpt));
+  PetscCall(OdynTrainerLossGradient_Private(t, th, X, t->YNb, &f, &t->gY, g, t->tmpt));
   PetscCall(OdynRegularizerEvaluate(t->reg, th, &r, t->tmpt));
   PetscCall(VecAXPY(g, 1.0, t->tmpt));
   PetscFunctionReturn(0);
@@ -229,7 +229,7 @@ static PetscErrorCode GaussNewtonMult(Mat H, Vec v, Vec Hv)
   PetscFunctionBegin;
   PetscCall(MatShellGetContext(H, &t));
   PetscCall(OdynDatasetGetFeatures(t->hsub, &Xh));
-  PetscCall(OdynTrainerChunkedGaussNewtonMult_Private(t, t->theta, Xh, t->YNh, t->Ch, v, t->dY, t->HdY, Hv, t->tmpt));
+  PetscCall(OdynTrainerChunkedGaussNewtonMult_Private(t, t->theta, Xh, t->YNh, t->Ch, v, &t->dY, &t->HdY, Hv, t->tmpt));
   PetscCall(OdynRegularizerHessianMult(t->reg, t->theta, v, t->tmpt));
   PetscCall(VecAXPY(Hv, 1.0, t->tmpt));
   if (t->mu > 0) PetscCall(VecAXPY(Hv, t->mu, v));

@@ -20,7 +20,7 @@
    Whether the network's last block and the loss's products with the features run on one backend (*ops, else NULL):
    then states may go between them in its memory, and the loss's data must be the last forward sweep's output.
 */
-static PetscErrorCode NetLossSharedBackend(OdynNet net, OdynLoss loss, const OdynBackendOps **ops)
+PetscErrorCode OdynNetLossSharedBackend_Private(OdynNet net, OdynLoss loss, const OdynBackendOps **ops)
 {
   const OdynBackendOps *nops, *lops;
 
@@ -47,7 +47,7 @@ PetscErrorCode OdynNetLossHandOutput_Private(OdynNet net, OdynLoss loss, PetscBo
 
   PetscFunctionBegin;
   if (handed) *handed = PETSC_FALSE;
-  PetscCall(NetLossSharedBackend(net, loss, &ops));
+  PetscCall(OdynNetLossSharedBackend_Private(net, loss, &ops));
   if (!ops) PetscFunctionReturn(0);
   PetscCall(OdynSchemeBackendGetOutput_Private(net->blocks[net->nblocks - 1], ops, &dev));
   PetscCall(OdynLossBackendSetFeatures_Private(loss, dev));
@@ -67,7 +67,7 @@ PetscErrorCode OdynNetLossGradient_Private(OdynNet net, OdynLoss loss, Vec wmu, 
 
   PetscFunctionBegin;
   if (ondevice) *ondevice = PETSC_FALSE;
-  PetscCall(NetLossSharedBackend(net, loss, &ops));
+  PetscCall(OdynNetLossSharedBackend_Private(net, loss, &ops));
   if (ops) {
     const double *gyd;
 
@@ -87,7 +87,7 @@ PetscErrorCode OdynNetLossGaussNewtonMult_Private(OdynNet net, OdynLoss loss, Ve
 
   PetscFunctionBegin;
   if (ondevice) *ondevice = PETSC_FALSE;
-  PetscCall(NetLossSharedBackend(net, loss, &ops));
+  PetscCall(OdynNetLossSharedBackend_Private(net, loss, &ops));
   if (ops) {
     const double *dyd, *hdyd;
 
