@@ -11,6 +11,7 @@
 */
 #include <odyn/private/trainimpl.h>
 #include <odyn/private/netimpl.h>
+#include <odyn/private/lossimpl.h>
 
 /* Local examples of X and the number of chunks, the same on every rank (1: no chunking). */
 static PetscErrorCode NumChunks(OdynTrainer t, Vec X, PetscInt *s, PetscInt *nchunks)
@@ -83,18 +84,32 @@ PetscErrorCode OdynTrainerChunkedForward_Private(OdynTrainer t, Vec th, Vec X, V
 }
 
 /*
-   The forward sweep of X at th into YN, and (YN, C) as the loss's data. Unchunked, the loss then mirrors the features
-   from the network's output in backend memory when both run on one backend (netloss.c), instead of uploading YN.
+   The forward sweep of X at th into YN, and (YN, C) as the loss's data. Unchunked, when the network's output and the
+   loss's products run on one backend, Y_N stays there: the loss mirrors it from the last block's output (netloss.c)
+   and YN's host entries are not written (nothing reads them then: the loss's products use the mirror, the gradient
+   and the Gauss-Newton product keep their directions on the backend, and the trainer's accuracies sweep their own
+   Vecs); YN only stands for the data (its layout, and the Vec whose id the mirror belongs to).
 */
 PetscErrorCode OdynTrainerForwardToLoss_Private(OdynTrainer t, Vec th, Vec X, Vec YN, Vec C)
 {
-  PetscInt s, nchunks;
+  PetscInt              s, nchunks;
+  const OdynBackendOps *nops, *lops;
 
   PetscFunctionBegin;
+  PetscCall(NumChunks(t, X, &s, &nchunks));
+  PetscCall(OdynNetGetOutputBackend_Private(t->net, &nops));
+  PetscCall(OdynLossGetBackendOps_Private(t->loss, &lops));
+  if (nchunks == 1 && nops && nops == lops) {
+    PetscBool handed;
+
+    PetscCall(OdynNetForward(t->net, th, X, NULL));
+    PetscCall(OdynLossSetData(t->loss, YN, C));
+    PetscCall(OdynNetLossHandOutput_Private(t->net, t->loss, &handed));
+    PetscCheck(handed, PETSC_COMM_SELF, PETSC_ERR_PLIB, "The network's output was not handed to the loss on their backend");
+    PetscFunctionReturn(0);
+  }
   PetscCall(OdynTrainerChunkedForward_Private(t, th, X, YN));
   PetscCall(OdynLossSetData(t->loss, YN, C));
-  PetscCall(NumChunks(t, X, &s, &nchunks));
-  if (nchunks == 1) PetscCall(OdynNetLossHandOutput_Private(t->net, t->loss, NULL));
   PetscFunctionReturn(0);
 }
 
