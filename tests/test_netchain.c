@@ -393,6 +393,42 @@ START_TEST(test_switch)
 }
 END_TEST
 
+/* the copies are logged (-log_view: OdynBackendToDev, OdynBackendToHost): one event per copy, so a forward sweep of a
+   chain of three blocks makes 4 uploads (the thetas and Y0) and 1 download (Y_N) */
+START_TEST(test_log_events)
+{
+#if defined(PETSC_USE_LOG)
+  const BlockSpec three[3] = {
+    {ODYNSCHEMEEULER, ODYNLAYERDENSE, 3, 0, 2, 0, 0, PETSC_FALSE, NULL},
+    {ODYNSCHEMEEULER, ODYNLAYERDENSE, 3, 0, 2, 0, 0, PETSC_FALSE, NULL},
+    {ODYNSCHEMEEULER, ODYNLAYERDENSE, 3, 0, 2, 0, 0, PETSC_FALSE, NULL},
+  };
+  OdynNet            net;
+  Vec                th, Y0, Y;
+  PetscLogEvent      ev[2];
+  PetscEventPerfInfo before[2], after[2];
+
+  ODYN_CK(PetscLogDefaultBegin());
+  ODYN_CK(MakeNet(3, three, backend, &net));
+  ODYN_CK(OdynNetCreateParameterVec(net, &th));
+  ODYN_CK(OdynTestStateVec(3, 10, 0, &Y0));
+  ODYN_CK(VecDuplicate(Y0, &Y));
+  ODYN_CK(OdynTestRandomVec(5, 0.3, th));
+  ODYN_CK(OdynTestRandomVec(6, 1.0, Y0));
+  ODYN_CK(PetscLogEventGetId("OdynBackendToDev", &ev[0]));
+  ODYN_CK(PetscLogEventGetId("OdynBackendToHost", &ev[1]));
+  for (int k = 0; k < 2; k++) ODYN_CK(PetscLogEventGetPerfInfo(0, ev[k], &before[k]));
+  ODYN_CK(OdynNetForward(net, th, Y0, Y));
+  for (int k = 0; k < 2; k++) ODYN_CK(PetscLogEventGetPerfInfo(0, ev[k], &after[k]));
+  ck_assert_msg(after[0].count - before[0].count == 4 && after[1].count - before[1].count == 1, "forward sweep of three chained blocks on %s: %d uploads and %d downloads logged, expected 4 and 1", backend, after[0].count - before[0].count, after[1].count - before[1].count);
+  ODYN_CK(VecDestroy(&th));
+  ODYN_CK(VecDestroy(&Y0));
+  ODYN_CK(VecDestroy(&Y));
+  ODYN_CK(OdynNetDestroy(&net));
+#endif
+}
+END_TEST
+
 START_TEST(test_dense_chain)
 {
   const BlockSpec three[3] = {
@@ -440,7 +476,7 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-  const TTest *const tests[] = {test_switch, test_dense_chain, test_verlet_chain, test_conv_chain, test_gauss_newton};
+  const TTest *const tests[] = {test_switch, test_log_events, test_dense_chain, test_verlet_chain, test_conv_chain, test_gauss_newton};
 
   return OdynTestBackendMain(argc, argv, "netchain", backend, (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }

@@ -49,16 +49,14 @@ PetscErrorCode OdynLossBackendFree_Private(OdynLoss loss)
 static PetscErrorCode ToDevice(OdynLoss loss, double *dst, const PetscScalar *src, PetscInt len)
 {
   PetscFunctionBegin;
-  OdynBackendCall(loss->bk->ops, copy_to_device, dst, src, (size_t)len * sizeof(double));
-  loss->bk->todevice += (PetscLogDouble)len * sizeof(double);
+  PetscCall(OdynBackendToDevice_Private(loss->bk->ops, dst, src, len, &loss->bk->todevice));
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode ToHost(OdynLoss loss, PetscScalar *dst, const double *src, PetscInt len)
 {
   PetscFunctionBegin;
-  OdynBackendCall(loss->bk->ops, copy_to_host, dst, src, (size_t)len * sizeof(double));
-  loss->bk->tohost += (PetscLogDouble)len * sizeof(double);
+  PetscCall(OdynBackendToHost_Private(loss->bk->ops, dst, src, len, &loss->bk->tohost));
   PetscFunctionReturn(0);
 }
 

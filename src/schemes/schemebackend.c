@@ -315,21 +315,15 @@ static PetscErrorCode BackendMalloc(const OdynBackendOps *ops, size_t len, doubl
    one backend hand their states over in its memory */
 static PetscErrorCode BackendToDevice(OdynScheme scheme, double *dst, const PetscScalar *src, PetscInt len)
 {
-  struct _OdynSchemeBackendStore *bk = scheme->bk;
-
   PetscFunctionBegin;
-  OdynBackendCall(bk->ops, copy_to_device, dst, src, (size_t)len * sizeof(double));
-  scheme->bktodevice += (PetscLogDouble)len * sizeof(double);
+  PetscCall(OdynBackendToDevice_Private(scheme->bk->ops, dst, src, len, &scheme->bktodevice));
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode BackendToHost(OdynScheme scheme, PetscScalar *dst, const double *src, PetscInt len)
 {
-  struct _OdynSchemeBackendStore *bk = scheme->bk;
-
   PetscFunctionBegin;
-  OdynBackendCall(bk->ops, copy_to_host, dst, src, (size_t)len * sizeof(double));
-  scheme->bktohost += (PetscLogDouble)len * sizeof(double);
+  PetscCall(OdynBackendToHost_Private(scheme->bk->ops, dst, src, len, &scheme->bktohost));
   PetscFunctionReturn(0);
 }
 

@@ -313,6 +313,26 @@ PetscErrorCode OdynBackendMalloc(const OdynBackendOps *ops, size_t bytes, void *
 
 .seealso: `OdynBackendMalloc()`
 @*/
+PetscErrorCode OdynBackendToDevice_Private(const OdynBackendOps *ops, double *dst, const PetscScalar *src, PetscInt len, PetscLogDouble *counter)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(ODYN_BackendToDevice, 0, 0, 0, 0));
+  OdynBackendCall(ops, copy_to_device, dst, src, (size_t)len * sizeof(double));
+  PetscCall(PetscLogEventEnd(ODYN_BackendToDevice, 0, 0, 0, 0));
+  *counter += (PetscLogDouble)len * sizeof(double);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdynBackendToHost_Private(const OdynBackendOps *ops, PetscScalar *dst, const double *src, PetscInt len, PetscLogDouble *counter)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(ODYN_BackendToHost, 0, 0, 0, 0));
+  OdynBackendCall(ops, copy_to_host, dst, src, (size_t)len * sizeof(double));
+  PetscCall(PetscLogEventEnd(ODYN_BackendToHost, 0, 0, 0, 0));
+  *counter += (PetscLogDouble)len * sizeof(double);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode OdynBackendFree(const OdynBackendOps *ops, void **ptr)
 {
   PetscFunctionBegin;

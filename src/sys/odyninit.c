@@ -12,6 +12,7 @@ PetscClassId  ODYNDATASET_CLASSID; /* OdynDataset: problems/dataset.c */
 PetscLogEvent ODYN_LayerApply, ODYN_LayerLinearize, ODYN_LayerProduct;
 PetscLogEvent ODYN_SchemeForward, ODYN_SchemeTangent, ODYN_SchemeAdjoint;
 PetscLogEvent ODYN_NetForward, ODYN_NetTangent, ODYN_NetAdjoint;
+PetscLogEvent ODYN_BackendToDevice, ODYN_BackendToHost;
 PetscClassId  ODYNLOSS_CLASSID, ODYNREG_CLASSID; /* OdynLoss: src/losses, OdynRegularizer: src/regularizers */
 PetscLogEvent ODYN_LossEval, ODYN_LossHess, ODYN_RegEval, ODYN_RegHess, ODYN_RegPC;
 
@@ -70,6 +71,8 @@ PetscErrorCode OdynInitializePackage(void)
   PetscCall(PetscLogEventRegister("OdynNetForward", ODYNNET_CLASSID, &ODYN_NetForward));
   PetscCall(PetscLogEventRegister("OdynNetTangent", ODYNNET_CLASSID, &ODYN_NetTangent));
   PetscCall(PetscLogEventRegister("OdynNetAdjoint", ODYNNET_CLASSID, &ODYN_NetAdjoint));
+  PetscCall(PetscLogEventRegister("OdynBackendToDev", ODYNSCHEME_CLASSID, &ODYN_BackendToDevice)); /* the copies of the blocks and the loss */
+  PetscCall(PetscLogEventRegister("OdynBackendToHost", ODYNSCHEME_CLASSID, &ODYN_BackendToHost));
   PetscCall(PetscClassIdRegister("OdynLoss", &ODYNLOSS_CLASSID));
   PetscCall(PetscClassIdRegister("OdynRegularizer", &ODYNREG_CLASSID));
   PetscCall(OdynLossRegisterAll());

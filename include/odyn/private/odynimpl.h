@@ -17,6 +17,11 @@
   } while (0)
 /* src/sys/backend.c: a known and built backend name, or a clear error */
 PETSC_INTERN PetscErrorCode OdynBackendCheckName_Private(MPI_Comm, const char[]);
+/* src/sys/backend.c: len doubles host -> backend memory and back, timed by the log events OdynBackendToDev /
+   OdynBackendToHost (-log_view) and added, in bytes, to *counter (the copy counts of the blocks and the loss) */
+PETSC_EXTERN PetscLogEvent ODYN_BackendToDevice, ODYN_BackendToHost;
+PETSC_INTERN PetscErrorCode OdynBackendToDevice_Private(const OdynBackendOps *, double *, const PetscScalar *, PetscInt, PetscLogDouble *);
+PETSC_INTERN PetscErrorCode OdynBackendToHost_Private(const OdynBackendOps *, PetscScalar *, const double *, PetscInt, PetscLogDouble *);
 
 /* Grows *buf to hold at least `need` scalars (contents are not kept); *cap is its current capacity. */
 static inline PetscErrorCode OdynWorkEnsure(PetscScalar **buf, PetscInt *cap, PetscInt need)
