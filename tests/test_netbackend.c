@@ -326,7 +326,7 @@ START_TEST(test_train_history)
   OdynDataset                    tr, va;
   const OdynTrainerHistoryEntry *hh, *hb;
   PetscInt                       nh, nbk;
-  PetscReal                      dmax = 0;
+  PetscReal                      dmax;
 
   ODYN_CK(PetscSNPrintf(opts, sizeof(opts), "-odyn_bcd_max_it %d -odyn_bcd_init_scale 0.5 -odyn_bcd_gn_pcg_max_it 3", (int)train_its));
   OdynTestRunSpecEllipse(&spec);
@@ -340,13 +340,7 @@ START_TEST(test_train_history)
   ODYN_CK(OdynTrainerGetHistory(rb.t, &nbk, &hb));
   ck_assert_int_eq(nh, train_its);
   ck_assert_int_eq(nbk, nh);
-  for (PetscInt i = 0; i < nh; i++) {
-    const PetscReal a[3] = {hb[i].obj_classifier, hb[i].obj_propagation, hb[i].gnorm}, b[3] = {hh[i].obj_classifier, hh[i].obj_propagation, hh[i].gnorm};
-    PetscReal       di = 0;
-    for (int k = 0; k < 3; k++) di = PetscMax(di, PetscAbsReal(a[k] - b[k]) / PetscAbsReal(b[k]));
-    ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "  iteration %d: objective %.16e (host %.16e), |gradient| %.6e, max relative difference %.3e\n", (int)i + 1, (double)(a[0] + a[1]), (double)(b[0] + b[1]), (double)a[2], (double)di));
-    dmax = PetscMax(dmax, di);
-  }
+  dmax = OdynTestHistoryDiff(nh, hh, hb);
   ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_netbackend: ellipse ResNet, %d Gauss-Newton iterations on %s: objective history within %.3e (relative) of host (bound %.0e), final objective %.10g\n", (int)nh, backend, (double)dmax, (double)tol_hist,
                       (double)(hb[nh - 1].obj_classifier + hb[nh - 1].obj_propagation)));
   ck_assert_msg(dmax <= tol_hist, "objective history on %s differs from host by %.3e (relative; bound %.0e)", backend, (double)dmax, (double)tol_hist);
@@ -373,74 +367,20 @@ END_TEST
   acceptance test), PCG capped at 3 iterations, trained on the host and on the backend: the same objective history.
   The options go to a database of their own (PetscOptionsPush), so nothing carries over to the other tests.
 */
+/* the peaks data sets, made under the test's options (seed, classes) */
+static PetscErrorCode PeaksData(OdynDataset *tr, OdynDataset *va) { return OdynProblemCreate(PETSC_COMM_WORLD, "peaks", tr, va); }
+
 START_TEST(test_train_verlet)
 {
-  char                           opts[1024];
-  PetscOptions                   db;
-  OdynDataset                    tr, va;
-  OdynNet                        net[2];
-  OdynLoss                       loss[2];
-  OdynRegularizer                reg[2];
-  OdynTrainer                    t[2];
-  Vec                            theta[2], wmu[2];
-  const OdynTrainerHistoryEntry *hist[2];
-  PetscInt                       nh[2];
-  PetscReal                      dmax = 0;
+  char opts[1024], label[128];
 
   ODYN_CK(PetscSNPrintf(opts, sizeof(opts),
                         "-odyn_problem_seed 1 -odyn_peaks_classes value -odyn_problem_duplicate 1 -odyn_scheme_type verlet -odyn_layer_type hamiltonian -odyn_layer_width 2 "
                         "-odyn_scheme_final_time 5 -odyn_layer_activation tanh -odyn_loss_type softmax -odyn_reg_type smooth -odyn_reg_weight 5e-6 -odyn_ml_levels %s "
                         "-odyn_bcd_max_it %d -odyn_bcd_classifier_newton_max_it 2 -odyn_bcd_classifier_pcg_max_it 2 -odyn_bcd_gn_pcg_max_it 3 -odyn_bcd_gn_damping_adapt",
                         verlet_levels, (int)train_its));
-  ODYN_CK(PetscOptionsCreate(&db));
-  ODYN_CK(PetscOptionsInsertString(db, opts));
-  ODYN_CK(PetscOptionsPush(db));
-  ODYN_CK(OdynProblemCreate(PETSC_COMM_WORLD, "peaks", &tr, &va));
-  for (int k = 0; k < 2; k++) {
-    ODYN_CK(OdynNetCreate(PETSC_COMM_WORLD, &net[k]));
-    ODYN_CK(OdynNetSetFromOptions(net[k]));
-    ODYN_CK(OdynNetSetBackend(net[k], k ? backend : ODYNBACKENDHOST));
-    ODYN_CK(OdynLossCreate(PETSC_COMM_WORLD, &loss[k]));
-    ODYN_CK(OdynLossSetFromOptions(loss[k]));
-    ODYN_CK(OdynRegularizerCreate(PETSC_COMM_WORLD, &reg[k]));
-    ODYN_CK(OdynRegularizerSetFromOptions(reg[k]));
-    ODYN_CK(OdynTrainerCreate(PETSC_COMM_WORLD, &t[k]));
-    ODYN_CK(OdynTrainerSetNet(t[k], net[k]));
-    ODYN_CK(OdynTrainerSetLoss(t[k], loss[k]));
-    ODYN_CK(OdynTrainerSetRegularizer(t[k], reg[k]));
-    ODYN_CK(OdynTrainerSetData(t[k], tr, va));
-    ODYN_CK(OdynTrainerSetProblemName(t[k], "peaks"));
-    ODYN_CK(OdynTrainerSetFromOptions(t[k]));
-    ODYN_CK(OdynTrainerSolve(t[k], &theta[k], &wmu[k]));
-    ODYN_CK(OdynTrainerGetHistory(t[k], &nh[k], &hist[k]));
-  }
-  ODYN_CK(PetscOptionsPop());
-  ck_assert_int_ge(nh[0], train_its);
-  ck_assert_int_eq(nh[1], nh[0]);
-  for (PetscInt i = 0; i < nh[0]; i++) {
-    const OdynTrainerHistoryEntry *hb = &hist[1][i], *hh = &hist[0][i];
-    const PetscReal                a[3] = {hb->obj_classifier, hb->obj_propagation, hb->gnorm}, b[3] = {hh->obj_classifier, hh->obj_propagation, hh->gnorm};
-    PetscReal                      di = 0;
-
-    for (int k = 0; k < 3; k++) di = PetscMax(di, PetscAbsReal(a[k] - b[k]) / PetscAbsReal(b[k]));
-    ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "  iteration %d: objective %.16e (host %.16e), |gradient| %.6e, max relative difference %.3e\n", (int)i + 1, (double)(a[0] + a[1]), (double)(b[0] + b[1]), (double)a[2], (double)di));
-    dmax = PetscMax(dmax, di);
-  }
-  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_netbackend: peaks Verlet (n 2, levels %s), %d Gauss-Newton iterations on %s: objective history within %.3e (relative) of host (bound %.0e), final objective %.10g\n", verlet_levels, (int)nh[0], backend, (double)dmax, (double)tol_hist,
-                      (double)(hist[1][nh[0] - 1].obj_classifier + hist[1][nh[0] - 1].obj_propagation)));
-  ck_assert_msg(dmax <= tol_hist, "peaks Verlet objective history on %s differs from host by %.3e (relative; bound %.0e)", backend, (double)dmax, (double)tol_hist);
-  ck_assert_msg(hist[0][nh[0] - 1].obj_classifier < hist[0][0].obj_classifier, "the host run did not learn (objective %g -> %g)", (double)hist[0][0].obj_classifier, (double)hist[0][nh[0] - 1].obj_classifier);
-  for (int k = 0; k < 2; k++) {
-    ODYN_CK(VecDestroy(&theta[k]));
-    ODYN_CK(VecDestroy(&wmu[k]));
-    ODYN_CK(OdynTrainerDestroy(&t[k]));
-    ODYN_CK(OdynRegularizerDestroy(&reg[k]));
-    ODYN_CK(OdynLossDestroy(&loss[k]));
-    ODYN_CK(OdynNetDestroy(&net[k]));
-  }
-  ODYN_CK(OdynDatasetDestroy(&tr));
-  ODYN_CK(OdynDatasetDestroy(&va));
-  ODYN_CK(PetscOptionsDestroy(&db));
+  ODYN_CK(PetscSNPrintf(label, sizeof(label), "test_netbackend: peaks Verlet (n 2, levels %s)", verlet_levels));
+  OdynTestTrainOnBackend(opts, PeaksData, "peaks", backend, train_its, tol_hist, label);
 }
 END_TEST
 

@@ -13,6 +13,15 @@
   #include <cuda_runtime.h>
 #endif
 
+/* backendtrain.c: the largest relative difference of the objective terms and gradient norms of history b against ref
+   (n entries each), one line printed per iteration */
+PetscReal OdynTestHistoryDiff(PetscInt n, const OdynTrainerHistoryEntry ref[], const OdynTrainerHistoryEntry b[]);
+/* backendtrain.c: the network, loss, regularizer and trainer the options opts build (a database of their own, pushed
+   while they and the data sets made by data are made and run), trained on those sets on the host and on backend
+   (problem: the trainer's problem name, or NULL): at least minits iterations, the same number on both, histories
+   within tol, the host run learning, every block of the backend run on it; label starts the printed line */
+void OdynTestTrainOnBackend(const char *opts, PetscErrorCode (*data)(OdynDataset *, OdynDataset *), const char *problem, const char *backend, PetscInt minits, PetscReal tol, const char *label);
+
 /* suite: the suite's name; backend: the test case's (the backend the tests run on); the n tests of list */
 static inline int OdynTestBackendMain(int argc, char **argv, const char *suite, const char *backend, int n, const TTest *const list[])
 {

@@ -217,19 +217,18 @@ static PetscErrorCode Images(PetscInt count, unsigned long seed, OdynDataset *ds
   extra), 3 Gauss-Newton iterations on each of the levels 4 and 8 layers, PCG capped at 3 iterations, trained on the host and on the backend: the same objective history. The
   options go to a database of their own (PetscOptionsPush), so nothing carries over to the other tests.
 */
+/* the training and validation images of the history test */
+static PetscErrorCode TrainImages(OdynDataset *tr, OdynDataset *va)
+{
+  PetscFunctionBegin;
+  PetscCall(Images(150, 7, tr));
+  PetscCall(Images(60, 8, va));
+  PetscFunctionReturn(0);
+}
+
 void OdynTestConvTrainHistory(const char *ltype, const char *extra, PetscReal tol)
 {
-  char                           opts[1536];
-  PetscOptions                   db;
-  OdynDataset                    tr, va;
-  OdynNet                        net[2];
-  OdynLoss                       loss[2];
-  OdynRegularizer                reg[2];
-  OdynTrainer                    t[2];
-  Vec                            theta[2], wmu[2];
-  const OdynTrainerHistoryEntry *hist[2];
-  PetscInt                       nh[2];
-  PetscReal                      dmax = 0;
+  char opts[1536], label[256];
 
   ODYN_CK(PetscSNPrintf(opts, sizeof(opts),
                         "-odyn_net_num_blocks 2 -block0_odyn_scheme_type single -block0_odyn_layer_type conv -block0_odyn_layer_image 8,8 -block0_odyn_layer_channels 1,4 "
@@ -237,65 +236,8 @@ void OdynTestConvTrainHistory(const char *ltype, const char *extra, PetscReal to
                         "-block1_odyn_layer_channels 4 -block1_odyn_layer_activation tanh -block1_odyn_scheme_final_time 3 -odyn_loss_type softmax -odyn_reg_type smooth "
                         "-odyn_reg_weight 5e-3 -odyn_ml_levels 4,8 -odyn_bcd_max_it 3 -odyn_bcd_classifier_newton_max_it 2 -odyn_bcd_classifier_pcg_max_it 3 -odyn_bcd_gn_pcg_max_it 3 -block1_odyn_layer_type %s %s",
                         ltype, extra));
-  ODYN_CK(PetscOptionsCreate(&db));
-  ODYN_CK(PetscOptionsInsertString(db, opts));
-  ODYN_CK(PetscOptionsPush(db));
-  ODYN_CK(Images(150, 7, &tr));
-  ODYN_CK(Images(60, 8, &va));
-  for (int k = 0; k < 2; k++) {
-    OdynScheme      sc;
-    OdynBackendType name;
-
-    ODYN_CK(OdynNetCreate(PETSC_COMM_WORLD, &net[k]));
-    ODYN_CK(OdynNetSetFromOptions(net[k]));
-    ODYN_CK(OdynNetSetBackend(net[k], k ? backend : ODYNBACKENDHOST));
-    ODYN_CK(OdynLossCreate(PETSC_COMM_WORLD, &loss[k]));
-    ODYN_CK(OdynLossSetFromOptions(loss[k]));
-    ODYN_CK(OdynRegularizerCreate(PETSC_COMM_WORLD, &reg[k]));
-    ODYN_CK(OdynRegularizerSetFromOptions(reg[k]));
-    ODYN_CK(OdynTrainerCreate(PETSC_COMM_WORLD, &t[k]));
-    ODYN_CK(OdynTrainerSetNet(t[k], net[k]));
-    ODYN_CK(OdynTrainerSetLoss(t[k], loss[k]));
-    ODYN_CK(OdynTrainerSetRegularizer(t[k], reg[k]));
-    ODYN_CK(OdynTrainerSetData(t[k], tr, va));
-    ODYN_CK(OdynTrainerSetFromOptions(t[k]));
-    ODYN_CK(OdynTrainerSolve(t[k], &theta[k], &wmu[k]));
-    ODYN_CK(OdynTrainerGetHistory(t[k], &nh[k], &hist[k]));
-    /* the opening layer and the ResNet block ran on the network's backend */
-    ODYN_CK(OdynNetGetBlock(net[k], 0, &sc));
-    ODYN_CK(OdynSchemeGetBackend(sc, &name));
-    ck_assert_str_eq(name, k ? backend : ODYNBACKENDHOST);
-    ODYN_CK(OdynNetGetBlock(net[k], 1, &sc));
-    ODYN_CK(OdynSchemeGetBackend(sc, &name));
-    ck_assert_str_eq(name, k ? backend : ODYNBACKENDHOST);
-  }
-  ODYN_CK(PetscOptionsPop());
-  ck_assert_int_ge(nh[0], 6);
-  ck_assert_int_eq(nh[1], nh[0]);
-  for (PetscInt i = 0; i < nh[0]; i++) {
-    const OdynTrainerHistoryEntry *hb = &hist[1][i], *hh = &hist[0][i];
-    const PetscReal                a[3] = {hb->obj_classifier, hb->obj_propagation, hb->gnorm}, b[3] = {hh->obj_classifier, hh->obj_propagation, hh->gnorm};
-    PetscReal                      di = 0;
-
-    for (int k = 0; k < 3; k++) di = PetscMax(di, PetscAbsReal(a[k] - b[k]) / PetscAbsReal(b[k]));
-    ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "  iteration %d: objective %.16e (host %.16e), |gradient| %.6e, max relative difference %.3e\n", (int)i + 1, (double)(a[0] + a[1]), (double)(b[0] + b[1]), (double)a[2], (double)di));
-    dmax = PetscMax(dmax, di);
-  }
-  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "%s: small MNIST-like net (conv 1 -> 4 and a %s block on %s, levels 4,8), %d Gauss-Newton iterations: objective history within %.3e (relative) of host (bound %.0e), final objective %.10g\n", prog, ltype, backend, (int)nh[0],
-                      (double)dmax, (double)tol, (double)(hist[1][nh[0] - 1].obj_classifier + hist[1][nh[0] - 1].obj_propagation)));
-  ck_assert_msg(dmax <= tol, "%s: objective history on %s differs from host by %.3e (relative; bound %.0e)", ltype, backend, (double)dmax, (double)tol);
-  ck_assert_msg(hist[0][nh[0] - 1].obj_classifier < hist[0][0].obj_classifier, "the host run did not learn (objective %g -> %g)", (double)hist[0][0].obj_classifier, (double)hist[0][nh[0] - 1].obj_classifier);
-  for (int k = 0; k < 2; k++) {
-    ODYN_CK(VecDestroy(&theta[k]));
-    ODYN_CK(VecDestroy(&wmu[k]));
-    ODYN_CK(OdynTrainerDestroy(&t[k]));
-    ODYN_CK(OdynRegularizerDestroy(&reg[k]));
-    ODYN_CK(OdynLossDestroy(&loss[k]));
-    ODYN_CK(OdynNetDestroy(&net[k]));
-  }
-  ODYN_CK(OdynDatasetDestroy(&tr));
-  ODYN_CK(OdynDatasetDestroy(&va));
-  ODYN_CK(PetscOptionsDestroy(&db));
+  ODYN_CK(PetscSNPrintf(label, sizeof(label), "%s: small MNIST-like net (conv 1 -> 4 and a %s block, levels 4,8)", prog, ltype));
+  OdynTestTrainOnBackend(opts, TrainImages, NULL, backend, 6, tol, label);
 }
 
 /* a network that the backend runs: its block 0 set up on it */
