@@ -1,7 +1,7 @@
 /*
   The backend operations table (include/odyn/private/backend.h, docs/gpu.md) on the host: every operation of the host
   table against a plain loop written here on random inputs (sizes 1, odd, and larger than a cache line of work), its
-  status codes, the whole-block Euler tanh sweeps against the reference loops of narrowref.c, the Verlet tanh sweeps
+  status codes, the loss functions against their own central differences, the whole-block Euler tanh sweeps against the reference loops of narrowref.c, the Verlet tanh sweeps
   against those of verletref.c, and the errors of
   -odyn_backend (unknown name; cuda without a CUDA build, or without a device, also given to a network). tests/gpu/test_gpu_backend.c compares the cuda table with this one.
 */
@@ -12,6 +12,7 @@
 #include <odyn/private/backend.h>
 #include <odyn/private/cudakernels.h> /* the host references odyn_narrow_ref_* */
 #include <odyn/private/pointwise.h>
+#include <odyn/private/lossfn.h>
 
 static const long sizes[] = {1, 7, 1031};
 
@@ -200,6 +201,87 @@ START_TEST(test_host_memory)
 #endif
   PetscFree(x);
   PetscFree(y);
+}
+END_TEST
+
+/* valid targets of loss function fn for s examples of nc classes: one-hot (softmax), {0, 1} (logistic), reals (lsq) */
+static double *LossTargets(int fn, long nc, long s)
+{
+  double *C = rnd(40 + fn, nc * s);
+
+  for (long e = 0; e < s; e++)
+    for (long k = 0; k < nc; k++) {
+      double *c = &C[e * nc + k];
+
+      if (fn == ODYN_LOSSFN_SOFTMAX) *c = k == (e * 7) % nc ? 1.0 : 0.0;
+      else if (fn == ODYN_LOSSFN_LOGISTIC) *c = (e + 3 * k) % 2;
+    }
+  return C;
+}
+
+static double LossValue(const OdynBackendOps *ops, int fn, long nc, long s, const double *Z, const double *C, double *G)
+{
+  double v;
+
+  ck_assert_int_eq(ops->loss_value(fn, nc, s, 0.25, Z, C, G, &v), 0);
+  return v;
+}
+
+/*
+  The host table's loss functions (loss_value, loss_hessmult; the per-example functions of lossfn.h that the loss types
+  and the cuda table share) on their own: G = scale dS/dZ against central differences of the value, H_Z E against
+  central differences of G (Taylor: O(t^2), t = 1e-4, so 1e-7 relative), the Hessian's symmetry <H E1, E2> =
+  <E1, H E2> (1e-13), then the statuses of bad arguments.
+*/
+START_TEST(test_host_loss)
+{
+  const OdynBackendOps *ops    = odyn_backend_host();
+  const int             fns[]  = {ODYN_LOSSFN_SOFTMAX, ODYN_LOSSFN_LOGISTIC, ODYN_LOSSFN_LSQ};
+  const long            ncs[]  = {1, 3, 10}, s = 7;
+  const double          t      = 1e-4, scale = 0.25;
+  double                v;
+
+  for (int f = 0; f < 3; f++)
+    for (int i = 0; i < 3; i++) {
+      const int  fn = fns[f];
+      const long nc = ncs[i], len = nc * s;
+      double    *Z = rnd(30, len), *E1 = rnd(31, len), *E2 = rnd(32, len), *C = LossTargets(fn, nc, s), *G, *Gp, *Gm, *H1, *H2, *Zp;
+      double     fd, dot = 0, h1e2 = 0, e1h2 = 0, err = 0, mag = 0;
+
+      ck_assert(!PetscMalloc5(len, &G, len, &Gp, len, &Gm, len, &H1, len, &H2) && !PetscMalloc1(len, &Zp));
+      for (long k = 0; k < len; k++) Z[k] *= 3; /* scores in [-3, 3] */
+      (void)LossValue(ops, fn, nc, s, Z, C, G);
+      for (long k = 0; k < len; k++) Zp[k] = Z[k] + t * E1[k];
+      fd = LossValue(ops, fn, nc, s, Zp, C, Gp);
+      for (long k = 0; k < len; k++) Zp[k] = Z[k] - t * E1[k];
+      fd = scale * (fd - LossValue(ops, fn, nc, s, Zp, C, Gm)) / (2 * t);
+      for (long k = 0; k < len; k++) dot += G[k] * E1[k];
+      ck_assert_msg(fabs(fd - dot) <= 1e-7 * fmax(fabs(dot), 1e-3), "loss %d, nc %ld: <G, E> = %.15g, central difference %.15g", fn, nc, dot, fd);
+      ck_assert_int_eq(ops->loss_hessmult(fn, nc, s, scale, Z, C, E1, H1), 0);
+      ck_assert_int_eq(ops->loss_hessmult(fn, nc, s, scale, Z, C, E2, H2), 0);
+      for (long k = 0; k < len; k++) {
+        const double d = (Gp[k] - Gm[k]) / (2 * t); /* both scaled */
+
+        err = fmax(err, fabs(d - H1[k]));
+        mag = fmax(mag, fabs(H1[k]));
+        h1e2 += H1[k] * E2[k];
+        e1h2 += E1[k] * H2[k];
+      }
+      ck_assert_msg(err <= 1e-7 * fmax(mag, 1e-3), "loss %d, nc %ld: H E differs from the central difference of G by %g (max |H E| %g)", fn, nc, err, mag);
+      ck_assert_msg(fabs(h1e2 - e1h2) <= 1e-13 * (fabs(h1e2) + 1e-3), "loss %d, nc %ld: <H E1, E2> = %.17g but <E1, H E2> = %.17g", fn, nc, h1e2, e1h2);
+      PetscFree5(G, Gp, Gm, H1, H2);
+      PetscFree(Zp);
+      PetscFree(Z);
+      PetscFree(E1);
+      PetscFree(E2);
+      PetscFree(C);
+    }
+  ck_assert_int_eq(ops->loss_value(0, 3, 2, 1.0, &v, &v, NULL, &v), ODYN_BACKEND_ERR_ARG);
+  ck_assert_msg(strstr(ops->last_error(), "unknown loss function 0") != NULL, "message: %s", ops->last_error());
+  ck_assert_int_eq(ops->loss_hessmult(ODYN_LOSSFN_LSQ, 0, 2, 1.0, &v, &v, &v, &v), ODYN_BACKEND_ERR_SIZE);
+  ck_assert_int_eq(ops->loss_value(ODYN_LOSSFN_SOFTMAX, 3, 2, 1.0, NULL, &v, NULL, &v), ODYN_BACKEND_ERR_ARG);
+  ck_assert_int_eq(ops->loss_value(ODYN_LOSSFN_SOFTMAX, 3, 0, 1.0, NULL, NULL, NULL, &v), 0);
+  ck_assert(v == 0.0);
 }
 END_TEST
 
@@ -426,6 +508,7 @@ static Suite *make_suite(void)
   tcase_add_test(t, test_host_gemm);
   tcase_add_test(t, test_host_elementwise);
   tcase_add_test(t, test_host_memory);
+  tcase_add_test(t, test_host_loss);
   tcase_add_test(t, test_host_euler_tanh);
   tcase_add_test(t, test_host_verlet_tanh);
   tcase_add_test(t, test_backend_options);

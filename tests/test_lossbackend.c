@@ -1,28 +1,32 @@
 /*
-  The classifier's products with the features on a compute backend (OdynLossSetBackend(); src/losses/lossbackend.c):
-  the scores Z = W^T Y + mu e^T and the weights' products Y G^T of OdynLossEvaluate() and OdynLossHessianMultWeights()
-  run against a mirror of the features in backend memory, made once per data.
+  The classifier and the loss function on a compute backend (OdynLossSetBackend(); src/losses/lossbackend.c): the
+  scores, the loss function (value, G, H_Z products) and every product with the features run in backend memory,
+  against mirrors of the features and targets made once per data.
 
   Built twice from this file: test_lossbackend (label unit) with the backend "hostref", and
   tests/gpu/test_gpu_lossbackend.c (label gpu) with "cuda". For the three losses (softmax, logistic, lsq) and the
   identity classifier, on 1 and 2 ranks, with the examples spread and all on rank 0:
   - parity with the host loss on the same data: value, gradient in the weights and in the features, Hessian products in
-    the weights (several, as Newton-PCG takes them) and in the features;
-  - the bytes copied host -> backend and back are exactly: the features once (nf s) however many products follow, and
-    per product only weight- and scores-sized vectors (below); none for the identity classifier (no GEMM);
+    the weights (several, as Newton-PCG takes them) and in the features, the accuracy on the data;
+  - the bytes copied host -> backend and back are exactly: the features once per data (nf s) and the targets once
+    (nc s) however many products follow, per product only weight-sized vectors, and the host Vecs of the features'
+    size the calls ask for (below); no scores-sized array but the one copy of the scores the accuracy needs; none for
+    the identity classifier (no GEMM) or a loss type without a backend function (both run on the host);
   - after the features' entries change, the mirror is made again (another nf s) and the results follow the host's;
   - the backend's name is checked (an unknown one lists the known ones).
 
-  Expected copies (s local examples > 0, nw = nf nc + nc; Evaluate with both gradients, then k weights-Hessian products
-  at the same weights and one features-Hessian product):
-    to the backend   nf s (the features) + nw + nc s (weights, G) + k (nw + nc s) (direction, H_Z dZ)
-    to the host      nc s + nf nc (scores, Y G^T) + k (nc s + nf nc)
+  Expected copies in round r = 1, 2 (s local examples > 0, nw = nf nc + nc; Evaluate with both gradients, the
+  accuracy, k weights-Hessian products at the same weights and one features-Hessian product), summed over the rounds:
+    to the backend   nc s (the targets, once) + r (nf s + nw + k nw + nf s) (features, weights, directions, dY)
+    to the host      r (nw + nf s + nc s + k nw + nf s) (gradients in the weights and features, scores, products, HdY)
   With s = 0: none.
 
-  Bounds. hostref 0: the table's gemm and add_bias are the host path's odyn_gemm and odyn_add_bias on the same operands.
-  cuda 1e-12 relative: cuBLAS sums the nf products of a score and the s of a weight entry in another order (and with
-  FMAs) than OpenBLAS; for these sizes (nf <= 40, s <= 60, entries O(1)) the relative difference of such sums is a few
-  ulps times their length, far below 1e-12; the loss function runs on the host in both.
+  Bounds. hostref 0: the table's gemm, add_bias and rowsum_add are the host path's kernels on the same operands, and
+  its loss functions the host types' per-example functions (lossfn.h) in the same order. cuda 1e-12 relative: cuBLAS
+  sums the nf products of a score and the s of a weight entry in another order (and with FMAs) than OpenBLAS; the
+  device's exp / log / log1p differ from glibc's by an ulp or two, and its value is a tree sum of the s nc terms
+  (all >= 0 for these losses: no cancellation); for these sizes (nf <= 40, s <= 60, entries O(1)) each is a few ulps
+  times the length of the sum, far below 1e-12.
 */
 #include "backendtest.h"
 #include <odyn/private/lossimpl.h>
@@ -118,6 +122,13 @@ static void Case(OdynLossType type, PetscInt nf, PetscInt nc, PetscBool identity
     ck_assert_msg(PetscAbsReal(fb - fh) <= tol * PetscAbsReal(fh), "%s on %s: loss value %.17g, host %.17g", label, backend, (double)fb, (double)fh);
     if (!identity) Expect(label, "gradient in the weights", gwb, gwh);
     Expect(label, "gradient in the features", gYb, gYh);
+    { /* the accuracy on the data: the labels of the scores made on the backend */
+      PetscReal ah, ab;
+
+      ODYN_CK(OdynLossGetAccuracy(lh, w, NULL, NULL, &ah));
+      ODYN_CK(OdynLossGetAccuracy(lb, w, NULL, NULL, &ab));
+      ck_assert_msg(ab == ah, "%s on %s: accuracy %g, host %g", label, backend, (double)ab, (double)ah);
+    }
     for (PetscInt j = 0; j < k; j++) {
       ODYN_CK(VecScale(v, -1.1)); /* another direction each time */
       ODYN_CK(OdynLossHessianMultWeights(lh, w, v, Hvh));
@@ -128,7 +139,11 @@ static void Case(OdynLossType type, PetscInt nf, PetscInt nc, PetscBool identity
     ODYN_CK(OdynLossHessianMultFeatures(lb, w, dY, HdYb));
     Expect(label, "Hessian product in the features", HdYb, HdYh);
     if (identity || !s) ExpectTraffic(lb, 0, 0, label, "no GEMM or no example");
-    else ExpectTraffic(lb, r * ((PetscLogDouble)nf * s + nws + (PetscLogDouble)nc * s + k * (nws + (PetscLogDouble)nc * s)), r * ((PetscLogDouble)nc * s + nf * nc + k * ((PetscLogDouble)nc * s + nf * nc)), label, round ? "after the features changed" : "first data");
+    else {
+      const PetscLogDouble fs = (PetscLogDouble)nf * s, cs = (PetscLogDouble)nc * s;
+
+      ExpectTraffic(lb, cs + r * (2 * fs + (k + 1) * nws), r * (2 * fs + cs + (k + 1) * nws), label, round ? "after the features changed" : "first data");
+    }
   }
   ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_lossbackend: %s on %s: every product within %.0e of host, the features copied once per data\n", label, backend, (double)tol));
   ODYN_CK(VecDestroy(&w));
@@ -159,6 +174,71 @@ START_TEST(test_parity)
 }
 END_TEST
 
+/* a loss type of the user's (half the squared error, without a backend function in lossfn.h) */
+static PetscErrorCode UserValue(OdynLoss loss, PetscInt s, const PetscScalar *Z, const PetscScalar *C, PetscReal *sum, PetscScalar *G)
+{
+  PetscFunctionBegin;
+  *sum = 0;
+  for (PetscInt i = 0; i < loss->nc * s; i++) {
+    *sum += 0.5 * PetscRealPart((Z[i] - C[i]) * (Z[i] - C[i]));
+    if (G) G[i] = Z[i] - C[i];
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode UserHessMult(OdynLoss loss, PetscInt s, const PetscScalar *Z, const PetscScalar *C, const PetscScalar *dZ, PetscScalar *H)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscArraycpy(H, dZ, loss->nc * s));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode UserCreate(OdynLoss loss)
+{
+  PetscFunctionBegin;
+  loss->ops->value    = UserValue;
+  loss->ops->hessmult = UserHessMult;
+  PetscFunctionReturn(0);
+}
+
+/* a loss type without a backend function runs on the host whatever the backend: the same results, nothing copied */
+START_TEST(test_user_type)
+{
+  OdynLoss    lh, lb;
+  Vec         w, Y, C, gwh, gwb;
+  PetscReal             fh, fb;
+  const OdynBackendOps *ops;
+
+  ODYN_CK(OdynLossRegister("test-user-lsq", UserCreate));
+  ODYN_CK(MakeLoss("test-user-lsq", 5, 2, PETSC_FALSE, ODYNBACKENDHOST, &lh));
+  ODYN_CK(MakeLoss("test-user-lsq", 5, 2, PETSC_FALSE, backend, &lb));
+  ODYN_CK(OdynLossCreateWeightVec(lh, &w));
+  ODYN_CK(VecDuplicate(w, &gwh));
+  ODYN_CK(VecDuplicate(w, &gwb));
+  ODYN_CK(OdynTestStateVec(5, 24, 0, &Y));
+  ODYN_CK(OdynTestStateVec(2, 24, 0, &C));
+  ODYN_CK(OdynTestRandomVec(21, 0.5, w));
+  ODYN_CK(OdynTestRandomVec(22, 1.0, Y));
+  ODYN_CK(OdynTestRandomVec(23, 1.0, C));
+  ODYN_CK(OdynLossSetData(lh, Y, C));
+  ODYN_CK(OdynLossSetData(lb, Y, C));
+  ODYN_CK(OdynLossEvaluate(lh, w, &fh, gwh, NULL));
+  ODYN_CK(OdynLossEvaluate(lb, w, &fb, gwb, NULL));
+  ck_assert_msg(fb == fh, "user type on %s: loss value %.17g, host %.17g", backend, (double)fb, (double)fh);
+  OdynTestExpectClose("user type", "gradient in the weights", backend, 0.0, gwb, gwh);
+  ExpectTraffic(lb, 0, 0, "user type", "no backend function");
+  ODYN_CK(OdynLossGetBackendOps_Private(lb, &ops));
+  ck_assert_msg(!ops, "a user type on %s reports a backend for its products", backend);
+  ODYN_CK(VecDestroy(&w));
+  ODYN_CK(VecDestroy(&gwh));
+  ODYN_CK(VecDestroy(&gwb));
+  ODYN_CK(VecDestroy(&Y));
+  ODYN_CK(VecDestroy(&C));
+  ODYN_CK(OdynLossDestroy(&lh));
+  ODYN_CK(OdynLossDestroy(&lb));
+}
+END_TEST
+
 START_TEST(test_errors)
 {
   OdynLoss        loss;
@@ -177,7 +257,7 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-  const TTest *const tests[] = {test_errors, test_parity};
+  const TTest *const tests[] = {test_errors, test_user_type, test_parity};
 
   return OdynTestBackendMain(argc, argv, "lossbackend", backend, (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }

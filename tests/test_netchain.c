@@ -30,9 +30,9 @@
   block to the loss and the loss's W H_Z W^T dY back to the adjoint in backend memory. Checked: it takes that path
   (and the host path when the last block runs on the host), Hv against the host's, and the copies of the product:
   each block on the backend only its dtheta in and its gradient out (np each way; none without examples), the loss
-  only W (nf nc) and T2 (nc s) in and T1 (nc s) out. The same for the propagation gradient's data part J^T dS/dY_N
-  (OdynNetLossGradient_Private()): the features' gradient W G goes to the adjoint in backend memory, each block sends
-  only its gradient (np), the loss receives W and G (nf nc + nc s).
+  nothing (W stays from the evaluation, H_Z acts on the backend). The same for the propagation gradient's data part
+  J^T dS/dY_N (OdynNetLossGradient_Private()): the features' gradient W G goes to the adjoint in backend memory, each
+  block sends only its gradient (np), the loss nothing but the value.
 
   Bounds. hostref 0 (the sweeps are the direct path's bit for bit; a chained hop is a memcpy instead of two), except
   reversible Verlet, 1e-12 (test_netbackend.c's reasons: on hostref its sweeps are verletref.c's loops, the rebuilt
@@ -294,9 +294,9 @@ static void GaussNewton(PetscInt nb, const BlockSpec spec[], PetscInt sglobal, P
   ODYN_CK(OdynLossEvaluate(hloss, w, &fh, gwh, NULL));
   ODYN_CK(OdynLossEvaluate(bloss, w, &f, gw, NULL));
   Expect(label, "classifier gradient after the hand-over", tol_sweep, gw, gwh);
-  { /* Evaluate's copies: the weights and G in, the scores and Y G^T out; the features only without the hand-over */
+  { /* Evaluate's copies: the weights and the targets in, [Y G^T | G e] out; the features only without the hand-over */
     PetscLogDouble todev, tohost;
-    const PetscLogDouble nw = (PetscLogDouble)nout * nc + nc, xdev = s ? (handed ? 0 : (PetscLogDouble)nout * s) + nw + (PetscLogDouble)nc * s : 0, xhost = s ? (PetscLogDouble)nc * s + (PetscLogDouble)nout * nc : 0;
+    const PetscLogDouble nw = (PetscLogDouble)nout * nc + nc, xdev = s ? (handed ? 0 : (PetscLogDouble)nout * s) + nw + (PetscLogDouble)nc * s : 0, xhost = s ? nw : 0;
 
     ODYN_CK(OdynLossBackendGetTraffic_Private(bloss, &todev, &tohost));
     ck_assert_msg(todev == 8 * xdev && tohost == 8 * xhost, "%s on %s, loss evaluation (%d examples on this rank): copied %g bytes to the backend and %g back, expected %g and %g", label, backend, (int)s, todev, tohost, 8 * xdev, 8 * xhost);
@@ -307,12 +307,12 @@ static void GaussNewton(PetscInt nb, const BlockSpec spec[], PetscInt sglobal, P
   ck_assert_msg(!onh, "%s: the host net and loss took the backend path", label);
   ck_assert_msg(onb == expect_device, "%s on %s: the Gauss-Newton product %s backend memory", label, backend, onb ? "went through" : "did not go through");
   Expect(label, "Gauss-Newton product J^T H_Y J v", tol_sweep, Hvb, Hvh);
-  /* each block: dtheta in, its gradient out; the loss: W and T2 in, T1 out */
-  if (onb) ExpectTrafficSince(bnet, bloss, nb, before, 1, 1, (PetscLogDouble)nout * nc + (PetscLogDouble)nc * s, (PetscLogDouble)nc * s, s, label, "Gauss-Newton product");
+  /* each block: dtheta in, its gradient out; the loss: nothing (W is the linearization's, H_Z acts on the backend) */
+  if (onb) ExpectTrafficSince(bnet, bloss, nb, before, 1, 1, 0, 0, s, label, "Gauss-Newton product");
   ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_netchain: %s on %s: Gauss-Newton product %s, within %.0e of host\n", label, backend, onb ? "through backend memory, copies as expected" : "through the host", (double)tol_sweep));
 
   /* the propagation gradient's data part, J^T dS/dY_N: the features' gradient W G from the loss to the adjoint; first a
-     weights-Hessian product at the same data, which leaves its direction, not W, in the loss's backend buffer */
+     weights-Hessian product at the same data, whose direction must not stand in for W */
   ODYN_CK(OdynLossHessianMultWeights(bloss, w, gw, gwh));
   RecordTraffic(bnet, bloss, nb, before);
   ODYN_CK(OdynNetLossGradient_Private(hnet, hloss, w, &fh, dY, Hvh, &onh));
@@ -320,8 +320,8 @@ static void GaussNewton(PetscInt nb, const BlockSpec spec[], PetscInt sglobal, P
   ck_assert_msg(!onh && onb == expect_device, "%s on %s: the gradient %s backend memory", label, backend, onb ? "went through" : "did not go through");
   ck_assert_msg(PetscAbsReal(f - fh) <= tol_sweep * PetscAbsReal(fh), "%s on %s: loss value %.17g, host %.17g", label, backend, (double)f, (double)fh);
   Expect(label, "gradient J^T dS/dY_N", tol_sweep, Hvb, Hvh);
-  /* each block: its gradient out; the loss: W and G in */
-  if (onb) ExpectTrafficSince(bnet, bloss, nb, before, 0, 1, (PetscLogDouble)nout * nc + (PetscLogDouble)nc * s, 0, s, label, "gradient");
+  /* each block: its gradient out; the loss: nothing (G and W G are made on the backend) */
+  if (onb) ExpectTrafficSince(bnet, bloss, nb, before, 0, 1, 0, 0, s, label, "gradient");
   ODYN_CK(VecDestroy(&th));
   ODYN_CK(VecDestroy(&v));
   ODYN_CK(VecDestroy(&Hvh));

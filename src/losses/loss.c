@@ -64,6 +64,7 @@ PetscErrorCode OdynLossSetType(OdynLoss loss, OdynLossType type)
   loss->data = NULL;
   PetscCall(PetscMemzero(loss->ops, sizeof(struct _OdynLossOps)));
   loss->targetdesc  = NULL;
+  loss->lossfn      = 0;
   loss->setupcalled = PETSC_FALSE;
   loss->zvalid      = PETSC_FALSE;
   PetscCall(PetscObjectChangeTypeName((PetscObject)loss, type));

@@ -1,48 +1,54 @@
 /*
-   The classifier's GEMMs with the features on a compute backend (issue 8, docs/gpu.md "The loss on a backend"): with a
-   backend set (OdynLossSetBackend(); the trainer gives the loss its network's, so -odyn_backend cuda moves both), the
-   two products of every loss evaluation and weights-Hessian product that touch the features Y (nf x s),
+   The classifier and the loss function on a compute backend (issue 8, docs/gpu.md "The loss on a backend"): with a
+   backend set (OdynLossSetBackend(); the trainer gives the loss its network's, so -odyn_backend cuda moves both) and a
+   built-in loss (its per-example function in include/odyn/private/lossfn.h), everything of size nc s or nf s is
+   computed in backend memory:
 
-     scores       Z  = W^T Y + mu e^T      (nc x s)
-     weights      gW = Y G^T               (nf x nc; G = dS/dZ, or H_Z dZ in a Hessian product)
+     scores            Z  = W^T Y + mu e^T                  at the linearization (weights, features), kept there
+     value, gradient   sum_e S(z_e, c_e), G = dS/dZ / s     the table's loss_value (a scalar comes back)
+     Hessian in Z      H_Z T / s                            the table's loss_hessmult
+     weights' products [Y G^T | G e]                        (nf nc + nc comes back)
+     features'         W G, W H_Z W^T dY                    (nf s: left there for the network's adjoint)
 
-   run on the backend, against a mirror of Y in its memory that is made once per data (the Vec's id and state, as the
-   cached scores) and kept for every later product at the same data. Newton-PCG on the classifier takes tens of
-   weights-Hessian products at fixed features: with the mirror, each moves only the direction (nf nc + nc), the
-   scores-sized T1, T2 (nc s) and the product (nf nc) between host and backend, not the nf s features, and its
-   2 x 2 nf nc s flops run on the device. The loss function itself (value, G, H_Z dZ on nc x s), the bias sums and the
-   products with the features' direction (gY = W G, W^T dY, W T2 for Gauss-Newton, nf s-sized Vecs on the host) stay on
-   the host, with the same kernels as without a backend. So on hostref every result is the host path's bit for bit
-   (the table's gemm and add_bias are the host path's odyn_gemm and odyn_add_bias with the same operands).
+   against mirrors of the features Y and the targets C made once per data (each Vec's id and state, as the cached
+   scores). Only weight-sized vectors and scalars cross then: Newton-PCG's weights-Hessian products move the direction
+   and the product (2 (nf nc + nc)), the network's Gauss-Newton product and gradient nothing at all. The public
+   functions with host Vecs of the features' size (the features' gradient of OdynLossEvaluate(), the
+   OdynLossHessianMultFeatures() direction and product) copy them once each way. A loss type without such a function
+   (one registered by a user) runs on the host: losseval.c asks OdynLossOnBackend_Private().
+
+   On hostref every result is the host path's bit for bit: the table's gemm, add_bias and rowsum_add are the host
+   path's kernels, and its loss_value / loss_hessmult the same per-example functions in the same order (lossfns.c).
 */
 #include <odyn/private/lossimpl.h>
 #include <odyn/private/odynimpl.h>
 #include <odyn/private/backend.h>
 
 struct _OdynLossBackendStore {
-  const OdynBackendOps *ops;          /* the table the buffers belong to */
-  double               *Y;            /* backend, nf s: the mirror of the data's features */
-  double               *w, *Z, *h;    /* backend: weights or direction (nf nc + nc), scores or G (nc s), Y G^T (nf nc) */
-  double               *hdy;          /* backend, nf s: W T2 of a Gauss-Newton product, for the network's adjoint */
-  PetscInt              ycap, zcap, hcap; /* examples Y, Z and hdy hold */
-  PetscBool             yvalid;       /* Y mirrors the data Vec of id yid in state ystate */
-  PetscObjectId         yid;
-  PetscObjectState      ystate;
+  const OdynBackendOps *ops;        /* the table the buffers belong to */
+  double               *Y, *C;      /* nf s, nc s: the mirrors of the data's features and targets */
+  double               *w, *v, *h;  /* nf nc + nc: the linearization's weights, a direction, a weights-sized product */
+  double               *Z, *G, *T;  /* nc s: the scores at the linearization, G (or H_Z T), a direction of the scores */
+  double               *dy, *out;   /* nf s: a features' direction from the host; W G or W H_Z T, the features' product */
+  PetscInt              ycap, zcap, dycap, outcap; /* examples the buffers hold */
+  PetscBool             yvalid, cvalid;            /* Y, C mirror the data Vecs of these ids in these states */
+  PetscObjectId         yid, cid;
+  PetscObjectState      ystate, cstate;
   PetscLogDouble        todevice, tohost; /* bytes copied, for OdynLossView() and the tests */
 };
 
 PetscErrorCode OdynLossBackendFree_Private(OdynLoss loss)
 {
   struct _OdynLossBackendStore *bk = loss->bk;
+  double                      **bufs[10];
 
   PetscFunctionBegin;
   if (!bk) PetscFunctionReturn(0);
-  PetscCall(OdynBackendFree(bk->ops, (void **)&bk->Y));
-  PetscCall(OdynBackendFree(bk->ops, (void **)&bk->w));
-  PetscCall(OdynBackendFree(bk->ops, (void **)&bk->Z));
-  PetscCall(OdynBackendFree(bk->ops, (void **)&bk->h));
-  PetscCall(OdynBackendFree(bk->ops, (void **)&bk->hdy));
+  bufs[0] = &bk->Y, bufs[1] = &bk->C, bufs[2] = &bk->w, bufs[3] = &bk->v, bufs[4] = &bk->h;
+  bufs[5] = &bk->Z, bufs[6] = &bk->G, bufs[7] = &bk->T, bufs[8] = &bk->dy, bufs[9] = &bk->out;
+  for (int i = 0; i < 10; i++) PetscCall(OdynBackendFree(bk->ops, (void **)bufs[i]));
   PetscCall(PetscFree(loss->bk));
+  loss->zvalid = PETSC_FALSE; /* the scores lived in those buffers */
   PetscFunctionReturn(0);
 }
 
@@ -60,73 +66,75 @@ static PetscErrorCode ToHost(OdynLoss loss, PetscScalar *dst, const double *src,
   PetscFunctionReturn(0);
 }
 
+/* *buf holds at least n doubles (n = per-example size times examples); *cap counts examples; a regrown buffer loses
+   its contents, which *valid (may be NULL) then says */
+static PetscErrorCode Grow(OdynLoss loss, double **buf, PetscInt *cap, PetscInt s, PetscInt per, PetscBool *valid)
+{
+  const OdynBackendOps *ops = loss->backend;
+
+  PetscFunctionBegin;
+  if (s <= *cap) PetscFunctionReturn(0);
+  PetscCall(OdynBackendFree(ops, (void **)buf));
+  *cap = 0;
+  if (valid) *valid = PETSC_FALSE;
+  PetscCall(OdynBackendMalloc(ops, (size_t)per * s * sizeof(double), (void **)buf));
+  *cap = s;
+  PetscFunctionReturn(0);
+}
+
 /* the buffers for the data's s examples (grown, never shrunk: the largest data set given) */
 static PetscErrorCode BackendBuffers(OdynLoss loss)
 {
   const OdynBackendOps *ops = loss->backend;
-  const PetscInt        nf = loss->nf, nc = loss->nc, s = loss->s;
+  const PetscInt        nf = loss->nf, nc = loss->nc, s = loss->s, nw = nf * nc + nc;
+  struct _OdynLossBackendStore *bk;
 
   PetscFunctionBegin;
   if (loss->bk && loss->bk->ops != ops) PetscCall(OdynLossBackendFree_Private(loss));
   if (!loss->bk) {
     PetscCall(PetscNew(&loss->bk));
     loss->bk->ops = ops;
-    PetscCall(OdynBackendMalloc(ops, (size_t)(nf * nc + nc) * sizeof(double), (void **)&loss->bk->w));
-    PetscCall(OdynBackendMalloc(ops, (size_t)nf * nc * sizeof(double), (void **)&loss->bk->h));
+    PetscCall(OdynBackendMalloc(ops, (size_t)nw * sizeof(double), (void **)&loss->bk->w));
+    PetscCall(OdynBackendMalloc(ops, (size_t)nw * sizeof(double), (void **)&loss->bk->v));
+    PetscCall(OdynBackendMalloc(ops, (size_t)nw * sizeof(double), (void **)&loss->bk->h));
   }
-  if (s > loss->bk->zcap) {
-    PetscCall(OdynBackendFree(ops, (void **)&loss->bk->Z));
-    loss->bk->zcap = 0;
-    PetscCall(OdynBackendMalloc(ops, (size_t)nc * s * sizeof(double), (void **)&loss->bk->Z));
-    loss->bk->zcap = s;
+  bk = loss->bk;
+  if (s > bk->zcap) { /* Z, G, T and the targets' mirror grow together */
+    PetscInt cap = bk->zcap;
+
+    PetscCall(Grow(loss, &bk->C, &cap, s, nc, &bk->cvalid));
+    cap = bk->zcap;
+    PetscCall(Grow(loss, &bk->G, &cap, s, nc, NULL));
+    cap = bk->zcap;
+    PetscCall(Grow(loss, &bk->T, &cap, s, nc, NULL));
+    PetscCall(Grow(loss, &bk->Z, &bk->zcap, s, nc, &loss->zvalid));
   }
+  PetscCall(Grow(loss, &bk->Y, &bk->ycap, s, nf, &bk->yvalid));
   PetscFunctionReturn(0);
 }
 
-/* the buffers and the mirror's, for the data's s examples; *yid, *ys: the data Vec's id and state now */
-static PetscErrorCode BackendFeatureBuffer(OdynLoss loss, PetscObjectId *yid, PetscObjectState *ys)
+/* a mirror of the data Vec x (per values per example) in buf, copied again when x or its entries changed */
+static PetscErrorCode Mirror(OdynLoss loss, Vec x, PetscInt per, double *buf, PetscBool *valid, PetscObjectId *id, PetscObjectState *state)
 {
-  const OdynBackendOps         *ops = loss->backend;
-  struct _OdynLossBackendStore *bk;
+  PetscObjectId      xid;
+  PetscObjectState   xs;
+  const PetscScalar *a;
 
   PetscFunctionBegin;
-  PetscCall(BackendBuffers(loss));
-  bk = loss->bk;
-  if (loss->s > bk->ycap) { /* the features are copied again */
-    PetscCall(OdynBackendFree(ops, (void **)&bk->Y));
-    bk->ycap   = 0;
-    bk->yvalid = PETSC_FALSE;
-    PetscCall(OdynBackendMalloc(ops, (size_t)loss->nf * loss->s * sizeof(double), (void **)&bk->Y));
-    bk->ycap = loss->s;
-  }
-  PetscCall(PetscObjectGetId((PetscObject)loss->Y, yid));
-  PetscCall(PetscObjectStateGet((PetscObject)loss->Y, ys));
-  PetscFunctionReturn(0);
-}
-
-/* the buffers, and the features mirrored when the data Vec or its entries changed */
-static PetscErrorCode BackendMirror(OdynLoss loss)
-{
-  struct _OdynLossBackendStore *bk;
-  PetscObjectId                 yid;
-  PetscObjectState              ys;
-  const PetscScalar            *y;
-
-  PetscFunctionBegin;
-  PetscCall(BackendFeatureBuffer(loss, &yid, &ys));
-  bk = loss->bk;
-  if (bk->yvalid && yid == bk->yid && ys == bk->ystate) PetscFunctionReturn(0);
-  PetscCall(VecGetArrayRead(loss->Y, &y));
-  PetscCall(ToDevice(loss, bk->Y, y, loss->nf * loss->s));
-  PetscCall(VecRestoreArrayRead(loss->Y, &y));
-  bk->yid    = yid;
-  bk->ystate = ys;
-  bk->yvalid = PETSC_TRUE;
+  PetscCall(PetscObjectGetId((PetscObject)x, &xid));
+  PetscCall(PetscObjectStateGet((PetscObject)x, &xs));
+  if (*valid && xid == *id && xs == *state) PetscFunctionReturn(0);
+  PetscCall(VecGetArrayRead(x, &a));
+  PetscCall(ToDevice(loss, buf, a, per * loss->s));
+  PetscCall(VecRestoreArrayRead(x, &a));
+  *id    = xid;
+  *state = xs;
+  *valid = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
 /*
-   The mirror made from a copy of the features already in backend memory, devY (nf s doubles on the loss's backend):
+   The features' mirror made from a copy of them already in backend memory, devY (nf s doubles on the loss's backend):
    a copy there instead of an upload. The caller vouches that devY holds the entries the data Vec has now: the trainer,
    right after the forward sweep that wrote them into it, with devY the network's last block's output (src/net/netloss.c,
    OdynNetLossHandOutput_Private()); a later change of the Vec makes the mirror stale as usual.
@@ -134,104 +142,144 @@ static PetscErrorCode BackendMirror(OdynLoss loss)
 PetscErrorCode OdynLossBackendSetFeatures_Private(OdynLoss loss, const double *devY)
 {
   struct _OdynLossBackendStore *bk;
-  PetscObjectId                 yid;
-  PetscObjectState              ys;
 
   PetscFunctionBegin;
   PetscCheck(loss->backend && !loss->identity && loss->Y, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "The loss has no data, or its products with the features do not run on a backend");
   if (!loss->s) PetscFunctionReturn(0);
-  PetscCall(BackendFeatureBuffer(loss, &yid, &ys));
+  PetscCall(BackendBuffers(loss));
   bk = loss->bk;
   OdynBackendCall(loss->backend, copy_device, bk->Y, devY, (size_t)loss->nf * loss->s * sizeof(double));
-  bk->yid    = yid;
-  bk->ystate = ys;
+  PetscCall(PetscObjectGetId((PetscObject)loss->Y, &bk->yid));
+  PetscCall(PetscObjectStateGet((PetscObject)loss->Y, &bk->ystate));
   bk->yvalid = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
-/* Z = W^T Y + mu e^T (nc x s, host) at the data, for the gathered weights (or a direction) wmu: the GEMM on the backend */
-PetscErrorCode OdynLossBackendScores_Private(OdynLoss loss, const PetscScalar *wmu, PetscScalar *Z)
+/* Z = W^T Y + mu e^T in backend memory at the data, for the gathered weights wmu, which stay there as W of the later
+   products (until the next linearization) */
+PetscErrorCode OdynLossBackendLinearize_Private(OdynLoss loss, const PetscScalar *wmu)
 {
-  const OdynBackendOps *ops = loss->backend;
-  const PetscInt        nf = loss->nf, nc = loss->nc, s = loss->s;
+  const OdynBackendOps         *ops = loss->backend;
+  const PetscInt                nf = loss->nf, nc = loss->nc, s = loss->s;
+  struct _OdynLossBackendStore *bk;
 
   PetscFunctionBegin;
-  if (!s) PetscFunctionReturn(0);
-  PetscCall(BackendMirror(loss));
-  PetscCall(ToDevice(loss, loss->bk->w, wmu, nf * nc + nc));
-  OdynBackendCall(ops, gemm, 'T', 'N', nc, s, nf, 1.0, loss->bk->w, nf, loss->bk->Y, nf, 0.0, loss->bk->Z, nc);
-  OdynBackendCall(ops, add_bias, nc, s, loss->bk->w + nf * nc, loss->bk->Z);
-  PetscCall(ToHost(loss, Z, loss->bk->Z, nc * s));
-  PetscFunctionReturn(0);
-}
-
-/* h = Y G^T (nf x nc, host) at the data for G (nc x s, host): the GEMM on the backend */
-PetscErrorCode OdynLossBackendWeightProduct_Private(OdynLoss loss, const PetscScalar *G, PetscScalar *h)
-{
-  const OdynBackendOps *ops = loss->backend;
-  const PetscInt        nf = loss->nf, nc = loss->nc, s = loss->s;
-
-  PetscFunctionBegin;
-  if (!s) { /* no example on this rank: its part of the sum is zero */
-    PetscCall(PetscArrayzero(h, nf * nc));
-    PetscFunctionReturn(0);
-  }
-  PetscCall(BackendMirror(loss));
-  PetscCall(ToDevice(loss, loss->bk->Z, G, nc * s));
-  OdynBackendCall(ops, gemm, 'N', 'T', nf, nc, s, 1.0, loss->bk->Y, nf, loss->bk->Z, nc, 0.0, loss->bk->h, nf);
-  PetscCall(ToHost(loss, h, loss->bk->h, nf * nc));
-  PetscFunctionReturn(0);
-}
-
-/*
-   The Gauss-Newton product's two GEMMs with W, for a features' direction dY already in backend memory (the network's
-   last block left it there, src/net/netloss.c): T1 = W^T dY (nc x s, to the host, where H_Z acts), then
-   HdY = W T2 (nf x s, left in backend memory for the network's adjoint). W (the first nf nc entries of the gathered
-   weights) is uploaded by the first and used by the second.
-*/
-PetscErrorCode OdynLossBackendFeatureScores_Private(OdynLoss loss, const PetscScalar *wmu, const double *dY, PetscScalar *T1)
-{
-  const PetscInt nf = loss->nf, nc = loss->nc, s = loss->s;
-
-  PetscFunctionBegin;
-  if (!s) PetscFunctionReturn(0);
   PetscCall(BackendBuffers(loss));
-  PetscCall(ToDevice(loss, loss->bk->w, wmu, nf * nc));
-  OdynBackendCall(loss->backend, gemm, 'T', 'N', nc, s, nf, 1.0, loss->bk->w, nf, dY, nf, 0.0, loss->bk->Z, nc);
-  PetscCall(ToHost(loss, T1, loss->bk->Z, nc * s));
+  bk = loss->bk;
+  if (!s) PetscFunctionReturn(0); /* no product on this rank needs the weights */
+  PetscCall(ToDevice(loss, bk->w, wmu, nf * nc + nc));
+  PetscCall(Mirror(loss, loss->Y, nf, bk->Y, &bk->yvalid, &bk->yid, &bk->ystate));
+  OdynBackendCall(ops, gemm, 'T', 'N', nc, s, nf, 1.0, bk->w, nf, bk->Y, nf, 0.0, bk->Z, nc);
+  OdynBackendCall(ops, add_bias, nc, s, bk->w + nf * nc, bk->Z);
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode OdynLossBackendFeatureProduct_Private(OdynLoss loss, const PetscScalar *T2, const double **HdY)
+/* the scores of the linearization into host memory (nc s) */
+PetscErrorCode OdynLossBackendGetScores_Private(OdynLoss loss, PetscScalar *Z)
+{
+  PetscFunctionBegin;
+  if (loss->s) PetscCall(ToHost(loss, Z, loss->bk->Z, loss->nc * loss->s));
+  PetscFunctionReturn(0);
+}
+
+/* *lsum = this rank's unscaled sum of the per-example losses at the scores; with wantG, G = scale dS/dZ stays there */
+PetscErrorCode OdynLossBackendValue_Private(OdynLoss loss, PetscReal scale, PetscBool wantG, PetscReal *lsum)
+{
+  struct _OdynLossBackendStore *bk = loss->bk;
+  double                        sum;
+
+  PetscFunctionBegin;
+  *lsum = 0;
+  if (!loss->s) PetscFunctionReturn(0);
+  PetscCall(Mirror(loss, loss->C, loss->nc, bk->C, &bk->cvalid, &bk->cid, &bk->cstate));
+  OdynBackendCall(loss->backend, loss_value, loss->lossfn, loss->nc, loss->s, scale, bk->Z, bk->C, wantG ? bk->G : NULL, &sum);
+  *lsum = sum;
+  PetscFunctionReturn(0);
+}
+
+/* h = [Y G^T | G e] (nf nc + nc, host) at the data, for the G buffer: this rank's part of a gradient or Hessian product */
+PetscErrorCode OdynLossBackendWeightProduct_Private(OdynLoss loss, PetscScalar *h)
 {
   const OdynBackendOps         *ops = loss->backend;
   const PetscInt                nf = loss->nf, nc = loss->nc, s = loss->s;
   struct _OdynLossBackendStore *bk = loss->bk;
 
   PetscFunctionBegin;
-  *HdY = NULL;
-  if (!s) PetscFunctionReturn(0);
-  if (s > bk->hcap) {
-    PetscCall(OdynBackendFree(ops, (void **)&bk->hdy));
-    bk->hcap = 0;
-    PetscCall(OdynBackendMalloc(ops, (size_t)nf * s * sizeof(double), (void **)&bk->hdy));
-    bk->hcap = s;
+  if (!s) { /* no example on this rank: its part of the sum is zero */
+    PetscCall(PetscArrayzero(h, nf * nc + nc));
+    PetscFunctionReturn(0);
   }
-  PetscCall(ToDevice(loss, bk->Z, T2, nc * s));
-  OdynBackendCall(ops, gemm, 'N', 'N', nf, s, nc, 1.0, bk->w, nf, bk->Z, nc, 0.0, bk->hdy, nf);
-  *HdY = bk->hdy;
+  OdynBackendCall(ops, gemm, 'N', 'T', nf, nc, s, 1.0, bk->Y, nf, bk->G, nc, 0.0, bk->h, nf);
+  OdynBackendCall(ops, mem_set, bk->h + nf * nc, 0, (size_t)nc * sizeof(double));
+  OdynBackendCall(ops, rowsum_add, nc, s, 1.0, bk->G, bk->h + nf * nc);
+  PetscCall(ToHost(loss, h, bk->h, nf * nc + nc));
   PetscFunctionReturn(0);
 }
 
-/* gY = W G (nf x s) left in backend memory, for G (nc x s, host) and the gathered weights wmu: the features' gradient */
-PetscErrorCode OdynLossBackendFeatureGradient_Private(OdynLoss loss, const PetscScalar *wmu, const PetscScalar *G, const double **gY)
+/* the G buffer = H_Z T at the linearization, T = V^T Y + nu e^T for the gathered weights' direction vnu (host) */
+PetscErrorCode OdynLossBackendHessZWeights_Private(OdynLoss loss, const PetscScalar *vnu, PetscReal scale)
+{
+  const OdynBackendOps         *ops = loss->backend;
+  const PetscInt                nf = loss->nf, nc = loss->nc, s = loss->s;
+  struct _OdynLossBackendStore *bk = loss->bk;
+
+  PetscFunctionBegin;
+  if (!s) PetscFunctionReturn(0);
+  PetscCall(ToDevice(loss, bk->v, vnu, nf * nc + nc));
+  OdynBackendCall(ops, gemm, 'T', 'N', nc, s, nf, 1.0, bk->v, nf, bk->Y, nf, 0.0, bk->T, nc);
+  OdynBackendCall(ops, add_bias, nc, s, bk->v + nf * nc, bk->T);
+  OdynBackendCall(ops, loss_hessmult, loss->lossfn, nc, s, scale, bk->Z, bk->C, bk->T, bk->G);
+  PetscFunctionReturn(0);
+}
+
+/* the G buffer = H_Z T at the linearization, T = W^T dY for a features' direction dY (nf s) in backend memory */
+PetscErrorCode OdynLossBackendHessZFeatures_Private(OdynLoss loss, const double *dY, PetscReal scale)
+{
+  const OdynBackendOps         *ops = loss->backend;
+  const PetscInt                nf = loss->nf, nc = loss->nc, s = loss->s;
+  struct _OdynLossBackendStore *bk = loss->bk;
+
+  PetscFunctionBegin;
+  if (!s) PetscFunctionReturn(0);
+  OdynBackendCall(ops, gemm, 'T', 'N', nc, s, nf, 1.0, bk->w, nf, dY, nf, 0.0, bk->T, nc);
+  OdynBackendCall(ops, loss_hessmult, loss->lossfn, nc, s, scale, bk->Z, bk->C, bk->T, bk->G);
+  PetscFunctionReturn(0);
+}
+
+/* *out = W G (nf s) in backend memory for the G buffer: the features' gradient or Hessian product; NULL without examples */
+PetscErrorCode OdynLossBackendFeatureProduct_Private(OdynLoss loss, const double **out)
+{
+  const PetscInt                nf = loss->nf, nc = loss->nc, s = loss->s;
+  struct _OdynLossBackendStore *bk = loss->bk;
+
+  PetscFunctionBegin;
+  *out = NULL;
+  if (!s) PetscFunctionReturn(0);
+  PetscCall(Grow(loss, &bk->out, &bk->outcap, s, nf, NULL));
+  OdynBackendCall(loss->backend, gemm, 'N', 'N', nf, s, nc, 1.0, bk->w, nf, bk->G, nc, 0.0, bk->out, nf);
+  *out = bk->out;
+  PetscFunctionReturn(0);
+}
+
+/* a features' direction of the host (nf s) into backend memory: *dY, valid until the next such copy */
+PetscErrorCode OdynLossBackendFeaturesToDevice_Private(OdynLoss loss, const PetscScalar *dy, const double **dY)
+{
+  struct _OdynLossBackendStore *bk = loss->bk;
+
+  PetscFunctionBegin;
+  *dY = NULL;
+  if (!loss->s) PetscFunctionReturn(0);
+  PetscCall(Grow(loss, &bk->dy, &bk->dycap, loss->s, loss->nf, NULL));
+  PetscCall(ToDevice(loss, bk->dy, dy, loss->nf * loss->s));
+  *dY = bk->dy;
+  PetscFunctionReturn(0);
+}
+
+/* a features' product of OdynLossBackendFeatureProduct_Private() into host memory (nf s) */
+PetscErrorCode OdynLossBackendFeaturesToHost_Private(OdynLoss loss, const double *out, PetscScalar *y)
 {
   PetscFunctionBegin;
-  *gY = NULL;
-  if (!loss->s) PetscFunctionReturn(0);
-  PetscCall(BackendBuffers(loss));
-  PetscCall(ToDevice(loss, loss->bk->w, wmu, loss->nf * loss->nc));
-  PetscCall(OdynLossBackendFeatureProduct_Private(loss, G, gY));
+  if (loss->s) PetscCall(ToHost(loss, y, out, loss->nf * loss->s));
   PetscFunctionReturn(0);
 }
 
@@ -251,31 +299,39 @@ PetscErrorCode OdynLossBackendView_Private(OdynLoss loss, PetscViewer viewer)
 
   PetscFunctionBegin;
   if (!loss->backend) PetscFunctionReturn(0);
-  PetscCall(PetscViewerASCIIPrintf(viewer, "classifier GEMMs with the features on backend %s%s\n", loss->backend->name, loss->identity ? " (none: identity classifier)" : ""));
-  if (bk) PetscCall(PetscViewerASCIIPrintf(viewer, "backend memory: %" PetscInt_FMT " doubles (features of %" PetscInt_FMT " examples mirrored, Gauss-Newton products of %" PetscInt_FMT "); copied to the backend %g MiB, back to the host %g MiB (this rank, so far)\n", loss->nf * (bk->ycap + bk->hcap) + loss->nc * bk->zcap + 2 * loss->nf * loss->nc + loss->nc, bk->ycap, bk->hcap, bk->todevice / 1048576.0, bk->tohost / 1048576.0));
+  if (loss->identity || !loss->lossfn) {
+    PetscCall(PetscViewerASCIIPrintf(viewer, "backend %s not used: %s\n", loss->backend->name, loss->identity ? "the identity classifier has no GEMM" : "this loss type has no backend function (lossfn.h): it runs on the host"));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PetscViewerASCIIPrintf(viewer, "classifier and loss function on backend %s\n", loss->backend->name));
+  if (bk) PetscCall(PetscViewerASCIIPrintf(viewer, "backend memory: %g MiB (features of %" PetscInt_FMT " examples mirrored, scores of %" PetscInt_FMT ", features' products of %" PetscInt_FMT "); copied to the backend %g MiB, back to the host %g MiB (this rank, so far)\n", 8.0 * ((double)loss->nf * (bk->ycap + bk->dycap + bk->outcap) + 4.0 * loss->nc * bk->zcap + 3.0 * (loss->nf * loss->nc + loss->nc)) / 1048576.0, bk->ycap, bk->zcap, bk->outcap, bk->todevice / 1048576.0, bk->tohost / 1048576.0));
   PetscFunctionReturn(0);
 }
-
 /*@C
-   OdynLossSetBackend - runs the classifier's products with the features on a compute backend
+   OdynLossSetBackend - runs the classifier and the loss function on a compute backend
 
    Collective
 
    Input Parameters:
 +  loss - the loss
--  name - `ODYNBACKENDHOST` (the default), `ODYNBACKENDCUDA` (the GEMMs on the GPU) or `ODYNBACKENDHOSTREF` (the same
-   path with host memory and kernels: the host results bit for bit)
+-  name - `ODYNBACKENDHOST` (the default), `ODYNBACKENDCUDA` (the GPU) or `ODYNBACKENDHOSTREF` (the same path with
+   host memory and kernels: the host results bit for bit)
 
    Level: intermediate
 
    Notes:
-   The scores Z = W^T Y + mu e^T and the weights' products Y G^T of `OdynLossEvaluate()` and
-   `OdynLossHessianMultWeights()` run on the backend against a copy of the features in its memory, made once per data
-   set (`OdynLossSetData()`; again when the features' entries change); each product then moves only weight- and
-   scores-sized vectors (nf nc + nc, nc s) between host and backend. The loss function and the products with a
-   direction of the features (`OdynLossHessianMultFeatures()`, the features' gradient) stay on the host. The backend
-   memory held: (nf + nc) s + 2 nf nc + nc doubles for the largest data set. An identity classifier has no GEMM and
-   ignores the backend. The trainer sets its loss on its network's backend (`OdynNetSetBackend()`, -odyn_backend).
+   The scores Z = W^T Y + mu e^T, the loss function's value, gradient G and Hessian products on Z (nc s), and the
+   products with the features (Y G^T, W G, W H_Z W^T dY) of `OdynLossEvaluate()`, `OdynLossHessianMultWeights()` and
+   `OdynLossHessianMultFeatures()` are computed in the backend's memory, against copies of the features and targets
+   made once per data set (`OdynLossSetData()`; again when their entries change). Then only weight-sized vectors
+   (nf nc + nc) and the value cross between host and backend, plus the host Vecs of the features' size a call asks
+   for (the features' gradient, a features' direction and its product: nf s each way); the network's Gauss-Newton
+   products and gradients in the trainer hand those over in backend memory. `OdynLossPredict()` and
+   `OdynLossGetAccuracy()` on the loss's data copy the scores once per linearization. Backend memory held: (2 nf +
+   4 nc) s + 3 (nf nc + nc) doubles for the largest data set, plus nf s for each kind of features' product used.
+   The built-in types (softmax, logistic, lsq) have a backend function; a type registered with `OdynLossRegister()`
+   and an identity classifier (no GEMM) run on the host. The trainer sets its loss on its network's backend
+   (`OdynNetSetBackend()`, -odyn_backend).
 
 .seealso: `OdynLossGetBackend()`, `OdynNetSetBackend()`, `OdynBackendGet()`
 @*/
@@ -291,11 +347,12 @@ PetscErrorCode OdynLossSetBackend(OdynLoss loss, OdynBackendType name)
   if (ops == loss->backend) PetscFunctionReturn(0);
   PetscCall(OdynLossBackendFree_Private(loss));
   loss->backend = ops;
+  loss->zvalid  = PETSC_FALSE; /* the scores are made again where the new backend keeps them */
   PetscFunctionReturn(0);
 }
 
 /*@C
-   OdynLossGetBackend - the name of the backend the classifier's products with the features run on
+   OdynLossGetBackend - the name of the backend the classifier and the loss function run on
 
    Not Collective
 

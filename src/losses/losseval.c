@@ -190,8 +190,9 @@ static PetscErrorCode OdynLossScores_Private(OdynLoss loss, const PetscScalar *w
   PetscFunctionReturn(0);
 }
 
-/* the products with the data's features run on a backend (lossbackend.c): one is set and there are weights */
-static PetscBool OdynLossOnBackend_Private(OdynLoss loss) { return loss->backend && !loss->identity ? PETSC_TRUE : PETSC_FALSE; }
+/* the scores, the loss function and the products with the features run on a backend (lossbackend.c): one is set,
+   there are weights, and the type's function is one the backends evaluate (lossfn.h) */
+static PetscBool OdynLossOnBackend_Private(OdynLoss loss) { return loss->backend && !loss->identity && loss->lossfn ? PETSC_TRUE : PETSC_FALSE; }
 
 static PetscErrorCode OdynLossCheckData_Private(OdynLoss loss)
 {
@@ -216,15 +217,16 @@ static PetscErrorCode OdynLossLinearize_Private(OdynLoss loss, Vec wmu)
   PetscCall(PetscObjectStateGet((PetscObject)loss->Y, &ys));
   if (loss->zvalid && wid == loss->wid && ws == loss->wstate && yid == loss->yid && ys == loss->ystate) PetscFunctionReturn(0);
   PetscCall(OdynLossGather_Private(loss, wmu, "Weights wmu", PETSC_TRUE, &loss->wall));
-  PetscCall(OdynWorkEnsure(&loss->Z, &loss->zcap, loss->nc * loss->s));
   PetscCall(VecGetArrayRead(loss->wall, &w));
-  if (OdynLossOnBackend_Private(loss)) PetscCall(OdynLossBackendScores_Private(loss, w, loss->Z));
+  if (OdynLossOnBackend_Private(loss)) PetscCall(OdynLossBackendLinearize_Private(loss, w));
   else {
+    PetscCall(OdynWorkEnsure(&loss->Z, &loss->zcap, loss->nc * loss->s));
     PetscCall(VecGetArrayRead(loss->Y, &y));
     PetscCall(OdynLossScores_Private(loss, w, loss->s, y, loss->Z));
     PetscCall(VecRestoreArrayRead(loss->Y, &y));
   }
   PetscCall(VecRestoreArrayRead(loss->wall, &w));
+  loss->zhost  = OdynLossOnBackend_Private(loss) ? PETSC_FALSE : PETSC_TRUE;
   loss->wid    = wid;
   loss->wstate = ws;
   loss->yid    = yid;
@@ -243,20 +245,21 @@ static PetscErrorCode OdynLossCheckFeatureVec_Private(OdynLoss loss, Vec v, cons
   PetscFunctionReturn(0);
 }
 
-/* h = [Y T^T | T e] (nf nc + nc) at the data for T (nc x s): this rank's part of a gradient or Hessian product */
+/* h = [Y T^T | T e] (nf nc + nc) at the data for T (nc x s; on a backend its G buffer, T unused): this rank's part
+   of a gradient or Hessian product */
 static PetscErrorCode OdynLossWeightProduct_Private(OdynLoss loss, const PetscScalar *T, PetscScalar *h)
 {
-  const PetscInt nf = loss->nf, nc = loss->nc, s = loss->s;
+  const PetscInt     nf = loss->nf, nc = loss->nc, s = loss->s;
+  const PetscScalar *y;
 
   PetscFunctionBegin;
-  if (OdynLossOnBackend_Private(loss)) PetscCall(OdynLossBackendWeightProduct_Private(loss, T, h));
-  else {
-    const PetscScalar *y;
-
-    PetscCall(VecGetArrayRead(loss->Y, &y));
-    OdynCallGemm('N', 'T', nf, nc, s, 1.0, y, nf, T, nc, 0.0, h, nf);
-    PetscCall(VecRestoreArrayRead(loss->Y, &y));
+  if (OdynLossOnBackend_Private(loss)) {
+    PetscCall(OdynLossBackendWeightProduct_Private(loss, h));
+    PetscFunctionReturn(0);
   }
+  PetscCall(VecGetArrayRead(loss->Y, &y));
+  OdynCallGemm('N', 'T', nf, nc, s, 1.0, y, nf, T, nc, 0.0, h, nf);
+  PetscCall(VecRestoreArrayRead(loss->Y, &y));
   PetscCall(PetscArrayzero(h + nf * nc, nc));
   odyn_rowsum_add(nc, s, 1.0, T, h + nf * nc);
   PetscFunctionReturn(0);
@@ -284,30 +287,33 @@ static PetscErrorCode OdynLossWeightProduct_Private(OdynLoss loss, const PetscSc
 
 .seealso: `OdynLossSetData()`, `OdynLossHessianMultWeights()`, `OdynLossHessianMultFeatures()`
 @*/
-/* f = S at the linearized scores and, when wantG, loss->G = dS/dZ (nc x s, normalized) */
+/* f = S at the linearized scores and, when wantG, G = dS/dZ (nc x s, normalized): loss->G, or on a backend its G buffer */
 static PetscErrorCode OdynLossValue_Private(OdynLoss loss, PetscReal *f, PetscBool wantG)
 {
   PetscReal          lsum = 0, sum;
-  PetscScalar       *G    = NULL;
   const PetscScalar *c;
   const PetscInt     nc = loss->nc, s = loss->s;
+  const PetscReal    scale = 1.0 / loss->sglobal;
 
   PetscFunctionBegin;
-  if (wantG) {
-    PetscCall(OdynWorkEnsure(&loss->G, &loss->gcap, nc * s));
-    G = loss->G;
+  if (OdynLossOnBackend_Private(loss)) PetscCall(OdynLossBackendValue_Private(loss, scale, wantG, &lsum));
+  else {
+    PetscScalar *G = NULL;
+
+    if (wantG) {
+      PetscCall(OdynWorkEnsure(&loss->G, &loss->gcap, nc * s));
+      G = loss->G;
+    }
+    PetscCall(VecGetArrayRead(loss->C, &c));
+    PetscUseTypeMethod(loss, value, s, loss->Z, c, &lsum, G);
+    PetscCall(VecRestoreArrayRead(loss->C, &c));
+    if (G)
+      for (PetscInt i = 0; i < nc * s; i++) G[i] *= scale;
   }
-  PetscCall(VecGetArrayRead(loss->C, &c));
-  PetscUseTypeMethod(loss, value, s, loss->Z, c, &lsum, G);
-  PetscCall(VecRestoreArrayRead(loss->C, &c));
   PetscCallMPI(MPI_Allreduce(&lsum, &sum, 1, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject)loss)));
   PetscCheck(!PetscIsNanReal(sum), PetscObjectComm((PetscObject)loss), PETSC_ERR_FP, "NaN in the loss value: the scores W^T y + mu are not finite; check the features YN (did the forward propagation blow up? reduce the step size h = T/N) and the weights wmu");
   PetscCheck(!PetscIsInfReal(sum), PetscObjectComm((PetscObject)loss), PETSC_ERR_FP, "Inf in the loss value: the scores W^T y + mu overflow; check the features YN and the weights wmu");
   if (f) *f = sum / loss->sglobal;
-  if (G) {
-    const PetscReal scale = 1.0 / loss->sglobal;
-    for (PetscInt i = 0; i < nc * s; i++) G[i] *= scale;
-  }
   PetscFunctionReturn(0);
 }
 
@@ -333,7 +339,14 @@ PetscErrorCode OdynLossEvaluate(OdynLoss loss, Vec wmu, PetscReal *f, Vec gwmu, 
     PetscCall(VecRestoreArray(loss->hall, &h));
     PetscCall(OdynLossSumToWeights_Private(loss, gwmu));
   }
-  if (gY) {
+  if (gY && OdynLossOnBackend_Private(loss)) { /* W G on the backend, then to the host */
+    const double *out;
+
+    PetscCall(OdynLossBackendFeatureProduct_Private(loss, &out));
+    PetscCall(VecGetArrayWrite(gY, &gy));
+    PetscCall(OdynLossBackendFeaturesToHost_Private(loss, out, gy));
+    PetscCall(VecRestoreArrayWrite(gY, &gy));
+  } else if (gY) {
     PetscCall(VecGetArrayRead(loss->wall, &w));
     PetscCall(VecGetArray(gY, &gy));
     if (loss->identity) OdynLossIdentityApplyTranspose_Private(loss, s, G, gy);
@@ -399,17 +412,17 @@ PetscErrorCode OdynLossHessianMultWeights(OdynLoss loss, Vec wmu, Vec v, Vec Hv)
     PetscCall(PetscLogEventEnd(ODYN_LossHess, loss, 0, 0, 0));
     PetscFunctionReturn(0);
   }
-  PetscCall(OdynWorkEnsure(&loss->T1, &loss->t1cap, nc * s));
-  PetscCall(OdynWorkEnsure(&loss->T2, &loss->t2cap, nc * s));
   PetscCall(VecGetArrayRead(loss->vall, &va));
-  if (OdynLossOnBackend_Private(loss)) PetscCall(OdynLossBackendScores_Private(loss, va, loss->T1));
+  if (OdynLossOnBackend_Private(loss)) PetscCall(OdynLossBackendHessZWeights_Private(loss, va, 1.0 / loss->sglobal));
   else {
+    PetscCall(OdynWorkEnsure(&loss->T1, &loss->t1cap, nc * s));
+    PetscCall(OdynWorkEnsure(&loss->T2, &loss->t2cap, nc * s));
     PetscCall(VecGetArrayRead(loss->Y, &y));
     PetscCall(OdynLossScores_Private(loss, va, s, y, loss->T1));
     PetscCall(VecRestoreArrayRead(loss->Y, &y));
+    PetscCall(OdynLossHessZ_Private(loss));
   }
   PetscCall(VecRestoreArrayRead(loss->vall, &va));
-  PetscCall(OdynLossHessZ_Private(loss));
   PetscCall(VecGetArray(loss->hall, &h));
   PetscCall(OdynLossWeightProduct_Private(loss, loss->T2, h));
   PetscCall(VecRestoreArray(loss->hall, &h));
@@ -454,6 +467,20 @@ PetscErrorCode OdynLossHessianMultFeatures(OdynLoss loss, Vec wmu, Vec dY, Vec H
   PetscCall(OdynLossLinearize_Private(loss, wmu));
   PetscCall(OdynLossCheckFeatureVec_Private(loss, dY, "Feature direction dY"));
   PetscCall(OdynLossCheckFeatureVec_Private(loss, HdY, "Feature Hessian product HdY"));
+  if (OdynLossOnBackend_Private(loss)) { /* dY up, the product on the backend, HdY down */
+    const double *ddy, *out;
+
+    PetscCall(VecGetArrayRead(dY, &dy));
+    PetscCall(OdynLossBackendFeaturesToDevice_Private(loss, dy, &ddy));
+    PetscCall(VecRestoreArrayRead(dY, &dy));
+    PetscCall(OdynLossBackendHessZFeatures_Private(loss, ddy, 1.0 / loss->sglobal));
+    PetscCall(OdynLossBackendFeatureProduct_Private(loss, &out));
+    PetscCall(VecGetArrayWrite(HdY, &hy));
+    PetscCall(OdynLossBackendFeaturesToHost_Private(loss, out, hy));
+    PetscCall(VecRestoreArrayWrite(HdY, &hy));
+    PetscCall(PetscLogEventEnd(ODYN_LossHess, loss, 0, 0, 0));
+    PetscFunctionReturn(0);
+  }
   PetscCall(OdynWorkEnsure(&loss->T1, &loss->t1cap, nc * s));
   PetscCall(OdynWorkEnsure(&loss->T2, &loss->t2cap, nc * s));
   PetscCall(VecGetArrayRead(loss->wall, &w));
@@ -471,7 +498,8 @@ PetscErrorCode OdynLossHessianMultFeatures(OdynLoss loss, Vec wmu, Vec dY, Vec H
   PetscFunctionReturn(0);
 }
 
-/* the backend the products with the data's features run on (NULL: the host, or no GEMM: identity classifier) */
+/* the backend the scores and the products with the data's features run on (NULL: the host, an identity classifier
+   or a loss type without a backend function) */
 PetscErrorCode OdynLossGetBackendOps_Private(OdynLoss loss, const OdynBackendOps **ops)
 {
   PetscFunctionBegin;
@@ -479,25 +507,29 @@ PetscErrorCode OdynLossGetBackendOps_Private(OdynLoss loss, const OdynBackendOps
   PetscFunctionReturn(0);
 }
 
-/*
-   OdynLossEvaluate() for the value and the features' gradient gY = W G only, gY left in the memory of the loss's backend
-   (OdynLossGetBackendOps_Private()) for the network's adjoint (src/net/netloss.c): W (nf nc) and G (nc s) go up,
-   nothing nf s-sized crosses. gY is valid until the loss's next product on the backend; NULL without examples.
-*/
-PetscErrorCode OdynLossEvaluateOnBackend_Private(OdynLoss loss, Vec wmu, PetscReal *f, const double **gY)
+static PetscErrorCode OdynLossCheckOnBackend_Private(OdynLoss loss, Vec wmu)
 {
-  const PetscScalar *w;
-
   PetscFunctionBegin;
   PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
   PetscValidHeaderSpecific(wmu, VEC_CLASSID, 2);
-  PetscCheck(OdynLossOnBackend_Private(loss), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "The loss's products with the features do not run on a backend (OdynLossSetBackend(); none with an identity classifier)");
+  PetscCheck(OdynLossOnBackend_Private(loss), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "The loss does not run on a backend (OdynLossSetBackend(); not with an identity classifier or a loss type without a backend function)");
+  PetscFunctionReturn(0);
+}
+
+/*
+   OdynLossEvaluate() for the value and the features' gradient gY = W G only, gY left in the memory of the loss's backend
+   (OdynLossGetBackendOps_Private()) for the network's adjoint (src/net/netloss.c): only the value crosses (and the
+   weights, when they are not those of the last linearization). gY is valid until the loss's next features' product
+   on the backend; NULL without examples.
+*/
+PetscErrorCode OdynLossEvaluateOnBackend_Private(OdynLoss loss, Vec wmu, PetscReal *f, const double **gY)
+{
+  PetscFunctionBegin;
+  PetscCall(OdynLossCheckOnBackend_Private(loss, wmu));
   PetscCall(PetscLogEventBegin(ODYN_LossEval, loss, 0, 0, 0));
   PetscCall(OdynLossLinearize_Private(loss, wmu));
   PetscCall(OdynLossValue_Private(loss, f, PETSC_TRUE));
-  PetscCall(VecGetArrayRead(loss->wall, &w));
-  PetscCall(OdynLossBackendFeatureGradient_Private(loss, w, loss->G, gY));
-  PetscCall(VecRestoreArrayRead(loss->wall, &w));
+  PetscCall(OdynLossBackendFeatureProduct_Private(loss, gY));
   PetscCall(PetscLogEventEnd(ODYN_LossEval, loss, 0, 0, 0));
   PetscFunctionReturn(0);
 }
@@ -505,27 +537,16 @@ PetscErrorCode OdynLossEvaluateOnBackend_Private(OdynLoss loss, Vec wmu, PetscRe
 /*
    OdynLossHessianMultFeatures() with dY and HdY in the memory of the loss's backend (OdynLossGetBackendOps_Private()):
    the network's last block left dY = J v there and its adjoint reads HdY = W H_Z (W^T dY) from there
-   (src/net/netloss.c), so only W (nf nc), T1 and T2 (nc s) cross; H_Z acts on the host as in the host path. HdY is
-   valid until the next such product; NULL on a rank without examples.
+   (src/net/netloss.c); nothing crosses. HdY is valid until the next features' product; NULL without examples.
 */
 PetscErrorCode OdynLossHessianMultFeaturesOnBackend_Private(OdynLoss loss, Vec wmu, const double *dY, const double **HdY)
 {
-  const PetscInt     nc = loss->nc, s = loss->s;
-  const PetscScalar *w;
-
   PetscFunctionBegin;
-  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
-  PetscValidHeaderSpecific(wmu, VEC_CLASSID, 2);
-  PetscCheck(OdynLossOnBackend_Private(loss), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "The loss's products with the features do not run on a backend (OdynLossSetBackend(); none with an identity classifier)");
+  PetscCall(OdynLossCheckOnBackend_Private(loss, wmu));
   PetscCall(PetscLogEventBegin(ODYN_LossHess, loss, 0, 0, 0));
   PetscCall(OdynLossLinearize_Private(loss, wmu));
-  PetscCall(OdynWorkEnsure(&loss->T1, &loss->t1cap, nc * s));
-  PetscCall(OdynWorkEnsure(&loss->T2, &loss->t2cap, nc * s));
-  PetscCall(VecGetArrayRead(loss->wall, &w));
-  PetscCall(OdynLossBackendFeatureScores_Private(loss, w, dY, loss->T1));
-  PetscCall(VecRestoreArrayRead(loss->wall, &w));
-  PetscCall(OdynLossHessZ_Private(loss));
-  PetscCall(OdynLossBackendFeatureProduct_Private(loss, loss->T2, HdY));
+  PetscCall(OdynLossBackendHessZFeatures_Private(loss, dY, 1.0 / loss->sglobal));
+  PetscCall(OdynLossBackendFeatureProduct_Private(loss, HdY));
   PetscCall(PetscLogEventEnd(ODYN_LossHess, loss, 0, 0, 0));
   PetscFunctionReturn(0);
 }
@@ -578,6 +599,11 @@ PetscErrorCode OdynLossPredict(OdynLoss loss, Vec wmu, Vec Y, PetscInt labels[])
   PetscCall(OdynLossSetUp(loss));
   if (!Y || Y == loss->Y) {
     PetscCall(OdynLossLinearize_Private(loss, wmu));
+    if (!loss->zhost) { /* the scores were made in backend memory: a host copy, once per linearization */
+      PetscCall(OdynWorkEnsure(&loss->Z, &loss->zcap, loss->nc * loss->s));
+      PetscCall(OdynLossBackendGetScores_Private(loss, loss->Z));
+      loss->zhost = PETSC_TRUE;
+    }
     PetscCall(OdynLossLabel_Private(loss, loss->s, loss->Z, PETSC_FALSE, labels));
   } else {
     PetscInt           len, s;

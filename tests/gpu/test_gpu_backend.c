@@ -18,6 +18,7 @@
 #include <odyn.h>
 #include <odyn/private/backend.h>
 #include <odyn/private/pointwise.h>
+#include <odyn/private/lossfn.h>
 
 static const OdynBackendOps *cu, *ho;
 static int                   failures = 0, rank = 0;
@@ -213,6 +214,47 @@ static void test_reductions(void)
   }
 }
 
+/*
+   The loss functions (loss_value, loss_hessmult) for the three built-in losses, one and several blocks of examples,
+   scores in [-3, 3]. G and H_Z E: 1e-12 norm-wise as the elementwise operations (the device's exp / log / log1p differ
+   from glibc's by an ulp or two, nvcc contracts into FMAs). The value: each side sums the s nc terms (all >= 0) in its
+   own order, within (s nc) u of the exact sum, and each term differs by a few ulps relative (for these scores every
+   term is at least 0.02 and lse and z at most 6 in magnitude), so |d - h| <= (s nc + 64) eps |h|.
+*/
+static void test_lossfns(void)
+{
+  const int   fns[]     = {ODYN_LOSSFN_SOFTMAX, ODYN_LOSSFN_LOGISTIC, ODYN_LOSSFN_LSQ};
+  const char *names[]   = {"softmax", "logistic", "lsq"};
+  const long  shapes[][2] = {{10, 1}, {10, 257}, {3, 100003}, {1, 5000}}; /* nc, s */
+  char        what[128];
+
+  for (int f = 0; f < 3; f++)
+    for (int i = 0; i < 4; i++) {
+      const int  fn = fns[f];
+      const long nc = shapes[i][0], s = shapes[i][1], len = nc * s;
+      double    *Z = rnd(110 + i, len, -3, 3), *C = rnd(120 + i, len, -1, 1), *E = rnd(130 + i, len, -1, 1);
+      double    *G = (double *)malloc((size_t)len * sizeof(double)), *H = (double *)malloc((size_t)len * sizeof(double));
+      double    *dZ = up(Z, len), *dC, *dE = up(E, len), *dG = up(G, len), *dH = up(H, len), hs, ds;
+
+      for (long e = 0; e < s; e++) /* valid targets: one-hot (softmax), {0, 1} (logistic), reals (lsq) */
+        for (long k = 0; k < nc; k++)
+          if (fn == ODYN_LOSSFN_SOFTMAX) C[e * nc + k] = k == (e * 7) % nc;
+          else if (fn == ODYN_LOSSFN_LOGISTIC) C[e * nc + k] = (e + 3 * k) % 2;
+      dC = up(C, len);
+      ho->loss_value(fn, nc, s, 0.5, Z, C, G, &hs);
+      CALL2(loss_value, fn, nc, s, 0.5, dZ, dC, dG, &ds);
+      snprintf(what, sizeof(what), "loss_value %s nc %ld s %ld: value", names[f], nc, s);
+      check(fabs(ds - hs) <= (len + 64) * DBL_EPSILON * fabs(hs), what, fabs(ds - hs), (len + 64) * DBL_EPSILON * fabs(hs));
+      snprintf(what, sizeof(what), "loss_value %s nc %ld s %ld: G", names[f], nc, s);
+      same(what, dG, G, len);
+      ho->loss_hessmult(fn, nc, s, 0.5, Z, C, E, H);
+      CALL2(loss_hessmult, fn, nc, s, 0.5, dZ, dC, dE, dH);
+      snprintf(what, sizeof(what), "loss_hessmult %s nc %ld s %ld", names[f], nc, s);
+      same(what, dH, H, len);
+      free(down(dZ, 0)), free(down(dC, 0)), free(down(dE, 0)), free(Z), free(C), free(E);
+    }
+}
+
 static PetscErrorCode Capture(MPI_Comm comm, int line, const char *func, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
 {
   if (p == PETSC_ERROR_INITIAL && mess) PetscStrncpy(errmsg, mess, sizeof(errmsg));
@@ -299,6 +341,7 @@ int main(int argc, char **argv)
   test_gemm();
   test_elementwise();
   test_reductions();
+  test_lossfns();
   test_alloc_failure();
   test_net_refuses();
   MPI_Allreduce(MPI_IN_PLACE, &failures, 1, MPI_INT, MPI_SUM, PETSC_COMM_WORLD);

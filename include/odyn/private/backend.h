@@ -96,6 +96,18 @@ struct OdynBackendOps {
   int (*dot)(long len, const double *x, const double *y, double *result);
 
   /*
+     The built-in losses' functions on scores Z and targets C (nc x s, one example per column): fn is ODYN_LOSSFN_SOFTMAX,
+     _LOGISTIC or _LSQ of include/odyn/private/lossfn.h, whose per-example functions both tables evaluate.
+     loss_value: *sum (host) = sum over the s examples of S(z_e, c_e) (not scaled); G (may be NULL) = scale dS/dZ
+     loss_hessmult: H = scale d^2S/dZ^2 dZ, block diagonal over the examples (H must not alias dZ)
+     Host: one running sum over the examples in order, then the scaling, as the loss types' host path
+     (src/losses/losseval.c), so its results bit for bit. Cuda: one thread per example, the per-block sums
+     hierarchical as the table's sum (src/backend/cuda/losses.cu).
+  */
+  int (*loss_value)(int fn, long nc, long s, double scale, const double *Z, const double *C, double *G, double *sum);
+  int (*loss_hessmult)(int fn, long nc, long s, double scale, const double *Z, const double *C, const double *dZ, double *H);
+
+  /*
      Whole-block sweeps of a dense forward-Euler tanh block (a network block's states in backend memory, docs/gpu.md),
      the network and parameter layout of include/odyn/private/cudakernels.h:
        Y_{j+1} = Y_j + h tanh(K_j Y_j + b_j), j = 0..N-1;  theta = [K_0 | b_0 | ... | K_{N-1} | b_{N-1}], N (n^2 + n)
@@ -230,6 +242,9 @@ struct OdynBackendOps {
 /* the host table (always there), and the same table named "hostref" (the networks' backend path on the host) */
 const OdynBackendOps *odyn_backend_host(void);
 const OdynBackendOps *odyn_backend_hostref(void);
+/* the host table's loss functions (src/backend/host/lossfns.c), on arguments checked by odyn_lossfn_check() */
+void odyn_host_loss_value(int fn, long nc, long s, double scale, const double *Z, const double *C, double *G, double *sum);
+void odyn_host_loss_hessmult(int fn, long nc, long s, double scale, const double *Z, const double *C, const double *dZ, double *H);
 /* the host table's dense Euler tanh sweeps (src/backend/host/eulertanh.c; the table's wrappers check the arguments):
    0, or ODYN_BACKEND_ERR_MEM when the scratch cannot be allocated */
 long odyn_host_euler_tanh_linsize(long n, long N, long s);

@@ -43,6 +43,8 @@ struct _p_OdynLoss {
   PetscBool   interleaved;  /* the m channels are fastest (entry k of channel j at k m + j) instead of blocks of nc */
   PetscBool   setupcalled;
   const char *targetdesc;   /* what valid targets look like, for error messages (set by the implementation) */
+  int         lossfn;       /* the implementation's per-example function in lossfn.h (ODYN_LOSSFN_*), which a backend
+                               can evaluate; 0 (a type without one, e.g. registered by a user): the host evaluates it */
   /* data set by OdynLossSetData() */
   Vec         Y, C;
   PetscInt    s;            /* local examples */
@@ -53,6 +55,7 @@ struct _p_OdynLoss {
   PetscInt    wrstart, wnlocal; /* layout the scatter was made for */
   /* the linearization point: Z = W^T Y + mu e^T at (wmu, Y), valid while the ids and states match */
   PetscBool        zvalid;
+  PetscBool        zhost;   /* Z holds the scores: on a backend they are made in its memory and copied only on demand */
   PetscObjectId    wid, yid;
   PetscObjectState wstate, ystate;
   PetscScalar     *Z, *G, *T1, *T2;
@@ -64,12 +67,17 @@ struct _p_OdynLoss {
 };
 
 PETSC_INTERN PetscErrorCode OdynLossResetData_Private(OdynLoss);
-/* lossbackend.c: Z = W^T Y + mu e^T and h = Y G^T at the data on the backend (host in and out), its buffers, View */
-PETSC_INTERN PetscErrorCode OdynLossBackendScores_Private(OdynLoss, const PetscScalar *, PetscScalar *);
-PETSC_INTERN PetscErrorCode OdynLossBackendWeightProduct_Private(OdynLoss, const PetscScalar *, PetscScalar *);
-PETSC_INTERN PetscErrorCode OdynLossBackendFeatureScores_Private(OdynLoss, const PetscScalar *, const double *, PetscScalar *);
-PETSC_INTERN PetscErrorCode OdynLossBackendFeatureProduct_Private(OdynLoss, const PetscScalar *, const double **);
-PETSC_INTERN PetscErrorCode OdynLossBackendFeatureGradient_Private(OdynLoss, const PetscScalar *, const PetscScalar *, const double **);
+/* lossbackend.c: the scores, the loss function and the products with the features in backend memory (host in and
+   out where the arguments say so); the G buffer holds G of the last value or H_Z T of the last Hessian product */
+PETSC_INTERN PetscErrorCode OdynLossBackendLinearize_Private(OdynLoss, const PetscScalar *);
+PETSC_INTERN PetscErrorCode OdynLossBackendGetScores_Private(OdynLoss, PetscScalar *);
+PETSC_INTERN PetscErrorCode OdynLossBackendValue_Private(OdynLoss, PetscReal, PetscBool, PetscReal *);
+PETSC_INTERN PetscErrorCode OdynLossBackendWeightProduct_Private(OdynLoss, PetscScalar *);
+PETSC_INTERN PetscErrorCode OdynLossBackendHessZWeights_Private(OdynLoss, const PetscScalar *, PetscReal);
+PETSC_INTERN PetscErrorCode OdynLossBackendHessZFeatures_Private(OdynLoss, const double *, PetscReal);
+PETSC_INTERN PetscErrorCode OdynLossBackendFeatureProduct_Private(OdynLoss, const double **);
+PETSC_INTERN PetscErrorCode OdynLossBackendFeaturesToDevice_Private(OdynLoss, const PetscScalar *, const double **);
+PETSC_INTERN PetscErrorCode OdynLossBackendFeaturesToHost_Private(OdynLoss, const double *, PetscScalar *);
 PETSC_INTERN PetscErrorCode OdynLossBackendFree_Private(OdynLoss);
 /* losseval.c: the backend of the products with the features (NULL: host, or an identity classifier), and the features'
    Hessian product with dY and HdY in that backend's memory (the Gauss-Newton product of src/net/netloss.c) */

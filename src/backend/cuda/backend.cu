@@ -346,21 +346,6 @@ int cuda_axpby(long len, double alpha, const double *x, double beta, double *y)
    memory), and a second kernel sums the blocks' partials; no atomics, so the result is deterministic (the same
    order on every run with the same sizes and device).
 */
-__device__ double block_sum(double v) /* every thread of the block calls it; thread 0 gets the total */
-{
-  __shared__ double warps[TPB / 32];
-  const int         lane = threadIdx.x & 31, wid = threadIdx.x >> 5;
-
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
-  if (!lane) warps[wid] = v;
-  __syncthreads();
-  if (!wid) {
-    v = lane < (int)(blockDim.x >> 5) ? warps[lane] : 0.0;
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
-  }
-  return v;
-}
-
 template <bool DOT>
 __global__ void k_partial(long len, const double *x, const double *y, double *part)
 {
@@ -380,6 +365,16 @@ __global__ void k_final(long nparts, const double *part, double *out)
   if (!threadIdx.x) *out = acc;
 }
 
+/* *result (host) = the sum of the nparts block partials a kernel left in st.work (ensure_work(nparts + 1) first) */
+int sum_partials(unsigned nparts, double *result, const char *op)
+{
+  int r;
+
+  k_final<<<1, TPB, 0, st.stream>>>(nparts, st.work, st.work + nparts);
+  if ((r = launched(op))) return r;
+  return copy(result, st.work + nparts, sizeof(double), cudaMemcpyDeviceToHost, 1, op);
+}
+
 int reduce(long len, const double *x, const double *y, double *result, const char *op)
 {
   int      r;
@@ -394,9 +389,7 @@ int reduce(long len, const double *x, const double *y, double *result, const cha
   if (y) k_partial<true><<<g, TPB, 0, st.stream>>>(len, x, y, st.work);
   else k_partial<false><<<g, TPB, 0, st.stream>>>(len, x, nullptr, st.work);
   if ((r = launched(op))) return r;
-  k_final<<<1, TPB, 0, st.stream>>>(g, st.work, st.work + g);
-  if ((r = launched(op))) return r;
-  return copy(result, st.work + g, sizeof(double), cudaMemcpyDeviceToHost, 1, op);
+  return sum_partials(g, result, op);
 }
 
 int cuda_sum(long len, const double *x, double *result) { return reduce(len, x, nullptr, result, "sum"); }
@@ -656,6 +649,8 @@ extern "C" const OdynBackendOps *odyn_backend_cuda(void)
     ops.axpby                = cuda_axpby;
     ops.sum                  = cuda_sum;
     ops.dot                  = cuda_dot;
+    ops.loss_value           = cuda_loss_value;
+    ops.loss_hessmult        = cuda_loss_hessmult;
     ops.euler_tanh_linsize   = cuda_euler_tanh_linsize;
     ops.euler_tanh_forward   = cuda_euler_tanh_forward;
     ops.euler_tanh_tangent   = cuda_euler_tanh_tangent;

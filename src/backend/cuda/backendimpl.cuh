@@ -25,6 +25,23 @@ struct State {
 };
 extern State st;
 
+/* the sum of v over the threads of the block (warp shuffles, then shared memory): every thread of the block calls it,
+   thread 0 gets the total. No atomics: the same order on every run with the same sizes and device. */
+__device__ __forceinline__ double block_sum(double v)
+{
+  __shared__ double warps[TPB / 32];
+  const int         lane = threadIdx.x & 31, wid = threadIdx.x >> 5;
+
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
+  if (!lane) warps[wid] = v;
+  __syncthreads();
+  if (!wid) {
+    v = lane < (int)(blockDim.x >> 5) ? warps[lane] : 0.0;
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
+  }
+  return v;
+}
+
 /* records a table status with a printf-style message (last_error() reports it) and returns the status */
 int      fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* a status of the kernels' API (cudakernels.h) as the table's, recorded for op */
@@ -32,6 +49,9 @@ int      kernel_status(int r, const char *op);
 /* after a launch of one of the table's own kernels: its launch error as the table's status */
 int      launched(const char *what);
 int      ensure_stream(void);
+/* the reduction workspace st.work of at least `doubles`; *result = the sum of the nparts partials a kernel left in it */
+int      ensure_work(size_t doubles);
+int      sum_partials(unsigned nparts, double *result, const char *op);
 unsigned grid_for(long len);
 
 int cuda_mem_set(void *ptr, int value, size_t bytes);
@@ -41,6 +61,10 @@ int cuda_scaled_hadamard_add(long len, double alpha, const double *D, const doub
 int cuda_rowsum_add(long n, long s, double alpha, const double *T, double *g);
 int cuda_axpy(long len, double alpha, const double *x, double *y);
 int cuda_axpby(long len, double alpha, const double *x, double beta, double *y);
+
+/* the built-in losses' functions of losses.cu, for the table */
+int cuda_loss_value(int fn, long nc, long s, double scale, const double *Z, const double *C, double *G, double *sum);
+int cuda_loss_hessmult(int fn, long nc, long s, double scale, const double *Z, const double *C, const double *dZ, double *H);
 
 /* the convolutional block sweeps of convblocks.cu, for the table */
 long cuda_conv_euler_tanh_linsize(long c, long ih, long iw, long N, long s);

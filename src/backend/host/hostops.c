@@ -13,6 +13,7 @@
 #include <odyn/private/backend.h>
 #include <odyn/private/pointwise.h>
 #include <odyn/private/cudakernels.h>
+#include <odyn/private/lossfn.h>
 
 static char last_msg[512] = "no error";
 
@@ -182,6 +183,25 @@ static int host_dot(long len, const double *x, const double *y, double *result)
     r += cblas_ddot((int)m, x + i, 1, y + i, 1);
   }
   *result = r;
+  return ODYN_BACKEND_OK;
+}
+
+/* the loss functions (lossfns.c) */
+static int host_loss_value(int fn, long nc, long s, double scale, const double *Z, const double *C, double *G, double *sum)
+{
+  const int st = odyn_lossfn_check("loss_value", fn, nc, s, Z, C, last_msg, sizeof(last_msg));
+
+  if (st) return st;
+  odyn_host_loss_value(fn, nc, s, scale, Z, C, G, sum);
+  return ODYN_BACKEND_OK;
+}
+
+static int host_loss_hessmult(int fn, long nc, long s, double scale, const double *Z, const double *C, const double *dZ, double *H)
+{
+  const int st = odyn_lossfn_check("loss_hessmult", fn, nc, s, Z, C, last_msg, sizeof(last_msg));
+
+  if (st) return st;
+  odyn_host_loss_hessmult(fn, nc, s, scale, Z, C, dZ, H);
   return ODYN_BACKEND_OK;
 }
 
@@ -489,6 +509,8 @@ static const OdynBackendOps host_ops = {
   .axpby                = host_axpby,
   .sum                  = host_sum,
   .dot                  = host_dot,
+  .loss_value           = host_loss_value,
+  .loss_hessmult        = host_loss_hessmult,
   .euler_tanh_linsize   = host_euler_tanh_linsize,
   .euler_tanh_forward   = host_euler_tanh_forward,
   .euler_tanh_tangent   = host_euler_tanh_tangent,

@@ -1,4 +1,5 @@
 #include <odyn/private/lossimpl.h>
+#include <odyn/private/lossfn.h>
 
 /*MC
    ODYNLOSSLOGISTIC - "logistic": logistic regression for Bernoulli targets (paper 001 eq. 2.2, 2.4)
@@ -14,48 +15,26 @@
 .seealso: `OdynLossSetType()`, `ODYNLOSSSOFTMAX`, `ODYNLOSSLSQ`
 M*/
 
-/* h(z) = 1 / (1 + exp(-z)) without overflow for either sign of z */
-static inline PetscReal Sigmoid(PetscReal z)
-{
-  if (z >= 0) return 1.0 / (1.0 + PetscExpReal(-z));
-  else {
-    const PetscReal e = PetscExpReal(z);
-    return e / (1.0 + e);
-  }
-}
-
 /* h(z_k) per output: independent Bernoulli probabilities (Z may be H) */
 static PetscErrorCode OdynLossHypothesis_Logistic(OdynLoss loss, PetscInt s, const PetscScalar *Z, PetscScalar *H)
 {
   PetscFunctionBegin;
-  for (PetscInt i = 0; i < loss->nc * s; i++) H[i] = Sigmoid(PetscRealPart(Z[i]));
+  for (PetscInt i = 0; i < loss->nc * s; i++) H[i] = odyn_lossfn_sigmoid(PetscRealPart(Z[i]));
   PetscFunctionReturn(0);
 }
 
+/* the per-output function of lossfn.h, shared with the backends (-odyn_backend hostref equals this bit for bit) */
 static PetscErrorCode OdynLossValue_Logistic(OdynLoss loss, PetscInt s, const PetscScalar *Z, const PetscScalar *C, PetscReal *sum, PetscScalar *G)
 {
-  const PetscInt n = loss->nc * s;
-  PetscReal      acc = 0;
-
   PetscFunctionBegin;
-  for (PetscInt i = 0; i < n; i++) {
-    const PetscReal z = PetscRealPart(Z[i]), c = PetscRealPart(C[i]);
-    acc += PetscMax(z, 0) + log1p(PetscExpReal(-PetscAbsReal(z))) - c * z;
-    if (G) G[i] = Sigmoid(z) - c;
-  }
-  *sum = acc;
+  *sum = odyn_lossfn_logistic_value(loss->nc * s, Z, C, 0.0, G);
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode OdynLossHessMult_Logistic(OdynLoss loss, PetscInt s, const PetscScalar *Z, const PetscScalar *C, const PetscScalar *dZ, PetscScalar *H)
 {
-  const PetscInt n = loss->nc * s;
-
   PetscFunctionBegin;
-  for (PetscInt i = 0; i < n; i++) {
-    const PetscReal p = Sigmoid(PetscRealPart(Z[i]));
-    H[i]              = p * (1 - p) * dZ[i];
-  }
+  odyn_lossfn_logistic_hessmult(loss->nc * s, Z, dZ, H);
   PetscFunctionReturn(0);
 }
 
@@ -101,6 +80,7 @@ PETSC_INTERN PetscErrorCode OdynLossCreate_Logistic(OdynLoss loss)
   loss->ops->hypothesis   = OdynLossHypothesis_Logistic;
   loss->ops->hessmult     = OdynLossHessMult_Logistic;
   loss->ops->checktargets = OdynLossCheckTargets_Logistic;
+  loss->lossfn            = ODYN_LOSSFN_LOGISTIC;
   loss->ops->label        = OdynLossLabel_Logistic;
   loss->targetdesc        = "Bernoulli targets: values in {0, 1} (or probabilities in [0, 1])";
   PetscFunctionReturn(0);

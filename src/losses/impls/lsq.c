@@ -1,4 +1,5 @@
 #include <odyn/private/lossimpl.h>
+#include <odyn/private/lossfn.h>
 
 /*MC
    ODYNLOSSLSQ - "lsq": identity hypothesis with the least-squares loss (paper 001, after eq. 2.4)
@@ -13,18 +14,11 @@
 .seealso: `OdynLossSetType()`, `ODYNLOSSSOFTMAX`, `ODYNLOSSLOGISTIC`
 M*/
 
+/* the function of lossfn.h, shared with the backends (-odyn_backend hostref equals this bit for bit) */
 static PetscErrorCode OdynLossValue_LSQ(OdynLoss loss, PetscInt s, const PetscScalar *Z, const PetscScalar *C, PetscReal *sum, PetscScalar *G)
 {
-  const PetscInt n = loss->nc * s;
-  PetscReal      acc = 0;
-
   PetscFunctionBegin;
-  for (PetscInt i = 0; i < n; i++) {
-    const PetscScalar r = Z[i] - C[i];
-    acc += 0.5 * PetscRealPart(r * r);
-    if (G) G[i] = r;
-  }
-  *sum = acc;
+  *sum = odyn_lossfn_lsq_value(loss->nc * s, Z, C, 0.0, G);
   PetscFunctionReturn(0);
 }
 
@@ -75,6 +69,7 @@ PETSC_INTERN PetscErrorCode OdynLossCreate_LSQ(OdynLoss loss)
   loss->ops->value        = OdynLossValue_LSQ;
   loss->ops->hessmult     = OdynLossHessMult_LSQ;
   loss->ops->checktargets = OdynLossCheckTargets_LSQ;
+  loss->lossfn            = ODYN_LOSSFN_LSQ;
   loss->ops->label        = OdynLossLabel_LSQ;
   loss->targetdesc        = "finite real values";
   PetscFunctionReturn(0);

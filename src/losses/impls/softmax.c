@@ -1,4 +1,5 @@
 #include <odyn/private/lossimpl.h>
+#include <odyn/private/lossfn.h>
 
 /*MC
    ODYNLOSSSOFTMAX - "softmax": softmax hypothesis with cross-entropy loss (paper 001 eq. 2.3, 2.4)
@@ -13,15 +14,6 @@
 
 .seealso: `OdynLossSetType()`, `ODYNLOSSLOGISTIC`, `ODYNLOSSLSQ`
 M*/
-
-/* log-sum-exp of a column; the max is taken out first so that no exp overflows */
-static inline PetscReal LogSumExp(PetscInt nc, const PetscScalar *z)
-{
-  PetscReal m = PetscRealPart(z[0]), se = 0;
-  for (PetscInt k = 1; k < nc; k++) m = PetscMax(m, PetscRealPart(z[k]));
-  for (PetscInt k = 0; k < nc; k++) se += PetscExpReal(PetscRealPart(z[k]) - m);
-  return m + PetscLogReal(se);
-}
 
 /* p = exp(z - max z) / sum: the class probabilities of each column (Z may be H) */
 static PetscErrorCode OdynLossHypothesis_Softmax(OdynLoss loss, PetscInt s, const PetscScalar *Z, PetscScalar *H)
@@ -41,23 +33,14 @@ static PetscErrorCode OdynLossHypothesis_Softmax(OdynLoss loss, PetscInt s, cons
   PetscFunctionReturn(0);
 }
 
+/* the per-example function of lossfn.h, shared with the backends (-odyn_backend hostref equals this bit for bit) */
 static PetscErrorCode OdynLossValue_Softmax(OdynLoss loss, PetscInt s, const PetscScalar *Z, const PetscScalar *C, PetscReal *sum, PetscScalar *G)
 {
   const PetscInt nc = loss->nc;
   PetscReal      acc = 0;
 
   PetscFunctionBegin;
-  for (PetscInt e = 0; e < s; e++) {
-    const PetscScalar *z = Z + e * nc, *c = C + e * nc;
-    const PetscReal    lse = LogSumExp(nc, z);
-    PetscReal          csum = 0;
-    for (PetscInt k = 0; k < nc; k++) {
-      csum += PetscRealPart(c[k]);
-      acc += PetscRealPart(c[k]) * (lse - PetscRealPart(z[k])); /* every term >= 0: no cancellation */
-    }
-    if (G)
-      for (PetscInt k = 0; k < nc; k++) G[e * nc + k] = csum * PetscExpReal(PetscRealPart(z[k]) - lse) - c[k];
-  }
+  for (PetscInt e = 0; e < s; e++) acc = odyn_lossfn_softmax_value(nc, Z + e * nc, C + e * nc, acc, G ? G + e * nc : NULL);
   *sum = acc;
   PetscFunctionReturn(0);
 }
@@ -67,18 +50,7 @@ static PetscErrorCode OdynLossHessMult_Softmax(OdynLoss loss, PetscInt s, const 
   const PetscInt nc = loss->nc;
 
   PetscFunctionBegin;
-  for (PetscInt e = 0; e < s; e++) {
-    const PetscScalar *z = Z + e * nc, *c = C + e * nc, *dz = dZ + e * nc;
-    PetscScalar       *h   = H + e * nc;
-    const PetscReal    lse = LogSumExp(nc, z);
-    PetscReal          csum = 0, pd = 0;
-    for (PetscInt k = 0; k < nc; k++) {
-      h[k] = PetscExpReal(PetscRealPart(z[k]) - lse); /* p_k */
-      csum += PetscRealPart(c[k]);
-      pd += PetscRealPart(h[k] * dz[k]);
-    }
-    for (PetscInt k = 0; k < nc; k++) h[k] = csum * h[k] * (dz[k] - pd);
-  }
+  for (PetscInt e = 0; e < s; e++) odyn_lossfn_softmax_hessmult(nc, Z + e * nc, C + e * nc, dZ + e * nc, H + e * nc);
   PetscFunctionReturn(0);
 }
 
@@ -122,6 +94,7 @@ PETSC_INTERN PetscErrorCode OdynLossCreate_Softmax(OdynLoss loss)
   loss->ops->hypothesis   = OdynLossHypothesis_Softmax;
   loss->ops->hessmult     = OdynLossHessMult_Softmax;
   loss->ops->checktargets = OdynLossCheckTargets_Softmax;
+  loss->lossfn            = ODYN_LOSSFN_SOFTMAX;
   loss->targetdesc        = "one-hot columns (entries in [0, 1] that sum to 1: a class label per example)";
   PetscFunctionReturn(0);
 }
