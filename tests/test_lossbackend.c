@@ -9,16 +9,17 @@
   - parity with the host loss on the same data: value, gradient in the weights and in the features, Hessian products in
     the weights (several, as Newton-PCG takes them) and in the features, the accuracy on the data;
   - the bytes copied host -> backend and back are exactly: the features once per data (nf s) and the targets once
-    (nc s) however many products follow, per product only weight-sized vectors, and the host Vecs of the features'
-    size the calls ask for (below); no scores-sized array but the one copy of the scores the accuracy needs; none for
-    the identity classifier (no GEMM) or a loss type without a backend function (both run on the host);
+    (nc s) however many products follow, per product only weight-sized vectors; with host Vecs of the features' size
+    (the features' gradient, the features-Hessian product, which then run on the host) G for the gradient and the
+    scores once per linearization (nc s each), which the accuracy needs too; none for the identity classifier (no
+    GEMM) or a loss type without a backend function (both run on the host);
   - after the features' entries change, the mirror is made again (another nf s) and the results follow the host's;
   - the backend's name is checked (an unknown one lists the known ones).
 
   Expected copies in round r = 1, 2 (s local examples > 0, nw = nf nc + nc; Evaluate with both gradients, the
   accuracy, k weights-Hessian products at the same weights and one features-Hessian product), summed over the rounds:
-    to the backend   nc s (the targets, once) + r (nf s + nw + k nw + nf s) (features, weights, directions, dY)
-    to the host      r (nw + nf s + nc s + k nw + nf s) (gradients in the weights and features, scores, products, HdY)
+    to the backend   nc s (the targets, once) + r (nf s + nw + k nw) (features, weights, directions)
+    to the host      r (nw + nc s + nc s + k nw) (gradient in the weights, G, the scores, the products)
   With s = 0: none.
 
   Bounds. hostref 0: the table's gemm, add_bias and rowsum_add are the host path's kernels on the same operands, and
@@ -142,7 +143,7 @@ static void Case(OdynLossType type, PetscInt nf, PetscInt nc, PetscBool identity
     else {
       const PetscLogDouble fs = (PetscLogDouble)nf * s, cs = (PetscLogDouble)nc * s;
 
-      ExpectTraffic(lb, cs + r * (2 * fs + (k + 1) * nws), r * (2 * fs + cs + (k + 1) * nws), label, round ? "after the features changed" : "first data");
+      ExpectTraffic(lb, cs + r * (fs + (k + 1) * nws), r * (2 * cs + (k + 1) * nws), label, round ? "after the features changed" : "first data");
     }
   }
   ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_lossbackend: %s on %s: every product within %.0e of host, the features copied once per data\n", label, backend, (double)tol));

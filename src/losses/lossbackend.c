@@ -13,8 +13,9 @@
    against mirrors of the features Y and the targets C made once per data (each Vec's id and state, as the cached
    scores). Only weight-sized vectors and scalars cross then: Newton-PCG's weights-Hessian products move the direction
    and the product (2 (nf nc + nc)), the network's Gauss-Newton product and gradient nothing at all. The public
-   functions with host Vecs of the features' size (the features' gradient of OdynLossEvaluate(), the
-   OdynLossHessianMultFeatures() direction and product) copy them once each way. A loss type without such a function
+   functions that take or give host Vecs of the features' size (the features' gradient of OdynLossEvaluate(),
+   OdynLossHessianMultFeatures()) compute those on the host, as without a backend, from G or the scores copied to the
+   host (nc s; the scores once per linearization): a chunked trainer or a network on the host. A loss type without such a function
    (one registered by a user) runs on the host: losseval.c asks OdynLossOnBackend_Private().
 
    On hostref every result is the host path's bit for bit: the table's gemm, add_bias and rowsum_add are the host
@@ -29,8 +30,8 @@ struct _OdynLossBackendStore {
   double               *Y, *C;      /* nf s, nc s: the mirrors of the data's features and targets */
   double               *w, *v, *h;  /* nf nc + nc: the linearization's weights, a direction, a weights-sized product */
   double               *Z, *G, *T;  /* nc s: the scores at the linearization, G (or H_Z T), a direction of the scores */
-  double               *dy, *out;   /* nf s: a features' direction from the host; W G or W H_Z T, the features' product */
-  PetscInt              ycap, zcap, dycap, outcap; /* examples the buffers hold */
+  double               *out;        /* nf s: W G or W H_Z T, the features' product for the network's adjoint */
+  PetscInt              ycap, zcap, outcap; /* examples the buffers hold */
   PetscBool             yvalid, cvalid;            /* Y, C mirror the data Vecs of these ids in these states */
   PetscObjectId         yid, cid;
   PetscObjectState      ystate, cstate;
@@ -40,13 +41,13 @@ struct _OdynLossBackendStore {
 PetscErrorCode OdynLossBackendFree_Private(OdynLoss loss)
 {
   struct _OdynLossBackendStore *bk = loss->bk;
-  double                      **bufs[10];
+  double                      **bufs[9];
 
   PetscFunctionBegin;
   if (!bk) PetscFunctionReturn(0);
   bufs[0] = &bk->Y, bufs[1] = &bk->C, bufs[2] = &bk->w, bufs[3] = &bk->v, bufs[4] = &bk->h;
-  bufs[5] = &bk->Z, bufs[6] = &bk->G, bufs[7] = &bk->T, bufs[8] = &bk->dy, bufs[9] = &bk->out;
-  for (int i = 0; i < 10; i++) PetscCall(OdynBackendFree(bk->ops, (void **)bufs[i]));
+  bufs[5] = &bk->Z, bufs[6] = &bk->G, bufs[7] = &bk->T, bufs[8] = &bk->out;
+  for (int i = 0; i < 9; i++) PetscCall(OdynBackendFree(bk->ops, (void **)bufs[i]));
   PetscCall(PetscFree(loss->bk));
   loss->zvalid = PETSC_FALSE; /* the scores lived in those buffers */
   PetscFunctionReturn(0);
@@ -182,6 +183,14 @@ PetscErrorCode OdynLossBackendGetScores_Private(OdynLoss loss, PetscScalar *Z)
   PetscFunctionReturn(0);
 }
 
+/* G (nc s) of the last value into host memory, for a host Vec's features' gradient */
+PetscErrorCode OdynLossBackendGetG_Private(OdynLoss loss, PetscScalar *G)
+{
+  PetscFunctionBegin;
+  if (loss->s) PetscCall(ToHost(loss, G, loss->bk->G, loss->nc * loss->s));
+  PetscFunctionReturn(0);
+}
+
 /* *lsum = this rank's unscaled sum of the per-example losses at the scores; with wantG, G = scale dS/dZ stays there */
 PetscErrorCode OdynLossBackendValue_Private(OdynLoss loss, PetscReal scale, PetscBool wantG, PetscReal *lsum)
 {
@@ -261,28 +270,6 @@ PetscErrorCode OdynLossBackendFeatureProduct_Private(OdynLoss loss, const double
   PetscFunctionReturn(0);
 }
 
-/* a features' direction of the host (nf s) into backend memory: *dY, valid until the next such copy */
-PetscErrorCode OdynLossBackendFeaturesToDevice_Private(OdynLoss loss, const PetscScalar *dy, const double **dY)
-{
-  struct _OdynLossBackendStore *bk = loss->bk;
-
-  PetscFunctionBegin;
-  *dY = NULL;
-  if (!loss->s) PetscFunctionReturn(0);
-  PetscCall(Grow(loss, &bk->dy, &bk->dycap, loss->s, loss->nf, NULL));
-  PetscCall(ToDevice(loss, bk->dy, dy, loss->nf * loss->s));
-  *dY = bk->dy;
-  PetscFunctionReturn(0);
-}
-
-/* a features' product of OdynLossBackendFeatureProduct_Private() into host memory (nf s) */
-PetscErrorCode OdynLossBackendFeaturesToHost_Private(OdynLoss loss, const double *out, PetscScalar *y)
-{
-  PetscFunctionBegin;
-  if (loss->s) PetscCall(ToHost(loss, y, out, loss->nf * loss->s));
-  PetscFunctionReturn(0);
-}
-
 /* the bytes this rank's loss copied host -> backend and back since it got its backend buffers (0 before) */
 PetscErrorCode OdynLossBackendGetTraffic_Private(OdynLoss loss, PetscLogDouble *todevice, PetscLogDouble *tohost)
 {
@@ -304,7 +291,7 @@ PetscErrorCode OdynLossBackendView_Private(OdynLoss loss, PetscViewer viewer)
     PetscFunctionReturn(0);
   }
   PetscCall(PetscViewerASCIIPrintf(viewer, "classifier and loss function on backend %s\n", loss->backend->name));
-  if (bk) PetscCall(PetscViewerASCIIPrintf(viewer, "backend memory: %g MiB (features of %" PetscInt_FMT " examples mirrored, scores of %" PetscInt_FMT ", features' products of %" PetscInt_FMT "); copied to the backend %g MiB, back to the host %g MiB (this rank, so far)\n", 8.0 * ((double)loss->nf * (bk->ycap + bk->dycap + bk->outcap) + 4.0 * loss->nc * bk->zcap + 3.0 * (loss->nf * loss->nc + loss->nc)) / 1048576.0, bk->ycap, bk->zcap, bk->outcap, bk->todevice / 1048576.0, bk->tohost / 1048576.0));
+  if (bk) PetscCall(PetscViewerASCIIPrintf(viewer, "backend memory: %g MiB (features of %" PetscInt_FMT " examples mirrored, scores of %" PetscInt_FMT ", features' products of %" PetscInt_FMT "); copied to the backend %g MiB, back to the host %g MiB (this rank, so far)\n", 8.0 * ((double)loss->nf * (bk->ycap + bk->outcap) + 4.0 * loss->nc * bk->zcap + 3.0 * (loss->nf * loss->nc + loss->nc)) / 1048576.0, bk->ycap, bk->zcap, bk->outcap, bk->todevice / 1048576.0, bk->tohost / 1048576.0));
   PetscFunctionReturn(0);
 }
 /*@C
@@ -324,11 +311,13 @@ PetscErrorCode OdynLossBackendView_Private(OdynLoss loss, PetscViewer viewer)
    products with the features (Y G^T, W G, W H_Z W^T dY) of `OdynLossEvaluate()`, `OdynLossHessianMultWeights()` and
    `OdynLossHessianMultFeatures()` are computed in the backend's memory, against copies of the features and targets
    made once per data set (`OdynLossSetData()`; again when their entries change). Then only weight-sized vectors
-   (nf nc + nc) and the value cross between host and backend, plus the host Vecs of the features' size a call asks
-   for (the features' gradient, a features' direction and its product: nf s each way); the network's Gauss-Newton
-   products and gradients in the trainer hand those over in backend memory. `OdynLossPredict()` and
-   `OdynLossGetAccuracy()` on the loss's data copy the scores once per linearization. Backend memory held: (2 nf +
-   4 nc) s + 3 (nf nc + nc) doubles for the largest data set, plus nf s for each kind of features' product used.
+   (nf nc + nc) and the value cross between host and backend; the network's Gauss-Newton products and gradients in
+   the trainer hand the features' directions and products over in backend memory. With host Vecs of the features'
+   size (the features' gradient of `OdynLossEvaluate()`, `OdynLossHessianMultFeatures()`) those products run on the
+   host from G (nc s, copied per call) or the scores (copied once per linearization, as for `OdynLossPredict()` and
+   `OdynLossGetAccuracy()` on the loss's data). Backend memory held: (nf +
+   4 nc) s + 3 (nf nc + nc) doubles for the largest data set, and nf s more once a features' product is handed to a
+   network on the backend.
    The built-in types (softmax, logistic, lsq) have a backend function; a type registered with `OdynLossRegister()`
    and an identity classifier (no GEMM) run on the host. The trainer sets its loss on its network's backend
    (`OdynNetSetBackend()`, -odyn_backend).

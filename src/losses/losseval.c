@@ -235,6 +235,17 @@ static PetscErrorCode OdynLossLinearize_Private(OdynLoss loss, Vec wmu)
   PetscFunctionReturn(0);
 }
 
+/* loss->Z = the scores of the linearization: on a backend they were made in its memory, copied once per linearization */
+static PetscErrorCode OdynLossScoresToHost_Private(OdynLoss loss)
+{
+  PetscFunctionBegin;
+  if (loss->zhost) PetscFunctionReturn(0);
+  PetscCall(OdynWorkEnsure(&loss->Z, &loss->zcap, loss->nc * loss->s));
+  PetscCall(OdynLossBackendGetScores_Private(loss, loss->Z));
+  loss->zhost = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode OdynLossCheckFeatureVec_Private(OdynLoss loss, Vec v, const char *name)
 {
   PetscInt n;
@@ -339,14 +350,12 @@ PetscErrorCode OdynLossEvaluate(OdynLoss loss, Vec wmu, PetscReal *f, Vec gwmu, 
     PetscCall(VecRestoreArray(loss->hall, &h));
     PetscCall(OdynLossSumToWeights_Private(loss, gwmu));
   }
-  if (gY && OdynLossOnBackend_Private(loss)) { /* W G on the backend, then to the host */
-    const double *out;
-
-    PetscCall(OdynLossBackendFeatureProduct_Private(loss, &out));
-    PetscCall(VecGetArrayWrite(gY, &gy));
-    PetscCall(OdynLossBackendFeaturesToHost_Private(loss, out, gy));
-    PetscCall(VecRestoreArrayWrite(gY, &gy));
-  } else if (gY) {
+  if (gY) {
+    if (OdynLossOnBackend_Private(loss)) { /* a host Vec: G (nc s) to the host, W G there, as without a backend */
+      PetscCall(OdynWorkEnsure(&loss->G, &loss->gcap, nc * s));
+      PetscCall(OdynLossBackendGetG_Private(loss, loss->G));
+      G = loss->G;
+    }
     PetscCall(VecGetArrayRead(loss->wall, &w));
     PetscCall(VecGetArray(gY, &gy));
     if (loss->identity) OdynLossIdentityApplyTranspose_Private(loss, s, G, gy);
@@ -467,20 +476,7 @@ PetscErrorCode OdynLossHessianMultFeatures(OdynLoss loss, Vec wmu, Vec dY, Vec H
   PetscCall(OdynLossLinearize_Private(loss, wmu));
   PetscCall(OdynLossCheckFeatureVec_Private(loss, dY, "Feature direction dY"));
   PetscCall(OdynLossCheckFeatureVec_Private(loss, HdY, "Feature Hessian product HdY"));
-  if (OdynLossOnBackend_Private(loss)) { /* dY up, the product on the backend, HdY down */
-    const double *ddy, *out;
-
-    PetscCall(VecGetArrayRead(dY, &dy));
-    PetscCall(OdynLossBackendFeaturesToDevice_Private(loss, dy, &ddy));
-    PetscCall(VecRestoreArrayRead(dY, &dy));
-    PetscCall(OdynLossBackendHessZFeatures_Private(loss, ddy, 1.0 / loss->sglobal));
-    PetscCall(OdynLossBackendFeatureProduct_Private(loss, &out));
-    PetscCall(VecGetArrayWrite(HdY, &hy));
-    PetscCall(OdynLossBackendFeaturesToHost_Private(loss, out, hy));
-    PetscCall(VecRestoreArrayWrite(HdY, &hy));
-    PetscCall(PetscLogEventEnd(ODYN_LossHess, loss, 0, 0, 0));
-    PetscFunctionReturn(0);
-  }
+  PetscCall(OdynLossScoresToHost_Private(loss)); /* host Vecs: the product on the host, as without a backend */
   PetscCall(OdynWorkEnsure(&loss->T1, &loss->t1cap, nc * s));
   PetscCall(OdynWorkEnsure(&loss->T2, &loss->t2cap, nc * s));
   PetscCall(VecGetArrayRead(loss->wall, &w));
@@ -599,11 +595,7 @@ PetscErrorCode OdynLossPredict(OdynLoss loss, Vec wmu, Vec Y, PetscInt labels[])
   PetscCall(OdynLossSetUp(loss));
   if (!Y || Y == loss->Y) {
     PetscCall(OdynLossLinearize_Private(loss, wmu));
-    if (!loss->zhost) { /* the scores were made in backend memory: a host copy, once per linearization */
-      PetscCall(OdynWorkEnsure(&loss->Z, &loss->zcap, loss->nc * loss->s));
-      PetscCall(OdynLossBackendGetScores_Private(loss, loss->Z));
-      loss->zhost = PETSC_TRUE;
-    }
+    PetscCall(OdynLossScoresToHost_Private(loss));
     PetscCall(OdynLossLabel_Private(loss, loss->s, loss->Z, PETSC_FALSE, labels));
   } else {
     PetscInt           len, s;

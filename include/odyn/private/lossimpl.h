@@ -76,8 +76,7 @@ PETSC_INTERN PetscErrorCode OdynLossBackendWeightProduct_Private(OdynLoss, Petsc
 PETSC_INTERN PetscErrorCode OdynLossBackendHessZWeights_Private(OdynLoss, const PetscScalar *, PetscReal);
 PETSC_INTERN PetscErrorCode OdynLossBackendHessZFeatures_Private(OdynLoss, const double *, PetscReal);
 PETSC_INTERN PetscErrorCode OdynLossBackendFeatureProduct_Private(OdynLoss, const double **);
-PETSC_INTERN PetscErrorCode OdynLossBackendFeaturesToDevice_Private(OdynLoss, const PetscScalar *, const double **);
-PETSC_INTERN PetscErrorCode OdynLossBackendFeaturesToHost_Private(OdynLoss, const double *, PetscScalar *);
+PETSC_INTERN PetscErrorCode OdynLossBackendGetG_Private(OdynLoss, PetscScalar *);
 PETSC_INTERN PetscErrorCode OdynLossBackendFree_Private(OdynLoss);
 /* losseval.c: the backend of the products with the features (NULL: host, or an identity classifier), and the features'
    Hessian product with dY and HdY in that backend's memory (the Gauss-Newton product of src/net/netloss.c) */
