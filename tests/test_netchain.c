@@ -32,7 +32,9 @@
   each block on the backend only its dtheta in and its gradient out (np each way; none without examples), the loss
   nothing (W stays from the evaluation, H_Z acts on the backend). The same for the propagation gradient's data part
   J^T dS/dY_N (OdynNetLossGradient_Private()): the features' gradient W G goes to the adjoint in backend memory, each
-  block sends only its gradient (np), the loss nothing but the value.
+  block sends only its gradient (np), the loss nothing but the value. And an accuracy sweep (OdynNetForward() without
+  an output Vec, then OdynNetLossAccuracy_Private(), as the trainer measures its accuracies): equal to the host's, the
+  last block's output not copied, the loss copying only the weights up and the scores (nc s) down.
 
   Bounds. hostref 0 (the sweeps are the direct path's bit for bit; a chained hop is a memcpy instead of two), except
   reversible Verlet, 1e-12 (test_netbackend.c's reasons: on hostref its sweeps are verletref.c's loops, the rebuilt
@@ -322,6 +324,20 @@ static void GaussNewton(PetscInt nb, const BlockSpec spec[], PetscInt sglobal, P
   Expect(label, "gradient J^T dS/dY_N", tol_sweep, Hvb, Hvh);
   /* each block: its gradient out; the loss: nothing (G and W G are made on the backend) */
   if (onb) ExpectTrafficSince(bnet, bloss, nb, before, 0, 1, 0, 0, s, label, "gradient");
+  if (expect_device) { /* an accuracy sweep with its output left on the backend: only W up and the scores down */
+    PetscReal      ah, ab;
+    PetscLogDouble now[2 * (ODYN_TEST_MAXB + 1)];
+
+    ODYN_CK(OdynNetForward(hnet, th, Y0, YNh));
+    ODYN_CK(OdynLossGetAccuracy(hloss, w, YNh, C, &ah));
+    ODYN_CK(OdynNetForward(bnet, th, Y0, NULL));
+    RecordTraffic(bnet, bloss, nb, before);
+    ODYN_CK(OdynNetLossAccuracy_Private(bnet, bloss, w, C, &ab));
+    RecordTraffic(bnet, bloss, nb, now);
+    ck_assert_msg(ab == ah, "%s on %s: accuracy of the output on the backend %g, host %g", label, backend, (double)ab, (double)ah);
+    ck_assert_msg(now[2 * nb - 1] == before[2 * nb - 1], "%s on %s: the accuracy sweep's output was copied to the host", label, backend);
+    ck_assert_msg(now[2 * nb] - before[2 * nb] == (s ? 8.0 * (nout * nc + nc) : 0) && now[2 * nb + 1] - before[2 * nb + 1] == 8.0 * nc * s, "%s on %s, accuracy (%d examples on this rank): the loss copied %g bytes to the backend and %g back, expected the weights and the scores", label, backend, (int)s, now[2 * nb] - before[2 * nb], now[2 * nb + 1] - before[2 * nb + 1]);
+  }
   ODYN_CK(VecDestroy(&th));
   ODYN_CK(VecDestroy(&v));
   ODYN_CK(VecDestroy(&Hvh));

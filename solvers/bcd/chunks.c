@@ -113,6 +113,30 @@ PetscErrorCode OdynTrainerForwardToLoss_Private(OdynTrainer t, Vec th, Vec X, Ve
   PetscFunctionReturn(0);
 }
 
+/*
+   acc = the classifier's accuracy (a fraction) on the examples X with targets C at the current parameters. Without
+   chunks, when the network's output and the loss share a backend, the output stays there and only the scores come to
+   the host (OdynNetLossAccuracy_Private(); YN is not written); else the forward into YN and OdynLossGetAccuracy().
+*/
+PetscErrorCode OdynTrainerAccuracy_Private(OdynTrainer t, Vec X, Vec YN, Vec C, PetscReal *acc)
+{
+  PetscInt              s, nchunks;
+  const OdynBackendOps *nops, *lops;
+
+  PetscFunctionBegin;
+  PetscCall(NumChunks(t, X, &s, &nchunks));
+  PetscCall(OdynNetGetOutputBackend_Private(t->net, &nops));
+  PetscCall(OdynLossGetBackendOps_Private(t->loss, &lops));
+  if (nchunks == 1 && nops && nops == lops) {
+    PetscCall(OdynNetForward(t->net, t->theta, X, NULL));
+    PetscCall(OdynNetLossAccuracy_Private(t->net, t->loss, t->wmu, C, acc));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(OdynTrainerChunkedForward_Private(t, t->theta, X, YN)); /* -odyn_bcd_chunk_size bounds this sweep's trajectory too */
+  PetscCall(OdynLossGetAccuracy(t->loss, t->wmu, YN, C, acc));
+  PetscFunctionReturn(0);
+}
+
 /* *v, a work Vec like YN, made the first time a host path needs it (kept until the batch is dropped) */
 static PetscErrorCode FeatureWork(Vec YN, Vec *v)
 {

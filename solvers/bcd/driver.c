@@ -85,8 +85,7 @@ static PetscErrorCode Accuracy(OdynTrainer t, OdynDataset ds, Vec YN, Vec C, Pet
 
   PetscFunctionBegin;
   PetscCall(OdynDatasetGetFeatures(ds, &X));
-  PetscCall(OdynTrainerChunkedForward_Private(t, t->theta, X, YN)); /* -odyn_bcd_chunk_size bounds this sweep's trajectory too */
-  PetscCall(OdynLossGetAccuracy(t->loss, t->wmu, YN, C, acc));
+  PetscCall(OdynTrainerAccuracy_Private(t, X, YN, C, acc));
   *acc *= 100;
   PetscFunctionReturn(0);
 }

@@ -31,7 +31,8 @@ struct _OdynLossBackendStore {
   double               *w, *v, *h;  /* nf nc + nc: the linearization's weights, a direction, a weights-sized product */
   double               *Z, *G, *T;  /* nc s: the scores at the linearization, G (or H_Z T), a direction of the scores */
   double               *out;        /* nf s: W G or W H_Z T, the features' product for the network's adjoint */
-  PetscInt              ycap, zcap, outcap; /* examples the buffers hold */
+  double               *zx;         /* nc s': the scores of other features (an accuracy sweep's) */
+  PetscInt              ycap, zcap, outcap, zxcap; /* examples the buffers hold */
   PetscBool             yvalid, cvalid;            /* Y, C mirror the data Vecs of these ids in these states */
   PetscObjectId         yid, cid;
   PetscObjectState      ystate, cstate;
@@ -41,13 +42,13 @@ struct _OdynLossBackendStore {
 PetscErrorCode OdynLossBackendFree_Private(OdynLoss loss)
 {
   struct _OdynLossBackendStore *bk = loss->bk;
-  double                      **bufs[9];
+  double                      **bufs[10];
 
   PetscFunctionBegin;
   if (!bk) PetscFunctionReturn(0);
   bufs[0] = &bk->Y, bufs[1] = &bk->C, bufs[2] = &bk->w, bufs[3] = &bk->v, bufs[4] = &bk->h;
-  bufs[5] = &bk->Z, bufs[6] = &bk->G, bufs[7] = &bk->T, bufs[8] = &bk->out;
-  for (int i = 0; i < 9; i++) PetscCall(OdynBackendFree(bk->ops, (void **)bufs[i]));
+  bufs[5] = &bk->Z, bufs[6] = &bk->G, bufs[7] = &bk->T, bufs[8] = &bk->out, bufs[9] = &bk->zx;
+  for (int i = 0; i < 10; i++) PetscCall(OdynBackendFree(bk->ops, (void **)bufs[i]));
   PetscCall(PetscFree(loss->bk));
   loss->zvalid = PETSC_FALSE; /* the scores lived in those buffers */
   PetscFunctionReturn(0);
@@ -270,6 +271,26 @@ PetscErrorCode OdynLossBackendFeatureProduct_Private(OdynLoss loss, const double
   PetscFunctionReturn(0);
 }
 
+/* Z (host, nc s) = W^T Y + mu e^T for features devY of s examples in backend memory (not the data's) and the gathered
+   weights wmu: an accuracy sweep's scores; the data's mirror, scores and weights stay as they were */
+PetscErrorCode OdynLossBackendScoresOf_Private(OdynLoss loss, const PetscScalar *wmu, const double *devY, PetscInt s, PetscScalar *Z)
+{
+  const OdynBackendOps         *ops = loss->backend;
+  const PetscInt                nf = loss->nf, nc = loss->nc;
+  struct _OdynLossBackendStore *bk;
+
+  PetscFunctionBegin;
+  if (!s) PetscFunctionReturn(0);
+  PetscCall(BackendBuffers(loss));
+  bk = loss->bk;
+  PetscCall(Grow(loss, &bk->zx, &bk->zxcap, s, nc, NULL));
+  PetscCall(ToDevice(loss, bk->v, wmu, nf * nc + nc));
+  OdynBackendCall(ops, gemm, 'T', 'N', nc, s, nf, 1.0, bk->v, nf, devY, nf, 0.0, bk->zx, nc);
+  OdynBackendCall(ops, add_bias, nc, s, bk->v + nf * nc, bk->zx);
+  PetscCall(ToHost(loss, Z, bk->zx, nc * s));
+  PetscFunctionReturn(0);
+}
+
 /* the bytes this rank's loss copied host -> backend and back since it got its backend buffers (0 before) */
 PetscErrorCode OdynLossBackendGetTraffic_Private(OdynLoss loss, PetscLogDouble *todevice, PetscLogDouble *tohost)
 {
@@ -291,7 +312,7 @@ PetscErrorCode OdynLossBackendView_Private(OdynLoss loss, PetscViewer viewer)
     PetscFunctionReturn(0);
   }
   PetscCall(PetscViewerASCIIPrintf(viewer, "classifier and loss function on backend %s\n", loss->backend->name));
-  if (bk) PetscCall(PetscViewerASCIIPrintf(viewer, "backend memory: %g MiB (features of %" PetscInt_FMT " examples mirrored, scores of %" PetscInt_FMT ", features' products of %" PetscInt_FMT "); copied to the backend %g MiB, back to the host %g MiB (this rank, so far)\n", 8.0 * ((double)loss->nf * (bk->ycap + bk->outcap) + 4.0 * loss->nc * bk->zcap + 3.0 * (loss->nf * loss->nc + loss->nc)) / 1048576.0, bk->ycap, bk->zcap, bk->outcap, bk->todevice / 1048576.0, bk->tohost / 1048576.0));
+  if (bk) PetscCall(PetscViewerASCIIPrintf(viewer, "backend memory: %g MiB (features of %" PetscInt_FMT " examples mirrored, scores of %" PetscInt_FMT ", features' products of %" PetscInt_FMT "); copied to the backend %g MiB, back to the host %g MiB (this rank, so far)\n", 8.0 * ((double)loss->nf * (bk->ycap + bk->outcap) + 4.0 * loss->nc * bk->zcap + (double)loss->nc * bk->zxcap + 3.0 * (loss->nf * loss->nc + loss->nc)) / 1048576.0, bk->ycap, bk->zcap, bk->outcap, bk->todevice / 1048576.0, bk->tohost / 1048576.0));
   PetscFunctionReturn(0);
 }
 /*@C

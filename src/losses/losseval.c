@@ -719,6 +719,26 @@ static PetscErrorCode OdynLossRSquared_Private(OdynLoss loss, Vec wmu, Vec Y, Ve
   PetscFunctionReturn(0);
 }
 
+/* acc = the fraction of the examples of all ranks whose predicted label pred[e] (s local) is the label of their target */
+static PetscErrorCode OdynLossAccuracyOfLabels_Private(OdynLoss loss, PetscInt s, const PetscInt pred[], Vec C, PetscReal *acc)
+{
+  PetscInt          *truth, counts[2] = {0, 0}, all[2];
+  const PetscScalar *c;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(s + 1, &truth));
+  PetscCall(VecGetArrayRead(C, &c));
+  PetscCall(OdynLossLabel_Private(loss, s, c, PETSC_TRUE, truth));
+  PetscCall(VecRestoreArrayRead(C, &c));
+  for (PetscInt e = 0; e < s; e++) counts[0] += pred[e] == truth[e];
+  counts[1] = s;
+  PetscCall(PetscFree(truth));
+  PetscCallMPI(MPI_Allreduce(counts, all, 2, MPIU_INT, MPI_SUM, PetscObjectComm((PetscObject)loss)));
+  PetscCheck(all[1] > 0, PetscObjectComm((PetscObject)loss), PETSC_ERR_ARG_SIZ, "No examples to compute the accuracy on");
+  *acc = (PetscReal)all[0] / (PetscReal)all[1];
+  PetscFunctionReturn(0);
+}
+
 /*@
    OdynLossGetAccuracy - the fraction of examples (over all ranks) whose predicted class is the class of their target
 
@@ -749,8 +769,7 @@ static PetscErrorCode OdynLossRSquared_Private(OdynLoss loss, Vec wmu, Vec Y, Ve
 @*/
 PetscErrorCode OdynLossGetAccuracy(OdynLoss loss, Vec wmu, Vec Y, Vec C, PetscReal *acc)
 {
-  PetscInt           s, lc, *pred, *truth, counts[2] = {0, 0}, all[2];
-  const PetscScalar *c;
+  PetscInt s, lc, *pred;
 
   PetscFunctionBegin;
   PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 1);
@@ -768,17 +787,39 @@ PetscErrorCode OdynLossGetAccuracy(OdynLoss loss, Vec wmu, Vec Y, Vec C, PetscRe
     PetscCall(OdynLossRSquared_Private(loss, wmu, Y, C, acc));
     PetscFunctionReturn(0);
   }
-  PetscCall(PetscMalloc2(s + 1, &pred, s + 1, &truth));
+  PetscCall(PetscMalloc1(s + 1, &pred));
   PetscCall(OdynLossPredict(loss, wmu, Y, pred));
-  PetscCall(VecGetArrayRead(C, &c));
-  PetscCall(OdynLossLabel_Private(loss, s, c, PETSC_TRUE, truth));
-  PetscCall(VecRestoreArrayRead(C, &c));
-  for (PetscInt e = 0; e < s; e++) counts[0] += pred[e] == truth[e];
-  counts[1] = s;
-  PetscCall(PetscFree2(pred, truth));
-  PetscCallMPI(MPI_Allreduce(counts, all, 2, MPIU_INT, MPI_SUM, PetscObjectComm((PetscObject)loss)));
-  PetscCheck(all[1] > 0, PetscObjectComm((PetscObject)loss), PETSC_ERR_ARG_SIZ, "No examples to compute the accuracy on");
-  *acc = (PetscReal)all[0] / (PetscReal)all[1];
+  PetscCall(OdynLossAccuracyOfLabels_Private(loss, s, pred, C, acc));
+  PetscCall(PetscFree(pred));
+  PetscFunctionReturn(0);
+}
+
+/*
+   OdynLossGetAccuracy() of features devY (s local examples, nf s doubles) in the memory of the loss's backend
+   (OdynLossGetBackendOps_Private()), for the targets C (host Vec, nc s local values): the network's output of an
+   accuracy sweep (src/net/netloss.c). The scores are made there; wmu (nf nc + nc) goes up, the scores (nc s) come
+   down for the labels. The loss's data and linearization stay as they were.
+*/
+PetscErrorCode OdynLossGetAccuracyOnBackend_Private(OdynLoss loss, Vec wmu, const double *devY, Vec C, PetscReal *acc)
+{
+  PetscInt           s, *pred;
+  PetscScalar       *Z;
+  const PetscScalar *w;
+
+  PetscFunctionBegin;
+  PetscCall(OdynLossCheckOnBackend_Private(loss, wmu));
+  PetscCall(VecGetLocalSize(C, &s));
+  OdynLossCheckAll(loss, s % loss->nc == 0, PETSC_ERR_ARG_SIZ, "Targets C have local length %" PetscInt_FMT ", which is not a multiple of the number of classes nc = %" PetscInt_FMT, s, loss->nc);
+  s /= loss->nc;
+  PetscCall(OdynLossGather_Private(loss, wmu, "Weights wmu", PETSC_TRUE, &loss->wall));
+  loss->zvalid = PETSC_FALSE; /* wall now holds wmu, which the cached scores may not match */
+  PetscCall(PetscMalloc2(loss->nc * s + 1, &Z, s + 1, &pred));
+  PetscCall(VecGetArrayRead(loss->wall, &w));
+  PetscCall(OdynLossBackendScoresOf_Private(loss, w, devY, s, Z));
+  PetscCall(VecRestoreArrayRead(loss->wall, &w));
+  PetscCall(OdynLossLabel_Private(loss, s, Z, PETSC_FALSE, pred));
+  PetscCall(OdynLossAccuracyOfLabels_Private(loss, s, pred, C, acc));
+  PetscCall(PetscFree2(Z, pred));
   PetscFunctionReturn(0);
 }
 

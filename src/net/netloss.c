@@ -102,3 +102,26 @@ PetscErrorCode OdynNetLossGaussNewtonMult_Private(OdynNet net, OdynLoss loss, Ve
   PetscCall(OdynNetJacobianMultTranspose(net, HdY, Hv, NULL));
   PetscFunctionReturn(0);
 }
+
+/*
+   OdynNetLossAccuracy_Private - the accuracy of the classifier wmu on the network's last forward sweep, made with
+   OdynNetForward(net, theta, X, NULL) (no host output) when its output lies on the loss's backend
+   (OdynNetGetOutputBackend_Private() is the loss's OdynLossGetBackendOps_Private()), for the targets C of X's examples:
+   the scores are formed from the last block's output in backend memory and only they (nc s) come to the host
+   (OdynLossGetAccuracyOnBackend_Private()), instead of the nf s features of the output. The loss's data are untouched.
+*/
+PetscErrorCode OdynNetLossAccuracy_Private(OdynNet net, OdynLoss loss, Vec wmu, Vec C, PetscReal *acc)
+{
+  const OdynBackendOps *nops, *lops;
+  const double         *dev;
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(net, ODYNNET_CLASSID, 1);
+  PetscValidHeaderSpecific(loss, ODYNLOSS_CLASSID, 2);
+  PetscCall(OdynNetGetOutputBackend_Private(net, &nops));
+  PetscCall(OdynLossGetBackendOps_Private(loss, &lops));
+  PetscCheck(nops && nops == lops, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "The network's output and the loss are not on one backend: forward into a Vec and use OdynLossGetAccuracy()");
+  PetscCall(OdynSchemeBackendGetOutput_Private(net->blocks[net->nblocks - 1], nops, &dev));
+  PetscCall(OdynLossGetAccuracyOnBackend_Private(loss, wmu, dev, C, acc));
+  PetscFunctionReturn(0);
+}

@@ -68,6 +68,8 @@ void OdynTestTrainOnBackend(const char *opts, PetscErrorCode (*data)(OdynDataset
   dmax = OdynTestHistoryDiff(nh[0], hist[0], hist[1]);
   ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "%s on %s, %d Gauss-Newton iterations: objective history within %.3e (relative) of host (bound %.0e), final objective %.10g\n", label, backend, (int)nh[0], (double)dmax, (double)tol, (double)(hist[1][nh[0] - 1].obj_classifier + hist[1][nh[0] - 1].obj_propagation)));
   ck_assert_msg(dmax <= tol, "%s: objective history on %s differs from host by %.3e (relative; bound %.0e)", label, backend, (double)dmax, (double)tol);
+  for (PetscInt i = 0; i < nh[0]; i++) /* the accuracy sweeps (outputs left on the backend): the same labels, as the scores agree to round-off */
+    ck_assert_msg(hist[1][i].train_acc == hist[0][i].train_acc && hist[1][i].val_acc == hist[0][i].val_acc, "%s: iteration %d on %s: training / validation accuracy %g / %g%%, host %g / %g%%", label, (int)i + 1, backend, (double)hist[1][i].train_acc, (double)hist[1][i].val_acc, (double)hist[0][i].train_acc, (double)hist[0][i].val_acc);
   ck_assert_msg(hist[0][nh[0] - 1].obj_classifier < hist[0][0].obj_classifier, "%s: the host run did not learn (objective %g -> %g)", label, (double)hist[0][0].obj_classifier, (double)hist[0][nh[0] - 1].obj_classifier);
   for (int k = 0; k < 2; k++) {
     ODYN_CK(VecDestroy(&theta[k]));

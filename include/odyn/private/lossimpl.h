@@ -77,12 +77,14 @@ PETSC_INTERN PetscErrorCode OdynLossBackendHessZWeights_Private(OdynLoss, const 
 PETSC_INTERN PetscErrorCode OdynLossBackendHessZFeatures_Private(OdynLoss, const double *, PetscReal);
 PETSC_INTERN PetscErrorCode OdynLossBackendFeatureProduct_Private(OdynLoss, const double **);
 PETSC_INTERN PetscErrorCode OdynLossBackendGetG_Private(OdynLoss, PetscScalar *);
+PETSC_INTERN PetscErrorCode OdynLossBackendScoresOf_Private(OdynLoss, const PetscScalar *, const double *, PetscInt, PetscScalar *);
 PETSC_INTERN PetscErrorCode OdynLossBackendFree_Private(OdynLoss);
 /* losseval.c: the backend of the products with the features (NULL: host, or an identity classifier), and the features'
    Hessian product with dY and HdY in that backend's memory (the Gauss-Newton product of src/net/netloss.c) */
 PETSC_EXTERN PetscErrorCode OdynLossGetBackendOps_Private(OdynLoss, const OdynBackendOps **);
 PETSC_EXTERN PetscErrorCode OdynLossHessianMultFeaturesOnBackend_Private(OdynLoss, Vec, const double *, const double **);
 PETSC_EXTERN PetscErrorCode OdynLossEvaluateOnBackend_Private(OdynLoss, Vec, PetscReal *, const double **);
+PETSC_EXTERN PetscErrorCode OdynLossGetAccuracyOnBackend_Private(OdynLoss, Vec, const double *, Vec, PetscReal *);
 /* lossbackend.c: the features' mirror from their copy in backend memory (the network's output, src/net/netloss.c) */
 PETSC_EXTERN PetscErrorCode OdynLossBackendSetFeatures_Private(OdynLoss, const double *);
 PETSC_INTERN PetscErrorCode OdynLossBackendView_Private(OdynLoss, PetscViewer);

@@ -44,6 +44,8 @@ PETSC_EXTERN PetscErrorCode OdynNetLossGaussNewtonMult_Private(OdynNet, OdynLoss
 PETSC_EXTERN PetscErrorCode OdynNetLossHandOutput_Private(OdynNet, OdynLoss, PetscBool *);
 /* netloss.c: the loss value and J^T dS/dY_N, the features' gradient through backend memory when they share one */
 PETSC_EXTERN PetscErrorCode OdynNetLossGradient_Private(OdynNet, OdynLoss, Vec, PetscReal *, Vec, Vec, PetscBool *);
+/* the classifier's accuracy on the last forward sweep's output left in the loss's backend memory (netloss.c) */
+PETSC_EXTERN PetscErrorCode OdynNetLossAccuracy_Private(OdynNet, OdynLoss, Vec, Vec, PetscReal *);
 
 /* Drops the layout, scatters and buffers: call after a block's sizes change. */
 PETSC_INTERN PetscErrorCode OdynNetReset_Private(OdynNet);

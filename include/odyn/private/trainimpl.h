@@ -143,6 +143,7 @@ PETSC_INTERN PetscErrorCode OdynTrainerSetUpLevel_Private(OdynTrainer);
 /* sweeps over a data set in chunks of t->chunk_size local examples (chunks.c); plain sweeps when it is 0 */
 PETSC_INTERN PetscErrorCode OdynTrainerChunkedForward_Private(OdynTrainer, Vec, Vec, Vec);
 PETSC_INTERN PetscErrorCode OdynTrainerForwardToLoss_Private(OdynTrainer, Vec, Vec, Vec, Vec);
+PETSC_INTERN PetscErrorCode OdynTrainerAccuracy_Private(OdynTrainer, Vec, Vec, Vec, PetscReal *);
 PETSC_INTERN PetscErrorCode OdynTrainerLossGradient_Private(OdynTrainer, Vec, Vec, Vec, PetscReal *, Vec *, Vec, Vec);
 PETSC_INTERN PetscErrorCode OdynTrainerChunkedAdjoint_Private(OdynTrainer, Vec, Vec, Vec, Vec, Vec);
 PETSC_INTERN PetscErrorCode OdynTrainerChunkedGaussNewtonMult_Private(OdynTrainer, Vec, Vec, Vec, Vec, Vec, Vec *, Vec *, Vec, Vec);
