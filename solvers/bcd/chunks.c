@@ -90,7 +90,9 @@ PetscErrorCode OdynTrainerChunkedForward_Private(OdynTrainer t, Vec th, Vec X, V
    and the Gauss-Newton product keep their directions on the backend, and the trainer's accuracies sweep their own
    Vecs); YN only stands for the data (its layout, and the Vec whose id the mirror belongs to).
 */
-PetscErrorCode OdynTrainerForwardToLoss_Private(OdynTrainer t, Vec th, Vec X, Vec YN, Vec C)
+/* whether a sweep over X runs unchunked with its output on the loss's backend, so that the output may stay there (the
+   decision comes before the sweep: OdynNetLossSharedBackend_Private() also checks the examples, after it) */
+static PetscErrorCode OutputStaysOnBackend(OdynTrainer t, Vec X, PetscBool *stays)
 {
   PetscInt              s, nchunks;
   const OdynBackendOps *nops, *lops;
@@ -99,7 +101,17 @@ PetscErrorCode OdynTrainerForwardToLoss_Private(OdynTrainer t, Vec th, Vec X, Ve
   PetscCall(NumChunks(t, X, &s, &nchunks));
   PetscCall(OdynNetGetOutputBackend_Private(t->net, &nops));
   PetscCall(OdynLossGetBackendOps_Private(t->loss, &lops));
-  if (nchunks == 1 && nops && nops == lops) {
+  *stays = nchunks == 1 && nops && nops == lops ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdynTrainerForwardToLoss_Private(OdynTrainer t, Vec th, Vec X, Vec YN, Vec C)
+{
+  PetscBool stays;
+
+  PetscFunctionBegin;
+  PetscCall(OutputStaysOnBackend(t, X, &stays));
+  if (stays) {
     PetscBool handed;
 
     PetscCall(OdynNetForward(t->net, th, X, NULL));
@@ -120,14 +132,11 @@ PetscErrorCode OdynTrainerForwardToLoss_Private(OdynTrainer t, Vec th, Vec X, Ve
 */
 PetscErrorCode OdynTrainerAccuracy_Private(OdynTrainer t, Vec X, Vec YN, Vec C, PetscReal *acc)
 {
-  PetscInt              s, nchunks;
-  const OdynBackendOps *nops, *lops;
+  PetscBool stays;
 
   PetscFunctionBegin;
-  PetscCall(NumChunks(t, X, &s, &nchunks));
-  PetscCall(OdynNetGetOutputBackend_Private(t->net, &nops));
-  PetscCall(OdynLossGetBackendOps_Private(t->loss, &lops));
-  if (nchunks == 1 && nops && nops == lops) {
+  PetscCall(OutputStaysOnBackend(t, X, &stays));
+  if (stays) {
     PetscCall(OdynNetForward(t->net, t->theta, X, NULL));
     PetscCall(OdynNetLossAccuracy_Private(t->net, t->loss, t->wmu, C, acc));
     PetscFunctionReturn(0);
