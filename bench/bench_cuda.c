@@ -24,7 +24,9 @@ static const char help[] = "bench_cuda: odyn's own CUDA kernels on the shapes of
 #include <string.h>
 #include <sys/stat.h>
 #include <cuda_runtime.h>
+#include <odyn/private/backend.h>
 #include <odyn/private/cudakernels.h>
+#include <odyn/private/lossfn.h>
 #include <odyn/private/pointwise.h>
 
 static int failed; /* a CUDA call failed: the line says FAILED and the run goes on with the next measurement */
@@ -452,6 +454,49 @@ static int dump_conv(const char *dir, const char *name, long ch, long hgt, long 
   return 0;
 }
 
+/* ---- the loss functions of the cuda table (loss_value, loss_hessmult; src/backend/cuda/losses.cu) ---- */
+typedef struct {
+  const OdynBackendOps *ops;
+  int                   fn;
+  long                  nc, s;
+  double               *Z, *C, *G, *dZ, *H, value;
+} loss_ctx;
+
+static int loss_op(void *vctx, int which)
+{
+  loss_ctx *c = (loss_ctx *)vctx;
+
+  return which ? c->ops->loss_hessmult(c->fn, c->nc, c->s, 1.0 / c->s, c->Z, c->C, c->dZ, c->H) : c->ops->loss_value(c->fn, c->nc, c->s, 1.0 / c->s, c->Z, c->C, c->G, &c->value);
+}
+
+/* bytes each operation must move at least: value reads Z, C and writes G; hessmult reads Z, C, dZ and writes H */
+static void loss_bench(int fn, const char *name, long nc, long s, int reps)
+{
+  loss_ctx   c = {odyn_backend_cuda(), fn, nc, s, NULL, NULL, NULL, NULL, NULL, 0.0};
+  const long len = nc * s;
+  double    *hc, tv, th;
+
+  printf("-- loss %s, nc=%ld, s=%ld (the value's reduction and its copy to the host included)\n", name, nc, s);
+  if (!(c.Z = dev_rand(len, 3.0)) || !(c.dZ = dev_rand(len, 1.0)) || !(c.C = dev_rand(len, 1.0)) || !(c.G = dev_rand(len, 1.0)) || !(c.H = dev_rand(len, 1.0))) return;
+  if (!(hc = (double *)malloc((size_t)len * sizeof(double)))) return;
+  for (long e = 0; e < s; e++) /* valid targets: one-hot (softmax), {0, 1} (logistic), reals (lsq: as drawn) */
+    for (long k = 0; k < nc; k++) hc[e * nc + k] = fn == ODYN_LOSSFN_SOFTMAX ? (double)(k == e % nc) : (double)((e + k) % 2);
+  tv = th = -1.0;
+  if (fn == ODYN_LOSSFN_LSQ || !odyn_cuda_to_device(c.C, hc, len)) {
+    tv = time_ms(loss_op, &c, 0, reps);
+    th = time_ms(loss_op, &c, 1, reps);
+  }
+  free(hc);
+  if (tv < 0 || th < 0) {
+    printf("FAILED: loss kernels: %s\n", c.ops->last_error());
+    failed = 1;
+  } else {
+    printf("loss %s nc=%ld s=%ld value + G            %9.4f ms  %8.1f GB/s (of Z, C read, G written)\n", name, nc, s, tv, 24.0 * len / tv * 1e-6);
+    printf("loss %s nc=%ld s=%ld H_Z dZ                %9.4f ms  %8.1f GB/s (of Z, C, dZ read, H written)\n", name, nc, s, th, 32.0 * len / th * 1e-6);
+  }
+  odyn_cuda_free(c.Z), odyn_cuda_free(c.dZ), odyn_cuda_free(c.C), odyn_cuda_free(c.G), odyn_cuda_free(c.H);
+}
+
 int main(int argc, char **argv)
 {
   int         reps = 10, quick = 0, count = 0;
@@ -494,6 +539,11 @@ int main(int argc, char **argv)
   }
   conv_bench(6, 28, 28, quick ? 200 : 1000, reps);
   if (!quick) conv_bench(6, 28, 28, 5000, reps);
+  loss_bench(ODYN_LOSSFN_SOFTMAX, "softmax", 10, quick ? 10000 : 60000, reps); /* MNIST's classes and training set */
+  if (!quick) {
+    loss_bench(ODYN_LOSSFN_SOFTMAX, "softmax", 10, 1000000, reps);
+    loss_bench(ODYN_LOSSFN_LOGISTIC, "logistic", 2, 1000000, reps); /* the ellipse / peaks-like binary outputs */
+  }
   printf("bench_cuda: %s\n", failed ? "some measurements FAILED" : "done");
   return failed ? 1 : 0;
 }
