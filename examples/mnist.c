@@ -328,6 +328,15 @@ int main(int argc, char **argv)
   if (fo.prefix[0]) PetscCall(WriteFigures(network, theta, wmu, val, &fo));
   PetscCall(PetscTime(&t1));
   PetscCall(PeakMemory(comm, &mx, &sm));
+  { /* the backend memory odyn held (device memory on cuda; on hostref the same buffers in host memory) */
+    const OdynBackendOps *ops;
+    PetscLogDouble        peak;
+
+    PetscCall(OdynBackendFromOptions(comm, &ops));
+    PetscCall(OdynBackendGetMemoryUse(ops, NULL, &peak));
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &peak, 1, MPI_DOUBLE, MPI_MAX, comm));
+    if (peak > 0) PetscCall(PetscPrintf(comm, "odyn memory: backend memory held at most %.1f MiB (largest rank)\n", (double)peak / 1048576.0));
+  }
   if (test) PetscCall(PetscPrintf(comm, "odyn test: problem=%s net=%s layers=%" PetscInt_FMT " test_acc=%.2f\n", problem, net, bestlayers, (double)testacc));
   PetscCall(PetscPrintf(comm, "odyn memory: peak resident %.1f MiB (largest rank), %.1f MiB (all ranks); wall %.1f s\n", (double)mx, (double)sm, (double)(t1 - t0)));
   PetscCheck(expect < 0 || best >= expect, comm, PETSC_ERR_NOT_CONVERGED, "Best validation accuracy %.2f%% (at %" PetscInt_FMT " layers) is below the expected %.2f%% (-odyn_expect_val_acc)", (double)best, bestlayers, (double)expect);

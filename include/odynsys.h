@@ -45,5 +45,7 @@ PETSC_EXTERN PetscErrorCode OdynBackendIsBuilt(OdynBackendType, PetscBool *);
 PETSC_EXTERN PetscErrorCode OdynBackendCheckStatus(const OdynBackendOps *, int, const char[]);
 PETSC_EXTERN PetscErrorCode OdynBackendMalloc(const OdynBackendOps *, size_t, void **);
 PETSC_EXTERN PetscErrorCode OdynBackendFree(const OdynBackendOps *, void **);
+PETSC_EXTERN PetscErrorCode OdynBackendGetMemoryUse(const OdynBackendOps *, PetscLogDouble *, PetscLogDouble *);
+PETSC_EXTERN PetscErrorCode OdynBackendResetMemoryPeak(const OdynBackendOps *);
 
 #endif

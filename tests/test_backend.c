@@ -186,6 +186,24 @@ START_TEST(test_host_memory)
   ck_assert_ptr_nonnull(d1);
   ODYN_CK(OdynBackendFree(ops, &d1));
   ck_assert_ptr_null(d1);
+  { /* the accounting of OdynBackendGetMemoryUse(): current and peak bytes, the peak reset, 0 bytes not counted */
+    PetscLogDouble c0, c, p;
+
+    ODYN_CK(OdynBackendGetMemoryUse(ops, &c0, NULL));
+    ODYN_CK(OdynBackendResetMemoryPeak(ops));
+    ODYN_CK(OdynBackendMalloc(ops, 1000, &d1));
+    ODYN_CK(OdynBackendMalloc(ops, 24, &d2));
+    ODYN_CK(OdynBackendGetMemoryUse(ops, &c, &p));
+    ck_assert_msg(c == c0 + 1024 && p == c0 + 1024, "after 1000 + 24 bytes: current %g, peak %g (before %g)", c, p, c0);
+    ODYN_CK(OdynBackendFree(ops, &d1));
+    ODYN_CK(OdynBackendGetMemoryUse(ops, &c, &p));
+    ck_assert_msg(c == c0 + 24 && p == c0 + 1024, "after freeing 1000 bytes: current %g, peak %g (before %g)", c, p, c0);
+    ODYN_CK(OdynBackendResetMemoryPeak(ops));
+    ODYN_CK(OdynBackendMalloc(ops, 0, &d1));
+    ODYN_CK(OdynBackendFree(ops, &d2));
+    ODYN_CK(OdynBackendGetMemoryUse(ops, &c, &p));
+    ck_assert_msg(c == c0 && p == c0 + 24, "after freeing everything: current %g, peak %g (before %g)", c, p, c0);
+  }
 #if !defined(__SANITIZE_ADDRESS__) /* ASan aborts on a request this large instead of returning NULL */
   {
     PetscErrorCode ierr;

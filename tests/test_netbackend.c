@@ -316,6 +316,69 @@ START_TEST(test_parity_verlet_reversible)
 }
 END_TEST
 
+/*
+  The backend memory of a Verlet block (n 2, m 2, 400 examples) in depth, counted by OdynBackendGetMemoryUse() over a
+  forward, a tangent and an adjoint sweep (the peak above what was held before the net was made): stored states grow
+  with the steps by at least (n + m) s doubles per step, reversible ones (-odyn_scheme_trajectory recompute) only by
+  the parameter-sized buffers (theta, dtheta and gtheta mirrors and staging: at most 4 N (n m + n + m) doubles), so
+  the memory per example is flat in depth. And every buffer is released with the net (the count returns to before).
+*/
+START_TEST(test_memory_depth)
+{
+  const OdynBackendOps *ops;
+  const PetscInt        depths[2][1] = {{8}, {64}};
+  const long            n = 2, m = 2, np = n * m + n + m;
+  PetscLogDouble        peak[2][2];
+  PetscInt              s;
+
+  ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, backend, &ops));
+  for (int rev = 0; rev < 2; rev++)
+    for (int d = 0; d < 2; d++) {
+      OdynNet        net;
+      Vec            th, dth, gth, Y0, YN, dYN;
+      PetscLogDouble before, now;
+
+      net_recompute = rev ? PETSC_TRUE : PETSC_FALSE;
+      ODYN_CK(OdynBackendGetMemoryUse(ops, &before, NULL));
+      ODYN_CK(OdynBackendResetMemoryPeak(ops));
+      ODYN_CK(MakeNetKind(1, depths[d], n, m, 2.0, backend, &net));
+      ODYN_CK(OdynNetCreateParameterVec(net, &th));
+      ODYN_CK(VecDuplicate(th, &dth));
+      ODYN_CK(VecDuplicate(th, &gth));
+      ODYN_CK(OdynTestRandomVec(7, 0.5, th));
+      ODYN_CK(OdynTestRandomVec(9, 0.5, dth));
+      ODYN_CK(OdynTestStateVec(n, 400, 0, &Y0));
+      ODYN_CK(VecDuplicate(Y0, &YN));
+      ODYN_CK(VecDuplicate(Y0, &dYN));
+      ODYN_CK(OdynTestRandomVec(8, 1.0, Y0));
+      ODYN_CK(VecGetLocalSize(Y0, &s));
+      s /= n;
+      ODYN_CK(OdynNetForward(net, th, Y0, YN));
+      ODYN_CK(OdynNetJacobianMult(net, dth, NULL, dYN));
+      ODYN_CK(OdynNetJacobianMultTranspose(net, dYN, gth, NULL));
+      ODYN_CK(OdynBackendGetMemoryUse(ops, NULL, &peak[rev][d]));
+      peak[rev][d] -= before;
+      ODYN_CK(VecDestroy(&th));
+      ODYN_CK(VecDestroy(&dth));
+      ODYN_CK(VecDestroy(&gth));
+      ODYN_CK(VecDestroy(&Y0));
+      ODYN_CK(VecDestroy(&YN));
+      ODYN_CK(VecDestroy(&dYN));
+      ODYN_CK(OdynNetDestroy(&net));
+      ODYN_CK(OdynBackendGetMemoryUse(ops, &now, NULL));
+      ck_assert_msg(now == before, "%s: %g bytes of backend memory held after the net was destroyed, %g before", backend, now, before);
+    }
+  net_recompute = PETSC_FALSE;
+  {
+    const PetscLogDouble dN = depths[1][0] - depths[0][0], grow_store = peak[0][1] - peak[0][0], grow_rev = peak[1][1] - peak[1][0];
+
+    ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_netbackend: Verlet block (n 2, m 2) on %s, rank 0's %d examples: backend memory N = 8 / 64: stored %.0f / %.0f bytes, reversible %.0f / %.0f bytes (%.1f / %.1f bytes per example)\n", backend, (int)s, peak[0][0], peak[0][1], peak[1][0], peak[1][1], s ? peak[1][0] / s : 0.0, s ? peak[1][1] / s : 0.0));
+    ck_assert_msg(grow_store >= 8 * dN * (n + m) * s, "%s: the stored trajectory grew by %g bytes from N = 8 to 64, expected at least %g", backend, grow_store, 8 * dN * (n + m) * s);
+    ck_assert_msg(grow_rev <= 8 * 4 * dN * np, "%s: the reversible block's memory grew by %g bytes from N = 8 to 64, more than its parameter-sized buffers (%g)", backend, grow_rev, 8.0 * 4 * dN * np);
+  }
+}
+END_TEST
+
 /* the ellipse ResNet trained on the host and on the backend: the same objective history */
 START_TEST(test_train_history)
 {
@@ -494,7 +557,7 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-  const TTest *const tests[] = {test_errors, test_parity, test_derivatives, test_train_history, test_parity_verlet, test_derivatives_verlet, test_parity_verlet_reversible, test_train_verlet};
+  const TTest *const tests[] = {test_errors, test_parity, test_derivatives, test_train_history, test_parity_verlet, test_derivatives_verlet, test_parity_verlet_reversible, test_memory_depth, test_train_verlet};
 
   return OdynTestBackendMain(argc, argv, "netbackend", backend, (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }

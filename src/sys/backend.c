@@ -270,49 +270,9 @@ PetscErrorCode OdynBackendCheckStatus(const OdynBackendOps *ops, int status, con
   SETERRQ(PETSC_COMM_SELF, code, "%s backend: %s failed (status %d): %s", ops->name, op ? op : "an operation", status, ops->last_error());
 }
 
-/*@C
-   OdynBackendMalloc - allocates memory of a backend (device memory for cuda)
 
-   Not Collective
-
-   Input Parameters:
-+  ops - the backend
--  bytes - the size; 0 gives NULL
-
-   Output Parameter:
-.  ptr - the memory, to be released with `OdynBackendFree()`
-
-   Level: developer
-
-   Notes:
-   A failed allocation (for instance more than the device has) is a PETSC_ERR_MEM error that names the bytes asked for
-   (and, on the device, how much memory it has free); nothing is allocated then.
-
-.seealso: `OdynBackendFree()`, `OdynBackendGet()`
-@*/
-PetscErrorCode OdynBackendMalloc(const OdynBackendOps *ops, size_t bytes, void **ptr)
-{
-  int st;
-
-  PetscFunctionBegin;
-  PetscValidPointer(ops, 1);
-  PetscValidPointer(ptr, 3);
-  *ptr = NULL;
-  st   = ops->mem_alloc(bytes, ptr);
-  PetscCheck(st != ODYN_BACKEND_ERR_MEM, PETSC_COMM_SELF, PETSC_ERR_MEM, "%s backend: could not allocate %zu bytes (%.4g GiB): %s", ops->name, bytes, (double)bytes / 1073741824.0, ops->last_error());
-  PetscCall(OdynBackendCheckStatus(ops, st, "mem_alloc"));
-  PetscFunctionReturn(0);
-}
-
-/*@C
-   OdynBackendFree - releases memory from `OdynBackendMalloc()` and sets the pointer to NULL
-
-   Not Collective
-
-   Level: developer
-
-.seealso: `OdynBackendMalloc()`
-@*/
+/* a copy of len doubles between host and backend memory, timed by the -log_view events OdynBackendToDev /
+   OdynBackendToHost (on a GPU, the run's PCIe time) and its bytes added to *counter (the blocks' and the loss's counts) */
 PetscErrorCode OdynBackendToDevice_Private(const OdynBackendOps *ops, double *dst, const PetscScalar *src, PetscInt len, PetscLogDouble *counter)
 {
   PetscFunctionBegin;
@@ -333,12 +293,3 @@ PetscErrorCode OdynBackendToHost_Private(const OdynBackendOps *ops, PetscScalar 
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode OdynBackendFree(const OdynBackendOps *ops, void **ptr)
-{
-  PetscFunctionBegin;
-  PetscValidPointer(ops, 1);
-  PetscValidPointer(ptr, 2);
-  PetscCall(OdynBackendCheckStatus(ops, ops->mem_free(*ptr), "mem_free"));
-  *ptr = NULL;
-  PetscFunctionReturn(0);
-}
