@@ -15,8 +15,9 @@
    and the product (2 (nf nc + nc)), the network's Gauss-Newton product and gradient nothing at all. The public
    functions that take or give host Vecs of the features' size (the features' gradient of OdynLossEvaluate(),
    OdynLossHessianMultFeatures()) compute those on the host, as without a backend, from G or the scores copied to the
-   host (nc s; the scores once per linearization): a chunked trainer or a network on the host. A loss type without such a function
-   (one registered by a user) runs on the host: losseval.c asks OdynLossOnBackend_Private().
+   host (nc s; the scores once per linearization): a chunked trainer or a network on the host. An accuracy sweep's
+   output left on the backend gets its scores there (OdynLossBackendScoresOf_Private()). A loss type without a
+   backend function (one registered by a user) runs on the host: losseval.c asks OdynLossOnBackend_Private().
 
    On hostref every result is the host path's bit for bit: the table's gemm, add_bias and rowsum_add are the host
    path's kernels, and its loss_value / loss_hessmult the same per-example functions in the same order (lossfns.c).
