@@ -55,6 +55,9 @@ static const char *verlet_levels = "4,8"; /* 5 iterations on each of two levels 
 /* set by test_parity_verlet_reversible: MakeNetKind's Verlet blocks recompute their states (-odyn_scheme_trajectory
    recompute), on the host path by verlet.c's reverse step, on a backend by the reversible sweeps */
 static PetscBool net_recompute = PETSC_FALSE;
+/* set by test_parity_mapped: the layer of MakeNetKind's Euler blocks (dense by default) and its antisym gamma */
+static OdynLayerType net_layer = ODYNLAYERDENSE;
+static PetscReal     net_gamma = 0;
 
 /* a network of nb blocks of width n, N[b] steps each, final time T per block: forward Euler with dense tanh layers
    (m < 0), or Verlet with hamiltonian tanh layers of hidden width m (m = 0: n) */
@@ -71,7 +74,8 @@ static PetscErrorCode MakeNetKind(PetscInt nb, const PetscInt N[], PetscInt n, P
     PetscCall(OdynSchemeSetNumSteps(sc, N[b]));
     PetscCall(OdynSchemeSetFinalTime(sc, T));
     PetscCall(OdynSchemeGetLayer(sc, &layer));
-    PetscCall(OdynLayerSetType(layer, m < 0 ? ODYNLAYERDENSE : ODYNLAYERHAMILTONIAN));
+    PetscCall(OdynLayerSetType(layer, m < 0 ? net_layer : ODYNLAYERHAMILTONIAN));
+    if (net_gamma > 0) PetscCall(OdynLayerAntisymSetGamma(layer, net_gamma));
     PetscCall(OdynLayerSetWidth(layer, n));
     if (m > 0) PetscCall(OdynLayerSetHiddenWidth(layer, m));
     if (m >= 0 && net_recompute) PetscCall(OdynSchemeSetTrajectoryType(sc, ODYN_TRAJECTORY_RECOMPUTE));
@@ -379,6 +383,34 @@ START_TEST(test_memory_depth)
 }
 END_TEST
 
+/*
+  Dense Euler blocks whose layer maps its parameters to the matrix (antisym: (K - K^T - gamma I)/2, the paper's
+  antisymmetric network; negdef: -C^T C): the backend sweeps with M_j = map(kappa_j) as dense weights, the tangent with
+  map'(kappa_j) dkappa_j, the gradient mapped back by map'^T on the host (schemebackend.c, BackendEffective()). Parity
+  with the host path's layer within 1e-13: the same operations as the dense block's, except that the host path scales
+  the weights' gradient by h before the map's adjoint and the backend after (one rounding apart per entry, a few ulps
+  times the sum's length); Taylor and dot-product tests through the backend path.
+*/
+START_TEST(test_parity_mapped)
+{
+  const PetscInt  three[1] = {3}, two[2] = {2, 4};
+  const PetscReal tol      = tol_sweep;
+
+  tol_sweep = PetscMax(tol, 1e-13);
+  net_layer = ODYNLAYERANTISYM;
+  net_gamma = 0.1;
+  for (PetscInt split = 0; split < 2; split++) Parity(1, three, 2, -1, 5.0, 37, 101, split, split ? "antisym block (n 2, N 3, gamma 0.1), examples on rank 0" : "antisym block (n 2, N 3, gamma 0.1)");
+  Parity(2, two, 20, -1, 1.0, 30, 12, 0, "two antisym blocks (n 20, N 2 + 4, gamma 0.1)");
+  Derivatives(1, three, 4, -1, 3.0, 40, "antisym block (n 4, N 3)");
+  net_gamma = 0;
+  net_layer = ODYNLAYERNEGDEF;
+  Parity(1, three, 3, -1, 2.0, 33, 50, 0, "negdef block (n 3, N 3)");
+  Derivatives(1, three, 3, -1, 1.0, 40, "negdef block (n 3, N 3)");
+  net_layer = ODYNLAYERDENSE;
+  tol_sweep = tol;
+}
+END_TEST
+
 /* the ellipse ResNet trained on the host and on the backend: the same objective history */
 START_TEST(test_train_history)
 {
@@ -468,7 +500,7 @@ static void RefuseBlock(const char *stype, const char *ltype, OdynActivationType
   ODYN_CK(OdynSchemeDestroy(&sc));
   ODYN_CK(OdynNetSetUp(net)); /* fine on the host */
   ODYN_CK(OdynNetSetBackend(net, backend));
-  ODYN_CK(PetscSNPrintf(msg, sizeof(msg), "-odyn_backend %s: block 1 of the network (%s) cannot run on it: the %s backend runs only blocks of scheme euler with layer dense and activation tanh", backend, needle, backend));
+  ODYN_CK(PetscSNPrintf(msg, sizeof(msg), "-odyn_backend %s: block 1 of the network (%s) cannot run on it: the %s backend runs only blocks of scheme euler with layer dense, antisym or negdef and activation tanh", backend, needle, backend));
   OdynTestCaptureErrorsBegin();
   {
     PetscErrorCode ierr = OdynNetSetUp(net);
@@ -496,7 +528,8 @@ START_TEST(test_errors)
   RefuseBlock(ODYNSCHEMEVERLET, ODYNLAYERHAMILTONIAN, ODYN_ACTIVATION_TANH, PETSC_TRUE, "scheme verlet, layer hamiltonian, activation tanh, shared weights");
   RefuseBlock(ODYNSCHEMELEAPFROG, ODYNLAYERDENSE, ODYN_ACTIVATION_TANH, PETSC_FALSE, "scheme leapfrog, layer dense, activation tanh");
   RefuseBlock(ODYNSCHEMEEULER, ODYNLAYERDENSE, ODYN_ACTIVATION_RELU, PETSC_FALSE, "scheme euler, layer dense, activation relu");
-  RefuseBlock(ODYNSCHEMEEULER, ODYNLAYERANTISYM, ODYN_ACTIVATION_TANH, PETSC_FALSE, "scheme euler, layer antisym, activation tanh");
+  RefuseBlock(ODYNSCHEMEEULER, ODYNLAYERANTISYM, ODYN_ACTIVATION_RELU, PETSC_FALSE, "scheme euler, layer antisym, activation relu");
+  RefuseBlock(ODYNSCHEMEEULER, ODYNLAYERSYMMETRIC, ODYN_ACTIVATION_TANH, PETSC_FALSE, "scheme euler, layer symmetric, activation tanh");
   RefuseBlock(ODYNSCHEMEEULER, ODYNLAYERDENSE, ODYN_ACTIVATION_TANH, PETSC_TRUE, "scheme euler, layer dense, activation tanh, shared weights");
 #if defined(ODYN_TEST_GPU_BUILD)
   /* the cuda backend has narrow Verlet kernels only: a wider Verlet block is refused at set-up, naming the limit */
@@ -557,7 +590,7 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-  const TTest *const tests[] = {test_errors, test_parity, test_derivatives, test_train_history, test_parity_verlet, test_derivatives_verlet, test_parity_verlet_reversible, test_memory_depth, test_train_verlet};
+  const TTest *const tests[] = {test_errors, test_parity, test_derivatives, test_train_history, test_parity_verlet, test_derivatives_verlet, test_parity_verlet_reversible, test_memory_depth, test_parity_mapped, test_train_verlet};
 
   return OdynTestBackendMain(argc, argv, "netbackend", backend, (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }

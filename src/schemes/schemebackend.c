@@ -10,7 +10,8 @@
      tangent   dtheta (when given) and dY0 in, dY_N out; theta is the forward's, already there
      adjoint   W in, the gradient out (added to the host gtheta), gY0 out
 
-   Which blocks qualify: forward Euler with a dense layer and tanh (euler_tanh_*), Verlet with a hamiltonian layer and
+   Which blocks qualify: forward Euler with a dense layer and tanh (euler_tanh_*; also with an antisym or negdef layer,
+   whose matrix map(kappa_j) the sweeps take as dense weights: BackendEffective()), Verlet with a hamiltonian layer and
    tanh (verlet_tanh_*; any hidden width m on the host table; n, m <= 16 on cuda, whose linsize answers -1 above), and
    forward Euler with a conv or convantisym layer of 3x3 stencils, as many output as input channels, tanh, no TV
    normalization and no pooling (conv_euler_tanh_*: the convolutional ResNets of the MNIST network, -odyn_net resnet
@@ -41,7 +42,7 @@
    (convcore.c): they are formed on the host from theta at each forward upload and are what the backend's theta holds
    (the layer's operations in its order, so its forward is bit for bit the host path's); the tangent uploads
    (dK_j - adj dK_j)/2, and the adjoint maps the effective stencils' gradient G_j back, gK_j += (G_j - adj G_j)/2, the
-   adjoint of that linear map (BackendAntisym() and below). The host keeps theta itself (thetahost) for the checks.
+   adjoint of that linear map (BackendEffective() and below). The host keeps theta itself (thetahost) for the checks.
 
    A Verlet block with -odyn_scheme_trajectory recompute (OdynSchemeSetTrajectoryType(), the switch of the host path,
    which recomputes its states backwards by verlet.c's reverse step) is reversible on the backend too: the forward keeps
@@ -65,7 +66,7 @@ struct _OdynSchemeBackendStore {
   double               *traj, *lin, *in, *out;   /* backend: (N + 1) n s, *_tanh_linsize(), n s, n s */
   double               *ztraj;                   /* backend, Verlet only: (N + 1) m s, Z_{k-1/2} at k m s */
   PetscScalar          *thetahost, *ghost;       /* host, nparam each: the theta now on the backend; the gradient back */
-  PetscScalar          *effhost;                 /* host, nparam, convantisym only: the effective theta / dtheta uploaded */
+  PetscScalar          *effhost;                 /* host, nparam: the effective theta / dtheta uploaded (convantisym, antisym, negdef) */
   PetscBool             thetavalid;              /* a forward sweep uploaded theta (thetahost is its copy) */
   PetscBool             rev;                     /* Verlet, states recomputed: traj = [Y_0 | Y_N], ztraj = Z_{N-1/2}, no lin (conv: the sweeps' scratch) */
   long                  statedoubles;            /* of traj, ztraj, lin, in and out, for OdynSchemeView() */
@@ -84,7 +85,7 @@ static PetscBool BackendReversible(OdynScheme scheme) { return scheme->ncomp == 
 */
 PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *ok, char why[], size_t len)
 {
-  PetscBool   euler, verlet, single, dense = PETSC_FALSE, ham = PETSC_FALSE, conv = PETSC_FALSE, anti = PETSC_FALSE, convham = PETSC_FALSE, convok = PETSC_FALSE;
+  PetscBool   euler, verlet, single, dense = PETSC_FALSE, ham = PETSC_FALSE, conv = PETSC_FALSE, anti = PETSC_FALSE, convham = PETSC_FALSE, convok = PETSC_FALSE, mapped = PETSC_FALSE;
   const char *stype = ((PetscObject)scheme)->type_name ? ((PetscObject)scheme)->type_name : ODYNSCHEMEEULER;
   OdynLayer   layer = scheme->layer;
   char        detail[192] = "";
@@ -99,6 +100,8 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
     PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERCONV, &conv));
     PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERCONVANTISYM, &anti));
     PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERCONVHAMILTONIAN, &convham));
+    PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERANTISYM, &mapped));
+    if (!mapped) PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERNEGDEF, &mapped));
   } else dense = PETSC_TRUE; /* the default layer is dense */
   if (conv || anti || convham) { /* what the conv kernels need: 3x3, c -> c channels (convhamiltonian: c -> m), no normalization, no pooling */
     PetscInt  k, c, c2;
@@ -113,7 +116,7 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
     convok = k == 3 && (c2 == c || (single && conv) || convham) && !pool && !tv ? PETSC_TRUE : PETSC_FALSE;
     PetscCall(PetscSNPrintf(detail, sizeof(detail), " (%" PetscInt_FMT "x%" PetscInt_FMT " stencils, %" PetscInt_FMT " -> %" PetscInt_FMT " channels%s%s)", k, k, c, c2, tv ? ", TV normalization" : "", pool ? ", pooling" : ""));
   }
-  *ok = ((euler && dense) || (verlet && ham) || (euler && (conv || anti) && convok) || (single && conv && convok) || (verlet && convham && convok)) && (!layer || layer->activation == ODYN_ACTIVATION_TANH) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
+  *ok = ((euler && (dense || mapped)) || (verlet && ham) || (euler && (conv || anti) && convok) || (single && conv && convok) || (verlet && convham && convok)) && (!layer || layer->activation == ODYN_ACTIVATION_TANH) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
   PetscCall(PetscSNPrintf(why, len, "scheme %s, layer %s%s, activation %s%s", stype, layer && ((PetscObject)layer)->type_name ? ((PetscObject)layer)->type_name : ODYNLAYERDENSE, detail, OdynActivationTypes[layer ? layer->activation : ODYN_ACTIVATION_TANH], scheme->shared ? ", shared weights" : ""));
   PetscFunctionReturn(0);
 }
@@ -200,16 +203,37 @@ static PetscErrorCode BackendConvVerletGeom(OdynScheme scheme, long *c, long *m,
    the layer forms it with, in the same order (so the forward is the host path's bit for bit), once per upload: theta
    with gamma, the tangent's dtheta by the derivative (dK - adj dK)/2 without it. The stencil gradient G the sweep
    returns maps back by the adjoint of that linear map, gK += (G - adj G)/2 (adj is a permutation and its own inverse,
-   so its own transpose). Biases are copied, and their gradients added, unchanged. *anti false: any other block.
+   so its own transpose). Biases are copied, and their gradients added, unchanged. (BackendEffective() says which blocks.)
 */
-static PetscErrorCode BackendAntisym(OdynScheme scheme, PetscBool *anti, PetscReal *gamma)
+typedef enum {
+  EFFECTIVE_NONE,       /* the sweeps run with theta itself */
+  EFFECTIVE_CONVANTISYM, /* the effective stencils below */
+  EFFECTIVE_AFFINE       /* a dense Euler block of layer antisym or negdef: M_j = map(kappa_j) as dense weights */
+} BackendEffectiveKind;
+
+/*
+   Which effective parameters a block's sweeps run with. A dense Euler block whose layer's matrix is a map of its
+   parameters (antisym: (K - K^T - gamma I)/2, negdef: -C^T C) runs the dense Euler sweeps with M_j = map(kappa_j), the
+   tangent with map'(kappa_j) dkappa_j, and its gradient maps back by map'(kappa_j)^T: all parameter-sized, on the host,
+   by the layer's own maps (OdynLayerAffineDenseParameters_Private()).
+*/
+static PetscErrorCode BackendEffective(OdynScheme scheme, BackendEffectiveKind *kind, PetscReal *gamma)
 {
+  PetscBool is;
+
   PetscFunctionBegin;
-  *anti  = PETSC_FALSE;
+  *kind  = EFFECTIVE_NONE;
   *gamma = 0;
-  if (scheme->ncomp != 1 || !scheme->layer || !((PetscObject)scheme->layer)->type_name) PetscFunctionReturn(0);
-  PetscCall(PetscStrcmp(((PetscObject)scheme->layer)->type_name, ODYNLAYERCONVANTISYM, anti));
-  if (*anti) PetscCall(OdynLayerAntisymGetGamma(scheme->layer, gamma));
+  if (scheme->ncomp != 1 || BackendSingle(scheme) || !scheme->layer || !((PetscObject)scheme->layer)->type_name) PetscFunctionReturn(0);
+  PetscCall(PetscStrcmp(((PetscObject)scheme->layer)->type_name, ODYNLAYERCONVANTISYM, &is));
+  if (is) {
+    *kind = EFFECTIVE_CONVANTISYM;
+    PetscCall(OdynLayerAntisymGetGamma(scheme->layer, gamma));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PetscStrcmp(((PetscObject)scheme->layer)->type_name, ODYNLAYERANTISYM, &is));
+  if (!is) PetscCall(PetscStrcmp(((PetscObject)scheme->layer)->type_name, ODYNLAYERNEGDEF, &is));
+  if (is) *kind = EFFECTIVE_AFFINE;
   PetscFunctionReturn(0);
 }
 
@@ -471,7 +495,8 @@ PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscS
   const OdynBackendOps           *ops = scheme->backend;
   const PetscInt                  n = scheme->nstate[0], N = scheme->N;
   struct _OdynSchemeBackendStore *bk;
-  PetscBool                       isconv, anti;
+  PetscBool                       isconv;
+  BackendEffectiveKind            eff;
   PetscReal                       gamma;
   long                            c, ih, iw;
   const double                   *y0;
@@ -482,7 +507,7 @@ PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscS
   bk       = scheme->bk;
   bk->last = NULL;
   PetscCall(BackendConvGeom(scheme, &isconv, &c, &ih, &iw));
-  PetscCall(BackendAntisym(scheme, &anti, &gamma));
+  PetscCall(BackendEffective(scheme, &eff, &gamma));
   PetscCall(PetscArraycpy(bk->thetahost, theta, bk->nparam));
   if (BackendSingle(scheme)) { /* Y_0 kept as the linearization point, Y_1 through out */
     long cin, cout;
@@ -498,8 +523,9 @@ PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscS
     PetscCall(BackendOutput(scheme, bk->out, scheme->nstate[1] * s, YN));
     PetscFunctionReturn(0);
   }
-  if (anti) PetscCall(AntisymEffective(scheme, c, PETSC_TRUE, gamma, theta, bk->effhost)); /* the stencils the sweeps run with */
-  PetscCall(BackendToDevice(scheme, bk->theta, anti ? bk->effhost : theta, bk->nparam));
+  if (eff == EFFECTIVE_CONVANTISYM) PetscCall(AntisymEffective(scheme, c, PETSC_TRUE, gamma, theta, bk->effhost)); /* the stencils the sweeps run with */
+  if (eff == EFFECTIVE_AFFINE) PetscCall(OdynLayerAffineDenseParameters_Private(scheme->layer, N, ODYN_AFFINE_MAP, theta, theta, bk->effhost));
+  PetscCall(BackendToDevice(scheme, bk->theta, eff != EFFECTIVE_NONE ? bk->effhost : theta, bk->nparam));
   bk->thetavalid = PETSC_TRUE;
   scheme->s      = s;
   if (!s) PetscFunctionReturn(0);
@@ -533,7 +559,8 @@ PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscS
   const OdynBackendOps           *ops = scheme->backend;
   const PetscInt                  n = scheme->nstate[0], N = scheme->N, s = scheme->s;
   struct _OdynSchemeBackendStore *bk = scheme->bk;
-  PetscBool                       isconv, anti;
+  PetscBool                       isconv;
+  BackendEffectiveKind            eff;
   PetscReal                       gamma;
   long                            c, ih, iw;
   const double                   *dy0;
@@ -553,9 +580,13 @@ PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscS
     PetscFunctionReturn(0);
   }
   PetscCall(BackendConvGeom(scheme, &isconv, &c, &ih, &iw));
-  PetscCall(BackendAntisym(scheme, &anti, &gamma));
-  if (dtheta && anti) { /* the effective dtheta: the derivative of the stencil map, linear, no gamma */
+  PetscCall(BackendEffective(scheme, &eff, &gamma));
+  if (dtheta && eff == EFFECTIVE_CONVANTISYM) { /* the effective dtheta: the derivative of the stencil map, linear, no gamma */
     PetscCall(AntisymEffective(scheme, c, PETSC_FALSE, 0.0, dtheta, bk->effhost));
+    dtheta = bk->effhost;
+  }
+  if (dtheta && eff == EFFECTIVE_AFFINE) { /* map'(kappa_j) dkappa_j */
+    PetscCall(OdynLayerAffineDenseParameters_Private(scheme->layer, N, ODYN_AFFINE_DMAP, theta, dtheta, bk->effhost));
     dtheta = bk->effhost;
   }
   if (dtheta) PetscCall(BackendToDevice(scheme, bk->dtheta, dtheta, bk->nparam));
@@ -585,7 +616,8 @@ PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscS
   const PetscInt                  n = scheme->nstate[0], N = scheme->N, s = scheme->s;
   const PetscBool                 wantgy0 = gY0 || keep ? PETSC_TRUE : PETSC_FALSE;
   struct _OdynSchemeBackendStore *bk = scheme->bk;
-  PetscBool                       isconv, anti;
+  PetscBool                       isconv;
+  BackendEffectiveKind            eff;
   PetscReal                       gamma;
   long                            c, ih, iw;
   const double                   *w;
@@ -602,7 +634,7 @@ PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscS
   gt = gtheta ? bk->gtheta : NULL;
   gy = wantgy0 ? bk->out : NULL;
   PetscCall(BackendConvGeom(scheme, &isconv, &c, &ih, &iw));
-  PetscCall(BackendAntisym(scheme, &anti, &gamma));
+  PetscCall(BackendEffective(scheme, &eff, &gamma));
   if (BackendSingle(scheme)) {
     long cin, cout;
 
@@ -625,7 +657,8 @@ PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscS
   if (gtheta) {
     /* the contract is gtheta += ...: the backend's sum comes back and is added (to zeros in a network: exact) */
     PetscCall(BackendToHost(scheme, bk->ghost, bk->gtheta, bk->nparam));
-    if (anti) AntisymGradientAdd(scheme, c, bk->ghost, gtheta); /* the effective stencils' gradient, mapped back */
+    if (eff == EFFECTIVE_CONVANTISYM) AntisymGradientAdd(scheme, c, bk->ghost, gtheta); /* the effective stencils' gradient, mapped back */
+    else if (eff == EFFECTIVE_AFFINE) PetscCall(OdynLayerAffineDenseParameters_Private(scheme->layer, N, ODYN_AFFINE_DMAPT, theta, bk->ghost, gtheta));
     else
       for (PetscInt i = 0; i < bk->nparam; i++) gtheta[i] += bk->ghost[i];
   }

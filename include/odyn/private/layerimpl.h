@@ -68,4 +68,13 @@ struct _p_OdynLayer {
   void              *data;
 };
 
+/* the dense parameters [map(kappa_j) | b_j] of an affine layer with a parameter map (antisym, negdef), their tangent and
+   the gradient mapped back, for a backend that runs dense blocks (src/layers/impls/affine.c) */
+typedef enum {
+  ODYN_AFFINE_MAP,
+  ODYN_AFFINE_DMAP,
+  ODYN_AFFINE_DMAPT
+} OdynAffineMode;
+PETSC_INTERN PetscErrorCode OdynLayerAffineDenseParameters_Private(OdynLayer, PetscInt, OdynAffineMode, const PetscScalar *, const PetscScalar *, PetscScalar *);
+
 #endif

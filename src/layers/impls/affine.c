@@ -171,3 +171,40 @@ PetscErrorCode OdynLayerAffineSetOps_Private(OdynLayer layer, OdynLayer_Affine *
   layer->ops->linrestore = OdynLayerLinRestore_Affine;
   PetscFunctionReturn(0);
 }
+
+/*
+   The dense parameters of N steps of an affine layer whose matrix is a map of its parameters (antisym, negdef;
+   theta_j = [kappa_j | b_j]), for a compute backend that runs dense blocks only (src/schemes/schemebackend.c): it
+   sweeps with M_j = map(kappa_j) as dense weights, and its derivatives map back. Parameter-sized work on the host.
+     ODYN_AFFINE_MAP    out_j  = [map(kappa_j) | b_j]               (in = theta)
+     ODYN_AFFINE_DMAP   out_j  = [map'(kappa_j) dkappa_j | db_j]    (in = dtheta)
+     ODYN_AFFINE_DMAPT  out_j += [map'(kappa_j)^T G_j | Gb_j]       (in = G, the gradient w.r.t. the dense parameters)
+*/
+PetscErrorCode OdynLayerAffineDenseParameters_Private(OdynLayer layer, PetscInt N, OdynAffineMode mode, const PetscScalar *theta, const PetscScalar *in, PetscScalar *out)
+{
+  OdynLayer_Affine *a = (OdynLayer_Affine *)layer->data;
+  const PetscInt    n = layer->n, slot = n * n + n;
+
+  PetscFunctionBegin;
+  PetscCheck(a && a->map && a->dmap && a->dmapt, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "Layer %s has no parameter map to dense weights", ((PetscObject)layer)->type_name);
+  for (PetscInt j = 0; j < N; j++) {
+    const PetscScalar *kappa = theta + j * slot, *x = in + j * slot;
+    PetscScalar       *y     = out + j * slot;
+
+    switch (mode) {
+    case ODYN_AFFINE_MAP:
+      PetscCall(a->map(n, a->gamma, x, y));
+      PetscCall(PetscArraycpy(y + n * n, x + n * n, n));
+      break;
+    case ODYN_AFFINE_DMAP:
+      PetscCall(a->dmap(n, kappa, x, y));
+      PetscCall(PetscArraycpy(y + n * n, x + n * n, n));
+      break;
+    case ODYN_AFFINE_DMAPT:
+      PetscCall(a->dmapt(n, kappa, 1.0, x, y));
+      for (PetscInt i = 0; i < n; i++) y[n * n + i] += x[n * n + i];
+      break;
+    }
+  }
+  PetscFunctionReturn(0);
+}
