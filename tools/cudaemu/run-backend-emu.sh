@@ -54,10 +54,13 @@ for src in "$root"/tests/gpu/test_gpu_*.c; do
 done
 built=$(date +%s)
 echo "built in $((built - start)) s"
-# the tests and their ranks, as registered in tests/CMakeLists.txt
+# the tests and their ranks, as registered in tests/CMakeLists.txt (odyn_add_gpu_test, odyn_add_backend_test)
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 OPENBLAS_NUM_THREADS=1
 fails=0
-for entry in $(grep -o 'odyn_add_gpu_test([^)]*)' "$root/tests/CMakeLists.txt" | grep -v '^odyn_add_gpu_test(name' | sed 's/odyn_add_gpu_test(//; s/)//; s/ /:/g'); do
+# (odyn_add_backend_test(base) registers test_gpu_<base> on 1 rank and test_gpu_<base>_mpi on 2, as the CMake function)
+entries=$( (grep -o 'odyn_add_gpu_test([^)]*)' "$root/tests/CMakeLists.txt" | grep -v '^odyn_add_gpu_test(\(name\|test_gpu_\${base}\)' | sed 's/odyn_add_gpu_test(//; s/)//; s/ /:/g'
+  grep -o '^odyn_add_backend_test([A-Za-z0-9_]*)' "$root/tests/CMakeLists.txt" | sed 's/odyn_add_backend_test(\(.*\))/test_gpu_\1 test_gpu_\1_mpi:NP:2:SOURCE:test_gpu_\1/') )
+for entry in $entries; do
   name=${entry%%:*}
   np=1
   srcname=$name
