@@ -362,6 +362,24 @@ START_TEST(test_memory_depth)
       ODYN_CK(OdynNetJacobianMultTranspose(net, dYN, gth, NULL));
       ODYN_CK(OdynBackendGetMemoryUse(ops, NULL, &peak[rev][d]));
       peak[rev][d] -= before;
+      if (rev && d) { /* OdynNetView() (-odyn_net_view) reports the backend memory held */
+        PetscViewer viewer;
+        PetscMPIInt rank;
+        char        text[4096] = "";
+
+        ODYN_CK(PetscViewerASCIIOpen(PETSC_COMM_WORLD, "test_netbackend_view.txt", &viewer));
+        ODYN_CK(OdynNetView(net, viewer));
+        ODYN_CK(PetscViewerDestroy(&viewer));
+        ODYN_CK(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+        if (!rank) {
+          FILE *f = fopen("test_netbackend_view.txt", "r");
+
+          ck_assert_ptr_nonnull(f);
+          ck_assert(fread(text, 1, sizeof(text) - 1, f) > 0);
+          fclose(f);
+          ck_assert_msg(strstr(text, "memory held by odyn:") != NULL, "OdynNetView() on %s does not report the backend memory:\n%s", backend, text);
+        }
+      }
       ODYN_CK(VecDestroy(&th));
       ODYN_CK(VecDestroy(&dth));
       ODYN_CK(VecDestroy(&gth));

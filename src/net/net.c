@@ -437,6 +437,14 @@ PetscErrorCode OdynNetView(OdynNet net, PetscViewer viewer)
       if (net->blocks[b]->backend) any = PETSC_TRUE;
     }
     if (any) PetscCall(PetscViewerASCIIPrintf(viewer, "blocks on a backend, states between them %s; copied to the backend %g MiB, back to the host %g MiB (rank 0, so far)\n", net->handover ? "in its memory" : "through the host (-odyn_net_backend_handover false)", todev / 1048576.0, tohost / 1048576.0));
+    for (PetscInt b = 0; any && b < net->nblocks; b++) { /* the memory held on the first block's backend (all of odyn's there, the loss's too) */
+      PetscLogDouble cur, peak;
+
+      if (!net->blocks[b]->backend) continue;
+      PetscCall(OdynBackendGetMemoryUse(net->blocks[b]->backend, &cur, &peak));
+      PetscCall(PetscViewerASCIIPrintf(viewer, "backend %s memory held by odyn: %g MiB now, at most %g MiB (rank 0, so far)\n", net->blocks[b]->backend->name, cur / 1048576.0, peak / 1048576.0));
+      break;
+    }
   }
   for (PetscInt b = 0; b < net->nblocks; b++) {
     PetscCall(PetscViewerASCIIPrintf(viewer, "block %" PetscInt_FMT ": theta[%" PetscInt_FMT " .. %" PetscInt_FMT ")%s\n", b, net->offset[b], net->offset[b + 1], OdynNetChained_Private(net, b) ? ", input from block before in backend memory" : ""));

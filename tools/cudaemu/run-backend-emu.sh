@@ -70,7 +70,8 @@ for entry in $entries; do
   [ -x "$E/bin/$srcname" ] || continue
   t0=$(date +%s)
   set +e
-  timeout "${ODYN_EMU_TIMEOUT:-1800}" mpiexec -n "$np" "$E/bin/$srcname" -malloc_dump >"$E/$name.log" 2>&1
+  mkdir -p "$E/run/$name" # each test in its own folder, as ctest runs them (files a test writes stay out of the tree)
+  (cd "$E/run/$name" && timeout "${ODYN_EMU_TIMEOUT:-1800}" mpiexec -n "$np" "$E/bin/$srcname" -malloc_dump) >"$E/$name.log" 2>&1
   rc=$?
   set -e
   t1=$(date +%s)
