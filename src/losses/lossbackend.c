@@ -158,11 +158,22 @@ PetscErrorCode OdynLossBackendSetFeatures_Private(OdynLoss loss, const double *d
   PetscFunctionReturn(0);
 }
 
+/* out (nc s) = W^T Y + mu e^T for weights wmu = [W | mu] and features Y (nf s), all in backend memory: the scores of
+   the linearization, of a weights' direction, or of an accuracy sweep's features */
+static PetscErrorCode BackendScores(OdynLoss loss, const double *wmu, const double *Y, PetscInt s, double *out)
+{
+  const PetscInt nf = loss->nf, nc = loss->nc;
+
+  PetscFunctionBegin;
+  OdynBackendCall(loss->backend, gemm, 'T', 'N', nc, s, nf, 1.0, wmu, nf, Y, nf, 0.0, out, nc);
+  OdynBackendCall(loss->backend, add_bias, nc, s, wmu + nf * nc, out);
+  PetscFunctionReturn(0);
+}
+
 /* Z = W^T Y + mu e^T in backend memory at the data, for the gathered weights wmu, which stay there as W of the later
    products (until the next linearization) */
 PetscErrorCode OdynLossBackendLinearize_Private(OdynLoss loss, const PetscScalar *wmu)
 {
-  const OdynBackendOps         *ops = loss->backend;
   const PetscInt                nf = loss->nf, nc = loss->nc, s = loss->s;
   struct _OdynLossBackendStore *bk;
 
@@ -172,8 +183,7 @@ PetscErrorCode OdynLossBackendLinearize_Private(OdynLoss loss, const PetscScalar
   if (!s) PetscFunctionReturn(0); /* no product on this rank needs the weights */
   PetscCall(ToDevice(loss, bk->w, wmu, nf * nc + nc));
   PetscCall(Mirror(loss, loss->Y, nf, bk->Y, &bk->yvalid, &bk->yid, &bk->ystate));
-  OdynBackendCall(ops, gemm, 'T', 'N', nc, s, nf, 1.0, bk->w, nf, bk->Y, nf, 0.0, bk->Z, nc);
-  OdynBackendCall(ops, add_bias, nc, s, bk->w + nf * nc, bk->Z);
+  PetscCall(BackendScores(loss, bk->w, bk->Y, s, bk->Z));
   PetscFunctionReturn(0);
 }
 
@@ -237,8 +247,7 @@ PetscErrorCode OdynLossBackendHessZWeights_Private(OdynLoss loss, const PetscSca
   PetscFunctionBegin;
   if (!s) PetscFunctionReturn(0);
   PetscCall(ToDevice(loss, bk->v, vnu, nf * nc + nc));
-  OdynBackendCall(ops, gemm, 'T', 'N', nc, s, nf, 1.0, bk->v, nf, bk->Y, nf, 0.0, bk->T, nc);
-  OdynBackendCall(ops, add_bias, nc, s, bk->v + nf * nc, bk->T);
+  PetscCall(BackendScores(loss, bk->v, bk->Y, s, bk->T));
   OdynBackendCall(ops, loss_hessmult, loss->lossfn, nc, s, scale, bk->Z, bk->C, bk->T, bk->G);
   PetscFunctionReturn(0);
 }
@@ -276,7 +285,6 @@ PetscErrorCode OdynLossBackendFeatureProduct_Private(OdynLoss loss, const double
    weights wmu: an accuracy sweep's scores; the data's mirror, scores and weights stay as they were */
 PetscErrorCode OdynLossBackendScoresOf_Private(OdynLoss loss, const PetscScalar *wmu, const double *devY, PetscInt s, PetscScalar *Z)
 {
-  const OdynBackendOps         *ops = loss->backend;
   const PetscInt                nf = loss->nf, nc = loss->nc;
   struct _OdynLossBackendStore *bk;
 
@@ -286,8 +294,7 @@ PetscErrorCode OdynLossBackendScoresOf_Private(OdynLoss loss, const PetscScalar 
   bk = loss->bk;
   PetscCall(Grow(loss, &bk->zx, &bk->zxcap, s, nc, NULL));
   PetscCall(ToDevice(loss, bk->v, wmu, nf * nc + nc));
-  OdynBackendCall(ops, gemm, 'T', 'N', nc, s, nf, 1.0, bk->v, nf, devY, nf, 0.0, bk->zx, nc);
-  OdynBackendCall(ops, add_bias, nc, s, bk->v + nf * nc, bk->zx);
+  PetscCall(BackendScores(loss, bk->v, devY, s, bk->zx));
   PetscCall(ToHost(loss, Z, bk->zx, nc * s));
   PetscFunctionReturn(0);
 }
