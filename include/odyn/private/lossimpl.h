@@ -67,6 +67,22 @@ struct _p_OdynLoss {
 };
 
 PETSC_INTERN PetscErrorCode OdynLossResetData_Private(OdynLoss);
+/* losseval.c, shared with losspredict.c: a weight-like Vec checked (and gathered into *all), the scores of features
+   on the host, the linearization (cached scores at wmu and the data), its scores on the host, the backend check */
+PETSC_INTERN PetscErrorCode OdynLossGather_Private(OdynLoss, Vec, const char *, PetscBool, Vec *);
+PETSC_INTERN PetscErrorCode OdynLossScores_Private(OdynLoss, const PetscScalar *, PetscInt, const PetscScalar *, PetscScalar *);
+PETSC_INTERN PetscErrorCode OdynLossLinearize_Private(OdynLoss, Vec);
+PETSC_INTERN PetscErrorCode OdynLossScoresToHost_Private(OdynLoss);
+PETSC_INTERN PetscErrorCode OdynLossCheckOnBackend_Private(OdynLoss, Vec);
+/* A check whose failure on any rank fails on all of them (data errors must not leave the other ranks in a collective). */
+#define OdynLossCheckAll(loss, ok, err, ...) \
+  do { \
+    PetscMPIInt ok_ = (ok) ? 1 : 0, allok_; \
+    PetscCallMPI(MPI_Allreduce(&ok_, &allok_, 1, MPI_INT, MPI_MIN, PetscObjectComm((PetscObject)(loss)))); \
+    PetscCheck(ok_, PETSC_COMM_SELF, err, __VA_ARGS__); \
+    PetscCheck(allok_, PETSC_COMM_SELF, err, "OdynLoss: invalid data on another rank (see the error message of that rank)"); \
+  } while (0)
+
 /* lossbackend.c: the scores, the loss function and the products with the features in backend memory (host in and
    out where the arguments say so); the G buffer holds G of the last value or H_Z T of the last Hessian product */
 PETSC_INTERN PetscErrorCode OdynLossBackendLinearize_Private(OdynLoss, const PetscScalar *);
