@@ -87,8 +87,8 @@ PetscErrorCode OdynTrainerChunkedForward_Private(OdynTrainer t, Vec th, Vec X, V
    The forward sweep of X at th into YN, and (YN, C) as the loss's data. Unchunked, when the network's output and the
    loss's products run on one backend, Y_N stays there: the loss mirrors it from the last block's output (netloss.c)
    and YN's host entries are not written (nothing reads them then: the loss's products use the mirror, the gradient
-   and the Gauss-Newton product keep their directions on the backend, and the trainer's accuracies sweep their own
-   Vecs); YN only stands for the data (its layout, and the Vec whose id the mirror belongs to).
+   and the Gauss-Newton product keep their directions on the backend, and the trainer's accuracies sweep again:
+   OdynTrainerAccuracy_Private()); YN only stands for the data (its layout, and the Vec whose id the mirror belongs to).
 */
 /* whether a sweep over X runs unchunked with its output on the loss's backend, so that the output may stay there (the
    decision comes before the sweep: OdynNetLossSharedBackend_Private() also checks the examples, after it) */

@@ -12,8 +12,8 @@
 
    When the network's last block and the loss's products with the features run on the same backend, dY = J v stays in
    that block's backend memory, the loss forms W^T dY and W H_Z (W^T dY) there (OdynLossHessianMultFeaturesOnBackend_Private())
-   and the adjoint reads the latter from there: per product only v, W, the scores-sized T1 and T2 and Hv cross between
-   host and backend, not the two nf s-sized features' directions. Otherwise the host path with the Vecs dY and HdY
+   and the adjoint reads the latter from there: per product only v and Hv cross between host and backend (the loss's
+   W stays from its linearization, H_Z acts there), not the two nf s-sized features' directions. Otherwise the host path with the Vecs dY and HdY
    (work, like Y_N; unused by the backend path). *ondevice (may be NULL) says which ran.
 */
 /*
