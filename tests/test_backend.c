@@ -2,7 +2,7 @@
   The backend operations table (include/odyn/private/backend.h, docs/gpu.md) on the host: every operation of the host
   table against a plain loop written here on random inputs (sizes 1, odd, and larger than a cache line of work), its
   status codes, the loss functions against their own central differences, the whole-block Euler tanh sweeps against the reference loops of narrowref.c, the Verlet tanh sweeps
-  against those of verletref.c, and the errors of
+  against those of verletref.c, the leapfrog tanh sweeps against plain loops and their own Taylor and dot-product tests, and the errors of
   -odyn_backend (unknown name; cuda without a CUDA build, or without a device, also given to a network). tests/gpu/test_gpu_backend.c compares the cuda table with this one.
 */
 #include <float.h>
@@ -367,6 +367,98 @@ START_TEST(test_host_euler_tanh)
 }
 END_TEST
 
+/* the leapfrog forward as plain loops, one example at a time: Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 tanh(K_j Y_j + b_j) */
+static void leapfrog_ref_forward(long n, long N, long s, double h, const double *th, const double *Y0, double *traj)
+{
+  const long slot = n * n + n, ns = n * s;
+
+  memcpy(traj, Y0, (size_t)ns * sizeof(double));
+  for (long j = 0; j < N; j++) {
+    const double *K = th + j * slot, *Y = traj + j * ns, *Yp = j ? Y - ns : Y;
+    for (long e = 0; e < s; e++)
+      for (long i = 0; i < n; i++) {
+        double z = K[n * n + i];
+        for (long c = 0; c < n; c++) z += K[i + c * n] * Y[e * n + c];
+        traj[(j + 1) * ns + e * n + i] = 2.0 * Y[e * n + i] - Yp[e * n + i] + h * h * tanh(z);
+      }
+  }
+}
+
+/*
+  The host table's whole-block leapfrog tanh sweeps: the forward against the plain loops above (1e-13: tanh of vtanh.h
+  within 3 ulp of libm's, BLAS sums in another order); lin = sigma' read back from the states; the tangent by a Taylor
+  test of the forward (the remainder falls like t^2) and the adjoint by the dot product <J v, W> = <v, J^T W> (1e-12,
+  round-off of sums of a few hundred terms), both in (theta, Y0) together; the gradient accumulated onto what gtheta
+  held and gY0 alone the same; then the statuses of bad arguments. (The network tests compare these sweeps with the
+  host path's leapfrog scheme: tests/test_netbackend.c, test_parity_leapfrog.)
+*/
+START_TEST(test_host_leapfrog_tanh)
+{
+  const OdynBackendOps *ops = odyn_backend_hostref();
+  const long            shapes[3][3] = {{1, 1, 1}, {2, 4, 7}, {20, 3, 33}}; /* n, N, s */
+
+  for (int k = 0; k < 3; k++) {
+    const long   n = shapes[k][0], N = shapes[k][1], s = shapes[k][2], np = N * (n * n + n), ns = n * s;
+    const double h = 2.0 / N;
+    const long   nl = ops->leapfrog_tanh_linsize(n, N, s);
+    double      *th = rnd(21, np), *dth = rnd(22, np), *Y0 = rnd(23, ns), *dY0 = rnd(24, ns), *W = rnd(25, ns), *g0 = rnd(26, np);
+    double      *traj, *tref, *lin, *dYN, *g, *gY0, *gY0b, *thp, *Y0p, *tp, *linp;
+    double       jvw = 0.0, vjtw = 0.0, e1 = 0.0, e2 = 0.0;
+
+    ck_assert_int_eq(nl, N * n * s);
+    for (long i = 0; i < np; i++) th[i] /= sqrt((double)n);
+    ck_assert(PetscMalloc6((N + 1) * ns, &traj, (N + 1) * ns, &tref, nl, &lin, ns, &dYN, np, &g, ns, &gY0) == 0);
+    ck_assert(PetscMalloc5(ns, &gY0b, np, &thp, ns, &Y0p, (N + 1) * ns, &tp, nl, &linp) == 0);
+    ck_assert_int_eq(ops->leapfrog_tanh_forward(n, N, s, h, th, Y0, traj, lin), 0);
+    leapfrog_ref_forward(n, N, s, h, th, Y0, tref);
+    ck_assert_msg(reldiff((N + 1) * ns, traj, tref) <= 1e-13, "forward n %ld N %ld s %ld: %g", n, N, s, reldiff((N + 1) * ns, traj, tref));
+    for (long j = 0; j < N; j++) /* sigma' = 1 - tanh^2 with tanh = (Y_{j+1} - 2 Y_j + Y_{j-1}) / h^2 */
+      for (long i = 0; i < ns; i++) {
+        const double *Y = traj + j * ns, *Yp = j ? Y - ns : Y, t = (Y[ns + i] - 2.0 * Y[i] + Yp[i]) / (h * h);
+        ck_assert_msg(fabs(lin[j * ns + i] - (1.0 - t * t)) <= 1e-10, "lin[%ld] = %g, 1 - tanh^2 = %g", j * ns + i, lin[j * ns + i], 1.0 - t * t);
+      }
+    /* Taylor: |Y_N(p + t v) - Y_N(p) - t J v| falls by 4 when t halves */
+    ck_assert_int_eq(ops->leapfrog_tanh_tangent(n, N, s, h, th, dth, traj, lin, dY0, dYN), 0);
+    for (int q = 0; q < 2; q++) {
+      const double t = q ? 5e-4 : 1e-3;
+      double       e = 0.0;
+
+      for (long i = 0; i < np; i++) thp[i] = th[i] + t * dth[i];
+      for (long i = 0; i < ns; i++) Y0p[i] = Y0[i] + t * dY0[i];
+      ck_assert_int_eq(ops->leapfrog_tanh_forward(n, N, s, h, thp, Y0p, tp, linp), 0);
+      for (long i = 0; i < ns; i++) e = fmax(e, fabs(tp[N * ns + i] - traj[N * ns + i] - t * dYN[i]));
+      if (q) e2 = e;
+      else e1 = e;
+    }
+    ck_assert_msg(e2 < 0.3 * e1 || e1 < 1e-13, "Taylor n %ld N %ld: remainders %g, %g do not fall like t^2", n, N, e1, e2);
+    /* dot product, with the gradient added to what g held */
+    memcpy(g, g0, (size_t)np * sizeof(double));
+    ck_assert_int_eq(ops->leapfrog_tanh_adjoint(n, N, s, h, th, traj, lin, W, g, gY0), 0);
+    for (long i = 0; i < ns; i++) jvw += dYN[i] * W[i];
+    for (long i = 0; i < np; i++) vjtw += dth[i] * (g[i] - g0[i]);
+    for (long i = 0; i < ns; i++) vjtw += dY0[i] * gY0[i];
+    ck_assert_msg(fabs(jvw - vjtw) <= 1e-12 * fmax(1.0, fabs(jvw)), "dot product n %ld N %ld: <Jv, W> = %.16g, <v, J^T W> = %.16g", n, N, jvw, vjtw);
+    ck_assert_int_eq(ops->leapfrog_tanh_adjoint(n, N, s, h, th, traj, lin, W, NULL, gY0b), 0); /* gY0 alone: the same */
+    ck_assert_msg(reldiff(ns, gY0b, gY0) == 0.0, "adjoint gY0 alone n %ld", n);
+    ck_assert_int_eq(ops->leapfrog_tanh_tangent(n, N, s, h, th, NULL, traj, lin, NULL, dYN), 0); /* no direction: zero */
+    for (long i = 0; i < ns; i++) ck_assert(dYN[i] == 0.0);
+    PetscFree6(traj, tref, lin, dYN, g, gY0);
+    PetscFree5(gY0b, thp, Y0p, tp, linp);
+    PetscFree(th);
+    PetscFree(dth);
+    PetscFree(Y0);
+    PetscFree(dY0);
+    PetscFree(W);
+    PetscFree(g0);
+  }
+  ck_assert_int_eq(ops->leapfrog_tanh_forward(0, 2, 3, 0.1, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+  ck_assert_msg(strstr(ops->last_error(), "leapfrog_tanh_forward: need n >= 1, N >= 0, s >= 0, got n = 0"), "message: %s", ops->last_error());
+  ck_assert_int_eq(ops->leapfrog_tanh_adjoint(2, 2, 3, 0.1, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+  ck_assert_msg(strstr(ops->last_error(), "leapfrog_tanh_adjoint: theta and lin (leapfrog_tanh_linsize() = 12 values) must be arrays of the backend"), "message: %s", ops->last_error());
+  ck_assert_int_eq(ops->leapfrog_tanh_tangent(2, 2, 0, 0.1, NULL, NULL, NULL, NULL, NULL, NULL), 0); /* no example: nothing to do */
+}
+END_TEST
+
 /*
   The host table's whole-block Verlet tanh sweeps against the plain loops of src/backend/host/verletref.c (also the GPU
   tests' reference): the same 1e-13 and its reasons as for Euler (tanh of vtanh.h within 3 ulp of libm's, BLAS sums in
@@ -529,6 +621,7 @@ static Suite *make_suite(void)
   tcase_add_test(t, test_host_loss);
   tcase_add_test(t, test_host_euler_tanh);
   tcase_add_test(t, test_host_verlet_tanh);
+  tcase_add_test(t, test_host_leapfrog_tanh);
   tcase_add_test(t, test_backend_options);
   suite_add_tcase(s, t);
   return s;

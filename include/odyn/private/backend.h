@@ -127,6 +127,25 @@ struct OdynBackendOps {
   int (*euler_tanh_adjoint)(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
 
   /*
+     Whole-block sweeps of a dense leapfrog tanh block (scheme leapfrog, src/schemes/impls/leapfrog.c, with a dense
+     layer, or an antisym / negdef one whose matrices the caller forms: the second-order network of paper 001), the
+     parameter layout of euler_tanh_* above:
+       Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 tanh(K_j Y_j + b_j), j = 0..N-1, Y_{-1} = Y_0
+     leapfrog_tanh_linsize: the doubles of `lin` (sigma' of every step), N n s on both tables.
+     forward: Ytraj ((N + 1) n s) receives Y_0..Y_N, state j at j n s, and lin
+     tangent: dYN = J_theta dtheta + J_Y0 dY0 at the forward's states (dtheta or dY0 NULL: zero)
+     adjoint: gtheta += J_theta^T W, gY0 = J_Y0^T W (gtheta or gY0 NULL: not computed)
+     Every array is the backend's; inputs and outputs must not overlap. Host: the host path's operations (the layer's
+     GEMMs, sigma' and products, leapfrog.c's update) in its order (src/backend/host/leapfrogtanh.c), so its results
+     bit for bit. Cuda: per step one cuBLAS DGEMM and one fused elementwise kernel, any width
+     (src/backend/cuda/leapfrog.cu).
+  */
+  long (*leapfrog_tanh_linsize)(long n, long N, long s);
+  int (*leapfrog_tanh_forward)(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+  int (*leapfrog_tanh_tangent)(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
+  int (*leapfrog_tanh_adjoint)(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
+
+  /*
      Whole-block sweeps of a Verlet (Hamiltonian) tanh block: scheme verlet with layer hamiltonian and tanh
      (src/schemes/impls/verlet.c, src/layers/impls/hamiltonian.c), Y of width n, Z of the hidden width m:
        Z_{j+1/2} = Z_{j-1/2} - h tanh(K_j^T Y_j + bG_j),  Y_{j+1} = Y_j + h tanh(K_j Z_{j+1/2} + bF_j),  Z_{-1/2} = 0
@@ -251,6 +270,11 @@ long odyn_host_euler_tanh_linsize(long n, long N, long s);
 int  odyn_host_euler_tanh_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
 int  odyn_host_euler_tanh_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
 int  odyn_host_euler_tanh_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
+/* the host table's leapfrog tanh sweeps (src/backend/host/leapfrogtanh.c), likewise */
+long odyn_host_leapfrog_tanh_linsize(long n, long N, long s);
+int  odyn_host_leapfrog_tanh_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int  odyn_host_leapfrog_tanh_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
+int  odyn_host_leapfrog_tanh_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
 /* the host table's Verlet tanh sweeps (src/backend/host/verlettanh.c), likewise */
 long odyn_host_verlet_tanh_linsize(long n, long m, long N, long s);
 int  odyn_host_verlet_tanh_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);

@@ -67,6 +67,11 @@ int odyn_cuda_narrow_adjoint(long n, long N, long s, double h, const double *the
 int odyn_cuda_dense_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *D);
 int odyn_cuda_dense_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *D, const double *dY0, double *dYN);
 int odyn_cuda_dense_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *D, const double *W, double *gtheta, double *gY0);
+/* dense leapfrog tanh network (leapfrog.cu, cuBLAS, any width): the forward stores all states in Ytraj ((N + 1) n s)
+   and D_j = 1 - tanh^2 of step j (N n s), which the tangent and the adjoint need */
+int odyn_cuda_leapfrog_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *D);
+int odyn_cuda_leapfrog_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *D, const double *dY0, double *dYN);
+int odyn_cuda_leapfrog_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *D, const double *W, double *gtheta, double *gY0);
 /* C = A B (column-major, m x k times k x n) with cuBLAS: for the benchmark's DGEMM-alone line */
 int odyn_cuda_dgemm(long m, long n, long k, const double *A, const double *B, double *C);
 

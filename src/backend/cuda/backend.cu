@@ -548,6 +548,33 @@ int cuda_euler_tanh_adjoint(long n, long N, long s, double h, const double *thet
   return kernel_status(odyn_cuda_dense_adjoint(n, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "euler_tanh_adjoint (cuBLAS)");
 }
 
+/* the whole-block leapfrog tanh sweeps: cuBLAS and fused updates for every width (leapfrog.cu); lin holds D_j */
+long cuda_leapfrog_tanh_linsize(long n, long N, long s) { return N * n * s; }
+
+int cuda_leapfrog_tanh_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+{
+  int r;
+
+  if ((r = check_euler("leapfrog_tanh_forward", n, N, s)) || !s) return r;
+  return kernel_status(odyn_cuda_leapfrog_forward(n, N, s, h, theta, Y0, Ytraj, lin), "leapfrog_tanh_forward");
+}
+
+int cuda_leapfrog_tanh_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
+{
+  int r;
+
+  if ((r = check_euler("leapfrog_tanh_tangent", n, N, s)) || !s) return r;
+  return kernel_status(odyn_cuda_leapfrog_tangent(n, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "leapfrog_tanh_tangent");
+}
+
+int cuda_leapfrog_tanh_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
+{
+  int r;
+
+  if ((r = check_euler("leapfrog_tanh_adjoint", n, N, s)) || !s || (!gtheta && !gY0)) return r;
+  return kernel_status(odyn_cuda_leapfrog_adjoint(n, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "leapfrog_tanh_adjoint");
+}
+
 /*
    The whole-block Verlet tanh sweeps: the narrow kernels of verlet.cu (n, m <= ODYN_CUDA_NARROW_MAX, one kernel per
    sweep, sigma' recomputed in registers, so no lin). Wider blocks are refused: linsize answers -1, which the scheme's
@@ -655,6 +682,10 @@ extern "C" const OdynBackendOps *odyn_backend_cuda(void)
     ops.euler_tanh_forward   = cuda_euler_tanh_forward;
     ops.euler_tanh_tangent   = cuda_euler_tanh_tangent;
     ops.euler_tanh_adjoint   = cuda_euler_tanh_adjoint;
+    ops.leapfrog_tanh_linsize = cuda_leapfrog_tanh_linsize;
+    ops.leapfrog_tanh_forward = cuda_leapfrog_tanh_forward;
+    ops.leapfrog_tanh_tangent = cuda_leapfrog_tanh_tangent;
+    ops.leapfrog_tanh_adjoint = cuda_leapfrog_tanh_adjoint;
     ops.verlet_tanh_linsize  = cuda_verlet_tanh_linsize;
     ops.verlet_tanh_forward  = cuda_verlet_tanh_forward;
     ops.verlet_tanh_tangent  = cuda_verlet_tanh_tangent;

@@ -205,13 +205,14 @@ static int host_loss_hessmult(int fn, long nc, long s, double scale, const doubl
   return ODYN_BACKEND_OK;
 }
 
-/* the whole-block dense Euler tanh sweeps (eulertanh.c): sizes and arrays checked here, where the messages are */
+/* the whole-block dense Euler and leapfrog tanh sweeps (eulertanh.c, leapfrogtanh.c): sizes and arrays checked here,
+   where the messages are; op is "<family>_<sweep>", whose family names the linsize operation */
 static int check_euler(const char *op, long n, long N, long s, const double *theta, const double *lin)
 {
   if (n < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need n >= 1, N >= 0, s >= 0, got n = %ld, N = %ld, s = %ld", op, n, N, s);
   if (n > INT_MAX || s > INT_MAX || N > LONG_MAX / (n * n + n) / (s > 0 ? s : 1)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: n = %ld, N = %ld, s = %ld exceed the BLAS integer or the address range", op, n, N, s);
   if (!s || !N) return ODYN_BACKEND_OK;
-  if (!theta || !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (euler_tanh_linsize() = %ld values) must be arrays of the backend", op, N * n * s);
+  if (!theta || !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (%.*s_linsize() = %ld values) must be arrays of the backend", op, (int)(strrchr(op, '_') - op), op, N * n * s);
   return ODYN_BACKEND_OK;
 }
 
@@ -243,6 +244,37 @@ static int host_euler_tanh_adjoint(long n, long N, long s, double h, const doubl
   if (st) return st;
   if (s && (!Ytraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "euler_tanh_adjoint: Ytraj and W must be arrays of the backend");
   if ((st = odyn_host_euler_tanh_adjoint(n, N, s, h, theta, Ytraj, lin, W, gtheta, gY0))) return fail(st, "euler_tanh_adjoint: could not allocate %ld doubles of scratch on the host", 2 * n * s + n * n);
+  return ODYN_BACKEND_OK;
+}
+
+static long host_leapfrog_tanh_linsize(long n, long N, long s) { return odyn_host_leapfrog_tanh_linsize(n, N, s); }
+
+static int host_leapfrog_tanh_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+{
+  int st = check_euler("leapfrog_tanh_forward", n, N, s, theta, lin);
+
+  if (st) return st;
+  if (s && (!Y0 || !Ytraj)) return fail(ODYN_BACKEND_ERR_ARG, "leapfrog_tanh_forward: Y0 and Ytraj must be arrays of the backend");
+  return odyn_host_leapfrog_tanh_forward(n, N, s, h, theta, Y0, Ytraj, lin);
+}
+
+static int host_leapfrog_tanh_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
+{
+  int st = check_euler("leapfrog_tanh_tangent", n, N, s, theta, lin);
+
+  if (st) return st;
+  if (s && (!Ytraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "leapfrog_tanh_tangent: Ytraj and dYN must be arrays of the backend");
+  if ((st = odyn_host_leapfrog_tanh_tangent(n, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN))) return fail(st, "leapfrog_tanh_tangent: could not allocate %ld doubles of scratch on the host", 5 * n * s);
+  return ODYN_BACKEND_OK;
+}
+
+static int host_leapfrog_tanh_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
+{
+  int st = check_euler("leapfrog_tanh_adjoint", n, N, s, theta, lin);
+
+  if (st) return st;
+  if (s && (!Ytraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "leapfrog_tanh_adjoint: Ytraj and W must be arrays of the backend");
+  if ((st = odyn_host_leapfrog_tanh_adjoint(n, N, s, h, theta, Ytraj, lin, W, gtheta, gY0))) return fail(st, "leapfrog_tanh_adjoint: could not allocate %ld doubles of scratch on the host", 4 * n * s + n * n);
   return ODYN_BACKEND_OK;
 }
 
@@ -515,6 +547,10 @@ static const OdynBackendOps host_ops = {
   .euler_tanh_forward   = host_euler_tanh_forward,
   .euler_tanh_tangent   = host_euler_tanh_tangent,
   .euler_tanh_adjoint   = host_euler_tanh_adjoint,
+  .leapfrog_tanh_linsize = host_leapfrog_tanh_linsize,
+  .leapfrog_tanh_forward = host_leapfrog_tanh_forward,
+  .leapfrog_tanh_tangent = host_leapfrog_tanh_tangent,
+  .leapfrog_tanh_adjoint = host_leapfrog_tanh_adjoint,
   .verlet_tanh_linsize  = host_verlet_tanh_linsize,
   .verlet_tanh_forward  = host_verlet_tanh_forward,
   .verlet_tanh_tangent  = host_verlet_tanh_tangent,
