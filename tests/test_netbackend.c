@@ -58,9 +58,11 @@ static PetscBool net_recompute = PETSC_FALSE;
 /* set by test_parity_mapped: the layer of MakeNetKind's Euler blocks (dense by default) and its antisym gamma */
 static OdynLayerType net_layer = ODYNLAYERDENSE;
 static PetscReal     net_gamma = 0;
+/* set by test_parity_leapfrog: the scheme of MakeNetKind's one-face blocks (forward Euler by default) */
+static OdynSchemeType net_scheme = ODYNSCHEMEEULER;
 
-/* a network of nb blocks of width n, N[b] steps each, final time T per block: forward Euler with dense tanh layers
-   (m < 0), or Verlet with hamiltonian tanh layers of hidden width m (m = 0: n) */
+/* a network of nb blocks of width n, N[b] steps each, final time T per block: forward Euler (net_scheme) with dense
+   (net_layer) tanh layers (m < 0), or Verlet with hamiltonian tanh layers of hidden width m (m = 0: n) */
 static PetscErrorCode MakeNetKind(PetscInt nb, const PetscInt N[], PetscInt n, PetscInt m, PetscReal T, const char *bk, OdynNet *net)
 {
   PetscFunctionBegin;
@@ -70,7 +72,7 @@ static PetscErrorCode MakeNetKind(PetscInt nb, const PetscInt N[], PetscInt n, P
     OdynLayer  layer;
 
     PetscCall(OdynSchemeCreate(PETSC_COMM_WORLD, &sc));
-    PetscCall(OdynSchemeSetType(sc, m < 0 ? ODYNSCHEMEEULER : ODYNSCHEMEVERLET));
+    PetscCall(OdynSchemeSetType(sc, m < 0 ? net_scheme : ODYNSCHEMEVERLET));
     PetscCall(OdynSchemeSetNumSteps(sc, N[b]));
     PetscCall(OdynSchemeSetFinalTime(sc, T));
     PetscCall(OdynSchemeGetLayer(sc, &layer));
@@ -429,6 +431,58 @@ START_TEST(test_parity_mapped)
 }
 END_TEST
 
+/*
+  Leapfrog blocks (paper 001's second-order network, Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 tanh(K_j Y_j + b_j)): dense layers
+  of the ellipse's width, a narrow and two wide ones, against the host path (on hostref bit for bit: the host table
+  performs leapfrog.c's and the dense layer's operations in their order); negdef and antisym layers (the 2-D examples'
+  -odyn_net leapfrog uses negdef) within 1e-13, for the reason of test_parity_mapped; Taylor and dot-product tests of
+  the backend path. A leapfrog block that recomputes its states is refused (test_errors).
+*/
+START_TEST(test_parity_leapfrog)
+{
+  const PetscInt  four[1] = {4}, sixteen[1] = {16}, two[2] = {3, 5}, three[1] = {3}, six[1] = {6};
+  const PetscReal tol     = tol_sweep;
+
+  net_scheme = ODYNSCHEMELEAPFROG;
+  for (PetscInt split = 0; split < 2; split++) Parity(1, four, 2, -1, 5.0, 37, 101, split, split ? "leapfrog block (n 2, N 4, T 5), examples on rank 0" : "leapfrog block (n 2, N 4, T 5)");
+  Parity(1, sixteen, 8, -1, 2.0, 50, 120, 0, "narrow leapfrog block (n 8, N 16)");
+  Parity(2, two, 20, -1, 1.0, 30, 64, 1, "two wide leapfrog blocks (n 20, N 3 + 5), examples on rank 0");
+  Derivatives(1, six, 8, -1, 2.0, 40, "leapfrog block (n 8, N 6)");
+  Derivatives(2, two, 20, -1, 1.0, 30, "two wide leapfrog blocks (n 20, N 3 + 5)");
+  tol_sweep = PetscMax(tol, 1e-13);
+  net_layer = ODYNLAYERNEGDEF;
+  for (PetscInt split = 0; split < 2; split++) Parity(1, three, 2, -1, 3.0, 33, 50, split, split ? "leapfrog negdef block (n 2, N 3), examples on rank 0" : "leapfrog negdef block (n 2, N 3)");
+  Derivatives(1, three, 3, -1, 2.0, 40, "leapfrog negdef block (n 3, N 3)");
+  net_layer = ODYNLAYERANTISYM;
+  net_gamma = 0.1;
+  Parity(1, four, 4, -1, 2.0, 33, 20, 0, "leapfrog antisym block (n 4, N 4, gamma 0.1)");
+  net_gamma  = 0;
+  net_layer  = ODYNLAYERDENSE;
+  net_scheme = ODYNSCHEMEEULER;
+  tol_sweep  = tol;
+}
+END_TEST
+
+/*
+  The ellipse with the second-order network (examples/classify2d -odyn_net leapfrog: leapfrog with a negdef layer, n 2,
+  T 20, logistic, smoothness 1e-3), 8 layers, PCG capped at 3 iterations, trained on the host and on the backend: the
+  same objective history and accuracies.
+*/
+static PetscErrorCode EllipseData(OdynDataset *tr, OdynDataset *va) { return OdynProblemCreate(PETSC_COMM_WORLD, "ellipse", tr, va); }
+
+START_TEST(test_train_leapfrog)
+{
+  char opts[1024];
+
+  ODYN_CK(PetscSNPrintf(opts, sizeof(opts),
+                        "-odyn_problem_seed 1 -odyn_scheme_type leapfrog -odyn_layer_type negdef -odyn_layer_width 2 -odyn_scheme_final_time 20 -odyn_layer_activation tanh "
+                        "-odyn_loss_type logistic -odyn_reg_type smooth -odyn_reg_weight 1e-3 -odyn_ml_levels 8 -odyn_bcd_max_it %d -odyn_bcd_classifier_newton_max_it 2 "
+                        "-odyn_bcd_classifier_pcg_max_it 2 -odyn_bcd_gn_pcg_max_it 3",
+                        (int)train_its));
+  OdynTestTrainOnBackend(opts, EllipseData, "ellipse", backend, train_its, PetscMax(tol_hist, 1e-11), "test_netbackend: ellipse leapfrog negdef (n 2, 8 layers)");
+}
+END_TEST
+
 /* the ellipse ResNet trained on the host and on the backend: the same objective history */
 START_TEST(test_train_history)
 {
@@ -544,7 +598,8 @@ START_TEST(test_errors)
 
   RefuseBlock(ODYNSCHEMEVERLET, ODYNLAYERHAMILTONIAN, ODYN_ACTIVATION_RELU, PETSC_FALSE, "scheme verlet, layer hamiltonian, activation relu");
   RefuseBlock(ODYNSCHEMEVERLET, ODYNLAYERHAMILTONIAN, ODYN_ACTIVATION_TANH, PETSC_TRUE, "scheme verlet, layer hamiltonian, activation tanh, shared weights");
-  RefuseBlock(ODYNSCHEMELEAPFROG, ODYNLAYERDENSE, ODYN_ACTIVATION_TANH, PETSC_FALSE, "scheme leapfrog, layer dense, activation tanh");
+  RefuseBlock(ODYNSCHEMELEAPFROG, ODYNLAYERDENSE, ODYN_ACTIVATION_RELU, PETSC_FALSE, "scheme leapfrog, layer dense, activation relu");
+  RefuseBlock(ODYNSCHEMELMRESNET, ODYNLAYERDENSE, ODYN_ACTIVATION_TANH, PETSC_FALSE, "scheme lmresnet, layer dense, activation tanh");
   RefuseBlock(ODYNSCHEMEEULER, ODYNLAYERDENSE, ODYN_ACTIVATION_RELU, PETSC_FALSE, "scheme euler, layer dense, activation relu");
   RefuseBlock(ODYNSCHEMEEULER, ODYNLAYERANTISYM, ODYN_ACTIVATION_RELU, PETSC_FALSE, "scheme euler, layer antisym, activation relu");
   RefuseBlock(ODYNSCHEMEEULER, ODYNLAYERSYMMETRIC, ODYN_ACTIVATION_TANH, PETSC_FALSE, "scheme euler, layer symmetric, activation tanh");
@@ -575,10 +630,13 @@ START_TEST(test_errors)
   /* a block on its own: the set-up refuses another scheme; the states stay in the backend; theta must be the forward's */
   ODYN_CK(OdynSchemeCreate(PETSC_COMM_WORLD, &sc));
   ODYN_CK(OdynSchemeSetType(sc, ODYNSCHEMELEAPFROG));
+  ODYN_CK(OdynSchemeSetTrajectoryType(sc, ODYN_TRAJECTORY_RECOMPUTE));
   ODYN_CK(OdynSchemeGetLayer(sc, &layer));
   ODYN_CK(OdynLayerSetWidth(layer, 2));
   ODYN_CK(OdynSchemeSetBackend(sc, backend));
-  odyn_ck_error_contains(OdynSchemeSetUp(sc), "the block (scheme leapfrog, layer dense, activation tanh) cannot run on it");
+  odyn_ck_error_contains(OdynSchemeSetUp(sc), "the block (scheme leapfrog, layer dense, activation tanh, states recomputed (-odyn_scheme_trajectory recompute)) cannot run on it");
+  ODYN_CK(OdynSchemeSetTrajectoryType(sc, ODYN_TRAJECTORY_STORE)); /* stored, it runs */
+  ODYN_CK(OdynSchemeSetUp(sc));
   ODYN_CK(OdynSchemeDestroy(&sc));
   ODYN_CK(MakeNet(1, N, 2, 1.0, backend, &net));
   ODYN_CK(OdynNetGetBlock(net, 0, &sc));
@@ -608,7 +666,7 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-  const TTest *const tests[] = {test_errors, test_parity, test_derivatives, test_train_history, test_parity_verlet, test_derivatives_verlet, test_parity_verlet_reversible, test_memory_depth, test_parity_mapped, test_train_verlet};
+  const TTest *const tests[] = {test_errors, test_parity, test_derivatives, test_train_history, test_parity_verlet, test_derivatives_verlet, test_parity_verlet_reversible, test_memory_depth, test_parity_mapped, test_train_verlet, test_parity_leapfrog, test_train_leapfrog};
 
   return OdynTestBackendMain(argc, argv, "netbackend", backend, (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }

@@ -11,7 +11,9 @@
      adjoint   W in, the gradient out (added to the host gtheta), gY0 out
 
    Which blocks qualify: forward Euler with a dense layer and tanh (euler_tanh_*; also with an antisym or negdef layer,
-   whose matrix map(kappa_j) the sweeps take as dense weights: BackendEffective()), Verlet with a hamiltonian layer and
+   whose matrix map(kappa_j) the sweeps take as dense weights: BackendEffective()), leapfrog with the same layers and
+   tanh, states stored (leapfrog_tanh_*: paper 001's second-order network, the 2-D examples' -odyn_net leapfrog; the
+   buffers and the parameter mapping are the dense Euler block's), Verlet with a hamiltonian layer and
    tanh (verlet_tanh_*; any hidden width m on the host table; n, m <= 16 on cuda, whose linsize answers -1 above), and
    forward Euler with a conv or convantisym layer of 3x3 stencils, as many output as input channels, tanh, no TV
    normalization and no pooling (conv_euler_tanh_*: the convolutional ResNets of the MNIST network, -odyn_net resnet
@@ -85,7 +87,7 @@ static PetscBool BackendReversible(OdynScheme scheme) { return scheme->ncomp == 
 */
 PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *ok, char why[], size_t len)
 {
-  PetscBool   euler, verlet, single, dense = PETSC_FALSE, ham = PETSC_FALSE, conv = PETSC_FALSE, anti = PETSC_FALSE, convham = PETSC_FALSE, convok = PETSC_FALSE, mapped = PETSC_FALSE;
+  PetscBool   euler, verlet, single, leapfrog, lfrecompute, dense = PETSC_FALSE, ham = PETSC_FALSE, conv = PETSC_FALSE, anti = PETSC_FALSE, convham = PETSC_FALSE, convok = PETSC_FALSE, mapped = PETSC_FALSE;
   const char *stype = ((PetscObject)scheme)->type_name ? ((PetscObject)scheme)->type_name : ODYNSCHEMEEULER;
   OdynLayer   layer = scheme->layer;
   char        detail[192] = "";
@@ -94,6 +96,9 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
   PetscCall(PetscStrcmp(stype, ODYNSCHEMEEULER, &euler));
   PetscCall(PetscStrcmp(stype, ODYNSCHEMEVERLET, &verlet));
   PetscCall(PetscStrcmp(stype, ODYNSCHEMESINGLE, &single));
+  PetscCall(PetscStrcmp(stype, ODYNSCHEMELEAPFROG, &leapfrog));
+  /* the backend's leapfrog sweeps store the states; a reversible leapfrog on it is not written yet */
+  lfrecompute = leapfrog && scheme->trajtype == ODYN_TRAJECTORY_RECOMPUTE ? PETSC_TRUE : PETSC_FALSE;
   if (layer && ((PetscObject)layer)->type_name) {
     PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERDENSE, &dense));
     PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERHAMILTONIAN, &ham));
@@ -116,8 +121,8 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
     convok = k == 3 && (c2 == c || (single && conv) || convham) && !pool && !tv ? PETSC_TRUE : PETSC_FALSE;
     PetscCall(PetscSNPrintf(detail, sizeof(detail), " (%" PetscInt_FMT "x%" PetscInt_FMT " stencils, %" PetscInt_FMT " -> %" PetscInt_FMT " channels%s%s)", k, k, c, c2, tv ? ", TV normalization" : "", pool ? ", pooling" : ""));
   }
-  *ok = ((euler && (dense || mapped)) || (verlet && ham) || (euler && (conv || anti) && convok) || (single && conv && convok) || (verlet && convham && convok)) && (!layer || layer->activation == ODYN_ACTIVATION_TANH) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
-  PetscCall(PetscSNPrintf(why, len, "scheme %s, layer %s%s, activation %s%s", stype, layer && ((PetscObject)layer)->type_name ? ((PetscObject)layer)->type_name : ODYNLAYERDENSE, detail, OdynActivationTypes[layer ? layer->activation : ODYN_ACTIVATION_TANH], scheme->shared ? ", shared weights" : ""));
+  *ok = ((euler && (dense || mapped)) || (leapfrog && (dense || mapped) && !lfrecompute) || (verlet && ham) || (euler && (conv || anti) && convok) || (single && conv && convok) || (verlet && convham && convok)) && (!layer || layer->activation == ODYN_ACTIVATION_TANH) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(PetscSNPrintf(why, len, "scheme %s, layer %s%s, activation %s%s%s", stype, layer && ((PetscObject)layer)->type_name ? ((PetscObject)layer)->type_name : ODYNLAYERDENSE, detail, OdynActivationTypes[layer ? layer->activation : ODYN_ACTIVATION_TANH], scheme->shared ? ", shared weights" : "", lfrecompute ? ", states recomputed (-odyn_scheme_trajectory recompute)" : ""));
   PetscFunctionReturn(0);
 }
 
@@ -151,6 +156,14 @@ static PetscBool BackendSingle(OdynScheme scheme)
   const char *t = ((PetscObject)scheme)->type_name;
 
   return t && !strcmp(t, ODYNSCHEMESINGLE) ? PETSC_TRUE : PETSC_FALSE;
+}
+
+/* a dense block of scheme leapfrog (qualified above: dense, antisym or negdef layer, tanh, states stored) */
+static PetscBool BackendLeapfrog(OdynScheme scheme)
+{
+  const char *t = ((PetscObject)scheme)->type_name;
+
+  return t && !strcmp(t, ODYNSCHEMELEAPFROG) ? PETSC_TRUE : PETSC_FALSE;
 }
 
 /* its channels and image after the layer's set-up; the state widths are cin ih iw in (component 0), cout ih iw out (1) */
@@ -212,7 +225,7 @@ typedef enum {
 } BackendEffectiveKind;
 
 /*
-   Which effective parameters a block's sweeps run with. A dense Euler block whose layer's matrix is a map of its
+   Which effective parameters a block's sweeps run with. A dense Euler or leapfrog block whose layer's matrix is a map of its
    parameters (antisym: (K - K^T - gamma I)/2, negdef: -C^T C) runs the dense Euler sweeps with M_j = map(kappa_j), the
    tangent with map'(kappa_j) dkappa_j, and its gradient maps back by map'(kappa_j)^T: all parameter-sized, on the host,
    by the layer's own maps (OdynLayerAffineDenseParameters_Private()).
@@ -445,7 +458,7 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
     bk->rev          = PETSC_FALSE;
     bk->statedoubles = n * s + linlen + 2 * wide * s;
   } else if (!single && s > bk->salloc) {
-    const long linlen = rev ? (convv ? ops->conv_verlet_tanh_revsize(c, cm, ih, iw, s) : 0) : convv ? ops->conv_verlet_tanh_linsize(c, cm, ih, iw, N, s) : verlet ? ops->verlet_tanh_linsize(n, m, N, s) : isconv ? ops->conv_euler_tanh_linsize(c, ih, iw, N, s) : ops->euler_tanh_linsize(n, N, s);
+    const long linlen = rev ? (convv ? ops->conv_verlet_tanh_revsize(c, cm, ih, iw, s) : 0) : convv ? ops->conv_verlet_tanh_linsize(c, cm, ih, iw, N, s) : verlet ? ops->verlet_tanh_linsize(n, m, N, s) : isconv ? ops->conv_euler_tanh_linsize(c, ih, iw, N, s) : BackendLeapfrog(scheme) ? ops->leapfrog_tanh_linsize(n, N, s) : ops->euler_tanh_linsize(n, N, s);
     const long ntraj = rev ? 2 : N + 1, nz = rev ? 1 : N + 1;
 
     PetscCheck(linlen >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Backend %s: no linearization size for n = %" PetscInt_FMT ", N = %" PetscInt_FMT ", s = %" PetscInt_FMT, ops->name, n, N, s);
@@ -549,6 +562,7 @@ PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscS
     OdynBackendCall(ops, conv_verlet_tanh_forward, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, y0, bk->traj, bk->ztraj, bk->lin);
   } else if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_forward, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, y0, bk->traj, bk->ztraj, bk->lin);
   else if (isconv) OdynBackendCall(ops, conv_euler_tanh_forward, c, ih, iw, N, s, scheme->T / N, bk->theta, y0, bk->traj, bk->lin);
+  else if (BackendLeapfrog(scheme)) OdynBackendCall(ops, leapfrog_tanh_forward, n, N, s, scheme->T / N, bk->theta, y0, bk->traj, bk->lin);
   else OdynBackendCall(ops, euler_tanh_forward, n, N, s, scheme->T / N, bk->theta, y0, bk->traj, bk->lin);
   PetscCall(BackendOutput(scheme, bk->traj + (size_t)N * n * s, n * s, YN));
   PetscFunctionReturn(0);
@@ -604,6 +618,7 @@ PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscS
     OdynBackendCall(ops, conv_verlet_tanh_tangent, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->ztraj, bk->lin, dy0, bk->out);
   } else if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_tangent, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->ztraj, bk->lin, dy0, bk->out);
   else if (isconv) OdynBackendCall(ops, conv_euler_tanh_tangent, c, ih, iw, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dy0, bk->out);
+  else if (BackendLeapfrog(scheme)) OdynBackendCall(ops, leapfrog_tanh_tangent, n, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dy0, bk->out);
   else OdynBackendCall(ops, euler_tanh_tangent, n, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dy0, bk->out);
   PetscCall(BackendOutput(scheme, bk->out, n * s, dYN));
   PetscFunctionReturn(0);
@@ -653,6 +668,7 @@ PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscS
     OdynBackendCall(ops, conv_verlet_tanh_adjoint, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj, bk->ztraj, bk->lin, w, gt, gy);
   } else if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_adjoint, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->traj, bk->ztraj, bk->lin, w, gt, gy);
   else if (isconv) OdynBackendCall(ops, conv_euler_tanh_adjoint, c, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, w, gt, gy);
+  else if (BackendLeapfrog(scheme)) OdynBackendCall(ops, leapfrog_tanh_adjoint, n, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, w, gt, gy);
   else OdynBackendCall(ops, euler_tanh_adjoint, n, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, w, gt, gy);
   if (gtheta) {
     /* the contract is gtheta += ...: the backend's sum comes back and is added (to zeros in a network: exact) */
