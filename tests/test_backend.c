@@ -389,7 +389,7 @@ static void leapfrog_ref_forward(long n, long N, long s, double h, const double 
   within 3 ulp of libm's, BLAS sums in another order); lin = sigma' read back from the states; the tangent by a Taylor
   test of the forward (the remainder falls like t^2) and the adjoint by the dot product <J v, W> = <v, J^T W> (1e-12,
   round-off of sums of a few hundred terms), both in (theta, Y0) together; the gradient accumulated onto what gtheta
-  held and gY0 alone the same; then the statuses of bad arguments. (The network tests compare these sweeps with the
+  held and gY0 alone the same; the reversible sweeps against these; then the statuses of bad arguments. (The network tests compare these sweeps with the
   host path's leapfrog scheme: tests/test_netbackend.c, test_parity_leapfrog.)
 */
 START_TEST(test_host_leapfrog_tanh)
@@ -440,6 +440,21 @@ START_TEST(test_host_leapfrog_tanh)
     ck_assert_msg(fabs(jvw - vjtw) <= 1e-12 * fmax(1.0, fabs(jvw)), "dot product n %ld N %ld: <Jv, W> = %.16g, <v, J^T W> = %.16g", n, N, jvw, vjtw);
     ck_assert_int_eq(ops->leapfrog_tanh_adjoint(n, N, s, h, th, traj, lin, W, NULL, gY0b), 0); /* gY0 alone: the same */
     ck_assert_msg(reldiff(ns, gY0b, gY0) == 0.0, "adjoint gY0 alone n %ld", n);
+    { /* the reversible sweeps: the last two states and the tangent bit for bit (the same steps), the adjoint from
+         states rebuilt backwards within 1e-12 */
+      double *YN, *YNm1, *dr, *grv;
+
+      ck_assert(PetscMalloc4(ns, &YN, ns, &YNm1, ns, &dr, np, &grv) == 0);
+      ck_assert_int_eq(ops->leapfrog_tanh_forward_final(n, N, s, h, th, Y0, YN, YNm1), 0);
+      ck_assert_msg(reldiff(ns, YN, traj + N * ns) == 0.0 && reldiff(ns, YNm1, traj + (N - 1) * ns) == 0.0, "forward_final n %ld N %ld", n, N);
+      ck_assert_int_eq(ops->leapfrog_tanh_tangent_y0(n, N, s, h, th, dth, Y0, dY0, dr), 0);
+      ck_assert_int_eq(ops->leapfrog_tanh_tangent(n, N, s, h, th, dth, traj, lin, dY0, dYN), 0);
+      ck_assert_msg(reldiff(ns, dr, dYN) == 0.0, "tangent_y0 n %ld N %ld: %g", n, N, reldiff(ns, dr, dYN));
+      memcpy(grv, g0, (size_t)np * sizeof(double));
+      ck_assert_int_eq(ops->leapfrog_tanh_adjoint_reversible(n, N, s, h, th, YN, YNm1, W, grv, dr), 0);
+      ck_assert_msg(reldiff(np, grv, g) <= 1e-12 && reldiff(ns, dr, gY0) <= 1e-12, "adjoint_reversible n %ld N %ld: %g, %g", n, N, reldiff(np, grv, g), reldiff(ns, dr, gY0));
+      PetscFree4(YN, YNm1, dr, grv);
+    }
     ck_assert_int_eq(ops->leapfrog_tanh_tangent(n, N, s, h, th, NULL, traj, lin, NULL, dYN), 0); /* no direction: zero */
     for (long i = 0; i < ns; i++) ck_assert(dYN[i] == 0.0);
     PetscFree6(traj, tref, lin, dYN, g, gY0);
@@ -456,6 +471,9 @@ START_TEST(test_host_leapfrog_tanh)
   ck_assert_int_eq(ops->leapfrog_tanh_adjoint(2, 2, 3, 0.1, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
   ck_assert_msg(strstr(ops->last_error(), "leapfrog_tanh_adjoint: theta and lin (leapfrog_tanh_linsize() = 12 values) must be arrays of the backend"), "message: %s", ops->last_error());
   ck_assert_int_eq(ops->leapfrog_tanh_tangent(2, 2, 0, 0.1, NULL, NULL, NULL, NULL, NULL, NULL), 0); /* no example: nothing to do */
+  ck_assert_int_eq(ops->leapfrog_tanh_adjoint_reversible(2, 2, 3, 0.1, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+  ck_assert_msg(strstr(ops->last_error(), "leapfrog_tanh_adjoint_reversible: theta, the states and the output must be arrays of the backend"), "message: %s", ops->last_error());
+  ck_assert_int_eq(ops->leapfrog_tanh_forward_final(2, -1, 3, 0.1, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
 }
 END_TEST
 

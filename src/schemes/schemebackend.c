@@ -12,8 +12,8 @@
 
    Which blocks qualify: forward Euler with a dense layer and tanh (euler_tanh_*; also with an antisym or negdef layer,
    whose matrix map(kappa_j) the sweeps take as dense weights: BackendEffective()), leapfrog with the same layers and
-   tanh, states stored (leapfrog_tanh_*: paper 001's second-order network, the 2-D examples' -odyn_net leapfrog; the
-   buffers and the parameter mapping are the dense Euler block's), Verlet with a hamiltonian layer and
+   tanh (leapfrog_tanh_*: paper 001's second-order network, the 2-D examples' -odyn_net leapfrog; the buffers and the
+   parameter mapping are the dense Euler block's; reversible with -odyn_scheme_trajectory recompute, below), Verlet with a hamiltonian layer and
    tanh (verlet_tanh_*; any hidden width m on the host table; n, m <= 16 on cuda, whose linsize answers -1 above), and
    forward Euler with a conv or convantisym layer of 3x3 stencils, as many output as input channels, tanh, no TV
    normalization and no pooling (conv_euler_tanh_*: the convolutional ResNets of the MNIST network, -odyn_net resnet
@@ -52,6 +52,10 @@
    the adjoint (verlet_tanh_adjoint_reversible), and the tangent recomputes them forward from Y_0, which is kept
    (verlet_tanh_tangent_y0). Its state buffers are traj = [Y_0 | Y_N] (2 n s), ztraj = Z_{N-1/2} (m s), no lin: with
    in and out, (4 n + m) s doubles instead of (N + 1)(n + m) s + N (n + m) s (host) or (N + 1)(n + m) s (cuda) + 2 n s.
+   A leapfrog block with -odyn_scheme_trajectory recompute is reversible the same way (the scheme run backwards,
+   Y_{j-1} = 2 Y_j - Y_{j+1} + h^2 F(Y_j)): traj = [Y_0 | Y_N | Y_{N-1}] (3 n s), no lin; leapfrog_tanh_forward_final keeps
+   the last two states, leapfrog_tanh_tangent_y0 recomputes forward from Y_0, leapfrog_tanh_adjoint_reversible rebuilds
+   backwards from the last two, each with O(n s) scratch of its own.
    Its results differ from the storing sweeps by round-off (the rebuilt states drift by about the unit round-off per
    step; on the host table the sweeps are verletref.c's loops, not the direct path's kernels).
 */
@@ -70,16 +74,17 @@ struct _OdynSchemeBackendStore {
   PetscScalar          *thetahost, *ghost;       /* host, nparam each: the theta now on the backend; the gradient back */
   PetscScalar          *effhost;                 /* host, nparam: the effective theta / dtheta uploaded (convantisym, antisym, negdef) */
   PetscBool             thetavalid;              /* a forward sweep uploaded theta (thetahost is its copy) */
-  PetscBool             rev;                     /* Verlet, states recomputed: traj = [Y_0 | Y_N], ztraj = Z_{N-1/2}, no lin (conv: the sweeps' scratch) */
+  PetscBool             rev;                     /* states recomputed: Verlet traj = [Y_0 | Y_N], ztraj = Z_{N-1/2}, no lin (conv: the sweeps' scratch); leapfrog traj = [Y_0 | Y_N | Y_{N-1}] */
   long                  statedoubles;            /* of traj, ztraj, lin, in and out, for OdynSchemeView() */
   const double         *last;                    /* backend: where the last sweep left its output (Y_N, dY_N or gY0), for
                                                     the next block on the same backend (net.c); NULL: none there */
 };
 
-/* a Verlet block (dense or convolutional) that recomputes its states (reversible on the backend) */
+/* a Verlet block (dense or convolutional) or a leapfrog block that recomputes its states (reversible on the backend) */
 static PetscBool BackendSingle(OdynScheme scheme);
 static PetscBool BackendConvVerlet(OdynScheme scheme);
-static PetscBool BackendReversible(OdynScheme scheme) { return scheme->ncomp == 2 && !BackendSingle(scheme) && scheme->trajtype == ODYN_TRAJECTORY_RECOMPUTE ? PETSC_TRUE : PETSC_FALSE; }
+static PetscBool BackendLeapfrog(OdynScheme scheme);
+static PetscBool BackendReversible(OdynScheme scheme) { return (scheme->ncomp == 2 || BackendLeapfrog(scheme)) && !BackendSingle(scheme) && scheme->trajtype == ODYN_TRAJECTORY_RECOMPUTE ? PETSC_TRUE : PETSC_FALSE; }
 
 /*
    Whether the block can run on a backend: *ok, or in why[] what it is (for the callers' messages). Needs no set-up:
@@ -87,7 +92,7 @@ static PetscBool BackendReversible(OdynScheme scheme) { return scheme->ncomp == 
 */
 PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *ok, char why[], size_t len)
 {
-  PetscBool   euler, verlet, single, leapfrog, lfrecompute, dense = PETSC_FALSE, ham = PETSC_FALSE, conv = PETSC_FALSE, anti = PETSC_FALSE, convham = PETSC_FALSE, convok = PETSC_FALSE, mapped = PETSC_FALSE;
+  PetscBool   euler, verlet, single, leapfrog, dense = PETSC_FALSE, ham = PETSC_FALSE, conv = PETSC_FALSE, anti = PETSC_FALSE, convham = PETSC_FALSE, convok = PETSC_FALSE, mapped = PETSC_FALSE;
   const char *stype = ((PetscObject)scheme)->type_name ? ((PetscObject)scheme)->type_name : ODYNSCHEMEEULER;
   OdynLayer   layer = scheme->layer;
   char        detail[192] = "";
@@ -97,8 +102,6 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
   PetscCall(PetscStrcmp(stype, ODYNSCHEMEVERLET, &verlet));
   PetscCall(PetscStrcmp(stype, ODYNSCHEMESINGLE, &single));
   PetscCall(PetscStrcmp(stype, ODYNSCHEMELEAPFROG, &leapfrog));
-  /* the backend's leapfrog sweeps store the states; a reversible leapfrog on it is not written yet */
-  lfrecompute = leapfrog && scheme->trajtype == ODYN_TRAJECTORY_RECOMPUTE ? PETSC_TRUE : PETSC_FALSE;
   if (layer && ((PetscObject)layer)->type_name) {
     PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERDENSE, &dense));
     PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERHAMILTONIAN, &ham));
@@ -121,8 +124,8 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
     convok = k == 3 && (c2 == c || (single && conv) || convham) && !pool && !tv ? PETSC_TRUE : PETSC_FALSE;
     PetscCall(PetscSNPrintf(detail, sizeof(detail), " (%" PetscInt_FMT "x%" PetscInt_FMT " stencils, %" PetscInt_FMT " -> %" PetscInt_FMT " channels%s%s)", k, k, c, c2, tv ? ", TV normalization" : "", pool ? ", pooling" : ""));
   }
-  *ok = ((euler && (dense || mapped)) || (leapfrog && (dense || mapped) && !lfrecompute) || (verlet && ham) || (euler && (conv || anti) && convok) || (single && conv && convok) || (verlet && convham && convok)) && (!layer || layer->activation == ODYN_ACTIVATION_TANH) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
-  PetscCall(PetscSNPrintf(why, len, "scheme %s, layer %s%s, activation %s%s%s", stype, layer && ((PetscObject)layer)->type_name ? ((PetscObject)layer)->type_name : ODYNLAYERDENSE, detail, OdynActivationTypes[layer ? layer->activation : ODYN_ACTIVATION_TANH], scheme->shared ? ", shared weights" : "", lfrecompute ? ", states recomputed (-odyn_scheme_trajectory recompute)" : ""));
+  *ok = ((euler && (dense || mapped)) || (leapfrog && (dense || mapped)) || (verlet && ham) || (euler && (conv || anti) && convok) || (single && conv && convok) || (verlet && convham && convok)) && (!layer || layer->activation == ODYN_ACTIVATION_TANH) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(PetscSNPrintf(why, len, "scheme %s, layer %s%s, activation %s%s", stype, layer && ((PetscObject)layer)->type_name ? ((PetscObject)layer)->type_name : ODYNLAYERDENSE, detail, OdynActivationTypes[layer ? layer->activation : ODYN_ACTIVATION_TANH], scheme->shared ? ", shared weights" : ""));
   PetscFunctionReturn(0);
 }
 
@@ -436,7 +439,8 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
     PetscCall(PetscMalloc3(bk->nparam, &bk->thetahost, bk->nparam, &bk->ghost, bk->nparam, &bk->effhost));
   }
   PetscCheck(bk->nparam == scheme->nparam, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Backend buffers hold %" PetscInt_FMT " parameters, the block has %" PetscInt_FMT, bk->nparam, scheme->nparam);
-  PetscCheck(!rev || (ops->verlet_tanh_forward_final && ops->verlet_tanh_tangent_y0 && ops->verlet_tanh_adjoint_reversible), PETSC_COMM_SELF, PETSC_ERR_SUP, "Backend %s has no reversible Verlet sweeps: use -odyn_scheme_trajectory store for this block", ops->name);
+  PetscCheck(!rev || BackendLeapfrog(scheme) || (ops->verlet_tanh_forward_final && ops->verlet_tanh_tangent_y0 && ops->verlet_tanh_adjoint_reversible), PETSC_COMM_SELF, PETSC_ERR_SUP, "Backend %s has no reversible Verlet sweeps: use -odyn_scheme_trajectory store for this block", ops->name);
+  PetscCheck(!rev || !BackendLeapfrog(scheme) || (ops->leapfrog_tanh_forward_final && ops->leapfrog_tanh_tangent_y0 && ops->leapfrog_tanh_adjoint_reversible), PETSC_COMM_SELF, PETSC_ERR_SUP, "Backend %s has no reversible leapfrog sweeps: use -odyn_scheme_trajectory store for this block", ops->name);
   PetscCheck(!rev || !convv || (ops->conv_verlet_tanh_revsize && ops->conv_verlet_tanh_forward_final && ops->conv_verlet_tanh_tangent_y0 && ops->conv_verlet_tanh_adjoint_reversible), PETSC_COMM_SELF, PETSC_ERR_SUP, "Backend %s has no reversible convhamiltonian Verlet sweeps: use -odyn_scheme_trajectory store for this block", ops->name);
   if (rev != bk->rev) bk->salloc = 0; /* the other layout: the buffers are made again */
   if (single && s > bk->salloc) {
@@ -459,7 +463,7 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
     bk->statedoubles = n * s + linlen + 2 * wide * s;
   } else if (!single && s > bk->salloc) {
     const long linlen = rev ? (convv ? ops->conv_verlet_tanh_revsize(c, cm, ih, iw, s) : 0) : convv ? ops->conv_verlet_tanh_linsize(c, cm, ih, iw, N, s) : verlet ? ops->verlet_tanh_linsize(n, m, N, s) : isconv ? ops->conv_euler_tanh_linsize(c, ih, iw, N, s) : BackendLeapfrog(scheme) ? ops->leapfrog_tanh_linsize(n, N, s) : ops->euler_tanh_linsize(n, N, s);
-    const long ntraj = rev ? 2 : N + 1, nz = rev ? 1 : N + 1;
+    const long ntraj = rev ? (BackendLeapfrog(scheme) ? 3 : 2) : N + 1, nz = rev ? 1 : N + 1; /* reversible: [Y_0 | Y_N] (leapfrog: | Y_{N-1}) */
 
     PetscCheck(linlen >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Backend %s: no linearization size for n = %" PetscInt_FMT ", N = %" PetscInt_FMT ", s = %" PetscInt_FMT, ops->name, n, N, s);
     PetscCall(OdynBackendFree(ops, (void **)&bk->traj));
@@ -546,7 +550,8 @@ PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscS
   PetscCall(BackendInput(scheme, Y0, devin, n * s, bk->rev, bk->rev ? bk->traj : bk->in, &y0));
   PetscCheck(y0, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "The forward sweep needs its input Y0");
   if (bk->rev) { /* then only the last pair */
-    if (BackendConvVerlet(scheme)) {
+    if (BackendLeapfrog(scheme)) OdynBackendCall(ops, leapfrog_tanh_forward_final, n, N, s, scheme->T / N, bk->theta, bk->traj, bk->traj + (size_t)n * s, bk->traj + (size_t)2 * n * s);
+    else if (BackendConvVerlet(scheme)) {
       long cm;
 
       PetscCall(BackendConvVerletGeom(scheme, &c, &cm, &ih, &iw));
@@ -605,7 +610,8 @@ PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscS
   }
   if (dtheta) PetscCall(BackendToDevice(scheme, bk->dtheta, dtheta, bk->nparam));
   PetscCall(BackendInput(scheme, dY0, devin, n * s, PETSC_FALSE, bk->in, &dy0));
-  if (bk->rev && BackendConvVerlet(scheme)) {
+  if (bk->rev && BackendLeapfrog(scheme)) OdynBackendCall(ops, leapfrog_tanh_tangent_y0, n, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, dy0, bk->out);
+  else if (bk->rev && BackendConvVerlet(scheme)) {
     long cm;
 
     PetscCall(BackendConvVerletGeom(scheme, &c, &cm, &ih, &iw));
@@ -655,7 +661,8 @@ PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscS
 
     PetscCall(BackendSingleGeom(scheme, &cin, &cout, &ih, &iw));
     OdynBackendCall(ops, conv_tanh_adjoint, cin, cout, ih, iw, s, bk->theta, bk->traj, bk->lin, w, gt, gy);
-  } else if (bk->rev && BackendConvVerlet(scheme)) {
+  } else if (bk->rev && BackendLeapfrog(scheme)) OdynBackendCall(ops, leapfrog_tanh_adjoint_reversible, n, N, s, scheme->T / N, bk->theta, bk->traj + (size_t)n * s, bk->traj + (size_t)2 * n * s, w, gt, gy);
+  else if (bk->rev && BackendConvVerlet(scheme)) {
     long cm;
 
     PetscCall(BackendConvVerletGeom(scheme, &c, &cm, &ih, &iw));

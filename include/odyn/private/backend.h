@@ -144,6 +144,19 @@ struct OdynBackendOps {
   int (*leapfrog_tanh_forward)(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
   int (*leapfrog_tanh_tangent)(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
   int (*leapfrog_tanh_adjoint)(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
+  /*
+     The same block with states recomputed (reversible leapfrog, -odyn_scheme_trajectory recompute on a backend block):
+     the scheme runs backwards, Y_{j-1} = 2 Y_j - Y_{j+1} + h^2 tanh(K_j Y_j + b_j), so only the last two states are kept.
+     forward_final: YN = Y_N and YNm1 = Y_{N-1} (n s each; N = 0: both Y_0)
+     tangent_y0: dYN = J_theta dtheta + J_Y0 dY0, the states recomputed forward from Y0 alongside
+     adjoint_reversible: gtheta += J_theta^T W, gY0 = J_Y0^T W, the states rebuilt backwards from YN, YNm1 alongside
+     Each keeps its O(n s) scratch to itself (host: malloc'd per call; cuda: the kernels' workspace), so memory stays
+     flat in N. Host: leapfrog.c's recomputing sweeps' operations (src/backend/host/leapfrogtanh.c); the rebuilt states
+     drift from the stored ones by round-off, as on the host path.
+  */
+  int (*leapfrog_tanh_forward_final)(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1);
+  int (*leapfrog_tanh_tangent_y0)(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+  int (*leapfrog_tanh_adjoint_reversible)(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0);
 
   /*
      Whole-block sweeps of a Verlet (Hamiltonian) tanh block: scheme verlet with layer hamiltonian and tanh
@@ -275,6 +288,9 @@ long odyn_host_leapfrog_tanh_linsize(long n, long N, long s);
 int  odyn_host_leapfrog_tanh_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
 int  odyn_host_leapfrog_tanh_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
 int  odyn_host_leapfrog_tanh_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
+int  odyn_host_leapfrog_tanh_forward_final(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1);
+int  odyn_host_leapfrog_tanh_tangent_y0(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+int  odyn_host_leapfrog_tanh_adjoint_reversible(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0);
 /* the host table's Verlet tanh sweeps (src/backend/host/verlettanh.c), likewise */
 long odyn_host_verlet_tanh_linsize(long n, long m, long N, long s);
 int  odyn_host_verlet_tanh_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);

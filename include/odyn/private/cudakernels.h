@@ -72,6 +72,10 @@ int odyn_cuda_dense_adjoint(long n, long N, long s, double h, const double *thet
 int odyn_cuda_leapfrog_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *D);
 int odyn_cuda_leapfrog_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *D, const double *dY0, double *dYN);
 int odyn_cuda_leapfrog_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *D, const double *W, double *gtheta, double *gY0);
+/* reversible: only Y_N, Y_{N-1} kept; the tangent recomputes from Y0, the adjoint rebuilds backwards (backend.h) */
+int odyn_cuda_leapfrog_forward_final(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1);
+int odyn_cuda_leapfrog_tangent_y0(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+int odyn_cuda_leapfrog_adjoint_reversible(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0);
 /* C = A B (column-major, m x k times k x n) with cuBLAS: for the benchmark's DGEMM-alone line */
 int odyn_cuda_dgemm(long m, long n, long k, const double *A, const double *B, double *C);
 

@@ -575,6 +575,30 @@ int cuda_leapfrog_tanh_adjoint(long n, long N, long s, double h, const double *t
   return kernel_status(odyn_cuda_leapfrog_adjoint(n, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "leapfrog_tanh_adjoint");
 }
 
+int cuda_leapfrog_tanh_forward_final(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
+{
+  int r;
+
+  if ((r = check_euler("leapfrog_tanh_forward_final", n, N, s)) || !s) return r;
+  return kernel_status(odyn_cuda_leapfrog_forward_final(n, N, s, h, theta, Y0, YN, YNm1), "leapfrog_tanh_forward_final");
+}
+
+int cuda_leapfrog_tanh_tangent_y0(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+{
+  int r;
+
+  if ((r = check_euler("leapfrog_tanh_tangent_y0", n, N, s)) || !s) return r;
+  return kernel_status(odyn_cuda_leapfrog_tangent_y0(n, N, s, h, theta, dtheta, Y0, dY0, dYN), "leapfrog_tanh_tangent_y0");
+}
+
+int cuda_leapfrog_tanh_adjoint_reversible(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
+{
+  int r;
+
+  if ((r = check_euler("leapfrog_tanh_adjoint_reversible", n, N, s)) || !s || (!gtheta && !gY0)) return r;
+  return kernel_status(odyn_cuda_leapfrog_adjoint_reversible(n, N, s, h, theta, YN, YNm1, W, gtheta, gY0), "leapfrog_tanh_adjoint_reversible");
+}
+
 /*
    The whole-block Verlet tanh sweeps: the narrow kernels of verlet.cu (n, m <= ODYN_CUDA_NARROW_MAX, one kernel per
    sweep, sigma' recomputed in registers, so no lin). Wider blocks are refused: linsize answers -1, which the scheme's
@@ -686,6 +710,9 @@ extern "C" const OdynBackendOps *odyn_backend_cuda(void)
     ops.leapfrog_tanh_forward = cuda_leapfrog_tanh_forward;
     ops.leapfrog_tanh_tangent = cuda_leapfrog_tanh_tangent;
     ops.leapfrog_tanh_adjoint = cuda_leapfrog_tanh_adjoint;
+    ops.leapfrog_tanh_forward_final      = cuda_leapfrog_tanh_forward_final;
+    ops.leapfrog_tanh_tangent_y0         = cuda_leapfrog_tanh_tangent_y0;
+    ops.leapfrog_tanh_adjoint_reversible = cuda_leapfrog_tanh_adjoint_reversible;
     ops.verlet_tanh_linsize  = cuda_verlet_tanh_linsize;
     ops.verlet_tanh_forward  = cuda_verlet_tanh_forward;
     ops.verlet_tanh_tangent  = cuda_verlet_tanh_tangent;

@@ -47,7 +47,7 @@ int odynk_get_props(const odynk_props **p);
 
 /* a process-wide device scratch of at least `bytes` (grown on demand, never shrunk; freed by odyn_cuda_kernels_finalize).
    slot 0..ODYNK_NSCRATCH-1: independent buffers for one call's several needs */
-#define ODYNK_NSCRATCH 4
+#define ODYNK_NSCRATCH 8
 int odynk_scratch(int slot, size_t bytes, void **p);
 
 /* the cuBLAS handle (wide.cu), created on first use */

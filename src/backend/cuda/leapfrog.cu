@@ -14,6 +14,11 @@
                prev += h^2 K_j^T T (DGEMM); then one pass: prev += 2 cur and cur = -cur (the start of A_{j-1}), and the
                two buffers swap roles (j = 0: gY0 = prev + cur, as Y_{-1} = Y_0)
 
+   Reversible (-odyn_scheme_trajectory recompute): forward_final keeps a ring of three states and returns the last two;
+   tangent_y0 recomputes the states alongside the tangent (one DGEMM and lf_forward_update for Y_{j+1} and D_j, then the
+   tangent's step); adjoint_reversible rebuilds them backwards (one DGEMM for K_j Y_j, then lf_reverse_update gives D_j
+   and Y_{j-1} in one pass, then the adjoint's step). Their buffers are the kernels' workspace (at most 8 n s + s).
+
    No narrow one-kernel sweep yet (narrow.cu's form for Euler): for the 2-D examples' widths a step costs two launches,
    about 10 us, so 64 steps about 0.7 ms per sweep; what the examples' training needs, not what the Euler targets ask.
    Kernels on the legacy default stream, cuBLAS through wide.cu's handle, scratch from kernelsys.cu, as wide.cu.
@@ -29,13 +34,24 @@ unsigned lf_grid(long len)
   return (unsigned)(g < 65536 ? (g > 0 ? g : 1) : 65536); /* grid-stride loops cover the rest */
 }
 
-/* Y1 = 2 Y - Yp + h2 tanh(Y1 + b) (Y1 holds K Y on entry), D = 1 - tanh^2 */
+/* Y1 = 2 Y - Yp + h2 tanh(Y1 + b) (Y1 holds K Y on entry), D = 1 - tanh^2 when D is not NULL */
 __global__ void lf_forward_update(long n, long len, double h2, const double *__restrict__ b, const double *__restrict__ Y, const double *__restrict__ Yp, double *__restrict__ Y1, double *__restrict__ D)
 {
   for (long k = (long)blockIdx.x * blockDim.x + threadIdx.x; k < len; k += (long)gridDim.x * blockDim.x) {
     const double t = odynk_tanh(Y1[k] + b[k % n]);
     Y1[k]          = (2.0 * Y[k] - Yp[k]) + h2 * t;
+    if (D) D[k] = 1.0 - t * t;
+  }
+}
+
+/* the reversible adjoint's step: F holds K Y_j on entry; D = 1 - tanh^2 of F + b, and with rebuild Ya = Y_{j+1} becomes
+   Y_{j-1} = 2 Y_j - Y_{j+1} + h2 tanh(F + b) (Yb = Y_j) */
+__global__ void lf_reverse_update(long n, long len, double h2, const double *__restrict__ b, const double *__restrict__ F, const double *__restrict__ Yb, double *__restrict__ Ya, double *__restrict__ D, int rebuild)
+{
+  for (long k = (long)blockIdx.x * blockDim.x + threadIdx.x; k < len; k += (long)gridDim.x * blockDim.x) {
+    const double t = odynk_tanh(F[k] + b[k % n]);
     D[k]           = 1.0 - t * t;
+    if (rebuild) Ya[k] = (2.0 * Yb[k] - Ya[k]) + h2 * t;
   }
 }
 
@@ -72,6 +88,69 @@ __global__ void lf_fill(long len, double v, double *__restrict__ x)
   for (long k = (long)blockIdx.x * blockDim.x + threadIdx.x; k < len; k += (long)gridDim.x * blockDim.x) x[k] = v;
 }
 
+/* the tangent's step j: out = 2 cur - prev + h2 D .* (K cur + dK Y + db) (dK: none when dtheta is NULL), Z scratch */
+int lf_tangent_step(cublasHandle_t cb, long n, long s, double h2, const double *K, const double *dK, const double *Yj, const double *D, double *Z, const double *cur, const double *prev, double *out)
+{
+  const double one = 1.0, zero = 0.0;
+  const long   len = n * s;
+
+  ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_N, CUBLAS_OP_N, (int)n, (int)s, (int)n, &one, K, (int)n, cur, (int)n, &zero, Z, (int)n));
+  if (dK) ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_N, CUBLAS_OP_N, (int)n, (int)s, (int)n, &one, dK, (int)n, Yj, (int)n, &one, Z, (int)n));
+  lf_tangent_update<<<lf_grid(len), 256>>>(n, len, h2, dK ? dK + n * n : NULL, D, Z, cur, prev, out);
+  ODYNK_LAUNCHED("lf_tangent_update");
+  return ODYN_CUDA_OK;
+}
+
+/* the adjoint's step j: cur = A_{j+1}, prev = A_j so far, T scratch: the gradient of step j into g (NULL: none), then
+   (unless last) prev += h2 K^T (D .* cur) and the shift prev += 2 cur, cur = -cur (j > 0) or gY0 = prev + cur (j = 0);
+   last: j = 0 and gY0 not wanted */
+int lf_adjoint_step(cublasHandle_t cb, long n, long s, long j, double h2, const double *K, const double *Yj, const double *D, const double *ones, double *T, double *cur, double *prev, double *g, double *gY0)
+{
+  const double one = 1.0;
+  const long   len = n * s;
+
+  lf_hadamard<<<lf_grid(len), 256>>>(len, D, cur, T);
+  ODYNK_LAUNCHED("lf_hadamard");
+  if (g) {
+    ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_N, CUBLAS_OP_T, (int)n, (int)n, (int)s, &h2, T, (int)n, Yj, (int)n, &one, g, (int)n));
+    ODYNK_CUBLAS(cublasDgemv(cb, CUBLAS_OP_N, (int)n, (int)s, &h2, T, (int)n, ones, 1, &one, g + n * n, 1));
+  }
+  if (j == 0 && !gY0) return ODYN_CUDA_OK; /* A_0 is not wanted */
+  ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_T, CUBLAS_OP_N, (int)n, (int)s, (int)n, &h2, K, (int)n, T, (int)n, &one, prev, (int)n));
+  if (j > 0) {
+    lf_adjoint_shift<<<lf_grid(len), 256>>>(len, cur, prev);
+    ODYNK_LAUNCHED("lf_adjoint_shift");
+  } else {
+    lf_adjoint_last<<<lf_grid(len), 256>>>(len, cur, prev, gY0);
+    ODYNK_LAUNCHED("lf_adjoint_last");
+  }
+  return ODYN_CUDA_OK;
+}
+
+/* the adjoints' start: cur = W, prev = 0 and, with a gradient wanted, ones = 1 (s) */
+int lf_adjoint_start(long len, long s, const double *W, double *cur, double *prev, double *ones)
+{
+  ODYNK_CUDA(cudaMemcpyAsync(cur, W, (size_t)len * sizeof(double), cudaMemcpyDeviceToDevice, 0));
+  ODYNK_CUDA(cudaMemsetAsync(prev, 0, (size_t)len * sizeof(double), 0));
+  if (ones) {
+    lf_fill<<<lf_grid(s), 256>>>(s, 1.0, ones);
+    ODYNK_LAUNCHED("lf_fill");
+  }
+  return ODYN_CUDA_OK;
+}
+
+/* k buffers of len doubles from the workspace's slots first, first + 1, ... */
+int lf_scratch(int first, int k, size_t len, double **p)
+{
+  for (int i = 0; i < k; i++) {
+    void *q = NULL;
+
+    ODYNK_CALL(odynk_scratch(first + i, len * sizeof(double), &q));
+    p[i] = (double *)q;
+  }
+  return ODYN_CUDA_OK;
+}
+
 int lf_check(const char *fn, long n, long N, long s)
 {
   if (n < 1 || N < 0 || s < 0) return odynk_fail(ODYN_CUDA_ERR_ARG, "%s: need n >= 1, N >= 0, s >= 0, got n = %ld, N = %ld, s = %ld", fn, n, N, s);
@@ -106,11 +185,9 @@ int odyn_cuda_leapfrog_forward(long n, long N, long s, double h, const double *t
 int odyn_cuda_leapfrog_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *D, const double *dY0, double *dYN)
 {
   cublasHandle_t cb = NULL;
-  const double   one = 1.0, zero = 0.0, h2 = h * h;
   const long     slot = n * n + n, len = n * s;
   const size_t   bytes = (size_t)len * sizeof(double);
-  void          *zp = NULL, *rp[3] = {NULL, NULL, NULL};
-  double        *Z, *prev, *cur, *next;
+  double        *b[4], *prev, *cur, *next;
 
   ODYNK_CALL(lf_check("odyn_cuda_leapfrog_tangent", n, N, s));
   if (!theta || !Ytraj || (N > 0 && !D) || !dYN) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_leapfrog_tangent: theta, Ytraj, D (of the forward) and dYN must be device arrays");
@@ -121,23 +198,17 @@ int odyn_cuda_leapfrog_tangent(long n, long N, long s, double h, const double *t
     return ODYN_CUDA_OK;
   }
   ODYNK_CALL(odynk_cublas(&cb));
-  ODYNK_CALL(odynk_scratch(0, bytes, &zp));
-  for (int k = 0; k < 3; k++) ODYNK_CALL(odynk_scratch(k + 1, bytes, &rp[k]));
-  Z    = (double *)zp;
-  prev = (double *)rp[0];
-  cur  = (double *)rp[1];
-  next = (double *)rp[2];
+  ODYNK_CALL(lf_scratch(0, 4, (size_t)len, b)); /* Z, then the ring of dY */
+  prev = b[1];
+  cur  = b[2];
+  next = b[3];
   if (dY0) ODYNK_CUDA(cudaMemcpyAsync(cur, dY0, bytes, cudaMemcpyDeviceToDevice, 0));
   else ODYNK_CUDA(cudaMemsetAsync(cur, 0, bytes, 0));
   ODYNK_CUDA(cudaMemcpyAsync(prev, cur, bytes, cudaMemcpyDeviceToDevice, 0)); /* dY_{-1} = dY_0 */
   for (long j = 0; j < N; j++) {
-    const double *K   = theta + j * slot;
-    double       *out = j == N - 1 ? dYN : next, *tmp;
+    double *tmp;
 
-    ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_N, CUBLAS_OP_N, (int)n, (int)s, (int)n, &one, K, (int)n, cur, (int)n, &zero, Z, (int)n));
-    if (dtheta) ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_N, CUBLAS_OP_N, (int)n, (int)s, (int)n, &one, dtheta + j * slot, (int)n, Ytraj + j * len, (int)n, &one, Z, (int)n));
-    lf_tangent_update<<<lf_grid(len), 256>>>(n, len, h2, dtheta ? dtheta + j * slot + n * n : NULL, D + j * len, Z, cur, prev, out);
-    ODYNK_LAUNCHED("lf_tangent_update");
+    ODYNK_CALL(lf_tangent_step(cb, n, s, h * h, theta + j * slot, dtheta ? dtheta + j * slot : NULL, Ytraj + j * len, D + j * len, b[0], cur, prev, j == N - 1 ? dYN : next));
     tmp  = prev;
     prev = cur;
     cur  = next;
@@ -149,57 +220,152 @@ int odyn_cuda_leapfrog_tangent(long n, long N, long s, double h, const double *t
 int odyn_cuda_leapfrog_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *D, const double *W, double *gtheta, double *gY0)
 {
   cublasHandle_t cb = NULL;
-  const double   one = 1.0, h2 = h * h;
   const long     slot = n * n + n, len = n * s;
-  const size_t   bytes = (size_t)len * sizeof(double);
-  void          *tp = NULL, *ap = NULL, *bp = NULL, *op = NULL;
-  double        *T, *cur, *prev, *ones;
+  double        *b[3], *ones = NULL;
 
   ODYNK_CALL(lf_check("odyn_cuda_leapfrog_adjoint", n, N, s));
   if (!theta || !Ytraj || (N > 0 && !D) || !W) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_leapfrog_adjoint: theta, Ytraj, D (of the forward) and W must be device arrays");
   if (len == 0 || (!gtheta && !gY0)) return ODYN_CUDA_OK;
   if (N == 0) { /* gY0 = W */
+    if (gY0) ODYNK_CUDA(cudaMemcpyAsync(gY0, W, (size_t)len * sizeof(double), cudaMemcpyDeviceToDevice, 0));
+    return ODYN_CUDA_OK;
+  }
+  ODYNK_CALL(odynk_cublas(&cb));
+  ODYNK_CALL(lf_scratch(0, 3, (size_t)len, b)); /* T, cur, prev */
+  if (gtheta) ODYNK_CALL(lf_scratch(3, 1, (size_t)s, &ones));
+  ODYNK_CALL(lf_adjoint_start(len, s, W, b[1], b[2], ones));
+  for (long j = N - 1; j >= 0; j--) {
+    double *tmp;
+
+    ODYNK_CALL(lf_adjoint_step(cb, n, s, j, h * h, theta + j * slot, Ytraj + j * len, D + j * len, ones, b[0], b[1], b[2], gtheta ? gtheta + j * slot : NULL, gY0));
+    tmp  = b[1]; /* A_j is complete in prev; cur (now -A_{j+1}) starts A_{j-1} */
+    b[1] = b[2];
+    b[2] = tmp;
+  }
+  return ODYN_CUDA_OK;
+}
+
+int odyn_cuda_leapfrog_forward_final(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
+{
+  cublasHandle_t cb = NULL;
+  const double   one = 1.0, zero = 0.0, h2 = h * h;
+  const long     slot = n * n + n, len = n * s;
+  const size_t   bytes = (size_t)len * sizeof(double);
+  double        *b[3], *prev, *cur, *next;
+
+  ODYNK_CALL(lf_check("odyn_cuda_leapfrog_forward_final", n, N, s));
+  if (!theta || !Y0 || !YN || !YNm1) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_leapfrog_forward_final: theta, Y0, YN and YNm1 must be device arrays");
+  if (len == 0) return ODYN_CUDA_OK;
+  ODYNK_CALL(odynk_cublas(&cb));
+  ODYNK_CALL(lf_scratch(0, 3, (size_t)len, b));
+  prev = b[0];
+  cur  = b[1];
+  next = b[2];
+  ODYNK_CUDA(cudaMemcpyAsync(cur, Y0, bytes, cudaMemcpyDeviceToDevice, 0));
+  ODYNK_CUDA(cudaMemcpyAsync(prev, Y0, bytes, cudaMemcpyDeviceToDevice, 0));
+  for (long j = 0; j < N; j++) {
+    const double *K = theta + j * slot;
+    double       *tmp;
+
+    ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_N, CUBLAS_OP_N, (int)n, (int)s, (int)n, &one, K, (int)n, cur, (int)n, &zero, next, (int)n));
+    lf_forward_update<<<lf_grid(len), 256>>>(n, len, h2, K + n * n, cur, prev, next, NULL);
+    ODYNK_LAUNCHED("lf_forward_update");
+    tmp  = prev;
+    prev = cur;
+    cur  = next;
+    next = tmp;
+  }
+  ODYNK_CUDA(cudaMemcpyAsync(YN, cur, bytes, cudaMemcpyDeviceToDevice, 0));
+  ODYNK_CUDA(cudaMemcpyAsync(YNm1, prev, bytes, cudaMemcpyDeviceToDevice, 0));
+  return ODYN_CUDA_OK;
+}
+
+int odyn_cuda_leapfrog_tangent_y0(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+{
+  cublasHandle_t cb = NULL;
+  const double   one = 1.0, zero = 0.0, h2 = h * h;
+  const long     slot = n * n + n, len = n * s;
+  const size_t   bytes = (size_t)len * sizeof(double);
+  double        *b[8], *yp, *yc, *yn, *dp, *dc, *dn, *tmp;
+
+  ODYNK_CALL(lf_check("odyn_cuda_leapfrog_tangent_y0", n, N, s));
+  if (!theta || !Y0 || !dYN) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_leapfrog_tangent_y0: theta, Y0 and dYN must be device arrays");
+  if (len == 0) return ODYN_CUDA_OK;
+  if (N == 0) {
+    if (dY0) ODYNK_CUDA(cudaMemcpyAsync(dYN, dY0, bytes, cudaMemcpyDeviceToDevice, 0));
+    else ODYNK_CUDA(cudaMemsetAsync(dYN, 0, bytes, 0));
+    return ODYN_CUDA_OK;
+  }
+  ODYNK_CALL(odynk_cublas(&cb));
+  ODYNK_CALL(lf_scratch(0, 8, (size_t)len, b)); /* Z, D, the rings of Y and dY */
+  yp = b[2];
+  yc = b[3];
+  yn = b[4];
+  dp = b[5];
+  dc = b[6];
+  dn = b[7];
+  ODYNK_CUDA(cudaMemcpyAsync(yc, Y0, bytes, cudaMemcpyDeviceToDevice, 0));
+  ODYNK_CUDA(cudaMemcpyAsync(yp, Y0, bytes, cudaMemcpyDeviceToDevice, 0));
+  if (dY0) ODYNK_CUDA(cudaMemcpyAsync(dc, dY0, bytes, cudaMemcpyDeviceToDevice, 0));
+  else ODYNK_CUDA(cudaMemsetAsync(dc, 0, bytes, 0));
+  ODYNK_CUDA(cudaMemcpyAsync(dp, dc, bytes, cudaMemcpyDeviceToDevice, 0));
+  for (long j = 0; j < N; j++) {
+    const double *K = theta + j * slot;
+
+    /* Y_{j+1} and sigma' at Y_j, then the tangent's step at Y_j */
+    ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_N, CUBLAS_OP_N, (int)n, (int)s, (int)n, &one, K, (int)n, yc, (int)n, &zero, yn, (int)n));
+    lf_forward_update<<<lf_grid(len), 256>>>(n, len, h2, K + n * n, yc, yp, yn, b[1]);
+    ODYNK_LAUNCHED("lf_forward_update");
+    ODYNK_CALL(lf_tangent_step(cb, n, s, h2, K, dtheta ? dtheta + j * slot : NULL, yc, b[1], b[0], dc, dp, j == N - 1 ? dYN : dn));
+    tmp = yp;
+    yp  = yc;
+    yc  = yn;
+    yn  = tmp;
+    tmp = dp;
+    dp  = dc;
+    dc  = dn;
+    dn  = tmp;
+  }
+  return ODYN_CUDA_OK;
+}
+
+int odyn_cuda_leapfrog_adjoint_reversible(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
+{
+  cublasHandle_t cb = NULL;
+  const double   one = 1.0, zero = 0.0, h2 = h * h;
+  const long     slot = n * n + n, len = n * s;
+  const size_t   bytes = (size_t)len * sizeof(double);
+  double        *b[7], *ones = NULL, *ya, *yb, *tmp;
+
+  ODYNK_CALL(lf_check("odyn_cuda_leapfrog_adjoint_reversible", n, N, s));
+  if (!theta || !YN || !YNm1 || !W) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_leapfrog_adjoint_reversible: theta, YN, YNm1 and W must be device arrays");
+  if (len == 0 || (!gtheta && !gY0)) return ODYN_CUDA_OK;
+  if (N == 0) {
     if (gY0) ODYNK_CUDA(cudaMemcpyAsync(gY0, W, bytes, cudaMemcpyDeviceToDevice, 0));
     return ODYN_CUDA_OK;
   }
   ODYNK_CALL(odynk_cublas(&cb));
-  ODYNK_CALL(odynk_scratch(0, bytes, &tp));
-  ODYNK_CALL(odynk_scratch(1, bytes, &ap));
-  ODYNK_CALL(odynk_scratch(2, bytes, &bp));
-  ODYNK_CALL(odynk_scratch(3, (size_t)s * sizeof(double), &op));
-  T    = (double *)tp;
-  cur  = (double *)ap;
-  prev = (double *)bp;
-  ones = (double *)op;
-  ODYNK_CUDA(cudaMemcpyAsync(cur, W, bytes, cudaMemcpyDeviceToDevice, 0));
-  ODYNK_CUDA(cudaMemsetAsync(prev, 0, bytes, 0));
-  if (gtheta) {
-    lf_fill<<<lf_grid(s), 256>>>(s, 1.0, ones);
-    ODYNK_LAUNCHED("lf_fill");
-  }
+  ODYNK_CALL(lf_scratch(0, 7, (size_t)len, b)); /* T, cur, prev, F, D, Y_{j+1}, Y_j */
+  if (gtheta) ODYNK_CALL(lf_scratch(7, 1, (size_t)s, &ones));
+  ya = b[5];
+  yb = b[6];
+  ODYNK_CUDA(cudaMemcpyAsync(ya, YN, bytes, cudaMemcpyDeviceToDevice, 0));
+  ODYNK_CUDA(cudaMemcpyAsync(yb, YNm1, bytes, cudaMemcpyDeviceToDevice, 0));
+  ODYNK_CALL(lf_adjoint_start(len, s, W, b[1], b[2], ones));
   for (long j = N - 1; j >= 0; j--) {
     const double *K = theta + j * slot;
 
-    lf_hadamard<<<lf_grid(len), 256>>>(len, D + j * len, cur, T);
-    ODYNK_LAUNCHED("lf_hadamard");
-    if (gtheta) {
-      ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_N, CUBLAS_OP_T, (int)n, (int)n, (int)s, &h2, T, (int)n, Ytraj + j * len, (int)n, &one, gtheta + j * slot, (int)n));
-      ODYNK_CUBLAS(cublasDgemv(cb, CUBLAS_OP_N, (int)n, (int)s, &h2, T, (int)n, ones, 1, &one, gtheta + j * slot + n * n, 1));
-    }
-    if (!gY0 && j == 0) break; /* A_0 is not wanted */
-    ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_T, CUBLAS_OP_N, (int)n, (int)s, (int)n, &h2, K, (int)n, T, (int)n, &one, prev, (int)n));
-    if (j > 0) {
-      double *tmp;
-
-      lf_adjoint_shift<<<lf_grid(len), 256>>>(len, cur, prev);
-      ODYNK_LAUNCHED("lf_adjoint_shift");
-      tmp  = cur; /* A_j is complete; cur (now -A_{j+1}) starts A_{j-1} */
-      cur  = prev;
-      prev = tmp;
-    } else {
-      lf_adjoint_last<<<lf_grid(len), 256>>>(len, cur, prev, gY0);
-      ODYNK_LAUNCHED("lf_adjoint_last");
-    }
+    /* sigma' at Y_j (yb) and Y_{j-1} rebuilt into ya, then the adjoint's step */
+    ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_N, CUBLAS_OP_N, (int)n, (int)s, (int)n, &one, K, (int)n, yb, (int)n, &zero, b[3], (int)n));
+    lf_reverse_update<<<lf_grid(len), 256>>>(n, len, h2, K + n * n, b[3], yb, ya, b[4], j > 0);
+    ODYNK_LAUNCHED("lf_reverse_update");
+    ODYNK_CALL(lf_adjoint_step(cb, n, s, j, h2, K, yb, b[4], ones, b[0], b[1], b[2], gtheta ? gtheta + j * slot : NULL, gY0));
+    tmp  = b[1];
+    b[1] = b[2];
+    b[2] = tmp;
+    tmp  = ya; /* ya = Y_j, yb = Y_{j-1} */
+    ya   = yb;
+    yb   = tmp;
   }
   return ODYN_CUDA_OK;
 }

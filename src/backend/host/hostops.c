@@ -207,11 +207,18 @@ static int host_loss_hessmult(int fn, long nc, long s, double scale, const doubl
 
 /* the whole-block dense Euler and leapfrog tanh sweeps (eulertanh.c, leapfrogtanh.c): sizes and arrays checked here,
    where the messages are; op is "<family>_<sweep>", whose family names the linsize operation */
-static int check_euler(const char *op, long n, long N, long s, const double *theta, const double *lin)
+static int check_dense_sizes(const char *op, long n, long N, long s)
 {
   if (n < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need n >= 1, N >= 0, s >= 0, got n = %ld, N = %ld, s = %ld", op, n, N, s);
   if (n > INT_MAX || s > INT_MAX || N > LONG_MAX / (n * n + n) / (s > 0 ? s : 1)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: n = %ld, N = %ld, s = %ld exceed the BLAS integer or the address range", op, n, N, s);
-  if (!s || !N) return ODYN_BACKEND_OK;
+  return ODYN_BACKEND_OK;
+}
+
+static int check_euler(const char *op, long n, long N, long s, const double *theta, const double *lin)
+{
+  int st = check_dense_sizes(op, n, N, s);
+
+  if (st || !s || !N) return st;
   if (!theta || !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (%.*s_linsize() = %ld values) must be arrays of the backend", op, (int)(strrchr(op, '_') - op), op, N * n * s);
   return ODYN_BACKEND_OK;
 }
@@ -275,6 +282,43 @@ static int host_leapfrog_tanh_adjoint(long n, long N, long s, double h, const do
   if (st) return st;
   if (s && (!Ytraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "leapfrog_tanh_adjoint: Ytraj and W must be arrays of the backend");
   if ((st = odyn_host_leapfrog_tanh_adjoint(n, N, s, h, theta, Ytraj, lin, W, gtheta, gY0))) return fail(st, "leapfrog_tanh_adjoint: could not allocate %ld doubles of scratch on the host", 4 * n * s + n * n);
+  return ODYN_BACKEND_OK;
+}
+
+/* the reversible leapfrog sweeps: the sizes as above, then the arrays */
+static int check_leapfrog_rev(const char *op, long n, long N, long s, const double *theta, const double *a, const double *b, const double *out)
+{
+  int st = check_dense_sizes(op, n, N, s);
+
+  if (st || !s) return st;
+  if ((N && !theta) || !a || !b || !out) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta, the states and the output must be arrays of the backend", op);
+  return ODYN_BACKEND_OK;
+}
+
+static int host_leapfrog_tanh_forward_final(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
+{
+  int st = check_leapfrog_rev("leapfrog_tanh_forward_final", n, N, s, theta, Y0, YN, YNm1);
+
+  if (st || !s) return st;
+  if ((st = odyn_host_leapfrog_tanh_forward_final(n, N, s, h, theta, Y0, YN, YNm1))) return fail(st, "leapfrog_tanh_forward_final: could not allocate %ld doubles of scratch on the host", 3 * n * s);
+  return ODYN_BACKEND_OK;
+}
+
+static int host_leapfrog_tanh_tangent_y0(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+{
+  int st = check_leapfrog_rev("leapfrog_tanh_tangent_y0", n, N, s, theta, Y0, Y0, dYN);
+
+  if (st || !s) return st;
+  if ((st = odyn_host_leapfrog_tanh_tangent_y0(n, N, s, h, theta, dtheta, Y0, dY0, dYN))) return fail(st, "leapfrog_tanh_tangent_y0: could not allocate %ld doubles of scratch on the host", 9 * n * s);
+  return ODYN_BACKEND_OK;
+}
+
+static int host_leapfrog_tanh_adjoint_reversible(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
+{
+  int st = check_leapfrog_rev("leapfrog_tanh_adjoint_reversible", n, N, s, theta, YN, YNm1, W);
+
+  if (st || !s) return st;
+  if ((st = odyn_host_leapfrog_tanh_adjoint_reversible(n, N, s, h, theta, YN, YNm1, W, gtheta, gY0))) return fail(st, "leapfrog_tanh_adjoint_reversible: could not allocate %ld doubles of scratch on the host", 8 * n * s + n * n);
   return ODYN_BACKEND_OK;
 }
 
@@ -551,6 +595,9 @@ static const OdynBackendOps host_ops = {
   .leapfrog_tanh_forward = host_leapfrog_tanh_forward,
   .leapfrog_tanh_tangent = host_leapfrog_tanh_tangent,
   .leapfrog_tanh_adjoint = host_leapfrog_tanh_adjoint,
+  .leapfrog_tanh_forward_final      = host_leapfrog_tanh_forward_final,
+  .leapfrog_tanh_tangent_y0         = host_leapfrog_tanh_tangent_y0,
+  .leapfrog_tanh_adjoint_reversible = host_leapfrog_tanh_adjoint_reversible,
   .verlet_tanh_linsize  = host_verlet_tanh_linsize,
   .verlet_tanh_forward  = host_verlet_tanh_forward,
   .verlet_tanh_tangent  = host_verlet_tanh_tangent,

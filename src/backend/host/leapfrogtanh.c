@@ -11,7 +11,9 @@
      tangent   L = D_j .* (K_j dY_j) + D_j .* (dK_j Y_j + db_j), dY_{j+1} = 2 dY_j - dY_{j-1} + h2 L
      adjoint   cur = A_{j+1}, prev = A_j so far: T = D_j .* cur; gK_j += h2 T Y_j^T, gb_j += h2 rowsum(T);
                prev += h2 K_j^T T; then prev += 2 cur and A_{j-1} starts as -cur (j = 0: prev += cur, as Y_{-1} = Y_0)
-   No PETSc here, like the rest of src/backend/.
+   The reversible sweeps (-odyn_scheme_trajectory recompute) take the same steps, the states recomputed forward from Y_0
+   in the tangent and rebuilt backwards in the adjoint, Y_{j-1} = 2 Y_j - Y_{j+1} + h2 F(Y_j), from F of the step's
+   linearization: the host path's recomputing sweeps' values. No PETSc here, like the rest of src/backend/.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -26,29 +28,81 @@ static void Combine(long len, double h2, const double *cur, const double *prev, 
 
 long odyn_host_leapfrog_tanh_linsize(long n, long N, long s) { return N * n * s; }
 
+/* Y_{j+1} into out: out = K_j Y_j, tanh(out + b_j) with D_j = sigma' (D may be NULL), out = 2 Y_j - Y_{j-1} + h2 out */
+static int StepForward(long n, long s, double h2, const double *K, const double *Yj, const double *Yjm1, double *out, double *D)
+{
+  if (odyn_gemm('N', 'N', n, s, n, 1.0, K, n, Yj, n, 0.0, out, n)) return ODYN_BACKEND_ERR_SIZE;
+  odyn_bias_act(ODYN_PW_TANH, n, s, K + n * n, out, D);
+  Combine(n * s, h2, Yj, Yjm1, out, out);
+  return 0;
+}
+
+/* dY_{j+1} into next from cur = dY_j, prev = dY_{j-1}: L = D .* (K dY_j) + D .* (dK Y_j + db) (dK NULL: none) */
+static void StepTangent(long n, long s, double h2, const double *K, const double *dK, const double *Yj, const double *D, const double *cur, const double *prev, double *next, double *L, double *T)
+{
+  const long len = n * s;
+
+  memset(L, 0, (size_t)len * sizeof(double));
+  (void)odyn_gemm('N', 'N', n, s, n, 1.0, K, n, cur, n, 0.0, T, n); /* sizes checked by the caller */
+  odyn_scaled_hadamard_add(len, 1.0, D, T, L);
+  if (dK) {
+    (void)odyn_gemm('N', 'N', n, s, n, 1.0, dK, n, Yj, n, 0.0, T, n);
+    odyn_add_bias(n, s, dK + n * n, T);
+    odyn_scaled_hadamard_add(len, 1.0, D, T, L);
+  }
+  Combine(len, h2, cur, prev, L, next);
+}
+
+/* step j of the adjoint: cur = A_{j+1} (complete), prev = A_j (partial); the gradient of step j into g (NULL: none),
+   prev += h2 K^T (D .* cur), then prev += 2 cur and next = -cur, the start of A_{j-1} (j = 0: prev += cur) */
+static void StepAdjoint(long n, long s, long j, double h2, const double *K, const double *Yj, const double *D, const double *cur, double *prev, double *next, double *T, double *G, double *g)
+{
+  const long len = n * s;
+
+  if (g) {
+    memcpy(T, cur, (size_t)len * sizeof(double));
+    odyn_hadamard_inplace(len, D, T);
+    (void)odyn_gemm('N', 'T', n, n, s, 1.0, T, n, Yj, n, 0.0, G, n);
+    odyn_axpy(n * n, h2, G, g);
+    odyn_rowsum_add(n, s, h2, T, g + n * n);
+  }
+  memcpy(T, cur, (size_t)len * sizeof(double));
+  odyn_hadamard_inplace(len, D, T);
+  (void)odyn_gemm('T', 'N', n, s, n, h2, K, n, T, n, 1.0, prev, n);
+  if (j > 0) {
+    odyn_axpy(len, 2.0, cur, prev);
+    for (long i = 0; i < len; i++) next[i] = -cur[i];
+  } else odyn_axpy(len, 1.0, cur, prev); /* Y_{-1} = Y_0: 2 A_1 - A_1 */
+}
+
+/* (a, b, c) <- (b, c, a): the rings of three levels move one step */
+static void Rotate(double **a, double **b, double **c)
+{
+  double *t = *a;
+
+  *a = *b;
+  *b = *c;
+  *c = t;
+}
+
 int odyn_host_leapfrog_tanh_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
-  const long   slot = n * n + n, len = n * s;
-  const double h2 = h * h;
+  const long len = n * s;
 
   if (!len) return 0;
   memcpy(Ytraj, Y0, (size_t)len * sizeof(double));
   for (long j = 0; j < N; j++) {
-    const double *K = theta + j * slot, *Yj = Ytraj + j * len, *Yjm1 = j ? Yj - len : Yj;
-    double       *Y1 = Ytraj + (j + 1) * len;
+    const double *Yj = Ytraj + j * len;
 
-    if (odyn_gemm('N', 'N', n, s, n, 1.0, K, n, Yj, n, 0.0, Y1, n)) return ODYN_BACKEND_ERR_SIZE;
-    odyn_bias_act(ODYN_PW_TANH, n, s, K + n * n, Y1, lin + j * len);
-    Combine(len, h2, Yj, Yjm1, Y1, Y1);
+    if (StepForward(n, s, h * h, theta + j * (n * n + n), Yj, j ? Yj - len : Yj, Ytraj + (j + 1) * len, lin + j * len)) return ODYN_BACKEND_ERR_SIZE;
   }
   return 0;
 }
 
 int odyn_host_leapfrog_tanh_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
 {
-  const long   slot = n * n + n, len = n * s;
-  const double h2 = h * h;
-  double      *buf, *prev, *cur, *next, *L, *T;
+  const long slot = n * n + n, len = n * s;
+  double    *buf, *prev, *cur, *next;
 
   if (!len) return 0;
   /* the ring prev, cur, next of dY and the products' L and T */
@@ -56,30 +110,12 @@ int odyn_host_leapfrog_tanh_tangent(long n, long N, long s, double h, const doub
   prev = buf;
   cur  = buf + len;
   next = buf + 2 * len;
-  L    = buf + 3 * len;
-  T    = buf + 4 * len;
   if (dY0) memcpy(cur, dY0, (size_t)len * sizeof(double));
   else memset(cur, 0, (size_t)len * sizeof(double));
   memcpy(prev, cur, (size_t)len * sizeof(double));
   for (long j = 0; j < N; j++) {
-    const double *K = theta + j * slot, *D = lin + j * len;
-    double       *tmp;
-
-    memset(L, 0, (size_t)len * sizeof(double));
-    (void)odyn_gemm('N', 'N', n, s, n, 1.0, K, n, cur, n, 0.0, T, n); /* sizes checked by the caller */
-    odyn_scaled_hadamard_add(len, 1.0, D, T, L);
-    if (dtheta) {
-      const double *dK = dtheta + j * slot;
-
-      (void)odyn_gemm('N', 'N', n, s, n, 1.0, dK, n, Ytraj + j * len, n, 0.0, T, n);
-      odyn_add_bias(n, s, dK + n * n, T);
-      odyn_scaled_hadamard_add(len, 1.0, D, T, L);
-    }
-    Combine(len, h2, cur, prev, L, next);
-    tmp  = prev;
-    prev = cur;
-    cur  = next;
-    next = tmp;
+    StepTangent(n, s, h * h, theta + j * slot, dtheta ? dtheta + j * slot : NULL, Ytraj + j * len, lin + j * len, cur, prev, next, buf + 3 * len, buf + 4 * len);
+    Rotate(&prev, &cur, &next);
   }
   memcpy(dYN, cur, (size_t)len * sizeof(double));
   free(buf);
@@ -88,9 +124,8 @@ int odyn_host_leapfrog_tanh_tangent(long n, long N, long s, double h, const doub
 
 int odyn_host_leapfrog_tanh_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
-  const long   slot = n * n + n, len = n * s;
-  const double h2 = h * h;
-  double      *buf, *cur, *prev, *next, *T, *G;
+  const long slot = n * n + n, len = n * s;
+  double    *buf, *cur, *prev, *next;
 
   if (!len || (!gtheta && !gY0)) return 0;
   /* cur = A_{j+1} (complete), prev = A_j (partial), next receives A_{j-1}; T (n s), G (n n) */
@@ -98,35 +133,106 @@ int odyn_host_leapfrog_tanh_adjoint(long n, long N, long s, double h, const doub
   cur  = buf;
   prev = buf + len;
   next = buf + 2 * len;
-  T    = buf + 3 * len;
-  G    = buf + 4 * len;
   memcpy(cur, W, (size_t)len * sizeof(double));
   memset(prev, 0, (size_t)len * sizeof(double));
   for (long j = N - 1; j >= 0; j--) {
-    const double *K = theta + j * slot, *D = lin + j * len, *Yj = Ytraj + j * len;
+    StepAdjoint(n, s, j, h * h, theta + j * slot, Ytraj + j * len, lin + j * len, cur, prev, next, buf + 3 * len, buf + 4 * len, gtheta ? gtheta + j * slot : NULL);
+    Rotate(&cur, &prev, &next); /* cur <- prev (A_j), prev <- next (the start of A_{j-1}) */
+  }
+  if (gY0) memcpy(gY0, cur, (size_t)len * sizeof(double));
+  free(buf);
+  return 0;
+}
 
-    if (gtheta) {
-      memcpy(T, cur, (size_t)len * sizeof(double));
-      odyn_hadamard_inplace(len, D, T);
-      (void)odyn_gemm('N', 'T', n, n, s, 1.0, T, n, Yj, n, 0.0, G, n);
-      odyn_axpy(n * n, h2, G, gtheta + j * slot);
-      odyn_rowsum_add(n, s, h2, T, gtheta + j * slot + n * n);
-    }
-    memcpy(T, cur, (size_t)len * sizeof(double));
-    odyn_hadamard_inplace(len, D, T);
-    (void)odyn_gemm('T', 'N', n, s, n, h2, K, n, T, n, 1.0, prev, n);
-    if (j > 0) {
-      double *tmp;
+int odyn_host_leapfrog_tanh_forward_final(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
+{
+  const long len = n * s;
+  double    *buf, *prev, *cur, *next;
 
-      odyn_axpy(len, 2.0, cur, prev);
-      for (long i = 0; i < len; i++) next[i] = -cur[i];
-      tmp  = cur;
-      cur  = prev;
-      prev = next;
-      next = tmp;
-    } else {
-      odyn_axpy(len, 1.0, cur, prev); /* Y_{-1} = Y_0: 2 A_1 - A_1 */
-      cur = prev;
+  if (!len) return 0;
+  if (!(buf = (double *)malloc((size_t)(3 * len) * sizeof(double)))) return ODYN_BACKEND_ERR_MEM;
+  prev = buf;
+  cur  = buf + len;
+  next = buf + 2 * len;
+  memcpy(cur, Y0, (size_t)len * sizeof(double));
+  memcpy(prev, Y0, (size_t)len * sizeof(double));
+  for (long j = 0; j < N; j++) {
+    (void)StepForward(n, s, h * h, theta + j * (n * n + n), cur, prev, next, NULL); /* sizes checked by the caller */
+    Rotate(&prev, &cur, &next);
+  }
+  memcpy(YN, cur, (size_t)len * sizeof(double));
+  memcpy(YNm1, prev, (size_t)len * sizeof(double));
+  free(buf);
+  return 0;
+}
+
+int odyn_host_leapfrog_tanh_tangent_y0(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+{
+  const long slot = n * n + n, len = n * s;
+  double    *buf, *yp, *yc, *yn, *dp, *dc, *dn, *D;
+
+  if (!len) return 0;
+  /* rings of Y and dY, D, the products' L and T */
+  if (!(buf = (double *)malloc((size_t)(9 * len) * sizeof(double)))) return ODYN_BACKEND_ERR_MEM;
+  yp = buf;
+  yc = buf + len;
+  yn = buf + 2 * len;
+  dp = buf + 3 * len;
+  dc = buf + 4 * len;
+  dn = buf + 5 * len;
+  D  = buf + 6 * len;
+  memcpy(yc, Y0, (size_t)len * sizeof(double));
+  memcpy(yp, Y0, (size_t)len * sizeof(double));
+  if (dY0) memcpy(dc, dY0, (size_t)len * sizeof(double));
+  else memset(dc, 0, (size_t)len * sizeof(double));
+  memcpy(dp, dc, (size_t)len * sizeof(double));
+  for (long j = 0; j < N; j++) {
+    const double *K = theta + j * slot;
+
+    (void)StepForward(n, s, h * h, K, yc, yp, yn, D); /* Y_{j+1}, and sigma' at Y_j */
+    StepTangent(n, s, h * h, K, dtheta ? dtheta + j * slot : NULL, yc, D, dc, dp, dn, buf + 7 * len, buf + 8 * len);
+    Rotate(&yp, &yc, &yn);
+    Rotate(&dp, &dc, &dn);
+  }
+  memcpy(dYN, dc, (size_t)len * sizeof(double));
+  free(buf);
+  return 0;
+}
+
+int odyn_host_leapfrog_tanh_adjoint_reversible(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
+{
+  const long   slot = n * n + n, len = n * s;
+  const double h2 = h * h;
+  double      *buf, *ya, *yb, *F, *D, *cur, *prev, *next;
+
+  if (!len || (!gtheta && !gY0)) return 0;
+  /* ya = Y_{j+1}, yb = Y_j; F, D of step j; the adjoint's cur, prev, next and T (n s), G (n n) */
+  if (!(buf = (double *)malloc((size_t)(8 * len + n * n) * sizeof(double)))) return ODYN_BACKEND_ERR_MEM;
+  ya   = buf;
+  yb   = buf + len;
+  F    = buf + 2 * len;
+  D    = buf + 3 * len;
+  cur  = buf + 4 * len;
+  prev = buf + 5 * len;
+  next = buf + 6 * len;
+  memcpy(ya, YN, (size_t)len * sizeof(double));
+  memcpy(yb, YNm1, (size_t)len * sizeof(double));
+  memcpy(cur, W, (size_t)len * sizeof(double));
+  memset(prev, 0, (size_t)len * sizeof(double));
+  for (long j = N - 1; j >= 0; j--) {
+    const double *K = theta + j * slot;
+    double       *t;
+
+    /* the step's linearization at Y_j: F = tanh(K_j Y_j + b_j), D = sigma' */
+    (void)odyn_gemm('N', 'N', n, s, n, 1.0, K, n, yb, n, 0.0, F, n);
+    odyn_bias_act(ODYN_PW_TANH, n, s, K + n * n, F, D);
+    StepAdjoint(n, s, j, h2, K, yb, D, cur, prev, next, buf + 7 * len, buf + 8 * len, gtheta ? gtheta + j * slot : NULL);
+    Rotate(&cur, &prev, &next);
+    if (j > 0) { /* Y_{j-1} = 2 Y_j - Y_{j+1} + h2 F into ya, then ya = Y_j, yb = Y_{j-1} */
+      Combine(len, h2, yb, ya, F, ya);
+      t  = ya;
+      ya = yb;
+      yb = t;
     }
   }
   if (gY0) memcpy(gY0, cur, (size_t)len * sizeof(double));
