@@ -111,7 +111,7 @@ static double time_ms(op_fn op, void *ctx, int which, int reps)
 typedef struct {
   long    n, N, s;
   double  h;
-  int     wide;
+  int     wide, lf; /* lf: the leapfrog sweeps (narrow kernels with LF) instead of Euler's */
   double *theta, *dtheta, *Y0, *dY0, *W, *traj, *D, *out, *g, *gY0;
 } dense_ctx;
 
@@ -120,6 +120,19 @@ enum { OP_FWD_LAST, OP_FWD_ALL, OP_TAN, OP_ADJ, OP_GEMM };
 static int dense_op(void *vctx, int which)
 {
   dense_ctx *c = (dense_ctx *)vctx;
+  if (c->lf) switch (which) {
+    case OP_FWD_ALL:
+      TRY(odyn_cuda_narrow_leapfrog_forward(c->n, c->N, c->s, c->h, c->theta, c->Y0, c->traj, 1));
+      return 0;
+    case OP_TAN:
+      TRY(odyn_cuda_narrow_leapfrog_tangent(c->n, c->N, c->s, c->h, c->theta, c->dtheta, c->Y0, c->dY0, c->out));
+      return 0;
+    case OP_ADJ:
+      TRY(odyn_cuda_narrow_leapfrog_adjoint(c->n, c->N, c->s, c->h, c->theta, c->traj, c->W, c->g, c->gY0));
+      return 0;
+    default:
+      return 0;
+    }
   switch (which) {
   case OP_FWD_LAST: /* what inference needs: narrow, Y_N only; wide, the states without D */
     if (c->wide) TRY(odyn_cuda_dense_forward(c->n, c->N, c->s, c->h, c->theta, c->Y0, c->traj, NULL));
@@ -177,6 +190,34 @@ done:
   odyn_cuda_free(c.theta), odyn_cuda_free(c.dtheta), odyn_cuda_free(c.Y0), odyn_cuda_free(c.dY0), odyn_cuda_free(c.W), odyn_cuda_free(c.out);
   odyn_cuda_free(c.gY0), odyn_cuda_free(c.g), odyn_cuda_free(c.traj), odyn_cuda_free(c.D);
   odyn_cuda_kernels_finalize(); /* the workspace of one shape is not kept for the next */
+}
+
+/* ---- dense leapfrog tanh, narrow: Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 tanh(K_j Y_j + b_j) (narrow.cu's kernels with LF) ---- */
+static void leapfrog_bench(long n, long s, int reps)
+{
+  const long N = 64, ns = n * s;
+  dense_ctx  c;
+  double     tf, tt, ta, fl_f = (double)N * s * (2.0 * n * n + 6.0 * n), fl_t = (double)N * s * (4.0 * n * n + 11.0 * n), fl_a = (double)N * s * (4.0 * n * n + 9.0 * n);
+
+  memset(&c, 0, sizeof(c));
+  c.n = n, c.N = N, c.s = s, c.h = 1.0 / N, c.lf = 1;
+  printf("-- dense leapfrog tanh N=%ld n=%ld s=%ld (narrow kernel)\n", N, n, s);
+  if (!(c.theta = dense_theta(n, N)) || !(c.dtheta = dev_rand(N * (n * n + n), 1.0)) || !(c.Y0 = dev_rand(ns, 1.0)) || !(c.dY0 = dev_rand(ns, 1.0)) || !(c.W = dev_rand(ns, 1.0)) || !(c.out = dev_rand(ns, 0.0)) || !(c.gY0 = dev_rand(ns, 0.0)) || !(c.g = dev_rand(N * (n * n + n), 0.0))) goto done;
+  if (odyn_cuda_malloc(&c.traj, (N + 1) * ns)) {
+    printf("FAILED: no room for the trajectory: %s\n", odyn_cuda_status_string(ODYN_CUDA_ERR_ALLOC));
+    failed = 1;
+    goto done;
+  }
+  tf = time_ms(dense_op, &c, OP_FWD_ALL, reps);
+  printf("leapfrog n=%ld s=%ld forward (all states)  %9.4f ms  %8.1f GFLOP/s\n", n, s, tf, fl_f / tf * 1e-6);
+  tt = time_ms(dense_op, &c, OP_TAN, reps);
+  printf("leapfrog n=%ld s=%ld tangent               %9.4f ms  %8.1f GFLOP/s   %.2f x forward (target <= 2.5)\n", n, s, tt, fl_t / tt * 1e-6, tt / tf);
+  ta = time_ms(dense_op, &c, OP_ADJ, reps);
+  printf("leapfrog n=%ld s=%ld adjoint (gtheta, gY0) %9.4f ms  %8.1f GFLOP/s   %.2f x forward (target <= 2.5)\n", n, s, ta, fl_a / ta * 1e-6, ta / tf);
+done:
+  odyn_cuda_free(c.theta), odyn_cuda_free(c.dtheta), odyn_cuda_free(c.Y0), odyn_cuda_free(c.dY0), odyn_cuda_free(c.W), odyn_cuda_free(c.out);
+  odyn_cuda_free(c.gY0), odyn_cuda_free(c.g), odyn_cuda_free(c.traj);
+  odyn_cuda_kernels_finalize();
 }
 
 /* ---- Verlet (Hamiltonian) tanh, n = m: Z -= h tanh(K^T Y + bG), Y += h tanh(K Z + bF) (narrow kernels of verlet.cu) ---- */
@@ -536,6 +577,8 @@ int main(int argc, char **argv)
       for (int k = 0; k < (quick ? 1 : 2); k++) dense_bench(nn[i], ns_list[k], reps);
     for (int i = 0; i < 2; i++) /* the Verlet nets of peaks (n = 2) and a wider narrow one (n = 8) */
       for (int k = 0; k < (quick ? 1 : 2); k++) verlet_bench(nn[i], ns_list[k], reps);
+    for (int i = 0; i < 2; i++) /* the leapfrog nets of the 2-D examples (n = 2) and a wider narrow one (n = 8) */
+      for (int k = 0; k < (quick ? 1 : 2); k++) leapfrog_bench(nn[i], ns_list[k], reps);
   }
   conv_bench(6, 28, 28, quick ? 200 : 1000, reps);
   if (!quick) conv_bench(6, 28, 28, 5000, reps);

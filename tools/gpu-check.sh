@@ -60,7 +60,7 @@ step torch_compare 150 python3 bench/torch_compare.py --oracle "$OUT/oracle" --b
   echo "-- parity lines that failed"
   grep -E " FAIL$" "$OUT/ctest.log" || echo "  none"
   echo "-- bench_cuda (targets beside the numbers)"
-  grep -E "^(dense|verlet|conv|loss|FAILED|bench_cuda)" "$OUT/bench_cuda.log" || true
+  grep -E "^(dense|leapfrog|verlet|conv|loss|FAILED|bench_cuda)" "$OUT/bench_cuda.log" || true
   echo "-- torch"
   grep -E "^(oracle|torch)" "$OUT/torch_compare.log" || true
   echo "-- end to end (cuda and host side by side)"

@@ -1,5 +1,5 @@
 /*
-   Parity of the dense Euler tanh kernels (include/odyn/private/cudakernels.h): the narrow one-kernel sweeps (n <= 16)
+   Parity of the dense Euler tanh kernels (and of the leapfrog sweeps, run_leapfrog below) (include/odyn/private/cudakernels.h): the narrow one-kernel sweeps (n <= 16)
    and the wide ones (fused one-kernel sweep for n <= 64, cuBLAS above) against the host references of src/backend/host/narrowref.c on random fp64 data, and the
    device tangent against the device adjoint (dot product) and against central differences of the device forward.
 
@@ -18,6 +18,7 @@
 */
 #include <string.h>
 #include "gpucheck.h"
+#include <odyn/private/backend.h> /* the host table's leapfrog sweeps, the leapfrog kernels' reference */
 
 typedef struct {
   long n, N, s;
@@ -128,6 +129,72 @@ static void run(shape sh)
   free(theta), free(dtheta), free(Y0), free(dY0), free(W), free(g0), free(traj), free(YN), free(dYN), free(dYNx), free(gth), free(gY0);
 }
 
+/*
+   The leapfrog sweeps (Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 tanh(K_j Y_j + b_j)) on the device against the host table's
+   (src/backend/host/leapfrogtanh.c, which tests/test_backend.c checks against plain loops, Taylor and the dot product):
+   path 0 the narrow kernels with LF (odyn_cuda_narrow_leapfrog_*, n <= 16), 1 the per-step cuBLAS path
+   (odyn_cuda_leapfrog_*, any n), 2 the reversible sweeps (forward_final, tangent_y0, adjoint_reversible). The same 1e-12
+   and reasons as for Euler above; the reversible adjoint rebuilds its states on both sides, each drifting by round-off
+   per step, in the same 1e-12. Plus the device dot test.
+*/
+static void run_leapfrog(long n, long N, long s, int path)
+{
+  const long   np = N * (n * n + n), ns = n * s;
+  const double h = 2.0 / (N > 0 ? N : 1);
+  const char  *kind = path == 0 ? "narrow leapfrog" : path == 1 ? "cuBLAS leapfrog" : "reversible leapfrog";
+  double      *theta = gc_host(np), *dtheta = gc_host(np), *Y0 = gc_host(ns), *dY0 = gc_host(ns), *W = gc_host(ns), *g0 = gc_host(np);
+  double      *traj = gc_host((N + 1) * ns), *lin = gc_host(N * ns > 0 ? N * ns : 1), *dYN = gc_host(ns), *gth = gc_host(np), *gY0 = gc_host(ns);
+  double      *YNm1 = gc_host(ns);
+
+  for (long j = 0; j < N; j++) {
+    gc_fill(theta + j * (n * n + n), n * n, 1.0 / sqrt((double)n));
+    gc_fill(theta + j * (n * n + n) + n * n, n, 0.5);
+  }
+  gc_fill(dtheta, np, 1.0);
+  gc_fill(Y0, ns, 1.0);
+  gc_fill(dY0, ns, 1.0);
+  gc_fill(W, ns, 1.0);
+  gc_fill(g0, np, 1.0);
+  memcpy(gth, g0, (size_t)np * sizeof(double));
+  if (odyn_host_leapfrog_tanh_forward(n, N, s, h, theta, Y0, traj, lin) || odyn_host_leapfrog_tanh_tangent(n, N, s, h, theta, dtheta, traj, lin, dY0, dYN)) gc_failures++;
+  if (path == 2) {
+    if (odyn_host_leapfrog_tanh_forward_final(n, N, s, h, theta, Y0, traj + N * ns, YNm1) || odyn_host_leapfrog_tanh_adjoint_reversible(n, N, s, h, theta, traj + N * ns, YNm1, W, gth, gY0)) gc_failures++;
+  } else if (odyn_host_leapfrog_tanh_adjoint(n, N, s, h, theta, traj, lin, W, gth, gY0)) gc_failures++;
+  {
+    double *d_th = gc_dev(theta, np), *d_dth = gc_dev(dtheta, np), *d_Y0 = gc_dev(Y0, ns), *d_dY0 = gc_dev(dY0, ns), *d_W = gc_dev(W, ns);
+    double *d_traj = gc_dev(NULL, (N + 1) * ns), *d_D = gc_dev(NULL, N * ns > 0 ? N * ns : 1), *d_dYN = gc_dev(NULL, ns), *d_g = gc_dev(g0, np), *d_gY0 = gc_dev(NULL, ns);
+    double *d_YNm1 = gc_dev(NULL, ns), *r, *r2, *r3;
+
+    if (path == 0) GC_CALL(odyn_cuda_narrow_leapfrog_forward(n, N, s, h, d_th, d_Y0, d_traj, 1));
+    else if (path == 1) GC_CALL(odyn_cuda_leapfrog_forward(n, N, s, h, d_th, d_Y0, d_traj, d_D));
+    else GC_CALL(odyn_cuda_leapfrog_forward_final(n, N, s, h, d_th, d_Y0, d_traj + N * ns, d_YNm1));
+    r = gc_back(d_traj + (path == 2 ? N * ns : 0), (path == 2 ? 1 : N + 1) * ns);
+    gc_expectf(gc_reldiff(r, traj + (path == 2 ? N * ns : 0), (path == 2 ? 1 : N + 1) * ns), 1e-12, "%s n=%ld N=%ld s=%ld forward", kind, n, N, s);
+    free(r);
+    if (path == 0) GC_CALL(odyn_cuda_narrow_leapfrog_tangent(n, N, s, h, d_th, d_dth, d_traj, d_dY0, d_dYN));
+    else if (path == 1) GC_CALL(odyn_cuda_leapfrog_tangent(n, N, s, h, d_th, d_dth, d_traj, d_D, d_dY0, d_dYN));
+    else GC_CALL(odyn_cuda_leapfrog_tangent_y0(n, N, s, h, d_th, d_dth, d_Y0, d_dY0, d_dYN));
+    r = gc_back(d_dYN, ns);
+    gc_expectf(gc_reldiff(r, dYN, ns), 1e-12, "%s n=%ld N=%ld s=%ld tangent J (dtheta, dY0)", kind, n, N, s);
+    if (path == 0) GC_CALL(odyn_cuda_narrow_leapfrog_adjoint(n, N, s, h, d_th, d_traj, d_W, d_g, d_gY0));
+    else if (path == 1) GC_CALL(odyn_cuda_leapfrog_adjoint(n, N, s, h, d_th, d_traj, d_D, d_W, d_g, d_gY0));
+    else GC_CALL(odyn_cuda_leapfrog_adjoint_reversible(n, N, s, h, d_th, d_traj + N * ns, d_YNm1, d_W, d_g, d_gY0));
+    r2 = gc_back(d_g, np);
+    r3 = gc_back(d_gY0, ns);
+    gc_expectf(gc_reldiff(r2, gth, np), 1e-12, "%s n=%ld N=%ld s=%ld adjoint gtheta += J_theta^T W", kind, n, N, s);
+    gc_expectf(gc_reldiff(r3, gY0, ns), 1e-12, "%s n=%ld N=%ld s=%ld adjoint gY0 = J_Y0^T W", kind, n, N, s);
+    { /* <W, J v> = <J^T W, v> on the device alone (gtheta accumulated onto g0, so subtract it) */
+      double lhs = gc_dot(W, r, ns), rhs = gc_dot(r3, dY0, ns);
+      for (long k = 0; k < np; k++) rhs += (r2[k] - g0[k]) * dtheta[k];
+      gc_expectf(gc_dotdiff(lhs, rhs), 1e-11, "%s n=%ld N=%ld s=%ld device dot test <W,Jv> vs <J^T W,v>", kind, n, N, s);
+    }
+    free(r), free(r2), free(r3);
+    double *all[] = {d_th, d_dth, d_Y0, d_dY0, d_W, d_traj, d_D, d_dYN, d_g, d_gY0, d_YNm1};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) GC_CALL(odyn_cuda_free(all[i]));
+  }
+  free(theta), free(dtheta), free(Y0), free(dY0), free(W), free(g0), free(traj), free(lin), free(dYN), free(gth), free(gY0), free(YNm1);
+}
+
 /* the host references checked against themselves, so that they run (and run under ASan) on machines without a GPU:
    the reference adjoint against the reference tangent (dot product) and the tangent against central differences */
 static void host_ref_checks(long n, long N, long s)
@@ -187,6 +254,12 @@ int main(void)
   }
   gc_require_device("test_gpu_narrow");
   for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) run(shapes[i]);
+  { /* leapfrog: every group size on the narrow kernels, the one-thread kernels (s >= 140,000: n 2 and 3 all three
+       sweeps, n 5 forward and tangent with the groups' adjoint), the cuBLAS and reversible paths narrow and wide */
+    const long lf[][4] = {{1, 5, 1, 0},   {2, 16, 1001, 0}, {3, 7, 257, 0},   {5, 40, 999, 0},  {8, 64, 3001, 0}, {16, 12, 777, 0}, {8, 200, 100, 0},
+                          {2, 6, 150000, 0}, {3, 4, 140003, 0}, {5, 3, 140001, 0}, {2, 8, 301, 1}, {20, 5, 130, 1}, {2, 8, 301, 2}, {20, 5, 130, 2}};
+    for (size_t i = 0; i < sizeof(lf) / sizeof(lf[0]); i++) run_leapfrog(lf[i][0], lf[i][1], lf[i][2], (int)lf[i][3]);
+  }
   /* bad input: a clear status, nothing launched */
   st = odyn_cuda_narrow_forward(17, 4, 10, 0.1, NULL, NULL, NULL, 0);
   printf("n = 17 on the narrow kernels: %s\n", odyn_cuda_status_string(st));

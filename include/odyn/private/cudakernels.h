@@ -61,6 +61,11 @@ int odyn_cuda_narrow_forward(long n, long N, long s, double h, const double *the
 int odyn_cuda_narrow_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
 /* Ytraj: the (N + 1) n s states of a store_all forward */
 int odyn_cuda_narrow_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0);
+/* narrow dense leapfrog tanh network, n <= 16 (the same kernels, Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 tanh(K_j Y_j + b_j)):
+   the same contracts, h the step (the kernels take h^2) */
+int odyn_cuda_narrow_leapfrog_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all);
+int odyn_cuda_narrow_leapfrog_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+int odyn_cuda_narrow_leapfrog_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0);
 
 /* wide dense Euler tanh network (cuBLAS): the forward stores all states in Ytraj ((N + 1) n s) and, when D is not NULL,
    D_j = 1 - tanh^2 of step j (N n s), which the tangent and the adjoint need */

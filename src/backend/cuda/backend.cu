@@ -548,14 +548,16 @@ int cuda_euler_tanh_adjoint(long n, long N, long s, double h, const double *thet
   return kernel_status(odyn_cuda_dense_adjoint(n, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "euler_tanh_adjoint (cuBLAS)");
 }
 
-/* the whole-block leapfrog tanh sweeps: cuBLAS and fused updates for every width (leapfrog.cu); lin holds D_j */
-long cuda_leapfrog_tanh_linsize(long n, long N, long s) { return N * n * s; }
+/* the whole-block leapfrog tanh sweeps: the narrow kernels for n <= 16 (narrow.cu with LF: one kernel per sweep,
+   sigma' recomputed, no lin), cuBLAS and fused updates above (leapfrog.cu; lin holds D_j); reversible: leapfrog.cu */
+long cuda_leapfrog_tanh_linsize(long n, long N, long s) { return narrow(n) ? 0 : N * n * s; }
 
 int cuda_leapfrog_tanh_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   int r;
 
   if ((r = check_euler("leapfrog_tanh_forward", n, N, s)) || !s) return r;
+  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_forward(n, N, s, h, theta, Y0, Ytraj, 1), "leapfrog_tanh_forward (narrow)");
   return kernel_status(odyn_cuda_leapfrog_forward(n, N, s, h, theta, Y0, Ytraj, lin), "leapfrog_tanh_forward");
 }
 
@@ -564,6 +566,8 @@ int cuda_leapfrog_tanh_tangent(long n, long N, long s, double h, const double *t
   int r;
 
   if ((r = check_euler("leapfrog_tanh_tangent", n, N, s)) || !s) return r;
+  /* the narrow tangent recomputes the states from Y0 = state 0 of the trajectory */
+  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_tangent(n, N, s, h, theta, dtheta, Ytraj, dY0, dYN), "leapfrog_tanh_tangent (narrow)");
   return kernel_status(odyn_cuda_leapfrog_tangent(n, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "leapfrog_tanh_tangent");
 }
 
@@ -572,6 +576,7 @@ int cuda_leapfrog_tanh_adjoint(long n, long N, long s, double h, const double *t
   int r;
 
   if ((r = check_euler("leapfrog_tanh_adjoint", n, N, s)) || !s || (!gtheta && !gY0)) return r;
+  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_adjoint(n, N, s, h, theta, Ytraj, W, gtheta, gY0), "leapfrog_tanh_adjoint (narrow)");
   return kernel_status(odyn_cuda_leapfrog_adjoint(n, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "leapfrog_tanh_adjoint");
 }
 

@@ -35,6 +35,12 @@
    2-3 entries of u y^T over the warp's 32 examples from the scratch (narrow_adjoint1_k has the instruction count:
    ~2.0x the one-thread forward, bound by shared memory, against ~5x for the groups); its own shared-memory budget
    (adjoint1_p); when that does not fit (n = 8: N > 147) the groups' adjoint runs.
+   Leapfrog (odyn_cuda_narrow_leapfrog_*, Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 tanh(K_j Y_j + b_j)): the same kernels with the
+   template flag LF, which keeps the previous state (and, in the tangent, the previous direction) in registers beside
+   the current one and, in the adjoints, a second adjoint value per row (A_j so far beside A_{j+1}); the launchers pass
+   h^2 as the kernels' h, so the gradient's sums are the Euler kernels' unchanged. Euler's instantiations (LF false)
+   compile to the code they were. The one-thread adjoint takes leapfrog only up to n = 4 (at P = 8 the second adjoint
+   array would spill); the groups' adjoint above.
    The CPU emulation tools/cudaemu/run-narrow-emu.sh compiles the kernels between
    "namespace {" and the launch helpers' marker.
 */
@@ -51,6 +57,24 @@ __device__ __forceinline__ int narrow_slot_index(int n, int q)
   return k < n ? r + k * n : n * n + r;
 }
 
+/* Leapfrog (the kernels' LF = true, narrow leapfrog tanh sweeps): Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 F with Y_{-1} = Y_0,
+   the launchers pass h^2 as the kernels' h. One value's step: y = 2 y - yp + hf, yp = the old y. */
+__device__ __forceinline__ void odynk_leapfrog_step(double &y, double &yp, double hf)
+{
+  const double yn = (2.0 * y - yp) + hf;
+  yp              = y;
+  y               = yn;
+}
+
+/* the leapfrog adjoint's step j for one value: a = A_{j+1}, q = A_j so far, sum = h^2 (K^T u)_c; A_j = q + sum + 2 a
+   (j = 0: + a, as Y_{-1} = Y_0), the start of A_{j-1} is -A_{j+1} */
+__device__ __forceinline__ void odynk_leapfrog_adjoint_step(double &a, double &q, double sum, int j)
+{
+  const double aj = (q + sum) + (j > 0 ? 2.0 : 1.0) * a;
+  q               = -a;
+  a               = aj;
+}
+
 /* the adjoints' start: zero the block's running gradient (ACC, count doubles) and stage the parameters into tsh (SMEM);
    one barrier orders both */
 template <bool SMEM, bool ACC>
@@ -62,7 +86,7 @@ __device__ __forceinline__ void narrow_adjoint_start(double *acc, double *tsh, c
   else if (ACC) __syncthreads();
 }
 
-template <int G, bool SMEM>
+template <int G, bool SMEM, bool LF = false>
 __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_forward_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Y0, double *__restrict__ Y, int store_all)
 {
   extern __shared__ double sh[];
@@ -78,20 +102,21 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_forward_k(int n, in
   for (long base = (long)blockIdx.x * epb; base < s; base += (long)gridDim.x * epb) {
     const long e   = base + threadIdx.x / G;
     const bool act = row_ok && e < s;
-    double     y   = act ? Y0[e * n + r] : 0.0;
+    double     y   = act ? Y0[e * n + r] : 0.0, yp = y;
 
     if (store_all && act) Y[e * n + r] = y;
     for (int j = 0; j < N; j++) {
       const double *K = th + j * slot;
       const double  z = odynk_shfl_dot<G>(row_ok ? K[n * n + r] : 0.0, y, K, r, n, n, row_ok);
-      y += h * odynk_tanh(z);
+      if (LF) odynk_leapfrog_step(y, yp, h * odynk_tanh(z));
+      else y += h * odynk_tanh(z);
       if (store_all && act) Y[(j + 1) * ns + e * n + r] = y;
     }
     if (!store_all && act) Y[e * n + r] = y;
   }
 }
 
-template <int G, bool SMEM>
+template <int G, bool SMEM, bool LF = false>
 __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_tangent_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ dtheta, const double *__restrict__ Y0, const double *__restrict__ dY0, double *__restrict__ dYN)
 {
   extern __shared__ double sh[];
@@ -108,15 +133,20 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_tangent_k(int n, in
   for (long base = (long)blockIdx.x * epb; base < s; base += (long)gridDim.x * epb) {
     const long e   = base + threadIdx.x / G;
     const bool act = row_ok && e < s;
-    double     y = act ? Y0[e * n + r] : 0.0, dy = (act && dY0) ? dY0[e * n + r] : 0.0;
+    double     y = act ? Y0[e * n + r] : 0.0, dy = (act && dY0) ? dY0[e * n + r] : 0.0, yp = y, dyp = dy;
 
     for (int j = 0; j < N; j++) {
       const double *K = th + j * slot, *dK = has_dth ? dth + j * slot : NULL;
       double        z = row_ok ? K[n * n + r] : 0.0, dz = (row_ok && has_dth) ? dK[n * n + r] : 0.0;
       odynk_shfl_dot_tangent<G>(z, dz, y, dy, K, dK, r, n, n, row_ok);
       const double t = odynk_tanh(z);
-      dy += h * (1.0 - t * t) * dz;
-      y += h * t;
+      if (LF) {
+        odynk_leapfrog_step(dy, dyp, h * ((1.0 - t * t) * dz));
+        odynk_leapfrog_step(y, yp, h * t);
+      } else {
+        dy += h * (1.0 - t * t) * dz;
+        y += h * t;
+      }
     }
     if (act) dYN[e * n + r] = dy;
   }
@@ -126,7 +156,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_tangent_k(int n, in
    registers y[P] (P = n rounded up to a power of two; the loops are unrolled over P with c < n guards, so the arrays
    stay in registers), K_j and b_j read from shared memory (or the read-only cache) at addresses the whole warp shares:
    broadcasts, no shuffles. z_i = b_i + sum_c K(i, c) y_c in the order c = 0, 1, ... as everywhere. */
-template <int P, bool SMEM>
+template <int P, bool SMEM, bool LF = false>
 __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_forward1_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Y0, double *__restrict__ Y, int store_all)
 {
   extern __shared__ double sh[];
@@ -138,9 +168,12 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_forward1_k(int n, i
     th = sh;
   }
   for (long e = (long)blockIdx.x * blockDim.x + threadIdx.x; e < s; e += (long)gridDim.x * blockDim.x) {
-    double y[P], z[P];
+    double y[P], z[P], yp[LF ? P : 1];
 #pragma unroll
-    for (int i = 0; i < P; i++) y[i] = i < n ? Y0[e * n + i] : 0.0;
+    for (int i = 0; i < P; i++) {
+      y[i] = i < n ? Y0[e * n + i] : 0.0;
+      if (LF) yp[LF ? i : 0] = y[i];
+    }
     if (store_all)
 #pragma unroll
       for (int i = 0; i < P; i++)
@@ -157,7 +190,10 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_forward1_k(int n, i
             if (i < n) z[i] += K[i + c * n] * y[c];
 #pragma unroll
       for (int i = 0; i < P; i++)
-        if (i < n) y[i] += h * odynk_tanh(z[i]);
+        if (i < n) {
+          if (LF) odynk_leapfrog_step(y[i], yp[LF ? i : 0], h * odynk_tanh(z[i]));
+          else y[i] += h * odynk_tanh(z[i]);
+        }
       if (store_all)
 #pragma unroll
         for (int i = 0; i < P; i++)
@@ -171,7 +207,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_forward1_k(int n, i
 }
 
 /* the tangent with one thread per example: dz = K dy + dK y + db alongside z, per i in the order c = 0, 1, ... */
-template <int P, bool SMEM>
+template <int P, bool SMEM, bool LF = false>
 __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_tangent1_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ dtheta, const double *__restrict__ Y0, const double *__restrict__ dY0, double *__restrict__ dYN)
 {
   extern __shared__ double sh[];
@@ -185,11 +221,15 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_tangent1_k(int n, i
     if (has_dth) dth = sh + N * slot;
   }
   for (long e = (long)blockIdx.x * blockDim.x + threadIdx.x; e < s; e += (long)gridDim.x * blockDim.x) {
-    double y[P], dy[P], z[P], dz[P];
+    double y[P], dy[P], z[P], dz[P], yp[LF ? P : 1], dyp[LF ? P : 1];
 #pragma unroll
     for (int i = 0; i < P; i++) {
       y[i]  = i < n ? Y0[e * n + i] : 0.0;
       dy[i] = (i < n && dY0) ? dY0[e * n + i] : 0.0;
+      if (LF) {
+        yp[LF ? i : 0]  = y[i];
+        dyp[LF ? i : 0] = dy[i];
+      }
     }
     for (int j = 0; j < N; j++) {
       const double *K = th + j * slot, *dK = has_dth ? dth + j * slot : NULL;
@@ -213,8 +253,13 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_tangent1_k(int n, i
       for (int i = 0; i < P; i++)
         if (i < n) {
           const double t = odynk_tanh(z[i]);
-          dy[i] += h * (1.0 - t * t) * dz[i];
-          y[i] += h * t;
+          if (LF) {
+            odynk_leapfrog_step(dy[i], dyp[LF ? i : 0], h * ((1.0 - t * t) * dz[i]));
+            odynk_leapfrog_step(y[i], yp[LF ? i : 0], h * t);
+          } else {
+            dy[i] += h * (1.0 - t * t) * dz[i];
+            y[i] += h * t;
+          }
         }
     }
 #pragma unroll
@@ -228,7 +273,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_tangent1_k(int n, i
    block's running gradient acc[N (n^2 + n)] (zeroed here, written to the slice once at the end: one pass of stores
    per block instead of a global read-modify-write per step and chunk), then with SMEM the parameters. The next step's
    state is loaded one step ahead, so that its global latency overlaps this step's arithmetic. */
-template <int G, bool SMEM, bool ACC>
+template <int G, bool SMEM, bool ACC, bool LF = false>
 __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_adjoint_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Ytraj, const double *__restrict__ W, double *__restrict__ part, double *__restrict__ gY0, int S)
 {
   extern __shared__ double sh[];
@@ -250,7 +295,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_adjoint_k(int n, in
   for (long base = (long)blockIdx.x * epb; base < s; base += (long)gridDim.x * epb) {
     const long e   = base + threadIdx.x / G;
     const bool act = row_ok && e < s;
-    double     P = act ? W[e * n + r] : 0.0, ynext = act ? Ytraj[(N - 1) * ns + e * n + r] : 0.0;
+    double     P = act ? W[e * n + r] : 0.0, Q = 0.0, ynext = act ? Ytraj[(N - 1) * ns + e * n + r] : 0.0;
 
     for (int j = N - 1, t = 0; j >= 0; j--, t++) {
       const double *K = th + j * slot;
@@ -281,7 +326,8 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_adjoint_k(int n, in
           parity++;
         }
       }
-      P += sum;
+      if (LF) odynk_leapfrog_adjoint_step(P, Q, sum, j);
+      else P += sum;
     }
     if (gY0 && act) gY0[e * n + r] = P;
     first = false;
@@ -315,7 +361,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_adjoint_k(int n, in
    Registers (ptxas, sm_90): P = 8 asks for 144; __launch_bounds__(256, 2) holds it to 128 (2 blocks per SM, which the
    shared memory allows anyway) with an 8-byte spill in the ACC variants; P = 4: 88-94, P = 2: 71-80, P = 1: 56-64. */
 #define ODYNK_ADJ1_HALF 16
-template <int P, bool SMEM, bool ACC>
+template <int P, bool SMEM, bool ACC, bool LF = false>
 __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK, 2) narrow_adjoint1_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Ytraj, const double *__restrict__ W, double *__restrict__ part, double *__restrict__ gY0, int S)
 {
   constexpr int LD = P > 1 ? P + 1 : 1, LPR = 32 / P, MC = (P + LPR) / LPR; /* scratch row; lanes per row; columns per lane */
@@ -341,10 +387,11 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK, 2) narrow_adjoint1_k(int n
   for (long base = (long)blockIdx.x * blockDim.x; base < s; base += (long)gridDim.x * blockDim.x) {
     const long e   = base + threadIdx.x;
     const bool act = e < s;
-    double     a[P], y[P], yn[P], z[P];
+    double     a[P], y[P], yn[P], z[P], q[LF ? P : 1];
 #pragma unroll
     for (int i = 0; i < P; i++) {
       a[i]  = act && i < n ? W[e * n + i] : 0.0;
+      if (LF) q[LF ? i : 0] = 0.0;
       yn[i] = act && i < n ? Ytraj[(N - 1) * ns + e * n + i] : 0.0;
     }
     for (int j = N - 1, t = 0; j >= 0; j--, t++) {
@@ -415,7 +462,8 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK, 2) narrow_adjoint1_k(int n
 #pragma unroll
           for (int i = 0; i < P; i++)
             if (i < n) sum += K[i + c * n] * z[i];
-          a[c] += sum;
+          if (LF) odynk_leapfrog_adjoint_step(a[c], q[LF ? c : 0], sum, j);
+          else a[c] += sum;
         }
     }
     if (gY0 && act)
@@ -441,37 +489,37 @@ static int check_narrow(const char *fn, long n, long N, long s)
   return ODYN_CUDA_OK;
 }
 
-template <int G>
+template <int G, bool LF>
 static int forward_g(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all)
 {
   const size_t bytes = (size_t)N * (n * n + n) * sizeof(double);
 
-  return odynk_launch_staged(narrow_forward_k<G, true>, narrow_forward_k<G, false>, bytes, s, G, "narrow", "launch of narrow_forward_k", (int)n, (int)N, s, h, theta, Y0, Y, store_all);
+  return odynk_launch_staged(narrow_forward_k<G, true, LF>, narrow_forward_k<G, false, LF>, bytes, s, G, "narrow", "launch of narrow_forward_k", (int)n, (int)N, s, h, theta, Y0, Y, store_all);
 }
 
-template <int G>
+template <int G, bool LF>
 static int tangent_g(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
   const size_t bytes = (size_t)N * (n * n + n) * sizeof(double) * (dtheta ? 2 : 1);
 
-  return odynk_launch_staged(narrow_tangent_k<G, true>, narrow_tangent_k<G, false>, bytes, s, G, "narrow", "launch of narrow_tangent_k", (int)n, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
+  return odynk_launch_staged(narrow_tangent_k<G, true, LF>, narrow_tangent_k<G, false, LF>, bytes, s, G, "narrow", "launch of narrow_tangent_k", (int)n, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
 }
 
 /* one thread per example for large s (odynk_one_thread_per_example): P = n rounded up to a power of two */
-template <int P>
+template <int P, bool LF>
 static int forward1_p(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all)
 {
   const size_t bytes = (size_t)N * (n * n + n) * sizeof(double);
 
-  return odynk_launch_staged(narrow_forward1_k<P, true>, narrow_forward1_k<P, false>, bytes, s, 1, "narrow", "launch of narrow_forward1_k", (int)n, (int)N, s, h, theta, Y0, Y, store_all);
+  return odynk_launch_staged(narrow_forward1_k<P, true, LF>, narrow_forward1_k<P, false, LF>, bytes, s, 1, "narrow", "launch of narrow_forward1_k", (int)n, (int)N, s, h, theta, Y0, Y, store_all);
 }
 
-template <int P>
+template <int P, bool LF>
 static int tangent1_p(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
   const size_t bytes = (size_t)N * (n * n + n) * sizeof(double) * (dtheta ? 2 : 1);
 
-  return odynk_launch_staged(narrow_tangent1_k<P, true>, narrow_tangent1_k<P, false>, bytes, s, 1, "narrow", "launch of narrow_tangent1_k", (int)n, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
+  return odynk_launch_staged(narrow_tangent1_k<P, true, LF>, narrow_tangent1_k<P, false, LF>, bytes, s, 1, "narrow", "launch of narrow_tangent1_k", (int)n, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
 }
 
 /* launches one of the narrow adjoint kernels (narrow_adjoint_k, G threads per example, or narrow_adjoint1_k, one) with
@@ -497,10 +545,10 @@ static int adjoint_kernel_launch(KernelT kernel, const char *launch_of, int G, l
   return ODYN_CUDA_OK;
 }
 
-template <int G, bool SMEM, bool ACC>
+template <int G, bool SMEM, bool ACC, bool LF>
 static int adjoint_launch(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0, int S, size_t smem)
 {
-  return adjoint_kernel_launch(narrow_adjoint_k<G, SMEM, ACC>, "launch of narrow_adjoint_k", G, n, N, s, h, theta, Ytraj, W, gtheta, gY0, S, smem);
+  return adjoint_kernel_launch(narrow_adjoint_k<G, SMEM, ACC, LF>, "launch of narrow_adjoint_k", G, n, N, s, h, theta, Ytraj, W, gtheta, gY0, S, smem);
 }
 
 /* The adjoint's configuration (window S <= ODYNK_ADJ_WINDOW steps per block reduction; the parameters in shared
@@ -510,7 +558,7 @@ static int adjoint_launch(long n, long N, long s, double h, const double *theta,
    several chunks (s = 10^6), keep the block's gradient in shared memory for all N steps (ACC: n = 8, N = 64 adds
    36.9 KB, S = 2, 92 KB, 2 blocks per SM) instead of a global read-modify-write per window and chunk. Fallbacks
    when the budget is too small: the window path with the parameters in shared memory, then through the cache. */
-template <int G>
+template <int G, bool LF>
 static int adjoint_g(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0)
 {
   const long   nparam = N * (n * n + n);
@@ -521,13 +569,13 @@ static int adjoint_g(long n, long N, long s, double h, const double *theta, cons
   /* one pass (every chunk has its block): the largest window that keeps enough blocks resident */
   for (int S = Sp; S >= 1; S--) {
     unsigned grid;
-    ODYNK_CALL(odynk_narrow_grid(narrow_adjoint_k<G, true, false>, bytes + 2 * S * step, s, G, "narrow", &grid));
-    if ((long)grid * (ODYNK_NARROW_BLOCK / G) >= s) return adjoint_launch<G, true, false>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, S, bytes + 2 * S * step);
+    ODYNK_CALL(odynk_narrow_grid(narrow_adjoint_k<G, true, false, LF>, bytes + 2 * S * step, s, G, "narrow", &grid));
+    if ((long)grid * (ODYNK_NARROW_BLOCK / G) >= s) return adjoint_launch<G, true, false, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, S, bytes + 2 * S * step);
   }
   /* blocks walk several chunks */
-  if (gtheta && Sa >= 1) return adjoint_launch<G, true, true>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, Sa, 2 * bytes + 2 * Sa * step);
-  if (Sp >= 1) return adjoint_launch<G, true, false>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, Sp, bytes + 2 * Sp * step);
-  return adjoint_launch<G, false, false>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, S0, 2 * S0 * step);
+  if (gtheta && Sa >= 1) return adjoint_launch<G, true, true, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, Sa, 2 * bytes + 2 * Sa * step);
+  if (Sp >= 1) return adjoint_launch<G, true, false, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, Sp, bytes + 2 * Sp * step);
+  return adjoint_launch<G, false, false, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, S0, 2 * S0 * step);
 }
 
 /* The one-thread adjoint (narrow_adjoint1_k) for large s, where the blocks walk several chunks: ACC, with the
@@ -546,13 +594,13 @@ static int adj1_window(size_t fixed, size_t win_step, long N)
   return S;
 }
 
-template <int P, bool SMEM, bool ACC>
+template <int P, bool SMEM, bool ACC, bool LF>
 static int adjoint1_launch(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0, int S, size_t smem)
 {
-  return adjoint_kernel_launch(narrow_adjoint1_k<P, SMEM, ACC>, "launch of narrow_adjoint1_k", 1, n, N, s, h, theta, Ytraj, W, gtheta, gY0, S, smem);
+  return adjoint_kernel_launch(narrow_adjoint1_k<P, SMEM, ACC, LF>, "launch of narrow_adjoint1_k", 1, n, N, s, h, theta, Ytraj, W, gtheta, gY0, S, smem);
 }
 
-template <int P>
+template <int P, bool LF>
 static int adjoint1_p(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0, int *taken)
 {
   const size_t step = (size_t)(ODYNK_NARROW_BLOCK / 32) * n * (n + 1) * sizeof(double), bytes = (size_t)N * (n * n + n) * sizeof(double);
@@ -561,79 +609,91 @@ static int adjoint1_p(long n, long N, long s, double h, const double *theta, con
 
   *taken = 1;
   if (!gtheta) { /* no gradient: no window is written, one step's worth keeps the layout */
-    if ((S = adj1_window(bytes + scr, step, 1)) >= 1) return adjoint1_launch<P, true, false>(n, N, s, h, theta, Ytraj, W, NULL, gY0, 1, bytes + scr + 2 * step);
-    return adjoint1_launch<P, false, false>(n, N, s, h, theta, Ytraj, W, NULL, gY0, 1, scr + 2 * step);
+    if ((S = adj1_window(bytes + scr, step, 1)) >= 1) return adjoint1_launch<P, true, false, LF>(n, N, s, h, theta, Ytraj, W, NULL, gY0, 1, bytes + scr + 2 * step);
+    return adjoint1_launch<P, false, false, LF>(n, N, s, h, theta, Ytraj, W, NULL, gY0, 1, scr + 2 * step);
   }
-  if ((S = adj1_window(2 * bytes + scr, step, N)) >= 1) return adjoint1_launch<P, true, true>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, S, 2 * bytes + scr + 2 * S * step);
-  if ((S = adj1_window(bytes + scr, step, N)) >= 1) return adjoint1_launch<P, false, true>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, S, bytes + scr + 2 * S * step);
+  if ((S = adj1_window(2 * bytes + scr, step, N)) >= 1) return adjoint1_launch<P, true, true, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, S, 2 * bytes + scr + 2 * S * step);
+  if ((S = adj1_window(bytes + scr, step, N)) >= 1) return adjoint1_launch<P, false, true, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, S, bytes + scr + 2 * S * step);
   *taken = 0;
   return ODYN_CUDA_OK;
 }
 
-int odyn_cuda_narrow_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all)
+template <bool LF>
+static int narrow_forward(const char *fn, long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all)
 {
-  ODYNK_CALL(check_narrow("odyn_cuda_narrow_forward", n, N, s));
+  ODYNK_CALL(check_narrow(fn, n, N, s));
   if (s == 0) return ODYN_CUDA_OK;
-  if (!Y0 || !Y || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_narrow_forward: theta, Y0 and Y must be device arrays");
+  if (!Y0 || !Y || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "%s: theta, Y0 and Y must be device arrays", fn);
   if (n <= 8 && odynk_one_thread_per_example(s)) switch (odynk_group_of(n)) { /* n > 8: 16 values per state need > 128 registers */
-    case 1: return forward1_p<1>(n, N, s, h, theta, Y0, Y, store_all);
-    case 2: return forward1_p<2>(n, N, s, h, theta, Y0, Y, store_all);
-    case 4: return forward1_p<4>(n, N, s, h, theta, Y0, Y, store_all);
-    default: return forward1_p<8>(n, N, s, h, theta, Y0, Y, store_all);
+    case 1: return forward1_p<1, LF>(n, N, s, h, theta, Y0, Y, store_all);
+    case 2: return forward1_p<2, LF>(n, N, s, h, theta, Y0, Y, store_all);
+    case 4: return forward1_p<4, LF>(n, N, s, h, theta, Y0, Y, store_all);
+    default: return forward1_p<8, LF>(n, N, s, h, theta, Y0, Y, store_all);
     }
   switch (odynk_group_of(n)) {
-  case 1: return forward_g<1>(n, N, s, h, theta, Y0, Y, store_all);
-  case 2: return forward_g<2>(n, N, s, h, theta, Y0, Y, store_all);
-  case 4: return forward_g<4>(n, N, s, h, theta, Y0, Y, store_all);
-  case 8: return forward_g<8>(n, N, s, h, theta, Y0, Y, store_all);
-  default: return forward_g<16>(n, N, s, h, theta, Y0, Y, store_all);
+  case 1: return forward_g<1, LF>(n, N, s, h, theta, Y0, Y, store_all);
+  case 2: return forward_g<2, LF>(n, N, s, h, theta, Y0, Y, store_all);
+  case 4: return forward_g<4, LF>(n, N, s, h, theta, Y0, Y, store_all);
+  case 8: return forward_g<8, LF>(n, N, s, h, theta, Y0, Y, store_all);
+  default: return forward_g<16, LF>(n, N, s, h, theta, Y0, Y, store_all);
   }
 }
 
-int odyn_cuda_narrow_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+template <bool LF>
+static int narrow_tangent(const char *fn, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
-  ODYNK_CALL(check_narrow("odyn_cuda_narrow_tangent", n, N, s));
+  ODYNK_CALL(check_narrow(fn, n, N, s));
   if (s == 0) return ODYN_CUDA_OK;
-  if (!Y0 || !dYN || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_narrow_tangent: theta, Y0 and dYN must be device arrays");
+  if (!Y0 || !dYN || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "%s: theta, Y0 and dYN must be device arrays", fn);
   if (n <= 8 && odynk_one_thread_per_example(s)) switch (odynk_group_of(n)) { /* n > 8: 16 values per state need > 128 registers */
-    case 1: return tangent1_p<1>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
-    case 2: return tangent1_p<2>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
-    case 4: return tangent1_p<4>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
-    default: return tangent1_p<8>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
+    case 1: return tangent1_p<1, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
+    case 2: return tangent1_p<2, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
+    case 4: return tangent1_p<4, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
+    default: return tangent1_p<8, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
     }
   switch (odynk_group_of(n)) {
-  case 1: return tangent_g<1>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
-  case 2: return tangent_g<2>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
-  case 4: return tangent_g<4>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
-  case 8: return tangent_g<8>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
-  default: return tangent_g<16>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
+  case 1: return tangent_g<1, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
+  case 2: return tangent_g<2, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
+  case 4: return tangent_g<4, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
+  case 8: return tangent_g<8, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
+  default: return tangent_g<16, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
   }
 }
 
-int odyn_cuda_narrow_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0)
+template <bool LF>
+static int narrow_adjoint(const char *fn, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0)
 {
-  ODYNK_CALL(check_narrow("odyn_cuda_narrow_adjoint", n, N, s));
+  ODYNK_CALL(check_narrow(fn, n, N, s));
   if (s == 0 || (!gtheta && !gY0)) return ODYN_CUDA_OK;
-  if (!Ytraj || !W || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_narrow_adjoint: theta, Ytraj and W must be device arrays");
+  if (!Ytraj || !W || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "%s: theta, Ytraj and W must be device arrays", fn);
   if (N == 0) { /* no step: gY0 = W, no gradient */
     if (gY0 && gY0 != W) ODYNK_CUDA(cudaMemcpyAsync(gY0, W, (size_t)n * s * sizeof(double), cudaMemcpyDeviceToDevice, 0));
     return ODYN_CUDA_OK;
   }
-  if (n <= 8 && odynk_one_thread_per_example(s)) { /* the forward's threshold: one thread per example */
+  if (n <= (LF ? 4 : 8) && odynk_one_thread_per_example(s)) { /* the forward's threshold: one thread per example (leapfrog: n <= 4, its second adjoint array would spill at P = 8) */
     int taken = 0;
     switch (odynk_group_of(n)) {
-    case 1: ODYNK_CALL(adjoint1_p<1>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, &taken)); break;
-    case 2: ODYNK_CALL(adjoint1_p<2>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, &taken)); break;
-    case 4: ODYNK_CALL(adjoint1_p<4>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, &taken)); break;
-    default: ODYNK_CALL(adjoint1_p<8>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, &taken)); break;
+    case 1: ODYNK_CALL((adjoint1_p<1, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, &taken))); break;
+    case 2: ODYNK_CALL((adjoint1_p<2, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, &taken))); break;
+    case 4: ODYNK_CALL((adjoint1_p<4, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, &taken))); break;
+    default: ODYNK_CALL((adjoint1_p<(LF ? 4 : 8), LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, &taken))); break; /* LF: n <= 4, not reached */
     }
     if (taken) return ODYN_CUDA_OK;
   }
   switch (odynk_group_of(n)) {
-  case 1: return adjoint_g<1>(n, N, s, h, theta, Ytraj, W, gtheta, gY0);
-  case 2: return adjoint_g<2>(n, N, s, h, theta, Ytraj, W, gtheta, gY0);
-  case 4: return adjoint_g<4>(n, N, s, h, theta, Ytraj, W, gtheta, gY0);
-  case 8: return adjoint_g<8>(n, N, s, h, theta, Ytraj, W, gtheta, gY0);
-  default: return adjoint_g<16>(n, N, s, h, theta, Ytraj, W, gtheta, gY0);
+  case 1: return adjoint_g<1, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0);
+  case 2: return adjoint_g<2, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0);
+  case 4: return adjoint_g<4, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0);
+  case 8: return adjoint_g<8, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0);
+  default: return adjoint_g<16, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0);
   }
 }
+
+int odyn_cuda_narrow_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all) { return narrow_forward<false>("odyn_cuda_narrow_forward", n, N, s, h, theta, Y0, Y, store_all); }
+int odyn_cuda_narrow_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN) { return narrow_tangent<false>("odyn_cuda_narrow_tangent", n, N, s, h, theta, dtheta, Y0, dY0, dYN); }
+int odyn_cuda_narrow_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0) { return narrow_adjoint<false>("odyn_cuda_narrow_adjoint", n, N, s, h, theta, Ytraj, W, gtheta, gY0); }
+
+/* the leapfrog sweeps: the same kernels with LF, whose steps take h^2 where Euler's take h */
+int odyn_cuda_narrow_leapfrog_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all) { return narrow_forward<true>("odyn_cuda_narrow_leapfrog_forward", n, N, s, h * h, theta, Y0, Y, store_all); }
+int odyn_cuda_narrow_leapfrog_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN) { return narrow_tangent<true>("odyn_cuda_narrow_leapfrog_tangent", n, N, s, h * h, theta, dtheta, Y0, dY0, dYN); }
+int odyn_cuda_narrow_leapfrog_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0) { return narrow_adjoint<true>("odyn_cuda_narrow_leapfrog_adjoint", n, N, s, h * h, theta, Ytraj, W, gtheta, gY0); }
