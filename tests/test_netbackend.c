@@ -454,7 +454,7 @@ START_TEST(test_parity_leapfrog)
   Derivatives(2, two, 20, -1, 1.0, 30, "two wide leapfrog blocks (n 20, N 3 + 5)");
   tol_sweep = PetscMax(tol, 1e-13);
   net_layer = ODYNLAYERNEGDEF;
-  for (PetscInt split = 0; split < 2; split++) Parity(1, three, 2, -1, 3.0, 33, 50, split, split ? "leapfrog negdef block (n 2, N 3), examples on rank 0" : "leapfrog negdef block (n 2, N 3)");
+  for (PetscInt split = 0; split < 2; split++) Parity(1, four, 2, -1, 20.0, 33, 50, split, split ? "leapfrog negdef block (n 2, N 4, T 20: the ellipse's), examples on rank 0" : "leapfrog negdef block (n 2, N 4, T 20: the ellipse's)");
   Derivatives(1, three, 3, -1, 2.0, 40, "leapfrog negdef block (n 3, N 3)");
   net_layer = ODYNLAYERANTISYM;
   net_gamma = 0.1;
