@@ -157,6 +157,27 @@ static int dense_op(void *vctx, int which)
   return 0;
 }
 
+/* the context's device arrays for c->n, c->N, c->s (the trajectory, and D when with_D): 0, or 1 after saying why */
+static int dense_alloc(dense_ctx *c, int with_D)
+{
+  const long n = c->n, N = c->N, ns = n * c->s;
+
+  if (!(c->theta = dense_theta(n, N)) || !(c->dtheta = dev_rand(N * (n * n + n), 1.0)) || !(c->Y0 = dev_rand(ns, 1.0)) || !(c->dY0 = dev_rand(ns, 1.0)) || !(c->W = dev_rand(ns, 1.0)) || !(c->out = dev_rand(ns, 0.0)) || !(c->gY0 = dev_rand(ns, 0.0)) || !(c->g = dev_rand(N * (n * n + n), 0.0))) return 1;
+  if (odyn_cuda_malloc(&c->traj, (N + 1) * ns) || (with_D && odyn_cuda_malloc(&c->D, N * ns))) {
+    printf("FAILED: no room for the trajectory: %s\n", odyn_cuda_status_string(ODYN_CUDA_ERR_ALLOC));
+    failed = 1;
+    return 1;
+  }
+  return 0;
+}
+
+static void dense_free(dense_ctx *c)
+{
+  odyn_cuda_free(c->theta), odyn_cuda_free(c->dtheta), odyn_cuda_free(c->Y0), odyn_cuda_free(c->dY0), odyn_cuda_free(c->W), odyn_cuda_free(c->out);
+  odyn_cuda_free(c->gY0), odyn_cuda_free(c->g), odyn_cuda_free(c->traj), odyn_cuda_free(c->D);
+  odyn_cuda_kernels_finalize(); /* the workspace of one shape is not kept for the next */
+}
+
 static void dense_bench(long n, long s, int reps)
 {
   const long N = 64, ns = n * s;
@@ -168,12 +189,7 @@ static void dense_bench(long n, long s, int reps)
   memset(&c, 0, sizeof(c));
   c.n = n, c.N = N, c.s = s, c.h = 1.0 / N, c.wide = wide;
   printf("-- dense Euler tanh N=%ld n=%ld s=%ld (%s); states %.2f GiB\n", N, n, s, kind, (N + 1) * ns * 8.0 / (1 << 30));
-  if (!(c.theta = dense_theta(n, N)) || !(c.dtheta = dev_rand(N * (n * n + n), 1.0)) || !(c.Y0 = dev_rand(ns, 1.0)) || !(c.dY0 = dev_rand(ns, 1.0)) || !(c.W = dev_rand(ns, 1.0)) || !(c.out = dev_rand(ns, 0.0)) || !(c.gY0 = dev_rand(ns, 0.0)) || !(c.g = dev_rand(N * (n * n + n), 0.0))) goto done;
-  if (odyn_cuda_malloc(&c.traj, (N + 1) * ns) || (wide && odyn_cuda_malloc(&c.D, N * ns))) {
-    printf("FAILED: no room for the trajectory: %s\n", odyn_cuda_status_string(ODYN_CUDA_ERR_ALLOC));
-    failed = 1;
-    goto done;
-  }
+  if (dense_alloc(&c, wide)) goto done;
   tf = time_ms(dense_op, &c, OP_FWD_LAST, reps);
   printf("dense n=%ld s=%ld forward (%s)  %9.4f ms  %8.1f GFLOP/s%s\n", n, s, wide ? "states, no D" : "Y_N only    ", tf, fl_f / tf * 1e-6,
          n == 8 ? (s == 10000 ? "   target <= 0.05 ms (PyTorch 2.96 ms)" : s == 1000000 ? "   target <= 1.0 ms (PyTorch 18.9 ms)" : "")
@@ -187,27 +203,20 @@ static void dense_bench(long n, long s, int reps)
   tg = time_ms(dense_op, &c, OP_GEMM, reps);
   printf("dense n=%ld s=%ld cuBLAS DGEMM alone (N x K Y) %9.4f ms %8.1f GFLOP/s   (the forward's GEMM flops 2 n^2 s N)\n", n, s, tg, 2.0 * n * n * s * N / tg * 1e-6);
 done:
-  odyn_cuda_free(c.theta), odyn_cuda_free(c.dtheta), odyn_cuda_free(c.Y0), odyn_cuda_free(c.dY0), odyn_cuda_free(c.W), odyn_cuda_free(c.out);
-  odyn_cuda_free(c.gY0), odyn_cuda_free(c.g), odyn_cuda_free(c.traj), odyn_cuda_free(c.D);
-  odyn_cuda_kernels_finalize(); /* the workspace of one shape is not kept for the next */
+  dense_free(&c);
 }
 
 /* ---- dense leapfrog tanh, narrow: Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 tanh(K_j Y_j + b_j) (narrow.cu's kernels with LF) ---- */
 static void leapfrog_bench(long n, long s, int reps)
 {
-  const long N = 64, ns = n * s;
+  const long N = 64;
   dense_ctx  c;
   double     tf, tt, ta, fl_f = (double)N * s * (2.0 * n * n + 6.0 * n), fl_t = (double)N * s * (4.0 * n * n + 11.0 * n), fl_a = (double)N * s * (4.0 * n * n + 9.0 * n);
 
   memset(&c, 0, sizeof(c));
   c.n = n, c.N = N, c.s = s, c.h = 1.0 / N, c.lf = 1;
   printf("-- dense leapfrog tanh N=%ld n=%ld s=%ld (narrow kernel)\n", N, n, s);
-  if (!(c.theta = dense_theta(n, N)) || !(c.dtheta = dev_rand(N * (n * n + n), 1.0)) || !(c.Y0 = dev_rand(ns, 1.0)) || !(c.dY0 = dev_rand(ns, 1.0)) || !(c.W = dev_rand(ns, 1.0)) || !(c.out = dev_rand(ns, 0.0)) || !(c.gY0 = dev_rand(ns, 0.0)) || !(c.g = dev_rand(N * (n * n + n), 0.0))) goto done;
-  if (odyn_cuda_malloc(&c.traj, (N + 1) * ns)) {
-    printf("FAILED: no room for the trajectory: %s\n", odyn_cuda_status_string(ODYN_CUDA_ERR_ALLOC));
-    failed = 1;
-    goto done;
-  }
+  if (dense_alloc(&c, 0)) goto done;
   tf = time_ms(dense_op, &c, OP_FWD_ALL, reps);
   printf("leapfrog n=%ld s=%ld forward (all states)  %9.4f ms  %8.1f GFLOP/s\n", n, s, tf, fl_f / tf * 1e-6);
   tt = time_ms(dense_op, &c, OP_TAN, reps);
@@ -215,9 +224,7 @@ static void leapfrog_bench(long n, long s, int reps)
   ta = time_ms(dense_op, &c, OP_ADJ, reps);
   printf("leapfrog n=%ld s=%ld adjoint (gtheta, gY0) %9.4f ms  %8.1f GFLOP/s   %.2f x forward (target <= 2.5)\n", n, s, ta, fl_a / ta * 1e-6, ta / tf);
 done:
-  odyn_cuda_free(c.theta), odyn_cuda_free(c.dtheta), odyn_cuda_free(c.Y0), odyn_cuda_free(c.dY0), odyn_cuda_free(c.W), odyn_cuda_free(c.out);
-  odyn_cuda_free(c.gY0), odyn_cuda_free(c.g), odyn_cuda_free(c.traj);
-  odyn_cuda_kernels_finalize();
+  dense_free(&c);
 }
 
 /* ---- Verlet (Hamiltonian) tanh, n = m: Z -= h tanh(K^T Y + bG), Y += h tanh(K Z + bF) (narrow kernels of verlet.cu) ---- */

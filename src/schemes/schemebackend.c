@@ -13,9 +13,9 @@
    Which blocks qualify: forward Euler with a dense layer and tanh (euler_tanh_*; also with an antisym or negdef layer,
    whose matrix map(kappa_j) the sweeps take as dense weights: BackendEffective()), leapfrog with the same layers and
    tanh (leapfrog_tanh_*: paper 001's second-order network, the 2-D examples' -odyn_net leapfrog; the buffers and the
-   parameter mapping are the dense Euler block's; reversible with -odyn_scheme_trajectory recompute, below), Verlet with a hamiltonian layer and
-   tanh (verlet_tanh_*; any hidden width m on the host table; n, m <= 16 on cuda, whose linsize answers -1 above), and
-   forward Euler with a conv or convantisym layer of 3x3 stencils, as many output as input channels, tanh, no TV
+   parameter mapping are the dense Euler block's; reversible with -odyn_scheme_trajectory recompute, below), Verlet
+   with a hamiltonian layer and tanh (verlet_tanh_*; any hidden width m on the host table; n, m <= 16 on cuda, whose
+   linsize answers -1 above), and forward Euler with a conv or convantisym layer of 3x3 stencils, as many output as input channels, tanh, no TV
    normalization and no pooling (conv_euler_tanh_*: the convolutional ResNets of the MNIST network, -odyn_net resnet
    and antisym; c <= 16 channels on cuda, whose linsize answers -1 above), and scheme single with a conv layer of 3x3
    stencils, cin -> cout channels, tanh, no TV normalization and no pooling (conv_tanh_*: the MNIST network's opening
@@ -161,7 +161,7 @@ static PetscBool BackendSingle(OdynScheme scheme)
   return t && !strcmp(t, ODYNSCHEMESINGLE) ? PETSC_TRUE : PETSC_FALSE;
 }
 
-/* a dense block of scheme leapfrog (qualified above: dense, antisym or negdef layer, tanh, states stored) */
+/* a dense block of scheme leapfrog (qualified above: dense, antisym or negdef layer, tanh; states stored or recomputed) */
 static PetscBool BackendLeapfrog(OdynScheme scheme)
 {
   const char *t = ((PetscObject)scheme)->type_name;
@@ -224,12 +224,12 @@ static PetscErrorCode BackendConvVerletGeom(OdynScheme scheme, long *c, long *m,
 typedef enum {
   EFFECTIVE_NONE,       /* the sweeps run with theta itself */
   EFFECTIVE_CONVANTISYM, /* the effective stencils below */
-  EFFECTIVE_AFFINE       /* a dense Euler block of layer antisym or negdef: M_j = map(kappa_j) as dense weights */
+  EFFECTIVE_AFFINE       /* a dense Euler or leapfrog block of layer antisym or negdef: M_j = map(kappa_j) as dense weights */
 } BackendEffectiveKind;
 
 /*
-   Which effective parameters a block's sweeps run with. A dense Euler or leapfrog block whose layer's matrix is a map of its
-   parameters (antisym: (K - K^T - gamma I)/2, negdef: -C^T C) runs the dense Euler sweeps with M_j = map(kappa_j), the
+   Which effective parameters a block's sweeps run with. A dense Euler or leapfrog block whose layer's matrix is a map
+   of its parameters (antisym: (K - K^T - gamma I)/2, negdef: -C^T C) runs the dense sweeps with M_j = map(kappa_j), the
    tangent with map'(kappa_j) dkappa_j, and its gradient maps back by map'(kappa_j)^T: all parameter-sized, on the host,
    by the layer's own maps (OdynLayerAffineDenseParameters_Private()).
 */

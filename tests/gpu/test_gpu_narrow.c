@@ -25,14 +25,12 @@ typedef struct {
   int  wide; /* 0: odyn_cuda_narrow_*, 1: odyn_cuda_dense_* (cuBLAS) */
 } shape;
 
-static void run(shape sh)
+/* random inputs of a dense network: K_j ~ U(-1, 1) / sqrt(n) keeps ||K_j|| ~ 1, so tanh is neither saturated nor
+   linear; b_j, the directions, W and the gradient's start g0 */
+static void fill_inputs(long n, long N, long s, double *theta, double *dtheta, double *Y0, double *dY0, double *W, double *g0)
 {
-  const long   n = sh.n, N = sh.N, s = sh.s, np = N * (n * n + n), ns = n * s;
-  const double h = 2.0 / (N > 0 ? N : 1), eps = 1e-5;
-  double      *theta = gc_host(np), *dtheta = gc_host(np), *Y0 = gc_host(ns), *dY0 = gc_host(ns), *W = gc_host(ns), *g0 = gc_host(np);
-  double      *traj = gc_host((N + 1) * ns), *YN = gc_host(ns), *dYN = gc_host(ns), *dYNx = gc_host(ns), *gth = gc_host(np), *gY0 = gc_host(ns);
+  const long np = N * (n * n + n), ns = n * s;
 
-  /* K_j ~ U(-1, 1) / sqrt(n) keeps ||K_j|| ~ 1, so tanh is neither saturated nor linear */
   for (long j = 0; j < N; j++) {
     gc_fill(theta + j * (n * n + n), n * n, 1.0 / sqrt((double)n));
     gc_fill(theta + j * (n * n + n) + n * n, n, 0.5);
@@ -42,6 +40,16 @@ static void run(shape sh)
   gc_fill(dY0, ns, 1.0);
   gc_fill(W, ns, 1.0);
   gc_fill(g0, np, 1.0);
+}
+
+static void run(shape sh)
+{
+  const long   n = sh.n, N = sh.N, s = sh.s, np = N * (n * n + n), ns = n * s;
+  const double h = 2.0 / (N > 0 ? N : 1), eps = 1e-5;
+  double      *theta = gc_host(np), *dtheta = gc_host(np), *Y0 = gc_host(ns), *dY0 = gc_host(ns), *W = gc_host(ns), *g0 = gc_host(np);
+  double      *traj = gc_host((N + 1) * ns), *YN = gc_host(ns), *dYN = gc_host(ns), *dYNx = gc_host(ns), *gth = gc_host(np), *gY0 = gc_host(ns);
+
+  fill_inputs(n, N, s, theta, dtheta, Y0, dY0, W, g0);
   odyn_narrow_ref_forward(n, N, s, h, theta, Y0, traj, 1);
   odyn_narrow_ref_forward(n, N, s, h, theta, Y0, YN, 0);
   odyn_narrow_ref_tangent(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
@@ -146,15 +154,7 @@ static void run_leapfrog(long n, long N, long s, int path)
   double      *traj = gc_host((N + 1) * ns), *lin = gc_host(N * ns > 0 ? N * ns : 1), *dYN = gc_host(ns), *gth = gc_host(np), *gY0 = gc_host(ns);
   double      *YNm1 = gc_host(ns);
 
-  for (long j = 0; j < N; j++) {
-    gc_fill(theta + j * (n * n + n), n * n, 1.0 / sqrt((double)n));
-    gc_fill(theta + j * (n * n + n) + n * n, n, 0.5);
-  }
-  gc_fill(dtheta, np, 1.0);
-  gc_fill(Y0, ns, 1.0);
-  gc_fill(dY0, ns, 1.0);
-  gc_fill(W, ns, 1.0);
-  gc_fill(g0, np, 1.0);
+  fill_inputs(n, N, s, theta, dtheta, Y0, dY0, W, g0);
   memcpy(gth, g0, (size_t)np * sizeof(double));
   if (odyn_host_leapfrog_tanh_forward(n, N, s, h, theta, Y0, traj, lin) || odyn_host_leapfrog_tanh_tangent(n, N, s, h, theta, dtheta, traj, lin, dY0, dYN)) gc_failures++;
   if (path == 2) {

@@ -140,6 +140,32 @@ int lf_adjoint_start(long len, long s, const double *W, double *cur, double *pre
   return ODYN_CUDA_OK;
 }
 
+/* (a, b, c) <- (b, c, a): a ring of three levels moves one step */
+void lf_rotate(double **a, double **b, double **c)
+{
+  double *t = *a;
+
+  *a = *b;
+  *b = *c;
+  *c = t;
+}
+
+/* dst = x (NULL: zero), len doubles */
+int lf_copy_or_zero(size_t len, const double *x, double *dst)
+{
+  if (x) ODYNK_CUDA(cudaMemcpyAsync(dst, x, len * sizeof(double), cudaMemcpyDeviceToDevice, 0));
+  else ODYNK_CUDA(cudaMemsetAsync(dst, 0, len * sizeof(double), 0));
+  return ODYN_CUDA_OK;
+}
+
+/* a ring's start: cur = x0 (NULL: zero) and prev = cur (the level before the first: Y_{-1} = Y_0) */
+int lf_ring_start(size_t len, const double *x0, double *cur, double *prev)
+{
+  ODYNK_CALL(lf_copy_or_zero(len, x0, cur));
+  ODYNK_CUDA(cudaMemcpyAsync(prev, cur, len * sizeof(double), cudaMemcpyDeviceToDevice, 0));
+  return ODYN_CUDA_OK;
+}
+
 /* k buffers of len doubles from the workspace's slots first, first + 1, ... */
 int lf_scratch(int first, int k, size_t len, double **p)
 {
@@ -187,33 +213,21 @@ int odyn_cuda_leapfrog_tangent(long n, long N, long s, double h, const double *t
 {
   cublasHandle_t cb = NULL;
   const long     slot = n * n + n, len = n * s;
-  const size_t   bytes = (size_t)len * sizeof(double);
   double        *b[4], *prev, *cur, *next;
 
   ODYNK_CALL(lf_check("odyn_cuda_leapfrog_tangent", n, N, s));
   if (!theta || !Ytraj || (N > 0 && !D) || !dYN) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_leapfrog_tangent: theta, Ytraj, D (of the forward) and dYN must be device arrays");
   if (len == 0) return ODYN_CUDA_OK;
-  if (N == 0) { /* dY_N = dY_0 */
-    if (dY0) ODYNK_CUDA(cudaMemcpyAsync(dYN, dY0, bytes, cudaMemcpyDeviceToDevice, 0));
-    else ODYNK_CUDA(cudaMemsetAsync(dYN, 0, bytes, 0));
-    return ODYN_CUDA_OK;
-  }
+  if (N == 0) return lf_copy_or_zero((size_t)len, dY0, dYN); /* dY_N = dY_0 */
   ODYNK_CALL(odynk_cublas(&cb));
   ODYNK_CALL(lf_scratch(0, 4, (size_t)len, b)); /* Z, then the ring of dY */
   prev = b[1];
   cur  = b[2];
   next = b[3];
-  if (dY0) ODYNK_CUDA(cudaMemcpyAsync(cur, dY0, bytes, cudaMemcpyDeviceToDevice, 0));
-  else ODYNK_CUDA(cudaMemsetAsync(cur, 0, bytes, 0));
-  ODYNK_CUDA(cudaMemcpyAsync(prev, cur, bytes, cudaMemcpyDeviceToDevice, 0)); /* dY_{-1} = dY_0 */
+  ODYNK_CALL(lf_ring_start((size_t)len, dY0, cur, prev)); /* dY_{-1} = dY_0 */
   for (long j = 0; j < N; j++) {
-    double *tmp;
-
     ODYNK_CALL(lf_tangent_step(cb, n, s, h * h, theta + j * slot, dtheta ? dtheta + j * slot : NULL, Ytraj + j * len, D + j * len, b[0], cur, prev, j == N - 1 ? dYN : next));
-    tmp  = prev;
-    prev = cur;
-    cur  = next;
-    next = tmp;
+    lf_rotate(&prev, &cur, &next);
   }
   return ODYN_CUDA_OK;
 }
@@ -262,19 +276,14 @@ int odyn_cuda_leapfrog_forward_final(long n, long N, long s, double h, const dou
   prev = b[0];
   cur  = b[1];
   next = b[2];
-  ODYNK_CUDA(cudaMemcpyAsync(cur, Y0, bytes, cudaMemcpyDeviceToDevice, 0));
-  ODYNK_CUDA(cudaMemcpyAsync(prev, Y0, bytes, cudaMemcpyDeviceToDevice, 0));
+  ODYNK_CALL(lf_ring_start((size_t)len, Y0, cur, prev));
   for (long j = 0; j < N; j++) {
     const double *K = theta + j * slot;
-    double       *tmp;
 
     ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_N, CUBLAS_OP_N, (int)n, (int)s, (int)n, &one, K, (int)n, cur, (int)n, &zero, next, (int)n));
     lf_forward_update<<<lf_grid(len), 256>>>(n, len, h2, K + n * n, cur, prev, next, NULL);
     ODYNK_LAUNCHED("lf_forward_update");
-    tmp  = prev;
-    prev = cur;
-    cur  = next;
-    next = tmp;
+    lf_rotate(&prev, &cur, &next);
   }
   ODYNK_CUDA(cudaMemcpyAsync(YN, cur, bytes, cudaMemcpyDeviceToDevice, 0));
   ODYNK_CUDA(cudaMemcpyAsync(YNm1, prev, bytes, cudaMemcpyDeviceToDevice, 0));
@@ -286,17 +295,12 @@ int odyn_cuda_leapfrog_tangent_y0(long n, long N, long s, double h, const double
   cublasHandle_t cb = NULL;
   const double   one = 1.0, zero = 0.0, h2 = h * h;
   const long     slot = n * n + n, len = n * s;
-  const size_t   bytes = (size_t)len * sizeof(double);
-  double        *b[8], *yp, *yc, *yn, *dp, *dc, *dn, *tmp;
+  double        *b[8], *yp, *yc, *yn, *dp, *dc, *dn;
 
   ODYNK_CALL(lf_check("odyn_cuda_leapfrog_tangent_y0", n, N, s));
   if (!theta || !Y0 || !dYN) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_leapfrog_tangent_y0: theta, Y0 and dYN must be device arrays");
   if (len == 0) return ODYN_CUDA_OK;
-  if (N == 0) {
-    if (dY0) ODYNK_CUDA(cudaMemcpyAsync(dYN, dY0, bytes, cudaMemcpyDeviceToDevice, 0));
-    else ODYNK_CUDA(cudaMemsetAsync(dYN, 0, bytes, 0));
-    return ODYN_CUDA_OK;
-  }
+  if (N == 0) return lf_copy_or_zero((size_t)len, dY0, dYN);
   ODYNK_CALL(odynk_cublas(&cb));
   ODYNK_CALL(lf_scratch(0, 8, (size_t)len, b)); /* Z, D, the rings of Y and dY */
   yp = b[2];
@@ -305,11 +309,8 @@ int odyn_cuda_leapfrog_tangent_y0(long n, long N, long s, double h, const double
   dp = b[5];
   dc = b[6];
   dn = b[7];
-  ODYNK_CUDA(cudaMemcpyAsync(yc, Y0, bytes, cudaMemcpyDeviceToDevice, 0));
-  ODYNK_CUDA(cudaMemcpyAsync(yp, Y0, bytes, cudaMemcpyDeviceToDevice, 0));
-  if (dY0) ODYNK_CUDA(cudaMemcpyAsync(dc, dY0, bytes, cudaMemcpyDeviceToDevice, 0));
-  else ODYNK_CUDA(cudaMemsetAsync(dc, 0, bytes, 0));
-  ODYNK_CUDA(cudaMemcpyAsync(dp, dc, bytes, cudaMemcpyDeviceToDevice, 0));
+  ODYNK_CALL(lf_ring_start((size_t)len, Y0, yc, yp));
+  ODYNK_CALL(lf_ring_start((size_t)len, dY0, dc, dp));
   for (long j = 0; j < N; j++) {
     const double *K = theta + j * slot;
 
@@ -318,14 +319,8 @@ int odyn_cuda_leapfrog_tangent_y0(long n, long N, long s, double h, const double
     lf_forward_update<<<lf_grid(len), 256>>>(n, len, h2, K + n * n, yc, yp, yn, b[1]);
     ODYNK_LAUNCHED("lf_forward_update");
     ODYNK_CALL(lf_tangent_step(cb, n, s, h2, K, dtheta ? dtheta + j * slot : NULL, yc, b[1], b[0], dc, dp, j == N - 1 ? dYN : dn));
-    tmp = yp;
-    yp  = yc;
-    yc  = yn;
-    yn  = tmp;
-    tmp = dp;
-    dp  = dc;
-    dc  = dn;
-    dn  = tmp;
+    lf_rotate(&yp, &yc, &yn);
+    lf_rotate(&dp, &dc, &dn);
   }
   return ODYN_CUDA_OK;
 }

@@ -85,6 +85,14 @@ static void Rotate(double **a, double **b, double **c)
   *c = t;
 }
 
+/* a ring's start: cur = x0 (NULL: zero) and prev = cur (the level before the first: Y_{-1} = Y_0) */
+static void RingStart(long len, const double *x0, double *cur, double *prev)
+{
+  if (x0) memcpy(cur, x0, (size_t)len * sizeof(double));
+  else memset(cur, 0, (size_t)len * sizeof(double));
+  memcpy(prev, cur, (size_t)len * sizeof(double));
+}
+
 int odyn_host_leapfrog_tanh_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   const long len = n * s;
@@ -110,9 +118,7 @@ int odyn_host_leapfrog_tanh_tangent(long n, long N, long s, double h, const doub
   prev = buf;
   cur  = buf + len;
   next = buf + 2 * len;
-  if (dY0) memcpy(cur, dY0, (size_t)len * sizeof(double));
-  else memset(cur, 0, (size_t)len * sizeof(double));
-  memcpy(prev, cur, (size_t)len * sizeof(double));
+  RingStart(len, dY0, cur, prev);
   for (long j = 0; j < N; j++) {
     StepTangent(n, s, h * h, theta + j * slot, dtheta ? dtheta + j * slot : NULL, Ytraj + j * len, lin + j * len, cur, prev, next, buf + 3 * len, buf + 4 * len);
     Rotate(&prev, &cur, &next);
@@ -154,8 +160,7 @@ int odyn_host_leapfrog_tanh_forward_final(long n, long N, long s, double h, cons
   prev = buf;
   cur  = buf + len;
   next = buf + 2 * len;
-  memcpy(cur, Y0, (size_t)len * sizeof(double));
-  memcpy(prev, Y0, (size_t)len * sizeof(double));
+  RingStart(len, Y0, cur, prev);
   for (long j = 0; j < N; j++) {
     (void)StepForward(n, s, h * h, theta + j * (n * n + n), cur, prev, next, NULL); /* sizes checked by the caller */
     Rotate(&prev, &cur, &next);
@@ -181,11 +186,8 @@ int odyn_host_leapfrog_tanh_tangent_y0(long n, long N, long s, double h, const d
   dc = buf + 4 * len;
   dn = buf + 5 * len;
   D  = buf + 6 * len;
-  memcpy(yc, Y0, (size_t)len * sizeof(double));
-  memcpy(yp, Y0, (size_t)len * sizeof(double));
-  if (dY0) memcpy(dc, dY0, (size_t)len * sizeof(double));
-  else memset(dc, 0, (size_t)len * sizeof(double));
-  memcpy(dp, dc, (size_t)len * sizeof(double));
+  RingStart(len, Y0, yc, yp);
+  RingStart(len, dY0, dc, dp);
   for (long j = 0; j < N; j++) {
     const double *K = theta + j * slot;
 
