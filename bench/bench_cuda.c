@@ -115,7 +115,7 @@ typedef struct {
   double *theta, *dtheta, *Y0, *dY0, *W, *traj, *D, *out, *g, *gY0;
 } dense_ctx;
 
-enum { OP_FWD_LAST, OP_FWD_ALL, OP_TAN, OP_ADJ, OP_GEMM };
+enum { OP_FWD_LAST, OP_FWD_ALL, OP_TAN, OP_ADJ, OP_GEMM, OP_ADJ_REV };
 
 static int dense_op(void *vctx, int which)
 {
@@ -129,6 +129,12 @@ static int dense_op(void *vctx, int which)
       return 0;
     case OP_ADJ:
       TRY(odyn_cuda_narrow_leapfrog_adjoint(c->n, c->N, c->s, c->h, c->theta, c->traj, c->W, c->g, c->gY0));
+      return 0;
+    case OP_FWD_LAST: /* the reversible forward: Y_N into out, Y_{N-1} into the first n s of traj */
+      TRY(odyn_cuda_narrow_leapfrog_forward_final(c->n, c->N, c->s, c->h, c->theta, c->Y0, c->out, c->traj));
+      return 0;
+    case OP_ADJ_REV: /* the reversible adjoint from those two states */
+      TRY(odyn_cuda_narrow_leapfrog_adjoint_reversible(c->n, c->N, c->s, c->h, c->theta, c->out, c->traj, c->W, c->g, c->gY0));
       return 0;
     default:
       return 0;
@@ -223,6 +229,12 @@ static void leapfrog_bench(long n, long s, int reps)
   printf("leapfrog n=%ld s=%ld tangent               %9.4f ms  %8.1f GFLOP/s   %.2f x forward (target <= 2.5)\n", n, s, tt, fl_t / tt * 1e-6, tt / tf);
   ta = time_ms(dense_op, &c, OP_ADJ, reps);
   printf("leapfrog n=%ld s=%ld adjoint (gtheta, gY0) %9.4f ms  %8.1f GFLOP/s   %.2f x forward (target <= 2.5)\n", n, s, ta, fl_a / ta * 1e-6, ta / tf);
+  /* reversible (-odyn_scheme_trajectory recompute): the forward keeps Y_N and Y_{N-1}, the adjoint rebuilds the states
+     in registers (+ 3 n flops per step and example; no states read) */
+  tf = time_ms(dense_op, &c, OP_FWD_LAST, reps);
+  printf("leapfrog n=%ld s=%ld reversible forward     %9.4f ms  %8.1f GFLOP/s\n", n, s, tf, fl_f / tf * 1e-6);
+  ta = time_ms(dense_op, &c, OP_ADJ_REV, reps);
+  printf("leapfrog n=%ld s=%ld reversible adjoint     %9.4f ms  %8.1f GFLOP/s   %.2f x forward (target <= 2.5)\n", n, s, ta, (fl_a + 3.0 * N * s * n) / ta * 1e-6, ta / tf);
 done:
   dense_free(&c);
 }

@@ -141,7 +141,9 @@ static void run(shape sh)
    The leapfrog sweeps (Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 tanh(K_j Y_j + b_j)) on the device against the host table's
    (src/backend/host/leapfrogtanh.c, which tests/test_backend.c checks against plain loops, Taylor and the dot product):
    path 0 the narrow kernels with LF (odyn_cuda_narrow_leapfrog_*, n <= 16), 1 the per-step cuBLAS path
-   (odyn_cuda_leapfrog_*, any n), 2 the reversible sweeps (forward_final, tangent_y0, adjoint_reversible). The same 1e-12
+   (odyn_cuda_leapfrog_*, any n), 2 the reversible sweeps (forward_final, tangent_y0, adjoint_reversible), 3 the narrow
+   reversible ones (odyn_cuda_narrow_leapfrog_forward_final, _tangent, _adjoint_reversible: the previous-state register
+   written beside Y_N, the states rebuilt in registers). The same 1e-12
    and reasons as for Euler above; the reversible adjoint rebuilds its states on both sides, each drifting by round-off
    per step, in the same 1e-12. Plus the device dot test.
 */
@@ -149,7 +151,8 @@ static void run_leapfrog(long n, long N, long s, int path)
 {
   const long   np = N * (n * n + n), ns = n * s;
   const double h = 2.0 / (N > 0 ? N : 1);
-  const char  *kind = path == 0 ? "narrow leapfrog" : path == 1 ? "cuBLAS leapfrog" : "reversible leapfrog";
+  const char  *kind = path == 0 ? "narrow leapfrog" : path == 1 ? "cuBLAS leapfrog" : path == 2 ? "reversible leapfrog" : "narrow reversible leapfrog";
+  const int    rev  = path >= 2; /* 2: leapfrog.cu's per-step reversible sweeps, 3: the narrow kernels' */
   double      *theta = gc_host(np), *dtheta = gc_host(np), *Y0 = gc_host(ns), *dY0 = gc_host(ns), *W = gc_host(ns), *g0 = gc_host(np);
   double      *traj = gc_host((N + 1) * ns), *lin = gc_host(N * ns > 0 ? N * ns : 1), *dYN = gc_host(ns), *gth = gc_host(np), *gY0 = gc_host(ns);
   double      *YNm1 = gc_host(ns);
@@ -157,7 +160,7 @@ static void run_leapfrog(long n, long N, long s, int path)
   fill_inputs(n, N, s, theta, dtheta, Y0, dY0, W, g0);
   memcpy(gth, g0, (size_t)np * sizeof(double));
   if (odyn_host_leapfrog_tanh_forward(n, N, s, h, theta, Y0, traj, lin) || odyn_host_leapfrog_tanh_tangent(n, N, s, h, theta, dtheta, traj, lin, dY0, dYN)) gc_failures++;
-  if (path == 2) {
+  if (rev) {
     if (odyn_host_leapfrog_tanh_forward_final(n, N, s, h, theta, Y0, traj + N * ns, YNm1) || odyn_host_leapfrog_tanh_adjoint_reversible(n, N, s, h, theta, traj + N * ns, YNm1, W, gth, gY0)) gc_failures++;
   } else if (odyn_host_leapfrog_tanh_adjoint(n, N, s, h, theta, traj, lin, W, gth, gY0)) gc_failures++;
   {
@@ -167,18 +170,26 @@ static void run_leapfrog(long n, long N, long s, int path)
 
     if (path == 0) GC_CALL(odyn_cuda_narrow_leapfrog_forward(n, N, s, h, d_th, d_Y0, d_traj, 1));
     else if (path == 1) GC_CALL(odyn_cuda_leapfrog_forward(n, N, s, h, d_th, d_Y0, d_traj, d_D));
-    else GC_CALL(odyn_cuda_leapfrog_forward_final(n, N, s, h, d_th, d_Y0, d_traj + N * ns, d_YNm1));
-    r = gc_back(d_traj + (path == 2 ? N * ns : 0), (path == 2 ? 1 : N + 1) * ns);
-    gc_expectf(gc_reldiff(r, traj + (path == 2 ? N * ns : 0), (path == 2 ? 1 : N + 1) * ns), 1e-12, "%s n=%ld N=%ld s=%ld forward", kind, n, N, s);
+    else if (path == 2) GC_CALL(odyn_cuda_leapfrog_forward_final(n, N, s, h, d_th, d_Y0, d_traj + N * ns, d_YNm1));
+    else GC_CALL(odyn_cuda_narrow_leapfrog_forward_final(n, N, s, h, d_th, d_Y0, d_traj + N * ns, d_YNm1));
+    r = gc_back(d_traj + (rev ? N * ns : 0), (rev ? 1 : N + 1) * ns);
+    gc_expectf(gc_reldiff(r, traj + (rev ? N * ns : 0), (rev ? 1 : N + 1) * ns), 1e-12, "%s n=%ld N=%ld s=%ld forward", kind, n, N, s);
     free(r);
+    if (rev) { /* Y_{N-1} beside Y_N (N = 0: Y_0) */
+      r = gc_back(d_YNm1, ns);
+      gc_expectf(gc_reldiff(r, YNm1, ns), 1e-12, "%s n=%ld N=%ld s=%ld forward Y_{N-1}", kind, n, N, s);
+      free(r);
+    }
     if (path == 0) GC_CALL(odyn_cuda_narrow_leapfrog_tangent(n, N, s, h, d_th, d_dth, d_traj, d_dY0, d_dYN));
     else if (path == 1) GC_CALL(odyn_cuda_leapfrog_tangent(n, N, s, h, d_th, d_dth, d_traj, d_D, d_dY0, d_dYN));
-    else GC_CALL(odyn_cuda_leapfrog_tangent_y0(n, N, s, h, d_th, d_dth, d_Y0, d_dY0, d_dYN));
+    else if (path == 2) GC_CALL(odyn_cuda_leapfrog_tangent_y0(n, N, s, h, d_th, d_dth, d_Y0, d_dY0, d_dYN));
+    else GC_CALL(odyn_cuda_narrow_leapfrog_tangent(n, N, s, h, d_th, d_dth, d_Y0, d_dY0, d_dYN));
     r = gc_back(d_dYN, ns);
     gc_expectf(gc_reldiff(r, dYN, ns), 1e-12, "%s n=%ld N=%ld s=%ld tangent J (dtheta, dY0)", kind, n, N, s);
     if (path == 0) GC_CALL(odyn_cuda_narrow_leapfrog_adjoint(n, N, s, h, d_th, d_traj, d_W, d_g, d_gY0));
     else if (path == 1) GC_CALL(odyn_cuda_leapfrog_adjoint(n, N, s, h, d_th, d_traj, d_D, d_W, d_g, d_gY0));
-    else GC_CALL(odyn_cuda_leapfrog_adjoint_reversible(n, N, s, h, d_th, d_traj + N * ns, d_YNm1, d_W, d_g, d_gY0));
+    else if (path == 2) GC_CALL(odyn_cuda_leapfrog_adjoint_reversible(n, N, s, h, d_th, d_traj + N * ns, d_YNm1, d_W, d_g, d_gY0));
+    else GC_CALL(odyn_cuda_narrow_leapfrog_adjoint_reversible(n, N, s, h, d_th, d_traj + N * ns, d_YNm1, d_W, d_g, d_gY0));
     r2 = gc_back(d_g, np);
     r3 = gc_back(d_gY0, ns);
     gc_expectf(gc_reldiff(r2, gth, np), 1e-12, "%s n=%ld N=%ld s=%ld adjoint gtheta += J_theta^T W", kind, n, N, s);
@@ -255,9 +266,12 @@ int main(void)
   gc_require_device("test_gpu_narrow");
   for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) run(shapes[i]);
   { /* leapfrog: every group size on the narrow kernels, the one-thread kernels (s >= 140,000: n 2 and 3 all three
-       sweeps, n 5 forward and tangent with the groups' adjoint), the cuBLAS and reversible paths narrow and wide */
+       sweeps, n 5 forward and tangent with the groups' adjoint), the cuBLAS and reversible paths narrow and wide; the
+       narrow reversible sweeps (path 3) on every group size, N = 1 (Y_{N-1} = Y_0), the parameters through the cache
+       (n 8, N 200), the one-thread kernels */
     const long lf[][4] = {{1, 5, 1, 0},   {2, 16, 1001, 0}, {3, 7, 257, 0},   {5, 40, 999, 0},  {8, 64, 3001, 0}, {16, 12, 777, 0}, {8, 200, 100, 0},
-                          {2, 6, 150000, 0}, {3, 4, 140003, 0}, {5, 3, 140001, 0}, {2, 8, 301, 1}, {20, 5, 130, 1}, {2, 8, 301, 2}, {20, 5, 130, 2}};
+                          {2, 6, 150000, 0}, {3, 4, 140003, 0}, {5, 3, 140001, 0}, {2, 8, 301, 1}, {20, 5, 130, 1}, {2, 8, 301, 2}, {20, 5, 130, 2},
+                          {1, 1, 7, 3},   {2, 16, 1001, 3}, {3, 7, 257, 3},   {5, 40, 999, 3},  {8, 64, 3001, 3}, {16, 12, 777, 3}, {8, 200, 100, 3}, {2, 6, 150000, 3}, {3, 4, 140003, 3}};
     for (size_t i = 0; i < sizeof(lf) / sizeof(lf[0]); i++) run_leapfrog(lf[i][0], lf[i][1], lf[i][2], (int)lf[i][3]);
   }
   /* bad input: a clear status, nothing launched */

@@ -56,9 +56,9 @@ static void groups(const data &d, unsigned grid)
 {
   std::vector<double> Y((d.N + 1) * d.ns), YN(d.ns), dY(d.ns);
   printf("groups G=%d SMEM=%d n=%ld N=%ld s=%ld grid=%u\n", G, SM, d.n, d.N, d.s, grid);
-  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward_k<G, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), Y.data(), 1); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward_k<G, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), Y.data(), 1, nullptr); });
   expect("forward (all states)", rel(Y.data(), d.yr.data(), (d.N + 1) * d.ns), 1e-13);
-  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward_k<G, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), YN.data(), 0); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward_k<G, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), YN.data(), 0, nullptr); });
   expect("forward (Y_N)", rel(YN.data(), d.yNr.data(), d.ns), 1e-13);
   launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_tangent_k<G, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.dth.data(), d.Y0.data(), d.dY0.data(), dY.data()); });
   expect("tangent", rel(dY.data(), d.dYr.data(), d.ns), 1e-13);
@@ -72,9 +72,9 @@ static void ones(const data &d, unsigned grid)
 {
   std::vector<double> Y((d.N + 1) * d.ns), YN(d.ns), dY(d.ns);
   printf("one thread per example P=%d SMEM=%d n=%ld N=%ld s=%ld grid=%u\n", P, SM, d.n, d.N, d.s, grid);
-  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward1_k<P, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), Y.data(), 1); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward1_k<P, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), Y.data(), 1, nullptr); });
   expect("forward (all states)", rel(Y.data(), d.yr.data(), (d.N + 1) * d.ns), 1e-13);
-  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward1_k<P, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), YN.data(), 0); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward1_k<P, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), YN.data(), 0, nullptr); });
   expect("forward (Y_N)", rel(YN.data(), d.yNr.data(), d.ns), 1e-13);
   launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_tangent1_k<P, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.dth.data(), d.Y0.data(), d.dY0.data(), dY.data()); });
   expect("tangent", rel(dY.data(), d.dYr.data(), d.ns), 1e-13);
@@ -88,12 +88,12 @@ static void adjoint(const data &d, unsigned grid, int S)
 {
   std::vector<double> part(grid * d.np, NAN), g(d.np, 0.0), gY0(d.ns);
   printf("adjoint G=%d SMEM=%d ACC=%d S=%d n=%ld N=%ld s=%ld grid=%u (%ld chunks)\n", G, SM, ACC, S, d.n, d.N, d.s, grid, (d.s + ODYNK_NARROW_BLOCK / G - 1) / (ODYNK_NARROW_BLOCK / G));
-  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_adjoint_k<G, SM, ACC>(d.n, d.N, d.s, d.h, d.th.data(), d.yr.data(), d.W.data(), part.data(), gY0.data(), S); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_adjoint_k<G, SM, ACC>(d.n, d.N, d.s, d.h, d.th.data(), d.yr.data(), nullptr, d.W.data(), part.data(), gY0.data(), S); });
   for (long k = 0; k < d.np; k++)
     for (unsigned b = 0; b < grid; b++) g[k] += part[b * d.np + k];
   expect("adjoint gtheta", rel(g.data(), d.gr.data(), d.np), 1e-13);
   expect("adjoint gY0", rel(gY0.data(), d.gY0r.data(), d.ns), 1e-13);
-  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_adjoint_k<G, SM, ACC>(d.n, d.N, d.s, d.h, d.th.data(), d.yr.data(), d.W.data(), nullptr, gY0.data(), S); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_adjoint_k<G, SM, ACC>(d.n, d.N, d.s, d.h, d.th.data(), d.yr.data(), nullptr, d.W.data(), nullptr, gY0.data(), S); });
   expect("adjoint gY0 (no gradient)", rel(gY0.data(), d.gY0r.data(), d.ns), 1e-13);
 }
 
@@ -104,13 +104,13 @@ static void adjoint1(const data &d, unsigned grid, int S)
 {
   std::vector<double> part(grid * d.np, NAN), g(d.np, 0.0), gY0(d.ns);
   printf("adjoint, one thread per example P=%d SMEM=%d ACC=%d S=%d n=%ld N=%ld s=%ld grid=%u (%ld chunks)\n", P, SM, ACC, S, d.n, d.N, d.s, grid, (d.s + ODYNK_NARROW_BLOCK - 1) / ODYNK_NARROW_BLOCK);
-  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_adjoint1_k<P, SM, ACC>(d.n, d.N, d.s, d.h, d.th.data(), d.yr.data(), d.W.data(), part.data(), gY0.data(), S); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_adjoint1_k<P, SM, ACC>(d.n, d.N, d.s, d.h, d.th.data(), d.yr.data(), nullptr, d.W.data(), part.data(), gY0.data(), S); });
   for (long k = 0; k < d.np; k++)
     for (unsigned b = 0; b < grid; b++) g[k] += part[b * d.np + k];
   expect("adjoint gtheta", rel(g.data(), d.gr.data(), d.np), 1e-13);
   expect("adjoint gY0", rel(gY0.data(), d.gY0r.data(), d.ns), 1e-13);
   std::fill(gY0.begin(), gY0.end(), NAN);
-  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_adjoint1_k<P, SM, ACC>(d.n, d.N, d.s, d.h, d.th.data(), d.yr.data(), d.W.data(), nullptr, gY0.data(), S); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_adjoint1_k<P, SM, ACC>(d.n, d.N, d.s, d.h, d.th.data(), d.yr.data(), nullptr, d.W.data(), nullptr, gY0.data(), S); });
   expect("adjoint gY0 (no gradient)", rel(gY0.data(), d.gY0r.data(), d.ns), 1e-13);
 }
 

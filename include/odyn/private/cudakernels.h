@@ -66,6 +66,11 @@ int odyn_cuda_narrow_adjoint(long n, long N, long s, double h, const double *the
 int odyn_cuda_narrow_leapfrog_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all);
 int odyn_cuda_narrow_leapfrog_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
 int odyn_cuda_narrow_leapfrog_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0);
+/* the reversible ones (the contracts of odyn_cuda_leapfrog_forward_final and _adjoint_reversible below): the forward
+   writes Y_N and Y_{N-1} in one sweep, the adjoint rebuilds the states backwards in registers; the tangent is
+   odyn_cuda_narrow_leapfrog_tangent, which recomputes them from Y_0 */
+int odyn_cuda_narrow_leapfrog_forward_final(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1);
+int odyn_cuda_narrow_leapfrog_adjoint_reversible(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0);
 
 /* wide dense Euler tanh network (cuBLAS): the forward stores all states in Ytraj ((N + 1) n s) and, when D is not NULL,
    D_j = 1 - tanh^2 of step j (N n s), which the tangent and the adjoint need */

@@ -550,7 +550,8 @@ int cuda_euler_tanh_adjoint(long n, long N, long s, double h, const double *thet
 
 /* the whole-block leapfrog tanh sweeps: the narrow kernels for n <= 16 (narrow.cu with LF: one kernel per sweep,
    sigma' recomputed, no lin), cuBLAS and fused updates above (leapfrog.cu; lin holds D_j); reversible: the narrow
-   forward and tangent for n <= 16 too, the adjoint that rebuilds the states on leapfrog.cu's per-step path */
+   kernels for n <= 16 too (the forward writes the last two states in one sweep, the adjoint rebuilds the states in
+   registers), leapfrog.cu's per-step path above */
 long cuda_leapfrog_tanh_linsize(long n, long N, long s) { return narrow(n) ? 0 : N * n * s; }
 
 int cuda_leapfrog_tanh_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
@@ -586,10 +587,7 @@ int cuda_leapfrog_tanh_forward_final(long n, long N, long s, double h, const dou
   int r;
 
   if ((r = check_euler("leapfrog_tanh_forward_final", n, N, s)) || !s) return r;
-  if (narrow(n)) { /* two one-kernel sweeps of N - 1 and N steps, Y_N only each (their first N - 1 steps are the same) */
-    if ((r = kernel_status(odyn_cuda_narrow_leapfrog_forward(n, N > 0 ? N - 1 : 0, s, h, theta, Y0, YNm1, 0), "leapfrog_tanh_forward_final (narrow)"))) return r;
-    return kernel_status(odyn_cuda_narrow_leapfrog_forward(n, N, s, h, theta, Y0, YN, 0), "leapfrog_tanh_forward_final (narrow)");
-  }
+  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_forward_final(n, N, s, h, theta, Y0, YN, YNm1), "leapfrog_tanh_forward_final (narrow)");
   return kernel_status(odyn_cuda_leapfrog_forward_final(n, N, s, h, theta, Y0, YN, YNm1), "leapfrog_tanh_forward_final");
 }
 
@@ -608,6 +606,7 @@ int cuda_leapfrog_tanh_adjoint_reversible(long n, long N, long s, double h, cons
   int r;
 
   if ((r = check_euler("leapfrog_tanh_adjoint_reversible", n, N, s)) || !s || (!gtheta && !gY0)) return r;
+  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_adjoint_reversible(n, N, s, h, theta, YN, YNm1, W, gtheta, gY0), "leapfrog_tanh_adjoint_reversible (narrow)");
   return kernel_status(odyn_cuda_leapfrog_adjoint_reversible(n, N, s, h, theta, YN, YNm1, W, gtheta, gY0), "leapfrog_tanh_adjoint_reversible");
 }
 

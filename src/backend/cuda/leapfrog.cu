@@ -19,8 +19,9 @@
    tangent's step); adjoint_reversible rebuilds them backwards (one DGEMM for K_j Y_j, then lf_reverse_update gives D_j
    and Y_{j-1} in one pass, then the adjoint's step). Their buffers are the kernels' workspace (at most 8 n s + s).
 
-   The stored sweeps of narrow blocks (n <= 16: the 2-D examples' nets), and their reversible forward and tangent, do
-   not come here: backend.cu hands them to narrow.cu's one-kernel sweeps (only the reversible adjoint runs below), whose kernels take the leapfrog's update with their LF template flag (a step of the
+   The sweeps of narrow blocks (n <= 16: the 2-D examples' nets), stored or reversible, do not come here: backend.cu
+   hands them to narrow.cu's one-kernel sweeps, whose kernels take the leapfrog's update with their LF template flag
+   (and the reversible adjoint's rebuild with REV; a step of the
    per-step path below costs two launches, about 10 us: 0.7 ms for 64 steps, far more than the arithmetic).
    Kernels on the legacy default stream, cuBLAS through wide.cu's handle, scratch from kernelsys.cu, as wide.cu.
 */

@@ -41,6 +41,10 @@
    h^2 as the kernels' h, so the gradient's sums are the Euler kernels' unchanged. Euler's instantiations (LF false)
    compile to the code they were. The one-thread adjoint takes leapfrog only up to n = 4 (at P = 8 the second adjoint
    array would spill); the groups' adjoint above.
+   Reversible leapfrog (odyn_cuda_narrow_leapfrog_forward_final, _adjoint_reversible): the forward with Y_N only also
+   writes the previous-state register, Y_{N-1}; the adjoints' template flag REV starts from Y_N and Y_{N-1} and, where
+   the stored adjoint loads Y_{j-1} one step ahead, rebuilds it from the step's own z_j, Y_{j-1} = (2 Y_j - Y_{j+1}) +
+   h^2 tanh(z_j) (Y_{j+1} in one more register per row): no state is read from memory.
    The CPU emulation tools/cudaemu/run-narrow-emu.sh compiles the kernels between
    "namespace {" and the launch helpers' marker.
 */
@@ -87,7 +91,7 @@ __device__ __forceinline__ void narrow_adjoint_start(double *acc, double *tsh, c
 }
 
 template <int G, bool SMEM, bool LF = false>
-__global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_forward_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Y0, double *__restrict__ Y, int store_all)
+__global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_forward_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Y0, double *__restrict__ Y, int store_all, double *__restrict__ Yprev)
 {
   extern __shared__ double sh[];
   const long    slot = (long)n * n + n, ns = (long)n * s;
@@ -112,7 +116,10 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_forward_k(int n, in
       else y += h * odynk_tanh(z);
       if (store_all && act) Y[(j + 1) * ns + e * n + r] = y;
     }
-    if (!store_all && act) Y[e * n + r] = y;
+    if (!store_all && act) {
+      Y[e * n + r] = y;
+      if (LF && Yprev) Yprev[e * n + r] = yp; /* Y_{N-1} (Y_0 when N = 0): the reversible forward's second state */
+    }
   }
 }
 
@@ -157,7 +164,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_tangent_k(int n, in
    stay in registers), K_j and b_j read from shared memory (or the read-only cache) at addresses the whole warp shares:
    broadcasts, no shuffles. z_i = b_i + sum_c K(i, c) y_c in the order c = 0, 1, ... as everywhere. */
 template <int P, bool SMEM, bool LF = false>
-__global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_forward1_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Y0, double *__restrict__ Y, int store_all)
+__global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_forward1_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Y0, double *__restrict__ Y, int store_all, double *__restrict__ Yprev)
 {
   extern __shared__ double sh[];
   const long    slot = (long)n * n + n, ns = (long)n * s;
@@ -202,7 +209,10 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_forward1_k(int n, i
     if (!store_all)
 #pragma unroll
       for (int i = 0; i < P; i++)
-        if (i < n) Y[e * n + i] = y[i];
+        if (i < n) {
+          Y[e * n + i] = y[i];
+          if (LF && Yprev) Yprev[e * n + i] = yp[LF ? i : 0];
+        }
   }
 }
 
@@ -273,8 +283,8 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_tangent1_k(int n, i
    block's running gradient acc[N (n^2 + n)] (zeroed here, written to the slice once at the end: one pass of stores
    per block instead of a global read-modify-write per step and chunk), then with SMEM the parameters. The next step's
    state is loaded one step ahead, so that its global latency overlaps this step's arithmetic. */
-template <int G, bool SMEM, bool ACC, bool LF = false>
-__global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_adjoint_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Ytraj, const double *__restrict__ W, double *__restrict__ part, double *__restrict__ gY0, int S)
+template <int G, bool SMEM, bool ACC, bool LF = false, bool REV = false>
+__global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_adjoint_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Ytraj, const double *__restrict__ YN, const double *__restrict__ W, double *__restrict__ part, double *__restrict__ gY0, int S)
 {
   extern __shared__ double sh[];
   const long    slot = (long)n * n + n, ns = (long)n * s;
@@ -295,15 +305,20 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_adjoint_k(int n, in
   for (long base = (long)blockIdx.x * epb; base < s; base += (long)gridDim.x * epb) {
     const long e   = base + threadIdx.x / G;
     const bool act = row_ok && e < s;
-    double     P = act ? W[e * n + r] : 0.0, Q = 0.0, ynext = act ? Ytraj[(N - 1) * ns + e * n + r] : 0.0;
+    double     P = act ? W[e * n + r] : 0.0, Q = 0.0, ynext = act ? Ytraj[(REV ? 0 : N - 1) * ns + e * n + r] : 0.0;
+    double     yhi = REV && act ? YN[e * n + r] : 0.0; /* REV: Y_{j+1} */
 
     for (int j = N - 1, t = 0; j >= 0; j--, t++) {
       const double *K = th + j * slot;
       const double  y = ynext;
       double        yc[G];
-      if (j > 0) ynext = act ? Ytraj[(j - 1) * ns + e * n + r] : 0.0;
+      if (!REV && j > 0) ynext = act ? Ytraj[(j - 1) * ns + e * n + r] : 0.0;
       const double z = odynk_shfl_dot<G>(row_ok ? K[n * n + r] : 0.0, y, K, r, n, n, row_ok, yc);
       const double tz = odynk_tanh(z), u = act ? h * (1.0 - tz * tz) * P : 0.0;
+      if (REV) { /* the scheme backwards: Y_{j-1} = 2 Y_j - Y_{j+1} + h^2 tanh(z_j), z_j the adjoint's own */
+        ynext = act ? (2.0 * y - yhi) + h * tz : 0.0;
+        yhi   = y;
+      }
       /* P_c += sum_i K(i, c) u_i: thread r plays c */
       const double sum = odynk_shfl_dot<G>(0.0, u, K, r * n, 1, n, row_ok);
       if (mypart) {
@@ -361,8 +376,8 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_adjoint_k(int n, in
    Registers (ptxas, sm_90): P = 8 asks for 144; __launch_bounds__(256, 2) holds it to 128 (2 blocks per SM, which the
    shared memory allows anyway) with an 8-byte spill in the ACC variants; P = 4: 88-94, P = 2: 71-80, P = 1: 56-64. */
 #define ODYNK_ADJ1_HALF 16
-template <int P, bool SMEM, bool ACC, bool LF = false>
-__global__ void __launch_bounds__(ODYNK_NARROW_BLOCK, 2) narrow_adjoint1_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Ytraj, const double *__restrict__ W, double *__restrict__ part, double *__restrict__ gY0, int S)
+template <int P, bool SMEM, bool ACC, bool LF = false, bool REV = false>
+__global__ void __launch_bounds__(ODYNK_NARROW_BLOCK, 2) narrow_adjoint1_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Ytraj, const double *__restrict__ YN, const double *__restrict__ W, double *__restrict__ part, double *__restrict__ gY0, int S)
 {
   constexpr int LD = P > 1 ? P + 1 : 1, LPR = 32 / P, MC = (P + LPR) / LPR; /* scratch row; lanes per row; columns per lane */
   extern __shared__ double sh[];
@@ -387,19 +402,20 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK, 2) narrow_adjoint1_k(int n
   for (long base = (long)blockIdx.x * blockDim.x; base < s; base += (long)gridDim.x * blockDim.x) {
     const long e   = base + threadIdx.x;
     const bool act = e < s;
-    double     a[P], y[P], yn[P], z[P], q[LF ? P : 1];
+    double     a[P], y[P], yn[P], z[P], q[LF ? P : 1], yh[REV ? P : 1]; /* REV: yh = Y_{j+1} */
 #pragma unroll
     for (int i = 0; i < P; i++) {
       a[i]  = act && i < n ? W[e * n + i] : 0.0;
       if (LF) q[LF ? i : 0] = 0.0;
-      yn[i] = act && i < n ? Ytraj[(N - 1) * ns + e * n + i] : 0.0;
+      yn[i] = act && i < n ? Ytraj[(REV ? 0 : N - 1) * ns + e * n + i] : 0.0;
+      if (REV) yh[REV ? i : 0] = act && i < n ? YN[e * n + i] : 0.0;
     }
     for (int j = N - 1, t = 0; j >= 0; j--, t++) {
       const double *K = th + j * slot;
 #pragma unroll
       for (int i = 0; i < P; i++) {
         y[i] = yn[i];
-        if (j > 0) yn[i] = act && i < n ? Ytraj[(j - 1) * ns + e * n + i] : 0.0;
+        if (!REV && j > 0) yn[i] = act && i < n ? Ytraj[(j - 1) * ns + e * n + i] : 0.0;
         z[i] = i < n ? K[n * n + i] : 0.0;
       }
 #pragma unroll
@@ -409,9 +425,13 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK, 2) narrow_adjoint1_k(int n
           for (int i = 0; i < P; i++)
             if (i < n) z[i] += K[i + c * n] * y[c];
 #pragma unroll
-      for (int i = 0; i < P; i++) { /* z becomes u */
+      for (int i = 0; i < P; i++) { /* z becomes u; REV: the scheme backwards, Y_{j-1} = 2 Y_j - Y_{j+1} + h^2 tanh(z_j) */
         const double tz = odynk_tanh(z[i]);
         z[i]            = act && i < n ? h * (1.0 - tz * tz) * a[i] : 0.0;
+        if (REV) {
+          yn[i]             = act && i < n ? (2.0 * y[i] - yh[REV ? i : 0]) + h * tz : 0.0;
+          yh[REV ? i : 0]   = y[i];
+        }
       }
       if (mypart) {
         double g[MC];
@@ -490,11 +510,11 @@ static int check_narrow(const char *fn, long n, long N, long s)
 }
 
 template <int G, bool LF>
-static int forward_g(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all)
+static int forward_g(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all, double *Yprev)
 {
   const size_t bytes = (size_t)N * (n * n + n) * sizeof(double);
 
-  return odynk_launch_staged(narrow_forward_k<G, true, LF>, narrow_forward_k<G, false, LF>, bytes, s, G, "narrow", "launch of narrow_forward_k", (int)n, (int)N, s, h, theta, Y0, Y, store_all);
+  return odynk_launch_staged(narrow_forward_k<G, true, LF>, narrow_forward_k<G, false, LF>, bytes, s, G, "narrow", "launch of narrow_forward_k", (int)n, (int)N, s, h, theta, Y0, Y, store_all, Yprev);
 }
 
 template <int G, bool LF>
@@ -507,11 +527,11 @@ static int tangent_g(long n, long N, long s, double h, const double *theta, cons
 
 /* one thread per example for large s (odynk_one_thread_per_example): P = n rounded up to a power of two */
 template <int P, bool LF>
-static int forward1_p(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all)
+static int forward1_p(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all, double *Yprev)
 {
   const size_t bytes = (size_t)N * (n * n + n) * sizeof(double);
 
-  return odynk_launch_staged(narrow_forward1_k<P, true, LF>, narrow_forward1_k<P, false, LF>, bytes, s, 1, "narrow", "launch of narrow_forward1_k", (int)n, (int)N, s, h, theta, Y0, Y, store_all);
+  return odynk_launch_staged(narrow_forward1_k<P, true, LF>, narrow_forward1_k<P, false, LF>, bytes, s, 1, "narrow", "launch of narrow_forward1_k", (int)n, (int)N, s, h, theta, Y0, Y, store_all, Yprev);
 }
 
 template <int P, bool LF>
@@ -526,7 +546,7 @@ static int tangent1_p(long n, long N, long s, double h, const double *theta, con
    a window of S steps and smem bytes on the grid the occupancy gives; with gtheta, each block writes its partial
    gradient into the scratch and the partials are summed into gtheta in a fixed order */
 template <typename KernelT>
-static int adjoint_kernel_launch(KernelT kernel, const char *launch_of, int G, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0, int S, size_t smem)
+static int adjoint_kernel_launch(KernelT kernel, const char *launch_of, int G, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *YN, const double *W, double *gtheta, double *gY0, int S, size_t smem)
 {
   const long  nparam = N * (n * n + n);
   unsigned    grid;
@@ -539,16 +559,16 @@ static int adjoint_kernel_launch(KernelT kernel, const char *launch_of, int G, l
     ODYNK_CALL(odynk_scratch(0, (size_t)grid * nparam * sizeof(double), &pp));
     part = (double *)pp;
   }
-  kernel<<<grid, ODYNK_NARROW_BLOCK, smem>>>((int)n, (int)N, s, h, theta, Ytraj, W, part, gY0, S);
+  kernel<<<grid, ODYNK_NARROW_BLOCK, smem>>>((int)n, (int)N, s, h, theta, Ytraj, YN, W, part, gY0, S);
   if ((e = cudaGetLastError()) != cudaSuccess) return odynk_cuda_fail(e, launch_of, __FILE__, __LINE__);
   if (gtheta) ODYNK_CALL(odynk_reduce_blocks(nparam, grid, part, 1.0, gtheta, 1));
   return ODYN_CUDA_OK;
 }
 
-template <int G, bool SMEM, bool ACC, bool LF>
-static int adjoint_launch(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0, int S, size_t smem)
+template <int G, bool SMEM, bool ACC, bool LF, bool REV>
+static int adjoint_launch(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *YN, const double *W, double *gtheta, double *gY0, int S, size_t smem)
 {
-  return adjoint_kernel_launch(narrow_adjoint_k<G, SMEM, ACC, LF>, "launch of narrow_adjoint_k", G, n, N, s, h, theta, Ytraj, W, gtheta, gY0, S, smem);
+  return adjoint_kernel_launch(narrow_adjoint_k<G, SMEM, ACC, LF, REV>, "launch of narrow_adjoint_k", G, n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, S, smem);
 }
 
 /* The adjoint's configuration (window S <= ODYNK_ADJ_WINDOW steps per block reduction; the parameters in shared
@@ -558,8 +578,8 @@ static int adjoint_launch(long n, long N, long s, double h, const double *theta,
    several chunks (s = 10^6), keep the block's gradient in shared memory for all N steps (ACC: n = 8, N = 64 adds
    36.9 KB, S = 2, 92 KB, 2 blocks per SM) instead of a global read-modify-write per window and chunk. Fallbacks
    when the budget is too small: the window path with the parameters in shared memory, then through the cache. */
-template <int G, bool LF>
-static int adjoint_g(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0)
+template <int G, bool LF, bool REV>
+static int adjoint_g(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *YN, const double *W, double *gtheta, double *gY0)
 {
   const long   nparam = N * (n * n + n);
   const size_t step = (size_t)(ODYNK_NARROW_BLOCK / 32) * n * (n + 1) * sizeof(double), bytes = (size_t)nparam * sizeof(double);
@@ -569,13 +589,13 @@ static int adjoint_g(long n, long N, long s, double h, const double *theta, cons
   /* one pass (every chunk has its block): the largest window that keeps enough blocks resident */
   for (int S = Sp; S >= 1; S--) {
     unsigned grid;
-    ODYNK_CALL(odynk_narrow_grid(narrow_adjoint_k<G, true, false, LF>, bytes + 2 * S * step, s, G, "narrow", &grid));
-    if ((long)grid * (ODYNK_NARROW_BLOCK / G) >= s) return adjoint_launch<G, true, false, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, S, bytes + 2 * S * step);
+    ODYNK_CALL(odynk_narrow_grid(narrow_adjoint_k<G, true, false, LF, REV>, bytes + 2 * S * step, s, G, "narrow", &grid));
+    if ((long)grid * (ODYNK_NARROW_BLOCK / G) >= s) return adjoint_launch<G, true, false, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, S, bytes + 2 * S * step);
   }
   /* blocks walk several chunks */
-  if (gtheta && Sa >= 1) return adjoint_launch<G, true, true, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, Sa, 2 * bytes + 2 * Sa * step);
-  if (Sp >= 1) return adjoint_launch<G, true, false, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, Sp, bytes + 2 * Sp * step);
-  return adjoint_launch<G, false, false, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, S0, 2 * S0 * step);
+  if (gtheta && Sa >= 1) return adjoint_launch<G, true, true, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, Sa, 2 * bytes + 2 * Sa * step);
+  if (Sp >= 1) return adjoint_launch<G, true, false, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, Sp, bytes + 2 * Sp * step);
+  return adjoint_launch<G, false, false, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, S0, 2 * S0 * step);
 }
 
 /* The one-thread adjoint (narrow_adjoint1_k) for large s, where the blocks walk several chunks: ACC, with the
@@ -594,14 +614,14 @@ static int adj1_window(size_t fixed, size_t win_step, long N)
   return S;
 }
 
-template <int P, bool SMEM, bool ACC, bool LF>
-static int adjoint1_launch(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0, int S, size_t smem)
+template <int P, bool SMEM, bool ACC, bool LF, bool REV>
+static int adjoint1_launch(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *YN, const double *W, double *gtheta, double *gY0, int S, size_t smem)
 {
-  return adjoint_kernel_launch(narrow_adjoint1_k<P, SMEM, ACC, LF>, "launch of narrow_adjoint1_k", 1, n, N, s, h, theta, Ytraj, W, gtheta, gY0, S, smem);
+  return adjoint_kernel_launch(narrow_adjoint1_k<P, SMEM, ACC, LF, REV>, "launch of narrow_adjoint1_k", 1, n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, S, smem);
 }
 
-template <int P, bool LF>
-static int adjoint1_p(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0, int *taken)
+template <int P, bool LF, bool REV>
+static int adjoint1_p(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *YN, const double *W, double *gtheta, double *gY0, int *taken)
 {
   const size_t step = (size_t)(ODYNK_NARROW_BLOCK / 32) * n * (n + 1) * sizeof(double), bytes = (size_t)N * (n * n + n) * sizeof(double);
   const size_t scr = (size_t)(ODYNK_NARROW_BLOCK / 32) * 2 * ODYNK_ADJ1_HALF * (P > 1 ? P + 1 : 1) * sizeof(double);
@@ -609,33 +629,33 @@ static int adjoint1_p(long n, long N, long s, double h, const double *theta, con
 
   *taken = 1;
   if (!gtheta) { /* no gradient: no window is written, one step's worth keeps the layout */
-    if ((S = adj1_window(bytes + scr, step, 1)) >= 1) return adjoint1_launch<P, true, false, LF>(n, N, s, h, theta, Ytraj, W, NULL, gY0, 1, bytes + scr + 2 * step);
-    return adjoint1_launch<P, false, false, LF>(n, N, s, h, theta, Ytraj, W, NULL, gY0, 1, scr + 2 * step);
+    if ((S = adj1_window(bytes + scr, step, 1)) >= 1) return adjoint1_launch<P, true, false, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, NULL, gY0, 1, bytes + scr + 2 * step);
+    return adjoint1_launch<P, false, false, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, NULL, gY0, 1, scr + 2 * step);
   }
-  if ((S = adj1_window(2 * bytes + scr, step, N)) >= 1) return adjoint1_launch<P, true, true, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, S, 2 * bytes + scr + 2 * S * step);
-  if ((S = adj1_window(bytes + scr, step, N)) >= 1) return adjoint1_launch<P, false, true, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, S, bytes + scr + 2 * S * step);
+  if ((S = adj1_window(2 * bytes + scr, step, N)) >= 1) return adjoint1_launch<P, true, true, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, S, 2 * bytes + scr + 2 * S * step);
+  if ((S = adj1_window(bytes + scr, step, N)) >= 1) return adjoint1_launch<P, false, true, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, S, bytes + scr + 2 * S * step);
   *taken = 0;
   return ODYN_CUDA_OK;
 }
 
 template <bool LF>
-static int narrow_forward(const char *fn, long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all)
+static int narrow_forward(const char *fn, long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all, double *Yprev = NULL)
 {
   ODYNK_CALL(check_narrow(fn, n, N, s));
   if (s == 0) return ODYN_CUDA_OK;
   if (!Y0 || !Y || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "%s: theta, Y0 and Y must be device arrays", fn);
   if (n <= 8 && odynk_one_thread_per_example(s)) switch (odynk_group_of(n)) { /* n > 8: 16 values per state need > 128 registers */
-    case 1: return forward1_p<1, LF>(n, N, s, h, theta, Y0, Y, store_all);
-    case 2: return forward1_p<2, LF>(n, N, s, h, theta, Y0, Y, store_all);
-    case 4: return forward1_p<4, LF>(n, N, s, h, theta, Y0, Y, store_all);
-    default: return forward1_p<8, LF>(n, N, s, h, theta, Y0, Y, store_all);
+    case 1: return forward1_p<1, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
+    case 2: return forward1_p<2, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
+    case 4: return forward1_p<4, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
+    default: return forward1_p<8, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
     }
   switch (odynk_group_of(n)) {
-  case 1: return forward_g<1, LF>(n, N, s, h, theta, Y0, Y, store_all);
-  case 2: return forward_g<2, LF>(n, N, s, h, theta, Y0, Y, store_all);
-  case 4: return forward_g<4, LF>(n, N, s, h, theta, Y0, Y, store_all);
-  case 8: return forward_g<8, LF>(n, N, s, h, theta, Y0, Y, store_all);
-  default: return forward_g<16, LF>(n, N, s, h, theta, Y0, Y, store_all);
+  case 1: return forward_g<1, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
+  case 2: return forward_g<2, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
+  case 4: return forward_g<4, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
+  case 8: return forward_g<8, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
+  default: return forward_g<16, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
   }
 }
 
@@ -660,12 +680,12 @@ static int narrow_tangent(const char *fn, long n, long N, long s, double h, cons
   }
 }
 
-template <bool LF>
-static int narrow_adjoint(const char *fn, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0)
+template <bool LF, bool REV = false>
+static int narrow_adjoint(const char *fn, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *YN, const double *W, double *gtheta, double *gY0)
 {
   ODYNK_CALL(check_narrow(fn, n, N, s));
   if (s == 0 || (!gtheta && !gY0)) return ODYN_CUDA_OK;
-  if (!Ytraj || !W || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "%s: theta, Ytraj and W must be device arrays", fn);
+  if (!Ytraj || (REV && !YN) || !W || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, REV ? "%s: theta, YN, YNm1 and W must be device arrays" : "%s: theta, Ytraj and W must be device arrays", fn);
   if (N == 0) { /* no step: gY0 = W, no gradient */
     if (gY0 && gY0 != W) ODYNK_CUDA(cudaMemcpyAsync(gY0, W, (size_t)n * s * sizeof(double), cudaMemcpyDeviceToDevice, 0));
     return ODYN_CUDA_OK;
@@ -673,27 +693,41 @@ static int narrow_adjoint(const char *fn, long n, long N, long s, double h, cons
   if (n <= (LF ? 4 : 8) && odynk_one_thread_per_example(s)) { /* the forward's threshold: one thread per example (leapfrog: n <= 4, its second adjoint array would spill at P = 8) */
     int taken = 0;
     switch (odynk_group_of(n)) {
-    case 1: ODYNK_CALL((adjoint1_p<1, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, &taken))); break;
-    case 2: ODYNK_CALL((adjoint1_p<2, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, &taken))); break;
-    case 4: ODYNK_CALL((adjoint1_p<4, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, &taken))); break;
-    default: ODYNK_CALL((adjoint1_p<(LF ? 4 : 8), LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0, &taken))); break; /* LF: n <= 4, not reached */
+    case 1: ODYNK_CALL((adjoint1_p<1, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, &taken))); break;
+    case 2: ODYNK_CALL((adjoint1_p<2, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, &taken))); break;
+    case 4: ODYNK_CALL((adjoint1_p<4, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, &taken))); break;
+    default: ODYNK_CALL((adjoint1_p<(LF ? 4 : 8), LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, &taken))); break; /* LF: n <= 4, not reached */
     }
     if (taken) return ODYN_CUDA_OK;
   }
   switch (odynk_group_of(n)) {
-  case 1: return adjoint_g<1, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0);
-  case 2: return adjoint_g<2, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0);
-  case 4: return adjoint_g<4, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0);
-  case 8: return adjoint_g<8, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0);
-  default: return adjoint_g<16, LF>(n, N, s, h, theta, Ytraj, W, gtheta, gY0);
+  case 1: return adjoint_g<1, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0);
+  case 2: return adjoint_g<2, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0);
+  case 4: return adjoint_g<4, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0);
+  case 8: return adjoint_g<8, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0);
+  default: return adjoint_g<16, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0);
   }
 }
 
 int odyn_cuda_narrow_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all) { return narrow_forward<false>("odyn_cuda_narrow_forward", n, N, s, h, theta, Y0, Y, store_all); }
 int odyn_cuda_narrow_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN) { return narrow_tangent<false>("odyn_cuda_narrow_tangent", n, N, s, h, theta, dtheta, Y0, dY0, dYN); }
-int odyn_cuda_narrow_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0) { return narrow_adjoint<false>("odyn_cuda_narrow_adjoint", n, N, s, h, theta, Ytraj, W, gtheta, gY0); }
+int odyn_cuda_narrow_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0) { return narrow_adjoint<false>("odyn_cuda_narrow_adjoint", n, N, s, h, theta, Ytraj, NULL, W, gtheta, gY0); }
 
 /* the leapfrog sweeps: the same kernels with LF, whose steps take h^2 where Euler's take h */
 int odyn_cuda_narrow_leapfrog_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all) { return narrow_forward<true>("odyn_cuda_narrow_leapfrog_forward", n, N, s, h * h, theta, Y0, Y, store_all); }
 int odyn_cuda_narrow_leapfrog_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN) { return narrow_tangent<true>("odyn_cuda_narrow_leapfrog_tangent", n, N, s, h * h, theta, dtheta, Y0, dY0, dYN); }
-int odyn_cuda_narrow_leapfrog_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0) { return narrow_adjoint<true>("odyn_cuda_narrow_leapfrog_adjoint", n, N, s, h * h, theta, Ytraj, W, gtheta, gY0); }
+int odyn_cuda_narrow_leapfrog_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0) { return narrow_adjoint<true>("odyn_cuda_narrow_leapfrog_adjoint", n, N, s, h * h, theta, Ytraj, NULL, W, gtheta, gY0); }
+
+/* the reversible leapfrog's sweeps (-odyn_scheme_trajectory recompute): the forward keeps the last two states (the
+   kernel's previous-state register written beside Y_N: one sweep), the adjoint rebuilds the states backwards from them
+   in registers, Y_{j-1} = 2 Y_j - Y_{j+1} + h^2 tanh(z_j) with the z_j the adjoint computes anyway: no state is read
+   from memory (the tangent, which recomputes the states forward, is odyn_cuda_narrow_leapfrog_tangent) */
+int odyn_cuda_narrow_leapfrog_forward_final(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
+{
+  if (!YNm1 && s > 0 && n >= 1 && n <= ODYN_CUDA_NARROW_MAX) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_narrow_leapfrog_forward_final: theta, Y0, YN and YNm1 must be device arrays");
+  return narrow_forward<true>("odyn_cuda_narrow_leapfrog_forward_final", n, N, s, h * h, theta, Y0, YN, 0, YNm1);
+}
+int odyn_cuda_narrow_leapfrog_adjoint_reversible(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
+{
+  return narrow_adjoint<true, true>("odyn_cuda_narrow_leapfrog_adjoint_reversible", n, N, s, h * h, theta, YNm1, YN, W, gtheta, gY0);
+}
