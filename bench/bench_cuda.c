@@ -239,16 +239,41 @@ done:
   dense_free(&c);
 }
 
-/* ---- Verlet (Hamiltonian) tanh, n = m: Z -= h tanh(K^T Y + bG), Y += h tanh(K Z + bF) (narrow kernels of verlet.cu) ---- */
+/* ---- Verlet (Hamiltonian) tanh, n = m: Z -= h tanh(K^T Y + bG), Y += h tanh(K Z + bF) (narrow kernels of verlet.cu;
+   n > 16: the cuBLAS sweeps of verletwide.cu, which keep sigma' of both faces in lin) ---- */
 typedef struct {
   long    n, N, s;
   double  h;
-  double *theta, *dtheta, *Y0, *dY0, *W, *Y, *Z, *out, *g, *gY0;
+  int     wide;
+  double *theta, *dtheta, *Y0, *dY0, *W, *Y, *Z, *lin, *out, *g, *gY0;
 } verlet_ctx;
+
+static int verlet_wide_op(verlet_ctx *c, int which)
+{
+  switch (which) {
+  case OP_FWD_ALL:
+    TRY(odyn_cuda_verlet_wide_forward(c->n, c->n, c->N, c->s, c->h, c->theta, c->Y0, c->Y, c->Z, c->lin));
+    break;
+  case OP_TAN:
+    TRY(odyn_cuda_verlet_wide_tangent(c->n, c->n, c->N, c->s, c->h, c->theta, c->dtheta, c->Y, c->Z, c->lin, c->dY0, c->out));
+    break;
+  case OP_ADJ:
+    TRY(odyn_cuda_verlet_wide_adjoint(c->n, c->n, c->N, c->s, c->h, c->theta, c->Y, c->Z, c->lin, c->W, c->g, c->gY0));
+    break;
+  case OP_FWD_LAST:
+    TRY(odyn_cuda_verlet_wide_forward_final(c->n, c->n, c->N, c->s, c->h, c->theta, c->Y0, c->Y, c->Z));
+    break;
+  case OP_GEMM:
+    TRY(odyn_cuda_verlet_wide_adjoint_reversible(c->n, c->n, c->N, c->s, c->h, c->theta, c->Y, c->Z, c->W, c->g, c->gY0));
+    break;
+  }
+  return 0;
+}
 
 static int verlet_op(void *vctx, int which)
 {
   verlet_ctx *c = (verlet_ctx *)vctx;
+  if (c->wide) return verlet_wide_op(c, which);
   switch (which) {
   case OP_FWD_ALL:
     TRY(odyn_cuda_verlet_forward(c->n, c->n, c->N, c->s, c->h, c->theta, c->Y0, c->Y, c->Z));
@@ -276,10 +301,10 @@ static void verlet_bench(long n, long s, int reps)
   double      tf, ta, tt, fl_f = (double)N * s * (4.0 * n * n + 8.0 * n), fl_t = (double)N * s * (8.0 * n * n + 14.0 * n), fl_a = (double)N * s * (8.0 * n * n + 12.0 * n);
 
   memset(&c, 0, sizeof(c));
-  c.n = n, c.N = N, c.s = s, c.h = 1.0 / N;
-  printf("-- Verlet tanh N=%ld n=m=%ld s=%ld (narrow kernel); states %.2f GiB\n", N, n, s, 2.0 * (N + 1) * ns * 8.0 / (1 << 30));
+  c.n = n, c.N = N, c.s = s, c.h = 1.0 / N, c.wide = n > 16;
+  printf("-- Verlet tanh N=%ld n=m=%ld s=%ld (%s); states %.2f GiB\n", N, n, s, c.wide ? "cuBLAS, verletwide.cu" : "narrow kernel", (2.0 * (N + 1) + (c.wide ? 2.0 * N : 0.0)) * ns * 8.0 / (1 << 30));
   if (!(c.theta = dev_rand(np, 1.0 / sqrt((double)n))) || !(c.dtheta = dev_rand(np, 1.0)) || !(c.Y0 = dev_rand(ns, 1.0)) || !(c.dY0 = dev_rand(ns, 1.0)) || !(c.W = dev_rand(ns, 1.0)) || !(c.out = dev_rand(ns, 0.0)) || !(c.gY0 = dev_rand(ns, 0.0)) || !(c.g = dev_rand(np, 0.0))) goto done;
-  if (odyn_cuda_malloc(&c.Y, (N + 1) * ns) || odyn_cuda_malloc(&c.Z, (N + 1) * ns)) {
+  if (odyn_cuda_malloc(&c.Y, (N + 1) * ns) || odyn_cuda_malloc(&c.Z, (N + 1) * ns) || (c.wide && odyn_cuda_malloc(&c.lin, 2 * N * ns))) {
     printf("FAILED: no room for the trajectory: %s\n", odyn_cuda_status_string(ODYN_CUDA_ERR_ALLOC));
     failed = 1;
     goto done;
@@ -298,7 +323,7 @@ static void verlet_bench(long n, long s, int reps)
   printf("verlet n=%ld s=%ld adjoint reversible      %9.4f ms  %8.1f GFLOP/s   %.2f x forward (last states)\n", n, s, ta, fl_a / ta * 1e-6, ta / tf);
 done:
   odyn_cuda_free(c.theta), odyn_cuda_free(c.dtheta), odyn_cuda_free(c.Y0), odyn_cuda_free(c.dY0), odyn_cuda_free(c.W), odyn_cuda_free(c.out);
-  odyn_cuda_free(c.gY0), odyn_cuda_free(c.g), odyn_cuda_free(c.Y), odyn_cuda_free(c.Z);
+  odyn_cuda_free(c.gY0), odyn_cuda_free(c.g), odyn_cuda_free(c.Y), odyn_cuda_free(c.Z), odyn_cuda_free(c.lin);
   odyn_cuda_kernels_finalize();
 }
 
@@ -596,6 +621,7 @@ int main(int argc, char **argv)
       for (int k = 0; k < (quick ? 1 : 2); k++) dense_bench(nn[i], ns_list[k], reps);
     for (int i = 0; i < 2; i++) /* the Verlet nets of peaks (n = 2) and a wider narrow one (n = 8) */
       for (int k = 0; k < (quick ? 1 : 2); k++) verlet_bench(nn[i], ns_list[k], reps);
+    verlet_bench(64, quick ? 10000 : 100000, reps); /* a wide one (cuBLAS): 13 GiB of states and sigma' at s = 10^5 */
     for (int i = 0; i < 2; i++) /* the leapfrog nets of the 2-D examples (n = 2) and a wider narrow one (n = 8) */
       for (int k = 0; k < (quick ? 1 : 2); k++) leapfrog_bench(nn[i], ns_list[k], reps);
   }

@@ -14,8 +14,8 @@
    whose matrix map(kappa_j) the sweeps take as dense weights: BackendEffective()), leapfrog with the same layers and
    tanh (leapfrog_tanh_*: paper 001's second-order network, the 2-D examples' -odyn_net leapfrog; the buffers and the
    parameter mapping are the dense Euler block's; reversible with -odyn_scheme_trajectory recompute, below), Verlet
-   with a hamiltonian layer and tanh (verlet_tanh_*; any hidden width m on the host table; n, m <= 16 on cuda, whose
-   linsize answers -1 above), and forward Euler with a conv or convantisym layer of 3x3 stencils, as many output as input channels, tanh, no TV
+   with a hamiltonian layer and tanh (verlet_tanh_*; any widths: on cuda the narrow kernels for n, m <= 16, cuBLAS
+   above), and forward Euler with a conv or convantisym layer of 3x3 stencils, as many output as input channels, tanh, no TV
    normalization and no pooling (conv_euler_tanh_*: the convolutional ResNets of the MNIST network, -odyn_net resnet
    and antisym; c <= 16 channels on cuda, whose linsize answers -1 above), and scheme single with a conv layer of 3x3
    stencils, cin -> cout channels, tanh, no TV normalization and no pooling (conv_tanh_*: the MNIST network's opening
@@ -314,7 +314,7 @@ PetscErrorCode OdynSchemeBackendCheck_Private(OdynScheme scheme)
   } else if (scheme->ncomp == 2) { /* a Verlet block: the widths are known now (set-up); the table says whether it runs them */
     const long n = scheme->nstate[0], m = scheme->nstate[1];
 
-    PetscCheck(scheme->backend->verlet_tanh_linsize(n, m, 1, 1) >= 0, PetscObjectComm((PetscObject)scheme), PETSC_ERR_SUP, "Backend %s: the Verlet block%s%s has widths n = %ld, m = %ld (hidden), but that backend runs Verlet blocks only up to width %d (n and m <= %d: its narrow kernels; no cuBLAS path for Verlet yet). Use -odyn_backend host for this block (docs/gpu.md)", scheme->backend->name, prefix ? " with options prefix " : "", prefix ? prefix : "", n, m, ODYN_BACKEND_VERLET_MAXW, ODYN_BACKEND_VERLET_MAXW);
+    PetscCheck(scheme->backend->verlet_tanh_linsize(n, m, 1, 1) >= 0, PetscObjectComm((PetscObject)scheme), PETSC_ERR_SUP, "Backend %s: the Verlet block%s%s has widths n = %ld, m = %ld (hidden), which that backend cannot run (its verlet_tanh_linsize() answers -1). Use -odyn_backend host for this block (docs/gpu.md)", scheme->backend->name, prefix ? " with options prefix " : "", prefix ? prefix : "", n, m);
   } else {
     PetscBool isconv;
     long      c, ih, iw;
@@ -728,7 +728,7 @@ PetscErrorCode OdynSchemeBackendGetTraffic_Private(OdynScheme scheme, PetscLogDo
    A block on a backend other than host hands its whole forward, tangent and adjoint sweeps to the backend (one call
    each); per sweep only theta (forward), dtheta, Y0 / dY0 / W, Y_N / dY_N / gY0 and the parameter gradient cross between
    host and backend memory. So far this is done for blocks of scheme euler with layer dense and activation tanh, of
-   scheme verlet with layer hamiltonian and activation tanh (on cuda: widths n, m <= 16), of scheme euler with layer
+   scheme verlet with layer hamiltonian and activation tanh, of scheme euler with layer
    conv or convantisym of 3x3 stencils, as many output as input channels, activation tanh, no TV normalization and no
    pooling (on cuda: at most 16 channels), and of scheme single with layer conv of 3x3 stencils, cin -> cout channels,
    activation tanh, no TV normalization and no pooling (the opening layer; on cuda: at most 16 channels), and of scheme

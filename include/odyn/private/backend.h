@@ -165,15 +165,16 @@ struct OdynBackendOps {
        theta = [K_0 | bF_0 | bG_0 | ... ], slot j = [K_j (n x m column-major: K_j(i,c) at i + c n) | bF_j (n) | bG_j (m)],
        N (n m + n + m) values; dtheta and gtheta have the same layout. Only Y enters and leaves.
      verlet_tanh_linsize: the doubles of `lin` (sigma' of both faces of every step) the backend needs for these sizes:
-       N (n + m) s (host), 0 (cuda: the narrow kernels recompute it; lin may then be NULL), or -1: the backend cannot
-       run a Verlet block of these widths (cuda: n or m > ODYN_CUDA_NARROW_MAX, see docs/gpu.md).
+       N (n + m) s (host; cuda for n or m > ODYN_CUDA_NARROW_MAX), 0 (cuda's narrow kernels recompute it; lin may then
+       be NULL), or -1: the backend cannot run a Verlet block of these widths.
      forward: Ytraj ((N + 1) n s) receives Y_0..Y_N (state j at j n s), Ztraj ((N + 1) m s) Z_{-1/2} = 0, Z_{1/2}, ...,
        Z_{N-1/2} (state k = Z_{k-1/2} at k m s, as the scheme's component 1), and lin
      tangent: dYN = J_theta dtheta + J_Y0 dY0 at the forward's states (dtheta or dY0 NULL: zero)
      adjoint: gtheta += J_theta^T W, gY0 = J_Y0^T W (gtheta or gY0 NULL: not computed)
      Every array is the backend's; inputs and outputs must not overlap. Host: the direct path's kernels in its order
      (src/backend/host/verlettanh.c), bit for bit its results with a stored trajectory. Cuda: one narrow kernel per
-     sweep for n, m <= ODYN_CUDA_NARROW_MAX (src/backend/cuda/verlet.cu); wider blocks are refused.
+     sweep for n, m <= ODYN_CUDA_NARROW_MAX (src/backend/cuda/verlet.cu); wider blocks per step and face one cuBLAS
+     DGEMM and one fused pass (src/backend/cuda/verletwide.cu), lin = sigma' of both faces.
   */
   long (*verlet_tanh_linsize)(long n, long m, long N, long s);
   int (*verlet_tanh_forward)(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);

@@ -121,7 +121,7 @@ void odyn_narrow_ref_adjoint(long n, long N, long s, double h, const double *the
    tangent: (dtheta, dY0) -> dY_N from Y0 (the states recomputed); dtheta or dY0 NULL means zero
    adjoint: W -> gtheta += J_theta^T W, gY0 = J_Y0^T W from the stored states; gtheta or gY0 NULL: not computed
    The device kernels (verlet.cu) take 1 <= n, m <= ODYN_CUDA_NARROW_MAX: one kernel per sweep, a group of threads per
-   example; there are no wide Verlet kernels. The host references (verletref.c: loops per example, gradient sums in
+   example; wider blocks take odyn_cuda_verlet_wide_* below (verletwide.cu, cuBLAS). The host references (verletref.c: loops per example, gradient sums in
    long double) return 0 or ODYN_CUDA_ERR_ALLOC. */
 int odyn_cuda_verlet_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj);
 int odyn_cuda_verlet_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
@@ -138,6 +138,17 @@ int odyn_cuda_verlet_adjoint(long n, long m, long N, long s, double h, const dou
 int odyn_cuda_verlet_forward_final(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN);
 int odyn_cuda_verlet_adjoint_reversible(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0, double *Y0r);
 int odyn_cuda_verlet_memory(long n, long m, long N, long s, int reversible, long *state_doubles, long *work_doubles);
+/* Wide Verlet (verletwide.cu: per step and face one cuBLAS DGEMM and one fused pass; any n, m >= 1, meant for n or
+   m > ODYN_CUDA_NARROW_MAX). The stored sweeps keep sigma' of both faces in lin (N (n + m) s: [DG_j (m s) | DF_j (n s)]
+   per step) and the tangent works from the stored states; forward_final, tangent_y0 and adjoint_reversible are the
+   reversible ones (the contracts above, no Y0r; gY0 must not alias YN or ZN). Inputs and outputs must not overlap,
+   except YN = Y0 in forward_final and dYN = dY0 in the tangents. */
+int odyn_cuda_verlet_wide_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
+int odyn_cuda_verlet_wide_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN);
+int odyn_cuda_verlet_wide_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0);
+int odyn_cuda_verlet_wide_forward_final(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN);
+int odyn_cuda_verlet_wide_tangent_y0(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+int odyn_cuda_verlet_wide_adjoint_reversible(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0);
 int odyn_verlet_ref_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj);
 int odyn_verlet_ref_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
 int odyn_verlet_ref_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *W, double *gtheta, double *gY0);

@@ -612,17 +612,17 @@ int cuda_leapfrog_tanh_adjoint_reversible(long n, long N, long s, double h, cons
 
 /*
    The whole-block Verlet tanh sweeps: the narrow kernels of verlet.cu (n, m <= ODYN_CUDA_NARROW_MAX, one kernel per
-   sweep, sigma' recomputed in registers, so no lin). Wider blocks are refused: linsize answers -1, which the scheme's
-   set-up turns into PETSC_ERR_SUP naming the limit, and the sweeps answer ODYN_BACKEND_ERR_SIZE.
+   sweep, sigma' recomputed in registers, so no lin); wider blocks the cuBLAS path of verletwide.cu (per step and face
+   one DGEMM and one fused pass; lin keeps sigma' of both faces, N (n + m) s).
 */
 bool verlet_narrow(long n, long m) { return n >= 1 && m >= 1 && n <= ODYN_CUDA_NARROW_MAX && m <= ODYN_CUDA_NARROW_MAX; }
 
-long cuda_verlet_tanh_linsize(long n, long m, long N, long s) { return verlet_narrow(n, m) ? 0 : -1; }
+long cuda_verlet_tanh_linsize(long n, long m, long N, long s) { return n < 1 || m < 1 ? -1 : verlet_narrow(n, m) ? 0 : N * (n + m) * s; }
 
 int check_verlet(const char *op, long n, long m, long N, long s)
 {
   if (n < 1 || m < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need n >= 1, m >= 1, N >= 0, s >= 0, got n = %ld, m = %ld, N = %ld, s = %ld", op, n, m, N, s);
-  if (!verlet_narrow(n, m)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: the cuda backend runs Verlet blocks of widths n, m <= %d only (narrow kernels; no wide Verlet kernels yet), got n = %ld, m = %ld", op, ODYN_CUDA_NARROW_MAX, n, m);
+  if (!verlet_narrow(n, m) && (n > INT_MAX || m > INT_MAX || n * m > INT_MAX)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: n = %ld, m = %ld exceed cuBLAS's int", op, n, m);
   if (s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "%s: s = %ld exceeds the kernels' int", op, s);
   return ensure_stream();
 }
@@ -632,6 +632,7 @@ int cuda_verlet_tanh_forward(long n, long m, long N, long s, double h, const dou
   int r;
 
   if ((r = check_verlet("verlet_tanh_forward", n, m, N, s)) || !s) return r;
+  if (!verlet_narrow(n, m)) return kernel_status(odyn_cuda_verlet_wide_forward(n, m, N, s, h, theta, Y0, Ytraj, Ztraj, lin), "verlet_tanh_forward (wide)");
   return kernel_status(odyn_cuda_verlet_forward(n, m, N, s, h, theta, Y0, Ytraj, Ztraj), "verlet_tanh_forward");
 }
 
@@ -640,6 +641,7 @@ int cuda_verlet_tanh_tangent(long n, long m, long N, long s, double h, const dou
   int r;
 
   if ((r = check_verlet("verlet_tanh_tangent", n, m, N, s)) || !s) return r;
+  if (!verlet_narrow(n, m)) return kernel_status(odyn_cuda_verlet_wide_tangent(n, m, N, s, h, theta, dtheta, Ytraj, Ztraj, lin, dY0, dYN), "verlet_tanh_tangent (wide)");
   /* the kernel recomputes the states from Y0 = state 0 of the trajectory */
   return kernel_status(odyn_cuda_verlet_tangent(n, m, N, s, h, theta, dtheta, Ytraj, dY0, dYN), "verlet_tanh_tangent");
 }
@@ -649,6 +651,7 @@ int cuda_verlet_tanh_adjoint(long n, long m, long N, long s, double h, const dou
   int r;
 
   if ((r = check_verlet("verlet_tanh_adjoint", n, m, N, s)) || !s || (!gtheta && !gY0)) return r;
+  if (!verlet_narrow(n, m)) return kernel_status(odyn_cuda_verlet_wide_adjoint(n, m, N, s, h, theta, Ytraj, Ztraj, lin, W, gtheta, gY0), "verlet_tanh_adjoint (wide)");
   return kernel_status(odyn_cuda_verlet_adjoint(n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0), "verlet_tanh_adjoint");
 }
 
@@ -659,6 +662,7 @@ int cuda_verlet_tanh_forward_final(long n, long m, long N, long s, double h, con
   int r;
 
   if ((r = check_verlet("verlet_tanh_forward_final", n, m, N, s)) || !s) return r;
+  if (!verlet_narrow(n, m)) return kernel_status(odyn_cuda_verlet_wide_forward_final(n, m, N, s, h, theta, Y0, YN, ZN), "verlet_tanh_forward_final (wide)");
   return kernel_status(odyn_cuda_verlet_forward_final(n, m, N, s, h, theta, Y0, YN, ZN), "verlet_tanh_forward_final");
 }
 
@@ -667,6 +671,7 @@ int cuda_verlet_tanh_tangent_y0(long n, long m, long N, long s, double h, const 
   int r;
 
   if ((r = check_verlet("verlet_tanh_tangent_y0", n, m, N, s)) || !s) return r;
+  if (!verlet_narrow(n, m)) return kernel_status(odyn_cuda_verlet_wide_tangent_y0(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN), "verlet_tanh_tangent_y0 (wide)");
   return kernel_status(odyn_cuda_verlet_tangent(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN), "verlet_tanh_tangent_y0");
 }
 
@@ -676,6 +681,7 @@ int cuda_verlet_tanh_adjoint_reversible(long n, long m, long N, long s, double h
 
   if ((r = check_verlet("verlet_tanh_adjoint_reversible", n, m, N, s)) || !s || (!gtheta && !gY0)) return r;
   if (gY0 && (gY0 == YN || gY0 == ZN)) return fail(ODYN_BACKEND_ERR_ARG, "verlet_tanh_adjoint_reversible: gY0 must not alias YN or ZN");
+  if (!verlet_narrow(n, m)) return kernel_status(odyn_cuda_verlet_wide_adjoint_reversible(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0), "verlet_tanh_adjoint_reversible (wide)");
   return kernel_status(odyn_cuda_verlet_adjoint_reversible(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0, NULL), "verlet_tanh_adjoint_reversible");
 }
 

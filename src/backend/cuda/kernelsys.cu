@@ -141,6 +141,44 @@ int odynk_scratch(int slot, size_t bytes, void **p)
   return ODYN_CUDA_OK;
 }
 
+int odynk_scratch_n(int first, int k, size_t len, double **p)
+{
+  for (int i = 0; i < k; i++) {
+    void *q = NULL;
+
+    ODYNK_CALL(odynk_scratch(first + i, len * sizeof(double), &q));
+    p[i] = (double *)q;
+  }
+  return ODYN_CUDA_OK;
+}
+
+unsigned odynk_grid1d(long len)
+{
+  long g = (len + 255) / 256;
+  return (unsigned)(g < 65536 ? (g > 0 ? g : 1) : 65536); /* grid-stride loops cover the rest */
+}
+
+__global__ void fill_kernel(long len, double v, double *__restrict__ x)
+{
+  for (long k = (long)blockIdx.x * blockDim.x + threadIdx.x; k < len; k += (long)gridDim.x * blockDim.x) x[k] = v;
+}
+
+int odynk_fill(long len, double v, double *x)
+{
+  if (len <= 0) return ODYN_CUDA_OK;
+  fill_kernel<<<odynk_grid1d(len), 256>>>(len, v, x);
+  ODYNK_LAUNCHED("fill_kernel");
+  return ODYN_CUDA_OK;
+}
+
+int odynk_copy_or_zero(size_t len, const double *x, double *dst)
+{
+  if (x) {
+    if (x != dst) ODYNK_CUDA(cudaMemcpyAsync(dst, x, len * sizeof(double), cudaMemcpyDeviceToDevice, 0));
+  } else ODYNK_CUDA(cudaMemsetAsync(dst, 0, len * sizeof(double), 0));
+  return ODYN_CUDA_OK;
+}
+
 int odyn_cuda_kernels_finalize(void)
 {
   for (int i = 0; i < ODYNK_NSCRATCH; i++) {

@@ -50,6 +50,15 @@ int odynk_get_props(const odynk_props **p);
 #define ODYNK_NSCRATCH 8
 int odynk_scratch(int slot, size_t bytes, void **p);
 
+/* k buffers of len doubles each from the workspace's slots first, first + 1, ... (the per-step cuBLAS paths) */
+int odynk_scratch_n(int first, int k, size_t len, double **p);
+
+/* the element-wise kernels' grid for len values (256 threads per block, grid-stride loops beyond 65,536 blocks) */
+unsigned odynk_grid1d(long len);
+/* x = v (len doubles), dst = x or zero when x is NULL; on the legacy default stream */
+int odynk_fill(long len, double v, double *x);
+int odynk_copy_or_zero(size_t len, const double *x, double *dst);
+
 /* the cuBLAS handle (wide.cu), created on first use */
 int  odynk_cublas(cublasHandle_t *h);
 void odynk_cublas_release(void);

@@ -30,12 +30,6 @@
 
 namespace {
 
-unsigned lf_grid(long len)
-{
-  long g = (len + 255) / 256;
-  return (unsigned)(g < 65536 ? (g > 0 ? g : 1) : 65536); /* grid-stride loops cover the rest */
-}
-
 /* Y1 = 2 Y - Yp + h2 tanh(Y1 + b) (Y1 holds K Y on entry), D = 1 - tanh^2 when D is not NULL */
 __global__ void lf_forward_update(long n, long len, double h2, const double *__restrict__ b, const double *__restrict__ Y, const double *__restrict__ Yp, double *__restrict__ Y1, double *__restrict__ D)
 {
@@ -85,11 +79,6 @@ __global__ void lf_adjoint_last(long len, const double *__restrict__ cur, const 
   for (long k = (long)blockIdx.x * blockDim.x + threadIdx.x; k < len; k += (long)gridDim.x * blockDim.x) out[k] = prev[k] + cur[k];
 }
 
-__global__ void lf_fill(long len, double v, double *__restrict__ x)
-{
-  for (long k = (long)blockIdx.x * blockDim.x + threadIdx.x; k < len; k += (long)gridDim.x * blockDim.x) x[k] = v;
-}
-
 /* the tangent's step j: out = 2 cur - prev + h2 D .* (K cur + dK Y + db) (dK: none when dtheta is NULL), Z scratch */
 int lf_tangent_step(cublasHandle_t cb, long n, long s, double h2, const double *K, const double *dK, const double *Yj, const double *D, double *Z, const double *cur, const double *prev, double *out)
 {
@@ -98,7 +87,7 @@ int lf_tangent_step(cublasHandle_t cb, long n, long s, double h2, const double *
 
   ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_N, CUBLAS_OP_N, (int)n, (int)s, (int)n, &one, K, (int)n, cur, (int)n, &zero, Z, (int)n));
   if (dK) ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_N, CUBLAS_OP_N, (int)n, (int)s, (int)n, &one, dK, (int)n, Yj, (int)n, &one, Z, (int)n));
-  lf_tangent_update<<<lf_grid(len), 256>>>(n, len, h2, dK ? dK + n * n : NULL, D, Z, cur, prev, out);
+  lf_tangent_update<<<odynk_grid1d(len), 256>>>(n, len, h2, dK ? dK + n * n : NULL, D, Z, cur, prev, out);
   ODYNK_LAUNCHED("lf_tangent_update");
   return ODYN_CUDA_OK;
 }
@@ -111,7 +100,7 @@ int lf_adjoint_step(cublasHandle_t cb, long n, long s, long j, double h2, const 
   const double one = 1.0;
   const long   len = n * s;
 
-  lf_hadamard<<<lf_grid(len), 256>>>(len, D, cur, T);
+  lf_hadamard<<<odynk_grid1d(len), 256>>>(len, D, cur, T);
   ODYNK_LAUNCHED("lf_hadamard");
   if (g) {
     ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_N, CUBLAS_OP_T, (int)n, (int)n, (int)s, &h2, T, (int)n, Yj, (int)n, &one, g, (int)n));
@@ -120,10 +109,10 @@ int lf_adjoint_step(cublasHandle_t cb, long n, long s, long j, double h2, const 
   if (j == 0 && !gY0) return ODYN_CUDA_OK; /* A_0 is not wanted */
   ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_T, CUBLAS_OP_N, (int)n, (int)s, (int)n, &h2, K, (int)n, T, (int)n, &one, prev, (int)n));
   if (j > 0) {
-    lf_adjoint_shift<<<lf_grid(len), 256>>>(len, cur, prev);
+    lf_adjoint_shift<<<odynk_grid1d(len), 256>>>(len, cur, prev);
     ODYNK_LAUNCHED("lf_adjoint_shift");
   } else {
-    lf_adjoint_last<<<lf_grid(len), 256>>>(len, cur, prev, gY0);
+    lf_adjoint_last<<<odynk_grid1d(len), 256>>>(len, cur, prev, gY0);
     ODYNK_LAUNCHED("lf_adjoint_last");
   }
   return ODYN_CUDA_OK;
@@ -134,10 +123,7 @@ int lf_adjoint_start(long len, long s, const double *W, double *cur, double *pre
 {
   ODYNK_CUDA(cudaMemcpyAsync(cur, W, (size_t)len * sizeof(double), cudaMemcpyDeviceToDevice, 0));
   ODYNK_CUDA(cudaMemsetAsync(prev, 0, (size_t)len * sizeof(double), 0));
-  if (ones) {
-    lf_fill<<<lf_grid(s), 256>>>(s, 1.0, ones);
-    ODYNK_LAUNCHED("lf_fill");
-  }
+  if (ones) ODYNK_CALL(odynk_fill(s, 1.0, ones));
   return ODYN_CUDA_OK;
 }
 
@@ -151,31 +137,11 @@ void lf_rotate(double **a, double **b, double **c)
   *c = t;
 }
 
-/* dst = x (NULL: zero), len doubles */
-int lf_copy_or_zero(size_t len, const double *x, double *dst)
-{
-  if (x) ODYNK_CUDA(cudaMemcpyAsync(dst, x, len * sizeof(double), cudaMemcpyDeviceToDevice, 0));
-  else ODYNK_CUDA(cudaMemsetAsync(dst, 0, len * sizeof(double), 0));
-  return ODYN_CUDA_OK;
-}
-
 /* a ring's start: cur = x0 (NULL: zero) and prev = cur (the level before the first: Y_{-1} = Y_0) */
 int lf_ring_start(size_t len, const double *x0, double *cur, double *prev)
 {
-  ODYNK_CALL(lf_copy_or_zero(len, x0, cur));
+  ODYNK_CALL(odynk_copy_or_zero(len, x0, cur));
   ODYNK_CUDA(cudaMemcpyAsync(prev, cur, len * sizeof(double), cudaMemcpyDeviceToDevice, 0));
-  return ODYN_CUDA_OK;
-}
-
-/* k buffers of len doubles from the workspace's slots first, first + 1, ... */
-int lf_scratch(int first, int k, size_t len, double **p)
-{
-  for (int i = 0; i < k; i++) {
-    void *q = NULL;
-
-    ODYNK_CALL(odynk_scratch(first + i, len * sizeof(double), &q));
-    p[i] = (double *)q;
-  }
   return ODYN_CUDA_OK;
 }
 
@@ -204,7 +170,7 @@ int odyn_cuda_leapfrog_forward(long n, long N, long s, double h, const double *t
     double       *Y1 = Ytraj + (j + 1) * len;
 
     ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_N, CUBLAS_OP_N, (int)n, (int)s, (int)n, &one, K, (int)n, Yj, (int)n, &zero, Y1, (int)n));
-    lf_forward_update<<<lf_grid(len), 256>>>(n, len, h2, K + n * n, Yj, Yp, Y1, D + j * len);
+    lf_forward_update<<<odynk_grid1d(len), 256>>>(n, len, h2, K + n * n, Yj, Yp, Y1, D + j * len);
     ODYNK_LAUNCHED("lf_forward_update");
   }
   return ODYN_CUDA_OK;
@@ -219,9 +185,9 @@ int odyn_cuda_leapfrog_tangent(long n, long N, long s, double h, const double *t
   ODYNK_CALL(lf_check("odyn_cuda_leapfrog_tangent", n, N, s));
   if (!theta || !Ytraj || (N > 0 && !D) || !dYN) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_leapfrog_tangent: theta, Ytraj, D (of the forward) and dYN must be device arrays");
   if (len == 0) return ODYN_CUDA_OK;
-  if (N == 0) return lf_copy_or_zero((size_t)len, dY0, dYN); /* dY_N = dY_0 */
+  if (N == 0) return odynk_copy_or_zero((size_t)len, dY0, dYN); /* dY_N = dY_0 */
   ODYNK_CALL(odynk_cublas(&cb));
-  ODYNK_CALL(lf_scratch(0, 4, (size_t)len, b)); /* Z, then the ring of dY */
+  ODYNK_CALL(odynk_scratch_n(0, 4, (size_t)len, b)); /* Z, then the ring of dY */
   prev = b[1];
   cur  = b[2];
   next = b[3];
@@ -247,8 +213,8 @@ int odyn_cuda_leapfrog_adjoint(long n, long N, long s, double h, const double *t
     return ODYN_CUDA_OK;
   }
   ODYNK_CALL(odynk_cublas(&cb));
-  ODYNK_CALL(lf_scratch(0, 3, (size_t)len, b)); /* T, cur, prev */
-  if (gtheta) ODYNK_CALL(lf_scratch(3, 1, (size_t)s, &ones));
+  ODYNK_CALL(odynk_scratch_n(0, 3, (size_t)len, b)); /* T, cur, prev */
+  if (gtheta) ODYNK_CALL(odynk_scratch_n(3, 1, (size_t)s, &ones));
   ODYNK_CALL(lf_adjoint_start(len, s, W, b[1], b[2], ones));
   for (long j = N - 1; j >= 0; j--) {
     double *tmp;
@@ -273,7 +239,7 @@ int odyn_cuda_leapfrog_forward_final(long n, long N, long s, double h, const dou
   if (!theta || !Y0 || !YN || !YNm1) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_leapfrog_forward_final: theta, Y0, YN and YNm1 must be device arrays");
   if (len == 0) return ODYN_CUDA_OK;
   ODYNK_CALL(odynk_cublas(&cb));
-  ODYNK_CALL(lf_scratch(0, 3, (size_t)len, b));
+  ODYNK_CALL(odynk_scratch_n(0, 3, (size_t)len, b));
   prev = b[0];
   cur  = b[1];
   next = b[2];
@@ -282,7 +248,7 @@ int odyn_cuda_leapfrog_forward_final(long n, long N, long s, double h, const dou
     const double *K = theta + j * slot;
 
     ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_N, CUBLAS_OP_N, (int)n, (int)s, (int)n, &one, K, (int)n, cur, (int)n, &zero, next, (int)n));
-    lf_forward_update<<<lf_grid(len), 256>>>(n, len, h2, K + n * n, cur, prev, next, NULL);
+    lf_forward_update<<<odynk_grid1d(len), 256>>>(n, len, h2, K + n * n, cur, prev, next, NULL);
     ODYNK_LAUNCHED("lf_forward_update");
     lf_rotate(&prev, &cur, &next);
   }
@@ -301,9 +267,9 @@ int odyn_cuda_leapfrog_tangent_y0(long n, long N, long s, double h, const double
   ODYNK_CALL(lf_check("odyn_cuda_leapfrog_tangent_y0", n, N, s));
   if (!theta || !Y0 || !dYN) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_leapfrog_tangent_y0: theta, Y0 and dYN must be device arrays");
   if (len == 0) return ODYN_CUDA_OK;
-  if (N == 0) return lf_copy_or_zero((size_t)len, dY0, dYN);
+  if (N == 0) return odynk_copy_or_zero((size_t)len, dY0, dYN);
   ODYNK_CALL(odynk_cublas(&cb));
-  ODYNK_CALL(lf_scratch(0, 8, (size_t)len, b)); /* Z, D, the rings of Y and dY */
+  ODYNK_CALL(odynk_scratch_n(0, 8, (size_t)len, b)); /* Z, D, the rings of Y and dY */
   yp = b[2];
   yc = b[3];
   yn = b[4];
@@ -317,7 +283,7 @@ int odyn_cuda_leapfrog_tangent_y0(long n, long N, long s, double h, const double
 
     /* Y_{j+1} and sigma' at Y_j, then the tangent's step at Y_j */
     ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_N, CUBLAS_OP_N, (int)n, (int)s, (int)n, &one, K, (int)n, yc, (int)n, &zero, yn, (int)n));
-    lf_forward_update<<<lf_grid(len), 256>>>(n, len, h2, K + n * n, yc, yp, yn, b[1]);
+    lf_forward_update<<<odynk_grid1d(len), 256>>>(n, len, h2, K + n * n, yc, yp, yn, b[1]);
     ODYNK_LAUNCHED("lf_forward_update");
     ODYNK_CALL(lf_tangent_step(cb, n, s, h2, K, dtheta ? dtheta + j * slot : NULL, yc, b[1], b[0], dc, dp, j == N - 1 ? dYN : dn));
     lf_rotate(&yp, &yc, &yn);
@@ -342,8 +308,8 @@ int odyn_cuda_leapfrog_adjoint_reversible(long n, long N, long s, double h, cons
     return ODYN_CUDA_OK;
   }
   ODYNK_CALL(odynk_cublas(&cb));
-  ODYNK_CALL(lf_scratch(0, 7, (size_t)len, b)); /* T, cur, prev, F, D, Y_{j+1}, Y_j */
-  if (gtheta) ODYNK_CALL(lf_scratch(7, 1, (size_t)s, &ones));
+  ODYNK_CALL(odynk_scratch_n(0, 7, (size_t)len, b)); /* T, cur, prev, F, D, Y_{j+1}, Y_j */
+  if (gtheta) ODYNK_CALL(odynk_scratch_n(7, 1, (size_t)s, &ones));
   ya = b[5];
   yb = b[6];
   ODYNK_CUDA(cudaMemcpyAsync(ya, YN, bytes, cudaMemcpyDeviceToDevice, 0));
@@ -354,7 +320,7 @@ int odyn_cuda_leapfrog_adjoint_reversible(long n, long N, long s, double h, cons
 
     /* sigma' at Y_j (yb) and Y_{j-1} rebuilt into ya, then the adjoint's step */
     ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_N, CUBLAS_OP_N, (int)n, (int)s, (int)n, &one, K, (int)n, yb, (int)n, &zero, b[3], (int)n));
-    lf_reverse_update<<<lf_grid(len), 256>>>(n, len, h2, K + n * n, b[3], yb, ya, b[4], j > 0);
+    lf_reverse_update<<<odynk_grid1d(len), 256>>>(n, len, h2, K + n * n, b[3], yb, ya, b[4], j > 0);
     ODYNK_LAUNCHED("lf_reverse_update");
     ODYNK_CALL(lf_adjoint_step(cb, n, s, j, h2, K, yb, b[4], ones, b[0], b[1], b[2], gtheta ? gtheta + j * slot : NULL, gY0));
     tmp  = b[1];

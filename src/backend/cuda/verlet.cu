@@ -208,7 +208,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_adjoint_k(int n, in
 /* host side: the launch helpers (tools/cudaemu/run-verlet-emu.sh takes the kernels above this line) */
 int check_verlet(const char *fn, long n, long m, long N, long s)
 {
-  if (n < 1 || n > ODYN_CUDA_NARROW_MAX || m < 1 || m > ODYN_CUDA_NARROW_MAX) return odynk_fail(ODYN_CUDA_ERR_ARG, "%s: the Verlet kernels take widths 1 <= n, m <= %d, got n = %ld, m = %ld (no wide Verlet kernels yet)", fn, ODYN_CUDA_NARROW_MAX, n, m);
+  if (n < 1 || n > ODYN_CUDA_NARROW_MAX || m < 1 || m > ODYN_CUDA_NARROW_MAX) return odynk_fail(ODYN_CUDA_ERR_ARG, "%s: the Verlet kernels take widths 1 <= n, m <= %d, got n = %ld, m = %ld (wider blocks: odyn_cuda_verlet_wide_*)", fn, ODYN_CUDA_NARROW_MAX, n, m);
   if (N < 0 || s < 0 || N > 1000000 || !odynk_fits_int(N * (n * m + n + m))) return odynk_fail(ODYN_CUDA_ERR_ARG, "%s: N = %ld, s = %ld out of range", fn, N, s);
   if (s > (1L << 40) / (n > m ? n : m)) return odynk_fail(ODYN_CUDA_ERR_ARG, "%s: s = %ld too large", fn, s);
   return ODYN_CUDA_OK;

@@ -51,12 +51,6 @@ static int check_sizes(const char *fn, long n, long N, long s)
   return ODYN_CUDA_OK;
 }
 
-static unsigned grid_for(long len)
-{
-  long g = (len + 255) / 256;
-  return (unsigned)(g < 65536 ? (g > 0 ? g : 1) : 65536); /* grid-stride loops below cover the rest */
-}
-
 /* Y1 = Y + h tanh(Y1 + b) (Y1 holds K Y on entry), D = 1 - tanh^2 when D is not NULL */
 __global__ void euler_bias_tanh(long n, long len, double h, const double *__restrict__ b, const double *__restrict__ Y, double *__restrict__ Y1, double *__restrict__ D)
 {
@@ -81,11 +75,6 @@ __global__ void hadamard_kernel(long len, double alpha, const double *__restrict
 __global__ void axpy_kernel(long len, double alpha, const double *__restrict__ x, double *__restrict__ y)
 {
   for (long k = (long)blockIdx.x * blockDim.x + threadIdx.x; k < len; k += (long)gridDim.x * blockDim.x) y[k] += alpha * x[k];
-}
-
-__global__ void fill_kernel(long len, double v, double *__restrict__ x)
-{
-  for (long k = (long)blockIdx.x * blockDim.x + threadIdx.x; k < len; k += (long)gridDim.x * blockDim.x) x[k] = v;
 }
 
 /* ---- fused wide forward and tangent: the kernels between this line and the next marker are compiled on the CPU by
@@ -303,7 +292,7 @@ int odyn_cuda_hadamard(long len, double alpha, const double *D, const double *P,
 {
   if (len < 0) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_hadamard: negative length %ld", len);
   if (len == 0) return ODYN_CUDA_OK;
-  hadamard_kernel<<<grid_for(len), 256>>>(len, alpha, D, P, T);
+  hadamard_kernel<<<odynk_grid1d(len), 256>>>(len, alpha, D, P, T);
   ODYNK_LAUNCHED("hadamard_kernel");
   return ODYN_CUDA_OK;
 }
@@ -312,7 +301,7 @@ int odyn_cuda_axpy(long len, double alpha, const double *x, double *y)
 {
   if (len < 0) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_axpy: negative length %ld", len);
   if (len == 0) return ODYN_CUDA_OK;
-  axpy_kernel<<<grid_for(len), 256>>>(len, alpha, x, y);
+  axpy_kernel<<<odynk_grid1d(len), 256>>>(len, alpha, x, y);
   ODYNK_LAUNCHED("axpy_kernel");
   return ODYN_CUDA_OK;
 }
@@ -345,7 +334,7 @@ int odyn_cuda_dense_forward(long n, long N, long s, double h, const double *thet
     double       *Y1 = Ytraj + (j + 1) * len;
 
     ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_N, CUBLAS_OP_N, (int)n, (int)s, (int)n, &one, K, (int)n, Yj, (int)n, &zero, Y1, (int)n));
-    euler_bias_tanh<<<grid_for(len), 256>>>(n, len, h, K + n * n, Yj, Y1, D ? D + j * len : NULL);
+    euler_bias_tanh<<<odynk_grid1d(len), 256>>>(n, len, h, K + n * n, Yj, Y1, D ? D + j * len : NULL);
     ODYNK_LAUNCHED("euler_bias_tanh");
   }
   return ODYN_CUDA_OK;
@@ -373,7 +362,7 @@ int odyn_cuda_dense_tangent(long n, long N, long s, double h, const double *thet
 
     ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_N, CUBLAS_OP_N, (int)n, (int)s, (int)n, &one, K, (int)n, dYN, (int)n, &zero, Z, (int)n));
     if (dtheta) ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_N, CUBLAS_OP_N, (int)n, (int)s, (int)n, &one, dtheta + j * slot, (int)n, Ytraj + j * len, (int)n, &one, Z, (int)n));
-    tangent_update<<<grid_for(len), 256>>>(n, len, h, dtheta ? dtheta + j * slot + n * n : NULL, D + j * len, Z, dYN);
+    tangent_update<<<odynk_grid1d(len), 256>>>(n, len, h, dtheta ? dtheta + j * slot + n * n : NULL, D + j * len, Z, dYN);
     ODYNK_LAUNCHED("tangent_update");
   }
   return ODYN_CUDA_OK;
@@ -398,14 +387,11 @@ int odyn_cuda_dense_adjoint(long n, long N, long s, double h, const double *thet
   P    = gY0 ? gY0 : (double *)pp;
   ones = (double *)op;
   if (P != W) ODYNK_CUDA(cudaMemcpyAsync(P, W, (size_t)len * sizeof(double), cudaMemcpyDeviceToDevice, 0));
-  if (gtheta) {
-    fill_kernel<<<grid_for(s), 256>>>(s, 1.0, ones);
-    ODYNK_LAUNCHED("fill_kernel");
-  }
+  if (gtheta) ODYNK_CALL(odynk_fill(s, 1.0, ones));
   for (long j = N - 1; j >= 0; j--) {
     const double *K = theta + j * slot;
 
-    hadamard_kernel<<<grid_for(len), 256>>>(len, h, D + j * len, P, T);
+    hadamard_kernel<<<odynk_grid1d(len), 256>>>(len, h, D + j * len, P, T);
     ODYNK_LAUNCHED("hadamard_kernel");
     if (gtheta) {
       ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_N, CUBLAS_OP_T, (int)n, (int)n, (int)s, &one, T, (int)n, Ytraj + j * len, (int)n, &one, gtheta + j * slot, (int)n));
