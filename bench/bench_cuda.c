@@ -327,6 +327,52 @@ done:
   odyn_cuda_kernels_finalize();
 }
 
+/* ---- parabolic tanh, forward Euler with the symmetric layer: Y -= h K^T tanh(K Y + b), K m x n (parabolic.cu, cuBLAS) ---- */
+static void parabolic_bench(long n, long m, long s, int reps)
+{
+  const long N = 64, ns = n * s, np = N * (m * n + m), nl = 2 * N * m * s;
+  double    *theta = NULL, *dtheta = NULL, *Y0 = NULL, *dY0 = NULL, *W = NULL, *Y = NULL, *lin = NULL, *out = NULL, *g = NULL, *gY0 = NULL;
+  double     t[3], fl[3] = {(double)N * s * 4.0 * n * m, (double)N * s * 8.0 * n * m, (double)N * s * 8.0 * n * m};
+  const char *what[3] = {"forward (all states)  ", "tangent               ", "adjoint (gtheta, gY0) "};
+  int         st = 0;
+
+  printf("-- parabolic tanh N=%ld n=%ld m=%ld s=%ld (cuBLAS, parabolic.cu); states and sigma, sigma' %.2f GiB\n", N, n, m, s, ((N + 1) * ns + nl) * 8.0 / (1 << 30));
+  if (!(theta = dev_rand(np, 1.0 / sqrt((double)(n > m ? n : m)))) || !(dtheta = dev_rand(np, 1.0)) || !(Y0 = dev_rand(ns, 1.0)) || !(dY0 = dev_rand(ns, 1.0)) || !(W = dev_rand(ns, 1.0)) || !(out = dev_rand(ns, 0.0)) || !(gY0 = dev_rand(ns, 0.0)) || !(g = dev_rand(np, 0.0))) goto done;
+  if (odyn_cuda_malloc(&Y, (N + 1) * ns) || odyn_cuda_malloc(&lin, nl)) {
+    printf("FAILED: no room for the trajectory: %s\n", odyn_cuda_status_string(ODYN_CUDA_ERR_ALLOC));
+    failed = 1;
+    goto done;
+  }
+  for (int k = 0; k < 3; k++) {
+    cudaEvent_t e0, e1;
+    float       ms = 0;
+
+    cudaEventCreate(&e0);
+    cudaEventCreate(&e1);
+    for (int r = -1; r < reps; r++) { /* one warm-up, then timed */
+      if (r == 0) cudaEventRecord(e0, 0);
+      st = k == 0 ? odyn_cuda_parabolic_forward(n, m, N, s, 1.0 / N, theta, Y0, Y, lin) : k == 1 ? odyn_cuda_parabolic_tangent(n, m, N, s, 1.0 / N, theta, dtheta, Y, lin, dY0, out) : odyn_cuda_parabolic_adjoint(n, m, N, s, 1.0 / N, theta, Y, lin, W, g, gY0);
+      if (st) goto fail;
+    }
+    cudaEventRecord(e1, 0);
+    cudaEventSynchronize(e1);
+    cudaEventElapsedTime(&ms, e0, e1);
+    cudaEventDestroy(e0);
+    cudaEventDestroy(e1);
+    t[k] = ms / reps;
+    printf("parabolic n=%ld m=%ld s=%ld %s %9.4f ms  %8.1f GFLOP/s%s", n, m, s, what[k], t[k], fl[k] / t[k] * 1e-6, k ? "" : "\n");
+    if (k) printf("   %.2f x forward (target <= 2.5)\n", t[k] / t[0]);
+  }
+  goto done;
+fail:
+  printf("FAILED: %s\n", odyn_cuda_status_string(st));
+  failed = 1;
+done:
+  odyn_cuda_free(theta), odyn_cuda_free(dtheta), odyn_cuda_free(Y0), odyn_cuda_free(dY0), odyn_cuda_free(W), odyn_cuda_free(Y);
+  odyn_cuda_free(lin), odyn_cuda_free(out), odyn_cuda_free(g), odyn_cuda_free(gY0);
+  odyn_cuda_kernels_finalize();
+}
+
 /* ---- conv ResNet: N Euler steps Y + h tanh(K_j * Y + b_j), c channels ---- */
 typedef struct {
   odyn_conv_geom g;
@@ -622,6 +668,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < 2; i++) /* the Verlet nets of peaks (n = 2) and a wider narrow one (n = 8) */
       for (int k = 0; k < (quick ? 1 : 2); k++) verlet_bench(nn[i], ns_list[k], reps);
     verlet_bench(64, quick ? 10000 : 100000, reps); /* a wide one (cuBLAS): 13 GiB of states and sigma' at s = 10^5 */
+    parabolic_bench(2, 4, 10000, reps);                   /* the 2-D examples' width: launch bound (three per step) */
+    parabolic_bench(64, 64, quick ? 10000 : 100000, reps); /* wide: the DGEMMs */
     for (int i = 0; i < 2; i++) /* the leapfrog nets of the 2-D examples (n = 2) and a wider narrow one (n = 8) */
       for (int k = 0; k < (quick ? 1 : 2); k++) leapfrog_bench(nn[i], ns_list[k], reps);
   }

@@ -384,6 +384,102 @@ static void leapfrog_ref_forward(long n, long N, long s, double h, const double 
   }
 }
 
+/* the parabolic forward as plain loops, one example at a time: Y_{j+1} = Y_j - h K_j^T tanh(K_j Y_j + b_j), K_j m x n */
+static void parabolic_ref_forward(long n, long m, long N, long s, double h, const double *th, const double *Y0, double *traj)
+{
+  const long slot = m * n + m, ns = n * s;
+  double     t[64];
+
+  memcpy(traj, Y0, (size_t)ns * sizeof(double));
+  for (long j = 0; j < N; j++) {
+    const double *K = th + j * slot, *Y = traj + j * ns;
+    for (long e = 0; e < s; e++) {
+      for (long r = 0; r < m; r++) {
+        double z = K[m * n + r];
+        for (long i = 0; i < n; i++) z += K[r + i * m] * Y[e * n + i];
+        t[r] = tanh(z);
+      }
+      for (long i = 0; i < n; i++) {
+        double f = 0.0;
+        for (long r = 0; r < m; r++) f += K[r + i * m] * t[r];
+        traj[(j + 1) * ns + e * n + i] = Y[e * n + i] - h * f;
+      }
+    }
+  }
+}
+
+/*
+  The host table's whole-block parabolic tanh sweeps (forward Euler with the symmetric layer): the forward against the
+  plain loops above (1e-13, as the leapfrog's); lin's sigma and sigma' consistent (D = 1 - S^2); the tangent by a
+  Taylor test of the forward and the adjoint by the dot product, in (theta, Y0) together, the gradient added to what
+  gtheta held, gY0 alone the same; then the statuses of bad arguments. (test_netbackend's test_parity_parabolic compares
+  these sweeps with the host path bit for bit.)
+*/
+START_TEST(test_host_parabolic_tanh)
+{
+  const OdynBackendOps *ops = odyn_backend_hostref();
+  const long            shapes[3][4] = {{1, 1, 1, 1}, {2, 5, 4, 7}, {20, 12, 3, 33}}; /* n, m, N, s */
+
+  for (int k = 0; k < 3; k++) {
+    const long   n = shapes[k][0], m = shapes[k][1], N = shapes[k][2], s = shapes[k][3], np = N * (m * n + m), ns = n * s;
+    const double h = 1.0 / N;
+    const long   nl = ops->parabolic_tanh_linsize(n, m, N, s);
+    double      *th = rnd(61, np), *dth = rnd(62, np), *Y0 = rnd(63, ns), *dY0 = rnd(64, ns), *W = rnd(65, ns), *g0 = rnd(66, np);
+    double      *traj, *tref, *lin, *dYN, *g, *gY0, *gY0b, *thp, *Y0p, *tp, *linp;
+    double       jvw = 0.0, vjtw = 0.0, e1 = 0.0, e2 = 0.0;
+
+    ck_assert_int_eq(nl, 2 * N * m * s);
+    for (long i = 0; i < np; i++) th[i] /= sqrt((double)(n > m ? n : m));
+    ck_assert(PetscMalloc6((N + 1) * ns, &traj, (N + 1) * ns, &tref, nl, &lin, ns, &dYN, np, &g, ns, &gY0) == 0);
+    ck_assert(PetscMalloc5(ns, &gY0b, np, &thp, ns, &Y0p, (N + 1) * ns, &tp, nl, &linp) == 0);
+    ck_assert_int_eq(ops->parabolic_tanh_forward(n, m, N, s, h, th, Y0, traj, lin), 0);
+    parabolic_ref_forward(n, m, N, s, h, th, Y0, tref);
+    ck_assert_msg(reldiff((N + 1) * ns, traj, tref) <= 1e-13, "forward n %ld m %ld N %ld s %ld: %g", n, m, N, s, reldiff((N + 1) * ns, traj, tref));
+    for (long i = 0; i < N * m * s; i++) { /* lin = [S_j | D_j] per step, D = 1 - S^2 */
+      const double S = lin[(i / (m * s)) * 2 * m * s + i % (m * s)], D = lin[(i / (m * s)) * 2 * m * s + m * s + i % (m * s)];
+      ck_assert_msg(fabs(D - (1.0 - S * S)) <= 1e-15 && fabs(S) < 1.0, "lin at %ld: S = %g, D = %g", i, S, D);
+    }
+    /* Taylor: |Y_N(p + t v) - Y_N(p) - t J v| falls by 4 when t halves */
+    ck_assert_int_eq(ops->parabolic_tanh_tangent(n, m, N, s, h, th, dth, traj, lin, dY0, dYN), 0);
+    for (int q = 0; q < 2; q++) {
+      const double t = q ? 5e-4 : 1e-3;
+      double       e = 0.0;
+
+      for (long i = 0; i < np; i++) thp[i] = th[i] + t * dth[i];
+      for (long i = 0; i < ns; i++) Y0p[i] = Y0[i] + t * dY0[i];
+      ck_assert_int_eq(ops->parabolic_tanh_forward(n, m, N, s, h, thp, Y0p, tp, linp), 0);
+      for (long i = 0; i < ns; i++) e = fmax(e, fabs(tp[N * ns + i] - traj[N * ns + i] - t * dYN[i]));
+      if (q) e2 = e;
+      else e1 = e;
+    }
+    ck_assert_msg(e2 < 0.3 * e1 || e1 < 1e-13, "Taylor n %ld m %ld N %ld: remainders %g, %g do not fall like t^2", n, m, N, e1, e2);
+    memcpy(g, g0, (size_t)np * sizeof(double));
+    ck_assert_int_eq(ops->parabolic_tanh_adjoint(n, m, N, s, h, th, traj, lin, W, g, gY0), 0);
+    for (long i = 0; i < ns; i++) jvw += dYN[i] * W[i];
+    for (long i = 0; i < np; i++) vjtw += dth[i] * (g[i] - g0[i]);
+    for (long i = 0; i < ns; i++) vjtw += dY0[i] * gY0[i];
+    ck_assert_msg(fabs(jvw - vjtw) <= 1e-12 * fmax(1.0, fabs(jvw)), "dot product n %ld m %ld N %ld: <Jv, W> = %.16g, <v, J^T W> = %.16g", n, m, N, jvw, vjtw);
+    ck_assert_int_eq(ops->parabolic_tanh_adjoint(n, m, N, s, h, th, traj, lin, W, NULL, gY0b), 0); /* gY0 alone: the same */
+    ck_assert_msg(reldiff(ns, gY0b, gY0) == 0.0, "adjoint gY0 alone n %ld", n);
+    ck_assert_int_eq(ops->parabolic_tanh_tangent(n, m, N, s, h, th, NULL, traj, lin, NULL, dYN), 0); /* no direction: zero */
+    for (long i = 0; i < ns; i++) ck_assert(dYN[i] == 0.0);
+    PetscFree6(traj, tref, lin, dYN, g, gY0);
+    PetscFree5(gY0b, thp, Y0p, tp, linp);
+    PetscFree(th);
+    PetscFree(dth);
+    PetscFree(Y0);
+    PetscFree(dY0);
+    PetscFree(W);
+    PetscFree(g0);
+  }
+  ck_assert_int_eq(ops->parabolic_tanh_forward(2, 0, 2, 3, 0.1, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+  ck_assert_msg(strstr(ops->last_error(), "parabolic_tanh_forward: need n >= 1, m >= 1, N >= 0, s >= 0, got n = 2, m = 0"), "message: %s", ops->last_error());
+  ck_assert_int_eq(ops->parabolic_tanh_adjoint(2, 3, 2, 3, 0.1, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+  ck_assert_msg(strstr(ops->last_error(), "parabolic_tanh_adjoint: theta and lin (parabolic_tanh_linsize() = 36 values) must be arrays of the backend"), "message: %s", ops->last_error());
+  ck_assert_int_eq(ops->parabolic_tanh_tangent(2, 3, 2, 0, 0.1, NULL, NULL, NULL, NULL, NULL, NULL), 0); /* no example: nothing to do */
+}
+END_TEST
+
 /*
   The host table's whole-block leapfrog tanh sweeps: the forward against the plain loops above (1e-13: tanh of vtanh.h
   within 3 ulp of libm's, BLAS sums in another order); lin = sigma' read back from the states; the tangent by a Taylor
@@ -640,6 +736,7 @@ static Suite *make_suite(void)
   tcase_add_test(t, test_host_euler_tanh);
   tcase_add_test(t, test_host_verlet_tanh);
   tcase_add_test(t, test_host_leapfrog_tanh);
+  tcase_add_test(t, test_host_parabolic_tanh);
   tcase_add_test(t, test_backend_options);
   suite_add_tcase(s, t);
   return s;

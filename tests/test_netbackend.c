@@ -60,6 +60,8 @@ static OdynLayerType net_layer = ODYNLAYERDENSE;
 static PetscReal     net_gamma = 0;
 /* set by test_parity_leapfrog: the scheme of MakeNetKind's one-face blocks (forward Euler by default) */
 static OdynSchemeType net_scheme = ODYNSCHEMEEULER;
+/* set by test_parity_parabolic: the hidden width of MakeNetKind's one-face blocks (symmetric layer; 0: the default) */
+static PetscInt net_hidden = 0;
 
 /* a network of nb blocks of width n, N[b] steps each, final time T per block: forward Euler (net_scheme) with dense
    (net_layer) tanh layers (m < 0), or Verlet with hamiltonian tanh layers of hidden width m (m = 0: n) */
@@ -80,6 +82,7 @@ static PetscErrorCode MakeNetKind(PetscInt nb, const PetscInt N[], PetscInt n, P
     if (net_gamma > 0) PetscCall(OdynLayerAntisymSetGamma(layer, net_gamma));
     PetscCall(OdynLayerSetWidth(layer, n));
     if (m > 0) PetscCall(OdynLayerSetHiddenWidth(layer, m));
+    if (m < 0 && net_hidden > 0) PetscCall(OdynLayerSetHiddenWidth(layer, net_hidden));
     if ((m >= 0 || !strcmp(net_scheme, ODYNSCHEMELEAPFROG)) && net_recompute) PetscCall(OdynSchemeSetTrajectoryType(sc, ODYN_TRAJECTORY_RECOMPUTE));
     PetscCall(OdynLayerSetActivation(layer, ODYN_ACTIVATION_TANH));
     PetscCall(OdynNetAddBlock(*net, sc));
@@ -505,6 +508,45 @@ START_TEST(test_parity_leapfrog)
 END_TEST
 
 /*
+  Parabolic blocks (forward Euler with the symmetric layer, Y_{j+1} = Y_j - h K_j^T tanh(K_j Y_j + b_j), K_j m x n:
+  paper 000's parabolic network): square and rectangular K (hidden width m below and above n), narrow and wide, one
+  and two blocks, examples spread and on rank 0, against the host path (hostref: bit for bit, the host table performs
+  euler.c's and the symmetric layer's operations in their order; cuda: per-step cuBLAS, sums in another order, 1e-12);
+  Taylor and dot-product tests of the backend path; the ellipse trained with it on host and backend.
+*/
+START_TEST(test_parity_parabolic)
+{
+  const PetscInt four[1] = {4}, six[1] = {6}, two[2] = {3, 5};
+
+  net_layer = ODYNLAYERSYMMETRIC;
+  for (PetscInt split = 0; split < 2; split++) Parity(1, four, 2, -1, 3.0, 37, 101, split, split ? "parabolic block (n 2, N 4, T 3), examples on rank 0" : "parabolic block (n 2, N 4, T 3)");
+  net_hidden = 5;
+  Parity(1, six, 3, -1, 2.0, 40, 60, 0, "parabolic block (n 3, m 5, N 6)");
+  Derivatives(1, six, 3, -1, 2.0, 40, "parabolic block (n 3, m 5, N 6)");
+  net_hidden = 12;
+  Parity(2, two, 20, -1, 1.0, 30, 64, 1, "two wide parabolic blocks (n 20, m 12, N 3 + 5), examples on rank 0");
+  Derivatives(2, two, 20, -1, 1.0, 30, "two wide parabolic blocks (n 20, m 12, N 3 + 5)");
+  net_hidden = 0;
+  net_layer  = ODYNLAYERDENSE;
+}
+END_TEST
+
+/* the ellipse with a parabolic network (n 2, T 5, 8 layers), trained on the host and on the backend */
+static PetscErrorCode EllipseData(OdynDataset *tr, OdynDataset *va);
+START_TEST(test_train_parabolic)
+{
+  char opts[1024];
+
+  ODYN_CK(PetscSNPrintf(opts, sizeof(opts),
+                        "-odyn_problem_seed 1 -odyn_scheme_type euler -odyn_layer_type symmetric -odyn_layer_width 2 -odyn_layer_hidden_width 4 -odyn_scheme_final_time 5 -odyn_layer_activation tanh "
+                        "-odyn_loss_type logistic -odyn_reg_type smooth -odyn_reg_weight 1e-3 -odyn_ml_levels 8 -odyn_bcd_max_it %d -odyn_bcd_classifier_newton_max_it 2 "
+                        "-odyn_bcd_classifier_pcg_max_it 2 -odyn_bcd_gn_pcg_max_it 3",
+                        (int)train_its));
+  OdynTestTrainOnBackend(opts, EllipseData, "ellipse", backend, train_its, tol_hist, "test_netbackend: ellipse parabolic (n 2, m 4, 8 layers)");
+}
+END_TEST
+
+/*
   The ellipse with the second-order network (examples/classify2d -odyn_net leapfrog: leapfrog with a negdef layer, n 2,
   T 20, logistic, smoothness 1e-3), 8 layers, PCG capped at 3 iterations, trained on the host and on the backend: the
   same objective history and accuracies.
@@ -613,7 +655,7 @@ static void RefuseBlock(const char *stype, const char *ltype, OdynActivationType
   ODYN_CK(OdynSchemeDestroy(&sc));
   ODYN_CK(OdynNetSetUp(net)); /* fine on the host */
   ODYN_CK(OdynNetSetBackend(net, backend));
-  ODYN_CK(PetscSNPrintf(msg, sizeof(msg), "-odyn_backend %s: block 1 of the network (%s) cannot run on it: the %s backend runs only blocks of scheme euler with layer dense, antisym or negdef and activation tanh", backend, needle, backend));
+  ODYN_CK(PetscSNPrintf(msg, sizeof(msg), "-odyn_backend %s: block 1 of the network (%s) cannot run on it: the %s backend runs only blocks of scheme euler with layer dense, antisym, negdef or symmetric and activation tanh", backend, needle, backend));
   OdynTestCaptureErrorsBegin();
   {
     PetscErrorCode ierr = OdynNetSetUp(net);
@@ -643,7 +685,8 @@ START_TEST(test_errors)
   RefuseBlock(ODYNSCHEMELMRESNET, ODYNLAYERDENSE, ODYN_ACTIVATION_TANH, PETSC_FALSE, "scheme lmresnet, layer dense, activation tanh");
   RefuseBlock(ODYNSCHEMEEULER, ODYNLAYERDENSE, ODYN_ACTIVATION_RELU, PETSC_FALSE, "scheme euler, layer dense, activation relu");
   RefuseBlock(ODYNSCHEMEEULER, ODYNLAYERANTISYM, ODYN_ACTIVATION_RELU, PETSC_FALSE, "scheme euler, layer antisym, activation relu");
-  RefuseBlock(ODYNSCHEMEEULER, ODYNLAYERSYMMETRIC, ODYN_ACTIVATION_TANH, PETSC_FALSE, "scheme euler, layer symmetric, activation tanh");
+  RefuseBlock(ODYNSCHEMEEULER, ODYNLAYERSYMMETRIC, ODYN_ACTIVATION_RELU, PETSC_FALSE, "scheme euler, layer symmetric, activation relu");
+  RefuseBlock(ODYNSCHEMELEAPFROG, ODYNLAYERSYMMETRIC, ODYN_ACTIVATION_TANH, PETSC_FALSE, "scheme leapfrog, layer symmetric, activation tanh");
   RefuseBlock(ODYNSCHEMEEULER, ODYNLAYERDENSE, ODYN_ACTIVATION_TANH, PETSC_TRUE, "scheme euler, layer dense, activation tanh, shared weights");
 
   /* through the options: OdynNetSetFromOptions() says so at once */
@@ -698,7 +741,7 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-  const TTest *const tests[] = {test_errors, test_parity, test_derivatives, test_train_history, test_parity_verlet, test_derivatives_verlet, test_parity_verlet_reversible, test_memory_depth, test_parity_mapped, test_train_verlet, test_parity_leapfrog, test_train_leapfrog};
+  const TTest *const tests[] = {test_errors, test_parity, test_derivatives, test_train_history, test_parity_verlet, test_derivatives_verlet, test_parity_verlet_reversible, test_memory_depth, test_parity_mapped, test_train_verlet, test_parity_leapfrog, test_train_leapfrog, test_parity_parabolic, test_train_parabolic};
 
   return OdynTestBackendMain(argc, argv, "netbackend", backend, (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }

@@ -21,7 +21,9 @@
    stencils, cin -> cout channels, tanh, no TV normalization and no pooling (conv_tanh_*: the MNIST network's opening
    layer Y_1 = tanh(K * Y_0 + b), one step, no h, no residual; cin, cout <= 16 on cuda), and Verlet with a
    convhamiltonian layer of 3x3 stencils, tanh, no TV normalization, states stored or recomputed (conv_verlet_tanh_*: the
-   Hamiltonian CNN of the MNIST -odyn_net verlet, Y of c channels, Z of m; c, m <= 16 on cuda), all without shared weights
+   Hamiltonian CNN of the MNIST -odyn_net verlet, Y of c channels, Z of m; c, m <= 16 on cuda), and forward Euler with
+   the symmetric layer and tanh (parabolic_tanh_*: the parabolic network Y_{j+1} = Y_j - h K_j^T tanh(K_j Y_j + b_j),
+   K_j m x n, any widths; lin = sigma and sigma' of every step, 2 N m s), all without shared weights
    (the blocks the device kernels compute so far). Others (among them the connectors: single with 1x1 stencils or
    pooling) are refused with PETSC_ERR_SUP naming the block and what it is, never run on the host in silence. For a
    conv block the state buffers are sized by the layer's state (c h w per example, channel-major) and lin holds sigma'
@@ -84,6 +86,7 @@ struct _OdynSchemeBackendStore {
 static PetscBool BackendSingle(OdynScheme scheme);
 static PetscBool BackendConvVerlet(OdynScheme scheme);
 static PetscBool BackendLeapfrog(OdynScheme scheme);
+static PetscBool BackendParabolic(OdynScheme scheme);
 static PetscBool BackendReversible(OdynScheme scheme) { return (scheme->ncomp == 2 || BackendLeapfrog(scheme)) && !BackendSingle(scheme) && scheme->trajtype == ODYN_TRAJECTORY_RECOMPUTE ? PETSC_TRUE : PETSC_FALSE; }
 
 /*
@@ -92,7 +95,7 @@ static PetscBool BackendReversible(OdynScheme scheme) { return (scheme->ncomp ==
 */
 PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *ok, char why[], size_t len)
 {
-  PetscBool   euler, verlet, single, leapfrog, dense = PETSC_FALSE, ham = PETSC_FALSE, conv = PETSC_FALSE, anti = PETSC_FALSE, convham = PETSC_FALSE, convok = PETSC_FALSE, mapped = PETSC_FALSE;
+  PetscBool   euler, verlet, single, leapfrog, dense = PETSC_FALSE, ham = PETSC_FALSE, conv = PETSC_FALSE, anti = PETSC_FALSE, convham = PETSC_FALSE, convok = PETSC_FALSE, mapped = PETSC_FALSE, sym = PETSC_FALSE;
   const char *stype = ((PetscObject)scheme)->type_name ? ((PetscObject)scheme)->type_name : ODYNSCHEMEEULER;
   OdynLayer   layer = scheme->layer;
   char        detail[192] = "";
@@ -110,6 +113,7 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
     PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERCONVHAMILTONIAN, &convham));
     PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERANTISYM, &mapped));
     if (!mapped) PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERNEGDEF, &mapped));
+    PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERSYMMETRIC, &sym));
   } else dense = PETSC_TRUE; /* the default layer is dense */
   if (conv || anti || convham) { /* what the conv kernels need: 3x3, c -> c channels (convhamiltonian: c -> m), no normalization, no pooling */
     PetscInt  k, c, c2;
@@ -124,7 +128,7 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
     convok = k == 3 && (c2 == c || (single && conv) || convham) && !pool && !tv ? PETSC_TRUE : PETSC_FALSE;
     PetscCall(PetscSNPrintf(detail, sizeof(detail), " (%" PetscInt_FMT "x%" PetscInt_FMT " stencils, %" PetscInt_FMT " -> %" PetscInt_FMT " channels%s%s)", k, k, c, c2, tv ? ", TV normalization" : "", pool ? ", pooling" : ""));
   }
-  *ok = ((euler && (dense || mapped)) || (leapfrog && (dense || mapped)) || (verlet && ham) || (euler && (conv || anti) && convok) || (single && conv && convok) || (verlet && convham && convok)) && (!layer || layer->activation == ODYN_ACTIVATION_TANH) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
+  *ok = ((euler && (dense || mapped || sym)) || (leapfrog && (dense || mapped)) || (verlet && ham) || (euler && (conv || anti) && convok) || (single && conv && convok) || (verlet && convham && convok)) && (!layer || layer->activation == ODYN_ACTIVATION_TANH) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
   PetscCall(PetscSNPrintf(why, len, "scheme %s, layer %s%s, activation %s%s", stype, layer && ((PetscObject)layer)->type_name ? ((PetscObject)layer)->type_name : ODYNLAYERDENSE, detail, OdynActivationTypes[layer ? layer->activation : ODYN_ACTIVATION_TANH], scheme->shared ? ", shared weights" : ""));
   PetscFunctionReturn(0);
 }
@@ -167,6 +171,26 @@ static PetscBool BackendLeapfrog(OdynScheme scheme)
   const char *t = ((PetscObject)scheme)->type_name;
 
   return t && !strcmp(t, ODYNSCHEMELEAPFROG) ? PETSC_TRUE : PETSC_FALSE;
+}
+
+/* a forward Euler block with the symmetric layer (the parabolic network; qualified above) */
+static PetscBool BackendParabolic(OdynScheme scheme)
+{
+  const char *t = ((PetscObject)scheme)->type_name;
+  const char *l = scheme->layer ? ((PetscObject)scheme->layer)->type_name : NULL;
+
+  return t && l && !strcmp(t, ODYNSCHEMEEULER) && !strcmp(l, ODYNLAYERSYMMETRIC) ? PETSC_TRUE : PETSC_FALSE;
+}
+
+/* its hidden width m (rows of K_j), after the layer's set-up: N (m n + m) parameters */
+static PetscErrorCode BackendParabolicWidth(OdynScheme scheme, long *m)
+{
+  const PetscInt n = scheme->nstate[0], N = scheme->N;
+
+  PetscFunctionBegin;
+  PetscCheck(N > 0 && scheme->nparam % (N * (n + 1)) == 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Parabolic block on a backend: %" PetscInt_FMT " parameters are not N (m n + m) for N = %" PetscInt_FMT ", n = %" PetscInt_FMT, scheme->nparam, N, n);
+  *m = scheme->nparam / (N * (n + 1));
+  PetscFunctionReturn(0);
 }
 
 /* its channels and image after the layer's set-up; the state widths are cin ih iw in (component 0), cout ih iw out (1) */
@@ -419,11 +443,12 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
   const PetscBool                 single = BackendSingle(scheme), verlet = scheme->ncomp == 2 && !single ? PETSC_TRUE : PETSC_FALSE, rev = BackendReversible(scheme), convv = BackendConvVerlet(scheme);
   struct _OdynSchemeBackendStore *bk;
   PetscBool                       isconv;
-  long                            c, ih, iw, cin = 0, cout = 0, cm = 0;
+  long                            c, ih, iw, cin = 0, cout = 0, cm = 0, pm = 0;
 
   PetscFunctionBegin;
   PetscCall(BackendConvGeom(scheme, &isconv, &c, &ih, &iw));
   if (single) PetscCall(BackendSingleGeom(scheme, &cin, &cout, &ih, &iw));
+  if (BackendParabolic(scheme) && N > 0) PetscCall(BackendParabolicWidth(scheme, &pm));
   if (convv) PetscCall(BackendConvVerletGeom(scheme, &c, &cm, &ih, &iw));
   if (scheme->bk && scheme->bk->ops != ops) PetscCall(OdynSchemeBackendFree_Private(scheme));
   if (!scheme->bk) {
@@ -462,7 +487,7 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
     bk->rev          = PETSC_FALSE;
     bk->statedoubles = n * s + linlen + 2 * wide * s;
   } else if (!single && s > bk->salloc) {
-    const long linlen = rev ? (convv ? ops->conv_verlet_tanh_revsize(c, cm, ih, iw, s) : 0) : convv ? ops->conv_verlet_tanh_linsize(c, cm, ih, iw, N, s) : verlet ? ops->verlet_tanh_linsize(n, m, N, s) : isconv ? ops->conv_euler_tanh_linsize(c, ih, iw, N, s) : BackendLeapfrog(scheme) ? ops->leapfrog_tanh_linsize(n, N, s) : ops->euler_tanh_linsize(n, N, s);
+    const long linlen = rev ? (convv ? ops->conv_verlet_tanh_revsize(c, cm, ih, iw, s) : 0) : convv ? ops->conv_verlet_tanh_linsize(c, cm, ih, iw, N, s) : verlet ? ops->verlet_tanh_linsize(n, m, N, s) : isconv ? ops->conv_euler_tanh_linsize(c, ih, iw, N, s) : BackendLeapfrog(scheme) ? ops->leapfrog_tanh_linsize(n, N, s) : pm ? ops->parabolic_tanh_linsize(n, pm, N, s) : ops->euler_tanh_linsize(n, N, s);
     const long ntraj = rev ? (BackendLeapfrog(scheme) ? 3 : 2) : N + 1, nz = rev ? 1 : N + 1; /* reversible: [Y_0 | Y_N] (leapfrog: | Y_{N-1}) */
 
     PetscCheck(linlen >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Backend %s: no linearization size for n = %" PetscInt_FMT ", N = %" PetscInt_FMT ", s = %" PetscInt_FMT, ops->name, n, N, s);
@@ -568,7 +593,12 @@ PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscS
   } else if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_forward, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, y0, bk->traj, bk->ztraj, bk->lin);
   else if (isconv) OdynBackendCall(ops, conv_euler_tanh_forward, c, ih, iw, N, s, scheme->T / N, bk->theta, y0, bk->traj, bk->lin);
   else if (BackendLeapfrog(scheme)) OdynBackendCall(ops, leapfrog_tanh_forward, n, N, s, scheme->T / N, bk->theta, y0, bk->traj, bk->lin);
-  else OdynBackendCall(ops, euler_tanh_forward, n, N, s, scheme->T / N, bk->theta, y0, bk->traj, bk->lin);
+  else if (BackendParabolic(scheme)) {
+    long m;
+
+    PetscCall(BackendParabolicWidth(scheme, &m));
+    OdynBackendCall(ops, parabolic_tanh_forward, n, m, N, s, scheme->T / N, bk->theta, y0, bk->traj, bk->lin);
+  } else OdynBackendCall(ops, euler_tanh_forward, n, N, s, scheme->T / N, bk->theta, y0, bk->traj, bk->lin);
   PetscCall(BackendOutput(scheme, bk->traj + (size_t)N * n * s, n * s, YN));
   PetscFunctionReturn(0);
 }
@@ -625,7 +655,12 @@ PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscS
   } else if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_tangent, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->ztraj, bk->lin, dy0, bk->out);
   else if (isconv) OdynBackendCall(ops, conv_euler_tanh_tangent, c, ih, iw, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dy0, bk->out);
   else if (BackendLeapfrog(scheme)) OdynBackendCall(ops, leapfrog_tanh_tangent, n, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dy0, bk->out);
-  else OdynBackendCall(ops, euler_tanh_tangent, n, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dy0, bk->out);
+  else if (BackendParabolic(scheme)) {
+    long m;
+
+    PetscCall(BackendParabolicWidth(scheme, &m));
+    OdynBackendCall(ops, parabolic_tanh_tangent, n, m, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dy0, bk->out);
+  } else OdynBackendCall(ops, euler_tanh_tangent, n, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dy0, bk->out);
   PetscCall(BackendOutput(scheme, bk->out, n * s, dYN));
   PetscFunctionReturn(0);
 }
@@ -676,7 +711,12 @@ PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscS
   } else if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_adjoint, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->traj, bk->ztraj, bk->lin, w, gt, gy);
   else if (isconv) OdynBackendCall(ops, conv_euler_tanh_adjoint, c, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, w, gt, gy);
   else if (BackendLeapfrog(scheme)) OdynBackendCall(ops, leapfrog_tanh_adjoint, n, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, w, gt, gy);
-  else OdynBackendCall(ops, euler_tanh_adjoint, n, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, w, gt, gy);
+  else if (BackendParabolic(scheme)) {
+    long m;
+
+    PetscCall(BackendParabolicWidth(scheme, &m));
+    OdynBackendCall(ops, parabolic_tanh_adjoint, n, m, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, w, gt, gy);
+  } else OdynBackendCall(ops, euler_tanh_adjoint, n, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, w, gt, gy);
   if (gtheta) {
     /* the contract is gtheta += ...: the backend's sum comes back and is added (to zeros in a network: exact) */
     PetscCall(BackendToHost(scheme, bk->ghost, bk->gtheta, bk->nparam));
@@ -727,16 +767,17 @@ PetscErrorCode OdynSchemeBackendGetTraffic_Private(OdynScheme scheme, PetscLogDo
    Notes:
    A block on a backend other than host hands its whole forward, tangent and adjoint sweeps to the backend (one call
    each); per sweep only theta (forward), dtheta, Y0 / dY0 / W, Y_N / dY_N / gY0 and the parameter gradient cross between
-   host and backend memory. So far this is done for blocks of scheme euler with layer dense and activation tanh, of
-   scheme verlet with layer hamiltonian and activation tanh, of scheme euler with layer
+   host and backend memory. So far this is done for blocks of scheme euler with layer dense, antisym, negdef or
+   symmetric (the parabolic network) and activation tanh, of scheme leapfrog with layer dense, antisym or negdef and
+   activation tanh, of scheme verlet with layer hamiltonian and activation tanh, of scheme euler with layer
    conv or convantisym of 3x3 stencils, as many output as input channels, activation tanh, no TV normalization and no
    pooling (on cuda: at most 16 channels), and of scheme single with layer conv of 3x3 stencils, cin -> cout channels,
    activation tanh, no TV normalization and no pooling (the opening layer; on cuda: at most 16 channels), and of scheme
    verlet with layer convhamiltonian of 3x3 stencils, activation tanh, no TV normalization (the Hamiltonian CNN; on
    cuda: at most 16 channels of Y and of Z), without shared weights:
    `OdynSchemeSetUp()` stops with PETSC_ERR_SUP for other blocks. A Verlet block (hamiltonian or convhamiltonian) with `ODYN_TRAJECTORY_RECOMPUTE`
-   (-odyn_scheme_trajectory recompute) keeps only its last states on the backend and recomputes them backwards in the
-   adjoint (and forward from Y_0 in the tangent): backend memory O((n + m) s) instead of O((N + 1)(n + m) s), results
+   (-odyn_scheme_trajectory recompute), and a leapfrog block likewise, keeps only its last states on the backend and
+   recomputes them backwards in the adjoint (and forward from Y_0 in the tangent): backend memory O((n + m) s) instead of O((N + 1)(n + m) s), results
    equal to the storing sweeps up to round-off. `OdynSchemeGetState()` is not
    available on such a block (its states are in the backend's memory). The derivative sweeps must be given the forward
    sweep's theta (`OdynSchemeTangent()`), which the network does. Errors of the name and of the device are those of

@@ -159,6 +159,24 @@ struct OdynBackendOps {
   int (*leapfrog_tanh_adjoint_reversible)(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0);
 
   /*
+     Whole-block sweeps of a parabolic tanh block: forward Euler with the symmetric layer (src/schemes/impls/euler.c,
+     src/layers/impls/symmetric.c; paper 000 eq. 7, the parabolic network), Y of width n, hidden width m:
+       Y_{j+1} = Y_j - h K_j^T tanh(K_j Y_j + b_j),  theta = [K_0 | b_0 | ...], slot j = [K_j (m x n column-major:
+       K_j(r, i) at r + i m) | b_j (m)], N (m n + m) values; dtheta and gtheta the same layout.
+     parabolic_tanh_linsize: the doubles of `lin`, sigma and sigma' of every step ([S_j | D_j], m s each): 2 N m s.
+     forward: Ytraj ((N + 1) n s) receives Y_0..Y_N, state j at j n s, and lin
+     tangent: dYN = J_theta dtheta + J_Y0 dY0 at the forward's states (dtheta or dY0 NULL: zero)
+     adjoint: gtheta += J_theta^T W, gY0 = J_Y0^T W (gtheta or gY0 NULL: not computed)
+     Every array is the backend's; inputs and outputs must not overlap. Host: the layer's and euler.c's operations in
+     their order (src/backend/host/parabolictanh.c), so the host path's results bit for bit. Cuda: per step cuBLAS
+     DGEMMs and one fused pass (src/backend/cuda/parabolic.cu), any widths.
+  */
+  long (*parabolic_tanh_linsize)(long n, long m, long N, long s);
+  int (*parabolic_tanh_forward)(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+  int (*parabolic_tanh_tangent)(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
+  int (*parabolic_tanh_adjoint)(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
+
+  /*
      Whole-block sweeps of a Verlet (Hamiltonian) tanh block: scheme verlet with layer hamiltonian and tanh
      (src/schemes/impls/verlet.c, src/layers/impls/hamiltonian.c), Y of width n, Z of the hidden width m:
        Z_{j+1/2} = Z_{j-1/2} - h tanh(K_j^T Y_j + bG_j),  Y_{j+1} = Y_j + h tanh(K_j Z_{j+1/2} + bF_j),  Z_{-1/2} = 0
@@ -292,6 +310,11 @@ int  odyn_host_leapfrog_tanh_adjoint(long n, long N, long s, double h, const dou
 int  odyn_host_leapfrog_tanh_forward_final(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1);
 int  odyn_host_leapfrog_tanh_tangent_y0(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
 int  odyn_host_leapfrog_tanh_adjoint_reversible(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0);
+/* the host table's parabolic tanh sweeps (src/backend/host/parabolictanh.c), likewise */
+long odyn_host_parabolic_tanh_linsize(long n, long m, long N, long s);
+int  odyn_host_parabolic_tanh_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int  odyn_host_parabolic_tanh_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
+int  odyn_host_parabolic_tanh_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
 /* the host table's Verlet tanh sweeps (src/backend/host/verlettanh.c), likewise */
 long odyn_host_verlet_tanh_linsize(long n, long m, long N, long s);
 int  odyn_host_verlet_tanh_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);

@@ -149,6 +149,16 @@ int odyn_cuda_verlet_wide_adjoint(long n, long m, long N, long s, double h, cons
 int odyn_cuda_verlet_wide_forward_final(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN);
 int odyn_cuda_verlet_wide_tangent_y0(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
 int odyn_cuda_verlet_wide_adjoint_reversible(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0);
+
+/* Parabolic tanh network (parabolic.cu): forward Euler with odyn's symmetric layer (src/layers/impls/symmetric.c),
+     Y_{j+1} = Y_j - h K_j^T tanh(K_j Y_j + b_j),  slot_j = [K_j (m x n column-major) | b_j (m)]: N (m n + m) values,
+   Y n x s, hidden width m. forward: Ytraj ((N + 1) n s) all states, lin (2 N m s) = [S_j = tanh(K_j Y_j + b_j) |
+   D_j = 1 - S_j^2] per step; tangent from the stored states and lin (dtheta or dY0 NULL: zero; dYN may be dY0);
+   adjoint gtheta += J_theta^T W, gY0 = J_Y0^T W (either NULL: not computed; gY0 may be W). Per step cuBLAS DGEMMs and
+   one fused pass, any widths. */
+int odyn_cuda_parabolic_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int odyn_cuda_parabolic_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
+int odyn_cuda_parabolic_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
 int odyn_verlet_ref_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj);
 int odyn_verlet_ref_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
 int odyn_verlet_ref_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *W, double *gtheta, double *gY0);

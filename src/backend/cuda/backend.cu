@@ -685,6 +685,40 @@ int cuda_verlet_tanh_adjoint_reversible(long n, long m, long N, long s, double h
   return kernel_status(odyn_cuda_verlet_adjoint_reversible(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0, NULL), "verlet_tanh_adjoint_reversible");
 }
 
+/* the parabolic tanh sweeps (parabolic.cu: per step cuBLAS DGEMMs and one fused pass, any widths) */
+long cuda_parabolic_tanh_linsize(long n, long m, long N, long s) { return n < 1 || m < 1 ? -1 : 2 * N * m * s; }
+
+int check_parabolic(const char *op, long n, long m, long N, long s)
+{
+  if (n < 1 || m < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need n >= 1, m >= 1, N >= 0, s >= 0, got n = %ld, m = %ld, N = %ld, s = %ld", op, n, m, N, s);
+  if (n > INT_MAX || m > INT_MAX || n * m + m > INT_MAX || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "%s: n = %ld, m = %ld or s = %ld exceed cuBLAS's int", op, n, m, s);
+  return ensure_stream();
+}
+
+int cuda_parabolic_tanh_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+{
+  int r;
+
+  if ((r = check_parabolic("parabolic_tanh_forward", n, m, N, s)) || !s) return r;
+  return kernel_status(odyn_cuda_parabolic_forward(n, m, N, s, h, theta, Y0, Ytraj, lin), "parabolic_tanh_forward");
+}
+
+int cuda_parabolic_tanh_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
+{
+  int r;
+
+  if ((r = check_parabolic("parabolic_tanh_tangent", n, m, N, s)) || !s) return r;
+  return kernel_status(odyn_cuda_parabolic_tangent(n, m, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "parabolic_tanh_tangent");
+}
+
+int cuda_parabolic_tanh_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
+{
+  int r;
+
+  if ((r = check_parabolic("parabolic_tanh_adjoint", n, m, N, s)) || !s || (!gtheta && !gY0)) return r;
+  return kernel_status(odyn_cuda_parabolic_adjoint(n, m, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "parabolic_tanh_adjoint");
+}
+
 } // namespace odyn_cudabackend
 
 using namespace odyn_cudabackend;
@@ -723,6 +757,10 @@ extern "C" const OdynBackendOps *odyn_backend_cuda(void)
     ops.euler_tanh_forward   = cuda_euler_tanh_forward;
     ops.euler_tanh_tangent   = cuda_euler_tanh_tangent;
     ops.euler_tanh_adjoint   = cuda_euler_tanh_adjoint;
+    ops.parabolic_tanh_linsize = cuda_parabolic_tanh_linsize;
+    ops.parabolic_tanh_forward = cuda_parabolic_tanh_forward;
+    ops.parabolic_tanh_tangent = cuda_parabolic_tanh_tangent;
+    ops.parabolic_tanh_adjoint = cuda_parabolic_tanh_adjoint;
     ops.leapfrog_tanh_linsize = cuda_leapfrog_tanh_linsize;
     ops.leapfrog_tanh_forward = cuda_leapfrog_tanh_forward;
     ops.leapfrog_tanh_tangent = cuda_leapfrog_tanh_tangent;

@@ -323,6 +323,44 @@ static int host_leapfrog_tanh_adjoint_reversible(long n, long N, long s, double 
 }
 
 /* the whole-block Verlet tanh sweeps (verlettanh.c), checked the same way */
+/* the parabolic tanh sweeps (parabolictanh.c): the sizes of a block of widths n and m (hidden), then the arrays */
+static int check_parabolic(const char *op, long n, long m, long N, long s, const double *theta, const double *lin, const double *a, const double *b, const char *names)
+{
+  if (n < 1 || m < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need n >= 1, m >= 1, N >= 0, s >= 0, got n = %ld, m = %ld, N = %ld, s = %ld", op, n, m, N, s);
+  if (n > INT_MAX || m > INT_MAX || s > INT_MAX || n > LONG_MAX / m || N > LONG_MAX / (n * m + n + m) / (s > 0 ? s : 1) / 2) return fail(ODYN_BACKEND_ERR_SIZE, "%s: n = %ld, m = %ld, N = %ld, s = %ld exceed the BLAS integer or the address range", op, n, m, N, s);
+  if (!s) return ODYN_BACKEND_OK;
+  if (N && (!theta || !lin)) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (parabolic_tanh_linsize() = %ld values) must be arrays of the backend", op, 2 * N * m * s);
+  if (!a || !b) return fail(ODYN_BACKEND_ERR_ARG, "%s: %s must be arrays of the backend", op, names);
+  return ODYN_BACKEND_OK;
+}
+
+static long host_parabolic_tanh_linsize(long n, long m, long N, long s) { return odyn_host_parabolic_tanh_linsize(n, m, N, s); }
+
+static int host_parabolic_tanh_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+{
+  int st = check_parabolic("parabolic_tanh_forward", n, m, N, s, theta, lin, Y0, Ytraj, "Y0 and Ytraj");
+
+  return st ? st : odyn_host_parabolic_tanh_forward(n, m, N, s, h, theta, Y0, Ytraj, lin);
+}
+
+static int host_parabolic_tanh_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
+{
+  int st = check_parabolic("parabolic_tanh_tangent", n, m, N, s, theta, lin, Ytraj, dYN, "Ytraj and dYN");
+
+  if (st) return st;
+  if ((st = odyn_host_parabolic_tanh_tangent(n, m, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN))) return fail(st, "parabolic_tanh_tangent: could not allocate %ld doubles of scratch on the host", m * s);
+  return ODYN_BACKEND_OK;
+}
+
+static int host_parabolic_tanh_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
+{
+  int st = check_parabolic("parabolic_tanh_adjoint", n, m, N, s, theta, lin, Ytraj, W, "Ytraj and W");
+
+  if (st) return st;
+  if ((st = odyn_host_parabolic_tanh_adjoint(n, m, N, s, h, theta, Ytraj, lin, W, gtheta, gY0))) return fail(st, "parabolic_tanh_adjoint: could not allocate %ld doubles of scratch on the host", (n + m) * s);
+  return ODYN_BACKEND_OK;
+}
+
 static int check_verlet(const char *op, long n, long m, long N, long s, const double *theta, const double *lin)
 {
   if (n < 1 || m < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need n >= 1, m >= 1, N >= 0, s >= 0, got n = %ld, m = %ld, N = %ld, s = %ld", op, n, m, N, s);
@@ -598,6 +636,10 @@ static const OdynBackendOps host_ops = {
   .leapfrog_tanh_forward_final      = host_leapfrog_tanh_forward_final,
   .leapfrog_tanh_tangent_y0         = host_leapfrog_tanh_tangent_y0,
   .leapfrog_tanh_adjoint_reversible = host_leapfrog_tanh_adjoint_reversible,
+  .parabolic_tanh_linsize = host_parabolic_tanh_linsize,
+  .parabolic_tanh_forward = host_parabolic_tanh_forward,
+  .parabolic_tanh_tangent = host_parabolic_tanh_tangent,
+  .parabolic_tanh_adjoint = host_parabolic_tanh_adjoint,
   .verlet_tanh_linsize  = host_verlet_tanh_linsize,
   .verlet_tanh_forward  = host_verlet_tanh_forward,
   .verlet_tanh_tangent  = host_verlet_tanh_tangent,
