@@ -384,6 +384,29 @@ static void leapfrog_ref_forward(long n, long N, long s, double h, const double 
   }
 }
 
+/* the dot-product test of a whole-block sweep pair: <J v, W> = <v, J^T W> with v = (dth, dY0), the adjoint's gradient
+   added to what g held (g0) */
+static void ExpectDot(long ns, long np, const double *dYN, const double *W, const double *dth, const double *g, const double *g0, const double *dY0, const double *gY0, const char *what)
+{
+  double jvw = 0.0, vjtw = 0.0;
+
+  for (long i = 0; i < ns; i++) jvw += dYN[i] * W[i];
+  for (long i = 0; i < np; i++) vjtw += dth[i] * (g[i] - g0[i]);
+  for (long i = 0; i < ns; i++) vjtw += dY0[i] * gY0[i];
+  ck_assert_msg(fabs(jvw - vjtw) <= 1e-12 * fmax(1.0, fabs(jvw)), "dot product %s: <Jv, W> = %.16g, <v, J^T W> = %.16g", what, jvw, vjtw);
+}
+
+/* the random inputs of a sweep test (rnd()'s PetscMalloc'd arrays) */
+static void FreeInputs(double *th, double *dth, double *Y0, double *dY0, double *W, double *g0)
+{
+  PetscFree(th);
+  PetscFree(dth);
+  PetscFree(Y0);
+  PetscFree(dY0);
+  PetscFree(W);
+  PetscFree(g0);
+}
+
 /* the parabolic forward as plain loops, one example at a time: Y_{j+1} = Y_j - h K_j^T tanh(K_j Y_j + b_j), K_j m x n */
 static void parabolic_ref_forward(long n, long m, long N, long s, double h, const double *th, const double *Y0, double *traj)
 {
@@ -426,7 +449,8 @@ START_TEST(test_host_parabolic_tanh)
     const long   nl = ops->parabolic_tanh_linsize(n, m, N, s);
     double      *th = rnd(61, np), *dth = rnd(62, np), *Y0 = rnd(63, ns), *dY0 = rnd(64, ns), *W = rnd(65, ns), *g0 = rnd(66, np);
     double      *traj, *tref, *lin, *dYN, *g, *gY0, *gY0b, *thp, *Y0p, *tp, *linp;
-    double       jvw = 0.0, vjtw = 0.0, e1 = 0.0, e2 = 0.0;
+    double       e1 = 0.0, e2 = 0.0;
+    char         what[64];
 
     ck_assert_int_eq(nl, 2 * N * m * s);
     for (long i = 0; i < np; i++) th[i] /= sqrt((double)(n > m ? n : m));
@@ -455,22 +479,15 @@ START_TEST(test_host_parabolic_tanh)
     ck_assert_msg(e2 < 0.3 * e1 || e1 < 1e-13, "Taylor n %ld m %ld N %ld: remainders %g, %g do not fall like t^2", n, m, N, e1, e2);
     memcpy(g, g0, (size_t)np * sizeof(double));
     ck_assert_int_eq(ops->parabolic_tanh_adjoint(n, m, N, s, h, th, traj, lin, W, g, gY0), 0);
-    for (long i = 0; i < ns; i++) jvw += dYN[i] * W[i];
-    for (long i = 0; i < np; i++) vjtw += dth[i] * (g[i] - g0[i]);
-    for (long i = 0; i < ns; i++) vjtw += dY0[i] * gY0[i];
-    ck_assert_msg(fabs(jvw - vjtw) <= 1e-12 * fmax(1.0, fabs(jvw)), "dot product n %ld m %ld N %ld: <Jv, W> = %.16g, <v, J^T W> = %.16g", n, m, N, jvw, vjtw);
+    snprintf(what, sizeof(what), "parabolic n %ld m %ld N %ld", n, m, N);
+    ExpectDot(ns, np, dYN, W, dth, g, g0, dY0, gY0, what);
     ck_assert_int_eq(ops->parabolic_tanh_adjoint(n, m, N, s, h, th, traj, lin, W, NULL, gY0b), 0); /* gY0 alone: the same */
     ck_assert_msg(reldiff(ns, gY0b, gY0) == 0.0, "adjoint gY0 alone n %ld", n);
     ck_assert_int_eq(ops->parabolic_tanh_tangent(n, m, N, s, h, th, NULL, traj, lin, NULL, dYN), 0); /* no direction: zero */
     for (long i = 0; i < ns; i++) ck_assert(dYN[i] == 0.0);
     PetscFree6(traj, tref, lin, dYN, g, gY0);
     PetscFree5(gY0b, thp, Y0p, tp, linp);
-    PetscFree(th);
-    PetscFree(dth);
-    PetscFree(Y0);
-    PetscFree(dY0);
-    PetscFree(W);
-    PetscFree(g0);
+    FreeInputs(th, dth, Y0, dY0, W, g0);
   }
   ck_assert_int_eq(ops->parabolic_tanh_forward(2, 0, 2, 3, 0.1, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
   ck_assert_msg(strstr(ops->last_error(), "parabolic_tanh_forward: need n >= 1, m >= 1, N >= 0, s >= 0, got n = 2, m = 0"), "message: %s", ops->last_error());
@@ -499,7 +516,8 @@ START_TEST(test_host_leapfrog_tanh)
     const long   nl = ops->leapfrog_tanh_linsize(n, N, s);
     double      *th = rnd(21, np), *dth = rnd(22, np), *Y0 = rnd(23, ns), *dY0 = rnd(24, ns), *W = rnd(25, ns), *g0 = rnd(26, np);
     double      *traj, *tref, *lin, *dYN, *g, *gY0, *gY0b, *thp, *Y0p, *tp, *linp;
-    double       jvw = 0.0, vjtw = 0.0, e1 = 0.0, e2 = 0.0;
+    double       e1 = 0.0, e2 = 0.0;
+    char         what[64];
 
     ck_assert_int_eq(nl, N * n * s);
     for (long i = 0; i < np; i++) th[i] /= sqrt((double)n);
@@ -530,10 +548,8 @@ START_TEST(test_host_leapfrog_tanh)
     /* dot product, with the gradient added to what g held */
     memcpy(g, g0, (size_t)np * sizeof(double));
     ck_assert_int_eq(ops->leapfrog_tanh_adjoint(n, N, s, h, th, traj, lin, W, g, gY0), 0);
-    for (long i = 0; i < ns; i++) jvw += dYN[i] * W[i];
-    for (long i = 0; i < np; i++) vjtw += dth[i] * (g[i] - g0[i]);
-    for (long i = 0; i < ns; i++) vjtw += dY0[i] * gY0[i];
-    ck_assert_msg(fabs(jvw - vjtw) <= 1e-12 * fmax(1.0, fabs(jvw)), "dot product n %ld N %ld: <Jv, W> = %.16g, <v, J^T W> = %.16g", n, N, jvw, vjtw);
+    snprintf(what, sizeof(what), "leapfrog n %ld N %ld", n, N);
+    ExpectDot(ns, np, dYN, W, dth, g, g0, dY0, gY0, what);
     ck_assert_int_eq(ops->leapfrog_tanh_adjoint(n, N, s, h, th, traj, lin, W, NULL, gY0b), 0); /* gY0 alone: the same */
     ck_assert_msg(reldiff(ns, gY0b, gY0) == 0.0, "adjoint gY0 alone n %ld", n);
     { /* the reversible sweeps: the last two states and the tangent bit for bit (the same steps), the adjoint from
@@ -555,12 +571,7 @@ START_TEST(test_host_leapfrog_tanh)
     for (long i = 0; i < ns; i++) ck_assert(dYN[i] == 0.0);
     PetscFree6(traj, tref, lin, dYN, g, gY0);
     PetscFree5(gY0b, thp, Y0p, tp, linp);
-    PetscFree(th);
-    PetscFree(dth);
-    PetscFree(Y0);
-    PetscFree(dY0);
-    PetscFree(W);
-    PetscFree(g0);
+    FreeInputs(th, dth, Y0, dY0, W, g0);
   }
   ck_assert_int_eq(ops->leapfrog_tanh_forward(0, 2, 3, 0.1, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
   ck_assert_msg(strstr(ops->last_error(), "leapfrog_tanh_forward: need n >= 1, N >= 0, s >= 0, got n = 0"), "message: %s", ops->last_error());

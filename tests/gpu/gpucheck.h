@@ -112,6 +112,16 @@ static inline void gc_central(double *fd, const double *fp, const double *fm, lo
 {
   for (long i = 0; i < len; i++) fd[i] = (fp[i] - fm[i]) / (2 * eps);
 }
+/* the random directions and weights of a sweep test, each entry uniform in (-1, 1): dtheta and the gradient's start
+   g0 (np), Y0, dY0 and W (ns) */
+static inline void gc_fill_sweep_inputs(long np, long ns, double *dtheta, double *g0, double *Y0, double *dY0, double *W)
+{
+  gc_fill(dtheta, np, 1.0);
+  gc_fill(Y0, ns, 1.0);
+  gc_fill(dY0, ns, 1.0);
+  gc_fill(W, ns, 1.0);
+  gc_fill(g0, np, 1.0);
+}
 /* exit 2 (ctest: skipped) without a device */
 static inline void gc_require_device(const char *name)
 {

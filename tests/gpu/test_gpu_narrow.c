@@ -35,11 +35,7 @@ static void fill_inputs(long n, long N, long s, double *theta, double *dtheta, d
     gc_fill(theta + j * (n * n + n), n * n, 1.0 / sqrt((double)n));
     gc_fill(theta + j * (n * n + n) + n * n, n, 0.5);
   }
-  gc_fill(dtheta, np, 1.0);
-  gc_fill(Y0, ns, 1.0);
-  gc_fill(dY0, ns, 1.0);
-  gc_fill(W, ns, 1.0);
-  gc_fill(g0, np, 1.0);
+  gc_fill_sweep_inputs(np, ns, dtheta, g0, Y0, dY0, W);
 }
 
 static void run(shape sh)

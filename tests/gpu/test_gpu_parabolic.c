@@ -26,11 +26,7 @@ static void run(long n, long m, long N, long s)
     gc_fill(theta + j * slot, m * n, 1.0 / sqrt((double)(n > m ? n : m)));
     gc_fill(theta + j * slot + m * n, m, 0.5);
   }
-  gc_fill(dtheta, np, 1.0);
-  gc_fill(Y0, ns, 1.0);
-  gc_fill(dY0, ns, 1.0);
-  gc_fill(W, ns, 1.0);
-  gc_fill(g0, np, 1.0);
+  gc_fill_sweep_inputs(np, ns, dtheta, g0, Y0, dY0, W);
   memcpy(hg, g0, (size_t)np * sizeof(double));
   if (odyn_host_parabolic_tanh_forward(n, m, N, s, h, theta, Y0, hy, lin) || odyn_host_parabolic_tanh_tangent(n, m, N, s, h, theta, dtheta, hy, lin, dY0, hdY) || odyn_host_parabolic_tanh_adjoint(n, m, N, s, h, theta, hy, lin, W, hg, hgY0)) exit(1);
   {

@@ -46,11 +46,7 @@ static void run(shape sh)
 
   snprintf(tag, sizeof(tag), "verlet n=%ld m=%ld N=%ld s=%ld h=%.3g", n, m, N, s, h);
   fill_theta(n, m, N, theta);
-  gc_fill(dtheta, np, 1.0);
-  gc_fill(Y0, ns, 1.0);
-  gc_fill(dY0, ns, 1.0);
-  gc_fill(W, ns, 1.0);
-  gc_fill(g0, np, 1.0);
+  gc_fill_sweep_inputs(np, ns, dtheta, g0, Y0, dY0, W);
   /* the references, and the host table's sweeps */
   GC_CALL(odyn_verlet_ref_forward(n, m, N, s, h, theta, Y0, yt, zt));
   GC_CALL(odyn_verlet_ref_tangent(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN));
@@ -161,11 +157,7 @@ static void reversible_checks(shape sh)
 
   snprintf(tag, sizeof(tag), "verlet reversible n=%ld m=%ld N=%ld s=%ld h=%.3g", n, m, N, s, h);
   fill_theta(n, m, N, theta);
-  gc_fill(dtheta, np, 1.0);
-  gc_fill(Y0, ns, 1.0);
-  gc_fill(dY0, ns, 1.0);
-  gc_fill(W, ns, 1.0);
-  gc_fill(g0, np, 1.0);
+  gc_fill_sweep_inputs(np, ns, dtheta, g0, Y0, dY0, W);
   GC_CALL(odyn_verlet_ref_forward(n, m, N, s, h, theta, Y0, yt, zt));
   memcpy(sg, g0, (size_t)np * sizeof(double));
   GC_CALL(odyn_verlet_ref_adjoint(n, m, N, s, h, theta, yt, zt, W, sg, sgY0));

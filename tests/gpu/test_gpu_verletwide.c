@@ -32,11 +32,7 @@ static void run(long n, long m, long N, long s)
     gc_fill(theta + j * slot_of(n, m), n * m, 1.0 / sqrt((double)(n > m ? n : m)));
     gc_fill(theta + j * slot_of(n, m) + n * m, n + m, 0.5);
   }
-  gc_fill(dtheta, np, 1.0);
-  gc_fill(Y0, ns, 1.0);
-  gc_fill(dY0, ns, 1.0);
-  gc_fill(W, ns, 1.0);
-  gc_fill(g0, np, 1.0);
+  gc_fill_sweep_inputs(np, ns, dtheta, g0, Y0, dY0, W);
   memcpy(hg, g0, (size_t)np * sizeof(double));
   memcpy(rg, g0, (size_t)np * sizeof(double));
   if (odyn_host_verlet_tanh_forward(n, m, N, s, h, theta, Y0, hy, hz, lin) || odyn_host_verlet_tanh_tangent(n, m, N, s, h, theta, dtheta, hy, hz, lin, dY0, hdY) || odyn_host_verlet_tanh_adjoint(n, m, N, s, h, theta, hy, hz, lin, W, hg, hgY0)) exit(1);
