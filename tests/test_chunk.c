@@ -9,11 +9,14 @@
 */
 #include "odyntest.h"
 #include "trainrun.h"
+#include <odyn/private/schemeimpl.h> /* the blocks' and the loss's host <-> backend byte counts */
+#include <odyn/private/lossimpl.h>
 
 typedef OdynTestRun Run;
 
-/* trains on the ellipses with the settings `opts`, one level of N layers; peak: PETSc-allocated peak during the solve */
-static PetscErrorCode Train(MPI_Comm comm, const char *opts, PetscInt N, Run *r, PetscLogDouble *peak)
+/* trains on the ellipses with the settings `opts`, one level of N layers, the network on backend bk (NULL: host) with
+   the hand-over of states in its memory on or off; peak: PETSc-allocated peak during the solve */
+static PetscErrorCode TrainOn(MPI_Comm comm, const char *opts, PetscInt N, const char *bk, PetscBool handover, Run *r, PetscLogDouble *peak)
 {
   OdynDataset     tr, va;
   OdynTestRunSpec spec;
@@ -24,6 +27,8 @@ static PetscErrorCode Train(MPI_Comm comm, const char *opts, PetscInt N, Run *r,
   OdynTestRunSpecEllipse(&spec); /* forward Euler block of N dense tanh layers of width 2, T = 20 */
   spec.steps = N;
   PetscCall(OdynTestRunCreate(comm, &spec, tr, va, opts, 1, levels, r));
+  if (bk) PetscCall(OdynNetSetBackend(r->net, bk));
+  PetscCall(OdynNetSetBackendHandover(r->net, handover));
   PetscCall(OdynDatasetDestroy(&tr)); /* the trainer holds them */
   PetscCall(OdynDatasetDestroy(&va));
   {
@@ -40,6 +45,8 @@ static PetscErrorCode Train(MPI_Comm comm, const char *opts, PetscInt N, Run *r,
   }
   PetscFunctionReturn(0);
 }
+
+static PetscErrorCode Train(MPI_Comm comm, const char *opts, PetscInt N, Run *r, PetscLogDouble *peak) { return TrainOn(comm, opts, N, NULL, PETSC_TRUE, r, peak); }
 
 /* largest relative difference of the histories (objectives, gradient norm, step); counts differing accuracies */
 static PetscReal HistoryDiff(Run *a, Run *b, PetscInt nexpect, PetscInt *nacc)
@@ -121,6 +128,59 @@ START_TEST(test_chunk_memory)
 }
 END_TEST
 
+/* the bytes a trained run's network (all blocks) and loss copied between host and backend memory, this rank */
+static PetscLogDouble Traffic(Run *r)
+{
+  PetscInt       nb;
+  PetscLogDouble to, back, sum = 0;
+
+  ODYN_CK(OdynNetGetNumBlocks(r->net, &nb));
+  for (PetscInt b = 0; b < nb; b++) {
+    OdynScheme sc;
+
+    ODYN_CK(OdynNetGetBlock(r->net, b, &sc));
+    ODYN_CK(OdynSchemeBackendGetTraffic_Private(sc, &to, &back));
+    sum += to + back;
+  }
+  ODYN_CK(OdynLossBackendGetTraffic_Private(r->loss, &to, &back));
+  return sum + to + back;
+}
+
+/*
+   Chunks on a backend (hostref): the chunked run equals the host's chunked run bit for bit (the loss normalizes each
+   chunk by the whole sample, on both paths), and its Gauss-Newton products go through backend memory (each chunk's
+   output handed to the loss there, dY and HdY kept there): it copies less between host and backend than the same run
+   with the hand-over off (OdynNetSetBackendHandover(), every chunk's dY and HdY through the host), which is bit for bit
+   the host's too.
+*/
+START_TEST(test_chunk_backend)
+{
+  const char    *base = "-odyn_bcd_max_it 3 -odyn_bcd_init_scale 0.5 -odyn_bcd_batch_size 501 -odyn_bcd_hessian_size 230 -odyn_bcd_gn_pcg_max_it 3 -odyn_bcd_chunk_size 40";
+  Run            rh, rb, ro;
+  PetscLogDouble p, tb, to;
+  PetscInt       nacc;
+  PetscReal      d, dof;
+
+  ODYN_CK(TrainOn(PETSC_COMM_WORLD, base, 8, NULL, PETSC_TRUE, &rh, &p));
+  ODYN_CK(TrainOn(PETSC_COMM_WORLD, base, 8, ODYNBACKENDHOSTREF, PETSC_TRUE, &rb, &p));
+  ODYN_CK(TrainOn(PETSC_COMM_WORLD, base, 8, ODYNBACKENDHOSTREF, PETSC_FALSE, &ro, &p));
+  d   = HistoryDiff(&rb, &rh, 3, &nacc);
+  dof = HistoryDiff(&ro, &rh, 3, &nacc);
+  tb  = Traffic(&rb);
+  to  = Traffic(&ro);
+  ck_assert(MPI_Allreduce(MPI_IN_PLACE, &d, 1, MPIU_REAL, MPIU_MAX, PETSC_COMM_WORLD) == MPI_SUCCESS);
+  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_chunk: chunks of 40 on hostref vs host: history difference %.3e (hand-over off: %.3e); copies host <-> backend %.2f MiB with the hand-over, %.2f MiB without (rank 0)\n", (double)d, (double)dof, tb / 1048576, to / 1048576));
+  ODYN_CK(OdynTestRunDestroy(&rh));
+  ODYN_CK(OdynTestRunDestroy(&rb));
+  ODYN_CK(OdynTestRunDestroy(&ro));
+  ck_assert_msg(d == 0 && dof == 0 && nacc == 0, "chunked run on hostref differs from the host's: %g (hand-over off: %g), %d accuracies", (double)d, (double)dof, (int)nacc);
+  /* each chunk's product with the hand-over off moves dY down, HdY and the chunk's Y_N up (3 x 2 doubles per example
+     here, the 2-D features; 3 x 4,704 for MNIST's): with it on, none of them, so strictly fewer bytes (the rest, the
+     inputs, the outputs of the chunked forward sweeps for the loss and the parameters, is the same both ways) */
+  ck_assert_msg(tb < to, "the chunked Gauss-Newton products did not stay in backend memory: %g bytes copied, %g with the hand-over off", tb, to);
+}
+END_TEST
+
 /* a negative chunk size is refused with the option's name */
 START_TEST(test_chunk_bad)
 {
@@ -139,6 +199,7 @@ static Suite *make_suite(void)
   tcase_add_test(t, test_chunk_history);
   tcase_add_test(t, test_chunk_memory);
   tcase_add_test(t, test_chunk_bad);
+  tcase_add_test(t, test_chunk_backend);
   tcase_set_timeout(t, 600);
   suite_add_tcase(s, t);
   return s;

@@ -92,16 +92,26 @@ PetscErrorCode OdynTrainerChunkedForward_Private(OdynTrainer t, Vec th, Vec X, V
 */
 /* whether a sweep over X runs unchunked with its output on the loss's backend, so that the output may stay there (the
    decision comes before the sweep: OdynNetLossSharedBackend_Private() also checks the examples, after it) */
-static PetscErrorCode OutputStaysOnBackend(OdynTrainer t, Vec X, PetscBool *stays)
+/* whether the network's output and the loss's products run on one backend (states may go between them there) */
+static PetscErrorCode SameBackend(OdynTrainer t, PetscBool *same)
 {
-  PetscInt              s, nchunks;
   const OdynBackendOps *nops, *lops;
 
   PetscFunctionBegin;
-  PetscCall(NumChunks(t, X, &s, &nchunks));
   PetscCall(OdynNetGetOutputBackend_Private(t->net, &nops));
   PetscCall(OdynLossGetBackendOps_Private(t->loss, &lops));
-  *stays = nchunks == 1 && nops && nops == lops ? PETSC_TRUE : PETSC_FALSE;
+  *same = nops && nops == lops ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OutputStaysOnBackend(OdynTrainer t, Vec X, PetscBool *stays)
+{
+  PetscInt s, nchunks;
+
+  PetscFunctionBegin;
+  PetscCall(NumChunks(t, X, &s, &nchunks));
+  PetscCall(SameBackend(t, stays));
+  if (nchunks > 1) *stays = PETSC_FALSE;
   PetscFunctionReturn(0);
 }
 
@@ -232,21 +242,25 @@ PetscErrorCode OdynTrainerChunkedAdjoint_Private(OdynTrainer t, Vec th, Vec X, V
    Hv = J^T (d2S/dY2) J v on the examples X (outputs YN, targets C) at th, the classifier wmu.
    Without chunking the network must hold the trajectory of X at th and the loss the data (YN, C), as after a forward
    sweep and OdynLossSetData(); the product is then tangent, loss Hessian, adjoint. With chunks each chunk is swept
-   forward again; the loss is given the chunk's (Y_N, C) for its Hessian, which it normalizes by the chunk's global
-   size, so that product is rescaled to the batch's normalization; on return the loss has (YN, C) again.
+   forward again; the loss is given the chunk's (Y_N, C) for its Hessian, normalized by the whole sample's size
+   (OdynLossSetNormalization_Private()), and the chunks' products are summed; on return the loss has (YN, C) again.
+   When the network's output and the loss run on one backend, each chunk's product goes through its memory as the
+   unchunked one does (netloss.c: the chunk's output handed to the loss there, dY = J v and the loss's W H_Z W^T dY
+   kept there): per chunk only its input crosses (and v and the chunk's Hv), not dY and HdY.
    *dY, *HdY: work like YN, made here when a host path first needs them; work: like th (not Hv).
 */
 PetscErrorCode OdynTrainerChunkedGaussNewtonMult_Private(OdynTrainer t, Vec th, Vec X, Vec YN, Vec C, Vec v, Vec *dYw, Vec *HdYw, Vec Hv, Vec work)
 {
-  PetscInt           s, nchunks, nin, nout, ncl, lc, stot, sc;
+  PetscInt           s, nchunks, nin, nout, ncl, lc, stot;
   const PetscScalar *x, *yn, *cc;
-  PetscScalar       *dy, *hdy;
+  PetscScalar       *dy = NULL, *hdy = NULL;
   PetscBool          on;
   Vec                dY, HdY;
 
   PetscFunctionBegin;
   PetscCall(NumChunks(t, X, &s, &nchunks));
-  PetscCall(OnBackend(t, nchunks, &on));
+  if (nchunks == 1) PetscCall(OnBackend(t, nchunks, &on));
+  else PetscCall(SameBackend(t, &on)); /* the chunks' products in backend memory */
   if (!on) {
     PetscCall(FeatureWork(YN, dYw));
     PetscCall(FeatureWork(YN, HdYw));
@@ -267,34 +281,47 @@ PetscErrorCode OdynTrainerChunkedGaussNewtonMult_Private(OdynTrainer t, Vec th, 
   PetscCall(VecGetArrayRead(X, &x));
   PetscCall(VecGetArrayRead(YN, &yn));
   PetscCall(VecGetArrayRead(C, &cc));
-  PetscCall(VecGetArray(dY, &dy));
-  PetscCall(VecGetArray(HdY, &hdy));
+  if (!on) {
+    PetscCall(VecGetArray(dY, &dy));
+    PetscCall(VecGetArray(HdY, &hdy));
+  }
   for (PetscInt c = 0; c < nchunks; c++) {
     PetscInt e0, m;
-    Vec      Xc, Yc, Cc, dYc, HdYc;
+    Vec      Xc, Yc, Cc;
 
     ChunkRange(t, s, c, &e0, &m);
     PetscCall(ChunkVec(t, nin, e0, m, x, &Xc));
     PetscCall(ChunkVec(t, nout, e0, m, yn, &Yc));
     PetscCall(ChunkVec(t, ncl, e0, m, cc, &Cc));
-    PetscCall(ChunkVec(t, nout, e0, m, dy, &dYc));
-    PetscCall(ChunkVec(t, nout, e0, m, hdy, &HdYc));
     PetscCall(OdynNetForward(t->net, th, Xc, NULL));
-    PetscCall(OdynNetJacobianMult(t->net, v, NULL, dYc));
     PetscCall(OdynLossSetData(t->loss, Yc, Cc));
-    PetscCall(OdynLossHessianMultFeatures(t->loss, t->wmu, dYc, HdYc));
-    PetscCall(OdynLossGetData(t->loss, NULL, NULL, &sc));
-    PetscCall(VecScale(HdYc, (PetscReal)sc / (PetscReal)stot)); /* 1/s_chunk -> 1/s of the whole sample */
-    PetscCall(OdynNetJacobianMultTranspose(t->net, HdYc, c ? work : Hv, NULL));
+    PetscCall(OdynLossSetNormalization_Private(t->loss, stot)); /* the chunk's share of the whole sample's product */
+    if (on) { /* the chunk's output, dY and HdY in backend memory */
+      PetscBool handed, ondevice;
+
+      PetscCall(OdynNetLossHandOutput_Private(t->net, t->loss, &handed));
+      PetscCall(OdynNetLossGaussNewtonMult_Private(t->net, t->loss, t->wmu, v, NULL, NULL, c ? work : Hv, &ondevice));
+      PetscCheck(handed && ondevice, PETSC_COMM_SELF, PETSC_ERR_PLIB, "The chunk's Gauss-Newton product did not run in backend memory");
+    } else {
+      Vec dYc, HdYc;
+
+      PetscCall(ChunkVec(t, nout, e0, m, dy, &dYc));
+      PetscCall(ChunkVec(t, nout, e0, m, hdy, &HdYc));
+      PetscCall(OdynNetJacobianMult(t->net, v, NULL, dYc));
+      PetscCall(OdynLossHessianMultFeatures(t->loss, t->wmu, dYc, HdYc));
+      PetscCall(OdynNetJacobianMultTranspose(t->net, HdYc, c ? work : Hv, NULL));
+      PetscCall(VecDestroy(&dYc));
+      PetscCall(VecDestroy(&HdYc));
+    }
     if (c) PetscCall(VecAXPY(Hv, 1.0, work));
     PetscCall(VecDestroy(&Xc));
     PetscCall(VecDestroy(&Yc));
     PetscCall(VecDestroy(&Cc));
-    PetscCall(VecDestroy(&dYc));
-    PetscCall(VecDestroy(&HdYc));
   }
-  PetscCall(VecRestoreArray(HdY, &hdy));
-  PetscCall(VecRestoreArray(dY, &dy));
+  if (!on) {
+    PetscCall(VecRestoreArray(HdY, &hdy));
+    PetscCall(VecRestoreArray(dY, &dy));
+  }
   PetscCall(VecRestoreArrayRead(C, &cc));
   PetscCall(VecRestoreArrayRead(YN, &yn));
   PetscCall(VecRestoreArrayRead(X, &x));

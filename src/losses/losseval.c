@@ -59,7 +59,21 @@ PetscErrorCode OdynLossSetData(OdynLoss loss, Vec Y, Vec C)
   loss->s = sy;
   PetscCallMPI(MPI_Allreduce(&sy, &loss->sglobal, 1, MPIU_INT, MPI_SUM, PetscObjectComm((PetscObject)loss)));
   PetscCheck(loss->sglobal > 0, PetscObjectComm((PetscObject)loss), PETSC_ERR_ARG_SIZ, "The data set holds no examples");
+  loss->snorm  = 0;
   loss->zvalid = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/*
+   Normalizes the loss of the data just set by 1/snorm instead of 1/(their examples): they are a chunk of a sample of
+   snorm examples (solvers/bcd/chunks.c), so that the chunks' products sum to the sample's. Until the next
+   OdynLossSetData(). Collective (snorm the same on every rank).
+*/
+PetscErrorCode OdynLossSetNormalization_Private(OdynLoss loss, PetscInt snorm)
+{
+  PetscFunctionBegin;
+  PetscCheck(loss->Y && snorm >= loss->sglobal, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "A chunk of %" PetscInt_FMT " examples cannot be normalized by a sample of %" PetscInt_FMT, loss->sglobal, snorm);
+  loss->snorm = snorm;
   PetscFunctionReturn(0);
 }
 
@@ -296,7 +310,7 @@ static PetscErrorCode OdynLossValue_Private(OdynLoss loss, PetscReal *f, PetscBo
   PetscReal          lsum = 0, sum;
   const PetscScalar *c;
   const PetscInt     nc = loss->nc, s = loss->s;
-  const PetscReal    scale = 1.0 / loss->sglobal;
+  const PetscReal    scale = 1.0 / OdynLossNormalization_Private(loss);
 
   PetscFunctionBegin;
   if (OdynLossOnBackend_Private(loss)) PetscCall(OdynLossBackendValue_Private(loss, scale, wantG, &lsum));
@@ -316,7 +330,7 @@ static PetscErrorCode OdynLossValue_Private(OdynLoss loss, PetscReal *f, PetscBo
   PetscCallMPI(MPI_Allreduce(&lsum, &sum, 1, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject)loss)));
   PetscCheck(!PetscIsNanReal(sum), PetscObjectComm((PetscObject)loss), PETSC_ERR_FP, "NaN in the loss value: the scores W^T y + mu are not finite; check the features YN (did the forward propagation blow up? reduce the step size h = T/N) and the weights wmu");
   PetscCheck(!PetscIsInfReal(sum), PetscObjectComm((PetscObject)loss), PETSC_ERR_FP, "Inf in the loss value: the scores W^T y + mu overflow; check the features YN and the weights wmu");
-  if (f) *f = sum / loss->sglobal;
+  if (f) *f = sum / OdynLossNormalization_Private(loss);
   PetscFunctionReturn(0);
 }
 
@@ -363,7 +377,7 @@ PetscErrorCode OdynLossEvaluate(OdynLoss loss, Vec wmu, PetscReal *f, Vec gwmu, 
 static PetscErrorCode OdynLossHessZ_Private(OdynLoss loss)
 {
   const PetscScalar *c;
-  const PetscReal    scale = 1.0 / loss->sglobal;
+  const PetscReal    scale = 1.0 / OdynLossNormalization_Private(loss);
 
   PetscFunctionBegin;
   PetscCall(VecGetArrayRead(loss->C, &c));
@@ -414,7 +428,7 @@ PetscErrorCode OdynLossHessianMultWeights(OdynLoss loss, Vec wmu, Vec v, Vec Hv)
     PetscFunctionReturn(0);
   }
   PetscCall(VecGetArrayRead(loss->vall, &va));
-  if (OdynLossOnBackend_Private(loss)) PetscCall(OdynLossBackendHessZWeights_Private(loss, va, 1.0 / loss->sglobal));
+  if (OdynLossOnBackend_Private(loss)) PetscCall(OdynLossBackendHessZWeights_Private(loss, va, 1.0 / OdynLossNormalization_Private(loss)));
   else {
     PetscCall(OdynWorkEnsure(&loss->T1, &loss->t1cap, nc * s));
     PetscCall(OdynWorkEnsure(&loss->T2, &loss->t2cap, nc * s));
@@ -533,7 +547,7 @@ PetscErrorCode OdynLossHessianMultFeaturesOnBackend_Private(OdynLoss loss, Vec w
   PetscCall(OdynLossCheckOnBackend_Private(loss, wmu));
   PetscCall(PetscLogEventBegin(ODYN_LossHess, loss, 0, 0, 0));
   PetscCall(OdynLossLinearize_Private(loss, wmu));
-  PetscCall(OdynLossBackendHessZFeatures_Private(loss, dY, 1.0 / loss->sglobal));
+  PetscCall(OdynLossBackendHessZFeatures_Private(loss, dY, 1.0 / OdynLossNormalization_Private(loss)));
   PetscCall(OdynLossBackendFeatureProduct_Private(loss, HdY));
   PetscCall(PetscLogEventEnd(ODYN_LossHess, loss, 0, 0, 0));
   PetscFunctionReturn(0);

@@ -48,7 +48,9 @@ struct _p_OdynLoss {
   /* data set by OdynLossSetData() */
   Vec         Y, C;
   PetscInt    s;            /* local examples */
-  PetscInt    sglobal;      /* examples on all ranks: the loss is normalized by 1/sglobal */
+  PetscInt    sglobal;      /* examples on all ranks: the loss is normalized by 1/sglobal ... */
+  PetscInt    snorm;        /* ... or, when > 0, by 1/snorm: the data are a chunk of a sample of snorm examples
+                               (OdynLossSetNormalization_Private(), solvers/bcd/chunks.c); OdynLossSetData() resets it */
   /* every rank's copy of wmu, of a direction, and the partial sums it accumulates */
   VecScatter  toall;
   Vec         wall, vall, hall;
@@ -106,5 +108,9 @@ PETSC_EXTERN PetscErrorCode OdynLossBackendSetFeatures_Private(OdynLoss, const d
 PETSC_INTERN PetscErrorCode OdynLossBackendView_Private(OdynLoss, PetscViewer);
 /* exported (not PETSC_INTERN) for tests/test_lossbackend.c, which checks what crossed */
 PETSC_EXTERN PetscErrorCode OdynLossBackendGetTraffic_Private(OdynLoss, PetscLogDouble *, PetscLogDouble *);
+
+/* the number of examples the loss is normalized by: its data's, or the sample's its data are a chunk of */
+static inline PetscInt OdynLossNormalization_Private(OdynLoss loss) { return loss->snorm > 0 ? loss->snorm : loss->sglobal; }
+PETSC_INTERN PetscErrorCode OdynLossSetNormalization_Private(OdynLoss, PetscInt);
 
 #endif
