@@ -176,6 +176,47 @@ static PetscErrorCode OnBackend(OdynTrainer t, PetscInt nchunks, PetscBool *on)
 }
 
 /*
+   g = J(th)^T W over the chunks of X, last to first (the network holds the last chunk's trajectory from the forward
+   just before, so that chunk needs no new sweep): W from the host array w, or from wdev in the memory of the backend
+   of the network's output (the loss's W G there), chunk c at its example offset; work like th.
+*/
+static PetscErrorCode ChunkedAdjoint(OdynTrainer t, Vec th, Vec X, const PetscScalar *w, const double *wdev, Vec g, Vec work)
+{
+  PetscInt           s, nchunks, nin, nout;
+  const PetscScalar *x;
+
+  PetscFunctionBegin;
+  PetscCall(NumChunks(t, X, &s, &nchunks));
+  PetscCall(OdynNetGetInputWidth(t->net, &nin));
+  PetscCall(OdynNetGetOutputWidth(t->net, &nout));
+  PetscCall(VecGetArrayRead(X, &x));
+  for (PetscInt c = nchunks - 1; c >= 0; c--) {
+    PetscInt e0, m;
+    Vec      out = c == nchunks - 1 ? g : work;
+
+    ChunkRange(t, s, c, &e0, &m);
+    if (c < nchunks - 1) {
+      Vec Xc;
+
+      PetscCall(ChunkVec(t, nin, e0, m, x, &Xc));
+      PetscCall(OdynNetForward(t->net, th, Xc, NULL));
+      PetscCall(VecDestroy(&Xc));
+    }
+    if (wdev) PetscCall(OdynNetJacobianMultTransposeFromBackend_Private(t->net, wdev + (size_t)nout * e0, out, NULL));
+    else {
+      Vec Wc;
+
+      PetscCall(ChunkVec(t, nout, e0, m, w, &Wc));
+      PetscCall(OdynNetJacobianMultTranspose(t->net, Wc, out, NULL));
+      PetscCall(VecDestroy(&Wc));
+    }
+    if (c < nchunks - 1) PetscCall(VecAXPY(g, 1.0, work));
+  }
+  PetscCall(VecRestoreArrayRead(X, &x));
+  PetscFunctionReturn(0);
+}
+
+/*
    f = S and g = J(th)^T dS/dY_N over all local examples of X (outputs YN), right after
    OdynTrainerForwardToLoss_Private(th, X): unchunked through netloss.c (the features' gradient in backend memory when
    the network and the loss share one), else the loss's gY (*gY, work like YN, made here when first needed) and the
@@ -188,10 +229,16 @@ PetscErrorCode OdynTrainerLossGradient_Private(OdynTrainer t, Vec th, Vec X, Vec
 
   PetscFunctionBegin;
   PetscCall(NumChunks(t, X, &s, &nchunks));
-  PetscCall(OnBackend(t, nchunks, &on));
+  if (nchunks == 1) PetscCall(OnBackend(t, nchunks, &on));
+  else PetscCall(SameBackend(t, &on)); /* the features' gradient W G stays in backend memory for the chunks' adjoints */
   if (!on) PetscCall(FeatureWork(YN, gY));
   if (nchunks == 1) PetscCall(OdynNetLossGradient_Private(t->net, t->loss, t->wmu, f, *gY, g, NULL));
-  else {
+  else if (on) {
+    const double *gyd;
+
+    PetscCall(OdynLossEvaluateOnBackend_Private(t->loss, t->wmu, f, &gyd));
+    PetscCall(ChunkedAdjoint(t, th, X, NULL, gyd, g, work));
+  } else {
     PetscCall(OdynLossEvaluate(t->loss, t->wmu, f, NULL, *gY));
     PetscCall(OdynTrainerChunkedAdjoint_Private(t, th, X, *gY, g, work));
   }
@@ -205,8 +252,8 @@ PetscErrorCode OdynTrainerLossGradient_Private(OdynTrainer t, Vec th, Vec X, Vec
 */
 PetscErrorCode OdynTrainerChunkedAdjoint_Private(OdynTrainer t, Vec th, Vec X, Vec W, Vec g, Vec work)
 {
-  PetscInt           s, nchunks, nin, nout;
-  const PetscScalar *x, *w;
+  PetscInt           s, nchunks;
+  const PetscScalar *w;
 
   PetscFunctionBegin;
   PetscCall(NumChunks(t, X, &s, &nchunks));
@@ -214,27 +261,9 @@ PetscErrorCode OdynTrainerChunkedAdjoint_Private(OdynTrainer t, Vec th, Vec X, V
     PetscCall(OdynNetJacobianMultTranspose(t->net, W, g, NULL));
     PetscFunctionReturn(0);
   }
-  PetscCall(OdynNetGetInputWidth(t->net, &nin));
-  PetscCall(OdynNetGetOutputWidth(t->net, &nout));
-  PetscCall(VecGetArrayRead(X, &x));
   PetscCall(VecGetArrayRead(W, &w));
-  for (PetscInt c = nchunks - 1; c >= 0; c--) {
-    PetscInt e0, m;
-    Vec      Xc, Wc;
-
-    ChunkRange(t, s, c, &e0, &m);
-    PetscCall(ChunkVec(t, nout, e0, m, w, &Wc));
-    if (c < nchunks - 1) {
-      PetscCall(ChunkVec(t, nin, e0, m, x, &Xc));
-      PetscCall(OdynNetForward(t->net, th, Xc, NULL));
-      PetscCall(VecDestroy(&Xc));
-    }
-    PetscCall(OdynNetJacobianMultTranspose(t->net, Wc, c == nchunks - 1 ? g : work, NULL));
-    if (c < nchunks - 1) PetscCall(VecAXPY(g, 1.0, work));
-    PetscCall(VecDestroy(&Wc));
-  }
+  PetscCall(ChunkedAdjoint(t, th, X, w, NULL, g, work));
   PetscCall(VecRestoreArrayRead(W, &w));
-  PetscCall(VecRestoreArrayRead(X, &x));
   PetscFunctionReturn(0);
 }
 
