@@ -5,6 +5,7 @@
   against those of verletref.c, the leapfrog tanh sweeps against plain loops and their own Taylor and dot-product tests, and the errors of
   -odyn_backend (unknown name; cuda without a CUDA build, or without a device, also given to a network). tests/gpu/test_gpu_backend.c compares the cuda table with this one.
 */
+#include <stddef.h>
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -156,6 +157,27 @@ START_TEST(test_host_elementwise)
       PetscFree(g);
       PetscFree(rg);
     }
+}
+END_TEST
+
+/*
+  Both host tables are complete (every member set: a missing operation would crash the block that calls it), and the
+  walk finds a member that is not: a copy of the host table with one operation cleared reports that member. (The
+  cuda table is checked by OdynBackendGet() when it loads libodyn_cuda.so: test_gpu_backend.)
+*/
+START_TEST(test_tables_complete)
+{
+  OdynBackendOps copy = *odyn_backend_host();
+  int            count;
+
+  ck_assert_int_eq(odyn_backend_ops_first_missing(odyn_backend_host(), &count), -1);
+  ck_assert_int_eq(odyn_backend_ops_first_missing(odyn_backend_hostref(), NULL), -1);
+  ck_assert_int_ge(count, 60); /* the name and the operations, all pointers (62 today) */
+  copy.parabolic_tanh_adjoint = NULL;
+  ck_assert_int_eq(odyn_backend_ops_first_missing(&copy, NULL), (int)((offsetof(OdynBackendOps, parabolic_tanh_adjoint)) / sizeof(void (*)(void))));
+  copy = *odyn_backend_host();
+  copy.name = NULL;
+  ck_assert_int_eq(odyn_backend_ops_first_missing(&copy, NULL), 0);
 }
 END_TEST
 
@@ -748,6 +770,7 @@ static Suite *make_suite(void)
   tcase_add_test(t, test_host_verlet_tanh);
   tcase_add_test(t, test_host_leapfrog_tanh);
   tcase_add_test(t, test_host_parabolic_tanh);
+  tcase_add_test(t, test_tables_complete);
   tcase_add_test(t, test_backend_options);
   suite_add_tcase(s, t);
   return s;

@@ -50,6 +50,15 @@ static const OdynBackendOps *OdynBackendLoadCUDA_Private(char msg[], size_t len)
       return NULL;
     }
     cuda_ops = ((const OdynBackendOps *(*)(void))sym)();
+    if (cuda_ops) {
+      int count, miss = odyn_backend_ops_first_missing(cuda_ops, &count);
+
+      if (miss >= 0) {
+        snprintf(msg, len, "libodyn_cuda.so's operations table lacks member %d of %d (backend.h's OdynBackendOps): an operation backend.cu does not register, or a libodyn_cuda.so built from other sources than libodyn.so", miss, count);
+        cuda_ops = NULL;
+        return NULL;
+      }
+    }
   }
   return cuda_ops;
 }

@@ -302,6 +302,11 @@ long odyn_host_euler_tanh_linsize(long n, long N, long s);
 int  odyn_host_euler_tanh_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
 int  odyn_host_euler_tanh_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
 int  odyn_host_euler_tanh_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
+/* The index of the first member of the table that is NULL (its name, then its operations in the order of the struct,
+   all pointers), or -1 when the table is complete; *count (may be NULL) receives the number of members. A table
+   missing an operation would crash the block that calls it: OdynBackendGet() refuses it, and the tests walk every
+   table with it (src/backend/host/hostops.c). */
+int odyn_backend_ops_first_missing(const OdynBackendOps *ops, int *count);
 /* the host table's leapfrog tanh sweeps (src/backend/host/leapfrogtanh.c), likewise */
 long odyn_host_leapfrog_tanh_linsize(long n, long N, long s);
 int  odyn_host_leapfrog_tanh_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);

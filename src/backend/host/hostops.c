@@ -667,6 +667,21 @@ static const OdynBackendOps host_ops = {
 
 const OdynBackendOps *odyn_backend_host(void) { return &host_ops; }
 
+int odyn_backend_ops_first_missing(const OdynBackendOps *ops, int *count)
+{
+  /* every member is a pointer: the name, then function pointers, so the struct is an array of them */
+  const int n = (int)(sizeof(OdynBackendOps) / sizeof(void (*)(void)));
+
+  if (count) *count = n;
+  for (int i = 0; i < n; i++) {
+    void (*f)(void);
+
+    memcpy(&f, (const char *)ops + (size_t)i * sizeof(f), sizeof(f));
+    if (!f) return i;
+  }
+  return -1;
+}
+
 /* the same table under the name "hostref" (-odyn_backend hostref): the networks then take the path that hands whole
    blocks to a backend, with host memory and the host sweeps, so that path is tested on machines without a GPU */
 const OdynBackendOps *odyn_backend_hostref(void)
