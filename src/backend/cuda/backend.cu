@@ -619,13 +619,17 @@ bool verlet_narrow(long n, long m) { return n >= 1 && m >= 1 && n <= ODYN_CUDA_N
 
 long cuda_verlet_tanh_linsize(long n, long m, long N, long s) { return n < 1 || m < 1 ? -1 : verlet_narrow(n, m) ? 0 : N * (n + m) * s; }
 
-int check_verlet(const char *op, long n, long m, long N, long s)
+/* the sizes of a block of two widths n and m (Verlet's Z, the parabolic layer's rows of K); cublas: its sweeps pass
+   n, m and n m + m to cuBLAS's int */
+int check_two_widths(const char *op, long n, long m, long N, long s, bool cublas)
 {
   if (n < 1 || m < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need n >= 1, m >= 1, N >= 0, s >= 0, got n = %ld, m = %ld, N = %ld, s = %ld", op, n, m, N, s);
-  if (!verlet_narrow(n, m) && (n > INT_MAX || m > INT_MAX || n * m > INT_MAX)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: n = %ld, m = %ld exceed cuBLAS's int", op, n, m);
+  if (cublas && (n > INT_MAX || m > INT_MAX || n * m + m > INT_MAX)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: n = %ld, m = %ld exceed cuBLAS's int", op, n, m);
   if (s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "%s: s = %ld exceeds the kernels' int", op, s);
   return ensure_stream();
 }
+
+int check_verlet(const char *op, long n, long m, long N, long s) { return check_two_widths(op, n, m, N, s, !verlet_narrow(n, m)); }
 
 int cuda_verlet_tanh_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
 {
@@ -688,12 +692,7 @@ int cuda_verlet_tanh_adjoint_reversible(long n, long m, long N, long s, double h
 /* the parabolic tanh sweeps (parabolic.cu: per step cuBLAS DGEMMs and one fused pass, any widths) */
 long cuda_parabolic_tanh_linsize(long n, long m, long N, long s) { return n < 1 || m < 1 ? -1 : 2 * N * m * s; }
 
-int check_parabolic(const char *op, long n, long m, long N, long s)
-{
-  if (n < 1 || m < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need n >= 1, m >= 1, N >= 0, s >= 0, got n = %ld, m = %ld, N = %ld, s = %ld", op, n, m, N, s);
-  if (n > INT_MAX || m > INT_MAX || n * m + m > INT_MAX || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "%s: n = %ld, m = %ld or s = %ld exceed cuBLAS's int", op, n, m, s);
-  return ensure_stream();
-}
+int check_parabolic(const char *op, long n, long m, long N, long s) { return check_two_widths(op, n, m, N, s, true); }
 
 int cuda_parabolic_tanh_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {

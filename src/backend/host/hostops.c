@@ -322,13 +322,21 @@ static int host_leapfrog_tanh_adjoint_reversible(long n, long N, long s, double 
   return ODYN_BACKEND_OK;
 }
 
-/* the whole-block Verlet tanh sweeps (verlettanh.c), checked the same way */
-/* the parabolic tanh sweeps (parabolictanh.c): the sizes of a block of widths n and m (hidden), then the arrays */
-static int check_parabolic(const char *op, long n, long m, long N, long s, const double *theta, const double *lin, const double *a, const double *b, const char *names)
+/* the sizes of a block of two widths, n and m (Verlet's Z, the parabolic layer's rows of K): N steps of at most
+   n m + n + m parameters, s examples */
+static int check_two_widths(const char *op, long n, long m, long N, long s)
 {
   if (n < 1 || m < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need n >= 1, m >= 1, N >= 0, s >= 0, got n = %ld, m = %ld, N = %ld, s = %ld", op, n, m, N, s);
   if (n > INT_MAX || m > INT_MAX || s > INT_MAX || n > LONG_MAX / m || N > LONG_MAX / (n * m + n + m) / (s > 0 ? s : 1) / 2) return fail(ODYN_BACKEND_ERR_SIZE, "%s: n = %ld, m = %ld, N = %ld, s = %ld exceed the BLAS integer or the address range", op, n, m, N, s);
-  if (!s) return ODYN_BACKEND_OK;
+  return ODYN_BACKEND_OK;
+}
+
+/* the parabolic tanh sweeps (parabolictanh.c): the sizes, then the arrays */
+static int check_parabolic(const char *op, long n, long m, long N, long s, const double *theta, const double *lin, const double *a, const double *b, const char *names)
+{
+  int st = check_two_widths(op, n, m, N, s);
+
+  if (st || !s) return st;
   if (N && (!theta || !lin)) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (parabolic_tanh_linsize() = %ld values) must be arrays of the backend", op, 2 * N * m * s);
   if (!a || !b) return fail(ODYN_BACKEND_ERR_ARG, "%s: %s must be arrays of the backend", op, names);
   return ODYN_BACKEND_OK;
@@ -361,11 +369,12 @@ static int host_parabolic_tanh_adjoint(long n, long m, long N, long s, double h,
   return ODYN_BACKEND_OK;
 }
 
+/* the whole-block Verlet tanh sweeps (verlettanh.c), checked the same way */
 static int check_verlet(const char *op, long n, long m, long N, long s, const double *theta, const double *lin)
 {
-  if (n < 1 || m < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need n >= 1, m >= 1, N >= 0, s >= 0, got n = %ld, m = %ld, N = %ld, s = %ld", op, n, m, N, s);
-  if (n > INT_MAX || m > INT_MAX || s > INT_MAX || n > LONG_MAX / m || N > LONG_MAX / (n * m + n + m) / (s > 0 ? s : 1) / 2) return fail(ODYN_BACKEND_ERR_SIZE, "%s: n = %ld, m = %ld, N = %ld, s = %ld exceed the BLAS integer or the address range", op, n, m, N, s);
-  if (!s || !N) return ODYN_BACKEND_OK;
+  int st = check_two_widths(op, n, m, N, s);
+
+  if (st || !s || !N) return st;
   if (!theta || !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (verlet_tanh_linsize() = %ld values) must be arrays of the backend", op, N * (n + m) * s);
   return ODYN_BACKEND_OK;
 }
