@@ -357,6 +357,181 @@ static void GaussNewton(PetscInt nb, const BlockSpec spec[], PetscInt sglobal, P
   ODYN_CK(OdynNetDestroy(&bnet));
 }
 
+/* a Vec on the local examples [e0, e0 + m) of the array a of width w (collective) */
+static Vec ChunkOf(PetscInt w, PetscInt e0, PetscInt m, const PetscScalar *a)
+{
+  Vec v;
+
+  ODYN_CK(VecCreateMPIWithArray(PETSC_COMM_WORLD, 1, w * m, PETSC_DETERMINE, a + w * e0, &v));
+  return v;
+}
+
+/*
+   A sweep in chunks of at most `chunk` local examples (what -odyn_bcd_chunk_size makes the trainer do,
+   solvers/bcd/chunks.c), the network and a softmax loss on the backend, against the host net and loss on the whole
+   sweep: each chunk's output handed to the loss's mirror in backend memory (OdynNetLossHandOutputChunk_Private()), then
+   the loss's value and classifier gradient, the chunks' Gauss-Newton products summed
+   (OdynNetLossGaussNewtonMultChunk_Private()) and the accuracy from the chunks' counts
+   (OdynNetLossCountCorrect_Private()). Copies: the hand-over and the products none for the loss, the evaluation the
+   weights and the targets only (no features), the counts the weights up and each chunk's scores down; the last block
+   sends no output to the host. The host's outputs are made in the same chunks, so the loss's results are the host's
+   within tol_sweep; the summed products differ from the whole sweep's by the order of the sums over the examples.
+*/
+static void Chunks(PetscInt nb, const BlockSpec spec[], PetscInt sglobal, PetscInt split, PetscInt chunk, const char *label)
+{
+  const PetscInt     nc = 3;
+  const PetscReal    tol_sum = 1e-12;
+  OdynNet            hnet, bnet;
+  OdynLoss           hloss, bloss;
+  Vec                th, v, Hvh, Hvb, Hvc, w, gw, gwh, Y0, YNh, YNb, C, dY, HdY;
+  PetscInt           nin, nout, nlocal, s, nchunks, counts[2] = {0, 0};
+  PetscReal          f, fh, ah, ab;
+  PetscLogDouble     before[2 * (ODYN_TEST_MAXB + 1)], now[2 * (ODYN_TEST_MAXB + 1)];
+  const PetscScalar *y0, *cc;
+  PetscScalar       *ynh;
+
+  ODYN_CK(MakeNet(nb, spec, ODYNBACKENDHOST, &hnet));
+  ODYN_CK(MakeNet(nb, spec, backend, &bnet));
+  ODYN_CK(OdynNetSetUp(bnet));
+  ODYN_CK(OdynNetGetInputWidth(hnet, &nin));
+  ODYN_CK(OdynNetGetOutputWidth(hnet, &nout));
+  for (int k = 0; k < 2; k++) {
+    OdynLoss *l = k ? &bloss : &hloss;
+
+    ODYN_CK(OdynLossCreate(PETSC_COMM_WORLD, l));
+    ODYN_CK(OdynLossSetType(*l, ODYNLOSSSOFTMAX));
+    ODYN_CK(OdynLossSetNumFeatures(*l, nout));
+    ODYN_CK(OdynLossSetNumClasses(*l, nc));
+    ODYN_CK(OdynLossSetBackend(*l, k ? backend : ODYNBACKENDHOST));
+  }
+  ODYN_CK(OdynNetCreateParameterVec(hnet, &th));
+  ODYN_CK(VecDuplicate(th, &v));
+  ODYN_CK(VecDuplicate(th, &Hvh));
+  ODYN_CK(VecDuplicate(th, &Hvb));
+  ODYN_CK(VecDuplicate(th, &Hvc));
+  ODYN_CK(OdynLossCreateWeightVec(hloss, &w));
+  ODYN_CK(VecDuplicate(w, &gw));
+  ODYN_CK(VecDuplicate(w, &gwh));
+  ODYN_CK(OdynTestStateVec(nin, sglobal, split, &Y0));
+  ODYN_CK(OdynTestStateVec(nout, sglobal, split, &YNh));
+  ODYN_CK(OdynTestStateVec(nc, sglobal, split, &C));
+  ODYN_CK(VecDuplicate(YNh, &YNb));
+  ODYN_CK(VecDuplicate(YNh, &dY));
+  ODYN_CK(VecDuplicate(YNh, &HdY));
+  ODYN_CK(OdynTestRandomVec(5, 0.3, th));
+  ODYN_CK(OdynTestRandomVec(6, 1.0, v));
+  ODYN_CK(OdynTestRandomVec(7, 0.5, w));
+  ODYN_CK(OdynTestRandomVec(8, 1.0, Y0));
+  ODYN_CK(OdynTestOneHotVec(nc, C));
+  ODYN_CK(VecSet(YNb, 1e300)); /* never written: the loss must not read it */
+  ODYN_CK(VecGetLocalSize(Y0, &nlocal));
+  s       = nlocal / nin;
+  nchunks = (s + chunk - 1) / chunk;
+  ck_assert(MPI_Allreduce(MPI_IN_PLACE, &nchunks, 1, MPIU_INT, MPI_MAX, PETSC_COMM_WORLD) == MPI_SUCCESS);
+  ODYN_CK(VecGetArrayRead(Y0, &y0));
+  ODYN_CK(VecGetArrayRead(C, &cc));
+
+  /* the host: the outputs chunk by chunk into YNh, the whole sweep's Gauss-Newton product and accuracy */
+  ODYN_CK(VecGetArray(YNh, &ynh));
+  for (PetscInt c = 0; c < nchunks; c++) {
+    const PetscInt e0 = PetscMin(c * chunk, s), m = PetscMin(chunk, s - e0);
+    Vec            Xc = ChunkOf(nin, e0, m, y0), Yc = ChunkOf(nout, e0, m, ynh);
+
+    ODYN_CK(OdynNetForward(hnet, th, Xc, Yc));
+    ODYN_CK(VecDestroy(&Xc));
+    ODYN_CK(VecDestroy(&Yc));
+  }
+  ODYN_CK(VecRestoreArray(YNh, &ynh));
+  ODYN_CK(OdynLossSetData(hloss, YNh, C));
+  ODYN_CK(OdynLossEvaluate(hloss, w, &fh, gwh, NULL));
+  ODYN_CK(OdynNetForward(hnet, th, Y0, dY));
+  ODYN_CK(OdynNetLossGaussNewtonMult_Private(hnet, hloss, w, v, dY, HdY, Hvh, NULL));
+  ODYN_CK(OdynLossGetAccuracy(hloss, w, YNh, C, &ah));
+
+  /* the backend: the chunks' outputs handed to the loss's mirror, nothing through the host */
+  ODYN_CK(OdynLossSetData(bloss, YNb, C));
+  RecordTraffic(bnet, bloss, nb, before);
+  for (PetscInt c = 0; c < nchunks; c++) {
+    const PetscInt e0 = PetscMin(c * chunk, s), m = PetscMin(chunk, s - e0);
+    Vec            Xc = ChunkOf(nin, e0, m, y0);
+
+    ODYN_CK(OdynNetForward(bnet, th, Xc, NULL));
+    ODYN_CK(OdynNetLossHandOutputChunk_Private(bnet, bloss, e0));
+    ODYN_CK(VecDestroy(&Xc));
+  }
+  RecordTraffic(bnet, bloss, nb, now);
+  ck_assert_msg(now[2 * nb - 1] == before[2 * nb - 1] && now[2 * nb] == before[2 * nb] && now[2 * nb + 1] == before[2 * nb + 1], "%s on %s: the chunks' outputs went through the host (last block %g bytes down, loss %g up, %g down)", label, backend, now[2 * nb - 1] - before[2 * nb - 1], now[2 * nb] - before[2 * nb], now[2 * nb + 1] - before[2 * nb + 1]);
+  ODYN_CK(OdynLossEvaluate(bloss, w, &f, gw, NULL));
+  ck_assert_msg(PetscAbsReal(f - fh) <= tol_sweep * PetscAbsReal(fh), "%s on %s: loss value from the chunks' mirror %.17g, host %.17g", label, backend, (double)f, (double)fh);
+  Expect(label, "classifier gradient from the chunks' mirror", tol_sweep, gw, gwh);
+  RecordTraffic(bnet, bloss, nb, before);
+  ck_assert_msg(before[2 * nb] - now[2 * nb] == (s ? 8.0 * (nout * nc + nc + nc * s) : 0), "%s on %s: the loss's evaluation copied %g bytes to the backend, expected the weights and the targets (%d examples on this rank)", label, backend, before[2 * nb] - now[2 * nb], (int)s);
+
+  /* the chunks' Gauss-Newton products, each chunk swept forward again: the loss copies nothing */
+  for (PetscInt c = 0; c < nchunks; c++) {
+    const PetscInt e0 = PetscMin(c * chunk, s), m = PetscMin(chunk, s - e0);
+    Vec            Xc = ChunkOf(nin, e0, m, y0);
+
+    ODYN_CK(OdynNetForward(bnet, th, Xc, NULL));
+    ODYN_CK(OdynNetLossGaussNewtonMultChunk_Private(bnet, bloss, w, e0, v, c ? Hvc : Hvb));
+    if (c) ODYN_CK(VecAXPY(Hvb, 1.0, Hvc));
+    ODYN_CK(VecDestroy(&Xc));
+  }
+  RecordTraffic(bnet, bloss, nb, now);
+  ck_assert_msg(now[2 * nb] == before[2 * nb] && now[2 * nb + 1] == before[2 * nb + 1], "%s on %s: the loss copied %g bytes up and %g down during the chunks' Gauss-Newton products, expected none", label, backend, now[2 * nb] - before[2 * nb], now[2 * nb + 1] - before[2 * nb + 1]);
+  Expect(label, "Gauss-Newton product summed over chunks", tol_sum, Hvb, Hvh);
+
+  /* the accuracy from the chunks' counts: the weights up and each chunk's scores down */
+  for (PetscInt c = 0; c < nchunks; c++) {
+    const PetscInt e0 = PetscMin(c * chunk, s), m = PetscMin(chunk, s - e0);
+    Vec            Xc = ChunkOf(nin, e0, m, y0);
+
+    ODYN_CK(OdynNetForward(bnet, th, Xc, NULL));
+    ODYN_CK(OdynNetLossCountCorrect_Private(bnet, bloss, w, cc + nc * e0, counts));
+    ODYN_CK(VecDestroy(&Xc));
+  }
+  ODYN_CK(OdynLossAccuracyOfCounts_Private(bloss, counts, &ab));
+  RecordTraffic(bnet, bloss, nb, before);
+  ck_assert_msg(ab == ah, "%s on %s: accuracy from the chunks' counts %g, host %g", label, backend, (double)ab, (double)ah);
+  ck_assert_msg(counts[1] == s, "%s on %s: the chunks counted %d examples, this rank has %d", label, backend, (int)counts[1], (int)s);
+  ck_assert_msg(before[2 * nb - 1] == now[2 * nb - 1] && before[2 * nb + 1] - now[2 * nb + 1] == 8.0 * nc * s, "%s on %s: the accuracy's chunks copied %g bytes of output and %g of scores to the host, expected none and the scores (%d examples)", label, backend, before[2 * nb - 1] - now[2 * nb - 1], before[2 * nb + 1] - now[2 * nb + 1], (int)s);
+
+  /* misuse: a chunk past the loss's examples, a chunk's product with a loss on the host */
+  if (s) odyn_ck_error_contains(OdynNetLossHandOutputChunk_Private(bnet, bloss, s), "which are not the loss data's examples");
+  odyn_ck_error_contains(OdynNetLossGaussNewtonMultChunk_Private(bnet, hloss, w, 0, v, Hvc), "do not run on one backend");
+  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_netchain: %s on %s, chunks of %d: hand-over and products in backend memory, the products' sum within %.0e of the whole sweep's\n", label, backend, (int)chunk, (double)tol_sum));
+
+  ODYN_CK(VecRestoreArrayRead(C, &cc));
+  ODYN_CK(VecRestoreArrayRead(Y0, &y0));
+  {
+    Vec *all[] = {&th, &v, &Hvh, &Hvb, &Hvc, &w, &gw, &gwh, &Y0, &YNh, &YNb, &C, &dY, &HdY};
+    for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++) ODYN_CK(VecDestroy(all[k]));
+  }
+  ODYN_CK(OdynLossDestroy(&hloss));
+  ODYN_CK(OdynLossDestroy(&bloss));
+  ODYN_CK(OdynNetDestroy(&hnet));
+  ODYN_CK(OdynNetDestroy(&bnet));
+}
+
+/* Chunks() on the dense and the MNIST shapes, examples spread and all on rank 0 (the other rank's chunks empty) */
+START_TEST(test_chunks)
+{
+  const BlockSpec dense[2] = {
+    {ODYNSCHEMEEULER, ODYNLAYERDENSE, 4, 0, 2, 0, 0, PETSC_FALSE, NULL},
+    {ODYNSCHEMEEULER, ODYNLAYERDENSE, 4, 0, 3, 0, 0, PETSC_FALSE, NULL},
+  };
+  const BlockSpec mnist[2] = {
+    {ODYNSCHEMESINGLE, ODYNLAYERCONV, 1, 4, 0, 6, 5, PETSC_FALSE, NULL},
+    {ODYNSCHEMEEULER,  ODYNLAYERCONV, 4, 4, 2, 6, 5, PETSC_FALSE, NULL},
+  };
+
+  for (PetscInt split = 0; split < 2; split++) {
+    Chunks(2, dense, 23, split, 4, split ? "two dense blocks (n 4), softmax, examples on rank 0" : "two dense blocks (n 4), softmax");
+    Chunks(2, mnist, 14, split, 3, split ? "opening conv 1 -> 4 and a conv block, softmax, examples on rank 0" : "opening conv 1 -> 4 and a conv block, softmax");
+  }
+}
+END_TEST
+
 START_TEST(test_gauss_newton)
 {
   const BlockSpec dense[2] = {
@@ -492,7 +667,7 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-  const TTest *const tests[] = {test_switch, test_log_events, test_dense_chain, test_verlet_chain, test_conv_chain, test_gauss_newton};
+  const TTest *const tests[] = {test_switch, test_log_events, test_dense_chain, test_verlet_chain, test_conv_chain, test_gauss_newton, test_chunks};
 
   return OdynTestBackendMain(argc, argv, "netchain", backend, (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }

@@ -4,7 +4,9 @@
    A sweep over a whole batch of s examples therefore holds O(N s) states: for MNIST-sized batches tens of GiB. Here
    every rank splits its local examples (columns) into chunks of at most m, and the sums over examples (J^T r, and
    J^T H J v of the Gauss-Newton products) are accumulated chunk by chunk, so the trajectory held is that of at most m
-   examples per rank. The outputs Y_N of the batch (nf x s) stay whole: the classifier step and the loss need them.
+   examples per rank. The outputs Y_N of the batch (nf x s) stay whole: the classifier step and the loss need them (on
+   the host, or only in the loss's mirror when the network's output and the loss share a backend: each chunk's output
+   goes there in backend memory).
    Every rank makes the same number of collective calls: the chunk count is the largest over the ranks, and a rank that
    has run out of examples takes part with an empty chunk. With m = 0 (the default), or when one chunk holds every
    local example on every rank, these are the plain unchunked calls, bit for bit.
@@ -83,15 +85,6 @@ PetscErrorCode OdynTrainerChunkedForward_Private(OdynTrainer t, Vec th, Vec X, V
   PetscFunctionReturn(0);
 }
 
-/*
-   The forward sweep of X at th into YN, and (YN, C) as the loss's data. Unchunked, when the network's output and the
-   loss's products run on one backend, Y_N stays there: the loss mirrors it from the last block's output (netloss.c)
-   and YN's host entries are not written (nothing reads them then: the loss's products use the mirror, the gradient
-   and the Gauss-Newton product keep their directions on the backend, and the trainer's accuracies sweep again:
-   OdynTrainerAccuracy_Private()); YN only stands for the data (its layout, and the Vec whose id the mirror belongs to).
-*/
-/* whether a sweep over X runs unchunked with its output on the loss's backend, so that the output may stay there (the
-   decision comes before the sweep: OdynNetLossSharedBackend_Private() also checks the examples, after it) */
 /* whether the network's output and the loss's products run on one backend (states may go between them there) */
 static PetscErrorCode SameBackend(OdynTrainer t, PetscBool *same)
 {
@@ -104,24 +97,29 @@ static PetscErrorCode SameBackend(OdynTrainer t, PetscBool *same)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode OutputStaysOnBackend(OdynTrainer t, Vec X, PetscBool *stays)
-{
-  PetscInt s, nchunks;
-
-  PetscFunctionBegin;
-  PetscCall(NumChunks(t, X, &s, &nchunks));
-  PetscCall(SameBackend(t, stays));
-  if (nchunks > 1) *stays = PETSC_FALSE;
-  PetscFunctionReturn(0);
-}
-
+/*
+   The forward sweep of X at th into YN, and (YN, C) as the loss's data. When the network's output and the loss's
+   products run on one backend, Y_N stays there: the loss mirrors it from the last block's output (netloss.c), chunk by
+   chunk with -odyn_bcd_chunk_size, and YN's host entries are not written (nothing reads them then: the loss's products
+   use the mirror, the gradient and the Gauss-Newton product keep their directions on the backend, and the trainer's
+   accuracies sweep again: OdynTrainerAccuracy_Private()); YN only stands for the data (its layout, and the Vec whose
+   id the mirror belongs to).
+*/
 PetscErrorCode OdynTrainerForwardToLoss_Private(OdynTrainer t, Vec th, Vec X, Vec YN, Vec C)
 {
-  PetscBool stays;
+  PetscInt           s, nchunks, nin;
+  PetscBool          same;
+  const PetscScalar *x;
 
   PetscFunctionBegin;
-  PetscCall(OutputStaysOnBackend(t, X, &stays));
-  if (stays) {
+  PetscCall(SameBackend(t, &same));
+  if (!same) {
+    PetscCall(OdynTrainerChunkedForward_Private(t, th, X, YN));
+    PetscCall(OdynLossSetData(t->loss, YN, C));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(NumChunks(t, X, &s, &nchunks));
+  if (nchunks == 1) {
     PetscBool handed;
 
     PetscCall(OdynNetForward(t->net, th, X, NULL));
@@ -130,29 +128,67 @@ PetscErrorCode OdynTrainerForwardToLoss_Private(OdynTrainer t, Vec th, Vec X, Ve
     PetscCheck(handed, PETSC_COMM_SELF, PETSC_ERR_PLIB, "The network's output was not handed to the loss on their backend");
     PetscFunctionReturn(0);
   }
-  PetscCall(OdynTrainerChunkedForward_Private(t, th, X, YN));
   PetscCall(OdynLossSetData(t->loss, YN, C));
+  PetscCall(OdynNetGetInputWidth(t->net, &nin));
+  PetscCall(VecGetArrayRead(X, &x));
+  for (PetscInt c = 0; c < nchunks; c++) { /* in order: the mirror is valid once the last chunk is in */
+    PetscInt e0, m;
+    Vec      Xc;
+
+    ChunkRange(t, s, c, &e0, &m);
+    PetscCall(ChunkVec(t, nin, e0, m, x, &Xc));
+    PetscCall(OdynNetForward(t->net, th, Xc, NULL));
+    PetscCall(OdynNetLossHandOutputChunk_Private(t->net, t->loss, e0));
+    PetscCall(VecDestroy(&Xc));
+  }
+  PetscCall(VecRestoreArrayRead(X, &x));
   PetscFunctionReturn(0);
 }
 
 /*
-   acc = the classifier's accuracy (a fraction) on the examples X with targets C at the current parameters. Without
-   chunks, when the network's output and the loss share a backend, the output stays there and only the scores come to
-   the host (OdynNetLossAccuracy_Private(); YN is not written); else the forward into YN and OdynLossGetAccuracy().
+   acc = the classifier's accuracy (a fraction) on the examples X with targets C at the current parameters. When the
+   network's output and the loss share a backend, the output stays there and only the scores come to the host
+   (OdynNetLossAccuracy_Private(); with chunks the correct examples are counted chunk by chunk; YN is not written);
+   else the forward into YN and OdynLossGetAccuracy().
 */
 PetscErrorCode OdynTrainerAccuracy_Private(OdynTrainer t, Vec X, Vec YN, Vec C, PetscReal *acc)
 {
-  PetscBool stays;
+  PetscInt           s, nchunks, nin, lc, ncl, counts[2] = {0, 0};
+  PetscBool          same;
+  const PetscScalar *x, *cc;
 
   PetscFunctionBegin;
-  PetscCall(OutputStaysOnBackend(t, X, &stays));
-  if (stays) {
+  PetscCall(SameBackend(t, &same));
+  if (!same) {
+    PetscCall(OdynTrainerChunkedForward_Private(t, t->theta, X, YN)); /* -odyn_bcd_chunk_size bounds this sweep's trajectory too */
+    PetscCall(OdynLossGetAccuracy(t->loss, t->wmu, YN, C, acc));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(NumChunks(t, X, &s, &nchunks));
+  if (nchunks == 1) {
     PetscCall(OdynNetForward(t->net, t->theta, X, NULL));
     PetscCall(OdynNetLossAccuracy_Private(t->net, t->loss, t->wmu, C, acc));
     PetscFunctionReturn(0);
   }
-  PetscCall(OdynTrainerChunkedForward_Private(t, t->theta, X, YN)); /* -odyn_bcd_chunk_size bounds this sweep's trajectory too */
-  PetscCall(OdynLossGetAccuracy(t->loss, t->wmu, YN, C, acc));
+  PetscCall(OdynNetGetInputWidth(t->net, &nin));
+  PetscCall(VecGetLocalSize(C, &lc));
+  PetscCheck(lc == s * t->loss->nc, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "Targets C have local length %" PetscInt_FMT " but the features hold %" PetscInt_FMT " local examples of %" PetscInt_FMT " classes", lc, s, t->loss->nc);
+  ncl = t->loss->nc;
+  PetscCall(VecGetArrayRead(X, &x));
+  PetscCall(VecGetArrayRead(C, &cc));
+  for (PetscInt c = 0; c < nchunks; c++) {
+    PetscInt e0, m;
+    Vec      Xc;
+
+    ChunkRange(t, s, c, &e0, &m);
+    PetscCall(ChunkVec(t, nin, e0, m, x, &Xc));
+    PetscCall(OdynNetForward(t->net, t->theta, Xc, NULL));
+    PetscCall(OdynNetLossCountCorrect_Private(t->net, t->loss, t->wmu, cc + ncl * e0, counts));
+    PetscCall(VecDestroy(&Xc));
+  }
+  PetscCall(VecRestoreArrayRead(C, &cc));
+  PetscCall(VecRestoreArrayRead(X, &x));
+  PetscCall(OdynLossAccuracyOfCounts_Private(t->loss, counts, acc));
   PetscFunctionReturn(0);
 }
 
@@ -268,36 +304,65 @@ PetscErrorCode OdynTrainerChunkedAdjoint_Private(OdynTrainer t, Vec th, Vec X, V
 }
 
 /*
+   The chunks' Gauss-Newton products in the memory of the backend the network's output and the loss share: each chunk
+   is swept forward again (its trajectory) and its share is taken against the loss's whole data (the mirror the
+   sweep over X handed over, its scores and normalization: netloss.c), so per chunk only its input crosses, and v and
+   its Hv; no Y_N, dY or HdY. work: like th (not Hv).
+*/
+static PetscErrorCode ChunkedGaussNewtonOnBackend(OdynTrainer t, Vec th, Vec X, PetscInt s, PetscInt nchunks, Vec v, Vec Hv, Vec work)
+{
+  PetscInt           nin;
+  const PetscScalar *x;
+
+  PetscFunctionBegin;
+  PetscCall(OdynNetGetInputWidth(t->net, &nin));
+  PetscCall(VecGetArrayRead(X, &x));
+  for (PetscInt c = 0; c < nchunks; c++) {
+    PetscInt e0, m;
+    Vec      Xc;
+
+    ChunkRange(t, s, c, &e0, &m);
+    PetscCall(ChunkVec(t, nin, e0, m, x, &Xc));
+    PetscCall(OdynNetForward(t->net, th, Xc, NULL));
+    PetscCall(OdynNetLossGaussNewtonMultChunk_Private(t->net, t->loss, t->wmu, e0, v, c ? work : Hv));
+    if (c) PetscCall(VecAXPY(Hv, 1.0, work));
+    PetscCall(VecDestroy(&Xc));
+  }
+  PetscCall(VecRestoreArrayRead(X, &x));
+  PetscFunctionReturn(0);
+}
+
+/*
    Hv = J^T (d2S/dY2) J v on the examples X (outputs YN, targets C) at th, the classifier wmu.
    Without chunking the network must hold the trajectory of X at th and the loss the data (YN, C), as after a forward
-   sweep and OdynLossSetData(); the product is then tangent, loss Hessian, adjoint. With chunks each chunk is swept
-   forward again; the loss is given the chunk's (Y_N, C) for its Hessian, normalized by the whole sample's size
-   (OdynLossSetNormalization_Private()), and the chunks' products are summed; on return the loss has (YN, C) again.
-   When the network's output and the loss run on one backend, each chunk's product goes through its memory as the
-   unchunked one does (netloss.c: the chunk's output handed to the loss there, dY = J v and the loss's W H_Z W^T dY
-   kept there): per chunk only its input crosses (and v and the chunk's Hv), not dY and HdY.
+   sweep and OdynLossSetData(); the product is then tangent, loss Hessian, adjoint, through backend memory when the
+   network's output and the loss share a backend (netloss.c). With chunks each chunk is swept forward again and the
+   chunks' products are summed: on a shared backend in its memory (ChunkedGaussNewtonOnBackend(); the loss must hold
+   (YN, C) from OdynTrainerForwardToLoss_Private()); else on the host, the loss given each chunk's (Y_N, C) for its
+   Hessian, normalized by the whole sample's size (OdynLossSetNormalization_Private()), and (YN, C) again on return.
    *dY, *HdY: work like YN, made here when a host path first needs them; work: like th (not Hv).
 */
 PetscErrorCode OdynTrainerChunkedGaussNewtonMult_Private(OdynTrainer t, Vec th, Vec X, Vec YN, Vec C, Vec v, Vec *dYw, Vec *HdYw, Vec Hv, Vec work)
 {
   PetscInt           s, nchunks, nin, nout, ncl, lc, stot;
   const PetscScalar *x, *yn, *cc;
-  PetscScalar       *dy = NULL, *hdy = NULL;
+  PetscScalar       *dy, *hdy;
   PetscBool          on;
-  Vec                dY, HdY;
 
   PetscFunctionBegin;
   PetscCall(NumChunks(t, X, &s, &nchunks));
   if (nchunks == 1) PetscCall(OnBackend(t, nchunks, &on));
-  else PetscCall(SameBackend(t, &on)); /* the chunks' products in backend memory */
+  else PetscCall(SameBackend(t, &on));
+  if (nchunks > 1 && on) {
+    PetscCall(ChunkedGaussNewtonOnBackend(t, th, X, s, nchunks, v, Hv, work));
+    PetscFunctionReturn(0);
+  }
   if (!on) {
     PetscCall(FeatureWork(YN, dYw));
     PetscCall(FeatureWork(YN, HdYw));
   }
-  dY  = *dYw;
-  HdY = *HdYw;
   if (nchunks == 1) { /* through backend memory when the network's output and the loss share a backend (netloss.c) */
-    PetscCall(OdynNetLossGaussNewtonMult_Private(t->net, t->loss, t->wmu, v, dY, HdY, Hv, NULL));
+    PetscCall(OdynNetLossGaussNewtonMult_Private(t->net, t->loss, t->wmu, v, *dYw, *HdYw, Hv, NULL));
     PetscFunctionReturn(0);
   }
   PetscCall(OdynNetGetInputWidth(t->net, &nin));
@@ -310,47 +375,33 @@ PetscErrorCode OdynTrainerChunkedGaussNewtonMult_Private(OdynTrainer t, Vec th, 
   PetscCall(VecGetArrayRead(X, &x));
   PetscCall(VecGetArrayRead(YN, &yn));
   PetscCall(VecGetArrayRead(C, &cc));
-  if (!on) {
-    PetscCall(VecGetArray(dY, &dy));
-    PetscCall(VecGetArray(HdY, &hdy));
-  }
+  PetscCall(VecGetArray(*dYw, &dy));
+  PetscCall(VecGetArray(*HdYw, &hdy));
   for (PetscInt c = 0; c < nchunks; c++) {
     PetscInt e0, m;
-    Vec      Xc, Yc, Cc;
+    Vec      Xc, Yc, Cc, dYc, HdYc;
 
     ChunkRange(t, s, c, &e0, &m);
     PetscCall(ChunkVec(t, nin, e0, m, x, &Xc));
     PetscCall(ChunkVec(t, nout, e0, m, yn, &Yc));
     PetscCall(ChunkVec(t, ncl, e0, m, cc, &Cc));
+    PetscCall(ChunkVec(t, nout, e0, m, dy, &dYc));
+    PetscCall(ChunkVec(t, nout, e0, m, hdy, &HdYc));
     PetscCall(OdynNetForward(t->net, th, Xc, NULL));
     PetscCall(OdynLossSetData(t->loss, Yc, Cc));
     PetscCall(OdynLossSetNormalization_Private(t->loss, stot)); /* the chunk's share of the whole sample's product */
-    if (on) { /* the chunk's output, dY and HdY in backend memory */
-      PetscBool handed, ondevice;
-
-      PetscCall(OdynNetLossHandOutput_Private(t->net, t->loss, &handed));
-      PetscCall(OdynNetLossGaussNewtonMult_Private(t->net, t->loss, t->wmu, v, NULL, NULL, c ? work : Hv, &ondevice));
-      PetscCheck(handed && ondevice, PETSC_COMM_SELF, PETSC_ERR_PLIB, "The chunk's Gauss-Newton product did not run in backend memory");
-    } else {
-      Vec dYc, HdYc;
-
-      PetscCall(ChunkVec(t, nout, e0, m, dy, &dYc));
-      PetscCall(ChunkVec(t, nout, e0, m, hdy, &HdYc));
-      PetscCall(OdynNetJacobianMult(t->net, v, NULL, dYc));
-      PetscCall(OdynLossHessianMultFeatures(t->loss, t->wmu, dYc, HdYc));
-      PetscCall(OdynNetJacobianMultTranspose(t->net, HdYc, c ? work : Hv, NULL));
-      PetscCall(VecDestroy(&dYc));
-      PetscCall(VecDestroy(&HdYc));
-    }
+    PetscCall(OdynNetJacobianMult(t->net, v, NULL, dYc));
+    PetscCall(OdynLossHessianMultFeatures(t->loss, t->wmu, dYc, HdYc));
+    PetscCall(OdynNetJacobianMultTranspose(t->net, HdYc, c ? work : Hv, NULL));
     if (c) PetscCall(VecAXPY(Hv, 1.0, work));
     PetscCall(VecDestroy(&Xc));
     PetscCall(VecDestroy(&Yc));
     PetscCall(VecDestroy(&Cc));
+    PetscCall(VecDestroy(&dYc));
+    PetscCall(VecDestroy(&HdYc));
   }
-  if (!on) {
-    PetscCall(VecRestoreArray(HdY, &hdy));
-    PetscCall(VecRestoreArray(dY, &dy));
-  }
+  PetscCall(VecRestoreArray(*HdYw, &hdy));
+  PetscCall(VecRestoreArray(*dYw, &dy));
   PetscCall(VecRestoreArrayRead(C, &cc));
   PetscCall(VecRestoreArrayRead(YN, &yn));
   PetscCall(VecRestoreArrayRead(X, &x));

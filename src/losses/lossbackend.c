@@ -15,7 +15,8 @@
    and the product (2 (nf nc + nc)), the network's Gauss-Newton product and gradient nothing at all. The public
    functions that take or give host Vecs of the features' size (the features' gradient of OdynLossEvaluate(),
    OdynLossHessianMultFeatures()) compute those on the host, as without a backend, from G or the scores copied to the
-   host (nc s; the scores once per linearization): a chunked trainer or a network on the host. An accuracy sweep's
+   host (nc s; the scores once per linearization): a network on the host, or states through the host
+   (-odyn_net_backend_handover false). An accuracy sweep's
    output left on the backend gets its scores there (OdynLossBackendScoresOf_Private()). A loss type without a
    backend function (one registered by a user) runs on the host: losseval.c asks OdynLossOnBackend_Private().
 
@@ -137,24 +138,31 @@ static PetscErrorCode Mirror(OdynLoss loss, Vec x, PetscInt per, double *buf, Pe
 }
 
 /*
-   The features' mirror made from a copy of them already in backend memory, devY (nf s doubles on the loss's backend):
-   a copy there instead of an upload. The caller vouches that devY holds the entries the data Vec has now: the trainer,
-   right after the forward sweep that wrote them into it, with devY the network's last block's output (src/net/netloss.c,
-   OdynNetLossHandOutput_Private()); a later change of the Vec makes the mirror stale as usual.
+   The data's examples [e0, e0 + m) of the features' mirror made from a copy of them already in backend memory, devY
+   (nf m doubles on the loss's backend): a copy there instead of an upload. The caller vouches that devY holds the
+   entries the data Vec has there now: the trainer, right after the forward sweep that wrote them, with devY the
+   network's last block's output (src/net/netloss.c, OdynNetLossHandOutput_Private()); a chunked sweep hands its chunks
+   over in order (solvers/bcd/chunks.c). The mirror is marked stale when a hand-over starts at the first example and
+   valid (for the Vec's id and state now) when one ends at the last, so that a sweep cut short leaves no mirror that
+   mixes two sweeps' outputs; a later change of the Vec makes it stale as usual.
 */
-PetscErrorCode OdynLossBackendSetFeatures_Private(OdynLoss loss, const double *devY)
+PetscErrorCode OdynLossBackendSetFeatures_Private(OdynLoss loss, PetscInt e0, PetscInt m, const double *devY)
 {
   struct _OdynLossBackendStore *bk;
 
   PetscFunctionBegin;
   PetscCheck(loss->backend && !loss->identity && loss->Y, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "The loss has no data, or its products with the features do not run on a backend");
+  PetscCheck(e0 >= 0 && m >= 0 && e0 + m <= loss->s, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Examples [%" PetscInt_FMT ", %" PetscInt_FMT ") are not among the data's %" PetscInt_FMT " local examples", e0, e0 + m, loss->s);
   if (!loss->s) PetscFunctionReturn(0);
   PetscCall(BackendBuffers(loss));
   bk = loss->bk;
-  OdynBackendCall(loss->backend, copy_device, bk->Y, devY, (size_t)loss->nf * loss->s * sizeof(double));
-  PetscCall(PetscObjectGetId((PetscObject)loss->Y, &bk->yid));
-  PetscCall(PetscObjectStateGet((PetscObject)loss->Y, &bk->ystate));
-  bk->yvalid = PETSC_TRUE;
+  if (e0 == 0) bk->yvalid = PETSC_FALSE;
+  if (m) OdynBackendCall(loss->backend, copy_device, bk->Y + (size_t)loss->nf * e0, devY, (size_t)loss->nf * m * sizeof(double));
+  if (e0 + m == loss->s) {
+    PetscCall(PetscObjectGetId((PetscObject)loss->Y, &bk->yid));
+    PetscCall(PetscObjectStateGet((PetscObject)loss->Y, &bk->ystate));
+    bk->yvalid = PETSC_TRUE;
+  }
   PetscFunctionReturn(0);
 }
 
@@ -246,37 +254,41 @@ PetscErrorCode OdynLossBackendHessZWeights_Private(OdynLoss loss, const PetscSca
 
   PetscFunctionBegin;
   if (!s) PetscFunctionReturn(0);
+  PetscCall(Mirror(loss, loss->C, nc, bk->C, &bk->cvalid, &bk->cid, &bk->cstate));
   PetscCall(ToDevice(loss, bk->v, vnu, nf * nc + nc));
   PetscCall(BackendScores(loss, bk->v, bk->Y, s, bk->T));
   OdynBackendCall(ops, loss_hessmult, loss->lossfn, nc, s, scale, bk->Z, bk->C, bk->T, bk->G);
   PetscFunctionReturn(0);
 }
 
-/* the G buffer = H_Z T at the linearization, T = W^T dY for a features' direction dY (nf s) in backend memory */
-PetscErrorCode OdynLossBackendHessZFeatures_Private(OdynLoss loss, const double *dY, PetscReal scale)
+/* the G buffer's first nc m = H_Z T on the data's examples [e0, e0 + m) at the linearization, T = W^T dY for a
+   features' direction dY (nf m) of those examples in backend memory */
+PetscErrorCode OdynLossBackendHessZFeatures_Private(OdynLoss loss, PetscInt e0, PetscInt m, const double *dY, PetscReal scale)
 {
   const OdynBackendOps         *ops = loss->backend;
-  const PetscInt                nf = loss->nf, nc = loss->nc, s = loss->s;
+  const PetscInt                nf = loss->nf, nc = loss->nc;
   struct _OdynLossBackendStore *bk = loss->bk;
 
   PetscFunctionBegin;
-  if (!s) PetscFunctionReturn(0);
-  OdynBackendCall(ops, gemm, 'T', 'N', nc, s, nf, 1.0, bk->w, nf, dY, nf, 0.0, bk->T, nc);
-  OdynBackendCall(ops, loss_hessmult, loss->lossfn, nc, s, scale, bk->Z, bk->C, bk->T, bk->G);
+  if (!m) PetscFunctionReturn(0);
+  PetscCall(Mirror(loss, loss->C, nc, bk->C, &bk->cvalid, &bk->cid, &bk->cstate)); /* the data's, whichever set them last */
+  OdynBackendCall(ops, gemm, 'T', 'N', nc, m, nf, 1.0, bk->w, nf, dY, nf, 0.0, bk->T, nc);
+  OdynBackendCall(ops, loss_hessmult, loss->lossfn, nc, m, scale, bk->Z + (size_t)nc * e0, bk->C + (size_t)nc * e0, bk->T, bk->G);
   PetscFunctionReturn(0);
 }
 
-/* *out = W G (nf s) in backend memory for the G buffer: the features' gradient or Hessian product; NULL without examples */
-PetscErrorCode OdynLossBackendFeatureProduct_Private(OdynLoss loss, const double **out)
+/* *out = W G (nf m) in backend memory for the G buffer's first m examples: the features' gradient or Hessian product;
+   NULL for m = 0 */
+PetscErrorCode OdynLossBackendFeatureProduct_Private(OdynLoss loss, PetscInt m, const double **out)
 {
-  const PetscInt                nf = loss->nf, nc = loss->nc, s = loss->s;
+  const PetscInt                nf = loss->nf, nc = loss->nc;
   struct _OdynLossBackendStore *bk = loss->bk;
 
   PetscFunctionBegin;
   *out = NULL;
-  if (!s) PetscFunctionReturn(0);
-  PetscCall(Grow(loss, &bk->out, &bk->outcap, s, nf, NULL));
-  OdynBackendCall(loss->backend, gemm, 'N', 'N', nf, s, nc, 1.0, bk->w, nf, bk->G, nc, 0.0, bk->out, nf);
+  if (!m) PetscFunctionReturn(0);
+  PetscCall(Grow(loss, &bk->out, &bk->outcap, loss->s, nf, NULL));
+  OdynBackendCall(loss->backend, gemm, 'N', 'N', nf, m, nc, 1.0, bk->w, nf, bk->G, nc, 0.0, bk->out, nf);
   *out = bk->out;
   PetscFunctionReturn(0);
 }

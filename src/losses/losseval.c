@@ -531,24 +531,28 @@ PetscErrorCode OdynLossEvaluateOnBackend_Private(OdynLoss loss, Vec wmu, PetscRe
   PetscCall(PetscLogEventBegin(ODYN_LossEval, loss, 0, 0, 0));
   PetscCall(OdynLossLinearize_Private(loss, wmu));
   PetscCall(OdynLossValue_Private(loss, f, PETSC_TRUE));
-  PetscCall(OdynLossBackendFeatureProduct_Private(loss, gY));
+  PetscCall(OdynLossBackendFeatureProduct_Private(loss, loss->s, gY));
   PetscCall(PetscLogEventEnd(ODYN_LossEval, loss, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
 /*
-   OdynLossHessianMultFeatures() with dY and HdY in the memory of the loss's backend (OdynLossGetBackendOps_Private()):
-   the network's last block left dY = J v there and its adjoint reads HdY = W H_Z (W^T dY) from there
-   (src/net/netloss.c); nothing crosses. HdY is valid until the next features' product; NULL without examples.
+   OdynLossHessianMultFeatures() with dY and HdY in the memory of the loss's backend (OdynLossGetBackendOps_Private()),
+   on the data's examples [e0, e0 + m) (0 and the local count: all of them): the network's last block left dY = J v
+   of those examples there and its adjoint reads HdY = W H_Z (W^T dY) from there (src/net/netloss.c); nothing crosses.
+   The scores are the whole data's linearization, so a chunk of the examples (solvers/bcd/chunks.c) costs no new one and
+   keeps the whole sample's normalization. HdY (nf m) is valid until the next features' product; NULL for m = 0.
 */
-PetscErrorCode OdynLossHessianMultFeaturesOnBackend_Private(OdynLoss loss, Vec wmu, const double *dY, const double **HdY)
+PetscErrorCode OdynLossHessianMultFeaturesOnBackend_Private(OdynLoss loss, Vec wmu, PetscInt e0, PetscInt m, const double *dY, const double **HdY)
 {
   PetscFunctionBegin;
   PetscCall(OdynLossCheckOnBackend_Private(loss, wmu));
+  PetscCall(OdynLossCheckData_Private(loss));
+  PetscCheck(e0 >= 0 && m >= 0 && e0 + m <= loss->s, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Examples [%" PetscInt_FMT ", %" PetscInt_FMT ") are not among the data's %" PetscInt_FMT " local examples", e0, e0 + m, loss->s);
   PetscCall(PetscLogEventBegin(ODYN_LossHess, loss, 0, 0, 0));
   PetscCall(OdynLossLinearize_Private(loss, wmu));
-  PetscCall(OdynLossBackendHessZFeatures_Private(loss, dY, 1.0 / OdynLossNormalization_Private(loss)));
-  PetscCall(OdynLossBackendFeatureProduct_Private(loss, HdY));
+  PetscCall(OdynLossBackendHessZFeatures_Private(loss, e0, m, dY, 1.0 / OdynLossNormalization_Private(loss)));
+  PetscCall(OdynLossBackendFeatureProduct_Private(loss, m, HdY));
   PetscCall(PetscLogEventEnd(ODYN_LossHess, loss, 0, 0, 0));
   PetscFunctionReturn(0);
 }

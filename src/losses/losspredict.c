@@ -174,23 +174,44 @@ static PetscErrorCode OdynLossRSquared_Private(OdynLoss loss, Vec wmu, Vec Y, Ve
   PetscFunctionReturn(0);
 }
 
-/* acc = the fraction of the examples of all ranks whose predicted label pred[e] (s local) is the label of their target */
-static PetscErrorCode OdynLossAccuracyOfLabels_Private(OdynLoss loss, PetscInt s, const PetscInt pred[], Vec C, PetscReal *acc)
+/* counts[0] += how many of the s local examples have the predicted label pred[e] equal to the label of their target
+   (c: nc s host values), counts[1] += s */
+static PetscErrorCode OdynLossCountCorrect_Private(OdynLoss loss, PetscInt s, const PetscInt pred[], const PetscScalar *c, PetscInt counts[2])
 {
-  PetscInt          *truth, counts[2] = {0, 0}, all[2];
-  const PetscScalar *c;
+  PetscInt *truth;
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc1(s + 1, &truth));
-  PetscCall(VecGetArrayRead(C, &c));
   PetscCall(OdynLossLabel_Private(loss, s, c, PETSC_TRUE, truth));
-  PetscCall(VecRestoreArrayRead(C, &c));
   for (PetscInt e = 0; e < s; e++) counts[0] += pred[e] == truth[e];
-  counts[1] = s;
+  counts[1] += s;
   PetscCall(PetscFree(truth));
+  PetscFunctionReturn(0);
+}
+
+/* acc = the fraction of correct examples of all ranks from this rank's counts {correct, examples}. Collective */
+PetscErrorCode OdynLossAccuracyOfCounts_Private(OdynLoss loss, const PetscInt counts[2], PetscReal *acc)
+{
+  PetscInt all[2];
+
+  PetscFunctionBegin;
   PetscCallMPI(MPI_Allreduce(counts, all, 2, MPIU_INT, MPI_SUM, PetscObjectComm((PetscObject)loss)));
   PetscCheck(all[1] > 0, PetscObjectComm((PetscObject)loss), PETSC_ERR_ARG_SIZ, "No examples to compute the accuracy on");
   *acc = (PetscReal)all[0] / (PetscReal)all[1];
+  PetscFunctionReturn(0);
+}
+
+/* acc = the fraction of the examples of all ranks whose predicted label pred[e] (s local) is the label of their target */
+static PetscErrorCode OdynLossAccuracyOfLabels_Private(OdynLoss loss, PetscInt s, const PetscInt pred[], Vec C, PetscReal *acc)
+{
+  PetscInt           counts[2] = {0, 0};
+  const PetscScalar *c;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetArrayRead(C, &c));
+  PetscCall(OdynLossCountCorrect_Private(loss, s, pred, c, counts));
+  PetscCall(VecRestoreArrayRead(C, &c));
+  PetscCall(OdynLossAccuracyOfCounts_Private(loss, counts, acc));
   PetscFunctionReturn(0);
 }
 
@@ -250,22 +271,20 @@ PetscErrorCode OdynLossGetAccuracy(OdynLoss loss, Vec wmu, Vec Y, Vec C, PetscRe
 }
 
 /*
-   OdynLossGetAccuracy() of features devY (s local examples, nf s doubles) in the memory of the loss's backend
-   (OdynLossGetBackendOps_Private()), for the targets C (host Vec, nc s local values): the network's output of an
-   accuracy sweep (src/net/netloss.c). The scores are made there; wmu (nf nc + nc) goes up, the scores (nc s) come
-   down for the labels. The loss's data and linearization stay as they were.
+   counts[0] += the correct ones of s local examples whose features devY (nf s doubles) lie in the memory of the loss's
+   backend (OdynLossGetBackendOps_Private()), for their targets c (host, nc s values), counts[1] += s: the network's
+   output of an accuracy sweep, or of one chunk of it (src/net/netloss.c). The scores are made there; wmu (nf nc + nc)
+   goes up, the scores (nc s) come down for the labels. The loss's data and linearization stay as they were.
+   Collective (the weights are gathered).
 */
-PetscErrorCode OdynLossGetAccuracyOnBackend_Private(OdynLoss loss, Vec wmu, const double *devY, Vec C, PetscReal *acc)
+PetscErrorCode OdynLossCountCorrectOnBackend_Private(OdynLoss loss, Vec wmu, const double *devY, PetscInt s, const PetscScalar *c, PetscInt counts[2])
 {
-  PetscInt           s, *pred;
+  PetscInt          *pred;
   PetscScalar       *Z;
   const PetscScalar *w;
 
   PetscFunctionBegin;
   PetscCall(OdynLossCheckOnBackend_Private(loss, wmu));
-  PetscCall(VecGetLocalSize(C, &s));
-  OdynLossCheckAll(loss, s % loss->nc == 0, PETSC_ERR_ARG_SIZ, "Targets C have local length %" PetscInt_FMT ", which is not a multiple of the number of classes nc = %" PetscInt_FMT, s, loss->nc);
-  s /= loss->nc;
   PetscCall(OdynLossGather_Private(loss, wmu, "Weights wmu", PETSC_TRUE, &loss->wall));
   loss->zvalid = PETSC_FALSE; /* wall now holds wmu, which the cached scores may not match */
   PetscCall(PetscMalloc2(loss->nc * s + 1, &Z, s + 1, &pred));
@@ -273,8 +292,28 @@ PetscErrorCode OdynLossGetAccuracyOnBackend_Private(OdynLoss loss, Vec wmu, cons
   PetscCall(OdynLossBackendScoresOf_Private(loss, w, devY, s, Z));
   PetscCall(VecRestoreArrayRead(loss->wall, &w));
   PetscCall(OdynLossLabel_Private(loss, s, Z, PETSC_FALSE, pred));
-  PetscCall(OdynLossAccuracyOfLabels_Private(loss, s, pred, C, acc));
+  PetscCall(OdynLossCountCorrect_Private(loss, s, pred, c, counts));
   PetscCall(PetscFree2(Z, pred));
+  PetscFunctionReturn(0);
+}
+
+/*
+   OdynLossGetAccuracy() of features devY (s local examples, nf s doubles) in the memory of the loss's backend, for the
+   targets C (host Vec, nc s local values): OdynLossCountCorrectOnBackend_Private() over all ranks.
+*/
+PetscErrorCode OdynLossGetAccuracyOnBackend_Private(OdynLoss loss, Vec wmu, const double *devY, Vec C, PetscReal *acc)
+{
+  PetscInt           s, counts[2] = {0, 0};
+  const PetscScalar *c;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetLocalSize(C, &s));
+  OdynLossCheckAll(loss, s % loss->nc == 0, PETSC_ERR_ARG_SIZ, "Targets C have local length %" PetscInt_FMT ", which is not a multiple of the number of classes nc = %" PetscInt_FMT, s, loss->nc);
+  s /= loss->nc;
+  PetscCall(VecGetArrayRead(C, &c));
+  PetscCall(OdynLossCountCorrectOnBackend_Private(loss, wmu, devY, s, c, counts));
+  PetscCall(VecRestoreArrayRead(C, &c));
+  PetscCall(OdynLossAccuracyOfCounts_Private(loss, counts, acc));
   PetscFunctionReturn(0);
 }
 

@@ -92,19 +92,22 @@ PETSC_INTERN PetscErrorCode OdynLossBackendGetScores_Private(OdynLoss, PetscScal
 PETSC_INTERN PetscErrorCode OdynLossBackendValue_Private(OdynLoss, PetscReal, PetscBool, PetscReal *);
 PETSC_INTERN PetscErrorCode OdynLossBackendWeightProduct_Private(OdynLoss, PetscScalar *);
 PETSC_INTERN PetscErrorCode OdynLossBackendHessZWeights_Private(OdynLoss, const PetscScalar *, PetscReal);
-PETSC_INTERN PetscErrorCode OdynLossBackendHessZFeatures_Private(OdynLoss, const double *, PetscReal);
-PETSC_INTERN PetscErrorCode OdynLossBackendFeatureProduct_Private(OdynLoss, const double **);
+PETSC_INTERN PetscErrorCode OdynLossBackendHessZFeatures_Private(OdynLoss, PetscInt, PetscInt, const double *, PetscReal);
+PETSC_INTERN PetscErrorCode OdynLossBackendFeatureProduct_Private(OdynLoss, PetscInt, const double **);
 PETSC_INTERN PetscErrorCode OdynLossBackendGetG_Private(OdynLoss, PetscScalar *);
 PETSC_INTERN PetscErrorCode OdynLossBackendScoresOf_Private(OdynLoss, const PetscScalar *, const double *, PetscInt, PetscScalar *);
 PETSC_INTERN PetscErrorCode OdynLossBackendFree_Private(OdynLoss);
 /* losseval.c: the backend of the products with the features (NULL: host, or an identity classifier), and the features'
    Hessian product with dY and HdY in that backend's memory (the Gauss-Newton product of src/net/netloss.c) */
 PETSC_EXTERN PetscErrorCode OdynLossGetBackendOps_Private(OdynLoss, const OdynBackendOps **);
-PETSC_EXTERN PetscErrorCode OdynLossHessianMultFeaturesOnBackend_Private(OdynLoss, Vec, const double *, const double **);
+PETSC_EXTERN PetscErrorCode OdynLossHessianMultFeaturesOnBackend_Private(OdynLoss, Vec, PetscInt, PetscInt, const double *, const double **);
 PETSC_EXTERN PetscErrorCode OdynLossEvaluateOnBackend_Private(OdynLoss, Vec, PetscReal *, const double **);
 PETSC_EXTERN PetscErrorCode OdynLossGetAccuracyOnBackend_Private(OdynLoss, Vec, const double *, Vec, PetscReal *);
+/* losspredict.c: an accuracy summed over chunks of the examples (solvers/bcd/chunks.c) */
+PETSC_EXTERN PetscErrorCode OdynLossCountCorrectOnBackend_Private(OdynLoss, Vec, const double *, PetscInt, const PetscScalar *, PetscInt[2]);
+PETSC_EXTERN PetscErrorCode OdynLossAccuracyOfCounts_Private(OdynLoss, const PetscInt[2], PetscReal *);
 /* lossbackend.c: the features' mirror from their copy in backend memory (the network's output, src/net/netloss.c) */
-PETSC_EXTERN PetscErrorCode OdynLossBackendSetFeatures_Private(OdynLoss, const double *);
+PETSC_EXTERN PetscErrorCode OdynLossBackendSetFeatures_Private(OdynLoss, PetscInt, PetscInt, const double *);
 PETSC_INTERN PetscErrorCode OdynLossBackendView_Private(OdynLoss, PetscViewer);
 /* exported (not PETSC_INTERN) for tests/test_lossbackend.c, which checks what crossed */
 PETSC_EXTERN PetscErrorCode OdynLossBackendGetTraffic_Private(OdynLoss, PetscLogDouble *, PetscLogDouble *);

@@ -46,6 +46,11 @@ PETSC_EXTERN PetscErrorCode OdynNetLossHandOutput_Private(OdynNet, OdynLoss, Pet
 PETSC_EXTERN PetscErrorCode OdynNetLossGradient_Private(OdynNet, OdynLoss, Vec, PetscReal *, Vec, Vec, PetscBool *);
 /* the classifier's accuracy on the last forward sweep's output left in the loss's backend memory (netloss.c) */
 PETSC_EXTERN PetscErrorCode OdynNetLossAccuracy_Private(OdynNet, OdynLoss, Vec, Vec, PetscReal *);
+/* netloss.c: a sweep over a chunk of the loss's data (solvers/bcd/chunks.c): its output handed to the loss's mirror,
+   its share of the Gauss-Newton product, its counts of correct examples, all in the shared backend's memory */
+PETSC_EXTERN PetscErrorCode OdynNetLossHandOutputChunk_Private(OdynNet, OdynLoss, PetscInt);
+PETSC_EXTERN PetscErrorCode OdynNetLossGaussNewtonMultChunk_Private(OdynNet, OdynLoss, Vec, PetscInt, Vec, Vec);
+PETSC_EXTERN PetscErrorCode OdynNetLossCountCorrect_Private(OdynNet, OdynLoss, Vec, const PetscScalar *, PetscInt[2]);
 
 /* Drops the layout, scatters and buffers: call after a block's sizes change. */
 PETSC_INTERN PetscErrorCode OdynNetReset_Private(OdynNet);
