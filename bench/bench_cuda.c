@@ -327,18 +327,28 @@ done:
   odyn_cuda_kernels_finalize();
 }
 
-/* ---- parabolic tanh, forward Euler with the symmetric layer: Y -= h K^T tanh(K Y + b), K m x n (parabolic.cu, cuBLAS) ---- */
-static void parabolic_bench(long n, long m, long s, int reps)
+/* ---- parabolic tanh, forward Euler with the symmetric layer: Y -= h K^T tanh(K Y + b), K m x n: the cuBLAS sweeps
+   (parabolic.cu, any widths, sigma and sigma' kept) or, with narrow, the one-kernel sweeps (parabolicnarrow.cu,
+   n, m <= 16, no lin: the tangent recomputes the states) ---- */
+static int parabolic_sweep(int narrow, int k, long n, long m, long N, long s, const double *theta, const double *dtheta, const double *Y0, const double *dY0, const double *W, double *Y, double *lin, double *out, double *g, double *gY0)
 {
-  const long N = 64, ns = n * s, np = N * (m * n + m), nl = 2 * N * m * s;
+  const double h = 1.0 / N;
+
+  if (narrow) return k == 0 ? odyn_cuda_parabolic_narrow_forward(n, m, N, s, h, theta, Y0, Y) : k == 1 ? odyn_cuda_parabolic_narrow_tangent(n, m, N, s, h, theta, dtheta, Y, dY0, out) : odyn_cuda_parabolic_narrow_adjoint(n, m, N, s, h, theta, Y, W, g, gY0);
+  return k == 0 ? odyn_cuda_parabolic_forward(n, m, N, s, h, theta, Y0, Y, lin) : k == 1 ? odyn_cuda_parabolic_tangent(n, m, N, s, h, theta, dtheta, Y, lin, dY0, out) : odyn_cuda_parabolic_adjoint(n, m, N, s, h, theta, Y, lin, W, g, gY0);
+}
+
+static void parabolic_bench(long n, long m, long s, int narrow, int reps)
+{
+  const long N = 64, ns = n * s, np = N * (m * n + m), nl = narrow ? 0 : 2 * N * m * s;
   double    *theta = NULL, *dtheta = NULL, *Y0 = NULL, *dY0 = NULL, *W = NULL, *Y = NULL, *lin = NULL, *out = NULL, *g = NULL, *gY0 = NULL;
   double     t[3], fl[3] = {(double)N * s * 4.0 * n * m, (double)N * s * 8.0 * n * m, (double)N * s * 8.0 * n * m};
   const char *what[3] = {"forward (all states)  ", "tangent               ", "adjoint (gtheta, gY0) "};
   int         st = 0;
 
-  printf("-- parabolic tanh N=%ld n=%ld m=%ld s=%ld (cuBLAS, parabolic.cu); states and sigma, sigma' %.2f GiB\n", N, n, m, s, ((N + 1) * ns + nl) * 8.0 / (1 << 30));
+  printf("-- parabolic tanh N=%ld n=%ld m=%ld s=%ld (%s); states%s %.2f GiB\n", N, n, m, s, narrow ? "one kernel per sweep, parabolicnarrow.cu" : "cuBLAS, parabolic.cu", narrow ? "" : " and sigma, sigma'", ((N + 1) * ns + nl) * 8.0 / (1 << 30));
   if (!(theta = dev_rand(np, 1.0 / sqrt((double)(n > m ? n : m)))) || !(dtheta = dev_rand(np, 1.0)) || !(Y0 = dev_rand(ns, 1.0)) || !(dY0 = dev_rand(ns, 1.0)) || !(W = dev_rand(ns, 1.0)) || !(out = dev_rand(ns, 0.0)) || !(gY0 = dev_rand(ns, 0.0)) || !(g = dev_rand(np, 0.0))) goto done;
-  if (odyn_cuda_malloc(&Y, (N + 1) * ns) || odyn_cuda_malloc(&lin, nl)) {
+  if (odyn_cuda_malloc(&Y, (N + 1) * ns) || (nl && odyn_cuda_malloc(&lin, nl))) {
     printf("FAILED: no room for the trajectory: %s\n", odyn_cuda_status_string(ODYN_CUDA_ERR_ALLOC));
     failed = 1;
     goto done;
@@ -351,7 +361,7 @@ static void parabolic_bench(long n, long m, long s, int reps)
     cudaEventCreate(&e1);
     for (int r = -1; r < reps; r++) { /* one warm-up, then timed */
       if (r == 0) cudaEventRecord(e0, 0);
-      st = k == 0 ? odyn_cuda_parabolic_forward(n, m, N, s, 1.0 / N, theta, Y0, Y, lin) : k == 1 ? odyn_cuda_parabolic_tangent(n, m, N, s, 1.0 / N, theta, dtheta, Y, lin, dY0, out) : odyn_cuda_parabolic_adjoint(n, m, N, s, 1.0 / N, theta, Y, lin, W, g, gY0);
+      st = parabolic_sweep(narrow, k, n, m, N, s, theta, dtheta, Y0, dY0, W, Y, lin, out, g, gY0);
       if (st) goto fail;
     }
     cudaEventRecord(e1, 0);
@@ -360,7 +370,7 @@ static void parabolic_bench(long n, long m, long s, int reps)
     cudaEventDestroy(e0);
     cudaEventDestroy(e1);
     t[k] = ms / reps;
-    printf("parabolic n=%ld m=%ld s=%ld %s %9.4f ms  %8.1f GFLOP/s%s", n, m, s, what[k], t[k], fl[k] / t[k] * 1e-6, k ? "" : "\n");
+    printf("parabolic%s n=%ld m=%ld s=%ld %s %9.4f ms  %8.1f GFLOP/s%s", narrow ? " (narrow)" : "", n, m, s, what[k], t[k], fl[k] / t[k] * 1e-6, k ? "" : "\n");
     if (k) printf("   %.2f x forward (target <= 2.5)\n", t[k] / t[0]);
   }
   goto done;
@@ -668,8 +678,10 @@ int main(int argc, char **argv)
     for (int i = 0; i < 2; i++) /* the Verlet nets of peaks (n = 2) and a wider narrow one (n = 8) */
       for (int k = 0; k < (quick ? 1 : 2); k++) verlet_bench(nn[i], ns_list[k], reps);
     verlet_bench(64, quick ? 10000 : 100000, reps); /* a wide one (cuBLAS): 13 GiB of states and sigma' at s = 10^5 */
-    parabolic_bench(2, 4, 10000, reps);                   /* the 2-D examples' width: launch bound (three per step) */
-    parabolic_bench(64, 64, quick ? 10000 : 100000, reps); /* wide: the DGEMMs */
+    parabolic_bench(2, 4, 10000, 0, reps);                   /* the 2-D examples' width on cuBLAS: launch bound (three per step) */
+    parabolic_bench(2, 4, 10000, 1, reps);                   /* the same, one kernel per sweep (what the table runs there) */
+    parabolic_bench(2, 4, quick ? 100000 : 1000000, 1, reps);
+    parabolic_bench(64, 64, quick ? 10000 : 100000, 0, reps); /* wide: the DGEMMs */
     for (int i = 0; i < 2; i++) /* the leapfrog nets of the 2-D examples (n = 2) and a wider narrow one (n = 8) */
       for (int k = 0; k < (quick ? 1 : 2); k++) leapfrog_bench(nn[i], ns_list[k], reps);
   }

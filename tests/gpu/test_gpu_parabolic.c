@@ -1,74 +1,156 @@
 /*
-   The parabolic tanh sweeps (src/backend/cuda/parabolic.cu, odyn_cuda_parabolic_*: forward Euler with the symmetric
-   layer, Y_{j+1} = Y_j - h K_j^T tanh(K_j Y_j + b_j), per step cuBLAS DGEMMs and one fused pass) against the host
-   table's (src/backend/host/parabolictanh.c, which equals the host path bit for bit and which tests/test_backend.c
-   checks against plain loops, Taylor and the dot product) on random fp64 data, square and rectangular K, narrow and
-   wide; the device tangent against the device adjoint (dot product); the gradient alone and gY0 alone; bad arguments.
+   The parabolic tanh sweeps on the device (forward Euler with the symmetric layer, Y_{j+1} = Y_j - h K_j^T
+   tanh(K_j Y_j + b_j)): the cuBLAS path (src/backend/cuda/parabolic.cu, odyn_cuda_parabolic_*: per step DGEMMs and
+   one fused pass, sigma and sigma' kept in lin, any widths) and, for n, m <= 16, the one-kernel sweeps
+   (src/backend/cuda/parabolicnarrow.cu, odyn_cuda_parabolic_narrow_*: no lin, the tangent recomputes the states from
+   Y0), both against the host table's (src/backend/host/parabolictanh.c, which equals the host path bit for bit and
+   which tests/test_backend.c checks against plain loops, Taylor and the dot product) on random fp64 data: square and
+   rectangular K, narrow and wide; the device tangent against the device adjoint (dot product); the gradient alone and
+   gY0 alone (bit for bit the both-at-once numbers); the narrow kernels in place (dYN = dY0, gY0 = W), with enough
+   examples that blocks walk several chunks (the adjoint's running gradient in shared memory), and with more
+   parameters than the shared-memory budget (read through the cache); bad arguments.
 
    Tolerance 1e-12, norm-wise relative, for the reasons of test_gpu_narrow.c: the same recursion, the device with FMAs,
-   its own tanh and cuBLAS's summation order (sums over s <= 300 examples and m <= 40 rows), through N <= 12 steps of a
-   contractive map (the symmetric layer's dF/dY is negative semi-definite). Exits 2 without a device.
+   its own tanh and its own summation order (sums over s <= 20,000 examples and m <= 40 rows), through N <= 50 steps
+   of a contractive map (the symmetric layer's dF/dY is negative semi-definite). Exits 2 without a device.
 */
 #include <string.h>
 #include "gpucheck.h"
 #include <odyn/private/backend.h>
 
-static void run(long n, long m, long N, long s)
+/* the host table's results for one problem: all states, the tangent, the adjoint (gtheta accumulated onto g0) */
+typedef struct {
+  long    n, m, N, s, np, ns;
+  double  h;
+  double *theta, *dtheta, *Y0, *dY0, *W, *g0, *hy, *lin, *hdY, *hg, *hgY0;
+  char    tag[64];
+} Problem;
+
+static void problem_create(long n, long m, long N, long s, Problem *p)
 {
-  const long   slot = m * n + m, np = N * slot, ns = n * s, nl = 2 * N * m * s;
-  const double h = 1.0 / (N > 0 ? N : 1);
-  double      *theta = gc_host(np), *dtheta = gc_host(np), *Y0 = gc_host(ns), *dY0 = gc_host(ns), *W = gc_host(ns), *g0 = gc_host(np);
-  double      *hy = gc_host((N + 1) * ns), *lin = gc_host(nl > 0 ? nl : 1), *hdY = gc_host(ns), *hg = gc_host(np), *hgY0 = gc_host(ns);
-  char         tag[64];
+  const long slot = m * n + m, nl = 2 * N * m * s;
 
-  snprintf(tag, sizeof(tag), "parabolic n=%ld m=%ld N=%ld s=%ld", n, m, N, s);
+  p->n = n, p->m = m, p->N = N, p->s = s, p->np = N * slot, p->ns = n * s, p->h = 1.0 / (N > 0 ? N : 1);
+  p->theta = gc_host(p->np), p->dtheta = gc_host(p->np), p->Y0 = gc_host(p->ns), p->dY0 = gc_host(p->ns), p->W = gc_host(p->ns), p->g0 = gc_host(p->np);
+  p->hy = gc_host((N + 1) * p->ns), p->lin = gc_host(nl > 0 ? nl : 1), p->hdY = gc_host(p->ns), p->hg = gc_host(p->np), p->hgY0 = gc_host(p->ns);
   for (long j = 0; j < N; j++) {
-    gc_fill(theta + j * slot, m * n, 1.0 / sqrt((double)(n > m ? n : m)));
-    gc_fill(theta + j * slot + m * n, m, 0.5);
+    gc_fill(p->theta + j * slot, m * n, 1.0 / sqrt((double)(n > m ? n : m)));
+    gc_fill(p->theta + j * slot + m * n, m, 0.5);
   }
-  gc_fill_sweep_inputs(np, ns, dtheta, g0, Y0, dY0, W);
-  memcpy(hg, g0, (size_t)np * sizeof(double));
-  if (odyn_host_parabolic_tanh_forward(n, m, N, s, h, theta, Y0, hy, lin) || odyn_host_parabolic_tanh_tangent(n, m, N, s, h, theta, dtheta, hy, lin, dY0, hdY) || odyn_host_parabolic_tanh_adjoint(n, m, N, s, h, theta, hy, lin, W, hg, hgY0)) exit(1);
-  {
-    double *d_th = gc_dev(theta, np), *d_dth = gc_dev(dtheta, np), *d_Y0 = gc_dev(Y0, ns), *d_dY0 = gc_dev(dY0, ns), *d_W = gc_dev(W, ns);
-    double *d_Y = gc_dev(NULL, (N + 1) * ns), *d_lin = gc_dev(NULL, nl > 0 ? nl : 1), *d_dYN = gc_dev(NULL, ns), *d_g = gc_dev(g0, np), *d_gY0 = gc_dev(NULL, ns);
-    double *r, *rd, *rg, *rgy;
+  gc_fill_sweep_inputs(p->np, p->ns, p->dtheta, p->g0, p->Y0, p->dY0, p->W);
+  memcpy(p->hg, p->g0, (size_t)p->np * sizeof(double));
+  if (odyn_host_parabolic_tanh_forward(n, m, N, s, p->h, p->theta, p->Y0, p->hy, p->lin) || odyn_host_parabolic_tanh_tangent(n, m, N, s, p->h, p->theta, p->dtheta, p->hy, p->lin, p->dY0, p->hdY) || odyn_host_parabolic_tanh_adjoint(n, m, N, s, p->h, p->theta, p->hy, p->lin, p->W, p->hg, p->hgY0)) exit(1);
+}
 
-    GC_CALL(odyn_cuda_parabolic_forward(n, m, N, s, h, d_th, d_Y0, d_Y, d_lin));
-    r = gc_back(d_Y, (N + 1) * ns);
-    gc_expectf(gc_reldiff(r, hy, (N + 1) * ns), 1e-12, "%s forward, all states", tag);
+static void problem_destroy(Problem *p) { free(p->theta), free(p->dtheta), free(p->Y0), free(p->dY0), free(p->W), free(p->g0), free(p->hy), free(p->lin), free(p->hdY), free(p->hg), free(p->hgY0); }
+
+/* the device's tangent rd and adjoint rg (onto g0), rgy against each other: <W, J v> = <J^T W, v> */
+static void dot_test(const Problem *p, const double *rd, const double *rg, const double *rgy, const char *path)
+{
+  double lhs = gc_dot(p->W, rd, p->ns), rhs = gc_dot(rgy, p->dY0, p->ns);
+
+  for (long k = 0; k < p->np; k++) rhs += (rg[k] - p->g0[k]) * p->dtheta[k];
+  gc_expectf(gc_dotdiff(lhs, rhs), 1e-11, "%s %s device dot test", p->tag, path);
+}
+
+/* the cuBLAS path, any widths */
+static void run_cublas(const Problem *p)
+{
+  const long n = p->n, m = p->m, N = p->N, s = p->s, np = p->np, ns = p->ns, nl = 2 * N * m * s;
+  const double h = p->h;
+  double *d_th = gc_dev(p->theta, np), *d_dth = gc_dev(p->dtheta, np), *d_Y0 = gc_dev(p->Y0, ns), *d_dY0 = gc_dev(p->dY0, ns), *d_W = gc_dev(p->W, ns);
+  double *d_Y = gc_dev(NULL, (N + 1) * ns), *d_lin = gc_dev(NULL, nl > 0 ? nl : 1), *d_dYN = gc_dev(NULL, ns), *d_g = gc_dev(p->g0, np), *d_gY0 = gc_dev(NULL, ns);
+  double *r, *rd, *rg, *rgy;
+
+  GC_CALL(odyn_cuda_parabolic_forward(n, m, N, s, h, d_th, d_Y0, d_Y, d_lin));
+  r = gc_back(d_Y, (N + 1) * ns);
+  gc_expectf(gc_reldiff(r, p->hy, (N + 1) * ns), 1e-12, "%s cuBLAS forward, all states", p->tag);
+  free(r);
+  if (nl > 0) {
+    r = gc_back(d_lin, nl);
+    gc_expectf(gc_reldiff(r, p->lin, nl), 1e-12, "%s cuBLAS forward, sigma and sigma'", p->tag);
     free(r);
-    if (nl > 0) {
-      r = gc_back(d_lin, nl);
-      gc_expectf(gc_reldiff(r, lin, nl), 1e-12, "%s forward, sigma and sigma'", tag);
-      free(r);
-    }
-    GC_CALL(odyn_cuda_parabolic_tangent(n, m, N, s, h, d_th, d_dth, d_Y, d_lin, d_dY0, d_dYN));
-    rd = gc_back(d_dYN, ns);
-    gc_expectf(gc_reldiff(rd, hdY, ns), 1e-12, "%s tangent J (dtheta, dY0)", tag);
-    GC_CALL(odyn_cuda_parabolic_adjoint(n, m, N, s, h, d_th, d_Y, d_lin, d_W, d_g, d_gY0));
-    rg  = gc_back(d_g, np);
-    rgy = gc_back(d_gY0, ns);
-    gc_expectf(gc_reldiff(rg, hg, np), 1e-12, "%s adjoint gtheta += J_theta^T W", tag);
-    gc_expectf(gc_reldiff(rgy, hgY0, ns), 1e-12, "%s adjoint gY0 = J_Y0^T W", tag);
-    { /* <W, J v> = <J^T W, v> on the device alone (gtheta accumulated onto g0, so subtract it) */
-      double lhs = gc_dot(W, rd, ns), rhs = gc_dot(rgy, dY0, ns);
-      for (long k = 0; k < np; k++) rhs += (rg[k] - g0[k]) * dtheta[k];
-      gc_expectf(gc_dotdiff(lhs, rhs), 1e-11, "%s device dot test", tag);
-    }
-    GC_CALL(odyn_cuda_to_device(d_g, g0, np)); /* the gradient alone and gY0 alone: the same numbers */
-    GC_CALL(odyn_cuda_parabolic_adjoint(n, m, N, s, h, d_th, d_Y, d_lin, d_W, d_g, NULL));
-    r = gc_back(d_g, np);
-    gc_expectf(gc_reldiff(r, rg, np), 0.0, "%s adjoint, gtheta alone", tag);
-    free(r);
-    GC_CALL(odyn_cuda_parabolic_adjoint(n, m, N, s, h, d_th, d_Y, d_lin, d_W, NULL, d_gY0));
-    r = gc_back(d_gY0, ns);
-    gc_expectf(gc_reldiff(r, rgy, ns), 0.0, "%s adjoint, gY0 alone", tag);
-    free(r), free(rd), free(rg), free(rgy);
-    double *all[] = {d_th, d_dth, d_Y0, d_dY0, d_W, d_Y, d_lin, d_dYN, d_g, d_gY0};
-    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) GC_CALL(odyn_cuda_free(all[i]));
   }
-  free(theta), free(dtheta), free(Y0), free(dY0), free(W), free(g0), free(hy), free(lin), free(hdY), free(hg), free(hgY0);
+  GC_CALL(odyn_cuda_parabolic_tangent(n, m, N, s, h, d_th, d_dth, d_Y, d_lin, d_dY0, d_dYN));
+  rd = gc_back(d_dYN, ns);
+  gc_expectf(gc_reldiff(rd, p->hdY, ns), 1e-12, "%s cuBLAS tangent J (dtheta, dY0)", p->tag);
+  GC_CALL(odyn_cuda_parabolic_adjoint(n, m, N, s, h, d_th, d_Y, d_lin, d_W, d_g, d_gY0));
+  rg  = gc_back(d_g, np);
+  rgy = gc_back(d_gY0, ns);
+  gc_expectf(gc_reldiff(rg, p->hg, np), 1e-12, "%s cuBLAS adjoint gtheta += J_theta^T W", p->tag);
+  gc_expectf(gc_reldiff(rgy, p->hgY0, ns), 1e-12, "%s cuBLAS adjoint gY0 = J_Y0^T W", p->tag);
+  dot_test(p, rd, rg, rgy, "cuBLAS");
+  GC_CALL(odyn_cuda_to_device(d_g, p->g0, np)); /* the gradient alone and gY0 alone: the same numbers */
+  GC_CALL(odyn_cuda_parabolic_adjoint(n, m, N, s, h, d_th, d_Y, d_lin, d_W, d_g, NULL));
+  r = gc_back(d_g, np);
+  gc_expectf(gc_reldiff(r, rg, np), 0.0, "%s cuBLAS adjoint, gtheta alone", p->tag);
+  free(r);
+  GC_CALL(odyn_cuda_parabolic_adjoint(n, m, N, s, h, d_th, d_Y, d_lin, d_W, NULL, d_gY0));
+  r = gc_back(d_gY0, ns);
+  gc_expectf(gc_reldiff(r, rgy, ns), 0.0, "%s cuBLAS adjoint, gY0 alone", p->tag);
+  free(r), free(rd), free(rg), free(rgy);
+  double *all[] = {d_th, d_dth, d_Y0, d_dY0, d_W, d_Y, d_lin, d_dYN, d_g, d_gY0};
+  for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) GC_CALL(odyn_cuda_free(all[i]));
+}
+
+/* the one-kernel sweeps (n, m <= 16): no lin; in place (dYN = dY0, gY0 = W) too */
+static void run_narrow(const Problem *p)
+{
+  const long n = p->n, m = p->m, N = p->N, s = p->s, np = p->np, ns = p->ns;
+  const double h = p->h;
+  double *d_th = gc_dev(p->theta, np), *d_dth = gc_dev(p->dtheta, np), *d_Y0 = gc_dev(p->Y0, ns), *d_dY0 = gc_dev(p->dY0, ns), *d_W = gc_dev(p->W, ns);
+  double *d_Y = gc_dev(NULL, (N + 1) * ns), *d_dYN = gc_dev(NULL, ns), *d_g = gc_dev(p->g0, np), *d_gY0 = gc_dev(NULL, ns);
+  double *r, *rd, *rg, *rgy;
+
+  GC_CALL(odyn_cuda_parabolic_narrow_forward(n, m, N, s, h, d_th, d_Y0, d_Y));
+  r = gc_back(d_Y, (N + 1) * ns);
+  gc_expectf(gc_reldiff(r, p->hy, (N + 1) * ns), 1e-12, "%s narrow forward, all states", p->tag);
+  free(r);
+  GC_CALL(odyn_cuda_parabolic_narrow_tangent(n, m, N, s, h, d_th, d_dth, d_Y, d_dY0, d_dYN));
+  rd = gc_back(d_dYN, ns);
+  gc_expectf(gc_reldiff(rd, p->hdY, ns), 1e-12, "%s narrow tangent J (dtheta, dY0)", p->tag);
+  GC_CALL(odyn_cuda_parabolic_narrow_adjoint(n, m, N, s, h, d_th, d_Y, d_W, d_g, d_gY0));
+  rg  = gc_back(d_g, np);
+  rgy = gc_back(d_gY0, ns);
+  gc_expectf(gc_reldiff(rg, p->hg, np), 1e-12, "%s narrow adjoint gtheta += J_theta^T W", p->tag);
+  gc_expectf(gc_reldiff(rgy, p->hgY0, ns), 1e-12, "%s narrow adjoint gY0 = J_Y0^T W", p->tag);
+  dot_test(p, rd, rg, rgy, "narrow");
+  GC_CALL(odyn_cuda_to_device(d_g, p->g0, np));
+  GC_CALL(odyn_cuda_parabolic_narrow_adjoint(n, m, N, s, h, d_th, d_Y, d_W, d_g, NULL));
+  r = gc_back(d_g, np);
+  gc_expectf(gc_reldiff(r, rg, np), 0.0, "%s narrow adjoint, gtheta alone", p->tag);
+  free(r);
+  GC_CALL(odyn_cuda_parabolic_narrow_adjoint(n, m, N, s, h, d_th, d_Y, d_W, NULL, d_W)); /* gY0 = W, in place */
+  r = gc_back(d_W, ns);
+  gc_expectf(gc_reldiff(r, rgy, ns), 0.0, "%s narrow adjoint, gY0 alone in place of W", p->tag);
+  free(r);
+  GC_CALL(odyn_cuda_parabolic_narrow_tangent(n, m, N, s, h, d_th, d_dth, d_Y, d_dY0, d_dY0)); /* dYN = dY0 */
+  r = gc_back(d_dY0, ns);
+  gc_expectf(gc_reldiff(r, rd, ns), 0.0, "%s narrow tangent in place of dY0", p->tag);
+  free(r);
+  GC_CALL(odyn_cuda_parabolic_narrow_tangent(n, m, N, s, h, d_th, NULL, d_Y, NULL, d_dYN)); /* no direction: 0 */
+  r = gc_back(d_dYN, ns);
+  for (long k = 0; k < ns; k++)
+    if (r[k] != 0.0) {
+      printf("%s narrow tangent without directions: entry %ld is %g, not 0 FAIL\n", p->tag, k, r[k]);
+      gc_failures++;
+      break;
+    }
+  free(r), free(rd), free(rg), free(rgy);
+  double *all[] = {d_th, d_dth, d_Y0, d_dY0, d_W, d_Y, d_dYN, d_g, d_gY0};
+  for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) GC_CALL(odyn_cuda_free(all[i]));
+}
+
+/* paths: 1 the cuBLAS sweeps, 2 the narrow ones, 3 both */
+static void run(long n, long m, long N, long s, int paths)
+{
+  Problem p;
+
+  problem_create(n, m, N, s, &p);
+  snprintf(p.tag, sizeof(p.tag), "parabolic n=%ld m=%ld N=%ld s=%ld", n, m, N, s);
+  if (paths & 1) run_cublas(&p);
+  if (paths & 2) run_narrow(&p);
+  problem_destroy(&p);
 }
 
 int main(void)
@@ -76,17 +158,31 @@ int main(void)
   int st;
 
   gc_require_device("test_gpu_parabolic");
-  run(2, 2, 4, 101);   /* the 2-D examples' width */
-  run(3, 5, 6, 40);    /* a wider hidden width */
-  run(20, 12, 5, 64);  /* wide, m < n */
-  run(17, 40, 12, 300);
-  run(1, 1, 1, 1);
-  run(4, 3, 0, 9);     /* no step: Y_N = Y_0, gY0 = W */
+  run(2, 2, 4, 101, 3);    /* the 2-D examples' width */
+  run(2, 4, 8, 10000, 3);  /* the ellipse's parabolic net (hidden width 4), a training batch */
+  run(3, 5, 6, 40, 3);     /* a wider hidden width */
+  run(5, 3, 6, 40, 2);     /* m < n */
+  run(7, 9, 13, 257, 2);
+  run(16, 16, 3, 20000, 2); /* blocks walk several chunks: the adjoint's gradient in shared memory */
+  run(16, 16, 50, 64, 2);  /* 13,600 parameters, more than the shared-memory budget: read through the cache */
+  run(20, 12, 5, 64, 1);   /* wide, m < n */
+  run(17, 40, 12, 300, 1);
+  run(1, 1, 1, 1, 3);
+  run(4, 3, 0, 9, 3);      /* no step: Y_N = Y_0, gY0 = W */
   st = odyn_cuda_parabolic_forward(2, 0, 2, 10, 0.1, NULL, NULL, NULL, NULL);
   printf("m = 0: %s\n", odyn_cuda_status_string(st));
   if (st != ODYN_CUDA_ERR_ARG || !strstr(odyn_cuda_status_string(st), "need n >= 1, m >= 1")) gc_failures++;
   st = odyn_cuda_parabolic_adjoint(2, 3, 2, 10, 0.1, NULL, NULL, NULL, NULL, NULL, NULL);
   printf("NULL arrays: %s\n", odyn_cuda_status_string(st));
+  if (st != ODYN_CUDA_ERR_ARG || !strstr(odyn_cuda_status_string(st), "must be device arrays")) gc_failures++;
+  st = odyn_cuda_parabolic_narrow_forward(2, 17, 2, 10, 0.1, NULL, NULL, NULL);
+  printf("narrow, m = 17: %s\n", odyn_cuda_status_string(st));
+  if (st != ODYN_CUDA_ERR_ARG || !strstr(odyn_cuda_status_string(st), "take widths 1 <= n, m <= 16")) gc_failures++;
+  st = odyn_cuda_parabolic_narrow_adjoint(2, 3, 2, 10, 0.1, NULL, NULL, NULL, NULL, NULL);
+  printf("narrow, NULL arrays, nothing wanted: %s\n", odyn_cuda_status_string(st));
+  if (st != ODYN_CUDA_OK) gc_failures++;
+  st = odyn_cuda_parabolic_narrow_tangent(2, 3, 2, 10, 0.1, NULL, NULL, NULL, NULL, NULL);
+  printf("narrow, NULL arrays: %s\n", odyn_cuda_status_string(st));
   if (st != ODYN_CUDA_ERR_ARG || !strstr(odyn_cuda_status_string(st), "must be device arrays")) gc_failures++;
   printf("test_gpu_parabolic: %d failure(s)\n", gc_failures);
   return gc_failures ? 1 : 0;

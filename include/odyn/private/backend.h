@@ -163,13 +163,15 @@ struct OdynBackendOps {
      src/layers/impls/symmetric.c; paper 000 eq. 7, the parabolic network), Y of width n, hidden width m:
        Y_{j+1} = Y_j - h K_j^T tanh(K_j Y_j + b_j),  theta = [K_0 | b_0 | ...], slot j = [K_j (m x n column-major:
        K_j(r, i) at r + i m) | b_j (m)], N (m n + m) values; dtheta and gtheta the same layout.
-     parabolic_tanh_linsize: the doubles of `lin`, sigma and sigma' of every step ([S_j | D_j], m s each): 2 N m s.
+     parabolic_tanh_linsize: the doubles of `lin`: the host's and cuda's wide sweeps keep sigma and sigma' of every
+     step ([S_j | D_j], m s each), 2 N m s; cuda's narrow sweeps (n, m <= 16) none, 0 (they recompute them).
      forward: Ytraj ((N + 1) n s) receives Y_0..Y_N, state j at j n s, and lin
      tangent: dYN = J_theta dtheta + J_Y0 dY0 at the forward's states (dtheta or dY0 NULL: zero)
      adjoint: gtheta += J_theta^T W, gY0 = J_Y0^T W (gtheta or gY0 NULL: not computed)
      Every array is the backend's; inputs and outputs must not overlap. Host: the layer's and euler.c's operations in
-     their order (src/backend/host/parabolictanh.c), so the host path's results bit for bit. Cuda: per step cuBLAS
-     DGEMMs and one fused pass (src/backend/cuda/parabolic.cu), any widths.
+     their order (src/backend/host/parabolictanh.c), so the host path's results bit for bit. Cuda: n, m <= 16 one
+     kernel per sweep (src/backend/cuda/parabolicnarrow.cu), wider per step cuBLAS DGEMMs and one fused pass
+     (src/backend/cuda/parabolic.cu).
   */
   long (*parabolic_tanh_linsize)(long n, long m, long N, long s);
   int (*parabolic_tanh_forward)(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);

@@ -159,6 +159,13 @@ int odyn_cuda_verlet_wide_adjoint_reversible(long n, long m, long N, long s, dou
 int odyn_cuda_parabolic_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
 int odyn_cuda_parabolic_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
 int odyn_cuda_parabolic_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
+/* Narrow parabolic tanh networks (parabolicnarrow.cu: one kernel per sweep, 1 <= n, m <= ODYN_CUDA_NARROW_MAX), the
+   same network and parameter layout without lin: forward stores all states in Ytraj ((N + 1) n s); the tangent
+   recomputes the states from Y0 (dtheta or dY0 NULL: zero; dYN may be dY0); the adjoint reads Ytraj, gtheta +=
+   J_theta^T W, gY0 = J_Y0^T W (either NULL: not computed; gY0 may be W). */
+int odyn_cuda_parabolic_narrow_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj);
+int odyn_cuda_parabolic_narrow_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+int odyn_cuda_parabolic_narrow_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0);
 int odyn_verlet_ref_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj);
 int odyn_verlet_ref_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
 int odyn_verlet_ref_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *W, double *gtheta, double *gY0);

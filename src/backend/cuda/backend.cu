@@ -615,9 +615,9 @@ int cuda_leapfrog_tanh_adjoint_reversible(long n, long N, long s, double h, cons
    sweep, sigma' recomputed in registers, so no lin); wider blocks the cuBLAS path of verletwide.cu (per step and face
    one DGEMM and one fused pass; lin keeps sigma' of both faces, N (n + m) s).
 */
-bool verlet_narrow(long n, long m) { return n >= 1 && m >= 1 && n <= ODYN_CUDA_NARROW_MAX && m <= ODYN_CUDA_NARROW_MAX; }
+bool narrow_pair(long n, long m) { return n >= 1 && m >= 1 && n <= ODYN_CUDA_NARROW_MAX && m <= ODYN_CUDA_NARROW_MAX; }
 
-long cuda_verlet_tanh_linsize(long n, long m, long N, long s) { return n < 1 || m < 1 ? -1 : verlet_narrow(n, m) ? 0 : N * (n + m) * s; }
+long cuda_verlet_tanh_linsize(long n, long m, long N, long s) { return n < 1 || m < 1 ? -1 : narrow_pair(n, m) ? 0 : N * (n + m) * s; }
 
 /* the sizes of a block of two widths n and m (Verlet's Z, the parabolic layer's rows of K); cublas: its sweeps pass
    n, m and n m + m to cuBLAS's int */
@@ -629,14 +629,14 @@ int check_two_widths(const char *op, long n, long m, long N, long s, bool cublas
   return ensure_stream();
 }
 
-int check_verlet(const char *op, long n, long m, long N, long s) { return check_two_widths(op, n, m, N, s, !verlet_narrow(n, m)); }
+int check_verlet(const char *op, long n, long m, long N, long s) { return check_two_widths(op, n, m, N, s, !narrow_pair(n, m)); }
 
 int cuda_verlet_tanh_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
 {
   int r;
 
   if ((r = check_verlet("verlet_tanh_forward", n, m, N, s)) || !s) return r;
-  if (!verlet_narrow(n, m)) return kernel_status(odyn_cuda_verlet_wide_forward(n, m, N, s, h, theta, Y0, Ytraj, Ztraj, lin), "verlet_tanh_forward (wide)");
+  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_forward(n, m, N, s, h, theta, Y0, Ytraj, Ztraj, lin), "verlet_tanh_forward (wide)");
   return kernel_status(odyn_cuda_verlet_forward(n, m, N, s, h, theta, Y0, Ytraj, Ztraj), "verlet_tanh_forward");
 }
 
@@ -645,7 +645,7 @@ int cuda_verlet_tanh_tangent(long n, long m, long N, long s, double h, const dou
   int r;
 
   if ((r = check_verlet("verlet_tanh_tangent", n, m, N, s)) || !s) return r;
-  if (!verlet_narrow(n, m)) return kernel_status(odyn_cuda_verlet_wide_tangent(n, m, N, s, h, theta, dtheta, Ytraj, Ztraj, lin, dY0, dYN), "verlet_tanh_tangent (wide)");
+  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_tangent(n, m, N, s, h, theta, dtheta, Ytraj, Ztraj, lin, dY0, dYN), "verlet_tanh_tangent (wide)");
   /* the kernel recomputes the states from Y0 = state 0 of the trajectory */
   return kernel_status(odyn_cuda_verlet_tangent(n, m, N, s, h, theta, dtheta, Ytraj, dY0, dYN), "verlet_tanh_tangent");
 }
@@ -655,7 +655,7 @@ int cuda_verlet_tanh_adjoint(long n, long m, long N, long s, double h, const dou
   int r;
 
   if ((r = check_verlet("verlet_tanh_adjoint", n, m, N, s)) || !s || (!gtheta && !gY0)) return r;
-  if (!verlet_narrow(n, m)) return kernel_status(odyn_cuda_verlet_wide_adjoint(n, m, N, s, h, theta, Ytraj, Ztraj, lin, W, gtheta, gY0), "verlet_tanh_adjoint (wide)");
+  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_adjoint(n, m, N, s, h, theta, Ytraj, Ztraj, lin, W, gtheta, gY0), "verlet_tanh_adjoint (wide)");
   return kernel_status(odyn_cuda_verlet_adjoint(n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0), "verlet_tanh_adjoint");
 }
 
@@ -666,7 +666,7 @@ int cuda_verlet_tanh_forward_final(long n, long m, long N, long s, double h, con
   int r;
 
   if ((r = check_verlet("verlet_tanh_forward_final", n, m, N, s)) || !s) return r;
-  if (!verlet_narrow(n, m)) return kernel_status(odyn_cuda_verlet_wide_forward_final(n, m, N, s, h, theta, Y0, YN, ZN), "verlet_tanh_forward_final (wide)");
+  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_forward_final(n, m, N, s, h, theta, Y0, YN, ZN), "verlet_tanh_forward_final (wide)");
   return kernel_status(odyn_cuda_verlet_forward_final(n, m, N, s, h, theta, Y0, YN, ZN), "verlet_tanh_forward_final");
 }
 
@@ -675,7 +675,7 @@ int cuda_verlet_tanh_tangent_y0(long n, long m, long N, long s, double h, const 
   int r;
 
   if ((r = check_verlet("verlet_tanh_tangent_y0", n, m, N, s)) || !s) return r;
-  if (!verlet_narrow(n, m)) return kernel_status(odyn_cuda_verlet_wide_tangent_y0(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN), "verlet_tanh_tangent_y0 (wide)");
+  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_tangent_y0(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN), "verlet_tanh_tangent_y0 (wide)");
   return kernel_status(odyn_cuda_verlet_tangent(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN), "verlet_tanh_tangent_y0");
 }
 
@@ -685,21 +685,24 @@ int cuda_verlet_tanh_adjoint_reversible(long n, long m, long N, long s, double h
 
   if ((r = check_verlet("verlet_tanh_adjoint_reversible", n, m, N, s)) || !s || (!gtheta && !gY0)) return r;
   if (gY0 && (gY0 == YN || gY0 == ZN)) return fail(ODYN_BACKEND_ERR_ARG, "verlet_tanh_adjoint_reversible: gY0 must not alias YN or ZN");
-  if (!verlet_narrow(n, m)) return kernel_status(odyn_cuda_verlet_wide_adjoint_reversible(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0), "verlet_tanh_adjoint_reversible (wide)");
+  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_adjoint_reversible(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0), "verlet_tanh_adjoint_reversible (wide)");
   return kernel_status(odyn_cuda_verlet_adjoint_reversible(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0, NULL), "verlet_tanh_adjoint_reversible");
 }
 
-/* the parabolic tanh sweeps (parabolic.cu: per step cuBLAS DGEMMs and one fused pass, any widths) */
-long cuda_parabolic_tanh_linsize(long n, long m, long N, long s) { return n < 1 || m < 1 ? -1 : 2 * N * m * s; }
+/* the parabolic tanh sweeps: n, m <= 16 one kernel per sweep (parabolicnarrow.cu: sigma and sigma' recomputed from the
+   states, so no lin), wider blocks per step cuBLAS DGEMMs and one fused pass (parabolic.cu; lin keeps sigma and
+   sigma', 2 N m s) */
+long cuda_parabolic_tanh_linsize(long n, long m, long N, long s) { return n < 1 || m < 1 ? -1 : narrow_pair(n, m) ? 0 : 2 * N * m * s; }
 
-int check_parabolic(const char *op, long n, long m, long N, long s) { return check_two_widths(op, n, m, N, s, true); }
+int check_parabolic(const char *op, long n, long m, long N, long s) { return check_two_widths(op, n, m, N, s, !narrow_pair(n, m)); }
 
 int cuda_parabolic_tanh_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   int r;
 
   if ((r = check_parabolic("parabolic_tanh_forward", n, m, N, s)) || !s) return r;
-  return kernel_status(odyn_cuda_parabolic_forward(n, m, N, s, h, theta, Y0, Ytraj, lin), "parabolic_tanh_forward");
+  if (narrow_pair(n, m)) return kernel_status(odyn_cuda_parabolic_narrow_forward(n, m, N, s, h, theta, Y0, Ytraj), "parabolic_tanh_forward (narrow)");
+  return kernel_status(odyn_cuda_parabolic_forward(n, m, N, s, h, theta, Y0, Ytraj, lin), "parabolic_tanh_forward (cuBLAS)");
 }
 
 int cuda_parabolic_tanh_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
@@ -707,7 +710,9 @@ int cuda_parabolic_tanh_tangent(long n, long m, long N, long s, double h, const 
   int r;
 
   if ((r = check_parabolic("parabolic_tanh_tangent", n, m, N, s)) || !s) return r;
-  return kernel_status(odyn_cuda_parabolic_tangent(n, m, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "parabolic_tanh_tangent");
+  /* the narrow tangent recomputes the states from Y0 = state 0 of the trajectory */
+  if (narrow_pair(n, m)) return kernel_status(odyn_cuda_parabolic_narrow_tangent(n, m, N, s, h, theta, dtheta, Ytraj, dY0, dYN), "parabolic_tanh_tangent (narrow)");
+  return kernel_status(odyn_cuda_parabolic_tangent(n, m, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "parabolic_tanh_tangent (cuBLAS)");
 }
 
 int cuda_parabolic_tanh_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
@@ -715,7 +720,8 @@ int cuda_parabolic_tanh_adjoint(long n, long m, long N, long s, double h, const 
   int r;
 
   if ((r = check_parabolic("parabolic_tanh_adjoint", n, m, N, s)) || !s || (!gtheta && !gY0)) return r;
-  return kernel_status(odyn_cuda_parabolic_adjoint(n, m, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "parabolic_tanh_adjoint");
+  if (narrow_pair(n, m)) return kernel_status(odyn_cuda_parabolic_narrow_adjoint(n, m, N, s, h, theta, Ytraj, W, gtheta, gY0), "parabolic_tanh_adjoint (narrow)");
+  return kernel_status(odyn_cuda_parabolic_adjoint(n, m, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "parabolic_tanh_adjoint (cuBLAS)");
 }
 
 } // namespace odyn_cudabackend

@@ -10,8 +10,8 @@
                gtheta: cuBLAS's order, deterministic); P += -h K^T T (skipped at j = 0 when gY0 is not wanted).
 
    The symmetric layer is its own transpose in Y (dF/dY = -K^T diag(D) K), so the tangent's and the adjoint's state
-   products are the same two DGEMMs. Narrow widths pay two or three launches per step here (as leapfrog.cu's path did
-   before its narrow kernels); a one-kernel sweep like narrow.cu's is the next step for the 2-D examples' widths.
+   products are the same two DGEMMs. Narrow widths would pay two or three launches per step here: the table takes
+   n, m <= 16 to parabolicnarrow.cu's one-kernel sweeps instead (backend.cu); these kernels serve any widths.
    Kernels on the legacy default stream, cuBLAS through wide.cu's handle, as leapfrog.cu.
 */
 #include "kernelsys.cuh"
