@@ -241,120 +241,141 @@ static void ExpectTrafficSince(OdynNet net, OdynLoss loss, PetscInt nb, const Pe
   }
 }
 
+/* a host net and loss and their twins on the backend (softmax, nc = 3 classes), with random parameters th, a
+   direction v, weights w, inputs Y0 of sglobal examples (split: all on rank 0), one-hot targets C, work Vecs like the
+   parameters (Hvh, Hvb, Hvc), the weights (gw, gwh) and the outputs (YNh, YNb, dY, HdY); s: the local examples */
+typedef struct {
+  OdynNet  hnet, bnet;
+  OdynLoss hloss, bloss;
+  Vec      th, v, Hvh, Hvb, Hvc, w, gw, gwh, Y0, YNh, YNb, C, dY, HdY;
+  PetscInt nin, nout, nc, s;
+} Pair;
+
+static void PairCreate(PetscInt nb, const BlockSpec spec[], PetscInt sglobal, PetscInt split, Pair *p)
+{
+  PetscInt nlocal;
+
+  p->nc = 3;
+  ODYN_CK(MakeNet(nb, spec, ODYNBACKENDHOST, &p->hnet));
+  ODYN_CK(MakeNet(nb, spec, backend, &p->bnet));
+  ODYN_CK(OdynNetSetUp(p->bnet));
+  ODYN_CK(OdynNetGetInputWidth(p->hnet, &p->nin));
+  ODYN_CK(OdynNetGetOutputWidth(p->hnet, &p->nout));
+  for (int k = 0; k < 2; k++) {
+    OdynLoss *l = k ? &p->bloss : &p->hloss;
+
+    ODYN_CK(OdynLossCreate(PETSC_COMM_WORLD, l));
+    ODYN_CK(OdynLossSetType(*l, ODYNLOSSSOFTMAX));
+    ODYN_CK(OdynLossSetNumFeatures(*l, p->nout));
+    ODYN_CK(OdynLossSetNumClasses(*l, p->nc));
+    ODYN_CK(OdynLossSetBackend(*l, k ? backend : ODYNBACKENDHOST));
+  }
+  ODYN_CK(OdynNetCreateParameterVec(p->hnet, &p->th));
+  ODYN_CK(VecDuplicate(p->th, &p->v));
+  ODYN_CK(VecDuplicate(p->th, &p->Hvh));
+  ODYN_CK(VecDuplicate(p->th, &p->Hvb));
+  ODYN_CK(VecDuplicate(p->th, &p->Hvc));
+  ODYN_CK(OdynLossCreateWeightVec(p->hloss, &p->w));
+  ODYN_CK(VecDuplicate(p->w, &p->gw));
+  ODYN_CK(VecDuplicate(p->w, &p->gwh));
+  ODYN_CK(OdynTestStateVec(p->nin, sglobal, split, &p->Y0));
+  ODYN_CK(OdynTestStateVec(p->nout, sglobal, split, &p->YNh));
+  ODYN_CK(OdynTestStateVec(p->nc, sglobal, split, &p->C));
+  ODYN_CK(VecDuplicate(p->YNh, &p->YNb));
+  ODYN_CK(VecDuplicate(p->YNh, &p->dY));
+  ODYN_CK(VecDuplicate(p->YNh, &p->HdY));
+  ODYN_CK(OdynTestRandomVec(5, 0.3, p->th));
+  ODYN_CK(OdynTestRandomVec(6, 1.0, p->v));
+  ODYN_CK(OdynTestRandomVec(7, 0.5, p->w));
+  ODYN_CK(OdynTestRandomVec(8, 1.0, p->Y0));
+  ODYN_CK(OdynTestOneHotVec(p->nc, p->C));
+  ODYN_CK(VecGetLocalSize(p->Y0, &nlocal));
+  p->s = nlocal / p->nin;
+}
+
+static void PairDestroy(Pair *p)
+{
+  Vec *all[] = {&p->th, &p->v, &p->Hvh, &p->Hvb, &p->Hvc, &p->w, &p->gw, &p->gwh, &p->Y0, &p->YNh, &p->YNb, &p->C, &p->dY, &p->HdY};
+
+  for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++) ODYN_CK(VecDestroy(all[k]));
+  ODYN_CK(OdynLossDestroy(&p->hloss));
+  ODYN_CK(OdynLossDestroy(&p->bloss));
+  ODYN_CK(OdynNetDestroy(&p->hnet));
+  ODYN_CK(OdynNetDestroy(&p->bnet));
+}
+
+/* the networks of the Pair tests: two dense Euler blocks (n 4; the second with its own prefix, to put it on the host)
+   and the MNIST shape (the opening conv layer 1 -> 4 and a conv Euler block) */
+static const BlockSpec pair_dense[2] = {
+  {ODYNSCHEMEEULER, ODYNLAYERDENSE, 4, 0, 2, 0, 0, PETSC_FALSE, NULL      },
+  {ODYNSCHEMEEULER, ODYNLAYERDENSE, 4, 0, 3, 0, 0, PETSC_FALSE, MID_PREFIX},
+};
+static const BlockSpec pair_conv[2] = {
+  {ODYNSCHEMESINGLE, ODYNLAYERCONV, 1, 4, 0, 6, 5, PETSC_FALSE, NULL},
+  {ODYNSCHEMEEULER,  ODYNLAYERCONV, 4, 4, 2, 6, 5, PETSC_FALSE, NULL},
+};
+
 /* the Gauss-Newton product of the backend net and loss against the host's, and what it copied */
 static void GaussNewton(PetscInt nb, const BlockSpec spec[], PetscInt sglobal, PetscInt split, PetscBool expect_device, const char *label)
 {
-  const PetscInt  nc = 3;
-  OdynNet         hnet, bnet;
-  OdynLoss        hloss, bloss;
-  Vec             th, v, Hvh, Hvb, w, gw, gwh, Y0, YNh, YNb, C, dY, HdY;
-  PetscInt        nin, nout, nlocal, s;
+  Pair            p;
   PetscBool       onh, onb, handed;
   PetscLogDouble  before[2 * (ODYN_TEST_MAXB + 1)];
   PetscReal       f, fh;
 
-  ODYN_CK(MakeNet(nb, spec, ODYNBACKENDHOST, &hnet));
-  ODYN_CK(MakeNet(nb, spec, backend, &bnet));
-  ODYN_CK(OdynNetSetUp(bnet));
-  ODYN_CK(OdynNetGetInputWidth(hnet, &nin));
-  ODYN_CK(OdynNetGetOutputWidth(hnet, &nout));
-  for (int k = 0; k < 2; k++) {
-    OdynLoss *l = k ? &bloss : &hloss;
-
-    ODYN_CK(OdynLossCreate(PETSC_COMM_WORLD, l));
-    ODYN_CK(OdynLossSetType(*l, ODYNLOSSSOFTMAX));
-    ODYN_CK(OdynLossSetNumFeatures(*l, nout));
-    ODYN_CK(OdynLossSetNumClasses(*l, nc));
-    ODYN_CK(OdynLossSetBackend(*l, k ? backend : ODYNBACKENDHOST));
-  }
-  ODYN_CK(OdynNetCreateParameterVec(hnet, &th));
-  ODYN_CK(VecDuplicate(th, &v));
-  ODYN_CK(VecDuplicate(th, &Hvh));
-  ODYN_CK(VecDuplicate(th, &Hvb));
-  ODYN_CK(OdynLossCreateWeightVec(hloss, &w));
-  ODYN_CK(VecDuplicate(w, &gw));
-  ODYN_CK(VecDuplicate(w, &gwh));
-  ODYN_CK(OdynTestStateVec(nin, sglobal, split, &Y0));
-  ODYN_CK(OdynTestStateVec(nout, sglobal, split, &YNh));
-  ODYN_CK(OdynTestStateVec(nc, sglobal, split, &C));
-  ODYN_CK(VecDuplicate(YNh, &YNb));
-  ODYN_CK(VecDuplicate(YNh, &dY));
-  ODYN_CK(VecDuplicate(YNh, &HdY));
-  ODYN_CK(OdynTestRandomVec(5, 0.3, th));
-  ODYN_CK(OdynTestRandomVec(6, 1.0, v));
-  ODYN_CK(OdynTestRandomVec(7, 0.5, w));
-  ODYN_CK(OdynTestRandomVec(8, 1.0, Y0));
-  ODYN_CK(OdynTestOneHotVec(nc, C));
-  ODYN_CK(VecGetLocalSize(Y0, &nlocal));
-  s = nlocal / nin;
-  ODYN_CK(OdynNetForward(hnet, th, Y0, YNh));
-  ODYN_CK(OdynNetForward(bnet, th, Y0, YNb));
-  ODYN_CK(OdynLossSetData(hloss, YNh, C));
-  ODYN_CK(OdynLossSetData(bloss, YNb, C));
-  ODYN_CK(OdynNetLossHandOutput_Private(bnet, bloss, &handed)); /* the loss mirrors Y_N from the last block's output */
+  PairCreate(nb, spec, sglobal, split, &p);
+  ODYN_CK(OdynNetForward(p.hnet, p.th, p.Y0, p.YNh));
+  ODYN_CK(OdynNetForward(p.bnet, p.th, p.Y0, p.YNb));
+  ODYN_CK(OdynLossSetData(p.hloss, p.YNh, p.C));
+  ODYN_CK(OdynLossSetData(p.bloss, p.YNb, p.C));
+  ODYN_CK(OdynNetLossHandOutput_Private(p.bnet, p.bloss, &handed)); /* the loss mirrors Y_N from the last block's output */
   ck_assert_msg(handed == expect_device, "%s on %s: the network's output %s handed to the loss in backend memory", label, backend, handed ? "was" : "was not");
-  ODYN_CK(OdynLossEvaluate(hloss, w, &fh, gwh, NULL));
-  ODYN_CK(OdynLossEvaluate(bloss, w, &f, gw, NULL));
-  Expect(label, "classifier gradient after the hand-over", tol_sweep, gw, gwh);
+  ODYN_CK(OdynLossEvaluate(p.hloss, p.w, &fh, p.gwh, NULL));
+  ODYN_CK(OdynLossEvaluate(p.bloss, p.w, &f, p.gw, NULL));
+  Expect(label, "classifier gradient after the hand-over", tol_sweep, p.gw, p.gwh);
   { /* Evaluate's copies: the weights and the targets in, [Y G^T | G e] out; the features only without the hand-over */
     PetscLogDouble todev, tohost;
-    const PetscLogDouble nw = (PetscLogDouble)nout * nc + nc, xdev = s ? (handed ? 0 : (PetscLogDouble)nout * s) + nw + (PetscLogDouble)nc * s : 0, xhost = s ? nw : 0;
+    const PetscLogDouble nw = (PetscLogDouble)p.nout * p.nc + p.nc, xdev = p.s ? (handed ? 0 : (PetscLogDouble)p.nout * p.s) + nw + (PetscLogDouble)p.nc * p.s : 0, xhost = p.s ? nw : 0;
 
-    ODYN_CK(OdynLossBackendGetTraffic_Private(bloss, &todev, &tohost));
-    ck_assert_msg(todev == 8 * xdev && tohost == 8 * xhost, "%s on %s, loss evaluation (%d examples on this rank): copied %g bytes to the backend and %g back, expected %g and %g", label, backend, (int)s, todev, tohost, 8 * xdev, 8 * xhost);
+    ODYN_CK(OdynLossBackendGetTraffic_Private(p.bloss, &todev, &tohost));
+    ck_assert_msg(todev == 8 * xdev && tohost == 8 * xhost, "%s on %s, loss evaluation (%d examples on this rank): copied %g bytes to the backend and %g back, expected %g and %g", label, backend, (int)p.s, todev, tohost, 8 * xdev, 8 * xhost);
   }
-  RecordTraffic(bnet, bloss, nb, before);
-  ODYN_CK(OdynNetLossGaussNewtonMult_Private(hnet, hloss, w, v, dY, HdY, Hvh, &onh));
-  ODYN_CK(OdynNetLossGaussNewtonMult_Private(bnet, bloss, w, v, dY, HdY, Hvb, &onb));
+  RecordTraffic(p.bnet, p.bloss, nb, before);
+  ODYN_CK(OdynNetLossGaussNewtonMult_Private(p.hnet, p.hloss, p.w, p.v, p.dY, p.HdY, p.Hvh, &onh));
+  ODYN_CK(OdynNetLossGaussNewtonMult_Private(p.bnet, p.bloss, p.w, p.v, p.dY, p.HdY, p.Hvb, &onb));
   ck_assert_msg(!onh, "%s: the host net and loss took the backend path", label);
   ck_assert_msg(onb == expect_device, "%s on %s: the Gauss-Newton product %s backend memory", label, backend, onb ? "went through" : "did not go through");
-  Expect(label, "Gauss-Newton product J^T H_Y J v", tol_sweep, Hvb, Hvh);
+  Expect(label, "Gauss-Newton product J^T H_Y J v", tol_sweep, p.Hvb, p.Hvh);
   /* each block: dtheta in, its gradient out; the loss: nothing (W is the linearization's, H_Z acts on the backend) */
-  if (onb) ExpectTrafficSince(bnet, bloss, nb, before, 1, 1, 0, 0, s, label, "Gauss-Newton product");
+  if (onb) ExpectTrafficSince(p.bnet, p.bloss, nb, before, 1, 1, 0, 0, p.s, label, "Gauss-Newton product");
   ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_netchain: %s on %s: Gauss-Newton product %s, within %.0e of host\n", label, backend, onb ? "through backend memory, copies as expected" : "through the host", (double)tol_sweep));
 
   /* the propagation gradient's data part, J^T dS/dY_N: the features' gradient W G from the loss to the adjoint; first a
      weights-Hessian product at the same data, whose direction must not stand in for W */
-  ODYN_CK(OdynLossHessianMultWeights(bloss, w, gw, gwh));
-  RecordTraffic(bnet, bloss, nb, before);
-  ODYN_CK(OdynNetLossGradient_Private(hnet, hloss, w, &fh, dY, Hvh, &onh));
-  ODYN_CK(OdynNetLossGradient_Private(bnet, bloss, w, &f, dY, Hvb, &onb));
+  ODYN_CK(OdynLossHessianMultWeights(p.bloss, p.w, p.gw, p.gwh));
+  RecordTraffic(p.bnet, p.bloss, nb, before);
+  ODYN_CK(OdynNetLossGradient_Private(p.hnet, p.hloss, p.w, &fh, p.dY, p.Hvh, &onh));
+  ODYN_CK(OdynNetLossGradient_Private(p.bnet, p.bloss, p.w, &f, p.dY, p.Hvb, &onb));
   ck_assert_msg(!onh && onb == expect_device, "%s on %s: the gradient %s backend memory", label, backend, onb ? "went through" : "did not go through");
   ck_assert_msg(PetscAbsReal(f - fh) <= tol_sweep * PetscAbsReal(fh), "%s on %s: loss value %.17g, host %.17g", label, backend, (double)f, (double)fh);
-  Expect(label, "gradient J^T dS/dY_N", tol_sweep, Hvb, Hvh);
+  Expect(label, "gradient J^T dS/dY_N", tol_sweep, p.Hvb, p.Hvh);
   /* each block: its gradient out; the loss: nothing (G and W G are made on the backend) */
-  if (onb) ExpectTrafficSince(bnet, bloss, nb, before, 0, 1, 0, 0, s, label, "gradient");
+  if (onb) ExpectTrafficSince(p.bnet, p.bloss, nb, before, 0, 1, 0, 0, p.s, label, "gradient");
   if (expect_device) { /* an accuracy sweep with its output left on the backend: only W up and the scores down */
     PetscReal      ah, ab;
     PetscLogDouble now[2 * (ODYN_TEST_MAXB + 1)];
 
-    ODYN_CK(OdynNetForward(hnet, th, Y0, YNh));
-    ODYN_CK(OdynLossGetAccuracy(hloss, w, YNh, C, &ah));
-    ODYN_CK(OdynNetForward(bnet, th, Y0, NULL));
-    RecordTraffic(bnet, bloss, nb, before);
-    ODYN_CK(OdynNetLossAccuracy_Private(bnet, bloss, w, C, &ab));
-    RecordTraffic(bnet, bloss, nb, now);
+    ODYN_CK(OdynNetForward(p.hnet, p.th, p.Y0, p.YNh));
+    ODYN_CK(OdynLossGetAccuracy(p.hloss, p.w, p.YNh, p.C, &ah));
+    ODYN_CK(OdynNetForward(p.bnet, p.th, p.Y0, NULL));
+    RecordTraffic(p.bnet, p.bloss, nb, before);
+    ODYN_CK(OdynNetLossAccuracy_Private(p.bnet, p.bloss, p.w, p.C, &ab));
+    RecordTraffic(p.bnet, p.bloss, nb, now);
     ck_assert_msg(ab == ah, "%s on %s: accuracy of the output on the backend %g, host %g", label, backend, (double)ab, (double)ah);
     ck_assert_msg(now[2 * nb - 1] == before[2 * nb - 1], "%s on %s: the accuracy sweep's output was copied to the host", label, backend);
-    ck_assert_msg(now[2 * nb] - before[2 * nb] == (s ? 8.0 * (nout * nc + nc) : 0) && now[2 * nb + 1] - before[2 * nb + 1] == 8.0 * nc * s, "%s on %s, accuracy (%d examples on this rank): the loss copied %g bytes to the backend and %g back, expected the weights and the scores", label, backend, (int)s, now[2 * nb] - before[2 * nb], now[2 * nb + 1] - before[2 * nb + 1]);
+    ck_assert_msg(now[2 * nb] - before[2 * nb] == (p.s ? 8.0 * (p.nout * p.nc + p.nc) : 0) && now[2 * nb + 1] - before[2 * nb + 1] == 8.0 * p.nc * p.s, "%s on %s, accuracy (%d examples on this rank): the loss copied %g bytes to the backend and %g back, expected the weights and the scores", label, backend, (int)p.s, now[2 * nb] - before[2 * nb], now[2 * nb + 1] - before[2 * nb + 1]);
   }
-  ODYN_CK(VecDestroy(&th));
-  ODYN_CK(VecDestroy(&v));
-  ODYN_CK(VecDestroy(&Hvh));
-  ODYN_CK(VecDestroy(&Hvb));
-  ODYN_CK(VecDestroy(&w));
-  ODYN_CK(VecDestroy(&gw));
-  ODYN_CK(VecDestroy(&gwh));
-  ODYN_CK(VecDestroy(&Y0));
-  ODYN_CK(VecDestroy(&YNh));
-  ODYN_CK(VecDestroy(&YNb));
-  ODYN_CK(VecDestroy(&C));
-  ODYN_CK(VecDestroy(&dY));
-  ODYN_CK(VecDestroy(&HdY));
-  ODYN_CK(OdynLossDestroy(&hloss));
-  ODYN_CK(OdynLossDestroy(&bloss));
-  ODYN_CK(OdynNetDestroy(&hnet));
-  ODYN_CK(OdynNetDestroy(&bnet));
+  PairDestroy(&p);
 }
 
 /* a Vec on the local examples [e0, e0 + m) of the array a of width w (collective) */
@@ -379,178 +400,116 @@ static Vec ChunkOf(PetscInt w, PetscInt e0, PetscInt m, const PetscScalar *a)
 */
 static void Chunks(PetscInt nb, const BlockSpec spec[], PetscInt sglobal, PetscInt split, PetscInt chunk, const char *label)
 {
-  const PetscInt     nc = 3;
   const PetscReal    tol_sum = 1e-12;
-  OdynNet            hnet, bnet;
-  OdynLoss           hloss, bloss;
-  Vec                th, v, Hvh, Hvb, Hvc, w, gw, gwh, Y0, YNh, YNb, C, dY, HdY;
-  PetscInt           nin, nout, nlocal, s, nchunks, counts[2] = {0, 0};
+  Pair               p;
+  PetscInt           nchunks, counts[2] = {0, 0};
   PetscReal          f, fh, ah, ab;
   PetscLogDouble     before[2 * (ODYN_TEST_MAXB + 1)], now[2 * (ODYN_TEST_MAXB + 1)];
   const PetscScalar *y0, *cc;
   PetscScalar       *ynh;
 
-  ODYN_CK(MakeNet(nb, spec, ODYNBACKENDHOST, &hnet));
-  ODYN_CK(MakeNet(nb, spec, backend, &bnet));
-  ODYN_CK(OdynNetSetUp(bnet));
-  ODYN_CK(OdynNetGetInputWidth(hnet, &nin));
-  ODYN_CK(OdynNetGetOutputWidth(hnet, &nout));
-  for (int k = 0; k < 2; k++) {
-    OdynLoss *l = k ? &bloss : &hloss;
-
-    ODYN_CK(OdynLossCreate(PETSC_COMM_WORLD, l));
-    ODYN_CK(OdynLossSetType(*l, ODYNLOSSSOFTMAX));
-    ODYN_CK(OdynLossSetNumFeatures(*l, nout));
-    ODYN_CK(OdynLossSetNumClasses(*l, nc));
-    ODYN_CK(OdynLossSetBackend(*l, k ? backend : ODYNBACKENDHOST));
-  }
-  ODYN_CK(OdynNetCreateParameterVec(hnet, &th));
-  ODYN_CK(VecDuplicate(th, &v));
-  ODYN_CK(VecDuplicate(th, &Hvh));
-  ODYN_CK(VecDuplicate(th, &Hvb));
-  ODYN_CK(VecDuplicate(th, &Hvc));
-  ODYN_CK(OdynLossCreateWeightVec(hloss, &w));
-  ODYN_CK(VecDuplicate(w, &gw));
-  ODYN_CK(VecDuplicate(w, &gwh));
-  ODYN_CK(OdynTestStateVec(nin, sglobal, split, &Y0));
-  ODYN_CK(OdynTestStateVec(nout, sglobal, split, &YNh));
-  ODYN_CK(OdynTestStateVec(nc, sglobal, split, &C));
-  ODYN_CK(VecDuplicate(YNh, &YNb));
-  ODYN_CK(VecDuplicate(YNh, &dY));
-  ODYN_CK(VecDuplicate(YNh, &HdY));
-  ODYN_CK(OdynTestRandomVec(5, 0.3, th));
-  ODYN_CK(OdynTestRandomVec(6, 1.0, v));
-  ODYN_CK(OdynTestRandomVec(7, 0.5, w));
-  ODYN_CK(OdynTestRandomVec(8, 1.0, Y0));
-  ODYN_CK(OdynTestOneHotVec(nc, C));
-  ODYN_CK(VecSet(YNb, 1e300)); /* never written: the loss must not read it */
-  ODYN_CK(VecGetLocalSize(Y0, &nlocal));
-  s       = nlocal / nin;
-  nchunks = (s + chunk - 1) / chunk;
+  PairCreate(nb, spec, sglobal, split, &p);
+  ODYN_CK(VecSet(p.YNb, 1e300)); /* never written: the loss must not read it */
+  nchunks = (p.s + chunk - 1) / chunk;
   ck_assert(MPI_Allreduce(MPI_IN_PLACE, &nchunks, 1, MPIU_INT, MPI_MAX, PETSC_COMM_WORLD) == MPI_SUCCESS);
-  ODYN_CK(VecGetArrayRead(Y0, &y0));
-  ODYN_CK(VecGetArrayRead(C, &cc));
+  ODYN_CK(VecGetArrayRead(p.Y0, &y0));
+  ODYN_CK(VecGetArrayRead(p.C, &cc));
 
   /* the host: the outputs chunk by chunk into YNh, the whole sweep's Gauss-Newton product and accuracy */
-  ODYN_CK(VecGetArray(YNh, &ynh));
+  ODYN_CK(VecGetArray(p.YNh, &ynh));
   for (PetscInt c = 0; c < nchunks; c++) {
-    const PetscInt e0 = PetscMin(c * chunk, s), m = PetscMin(chunk, s - e0);
-    Vec            Xc = ChunkOf(nin, e0, m, y0), Yc = ChunkOf(nout, e0, m, ynh);
+    const PetscInt e0 = PetscMin(c * chunk, p.s), m = PetscMin(chunk, p.s - e0);
+    Vec            Xc = ChunkOf(p.nin, e0, m, y0), Yc = ChunkOf(p.nout, e0, m, ynh);
 
-    ODYN_CK(OdynNetForward(hnet, th, Xc, Yc));
+    ODYN_CK(OdynNetForward(p.hnet, p.th, Xc, Yc));
     ODYN_CK(VecDestroy(&Xc));
     ODYN_CK(VecDestroy(&Yc));
   }
-  ODYN_CK(VecRestoreArray(YNh, &ynh));
-  ODYN_CK(OdynLossSetData(hloss, YNh, C));
-  ODYN_CK(OdynLossEvaluate(hloss, w, &fh, gwh, NULL));
-  ODYN_CK(OdynNetForward(hnet, th, Y0, dY));
-  ODYN_CK(OdynNetLossGaussNewtonMult_Private(hnet, hloss, w, v, dY, HdY, Hvh, NULL));
-  ODYN_CK(OdynLossGetAccuracy(hloss, w, YNh, C, &ah));
+  ODYN_CK(VecRestoreArray(p.YNh, &ynh));
+  ODYN_CK(OdynLossSetData(p.hloss, p.YNh, p.C));
+  ODYN_CK(OdynLossEvaluate(p.hloss, p.w, &fh, p.gwh, NULL));
+  ODYN_CK(OdynNetForward(p.hnet, p.th, p.Y0, p.dY));
+  ODYN_CK(OdynNetLossGaussNewtonMult_Private(p.hnet, p.hloss, p.w, p.v, p.dY, p.HdY, p.Hvh, NULL));
+  ODYN_CK(OdynLossGetAccuracy(p.hloss, p.w, p.YNh, p.C, &ah));
 
   /* the backend: the chunks' outputs handed to the loss's mirror, nothing through the host */
-  ODYN_CK(OdynLossSetData(bloss, YNb, C));
-  RecordTraffic(bnet, bloss, nb, before);
+  ODYN_CK(OdynLossSetData(p.bloss, p.YNb, p.C));
+  RecordTraffic(p.bnet, p.bloss, nb, before);
   for (PetscInt c = 0; c < nchunks; c++) {
-    const PetscInt e0 = PetscMin(c * chunk, s), m = PetscMin(chunk, s - e0);
-    Vec            Xc = ChunkOf(nin, e0, m, y0);
+    const PetscInt e0 = PetscMin(c * chunk, p.s), m = PetscMin(chunk, p.s - e0);
+    Vec            Xc = ChunkOf(p.nin, e0, m, y0);
 
-    ODYN_CK(OdynNetForward(bnet, th, Xc, NULL));
-    ODYN_CK(OdynNetLossHandOutputChunk_Private(bnet, bloss, e0));
+    ODYN_CK(OdynNetForward(p.bnet, p.th, Xc, NULL));
+    ODYN_CK(OdynNetLossHandOutputChunk_Private(p.bnet, p.bloss, e0));
     ODYN_CK(VecDestroy(&Xc));
   }
-  RecordTraffic(bnet, bloss, nb, now);
+  RecordTraffic(p.bnet, p.bloss, nb, now);
   ck_assert_msg(now[2 * nb - 1] == before[2 * nb - 1] && now[2 * nb] == before[2 * nb] && now[2 * nb + 1] == before[2 * nb + 1], "%s on %s: the chunks' outputs went through the host (last block %g bytes down, loss %g up, %g down)", label, backend, now[2 * nb - 1] - before[2 * nb - 1], now[2 * nb] - before[2 * nb], now[2 * nb + 1] - before[2 * nb + 1]);
-  ODYN_CK(OdynLossEvaluate(bloss, w, &f, gw, NULL));
+  ODYN_CK(OdynLossEvaluate(p.bloss, p.w, &f, p.gw, NULL));
   ck_assert_msg(PetscAbsReal(f - fh) <= tol_sweep * PetscAbsReal(fh), "%s on %s: loss value from the chunks' mirror %.17g, host %.17g", label, backend, (double)f, (double)fh);
-  Expect(label, "classifier gradient from the chunks' mirror", tol_sweep, gw, gwh);
-  RecordTraffic(bnet, bloss, nb, before);
-  ck_assert_msg(before[2 * nb] - now[2 * nb] == (s ? 8.0 * (nout * nc + nc + nc * s) : 0), "%s on %s: the loss's evaluation copied %g bytes to the backend, expected the weights and the targets (%d examples on this rank)", label, backend, before[2 * nb] - now[2 * nb], (int)s);
+  Expect(label, "classifier gradient from the chunks' mirror", tol_sweep, p.gw, p.gwh);
+  RecordTraffic(p.bnet, p.bloss, nb, before);
+  ck_assert_msg(before[2 * nb] - now[2 * nb] == (p.s ? 8.0 * (p.nout * p.nc + p.nc + p.nc * p.s) : 0), "%s on %s: the loss's evaluation copied %g bytes to the backend, expected the weights and the targets (%d examples on this rank)", label, backend, before[2 * nb] - now[2 * nb], (int)p.s);
 
   /* the chunks' Gauss-Newton products, each chunk swept forward again: the loss copies nothing */
   for (PetscInt c = 0; c < nchunks; c++) {
-    const PetscInt e0 = PetscMin(c * chunk, s), m = PetscMin(chunk, s - e0);
-    Vec            Xc = ChunkOf(nin, e0, m, y0);
+    const PetscInt e0 = PetscMin(c * chunk, p.s), m = PetscMin(chunk, p.s - e0);
+    Vec            Xc = ChunkOf(p.nin, e0, m, y0);
 
-    ODYN_CK(OdynNetForward(bnet, th, Xc, NULL));
-    ODYN_CK(OdynNetLossGaussNewtonMultChunk_Private(bnet, bloss, w, e0, v, c ? Hvc : Hvb));
-    if (c) ODYN_CK(VecAXPY(Hvb, 1.0, Hvc));
+    ODYN_CK(OdynNetForward(p.bnet, p.th, Xc, NULL));
+    ODYN_CK(OdynNetLossGaussNewtonMultChunk_Private(p.bnet, p.bloss, p.w, e0, p.v, c ? p.Hvc : p.Hvb));
+    if (c) ODYN_CK(VecAXPY(p.Hvb, 1.0, p.Hvc));
     ODYN_CK(VecDestroy(&Xc));
   }
-  RecordTraffic(bnet, bloss, nb, now);
+  RecordTraffic(p.bnet, p.bloss, nb, now);
   ck_assert_msg(now[2 * nb] == before[2 * nb] && now[2 * nb + 1] == before[2 * nb + 1], "%s on %s: the loss copied %g bytes up and %g down during the chunks' Gauss-Newton products, expected none", label, backend, now[2 * nb] - before[2 * nb], now[2 * nb + 1] - before[2 * nb + 1]);
-  Expect(label, "Gauss-Newton product summed over chunks", tol_sum, Hvb, Hvh);
+  Expect(label, "Gauss-Newton product summed over chunks", tol_sum, p.Hvb, p.Hvh);
 
   /* the accuracy from the chunks' counts: the weights up and each chunk's scores down */
   for (PetscInt c = 0; c < nchunks; c++) {
-    const PetscInt e0 = PetscMin(c * chunk, s), m = PetscMin(chunk, s - e0);
-    Vec            Xc = ChunkOf(nin, e0, m, y0);
+    const PetscInt e0 = PetscMin(c * chunk, p.s), m = PetscMin(chunk, p.s - e0);
+    Vec            Xc = ChunkOf(p.nin, e0, m, y0);
 
-    ODYN_CK(OdynNetForward(bnet, th, Xc, NULL));
-    ODYN_CK(OdynNetLossCountCorrect_Private(bnet, bloss, w, cc + nc * e0, counts));
+    ODYN_CK(OdynNetForward(p.bnet, p.th, Xc, NULL));
+    ODYN_CK(OdynNetLossCountCorrect_Private(p.bnet, p.bloss, p.w, cc + p.nc * e0, counts));
     ODYN_CK(VecDestroy(&Xc));
   }
-  ODYN_CK(OdynLossAccuracyOfCounts_Private(bloss, counts, &ab));
-  RecordTraffic(bnet, bloss, nb, before);
+  ODYN_CK(OdynLossAccuracyOfCounts_Private(p.bloss, counts, &ab));
+  RecordTraffic(p.bnet, p.bloss, nb, before);
   ck_assert_msg(ab == ah, "%s on %s: accuracy from the chunks' counts %g, host %g", label, backend, (double)ab, (double)ah);
-  ck_assert_msg(counts[1] == s, "%s on %s: the chunks counted %d examples, this rank has %d", label, backend, (int)counts[1], (int)s);
-  ck_assert_msg(before[2 * nb - 1] == now[2 * nb - 1] && before[2 * nb + 1] - now[2 * nb + 1] == 8.0 * nc * s, "%s on %s: the accuracy's chunks copied %g bytes of output and %g of scores to the host, expected none and the scores (%d examples)", label, backend, before[2 * nb - 1] - now[2 * nb - 1], before[2 * nb + 1] - now[2 * nb + 1], (int)s);
+  ck_assert_msg(counts[1] == p.s, "%s on %s: the chunks counted %d examples, this rank has %d", label, backend, (int)counts[1], (int)p.s);
+  ck_assert_msg(before[2 * nb - 1] == now[2 * nb - 1] && before[2 * nb + 1] - now[2 * nb + 1] == 8.0 * p.nc * p.s, "%s on %s: the accuracy's chunks copied %g bytes of output and %g of scores to the host, expected none and the scores (%d examples)", label, backend, before[2 * nb - 1] - now[2 * nb - 1], before[2 * nb + 1] - now[2 * nb + 1], (int)p.s);
 
   /* misuse: a chunk past the loss's examples, a chunk's product with a loss on the host */
-  if (s) odyn_ck_error_contains(OdynNetLossHandOutputChunk_Private(bnet, bloss, s), "which are not the loss data's examples");
-  odyn_ck_error_contains(OdynNetLossGaussNewtonMultChunk_Private(bnet, hloss, w, 0, v, Hvc), "do not run on one backend");
+  if (p.s) odyn_ck_error_contains(OdynNetLossHandOutputChunk_Private(p.bnet, p.bloss, p.s), "which are not the loss data's examples");
+  odyn_ck_error_contains(OdynNetLossGaussNewtonMultChunk_Private(p.bnet, p.hloss, p.w, 0, p.v, p.Hvc), "do not run on one backend");
   ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_netchain: %s on %s, chunks of %d: hand-over and products in backend memory, the products' sum within %.0e of the whole sweep's\n", label, backend, (int)chunk, (double)tol_sum));
 
-  ODYN_CK(VecRestoreArrayRead(C, &cc));
-  ODYN_CK(VecRestoreArrayRead(Y0, &y0));
-  {
-    Vec *all[] = {&th, &v, &Hvh, &Hvb, &Hvc, &w, &gw, &gwh, &Y0, &YNh, &YNb, &C, &dY, &HdY};
-    for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++) ODYN_CK(VecDestroy(all[k]));
-  }
-  ODYN_CK(OdynLossDestroy(&hloss));
-  ODYN_CK(OdynLossDestroy(&bloss));
-  ODYN_CK(OdynNetDestroy(&hnet));
-  ODYN_CK(OdynNetDestroy(&bnet));
+  ODYN_CK(VecRestoreArrayRead(p.C, &cc));
+  ODYN_CK(VecRestoreArrayRead(p.Y0, &y0));
+  PairDestroy(&p);
 }
 
 /* Chunks() on the dense and the MNIST shapes, examples spread and all on rank 0 (the other rank's chunks empty) */
 START_TEST(test_chunks)
 {
-  const BlockSpec dense[2] = {
-    {ODYNSCHEMEEULER, ODYNLAYERDENSE, 4, 0, 2, 0, 0, PETSC_FALSE, NULL},
-    {ODYNSCHEMEEULER, ODYNLAYERDENSE, 4, 0, 3, 0, 0, PETSC_FALSE, NULL},
-  };
-  const BlockSpec mnist[2] = {
-    {ODYNSCHEMESINGLE, ODYNLAYERCONV, 1, 4, 0, 6, 5, PETSC_FALSE, NULL},
-    {ODYNSCHEMEEULER,  ODYNLAYERCONV, 4, 4, 2, 6, 5, PETSC_FALSE, NULL},
-  };
-
   for (PetscInt split = 0; split < 2; split++) {
-    Chunks(2, dense, 23, split, 4, split ? "two dense blocks (n 4), softmax, examples on rank 0" : "two dense blocks (n 4), softmax");
-    Chunks(2, mnist, 14, split, 3, split ? "opening conv 1 -> 4 and a conv block, softmax, examples on rank 0" : "opening conv 1 -> 4 and a conv block, softmax");
+    Chunks(2, pair_dense, 23, split, 4, split ? "two dense blocks (n 4), softmax, examples on rank 0" : "two dense blocks (n 4), softmax");
+    Chunks(2, pair_conv, 14, split, 3, split ? "opening conv 1 -> 4 and a conv block, softmax, examples on rank 0" : "opening conv 1 -> 4 and a conv block, softmax");
   }
 }
 END_TEST
 
 START_TEST(test_gauss_newton)
 {
-  const BlockSpec dense[2] = {
-    {ODYNSCHEMEEULER, ODYNLAYERDENSE, 4, 0, 2, 0, 0, PETSC_FALSE, NULL      },
-    {ODYNSCHEMEEULER, ODYNLAYERDENSE, 4, 0, 3, 0, 0, PETSC_FALSE, MID_PREFIX},
-  };
-  const BlockSpec mnist[2] = {
-    {ODYNSCHEMESINGLE, ODYNLAYERCONV, 1, 4, 0, 6, 5, PETSC_FALSE, NULL},
-    {ODYNSCHEMEEULER,  ODYNLAYERCONV, 4, 4, 2, 6, 5, PETSC_FALSE, NULL},
-  };
-
   for (PetscInt split = 0; split < 2; split++) {
-    GaussNewton(2, mnist, 14, split, PETSC_TRUE, split ? "opening conv 1 -> 4 and a conv block, softmax, examples on rank 0" : "opening conv 1 -> 4 and a conv block, softmax");
-    GaussNewton(2, dense, 20, split, PETSC_TRUE, split ? "two dense blocks (n 4), softmax, examples on rank 0" : "two dense blocks (n 4), softmax");
+    GaussNewton(2, pair_conv, 14, split, PETSC_TRUE, split ? "opening conv 1 -> 4 and a conv block, softmax, examples on rank 0" : "opening conv 1 -> 4 and a conv block, softmax");
+    GaussNewton(2, pair_dense, 20, split, PETSC_TRUE, split ? "two dense blocks (n 4), softmax, examples on rank 0" : "two dense blocks (n 4), softmax");
     ODYN_CK(PetscOptionsSetValue(NULL, "-" MID_PREFIX "odyn_backend", "host"));
-    GaussNewton(2, dense, 20, split, PETSC_FALSE, split ? "two dense blocks, the last on the host, examples on rank 0" : "two dense blocks, the last on the host");
+    GaussNewton(2, pair_dense, 20, split, PETSC_FALSE, split ? "two dense blocks, the last on the host, examples on rank 0" : "two dense blocks, the last on the host");
     ODYN_CK(PetscOptionsClearValue(NULL, "-" MID_PREFIX "odyn_backend"));
     handover = PETSC_FALSE;
-    GaussNewton(2, mnist, 14, split, PETSC_FALSE, split ? "opening conv 1 -> 4 and a conv block, handover off, examples on rank 0" : "opening conv 1 -> 4 and a conv block, handover off");
+    GaussNewton(2, pair_conv, 14, split, PETSC_FALSE, split ? "opening conv 1 -> 4 and a conv block, handover off, examples on rank 0" : "opening conv 1 -> 4 and a conv block, handover off");
     handover = PETSC_TRUE;
   }
 }

@@ -49,6 +49,22 @@ static void ChunkRange(OdynTrainer t, PetscInt s, PetscInt c, PetscInt *e0, Pets
   *m  = PetscMin(t->chunk_size, s - *e0);
 }
 
+/* the forward sweep of chunk c of the s local examples x at th, its output and trajectory left in the network (no host
+   output); *e0: the chunk's first example (collective: every rank calls it) */
+static PetscErrorCode ForwardChunk(OdynTrainer t, Vec th, const PetscScalar *x, PetscInt s, PetscInt c, PetscInt *e0)
+{
+  PetscInt nin, m;
+  Vec      Xc;
+
+  PetscFunctionBegin;
+  PetscCall(OdynNetGetInputWidth(t->net, &nin));
+  ChunkRange(t, s, c, e0, &m);
+  PetscCall(ChunkVec(t, nin, *e0, m, x, &Xc));
+  PetscCall(OdynNetForward(t->net, th, Xc, NULL));
+  PetscCall(VecDestroy(&Xc));
+  PetscFunctionReturn(0);
+}
+
 /*
    Y_N = forward(th, X) over all local examples, chunk by chunk. On return the network holds the trajectory of the
    last chunk (of all of X without chunking), which OdynTrainerChunkedAdjoint_Private() reuses.
@@ -107,7 +123,7 @@ static PetscErrorCode SameBackend(OdynTrainer t, PetscBool *same)
 */
 PetscErrorCode OdynTrainerForwardToLoss_Private(OdynTrainer t, Vec th, Vec X, Vec YN, Vec C)
 {
-  PetscInt           s, nchunks, nin;
+  PetscInt           s, nchunks;
   PetscBool          same;
   const PetscScalar *x;
 
@@ -129,17 +145,12 @@ PetscErrorCode OdynTrainerForwardToLoss_Private(OdynTrainer t, Vec th, Vec X, Ve
     PetscFunctionReturn(0);
   }
   PetscCall(OdynLossSetData(t->loss, YN, C));
-  PetscCall(OdynNetGetInputWidth(t->net, &nin));
   PetscCall(VecGetArrayRead(X, &x));
   for (PetscInt c = 0; c < nchunks; c++) { /* in order: the mirror is valid once the last chunk is in */
-    PetscInt e0, m;
-    Vec      Xc;
+    PetscInt e0;
 
-    ChunkRange(t, s, c, &e0, &m);
-    PetscCall(ChunkVec(t, nin, e0, m, x, &Xc));
-    PetscCall(OdynNetForward(t->net, th, Xc, NULL));
+    PetscCall(ForwardChunk(t, th, x, s, c, &e0));
     PetscCall(OdynNetLossHandOutputChunk_Private(t->net, t->loss, e0));
-    PetscCall(VecDestroy(&Xc));
   }
   PetscCall(VecRestoreArrayRead(X, &x));
   PetscFunctionReturn(0);
@@ -153,7 +164,7 @@ PetscErrorCode OdynTrainerForwardToLoss_Private(OdynTrainer t, Vec th, Vec X, Ve
 */
 PetscErrorCode OdynTrainerAccuracy_Private(OdynTrainer t, Vec X, Vec YN, Vec C, PetscReal *acc)
 {
-  PetscInt           s, nchunks, nin, lc, ncl, counts[2] = {0, 0};
+  PetscInt           s, nchunks, lc, ncl, counts[2] = {0, 0};
   PetscBool          same;
   const PetscScalar *x, *cc;
 
@@ -170,21 +181,16 @@ PetscErrorCode OdynTrainerAccuracy_Private(OdynTrainer t, Vec X, Vec YN, Vec C, 
     PetscCall(OdynNetLossAccuracy_Private(t->net, t->loss, t->wmu, C, acc));
     PetscFunctionReturn(0);
   }
-  PetscCall(OdynNetGetInputWidth(t->net, &nin));
   PetscCall(VecGetLocalSize(C, &lc));
   PetscCheck(lc == s * t->loss->nc, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "Targets C have local length %" PetscInt_FMT " but the features hold %" PetscInt_FMT " local examples of %" PetscInt_FMT " classes", lc, s, t->loss->nc);
   ncl = t->loss->nc;
   PetscCall(VecGetArrayRead(X, &x));
   PetscCall(VecGetArrayRead(C, &cc));
   for (PetscInt c = 0; c < nchunks; c++) {
-    PetscInt e0, m;
-    Vec      Xc;
+    PetscInt e0;
 
-    ChunkRange(t, s, c, &e0, &m);
-    PetscCall(ChunkVec(t, nin, e0, m, x, &Xc));
-    PetscCall(OdynNetForward(t->net, t->theta, Xc, NULL));
+    PetscCall(ForwardChunk(t, t->theta, x, s, c, &e0));
     PetscCall(OdynNetLossCountCorrect_Private(t->net, t->loss, t->wmu, cc + ncl * e0, counts));
-    PetscCall(VecDestroy(&Xc));
   }
   PetscCall(VecRestoreArrayRead(C, &cc));
   PetscCall(VecRestoreArrayRead(X, &x));
@@ -218,12 +224,11 @@ static PetscErrorCode OnBackend(OdynTrainer t, PetscInt nchunks, PetscBool *on)
 */
 static PetscErrorCode ChunkedAdjoint(OdynTrainer t, Vec th, Vec X, const PetscScalar *w, const double *wdev, Vec g, Vec work)
 {
-  PetscInt           s, nchunks, nin, nout;
+  PetscInt           s, nchunks, nout;
   const PetscScalar *x;
 
   PetscFunctionBegin;
   PetscCall(NumChunks(t, X, &s, &nchunks));
-  PetscCall(OdynNetGetInputWidth(t->net, &nin));
   PetscCall(OdynNetGetOutputWidth(t->net, &nout));
   PetscCall(VecGetArrayRead(X, &x));
   for (PetscInt c = nchunks - 1; c >= 0; c--) {
@@ -231,13 +236,7 @@ static PetscErrorCode ChunkedAdjoint(OdynTrainer t, Vec th, Vec X, const PetscSc
     Vec      out = c == nchunks - 1 ? g : work;
 
     ChunkRange(t, s, c, &e0, &m);
-    if (c < nchunks - 1) {
-      Vec Xc;
-
-      PetscCall(ChunkVec(t, nin, e0, m, x, &Xc));
-      PetscCall(OdynNetForward(t->net, th, Xc, NULL));
-      PetscCall(VecDestroy(&Xc));
-    }
+    if (c < nchunks - 1) PetscCall(ForwardChunk(t, th, x, s, c, &e0));
     if (wdev) PetscCall(OdynNetJacobianMultTransposeFromBackend_Private(t->net, wdev + (size_t)nout * e0, out, NULL));
     else {
       Vec Wc;
@@ -311,22 +310,16 @@ PetscErrorCode OdynTrainerChunkedAdjoint_Private(OdynTrainer t, Vec th, Vec X, V
 */
 static PetscErrorCode ChunkedGaussNewtonOnBackend(OdynTrainer t, Vec th, Vec X, PetscInt s, PetscInt nchunks, Vec v, Vec Hv, Vec work)
 {
-  PetscInt           nin;
   const PetscScalar *x;
 
   PetscFunctionBegin;
-  PetscCall(OdynNetGetInputWidth(t->net, &nin));
   PetscCall(VecGetArrayRead(X, &x));
   for (PetscInt c = 0; c < nchunks; c++) {
-    PetscInt e0, m;
-    Vec      Xc;
+    PetscInt e0;
 
-    ChunkRange(t, s, c, &e0, &m);
-    PetscCall(ChunkVec(t, nin, e0, m, x, &Xc));
-    PetscCall(OdynNetForward(t->net, th, Xc, NULL));
+    PetscCall(ForwardChunk(t, th, x, s, c, &e0));
     PetscCall(OdynNetLossGaussNewtonMultChunk_Private(t->net, t->loss, t->wmu, e0, v, c ? work : Hv));
     if (c) PetscCall(VecAXPY(Hv, 1.0, work));
-    PetscCall(VecDestroy(&Xc));
   }
   PetscCall(VecRestoreArrayRead(X, &x));
   PetscFunctionReturn(0);

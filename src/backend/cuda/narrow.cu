@@ -79,17 +79,6 @@ __device__ __forceinline__ void odynk_leapfrog_adjoint_step(double &a, double &q
   a               = aj;
 }
 
-/* the adjoints' start: zero the block's running gradient (ACC, count doubles) and stage the parameters into tsh (SMEM);
-   one barrier orders both */
-template <bool SMEM, bool ACC>
-__device__ __forceinline__ void narrow_adjoint_start(double *acc, double *tsh, const double *theta, long count)
-{
-  if (ACC)
-    for (long k = threadIdx.x; k < count; k += blockDim.x) acc[k] = 0.0;
-  if (SMEM) odynk_stage_params(tsh, theta, NULL, count); /* its __syncthreads also orders the zeroing of acc */
-  else if (ACC) __syncthreads();
-}
-
 template <int G, bool SMEM, bool LF = false>
 __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_forward_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Y0, double *__restrict__ Y, int store_all, double *__restrict__ Yprev)
 {
@@ -300,7 +289,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_adjoint_k(int n, in
   double       *tsh    = win + 2 * S * nw * nr + (ACC ? N * slot : 0);
   const double *th     = SMEM ? tsh : theta; /* a compile-time choice: the loads below stay shared-memory loads */
 
-  narrow_adjoint_start<SMEM, ACC>(acc, tsh, theta, N * slot);
+  odynk_adjoint_start<SMEM, ACC>(acc, tsh, theta, N * slot);
 
   for (long base = (long)blockIdx.x * epb; base < s; base += (long)gridDim.x * epb) {
     const long e   = base + threadIdx.x / G;
@@ -395,7 +384,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK, 2) narrow_adjoint1_k(int n
   double       *tsh    = scr + nw * 2 * ODYNK_ADJ1_HALF * LD;
   const double *th     = SMEM ? tsh : theta;
 
-  narrow_adjoint_start<SMEM, ACC>(acc, tsh, theta, N * slot);
+  odynk_adjoint_start<SMEM, ACC>(acc, tsh, theta, N * slot);
 
   /* chunks of blockDim.x examples, uniform over the block (the window flushes have a __syncthreads, the rounds a
      __syncwarp): a thread past s takes part with a = y = u = 0 */
@@ -571,31 +560,20 @@ static int adjoint_launch(long n, long N, long s, double h, const double *theta,
   return adjoint_kernel_launch(narrow_adjoint_k<G, SMEM, ACC, LF, REV>, "launch of narrow_adjoint_k", G, n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, S, smem);
 }
 
-/* The adjoint's configuration (window S <= ODYNK_ADJ_WINDOW steps per block reduction; the parameters in shared
-   memory). While the resident blocks hold every chunk of examples in one pass (s = 10^4), each block has one chunk,
-   whose flushes store straight into its global slice (nothing read back): take the largest S that keeps enough
-   blocks resident (n = 8, N = 64: S = 4, 73.7 KB, 3 blocks per SM, 396 blocks >= 313 chunks). When blocks must walk
-   several chunks (s = 10^6), keep the block's gradient in shared memory for all N steps (ACC: n = 8, N = 64 adds
-   36.9 KB, S = 2, 92 KB, 2 blocks per SM) instead of a global read-modify-write per window and chunk. Fallbacks
-   when the budget is too small: the window path with the parameters in shared memory, then through the cache. */
+/* The adjoint's configuration: odynk_adjoint_plan. While the resident blocks hold every chunk of examples in one pass
+   (s = 10^4), the largest window that keeps enough blocks resident (n = 8, N = 64: S = 4, 73.7 KB, 3 blocks per SM,
+   396 blocks >= 313 chunks); when blocks must walk several chunks (s = 10^6), the block's gradient in shared memory
+   (ACC: n = 8, N = 64 adds 36.9 KB, S = 2, 92 KB, 2 blocks per SM). */
 template <int G, bool LF, bool REV>
 static int adjoint_g(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *YN, const double *W, double *gtheta, double *gY0)
 {
-  const long   nparam = N * (n * n + n);
-  const size_t step = (size_t)(ODYNK_NARROW_BLOCK / 32) * n * (n + 1) * sizeof(double), bytes = (size_t)nparam * sizeof(double);
-  const int    Sp = odynk_adj_window(bytes, step, N), S0 = odynk_adj_window(0, step, N), Sa = odynk_adj_window(2 * bytes, step, N);
+  const size_t   step = (size_t)(ODYNK_NARROW_BLOCK / 32) * n * (n + 1) * sizeof(double), bytes = (size_t)N * (n * n + n) * sizeof(double);
+  odynk_adj_plan p;
 
-  if (S0 < 1) return odynk_fail(ODYN_CUDA_ERR_ARG, "narrow adjoint: n = %ld needs more shared memory than the budget", n);
-  /* one pass (every chunk has its block): the largest window that keeps enough blocks resident */
-  for (int S = Sp; S >= 1; S--) {
-    unsigned grid;
-    ODYNK_CALL(odynk_narrow_grid(narrow_adjoint_k<G, true, false, LF, REV>, bytes + 2 * S * step, s, G, "narrow", &grid));
-    if ((long)grid * (ODYNK_NARROW_BLOCK / G) >= s) return adjoint_launch<G, true, false, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, S, bytes + 2 * S * step);
-  }
-  /* blocks walk several chunks */
-  if (gtheta && Sa >= 1) return adjoint_launch<G, true, true, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, Sa, 2 * bytes + 2 * Sa * step);
-  if (Sp >= 1) return adjoint_launch<G, true, false, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, Sp, bytes + 2 * Sp * step);
-  return adjoint_launch<G, false, false, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, S0, 2 * S0 * step);
+  ODYNK_CALL(odynk_adjoint_plan(narrow_adjoint_k<G, true, false, LF, REV>, bytes, step, N, s, G, gtheta != NULL, "narrow", &p));
+  if (!p.smem) return adjoint_launch<G, false, false, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, p.S, p.bytes);
+  if (p.acc) return adjoint_launch<G, true, true, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, p.S, p.bytes);
+  return adjoint_launch<G, true, false, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, p.S, p.bytes);
 }
 
 /* The one-thread adjoint (narrow_adjoint1_k) for large s, where the blocks walk several chunks: ACC, with the

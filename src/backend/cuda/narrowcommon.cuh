@@ -92,6 +92,48 @@ __device__ __forceinline__ void odynk_window_flush(const double *win, int nw, in
   }
 }
 
+/* where this warp's sums of step t (counted from 0 in the chunk) go: its slot of len doubles in the current window */
+__device__ __forceinline__ double *odynk_window_slot(double *win, int S, int nw, int len, unsigned parity, int t, int warp)
+{
+  return win + (((parity & 1) * S + t % S) * nw + warp) * len;
+}
+
+/* after step j (the chunk's t-th): when the window is full or the chunk done (j = 0; both uniform over the block),
+   flush it (odynk_window_flush) into the block's gradient in shared memory acc (ACC) or its global slice mypart
+   (first: stored, else added), and switch to the other window */
+template <bool ACC, typename At>
+__device__ __forceinline__ void odynk_window_end(const double *win, int S, int nw, int len, long slot, int t, int j, double *acc, double *mypart, bool first, unsigned &parity, At at)
+{
+  if (t % S == S - 1 || j == 0) {
+    const int     cnt = t % S + 1;
+    const double *w   = win + (parity & 1) * S * nw * len;
+    if (ACC) odynk_window_flush(w, nw, len, cnt, j + cnt - 1, slot, acc, false, at);
+    else odynk_window_flush(w, nw, len, cnt, j + cnt - 1, slot, mypart, first, at);
+    parity++;
+  }
+}
+
+/* the adjoints' start: zero the block's running gradient (ACC, count doubles) and stage the parameters into tsh (SMEM);
+   one barrier orders both */
+template <bool SMEM, bool ACC>
+__device__ __forceinline__ void odynk_adjoint_start(double *acc, double *tsh, const double *theta, long count)
+{
+  if (ACC)
+    for (long k = threadIdx.x; k < count; k += blockDim.x) acc[k] = 0.0;
+  if (SMEM) odynk_stage_params(tsh, theta, NULL, count); /* its __syncthreads also orders the zeroing of acc */
+  else if (ACC) __syncthreads();
+}
+
+/* the adjoints' end: with ACC the block's gradient (count doubles) from shared memory to its global slice */
+template <bool ACC>
+__device__ __forceinline__ void odynk_adjoint_finish(const double *acc, double *mypart, long count)
+{
+  if (ACC && mypart) {
+    __syncthreads();
+    for (long k = threadIdx.x; k < count; k += blockDim.x) mypart[k] = acc[k];
+  }
+}
+
 /* the largest window S <= ODYNK_ADJ_WINDOW steps (and <= N) for which fixed + 2 S win_step bytes fit ODYNK_SMEM_BUDGET;
    0 when not even S = 1 fits */
 #define ODYNK_ADJ_WINDOW 4
@@ -103,10 +145,25 @@ static inline int odynk_adj_window(size_t fixed, size_t win_step, long N)
 }
 
 #ifdef __CUDACC__
+#include <type_traits>
 #include "kernelsys.cuh"
 
 /* the group size for a width w <= 16: w rounded up to a power of two */
 static inline int odynk_group_of(long w) { return w <= 1 ? 1 : w <= 2 ? 2 : w <= 4 ? 4 : w <= 8 ? 8 : 16; }
+
+/* f(std::integral_constant<int, G>()) for the group size G of the width w: the entry points' dispatch to their
+   G-templated launchers, e.g. odynk_with_group(n, [&](auto g) { return forward_g<decltype(g)::value>(...); }) */
+template <typename F>
+static int odynk_with_group(long w, F f)
+{
+  switch (odynk_group_of(w)) {
+  case 1: return f(std::integral_constant<int, 1>());
+  case 2: return f(std::integral_constant<int, 2>());
+  case 4: return f(std::integral_constant<int, 4>());
+  case 8: return f(std::integral_constant<int, 8>());
+  default: return f(std::integral_constant<int, 16>());
+  }
+}
 
 /* One thread per example (G = 1: the whole state in registers, K_j and b_j read from shared memory as broadcasts, no
    shuffles) needs n FMAs + n broadcast loads per row where a group of G threads needs the same FMAs plus G double
@@ -141,6 +198,38 @@ static int odynk_narrow_grid(KernelT kernel, size_t smem, long s, int G, const c
   *grid = (unsigned)(g > 0 ? g : 1);
   return ODYN_CUDA_OK;
 }
+/* The groups' adjoint configuration (narrow.cu, verlet.cu, parabolicnarrow.cu): window S <= ODYNK_ADJ_WINDOW steps
+   per block reduction of step slots of `step` bytes (all warps), `bytes` of parameters. While the resident blocks hold
+   every chunk of examples in one pass, each block has one chunk, whose flushes store straight into its global slice
+   (nothing read back): the largest S that keeps enough blocks resident (onepass: the kernel with staged parameters,
+   no ACC). When blocks must walk several chunks, the block's gradient in shared memory for all N steps (ACC, when
+   there is a gradient) instead of a global read-modify-write per window and chunk. Fallbacks when the budget is too
+   small: the window path with the parameters in shared memory, then through the cache. what: the kernel family. */
+struct odynk_adj_plan {
+  bool   smem, acc; /* parameters staged in shared memory; the block's gradient there */
+  int    S;         /* steps per window */
+  size_t bytes;     /* dynamic shared memory per block */
+};
+template <typename KernelT>
+static int odynk_adjoint_plan(KernelT onepass, size_t bytes, size_t step, long N, long s, int G, bool gradient, const char *what, odynk_adj_plan *plan)
+{
+  const int Sp = odynk_adj_window(bytes, step, N), S0 = odynk_adj_window(0, step, N), Sa = odynk_adj_window(2 * bytes, step, N);
+
+  if (S0 < 1) return odynk_fail(ODYN_CUDA_ERR_ARG, "%s adjoint: one step's sums of all warps (%zu bytes, twice) exceed the shared-memory budget of %d bytes", what, step, ODYNK_SMEM_BUDGET);
+  for (int S = Sp; S >= 1; S--) {
+    unsigned grid;
+    ODYNK_CALL(odynk_narrow_grid(onepass, bytes + 2 * S * step, s, G, what, &grid));
+    if ((long)grid * (ODYNK_NARROW_BLOCK / G) >= s) {
+      *plan = {true, false, S, bytes + 2 * S * step};
+      return ODYN_CUDA_OK;
+    }
+  }
+  if (gradient && Sa >= 1) *plan = {true, true, Sa, 2 * bytes + 2 * Sa * step};
+  else if (Sp >= 1) *plan = {true, false, Sp, bytes + 2 * Sp * step};
+  else *plan = {false, false, S0, 2 * S0 * step};
+  return ODYN_CUDA_OK;
+}
+
 /* launches kernel_smem with `bytes` of dynamic shared memory (the parameters staged) when they fit ODYNK_SMEM_BUDGET,
    else kernel_global (the parameters read through the cache), on the grid odynk_narrow_grid gives for G threads per
    example; what: the kernel family, for the errors ("narrow", "verlet"); name: the kernel, for a failed launch */

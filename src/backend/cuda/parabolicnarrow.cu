@@ -106,7 +106,8 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) parabolic_adjoint_k(int n,
   const int     nw = blockDim.x / 32, warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   double       *win = sh; /* 2 windows x S steps x nw warps x slot: one step's gradient per warp, laid out as theta_j */
   double       *acc = ACC ? win + 2 * S * nw * slot : NULL;
-  const double *th  = theta;
+  double       *tsh = win + 2 * S * nw * slot + (ACC ? N * slot : 0);
+  const double *th  = SMEM ? tsh : theta;
   const int     r = threadIdx.x % G, epb = blockDim.x / G;
   const bool    yrow = r < n, hrow = r < m;
   double       *mypart = part ? part + (long)blockIdx.x * N * slot : NULL;
@@ -114,13 +115,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) parabolic_adjoint_k(int n,
   unsigned      parity = 0;
   const auto    at     = [](int q) { return q; };
 
-  if (ACC)
-    for (long k = threadIdx.x; k < N * slot; k += blockDim.x) acc[k] = 0.0;
-  if (SMEM) {
-    double *tsh = win + 2 * S * nw * slot + (ACC ? N * slot : 0);
-    odynk_stage_params(tsh, theta, NULL, N * slot); /* its __syncthreads also orders the zeroing of acc */
-    th = tsh;
-  } else if (ACC) __syncthreads();
+  odynk_adjoint_start<SMEM, ACC>(acc, tsh, theta, N * slot);
   for (long base = (long)blockIdx.x * epb; base < s; base += (long)gridDim.x * epb) {
     const long e  = base + threadIdx.x / G;
     const bool in = e < s;
@@ -144,29 +139,21 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) parabolic_adjoint_k(int n,
         for (int k = 0; k < G; k++) g[k] = hs * pc[k] + ht * yc[k]; /* gK(r, k) */
         g[G] = ht;                                                  /* gb(r) */
         odynk_warp_sum_groups<G>(g, n);
-        double *rb = win + (((parity & 1) * S + t % S) * nw + warp) * slot;
+        double *rb = odynk_window_slot(win, S, nw, (int)slot, parity, t, warp);
         if (lane < m) {
 #pragma unroll
           for (int k = 0; k < G; k++)
             if (k < n) rb[lane + k * m] = g[k];
           rb[m * n + lane] = g[G];
         }
-        if (t % S == S - 1 || j == 0) { /* the window is full or the chunk done: uniform over the block */
-          const int cnt = t % S + 1;
-          if (ACC) odynk_window_flush(win + (parity & 1) * S * nw * slot, nw, (int)slot, cnt, j + cnt - 1, slot, acc, false, at);
-          else odynk_window_flush(win + (parity & 1) * S * nw * slot, nw, (int)slot, cnt, j + cnt - 1, slot, mypart, first, at);
-          parity++;
-        }
+        odynk_window_end<ACC>(win, S, nw, (int)slot, slot, t, j, acc, mypart, first, parity, at);
       }
       P -= h * padd;
     }
     if (gY0 && in && yrow) gY0[e * n + r] = P;
     first = false;
   }
-  if (ACC && mypart) {
-    __syncthreads();
-    for (long k = threadIdx.x; k < N * slot; k += blockDim.x) mypart[k] = acc[k];
-  }
+  odynk_adjoint_finish<ACC>(acc, mypart, N * slot);
 }
 
 /* host side: the launch helpers */
@@ -214,26 +201,18 @@ int adjoint_launch(long n, long m, long N, long s, double h, const double *theta
   return ODYN_CUDA_OK;
 }
 
-/* the configuration, as verlet.cu's adjoint_g: in one pass (every chunk has its block) the largest window that keeps
-   enough blocks resident, storing into the global slice; when blocks walk several chunks, the block's gradient in
-   shared memory (ACC) if it fits the budget with the parameters and a window; else the global slice, the parameters
-   in shared memory if they fit, else through the cache */
+/* the configuration: odynk_adjoint_plan */
 template <int G>
 int adjoint_g(long n, long m, long N, long s, double h, const double *theta, const double *Y, const double *W, double *gtheta, double *gY0)
 {
-  const long   slot = m * n + m, nparam = N * slot;
-  const size_t step = (size_t)(ODYNK_NARROW_BLOCK / 32) * slot * sizeof(double), bytes = (size_t)nparam * sizeof(double);
-  const int    Sp = odynk_adj_window(bytes, step, N), S0 = odynk_adj_window(0, step, N), Sa = odynk_adj_window(2 * bytes, step, N);
+  const long     slot = m * n + m;
+  const size_t   step = (size_t)(ODYNK_NARROW_BLOCK / 32) * slot * sizeof(double), bytes = (size_t)N * slot * sizeof(double);
+  odynk_adj_plan p;
 
-  if (S0 < 1) return odynk_fail(ODYN_CUDA_ERR_ARG, "parabolic adjoint: n = %ld, m = %ld need more shared memory than the budget", n, m);
-  for (int S = Sp; S >= 1; S--) {
-    unsigned grid;
-    ODYNK_CALL(odynk_narrow_grid(parabolic_adjoint_k<G, true, false>, bytes + 2 * S * step, s, G, "parabolic", &grid));
-    if ((long)grid * (ODYNK_NARROW_BLOCK / G) >= s) return adjoint_launch<G, true, false>(n, m, N, s, h, theta, Y, W, gtheta, gY0, S, bytes + 2 * S * step);
-  }
-  if (gtheta && Sa >= 1) return adjoint_launch<G, true, true>(n, m, N, s, h, theta, Y, W, gtheta, gY0, Sa, 2 * bytes + 2 * Sa * step);
-  if (Sp >= 1) return adjoint_launch<G, true, false>(n, m, N, s, h, theta, Y, W, gtheta, gY0, Sp, bytes + 2 * Sp * step);
-  return adjoint_launch<G, false, false>(n, m, N, s, h, theta, Y, W, gtheta, gY0, S0, 2 * S0 * step);
+  ODYNK_CALL(odynk_adjoint_plan(parabolic_adjoint_k<G, true, false>, bytes, step, N, s, G, gtheta != NULL, "parabolic", &p));
+  if (!p.smem) return adjoint_launch<G, false, false>(n, m, N, s, h, theta, Y, W, gtheta, gY0, p.S, p.bytes);
+  if (p.acc) return adjoint_launch<G, true, true>(n, m, N, s, h, theta, Y, W, gtheta, gY0, p.S, p.bytes);
+  return adjoint_launch<G, true, false>(n, m, N, s, h, theta, Y, W, gtheta, gY0, p.S, p.bytes);
 }
 
 } // namespace
@@ -243,13 +222,7 @@ int odyn_cuda_parabolic_narrow_forward(long n, long m, long N, long s, double h,
   ODYNK_CALL(check_parabolic_narrow("odyn_cuda_parabolic_narrow_forward", n, m, N, s));
   if (s == 0) return ODYN_CUDA_OK;
   if (!Y0 || !Ytraj || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_parabolic_narrow_forward: theta, Y0 and Ytraj must be device arrays");
-  switch (odynk_group_of(n > m ? n : m)) {
-  case 1: return forward_g<1>(n, m, N, s, h, theta, Y0, Ytraj);
-  case 2: return forward_g<2>(n, m, N, s, h, theta, Y0, Ytraj);
-  case 4: return forward_g<4>(n, m, N, s, h, theta, Y0, Ytraj);
-  case 8: return forward_g<8>(n, m, N, s, h, theta, Y0, Ytraj);
-  default: return forward_g<16>(n, m, N, s, h, theta, Y0, Ytraj);
-  }
+  return odynk_with_group(n > m ? n : m, [&](auto g) { return forward_g<decltype(g)::value>(n, m, N, s, h, theta, Y0, Ytraj); });
 }
 
 int odyn_cuda_parabolic_narrow_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
@@ -257,13 +230,7 @@ int odyn_cuda_parabolic_narrow_tangent(long n, long m, long N, long s, double h,
   ODYNK_CALL(check_parabolic_narrow("odyn_cuda_parabolic_narrow_tangent", n, m, N, s));
   if (s == 0) return ODYN_CUDA_OK;
   if (!Y0 || !dYN || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_parabolic_narrow_tangent: theta, Y0 and dYN must be device arrays");
-  switch (odynk_group_of(n > m ? n : m)) {
-  case 1: return tangent_g<1>(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN);
-  case 2: return tangent_g<2>(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN);
-  case 4: return tangent_g<4>(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN);
-  case 8: return tangent_g<8>(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN);
-  default: return tangent_g<16>(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN);
-  }
+  return odynk_with_group(n > m ? n : m, [&](auto g) { return tangent_g<decltype(g)::value>(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN); });
 }
 
 int odyn_cuda_parabolic_narrow_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0)
@@ -275,11 +242,5 @@ int odyn_cuda_parabolic_narrow_adjoint(long n, long m, long N, long s, double h,
     if (gY0 && gY0 != W) ODYNK_CUDA(cudaMemcpyAsync(gY0, W, (size_t)n * s * sizeof(double), cudaMemcpyDeviceToDevice, 0));
     return ODYN_CUDA_OK;
   }
-  switch (odynk_group_of(n > m ? n : m)) {
-  case 1: return adjoint_g<1>(n, m, N, s, h, theta, Ytraj, W, gtheta, gY0);
-  case 2: return adjoint_g<2>(n, m, N, s, h, theta, Ytraj, W, gtheta, gY0);
-  case 4: return adjoint_g<4>(n, m, N, s, h, theta, Ytraj, W, gtheta, gY0);
-  case 8: return adjoint_g<8>(n, m, N, s, h, theta, Ytraj, W, gtheta, gY0);
-  default: return adjoint_g<16>(n, m, N, s, h, theta, Ytraj, W, gtheta, gY0);
-  }
+  return odynk_with_group(n > m ? n : m, [&](auto g) { return adjoint_g<decltype(g)::value>(n, m, N, s, h, theta, Ytraj, W, gtheta, gY0); });
 }

@@ -127,7 +127,8 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_adjoint_k(int n, in
   const int     nw = blockDim.x / 32, warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   double       *win = sh; /* 2 windows x S steps x nw warps x slot: one step's gradient per warp, laid out as theta_j */
   double       *acc = ACC ? win + 2 * S * nw * slot : NULL;
-  const double *th  = theta;
+  double       *tsh = win + 2 * S * nw * slot + (ACC ? N * slot : 0);
+  const double *th  = SMEM ? tsh : theta; /* a compile-time choice: the loads below stay shared-memory loads */
   const int     r = threadIdx.x % G, epb = blockDim.x / G;
   const bool    yrow = r < n, zrow = r < m;
   double       *mypart = part ? part + (long)blockIdx.x * N * slot : NULL;
@@ -135,13 +136,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_adjoint_k(int n, in
   unsigned      parity = 0;
   const auto    at     = [](int q) { return q; };
 
-  if (ACC)
-    for (long k = threadIdx.x; k < N * slot; k += blockDim.x) acc[k] = 0.0;
-  if (SMEM) {
-    double *tsh = win + 2 * S * nw * slot + (ACC ? N * slot : 0);
-    odynk_stage_params(tsh, theta, NULL, N * slot); /* its __syncthreads also orders the zeroing of acc */
-    th = tsh;
-  } else if (ACC) __syncthreads();
+  odynk_adjoint_start<SMEM, ACC>(acc, tsh, theta, N * slot);
   for (long base = (long)blockIdx.x * epb; base < s; base += (long)gridDim.x * epb) {
     const long e  = base + threadIdx.x / G;
     const bool in = e < s;
@@ -250,29 +245,18 @@ int adjoint_launch(long n, long m, long N, long s, double h, const double *theta
   return ODYN_CUDA_OK;
 }
 
-/* the configuration, as narrow.cu's adjoint_g: in one pass (every chunk has its block) the largest window that keeps
-   enough blocks resident, storing into the global slice; when blocks walk several chunks, the block's gradient in
-   shared memory (ACC) if it fits the budget with the parameters and a window; else the global slice, the parameters
-   in shared memory if they fit, else through the cache. The same for both REV (the state source changes nothing in
-   shared memory) */
+/* the configuration: odynk_adjoint_plan, the same for both REV (the state source changes nothing in shared memory) */
 template <int G, bool REV>
 int adjoint_g(long n, long m, long N, long s, double h, const double *theta, const double *Y, const double *Z, const double *W, double *gtheta, double *gY0, double *Y0r)
 {
-  const long   slot = n * m + n + m, nparam = N * slot;
-  const size_t step = (size_t)(ODYNK_NARROW_BLOCK / 32) * slot * sizeof(double), bytes = (size_t)nparam * sizeof(double);
-  const int    Sp = odynk_adj_window(bytes, step, N), S0 = odynk_adj_window(0, step, N), Sa = odynk_adj_window(2 * bytes, step, N);
+  const long     slot = n * m + n + m;
+  const size_t   step = (size_t)(ODYNK_NARROW_BLOCK / 32) * slot * sizeof(double), bytes = (size_t)N * slot * sizeof(double);
+  odynk_adj_plan p;
 
-  if (S0 < 1) return odynk_fail(ODYN_CUDA_ERR_ARG, "verlet adjoint: n = %ld, m = %ld need more shared memory than the budget", n, m);
-  /* one pass (every chunk has its block): the largest window that keeps enough blocks resident */
-  for (int S = Sp; S >= 1; S--) {
-    unsigned grid;
-    ODYNK_CALL(odynk_narrow_grid(verlet_adjoint_k<G, true, false, REV>, bytes + 2 * S * step, s, G, "verlet", &grid));
-    if ((long)grid * (ODYNK_NARROW_BLOCK / G) >= s) return adjoint_launch<G, true, false, REV>(n, m, N, s, h, theta, Y, Z, W, gtheta, gY0, Y0r, S, bytes + 2 * S * step);
-  }
-  /* blocks walk several chunks */
-  if (gtheta && Sa >= 1) return adjoint_launch<G, true, true, REV>(n, m, N, s, h, theta, Y, Z, W, gtheta, gY0, Y0r, Sa, 2 * bytes + 2 * Sa * step);
-  if (Sp >= 1) return adjoint_launch<G, true, false, REV>(n, m, N, s, h, theta, Y, Z, W, gtheta, gY0, Y0r, Sp, bytes + 2 * Sp * step);
-  return adjoint_launch<G, false, false, REV>(n, m, N, s, h, theta, Y, Z, W, gtheta, gY0, Y0r, S0, 2 * S0 * step);
+  ODYNK_CALL(odynk_adjoint_plan(verlet_adjoint_k<G, true, false, REV>, bytes, step, N, s, G, gtheta != NULL, "verlet", &p));
+  if (!p.smem) return adjoint_launch<G, false, false, REV>(n, m, N, s, h, theta, Y, Z, W, gtheta, gY0, Y0r, p.S, p.bytes);
+  if (p.acc) return adjoint_launch<G, true, true, REV>(n, m, N, s, h, theta, Y, Z, W, gtheta, gY0, Y0r, p.S, p.bytes);
+  return adjoint_launch<G, true, false, REV>(n, m, N, s, h, theta, Y, Z, W, gtheta, gY0, Y0r, p.S, p.bytes);
 }
 
 } // namespace
@@ -282,13 +266,7 @@ int odyn_cuda_verlet_forward(long n, long m, long N, long s, double h, const dou
   ODYNK_CALL(check_verlet("odyn_cuda_verlet_forward", n, m, N, s));
   if (s == 0) return ODYN_CUDA_OK;
   if (!Y0 || !Ytraj || !Ztraj || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_verlet_forward: theta, Y0, Ytraj and Ztraj must be device arrays");
-  switch (odynk_group_of(n > m ? n : m)) {
-  case 1: return forward_g<1, true>(n, m, N, s, h, theta, Y0, Ytraj, Ztraj);
-  case 2: return forward_g<2, true>(n, m, N, s, h, theta, Y0, Ytraj, Ztraj);
-  case 4: return forward_g<4, true>(n, m, N, s, h, theta, Y0, Ytraj, Ztraj);
-  case 8: return forward_g<8, true>(n, m, N, s, h, theta, Y0, Ytraj, Ztraj);
-  default: return forward_g<16, true>(n, m, N, s, h, theta, Y0, Ytraj, Ztraj);
-  }
+  return odynk_with_group(n > m ? n : m, [&](auto g) { return forward_g<decltype(g)::value, true>(n, m, N, s, h, theta, Y0, Ytraj, Ztraj); });
 }
 
 int odyn_cuda_verlet_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
@@ -296,13 +274,7 @@ int odyn_cuda_verlet_tangent(long n, long m, long N, long s, double h, const dou
   ODYNK_CALL(check_verlet("odyn_cuda_verlet_tangent", n, m, N, s));
   if (s == 0) return ODYN_CUDA_OK;
   if (!Y0 || !dYN || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_verlet_tangent: theta, Y0 and dYN must be device arrays");
-  switch (odynk_group_of(n > m ? n : m)) {
-  case 1: return tangent_g<1>(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN);
-  case 2: return tangent_g<2>(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN);
-  case 4: return tangent_g<4>(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN);
-  case 8: return tangent_g<8>(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN);
-  default: return tangent_g<16>(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN);
-  }
+  return odynk_with_group(n > m ? n : m, [&](auto g) { return tangent_g<decltype(g)::value>(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN); });
 }
 
 int odyn_cuda_verlet_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *W, double *gtheta, double *gY0)
@@ -314,13 +286,7 @@ int odyn_cuda_verlet_adjoint(long n, long m, long N, long s, double h, const dou
     if (gY0 && gY0 != W) ODYNK_CUDA(cudaMemcpyAsync(gY0, W, (size_t)n * s * sizeof(double), cudaMemcpyDeviceToDevice, 0));
     return ODYN_CUDA_OK;
   }
-  switch (odynk_group_of(n > m ? n : m)) {
-  case 1: return adjoint_g<1, false>(n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0, NULL);
-  case 2: return adjoint_g<2, false>(n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0, NULL);
-  case 4: return adjoint_g<4, false>(n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0, NULL);
-  case 8: return adjoint_g<8, false>(n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0, NULL);
-  default: return adjoint_g<16, false>(n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0, NULL);
-  }
+  return odynk_with_group(n > m ? n : m, [&](auto g) { return adjoint_g<decltype(g)::value, false>(n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0, NULL); });
 }
 
 int odyn_cuda_verlet_memory(long n, long m, long N, long s, int reversible, long *state_doubles, long *work_doubles)
@@ -345,13 +311,7 @@ int odyn_cuda_verlet_forward_final(long n, long m, long N, long s, double h, con
   ODYNK_CALL(check_verlet("odyn_cuda_verlet_forward_final", n, m, N, s));
   if (s == 0) return ODYN_CUDA_OK;
   if (!Y0 || !YN || !ZN || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_verlet_forward_final: theta, Y0, YN and ZN must be device arrays");
-  switch (odynk_group_of(n > m ? n : m)) {
-  case 1: return forward_g<1, false>(n, m, N, s, h, theta, Y0, YN, ZN);
-  case 2: return forward_g<2, false>(n, m, N, s, h, theta, Y0, YN, ZN);
-  case 4: return forward_g<4, false>(n, m, N, s, h, theta, Y0, YN, ZN);
-  case 8: return forward_g<8, false>(n, m, N, s, h, theta, Y0, YN, ZN);
-  default: return forward_g<16, false>(n, m, N, s, h, theta, Y0, YN, ZN);
-  }
+  return odynk_with_group(n > m ? n : m, [&](auto g) { return forward_g<decltype(g)::value, false>(n, m, N, s, h, theta, Y0, YN, ZN); });
 }
 
 int odyn_cuda_verlet_adjoint_reversible(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0, double *Y0r)
@@ -365,11 +325,5 @@ int odyn_cuda_verlet_adjoint_reversible(long n, long m, long N, long s, double h
     if (Y0r && Y0r != YN) ODYNK_CUDA(cudaMemcpyAsync(Y0r, YN, (size_t)n * s * sizeof(double), cudaMemcpyDeviceToDevice, 0));
     return ODYN_CUDA_OK;
   }
-  switch (odynk_group_of(n > m ? n : m)) {
-  case 1: return adjoint_g<1, true>(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0, Y0r);
-  case 2: return adjoint_g<2, true>(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0, Y0r);
-  case 4: return adjoint_g<4, true>(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0, Y0r);
-  case 8: return adjoint_g<8, true>(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0, Y0r);
-  default: return adjoint_g<16, true>(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0, Y0r);
-  }
+  return odynk_with_group(n > m ? n : m, [&](auto g) { return adjoint_g<decltype(g)::value, true>(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0, Y0r); });
 }
