@@ -39,6 +39,7 @@
 #include <string.h>
 #include "backendtest.h"
 #include "trainrun.h"
+#include <odyn/private/backend.h> /* the table's parabolic_tanh_linsize, for test_memory_parabolic */
 
 #if defined(ODYN_TEST_GPU_BUILD)
 static const char *backend   = "cuda";
@@ -331,10 +332,70 @@ END_TEST
   the parameter-sized buffers (theta, dtheta and gtheta mirrors and staging: at most 4 N (n m + n + m) doubles), so
   the memory per example is flat in depth. And every buffer is released with the net (the count returns to before).
 */
+/*
+  The backend memory a one-block net of N steps (MakeNetKind(n, m), 400 examples spread over the ranks) holds at its
+  peak through a forward, a tangent and an adjoint sweep, above what was held before the net was made (*s: the local
+  examples); every buffer must be released with the net. view: also check that OdynNetView() reports it.
+*/
+static PetscLogDouble SweepPeak(const OdynBackendOps *ops, PetscInt N, PetscInt n, PetscInt m, PetscBool view, PetscInt *s)
+{
+  const PetscInt depth[1] = {N};
+  OdynNet        net;
+  Vec            th, dth, gth, Y0, YN, dYN;
+  PetscLogDouble before, now, peak;
+
+  ODYN_CK(OdynBackendGetMemoryUse(ops, &before, NULL));
+  ODYN_CK(OdynBackendResetMemoryPeak(ops));
+  ODYN_CK(MakeNetKind(1, depth, n, m, 2.0, backend, &net));
+  ODYN_CK(OdynNetCreateParameterVec(net, &th));
+  ODYN_CK(VecDuplicate(th, &dth));
+  ODYN_CK(VecDuplicate(th, &gth));
+  ODYN_CK(OdynTestRandomVec(7, 0.5, th));
+  ODYN_CK(OdynTestRandomVec(9, 0.5, dth));
+  ODYN_CK(OdynTestStateVec(n, 400, 0, &Y0));
+  ODYN_CK(VecDuplicate(Y0, &YN));
+  ODYN_CK(VecDuplicate(Y0, &dYN));
+  ODYN_CK(OdynTestRandomVec(8, 1.0, Y0));
+  ODYN_CK(VecGetLocalSize(Y0, s));
+  *s /= n;
+  ODYN_CK(OdynNetForward(net, th, Y0, YN));
+  ODYN_CK(OdynNetJacobianMult(net, dth, NULL, dYN));
+  ODYN_CK(OdynNetJacobianMultTranspose(net, dYN, gth, NULL));
+  ODYN_CK(OdynBackendGetMemoryUse(ops, NULL, &peak));
+  if (view) { /* OdynNetView() (-odyn_net_view) reports the backend memory held */
+    PetscViewer viewer;
+    PetscMPIInt rank;
+    char        text[4096] = "";
+
+    ODYN_CK(PetscViewerASCIIOpen(PETSC_COMM_WORLD, "test_netbackend_view.txt", &viewer));
+    ODYN_CK(OdynNetView(net, viewer));
+    ODYN_CK(PetscViewerDestroy(&viewer));
+    ODYN_CK(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+    if (!rank) {
+      FILE *f = fopen("test_netbackend_view.txt", "r");
+
+      ck_assert_ptr_nonnull(f);
+      ck_assert(fread(text, 1, sizeof(text) - 1, f) > 0);
+      fclose(f);
+      ck_assert_msg(strstr(text, "memory held by odyn:") != NULL, "OdynNetView() on %s does not report the backend memory:\n%s", backend, text);
+    }
+  }
+  ODYN_CK(VecDestroy(&th));
+  ODYN_CK(VecDestroy(&dth));
+  ODYN_CK(VecDestroy(&gth));
+  ODYN_CK(VecDestroy(&Y0));
+  ODYN_CK(VecDestroy(&YN));
+  ODYN_CK(VecDestroy(&dYN));
+  ODYN_CK(OdynNetDestroy(&net));
+  ODYN_CK(OdynBackendGetMemoryUse(ops, &now, NULL));
+  ck_assert_msg(now == before, "%s: %g bytes of backend memory held after the net was destroyed, %g before", backend, now, before);
+  return peak - before;
+}
+
 START_TEST(test_memory_depth)
 {
   const OdynBackendOps *ops;
-  const PetscInt        depths[2][1] = {{8}, {64}};
+  const PetscInt        depths[2] = {8, 64};
   const long            n = 2, m = 2, np = n * m + n + m;
   PetscLogDouble        peak[2][2];
   PetscInt              s;
@@ -342,66 +403,49 @@ START_TEST(test_memory_depth)
   ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, backend, &ops));
   for (int rev = 0; rev < 2; rev++)
     for (int d = 0; d < 2; d++) {
-      OdynNet        net;
-      Vec            th, dth, gth, Y0, YN, dYN;
-      PetscLogDouble before, now;
-
       net_recompute = rev ? PETSC_TRUE : PETSC_FALSE;
-      ODYN_CK(OdynBackendGetMemoryUse(ops, &before, NULL));
-      ODYN_CK(OdynBackendResetMemoryPeak(ops));
-      ODYN_CK(MakeNetKind(1, depths[d], n, m, 2.0, backend, &net));
-      ODYN_CK(OdynNetCreateParameterVec(net, &th));
-      ODYN_CK(VecDuplicate(th, &dth));
-      ODYN_CK(VecDuplicate(th, &gth));
-      ODYN_CK(OdynTestRandomVec(7, 0.5, th));
-      ODYN_CK(OdynTestRandomVec(9, 0.5, dth));
-      ODYN_CK(OdynTestStateVec(n, 400, 0, &Y0));
-      ODYN_CK(VecDuplicate(Y0, &YN));
-      ODYN_CK(VecDuplicate(Y0, &dYN));
-      ODYN_CK(OdynTestRandomVec(8, 1.0, Y0));
-      ODYN_CK(VecGetLocalSize(Y0, &s));
-      s /= n;
-      ODYN_CK(OdynNetForward(net, th, Y0, YN));
-      ODYN_CK(OdynNetJacobianMult(net, dth, NULL, dYN));
-      ODYN_CK(OdynNetJacobianMultTranspose(net, dYN, gth, NULL));
-      ODYN_CK(OdynBackendGetMemoryUse(ops, NULL, &peak[rev][d]));
-      peak[rev][d] -= before;
-      if (rev && d) { /* OdynNetView() (-odyn_net_view) reports the backend memory held */
-        PetscViewer viewer;
-        PetscMPIInt rank;
-        char        text[4096] = "";
-
-        ODYN_CK(PetscViewerASCIIOpen(PETSC_COMM_WORLD, "test_netbackend_view.txt", &viewer));
-        ODYN_CK(OdynNetView(net, viewer));
-        ODYN_CK(PetscViewerDestroy(&viewer));
-        ODYN_CK(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
-        if (!rank) {
-          FILE *f = fopen("test_netbackend_view.txt", "r");
-
-          ck_assert_ptr_nonnull(f);
-          ck_assert(fread(text, 1, sizeof(text) - 1, f) > 0);
-          fclose(f);
-          ck_assert_msg(strstr(text, "memory held by odyn:") != NULL, "OdynNetView() on %s does not report the backend memory:\n%s", backend, text);
-        }
-      }
-      ODYN_CK(VecDestroy(&th));
-      ODYN_CK(VecDestroy(&dth));
-      ODYN_CK(VecDestroy(&gth));
-      ODYN_CK(VecDestroy(&Y0));
-      ODYN_CK(VecDestroy(&YN));
-      ODYN_CK(VecDestroy(&dYN));
-      ODYN_CK(OdynNetDestroy(&net));
-      ODYN_CK(OdynBackendGetMemoryUse(ops, &now, NULL));
-      ck_assert_msg(now == before, "%s: %g bytes of backend memory held after the net was destroyed, %g before", backend, now, before);
+      peak[rev][d]  = SweepPeak(ops, depths[d], n, m, rev && d ? PETSC_TRUE : PETSC_FALSE, &s);
     }
   net_recompute = PETSC_FALSE;
   {
-    const PetscLogDouble dN = depths[1][0] - depths[0][0], grow_store = peak[0][1] - peak[0][0], grow_rev = peak[1][1] - peak[1][0];
+    const PetscLogDouble dN = depths[1] - depths[0], grow_store = peak[0][1] - peak[0][0], grow_rev = peak[1][1] - peak[1][0];
 
     ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_netbackend: Verlet block (n 2, m 2) on %s, rank 0's %d examples: backend memory N = 8 / 64: stored %.0f / %.0f bytes, reversible %.0f / %.0f bytes (%.1f / %.1f bytes per example)\n", backend, (int)s, peak[0][0], peak[0][1], peak[1][0], peak[1][1], s ? peak[1][0] / s : 0.0, s ? peak[1][1] / s : 0.0));
     ck_assert_msg(grow_store >= 8 * dN * (n + m) * s, "%s: the stored trajectory grew by %g bytes from N = 8 to 64, expected at least %g", backend, grow_store, 8 * dN * (n + m) * s);
     ck_assert_msg(grow_rev <= 8 * 4 * dN * np, "%s: the reversible block's memory grew by %g bytes from N = 8 to 64, more than its parameter-sized buffers (%g)", backend, grow_rev, 8.0 * 4 * dN * np);
   }
+}
+END_TEST
+
+/*
+  The backend memory of a parabolic block (n 2, hidden width 4, 400 examples) in depth: per step it holds one state
+  (n s doubles) and the table's linearization of one step (parabolic_tanh_linsize(n, m, 1, s): sigma and sigma', 2 m s,
+  on hostref; none on cuda, whose narrow sweeps recompute them), plus parameter-sized buffers (at most 4 (m n + m)
+  doubles per step): the growth from N = 8 to 64 must lie between the two.
+*/
+START_TEST(test_memory_parabolic)
+{
+  const OdynBackendOps *ops;
+  const long            n = 2, m = 4, np = m * n + m, dN = 64 - 8;
+  PetscLogDouble        p8, p64, lo, hi;
+  PetscInt              s;
+  long                  lin1;
+
+  ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, backend, &ops));
+  net_layer  = ODYNLAYERSYMMETRIC;
+  net_hidden = m;
+  p8         = SweepPeak(ops, 8, n, -1, PETSC_FALSE, &s);
+  p64        = SweepPeak(ops, 64, n, -1, PETSC_FALSE, &s);
+  net_hidden = 0;
+  net_layer  = ODYNLAYERDENSE;
+  lin1 = ops->parabolic_tanh_linsize(n, m, 1, s);
+  lo   = 8.0 * dN * (n * s + lin1);
+  hi   = lo + 8.0 * 4 * dN * np;
+  ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_netbackend: parabolic block (n 2, m 4) on %s, rank 0's %d examples: backend memory N = 8 / 64: %.0f / %.0f bytes (linearization %ld doubles per step)\n", backend, (int)s, p8, p64, lin1));
+#if defined(ODYN_TEST_GPU_BUILD)
+  ck_assert_msg(lin1 == 0, "cuda keeps %ld doubles of linearization per step of a narrow parabolic block: its one-kernel sweeps recompute sigma and need none", lin1);
+#endif
+  ck_assert_msg(p64 - p8 >= lo && p64 - p8 <= hi, "%s: the parabolic block's memory grew by %g bytes from N = 8 to 64, expected between %g (states and the table's linearization) and %g (and parameter-sized buffers)", backend, p64 - p8, lo, hi);
 }
 END_TEST
 
@@ -741,7 +785,7 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-  const TTest *const tests[] = {test_errors, test_parity, test_derivatives, test_train_history, test_parity_verlet, test_derivatives_verlet, test_parity_verlet_reversible, test_memory_depth, test_parity_mapped, test_train_verlet, test_parity_leapfrog, test_train_leapfrog, test_parity_parabolic, test_train_parabolic};
+  const TTest *const tests[] = {test_errors, test_parity, test_derivatives, test_train_history, test_parity_verlet, test_derivatives_verlet, test_parity_verlet_reversible, test_memory_depth, test_parity_mapped, test_train_verlet, test_parity_leapfrog, test_train_leapfrog, test_parity_parabolic, test_train_parabolic, test_memory_parabolic};
 
   return OdynTestBackendMain(argc, argv, "netbackend", backend, (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }
