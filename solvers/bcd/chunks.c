@@ -104,12 +104,11 @@ PetscErrorCode OdynTrainerChunkedForward_Private(OdynTrainer t, Vec th, Vec X, V
 /* whether the network's output and the loss's products run on one backend (states may go between them there) */
 static PetscErrorCode SameBackend(OdynTrainer t, PetscBool *same)
 {
-  const OdynBackendOps *nops, *lops;
+  const OdynBackendOps *ops;
 
   PetscFunctionBegin;
-  PetscCall(OdynNetGetOutputBackend_Private(t->net, &nops));
-  PetscCall(OdynLossGetBackendOps_Private(t->loss, &lops));
-  *same = nops && nops == lops ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(OdynNetLossSameBackend_Private(t->net, t->loss, &ops));
+  *same = ops ? PETSC_TRUE : PETSC_FALSE;
   PetscFunctionReturn(0);
 }
 

@@ -6,8 +6,10 @@
 #include <odyn/private/netimpl.h>
 #include <odyn/private/lossimpl.h>
 
-/* the backend the network's last block and the loss's products with the features share (*ops), else NULL */
-static PetscErrorCode SharedOps(OdynNet net, OdynLoss loss, const OdynBackendOps **ops)
+/* the backend the network's last block and the loss's products with the features share (*ops), else NULL; unlike
+   OdynNetLossSharedBackend_Private() without asking that the loss's data be the last sweep's output (the trainer
+   decides with it before its sweeps: solvers/bcd/chunks.c) */
+PetscErrorCode OdynNetLossSameBackend_Private(OdynNet net, OdynLoss loss, const OdynBackendOps **ops)
 {
   const OdynBackendOps *nops, *lops;
 
@@ -27,7 +29,7 @@ static PetscErrorCode SharedOps(OdynNet net, OdynLoss loss, const OdynBackendOps
 PetscErrorCode OdynNetLossSharedBackend_Private(OdynNet net, OdynLoss loss, const OdynBackendOps **ops)
 {
   PetscFunctionBegin;
-  PetscCall(SharedOps(net, loss, ops));
+  PetscCall(OdynNetLossSameBackend_Private(net, loss, ops));
   PetscCheck(!*ops || loss->s == net->s, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "The loss's data hold %" PetscInt_FMT " local examples but the network's last forward sweep had %" PetscInt_FMT ": set the loss's data to that sweep's output", loss->s, net->s);
   PetscFunctionReturn(0);
 }
@@ -37,7 +39,7 @@ PetscErrorCode OdynNetLossSharedBackend_Private(OdynNet net, OdynLoss loss, cons
 static PetscErrorCode SharedBackendChunk(OdynNet net, OdynLoss loss, PetscInt e0, const OdynBackendOps **ops)
 {
   PetscFunctionBegin;
-  PetscCall(SharedOps(net, loss, ops));
+  PetscCall(OdynNetLossSameBackend_Private(net, loss, ops));
   PetscCheck(*ops, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "The network's output and the loss's products do not run on one backend: a chunk's states cannot go between them there");
   PetscCheck(e0 >= 0 && e0 + net->s <= loss->s, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "The network's last forward sweep had %" PetscInt_FMT " local examples, which are not the loss data's examples from %" PetscInt_FMT " on (it holds %" PetscInt_FMT ")", net->s, e0, loss->s);
   PetscFunctionReturn(0);
@@ -178,7 +180,7 @@ PetscErrorCode OdynNetLossAccuracy_Private(OdynNet net, OdynLoss loss, Vec wmu, 
   const double         *dev;
 
   PetscFunctionBegin;
-  PetscCall(SharedOps(net, loss, &ops));
+  PetscCall(OdynNetLossSameBackend_Private(net, loss, &ops));
   PetscCheck(ops, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "The network's output and the loss are not on one backend: forward into a Vec and use OdynLossGetAccuracy()");
   PetscCall(OdynSchemeBackendGetOutput_Private(net->blocks[net->nblocks - 1], ops, &dev));
   PetscCall(OdynLossGetAccuracyOnBackend_Private(loss, wmu, dev, C, acc));
@@ -196,7 +198,7 @@ PetscErrorCode OdynNetLossCountCorrect_Private(OdynNet net, OdynLoss loss, Vec w
   const double         *dev = NULL;
 
   PetscFunctionBegin;
-  PetscCall(SharedOps(net, loss, &ops));
+  PetscCall(OdynNetLossSameBackend_Private(net, loss, &ops));
   PetscCheck(ops, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "The network's output and the loss are not on one backend: forward into a Vec and use OdynLossGetAccuracy()");
   if (net->s) PetscCall(OdynSchemeBackendGetOutput_Private(net->blocks[net->nblocks - 1], ops, &dev));
   PetscCall(OdynLossCountCorrectOnBackend_Private(loss, wmu, dev, net->s, c, counts));

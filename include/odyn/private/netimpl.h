@@ -38,6 +38,8 @@ PETSC_EXTERN PetscErrorCode OdynNetJacobianMultTransposeFromBackend_Private(Odyn
 /* netloss.c: the backend the network's output and the loss's products share (NULL: none; the loss's data must be the
    last forward's output) */
 PETSC_EXTERN PetscErrorCode OdynNetLossSharedBackend_Private(OdynNet, OdynLoss, const OdynBackendOps **);
+/* netloss.c: the same without the check of the loss's data (before a sweep) */
+PETSC_EXTERN PetscErrorCode OdynNetLossSameBackend_Private(OdynNet, OdynLoss, const OdynBackendOps **);
 /* netloss.c: the Gauss-Newton product J^T H_Y J v, through backend memory when the last block and the loss share one */
 PETSC_EXTERN PetscErrorCode OdynNetLossGaussNewtonMult_Private(OdynNet, OdynLoss, Vec, Vec, Vec, Vec, Vec, PetscBool *);
 /* netloss.c: after a forward into the loss's data, the loss mirrors them from the last block's output on the backend */
