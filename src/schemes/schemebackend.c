@@ -95,7 +95,7 @@ static PetscBool BackendReversible(OdynScheme scheme) { return (scheme->ncomp ==
 */
 PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *ok, char why[], size_t len)
 {
-  PetscBool   euler, verlet, single, leapfrog, dense = PETSC_FALSE, ham = PETSC_FALSE, conv = PETSC_FALSE, anti = PETSC_FALSE, convham = PETSC_FALSE, convok = PETSC_FALSE, mapped = PETSC_FALSE, sym = PETSC_FALSE;
+  PetscBool   euler, verlet, single, leapfrog, dense = PETSC_FALSE, ham = PETSC_FALSE, conv = PETSC_FALSE, anti = PETSC_FALSE, convham = PETSC_FALSE, convok = PETSC_FALSE, mapped = PETSC_FALSE, sym = PETSC_FALSE, convsym = PETSC_FALSE;
   const char *stype = ((PetscObject)scheme)->type_name ? ((PetscObject)scheme)->type_name : ODYNSCHEMEEULER;
   OdynLayer   layer = scheme->layer;
   char        detail[192] = "";
@@ -111,11 +111,12 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
     PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERCONV, &conv));
     PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERCONVANTISYM, &anti));
     PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERCONVHAMILTONIAN, &convham));
+    PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERCONVSYMMETRIC, &convsym));
     PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERANTISYM, &mapped));
     if (!mapped) PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERNEGDEF, &mapped));
     PetscCall(PetscStrcmp(((PetscObject)layer)->type_name, ODYNLAYERSYMMETRIC, &sym));
   } else dense = PETSC_TRUE; /* the default layer is dense */
-  if (conv || anti || convham) { /* what the conv kernels need: 3x3, c -> c channels (convhamiltonian: c -> m), no normalization, no pooling */
+  if (conv || anti || convham || convsym) { /* what the conv kernels need: 3x3, c -> c channels (convhamiltonian, convsymmetric: c -> m), no normalization, no pooling */
     PetscInt  k, c, c2;
     PetscBool pool, tv;
     PetscReal eps;
@@ -125,10 +126,10 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
     PetscCall(OdynLayerConvGetPooling(layer, &pool));
     PetscCall(OdynLayerConvGetTVNorm(layer, &tv, &eps));
     /* scheme single (the opening layer) applies layer conv once, cin -> cout channels; Euler needs c -> c */
-    convok = k == 3 && (c2 == c || (single && conv) || convham) && !pool && !tv ? PETSC_TRUE : PETSC_FALSE;
+    convok = k == 3 && (c2 == c || (single && conv) || convham || convsym) && !pool && !tv ? PETSC_TRUE : PETSC_FALSE;
     PetscCall(PetscSNPrintf(detail, sizeof(detail), " (%" PetscInt_FMT "x%" PetscInt_FMT " stencils, %" PetscInt_FMT " -> %" PetscInt_FMT " channels%s%s)", k, k, c, c2, tv ? ", TV normalization" : "", pool ? ", pooling" : ""));
   }
-  *ok = ((euler && (dense || mapped || sym)) || (leapfrog && (dense || mapped)) || (verlet && ham) || (euler && (conv || anti) && convok) || (single && conv && convok) || (verlet && convham && convok)) && (!layer || layer->activation == ODYN_ACTIVATION_TANH) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
+  *ok = ((euler && (dense || mapped || sym)) || (leapfrog && (dense || mapped)) || (verlet && ham) || (euler && (conv || anti) && convok) || (single && conv && convok) || (verlet && convham && convok) || (euler && convsym && convok)) && (!layer || layer->activation == ODYN_ACTIVATION_TANH) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
   PetscCall(PetscSNPrintf(why, len, "scheme %s, layer %s%s, activation %s%s", stype, layer && ((PetscObject)layer)->type_name ? ((PetscObject)layer)->type_name : ODYNLAYERDENSE, detail, OdynActivationTypes[layer ? layer->activation : ODYN_ACTIVATION_TANH], scheme->shared ? ", shared weights" : ""));
   PetscFunctionReturn(0);
 }
@@ -219,16 +220,32 @@ static PetscBool BackendConvVerlet(OdynScheme scheme)
   return t && l && !strcmp(t, ODYNSCHEMEVERLET) && !strcmp(l, ODYNLAYERCONVHAMILTONIAN) ? PETSC_TRUE : PETSC_FALSE;
 }
 
-/* its channels (c of Y, m of Z) and image after the layer's set-up; the state widths are c ih iw (Y) and m ih iw (Z) */
-static PetscErrorCode BackendConvVerletGeom(OdynScheme scheme, long *c, long *m, long *ih, long *iw)
+/* a forward Euler block with layer convsymmetric (the parabolic CNN; qualified above) */
+static PetscBool BackendConvParabolic(OdynScheme scheme)
 {
-  PetscInt ch, c2, h, w;
+  const char *t = ((PetscObject)scheme)->type_name;
+  const char *l = scheme->layer ? ((PetscObject)scheme->layer)->type_name : NULL;
+
+  return t && l && !strcmp(t, ODYNSCHEMEEULER) && !strcmp(l, ODYNLAYERCONVSYMMETRIC) ? PETSC_TRUE : PETSC_FALSE;
+}
+
+/*
+   The channels of a block with two channel counts after the layer's set-up, and its image: the Hamiltonian CNN (Y of c
+   channels, Z of m: state widths c ih iw and m ih iw, N (9 c m + c + m) parameters) or the parabolic CNN (Y of c, K * Y
+   of m: state width c ih iw, N (9 c m + m) parameters)
+*/
+static PetscErrorCode BackendConvPairGeom(OdynScheme scheme, long *c, long *m, long *ih, long *iw)
+{
+  const PetscBool verlet = BackendConvVerlet(scheme);
+  const char     *what   = verlet ? "Convhamiltonian Verlet" : "Convsymmetric Euler";
+  PetscInt        ch, c2, h, w, per;
 
   PetscFunctionBegin;
   PetscCall(OdynLayerConvGetChannels(scheme->layer, &ch, &c2));
   PetscCall(OdynLayerConvGetImage(scheme->layer, &h, &w));
-  PetscCheck(ch >= 1 && c2 >= 1 && h >= 1 && w >= 1 && ch * h * w == scheme->nstate[0] && c2 * h * w == scheme->nstate[1], PETSC_COMM_SELF, PETSC_ERR_PLIB, "Convhamiltonian Verlet block on a backend: %" PetscInt_FMT ", %" PetscInt_FMT " channels of %" PetscInt_FMT " x %" PetscInt_FMT " do not make the widths %" PetscInt_FMT " (Y), %" PetscInt_FMT " (Z)", ch, c2, h, w, scheme->nstate[0], scheme->nstate[1]);
-  PetscCheck(scheme->nparam == scheme->N * (9 * ch * c2 + ch + c2), PETSC_COMM_SELF, PETSC_ERR_PLIB, "Convhamiltonian Verlet block on a backend: %" PetscInt_FMT " parameters, expected N (9 c m + c + m) = %" PetscInt_FMT, scheme->nparam, scheme->N * (9 * ch * c2 + ch + c2));
+  PetscCheck(ch >= 1 && c2 >= 1 && h >= 1 && w >= 1 && ch * h * w == scheme->nstate[0] && (!verlet || c2 * h * w == scheme->nstate[1]), PETSC_COMM_SELF, PETSC_ERR_PLIB, "%s block on a backend: %" PetscInt_FMT ", %" PetscInt_FMT " channels of %" PetscInt_FMT " x %" PetscInt_FMT " do not make the state widths %" PetscInt_FMT ", %" PetscInt_FMT, what, ch, c2, h, w, scheme->nstate[0], scheme->nstate[1]);
+  per = 9 * ch * c2 + c2 + (verlet ? ch : 0);
+  PetscCheck(scheme->nparam == scheme->N * per, PETSC_COMM_SELF, PETSC_ERR_PLIB, "%s block on a backend: %" PetscInt_FMT " parameters, expected N (9 c m + %sm) = %" PetscInt_FMT, what, scheme->nparam, verlet ? "c + " : "", scheme->N * per);
   *c  = ch;
   *m  = c2;
   *ih = h;
@@ -333,8 +350,13 @@ PetscErrorCode OdynSchemeBackendCheck_Private(OdynScheme scheme)
   } else if (BackendConvVerlet(scheme)) { /* the Hamiltonian CNN: the table says whether it runs these channels */
     long c, m, ih, iw;
 
-    PetscCall(BackendConvVerletGeom(scheme, &c, &m, &ih, &iw));
+    PetscCall(BackendConvPairGeom(scheme, &c, &m, &ih, &iw));
     PetscCheck(scheme->backend->conv_verlet_tanh_linsize(c, m, ih, iw, 1, 1) >= 0 && (!scheme->backend->conv_verlet_tanh_revsize || scheme->backend->conv_verlet_tanh_revsize(c, m, ih, iw, 1) >= 0), PetscObjectComm((PetscObject)scheme), PETSC_ERR_SUP, "Backend %s: the convhamiltonian Verlet block%s%s has %ld channels (Y) and %ld (Z), but that backend runs conv blocks only up to %d channels (its direct 3x3 kernels keep the stencil in constant memory). Use -odyn_backend host for this block (docs/gpu.md)", scheme->backend->name, prefix ? " with options prefix " : "", prefix ? prefix : "", c, m, ODYN_BACKEND_CONV_MAXC);
+  } else if (BackendConvParabolic(scheme)) { /* the parabolic CNN: the table says whether it runs these channels */
+    long c, m, ih, iw;
+
+    PetscCall(BackendConvPairGeom(scheme, &c, &m, &ih, &iw));
+    PetscCheck(scheme->backend->conv_parabolic_tanh_linsize(c, m, ih, iw, 1, 1) >= 0, PetscObjectComm((PetscObject)scheme), PETSC_ERR_SUP, "Backend %s: the convsymmetric Euler block%s%s has %ld channels (Y) and %ld (K * Y), but that backend runs conv blocks only up to %d channels (its direct 3x3 kernels keep the stencil in constant memory). Use -odyn_backend host for this block (docs/gpu.md)", scheme->backend->name, prefix ? " with options prefix " : "", prefix ? prefix : "", c, m, ODYN_BACKEND_CONV_MAXC);
   } else if (scheme->ncomp == 2) { /* a Verlet block: the widths are known now (set-up); the table says whether it runs them */
     const long n = scheme->nstate[0], m = scheme->nstate[1];
 
@@ -443,13 +465,15 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
   const PetscBool                 single = BackendSingle(scheme), verlet = scheme->ncomp == 2 && !single ? PETSC_TRUE : PETSC_FALSE, rev = BackendReversible(scheme), convv = BackendConvVerlet(scheme);
   struct _OdynSchemeBackendStore *bk;
   PetscBool                       isconv;
+  const PetscBool                 convp = BackendConvParabolic(scheme);
   long                            c, ih, iw, cin = 0, cout = 0, cm = 0, pm = 0;
 
   PetscFunctionBegin;
   PetscCall(BackendConvGeom(scheme, &isconv, &c, &ih, &iw));
+  if (convp) PetscCall(BackendConvPairGeom(scheme, &c, &cm, &ih, &iw));
   if (single) PetscCall(BackendSingleGeom(scheme, &cin, &cout, &ih, &iw));
   if (BackendParabolic(scheme) && N > 0) PetscCall(BackendParabolicWidth(scheme, &pm));
-  if (convv) PetscCall(BackendConvVerletGeom(scheme, &c, &cm, &ih, &iw));
+  if (convv) PetscCall(BackendConvPairGeom(scheme, &c, &cm, &ih, &iw));
   if (scheme->bk && scheme->bk->ops != ops) PetscCall(OdynSchemeBackendFree_Private(scheme));
   if (!scheme->bk) {
     PetscCall(PetscNew(&scheme->bk));
@@ -487,7 +511,7 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
     bk->rev          = PETSC_FALSE;
     bk->statedoubles = n * s + linlen + 2 * wide * s;
   } else if (!single && s > bk->salloc) {
-    const long linlen = rev ? (convv ? ops->conv_verlet_tanh_revsize(c, cm, ih, iw, s) : 0) : convv ? ops->conv_verlet_tanh_linsize(c, cm, ih, iw, N, s) : verlet ? ops->verlet_tanh_linsize(n, m, N, s) : isconv ? ops->conv_euler_tanh_linsize(c, ih, iw, N, s) : BackendLeapfrog(scheme) ? ops->leapfrog_tanh_linsize(n, N, s) : pm ? ops->parabolic_tanh_linsize(n, pm, N, s) : ops->euler_tanh_linsize(n, N, s);
+    const long linlen = rev ? (convv ? ops->conv_verlet_tanh_revsize(c, cm, ih, iw, s) : 0) : convv ? ops->conv_verlet_tanh_linsize(c, cm, ih, iw, N, s) : convp ? ops->conv_parabolic_tanh_linsize(c, cm, ih, iw, N, s) : verlet ? ops->verlet_tanh_linsize(n, m, N, s) : isconv ? ops->conv_euler_tanh_linsize(c, ih, iw, N, s) : BackendLeapfrog(scheme) ? ops->leapfrog_tanh_linsize(n, N, s) : pm ? ops->parabolic_tanh_linsize(n, pm, N, s) : ops->euler_tanh_linsize(n, N, s);
     const long ntraj = rev ? (BackendLeapfrog(scheme) ? 3 : 2) : N + 1, nz = rev ? 1 : N + 1; /* reversible: [Y_0 | Y_N] (leapfrog: | Y_{N-1}) */
 
     PetscCheck(linlen >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Backend %s: no linearization size for n = %" PetscInt_FMT ", N = %" PetscInt_FMT ", s = %" PetscInt_FMT, ops->name, n, N, s);
@@ -579,7 +603,7 @@ PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscS
     else if (BackendConvVerlet(scheme)) {
       long cm;
 
-      PetscCall(BackendConvVerletGeom(scheme, &c, &cm, &ih, &iw));
+      PetscCall(BackendConvPairGeom(scheme, &c, &cm, &ih, &iw));
       OdynBackendCall(ops, conv_verlet_tanh_forward_final, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj, bk->traj + (size_t)n * s, bk->ztraj, bk->lin);
     } else OdynBackendCall(ops, verlet_tanh_forward_final, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->traj, bk->traj + (size_t)n * s, bk->ztraj);
     PetscCall(BackendOutput(scheme, bk->traj + (size_t)n * s, n * s, YN));
@@ -588,11 +612,16 @@ PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscS
   if (BackendConvVerlet(scheme)) {
     long cm;
 
-    PetscCall(BackendConvVerletGeom(scheme, &c, &cm, &ih, &iw));
+    PetscCall(BackendConvPairGeom(scheme, &c, &cm, &ih, &iw));
     OdynBackendCall(ops, conv_verlet_tanh_forward, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, y0, bk->traj, bk->ztraj, bk->lin);
   } else if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_forward, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, y0, bk->traj, bk->ztraj, bk->lin);
   else if (isconv) OdynBackendCall(ops, conv_euler_tanh_forward, c, ih, iw, N, s, scheme->T / N, bk->theta, y0, bk->traj, bk->lin);
-  else if (BackendLeapfrog(scheme)) OdynBackendCall(ops, leapfrog_tanh_forward, n, N, s, scheme->T / N, bk->theta, y0, bk->traj, bk->lin);
+  else if (BackendConvParabolic(scheme)) {
+    long cm;
+
+    PetscCall(BackendConvPairGeom(scheme, &c, &cm, &ih, &iw));
+    OdynBackendCall(ops, conv_parabolic_tanh_forward, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, y0, bk->traj, bk->lin);
+  } else if (BackendLeapfrog(scheme)) OdynBackendCall(ops, leapfrog_tanh_forward, n, N, s, scheme->T / N, bk->theta, y0, bk->traj, bk->lin);
   else if (BackendParabolic(scheme)) {
     long m;
 
@@ -644,17 +673,22 @@ PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscS
   else if (bk->rev && BackendConvVerlet(scheme)) {
     long cm;
 
-    PetscCall(BackendConvVerletGeom(scheme, &c, &cm, &ih, &iw));
+    PetscCall(BackendConvPairGeom(scheme, &c, &cm, &ih, &iw));
     OdynBackendCall(ops, conv_verlet_tanh_tangent_y0, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dy0, bk->out);
   } else if (bk->rev) OdynBackendCall(ops, verlet_tanh_tangent_y0, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, dy0, bk->out);
   else if (BackendConvVerlet(scheme)) {
     long cm;
 
-    PetscCall(BackendConvVerletGeom(scheme, &c, &cm, &ih, &iw));
+    PetscCall(BackendConvPairGeom(scheme, &c, &cm, &ih, &iw));
     OdynBackendCall(ops, conv_verlet_tanh_tangent, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->ztraj, bk->lin, dy0, bk->out);
   } else if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_tangent, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->ztraj, bk->lin, dy0, bk->out);
   else if (isconv) OdynBackendCall(ops, conv_euler_tanh_tangent, c, ih, iw, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dy0, bk->out);
-  else if (BackendLeapfrog(scheme)) OdynBackendCall(ops, leapfrog_tanh_tangent, n, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dy0, bk->out);
+  else if (BackendConvParabolic(scheme)) {
+    long cm;
+
+    PetscCall(BackendConvPairGeom(scheme, &c, &cm, &ih, &iw));
+    OdynBackendCall(ops, conv_parabolic_tanh_tangent, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dy0, bk->out);
+  } else if (BackendLeapfrog(scheme)) OdynBackendCall(ops, leapfrog_tanh_tangent, n, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dy0, bk->out);
   else if (BackendParabolic(scheme)) {
     long m;
 
@@ -700,17 +734,22 @@ PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscS
   else if (bk->rev && BackendConvVerlet(scheme)) {
     long cm;
 
-    PetscCall(BackendConvVerletGeom(scheme, &c, &cm, &ih, &iw));
+    PetscCall(BackendConvPairGeom(scheme, &c, &cm, &ih, &iw));
     OdynBackendCall(ops, conv_verlet_tanh_adjoint_reversible, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj + (size_t)n * s, bk->ztraj, bk->lin, w, gt, gy);
   } else if (bk->rev) OdynBackendCall(ops, verlet_tanh_adjoint_reversible, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->traj + (size_t)n * s, bk->ztraj, w, gt, gy);
   else if (BackendConvVerlet(scheme)) {
     long cm;
 
-    PetscCall(BackendConvVerletGeom(scheme, &c, &cm, &ih, &iw));
+    PetscCall(BackendConvPairGeom(scheme, &c, &cm, &ih, &iw));
     OdynBackendCall(ops, conv_verlet_tanh_adjoint, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj, bk->ztraj, bk->lin, w, gt, gy);
   } else if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_adjoint, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->traj, bk->ztraj, bk->lin, w, gt, gy);
   else if (isconv) OdynBackendCall(ops, conv_euler_tanh_adjoint, c, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, w, gt, gy);
-  else if (BackendLeapfrog(scheme)) OdynBackendCall(ops, leapfrog_tanh_adjoint, n, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, w, gt, gy);
+  else if (BackendConvParabolic(scheme)) {
+    long cm;
+
+    PetscCall(BackendConvPairGeom(scheme, &c, &cm, &ih, &iw));
+    OdynBackendCall(ops, conv_parabolic_tanh_adjoint, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, w, gt, gy);
+  } else if (BackendLeapfrog(scheme)) OdynBackendCall(ops, leapfrog_tanh_adjoint, n, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, w, gt, gy);
   else if (BackendParabolic(scheme)) {
     long m;
 

@@ -29,7 +29,7 @@ void OdynTestConvOpenOnHost(PetscBool host)
 */
 static const char *euler_layer = ODYNLAYERCONV;
 static PetscReal   euler_gamma = 0.0, tol_now = 0.0;
-static PetscInt    ham_m       = 0; /* convhamiltonian: the channels of Z (the blocks are then Verlet blocks) */
+static PetscInt    ham_m       = 0; /* convhamiltonian: the channels of Z (the blocks are then Verlet blocks); convsymmetric: of K * Y */
 static PetscBool   ham_rev     = PETSC_FALSE; /* and their states recomputed (-odyn_scheme_trajectory recompute) */
 
 void OdynTestConvSetKind(const char *layer, PetscReal gamma)
@@ -41,6 +41,14 @@ void OdynTestConvSetKind(const char *layer, PetscReal gamma)
   tol_now     = strcmp(layer, ODYNLAYERCONVANTISYM) ? tol_sweep : tol_antisym;
 }
 
+/* the parabolic CNN's Euler blocks (layer convsymmetric): Y of c channels, K * Y of m (hostref: the host path's results
+   bit for bit, convparabolic.c) */
+void OdynTestConvSetSymmetric(PetscInt m)
+{
+  OdynTestConvSetKind(ODYNLAYERCONVSYMMETRIC, 0.0);
+  ham_m = m;
+}
+
 /* the Hamiltonian CNN's Verlet blocks instead of the Euler blocks: Y of c channels, Z of m (hostref: the host path's
    results bit for bit, convverlet.c) */
 void OdynTestConvSetVerlet(PetscInt m, PetscBool rev)
@@ -50,7 +58,8 @@ void OdynTestConvSetVerlet(PetscInt m, PetscBool rev)
   ham_rev = rev;
 }
 
-/* the blocks after the opening: conv Euler blocks of c channels (convhamiltonian: Verlet blocks, Z of ham_m channels) */
+/* the blocks after the opening: conv Euler blocks of c channels (convhamiltonian: Verlet blocks, Z of ham_m channels;
+   convsymmetric: K * Y of ham_m channels) */
 PetscErrorCode OdynTestConvMakeNet(PetscInt cin, PetscInt nb, const PetscInt N[], PetscInt c, PetscInt ih, PetscInt iw, PetscReal T, const char *bk, OdynNet *net)
 {
   PetscFunctionBegin;
@@ -145,6 +154,42 @@ void OdynTestConvParity(PetscInt cin, PetscInt nb, const PetscInt N[], PetscInt 
   ODYN_CK(VecDestroy(&gb));
   ODYN_CK(OdynNetDestroy(&hnet));
   ODYN_CK(OdynNetDestroy(&bnet));
+}
+
+/* the backend state memory of net's block 0 after a forward of s examples, all on rank 0 (OdynSchemeView()'s line) */
+long OdynTestConvStateDoubles(OdynNet net, PetscInt nin, PetscInt s, char *view, size_t len)
+{
+  OdynScheme  sc;
+  Vec         th, Y0, YN;
+  char        buf[4096] = "";
+  const char *line;
+  FILE       *fp;
+  PetscViewer v;
+  long        d = -1, ss = -1;
+
+  ODYN_CK(OdynNetCreateParameterVec(net, &th));
+  ODYN_CK(OdynTestRandomVec(1, 0.2, th));
+  ODYN_CK(OdynTestStateVec(nin, s, 1, &Y0));
+  ODYN_CK(VecDuplicate(Y0, &YN)); /* the block keeps the width of its state */
+  ODYN_CK(OdynTestRandomVec(2, 1.0, Y0));
+  ODYN_CK(OdynNetForward(net, th, Y0, YN));
+  ODYN_CK(OdynNetGetBlock(net, 0, &sc));
+  fp = fmemopen(buf, sizeof(buf) - 1, "w");
+  ck_assert(fp != NULL);
+  ODYN_CK(PetscViewerASCIIOpenWithFILE(PETSC_COMM_SELF, fp, &v));
+  ODYN_CK(OdynSchemeView(sc, v));
+  ODYN_CK(PetscViewerDestroy(&v));
+  fclose(fp);
+  if (view) ODYN_CK(PetscStrncpy(view, buf, len));
+  if (PetscGlobalRank == 0) { /* the rank that holds the examples */
+    line = strstr(buf, "backend state memory: ");
+    ck_assert_msg(line && sscanf(line, "backend state memory: %ld doubles for %ld examples", &d, &ss) == 2, "no backend state memory line:\n%s", buf);
+    ck_assert_int_eq(ss, s);
+  }
+  ODYN_CK(VecDestroy(&th));
+  ODYN_CK(VecDestroy(&Y0));
+  ODYN_CK(VecDestroy(&YN));
+  return d;
 }
 
 /* Taylor and dot-product tests of the backend path on its own (OdynTestNetDerivatives of odyntest.h) */
@@ -253,6 +298,17 @@ void OdynTestConvExpectSetUp(PetscInt cin)
   ODYN_CK(OdynNetGetBlock(net, 0, &sc));
   ODYN_CK(OdynSchemeGetBackend(sc, &name));
   ck_assert_str_eq(name, backend);
+  ODYN_CK(OdynNetDestroy(&net));
+}
+
+/* a network of one block of the kind set, c channels of 4 x 4, 2 steps, on the backend: its set-up fails, saying needle */
+void OdynTestConvExpectSetUpFails(PetscInt c, const char *needle)
+{
+  const PetscInt N[1] = {2};
+  OdynNet        net;
+
+  ODYN_CK(OdynTestConvMakeNet(0, 1, N, c, 4, 4, 1.0, backend, &net));
+  odyn_ck_error_contains(OdynNetSetUp(net), needle);
   ODYN_CK(OdynNetDestroy(&net));
 }
 

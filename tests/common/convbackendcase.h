@@ -3,13 +3,13 @@
 
 /*
   The set-up shared by the tests of convolutional blocks on a compute backend (docs/gpu.md): test_convbackend.c (conv
-  and convantisym Euler blocks, the opening layer) and test_convverletbackend.c (the Hamiltonian CNN, scheme verlet with
-  layer convhamiltonian). Each is built twice: with the backend "hostref" (label unit), the host table taken through
+  and convantisym Euler blocks, the opening layer), test_convverletbackend.c (the Hamiltonian CNN, scheme verlet with
+  layer convhamiltonian) and test_convparabolicbackend.c (the parabolic CNN, scheme euler with layer convsymmetric). Each is built twice: with the backend "hostref" (label unit), the host table taken through
   exactly the backend path, and, included by tests/gpu/test_gpu_conv*backend.c with ODYN_TEST_GPU_BUILD defined,
   with "cuda" (label gpu). This header is compiled with the test, so the backend and its bounds are chosen here; the
   helpers (convbackendcase.c, in the odyntest library) get them from OdynTestConvCaseMain().
 
-  Bounds. hostref: 0. Its sweeps (src/backend/host/convtanh.c, convverlet.c) call the layers' kernels with the same
+  Bounds. hostref: 0. Its sweeps (src/backend/host/convtanh.c, convverlet.c, convparabolic.c) call the layers' kernels with the same
   operands, in the same order and over the same chunks of examples as the direct path (euler.c / verlet.c + convcore.c),
   and the gradient it returns is added to the zeros the network starts from: any difference at all is a bug in the
   plumbing (convantisym: 1e-13 and 1e-8 for the history, the gradient's mapping rounds otherwise than the layer's, see
@@ -47,6 +47,8 @@ void OdynTestConvSetKind(const char *layer, PetscReal gamma);
 /* the Hamiltonian CNN's Verlet blocks instead: layer convhamiltonian, Y of c channels, Z of m, states stored or (rev)
    recomputed (-odyn_scheme_trajectory recompute) */
 void OdynTestConvSetVerlet(PetscInt m, PetscBool rev);
+/* the parabolic CNN's Euler blocks instead: layer convsymmetric, Y of c channels, K * Y of m */
+void OdynTestConvSetSymmetric(PetscInt m);
 
 /* A network of an opening block (cin > 0: scheme single, conv 3x3 cin -> c, tanh, prefix ODYN_TEST_CONV_OPEN_PREFIX)
    and nb blocks of the kind set of c channels on ih x iw images, N[b] steps, final time T each; the backend bk for all
@@ -55,6 +57,10 @@ PetscErrorCode OdynTestConvMakeNet(PetscInt cin, PetscInt nb, const PetscInt N[]
 /* The host net and the backend net on the same data (s examples, split = 1: all on rank 0): forward, tangents,
    adjoints; then again at another theta with s2 examples. label names the case; split adds ", examples on rank 0". */
 void OdynTestConvParity(PetscInt cin, PetscInt nb, const PetscInt N[], PetscInt c, PetscInt ih, PetscInt iw, PetscReal T, PetscInt s, PetscInt s2, PetscInt split, const char *label);
+/* The backend state memory of net's block 0 (a one-block network on the backend, input width nin) after a forward of
+   s examples, all on rank 0, at a random theta: the doubles of OdynSchemeView()'s line on rank 0 (-1 on the others);
+   view (len chars, may be NULL) receives the block's view */
+long OdynTestConvStateDoubles(OdynNet net, PetscInt nin, PetscInt s, char *view, size_t len);
 /* Taylor and dot-product tests of the backend path on its own (OdynTestNetDerivatives()), s examples */
 void OdynTestConvDerivatives(PetscInt cin, PetscInt nb, const PetscInt N[], PetscInt c, PetscInt ih, PetscInt iw, PetscReal T, PetscInt s, const char *label);
 /* The MNIST network in small (opening conv 1 -> 4, block 1 of layer ltype with the options extra) trained on the host
@@ -63,6 +69,8 @@ void OdynTestConvTrainHistory(const char *ltype, const char *extra, PetscReal to
 /* a network of an opening block (cin > 0) and one block of the kind set, 4 channels of 4 x 4, 2 steps: its block 0 sets
    up on the backend */
 void OdynTestConvExpectSetUp(PetscInt cin);
+/* a network of one block of the kind set (c channels of 4 x 4, 2 steps) on the backend: its set-up fails, saying needle */
+void OdynTestConvExpectSetUpFails(PetscInt c, const char *needle);
 /* set on the backend, net's set-up fails with PETSC_ERR_SUP naming block 0 and needle (what it is); destroys net */
 void OdynTestConvExpectRefused(OdynNet net, const char *needle);
 /* a network whose block 0 (scheme `scheme`, layer ltype, k x k stencils, c -> c2 channels of 4 x 4, 2 steps; scheme

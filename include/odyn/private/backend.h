@@ -290,6 +290,29 @@ struct OdynBackendOps {
   int (*conv_verlet_tanh_forward_final)(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work);
   int (*conv_verlet_tanh_tangent_y0)(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN);
   int (*conv_verlet_tanh_adjoint_reversible)(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0);
+  /*
+     Whole-block sweeps of a convolutional parabolic tanh block, the parabolic CNN (paper 000 eq. 7-8): scheme euler with
+     layer convsymmetric (src/layers/impls/convcore.c) of 3x3 stencils, no normalization; the state Y of c channels,
+     K_j * Y of m (the hidden channels), each ih x iw per example (channel-major as above); lc = c ih iw s,
+     lm = m ih iw s:
+       Y_{j+1} = Y_j - h K_j^T * tanh(K_j * Y_j + b_j),  K_j (m x c x 3 x 3: K[o][c'][a][b] at ((o c + c') 3 + a) 3 + b),
+       theta_j = [K_j | b_j (m)], N (9 c m + m) values, the layer's order; dtheta and gtheta the same layout.
+     conv_parabolic_tanh_linsize: the doubles of `lin`: sigma' of every step (D_j, lm, at j lm), then sigma itself
+       (S_j = tanh(K_j * Y_j + b_j), lm, at (N + j) lm: the outer -K_j^T depends on theta too), followed by the
+       backend's scratch (cuda: 2 lm + lc + ih iw + m s; host: none), or -1: the backend cannot run these sizes (cuda:
+       c or m > ODYN_CUDA_CONV_MAXC).
+     forward: Ytraj ((N + 1) lc) receives Y_0..Y_N (state j at j lc), and D_j, S_j in lin; tangent: dYN = J_theta
+       dtheta + J_Y0 dY0 at the forward's states (dtheta or dY0 NULL: zero); adjoint: gtheta += J_theta^T W,
+       gY0 = J_Y0^T W (gtheta or gY0 NULL: not computed). lin is not const in the derivative sweeps: they write its
+       scratch part, never D_j or S_j. Every array is the backend's; inputs and outputs must not overlap.
+     Host: the layer's kernels in the direct path's order and chunks (src/backend/host/convparabolic.c), its results
+       bit for bit; cuda: odyn_cuda_conv3_* (K^T * S by conv3_adjoint with the same K) as the conv Euler sweeps
+       (convblocks.cu).
+  */
+  long (*conv_parabolic_tanh_linsize)(long c, long m, long ih, long iw, long N, long s);
+  int (*conv_parabolic_tanh_forward)(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+  int (*conv_parabolic_tanh_tangent)(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
+  int (*conv_parabolic_tanh_adjoint)(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
 };
 
 /* the host table (always there), and the same table named "hostref" (the networks' backend path on the host) */
@@ -346,6 +369,11 @@ long odyn_host_conv_verlet_tanh_revsize(long c, long m, long ih, long iw, long s
 int  odyn_host_conv_verlet_tanh_forward_final(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN);
 int  odyn_host_conv_verlet_tanh_tangent_y0(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
 int  odyn_host_conv_verlet_tanh_adjoint_reversible(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0);
+/* the host table's convolutional parabolic tanh sweeps (convparabolic.c), likewise */
+long odyn_host_conv_parabolic_tanh_linsize(long c, long m, long ih, long iw, long N, long s);
+int  odyn_host_conv_parabolic_tanh_forward(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int  odyn_host_conv_parabolic_tanh_tangent(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
+int  odyn_host_conv_parabolic_tanh_adjoint(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
 #if defined(ODYN_HAVE_CUDA) || defined(__CUDACC__)
 /* the CUDA table (src/backend/cuda/backend.cu), only in builds with the CUDA backend */
 const OdynBackendOps *odyn_backend_cuda(void);

@@ -796,6 +796,10 @@ extern "C" const OdynBackendOps *odyn_backend_cuda(void)
     ops.conv_verlet_tanh_forward_final       = cuda_conv_verlet_tanh_forward_final;
     ops.conv_verlet_tanh_tangent_y0          = cuda_conv_verlet_tanh_tangent_y0;
     ops.conv_verlet_tanh_adjoint_reversible  = cuda_conv_verlet_tanh_adjoint_reversible;
+    ops.conv_parabolic_tanh_linsize = cuda_conv_parabolic_tanh_linsize;
+    ops.conv_parabolic_tanh_forward = cuda_conv_parabolic_tanh_forward;
+    ops.conv_parabolic_tanh_tangent = cuda_conv_parabolic_tanh_tangent;
+    ops.conv_parabolic_tanh_adjoint = cuda_conv_parabolic_tanh_adjoint;
     ops.name                 = "cuda";
   }
   return &ops;

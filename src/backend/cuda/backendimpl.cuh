@@ -83,5 +83,9 @@ long cuda_conv_verlet_tanh_revsize(long c, long m, long ih, long iw, long s);
 int cuda_conv_verlet_tanh_forward_final(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work);
 int cuda_conv_verlet_tanh_tangent_y0(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN);
 int cuda_conv_verlet_tanh_adjoint_reversible(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0);
+long cuda_conv_parabolic_tanh_linsize(long c, long m, long ih, long iw, long N, long s);
+int cuda_conv_parabolic_tanh_forward(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int cuda_conv_parabolic_tanh_tangent(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
+int cuda_conv_parabolic_tanh_adjoint(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
 
 } // namespace odyn_cudabackend

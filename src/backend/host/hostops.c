@@ -609,6 +609,45 @@ static int host_conv_verlet_tanh_adjoint_reversible(long c, long m, long ih, lon
   return conv_status(odyn_host_conv_verlet_tanh_adjoint_reversible(c, m, ih, iw, N, s, h, theta, YN, ZN, W, gtheta, gY0), "conv_verlet_tanh_adjoint_reversible");
 }
 
+/* the whole-block convolutional parabolic tanh sweeps (convparabolic.c, conv_parabolic_tanh_*): sizes and arrays
+   checked here (c -> m as the Verlet block's c and m) */
+static long host_conv_parabolic_tanh_linsize(long c, long m, long ih, long iw, long N, long s) { return odyn_host_conv_parabolic_tanh_linsize(c, m, ih, iw, N, s); }
+
+static int check_conv_parabolic(const char *op, long c, long m, long ih, long iw, long N, long s, const double *theta, const double *lin)
+{
+  const int st = check_conv_verlet(op, c, m, ih, iw, N, s, theta, NULL, 0);
+
+  if (st || !s || !N || lin) return st;
+  return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_parabolic_tanh_linsize() = %ld values) must be arrays of the backend", op, 2 * N * m * ih * iw * s);
+}
+
+static int host_conv_parabolic_tanh_forward(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+{
+  int st = check_conv_parabolic("conv_parabolic_tanh_forward", c, m, ih, iw, N, s, theta, lin);
+
+  if (st) return st;
+  if (s && (!Y0 || !Ytraj)) return fail(ODYN_BACKEND_ERR_ARG, "conv_parabolic_tanh_forward: Y0 and Ytraj must be arrays of the backend");
+  return conv_status(odyn_host_conv_parabolic_tanh_forward(c, m, ih, iw, N, s, h, theta, Y0, Ytraj, lin), "conv_parabolic_tanh_forward");
+}
+
+static int host_conv_parabolic_tanh_tangent(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+{
+  int st = check_conv_parabolic("conv_parabolic_tanh_tangent", c, m, ih, iw, N, s, theta, lin);
+
+  if (st) return st;
+  if (s && (!Ytraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_parabolic_tanh_tangent: Ytraj and dYN must be arrays of the backend");
+  return conv_status(odyn_host_conv_parabolic_tanh_tangent(c, m, ih, iw, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "conv_parabolic_tanh_tangent");
+}
+
+static int host_conv_parabolic_tanh_adjoint(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+{
+  int st = check_conv_parabolic("conv_parabolic_tanh_adjoint", c, m, ih, iw, N, s, theta, lin);
+
+  if (st) return st;
+  if (s && (!Ytraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_parabolic_tanh_adjoint: Ytraj and W must be arrays of the backend");
+  return conv_status(odyn_host_conv_parabolic_tanh_adjoint(c, m, ih, iw, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "conv_parabolic_tanh_adjoint");
+}
+
 static const OdynBackendOps host_ops = {
   .name                 = "host",
   .init                 = host_init,
@@ -672,6 +711,10 @@ static const OdynBackendOps host_ops = {
   .conv_verlet_tanh_forward_final       = host_conv_verlet_tanh_forward_final,
   .conv_verlet_tanh_tangent_y0          = host_conv_verlet_tanh_tangent_y0,
   .conv_verlet_tanh_adjoint_reversible  = host_conv_verlet_tanh_adjoint_reversible,
+  .conv_parabolic_tanh_linsize = host_conv_parabolic_tanh_linsize,
+  .conv_parabolic_tanh_forward = host_conv_parabolic_tanh_forward,
+  .conv_parabolic_tanh_tangent = host_conv_parabolic_tanh_tangent,
+  .conv_parabolic_tanh_adjoint = host_conv_parabolic_tanh_adjoint,
 };
 
 const OdynBackendOps *odyn_backend_host(void) { return &host_ops; }
