@@ -87,7 +87,9 @@ static PetscBool BackendSingle(OdynScheme scheme);
 static PetscBool BackendConvVerlet(OdynScheme scheme);
 static PetscBool BackendLeapfrog(OdynScheme scheme);
 static PetscBool BackendParabolic(OdynScheme scheme);
-static PetscBool BackendReversible(OdynScheme scheme) { return (scheme->ncomp == 2 || BackendLeapfrog(scheme)) && !BackendSingle(scheme) && scheme->trajtype == ODYN_TRAJECTORY_RECOMPUTE ? PETSC_TRUE : PETSC_FALSE; }
+static PetscBool BackendConvLeapfrog(OdynScheme scheme);
+/* (a conv leapfrog block stores its states on a backend: with recompute it is refused, OdynSchemeBackendCheck_Private()) */
+static PetscBool BackendReversible(OdynScheme scheme) { return (scheme->ncomp == 2 || (BackendLeapfrog(scheme) && !BackendConvLeapfrog(scheme))) && !BackendSingle(scheme) && scheme->trajtype == ODYN_TRAJECTORY_RECOMPUTE ? PETSC_TRUE : PETSC_FALSE; }
 
 /*
    Whether the block can run on a backend: *ok, or in why[] what it is (for the callers' messages). Needs no set-up:
@@ -129,7 +131,7 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
     convok = k == 3 && (c2 == c || (single && conv) || convham || convsym) && !pool && !tv ? PETSC_TRUE : PETSC_FALSE;
     PetscCall(PetscSNPrintf(detail, sizeof(detail), " (%" PetscInt_FMT "x%" PetscInt_FMT " stencils, %" PetscInt_FMT " -> %" PetscInt_FMT " channels%s%s)", k, k, c, c2, tv ? ", TV normalization" : "", pool ? ", pooling" : ""));
   }
-  *ok = ((euler && (dense || mapped || sym)) || (leapfrog && (dense || mapped)) || (verlet && ham) || (euler && (conv || anti) && convok) || (single && conv && convok) || (verlet && convham && convok) || (euler && convsym && convok)) && (!layer || layer->activation == ODYN_ACTIVATION_TANH) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
+  *ok = ((euler && (dense || mapped || sym)) || (leapfrog && (dense || mapped)) || (verlet && ham) || (euler && (conv || anti) && convok) || (single && conv && convok) || (verlet && convham && convok) || (euler && convsym && convok) || (leapfrog && (conv || convsym) && convok)) && (!layer || layer->activation == ODYN_ACTIVATION_TANH) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
   PetscCall(PetscSNPrintf(why, len, "scheme %s, layer %s%s, activation %s%s", stype, layer && ((PetscObject)layer)->type_name ? ((PetscObject)layer)->type_name : ODYNLAYERDENSE, detail, OdynActivationTypes[layer ? layer->activation : ODYN_ACTIVATION_TANH], scheme->shared ? ", shared weights" : ""));
   PetscFunctionReturn(0);
 }
@@ -229,15 +231,26 @@ static PetscBool BackendConvParabolic(OdynScheme scheme)
   return t && l && !strcmp(t, ODYNSCHEMEEULER) && !strcmp(l, ODYNLAYERCONVSYMMETRIC) ? PETSC_TRUE : PETSC_FALSE;
 }
 
+/* a leapfrog block with layer conv or convsymmetric (the second-order CNN; qualified above); *sym: convsymmetric */
+static PetscBool BackendConvLeapfrogSym(OdynScheme scheme, int *sym)
+{
+  const char *l = scheme->layer ? ((PetscObject)scheme->layer)->type_name : NULL;
+
+  if (sym) *sym = l && !strcmp(l, ODYNLAYERCONVSYMMETRIC);
+  return BackendLeapfrog(scheme) && l && (!strcmp(l, ODYNLAYERCONV) || !strcmp(l, ODYNLAYERCONVSYMMETRIC)) ? PETSC_TRUE : PETSC_FALSE;
+}
+
+static PetscBool BackendConvLeapfrog(OdynScheme scheme) { return BackendConvLeapfrogSym(scheme, NULL); }
+
 /*
    The channels of a block with two channel counts after the layer's set-up, and its image: the Hamiltonian CNN (Y of c
-   channels, Z of m: state widths c ih iw and m ih iw, N (9 c m + c + m) parameters) or the parabolic CNN (Y of c, K * Y
-   of m: state width c ih iw, N (9 c m + m) parameters)
+   channels, Z of m: state widths c ih iw and m ih iw, N (9 c m + c + m) parameters), the parabolic CNN (Y of c, K * Y
+   of m: state width c ih iw, N (9 c m + m) parameters) or the second-order CNN (likewise; layer conv: m = c)
 */
 static PetscErrorCode BackendConvPairGeom(OdynScheme scheme, long *c, long *m, long *ih, long *iw)
 {
   const PetscBool verlet = BackendConvVerlet(scheme);
-  const char     *what   = verlet ? "Convhamiltonian Verlet" : "Convsymmetric Euler";
+  const char     *what   = verlet ? "Convhamiltonian Verlet" : BackendConvLeapfrog(scheme) ? "Conv leapfrog" : "Convsymmetric Euler";
   PetscInt        ch, c2, h, w, per;
 
   PetscFunctionBegin;
@@ -357,6 +370,14 @@ PetscErrorCode OdynSchemeBackendCheck_Private(OdynScheme scheme)
 
     PetscCall(BackendConvPairGeom(scheme, &c, &m, &ih, &iw));
     PetscCheck(scheme->backend->conv_parabolic_tanh_linsize(c, m, ih, iw, 1, 1) >= 0, PetscObjectComm((PetscObject)scheme), PETSC_ERR_SUP, "Backend %s: the convsymmetric Euler block%s%s has %ld channels (Y) and %ld (K * Y), but that backend runs conv blocks only up to %d channels (its direct 3x3 kernels keep the stencil in constant memory). Use -odyn_backend host for this block (docs/gpu.md)", scheme->backend->name, prefix ? " with options prefix " : "", prefix ? prefix : "", c, m, ODYN_BACKEND_CONV_MAXC);
+  } else if (BackendConvLeapfrog(scheme)) { /* the second-order CNN: states stored only, and the table's channels */
+    long c, m, ih, iw;
+    int  sym;
+
+    PetscCheck(scheme->trajtype != ODYN_TRAJECTORY_RECOMPUTE, PetscObjectComm((PetscObject)scheme), PETSC_ERR_SUP, "Backend %s: the conv leapfrog block%s%s recomputes its states (-odyn_scheme_trajectory recompute), which the backend does not do for conv leapfrog blocks yet: use -odyn_scheme_trajectory store, or the backend host for this block (docs/gpu.md)", scheme->backend->name, prefix ? " with options prefix " : "", prefix ? prefix : "");
+    (void)BackendConvLeapfrogSym(scheme, &sym);
+    PetscCall(BackendConvPairGeom(scheme, &c, &m, &ih, &iw));
+    PetscCheck(scheme->backend->conv_leapfrog_tanh_linsize(sym, c, m, ih, iw, 1, 1) >= 0, PetscObjectComm((PetscObject)scheme), PETSC_ERR_SUP, "Backend %s: the conv leapfrog block%s%s has %ld channels (Y) and %ld (K * Y), but that backend runs conv blocks only up to %d channels (its direct 3x3 kernels keep the stencil in constant memory). Use -odyn_backend host for this block (docs/gpu.md)", scheme->backend->name, prefix ? " with options prefix " : "", prefix ? prefix : "", c, m, ODYN_BACKEND_CONV_MAXC);
   } else if (scheme->ncomp == 2) { /* a Verlet block: the widths are known now (set-up); the table says whether it runs them */
     const long n = scheme->nstate[0], m = scheme->nstate[1];
 
@@ -466,11 +487,13 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
   struct _OdynSchemeBackendStore *bk;
   PetscBool                       isconv;
   const PetscBool                 convp = BackendConvParabolic(scheme);
+  int                             lsym  = 0;
+  const PetscBool                 convl = BackendConvLeapfrogSym(scheme, &lsym);
   long                            c, ih, iw, cin = 0, cout = 0, cm = 0, pm = 0;
 
   PetscFunctionBegin;
   PetscCall(BackendConvGeom(scheme, &isconv, &c, &ih, &iw));
-  if (convp) PetscCall(BackendConvPairGeom(scheme, &c, &cm, &ih, &iw));
+  if (convp || convl) PetscCall(BackendConvPairGeom(scheme, &c, &cm, &ih, &iw));
   if (single) PetscCall(BackendSingleGeom(scheme, &cin, &cout, &ih, &iw));
   if (BackendParabolic(scheme) && N > 0) PetscCall(BackendParabolicWidth(scheme, &pm));
   if (convv) PetscCall(BackendConvPairGeom(scheme, &c, &cm, &ih, &iw));
@@ -511,7 +534,7 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
     bk->rev          = PETSC_FALSE;
     bk->statedoubles = n * s + linlen + 2 * wide * s;
   } else if (!single && s > bk->salloc) {
-    const long linlen = rev ? (convv ? ops->conv_verlet_tanh_revsize(c, cm, ih, iw, s) : 0) : convv ? ops->conv_verlet_tanh_linsize(c, cm, ih, iw, N, s) : convp ? ops->conv_parabolic_tanh_linsize(c, cm, ih, iw, N, s) : verlet ? ops->verlet_tanh_linsize(n, m, N, s) : isconv ? ops->conv_euler_tanh_linsize(c, ih, iw, N, s) : BackendLeapfrog(scheme) ? ops->leapfrog_tanh_linsize(n, N, s) : pm ? ops->parabolic_tanh_linsize(n, pm, N, s) : ops->euler_tanh_linsize(n, N, s);
+    const long linlen = rev ? (convv ? ops->conv_verlet_tanh_revsize(c, cm, ih, iw, s) : 0) : convv ? ops->conv_verlet_tanh_linsize(c, cm, ih, iw, N, s) : convp ? ops->conv_parabolic_tanh_linsize(c, cm, ih, iw, N, s) : convl ? ops->conv_leapfrog_tanh_linsize(lsym, c, cm, ih, iw, N, s) : verlet ? ops->verlet_tanh_linsize(n, m, N, s) : isconv ? ops->conv_euler_tanh_linsize(c, ih, iw, N, s) : BackendLeapfrog(scheme) ? ops->leapfrog_tanh_linsize(n, N, s) : pm ? ops->parabolic_tanh_linsize(n, pm, N, s) : ops->euler_tanh_linsize(n, N, s);
     const long ntraj = rev ? (BackendLeapfrog(scheme) ? 3 : 2) : N + 1, nz = rev ? 1 : N + 1; /* reversible: [Y_0 | Y_N] (leapfrog: | Y_{N-1}) */
 
     PetscCheck(linlen >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Backend %s: no linearization size for n = %" PetscInt_FMT ", N = %" PetscInt_FMT ", s = %" PetscInt_FMT, ops->name, n, N, s);
@@ -615,7 +638,14 @@ PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscS
     PetscCall(BackendConvPairGeom(scheme, &c, &cm, &ih, &iw));
     OdynBackendCall(ops, conv_verlet_tanh_forward, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, y0, bk->traj, bk->ztraj, bk->lin);
   } else if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_forward, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, y0, bk->traj, bk->ztraj, bk->lin);
-  else if (isconv) OdynBackendCall(ops, conv_euler_tanh_forward, c, ih, iw, N, s, scheme->T / N, bk->theta, y0, bk->traj, bk->lin);
+  else if (BackendConvLeapfrog(scheme)) {
+    long cm;
+    int  sym;
+
+    (void)BackendConvLeapfrogSym(scheme, &sym);
+    PetscCall(BackendConvPairGeom(scheme, &c, &cm, &ih, &iw));
+    OdynBackendCall(ops, conv_leapfrog_tanh_forward, sym, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, y0, bk->traj, bk->lin);
+  } else if (isconv) OdynBackendCall(ops, conv_euler_tanh_forward, c, ih, iw, N, s, scheme->T / N, bk->theta, y0, bk->traj, bk->lin);
   else if (BackendConvParabolic(scheme)) {
     long cm;
 
@@ -682,7 +712,14 @@ PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscS
     PetscCall(BackendConvPairGeom(scheme, &c, &cm, &ih, &iw));
     OdynBackendCall(ops, conv_verlet_tanh_tangent, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->ztraj, bk->lin, dy0, bk->out);
   } else if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_tangent, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->ztraj, bk->lin, dy0, bk->out);
-  else if (isconv) OdynBackendCall(ops, conv_euler_tanh_tangent, c, ih, iw, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dy0, bk->out);
+  else if (BackendConvLeapfrog(scheme)) {
+    long cm;
+    int  sym;
+
+    (void)BackendConvLeapfrogSym(scheme, &sym);
+    PetscCall(BackendConvPairGeom(scheme, &c, &cm, &ih, &iw));
+    OdynBackendCall(ops, conv_leapfrog_tanh_tangent, sym, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dy0, bk->out);
+  } else if (isconv) OdynBackendCall(ops, conv_euler_tanh_tangent, c, ih, iw, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dy0, bk->out);
   else if (BackendConvParabolic(scheme)) {
     long cm;
 
@@ -743,7 +780,14 @@ PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscS
     PetscCall(BackendConvPairGeom(scheme, &c, &cm, &ih, &iw));
     OdynBackendCall(ops, conv_verlet_tanh_adjoint, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj, bk->ztraj, bk->lin, w, gt, gy);
   } else if (scheme->ncomp == 2) OdynBackendCall(ops, verlet_tanh_adjoint, n, scheme->nstate[1], N, s, scheme->T / N, bk->theta, bk->traj, bk->ztraj, bk->lin, w, gt, gy);
-  else if (isconv) OdynBackendCall(ops, conv_euler_tanh_adjoint, c, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, w, gt, gy);
+  else if (BackendConvLeapfrog(scheme)) {
+    long cm;
+    int  sym;
+
+    (void)BackendConvLeapfrogSym(scheme, &sym);
+    PetscCall(BackendConvPairGeom(scheme, &c, &cm, &ih, &iw));
+    OdynBackendCall(ops, conv_leapfrog_tanh_adjoint, sym, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, w, gt, gy);
+  } else if (isconv) OdynBackendCall(ops, conv_euler_tanh_adjoint, c, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj, bk->lin, w, gt, gy);
   else if (BackendConvParabolic(scheme)) {
     long cm;
 

@@ -31,6 +31,7 @@ static const char *euler_layer = ODYNLAYERCONV;
 static PetscReal   euler_gamma = 0.0, tol_now = 0.0;
 static PetscInt    ham_m       = 0; /* convhamiltonian: the channels of Z (the blocks are then Verlet blocks); convsymmetric: of K * Y */
 static PetscBool   ham_rev     = PETSC_FALSE; /* and their states recomputed (-odyn_scheme_trajectory recompute) */
+static PetscBool   leapfrog    = PETSC_FALSE; /* the blocks are leapfrog blocks (layer conv or convsymmetric) */
 
 void OdynTestConvSetKind(const char *layer, PetscReal gamma)
 {
@@ -38,6 +39,7 @@ void OdynTestConvSetKind(const char *layer, PetscReal gamma)
   euler_gamma = gamma;
   ham_m       = 0;
   ham_rev     = PETSC_FALSE;
+  leapfrog    = PETSC_FALSE;
   tol_now     = strcmp(layer, ODYNLAYERCONVANTISYM) ? tol_sweep : tol_antisym;
 }
 
@@ -47,6 +49,15 @@ void OdynTestConvSetSymmetric(PetscInt m)
 {
   OdynTestConvSetKind(ODYNLAYERCONVSYMMETRIC, 0.0);
   ham_m = m;
+}
+
+/* the second-order CNN's leapfrog blocks: layer conv (m 0: c -> c) or convsymmetric (K * Y of m channels) (hostref:
+   the host path's results bit for bit, convleapfrog.c) */
+void OdynTestConvSetLeapfrog(PetscInt m)
+{
+  OdynTestConvSetKind(m ? ODYNLAYERCONVSYMMETRIC : ODYNLAYERCONV, 0.0);
+  ham_m    = m;
+  leapfrog = PETSC_TRUE;
 }
 
 /* the Hamiltonian CNN's Verlet blocks instead of the Euler blocks: Y of c channels, Z of m (hostref: the host path's
@@ -70,7 +81,7 @@ PetscErrorCode OdynTestConvMakeNet(PetscInt cin, PetscInt nb, const PetscInt N[]
 
     PetscCall(OdynSchemeCreate(PETSC_COMM_WORLD, &sc));
     if (b < 0) PetscCall(OdynSchemeSetOptionsPrefix(sc, ODYN_TEST_CONV_OPEN_PREFIX));
-    PetscCall(OdynSchemeSetType(sc, b < 0 ? ODYNSCHEMESINGLE : strcmp(euler_layer, ODYNLAYERCONVHAMILTONIAN) ? ODYNSCHEMEEULER : ODYNSCHEMEVERLET));
+    PetscCall(OdynSchemeSetType(sc, b < 0 ? ODYNSCHEMESINGLE : leapfrog ? ODYNSCHEMELEAPFROG : strcmp(euler_layer, ODYNLAYERCONVHAMILTONIAN) ? ODYNSCHEMEEULER : ODYNSCHEMEVERLET));
     if (b >= 0) {
       PetscCall(OdynSchemeSetNumSteps(sc, N[b]));
       PetscCall(OdynSchemeSetFinalTime(sc, T));
@@ -281,7 +292,7 @@ void OdynTestConvTrainHistory(const char *ltype, const char *extra, PetscReal to
                         "-block1_odyn_layer_channels 4 -block1_odyn_layer_activation tanh -block1_odyn_scheme_final_time 3 -odyn_loss_type softmax -odyn_reg_type smooth "
                         "-odyn_reg_weight 5e-3 -odyn_ml_levels 4,8 -odyn_bcd_max_it 3 -odyn_bcd_classifier_newton_max_it 2 -odyn_bcd_classifier_pcg_max_it 3 -odyn_bcd_gn_pcg_max_it 3 -block1_odyn_layer_type %s %s",
                         ltype, extra));
-  ODYN_CK(PetscSNPrintf(label, sizeof(label), "%s: small MNIST-like net (conv 1 -> 4 and a %s block, levels 4,8)", prog, ltype));
+  ODYN_CK(PetscSNPrintf(label, sizeof(label), "%s: small MNIST-like net (conv 1 -> 4 and a %s block%s%s, levels 4,8)", prog, ltype, extra[0] ? ", " : "", extra));
   OdynTestTrainOnBackend(opts, TrainImages, NULL, backend, 6, tol, label);
 }
 

@@ -4,16 +4,18 @@
 /*
   The set-up shared by the tests of convolutional blocks on a compute backend (docs/gpu.md): test_convbackend.c (conv
   and convantisym Euler blocks, the opening layer), test_convverletbackend.c (the Hamiltonian CNN, scheme verlet with
-  layer convhamiltonian) and test_convparabolicbackend.c (the parabolic CNN, scheme euler with layer convsymmetric). Each is built twice: with the backend "hostref" (label unit), the host table taken through
-  exactly the backend path, and, included by tests/gpu/test_gpu_conv*backend.c with ODYN_TEST_GPU_BUILD defined,
-  with "cuda" (label gpu). This header is compiled with the test, so the backend and its bounds are chosen here; the
-  helpers (convbackendcase.c, in the odyntest library) get them from OdynTestConvCaseMain().
+  layer convhamiltonian), test_convparabolicbackend.c (the parabolic CNN, scheme euler with layer convsymmetric) and
+  test_convleapfrogbackend.c (the second-order CNN, scheme leapfrog with layer conv or convsymmetric). Each is built
+  twice: with the backend "hostref" (label unit), the host table taken through exactly the backend path, and,
+  included by tests/gpu/test_gpu_conv*backend.c with ODYN_TEST_GPU_BUILD defined, with "cuda" (label gpu). This header
+  is compiled with the test, so the backend and its bounds are chosen here; the helpers (convbackendcase.c, in the
+  odyntest library) get them from OdynTestConvCaseMain().
 
-  Bounds. hostref: 0. Its sweeps (src/backend/host/convtanh.c, convverlet.c, convparabolic.c) call the layers' kernels with the same
-  operands, in the same order and over the same chunks of examples as the direct path (euler.c / verlet.c + convcore.c),
-  and the gradient it returns is added to the zeros the network starts from: any difference at all is a bug in the
-  plumbing (convantisym: 1e-13 and 1e-8 for the history, the gradient's mapping rounds otherwise than the layer's, see
-  OdynTestConvSetKind()). cuda: 1e-12 norm-wise relative for the sweeps (FMAs and an ulp of tanh per step through a map
+  Bounds. hostref: 0. Its sweeps (src/backend/host/convtanh.c, convverlet.c, convparabolic.c, convleapfrog.c) call the
+  layers' kernels with the same operands, in the same order and over the same chunks of examples as the direct path
+  (euler.c / verlet.c / leapfrog.c + convcore.c), and the gradient it returns is added to the zeros the network starts
+  from: any difference at all is a bug in the plumbing (convantisym: 1e-13 and 1e-8 for the history, the gradient's
+  mapping rounds otherwise than the layer's, see OdynTestConvSetKind()). cuda: 1e-12 norm-wise relative for the sweeps (FMAs and an ulp of tanh per step through a map
   with h ||K_j|| <= 1 here, the stencil and bias gradients summed over <= 8,000 pixel-examples in another order), 1e-8
   relative for the training history (test_train's bound for histories of runs that differ by round-off, PCG capped at 3
   iterations). The cuda bounds are estimates that the first GPU run must confirm.
@@ -49,6 +51,8 @@ void OdynTestConvSetKind(const char *layer, PetscReal gamma);
 void OdynTestConvSetVerlet(PetscInt m, PetscBool rev);
 /* the parabolic CNN's Euler blocks instead: layer convsymmetric, Y of c channels, K * Y of m */
 void OdynTestConvSetSymmetric(PetscInt m);
+/* the second-order CNN's leapfrog blocks instead: layer conv (m = 0) or convsymmetric with K * Y of m channels */
+void OdynTestConvSetLeapfrog(PetscInt m);
 
 /* A network of an opening block (cin > 0: scheme single, conv 3x3 cin -> c, tanh, prefix ODYN_TEST_CONV_OPEN_PREFIX)
    and nb blocks of the kind set of c channels on ih x iw images, N[b] steps, final time T each; the backend bk for all

@@ -800,6 +800,10 @@ extern "C" const OdynBackendOps *odyn_backend_cuda(void)
     ops.conv_parabolic_tanh_forward = cuda_conv_parabolic_tanh_forward;
     ops.conv_parabolic_tanh_tangent = cuda_conv_parabolic_tanh_tangent;
     ops.conv_parabolic_tanh_adjoint = cuda_conv_parabolic_tanh_adjoint;
+    ops.conv_leapfrog_tanh_linsize  = cuda_conv_leapfrog_tanh_linsize;
+    ops.conv_leapfrog_tanh_forward  = cuda_conv_leapfrog_tanh_forward;
+    ops.conv_leapfrog_tanh_tangent  = cuda_conv_leapfrog_tanh_tangent;
+    ops.conv_leapfrog_tanh_adjoint  = cuda_conv_leapfrog_tanh_adjoint;
     ops.name                 = "cuda";
   }
   return &ops;

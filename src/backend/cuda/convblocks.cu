@@ -1,6 +1,6 @@
 /*
    The cuda table's whole-block convolutional sweeps (include/odyn/private/backend.h: conv_euler_tanh_*, conv_tanh_*,
-   conv_verlet_tanh_*, conv_parabolic_tanh_*), composed from the direct 3x3 kernels of convdirect.cu (odyn_cuda_conv3_*, cudakernels.h) and
+   conv_verlet_tanh_*, conv_parabolic_tanh_*, conv_leapfrog_tanh_*), composed from the direct 3x3 kernels of convdirect.cu (odyn_cuda_conv3_*, cudakernels.h) and
    the table's own elementwise operations (backend.cu, through backendimpl.cuh). No PETSc header here by design.
 */
 #include <limits.h>
@@ -590,6 +590,172 @@ int cuda_conv_parabolic_tanh_adjoint(long c, long m, long ih, long iw, long N, l
     if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, T, 1.0, P))) return kernel_status(r, "conv_parabolic_tanh_adjoint");
   }
   return ODYN_BACKEND_OK;
+}
+
+/*
+   The whole-block convolutional leapfrog tanh sweeps (conv_leapfrog_tanh_*: the second-order CNN, scheme leapfrog with
+   layer conv, sym 0, or convsymmetric, sym 1), states stored, from the same device functions and one update kernel per
+   step. g = {ih, iw, c, m, 3} (m = c for conv); lc = c ih iw s, lm = m ih iw s, lx = max(lc, lm);
+   lin = [D_0 .. D_{N-1} (N lm) | sym 1: S_0 .. S_{N-1} (N lm) | R0 R1 R2 L (4 lc) | A T (2 lx) | ones (ih iw) | cs]:
+     forward   sym 0: L = tanh(K_j * Y_j + b_j) with D_j; sym 1: S_j with D_j, L = -K_j^T * S_j;
+               Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 L                                   (k_leapfrog_combine, host's rounding)
+     tangent   A = dK_j * Y_j + db_j (or 0) + K_j * dY_j; sym 0: L = D_j .* A; sym 1: T = -D_j .* A, L = K_j^T * T,
+               L += -dK_j^T * S_j; dY_{j+1} = 2 dY_j - dY_{j-1} + h^2 L (a ring of three dY in R0..R2)
+     adjoint   cur = A_{j+1}, prev = A_j so far: sym 0: T = h^2 D_j .* cur; sym 1: gK_j += -h^2 stencil gradient (cur,
+               S_j), T = -h^2 D_j .* (K_j * cur); gK_j += stencil gradient (Y_j, T), gb_j += channel sums of T;
+               prev += K_j^T * T; then prev += 2 cur, A_{j-1} = -cur (j = 0: prev += cur)
+   Round-off as the conv Euler sweeps (the gradient sums in another order than the host's).
+*/
+static __global__ void k_leapfrog_combine(long len, double h2, const double *cur, const double *prev, const double *F, double *out)
+{
+  ODYN_FOR_EACH(i, len) out[i] = __dadd_rn(__dsub_rn(__dmul_rn(2.0, cur[i]), prev[i]), __dmul_rn(h2, F[i])); /* out may alias prev or F */
+}
+
+static __global__ void k_scale_copy(long len, double a, const double *x, double *y)
+{
+  ODYN_FOR_EACH(i, len) y[i] = a * x[i];
+}
+
+static int leapfrog_combine(long len, double h2, const double *cur, const double *prev, const double *F, double *out)
+{
+  k_leapfrog_combine<<<grid_for(len), TPB, 0, st.stream>>>(len, h2, cur, prev, F, out);
+  return launched("conv leapfrog update kernel");
+}
+
+long cuda_conv_leapfrog_tanh_linsize(int sym, long c, long m, long ih, long iw, long N, long s)
+{
+  const long hw = ih * iw, lc = c * hw * s, lm = m * hw * s, lx = lc > lm ? lc : lm, cx = c > m ? c : m;
+
+  return conv1_fits(c, m) && (sym || m == c) ? (sym ? 2 : 1) * N * lm + 4 * lc + 2 * lx + hw + cx * s : -1;
+}
+
+static int check_conv_leapfrog(const char *op, int sym, long c, long m, long ih, long iw, long N, long s, const double *theta, const double *lin, const double *a, const double *b, const char *ab)
+{
+  int r = check_conv_verlet(op, c, m, ih, iw, N, s, theta, lin);
+
+  if (r) return r;
+  if (!sym && m != c) return fail(ODYN_BACKEND_ERR_SIZE, "%s: layer conv (sym 0) maps c to c channels, got c = %ld, m = %ld", op, c, m);
+  if (s && (!a || !b)) return fail(ODYN_BACKEND_ERR_ARG, "%s: %s must be arrays of the backend", op, ab);
+  return ODYN_BACKEND_OK;
+}
+
+/* the scratch part of lin: R0 R1 R2 L (lc each), A T (lx each), ones, cs */
+static double *leapfrog_scratch(int sym, long N, long lm, double *lin) { return lin + (sym ? 2 : 1) * N * lm; }
+
+int cuda_conv_leapfrog_tanh_forward(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+{
+  const odyn_conv_geom g = {ih, iw, c, m, 3};
+  const long           hw = ih * iw, lc = c * hw * s, lm = m * hw * s, nk = 9 * c * m, slot = nk + m;
+  double              *L;
+  int                  r;
+
+  if ((r = check_conv_leapfrog("conv_leapfrog_tanh_forward", sym, c, m, ih, iw, N, s, theta, lin, Y0, Ytraj, "Y0 and Ytraj")) || !s) return r;
+  L = leapfrog_scratch(sym, N, lm, lin) + 3 * lc;
+  if ((r = cuda_copy_device(Ytraj, Y0, (size_t)lc * sizeof(double)))) return r;
+  for (long j = 0; j < N; j++) {
+    const double *K = theta + j * slot, *Yj = Ytraj + j * lc, *Yjm1 = j ? Yj - lc : Yj;
+    double       *D = lin + j * lm, *S = lin + (N + j) * lm;
+
+    if (sym) {
+      if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, K, Yj, K + nk, ODYN_PW_TANH, S, D))) return kernel_status(r, "conv_leapfrog_tanh_forward");
+      if ((r = odyn_cuda_conv3_adjoint(&g, s, K, -1.0, S, 0.0, L))) return kernel_status(r, "conv_leapfrog_tanh_forward");
+    } else if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, K, Yj, K + nk, ODYN_PW_TANH, L, D))) return kernel_status(r, "conv_leapfrog_tanh_forward");
+    if ((r = leapfrog_combine(lc, h * h, Yj, Yjm1, L, Ytraj + (j + 1) * lc))) return r;
+  }
+  return ODYN_BACKEND_OK;
+}
+
+int cuda_conv_leapfrog_tanh_tangent(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+{
+  const odyn_conv_geom g = {ih, iw, c, m, 3};
+  const long           hw = ih * iw, lc = c * hw * s, lm = m * hw * s, lx = lc > lm ? lc : lm, nk = 9 * c * m, slot = nk + m;
+  double              *prev, *cur, *next, *L, *A, *T;
+  int                  r;
+
+  if ((r = check_conv_leapfrog("conv_leapfrog_tanh_tangent", sym, c, m, ih, iw, N, s, theta, lin, Ytraj, dYN, "Ytraj and dYN")) || !s) return r;
+  prev = leapfrog_scratch(sym, N, lm, lin);
+  cur  = prev + lc;
+  next = cur + lc;
+  L    = next + lc;
+  A    = L + lc;
+  T    = A + lx;
+  if (dY0) r = cuda_copy_device(cur, dY0, (size_t)lc * sizeof(double));
+  else r = cuda_mem_set(cur, 0, (size_t)lc * sizeof(double));
+  if (r || (r = cuda_copy_device(prev, cur, (size_t)lc * sizeof(double)))) return r;
+  for (long j = 0; j < N; j++) {
+    const double *K = theta + j * slot, *D = lin + j * lm, *S = lin + (N + j) * lm, *Yj = Ytraj + j * lc;
+    const double *dK = dtheta ? dtheta + j * slot : NULL;
+    double       *tmp;
+
+    if (dK && (r = odyn_cuda_conv3_forward_bias_act(&g, s, dK, Yj, dK + nk, ODYN_PW_IDENTITY, A, NULL))) return kernel_status(r, "conv_leapfrog_tanh_tangent");
+    if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, cur, dK ? 1.0 : 0.0, A))) return kernel_status(r, "conv_leapfrog_tanh_tangent");
+    if (!sym) r = odyn_cuda_hadamard(lc, 1.0, D, A, L);
+    else {
+      if ((r = odyn_cuda_hadamard(lm, -1.0, D, A, T))) return kernel_status(r, "conv_leapfrog_tanh_tangent");
+      r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, T, 0.0, L);
+      if (!r && dK) r = odyn_cuda_conv3_adjoint(&g, s, dK, -1.0, S, 1.0, L);
+    }
+    if (r) return kernel_status(r, "conv_leapfrog_tanh_tangent");
+    if ((r = leapfrog_combine(lc, h * h, cur, prev, L, next))) return r;
+    tmp  = prev;
+    prev = cur;
+    cur  = next;
+    next = tmp;
+  }
+  return cuda_copy_device(dYN, cur, (size_t)lc * sizeof(double));
+}
+
+int cuda_conv_leapfrog_tanh_adjoint(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+{
+  const odyn_conv_geom g = {ih, iw, c, m, 3};
+  const long           hw = ih * iw, lc = c * hw * s, lm = m * hw * s, lx = lc > lm ? lc : lm, nk = 9 * c * m, slot = nk + m;
+  const double         h2 = h * h;
+  double              *cur, *prev, *next, *A, *T, *ones, *cs;
+  int                  r;
+
+  if ((r = check_conv_leapfrog("conv_leapfrog_tanh_adjoint", sym, c, m, ih, iw, N, s, theta, lin, Ytraj, W, "Ytraj and W")) || !s || (!gtheta && !gY0)) return r;
+  cur  = leapfrog_scratch(sym, N, lm, lin);
+  prev = cur + lc;
+  next = prev + lc;
+  A    = next + 2 * lc; /* past L, which the adjoint does not use */
+  T    = A + lx;
+  ones = T + lx;
+  cs   = ones + hw;
+  if ((r = cuda_copy_device(cur, W, (size_t)lc * sizeof(double))) || (r = cuda_mem_set(prev, 0, (size_t)lc * sizeof(double)))) return r;
+  if (gtheta) {
+    k_fill<<<grid_for(hw), TPB, 0, st.stream>>>(hw, 1.0, ones);
+    if ((r = launched("conv_leapfrog_tanh_adjoint (ones)"))) return r;
+  }
+  for (long j = N - 1; j >= 0; j--) {
+    const double *K = theta + j * slot, *D = lin + j * lm, *S = lin + (N + j) * lm, *Yj = Ytraj + j * lc;
+    double       *gK = gtheta ? gtheta + j * slot : NULL, *tmp;
+
+    if (sym) {
+      /* the outer -K^T * S: its stencil gradient with cur as the input */
+      if (gK && (r = odyn_cuda_conv3_stencil_grad(&g, s, cur, S, -h2, gK))) return kernel_status(r, "conv_leapfrog_tanh_adjoint");
+      if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, cur, 0.0, A))) return kernel_status(r, "conv_leapfrog_tanh_adjoint");
+      r = odyn_cuda_hadamard(lm, -h2, D, A, T);
+    } else r = odyn_cuda_hadamard(lc, h2, D, cur, T);
+    if (r) return kernel_status(r, "conv_leapfrog_tanh_adjoint");
+    if (gK) {
+      if ((r = odyn_cuda_conv3_stencil_grad(&g, s, Yj, T, 1.0, gK))) return kernel_status(r, "conv_leapfrog_tanh_adjoint");
+      if ((r = channel_sums_add(m, hw, s, T, ones, cs, gK + nk))) return r;
+    }
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, T, 1.0, prev))) return kernel_status(r, "conv_leapfrog_tanh_adjoint");
+    if (j > 0) {
+      if ((r = cuda_axpy(lc, 2.0, cur, prev))) return r;
+      k_scale_copy<<<grid_for(lc), TPB, 0, st.stream>>>(lc, -1.0, cur, next);
+      if ((r = launched("conv leapfrog negation kernel"))) return r;
+      tmp  = cur;
+      cur  = prev;
+      prev = next;
+      next = tmp;
+    } else {
+      if ((r = cuda_axpy(lc, 1.0, cur, prev))) return r; /* Y_{-1} = Y_0: 2 A_1 - A_1 */
+      cur = prev;
+    }
+  }
+  return gY0 ? cuda_copy_device(gY0, cur, (size_t)lc * sizeof(double)) : ODYN_BACKEND_OK;
 }
 
 } // namespace odyn_cudabackend

@@ -648,6 +648,43 @@ static int host_conv_parabolic_tanh_adjoint(long c, long m, long ih, long iw, lo
   return conv_status(odyn_host_conv_parabolic_tanh_adjoint(c, m, ih, iw, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "conv_parabolic_tanh_adjoint");
 }
 
+/* the whole-block convolutional leapfrog tanh sweeps (convleapfrog.c, conv_leapfrog_tanh_*): sizes and arrays checked
+   here; sym 0 (layer conv) needs m = c */
+static long host_conv_leapfrog_tanh_linsize(int sym, long c, long m, long ih, long iw, long N, long s) { return (sym || m == c) ? odyn_host_conv_leapfrog_tanh_linsize(sym, c, m, ih, iw, N, s) : -1; }
+
+static int check_conv_leapfrog(const char *op, int sym, long c, long m, long ih, long iw, long N, long s, const double *theta, const double *lin, const double *a, const double *b, const char *ab)
+{
+  const int st = check_conv_verlet(op, c, m, ih, iw, N, s, theta, NULL, 0);
+
+  if (st) return st;
+  if (!sym && m != c) return fail(ODYN_BACKEND_ERR_SIZE, "%s: layer conv (sym 0) maps c to c channels, got c = %ld, m = %ld", op, c, m);
+  if (!s) return ODYN_BACKEND_OK;
+  if (N && !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_leapfrog_tanh_linsize() = %ld values) must be arrays of the backend", op, odyn_host_conv_leapfrog_tanh_linsize(sym, c, m, ih, iw, N, s));
+  if (!a || !b) return fail(ODYN_BACKEND_ERR_ARG, "%s: %s must be arrays of the backend", op, ab);
+  return ODYN_BACKEND_OK;
+}
+
+static int host_conv_leapfrog_tanh_forward(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+{
+  int st = check_conv_leapfrog("conv_leapfrog_tanh_forward", sym, c, m, ih, iw, N, s, theta, lin, Y0, Ytraj, "Y0 and Ytraj");
+
+  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_forward(sym, c, m, ih, iw, N, s, h, theta, Y0, Ytraj, lin), "conv_leapfrog_tanh_forward");
+}
+
+static int host_conv_leapfrog_tanh_tangent(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+{
+  int st = check_conv_leapfrog("conv_leapfrog_tanh_tangent", sym, c, m, ih, iw, N, s, theta, lin, Ytraj, dYN, "Ytraj and dYN");
+
+  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_tangent(sym, c, m, ih, iw, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "conv_leapfrog_tanh_tangent");
+}
+
+static int host_conv_leapfrog_tanh_adjoint(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+{
+  int st = check_conv_leapfrog("conv_leapfrog_tanh_adjoint", sym, c, m, ih, iw, N, s, theta, lin, Ytraj, W, "Ytraj and W");
+
+  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_adjoint(sym, c, m, ih, iw, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "conv_leapfrog_tanh_adjoint");
+}
+
 static const OdynBackendOps host_ops = {
   .name                 = "host",
   .init                 = host_init,
@@ -715,6 +752,10 @@ static const OdynBackendOps host_ops = {
   .conv_parabolic_tanh_forward = host_conv_parabolic_tanh_forward,
   .conv_parabolic_tanh_tangent = host_conv_parabolic_tanh_tangent,
   .conv_parabolic_tanh_adjoint = host_conv_parabolic_tanh_adjoint,
+  .conv_leapfrog_tanh_linsize  = host_conv_leapfrog_tanh_linsize,
+  .conv_leapfrog_tanh_forward  = host_conv_leapfrog_tanh_forward,
+  .conv_leapfrog_tanh_tangent  = host_conv_leapfrog_tanh_tangent,
+  .conv_leapfrog_tanh_adjoint  = host_conv_leapfrog_tanh_adjoint,
 };
 
 const OdynBackendOps *odyn_backend_host(void) { return &host_ops; }

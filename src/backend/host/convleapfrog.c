@@ -1,0 +1,202 @@
+/*
+   The host table's whole-block sweeps of a convolutional leapfrog tanh block, the second-order CNN (include/odyn/
+   private/backend.h, conv_leapfrog_tanh_*): Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 F_j(Y_j), Y_{-1} = Y_0, 3x3 stencils, with
+     sym 0 (layer conv, c -> c channels):          F_j(Y) = tanh(K_j * Y + b_j)
+     sym 1 (layer convsymmetric, K * Y of m):      F_j(Y) = -K_j^T * tanh(K_j * Y + b_j)
+
+   They perform the host path's operations (src/schemes/impls/leapfrog.c with src/layers/impls/convcore.c: Apply,
+   Linearize, JacX, JacTheta, JacThetaT, JacXT; no normalization, no pooling, the identity stencil map) with its
+   operands, in its order and over the layer's chunks of examples (odyn_conv_chunk_examples()), so that a block
+   delegated to the host table (-odyn_backend hostref) gives that path's results bit for bit. Per step, per chunk
+   (D = sigma', S = tanh(K * Y + b), L a whole-batch scratch):
+     forward   sym 0: L = tanh(K * Y_j + b) with D; sym 1: S with D, L = -K^T * S; then Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 L
+     tangent   L = 0; L += F_Y dY_j (sym 0: D .* (K * dY); sym 1: T = D .* (K * dY), L += -K^T * T); then
+               L += F_theta dtheta_j (sym 0: D .* (dK * Y_j + db); sym 1: the same T, L += -K^T * T, L += -dK^T * S);
+               dY_{j+1} = 2 dY_j - dY_{j-1} + h^2 L
+     adjoint   cur = A_{j+1}, prev = A_j so far: T = D .* cur (sym 1: D .* (K * cur), sign -1; gK_j first gets
+               -h^2 the stencil gradient (cur, S)); gb_j += sign h^2 channel sums of T, gK_j += sign h^2 stencil gradient
+               (Y_j, T); prev += sign h^2 K^T * T; then prev += 2 cur and A_{j-1} = -cur (j = 0: prev += cur)
+   The direct path's adjoint walks all chunks for the parameter gradient and then all again for prev, forming T twice;
+   here T is formed once per chunk for both (the same values, the gradient summed in the same order). No PETSc here,
+   like the rest of src/backend/.
+*/
+#include <stdlib.h>
+#include <string.h>
+#include <odyn/private/backend.h>
+#include <odyn/private/convkernels.h>
+#include <odyn/private/pointwise.h>
+
+static long lmin(long a, long b) { return a < b ? a : b; }
+
+/* out = 2 cur - prev + h2 F, elementwise (leapfrog.c's update; out may alias prev or F) */
+static void Combine(long len, double h2, const double *cur, const double *prev, const double *F, double *out)
+{
+  for (long i = 0; i < len; i++) out[i] = 2.0 * cur[i] - prev[i] + h2 * F[i];
+}
+
+long odyn_host_conv_leapfrog_tanh_linsize(int sym, long c, long m, long ih, long iw, long N, long s)
+{
+  (void)c;
+  return (sym ? 2 : 1) * N * m * ih * iw * s;
+}
+
+/* A sweep's geometry and buffers: work (the convolution workspace), T (one chunk of m channels), L (the whole batch,
+   c channels) and nring more whole-batch arrays of c channels (the tangent's and adjoint's ring) */
+typedef struct {
+  odyn_conv_geom g;
+  long           hw, nin, nU, lc, lm, nk, slot, ch;
+  double        *work, *T, *L, *ring[3];
+} Sweep;
+
+static int SweepStart(Sweep *w, long c, long m, long ih, long iw, long s, int nring)
+{
+  const odyn_conv_geom g  = {ih, iw, c, m, 3};
+  long                 nw = 0;
+
+  memset(w, 0, sizeof(*w));
+  w->g    = g;
+  w->hw   = ih * iw;
+  w->nin  = c * w->hw;
+  w->nU   = m * w->hw;
+  w->lc   = w->nin * s;
+  w->lm   = w->nU * s;
+  w->nk   = 9 * c * m;
+  w->slot = w->nk + m;
+  w->ch   = odyn_conv_chunk_examples(&w->g);
+  nw      = odyn_conv_work_size(&w->g);
+  if (!(w->work = (double *)malloc((size_t)(nw + w->nU * lmin(w->ch, s) + (1 + nring) * w->lc) * sizeof(double)))) return ODYN_BACKEND_ERR_MEM;
+  w->T = w->work + nw;
+  w->L = w->T + w->nU * lmin(w->ch, s);
+  for (int r = 0; r < nring; r++) w->ring[r] = w->L + (1 + r) * w->lc;
+  return 0;
+}
+
+int odyn_host_conv_leapfrog_tanh_forward(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+{
+  Sweep w;
+  int   r = 0;
+
+  if (c * ih * iw * s == 0) return 0;
+  if (SweepStart(&w, c, m, ih, iw, s, 0)) return ODYN_BACKEND_ERR_MEM;
+  memcpy(Ytraj, Y0, (size_t)w.lc * sizeof(double));
+  for (long j = 0; j < N && !r; j++) {
+    const double *K = theta + j * w.slot, *Yj = Ytraj + j * w.lc, *Yjm1 = j ? Yj - w.lc : Yj;
+    double       *D = lin + j * w.lm, *S = sym ? lin + (N + j) * w.lm : NULL;
+
+    for (long e0 = 0; e0 < s && !r; e0 += w.ch) {
+      const long ns = lmin(w.ch, s - e0);
+
+      if (sym) {
+        r = odyn_conv_forward_bias_act(&w.g, ns, K, Yj + e0 * w.nin, K + w.nk, ODYN_PW_TANH, S + e0 * w.nU, D + e0 * w.nU, w.work);
+        if (!r) r = odyn_conv_adjoint(&w.g, ns, K, -1.0, S + e0 * w.nU, 0.0, w.L + e0 * w.nin, w.work);
+      } else r = odyn_conv_forward_bias_act(&w.g, ns, K, Yj + e0 * w.nin, K + w.nk, ODYN_PW_TANH, w.L + e0 * w.nin, D + e0 * w.nU, w.work);
+    }
+    Combine(w.lc, h * h, Yj, Yjm1, w.L, Ytraj + (j + 1) * w.lc);
+  }
+  free(w.work);
+  return r ? ODYN_BACKEND_ERR_SIZE : 0;
+}
+
+/* L += the layer's D .* T (sym 0), or T = D .* T and L += -K^T * T (sym 1), on the chunk at e0 */
+static int AddOuter(int sym, Sweep *w, long e0, long ns, const double *K, const double *D)
+{
+  if (!sym) {
+    odyn_scaled_hadamard_add(w->nU * ns, 1.0, D + e0 * w->nU, w->T, w->L + e0 * w->nin);
+    return 0;
+  }
+  odyn_hadamard_inplace(w->nU * ns, D + e0 * w->nU, w->T);
+  return odyn_conv_adjoint(&w->g, ns, K, -1.0, w->T, 1.0, w->L + e0 * w->nin, w->work);
+}
+
+int odyn_host_conv_leapfrog_tanh_tangent(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+{
+  Sweep   w;
+  double *prev, *cur, *next;
+  int     r = 0;
+
+  if (c * ih * iw * s == 0) return 0;
+  if (SweepStart(&w, c, m, ih, iw, s, 3)) return ODYN_BACKEND_ERR_MEM;
+  prev = w.ring[0], cur = w.ring[1], next = w.ring[2];
+  if (dY0) memcpy(cur, dY0, (size_t)w.lc * sizeof(double));
+  else memset(cur, 0, (size_t)w.lc * sizeof(double));
+  memcpy(prev, cur, (size_t)w.lc * sizeof(double));
+  for (long j = 0; j < N && !r; j++) {
+    const double *K = theta + j * w.slot, *D = lin + j * w.lm, *S = sym ? lin + (N + j) * w.lm : NULL, *Yj = Ytraj + j * w.lc;
+    const double *dK = dtheta ? dtheta + j * w.slot : NULL;
+    double       *tmp;
+
+    memset(w.L, 0, (size_t)w.lc * sizeof(double));
+    for (long e0 = 0; e0 < s && !r; e0 += w.ch) { /* F_Y dY_j */
+      const long ns = lmin(w.ch, s - e0);
+
+      r = odyn_conv_forward(&w.g, ns, K, 1.0, cur + e0 * w.nin, 0.0, w.T, w.work);
+      if (!r) r = AddOuter(sym, &w, e0, ns, K, D);
+    }
+    for (long e0 = 0; e0 < s && !r && dK; e0 += w.ch) { /* F_theta dtheta_j */
+      const long ns = lmin(w.ch, s - e0);
+
+      r = odyn_conv_forward_bias(&w.g, ns, dK, Yj + e0 * w.nin, dK + w.nk, w.T, w.work);
+      if (!r) r = AddOuter(sym, &w, e0, ns, K, D);
+      if (!r && sym) r = odyn_conv_adjoint(&w.g, ns, dK, -1.0, S + e0 * w.nU, 1.0, w.L + e0 * w.nin, w.work);
+    }
+    Combine(w.lc, h * h, cur, prev, w.L, next);
+    tmp  = prev;
+    prev = cur;
+    cur  = next;
+    next = tmp;
+  }
+  memcpy(dYN, cur, (size_t)w.lc * sizeof(double));
+  free(w.work);
+  return r ? ODYN_BACKEND_ERR_SIZE : 0;
+}
+
+int odyn_host_conv_leapfrog_tanh_adjoint(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+{
+  const double h2   = h * h;
+  const double sign = sym ? -1.0 : 1.0, a = sign * h2;
+  Sweep        w;
+  double      *cur, *prev, *next;
+  int          r = 0;
+
+  if (c * ih * iw * s == 0 || (!gtheta && !gY0)) return 0;
+  if (SweepStart(&w, c, m, ih, iw, s, 3)) return ODYN_BACKEND_ERR_MEM;
+  cur = w.ring[0], prev = w.ring[1], next = w.ring[2];
+  memcpy(cur, W, (size_t)w.lc * sizeof(double));
+  memset(prev, 0, (size_t)w.lc * sizeof(double));
+  for (long j = N - 1; j >= 0 && !r; j--) {
+    const double *K = theta + j * w.slot, *D = lin + j * w.lm, *S = sym ? lin + (N + j) * w.lm : NULL, *Yj = Ytraj + j * w.lc;
+    double       *gj = gtheta ? gtheta + j * w.slot : NULL, *tmp;
+
+    for (long e0 = 0; e0 < s && !r; e0 += w.ch) {
+      const long    ns = lmin(w.ch, s - e0), len = w.nU * ns;
+      const double *Wc = cur + e0 * w.nin, *Dc = D + e0 * w.nU;
+
+      /* the outer -K^T * S of sym 1: <W, -dK^T * S> = -<dK * W, S>, a stencil gradient with W as the input */
+      if (gj && sym) r = odyn_conv_stencil_grad(&w.g, ns, Wc, S + e0 * w.nU, -h2, gj, w.work);
+      if (sym) {
+        if (!r) r = odyn_conv_forward(&w.g, ns, K, 1.0, Wc, 0.0, w.T, w.work);
+        odyn_hadamard_inplace(len, Dc, w.T);
+      } else
+        for (long i = 0; i < len; i++) w.T[i] = Dc[i] * Wc[i];
+      if (gj) {
+        odyn_channel_sum_add(m, w.hw, ns, a, w.T, gj + w.nk);
+        if (!r) r = odyn_conv_stencil_grad(&w.g, ns, Yj + e0 * w.nin, w.T, a, gj, w.work);
+      }
+      if (!r) r = odyn_conv_adjoint(&w.g, ns, K, a, w.T, 1.0, prev + e0 * w.nin, w.work);
+    }
+    if (j > 0) {
+      odyn_axpy(w.lc, 2.0, cur, prev);
+      for (long i = 0; i < w.lc; i++) next[i] = -cur[i];
+      tmp  = cur;
+      cur  = prev;
+      prev = next;
+      next = tmp;
+    } else {
+      odyn_axpy(w.lc, 1.0, cur, prev); /* Y_{-1} = Y_0: 2 A_1 - A_1 */
+      cur = prev;
+    }
+  }
+  if (gY0) memcpy(gY0, cur, (size_t)w.lc * sizeof(double));
+  free(w.work);
+  return r ? ODYN_BACKEND_ERR_SIZE : 0;
+}
