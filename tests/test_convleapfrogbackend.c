@@ -2,7 +2,8 @@
   The second-order CNN on a compute backend (OdynNetSetBackend(), -odyn_backend; docs/gpu.md): a block of scheme
   leapfrog (Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 F_j(Y_j), Y_{-1} = Y_0) with layer conv (F = tanh(K * Y + b), c -> c
   channels) or convsymmetric (F = -K^T * tanh(K * Y + b), K * Y of m channels), 3x3 stencils, tanh, no normalization,
-  hands its sweeps to the table's conv_leapfrog_tanh_* operations, its states stored in the backend's memory.
+  hands its sweeps to the table's conv_leapfrog_tanh_* operations, its states stored in the backend's memory or, with
+  -odyn_scheme_trajectory recompute, only the last two kept and the others rebuilt backwards (reversible).
 
   Built twice from this file: as test_convleapfrogbackend (label unit) with the backend "hostref" (the host path's
   results bit for bit, convleapfrog.c), and as tests/gpu/test_gpu_convleapfrogbackend.c (label gpu) with "cuda"; the
@@ -11,12 +12,14 @@
   - parity with the direct host path (-odyn_backend host), as test_convbackend.c's (forward, J v, J^T w, at two
     thetas), for both layers: alone (batches spanning several of the host kernels' chunks), after an opening layer on
     the host or on the backend, two blocks in a row, m > c and m < c, the MNIST shape (6 channels, 28 x 28);
-  - the backend state memory of a block: N + 1 states, sigma' (and sigma) of every step, the table's scratch;
-  - Taylor and dot-product tests of the backend path itself;
+  - the same reversible, against the host path's recomputing sweeps;
+  - the backend state memory of a block: N + 1 states, sigma' (and sigma) of every step, the table's scratch; reversible
+    the first and the last two states and the scratch, flat in N;
+  - Taylor and dot-product tests of the backend path itself, stored and reversible;
   - the small MNIST-like network with a leapfrog block of each layer: the objective history against the host's;
   - bad input: leapfrog blocks the backend cannot run (5x5 stencils, relu, TV normalization, pooling, c -> c2 channels
-    for conv, convantisym, shared weights, states recomputed; on cuda also 20 channels) stop with PETSC_ERR_SUP naming
-    the block and what it is; the table's conv_leapfrog_tanh_* check their sizes and arrays.
+    for conv, convantisym, shared weights; on cuda also 20 channels) stop with PETSC_ERR_SUP naming the block and what
+    it is; the same blocks set up stored and recomputed; the table's conv_leapfrog_tanh_* check their sizes and arrays.
 */
 #include "convbackendcase.h"
 #include <odyn/private/backend.h>
@@ -30,15 +33,15 @@ START_TEST(test_parity_convleapfrog)
   OdynTestConvOpenOnHost(PETSC_TRUE);
   for (PetscInt split = 0; split < 2; split++) {
     /* 101 examples of 4 x 8 x 8: several chunks of the host kernels, and a last one that is not full */
-    OdynTestConvSetLeapfrog(0);
+    OdynTestConvSetLeapfrog(0, PETSC_FALSE);
     OdynTestConvParity(0, 1, three, 4, 8, 8, 1.0, 101, 37, split, "conv leapfrog block (4 channels, 8 x 8, N 3)");
-    OdynTestConvSetLeapfrog(6);
+    OdynTestConvSetLeapfrog(6, PETSC_FALSE);
     OdynTestConvParity(1, 2, pair, 4, 6, 10, 1.5, 23, 40, split, "opening 1 -> 4 on the host, two convsymmetric leapfrog blocks (K * Y 6 channels, 6 x 10, N 2 + 3)");
   }
   OdynTestConvOpenOnHost(PETSC_FALSE);
-  OdynTestConvSetLeapfrog(2);
+  OdynTestConvSetLeapfrog(2, PETSC_FALSE);
   OdynTestConvParity(1, 1, three, 3, 7, 9, 1.0, 101, 37, 0, "opening 1 -> 3 and a convsymmetric leapfrog block (K * Y 2 channels, 7 x 9, N 3), all on the backend");
-  OdynTestConvSetLeapfrog(0);
+  OdynTestConvSetLeapfrog(0, PETSC_FALSE);
   OdynTestConvParity(1, 2, pair, 3, 7, 9, 1.0, 23, 40, 0, "opening 1 -> 3 and two conv leapfrog blocks (3 channels, 7 x 9, N 2 + 3), all on the backend");
   OdynTestConvParity(1, 1, two, 6, 28, 28, 2.0, 9, 5, 0, "MNIST second-order shape, all on the backend (opening 1 -> 6, conv leapfrog 6 channels, 28 x 28, N 2)");
   OdynTestConvOpenOnHost(PETSC_TRUE);
@@ -46,10 +49,31 @@ START_TEST(test_parity_convleapfrog)
 }
 END_TEST
 
+/* the same blocks reversible (-odyn_scheme_trajectory recompute on the host path and on the backend: the last two
+   states only, the others rebuilt backwards by leapfrog.c's reverse step; hostref follows the host path's recomputing
+   sweeps bit for bit) */
+START_TEST(test_parity_convleapfrog_reversible)
+{
+  const PetscInt four[1] = {4}, pair[2] = {2, 3};
+
+  OdynTestConvOpenOnHost(PETSC_TRUE);
+  for (PetscInt split = 0; split < 2; split++) {
+    OdynTestConvSetLeapfrog(0, PETSC_TRUE);
+    OdynTestConvParity(0, 1, four, 4, 8, 8, 1.0, 101, 37, split, "reversible conv leapfrog block (4 channels, 8 x 8, N 4)");
+  }
+  OdynTestConvOpenOnHost(PETSC_FALSE);
+  OdynTestConvSetLeapfrog(3, PETSC_TRUE);
+  OdynTestConvParity(1, 2, pair, 4, 6, 10, 1.5, 23, 40, 0, "opening 1 -> 4 and two reversible convsymmetric leapfrog blocks (K * Y 3 channels, 6 x 10, N 2 + 3), all on the backend");
+  OdynTestConvOpenOnHost(PETSC_TRUE);
+  OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
+}
+END_TEST
+
 /*
   The backend state memory of one block (4 channels of 8 x 8, N 16, 10 examples; layer conv, then convsymmetric with
-  K * Y of 3) after a forward, from OdynSchemeView()'s line: N + 1 states, conv_leapfrog_tanh_linsize() (sigma' of every
-  step, with convsymmetric also sigma, and the table's scratch) and two staging arrays of the state's width
+  K * Y of 3) after a forward, from OdynSchemeView()'s line. Stored: N + 1 states, conv_leapfrog_tanh_linsize() (sigma'
+  of every step, with convsymmetric also sigma, and the table's scratch) and two staging arrays of the state's width.
+  Reversible: Y_0, Y_N, Y_{N-1}, the table's scratch (conv_leapfrog_tanh_revsize()) and the staging arrays, flat in N.
 */
 START_TEST(test_memory_convleapfrog)
 {
@@ -59,19 +83,25 @@ START_TEST(test_memory_convleapfrog)
 
   ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, backend, &ops));
   for (int sym = 0; sym < 2; sym++) {
-    const long m = sym ? 3 : 4, lm = m * hw * 10, lin = ops->conv_leapfrog_tanh_linsize(sym, 4, m, 8, 8, 16, 10);
-    OdynNet    net;
-    long       d;
+    const long m = sym ? 3 : 4, lm = m * hw * 10, lin = ops->conv_leapfrog_tanh_linsize(sym, 4, m, 8, 8, 16, 10), rs = ops->conv_leapfrog_tanh_revsize(sym, 4, m, 8, 8, 10);
+    long       d[2];
 
-    OdynTestConvSetLeapfrog(sym ? m : 0);
-    ODYN_CK(OdynTestConvMakeNet(0, 1, N, 4, 8, 8, 1.0, backend, &net));
-    d = OdynTestConvStateDoubles(net, 4 * hw, 10, NULL, 0);
     ck_assert_int_ge(lin, (sym ? 2 : 1) * 16 * lm);
-    if (PetscGlobalRank == 0) {
-      ck_assert_int_eq(d, 17 * lc + lin + 2 * lc);
-      ODYN_CK(PetscPrintf(PETSC_COMM_SELF, "test_convleapfrogbackend: %s leapfrog block (Y 4, K * Y %ld channels, 8 x 8, N 16, 10 examples) on %s: backend state memory %ld doubles (linearization %ld)\n", sym ? "convsymmetric" : "conv", m, backend, d, lin));
+    ck_assert_int_ge(rs, 0);
+    for (int rev = 0; rev < 2; rev++) {
+      OdynNet net;
+      char    view[4096];
+
+      OdynTestConvSetLeapfrog(sym ? m : 0, rev ? PETSC_TRUE : PETSC_FALSE);
+      ODYN_CK(OdynTestConvMakeNet(0, 1, N, 4, 8, 8, 1.0, backend, &net));
+      d[rev] = OdynTestConvStateDoubles(net, 4 * hw, 10, view, sizeof(view));
+      if (PetscGlobalRank == 0) {
+        ck_assert_int_eq(d[rev], rev ? 3 * lc + rs + 2 * lc : 17 * lc + lin + 2 * lc);
+        ck_assert_msg(!rev || strstr(view, "recomputed backwards"), "the reversible block's view: %s", view);
+      }
+      ODYN_CK(OdynNetDestroy(&net));
     }
-    ODYN_CK(OdynNetDestroy(&net));
+    if (PetscGlobalRank == 0) ODYN_CK(PetscPrintf(PETSC_COMM_SELF, "test_convleapfrogbackend: %s leapfrog block (Y 4, K * Y %ld channels, 8 x 8, N 16, 10 examples) on %s: backend state memory %ld doubles stored (linearization %ld), %ld reversible\n", sym ? "convsymmetric" : "conv", m, backend, d[0], lin, d[1]));
   }
   OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
 }
@@ -83,11 +113,15 @@ START_TEST(test_derivatives_convleapfrog)
   const PetscInt four[1] = {4}, pair[2] = {2, 3};
 
   OdynTestConvOpenOnHost(PETSC_FALSE);
-  OdynTestConvSetLeapfrog(5);
+  OdynTestConvSetLeapfrog(5, PETSC_FALSE);
   OdynTestConvDerivatives(2, 2, pair, 4, 8, 8, 1.0, 10, "opening 2 -> 4 and two convsymmetric leapfrog blocks (K * Y 5 channels), all on the backend (8 x 8, N 2 + 3)");
   OdynTestConvOpenOnHost(PETSC_TRUE);
-  OdynTestConvSetLeapfrog(0);
+  OdynTestConvSetLeapfrog(0, PETSC_FALSE);
   OdynTestConvDerivatives(0, 1, four, 3, 7, 9, 2.0, 12, "conv leapfrog block (3 channels, 7 x 9, N 4)");
+  OdynTestConvSetLeapfrog(4, PETSC_TRUE);
+  OdynTestConvDerivatives(2, 2, pair, 4, 8, 8, 1.0, 10, "opening 2 -> 4 on the host, two reversible convsymmetric leapfrog blocks (K * Y 4 channels, 8 x 8, N 2 + 3)");
+  OdynTestConvSetLeapfrog(0, PETSC_TRUE);
+  OdynTestConvDerivatives(0, 1, four, 3, 7, 9, 2.0, 12, "reversible conv leapfrog block (3 channels, 7 x 9, N 4)");
   OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
 }
 END_TEST
@@ -117,20 +151,12 @@ START_TEST(test_errors_convleapfrog)
   RefuseLeapfrog(ODYNLAYERCONV, 3, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme leapfrog, layer conv (3x3 stencils, 4 -> 4 channels), activation tanh, shared weights");
   RefuseLeapfrog(ODYNLAYERCONVSYMMETRIC, 3, 3, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme leapfrog, layer convsymmetric (3x3 stencils, 4 -> 3 channels, TV normalization), activation tanh");
   RefuseLeapfrog(ODYNLAYERCONVANTISYM, 3, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme leapfrog, layer convantisym (3x3 stencils, 4 -> 4 channels), activation tanh");
-  /* both layers set up with their states stored; with them recomputed the block is refused, saying what to do */
-  for (PetscInt m = 0; m < 4; m += 3) {
-    const PetscInt N[1] = {2};
-    OdynNet        net;
-    OdynScheme     sc;
-
-    OdynTestConvSetLeapfrog(m);
-    OdynTestConvExpectSetUp(0);
-    ODYN_CK(OdynTestConvMakeNet(0, 1, N, 4, 4, 4, 1.0, backend, &net));
-    ODYN_CK(OdynNetGetBlock(net, 0, &sc));
-    ODYN_CK(OdynSchemeSetTrajectoryType(sc, ODYN_TRAJECTORY_RECOMPUTE));
-    odyn_ck_error_contains(OdynNetSetUp(net), "the conv leapfrog block recomputes its states (-odyn_scheme_trajectory recompute), which the backend does not do for conv leapfrog blocks yet: use -odyn_scheme_trajectory store");
-    ODYN_CK(OdynNetDestroy(&net));
-  }
+  /* both layers set up on the backend with their states stored and recomputed */
+  for (PetscInt m = 0; m < 4; m += 3)
+    for (int rev = 0; rev < 2; rev++) {
+      OdynTestConvSetLeapfrog(m, rev ? PETSC_TRUE : PETSC_FALSE);
+      OdynTestConvExpectSetUp(0);
+    }
   OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
   {
     /* the table's operations on their own: sizes and arrays checked, with a message (last_error()) */
@@ -147,6 +173,17 @@ START_TEST(test_errors_convleapfrog)
     ck_assert_int_eq(ops->conv_leapfrog_tanh_tangent(1, 4, 3, 4, 4, 2, 3, 0.5, a, NULL, NULL, a, NULL, NULL), ODYN_BACKEND_ERR_ARG);
     ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_tanh_tangent: Ytraj and dYN must be arrays of the backend"), "message: %s", ops->last_error());
     ck_assert_int_eq(ops->conv_leapfrog_tanh_linsize(0, 4, 3, 4, 4, 2, 3), -1);
+    ck_assert_int_eq(ops->conv_leapfrog_tanh_revsize(0, 4, 3, 4, 4, 3), -1);
+    ck_assert_int_ge(ops->conv_leapfrog_tanh_revsize(1, 4, 3, 4, 4, 3), 0);
+    {
+      double b[3 * 4 * 16];
+
+      /* work non-NULL: cuda needs one (revsize > 0) and checks it first; the calls fail before any use */
+      ck_assert_int_eq(ops->conv_leapfrog_tanh_adjoint_reversible(1, 3, 2, 4, 4, 2, 1, 0.5, b, b, b, b, b, NULL, b), ODYN_BACKEND_ERR_ARG);
+      ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_tanh_adjoint_reversible: gY0 must not alias YN or YNm1"), "message: %s", ops->last_error());
+      ck_assert_int_eq(ops->conv_leapfrog_tanh_forward_final(1, 3, 2, 4, 4, 2, 1, 0.5, b, b, NULL, b, b), ODYN_BACKEND_ERR_ARG);
+      ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_tanh_forward_final: Y0, YN and YNm1 must be arrays of the backend"), "message: %s", ops->last_error());
+    }
     ck_assert_int_ge(ops->conv_leapfrog_tanh_linsize(1, 16, 5, 4, 4, 2, 3), 2 * 2 * 5 * 16 * 3);
 #if defined(ODYN_TEST_GPU_BUILD)
     ck_assert_int_eq(ops->conv_leapfrog_tanh_linsize(0, 17, 17, 4, 4, 2, 3), -1);
@@ -155,9 +192,9 @@ START_TEST(test_errors_convleapfrog)
   }
 #if defined(ODYN_TEST_GPU_BUILD)
   /* the cuda kernels keep the stencil in constant memory: at most 16 channels, said at set-up */
-  OdynTestConvSetLeapfrog(20);
+  OdynTestConvSetLeapfrog(20, PETSC_FALSE);
   OdynTestConvExpectSetUpFails(4, "the conv leapfrog block has 4 channels (Y) and 20 (K * Y), but that backend runs conv blocks only up to 16 channels");
-  OdynTestConvSetLeapfrog(0);
+  OdynTestConvSetLeapfrog(0, PETSC_FALSE);
   OdynTestConvExpectSetUpFails(20, "the conv leapfrog block has 20 channels (Y) and 20 (K * Y), but that backend runs conv blocks only up to 16 channels");
   OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
 #endif
@@ -166,7 +203,7 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-  const TTest *const tests[] = {test_errors_convleapfrog, test_derivatives_convleapfrog, test_parity_convleapfrog, test_memory_convleapfrog, test_train_history_convleapfrog};
+  const TTest *const tests[] = {test_errors_convleapfrog, test_derivatives_convleapfrog, test_parity_convleapfrog, test_parity_convleapfrog_reversible, test_memory_convleapfrog, test_train_history_convleapfrog};
 
   return OdynTestConvCaseMain(argc, argv, "test_convleapfrogbackend", (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }

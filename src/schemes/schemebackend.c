@@ -58,6 +58,8 @@
    Y_{j-1} = 2 Y_j - Y_{j+1} + h^2 F(Y_j)): traj = [Y_0 | Y_N | Y_{N-1}] (3 n s), no lin; leapfrog_tanh_forward_final keeps
    the last two states, leapfrog_tanh_tangent_y0 recomputes forward from Y_0, leapfrog_tanh_adjoint_reversible rebuilds
    backwards from the last two, each with O(n s) scratch of its own.
+   A conv leapfrog block (the second-order CNN, layer conv or convsymmetric) likewise, by conv_leapfrog_tanh_forward_final,
+   _tangent_y0 and _adjoint_reversible, with lin their scratch (conv_leapfrog_tanh_revsize()).
    Its results differ from the storing sweeps by round-off (the rebuilt states drift by about the unit round-off per
    step; on the host table the sweeps are verletref.c's loops, not the direct path's kernels).
 */
@@ -88,8 +90,7 @@ static PetscBool BackendConvVerlet(OdynScheme scheme);
 static PetscBool BackendLeapfrog(OdynScheme scheme);
 static PetscBool BackendParabolic(OdynScheme scheme);
 static PetscBool BackendConvLeapfrog(OdynScheme scheme);
-/* (a conv leapfrog block stores its states on a backend: with recompute it is refused, OdynSchemeBackendCheck_Private()) */
-static PetscBool BackendReversible(OdynScheme scheme) { return (scheme->ncomp == 2 || (BackendLeapfrog(scheme) && !BackendConvLeapfrog(scheme))) && !BackendSingle(scheme) && scheme->trajtype == ODYN_TRAJECTORY_RECOMPUTE ? PETSC_TRUE : PETSC_FALSE; }
+static PetscBool BackendReversible(OdynScheme scheme) { return (scheme->ncomp == 2 || BackendLeapfrog(scheme)) && !BackendSingle(scheme) && scheme->trajtype == ODYN_TRAJECTORY_RECOMPUTE ? PETSC_TRUE : PETSC_FALSE; }
 
 /*
    Whether the block can run on a backend: *ok, or in why[] what it is (for the callers' messages). Needs no set-up:
@@ -370,14 +371,13 @@ PetscErrorCode OdynSchemeBackendCheck_Private(OdynScheme scheme)
 
     PetscCall(BackendConvPairGeom(scheme, &c, &m, &ih, &iw));
     PetscCheck(scheme->backend->conv_parabolic_tanh_linsize(c, m, ih, iw, 1, 1) >= 0, PetscObjectComm((PetscObject)scheme), PETSC_ERR_SUP, "Backend %s: the convsymmetric Euler block%s%s has %ld channels (Y) and %ld (K * Y), but that backend runs conv blocks only up to %d channels (its direct 3x3 kernels keep the stencil in constant memory). Use -odyn_backend host for this block (docs/gpu.md)", scheme->backend->name, prefix ? " with options prefix " : "", prefix ? prefix : "", c, m, ODYN_BACKEND_CONV_MAXC);
-  } else if (BackendConvLeapfrog(scheme)) { /* the second-order CNN: states stored only, and the table's channels */
+  } else if (BackendConvLeapfrog(scheme)) { /* the second-order CNN: the table says whether it runs these channels */
     long c, m, ih, iw;
     int  sym;
 
-    PetscCheck(scheme->trajtype != ODYN_TRAJECTORY_RECOMPUTE, PetscObjectComm((PetscObject)scheme), PETSC_ERR_SUP, "Backend %s: the conv leapfrog block%s%s recomputes its states (-odyn_scheme_trajectory recompute), which the backend does not do for conv leapfrog blocks yet: use -odyn_scheme_trajectory store, or the backend host for this block (docs/gpu.md)", scheme->backend->name, prefix ? " with options prefix " : "", prefix ? prefix : "");
     (void)BackendConvLeapfrogSym(scheme, &sym);
     PetscCall(BackendConvPairGeom(scheme, &c, &m, &ih, &iw));
-    PetscCheck(scheme->backend->conv_leapfrog_tanh_linsize(sym, c, m, ih, iw, 1, 1) >= 0, PetscObjectComm((PetscObject)scheme), PETSC_ERR_SUP, "Backend %s: the conv leapfrog block%s%s has %ld channels (Y) and %ld (K * Y), but that backend runs conv blocks only up to %d channels (its direct 3x3 kernels keep the stencil in constant memory). Use -odyn_backend host for this block (docs/gpu.md)", scheme->backend->name, prefix ? " with options prefix " : "", prefix ? prefix : "", c, m, ODYN_BACKEND_CONV_MAXC);
+    PetscCheck(scheme->backend->conv_leapfrog_tanh_linsize(sym, c, m, ih, iw, 1, 1) >= 0 && scheme->backend->conv_leapfrog_tanh_revsize(sym, c, m, ih, iw, 1) >= 0, PetscObjectComm((PetscObject)scheme), PETSC_ERR_SUP, "Backend %s: the conv leapfrog block%s%s has %ld channels (Y) and %ld (K * Y), but that backend runs conv blocks only up to %d channels (its direct 3x3 kernels keep the stencil in constant memory). Use -odyn_backend host for this block (docs/gpu.md)", scheme->backend->name, prefix ? " with options prefix " : "", prefix ? prefix : "", c, m, ODYN_BACKEND_CONV_MAXC);
   } else if (scheme->ncomp == 2) { /* a Verlet block: the widths are known now (set-up); the table says whether it runs them */
     const long n = scheme->nstate[0], m = scheme->nstate[1];
 
@@ -512,7 +512,8 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
   }
   PetscCheck(bk->nparam == scheme->nparam, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Backend buffers hold %" PetscInt_FMT " parameters, the block has %" PetscInt_FMT, bk->nparam, scheme->nparam);
   PetscCheck(!rev || BackendLeapfrog(scheme) || (ops->verlet_tanh_forward_final && ops->verlet_tanh_tangent_y0 && ops->verlet_tanh_adjoint_reversible), PETSC_COMM_SELF, PETSC_ERR_SUP, "Backend %s has no reversible Verlet sweeps: use -odyn_scheme_trajectory store for this block", ops->name);
-  PetscCheck(!rev || !BackendLeapfrog(scheme) || (ops->leapfrog_tanh_forward_final && ops->leapfrog_tanh_tangent_y0 && ops->leapfrog_tanh_adjoint_reversible), PETSC_COMM_SELF, PETSC_ERR_SUP, "Backend %s has no reversible leapfrog sweeps: use -odyn_scheme_trajectory store for this block", ops->name);
+  PetscCheck(!rev || !convl || (ops->conv_leapfrog_tanh_revsize && ops->conv_leapfrog_tanh_forward_final && ops->conv_leapfrog_tanh_tangent_y0 && ops->conv_leapfrog_tanh_adjoint_reversible), PETSC_COMM_SELF, PETSC_ERR_SUP, "Backend %s has no reversible conv leapfrog sweeps: use -odyn_scheme_trajectory store for this block", ops->name);
+  PetscCheck(!rev || !BackendLeapfrog(scheme) || convl || (ops->leapfrog_tanh_forward_final && ops->leapfrog_tanh_tangent_y0 && ops->leapfrog_tanh_adjoint_reversible), PETSC_COMM_SELF, PETSC_ERR_SUP, "Backend %s has no reversible leapfrog sweeps: use -odyn_scheme_trajectory store for this block", ops->name);
   PetscCheck(!rev || !convv || (ops->conv_verlet_tanh_revsize && ops->conv_verlet_tanh_forward_final && ops->conv_verlet_tanh_tangent_y0 && ops->conv_verlet_tanh_adjoint_reversible), PETSC_COMM_SELF, PETSC_ERR_SUP, "Backend %s has no reversible convhamiltonian Verlet sweeps: use -odyn_scheme_trajectory store for this block", ops->name);
   if (rev != bk->rev) bk->salloc = 0; /* the other layout: the buffers are made again */
   if (single && s > bk->salloc) {
@@ -534,7 +535,7 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
     bk->rev          = PETSC_FALSE;
     bk->statedoubles = n * s + linlen + 2 * wide * s;
   } else if (!single && s > bk->salloc) {
-    const long linlen = rev ? (convv ? ops->conv_verlet_tanh_revsize(c, cm, ih, iw, s) : 0) : convv ? ops->conv_verlet_tanh_linsize(c, cm, ih, iw, N, s) : convp ? ops->conv_parabolic_tanh_linsize(c, cm, ih, iw, N, s) : convl ? ops->conv_leapfrog_tanh_linsize(lsym, c, cm, ih, iw, N, s) : verlet ? ops->verlet_tanh_linsize(n, m, N, s) : isconv ? ops->conv_euler_tanh_linsize(c, ih, iw, N, s) : BackendLeapfrog(scheme) ? ops->leapfrog_tanh_linsize(n, N, s) : pm ? ops->parabolic_tanh_linsize(n, pm, N, s) : ops->euler_tanh_linsize(n, N, s);
+    const long linlen = rev ? (convv ? ops->conv_verlet_tanh_revsize(c, cm, ih, iw, s) : convl ? ops->conv_leapfrog_tanh_revsize(lsym, c, cm, ih, iw, s) : 0) : convv ? ops->conv_verlet_tanh_linsize(c, cm, ih, iw, N, s) : convp ? ops->conv_parabolic_tanh_linsize(c, cm, ih, iw, N, s) : convl ? ops->conv_leapfrog_tanh_linsize(lsym, c, cm, ih, iw, N, s) : verlet ? ops->verlet_tanh_linsize(n, m, N, s) : isconv ? ops->conv_euler_tanh_linsize(c, ih, iw, N, s) : BackendLeapfrog(scheme) ? ops->leapfrog_tanh_linsize(n, N, s) : pm ? ops->parabolic_tanh_linsize(n, pm, N, s) : ops->euler_tanh_linsize(n, N, s);
     const long ntraj = rev ? (BackendLeapfrog(scheme) ? 3 : 2) : N + 1, nz = rev ? 1 : N + 1; /* reversible: [Y_0 | Y_N] (leapfrog: | Y_{N-1}) */
 
     PetscCheck(linlen >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Backend %s: no linearization size for n = %" PetscInt_FMT ", N = %" PetscInt_FMT ", s = %" PetscInt_FMT, ops->name, n, N, s);
@@ -622,7 +623,14 @@ PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscS
   PetscCall(BackendInput(scheme, Y0, devin, n * s, bk->rev, bk->rev ? bk->traj : bk->in, &y0));
   PetscCheck(y0, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "The forward sweep needs its input Y0");
   if (bk->rev) { /* then only the last pair */
-    if (BackendLeapfrog(scheme)) OdynBackendCall(ops, leapfrog_tanh_forward_final, n, N, s, scheme->T / N, bk->theta, bk->traj, bk->traj + (size_t)n * s, bk->traj + (size_t)2 * n * s);
+    if (BackendConvLeapfrog(scheme)) {
+      long cm;
+      int  sym;
+
+      (void)BackendConvLeapfrogSym(scheme, &sym);
+      PetscCall(BackendConvPairGeom(scheme, &c, &cm, &ih, &iw));
+      OdynBackendCall(ops, conv_leapfrog_tanh_forward_final, sym, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj, bk->traj + (size_t)n * s, bk->traj + (size_t)2 * n * s, bk->lin);
+    } else if (BackendLeapfrog(scheme)) OdynBackendCall(ops, leapfrog_tanh_forward_final, n, N, s, scheme->T / N, bk->theta, bk->traj, bk->traj + (size_t)n * s, bk->traj + (size_t)2 * n * s);
     else if (BackendConvVerlet(scheme)) {
       long cm;
 
@@ -699,7 +707,14 @@ PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscS
   }
   if (dtheta) PetscCall(BackendToDevice(scheme, bk->dtheta, dtheta, bk->nparam));
   PetscCall(BackendInput(scheme, dY0, devin, n * s, PETSC_FALSE, bk->in, &dy0));
-  if (bk->rev && BackendLeapfrog(scheme)) OdynBackendCall(ops, leapfrog_tanh_tangent_y0, n, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, dy0, bk->out);
+  if (bk->rev && BackendConvLeapfrog(scheme)) {
+    long cm;
+    int  sym;
+
+    (void)BackendConvLeapfrogSym(scheme, &sym);
+    PetscCall(BackendConvPairGeom(scheme, &c, &cm, &ih, &iw));
+    OdynBackendCall(ops, conv_leapfrog_tanh_tangent_y0, sym, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, bk->lin, dy0, bk->out);
+  } else if (bk->rev && BackendLeapfrog(scheme)) OdynBackendCall(ops, leapfrog_tanh_tangent_y0, n, N, s, scheme->T / N, bk->theta, dtheta ? bk->dtheta : NULL, bk->traj, dy0, bk->out);
   else if (bk->rev && BackendConvVerlet(scheme)) {
     long cm;
 
@@ -767,6 +782,13 @@ PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscS
 
     PetscCall(BackendSingleGeom(scheme, &cin, &cout, &ih, &iw));
     OdynBackendCall(ops, conv_tanh_adjoint, cin, cout, ih, iw, s, bk->theta, bk->traj, bk->lin, w, gt, gy);
+  } else if (bk->rev && BackendConvLeapfrog(scheme)) {
+    long cm;
+    int  sym;
+
+    (void)BackendConvLeapfrogSym(scheme, &sym);
+    PetscCall(BackendConvPairGeom(scheme, &c, &cm, &ih, &iw));
+    OdynBackendCall(ops, conv_leapfrog_tanh_adjoint_reversible, sym, c, cm, ih, iw, N, s, scheme->T / N, bk->theta, bk->traj + (size_t)n * s, bk->traj + (size_t)2 * n * s, bk->lin, w, gt, gy);
   } else if (bk->rev && BackendLeapfrog(scheme)) OdynBackendCall(ops, leapfrog_tanh_adjoint_reversible, n, N, s, scheme->T / N, bk->theta, bk->traj + (size_t)n * s, bk->traj + (size_t)2 * n * s, w, gt, gy);
   else if (bk->rev && BackendConvVerlet(scheme)) {
     long cm;

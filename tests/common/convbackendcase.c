@@ -30,7 +30,7 @@ void OdynTestConvOpenOnHost(PetscBool host)
 static const char *euler_layer = ODYNLAYERCONV;
 static PetscReal   euler_gamma = 0.0, tol_now = 0.0;
 static PetscInt    ham_m       = 0; /* convhamiltonian: the channels of Z (the blocks are then Verlet blocks); convsymmetric: of K * Y */
-static PetscBool   ham_rev     = PETSC_FALSE; /* and their states recomputed (-odyn_scheme_trajectory recompute) */
+static PetscBool   ham_rev     = PETSC_FALSE; /* Verlet or leapfrog blocks: their states recomputed (-odyn_scheme_trajectory recompute) */
 static PetscBool   leapfrog    = PETSC_FALSE; /* the blocks are leapfrog blocks (layer conv or convsymmetric) */
 
 void OdynTestConvSetKind(const char *layer, PetscReal gamma)
@@ -51,12 +51,13 @@ void OdynTestConvSetSymmetric(PetscInt m)
   ham_m = m;
 }
 
-/* the second-order CNN's leapfrog blocks: layer conv (m 0: c -> c) or convsymmetric (K * Y of m channels) (hostref:
-   the host path's results bit for bit, convleapfrog.c) */
-void OdynTestConvSetLeapfrog(PetscInt m)
+/* the second-order CNN's leapfrog blocks: layer conv (m 0: c -> c) or convsymmetric (K * Y of m channels), states
+   stored or (rev) recomputed (hostref: the host path's results bit for bit, convleapfrog.c) */
+void OdynTestConvSetLeapfrog(PetscInt m, PetscBool rev)
 {
   OdynTestConvSetKind(m ? ODYNLAYERCONVSYMMETRIC : ODYNLAYERCONV, 0.0);
   ham_m    = m;
+  ham_rev  = rev;
   leapfrog = PETSC_TRUE;
 }
 

@@ -51,8 +51,9 @@ void OdynTestConvSetKind(const char *layer, PetscReal gamma);
 void OdynTestConvSetVerlet(PetscInt m, PetscBool rev);
 /* the parabolic CNN's Euler blocks instead: layer convsymmetric, Y of c channels, K * Y of m */
 void OdynTestConvSetSymmetric(PetscInt m);
-/* the second-order CNN's leapfrog blocks instead: layer conv (m = 0) or convsymmetric with K * Y of m channels */
-void OdynTestConvSetLeapfrog(PetscInt m);
+/* the second-order CNN's leapfrog blocks instead: layer conv (m = 0) or convsymmetric with K * Y of m channels, states
+   stored or (rev) recomputed */
+void OdynTestConvSetLeapfrog(PetscInt m, PetscBool rev);
 
 /* A network of an opening block (cin > 0: scheme single, conv 3x3 cin -> c, tanh, prefix ODYN_TEST_CONV_OPEN_PREFIX)
    and nb blocks of the kind set of c channels on ih x iw images, N[b] steps, final time T each; the backend bk for all

@@ -330,13 +330,26 @@ struct OdynBackendOps {
        adjoint: gtheta += J_theta^T W, gY0 = J_Y0^T W (either NULL: not computed). lin is not const in the derivative
        sweeps: they write its scratch part only. Every array is the backend's; inputs and outputs must not overlap.
      Host: leapfrog.c's and the layers' operations in their order and chunks (src/backend/host/convleapfrog.c), bit for
-       bit the host path's results; cuda: odyn_cuda_conv3_* and one update kernel per step (convblocks.cu). The
-       reversible form (-odyn_scheme_trajectory recompute) is not there yet: such a block is refused.
+       bit the host path's results; cuda: odyn_cuda_conv3_* and one update kernel per step (convblocks.cu).
   */
   long (*conv_leapfrog_tanh_linsize)(int sym, long c, long m, long ih, long iw, long N, long s);
   int (*conv_leapfrog_tanh_forward)(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
   int (*conv_leapfrog_tanh_tangent)(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
   int (*conv_leapfrog_tanh_adjoint)(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+  /*
+     The same block with states recomputed (reversible, -odyn_scheme_trajectory recompute on a backend block), as
+     leapfrog_tanh_forward_final / _tangent_y0 / _adjoint_reversible: memory flat in N. revsize: the doubles of `work`,
+     the sweeps' scratch (host: 0, it allocates its own; cuda: 7 lc + 4 max(lc, lm) + ih iw + max(c, m) s), or -1.
+     forward_final: YN = Y_N and YNm1 = Y_{N-1} (lc each; N = 0: both Y_0); tangent_y0: the states recomputed forward
+     from Y0 alongside the tangent; adjoint_reversible: the states rebuilt backwards from (YN, YNm1), which stay
+     unchanged, by leapfrog.c's reverse step Y_{j-1} = 2 Y_j - Y_{j+1} + h^2 F_j(Y_j) (gY0 must not alias them). Host:
+     the direct path's recomputing sweeps' operations in their order (convleapfrog.c), bit for bit its results; cuda:
+     the conv3 kernels as above (convblocks.cu).
+  */
+  long (*conv_leapfrog_tanh_revsize)(int sym, long c, long m, long ih, long iw, long s);
+  int (*conv_leapfrog_tanh_forward_final)(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1, double *work);
+  int (*conv_leapfrog_tanh_tangent_y0)(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN);
+  int (*conv_leapfrog_tanh_adjoint_reversible)(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, double *work, const double *W, double *gtheta, double *gY0);
 };
 
 /* the host table (always there), and the same table named "hostref" (the networks' backend path on the host) */
@@ -403,6 +416,10 @@ long odyn_host_conv_leapfrog_tanh_linsize(int sym, long c, long m, long ih, long
 int  odyn_host_conv_leapfrog_tanh_forward(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
 int  odyn_host_conv_leapfrog_tanh_tangent(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
 int  odyn_host_conv_leapfrog_tanh_adjoint(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+long odyn_host_conv_leapfrog_tanh_revsize(int sym, long c, long m, long ih, long iw, long s);
+int  odyn_host_conv_leapfrog_tanh_forward_final(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1);
+int  odyn_host_conv_leapfrog_tanh_tangent_y0(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+int  odyn_host_conv_leapfrog_tanh_adjoint_reversible(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0);
 #if defined(ODYN_HAVE_CUDA) || defined(__CUDACC__)
 /* the CUDA table (src/backend/cuda/backend.cu), only in builds with the CUDA backend */
 const OdynBackendOps *odyn_backend_cuda(void);

@@ -804,6 +804,10 @@ extern "C" const OdynBackendOps *odyn_backend_cuda(void)
     ops.conv_leapfrog_tanh_forward  = cuda_conv_leapfrog_tanh_forward;
     ops.conv_leapfrog_tanh_tangent  = cuda_conv_leapfrog_tanh_tangent;
     ops.conv_leapfrog_tanh_adjoint  = cuda_conv_leapfrog_tanh_adjoint;
+    ops.conv_leapfrog_tanh_revsize            = cuda_conv_leapfrog_tanh_revsize;
+    ops.conv_leapfrog_tanh_forward_final      = cuda_conv_leapfrog_tanh_forward_final;
+    ops.conv_leapfrog_tanh_tangent_y0         = cuda_conv_leapfrog_tanh_tangent_y0;
+    ops.conv_leapfrog_tanh_adjoint_reversible = cuda_conv_leapfrog_tanh_adjoint_reversible;
     ops.name                 = "cuda";
   }
   return &ops;

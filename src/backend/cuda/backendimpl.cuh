@@ -91,5 +91,9 @@ long cuda_conv_leapfrog_tanh_linsize(int sym, long c, long m, long ih, long iw, 
 int cuda_conv_leapfrog_tanh_forward(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
 int cuda_conv_leapfrog_tanh_tangent(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
 int cuda_conv_leapfrog_tanh_adjoint(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+long cuda_conv_leapfrog_tanh_revsize(int sym, long c, long m, long ih, long iw, long s);
+int cuda_conv_leapfrog_tanh_forward_final(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1, double *work);
+int cuda_conv_leapfrog_tanh_tangent_y0(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN);
+int cuda_conv_leapfrog_tanh_adjoint_reversible(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, double *work, const double *W, double *gtheta, double *gY0);
 
 } // namespace odyn_cudabackend

@@ -17,8 +17,11 @@
                -h^2 the stencil gradient (cur, S)); gb_j += sign h^2 channel sums of T, gK_j += sign h^2 stencil gradient
                (Y_j, T); prev += sign h^2 K^T * T; then prev += 2 cur and A_{j-1} = -cur (j = 0: prev += cur)
    The direct path's adjoint walks all chunks for the parameter gradient and then all again for prev, forming T twice;
-   here T is formed once per chunk for both (the same values, the gradient summed in the same order). No PETSc here,
-   like the rest of src/backend/.
+   here T is formed once per chunk for both (the same values, the gradient summed in the same order).
+   The reversible sweeps (-odyn_scheme_trajectory recompute) take the same steps, the states recomputed forward from Y_0
+   in the tangent and rebuilt backwards in the adjoint, Y_{j-1} = 2 Y_j - Y_{j+1} + h^2 F_j(Y_j), from the F of the
+   step's linearization (leapfrog.c's reverse step): the host path's recomputing sweeps' values. No PETSc here, like the
+   rest of src/backend/.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -41,14 +44,15 @@ long odyn_host_conv_leapfrog_tanh_linsize(int sym, long c, long m, long ih, long
 }
 
 /* A sweep's geometry and buffers: work (the convolution workspace), T (one chunk of m channels), L (the whole batch,
-   c channels) and nring more whole-batch arrays of c channels (the tangent's and adjoint's ring) */
+   c channels), nring more whole-batch arrays of c channels (rings of states and of their derivatives) and, with lin,
+   D and S of one step (m channels each: the reversible sweeps' linearization) */
 typedef struct {
   odyn_conv_geom g;
   long           hw, nin, nU, lc, lm, nk, slot, ch;
-  double        *work, *T, *L, *ring[3];
+  double        *work, *T, *L, *ring[6], *D, *S;
 } Sweep;
 
-static int SweepStart(Sweep *w, long c, long m, long ih, long iw, long s, int nring)
+static int SweepStart(Sweep *w, long c, long m, long ih, long iw, long s, int nring, int lin)
 {
   const odyn_conv_geom g  = {ih, iw, c, m, 3};
   long                 nw = 0;
@@ -64,37 +68,31 @@ static int SweepStart(Sweep *w, long c, long m, long ih, long iw, long s, int nr
   w->slot = w->nk + m;
   w->ch   = odyn_conv_chunk_examples(&w->g);
   nw      = odyn_conv_work_size(&w->g);
-  if (!(w->work = (double *)malloc((size_t)(nw + w->nU * lmin(w->ch, s) + (1 + nring) * w->lc) * sizeof(double)))) return ODYN_BACKEND_ERR_MEM;
+  if (!(w->work = (double *)malloc((size_t)(nw + w->nU * lmin(w->ch, s) + (1 + nring) * w->lc + (lin ? 2 * w->lm : 0)) * sizeof(double)))) return ODYN_BACKEND_ERR_MEM;
   w->T = w->work + nw;
   w->L = w->T + w->nU * lmin(w->ch, s);
   for (int r = 0; r < nring; r++) w->ring[r] = w->L + (1 + r) * w->lc;
+  if (lin) {
+    w->D = w->L + (1 + nring) * w->lc;
+    w->S = w->D + w->lm;
+  }
   return 0;
 }
 
-int odyn_host_conv_leapfrog_tanh_forward(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+/* L = F_j(Y_j) with D = sigma' (and S = sigma for sym 1) of the step, chunk by chunk as the layer's Apply */
+static int StepF(int sym, Sweep *w, long s, const double *K, const double *Yj, double *D, double *S)
 {
-  Sweep w;
-  int   r = 0;
+  int r = 0;
 
-  if (c * ih * iw * s == 0) return 0;
-  if (SweepStart(&w, c, m, ih, iw, s, 0)) return ODYN_BACKEND_ERR_MEM;
-  memcpy(Ytraj, Y0, (size_t)w.lc * sizeof(double));
-  for (long j = 0; j < N && !r; j++) {
-    const double *K = theta + j * w.slot, *Yj = Ytraj + j * w.lc, *Yjm1 = j ? Yj - w.lc : Yj;
-    double       *D = lin + j * w.lm, *S = sym ? lin + (N + j) * w.lm : NULL;
+  for (long e0 = 0; e0 < s && !r; e0 += w->ch) {
+    const long ns = lmin(w->ch, s - e0);
 
-    for (long e0 = 0; e0 < s && !r; e0 += w.ch) {
-      const long ns = lmin(w.ch, s - e0);
-
-      if (sym) {
-        r = odyn_conv_forward_bias_act(&w.g, ns, K, Yj + e0 * w.nin, K + w.nk, ODYN_PW_TANH, S + e0 * w.nU, D + e0 * w.nU, w.work);
-        if (!r) r = odyn_conv_adjoint(&w.g, ns, K, -1.0, S + e0 * w.nU, 0.0, w.L + e0 * w.nin, w.work);
-      } else r = odyn_conv_forward_bias_act(&w.g, ns, K, Yj + e0 * w.nin, K + w.nk, ODYN_PW_TANH, w.L + e0 * w.nin, D + e0 * w.nU, w.work);
-    }
-    Combine(w.lc, h * h, Yj, Yjm1, w.L, Ytraj + (j + 1) * w.lc);
+    if (sym) {
+      r = odyn_conv_forward_bias_act(&w->g, ns, K, Yj + e0 * w->nin, K + w->nk, ODYN_PW_TANH, S + e0 * w->nU, D + e0 * w->nU, w->work);
+      if (!r) r = odyn_conv_adjoint(&w->g, ns, K, -1.0, S + e0 * w->nU, 0.0, w->L + e0 * w->nin, w->work);
+    } else r = odyn_conv_forward_bias_act(&w->g, ns, K, Yj + e0 * w->nin, K + w->nk, ODYN_PW_TANH, w->L + e0 * w->nin, D + e0 * w->nU, w->work);
   }
-  free(w.work);
-  return r ? ODYN_BACKEND_ERR_SIZE : 0;
+  return r;
 }
 
 /* L += the layer's D .* T (sym 0), or T = D .* T and L += -K^T * T (sym 1), on the chunk at e0 */
@@ -108,6 +106,109 @@ static int AddOuter(int sym, Sweep *w, long e0, long ns, const double *K, const 
   return odyn_conv_adjoint(&w->g, ns, K, -1.0, w->T, 1.0, w->L + e0 * w->nin, w->work);
 }
 
+/* L = F_Y dY + F_theta dtheta of the step at (Y_j, D, S) (dK NULL: no dtheta), as leapfrog.c's JacX then JacTheta */
+static int StepTangentL(int sym, Sweep *w, long s, const double *K, const double *dK, const double *Yj, const double *D, const double *S, const double *dY)
+{
+  int r = 0;
+
+  memset(w->L, 0, (size_t)w->lc * sizeof(double));
+  for (long e0 = 0; e0 < s && !r; e0 += w->ch) { /* F_Y dY_j */
+    const long ns = lmin(w->ch, s - e0);
+
+    r = odyn_conv_forward(&w->g, ns, K, 1.0, dY + e0 * w->nin, 0.0, w->T, w->work);
+    if (!r) r = AddOuter(sym, w, e0, ns, K, D);
+  }
+  for (long e0 = 0; e0 < s && !r && dK; e0 += w->ch) { /* F_theta dtheta_j */
+    const long ns = lmin(w->ch, s - e0);
+
+    r = odyn_conv_forward_bias(&w->g, ns, dK, Yj + e0 * w->nin, dK + w->nk, w->T, w->work);
+    if (!r) r = AddOuter(sym, w, e0, ns, K, D);
+    if (!r && sym) r = odyn_conv_adjoint(&w->g, ns, dK, -1.0, S + e0 * w->nU, 1.0, w->L + e0 * w->nin, w->work);
+  }
+  return r;
+}
+
+/* the adjoint's step j at (Y_j, D, S): gj += h2 F_theta^T cur (gj NULL: none), prev += h2 F_Y^T cur */
+static int StepAdjoint(int sym, Sweep *w, long s, double h2, const double *K, const double *Yj, const double *D, const double *S, const double *cur, double *prev, double *gj)
+{
+  const double a = (sym ? -1.0 : 1.0) * h2;
+  int          r = 0;
+
+  for (long e0 = 0; e0 < s && !r; e0 += w->ch) {
+    const long    ns = lmin(w->ch, s - e0), len = w->nU * ns;
+    const double *Wc = cur + e0 * w->nin, *Dc = D + e0 * w->nU;
+
+    /* the outer -K^T * S of sym 1: <W, -dK^T * S> = -<dK * W, S>, a stencil gradient with W as the input */
+    if (gj && sym) r = odyn_conv_stencil_grad(&w->g, ns, Wc, S + e0 * w->nU, -h2, gj, w->work);
+    if (sym) {
+      if (!r) r = odyn_conv_forward(&w->g, ns, K, 1.0, Wc, 0.0, w->T, w->work);
+      odyn_hadamard_inplace(len, Dc, w->T);
+    } else
+      for (long i = 0; i < len; i++) w->T[i] = Dc[i] * Wc[i];
+    if (gj) {
+      odyn_channel_sum_add(w->g.cout, w->hw, ns, a, w->T, gj + w->nk);
+      if (!r) r = odyn_conv_stencil_grad(&w->g, ns, Yj + e0 * w->nin, w->T, a, gj, w->work);
+    }
+    if (!r) r = odyn_conv_adjoint(&w->g, ns, K, a, w->T, 1.0, prev + e0 * w->nin, w->work);
+  }
+  return r;
+}
+
+/* the adjoint's ring after step j: prev += 2 cur, A_{j-1} = -cur (j = 0: prev += cur, as Y_{-1} = Y_0); then
+   cur = A_j, prev = A_{j-1} */
+static void AdjointRotate(long lc, long j, double **cur, double **prev, double **next)
+{
+  double *tmp;
+
+  if (j > 0) {
+    odyn_axpy(lc, 2.0, *cur, *prev);
+    for (long i = 0; i < lc; i++) (*next)[i] = -(*cur)[i];
+    tmp   = *cur;
+    *cur  = *prev;
+    *prev = *next;
+    *next = tmp;
+  } else {
+    odyn_axpy(lc, 1.0, *cur, *prev); /* Y_{-1} = Y_0: 2 A_1 - A_1 */
+    *cur = *prev;
+  }
+}
+
+/* a ring's start: cur = src (NULL: zero) and prev = cur, as Y_{-1} = Y_0 */
+static void RingStart(long lc, const double *src, double *cur, double *prev)
+{
+  if (src) memcpy(cur, src, (size_t)lc * sizeof(double));
+  else memset(cur, 0, (size_t)lc * sizeof(double));
+  memcpy(prev, cur, (size_t)lc * sizeof(double));
+}
+
+/* (prev, cur, next) <- (cur, next, prev) */
+static void Rotate(double **prev, double **cur, double **next)
+{
+  double *tmp = *prev;
+
+  *prev = *cur;
+  *cur  = *next;
+  *next = tmp;
+}
+
+int odyn_host_conv_leapfrog_tanh_forward(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+{
+  Sweep w;
+  int   r = 0;
+
+  if (c * ih * iw * s == 0) return 0;
+  if (SweepStart(&w, c, m, ih, iw, s, 0, 0)) return ODYN_BACKEND_ERR_MEM;
+  memcpy(Ytraj, Y0, (size_t)w.lc * sizeof(double));
+  for (long j = 0; j < N && !r; j++) {
+    const double *Yj = Ytraj + j * w.lc;
+
+    r = StepF(sym, &w, s, theta + j * w.slot, Yj, lin + j * w.lm, sym ? lin + (N + j) * w.lm : NULL);
+    Combine(w.lc, h * h, Yj, j ? Yj - w.lc : Yj, w.L, Ytraj + (j + 1) * w.lc);
+  }
+  free(w.work);
+  return r ? ODYN_BACKEND_ERR_SIZE : 0;
+}
+
 int odyn_host_conv_leapfrog_tanh_tangent(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
 {
   Sweep   w;
@@ -115,35 +216,13 @@ int odyn_host_conv_leapfrog_tanh_tangent(int sym, long c, long m, long ih, long 
   int     r = 0;
 
   if (c * ih * iw * s == 0) return 0;
-  if (SweepStart(&w, c, m, ih, iw, s, 3)) return ODYN_BACKEND_ERR_MEM;
+  if (SweepStart(&w, c, m, ih, iw, s, 3, 0)) return ODYN_BACKEND_ERR_MEM;
   prev = w.ring[0], cur = w.ring[1], next = w.ring[2];
-  if (dY0) memcpy(cur, dY0, (size_t)w.lc * sizeof(double));
-  else memset(cur, 0, (size_t)w.lc * sizeof(double));
-  memcpy(prev, cur, (size_t)w.lc * sizeof(double));
+  RingStart(w.lc, dY0, cur, prev);
   for (long j = 0; j < N && !r; j++) {
-    const double *K = theta + j * w.slot, *D = lin + j * w.lm, *S = sym ? lin + (N + j) * w.lm : NULL, *Yj = Ytraj + j * w.lc;
-    const double *dK = dtheta ? dtheta + j * w.slot : NULL;
-    double       *tmp;
-
-    memset(w.L, 0, (size_t)w.lc * sizeof(double));
-    for (long e0 = 0; e0 < s && !r; e0 += w.ch) { /* F_Y dY_j */
-      const long ns = lmin(w.ch, s - e0);
-
-      r = odyn_conv_forward(&w.g, ns, K, 1.0, cur + e0 * w.nin, 0.0, w.T, w.work);
-      if (!r) r = AddOuter(sym, &w, e0, ns, K, D);
-    }
-    for (long e0 = 0; e0 < s && !r && dK; e0 += w.ch) { /* F_theta dtheta_j */
-      const long ns = lmin(w.ch, s - e0);
-
-      r = odyn_conv_forward_bias(&w.g, ns, dK, Yj + e0 * w.nin, dK + w.nk, w.T, w.work);
-      if (!r) r = AddOuter(sym, &w, e0, ns, K, D);
-      if (!r && sym) r = odyn_conv_adjoint(&w.g, ns, dK, -1.0, S + e0 * w.nU, 1.0, w.L + e0 * w.nin, w.work);
-    }
+    r = StepTangentL(sym, &w, s, theta + j * w.slot, dtheta ? dtheta + j * w.slot : NULL, Ytraj + j * w.lc, lin + j * w.lm, sym ? lin + (N + j) * w.lm : NULL, cur);
     Combine(w.lc, h * h, cur, prev, w.L, next);
-    tmp  = prev;
-    prev = cur;
-    cur  = next;
-    next = tmp;
+    Rotate(&prev, &cur, &next);
   }
   memcpy(dYN, cur, (size_t)w.lc * sizeof(double));
   free(w.work);
@@ -152,48 +231,104 @@ int odyn_host_conv_leapfrog_tanh_tangent(int sym, long c, long m, long ih, long 
 
 int odyn_host_conv_leapfrog_tanh_adjoint(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
-  const double h2   = h * h;
-  const double sign = sym ? -1.0 : 1.0, a = sign * h2;
-  Sweep        w;
-  double      *cur, *prev, *next;
-  int          r = 0;
+  Sweep   w;
+  double *cur, *prev, *next;
+  int     r = 0;
 
   if (c * ih * iw * s == 0 || (!gtheta && !gY0)) return 0;
-  if (SweepStart(&w, c, m, ih, iw, s, 3)) return ODYN_BACKEND_ERR_MEM;
+  if (SweepStart(&w, c, m, ih, iw, s, 3, 0)) return ODYN_BACKEND_ERR_MEM;
   cur = w.ring[0], prev = w.ring[1], next = w.ring[2];
   memcpy(cur, W, (size_t)w.lc * sizeof(double));
   memset(prev, 0, (size_t)w.lc * sizeof(double));
   for (long j = N - 1; j >= 0 && !r; j--) {
-    const double *K = theta + j * w.slot, *D = lin + j * w.lm, *S = sym ? lin + (N + j) * w.lm : NULL, *Yj = Ytraj + j * w.lc;
-    double       *gj = gtheta ? gtheta + j * w.slot : NULL, *tmp;
+    r = StepAdjoint(sym, &w, s, h * h, theta + j * w.slot, Ytraj + j * w.lc, lin + j * w.lm, sym ? lin + (N + j) * w.lm : NULL, cur, prev, gtheta ? gtheta + j * w.slot : NULL);
+    AdjointRotate(w.lc, j, &cur, &prev, &next);
+  }
+  if (gY0) memcpy(gY0, cur, (size_t)w.lc * sizeof(double));
+  free(w.work);
+  return r ? ODYN_BACKEND_ERR_SIZE : 0;
+}
 
-    for (long e0 = 0; e0 < s && !r; e0 += w.ch) {
-      const long    ns = lmin(w.ch, s - e0), len = w.nU * ns;
-      const double *Wc = cur + e0 * w.nin, *Dc = D + e0 * w.nU;
+/* the reversible sweeps: the caller's work is not used (revsize 0), the scratch is allocated here, O(s) in N */
+long odyn_host_conv_leapfrog_tanh_revsize(int sym, long c, long m, long ih, long iw, long s)
+{
+  (void)sym, (void)c, (void)m, (void)ih, (void)iw, (void)s;
+  return 0;
+}
 
-      /* the outer -K^T * S of sym 1: <W, -dK^T * S> = -<dK * W, S>, a stencil gradient with W as the input */
-      if (gj && sym) r = odyn_conv_stencil_grad(&w.g, ns, Wc, S + e0 * w.nU, -h2, gj, w.work);
-      if (sym) {
-        if (!r) r = odyn_conv_forward(&w.g, ns, K, 1.0, Wc, 0.0, w.T, w.work);
-        odyn_hadamard_inplace(len, Dc, w.T);
-      } else
-        for (long i = 0; i < len; i++) w.T[i] = Dc[i] * Wc[i];
-      if (gj) {
-        odyn_channel_sum_add(m, w.hw, ns, a, w.T, gj + w.nk);
-        if (!r) r = odyn_conv_stencil_grad(&w.g, ns, Yj + e0 * w.nin, w.T, a, gj, w.work);
-      }
-      if (!r) r = odyn_conv_adjoint(&w.g, ns, K, a, w.T, 1.0, prev + e0 * w.nin, w.work);
-    }
+int odyn_host_conv_leapfrog_tanh_forward_final(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
+{
+  Sweep   w;
+  double *prev, *cur, *next;
+  int     r = 0;
+
+  if (c * ih * iw * s == 0) return 0;
+  if (SweepStart(&w, c, m, ih, iw, s, 3, 1)) return ODYN_BACKEND_ERR_MEM;
+  prev = w.ring[0], cur = w.ring[1], next = w.ring[2];
+  RingStart(w.lc, Y0, cur, prev);
+  for (long j = 0; j < N && !r; j++) {
+    r = StepF(sym, &w, s, theta + j * w.slot, cur, w.D, w.S);
+    Combine(w.lc, h * h, cur, prev, w.L, next);
+    Rotate(&prev, &cur, &next);
+  }
+  memcpy(YN, cur, (size_t)w.lc * sizeof(double));
+  memcpy(YNm1, prev, (size_t)w.lc * sizeof(double));
+  free(w.work);
+  return r ? ODYN_BACKEND_ERR_SIZE : 0;
+}
+
+int odyn_host_conv_leapfrog_tanh_tangent_y0(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+{
+  Sweep   w;
+  double *yp, *yc, *yn, *dp, *dc, *dn;
+  int     r = 0;
+
+  if (c * ih * iw * s == 0) return 0;
+  if (SweepStart(&w, c, m, ih, iw, s, 6, 1)) return ODYN_BACKEND_ERR_MEM;
+  yp = w.ring[0], yc = w.ring[1], yn = w.ring[2], dp = w.ring[3], dc = w.ring[4], dn = w.ring[5];
+  RingStart(w.lc, Y0, yc, yp);
+  RingStart(w.lc, dY0, dc, dp);
+  for (long j = 0; j < N && !r; j++) {
+    const double *K = theta + j * w.slot;
+
+    r = StepF(sym, &w, s, K, yc, w.D, w.S); /* Y_{j+1}, and the linearization at Y_j */
+    Combine(w.lc, h * h, yc, yp, w.L, yn);
+    if (!r) r = StepTangentL(sym, &w, s, K, dtheta ? dtheta + j * w.slot : NULL, yc, w.D, w.S, dc);
+    Combine(w.lc, h * h, dc, dp, w.L, dn);
+    Rotate(&yp, &yc, &yn);
+    Rotate(&dp, &dc, &dn);
+  }
+  memcpy(dYN, dc, (size_t)w.lc * sizeof(double));
+  free(w.work);
+  return r ? ODYN_BACKEND_ERR_SIZE : 0;
+}
+
+int odyn_host_conv_leapfrog_tanh_adjoint_reversible(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
+{
+  const double h2 = h * h;
+  Sweep        w;
+  double      *ya, *yb, *cur, *prev, *next, *t;
+  int          r = 0;
+
+  if (c * ih * iw * s == 0 || (!gtheta && !gY0)) return 0;
+  if (SweepStart(&w, c, m, ih, iw, s, 5, 1)) return ODYN_BACKEND_ERR_MEM;
+  ya = w.ring[0], yb = w.ring[1], cur = w.ring[2], prev = w.ring[3], next = w.ring[4];
+  memcpy(ya, YN, (size_t)w.lc * sizeof(double));
+  memcpy(yb, YNm1, (size_t)w.lc * sizeof(double));
+  memcpy(cur, W, (size_t)w.lc * sizeof(double));
+  memset(prev, 0, (size_t)w.lc * sizeof(double));
+  for (long j = N - 1; j >= 0 && !r; j--) {
+    const double *K = theta + j * w.slot;
+
+    /* ya = Y_{j+1}, yb = Y_j: the step's linearization and F at Y_j, the adjoint step, then Y_{j-1} into ya */
+    r = StepF(sym, &w, s, K, yb, w.D, w.S);
+    if (!r) r = StepAdjoint(sym, &w, s, h2, K, yb, w.D, w.S, cur, prev, gtheta ? gtheta + j * w.slot : NULL);
+    AdjointRotate(w.lc, j, &cur, &prev, &next);
     if (j > 0) {
-      odyn_axpy(w.lc, 2.0, cur, prev);
-      for (long i = 0; i < w.lc; i++) next[i] = -cur[i];
-      tmp  = cur;
-      cur  = prev;
-      prev = next;
-      next = tmp;
-    } else {
-      odyn_axpy(w.lc, 1.0, cur, prev); /* Y_{-1} = Y_0: 2 A_1 - A_1 */
-      cur = prev;
+      Combine(w.lc, h2, yb, ya, w.L, ya);
+      t  = ya;
+      ya = yb;
+      yb = t;
     }
   }
   if (gY0) memcpy(gY0, cur, (size_t)w.lc * sizeof(double));

@@ -685,6 +685,46 @@ static int host_conv_leapfrog_tanh_adjoint(int sym, long c, long m, long ih, lon
   return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_adjoint(sym, c, m, ih, iw, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "conv_leapfrog_tanh_adjoint");
 }
 
+/* the reversible ones (states recomputed): the host sweeps take no work array from the caller (revsize 0) */
+static long host_conv_leapfrog_tanh_revsize(int sym, long c, long m, long ih, long iw, long s) { return (sym || m == c) ? odyn_host_conv_leapfrog_tanh_revsize(sym, c, m, ih, iw, s) : -1; }
+
+/* a reversible sweep's arguments: sizes as above, theta there when N > 0, the two arrays a and b (named ab) there */
+static int check_conv_leapfrog_rev(const char *op, int sym, long c, long m, long ih, long iw, long N, long s, const double *theta, const double *a, const double *b, const char *ab)
+{
+  const int st = check_conv_verlet(op, c, m, ih, iw, N, s, theta, NULL, 0);
+
+  if (st) return st;
+  if (!sym && m != c) return fail(ODYN_BACKEND_ERR_SIZE, "%s: layer conv (sym 0) maps c to c channels, got c = %ld, m = %ld", op, c, m);
+  if (s && (!a || !b)) return fail(ODYN_BACKEND_ERR_ARG, "%s: %s must be arrays of the backend", op, ab);
+  return ODYN_BACKEND_OK;
+}
+
+static int host_conv_leapfrog_tanh_forward_final(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1, double *work)
+{
+  int st = check_conv_leapfrog_rev("conv_leapfrog_tanh_forward_final", sym, c, m, ih, iw, N, s, theta, Y0, YN && YNm1 ? YN : NULL, "Y0, YN and YNm1");
+
+  (void)work;
+  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_forward_final(sym, c, m, ih, iw, N, s, h, theta, Y0, YN, YNm1), "conv_leapfrog_tanh_forward_final");
+}
+
+static int host_conv_leapfrog_tanh_tangent_y0(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
+{
+  int st = check_conv_leapfrog_rev("conv_leapfrog_tanh_tangent_y0", sym, c, m, ih, iw, N, s, theta, Y0, dYN, "Y0 and dYN");
+
+  (void)work;
+  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_tangent_y0(sym, c, m, ih, iw, N, s, h, theta, dtheta, Y0, dY0, dYN), "conv_leapfrog_tanh_tangent_y0");
+}
+
+static int host_conv_leapfrog_tanh_adjoint_reversible(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, double *work, const double *W, double *gtheta, double *gY0)
+{
+  int st = check_conv_leapfrog_rev("conv_leapfrog_tanh_adjoint_reversible", sym, c, m, ih, iw, N, s, theta, YN && YNm1 ? YN : NULL, W, "YN, YNm1 and W");
+
+  (void)work;
+  if (st) return st;
+  if (gY0 && (gY0 == YN || gY0 == YNm1)) return fail(ODYN_BACKEND_ERR_ARG, "conv_leapfrog_tanh_adjoint_reversible: gY0 must not alias YN or YNm1");
+  return conv_status(odyn_host_conv_leapfrog_tanh_adjoint_reversible(sym, c, m, ih, iw, N, s, h, theta, YN, YNm1, W, gtheta, gY0), "conv_leapfrog_tanh_adjoint_reversible");
+}
+
 static const OdynBackendOps host_ops = {
   .name                 = "host",
   .init                 = host_init,
@@ -756,6 +796,10 @@ static const OdynBackendOps host_ops = {
   .conv_leapfrog_tanh_forward  = host_conv_leapfrog_tanh_forward,
   .conv_leapfrog_tanh_tangent  = host_conv_leapfrog_tanh_tangent,
   .conv_leapfrog_tanh_adjoint  = host_conv_leapfrog_tanh_adjoint,
+  .conv_leapfrog_tanh_revsize            = host_conv_leapfrog_tanh_revsize,
+  .conv_leapfrog_tanh_forward_final      = host_conv_leapfrog_tanh_forward_final,
+  .conv_leapfrog_tanh_tangent_y0         = host_conv_leapfrog_tanh_tangent_y0,
+  .conv_leapfrog_tanh_adjoint_reversible = host_conv_leapfrog_tanh_adjoint_reversible,
 };
 
 const OdynBackendOps *odyn_backend_host(void) { return &host_ops; }
