@@ -4,8 +4,9 @@ static const char help[] = "Trains paper 001's convolutional network (Haber & Ru
                            "features with a Laplacian smoothness regularizer, trained by block coordinate descent\n"
                            "(Gauss-Newton-PCG for theta, Newton-PCG for the classifier). Defaults: problems/options/<problem>.opts.\n"
                            "  -odyn_problem <mnist>      mnist | fashion-mnist (data: docs/data.md; folder -odyn_mnist_dir)\n"
-                           "  -odyn_net <resnet>         resnet | antisym | verlet: the paper's three networks; parabolic: paper 000's\n"
-                           "                             parabolic CNN (layer convsymmetric, Y - h K^T tanh(K Y + b), K: 6 -> 6 channels)\n"
+                           "  -odyn_net <resnet>         resnet | antisym | verlet: the paper's three networks; parabolic, leapfrog: paper 000's\n"
+                           "                             parabolic and second-order CNNs (layer convsymmetric -K^T tanh(K Y + b), K: 6 -> 6\n"
+                           "                             channels, with scheme euler and leapfrog)\n"
                            "  -odyn_test <bool>          also report the accuracy on the t10k test set (default: when its file exists)\n"
                            "  -odyn_expect_val_acc <a>   fail unless the best validation accuracy reaches a percent (for tests)\n"
                            "  -odyn_expect_objective_ratio <r>  first train with theta fixed at its random start (the classifier on\n"
@@ -25,22 +26,25 @@ static const char help[] = "Trains paper 001's convolutional network (Haber & Ru
 /*
   The paper's networks: the options file builds block0 (opening layer, scheme single) and block1 (the ResNet); the
   presets change block1's scheme and layer. The Verlet network's second state Z has 6 channels too, as has K * Y of the
-  parabolic CNN (paper 000 eq. 7-8, not one of paper 001's three: its ResNet block with the symmetric layer).
+  parabolic CNN (paper 000 eq. 7-8, not one of paper 001's three: its ResNet block with the symmetric layer) and of the
+  second-order CNN (paper 000, leapfrog with the symmetric layer).
 */
 static PetscErrorCode InsertNetPreset(MPI_Comm comm, const char *net)
 {
-  PetscBool resnet, antisym, verlet, parabolic;
+  PetscBool resnet, antisym, verlet, parabolic, leapfrog;
 
   PetscFunctionBegin;
   PetscCall(PetscStrcmp(net, "resnet", &resnet));
   PetscCall(PetscStrcmp(net, "antisym", &antisym));
   PetscCall(PetscStrcmp(net, "verlet", &verlet));
   PetscCall(PetscStrcmp(net, "parabolic", &parabolic));
-  PetscCheck(resnet || antisym || verlet || parabolic, comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown -odyn_net %s: use resnet, antisym, verlet or parabolic", net);
+  PetscCall(PetscStrcmp(net, "leapfrog", &leapfrog));
+  PetscCheck(resnet || antisym || verlet || parabolic || leapfrog, comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown -odyn_net %s: use resnet, antisym, verlet, parabolic or leapfrog", net);
   if (resnet) PetscCall(PetscOptionsInsertString(NULL, "-block1_odyn_scheme_type euler -block1_odyn_layer_type conv"));
   if (antisym) PetscCall(PetscOptionsInsertString(NULL, "-block1_odyn_scheme_type euler -block1_odyn_layer_type convantisym"));
   if (verlet) PetscCall(PetscOptionsInsertString(NULL, "-block1_odyn_scheme_type verlet -block1_odyn_layer_type convhamiltonian"));
   if (parabolic) PetscCall(PetscOptionsInsertString(NULL, "-block1_odyn_scheme_type euler -block1_odyn_layer_type convsymmetric"));
+  if (leapfrog) PetscCall(PetscOptionsInsertString(NULL, "-block1_odyn_scheme_type leapfrog -block1_odyn_layer_type convsymmetric"));
   PetscFunctionReturn(0);
 }
 
