@@ -452,7 +452,7 @@ END_TEST
 /*
   Dense Euler blocks whose layer maps its parameters to the matrix (antisym: (K - K^T - gamma I)/2, the paper's
   antisymmetric network; negdef: -C^T C): the backend sweeps with M_j = map(kappa_j) as dense weights, the tangent with
-  map'(kappa_j) dkappa_j, the gradient mapped back by map'^T on the host (schemebackend.c, BackendEffective()). Parity
+  map'(kappa_j) dkappa_j, the gradient mapped back by map'^T on the host (schemebackendblock.c, OdynBlockMapParameters_Private()). Parity
   with the host path's layer within 1e-13: the same operations as the dense block's, except that the host path scales
   the weights' gradient by h before the map's adjoint and the backend after (one rounding apart per entry, a few ulps
   times the sum's length); Taylor and dot-product tests through the backend path.

@@ -22,7 +22,7 @@ void OdynTestConvOpenOnHost(PetscBool host)
 
 /*
   The layer of the Euler blocks OdynTestConvMakeNet() makes: conv, or convantisym with its diffusion gamma (the backend
-  runs it with the effective stencils (K - adj K - gamma I)/2, mapping dtheta and the gradient, schemebackend.c), and
+  runs it with the effective stencils (K - adj K - gamma I)/2, mapping dtheta and the gradient, schemebackendblock.c), and
   the bound for Expect(). hostref with convantisym: the forward and the tangents are the host path's bit for bit (the effective
   stencils formed by the layer's operations in its order), but the stencil gradient is h sum (G) mapped, where the
   layer maps sum (G) and scales by h in the map: the two differ by round-off of a few ulps of each entry (1e-13).

@@ -83,8 +83,9 @@ struct _p_OdynScheme {
                                                            since it was created (kept when its storage is freed) */
 };
 
-/* The sweeps on a backend (schemebackend.c): whether a block qualifies (why[]: what it is), the set-up's check (a
-   PETSC_ERR_SUP error naming the block), the table without the collective look-up, the backend storage, the sweeps. */
+/* The sweeps on a backend (schemebackend.c; which blocks qualify: schemebackendblock.c): whether a block qualifies
+   (why[]: what it is), the set-up's check (a PETSC_ERR_SUP error naming the block), the table without the collective
+   look-up, the backend storage, the sweeps. */
 PETSC_INTERN PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme, PetscBool *, char[], size_t);
 /* what runs on a backend, for the error messages of schemebackend.c and net.c */
 #define ODYN_BACKEND_SUPPORTED_BLOCKS "blocks of scheme euler with layer dense, antisym, negdef or symmetric and activation tanh, of scheme leapfrog with layer dense, antisym or negdef and activation tanh, of scheme verlet with layer hamiltonian and activation tanh, and of scheme euler with layer conv or convantisym (3x3 stencils, as many output as input channels, no TV normalization, no pooling; cuda: <= 16 channels) and activation tanh, of scheme single with layer conv (3x3 stencils, cin -> cout channels, no TV normalization, no pooling; cuda: <= 16 channels) and activation tanh, of scheme verlet with layer convhamiltonian (3x3 stencils, c and m channels, no TV normalization; cuda: <= 16 channels) and activation tanh, of scheme euler with layer convsymmetric (3x3 stencils, c and m channels, no TV normalization; cuda: <= 16 channels) and activation tanh, and of scheme leapfrog with layer conv (c -> c channels) or convsymmetric (3x3 stencils, no TV normalization, no pooling; cuda: <= 16 channels) and activation tanh, without shared weights"
