@@ -21,10 +21,14 @@
   - the same parity, derivative and training tests for convantisym Euler blocks (the MNIST antisym network's ResNet,
     with and without the diffusion gamma), which the backend runs with the effective stencils (K - adj K - gamma I)/2
     (src/schemes/schemebackend.c);
-  - bad input: conv blocks the backend cannot run (5x5 stencils, relu, TV normalization, pooling, 4 -> 6 channels,
-    shared weights; convantisym with 5x5, relu, TV normalization, shared weights; scheme single with 5x5, relu, TV
-    normalization, pooling, a dense layer; on cuda also 20 channels, for single 1 -> 20) stop with PETSC_ERR_SUP naming
-    the block and what it is; the table's conv_euler_tanh_* and conv_tanh_* check their sizes and arrays.
+  - paper 000's connectors (scheme single, conv 1x1 or 3x3, cin -> cout, 2x2 average pooling or none) on the backend:
+    parity alone and before a conv block on the pooled image (host kernels' chunks spanned, 1 and 2 ranks), the
+    connector 6 -> 12 of the MNIST-sized network of docs/cnn.md, Taylor and dot-product tests;
+  - bad input: conv blocks the backend cannot run (5x5 or 1x1 stencils, relu, TV normalization, pooling, 4 -> 6
+    channels, shared weights; convantisym with 5x5, relu, TV normalization, shared weights; scheme single with 5x5,
+    relu, TV normalization, a dense layer; on cuda also 20 channels, for single 1 -> 20) stop with PETSC_ERR_SUP naming
+    the block and what it is; the table's conv_euler_tanh_* and conv_tanh_* check their sizes, stencils, pooled images
+    and arrays.
 */
 #include "convbackendcase.h"
 #include <odyn/private/backend.h>
@@ -67,6 +71,31 @@ START_TEST(test_parity_opening)
 }
 END_TEST
 
+/*
+  Paper 000's connectors on the backend: scheme single with layer conv of 1x1 (or 3x3) stencils, cin -> cout channels,
+  2x2 average pooling or none, as the opening block, alone or before a conv block on the pooled image
+*/
+START_TEST(test_parity_connector)
+{
+  const PetscInt two[1] = {2};
+
+  OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
+  OdynTestConvOpenOnHost(PETSC_FALSE);
+  for (PetscInt split = 0; split < 2; split++) {
+    OdynTestConvSetOpening(1, PETSC_TRUE);
+    OdynTestConvParity(4, 1, two, 6, 8, 8, 1.0, 101, 37, split, "connector 4 -> 6 (1x1, pooled) and a conv block on 4 x 4");
+    OdynTestConvSetOpening(1, PETSC_FALSE);
+    OdynTestConvParity(4, 0, NULL, 6, 7, 9, 0.0, 23, 40, split, "connector 4 -> 6 (1x1) alone (7 x 9)");
+    OdynTestConvSetOpening(3, PETSC_TRUE);
+    OdynTestConvParity(1, 1, two, 4, 6, 10, 1.5, 23, 40, split, "opening 1 -> 4 (3x3, pooled) and a conv block on 3 x 5");
+  }
+  OdynTestConvSetOpening(1, PETSC_TRUE);
+  OdynTestConvParity(6, 1, two, 12, 28, 28, 1.0, 9, 5, 0, "paper 000's connector 6 -> 12 (1x1, pooled) and a conv block of 12 channels on 14 x 14");
+  OdynTestConvSetOpening(3, PETSC_FALSE);
+  OdynTestConvOpenOnHost(PETSC_TRUE);
+}
+END_TEST
+
 /* the same for convantisym Euler blocks (the MNIST antisym network's ResNet), without and with the diffusion gamma */
 START_TEST(test_parity_antisym)
 {
@@ -102,6 +131,11 @@ START_TEST(test_derivatives)
   OdynTestConvOpenOnHost(PETSC_FALSE);
   OdynTestConvDerivatives(1, 0, NULL, 3, 7, 9, 0.0, 12, "opening 1 -> 3 on the backend alone (7 x 9)");
   OdynTestConvDerivatives(2, 2, pair, 4, 8, 8, 1.0, 10, "opening 2 -> 4 and two conv blocks, all on the backend (8 x 8, N 2 + 3)");
+  OdynTestConvSetOpening(1, PETSC_TRUE);
+  OdynTestConvDerivatives(3, 1, four, 5, 8, 6, 1.0, 10, "connector 3 -> 5 (1x1, pooled) and a conv block on 4 x 3, all on the backend");
+  OdynTestConvSetOpening(3, PETSC_TRUE);
+  OdynTestConvDerivatives(2, 0, NULL, 4, 6, 6, 0.0, 10, "opening 2 -> 4 (3x3, pooled) alone on the backend");
+  OdynTestConvSetOpening(3, PETSC_FALSE);
   OdynTestConvOpenOnHost(PETSC_TRUE);
 }
 END_TEST
@@ -149,11 +183,13 @@ START_TEST(test_errors)
   RefuseConv(ODYNLAYERCONVANTISYM, 3, 4, 4, ODYN_ACTIVATION_RELU, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer convantisym (3x3 stencils, 4 -> 4 channels), activation relu");
   RefuseConv(ODYNLAYERCONVANTISYM, 3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer convantisym (3x3 stencils, 4 -> 4 channels, TV normalization), activation tanh");
   RefuseConv(ODYNLAYERCONVANTISYM, 3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme euler, layer convantisym (3x3 stencils, 4 -> 4 channels), activation tanh, shared weights");
-  /* the opening layer (scheme single) runs on the backend only as conv 3x3, tanh, no normalization, no pooling */
+  /* 1x1 stencils are for the connectors (scheme single) only */
+  RefuseConv(ODYNLAYERCONV, 1, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer conv (1x1 stencils, 4 -> 4 channels), activation tanh");
+  /* the opening layer and the connectors (scheme single) run on the backend as conv 1x1 or 3x3, tanh, no normalization */
   RefuseSingle(ODYNLAYERCONV, 5, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, "scheme single, layer conv (5x5 stencils, 1 -> 4 channels), activation tanh");
   RefuseSingle(ODYNLAYERCONV, 3, ODYN_ACTIVATION_RELU, PETSC_FALSE, PETSC_FALSE, "scheme single, layer conv (3x3 stencils, 1 -> 4 channels), activation relu");
   RefuseSingle(ODYNLAYERCONV, 3, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, "scheme single, layer conv (3x3 stencils, 1 -> 4 channels, TV normalization), activation tanh");
-  RefuseSingle(ODYNLAYERCONV, 3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_TRUE, "scheme single, layer conv (3x3 stencils, 1 -> 4 channels, pooling), activation tanh");
+  RefuseSingle(ODYNLAYERCONV, 1, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_TRUE, "scheme single, layer conv (1x1 stencils, 1 -> 4 channels, TV normalization, pooling), activation tanh");
   RefuseSingle(ODYNLAYERDENSE, 3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, "scheme single, layer dense, activation tanh");
   /* the opening layer (scheme single, conv 3x3 1 -> 4, tanh) without a per-block option: set up on the backend */
   OdynTestConvOpenOnHost(PETSC_FALSE);
@@ -169,14 +205,21 @@ START_TEST(test_errors)
     ck_assert_int_eq(ops->conv_euler_tanh_adjoint(2, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
     ck_assert_msg(strstr(ops->last_error(), "conv_euler_tanh_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
     ck_assert_int_ge(ops->conv_euler_tanh_linsize(16, 4, 4, 2, 3), 2 * 16 * 16 * 3);
-    ck_assert_int_eq(ops->conv_tanh_forward(1, 0, 4, 4, 3, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+    ck_assert_int_eq(ops->conv_tanh_forward(1, 0, 3, 0, 4, 4, 3, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
     ck_assert_msg(strstr(ops->last_error(), "conv_tanh_forward: need cin, cout, ih, iw >= 1"), "message: %s", ops->last_error());
-    ck_assert_int_eq(ops->conv_tanh_adjoint(1, 4, 4, 4, 3, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_int_eq(ops->conv_tanh_adjoint(1, 4, 3, 0, 4, 4, 3, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
     ck_assert_msg(strstr(ops->last_error(), "conv_tanh_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
-    ck_assert_int_ge(ops->conv_tanh_linsize(1, 16, 4, 4, 3), 16 * 16 * 3);
+    /* the connectors' shapes: 1x1 or 3x3 stencils, pooling on even images only */
+    ck_assert_int_eq(ops->conv_tanh_tangent(1, 4, 5, 0, 4, 4, 3, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+    ck_assert_msg(strstr(ops->last_error(), "conv_tanh_tangent: 1x1 or 3x3 stencils only, got k = 5"), "message: %s", ops->last_error());
+    ck_assert_int_eq(ops->conv_tanh_forward(1, 4, 1, 1, 4, 5, 3, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+    ck_assert_msg(strstr(ops->last_error(), "conv_tanh_forward: 2x2 pooling needs an even image, got 4 x 5"), "message: %s", ops->last_error());
+    ck_assert_int_ge(ops->conv_tanh_linsize(1, 16, 3, 0, 4, 4, 3), 16 * 16 * 3);
+    ck_assert_int_ge(ops->conv_tanh_linsize(4, 16, 1, 1, 4, 4, 3), 16 * 16 * 3); /* sigma' before pooling */
 #if defined(ODYN_TEST_GPU_BUILD)
     ck_assert_int_eq(ops->conv_euler_tanh_linsize(17, 4, 4, 2, 3), -1);
-    ck_assert_int_eq(ops->conv_tanh_linsize(1, 17, 4, 4, 3), -1);
+    ck_assert_int_eq(ops->conv_tanh_linsize(1, 17, 3, 0, 4, 4, 3), -1);
+    ck_assert_int_eq(ops->conv_tanh_linsize(17, 4, 1, 1, 4, 4, 3), -1);
 #endif
   }
 #if defined(ODYN_TEST_GPU_BUILD)
@@ -201,7 +244,7 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-  const TTest *const tests[] = {test_errors, test_parity, test_parity_opening, test_derivatives, test_train_history, test_parity_antisym, test_train_history_antisym};
+  const TTest *const tests[] = {test_errors, test_parity, test_parity_opening, test_parity_connector, test_derivatives, test_train_history, test_parity_antisym, test_train_history_antisym};
 
   return OdynTestConvCaseMain(argc, argv, "test_convbackend", (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }

@@ -269,7 +269,7 @@ static PetscErrorCode BackendForwardCall(OdynScheme scheme, PetscInt s, const do
     OdynBackendCall(ops, verlet_tanh_forward, n, b->m, N, s, h, th, y0, bk->traj, bk->ztraj, bk->lin);
     break;
   case ODYN_BLOCK_CONV_SINGLE:
-    OdynBackendCall(ops, conv_tanh_forward, b->c, b->cm, b->ih, b->iw, s, th, y0, bk->out, bk->lin);
+    OdynBackendCall(ops, conv_tanh_forward, b->c, b->cm, b->k, b->pool, b->ih, b->iw, s, th, y0, bk->out, bk->lin);
     *out = bk->out;
     break;
   case ODYN_BLOCK_CONV_EULER:
@@ -333,7 +333,7 @@ static PetscErrorCode BackendTangentCall(OdynScheme scheme, PetscInt s, const do
     OdynBackendCall(ops, verlet_tanh_tangent, n, b->m, N, s, h, th, dth, bk->traj, bk->ztraj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_CONV_SINGLE:
-    OdynBackendCall(ops, conv_tanh_tangent, b->c, b->cm, b->ih, b->iw, s, th, dth, bk->traj, bk->lin, dy0, out);
+    OdynBackendCall(ops, conv_tanh_tangent, b->c, b->cm, b->k, b->pool, b->ih, b->iw, s, th, dth, bk->traj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_CONV_EULER:
     OdynBackendCall(ops, conv_euler_tanh_tangent, b->c, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
@@ -395,7 +395,7 @@ static PetscErrorCode BackendAdjointCall(OdynScheme scheme, PetscInt s, const do
     OdynBackendCall(ops, verlet_tanh_adjoint, n, b->m, N, s, h, th, bk->traj, bk->ztraj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_CONV_SINGLE:
-    OdynBackendCall(ops, conv_tanh_adjoint, b->c, b->cm, b->ih, b->iw, s, th, bk->traj, bk->lin, w, gt, gy);
+    OdynBackendCall(ops, conv_tanh_adjoint, b->c, b->cm, b->k, b->pool, b->ih, b->iw, s, th, bk->traj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_CONV_EULER:
     OdynBackendCall(ops, conv_euler_tanh_adjoint, b->c, b->ih, b->iw, N, s, h, th, bk->traj, bk->lin, w, gt, gy);

@@ -31,7 +31,8 @@ typedef enum {
 /*
    A block on a backend, after its set-up. Sizes per example: n the state width (component 0) and m the second one
    (Verlet: Z; single: the output Y_1; parabolic: the rows of K_j, not a state); conv blocks also c and cm, the
-   channels of Y and of the second field (Z, K * Y; single: cin and cout; conv Euler: cm = c), on ih x iw pixels.
+   channels of Y and of the second field (Z, K * Y; single: cin and cout; conv Euler: cm = c), on ih x iw pixels (the
+   input's; a pooled single block's output has ih/2 x iw/2).
 */
 typedef struct {
   OdynBlockKind     kind;
@@ -39,6 +40,8 @@ typedef struct {
   PetscReal         gamma; /* ODYN_BLOCK_CONVANTISYM: the layer's shift */
   PetscBool         rev;   /* states recomputed (Verlet or leapfrog, -odyn_scheme_trajectory recompute) */
   int               sym;   /* ODYN_BLOCK_CONV_LEAPFROG: layer convsymmetric (F = -K^T tanh(K Y + b)), else conv */
+  int               pool;  /* ODYN_BLOCK_CONV_SINGLE: 2x2 average pooling after the activation (a connector) */
+  long              k;     /* conv: the stencils' size (3; ODYN_BLOCK_CONV_SINGLE: 1 or 3) */
   long              n, m, c, cm, ih, iw, N;
   double            h; /* T / N */
 } OdynBlock;

@@ -4,7 +4,8 @@
    A block runs on a backend when its scheme and layer make one of the kinds below (OdynBlockKind, each a family of the
    table's operations, include/odyn/private/backend.h), with activation tanh and without shared weights; conv layers
    also need 3x3 stencils, no TV normalization and no pooling, and as many output as input channels unless the kind
-   says otherwise (single: cin -> cout; convhamiltonian and convsymmetric: c and m channels). On cuda the conv blocks
+   says otherwise (single, the opening layer and paper 000's connectors: cin -> cout, 1x1 or 3x3 stencils, pooling
+   allowed; convhamiltonian and convsymmetric: c and m channels). On cuda the conv blocks
    are limited to ODYN_BACKEND_CONV_MAXC channels and the Verlet blocks to the widths its kernels run: the table's
    linsize answers -1 for what it cannot run, and the set-up refuses the block, naming it
    (OdynSchemeBackendRunnable_Private()).
@@ -127,7 +128,7 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
     /* c -> c channels, except the opening layer (cin -> cout) and the layers with a second field (Z, K * Y) */
     PetscCall(PetscStrcmp(LayerTypeName(scheme), ODYNLAYERCONVSYMMETRIC, &twofields));
     twofields = twofields || kind == ODYN_BLOCK_CONV_SINGLE || kind == ODYN_BLOCK_CONV_VERLET ? PETSC_TRUE : PETSC_FALSE;
-    shapeok   = k == 3 && (c2 == c || twofields) && !pool && !tv ? PETSC_TRUE : PETSC_FALSE;
+    shapeok   = (k == 3 || (k == 1 && kind == ODYN_BLOCK_CONV_SINGLE)) && (c2 == c || twofields) && (!pool || kind == ODYN_BLOCK_CONV_SINGLE) && !tv ? PETSC_TRUE : PETSC_FALSE;
     PetscCall(PetscSNPrintf(detail, sizeof(detail), " (%" PetscInt_FMT "x%" PetscInt_FMT " stencils, %" PetscInt_FMT " -> %" PetscInt_FMT " channels%s%s)", k, k, c, c2, tv ? ", TV normalization" : "", pool ? ", pooling" : ""));
   }
   *ok = row >= 0 && shapeok && (!layer || layer->activation == ODYN_ACTIVATION_TANH) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
@@ -140,17 +141,19 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
 static PetscErrorCode DescribeConv(OdynScheme scheme, OdynBlock *b)
 {
   const char *name = BlockNames[b->kind].name;
-  PetscInt    c, c2, h, w, per = 0;
-  PetscBool   widthsok;
+  PetscInt    c, c2, h, w, k, per = 0;
+  PetscBool   widthsok, pool;
 
   PetscFunctionBegin;
   PetscCall(OdynLayerConvGetChannels(scheme->layer, &c, &c2));
   PetscCall(OdynLayerConvGetImage(scheme->layer, &h, &w));
+  PetscCall(OdynLayerConvGetKernelSize(scheme->layer, &k));
+  PetscCall(OdynLayerConvGetPooling(scheme->layer, &pool));
   widthsok = c >= 1 && c2 >= 1 && h >= 1 && w >= 1 && c * h * w == scheme->nstate[0] ? PETSC_TRUE : PETSC_FALSE;
   switch (b->kind) {
-  case ODYN_BLOCK_CONV_SINGLE: /* one step: [K (cout x cin x 3 x 3) | b (cout)], Y_1 of cout channels */
-    widthsok = widthsok && c2 * h * w == scheme->nstate[1] ? PETSC_TRUE : PETSC_FALSE;
-    per      = 9 * c * c2 + c2;
+  case ODYN_BLOCK_CONV_SINGLE: /* one step: [K (cout x cin x k x k) | b (cout)], Y_1 of cout channels, pooled or not */
+    widthsok = widthsok && c2 * (pool ? (h / 2) * (w / 2) : h * w) == scheme->nstate[1] ? PETSC_TRUE : PETSC_FALSE;
+    per      = k * k * c * c2 + c2;
     break;
   case ODYN_BLOCK_CONV_VERLET: /* [K (c x m x 3 x 3) | bF (c) | bG (m)] per step, Z of m channels */
     widthsok = widthsok && c2 * h * w == scheme->nstate[1] ? PETSC_TRUE : PETSC_FALSE;
@@ -162,10 +165,12 @@ static PetscErrorCode DescribeConv(OdynScheme scheme, OdynBlock *b)
   PetscCheck(widthsok, PETSC_COMM_SELF, PETSC_ERR_PLIB, "The %s block on a backend: %" PetscInt_FMT ", %" PetscInt_FMT " channels of %" PetscInt_FMT " x %" PetscInt_FMT " do not make the state widths %" PetscInt_FMT ", %" PetscInt_FMT, name, c, c2, h, w, scheme->nstate[0], scheme->nstate[1]);
   if (b->kind != ODYN_BLOCK_CONV_SINGLE) per *= scheme->N;
   PetscCheck(scheme->nparam == per, PETSC_COMM_SELF, PETSC_ERR_PLIB, "The %s block on a backend: %" PetscInt_FMT " parameters, expected %" PetscInt_FMT " for %" PetscInt_FMT " and %" PetscInt_FMT " channels", name, scheme->nparam, per, c, c2);
-  b->c  = c;
-  b->cm = c2;
-  b->ih = h;
-  b->iw = w;
+  b->c    = c;
+  b->cm   = c2;
+  b->ih   = h;
+  b->iw   = w;
+  b->k    = k;
+  b->pool = pool ? 1 : 0;
   PetscFunctionReturn(0);
 }
 
@@ -223,7 +228,7 @@ long OdynBlockLinSize_Private(const OdynBackendOps *ops, const OdynBlock *b, lon
   case ODYN_BLOCK_VERLET:
     return ops->verlet_tanh_linsize(b->n, b->m, b->N, s);
   case ODYN_BLOCK_CONV_SINGLE:
-    return ops->conv_tanh_linsize(b->c, b->cm, b->ih, b->iw, s);
+    return ops->conv_tanh_linsize(b->c, b->cm, b->k, b->pool, b->ih, b->iw, s);
   case ODYN_BLOCK_CONV_EULER:
     return ops->conv_euler_tanh_linsize(b->c, b->ih, b->iw, b->N, s);
   case ODYN_BLOCK_CONV_PARABOLIC:

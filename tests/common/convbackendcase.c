@@ -4,6 +4,8 @@
 static const char *prog = "test_convbackend", *backend = ODYN_TEST_CONV_BACKEND;
 static PetscReal   tol_sweep = ODYN_TEST_CONV_TOL_SWEEP, tol_antisym = ODYN_TEST_CONV_TOL_ANTISYM;
 static PetscBool   open_host = PETSC_TRUE;
+static PetscInt    open_k    = 3;           /* the opening block's stencils: 3x3, or 1x1 (a connector) */
+static PetscBool   open_pool = PETSC_FALSE; /* the opening block pools (2x2 averages): the blocks after it on ih/2 x iw/2 */
 
 void OdynTestConvCaseSet(const char *name, const char *bk, PetscReal tol, PetscReal tol_anti)
 {
@@ -11,6 +13,19 @@ void OdynTestConvCaseSet(const char *name, const char *bk, PetscReal tol, PetscR
   backend     = bk;
   tol_sweep   = tol;
   tol_antisym = tol_anti;
+}
+
+void OdynTestConvSetOpening(PetscInt k, PetscBool pool)
+{
+  open_k    = k;
+  open_pool = pool;
+}
+
+/* the image of the blocks after an opening block (cin > 0), and so the network's output, for an input of ih x iw */
+static void BlockImage(PetscInt cin, PetscInt ih, PetscInt iw, PetscInt *oh, PetscInt *ow)
+{
+  *oh = cin > 0 && open_pool ? ih / 2 : ih;
+  *ow = cin > 0 && open_pool ? iw / 2 : iw;
 }
 
 void OdynTestConvOpenOnHost(PetscBool host)
@@ -91,7 +106,16 @@ PetscErrorCode OdynTestConvMakeNet(PetscInt cin, PetscInt nb, const PetscInt N[]
     PetscCall(OdynLayerSetType(layer, b < 0 ? ODYNLAYERCONV : euler_layer));
     if (b >= 0 && euler_gamma > 0) PetscCall(OdynLayerAntisymSetGamma(layer, euler_gamma));
     if (b >= 0 && ham_rev) PetscCall(OdynSchemeSetTrajectoryType(sc, ODYN_TRAJECTORY_RECOMPUTE));
-    PetscCall(OdynLayerConvSetImage(layer, ih, iw));
+    if (b < 0) {
+      PetscCall(OdynLayerConvSetImage(layer, ih, iw));
+      PetscCall(OdynLayerConvSetKernelSize(layer, open_k));
+      PetscCall(OdynLayerConvSetPooling(layer, open_pool));
+    } else {
+      PetscInt oh, ow;
+
+      BlockImage(cin, ih, iw, &oh, &ow);
+      PetscCall(OdynLayerConvSetImage(layer, oh, ow));
+    }
     PetscCall(OdynLayerConvSetChannels(layer, b < 0 ? cin : c, b >= 0 && ham_m ? ham_m : c));
     PetscCall(OdynLayerSetActivation(layer, ODYN_ACTIVATION_TANH));
     PetscCall(OdynNetAddBlock(*net, sc));
@@ -108,10 +132,13 @@ void OdynTestConvParity(PetscInt cin, PetscInt nb, const PetscInt N[], PetscInt 
 {
   OdynNet         hnet, bnet;
   Vec             th, dth, gh, gb, Y0, dY0, W, Yh, Yb, Gh, Gb;
-  const PetscInt  nin = (cin > 0 ? cin : c) * ih * iw, nout = c * ih * iw;
+  const PetscInt  nin = (cin > 0 ? cin : c) * ih * iw;
   const PetscReal scale = 1.0 / PetscSqrtReal(9.0 * c);
+  PetscInt        oh, ow, nout;
   char            what[256];
 
+  BlockImage(cin, ih, iw, &oh, &ow);
+  nout = c * oh * ow;
   ODYN_CK(PetscSNPrintf(what, sizeof(what), "%s%s", label, split ? ", examples on rank 0" : ""));
   ODYN_CK(OdynTestConvMakeNet(cin, nb, N, c, ih, iw, T, ODYNBACKENDHOST, &hnet));
   ODYN_CK(OdynTestConvMakeNet(cin, nb, N, c, ih, iw, T, backend, &bnet));
@@ -209,9 +236,12 @@ void OdynTestConvDerivatives(PetscInt cin, PetscInt nb, const PetscInt N[], Pets
 {
   OdynTestNetCtx ctx = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
   Vec            YN;
-  const PetscInt nin = (cin > 0 ? cin : c) * ih * iw, nout = c * ih * iw;
+  const PetscInt nin = (cin > 0 ? cin : c) * ih * iw;
+  PetscInt       oh, ow, nout;
   char           what[256];
 
+  BlockImage(cin, ih, iw, &oh, &ow);
+  nout = c * oh * ow;
   ODYN_CK(OdynTestConvMakeNet(cin, nb, N, c, ih, iw, T, backend, &ctx.net));
   ODYN_CK(OdynNetCreateParameterVec(ctx.net, &ctx.theta));
   ODYN_CK(VecDuplicate(ctx.theta, &ctx.dtheta));

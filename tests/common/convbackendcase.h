@@ -42,6 +42,9 @@
 /* prog names the test (the prefix of its printed lines), backend and the bounds of its sweeps (conv, convantisym) are
    this build's (the shared code is compiled once, in the test library); OdynTestConvCaseMain() calls it */
 void OdynTestConvCaseSet(const char *prog, const char *backend, PetscReal tol_sweep, PetscReal tol_antisym);
+/* the opening block's stencils (k = 3, or 1: a connector) and 2x2 average pooling (the blocks after it then work on
+   ih/2 x iw/2 images); 3 and no pooling until changed */
+void OdynTestConvSetOpening(PetscInt k, PetscBool pool);
 /* the opening block on the host path (its own -cbopen_odyn_backend host) or on the network's backend */
 void OdynTestConvOpenOnHost(PetscBool host);
 /* Euler blocks of layer conv, or convantisym with its diffusion gamma, from now on; sets the bound of the comparisons */
@@ -55,9 +58,9 @@ void OdynTestConvSetSymmetric(PetscInt m);
    stored or (rev) recomputed */
 void OdynTestConvSetLeapfrog(PetscInt m, PetscBool rev);
 
-/* A network of an opening block (cin > 0: scheme single, conv 3x3 cin -> c, tanh, prefix ODYN_TEST_CONV_OPEN_PREFIX)
-   and nb blocks of the kind set of c channels on ih x iw images, N[b] steps, final time T each; the backend bk for all
-   but the opening. */
+/* A network of an opening block (cin > 0: scheme single, conv cin -> c, tanh, stencils and pooling as set by
+   OdynTestConvSetOpening(), prefix ODYN_TEST_CONV_OPEN_PREFIX) and nb blocks of the kind set of c channels on ih x iw
+   images (ih/2 x iw/2 after a pooling opening), N[b] steps, final time T each; the backend bk for all but the opening. */
 PetscErrorCode OdynTestConvMakeNet(PetscInt cin, PetscInt nb, const PetscInt N[], PetscInt c, PetscInt ih, PetscInt iw, PetscReal T, const char *bk, OdynNet *net);
 /* The host net and the backend net on the same data (s examples, split = 1: all on rank 0): forward, tangents,
    adjoints; then again at another theta with s2 examples. label names the case; split adds ", examples on rank 0". */

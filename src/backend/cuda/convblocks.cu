@@ -115,80 +115,168 @@ int cuda_conv_euler_tanh_adjoint(long c, long ih, long iw, long N, long s, doubl
 }
 
 /*
-   The one-step conv tanh layer cin -> cout (conv_tanh_*: the opening layer, scheme single with layer conv), from the
-   same device functions as the Euler sweeps above. lin = [D (lenout) | T (lenout) | ones (ih iw) | cs (cout s)]:
-     forward   Y1 = tanh(K * Y0 + b), D = sigma'                                 (conv3_forward_bias_act)
-     tangent   T = dK * Y0 + db (or 0); T += K * dY0; dY1 = D .* T               (conv3_forward_bias_act, conv3_forward, hadamard)
-     adjoint   T = D .* W; gK += stencil gradient (Y0, T); gb += channel sums of T (as above); gY0 = K^T T
-   Round-off as the Euler sweeps: the gradient sums run in another order than the host's.
+   The one-step conv tanh layer cin -> cout (conv_tanh_*: the opening layer and paper 000's connectors, scheme single
+   with layer conv), k x k stencils (k = 1 or 3), optionally followed by 2x2 average pooling P, from the same device
+   functions as the Euler sweeps above. lin = [D (lenU) | T (lenU) | ones (ih iw) | cs (cout s) (| K3, G3 (9 cin cout
+   each) when k = 1)]; U = tanh(K * Y0 + b) before pooling (lenU = cout ih iw s):
+     forward   U = tanh(K * Y0 + b), D = sigma' (conv3_forward_bias_act; into T when pooled); Y1 = U or P U
+     tangent   T = dK * Y0 + db (or 0); T += K * dY0; dY1 = D .* T, or T = D .* T, dY1 = P T
+     adjoint   T = D .* W, or T = P^T W, T = D .* T; gK += stencil gradient (Y0, T); gb += channel sums of T (as above);
+               gY0 = K^T T
+   A 1x1 stencil runs as the centre tap of a 3x3 one (K3, zeros around; its gradient G3's centre taps added to gK):
+   the direct 3x3 kernels do 9 times the connector's multiply-adds, which a connector, applied once per network, can
+   afford (no kernel of its own to maintain). Round-off as the Euler sweeps: the gradient sums run in another order
+   than the host's.
 */
 static bool conv1_fits(long cin, long cout) { return conv_fits(cin) && conv_fits(cout); }
 
-long cuda_conv_tanh_linsize(long cin, long cout, long ih, long iw, long s)
+long cuda_conv_tanh_linsize(long cin, long cout, long k, int pool, long ih, long iw, long s)
 {
-  const long lenout = cout * ih * iw * s;
+  const long lenU = cout * ih * iw * s;
 
-  return conv1_fits(cin, cout) ? 2 * lenout + ih * iw + cout * s : -1;
+  (void)pool;
+  return conv1_fits(cin, cout) ? 2 * lenU + ih * iw + cout * s + (k == 1 ? 18 * cin * cout : 0) : -1;
 }
 
-static int check_conv1(const char *op, long cin, long cout, long ih, long iw, long s, const double *theta, const double *lin)
+static int check_conv1(const char *op, long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *lin)
 {
   const long cm = cin > cout ? cin : cout;
 
   if (cin < 1 || cout < 1 || ih < 1 || iw < 1 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need cin, cout, ih, iw >= 1, s >= 0, got cin = %ld, cout = %ld, ih = %ld, iw = %ld, s = %ld", op, cin, cout, ih, iw, s);
+  if (k != 1 && k != 3) return fail(ODYN_BACKEND_ERR_SIZE, "%s: 1x1 or 3x3 stencils only, got k = %ld", op, k);
+  if (pool && (ih % 2 || iw % 2)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: 2x2 pooling needs an even image, got %ld x %ld", op, ih, iw);
   if (!conv1_fits(cin, cout)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: the cuda backend runs conv layers of at most %d channels (direct 3x3 kernels, stencil in constant memory), got %ld -> %ld", op, ODYN_CUDA_CONV_MAXC, cin, cout);
   if (ih > INT_MAX / iw || cm * ih * iw > INT_MAX || cout * s > INT_MAX || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "%s: cin = %ld, cout = %ld, ih = %ld, iw = %ld, s = %ld exceed cuBLAS's int", op, cin, cout, ih, iw, s);
   if (s && (!theta || !lin)) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_tanh_linsize() values) must be arrays of the backend", op);
   return ensure_stream();
 }
 
-int cuda_conv_tanh_forward(long cin, long cout, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
+/* K3 = the 3x3 stencils whose centre taps are the 1x1 stencils K1 (n = cin cout of them), zeros elsewhere */
+static __global__ void k_stencil_1to3(long n, const double *K1, double *K3)
+{
+  ODYN_FOR_EACH(k, 9 * n) K3[k] = k % 9 == 4 ? K1[k / 9] : 0.0;
+}
+
+/* G1 += the centre taps of the 3x3 stencil gradients G3 (the gradient of the 1x1 stencils) */
+static __global__ void k_stencil_centre_add(long n, const double *G3, double *G1)
+{
+  ODYN_FOR_EACH(k, n) G1[k] = __dadd_rn(G1[k], G3[9 * k + 4]);
+}
+
+/* the stencil the 3x3 kernels run for K (k x k): K itself, or K3 = K padded (k = 1) */
+static int stencil3(long cin, long cout, long k, const double *K, double *K3, const double **use)
+{
+  *use = K;
+  if (k == 3) return ODYN_BACKEND_OK;
+  k_stencil_1to3<<<grid_for(9 * cin * cout), TPB, 0, st.stream>>>(cin * cout, K, K3);
+  *use = K3;
+  return launched("conv_tanh (1x1 stencil as 3x3)");
+}
+
+/* F = P U (2x2 averages; planes: channels times examples, of h x w), or F += P U (add), as the host's odyn_avgpool2 */
+static __global__ void k_avgpool2(long planes, long h, long w, int add, const double *U, double *F)
+{
+  const long h2 = h / 2, w2 = w / 2;
+
+  ODYN_FOR_EACH(k, planes * h2 * w2)
+  {
+    const long    p = k / (h2 * w2), i = (k / w2) % h2, j = k % w2;
+    const double *u = U + p * h * w + 2 * i * w + 2 * j;
+    const double  v = __dmul_rn(0.25, __dadd_rn(__dadd_rn(__dadd_rn(u[0], u[1]), u[w]), u[w + 1]));
+
+    F[k] = add ? __dadd_rn(F[k], v) : v;
+  }
+}
+
+/* U = P^T F (each average's weight 1/4 spread over its 2x2 block), as the host's odyn_avgpool2_adjoint */
+static __global__ void k_avgpool2_adjoint(long planes, long h, long w, const double *F, double *U)
+{
+  const long h2 = h / 2, w2 = w / 2;
+
+  ODYN_FOR_EACH(k, planes * h * w)
+  {
+    const long p = k / (h * w), i = (k / w) % h, j = k % w;
+
+    U[k] = __dmul_rn(0.25, F[p * h2 * w2 + (i / 2) * w2 + j / 2]);
+  }
+}
+
+static int avgpool2(long planes, long h, long w, int add, const double *U, double *F)
+{
+  k_avgpool2<<<grid_for(planes * (h / 2) * (w / 2)), TPB, 0, st.stream>>>(planes, h, w, add, U, F);
+  return launched("conv_tanh (2x2 average pooling)");
+}
+
+int cuda_conv_tanh_forward(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
 {
   const odyn_conv_geom g = {ih, iw, cin, cout, 3};
+  const long           lenU = cout * ih * iw * s;
+  double              *T = lin + lenU, *K3 = T + lenU + ih * iw + cout * s;
+  const double        *K;
   int                  r;
 
-  if ((r = check_conv1("conv_tanh_forward", cin, cout, ih, iw, s, theta, lin)) || !s) return r;
+  if ((r = check_conv1("conv_tanh_forward", cin, cout, k, pool, ih, iw, s, theta, lin)) || !s) return r;
   if (!Y0 || !Y1) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_forward: Y0 and Y1 must be arrays of the backend");
-  if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, theta, Y0, theta + 9 * cin * cout, ODYN_PW_TANH, Y1, lin))) return kernel_status(r, "conv_tanh_forward");
-  return ODYN_BACKEND_OK;
+  if ((r = stencil3(cin, cout, k, theta, K3, &K))) return r;
+  if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, K, Y0, theta + k * k * cin * cout, ODYN_PW_TANH, pool ? T : Y1, lin))) return kernel_status(r, "conv_tanh_forward");
+  return pool ? avgpool2(cout * s, ih, iw, 0, T, Y1) : ODYN_BACKEND_OK;
 }
 
-int cuda_conv_tanh_tangent(long cin, long cout, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
+int cuda_conv_tanh_tangent(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
 {
   const odyn_conv_geom g = {ih, iw, cin, cout, 3};
-  const long           lenout = cout * ih * iw * s;
-  double              *T      = lin + lenout;
+  const long           lenU = cout * ih * iw * s, nk = k * k * cin * cout;
+  double              *T = lin + lenU, *K3 = T + lenU + ih * iw + cout * s, *dK3 = K3 + 9 * cin * cout;
+  const double        *K, *dK;
   int                  r;
 
-  if ((r = check_conv1("conv_tanh_tangent", cin, cout, ih, iw, s, theta, lin)) || !s) return r;
+  if ((r = check_conv1("conv_tanh_tangent", cin, cout, k, pool, ih, iw, s, theta, lin)) || !s) return r;
   if (!Y0 || !dY1) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_tangent: Y0 and dY1 must be arrays of the backend");
-  if (!dtheta && !dY0) return cuda_mem_set(dY1, 0, (size_t)lenout * sizeof(double));
-  if (dtheta && (r = odyn_cuda_conv3_forward_bias_act(&g, s, dtheta, Y0, dtheta + 9 * cin * cout, ODYN_PW_IDENTITY, T, NULL))) return kernel_status(r, "conv_tanh_tangent");
-  if (dY0 && (r = odyn_cuda_conv3_forward(&g, s, theta, 1.0, dY0, dtheta ? 1.0 : 0.0, T))) return kernel_status(r, "conv_tanh_tangent");
-  if ((r = odyn_cuda_hadamard(lenout, 1.0, lin, T, dY1))) return kernel_status(r, "conv_tanh_tangent");
-  return ODYN_BACKEND_OK;
+  if (!dtheta && !dY0) return cuda_mem_set(dY1, 0, (size_t)(pool ? lenU / 4 : lenU) * sizeof(double));
+  if (dtheta) {
+    if ((r = stencil3(cin, cout, k, dtheta, dK3, &dK))) return r;
+    if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, dK, Y0, dtheta + nk, ODYN_PW_IDENTITY, T, NULL))) return kernel_status(r, "conv_tanh_tangent");
+  }
+  if (dY0) {
+    if ((r = stencil3(cin, cout, k, theta, K3, &K))) return r;
+    if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, dY0, dtheta ? 1.0 : 0.0, T))) return kernel_status(r, "conv_tanh_tangent");
+  }
+  if ((r = odyn_cuda_hadamard(lenU, 1.0, lin, T, pool ? T : dY1))) return kernel_status(r, "conv_tanh_tangent");
+  return pool ? avgpool2(cout * s, ih, iw, 0, T, dY1) : ODYN_BACKEND_OK;
 }
 
-int cuda_conv_tanh_adjoint(long cin, long cout, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
+int cuda_conv_tanh_adjoint(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
 {
   const odyn_conv_geom g = {ih, iw, cin, cout, 3};
-  const long           hw = ih * iw, lenout = cout * hw * s, nk = 9 * cin * cout;
-  double              *T = lin + lenout, *ones = T + lenout, *cs = ones + hw;
+  const long           hw = ih * iw, lenU = cout * hw * s, nk = k * k * cin * cout;
+  double              *T = lin + lenU, *ones = T + lenU, *cs = ones + hw, *K3 = cs + cout * s, *G3 = K3 + 9 * cin * cout;
+  const double        *K;
   int                  r;
 
-  if ((r = check_conv1("conv_tanh_adjoint", cin, cout, ih, iw, s, theta, lin)) || !s || (!gtheta && !gY0)) return r;
+  if ((r = check_conv1("conv_tanh_adjoint", cin, cout, k, pool, ih, iw, s, theta, lin)) || !s || (!gtheta && !gY0)) return r;
   if (!Y0 || !W) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_adjoint: Y0 and W must be arrays of the backend");
-  if ((r = odyn_cuda_hadamard(lenout, 1.0, lin, W, T))) return kernel_status(r, "conv_tanh_adjoint");
+  if (pool) {
+    k_avgpool2_adjoint<<<grid_for(lenU), TPB, 0, st.stream>>>(cout * s, ih, iw, W, T);
+    if ((r = launched("conv_tanh_adjoint (pooling's adjoint)"))) return r;
+  }
+  if ((r = odyn_cuda_hadamard(lenU, 1.0, lin, pool ? T : W, T))) return kernel_status(r, "conv_tanh_adjoint");
   if (gtheta) {
     k_fill<<<grid_for(hw), TPB, 0, st.stream>>>(hw, 1.0, ones);
     if ((r = launched("conv_tanh_adjoint (ones)"))) return r;
-    if ((r = odyn_cuda_conv3_stencil_grad(&g, s, Y0, T, 1.0, gtheta))) return kernel_status(r, "conv_tanh_adjoint");
+    if (k == 3 && (r = odyn_cuda_conv3_stencil_grad(&g, s, Y0, T, 1.0, gtheta))) return kernel_status(r, "conv_tanh_adjoint");
+    if (k == 1) {
+      if ((r = cuda_mem_set(G3, 0, (size_t)(9 * cin * cout) * sizeof(double)))) return r;
+      if ((r = odyn_cuda_conv3_stencil_grad(&g, s, Y0, T, 1.0, G3))) return kernel_status(r, "conv_tanh_adjoint");
+      k_stencil_centre_add<<<grid_for(cin * cout), TPB, 0, st.stream>>>(cin * cout, G3, gtheta);
+      if ((r = launched("conv_tanh_adjoint (1x1 stencil gradient)"))) return r;
+    }
     if ((r = cuda_gemm('T', 'N', cout * s, 1, hw, 1.0, T, hw, ones, hw, 0.0, cs, cout * s))) return r;
     if ((r = cuda_rowsum_add(cout, s, 1.0, cs, gtheta + nk))) return r;
   }
   if (gY0) {
+    if ((r = stencil3(cin, cout, k, theta, K3, &K))) return r;
     if ((r = cuda_mem_set(gY0, 0, (size_t)(cin * hw * s) * sizeof(double)))) return r;
-    if ((r = odyn_cuda_conv3_adjoint(&g, s, theta, 1.0, T, 1.0, gY0))) return kernel_status(r, "conv_tanh_adjoint");
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, T, 1.0, gY0))) return kernel_status(r, "conv_tanh_adjoint");
   }
   return ODYN_BACKEND_OK;
 }

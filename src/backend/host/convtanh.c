@@ -1,7 +1,8 @@
 /*
    The host table's whole-block sweeps of a convolutional forward-Euler tanh block (include/odyn/private/backend.h,
    conv_euler_tanh_*): Y_{j+1} = Y_j + h tanh(K_j * Y_j + b_j), 3x3 stencils, c channels in and out; and of one conv
-   tanh layer cin -> cout applied once (conv_tanh_*, the opening layer, scheme single; at the end of the file).
+   tanh layer cin -> cout applied once, 1x1 or 3x3 stencils, optionally pooled (conv_tanh_*, the opening layer and the
+   connectors, scheme single; at the end of the file).
 
    They call the kernels the conv layer calls on the schemes' direct path (src/schemes/impls/euler.c with
    src/layers/impls/convcore.c, no normalization, no pooling, the identity stencil map), with the same operands, in the
@@ -117,88 +118,129 @@ int odyn_host_conv_euler_tanh_adjoint(long c, long ih, long iw, long N, long s, 
 }
 
 /*
-   The one-step conv tanh layer (conv_tanh_*: scheme single with layer conv, cin -> cout), as single.c runs the conv
-   layer on the direct path (convcore.c: Apply, Linearize + JacX / JacTheta, JacThetaT then JacXT), per chunk:
-     forward   Y1 = tanh(K * Y0 + b), D = sigma'                              (odyn_conv_forward_bias_act)
+   The one-step conv tanh layer (conv_tanh_*: scheme single with layer conv, cin -> cout, k x k stencils, optionally 2x2
+   average pooling P), as single.c runs the conv layer on the direct path (convcore.c: Apply, Linearize + JacX /
+   JacTheta, JacThetaT then JacXT), per chunk (U: the chunk's tanh(K * Y0 + b) before pooling):
+     forward   U = tanh(K * Y0 + b), D = sigma' (odyn_conv_forward_bias_act); Y1 = U, or P U
      tangent   dY1 = 0; T = K * dY0, dY1 += D .* T (all chunks); then T = dK * Y0 + db, dY1 += D .* T
-     adjoint   T = D .* W; gb += channel sums of T; gK += stencil gradient (Y0, T) (all chunks);
-               then gY0 = 0; T = D .* W; gY0 += K^T T
+               (pooled: T = D .* T, dY1 += P T: convcore.c's ForwardFinish)
+     adjoint   T = D .* W (pooled: T = P^T W, T = D .* T: AdjointStart); gb += channel sums of T; gK += stencil
+               gradient (Y0, T) (all chunks); then gY0 = 0; T as before; gY0 += K^T T
 */
-long odyn_host_conv_tanh_linsize(long cin, long cout, long ih, long iw, long s)
+long odyn_host_conv_tanh_linsize(long cin, long cout, long k, int pool, long ih, long iw, long s)
 {
   (void)cin;
+  (void)k;
+  (void)pool;
   return cout * ih * iw * s;
 }
 
-int odyn_host_conv_tanh_forward(long cin, long cout, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
+/* A sweep's sizes: the layer's geometry, the lengths per example (in, U before pooling, out), the chunk of examples,
+   and its scratch: the kernels' work followed by T (nU per example of a chunk). ODYN_BACKEND_ERR_MEM if none. */
+typedef struct {
+  odyn_conv_geom g;
+  long           nin, nU, nout, ch;
+  double        *work, *T;
+} Conv1;
+
+static int conv1_begin(long cin, long cout, long k, int pool, long ih, long iw, long s, Conv1 *cv)
 {
-  const odyn_conv_geom g = {ih, iw, cin, cout, 3};
-  const long           nin = cin * ih * iw, nout = cout * ih * iw, nk = 9 * cin * cout, ch = odyn_conv_chunk_examples(&g);
-  double              *work;
-  int                  r = 0;
+  const odyn_conv_geom g = {ih, iw, cin, cout, k};
+
+  cv->g    = g;
+  cv->nin  = cin * ih * iw;
+  cv->nU   = cout * ih * iw;
+  cv->nout = pool ? cout * (ih / 2) * (iw / 2) : cv->nU;
+  cv->ch   = odyn_conv_chunk_examples(&g);
+  if (!(cv->work = (double *)malloc((size_t)(odyn_conv_work_size(&g) + cv->nU * lmin(cv->ch, s)) * sizeof(double)))) return ODYN_BACKEND_ERR_MEM;
+  cv->T = cv->work + odyn_conv_work_size(&g);
+  return 0;
+}
+
+/* dY1's rows of the chunk += the outer map (identity or P) of D .* T */
+static void conv1_finish(long cout, int pool, long ih, long iw, long ns, long nU, const double *D, double *T, double *out)
+{
+  if (!pool) {
+    odyn_scaled_hadamard_add(nU * ns, 1.0, D, T, out);
+    return;
+  }
+  odyn_hadamard_inplace(nU * ns, D, T);
+  odyn_avgpool2(cout, ih, iw, ns, 1.0, T, 1.0, out);
+}
+
+/* T = D .* (the outer map's transpose applied to the chunk's rows of W) */
+static void conv1_start(long cout, int pool, long ih, long iw, long ns, long nU, const double *D, const double *W, double *T)
+{
+  if (!pool) {
+    for (long i = 0; i < nU * ns; i++) T[i] = D[i] * W[i];
+    return;
+  }
+  odyn_avgpool2_adjoint(cout, ih, iw, ns, 1.0, W, 0.0, T);
+  odyn_hadamard_inplace(nU * ns, D, T);
+}
+
+int odyn_host_conv_tanh_forward(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
+{
+  Conv1 cv;
+  int   r = 0;
 
   if (!s) return 0;
-  if (!(work = (double *)malloc((size_t)odyn_conv_work_size(&g) * sizeof(double)))) return ODYN_BACKEND_ERR_MEM;
-  for (long e0 = 0; e0 < s && !r; e0 += ch) {
-    const long ns = lmin(ch, s - e0);
+  if (conv1_begin(cin, cout, k, pool, ih, iw, s, &cv)) return ODYN_BACKEND_ERR_MEM;
+  for (long e0 = 0; e0 < s && !r; e0 += cv.ch) { /* pooled: U in T, then Y1 = P U */
+    const long ns = lmin(cv.ch, s - e0);
 
-    r = odyn_conv_forward_bias_act(&g, ns, theta, Y0 + e0 * nin, theta + nk, ODYN_PW_TANH, Y1 + e0 * nout, lin + e0 * nout, work);
+    r = odyn_conv_forward_bias_act(&cv.g, ns, theta, Y0 + e0 * cv.nin, theta + k * k * cin * cout, ODYN_PW_TANH, pool ? cv.T : Y1 + e0 * cv.nout, lin + e0 * cv.nU, cv.work);
+    if (pool) odyn_avgpool2(cout, ih, iw, ns, 1.0, cv.T, 0.0, Y1 + e0 * cv.nout);
   }
-  free(work);
+  free(cv.work);
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_tanh_tangent(long cin, long cout, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
+int odyn_host_conv_tanh_tangent(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
 {
-  const odyn_conv_geom g = {ih, iw, cin, cout, 3};
-  const long           nin = cin * ih * iw, nout = cout * ih * iw, nk = 9 * cin * cout, ch = odyn_conv_chunk_examples(&g);
-  double              *work, *T;
-  int                  r = 0;
+  Conv1 cv;
+  int   r = 0;
 
   if (!s) return 0;
-  if (!(work = (double *)malloc((size_t)(odyn_conv_work_size(&g) + nout * lmin(ch, s)) * sizeof(double)))) return ODYN_BACKEND_ERR_MEM;
-  T = work + odyn_conv_work_size(&g);
-  memset(dY1, 0, (size_t)(nout * s) * sizeof(double));
-  for (long e0 = 0; e0 < s && !r && dY0; e0 += ch) {
-    const long ns = lmin(ch, s - e0);
+  if (conv1_begin(cin, cout, k, pool, ih, iw, s, &cv)) return ODYN_BACKEND_ERR_MEM;
+  memset(dY1, 0, (size_t)(cv.nout * s) * sizeof(double));
+  for (long e0 = 0; e0 < s && !r && dY0; e0 += cv.ch) {
+    const long ns = lmin(cv.ch, s - e0);
 
-    r = odyn_conv_forward(&g, ns, theta, 1.0, dY0 + e0 * nin, 0.0, T, work);
-    odyn_scaled_hadamard_add(nout * ns, 1.0, lin + e0 * nout, T, dY1 + e0 * nout);
+    r = odyn_conv_forward(&cv.g, ns, theta, 1.0, dY0 + e0 * cv.nin, 0.0, cv.T, cv.work);
+    conv1_finish(cout, pool, ih, iw, ns, cv.nU, lin + e0 * cv.nU, cv.T, dY1 + e0 * cv.nout);
   }
-  for (long e0 = 0; e0 < s && !r && dtheta; e0 += ch) {
-    const long ns = lmin(ch, s - e0);
+  for (long e0 = 0; e0 < s && !r && dtheta; e0 += cv.ch) {
+    const long ns = lmin(cv.ch, s - e0);
 
-    r = odyn_conv_forward_bias(&g, ns, dtheta, Y0 + e0 * nin, dtheta + nk, T, work);
-    odyn_scaled_hadamard_add(nout * ns, 1.0, lin + e0 * nout, T, dY1 + e0 * nout);
+    r = odyn_conv_forward_bias(&cv.g, ns, dtheta, Y0 + e0 * cv.nin, dtheta + k * k * cin * cout, cv.T, cv.work);
+    conv1_finish(cout, pool, ih, iw, ns, cv.nU, lin + e0 * cv.nU, cv.T, dY1 + e0 * cv.nout);
   }
-  free(work);
+  free(cv.work);
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_tanh_adjoint(long cin, long cout, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
+int odyn_host_conv_tanh_adjoint(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
 {
-  const odyn_conv_geom g = {ih, iw, cin, cout, 3};
-  const long           hw = ih * iw, nin = cin * hw, nout = cout * hw, nk = 9 * cin * cout, ch = odyn_conv_chunk_examples(&g);
-  double              *work, *T;
-  int                  r = 0;
+  Conv1 cv;
+  int   r = 0;
 
   if (!s || (!gtheta && !gY0)) return 0;
-  if (!(work = (double *)malloc((size_t)(odyn_conv_work_size(&g) + nout * lmin(ch, s)) * sizeof(double)))) return ODYN_BACKEND_ERR_MEM;
-  T = work + odyn_conv_work_size(&g);
-  for (long e0 = 0; e0 < s && !r && gtheta; e0 += ch) {
-    const long ns = lmin(ch, s - e0), off = e0 * nout;
+  if (conv1_begin(cin, cout, k, pool, ih, iw, s, &cv)) return ODYN_BACKEND_ERR_MEM;
+  for (long e0 = 0; e0 < s && !r && gtheta; e0 += cv.ch) {
+    const long ns = lmin(cv.ch, s - e0);
 
-    for (long i = 0; i < nout * ns; i++) T[i] = lin[off + i] * W[off + i];
-    odyn_channel_sum_add(cout, hw, ns, 1.0, T, gtheta + nk);
-    r = odyn_conv_stencil_grad(&g, ns, Y0 + e0 * nin, T, 1.0, gtheta, work);
+    conv1_start(cout, pool, ih, iw, ns, cv.nU, lin + e0 * cv.nU, W + e0 * cv.nout, cv.T);
+    odyn_channel_sum_add(cout, ih * iw, ns, 1.0, cv.T, gtheta + k * k * cin * cout);
+    r = odyn_conv_stencil_grad(&cv.g, ns, Y0 + e0 * cv.nin, cv.T, 1.0, gtheta, cv.work);
   }
-  if (gY0) memset(gY0, 0, (size_t)(nin * s) * sizeof(double));
-  for (long e0 = 0; e0 < s && !r && gY0; e0 += ch) {
-    const long ns = lmin(ch, s - e0), off = e0 * nout;
+  if (gY0) memset(gY0, 0, (size_t)(cv.nin * s) * sizeof(double));
+  for (long e0 = 0; e0 < s && !r && gY0; e0 += cv.ch) {
+    const long ns = lmin(cv.ch, s - e0);
 
-    for (long i = 0; i < nout * ns; i++) T[i] = lin[off + i] * W[off + i];
-    r = odyn_conv_adjoint(&g, ns, theta, 1.0, T, 1.0, gY0 + e0 * nin, work);
+    conv1_start(cout, pool, ih, iw, ns, cv.nU, lin + e0 * cv.nU, W + e0 * cv.nout, cv.T);
+    r = odyn_conv_adjoint(&cv.g, ns, theta, 1.0, cv.T, 1.0, gY0 + e0 * cv.nin, cv.work);
   }
-  free(work);
+  free(cv.work);
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
