@@ -115,7 +115,7 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
   char      detail[192] = "";
 
   PetscFunctionBegin;
-  if (LayerIsConv(LayerTypeName(scheme))) { /* what the conv kernels need: 3x3, no normalization, no pooling */
+  if (LayerIsConv(LayerTypeName(scheme))) { /* what the conv kernels need: 3x3 (single: also 1x1), no normalization, no pooling (single: pooling too) */
     const OdynBlockKind kind = row >= 0 ? BlockKinds[row].kind : ODYN_BLOCK_CONV_EULER;
     PetscInt            k, c, c2;
     PetscBool           pool, tv, twofields;
