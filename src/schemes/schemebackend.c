@@ -164,8 +164,7 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
   OdynBlock                       b;
 
   PetscFunctionBegin;
-  PetscCall(OdynSchemeBackendDescribe_Private(scheme, &b));
-  PetscCall(OdynSchemeBackendRunnable_Private(scheme, ops, &b));
+  PetscCall(OdynSchemeBackendDescribe_Private(scheme, &b)); /* runnable on ops: the set-up checked (OdynSchemeBackendCheck_Private()) */
   if (scheme->bk && scheme->bk->ops != ops) PetscCall(OdynSchemeBackendFree_Private(scheme));
   if (!scheme->bk) {
     PetscCall(PetscNew(&scheme->bk));
@@ -209,6 +208,9 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
   bk->thetavalid = PETSC_FALSE;
   PetscFunctionReturn(0);
 }
+
+/* the width per example of the block's output (forward, tangent) and so of the adjoint's W: a single block's m, else n */
+static long BackendOutWidth(const OdynBlock *b) { return b->kind == ODYN_BLOCK_CONV_SINGLE ? b->m : b->n; }
 
 /* the derivative sweeps use the forward's theta on the backend (and, there, its linearization): a different theta is a
    misuse of OdynSchemeTangent()/OdynSchemeAdjoint(), which the host path would answer with mixed results */
@@ -445,7 +447,7 @@ PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscS
   PetscCall(BackendInput(scheme, Y0, devin, bk->blk.n * s, keep, keep ? bk->traj : bk->in, &y0));
   PetscCheck(y0, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "The forward sweep needs its input Y0");
   PetscCall(BackendForwardCall(scheme, s, y0, &out));
-  PetscCall(BackendOutput(scheme, out, scheme->nstate[bk->blk.kind == ODYN_BLOCK_CONV_SINGLE ? 1 : 0] * s, YN));
+  PetscCall(BackendOutput(scheme, out, BackendOutWidth(&bk->blk) * s, YN));
   PetscFunctionReturn(0);
 }
 
@@ -467,7 +469,7 @@ PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscS
   }
   PetscCall(BackendInput(scheme, dY0, devin, bk->blk.n * s, PETSC_FALSE, bk->in, &dy0));
   PetscCall(BackendTangentCall(scheme, s, dtheta ? bk->dtheta : NULL, dy0));
-  PetscCall(BackendOutput(scheme, bk->out, scheme->nstate[bk->blk.kind == ODYN_BLOCK_CONV_SINGLE ? 1 : 0] * s, dYN));
+  PetscCall(BackendOutput(scheme, bk->out, BackendOutWidth(&bk->blk) * s, dYN));
   PetscFunctionReturn(0);
 }
 
@@ -484,7 +486,7 @@ PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscS
   bk->last = NULL;
   if (!s || (!gtheta && !wantgy0)) PetscFunctionReturn(0); /* no example on this rank: nothing to add to gtheta */
   /* W is the block's output width per example (a single block's cout h w), gY0 its input width */
-  PetscCall(BackendInput(scheme, W, devin, scheme->nstate[bk->blk.kind == ODYN_BLOCK_CONV_SINGLE ? 1 : 0] * s, PETSC_FALSE, bk->in, &w));
+  PetscCall(BackendInput(scheme, W, devin, BackendOutWidth(&bk->blk) * s, PETSC_FALSE, bk->in, &w));
   PetscCheck(w, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "The adjoint sweep needs its weights W");
   if (gtheta) OdynBackendCall(bk->ops, mem_set, bk->gtheta, 0, (size_t)bk->nparam * sizeof(double));
   PetscCall(BackendAdjointCall(scheme, s, w, gtheta ? bk->gtheta : NULL, wantgy0 ? bk->out : NULL));

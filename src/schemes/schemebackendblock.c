@@ -26,27 +26,32 @@
 #include <odyn/private/odynimpl.h>
 #include <odyn/private/convkernels.h>
 
-/* scheme and layer type of each kind, and how its parameters map (a NULL layer type is the default layer, dense) */
+/*
+   Scheme and layer type of each kind and how its parameters map (a NULL layer type is the default layer, dense); for
+   the conv layers also which shapes the kind's operations take besides 3x3 stencils and c -> c channels: two channel
+   counts (a second field Z or K * Y, or cin -> cout), and the connectors' 1x1 stencils and 2x2 average pooling.
+*/
 static const struct {
   const char       *scheme, *layer;
   OdynBlockKind     kind;
   OdynBlockParamMap map;
+  PetscBool         twochannels, connector;
 } BlockKinds[] = {
-  {ODYNSCHEMEEULER,    ODYNLAYERDENSE,           ODYN_BLOCK_EULER,          ODYN_BLOCK_THETA      },
-  {ODYNSCHEMEEULER,    ODYNLAYERANTISYM,         ODYN_BLOCK_EULER,          ODYN_BLOCK_AFFINE     },
-  {ODYNSCHEMEEULER,    ODYNLAYERNEGDEF,          ODYN_BLOCK_EULER,          ODYN_BLOCK_AFFINE     },
-  {ODYNSCHEMEEULER,    ODYNLAYERSYMMETRIC,       ODYN_BLOCK_PARABOLIC,      ODYN_BLOCK_THETA      },
-  {ODYNSCHEMELEAPFROG, ODYNLAYERDENSE,           ODYN_BLOCK_LEAPFROG,       ODYN_BLOCK_THETA      },
-  {ODYNSCHEMELEAPFROG, ODYNLAYERANTISYM,         ODYN_BLOCK_LEAPFROG,       ODYN_BLOCK_AFFINE     },
-  {ODYNSCHEMELEAPFROG, ODYNLAYERNEGDEF,          ODYN_BLOCK_LEAPFROG,       ODYN_BLOCK_AFFINE     },
-  {ODYNSCHEMEVERLET,   ODYNLAYERHAMILTONIAN,     ODYN_BLOCK_VERLET,         ODYN_BLOCK_THETA      },
-  {ODYNSCHEMESINGLE,   ODYNLAYERCONV,            ODYN_BLOCK_CONV_SINGLE,    ODYN_BLOCK_THETA      },
-  {ODYNSCHEMEEULER,    ODYNLAYERCONV,            ODYN_BLOCK_CONV_EULER,     ODYN_BLOCK_THETA      },
-  {ODYNSCHEMEEULER,    ODYNLAYERCONVANTISYM,     ODYN_BLOCK_CONV_EULER,     ODYN_BLOCK_CONVANTISYM},
-  {ODYNSCHEMEEULER,    ODYNLAYERCONVSYMMETRIC,   ODYN_BLOCK_CONV_PARABOLIC, ODYN_BLOCK_THETA      },
-  {ODYNSCHEMELEAPFROG, ODYNLAYERCONV,            ODYN_BLOCK_CONV_LEAPFROG,  ODYN_BLOCK_THETA      },
-  {ODYNSCHEMELEAPFROG, ODYNLAYERCONVSYMMETRIC,   ODYN_BLOCK_CONV_LEAPFROG,  ODYN_BLOCK_THETA      },
-  {ODYNSCHEMEVERLET,   ODYNLAYERCONVHAMILTONIAN, ODYN_BLOCK_CONV_VERLET,    ODYN_BLOCK_THETA      },
+  {ODYNSCHEMEEULER,    ODYNLAYERDENSE,           ODYN_BLOCK_EULER,          ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMEEULER,    ODYNLAYERANTISYM,         ODYN_BLOCK_EULER,          ODYN_BLOCK_AFFINE,      PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMEEULER,    ODYNLAYERNEGDEF,          ODYN_BLOCK_EULER,          ODYN_BLOCK_AFFINE,      PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMEEULER,    ODYNLAYERSYMMETRIC,       ODYN_BLOCK_PARABOLIC,      ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMELEAPFROG, ODYNLAYERDENSE,           ODYN_BLOCK_LEAPFROG,       ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMELEAPFROG, ODYNLAYERANTISYM,         ODYN_BLOCK_LEAPFROG,       ODYN_BLOCK_AFFINE,      PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMELEAPFROG, ODYNLAYERNEGDEF,          ODYN_BLOCK_LEAPFROG,       ODYN_BLOCK_AFFINE,      PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMEVERLET,   ODYNLAYERHAMILTONIAN,     ODYN_BLOCK_VERLET,         ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMESINGLE,   ODYNLAYERCONV,            ODYN_BLOCK_CONV_SINGLE,    ODYN_BLOCK_THETA,       PETSC_TRUE,  PETSC_TRUE },
+  {ODYNSCHEMEEULER,    ODYNLAYERCONV,            ODYN_BLOCK_CONV_EULER,     ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMEEULER,    ODYNLAYERCONVANTISYM,     ODYN_BLOCK_CONV_EULER,     ODYN_BLOCK_CONVANTISYM, PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMEEULER,    ODYNLAYERCONVSYMMETRIC,   ODYN_BLOCK_CONV_PARABOLIC, ODYN_BLOCK_THETA,       PETSC_TRUE,  PETSC_FALSE},
+  {ODYNSCHEMELEAPFROG, ODYNLAYERCONV,            ODYN_BLOCK_CONV_LEAPFROG,  ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMELEAPFROG, ODYNLAYERCONVSYMMETRIC,   ODYN_BLOCK_CONV_LEAPFROG,  ODYN_BLOCK_THETA,       PETSC_TRUE,  PETSC_FALSE},
+  {ODYNSCHEMEVERLET,   ODYNLAYERCONVHAMILTONIAN, ODYN_BLOCK_CONV_VERLET,    ODYN_BLOCK_THETA,       PETSC_TRUE,  PETSC_FALSE},
 };
 
 /* per kind: how the messages name it, and the prefix of its operations (for "its ..._linsize() answers -1") */
@@ -96,12 +101,9 @@ static PetscBool KindIsReversible(OdynBlockKind kind)
 }
 
 /* a block whose states the backend recomputes (a Verlet or leapfrog block with -odyn_scheme_trajectory recompute) */
-PetscBool OdynSchemeBackendReversible_Private(OdynScheme scheme)
-{
-  const int row = BlockKindRow(scheme);
+static PetscBool KindRecomputes(OdynScheme scheme, int row) { return row >= 0 && KindIsReversible(BlockKinds[row].kind) && scheme->trajtype == ODYN_TRAJECTORY_RECOMPUTE ? PETSC_TRUE : PETSC_FALSE; }
 
-  return row >= 0 && KindIsReversible(BlockKinds[row].kind) && scheme->trajtype == ODYN_TRAJECTORY_RECOMPUTE ? PETSC_TRUE : PETSC_FALSE;
-}
+PetscBool OdynSchemeBackendReversible_Private(OdynScheme scheme) { return KindRecomputes(scheme, BlockKindRow(scheme)); }
 
 /*
    Whether the block can run on a backend: *ok, or in why[] what it is (for the callers' messages). Needs no set-up:
@@ -115,20 +117,17 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
   char      detail[192] = "";
 
   PetscFunctionBegin;
-  if (LayerIsConv(LayerTypeName(scheme))) { /* what the conv kernels need: 3x3 (single: also 1x1), no normalization, no pooling (single: pooling too) */
-    const OdynBlockKind kind = row >= 0 ? BlockKinds[row].kind : ODYN_BLOCK_CONV_EULER;
-    PetscInt            k, c, c2;
-    PetscBool           pool, tv, twofields;
-    PetscReal           eps;
+  if (LayerIsConv(LayerTypeName(scheme))) { /* 3x3, c -> c, no normalization, no pooling, unless the row says more */
+    const PetscBool two = row >= 0 && BlockKinds[row].twochannels, connector = row >= 0 && BlockKinds[row].connector;
+    PetscInt        k, c, c2;
+    PetscBool       pool, tv;
+    PetscReal       eps;
 
     PetscCall(OdynLayerConvGetKernelSize(layer, &k));
     PetscCall(OdynLayerConvGetChannels(layer, &c, &c2));
     PetscCall(OdynLayerConvGetPooling(layer, &pool));
     PetscCall(OdynLayerConvGetTVNorm(layer, &tv, &eps));
-    /* c -> c channels, except the opening layer (cin -> cout) and the layers with a second field (Z, K * Y) */
-    PetscCall(PetscStrcmp(LayerTypeName(scheme), ODYNLAYERCONVSYMMETRIC, &twofields));
-    twofields = twofields || kind == ODYN_BLOCK_CONV_SINGLE || kind == ODYN_BLOCK_CONV_VERLET ? PETSC_TRUE : PETSC_FALSE;
-    shapeok   = (k == 3 || (k == 1 && kind == ODYN_BLOCK_CONV_SINGLE)) && (c2 == c || twofields) && (!pool || kind == ODYN_BLOCK_CONV_SINGLE) && !tv ? PETSC_TRUE : PETSC_FALSE;
+    shapeok = (k == 3 || (k == 1 && connector)) && (c2 == c || two) && (!pool || connector) && !tv ? PETSC_TRUE : PETSC_FALSE;
     PetscCall(PetscSNPrintf(detail, sizeof(detail), " (%" PetscInt_FMT "x%" PetscInt_FMT " stencils, %" PetscInt_FMT " -> %" PetscInt_FMT " channels%s%s)", k, k, c, c2, tv ? ", TV normalization" : "", pool ? ", pooling" : ""));
   }
   *ok = row >= 0 && shapeok && (!layer || layer->activation == ODYN_ACTIVATION_TANH) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
@@ -187,7 +186,7 @@ PetscErrorCode OdynSchemeBackendDescribe_Private(OdynScheme scheme, OdynBlock *b
   PetscCall(PetscMemzero(b, sizeof(*b)));
   b->kind = BlockKinds[row].kind;
   b->map  = BlockKinds[row].map;
-  b->rev  = OdynSchemeBackendReversible_Private(scheme);
+  b->rev  = KindRecomputes(scheme, row);
   b->sym  = b->kind == ODYN_BLOCK_CONV_LEAPFROG && !strcmp(LayerTypeName(scheme), ODYNLAYERCONVSYMMETRIC);
   b->n    = scheme->nstate[0];
   b->m    = scheme->ncomp == 2 ? scheme->nstate[1] : 0;
