@@ -334,7 +334,7 @@ struct OdynBackendOps {
        adjoint: gtheta += J_theta^T W, gY0 = J_Y0^T W (either NULL: not computed). lin is not const in the derivative
        sweeps: they write its scratch part only. Every array is the backend's; inputs and outputs must not overlap.
      Host: leapfrog.c's and the layers' operations in their order and chunks (src/backend/host/convleapfrog.c), bit for
-       bit the host path's results; cuda: odyn_cuda_conv3_* and one update kernel per step (convblocks.cu).
+       bit the host path's results; cuda: odyn_cuda_conv3_* and one update kernel per step (convleapfrog.cu).
   */
   long (*conv_leapfrog_tanh_linsize)(int sym, long c, long m, long ih, long iw, long N, long s);
   int (*conv_leapfrog_tanh_forward)(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
@@ -348,7 +348,7 @@ struct OdynBackendOps {
      from Y0 alongside the tangent; adjoint_reversible: the states rebuilt backwards from (YN, YNm1), which stay
      unchanged, by leapfrog.c's reverse step Y_{j-1} = 2 Y_j - Y_{j+1} + h^2 F_j(Y_j) (gY0 must not alias them). Host:
      the direct path's recomputing sweeps' operations in their order (convleapfrog.c), bit for bit its results; cuda:
-     the conv3 kernels as above (convblocks.cu).
+     the conv3 kernels as above (convleapfrog.cu).
   */
   long (*conv_leapfrog_tanh_revsize)(int sym, long c, long m, long ih, long iw, long s);
   int (*conv_leapfrog_tanh_forward_final)(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1, double *work);
