@@ -35,6 +35,7 @@ typedef const char *OdynLayerType;
 #define ODYNLAYERCONVANTISYM     "convantisym"
 #define ODYNLAYERCONVSYMMETRIC   "convsymmetric"
 #define ODYNLAYERCONVHAMILTONIAN "convhamiltonian"
+#define ODYNLAYERGLOBALAVG       "globalavg"
 
 PETSC_EXTERN PetscClassId      ODYNLAYER_CLASSID;
 PETSC_EXTERN PetscFunctionList OdynLayerList;

@@ -292,7 +292,7 @@ START_TEST(test_errors)
   odyn_ck_error_contains(OdynLayerSetUp(layer), "-odyn_layer_image");
   odyn_ck_error_contains(OdynLayerConvSetKernelSize(layer, 2), "odd");
   ODYN_CK(OdynLayerSetType(layer, ODYNLAYERDENSE));
-  odyn_ck_error_contains(OdynLayerConvGetChannels(layer, &c, &c2), "not convolutional");
+  odyn_ck_error_contains(OdynLayerConvGetChannels(layer, &c, &c2), "has no image and channels");
   /* the chunk size is fixed at set-up */
   {
     PetscScalar th[20] = {0}, X[4] = {0}, F[4];

@@ -1,8 +1,8 @@
 /*
   A small convolutional network as in paper 000 Sec. 5: opening layer (single, conv 3x3 1 -> 3 channels), a ResNet
   block (euler, conv with TV normalization), a connector with pooling (single, conv 1x1 3 -> 4 channels, 2x2 average),
-  a parabolic block (leapfrog, convsymmetric), a Hamiltonian block (verlet, convhamiltonian) and a second-order block
-  (leapfrog, conv with TV normalization): Taylor and dot-product
+  a parabolic block (leapfrog, convsymmetric), a Hamiltonian block (verlet, convhamiltonian), a second-order block
+  (leapfrog, conv with TV normalization) and the average of each channel (single, globalavg): Taylor and dot-product
   tests of the whole network w.r.t. theta and Y0; multilevel refinement refines only the time-stepping blocks and copies
   the single blocks' parameters; the same network built from the options database.
 */
@@ -32,7 +32,8 @@ static PetscErrorCode AddBlock(OdynNet net, const char *stype, PetscInt N, const
   PetscFunctionReturn(0);
 }
 
-/* opening | ResNet | connector + pooling | parabolic (leapfrog) | Hamiltonian (verlet) | second order (leapfrog) */
+/* opening | ResNet | connector + pooling | parabolic (leapfrog) | Hamiltonian (verlet) | second order (leapfrog) |
+   channel averages */
 static PetscErrorCode BuildNet(OdynNet *net)
 {
   PetscFunctionBegin;
@@ -43,6 +44,7 @@ static PetscErrorCode BuildNet(OdynNet *net)
   PetscCall(AddBlock(*net, ODYNSCHEMELEAPFROG, 2, ODYNLAYERCONVSYMMETRIC, 3, 2, 4, 2, 3, PETSC_FALSE, PETSC_FALSE));
   PetscCall(AddBlock(*net, ODYNSCHEMEVERLET, 2, ODYNLAYERCONVHAMILTONIAN, 3, 2, 4, 2, 3, PETSC_FALSE, PETSC_FALSE));
   PetscCall(AddBlock(*net, ODYNSCHEMELEAPFROG, 2, ODYNLAYERCONV, 3, 2, 4, 0, 3, PETSC_FALSE, PETSC_TRUE)); /* second-order CNN */
+  PetscCall(AddBlock(*net, ODYNSCHEMESINGLE, 1, ODYNLAYERGLOBALAVG, 3, 2, 4, 0, 1, PETSC_FALSE, PETSC_FALSE));
   PetscFunctionReturn(0);
 }
 
@@ -125,8 +127,8 @@ START_TEST(test_net)
   ODYN_CK(OdynNetGetInputWidth(net, &nin));
   ODYN_CK(OdynNetGetOutputWidth(net, &nout));
   ck_assert_int_eq(nin, 1 * 6 * 4);
-  ck_assert_int_eq(nout, 4 * 3 * 2);
-  ODYN_CK(CheckNet(net, 5, "opening | euler conv tvnorm | connector pool | leapfrog convsymmetric | verlet convhamiltonian | leapfrog conv tvnorm"));
+  ck_assert_int_eq(nout, 4); /* one average per channel */
+  ODYN_CK(CheckNet(net, 5, "opening | euler conv tvnorm | connector pool | leapfrog convsymmetric | verlet convhamiltonian | leapfrog conv tvnorm | globalavg"));
   ODYN_CK(OdynNetDestroy(&net));
   /* the same with the examples walked in chunks of two */
   odyn_conv_set_chunk_target(2 * 6 * 4 * 3 * 9);
@@ -137,26 +139,29 @@ START_TEST(test_net)
 }
 END_TEST
 
-/* multilevel in depth: the single blocks keep one step and their parameters, the time-stepping blocks double */
+/* multilevel in depth: the single blocks keep one step and their parameters (globalavg: none), the time-stepping blocks
+   double */
 START_TEST(test_refine)
 {
   OdynNet            net;
   Vec                thc, thf;
   const PetscScalar *c, *f;
-  PetscInt           steps[6], offc[7], offf[7];
+  PetscInt           steps[7], offc[8], offf[8];
 
   ODYN_CK(BuildNet(&net));
   ODYN_CK(OdynNetCreateParameterVec(net, &thc));
   ODYN_CK(OdynTestRandomVec(7, 1.0, thc));
-  for (PetscInt b = 0; b <= 6; b++) ODYN_CK(OdynNetGetBlockParameterOffset(net, b, &offc[b]));
+  for (PetscInt b = 0; b <= 7; b++) ODYN_CK(OdynNetGetBlockParameterOffset(net, b, &offc[b]));
   ODYN_CK(OdynNetRefineSteps(net, thc, &thf));
-  for (PetscInt b = 0; b <= 6; b++) ODYN_CK(OdynNetGetBlockParameterOffset(net, b, &offf[b]));
-  for (PetscInt b = 0; b < 6; b++) {
+  for (PetscInt b = 0; b <= 7; b++) ODYN_CK(OdynNetGetBlockParameterOffset(net, b, &offf[b]));
+  for (PetscInt b = 0; b < 7; b++) {
     OdynScheme sc;
     ODYN_CK(OdynNetGetBlock(net, b, &sc));
     ODYN_CK(OdynSchemeGetNumSteps(sc, &steps[b]));
   }
-  ck_assert(steps[0] == 1 && steps[2] == 1);
+  ck_assert(steps[0] == 1 && steps[2] == 1 && steps[6] == 1);
+  ck_assert_int_eq(offf[7] - offf[6], 0);
+  ck_assert_int_eq(offc[7] - offc[6], 0);
   ck_assert(steps[1] == 6 && steps[3] == 4 && steps[4] == 4 && steps[5] == 4);
   ck_assert_int_eq(offf[1] - offf[0], offc[1] - offc[0]);
   ck_assert_int_eq(offf[2] - offf[1], 2 * (offc[2] - offc[1]));
@@ -184,10 +189,11 @@ START_TEST(test_options)
   OdynNet  net;
   PetscInt nin, nout, np;
 
-  ODYN_CK(PetscOptionsInsertString(NULL, "-cnn_odyn_net_num_blocks 3 "
+  ODYN_CK(PetscOptionsInsertString(NULL, "-cnn_odyn_net_num_blocks 4 "
                                          "-cnn_block0_odyn_scheme_type single -cnn_block0_odyn_layer_type conv -cnn_block0_odyn_layer_image 8,6 -cnn_block0_odyn_layer_channels 1,2 "
                                          "-cnn_block1_odyn_scheme_type euler -cnn_block1_odyn_layer_type convantisym -cnn_block1_odyn_layer_image 8,6 -cnn_block1_odyn_layer_channels 2 -cnn_block1_odyn_layer_antisym_gamma 0.1 -cnn_block1_odyn_layer_tvnorm "
-                                         "-cnn_block2_odyn_scheme_type single -cnn_block2_odyn_layer_type conv -cnn_block2_odyn_layer_image 8,6 -cnn_block2_odyn_layer_channels 2,3 -cnn_block2_odyn_layer_conv_kernel 1 -cnn_block2_odyn_layer_conv_pool"));
+                                         "-cnn_block2_odyn_scheme_type single -cnn_block2_odyn_layer_type conv -cnn_block2_odyn_layer_image 8,6 -cnn_block2_odyn_layer_channels 2,3 -cnn_block2_odyn_layer_conv_kernel 1 -cnn_block2_odyn_layer_conv_pool "
+                                         "-cnn_block3_odyn_scheme_type single -cnn_block3_odyn_layer_type globalavg -cnn_block3_odyn_layer_image 4,3 -cnn_block3_odyn_layer_channels 3"));
   ODYN_CK(OdynNetCreate(PETSC_COMM_WORLD, &net));
   ODYN_CK(OdynNetSetOptionsPrefix(net, "cnn_"));
   ODYN_CK(OdynNetSetFromOptions(net));
@@ -195,7 +201,7 @@ START_TEST(test_options)
   ODYN_CK(OdynNetGetOutputWidth(net, &nout));
   ODYN_CK(OdynNetGetNumParameters(net, &np));
   ck_assert_int_eq(nin, 48);
-  ck_assert_int_eq(nout, 3 * 4 * 3);
+  ck_assert_int_eq(nout, 3); /* the connector's 3 x 4 x 3 averaged per channel */
   /* opening 2*1*9 + 2; 4 antisym steps of 2*2*9 + 2 + 2*2; connector 3*2 + 3 */
   ck_assert_int_eq(np, 20 + 4 * 42 + 9);
   ODYN_CK(CheckNet(net, 2, "network from options"));
@@ -207,7 +213,7 @@ START_TEST(test_options)
   }
   ODYN_CK(OdynNetDestroy(&net));
   {
-    static const char *opts[] = {"-cnn_odyn_net_num_blocks", "-cnn_block0_odyn_scheme_type", "-cnn_block0_odyn_layer_type", "-cnn_block0_odyn_layer_image", "-cnn_block0_odyn_layer_channels", "-cnn_block1_odyn_scheme_type", "-cnn_block1_odyn_layer_type", "-cnn_block1_odyn_layer_image", "-cnn_block1_odyn_layer_channels", "-cnn_block1_odyn_layer_antisym_gamma", "-cnn_block1_odyn_layer_tvnorm", "-cnn_block2_odyn_scheme_type", "-cnn_block2_odyn_layer_type", "-cnn_block2_odyn_layer_image", "-cnn_block2_odyn_layer_channels", "-cnn_block2_odyn_layer_conv_kernel", "-cnn_block2_odyn_layer_conv_pool"};
+    static const char *opts[] = {"-cnn_odyn_net_num_blocks", "-cnn_block0_odyn_scheme_type", "-cnn_block0_odyn_layer_type", "-cnn_block0_odyn_layer_image", "-cnn_block0_odyn_layer_channels", "-cnn_block1_odyn_scheme_type", "-cnn_block1_odyn_layer_type", "-cnn_block1_odyn_layer_image", "-cnn_block1_odyn_layer_channels", "-cnn_block1_odyn_layer_antisym_gamma", "-cnn_block1_odyn_layer_tvnorm", "-cnn_block2_odyn_scheme_type", "-cnn_block2_odyn_layer_type", "-cnn_block2_odyn_layer_image", "-cnn_block2_odyn_layer_channels", "-cnn_block2_odyn_layer_conv_kernel", "-cnn_block2_odyn_layer_conv_pool", "-cnn_block3_odyn_scheme_type", "-cnn_block3_odyn_layer_type", "-cnn_block3_odyn_layer_image", "-cnn_block3_odyn_layer_channels"};
     for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) ODYN_CK(PetscOptionsClearValue(NULL, opts[i]));
   }
 
@@ -221,6 +227,25 @@ START_TEST(test_options)
   ODYN_CK(AddBlock(net, ODYNSCHEMEEULER, 2, ODYNLAYERCONV, 6, 4, 1, 3, 3, PETSC_TRUE, PETSC_FALSE));
   odyn_ck_error_contains(OdynNetSetUp(net), "-odyn_scheme_type single");
   ODYN_CK(OdynNetDestroy(&net));
+  /* the channel averages: no stencil, pooling or second channel count, and not time-stepped */
+  {
+    static const struct {
+      PetscInt    c2, k;
+      PetscBool   pool;
+      const char *stype, *needle;
+    } bad[] = {
+      {0, 3, PETSC_FALSE, ODYNSCHEMESINGLE, "it has no stencil (got size 3)"},
+      {0, 1, PETSC_TRUE, ODYNSCHEMESINGLE, "no pooling and no normalization"},
+      {5, 1, PETSC_FALSE, ODYNSCHEMESINGLE, "keeps its channels (got 5)"},
+      {0, 1, PETSC_FALSE, ODYNSCHEMEEULER, "-odyn_scheme_type single"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+      ODYN_CK(OdynNetCreate(PETSC_COMM_WORLD, &net));
+      ODYN_CK(AddBlock(net, bad[i].stype, 2, ODYNLAYERGLOBALAVG, 6, 4, 3, bad[i].c2, bad[i].k, bad[i].pool, PETSC_FALSE));
+      odyn_ck_error_contains(OdynNetSetUp(net), bad[i].needle);
+      ODYN_CK(OdynNetDestroy(&net));
+    }
+  }
 }
 END_TEST
 

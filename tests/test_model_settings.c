@@ -37,6 +37,8 @@ static const Case cases[] = {
   {ODYNSCHEMEEULER, ODYNLAYERCONVANTISYM, 32, 0, "tanh", "-odyn_layer_image 4,4 -odyn_layer_channels 2 -odyn_layer_conv_kernel 5 -odyn_layer_tvnorm true -odyn_layer_tvnorm_eps 0.01 -odyn_layer_antisym_gamma 0.2", NULL, 0, ""},
   {ODYNSCHEMELEAPFROG, ODYNLAYERCONVSYMMETRIC, 32, 0, "tanh", "-odyn_layer_image 4,4 -odyn_layer_channels 2,3 -odyn_layer_tvnorm true", NULL, 0, ""},
   {ODYNSCHEMEVERLET, ODYNLAYERCONVHAMILTONIAN, 32, 0, "relu", "-odyn_layer_image 4,4 -odyn_layer_channels 2,3 -odyn_layer_conv_kernel 5", NULL, 0, ""},
+  /* the image matters only through the width it gives (24 here, 48 from it): an average does not see the shape */
+  {ODYNSCHEMESINGLE, ODYNLAYERGLOBALAVG, 24, 0, "tanh", "-odyn_layer_image 4,6 -odyn_layer_channels 2", NULL, 0, ""},
   {ODYNSCHEMEEULER, ODYNLAYERDIFFUSION, 4, 6, "charbonnier", "-odyn_layer_diffusion_tau_max 0.9 -odyn_layer_diffusion_contrast 0.5", NULL, 0, ""},
   {ODYNSCHEMEDUFORTFRANKEL, ODYNLAYERDIFFUSIONCONV, 12, 0, "peronamalik", "-odyn_scheme_dufortfrankel_alpha 0.7 -odyn_scheme_dufortfrankel_learn false -odyn_layer_diffusion_contrast 2 -odyn_layer_diffusion_channels 2 -odyn_layer_diffusion_hidden_channels 3 -odyn_layer_diffusion_boundary zero", ODYNLOSSLSQ, 6, "-odyn_loss_identity_classifier true -odyn_loss_identity_interleaved true"},
   {ODYNSCHEMEFSI, ODYNLAYERDIFFUSIONCONV, 12, 0, "charbonnier", "-odyn_scheme_fsi_cycle_length 2 -odyn_scheme_fsi_learn false -odyn_layer_diffusion_tau_max 0.8", ODYNLOSSLSQ, 12, "-odyn_loss_identity_classifier true"},

@@ -13,6 +13,7 @@ PETSC_INTERN PetscErrorCode OdynLayerCreate_Conv(OdynLayer);
 PETSC_INTERN PetscErrorCode OdynLayerCreate_ConvAntisym(OdynLayer);
 PETSC_INTERN PetscErrorCode OdynLayerCreate_ConvSymmetric(OdynLayer);
 PETSC_INTERN PetscErrorCode OdynLayerCreate_ConvHamiltonian(OdynLayer);
+PETSC_INTERN PetscErrorCode OdynLayerCreate_GlobalAvg(OdynLayer);
 
 PetscFunctionList OdynLayerList              = NULL;
 PetscBool         OdynLayerRegisterAllCalled = PETSC_FALSE;
@@ -63,5 +64,6 @@ PetscErrorCode OdynLayerRegisterAll(void)
   PetscCall(OdynLayerRegister(ODYNLAYERCONVANTISYM, OdynLayerCreate_ConvAntisym));
   PetscCall(OdynLayerRegister(ODYNLAYERCONVSYMMETRIC, OdynLayerCreate_ConvSymmetric));
   PetscCall(OdynLayerRegister(ODYNLAYERCONVHAMILTONIAN, OdynLayerCreate_ConvHamiltonian));
+  PetscCall(OdynLayerRegister(ODYNLAYERGLOBALAVG, OdynLayerCreate_GlobalAvg));
   PetscFunctionReturn(0);
 }

@@ -10,7 +10,7 @@ static PetscErrorCode ConvData(OdynLayer layer, PetscBool required, OdynLayer_Co
   PetscValidHeaderSpecific(layer, ODYNLAYER_CLASSID, 1);
   *cv = NULL;
   PetscCall(PetscObjectQueryFunction((PetscObject)layer, "OdynLayerConvGetData_C", &f));
-  PetscCheck(f || !required, PetscObjectComm((PetscObject)layer), PETSC_ERR_ARG_WRONG, "Layer of type %s is not convolutional (conv, convantisym, convsymmetric, convhamiltonian)", ((PetscObject)layer)->type_name ? ((PetscObject)layer)->type_name : "(none)");
+  PetscCheck(f || !required, PetscObjectComm((PetscObject)layer), PETSC_ERR_ARG_WRONG, "Layer of type %s has no image and channels (the conv layers and globalavg have)", ((PetscObject)layer)->type_name ? ((PetscObject)layer)->type_name : "(none)");
   if (f) PetscCall((*f)(layer, cv));
   PetscFunctionReturn(0);
 }

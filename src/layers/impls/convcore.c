@@ -4,18 +4,18 @@
 
 #define ODYN_CONV_HW(cv) ((cv)->hh * (cv)->ww)
 
-static PetscErrorCode OdynLayerSetUp_Conv(OdynLayer layer)
+/*
+   The image in use (hh x ww) and the state's width c h w, from the image size when one is set, else from the width
+   (a 1-D signal of n / c pixels per channel); shared by every layer with the conv layers' state layout (globalavg.c)
+*/
+PetscErrorCode OdynLayerConvSetUpImage_Private(OdynLayer layer, OdynLayer_Conv *cv)
 {
-  OdynLayer_Conv *cv = (OdynLayer_Conv *)layer->data;
-  const char     *name = ((PetscObject)layer)->type_name;
-  PetscInt        hw, c = cv->c, m, off, nmaxk = 0;
-  MPI_Comm        comm = PetscObjectComm((PetscObject)layer);
+  const char *name = ((PetscObject)layer)->type_name;
+  const PetscInt c = cv->c;
+  MPI_Comm    comm = PetscObjectComm((PetscObject)layer);
 
   PetscFunctionBegin;
   PetscCheck(c >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "Layer %s: the number of channels (-odyn_layer_channels) must be >= 1, got %" PetscInt_FMT, name, c);
-  PetscCheck(cv->k >= 1 && cv->k % 2 == 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "Layer %s: the stencil size (-odyn_layer_conv_kernel) must be odd and >= 1, got %" PetscInt_FMT, name, cv->k);
-  PetscCheck(!odyn_conv_method_from_env(), comm, PETSC_ERR_ARG_WRONG, "Layer %s: the environment variable ODYN_CONV_METHOD must be auto, direct or gemm, got \"%s\"", name, getenv("ODYN_CONV_METHOD"));
-  PetscCheck(!cv->tvnorm || (cv->eps > 0 && !PetscIsInfOrNanReal(cv->eps)), comm, PETSC_ERR_ARG_OUTOFRANGE, "Layer %s: -odyn_layer_tvnorm_eps must be positive, got %g", name, (double)cv->eps);
   if (cv->h > 0 || cv->w > 0) {
     PetscCheck(cv->h > 0 && cv->w > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "Layer %s: the image size (-odyn_layer_image h,w) must be positive, got %" PetscInt_FMT " x %" PetscInt_FMT, name, cv->h, cv->w);
     cv->hh   = cv->h;
@@ -27,6 +27,21 @@ static PetscErrorCode OdynLayerSetUp_Conv(OdynLayer layer)
     cv->hh = layer->n / c;
     cv->ww = 1;
   }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerSetUp_Conv(OdynLayer layer)
+{
+  OdynLayer_Conv *cv = (OdynLayer_Conv *)layer->data;
+  const char     *name = ((PetscObject)layer)->type_name;
+  PetscInt        hw, c = cv->c, m, off, nmaxk = 0;
+  MPI_Comm        comm = PetscObjectComm((PetscObject)layer);
+
+  PetscFunctionBegin;
+  PetscCheck(cv->k >= 1 && cv->k % 2 == 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "Layer %s: the stencil size (-odyn_layer_conv_kernel) must be odd and >= 1, got %" PetscInt_FMT, name, cv->k);
+  PetscCheck(!odyn_conv_method_from_env(), comm, PETSC_ERR_ARG_WRONG, "Layer %s: the environment variable ODYN_CONV_METHOD must be auto, direct or gemm, got \"%s\"", name, getenv("ODYN_CONV_METHOD"));
+  PetscCheck(!cv->tvnorm || (cv->eps > 0 && !PetscIsInfOrNanReal(cv->eps)), comm, PETSC_ERR_ARG_OUTOFRANGE, "Layer %s: -odyn_layer_tvnorm_eps must be positive, got %g", name, (double)cv->eps);
+  PetscCall(OdynLayerConvSetUpImage_Private(layer, cv));
   hw      = ODYN_CONV_HW(cv);
   m       = cv->c2 ? cv->c2 : c;
   cv->cc2 = m;
@@ -491,15 +506,13 @@ static PetscErrorCode OdynLayerView_Conv(OdynLayer layer, PetscViewer viewer)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode OdynLayerSetFromOptions_Conv(OdynLayer layer, PetscOptionItems *PetscOptionsObject)
+/* the image and channel options of the conv layers' state layout (inside an options block; checked at set-up) */
+PetscErrorCode OdynLayerConvShapeOptions_Private(PetscOptionItems *PetscOptionsObject, OdynLayer_Conv *cv)
 {
-  OdynLayer_Conv *cv = (OdynLayer_Conv *)layer->data;
-  PetscInt        img[2] = {cv->h, cv->w}, ch[2] = {cv->c, cv->c2}, n;
-  PetscBool       flg;
+  PetscInt  img[2] = {cv->h, cv->w}, ch[2] = {cv->c, cv->c2}, n;
+  PetscBool flg;
 
   PetscFunctionBegin;
-  /* values are checked by OdynLayerSetUp(), outside the options block */
-  PetscOptionsHeadBegin(PetscOptionsObject, "Convolutional layer options");
   n = 2;
   PetscCall(PetscOptionsIntArray("-odyn_layer_image", "Image size h,w of the state (its width is channels x h x w)", "OdynLayerConvSetImage", img, &n, &flg));
   if (flg) {
@@ -512,6 +525,26 @@ static PetscErrorCode OdynLayerSetFromOptions_Conv(OdynLayer layer, PetscOptionI
     cv->c  = ch[0];
     cv->c2 = n > 1 ? ch[1] : 0;
   }
+  PetscFunctionReturn(0);
+}
+
+/* what OdynLayerConvShapeOptions_Private() reads, as it reads it */
+PetscErrorCode OdynLayerConvShapeSettings_Private(const OdynLayer_Conv *cv, char buf[], size_t len)
+{
+  PetscFunctionBegin;
+  if (cv->h > 0) PetscCall(OdynSettingsAppend(buf, len, "-odyn_layer_image %" PetscInt_FMT ",%" PetscInt_FMT, cv->h, cv->w));
+  PetscCall(OdynSettingsAppend(buf, len, "-odyn_layer_channels %" PetscInt_FMT ",%" PetscInt_FMT, cv->c, cv->c2));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OdynLayerSetFromOptions_Conv(OdynLayer layer, PetscOptionItems *PetscOptionsObject)
+{
+  OdynLayer_Conv *cv = (OdynLayer_Conv *)layer->data;
+
+  PetscFunctionBegin;
+  /* values are checked by OdynLayerSetUp(), outside the options block */
+  PetscOptionsHeadBegin(PetscOptionsObject, "Convolutional layer options");
+  PetscCall(OdynLayerConvShapeOptions_Private(PetscOptionsObject, cv));
   PetscCall(PetscOptionsInt("-odyn_layer_conv_kernel", "Stencil size k (odd): k x k convolutions", "OdynLayerConvSetKernelSize", cv->k, &cv->k, NULL));
   if (cv->variant == ODYN_CONV_PLAIN) PetscCall(PetscOptionsBool("-odyn_layer_conv_pool", "2x2 average pooling after the activation", "OdynLayerConvSetPooling", cv->pool, &cv->pool, NULL));
   PetscCall(PetscOptionsBool("-odyn_layer_tvnorm", "Total-variation normalization with per-channel scale and bias", "OdynLayerConvSetTVNorm", cv->tvnorm, &cv->tvnorm, NULL));
@@ -528,8 +561,7 @@ static PetscErrorCode OdynLayerSettings_Conv(OdynLayer layer, char buf[], size_t
   OdynLayer_Conv *cv = (OdynLayer_Conv *)layer->data;
 
   PetscFunctionBegin;
-  if (cv->h > 0) PetscCall(OdynSettingsAppend(buf, len, "-odyn_layer_image %" PetscInt_FMT ",%" PetscInt_FMT, cv->h, cv->w));
-  PetscCall(OdynSettingsAppend(buf, len, "-odyn_layer_channels %" PetscInt_FMT ",%" PetscInt_FMT, cv->c, cv->c2));
+  PetscCall(OdynLayerConvShapeSettings_Private(cv, buf, len));
   PetscCall(OdynSettingsAppend(buf, len, "-odyn_layer_conv_kernel %" PetscInt_FMT, cv->k));
   if (cv->variant == ODYN_CONV_PLAIN) PetscCall(OdynSettingsAppend(buf, len, "-odyn_layer_conv_pool %s", cv->pool ? "true" : "false"));
   PetscCall(OdynSettingsAppend(buf, len, "-odyn_layer_tvnorm %s -odyn_layer_tvnorm_eps %.17g", cv->tvnorm ? "true" : "false", (double)cv->eps));
@@ -557,7 +589,8 @@ static PetscErrorCode OdynLayerDestroy_Conv(OdynLayer layer)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode OdynLayerConvGetData_Conv(OdynLayer layer, OdynLayer_Conv **cv)
+/* "OdynLayerConvGetData_C" of every layer whose data begins with an OdynLayer_Conv (the setters of convapi.c) */
+PetscErrorCode OdynLayerConvGetData_Private(OdynLayer layer, OdynLayer_Conv **cv)
 {
   PetscFunctionBegin;
   *cv = (OdynLayer_Conv *)layer->data;
@@ -608,7 +641,7 @@ PetscErrorCode OdynLayerConvCreate_Private(OdynLayer layer, OdynConvVariant vari
   layer->ops->settings   = OdynLayerSettings_Conv;
   layer->ops->view       = OdynLayerView_Conv;
   layer->ops->destroy    = OdynLayerDestroy_Conv;
-  PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerConvGetData_C", OdynLayerConvGetData_Conv));
+  PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerConvGetData_C", OdynLayerConvGetData_Private));
   if (variant == ODYN_CONV_ANTISYM) {
     PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerAntisymSetGamma_C", OdynLayerAntisymSetGamma_Conv));
     PetscCall(PetscObjectComposeFunction((PetscObject)layer, "OdynLayerAntisymGetGamma_C", OdynLayerAntisymGetGamma_Conv));

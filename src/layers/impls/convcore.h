@@ -55,5 +55,10 @@ typedef struct {
 } OdynLayer_Conv;
 
 PETSC_INTERN PetscErrorCode OdynLayerConvCreate_Private(OdynLayer, OdynConvVariant);
+/* the state layout (image, channels) shared with the layers that read it without convolving (globalavg.c) */
+PETSC_INTERN PetscErrorCode OdynLayerConvSetUpImage_Private(OdynLayer, OdynLayer_Conv *);
+PETSC_INTERN PetscErrorCode OdynLayerConvShapeOptions_Private(PetscOptionItems *, OdynLayer_Conv *);
+PETSC_INTERN PetscErrorCode OdynLayerConvShapeSettings_Private(const OdynLayer_Conv *, char[], size_t);
+PETSC_INTERN PetscErrorCode OdynLayerConvGetData_Private(OdynLayer, OdynLayer_Conv **);
 
 #endif
