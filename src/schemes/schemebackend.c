@@ -22,6 +22,8 @@
    - single (the opening conv layer cin -> cout, one step, no h, no residual; two components of different widths, n =
      cin h w in, m = cout h w out): traj = Y_0 only (n s, the linearization point of both derivative sweeps), lin sigma'
      (m s) and the table's scratch, in and out max(n, m) s each (in: dY_0 or W; out: Y_1, dY_1 or gY_0).
+   - globalavg (single, the average of each channel: linear, no parameters; n = c h w in, m = c out): no traj (the
+     derivative sweeps need no point), lin the h w ones of its GEMMs (made with the buffers), in and out n s each.
    - States recomputed (-odyn_scheme_trajectory recompute, the switch of the host path, which recomputes its states
      backwards by the scheme's reverse step): a Verlet block keeps only Y_N and Z_{N-1/2} (*_forward_final), the adjoint
      rebuilds the states backwards from them alongside the adjoint (*_adjoint_reversible), and the tangent recomputes
@@ -39,7 +41,8 @@ struct _OdynSchemeBackendStore {
   const OdynBackendOps *ops;                     /* the table the buffers belong to */
   OdynBlock             blk;                     /* what the block is there (its last forward's set-up) */
   PetscInt              salloc;                  /* examples the state buffers hold (layout: blk.kind, blk.rev) */
-  PetscInt              nparam;                  /* of theta (0: the parameter buffers are not made yet) */
+  PetscInt              nparam;                  /* of theta */
+  PetscBool             parambufs;               /* the parameter buffers are made (nparam may be 0: globalavg) */
   double               *theta, *dtheta, *gtheta; /* backend, nparam each */
   double               *traj, *lin, *in, *out;   /* backend (above) */
   double               *ztraj;                   /* backend, Verlet only */
@@ -155,6 +158,19 @@ static PetscErrorCode BackendOutput(OdynScheme scheme, const double *out, PetscI
   PetscFunctionReturn(0);
 }
 
+/* len ones at dst in backend memory (globalavg's GEMMs) */
+static PetscErrorCode BackendFillOnes(OdynScheme scheme, double *dst, long len)
+{
+  PetscScalar *ones;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(len, &ones));
+  for (long i = 0; i < len; i++) ones[i] = 1.0;
+  PetscCall(BackendToDevice(scheme, dst, ones, (PetscInt)len));
+  PetscCall(PetscFree(ones));
+  PetscFunctionReturn(0);
+}
+
 /* the buffers for s examples (kept when large enough and of the same layout; states of a previous forward are dropped
    either way), and the block's description for this forward and its derivative sweeps */
 static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
@@ -171,8 +187,9 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
     scheme->bk->ops = ops;
   }
   bk = scheme->bk;
-  if (!bk->nparam) {
-    bk->nparam = scheme->nparam;
+  if (!bk->parambufs) {
+    bk->parambufs = PETSC_TRUE;
+    bk->nparam    = scheme->nparam;
     PetscCall(BackendMalloc(ops, (size_t)bk->nparam, &bk->theta));
     PetscCall(BackendMalloc(ops, (size_t)bk->nparam, &bk->dtheta));
     PetscCall(BackendMalloc(ops, (size_t)bk->nparam, &bk->gtheta));
@@ -182,11 +199,11 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
   if (b.kind != bk->blk.kind || b.rev != bk->blk.rev) bk->salloc = 0; /* another layout: the buffers are made again */
   bk->blk = b;
   if (s > bk->salloc) {
-    const PetscBool single = b.kind == ODYN_BLOCK_CONV_SINGLE ? PETSC_TRUE : PETSC_FALSE;
+    const PetscBool single = b.kind == ODYN_BLOCK_CONV_SINGLE || b.kind == ODYN_BLOCK_GLOBALAVG ? PETSC_TRUE : PETSC_FALSE;
     const PetscBool hasz   = b.kind == ODYN_BLOCK_VERLET || b.kind == ODYN_BLOCK_CONV_VERLET ? PETSC_TRUE : PETSC_FALSE;
     const PetscBool frog   = b.kind == ODYN_BLOCK_LEAPFROG || b.kind == ODYN_BLOCK_CONV_LEAPFROG ? PETSC_TRUE : PETSC_FALSE;
     const long      linlen = OdynBlockLinSize_Private(ops, &b, s);
-    const long      ntraj  = single ? 1 : b.rev ? (frog ? 3 : 2) : b.N + 1, nz = b.rev ? 1 : b.N + 1;
+    const long      ntraj  = b.kind == ODYN_BLOCK_GLOBALAVG ? 0 : single ? 1 : b.rev ? (frog ? 3 : 2) : b.N + 1, nz = b.rev ? 1 : b.N + 1;
     const long      wide   = single ? PetscMax(b.n, b.m) : b.n; /* in and out: a single block's wider side */
 
     PetscCheck(linlen >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Backend %s: no linearization size for n = %ld, N = %ld, s = %" PetscInt_FMT, ops->name, b.n, b.N, s);
@@ -204,13 +221,14 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
     PetscCall(BackendMalloc(ops, (size_t)(wide * s), &bk->out));
     bk->salloc       = s;
     bk->statedoubles = ntraj * b.n * s + (hasz ? nz * b.m * s : 0) + linlen + 2 * wide * s;
+    if (b.kind == ODYN_BLOCK_GLOBALAVG) PetscCall(BackendFillOnes(scheme, bk->lin, linlen));
   }
   bk->thetavalid = PETSC_FALSE;
   PetscFunctionReturn(0);
 }
 
 /* the width per example of the block's output (forward, tangent) and so of the adjoint's W: a single block's m, else n */
-static long BackendOutWidth(const OdynBlock *b) { return b->kind == ODYN_BLOCK_CONV_SINGLE ? b->m : b->n; }
+static long BackendOutWidth(const OdynBlock *b) { return b->kind == ODYN_BLOCK_CONV_SINGLE || b->kind == ODYN_BLOCK_GLOBALAVG ? b->m : b->n; }
 
 /* the derivative sweeps use the forward's theta on the backend (and, there, its linearization): a different theta is a
    misuse of OdynSchemeTangent()/OdynSchemeAdjoint(), which the host path would answer with mixed results */
@@ -226,6 +244,17 @@ static PetscErrorCode BackendCheckTheta(OdynScheme scheme, const PetscScalar *th
   PetscFunctionReturn(0);
 }
 
+/* out (c s) = beta out + the average of each channel of Y (ih iw x c s) over its pixels: Y^T ones / (ih iw), the
+   layer's GEMM (globalavg.c) */
+static PetscErrorCode GlobalAvg(const OdynBackendOps *ops, const OdynBlock *b, PetscInt s, const double *Y, const double *ones, double beta, double *out)
+{
+  const long hw = b->ih * b->iw, cs = b->c * s;
+
+  PetscFunctionBegin;
+  OdynBackendCall(ops, gemm, 'T', 'N', cs, 1, hw, 1.0 / hw, Y, hw, ones, hw, beta, out, cs);
+  PetscFunctionReturn(0);
+}
+
 /* the forward operation of the block's kind: Y_0 at y0 (in traj itself for the single and reversible blocks); *out is
    where it leaves Y_N (Y_1) */
 static PetscErrorCode BackendForwardCall(OdynScheme scheme, PetscInt s, const double *y0, const double **out)
@@ -237,7 +266,7 @@ static PetscErrorCode BackendForwardCall(OdynScheme scheme, PetscInt s, const do
   const double                    h = b->h, *th = bk->theta;
 
   PetscFunctionBegin;
-  *out = b->rev ? bk->traj + ns : bk->traj + N * ns;
+  *out = !bk->traj ? NULL : b->rev ? bk->traj + ns : bk->traj + N * ns; /* globalavg keeps no states */
   if (b->rev) { /* only the last states: [Y_0 | Y_N (| Y_{N-1})], Z_{N-1/2} */
     switch (b->kind) {
     case ODYN_BLOCK_VERLET:
@@ -285,6 +314,10 @@ static PetscErrorCode BackendForwardCall(OdynScheme scheme, PetscInt s, const do
     break;
   case ODYN_BLOCK_CONV_VERLET:
     OdynBackendCall(ops, conv_verlet_tanh_forward, b->c, b->cm, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->ztraj, bk->lin);
+    break;
+  case ODYN_BLOCK_GLOBALAVG:
+    PetscCall(GlobalAvg(ops, b, s, y0, bk->lin, 0.0, bk->out));
+    *out = bk->out;
     break;
   }
   PetscFunctionReturn(0);
@@ -349,6 +382,10 @@ static PetscErrorCode BackendTangentCall(OdynScheme scheme, PetscInt s, const do
   case ODYN_BLOCK_CONV_VERLET:
     OdynBackendCall(ops, conv_verlet_tanh_tangent, b->c, b->cm, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->ztraj, bk->lin, dy0, out);
     break;
+  case ODYN_BLOCK_GLOBALAVG: /* into zeros, as single.c's tangent: the host path's sums bit for bit */
+    OdynBackendCall(ops, mem_set, out, 0, (size_t)(b->m * s) * sizeof(double));
+    if (dy0) PetscCall(GlobalAvg(ops, b, s, dy0, bk->lin, 1.0, out));
+    break;
   }
   PetscFunctionReturn(0);
 }
@@ -410,6 +447,14 @@ static PetscErrorCode BackendAdjointCall(OdynScheme scheme, PetscInt s, const do
     break;
   case ODYN_BLOCK_CONV_VERLET:
     OdynBackendCall(ops, conv_verlet_tanh_adjoint, b->c, b->cm, b->ih, b->iw, N, s, h, th, bk->traj, bk->ztraj, bk->lin, w, gt, gy);
+    break;
+  case ODYN_BLOCK_GLOBALAVG: /* gY0 = ones W^T / (ih iw), into zeros as single.c's adjoint; no parameters */
+    if (gy) {
+      const long hw = b->ih * b->iw, cs = b->c * s;
+
+      OdynBackendCall(ops, mem_set, gy, 0, (size_t)(b->n * s) * sizeof(double));
+      OdynBackendCall(ops, gemm, 'N', 'T', hw, cs, 1, 1.0 / hw, bk->lin, hw, w, cs, 1.0, gy, hw);
+    }
     break;
   }
   PetscFunctionReturn(0);
@@ -544,7 +589,8 @@ PetscErrorCode OdynSchemeBackendGetTraffic_Private(OdynScheme scheme, PetscLogDo
    normalization and pooling: scheme euler with layer conv or convantisym (as many output as input channels) or
    convsymmetric (the parabolic CNN), scheme single with layer conv (the opening layer, cin -> cout channels), scheme
    verlet with layer convhamiltonian (the Hamiltonian CNN) and scheme leapfrog with layer conv or convsymmetric (the
-   second-order CNN); on cuda at most 16 channels in each field. `OdynSchemeSetUp()` stops with PETSC_ERR_SUP for
+   second-order CNN); on cuda at most 16 channels in each field; and scheme single with layer globalavg (the average of
+   each channel before the classifier). `OdynSchemeSetUp()` stops with PETSC_ERR_SUP for
    other blocks (src/schemes/schemebackendblock.c lists them). A Verlet or leapfrog block (dense or conv) with
    `ODYN_TRAJECTORY_RECOMPUTE` (-odyn_scheme_trajectory recompute) keeps only its last states on the backend and
    recomputes them backwards in the adjoint (and forward from Y_0 in the tangent): backend memory flat in depth,

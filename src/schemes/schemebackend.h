@@ -18,7 +18,8 @@ typedef enum {
   ODYN_BLOCK_CONV_EULER,     /* euler, layer conv or convantisym: conv_euler_tanh_* */
   ODYN_BLOCK_CONV_PARABOLIC, /* euler, layer convsymmetric (the parabolic CNN): conv_parabolic_tanh_* */
   ODYN_BLOCK_CONV_LEAPFROG,  /* leapfrog, layer conv or convsymmetric (the second-order CNN): conv_leapfrog_tanh_* */
-  ODYN_BLOCK_CONV_VERLET     /* verlet, layer convhamiltonian (the Hamiltonian CNN): conv_verlet_tanh_* */
+  ODYN_BLOCK_CONV_VERLET,    /* verlet, layer convhamiltonian (the Hamiltonian CNN): conv_verlet_tanh_* */
+  ODYN_BLOCK_GLOBALAVG       /* single, layer globalavg (each channel's average): the table's gemm with a ones vector */
 } OdynBlockKind;
 
 /* how the parameters the sweeps run with come from theta */
@@ -31,8 +32,8 @@ typedef enum {
 /*
    A block on a backend, after its set-up. Sizes per example: n the state width (component 0) and m the second one
    (Verlet: Z; single: the output Y_1; parabolic: the rows of K_j, not a state); conv blocks also c and cm, the
-   channels of Y and of the second field (Z, K * Y; single: cin and cout; conv Euler: cm = c), on ih x iw pixels (the
-   input's; a pooled single block's output has ih/2 x iw/2).
+   channels of Y and of the second field (Z, K * Y; single: cin and cout; conv Euler: cm = c; globalavg: c = cm, its
+   output m = c), on ih x iw pixels (the input's; a pooled single block's output has ih/2 x iw/2).
 */
 typedef struct {
   OdynBlockKind     kind;

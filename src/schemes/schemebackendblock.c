@@ -9,9 +9,10 @@
    are limited to ODYN_BACKEND_CONV_MAXC channels and the Verlet blocks to the widths its kernels run: the table's
    linsize answers -1 for what it cannot run, and the set-up refuses the block, naming it
    (OdynSchemeBackendRunnable_Private()).
-   Others (among them the connectors: single with 1x1 stencils or pooling) are refused with PETSC_ERR_SUP naming the
-   block and what it is, never run on the host in silence. A new kind costs a line in BlockKinds[] and its cases in the
-   sweeps' switches.
+   The average of each channel (single with layer globalavg, linear, no parameters) runs on any backend whatever its
+   activation setting, by the table's gemm. Others (TV normalization, other activations, shared weights, other schemes)
+   are refused with PETSC_ERR_SUP naming the block and what it is, never run on the host in silence. A new kind costs a
+   line in BlockKinds[] and its cases in the sweeps' switches.
 
    The parameters the sweeps run with (OdynBlockParamMap): theta itself, or for the dense Euler and leapfrog blocks of
    layer antisym or negdef the dense weights M_j = map(kappa_j) (the layer's own maps, affine.c), or for a convantisym
@@ -52,6 +53,7 @@ static const struct {
   {ODYNSCHEMELEAPFROG, ODYNLAYERCONV,            ODYN_BLOCK_CONV_LEAPFROG,  ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE},
   {ODYNSCHEMELEAPFROG, ODYNLAYERCONVSYMMETRIC,   ODYN_BLOCK_CONV_LEAPFROG,  ODYN_BLOCK_THETA,       PETSC_TRUE,  PETSC_FALSE},
   {ODYNSCHEMEVERLET,   ODYNLAYERCONVHAMILTONIAN, ODYN_BLOCK_CONV_VERLET,    ODYN_BLOCK_THETA,       PETSC_TRUE,  PETSC_FALSE},
+  {ODYNSCHEMESINGLE,   ODYNLAYERGLOBALAVG,       ODYN_BLOCK_GLOBALAVG,      ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE},
 };
 
 /* per kind: how the messages name it, and the prefix of its operations (for "its ..._linsize() answers -1") */
@@ -67,6 +69,7 @@ static const struct {
   [ODYN_BLOCK_CONV_PARABOLIC] = {"convsymmetric Euler", "conv_parabolic_tanh"},
   [ODYN_BLOCK_CONV_LEAPFROG]  = {"conv leapfrog", "conv_leapfrog_tanh"},
   [ODYN_BLOCK_CONV_VERLET]    = {"convhamiltonian Verlet", "conv_verlet_tanh"},
+  [ODYN_BLOCK_GLOBALAVG]      = {"globalavg", "gemm"},
 };
 
 static const char *SchemeTypeName(OdynScheme scheme) { return ((PetscObject)scheme)->type_name ? ((PetscObject)scheme)->type_name : ODYNSCHEMEEULER; }
@@ -93,7 +96,11 @@ static PetscBool LayerIsConv(const char *ltype)
   return PETSC_FALSE;
 }
 
-static PetscBool KindIsConv(OdynBlockKind kind) { return kind >= ODYN_BLOCK_CONV_SINGLE ? PETSC_TRUE : PETSC_FALSE; }
+/* the kinds of the conv_*_tanh operations (globalavg reads the conv layout but runs GEMMs) */
+static PetscBool KindIsConv(OdynBlockKind kind) { return kind >= ODYN_BLOCK_CONV_SINGLE && kind <= ODYN_BLOCK_CONV_VERLET ? PETSC_TRUE : PETSC_FALSE; }
+
+/* globalavg is linear and has no activation: whatever the layer's activation setting says, it runs */
+static PetscBool KindHasActivation(int row) { return row < 0 || BlockKinds[row].kind != ODYN_BLOCK_GLOBALAVG ? PETSC_TRUE : PETSC_FALSE; }
 
 static PetscBool KindIsReversible(OdynBlockKind kind)
 {
@@ -130,7 +137,7 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
     shapeok = (k == 3 || (k == 1 && connector)) && (c2 == c || two) && (!pool || connector) && !tv ? PETSC_TRUE : PETSC_FALSE;
     PetscCall(PetscSNPrintf(detail, sizeof(detail), " (%" PetscInt_FMT "x%" PetscInt_FMT " stencils, %" PetscInt_FMT " -> %" PetscInt_FMT " channels%s%s)", k, k, c, c2, tv ? ", TV normalization" : "", pool ? ", pooling" : ""));
   }
-  *ok = row >= 0 && shapeok && (!layer || layer->activation == ODYN_ACTIVATION_TANH) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
+  *ok = row >= 0 && shapeok && (!layer || layer->activation == ODYN_ACTIVATION_TANH || !KindHasActivation(row)) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
   PetscCall(PetscSNPrintf(why, len, "scheme %s, layer %s%s, activation %s%s", SchemeTypeName(scheme), LayerTypeName(scheme), detail, OdynActivationTypes[layer ? layer->activation : ODYN_ACTIVATION_TANH], scheme->shared ? ", shared weights" : ""));
   PetscFunctionReturn(0);
 }
@@ -197,6 +204,16 @@ PetscErrorCode OdynSchemeBackendDescribe_Private(OdynScheme scheme, OdynBlock *b
     b->m = scheme->nparam / (b->N * (b->n + 1));
   }
   if (KindIsConv(b->kind)) PetscCall(DescribeConv(scheme, b));
+  if (b->kind == ODYN_BLOCK_GLOBALAVG) { /* c channels of ih x iw in, c averages out, no parameters */
+    PetscInt c, h, w;
+
+    PetscCall(OdynLayerConvGetChannels(scheme->layer, &c, NULL));
+    PetscCall(OdynLayerConvGetImage(scheme->layer, &h, &w));
+    PetscCheck(c * h * w == b->n && c == b->m && scheme->nparam == 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "The globalavg block on a backend: %" PetscInt_FMT " channels of %" PetscInt_FMT " x %" PetscInt_FMT " do not make the widths %ld -> %ld", c, h, w, b->n, b->m);
+    b->c = b->cm = c;
+    b->ih        = h;
+    b->iw        = w;
+  }
   if (b->map == ODYN_BLOCK_CONVANTISYM) PetscCall(OdynLayerAntisymGetGamma(scheme->layer, &b->gamma));
   PetscFunctionReturn(0);
 }
@@ -236,6 +253,8 @@ long OdynBlockLinSize_Private(const OdynBackendOps *ops, const OdynBlock *b, lon
     return ops->conv_leapfrog_tanh_linsize(b->sym, b->c, b->cm, b->ih, b->iw, b->N, s);
   case ODYN_BLOCK_CONV_VERLET:
     return ops->conv_verlet_tanh_linsize(b->c, b->cm, b->ih, b->iw, b->N, s);
+  case ODYN_BLOCK_GLOBALAVG: /* the ih iw ones of its GEMMs, any size */
+    return b->ih * b->iw;
   }
   return -1;
 }

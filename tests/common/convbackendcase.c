@@ -6,6 +6,7 @@ static PetscReal   tol_sweep = ODYN_TEST_CONV_TOL_SWEEP, tol_antisym = ODYN_TEST
 static PetscBool   open_host = PETSC_TRUE;
 static PetscInt    open_k    = 3;           /* the opening block's stencils: 3x3, or 1x1 (a connector) */
 static PetscBool   open_pool = PETSC_FALSE; /* the opening block pools (2x2 averages): the blocks after it on ih/2 x iw/2 */
+static PetscBool   final_avg = PETSC_FALSE; /* a last block averages each channel (single, globalavg): c values out */
 
 void OdynTestConvCaseSet(const char *name, const char *bk, PetscReal tol, PetscReal tol_anti)
 {
@@ -20,6 +21,11 @@ void OdynTestConvSetOpening(PetscInt k, PetscBool pool)
   open_k    = k;
   open_pool = pool;
 }
+
+void OdynTestConvSetGlobalAvg(PetscBool avg) { final_avg = avg; }
+
+/* the network's output width per example: c averages, or c channels of the blocks' oh x ow image */
+static PetscInt OutWidth(PetscInt c, PetscInt oh, PetscInt ow) { return final_avg ? c : c * oh * ow; }
 
 /* the image of the blocks after an opening block (cin > 0), and so the network's output, for an input of ih x iw */
 static void BlockImage(PetscInt cin, PetscInt ih, PetscInt iw, PetscInt *oh, PetscInt *ow)
@@ -121,6 +127,22 @@ PetscErrorCode OdynTestConvMakeNet(PetscInt cin, PetscInt nb, const PetscInt N[]
     PetscCall(OdynNetAddBlock(*net, sc));
     PetscCall(OdynSchemeDestroy(&sc));
   }
+  if (final_avg) { /* the average of each channel on the network's backend; relu: the setting of a layer without activation */
+    OdynScheme sc;
+    OdynLayer  layer;
+    PetscInt   oh, ow;
+
+    BlockImage(cin, ih, iw, &oh, &ow);
+    PetscCall(OdynSchemeCreate(PETSC_COMM_WORLD, &sc));
+    PetscCall(OdynSchemeSetType(sc, ODYNSCHEMESINGLE));
+    PetscCall(OdynSchemeGetLayer(sc, &layer));
+    PetscCall(OdynLayerSetType(layer, ODYNLAYERGLOBALAVG));
+    PetscCall(OdynLayerConvSetImage(layer, oh, ow));
+    PetscCall(OdynLayerConvSetChannels(layer, c, 0));
+    PetscCall(OdynLayerSetActivation(layer, ODYN_ACTIVATION_RELU));
+    PetscCall(OdynNetAddBlock(*net, sc));
+    PetscCall(OdynSchemeDestroy(&sc));
+  }
   PetscCall(OdynNetSetBackend(*net, bk));
   PetscFunctionReturn(0);
 }
@@ -138,7 +160,7 @@ void OdynTestConvParity(PetscInt cin, PetscInt nb, const PetscInt N[], PetscInt 
   char            what[256];
 
   BlockImage(cin, ih, iw, &oh, &ow);
-  nout = c * oh * ow;
+  nout = OutWidth(c, oh, ow);
   ODYN_CK(PetscSNPrintf(what, sizeof(what), "%s%s", label, split ? ", examples on rank 0" : ""));
   ODYN_CK(OdynTestConvMakeNet(cin, nb, N, c, ih, iw, T, ODYNBACKENDHOST, &hnet));
   ODYN_CK(OdynTestConvMakeNet(cin, nb, N, c, ih, iw, T, backend, &bnet));
@@ -241,7 +263,7 @@ void OdynTestConvDerivatives(PetscInt cin, PetscInt nb, const PetscInt N[], Pets
   char           what[256];
 
   BlockImage(cin, ih, iw, &oh, &ow);
-  nout = c * oh * ow;
+  nout = OutWidth(c, oh, ow);
   ODYN_CK(OdynTestConvMakeNet(cin, nb, N, c, ih, iw, T, backend, &ctx.net));
   ODYN_CK(OdynNetCreateParameterVec(ctx.net, &ctx.theta));
   ODYN_CK(VecDuplicate(ctx.theta, &ctx.dtheta));

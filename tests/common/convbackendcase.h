@@ -45,6 +45,9 @@ void OdynTestConvCaseSet(const char *prog, const char *backend, PetscReal tol_sw
 /* the opening block's stencils (k = 3, or 1: a connector) and 2x2 average pooling (the blocks after it then work on
    ih/2 x iw/2 images); 3 and no pooling until changed */
 void OdynTestConvSetOpening(PetscInt k, PetscBool pool);
+/* a last block that averages each channel (scheme single, layer globalavg), on the network's backend: the network's
+   output is then c values per example; off until changed */
+void OdynTestConvSetGlobalAvg(PetscBool avg);
 /* the opening block on the host path (its own -cbopen_odyn_backend host) or on the network's backend */
 void OdynTestConvOpenOnHost(PetscBool host);
 /* Euler blocks of layer conv, or convantisym with its diffusion gamma, from now on; sets the bound of the comparisons */
