@@ -7,6 +7,9 @@ static const char help[] = "Trains paper 001's convolutional network (Haber & Ru
                            "  -odyn_net <resnet>         resnet | antisym | verlet: the paper's three networks; parabolic, leapfrog: paper 000's\n"
                            "                             parabolic and second-order CNNs (layer convsymmetric -K^T tanh(K Y + b), K: 6 -> 6\n"
                            "                             channels, with scheme euler and leapfrog)\n"
+                           "  -odyn_classifier_reg <true>  false: no regularizer of the classifier weights (the -cls_ options are not\n"
+                           "                             read), for networks whose features are not images, e.g. a last block of layer\n"
+                           "                             globalavg (paper 000: the average of each channel before the classifier)\n"
                            "  -odyn_test <bool>          also report the accuracy on the t10k test set (default: when its file exists)\n"
                            "  -odyn_expect_val_acc <a>   fail unless the best validation accuracy reaches a percent (for tests)\n"
                            "  -odyn_expect_objective_ratio <r>  first train with theta fixed at its random start (the classifier on\n"
@@ -254,14 +257,14 @@ static PetscErrorCode FixedFeatureObjective(const char *problem, OdynNet network
 int main(int argc, char **argv)
 {
   char            problem[64] = "mnist", net[64] = "resnet", path[PETSC_MAX_PATH_LEN];
-  PetscBool       defaults = PETSC_TRUE, skip = PETSC_FALSE, dotest, testset;
+  PetscBool       defaults = PETSC_TRUE, skip = PETSC_FALSE, dotest, testset, clsreg = PETSC_TRUE;
   PetscReal       expect = -1, ratio = -1, objfixed = 0, objtrained = 0, best, testacc = -1, mx = 0, sm = 0;
   PetscInt        bestlayers, ntrain, nval, nout;
   PetscLogDouble  t0, t1;
   OdynDataset     train = NULL, val = NULL, test = NULL;
   OdynNet         network;
   OdynLoss        loss;
-  OdynRegularizer reg, creg;
+  OdynRegularizer reg, creg = NULL;
   OdynTrainer     trainer;
   Vec             theta = NULL, wmu = NULL;
   MPI_Comm        comm;
@@ -287,6 +290,7 @@ int main(int argc, char **argv)
   PetscCall(HaveTestSet(comm, problem, &testset));
   dotest = testset;
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-odyn_test", &dotest, NULL));
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-odyn_classifier_reg", &clsreg, NULL));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-odyn_png_prefix", fo.prefix, sizeof(fo.prefix), NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-odyn_png_examples", &fo.examples, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-odyn_png_upscale", &fo.upscale, NULL));
@@ -319,9 +323,11 @@ int main(int argc, char **argv)
   PetscCall(OdynRegularizerCreate(comm, &reg)); /* smoothness in time of theta (alpha, eq. 5.23) */
   PetscCall(OdynRegularizerSetFromOptions(reg));
   /* the classifier's weights: one image per class on the 28 x 28 grid of each output channel (beta, eq. 5.25) */
-  PetscCall(OdynRegularizerCreate(comm, &creg));
-  PetscCall(OdynRegularizerSetOptionsPrefix(creg, "cls_"));
-  PetscCall(OdynRegularizerSetFromOptions(creg));
+  if (clsreg) {
+    PetscCall(OdynRegularizerCreate(comm, &creg));
+    PetscCall(OdynRegularizerSetOptionsPrefix(creg, "cls_"));
+    PetscCall(OdynRegularizerSetFromOptions(creg));
+  }
 
   PetscCall(PetscPrintf(comm, "odyn mnist: %s, %" PetscInt_FMT " training / %" PetscInt_FMT " validation images, net %s, %" PetscInt_FMT " features at the classifier\n", problem, ntrain, nval, net, nout));
   if (ratio >= 0) {
