@@ -1,7 +1,8 @@
 /*
   The parabolic CNN on a compute backend (OdynNetSetBackend(), -odyn_backend; docs/gpu.md): a block of scheme euler
   with layer convsymmetric (paper 000 eq. 7-8: Y_{j+1} = Y_j - h K_j^T * tanh(K_j * Y_j + b_j), 3x3 stencils, Y of c
-  channels, K_j * Y of m, tanh, no normalization) hands its sweeps to the table's conv_parabolic_tanh_* operations, its
+  channels, K_j * Y of m, tanh, with or without the TV normalization of paper 000 eq. 9, as the paper's blocks have it)
+  hands its sweeps to the table's conv_parabolic_tanh_* operations, its
   states and the linearization (sigma' and sigma of every step: the outer -K_j^T depends on theta too) in the backend's
   memory. The conv and convantisym Euler blocks and the opening layer are test_convbackend.c's, the Hamiltonian CNN
   test_convverletbackend.c's.
@@ -12,14 +13,15 @@
   example):
   - parity with the direct host path (-odyn_backend host), as test_convbackend.c's (forward, J v, J^T w, at two
     thetas), for m = c, m > c and m < c, alone (batches spanning several of the host kernels' chunks), after an opening
-    layer on the host or on the backend, two blocks in a row, the MNIST shape (6 channels, 28 x 28);
+    layer on the host or on the backend, two blocks in a row, the MNIST shape (6 channels, 28 x 28); with the TV
+    normalization alone (several chunks), after an opening on the backend, and in the MNIST shape;
   - the backend state memory of a block: (N + 1) states, 2 N hidden-channel arrays and the table's scratch;
   - Taylor and dot-product tests of the backend path itself;
-  - the small MNIST-like network with a convsymmetric block (Y 4, K * Y 3 channels): the objective history against the
-    host's;
-  - bad input: convsymmetric blocks the backend cannot run (5x5 stencils, relu, TV normalization, shared weights; on
-    cuda also K * Y of 20 channels) stop with PETSC_ERR_SUP naming the block and what it is; the table's
-    conv_parabolic_tanh_* check their sizes and arrays.
+  - the small MNIST-like network with a convsymmetric block (Y 4, K * Y 3 channels), without and with the TV
+    normalization: the objective history against the host's;
+  - bad input: convsymmetric blocks the backend cannot run (5x5 stencils, relu, shared weights; on cuda also K * Y of
+    20 channels) stop with PETSC_ERR_SUP naming the block and what it is; the table's conv_parabolic_tanh_* check their
+    sizes, eps and arrays.
 */
 #include "convbackendcase.h"
 #include <odyn/private/backend.h>
@@ -49,6 +51,29 @@ START_TEST(test_parity_convparabolic)
 }
 END_TEST
 
+/* paper 000's blocks: the symmetric layer with the TV normalization (eps 0.1 and the paper's 1e-3) */
+START_TEST(test_parity_convparabolic_tvnorm)
+{
+  const PetscInt three[1] = {3}, two[1] = {2}, twotwo[2] = {2, 2};
+
+  OdynTestConvOpenOnHost(PETSC_TRUE);
+  OdynTestConvSetTVNorm(0.1);
+  for (PetscInt split = 0; split < 2; split++) {
+    OdynTestConvSetSymmetric(3);
+    OdynTestConvParity(0, 1, three, 4, 8, 8, 1.0, 101, 37, split, "TV-normalized convsymmetric block (Y 4, K * Y 3 channels, 8 x 8, N 3, eps 0.1)");
+  }
+  OdynTestConvOpenOnHost(PETSC_FALSE);
+  OdynTestConvSetSymmetric(5);
+  OdynTestConvParity(1, 2, twotwo, 4, 6, 10, 1.5, 23, 40, 0, "opening 1 -> 4 and two TV-normalized convsymmetric blocks (K * Y 5 channels, 6 x 10, N 2 + 2), all on the backend");
+  OdynTestConvSetTVNorm(1e-3);
+  OdynTestConvSetSymmetric(6);
+  OdynTestConvParity(1, 1, two, 6, 28, 28, 2.0, 9, 5, 0, "MNIST parabolic shape with the TV normalization (eps 1e-3), all on the backend");
+  OdynTestConvSetTVNorm(0.0);
+  OdynTestConvOpenOnHost(PETSC_TRUE);
+  OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
+}
+END_TEST
+
 /*
   The backend state memory of one block (Y 4, K * Y 3 channels of 8 x 8, N 16, 10 examples) after a forward, from
   OdynSchemeView()'s line: the N + 1 states, the linearization (sigma' and sigma of every step, 2 N lm, and the table's
@@ -66,7 +91,7 @@ START_TEST(test_memory_convparabolic)
   ODYN_CK(OdynTestConvMakeNet(0, 1, N, 4, 8, 8, 1.0, backend, &net));
   d = OdynTestConvStateDoubles(net, 4 * hw, 10, NULL, 0);
   ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, backend, &ops));
-  lin = ops->conv_parabolic_tanh_linsize(4, 3, 8, 8, 16, 10);
+  lin = ops->conv_parabolic_tanh_linsize(4, 3, 0.0, 8, 8, 16, 10);
   ck_assert_int_ge(lin, 2 * 16 * lm);
   if (PetscGlobalRank == 0) {
     ck_assert_int_eq(d, 17 * lc + lin + 2 * lc);
@@ -88,14 +113,20 @@ START_TEST(test_derivatives_convparabolic)
   OdynTestConvOpenOnHost(PETSC_TRUE);
   OdynTestConvSetSymmetric(3);
   OdynTestConvDerivatives(0, 1, four, 3, 7, 9, 2.0, 12, "convsymmetric block (Y 3, K * Y 3 channels, 7 x 9, N 4)");
+  OdynTestConvSetTVNorm(0.1);
+  OdynTestConvSetSymmetric(4);
+  OdynTestConvDerivatives(0, 1, four, 3, 7, 9, 2.0, 12, "TV-normalized convsymmetric block (Y 3, K * Y 4 channels, 7 x 9, N 4, eps 0.1)");
+  OdynTestConvSetTVNorm(0.0);
   OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
 }
 END_TEST
 
-/* the MNIST network in small with a parabolic block 1 (layer convsymmetric, Y 4, K * Y 3 channels) */
+/* the MNIST network in small with a parabolic block 1 (layer convsymmetric, Y 4, K * Y 3 channels), without and with the
+   TV normalization (paper 000's eps 1e-3) */
 START_TEST(test_train_history_convparabolic)
 {
   OdynTestConvTrainHistory(ODYNLAYERCONVSYMMETRIC, "-block1_odyn_layer_channels 4,3", ODYN_TEST_CONV_TOL_HIST);
+  OdynTestConvTrainHistory(ODYNLAYERCONVSYMMETRIC, "-block1_odyn_layer_channels 4,3 -block1_odyn_layer_tvnorm", ODYN_TEST_CONV_TOL_HIST);
 }
 END_TEST
 
@@ -107,35 +138,44 @@ static void RefuseSymmetric(PetscInt k, OdynActivationType act, PetscBool tv, Pe
 
 START_TEST(test_errors_convparabolic)
 {
-  /* the parabolic CNN runs on the backend as euler + convsymmetric 3x3, tanh, no normalization, no shared weights */
+  /* the parabolic CNN runs on the backend as euler + convsymmetric 3x3, tanh, TV-normalized or not, no shared weights */
   RefuseSymmetric(5, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer convsymmetric (5x5 stencils, 4 -> 3 channels), activation tanh");
   RefuseSymmetric(3, ODYN_ACTIVATION_RELU, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer convsymmetric (3x3 stencils, 4 -> 3 channels), activation relu");
-  RefuseSymmetric(3, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, "scheme euler, layer convsymmetric (3x3 stencils, 4 -> 3 channels, TV normalization), activation tanh");
+  RefuseSymmetric(5, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, "scheme euler, layer convsymmetric (5x5 stencils, 4 -> 3 channels, TV normalization), activation tanh");
   RefuseSymmetric(3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_TRUE, "scheme euler, layer convsymmetric (3x3 stencils, 4 -> 3 channels), activation tanh, shared weights");
-  /* the same Euler block with tanh sets up on the backend */
+  /* the same Euler block with tanh sets up on the backend, TV-normalized or not */
   OdynTestConvSetSymmetric(3);
   OdynTestConvExpectSetUp(0);
+  OdynTestConvSetTVNorm(1e-3);
+  OdynTestConvExpectSetUp(0);
+  OdynTestConvSetTVNorm(0.0);
   OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
   {
     /* the table's operations on their own: sizes and arrays checked, with a message (last_error()) */
     const OdynBackendOps *ops;
 
     ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, backend, &ops));
-    ck_assert_int_eq(ops->conv_parabolic_tanh_forward(4, 0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+    ck_assert_int_eq(ops->conv_parabolic_tanh_forward(4, 0, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
     ck_assert_msg(strstr(ops->last_error(), "conv_parabolic_tanh_forward: need c, m, ih, iw >= 1"), "message: %s", ops->last_error());
-    ck_assert_int_eq(ops->conv_parabolic_tanh_adjoint(4, 3, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_int_eq(ops->conv_parabolic_tanh_adjoint(4, 3, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
     ck_assert_msg(strstr(ops->last_error(), "conv_parabolic_tanh_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
     {
       double a[1];
 
       /* theta and lin there, the states not: the call fails before any use */
-      ck_assert_int_eq(ops->conv_parabolic_tanh_tangent(4, 3, 4, 4, 2, 3, 0.5, a, NULL, NULL, a, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+      ck_assert_int_eq(ops->conv_parabolic_tanh_tangent(4, 3, 0.0, 4, 4, 2, 3, 0.5, a, NULL, NULL, a, NULL, NULL), ODYN_BACKEND_ERR_ARG);
       ck_assert_msg(strstr(ops->last_error(), "conv_parabolic_tanh_tangent: Ytraj and dYN must be arrays of the backend"), "message: %s", ops->last_error());
+      /* a negative eps of the normalization */
+      ck_assert_int_eq(ops->conv_parabolic_tanh_forward(4, 3, -1e-3, 4, 4, 2, 3, 0.5, a, a, a, a), ODYN_BACKEND_ERR_ARG);
+      ck_assert_msg(strstr(ops->last_error(), "conv_parabolic_tanh_forward: eps of the TV normalization must be finite and >= 0"), "message: %s", ops->last_error());
+      ck_assert_int_eq(ops->conv_parabolic_tanh_linsize(4, 3, -1e-3, 4, 4, 2, 3), -1);
     }
-    ck_assert_int_ge(ops->conv_parabolic_tanh_linsize(16, 5, 4, 4, 2, 3), 2 * 2 * 5 * 16 * 3);
+    ck_assert_int_ge(ops->conv_parabolic_tanh_linsize(16, 5, 0.0, 4, 4, 2, 3), 2 * 2 * 5 * 16 * 3);
+    /* with the normalization also Uhat and 1/r of every step */
+    ck_assert_int_ge(ops->conv_parabolic_tanh_linsize(16, 5, 1e-3, 4, 4, 2, 3), 3 * 2 * 5 * 16 * 3 + 2 * 16 * 3);
 #if defined(ODYN_TEST_GPU_BUILD)
-    ck_assert_int_eq(ops->conv_parabolic_tanh_linsize(4, 17, 4, 4, 2, 3), -1);
-    ck_assert_int_eq(ops->conv_parabolic_tanh_linsize(17, 4, 4, 4, 2, 3), -1);
+    ck_assert_int_eq(ops->conv_parabolic_tanh_linsize(4, 17, 0.0, 4, 4, 2, 3), -1);
+    ck_assert_int_eq(ops->conv_parabolic_tanh_linsize(17, 4, 0.0, 4, 4, 2, 3), -1);
 #endif
   }
 #if defined(ODYN_TEST_GPU_BUILD)
@@ -151,7 +191,7 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-  const TTest *const tests[] = {test_errors_convparabolic, test_derivatives_convparabolic, test_parity_convparabolic, test_memory_convparabolic, test_train_history_convparabolic};
+  const TTest *const tests[] = {test_errors_convparabolic, test_derivatives_convparabolic, test_parity_convparabolic, test_parity_convparabolic_tvnorm, test_memory_convparabolic, test_train_history_convparabolic};
 
   return OdynTestConvCaseMain(argc, argv, "test_convparabolicbackend", (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }

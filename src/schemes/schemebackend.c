@@ -307,7 +307,7 @@ static PetscErrorCode BackendForwardCall(OdynScheme scheme, PetscInt s, const do
     OdynBackendCall(ops, conv_euler_tanh_forward, b->c, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->lin);
     break;
   case ODYN_BLOCK_CONV_PARABOLIC:
-    OdynBackendCall(ops, conv_parabolic_tanh_forward, b->c, b->cm, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->lin);
+    OdynBackendCall(ops, conv_parabolic_tanh_forward, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->lin);
     break;
   case ODYN_BLOCK_CONV_LEAPFROG:
     OdynBackendCall(ops, conv_leapfrog_tanh_forward, b->sym, b->c, b->cm, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->lin);
@@ -374,7 +374,7 @@ static PetscErrorCode BackendTangentCall(OdynScheme scheme, PetscInt s, const do
     OdynBackendCall(ops, conv_euler_tanh_tangent, b->c, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_CONV_PARABOLIC:
-    OdynBackendCall(ops, conv_parabolic_tanh_tangent, b->c, b->cm, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
+    OdynBackendCall(ops, conv_parabolic_tanh_tangent, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_CONV_LEAPFROG:
     OdynBackendCall(ops, conv_leapfrog_tanh_tangent, b->sym, b->c, b->cm, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
@@ -440,7 +440,7 @@ static PetscErrorCode BackendAdjointCall(OdynScheme scheme, PetscInt s, const do
     OdynBackendCall(ops, conv_euler_tanh_adjoint, b->c, b->ih, b->iw, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_CONV_PARABOLIC:
-    OdynBackendCall(ops, conv_parabolic_tanh_adjoint, b->c, b->cm, b->ih, b->iw, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
+    OdynBackendCall(ops, conv_parabolic_tanh_adjoint, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_CONV_LEAPFROG:
     OdynBackendCall(ops, conv_leapfrog_tanh_adjoint, b->sym, b->c, b->cm, b->ih, b->iw, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
@@ -587,7 +587,7 @@ PetscErrorCode OdynSchemeBackendGetTraffic_Private(OdynScheme scheme, PetscLogDo
    scheme euler with layer dense, antisym, negdef or symmetric (the parabolic network), of scheme leapfrog with layer
    dense, antisym or negdef, of scheme verlet with layer hamiltonian, and for conv blocks of 3x3 stencils without TV
    normalization and pooling: scheme euler with layer conv or convantisym (as many output as input channels) or
-   convsymmetric (the parabolic CNN), scheme single with layer conv (the opening layer, cin -> cout channels), scheme
+   convsymmetric (the parabolic CNN, also with the TV normalization), scheme single with layer conv (the opening layer, cin -> cout channels), scheme
    verlet with layer convhamiltonian (the Hamiltonian CNN) and scheme leapfrog with layer conv or convsymmetric (the
    second-order CNN); on cuda at most 16 channels in each field; and scheme single with layer globalavg (the average of
    each channel before the classifier). `OdynSchemeSetUp()` stops with PETSC_ERR_SUP for

@@ -5,14 +5,15 @@
    table's operations, include/odyn/private/backend.h), with activation tanh and without shared weights; conv layers
    also need 3x3 stencils, no TV normalization and no pooling, and as many output as input channels unless the kind
    says otherwise (single, the opening layer and paper 000's connectors: cin -> cout, 1x1 or 3x3 stencils, pooling
-   allowed; convhamiltonian and convsymmetric: c and m channels). On cuda the conv blocks
+   allowed; convhamiltonian and convsymmetric: c and m channels; the parabolic CNN's blocks, euler + convsymmetric: TV
+   normalization allowed). On cuda the conv blocks
    are limited to ODYN_BACKEND_CONV_MAXC channels and the Verlet blocks to the widths its kernels run: the table's
    linsize answers -1 for what it cannot run, and the set-up refuses the block, naming it
    (OdynSchemeBackendRunnable_Private()).
    The average of each channel (single with layer globalavg, linear, no parameters) runs on any backend whatever its
-   activation setting, by the table's gemm. Others (TV normalization, other activations, shared weights, other schemes)
-   are refused with PETSC_ERR_SUP naming the block and what it is, never run on the host in silence. A new kind costs a
-   line in BlockKinds[] and its cases in the sweeps' switches.
+   activation setting, by the table's gemm. Others (TV normalization elsewhere, other activations, shared weights,
+   other schemes) are refused with PETSC_ERR_SUP naming the block and what it is, never run on the host in silence. A
+   new kind costs a line in BlockKinds[] and its cases in the sweeps' switches.
 
    The parameters the sweeps run with (OdynBlockParamMap): theta itself, or for the dense Euler and leapfrog blocks of
    layer antisym or negdef the dense weights M_j = map(kappa_j) (the layer's own maps, affine.c), or for a convantisym
@@ -30,30 +31,31 @@
 /*
    Scheme and layer type of each kind and how its parameters map (a NULL layer type is the default layer, dense); for
    the conv layers also which shapes the kind's operations take besides 3x3 stencils and c -> c channels: two channel
-   counts (a second field Z or K * Y, or cin -> cout), and the connectors' 1x1 stencils and 2x2 average pooling.
+   counts (a second field Z or K * Y, or cin -> cout), the connectors' 1x1 stencils and 2x2 average pooling, and the
+   TV normalization (paper 000 eq. 9, the operations' eps).
 */
 static const struct {
   const char       *scheme, *layer;
   OdynBlockKind     kind;
   OdynBlockParamMap map;
-  PetscBool         twochannels, connector;
+  PetscBool         twochannels, connector, tvnorm;
 } BlockKinds[] = {
-  {ODYNSCHEMEEULER,    ODYNLAYERDENSE,           ODYN_BLOCK_EULER,          ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE},
-  {ODYNSCHEMEEULER,    ODYNLAYERANTISYM,         ODYN_BLOCK_EULER,          ODYN_BLOCK_AFFINE,      PETSC_FALSE, PETSC_FALSE},
-  {ODYNSCHEMEEULER,    ODYNLAYERNEGDEF,          ODYN_BLOCK_EULER,          ODYN_BLOCK_AFFINE,      PETSC_FALSE, PETSC_FALSE},
-  {ODYNSCHEMEEULER,    ODYNLAYERSYMMETRIC,       ODYN_BLOCK_PARABOLIC,      ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE},
-  {ODYNSCHEMELEAPFROG, ODYNLAYERDENSE,           ODYN_BLOCK_LEAPFROG,       ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE},
-  {ODYNSCHEMELEAPFROG, ODYNLAYERANTISYM,         ODYN_BLOCK_LEAPFROG,       ODYN_BLOCK_AFFINE,      PETSC_FALSE, PETSC_FALSE},
-  {ODYNSCHEMELEAPFROG, ODYNLAYERNEGDEF,          ODYN_BLOCK_LEAPFROG,       ODYN_BLOCK_AFFINE,      PETSC_FALSE, PETSC_FALSE},
-  {ODYNSCHEMEVERLET,   ODYNLAYERHAMILTONIAN,     ODYN_BLOCK_VERLET,         ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE},
-  {ODYNSCHEMESINGLE,   ODYNLAYERCONV,            ODYN_BLOCK_CONV_SINGLE,    ODYN_BLOCK_THETA,       PETSC_TRUE,  PETSC_TRUE },
-  {ODYNSCHEMEEULER,    ODYNLAYERCONV,            ODYN_BLOCK_CONV_EULER,     ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE},
-  {ODYNSCHEMEEULER,    ODYNLAYERCONVANTISYM,     ODYN_BLOCK_CONV_EULER,     ODYN_BLOCK_CONVANTISYM, PETSC_FALSE, PETSC_FALSE},
-  {ODYNSCHEMEEULER,    ODYNLAYERCONVSYMMETRIC,   ODYN_BLOCK_CONV_PARABOLIC, ODYN_BLOCK_THETA,       PETSC_TRUE,  PETSC_FALSE},
-  {ODYNSCHEMELEAPFROG, ODYNLAYERCONV,            ODYN_BLOCK_CONV_LEAPFROG,  ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE},
-  {ODYNSCHEMELEAPFROG, ODYNLAYERCONVSYMMETRIC,   ODYN_BLOCK_CONV_LEAPFROG,  ODYN_BLOCK_THETA,       PETSC_TRUE,  PETSC_FALSE},
-  {ODYNSCHEMEVERLET,   ODYNLAYERCONVHAMILTONIAN, ODYN_BLOCK_CONV_VERLET,    ODYN_BLOCK_THETA,       PETSC_TRUE,  PETSC_FALSE},
-  {ODYNSCHEMESINGLE,   ODYNLAYERGLOBALAVG,       ODYN_BLOCK_GLOBALAVG,      ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMEEULER,    ODYNLAYERDENSE,           ODYN_BLOCK_EULER,          ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMEEULER,    ODYNLAYERANTISYM,         ODYN_BLOCK_EULER,          ODYN_BLOCK_AFFINE,      PETSC_FALSE, PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMEEULER,    ODYNLAYERNEGDEF,          ODYN_BLOCK_EULER,          ODYN_BLOCK_AFFINE,      PETSC_FALSE, PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMEEULER,    ODYNLAYERSYMMETRIC,       ODYN_BLOCK_PARABOLIC,      ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMELEAPFROG, ODYNLAYERDENSE,           ODYN_BLOCK_LEAPFROG,       ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMELEAPFROG, ODYNLAYERANTISYM,         ODYN_BLOCK_LEAPFROG,       ODYN_BLOCK_AFFINE,      PETSC_FALSE, PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMELEAPFROG, ODYNLAYERNEGDEF,          ODYN_BLOCK_LEAPFROG,       ODYN_BLOCK_AFFINE,      PETSC_FALSE, PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMEVERLET,   ODYNLAYERHAMILTONIAN,     ODYN_BLOCK_VERLET,         ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMESINGLE,   ODYNLAYERCONV,            ODYN_BLOCK_CONV_SINGLE,    ODYN_BLOCK_THETA,       PETSC_TRUE,  PETSC_TRUE,  PETSC_FALSE},
+  {ODYNSCHEMEEULER,    ODYNLAYERCONV,            ODYN_BLOCK_CONV_EULER,     ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMEEULER,    ODYNLAYERCONVANTISYM,     ODYN_BLOCK_CONV_EULER,     ODYN_BLOCK_CONVANTISYM, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMEEULER,    ODYNLAYERCONVSYMMETRIC,   ODYN_BLOCK_CONV_PARABOLIC, ODYN_BLOCK_THETA,       PETSC_TRUE,  PETSC_FALSE, PETSC_TRUE },
+  {ODYNSCHEMELEAPFROG, ODYNLAYERCONV,            ODYN_BLOCK_CONV_LEAPFROG,  ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMELEAPFROG, ODYNLAYERCONVSYMMETRIC,   ODYN_BLOCK_CONV_LEAPFROG,  ODYN_BLOCK_THETA,       PETSC_TRUE,  PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMEVERLET,   ODYNLAYERCONVHAMILTONIAN, ODYN_BLOCK_CONV_VERLET,    ODYN_BLOCK_THETA,       PETSC_TRUE,  PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMESINGLE,   ODYNLAYERGLOBALAVG,       ODYN_BLOCK_GLOBALAVG,      ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE, PETSC_FALSE},
 };
 
 /* per kind: how the messages name it, and the prefix of its operations (for "its ..._linsize() answers -1") */
@@ -125,7 +127,7 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
 
   PetscFunctionBegin;
   if (LayerIsConv(LayerTypeName(scheme))) { /* 3x3, c -> c, no normalization, no pooling, unless the row says more */
-    const PetscBool two = row >= 0 && BlockKinds[row].twochannels, connector = row >= 0 && BlockKinds[row].connector;
+    const PetscBool two = row >= 0 && BlockKinds[row].twochannels, connector = row >= 0 && BlockKinds[row].connector, tvok = row >= 0 && BlockKinds[row].tvnorm;
     PetscInt        k, c, c2;
     PetscBool       pool, tv;
     PetscReal       eps;
@@ -134,7 +136,7 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
     PetscCall(OdynLayerConvGetChannels(layer, &c, &c2));
     PetscCall(OdynLayerConvGetPooling(layer, &pool));
     PetscCall(OdynLayerConvGetTVNorm(layer, &tv, &eps));
-    shapeok = (k == 3 || (k == 1 && connector)) && (c2 == c || two) && (!pool || connector) && !tv ? PETSC_TRUE : PETSC_FALSE;
+    shapeok = (k == 3 || (k == 1 && connector)) && (c2 == c || two) && (!pool || connector) && (!tv || tvok) ? PETSC_TRUE : PETSC_FALSE;
     PetscCall(PetscSNPrintf(detail, sizeof(detail), " (%" PetscInt_FMT "x%" PetscInt_FMT " stencils, %" PetscInt_FMT " -> %" PetscInt_FMT " channels%s%s)", k, k, c, c2, tv ? ", TV normalization" : "", pool ? ", pooling" : ""));
   }
   *ok = row >= 0 && shapeok && (!layer || layer->activation == ODYN_ACTIVATION_TANH || !KindHasActivation(row)) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
@@ -148,13 +150,15 @@ static PetscErrorCode DescribeConv(OdynScheme scheme, OdynBlock *b)
 {
   const char *name = BlockNames[b->kind].name;
   PetscInt    c, c2, h, w, k, per = 0;
-  PetscBool   widthsok, pool;
+  PetscBool   widthsok, pool, tv;
+  PetscReal   eps;
 
   PetscFunctionBegin;
   PetscCall(OdynLayerConvGetChannels(scheme->layer, &c, &c2));
   PetscCall(OdynLayerConvGetImage(scheme->layer, &h, &w));
   PetscCall(OdynLayerConvGetKernelSize(scheme->layer, &k));
   PetscCall(OdynLayerConvGetPooling(scheme->layer, &pool));
+  PetscCall(OdynLayerConvGetTVNorm(scheme->layer, &tv, &eps));
   widthsok = c >= 1 && c2 >= 1 && h >= 1 && w >= 1 && c * h * w == scheme->nstate[0] ? PETSC_TRUE : PETSC_FALSE;
   switch (b->kind) {
   case ODYN_BLOCK_CONV_SINGLE: /* one step: [K (cout x cin x k x k) | b (cout)], Y_1 of cout channels, pooled or not */
@@ -165,8 +169,9 @@ static PetscErrorCode DescribeConv(OdynScheme scheme, OdynBlock *b)
     widthsok = widthsok && c2 * h * w == scheme->nstate[1] ? PETSC_TRUE : PETSC_FALSE;
     per      = 9 * c * c2 + c + c2;
     break;
-  default: /* conv Euler (c2 = c), the parabolic and the second-order CNN: [K (m x c x 3 x 3) | b (m)] per step */
-    per = 9 * c * c2 + c2;
+  default: /* conv Euler (c2 = c), the parabolic and the second-order CNN: [K (m x c x 3 x 3) | b (m)] per step, the
+              parabolic CNN with the TV normalization also [scale | beta] (m each) */
+    per = 9 * c * c2 + (tv ? 3 : 1) * c2;
   }
   PetscCheck(widthsok, PETSC_COMM_SELF, PETSC_ERR_PLIB, "The %s block on a backend: %" PetscInt_FMT ", %" PetscInt_FMT " channels of %" PetscInt_FMT " x %" PetscInt_FMT " do not make the state widths %" PetscInt_FMT ", %" PetscInt_FMT, name, c, c2, h, w, scheme->nstate[0], scheme->nstate[1]);
   if (b->kind != ODYN_BLOCK_CONV_SINGLE) per *= scheme->N;
@@ -177,6 +182,7 @@ static PetscErrorCode DescribeConv(OdynScheme scheme, OdynBlock *b)
   b->iw   = w;
   b->k    = k;
   b->pool = pool ? 1 : 0;
+  b->eps  = tv ? (double)eps : 0.0;
   PetscFunctionReturn(0);
 }
 
@@ -248,7 +254,7 @@ long OdynBlockLinSize_Private(const OdynBackendOps *ops, const OdynBlock *b, lon
   case ODYN_BLOCK_CONV_EULER:
     return ops->conv_euler_tanh_linsize(b->c, b->ih, b->iw, b->N, s);
   case ODYN_BLOCK_CONV_PARABOLIC:
-    return ops->conv_parabolic_tanh_linsize(b->c, b->cm, b->ih, b->iw, b->N, s);
+    return ops->conv_parabolic_tanh_linsize(b->c, b->cm, b->eps, b->ih, b->iw, b->N, s);
   case ODYN_BLOCK_CONV_LEAPFROG:
     return ops->conv_leapfrog_tanh_linsize(b->sym, b->c, b->cm, b->ih, b->iw, b->N, s);
   case ODYN_BLOCK_CONV_VERLET:

@@ -7,6 +7,7 @@ static PetscBool   open_host = PETSC_TRUE;
 static PetscInt    open_k    = 3;           /* the opening block's stencils: 3x3, or 1x1 (a connector) */
 static PetscBool   open_pool = PETSC_FALSE; /* the opening block pools (2x2 averages): the blocks after it on ih/2 x iw/2 */
 static PetscBool   final_avg = PETSC_FALSE; /* a last block averages each channel (single, globalavg): c values out */
+static PetscReal   tv_eps    = 0.0;         /* the time-stepping blocks' TV normalization: its eps, 0 none */
 
 void OdynTestConvCaseSet(const char *name, const char *bk, PetscReal tol, PetscReal tol_anti)
 {
@@ -23,6 +24,8 @@ void OdynTestConvSetOpening(PetscInt k, PetscBool pool)
 }
 
 void OdynTestConvSetGlobalAvg(PetscBool avg) { final_avg = avg; }
+
+void OdynTestConvSetTVNorm(PetscReal eps) { tv_eps = eps; }
 
 /* the network's output width per example: c averages, or c channels of the blocks' oh x ow image */
 static PetscInt OutWidth(PetscInt c, PetscInt oh, PetscInt ow) { return final_avg ? c : c * oh * ow; }
@@ -112,6 +115,7 @@ PetscErrorCode OdynTestConvMakeNet(PetscInt cin, PetscInt nb, const PetscInt N[]
     PetscCall(OdynLayerSetType(layer, b < 0 ? ODYNLAYERCONV : euler_layer));
     if (b >= 0 && euler_gamma > 0) PetscCall(OdynLayerAntisymSetGamma(layer, euler_gamma));
     if (b >= 0 && ham_rev) PetscCall(OdynSchemeSetTrajectoryType(sc, ODYN_TRAJECTORY_RECOMPUTE));
+    if (b >= 0 && tv_eps > 0) PetscCall(OdynLayerConvSetTVNorm(layer, PETSC_TRUE, tv_eps));
     if (b < 0) {
       PetscCall(OdynLayerConvSetImage(layer, ih, iw));
       PetscCall(OdynLayerConvSetKernelSize(layer, open_k));

@@ -48,6 +48,8 @@ void OdynTestConvSetOpening(PetscInt k, PetscBool pool);
 /* a last block that averages each channel (scheme single, layer globalavg), on the network's backend: the network's
    output is then c values per example; off until changed */
 void OdynTestConvSetGlobalAvg(PetscBool avg);
+/* the TV normalization (paper 000 eq. 9) with that eps in the blocks after the opening one (0: none, until changed) */
+void OdynTestConvSetTVNorm(PetscReal eps);
 /* the opening block on the host path (its own -cbopen_odyn_backend host) or on the network's backend */
 void OdynTestConvOpenOnHost(PetscBool host);
 /* Euler blocks of layer conv, or convantisym with its diffusion gamma, from now on; sets the bound of the comparisons */

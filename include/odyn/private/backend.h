@@ -296,27 +296,32 @@ struct OdynBackendOps {
   int (*conv_verlet_tanh_adjoint_reversible)(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0);
   /*
      Whole-block sweeps of a convolutional parabolic tanh block, the parabolic CNN (paper 000 eq. 7-8): scheme euler with
-     layer convsymmetric (src/layers/impls/convcore.c) of 3x3 stencils, no normalization; the state Y of c channels,
-     K_j * Y of m (the hidden channels), each ih x iw per example (channel-major as above); lc = c ih iw s,
-     lm = m ih iw s:
-       Y_{j+1} = Y_j - h K_j^T * tanh(K_j * Y_j + b_j),  K_j (m x c x 3 x 3: K[o][c'][a][b] at ((o c + c') 3 + a) 3 + b),
-       theta_j = [K_j | b_j (m)], N (9 c m + m) values, the layer's order; dtheta and gtheta the same layout.
+     layer convsymmetric (src/layers/impls/convcore.c) of 3x3 stencils, with or without the total-variation
+     normalization N (paper 000 eq. 9; eps > 0: on, with that eps; eps = 0: off); the state Y of c channels, K_j * Y of
+     m (the hidden channels), each ih x iw per example (channel-major as above); lc = c ih iw s, lm = m ih iw s,
+     lp = ih iw s:
+       Y_{j+1} = Y_j - h K_j^T * tanh(A_j),  U_j = K_j * Y_j + b_j,  A_j = U_j, or with N: A_j = scale_j .* Uhat_j +
+       beta_j, Uhat_j = U_j / r_j per pixel, r_j = sqrt(sum over the m channels of U_j^2 + eps);
+       K_j (m x c x 3 x 3: K[o][c'][a][b] at ((o c + c') 3 + a) 3 + b), theta_j = [K_j | b_j (m)], N (9 c m + m)
+       values, with N theta_j = [K_j | b_j | scale_j | beta_j (m each)], N (9 c m + 3 m): the layer's order; dtheta
+       and gtheta the same layout.
      conv_parabolic_tanh_linsize: the doubles of `lin`: sigma' of every step (D_j, lm, at j lm), then sigma itself
-       (S_j = tanh(K_j * Y_j + b_j), lm, at (N + j) lm: the outer -K_j^T depends on theta too), followed by the
-       backend's scratch (cuda: 2 lm + lc + ih iw + m s; host: none), or -1: the backend cannot run these sizes (cuda:
-       c or m > ODYN_CUDA_CONV_MAXC).
-     forward: Ytraj ((N + 1) lc) receives Y_0..Y_N (state j at j lc), and D_j, S_j in lin; tangent: dYN = J_theta
-       dtheta + J_Y0 dY0 at the forward's states (dtheta or dY0 NULL: zero); adjoint: gtheta += J_theta^T W,
-       gY0 = J_Y0^T W (gtheta or gY0 NULL: not computed). lin is not const in the derivative sweeps: they write its
-       scratch part, never D_j or S_j. Every array is the backend's; inputs and outputs must not overlap.
+       (S_j = tanh(A_j), lm, at (N + j) lm: the outer -K_j^T depends on theta too), with N also Uhat_j (lm, at
+       (2 N + j) lm) and 1 / r_j (lp, at 3 N lm + j lp), followed by the backend's scratch (cuda: 2 lm + lc + ih iw +
+       m s; host: none), or -1: the backend cannot run these sizes (cuda: c or m > ODYN_CUDA_CONV_MAXC; eps < 0).
+     forward: Ytraj ((N + 1) lc) receives Y_0..Y_N (state j at j lc), and D_j, S_j (Uhat_j, 1/r_j) in lin; tangent:
+       dYN = J_theta dtheta + J_Y0 dY0 at the forward's states (dtheta or dY0 NULL: zero); adjoint: gtheta +=
+       J_theta^T W, gY0 = J_Y0^T W (gtheta or gY0 NULL: not computed). lin is not const in the derivative sweeps: they
+       write its scratch part, never what the forward kept. Every array is the backend's; inputs and outputs must not
+       overlap.
      Host: the layer's kernels in the direct path's order and chunks (src/backend/host/convparabolic.c), its results
-       bit for bit; cuda: odyn_cuda_conv3_* (K^T * S by conv3_adjoint with the same K) as the conv Euler sweeps
-       (convblocks.cu).
+       bit for bit; cuda: odyn_cuda_conv3_* (K^T * S by conv3_adjoint with the same K) as the conv Euler sweeps, the
+       normalization per pixel and example by kernels of its own (convblocks.cu).
   */
-  long (*conv_parabolic_tanh_linsize)(long c, long m, long ih, long iw, long N, long s);
-  int (*conv_parabolic_tanh_forward)(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-  int (*conv_parabolic_tanh_tangent)(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
-  int (*conv_parabolic_tanh_adjoint)(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+  long (*conv_parabolic_tanh_linsize)(long c, long m, double eps, long ih, long iw, long N, long s);
+  int (*conv_parabolic_tanh_forward)(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+  int (*conv_parabolic_tanh_tangent)(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
+  int (*conv_parabolic_tanh_adjoint)(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
   /*
      Whole-block sweeps of a convolutional leapfrog tanh block, the second-order CNN (paper 000; src/schemes/impls/
      leapfrog.c with layer conv or convsymmetric, 3x3 stencils, no normalization, no pooling), states stored:
@@ -411,10 +416,10 @@ int  odyn_host_conv_verlet_tanh_forward_final(long c, long m, long ih, long iw, 
 int  odyn_host_conv_verlet_tanh_tangent_y0(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
 int  odyn_host_conv_verlet_tanh_adjoint_reversible(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0);
 /* the host table's convolutional parabolic tanh sweeps (convparabolic.c), likewise */
-long odyn_host_conv_parabolic_tanh_linsize(long c, long m, long ih, long iw, long N, long s);
-int  odyn_host_conv_parabolic_tanh_forward(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-int  odyn_host_conv_parabolic_tanh_tangent(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
-int  odyn_host_conv_parabolic_tanh_adjoint(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+long odyn_host_conv_parabolic_tanh_linsize(long c, long m, double eps, long ih, long iw, long N, long s);
+int  odyn_host_conv_parabolic_tanh_forward(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int  odyn_host_conv_parabolic_tanh_tangent(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
+int  odyn_host_conv_parabolic_tanh_adjoint(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
 /* the host table's convolutional leapfrog tanh sweeps (convleapfrog.c), likewise */
 long odyn_host_conv_leapfrog_tanh_linsize(int sym, long c, long m, long ih, long iw, long N, long s);
 int  odyn_host_conv_leapfrog_tanh_forward(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);

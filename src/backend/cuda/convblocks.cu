@@ -1,7 +1,7 @@
 /*
    The cuda table's whole-block convolutional sweeps (include/odyn/private/backend.h: conv_euler_tanh_*, conv_tanh_*,
-   conv_verlet_tanh_*, conv_parabolic_tanh_*; conv_leapfrog_tanh_* in convleapfrog.cu), composed from the direct 3x3
-   kernels of convdirect.cu (odyn_cuda_conv3_*, cudakernels.h) and the table's own elementwise operations (backend.cu,
+   conv_verlet_tanh_*; conv_leapfrog_tanh_* in convleapfrog.cu, conv_parabolic_tanh_* in convparabolic.cu), composed
+   from the direct 3x3 kernels of convdirect.cu (odyn_cuda_conv3_*, cudakernels.h) and the table's own elementwise operations (backend.cu,
    through backendimpl.cuh). No PETSc header here by design.
 */
 #include <limits.h>
@@ -570,115 +570,6 @@ int cuda_conv_verlet_tanh_adjoint_reversible(long c, long m, long ih, long iw, l
       if ((r = channel_sums_add(m, hw, s, T, ones, cs, gK + nk + c))) return r;
     }
     if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, T, 1.0, P))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
-  }
-  return ODYN_BACKEND_OK;
-}
-
-/*
-   The whole-block convolutional parabolic tanh sweeps (conv_parabolic_tanh_*: the parabolic CNN, scheme euler with
-   layer convsymmetric), from the same device functions. One geometry g = {ih, iw, c, m, 3}: K_j * Y maps Y (c channels)
-   to m, K_j^T * S is odyn_cuda_conv3_adjoint with the same K_j; the outer -K^T's stencil gradient is
-   odyn_cuda_conv3_stencil_grad with P as the input and S_j as the weight (<P, -dK^T * S> = -<dK * P, S>).
-   lin = [D_0 .. D_{N-1} (N lm) | S_0 .. S_{N-1} (N lm) | T (lm) | A (lm) | P (lc) | ones (ih iw) | cs (m s)]:
-     forward   S_j = tanh(K_j * Y_j + b_j) with D_j; Y_{j+1} = -K_j^T * S_j; Y_{j+1} = Y_j + h Y_{j+1}
-                                                                       (conv3_forward_bias_act, conv3_adjoint, axpby)
-     tangent   A = dK_j * Y_j + db_j (or 0) + K_j * dY; T = -h D_j .* A; dY += K_j^T * T; dY += -h dK_j^T * S_j
-     adjoint   gK_j += -h stencil gradient (P, S_j); A = K_j * P; T = -h D_j .* A; gK_j += stencil gradient (Y_j, T);
-               gb_j += channel sums of T; P += K_j^T * T
-   Round-off as the conv Euler sweeps: the gradient sums in another order than the host's, and K^T * S as the adjoint
-   convolution where the host convolves with the flipped stencil.
-*/
-long cuda_conv_parabolic_tanh_linsize(long c, long m, long ih, long iw, long N, long s)
-{
-  const long hw = ih * iw, lc = c * hw * s, lm = m * hw * s;
-
-  return conv1_fits(c, m) ? 2 * N * lm + 2 * lm + lc + hw + m * s : -1;
-}
-
-static int check_conv_parabolic(const char *op, long c, long m, long ih, long iw, long N, long s, const double *theta, const double *lin, const double *a, const double *b, const char *ab)
-{
-  int r = check_conv_verlet(op, c, m, ih, iw, N, s, theta, lin);
-
-  if (r || !s) return r;
-  if (!a || !b) return fail(ODYN_BACKEND_ERR_ARG, "%s: %s must be arrays of the backend", op, ab);
-  return ODYN_BACKEND_OK;
-}
-
-int cuda_conv_parabolic_tanh_forward(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
-{
-  const odyn_conv_geom g = {ih, iw, c, m, 3};
-  const long           hw = ih * iw, lc = c * hw * s, lm = m * hw * s, nk = 9 * c * m, slot = nk + m;
-  int                  r;
-
-  if ((r = check_conv_parabolic("conv_parabolic_tanh_forward", c, m, ih, iw, N, s, theta, lin, Y0, Ytraj, "Y0 and Ytraj")) || !s) return r;
-  if ((r = cuda_copy_device(Ytraj, Y0, (size_t)lc * sizeof(double)))) return r;
-  for (long j = 0; j < N; j++) {
-    const double *K = theta + j * slot, *Yj = Ytraj + j * lc;
-    double       *Y1 = Ytraj + (j + 1) * lc, *D = lin + j * lm, *S = lin + (N + j) * lm;
-
-    if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, K, Yj, K + nk, ODYN_PW_TANH, S, D))) return kernel_status(r, "conv_parabolic_tanh_forward");
-    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, -1.0, S, 0.0, Y1))) return kernel_status(r, "conv_parabolic_tanh_forward");
-    if ((r = cuda_axpby(lc, 1.0, Yj, h, Y1))) return r;
-  }
-  return ODYN_BACKEND_OK;
-}
-
-int cuda_conv_parabolic_tanh_tangent(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
-{
-  const odyn_conv_geom g = {ih, iw, c, m, 3};
-  const long           hw = ih * iw, lc = c * hw * s, lm = m * hw * s, nk = 9 * c * m, slot = nk + m;
-  double              *T, *A;
-  int                  r;
-
-  if ((r = check_conv_parabolic("conv_parabolic_tanh_tangent", c, m, ih, iw, N, s, theta, lin, Ytraj, dYN, "Ytraj and dYN")) || !s) return r;
-  T = lin + 2 * N * lm;
-  A = T + lm;
-  if (dY0) r = cuda_copy_device(dYN, dY0, (size_t)lc * sizeof(double));
-  else r = cuda_mem_set(dYN, 0, (size_t)lc * sizeof(double));
-  if (r) return r;
-  for (long j = 0; j < N; j++) {
-    const double *K = theta + j * slot, *D = lin + j * lm, *S = lin + (N + j) * lm, *Yj = Ytraj + j * lc;
-    const double *dK = dtheta ? dtheta + j * slot : NULL;
-
-    if (dK && (r = odyn_cuda_conv3_forward_bias_act(&g, s, dK, Yj, dK + nk, ODYN_PW_IDENTITY, A, NULL))) return kernel_status(r, "conv_parabolic_tanh_tangent");
-    if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, dYN, dK ? 1.0 : 0.0, A))) return kernel_status(r, "conv_parabolic_tanh_tangent");
-    if ((r = odyn_cuda_hadamard(lm, -h, D, A, T))) return kernel_status(r, "conv_parabolic_tanh_tangent");
-    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, T, 1.0, dYN))) return kernel_status(r, "conv_parabolic_tanh_tangent");
-    if (dK && (r = odyn_cuda_conv3_adjoint(&g, s, dK, -h, S, 1.0, dYN))) return kernel_status(r, "conv_parabolic_tanh_tangent");
-  }
-  return ODYN_BACKEND_OK;
-}
-
-int cuda_conv_parabolic_tanh_adjoint(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
-{
-  const odyn_conv_geom g = {ih, iw, c, m, 3};
-  const long           hw = ih * iw, lc = c * hw * s, lm = m * hw * s, nk = 9 * c * m, slot = nk + m;
-  double              *T, *A, *P, *ones, *cs;
-  int                  r;
-
-  if ((r = check_conv_parabolic("conv_parabolic_tanh_adjoint", c, m, ih, iw, N, s, theta, lin, Ytraj, W, "Ytraj and W")) || !s || (!gtheta && !gY0)) return r;
-  T    = lin + 2 * N * lm;
-  A    = T + lm;
-  P    = gY0 ? gY0 : A + lm;
-  ones = A + lm + lc;
-  cs   = ones + hw;
-  if ((r = cuda_copy_device(P, W, (size_t)lc * sizeof(double)))) return r;
-  if (gtheta) {
-    if ((r = conv_fill_ones(hw, ones, "conv_parabolic_tanh_adjoint (ones)"))) return r;
-  }
-  for (long j = N - 1; j >= 0; j--) {
-    const double *K = theta + j * slot, *D = lin + j * lm, *S = lin + (N + j) * lm, *Yj = Ytraj + j * lc;
-    double       *gK = gtheta ? gtheta + j * slot : NULL;
-
-    /* the outer -K^T * S: its stencil gradient before P moves on */
-    if (gK && (r = odyn_cuda_conv3_stencil_grad(&g, s, P, S, -h, gK))) return kernel_status(r, "conv_parabolic_tanh_adjoint");
-    if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, P, 0.0, A))) return kernel_status(r, "conv_parabolic_tanh_adjoint");
-    if ((r = odyn_cuda_hadamard(lm, -h, D, A, T))) return kernel_status(r, "conv_parabolic_tanh_adjoint");
-    if (gK) {
-      if ((r = odyn_cuda_conv3_stencil_grad(&g, s, Yj, T, 1.0, gK))) return kernel_status(r, "conv_parabolic_tanh_adjoint");
-      if ((r = channel_sums_add(m, hw, s, T, ones, cs, gK + nk))) return r;
-    }
-    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, T, 1.0, P))) return kernel_status(r, "conv_parabolic_tanh_adjoint");
   }
   return ODYN_BACKEND_OK;
 }

@@ -5,6 +5,7 @@
    PetscMalloc) because the table is plain C; src/sys/backend.c turns its status codes into PETSc errors.
 */
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -612,42 +613,44 @@ static int host_conv_verlet_tanh_adjoint_reversible(long c, long m, long ih, lon
 }
 
 /* the whole-block convolutional parabolic tanh sweeps (convparabolic.c, conv_parabolic_tanh_*): sizes and arrays
-   checked here (c -> m as the Verlet block's c and m) */
-static long host_conv_parabolic_tanh_linsize(long c, long m, long ih, long iw, long N, long s) { return odyn_host_conv_parabolic_tanh_linsize(c, m, ih, iw, N, s); }
+   checked here (c -> m as the Verlet block's c and m), and eps (>= 0: 0 no normalization) */
+static long host_conv_parabolic_tanh_linsize(long c, long m, double eps, long ih, long iw, long N, long s) { return eps >= 0 ? odyn_host_conv_parabolic_tanh_linsize(c, m, eps, ih, iw, N, s) : -1; }
 
-static int check_conv_parabolic(const char *op, long c, long m, long ih, long iw, long N, long s, const double *theta, const double *lin)
+static int check_conv_parabolic(const char *op, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin)
 {
   const int st = check_conv_verlet(op, c, m, ih, iw, N, s, theta, NULL, 0);
 
-  if (st || !s || !N || lin) return st;
-  return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_parabolic_tanh_linsize() = %ld values) must be arrays of the backend", op, 2 * N * m * ih * iw * s);
+  if (st) return st;
+  if (!(eps >= 0) || isinf(eps)) return fail(ODYN_BACKEND_ERR_ARG, "%s: eps of the TV normalization must be finite and >= 0 (0: none), got %g", op, eps);
+  if (!s || !N || lin) return 0;
+  return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_parabolic_tanh_linsize() = %ld values) must be arrays of the backend", op, odyn_host_conv_parabolic_tanh_linsize(c, m, eps, ih, iw, N, s));
 }
 
-static int host_conv_parabolic_tanh_forward(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+static int host_conv_parabolic_tanh_forward(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
-  int st = check_conv_parabolic("conv_parabolic_tanh_forward", c, m, ih, iw, N, s, theta, lin);
+  int st = check_conv_parabolic("conv_parabolic_tanh_forward", c, m, eps, ih, iw, N, s, theta, lin);
 
   if (st) return st;
   if (s && (!Y0 || !Ytraj)) return fail(ODYN_BACKEND_ERR_ARG, "conv_parabolic_tanh_forward: Y0 and Ytraj must be arrays of the backend");
-  return conv_status(odyn_host_conv_parabolic_tanh_forward(c, m, ih, iw, N, s, h, theta, Y0, Ytraj, lin), "conv_parabolic_tanh_forward");
+  return conv_status(odyn_host_conv_parabolic_tanh_forward(c, m, eps, ih, iw, N, s, h, theta, Y0, Ytraj, lin), "conv_parabolic_tanh_forward");
 }
 
-static int host_conv_parabolic_tanh_tangent(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+static int host_conv_parabolic_tanh_tangent(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
 {
-  int st = check_conv_parabolic("conv_parabolic_tanh_tangent", c, m, ih, iw, N, s, theta, lin);
+  int st = check_conv_parabolic("conv_parabolic_tanh_tangent", c, m, eps, ih, iw, N, s, theta, lin);
 
   if (st) return st;
   if (s && (!Ytraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_parabolic_tanh_tangent: Ytraj and dYN must be arrays of the backend");
-  return conv_status(odyn_host_conv_parabolic_tanh_tangent(c, m, ih, iw, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "conv_parabolic_tanh_tangent");
+  return conv_status(odyn_host_conv_parabolic_tanh_tangent(c, m, eps, ih, iw, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "conv_parabolic_tanh_tangent");
 }
 
-static int host_conv_parabolic_tanh_adjoint(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+static int host_conv_parabolic_tanh_adjoint(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_conv_parabolic("conv_parabolic_tanh_adjoint", c, m, ih, iw, N, s, theta, lin);
+  int st = check_conv_parabolic("conv_parabolic_tanh_adjoint", c, m, eps, ih, iw, N, s, theta, lin);
 
   if (st) return st;
   if (s && (!Ytraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_parabolic_tanh_adjoint: Ytraj and W must be arrays of the backend");
-  return conv_status(odyn_host_conv_parabolic_tanh_adjoint(c, m, ih, iw, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "conv_parabolic_tanh_adjoint");
+  return conv_status(odyn_host_conv_parabolic_tanh_adjoint(c, m, eps, ih, iw, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "conv_parabolic_tanh_adjoint");
 }
 
 /* the whole-block convolutional leapfrog tanh sweeps (convleapfrog.c, conv_leapfrog_tanh_*): sizes and arrays checked
