@@ -1,8 +1,8 @@
 /*
   The second-order CNN on a compute backend (OdynNetSetBackend(), -odyn_backend; docs/gpu.md): a block of scheme
   leapfrog (Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 F_j(Y_j), Y_{-1} = Y_0) with layer conv (F = tanh(K * Y + b), c -> c
-  channels) or convsymmetric (F = -K^T * tanh(K * Y + b), K * Y of m channels), 3x3 stencils, tanh, no normalization,
-  hands its sweeps to the table's conv_leapfrog_tanh_* operations, its states stored in the backend's memory or, with
+  channels) or convsymmetric (F = -K^T * tanh(K * Y + b), K * Y of m channels), 3x3 stencils, tanh, with or without
+  the TV normalization of paper 000 eq. 9 (the paper's second-order CNN has it), hands its sweeps to the table's conv_leapfrog_tanh_* operations, its states stored in the backend's memory or, with
   -odyn_scheme_trajectory recompute, only the last two kept and the others rebuilt backwards (reversible).
 
   Built twice from this file: as test_convleapfrogbackend (label unit) with the backend "hostref" (the host path's
@@ -13,13 +13,16 @@
     thetas), for both layers: alone (batches spanning several of the host kernels' chunks), after an opening layer on
     the host or on the backend, two blocks in a row, m > c and m < c, the MNIST shape (6 channels, 28 x 28);
   - the same reversible, against the host path's recomputing sweeps;
+  - both layers with the TV normalization, stored and reversible, alone and after an opening, the MNIST shape;
   - the backend state memory of a block: N + 1 states, sigma' (and sigma) of every step, the table's scratch; reversible
     the first and the last two states and the scratch, flat in N;
   - Taylor and dot-product tests of the backend path itself, stored and reversible;
-  - the small MNIST-like network with a leapfrog block of each layer: the objective history against the host's;
-  - bad input: leapfrog blocks the backend cannot run (5x5 stencils, relu, TV normalization, pooling, c -> c2 channels
+  - the small MNIST-like network with a leapfrog block of each layer, and of convsymmetric with the TV normalization:
+    the objective history against the host's;
+  - bad input: leapfrog blocks the backend cannot run (5x5 stencils, relu, pooling, c -> c2 channels
     for conv, convantisym, shared weights; on cuda also 20 channels) stop with PETSC_ERR_SUP naming the block and what
-    it is; the same blocks set up stored and recomputed; the table's conv_leapfrog_tanh_* check their sizes and arrays.
+    it is; the same blocks set up stored and recomputed, with and without the normalization; the table's
+  conv_leapfrog_tanh_* check their sizes, eps and arrays.
 */
 #include "convbackendcase.h"
 #include <odyn/private/backend.h>
@@ -69,6 +72,31 @@ START_TEST(test_parity_convleapfrog_reversible)
 }
 END_TEST
 
+/* paper 000's second-order CNN as the paper has it: the TV normalization in both layers, stored and reversible */
+START_TEST(test_parity_convleapfrog_tvnorm)
+{
+  const PetscInt three[1] = {3}, two[1] = {2}, pair[2] = {2, 3};
+
+  OdynTestConvSetTVNorm(0.1);
+  OdynTestConvOpenOnHost(PETSC_TRUE);
+  for (PetscInt split = 0; split < 2; split++) {
+    OdynTestConvSetLeapfrog(0, PETSC_FALSE);
+    OdynTestConvParity(0, 1, three, 4, 8, 8, 1.0, 101, 37, split, "TV-normalized conv leapfrog block (4 channels, 8 x 8, N 3, eps 0.1)");
+    OdynTestConvSetLeapfrog(3, PETSC_TRUE);
+    OdynTestConvParity(0, 1, three, 4, 8, 8, 1.0, 101, 37, split, "reversible TV-normalized convsymmetric leapfrog block (K * Y 3 channels, 8 x 8, N 3, eps 0.1)");
+  }
+  OdynTestConvOpenOnHost(PETSC_FALSE);
+  OdynTestConvSetLeapfrog(5, PETSC_FALSE);
+  OdynTestConvParity(1, 2, pair, 4, 6, 10, 1.5, 23, 40, 0, "opening 1 -> 4 and two TV-normalized convsymmetric leapfrog blocks (K * Y 5 channels, 6 x 10, N 2 + 3), all on the backend");
+  OdynTestConvSetTVNorm(1e-3);
+  OdynTestConvSetLeapfrog(6, PETSC_TRUE);
+  OdynTestConvParity(1, 1, two, 6, 28, 28, 2.0, 9, 5, 0, "MNIST second-order shape, reversible, TV-normalized convsymmetric (eps 1e-3), all on the backend");
+  OdynTestConvSetTVNorm(0.0);
+  OdynTestConvOpenOnHost(PETSC_TRUE);
+  OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
+}
+END_TEST
+
 /*
   The backend state memory of one block (4 channels of 8 x 8, N 16, 10 examples; layer conv, then convsymmetric with
   K * Y of 3) after a forward, from OdynSchemeView()'s line. Stored: N + 1 states, conv_leapfrog_tanh_linsize() (sigma'
@@ -83,7 +111,7 @@ START_TEST(test_memory_convleapfrog)
 
   ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, backend, &ops));
   for (int sym = 0; sym < 2; sym++) {
-    const long m = sym ? 3 : 4, lm = m * hw * 10, lin = ops->conv_leapfrog_tanh_linsize(sym, 4, m, 8, 8, 16, 10), rs = ops->conv_leapfrog_tanh_revsize(sym, 4, m, 8, 8, 10);
+    const long m = sym ? 3 : 4, lm = m * hw * 10, lin = ops->conv_leapfrog_tanh_linsize(sym, 4, m, 0.0, 8, 8, 16, 10), rs = ops->conv_leapfrog_tanh_revsize(sym, 4, m, 0.0, 8, 8, 10);
     long       d[2];
 
     ck_assert_int_ge(lin, (sym ? 2 : 1) * 16 * lm);
@@ -122,6 +150,12 @@ START_TEST(test_derivatives_convleapfrog)
   OdynTestConvDerivatives(2, 2, pair, 4, 8, 8, 1.0, 10, "opening 2 -> 4 on the host, two reversible convsymmetric leapfrog blocks (K * Y 4 channels, 8 x 8, N 2 + 3)");
   OdynTestConvSetLeapfrog(0, PETSC_TRUE);
   OdynTestConvDerivatives(0, 1, four, 3, 7, 9, 2.0, 12, "reversible conv leapfrog block (3 channels, 7 x 9, N 4)");
+  OdynTestConvSetTVNorm(0.1);
+  OdynTestConvSetLeapfrog(4, PETSC_FALSE);
+  OdynTestConvDerivatives(0, 1, four, 3, 7, 9, 2.0, 12, "TV-normalized convsymmetric leapfrog block (K * Y 4 channels, 7 x 9, N 4, eps 0.1)");
+  OdynTestConvSetLeapfrog(0, PETSC_TRUE);
+  OdynTestConvDerivatives(0, 1, four, 3, 7, 9, 2.0, 12, "reversible TV-normalized conv leapfrog block (3 channels, 7 x 9, N 4, eps 0.1)");
+  OdynTestConvSetTVNorm(0.0);
   OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
 }
 END_TEST
@@ -131,6 +165,7 @@ START_TEST(test_train_history_convleapfrog)
 {
   OdynTestConvTrainHistory(ODYNLAYERCONV, "-block1_odyn_scheme_type leapfrog", ODYN_TEST_CONV_TOL_HIST);
   OdynTestConvTrainHistory(ODYNLAYERCONVSYMMETRIC, "-block1_odyn_scheme_type leapfrog -block1_odyn_layer_channels 4,3", ODYN_TEST_CONV_TOL_HIST);
+  OdynTestConvTrainHistory(ODYNLAYERCONVSYMMETRIC, "-block1_odyn_scheme_type leapfrog -block1_odyn_layer_channels 4,3 -block1_odyn_layer_tvnorm", ODYN_TEST_CONV_TOL_HIST);
 }
 END_TEST
 
@@ -145,18 +180,21 @@ START_TEST(test_errors_convleapfrog)
   /* the second-order CNN runs on the backend as leapfrog + conv (c -> c) or convsymmetric, 3x3, tanh, states stored */
   RefuseLeapfrog(ODYNLAYERCONV, 5, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme leapfrog, layer conv (5x5 stencils, 4 -> 4 channels), activation tanh");
   RefuseLeapfrog(ODYNLAYERCONV, 3, 4, ODYN_ACTIVATION_RELU, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme leapfrog, layer conv (3x3 stencils, 4 -> 4 channels), activation relu");
-  RefuseLeapfrog(ODYNLAYERCONV, 3, 4, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme leapfrog, layer conv (3x3 stencils, 4 -> 4 channels, TV normalization), activation tanh");
+  RefuseLeapfrog(ODYNLAYERCONV, 5, 4, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme leapfrog, layer conv (5x5 stencils, 4 -> 4 channels, TV normalization), activation tanh");
   RefuseLeapfrog(ODYNLAYERCONV, 3, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, "scheme leapfrog, layer conv (3x3 stencils, 4 -> 4 channels, pooling), activation tanh");
   RefuseLeapfrog(ODYNLAYERCONV, 3, 6, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme leapfrog, layer conv (3x3 stencils, 4 -> 6 channels), activation tanh");
   RefuseLeapfrog(ODYNLAYERCONV, 3, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme leapfrog, layer conv (3x3 stencils, 4 -> 4 channels), activation tanh, shared weights");
-  RefuseLeapfrog(ODYNLAYERCONVSYMMETRIC, 3, 3, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme leapfrog, layer convsymmetric (3x3 stencils, 4 -> 3 channels, TV normalization), activation tanh");
+  RefuseLeapfrog(ODYNLAYERCONVSYMMETRIC, 3, 3, ODYN_ACTIVATION_RELU, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme leapfrog, layer convsymmetric (3x3 stencils, 4 -> 3 channels, TV normalization), activation relu");
   RefuseLeapfrog(ODYNLAYERCONVANTISYM, 3, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme leapfrog, layer convantisym (3x3 stencils, 4 -> 4 channels), activation tanh");
-  /* both layers set up on the backend with their states stored and recomputed */
-  for (PetscInt m = 0; m < 4; m += 3)
-    for (int rev = 0; rev < 2; rev++) {
-      OdynTestConvSetLeapfrog(m, rev ? PETSC_TRUE : PETSC_FALSE);
-      OdynTestConvExpectSetUp(0);
-    }
+  /* both layers set up on the backend with their states stored and recomputed, with and without the normalization */
+  for (int tv = 0; tv < 2; tv++)
+    for (PetscInt m = 0; m < 4; m += 3)
+      for (int rev = 0; rev < 2; rev++) {
+        OdynTestConvSetTVNorm(tv ? 1e-3 : 0.0);
+        OdynTestConvSetLeapfrog(m, rev ? PETSC_TRUE : PETSC_FALSE);
+        OdynTestConvExpectSetUp(0);
+      }
+  OdynTestConvSetTVNorm(0.0);
   OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
   {
     /* the table's operations on their own: sizes and arrays checked, with a message (last_error()) */
@@ -164,30 +202,37 @@ START_TEST(test_errors_convleapfrog)
     double                a[1];
 
     ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, backend, &ops));
-    ck_assert_int_eq(ops->conv_leapfrog_tanh_forward(0, 4, 0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+    ck_assert_int_eq(ops->conv_leapfrog_tanh_forward(0, 4, 0, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
     ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_tanh_forward: need c, m, ih, iw >= 1"), "message: %s", ops->last_error());
-    ck_assert_int_eq(ops->conv_leapfrog_tanh_forward(0, 4, 3, 4, 4, 2, 3, 0.5, a, a, a, a), ODYN_BACKEND_ERR_SIZE);
+    ck_assert_int_eq(ops->conv_leapfrog_tanh_forward(0, 4, 3, 0.0, 4, 4, 2, 3, 0.5, a, a, a, a), ODYN_BACKEND_ERR_SIZE);
     ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_tanh_forward: layer conv (sym 0) maps c to c channels, got c = 4, m = 3"), "message: %s", ops->last_error());
-    ck_assert_int_eq(ops->conv_leapfrog_tanh_adjoint(1, 4, 3, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_int_eq(ops->conv_leapfrog_tanh_adjoint(1, 4, 3, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
     ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_tanh_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
-    ck_assert_int_eq(ops->conv_leapfrog_tanh_tangent(1, 4, 3, 4, 4, 2, 3, 0.5, a, NULL, NULL, a, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_int_eq(ops->conv_leapfrog_tanh_tangent(1, 4, 3, 0.0, 4, 4, 2, 3, 0.5, a, NULL, NULL, a, NULL, NULL), ODYN_BACKEND_ERR_ARG);
     ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_tanh_tangent: Ytraj and dYN must be arrays of the backend"), "message: %s", ops->last_error());
-    ck_assert_int_eq(ops->conv_leapfrog_tanh_linsize(0, 4, 3, 4, 4, 2, 3), -1);
-    ck_assert_int_eq(ops->conv_leapfrog_tanh_revsize(0, 4, 3, 4, 4, 3), -1);
-    ck_assert_int_ge(ops->conv_leapfrog_tanh_revsize(1, 4, 3, 4, 4, 3), 0);
+    ck_assert_int_eq(ops->conv_leapfrog_tanh_linsize(0, 4, 3, 0.0, 4, 4, 2, 3), -1);
+    ck_assert_int_eq(ops->conv_leapfrog_tanh_revsize(0, 4, 3, 0.0, 4, 4, 3), -1);
+    ck_assert_int_ge(ops->conv_leapfrog_tanh_revsize(1, 4, 3, 0.0, 4, 4, 3), 0);
+    /* a negative eps of the normalization */
+    ck_assert_int_eq(ops->conv_leapfrog_tanh_linsize(1, 4, 3, -1.0, 4, 4, 2, 3), -1);
+    ck_assert_int_eq(ops->conv_leapfrog_tanh_revsize(1, 4, 3, -1.0, 4, 4, 3), -1);
+    ck_assert_int_eq(ops->conv_leapfrog_tanh_forward(1, 4, 3, -1.0, 4, 4, 2, 3, 0.5, a, a, a, a), ODYN_BACKEND_ERR_ARG);
+    ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_tanh_forward: eps of the TV normalization must be finite and >= 0"), "message: %s", ops->last_error());
+    /* with the normalization also Uhat and 1/r of every step */
+    ck_assert_int_ge(ops->conv_leapfrog_tanh_linsize(1, 16, 5, 1e-3, 4, 4, 2, 3), 3 * 2 * 5 * 16 * 3 + 2 * 16 * 3);
     {
       double b[3 * 4 * 16];
 
       /* work non-NULL: cuda needs one (revsize > 0) and checks it first; the calls fail before any use */
-      ck_assert_int_eq(ops->conv_leapfrog_tanh_adjoint_reversible(1, 3, 2, 4, 4, 2, 1, 0.5, b, b, b, b, b, NULL, b), ODYN_BACKEND_ERR_ARG);
+      ck_assert_int_eq(ops->conv_leapfrog_tanh_adjoint_reversible(1, 3, 2, 0.0, 4, 4, 2, 1, 0.5, b, b, b, b, b, NULL, b), ODYN_BACKEND_ERR_ARG);
       ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_tanh_adjoint_reversible: gY0 must not alias YN or YNm1"), "message: %s", ops->last_error());
-      ck_assert_int_eq(ops->conv_leapfrog_tanh_forward_final(1, 3, 2, 4, 4, 2, 1, 0.5, b, b, NULL, b, b), ODYN_BACKEND_ERR_ARG);
+      ck_assert_int_eq(ops->conv_leapfrog_tanh_forward_final(1, 3, 2, 0.0, 4, 4, 2, 1, 0.5, b, b, NULL, b, b), ODYN_BACKEND_ERR_ARG);
       ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_tanh_forward_final: Y0, YN and YNm1 must be arrays of the backend"), "message: %s", ops->last_error());
     }
-    ck_assert_int_ge(ops->conv_leapfrog_tanh_linsize(1, 16, 5, 4, 4, 2, 3), 2 * 2 * 5 * 16 * 3);
+    ck_assert_int_ge(ops->conv_leapfrog_tanh_linsize(1, 16, 5, 0.0, 4, 4, 2, 3), 2 * 2 * 5 * 16 * 3);
 #if defined(ODYN_TEST_GPU_BUILD)
-    ck_assert_int_eq(ops->conv_leapfrog_tanh_linsize(0, 17, 17, 4, 4, 2, 3), -1);
-    ck_assert_int_eq(ops->conv_leapfrog_tanh_linsize(1, 4, 17, 4, 4, 2, 3), -1);
+    ck_assert_int_eq(ops->conv_leapfrog_tanh_linsize(0, 17, 17, 0.0, 4, 4, 2, 3), -1);
+    ck_assert_int_eq(ops->conv_leapfrog_tanh_linsize(1, 4, 17, 0.0, 4, 4, 2, 3), -1);
 #endif
   }
 #if defined(ODYN_TEST_GPU_BUILD)
@@ -203,7 +248,7 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-  const TTest *const tests[] = {test_errors_convleapfrog, test_derivatives_convleapfrog, test_parity_convleapfrog, test_parity_convleapfrog_reversible, test_memory_convleapfrog, test_train_history_convleapfrog};
+  const TTest *const tests[] = {test_errors_convleapfrog, test_derivatives_convleapfrog, test_parity_convleapfrog, test_parity_convleapfrog_reversible, test_parity_convleapfrog_tvnorm, test_memory_convleapfrog, test_train_history_convleapfrog};
 
   return OdynTestConvCaseMain(argc, argv, "test_convleapfrogbackend", (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }

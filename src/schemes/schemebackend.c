@@ -279,7 +279,7 @@ static PetscErrorCode BackendForwardCall(OdynScheme scheme, PetscInt s, const do
       OdynBackendCall(ops, conv_verlet_tanh_forward_final, b->c, b->cm, b->ih, b->iw, N, s, h, th, bk->traj, bk->traj + ns, bk->ztraj, bk->lin);
       break;
     case ODYN_BLOCK_CONV_LEAPFROG:
-      OdynBackendCall(ops, conv_leapfrog_tanh_forward_final, b->sym, b->c, b->cm, b->ih, b->iw, N, s, h, th, bk->traj, bk->traj + ns, bk->traj + 2 * ns, bk->lin);
+      OdynBackendCall(ops, conv_leapfrog_tanh_forward_final, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->traj + ns, bk->traj + 2 * ns, bk->lin);
       break;
     default:
       SETERRQ(PETSC_COMM_SELF, PETSC_ERR_PLIB, "Block kind %d does not recompute its states", (int)b->kind);
@@ -310,7 +310,7 @@ static PetscErrorCode BackendForwardCall(OdynScheme scheme, PetscInt s, const do
     OdynBackendCall(ops, conv_parabolic_tanh_forward, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->lin);
     break;
   case ODYN_BLOCK_CONV_LEAPFROG:
-    OdynBackendCall(ops, conv_leapfrog_tanh_forward, b->sym, b->c, b->cm, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->lin);
+    OdynBackendCall(ops, conv_leapfrog_tanh_forward, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->lin);
     break;
   case ODYN_BLOCK_CONV_VERLET:
     OdynBackendCall(ops, conv_verlet_tanh_forward, b->c, b->cm, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->ztraj, bk->lin);
@@ -347,7 +347,7 @@ static PetscErrorCode BackendTangentCall(OdynScheme scheme, PetscInt s, const do
       OdynBackendCall(ops, conv_verlet_tanh_tangent_y0, b->c, b->cm, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
       break;
     case ODYN_BLOCK_CONV_LEAPFROG:
-      OdynBackendCall(ops, conv_leapfrog_tanh_tangent_y0, b->sym, b->c, b->cm, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
+      OdynBackendCall(ops, conv_leapfrog_tanh_tangent_y0, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
       break;
     default:
       SETERRQ(PETSC_COMM_SELF, PETSC_ERR_PLIB, "Block kind %d does not recompute its states", (int)b->kind);
@@ -377,7 +377,7 @@ static PetscErrorCode BackendTangentCall(OdynScheme scheme, PetscInt s, const do
     OdynBackendCall(ops, conv_parabolic_tanh_tangent, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_CONV_LEAPFROG:
-    OdynBackendCall(ops, conv_leapfrog_tanh_tangent, b->sym, b->c, b->cm, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
+    OdynBackendCall(ops, conv_leapfrog_tanh_tangent, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_CONV_VERLET:
     OdynBackendCall(ops, conv_verlet_tanh_tangent, b->c, b->cm, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->ztraj, bk->lin, dy0, out);
@@ -413,7 +413,7 @@ static PetscErrorCode BackendAdjointCall(OdynScheme scheme, PetscInt s, const do
       OdynBackendCall(ops, conv_verlet_tanh_adjoint_reversible, b->c, b->cm, b->ih, b->iw, N, s, h, th, bk->traj + ns, bk->ztraj, bk->lin, w, gt, gy);
       break;
     case ODYN_BLOCK_CONV_LEAPFROG:
-      OdynBackendCall(ops, conv_leapfrog_tanh_adjoint_reversible, b->sym, b->c, b->cm, b->ih, b->iw, N, s, h, th, bk->traj + ns, bk->traj + 2 * ns, bk->lin, w, gt, gy);
+      OdynBackendCall(ops, conv_leapfrog_tanh_adjoint_reversible, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj + ns, bk->traj + 2 * ns, bk->lin, w, gt, gy);
       break;
     default:
       SETERRQ(PETSC_COMM_SELF, PETSC_ERR_PLIB, "Block kind %d does not recompute its states", (int)b->kind);
@@ -443,7 +443,7 @@ static PetscErrorCode BackendAdjointCall(OdynScheme scheme, PetscInt s, const do
     OdynBackendCall(ops, conv_parabolic_tanh_adjoint, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_CONV_LEAPFROG:
-    OdynBackendCall(ops, conv_leapfrog_tanh_adjoint, b->sym, b->c, b->cm, b->ih, b->iw, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
+    OdynBackendCall(ops, conv_leapfrog_tanh_adjoint, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_CONV_VERLET:
     OdynBackendCall(ops, conv_verlet_tanh_adjoint, b->c, b->cm, b->ih, b->iw, N, s, h, th, bk->traj, bk->ztraj, bk->lin, w, gt, gy);
@@ -589,7 +589,7 @@ PetscErrorCode OdynSchemeBackendGetTraffic_Private(OdynScheme scheme, PetscLogDo
    normalization and pooling: scheme euler with layer conv or convantisym (as many output as input channels) or
    convsymmetric (the parabolic CNN, also with the TV normalization), scheme single with layer conv (the opening layer, cin -> cout channels), scheme
    verlet with layer convhamiltonian (the Hamiltonian CNN) and scheme leapfrog with layer conv or convsymmetric (the
-   second-order CNN); on cuda at most 16 channels in each field; and scheme single with layer globalavg (the average of
+   second-order CNN, also with the TV normalization); on cuda at most 16 channels in each field; and scheme single with layer globalavg (the average of
    each channel before the classifier). `OdynSchemeSetUp()` stops with PETSC_ERR_SUP for
    other blocks (src/schemes/schemebackendblock.c lists them). A Verlet or leapfrog block (dense or conv) with
    `ODYN_TRAJECTORY_RECOMPUTE` (-odyn_scheme_trajectory recompute) keeps only its last states on the backend and

@@ -94,6 +94,17 @@ void OdynTestConvSetVerlet(PetscInt m, PetscBool rev)
   ham_rev = rev;
 }
 
+/* every setting above back to its start (the opening 3x3, unpooled, on the host; conv Euler blocks; no averages, no
+   normalization): run before each test (OdynTestSetListSetup()), so that a failed test leaves nothing behind */
+void OdynTestConvReset(void)
+{
+  OdynTestConvSetOpening(3, PETSC_FALSE);
+  OdynTestConvOpenOnHost(PETSC_TRUE);
+  OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
+  OdynTestConvSetGlobalAvg(PETSC_FALSE);
+  OdynTestConvSetTVNorm(0.0);
+}
+
 /* the blocks after the opening: conv Euler blocks of c channels (convhamiltonian: Verlet blocks, Z of ham_m channels;
    convsymmetric: K * Y of ham_m channels) */
 PetscErrorCode OdynTestConvMakeNet(PetscInt cin, PetscInt nb, const PetscInt N[], PetscInt c, PetscInt ih, PetscInt iw, PetscReal T, const char *bk, OdynNet *net)

@@ -90,10 +90,14 @@ void OdynTestConvExpectRefused(OdynNet net, const char *needle);
    single: one step; layer dense: 16 wide) the backend cannot run: OdynTestConvExpectRefused() */
 void OdynTestConvRefuseBlock(const char *scheme, const char *ltype, PetscInt k, PetscInt c, PetscInt c2, OdynActivationType act, PetscBool tv, PetscBool pool, PetscBool shared, const char *needle);
 
+/* every setting of the functions above back to its start; OdynTestConvCaseMain() runs it before each test */
+void OdynTestConvReset(void);
+
 /* main() of such a test (backendtest.h: skipped on cuda without a device): its n tests on this build's backend */
 static inline int OdynTestConvCaseMain(int argc, char **argv, const char *prog, int n, const TTest *const tests[])
 {
   OdynTestConvCaseSet(prog, ODYN_TEST_CONV_BACKEND, ODYN_TEST_CONV_TOL_SWEEP, ODYN_TEST_CONV_TOL_ANTISYM);
+  OdynTestSetListSetup(OdynTestConvReset);
   return OdynTestBackendMain(argc, argv, strncmp(prog, "test_", 5) ? prog : prog + 5, ODYN_TEST_CONV_BACKEND, n, tests);
 }
 

@@ -282,6 +282,9 @@ const char *OdynTestLastErrorMessage(void) { return odyn_test_errmsg; }
 static const char         *list_suite, *list_tcase;
 static int                 list_n;
 static const TTest *const *list_tests;
+static void (*list_setup)(void);
+
+void OdynTestSetListSetup(void (*setup)(void)) { list_setup = setup; }
 
 static Suite *MakeListSuite(void)
 {
@@ -289,6 +292,7 @@ static Suite *MakeListSuite(void)
   TCase *t = tcase_create(list_tcase);
 
   for (int i = 0; i < list_n; i++) tcase_add_test(t, list_tests[i]);
+  if (list_setup) tcase_add_checked_fixture(t, list_setup, NULL);
   tcase_set_timeout(t, 600);
   suite_add_tcase(s, t);
   return s;

@@ -97,5 +97,8 @@ const char *OdynTestLastErrorMessage(void);
 int OdynTestMain(int argc, char **argv, Suite *(*make)(void));
 /* the same for the n tests of list in one test case named tcase (600 s each), in a suite named suite */
 int OdynTestMainList(int argc, char **argv, const char *suite, const char *tcase, int n, const TTest *const list[]);
+/* a function OdynTestMainList() runs before each of its tests (a checked fixture): e.g. one that restores the shared
+   settings of a test file, so that a test that fails half-way does not hand its settings to the next */
+void OdynTestSetListSetup(void (*setup)(void));
 
 #endif

@@ -324,41 +324,45 @@ struct OdynBackendOps {
   int (*conv_parabolic_tanh_adjoint)(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
   /*
      Whole-block sweeps of a convolutional leapfrog tanh block, the second-order CNN (paper 000; src/schemes/impls/
-     leapfrog.c with layer conv or convsymmetric, 3x3 stencils, no normalization, no pooling), states stored:
-       Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 F_j(Y_j),  Y_{-1} = Y_0, with
-       sym 0 (layer conv, m = c):           F_j(Y) = tanh(K_j * Y + b_j),         theta_j = [K_j (c x c x 3 x 3) | b_j (c)]
-       sym 1 (layer convsymmetric, K * Y of m channels):  F_j(Y) = -K_j^T * tanh(K_j * Y + b_j),
+     leapfrog.c with layer conv or convsymmetric, 3x3 stencils, no pooling, with or without the TV normalization N of
+     paper 000 eq. 9: eps > 0 on, with that eps; eps = 0 off), states stored:
+       Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 F_j(Y_j),  Y_{-1} = Y_0, with A_j = K_j * Y + b_j, or with N scale_j .* Uhat_j +
+       beta_j (Uhat_j = A_j / r_j per pixel, r_j = sqrt(sum over the m channels of A_j^2 + eps)), and
+       sym 0 (layer conv, m = c):           F_j(Y) = tanh(A_j),         theta_j = [K_j (c x c x 3 x 3) | b_j (c)]
+       sym 1 (layer convsymmetric, K * Y of m channels):  F_j(Y) = -K_j^T * tanh(A_j),
                                                                         theta_j = [K_j (m x c x 3 x 3) | b_j (m)]
-     the layers' stencil order as above; Y of c channels, lc = c ih iw s, lm = m ih iw s; dtheta and gtheta the same
-     layout as theta.
+     with N theta_j = [K_j | b_j | scale_j | beta_j] (m each); the layers' stencil order as above; Y of c channels,
+     lc = c ih iw s, lm = m ih iw s, lp = ih iw s; dtheta and gtheta the same layout as theta.
      conv_leapfrog_tanh_linsize: the doubles of `lin`: sigma' of every step (D_j, lm, at j lm), with sym 1 also
-       S_j = tanh(K_j * Y_j + b_j) (lm at (N + j) lm), followed by the backend's scratch (cuda: 4 lc + 2 max(lc, lm) +
-       ih iw + max(c, m) s; host: none), or -1: the backend cannot run these sizes (cuda: c or m >
-       ODYN_CUDA_CONV_MAXC; sym 0 needs m = c).
+       S_j = tanh(A_j) (lm at (N + j) lm), with N also Uhat_j (lm each) and 1 / r_j (lp each) after them, followed by
+       the backend's scratch (cuda: 4 lc + 2 max(lc, lm) + ih iw + max(c, m) s; host: none), or -1: the backend cannot
+       run these sizes (cuda: c or m > ODYN_CUDA_CONV_MAXC; sym 0 needs m = c; eps < 0).
      forward: Ytraj ((N + 1) lc) Y_0..Y_N and lin; tangent: dYN = J_theta dtheta + J_Y0 dY0 (either NULL: zero);
        adjoint: gtheta += J_theta^T W, gY0 = J_Y0^T W (either NULL: not computed). lin is not const in the derivative
        sweeps: they write its scratch part only. Every array is the backend's; inputs and outputs must not overlap.
      Host: leapfrog.c's and the layers' operations in their order and chunks (src/backend/host/convleapfrog.c), bit for
-       bit the host path's results; cuda: odyn_cuda_conv3_* and one update kernel per step (convleapfrog.cu).
+       bit the host path's results; cuda: odyn_cuda_conv3_*, the normalization's kernels (convtvnorm.cu) and one update
+       kernel per step (convleapfrog.cu).
   */
-  long (*conv_leapfrog_tanh_linsize)(int sym, long c, long m, long ih, long iw, long N, long s);
-  int (*conv_leapfrog_tanh_forward)(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-  int (*conv_leapfrog_tanh_tangent)(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
-  int (*conv_leapfrog_tanh_adjoint)(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+  long (*conv_leapfrog_tanh_linsize)(int sym, long c, long m, double eps, long ih, long iw, long N, long s);
+  int (*conv_leapfrog_tanh_forward)(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+  int (*conv_leapfrog_tanh_tangent)(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
+  int (*conv_leapfrog_tanh_adjoint)(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
   /*
      The same block with states recomputed (reversible, -odyn_scheme_trajectory recompute on a backend block), as
      leapfrog_tanh_forward_final / _tangent_y0 / _adjoint_reversible: memory flat in N. revsize: the doubles of `work`,
-     the sweeps' scratch (host: 0, it allocates its own; cuda: 7 lc + 4 max(lc, lm) + ih iw + max(c, m) s), or -1.
+     the sweeps' scratch (host: 0, it allocates its own; cuda: 7 lc + 4 max(lc, lm) + ih iw + max(c, m) s, with N also
+     lm + lp for Uhat and 1/r of one step), or -1.
      forward_final: YN = Y_N and YNm1 = Y_{N-1} (lc each; N = 0: both Y_0); tangent_y0: the states recomputed forward
      from Y0 alongside the tangent; adjoint_reversible: the states rebuilt backwards from (YN, YNm1), which stay
      unchanged, by leapfrog.c's reverse step Y_{j-1} = 2 Y_j - Y_{j+1} + h^2 F_j(Y_j) (gY0 must not alias them). Host:
      the direct path's recomputing sweeps' operations in their order (convleapfrog.c), bit for bit its results; cuda:
      the conv3 kernels as above (convleapfrog.cu).
   */
-  long (*conv_leapfrog_tanh_revsize)(int sym, long c, long m, long ih, long iw, long s);
-  int (*conv_leapfrog_tanh_forward_final)(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1, double *work);
-  int (*conv_leapfrog_tanh_tangent_y0)(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN);
-  int (*conv_leapfrog_tanh_adjoint_reversible)(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, double *work, const double *W, double *gtheta, double *gY0);
+  long (*conv_leapfrog_tanh_revsize)(int sym, long c, long m, double eps, long ih, long iw, long s);
+  int (*conv_leapfrog_tanh_forward_final)(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1, double *work);
+  int (*conv_leapfrog_tanh_tangent_y0)(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN);
+  int (*conv_leapfrog_tanh_adjoint_reversible)(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, double *work, const double *W, double *gtheta, double *gY0);
 };
 
 /* the host table (always there), and the same table named "hostref" (the networks' backend path on the host) */
@@ -421,14 +425,14 @@ int  odyn_host_conv_parabolic_tanh_forward(long c, long m, double eps, long ih, 
 int  odyn_host_conv_parabolic_tanh_tangent(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
 int  odyn_host_conv_parabolic_tanh_adjoint(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
 /* the host table's convolutional leapfrog tanh sweeps (convleapfrog.c), likewise */
-long odyn_host_conv_leapfrog_tanh_linsize(int sym, long c, long m, long ih, long iw, long N, long s);
-int  odyn_host_conv_leapfrog_tanh_forward(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-int  odyn_host_conv_leapfrog_tanh_tangent(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
-int  odyn_host_conv_leapfrog_tanh_adjoint(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
-long odyn_host_conv_leapfrog_tanh_revsize(int sym, long c, long m, long ih, long iw, long s);
-int  odyn_host_conv_leapfrog_tanh_forward_final(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1);
-int  odyn_host_conv_leapfrog_tanh_tangent_y0(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
-int  odyn_host_conv_leapfrog_tanh_adjoint_reversible(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0);
+long odyn_host_conv_leapfrog_tanh_linsize(int sym, long c, long m, double eps, long ih, long iw, long N, long s);
+int  odyn_host_conv_leapfrog_tanh_forward(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int  odyn_host_conv_leapfrog_tanh_tangent(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
+int  odyn_host_conv_leapfrog_tanh_adjoint(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+long odyn_host_conv_leapfrog_tanh_revsize(int sym, long c, long m, double eps, long ih, long iw, long s);
+int  odyn_host_conv_leapfrog_tanh_forward_final(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1);
+int  odyn_host_conv_leapfrog_tanh_tangent_y0(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+int  odyn_host_conv_leapfrog_tanh_adjoint_reversible(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0);
 #if defined(ODYN_HAVE_CUDA) || defined(__CUDACC__)
 /* the CUDA table (src/backend/cuda/backend.cu), only in builds with the CUDA backend */
 const OdynBackendOps *odyn_backend_cuda(void);

@@ -2,8 +2,8 @@
    The cuda table's whole-block convolutional parabolic sweeps (include/odyn/private/backend.h: conv_parabolic_tanh_*,
    the parabolic CNN of paper 000, with or without its TV normalization), composed, as convblocks.cu's other conv
    blocks, from the direct 3x3 kernels of convdirect.cu (odyn_cuda_conv3_*, cudakernels.h), the table's elementwise
-   operations and two kernels of the normalization's own; the checks and channel sums they share with convblocks.cu
-   are declared in backendimpl.cuh. No PETSc header here by design.
+   operations and the normalization's kernels (convtvnorm.cu); the checks and channel sums they share with
+   convblocks.cu are declared in backendimpl.cuh. No PETSc header here by design.
 */
 #include <limits.h>
 #include <odyn/private/backend.h>
@@ -27,72 +27,15 @@ namespace odyn_cudabackend {
      adjoint   gK_j += -h stencil gradient (P, S_j); A = K_j * P; T = -h D_j .* A; gK_j += stencil gradient (Y_j, T);
                gb_j += channel sums of T; P += K_j^T * T
    With it (eps > 0; theta_j = [K_j | b_j | scale_j | beta_j]), per pixel and example over the m channels of U:
-     forward   U = K_j * Y_j + b_j (conv3_forward_bias_act, identity) in S_j; k_tvnorm_forward: 1/r = 1/sqrt(sum U^2 +
+     forward   U = K_j * Y_j + b_j (conv3_forward_bias_act, identity) in S_j; tvnorm_forward: 1/r = 1/sqrt(sum U^2 +
                eps), Uhat = U / r, S_j = tanh(scale Uhat + beta), D_j; then as above
-     tangent   A as above; k_tvnorm_jac (forward): A = scale .* J_tv A (+ dscale .* Uhat + dbeta); then as above
+     tangent   A as above; tvnorm_jac (forward): A = scale .* J_tv A (+ dscale .* Uhat + dbeta); then as above
      adjoint   A = K_j * P; T = -h D_j .* A; gscale_j += channel sums of Uhat .* T, gbeta_j += channel sums of T;
-               k_tvnorm_jac (adjoint): T = J_tv (scale .* T); then gK_j, gb_j and P as above
+               tvnorm_jac (adjoint): T = J_tv (scale .* T); then gK_j, gb_j and P as above
    with J_tv V = (V - Uhat (Uhat . V)) / r per pixel (symmetric). Round-off as the conv Euler sweeps: the gradient sums
    in another order than the host's, K^T * S as the adjoint convolution where the host convolves with the flipped
    stencil, and the normalization's sums with FMAs.
 */
-
-/* 1/r, Uhat and S = tanh(scale Uhat + beta), D = 1 - S^2 per pixel and example; U comes in S (m hw x s, channel-major) */
-static __global__ void k_tvnorm_forward(long m, long hw, long len, double eps, const double *scale, const double *beta, double *S, double *D, double *Uhat, double *rinv)
-{
-  ODYN_FOR_EACH(k, len) /* k = e hw + p */
-  {
-    const long e = k / hw, p = k % hw, base = e * m * hw + p;
-    double     sum = eps, r;
-
-    for (long c = 0; c < m; c++) {
-      const double u = S[base + c * hw];
-
-      sum += u * u;
-    }
-    r       = 1.0 / sqrt(sum);
-    rinv[k] = r;
-    for (long c = 0; c < m; c++) {
-      const long   i  = base + c * hw;
-      const double uh = S[i] * r, y = odyn_act(ODYN_PW_TANH, scale[c] * uh + beta[c]);
-
-      Uhat[i] = uh;
-      S[i]    = y;
-      D[i]    = __dsub_rn(1.0, __dmul_rn(y, y)); /* the roundings of k_channel_bias_act */
-    }
-  }
-}
-
-/*
-   The normalization's Jacobian per pixel and example on V (m hw x s): forward (adjoint = 0) V = scale .* J_tv V, plus
-   dscale .* Uhat + dbeta when dscale is given; adjoint V = J_tv (scale .* V). ODYN_CUDA_CONV_MAXC channels at most.
-*/
-static __global__ void k_tvnorm_jac(int adjoint, long m, long hw, long len, const double *scale, const double *dscale, const double *dbeta, const double *Uhat, const double *rinv, double *V)
-{
-  ODYN_FOR_EACH(k, len)
-  {
-    const long e = k / hw, p = k % hw, base = e * m * hw + p;
-    double     v[ODYN_CUDA_CONV_MAXC], dot = 0.0;
-    const double r = rinv[k];
-
-    for (long c = 0; c < m; c++) {
-      v[c] = adjoint ? scale[c] * V[base + c * hw] : V[base + c * hw];
-      dot += Uhat[base + c * hw] * v[c];
-    }
-    for (long c = 0; c < m; c++) {
-      const long   i = base + c * hw;
-      const double j = r * (v[c] - Uhat[i] * dot);
-
-      V[i] = adjoint ? j : scale[c] * j + (dscale ? dscale[c] * Uhat[i] + dbeta[c] : 0.0);
-    }
-  }
-}
-
-static int tvnorm_jac(int adjoint, long m, long hw, long s, const double *scale, const double *dscale, const double *dbeta, const double *Uhat, const double *rinv, double *V)
-{
-  k_tvnorm_jac<<<grid_for(hw * s), TPB, 0, st.stream>>>(adjoint, m, hw, hw * s, scale, dscale, dbeta, Uhat, rinv, V);
-  return launched("tvnorm_jac kernel");
-}
 
 /* the parts of lin that one step keeps (the layout above), and where the scratch begins */
 typedef struct {
@@ -149,8 +92,7 @@ int cuda_conv_parabolic_tanh_forward(long c, long m, double eps, long ih, long i
 
     if (eps > 0) {
       if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, K, Yj, K + nk, ODYN_PW_IDENTITY, l.S, NULL))) return kernel_status(r, "conv_parabolic_tanh_forward");
-      k_tvnorm_forward<<<grid_for(hw * s), TPB, 0, st.stream>>>(m, hw, hw * s, eps, K + nk + m, K + nk + 2 * m, l.S, l.D, l.Uhat, l.rinv);
-      if ((r = launched("tvnorm_forward kernel"))) return r;
+      if ((r = tvnorm_forward(m, hw, s, eps, K + nk + m, K + nk + 2 * m, l.S, l.D, l.Uhat, l.rinv))) return r;
     } else if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, K, Yj, K + nk, ODYN_PW_TANH, l.S, l.D))) return kernel_status(r, "conv_parabolic_tanh_forward");
     if ((r = odyn_cuda_conv3_adjoint(&g, s, K, -1.0, l.S, 0.0, Y1))) return kernel_status(r, "conv_parabolic_tanh_forward");
     if ((r = cuda_axpby(lc, 1.0, Yj, h, Y1))) return r;

@@ -18,6 +18,10 @@
                (Y_j, T); prev += sign h^2 K^T * T; then prev += 2 cur and A_{j-1} = -cur (j = 0: prev += cur)
    The direct path's adjoint walks all chunks for the parameter gradient and then all again for prev, forming T twice;
    here T is formed once per chunk for both (the same values, the gradient summed in the same order).
+   With the TV normalization (eps > 0, convcore.c's tvnorm branches): the forward's A = K * Y_j + b is normalized
+   (odyn_tvnorm: Uhat, 1/r), scaled and shifted, then activated; the forward products apply T = scale .* J_tv T before
+   D (the parameter tangent adding dscale .* Uhat + dbeta); the adjoint adds the channel dots (Uhat, T) and sums of T to
+   the gradients of scale and beta and takes T = J_tv (scale .* T) before the bias and stencil gradients.
    The reversible sweeps (-odyn_scheme_trajectory recompute) take the same steps, the states recomputed forward from Y_0
    in the tangent and rebuilt backwards in the adjoint, Y_{j-1} = 2 Y_j - Y_{j+1} + h^2 F_j(Y_j), from the F of the
    step's linearization (leapfrog.c's reverse step): the host path's recomputing sweeps' values. No PETSc here, like the
@@ -37,22 +41,43 @@ static void Combine(long len, double h2, const double *cur, const double *prev, 
   for (long i = 0; i < len; i++) out[i] = 2.0 * cur[i] - prev[i] + h2 * F[i];
 }
 
-long odyn_host_conv_leapfrog_tanh_linsize(int sym, long c, long m, long ih, long iw, long N, long s)
+long odyn_host_conv_leapfrog_tanh_linsize(int sym, long c, long m, double eps, long ih, long iw, long N, long s)
 {
   (void)c;
-  return (sym ? 2 : 1) * N * m * ih * iw * s;
+  return (sym ? 2 : 1) * N * m * ih * iw * s + (eps > 0 ? N * (m + 1) * ih * iw * s : 0);
 }
 
-/* A sweep's geometry and buffers: work (the convolution workspace), T (one chunk of m channels), L (the whole batch,
-   c channels), nring more whole-batch arrays of c channels (rings of states and of their derivatives) and, with lin,
-   D and S of one step (m channels each: the reversible sweeps' linearization) */
+/* one step's linearization: D = sigma', S = sigma (sym 1), and with the normalization Uhat and 1/r (else NULL) */
+typedef struct {
+  double *D, *S, *Uhat, *rinv;
+} StepLin;
+
+/* step j's parts of a stored sweep's lin (the layout of backend.h) */
+static StepLin StoredLin(int sym, double eps, double *lin, long N, long j, long lm, long lp)
+{
+  const long tv = (sym ? 2 : 1) * N * lm; /* where the normalization's parts begin */
+  StepLin    l  = {lin + j * lm, sym ? lin + (N + j) * lm : NULL, NULL, NULL};
+
+  if (eps > 0) {
+    l.Uhat = lin + tv + j * lm;
+    l.rinv = lin + tv + N * lm + j * lp;
+  }
+  return l;
+}
+
+/* A sweep's geometry and buffers: work (the convolution workspace), tvwork (the normalization's h w values), T (one
+   chunk of m channels), L (the whole batch, c channels), nring more whole-batch arrays of c channels (rings of states
+   and of their derivatives) and, with lin, the linearization of one step (the reversible sweeps'): D and S (m channels
+   each) and with the normalization Uhat (m channels) and 1/r */
 typedef struct {
   odyn_conv_geom g;
+  double         eps;
   long           hw, nin, nU, lc, lm, nk, slot, ch;
-  double        *work, *T, *L, *ring[6], *D, *S;
+  double        *work, *tvwork, *T, *L, *ring[6];
+  StepLin        one;
 } Sweep;
 
-static int SweepStart(Sweep *w, long c, long m, long ih, long iw, long s, int nring, int lin)
+static int SweepStart(Sweep *w, long c, long m, double eps, long ih, long iw, long s, int nring, int lin)
 {
   const odyn_conv_geom g  = {ih, iw, c, m, 3};
   long                 nw = 0;
@@ -65,32 +90,60 @@ static int SweepStart(Sweep *w, long c, long m, long ih, long iw, long s, int nr
   w->lc   = w->nin * s;
   w->lm   = w->nU * s;
   w->nk   = 9 * c * m;
-  w->slot = w->nk + m;
+  w->eps  = eps;
+  w->slot = w->nk + (eps > 0 ? 3 : 1) * m;
   w->ch   = odyn_conv_chunk_examples(&w->g);
   nw      = odyn_conv_work_size(&w->g);
-  if (!(w->work = (double *)malloc((size_t)(nw + w->nU * lmin(w->ch, s) + (1 + nring) * w->lc + (lin ? 2 * w->lm : 0)) * sizeof(double)))) return ODYN_BACKEND_ERR_MEM;
-  w->T = w->work + nw;
-  w->L = w->T + w->nU * lmin(w->ch, s);
+  if (!(w->work = (double *)malloc((size_t)(nw + w->hw + w->nU * lmin(w->ch, s) + (1 + nring) * w->lc + (lin ? (eps > 0 ? 3 : 2) * w->lm + (eps > 0 ? w->hw * s : 0) : 0)) * sizeof(double)))) return ODYN_BACKEND_ERR_MEM;
+  w->tvwork = w->work + nw;
+  w->T      = w->tvwork + w->hw;
+  w->L      = w->T + w->nU * lmin(w->ch, s);
   for (int r = 0; r < nring; r++) w->ring[r] = w->L + (1 + r) * w->lc;
   if (lin) {
-    w->D = w->L + (1 + nring) * w->lc;
-    w->S = w->D + w->lm;
+    w->one.D = w->L + (1 + nring) * w->lc;
+    w->one.S = w->one.D + w->lm;
+    if (eps > 0) {
+      w->one.Uhat = w->one.S + w->lm;
+      w->one.rinv = w->one.Uhat + w->lm;
+    }
   }
   return 0;
 }
 
-/* L = F_j(Y_j) with D = sigma' (and S = sigma for sym 1) of the step, chunk by chunk as the layer's Apply */
-static int StepF(int sym, Sweep *w, long s, const double *K, const double *Yj, double *D, double *S)
+/* the chunk at e0 of a step's linearization */
+static StepLin ChunkLin(const Sweep *w, const StepLin *l, long e0)
 {
-  int r = 0;
+  StepLin c = {l->D + e0 * w->nU, l->S ? l->S + e0 * w->nU : NULL, l->Uhat ? l->Uhat + e0 * w->nU : NULL, l->rinv ? l->rinv + e0 * w->hw : NULL};
+  return c;
+}
+
+/* T (the chunk's m channels) <- scale .* J_tv T (the forward products' order); nothing without the normalization */
+static void TVForward(const Sweep *w, long ns, const double *K, const StepLin *k, double *T)
+{
+  if (!k->Uhat) return;
+  odyn_tvnorm_jac(w->g.cout, w->hw, ns, k->Uhat, k->rinv, T, w->tvwork);
+  odyn_channel_affine(w->g.cout, w->hw, ns, K + w->nk + w->g.cout, NULL, T, T);
+}
+
+/* L = F_j(Y_j) with D = sigma' (and S = sigma for sym 1, Uhat and 1/r with the normalization) of the step, chunk by
+   chunk as the layer's Apply */
+static int StepF(int sym, Sweep *w, long s, const double *K, const double *Yj, const StepLin *l)
+{
+  const long m = w->g.cout;
+  int        r = 0;
 
   for (long e0 = 0; e0 < s && !r; e0 += w->ch) {
-    const long ns = lmin(w->ch, s - e0);
+    const long    ns = lmin(w->ch, s - e0);
+    const StepLin k  = ChunkLin(w, l, e0);
+    double       *U  = sym ? k.S : w->L + e0 * w->nin; /* sym 0: sigma is F itself */
 
-    if (sym) {
-      r = odyn_conv_forward_bias_act(&w->g, ns, K, Yj + e0 * w->nin, K + w->nk, ODYN_PW_TANH, S + e0 * w->nU, D + e0 * w->nU, w->work);
-      if (!r) r = odyn_conv_adjoint(&w->g, ns, K, -1.0, S + e0 * w->nU, 0.0, w->L + e0 * w->nin, w->work);
-    } else r = odyn_conv_forward_bias_act(&w->g, ns, K, Yj + e0 * w->nin, K + w->nk, ODYN_PW_TANH, w->L + e0 * w->nin, D + e0 * w->nU, w->work);
+    if (k.Uhat) { /* U = K * Y + b, normalized, scaled and shifted in place, then activated */
+      r = odyn_conv_forward_bias(&w->g, ns, K, Yj + e0 * w->nin, K + w->nk, U, w->work);
+      odyn_tvnorm(m, w->hw, ns, w->eps, U, k.Uhat, k.rinv, w->tvwork);
+      odyn_channel_affine(m, w->hw, ns, K + w->nk + m, K + w->nk + 2 * m, k.Uhat, U);
+      odyn_bias_act(ODYN_PW_TANH, w->nU, ns, NULL, U, k.D);
+    } else r = odyn_conv_forward_bias_act(&w->g, ns, K, Yj + e0 * w->nin, K + w->nk, ODYN_PW_TANH, U, k.D, w->work);
+    if (!r && sym) r = odyn_conv_adjoint(&w->g, ns, K, -1.0, k.S, 0.0, w->L + e0 * w->nin, w->work);
   }
   return r;
 }
@@ -106,45 +159,72 @@ static int AddOuter(int sym, Sweep *w, long e0, long ns, const double *K, const 
   return odyn_conv_adjoint(&w->g, ns, K, -1.0, w->T, 1.0, w->L + e0 * w->nin, w->work);
 }
 
-/* L = F_Y dY + F_theta dtheta of the step at (Y_j, D, S) (dK NULL: no dtheta), as leapfrog.c's JacX then JacTheta */
-static int StepTangentL(int sym, Sweep *w, long s, const double *K, const double *dK, const double *Yj, const double *D, const double *S, const double *dY)
+/* L = F_Y dY + F_theta dtheta of the step at (Y_j, its linearization l) (dK NULL: no dtheta), as leapfrog.c's JacX
+   then JacTheta */
+static int StepTangentL(int sym, Sweep *w, long s, const double *K, const double *dK, const double *Yj, const StepLin *l, const double *dY)
 {
-  int r = 0;
+  const long m = w->g.cout;
+  int        r = 0;
 
   memset(w->L, 0, (size_t)w->lc * sizeof(double));
   for (long e0 = 0; e0 < s && !r; e0 += w->ch) { /* F_Y dY_j */
-    const long ns = lmin(w->ch, s - e0);
+    const long    ns = lmin(w->ch, s - e0);
+    const StepLin k  = ChunkLin(w, l, e0);
 
     r = odyn_conv_forward(&w->g, ns, K, 1.0, dY + e0 * w->nin, 0.0, w->T, w->work);
-    if (!r) r = AddOuter(sym, w, e0, ns, K, D);
+    TVForward(w, ns, K, &k, w->T);
+    if (!r) r = AddOuter(sym, w, e0, ns, K, l->D);
   }
   for (long e0 = 0; e0 < s && !r && dK; e0 += w->ch) { /* F_theta dtheta_j */
-    const long ns = lmin(w->ch, s - e0);
+    const long    ns = lmin(w->ch, s - e0);
+    const StepLin k  = ChunkLin(w, l, e0);
 
     r = odyn_conv_forward_bias(&w->g, ns, dK, Yj + e0 * w->nin, dK + w->nk, w->T, w->work);
-    if (!r) r = AddOuter(sym, w, e0, ns, K, D);
-    if (!r && sym) r = odyn_conv_adjoint(&w->g, ns, dK, -1.0, S + e0 * w->nU, 1.0, w->L + e0 * w->nin, w->work);
+    TVForward(w, ns, K, &k, w->T);
+    if (k.Uhat) { /* + dscale .* Uhat + dbeta, as convcore.c's JacTheta */
+      const double *ds = dK + w->nk + m, *db = dK + w->nk + 2 * m;
+
+      for (long e = 0; e < ns; e++)
+        for (long o = 0; o < m; o++) {
+          double       *t = w->T + (e * m + o) * w->hw;
+          const double *u = k.Uhat + (e * m + o) * w->hw;
+
+          for (long p = 0; p < w->hw; p++) t[p] += ds[o] * u[p] + db[o];
+        }
+    }
+    if (!r) r = AddOuter(sym, w, e0, ns, K, l->D);
+    if (!r && sym) r = odyn_conv_adjoint(&w->g, ns, dK, -1.0, k.S, 1.0, w->L + e0 * w->nin, w->work);
   }
   return r;
 }
 
-/* the adjoint's step j at (Y_j, D, S): gj += h2 F_theta^T cur (gj NULL: none), prev += h2 F_Y^T cur */
-static int StepAdjoint(int sym, Sweep *w, long s, double h2, const double *K, const double *Yj, const double *D, const double *S, const double *cur, double *prev, double *gj)
+/* the adjoint's step j at (Y_j, its linearization l): gj += h2 F_theta^T cur (gj NULL: none), prev += h2 F_Y^T cur */
+static int StepAdjoint(int sym, Sweep *w, long s, double h2, const double *K, const double *Yj, const StepLin *l, const double *cur, double *prev, double *gj)
 {
   const double a = (sym ? -1.0 : 1.0) * h2;
+  const long   m = w->g.cout;
   int          r = 0;
 
   for (long e0 = 0; e0 < s && !r; e0 += w->ch) {
     const long    ns = lmin(w->ch, s - e0), len = w->nU * ns;
-    const double *Wc = cur + e0 * w->nin, *Dc = D + e0 * w->nU;
+    const StepLin k  = ChunkLin(w, l, e0);
+    const double *Wc = cur + e0 * w->nin, *Dc = k.D;
 
     /* the outer -K^T * S of sym 1: <W, -dK^T * S> = -<dK * W, S>, a stencil gradient with W as the input */
-    if (gj && sym) r = odyn_conv_stencil_grad(&w->g, ns, Wc, S + e0 * w->nU, -h2, gj, w->work);
+    if (gj && sym) r = odyn_conv_stencil_grad(&w->g, ns, Wc, k.S, -h2, gj, w->work);
     if (sym) {
       if (!r) r = odyn_conv_forward(&w->g, ns, K, 1.0, Wc, 0.0, w->T, w->work);
       odyn_hadamard_inplace(len, Dc, w->T);
     } else
       for (long i = 0; i < len; i++) w->T[i] = Dc[i] * Wc[i];
+    if (k.Uhat) { /* the normalization's parameters, then T = J_tv (scale .* T) (convcore.c AdjointProducts) */
+      if (gj) {
+        odyn_channel_dot_add(m, w->hw, ns, a, k.Uhat, w->T, gj + w->nk + m);
+        odyn_channel_sum_add(m, w->hw, ns, a, w->T, gj + w->nk + 2 * m);
+      }
+      odyn_channel_affine(m, w->hw, ns, K + w->nk + m, NULL, w->T, w->T);
+      odyn_tvnorm_jac(m, w->hw, ns, k.Uhat, k.rinv, w->T, w->tvwork);
+    }
     if (gj) {
       odyn_channel_sum_add(w->g.cout, w->hw, ns, a, w->T, gj + w->nk);
       if (!r) r = odyn_conv_stencil_grad(&w->g, ns, Yj + e0 * w->nin, w->T, a, gj, w->work);
@@ -191,36 +271,39 @@ static void Rotate(double **prev, double **cur, double **next)
   *next = tmp;
 }
 
-int odyn_host_conv_leapfrog_tanh_forward(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+int odyn_host_conv_leapfrog_tanh_forward(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   Sweep w;
   int   r = 0;
 
   if (c * ih * iw * s == 0) return 0;
-  if (SweepStart(&w, c, m, ih, iw, s, 0, 0)) return ODYN_BACKEND_ERR_MEM;
+  if (SweepStart(&w, c, m, eps, ih, iw, s, 0, 0)) return ODYN_BACKEND_ERR_MEM;
   memcpy(Ytraj, Y0, (size_t)w.lc * sizeof(double));
   for (long j = 0; j < N && !r; j++) {
     const double *Yj = Ytraj + j * w.lc;
+    const StepLin l  = StoredLin(sym, eps, lin, N, j, w.lm, w.hw * s);
 
-    r = StepF(sym, &w, s, theta + j * w.slot, Yj, lin + j * w.lm, sym ? lin + (N + j) * w.lm : NULL);
+    r = StepF(sym, &w, s, theta + j * w.slot, Yj, &l);
     Combine(w.lc, h * h, Yj, j ? Yj - w.lc : Yj, w.L, Ytraj + (j + 1) * w.lc);
   }
   free(w.work);
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_leapfrog_tanh_tangent(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+int odyn_host_conv_leapfrog_tanh_tangent(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
 {
   Sweep   w;
   double *prev, *cur, *next;
   int     r = 0;
 
   if (c * ih * iw * s == 0) return 0;
-  if (SweepStart(&w, c, m, ih, iw, s, 3, 0)) return ODYN_BACKEND_ERR_MEM;
+  if (SweepStart(&w, c, m, eps, ih, iw, s, 3, 0)) return ODYN_BACKEND_ERR_MEM;
   prev = w.ring[0], cur = w.ring[1], next = w.ring[2];
   RingStart(w.lc, dY0, cur, prev);
   for (long j = 0; j < N && !r; j++) {
-    r = StepTangentL(sym, &w, s, theta + j * w.slot, dtheta ? dtheta + j * w.slot : NULL, Ytraj + j * w.lc, lin + j * w.lm, sym ? lin + (N + j) * w.lm : NULL, cur);
+    const StepLin l = StoredLin(sym, eps, lin, N, j, w.lm, w.hw * s);
+
+    r = StepTangentL(sym, &w, s, theta + j * w.slot, dtheta ? dtheta + j * w.slot : NULL, Ytraj + j * w.lc, &l, cur);
     Combine(w.lc, h * h, cur, prev, w.L, next);
     Rotate(&prev, &cur, &next);
   }
@@ -229,19 +312,21 @@ int odyn_host_conv_leapfrog_tanh_tangent(int sym, long c, long m, long ih, long 
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_leapfrog_tanh_adjoint(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+int odyn_host_conv_leapfrog_tanh_adjoint(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
   Sweep   w;
   double *cur, *prev, *next;
   int     r = 0;
 
   if (c * ih * iw * s == 0 || (!gtheta && !gY0)) return 0;
-  if (SweepStart(&w, c, m, ih, iw, s, 3, 0)) return ODYN_BACKEND_ERR_MEM;
+  if (SweepStart(&w, c, m, eps, ih, iw, s, 3, 0)) return ODYN_BACKEND_ERR_MEM;
   cur = w.ring[0], prev = w.ring[1], next = w.ring[2];
   memcpy(cur, W, (size_t)w.lc * sizeof(double));
   memset(prev, 0, (size_t)w.lc * sizeof(double));
   for (long j = N - 1; j >= 0 && !r; j--) {
-    r = StepAdjoint(sym, &w, s, h * h, theta + j * w.slot, Ytraj + j * w.lc, lin + j * w.lm, sym ? lin + (N + j) * w.lm : NULL, cur, prev, gtheta ? gtheta + j * w.slot : NULL);
+    const StepLin l = StoredLin(sym, eps, lin, N, j, w.lm, w.hw * s);
+
+    r = StepAdjoint(sym, &w, s, h * h, theta + j * w.slot, Ytraj + j * w.lc, &l, cur, prev, gtheta ? gtheta + j * w.slot : NULL);
     AdjointRotate(w.lc, j, &cur, &prev, &next);
   }
   if (gY0) memcpy(gY0, cur, (size_t)w.lc * sizeof(double));
@@ -250,24 +335,24 @@ int odyn_host_conv_leapfrog_tanh_adjoint(int sym, long c, long m, long ih, long 
 }
 
 /* the reversible sweeps: the caller's work is not used (revsize 0), the scratch is allocated here, O(s) in N */
-long odyn_host_conv_leapfrog_tanh_revsize(int sym, long c, long m, long ih, long iw, long s)
+long odyn_host_conv_leapfrog_tanh_revsize(int sym, long c, long m, double eps, long ih, long iw, long s)
 {
-  (void)sym, (void)c, (void)m, (void)ih, (void)iw, (void)s;
+  (void)sym, (void)c, (void)m, (void)eps, (void)ih, (void)iw, (void)s;
   return 0;
 }
 
-int odyn_host_conv_leapfrog_tanh_forward_final(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
+int odyn_host_conv_leapfrog_tanh_forward_final(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
 {
   Sweep   w;
   double *prev, *cur, *next;
   int     r = 0;
 
   if (c * ih * iw * s == 0) return 0;
-  if (SweepStart(&w, c, m, ih, iw, s, 3, 1)) return ODYN_BACKEND_ERR_MEM;
+  if (SweepStart(&w, c, m, eps, ih, iw, s, 3, 1)) return ODYN_BACKEND_ERR_MEM;
   prev = w.ring[0], cur = w.ring[1], next = w.ring[2];
   RingStart(w.lc, Y0, cur, prev);
   for (long j = 0; j < N && !r; j++) {
-    r = StepF(sym, &w, s, theta + j * w.slot, cur, w.D, w.S);
+    r = StepF(sym, &w, s, theta + j * w.slot, cur, &w.one);
     Combine(w.lc, h * h, cur, prev, w.L, next);
     Rotate(&prev, &cur, &next);
   }
@@ -277,23 +362,23 @@ int odyn_host_conv_leapfrog_tanh_forward_final(int sym, long c, long m, long ih,
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_leapfrog_tanh_tangent_y0(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+int odyn_host_conv_leapfrog_tanh_tangent_y0(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
   Sweep   w;
   double *yp, *yc, *yn, *dp, *dc, *dn;
   int     r = 0;
 
   if (c * ih * iw * s == 0) return 0;
-  if (SweepStart(&w, c, m, ih, iw, s, 6, 1)) return ODYN_BACKEND_ERR_MEM;
+  if (SweepStart(&w, c, m, eps, ih, iw, s, 6, 1)) return ODYN_BACKEND_ERR_MEM;
   yp = w.ring[0], yc = w.ring[1], yn = w.ring[2], dp = w.ring[3], dc = w.ring[4], dn = w.ring[5];
   RingStart(w.lc, Y0, yc, yp);
   RingStart(w.lc, dY0, dc, dp);
   for (long j = 0; j < N && !r; j++) {
     const double *K = theta + j * w.slot;
 
-    r = StepF(sym, &w, s, K, yc, w.D, w.S); /* Y_{j+1}, and the linearization at Y_j */
+    r = StepF(sym, &w, s, K, yc, &w.one); /* Y_{j+1}, and the linearization at Y_j */
     Combine(w.lc, h * h, yc, yp, w.L, yn);
-    if (!r) r = StepTangentL(sym, &w, s, K, dtheta ? dtheta + j * w.slot : NULL, yc, w.D, w.S, dc);
+    if (!r) r = StepTangentL(sym, &w, s, K, dtheta ? dtheta + j * w.slot : NULL, yc, &w.one, dc);
     Combine(w.lc, h * h, dc, dp, w.L, dn);
     Rotate(&yp, &yc, &yn);
     Rotate(&dp, &dc, &dn);
@@ -303,7 +388,7 @@ int odyn_host_conv_leapfrog_tanh_tangent_y0(int sym, long c, long m, long ih, lo
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_leapfrog_tanh_adjoint_reversible(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
+int odyn_host_conv_leapfrog_tanh_adjoint_reversible(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
 {
   const double h2 = h * h;
   Sweep        w;
@@ -311,7 +396,7 @@ int odyn_host_conv_leapfrog_tanh_adjoint_reversible(int sym, long c, long m, lon
   int          r = 0;
 
   if (c * ih * iw * s == 0 || (!gtheta && !gY0)) return 0;
-  if (SweepStart(&w, c, m, ih, iw, s, 5, 1)) return ODYN_BACKEND_ERR_MEM;
+  if (SweepStart(&w, c, m, eps, ih, iw, s, 5, 1)) return ODYN_BACKEND_ERR_MEM;
   ya = w.ring[0], yb = w.ring[1], cur = w.ring[2], prev = w.ring[3], next = w.ring[4];
   memcpy(ya, YN, (size_t)w.lc * sizeof(double));
   memcpy(yb, YNm1, (size_t)w.lc * sizeof(double));
@@ -321,8 +406,8 @@ int odyn_host_conv_leapfrog_tanh_adjoint_reversible(int sym, long c, long m, lon
     const double *K = theta + j * w.slot;
 
     /* ya = Y_{j+1}, yb = Y_j: the step's linearization and F at Y_j, the adjoint step, then Y_{j-1} into ya */
-    r = StepF(sym, &w, s, K, yb, w.D, w.S);
-    if (!r) r = StepAdjoint(sym, &w, s, h2, K, yb, w.D, w.S, cur, prev, gtheta ? gtheta + j * w.slot : NULL);
+    r = StepF(sym, &w, s, K, yb, &w.one);
+    if (!r) r = StepAdjoint(sym, &w, s, h2, K, yb, &w.one, cur, prev, gtheta ? gtheta + j * w.slot : NULL);
     AdjointRotate(w.lc, j, &cur, &prev, &next);
     if (j > 0) {
       Combine(w.lc, h2, yb, ya, w.L, ya);

@@ -655,69 +655,70 @@ static int host_conv_parabolic_tanh_adjoint(long c, long m, double eps, long ih,
 
 /* the whole-block convolutional leapfrog tanh sweeps (convleapfrog.c, conv_leapfrog_tanh_*): sizes and arrays checked
    here; sym 0 (layer conv) needs m = c */
-static long host_conv_leapfrog_tanh_linsize(int sym, long c, long m, long ih, long iw, long N, long s) { return (sym || m == c) ? odyn_host_conv_leapfrog_tanh_linsize(sym, c, m, ih, iw, N, s) : -1; }
+static long host_conv_leapfrog_tanh_linsize(int sym, long c, long m, double eps, long ih, long iw, long N, long s) { return (sym || m == c) && eps >= 0 ? odyn_host_conv_leapfrog_tanh_linsize(sym, c, m, eps, ih, iw, N, s) : -1; }
 
 /* needlin 0: the reversible sweeps, which take no lin (their work array is unused here) */
-static int check_conv_leapfrog(const char *op, int sym, long c, long m, long ih, long iw, long N, long s, const double *theta, const double *lin, int needlin, const double *a, const double *b, const char *ab)
+static int check_conv_leapfrog(const char *op, int sym, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin, int needlin, const double *a, const double *b, const char *ab)
 {
   const int st = check_conv_verlet(op, c, m, ih, iw, N, s, theta, NULL, 0);
 
   if (st) return st;
   if (!sym && m != c) return fail(ODYN_BACKEND_ERR_SIZE, "%s: layer conv (sym 0) maps c to c channels, got c = %ld, m = %ld", op, c, m);
+  if (!(eps >= 0) || isinf(eps)) return fail(ODYN_BACKEND_ERR_ARG, "%s: eps of the TV normalization must be finite and >= 0 (0: none), got %g", op, eps);
   if (!s) return ODYN_BACKEND_OK;
-  if (needlin && N && !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_leapfrog_tanh_linsize() = %ld values) must be arrays of the backend", op, odyn_host_conv_leapfrog_tanh_linsize(sym, c, m, ih, iw, N, s));
+  if (needlin && N && !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_leapfrog_tanh_linsize() = %ld values) must be arrays of the backend", op, odyn_host_conv_leapfrog_tanh_linsize(sym, c, m, eps, ih, iw, N, s));
   if (!a || !b) return fail(ODYN_BACKEND_ERR_ARG, "%s: %s must be arrays of the backend", op, ab);
   return ODYN_BACKEND_OK;
 }
 
-static int host_conv_leapfrog_tanh_forward(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+static int host_conv_leapfrog_tanh_forward(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
-  int st = check_conv_leapfrog("conv_leapfrog_tanh_forward", sym, c, m, ih, iw, N, s, theta, lin, 1, Y0, Ytraj, "Y0 and Ytraj");
+  int st = check_conv_leapfrog("conv_leapfrog_tanh_forward", sym, c, m, eps, ih, iw, N, s, theta, lin, 1, Y0, Ytraj, "Y0 and Ytraj");
 
-  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_forward(sym, c, m, ih, iw, N, s, h, theta, Y0, Ytraj, lin), "conv_leapfrog_tanh_forward");
+  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_forward(sym, c, m, eps, ih, iw, N, s, h, theta, Y0, Ytraj, lin), "conv_leapfrog_tanh_forward");
 }
 
-static int host_conv_leapfrog_tanh_tangent(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+static int host_conv_leapfrog_tanh_tangent(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
 {
-  int st = check_conv_leapfrog("conv_leapfrog_tanh_tangent", sym, c, m, ih, iw, N, s, theta, lin, 1, Ytraj, dYN, "Ytraj and dYN");
+  int st = check_conv_leapfrog("conv_leapfrog_tanh_tangent", sym, c, m, eps, ih, iw, N, s, theta, lin, 1, Ytraj, dYN, "Ytraj and dYN");
 
-  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_tangent(sym, c, m, ih, iw, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "conv_leapfrog_tanh_tangent");
+  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_tangent(sym, c, m, eps, ih, iw, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "conv_leapfrog_tanh_tangent");
 }
 
-static int host_conv_leapfrog_tanh_adjoint(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+static int host_conv_leapfrog_tanh_adjoint(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_conv_leapfrog("conv_leapfrog_tanh_adjoint", sym, c, m, ih, iw, N, s, theta, lin, 1, Ytraj, W, "Ytraj and W");
+  int st = check_conv_leapfrog("conv_leapfrog_tanh_adjoint", sym, c, m, eps, ih, iw, N, s, theta, lin, 1, Ytraj, W, "Ytraj and W");
 
-  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_adjoint(sym, c, m, ih, iw, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "conv_leapfrog_tanh_adjoint");
+  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_adjoint(sym, c, m, eps, ih, iw, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "conv_leapfrog_tanh_adjoint");
 }
 
 /* the reversible ones (states recomputed): the host sweeps take no work array from the caller (revsize 0) */
-static long host_conv_leapfrog_tanh_revsize(int sym, long c, long m, long ih, long iw, long s) { return (sym || m == c) ? odyn_host_conv_leapfrog_tanh_revsize(sym, c, m, ih, iw, s) : -1; }
+static long host_conv_leapfrog_tanh_revsize(int sym, long c, long m, double eps, long ih, long iw, long s) { return (sym || m == c) && eps >= 0 ? odyn_host_conv_leapfrog_tanh_revsize(sym, c, m, eps, ih, iw, s) : -1; }
 
-static int host_conv_leapfrog_tanh_forward_final(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1, double *work)
+static int host_conv_leapfrog_tanh_forward_final(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1, double *work)
 {
-  int st = check_conv_leapfrog("conv_leapfrog_tanh_forward_final", sym, c, m, ih, iw, N, s, theta, NULL, 0, Y0, YN && YNm1 ? YN : NULL, "Y0, YN and YNm1");
+  int st = check_conv_leapfrog("conv_leapfrog_tanh_forward_final", sym, c, m, eps, ih, iw, N, s, theta, NULL, 0, Y0, YN && YNm1 ? YN : NULL, "Y0, YN and YNm1");
 
   (void)work;
-  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_forward_final(sym, c, m, ih, iw, N, s, h, theta, Y0, YN, YNm1), "conv_leapfrog_tanh_forward_final");
+  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_forward_final(sym, c, m, eps, ih, iw, N, s, h, theta, Y0, YN, YNm1), "conv_leapfrog_tanh_forward_final");
 }
 
-static int host_conv_leapfrog_tanh_tangent_y0(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
+static int host_conv_leapfrog_tanh_tangent_y0(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
 {
-  int st = check_conv_leapfrog("conv_leapfrog_tanh_tangent_y0", sym, c, m, ih, iw, N, s, theta, NULL, 0, Y0, dYN, "Y0 and dYN");
+  int st = check_conv_leapfrog("conv_leapfrog_tanh_tangent_y0", sym, c, m, eps, ih, iw, N, s, theta, NULL, 0, Y0, dYN, "Y0 and dYN");
 
   (void)work;
-  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_tangent_y0(sym, c, m, ih, iw, N, s, h, theta, dtheta, Y0, dY0, dYN), "conv_leapfrog_tanh_tangent_y0");
+  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_tangent_y0(sym, c, m, eps, ih, iw, N, s, h, theta, dtheta, Y0, dY0, dYN), "conv_leapfrog_tanh_tangent_y0");
 }
 
-static int host_conv_leapfrog_tanh_adjoint_reversible(int sym, long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, double *work, const double *W, double *gtheta, double *gY0)
+static int host_conv_leapfrog_tanh_adjoint_reversible(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, double *work, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_conv_leapfrog("conv_leapfrog_tanh_adjoint_reversible", sym, c, m, ih, iw, N, s, theta, NULL, 0, YN && YNm1 ? YN : NULL, W, "YN, YNm1 and W");
+  int st = check_conv_leapfrog("conv_leapfrog_tanh_adjoint_reversible", sym, c, m, eps, ih, iw, N, s, theta, NULL, 0, YN && YNm1 ? YN : NULL, W, "YN, YNm1 and W");
 
   (void)work;
   if (st) return st;
   if (gY0 && (gY0 == YN || gY0 == YNm1)) return fail(ODYN_BACKEND_ERR_ARG, "conv_leapfrog_tanh_adjoint_reversible: gY0 must not alias YN or YNm1");
-  return conv_status(odyn_host_conv_leapfrog_tanh_adjoint_reversible(sym, c, m, ih, iw, N, s, h, theta, YN, YNm1, W, gtheta, gY0), "conv_leapfrog_tanh_adjoint_reversible");
+  return conv_status(odyn_host_conv_leapfrog_tanh_adjoint_reversible(sym, c, m, eps, ih, iw, N, s, h, theta, YN, YNm1, W, gtheta, gY0), "conv_leapfrog_tanh_adjoint_reversible");
 }
 
 static const OdynBackendOps host_ops = {
