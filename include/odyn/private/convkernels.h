@@ -87,6 +87,8 @@ void odyn_channel_sum_add(long c, long hw, long s, double alpha, const double *A
 void odyn_channel_dot_add(long c, long hw, long s, double alpha, const double *A, const double *B, double *g);
 /* A[e][c][p] = scale[c] * U[e][c][p] + bias[c] (bias may be NULL); A may alias U */
 void odyn_channel_affine(long c, long hw, long s, const double *scale, const double *bias, const double *U, double *A);
+/* A[e][c][p] += scale[c] * U[e][c][p] + bias[c]: the TV normalization's parameter tangent dscale .* Uhat + dbeta */
+void odyn_channel_affine_add(long c, long hw, long s, const double *scale, const double *bias, const double *U, double *A);
 
 /*
    Total-variation normalization (paper 000 eq. 9): per example and pixel p, r_p = sqrt(sum_c U[c][p]^2 + eps),
@@ -97,6 +99,10 @@ void odyn_channel_affine(long c, long hw, long s, const double *scale, const dou
 */
 void odyn_tvnorm(long c, long hw, long s, double eps, const double *U, double *Uhat, double *rinv, double *work);
 void odyn_tvnorm_jac(long c, long hw, long s, const double *Uhat, const double *rinv, double *V, double *work);
+/* the normalized layers' products through N (A = scale .* Uhat + beta), in place: forward V <- scale .* J_tv V,
+   adjoint V <- J_tv (scale .* V) (the transposed product) */
+void odyn_tvnorm_forward_product(long c, long hw, long s, const double *scale, const double *Uhat, const double *rinv, double *V, double *work);
+void odyn_tvnorm_adjoint_product(long c, long hw, long s, const double *scale, const double *Uhat, const double *rinv, double *V, double *work);
 
 /* 2 x 2 average pooling of c channels of h x w images (h, w even): Y (c h/2 w/2 x s) = beta Y + alpha pool(X) */
 void odyn_avgpool2(long c, long h, long w, long s, double alpha, const double *X, double beta, double *Y);

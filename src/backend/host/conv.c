@@ -252,6 +252,16 @@ void odyn_channel_dot_add(long c, long hw, long s, double alpha, const double *A
     }
 }
 
+void odyn_channel_affine_add(long c, long hw, long s, const double *scale, const double *bias, const double *U, double *A)
+{
+  for (long e = 0; e < s; e++)
+    for (long ch = 0; ch < c; ch++) {
+      const double *u = U + (e * c + ch) * hw;
+      double       *a = A + (e * c + ch) * hw;
+      for (long p = 0; p < hw; p++) a[p] += scale[ch] * u[p] + bias[ch];
+    }
+}
+
 void odyn_channel_affine(long c, long hw, long s, const double *scale, const double *bias, const double *U, double *A)
 {
   for (long e = 0; e < s; e++)
@@ -288,6 +298,18 @@ void odyn_tvnorm_jac(long c, long hw, long s, const double *Uhat, const double *
     for (long ch = 0; ch < c; ch++)
       for (long p = 0; p < hw; p++) v[ch * hw + p] = r[p] * (v[ch * hw + p] - uh[ch * hw + p] * work[p]);
   }
+}
+
+void odyn_tvnorm_forward_product(long c, long hw, long s, const double *scale, const double *Uhat, const double *rinv, double *V, double *work)
+{
+  odyn_tvnorm_jac(c, hw, s, Uhat, rinv, V, work);
+  odyn_channel_affine(c, hw, s, scale, NULL, V, V);
+}
+
+void odyn_tvnorm_adjoint_product(long c, long hw, long s, const double *scale, const double *Uhat, const double *rinv, double *V, double *work)
+{
+  odyn_channel_affine(c, hw, s, scale, NULL, V, V);
+  odyn_tvnorm_jac(c, hw, s, Uhat, rinv, V, work); /* symmetric per pixel: its own transpose */
 }
 
 void odyn_avgpool2(long c, long h, long w, long s, double alpha, const double *X, double beta, double *Y)

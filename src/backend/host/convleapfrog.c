@@ -117,13 +117,6 @@ static StepLin ChunkLin(const Sweep *w, const StepLin *l, long e0)
   return c;
 }
 
-/* T (the chunk's m channels) <- scale .* J_tv T (the forward products' order); nothing without the normalization */
-static void TVForward(const Sweep *w, long ns, const double *K, const StepLin *k, double *T)
-{
-  if (!k->Uhat) return;
-  odyn_tvnorm_jac(w->g.cout, w->hw, ns, k->Uhat, k->rinv, T, w->tvwork);
-  odyn_channel_affine(w->g.cout, w->hw, ns, K + w->nk + w->g.cout, NULL, T, T);
-}
 
 /* L = F_j(Y_j) with D = sigma' (and S = sigma for sym 1, Uhat and 1/r with the normalization) of the step, chunk by
    chunk as the layer's Apply */
@@ -172,7 +165,7 @@ static int StepTangentL(int sym, Sweep *w, long s, const double *K, const double
     const StepLin k  = ChunkLin(w, l, e0);
 
     r = odyn_conv_forward(&w->g, ns, K, 1.0, dY + e0 * w->nin, 0.0, w->T, w->work);
-    TVForward(w, ns, K, &k, w->T);
+    if (k.Uhat) odyn_tvnorm_forward_product(m, w->hw, ns, K + w->nk + m, k.Uhat, k.rinv, w->T, w->tvwork);
     if (!r) r = AddOuter(sym, w, e0, ns, K, l->D);
   }
   for (long e0 = 0; e0 < s && !r && dK; e0 += w->ch) { /* F_theta dtheta_j */
@@ -180,18 +173,8 @@ static int StepTangentL(int sym, Sweep *w, long s, const double *K, const double
     const StepLin k  = ChunkLin(w, l, e0);
 
     r = odyn_conv_forward_bias(&w->g, ns, dK, Yj + e0 * w->nin, dK + w->nk, w->T, w->work);
-    TVForward(w, ns, K, &k, w->T);
-    if (k.Uhat) { /* + dscale .* Uhat + dbeta, as convcore.c's JacTheta */
-      const double *ds = dK + w->nk + m, *db = dK + w->nk + 2 * m;
-
-      for (long e = 0; e < ns; e++)
-        for (long o = 0; o < m; o++) {
-          double       *t = w->T + (e * m + o) * w->hw;
-          const double *u = k.Uhat + (e * m + o) * w->hw;
-
-          for (long p = 0; p < w->hw; p++) t[p] += ds[o] * u[p] + db[o];
-        }
-    }
+    if (k.Uhat) odyn_tvnorm_forward_product(m, w->hw, ns, K + w->nk + m, k.Uhat, k.rinv, w->T, w->tvwork);
+    if (k.Uhat) odyn_channel_affine_add(m, w->hw, ns, dK + w->nk + m, dK + w->nk + 2 * m, k.Uhat, w->T); /* + dscale .* Uhat + dbeta */
     if (!r) r = AddOuter(sym, w, e0, ns, K, l->D);
     if (!r && sym) r = odyn_conv_adjoint(&w->g, ns, dK, -1.0, k.S, 1.0, w->L + e0 * w->nin, w->work);
   }
@@ -222,8 +205,7 @@ static int StepAdjoint(int sym, Sweep *w, long s, double h2, const double *K, co
         odyn_channel_dot_add(m, w->hw, ns, a, k.Uhat, w->T, gj + w->nk + m);
         odyn_channel_sum_add(m, w->hw, ns, a, w->T, gj + w->nk + 2 * m);
       }
-      odyn_channel_affine(m, w->hw, ns, K + w->nk + m, NULL, w->T, w->T);
-      odyn_tvnorm_jac(m, w->hw, ns, k.Uhat, k.rinv, w->T, w->tvwork);
+      odyn_tvnorm_adjoint_product(m, w->hw, ns, K + w->nk + m, k.Uhat, k.rinv, w->T, w->tvwork);
     }
     if (gj) {
       odyn_channel_sum_add(w->g.cout, w->hw, ns, a, w->T, gj + w->nk);

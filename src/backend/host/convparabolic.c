@@ -108,14 +108,6 @@ int odyn_host_conv_parabolic_tanh_forward(long c, long m, double eps, long ih, l
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-/* T <- scale .* J_tv T (the forward products' order, convcore.c ForwardMid); nothing without the normalization */
-static void TVForward(long m, long hw, long ns, const double *scale, const Lin *k, double *T, double *tvwork)
-{
-  if (!k->Uhat) return;
-  odyn_tvnorm_jac(m, hw, ns, k->Uhat, k->rinv, T, tvwork);
-  odyn_channel_affine(m, hw, ns, scale, NULL, T, T);
-}
-
 int odyn_host_conv_parabolic_tanh_tangent(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
 {
   const odyn_conv_geom g = {ih, iw, c, m, 3};
@@ -137,7 +129,7 @@ int odyn_host_conv_parabolic_tanh_tangent(long c, long m, double eps, long ih, l
       const Lin  k  = ChunkLin(&l, e0, nU, hw);
 
       r = odyn_conv_forward(&g, ns, K, 1.0, dYN + e0 * nin, 0.0, T, work);
-      TVForward(m, hw, ns, K + nk + m, &k, T, tvwork);
+      if (k.Uhat) odyn_tvnorm_forward_product(m, hw, ns, K + nk + m, k.Uhat, k.rinv, T, tvwork);
       odyn_hadamard_inplace(nU * ns, k.D, T);
       if (!r) r = odyn_conv_adjoint(&g, ns, K, -h, T, 1.0, dYN + e0 * nin, work);
     }
@@ -148,18 +140,8 @@ int odyn_host_conv_parabolic_tanh_tangent(long c, long m, double eps, long ih, l
       const Lin     k  = ChunkLin(&l, e0, nU, hw);
 
       r = odyn_conv_forward_bias(&g, ns, dK, Yj + e0 * nin, dK + nk, T, work);
-      TVForward(m, hw, ns, K + nk + m, &k, T, tvwork);
-      if (k.Uhat) { /* + dscale .* Uhat + dbeta, as convcore.c's JacTheta */
-        const double *ds = dK + nk + m, *db = dK + nk + 2 * m;
-
-        for (long e = 0; e < ns; e++)
-          for (long o = 0; o < m; o++) {
-            double       *t = T + (e * m + o) * hw;
-            const double *u = k.Uhat + (e * m + o) * hw;
-
-            for (long p = 0; p < hw; p++) t[p] += ds[o] * u[p] + db[o];
-          }
-      }
+      if (k.Uhat) odyn_tvnorm_forward_product(m, hw, ns, K + nk + m, k.Uhat, k.rinv, T, tvwork);
+      if (k.Uhat) odyn_channel_affine_add(m, hw, ns, dK + nk + m, dK + nk + 2 * m, k.Uhat, T); /* + dscale .* Uhat + dbeta */
       odyn_hadamard_inplace(nU * ns, k.D, T);
       if (!r) r = odyn_conv_adjoint(&g, ns, K, -h, T, 1.0, dYN + e0 * nin, work);
       if (!r) r = odyn_conv_adjoint(&g, ns, dK, -h, k.S, 1.0, dYN + e0 * nin, work);
@@ -203,8 +185,7 @@ int odyn_host_conv_parabolic_tanh_adjoint(long c, long m, double eps, long ih, l
           odyn_channel_dot_add(m, hw, ns, -h, k.Uhat, T, gj + nk + m);
           odyn_channel_sum_add(m, hw, ns, -h, T, gj + nk + 2 * m);
         }
-        odyn_channel_affine(m, hw, ns, K + nk + m, NULL, T, T);
-        odyn_tvnorm_jac(m, hw, ns, k.Uhat, k.rinv, T, tvwork);
+        odyn_tvnorm_adjoint_product(m, hw, ns, K + nk + m, k.Uhat, k.rinv, T, tvwork);
       }
       if (gj) {
         odyn_channel_sum_add(m, hw, ns, -h, T, gj + nk);

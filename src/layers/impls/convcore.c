@@ -283,10 +283,7 @@ static void ForwardMid(OdynLayer_Conv *cv, OdynConvFace *fc, const Chunk *ck, Pe
 {
   const PetscInt hw = ODYN_CONV_HW(cv), co = fc->g.cout;
 
-  if (cv->tvnorm) {
-    odyn_tvnorm_jac(co, hw, ck->ns, ck->Uhat, ck->rinv, T, cv->tvwork);
-    odyn_channel_affine(co, hw, ck->ns, fc->theta + fc->offs, NULL, T, T);
-  }
+  if (cv->tvnorm) odyn_tvnorm_forward_product(co, hw, ck->ns, fc->theta + fc->offs, ck->Uhat, ck->rinv, T, cv->tvwork);
 }
 
 /* out (the chunk's rows) += alpha (outer map of D .* T): -K^T, pool, or the identity */
@@ -345,15 +342,7 @@ static PetscErrorCode OdynLayerJacTheta_Conv(OdynLayer layer, PetscInt face, Pet
     ChunkAt(cv, fc, fc->lcur, fc->s, e0, ns, &ck);
     CONV_CALL(odyn_conv_forward_bias(&fc->g, ns, dM, fc->X + e0 * fc->nin, dtheta + fc->offb, T, cv->work));
     ForwardMid(cv, fc, &ck, T);
-    if (cv->tvnorm) {
-      const PetscScalar *ds = dtheta + fc->offs, *db = dtheta + fc->offbeta;
-      for (PetscInt e = 0; e < ns; e++)
-        for (PetscInt c = 0; c < co; c++) {
-          PetscScalar       *t = T + (e * co + c) * hw;
-          const PetscScalar *u = ck.Uhat + (e * co + c) * hw;
-          for (PetscInt p = 0; p < hw; p++) t[p] += ds[c] * u[p] + db[c];
-        }
-    }
+    if (cv->tvnorm) odyn_channel_affine_add(co, hw, ns, dtheta + fc->offs, dtheta + fc->offbeta, ck.Uhat, T);
     PetscCall(ForwardFinish(cv, fc, &ck, alpha, T, out));
     if (ck.S) CONV_CALL(odyn_conv_adjoint(&fc->g, ns, dtheta, -alpha, ck.S, 1.0, out + e0 * fc->nout, cv->work));
   }
@@ -396,10 +385,7 @@ static PetscErrorCode OdynLayerJacXT_Conv(OdynLayer layer, PetscInt face, PetscS
     Chunk ck;
     ChunkAt(cv, fc, fc->lcur, fc->s, e0, ns, &ck);
     PetscCall(AdjointStart(cv, fc, &ck, W, T, &sign));
-    if (cv->tvnorm) {
-      odyn_channel_affine(co, hw, ns, fc->theta + fc->offs, NULL, T, T);
-      odyn_tvnorm_jac(co, hw, ns, ck.Uhat, ck.rinv, T, cv->tvwork); /* symmetric per pixel: its own transpose */
-    }
+    if (cv->tvnorm) odyn_tvnorm_adjoint_product(co, hw, ns, fc->theta + fc->offs, ck.Uhat, ck.rinv, T, cv->tvwork);
     CONV_CALL(odyn_conv_adjoint(&fc->g, ns, fc->M, sign * alpha, T, 1.0, out + e0 * fc->nin, cv->work));
   }
   PetscFunctionReturn(0);
@@ -431,8 +417,7 @@ static PetscErrorCode AdjointProducts(OdynLayer layer, PetscInt face, PetscScala
     if (cv->tvnorm) {
       odyn_channel_dot_add(co, hw, ns, a, ck.Uhat, T, g + fc->offs);
       odyn_channel_sum_add(co, hw, ns, a, T, g + fc->offbeta);
-      odyn_channel_affine(co, hw, ns, fc->theta + fc->offs, NULL, T, T);
-      odyn_tvnorm_jac(co, hw, ns, ck.Uhat, ck.rinv, T, cv->tvwork);
+      odyn_tvnorm_adjoint_product(co, hw, ns, fc->theta + fc->offs, ck.Uhat, ck.rinv, T, cv->tvwork);
     }
     odyn_channel_sum_add(co, hw, ns, a, T, g + fc->offb);
     if (fc->map == ODYN_CONV_MAP_ID) CONV_CALL(odyn_conv_stencil_grad(&fc->g, ns, fc->X + e0 * fc->nin, T, a, g, cv->work));
