@@ -10,9 +10,11 @@
   bounds are tests/common/convbackendcase.[ch]. On 1 and on 2 ranks (one layout with a rank that holds no example):
   - parity with the direct host path (-odyn_backend host), as test_convbackend.c's (forward, J v, J^T w, at two thetas),
     for c = m and c != m, alone, after an opening layer on the host or on the backend, the MNIST shape; reversible
-    against the host path's recompute sweeps, and its backend state memory stored vs reversible;
+    against the host path's recompute sweeps, and its backend state memory stored vs reversible; with paper 000's TV
+    normalization in both faces, stored and reversible;
   - Taylor and dot-product tests of the backend path itself, stored and reversible;
-  - the small MNIST-like network with a Verlet block (Y 4, Z 3 channels): the objective history against the host's;
+  - the small MNIST-like network with a Verlet block (Y 4, Z 3 channels), also normalized: the objective history
+    against the host's;
   - bad input: Verlet blocks the backend cannot run (5x5 stencils, relu, TV normalization, pooling, shared weights; on
     cuda also Z of 20 channels) stop with PETSC_ERR_SUP naming the block and what it is; the same block sets up stored
     and recomputed; the table's conv_verlet_tanh_* check their sizes and arrays (on cuda: linsize, revsize -1 above 16).
@@ -89,7 +91,7 @@ static void StateMemory(void)
     d[rev] = OdynTestConvStateDoubles(net, 4 * hw, 10, view, sizeof(view));
     ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, backend, &ops));
     if (PetscGlobalRank == 0) {
-      ck_assert_int_eq(d[rev], rev ? 4 * ln + lm + ops->conv_verlet_tanh_revsize(4, 3, 8, 8, 10) : 17 * (ln + lm) + ops->conv_verlet_tanh_linsize(4, 3, 8, 8, 16, 10) + 2 * ln);
+      ck_assert_int_eq(d[rev], rev ? 4 * ln + lm + ops->conv_verlet_tanh_revsize(4, 3, 0.0, 8, 8, 10) : 17 * (ln + lm) + ops->conv_verlet_tanh_linsize(4, 3, 0.0, 8, 8, 16, 10) + 2 * ln);
       ck_assert_msg(!rev || strstr(view, "recomputed backwards"), "the reversible block's view: %s", view);
     }
     ODYN_CK(OdynNetDestroy(&net));
@@ -114,6 +116,28 @@ START_TEST(test_parity_convverlet_reversible)
 }
 END_TEST
 
+/* paper 000's Hamiltonian CNN as the paper has it: the TV normalization in both faces, stored and reversible */
+START_TEST(test_parity_convverlet_tvnorm)
+{
+  const PetscInt   three[1] = {3}, two[1] = {2}, pair[2] = {2, 3};
+  const VerletCase cases[3] = {
+    {3, PETSC_TRUE, 0, 1, three, 4, 8, 8, 1.0, 101, 37, "TV-normalized convhamiltonian Verlet block (Y 4, Z 3 channels, 8 x 8, N 3, eps 0.1)"},
+    {5, PETSC_FALSE, 1, 2, pair, 4, 6, 10, 1.5, 23, 40, "opening 1 -> 4 and two TV-normalized convhamiltonian Verlet blocks (Z 5 channels, 6 x 10, N 2 + 3), all on the backend"},
+    {6, PETSC_FALSE, 1, 1, two, 6, 28, 28, 2.0, 9, 5, "MNIST verlet shape, TV-normalized (eps 0.1), all on the backend"}
+  };
+  const VerletCase reversible[2] = {
+    {3, PETSC_TRUE, 0, 1, three, 4, 8, 8, 1.0, 101, 37, "reversible TV-normalized convhamiltonian Verlet block (Y 4, Z 3 channels, 8 x 8, N 3, eps 0.1)"},
+    {5, PETSC_FALSE, 1, 2, pair, 4, 6, 10, 1.5, 23, 40, "opening 1 -> 4 and two reversible TV-normalized convhamiltonian Verlet blocks (Z 5 channels, 6 x 10, N 2 + 3), all on the backend"}
+  };
+
+  OdynTestConvSetTVNorm(0.1);
+  VerletParity(PETSC_FALSE, 1, 3, cases);
+  VerletParity(PETSC_TRUE, 1, 2, reversible);
+  OdynTestConvSetTVNorm(0.0);
+  OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
+}
+END_TEST
+
 /* Taylor and dot-product tests of the backend path on its own, stored and reversible */
 START_TEST(test_derivatives_convverlet)
 {
@@ -127,6 +151,12 @@ START_TEST(test_derivatives_convverlet)
   OdynTestConvDerivatives(0, 1, four, 3, 7, 9, 2.0, 12, "convhamiltonian Verlet block (Y 3, Z 3 channels, 7 x 9, N 4)");
   OdynTestConvSetVerlet(4, PETSC_TRUE);
   OdynTestConvDerivatives(2, 2, pair, 4, 8, 8, 1.0, 10, "opening 2 -> 4 on the host, two reversible convhamiltonian Verlet blocks (Z 4 channels, 8 x 8, N 2 + 3)");
+  OdynTestConvSetTVNorm(0.1);
+  OdynTestConvSetVerlet(4, PETSC_FALSE);
+  OdynTestConvDerivatives(0, 1, four, 3, 7, 9, 2.0, 12, "TV-normalized convhamiltonian Verlet block (Y 3, Z 4 channels, 7 x 9, N 4, eps 0.1)");
+  OdynTestConvSetVerlet(3, PETSC_TRUE);
+  OdynTestConvDerivatives(0, 1, four, 3, 7, 9, 2.0, 12, "reversible TV-normalized convhamiltonian Verlet block (Y 3, Z 3 channels, 7 x 9, N 4, eps 0.1)");
+  OdynTestConvSetTVNorm(0.0);
   OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
 }
 END_TEST
@@ -135,6 +165,7 @@ END_TEST
 START_TEST(test_train_history_convverlet)
 {
   OdynTestConvTrainHistory(ODYNLAYERCONVHAMILTONIAN, "-block1_odyn_scheme_type verlet -block1_odyn_layer_channels 4,3", ODYN_TEST_CONV_TOL_HIST);
+  OdynTestConvTrainHistory(ODYNLAYERCONVHAMILTONIAN, "-block1_odyn_scheme_type verlet -block1_odyn_layer_channels 4,3 -block1_odyn_layer_tvnorm", ODYN_TEST_CONV_TOL_HIST);
 }
 END_TEST
 
@@ -147,39 +178,42 @@ static void RefuseVerlet(PetscInt k, OdynActivationType act, PetscBool tv, Petsc
 
 START_TEST(test_errors_convverlet)
 {
-  /* the Hamiltonian CNN runs on the backend as convhamiltonian 3x3, tanh, no normalization, states stored or recomputed */
+  /* the Hamiltonian CNN runs on the backend as convhamiltonian 3x3, tanh, normalized or not, states stored or recomputed */
   RefuseVerlet(5, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (5x5 stencils, 4 -> 3 channels), activation tanh");
   RefuseVerlet(3, ODYN_ACTIVATION_RELU, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels), activation relu");
-  RefuseVerlet(3, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels, TV normalization), activation tanh");
+  RefuseVerlet(3, ODYN_ACTIVATION_RELU, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels, TV normalization), activation relu");
   RefuseVerlet(3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels, pooling), activation tanh");
   RefuseVerlet(3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels), activation tanh, shared weights");
-  /* the same block sets up on the backend with its states stored (the default) and recomputed */
-  for (int rev = 0; rev < 2; rev++) {
-    OdynTestConvSetVerlet(3, rev ? PETSC_TRUE : PETSC_FALSE);
-    OdynTestConvExpectSetUp(0);
-  }
+  /* the same block sets up on the backend with its states stored (the default) and recomputed, normalized or not */
+  for (int tv = 0; tv < 2; tv++)
+    for (int rev = 0; rev < 2; rev++) {
+      OdynTestConvSetTVNorm(tv ? 1e-3 : 0.0);
+      OdynTestConvSetVerlet(3, rev ? PETSC_TRUE : PETSC_FALSE);
+      OdynTestConvExpectSetUp(0);
+    }
+  OdynTestConvSetTVNorm(0.0);
   OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
   {
     /* the table's operations on their own: sizes and arrays checked, with a message (last_error()) */
     const OdynBackendOps *ops;
 
     ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, backend, &ops));
-    ck_assert_int_eq(ops->conv_verlet_tanh_forward(4, 0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+    ck_assert_int_eq(ops->conv_verlet_tanh_forward(4, 0, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
     ck_assert_msg(strstr(ops->last_error(), "conv_verlet_tanh_forward: need c, m, ih, iw >= 1"), "message: %s", ops->last_error());
-    ck_assert_int_eq(ops->conv_verlet_tanh_adjoint(4, 3, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_int_eq(ops->conv_verlet_tanh_adjoint(4, 3, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
     ck_assert_msg(strstr(ops->last_error(), "conv_verlet_tanh_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
-    ck_assert_int_ge(ops->conv_verlet_tanh_linsize(16, 5, 4, 4, 2, 3), 2 * (16 + 5) * 16 * 3);
-    ck_assert_int_ge(ops->conv_verlet_tanh_revsize(16, 5, 4, 4, 3), 0);
+    ck_assert_int_ge(ops->conv_verlet_tanh_linsize(16, 5, 0.0, 4, 4, 2, 3), 2 * (16 + 5) * 16 * 3);
+    ck_assert_int_ge(ops->conv_verlet_tanh_revsize(16, 5, 0.0, 4, 4, 3), 0);
     {
       double a[4 * 16 * 3];
 
       /* work non-NULL: cuda needs one (conv_verlet_tanh_revsize() > 0) and checks it first; the call fails before use */
-      ck_assert_int_eq(ops->conv_verlet_tanh_adjoint_reversible(4, 3, 4, 4, 2, 1, 0.5, a, a, a, a, a, NULL, a), ODYN_BACKEND_ERR_ARG);
+      ck_assert_int_eq(ops->conv_verlet_tanh_adjoint_reversible(4, 3, 0.0, 4, 4, 2, 1, 0.5, a, a, a, a, a, NULL, a), ODYN_BACKEND_ERR_ARG);
       ck_assert_msg(strstr(ops->last_error(), "conv_verlet_tanh_adjoint_reversible: gY0 must not alias YN or ZN"), "message: %s", ops->last_error());
     }
 #if defined(ODYN_TEST_GPU_BUILD)
-    ck_assert_int_eq(ops->conv_verlet_tanh_linsize(4, 17, 4, 4, 2, 3), -1);
-    ck_assert_int_eq(ops->conv_verlet_tanh_revsize(17, 4, 4, 4, 3), -1);
+    ck_assert_int_eq(ops->conv_verlet_tanh_linsize(4, 17, 0.0, 4, 4, 2, 3), -1);
+    ck_assert_int_eq(ops->conv_verlet_tanh_revsize(17, 4, 0.0, 4, 4, 3), -1);
 #endif
   }
 #if defined(ODYN_TEST_GPU_BUILD)
@@ -195,7 +229,7 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-  const TTest *const tests[] = {test_errors_convverlet, test_derivatives_convverlet, test_parity_convverlet, test_parity_convverlet_reversible, test_train_history_convverlet};
+  const TTest *const tests[] = {test_errors_convverlet, test_derivatives_convverlet, test_parity_convverlet, test_parity_convverlet_reversible, test_parity_convverlet_tvnorm, test_train_history_convverlet};
 
   return OdynTestConvCaseMain(argc, argv, "test_convverletbackend", (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }

@@ -276,7 +276,7 @@ static PetscErrorCode BackendForwardCall(OdynScheme scheme, PetscInt s, const do
       OdynBackendCall(ops, leapfrog_tanh_forward_final, n, N, s, h, th, bk->traj, bk->traj + ns, bk->traj + 2 * ns);
       break;
     case ODYN_BLOCK_CONV_VERLET:
-      OdynBackendCall(ops, conv_verlet_tanh_forward_final, b->c, b->cm, b->ih, b->iw, N, s, h, th, bk->traj, bk->traj + ns, bk->ztraj, bk->lin);
+      OdynBackendCall(ops, conv_verlet_tanh_forward_final, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->traj + ns, bk->ztraj, bk->lin);
       break;
     case ODYN_BLOCK_CONV_LEAPFROG:
       OdynBackendCall(ops, conv_leapfrog_tanh_forward_final, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->traj + ns, bk->traj + 2 * ns, bk->lin);
@@ -313,7 +313,7 @@ static PetscErrorCode BackendForwardCall(OdynScheme scheme, PetscInt s, const do
     OdynBackendCall(ops, conv_leapfrog_tanh_forward, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->lin);
     break;
   case ODYN_BLOCK_CONV_VERLET:
-    OdynBackendCall(ops, conv_verlet_tanh_forward, b->c, b->cm, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->ztraj, bk->lin);
+    OdynBackendCall(ops, conv_verlet_tanh_forward, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->ztraj, bk->lin);
     break;
   case ODYN_BLOCK_GLOBALAVG:
     PetscCall(GlobalAvg(ops, b, s, y0, bk->lin, 0.0, bk->out));
@@ -344,7 +344,7 @@ static PetscErrorCode BackendTangentCall(OdynScheme scheme, PetscInt s, const do
       OdynBackendCall(ops, leapfrog_tanh_tangent_y0, n, N, s, h, th, dth, bk->traj, dy0, out);
       break;
     case ODYN_BLOCK_CONV_VERLET:
-      OdynBackendCall(ops, conv_verlet_tanh_tangent_y0, b->c, b->cm, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
+      OdynBackendCall(ops, conv_verlet_tanh_tangent_y0, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
       break;
     case ODYN_BLOCK_CONV_LEAPFROG:
       OdynBackendCall(ops, conv_leapfrog_tanh_tangent_y0, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
@@ -380,7 +380,7 @@ static PetscErrorCode BackendTangentCall(OdynScheme scheme, PetscInt s, const do
     OdynBackendCall(ops, conv_leapfrog_tanh_tangent, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_CONV_VERLET:
-    OdynBackendCall(ops, conv_verlet_tanh_tangent, b->c, b->cm, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->ztraj, bk->lin, dy0, out);
+    OdynBackendCall(ops, conv_verlet_tanh_tangent, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->ztraj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_GLOBALAVG: /* into zeros, as single.c's tangent: the host path's sums bit for bit */
     OdynBackendCall(ops, mem_set, out, 0, (size_t)(b->m * s) * sizeof(double));
@@ -410,7 +410,7 @@ static PetscErrorCode BackendAdjointCall(OdynScheme scheme, PetscInt s, const do
       OdynBackendCall(ops, leapfrog_tanh_adjoint_reversible, n, N, s, h, th, bk->traj + ns, bk->traj + 2 * ns, w, gt, gy);
       break;
     case ODYN_BLOCK_CONV_VERLET:
-      OdynBackendCall(ops, conv_verlet_tanh_adjoint_reversible, b->c, b->cm, b->ih, b->iw, N, s, h, th, bk->traj + ns, bk->ztraj, bk->lin, w, gt, gy);
+      OdynBackendCall(ops, conv_verlet_tanh_adjoint_reversible, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj + ns, bk->ztraj, bk->lin, w, gt, gy);
       break;
     case ODYN_BLOCK_CONV_LEAPFROG:
       OdynBackendCall(ops, conv_leapfrog_tanh_adjoint_reversible, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj + ns, bk->traj + 2 * ns, bk->lin, w, gt, gy);
@@ -446,7 +446,7 @@ static PetscErrorCode BackendAdjointCall(OdynScheme scheme, PetscInt s, const do
     OdynBackendCall(ops, conv_leapfrog_tanh_adjoint, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_CONV_VERLET:
-    OdynBackendCall(ops, conv_verlet_tanh_adjoint, b->c, b->cm, b->ih, b->iw, N, s, h, th, bk->traj, bk->ztraj, bk->lin, w, gt, gy);
+    OdynBackendCall(ops, conv_verlet_tanh_adjoint, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->ztraj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_GLOBALAVG: /* gY0 = ones W^T / (ih iw), into zeros as single.c's adjoint; no parameters */
     if (gy) {
@@ -582,22 +582,23 @@ PetscErrorCode OdynSchemeBackendGetTraffic_Private(OdynScheme scheme, PetscLogDo
 
    Notes:
    A block on a backend other than host hands its whole forward, tangent and adjoint sweeps to the backend (one call
-   each); per sweep only theta (forward), dtheta, Y0 / dY0 / W, Y_N / dY_N / gY0 and the parameter gradient cross between
-   host and backend memory. So far this is done, with activation tanh and without shared weights, for blocks of
+   each); per sweep only theta (forward), dtheta, Y0 / dY0 / W, Y_N / dY_N / gY0 and the parameter gradient cross
+   between host and backend memory. So far this is done, with activation tanh and without shared weights, for blocks of
    scheme euler with layer dense, antisym, negdef or symmetric (the parabolic network), of scheme leapfrog with layer
-   dense, antisym or negdef, of scheme verlet with layer hamiltonian, and for conv blocks of 3x3 stencils without TV
-   normalization and pooling: scheme euler with layer conv or convantisym (as many output as input channels) or
-   convsymmetric (the parabolic CNN, also with the TV normalization), scheme single with layer conv (the opening layer, cin -> cout channels), scheme
-   verlet with layer convhamiltonian (the Hamiltonian CNN) and scheme leapfrog with layer conv or convsymmetric (the
-   second-order CNN, also with the TV normalization); on cuda at most 16 channels in each field; and scheme single with layer globalavg (the average of
-   each channel before the classifier). `OdynSchemeSetUp()` stops with PETSC_ERR_SUP for
-   other blocks (src/schemes/schemebackendblock.c lists them). A Verlet or leapfrog block (dense or conv) with
-   `ODYN_TRAJECTORY_RECOMPUTE` (-odyn_scheme_trajectory recompute) keeps only its last states on the backend and
-   recomputes them backwards in the adjoint (and forward from Y_0 in the tangent): backend memory flat in depth,
-   O((n + m) s) instead of O((N + 1)(n + m) s), results equal to the storing sweeps up to round-off.
+   dense, antisym or negdef, of scheme verlet with layer hamiltonian, and for conv blocks of 3x3 stencils without
+   pooling: scheme euler with layer conv or convantisym (as many output as input channels, no TV normalization) or
+   convsymmetric (the parabolic CNN), scheme single with layer conv (the opening layer and the connectors, cin -> cout
+   channels, 1x1 or 3x3 stencils, 2x2 average pooling or none, no TV normalization), scheme verlet with layer
+   convhamiltonian (the Hamiltonian CNN) and scheme leapfrog with layer conv or convsymmetric (the second-order CNN),
+   the three CNNs of paper 000 with or without its TV normalization; on cuda at most 16 channels in each field; and
+   scheme single with layer globalavg (the average of each channel before the classifier). `OdynSchemeSetUp()` stops
+   with PETSC_ERR_SUP for other blocks (src/schemes/schemebackendblock.c lists them). A Verlet or leapfrog block (dense
+   or conv) with `ODYN_TRAJECTORY_RECOMPUTE` (-odyn_scheme_trajectory recompute) keeps only its last states on the
+   backend and recomputes them backwards in the adjoint (and forward from Y_0 in the tangent): backend memory flat in
+   depth, O((n + m) s) instead of O((N + 1)(n + m) s), results equal to the storing sweeps up to round-off.
    `OdynSchemeGetState()` is not available on such a block (its states are in the backend's memory). The derivative
-   sweeps must be given the forward sweep's theta (`OdynSchemeTangent()`), which the network does. Errors of the name and of the device are those of
-   `OdynBackendGet()`. Networks set their blocks' backend: `OdynNetSetBackend()`.
+   sweeps must be given the forward sweep's theta (`OdynSchemeTangent()`), which the network does. Errors of the name
+   and of the device are those of `OdynBackendGet()`. Networks set their blocks' backend: `OdynNetSetBackend()`.
 
 .seealso: `OdynNetSetBackend()`, `OdynBackendGet()`, `OdynSchemeGetBackend()`
 @*/

@@ -43,7 +43,7 @@ typedef struct {
   int               sym;   /* ODYN_BLOCK_CONV_LEAPFROG: layer convsymmetric (F = -K^T tanh(K Y + b)), else conv */
   int               pool;  /* ODYN_BLOCK_CONV_SINGLE: 2x2 average pooling after the activation (a connector) */
   long              k;     /* conv: the stencils' size (3; ODYN_BLOCK_CONV_SINGLE: 1 or 3) */
-  double            eps;   /* ODYN_BLOCK_CONV_PARABOLIC, _LEAPFROG: the TV normalization's eps (0: none) */
+  double            eps;   /* ODYN_BLOCK_CONV_PARABOLIC, _LEAPFROG, _VERLET: the TV normalization's eps (0: none) */
   long              n, m, c, cm, ih, iw, N;
   double            h; /* T / N */
 } OdynBlock;

@@ -5,8 +5,8 @@
    table's operations, include/odyn/private/backend.h), with activation tanh and without shared weights; conv layers
    also need 3x3 stencils, no TV normalization and no pooling, and as many output as input channels unless the kind
    says otherwise (single, the opening layer and paper 000's connectors: cin -> cout, 1x1 or 3x3 stencils, pooling
-   allowed; convhamiltonian and convsymmetric: c and m channels; the parabolic and second-order CNNs' blocks, euler +
-   convsymmetric and leapfrog + conv or convsymmetric: TV normalization allowed). On cuda the conv blocks
+   allowed; convhamiltonian and convsymmetric: c and m channels; paper 000's three CNNs' blocks, euler + convsymmetric,
+   leapfrog + conv or convsymmetric and verlet + convhamiltonian: TV normalization allowed). On cuda the conv blocks
    are limited to ODYN_BACKEND_CONV_MAXC channels and the Verlet blocks to the widths its kernels run: the table's
    linsize answers -1 for what it cannot run, and the set-up refuses the block, naming it
    (OdynSchemeBackendRunnable_Private()).
@@ -54,7 +54,7 @@ static const struct {
   {ODYNSCHEMEEULER,    ODYNLAYERCONVSYMMETRIC,   ODYN_BLOCK_CONV_PARABOLIC, ODYN_BLOCK_THETA,       PETSC_TRUE,  PETSC_FALSE, PETSC_TRUE },
   {ODYNSCHEMELEAPFROG, ODYNLAYERCONV,            ODYN_BLOCK_CONV_LEAPFROG,  ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE, PETSC_TRUE },
   {ODYNSCHEMELEAPFROG, ODYNLAYERCONVSYMMETRIC,   ODYN_BLOCK_CONV_LEAPFROG,  ODYN_BLOCK_THETA,       PETSC_TRUE,  PETSC_FALSE, PETSC_TRUE },
-  {ODYNSCHEMEVERLET,   ODYNLAYERCONVHAMILTONIAN, ODYN_BLOCK_CONV_VERLET,    ODYN_BLOCK_THETA,       PETSC_TRUE,  PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMEVERLET,   ODYNLAYERCONVHAMILTONIAN, ODYN_BLOCK_CONV_VERLET,    ODYN_BLOCK_THETA,       PETSC_TRUE,  PETSC_FALSE, PETSC_TRUE },
   {ODYNSCHEMESINGLE,   ODYNLAYERGLOBALAVG,       ODYN_BLOCK_GLOBALAVG,      ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE, PETSC_FALSE},
 };
 
@@ -165,9 +165,9 @@ static PetscErrorCode DescribeConv(OdynScheme scheme, OdynBlock *b)
     widthsok = widthsok && c2 * (pool ? (h / 2) * (w / 2) : h * w) == scheme->nstate[1] ? PETSC_TRUE : PETSC_FALSE;
     per      = k * k * c * c2 + c2;
     break;
-  case ODYN_BLOCK_CONV_VERLET: /* [K (c x m x 3 x 3) | bF (c) | bG (m)] per step, Z of m channels */
+  case ODYN_BLOCK_CONV_VERLET: /* [K (c x m x 3 x 3) | bF (c) | bG (m) (| scaleF, betaF (c) | scaleG, betaG (m))] per step, Z of m channels */
     widthsok = widthsok && c2 * h * w == scheme->nstate[1] ? PETSC_TRUE : PETSC_FALSE;
-    per      = 9 * c * c2 + c + c2;
+    per      = 9 * c * c2 + (tv ? 3 : 1) * (c + c2);
     break;
   default: /* conv Euler (c2 = c), the parabolic and the second-order CNN: [K (m x c x 3 x 3) | b (m)] per step, the
               latter two with the TV normalization also [scale | beta] (m each) */
@@ -233,7 +233,7 @@ long OdynBlockLinSize_Private(const OdynBackendOps *ops, const OdynBlock *b, lon
   if (b->rev) {
     switch (b->kind) {
     case ODYN_BLOCK_CONV_VERLET:
-      return ops->conv_verlet_tanh_revsize(b->c, b->cm, b->ih, b->iw, s);
+      return ops->conv_verlet_tanh_revsize(b->c, b->cm, b->eps, b->ih, b->iw, s);
     case ODYN_BLOCK_CONV_LEAPFROG:
       return ops->conv_leapfrog_tanh_revsize(b->sym, b->c, b->cm, b->eps, b->ih, b->iw, s);
     default: /* the dense reversible sweeps keep their own O(n s) scratch */
@@ -258,7 +258,7 @@ long OdynBlockLinSize_Private(const OdynBackendOps *ops, const OdynBlock *b, lon
   case ODYN_BLOCK_CONV_LEAPFROG:
     return ops->conv_leapfrog_tanh_linsize(b->sym, b->c, b->cm, b->eps, b->ih, b->iw, b->N, s);
   case ODYN_BLOCK_CONV_VERLET:
-    return ops->conv_verlet_tanh_linsize(b->c, b->cm, b->ih, b->iw, b->N, s);
+    return ops->conv_verlet_tanh_linsize(b->c, b->cm, b->eps, b->ih, b->iw, b->N, s);
   case ODYN_BLOCK_GLOBALAVG: /* the ih iw ones of its GEMMs, any size */
     return b->ih * b->iw;
   }

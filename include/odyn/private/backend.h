@@ -262,38 +262,43 @@ struct OdynBackendOps {
 
   /*
      Whole-block sweeps of a convolutional Verlet tanh block, the Hamiltonian CNN: scheme verlet with layer
-     convhamiltonian (src/layers/impls/convcore.c) of 3x3 stencils, no normalization; Y of c channels, Z of m, each
-     ih x iw per example (channel-major as above); ln = c ih iw s, lm = m ih iw s:
+     convhamiltonian (src/layers/impls/convcore.c) of 3x3 stencils, with or without the TV normalization N of both
+     faces (paper 000 eq. 9; eps > 0: on, with that eps; eps = 0: off); Y of c channels, Z of m, each ih x iw per
+     example (channel-major as above); ln = c ih iw s, lm = m ih iw s, lp = ih iw s:
        Z_{j+1/2} = Z_{j-1/2} - h tanh(K_j^T * Y_j + bG_j),  Y_{j+1} = Y_j + h tanh(K_j * Z_{j+1/2} + bF_j),  Z_{-1/2} = 0
        K_j * Z maps m channels to c (K_j: c x m x 3 x 3, K[o][c'][a][b] at ((o m + c') 3 + a) 3 + b), K_j^T * Y is its
-       adjoint convolution; theta_j = [K_j | bF_j (c) | bG_j (m)], N (9 c m + c + m) values, the layer's order; dtheta
-       and gtheta the same layout. Only Y enters and leaves, as verlet_tanh_*.
+       adjoint convolution; theta_j = [K_j | bF_j (c) | bG_j (m)], N (9 c m + c + m) values, with N each face's
+       pre-activation normalized, scaled and shifted, theta_j = [K_j | bF_j | bG_j | scaleF_j, betaF_j (c each) |
+       scaleG_j, betaG_j (m each)]: the layer's order; dtheta and gtheta the same layout. Only Y enters and leaves, as
+       verlet_tanh_*.
      conv_verlet_tanh_linsize: the doubles of `lin`: sigma' of both faces of every step (DG_j (lm) then DF_j (ln) at
-       j (lm + ln)) followed by the backend's scratch (cuda: 3 max(ln, lm) + ih iw + max(c, m) s; host: none), or -1:
-       the backend cannot run these sizes (cuda: c or m > ODYN_CUDA_CONV_MAXC).
+       j (lm + ln)), with N also [UhatG_j (lm) | 1/rG_j (lp) | UhatF_j (ln) | 1/rF_j (lp)] of every step after them,
+       followed by the backend's scratch (cuda: 3 max(ln, lm) + ih iw + max(c, m) s, with N one max(ln, lm) more;
+       host: none), or -1: the backend cannot run these sizes (cuda: c or m > ODYN_CUDA_CONV_MAXC; eps < 0).
      forward: Ytraj ((N + 1) ln) Y_0..Y_N, Ztraj ((N + 1) lm) Z_{-1/2} = 0, Z_{1/2}, ..., Z_{N-1/2} (state k =
        Z_{k-1/2} at k lm), and sigma' in lin; tangent and adjoint as verlet_tanh_* (dtheta or dY0 NULL: zero; gtheta or
        gY0 NULL: not computed). lin is not const in the derivative sweeps: they write its scratch part, never sigma'.
      Host: the layer's kernels in the direct path's order and chunks (src/backend/host/convverlet.c), its results bit
        for bit with a stored trajectory; cuda: odyn_cuda_conv3_* (K^T * Y by conv3_adjoint) as the conv Euler sweeps.
   */
-  long (*conv_verlet_tanh_linsize)(long c, long m, long ih, long iw, long N, long s);
-  int (*conv_verlet_tanh_forward)(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
-  int (*conv_verlet_tanh_tangent)(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN);
-  int (*conv_verlet_tanh_adjoint)(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0);
+  long (*conv_verlet_tanh_linsize)(long c, long m, double eps, long ih, long iw, long N, long s);
+  int (*conv_verlet_tanh_forward)(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
+  int (*conv_verlet_tanh_tangent)(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN);
+  int (*conv_verlet_tanh_adjoint)(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0);
   /*
      The same block with states recomputed (reversible, -odyn_scheme_trajectory recompute on a backend block), as
      verlet_tanh_forward_final / _tangent_y0 / _adjoint_reversible: memory flat in N. revsize: the doubles of `work`,
-     the sweeps' scratch (host: 0, it allocates its own; cuda: 8 max(ln, lm) + ih iw + max(c, m) s), or -1.
+     the sweeps' scratch (host: 0, it allocates its own; cuda: 8 max(ln, lm) + ih iw + max(c, m) s, with N also one
+     step's Uhat and 1/r of both faces and one max(ln, lm)), or -1.
      forward_final: YN (ln) = Y_N, ZN (lm) = Z_{N-1/2} only; tangent_y0: the states recomputed forward from Y0 (ln)
      alongside the tangent; adjoint_reversible: the states rebuilt backwards from (YN, ZN), which stay unchanged, by
      verlet.c's reverse step (gY0 must not alias them). Host: the direct path's recomputing sweeps' kernels in their
      order (convverlet.c), bit for bit its results; cuda: the conv3 kernels as above (convblocks.cu).
   */
-  long (*conv_verlet_tanh_revsize)(long c, long m, long ih, long iw, long s);
-  int (*conv_verlet_tanh_forward_final)(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work);
-  int (*conv_verlet_tanh_tangent_y0)(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN);
-  int (*conv_verlet_tanh_adjoint_reversible)(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0);
+  long (*conv_verlet_tanh_revsize)(long c, long m, double eps, long ih, long iw, long s);
+  int (*conv_verlet_tanh_forward_final)(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work);
+  int (*conv_verlet_tanh_tangent_y0)(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN);
+  int (*conv_verlet_tanh_adjoint_reversible)(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0);
   /*
      Whole-block sweeps of a convolutional parabolic tanh block, the parabolic CNN (paper 000 eq. 7-8): scheme euler with
      layer convsymmetric (src/layers/impls/convcore.c) of 3x3 stencils, with or without the total-variation
@@ -411,14 +416,14 @@ int  odyn_host_conv_tanh_forward(long cin, long cout, long k, int pool, long ih,
 int  odyn_host_conv_tanh_tangent(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1);
 int  odyn_host_conv_tanh_adjoint(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0);
 /* the host table's convolutional Verlet tanh sweeps (convverlet.c), likewise */
-long odyn_host_conv_verlet_tanh_linsize(long c, long m, long ih, long iw, long N, long s);
-int  odyn_host_conv_verlet_tanh_forward(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
-int  odyn_host_conv_verlet_tanh_tangent(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN);
-int  odyn_host_conv_verlet_tanh_adjoint(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0);
-long odyn_host_conv_verlet_tanh_revsize(long c, long m, long ih, long iw, long s);
-int  odyn_host_conv_verlet_tanh_forward_final(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN);
-int  odyn_host_conv_verlet_tanh_tangent_y0(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
-int  odyn_host_conv_verlet_tanh_adjoint_reversible(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0);
+long odyn_host_conv_verlet_tanh_linsize(long c, long m, double eps, long ih, long iw, long N, long s);
+int  odyn_host_conv_verlet_tanh_forward(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
+int  odyn_host_conv_verlet_tanh_tangent(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN);
+int  odyn_host_conv_verlet_tanh_adjoint(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0);
+long odyn_host_conv_verlet_tanh_revsize(long c, long m, double eps, long ih, long iw, long s);
+int  odyn_host_conv_verlet_tanh_forward_final(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN);
+int  odyn_host_conv_verlet_tanh_tangent_y0(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+int  odyn_host_conv_verlet_tanh_adjoint_reversible(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0);
 /* the host table's convolutional parabolic tanh sweeps (convparabolic.c), likewise */
 long odyn_host_conv_parabolic_tanh_linsize(long c, long m, double eps, long ih, long iw, long N, long s);
 int  odyn_host_conv_parabolic_tanh_forward(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);

@@ -61,7 +61,7 @@ int  check_conv_verlet(const char *op, long c, long m, long ih, long iw, long N,
 int  conv_fill_ones(long len, double *ones, const char *what);
 int  channel_sums_add(long ch, long hw, long s, const double *T, const double *ones, double *cs, double *gb);
 /* the TV normalization of the conv blocks (convtvnorm.cu; m channels of hw pixels, s examples, channel-major):
-   tvnorm_forward: U in S; rinv = 1/r, Uhat = U / r, S = tanh(scale Uhat + beta), D = 1 - S^2
+   tvnorm_forward: U in S; rinv = 1/r, Uhat = U / r, S = tanh(scale Uhat + beta), D = 1 - S^2 (D may be NULL)
    tvnorm_jac: V = scale .* J_tv V (+ dscale .* Uhat + dbeta when dscale), or with adjoint V = J_tv (scale .* V) */
 int  tvnorm_forward(long m, long hw, long s, double eps, const double *scale, const double *beta, double *S, double *D, double *Uhat, double *rinv);
 int  tvnorm_jac(int adjoint, long m, long hw, long s, const double *scale, const double *dscale, const double *dbeta, const double *Uhat, const double *rinv, double *V);
@@ -87,14 +87,14 @@ long cuda_conv_tanh_linsize(long cin, long cout, long k, int pool, long ih, long
 int cuda_conv_tanh_forward(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin);
 int cuda_conv_tanh_tangent(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1);
 int cuda_conv_tanh_adjoint(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0);
-long cuda_conv_verlet_tanh_linsize(long c, long m, long ih, long iw, long N, long s);
-int cuda_conv_verlet_tanh_forward(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
-int cuda_conv_verlet_tanh_tangent(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN);
-int cuda_conv_verlet_tanh_adjoint(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0);
-long cuda_conv_verlet_tanh_revsize(long c, long m, long ih, long iw, long s);
-int cuda_conv_verlet_tanh_forward_final(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work);
-int cuda_conv_verlet_tanh_tangent_y0(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN);
-int cuda_conv_verlet_tanh_adjoint_reversible(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0);
+long cuda_conv_verlet_tanh_linsize(long c, long m, double eps, long ih, long iw, long N, long s);
+int cuda_conv_verlet_tanh_forward(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
+int cuda_conv_verlet_tanh_tangent(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN);
+int cuda_conv_verlet_tanh_adjoint(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0);
+long cuda_conv_verlet_tanh_revsize(long c, long m, double eps, long ih, long iw, long s);
+int cuda_conv_verlet_tanh_forward_final(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work);
+int cuda_conv_verlet_tanh_tangent_y0(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN);
+int cuda_conv_verlet_tanh_adjoint_reversible(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0);
 long cuda_conv_parabolic_tanh_linsize(long c, long m, double eps, long ih, long iw, long N, long s);
 int cuda_conv_parabolic_tanh_forward(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
 int cuda_conv_parabolic_tanh_tangent(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);

@@ -289,7 +289,10 @@ int cuda_conv_tanh_adjoint(long cin, long cout, long k, int pool, long ih, long 
 
 /*
    The whole-block convolutional Verlet tanh sweeps (conv_verlet_tanh_*: the Hamiltonian CNN, scheme verlet with layer
-   convhamiltonian), from the same device functions. One geometry g = {ih, iw, m, c, 3}: K_j * Z maps Z (m channels) to
+   convhamiltonian), from the same device functions; with the TV normalization (eps > 0) each face's pre-activation goes
+   through tvnorm_forward (convtvnorm.cu) and its products through tvnorm_jac, the gradients of scale and beta being
+   channel sums of Uhat .* T and T (verlet_face1_act, verlet_face0, verlet_tangent_step, verlet_adjoint_face0/1, shared
+   by the stored and the recomputing sweeps). One geometry g = {ih, iw, m, c, 3}: K_j * Z maps Z (m channels) to
    Y (c), K_j^T * Y is odyn_cuda_conv3_adjoint with the same K_j (no flipped copy), and the stencil gradient of the
    K^T face is odyn_cuda_conv3_stencil_grad with its two arguments' roles swapped: <T, K^T * Y> = <K * T, Y>, so T (m
    channels) is the input X and Y_j (c channels) the weight W. lx = max(ln, lm), cx = max(c, m);
@@ -322,11 +325,80 @@ static int channel_bias_act(int act, long hw, long c, long s, const double *b, d
   return launched("channel_bias_act kernel");
 }
 
-long cuda_conv_verlet_tanh_linsize(long c, long m, long ih, long iw, long N, long s)
+/* the parts of a step's parameters (eps > 0: with the normalization's scale and beta of both faces) */
+struct VerletParams {
+  long nk, slot, obF, obG, osF, obetaF, osG, obetaG;
+};
+
+static VerletParams verlet_params(long c, long m, double eps)
+{
+  VerletParams p;
+
+  p.nk     = 9 * c * m;
+  p.obF    = p.nk;
+  p.obG    = p.nk + c;
+  p.osF    = p.nk + c + m;
+  p.obetaF = p.osF + c;
+  p.osG    = p.obetaF + c;
+  p.obetaG = p.osG + m;
+  p.slot   = p.nk + c + m + (eps > 0 ? 2 * (c + m) : 0);
+  return p;
+}
+
+/* the normalization's parts of one step (all NULL without it): Uhat and 1/r of face 1 (G, m channels) and face 0 (F,
+   c channels), and tmp (lx), the adjoint's Uhat .* T */
+struct VerletTV {
+  double *UhatG, *rinvG, *UhatF, *rinvF, *tmp;
+};
+
+/* one step's Uhat and 1/r of both faces at buf: [UhatG (lm) | 1/rG (lp) | UhatF (ln) | 1/rF (lp)] */
+static VerletTV verlet_tv_at(double *buf, long ln, long lm, long lp, double *tmp)
+{
+  VerletTV t = {buf, buf + lm, buf + lm + lp, buf + lm + lp + ln, tmp};
+  return t;
+}
+
+/* face 1's activation of U = K^T * Y (in G): G = tanh(U + bG), or tanh(N(U + bG)) with the normalization; DG may be NULL */
+static int verlet_face1_act(double eps, long m, long hw, long s, const double *K, const VerletParams *p, double *G, double *DG, const VerletTV *tv)
+{
+  int r;
+
+  if (!(eps > 0)) return channel_bias_act(ODYN_PW_TANH, hw, m, s, K + p->obG, G, DG);
+  if ((r = channel_bias_act(ODYN_PW_IDENTITY, hw, m, s, K + p->obG, G, NULL))) return r;
+  return tvnorm_forward(m, hw, s, eps, K + p->osG, K + p->obetaG, G, DG, tv->UhatG, tv->rinvG);
+}
+
+/* face 0: F = tanh(K * Z + bF), or tanh(N(K * Z + bF)); DF may be NULL */
+static int verlet_face0(const odyn_conv_geom *g, double eps, long c, long hw, long s, const double *K, const VerletParams *p, const double *Z, double *F, double *DF, const VerletTV *tv)
+{
+  int r;
+
+  if ((r = odyn_cuda_conv3_forward_bias_act(g, s, K, Z, K + p->obF, eps > 0 ? ODYN_PW_IDENTITY : ODYN_PW_TANH, F, eps > 0 ? NULL : DF))) return kernel_status(r, "conv Verlet face 0");
+  return eps > 0 ? tvnorm_forward(c, hw, s, eps, K + p->osF, K + p->obetaF, F, DF, tv->UhatF, tv->rinvF) : ODYN_BACKEND_OK;
+}
+
+/* a face's adjoint chunk T (cout channels) through the normalization: the gradients of scale and beta (gK NULL: none),
+   then T = J_tv (scale .* T) */
+static int verlet_tv_adjoint(long cout, long hw, long s, const double *scale, double *gs, double *gbeta, const double *Uhat, const double *rinv, double *T, double *tmp, const double *ones, double *cs)
+{
+  int r;
+
+  if (gs) {
+    if ((r = odyn_cuda_hadamard(cout * hw * s, 1.0, Uhat, T, tmp))) return kernel_status(r, "conv Verlet adjoint (normalization)");
+    if ((r = channel_sums_add(cout, hw, s, tmp, ones, cs, gs)) || (r = channel_sums_add(cout, hw, s, T, ones, cs, gbeta))) return r;
+  }
+  return tvnorm_jac(1, cout, hw, s, scale, NULL, NULL, Uhat, rinv, T);
+}
+
+/* the stored sweeps' lin: [DG_j DF_j (N (lm + ln)) | with the normalization N of verlet_tv_at()'s (lm + ln + 2 lp) | the
+   scratch: T | A (Q) | P (lx each) | ones (ih iw) | cs (cx s) | with the normalization tmp (lx)] */
+static long verlet_stored(long c, long m, double eps, long hw, long N, long s) { return N * (c + m) * hw * s + (eps > 0 ? N * (c + m + 2) * hw * s : 0); }
+
+long cuda_conv_verlet_tanh_linsize(long c, long m, double eps, long ih, long iw, long N, long s)
 {
   const long hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, cx = c > m ? c : m;
 
-  return conv1_fits(c, m) ? N * (ln + lm) + 3 * lx + hw + cx * s : -1;
+  return conv1_fits(c, m) && eps >= 0 ? verlet_stored(c, m, eps, hw, N, s) + 3 * lx + hw + cx * s + (eps > 0 ? lx : 0) : -1;
 }
 
 int check_conv_verlet(const char *op, long c, long m, long ih, long iw, long N, long s, const double *theta, const double *lin)
@@ -340,56 +412,84 @@ int check_conv_verlet(const char *op, long c, long m, long ih, long iw, long N, 
   return ensure_stream();
 }
 
-int cuda_conv_verlet_tanh_forward(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
+/* the eps of the normalization, after check_conv_verlet() */
+static int check_verlet_eps(const char *op, double eps)
+{
+  if (!(eps >= 0) || isinf(eps)) return fail(ODYN_BACKEND_ERR_ARG, "%s: eps of the TV normalization must be finite and >= 0 (0: none), got %g", op, eps);
+  return ODYN_BACKEND_OK;
+}
+
+/* step j's normalization parts in a stored lin */
+static VerletTV verlet_stored_tv(double *lin, double eps, long N, long j, long ln, long lm, long lp, double *tmp)
+{
+  VerletTV none = {NULL, NULL, NULL, NULL, NULL};
+
+  return eps > 0 ? verlet_tv_at(lin + N * (lm + ln) + j * (lm + ln + 2 * lp), ln, lm, lp, tmp) : none;
+}
+
+int cuda_conv_verlet_tanh_forward(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
 {
   const odyn_conv_geom g = {ih, iw, m, c, 3};
-  const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, nk = 9 * c * m, slot = nk + c + m;
+  const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s;
+  const VerletParams   p  = verlet_params(c, m, eps);
   int                  r;
 
-  if ((r = check_conv_verlet("conv_verlet_tanh_forward", c, m, ih, iw, N, s, theta, lin)) || !s) return r;
+  if ((r = check_conv_verlet("conv_verlet_tanh_forward", c, m, ih, iw, N, s, theta, lin)) || (r = check_verlet_eps("conv_verlet_tanh_forward", eps)) || !s) return r;
   if (!Y0 || !Ytraj || !Ztraj) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_forward: Y0, Ytraj and Ztraj must be arrays of the backend");
   if ((r = cuda_copy_device(Ytraj, Y0, (size_t)ln * sizeof(double)))) return r;
   if ((r = cuda_mem_set(Ztraj, 0, (size_t)lm * sizeof(double)))) return r; /* Z_{-1/2} = 0 */
   for (long j = 0; j < N; j++) {
-    const double *K = theta + j * slot, *bF = K + nk, *bG = bF + c, *Yj = Ytraj + j * ln, *Zj = Ztraj + j * lm;
-    double       *Y1 = Ytraj + (j + 1) * ln, *Z1 = Ztraj + (j + 1) * lm, *DG = lin + j * (lm + ln), *DF = DG + lm;
+    const double  *K = theta + j * p.slot, *Yj = Ytraj + j * ln, *Zj = Ztraj + j * lm;
+    double        *Y1 = Ytraj + (j + 1) * ln, *Z1 = Ztraj + (j + 1) * lm, *DG = lin + j * (lm + ln), *DF = DG + lm;
+    const VerletTV tv = verlet_stored_tv(lin, eps, N, j, ln, lm, hw * s, NULL);
 
     if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, Yj, 0.0, Z1))) return kernel_status(r, "conv_verlet_tanh_forward");
-    if ((r = channel_bias_act(ODYN_PW_TANH, hw, m, s, bG, Z1, DG))) return r;
+    if ((r = verlet_face1_act(eps, m, hw, s, K, &p, Z1, DG, &tv))) return r;
     if ((r = cuda_axpby(lm, 1.0, Zj, -h, Z1))) return r;
-    if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, K, Z1, bF, ODYN_PW_TANH, Y1, DF))) return kernel_status(r, "conv_verlet_tanh_forward");
+    if ((r = verlet_face0(&g, eps, c, hw, s, K, &p, Z1, Y1, DF, &tv))) return r;
     if ((r = cuda_axpby(ln, 1.0, Yj, h, Y1))) return r;
   }
   return ODYN_BACKEND_OK;
 }
 
-int cuda_conv_verlet_tanh_tangent(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN)
+/* the tangent's face 1 at Y (T = dK^T * Y (or 0) + K^T * dY (+ dbG), through N) then dZ += -h DG .* T; and face 0 at
+   Zh (T = dK * Zh + dbF (or 0) + K * dZ, through N) then dY += h DF .* T: one step of the stored and recomputing sweeps */
+static int verlet_tangent_step(const odyn_conv_geom *g, double eps, long c, long m, long hw, long s, double h, const double *K, const double *dK, const VerletParams *p, const double *Y, const double *Zh, const double *DG, const double *DF, const VerletTV *tv, double *T, double *dY, double *dZ)
+{
+  const long ln = c * hw * s, lm = m * hw * s;
+  int        r;
+
+  if (dK && (r = odyn_cuda_conv3_adjoint(g, s, dK, 1.0, Y, 0.0, T))) return kernel_status(r, "conv Verlet tangent");
+  if ((r = odyn_cuda_conv3_adjoint(g, s, K, 1.0, dY, dK ? 1.0 : 0.0, T))) return kernel_status(r, "conv Verlet tangent");
+  if (dK && (r = channel_bias_act(ODYN_PW_IDENTITY, hw, m, s, dK + p->obG, T, NULL))) return r;
+  if (eps > 0 && (r = tvnorm_jac(0, m, hw, s, K + p->osG, dK ? dK + p->osG : NULL, dK ? dK + p->obetaG : NULL, tv->UhatG, tv->rinvG, T))) return r;
+  if ((r = cuda_scaled_hadamard_add(lm, -h, DG, T, dZ))) return r;
+  if (dK && (r = odyn_cuda_conv3_forward_bias_act(g, s, dK, Zh, dK + p->obF, ODYN_PW_IDENTITY, T, NULL))) return kernel_status(r, "conv Verlet tangent");
+  if ((r = odyn_cuda_conv3_forward(g, s, K, 1.0, dZ, dK ? 1.0 : 0.0, T))) return kernel_status(r, "conv Verlet tangent");
+  if (eps > 0 && (r = tvnorm_jac(0, c, hw, s, K + p->osF, dK ? dK + p->osF : NULL, dK ? dK + p->obetaF : NULL, tv->UhatF, tv->rinvF, T))) return r;
+  return cuda_scaled_hadamard_add(ln, h, DF, T, dY);
+}
+
+int cuda_conv_verlet_tanh_tangent(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN)
 {
   const odyn_conv_geom g = {ih, iw, m, c, 3};
-  const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, nk = 9 * c * m, slot = nk + c + m;
+  const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm;
+  const VerletParams   p  = verlet_params(c, m, eps);
   double              *T, *dZ;
   int                  r;
 
-  if ((r = check_conv_verlet("conv_verlet_tanh_tangent", c, m, ih, iw, N, s, theta, lin)) || !s) return r;
+  if ((r = check_conv_verlet("conv_verlet_tanh_tangent", c, m, ih, iw, N, s, theta, lin)) || (r = check_verlet_eps("conv_verlet_tanh_tangent", eps)) || !s) return r;
   if (!Ytraj || !Ztraj || !dYN) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_tangent: Ytraj, Ztraj and dYN must be arrays of the backend");
-  T  = lin + N * (ln + lm);
+  T  = lin + verlet_stored(c, m, eps, hw, N, s);
   dZ = T + lx;
   if (dY0) r = cuda_copy_device(dYN, dY0, (size_t)ln * sizeof(double));
   else r = cuda_mem_set(dYN, 0, (size_t)ln * sizeof(double));
   if (r || (r = cuda_mem_set(dZ, 0, (size_t)lm * sizeof(double)))) return r;
   for (long j = 0; j < N; j++) {
-    const double *K = theta + j * slot, *DG = lin + j * (lm + ln), *DF = DG + lm, *Yj = Ytraj + j * ln, *Zh = Ztraj + (j + 1) * lm;
-    const double *dK = dtheta ? dtheta + j * slot : NULL;
+    const double  *K = theta + j * p.slot, *DG = lin + j * (lm + ln), *DF = DG + lm;
+    const VerletTV tv = verlet_stored_tv(lin, eps, N, j, ln, lm, hw * s, NULL);
 
-    /* face 1 at Y_j: dZ += -h DG .* (dK^T * Y_j + dbG + K^T * dY) */
-    if (dK && (r = odyn_cuda_conv3_adjoint(&g, s, dK, 1.0, Yj, 0.0, T))) return kernel_status(r, "conv_verlet_tanh_tangent");
-    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, dYN, dK ? 1.0 : 0.0, T))) return kernel_status(r, "conv_verlet_tanh_tangent");
-    if (dK && (r = channel_bias_act(ODYN_PW_IDENTITY, hw, m, s, dK + nk + c, T, NULL))) return r;
-    if ((r = cuda_scaled_hadamard_add(lm, -h, DG, T, dZ))) return r;
-    /* face 0 at Z_{j+1/2}: dY += h DF .* (dK * Z_{j+1/2} + dbF + K * dZ) */
-    if (dK && (r = odyn_cuda_conv3_forward_bias_act(&g, s, dK, Zh, dK + nk, ODYN_PW_IDENTITY, T, NULL))) return kernel_status(r, "conv_verlet_tanh_tangent");
-    if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, dZ, dK ? 1.0 : 0.0, T))) return kernel_status(r, "conv_verlet_tanh_tangent");
-    if ((r = cuda_scaled_hadamard_add(ln, h, DF, T, dYN))) return r;
+    if ((r = verlet_tangent_step(&g, eps, c, m, hw, s, h, K, dtheta ? dtheta + j * p.slot : NULL, &p, Ytraj + j * ln, Ztraj + (j + 1) * lm, DG, DF, &tv, T, dYN, dZ))) return r;
   }
   return ODYN_BACKEND_OK;
 }
@@ -403,42 +503,65 @@ int channel_sums_add(long ch, long hw, long s, const double *T, const double *on
   return cuda_rowsum_add(ch, s, 1.0, cs, gb);
 }
 
-int cuda_conv_verlet_tanh_adjoint(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0)
+/* the adjoint's face 0 at Zh (T = h DF .* P through N; gK, gbF; Q += K^T T) and face 1 at Y (T = -h DG .* Q through
+   N; gK, gbG; P += K T): one step of the stored and recomputing sweeps; face 1 runs after the caller's reverse step
+   (verlet_adjoint_face0 then verlet_adjoint_face1) */
+static int verlet_adjoint_face0(const odyn_conv_geom *g, double eps, long c, long hw, long s, double h, const double *K, const VerletParams *p, const double *Zh, const double *DF, const VerletTV *tv, const double *P, double *T, double *Q, double *gK, const double *ones, double *cs)
+{
+  int r;
+
+  if ((r = odyn_cuda_hadamard(c * hw * s, h, DF, P, T))) return kernel_status(r, "conv Verlet adjoint");
+  if (eps > 0 && (r = verlet_tv_adjoint(c, hw, s, K + p->osF, gK ? gK + p->osF : NULL, gK ? gK + p->obetaF : NULL, tv->UhatF, tv->rinvF, T, tv->tmp, ones, cs))) return r;
+  if (gK) {
+    if ((r = odyn_cuda_conv3_stencil_grad(g, s, Zh, T, 1.0, gK))) return kernel_status(r, "conv Verlet adjoint");
+    if ((r = channel_sums_add(c, hw, s, T, ones, cs, gK + p->obF))) return r;
+  }
+  if ((r = odyn_cuda_conv3_adjoint(g, s, K, 1.0, T, 1.0, Q))) return kernel_status(r, "conv Verlet adjoint");
+  return ODYN_BACKEND_OK;
+}
+
+static int verlet_adjoint_face1(const odyn_conv_geom *g, double eps, long m, long hw, long s, double h, const double *K, const VerletParams *p, const double *Y, const double *DG, const VerletTV *tv, const double *Q, double *T, double *P, double *gK, const double *ones, double *cs)
+{
+  int r;
+
+  /* its pre-activation K^T * Y, so T is the convolution's input and Y its weight */
+  if ((r = odyn_cuda_hadamard(m * hw * s, -h, DG, Q, T))) return kernel_status(r, "conv Verlet adjoint");
+  if (eps > 0 && (r = verlet_tv_adjoint(m, hw, s, K + p->osG, gK ? gK + p->osG : NULL, gK ? gK + p->obetaG : NULL, tv->UhatG, tv->rinvG, T, tv->tmp, ones, cs))) return r;
+  if (gK) {
+    if ((r = odyn_cuda_conv3_stencil_grad(g, s, T, Y, 1.0, gK))) return kernel_status(r, "conv Verlet adjoint");
+    if ((r = channel_sums_add(m, hw, s, T, ones, cs, gK + p->obG))) return r;
+  }
+  if ((r = odyn_cuda_conv3_forward(g, s, K, 1.0, T, 1.0, P))) return kernel_status(r, "conv Verlet adjoint");
+  return ODYN_BACKEND_OK;
+}
+
+int cuda_conv_verlet_tanh_adjoint(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
   const odyn_conv_geom g = {ih, iw, m, c, 3};
-  const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, nk = 9 * c * m, slot = nk + c + m;
-  double              *T, *Q, *P, *ones, *cs;
+  const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, cx = c > m ? c : m;
+  const VerletParams   p  = verlet_params(c, m, eps);
+  double              *T, *Q, *P, *ones, *cs, *tmp;
   int                  r;
 
-  if ((r = check_conv_verlet("conv_verlet_tanh_adjoint", c, m, ih, iw, N, s, theta, lin)) || !s || (!gtheta && !gY0)) return r;
+  if ((r = check_conv_verlet("conv_verlet_tanh_adjoint", c, m, ih, iw, N, s, theta, lin)) || (r = check_verlet_eps("conv_verlet_tanh_adjoint", eps)) || !s || (!gtheta && !gY0)) return r;
   if (!Ytraj || !Ztraj || !W) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint: Ytraj, Ztraj and W must be arrays of the backend");
-  T    = lin + N * (ln + lm);
+  T    = lin + verlet_stored(c, m, eps, hw, N, s);
   Q    = T + lx;
   P    = gY0 ? gY0 : Q + lx;
   ones = Q + 2 * lx;
   cs   = ones + hw;
+  tmp  = cs + cx * s;
   if ((r = cuda_copy_device(P, W, (size_t)ln * sizeof(double))) || (r = cuda_mem_set(Q, 0, (size_t)lm * sizeof(double)))) return r;
   if (gtheta) {
     if ((r = conv_fill_ones(hw, ones, "conv_verlet_tanh_adjoint (ones)"))) return r;
   }
   for (long j = N - 1; j >= 0; j--) {
-    const double *K = theta + j * slot, *DG = lin + j * (lm + ln), *DF = DG + lm, *Yj = Ytraj + j * ln, *Zh = Ztraj + (j + 1) * lm;
-    double       *gK = gtheta ? gtheta + j * slot : NULL;
+    const double  *K = theta + j * p.slot, *DG = lin + j * (lm + ln), *DF = DG + lm;
+    double        *gK = gtheta ? gtheta + j * p.slot : NULL;
+    const VerletTV tv = verlet_stored_tv(lin, eps, N, j, ln, lm, hw * s, tmp);
 
-    /* face 0 (F at Z_{j+1/2}), alpha h */
-    if ((r = odyn_cuda_hadamard(ln, h, DF, P, T))) return kernel_status(r, "conv_verlet_tanh_adjoint");
-    if (gK) {
-      if ((r = odyn_cuda_conv3_stencil_grad(&g, s, Zh, T, 1.0, gK))) return kernel_status(r, "conv_verlet_tanh_adjoint");
-      if ((r = channel_sums_add(c, hw, s, T, ones, cs, gK + nk))) return r;
-    }
-    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, T, 1.0, Q))) return kernel_status(r, "conv_verlet_tanh_adjoint");
-    /* face 1 (G at Y_j), alpha -h: its pre-activation K^T * Y_j, so T is the convolution's input and Y_j its weight */
-    if ((r = odyn_cuda_hadamard(lm, -h, DG, Q, T))) return kernel_status(r, "conv_verlet_tanh_adjoint");
-    if (gK) {
-      if ((r = odyn_cuda_conv3_stencil_grad(&g, s, T, Yj, 1.0, gK))) return kernel_status(r, "conv_verlet_tanh_adjoint");
-      if ((r = channel_sums_add(m, hw, s, T, ones, cs, gK + nk + c))) return r;
-    }
-    if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, T, 1.0, P))) return kernel_status(r, "conv_verlet_tanh_adjoint");
+    if ((r = verlet_adjoint_face0(&g, eps, c, hw, s, h, K, &p, Ztraj + (j + 1) * lm, DF, &tv, P, T, Q, gK, ones, cs))) return r;
+    if ((r = verlet_adjoint_face1(&g, eps, m, hw, s, h, K, &p, Ytraj + j * ln, DG, &tv, Q, T, P, gK, ones, cs))) return r;
   }
   return ODYN_BACKEND_OK;
 }
@@ -454,83 +577,94 @@ int cuda_conv_verlet_tanh_adjoint(long c, long m, long ih, long iw, long N, long
    work = [Y | Z | T | F | DF | DG | Q | P (lx each) | ones (ih iw) | cs (cx s)] (the forward uses T, the tangent the
    first six). The rebuilt states drift from the forward's by round-off per step, as the dense reversible sweeps.
 */
-long cuda_conv_verlet_tanh_revsize(long c, long m, long ih, long iw, long s)
+long cuda_conv_verlet_tanh_revsize(long c, long m, double eps, long ih, long iw, long s)
 {
   const long hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, cx = c > m ? c : m;
 
-  return conv1_fits(c, m) ? 8 * lx + hw + cx * s : -1;
+  return conv1_fits(c, m) && eps >= 0 ? 8 * lx + hw + cx * s + (eps > 0 ? lm + ln + 2 * hw * s + lx : 0) : -1;
 }
 
-int cuda_conv_verlet_tanh_forward_final(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work)
+/* the reversible sweeps' normalization parts, after [Y | Z | T | F | DF | DG | Q | P (lx each) | ones | cs] in work */
+static VerletTV verlet_rev_tv(double *work, double eps, long ln, long lm, long lx, long hw, long cx, long s)
+{
+  double  *tvb  = work + 8 * lx + hw + cx * s;
+  VerletTV none = {NULL, NULL, NULL, NULL, NULL};
+
+  return eps > 0 ? verlet_tv_at(tvb, ln, lm, hw * s, tvb + lm + ln + 2 * hw * s) : none;
+}
+
+int cuda_conv_verlet_tanh_forward_final(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work)
 {
   const odyn_conv_geom g = {ih, iw, m, c, 3};
-  const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, nk = 9 * c * m, slot = nk + c + m;
+  const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, cx = c > m ? c : m;
+  const VerletParams   p  = verlet_params(c, m, eps);
+  const VerletTV       tv = verlet_rev_tv(work, eps, ln, lm, lx, hw, cx, s);
   double              *T;
   int                  r;
 
-  if ((r = check_conv_verlet("conv_verlet_tanh_forward_final", c, m, ih, iw, N, s, theta, work)) || !s) return r;
+  if ((r = check_conv_verlet("conv_verlet_tanh_forward_final", c, m, ih, iw, N, s, theta, work)) || (r = check_verlet_eps("conv_verlet_tanh_forward_final", eps)) || !s) return r;
   if (!Y0 || !YN || !ZN) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_forward_final: Y0, YN and ZN must be arrays of the backend");
   T = work + 2 * lx;
   if (YN != Y0 && (r = cuda_copy_device(YN, Y0, (size_t)ln * sizeof(double)))) return r;
   if ((r = cuda_mem_set(ZN, 0, (size_t)lm * sizeof(double)))) return r;
   for (long j = 0; j < N; j++) {
-    const double *K = theta + j * slot, *bF = K + nk, *bG = bF + c;
+    const double *K = theta + j * p.slot;
 
     if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, YN, 0.0, T))) return kernel_status(r, "conv_verlet_tanh_forward_final");
-    if ((r = channel_bias_act(ODYN_PW_TANH, hw, m, s, bG, T, NULL)) || (r = cuda_axpy(lm, -h, T, ZN))) return r;
-    if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, K, ZN, bF, ODYN_PW_TANH, T, NULL))) return kernel_status(r, "conv_verlet_tanh_forward_final");
+    if ((r = verlet_face1_act(eps, m, hw, s, K, &p, T, NULL, &tv)) || (r = cuda_axpy(lm, -h, T, ZN))) return r;
+    if ((r = verlet_face0(&g, eps, c, hw, s, K, &p, ZN, T, NULL, &tv))) return r;
     if ((r = cuda_axpy(ln, h, T, YN))) return r;
   }
   return ODYN_BACKEND_OK;
 }
 
-int cuda_conv_verlet_tanh_tangent_y0(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
+int cuda_conv_verlet_tanh_tangent_y0(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
 {
   const odyn_conv_geom g = {ih, iw, m, c, 3};
-  const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, nk = 9 * c * m, slot = nk + c + m;
-  double              *Y, *Z, *T, *DF, *DG, *dZ;
+  const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, cx = c > m ? c : m;
+  const VerletParams   p  = verlet_params(c, m, eps);
+  const VerletTV       tv = verlet_rev_tv(work, eps, ln, lm, lx, hw, cx, s);
+  double              *Y, *Z, *T, *DF, *DG, *dZ, *Yold;
   int                  r;
 
-  if ((r = check_conv_verlet("conv_verlet_tanh_tangent_y0", c, m, ih, iw, N, s, theta, work)) || !s) return r;
+  if ((r = check_conv_verlet("conv_verlet_tanh_tangent_y0", c, m, ih, iw, N, s, theta, work)) || (r = check_verlet_eps("conv_verlet_tanh_tangent_y0", eps)) || !s) return r;
   if (!Y0 || !dYN) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_tangent_y0: Y0 and dYN must be arrays of the backend");
-  Y  = work;
-  Z  = Y + lx;
-  T  = Z + lx;
-  DF = T + 2 * lx;
-  DG = DF + lx;
-  dZ = DG + lx;
+  Y    = work;
+  Z    = Y + lx;
+  T    = Z + lx;
+  Yold = T + lx;
+  DF   = Yold + lx;
+  DG   = DF + lx;
+  dZ   = DG + lx;
   if ((r = cuda_copy_device(Y, Y0, (size_t)ln * sizeof(double))) || (r = cuda_mem_set(Z, 0, (size_t)lm * sizeof(double))) || (r = cuda_mem_set(dZ, 0, (size_t)lm * sizeof(double)))) return r;
   if (dY0) r = cuda_copy_device(dYN, dY0, (size_t)ln * sizeof(double));
   else r = cuda_mem_set(dYN, 0, (size_t)ln * sizeof(double));
   if (r) return r;
   for (long j = 0; j < N; j++) {
-    const double *K = theta + j * slot, *bF = K + nk, *bG = bF + c, *dK = dtheta ? dtheta + j * slot : NULL;
+    const double *K = theta + j * p.slot, *dK = dtheta ? dtheta + j * p.slot : NULL;
 
-    /* G and DG at Y_j, Z_{j+1/2}; then face 1's tangent at Y_j (Y not yet stepped) */
+    /* the step recomputed (G and DG at Y_j, Z_{j+1/2}, F and DF at Z_{j+1/2}, Y_{j+1}; Y_j kept in Yold), then its
+       tangent at Y_j and Z_{j+1/2} */
+    if ((r = cuda_copy_device(Yold, Y, (size_t)ln * sizeof(double)))) return r;
     if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, Y, 0.0, T))) return kernel_status(r, "conv_verlet_tanh_tangent_y0");
-    if ((r = channel_bias_act(ODYN_PW_TANH, hw, m, s, bG, T, DG)) || (r = cuda_axpy(lm, -h, T, Z))) return r;
-    if (dK && (r = odyn_cuda_conv3_adjoint(&g, s, dK, 1.0, Y, 0.0, T))) return kernel_status(r, "conv_verlet_tanh_tangent_y0");
-    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, dYN, dK ? 1.0 : 0.0, T))) return kernel_status(r, "conv_verlet_tanh_tangent_y0");
-    if (dK && (r = channel_bias_act(ODYN_PW_IDENTITY, hw, m, s, dK + nk + c, T, NULL))) return r;
-    if ((r = cuda_scaled_hadamard_add(lm, -h, DG, T, dZ))) return r;
-    /* F and DF at Z_{j+1/2}, Y_{j+1}; then face 0's tangent */
-    if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, K, Z, bF, ODYN_PW_TANH, T, DF))) return kernel_status(r, "conv_verlet_tanh_tangent_y0");
+    if ((r = verlet_face1_act(eps, m, hw, s, K, &p, T, DG, &tv)) || (r = cuda_axpy(lm, -h, T, Z))) return r;
+    if ((r = verlet_face0(&g, eps, c, hw, s, K, &p, Z, T, DF, &tv))) return r;
     if ((r = cuda_axpy(ln, h, T, Y))) return r;
-    if (dK && (r = odyn_cuda_conv3_forward_bias_act(&g, s, dK, Z, dK + nk, ODYN_PW_IDENTITY, T, NULL))) return kernel_status(r, "conv_verlet_tanh_tangent_y0");
-    if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, dZ, dK ? 1.0 : 0.0, T))) return kernel_status(r, "conv_verlet_tanh_tangent_y0");
-    if ((r = cuda_scaled_hadamard_add(ln, h, DF, T, dYN))) return r;
+    if ((r = verlet_tangent_step(&g, eps, c, m, hw, s, h, K, dK, &p, Yold, Z, DG, DF, &tv, T, dYN, dZ))) return r;
   }
   return ODYN_BACKEND_OK;
 }
 
-int cuda_conv_verlet_tanh_adjoint_reversible(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0)
+int cuda_conv_verlet_tanh_adjoint_reversible(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0)
 {
   const odyn_conv_geom g = {ih, iw, m, c, 3};
-  const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, nk = 9 * c * m, slot = nk + c + m;
+  const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, cx = c > m ? c : m;
+  const VerletParams   p  = verlet_params(c, m, eps);
+  const VerletTV       tv = verlet_rev_tv(work, eps, ln, lm, lx, hw, cx, s);
   double              *Y, *Z, *T, *F, *DF, *DG, *Q, *P, *ones, *cs;
   int                  r;
 
-  if ((r = check_conv_verlet("conv_verlet_tanh_adjoint_reversible", c, m, ih, iw, N, s, theta, work)) || !s || (!gtheta && !gY0)) return r;
+  if ((r = check_conv_verlet("conv_verlet_tanh_adjoint_reversible", c, m, ih, iw, N, s, theta, work)) || (r = check_verlet_eps("conv_verlet_tanh_adjoint_reversible", eps)) || !s || (!gtheta && !gY0)) return r;
   if (!YN || !ZN || !W) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint_reversible: YN, ZN and W must be arrays of the backend");
   if (gY0 && (gY0 == YN || gY0 == ZN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint_reversible: gY0 must not alias YN or ZN");
   Y    = work;
@@ -549,27 +683,17 @@ int cuda_conv_verlet_tanh_adjoint_reversible(long c, long m, long ih, long iw, l
     if ((r = conv_fill_ones(hw, ones, "conv_verlet_tanh_adjoint_reversible (ones)"))) return r;
   }
   for (long j = N - 1; j >= 0; j--) {
-    const double *K = theta + j * slot, *bF = K + nk, *bG = bF + c;
-    double       *gK = gtheta ? gtheta + j * slot : NULL;
+    const double *K = theta + j * p.slot;
+    double       *gK = gtheta ? gtheta + j * p.slot : NULL;
 
     /* face 0 at Z_{j+1/2}: F and DF, its adjoint, then Y_j = Y_{j+1} - h F */
-    if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, K, Z, bF, ODYN_PW_TANH, F, DF))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
-    if ((r = odyn_cuda_hadamard(ln, h, DF, P, T))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
-    if (gK) {
-      if ((r = odyn_cuda_conv3_stencil_grad(&g, s, Z, T, 1.0, gK))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
-      if ((r = channel_sums_add(c, hw, s, T, ones, cs, gK + nk))) return r;
-    }
-    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, T, 1.0, Q))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
+    if ((r = verlet_face0(&g, eps, c, hw, s, K, &p, Z, F, DF, &tv))) return r;
+    if ((r = verlet_adjoint_face0(&g, eps, c, hw, s, h, K, &p, Z, DF, &tv, P, T, Q, gK, ones, cs))) return r;
     if ((r = cuda_axpy(ln, -h, F, Y))) return r;
-    /* face 1 at Y_j: G (in F) and DG, Z_{j-1/2} = Z_{j+1/2} + h G, its adjoint (T the input, Y_j the weight) */
+    /* face 1 at Y_j: G (in F) and DG, Z_{j-1/2} = Z_{j+1/2} + h G, its adjoint */
     if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, Y, 0.0, F))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
-    if ((r = channel_bias_act(ODYN_PW_TANH, hw, m, s, bG, F, DG)) || (r = cuda_axpy(lm, h, F, Z))) return r;
-    if ((r = odyn_cuda_hadamard(lm, -h, DG, Q, T))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
-    if (gK) {
-      if ((r = odyn_cuda_conv3_stencil_grad(&g, s, T, Y, 1.0, gK))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
-      if ((r = channel_sums_add(m, hw, s, T, ones, cs, gK + nk + c))) return r;
-    }
-    if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, T, 1.0, P))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
+    if ((r = verlet_face1_act(eps, m, hw, s, K, &p, F, DG, &tv)) || (r = cuda_axpy(lm, h, F, Z))) return r;
+    if ((r = verlet_adjoint_face1(&g, eps, m, hw, s, h, K, &p, Y, DG, &tv, Q, T, P, gK, ones, cs))) return r;
   }
   return ODYN_BACKEND_OK;
 }

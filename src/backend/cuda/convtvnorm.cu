@@ -14,7 +14,8 @@
 
 namespace odyn_cudabackend {
 
-/* 1/r, Uhat and S = tanh(scale Uhat + beta), D = 1 - S^2 per pixel and example; U comes in S (m hw x s, channel-major) */
+/* 1/r, Uhat and S = tanh(scale Uhat + beta), D = 1 - S^2 (D NULL: not kept) per pixel and example; U comes in S (m hw x
+   s, channel-major) */
 static __global__ void k_tvnorm_forward(long m, long hw, long len, double eps, const double *scale, const double *beta, double *S, double *D, double *Uhat, double *rinv)
 {
   ODYN_FOR_EACH(k, len) /* k = e hw + p */
@@ -35,7 +36,7 @@ static __global__ void k_tvnorm_forward(long m, long hw, long len, double eps, c
 
       Uhat[i] = uh;
       S[i]    = y;
-      D[i]    = __dsub_rn(1.0, __dmul_rn(y, y)); /* the roundings of k_channel_bias_act */
+      if (D) D[i] = __dsub_rn(1.0, __dmul_rn(y, y)); /* the roundings of k_channel_bias_act */
     }
   }
 }

@@ -537,6 +537,13 @@ static int host_conv_tanh_adjoint(long cin, long cout, long k, int pool, long ih
 
 /* the whole-block convolutional Verlet tanh sweeps (convverlet.c, conv_verlet_tanh_*): sizes and arrays checked here */
 /* needlin 0: the reversible sweeps, which take no lin */
+/* the TV normalization's eps of the conv blocks' operations: finite and >= 0 (0: none) */
+static int check_eps(const char *op, double eps)
+{
+  if (!(eps >= 0) || isinf(eps)) return fail(ODYN_BACKEND_ERR_ARG, "%s: eps of the TV normalization must be finite and >= 0 (0: none), got %g", op, eps);
+  return ODYN_BACKEND_OK;
+}
+
 static int check_conv_verlet(const char *op, long c, long m, long ih, long iw, long N, long s, const double *theta, const double *lin, int needlin)
 {
   const long cm = c > m ? c : m;
@@ -549,67 +556,79 @@ static int check_conv_verlet(const char *op, long c, long m, long ih, long iw, l
   return ODYN_BACKEND_OK;
 }
 
-static long host_conv_verlet_tanh_linsize(long c, long m, long ih, long iw, long N, long s) { return odyn_host_conv_verlet_tanh_linsize(c, m, ih, iw, N, s); }
+static long host_conv_verlet_tanh_linsize(long c, long m, double eps, long ih, long iw, long N, long s) { return eps >= 0 ? odyn_host_conv_verlet_tanh_linsize(c, m, eps, ih, iw, N, s) : -1; }
 
-static int host_conv_verlet_tanh_forward(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
+static int host_conv_verlet_tanh_forward(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
 {
   int st = check_conv_verlet("conv_verlet_tanh_forward", c, m, ih, iw, N, s, theta, lin, 1);
 
+  if (!st) st = check_eps("conv_verlet_tanh_forward", eps);
+
   if (st) return st;
   if (s && (!Y0 || !Ytraj || !Ztraj)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_forward: Y0, Ytraj and Ztraj must be arrays of the backend");
-  return conv_status(odyn_host_conv_verlet_tanh_forward(c, m, ih, iw, N, s, h, theta, Y0, Ytraj, Ztraj, lin), "conv_verlet_tanh_forward");
+  return conv_status(odyn_host_conv_verlet_tanh_forward(c, m, eps, ih, iw, N, s, h, theta, Y0, Ytraj, Ztraj, lin), "conv_verlet_tanh_forward");
 }
 
-static int host_conv_verlet_tanh_tangent(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN)
+static int host_conv_verlet_tanh_tangent(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN)
 {
   int st = check_conv_verlet("conv_verlet_tanh_tangent", c, m, ih, iw, N, s, theta, lin, 1);
 
+  if (!st) st = check_eps("conv_verlet_tanh_tangent", eps);
+
   if (st) return st;
   if (s && (!Ytraj || !Ztraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_tangent: Ytraj, Ztraj and dYN must be arrays of the backend");
-  return conv_status(odyn_host_conv_verlet_tanh_tangent(c, m, ih, iw, N, s, h, theta, dtheta, Ytraj, Ztraj, lin, dY0, dYN), "conv_verlet_tanh_tangent");
+  return conv_status(odyn_host_conv_verlet_tanh_tangent(c, m, eps, ih, iw, N, s, h, theta, dtheta, Ytraj, Ztraj, lin, dY0, dYN), "conv_verlet_tanh_tangent");
 }
 
-static int host_conv_verlet_tanh_adjoint(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0)
+static int host_conv_verlet_tanh_adjoint(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
   int st = check_conv_verlet("conv_verlet_tanh_adjoint", c, m, ih, iw, N, s, theta, lin, 1);
 
+  if (!st) st = check_eps("conv_verlet_tanh_adjoint", eps);
+
   if (st) return st;
   if (s && (!Ytraj || !Ztraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint: Ytraj, Ztraj and W must be arrays of the backend");
-  return conv_status(odyn_host_conv_verlet_tanh_adjoint(c, m, ih, iw, N, s, h, theta, Ytraj, Ztraj, lin, W, gtheta, gY0), "conv_verlet_tanh_adjoint");
+  return conv_status(odyn_host_conv_verlet_tanh_adjoint(c, m, eps, ih, iw, N, s, h, theta, Ytraj, Ztraj, lin, W, gtheta, gY0), "conv_verlet_tanh_adjoint");
 }
 
 /* the reversible ones (states recomputed): the host sweeps take no work array from the caller (revsize 0) */
-static long host_conv_verlet_tanh_revsize(long c, long m, long ih, long iw, long s) { return odyn_host_conv_verlet_tanh_revsize(c, m, ih, iw, s); }
+static long host_conv_verlet_tanh_revsize(long c, long m, double eps, long ih, long iw, long s) { return eps >= 0 ? odyn_host_conv_verlet_tanh_revsize(c, m, eps, ih, iw, s) : -1; }
 
-static int host_conv_verlet_tanh_forward_final(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work)
+static int host_conv_verlet_tanh_forward_final(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work)
 {
   int st = check_conv_verlet("conv_verlet_tanh_forward_final", c, m, ih, iw, N, s, theta, NULL, 0);
+
+  if (!st) st = check_eps("conv_verlet_tanh_forward_final", eps);
 
   (void)work;
   if (st) return st;
   if (s && (!Y0 || !YN || !ZN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_forward_final: Y0, YN and ZN must be arrays of the backend");
-  return conv_status(odyn_host_conv_verlet_tanh_forward_final(c, m, ih, iw, N, s, h, theta, Y0, YN, ZN), "conv_verlet_tanh_forward_final");
+  return conv_status(odyn_host_conv_verlet_tanh_forward_final(c, m, eps, ih, iw, N, s, h, theta, Y0, YN, ZN), "conv_verlet_tanh_forward_final");
 }
 
-static int host_conv_verlet_tanh_tangent_y0(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
+static int host_conv_verlet_tanh_tangent_y0(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
 {
   int st = check_conv_verlet("conv_verlet_tanh_tangent_y0", c, m, ih, iw, N, s, theta, NULL, 0);
+
+  if (!st) st = check_eps("conv_verlet_tanh_tangent_y0", eps);
 
   (void)work;
   if (st) return st;
   if (s && (!Y0 || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_tangent_y0: Y0 and dYN must be arrays of the backend");
-  return conv_status(odyn_host_conv_verlet_tanh_tangent_y0(c, m, ih, iw, N, s, h, theta, dtheta, Y0, dY0, dYN), "conv_verlet_tanh_tangent_y0");
+  return conv_status(odyn_host_conv_verlet_tanh_tangent_y0(c, m, eps, ih, iw, N, s, h, theta, dtheta, Y0, dY0, dYN), "conv_verlet_tanh_tangent_y0");
 }
 
-static int host_conv_verlet_tanh_adjoint_reversible(long c, long m, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0)
+static int host_conv_verlet_tanh_adjoint_reversible(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0)
 {
   int st = check_conv_verlet("conv_verlet_tanh_adjoint_reversible", c, m, ih, iw, N, s, theta, NULL, 0);
+
+  if (!st) st = check_eps("conv_verlet_tanh_adjoint_reversible", eps);
 
   (void)work;
   if (st) return st;
   if (s && (!YN || !ZN || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint_reversible: YN, ZN and W must be arrays of the backend");
   if (gY0 && (gY0 == YN || gY0 == ZN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint_reversible: gY0 must not alias YN or ZN");
-  return conv_status(odyn_host_conv_verlet_tanh_adjoint_reversible(c, m, ih, iw, N, s, h, theta, YN, ZN, W, gtheta, gY0), "conv_verlet_tanh_adjoint_reversible");
+  return conv_status(odyn_host_conv_verlet_tanh_adjoint_reversible(c, m, eps, ih, iw, N, s, h, theta, YN, ZN, W, gtheta, gY0), "conv_verlet_tanh_adjoint_reversible");
 }
 
 /* the whole-block convolutional parabolic tanh sweeps (convparabolic.c, conv_parabolic_tanh_*): sizes and arrays
@@ -619,9 +638,10 @@ static long host_conv_parabolic_tanh_linsize(long c, long m, double eps, long ih
 static int check_conv_parabolic(const char *op, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin)
 {
   const int st = check_conv_verlet(op, c, m, ih, iw, N, s, theta, NULL, 0);
+  int       st2;
 
   if (st) return st;
-  if (!(eps >= 0) || isinf(eps)) return fail(ODYN_BACKEND_ERR_ARG, "%s: eps of the TV normalization must be finite and >= 0 (0: none), got %g", op, eps);
+  if ((st2 = check_eps(op, eps))) return st2;
   if (!s || !N || lin) return 0;
   return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_parabolic_tanh_linsize() = %ld values) must be arrays of the backend", op, odyn_host_conv_parabolic_tanh_linsize(c, m, eps, ih, iw, N, s));
 }
@@ -664,7 +684,7 @@ static int check_conv_leapfrog(const char *op, int sym, long c, long m, double e
 
   if (st) return st;
   if (!sym && m != c) return fail(ODYN_BACKEND_ERR_SIZE, "%s: layer conv (sym 0) maps c to c channels, got c = %ld, m = %ld", op, c, m);
-  if (!(eps >= 0) || isinf(eps)) return fail(ODYN_BACKEND_ERR_ARG, "%s: eps of the TV normalization must be finite and >= 0 (0: none), got %g", op, eps);
+  if (check_eps(op, eps)) return ODYN_BACKEND_ERR_ARG;
   if (!s) return ODYN_BACKEND_OK;
   if (needlin && N && !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_leapfrog_tanh_linsize() = %ld values) must be arrays of the backend", op, odyn_host_conv_leapfrog_tanh_linsize(sym, c, m, eps, ih, iw, N, s));
   if (!a || !b) return fail(ODYN_BACKEND_ERR_ARG, "%s: %s must be arrays of the backend", op, ab);
