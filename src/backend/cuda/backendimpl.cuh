@@ -54,10 +54,11 @@ int      ensure_work(size_t doubles);
 int      sum_partials(unsigned nparts, double *result, const char *op);
 unsigned grid_for(long len);
 
-/* shared by the conv block files (convblocks.cu, convleapfrog.cu): the channel limits of two channel counts, the
-   Verlet / two-field blocks' size and array checks, ones = 1 for the channel sums, gb += the channel sums of T */
+/* shared by the conv block files (convblocks.cu, convleapfrog.cu, convparabolic.cu): the channel limits of two channel
+   counts, the Verlet / two-field blocks' size, eps (of the TV normalization) and array checks, ones = 1 for the channel
+   sums, gb += the channel sums of T */
 bool conv1_fits(long cin, long cout);
-int  check_conv_verlet(const char *op, long c, long m, long ih, long iw, long N, long s, const double *theta, const double *lin);
+int  check_conv_verlet(const char *op, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin);
 int  conv_fill_ones(long len, double *ones, const char *what);
 int  channel_sums_add(long ch, long hw, long s, const double *T, const double *ones, double *cs, double *gb);
 /* the TV normalization of the conv blocks (convtvnorm.cu; m channels of hw pixels, s examples, channel-major):

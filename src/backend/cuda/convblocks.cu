@@ -291,8 +291,8 @@ int cuda_conv_tanh_adjoint(long cin, long cout, long k, int pool, long ih, long 
    The whole-block convolutional Verlet tanh sweeps (conv_verlet_tanh_*: the Hamiltonian CNN, scheme verlet with layer
    convhamiltonian), from the same device functions; with the TV normalization (eps > 0) each face's pre-activation goes
    through tvnorm_forward (convtvnorm.cu) and its products through tvnorm_jac, the gradients of scale and beta being
-   channel sums of Uhat .* T and T (verlet_face1_act, verlet_face0, verlet_tangent_step, verlet_adjoint_face0/1, shared
-   by the stored and the recomputing sweeps). One geometry g = {ih, iw, m, c, 3}: K_j * Z maps Z (m channels) to
+   channel sums of Uhat .* T and T (verlet_face1_act, verlet_face0, verlet_tangent_face1/0, verlet_adjoint_face0/1,
+   shared by the stored and the recomputing sweeps). One geometry g = {ih, iw, m, c, 3}: K_j * Z maps Z (m channels) to
    Y (c), K_j^T * Y is odyn_cuda_conv3_adjoint with the same K_j (no flipped copy), and the stencil gradient of the
    K^T face is odyn_cuda_conv3_stencil_grad with its two arguments' roles swapped: <T, K^T * Y> = <K * T, Y>, so T (m
    channels) is the input X and Y_j (c channels) the weight W. lx = max(ln, lm), cx = max(c, m);
@@ -401,22 +401,16 @@ long cuda_conv_verlet_tanh_linsize(long c, long m, double eps, long ih, long iw,
   return conv1_fits(c, m) && eps >= 0 ? verlet_stored(c, m, eps, hw, N, s) + 3 * lx + hw + cx * s + (eps > 0 ? lx : 0) : -1;
 }
 
-int check_conv_verlet(const char *op, long c, long m, long ih, long iw, long N, long s, const double *theta, const double *lin)
+int check_conv_verlet(const char *op, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin)
 {
   const long cx = c > m ? c : m;
 
   if (c < 1 || m < 1 || ih < 1 || iw < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need c, m, ih, iw >= 1, N >= 0, s >= 0, got c = %ld, m = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld", op, c, m, ih, iw, N, s);
   if (!conv1_fits(c, m)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: the cuda backend runs conv blocks of at most %d channels (direct 3x3 kernels, stencil in constant memory), got c = %ld, m = %ld", op, ODYN_CUDA_CONV_MAXC, c, m);
   if (ih > INT_MAX / iw || cx * ih * iw > INT_MAX || cx * s > INT_MAX || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "%s: c = %ld, m = %ld, ih = %ld, iw = %ld, s = %ld exceed cuBLAS's int", op, c, m, ih, iw, s);
+  if (!(eps >= 0) || isinf(eps)) return fail(ODYN_BACKEND_ERR_ARG, "%s: eps of the TV normalization must be finite and >= 0 (0: none), got %g", op, eps);
   if (s && N && (!theta || !lin)) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin / work (conv_verlet_tanh_linsize() / _revsize() values) must be arrays of the backend", op);
   return ensure_stream();
-}
-
-/* the eps of the normalization, after check_conv_verlet() */
-static int check_verlet_eps(const char *op, double eps)
-{
-  if (!(eps >= 0) || isinf(eps)) return fail(ODYN_BACKEND_ERR_ARG, "%s: eps of the TV normalization must be finite and >= 0 (0: none), got %g", op, eps);
-  return ODYN_BACKEND_OK;
 }
 
 /* step j's normalization parts in a stored lin */
@@ -434,7 +428,7 @@ int cuda_conv_verlet_tanh_forward(long c, long m, double eps, long ih, long iw, 
   const VerletParams   p  = verlet_params(c, m, eps);
   int                  r;
 
-  if ((r = check_conv_verlet("conv_verlet_tanh_forward", c, m, ih, iw, N, s, theta, lin)) || (r = check_verlet_eps("conv_verlet_tanh_forward", eps)) || !s) return r;
+  if ((r = check_conv_verlet("conv_verlet_tanh_forward", c, m, eps, ih, iw, N, s, theta, lin)) || !s) return r;
   if (!Y0 || !Ytraj || !Ztraj) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_forward: Y0, Ytraj and Ztraj must be arrays of the backend");
   if ((r = cuda_copy_device(Ytraj, Y0, (size_t)ln * sizeof(double)))) return r;
   if ((r = cuda_mem_set(Ztraj, 0, (size_t)lm * sizeof(double)))) return r; /* Z_{-1/2} = 0 */
@@ -452,22 +446,27 @@ int cuda_conv_verlet_tanh_forward(long c, long m, double eps, long ih, long iw, 
   return ODYN_BACKEND_OK;
 }
 
-/* the tangent's face 1 at Y (T = dK^T * Y (or 0) + K^T * dY (+ dbG), through N) then dZ += -h DG .* T; and face 0 at
-   Zh (T = dK * Zh + dbF (or 0) + K * dZ, through N) then dY += h DF .* T: one step of the stored and recomputing sweeps */
-static int verlet_tangent_step(const odyn_conv_geom *g, double eps, long c, long m, long hw, long s, double h, const double *K, const double *dK, const VerletParams *p, const double *Y, const double *Zh, const double *DG, const double *DF, const VerletTV *tv, double *T, double *dY, double *dZ)
+/* the tangent's face 1 at Y: T = dK^T * Y (or 0) + K^T * dY (+ dbG), through N; dZ += -h DG .* T */
+static int verlet_tangent_face1(const odyn_conv_geom *g, double eps, long m, long hw, long s, double h, const double *K, const double *dK, const VerletParams *p, const double *Y, const double *DG, const VerletTV *tv, double *T, const double *dY, double *dZ)
 {
-  const long ln = c * hw * s, lm = m * hw * s;
-  int        r;
+  int r;
 
   if (dK && (r = odyn_cuda_conv3_adjoint(g, s, dK, 1.0, Y, 0.0, T))) return kernel_status(r, "conv Verlet tangent");
   if ((r = odyn_cuda_conv3_adjoint(g, s, K, 1.0, dY, dK ? 1.0 : 0.0, T))) return kernel_status(r, "conv Verlet tangent");
   if (dK && (r = channel_bias_act(ODYN_PW_IDENTITY, hw, m, s, dK + p->obG, T, NULL))) return r;
   if (eps > 0 && (r = tvnorm_jac(0, m, hw, s, K + p->osG, dK ? dK + p->osG : NULL, dK ? dK + p->obetaG : NULL, tv->UhatG, tv->rinvG, T))) return r;
-  if ((r = cuda_scaled_hadamard_add(lm, -h, DG, T, dZ))) return r;
+  return cuda_scaled_hadamard_add(m * hw * s, -h, DG, T, dZ);
+}
+
+/* the tangent's face 0 at Zh: T = dK * Zh + dbF (or 0) + K * dZ, through N; dY += h DF .* T */
+static int verlet_tangent_face0(const odyn_conv_geom *g, double eps, long c, long hw, long s, double h, const double *K, const double *dK, const VerletParams *p, const double *Zh, const double *DF, const VerletTV *tv, double *T, const double *dZ, double *dY)
+{
+  int r;
+
   if (dK && (r = odyn_cuda_conv3_forward_bias_act(g, s, dK, Zh, dK + p->obF, ODYN_PW_IDENTITY, T, NULL))) return kernel_status(r, "conv Verlet tangent");
   if ((r = odyn_cuda_conv3_forward(g, s, K, 1.0, dZ, dK ? 1.0 : 0.0, T))) return kernel_status(r, "conv Verlet tangent");
   if (eps > 0 && (r = tvnorm_jac(0, c, hw, s, K + p->osF, dK ? dK + p->osF : NULL, dK ? dK + p->obetaF : NULL, tv->UhatF, tv->rinvF, T))) return r;
-  return cuda_scaled_hadamard_add(ln, h, DF, T, dY);
+  return cuda_scaled_hadamard_add(c * hw * s, h, DF, T, dY);
 }
 
 int cuda_conv_verlet_tanh_tangent(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN)
@@ -478,7 +477,7 @@ int cuda_conv_verlet_tanh_tangent(long c, long m, double eps, long ih, long iw, 
   double              *T, *dZ;
   int                  r;
 
-  if ((r = check_conv_verlet("conv_verlet_tanh_tangent", c, m, ih, iw, N, s, theta, lin)) || (r = check_verlet_eps("conv_verlet_tanh_tangent", eps)) || !s) return r;
+  if ((r = check_conv_verlet("conv_verlet_tanh_tangent", c, m, eps, ih, iw, N, s, theta, lin)) || !s) return r;
   if (!Ytraj || !Ztraj || !dYN) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_tangent: Ytraj, Ztraj and dYN must be arrays of the backend");
   T  = lin + verlet_stored(c, m, eps, hw, N, s);
   dZ = T + lx;
@@ -486,10 +485,11 @@ int cuda_conv_verlet_tanh_tangent(long c, long m, double eps, long ih, long iw, 
   else r = cuda_mem_set(dYN, 0, (size_t)ln * sizeof(double));
   if (r || (r = cuda_mem_set(dZ, 0, (size_t)lm * sizeof(double)))) return r;
   for (long j = 0; j < N; j++) {
-    const double  *K = theta + j * p.slot, *DG = lin + j * (lm + ln), *DF = DG + lm;
+    const double  *K = theta + j * p.slot, *DG = lin + j * (lm + ln), *DF = DG + lm, *dK = dtheta ? dtheta + j * p.slot : NULL;
     const VerletTV tv = verlet_stored_tv(lin, eps, N, j, ln, lm, hw * s, NULL);
 
-    if ((r = verlet_tangent_step(&g, eps, c, m, hw, s, h, K, dtheta ? dtheta + j * p.slot : NULL, &p, Ytraj + j * ln, Ztraj + (j + 1) * lm, DG, DF, &tv, T, dYN, dZ))) return r;
+    if ((r = verlet_tangent_face1(&g, eps, m, hw, s, h, K, dK, &p, Ytraj + j * ln, DG, &tv, T, dYN, dZ))) return r;
+    if ((r = verlet_tangent_face0(&g, eps, c, hw, s, h, K, dK, &p, Ztraj + (j + 1) * lm, DF, &tv, T, dZ, dYN))) return r;
   }
   return ODYN_BACKEND_OK;
 }
@@ -543,7 +543,7 @@ int cuda_conv_verlet_tanh_adjoint(long c, long m, double eps, long ih, long iw, 
   double              *T, *Q, *P, *ones, *cs, *tmp;
   int                  r;
 
-  if ((r = check_conv_verlet("conv_verlet_tanh_adjoint", c, m, ih, iw, N, s, theta, lin)) || (r = check_verlet_eps("conv_verlet_tanh_adjoint", eps)) || !s || (!gtheta && !gY0)) return r;
+  if ((r = check_conv_verlet("conv_verlet_tanh_adjoint", c, m, eps, ih, iw, N, s, theta, lin)) || !s || (!gtheta && !gY0)) return r;
   if (!Ytraj || !Ztraj || !W) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint: Ytraj, Ztraj and W must be arrays of the backend");
   T    = lin + verlet_stored(c, m, eps, hw, N, s);
   Q    = T + lx;
@@ -602,7 +602,7 @@ int cuda_conv_verlet_tanh_forward_final(long c, long m, double eps, long ih, lon
   double              *T;
   int                  r;
 
-  if ((r = check_conv_verlet("conv_verlet_tanh_forward_final", c, m, ih, iw, N, s, theta, work)) || (r = check_verlet_eps("conv_verlet_tanh_forward_final", eps)) || !s) return r;
+  if ((r = check_conv_verlet("conv_verlet_tanh_forward_final", c, m, eps, ih, iw, N, s, theta, work)) || !s) return r;
   if (!Y0 || !YN || !ZN) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_forward_final: Y0, YN and ZN must be arrays of the backend");
   T = work + 2 * lx;
   if (YN != Y0 && (r = cuda_copy_device(YN, Y0, (size_t)ln * sizeof(double)))) return r;
@@ -624,18 +624,17 @@ int cuda_conv_verlet_tanh_tangent_y0(long c, long m, double eps, long ih, long i
   const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, cx = c > m ? c : m;
   const VerletParams   p  = verlet_params(c, m, eps);
   const VerletTV       tv = verlet_rev_tv(work, eps, ln, lm, lx, hw, cx, s);
-  double              *Y, *Z, *T, *DF, *DG, *dZ, *Yold;
+  double              *Y, *Z, *T, *DF, *DG, *dZ;
   int                  r;
 
-  if ((r = check_conv_verlet("conv_verlet_tanh_tangent_y0", c, m, ih, iw, N, s, theta, work)) || (r = check_verlet_eps("conv_verlet_tanh_tangent_y0", eps)) || !s) return r;
+  if ((r = check_conv_verlet("conv_verlet_tanh_tangent_y0", c, m, eps, ih, iw, N, s, theta, work)) || !s) return r;
   if (!Y0 || !dYN) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_tangent_y0: Y0 and dYN must be arrays of the backend");
-  Y    = work;
-  Z    = Y + lx;
-  T    = Z + lx;
-  Yold = T + lx;
-  DF   = Yold + lx;
-  DG   = DF + lx;
-  dZ   = DG + lx;
+  Y  = work;
+  Z  = Y + lx;
+  T  = Z + lx;
+  DF = T + 2 * lx;
+  DG = DF + lx;
+  dZ = DG + lx;
   if ((r = cuda_copy_device(Y, Y0, (size_t)ln * sizeof(double))) || (r = cuda_mem_set(Z, 0, (size_t)lm * sizeof(double))) || (r = cuda_mem_set(dZ, 0, (size_t)lm * sizeof(double)))) return r;
   if (dY0) r = cuda_copy_device(dYN, dY0, (size_t)ln * sizeof(double));
   else r = cuda_mem_set(dYN, 0, (size_t)ln * sizeof(double));
@@ -643,14 +642,14 @@ int cuda_conv_verlet_tanh_tangent_y0(long c, long m, double eps, long ih, long i
   for (long j = 0; j < N; j++) {
     const double *K = theta + j * p.slot, *dK = dtheta ? dtheta + j * p.slot : NULL;
 
-    /* the step recomputed (G and DG at Y_j, Z_{j+1/2}, F and DF at Z_{j+1/2}, Y_{j+1}; Y_j kept in Yold), then its
-       tangent at Y_j and Z_{j+1/2} */
-    if ((r = cuda_copy_device(Yold, Y, (size_t)ln * sizeof(double)))) return r;
+    /* G and DG at Y_j, Z_{j+1/2}; then face 1's tangent at Y_j (Y not yet stepped) */
     if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, Y, 0.0, T))) return kernel_status(r, "conv_verlet_tanh_tangent_y0");
     if ((r = verlet_face1_act(eps, m, hw, s, K, &p, T, DG, &tv)) || (r = cuda_axpy(lm, -h, T, Z))) return r;
+    if ((r = verlet_tangent_face1(&g, eps, m, hw, s, h, K, dK, &p, Y, DG, &tv, T, dYN, dZ))) return r;
+    /* F and DF at Z_{j+1/2}, Y_{j+1}; then face 0's tangent */
     if ((r = verlet_face0(&g, eps, c, hw, s, K, &p, Z, T, DF, &tv))) return r;
     if ((r = cuda_axpy(ln, h, T, Y))) return r;
-    if ((r = verlet_tangent_step(&g, eps, c, m, hw, s, h, K, dK, &p, Yold, Z, DG, DF, &tv, T, dYN, dZ))) return r;
+    if ((r = verlet_tangent_face0(&g, eps, c, hw, s, h, K, dK, &p, Z, DF, &tv, T, dZ, dYN))) return r;
   }
   return ODYN_BACKEND_OK;
 }
@@ -664,7 +663,7 @@ int cuda_conv_verlet_tanh_adjoint_reversible(long c, long m, double eps, long ih
   double              *Y, *Z, *T, *F, *DF, *DG, *Q, *P, *ones, *cs;
   int                  r;
 
-  if ((r = check_conv_verlet("conv_verlet_tanh_adjoint_reversible", c, m, ih, iw, N, s, theta, work)) || (r = check_verlet_eps("conv_verlet_tanh_adjoint_reversible", eps)) || !s || (!gtheta && !gY0)) return r;
+  if ((r = check_conv_verlet("conv_verlet_tanh_adjoint_reversible", c, m, eps, ih, iw, N, s, theta, work)) || !s || (!gtheta && !gY0)) return r;
   if (!YN || !ZN || !W) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint_reversible: YN, ZN and W must be arrays of the backend");
   if (gY0 && (gY0 == YN || gY0 == ZN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint_reversible: gY0 must not alias YN or ZN");
   Y    = work;

@@ -223,11 +223,10 @@ long cuda_conv_leapfrog_tanh_revsize(int sym, long c, long m, double eps, long i
 /* sizes (check_conv_verlet's), sym 0 with m = c, and the two arrays a and b (named ab) there */
 static int check_conv_leapfrog(const char *op, int sym, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin, const double *a, const double *b, const char *ab)
 {
-  int r = check_conv_verlet(op, c, m, ih, iw, N, s, theta, lin);
+  int r = check_conv_verlet(op, c, m, eps, ih, iw, N, s, theta, lin);
 
   if (r) return r;
   if (!sym && m != c) return fail(ODYN_BACKEND_ERR_SIZE, "%s: layer conv (sym 0) maps c to c channels, got c = %ld, m = %ld", op, c, m);
-  if (!(eps >= 0) || isinf(eps)) return fail(ODYN_BACKEND_ERR_ARG, "%s: eps of the TV normalization must be finite and >= 0 (0: none), got %g", op, eps);
   if (s && (!a || !b)) return fail(ODYN_BACKEND_ERR_ARG, "%s: %s must be arrays of the backend", op, ab);
   return ODYN_BACKEND_OK;
 }

@@ -68,10 +68,9 @@ long cuda_conv_parabolic_tanh_linsize(long c, long m, double eps, long ih, long 
 
 static int check_conv_parabolic(const char *op, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin, const double *a, const double *b, const char *ab)
 {
-  int r = check_conv_verlet(op, c, m, ih, iw, N, s, theta, lin);
+  int r = check_conv_verlet(op, c, m, eps, ih, iw, N, s, theta, lin);
 
   if (r) return r;
-  if (!(eps >= 0) || isinf(eps)) return fail(ODYN_BACKEND_ERR_ARG, "%s: eps of the TV normalization must be finite and >= 0 (0: none), got %g", op, eps);
   if (!s) return r;
   if (!a || !b) return fail(ODYN_BACKEND_ERR_ARG, "%s: %s must be arrays of the backend", op, ab);
   return ODYN_BACKEND_OK;

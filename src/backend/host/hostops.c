@@ -535,24 +535,19 @@ static int host_conv_tanh_adjoint(long cin, long cout, long k, int pool, long ih
   return conv_status(odyn_host_conv_tanh_adjoint(cin, cout, k, pool, ih, iw, s, theta, Y0, lin, W, gtheta, gY0), "conv_tanh_adjoint");
 }
 
-/* the whole-block convolutional Verlet tanh sweeps (convverlet.c, conv_verlet_tanh_*): sizes and arrays checked here */
-/* needlin 0: the reversible sweeps, which take no lin */
-/* the TV normalization's eps of the conv blocks' operations: finite and >= 0 (0: none) */
-static int check_eps(const char *op, double eps)
-{
-  if (!(eps >= 0) || isinf(eps)) return fail(ODYN_BACKEND_ERR_ARG, "%s: eps of the TV normalization must be finite and >= 0 (0: none), got %g", op, eps);
-  return ODYN_BACKEND_OK;
-}
-
-static int check_conv_verlet(const char *op, long c, long m, long ih, long iw, long N, long s, const double *theta, const double *lin, int needlin)
+/* the whole-block convolutional Verlet tanh sweeps (convverlet.c, conv_verlet_tanh_*): sizes, the TV normalization's
+   eps (finite and >= 0, 0: none) and arrays checked here, for the parabolic and leapfrog sweeps too; needlin 0: the
+   reversible sweeps (and the other families, which check their lin themselves) */
+static int check_conv_verlet(const char *op, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin, int needlin)
 {
   const long cm = c > m ? c : m;
 
   if (c < 1 || m < 1 || ih < 1 || iw < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need c, m, ih, iw >= 1, N >= 0, s >= 0, got c = %ld, m = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld", op, c, m, ih, iw, N, s);
   if (c > INT_MAX / 9 / m || ih > INT_MAX / iw || cm * ih * iw > INT_MAX || s > INT_MAX || (N + 1) > LONG_MAX / (2 * cm * ih * iw) / (s > 0 ? s : 1)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: c = %ld, m = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld exceed the BLAS integer or the address range", op, c, m, ih, iw, N, s);
+  if (!(eps >= 0) || isinf(eps)) return fail(ODYN_BACKEND_ERR_ARG, "%s: eps of the TV normalization must be finite and >= 0 (0: none), got %g", op, eps);
   if (!s || !N) return ODYN_BACKEND_OK;
   if (!theta) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta must be an array of the backend", op);
-  if (needlin && !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_verlet_tanh_linsize() = %ld values) must be arrays of the backend", op, N * (c + m) * ih * iw * s);
+  if (needlin && !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_verlet_tanh_linsize() = %ld values) must be arrays of the backend", op, odyn_host_conv_verlet_tanh_linsize(c, m, eps, ih, iw, N, s));
   return ODYN_BACKEND_OK;
 }
 
@@ -560,9 +555,8 @@ static long host_conv_verlet_tanh_linsize(long c, long m, double eps, long ih, l
 
 static int host_conv_verlet_tanh_forward(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
 {
-  int st = check_conv_verlet("conv_verlet_tanh_forward", c, m, ih, iw, N, s, theta, lin, 1);
+  int st = check_conv_verlet("conv_verlet_tanh_forward", c, m, eps, ih, iw, N, s, theta, lin, 1);
 
-  if (!st) st = check_eps("conv_verlet_tanh_forward", eps);
 
   if (st) return st;
   if (s && (!Y0 || !Ytraj || !Ztraj)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_forward: Y0, Ytraj and Ztraj must be arrays of the backend");
@@ -571,9 +565,8 @@ static int host_conv_verlet_tanh_forward(long c, long m, double eps, long ih, lo
 
 static int host_conv_verlet_tanh_tangent(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN)
 {
-  int st = check_conv_verlet("conv_verlet_tanh_tangent", c, m, ih, iw, N, s, theta, lin, 1);
+  int st = check_conv_verlet("conv_verlet_tanh_tangent", c, m, eps, ih, iw, N, s, theta, lin, 1);
 
-  if (!st) st = check_eps("conv_verlet_tanh_tangent", eps);
 
   if (st) return st;
   if (s && (!Ytraj || !Ztraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_tangent: Ytraj, Ztraj and dYN must be arrays of the backend");
@@ -582,9 +575,8 @@ static int host_conv_verlet_tanh_tangent(long c, long m, double eps, long ih, lo
 
 static int host_conv_verlet_tanh_adjoint(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_conv_verlet("conv_verlet_tanh_adjoint", c, m, ih, iw, N, s, theta, lin, 1);
+  int st = check_conv_verlet("conv_verlet_tanh_adjoint", c, m, eps, ih, iw, N, s, theta, lin, 1);
 
-  if (!st) st = check_eps("conv_verlet_tanh_adjoint", eps);
 
   if (st) return st;
   if (s && (!Ytraj || !Ztraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint: Ytraj, Ztraj and W must be arrays of the backend");
@@ -596,9 +588,8 @@ static long host_conv_verlet_tanh_revsize(long c, long m, double eps, long ih, l
 
 static int host_conv_verlet_tanh_forward_final(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work)
 {
-  int st = check_conv_verlet("conv_verlet_tanh_forward_final", c, m, ih, iw, N, s, theta, NULL, 0);
+  int st = check_conv_verlet("conv_verlet_tanh_forward_final", c, m, eps, ih, iw, N, s, theta, NULL, 0);
 
-  if (!st) st = check_eps("conv_verlet_tanh_forward_final", eps);
 
   (void)work;
   if (st) return st;
@@ -608,9 +599,8 @@ static int host_conv_verlet_tanh_forward_final(long c, long m, double eps, long 
 
 static int host_conv_verlet_tanh_tangent_y0(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
 {
-  int st = check_conv_verlet("conv_verlet_tanh_tangent_y0", c, m, ih, iw, N, s, theta, NULL, 0);
+  int st = check_conv_verlet("conv_verlet_tanh_tangent_y0", c, m, eps, ih, iw, N, s, theta, NULL, 0);
 
-  if (!st) st = check_eps("conv_verlet_tanh_tangent_y0", eps);
 
   (void)work;
   if (st) return st;
@@ -620,9 +610,8 @@ static int host_conv_verlet_tanh_tangent_y0(long c, long m, double eps, long ih,
 
 static int host_conv_verlet_tanh_adjoint_reversible(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_conv_verlet("conv_verlet_tanh_adjoint_reversible", c, m, ih, iw, N, s, theta, NULL, 0);
+  int st = check_conv_verlet("conv_verlet_tanh_adjoint_reversible", c, m, eps, ih, iw, N, s, theta, NULL, 0);
 
-  if (!st) st = check_eps("conv_verlet_tanh_adjoint_reversible", eps);
 
   (void)work;
   if (st) return st;
@@ -637,12 +626,9 @@ static long host_conv_parabolic_tanh_linsize(long c, long m, double eps, long ih
 
 static int check_conv_parabolic(const char *op, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin)
 {
-  const int st = check_conv_verlet(op, c, m, ih, iw, N, s, theta, NULL, 0);
-  int       st2;
+  const int st = check_conv_verlet(op, c, m, eps, ih, iw, N, s, theta, NULL, 0);
 
-  if (st) return st;
-  if ((st2 = check_eps(op, eps))) return st2;
-  if (!s || !N || lin) return 0;
+  if (st || !s || !N || lin) return st;
   return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_parabolic_tanh_linsize() = %ld values) must be arrays of the backend", op, odyn_host_conv_parabolic_tanh_linsize(c, m, eps, ih, iw, N, s));
 }
 
@@ -680,11 +666,10 @@ static long host_conv_leapfrog_tanh_linsize(int sym, long c, long m, double eps,
 /* needlin 0: the reversible sweeps, which take no lin (their work array is unused here) */
 static int check_conv_leapfrog(const char *op, int sym, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin, int needlin, const double *a, const double *b, const char *ab)
 {
-  const int st = check_conv_verlet(op, c, m, ih, iw, N, s, theta, NULL, 0);
+  const int st = check_conv_verlet(op, c, m, eps, ih, iw, N, s, theta, NULL, 0);
 
   if (st) return st;
   if (!sym && m != c) return fail(ODYN_BACKEND_ERR_SIZE, "%s: layer conv (sym 0) maps c to c channels, got c = %ld, m = %ld", op, c, m);
-  if (check_eps(op, eps)) return ODYN_BACKEND_ERR_ARG;
   if (!s) return ODYN_BACKEND_OK;
   if (needlin && N && !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_leapfrog_tanh_linsize() = %ld values) must be arrays of the backend", op, odyn_host_conv_leapfrog_tanh_linsize(sym, c, m, eps, ih, iw, N, s));
   if (!a || !b) return fail(ODYN_BACKEND_ERR_ARG, "%s: %s must be arrays of the backend", op, ab);
