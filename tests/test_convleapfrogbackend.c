@@ -230,25 +230,38 @@ START_TEST(test_errors_convleapfrog)
       ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_tanh_forward_final: Y0, YN and YNm1 must be arrays of the backend"), "message: %s", ops->last_error());
     }
     ck_assert_int_ge(ops->conv_leapfrog_tanh_linsize(1, 16, 5, 0.0, 4, 4, 2, 3), 2 * 2 * 5 * 16 * 3);
-#if defined(ODYN_TEST_GPU_BUILD)
-    ck_assert_int_eq(ops->conv_leapfrog_tanh_linsize(0, 17, 17, 0.0, 4, 4, 2, 3), -1);
-    ck_assert_int_eq(ops->conv_leapfrog_tanh_linsize(1, 4, 17, 0.0, 4, 4, 2, 3), -1);
-#endif
+    /* more than 16 channels too (cuda: its GEMM path, beyond the direct kernels) */
+    ck_assert_int_ge(ops->conv_leapfrog_tanh_linsize(0, 17, 17, 0.0, 4, 4, 2, 3), 2 * 17 * 16 * 3);
+    ck_assert_int_ge(ops->conv_leapfrog_tanh_linsize(1, 4, 17, 0.0, 4, 4, 2, 3), 2 * 2 * 17 * 16 * 3);
   }
-#if defined(ODYN_TEST_GPU_BUILD)
-  /* the cuda kernels keep the stencil in constant memory: at most 16 channels, said at set-up */
+}
+END_TEST
+
+/* more than 16 channels (the cuda table's GEMM path, src/backend/cuda/convgemm.cu): K * Y of 20 channels stored, a conv
+   leapfrog block of 20 channels reversible, and Y of 17, K * Y of 20 TV-normalized (its kernels over any number of
+   channels) */
+START_TEST(test_parity_convleapfrog_wide)
+{
+  const PetscInt two[1] = {2};
+
+  OdynTestConvOpenOnHost(PETSC_FALSE);
   OdynTestConvSetLeapfrog(20, PETSC_FALSE);
-  OdynTestConvExpectSetUpFails(4, "the conv leapfrog block has 4 channels (Y) and 20 (K * Y), but that backend runs conv blocks only up to 16 channels");
-  OdynTestConvSetLeapfrog(0, PETSC_FALSE);
-  OdynTestConvExpectSetUpFails(20, "the conv leapfrog block has 20 channels (Y) and 20 (K * Y), but that backend runs conv blocks only up to 16 channels");
+  for (PetscInt split = 0; split < 2; split++) OdynTestConvParity(1, 1, two, 4, 6, 6, 1.0, 23, 11, split, "opening 1 -> 4 and a convsymmetric leapfrog block (K * Y 20 channels, 6 x 6, N 2), all on the backend");
+  OdynTestConvSetLeapfrog(0, PETSC_TRUE);
+  OdynTestConvParity(1, 1, two, 20, 6, 6, 1.0, 23, 11, 0, "opening 1 -> 20 and a reversible conv leapfrog block (20 channels, 6 x 6, N 2), all on the backend");
+  OdynTestConvSetTVNorm(0.1);
+  OdynTestConvSetLeapfrog(20, PETSC_FALSE);
+  OdynTestConvParity(1, 1, two, 17, 6, 6, 1.0, 23, 11, 0, "opening 1 -> 17 and a TV-normalized convsymmetric leapfrog block (Y 17, K * Y 20 channels, 6 x 6, N 2, eps 0.1), all on the backend");
+  OdynTestConvDerivatives(1, 1, two, 17, 6, 6, 1.0, 7, "opening 1 -> 17 and a TV-normalized convsymmetric leapfrog block (Y 17, K * Y 20 channels, 6 x 6, N 2, eps 0.1), all on the backend");
+  OdynTestConvSetTVNorm(0.0);
+  OdynTestConvOpenOnHost(PETSC_TRUE);
   OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
-#endif
 }
 END_TEST
 
 int main(int argc, char **argv)
 {
-  const TTest *const tests[] = {test_errors_convleapfrog, test_derivatives_convleapfrog, test_parity_convleapfrog, test_parity_convleapfrog_reversible, test_parity_convleapfrog_tvnorm, test_memory_convleapfrog, test_train_history_convleapfrog};
+  const TTest *const tests[] = {test_errors_convleapfrog, test_derivatives_convleapfrog, test_parity_convleapfrog, test_parity_convleapfrog_reversible, test_parity_convleapfrog_tvnorm, test_memory_convleapfrog, test_train_history_convleapfrog, test_parity_convleapfrog_wide};
 
   return OdynTestConvCaseMain(argc, argv, "test_convleapfrogbackend", (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }

@@ -173,25 +173,35 @@ START_TEST(test_errors_convparabolic)
     ck_assert_int_ge(ops->conv_parabolic_tanh_linsize(16, 5, 0.0, 4, 4, 2, 3), 2 * 2 * 5 * 16 * 3);
     /* with the normalization also Uhat and 1/r of every step */
     ck_assert_int_ge(ops->conv_parabolic_tanh_linsize(16, 5, 1e-3, 4, 4, 2, 3), 3 * 2 * 5 * 16 * 3 + 2 * 16 * 3);
-#if defined(ODYN_TEST_GPU_BUILD)
-    ck_assert_int_eq(ops->conv_parabolic_tanh_linsize(4, 17, 0.0, 4, 4, 2, 3), -1);
-    ck_assert_int_eq(ops->conv_parabolic_tanh_linsize(17, 4, 0.0, 4, 4, 2, 3), -1);
-#endif
+    /* more than 16 channels too (cuda: its GEMM path, beyond the direct kernels) */
+    ck_assert_int_ge(ops->conv_parabolic_tanh_linsize(4, 17, 0.0, 4, 4, 2, 3), 2 * 2 * 17 * 16 * 3);
+    ck_assert_int_ge(ops->conv_parabolic_tanh_linsize(17, 4, 0.0, 4, 4, 2, 3), 2 * 2 * 4 * 16 * 3);
   }
-#if defined(ODYN_TEST_GPU_BUILD)
-  {
-    /* the cuda kernels keep the stencil in constant memory: at most 16 channels, said at set-up */
-    OdynTestConvSetSymmetric(20);
-    OdynTestConvExpectSetUpFails(4, "the convsymmetric Euler block has 4 channels (Y) and 20 (K * Y), but that backend runs conv blocks only up to 16 channels");
-    OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
-  }
-#endif
+}
+END_TEST
+
+/* more than 16 channels (the cuda table's GEMM path, src/backend/cuda/convgemm.cu), with and without the TV
+   normalization (its kernels over any number of channels): K * Y of 20 channels after an opening 1 -> 4, and Y of 18
+   channels, K * Y of 20, normalized */
+START_TEST(test_parity_convparabolic_wide)
+{
+  const PetscInt two[1] = {2};
+
+  OdynTestConvOpenOnHost(PETSC_FALSE);
+  OdynTestConvSetSymmetric(20);
+  for (PetscInt split = 0; split < 2; split++) OdynTestConvParity(1, 1, two, 4, 6, 6, 1.0, 23, 11, split, "opening 1 -> 4 and a convsymmetric block (K * Y 20 channels, 6 x 6, N 2), all on the backend");
+  OdynTestConvSetTVNorm(0.1);
+  OdynTestConvParity(1, 1, two, 18, 6, 6, 1.0, 23, 11, 0, "opening 1 -> 18 and a TV-normalized convsymmetric block (Y 18, K * Y 20 channels, 6 x 6, N 2, eps 0.1), all on the backend");
+  OdynTestConvDerivatives(1, 1, two, 18, 6, 6, 1.0, 7, "opening 1 -> 18 and a TV-normalized convsymmetric block (Y 18, K * Y 20 channels, 6 x 6, N 2, eps 0.1), all on the backend");
+  OdynTestConvSetTVNorm(0.0);
+  OdynTestConvOpenOnHost(PETSC_TRUE);
+  OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
 }
 END_TEST
 
 int main(int argc, char **argv)
 {
-  const TTest *const tests[] = {test_errors_convparabolic, test_derivatives_convparabolic, test_parity_convparabolic, test_parity_convparabolic_tvnorm, test_memory_convparabolic, test_train_history_convparabolic};
+  const TTest *const tests[] = {test_errors_convparabolic, test_derivatives_convparabolic, test_parity_convparabolic, test_parity_convparabolic_tvnorm, test_memory_convparabolic, test_train_history_convparabolic, test_parity_convparabolic_wide};
 
   return OdynTestConvCaseMain(argc, argv, "test_convparabolicbackend", (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }

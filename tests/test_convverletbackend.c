@@ -17,7 +17,7 @@
     against the host's;
   - bad input: Verlet blocks the backend cannot run (5x5 stencils, relu, TV normalization, pooling, shared weights; on
     cuda also Z of 20 channels) stop with PETSC_ERR_SUP naming the block and what it is; the same block sets up stored
-    and recomputed; the table's conv_verlet_tanh_* check their sizes and arrays (on cuda: linsize, revsize -1 above 16).
+    and recomputed; the table's conv_verlet_tanh_* check their sizes and arrays (any number of channels >= 1).
 */
 #include "convbackendcase.h"
 #include <odyn/private/backend.h>
@@ -211,25 +211,39 @@ START_TEST(test_errors_convverlet)
       ck_assert_int_eq(ops->conv_verlet_tanh_adjoint_reversible(4, 3, 0.0, 4, 4, 2, 1, 0.5, a, a, a, a, a, NULL, a), ODYN_BACKEND_ERR_ARG);
       ck_assert_msg(strstr(ops->last_error(), "conv_verlet_tanh_adjoint_reversible: gY0 must not alias YN or ZN"), "message: %s", ops->last_error());
     }
-#if defined(ODYN_TEST_GPU_BUILD)
-    ck_assert_int_eq(ops->conv_verlet_tanh_linsize(4, 17, 0.0, 4, 4, 2, 3), -1);
-    ck_assert_int_eq(ops->conv_verlet_tanh_revsize(17, 4, 0.0, 4, 4, 3), -1);
-#endif
+    /* more than 16 channels too (cuda: its GEMM path, beyond the direct kernels) */
+    ck_assert_int_ge(ops->conv_verlet_tanh_linsize(4, 17, 0.0, 4, 4, 2, 3), 2 * (4 + 17) * 16 * 3);
+    ck_assert_int_ge(ops->conv_verlet_tanh_revsize(17, 4, 0.0, 4, 4, 3), 0);
   }
-#if defined(ODYN_TEST_GPU_BUILD)
-  {
-    /* the cuda kernels keep the stencil in constant memory: at most 16 channels, said at set-up */
-    OdynTestConvSetVerlet(20, PETSC_FALSE);
-    OdynTestConvExpectSetUpFails(4, "the convhamiltonian Verlet block has 4 channels (Y) and 20 (Z), but that backend runs conv blocks only up to 16 channels");
-    OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
-  }
-#endif
+}
+END_TEST
+
+/* more than 16 channels (the cuda table's GEMM path, src/backend/cuda/convgemm.cu): Z of 20 channels, stored; Y of 17
+   and Z of 20, reversible and TV-normalized (its kernels over any number of channels) */
+START_TEST(test_parity_convverlet_wide)
+{
+  const PetscInt   two[1] = {2};
+  const VerletCase cases[1] = {
+    {20, PETSC_FALSE, 1, 1, two, 4, 6, 6, 1.0, 23, 11, "opening 1 -> 4 and a convhamiltonian Verlet block (Z 20 channels, 6 x 6, N 2), all on the backend"}
+  };
+  const VerletCase tv[1] = {
+    {20, PETSC_FALSE, 1, 1, two, 17, 6, 6, 1.0, 23, 11, "opening 1 -> 17 and a TV-normalized convhamiltonian Verlet block (Y 17, Z 20 channels, 6 x 6, N 2, eps 0.1), all on the backend"}
+  };
+
+  VerletParity(PETSC_FALSE, 1, 1, cases);
+  OdynTestConvSetTVNorm(0.1);
+  VerletParity(PETSC_TRUE, 0, 1, tv);
+  OdynTestConvOpenOnHost(PETSC_FALSE);
+  OdynTestConvDerivatives(1, 1, two, 17, 6, 6, 1.0, 7, tv[0].label);
+  OdynTestConvSetTVNorm(0.0);
+  OdynTestConvOpenOnHost(PETSC_TRUE);
+  OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
 }
 END_TEST
 
 int main(int argc, char **argv)
 {
-  const TTest *const tests[] = {test_errors_convverlet, test_derivatives_convverlet, test_parity_convverlet, test_parity_convverlet_reversible, test_parity_convverlet_tvnorm, test_train_history_convverlet};
+  const TTest *const tests[] = {test_errors_convverlet, test_derivatives_convverlet, test_parity_convverlet, test_parity_convverlet_reversible, test_parity_convverlet_tvnorm, test_train_history_convverlet, test_parity_convverlet_wide};
 
   return OdynTestConvCaseMain(argc, argv, "test_convverletbackend", (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }

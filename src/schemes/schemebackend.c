@@ -590,7 +590,7 @@ PetscErrorCode OdynSchemeBackendGetTraffic_Private(OdynScheme scheme, PetscLogDo
    convsymmetric (the parabolic CNN), scheme single with layer conv (the opening layer and the connectors, cin -> cout
    channels, 1x1 or 3x3 stencils, 2x2 average pooling or none, no TV normalization), scheme verlet with layer
    convhamiltonian (the Hamiltonian CNN) and scheme leapfrog with layer conv or convsymmetric (the second-order CNN),
-   the three CNNs of paper 000 with or without its TV normalization; on cuda at most 16 channels in each field; and
+   the three CNNs of paper 000 with or without its TV normalization (any number of channels); and
    scheme single with layer globalavg (the average of each channel before the classifier). `OdynSchemeSetUp()` stops
    with PETSC_ERR_SUP for other blocks (src/schemes/schemebackendblock.c lists them). A Verlet or leapfrog block (dense
    or conv) with `ODYN_TRAJECTORY_RECOMPUTE` (-odyn_scheme_trajectory recompute) keeps only its last states on the

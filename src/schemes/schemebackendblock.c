@@ -6,9 +6,8 @@
    also need 3x3 stencils, no TV normalization and no pooling, and as many output as input channels unless the kind
    says otherwise (single, the opening layer and paper 000's connectors: cin -> cout, 1x1 or 3x3 stencils, pooling
    allowed; convhamiltonian and convsymmetric: c and m channels; paper 000's three CNNs' blocks, euler + convsymmetric,
-   leapfrog + conv or convsymmetric and verlet + convhamiltonian: TV normalization allowed). On cuda the conv blocks
-   are limited to ODYN_BACKEND_CONV_MAXC channels and the Verlet blocks to the widths its kernels run: the table's
-   linsize answers -1 for what it cannot run, and the set-up refuses the block, naming it
+   leapfrog + conv or convsymmetric and verlet + convhamiltonian: TV normalization allowed). The table's linsize
+   answers -1 for sizes it cannot run, and the set-up refuses the block, naming it
    (OdynSchemeBackendRunnable_Private()).
    The average of each channel (single with layer globalavg, linear, no parameters) runs on any backend whatever its
    activation setting, by the table's gemm. Others (TV normalization elsewhere, other activations, shared weights,
@@ -305,7 +304,6 @@ PetscErrorCode OdynSchemeBackendRunnable_Private(OdynScheme scheme, const OdynBa
   default:
     PetscCall(PetscSNPrintf(sizes, sizeof(sizes), "width n = %ld", b->n));
   }
-  PetscCheck(!KindIsConv(b->kind), PetscObjectComm((PetscObject)scheme), PETSC_ERR_SUP, "Backend %s: %s has %s, but that backend runs conv %s only up to %d channels (its direct 3x3 kernels keep the stencil in constant memory). Use -odyn_backend host for this block (docs/gpu.md)", ops->name, block, sizes, b->kind == ODYN_BLOCK_CONV_SINGLE ? "layers" : "blocks", ODYN_BACKEND_CONV_MAXC);
   SETERRQ(PetscObjectComm((PetscObject)scheme), PETSC_ERR_SUP, "Backend %s: %s has %s, which that backend cannot run (its %s_linsize() answers -1). Use -odyn_backend host for this block (docs/gpu.md)", ops->name, block, sizes, BlockNames[b->kind].ops);
 }
 

@@ -4,9 +4,11 @@
    fp64 data, and dot-product tests of the device kernels against each other: <W, K * X> = <K^T W, X> (the adjoint in
    the input) and <W, dK * X> = <G(X, W), dK> (the adjoint in the stencil).
 
-   Tolerance 1e-12, norm-wise relative. Each output is a sum of 9 cin <= 144 products, summed in a different order than
+   Beyond 16 channels (on either side) the same functions run convgemm.cu's im2col + cuBLAS path: the same checks.
+
+   Tolerance 1e-12, norm-wise relative. Each output is a sum of 9 cin <= 360 products, summed in a different order than
    on the host (and with FMAs): a few units of 1e-16 relative to the sum of the terms' magnitudes, which for random data
-   is ~sqrt(144) times the result: < 1e-14. tanh: the host's direct path has its own tanh (absolute error a few 1e-16),
+   is ~sqrt(360) times the result: < 1e-14. tanh: the host's direct path has its own tanh (absolute error a few 1e-16),
    the device CUDA's. The stencil gradient sums h w s products per entry (up to ~3 10^5 here): the host sums them per
    row and example, the device per thread, then per block and across blocks; both in double, error ~(h w s)^(1/2) eps
    times the condition (~(h w s)^(1/2) for random signs): ~5e-14 typical, 1e-12 leaves a margin for the worst shapes.
@@ -136,19 +138,24 @@ int main(void)
     {6, 6, 28, 28, 64, 0},  {1, 1, 1, 1, 1, 0},       {3, 5, 5, 7, 3, 0},     {16, 16, 9, 13, 5, 0}, {2, 16, 30, 33, 4, 0},
     {8, 8, 64, 61, 2, 0},   {16, 16, 28, 28, 3, 0},   {9, 9, 6, 2, 17, 0},    {6, 6, 28, 28, 300, 0}, {4, 1, 3, 5, 2, 0},
     {6, 6, 28, 28, 37, 1},  {6, 6, 28, 28, 1000, 0}, {2, 2, 40, 120, 3, 0}, {16, 16, 28, 28, 5, 1}, {3, 5, 5, 7, 3, 1},
+    /* more than 16 channels on either side: convgemm.cu (im2col + cuBLAS); 32 x 32 channels of 28 x 28 at batch 160
+       are two chunks of examples (148 + 12), 24 -> 40 of 14 x 14 at batch 800 too (792 + 8: the chunks' offsets in
+       arrays of different widths), misaligned outputs (cuBLAS takes any) */
+    {17, 17, 8, 8, 3, 0},   {1, 17, 3, 3, 2, 0},      {6, 24, 14, 14, 7, 0},  {20, 6, 9, 11, 4, 0},  {40, 20, 5, 7, 3, 1},
+    {32, 32, 28, 28, 160, 0}, {24, 40, 14, 14, 800, 0},
   };
   int st;
 
   gc_require_device("test_gpu_conv");
   for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) run(shapes[i]);
   {
-    const odyn_conv_geom g5 = {8, 8, 2, 2, 5}, g17 = {8, 8, 17, 2, 3};
+    const odyn_conv_geom g5 = {8, 8, 2, 2, 5}, g0 = {8, 8, 0, 2, 3};
     st = odyn_cuda_conv3_forward(&g5, 1, NULL, 1.0, NULL, 0.0, NULL);
     printf("5x5 stencil: %s\n", odyn_cuda_status_string(st));
     if (st != ODYN_CUDA_ERR_ARG || !strstr(odyn_cuda_status_string(st), "k = 5")) gc_failures++;
-    st = odyn_cuda_conv3_stencil_grad(&g17, 1, NULL, NULL, 1.0, NULL);
-    printf("17 channels: %s\n", odyn_cuda_status_string(st));
-    if (st != ODYN_CUDA_ERR_ARG || !strstr(odyn_cuda_status_string(st), "cin = 17")) gc_failures++;
+    st = odyn_cuda_conv3_stencil_grad(&g0, 1, NULL, NULL, 1.0, NULL);
+    printf("no input channel: %s\n", odyn_cuda_status_string(st));
+    if (st != ODYN_CUDA_ERR_ARG || !strstr(odyn_cuda_status_string(st), "cin = 0")) gc_failures++;
   }
   GC_CALL(odyn_cuda_synchronize());
   GC_CALL(odyn_cuda_kernels_finalize());

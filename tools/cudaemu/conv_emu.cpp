@@ -41,7 +41,7 @@ static void cp_async_wait_all()
 static double    __longlong_as_double(long long v) { double d; memcpy(&d, &v, 8); return d; }
 static long long __double_as_longlong(double d) { long long v; memcpy(&v, &d, 8); return v; }
 
-#include "devmath.cuh" // odynk_tanh
+#include "convact.cuh" // odynk_tanh, odynk_act_eval
 #include "kernels.inc"
 
 static int co_of(long c) { return c <= 2 ? (int)c : c <= 4 ? 4 : c <= 6 ? 6 : c <= 8 ? 8 : c <= 12 ? 12 : 16; }

@@ -225,7 +225,8 @@ struct OdynBackendOps {
        gtheta have the same layout.
      conv_euler_tanh_linsize: the doubles of `lin` for these sizes: sigma' of every step (N len, step j at j len),
        followed by the scratch the backend's sweeps use (cuda: 2 len + ih iw + c s; host: none, it allocates its own),
-       or -1: the backend cannot run these sizes (cuda: c > ODYN_CUDA_CONV_MAXC of cudakernels.h).
+       or -1: the backend cannot run these sizes (c < 1; cuda runs any c, beyond ODYN_CUDA_CONV_MAXC of cudakernels.h by
+       im2col + cuBLAS).
      forward: Ytraj ((N + 1) len) receives all states (state 0 a copy of Y0) and sigma' in lin
      tangent: dYN = J_theta dtheta + J_Y0 dY0 at the forward's states (dtheta or dY0 NULL: zero)
      adjoint: gtheta += J_theta^T W, gY0 = J_Y0^T W (gtheta or gY0 NULL: not computed)
@@ -247,8 +248,7 @@ struct OdynBackendOps {
      Y0 is cin ih iw per example, Y1 cout ih iw, or cout (ih/2) (iw/2) pooled (channel-major, as above); lenin = cin ih
      iw s, lenU = cout ih iw s (before pooling), lenout = the length of Y1.
      conv_tanh_linsize: the doubles of `lin`: sigma' (lenU) followed by the backend's scratch (cuda: lenU + ih iw +
-       cout s, with k = 1 also 18 cin cout; host: none), or -1: the backend cannot run these sizes (cuda: cin or cout >
-       ODYN_CUDA_CONV_MAXC).
+       cout s, with k = 1 also 18 cin cout; host: none), or -1: the backend cannot run these sizes (cin or cout < 1).
      forward: Y1 and sigma' in lin; tangent: dY1 = J_theta dtheta + J_Y0 dY0 at Y0 (either NULL: zero);
      adjoint: gtheta += J_theta^T W, gY0 = J_Y0^T W (either NULL: not computed). Y0 is the forward's input, which the
      caller keeps. Host: the conv layer's kernels in the order and chunks of the direct path (convtanh.c), its results
@@ -274,7 +274,7 @@ struct OdynBackendOps {
      conv_verlet_tanh_linsize: the doubles of `lin`: sigma' of both faces of every step (DG_j (lm) then DF_j (ln) at
        j (lm + ln)), with N also [UhatG_j (lm) | 1/rG_j (lp) | UhatF_j (ln) | 1/rF_j (lp)] of every step after them,
        followed by the backend's scratch (cuda: 3 max(ln, lm) + ih iw + max(c, m) s, with N one max(ln, lm) more;
-       host: none), or -1: the backend cannot run these sizes (cuda: c or m > ODYN_CUDA_CONV_MAXC; eps < 0).
+       host: none), or -1: the backend cannot run these sizes (c or m < 1; eps < 0).
      forward: Ytraj ((N + 1) ln) Y_0..Y_N, Ztraj ((N + 1) lm) Z_{-1/2} = 0, Z_{1/2}, ..., Z_{N-1/2} (state k =
        Z_{k-1/2} at k lm), and sigma' in lin; tangent and adjoint as verlet_tanh_* (dtheta or dY0 NULL: zero; gtheta or
        gY0 NULL: not computed). lin is not const in the derivative sweeps: they write its scratch part, never sigma'.
@@ -313,7 +313,7 @@ struct OdynBackendOps {
      conv_parabolic_tanh_linsize: the doubles of `lin`: sigma' of every step (D_j, lm, at j lm), then sigma itself
        (S_j = tanh(A_j), lm, at (N + j) lm: the outer -K_j^T depends on theta too), with N also Uhat_j (lm, at
        (2 N + j) lm) and 1 / r_j (lp, at 3 N lm + j lp), followed by the backend's scratch (cuda: 2 lm + lc + ih iw +
-       m s; host: none), or -1: the backend cannot run these sizes (cuda: c or m > ODYN_CUDA_CONV_MAXC; eps < 0).
+       m s; host: none), or -1: the backend cannot run these sizes (c or m < 1; eps < 0).
      forward: Ytraj ((N + 1) lc) receives Y_0..Y_N (state j at j lc), and D_j, S_j (Uhat_j, 1/r_j) in lin; tangent:
        dYN = J_theta dtheta + J_Y0 dY0 at the forward's states (dtheta or dY0 NULL: zero); adjoint: gtheta +=
        J_theta^T W, gY0 = J_Y0^T W (gtheta or gY0 NULL: not computed). lin is not const in the derivative sweeps: they
@@ -341,7 +341,7 @@ struct OdynBackendOps {
      conv_leapfrog_tanh_linsize: the doubles of `lin`: sigma' of every step (D_j, lm, at j lm), with sym 1 also
        S_j = tanh(A_j) (lm at (N + j) lm), with N also Uhat_j (lm each) and 1 / r_j (lp each) after them, followed by
        the backend's scratch (cuda: 4 lc + 2 max(lc, lm) + ih iw + max(c, m) s; host: none), or -1: the backend cannot
-       run these sizes (cuda: c or m > ODYN_CUDA_CONV_MAXC; sym 0 needs m = c; eps < 0).
+       run these sizes (c or m < 1; sym 0 needs m = c; eps < 0).
      forward: Ytraj ((N + 1) lc) Y_0..Y_N and lin; tangent: dYN = J_theta dtheta + J_Y0 dY0 (either NULL: zero);
        adjoint: gtheta += J_theta^T W, gY0 = J_Y0^T W (either NULL: not computed). lin is not const in the derivative
        sweeps: they write its scratch part only. Every array is the backend's; inputs and outputs must not overlap.

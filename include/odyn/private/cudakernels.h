@@ -21,8 +21,9 @@
    wide (any n, meant for n >= 32): cuBLAS DGEMMs and one fused elementwise kernel per step (wide.cu).
 
    3x3 convolutions (convdirect.cu): the geometry, layouts and contracts of include/odyn/private/convkernels.h
-   (channel-major state per example, stencil K[o][c][a][b], cross-correlation with zero padding 1), k must be 3 and
-   cin, cout <= ODYN_CUDA_CONV_MAXC. The stencil and bias are device arrays too.
+   (channel-major state per example, stencil K[o][c][a][b], cross-correlation with zero padding 1), k must be 3; with
+   cin, cout <= ODYN_CUDA_CONV_MAXC the direct kernels, with more on either side im2col + cuBLAS (convgemm.cu; a
+   workspace of at most 256 MiB). The stencil and bias are device arrays too.
 */
 #include <odyn/private/convkernels.h>
 

@@ -35,7 +35,8 @@ int conv_fill_ones(long len, double *ones, const char *what)
   return launched(what);
 }
 
-static bool conv_fits(long c) { return c >= 1 && c <= ODYN_CUDA_CONV_MAXC; }
+/* any channel count >= 1: the direct kernels up to ODYN_CUDA_CONV_MAXC, convgemm.cu (im2col + cuBLAS) beyond */
+static bool conv_fits(long c) { return c >= 1; }
 
 long cuda_conv_euler_tanh_linsize(long c, long ih, long iw, long N, long s)
 {
@@ -47,7 +48,6 @@ long cuda_conv_euler_tanh_linsize(long c, long ih, long iw, long N, long s)
 static int check_conv(const char *op, long c, long ih, long iw, long N, long s, const double *lin)
 {
   if (c < 1 || ih < 1 || iw < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need c, ih, iw >= 1, N >= 0, s >= 0, got c = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld", op, c, ih, iw, N, s);
-  if (!conv_fits(c)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: the cuda backend runs conv blocks of at most %d channels (direct 3x3 kernels, stencil in constant memory), got c = %ld", op, ODYN_CUDA_CONV_MAXC, c);
   if (ih > INT_MAX / iw || c * ih * iw > INT_MAX || c * s > INT_MAX || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "%s: c = %ld, ih = %ld, iw = %ld, s = %ld exceed cuBLAS's int", op, c, ih, iw, s);
   if (s && N && !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: lin (conv_euler_tanh_linsize() values) must be an array of the backend", op);
   return ensure_stream();
@@ -152,7 +152,6 @@ static int check_conv1(const char *op, long cin, long cout, long k, int pool, lo
   if (cin < 1 || cout < 1 || ih < 1 || iw < 1 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need cin, cout, ih, iw >= 1, s >= 0, got cin = %ld, cout = %ld, ih = %ld, iw = %ld, s = %ld", op, cin, cout, ih, iw, s);
   if (k != 1 && k != 3) return fail(ODYN_BACKEND_ERR_SIZE, "%s: 1x1 or 3x3 stencils only, got k = %ld", op, k);
   if (pool && (ih % 2 || iw % 2)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: 2x2 pooling needs an even image, got %ld x %ld", op, ih, iw);
-  if (!conv1_fits(cin, cout)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: the cuda backend runs conv layers of at most %d channels (direct 3x3 kernels, stencil in constant memory), got %ld -> %ld", op, ODYN_CUDA_CONV_MAXC, cin, cout);
   if (ih > INT_MAX / iw || cm * ih * iw > INT_MAX || cout * s > INT_MAX || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "%s: cin = %ld, cout = %ld, ih = %ld, iw = %ld, s = %ld exceed cuBLAS's int", op, cin, cout, ih, iw, s);
   if (s && (!theta || !lin)) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_tanh_linsize() values) must be arrays of the backend", op);
   return ensure_stream();
@@ -406,7 +405,6 @@ int check_conv_verlet(const char *op, long c, long m, double eps, long ih, long 
   const long cx = c > m ? c : m;
 
   if (c < 1 || m < 1 || ih < 1 || iw < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need c, m, ih, iw >= 1, N >= 0, s >= 0, got c = %ld, m = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld", op, c, m, ih, iw, N, s);
-  if (!conv1_fits(c, m)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: the cuda backend runs conv blocks of at most %d channels (direct 3x3 kernels, stencil in constant memory), got c = %ld, m = %ld", op, ODYN_CUDA_CONV_MAXC, c, m);
   if (ih > INT_MAX / iw || cx * ih * iw > INT_MAX || cx * s > INT_MAX || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "%s: c = %ld, m = %ld, ih = %ld, iw = %ld, s = %ld exceed cuBLAS's int", op, c, m, ih, iw, s);
   if (!(eps >= 0) || isinf(eps)) return fail(ODYN_BACKEND_ERR_ARG, "%s: eps of the TV normalization must be finite and >= 0 (0: none), got %g", op, eps);
   if (s && N && (!theta || !lin)) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin / work (conv_verlet_tanh_linsize() / _revsize() values) must be arrays of the backend", op);

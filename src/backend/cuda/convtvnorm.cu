@@ -2,9 +2,9 @@
    The cuda table's kernels of paper 000's total-variation normalization (eq. 9) inside the conv block sweeps
    (convparabolic.cu, convleapfrog.cu): per pixel p and example, over the m channels of U = K * Y + b,
      1/r = 1 / sqrt(sum_c U_c^2 + eps),  Uhat = U / r,  A = scale .* Uhat + beta,  S = tanh(A),  D = 1 - S^2
-   and its Jacobian J_tv V = (V - Uhat (Uhat . V)) / r (symmetric), one thread per pixel and example (m <=
-   ODYN_CUDA_CONV_MAXC channels in registers; the channel-major layout makes the threads of a warp read neighbouring
-   pixels of one channel). The host's are odyn_tvnorm / odyn_tvnorm_jac / odyn_channel_affine (src/backend/host/conv.c).
+   and its Jacobian J_tv V = (V - Uhat (Uhat . V)) / r (symmetric), one thread per pixel and example (two
+   passes over the m channels, any m; the channel-major layout makes the threads of a warp read neighbouring pixels of
+   one channel). The host's are odyn_tvnorm / odyn_tvnorm_jac / odyn_channel_affine (src/backend/host/conv.c).
    No PETSc header here by design.
 */
 #include <odyn/private/backend.h>
@@ -43,23 +43,20 @@ static __global__ void k_tvnorm_forward(long m, long hw, long len, double eps, c
 
 /*
    The normalization's Jacobian per pixel and example on V (m hw x s): forward (adjoint = 0) V = scale .* J_tv V, plus
-   dscale .* Uhat + dbeta when dscale is given; adjoint V = J_tv (scale .* V). ODYN_CUDA_CONV_MAXC channels at most.
+   dscale .* Uhat + dbeta when dscale is given; adjoint V = J_tv (scale .* V).
 */
 static __global__ void k_tvnorm_jac(int adjoint, long m, long hw, long len, const double *scale, const double *dscale, const double *dbeta, const double *Uhat, const double *rinv, double *V)
 {
   ODYN_FOR_EACH(k, len)
   {
     const long e = k / hw, p = k % hw, base = e * m * hw + p;
-    double     v[ODYN_CUDA_CONV_MAXC], dot = 0.0;
-    const double r = rinv[k];
+    double       dot = 0.0;
+    const double r   = rinv[k];
 
-    for (long c = 0; c < m; c++) {
-      v[c] = adjoint ? scale[c] * V[base + c * hw] : V[base + c * hw];
-      dot += Uhat[base + c * hw] * v[c];
-    }
-    for (long c = 0; c < m; c++) {
+    for (long c = 0; c < m; c++) dot += Uhat[base + c * hw] * (adjoint ? scale[c] * V[base + c * hw] : V[base + c * hw]);
+    for (long c = 0; c < m; c++) { /* v_c read again (V[i] is written after its read): no per-thread array, any m */
       const long   i = base + c * hw;
-      const double j = r * (v[c] - Uhat[i] * dot);
+      const double v = adjoint ? scale[c] * V[i] : V[i], j = r * (v - Uhat[i] * dot);
 
       V[i] = adjoint ? j : scale[c] * j + (dscale ? dscale[c] * Uhat[i] + dbeta[c] : 0.0);
     }

@@ -69,3 +69,11 @@ static inline bool odynk_fits_int(long v) { return v >= 0 && v <= 2147483647L; }
 /* out[k] (+)= alpha sum_{b < nb} part[b * len + k]: the second level of a two-level reduction, deterministic (fixed
    order); accumulate: 1 adds to out, 0 overwrites (convdirect.cu / narrow.cu use it) */
 int odynk_reduce_blocks(long len, long nb, const double *part, double alpha, double *out, int accumulate);
+
+/* 3x3 convolutions of more than ODYN_CUDA_CONV_MAXC channels (convgemm.cu: im2col + cuBLAS), the contracts of
+   cudakernels.h's odyn_cuda_conv3_* after their argument checks: forward Y = beta Y + alpha K * X, then, when b is not
+   NULL, Y = act(Y + b) or (euler) X + h act(Y + b) and D = act'(Y + b) when D is not NULL; adjoint X = beta X +
+   alpha K^T Y; stencil_grad G += alpha dK-gradient */
+int odynk_conv3_gemm_forward(const odyn_conv_geom *g, long s, const double *K, double alpha, const double *X, double beta, double *Y, const double *b, int act, int euler, double h, double *D);
+int odynk_conv3_gemm_adjoint(const odyn_conv_geom *g, long s, const double *K, double alpha, const double *Y, double beta, double *X);
+int odynk_conv3_gemm_stencil_grad(const odyn_conv_geom *g, long s, const double *X, const double *W, double alpha, double *G);
