@@ -27,8 +27,9 @@
   - paper 000's average of each channel before the classifier (scheme single, layer globalavg, set to relu: it has no
     activation and runs anyway) after a connector and a conv block, after a conv block and alone: parity, Taylor and
     dot-product tests, and the small MNIST-like network trained with it (the same history);
-  - bad input: conv blocks the backend cannot run (5x5 or 1x1 stencils, relu, TV normalization, pooling, 4 -> 6
-    channels, shared weights; convantisym with 5x5, relu, TV normalization, shared weights; scheme single with 5x5,
+  - paper 000's TV normalization in conv blocks (eps 0.1 and 1e-3): parity, Taylor and dot-product tests, the small
+    network's history;
+  - bad input: conv blocks the backend cannot run (5x5 or 1x1 stencils, relu, pooling, 4 -> 6 channels, shared weights; convantisym with 5x5, relu, TV normalization, shared weights; scheme single with 5x5,
     relu, TV normalization, a dense layer) stop with PETSC_ERR_SUP naming
     the block and what it is; the table's conv_euler_tanh_* and conv_tanh_* check their sizes, stencils, pooled images
     and arrays.
@@ -216,7 +217,7 @@ START_TEST(test_errors)
 {
   RefuseConv(ODYNLAYERCONV, 5, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer conv (5x5 stencils, 4 -> 4 channels), activation tanh");
   RefuseConv(ODYNLAYERCONV, 3, 4, 4, ODYN_ACTIVATION_RELU, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer conv (3x3 stencils, 4 -> 4 channels), activation relu");
-  RefuseConv(ODYNLAYERCONV, 3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer conv (3x3 stencils, 4 -> 4 channels, TV normalization), activation tanh");
+  RefuseConv(ODYNLAYERCONV, 5, 4, 4, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer conv (5x5 stencils, 4 -> 4 channels, TV normalization), activation tanh");
   RefuseConv(ODYNLAYERCONV, 3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, "scheme euler, layer conv (3x3 stencils, 4 -> 4 channels, pooling), activation tanh");
   RefuseConv(ODYNLAYERCONV, 3, 4, 6, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer conv (3x3 stencils, 4 -> 6 channels), activation tanh");
   RefuseConv(ODYNLAYERCONV, 3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme euler, layer conv (3x3 stencils, 4 -> 4 channels), activation tanh, shared weights");
@@ -242,11 +243,16 @@ START_TEST(test_errors)
     const OdynBackendOps *ops;
 
     ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, backend, &ops));
-    ck_assert_int_eq(ops->conv_euler_tanh_forward(0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+    ck_assert_int_eq(ops->conv_euler_tanh_forward(0, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
     ck_assert_msg(strstr(ops->last_error(), "conv_euler_tanh_forward: need c, ih, iw >= 1"), "message: %s", ops->last_error());
-    ck_assert_int_eq(ops->conv_euler_tanh_adjoint(2, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_int_eq(ops->conv_euler_tanh_adjoint(2, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
     ck_assert_msg(strstr(ops->last_error(), "conv_euler_tanh_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
-    ck_assert_int_ge(ops->conv_euler_tanh_linsize(16, 4, 4, 2, 3), 2 * 16 * 16 * 3);
+    ck_assert_int_ge(ops->conv_euler_tanh_linsize(16, 0.0, 4, 4, 2, 3), 2 * 16 * 16 * 3);
+    /* the TV normalization's eps: >= 0 (0: none); with it also Uhat and 1/r of every step */
+    ck_assert_int_eq(ops->conv_euler_tanh_tangent(2, -1e-3, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_msg(strstr(ops->last_error(), "conv_euler_tanh_tangent: eps of the TV normalization must be finite and >= 0"), "message: %s", ops->last_error());
+    ck_assert_int_eq(ops->conv_euler_tanh_linsize(4, -1e-3, 4, 4, 2, 3), -1);
+    ck_assert_int_ge(ops->conv_euler_tanh_linsize(16, 1e-3, 4, 4, 2, 3), 2 * 2 * 16 * 16 * 3 + 2 * 16 * 3);
     ck_assert_int_eq(ops->conv_tanh_forward(1, 0, 3, 0, 4, 4, 3, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
     ck_assert_msg(strstr(ops->last_error(), "conv_tanh_forward: need cin, cout, ih, iw >= 1"), "message: %s", ops->last_error());
     ck_assert_int_eq(ops->conv_tanh_adjoint(1, 4, 3, 0, 4, 4, 3, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
@@ -259,7 +265,7 @@ START_TEST(test_errors)
     ck_assert_int_ge(ops->conv_tanh_linsize(1, 16, 3, 0, 4, 4, 3), 16 * 16 * 3);
     ck_assert_int_ge(ops->conv_tanh_linsize(4, 16, 1, 1, 4, 4, 3), 16 * 16 * 3); /* sigma' before pooling */
     /* more than 16 channels too (cuda: its GEMM path, beyond the direct kernels) */
-    ck_assert_int_ge(ops->conv_euler_tanh_linsize(17, 4, 4, 2, 3), 2 * 17 * 16 * 3);
+    ck_assert_int_ge(ops->conv_euler_tanh_linsize(17, 0.0, 4, 4, 2, 3), 2 * 17 * 16 * 3);
     ck_assert_int_ge(ops->conv_tanh_linsize(1, 17, 3, 0, 4, 4, 3), 17 * 16 * 3);
     ck_assert_int_ge(ops->conv_tanh_linsize(17, 4, 1, 1, 4, 4, 3), 4 * 16 * 3);
   }
@@ -271,6 +277,29 @@ END_TEST
   kernels stop at 16): an opening 1 -> 20 and a conv block of 20 channels, the same with convantisym, paper 000's
   connector 20 -> 24 (1x1, pooled) before a conv block of 24 channels; parity, Taylor and dot-product tests
 */
+/*
+  Paper 000's TV normalization in a conv ResNet block (scheme euler, layer conv: tanh(scale .* N(K * Y + b) + beta),
+  eps 0.1 and the paper's 1e-3): parity alone and after an opening on the backend, two blocks, MNIST's shape; Taylor
+  and dot-product tests; the small MNIST-like network's history (convantisym with the normalization stays refused)
+*/
+START_TEST(test_parity_tvnorm)
+{
+  const PetscInt three[1] = {3}, two[1] = {2}, pair[2] = {2, 3};
+
+  OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
+  OdynTestConvSetTVNorm(0.1);
+  for (PetscInt split = 0; split < 2; split++) OdynTestConvParity(0, 1, three, 4, 8, 8, 1.0, 101, 37, split, "TV-normalized conv block (4 channels, 8 x 8, N 3, eps 0.1)");
+  OdynTestConvOpenOnHost(PETSC_FALSE);
+  OdynTestConvParity(1, 2, pair, 5, 6, 10, 1.5, 23, 40, 0, "opening 1 -> 5 and two TV-normalized conv blocks (6 x 10, N 2 + 3), all on the backend");
+  OdynTestConvDerivatives(1, 2, pair, 4, 8, 8, 1.0, 10, "opening 1 -> 4 and two TV-normalized conv blocks (8 x 8, N 2 + 3), all on the backend");
+  OdynTestConvSetTVNorm(1e-3);
+  OdynTestConvParity(1, 1, two, 6, 28, 28, 2.0, 9, 5, 0, "MNIST shape with the TV normalization (eps 1e-3), all on the backend");
+  OdynTestConvSetTVNorm(0.0);
+  OdynTestConvOpenOnHost(PETSC_TRUE);
+  OdynTestConvTrainHistory(ODYNLAYERCONV, "-block1_odyn_layer_tvnorm", ODYN_TEST_CONV_TOL_HIST);
+}
+END_TEST
+
 START_TEST(test_parity_wide)
 {
   const PetscInt two[1] = {2};
@@ -292,7 +321,7 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-  const TTest *const tests[] = {test_errors, test_parity, test_parity_opening, test_parity_connector, test_parity_globalavg, test_derivatives, test_train_history, test_train_history_globalavg, test_parity_antisym, test_train_history_antisym, test_parity_wide};
+  const TTest *const tests[] = {test_errors, test_parity, test_parity_opening, test_parity_connector, test_parity_globalavg, test_derivatives, test_train_history, test_train_history_globalavg, test_parity_antisym, test_train_history_antisym, test_parity_wide, test_parity_tvnorm};
 
   return OdynTestConvCaseMain(argc, argv, "test_convbackend", (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }

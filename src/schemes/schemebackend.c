@@ -304,7 +304,7 @@ static PetscErrorCode BackendForwardCall(OdynScheme scheme, PetscInt s, const do
     *out = bk->out;
     break;
   case ODYN_BLOCK_CONV_EULER:
-    OdynBackendCall(ops, conv_euler_tanh_forward, b->c, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->lin);
+    OdynBackendCall(ops, conv_euler_tanh_forward, b->c, b->eps, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->lin);
     break;
   case ODYN_BLOCK_CONV_PARABOLIC:
     OdynBackendCall(ops, conv_parabolic_tanh_forward, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->lin);
@@ -371,7 +371,7 @@ static PetscErrorCode BackendTangentCall(OdynScheme scheme, PetscInt s, const do
     OdynBackendCall(ops, conv_tanh_tangent, b->c, b->cm, b->k, b->pool, b->ih, b->iw, s, th, dth, bk->traj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_CONV_EULER:
-    OdynBackendCall(ops, conv_euler_tanh_tangent, b->c, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
+    OdynBackendCall(ops, conv_euler_tanh_tangent, b->c, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_CONV_PARABOLIC:
     OdynBackendCall(ops, conv_parabolic_tanh_tangent, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
@@ -437,7 +437,7 @@ static PetscErrorCode BackendAdjointCall(OdynScheme scheme, PetscInt s, const do
     OdynBackendCall(ops, conv_tanh_adjoint, b->c, b->cm, b->k, b->pool, b->ih, b->iw, s, th, bk->traj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_CONV_EULER:
-    OdynBackendCall(ops, conv_euler_tanh_adjoint, b->c, b->ih, b->iw, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
+    OdynBackendCall(ops, conv_euler_tanh_adjoint, b->c, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_CONV_PARABOLIC:
     OdynBackendCall(ops, conv_parabolic_tanh_adjoint, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->lin, w, gt, gy);

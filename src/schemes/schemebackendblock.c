@@ -6,7 +6,8 @@
    also need 3x3 stencils, no TV normalization and no pooling, and as many output as input channels unless the kind
    says otherwise (single, the opening layer and paper 000's connectors: cin -> cout, 1x1 or 3x3 stencils, pooling
    allowed; convhamiltonian and convsymmetric: c and m channels; paper 000's three CNNs' blocks, euler + convsymmetric,
-   leapfrog + conv or convsymmetric and verlet + convhamiltonian: TV normalization allowed). The table's linsize
+   leapfrog + conv or convsymmetric and verlet + convhamiltonian, and the conv ResNet block euler + conv: TV normalization
+   allowed). The table's linsize
    answers -1 for sizes it cannot run, and the set-up refuses the block, naming it
    (OdynSchemeBackendRunnable_Private()).
    The average of each channel (single with layer globalavg, linear, no parameters) runs on any backend whatever its
@@ -48,7 +49,7 @@ static const struct {
   {ODYNSCHEMELEAPFROG, ODYNLAYERNEGDEF,          ODYN_BLOCK_LEAPFROG,       ODYN_BLOCK_AFFINE,      PETSC_FALSE, PETSC_FALSE, PETSC_FALSE},
   {ODYNSCHEMEVERLET,   ODYNLAYERHAMILTONIAN,     ODYN_BLOCK_VERLET,         ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE, PETSC_FALSE},
   {ODYNSCHEMESINGLE,   ODYNLAYERCONV,            ODYN_BLOCK_CONV_SINGLE,    ODYN_BLOCK_THETA,       PETSC_TRUE,  PETSC_TRUE,  PETSC_FALSE},
-  {ODYNSCHEMEEULER,    ODYNLAYERCONV,            ODYN_BLOCK_CONV_EULER,     ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMEEULER,    ODYNLAYERCONV,            ODYN_BLOCK_CONV_EULER,     ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE, PETSC_TRUE },
   {ODYNSCHEMEEULER,    ODYNLAYERCONVANTISYM,     ODYN_BLOCK_CONV_EULER,     ODYN_BLOCK_CONVANTISYM, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE},
   {ODYNSCHEMEEULER,    ODYNLAYERCONVSYMMETRIC,   ODYN_BLOCK_CONV_PARABOLIC, ODYN_BLOCK_THETA,       PETSC_TRUE,  PETSC_FALSE, PETSC_TRUE },
   {ODYNSCHEMELEAPFROG, ODYNLAYERCONV,            ODYN_BLOCK_CONV_LEAPFROG,  ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE, PETSC_TRUE },
@@ -251,7 +252,7 @@ long OdynBlockLinSize_Private(const OdynBackendOps *ops, const OdynBlock *b, lon
   case ODYN_BLOCK_CONV_SINGLE:
     return ops->conv_tanh_linsize(b->c, b->cm, b->k, b->pool, b->ih, b->iw, s);
   case ODYN_BLOCK_CONV_EULER:
-    return ops->conv_euler_tanh_linsize(b->c, b->ih, b->iw, b->N, s);
+    return ops->conv_euler_tanh_linsize(b->c, b->eps, b->ih, b->iw, b->N, s);
   case ODYN_BLOCK_CONV_PARABOLIC:
     return ops->conv_parabolic_tanh_linsize(b->c, b->cm, b->eps, b->ih, b->iw, b->N, s);
   case ODYN_BLOCK_CONV_LEAPFROG:

@@ -217,16 +217,19 @@ struct OdynBackendOps {
 
   /*
      Whole-block sweeps of a convolutional forward-Euler tanh block: scheme euler with layer conv (src/layers/impls/
-     convcore.c) of 3x3 stencils (stride 1, zero padding "same"), c channels in and out, no normalization, no pooling.
+     convcore.c) of 3x3 stencils (stride 1, zero padding "same"), c channels in and out, no pooling, with or without
+     paper 000's TV normalization (eps > 0; 0: none).
      A state is c x ih x iw per example, channel-major (include/odyn/private/convkernels.h: X[e][c][i][j] at
      ((e c + c') ih + i) iw + j), examples in the long dimension; len = c ih iw s:
        Y_{j+1} = Y_j + h tanh(K_j * Y_j + b_j),  theta = [K_0 | b_0 | ... | K_{N-1} | b_{N-1}], N (9 c^2 + c) values,
        K_j (c x c x 3 x 3): K[o][c'][a][b] at ((o c + c') 3 + a) 3 + b, b_j (c), the conv layer's order; dtheta and
-       gtheta have the same layout.
+       gtheta have the same layout. With the normalization, tanh(scale_j .* N(K_j * Y_j + b_j) + beta_j) (N: the TV
+       normalization with eps, convcore.c) and slot j = [K_j | b_j | scale_j (c) | beta_j (c)]: N (9 c^2 + 3 c) values.
      conv_euler_tanh_linsize: the doubles of `lin` for these sizes: sigma' of every step (N len, step j at j len),
-       followed by the scratch the backend's sweeps use (cuda: 2 len + ih iw + c s; host: none, it allocates its own),
-       or -1: the backend cannot run these sizes (c < 1; cuda runs any c, beyond ODYN_CUDA_CONV_MAXC of cudakernels.h by
-       im2col + cuBLAS).
+       with eps > 0 also Uhat_j (N len, at (N + j) len) and 1/r_j (N ih iw s, at 2 N len + j ih iw s), followed by the
+       scratch the backend's sweeps use (cuda: 2 len + ih iw + c s, with eps > 0 one len more; host: none, it
+       allocates its own), or -1: the backend cannot run these sizes (c < 1; eps < 0; cuda runs any c, beyond
+       ODYN_CUDA_CONV_MAXC of cudakernels.h by im2col + cuBLAS).
      forward: Ytraj ((N + 1) len) receives all states (state 0 a copy of Y0) and sigma' in lin
      tangent: dYN = J_theta dtheta + J_Y0 dY0 at the forward's states (dtheta or dY0 NULL: zero)
      adjoint: gtheta += J_theta^T W, gY0 = J_Y0^T W (gtheta or gY0 NULL: not computed)
@@ -235,10 +238,10 @@ struct OdynBackendOps {
      the direct path's order and chunks of examples (src/backend/host/convtanh.c), its results bit for bit. Cuda: the
      direct 3x3 kernels of convdirect.cu (odyn_cuda_conv3_*), the bias gradient as per-channel sums by cuBLAS.
   */
-  long (*conv_euler_tanh_linsize)(long c, long ih, long iw, long N, long s);
-  int (*conv_euler_tanh_forward)(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-  int (*conv_euler_tanh_tangent)(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
-  int (*conv_euler_tanh_adjoint)(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+  long (*conv_euler_tanh_linsize)(long c, double eps, long ih, long iw, long N, long s);
+  int (*conv_euler_tanh_forward)(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+  int (*conv_euler_tanh_tangent)(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
+  int (*conv_euler_tanh_adjoint)(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
 
   /*
      One convolutional tanh layer applied once, no residual, cin -> cout channels (scheme single with layer conv,
@@ -406,10 +409,10 @@ int  odyn_host_verlet_tanh_forward(long n, long m, long N, long s, double h, con
 int  odyn_host_verlet_tanh_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN);
 int  odyn_host_verlet_tanh_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0);
 /* the host table's convolutional Euler tanh sweeps (src/backend/host/convtanh.c), likewise */
-long odyn_host_conv_euler_tanh_linsize(long c, long ih, long iw, long N, long s);
-int  odyn_host_conv_euler_tanh_forward(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-int  odyn_host_conv_euler_tanh_tangent(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
-int  odyn_host_conv_euler_tanh_adjoint(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+long odyn_host_conv_euler_tanh_linsize(long c, double eps, long ih, long iw, long N, long s);
+int  odyn_host_conv_euler_tanh_forward(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int  odyn_host_conv_euler_tanh_tangent(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
+int  odyn_host_conv_euler_tanh_adjoint(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
 /* the host table's one-step conv tanh layer (convtanh.c), likewise */
 long odyn_host_conv_tanh_linsize(long cin, long cout, long k, int pool, long ih, long iw, long s);
 int  odyn_host_conv_tanh_forward(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin);

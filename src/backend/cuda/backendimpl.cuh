@@ -80,10 +80,10 @@ int cuda_loss_value(int fn, long nc, long s, double scale, const double *Z, cons
 int cuda_loss_hessmult(int fn, long nc, long s, double scale, const double *Z, const double *C, const double *dZ, double *H);
 
 /* the convolutional block sweeps of convblocks.cu, for the table */
-long cuda_conv_euler_tanh_linsize(long c, long ih, long iw, long N, long s);
-int cuda_conv_euler_tanh_forward(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-int cuda_conv_euler_tanh_tangent(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
-int cuda_conv_euler_tanh_adjoint(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+long cuda_conv_euler_tanh_linsize(long c, double eps, long ih, long iw, long N, long s);
+int cuda_conv_euler_tanh_forward(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int cuda_conv_euler_tanh_tangent(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
+int cuda_conv_euler_tanh_adjoint(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
 long cuda_conv_tanh_linsize(long cin, long cout, long k, int pool, long ih, long iw, long s);
 int cuda_conv_tanh_forward(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin);
 int cuda_conv_tanh_tangent(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1);

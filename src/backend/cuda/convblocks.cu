@@ -15,11 +15,16 @@ namespace odyn_cudabackend {
 /*
    The whole-block convolutional Euler tanh sweeps (conv_euler_tanh_*): the direct 3x3 kernels of convdirect.cu through
    their C API (odyn_cuda_conv3_*, cudakernels.h), composed as bench/bench_cuda.c composes them, on the legacy default
-   stream like the dense sweeps above. lin = [D_0 .. D_{N-1} (N len) | T (len) | P (len) | ones (ih iw) | cs (c s)]:
+   stream like the dense sweeps above. lin = [D_0 .. D_{N-1} (N len) (| Uhat_0 .. Uhat_{N-1} (N len) | 1/r_0 ..
+   1/r_{N-1} (N hw s) with the TV normalization) | T (len) | P (len) | ones (ih iw) | cs (c s) (| A (len): eps > 0)]:
      forward   Y_{j+1} = Y_j + h tanh(K_j * Y_j + b_j), D_j = sigma'                   (odyn_cuda_conv3_euler)
      tangent   T = dK_j * Y_j + db_j (or 0); T += K_j * dY; dY += h D_j .* T         (conv3_forward_bias_act, conv3_forward, scaled_hadamard_add)
      adjoint   T = h D_j .* P; gK_j += stencil gradient (Y_j, T); gb_j += channel sums of T (cs = per example and
                channel sums by one DGEMM with ones, then the row sums of cs); P += K_j^T T
+   With the normalization (eps > 0, as convparabolic.cu): the forward's U = K_j * Y_j + b_j goes into Y_{j+1}, is
+   normalized, scaled, shifted and activated there (tvnorm_forward: D_j, Uhat_j, 1/r_j), then Y_{j+1} = Y_j + h U;
+   the tangent takes T = scale_j .* J_tv T + dscale_j .* Uhat_j + dbeta_j before D_j; the adjoint adds the channel
+   sums of Uhat_j .* T (A) and of T to the gradients of scale_j and beta_j and takes T = J_tv (scale_j .* T) first.
    The gradient sums run in another order than the host's (per block and across blocks, and cuBLAS), so the results
    agree with the host table's to round-off, not bit for bit (tests/gpu/test_gpu_convbackend.c).
 */
@@ -38,83 +43,125 @@ int conv_fill_ones(long len, double *ones, const char *what)
 /* any channel count >= 1: the direct kernels up to ODYN_CUDA_CONV_MAXC, convgemm.cu (im2col + cuBLAS) beyond */
 static bool conv_fits(long c) { return c >= 1; }
 
-long cuda_conv_euler_tanh_linsize(long c, long ih, long iw, long N, long s)
-{
-  const long len = c * ih * iw * s;
+/* the parts of lin (see above): step j's D, Uhat, 1/r (NULL without the normalization), then the sweeps' scratch */
+typedef struct {
+  double *D, *Uhat, *rinv;
+} EulerLin;
 
-  return conv_fits(c) ? N * len + 2 * len + ih * iw + c * s : -1;
+static EulerLin euler_lin(double *lin, double eps, long N, long j, long len, long hws)
+{
+  EulerLin l = {lin + j * len, NULL, NULL};
+
+  if (eps > 0) {
+    l.Uhat = lin + (N + j) * len;
+    l.rinv = lin + 2 * N * len + j * hws;
+  }
+  return l;
 }
 
-static int check_conv(const char *op, long c, long ih, long iw, long N, long s, const double *lin)
+static long    euler_stored(double eps, long N, long len, long hws) { return eps > 0 ? 2 * N * len + N * hws : N * len; }
+static double *euler_scratch(double *lin, double eps, long N, long len, long hws) { return lin + euler_stored(eps, N, len, hws); }
+
+/* the parameters of step j: [K | b] or, normalized, [K | b | scale | beta] */
+static long euler_slot(long c, double eps) { return 9 * c * c + (eps > 0 ? 3 : 1) * c; }
+
+long cuda_conv_euler_tanh_linsize(long c, double eps, long ih, long iw, long N, long s)
+{
+  const long len = c * ih * iw * s, hws = ih * iw * s;
+
+  if (!conv_fits(c) || !(eps >= 0)) return -1;
+  return euler_stored(eps, N, len, hws) + 2 * len + ih * iw + c * s + (eps > 0 ? len : 0);
+}
+
+static int check_conv(const char *op, long c, double eps, long ih, long iw, long N, long s, const double *lin)
 {
   if (c < 1 || ih < 1 || iw < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need c, ih, iw >= 1, N >= 0, s >= 0, got c = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld", op, c, ih, iw, N, s);
   if (ih > INT_MAX / iw || c * ih * iw > INT_MAX || c * s > INT_MAX || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "%s: c = %ld, ih = %ld, iw = %ld, s = %ld exceed cuBLAS's int", op, c, ih, iw, s);
+  if (!(eps >= 0) || isinf(eps)) return fail(ODYN_BACKEND_ERR_ARG, "%s: eps of the TV normalization must be finite and >= 0 (0: none), got %g", op, eps);
   if (s && N && !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: lin (conv_euler_tanh_linsize() values) must be an array of the backend", op);
   return ensure_stream();
 }
 
-int cuda_conv_euler_tanh_forward(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+int cuda_conv_euler_tanh_forward(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   const odyn_conv_geom g = {ih, iw, c, c, 3};
-  const long           len = c * ih * iw * s, nk = 9 * c * c, slot = nk + c;
+  const long           hw = ih * iw, len = c * hw * s, nk = 9 * c * c, slot = euler_slot(c, eps);
   int                  r;
 
-  if ((r = check_conv("conv_euler_tanh_forward", c, ih, iw, N, s, lin)) || !s) return r;
+  if ((r = check_conv("conv_euler_tanh_forward", c, eps, ih, iw, N, s, lin)) || !s) return r;
   if ((r = cuda_copy_device(Ytraj, Y0, (size_t)len * sizeof(double)))) return r;
   for (long j = 0; j < N; j++) {
-    const double *K = theta + j * slot;
+    const double  *K  = theta + j * slot, *Yj = Ytraj + j * len;
+    double        *Y1 = Ytraj + (j + 1) * len;
+    const EulerLin l  = euler_lin(lin, eps, N, j, len, hw * s);
 
-    if ((r = odyn_cuda_conv3_euler(&g, s, K, K + nk, ODYN_PW_TANH, h, Ytraj + j * len, Ytraj + (j + 1) * len, lin + j * len))) return kernel_status(r, "conv_euler_tanh_forward");
+    if (eps > 0) {
+      if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, K, Yj, K + nk, ODYN_PW_IDENTITY, Y1, NULL))) return kernel_status(r, "conv_euler_tanh_forward");
+      if ((r = tvnorm_forward(c, hw, s, eps, K + nk + c, K + nk + 2 * c, Y1, l.D, l.Uhat, l.rinv))) return r;
+      if ((r = cuda_axpby(len, 1.0, Yj, h, Y1))) return r;
+    } else if ((r = odyn_cuda_conv3_euler(&g, s, K, K + nk, ODYN_PW_TANH, h, Yj, Y1, l.D))) return kernel_status(r, "conv_euler_tanh_forward");
   }
   return ODYN_BACKEND_OK;
 }
 
-int cuda_conv_euler_tanh_tangent(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+int cuda_conv_euler_tanh_tangent(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
 {
   const odyn_conv_geom g = {ih, iw, c, c, 3};
-  const long           len = c * ih * iw * s, nk = 9 * c * c, slot = nk + c;
-  double              *T   = lin + N * len;
+  const long           hw = ih * iw, len = c * hw * s, nk = 9 * c * c, slot = euler_slot(c, eps);
+  double              *T;
   int                  r;
 
-  if ((r = check_conv("conv_euler_tanh_tangent", c, ih, iw, N, s, lin)) || !s) return r;
+  if ((r = check_conv("conv_euler_tanh_tangent", c, eps, ih, iw, N, s, lin)) || !s) return r;
+  T = euler_scratch(lin, eps, N, len, hw * s);
   if (dY0) r = cuda_copy_device(dYN, dY0, (size_t)len * sizeof(double));
   else r = cuda_mem_set(dYN, 0, (size_t)len * sizeof(double));
   if (r) return r;
   for (long j = 0; j < N; j++) {
-    const double *K = theta + j * slot;
+    const double  *K  = theta + j * slot, *dK = dtheta ? dtheta + j * slot : NULL;
+    const EulerLin l  = euler_lin(lin, eps, N, j, len, hw * s);
 
-    if (dtheta) {
-      const double *dK = dtheta + j * slot;
-
-      if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, dK, Ytraj + j * len, dK + nk, ODYN_PW_IDENTITY, T, NULL))) return kernel_status(r, "conv_euler_tanh_tangent");
-    }
-    if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, dYN, dtheta ? 1.0 : 0.0, T))) return kernel_status(r, "conv_euler_tanh_tangent");
-    if ((r = cuda_scaled_hadamard_add(len, h, lin + j * len, T, dYN))) return r;
+    if (dK && (r = odyn_cuda_conv3_forward_bias_act(&g, s, dK, Ytraj + j * len, dK + nk, ODYN_PW_IDENTITY, T, NULL))) return kernel_status(r, "conv_euler_tanh_tangent");
+    if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, dYN, dK ? 1.0 : 0.0, T))) return kernel_status(r, "conv_euler_tanh_tangent");
+    if (eps > 0 && (r = tvnorm_jac(0, c, hw, s, K + nk + c, dK ? dK + nk + c : NULL, dK ? dK + nk + 2 * c : NULL, l.Uhat, l.rinv, T))) return r;
+    if ((r = cuda_scaled_hadamard_add(len, h, l.D, T, dYN))) return r;
   }
   return ODYN_BACKEND_OK;
 }
 
-int cuda_conv_euler_tanh_adjoint(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+int cuda_conv_euler_tanh_adjoint(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
   const odyn_conv_geom g = {ih, iw, c, c, 3};
-  const long           hw = ih * iw, len = c * hw * s, nk = 9 * c * c, slot = nk + c;
-  double              *T = lin + N * len, *P = gY0 ? gY0 : T + len, *ones = T + 2 * len, *cs = ones + hw;
+  const long           hw = ih * iw, len = c * hw * s, nk = 9 * c * c, slot = euler_slot(c, eps);
+  double              *T, *P, *ones, *cs, *A;
   int                  r;
 
-  if ((r = check_conv("conv_euler_tanh_adjoint", c, ih, iw, N, s, lin)) || !s || (!gtheta && !gY0)) return r;
+  if ((r = check_conv("conv_euler_tanh_adjoint", c, eps, ih, iw, N, s, lin)) || !s || (!gtheta && !gY0)) return r;
+  T    = euler_scratch(lin, eps, N, len, hw * s);
+  P    = gY0 ? gY0 : T + len;
+  ones = T + 2 * len;
+  cs   = ones + hw;
+  A    = cs + c * s;
   if ((r = cuda_copy_device(P, W, (size_t)len * sizeof(double)))) return r;
   if (gtheta) {
     if ((r = conv_fill_ones(hw, ones, "conv_euler_tanh_adjoint (ones)"))) return r;
   }
   for (long j = N - 1; j >= 0; j--) {
-    const double *K = theta + j * slot;
+    const double  *K  = theta + j * slot;
+    double        *gK = gtheta ? gtheta + j * slot : NULL;
+    const EulerLin l  = euler_lin(lin, eps, N, j, len, hw * s);
 
-    if ((r = odyn_cuda_hadamard(len, h, lin + j * len, P, T))) return kernel_status(r, "conv_euler_tanh_adjoint");
-    if (gtheta) {
-      if ((r = odyn_cuda_conv3_stencil_grad(&g, s, Ytraj + j * len, T, 1.0, gtheta + j * slot))) return kernel_status(r, "conv_euler_tanh_adjoint");
-      /* cs (c s) = the per example and channel sums of T (hw x c s), then gb_j += the row sums of cs (c x s) */
-      if ((r = cuda_gemm('T', 'N', c * s, 1, hw, 1.0, T, hw, ones, hw, 0.0, cs, c * s))) return r;
-      if ((r = cuda_rowsum_add(c, s, 1.0, cs, gtheta + j * slot + nk))) return r;
+    if ((r = odyn_cuda_hadamard(len, h, l.D, P, T))) return kernel_status(r, "conv_euler_tanh_adjoint");
+    if (eps > 0) { /* scale and beta first, then T = J_tv (scale .* T) */
+      if (gK) {
+        if ((r = odyn_cuda_hadamard(len, 1.0, l.Uhat, T, A))) return kernel_status(r, "conv_euler_tanh_adjoint");
+        if ((r = channel_sums_add(c, hw, s, A, ones, cs, gK + nk + c))) return r;
+        if ((r = channel_sums_add(c, hw, s, T, ones, cs, gK + nk + 2 * c))) return r;
+      }
+      if ((r = tvnorm_jac(1, c, hw, s, K + nk + c, NULL, NULL, l.Uhat, l.rinv, T))) return r;
+    }
+    if (gK) {
+      if ((r = odyn_cuda_conv3_stencil_grad(&g, s, Ytraj + j * len, T, 1.0, gK))) return kernel_status(r, "conv_euler_tanh_adjoint");
+      if ((r = channel_sums_add(c, hw, s, T, ones, cs, gK + nk))) return r;
     }
     if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, T, 1.0, P))) return kernel_status(r, "conv_euler_tanh_adjoint");
   }

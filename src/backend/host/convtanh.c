@@ -1,6 +1,7 @@
 /*
    The host table's whole-block sweeps of a convolutional forward-Euler tanh block (include/odyn/private/backend.h,
-   conv_euler_tanh_*): Y_{j+1} = Y_j + h tanh(K_j * Y_j + b_j), 3x3 stencils, c channels in and out; and of one conv
+   conv_euler_tanh_*): Y_{j+1} = Y_j + h tanh(K_j * Y_j + b_j), 3x3 stencils, c channels in and out, with or without
+   paper 000's TV normalization (eps > 0: tanh(scale_j .* N(K_j * Y_j + b_j) + beta_j)); and of one conv
    tanh layer cin -> cout applied once, 1x1 or 3x3 stencils, optionally pooled (conv_tanh_*, the opening layer and the
    connectors, scheme single; at the end of the file).
 
@@ -12,6 +13,10 @@
      forward   Y_{j+1} = Y_j + h tanh(K_j * Y_j + b_j), D_j = sigma'   (odyn_conv_forward_bias_act_euler)
      tangent   T = K_j * dY; dY += h D_j .* T; then T = dK_j * Y_j + db_j; dY += h D_j .* T
      adjoint   T = D_j .* P; gb_j += h channel sums of T; gK_j += h stencil gradient (Y_j, T); P += h K_j^T T
+   With the normalization (convcore.c's tvnorm branches, as convparabolic.c): U = K_j * Y_j + b_j in the next state is
+   normalized (Uhat_j, 1/r_j kept), scaled, shifted and activated, then Y_j + h U; the products take T = scale_j .*
+   J_tv T before D_j, the parameter tangent adds dscale_j .* Uhat_j + dbeta_j, the adjoint adds gscale_j += h channel
+   dots (Uhat_j, T), gbeta_j += h channel sums of T and takes T = J_tv (scale_j .* T) before the bias and stencil.
    No PETSc here, like the rest of src/backend/.
 */
 #include <stdlib.h>
@@ -22,97 +27,151 @@
 
 static long lmin(long a, long b) { return a < b ? a : b; }
 
-long odyn_host_conv_euler_tanh_linsize(long c, long ih, long iw, long N, long s) { return N * c * ih * iw * s; }
+/* lin = [D_0 .. D_{N-1} (N len) | with the normalization Uhat_0 .. Uhat_{N-1} (N len) | 1/r_0 .. 1/r_{N-1} (N hw s)] */
+long odyn_host_conv_euler_tanh_linsize(long c, double eps, long ih, long iw, long N, long s) { return (eps > 0 ? 2 : 1) * N * c * ih * iw * s + (eps > 0 ? N * ih * iw * s : 0); }
 
-int odyn_host_conv_euler_tanh_forward(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+/* step j's sigma', Uhat and 1/r (the last two NULL without the normalization), at the chunk of example e0 */
+typedef struct {
+  double *D, *Uhat, *rinv;
+} EulerLin;
+
+static EulerLin EulerLinAt(double *lin, double eps, long N, long j, long nin, long hw, long s, long e0)
 {
-  const odyn_conv_geom g = {ih, iw, c, c, 3};
-  const long           nin = c * ih * iw, len = nin * s, nk = 9 * c * c, slot = nk + c, ch = odyn_conv_chunk_examples(&g);
-  double              *work;
+  EulerLin l = {lin + j * nin * s + e0 * nin, NULL, NULL};
 
-  if (!len) return 0;
-  if (!(work = (double *)malloc((size_t)odyn_conv_work_size(&g) * sizeof(double)))) return ODYN_BACKEND_ERR_MEM;
-  memcpy(Ytraj, Y0, (size_t)len * sizeof(double));
-  for (long j = 0; j < N; j++) {
-    const double *K = theta + j * slot, *Yj = Ytraj + j * len;
-    double       *Y1 = Ytraj + (j + 1) * len, *D = lin + j * len;
-
-    for (long e0 = 0; e0 < s; e0 += ch) {
-      const long ns = lmin(ch, s - e0);
-
-      if (odyn_conv_forward_bias_act_euler(&g, ns, K, Yj + e0 * nin, K + nk, ODYN_PW_TANH, h, Y1 + e0 * nin, D + e0 * nin, work)) {
-        free(work);
-        return ODYN_BACKEND_ERR_SIZE;
-      }
-    }
+  if (eps > 0) {
+    l.Uhat = lin + (N + j) * nin * s + e0 * nin;
+    l.rinv = lin + 2 * N * nin * s + j * hw * s + e0 * hw;
   }
-  free(work);
-  return 0;
+  return l;
 }
 
-int odyn_host_conv_euler_tanh_tangent(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+/* the parameters of step j: [K | b] or, normalized, [K | b | scale | beta] */
+static long EulerSlot(long c, double eps) { return 9 * c * c + (eps > 0 ? 3 : 1) * c; }
+
+/* the convolution workspace, then the normalization's h w values, then T (one chunk) when withT */
+static double *EulerScratch(const odyn_conv_geom *g, long s, int withT, double **tvwork, double **T)
+{
+  const long nw = odyn_conv_work_size(g), hw = g->h * g->w;
+  double    *work = (double *)malloc((size_t)(nw + hw + (withT ? g->cout * hw * lmin(odyn_conv_chunk_examples(g), s) : 0)) * sizeof(double));
+
+  if (work) *tvwork = work + nw;
+  if (work && T) *T = work + nw + hw;
+  return work;
+}
+
+int odyn_host_conv_euler_tanh_forward(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   const odyn_conv_geom g = {ih, iw, c, c, 3};
-  const long           nin = c * ih * iw, len = nin * s, nk = 9 * c * c, slot = nk + c, ch = odyn_conv_chunk_examples(&g);
-  double              *work, *T;
+  const long           hw = ih * iw, nin = c * hw, len = nin * s, nk = 9 * c * c, slot = EulerSlot(c, eps), ch = odyn_conv_chunk_examples(&g);
+  double              *work, *tvwork;
   int                  r = 0;
 
   if (!len) return 0;
-  /* T: the chunk's product, as the layer's scratch T1 */
-  if (!(work = (double *)malloc((size_t)(odyn_conv_work_size(&g) + nin * lmin(ch, s)) * sizeof(double)))) return ODYN_BACKEND_ERR_MEM;
-  T = work + odyn_conv_work_size(&g);
-  if (dY0) memcpy(dYN, dY0, (size_t)len * sizeof(double));
-  else memset(dYN, 0, (size_t)len * sizeof(double));
+  if (!(work = EulerScratch(&g, s, 0, &tvwork, NULL))) return ODYN_BACKEND_ERR_MEM;
+  memcpy(Ytraj, Y0, (size_t)len * sizeof(double));
   for (long j = 0; j < N && !r; j++) {
-    const double *K = theta + j * slot, *D = lin + j * len, *Yj = Ytraj + j * len;
+    const double *K = theta + j * slot, *Yj = Ytraj + j * len;
+    double       *Y1 = Ytraj + (j + 1) * len;
 
-    /* dY += h D .* (K * dY): the chunk's dY is read into T before its rows are written */
     for (long e0 = 0; e0 < s && !r; e0 += ch) {
-      const long ns = lmin(ch, s - e0);
+      const long     ns = lmin(ch, s - e0), off = e0 * nin;
+      const EulerLin l  = EulerLinAt(lin, eps, N, j, nin, hw, s, e0);
 
-      r = odyn_conv_forward(&g, ns, K, 1.0, dYN + e0 * nin, 0.0, T, work);
-      odyn_scaled_hadamard_add(nin * ns, h, D + e0 * nin, T, dYN + e0 * nin);
-    }
-    if (!dtheta) continue;
-    for (long e0 = 0; e0 < s && !r; e0 += ch) {
-      const long    ns = lmin(ch, s - e0);
-      const double *dK = dtheta + j * slot;
-
-      r = odyn_conv_forward_bias(&g, ns, dK, Yj + e0 * nin, dK + nk, T, work);
-      odyn_scaled_hadamard_add(nin * ns, h, D + e0 * nin, T, dYN + e0 * nin);
+      if (eps > 0) { /* convcore.c's Eval: U in the next state, normalized, scaled and shifted, activated; then X + h U */
+        r = odyn_conv_forward_bias(&g, ns, K, Yj + off, K + nk, Y1 + off, work);
+        odyn_tvnorm(c, hw, ns, eps, Y1 + off, l.Uhat, l.rinv, tvwork);
+        odyn_channel_affine(c, hw, ns, K + nk + c, K + nk + 2 * c, l.Uhat, Y1 + off);
+        odyn_bias_act(ODYN_PW_TANH, nin, ns, NULL, Y1 + off, l.D);
+        odyn_axpby(nin * ns, 1.0, Yj + off, h, Y1 + off);
+      } else r = odyn_conv_forward_bias_act_euler(&g, ns, K, Yj + off, K + nk, ODYN_PW_TANH, h, Y1 + off, l.D, work);
     }
   }
   free(work);
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_euler_tanh_adjoint(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+int odyn_host_conv_euler_tanh_tangent(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
 {
   const odyn_conv_geom g = {ih, iw, c, c, 3};
-  const long           hw = ih * iw, nin = c * hw, len = nin * s, nk = 9 * c * c, slot = nk + c, ch = odyn_conv_chunk_examples(&g);
-  double              *work, *T, *P;
+  const long           hw = ih * iw, nin = c * hw, len = nin * s, nk = 9 * c * c, slot = EulerSlot(c, eps), ch = odyn_conv_chunk_examples(&g);
+  double              *work, *tvwork, *T;
+  int                  r = 0;
+
+  if (!len) return 0;
+  /* T: the chunk's product, as the layer's scratch T1 */
+  if (!(work = EulerScratch(&g, s, 1, &tvwork, &T))) return ODYN_BACKEND_ERR_MEM;
+  if (dY0) memcpy(dYN, dY0, (size_t)len * sizeof(double));
+  else memset(dYN, 0, (size_t)len * sizeof(double));
+  for (long j = 0; j < N && !r; j++) {
+    const double *K = theta + j * slot, *Yj = Ytraj + j * len;
+
+    /* dY += h D .* scale .* J_tv (K * dY): the chunk's dY is read into T before its rows are written */
+    for (long e0 = 0; e0 < s && !r; e0 += ch) {
+      const long     ns = lmin(ch, s - e0);
+      const EulerLin l  = EulerLinAt(lin, eps, N, j, nin, hw, s, e0);
+
+      r = odyn_conv_forward(&g, ns, K, 1.0, dYN + e0 * nin, 0.0, T, work);
+      if (l.Uhat) odyn_tvnorm_forward_product(c, hw, ns, K + nk + c, l.Uhat, l.rinv, T, tvwork);
+      odyn_scaled_hadamard_add(nin * ns, h, l.D, T, dYN + e0 * nin);
+    }
+    if (!dtheta) continue;
+    for (long e0 = 0; e0 < s && !r; e0 += ch) {
+      const long     ns = lmin(ch, s - e0);
+      const double  *dK = dtheta + j * slot;
+      const EulerLin l  = EulerLinAt(lin, eps, N, j, nin, hw, s, e0);
+
+      r = odyn_conv_forward_bias(&g, ns, dK, Yj + e0 * nin, dK + nk, T, work);
+      if (l.Uhat) {
+        odyn_tvnorm_forward_product(c, hw, ns, K + nk + c, l.Uhat, l.rinv, T, tvwork);
+        odyn_channel_affine_add(c, hw, ns, dK + nk + c, dK + nk + 2 * c, l.Uhat, T); /* + dscale .* Uhat + dbeta */
+      }
+      odyn_scaled_hadamard_add(nin * ns, h, l.D, T, dYN + e0 * nin);
+    }
+  }
+  free(work);
+  return r ? ODYN_BACKEND_ERR_SIZE : 0;
+}
+
+int odyn_host_conv_euler_tanh_adjoint(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+{
+  const odyn_conv_geom g = {ih, iw, c, c, 3};
+  const long           hw = ih * iw, nin = c * hw, len = nin * s, nk = 9 * c * c, slot = EulerSlot(c, eps), ch = odyn_conv_chunk_examples(&g);
+  double              *work, *tvwork, *T, *P;
   int                  r = 0;
 
   if (!len || (!gtheta && !gY0)) return 0;
-  /* convolution workspace | T (one chunk) | P (all examples) unless gY0 is there to walk in */
-  if (!(work = (double *)malloc((size_t)(odyn_conv_work_size(&g) + nin * lmin(ch, s) + (gY0 ? 0 : len)) * sizeof(double)))) return ODYN_BACKEND_ERR_MEM;
-  T = work + odyn_conv_work_size(&g);
-  P = gY0 ? gY0 : T + nin * lmin(ch, s);
+  if (!(work = EulerScratch(&g, s, 1, &tvwork, &T))) return ODYN_BACKEND_ERR_MEM;
+  /* P walks in gY0, or in an array of its own when gY0 is not wanted */
+  if (!(P = gY0 ? gY0 : (double *)malloc((size_t)len * sizeof(double)))) {
+    free(work);
+    return ODYN_BACKEND_ERR_MEM;
+  }
   memcpy(P, W, (size_t)len * sizeof(double));
   for (long j = N - 1; j >= 0 && !r; j--) {
-    const double *K = theta + j * slot, *D = lin + j * len, *Yj = Ytraj + j * len;
+    const double *K  = theta + j * slot, *Yj = Ytraj + j * len;
+    double       *gj = gtheta ? gtheta + j * slot : NULL;
 
     for (long e0 = 0; e0 < s && !r; e0 += ch) {
-      const long ns = lmin(ch, s - e0), off = e0 * nin;
+      const long     ns = lmin(ch, s - e0), off = e0 * nin;
+      const EulerLin l  = EulerLinAt(lin, eps, N, j, nin, hw, s, e0);
 
-      for (long i = 0; i < nin * ns; i++) T[i] = D[off + i] * P[off + i];
-      if (gtheta) {
-        odyn_channel_sum_add(c, hw, ns, h, T, gtheta + j * slot + nk);
-        r = odyn_conv_stencil_grad(&g, ns, Yj + off, T, h, gtheta + j * slot, work);
+      for (long i = 0; i < nin * ns; i++) T[i] = l.D[i] * P[off + i];
+      if (l.Uhat) { /* the normalization's parameters, then T = J_tv (scale .* T) (convcore.c AdjointProducts) */
+        if (gj) {
+          odyn_channel_dot_add(c, hw, ns, h, l.Uhat, T, gj + nk + c);
+          odyn_channel_sum_add(c, hw, ns, h, T, gj + nk + 2 * c);
+        }
+        odyn_tvnorm_adjoint_product(c, hw, ns, K + nk + c, l.Uhat, l.rinv, T, tvwork);
+      }
+      if (gj) {
+        odyn_channel_sum_add(c, hw, ns, h, T, gj + nk);
+        r = odyn_conv_stencil_grad(&g, ns, Yj + off, T, h, gj, work);
       }
       if (!r) r = odyn_conv_adjoint(&g, ns, K, h, T, 1.0, P + off, work);
     }
   }
+  if (!gY0) free(P);
   free(work);
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }

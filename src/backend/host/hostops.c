@@ -448,17 +448,18 @@ static int host_verlet_tanh_adjoint_reversible(long n, long m, long N, long s, d
   return ODYN_BACKEND_OK;
 }
 
-/* the whole-block convolutional Euler tanh sweeps (convtanh.c): sizes and arrays checked here, where the messages are */
-static int check_conv(const char *op, long c, long ih, long iw, long N, long s, const double *theta, const double *lin)
+/* the whole-block convolutional Euler tanh sweeps (convtanh.c): sizes, eps and arrays checked here, where the messages are */
+static int check_conv(const char *op, long c, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin)
 {
   if (c < 1 || ih < 1 || iw < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need c, ih, iw >= 1, N >= 0, s >= 0, got c = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld", op, c, ih, iw, N, s);
-  if (c > INT_MAX / 9 || ih > INT_MAX / iw || c * ih * iw > INT_MAX || s > INT_MAX || (N + 1) > LONG_MAX / (c * ih * iw) / (s > 0 ? s : 1)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: c = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld exceed the BLAS integer or the address range", op, c, ih, iw, N, s);
+  if (c > INT_MAX / 9 || ih > INT_MAX / iw || c * ih * iw > INT_MAX || s > INT_MAX || (N + 1) > LONG_MAX / (2 * c * ih * iw) / (s > 0 ? s : 1)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: c = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld exceed the BLAS integer or the address range", op, c, ih, iw, N, s);
+  if (!(eps >= 0) || isinf(eps)) return fail(ODYN_BACKEND_ERR_ARG, "%s: eps of the TV normalization must be finite and >= 0 (0: none), got %g", op, eps);
   if (!s || !N) return ODYN_BACKEND_OK;
-  if (!theta || !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_euler_tanh_linsize() = %ld values) must be arrays of the backend", op, N * c * ih * iw * s);
+  if (!theta || !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_euler_tanh_linsize() = %ld values) must be arrays of the backend", op, odyn_host_conv_euler_tanh_linsize(c, eps, ih, iw, N, s));
   return ODYN_BACKEND_OK;
 }
 
-static long host_conv_euler_tanh_linsize(long c, long ih, long iw, long N, long s) { return odyn_host_conv_euler_tanh_linsize(c, ih, iw, N, s); }
+static long host_conv_euler_tanh_linsize(long c, double eps, long ih, long iw, long N, long s) { return eps >= 0 ? odyn_host_conv_euler_tanh_linsize(c, eps, ih, iw, N, s) : -1; }
 
 static int conv_status(int st, const char *op)
 {
@@ -467,31 +468,31 @@ static int conv_status(int st, const char *op)
   return ODYN_BACKEND_OK;
 }
 
-static int host_conv_euler_tanh_forward(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+static int host_conv_euler_tanh_forward(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
-  int st = check_conv("conv_euler_tanh_forward", c, ih, iw, N, s, theta, lin);
+  int st = check_conv("conv_euler_tanh_forward", c, eps, ih, iw, N, s, theta, lin);
 
   if (st) return st;
   if (s && (!Y0 || !Ytraj)) return fail(ODYN_BACKEND_ERR_ARG, "conv_euler_tanh_forward: Y0 and Ytraj must be arrays of the backend");
-  return conv_status(odyn_host_conv_euler_tanh_forward(c, ih, iw, N, s, h, theta, Y0, Ytraj, lin), "conv_euler_tanh_forward");
+  return conv_status(odyn_host_conv_euler_tanh_forward(c, eps, ih, iw, N, s, h, theta, Y0, Ytraj, lin), "conv_euler_tanh_forward");
 }
 
-static int host_conv_euler_tanh_tangent(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+static int host_conv_euler_tanh_tangent(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
 {
-  int st = check_conv("conv_euler_tanh_tangent", c, ih, iw, N, s, theta, lin);
+  int st = check_conv("conv_euler_tanh_tangent", c, eps, ih, iw, N, s, theta, lin);
 
   if (st) return st;
   if (s && (!Ytraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_euler_tanh_tangent: Ytraj and dYN must be arrays of the backend");
-  return conv_status(odyn_host_conv_euler_tanh_tangent(c, ih, iw, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "conv_euler_tanh_tangent");
+  return conv_status(odyn_host_conv_euler_tanh_tangent(c, eps, ih, iw, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "conv_euler_tanh_tangent");
 }
 
-static int host_conv_euler_tanh_adjoint(long c, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+static int host_conv_euler_tanh_adjoint(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_conv("conv_euler_tanh_adjoint", c, ih, iw, N, s, theta, lin);
+  int st = check_conv("conv_euler_tanh_adjoint", c, eps, ih, iw, N, s, theta, lin);
 
   if (st) return st;
   if (s && (!Ytraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_euler_tanh_adjoint: Ytraj and W must be arrays of the backend");
-  return conv_status(odyn_host_conv_euler_tanh_adjoint(c, ih, iw, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "conv_euler_tanh_adjoint");
+  return conv_status(odyn_host_conv_euler_tanh_adjoint(c, eps, ih, iw, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "conv_euler_tanh_adjoint");
 }
 
 /* the one-step conv tanh layer cin -> cout (convtanh.c, conv_tanh_*): sizes and arrays checked here */
