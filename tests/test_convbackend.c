@@ -221,10 +221,11 @@ START_TEST(test_errors)
   RefuseConv(ODYNLAYERCONV, 3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, "scheme euler, layer conv (3x3 stencils, 4 -> 4 channels, pooling), activation tanh");
   RefuseConv(ODYNLAYERCONV, 3, 4, 6, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer conv (3x3 stencils, 4 -> 6 channels), activation tanh");
   RefuseConv(ODYNLAYERCONV, 3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme euler, layer conv (3x3 stencils, 4 -> 4 channels), activation tanh, shared weights");
-  /* convantisym runs on the backend with 3x3 stencils and tanh, without normalization and shared weights only */
+  /* convantisym runs on the backend with 3x3 stencils and tanh, with or without the normalization, no pooling, no
+     shared weights */
   RefuseConv(ODYNLAYERCONVANTISYM, 5, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer convantisym (5x5 stencils, 4 -> 4 channels), activation tanh");
   RefuseConv(ODYNLAYERCONVANTISYM, 3, 4, 4, ODYN_ACTIVATION_RELU, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer convantisym (3x3 stencils, 4 -> 4 channels), activation relu");
-  RefuseConv(ODYNLAYERCONVANTISYM, 3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer convantisym (3x3 stencils, 4 -> 4 channels, TV normalization), activation tanh");
+  RefuseConv(ODYNLAYERCONVANTISYM, 3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, "scheme euler, layer convantisym (3x3 stencils, 4 -> 4 channels, TV normalization, pooling), activation tanh");
   RefuseConv(ODYNLAYERCONVANTISYM, 3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme euler, layer convantisym (3x3 stencils, 4 -> 4 channels), activation tanh, shared weights");
   /* 1x1 stencils are for the connectors (scheme single) only */
   RefuseConv(ODYNLAYERCONV, 1, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer conv (1x1 stencils, 4 -> 4 channels), activation tanh");
@@ -280,7 +281,8 @@ END_TEST
 /*
   Paper 000's TV normalization in a conv ResNet block (scheme euler, layer conv: tanh(scale .* N(K * Y + b) + beta),
   eps 0.1 and the paper's 1e-3): parity alone and after an opening on the backend, two blocks, MNIST's shape; Taylor
-  and dot-product tests; the small MNIST-like network's history (convantisym with the normalization stays refused)
+  and dot-product tests; the small MNIST-like network's history; the same for convantisym (the effective stencils
+  mapped, scale and beta as they are)
 */
 START_TEST(test_parity_tvnorm)
 {
@@ -294,9 +296,16 @@ START_TEST(test_parity_tvnorm)
   OdynTestConvDerivatives(1, 2, pair, 4, 8, 8, 1.0, 10, "opening 1 -> 4 and two TV-normalized conv blocks (8 x 8, N 2 + 3), all on the backend");
   OdynTestConvSetTVNorm(1e-3);
   OdynTestConvParity(1, 1, two, 6, 28, 28, 2.0, 9, 5, 0, "MNIST shape with the TV normalization (eps 1e-3), all on the backend");
+  OdynTestConvSetKind(ODYNLAYERCONVANTISYM, 0.1);
+  OdynTestConvParity(1, 1, two, 6, 28, 28, 2.0, 9, 5, 0, "MNIST antisym shape with the TV normalization (gamma 0.1, eps 1e-3), all on the backend");
+  OdynTestConvSetTVNorm(0.1);
+  OdynTestConvParity(0, 1, three, 4, 8, 8, 1.0, 101, 37, 1, "TV-normalized convantisym block (4 channels, 8 x 8, N 3, gamma 0.1, eps 0.1)");
+  OdynTestConvDerivatives(1, 2, pair, 4, 8, 8, 1.0, 10, "opening 1 -> 4 and two TV-normalized convantisym blocks (8 x 8, N 2 + 3, gamma 0.1), all on the backend");
+  OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
   OdynTestConvSetTVNorm(0.0);
   OdynTestConvOpenOnHost(PETSC_TRUE);
   OdynTestConvTrainHistory(ODYNLAYERCONV, "-block1_odyn_layer_tvnorm", ODYN_TEST_CONV_TOL_HIST);
+  OdynTestConvTrainHistory(ODYNLAYERCONVANTISYM, "-block1_odyn_layer_antisym_gamma 0.1 -block1_odyn_layer_tvnorm", 1e-8);
 }
 END_TEST
 

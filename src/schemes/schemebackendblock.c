@@ -6,8 +6,8 @@
    also need 3x3 stencils, no TV normalization and no pooling, and as many output as input channels unless the kind
    says otherwise (single, the opening layer and paper 000's connectors: cin -> cout, 1x1 or 3x3 stencils, pooling
    allowed; convhamiltonian and convsymmetric: c and m channels; paper 000's three CNNs' blocks, euler + convsymmetric,
-   leapfrog + conv or convsymmetric and verlet + convhamiltonian, and the conv ResNet block euler + conv: TV normalization
-   allowed). The table's linsize
+   leapfrog + conv or convsymmetric and verlet + convhamiltonian, and the conv ResNet blocks euler + conv or convantisym:
+   TV normalization allowed). The table's linsize
    answers -1 for sizes it cannot run, and the set-up refuses the block, naming it
    (OdynSchemeBackendRunnable_Private()).
    The average of each channel (single with layer globalavg, linear, no parameters) runs on any backend whatever its
@@ -50,7 +50,7 @@ static const struct {
   {ODYNSCHEMEVERLET,   ODYNLAYERHAMILTONIAN,     ODYN_BLOCK_VERLET,         ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE, PETSC_FALSE},
   {ODYNSCHEMESINGLE,   ODYNLAYERCONV,            ODYN_BLOCK_CONV_SINGLE,    ODYN_BLOCK_THETA,       PETSC_TRUE,  PETSC_TRUE,  PETSC_FALSE},
   {ODYNSCHEMEEULER,    ODYNLAYERCONV,            ODYN_BLOCK_CONV_EULER,     ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE, PETSC_TRUE },
-  {ODYNSCHEMEEULER,    ODYNLAYERCONVANTISYM,     ODYN_BLOCK_CONV_EULER,     ODYN_BLOCK_CONVANTISYM, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE},
+  {ODYNSCHEMEEULER,    ODYNLAYERCONVANTISYM,     ODYN_BLOCK_CONV_EULER,     ODYN_BLOCK_CONVANTISYM, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE },
   {ODYNSCHEMEEULER,    ODYNLAYERCONVSYMMETRIC,   ODYN_BLOCK_CONV_PARABOLIC, ODYN_BLOCK_THETA,       PETSC_TRUE,  PETSC_FALSE, PETSC_TRUE },
   {ODYNSCHEMELEAPFROG, ODYNLAYERCONV,            ODYN_BLOCK_CONV_LEAPFROG,  ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE, PETSC_TRUE },
   {ODYNSCHEMELEAPFROG, ODYNLAYERCONVSYMMETRIC,   ODYN_BLOCK_CONV_LEAPFROG,  ODYN_BLOCK_THETA,       PETSC_TRUE,  PETSC_FALSE, PETSC_TRUE },
@@ -308,10 +308,15 @@ PetscErrorCode OdynSchemeBackendRunnable_Private(OdynScheme scheme, const OdynBa
   SETERRQ(PetscObjectComm((PetscObject)scheme), PETSC_ERR_SUP, "Backend %s: %s has %s, which that backend cannot run (its %s_linsize() answers -1). Use -odyn_backend host for this block (docs/gpu.md)", ops->name, block, sizes, BlockNames[b->kind].ops);
 }
 
-/* out = the effective stencils of in (N steps of [K (c x c x 3 x 3) | b (c)]): M(K) with gamma, or M'(K) without */
+/* a convantisym block's parameters of one step: [K (c x c x 3 x 3) | b (c)], with the TV normalization also
+   [scale (c) | beta (c)] */
+static long ConvAntisymSlot(const OdynBlock *b) { return 9 * b->c * b->c + (b->eps > 0 ? 3 : 1) * b->c; }
+
+/* out = the effective stencils of in (N steps of ConvAntisymSlot()): M(K) with gamma, or M'(K) without; the rest of
+   each step's parameters (b, scale, beta) as they are */
 static void ConvAntisymMap(const OdynBlock *b, PetscBool with_gamma, const PetscScalar *in, PetscScalar *out)
 {
-  const long c = b->c, nk = 9 * c * c, slot = nk + c;
+  const long c = b->c, nk = 9 * c * c, slot = ConvAntisymSlot(b);
 
   for (long j = 0; j < b->N; j++) {
     const PetscScalar *K = in + j * slot;
@@ -322,7 +327,7 @@ static void ConvAntisymMap(const OdynBlock *b, PetscBool with_gamma, const Petsc
     odyn_conv_flip_add(c, c, 3, -0.5, K, M);
     if (with_gamma)
       for (long o = 0; o < c; o++) M[((o * c + o) * 3 + 1) * 3 + 1] -= 0.5 * b->gamma;
-    for (long i = 0; i < c; i++) M[nk + i] = K[nk + i];
+    for (long i = nk; i < slot; i++) M[i] = K[i];
   }
 }
 
@@ -354,12 +359,12 @@ PetscErrorCode OdynBlockGradientAdd_Private(OdynScheme scheme, const OdynBlock *
     PetscCall(OdynLayerAffineDenseParameters_Private(scheme->layer, b->N, ODYN_AFFINE_DMAPT, theta, G, g));
     break;
   case ODYN_BLOCK_CONVANTISYM: {
-    const long nk = 9 * b->c * b->c, slot = nk + b->c;
+    const long nk = 9 * b->c * b->c, slot = ConvAntisymSlot(b);
 
     for (long j = 0; j < b->N; j++) {
       odyn_axpy(nk, 0.5, G + j * slot, g + j * slot);
       odyn_conv_flip_add(b->c, b->c, 3, -0.5, G + j * slot, g + j * slot);
-      odyn_axpy(b->c, 1.0, G + j * slot + nk, g + j * slot + nk);
+      odyn_axpy(slot - nk, 1.0, G + j * slot + nk, g + j * slot + nk);
     }
   } break;
   }

@@ -217,8 +217,8 @@ struct OdynBackendOps {
 
   /*
      Whole-block sweeps of a convolutional forward-Euler tanh block: scheme euler with layer conv (src/layers/impls/
-     convcore.c) of 3x3 stencils (stride 1, zero padding "same"), c channels in and out, no pooling, with or without
-     paper 000's TV normalization (eps > 0; 0: none).
+     convcore.c; or convantisym, which runs with its effective stencils) of 3x3 stencils (stride 1, zero padding
+     "same"), c channels in and out, no pooling, with or without paper 000's TV normalization (eps > 0; 0: none).
      A state is c x ih x iw per example, channel-major (include/odyn/private/convkernels.h: X[e][c][i][j] at
      ((e c + c') ih + i) iw + j), examples in the long dimension; len = c ih iw s:
        Y_{j+1} = Y_j + h tanh(K_j * Y_j + b_j),  theta = [K_0 | b_0 | ... | K_{N-1} | b_{N-1}], N (9 c^2 + c) values,
