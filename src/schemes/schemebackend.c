@@ -300,7 +300,7 @@ static PetscErrorCode BackendForwardCall(OdynScheme scheme, PetscInt s, const do
     OdynBackendCall(ops, verlet_tanh_forward, n, b->m, N, s, h, th, y0, bk->traj, bk->ztraj, bk->lin);
     break;
   case ODYN_BLOCK_CONV_SINGLE:
-    OdynBackendCall(ops, conv_tanh_forward, b->c, b->cm, b->k, b->pool, b->ih, b->iw, s, th, y0, bk->out, bk->lin);
+    OdynBackendCall(ops, conv_tanh_forward, b->c, b->cm, b->k, b->pool, b->eps, b->ih, b->iw, s, th, y0, bk->out, bk->lin);
     *out = bk->out;
     break;
   case ODYN_BLOCK_CONV_EULER:
@@ -368,7 +368,7 @@ static PetscErrorCode BackendTangentCall(OdynScheme scheme, PetscInt s, const do
     OdynBackendCall(ops, verlet_tanh_tangent, n, b->m, N, s, h, th, dth, bk->traj, bk->ztraj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_CONV_SINGLE:
-    OdynBackendCall(ops, conv_tanh_tangent, b->c, b->cm, b->k, b->pool, b->ih, b->iw, s, th, dth, bk->traj, bk->lin, dy0, out);
+    OdynBackendCall(ops, conv_tanh_tangent, b->c, b->cm, b->k, b->pool, b->eps, b->ih, b->iw, s, th, dth, bk->traj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_CONV_EULER:
     OdynBackendCall(ops, conv_euler_tanh_tangent, b->c, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
@@ -434,7 +434,7 @@ static PetscErrorCode BackendAdjointCall(OdynScheme scheme, PetscInt s, const do
     OdynBackendCall(ops, verlet_tanh_adjoint, n, b->m, N, s, h, th, bk->traj, bk->ztraj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_CONV_SINGLE:
-    OdynBackendCall(ops, conv_tanh_adjoint, b->c, b->cm, b->k, b->pool, b->ih, b->iw, s, th, bk->traj, bk->lin, w, gt, gy);
+    OdynBackendCall(ops, conv_tanh_adjoint, b->c, b->cm, b->k, b->pool, b->eps, b->ih, b->iw, s, th, bk->traj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_CONV_EULER:
     OdynBackendCall(ops, conv_euler_tanh_adjoint, b->c, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
@@ -586,11 +586,11 @@ PetscErrorCode OdynSchemeBackendGetTraffic_Private(OdynScheme scheme, PetscLogDo
    between host and backend memory. So far this is done, with activation tanh and without shared weights, for blocks of
    scheme euler with layer dense, antisym, negdef or symmetric (the parabolic network), of scheme leapfrog with layer
    dense, antisym or negdef, of scheme verlet with layer hamiltonian, and for conv blocks of 3x3 stencils without
-   pooling: scheme euler with layer conv or convantisym (as many output as input channels, no TV normalization) or
-   convsymmetric (the parabolic CNN), scheme single with layer conv (the opening layer and the connectors, cin -> cout
-   channels, 1x1 or 3x3 stencils, 2x2 average pooling or none, no TV normalization), scheme verlet with layer
+   pooling: scheme euler with layer conv or convantisym (as many output as input channels) or convsymmetric (the
+   parabolic CNN), scheme single with layer conv (the opening layer and the connectors, cin -> cout channels, 1x1 or
+   3x3 stencils, 2x2 average pooling or none), scheme verlet with layer
    convhamiltonian (the Hamiltonian CNN) and scheme leapfrog with layer conv or convsymmetric (the second-order CNN),
-   the three CNNs of paper 000 with or without its TV normalization (any number of channels); and
+   the three CNNs of paper 000, all with or without paper 000's TV normalization (any number of channels); and
    scheme single with layer globalavg (the average of each channel before the classifier). `OdynSchemeSetUp()` stops
    with PETSC_ERR_SUP for other blocks (src/schemes/schemebackendblock.c lists them). A Verlet or leapfrog block (dense
    or conv) with `ODYN_TRAJECTORY_RECOMPUTE` (-odyn_scheme_trajectory recompute) keeps only its last states on the

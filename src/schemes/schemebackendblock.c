@@ -3,15 +3,14 @@
 
    A block runs on a backend when its scheme and layer make one of the kinds below (OdynBlockKind, each a family of the
    table's operations, include/odyn/private/backend.h), with activation tanh and without shared weights; conv layers
-   also need 3x3 stencils, no TV normalization and no pooling, and as many output as input channels unless the kind
-   says otherwise (single, the opening layer and paper 000's connectors: cin -> cout, 1x1 or 3x3 stencils, pooling
-   allowed; convhamiltonian and convsymmetric: c and m channels; paper 000's three CNNs' blocks, euler + convsymmetric,
-   leapfrog + conv or convsymmetric and verlet + convhamiltonian, and the conv ResNet blocks euler + conv or convantisym:
-   TV normalization allowed). The table's linsize
+   also need 3x3 stencils and no pooling, and as many output as input channels unless the kind says otherwise (single,
+   the opening layer and paper 000's connectors: cin -> cout, 1x1 or 3x3 stencils, pooling allowed; convhamiltonian
+   and convsymmetric: c and m channels); paper 000's TV normalization is allowed in every conv kind (the BlockKinds[]
+   column tvnorm). The table's linsize
    answers -1 for sizes it cannot run, and the set-up refuses the block, naming it
    (OdynSchemeBackendRunnable_Private()).
    The average of each channel (single with layer globalavg, linear, no parameters) runs on any backend whatever its
-   activation setting, by the table's gemm. Others (TV normalization elsewhere, other activations, shared weights,
+   activation setting, by the table's gemm. Others (other activations, shared weights,
    other schemes) are refused with PETSC_ERR_SUP naming the block and what it is, never run on the host in silence. A
    new kind costs a line in BlockKinds[] and its cases in the sweeps' switches.
 
@@ -48,7 +47,7 @@ static const struct {
   {ODYNSCHEMELEAPFROG, ODYNLAYERANTISYM,         ODYN_BLOCK_LEAPFROG,       ODYN_BLOCK_AFFINE,      PETSC_FALSE, PETSC_FALSE, PETSC_FALSE},
   {ODYNSCHEMELEAPFROG, ODYNLAYERNEGDEF,          ODYN_BLOCK_LEAPFROG,       ODYN_BLOCK_AFFINE,      PETSC_FALSE, PETSC_FALSE, PETSC_FALSE},
   {ODYNSCHEMEVERLET,   ODYNLAYERHAMILTONIAN,     ODYN_BLOCK_VERLET,         ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE, PETSC_FALSE},
-  {ODYNSCHEMESINGLE,   ODYNLAYERCONV,            ODYN_BLOCK_CONV_SINGLE,    ODYN_BLOCK_THETA,       PETSC_TRUE,  PETSC_TRUE,  PETSC_FALSE},
+  {ODYNSCHEMESINGLE,   ODYNLAYERCONV,            ODYN_BLOCK_CONV_SINGLE,    ODYN_BLOCK_THETA,       PETSC_TRUE,  PETSC_TRUE,  PETSC_TRUE },
   {ODYNSCHEMEEULER,    ODYNLAYERCONV,            ODYN_BLOCK_CONV_EULER,     ODYN_BLOCK_THETA,       PETSC_FALSE, PETSC_FALSE, PETSC_TRUE },
   {ODYNSCHEMEEULER,    ODYNLAYERCONVANTISYM,     ODYN_BLOCK_CONV_EULER,     ODYN_BLOCK_CONVANTISYM, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE },
   {ODYNSCHEMEEULER,    ODYNLAYERCONVSYMMETRIC,   ODYN_BLOCK_CONV_PARABOLIC, ODYN_BLOCK_THETA,       PETSC_TRUE,  PETSC_FALSE, PETSC_TRUE },
@@ -126,7 +125,7 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
   char      detail[192] = "";
 
   PetscFunctionBegin;
-  if (LayerIsConv(LayerTypeName(scheme))) { /* 3x3, c -> c, no normalization, no pooling, unless the row says more */
+  if (LayerIsConv(LayerTypeName(scheme))) { /* 3x3, c -> c, no pooling, no normalization, unless the row says more */
     const PetscBool two = row >= 0 && BlockKinds[row].twochannels, connector = row >= 0 && BlockKinds[row].connector, tvok = row >= 0 && BlockKinds[row].tvnorm;
     PetscInt        k, c, c2;
     PetscBool       pool, tv;
@@ -161,9 +160,9 @@ static PetscErrorCode DescribeConv(OdynScheme scheme, OdynBlock *b)
   PetscCall(OdynLayerConvGetTVNorm(scheme->layer, &tv, &eps));
   widthsok = c >= 1 && c2 >= 1 && h >= 1 && w >= 1 && c * h * w == scheme->nstate[0] ? PETSC_TRUE : PETSC_FALSE;
   switch (b->kind) {
-  case ODYN_BLOCK_CONV_SINGLE: /* one step: [K (cout x cin x k x k) | b (cout)], Y_1 of cout channels, pooled or not */
+  case ODYN_BLOCK_CONV_SINGLE: /* one step: [K (cout x cin x k x k) | b (cout) (| scale, beta (cout))], Y_1 of cout channels, pooled or not */
     widthsok = widthsok && c2 * (pool ? (h / 2) * (w / 2) : h * w) == scheme->nstate[1] ? PETSC_TRUE : PETSC_FALSE;
-    per      = k * k * c * c2 + c2;
+    per      = k * k * c * c2 + (tv ? 3 : 1) * c2;
     break;
   case ODYN_BLOCK_CONV_VERLET: /* [K (c x m x 3 x 3) | bF (c) | bG (m) (| scaleF, betaF (c) | scaleG, betaG (m))] per step, Z of m channels */
     widthsok = widthsok && c2 * h * w == scheme->nstate[1] ? PETSC_TRUE : PETSC_FALSE;
@@ -250,7 +249,7 @@ long OdynBlockLinSize_Private(const OdynBackendOps *ops, const OdynBlock *b, lon
   case ODYN_BLOCK_VERLET:
     return ops->verlet_tanh_linsize(b->n, b->m, b->N, s);
   case ODYN_BLOCK_CONV_SINGLE:
-    return ops->conv_tanh_linsize(b->c, b->cm, b->k, b->pool, b->ih, b->iw, s);
+    return ops->conv_tanh_linsize(b->c, b->cm, b->k, b->pool, b->eps, b->ih, b->iw, s);
   case ODYN_BLOCK_CONV_EULER:
     return ops->conv_euler_tanh_linsize(b->c, b->eps, b->ih, b->iw, b->N, s);
   case ODYN_BLOCK_CONV_PARABOLIC:

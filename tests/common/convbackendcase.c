@@ -8,6 +8,7 @@ static PetscInt    open_k    = 3;           /* the opening block's stencils: 3x3
 static PetscBool   open_pool = PETSC_FALSE; /* the opening block pools (2x2 averages): the blocks after it on ih/2 x iw/2 */
 static PetscBool   final_avg = PETSC_FALSE; /* a last block averages each channel (single, globalavg): c values out */
 static PetscReal   tv_eps    = 0.0;         /* the time-stepping blocks' TV normalization: its eps, 0 none */
+static PetscReal   open_tv   = 0.0;         /* the opening block's TV normalization: its eps, 0 none */
 
 void OdynTestConvCaseSet(const char *name, const char *bk, PetscReal tol, PetscReal tol_anti)
 {
@@ -26,6 +27,8 @@ void OdynTestConvSetOpening(PetscInt k, PetscBool pool)
 void OdynTestConvSetGlobalAvg(PetscBool avg) { final_avg = avg; }
 
 void OdynTestConvSetTVNorm(PetscReal eps) { tv_eps = eps; }
+
+void OdynTestConvSetOpeningTVNorm(PetscReal eps) { open_tv = eps; }
 
 /* the network's output width per example: c averages, or c channels of the blocks' oh x ow image */
 static PetscInt OutWidth(PetscInt c, PetscInt oh, PetscInt ow) { return final_avg ? c : c * oh * ow; }
@@ -103,6 +106,7 @@ void OdynTestConvReset(void)
   OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
   OdynTestConvSetGlobalAvg(PETSC_FALSE);
   OdynTestConvSetTVNorm(0.0);
+  OdynTestConvSetOpeningTVNorm(0.0);
 }
 
 /* the blocks after the opening: conv Euler blocks of c channels (convhamiltonian: Verlet blocks, Z of ham_m channels;
@@ -127,6 +131,7 @@ PetscErrorCode OdynTestConvMakeNet(PetscInt cin, PetscInt nb, const PetscInt N[]
     if (b >= 0 && euler_gamma > 0) PetscCall(OdynLayerAntisymSetGamma(layer, euler_gamma));
     if (b >= 0 && ham_rev) PetscCall(OdynSchemeSetTrajectoryType(sc, ODYN_TRAJECTORY_RECOMPUTE));
     if (b >= 0 && tv_eps > 0) PetscCall(OdynLayerConvSetTVNorm(layer, PETSC_TRUE, tv_eps));
+    if (b < 0 && open_tv > 0) PetscCall(OdynLayerConvSetTVNorm(layer, PETSC_TRUE, open_tv));
     if (b < 0) {
       PetscCall(OdynLayerConvSetImage(layer, ih, iw));
       PetscCall(OdynLayerConvSetKernelSize(layer, open_k));

@@ -50,6 +50,8 @@ void OdynTestConvSetOpening(PetscInt k, PetscBool pool);
 void OdynTestConvSetGlobalAvg(PetscBool avg);
 /* the TV normalization (paper 000 eq. 9) with that eps in the blocks after the opening one (0: none, until changed) */
 void OdynTestConvSetTVNorm(PetscReal eps);
+/* the opening block's (scheme single) TV normalization: eps, 0 none */
+void OdynTestConvSetOpeningTVNorm(PetscReal eps);
 /* the opening block on the host path (its own -cbopen_odyn_backend host) or on the network's backend */
 void OdynTestConvOpenOnHost(PetscBool host);
 /* Euler blocks of layer conv, or convantisym with its diffusion gamma, from now on; sets the bound of the comparisons */

@@ -246,22 +246,25 @@ struct OdynBackendOps {
   /*
      One convolutional tanh layer applied once, no residual, cin -> cout channels (scheme single with layer conv,
      src/schemes/impls/single.c: the opening layer of the MNIST network, and paper 000's connectors), k x k stencils
-     (k = 1 or 3), no normalization, optionally followed by 2x2 average pooling P (pool; ih and iw even):
+     (k = 1 or 3), with or without paper 000's TV normalization (eps > 0; 0: none), optionally followed by 2x2 average
+     pooling P (pool; ih and iw even):
        Y1 = P tanh(K * Y0 + b)  (or without P),  theta = [K (cout x cin x k x k, K[o][c][a][b] at ((o cin + c) k + a) k + b) | b (cout)]
+     normalized: Y1 = P tanh(scale .* N(K * Y0 + b) + beta), theta = [K | b | scale (cout) | beta (cout)].
      Y0 is cin ih iw per example, Y1 cout ih iw, or cout (ih/2) (iw/2) pooled (channel-major, as above); lenin = cin ih
      iw s, lenU = cout ih iw s (before pooling), lenout = the length of Y1.
-     conv_tanh_linsize: the doubles of `lin`: sigma' (lenU) followed by the backend's scratch (cuda: lenU + ih iw +
-       cout s, with k = 1 also 18 cin cout; host: none), or -1: the backend cannot run these sizes (cin or cout < 1).
+     conv_tanh_linsize: the doubles of `lin`: sigma' (lenU), with eps > 0 also Uhat (lenU) and 1/r (ih iw s), followed
+       by the backend's scratch (cuda: lenU + ih iw + cout s, with k = 1 also 18 cin cout, with eps > 0 lenU more;
+       host: none), or -1: the backend cannot run these sizes (cin or cout < 1; eps < 0).
      forward: Y1 and sigma' in lin; tangent: dY1 = J_theta dtheta + J_Y0 dY0 at Y0 (either NULL: zero);
      adjoint: gtheta += J_theta^T W, gY0 = J_Y0^T W (either NULL: not computed). Y0 is the forward's input, which the
      caller keeps. Host: the conv layer's kernels in the order and chunks of the direct path (convtanh.c), its results
      bit for bit; cuda: odyn_cuda_conv3_* as the conv Euler sweeps (a 1x1 stencil as the centre of a 3x3 one) and a
      pooling kernel and its adjoint.
   */
-  long (*conv_tanh_linsize)(long cin, long cout, long k, int pool, long ih, long iw, long s);
-  int (*conv_tanh_forward)(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin);
-  int (*conv_tanh_tangent)(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1);
-  int (*conv_tanh_adjoint)(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0);
+  long (*conv_tanh_linsize)(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s);
+  int (*conv_tanh_forward)(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin);
+  int (*conv_tanh_tangent)(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1);
+  int (*conv_tanh_adjoint)(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0);
 
   /*
      Whole-block sweeps of a convolutional Verlet tanh block, the Hamiltonian CNN: scheme verlet with layer
@@ -414,10 +417,10 @@ int  odyn_host_conv_euler_tanh_forward(long c, double eps, long ih, long iw, lon
 int  odyn_host_conv_euler_tanh_tangent(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
 int  odyn_host_conv_euler_tanh_adjoint(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
 /* the host table's one-step conv tanh layer (convtanh.c), likewise */
-long odyn_host_conv_tanh_linsize(long cin, long cout, long k, int pool, long ih, long iw, long s);
-int  odyn_host_conv_tanh_forward(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin);
-int  odyn_host_conv_tanh_tangent(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1);
-int  odyn_host_conv_tanh_adjoint(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0);
+long odyn_host_conv_tanh_linsize(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s);
+int  odyn_host_conv_tanh_forward(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin);
+int  odyn_host_conv_tanh_tangent(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1);
+int  odyn_host_conv_tanh_adjoint(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0);
 /* the host table's convolutional Verlet tanh sweeps (convverlet.c), likewise */
 long odyn_host_conv_verlet_tanh_linsize(long c, long m, double eps, long ih, long iw, long N, long s);
 int  odyn_host_conv_verlet_tanh_forward(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);

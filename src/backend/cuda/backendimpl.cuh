@@ -61,6 +61,9 @@ bool conv1_fits(long cin, long cout);
 int  check_conv_verlet(const char *op, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin);
 int  conv_fill_ones(long len, double *ones, const char *what);
 int  channel_sums_add(long ch, long hw, long s, const double *T, const double *ones, double *cs, double *gb);
+/* an adjoint's T through the TV normalization: gs += channel sums of Uhat .* T (in tmp), gbeta += of T (gs NULL: none),
+   then T = J_tv (scale .* T) (convblocks.cu) */
+int  conv_tv_adjoint(long cout, long hw, long s, const double *scale, double *gs, double *gbeta, const double *Uhat, const double *rinv, double *T, double *tmp, const double *ones, double *cs);
 /* the TV normalization of the conv blocks (convtvnorm.cu; m channels of hw pixels, s examples, channel-major):
    tvnorm_forward: U in S; rinv = 1/r, Uhat = U / r, S = tanh(scale Uhat + beta), D = 1 - S^2 (D may be NULL)
    tvnorm_jac: V = scale .* J_tv V (+ dscale .* Uhat + dbeta when dscale), or with adjoint V = J_tv (scale .* V) */
@@ -84,10 +87,10 @@ long cuda_conv_euler_tanh_linsize(long c, double eps, long ih, long iw, long N, 
 int cuda_conv_euler_tanh_forward(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
 int cuda_conv_euler_tanh_tangent(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
 int cuda_conv_euler_tanh_adjoint(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
-long cuda_conv_tanh_linsize(long cin, long cout, long k, int pool, long ih, long iw, long s);
-int cuda_conv_tanh_forward(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin);
-int cuda_conv_tanh_tangent(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1);
-int cuda_conv_tanh_adjoint(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0);
+long cuda_conv_tanh_linsize(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s);
+int cuda_conv_tanh_forward(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin);
+int cuda_conv_tanh_tangent(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1);
+int cuda_conv_tanh_adjoint(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0);
 long cuda_conv_verlet_tanh_linsize(long c, long m, double eps, long ih, long iw, long N, long s);
 int cuda_conv_verlet_tanh_forward(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
 int cuda_conv_verlet_tanh_tangent(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN);

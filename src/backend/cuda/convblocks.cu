@@ -40,6 +40,19 @@ int conv_fill_ones(long len, double *ones, const char *what)
   return launched(what);
 }
 
+/* an adjoint's T (cout channels of hw per example) through the TV normalization: the gradients of scale and beta (gs,
+   gbeta; gs NULL: none; tmp holds Uhat .* T), then T = J_tv (scale .* T) */
+int conv_tv_adjoint(long cout, long hw, long s, const double *scale, double *gs, double *gbeta, const double *Uhat, const double *rinv, double *T, double *tmp, const double *ones, double *cs)
+{
+  int r;
+
+  if (gs) {
+    if ((r = odyn_cuda_hadamard(cout * hw * s, 1.0, Uhat, T, tmp))) return kernel_status(r, "conv adjoint (TV normalization)");
+    if ((r = channel_sums_add(cout, hw, s, tmp, ones, cs, gs)) || (r = channel_sums_add(cout, hw, s, T, ones, cs, gbeta))) return r;
+  }
+  return tvnorm_jac(1, cout, hw, s, scale, NULL, NULL, Uhat, rinv, T);
+}
+
 /* any channel count >= 1: the direct kernels up to ODYN_CUDA_CONV_MAXC, convgemm.cu (im2col + cuBLAS) beyond */
 static bool conv_fits(long c) { return c >= 1; }
 
@@ -151,14 +164,7 @@ int cuda_conv_euler_tanh_adjoint(long c, double eps, long ih, long iw, long N, l
     const EulerLin l  = euler_lin(lin, eps, N, j, len, hw * s);
 
     if ((r = odyn_cuda_hadamard(len, h, l.D, P, T))) return kernel_status(r, "conv_euler_tanh_adjoint");
-    if (eps > 0) { /* scale and beta first, then T = J_tv (scale .* T) */
-      if (gK) {
-        if ((r = odyn_cuda_hadamard(len, 1.0, l.Uhat, T, A))) return kernel_status(r, "conv_euler_tanh_adjoint");
-        if ((r = channel_sums_add(c, hw, s, A, ones, cs, gK + nk + c))) return r;
-        if ((r = channel_sums_add(c, hw, s, T, ones, cs, gK + nk + 2 * c))) return r;
-      }
-      if ((r = tvnorm_jac(1, c, hw, s, K + nk + c, NULL, NULL, l.Uhat, l.rinv, T))) return r;
-    }
+    if (eps > 0 && (r = conv_tv_adjoint(c, hw, s, K + nk + c, gK ? gK + nk + c : NULL, gK ? gK + nk + 2 * c : NULL, l.Uhat, l.rinv, T, A, ones, cs))) return r;
     if (gK) {
       if ((r = odyn_cuda_conv3_stencil_grad(&g, s, Ytraj + j * len, T, 1.0, gK))) return kernel_status(r, "conv_euler_tanh_adjoint");
       if ((r = channel_sums_add(c, hw, s, T, ones, cs, gK + nk))) return r;
@@ -171,12 +177,16 @@ int cuda_conv_euler_tanh_adjoint(long c, double eps, long ih, long iw, long N, l
 /*
    The one-step conv tanh layer cin -> cout (conv_tanh_*: the opening layer and paper 000's connectors, scheme single
    with layer conv), k x k stencils (k = 1 or 3), optionally followed by 2x2 average pooling P, from the same device
-   functions as the Euler sweeps above. lin = [D (lenU) | T (lenU) | ones (ih iw) | cs (cout s) (| K3, G3 (9 cin cout
-   each) when k = 1)]; U = tanh(K * Y0 + b) before pooling (lenU = cout ih iw s):
+   functions as the Euler sweeps above. lin = [D (lenU) (| Uhat (lenU) | 1/r (ih iw s): eps > 0) | T (lenU) | ones
+   (ih iw) | cs (cout s) (| K3, G3 (9 cin cout each) when k = 1) (| A (lenU): eps > 0)]; U = tanh(K * Y0 + b) before
+   pooling (lenU = cout ih iw s):
      forward   U = tanh(K * Y0 + b), D = sigma' (conv3_forward_bias_act; into T when pooled); Y1 = U or P U
      tangent   T = dK * Y0 + db (or 0); T += K * dY0; dY1 = D .* T, or T = D .* T, dY1 = P T
      adjoint   T = D .* W, or T = P^T W, T = D .* T; gK += stencil gradient (Y0, T); gb += channel sums of T (as above);
                gY0 = K^T T
+   With the TV normalization (eps > 0) as the Euler sweeps: U = K * Y0 + b normalized, scaled, shifted and activated
+   (tvnorm_forward); the tangent's T = scale .* J_tv T + dscale .* Uhat + dbeta before D; the adjoint's gradients of
+   scale and beta, then T = J_tv (scale .* T), before the bias and stencil gradients (conv_tv_adjoint).
    A 1x1 stencil runs as the centre tap of a 3x3 one (K3, zeros around; its gradient G3's centre taps added to gK):
    the direct 3x3 kernels do 9 times the connector's multiply-adds, which a connector, applied once per network, can
    afford (no kernel of its own to maintain). Round-off as the Euler sweeps: the gradient sums run in another order
@@ -184,15 +194,38 @@ int cuda_conv_euler_tanh_adjoint(long c, double eps, long ih, long iw, long N, l
 */
 bool conv1_fits(long cin, long cout) { return conv_fits(cin) && conv_fits(cout); }
 
-long cuda_conv_tanh_linsize(long cin, long cout, long k, int pool, long ih, long iw, long s)
+/* the parts of a one-step layer's lin (see above; cuda_conv_tanh_linsize() adds them up) */
+typedef struct {
+  double *D, *Uhat, *rinv, *T, *ones, *cs, *K3, *G3, *A;
+} Conv1Lin;
+
+static Conv1Lin conv1_lin(double *lin, long cin, long cout, long k, double eps, long hw, long s)
+{
+  const long lenU = cout * hw * s, tv = eps > 0;
+  Conv1Lin   l;
+
+  l.D    = lin;
+  l.Uhat = tv ? lin + lenU : NULL;
+  l.rinv = tv ? lin + 2 * lenU : NULL;
+  l.T    = lin + (tv ? 2 * lenU + hw * s : lenU);
+  l.ones = l.T + lenU;
+  l.cs   = l.ones + hw;
+  l.K3   = l.cs + cout * s;
+  l.G3   = l.K3 + (k == 1 ? 9 * cin * cout : 0);
+  l.A    = l.G3 + (k == 1 ? 9 * cin * cout : 0);
+  return l;
+}
+
+long cuda_conv_tanh_linsize(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s)
 {
   const long lenU = cout * ih * iw * s;
 
   (void)pool;
-  return conv1_fits(cin, cout) ? 2 * lenU + ih * iw + cout * s + (k == 1 ? 18 * cin * cout : 0) : -1;
+  if (!conv1_fits(cin, cout) || !(eps >= 0)) return -1;
+  return (eps > 0 ? 2 * lenU + ih * iw * s : lenU) + lenU + ih * iw + cout * s + (k == 1 ? 18 * cin * cout : 0) + (eps > 0 ? lenU : 0);
 }
 
-static int check_conv1(const char *op, long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *lin)
+static int check_conv1(const char *op, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *lin)
 {
   const long cm = cin > cout ? cin : cout;
 
@@ -200,6 +233,7 @@ static int check_conv1(const char *op, long cin, long cout, long k, int pool, lo
   if (k != 1 && k != 3) return fail(ODYN_BACKEND_ERR_SIZE, "%s: 1x1 or 3x3 stencils only, got k = %ld", op, k);
   if (pool && (ih % 2 || iw % 2)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: 2x2 pooling needs an even image, got %ld x %ld", op, ih, iw);
   if (ih > INT_MAX / iw || cm * ih * iw > INT_MAX || cout * s > INT_MAX || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "%s: cin = %ld, cout = %ld, ih = %ld, iw = %ld, s = %ld exceed cuBLAS's int", op, cin, cout, ih, iw, s);
+  if (!(eps >= 0) || isinf(eps)) return fail(ODYN_BACKEND_ERR_ARG, "%s: eps of the TV normalization must be finite and >= 0 (0: none), got %g", op, eps);
   if (s && (!theta || !lin)) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_tanh_linsize() values) must be arrays of the backend", op);
   return ensure_stream();
 }
@@ -260,75 +294,79 @@ static int avgpool2(long planes, long h, long w, int add, const double *U, doubl
   return launched("conv_tanh (2x2 average pooling)");
 }
 
-int cuda_conv_tanh_forward(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
+int cuda_conv_tanh_forward(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
 {
   const odyn_conv_geom g = {ih, iw, cin, cout, 3};
-  const long           lenU = cout * ih * iw * s;
-  double              *T = lin + lenU, *K3 = T + lenU + ih * iw + cout * s;
+  const long           hw = ih * iw, nk = k * k * cin * cout;
+  const Conv1Lin       l = conv1_lin(lin, cin, cout, k, eps, hw, s);
+  double              *U = pool ? l.T : Y1;
   const double        *K;
   int                  r;
 
-  if ((r = check_conv1("conv_tanh_forward", cin, cout, k, pool, ih, iw, s, theta, lin)) || !s) return r;
+  if ((r = check_conv1("conv_tanh_forward", cin, cout, k, pool, eps, ih, iw, s, theta, lin)) || !s) return r;
   if (!Y0 || !Y1) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_forward: Y0 and Y1 must be arrays of the backend");
-  if ((r = stencil3(cin, cout, k, theta, K3, &K))) return r;
-  if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, K, Y0, theta + k * k * cin * cout, ODYN_PW_TANH, pool ? T : Y1, lin))) return kernel_status(r, "conv_tanh_forward");
-  return pool ? avgpool2(cout * s, ih, iw, 0, T, Y1) : ODYN_BACKEND_OK;
+  if ((r = stencil3(cin, cout, k, theta, l.K3, &K))) return r;
+  if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, K, Y0, theta + nk, eps > 0 ? ODYN_PW_IDENTITY : ODYN_PW_TANH, U, eps > 0 ? NULL : l.D))) return kernel_status(r, "conv_tanh_forward");
+  if (eps > 0 && (r = tvnorm_forward(cout, hw, s, eps, theta + nk + cout, theta + nk + 2 * cout, U, l.D, l.Uhat, l.rinv))) return r;
+  return pool ? avgpool2(cout * s, ih, iw, 0, l.T, Y1) : ODYN_BACKEND_OK;
 }
 
-int cuda_conv_tanh_tangent(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
+int cuda_conv_tanh_tangent(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
 {
   const odyn_conv_geom g = {ih, iw, cin, cout, 3};
-  const long           lenU = cout * ih * iw * s, nk = k * k * cin * cout;
-  double              *T = lin + lenU, *K3 = T + lenU + ih * iw + cout * s, *dK3 = K3 + 9 * cin * cout;
+  const long           hw = ih * iw, lenU = cout * hw * s, nk = k * k * cin * cout;
+  const Conv1Lin       l   = conv1_lin(lin, cin, cout, k, eps, hw, s);
+  double              *dK3 = l.K3 + 9 * cin * cout; /* k = 1: G3's room, free in a tangent */
   const double        *K, *dK;
   int                  r;
 
-  if ((r = check_conv1("conv_tanh_tangent", cin, cout, k, pool, ih, iw, s, theta, lin)) || !s) return r;
+  if ((r = check_conv1("conv_tanh_tangent", cin, cout, k, pool, eps, ih, iw, s, theta, lin)) || !s) return r;
   if (!Y0 || !dY1) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_tangent: Y0 and dY1 must be arrays of the backend");
   if (!dtheta && !dY0) return cuda_mem_set(dY1, 0, (size_t)(pool ? lenU / 4 : lenU) * sizeof(double));
   if (dtheta) {
     if ((r = stencil3(cin, cout, k, dtheta, dK3, &dK))) return r;
-    if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, dK, Y0, dtheta + nk, ODYN_PW_IDENTITY, T, NULL))) return kernel_status(r, "conv_tanh_tangent");
+    if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, dK, Y0, dtheta + nk, ODYN_PW_IDENTITY, l.T, NULL))) return kernel_status(r, "conv_tanh_tangent");
   }
   if (dY0) {
-    if ((r = stencil3(cin, cout, k, theta, K3, &K))) return r;
-    if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, dY0, dtheta ? 1.0 : 0.0, T))) return kernel_status(r, "conv_tanh_tangent");
+    if ((r = stencil3(cin, cout, k, theta, l.K3, &K))) return r;
+    if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, dY0, dtheta ? 1.0 : 0.0, l.T))) return kernel_status(r, "conv_tanh_tangent");
   }
-  if ((r = odyn_cuda_hadamard(lenU, 1.0, lin, T, pool ? T : dY1))) return kernel_status(r, "conv_tanh_tangent");
-  return pool ? avgpool2(cout * s, ih, iw, 0, T, dY1) : ODYN_BACKEND_OK;
+  if (eps > 0 && (r = tvnorm_jac(0, cout, hw, s, theta + nk + cout, dtheta ? dtheta + nk + cout : NULL, dtheta ? dtheta + nk + 2 * cout : NULL, l.Uhat, l.rinv, l.T))) return r;
+  if ((r = odyn_cuda_hadamard(lenU, 1.0, l.D, l.T, pool ? l.T : dY1))) return kernel_status(r, "conv_tanh_tangent");
+  return pool ? avgpool2(cout * s, ih, iw, 0, l.T, dY1) : ODYN_BACKEND_OK;
 }
 
-int cuda_conv_tanh_adjoint(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
+int cuda_conv_tanh_adjoint(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
 {
   const odyn_conv_geom g = {ih, iw, cin, cout, 3};
   const long           hw = ih * iw, lenU = cout * hw * s, nk = k * k * cin * cout;
-  double              *T = lin + lenU, *ones = T + lenU, *cs = ones + hw, *K3 = cs + cout * s, *G3 = K3 + 9 * cin * cout;
+  const Conv1Lin       l = conv1_lin(lin, cin, cout, k, eps, hw, s);
   const double        *K;
   int                  r;
 
-  if ((r = check_conv1("conv_tanh_adjoint", cin, cout, k, pool, ih, iw, s, theta, lin)) || !s || (!gtheta && !gY0)) return r;
+  if ((r = check_conv1("conv_tanh_adjoint", cin, cout, k, pool, eps, ih, iw, s, theta, lin)) || !s || (!gtheta && !gY0)) return r;
   if (!Y0 || !W) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_adjoint: Y0 and W must be arrays of the backend");
   if (pool) {
-    k_avgpool2_adjoint<<<grid_for(lenU), TPB, 0, st.stream>>>(cout * s, ih, iw, W, T);
+    k_avgpool2_adjoint<<<grid_for(lenU), TPB, 0, st.stream>>>(cout * s, ih, iw, W, l.T);
     if ((r = launched("conv_tanh_adjoint (pooling's adjoint)"))) return r;
   }
-  if ((r = odyn_cuda_hadamard(lenU, 1.0, lin, pool ? T : W, T))) return kernel_status(r, "conv_tanh_adjoint");
+  if ((r = odyn_cuda_hadamard(lenU, 1.0, l.D, pool ? l.T : W, l.T))) return kernel_status(r, "conv_tanh_adjoint");
+  if (gtheta && (r = conv_fill_ones(hw, l.ones, "conv_tanh_adjoint (ones)"))) return r;
+  if (eps > 0 && (r = conv_tv_adjoint(cout, hw, s, theta + nk + cout, gtheta ? gtheta + nk + cout : NULL, gtheta ? gtheta + nk + 2 * cout : NULL, l.Uhat, l.rinv, l.T, l.A, l.ones, l.cs))) return r;
   if (gtheta) {
-    if ((r = conv_fill_ones(hw, ones, "conv_tanh_adjoint (ones)"))) return r;
-    if (k == 3 && (r = odyn_cuda_conv3_stencil_grad(&g, s, Y0, T, 1.0, gtheta))) return kernel_status(r, "conv_tanh_adjoint");
+    if (k == 3 && (r = odyn_cuda_conv3_stencil_grad(&g, s, Y0, l.T, 1.0, gtheta))) return kernel_status(r, "conv_tanh_adjoint");
     if (k == 1) {
-      if ((r = cuda_mem_set(G3, 0, (size_t)(9 * cin * cout) * sizeof(double)))) return r;
-      if ((r = odyn_cuda_conv3_stencil_grad(&g, s, Y0, T, 1.0, G3))) return kernel_status(r, "conv_tanh_adjoint");
-      k_stencil_centre_add<<<grid_for(cin * cout), TPB, 0, st.stream>>>(cin * cout, G3, gtheta);
+      if ((r = cuda_mem_set(l.G3, 0, (size_t)(9 * cin * cout) * sizeof(double)))) return r;
+      if ((r = odyn_cuda_conv3_stencil_grad(&g, s, Y0, l.T, 1.0, l.G3))) return kernel_status(r, "conv_tanh_adjoint");
+      k_stencil_centre_add<<<grid_for(cin * cout), TPB, 0, st.stream>>>(cin * cout, l.G3, gtheta);
       if ((r = launched("conv_tanh_adjoint (1x1 stencil gradient)"))) return r;
     }
-    if ((r = cuda_gemm('T', 'N', cout * s, 1, hw, 1.0, T, hw, ones, hw, 0.0, cs, cout * s))) return r;
-    if ((r = cuda_rowsum_add(cout, s, 1.0, cs, gtheta + nk))) return r;
+    if ((r = channel_sums_add(cout, hw, s, l.T, l.ones, l.cs, gtheta + nk))) return r;
   }
   if (gY0) {
-    if ((r = stencil3(cin, cout, k, theta, K3, &K))) return r;
+    if ((r = stencil3(cin, cout, k, theta, l.K3, &K))) return r;
     if ((r = cuda_mem_set(gY0, 0, (size_t)(cin * hw * s) * sizeof(double)))) return r;
-    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, T, 1.0, gY0))) return kernel_status(r, "conv_tanh_adjoint");
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, l.T, 1.0, gY0))) return kernel_status(r, "conv_tanh_adjoint");
   }
   return ODYN_BACKEND_OK;
 }
@@ -421,19 +459,6 @@ static int verlet_face0(const odyn_conv_geom *g, double eps, long c, long hw, lo
 
   if ((r = odyn_cuda_conv3_forward_bias_act(g, s, K, Z, K + p->obF, eps > 0 ? ODYN_PW_IDENTITY : ODYN_PW_TANH, F, eps > 0 ? NULL : DF))) return kernel_status(r, "conv Verlet face 0");
   return eps > 0 ? tvnorm_forward(c, hw, s, eps, K + p->osF, K + p->obetaF, F, DF, tv->UhatF, tv->rinvF) : ODYN_BACKEND_OK;
-}
-
-/* a face's adjoint chunk T (cout channels) through the normalization: the gradients of scale and beta (gK NULL: none),
-   then T = J_tv (scale .* T) */
-static int verlet_tv_adjoint(long cout, long hw, long s, const double *scale, double *gs, double *gbeta, const double *Uhat, const double *rinv, double *T, double *tmp, const double *ones, double *cs)
-{
-  int r;
-
-  if (gs) {
-    if ((r = odyn_cuda_hadamard(cout * hw * s, 1.0, Uhat, T, tmp))) return kernel_status(r, "conv Verlet adjoint (normalization)");
-    if ((r = channel_sums_add(cout, hw, s, tmp, ones, cs, gs)) || (r = channel_sums_add(cout, hw, s, T, ones, cs, gbeta))) return r;
-  }
-  return tvnorm_jac(1, cout, hw, s, scale, NULL, NULL, Uhat, rinv, T);
 }
 
 /* the stored sweeps' lin: [DG_j DF_j (N (lm + ln)) | with the normalization N of verlet_tv_at()'s (lm + ln + 2 lp) | the
@@ -556,7 +581,7 @@ static int verlet_adjoint_face0(const odyn_conv_geom *g, double eps, long c, lon
   int r;
 
   if ((r = odyn_cuda_hadamard(c * hw * s, h, DF, P, T))) return kernel_status(r, "conv Verlet adjoint");
-  if (eps > 0 && (r = verlet_tv_adjoint(c, hw, s, K + p->osF, gK ? gK + p->osF : NULL, gK ? gK + p->obetaF : NULL, tv->UhatF, tv->rinvF, T, tv->tmp, ones, cs))) return r;
+  if (eps > 0 && (r = conv_tv_adjoint(c, hw, s, K + p->osF, gK ? gK + p->osF : NULL, gK ? gK + p->obetaF : NULL, tv->UhatF, tv->rinvF, T, tv->tmp, ones, cs))) return r;
   if (gK) {
     if ((r = odyn_cuda_conv3_stencil_grad(g, s, Zh, T, 1.0, gK))) return kernel_status(r, "conv Verlet adjoint");
     if ((r = channel_sums_add(c, hw, s, T, ones, cs, gK + p->obF))) return r;
@@ -571,7 +596,7 @@ static int verlet_adjoint_face1(const odyn_conv_geom *g, double eps, long m, lon
 
   /* its pre-activation K^T * Y, so T is the convolution's input and Y its weight */
   if ((r = odyn_cuda_hadamard(m * hw * s, -h, DG, Q, T))) return kernel_status(r, "conv Verlet adjoint");
-  if (eps > 0 && (r = verlet_tv_adjoint(m, hw, s, K + p->osG, gK ? gK + p->osG : NULL, gK ? gK + p->obetaG : NULL, tv->UhatG, tv->rinvG, T, tv->tmp, ones, cs))) return r;
+  if (eps > 0 && (r = conv_tv_adjoint(m, hw, s, K + p->osG, gK ? gK + p->osG : NULL, gK ? gK + p->obetaG : NULL, tv->UhatG, tv->rinvG, T, tv->tmp, ones, cs))) return r;
   if (gK) {
     if ((r = odyn_cuda_conv3_stencil_grad(g, s, T, Y, 1.0, gK))) return kernel_status(r, "conv Verlet adjoint");
     if ((r = channel_sums_add(m, hw, s, T, ones, cs, gK + p->obG))) return r;

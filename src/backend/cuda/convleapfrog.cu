@@ -163,14 +163,8 @@ static int leapfrog_step_adjoint(const LeapfrogSweep *w, double h2, const double
     if (!r) r = odyn_cuda_hadamard(w->lm, -h2, l->D, w->A, w->T);
   } else r = odyn_cuda_hadamard(w->lc, h2, l->D, cur, w->T);
   if (r) return kernel_status(r, "conv leapfrog adjoint step");
-  if (w->eps > 0) { /* scale and beta (A is free now), then T = J_tv (scale .* T) */
-    if (gK) {
-      if ((r = odyn_cuda_hadamard(w->lm, 1.0, l->Uhat, w->T, w->A))) return kernel_status(r, "conv leapfrog adjoint step");
-      if ((r = channel_sums_add(m, w->hw, w->s, w->A, w->ones, w->cs, gK + w->nk + m))) return r;
-      if ((r = channel_sums_add(m, w->hw, w->s, w->T, w->ones, w->cs, gK + w->nk + 2 * m))) return r;
-    }
-    if ((r = tvnorm_jac(1, m, w->hw, w->s, K + w->nk + m, NULL, NULL, l->Uhat, l->rinv, w->T))) return r;
-  }
+  /* the normalization: scale and beta (A is free now), then T = J_tv (scale .* T) */
+  if (w->eps > 0 && (r = conv_tv_adjoint(m, w->hw, w->s, K + w->nk + m, gK ? gK + w->nk + m : NULL, gK ? gK + w->nk + 2 * m : NULL, l->Uhat, l->rinv, w->T, w->A, w->ones, w->cs))) return r;
   if (gK) r = odyn_cuda_conv3_stencil_grad(&w->g, w->s, Yj, w->T, 1.0, gK);
   if (r) return kernel_status(r, "conv leapfrog adjoint step");
   if (gK && (r = channel_sums_add(w->g.cout, w->hw, w->s, w->T, w->ones, w->cs, gK + w->nk))) return r;

@@ -153,14 +153,8 @@ int cuda_conv_parabolic_tanh_adjoint(long c, long m, double eps, long ih, long i
     if (gK && (r = odyn_cuda_conv3_stencil_grad(&g, s, P, l.S, -h, gK))) return kernel_status(r, "conv_parabolic_tanh_adjoint");
     if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, P, 0.0, A))) return kernel_status(r, "conv_parabolic_tanh_adjoint");
     if ((r = odyn_cuda_hadamard(lm, -h, l.D, A, T))) return kernel_status(r, "conv_parabolic_tanh_adjoint");
-    if (eps > 0) { /* scale and beta first (A is free now), then T = J_tv (scale .* T) */
-      if (gK) {
-        if ((r = odyn_cuda_hadamard(lm, 1.0, l.Uhat, T, A))) return kernel_status(r, "conv_parabolic_tanh_adjoint");
-        if ((r = channel_sums_add(m, hw, s, A, ones, cs, gK + nk + m))) return r;
-        if ((r = channel_sums_add(m, hw, s, T, ones, cs, gK + nk + 2 * m))) return r;
-      }
-      if ((r = tvnorm_jac(1, m, hw, s, K + nk + m, NULL, NULL, l.Uhat, l.rinv, T))) return r;
-    }
+    /* the normalization: scale and beta first (A is free now), then T = J_tv (scale .* T) */
+    if (eps > 0 && (r = conv_tv_adjoint(m, hw, s, K + nk + m, gK ? gK + nk + m : NULL, gK ? gK + nk + 2 * m : NULL, l.Uhat, l.rinv, T, A, ones, cs))) return r;
     if (gK) {
       if ((r = odyn_cuda_conv3_stencil_grad(&g, s, Yj, T, 1.0, gK))) return kernel_status(r, "conv_parabolic_tanh_adjoint");
       if ((r = channel_sums_add(m, hw, s, T, ones, cs, gK + nk))) return r;

@@ -185,119 +185,168 @@ int odyn_host_conv_euler_tanh_adjoint(long c, double eps, long ih, long iw, long
                (pooled: T = D .* T, dY1 += P T: convcore.c's ForwardFinish)
      adjoint   T = D .* W (pooled: T = P^T W, T = D .* T: AdjointStart); gb += channel sums of T; gK += stencil
                gradient (Y0, T) (all chunks); then gY0 = 0; T as before; gY0 += K^T T
+   With the TV normalization (eps > 0) the same branches as the Euler sweeps above: U normalized, scaled, shifted and
+   activated; the products through J_tv, the gradients of scale and beta before the bias's.
 */
-long odyn_host_conv_tanh_linsize(long cin, long cout, long k, int pool, long ih, long iw, long s)
+/* lin = [D (lenU) | with the normalization Uhat (lenU) | 1/r (ih iw s)] */
+long odyn_host_conv_tanh_linsize(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s)
 {
   (void)cin;
   (void)k;
   (void)pool;
-  return cout * ih * iw * s;
+  return (eps > 0 ? 2 : 1) * cout * ih * iw * s + (eps > 0 ? ih * iw * s : 0);
 }
 
 /* A sweep's sizes: the layer's geometry, the lengths per example (in, U before pooling, out), the chunk of examples,
-   and its scratch: the kernels' work followed by T (nU per example of a chunk). ODYN_BACKEND_ERR_MEM if none. */
+   the parameters' offsets (b, scale, beta), and its scratch: the kernels' work, the normalization's h w values, then T
+   (nU per example of a chunk). ODYN_BACKEND_ERR_MEM if none. */
 typedef struct {
   odyn_conv_geom g;
-  long           nin, nU, nout, ch;
-  double        *work, *T;
+  long           nin, nU, nout, ch, hw, lenU, ob, os, obeta;
+  int            pool;
+  double         eps;
+  double        *work, *tvwork, *T;
 } Conv1;
 
-static int conv1_begin(long cin, long cout, long k, int pool, long ih, long iw, long s, Conv1 *cv)
+static int conv1_begin(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, Conv1 *cv)
 {
-  const odyn_conv_geom g = {ih, iw, cin, cout, k};
+  const odyn_conv_geom g  = {ih, iw, cin, cout, k};
+  const long           nw = odyn_conv_work_size(&g);
 
-  cv->g    = g;
-  cv->nin  = cin * ih * iw;
-  cv->nU   = cout * ih * iw;
-  cv->nout = pool ? cout * (ih / 2) * (iw / 2) : cv->nU;
-  cv->ch   = odyn_conv_chunk_examples(&g);
-  if (!(cv->work = (double *)malloc((size_t)(odyn_conv_work_size(&g) + cv->nU * lmin(cv->ch, s)) * sizeof(double)))) return ODYN_BACKEND_ERR_MEM;
-  cv->T = cv->work + odyn_conv_work_size(&g);
+  cv->g     = g;
+  cv->hw    = ih * iw;
+  cv->nin   = cin * cv->hw;
+  cv->nU    = cout * cv->hw;
+  cv->lenU  = cv->nU * s;
+  cv->nout  = pool ? cout * (ih / 2) * (iw / 2) : cv->nU;
+  cv->ch    = odyn_conv_chunk_examples(&g);
+  cv->ob    = k * k * cin * cout;
+  cv->os    = cv->ob + cout;
+  cv->obeta = cv->os + cout;
+  cv->pool  = pool;
+  cv->eps   = eps;
+  if (!(cv->work = (double *)malloc((size_t)(nw + cv->hw + cv->nU * lmin(cv->ch, s)) * sizeof(double)))) return ODYN_BACKEND_ERR_MEM;
+  cv->tvwork = cv->work + nw;
+  cv->T      = cv->tvwork + cv->hw;
   return 0;
 }
 
-/* dY1's rows of the chunk += the outer map (identity or P) of D .* T */
-static void conv1_finish(long cout, int pool, long ih, long iw, long ns, long nU, const double *D, double *T, double *out)
+/* the chunk at example e0 of sigma', Uhat and 1/r in lin (the last two NULL without the normalization) */
+static void conv1_lin(const Conv1 *cv, double *lin, long e0, double **D, double **Uhat, double **rinv)
 {
-  if (!pool) {
-    odyn_scaled_hadamard_add(nU * ns, 1.0, D, T, out);
+  *D    = lin + e0 * cv->nU;
+  *Uhat = cv->eps > 0 ? lin + cv->lenU + e0 * cv->nU : NULL;
+  *rinv = cv->eps > 0 ? lin + 2 * cv->lenU + e0 * cv->hw : NULL;
+}
+
+/* dY1's rows of the chunk += the outer map (identity or P) of D .* T */
+static void conv1_finish(const Conv1 *cv, long ns, const double *D, double *T, double *out)
+{
+  if (!cv->pool) {
+    odyn_scaled_hadamard_add(cv->nU * ns, 1.0, D, T, out);
     return;
   }
-  odyn_hadamard_inplace(nU * ns, D, T);
-  odyn_avgpool2(cout, ih, iw, ns, 1.0, T, 1.0, out);
+  odyn_hadamard_inplace(cv->nU * ns, D, T);
+  odyn_avgpool2(cv->g.cout, cv->g.h, cv->g.w, ns, 1.0, T, 1.0, out);
 }
 
 /* T = D .* (the outer map's transpose applied to the chunk's rows of W) */
-static void conv1_start(long cout, int pool, long ih, long iw, long ns, long nU, const double *D, const double *W, double *T)
+static void conv1_start(const Conv1 *cv, long ns, const double *D, const double *W, double *T)
 {
-  if (!pool) {
-    for (long i = 0; i < nU * ns; i++) T[i] = D[i] * W[i];
+  if (!cv->pool) {
+    for (long i = 0; i < cv->nU * ns; i++) T[i] = D[i] * W[i];
     return;
   }
-  odyn_avgpool2_adjoint(cout, ih, iw, ns, 1.0, W, 0.0, T);
-  odyn_hadamard_inplace(nU * ns, D, T);
+  odyn_avgpool2_adjoint(cv->g.cout, cv->g.h, cv->g.w, ns, 1.0, W, 0.0, T);
+  odyn_hadamard_inplace(cv->nU * ns, D, T);
 }
 
-int odyn_host_conv_tanh_forward(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
+int odyn_host_conv_tanh_forward(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
 {
   Conv1 cv;
   int   r = 0;
 
   if (!s) return 0;
-  if (conv1_begin(cin, cout, k, pool, ih, iw, s, &cv)) return ODYN_BACKEND_ERR_MEM;
+  if (conv1_begin(cin, cout, k, pool, eps, ih, iw, s, &cv)) return ODYN_BACKEND_ERR_MEM;
   for (long e0 = 0; e0 < s && !r; e0 += cv.ch) { /* pooled: U in T, then Y1 = P U */
     const long ns = lmin(cv.ch, s - e0);
+    double    *U  = pool ? cv.T : Y1 + e0 * cv.nout, *D, *Uhat, *rinv;
 
-    r = odyn_conv_forward_bias_act(&cv.g, ns, theta, Y0 + e0 * cv.nin, theta + k * k * cin * cout, ODYN_PW_TANH, pool ? cv.T : Y1 + e0 * cv.nout, lin + e0 * cv.nU, cv.work);
+    conv1_lin(&cv, lin, e0, &D, &Uhat, &rinv);
+    if (eps > 0) { /* convcore.c's Eval: normalized, scaled and shifted, then activated */
+      r = odyn_conv_forward_bias(&cv.g, ns, theta, Y0 + e0 * cv.nin, theta + cv.ob, U, cv.work);
+      odyn_tvnorm(cout, cv.hw, ns, eps, U, Uhat, rinv, cv.tvwork);
+      odyn_channel_affine(cout, cv.hw, ns, theta + cv.os, theta + cv.obeta, Uhat, U);
+      odyn_bias_act(ODYN_PW_TANH, cv.nU, ns, NULL, U, D);
+    } else r = odyn_conv_forward_bias_act(&cv.g, ns, theta, Y0 + e0 * cv.nin, theta + cv.ob, ODYN_PW_TANH, U, D, cv.work);
     if (pool) odyn_avgpool2(cout, ih, iw, ns, 1.0, cv.T, 0.0, Y1 + e0 * cv.nout);
   }
   free(cv.work);
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_tanh_tangent(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
+int odyn_host_conv_tanh_tangent(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
 {
   Conv1 cv;
   int   r = 0;
 
   if (!s) return 0;
-  if (conv1_begin(cin, cout, k, pool, ih, iw, s, &cv)) return ODYN_BACKEND_ERR_MEM;
+  if (conv1_begin(cin, cout, k, pool, eps, ih, iw, s, &cv)) return ODYN_BACKEND_ERR_MEM;
   memset(dY1, 0, (size_t)(cv.nout * s) * sizeof(double));
   for (long e0 = 0; e0 < s && !r && dY0; e0 += cv.ch) {
     const long ns = lmin(cv.ch, s - e0);
+    double    *D, *Uhat, *rinv;
 
+    conv1_lin(&cv, lin, e0, &D, &Uhat, &rinv);
     r = odyn_conv_forward(&cv.g, ns, theta, 1.0, dY0 + e0 * cv.nin, 0.0, cv.T, cv.work);
-    conv1_finish(cout, pool, ih, iw, ns, cv.nU, lin + e0 * cv.nU, cv.T, dY1 + e0 * cv.nout);
+    if (Uhat) odyn_tvnorm_forward_product(cout, cv.hw, ns, theta + cv.os, Uhat, rinv, cv.T, cv.tvwork);
+    conv1_finish(&cv, ns, D, cv.T, dY1 + e0 * cv.nout);
   }
   for (long e0 = 0; e0 < s && !r && dtheta; e0 += cv.ch) {
     const long ns = lmin(cv.ch, s - e0);
+    double    *D, *Uhat, *rinv;
 
-    r = odyn_conv_forward_bias(&cv.g, ns, dtheta, Y0 + e0 * cv.nin, dtheta + k * k * cin * cout, cv.T, cv.work);
-    conv1_finish(cout, pool, ih, iw, ns, cv.nU, lin + e0 * cv.nU, cv.T, dY1 + e0 * cv.nout);
+    conv1_lin(&cv, lin, e0, &D, &Uhat, &rinv);
+    r = odyn_conv_forward_bias(&cv.g, ns, dtheta, Y0 + e0 * cv.nin, dtheta + cv.ob, cv.T, cv.work);
+    if (Uhat) {
+      odyn_tvnorm_forward_product(cout, cv.hw, ns, theta + cv.os, Uhat, rinv, cv.T, cv.tvwork);
+      odyn_channel_affine_add(cout, cv.hw, ns, dtheta + cv.os, dtheta + cv.obeta, Uhat, cv.T); /* + dscale .* Uhat + dbeta */
+    }
+    conv1_finish(&cv, ns, D, cv.T, dY1 + e0 * cv.nout);
   }
   free(cv.work);
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_tanh_adjoint(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
+int odyn_host_conv_tanh_adjoint(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
 {
   Conv1 cv;
   int   r = 0;
 
   if (!s || (!gtheta && !gY0)) return 0;
-  if (conv1_begin(cin, cout, k, pool, ih, iw, s, &cv)) return ODYN_BACKEND_ERR_MEM;
+  if (conv1_begin(cin, cout, k, pool, eps, ih, iw, s, &cv)) return ODYN_BACKEND_ERR_MEM;
   for (long e0 = 0; e0 < s && !r && gtheta; e0 += cv.ch) {
     const long ns = lmin(cv.ch, s - e0);
+    double    *D, *Uhat, *rinv;
 
-    conv1_start(cout, pool, ih, iw, ns, cv.nU, lin + e0 * cv.nU, W + e0 * cv.nout, cv.T);
-    odyn_channel_sum_add(cout, ih * iw, ns, 1.0, cv.T, gtheta + k * k * cin * cout);
+    conv1_lin(&cv, lin, e0, &D, &Uhat, &rinv);
+    conv1_start(&cv, ns, D, W + e0 * cv.nout, cv.T);
+    if (Uhat) { /* the normalization's parameters, then T = J_tv (scale .* T) (convcore.c AdjointProducts) */
+      odyn_channel_dot_add(cout, cv.hw, ns, 1.0, Uhat, cv.T, gtheta + cv.os);
+      odyn_channel_sum_add(cout, cv.hw, ns, 1.0, cv.T, gtheta + cv.obeta);
+      odyn_tvnorm_adjoint_product(cout, cv.hw, ns, theta + cv.os, Uhat, rinv, cv.T, cv.tvwork);
+    }
+    odyn_channel_sum_add(cout, cv.hw, ns, 1.0, cv.T, gtheta + cv.ob);
     r = odyn_conv_stencil_grad(&cv.g, ns, Y0 + e0 * cv.nin, cv.T, 1.0, gtheta, cv.work);
   }
   if (gY0) memset(gY0, 0, (size_t)(cv.nin * s) * sizeof(double));
   for (long e0 = 0; e0 < s && !r && gY0; e0 += cv.ch) {
     const long ns = lmin(cv.ch, s - e0);
+    double    *D, *Uhat, *rinv;
 
-    conv1_start(cout, pool, ih, iw, ns, cv.nU, lin + e0 * cv.nU, W + e0 * cv.nout, cv.T);
+    conv1_lin(&cv, lin, e0, &D, &Uhat, &rinv);
+    conv1_start(&cv, ns, D, W + e0 * cv.nout, cv.T);
+    if (Uhat) odyn_tvnorm_adjoint_product(cout, cv.hw, ns, theta + cv.os, Uhat, rinv, cv.T, cv.tvwork);
     r = odyn_conv_adjoint(&cv.g, ns, theta, 1.0, cv.T, 1.0, gY0 + e0 * cv.nin, cv.work);
   }
   free(cv.work);

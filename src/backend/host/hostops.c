@@ -496,44 +496,45 @@ static int host_conv_euler_tanh_adjoint(long c, double eps, long ih, long iw, lo
 }
 
 /* the one-step conv tanh layer cin -> cout (convtanh.c, conv_tanh_*): sizes and arrays checked here */
-static int check_conv1(const char *op, long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *lin)
+static int check_conv1(const char *op, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *lin)
 {
   if (cin < 1 || cout < 1 || ih < 1 || iw < 1 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need cin, cout, ih, iw >= 1, s >= 0, got cin = %ld, cout = %ld, ih = %ld, iw = %ld, s = %ld", op, cin, cout, ih, iw, s);
   if (k != 1 && k != 3) return fail(ODYN_BACKEND_ERR_SIZE, "%s: 1x1 or 3x3 stencils only, got k = %ld", op, k);
   if (pool && (ih % 2 || iw % 2)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: 2x2 pooling needs an even image, got %ld x %ld", op, ih, iw);
   if (cin > INT_MAX / 9 / cout || ih > INT_MAX / iw || (cin > cout ? cin : cout) * ih * iw > INT_MAX || s > INT_MAX || (cin > cout ? cin : cout) * ih * iw > LONG_MAX / (s > 0 ? s : 1)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: cin = %ld, cout = %ld, ih = %ld, iw = %ld, s = %ld exceed the BLAS integer or the address range", op, cin, cout, ih, iw, s);
+  if (!(eps >= 0) || isinf(eps)) return fail(ODYN_BACKEND_ERR_ARG, "%s: eps of the TV normalization must be finite and >= 0 (0: none), got %g", op, eps);
   if (!s) return ODYN_BACKEND_OK;
-  if (!theta || !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_tanh_linsize() = %ld values) must be arrays of the backend", op, cout * ih * iw * s);
+  if (!theta || !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_tanh_linsize() = %ld values) must be arrays of the backend", op, odyn_host_conv_tanh_linsize(cin, cout, k, pool, eps, ih, iw, s));
   return ODYN_BACKEND_OK;
 }
 
-static long host_conv_tanh_linsize(long cin, long cout, long k, int pool, long ih, long iw, long s) { return odyn_host_conv_tanh_linsize(cin, cout, k, pool, ih, iw, s); }
+static long host_conv_tanh_linsize(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s) { return eps >= 0 ? odyn_host_conv_tanh_linsize(cin, cout, k, pool, eps, ih, iw, s) : -1; }
 
-static int host_conv_tanh_forward(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
+static int host_conv_tanh_forward(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
 {
-  int st = check_conv1("conv_tanh_forward", cin, cout, k, pool, ih, iw, s, theta, lin);
+  int st = check_conv1("conv_tanh_forward", cin, cout, k, pool, eps, ih, iw, s, theta, lin);
 
   if (st) return st;
   if (s && (!Y0 || !Y1)) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_forward: Y0 and Y1 must be arrays of the backend");
-  return conv_status(odyn_host_conv_tanh_forward(cin, cout, k, pool, ih, iw, s, theta, Y0, Y1, lin), "conv_tanh_forward");
+  return conv_status(odyn_host_conv_tanh_forward(cin, cout, k, pool, eps, ih, iw, s, theta, Y0, Y1, lin), "conv_tanh_forward");
 }
 
-static int host_conv_tanh_tangent(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
+static int host_conv_tanh_tangent(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
 {
-  int st = check_conv1("conv_tanh_tangent", cin, cout, k, pool, ih, iw, s, theta, lin);
+  int st = check_conv1("conv_tanh_tangent", cin, cout, k, pool, eps, ih, iw, s, theta, lin);
 
   if (st) return st;
   if (s && (!Y0 || !dY1)) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_tangent: Y0 and dY1 must be arrays of the backend");
-  return conv_status(odyn_host_conv_tanh_tangent(cin, cout, k, pool, ih, iw, s, theta, dtheta, Y0, lin, dY0, dY1), "conv_tanh_tangent");
+  return conv_status(odyn_host_conv_tanh_tangent(cin, cout, k, pool, eps, ih, iw, s, theta, dtheta, Y0, lin, dY0, dY1), "conv_tanh_tangent");
 }
 
-static int host_conv_tanh_adjoint(long cin, long cout, long k, int pool, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
+static int host_conv_tanh_adjoint(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_conv1("conv_tanh_adjoint", cin, cout, k, pool, ih, iw, s, theta, lin);
+  int st = check_conv1("conv_tanh_adjoint", cin, cout, k, pool, eps, ih, iw, s, theta, lin);
 
   if (st) return st;
   if (s && (!Y0 || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_adjoint: Y0 and W must be arrays of the backend");
-  return conv_status(odyn_host_conv_tanh_adjoint(cin, cout, k, pool, ih, iw, s, theta, Y0, lin, W, gtheta, gY0), "conv_tanh_adjoint");
+  return conv_status(odyn_host_conv_tanh_adjoint(cin, cout, k, pool, eps, ih, iw, s, theta, Y0, lin, W, gtheta, gY0), "conv_tanh_adjoint");
 }
 
 /* the whole-block convolutional Verlet tanh sweeps (convverlet.c, conv_verlet_tanh_*): sizes, the TV normalization's
