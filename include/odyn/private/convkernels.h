@@ -46,6 +46,10 @@ void odyn_conv_set_chunk_target(long scalars);
 long odyn_conv_chunk_examples(const odyn_conv_geom *g);
 /* scalars of workspace that odyn_conv_forward/adjoint/stencil_grad need (for any number of examples) */
 long odyn_conv_work_size(const odyn_conv_geom *g);
+/* the scratch of a host table's sweep over s examples (malloc'd, the caller free()s it; NULL if none): the convolution
+   workspace (odyn_conv_work_size()), then the TV normalization's h w values (*tvwork), then, when T is not NULL, one
+   chunk of cout channels (*T: cout h w odyn_conv_chunk_examples() values, at most s examples) */
+double *odyn_conv_sweep_scratch(const odyn_conv_geom *g, long s, double **tvwork, double **T);
 /* Y = beta Y + alpha K * X;  X: cin h w x s, Y: cout h w x s */
 int odyn_conv_forward(const odyn_conv_geom *g, long s, const double *K, double alpha, const double *X, double beta, double *Y, double *work);
 /* Y = K * X + b per output channel (b: cout values): the bias added as the direct path writes Y (one pass less) */

@@ -5,6 +5,7 @@
 #include <cuda_runtime.h>
 #include <cublas_v2.h>
 #include <cstddef>
+#include <odyn/private/convkernels.h> /* odyn_conv_geom */
 
 /* a grid-stride loop over k = 0 .. len - 1 in the table's elementwise kernels (grids from grid_for()) */
 #define ODYN_FOR_EACH(k, len) for (long k = blockIdx.x * (long)blockDim.x + threadIdx.x; k < (len); k += (long)gridDim.x * blockDim.x)
@@ -69,6 +70,9 @@ int  conv_tv_adjoint(long cout, long hw, long s, const double *scale, double *gs
    tvnorm_jac: V = scale .* J_tv V (+ dscale .* Uhat + dbeta when dscale), or with adjoint V = J_tv (scale .* V) */
 int  tvnorm_forward(long m, long hw, long s, double eps, const double *scale, const double *beta, double *S, double *D, double *Uhat, double *rinv);
 int  tvnorm_jac(int adjoint, long m, long hw, long s, const double *scale, const double *dscale, const double *dbeta, const double *Uhat, const double *rinv, double *V);
+/* a conv block's activated layer (g: 3x3, cin -> cout): U = tanh(K * X + b) with D = sigma', or with the normalization
+   (eps > 0) U = tanh(scale .* N(K * X + b) + beta) with D, Uhat and 1/r (convtvnorm.cu; op names a failed launch) */
+int  conv_act_tv(const odyn_conv_geom *g, long s, double eps, const double *K, const double *b, const double *scale, const double *beta, const double *X, double *U, double *D, double *Uhat, double *rinv, const char *op);
 
 int cuda_mem_set(void *ptr, int value, size_t bytes);
 int cuda_copy_device(void *dst, const void *src, size_t bytes);

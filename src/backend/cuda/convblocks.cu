@@ -109,8 +109,7 @@ int cuda_conv_euler_tanh_forward(long c, double eps, long ih, long iw, long N, l
     const EulerLin l  = euler_lin(lin, eps, N, j, len, hw * s);
 
     if (eps > 0) {
-      if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, K, Yj, K + nk, ODYN_PW_IDENTITY, Y1, NULL))) return kernel_status(r, "conv_euler_tanh_forward");
-      if ((r = tvnorm_forward(c, hw, s, eps, K + nk + c, K + nk + 2 * c, Y1, l.D, l.Uhat, l.rinv))) return r;
+      if ((r = conv_act_tv(&g, s, eps, K, K + nk, K + nk + c, K + nk + 2 * c, Yj, Y1, l.D, l.Uhat, l.rinv, "conv_euler_tanh_forward"))) return r;
       if ((r = cuda_axpby(len, 1.0, Yj, h, Y1))) return r;
     } else if ((r = odyn_cuda_conv3_euler(&g, s, K, K + nk, ODYN_PW_TANH, h, Yj, Y1, l.D))) return kernel_status(r, "conv_euler_tanh_forward");
   }
@@ -306,8 +305,7 @@ int cuda_conv_tanh_forward(long cin, long cout, long k, int pool, double eps, lo
   if ((r = check_conv1("conv_tanh_forward", cin, cout, k, pool, eps, ih, iw, s, theta, lin)) || !s) return r;
   if (!Y0 || !Y1) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_forward: Y0 and Y1 must be arrays of the backend");
   if ((r = stencil3(cin, cout, k, theta, l.K3, &K))) return r;
-  if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, K, Y0, theta + nk, eps > 0 ? ODYN_PW_IDENTITY : ODYN_PW_TANH, U, eps > 0 ? NULL : l.D))) return kernel_status(r, "conv_tanh_forward");
-  if (eps > 0 && (r = tvnorm_forward(cout, hw, s, eps, theta + nk + cout, theta + nk + 2 * cout, U, l.D, l.Uhat, l.rinv))) return r;
+  if ((r = conv_act_tv(&g, s, eps, K, theta + nk, theta + nk + cout, theta + nk + 2 * cout, Y0, U, l.D, l.Uhat, l.rinv, "conv_tanh_forward"))) return r;
   return pool ? avgpool2(cout * s, ih, iw, 0, l.T, Y1) : ODYN_BACKEND_OK;
 }
 
@@ -453,12 +451,9 @@ static int verlet_face1_act(double eps, long m, long hw, long s, const double *K
 }
 
 /* face 0: F = tanh(K * Z + bF), or tanh(N(K * Z + bF)); DF may be NULL */
-static int verlet_face0(const odyn_conv_geom *g, double eps, long c, long hw, long s, const double *K, const VerletParams *p, const double *Z, double *F, double *DF, const VerletTV *tv)
+static int verlet_face0(const odyn_conv_geom *g, double eps, long s, const double *K, const VerletParams *p, const double *Z, double *F, double *DF, const VerletTV *tv)
 {
-  int r;
-
-  if ((r = odyn_cuda_conv3_forward_bias_act(g, s, K, Z, K + p->obF, eps > 0 ? ODYN_PW_IDENTITY : ODYN_PW_TANH, F, eps > 0 ? NULL : DF))) return kernel_status(r, "conv Verlet face 0");
-  return eps > 0 ? tvnorm_forward(c, hw, s, eps, K + p->osF, K + p->obetaF, F, DF, tv->UhatF, tv->rinvF) : ODYN_BACKEND_OK;
+  return conv_act_tv(g, s, eps, K, K + p->obF, K + p->osF, K + p->obetaF, Z, F, DF, tv->UhatF, tv->rinvF, "conv Verlet face 0");
 }
 
 /* the stored sweeps' lin: [DG_j DF_j (N (lm + ln)) | with the normalization N of verlet_tv_at()'s (lm + ln + 2 lp) | the
@@ -510,7 +505,7 @@ int cuda_conv_verlet_tanh_forward(long c, long m, double eps, long ih, long iw, 
     if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, Yj, 0.0, Z1))) return kernel_status(r, "conv_verlet_tanh_forward");
     if ((r = verlet_face1_act(eps, m, hw, s, K, &p, Z1, DG, &tv))) return r;
     if ((r = cuda_axpby(lm, 1.0, Zj, -h, Z1))) return r;
-    if ((r = verlet_face0(&g, eps, c, hw, s, K, &p, Z1, Y1, DF, &tv))) return r;
+    if ((r = verlet_face0(&g, eps, s, K, &p, Z1, Y1, DF, &tv))) return r;
     if ((r = cuda_axpby(ln, 1.0, Yj, h, Y1))) return r;
   }
   return ODYN_BACKEND_OK;
@@ -682,7 +677,7 @@ int cuda_conv_verlet_tanh_forward_final(long c, long m, double eps, long ih, lon
 
     if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, YN, 0.0, T))) return kernel_status(r, "conv_verlet_tanh_forward_final");
     if ((r = verlet_face1_act(eps, m, hw, s, K, &p, T, NULL, &tv)) || (r = cuda_axpy(lm, -h, T, ZN))) return r;
-    if ((r = verlet_face0(&g, eps, c, hw, s, K, &p, ZN, T, NULL, &tv))) return r;
+    if ((r = verlet_face0(&g, eps, s, K, &p, ZN, T, NULL, &tv))) return r;
     if ((r = cuda_axpy(ln, h, T, YN))) return r;
   }
   return ODYN_BACKEND_OK;
@@ -717,7 +712,7 @@ int cuda_conv_verlet_tanh_tangent_y0(long c, long m, double eps, long ih, long i
     if ((r = verlet_face1_act(eps, m, hw, s, K, &p, T, DG, &tv)) || (r = cuda_axpy(lm, -h, T, Z))) return r;
     if ((r = verlet_tangent_face1(&g, eps, m, hw, s, h, K, dK, &p, Y, DG, &tv, T, dYN, dZ))) return r;
     /* F and DF at Z_{j+1/2}, Y_{j+1}; then face 0's tangent */
-    if ((r = verlet_face0(&g, eps, c, hw, s, K, &p, Z, T, DF, &tv))) return r;
+    if ((r = verlet_face0(&g, eps, s, K, &p, Z, T, DF, &tv))) return r;
     if ((r = cuda_axpy(ln, h, T, Y))) return r;
     if ((r = verlet_tangent_face0(&g, eps, c, hw, s, h, K, dK, &p, Z, DF, &tv, T, dZ, dYN))) return r;
   }
@@ -756,7 +751,7 @@ int cuda_conv_verlet_tanh_adjoint_reversible(long c, long m, double eps, long ih
     double       *gK = gtheta ? gtheta + j * p.slot : NULL;
 
     /* face 0 at Z_{j+1/2}: F and DF, its adjoint, then Y_j = Y_{j+1} - h F */
-    if ((r = verlet_face0(&g, eps, c, hw, s, K, &p, Z, F, DF, &tv))) return r;
+    if ((r = verlet_face0(&g, eps, s, K, &p, Z, F, DF, &tv))) return r;
     if ((r = verlet_adjoint_face0(&g, eps, c, hw, s, h, K, &p, Z, DF, &tv, P, T, Q, gK, ones, cs))) return r;
     if ((r = cuda_axpy(ln, -h, F, Y))) return r;
     /* face 1 at Y_j: G (in F) and DG, Z_{j-1/2} = Z_{j+1/2} + h G, its adjoint */

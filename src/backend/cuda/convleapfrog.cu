@@ -123,10 +123,7 @@ static int leapfrog_step_f(const LeapfrogSweep *w, const double *K, const double
   double *U = w->sym ? l->S : L; /* sym 0: sigma is F itself */
   int     r;
 
-  if (w->eps > 0) {
-    if ((r = odyn_cuda_conv3_forward_bias_act(&w->g, w->s, K, Yj, K + w->nk, ODYN_PW_IDENTITY, U, NULL))) return kernel_status(r, "conv leapfrog step");
-    if ((r = tvnorm_forward(w->g.cout, w->hw, w->s, w->eps, K + w->nk + w->g.cout, K + w->nk + 2 * w->g.cout, U, l->D, l->Uhat, l->rinv))) return r;
-  } else if ((r = odyn_cuda_conv3_forward_bias_act(&w->g, w->s, K, Yj, K + w->nk, ODYN_PW_TANH, U, l->D))) return kernel_status(r, "conv leapfrog step");
+  if ((r = conv_act_tv(&w->g, w->s, w->eps, K, K + w->nk, K + w->nk + w->g.cout, K + w->nk + 2 * w->g.cout, Yj, U, l->D, l->Uhat, l->rinv, "conv leapfrog step"))) return r;
   if (w->sym && (r = odyn_cuda_conv3_adjoint(&w->g, w->s, K, -1.0, l->S, 0.0, L))) return kernel_status(r, "conv leapfrog step");
   return ODYN_BACKEND_OK;
 }

@@ -89,10 +89,7 @@ int cuda_conv_parabolic_tanh_forward(long c, long m, double eps, long ih, long i
     double       *Y1 = Ytraj + (j + 1) * lc;
     const StepLin l  = step_lin(lin, eps, N, j, lm, hw * s);
 
-    if (eps > 0) {
-      if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, K, Yj, K + nk, ODYN_PW_IDENTITY, l.S, NULL))) return kernel_status(r, "conv_parabolic_tanh_forward");
-      if ((r = tvnorm_forward(m, hw, s, eps, K + nk + m, K + nk + 2 * m, l.S, l.D, l.Uhat, l.rinv))) return r;
-    } else if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, K, Yj, K + nk, ODYN_PW_TANH, l.S, l.D))) return kernel_status(r, "conv_parabolic_tanh_forward");
+    if ((r = conv_act_tv(&g, s, eps, K, K + nk, K + nk + m, K + nk + 2 * m, Yj, l.S, l.D, l.Uhat, l.rinv, "conv_parabolic_tanh_forward"))) return r;
     if ((r = odyn_cuda_conv3_adjoint(&g, s, K, -1.0, l.S, 0.0, Y1))) return kernel_status(r, "conv_parabolic_tanh_forward");
     if ((r = cuda_axpby(lc, 1.0, Yj, h, Y1))) return r;
   }

@@ -70,6 +70,14 @@ int tvnorm_jac(int adjoint, long m, long hw, long s, const double *scale, const 
   return launched("tvnorm_jac kernel");
 }
 
+int conv_act_tv(const odyn_conv_geom *g, long s, double eps, const double *K, const double *b, const double *scale, const double *beta, const double *X, double *U, double *D, double *Uhat, double *rinv, const char *op)
+{
+  int r = odyn_cuda_conv3_forward_bias_act(g, s, K, X, b, eps > 0 ? ODYN_PW_IDENTITY : ODYN_PW_TANH, U, eps > 0 ? NULL : D);
+
+  if (r) return kernel_status(r, op);
+  return eps > 0 ? tvnorm_forward(g->cout, g->h * g->w, s, eps, scale, beta, U, D, Uhat, rinv) : ODYN_BACKEND_OK;
+}
+
 int tvnorm_forward(long m, long hw, long s, double eps, const double *scale, const double *beta, double *S, double *D, double *Uhat, double *rinv)
 {
   if (!hw || !s) return ODYN_BACKEND_OK;

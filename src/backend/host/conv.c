@@ -64,6 +64,16 @@ static long chunk_examples(const odyn_conv_geom *g)
 
 long odyn_conv_chunk_examples(const odyn_conv_geom *g) { return chunk_examples(g); }
 
+double *odyn_conv_sweep_scratch(const odyn_conv_geom *g, long s, double **tvwork, double **T)
+{
+  const long nw = odyn_conv_work_size(g), hw = g->h * g->w;
+  double    *work = (double *)malloc((size_t)(nw + hw + (T ? g->cout * hw * lmin(chunk_examples(g), s) : 0)) * sizeof(double));
+
+  if (work) *tvwork = work + nw;
+  if (work && T) *T = work + nw + hw;
+  return work;
+}
+
 long odyn_conv_work_size(const odyn_conv_geom *g)
 {
   const long cmax = lmax(g->cin, g->cout), kk = g->k * g->k, M = g->h * g->w * chunk_examples(g);

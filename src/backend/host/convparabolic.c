@@ -59,19 +59,6 @@ static Lin ChunkLin(const Lin *l, long e0, long nU, long hw)
   return c;
 }
 
-/* the scratch of a sweep: the convolution workspace, the normalization's h w values, then T (one chunk of m channels)
-   when withT */
-static double *Scratch(const odyn_conv_geom *g, long s, int withT, double **tvwork, double **T)
-{
-  const long ch = odyn_conv_chunk_examples(g), nw = odyn_conv_work_size(g), hw = g->h * g->w;
-  double    *work;
-
-  work = (double *)malloc((size_t)(nw + hw + (withT ? g->cout * hw * lmin(ch, s) : 0)) * sizeof(double));
-  if (work) *tvwork = work + nw;
-  if (work && T) *T = work + nw + hw;
-  return work;
-}
-
 /* the parameters of step j: K, b and (with the normalization) scale, beta */
 static const double *Slot(const double *theta, long j, long nk, long m, double eps) { return theta + j * (nk + (eps > 0 ? 3 : 1) * m); }
 
@@ -83,7 +70,7 @@ int odyn_host_conv_parabolic_tanh_forward(long c, long m, double eps, long ih, l
   int                  r = 0;
 
   if (!lc) return 0;
-  if (!(work = Scratch(&g, s, 0, &tvwork, NULL))) return ODYN_BACKEND_ERR_MEM;
+  if (!(work = odyn_conv_sweep_scratch(&g, s, &tvwork, NULL))) return ODYN_BACKEND_ERR_MEM;
   memcpy(Ytraj, Y0, (size_t)lc * sizeof(double));
   for (long j = 0; j < N && !r; j++) {
     const double *K = Slot(theta, j, nk, m, eps), *Yj = Ytraj + j * lc;
@@ -116,7 +103,7 @@ int odyn_host_conv_parabolic_tanh_tangent(long c, long m, double eps, long ih, l
   int                  r = 0;
 
   if (!lc) return 0;
-  if (!(work = Scratch(&g, s, 1, &tvwork, &T))) return ODYN_BACKEND_ERR_MEM;
+  if (!(work = odyn_conv_sweep_scratch(&g, s, &tvwork, &T))) return ODYN_BACKEND_ERR_MEM;
   if (dY0) memcpy(dYN, dY0, (size_t)lc * sizeof(double));
   else memset(dYN, 0, (size_t)lc * sizeof(double));
   for (long j = 0; j < N && !r; j++) {
@@ -159,7 +146,7 @@ int odyn_host_conv_parabolic_tanh_adjoint(long c, long m, double eps, long ih, l
   int                  r = 0;
 
   if (!lc || (!gtheta && !gY0)) return 0;
-  if (!(work = Scratch(&g, s, 1, &tvwork, &T))) return ODYN_BACKEND_ERR_MEM;
+  if (!(work = odyn_conv_sweep_scratch(&g, s, &tvwork, &T))) return ODYN_BACKEND_ERR_MEM;
   /* P walks in gY0, or in an array of its own when gY0 is not wanted */
   if (!(P = gY0 ? gY0 : (double *)malloc((size_t)lc * sizeof(double)))) {
     free(work);

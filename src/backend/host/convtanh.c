@@ -49,17 +49,6 @@ static EulerLin EulerLinAt(double *lin, double eps, long N, long j, long nin, lo
 /* the parameters of step j: [K | b] or, normalized, [K | b | scale | beta] */
 static long EulerSlot(long c, double eps) { return 9 * c * c + (eps > 0 ? 3 : 1) * c; }
 
-/* the convolution workspace, then the normalization's h w values, then T (one chunk) when withT */
-static double *EulerScratch(const odyn_conv_geom *g, long s, int withT, double **tvwork, double **T)
-{
-  const long nw = odyn_conv_work_size(g), hw = g->h * g->w;
-  double    *work = (double *)malloc((size_t)(nw + hw + (withT ? g->cout * hw * lmin(odyn_conv_chunk_examples(g), s) : 0)) * sizeof(double));
-
-  if (work) *tvwork = work + nw;
-  if (work && T) *T = work + nw + hw;
-  return work;
-}
-
 int odyn_host_conv_euler_tanh_forward(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   const odyn_conv_geom g = {ih, iw, c, c, 3};
@@ -68,7 +57,7 @@ int odyn_host_conv_euler_tanh_forward(long c, double eps, long ih, long iw, long
   int                  r = 0;
 
   if (!len) return 0;
-  if (!(work = EulerScratch(&g, s, 0, &tvwork, NULL))) return ODYN_BACKEND_ERR_MEM;
+  if (!(work = odyn_conv_sweep_scratch(&g, s, &tvwork, NULL))) return ODYN_BACKEND_ERR_MEM;
   memcpy(Ytraj, Y0, (size_t)len * sizeof(double));
   for (long j = 0; j < N && !r; j++) {
     const double *K = theta + j * slot, *Yj = Ytraj + j * len;
@@ -100,7 +89,7 @@ int odyn_host_conv_euler_tanh_tangent(long c, double eps, long ih, long iw, long
 
   if (!len) return 0;
   /* T: the chunk's product, as the layer's scratch T1 */
-  if (!(work = EulerScratch(&g, s, 1, &tvwork, &T))) return ODYN_BACKEND_ERR_MEM;
+  if (!(work = odyn_conv_sweep_scratch(&g, s, &tvwork, &T))) return ODYN_BACKEND_ERR_MEM;
   if (dY0) memcpy(dYN, dY0, (size_t)len * sizeof(double));
   else memset(dYN, 0, (size_t)len * sizeof(double));
   for (long j = 0; j < N && !r; j++) {
@@ -141,7 +130,7 @@ int odyn_host_conv_euler_tanh_adjoint(long c, double eps, long ih, long iw, long
   int                  r = 0;
 
   if (!len || (!gtheta && !gY0)) return 0;
-  if (!(work = EulerScratch(&g, s, 1, &tvwork, &T))) return ODYN_BACKEND_ERR_MEM;
+  if (!(work = odyn_conv_sweep_scratch(&g, s, &tvwork, &T))) return ODYN_BACKEND_ERR_MEM;
   /* P walks in gY0, or in an array of its own when gY0 is not wanted */
   if (!(P = gY0 ? gY0 : (double *)malloc((size_t)len * sizeof(double)))) {
     free(work);
@@ -198,8 +187,8 @@ long odyn_host_conv_tanh_linsize(long cin, long cout, long k, int pool, double e
 }
 
 /* A sweep's sizes: the layer's geometry, the lengths per example (in, U before pooling, out), the chunk of examples,
-   the parameters' offsets (b, scale, beta), and its scratch: the kernels' work, the normalization's h w values, then T
-   (nU per example of a chunk). ODYN_BACKEND_ERR_MEM if none. */
+   the parameters' offsets (b, scale, beta), and its scratch (odyn_conv_sweep_scratch(): the kernels' work, the
+   normalization's h w values, then T, nU per example of a chunk). ODYN_BACKEND_ERR_MEM if none. */
 typedef struct {
   odyn_conv_geom g;
   long           nin, nU, nout, ch, hw, lenU, ob, os, obeta;
@@ -210,8 +199,7 @@ typedef struct {
 
 static int conv1_begin(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, Conv1 *cv)
 {
-  const odyn_conv_geom g  = {ih, iw, cin, cout, k};
-  const long           nw = odyn_conv_work_size(&g);
+  const odyn_conv_geom g = {ih, iw, cin, cout, k};
 
   cv->g     = g;
   cv->hw    = ih * iw;
@@ -225,10 +213,7 @@ static int conv1_begin(long cin, long cout, long k, int pool, double eps, long i
   cv->obeta = cv->os + cout;
   cv->pool  = pool;
   cv->eps   = eps;
-  if (!(cv->work = (double *)malloc((size_t)(nw + cv->hw + cv->nU * lmin(cv->ch, s)) * sizeof(double)))) return ODYN_BACKEND_ERR_MEM;
-  cv->tvwork = cv->work + nw;
-  cv->T      = cv->tvwork + cv->hw;
-  return 0;
+  return (cv->work = odyn_conv_sweep_scratch(&g, s, &cv->tvwork, &cv->T)) ? 0 : ODYN_BACKEND_ERR_MEM;
 }
 
 /* the chunk at example e0 of sigma', Uhat and 1/r in lin (the last two NULL without the normalization) */
