@@ -514,6 +514,59 @@ static void conv_bench(long ch, long hgt, long wid, long s, int reps)
   conv_free(&c);
 }
 
+/* ---- paper 000's connector: one 1x1 conv tanh layer cin -> cout, run as convgemm.cu's GEMMs on the states, against
+   the same layer as a 3x3 stencil with zero outer taps on the direct kernels (how convblocks.cu ran connectors until
+   2026-12-05: 9 times the multiply-adds) ---- */
+typedef struct {
+  odyn_conv_geom g;
+  long           s;
+  double        *K, *b, *X, *Y, *D, *W, *gX, *G;
+} conn_ctx;
+
+enum { OP_CONN_FWD, OP_CONN_FWD_ADJ };
+
+static int conn_op(void *vctx, int which)
+{
+  conn_ctx  *c  = (conn_ctx *)vctx;
+  const long ly = c->g.cout * c->g.h * c->g.w * c->s;
+  TRY(odyn_cuda_conv3_forward_bias_act(&c->g, c->s, c->K, c->X, c->b, ODYN_PW_TANH, c->Y, c->D));
+  if (which == OP_CONN_FWD_ADJ) { /* the layer's adjoint: T = D .* W (into Y), stencil gradient, input adjoint */
+    TRY(odyn_cuda_hadamard(ly, 1.0, c->D, c->W, c->Y));
+    TRY(odyn_cuda_conv3_stencil_grad(&c->g, c->s, c->X, c->Y, 1.0, c->G));
+    TRY(odyn_cuda_conv3_adjoint(&c->g, c->s, c->K, 1.0, c->Y, 0.0, c->gX));
+  }
+  return 0;
+}
+
+static void connector_bench(long cin, long cout, long hgt, long wid, long s, int reps)
+{
+  const long lx = cin * hgt * wid * s, ly = cout * hgt * wid * s;
+  double     t[2][2] = {{-1.0, -1.0}, {-1.0, -1.0}};
+
+  printf("-- connector: 1x1 conv tanh %ld -> %ld, %ldx%ld, batch %ld: GEMMs on the states (convgemm.cu) against the 3x3 stencil with zero outer taps on the direct kernels (before 2026-12-05)\n", cin, cout, hgt, wid, s);
+  for (int padded = 0; padded < 2; padded++) {
+    conn_ctx c;
+    memset(&c, 0, sizeof(c));
+    c.g = (odyn_conv_geom){hgt, wid, cin, cout, padded ? 3 : 1};
+    c.s = s;
+    const long nk = cin * cout * c.g.k * c.g.k;
+    if ((c.K = dev_rand(nk, 1.0 / sqrt((double)cin))) && (c.b = dev_rand(cout, 0.5)) && (c.X = dev_rand(lx, 1.0)) && (c.W = dev_rand(ly, 1.0)) && (c.Y = dev_rand(ly, 0.0)) && (c.D = dev_rand(ly, 0.0)) && (c.gX = dev_rand(lx, 0.0)) && (c.G = dev_rand(nk, 0.0))) {
+      t[padded][0] = time_ms(conn_op, &c, OP_CONN_FWD, reps);
+      t[padded][1] = time_ms(conn_op, &c, OP_CONN_FWD_ADJ, reps);
+    }
+    double *a[] = {c.K, c.b, c.X, c.Y, c.D, c.W, c.gX, c.G};
+    for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++) odyn_cuda_free(a[i]);
+    odyn_cuda_kernels_finalize();
+  }
+  if (t[0][0] < 0 || t[0][1] < 0 || t[1][0] < 0 || t[1][1] < 0) {
+    printf("FAILED: connector timing\n");
+    failed = 1;
+    return;
+  }
+  printf("conv 1x1 connector %ld->%ld batch=%ld forward            %9.4f ms   (3x3 padded: %9.4f ms, %.1f x)\n", cin, cout, s, t[0][0], t[1][0], t[1][0] / t[0][0]);
+  printf("conv 1x1 connector %ld->%ld batch=%ld forward + adjoints %9.4f ms   (3x3 padded: %9.4f ms, %.1f x)\n", cin, cout, s, t[0][1], t[1][1], t[1][1] / t[0][1]);
+}
+
 /* ---- the oracle's data: raw float64 files for bench/torch_compare.py ---- */
 static int dump(const char *dir, const char *name, const char *what, const double *d, long len)
 {
@@ -689,6 +742,7 @@ int main(int argc, char **argv)
   conv_bench(6, 28, 28, quick ? 200 : 1000, reps);
   if (!quick) conv_bench(6, 28, 28, 5000, reps);
   conv_bench(32, 28, 28, quick ? 200 : 1000, reps); /* beyond the direct kernels' 16 channels: the GEMM path */
+  connector_bench(6, 12, 28, 28, quick ? 200 : 1000, reps); /* docs/cnn.md's three-CNN network's connector */
   loss_bench(ODYN_LOSSFN_SOFTMAX, "softmax", 10, quick ? 10000 : 60000, reps); /* MNIST's classes and training set */
   if (!quick) {
     loss_bench(ODYN_LOSSFN_SOFTMAX, "softmax", 10, 1000000, reps);

@@ -4,7 +4,8 @@
    fp64 data, and dot-product tests of the device kernels against each other: <W, K * X> = <K^T W, X> (the adjoint in
    the input) and <W, dK * X> = <G(X, W), dK> (the adjoint in the stencil).
 
-   Beyond 16 channels (on either side) the same functions run convgemm.cu's im2col + cuBLAS path: the same checks.
+   Beyond 16 channels (on either side) the same functions run convgemm.cu's im2col + cuBLAS path: the same checks; 1x1
+   stencils (g.k = 1, the connectors) run there too at any width, as GEMMs on the states themselves.
 
    Tolerance 1e-12, norm-wise relative. Each output is a sum of 9 cin <= 360 products, summed in a different order than
    on the host (and with FMAs): a few units of 1e-16 relative to the sum of the terms' magnitudes, which for random data
@@ -23,6 +24,7 @@
 typedef struct {
   long cin, cout, h, w, s;
   int  off; /* 1: the device output arrays start one double past a 16-byte boundary (the kernels' 8-byte store path) */
+  int  k;   /* stencil size: 0 (the default) for 3x3, 1 for 1x1 */
 } shape;
 
 /* a device copy of n values (of src, or uninitialized), one double past the allocation's start when off (free d - off) */
@@ -35,16 +37,16 @@ static double *gc_dev_off(const double *src, long n, int off)
 
 static void run(shape sh)
 {
-  const odyn_conv_geom g = {sh.h, sh.w, sh.cin, sh.cout, 3};
-  const long           s = sh.s, nx = sh.cin * sh.h * sh.w * s, ny = sh.cout * sh.h * sh.w * s, nk = sh.cin * sh.cout * 9;
+  const odyn_conv_geom g = {sh.h, sh.w, sh.cin, sh.cout, sh.k ? sh.k : 3};
+  const long           s = sh.s, nx = sh.cin * sh.h * sh.w * s, ny = sh.cout * sh.h * sh.w * s, nk = sh.cin * sh.cout * g.k * g.k;
   const double         hstep = 0.25;
   char                 tag[64];
   double              *K = gc_host(nk), *dK = gc_host(nk), *b = gc_host(sh.cout), *X = gc_host(nx), *W = gc_host(ny), *Y0 = gc_host(ny), *X0 = gc_host(nx), *G0 = gc_host(nk);
   double              *Y = gc_host(ny), *YA = gc_host(ny), *DA = gc_host(ny), *XA = gc_host(nx), *G = gc_host(nk), *YE = gc_host(nx);
   double              *work = gc_host(odyn_conv_work_size(&g));
 
-  snprintf(tag, sizeof(tag), "cin=%ld cout=%ld %ldx%ld s=%ld%s", sh.cin, sh.cout, sh.h, sh.w, s, sh.off ? " (8-byte stores)" : "");
-  gc_fill(K, nk, 1.0 / sqrt(9.0 * sh.cin));
+  snprintf(tag, sizeof(tag), "%ldx%ld cin=%ld cout=%ld %ldx%ld s=%ld%s", g.k, g.k, sh.cin, sh.cout, sh.h, sh.w, s, sh.off ? " (8-byte stores)" : "");
+  gc_fill(K, nk, 1.0 / sqrt((double)(g.k * g.k * sh.cin)));
   gc_fill(dK, nk, 1.0);
   gc_fill(b, sh.cout, 0.5);
   gc_fill(X, nx, 1.0);
@@ -143,6 +145,10 @@ int main(void)
        arrays of different widths), misaligned outputs (cuBLAS takes any) */
     {17, 17, 8, 8, 3, 0},   {1, 17, 3, 3, 2, 0},      {6, 24, 14, 14, 7, 0},  {20, 6, 9, 11, 4, 0},  {40, 20, 5, 7, 3, 1},
     {32, 32, 28, 28, 160, 0}, {24, 40, 14, 14, 800, 0},
+    /* 1x1 stencils (convgemm.cu, no im2col): paper 000's connector 6 -> 12 at the MNIST size, 1 channel and 1 pixel,
+       cin == cout (the Euler form), narrowing, wide with misaligned outputs, odd image sizes */
+    {6, 12, 28, 28, 64, 0, 1}, {1, 1, 1, 1, 1, 0, 1},  {6, 6, 28, 28, 37, 1, 1}, {16, 4, 9, 13, 5, 0, 1},
+    {20, 24, 14, 14, 50, 1, 1}, {3, 5, 5, 7, 3, 0, 1},
   };
   int st;
 

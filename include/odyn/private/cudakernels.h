@@ -90,7 +90,8 @@ int odyn_cuda_leapfrog_adjoint_reversible(long n, long N, long s, double h, cons
 /* C = A B (column-major, m x k times k x n) with cuBLAS: for the benchmark's DGEMM-alone line */
 int odyn_cuda_dgemm(long m, long n, long k, const double *A, const double *B, double *C);
 
-/* 3x3 direct convolutions: the contracts of convkernels.h */
+/* convolutions of 3x3 stencils (direct kernels up to 16 channels, im2col + cuBLAS beyond) and of 1x1 stencils (g->k 1:
+   cuBLAS GEMMs on the states themselves): the contracts of convkernels.h */
 /* Y = beta Y + alpha K * X */
 int odyn_cuda_conv3_forward(const odyn_conv_geom *g, long s, const double *K, double alpha, const double *X, double beta, double *Y);
 /* Y = act(K * X + b), D = act'(K * X + b) when D is not NULL (act: ODYN_PW_* of pointwise.h) */

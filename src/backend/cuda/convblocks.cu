@@ -177,7 +177,7 @@ int cuda_conv_euler_tanh_adjoint(long c, double eps, long ih, long iw, long N, l
    The one-step conv tanh layer cin -> cout (conv_tanh_*: the opening layer and paper 000's connectors, scheme single
    with layer conv), k x k stencils (k = 1 or 3), optionally followed by 2x2 average pooling P, from the same device
    functions as the Euler sweeps above. lin = [D (lenU) (| Uhat (lenU) | 1/r (ih iw s): eps > 0) | T (lenU) | ones
-   (ih iw) | cs (cout s) (| K3, G3 (9 cin cout each) when k = 1) (| A (lenU): eps > 0)]; U = tanh(K * Y0 + b) before
+   (ih iw) | cs (cout s) (| A (lenU): eps > 0)]; U = tanh(K * Y0 + b) before
    pooling (lenU = cout ih iw s):
      forward   U = tanh(K * Y0 + b), D = sigma' (conv3_forward_bias_act; into T when pooled); Y1 = U or P U
      tangent   T = dK * Y0 + db (or 0); T += K * dY0; dY1 = D .* T, or T = D .* T, dY1 = P T
@@ -186,19 +186,19 @@ int cuda_conv_euler_tanh_adjoint(long c, double eps, long ih, long iw, long N, l
    With the TV normalization (eps > 0) as the Euler sweeps: U = K * Y0 + b normalized, scaled, shifted and activated
    (tvnorm_forward); the tangent's T = scale .* J_tv T + dscale .* Uhat + dbeta before D; the adjoint's gradients of
    scale and beta, then T = J_tv (scale .* T), before the bias and stencil gradients (conv_tv_adjoint).
-   A 1x1 stencil runs as the centre tap of a 3x3 one (K3, zeros around; its gradient G3's centre taps added to gK):
-   the direct 3x3 kernels do 9 times the connector's multiply-adds, which a connector, applied once per network, can
-   afford (no kernel of its own to maintain). Round-off as the Euler sweeps: the gradient sums run in another order
-   than the host's.
+   A 1x1 stencil goes to the same odyn_cuda_conv3_* functions with g.k = 1, which run it as cuBLAS GEMMs on the states
+   themselves (convgemm.cu; until 2026-12-05 it ran as the centre tap of a zero-padded 3x3 stencil on the direct
+   kernels, 9 times the multiply-adds). Round-off as the Euler sweeps: the gradient sums run in another order than the
+   host's.
 */
 bool conv1_fits(long cin, long cout) { return conv_fits(cin) && conv_fits(cout); }
 
 /* the parts of a one-step layer's lin (see above; cuda_conv_tanh_linsize() adds them up) */
 typedef struct {
-  double *D, *Uhat, *rinv, *T, *ones, *cs, *K3, *G3, *A;
+  double *D, *Uhat, *rinv, *T, *ones, *cs, *A;
 } Conv1Lin;
 
-static Conv1Lin conv1_lin(double *lin, long cin, long cout, long k, double eps, long hw, long s)
+static Conv1Lin conv1_lin(double *lin, long cout, double eps, long hw, long s)
 {
   const long lenU = cout * hw * s, tv = eps > 0;
   Conv1Lin   l;
@@ -209,9 +209,7 @@ static Conv1Lin conv1_lin(double *lin, long cin, long cout, long k, double eps, 
   l.T    = lin + (tv ? 2 * lenU + hw * s : lenU);
   l.ones = l.T + lenU;
   l.cs   = l.ones + hw;
-  l.K3   = l.cs + cout * s;
-  l.G3   = l.K3 + (k == 1 ? 9 * cin * cout : 0);
-  l.A    = l.G3 + (k == 1 ? 9 * cin * cout : 0);
+  l.A    = l.cs + cout * s;
   return l;
 }
 
@@ -220,8 +218,9 @@ long cuda_conv_tanh_linsize(long cin, long cout, long k, int pool, double eps, l
   const long lenU = cout * ih * iw * s;
 
   (void)pool;
+  (void)k;
   if (!conv1_fits(cin, cout) || !(eps >= 0)) return -1;
-  return (eps > 0 ? 2 * lenU + ih * iw * s : lenU) + lenU + ih * iw + cout * s + (k == 1 ? 18 * cin * cout : 0) + (eps > 0 ? lenU : 0);
+  return (eps > 0 ? 2 * lenU + ih * iw * s : lenU) + lenU + ih * iw + cout * s + (eps > 0 ? lenU : 0);
 }
 
 static int check_conv1(const char *op, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *lin)
@@ -235,28 +234,6 @@ static int check_conv1(const char *op, long cin, long cout, long k, int pool, do
   if (!(eps >= 0) || isinf(eps)) return fail(ODYN_BACKEND_ERR_ARG, "%s: eps of the TV normalization must be finite and >= 0 (0: none), got %g", op, eps);
   if (s && (!theta || !lin)) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_tanh_linsize() values) must be arrays of the backend", op);
   return ensure_stream();
-}
-
-/* K3 = the 3x3 stencils whose centre taps are the 1x1 stencils K1 (n = cin cout of them), zeros elsewhere */
-static __global__ void k_stencil_1to3(long n, const double *K1, double *K3)
-{
-  ODYN_FOR_EACH(k, 9 * n) K3[k] = k % 9 == 4 ? K1[k / 9] : 0.0;
-}
-
-/* G1 += the centre taps of the 3x3 stencil gradients G3 (the gradient of the 1x1 stencils) */
-static __global__ void k_stencil_centre_add(long n, const double *G3, double *G1)
-{
-  ODYN_FOR_EACH(k, n) G1[k] = __dadd_rn(G1[k], G3[9 * k + 4]);
-}
-
-/* the stencil the 3x3 kernels run for K (k x k): K itself, or K3 = K padded (k = 1) */
-static int stencil3(long cin, long cout, long k, const double *K, double *K3, const double **use)
-{
-  *use = K;
-  if (k == 3) return ODYN_BACKEND_OK;
-  k_stencil_1to3<<<grid_for(9 * cin * cout), TPB, 0, st.stream>>>(cin * cout, K, K3);
-  *use = K3;
-  return launched("conv_tanh (1x1 stencil as 3x3)");
 }
 
 /* F = P U (2x2 averages; planes: channels times examples, of h x w), or F += P U (add), as the host's odyn_avgpool2 */
@@ -295,40 +272,30 @@ static int avgpool2(long planes, long h, long w, int add, const double *U, doubl
 
 int cuda_conv_tanh_forward(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
 {
-  const odyn_conv_geom g = {ih, iw, cin, cout, 3};
+  const odyn_conv_geom g = {ih, iw, cin, cout, k};
   const long           hw = ih * iw, nk = k * k * cin * cout;
-  const Conv1Lin       l = conv1_lin(lin, cin, cout, k, eps, hw, s);
+  const Conv1Lin       l = conv1_lin(lin, cout, eps, hw, s);
   double              *U = pool ? l.T : Y1;
-  const double        *K;
   int                  r;
 
   if ((r = check_conv1("conv_tanh_forward", cin, cout, k, pool, eps, ih, iw, s, theta, lin)) || !s) return r;
   if (!Y0 || !Y1) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_forward: Y0 and Y1 must be arrays of the backend");
-  if ((r = stencil3(cin, cout, k, theta, l.K3, &K))) return r;
-  if ((r = conv_act_tv(&g, s, eps, K, theta + nk, theta + nk + cout, theta + nk + 2 * cout, Y0, U, l.D, l.Uhat, l.rinv, "conv_tanh_forward"))) return r;
+  if ((r = conv_act_tv(&g, s, eps, theta, theta + nk, theta + nk + cout, theta + nk + 2 * cout, Y0, U, l.D, l.Uhat, l.rinv, "conv_tanh_forward"))) return r;
   return pool ? avgpool2(cout * s, ih, iw, 0, l.T, Y1) : ODYN_BACKEND_OK;
 }
 
 int cuda_conv_tanh_tangent(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
 {
-  const odyn_conv_geom g = {ih, iw, cin, cout, 3};
+  const odyn_conv_geom g = {ih, iw, cin, cout, k};
   const long           hw = ih * iw, lenU = cout * hw * s, nk = k * k * cin * cout;
-  const Conv1Lin       l   = conv1_lin(lin, cin, cout, k, eps, hw, s);
-  double              *dK3 = l.K3 + 9 * cin * cout; /* k = 1: G3's room, free in a tangent */
-  const double        *K, *dK;
+  const Conv1Lin       l = conv1_lin(lin, cout, eps, hw, s);
   int                  r;
 
   if ((r = check_conv1("conv_tanh_tangent", cin, cout, k, pool, eps, ih, iw, s, theta, lin)) || !s) return r;
   if (!Y0 || !dY1) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_tangent: Y0 and dY1 must be arrays of the backend");
   if (!dtheta && !dY0) return cuda_mem_set(dY1, 0, (size_t)(pool ? lenU / 4 : lenU) * sizeof(double));
-  if (dtheta) {
-    if ((r = stencil3(cin, cout, k, dtheta, dK3, &dK))) return r;
-    if ((r = odyn_cuda_conv3_forward_bias_act(&g, s, dK, Y0, dtheta + nk, ODYN_PW_IDENTITY, l.T, NULL))) return kernel_status(r, "conv_tanh_tangent");
-  }
-  if (dY0) {
-    if ((r = stencil3(cin, cout, k, theta, l.K3, &K))) return r;
-    if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, dY0, dtheta ? 1.0 : 0.0, l.T))) return kernel_status(r, "conv_tanh_tangent");
-  }
+  if (dtheta && (r = odyn_cuda_conv3_forward_bias_act(&g, s, dtheta, Y0, dtheta + nk, ODYN_PW_IDENTITY, l.T, NULL))) return kernel_status(r, "conv_tanh_tangent");
+  if (dY0 && (r = odyn_cuda_conv3_forward(&g, s, theta, 1.0, dY0, dtheta ? 1.0 : 0.0, l.T))) return kernel_status(r, "conv_tanh_tangent");
   if (eps > 0 && (r = tvnorm_jac(0, cout, hw, s, theta + nk + cout, dtheta ? dtheta + nk + cout : NULL, dtheta ? dtheta + nk + 2 * cout : NULL, l.Uhat, l.rinv, l.T))) return r;
   if ((r = odyn_cuda_hadamard(lenU, 1.0, l.D, l.T, pool ? l.T : dY1))) return kernel_status(r, "conv_tanh_tangent");
   return pool ? avgpool2(cout * s, ih, iw, 0, l.T, dY1) : ODYN_BACKEND_OK;
@@ -336,10 +303,9 @@ int cuda_conv_tanh_tangent(long cin, long cout, long k, int pool, double eps, lo
 
 int cuda_conv_tanh_adjoint(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
 {
-  const odyn_conv_geom g = {ih, iw, cin, cout, 3};
+  const odyn_conv_geom g = {ih, iw, cin, cout, k};
   const long           hw = ih * iw, lenU = cout * hw * s, nk = k * k * cin * cout;
-  const Conv1Lin       l = conv1_lin(lin, cin, cout, k, eps, hw, s);
-  const double        *K;
+  const Conv1Lin       l = conv1_lin(lin, cout, eps, hw, s);
   int                  r;
 
   if ((r = check_conv1("conv_tanh_adjoint", cin, cout, k, pool, eps, ih, iw, s, theta, lin)) || !s || (!gtheta && !gY0)) return r;
@@ -352,20 +318,10 @@ int cuda_conv_tanh_adjoint(long cin, long cout, long k, int pool, double eps, lo
   if (gtheta && (r = conv_fill_ones(hw, l.ones, "conv_tanh_adjoint (ones)"))) return r;
   if (eps > 0 && (r = conv_tv_adjoint(cout, hw, s, theta + nk + cout, gtheta ? gtheta + nk + cout : NULL, gtheta ? gtheta + nk + 2 * cout : NULL, l.Uhat, l.rinv, l.T, l.A, l.ones, l.cs))) return r;
   if (gtheta) {
-    if (k == 3 && (r = odyn_cuda_conv3_stencil_grad(&g, s, Y0, l.T, 1.0, gtheta))) return kernel_status(r, "conv_tanh_adjoint");
-    if (k == 1) {
-      if ((r = cuda_mem_set(l.G3, 0, (size_t)(9 * cin * cout) * sizeof(double)))) return r;
-      if ((r = odyn_cuda_conv3_stencil_grad(&g, s, Y0, l.T, 1.0, l.G3))) return kernel_status(r, "conv_tanh_adjoint");
-      k_stencil_centre_add<<<grid_for(cin * cout), TPB, 0, st.stream>>>(cin * cout, l.G3, gtheta);
-      if ((r = launched("conv_tanh_adjoint (1x1 stencil gradient)"))) return r;
-    }
+    if ((r = odyn_cuda_conv3_stencil_grad(&g, s, Y0, l.T, 1.0, gtheta))) return kernel_status(r, "conv_tanh_adjoint");
     if ((r = channel_sums_add(cout, hw, s, l.T, l.ones, l.cs, gtheta + nk))) return r;
   }
-  if (gY0) {
-    if ((r = stencil3(cin, cout, k, theta, l.K3, &K))) return r;
-    if ((r = cuda_mem_set(gY0, 0, (size_t)(cin * hw * s) * sizeof(double)))) return r;
-    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, l.T, 1.0, gY0))) return kernel_status(r, "conv_tanh_adjoint");
-  }
+  if (gY0 && (r = odyn_cuda_conv3_adjoint(&g, s, theta, 1.0, l.T, 0.0, gY0))) return kernel_status(r, "conv_tanh_adjoint");
   return ODYN_BACKEND_OK;
 }
 

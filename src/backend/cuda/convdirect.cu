@@ -1,6 +1,7 @@
 /*
    Direct 3x3 convolutions on the device (include/odyn/private/cudakernels.h; layouts of convkernels.h): stride 1, zero
-   padding 1, at most 16 channels (more on either side: convgemm.cu, im2col + cuBLAS, which these functions call). Why direct and not im2col + DGEMM: with 6 channels the im2col GEMM is thin and memory
+   padding 1, at most 16 channels (more on either side, and 1x1 stencils of any channels: convgemm.cu, im2col +
+   cuBLAS, which these functions call). Why direct and not im2col + DGEMM: with 6 channels the im2col GEMM is thin and memory
    bound, while the direct form reads each input value once from global memory (issue 8).
 
    Work unit: one example and one band of BH image rows (BH chosen so that the band's cin planes with their two halo
@@ -308,18 +309,21 @@ __global__ void __launch_bounds__(CONV_BLOCK) conv_stencil_grad_k(band_geom g, i
 static int check_geom(const char *fn, const odyn_conv_geom *g, long s)
 {
   if (!g) return odynk_fail(ODYN_CUDA_ERR_ARG, "%s: no geometry", fn);
-  if (g->k != 3) return odynk_fail(ODYN_CUDA_ERR_ARG, "%s: only 3x3 stencils (k = 3), got k = %ld", fn, g->k);
+  if (g->k != 3 && g->k != 1) return odynk_fail(ODYN_CUDA_ERR_ARG, "%s: only 3x3 or 1x1 stencils (k = 3 or 1), got k = %ld", fn, g->k);
   if (g->cin < 1 || g->cout < 1) return odynk_fail(ODYN_CUDA_ERR_ARG, "%s: channels must be >= 1, got cin = %ld, cout = %ld", fn, g->cin, g->cout);
   if (g->h < 1 || g->w < 1 || g->h > 65536 || g->w > 65536 || s < 0) return odynk_fail(ODYN_CUDA_ERR_ARG, "%s: image %ld x %ld, batch %ld out of range", fn, g->h, g->w, s);
   const long cm = g->cin > g->cout ? g->cin : g->cout;
-  /* the GEMM path's column matrix of one example (9 cin h w) and its leading dimensions are cuBLAS ints */
-  if (cm > MAXC && !odynk_fits_int(9 * cm * g->h * g->w)) return odynk_fail(ODYN_CUDA_ERR_ARG, "%s: %ld channels of %ld x %ld exceed cuBLAS's int (9 c h w)", fn, cm, g->h, g->w);
+  /* the GEMM path's column matrix of one example (T cin h w, T = k^2) and its leading dimensions are cuBLAS ints; a
+     1x1 forward or input adjoint is one strided-batched GEMM over all s examples (an int batch count) */
+  if ((cm > MAXC || g->k == 1) && !odynk_fits_int(g->k * g->k * cm * g->h * g->w)) return odynk_fail(ODYN_CUDA_ERR_ARG, "%s: %ld channels of %ld x %ld exceed cuBLAS's int (k^2 c h w)", fn, cm, g->h, g->w);
+  if (g->k == 1 && !odynk_fits_int(s)) return odynk_fail(ODYN_CUDA_ERR_ARG, "%s: batch %ld exceeds cuBLAS's int (1x1 stencils)", fn, s);
   if (s > (1L << 40) / (g->h * g->w * cm)) return odynk_fail(ODYN_CUDA_ERR_ARG, "%s: batch %ld too large", fn, s);
   return ODYN_CUDA_OK;
 }
 
-/* more channels than the direct kernels take (constant-memory stencil, accumulators in registers): convgemm.cu */
-static bool wide(const odyn_conv_geom *g) { return g->cin > MAXC || g->cout > MAXC; }
+/* convgemm.cu's calls: more channels than the direct kernels take (constant-memory stencil, accumulators in
+   registers), or a 1x1 stencil (a GEMM without im2col; the direct kernels are 3x3) */
+static bool via_gemm(const odyn_conv_geom *g) { return g->k == 1 || g->cin > MAXC || g->cout > MAXC; }
 
 /* band height for `per_row` shared doubles per band row plus `fixed` for the two halo rows, within one buffer's budget;
    *sb: one buffer's doubles (even), *smem: the two buffers' bytes */
@@ -471,7 +475,7 @@ int odyn_cuda_conv3_forward(const odyn_conv_geom *g, long s, const double *K, do
   ODYNK_CALL(check_geom("odyn_cuda_conv3_forward", g, s));
   if (s == 0) return ODYN_CUDA_OK;
   if (!K || !X || !Y) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_conv3_forward: K, X and Y must be device arrays");
-  if (wide(g)) return odynk_conv3_gemm_forward(g, s, K, alpha, X, beta, Y, NULL, ODYN_PW_IDENTITY, 0, 0.0, NULL);
+  if (via_gemm(g)) return odynk_conv3_gemm_forward(g, s, K, alpha, X, beta, Y, NULL, ODYN_PW_IDENTITY, 0, 0.0, NULL);
   ODYNK_CALL(upload_stencil((int)g->cin, (int)g->cout, 0, K, NULL));
   return forward_any("odyn_cuda_conv3_forward", g, s, (int)g->cin, (int)g->cout, MODE_AXPBY, alpha, beta, ODYN_PW_IDENTITY, 0.0, X, Y, NULL);
 }
@@ -481,7 +485,7 @@ int odyn_cuda_conv3_forward_bias_act(const odyn_conv_geom *g, long s, const doub
   ODYNK_CALL(check_geom("odyn_cuda_conv3_forward_bias_act", g, s));
   if (s == 0) return ODYN_CUDA_OK;
   if (!K || !X || !Y || !b) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_conv3_forward_bias_act: K, X, b and Y must be device arrays");
-  if (wide(g)) return odynk_conv3_gemm_forward(g, s, K, 1.0, X, 0.0, Y, b, act, 0, 0.0, D);
+  if (via_gemm(g)) return odynk_conv3_gemm_forward(g, s, K, 1.0, X, 0.0, Y, b, act, 0, 0.0, D);
   ODYNK_CALL(upload_stencil((int)g->cin, (int)g->cout, 0, K, b));
   return forward_any("odyn_cuda_conv3_forward_bias_act", g, s, (int)g->cin, (int)g->cout, MODE_BIAS_ACT, 1.0, 0.0, act, 0.0, X, Y, D);
 }
@@ -493,7 +497,7 @@ int odyn_cuda_conv3_euler(const odyn_conv_geom *g, long s, const double *K, cons
   if (s == 0) return ODYN_CUDA_OK;
   if (!K || !X || !Y || !b) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_conv3_euler: K, b, X and Y must be device arrays");
   if (X == Y) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_conv3_euler: Y must not alias X (other blocks still read X)");
-  if (wide(g)) return odynk_conv3_gemm_forward(g, s, K, 1.0, X, 0.0, Y, b, act, 1, h, D);
+  if (via_gemm(g)) return odynk_conv3_gemm_forward(g, s, K, 1.0, X, 0.0, Y, b, act, 1, h, D);
   ODYNK_CALL(upload_stencil((int)g->cin, (int)g->cout, 0, K, b));
   return forward_any("odyn_cuda_conv3_euler", g, s, (int)g->cin, (int)g->cout, MODE_EULER, 1.0, 0.0, act, h, X, Y, D);
 }
@@ -504,7 +508,7 @@ int odyn_cuda_conv3_adjoint(const odyn_conv_geom *g, long s, const double *K, do
   ODYNK_CALL(check_geom("odyn_cuda_conv3_adjoint", g, s));
   if (s == 0) return ODYN_CUDA_OK;
   if (!K || !X || !Y) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_conv3_adjoint: K, Y and X must be device arrays");
-  if (wide(g)) return odynk_conv3_gemm_adjoint(g, s, K, alpha, Y, beta, X);
+  if (via_gemm(g)) return odynk_conv3_gemm_adjoint(g, s, K, alpha, Y, beta, X);
   t      = *g;
   t.cin  = g->cout;
   t.cout = g->cin;
@@ -520,7 +524,7 @@ int odyn_cuda_conv3_stencil_grad(const odyn_conv_geom *g, long s, const double *
   ODYNK_CALL(check_geom("odyn_cuda_conv3_stencil_grad", g, s));
   if (s == 0) return ODYN_CUDA_OK;
   if (!X || !W || !G) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_conv3_stencil_grad: X, W and G must be device arrays");
-  if (wide(g)) return odynk_conv3_gemm_stencil_grad(g, s, X, W, alpha, G);
+  if (via_gemm(g)) return odynk_conv3_gemm_stencil_grad(g, s, X, W, alpha, G);
   const int WP = 4 * (int)((g->w + 3) / 4) + 2;
   ODYNK_CALL(band_of("odyn_cuda_conv3_stencil_grad", g, s, (int)g->cin, g->cin * WP + g->cout * g->w, 2L * g->cin * WP, &bg, &sb, &smem));
 #define GRD(c) grad_co<c>(bg, (int)g->cout, sb, smem, X, W, alpha, G)
