@@ -253,13 +253,13 @@ struct OdynBackendOps {
      Y0 is cin ih iw per example, Y1 cout ih iw, or cout (ih/2) (iw/2) pooled (channel-major, as above); lenin = cin ih
      iw s, lenU = cout ih iw s (before pooling), lenout = the length of Y1.
      conv_tanh_linsize: the doubles of `lin`: sigma' (lenU), with eps > 0 also Uhat (lenU) and 1/r (ih iw s), followed
-       by the backend's scratch (cuda: lenU + ih iw + cout s, with k = 1 also 18 cin cout, with eps > 0 lenU more;
+       by the backend's scratch (cuda: lenU + ih iw + cout s, with eps > 0 lenU more;
        host: none), or -1: the backend cannot run these sizes (cin or cout < 1; eps < 0).
      forward: Y1 and sigma' in lin; tangent: dY1 = J_theta dtheta + J_Y0 dY0 at Y0 (either NULL: zero);
      adjoint: gtheta += J_theta^T W, gY0 = J_Y0^T W (either NULL: not computed). Y0 is the forward's input, which the
      caller keeps. Host: the conv layer's kernels in the order and chunks of the direct path (convtanh.c), its results
-     bit for bit; cuda: odyn_cuda_conv3_* as the conv Euler sweeps (a 1x1 stencil as the centre of a 3x3 one) and a
-     pooling kernel and its adjoint.
+     bit for bit; cuda: odyn_cuda_conv3_* as the conv Euler sweeps (a 1x1 stencil as cuBLAS GEMMs on the states) and
+     a pooling kernel and its adjoint.
   */
   long (*conv_tanh_linsize)(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s);
   int (*conv_tanh_forward)(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin);
