@@ -19,7 +19,7 @@
   - Taylor and dot-product tests of the backend path itself, stored and reversible;
   - the small MNIST-like network with a leapfrog block of each layer, and of convsymmetric with the TV normalization:
     the objective history against the host's;
-  - bad input: leapfrog blocks the backend cannot run (5x5 stencils, relu, pooling, c -> c2 channels
+  - bad input: leapfrog blocks the backend cannot run (5x5 stencils, the charbonnier flux, pooling, c -> c2 channels
     for conv, convantisym, shared weights; on cuda also 20 channels) stop with PETSC_ERR_SUP naming the block and what
     it is; the same blocks set up stored and recomputed, with and without the normalization; the table's
   conv_leapfrog_tanh_* check their sizes, eps and arrays.
@@ -179,12 +179,12 @@ START_TEST(test_errors_convleapfrog)
 {
   /* the second-order CNN runs on the backend as leapfrog + conv (c -> c) or convsymmetric, 3x3, tanh, states stored */
   RefuseLeapfrog(ODYNLAYERCONV, 5, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme leapfrog, layer conv (5x5 stencils, 4 -> 4 channels), activation tanh");
-  RefuseLeapfrog(ODYNLAYERCONV, 3, 4, ODYN_ACTIVATION_RELU, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme leapfrog, layer conv (3x3 stencils, 4 -> 4 channels), activation relu");
+  RefuseLeapfrog(ODYNLAYERCONV, 3, 4, ODYN_ACTIVATION_CHARBONNIER, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme leapfrog, layer conv (3x3 stencils, 4 -> 4 channels), activation charbonnier");
   RefuseLeapfrog(ODYNLAYERCONV, 5, 4, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme leapfrog, layer conv (5x5 stencils, 4 -> 4 channels, TV normalization), activation tanh");
   RefuseLeapfrog(ODYNLAYERCONV, 3, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, "scheme leapfrog, layer conv (3x3 stencils, 4 -> 4 channels, pooling), activation tanh");
   RefuseLeapfrog(ODYNLAYERCONV, 3, 6, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme leapfrog, layer conv (3x3 stencils, 4 -> 6 channels), activation tanh");
   RefuseLeapfrog(ODYNLAYERCONV, 3, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme leapfrog, layer conv (3x3 stencils, 4 -> 4 channels), activation tanh, shared weights");
-  RefuseLeapfrog(ODYNLAYERCONVSYMMETRIC, 3, 3, ODYN_ACTIVATION_RELU, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme leapfrog, layer convsymmetric (3x3 stencils, 4 -> 3 channels, TV normalization), activation relu");
+  RefuseLeapfrog(ODYNLAYERCONVSYMMETRIC, 3, 3, ODYN_ACTIVATION_CHARBONNIER, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme leapfrog, layer convsymmetric (3x3 stencils, 4 -> 3 channels, TV normalization), activation charbonnier");
   RefuseLeapfrog(ODYNLAYERCONVANTISYM, 3, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme leapfrog, layer convantisym (3x3 stencils, 4 -> 4 channels), activation tanh");
   /* both layers set up on the backend with their states stored and recomputed, with and without the normalization */
   for (int tv = 0; tv < 2; tv++)
@@ -202,13 +202,13 @@ START_TEST(test_errors_convleapfrog)
     double                a[1];
 
     ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, backend, &ops));
-    ck_assert_int_eq(ops->conv_leapfrog_tanh_forward(0, 4, 0, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+    ck_assert_int_eq(ops->conv_leapfrog_tanh_forward(ODYN_PW_TANH, 0, 4, 0, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
     ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_tanh_forward: need c, m, ih, iw >= 1"), "message: %s", ops->last_error());
-    ck_assert_int_eq(ops->conv_leapfrog_tanh_forward(0, 4, 3, 0.0, 4, 4, 2, 3, 0.5, a, a, a, a), ODYN_BACKEND_ERR_SIZE);
+    ck_assert_int_eq(ops->conv_leapfrog_tanh_forward(ODYN_PW_TANH, 0, 4, 3, 0.0, 4, 4, 2, 3, 0.5, a, a, a, a), ODYN_BACKEND_ERR_SIZE);
     ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_tanh_forward: layer conv (sym 0) maps c to c channels, got c = 4, m = 3"), "message: %s", ops->last_error());
-    ck_assert_int_eq(ops->conv_leapfrog_tanh_adjoint(1, 4, 3, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_int_eq(ops->conv_leapfrog_tanh_adjoint(ODYN_PW_TANH, 1, 4, 3, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
     ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_tanh_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
-    ck_assert_int_eq(ops->conv_leapfrog_tanh_tangent(1, 4, 3, 0.0, 4, 4, 2, 3, 0.5, a, NULL, NULL, a, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_int_eq(ops->conv_leapfrog_tanh_tangent(ODYN_PW_TANH, 1, 4, 3, 0.0, 4, 4, 2, 3, 0.5, a, NULL, NULL, a, NULL, NULL), ODYN_BACKEND_ERR_ARG);
     ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_tanh_tangent: Ytraj and dYN must be arrays of the backend"), "message: %s", ops->last_error());
     ck_assert_int_eq(ops->conv_leapfrog_tanh_linsize(0, 4, 3, 0.0, 4, 4, 2, 3), -1);
     ck_assert_int_eq(ops->conv_leapfrog_tanh_revsize(0, 4, 3, 0.0, 4, 4, 3), -1);
@@ -216,7 +216,7 @@ START_TEST(test_errors_convleapfrog)
     /* a negative eps of the normalization */
     ck_assert_int_eq(ops->conv_leapfrog_tanh_linsize(1, 4, 3, -1.0, 4, 4, 2, 3), -1);
     ck_assert_int_eq(ops->conv_leapfrog_tanh_revsize(1, 4, 3, -1.0, 4, 4, 3), -1);
-    ck_assert_int_eq(ops->conv_leapfrog_tanh_forward(1, 4, 3, -1.0, 4, 4, 2, 3, 0.5, a, a, a, a), ODYN_BACKEND_ERR_ARG);
+    ck_assert_int_eq(ops->conv_leapfrog_tanh_forward(ODYN_PW_TANH, 1, 4, 3, -1.0, 4, 4, 2, 3, 0.5, a, a, a, a), ODYN_BACKEND_ERR_ARG);
     ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_tanh_forward: eps of the TV normalization must be finite and >= 0"), "message: %s", ops->last_error());
     /* with the normalization also Uhat and 1/r of every step */
     ck_assert_int_ge(ops->conv_leapfrog_tanh_linsize(1, 16, 5, 1e-3, 4, 4, 2, 3), 3 * 2 * 5 * 16 * 3 + 2 * 16 * 3);
@@ -224,9 +224,9 @@ START_TEST(test_errors_convleapfrog)
       double b[3 * 4 * 16];
 
       /* work non-NULL: cuda needs one (revsize > 0) and checks it first; the calls fail before any use */
-      ck_assert_int_eq(ops->conv_leapfrog_tanh_adjoint_reversible(1, 3, 2, 0.0, 4, 4, 2, 1, 0.5, b, b, b, b, b, NULL, b), ODYN_BACKEND_ERR_ARG);
+      ck_assert_int_eq(ops->conv_leapfrog_tanh_adjoint_reversible(ODYN_PW_TANH, 1, 3, 2, 0.0, 4, 4, 2, 1, 0.5, b, b, b, b, b, NULL, b), ODYN_BACKEND_ERR_ARG);
       ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_tanh_adjoint_reversible: gY0 must not alias YN or YNm1"), "message: %s", ops->last_error());
-      ck_assert_int_eq(ops->conv_leapfrog_tanh_forward_final(1, 3, 2, 0.0, 4, 4, 2, 1, 0.5, b, b, NULL, b, b), ODYN_BACKEND_ERR_ARG);
+      ck_assert_int_eq(ops->conv_leapfrog_tanh_forward_final(ODYN_PW_TANH, 1, 3, 2, 0.0, 4, 4, 2, 1, 0.5, b, b, NULL, b, b), ODYN_BACKEND_ERR_ARG);
       ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_tanh_forward_final: Y0, YN and YNm1 must be arrays of the backend"), "message: %s", ops->last_error());
     }
     ck_assert_int_ge(ops->conv_leapfrog_tanh_linsize(1, 16, 5, 0.0, 4, 4, 2, 3), 2 * 2 * 5 * 16 * 3);
@@ -259,9 +259,32 @@ START_TEST(test_parity_convleapfrog_wide)
 }
 END_TEST
 
+/* the second-order CNN with ReLU (paper 000's experiments: TV normalization and ReLU in the blocks): layer conv and
+   convsymmetric, states stored and recomputed, with and without the normalization; its training history (no Taylor
+   test: ReLU's kink, see test_convbackend.c) */
+START_TEST(test_parity_convleapfrog_relu)
+{
+  const PetscInt three[1] = {3}, pair[2] = {2, 3};
+
+  OdynTestConvSetActivation(ODYN_ACTIVATION_RELU);
+  for (PetscInt rev = 0; rev < 2; rev++) {
+    OdynTestConvSetLeapfrog(0, rev ? PETSC_TRUE : PETSC_FALSE);
+    OdynTestConvParity(0, 1, three, 4, 8, 8, 1.0, 101, 37, rev, rev ? "relu: reversible conv leapfrog block (4 channels, 8 x 8, N 3)" : "relu: conv leapfrog block (4 channels, 8 x 8, N 3)");
+    OdynTestConvSetLeapfrog(3, rev ? PETSC_TRUE : PETSC_FALSE);
+    OdynTestConvParity(0, 1, three, 4, 8, 8, 1.0, 101, 37, 0, rev ? "relu: reversible convsymmetric leapfrog block (K * Y 3 channels, 8 x 8, N 3)" : "relu: convsymmetric leapfrog block (K * Y 3 channels, 8 x 8, N 3)");
+  }
+  OdynTestConvSetTVNorm(0.1);
+  OdynTestConvOpenOnHost(PETSC_FALSE);
+  OdynTestConvSetLeapfrog(5, PETSC_TRUE);
+  OdynTestConvParity(1, 2, pair, 4, 6, 10, 1.5, 23, 40, 0, "relu: opening 1 -> 4 and two reversible TV-normalized convsymmetric leapfrog blocks (K * Y 5 channels, 6 x 10, N 2 + 3), all on the backend");
+  OdynTestConvReset();
+  OdynTestConvTrainHistory(ODYNLAYERCONVSYMMETRIC, "-block1_odyn_scheme_type leapfrog -block1_odyn_layer_channels 4,3 -block1_odyn_layer_tvnorm -block0_odyn_layer_activation relu -block1_odyn_layer_activation relu", ODYN_TEST_CONV_TOL_HIST);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
-  const TTest *const tests[] = {test_errors_convleapfrog, test_derivatives_convleapfrog, test_parity_convleapfrog, test_parity_convleapfrog_reversible, test_parity_convleapfrog_tvnorm, test_memory_convleapfrog, test_train_history_convleapfrog, test_parity_convleapfrog_wide};
+  const TTest *const tests[] = {test_errors_convleapfrog, test_derivatives_convleapfrog, test_parity_convleapfrog, test_parity_convleapfrog_reversible, test_parity_convleapfrog_tvnorm, test_memory_convleapfrog, test_train_history_convleapfrog, test_parity_convleapfrog_wide, test_parity_convleapfrog_relu};
 
   return OdynTestConvCaseMain(argc, argv, "test_convleapfrogbackend", (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }

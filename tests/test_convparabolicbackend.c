@@ -19,7 +19,7 @@
   - Taylor and dot-product tests of the backend path itself;
   - the small MNIST-like network with a convsymmetric block (Y 4, K * Y 3 channels), without and with the TV
     normalization: the objective history against the host's;
-  - bad input: convsymmetric blocks the backend cannot run (5x5 stencils, relu, shared weights; on cuda also K * Y of
+  - bad input: convsymmetric blocks the backend cannot run (5x5 stencils, the charbonnier flux, shared weights; on cuda also K * Y of
     20 channels) stop with PETSC_ERR_SUP naming the block and what it is; the table's conv_parabolic_tanh_* check their
     sizes, eps and arrays.
 */
@@ -140,7 +140,7 @@ START_TEST(test_errors_convparabolic)
 {
   /* the parabolic CNN runs on the backend as euler + convsymmetric 3x3, tanh, TV-normalized or not, no shared weights */
   RefuseSymmetric(5, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer convsymmetric (5x5 stencils, 4 -> 3 channels), activation tanh");
-  RefuseSymmetric(3, ODYN_ACTIVATION_RELU, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer convsymmetric (3x3 stencils, 4 -> 3 channels), activation relu");
+  RefuseSymmetric(3, ODYN_ACTIVATION_CHARBONNIER, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer convsymmetric (3x3 stencils, 4 -> 3 channels), activation charbonnier");
   RefuseSymmetric(5, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, "scheme euler, layer convsymmetric (5x5 stencils, 4 -> 3 channels, TV normalization), activation tanh");
   RefuseSymmetric(3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_TRUE, "scheme euler, layer convsymmetric (3x3 stencils, 4 -> 3 channels), activation tanh, shared weights");
   /* the same Euler block with tanh sets up on the backend, TV-normalized or not */
@@ -155,18 +155,18 @@ START_TEST(test_errors_convparabolic)
     const OdynBackendOps *ops;
 
     ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, backend, &ops));
-    ck_assert_int_eq(ops->conv_parabolic_tanh_forward(4, 0, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+    ck_assert_int_eq(ops->conv_parabolic_tanh_forward(ODYN_PW_TANH, 4, 0, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
     ck_assert_msg(strstr(ops->last_error(), "conv_parabolic_tanh_forward: need c, m, ih, iw >= 1"), "message: %s", ops->last_error());
-    ck_assert_int_eq(ops->conv_parabolic_tanh_adjoint(4, 3, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_int_eq(ops->conv_parabolic_tanh_adjoint(ODYN_PW_TANH, 4, 3, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
     ck_assert_msg(strstr(ops->last_error(), "conv_parabolic_tanh_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
     {
       double a[1];
 
       /* theta and lin there, the states not: the call fails before any use */
-      ck_assert_int_eq(ops->conv_parabolic_tanh_tangent(4, 3, 0.0, 4, 4, 2, 3, 0.5, a, NULL, NULL, a, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+      ck_assert_int_eq(ops->conv_parabolic_tanh_tangent(ODYN_PW_TANH, 4, 3, 0.0, 4, 4, 2, 3, 0.5, a, NULL, NULL, a, NULL, NULL), ODYN_BACKEND_ERR_ARG);
       ck_assert_msg(strstr(ops->last_error(), "conv_parabolic_tanh_tangent: Ytraj and dYN must be arrays of the backend"), "message: %s", ops->last_error());
       /* a negative eps of the normalization */
-      ck_assert_int_eq(ops->conv_parabolic_tanh_forward(4, 3, -1e-3, 4, 4, 2, 3, 0.5, a, a, a, a), ODYN_BACKEND_ERR_ARG);
+      ck_assert_int_eq(ops->conv_parabolic_tanh_forward(ODYN_PW_TANH, 4, 3, -1e-3, 4, 4, 2, 3, 0.5, a, a, a, a), ODYN_BACKEND_ERR_ARG);
       ck_assert_msg(strstr(ops->last_error(), "conv_parabolic_tanh_forward: eps of the TV normalization must be finite and >= 0"), "message: %s", ops->last_error());
       ck_assert_int_eq(ops->conv_parabolic_tanh_linsize(4, 3, -1e-3, 4, 4, 2, 3), -1);
     }
@@ -199,9 +199,27 @@ START_TEST(test_parity_convparabolic_wide)
 }
 END_TEST
 
+/* the parabolic CNN with ReLU (paper 000's experiments: TV normalization and ReLU in the blocks), with and without the
+   normalization; its training history (no Taylor test: ReLU's kink, see test_convbackend.c) */
+START_TEST(test_parity_convparabolic_relu)
+{
+  const PetscInt three[1] = {3}, pair[2] = {2, 3};
+
+  OdynTestConvSetActivation(ODYN_ACTIVATION_RELU);
+  OdynTestConvSetSymmetric(3);
+  for (PetscInt split = 0; split < 2; split++) OdynTestConvParity(0, 1, three, 4, 8, 8, 1.0, 101, 37, split, "relu: convsymmetric block (Y 4, K * Y 3 channels, 8 x 8, N 3)");
+  OdynTestConvSetTVNorm(0.1);
+  OdynTestConvSetSymmetric(5);
+  OdynTestConvOpenOnHost(PETSC_FALSE);
+  OdynTestConvParity(1, 2, pair, 4, 6, 10, 1.5, 23, 40, 0, "relu: opening 1 -> 4 and two TV-normalized convsymmetric blocks (K * Y 5 channels, 6 x 10, N 2 + 3), all on the backend");
+  OdynTestConvReset();
+  OdynTestConvTrainHistory(ODYNLAYERCONVSYMMETRIC, "-block1_odyn_layer_channels 4,3 -block1_odyn_layer_tvnorm -block0_odyn_layer_activation relu -block1_odyn_layer_activation relu", ODYN_TEST_CONV_TOL_HIST);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
-  const TTest *const tests[] = {test_errors_convparabolic, test_derivatives_convparabolic, test_parity_convparabolic, test_parity_convparabolic_tvnorm, test_memory_convparabolic, test_train_history_convparabolic, test_parity_convparabolic_wide};
+  const TTest *const tests[] = {test_errors_convparabolic, test_derivatives_convparabolic, test_parity_convparabolic, test_parity_convparabolic_tvnorm, test_memory_convparabolic, test_train_history_convparabolic, test_parity_convparabolic_wide, test_parity_convparabolic_relu};
 
   return OdynTestConvCaseMain(argc, argv, "test_convparabolicbackend", (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }

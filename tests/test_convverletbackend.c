@@ -15,7 +15,7 @@
   - Taylor and dot-product tests of the backend path itself, stored and reversible;
   - the small MNIST-like network with a Verlet block (Y 4, Z 3 channels), also normalized: the objective history
     against the host's;
-  - bad input: Verlet blocks the backend cannot run (5x5 stencils, relu, TV normalization, pooling, shared weights; on
+  - bad input: Verlet blocks the backend cannot run (5x5 stencils, the charbonnier flux, TV normalization, pooling, shared weights; on
     cuda also Z of 20 channels) stop with PETSC_ERR_SUP naming the block and what it is; the same block sets up stored
     and recomputed; the table's conv_verlet_tanh_* check their sizes and arrays (any number of channels >= 1).
 */
@@ -180,8 +180,8 @@ START_TEST(test_errors_convverlet)
 {
   /* the Hamiltonian CNN runs on the backend as convhamiltonian 3x3, tanh, normalized or not, states stored or recomputed */
   RefuseVerlet(5, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (5x5 stencils, 4 -> 3 channels), activation tanh");
-  RefuseVerlet(3, ODYN_ACTIVATION_RELU, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels), activation relu");
-  RefuseVerlet(3, ODYN_ACTIVATION_RELU, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels, TV normalization), activation relu");
+  RefuseVerlet(3, ODYN_ACTIVATION_CHARBONNIER, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels), activation charbonnier");
+  RefuseVerlet(3, ODYN_ACTIVATION_CHARBONNIER, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels, TV normalization), activation charbonnier");
   RefuseVerlet(3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels, pooling), activation tanh");
   RefuseVerlet(3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels), activation tanh, shared weights");
   /* the same block sets up on the backend with its states stored (the default) and recomputed, normalized or not */
@@ -198,9 +198,9 @@ START_TEST(test_errors_convverlet)
     const OdynBackendOps *ops;
 
     ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, backend, &ops));
-    ck_assert_int_eq(ops->conv_verlet_tanh_forward(4, 0, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+    ck_assert_int_eq(ops->conv_verlet_tanh_forward(ODYN_PW_TANH, 4, 0, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
     ck_assert_msg(strstr(ops->last_error(), "conv_verlet_tanh_forward: need c, m, ih, iw >= 1"), "message: %s", ops->last_error());
-    ck_assert_int_eq(ops->conv_verlet_tanh_adjoint(4, 3, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_int_eq(ops->conv_verlet_tanh_adjoint(ODYN_PW_TANH, 4, 3, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
     ck_assert_msg(strstr(ops->last_error(), "conv_verlet_tanh_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
     ck_assert_int_ge(ops->conv_verlet_tanh_linsize(16, 5, 0.0, 4, 4, 2, 3), 2 * (16 + 5) * 16 * 3);
     ck_assert_int_ge(ops->conv_verlet_tanh_revsize(16, 5, 0.0, 4, 4, 3), 0);
@@ -208,7 +208,7 @@ START_TEST(test_errors_convverlet)
       double a[4 * 16 * 3];
 
       /* work non-NULL: cuda needs one (conv_verlet_tanh_revsize() > 0) and checks it first; the call fails before use */
-      ck_assert_int_eq(ops->conv_verlet_tanh_adjoint_reversible(4, 3, 0.0, 4, 4, 2, 1, 0.5, a, a, a, a, a, NULL, a), ODYN_BACKEND_ERR_ARG);
+      ck_assert_int_eq(ops->conv_verlet_tanh_adjoint_reversible(ODYN_PW_TANH, 4, 3, 0.0, 4, 4, 2, 1, 0.5, a, a, a, a, a, NULL, a), ODYN_BACKEND_ERR_ARG);
       ck_assert_msg(strstr(ops->last_error(), "conv_verlet_tanh_adjoint_reversible: gY0 must not alias YN or ZN"), "message: %s", ops->last_error());
     }
     /* more than 16 channels too (cuda: its GEMM path, beyond the direct kernels) */
@@ -241,9 +241,34 @@ START_TEST(test_parity_convverlet_wide)
 }
 END_TEST
 
+/* the Hamiltonian CNN with ReLU (paper 000's experiments: TV normalization and ReLU in the blocks), states stored and
+   recomputed, with and without the normalization; its training history (no Taylor test: ReLU's kink, see
+   test_convbackend.c) */
+START_TEST(test_parity_convverlet_relu)
+{
+  const PetscInt   three[1] = {3}, pair[2] = {2, 3};
+  const VerletCase cases[2] = {
+    {3, PETSC_TRUE, 0, 1, three, 4, 8, 8, 1.0, 101, 37, "relu: convhamiltonian Verlet block (Y 4, Z 3 channels, 8 x 8, N 3)"},
+    {5, PETSC_FALSE, 1, 2, pair, 4, 6, 10, 1.5, 23, 40, "relu: opening 1 -> 4 and two convhamiltonian Verlet blocks (Z 5 channels, 6 x 10, N 2 + 3), all on the backend"}
+  };
+  const VerletCase normalized[1] = {
+    {3, PETSC_TRUE, 0, 1, three, 4, 8, 8, 1.0, 101, 37, "relu: TV-normalized convhamiltonian Verlet block (Y 4, Z 3 channels, 8 x 8, N 3, eps 0.1)"}
+  };
+
+  OdynTestConvSetActivation(ODYN_ACTIVATION_RELU);
+  VerletParity(PETSC_FALSE, 1, 2, cases);
+  VerletParity(PETSC_TRUE, 1, 2, cases);
+  OdynTestConvSetTVNorm(0.1);
+  VerletParity(PETSC_FALSE, 1, 1, normalized);
+  VerletParity(PETSC_TRUE, 1, 1, normalized);
+  OdynTestConvReset();
+  OdynTestConvTrainHistory(ODYNLAYERCONVHAMILTONIAN, "-block1_odyn_scheme_type verlet -block1_odyn_layer_channels 4,3 -block1_odyn_layer_tvnorm -block0_odyn_layer_activation relu -block1_odyn_layer_activation relu", ODYN_TEST_CONV_TOL_HIST);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
-  const TTest *const tests[] = {test_errors_convverlet, test_derivatives_convverlet, test_parity_convverlet, test_parity_convverlet_reversible, test_parity_convverlet_tvnorm, test_train_history_convverlet, test_parity_convverlet_wide};
+  const TTest *const tests[] = {test_errors_convverlet, test_derivatives_convverlet, test_parity_convverlet, test_parity_convverlet_reversible, test_parity_convverlet_tvnorm, test_train_history_convverlet, test_parity_convverlet_wide, test_parity_convverlet_relu};
 
   return OdynTestConvCaseMain(argc, argv, "test_convverletbackend", (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }

@@ -276,10 +276,10 @@ static PetscErrorCode BackendForwardCall(OdynScheme scheme, PetscInt s, const do
       OdynBackendCall(ops, leapfrog_tanh_forward_final, n, N, s, h, th, bk->traj, bk->traj + ns, bk->traj + 2 * ns);
       break;
     case ODYN_BLOCK_CONV_VERLET:
-      OdynBackendCall(ops, conv_verlet_tanh_forward_final, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->traj + ns, bk->ztraj, bk->lin);
+      OdynBackendCall(ops, conv_verlet_tanh_forward_final, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->traj + ns, bk->ztraj, bk->lin);
       break;
     case ODYN_BLOCK_CONV_LEAPFROG:
-      OdynBackendCall(ops, conv_leapfrog_tanh_forward_final, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->traj + ns, bk->traj + 2 * ns, bk->lin);
+      OdynBackendCall(ops, conv_leapfrog_tanh_forward_final, b->act, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->traj + ns, bk->traj + 2 * ns, bk->lin);
       break;
     default:
       SETERRQ(PETSC_COMM_SELF, PETSC_ERR_PLIB, "Block kind %d does not recompute its states", (int)b->kind);
@@ -300,20 +300,20 @@ static PetscErrorCode BackendForwardCall(OdynScheme scheme, PetscInt s, const do
     OdynBackendCall(ops, verlet_tanh_forward, n, b->m, N, s, h, th, y0, bk->traj, bk->ztraj, bk->lin);
     break;
   case ODYN_BLOCK_CONV_SINGLE:
-    OdynBackendCall(ops, conv_tanh_forward, b->c, b->cm, b->k, b->pool, b->eps, b->ih, b->iw, s, th, y0, bk->out, bk->lin);
+    OdynBackendCall(ops, conv_tanh_forward, b->act, b->c, b->cm, b->k, b->pool, b->eps, b->ih, b->iw, s, th, y0, bk->out, bk->lin);
     *out = bk->out;
     break;
   case ODYN_BLOCK_CONV_EULER:
-    OdynBackendCall(ops, conv_euler_tanh_forward, b->c, b->eps, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->lin);
+    OdynBackendCall(ops, conv_euler_tanh_forward, b->act, b->c, b->eps, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->lin);
     break;
   case ODYN_BLOCK_CONV_PARABOLIC:
-    OdynBackendCall(ops, conv_parabolic_tanh_forward, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->lin);
+    OdynBackendCall(ops, conv_parabolic_tanh_forward, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->lin);
     break;
   case ODYN_BLOCK_CONV_LEAPFROG:
-    OdynBackendCall(ops, conv_leapfrog_tanh_forward, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->lin);
+    OdynBackendCall(ops, conv_leapfrog_tanh_forward, b->act, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->lin);
     break;
   case ODYN_BLOCK_CONV_VERLET:
-    OdynBackendCall(ops, conv_verlet_tanh_forward, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->ztraj, bk->lin);
+    OdynBackendCall(ops, conv_verlet_tanh_forward, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->ztraj, bk->lin);
     break;
   case ODYN_BLOCK_GLOBALAVG:
     PetscCall(GlobalAvg(ops, b, s, y0, bk->lin, 0.0, bk->out));
@@ -344,10 +344,10 @@ static PetscErrorCode BackendTangentCall(OdynScheme scheme, PetscInt s, const do
       OdynBackendCall(ops, leapfrog_tanh_tangent_y0, n, N, s, h, th, dth, bk->traj, dy0, out);
       break;
     case ODYN_BLOCK_CONV_VERLET:
-      OdynBackendCall(ops, conv_verlet_tanh_tangent_y0, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
+      OdynBackendCall(ops, conv_verlet_tanh_tangent_y0, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
       break;
     case ODYN_BLOCK_CONV_LEAPFROG:
-      OdynBackendCall(ops, conv_leapfrog_tanh_tangent_y0, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
+      OdynBackendCall(ops, conv_leapfrog_tanh_tangent_y0, b->act, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
       break;
     default:
       SETERRQ(PETSC_COMM_SELF, PETSC_ERR_PLIB, "Block kind %d does not recompute its states", (int)b->kind);
@@ -368,19 +368,19 @@ static PetscErrorCode BackendTangentCall(OdynScheme scheme, PetscInt s, const do
     OdynBackendCall(ops, verlet_tanh_tangent, n, b->m, N, s, h, th, dth, bk->traj, bk->ztraj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_CONV_SINGLE:
-    OdynBackendCall(ops, conv_tanh_tangent, b->c, b->cm, b->k, b->pool, b->eps, b->ih, b->iw, s, th, dth, bk->traj, bk->lin, dy0, out);
+    OdynBackendCall(ops, conv_tanh_tangent, b->act, b->c, b->cm, b->k, b->pool, b->eps, b->ih, b->iw, s, th, dth, bk->traj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_CONV_EULER:
-    OdynBackendCall(ops, conv_euler_tanh_tangent, b->c, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
+    OdynBackendCall(ops, conv_euler_tanh_tangent, b->act, b->c, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_CONV_PARABOLIC:
-    OdynBackendCall(ops, conv_parabolic_tanh_tangent, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
+    OdynBackendCall(ops, conv_parabolic_tanh_tangent, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_CONV_LEAPFROG:
-    OdynBackendCall(ops, conv_leapfrog_tanh_tangent, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
+    OdynBackendCall(ops, conv_leapfrog_tanh_tangent, b->act, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_CONV_VERLET:
-    OdynBackendCall(ops, conv_verlet_tanh_tangent, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->ztraj, bk->lin, dy0, out);
+    OdynBackendCall(ops, conv_verlet_tanh_tangent, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->ztraj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_GLOBALAVG: /* into zeros, as single.c's tangent: the host path's sums bit for bit */
     OdynBackendCall(ops, mem_set, out, 0, (size_t)(b->m * s) * sizeof(double));
@@ -410,10 +410,10 @@ static PetscErrorCode BackendAdjointCall(OdynScheme scheme, PetscInt s, const do
       OdynBackendCall(ops, leapfrog_tanh_adjoint_reversible, n, N, s, h, th, bk->traj + ns, bk->traj + 2 * ns, w, gt, gy);
       break;
     case ODYN_BLOCK_CONV_VERLET:
-      OdynBackendCall(ops, conv_verlet_tanh_adjoint_reversible, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj + ns, bk->ztraj, bk->lin, w, gt, gy);
+      OdynBackendCall(ops, conv_verlet_tanh_adjoint_reversible, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj + ns, bk->ztraj, bk->lin, w, gt, gy);
       break;
     case ODYN_BLOCK_CONV_LEAPFROG:
-      OdynBackendCall(ops, conv_leapfrog_tanh_adjoint_reversible, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj + ns, bk->traj + 2 * ns, bk->lin, w, gt, gy);
+      OdynBackendCall(ops, conv_leapfrog_tanh_adjoint_reversible, b->act, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj + ns, bk->traj + 2 * ns, bk->lin, w, gt, gy);
       break;
     default:
       SETERRQ(PETSC_COMM_SELF, PETSC_ERR_PLIB, "Block kind %d does not recompute its states", (int)b->kind);
@@ -434,19 +434,19 @@ static PetscErrorCode BackendAdjointCall(OdynScheme scheme, PetscInt s, const do
     OdynBackendCall(ops, verlet_tanh_adjoint, n, b->m, N, s, h, th, bk->traj, bk->ztraj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_CONV_SINGLE:
-    OdynBackendCall(ops, conv_tanh_adjoint, b->c, b->cm, b->k, b->pool, b->eps, b->ih, b->iw, s, th, bk->traj, bk->lin, w, gt, gy);
+    OdynBackendCall(ops, conv_tanh_adjoint, b->act, b->c, b->cm, b->k, b->pool, b->eps, b->ih, b->iw, s, th, bk->traj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_CONV_EULER:
-    OdynBackendCall(ops, conv_euler_tanh_adjoint, b->c, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
+    OdynBackendCall(ops, conv_euler_tanh_adjoint, b->act, b->c, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_CONV_PARABOLIC:
-    OdynBackendCall(ops, conv_parabolic_tanh_adjoint, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
+    OdynBackendCall(ops, conv_parabolic_tanh_adjoint, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_CONV_LEAPFROG:
-    OdynBackendCall(ops, conv_leapfrog_tanh_adjoint, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
+    OdynBackendCall(ops, conv_leapfrog_tanh_adjoint, b->act, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_CONV_VERLET:
-    OdynBackendCall(ops, conv_verlet_tanh_adjoint, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->ztraj, bk->lin, w, gt, gy);
+    OdynBackendCall(ops, conv_verlet_tanh_adjoint, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->ztraj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_GLOBALAVG: /* gY0 = ones W^T / (ih iw), into zeros as single.c's adjoint; no parameters */
     if (gy) {
@@ -590,7 +590,8 @@ PetscErrorCode OdynSchemeBackendGetTraffic_Private(OdynScheme scheme, PetscLogDo
    parabolic CNN), scheme single with layer conv (the opening layer and the connectors, cin -> cout channels, 1x1 or
    3x3 stencils, 2x2 average pooling or none), scheme verlet with layer
    convhamiltonian (the Hamiltonian CNN) and scheme leapfrog with layer conv or convsymmetric (the second-order CNN),
-   the three CNNs of paper 000, all with or without paper 000's TV normalization (any number of channels); and
+   the three CNNs of paper 000, all with or without paper 000's TV normalization (any number of channels) and with
+   activation tanh, relu or identity (paper 000's experiments use ReLU); and
    scheme single with layer globalavg (the average of each channel before the classifier). `OdynSchemeSetUp()` stops
    with PETSC_ERR_SUP for other blocks (src/schemes/schemebackendblock.c lists them). A Verlet or leapfrog block (dense
    or conv) with `ODYN_TRAJECTORY_RECOMPUTE` (-odyn_scheme_trajectory recompute) keeps only its last states on the

@@ -2,7 +2,8 @@
    Which blocks run on a compute backend, and what each is there (issue 8, docs/gpu.md; the sweeps: schemebackend.c).
 
    A block runs on a backend when its scheme and layer make one of the kinds below (OdynBlockKind, each a family of the
-   table's operations, include/odyn/private/backend.h), with activation tanh and without shared weights; conv layers
+   table's operations, include/odyn/private/backend.h), with activation tanh (the conv kinds: tanh, relu or identity,
+   their operations' act; KindRunsActivation()) and without shared weights; conv layers
    also need 3x3 stencils and no pooling, and as many output as input channels unless the kind says otherwise (single,
    the opening layer and paper 000's connectors: cin -> cout, 1x1 or 3x3 stencils, pooling allowed; convhamiltonian
    and convsymmetric: c and m channels); paper 000's TV normalization is allowed in every conv kind (the BlockKinds[]
@@ -100,8 +101,15 @@ static PetscBool LayerIsConv(const char *ltype)
 /* the kinds of the conv_*_tanh operations (globalavg reads the conv layout but runs GEMMs) */
 static PetscBool KindIsConv(OdynBlockKind kind) { return kind >= ODYN_BLOCK_CONV_SINGLE && kind <= ODYN_BLOCK_CONV_VERLET ? PETSC_TRUE : PETSC_FALSE; }
 
-/* globalavg is linear and has no activation: whatever the layer's activation setting says, it runs */
-static PetscBool KindHasActivation(int row) { return row < 0 || BlockKinds[row].kind != ODYN_BLOCK_GLOBALAVG ? PETSC_TRUE : PETSC_FALSE; }
+/* the activations a kind runs: the dense kinds tanh; the conv kinds (their operations' act) identity, tanh or relu,
+   paper 000's choices (the diffusion fluxes need a contrast the conv layers do not learn); globalavg is linear and has
+   no activation: whatever the layer's activation setting says, it runs */
+static PetscBool KindRunsActivation(int row, OdynActivationType act)
+{
+  if (row >= 0 && BlockKinds[row].kind == ODYN_BLOCK_GLOBALAVG) return PETSC_TRUE;
+  if (row >= 0 && KindIsConv(BlockKinds[row].kind)) return act == ODYN_ACTIVATION_IDENTITY || act == ODYN_ACTIVATION_TANH || act == ODYN_ACTIVATION_RELU ? PETSC_TRUE : PETSC_FALSE;
+  return act == ODYN_ACTIVATION_TANH ? PETSC_TRUE : PETSC_FALSE;
+}
 
 static PetscBool KindIsReversible(OdynBlockKind kind)
 {
@@ -138,7 +146,7 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
     shapeok = (k == 3 || (k == 1 && connector)) && (c2 == c || two) && (!pool || connector) && (!tv || tvok) ? PETSC_TRUE : PETSC_FALSE;
     PetscCall(PetscSNPrintf(detail, sizeof(detail), " (%" PetscInt_FMT "x%" PetscInt_FMT " stencils, %" PetscInt_FMT " -> %" PetscInt_FMT " channels%s%s)", k, k, c, c2, tv ? ", TV normalization" : "", pool ? ", pooling" : ""));
   }
-  *ok = row >= 0 && shapeok && (!layer || layer->activation == ODYN_ACTIVATION_TANH || !KindHasActivation(row)) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
+  *ok = row >= 0 && shapeok && (!layer || KindRunsActivation(row, layer->activation)) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
   PetscCall(PetscSNPrintf(why, len, "scheme %s, layer %s%s, activation %s%s", SchemeTypeName(scheme), LayerTypeName(scheme), detail, OdynActivationTypes[layer ? layer->activation : ODYN_ACTIVATION_TANH], scheme->shared ? ", shared weights" : ""));
   PetscFunctionReturn(0);
 }
@@ -182,6 +190,7 @@ static PetscErrorCode DescribeConv(OdynScheme scheme, OdynBlock *b)
   b->k    = k;
   b->pool = pool ? 1 : 0;
   b->eps  = tv ? (double)eps : 0.0;
+  b->act  = (int)scheme->layer->activation; /* the layers' own cast: OdynActivationType and ODYN_PW_* share their order */
   PetscFunctionReturn(0);
 }
 

@@ -9,6 +9,7 @@ static PetscBool   open_pool = PETSC_FALSE; /* the opening block pools (2x2 aver
 static PetscBool   final_avg = PETSC_FALSE; /* a last block averages each channel (single, globalavg): c values out */
 static PetscReal   tv_eps    = 0.0;         /* the time-stepping blocks' TV normalization: its eps, 0 none */
 static PetscReal   open_tv   = 0.0;         /* the opening block's TV normalization: its eps, 0 none */
+static OdynActivationType act_all = ODYN_ACTIVATION_TANH; /* the activation of the opening block and of the blocks after it */
 
 void OdynTestConvCaseSet(const char *name, const char *bk, PetscReal tol, PetscReal tol_anti)
 {
@@ -29,6 +30,8 @@ void OdynTestConvSetGlobalAvg(PetscBool avg) { final_avg = avg; }
 void OdynTestConvSetTVNorm(PetscReal eps) { tv_eps = eps; }
 
 void OdynTestConvSetOpeningTVNorm(PetscReal eps) { open_tv = eps; }
+
+void OdynTestConvSetActivation(OdynActivationType act) { act_all = act; }
 
 /* the network's output width per example: c averages, or c channels of the blocks' oh x ow image */
 static PetscInt OutWidth(PetscInt c, PetscInt oh, PetscInt ow) { return final_avg ? c : c * oh * ow; }
@@ -98,7 +101,7 @@ void OdynTestConvSetVerlet(PetscInt m, PetscBool rev)
 }
 
 /* every setting above back to its start (the opening 3x3, unpooled, on the host; conv Euler blocks; no averages, no
-   normalization): run before each test (OdynTestSetListSetup()), so that a failed test leaves nothing behind */
+   normalization; tanh): run before each test (OdynTestSetListSetup()), so that a failed test leaves nothing behind */
 void OdynTestConvReset(void)
 {
   OdynTestConvSetOpening(3, PETSC_FALSE);
@@ -107,6 +110,7 @@ void OdynTestConvReset(void)
   OdynTestConvSetGlobalAvg(PETSC_FALSE);
   OdynTestConvSetTVNorm(0.0);
   OdynTestConvSetOpeningTVNorm(0.0);
+  OdynTestConvSetActivation(ODYN_ACTIVATION_TANH);
 }
 
 /* the blocks after the opening: conv Euler blocks of c channels (convhamiltonian: Verlet blocks, Z of ham_m channels;
@@ -143,7 +147,7 @@ PetscErrorCode OdynTestConvMakeNet(PetscInt cin, PetscInt nb, const PetscInt N[]
       PetscCall(OdynLayerConvSetImage(layer, oh, ow));
     }
     PetscCall(OdynLayerConvSetChannels(layer, b < 0 ? cin : c, b >= 0 && ham_m ? ham_m : c));
-    PetscCall(OdynLayerSetActivation(layer, ODYN_ACTIVATION_TANH));
+    PetscCall(OdynLayerSetActivation(layer, act_all));
     PetscCall(OdynNetAddBlock(*net, sc));
     PetscCall(OdynSchemeDestroy(&sc));
   }

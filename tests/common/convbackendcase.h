@@ -22,6 +22,7 @@
 */
 #include <string.h>
 #include "backendtest.h"
+#include <odyn/private/pointwise.h> /* ODYN_PW_*: the table operations' act */
 
 #if defined(ODYN_TEST_GPU_BUILD)
   #define ODYN_TEST_CONV_BACKEND     "cuda"
@@ -52,6 +53,8 @@ void OdynTestConvSetGlobalAvg(PetscBool avg);
 void OdynTestConvSetTVNorm(PetscReal eps);
 /* the opening block's (scheme single) TV normalization: eps, 0 none */
 void OdynTestConvSetOpeningTVNorm(PetscReal eps);
+/* the activation of the opening block and of the blocks after it (paper 000's CNNs: tanh or relu; tanh until changed) */
+void OdynTestConvSetActivation(OdynActivationType act);
 /* the opening block on the host path (its own -cbopen_odyn_backend host) or on the network's backend */
 void OdynTestConvOpenOnHost(PetscBool host);
 /* Euler blocks of layer conv, or convantisym with its diffusion gamma, from now on; sets the bound of the comparisons */
@@ -65,7 +68,7 @@ void OdynTestConvSetSymmetric(PetscInt m);
    stored or (rev) recomputed */
 void OdynTestConvSetLeapfrog(PetscInt m, PetscBool rev);
 
-/* A network of an opening block (cin > 0: scheme single, conv cin -> c, tanh, stencils and pooling as set by
+/* A network of an opening block (cin > 0: scheme single, conv cin -> c, the activation set, stencils and pooling as set by
    OdynTestConvSetOpening(), prefix ODYN_TEST_CONV_OPEN_PREFIX) and nb blocks of the kind set of c channels on ih x iw
    images (ih/2 x iw/2 after a pooling opening), N[b] steps, final time T each; the backend bk for all but the opening. */
 PetscErrorCode OdynTestConvMakeNet(PetscInt cin, PetscInt nb, const PetscInt N[], PetscInt c, PetscInt ih, PetscInt iw, PetscReal T, const char *bk, OdynNet *net);

@@ -216,6 +216,13 @@ struct OdynBackendOps {
   int (*verlet_tanh_adjoint_reversible)(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0);
 
   /*
+     The convolutional families below (conv_euler_tanh_*, conv_tanh_*, conv_verlet_tanh_*, conv_parabolic_tanh_*,
+     conv_leapfrog_tanh_*) take the activation first: act, one of ODYN_PW_IDENTITY, ODYN_PW_TANH and ODYN_PW_RELU
+     (pointwise.h; paper 000's CNNs use tanh or ReLU); any other code is ODYN_BACKEND_ERR_ARG. The formulas write tanh
+     for it and sigma' for its derivative at the pre-activation (the names keep tanh, the first activation they ran).
+     The linearization and scratch sizes do not depend on it.
+  */
+  /*
      Whole-block sweeps of a convolutional forward-Euler tanh block: scheme euler with layer conv (src/layers/impls/
      convcore.c; or convantisym, which runs with its effective stencils) of 3x3 stencils (stride 1, zero padding
      "same"), c channels in and out, no pooling, with or without paper 000's TV normalization (eps > 0; 0: none).
@@ -239,9 +246,9 @@ struct OdynBackendOps {
      direct 3x3 kernels of convdirect.cu (odyn_cuda_conv3_*), the bias gradient as per-channel sums by cuBLAS.
   */
   long (*conv_euler_tanh_linsize)(long c, double eps, long ih, long iw, long N, long s);
-  int (*conv_euler_tanh_forward)(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-  int (*conv_euler_tanh_tangent)(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
-  int (*conv_euler_tanh_adjoint)(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+  int (*conv_euler_tanh_forward)(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+  int (*conv_euler_tanh_tangent)(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
+  int (*conv_euler_tanh_adjoint)(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
 
   /*
      One convolutional tanh layer applied once, no residual, cin -> cout channels (scheme single with layer conv,
@@ -262,9 +269,9 @@ struct OdynBackendOps {
      a pooling kernel and its adjoint.
   */
   long (*conv_tanh_linsize)(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s);
-  int (*conv_tanh_forward)(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin);
-  int (*conv_tanh_tangent)(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1);
-  int (*conv_tanh_adjoint)(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0);
+  int (*conv_tanh_forward)(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin);
+  int (*conv_tanh_tangent)(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1);
+  int (*conv_tanh_adjoint)(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0);
 
   /*
      Whole-block sweeps of a convolutional Verlet tanh block, the Hamiltonian CNN: scheme verlet with layer
@@ -288,9 +295,9 @@ struct OdynBackendOps {
        for bit with a stored trajectory; cuda: odyn_cuda_conv3_* (K^T * Y by conv3_adjoint) as the conv Euler sweeps.
   */
   long (*conv_verlet_tanh_linsize)(long c, long m, double eps, long ih, long iw, long N, long s);
-  int (*conv_verlet_tanh_forward)(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
-  int (*conv_verlet_tanh_tangent)(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN);
-  int (*conv_verlet_tanh_adjoint)(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0);
+  int (*conv_verlet_tanh_forward)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
+  int (*conv_verlet_tanh_tangent)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN);
+  int (*conv_verlet_tanh_adjoint)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0);
   /*
      The same block with states recomputed (reversible, -odyn_scheme_trajectory recompute on a backend block), as
      verlet_tanh_forward_final / _tangent_y0 / _adjoint_reversible: memory flat in N. revsize: the doubles of `work`,
@@ -302,9 +309,9 @@ struct OdynBackendOps {
      order (convverlet.c), bit for bit its results; cuda: the conv3 kernels as above (convblocks.cu).
   */
   long (*conv_verlet_tanh_revsize)(long c, long m, double eps, long ih, long iw, long s);
-  int (*conv_verlet_tanh_forward_final)(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work);
-  int (*conv_verlet_tanh_tangent_y0)(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN);
-  int (*conv_verlet_tanh_adjoint_reversible)(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0);
+  int (*conv_verlet_tanh_forward_final)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work);
+  int (*conv_verlet_tanh_tangent_y0)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN);
+  int (*conv_verlet_tanh_adjoint_reversible)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0);
   /*
      Whole-block sweeps of a convolutional parabolic tanh block, the parabolic CNN (paper 000 eq. 7-8): scheme euler with
      layer convsymmetric (src/layers/impls/convcore.c) of 3x3 stencils, with or without the total-variation
@@ -330,9 +337,9 @@ struct OdynBackendOps {
        normalization per pixel and example by kernels of its own (convblocks.cu).
   */
   long (*conv_parabolic_tanh_linsize)(long c, long m, double eps, long ih, long iw, long N, long s);
-  int (*conv_parabolic_tanh_forward)(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-  int (*conv_parabolic_tanh_tangent)(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
-  int (*conv_parabolic_tanh_adjoint)(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+  int (*conv_parabolic_tanh_forward)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+  int (*conv_parabolic_tanh_tangent)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
+  int (*conv_parabolic_tanh_adjoint)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
   /*
      Whole-block sweeps of a convolutional leapfrog tanh block, the second-order CNN (paper 000; src/schemes/impls/
      leapfrog.c with layer conv or convsymmetric, 3x3 stencils, no pooling, with or without the TV normalization N of
@@ -356,9 +363,9 @@ struct OdynBackendOps {
        kernel per step (convleapfrog.cu).
   */
   long (*conv_leapfrog_tanh_linsize)(int sym, long c, long m, double eps, long ih, long iw, long N, long s);
-  int (*conv_leapfrog_tanh_forward)(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-  int (*conv_leapfrog_tanh_tangent)(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
-  int (*conv_leapfrog_tanh_adjoint)(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+  int (*conv_leapfrog_tanh_forward)(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+  int (*conv_leapfrog_tanh_tangent)(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
+  int (*conv_leapfrog_tanh_adjoint)(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
   /*
      The same block with states recomputed (reversible, -odyn_scheme_trajectory recompute on a backend block), as
      leapfrog_tanh_forward_final / _tangent_y0 / _adjoint_reversible: memory flat in N. revsize: the doubles of `work`,
@@ -371,9 +378,9 @@ struct OdynBackendOps {
      the conv3 kernels as above (convleapfrog.cu).
   */
   long (*conv_leapfrog_tanh_revsize)(int sym, long c, long m, double eps, long ih, long iw, long s);
-  int (*conv_leapfrog_tanh_forward_final)(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1, double *work);
-  int (*conv_leapfrog_tanh_tangent_y0)(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN);
-  int (*conv_leapfrog_tanh_adjoint_reversible)(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, double *work, const double *W, double *gtheta, double *gY0);
+  int (*conv_leapfrog_tanh_forward_final)(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1, double *work);
+  int (*conv_leapfrog_tanh_tangent_y0)(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN);
+  int (*conv_leapfrog_tanh_adjoint_reversible)(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, double *work, const double *W, double *gtheta, double *gY0);
 };
 
 /* the host table (always there), and the same table named "hostref" (the networks' backend path on the host) */
@@ -413,37 +420,37 @@ int  odyn_host_verlet_tanh_tangent(long n, long m, long N, long s, double h, con
 int  odyn_host_verlet_tanh_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0);
 /* the host table's convolutional Euler tanh sweeps (src/backend/host/convtanh.c), likewise */
 long odyn_host_conv_euler_tanh_linsize(long c, double eps, long ih, long iw, long N, long s);
-int  odyn_host_conv_euler_tanh_forward(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-int  odyn_host_conv_euler_tanh_tangent(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
-int  odyn_host_conv_euler_tanh_adjoint(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+int  odyn_host_conv_euler_tanh_forward(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int  odyn_host_conv_euler_tanh_tangent(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
+int  odyn_host_conv_euler_tanh_adjoint(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
 /* the host table's one-step conv tanh layer (convtanh.c), likewise */
 long odyn_host_conv_tanh_linsize(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s);
-int  odyn_host_conv_tanh_forward(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin);
-int  odyn_host_conv_tanh_tangent(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1);
-int  odyn_host_conv_tanh_adjoint(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0);
+int  odyn_host_conv_tanh_forward(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin);
+int  odyn_host_conv_tanh_tangent(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1);
+int  odyn_host_conv_tanh_adjoint(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0);
 /* the host table's convolutional Verlet tanh sweeps (convverlet.c), likewise */
 long odyn_host_conv_verlet_tanh_linsize(long c, long m, double eps, long ih, long iw, long N, long s);
-int  odyn_host_conv_verlet_tanh_forward(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
-int  odyn_host_conv_verlet_tanh_tangent(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN);
-int  odyn_host_conv_verlet_tanh_adjoint(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0);
+int  odyn_host_conv_verlet_tanh_forward(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
+int  odyn_host_conv_verlet_tanh_tangent(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN);
+int  odyn_host_conv_verlet_tanh_adjoint(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0);
 long odyn_host_conv_verlet_tanh_revsize(long c, long m, double eps, long ih, long iw, long s);
-int  odyn_host_conv_verlet_tanh_forward_final(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN);
-int  odyn_host_conv_verlet_tanh_tangent_y0(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
-int  odyn_host_conv_verlet_tanh_adjoint_reversible(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0);
+int  odyn_host_conv_verlet_tanh_forward_final(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN);
+int  odyn_host_conv_verlet_tanh_tangent_y0(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+int  odyn_host_conv_verlet_tanh_adjoint_reversible(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0);
 /* the host table's convolutional parabolic tanh sweeps (convparabolic.c), likewise */
 long odyn_host_conv_parabolic_tanh_linsize(long c, long m, double eps, long ih, long iw, long N, long s);
-int  odyn_host_conv_parabolic_tanh_forward(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-int  odyn_host_conv_parabolic_tanh_tangent(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
-int  odyn_host_conv_parabolic_tanh_adjoint(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+int  odyn_host_conv_parabolic_tanh_forward(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int  odyn_host_conv_parabolic_tanh_tangent(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
+int  odyn_host_conv_parabolic_tanh_adjoint(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
 /* the host table's convolutional leapfrog tanh sweeps (convleapfrog.c), likewise */
 long odyn_host_conv_leapfrog_tanh_linsize(int sym, long c, long m, double eps, long ih, long iw, long N, long s);
-int  odyn_host_conv_leapfrog_tanh_forward(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-int  odyn_host_conv_leapfrog_tanh_tangent(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
-int  odyn_host_conv_leapfrog_tanh_adjoint(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+int  odyn_host_conv_leapfrog_tanh_forward(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int  odyn_host_conv_leapfrog_tanh_tangent(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
+int  odyn_host_conv_leapfrog_tanh_adjoint(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
 long odyn_host_conv_leapfrog_tanh_revsize(int sym, long c, long m, double eps, long ih, long iw, long s);
-int  odyn_host_conv_leapfrog_tanh_forward_final(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1);
-int  odyn_host_conv_leapfrog_tanh_tangent_y0(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
-int  odyn_host_conv_leapfrog_tanh_adjoint_reversible(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0);
+int  odyn_host_conv_leapfrog_tanh_forward_final(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1);
+int  odyn_host_conv_leapfrog_tanh_tangent_y0(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+int  odyn_host_conv_leapfrog_tanh_adjoint_reversible(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0);
 #if defined(ODYN_HAVE_CUDA) || defined(__CUDACC__)
 /* the CUDA table (src/backend/cuda/backend.cu), only in builds with the CUDA backend */
 const OdynBackendOps *odyn_backend_cuda(void);

@@ -59,7 +59,9 @@ unsigned grid_for(long len);
    counts, the Verlet / two-field blocks' size, eps (of the TV normalization) and array checks, ones = 1 for the channel
    sums, gb += the channel sums of T */
 bool conv1_fits(long cin, long cout);
-int  check_conv_verlet(const char *op, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin);
+/* the activations of the conv sweeps (their act): identity, tanh or relu; a failure status otherwise (convblocks.cu) */
+int  conv_check_act(const char *op, int act);
+int  check_conv_verlet(const char *op, int act, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin);
 int  conv_fill_ones(long len, double *ones, const char *what);
 int  channel_sums_add(long ch, long hw, long s, const double *T, const double *ones, double *cs, double *gb);
 /* an adjoint's T through the TV normalization: gs += channel sums of Uhat .* T (in tmp), gbeta += of T (gs NULL: none),
@@ -68,11 +70,11 @@ int  conv_tv_adjoint(long cout, long hw, long s, const double *scale, double *gs
 /* the TV normalization of the conv blocks (convtvnorm.cu; m channels of hw pixels, s examples, channel-major):
    tvnorm_forward: U in S; rinv = 1/r, Uhat = U / r, S = tanh(scale Uhat + beta), D = 1 - S^2 (D may be NULL)
    tvnorm_jac: V = scale .* J_tv V (+ dscale .* Uhat + dbeta when dscale), or with adjoint V = J_tv (scale .* V) */
-int  tvnorm_forward(long m, long hw, long s, double eps, const double *scale, const double *beta, double *S, double *D, double *Uhat, double *rinv);
+int  tvnorm_forward(int act, long m, long hw, long s, double eps, const double *scale, const double *beta, double *S, double *D, double *Uhat, double *rinv);
 int  tvnorm_jac(int adjoint, long m, long hw, long s, const double *scale, const double *dscale, const double *dbeta, const double *Uhat, const double *rinv, double *V);
 /* a conv block's activated layer (g: 3x3, cin -> cout): U = tanh(K * X + b) with D = sigma', or with the normalization
    (eps > 0) U = tanh(scale .* N(K * X + b) + beta) with D, Uhat and 1/r (convtvnorm.cu; op names a failed launch) */
-int  conv_act_tv(const odyn_conv_geom *g, long s, double eps, const double *K, const double *b, const double *scale, const double *beta, const double *X, double *U, double *D, double *Uhat, double *rinv, const char *op);
+int  conv_act_tv(int act, const odyn_conv_geom *g, long s, double eps, const double *K, const double *b, const double *scale, const double *beta, const double *X, double *U, double *D, double *Uhat, double *rinv, const char *op);
 
 int cuda_mem_set(void *ptr, int value, size_t bytes);
 int cuda_copy_device(void *dst, const void *src, size_t bytes);
@@ -88,32 +90,32 @@ int cuda_loss_hessmult(int fn, long nc, long s, double scale, const double *Z, c
 
 /* the convolutional block sweeps of convblocks.cu, for the table */
 long cuda_conv_euler_tanh_linsize(long c, double eps, long ih, long iw, long N, long s);
-int cuda_conv_euler_tanh_forward(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-int cuda_conv_euler_tanh_tangent(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
-int cuda_conv_euler_tanh_adjoint(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+int cuda_conv_euler_tanh_forward(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int cuda_conv_euler_tanh_tangent(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
+int cuda_conv_euler_tanh_adjoint(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
 long cuda_conv_tanh_linsize(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s);
-int cuda_conv_tanh_forward(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin);
-int cuda_conv_tanh_tangent(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1);
-int cuda_conv_tanh_adjoint(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0);
+int cuda_conv_tanh_forward(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin);
+int cuda_conv_tanh_tangent(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1);
+int cuda_conv_tanh_adjoint(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0);
 long cuda_conv_verlet_tanh_linsize(long c, long m, double eps, long ih, long iw, long N, long s);
-int cuda_conv_verlet_tanh_forward(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
-int cuda_conv_verlet_tanh_tangent(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN);
-int cuda_conv_verlet_tanh_adjoint(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0);
+int cuda_conv_verlet_tanh_forward(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
+int cuda_conv_verlet_tanh_tangent(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN);
+int cuda_conv_verlet_tanh_adjoint(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0);
 long cuda_conv_verlet_tanh_revsize(long c, long m, double eps, long ih, long iw, long s);
-int cuda_conv_verlet_tanh_forward_final(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work);
-int cuda_conv_verlet_tanh_tangent_y0(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN);
-int cuda_conv_verlet_tanh_adjoint_reversible(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0);
+int cuda_conv_verlet_tanh_forward_final(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work);
+int cuda_conv_verlet_tanh_tangent_y0(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN);
+int cuda_conv_verlet_tanh_adjoint_reversible(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0);
 long cuda_conv_parabolic_tanh_linsize(long c, long m, double eps, long ih, long iw, long N, long s);
-int cuda_conv_parabolic_tanh_forward(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-int cuda_conv_parabolic_tanh_tangent(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
-int cuda_conv_parabolic_tanh_adjoint(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+int cuda_conv_parabolic_tanh_forward(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int cuda_conv_parabolic_tanh_tangent(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
+int cuda_conv_parabolic_tanh_adjoint(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
 long cuda_conv_leapfrog_tanh_linsize(int sym, long c, long m, double eps, long ih, long iw, long N, long s);
-int cuda_conv_leapfrog_tanh_forward(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-int cuda_conv_leapfrog_tanh_tangent(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
-int cuda_conv_leapfrog_tanh_adjoint(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+int cuda_conv_leapfrog_tanh_forward(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int cuda_conv_leapfrog_tanh_tangent(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
+int cuda_conv_leapfrog_tanh_adjoint(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
 long cuda_conv_leapfrog_tanh_revsize(int sym, long c, long m, double eps, long ih, long iw, long s);
-int cuda_conv_leapfrog_tanh_forward_final(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1, double *work);
-int cuda_conv_leapfrog_tanh_tangent_y0(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN);
-int cuda_conv_leapfrog_tanh_adjoint_reversible(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, double *work, const double *W, double *gtheta, double *gY0);
+int cuda_conv_leapfrog_tanh_forward_final(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1, double *work);
+int cuda_conv_leapfrog_tanh_tangent_y0(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN);
+int cuda_conv_leapfrog_tanh_adjoint_reversible(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, double *work, const double *W, double *gtheta, double *gY0);
 
 } // namespace odyn_cudabackend

@@ -86,8 +86,17 @@ long cuda_conv_euler_tanh_linsize(long c, double eps, long ih, long iw, long N, 
   return euler_stored(eps, N, len, hws) + 2 * len + ih * iw + c * s + (eps > 0 ? len : 0);
 }
 
-static int check_conv(const char *op, long c, double eps, long ih, long iw, long N, long s, const double *lin)
+/* the activations of the conv sweeps: identity, tanh or relu, as paper 000's CNNs use (the diffusion fluxes of the
+   pointwise table need a contrast, which the conv layers do not learn) */
+int conv_check_act(const char *op, int act)
 {
+  if (act == ODYN_PW_IDENTITY || act == ODYN_PW_TANH || act == ODYN_PW_RELU) return ODYN_BACKEND_OK;
+  return fail(ODYN_BACKEND_ERR_ARG, "%s: activation %d is none of identity, tanh and relu (ODYN_PW_IDENTITY, _TANH, _RELU)", op, act);
+}
+
+static int check_conv(const char *op, int act, long c, double eps, long ih, long iw, long N, long s, const double *lin)
+{
+  if (conv_check_act(op, act)) return ODYN_BACKEND_ERR_ARG;
   if (c < 1 || ih < 1 || iw < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need c, ih, iw >= 1, N >= 0, s >= 0, got c = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld", op, c, ih, iw, N, s);
   if (ih > INT_MAX / iw || c * ih * iw > INT_MAX || c * s > INT_MAX || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "%s: c = %ld, ih = %ld, iw = %ld, s = %ld exceed cuBLAS's int", op, c, ih, iw, s);
   if (!(eps >= 0) || isinf(eps)) return fail(ODYN_BACKEND_ERR_ARG, "%s: eps of the TV normalization must be finite and >= 0 (0: none), got %g", op, eps);
@@ -95,13 +104,13 @@ static int check_conv(const char *op, long c, double eps, long ih, long iw, long
   return ensure_stream();
 }
 
-int cuda_conv_euler_tanh_forward(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+int cuda_conv_euler_tanh_forward(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   const odyn_conv_geom g = {ih, iw, c, c, 3};
   const long           hw = ih * iw, len = c * hw * s, nk = 9 * c * c, slot = euler_slot(c, eps);
   int                  r;
 
-  if ((r = check_conv("conv_euler_tanh_forward", c, eps, ih, iw, N, s, lin)) || !s) return r;
+  if ((r = check_conv("conv_euler_tanh_forward", act, c, eps, ih, iw, N, s, lin)) || !s) return r;
   if ((r = cuda_copy_device(Ytraj, Y0, (size_t)len * sizeof(double)))) return r;
   for (long j = 0; j < N; j++) {
     const double  *K  = theta + j * slot, *Yj = Ytraj + j * len;
@@ -109,21 +118,21 @@ int cuda_conv_euler_tanh_forward(long c, double eps, long ih, long iw, long N, l
     const EulerLin l  = euler_lin(lin, eps, N, j, len, hw * s);
 
     if (eps > 0) {
-      if ((r = conv_act_tv(&g, s, eps, K, K + nk, K + nk + c, K + nk + 2 * c, Yj, Y1, l.D, l.Uhat, l.rinv, "conv_euler_tanh_forward"))) return r;
+      if ((r = conv_act_tv(act, &g, s, eps, K, K + nk, K + nk + c, K + nk + 2 * c, Yj, Y1, l.D, l.Uhat, l.rinv, "conv_euler_tanh_forward"))) return r;
       if ((r = cuda_axpby(len, 1.0, Yj, h, Y1))) return r;
-    } else if ((r = odyn_cuda_conv3_euler(&g, s, K, K + nk, ODYN_PW_TANH, h, Yj, Y1, l.D))) return kernel_status(r, "conv_euler_tanh_forward");
+    } else if ((r = odyn_cuda_conv3_euler(&g, s, K, K + nk, act, h, Yj, Y1, l.D))) return kernel_status(r, "conv_euler_tanh_forward");
   }
   return ODYN_BACKEND_OK;
 }
 
-int cuda_conv_euler_tanh_tangent(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+int cuda_conv_euler_tanh_tangent(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
 {
   const odyn_conv_geom g = {ih, iw, c, c, 3};
   const long           hw = ih * iw, len = c * hw * s, nk = 9 * c * c, slot = euler_slot(c, eps);
   double              *T;
   int                  r;
 
-  if ((r = check_conv("conv_euler_tanh_tangent", c, eps, ih, iw, N, s, lin)) || !s) return r;
+  if ((r = check_conv("conv_euler_tanh_tangent", act, c, eps, ih, iw, N, s, lin)) || !s) return r;
   T = euler_scratch(lin, eps, N, len, hw * s);
   if (dY0) r = cuda_copy_device(dYN, dY0, (size_t)len * sizeof(double));
   else r = cuda_mem_set(dYN, 0, (size_t)len * sizeof(double));
@@ -140,14 +149,14 @@ int cuda_conv_euler_tanh_tangent(long c, double eps, long ih, long iw, long N, l
   return ODYN_BACKEND_OK;
 }
 
-int cuda_conv_euler_tanh_adjoint(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+int cuda_conv_euler_tanh_adjoint(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
   const odyn_conv_geom g = {ih, iw, c, c, 3};
   const long           hw = ih * iw, len = c * hw * s, nk = 9 * c * c, slot = euler_slot(c, eps);
   double              *T, *P, *ones, *cs, *A;
   int                  r;
 
-  if ((r = check_conv("conv_euler_tanh_adjoint", c, eps, ih, iw, N, s, lin)) || !s || (!gtheta && !gY0)) return r;
+  if ((r = check_conv("conv_euler_tanh_adjoint", act, c, eps, ih, iw, N, s, lin)) || !s || (!gtheta && !gY0)) return r;
   T    = euler_scratch(lin, eps, N, len, hw * s);
   P    = gY0 ? gY0 : T + len;
   ones = T + 2 * len;
@@ -223,8 +232,9 @@ long cuda_conv_tanh_linsize(long cin, long cout, long k, int pool, double eps, l
   return (eps > 0 ? 2 * lenU + ih * iw * s : lenU) + lenU + ih * iw + cout * s + (eps > 0 ? lenU : 0);
 }
 
-static int check_conv1(const char *op, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *lin)
+static int check_conv1(const char *op, int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *lin)
 {
+  if (conv_check_act(op, act)) return ODYN_BACKEND_ERR_ARG;
   const long cm = cin > cout ? cin : cout;
 
   if (cin < 1 || cout < 1 || ih < 1 || iw < 1 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need cin, cout, ih, iw >= 1, s >= 0, got cin = %ld, cout = %ld, ih = %ld, iw = %ld, s = %ld", op, cin, cout, ih, iw, s);
@@ -270,7 +280,7 @@ static int avgpool2(long planes, long h, long w, int add, const double *U, doubl
   return launched("conv_tanh (2x2 average pooling)");
 }
 
-int cuda_conv_tanh_forward(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
+int cuda_conv_tanh_forward(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
 {
   const odyn_conv_geom g = {ih, iw, cin, cout, k};
   const long           hw = ih * iw, nk = k * k * cin * cout;
@@ -278,20 +288,20 @@ int cuda_conv_tanh_forward(long cin, long cout, long k, int pool, double eps, lo
   double              *U = pool ? l.T : Y1;
   int                  r;
 
-  if ((r = check_conv1("conv_tanh_forward", cin, cout, k, pool, eps, ih, iw, s, theta, lin)) || !s) return r;
+  if ((r = check_conv1("conv_tanh_forward", act, cin, cout, k, pool, eps, ih, iw, s, theta, lin)) || !s) return r;
   if (!Y0 || !Y1) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_forward: Y0 and Y1 must be arrays of the backend");
-  if ((r = conv_act_tv(&g, s, eps, theta, theta + nk, theta + nk + cout, theta + nk + 2 * cout, Y0, U, l.D, l.Uhat, l.rinv, "conv_tanh_forward"))) return r;
+  if ((r = conv_act_tv(act, &g, s, eps, theta, theta + nk, theta + nk + cout, theta + nk + 2 * cout, Y0, U, l.D, l.Uhat, l.rinv, "conv_tanh_forward"))) return r;
   return pool ? avgpool2(cout * s, ih, iw, 0, l.T, Y1) : ODYN_BACKEND_OK;
 }
 
-int cuda_conv_tanh_tangent(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
+int cuda_conv_tanh_tangent(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
 {
   const odyn_conv_geom g = {ih, iw, cin, cout, k};
   const long           hw = ih * iw, lenU = cout * hw * s, nk = k * k * cin * cout;
   const Conv1Lin       l = conv1_lin(lin, cout, eps, hw, s);
   int                  r;
 
-  if ((r = check_conv1("conv_tanh_tangent", cin, cout, k, pool, eps, ih, iw, s, theta, lin)) || !s) return r;
+  if ((r = check_conv1("conv_tanh_tangent", act, cin, cout, k, pool, eps, ih, iw, s, theta, lin)) || !s) return r;
   if (!Y0 || !dY1) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_tangent: Y0 and dY1 must be arrays of the backend");
   if (!dtheta && !dY0) return cuda_mem_set(dY1, 0, (size_t)(pool ? lenU / 4 : lenU) * sizeof(double));
   if (dtheta && (r = odyn_cuda_conv3_forward_bias_act(&g, s, dtheta, Y0, dtheta + nk, ODYN_PW_IDENTITY, l.T, NULL))) return kernel_status(r, "conv_tanh_tangent");
@@ -301,14 +311,14 @@ int cuda_conv_tanh_tangent(long cin, long cout, long k, int pool, double eps, lo
   return pool ? avgpool2(cout * s, ih, iw, 0, l.T, dY1) : ODYN_BACKEND_OK;
 }
 
-int cuda_conv_tanh_adjoint(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
+int cuda_conv_tanh_adjoint(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
 {
   const odyn_conv_geom g = {ih, iw, cin, cout, k};
   const long           hw = ih * iw, lenU = cout * hw * s, nk = k * k * cin * cout;
   const Conv1Lin       l = conv1_lin(lin, cout, eps, hw, s);
   int                  r;
 
-  if ((r = check_conv1("conv_tanh_adjoint", cin, cout, k, pool, eps, ih, iw, s, theta, lin)) || !s || (!gtheta && !gY0)) return r;
+  if ((r = check_conv1("conv_tanh_adjoint", act, cin, cout, k, pool, eps, ih, iw, s, theta, lin)) || !s || (!gtheta && !gY0)) return r;
   if (!Y0 || !W) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_adjoint: Y0 and W must be arrays of the backend");
   if (pool) {
     k_avgpool2_adjoint<<<grid_for(lenU), TPB, 0, st.stream>>>(cout * s, ih, iw, W, l.T);
@@ -397,19 +407,19 @@ static VerletTV verlet_tv_at(double *buf, long ln, long lm, long lp, double *tmp
 }
 
 /* face 1's activation of U = K^T * Y (in G): G = tanh(U + bG), or tanh(N(U + bG)) with the normalization; DG may be NULL */
-static int verlet_face1_act(double eps, long m, long hw, long s, const double *K, const VerletParams *p, double *G, double *DG, const VerletTV *tv)
+static int verlet_face1_act(int act, double eps, long m, long hw, long s, const double *K, const VerletParams *p, double *G, double *DG, const VerletTV *tv)
 {
   int r;
 
-  if (!(eps > 0)) return channel_bias_act(ODYN_PW_TANH, hw, m, s, K + p->obG, G, DG);
+  if (!(eps > 0)) return channel_bias_act(act, hw, m, s, K + p->obG, G, DG);
   if ((r = channel_bias_act(ODYN_PW_IDENTITY, hw, m, s, K + p->obG, G, NULL))) return r;
-  return tvnorm_forward(m, hw, s, eps, K + p->osG, K + p->obetaG, G, DG, tv->UhatG, tv->rinvG);
+  return tvnorm_forward(act, m, hw, s, eps, K + p->osG, K + p->obetaG, G, DG, tv->UhatG, tv->rinvG);
 }
 
 /* face 0: F = tanh(K * Z + bF), or tanh(N(K * Z + bF)); DF may be NULL */
-static int verlet_face0(const odyn_conv_geom *g, double eps, long s, const double *K, const VerletParams *p, const double *Z, double *F, double *DF, const VerletTV *tv)
+static int verlet_face0(int act, const odyn_conv_geom *g, double eps, long s, const double *K, const VerletParams *p, const double *Z, double *F, double *DF, const VerletTV *tv)
 {
-  return conv_act_tv(g, s, eps, K, K + p->obF, K + p->osF, K + p->obetaF, Z, F, DF, tv->UhatF, tv->rinvF, "conv Verlet face 0");
+  return conv_act_tv(act, g, s, eps, K, K + p->obF, K + p->osF, K + p->obetaF, Z, F, DF, tv->UhatF, tv->rinvF, "conv Verlet face 0");
 }
 
 /* the stored sweeps' lin: [DG_j DF_j (N (lm + ln)) | with the normalization N of verlet_tv_at()'s (lm + ln + 2 lp) | the
@@ -423,8 +433,9 @@ long cuda_conv_verlet_tanh_linsize(long c, long m, double eps, long ih, long iw,
   return conv1_fits(c, m) && eps >= 0 ? verlet_stored(c, m, eps, hw, N, s) + 3 * lx + hw + cx * s + (eps > 0 ? lx : 0) : -1;
 }
 
-int check_conv_verlet(const char *op, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin)
+int check_conv_verlet(const char *op, int act, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin)
 {
+  if (conv_check_act(op, act)) return ODYN_BACKEND_ERR_ARG;
   const long cx = c > m ? c : m;
 
   if (c < 1 || m < 1 || ih < 1 || iw < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need c, m, ih, iw >= 1, N >= 0, s >= 0, got c = %ld, m = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld", op, c, m, ih, iw, N, s);
@@ -442,14 +453,14 @@ static VerletTV verlet_stored_tv(double *lin, double eps, long N, long j, long l
   return eps > 0 ? verlet_tv_at(lin + N * (lm + ln) + j * (lm + ln + 2 * lp), ln, lm, lp, tmp) : none;
 }
 
-int cuda_conv_verlet_tanh_forward(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
+int cuda_conv_verlet_tanh_forward(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
 {
   const odyn_conv_geom g = {ih, iw, m, c, 3};
   const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s;
   const VerletParams   p  = verlet_params(c, m, eps);
   int                  r;
 
-  if ((r = check_conv_verlet("conv_verlet_tanh_forward", c, m, eps, ih, iw, N, s, theta, lin)) || !s) return r;
+  if ((r = check_conv_verlet("conv_verlet_tanh_forward", act, c, m, eps, ih, iw, N, s, theta, lin)) || !s) return r;
   if (!Y0 || !Ytraj || !Ztraj) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_forward: Y0, Ytraj and Ztraj must be arrays of the backend");
   if ((r = cuda_copy_device(Ytraj, Y0, (size_t)ln * sizeof(double)))) return r;
   if ((r = cuda_mem_set(Ztraj, 0, (size_t)lm * sizeof(double)))) return r; /* Z_{-1/2} = 0 */
@@ -459,9 +470,9 @@ int cuda_conv_verlet_tanh_forward(long c, long m, double eps, long ih, long iw, 
     const VerletTV tv = verlet_stored_tv(lin, eps, N, j, ln, lm, hw * s, NULL);
 
     if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, Yj, 0.0, Z1))) return kernel_status(r, "conv_verlet_tanh_forward");
-    if ((r = verlet_face1_act(eps, m, hw, s, K, &p, Z1, DG, &tv))) return r;
+    if ((r = verlet_face1_act(act, eps, m, hw, s, K, &p, Z1, DG, &tv))) return r;
     if ((r = cuda_axpby(lm, 1.0, Zj, -h, Z1))) return r;
-    if ((r = verlet_face0(&g, eps, s, K, &p, Z1, Y1, DF, &tv))) return r;
+    if ((r = verlet_face0(act, &g, eps, s, K, &p, Z1, Y1, DF, &tv))) return r;
     if ((r = cuda_axpby(ln, 1.0, Yj, h, Y1))) return r;
   }
   return ODYN_BACKEND_OK;
@@ -490,7 +501,7 @@ static int verlet_tangent_face0(const odyn_conv_geom *g, double eps, long c, lon
   return cuda_scaled_hadamard_add(c * hw * s, h, DF, T, dY);
 }
 
-int cuda_conv_verlet_tanh_tangent(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN)
+int cuda_conv_verlet_tanh_tangent(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN)
 {
   const odyn_conv_geom g = {ih, iw, m, c, 3};
   const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm;
@@ -498,7 +509,7 @@ int cuda_conv_verlet_tanh_tangent(long c, long m, double eps, long ih, long iw, 
   double              *T, *dZ;
   int                  r;
 
-  if ((r = check_conv_verlet("conv_verlet_tanh_tangent", c, m, eps, ih, iw, N, s, theta, lin)) || !s) return r;
+  if ((r = check_conv_verlet("conv_verlet_tanh_tangent", act, c, m, eps, ih, iw, N, s, theta, lin)) || !s) return r;
   if (!Ytraj || !Ztraj || !dYN) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_tangent: Ytraj, Ztraj and dYN must be arrays of the backend");
   T  = lin + verlet_stored(c, m, eps, hw, N, s);
   dZ = T + lx;
@@ -556,7 +567,7 @@ static int verlet_adjoint_face1(const odyn_conv_geom *g, double eps, long m, lon
   return ODYN_BACKEND_OK;
 }
 
-int cuda_conv_verlet_tanh_adjoint(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0)
+int cuda_conv_verlet_tanh_adjoint(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
   const odyn_conv_geom g = {ih, iw, m, c, 3};
   const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, cx = c > m ? c : m;
@@ -564,7 +575,7 @@ int cuda_conv_verlet_tanh_adjoint(long c, long m, double eps, long ih, long iw, 
   double              *T, *Q, *P, *ones, *cs, *tmp;
   int                  r;
 
-  if ((r = check_conv_verlet("conv_verlet_tanh_adjoint", c, m, eps, ih, iw, N, s, theta, lin)) || !s || (!gtheta && !gY0)) return r;
+  if ((r = check_conv_verlet("conv_verlet_tanh_adjoint", act, c, m, eps, ih, iw, N, s, theta, lin)) || !s || (!gtheta && !gY0)) return r;
   if (!Ytraj || !Ztraj || !W) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint: Ytraj, Ztraj and W must be arrays of the backend");
   T    = lin + verlet_stored(c, m, eps, hw, N, s);
   Q    = T + lx;
@@ -614,7 +625,7 @@ static VerletTV verlet_rev_tv(double *work, double eps, long ln, long lm, long l
   return eps > 0 ? verlet_tv_at(tvb, ln, lm, hw * s, tvb + lm + ln + 2 * hw * s) : none;
 }
 
-int cuda_conv_verlet_tanh_forward_final(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work)
+int cuda_conv_verlet_tanh_forward_final(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work)
 {
   const odyn_conv_geom g = {ih, iw, m, c, 3};
   const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, cx = c > m ? c : m;
@@ -623,7 +634,7 @@ int cuda_conv_verlet_tanh_forward_final(long c, long m, double eps, long ih, lon
   double              *T;
   int                  r;
 
-  if ((r = check_conv_verlet("conv_verlet_tanh_forward_final", c, m, eps, ih, iw, N, s, theta, work)) || !s) return r;
+  if ((r = check_conv_verlet("conv_verlet_tanh_forward_final", act, c, m, eps, ih, iw, N, s, theta, work)) || !s) return r;
   if (!Y0 || !YN || !ZN) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_forward_final: Y0, YN and ZN must be arrays of the backend");
   T = work + 2 * lx;
   if (YN != Y0 && (r = cuda_copy_device(YN, Y0, (size_t)ln * sizeof(double)))) return r;
@@ -632,14 +643,14 @@ int cuda_conv_verlet_tanh_forward_final(long c, long m, double eps, long ih, lon
     const double *K = theta + j * p.slot;
 
     if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, YN, 0.0, T))) return kernel_status(r, "conv_verlet_tanh_forward_final");
-    if ((r = verlet_face1_act(eps, m, hw, s, K, &p, T, NULL, &tv)) || (r = cuda_axpy(lm, -h, T, ZN))) return r;
-    if ((r = verlet_face0(&g, eps, s, K, &p, ZN, T, NULL, &tv))) return r;
+    if ((r = verlet_face1_act(act, eps, m, hw, s, K, &p, T, NULL, &tv)) || (r = cuda_axpy(lm, -h, T, ZN))) return r;
+    if ((r = verlet_face0(act, &g, eps, s, K, &p, ZN, T, NULL, &tv))) return r;
     if ((r = cuda_axpy(ln, h, T, YN))) return r;
   }
   return ODYN_BACKEND_OK;
 }
 
-int cuda_conv_verlet_tanh_tangent_y0(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
+int cuda_conv_verlet_tanh_tangent_y0(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
 {
   const odyn_conv_geom g = {ih, iw, m, c, 3};
   const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, cx = c > m ? c : m;
@@ -648,7 +659,7 @@ int cuda_conv_verlet_tanh_tangent_y0(long c, long m, double eps, long ih, long i
   double              *Y, *Z, *T, *DF, *DG, *dZ;
   int                  r;
 
-  if ((r = check_conv_verlet("conv_verlet_tanh_tangent_y0", c, m, eps, ih, iw, N, s, theta, work)) || !s) return r;
+  if ((r = check_conv_verlet("conv_verlet_tanh_tangent_y0", act, c, m, eps, ih, iw, N, s, theta, work)) || !s) return r;
   if (!Y0 || !dYN) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_tangent_y0: Y0 and dYN must be arrays of the backend");
   Y  = work;
   Z  = Y + lx;
@@ -665,17 +676,17 @@ int cuda_conv_verlet_tanh_tangent_y0(long c, long m, double eps, long ih, long i
 
     /* G and DG at Y_j, Z_{j+1/2}; then face 1's tangent at Y_j (Y not yet stepped) */
     if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, Y, 0.0, T))) return kernel_status(r, "conv_verlet_tanh_tangent_y0");
-    if ((r = verlet_face1_act(eps, m, hw, s, K, &p, T, DG, &tv)) || (r = cuda_axpy(lm, -h, T, Z))) return r;
+    if ((r = verlet_face1_act(act, eps, m, hw, s, K, &p, T, DG, &tv)) || (r = cuda_axpy(lm, -h, T, Z))) return r;
     if ((r = verlet_tangent_face1(&g, eps, m, hw, s, h, K, dK, &p, Y, DG, &tv, T, dYN, dZ))) return r;
     /* F and DF at Z_{j+1/2}, Y_{j+1}; then face 0's tangent */
-    if ((r = verlet_face0(&g, eps, s, K, &p, Z, T, DF, &tv))) return r;
+    if ((r = verlet_face0(act, &g, eps, s, K, &p, Z, T, DF, &tv))) return r;
     if ((r = cuda_axpy(ln, h, T, Y))) return r;
     if ((r = verlet_tangent_face0(&g, eps, c, hw, s, h, K, dK, &p, Z, DF, &tv, T, dZ, dYN))) return r;
   }
   return ODYN_BACKEND_OK;
 }
 
-int cuda_conv_verlet_tanh_adjoint_reversible(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0)
+int cuda_conv_verlet_tanh_adjoint_reversible(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0)
 {
   const odyn_conv_geom g = {ih, iw, m, c, 3};
   const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, cx = c > m ? c : m;
@@ -684,7 +695,7 @@ int cuda_conv_verlet_tanh_adjoint_reversible(long c, long m, double eps, long ih
   double              *Y, *Z, *T, *F, *DF, *DG, *Q, *P, *ones, *cs;
   int                  r;
 
-  if ((r = check_conv_verlet("conv_verlet_tanh_adjoint_reversible", c, m, eps, ih, iw, N, s, theta, work)) || !s || (!gtheta && !gY0)) return r;
+  if ((r = check_conv_verlet("conv_verlet_tanh_adjoint_reversible", act, c, m, eps, ih, iw, N, s, theta, work)) || !s || (!gtheta && !gY0)) return r;
   if (!YN || !ZN || !W) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint_reversible: YN, ZN and W must be arrays of the backend");
   if (gY0 && (gY0 == YN || gY0 == ZN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint_reversible: gY0 must not alias YN or ZN");
   Y    = work;
@@ -707,12 +718,12 @@ int cuda_conv_verlet_tanh_adjoint_reversible(long c, long m, double eps, long ih
     double       *gK = gtheta ? gtheta + j * p.slot : NULL;
 
     /* face 0 at Z_{j+1/2}: F and DF, its adjoint, then Y_j = Y_{j+1} - h F */
-    if ((r = verlet_face0(&g, eps, s, K, &p, Z, F, DF, &tv))) return r;
+    if ((r = verlet_face0(act, &g, eps, s, K, &p, Z, F, DF, &tv))) return r;
     if ((r = verlet_adjoint_face0(&g, eps, c, hw, s, h, K, &p, Z, DF, &tv, P, T, Q, gK, ones, cs))) return r;
     if ((r = cuda_axpy(ln, -h, F, Y))) return r;
     /* face 1 at Y_j: G (in F) and DG, Z_{j-1/2} = Z_{j+1/2} + h G, its adjoint */
     if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, Y, 0.0, F))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
-    if ((r = verlet_face1_act(eps, m, hw, s, K, &p, F, DG, &tv)) || (r = cuda_axpy(lm, h, F, Z))) return r;
+    if ((r = verlet_face1_act(act, eps, m, hw, s, K, &p, F, DG, &tv)) || (r = cuda_axpy(lm, h, F, Z))) return r;
     if ((r = verlet_adjoint_face1(&g, eps, m, hw, s, h, K, &p, Y, DG, &tv, Q, T, P, gK, ones, cs))) return r;
   }
   return ODYN_BACKEND_OK;

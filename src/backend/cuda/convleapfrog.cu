@@ -59,7 +59,7 @@ struct LeapfrogLin {
 
 struct LeapfrogSweep {
   odyn_conv_geom g;
-  int            sym;
+  int            sym, act; /* act: the activation (ODYN_PW_*) */
   double         eps;
   long           hw, lc, lm, lx, nk, slot, s;
   double        *R[7], *A, *T, *ones, *cs;
@@ -74,7 +74,7 @@ static long leapfrog_scratch_size(long c, long m, double eps, long ih, long iw, 
   return (rev ? 7 : 4) * lc + (rev ? 4 : 2) * lx + hw + cx * s + (rev && eps > 0 ? lm + hw * s : 0);
 }
 
-static void leapfrog_sweep(LeapfrogSweep *w, int sym, long c, long m, double eps, long ih, long iw, long s, double *scratch, int rev)
+static void leapfrog_sweep(LeapfrogSweep *w, int act, int sym, long c, long m, double eps, long ih, long iw, long s, double *scratch, int rev)
 {
   const int nr = rev ? 7 : 4;
 
@@ -82,6 +82,7 @@ static void leapfrog_sweep(LeapfrogSweep *w, int sym, long c, long m, double eps
 
   w->g    = g;
   w->sym  = sym;
+  w->act  = act;
   w->eps  = eps;
   w->hw   = ih * iw;
   w->lc   = c * w->hw * s;
@@ -123,7 +124,7 @@ static int leapfrog_step_f(const LeapfrogSweep *w, const double *K, const double
   double *U = w->sym ? l->S : L; /* sym 0: sigma is F itself */
   int     r;
 
-  if ((r = conv_act_tv(&w->g, w->s, w->eps, K, K + w->nk, K + w->nk + w->g.cout, K + w->nk + 2 * w->g.cout, Yj, U, l->D, l->Uhat, l->rinv, "conv leapfrog step"))) return r;
+  if ((r = conv_act_tv(w->act, &w->g, w->s, w->eps, K, K + w->nk, K + w->nk + w->g.cout, K + w->nk + 2 * w->g.cout, Yj, U, l->D, l->Uhat, l->rinv, "conv leapfrog step"))) return r;
   if (w->sym && (r = odyn_cuda_conv3_adjoint(&w->g, w->s, K, -1.0, l->S, 0.0, L))) return kernel_status(r, "conv leapfrog step");
   return ODYN_BACKEND_OK;
 }
@@ -212,9 +213,9 @@ long cuda_conv_leapfrog_tanh_linsize(int sym, long c, long m, double eps, long i
 long cuda_conv_leapfrog_tanh_revsize(int sym, long c, long m, double eps, long ih, long iw, long s) { return conv1_fits(c, m) && (sym || m == c) && eps >= 0 ? leapfrog_scratch_size(c, m, eps, ih, iw, s, 1) : -1; }
 
 /* sizes (check_conv_verlet's), sym 0 with m = c, and the two arrays a and b (named ab) there */
-static int check_conv_leapfrog(const char *op, int sym, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin, const double *a, const double *b, const char *ab)
+static int check_conv_leapfrog(const char *op, int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin, const double *a, const double *b, const char *ab)
 {
-  int r = check_conv_verlet(op, c, m, eps, ih, iw, N, s, theta, lin);
+  int r = check_conv_verlet(op, act, c, m, eps, ih, iw, N, s, theta, lin);
 
   if (r) return r;
   if (!sym && m != c) return fail(ODYN_BACKEND_ERR_SIZE, "%s: layer conv (sym 0) maps c to c channels, got c = %ld, m = %ld", op, c, m);
@@ -222,13 +223,13 @@ static int check_conv_leapfrog(const char *op, int sym, long c, long m, double e
   return ODYN_BACKEND_OK;
 }
 
-int cuda_conv_leapfrog_tanh_forward(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+int cuda_conv_leapfrog_tanh_forward(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   LeapfrogSweep w;
   int           r;
 
-  if ((r = check_conv_leapfrog("conv_leapfrog_tanh_forward", sym, c, m, eps, ih, iw, N, s, theta, lin, Y0, Ytraj, "Y0 and Ytraj")) || !s) return r;
-  leapfrog_sweep(&w, sym, c, m, eps, ih, iw, s, lin + leapfrog_stored(sym, m, eps, ih, iw, N, s), 0);
+  if ((r = check_conv_leapfrog("conv_leapfrog_tanh_forward", act, sym, c, m, eps, ih, iw, N, s, theta, lin, Y0, Ytraj, "Y0 and Ytraj")) || !s) return r;
+  leapfrog_sweep(&w, act, sym, c, m, eps, ih, iw, s, lin + leapfrog_stored(sym, m, eps, ih, iw, N, s), 0);
   if ((r = cuda_copy_device(Ytraj, Y0, (size_t)w.lc * sizeof(double)))) return r;
   for (long j = 0; j < N; j++) {
     const double     *Yj = Ytraj + j * w.lc;
@@ -240,14 +241,14 @@ int cuda_conv_leapfrog_tanh_forward(int sym, long c, long m, double eps, long ih
   return ODYN_BACKEND_OK;
 }
 
-int cuda_conv_leapfrog_tanh_tangent(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+int cuda_conv_leapfrog_tanh_tangent(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
 {
   LeapfrogSweep w;
   double       *prev, *cur, *next;
   int           r;
 
-  if ((r = check_conv_leapfrog("conv_leapfrog_tanh_tangent", sym, c, m, eps, ih, iw, N, s, theta, lin, Ytraj, dYN, "Ytraj and dYN")) || !s) return r;
-  leapfrog_sweep(&w, sym, c, m, eps, ih, iw, s, lin + leapfrog_stored(sym, m, eps, ih, iw, N, s), 0);
+  if ((r = check_conv_leapfrog("conv_leapfrog_tanh_tangent", act, sym, c, m, eps, ih, iw, N, s, theta, lin, Ytraj, dYN, "Ytraj and dYN")) || !s) return r;
+  leapfrog_sweep(&w, act, sym, c, m, eps, ih, iw, s, lin + leapfrog_stored(sym, m, eps, ih, iw, N, s), 0);
   prev = w.R[0], cur = w.R[1], next = w.R[2];
   if (dY0) r = cuda_copy_device(cur, dY0, (size_t)w.lc * sizeof(double));
   else r = cuda_mem_set(cur, 0, (size_t)w.lc * sizeof(double));
@@ -262,14 +263,14 @@ int cuda_conv_leapfrog_tanh_tangent(int sym, long c, long m, double eps, long ih
   return cuda_copy_device(dYN, cur, (size_t)w.lc * sizeof(double));
 }
 
-int cuda_conv_leapfrog_tanh_adjoint(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+int cuda_conv_leapfrog_tanh_adjoint(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
   LeapfrogSweep w;
   double       *cur, *prev, *next;
   int           r;
 
-  if ((r = check_conv_leapfrog("conv_leapfrog_tanh_adjoint", sym, c, m, eps, ih, iw, N, s, theta, lin, Ytraj, W, "Ytraj and W")) || !s || (!gtheta && !gY0)) return r;
-  leapfrog_sweep(&w, sym, c, m, eps, ih, iw, s, lin + leapfrog_stored(sym, m, eps, ih, iw, N, s), 0);
+  if ((r = check_conv_leapfrog("conv_leapfrog_tanh_adjoint", act, sym, c, m, eps, ih, iw, N, s, theta, lin, Ytraj, W, "Ytraj and W")) || !s || (!gtheta && !gY0)) return r;
+  leapfrog_sweep(&w, act, sym, c, m, eps, ih, iw, s, lin + leapfrog_stored(sym, m, eps, ih, iw, N, s), 0);
   cur = w.R[0], prev = w.R[1], next = w.R[2];
   if ((r = cuda_copy_device(cur, W, (size_t)w.lc * sizeof(double))) || (r = cuda_mem_set(prev, 0, (size_t)w.lc * sizeof(double)))) return r;
   if (gtheta && (r = leapfrog_ones(&w))) return r;
@@ -282,14 +283,14 @@ int cuda_conv_leapfrog_tanh_adjoint(int sym, long c, long m, double eps, long ih
   return gY0 ? cuda_copy_device(gY0, cur, (size_t)w.lc * sizeof(double)) : ODYN_BACKEND_OK;
 }
 
-int cuda_conv_leapfrog_tanh_forward_final(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1, double *work)
+int cuda_conv_leapfrog_tanh_forward_final(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1, double *work)
 {
   LeapfrogSweep w;
   double       *prev, *cur, *next;
   int           r;
 
-  if ((r = check_conv_leapfrog("conv_leapfrog_tanh_forward_final", sym, c, m, eps, ih, iw, N, s, theta, work, Y0, YN && YNm1 ? YN : NULL, "Y0, YN and YNm1")) || !s) return r;
-  leapfrog_sweep(&w, sym, c, m, eps, ih, iw, s, work, 1);
+  if ((r = check_conv_leapfrog("conv_leapfrog_tanh_forward_final", act, sym, c, m, eps, ih, iw, N, s, theta, work, Y0, YN && YNm1 ? YN : NULL, "Y0, YN and YNm1")) || !s) return r;
+  leapfrog_sweep(&w, act, sym, c, m, eps, ih, iw, s, work, 1);
   prev = w.R[0], cur = w.R[1], next = w.R[2];
   if ((r = cuda_copy_device(cur, Y0, (size_t)w.lc * sizeof(double))) || (r = cuda_copy_device(prev, Y0, (size_t)w.lc * sizeof(double)))) return r;
   for (long j = 0; j < N; j++) {
@@ -301,14 +302,14 @@ int cuda_conv_leapfrog_tanh_forward_final(int sym, long c, long m, double eps, l
   return cuda_copy_device(YNm1, prev, (size_t)w.lc * sizeof(double));
 }
 
-int cuda_conv_leapfrog_tanh_tangent_y0(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
+int cuda_conv_leapfrog_tanh_tangent_y0(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
 {
   LeapfrogSweep w;
   double       *yp, *yc, *yn, *dp, *dc, *dn;
   int           r;
 
-  if ((r = check_conv_leapfrog("conv_leapfrog_tanh_tangent_y0", sym, c, m, eps, ih, iw, N, s, theta, work, Y0, dYN, "Y0 and dYN")) || !s) return r;
-  leapfrog_sweep(&w, sym, c, m, eps, ih, iw, s, work, 1);
+  if ((r = check_conv_leapfrog("conv_leapfrog_tanh_tangent_y0", act, sym, c, m, eps, ih, iw, N, s, theta, work, Y0, dYN, "Y0 and dYN")) || !s) return r;
+  leapfrog_sweep(&w, act, sym, c, m, eps, ih, iw, s, work, 1);
   yp = w.R[0], yc = w.R[1], yn = w.R[2], dp = w.R[3], dc = w.R[4], dn = w.R[5];
   if ((r = cuda_copy_device(yc, Y0, (size_t)w.lc * sizeof(double))) || (r = cuda_copy_device(yp, Y0, (size_t)w.lc * sizeof(double)))) return r;
   if (dY0) r = cuda_copy_device(dc, dY0, (size_t)w.lc * sizeof(double));
@@ -327,16 +328,16 @@ int cuda_conv_leapfrog_tanh_tangent_y0(int sym, long c, long m, double eps, long
   return cuda_copy_device(dYN, dc, (size_t)w.lc * sizeof(double));
 }
 
-int cuda_conv_leapfrog_tanh_adjoint_reversible(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, double *work, const double *W, double *gtheta, double *gY0)
+int cuda_conv_leapfrog_tanh_adjoint_reversible(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, double *work, const double *W, double *gtheta, double *gY0)
 {
   const double  h2 = h * h;
   LeapfrogSweep w;
   double       *ya, *yb, *cur, *prev, *next, *L, *t;
   int           r;
 
-  if ((r = check_conv_leapfrog("conv_leapfrog_tanh_adjoint_reversible", sym, c, m, eps, ih, iw, N, s, theta, work, YN && YNm1 ? YN : NULL, W, "YN, YNm1 and W")) || !s || (!gtheta && !gY0)) return r;
+  if ((r = check_conv_leapfrog("conv_leapfrog_tanh_adjoint_reversible", act, sym, c, m, eps, ih, iw, N, s, theta, work, YN && YNm1 ? YN : NULL, W, "YN, YNm1 and W")) || !s || (!gtheta && !gY0)) return r;
   if (gY0 && (gY0 == YN || gY0 == YNm1)) return fail(ODYN_BACKEND_ERR_ARG, "conv_leapfrog_tanh_adjoint_reversible: gY0 must not alias YN or YNm1");
-  leapfrog_sweep(&w, sym, c, m, eps, ih, iw, s, work, 1);
+  leapfrog_sweep(&w, act, sym, c, m, eps, ih, iw, s, work, 1);
   ya = w.R[0], yb = w.R[1], cur = w.R[2], prev = w.R[3], next = w.R[4], L = w.R[5];
   if ((r = cuda_copy_device(ya, YN, (size_t)w.lc * sizeof(double))) || (r = cuda_copy_device(yb, YNm1, (size_t)w.lc * sizeof(double)))) return r;
   if ((r = cuda_copy_device(cur, W, (size_t)w.lc * sizeof(double))) || (r = cuda_mem_set(prev, 0, (size_t)w.lc * sizeof(double)))) return r;

@@ -66,9 +66,9 @@ long cuda_conv_parabolic_tanh_linsize(long c, long m, double eps, long ih, long 
   return (eps > 0 ? 3 * N * lm + N * lp : 2 * N * lm) + 2 * lm + lc + hw + m * s;
 }
 
-static int check_conv_parabolic(const char *op, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin, const double *a, const double *b, const char *ab)
+static int check_conv_parabolic(const char *op, int act, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin, const double *a, const double *b, const char *ab)
 {
-  int r = check_conv_verlet(op, c, m, eps, ih, iw, N, s, theta, lin);
+  int r = check_conv_verlet(op, act, c, m, eps, ih, iw, N, s, theta, lin);
 
   if (r) return r;
   if (!s) return r;
@@ -76,34 +76,34 @@ static int check_conv_parabolic(const char *op, long c, long m, double eps, long
   return ODYN_BACKEND_OK;
 }
 
-int cuda_conv_parabolic_tanh_forward(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+int cuda_conv_parabolic_tanh_forward(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   const odyn_conv_geom g = {ih, iw, c, m, 3};
   const long           hw = ih * iw, lc = c * hw * s, lm = m * hw * s, nk = 9 * c * m, slot = slot_of(nk, m, eps);
   int                  r;
 
-  if ((r = check_conv_parabolic("conv_parabolic_tanh_forward", c, m, eps, ih, iw, N, s, theta, lin, Y0, Ytraj, "Y0 and Ytraj")) || !s) return r;
+  if ((r = check_conv_parabolic("conv_parabolic_tanh_forward", act, c, m, eps, ih, iw, N, s, theta, lin, Y0, Ytraj, "Y0 and Ytraj")) || !s) return r;
   if ((r = cuda_copy_device(Ytraj, Y0, (size_t)lc * sizeof(double)))) return r;
   for (long j = 0; j < N; j++) {
     const double *K = theta + j * slot, *Yj = Ytraj + j * lc;
     double       *Y1 = Ytraj + (j + 1) * lc;
     const StepLin l  = step_lin(lin, eps, N, j, lm, hw * s);
 
-    if ((r = conv_act_tv(&g, s, eps, K, K + nk, K + nk + m, K + nk + 2 * m, Yj, l.S, l.D, l.Uhat, l.rinv, "conv_parabolic_tanh_forward"))) return r;
+    if ((r = conv_act_tv(act, &g, s, eps, K, K + nk, K + nk + m, K + nk + 2 * m, Yj, l.S, l.D, l.Uhat, l.rinv, "conv_parabolic_tanh_forward"))) return r;
     if ((r = odyn_cuda_conv3_adjoint(&g, s, K, -1.0, l.S, 0.0, Y1))) return kernel_status(r, "conv_parabolic_tanh_forward");
     if ((r = cuda_axpby(lc, 1.0, Yj, h, Y1))) return r;
   }
   return ODYN_BACKEND_OK;
 }
 
-int cuda_conv_parabolic_tanh_tangent(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+int cuda_conv_parabolic_tanh_tangent(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
 {
   const odyn_conv_geom g = {ih, iw, c, m, 3};
   const long           hw = ih * iw, lc = c * hw * s, lm = m * hw * s, nk = 9 * c * m, slot = slot_of(nk, m, eps);
   double              *T, *A;
   int                  r;
 
-  if ((r = check_conv_parabolic("conv_parabolic_tanh_tangent", c, m, eps, ih, iw, N, s, theta, lin, Ytraj, dYN, "Ytraj and dYN")) || !s) return r;
+  if ((r = check_conv_parabolic("conv_parabolic_tanh_tangent", act, c, m, eps, ih, iw, N, s, theta, lin, Ytraj, dYN, "Ytraj and dYN")) || !s) return r;
   T = scratch(lin, eps, N, lm, hw * s);
   A = T + lm;
   if (dY0) r = cuda_copy_device(dYN, dY0, (size_t)lc * sizeof(double));
@@ -124,14 +124,14 @@ int cuda_conv_parabolic_tanh_tangent(long c, long m, double eps, long ih, long i
   return ODYN_BACKEND_OK;
 }
 
-int cuda_conv_parabolic_tanh_adjoint(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+int cuda_conv_parabolic_tanh_adjoint(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
   const odyn_conv_geom g = {ih, iw, c, m, 3};
   const long           hw = ih * iw, lc = c * hw * s, lm = m * hw * s, nk = 9 * c * m, slot = slot_of(nk, m, eps);
   double              *T, *A, *P, *ones, *cs;
   int                  r;
 
-  if ((r = check_conv_parabolic("conv_parabolic_tanh_adjoint", c, m, eps, ih, iw, N, s, theta, lin, Ytraj, W, "Ytraj and W")) || !s || (!gtheta && !gY0)) return r;
+  if ((r = check_conv_parabolic("conv_parabolic_tanh_adjoint", act, c, m, eps, ih, iw, N, s, theta, lin, Ytraj, W, "Ytraj and W")) || !s || (!gtheta && !gY0)) return r;
   T    = scratch(lin, eps, N, lm, hw * s);
   A    = T + lm;
   P    = gY0 ? gY0 : A + lm;

@@ -14,9 +14,9 @@
 
 namespace odyn_cudabackend {
 
-/* 1/r, Uhat and S = tanh(scale Uhat + beta), D = 1 - S^2 (D NULL: not kept) per pixel and example; U comes in S (m hw x
-   s, channel-major) */
-static __global__ void k_tvnorm_forward(long m, long hw, long len, double eps, const double *scale, const double *beta, double *S, double *D, double *Uhat, double *rinv)
+/* 1/r, Uhat and S = act(scale Uhat + beta), D = act' (tanh: 1 - S^2; D NULL: not kept) per pixel and example; U comes
+   in S (m hw x s, channel-major) */
+static __global__ void k_tvnorm_forward(int act, long m, long hw, long len, double eps, const double *scale, const double *beta, double *S, double *D, double *Uhat, double *rinv)
 {
   ODYN_FOR_EACH(k, len) /* k = e hw + p */
   {
@@ -32,11 +32,11 @@ static __global__ void k_tvnorm_forward(long m, long hw, long len, double eps, c
     rinv[k] = r;
     for (long c = 0; c < m; c++) {
       const long   i  = base + c * hw;
-      const double uh = S[i] * r, y = odyn_act(ODYN_PW_TANH, scale[c] * uh + beta[c]);
+      const double uh = S[i] * r, a = scale[c] * uh + beta[c], y = odyn_act(act, a);
 
       Uhat[i] = uh;
       S[i]    = y;
-      if (D) D[i] = __dsub_rn(1.0, __dmul_rn(y, y)); /* the roundings of k_channel_bias_act */
+      if (D) D[i] = act == ODYN_PW_TANH ? __dsub_rn(1.0, __dmul_rn(y, y)) : odyn_act_deriv(act, a); /* the roundings of k_channel_bias_act */
     }
   }
 }
@@ -70,18 +70,18 @@ int tvnorm_jac(int adjoint, long m, long hw, long s, const double *scale, const 
   return launched("tvnorm_jac kernel");
 }
 
-int conv_act_tv(const odyn_conv_geom *g, long s, double eps, const double *K, const double *b, const double *scale, const double *beta, const double *X, double *U, double *D, double *Uhat, double *rinv, const char *op)
+int conv_act_tv(int act, const odyn_conv_geom *g, long s, double eps, const double *K, const double *b, const double *scale, const double *beta, const double *X, double *U, double *D, double *Uhat, double *rinv, const char *op)
 {
-  int r = odyn_cuda_conv3_forward_bias_act(g, s, K, X, b, eps > 0 ? ODYN_PW_IDENTITY : ODYN_PW_TANH, U, eps > 0 ? NULL : D);
+  int r = odyn_cuda_conv3_forward_bias_act(g, s, K, X, b, eps > 0 ? ODYN_PW_IDENTITY : act, U, eps > 0 ? NULL : D);
 
   if (r) return kernel_status(r, op);
-  return eps > 0 ? tvnorm_forward(g->cout, g->h * g->w, s, eps, scale, beta, U, D, Uhat, rinv) : ODYN_BACKEND_OK;
+  return eps > 0 ? tvnorm_forward(act, g->cout, g->h * g->w, s, eps, scale, beta, U, D, Uhat, rinv) : ODYN_BACKEND_OK;
 }
 
-int tvnorm_forward(long m, long hw, long s, double eps, const double *scale, const double *beta, double *S, double *D, double *Uhat, double *rinv)
+int tvnorm_forward(int act, long m, long hw, long s, double eps, const double *scale, const double *beta, double *S, double *D, double *Uhat, double *rinv)
 {
   if (!hw || !s) return ODYN_BACKEND_OK;
-  k_tvnorm_forward<<<grid_for(hw * s), TPB, 0, st.stream>>>(m, hw, hw * s, eps, scale, beta, S, D, Uhat, rinv);
+  k_tvnorm_forward<<<grid_for(hw * s), TPB, 0, st.stream>>>(act, m, hw, hw * s, eps, scale, beta, S, D, Uhat, rinv);
   return launched("tvnorm_forward kernel");
 }
 

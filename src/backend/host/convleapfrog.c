@@ -71,19 +71,21 @@ static StepLin StoredLin(int sym, double eps, double *lin, long N, long j, long 
    each) and with the normalization Uhat (m channels) and 1/r */
 typedef struct {
   odyn_conv_geom g;
+  int            act; /* the activation (ODYN_PW_*) */
   double         eps;
   long           hw, nin, nU, lc, lm, nk, slot, ch;
   double        *work, *tvwork, *T, *L, *ring[6];
   StepLin        one;
 } Sweep;
 
-static int SweepStart(Sweep *w, long c, long m, double eps, long ih, long iw, long s, int nring, int lin)
+static int SweepStart(Sweep *w, int act, long c, long m, double eps, long ih, long iw, long s, int nring, int lin)
 {
   const odyn_conv_geom g  = {ih, iw, c, m, 3};
   long                 nw = 0;
 
   memset(w, 0, sizeof(*w));
   w->g    = g;
+  w->act  = act;
   w->hw   = ih * iw;
   w->nin  = c * w->hw;
   w->nU   = m * w->hw;
@@ -134,8 +136,8 @@ static int StepF(int sym, Sweep *w, long s, const double *K, const double *Yj, c
       r = odyn_conv_forward_bias(&w->g, ns, K, Yj + e0 * w->nin, K + w->nk, U, w->work);
       odyn_tvnorm(m, w->hw, ns, w->eps, U, k.Uhat, k.rinv, w->tvwork);
       odyn_channel_affine(m, w->hw, ns, K + w->nk + m, K + w->nk + 2 * m, k.Uhat, U);
-      odyn_bias_act(ODYN_PW_TANH, w->nU, ns, NULL, U, k.D);
-    } else r = odyn_conv_forward_bias_act(&w->g, ns, K, Yj + e0 * w->nin, K + w->nk, ODYN_PW_TANH, U, k.D, w->work);
+      odyn_bias_act(w->act, w->nU, ns, NULL, U, k.D);
+    } else r = odyn_conv_forward_bias_act(&w->g, ns, K, Yj + e0 * w->nin, K + w->nk, w->act, U, k.D, w->work);
     if (!r && sym) r = odyn_conv_adjoint(&w->g, ns, K, -1.0, k.S, 0.0, w->L + e0 * w->nin, w->work);
   }
   return r;
@@ -253,13 +255,13 @@ static void Rotate(double **prev, double **cur, double **next)
   *next = tmp;
 }
 
-int odyn_host_conv_leapfrog_tanh_forward(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+int odyn_host_conv_leapfrog_tanh_forward(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   Sweep w;
   int   r = 0;
 
   if (c * ih * iw * s == 0) return 0;
-  if (SweepStart(&w, c, m, eps, ih, iw, s, 0, 0)) return ODYN_BACKEND_ERR_MEM;
+  if (SweepStart(&w, act, c, m, eps, ih, iw, s, 0, 0)) return ODYN_BACKEND_ERR_MEM;
   memcpy(Ytraj, Y0, (size_t)w.lc * sizeof(double));
   for (long j = 0; j < N && !r; j++) {
     const double *Yj = Ytraj + j * w.lc;
@@ -272,14 +274,14 @@ int odyn_host_conv_leapfrog_tanh_forward(int sym, long c, long m, double eps, lo
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_leapfrog_tanh_tangent(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+int odyn_host_conv_leapfrog_tanh_tangent(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
 {
   Sweep   w;
   double *prev, *cur, *next;
   int     r = 0;
 
   if (c * ih * iw * s == 0) return 0;
-  if (SweepStart(&w, c, m, eps, ih, iw, s, 3, 0)) return ODYN_BACKEND_ERR_MEM;
+  if (SweepStart(&w, act, c, m, eps, ih, iw, s, 3, 0)) return ODYN_BACKEND_ERR_MEM;
   prev = w.ring[0], cur = w.ring[1], next = w.ring[2];
   RingStart(w.lc, dY0, cur, prev);
   for (long j = 0; j < N && !r; j++) {
@@ -294,14 +296,14 @@ int odyn_host_conv_leapfrog_tanh_tangent(int sym, long c, long m, double eps, lo
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_leapfrog_tanh_adjoint(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+int odyn_host_conv_leapfrog_tanh_adjoint(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
   Sweep   w;
   double *cur, *prev, *next;
   int     r = 0;
 
   if (c * ih * iw * s == 0 || (!gtheta && !gY0)) return 0;
-  if (SweepStart(&w, c, m, eps, ih, iw, s, 3, 0)) return ODYN_BACKEND_ERR_MEM;
+  if (SweepStart(&w, act, c, m, eps, ih, iw, s, 3, 0)) return ODYN_BACKEND_ERR_MEM;
   cur = w.ring[0], prev = w.ring[1], next = w.ring[2];
   memcpy(cur, W, (size_t)w.lc * sizeof(double));
   memset(prev, 0, (size_t)w.lc * sizeof(double));
@@ -323,14 +325,14 @@ long odyn_host_conv_leapfrog_tanh_revsize(int sym, long c, long m, double eps, l
   return 0;
 }
 
-int odyn_host_conv_leapfrog_tanh_forward_final(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
+int odyn_host_conv_leapfrog_tanh_forward_final(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
 {
   Sweep   w;
   double *prev, *cur, *next;
   int     r = 0;
 
   if (c * ih * iw * s == 0) return 0;
-  if (SweepStart(&w, c, m, eps, ih, iw, s, 3, 1)) return ODYN_BACKEND_ERR_MEM;
+  if (SweepStart(&w, act, c, m, eps, ih, iw, s, 3, 1)) return ODYN_BACKEND_ERR_MEM;
   prev = w.ring[0], cur = w.ring[1], next = w.ring[2];
   RingStart(w.lc, Y0, cur, prev);
   for (long j = 0; j < N && !r; j++) {
@@ -344,14 +346,14 @@ int odyn_host_conv_leapfrog_tanh_forward_final(int sym, long c, long m, double e
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_leapfrog_tanh_tangent_y0(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+int odyn_host_conv_leapfrog_tanh_tangent_y0(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
   Sweep   w;
   double *yp, *yc, *yn, *dp, *dc, *dn;
   int     r = 0;
 
   if (c * ih * iw * s == 0) return 0;
-  if (SweepStart(&w, c, m, eps, ih, iw, s, 6, 1)) return ODYN_BACKEND_ERR_MEM;
+  if (SweepStart(&w, act, c, m, eps, ih, iw, s, 6, 1)) return ODYN_BACKEND_ERR_MEM;
   yp = w.ring[0], yc = w.ring[1], yn = w.ring[2], dp = w.ring[3], dc = w.ring[4], dn = w.ring[5];
   RingStart(w.lc, Y0, yc, yp);
   RingStart(w.lc, dY0, dc, dp);
@@ -370,7 +372,7 @@ int odyn_host_conv_leapfrog_tanh_tangent_y0(int sym, long c, long m, double eps,
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_leapfrog_tanh_adjoint_reversible(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
+int odyn_host_conv_leapfrog_tanh_adjoint_reversible(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
 {
   const double h2 = h * h;
   Sweep        w;
@@ -378,7 +380,7 @@ int odyn_host_conv_leapfrog_tanh_adjoint_reversible(int sym, long c, long m, dou
   int          r = 0;
 
   if (c * ih * iw * s == 0 || (!gtheta && !gY0)) return 0;
-  if (SweepStart(&w, c, m, eps, ih, iw, s, 5, 1)) return ODYN_BACKEND_ERR_MEM;
+  if (SweepStart(&w, act, c, m, eps, ih, iw, s, 5, 1)) return ODYN_BACKEND_ERR_MEM;
   ya = w.ring[0], yb = w.ring[1], cur = w.ring[2], prev = w.ring[3], next = w.ring[4];
   memcpy(ya, YN, (size_t)w.lc * sizeof(double));
   memcpy(yb, YNm1, (size_t)w.lc * sizeof(double));

@@ -62,7 +62,7 @@ static Lin ChunkLin(const Lin *l, long e0, long nU, long hw)
 /* the parameters of step j: K, b and (with the normalization) scale, beta */
 static const double *Slot(const double *theta, long j, long nk, long m, double eps) { return theta + j * (nk + (eps > 0 ? 3 : 1) * m); }
 
-int odyn_host_conv_parabolic_tanh_forward(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+int odyn_host_conv_parabolic_tanh_forward(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   const odyn_conv_geom g = {ih, iw, c, m, 3};
   const long           hw = ih * iw, nin = c * hw, nU = m * hw, lc = nin * s, lm = nU * s, nk = 9 * c * m, ch = odyn_conv_chunk_examples(&g);
@@ -85,8 +85,8 @@ int odyn_host_conv_parabolic_tanh_forward(long c, long m, double eps, long ih, l
         r = odyn_conv_forward_bias(&g, ns, K, Yj + e0 * nin, K + nk, k.S, work);
         odyn_tvnorm(m, hw, ns, eps, k.S, k.Uhat, k.rinv, tvwork);
         odyn_channel_affine(m, hw, ns, K + nk + m, K + nk + 2 * m, k.Uhat, k.S);
-        odyn_bias_act(ODYN_PW_TANH, nU, ns, NULL, k.S, k.D);
-      } else r = odyn_conv_forward_bias_act(&g, ns, K, Yj + e0 * nin, K + nk, ODYN_PW_TANH, k.S, k.D, work);
+        odyn_bias_act(act, nU, ns, NULL, k.S, k.D);
+      } else r = odyn_conv_forward_bias_act(&g, ns, K, Yj + e0 * nin, K + nk, act, k.S, k.D, work);
       if (!r) r = odyn_conv_adjoint(&g, ns, K, -1.0, k.S, 0.0, Y1 + e0 * nin, work);
       odyn_axpby(nin * ns, 1.0, Yj + e0 * nin, h, Y1 + e0 * nin);
     }
@@ -95,7 +95,7 @@ int odyn_host_conv_parabolic_tanh_forward(long c, long m, double eps, long ih, l
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_parabolic_tanh_tangent(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+int odyn_host_conv_parabolic_tanh_tangent(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
 {
   const odyn_conv_geom g = {ih, iw, c, m, 3};
   const long           hw = ih * iw, nin = c * hw, nU = m * hw, lc = nin * s, lm = nU * s, nk = 9 * c * m, ch = odyn_conv_chunk_examples(&g);
@@ -138,7 +138,7 @@ int odyn_host_conv_parabolic_tanh_tangent(long c, long m, double eps, long ih, l
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_parabolic_tanh_adjoint(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+int odyn_host_conv_parabolic_tanh_adjoint(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
   const odyn_conv_geom g = {ih, iw, c, m, 3};
   const long           hw = ih * iw, nin = c * hw, nU = m * hw, lc = nin * s, lm = nU * s, nk = 9 * c * m, ch = odyn_conv_chunk_examples(&g);

@@ -49,7 +49,7 @@ static EulerLin EulerLinAt(double *lin, double eps, long N, long j, long nin, lo
 /* the parameters of step j: [K | b] or, normalized, [K | b | scale | beta] */
 static long EulerSlot(long c, double eps) { return 9 * c * c + (eps > 0 ? 3 : 1) * c; }
 
-int odyn_host_conv_euler_tanh_forward(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+int odyn_host_conv_euler_tanh_forward(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   const odyn_conv_geom g = {ih, iw, c, c, 3};
   const long           hw = ih * iw, nin = c * hw, len = nin * s, nk = 9 * c * c, slot = EulerSlot(c, eps), ch = odyn_conv_chunk_examples(&g);
@@ -71,16 +71,16 @@ int odyn_host_conv_euler_tanh_forward(long c, double eps, long ih, long iw, long
         r = odyn_conv_forward_bias(&g, ns, K, Yj + off, K + nk, Y1 + off, work);
         odyn_tvnorm(c, hw, ns, eps, Y1 + off, l.Uhat, l.rinv, tvwork);
         odyn_channel_affine(c, hw, ns, K + nk + c, K + nk + 2 * c, l.Uhat, Y1 + off);
-        odyn_bias_act(ODYN_PW_TANH, nin, ns, NULL, Y1 + off, l.D);
+        odyn_bias_act(act, nin, ns, NULL, Y1 + off, l.D);
         odyn_axpby(nin * ns, 1.0, Yj + off, h, Y1 + off);
-      } else r = odyn_conv_forward_bias_act_euler(&g, ns, K, Yj + off, K + nk, ODYN_PW_TANH, h, Y1 + off, l.D, work);
+      } else r = odyn_conv_forward_bias_act_euler(&g, ns, K, Yj + off, K + nk, act, h, Y1 + off, l.D, work);
     }
   }
   free(work);
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_euler_tanh_tangent(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+int odyn_host_conv_euler_tanh_tangent(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
 {
   const odyn_conv_geom g = {ih, iw, c, c, 3};
   const long           hw = ih * iw, nin = c * hw, len = nin * s, nk = 9 * c * c, slot = EulerSlot(c, eps), ch = odyn_conv_chunk_examples(&g);
@@ -122,7 +122,7 @@ int odyn_host_conv_euler_tanh_tangent(long c, double eps, long ih, long iw, long
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_euler_tanh_adjoint(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+int odyn_host_conv_euler_tanh_adjoint(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
   const odyn_conv_geom g = {ih, iw, c, c, 3};
   const long           hw = ih * iw, nin = c * hw, len = nin * s, nk = 9 * c * c, slot = EulerSlot(c, eps), ch = odyn_conv_chunk_examples(&g);
@@ -246,7 +246,7 @@ static void conv1_start(const Conv1 *cv, long ns, const double *D, const double 
   odyn_hadamard_inplace(cv->nU * ns, D, T);
 }
 
-int odyn_host_conv_tanh_forward(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
+int odyn_host_conv_tanh_forward(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
 {
   Conv1 cv;
   int   r = 0;
@@ -262,15 +262,15 @@ int odyn_host_conv_tanh_forward(long cin, long cout, long k, int pool, double ep
       r = odyn_conv_forward_bias(&cv.g, ns, theta, Y0 + e0 * cv.nin, theta + cv.ob, U, cv.work);
       odyn_tvnorm(cout, cv.hw, ns, eps, U, Uhat, rinv, cv.tvwork);
       odyn_channel_affine(cout, cv.hw, ns, theta + cv.os, theta + cv.obeta, Uhat, U);
-      odyn_bias_act(ODYN_PW_TANH, cv.nU, ns, NULL, U, D);
-    } else r = odyn_conv_forward_bias_act(&cv.g, ns, theta, Y0 + e0 * cv.nin, theta + cv.ob, ODYN_PW_TANH, U, D, cv.work);
+      odyn_bias_act(act, cv.nU, ns, NULL, U, D);
+    } else r = odyn_conv_forward_bias_act(&cv.g, ns, theta, Y0 + e0 * cv.nin, theta + cv.ob, act, U, D, cv.work);
     if (pool) odyn_avgpool2(cout, ih, iw, ns, 1.0, cv.T, 0.0, Y1 + e0 * cv.nout);
   }
   free(cv.work);
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_tanh_tangent(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
+int odyn_host_conv_tanh_tangent(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
 {
   Conv1 cv;
   int   r = 0;
@@ -303,7 +303,7 @@ int odyn_host_conv_tanh_tangent(long cin, long cout, long k, int pool, double ep
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_tanh_adjoint(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
+int odyn_host_conv_tanh_adjoint(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
 {
   Conv1 cv;
   int   r = 0;

@@ -89,12 +89,13 @@ typedef struct {
   long           c, m, s, hw, nk, slot, ln, lm, lp, ch0, ch1, nwork, nt;
   long           obF, obG, osF, obetaF, osG, obetaG; /* offsets in a step's parameters (the normalization's: with eps) */
   double         h, eps;
+  int            act;                       /* the activation (ODYN_PW_*) */
   double        *work, *M, *dM, *T, *tvwork; /* convolution workspace, flip(K), the flipped stencil gradient, one
                                                 chunk's T, the normalization's h w values */
 } Faces;
 
 /* the sizes, and one allocation of the scratch every sweep needs followed by `extra` doubles (*extra: their start) */
-static int faces_init(long c, long m, double eps, long ih, long iw, long s, double h, long extra, double **more, Faces *f)
+static int faces_init(int act, long c, long m, double eps, long ih, long iw, long s, double h, long extra, double **more, Faces *f)
 {
   const odyn_conv_geom g0 = {ih, iw, m, c, 3}, g1 = {ih, iw, c, m, 3};
 
@@ -105,6 +106,7 @@ static int faces_init(long c, long m, double eps, long ih, long iw, long s, doub
   f->s     = s;
   f->h     = h;
   f->eps   = eps;
+  f->act   = act;
   f->hw    = ih * iw;
   f->nk    = 9 * c * m;
   f->obF   = f->nk;
@@ -143,10 +145,10 @@ static int face_chunk(const Faces *f, const odyn_conv_geom *g, long ns, const do
     r = odyn_conv_forward_bias(g, ns, M, X, b, F, f->work);
     odyn_tvnorm(g->cout, f->hw, ns, f->eps, F, Uhat ? Uhat : F, rinv, f->tvwork);
     odyn_channel_affine(g->cout, f->hw, ns, scale, beta, Uhat ? Uhat : F, F);
-    odyn_bias_act(ODYN_PW_TANH, nU, ns, NULL, F, D);
+    odyn_bias_act(f->act, nU, ns, NULL, F, D);
     return r;
   }
-  return odyn_conv_forward_bias_act(g, ns, M, X, b, ODYN_PW_TANH, F, D, f->work);
+  return odyn_conv_forward_bias_act(g, ns, M, X, b, f->act, F, D, f->work);
 }
 
 /* M = flip(K), as the layer forms face 1's stencil (convcore.c FaceStencil()) */
@@ -317,13 +319,13 @@ static int done(Faces *f, int r)
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_verlet_tanh_forward(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
+int odyn_host_conv_verlet_tanh_forward(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
 {
   Faces f;
   int   r = 0;
 
   if (!s) return 0;
-  if (faces_init(c, m, eps, ih, iw, s, h, 0, NULL, &f)) return ODYN_BACKEND_ERR_MEM;
+  if (faces_init(act, c, m, eps, ih, iw, s, h, 0, NULL, &f)) return ODYN_BACKEND_ERR_MEM;
   memcpy(Ytraj, Y0, (size_t)f.ln * sizeof(double));
   memset(Ztraj, 0, (size_t)f.lm * sizeof(double)); /* Z_{-1/2} = 0 */
   for (long j = 0; j < N && !r; j++) {
@@ -336,14 +338,14 @@ int odyn_host_conv_verlet_tanh_forward(long c, long m, double eps, long ih, long
   return done(&f, r);
 }
 
-int odyn_host_conv_verlet_tanh_tangent(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN)
+int odyn_host_conv_verlet_tanh_tangent(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN)
 {
   Faces   f;
   double *dZ;
   int     r = 0;
 
   if (!s) return 0;
-  if (faces_init(c, m, eps, ih, iw, s, h, (long)m * ih * iw * s, &dZ, &f)) return ODYN_BACKEND_ERR_MEM;
+  if (faces_init(act, c, m, eps, ih, iw, s, h, (long)m * ih * iw * s, &dZ, &f)) return ODYN_BACKEND_ERR_MEM;
   if (dY0) memcpy(dYN, dY0, (size_t)f.ln * sizeof(double));
   else memset(dYN, 0, (size_t)f.ln * sizeof(double));
   memset(dZ, 0, (size_t)f.lm * sizeof(double));
@@ -356,7 +358,7 @@ int odyn_host_conv_verlet_tanh_tangent(long c, long m, double eps, long ih, long
   return done(&f, r);
 }
 
-int odyn_host_conv_verlet_tanh_adjoint(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0)
+int odyn_host_conv_verlet_tanh_adjoint(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
   Faces   f;
   double *Q, *P;
@@ -364,7 +366,7 @@ int odyn_host_conv_verlet_tanh_adjoint(long c, long m, double eps, long ih, long
 
   if (!s || (!gtheta && !gY0)) return 0;
   /* Q, and P unless gY0 is there to walk in */
-  if (faces_init(c, m, eps, ih, iw, s, h, (long)(m + (gY0 ? 0 : c)) * ih * iw * s, &Q, &f)) return ODYN_BACKEND_ERR_MEM;
+  if (faces_init(act, c, m, eps, ih, iw, s, h, (long)(m + (gY0 ? 0 : c)) * ih * iw * s, &Q, &f)) return ODYN_BACKEND_ERR_MEM;
   P = gY0 ? gY0 : Q + f.lm;
   memcpy(P, W, (size_t)f.ln * sizeof(double));
   memset(Q, 0, (size_t)f.lm * sizeof(double));
@@ -391,7 +393,7 @@ long odyn_host_conv_verlet_tanh_revsize(long c, long m, double eps, long ih, lon
   return 0; /* the host sweeps allocate their own scratch */
 }
 
-int odyn_host_conv_verlet_tanh_forward_final(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN)
+int odyn_host_conv_verlet_tanh_forward_final(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN)
 {
   Faces   f;
   double *Yr, *Zr, *F;
@@ -399,7 +401,7 @@ int odyn_host_conv_verlet_tanh_forward_final(long c, long m, double eps, long ih
 
   if (!s) return 0;
   /* Yr: 2 ln, Zr: 2 lm (Zr[0] = Z_{-1/2} = 0), F: ln */
-  if (faces_init(c, m, eps, ih, iw, s, h, (long)(3 * c + 2 * m) * ih * iw * s, &Yr, &f)) return ODYN_BACKEND_ERR_MEM;
+  if (faces_init(act, c, m, eps, ih, iw, s, h, (long)(3 * c + 2 * m) * ih * iw * s, &Yr, &f)) return ODYN_BACKEND_ERR_MEM;
   Zr = Yr + 2 * f.ln;
   F  = Zr + 2 * f.lm;
   memset(Zr, 0, (size_t)f.lm * sizeof(double));
@@ -411,7 +413,7 @@ int odyn_host_conv_verlet_tanh_forward_final(long c, long m, double eps, long ih
   return done(&f, r);
 }
 
-int odyn_host_conv_verlet_tanh_tangent_y0(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+int odyn_host_conv_verlet_tanh_tangent_y0(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
   Faces   f;
   double *Yr, *Zr, *F, *dZ, *lin;
@@ -420,7 +422,7 @@ int odyn_host_conv_verlet_tanh_tangent_y0(long c, long m, double eps, long ih, l
 
   if (!s) return 0;
   /* Yr: 2 ln, Zr: 2 lm, F: ln, dZ: lm, the step's linearization (StepLinSize()) */
-  if (faces_init(c, m, eps, ih, iw, s, h, (long)(3 * c + 3 * m) * ih * iw * s + StepLinSize(c, m, eps, ih * iw, s), &Yr, &f)) return ODYN_BACKEND_ERR_MEM;
+  if (faces_init(act, c, m, eps, ih, iw, s, h, (long)(3 * c + 3 * m) * ih * iw * s + StepLinSize(c, m, eps, ih * iw, s), &Yr, &f)) return ODYN_BACKEND_ERR_MEM;
   Zr  = Yr + 2 * f.ln;
   F   = Zr + 2 * f.lm;
   dZ  = F + f.ln;
@@ -441,7 +443,7 @@ int odyn_host_conv_verlet_tanh_tangent_y0(long c, long m, double eps, long ih, l
   return done(&f, r);
 }
 
-int odyn_host_conv_verlet_tanh_adjoint_reversible(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0)
+int odyn_host_conv_verlet_tanh_adjoint_reversible(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0)
 {
   Faces   f;
   double *Y, *Z, *F, *G, *Q, *P, *lin;
@@ -450,7 +452,7 @@ int odyn_host_conv_verlet_tanh_adjoint_reversible(long c, long m, double eps, lo
 
   if (!s || (!gtheta && !gY0)) return 0;
   /* Y, F: ln each; Z, G, Q: lm each; the step's linearization (StepLinSize()); P: ln unless gY0 is there to walk in */
-  if (faces_init(c, m, eps, ih, iw, s, h, (long)((gY0 ? 2 : 3) * c + 3 * m) * ih * iw * s + StepLinSize(c, m, eps, ih * iw, s), &Y, &f)) return ODYN_BACKEND_ERR_MEM;
+  if (faces_init(act, c, m, eps, ih, iw, s, h, (long)((gY0 ? 2 : 3) * c + 3 * m) * ih * iw * s + StepLinSize(c, m, eps, ih * iw, s), &Y, &f)) return ODYN_BACKEND_ERR_MEM;
   F   = Y + f.ln;
   Z   = F + f.ln;
   G   = Z + f.lm;

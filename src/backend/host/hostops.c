@@ -448,9 +448,18 @@ static int host_verlet_tanh_adjoint_reversible(long n, long m, long N, long s, d
   return ODYN_BACKEND_OK;
 }
 
-/* the whole-block convolutional Euler tanh sweeps (convtanh.c): sizes, eps and arrays checked here, where the messages are */
-static int check_conv(const char *op, long c, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin)
+/* the activations of the conv sweeps (their act): identity, tanh or relu, as paper 000's CNNs use (the diffusion fluxes
+   of the pointwise table need a contrast, which the conv layers do not learn) */
+static int check_act(const char *op, int act)
 {
+  if (act == ODYN_PW_IDENTITY || act == ODYN_PW_TANH || act == ODYN_PW_RELU) return ODYN_BACKEND_OK;
+  return fail(ODYN_BACKEND_ERR_ARG, "%s: activation %d is none of identity, tanh and relu (ODYN_PW_IDENTITY, _TANH, _RELU)", op, act);
+}
+
+/* the whole-block convolutional Euler tanh sweeps (convtanh.c): sizes, eps and arrays checked here, where the messages are */
+static int check_conv(const char *op, int act, long c, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin)
+{
+  if (check_act(op, act)) return ODYN_BACKEND_ERR_ARG;
   if (c < 1 || ih < 1 || iw < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need c, ih, iw >= 1, N >= 0, s >= 0, got c = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld", op, c, ih, iw, N, s);
   if (c > INT_MAX / 9 || ih > INT_MAX / iw || c * ih * iw > INT_MAX || s > INT_MAX || (N + 1) > LONG_MAX / (2 * c * ih * iw) / (s > 0 ? s : 1)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: c = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld exceed the BLAS integer or the address range", op, c, ih, iw, N, s);
   if (!(eps >= 0) || isinf(eps)) return fail(ODYN_BACKEND_ERR_ARG, "%s: eps of the TV normalization must be finite and >= 0 (0: none), got %g", op, eps);
@@ -468,36 +477,37 @@ static int conv_status(int st, const char *op)
   return ODYN_BACKEND_OK;
 }
 
-static int host_conv_euler_tanh_forward(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+static int host_conv_euler_tanh_forward(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
-  int st = check_conv("conv_euler_tanh_forward", c, eps, ih, iw, N, s, theta, lin);
+  int st = check_conv("conv_euler_tanh_forward", act, c, eps, ih, iw, N, s, theta, lin);
 
   if (st) return st;
   if (s && (!Y0 || !Ytraj)) return fail(ODYN_BACKEND_ERR_ARG, "conv_euler_tanh_forward: Y0 and Ytraj must be arrays of the backend");
-  return conv_status(odyn_host_conv_euler_tanh_forward(c, eps, ih, iw, N, s, h, theta, Y0, Ytraj, lin), "conv_euler_tanh_forward");
+  return conv_status(odyn_host_conv_euler_tanh_forward(act, c, eps, ih, iw, N, s, h, theta, Y0, Ytraj, lin), "conv_euler_tanh_forward");
 }
 
-static int host_conv_euler_tanh_tangent(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+static int host_conv_euler_tanh_tangent(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
 {
-  int st = check_conv("conv_euler_tanh_tangent", c, eps, ih, iw, N, s, theta, lin);
+  int st = check_conv("conv_euler_tanh_tangent", act, c, eps, ih, iw, N, s, theta, lin);
 
   if (st) return st;
   if (s && (!Ytraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_euler_tanh_tangent: Ytraj and dYN must be arrays of the backend");
-  return conv_status(odyn_host_conv_euler_tanh_tangent(c, eps, ih, iw, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "conv_euler_tanh_tangent");
+  return conv_status(odyn_host_conv_euler_tanh_tangent(act, c, eps, ih, iw, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "conv_euler_tanh_tangent");
 }
 
-static int host_conv_euler_tanh_adjoint(long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+static int host_conv_euler_tanh_adjoint(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_conv("conv_euler_tanh_adjoint", c, eps, ih, iw, N, s, theta, lin);
+  int st = check_conv("conv_euler_tanh_adjoint", act, c, eps, ih, iw, N, s, theta, lin);
 
   if (st) return st;
   if (s && (!Ytraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_euler_tanh_adjoint: Ytraj and W must be arrays of the backend");
-  return conv_status(odyn_host_conv_euler_tanh_adjoint(c, eps, ih, iw, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "conv_euler_tanh_adjoint");
+  return conv_status(odyn_host_conv_euler_tanh_adjoint(act, c, eps, ih, iw, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "conv_euler_tanh_adjoint");
 }
 
 /* the one-step conv tanh layer cin -> cout (convtanh.c, conv_tanh_*): sizes and arrays checked here */
-static int check_conv1(const char *op, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *lin)
+static int check_conv1(const char *op, int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *lin)
 {
+  if (check_act(op, act)) return ODYN_BACKEND_ERR_ARG;
   if (cin < 1 || cout < 1 || ih < 1 || iw < 1 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need cin, cout, ih, iw >= 1, s >= 0, got cin = %ld, cout = %ld, ih = %ld, iw = %ld, s = %ld", op, cin, cout, ih, iw, s);
   if (k != 1 && k != 3) return fail(ODYN_BACKEND_ERR_SIZE, "%s: 1x1 or 3x3 stencils only, got k = %ld", op, k);
   if (pool && (ih % 2 || iw % 2)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: 2x2 pooling needs an even image, got %ld x %ld", op, ih, iw);
@@ -510,38 +520,39 @@ static int check_conv1(const char *op, long cin, long cout, long k, int pool, do
 
 static long host_conv_tanh_linsize(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s) { return eps >= 0 ? odyn_host_conv_tanh_linsize(cin, cout, k, pool, eps, ih, iw, s) : -1; }
 
-static int host_conv_tanh_forward(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
+static int host_conv_tanh_forward(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
 {
-  int st = check_conv1("conv_tanh_forward", cin, cout, k, pool, eps, ih, iw, s, theta, lin);
+  int st = check_conv1("conv_tanh_forward", act, cin, cout, k, pool, eps, ih, iw, s, theta, lin);
 
   if (st) return st;
   if (s && (!Y0 || !Y1)) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_forward: Y0 and Y1 must be arrays of the backend");
-  return conv_status(odyn_host_conv_tanh_forward(cin, cout, k, pool, eps, ih, iw, s, theta, Y0, Y1, lin), "conv_tanh_forward");
+  return conv_status(odyn_host_conv_tanh_forward(act, cin, cout, k, pool, eps, ih, iw, s, theta, Y0, Y1, lin), "conv_tanh_forward");
 }
 
-static int host_conv_tanh_tangent(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
+static int host_conv_tanh_tangent(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
 {
-  int st = check_conv1("conv_tanh_tangent", cin, cout, k, pool, eps, ih, iw, s, theta, lin);
+  int st = check_conv1("conv_tanh_tangent", act, cin, cout, k, pool, eps, ih, iw, s, theta, lin);
 
   if (st) return st;
   if (s && (!Y0 || !dY1)) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_tangent: Y0 and dY1 must be arrays of the backend");
-  return conv_status(odyn_host_conv_tanh_tangent(cin, cout, k, pool, eps, ih, iw, s, theta, dtheta, Y0, lin, dY0, dY1), "conv_tanh_tangent");
+  return conv_status(odyn_host_conv_tanh_tangent(act, cin, cout, k, pool, eps, ih, iw, s, theta, dtheta, Y0, lin, dY0, dY1), "conv_tanh_tangent");
 }
 
-static int host_conv_tanh_adjoint(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
+static int host_conv_tanh_adjoint(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_conv1("conv_tanh_adjoint", cin, cout, k, pool, eps, ih, iw, s, theta, lin);
+  int st = check_conv1("conv_tanh_adjoint", act, cin, cout, k, pool, eps, ih, iw, s, theta, lin);
 
   if (st) return st;
   if (s && (!Y0 || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_adjoint: Y0 and W must be arrays of the backend");
-  return conv_status(odyn_host_conv_tanh_adjoint(cin, cout, k, pool, eps, ih, iw, s, theta, Y0, lin, W, gtheta, gY0), "conv_tanh_adjoint");
+  return conv_status(odyn_host_conv_tanh_adjoint(act, cin, cout, k, pool, eps, ih, iw, s, theta, Y0, lin, W, gtheta, gY0), "conv_tanh_adjoint");
 }
 
 /* the whole-block convolutional Verlet tanh sweeps (convverlet.c, conv_verlet_tanh_*): sizes, the TV normalization's
    eps (finite and >= 0, 0: none) and arrays checked here, for the parabolic and leapfrog sweeps too; needlin 0: the
    reversible sweeps (and the other families, which check their lin themselves) */
-static int check_conv_verlet(const char *op, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin, int needlin)
+static int check_conv_verlet(const char *op, int act, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin, int needlin)
 {
+  if (check_act(op, act)) return ODYN_BACKEND_ERR_ARG;
   const long cm = c > m ? c : m;
 
   if (c < 1 || m < 1 || ih < 1 || iw < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need c, m, ih, iw >= 1, N >= 0, s >= 0, got c = %ld, m = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld", op, c, m, ih, iw, N, s);
@@ -555,110 +566,110 @@ static int check_conv_verlet(const char *op, long c, long m, double eps, long ih
 
 static long host_conv_verlet_tanh_linsize(long c, long m, double eps, long ih, long iw, long N, long s) { return eps >= 0 ? odyn_host_conv_verlet_tanh_linsize(c, m, eps, ih, iw, N, s) : -1; }
 
-static int host_conv_verlet_tanh_forward(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
+static int host_conv_verlet_tanh_forward(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
 {
-  int st = check_conv_verlet("conv_verlet_tanh_forward", c, m, eps, ih, iw, N, s, theta, lin, 1);
+  int st = check_conv_verlet("conv_verlet_tanh_forward", act, c, m, eps, ih, iw, N, s, theta, lin, 1);
 
 
   if (st) return st;
   if (s && (!Y0 || !Ytraj || !Ztraj)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_forward: Y0, Ytraj and Ztraj must be arrays of the backend");
-  return conv_status(odyn_host_conv_verlet_tanh_forward(c, m, eps, ih, iw, N, s, h, theta, Y0, Ytraj, Ztraj, lin), "conv_verlet_tanh_forward");
+  return conv_status(odyn_host_conv_verlet_tanh_forward(act, c, m, eps, ih, iw, N, s, h, theta, Y0, Ytraj, Ztraj, lin), "conv_verlet_tanh_forward");
 }
 
-static int host_conv_verlet_tanh_tangent(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN)
+static int host_conv_verlet_tanh_tangent(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN)
 {
-  int st = check_conv_verlet("conv_verlet_tanh_tangent", c, m, eps, ih, iw, N, s, theta, lin, 1);
+  int st = check_conv_verlet("conv_verlet_tanh_tangent", act, c, m, eps, ih, iw, N, s, theta, lin, 1);
 
 
   if (st) return st;
   if (s && (!Ytraj || !Ztraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_tangent: Ytraj, Ztraj and dYN must be arrays of the backend");
-  return conv_status(odyn_host_conv_verlet_tanh_tangent(c, m, eps, ih, iw, N, s, h, theta, dtheta, Ytraj, Ztraj, lin, dY0, dYN), "conv_verlet_tanh_tangent");
+  return conv_status(odyn_host_conv_verlet_tanh_tangent(act, c, m, eps, ih, iw, N, s, h, theta, dtheta, Ytraj, Ztraj, lin, dY0, dYN), "conv_verlet_tanh_tangent");
 }
 
-static int host_conv_verlet_tanh_adjoint(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0)
+static int host_conv_verlet_tanh_adjoint(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_conv_verlet("conv_verlet_tanh_adjoint", c, m, eps, ih, iw, N, s, theta, lin, 1);
+  int st = check_conv_verlet("conv_verlet_tanh_adjoint", act, c, m, eps, ih, iw, N, s, theta, lin, 1);
 
 
   if (st) return st;
   if (s && (!Ytraj || !Ztraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint: Ytraj, Ztraj and W must be arrays of the backend");
-  return conv_status(odyn_host_conv_verlet_tanh_adjoint(c, m, eps, ih, iw, N, s, h, theta, Ytraj, Ztraj, lin, W, gtheta, gY0), "conv_verlet_tanh_adjoint");
+  return conv_status(odyn_host_conv_verlet_tanh_adjoint(act, c, m, eps, ih, iw, N, s, h, theta, Ytraj, Ztraj, lin, W, gtheta, gY0), "conv_verlet_tanh_adjoint");
 }
 
 /* the reversible ones (states recomputed): the host sweeps take no work array from the caller (revsize 0) */
 static long host_conv_verlet_tanh_revsize(long c, long m, double eps, long ih, long iw, long s) { return eps >= 0 ? odyn_host_conv_verlet_tanh_revsize(c, m, eps, ih, iw, s) : -1; }
 
-static int host_conv_verlet_tanh_forward_final(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work)
+static int host_conv_verlet_tanh_forward_final(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work)
 {
-  int st = check_conv_verlet("conv_verlet_tanh_forward_final", c, m, eps, ih, iw, N, s, theta, NULL, 0);
+  int st = check_conv_verlet("conv_verlet_tanh_forward_final", act, c, m, eps, ih, iw, N, s, theta, NULL, 0);
 
 
   (void)work;
   if (st) return st;
   if (s && (!Y0 || !YN || !ZN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_forward_final: Y0, YN and ZN must be arrays of the backend");
-  return conv_status(odyn_host_conv_verlet_tanh_forward_final(c, m, eps, ih, iw, N, s, h, theta, Y0, YN, ZN), "conv_verlet_tanh_forward_final");
+  return conv_status(odyn_host_conv_verlet_tanh_forward_final(act, c, m, eps, ih, iw, N, s, h, theta, Y0, YN, ZN), "conv_verlet_tanh_forward_final");
 }
 
-static int host_conv_verlet_tanh_tangent_y0(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
+static int host_conv_verlet_tanh_tangent_y0(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
 {
-  int st = check_conv_verlet("conv_verlet_tanh_tangent_y0", c, m, eps, ih, iw, N, s, theta, NULL, 0);
+  int st = check_conv_verlet("conv_verlet_tanh_tangent_y0", act, c, m, eps, ih, iw, N, s, theta, NULL, 0);
 
 
   (void)work;
   if (st) return st;
   if (s && (!Y0 || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_tangent_y0: Y0 and dYN must be arrays of the backend");
-  return conv_status(odyn_host_conv_verlet_tanh_tangent_y0(c, m, eps, ih, iw, N, s, h, theta, dtheta, Y0, dY0, dYN), "conv_verlet_tanh_tangent_y0");
+  return conv_status(odyn_host_conv_verlet_tanh_tangent_y0(act, c, m, eps, ih, iw, N, s, h, theta, dtheta, Y0, dY0, dYN), "conv_verlet_tanh_tangent_y0");
 }
 
-static int host_conv_verlet_tanh_adjoint_reversible(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0)
+static int host_conv_verlet_tanh_adjoint_reversible(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_conv_verlet("conv_verlet_tanh_adjoint_reversible", c, m, eps, ih, iw, N, s, theta, NULL, 0);
+  int st = check_conv_verlet("conv_verlet_tanh_adjoint_reversible", act, c, m, eps, ih, iw, N, s, theta, NULL, 0);
 
 
   (void)work;
   if (st) return st;
   if (s && (!YN || !ZN || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint_reversible: YN, ZN and W must be arrays of the backend");
   if (gY0 && (gY0 == YN || gY0 == ZN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint_reversible: gY0 must not alias YN or ZN");
-  return conv_status(odyn_host_conv_verlet_tanh_adjoint_reversible(c, m, eps, ih, iw, N, s, h, theta, YN, ZN, W, gtheta, gY0), "conv_verlet_tanh_adjoint_reversible");
+  return conv_status(odyn_host_conv_verlet_tanh_adjoint_reversible(act, c, m, eps, ih, iw, N, s, h, theta, YN, ZN, W, gtheta, gY0), "conv_verlet_tanh_adjoint_reversible");
 }
 
 /* the whole-block convolutional parabolic tanh sweeps (convparabolic.c, conv_parabolic_tanh_*): sizes and arrays
    checked here (c -> m as the Verlet block's c and m), and eps (>= 0: 0 no normalization) */
 static long host_conv_parabolic_tanh_linsize(long c, long m, double eps, long ih, long iw, long N, long s) { return eps >= 0 ? odyn_host_conv_parabolic_tanh_linsize(c, m, eps, ih, iw, N, s) : -1; }
 
-static int check_conv_parabolic(const char *op, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin)
+static int check_conv_parabolic(const char *op, int act, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin)
 {
-  const int st = check_conv_verlet(op, c, m, eps, ih, iw, N, s, theta, NULL, 0);
+  const int st = check_conv_verlet(op, act, c, m, eps, ih, iw, N, s, theta, NULL, 0);
 
   if (st || !s || !N || lin) return st;
   return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_parabolic_tanh_linsize() = %ld values) must be arrays of the backend", op, odyn_host_conv_parabolic_tanh_linsize(c, m, eps, ih, iw, N, s));
 }
 
-static int host_conv_parabolic_tanh_forward(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+static int host_conv_parabolic_tanh_forward(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
-  int st = check_conv_parabolic("conv_parabolic_tanh_forward", c, m, eps, ih, iw, N, s, theta, lin);
+  int st = check_conv_parabolic("conv_parabolic_tanh_forward", act, c, m, eps, ih, iw, N, s, theta, lin);
 
   if (st) return st;
   if (s && (!Y0 || !Ytraj)) return fail(ODYN_BACKEND_ERR_ARG, "conv_parabolic_tanh_forward: Y0 and Ytraj must be arrays of the backend");
-  return conv_status(odyn_host_conv_parabolic_tanh_forward(c, m, eps, ih, iw, N, s, h, theta, Y0, Ytraj, lin), "conv_parabolic_tanh_forward");
+  return conv_status(odyn_host_conv_parabolic_tanh_forward(act, c, m, eps, ih, iw, N, s, h, theta, Y0, Ytraj, lin), "conv_parabolic_tanh_forward");
 }
 
-static int host_conv_parabolic_tanh_tangent(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+static int host_conv_parabolic_tanh_tangent(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
 {
-  int st = check_conv_parabolic("conv_parabolic_tanh_tangent", c, m, eps, ih, iw, N, s, theta, lin);
+  int st = check_conv_parabolic("conv_parabolic_tanh_tangent", act, c, m, eps, ih, iw, N, s, theta, lin);
 
   if (st) return st;
   if (s && (!Ytraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_parabolic_tanh_tangent: Ytraj and dYN must be arrays of the backend");
-  return conv_status(odyn_host_conv_parabolic_tanh_tangent(c, m, eps, ih, iw, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "conv_parabolic_tanh_tangent");
+  return conv_status(odyn_host_conv_parabolic_tanh_tangent(act, c, m, eps, ih, iw, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "conv_parabolic_tanh_tangent");
 }
 
-static int host_conv_parabolic_tanh_adjoint(long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+static int host_conv_parabolic_tanh_adjoint(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_conv_parabolic("conv_parabolic_tanh_adjoint", c, m, eps, ih, iw, N, s, theta, lin);
+  int st = check_conv_parabolic("conv_parabolic_tanh_adjoint", act, c, m, eps, ih, iw, N, s, theta, lin);
 
   if (st) return st;
   if (s && (!Ytraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_parabolic_tanh_adjoint: Ytraj and W must be arrays of the backend");
-  return conv_status(odyn_host_conv_parabolic_tanh_adjoint(c, m, eps, ih, iw, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "conv_parabolic_tanh_adjoint");
+  return conv_status(odyn_host_conv_parabolic_tanh_adjoint(act, c, m, eps, ih, iw, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "conv_parabolic_tanh_adjoint");
 }
 
 /* the whole-block convolutional leapfrog tanh sweeps (convleapfrog.c, conv_leapfrog_tanh_*): sizes and arrays checked
@@ -666,9 +677,9 @@ static int host_conv_parabolic_tanh_adjoint(long c, long m, double eps, long ih,
 static long host_conv_leapfrog_tanh_linsize(int sym, long c, long m, double eps, long ih, long iw, long N, long s) { return (sym || m == c) && eps >= 0 ? odyn_host_conv_leapfrog_tanh_linsize(sym, c, m, eps, ih, iw, N, s) : -1; }
 
 /* needlin 0: the reversible sweeps, which take no lin (their work array is unused here) */
-static int check_conv_leapfrog(const char *op, int sym, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin, int needlin, const double *a, const double *b, const char *ab)
+static int check_conv_leapfrog(const char *op, int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin, int needlin, const double *a, const double *b, const char *ab)
 {
-  const int st = check_conv_verlet(op, c, m, eps, ih, iw, N, s, theta, NULL, 0);
+  const int st = check_conv_verlet(op, act, c, m, eps, ih, iw, N, s, theta, NULL, 0);
 
   if (st) return st;
   if (!sym && m != c) return fail(ODYN_BACKEND_ERR_SIZE, "%s: layer conv (sym 0) maps c to c channels, got c = %ld, m = %ld", op, c, m);
@@ -678,54 +689,54 @@ static int check_conv_leapfrog(const char *op, int sym, long c, long m, double e
   return ODYN_BACKEND_OK;
 }
 
-static int host_conv_leapfrog_tanh_forward(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+static int host_conv_leapfrog_tanh_forward(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
-  int st = check_conv_leapfrog("conv_leapfrog_tanh_forward", sym, c, m, eps, ih, iw, N, s, theta, lin, 1, Y0, Ytraj, "Y0 and Ytraj");
+  int st = check_conv_leapfrog("conv_leapfrog_tanh_forward", act, sym, c, m, eps, ih, iw, N, s, theta, lin, 1, Y0, Ytraj, "Y0 and Ytraj");
 
-  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_forward(sym, c, m, eps, ih, iw, N, s, h, theta, Y0, Ytraj, lin), "conv_leapfrog_tanh_forward");
+  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_forward(act, sym, c, m, eps, ih, iw, N, s, h, theta, Y0, Ytraj, lin), "conv_leapfrog_tanh_forward");
 }
 
-static int host_conv_leapfrog_tanh_tangent(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+static int host_conv_leapfrog_tanh_tangent(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
 {
-  int st = check_conv_leapfrog("conv_leapfrog_tanh_tangent", sym, c, m, eps, ih, iw, N, s, theta, lin, 1, Ytraj, dYN, "Ytraj and dYN");
+  int st = check_conv_leapfrog("conv_leapfrog_tanh_tangent", act, sym, c, m, eps, ih, iw, N, s, theta, lin, 1, Ytraj, dYN, "Ytraj and dYN");
 
-  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_tangent(sym, c, m, eps, ih, iw, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "conv_leapfrog_tanh_tangent");
+  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_tangent(act, sym, c, m, eps, ih, iw, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "conv_leapfrog_tanh_tangent");
 }
 
-static int host_conv_leapfrog_tanh_adjoint(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+static int host_conv_leapfrog_tanh_adjoint(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_conv_leapfrog("conv_leapfrog_tanh_adjoint", sym, c, m, eps, ih, iw, N, s, theta, lin, 1, Ytraj, W, "Ytraj and W");
+  int st = check_conv_leapfrog("conv_leapfrog_tanh_adjoint", act, sym, c, m, eps, ih, iw, N, s, theta, lin, 1, Ytraj, W, "Ytraj and W");
 
-  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_adjoint(sym, c, m, eps, ih, iw, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "conv_leapfrog_tanh_adjoint");
+  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_adjoint(act, sym, c, m, eps, ih, iw, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "conv_leapfrog_tanh_adjoint");
 }
 
 /* the reversible ones (states recomputed): the host sweeps take no work array from the caller (revsize 0) */
 static long host_conv_leapfrog_tanh_revsize(int sym, long c, long m, double eps, long ih, long iw, long s) { return (sym || m == c) && eps >= 0 ? odyn_host_conv_leapfrog_tanh_revsize(sym, c, m, eps, ih, iw, s) : -1; }
 
-static int host_conv_leapfrog_tanh_forward_final(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1, double *work)
+static int host_conv_leapfrog_tanh_forward_final(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1, double *work)
 {
-  int st = check_conv_leapfrog("conv_leapfrog_tanh_forward_final", sym, c, m, eps, ih, iw, N, s, theta, NULL, 0, Y0, YN && YNm1 ? YN : NULL, "Y0, YN and YNm1");
+  int st = check_conv_leapfrog("conv_leapfrog_tanh_forward_final", act, sym, c, m, eps, ih, iw, N, s, theta, NULL, 0, Y0, YN && YNm1 ? YN : NULL, "Y0, YN and YNm1");
 
   (void)work;
-  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_forward_final(sym, c, m, eps, ih, iw, N, s, h, theta, Y0, YN, YNm1), "conv_leapfrog_tanh_forward_final");
+  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_forward_final(act, sym, c, m, eps, ih, iw, N, s, h, theta, Y0, YN, YNm1), "conv_leapfrog_tanh_forward_final");
 }
 
-static int host_conv_leapfrog_tanh_tangent_y0(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
+static int host_conv_leapfrog_tanh_tangent_y0(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
 {
-  int st = check_conv_leapfrog("conv_leapfrog_tanh_tangent_y0", sym, c, m, eps, ih, iw, N, s, theta, NULL, 0, Y0, dYN, "Y0 and dYN");
+  int st = check_conv_leapfrog("conv_leapfrog_tanh_tangent_y0", act, sym, c, m, eps, ih, iw, N, s, theta, NULL, 0, Y0, dYN, "Y0 and dYN");
 
   (void)work;
-  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_tangent_y0(sym, c, m, eps, ih, iw, N, s, h, theta, dtheta, Y0, dY0, dYN), "conv_leapfrog_tanh_tangent_y0");
+  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_tangent_y0(act, sym, c, m, eps, ih, iw, N, s, h, theta, dtheta, Y0, dY0, dYN), "conv_leapfrog_tanh_tangent_y0");
 }
 
-static int host_conv_leapfrog_tanh_adjoint_reversible(int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, double *work, const double *W, double *gtheta, double *gY0)
+static int host_conv_leapfrog_tanh_adjoint_reversible(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, double *work, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_conv_leapfrog("conv_leapfrog_tanh_adjoint_reversible", sym, c, m, eps, ih, iw, N, s, theta, NULL, 0, YN && YNm1 ? YN : NULL, W, "YN, YNm1 and W");
+  int st = check_conv_leapfrog("conv_leapfrog_tanh_adjoint_reversible", act, sym, c, m, eps, ih, iw, N, s, theta, NULL, 0, YN && YNm1 ? YN : NULL, W, "YN, YNm1 and W");
 
   (void)work;
   if (st) return st;
   if (gY0 && (gY0 == YN || gY0 == YNm1)) return fail(ODYN_BACKEND_ERR_ARG, "conv_leapfrog_tanh_adjoint_reversible: gY0 must not alias YN or YNm1");
-  return conv_status(odyn_host_conv_leapfrog_tanh_adjoint_reversible(sym, c, m, eps, ih, iw, N, s, h, theta, YN, YNm1, W, gtheta, gY0), "conv_leapfrog_tanh_adjoint_reversible");
+  return conv_status(odyn_host_conv_leapfrog_tanh_adjoint_reversible(act, sym, c, m, eps, ih, iw, N, s, h, theta, YN, YNm1, W, gtheta, gY0), "conv_leapfrog_tanh_adjoint_reversible");
 }
 
 static const OdynBackendOps host_ops = {
