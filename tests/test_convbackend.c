@@ -1,9 +1,9 @@
 /*
   Convolutional Euler blocks on a compute backend (OdynNetSetBackend(), -odyn_backend; docs/gpu.md): a block of scheme
   euler with layer conv (3x3 stencils, c -> c channels, tanh, no normalization, no pooling) hands its whole forward,
-  tangent and adjoint sweeps to the table's conv_euler_tanh_* operations, its states (c h w per example) in the
+  tangent and adjoint sweeps to the table's conv_euler_* operations, its states (c h w per example) in the
   backend's memory; an opening layer (scheme single, conv 3x3 cin -> c, tanh) before it runs on the backend too, by the
-  table's conv_tanh_* operations (one step, input and output widths differ), as in the MNIST network
+  table's conv_single_* operations (one step, input and output widths differ), as in the MNIST network
   (problems/options/mnist.opts, docs/mnist.md), or stays on the host path by the block's own option
   (-<prefix>odyn_backend host). The Hamiltonian CNN (verlet + convhamiltonian) has its own test_convverletbackend.c.
 
@@ -31,7 +31,7 @@
     network's history;
   - bad input: conv blocks the backend cannot run (5x5 or 1x1 stencils, the charbonnier flux, pooling, 4 -> 6 channels, shared weights; convantisym with 5x5, charbonnier, TV normalization, shared weights; scheme single with 5x5,
     charbonnier, TV normalization, a dense layer) stop with PETSC_ERR_SUP naming
-    the block and what it is; the table's conv_euler_tanh_* and conv_tanh_* check their sizes, stencils, pooled images
+    the block and what it is; the table's conv_euler_* and conv_single_* check their sizes, stencils, pooled images
     and arrays.
 */
 #include "convbackendcase.h"
@@ -244,44 +244,44 @@ START_TEST(test_errors)
     const OdynBackendOps *ops;
 
     ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, backend, &ops));
-    ck_assert_int_eq(ops->conv_euler_tanh_forward(ODYN_PW_TANH, 0, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
-    ck_assert_msg(strstr(ops->last_error(), "conv_euler_tanh_forward: need c, ih, iw >= 1"), "message: %s", ops->last_error());
-    ck_assert_int_eq(ops->conv_euler_tanh_adjoint(ODYN_PW_TANH, 2, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
-    ck_assert_msg(strstr(ops->last_error(), "conv_euler_tanh_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
-    ck_assert_int_ge(ops->conv_euler_tanh_linsize(16, 0.0, 4, 4, 2, 3), 2 * 16 * 16 * 3);
+    ck_assert_int_eq(ops->conv_euler_forward(ODYN_PW_TANH, 0, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+    ck_assert_msg(strstr(ops->last_error(), "conv_euler_forward: need c, ih, iw >= 1"), "message: %s", ops->last_error());
+    ck_assert_int_eq(ops->conv_euler_adjoint(ODYN_PW_TANH, 2, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_msg(strstr(ops->last_error(), "conv_euler_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
+    ck_assert_int_ge(ops->conv_euler_linsize(16, 0.0, 4, 4, 2, 3), 2 * 16 * 16 * 3);
     /* the TV normalization's eps: >= 0 (0: none); with it also Uhat and 1/r of every step */
-    ck_assert_int_eq(ops->conv_euler_tanh_tangent(ODYN_PW_TANH, 2, -1e-3, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
-    ck_assert_msg(strstr(ops->last_error(), "conv_euler_tanh_tangent: eps of the TV normalization must be finite and >= 0"), "message: %s", ops->last_error());
-    ck_assert_int_eq(ops->conv_euler_tanh_linsize(4, -1e-3, 4, 4, 2, 3), -1);
-    ck_assert_int_ge(ops->conv_euler_tanh_linsize(16, 1e-3, 4, 4, 2, 3), 2 * 2 * 16 * 16 * 3 + 2 * 16 * 3);
-    ck_assert_int_eq(ops->conv_tanh_forward(ODYN_PW_TANH, 1, 0, 3, 0, 0.0, 4, 4, 3, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
-    ck_assert_msg(strstr(ops->last_error(), "conv_tanh_forward: need cin, cout, ih, iw >= 1"), "message: %s", ops->last_error());
-    ck_assert_int_eq(ops->conv_tanh_adjoint(ODYN_PW_TANH, 1, 4, 3, 0, 0.0, 4, 4, 3, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
-    ck_assert_msg(strstr(ops->last_error(), "conv_tanh_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
+    ck_assert_int_eq(ops->conv_euler_tangent(ODYN_PW_TANH, 2, -1e-3, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_msg(strstr(ops->last_error(), "conv_euler_tangent: eps of the TV normalization must be finite and >= 0"), "message: %s", ops->last_error());
+    ck_assert_int_eq(ops->conv_euler_linsize(4, -1e-3, 4, 4, 2, 3), -1);
+    ck_assert_int_ge(ops->conv_euler_linsize(16, 1e-3, 4, 4, 2, 3), 2 * 2 * 16 * 16 * 3 + 2 * 16 * 3);
+    ck_assert_int_eq(ops->conv_single_forward(ODYN_PW_TANH, 1, 0, 3, 0, 0.0, 4, 4, 3, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+    ck_assert_msg(strstr(ops->last_error(), "conv_single_forward: need cin, cout, ih, iw >= 1"), "message: %s", ops->last_error());
+    ck_assert_int_eq(ops->conv_single_adjoint(ODYN_PW_TANH, 1, 4, 3, 0, 0.0, 4, 4, 3, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_msg(strstr(ops->last_error(), "conv_single_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
     /* the connectors' shapes: 1x1 or 3x3 stencils, pooling on even images only */
-    ck_assert_int_eq(ops->conv_tanh_tangent(ODYN_PW_TANH, 1, 4, 5, 0, 0.0, 4, 4, 3, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
-    ck_assert_msg(strstr(ops->last_error(), "conv_tanh_tangent: 1x1 or 3x3 stencils only, got k = 5"), "message: %s", ops->last_error());
-    ck_assert_int_eq(ops->conv_tanh_forward(ODYN_PW_TANH, 1, 4, 1, 1, 0.0, 4, 5, 3, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
-    ck_assert_msg(strstr(ops->last_error(), "conv_tanh_forward: 2x2 pooling needs an even image, got 4 x 5"), "message: %s", ops->last_error());
-    ck_assert_int_ge(ops->conv_tanh_linsize(1, 16, 3, 0, 0.0, 4, 4, 3), 16 * 16 * 3);
-    ck_assert_int_ge(ops->conv_tanh_linsize(4, 16, 1, 1, 0.0, 4, 4, 3), 16 * 16 * 3); /* sigma' before pooling */
+    ck_assert_int_eq(ops->conv_single_tangent(ODYN_PW_TANH, 1, 4, 5, 0, 0.0, 4, 4, 3, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+    ck_assert_msg(strstr(ops->last_error(), "conv_single_tangent: 1x1 or 3x3 stencils only, got k = 5"), "message: %s", ops->last_error());
+    ck_assert_int_eq(ops->conv_single_forward(ODYN_PW_TANH, 1, 4, 1, 1, 0.0, 4, 5, 3, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+    ck_assert_msg(strstr(ops->last_error(), "conv_single_forward: 2x2 pooling needs an even image, got 4 x 5"), "message: %s", ops->last_error());
+    ck_assert_int_ge(ops->conv_single_linsize(1, 16, 3, 0, 0.0, 4, 4, 3), 16 * 16 * 3);
+    ck_assert_int_ge(ops->conv_single_linsize(4, 16, 1, 1, 0.0, 4, 4, 3), 16 * 16 * 3); /* sigma' before pooling */
     /* normalized: also Uhat and 1/r */
-    ck_assert_int_ge(ops->conv_tanh_linsize(4, 16, 1, 1, 1e-3, 4, 4, 3), 2 * 16 * 16 * 3 + 16 * 3);
-    ck_assert_int_eq(ops->conv_tanh_linsize(4, 16, 1, 1, -1.0, 4, 4, 3), -1);
-    ck_assert_int_eq(ops->conv_tanh_forward(ODYN_PW_TANH, 1, 4, 3, 0, NAN, 4, 4, 3, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
-    ck_assert_msg(strstr(ops->last_error(), "conv_tanh_forward: eps of the TV normalization must be finite and >= 0"), "message: %s", ops->last_error());
+    ck_assert_int_ge(ops->conv_single_linsize(4, 16, 1, 1, 1e-3, 4, 4, 3), 2 * 16 * 16 * 3 + 16 * 3);
+    ck_assert_int_eq(ops->conv_single_linsize(4, 16, 1, 1, -1.0, 4, 4, 3), -1);
+    ck_assert_int_eq(ops->conv_single_forward(ODYN_PW_TANH, 1, 4, 3, 0, NAN, 4, 4, 3, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_msg(strstr(ops->last_error(), "conv_single_forward: eps of the TV normalization must be finite and >= 0"), "message: %s", ops->last_error());
     /* the activations: identity, tanh and relu; the diffusion fluxes and unknown codes are refused, by every family */
-    ck_assert_int_eq(ops->conv_tanh_forward(ODYN_PW_CHARBONNIER, 1, 4, 3, 0, 0.0, 4, 4, 3, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
-    ck_assert_msg(strstr(ops->last_error(), "conv_tanh_forward: activation 3 is none of identity, tanh and relu"), "message: %s", ops->last_error());
-    ck_assert_int_eq(ops->conv_euler_tanh_adjoint(7, 2, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
-    ck_assert_msg(strstr(ops->last_error(), "conv_euler_tanh_adjoint: activation 7 is none of"), "message: %s", ops->last_error());
-    ck_assert_int_eq(ops->conv_verlet_tanh_forward(-1, 2, 2, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
-    ck_assert_int_eq(ops->conv_parabolic_tanh_tangent(ODYN_PW_PERONAMALIK, 2, 2, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
-    ck_assert_int_eq(ops->conv_leapfrog_tanh_adjoint_reversible(ODYN_PW_CHARBONNIER, 0, 2, 2, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_int_eq(ops->conv_single_forward(ODYN_PW_CHARBONNIER, 1, 4, 3, 0, 0.0, 4, 4, 3, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_msg(strstr(ops->last_error(), "conv_single_forward: activation 3 is none of identity, tanh and relu"), "message: %s", ops->last_error());
+    ck_assert_int_eq(ops->conv_euler_adjoint(7, 2, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_msg(strstr(ops->last_error(), "conv_euler_adjoint: activation 7 is none of"), "message: %s", ops->last_error());
+    ck_assert_int_eq(ops->conv_verlet_forward(-1, 2, 2, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_int_eq(ops->conv_parabolic_tangent(ODYN_PW_PERONAMALIK, 2, 2, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_int_eq(ops->conv_leapfrog_adjoint_reversible(ODYN_PW_CHARBONNIER, 0, 2, 2, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
     /* more than 16 channels too (cuda: its GEMM path, beyond the direct kernels) */
-    ck_assert_int_ge(ops->conv_euler_tanh_linsize(17, 0.0, 4, 4, 2, 3), 2 * 17 * 16 * 3);
-    ck_assert_int_ge(ops->conv_tanh_linsize(1, 17, 3, 0, 0.0, 4, 4, 3), 17 * 16 * 3);
-    ck_assert_int_ge(ops->conv_tanh_linsize(17, 4, 1, 1, 0.0, 4, 4, 3), 4 * 16 * 3);
+    ck_assert_int_ge(ops->conv_euler_linsize(17, 0.0, 4, 4, 2, 3), 2 * 17 * 16 * 3);
+    ck_assert_int_ge(ops->conv_single_linsize(1, 17, 3, 0, 0.0, 4, 4, 3), 17 * 16 * 3);
+    ck_assert_int_ge(ops->conv_single_linsize(17, 4, 1, 1, 0.0, 4, 4, 3), 4 * 16 * 3);
   }
 }
 END_TEST

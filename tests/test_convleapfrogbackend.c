@@ -2,7 +2,7 @@
   The second-order CNN on a compute backend (OdynNetSetBackend(), -odyn_backend; docs/gpu.md): a block of scheme
   leapfrog (Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 F_j(Y_j), Y_{-1} = Y_0) with layer conv (F = tanh(K * Y + b), c -> c
   channels) or convsymmetric (F = -K^T * tanh(K * Y + b), K * Y of m channels), 3x3 stencils, tanh, with or without
-  the TV normalization of paper 000 eq. 9 (the paper's second-order CNN has it), hands its sweeps to the table's conv_leapfrog_tanh_* operations, its states stored in the backend's memory or, with
+  the TV normalization of paper 000 eq. 9 (the paper's second-order CNN has it), hands its sweeps to the table's conv_leapfrog_* operations, its states stored in the backend's memory or, with
   -odyn_scheme_trajectory recompute, only the last two kept and the others rebuilt backwards (reversible).
 
   Built twice from this file: as test_convleapfrogbackend (label unit) with the backend "hostref" (the host path's
@@ -22,7 +22,7 @@
   - bad input: leapfrog blocks the backend cannot run (5x5 stencils, the charbonnier flux, pooling, c -> c2 channels
     for conv, convantisym, shared weights; on cuda also 20 channels) stop with PETSC_ERR_SUP naming the block and what
     it is; the same blocks set up stored and recomputed, with and without the normalization; the table's
-  conv_leapfrog_tanh_* check their sizes, eps and arrays.
+  conv_leapfrog_* check their sizes, eps and arrays.
 */
 #include "convbackendcase.h"
 #include <odyn/private/backend.h>
@@ -99,9 +99,9 @@ END_TEST
 
 /*
   The backend state memory of one block (4 channels of 8 x 8, N 16, 10 examples; layer conv, then convsymmetric with
-  K * Y of 3) after a forward, from OdynSchemeView()'s line. Stored: N + 1 states, conv_leapfrog_tanh_linsize() (sigma'
+  K * Y of 3) after a forward, from OdynSchemeView()'s line. Stored: N + 1 states, conv_leapfrog_linsize() (sigma'
   of every step, with convsymmetric also sigma, and the table's scratch) and two staging arrays of the state's width.
-  Reversible: Y_0, Y_N, Y_{N-1}, the table's scratch (conv_leapfrog_tanh_revsize()) and the staging arrays, flat in N.
+  Reversible: Y_0, Y_N, Y_{N-1}, the table's scratch (conv_leapfrog_revsize()) and the staging arrays, flat in N.
 */
 START_TEST(test_memory_convleapfrog)
 {
@@ -111,7 +111,7 @@ START_TEST(test_memory_convleapfrog)
 
   ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, backend, &ops));
   for (int sym = 0; sym < 2; sym++) {
-    const long m = sym ? 3 : 4, lm = m * hw * 10, lin = ops->conv_leapfrog_tanh_linsize(sym, 4, m, 0.0, 8, 8, 16, 10), rs = ops->conv_leapfrog_tanh_revsize(sym, 4, m, 0.0, 8, 8, 10);
+    const long m = sym ? 3 : 4, lm = m * hw * 10, lin = ops->conv_leapfrog_linsize(sym, 4, m, 0.0, 8, 8, 16, 10), rs = ops->conv_leapfrog_revsize(sym, 4, m, 0.0, 8, 8, 10);
     long       d[2];
 
     ck_assert_int_ge(lin, (sym ? 2 : 1) * 16 * lm);
@@ -202,37 +202,37 @@ START_TEST(test_errors_convleapfrog)
     double                a[1];
 
     ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, backend, &ops));
-    ck_assert_int_eq(ops->conv_leapfrog_tanh_forward(ODYN_PW_TANH, 0, 4, 0, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
-    ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_tanh_forward: need c, m, ih, iw >= 1"), "message: %s", ops->last_error());
-    ck_assert_int_eq(ops->conv_leapfrog_tanh_forward(ODYN_PW_TANH, 0, 4, 3, 0.0, 4, 4, 2, 3, 0.5, a, a, a, a), ODYN_BACKEND_ERR_SIZE);
-    ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_tanh_forward: layer conv (sym 0) maps c to c channels, got c = 4, m = 3"), "message: %s", ops->last_error());
-    ck_assert_int_eq(ops->conv_leapfrog_tanh_adjoint(ODYN_PW_TANH, 1, 4, 3, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
-    ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_tanh_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
-    ck_assert_int_eq(ops->conv_leapfrog_tanh_tangent(ODYN_PW_TANH, 1, 4, 3, 0.0, 4, 4, 2, 3, 0.5, a, NULL, NULL, a, NULL, NULL), ODYN_BACKEND_ERR_ARG);
-    ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_tanh_tangent: Ytraj and dYN must be arrays of the backend"), "message: %s", ops->last_error());
-    ck_assert_int_eq(ops->conv_leapfrog_tanh_linsize(0, 4, 3, 0.0, 4, 4, 2, 3), -1);
-    ck_assert_int_eq(ops->conv_leapfrog_tanh_revsize(0, 4, 3, 0.0, 4, 4, 3), -1);
-    ck_assert_int_ge(ops->conv_leapfrog_tanh_revsize(1, 4, 3, 0.0, 4, 4, 3), 0);
+    ck_assert_int_eq(ops->conv_leapfrog_forward(ODYN_PW_TANH, 0, 4, 0, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+    ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_forward: need c, m, ih, iw >= 1"), "message: %s", ops->last_error());
+    ck_assert_int_eq(ops->conv_leapfrog_forward(ODYN_PW_TANH, 0, 4, 3, 0.0, 4, 4, 2, 3, 0.5, a, a, a, a), ODYN_BACKEND_ERR_SIZE);
+    ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_forward: layer conv (sym 0) maps c to c channels, got c = 4, m = 3"), "message: %s", ops->last_error());
+    ck_assert_int_eq(ops->conv_leapfrog_adjoint(ODYN_PW_TANH, 1, 4, 3, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
+    ck_assert_int_eq(ops->conv_leapfrog_tangent(ODYN_PW_TANH, 1, 4, 3, 0.0, 4, 4, 2, 3, 0.5, a, NULL, NULL, a, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_tangent: Ytraj and dYN must be arrays of the backend"), "message: %s", ops->last_error());
+    ck_assert_int_eq(ops->conv_leapfrog_linsize(0, 4, 3, 0.0, 4, 4, 2, 3), -1);
+    ck_assert_int_eq(ops->conv_leapfrog_revsize(0, 4, 3, 0.0, 4, 4, 3), -1);
+    ck_assert_int_ge(ops->conv_leapfrog_revsize(1, 4, 3, 0.0, 4, 4, 3), 0);
     /* a negative eps of the normalization */
-    ck_assert_int_eq(ops->conv_leapfrog_tanh_linsize(1, 4, 3, -1.0, 4, 4, 2, 3), -1);
-    ck_assert_int_eq(ops->conv_leapfrog_tanh_revsize(1, 4, 3, -1.0, 4, 4, 3), -1);
-    ck_assert_int_eq(ops->conv_leapfrog_tanh_forward(ODYN_PW_TANH, 1, 4, 3, -1.0, 4, 4, 2, 3, 0.5, a, a, a, a), ODYN_BACKEND_ERR_ARG);
-    ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_tanh_forward: eps of the TV normalization must be finite and >= 0"), "message: %s", ops->last_error());
+    ck_assert_int_eq(ops->conv_leapfrog_linsize(1, 4, 3, -1.0, 4, 4, 2, 3), -1);
+    ck_assert_int_eq(ops->conv_leapfrog_revsize(1, 4, 3, -1.0, 4, 4, 3), -1);
+    ck_assert_int_eq(ops->conv_leapfrog_forward(ODYN_PW_TANH, 1, 4, 3, -1.0, 4, 4, 2, 3, 0.5, a, a, a, a), ODYN_BACKEND_ERR_ARG);
+    ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_forward: eps of the TV normalization must be finite and >= 0"), "message: %s", ops->last_error());
     /* with the normalization also Uhat and 1/r of every step */
-    ck_assert_int_ge(ops->conv_leapfrog_tanh_linsize(1, 16, 5, 1e-3, 4, 4, 2, 3), 3 * 2 * 5 * 16 * 3 + 2 * 16 * 3);
+    ck_assert_int_ge(ops->conv_leapfrog_linsize(1, 16, 5, 1e-3, 4, 4, 2, 3), 3 * 2 * 5 * 16 * 3 + 2 * 16 * 3);
     {
       double b[3 * 4 * 16];
 
       /* work non-NULL: cuda needs one (revsize > 0) and checks it first; the calls fail before any use */
-      ck_assert_int_eq(ops->conv_leapfrog_tanh_adjoint_reversible(ODYN_PW_TANH, 1, 3, 2, 0.0, 4, 4, 2, 1, 0.5, b, b, b, b, b, NULL, b), ODYN_BACKEND_ERR_ARG);
-      ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_tanh_adjoint_reversible: gY0 must not alias YN or YNm1"), "message: %s", ops->last_error());
-      ck_assert_int_eq(ops->conv_leapfrog_tanh_forward_final(ODYN_PW_TANH, 1, 3, 2, 0.0, 4, 4, 2, 1, 0.5, b, b, NULL, b, b), ODYN_BACKEND_ERR_ARG);
-      ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_tanh_forward_final: Y0, YN and YNm1 must be arrays of the backend"), "message: %s", ops->last_error());
+      ck_assert_int_eq(ops->conv_leapfrog_adjoint_reversible(ODYN_PW_TANH, 1, 3, 2, 0.0, 4, 4, 2, 1, 0.5, b, b, b, b, b, NULL, b), ODYN_BACKEND_ERR_ARG);
+      ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_adjoint_reversible: gY0 must not alias YN or YNm1"), "message: %s", ops->last_error());
+      ck_assert_int_eq(ops->conv_leapfrog_forward_final(ODYN_PW_TANH, 1, 3, 2, 0.0, 4, 4, 2, 1, 0.5, b, b, NULL, b, b), ODYN_BACKEND_ERR_ARG);
+      ck_assert_msg(strstr(ops->last_error(), "conv_leapfrog_forward_final: Y0, YN and YNm1 must be arrays of the backend"), "message: %s", ops->last_error());
     }
-    ck_assert_int_ge(ops->conv_leapfrog_tanh_linsize(1, 16, 5, 0.0, 4, 4, 2, 3), 2 * 2 * 5 * 16 * 3);
+    ck_assert_int_ge(ops->conv_leapfrog_linsize(1, 16, 5, 0.0, 4, 4, 2, 3), 2 * 2 * 5 * 16 * 3);
     /* more than 16 channels too (cuda: its GEMM path, beyond the direct kernels) */
-    ck_assert_int_ge(ops->conv_leapfrog_tanh_linsize(0, 17, 17, 0.0, 4, 4, 2, 3), 2 * 17 * 16 * 3);
-    ck_assert_int_ge(ops->conv_leapfrog_tanh_linsize(1, 4, 17, 0.0, 4, 4, 2, 3), 2 * 2 * 17 * 16 * 3);
+    ck_assert_int_ge(ops->conv_leapfrog_linsize(0, 17, 17, 0.0, 4, 4, 2, 3), 2 * 17 * 16 * 3);
+    ck_assert_int_ge(ops->conv_leapfrog_linsize(1, 4, 17, 0.0, 4, 4, 2, 3), 2 * 2 * 17 * 16 * 3);
   }
 }
 END_TEST

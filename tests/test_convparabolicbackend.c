@@ -2,7 +2,7 @@
   The parabolic CNN on a compute backend (OdynNetSetBackend(), -odyn_backend; docs/gpu.md): a block of scheme euler
   with layer convsymmetric (paper 000 eq. 7-8: Y_{j+1} = Y_j - h K_j^T * tanh(K_j * Y_j + b_j), 3x3 stencils, Y of c
   channels, K_j * Y of m, tanh, with or without the TV normalization of paper 000 eq. 9, as the paper's blocks have it)
-  hands its sweeps to the table's conv_parabolic_tanh_* operations, its
+  hands its sweeps to the table's conv_parabolic_* operations, its
   states and the linearization (sigma' and sigma of every step: the outer -K_j^T depends on theta too) in the backend's
   memory. The conv and convantisym Euler blocks and the opening layer are test_convbackend.c's, the Hamiltonian CNN
   test_convverletbackend.c's.
@@ -20,7 +20,7 @@
   - the small MNIST-like network with a convsymmetric block (Y 4, K * Y 3 channels), without and with the TV
     normalization: the objective history against the host's;
   - bad input: convsymmetric blocks the backend cannot run (5x5 stencils, the charbonnier flux, shared weights; on cuda also K * Y of
-    20 channels) stop with PETSC_ERR_SUP naming the block and what it is; the table's conv_parabolic_tanh_* check their
+    20 channels) stop with PETSC_ERR_SUP naming the block and what it is; the table's conv_parabolic_* check their
     sizes, eps and arrays.
 */
 #include "convbackendcase.h"
@@ -77,7 +77,7 @@ END_TEST
 /*
   The backend state memory of one block (Y 4, K * Y 3 channels of 8 x 8, N 16, 10 examples) after a forward, from
   OdynSchemeView()'s line: the N + 1 states, the linearization (sigma' and sigma of every step, 2 N lm, and the table's
-  scratch: conv_parabolic_tanh_linsize()) and two staging arrays of the state's width
+  scratch: conv_parabolic_linsize()) and two staging arrays of the state's width
 */
 START_TEST(test_memory_convparabolic)
 {
@@ -91,7 +91,7 @@ START_TEST(test_memory_convparabolic)
   ODYN_CK(OdynTestConvMakeNet(0, 1, N, 4, 8, 8, 1.0, backend, &net));
   d = OdynTestConvStateDoubles(net, 4 * hw, 10, NULL, 0);
   ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, backend, &ops));
-  lin = ops->conv_parabolic_tanh_linsize(4, 3, 0.0, 8, 8, 16, 10);
+  lin = ops->conv_parabolic_linsize(4, 3, 0.0, 8, 8, 16, 10);
   ck_assert_int_ge(lin, 2 * 16 * lm);
   if (PetscGlobalRank == 0) {
     ck_assert_int_eq(d, 17 * lc + lin + 2 * lc);
@@ -155,27 +155,27 @@ START_TEST(test_errors_convparabolic)
     const OdynBackendOps *ops;
 
     ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, backend, &ops));
-    ck_assert_int_eq(ops->conv_parabolic_tanh_forward(ODYN_PW_TANH, 4, 0, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
-    ck_assert_msg(strstr(ops->last_error(), "conv_parabolic_tanh_forward: need c, m, ih, iw >= 1"), "message: %s", ops->last_error());
-    ck_assert_int_eq(ops->conv_parabolic_tanh_adjoint(ODYN_PW_TANH, 4, 3, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
-    ck_assert_msg(strstr(ops->last_error(), "conv_parabolic_tanh_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
+    ck_assert_int_eq(ops->conv_parabolic_forward(ODYN_PW_TANH, 4, 0, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+    ck_assert_msg(strstr(ops->last_error(), "conv_parabolic_forward: need c, m, ih, iw >= 1"), "message: %s", ops->last_error());
+    ck_assert_int_eq(ops->conv_parabolic_adjoint(ODYN_PW_TANH, 4, 3, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_msg(strstr(ops->last_error(), "conv_parabolic_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
     {
       double a[1];
 
       /* theta and lin there, the states not: the call fails before any use */
-      ck_assert_int_eq(ops->conv_parabolic_tanh_tangent(ODYN_PW_TANH, 4, 3, 0.0, 4, 4, 2, 3, 0.5, a, NULL, NULL, a, NULL, NULL), ODYN_BACKEND_ERR_ARG);
-      ck_assert_msg(strstr(ops->last_error(), "conv_parabolic_tanh_tangent: Ytraj and dYN must be arrays of the backend"), "message: %s", ops->last_error());
+      ck_assert_int_eq(ops->conv_parabolic_tangent(ODYN_PW_TANH, 4, 3, 0.0, 4, 4, 2, 3, 0.5, a, NULL, NULL, a, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+      ck_assert_msg(strstr(ops->last_error(), "conv_parabolic_tangent: Ytraj and dYN must be arrays of the backend"), "message: %s", ops->last_error());
       /* a negative eps of the normalization */
-      ck_assert_int_eq(ops->conv_parabolic_tanh_forward(ODYN_PW_TANH, 4, 3, -1e-3, 4, 4, 2, 3, 0.5, a, a, a, a), ODYN_BACKEND_ERR_ARG);
-      ck_assert_msg(strstr(ops->last_error(), "conv_parabolic_tanh_forward: eps of the TV normalization must be finite and >= 0"), "message: %s", ops->last_error());
-      ck_assert_int_eq(ops->conv_parabolic_tanh_linsize(4, 3, -1e-3, 4, 4, 2, 3), -1);
+      ck_assert_int_eq(ops->conv_parabolic_forward(ODYN_PW_TANH, 4, 3, -1e-3, 4, 4, 2, 3, 0.5, a, a, a, a), ODYN_BACKEND_ERR_ARG);
+      ck_assert_msg(strstr(ops->last_error(), "conv_parabolic_forward: eps of the TV normalization must be finite and >= 0"), "message: %s", ops->last_error());
+      ck_assert_int_eq(ops->conv_parabolic_linsize(4, 3, -1e-3, 4, 4, 2, 3), -1);
     }
-    ck_assert_int_ge(ops->conv_parabolic_tanh_linsize(16, 5, 0.0, 4, 4, 2, 3), 2 * 2 * 5 * 16 * 3);
+    ck_assert_int_ge(ops->conv_parabolic_linsize(16, 5, 0.0, 4, 4, 2, 3), 2 * 2 * 5 * 16 * 3);
     /* with the normalization also Uhat and 1/r of every step */
-    ck_assert_int_ge(ops->conv_parabolic_tanh_linsize(16, 5, 1e-3, 4, 4, 2, 3), 3 * 2 * 5 * 16 * 3 + 2 * 16 * 3);
+    ck_assert_int_ge(ops->conv_parabolic_linsize(16, 5, 1e-3, 4, 4, 2, 3), 3 * 2 * 5 * 16 * 3 + 2 * 16 * 3);
     /* more than 16 channels too (cuda: its GEMM path, beyond the direct kernels) */
-    ck_assert_int_ge(ops->conv_parabolic_tanh_linsize(4, 17, 0.0, 4, 4, 2, 3), 2 * 2 * 17 * 16 * 3);
-    ck_assert_int_ge(ops->conv_parabolic_tanh_linsize(17, 4, 0.0, 4, 4, 2, 3), 2 * 2 * 4 * 16 * 3);
+    ck_assert_int_ge(ops->conv_parabolic_linsize(4, 17, 0.0, 4, 4, 2, 3), 2 * 2 * 17 * 16 * 3);
+    ck_assert_int_ge(ops->conv_parabolic_linsize(17, 4, 0.0, 4, 4, 2, 3), 2 * 2 * 4 * 16 * 3);
   }
 }
 END_TEST

@@ -1,7 +1,7 @@
 /*
   The Hamiltonian CNN on a compute backend (OdynNetSetBackend(), -odyn_backend; docs/gpu.md): a block of scheme verlet
   with layer convhamiltonian (3x3 stencils, Y of c channels, Z of m, K shared by the faces K * Z and K^T * Y, tanh), the
-  MNIST verlet network's block (-odyn_net verlet), hands its sweeps to the table's conv_verlet_tanh_* operations, its
+  MNIST verlet network's block (-odyn_net verlet), hands its sweeps to the table's conv_verlet_* operations, its
   states stored, or reversible with -odyn_scheme_trajectory recompute (the last states only, rebuilt backwards). The
   conv and convantisym Euler blocks and the opening layer are test_convbackend.c's.
 
@@ -17,7 +17,7 @@
     against the host's;
   - bad input: Verlet blocks the backend cannot run (5x5 stencils, the charbonnier flux, TV normalization, pooling, shared weights; on
     cuda also Z of 20 channels) stop with PETSC_ERR_SUP naming the block and what it is; the same block sets up stored
-    and recomputed; the table's conv_verlet_tanh_* check their sizes and arrays (any number of channels >= 1).
+    and recomputed; the table's conv_verlet_* check their sizes and arrays (any number of channels >= 1).
 */
 #include "convbackendcase.h"
 #include <odyn/private/backend.h>
@@ -91,7 +91,7 @@ static void StateMemory(void)
     d[rev] = OdynTestConvStateDoubles(net, 4 * hw, 10, view, sizeof(view));
     ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, backend, &ops));
     if (PetscGlobalRank == 0) {
-      ck_assert_int_eq(d[rev], rev ? 4 * ln + lm + ops->conv_verlet_tanh_revsize(4, 3, 0.0, 8, 8, 10) : 17 * (ln + lm) + ops->conv_verlet_tanh_linsize(4, 3, 0.0, 8, 8, 16, 10) + 2 * ln);
+      ck_assert_int_eq(d[rev], rev ? 4 * ln + lm + ops->conv_verlet_revsize(4, 3, 0.0, 8, 8, 10) : 17 * (ln + lm) + ops->conv_verlet_linsize(4, 3, 0.0, 8, 8, 16, 10) + 2 * ln);
       ck_assert_msg(!rev || strstr(view, "recomputed backwards"), "the reversible block's view: %s", view);
     }
     ODYN_CK(OdynNetDestroy(&net));
@@ -198,22 +198,22 @@ START_TEST(test_errors_convverlet)
     const OdynBackendOps *ops;
 
     ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, backend, &ops));
-    ck_assert_int_eq(ops->conv_verlet_tanh_forward(ODYN_PW_TANH, 4, 0, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
-    ck_assert_msg(strstr(ops->last_error(), "conv_verlet_tanh_forward: need c, m, ih, iw >= 1"), "message: %s", ops->last_error());
-    ck_assert_int_eq(ops->conv_verlet_tanh_adjoint(ODYN_PW_TANH, 4, 3, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
-    ck_assert_msg(strstr(ops->last_error(), "conv_verlet_tanh_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
-    ck_assert_int_ge(ops->conv_verlet_tanh_linsize(16, 5, 0.0, 4, 4, 2, 3), 2 * (16 + 5) * 16 * 3);
-    ck_assert_int_ge(ops->conv_verlet_tanh_revsize(16, 5, 0.0, 4, 4, 3), 0);
+    ck_assert_int_eq(ops->conv_verlet_forward(ODYN_PW_TANH, 4, 0, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+    ck_assert_msg(strstr(ops->last_error(), "conv_verlet_forward: need c, m, ih, iw >= 1"), "message: %s", ops->last_error());
+    ck_assert_int_eq(ops->conv_verlet_adjoint(ODYN_PW_TANH, 4, 3, 0.0, 4, 4, 2, 3, 0.5, NULL, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+    ck_assert_msg(strstr(ops->last_error(), "conv_verlet_adjoint:") && strstr(ops->last_error(), "must be"), "message: %s", ops->last_error());
+    ck_assert_int_ge(ops->conv_verlet_linsize(16, 5, 0.0, 4, 4, 2, 3), 2 * (16 + 5) * 16 * 3);
+    ck_assert_int_ge(ops->conv_verlet_revsize(16, 5, 0.0, 4, 4, 3), 0);
     {
       double a[4 * 16 * 3];
 
-      /* work non-NULL: cuda needs one (conv_verlet_tanh_revsize() > 0) and checks it first; the call fails before use */
-      ck_assert_int_eq(ops->conv_verlet_tanh_adjoint_reversible(ODYN_PW_TANH, 4, 3, 0.0, 4, 4, 2, 1, 0.5, a, a, a, a, a, NULL, a), ODYN_BACKEND_ERR_ARG);
-      ck_assert_msg(strstr(ops->last_error(), "conv_verlet_tanh_adjoint_reversible: gY0 must not alias YN or ZN"), "message: %s", ops->last_error());
+      /* work non-NULL: cuda needs one (conv_verlet_revsize() > 0) and checks it first; the call fails before use */
+      ck_assert_int_eq(ops->conv_verlet_adjoint_reversible(ODYN_PW_TANH, 4, 3, 0.0, 4, 4, 2, 1, 0.5, a, a, a, a, a, NULL, a), ODYN_BACKEND_ERR_ARG);
+      ck_assert_msg(strstr(ops->last_error(), "conv_verlet_adjoint_reversible: gY0 must not alias YN or ZN"), "message: %s", ops->last_error());
     }
     /* more than 16 channels too (cuda: its GEMM path, beyond the direct kernels) */
-    ck_assert_int_ge(ops->conv_verlet_tanh_linsize(4, 17, 0.0, 4, 4, 2, 3), 2 * (4 + 17) * 16 * 3);
-    ck_assert_int_ge(ops->conv_verlet_tanh_revsize(17, 4, 0.0, 4, 4, 3), 0);
+    ck_assert_int_ge(ops->conv_verlet_linsize(4, 17, 0.0, 4, 4, 2, 3), 2 * (4 + 17) * 16 * 3);
+    ck_assert_int_ge(ops->conv_verlet_revsize(17, 4, 0.0, 4, 4, 3), 0);
   }
 }
 END_TEST

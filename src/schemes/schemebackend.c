@@ -276,10 +276,10 @@ static PetscErrorCode BackendForwardCall(OdynScheme scheme, PetscInt s, const do
       OdynBackendCall(ops, leapfrog_tanh_forward_final, n, N, s, h, th, bk->traj, bk->traj + ns, bk->traj + 2 * ns);
       break;
     case ODYN_BLOCK_CONV_VERLET:
-      OdynBackendCall(ops, conv_verlet_tanh_forward_final, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->traj + ns, bk->ztraj, bk->lin);
+      OdynBackendCall(ops, conv_verlet_forward_final, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->traj + ns, bk->ztraj, bk->lin);
       break;
     case ODYN_BLOCK_CONV_LEAPFROG:
-      OdynBackendCall(ops, conv_leapfrog_tanh_forward_final, b->act, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->traj + ns, bk->traj + 2 * ns, bk->lin);
+      OdynBackendCall(ops, conv_leapfrog_forward_final, b->act, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->traj + ns, bk->traj + 2 * ns, bk->lin);
       break;
     default:
       SETERRQ(PETSC_COMM_SELF, PETSC_ERR_PLIB, "Block kind %d does not recompute its states", (int)b->kind);
@@ -300,20 +300,20 @@ static PetscErrorCode BackendForwardCall(OdynScheme scheme, PetscInt s, const do
     OdynBackendCall(ops, verlet_tanh_forward, n, b->m, N, s, h, th, y0, bk->traj, bk->ztraj, bk->lin);
     break;
   case ODYN_BLOCK_CONV_SINGLE:
-    OdynBackendCall(ops, conv_tanh_forward, b->act, b->c, b->cm, b->k, b->pool, b->eps, b->ih, b->iw, s, th, y0, bk->out, bk->lin);
+    OdynBackendCall(ops, conv_single_forward, b->act, b->c, b->cm, b->k, b->pool, b->eps, b->ih, b->iw, s, th, y0, bk->out, bk->lin);
     *out = bk->out;
     break;
   case ODYN_BLOCK_CONV_EULER:
-    OdynBackendCall(ops, conv_euler_tanh_forward, b->act, b->c, b->eps, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->lin);
+    OdynBackendCall(ops, conv_euler_forward, b->act, b->c, b->eps, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->lin);
     break;
   case ODYN_BLOCK_CONV_PARABOLIC:
-    OdynBackendCall(ops, conv_parabolic_tanh_forward, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->lin);
+    OdynBackendCall(ops, conv_parabolic_forward, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->lin);
     break;
   case ODYN_BLOCK_CONV_LEAPFROG:
-    OdynBackendCall(ops, conv_leapfrog_tanh_forward, b->act, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->lin);
+    OdynBackendCall(ops, conv_leapfrog_forward, b->act, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->lin);
     break;
   case ODYN_BLOCK_CONV_VERLET:
-    OdynBackendCall(ops, conv_verlet_tanh_forward, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->ztraj, bk->lin);
+    OdynBackendCall(ops, conv_verlet_forward, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, y0, bk->traj, bk->ztraj, bk->lin);
     break;
   case ODYN_BLOCK_GLOBALAVG:
     PetscCall(GlobalAvg(ops, b, s, y0, bk->lin, 0.0, bk->out));
@@ -344,10 +344,10 @@ static PetscErrorCode BackendTangentCall(OdynScheme scheme, PetscInt s, const do
       OdynBackendCall(ops, leapfrog_tanh_tangent_y0, n, N, s, h, th, dth, bk->traj, dy0, out);
       break;
     case ODYN_BLOCK_CONV_VERLET:
-      OdynBackendCall(ops, conv_verlet_tanh_tangent_y0, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
+      OdynBackendCall(ops, conv_verlet_tangent_y0, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
       break;
     case ODYN_BLOCK_CONV_LEAPFROG:
-      OdynBackendCall(ops, conv_leapfrog_tanh_tangent_y0, b->act, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
+      OdynBackendCall(ops, conv_leapfrog_tangent_y0, b->act, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
       break;
     default:
       SETERRQ(PETSC_COMM_SELF, PETSC_ERR_PLIB, "Block kind %d does not recompute its states", (int)b->kind);
@@ -368,19 +368,19 @@ static PetscErrorCode BackendTangentCall(OdynScheme scheme, PetscInt s, const do
     OdynBackendCall(ops, verlet_tanh_tangent, n, b->m, N, s, h, th, dth, bk->traj, bk->ztraj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_CONV_SINGLE:
-    OdynBackendCall(ops, conv_tanh_tangent, b->act, b->c, b->cm, b->k, b->pool, b->eps, b->ih, b->iw, s, th, dth, bk->traj, bk->lin, dy0, out);
+    OdynBackendCall(ops, conv_single_tangent, b->act, b->c, b->cm, b->k, b->pool, b->eps, b->ih, b->iw, s, th, dth, bk->traj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_CONV_EULER:
-    OdynBackendCall(ops, conv_euler_tanh_tangent, b->act, b->c, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
+    OdynBackendCall(ops, conv_euler_tangent, b->act, b->c, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_CONV_PARABOLIC:
-    OdynBackendCall(ops, conv_parabolic_tanh_tangent, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
+    OdynBackendCall(ops, conv_parabolic_tangent, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_CONV_LEAPFROG:
-    OdynBackendCall(ops, conv_leapfrog_tanh_tangent, b->act, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
+    OdynBackendCall(ops, conv_leapfrog_tangent, b->act, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_CONV_VERLET:
-    OdynBackendCall(ops, conv_verlet_tanh_tangent, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->ztraj, bk->lin, dy0, out);
+    OdynBackendCall(ops, conv_verlet_tangent, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->ztraj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_GLOBALAVG: /* into zeros, as single.c's tangent: the host path's sums bit for bit */
     OdynBackendCall(ops, mem_set, out, 0, (size_t)(b->m * s) * sizeof(double));
@@ -410,10 +410,10 @@ static PetscErrorCode BackendAdjointCall(OdynScheme scheme, PetscInt s, const do
       OdynBackendCall(ops, leapfrog_tanh_adjoint_reversible, n, N, s, h, th, bk->traj + ns, bk->traj + 2 * ns, w, gt, gy);
       break;
     case ODYN_BLOCK_CONV_VERLET:
-      OdynBackendCall(ops, conv_verlet_tanh_adjoint_reversible, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj + ns, bk->ztraj, bk->lin, w, gt, gy);
+      OdynBackendCall(ops, conv_verlet_adjoint_reversible, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj + ns, bk->ztraj, bk->lin, w, gt, gy);
       break;
     case ODYN_BLOCK_CONV_LEAPFROG:
-      OdynBackendCall(ops, conv_leapfrog_tanh_adjoint_reversible, b->act, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj + ns, bk->traj + 2 * ns, bk->lin, w, gt, gy);
+      OdynBackendCall(ops, conv_leapfrog_adjoint_reversible, b->act, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj + ns, bk->traj + 2 * ns, bk->lin, w, gt, gy);
       break;
     default:
       SETERRQ(PETSC_COMM_SELF, PETSC_ERR_PLIB, "Block kind %d does not recompute its states", (int)b->kind);
@@ -434,19 +434,19 @@ static PetscErrorCode BackendAdjointCall(OdynScheme scheme, PetscInt s, const do
     OdynBackendCall(ops, verlet_tanh_adjoint, n, b->m, N, s, h, th, bk->traj, bk->ztraj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_CONV_SINGLE:
-    OdynBackendCall(ops, conv_tanh_adjoint, b->act, b->c, b->cm, b->k, b->pool, b->eps, b->ih, b->iw, s, th, bk->traj, bk->lin, w, gt, gy);
+    OdynBackendCall(ops, conv_single_adjoint, b->act, b->c, b->cm, b->k, b->pool, b->eps, b->ih, b->iw, s, th, bk->traj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_CONV_EULER:
-    OdynBackendCall(ops, conv_euler_tanh_adjoint, b->act, b->c, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
+    OdynBackendCall(ops, conv_euler_adjoint, b->act, b->c, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_CONV_PARABOLIC:
-    OdynBackendCall(ops, conv_parabolic_tanh_adjoint, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
+    OdynBackendCall(ops, conv_parabolic_adjoint, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_CONV_LEAPFROG:
-    OdynBackendCall(ops, conv_leapfrog_tanh_adjoint, b->act, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
+    OdynBackendCall(ops, conv_leapfrog_adjoint, b->act, b->sym, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_CONV_VERLET:
-    OdynBackendCall(ops, conv_verlet_tanh_adjoint, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->ztraj, bk->lin, w, gt, gy);
+    OdynBackendCall(ops, conv_verlet_adjoint, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->ztraj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_GLOBALAVG: /* gY0 = ones W^T / (ih iw), into zeros as single.c's adjoint; no parameters */
     if (gy) {

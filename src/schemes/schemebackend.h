@@ -14,11 +14,11 @@ typedef enum {
   ODYN_BLOCK_PARABOLIC,      /* euler, layer symmetric: parabolic_tanh_* */
   ODYN_BLOCK_LEAPFROG,       /* leapfrog, layer dense, antisym or negdef: leapfrog_tanh_* */
   ODYN_BLOCK_VERLET,         /* verlet, layer hamiltonian: verlet_tanh_* */
-  ODYN_BLOCK_CONV_SINGLE,    /* single, layer conv (the opening layer): conv_tanh_* */
-  ODYN_BLOCK_CONV_EULER,     /* euler, layer conv or convantisym: conv_euler_tanh_* */
-  ODYN_BLOCK_CONV_PARABOLIC, /* euler, layer convsymmetric (the parabolic CNN): conv_parabolic_tanh_* */
-  ODYN_BLOCK_CONV_LEAPFROG,  /* leapfrog, layer conv or convsymmetric (the second-order CNN): conv_leapfrog_tanh_* */
-  ODYN_BLOCK_CONV_VERLET,    /* verlet, layer convhamiltonian (the Hamiltonian CNN): conv_verlet_tanh_* */
+  ODYN_BLOCK_CONV_SINGLE,    /* single, layer conv (the opening layer): conv_single_* */
+  ODYN_BLOCK_CONV_EULER,     /* euler, layer conv or convantisym: conv_euler_* */
+  ODYN_BLOCK_CONV_PARABOLIC, /* euler, layer convsymmetric (the parabolic CNN): conv_parabolic_* */
+  ODYN_BLOCK_CONV_LEAPFROG,  /* leapfrog, layer conv or convsymmetric (the second-order CNN): conv_leapfrog_* */
+  ODYN_BLOCK_CONV_VERLET,    /* verlet, layer convhamiltonian (the Hamiltonian CNN): conv_verlet_* */
   ODYN_BLOCK_GLOBALAVG       /* single, layer globalavg (each channel's average): the table's gemm with a ones vector */
 } OdynBlockKind;
 

@@ -66,11 +66,11 @@ static const struct {
   [ODYN_BLOCK_PARABOLIC]      = {"symmetric Euler", "parabolic_tanh"},
   [ODYN_BLOCK_LEAPFROG]       = {"leapfrog", "leapfrog_tanh"},
   [ODYN_BLOCK_VERLET]         = {"Verlet", "verlet_tanh"},
-  [ODYN_BLOCK_CONV_SINGLE]    = {"single conv", "conv_tanh"},
-  [ODYN_BLOCK_CONV_EULER]     = {"conv", "conv_euler_tanh"},
-  [ODYN_BLOCK_CONV_PARABOLIC] = {"convsymmetric Euler", "conv_parabolic_tanh"},
-  [ODYN_BLOCK_CONV_LEAPFROG]  = {"conv leapfrog", "conv_leapfrog_tanh"},
-  [ODYN_BLOCK_CONV_VERLET]    = {"convhamiltonian Verlet", "conv_verlet_tanh"},
+  [ODYN_BLOCK_CONV_SINGLE]    = {"single conv", "conv_single"},
+  [ODYN_BLOCK_CONV_EULER]     = {"conv", "conv_euler"},
+  [ODYN_BLOCK_CONV_PARABOLIC] = {"convsymmetric Euler", "conv_parabolic"},
+  [ODYN_BLOCK_CONV_LEAPFROG]  = {"conv leapfrog", "conv_leapfrog"},
+  [ODYN_BLOCK_CONV_VERLET]    = {"convhamiltonian Verlet", "conv_verlet"},
   [ODYN_BLOCK_GLOBALAVG]      = {"globalavg", "gemm"},
 };
 
@@ -241,9 +241,9 @@ long OdynBlockLinSize_Private(const OdynBackendOps *ops, const OdynBlock *b, lon
   if (b->rev) {
     switch (b->kind) {
     case ODYN_BLOCK_CONV_VERLET:
-      return ops->conv_verlet_tanh_revsize(b->c, b->cm, b->eps, b->ih, b->iw, s);
+      return ops->conv_verlet_revsize(b->c, b->cm, b->eps, b->ih, b->iw, s);
     case ODYN_BLOCK_CONV_LEAPFROG:
-      return ops->conv_leapfrog_tanh_revsize(b->sym, b->c, b->cm, b->eps, b->ih, b->iw, s);
+      return ops->conv_leapfrog_revsize(b->sym, b->c, b->cm, b->eps, b->ih, b->iw, s);
     default: /* the dense reversible sweeps keep their own O(n s) scratch */
       return 0;
     }
@@ -258,15 +258,15 @@ long OdynBlockLinSize_Private(const OdynBackendOps *ops, const OdynBlock *b, lon
   case ODYN_BLOCK_VERLET:
     return ops->verlet_tanh_linsize(b->n, b->m, b->N, s);
   case ODYN_BLOCK_CONV_SINGLE:
-    return ops->conv_tanh_linsize(b->c, b->cm, b->k, b->pool, b->eps, b->ih, b->iw, s);
+    return ops->conv_single_linsize(b->c, b->cm, b->k, b->pool, b->eps, b->ih, b->iw, s);
   case ODYN_BLOCK_CONV_EULER:
-    return ops->conv_euler_tanh_linsize(b->c, b->eps, b->ih, b->iw, b->N, s);
+    return ops->conv_euler_linsize(b->c, b->eps, b->ih, b->iw, b->N, s);
   case ODYN_BLOCK_CONV_PARABOLIC:
-    return ops->conv_parabolic_tanh_linsize(b->c, b->cm, b->eps, b->ih, b->iw, b->N, s);
+    return ops->conv_parabolic_linsize(b->c, b->cm, b->eps, b->ih, b->iw, b->N, s);
   case ODYN_BLOCK_CONV_LEAPFROG:
-    return ops->conv_leapfrog_tanh_linsize(b->sym, b->c, b->cm, b->eps, b->ih, b->iw, b->N, s);
+    return ops->conv_leapfrog_linsize(b->sym, b->c, b->cm, b->eps, b->ih, b->iw, b->N, s);
   case ODYN_BLOCK_CONV_VERLET:
-    return ops->conv_verlet_tanh_linsize(b->c, b->cm, b->eps, b->ih, b->iw, b->N, s);
+    return ops->conv_verlet_linsize(b->c, b->cm, b->eps, b->ih, b->iw, b->N, s);
   case ODYN_BLOCK_GLOBALAVG: /* the ih iw ones of its GEMMs, any size */
     return b->ih * b->iw;
   }

@@ -37,7 +37,7 @@
 #endif
 
 /* the opening block's options prefix; with its own option -cbopen_odyn_backend host (OdynTestConvOpenOnHost()) it stays
-   on the host path, else it runs on the network's backend (conv_tanh_*) */
+   on the host path, else it runs on the network's backend (conv_single_*) */
 #define ODYN_TEST_CONV_OPEN_PREFIX "cbopen_"
 
 /* prog names the test (the prefix of its printed lines), backend and the bounds of its sweeps (conv, convantisym) are

@@ -1,6 +1,6 @@
 /*
    test_convparabolicbackend.c with -odyn_backend cuda instead of hostref (label gpu): the parabolic CNN, euler +
-   convsymmetric (conv_parabolic_tanh_*), on the GPU against the host path: parity (1 and 2 ranks), the state memory,
+   convsymmetric (conv_parabolic_*), on the GPU against the host path: parity (1 and 2 ranks), the state memory,
    Taylor / dot, the small net's history, K * Y of 20 channels refused, linsize -1 above 16. The bounds and their
    reasons are in tests/common/convbackendcase.h. Exits 2 without a device.
 */

@@ -216,10 +216,11 @@ struct OdynBackendOps {
   int (*verlet_tanh_adjoint_reversible)(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0);
 
   /*
-     The convolutional families below (conv_euler_tanh_*, conv_tanh_*, conv_verlet_tanh_*, conv_parabolic_tanh_*,
-     conv_leapfrog_tanh_*) take the activation first: act, one of ODYN_PW_IDENTITY, ODYN_PW_TANH and ODYN_PW_RELU
+     The convolutional families below (conv_euler_*, conv_single_*, conv_verlet_*, conv_parabolic_*,
+     conv_leapfrog_*) take the activation first: act, one of ODYN_PW_IDENTITY, ODYN_PW_TANH and ODYN_PW_RELU
      (pointwise.h; paper 000's CNNs use tanh or ReLU); any other code is ODYN_BACKEND_ERR_ARG. The formulas write tanh
-     for it and sigma' for its derivative at the pre-activation (the names keep tanh, the first activation they ran).
+     for it and sigma' for its derivative at the pre-activation (until 2026-12-05 the families ran tanh alone and were
+     named conv_*_tanh_*, the one-step layer's conv_tanh_*).
      The linearization and scratch sizes do not depend on it.
   */
   /*
@@ -232,7 +233,7 @@ struct OdynBackendOps {
        K_j (c x c x 3 x 3): K[o][c'][a][b] at ((o c + c') 3 + a) 3 + b, b_j (c), the conv layer's order; dtheta and
        gtheta have the same layout. With the normalization, tanh(scale_j .* N(K_j * Y_j + b_j) + beta_j) (N: the TV
        normalization with eps, convcore.c) and slot j = [K_j | b_j | scale_j (c) | beta_j (c)]: N (9 c^2 + 3 c) values.
-     conv_euler_tanh_linsize: the doubles of `lin` for these sizes: sigma' of every step (N len, step j at j len),
+     conv_euler_linsize: the doubles of `lin` for these sizes: sigma' of every step (N len, step j at j len),
        with eps > 0 also Uhat_j (N len, at (N + j) len) and 1/r_j (N ih iw s, at 2 N len + j ih iw s), followed by the
        scratch the backend's sweeps use (cuda: 2 len + ih iw + c s, with eps > 0 one len more; host: none, it
        allocates its own), or -1: the backend cannot run these sizes (c < 1; eps < 0; cuda runs any c, beyond
@@ -245,10 +246,10 @@ struct OdynBackendOps {
      the direct path's order and chunks of examples (src/backend/host/convtanh.c), its results bit for bit. Cuda: the
      direct 3x3 kernels of convdirect.cu (odyn_cuda_conv3_*), the bias gradient as per-channel sums by cuBLAS.
   */
-  long (*conv_euler_tanh_linsize)(long c, double eps, long ih, long iw, long N, long s);
-  int (*conv_euler_tanh_forward)(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-  int (*conv_euler_tanh_tangent)(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
-  int (*conv_euler_tanh_adjoint)(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+  long (*conv_euler_linsize)(long c, double eps, long ih, long iw, long N, long s);
+  int (*conv_euler_forward)(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+  int (*conv_euler_tangent)(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
+  int (*conv_euler_adjoint)(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
 
   /*
      One convolutional tanh layer applied once, no residual, cin -> cout channels (scheme single with layer conv,
@@ -259,7 +260,7 @@ struct OdynBackendOps {
      normalized: Y1 = P tanh(scale .* N(K * Y0 + b) + beta), theta = [K | b | scale (cout) | beta (cout)].
      Y0 is cin ih iw per example, Y1 cout ih iw, or cout (ih/2) (iw/2) pooled (channel-major, as above); lenin = cin ih
      iw s, lenU = cout ih iw s (before pooling), lenout = the length of Y1.
-     conv_tanh_linsize: the doubles of `lin`: sigma' (lenU), with eps > 0 also Uhat (lenU) and 1/r (ih iw s), followed
+     conv_single_linsize: the doubles of `lin`: sigma' (lenU), with eps > 0 also Uhat (lenU) and 1/r (ih iw s), followed
        by the backend's scratch (cuda: lenU + ih iw + cout s, with eps > 0 lenU more;
        host: none), or -1: the backend cannot run these sizes (cin or cout < 1; eps < 0).
      forward: Y1 and sigma' in lin; tangent: dY1 = J_theta dtheta + J_Y0 dY0 at Y0 (either NULL: zero);
@@ -268,10 +269,10 @@ struct OdynBackendOps {
      bit for bit; cuda: odyn_cuda_conv3_* as the conv Euler sweeps (a 1x1 stencil as cuBLAS GEMMs on the states) and
      a pooling kernel and its adjoint.
   */
-  long (*conv_tanh_linsize)(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s);
-  int (*conv_tanh_forward)(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin);
-  int (*conv_tanh_tangent)(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1);
-  int (*conv_tanh_adjoint)(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0);
+  long (*conv_single_linsize)(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s);
+  int (*conv_single_forward)(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin);
+  int (*conv_single_tangent)(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1);
+  int (*conv_single_adjoint)(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0);
 
   /*
      Whole-block sweeps of a convolutional Verlet tanh block, the Hamiltonian CNN: scheme verlet with layer
@@ -284,7 +285,7 @@ struct OdynBackendOps {
        pre-activation normalized, scaled and shifted, theta_j = [K_j | bF_j | bG_j | scaleF_j, betaF_j (c each) |
        scaleG_j, betaG_j (m each)]: the layer's order; dtheta and gtheta the same layout. Only Y enters and leaves, as
        verlet_tanh_*.
-     conv_verlet_tanh_linsize: the doubles of `lin`: sigma' of both faces of every step (DG_j (lm) then DF_j (ln) at
+     conv_verlet_linsize: the doubles of `lin`: sigma' of both faces of every step (DG_j (lm) then DF_j (ln) at
        j (lm + ln)), with N also [UhatG_j (lm) | 1/rG_j (lp) | UhatF_j (ln) | 1/rF_j (lp)] of every step after them,
        followed by the backend's scratch (cuda: 3 max(ln, lm) + ih iw + max(c, m) s, with N one max(ln, lm) more;
        host: none), or -1: the backend cannot run these sizes (c or m < 1; eps < 0).
@@ -294,10 +295,10 @@ struct OdynBackendOps {
      Host: the layer's kernels in the direct path's order and chunks (src/backend/host/convverlet.c), its results bit
        for bit with a stored trajectory; cuda: odyn_cuda_conv3_* (K^T * Y by conv3_adjoint) as the conv Euler sweeps.
   */
-  long (*conv_verlet_tanh_linsize)(long c, long m, double eps, long ih, long iw, long N, long s);
-  int (*conv_verlet_tanh_forward)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
-  int (*conv_verlet_tanh_tangent)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN);
-  int (*conv_verlet_tanh_adjoint)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0);
+  long (*conv_verlet_linsize)(long c, long m, double eps, long ih, long iw, long N, long s);
+  int (*conv_verlet_forward)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
+  int (*conv_verlet_tangent)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN);
+  int (*conv_verlet_adjoint)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0);
   /*
      The same block with states recomputed (reversible, -odyn_scheme_trajectory recompute on a backend block), as
      verlet_tanh_forward_final / _tangent_y0 / _adjoint_reversible: memory flat in N. revsize: the doubles of `work`,
@@ -308,10 +309,10 @@ struct OdynBackendOps {
      verlet.c's reverse step (gY0 must not alias them). Host: the direct path's recomputing sweeps' kernels in their
      order (convverlet.c), bit for bit its results; cuda: the conv3 kernels as above (convblocks.cu).
   */
-  long (*conv_verlet_tanh_revsize)(long c, long m, double eps, long ih, long iw, long s);
-  int (*conv_verlet_tanh_forward_final)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work);
-  int (*conv_verlet_tanh_tangent_y0)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN);
-  int (*conv_verlet_tanh_adjoint_reversible)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0);
+  long (*conv_verlet_revsize)(long c, long m, double eps, long ih, long iw, long s);
+  int (*conv_verlet_forward_final)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work);
+  int (*conv_verlet_tangent_y0)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN);
+  int (*conv_verlet_adjoint_reversible)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0);
   /*
      Whole-block sweeps of a convolutional parabolic tanh block, the parabolic CNN (paper 000 eq. 7-8): scheme euler with
      layer convsymmetric (src/layers/impls/convcore.c) of 3x3 stencils, with or without the total-variation
@@ -323,7 +324,7 @@ struct OdynBackendOps {
        K_j (m x c x 3 x 3: K[o][c'][a][b] at ((o c + c') 3 + a) 3 + b), theta_j = [K_j | b_j (m)], N (9 c m + m)
        values, with N theta_j = [K_j | b_j | scale_j | beta_j (m each)], N (9 c m + 3 m): the layer's order; dtheta
        and gtheta the same layout.
-     conv_parabolic_tanh_linsize: the doubles of `lin`: sigma' of every step (D_j, lm, at j lm), then sigma itself
+     conv_parabolic_linsize: the doubles of `lin`: sigma' of every step (D_j, lm, at j lm), then sigma itself
        (S_j = tanh(A_j), lm, at (N + j) lm: the outer -K_j^T depends on theta too), with N also Uhat_j (lm, at
        (2 N + j) lm) and 1 / r_j (lp, at 3 N lm + j lp), followed by the backend's scratch (cuda: 2 lm + lc + ih iw +
        m s; host: none), or -1: the backend cannot run these sizes (c or m < 1; eps < 0).
@@ -336,10 +337,10 @@ struct OdynBackendOps {
        bit for bit; cuda: odyn_cuda_conv3_* (K^T * S by conv3_adjoint with the same K) as the conv Euler sweeps, the
        normalization per pixel and example by kernels of its own (convblocks.cu).
   */
-  long (*conv_parabolic_tanh_linsize)(long c, long m, double eps, long ih, long iw, long N, long s);
-  int (*conv_parabolic_tanh_forward)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-  int (*conv_parabolic_tanh_tangent)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
-  int (*conv_parabolic_tanh_adjoint)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+  long (*conv_parabolic_linsize)(long c, long m, double eps, long ih, long iw, long N, long s);
+  int (*conv_parabolic_forward)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+  int (*conv_parabolic_tangent)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
+  int (*conv_parabolic_adjoint)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
   /*
      Whole-block sweeps of a convolutional leapfrog tanh block, the second-order CNN (paper 000; src/schemes/impls/
      leapfrog.c with layer conv or convsymmetric, 3x3 stencils, no pooling, with or without the TV normalization N of
@@ -351,7 +352,7 @@ struct OdynBackendOps {
                                                                         theta_j = [K_j (m x c x 3 x 3) | b_j (m)]
      with N theta_j = [K_j | b_j | scale_j | beta_j] (m each); the layers' stencil order as above; Y of c channels,
      lc = c ih iw s, lm = m ih iw s, lp = ih iw s; dtheta and gtheta the same layout as theta.
-     conv_leapfrog_tanh_linsize: the doubles of `lin`: sigma' of every step (D_j, lm, at j lm), with sym 1 also
+     conv_leapfrog_linsize: the doubles of `lin`: sigma' of every step (D_j, lm, at j lm), with sym 1 also
        S_j = tanh(A_j) (lm at (N + j) lm), with N also Uhat_j (lm each) and 1 / r_j (lp each) after them, followed by
        the backend's scratch (cuda: 4 lc + 2 max(lc, lm) + ih iw + max(c, m) s; host: none), or -1: the backend cannot
        run these sizes (c or m < 1; sym 0 needs m = c; eps < 0).
@@ -362,10 +363,10 @@ struct OdynBackendOps {
        bit the host path's results; cuda: odyn_cuda_conv3_*, the normalization's kernels (convtvnorm.cu) and one update
        kernel per step (convleapfrog.cu).
   */
-  long (*conv_leapfrog_tanh_linsize)(int sym, long c, long m, double eps, long ih, long iw, long N, long s);
-  int (*conv_leapfrog_tanh_forward)(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-  int (*conv_leapfrog_tanh_tangent)(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
-  int (*conv_leapfrog_tanh_adjoint)(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+  long (*conv_leapfrog_linsize)(int sym, long c, long m, double eps, long ih, long iw, long N, long s);
+  int (*conv_leapfrog_forward)(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+  int (*conv_leapfrog_tangent)(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
+  int (*conv_leapfrog_adjoint)(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
   /*
      The same block with states recomputed (reversible, -odyn_scheme_trajectory recompute on a backend block), as
      leapfrog_tanh_forward_final / _tangent_y0 / _adjoint_reversible: memory flat in N. revsize: the doubles of `work`,
@@ -377,10 +378,10 @@ struct OdynBackendOps {
      the direct path's recomputing sweeps' operations in their order (convleapfrog.c), bit for bit its results; cuda:
      the conv3 kernels as above (convleapfrog.cu).
   */
-  long (*conv_leapfrog_tanh_revsize)(int sym, long c, long m, double eps, long ih, long iw, long s);
-  int (*conv_leapfrog_tanh_forward_final)(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1, double *work);
-  int (*conv_leapfrog_tanh_tangent_y0)(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN);
-  int (*conv_leapfrog_tanh_adjoint_reversible)(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, double *work, const double *W, double *gtheta, double *gY0);
+  long (*conv_leapfrog_revsize)(int sym, long c, long m, double eps, long ih, long iw, long s);
+  int (*conv_leapfrog_forward_final)(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1, double *work);
+  int (*conv_leapfrog_tangent_y0)(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN);
+  int (*conv_leapfrog_adjoint_reversible)(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, double *work, const double *W, double *gtheta, double *gY0);
 };
 
 /* the host table (always there), and the same table named "hostref" (the networks' backend path on the host) */
@@ -419,38 +420,38 @@ int  odyn_host_verlet_tanh_forward(long n, long m, long N, long s, double h, con
 int  odyn_host_verlet_tanh_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN);
 int  odyn_host_verlet_tanh_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0);
 /* the host table's convolutional Euler tanh sweeps (src/backend/host/convtanh.c), likewise */
-long odyn_host_conv_euler_tanh_linsize(long c, double eps, long ih, long iw, long N, long s);
-int  odyn_host_conv_euler_tanh_forward(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-int  odyn_host_conv_euler_tanh_tangent(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
-int  odyn_host_conv_euler_tanh_adjoint(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+long odyn_host_conv_euler_linsize(long c, double eps, long ih, long iw, long N, long s);
+int  odyn_host_conv_euler_forward(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int  odyn_host_conv_euler_tangent(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
+int  odyn_host_conv_euler_adjoint(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
 /* the host table's one-step conv tanh layer (convtanh.c), likewise */
-long odyn_host_conv_tanh_linsize(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s);
-int  odyn_host_conv_tanh_forward(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin);
-int  odyn_host_conv_tanh_tangent(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1);
-int  odyn_host_conv_tanh_adjoint(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0);
+long odyn_host_conv_single_linsize(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s);
+int  odyn_host_conv_single_forward(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin);
+int  odyn_host_conv_single_tangent(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1);
+int  odyn_host_conv_single_adjoint(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0);
 /* the host table's convolutional Verlet tanh sweeps (convverlet.c), likewise */
-long odyn_host_conv_verlet_tanh_linsize(long c, long m, double eps, long ih, long iw, long N, long s);
-int  odyn_host_conv_verlet_tanh_forward(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
-int  odyn_host_conv_verlet_tanh_tangent(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN);
-int  odyn_host_conv_verlet_tanh_adjoint(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0);
-long odyn_host_conv_verlet_tanh_revsize(long c, long m, double eps, long ih, long iw, long s);
-int  odyn_host_conv_verlet_tanh_forward_final(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN);
-int  odyn_host_conv_verlet_tanh_tangent_y0(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
-int  odyn_host_conv_verlet_tanh_adjoint_reversible(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0);
+long odyn_host_conv_verlet_linsize(long c, long m, double eps, long ih, long iw, long N, long s);
+int  odyn_host_conv_verlet_forward(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
+int  odyn_host_conv_verlet_tangent(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN);
+int  odyn_host_conv_verlet_adjoint(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0);
+long odyn_host_conv_verlet_revsize(long c, long m, double eps, long ih, long iw, long s);
+int  odyn_host_conv_verlet_forward_final(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN);
+int  odyn_host_conv_verlet_tangent_y0(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+int  odyn_host_conv_verlet_adjoint_reversible(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0);
 /* the host table's convolutional parabolic tanh sweeps (convparabolic.c), likewise */
-long odyn_host_conv_parabolic_tanh_linsize(long c, long m, double eps, long ih, long iw, long N, long s);
-int  odyn_host_conv_parabolic_tanh_forward(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-int  odyn_host_conv_parabolic_tanh_tangent(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
-int  odyn_host_conv_parabolic_tanh_adjoint(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+long odyn_host_conv_parabolic_linsize(long c, long m, double eps, long ih, long iw, long N, long s);
+int  odyn_host_conv_parabolic_forward(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int  odyn_host_conv_parabolic_tangent(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
+int  odyn_host_conv_parabolic_adjoint(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
 /* the host table's convolutional leapfrog tanh sweeps (convleapfrog.c), likewise */
-long odyn_host_conv_leapfrog_tanh_linsize(int sym, long c, long m, double eps, long ih, long iw, long N, long s);
-int  odyn_host_conv_leapfrog_tanh_forward(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-int  odyn_host_conv_leapfrog_tanh_tangent(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
-int  odyn_host_conv_leapfrog_tanh_adjoint(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
-long odyn_host_conv_leapfrog_tanh_revsize(int sym, long c, long m, double eps, long ih, long iw, long s);
-int  odyn_host_conv_leapfrog_tanh_forward_final(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1);
-int  odyn_host_conv_leapfrog_tanh_tangent_y0(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
-int  odyn_host_conv_leapfrog_tanh_adjoint_reversible(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0);
+long odyn_host_conv_leapfrog_linsize(int sym, long c, long m, double eps, long ih, long iw, long N, long s);
+int  odyn_host_conv_leapfrog_forward(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int  odyn_host_conv_leapfrog_tangent(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
+int  odyn_host_conv_leapfrog_adjoint(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
+long odyn_host_conv_leapfrog_revsize(int sym, long c, long m, double eps, long ih, long iw, long s);
+int  odyn_host_conv_leapfrog_forward_final(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1);
+int  odyn_host_conv_leapfrog_tangent_y0(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+int  odyn_host_conv_leapfrog_adjoint_reversible(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0);
 #if defined(ODYN_HAVE_CUDA) || defined(__CUDACC__)
 /* the CUDA table (src/backend/cuda/backend.cu), only in builds with the CUDA backend */
 const OdynBackendOps *odyn_backend_cuda(void);

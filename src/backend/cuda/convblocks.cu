@@ -1,6 +1,6 @@
 /*
-   The cuda table's whole-block convolutional sweeps (include/odyn/private/backend.h: conv_euler_tanh_*, conv_tanh_*,
-   conv_verlet_tanh_*; conv_leapfrog_tanh_* in convleapfrog.cu, conv_parabolic_tanh_* in convparabolic.cu), composed
+   The cuda table's whole-block convolutional sweeps (include/odyn/private/backend.h: conv_euler_*, conv_single_*,
+   conv_verlet_*; conv_leapfrog_* in convleapfrog.cu, conv_parabolic_* in convparabolic.cu), composed
    from the direct 3x3 kernels of convdirect.cu (odyn_cuda_conv3_*, cudakernels.h) and the table's own elementwise operations (backend.cu,
    through backendimpl.cuh). No PETSc header here by design.
 */
@@ -13,7 +13,7 @@
 namespace odyn_cudabackend {
 
 /*
-   The whole-block convolutional Euler tanh sweeps (conv_euler_tanh_*): the direct 3x3 kernels of convdirect.cu through
+   The whole-block convolutional Euler tanh sweeps (conv_euler_*): the direct 3x3 kernels of convdirect.cu through
    their C API (odyn_cuda_conv3_*, cudakernels.h), composed as bench/bench_cuda.c composes them, on the legacy default
    stream like the dense sweeps above. lin = [D_0 .. D_{N-1} (N len) (| Uhat_0 .. Uhat_{N-1} (N len) | 1/r_0 ..
    1/r_{N-1} (N hw s) with the TV normalization) | T (len) | P (len) | ones (ih iw) | cs (c s) (| A (len): eps > 0)]:
@@ -78,7 +78,7 @@ static double *euler_scratch(double *lin, double eps, long N, long len, long hws
 /* the parameters of step j: [K | b] or, normalized, [K | b | scale | beta] */
 static long euler_slot(long c, double eps) { return 9 * c * c + (eps > 0 ? 3 : 1) * c; }
 
-long cuda_conv_euler_tanh_linsize(long c, double eps, long ih, long iw, long N, long s)
+long cuda_conv_euler_linsize(long c, double eps, long ih, long iw, long N, long s)
 {
   const long len = c * ih * iw * s, hws = ih * iw * s;
 
@@ -100,17 +100,17 @@ static int check_conv(const char *op, int act, long c, double eps, long ih, long
   if (c < 1 || ih < 1 || iw < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need c, ih, iw >= 1, N >= 0, s >= 0, got c = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld", op, c, ih, iw, N, s);
   if (ih > INT_MAX / iw || c * ih * iw > INT_MAX || c * s > INT_MAX || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "%s: c = %ld, ih = %ld, iw = %ld, s = %ld exceed cuBLAS's int", op, c, ih, iw, s);
   if (!(eps >= 0) || isinf(eps)) return fail(ODYN_BACKEND_ERR_ARG, "%s: eps of the TV normalization must be finite and >= 0 (0: none), got %g", op, eps);
-  if (s && N && !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: lin (conv_euler_tanh_linsize() values) must be an array of the backend", op);
+  if (s && N && !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: lin (conv_euler_linsize() values) must be an array of the backend", op);
   return ensure_stream();
 }
 
-int cuda_conv_euler_tanh_forward(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+int cuda_conv_euler_forward(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   const odyn_conv_geom g = {ih, iw, c, c, 3};
   const long           hw = ih * iw, len = c * hw * s, nk = 9 * c * c, slot = euler_slot(c, eps);
   int                  r;
 
-  if ((r = check_conv("conv_euler_tanh_forward", act, c, eps, ih, iw, N, s, lin)) || !s) return r;
+  if ((r = check_conv("conv_euler_forward", act, c, eps, ih, iw, N, s, lin)) || !s) return r;
   if ((r = cuda_copy_device(Ytraj, Y0, (size_t)len * sizeof(double)))) return r;
   for (long j = 0; j < N; j++) {
     const double  *K  = theta + j * slot, *Yj = Ytraj + j * len;
@@ -118,21 +118,21 @@ int cuda_conv_euler_tanh_forward(int act, long c, double eps, long ih, long iw, 
     const EulerLin l  = euler_lin(lin, eps, N, j, len, hw * s);
 
     if (eps > 0) {
-      if ((r = conv_act_tv(act, &g, s, eps, K, K + nk, K + nk + c, K + nk + 2 * c, Yj, Y1, l.D, l.Uhat, l.rinv, "conv_euler_tanh_forward"))) return r;
+      if ((r = conv_act_tv(act, &g, s, eps, K, K + nk, K + nk + c, K + nk + 2 * c, Yj, Y1, l.D, l.Uhat, l.rinv, "conv_euler_forward"))) return r;
       if ((r = cuda_axpby(len, 1.0, Yj, h, Y1))) return r;
-    } else if ((r = odyn_cuda_conv3_euler(&g, s, K, K + nk, act, h, Yj, Y1, l.D))) return kernel_status(r, "conv_euler_tanh_forward");
+    } else if ((r = odyn_cuda_conv3_euler(&g, s, K, K + nk, act, h, Yj, Y1, l.D))) return kernel_status(r, "conv_euler_forward");
   }
   return ODYN_BACKEND_OK;
 }
 
-int cuda_conv_euler_tanh_tangent(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+int cuda_conv_euler_tangent(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
 {
   const odyn_conv_geom g = {ih, iw, c, c, 3};
   const long           hw = ih * iw, len = c * hw * s, nk = 9 * c * c, slot = euler_slot(c, eps);
   double              *T;
   int                  r;
 
-  if ((r = check_conv("conv_euler_tanh_tangent", act, c, eps, ih, iw, N, s, lin)) || !s) return r;
+  if ((r = check_conv("conv_euler_tangent", act, c, eps, ih, iw, N, s, lin)) || !s) return r;
   T = euler_scratch(lin, eps, N, len, hw * s);
   if (dY0) r = cuda_copy_device(dYN, dY0, (size_t)len * sizeof(double));
   else r = cuda_mem_set(dYN, 0, (size_t)len * sizeof(double));
@@ -141,22 +141,22 @@ int cuda_conv_euler_tanh_tangent(int act, long c, double eps, long ih, long iw, 
     const double  *K  = theta + j * slot, *dK = dtheta ? dtheta + j * slot : NULL;
     const EulerLin l  = euler_lin(lin, eps, N, j, len, hw * s);
 
-    if (dK && (r = odyn_cuda_conv3_forward_bias_act(&g, s, dK, Ytraj + j * len, dK + nk, ODYN_PW_IDENTITY, T, NULL))) return kernel_status(r, "conv_euler_tanh_tangent");
-    if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, dYN, dK ? 1.0 : 0.0, T))) return kernel_status(r, "conv_euler_tanh_tangent");
+    if (dK && (r = odyn_cuda_conv3_forward_bias_act(&g, s, dK, Ytraj + j * len, dK + nk, ODYN_PW_IDENTITY, T, NULL))) return kernel_status(r, "conv_euler_tangent");
+    if ((r = odyn_cuda_conv3_forward(&g, s, K, 1.0, dYN, dK ? 1.0 : 0.0, T))) return kernel_status(r, "conv_euler_tangent");
     if (eps > 0 && (r = tvnorm_jac(0, c, hw, s, K + nk + c, dK ? dK + nk + c : NULL, dK ? dK + nk + 2 * c : NULL, l.Uhat, l.rinv, T))) return r;
     if ((r = cuda_scaled_hadamard_add(len, h, l.D, T, dYN))) return r;
   }
   return ODYN_BACKEND_OK;
 }
 
-int cuda_conv_euler_tanh_adjoint(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+int cuda_conv_euler_adjoint(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
   const odyn_conv_geom g = {ih, iw, c, c, 3};
   const long           hw = ih * iw, len = c * hw * s, nk = 9 * c * c, slot = euler_slot(c, eps);
   double              *T, *P, *ones, *cs, *A;
   int                  r;
 
-  if ((r = check_conv("conv_euler_tanh_adjoint", act, c, eps, ih, iw, N, s, lin)) || !s || (!gtheta && !gY0)) return r;
+  if ((r = check_conv("conv_euler_adjoint", act, c, eps, ih, iw, N, s, lin)) || !s || (!gtheta && !gY0)) return r;
   T    = euler_scratch(lin, eps, N, len, hw * s);
   P    = gY0 ? gY0 : T + len;
   ones = T + 2 * len;
@@ -164,26 +164,26 @@ int cuda_conv_euler_tanh_adjoint(int act, long c, double eps, long ih, long iw, 
   A    = cs + c * s;
   if ((r = cuda_copy_device(P, W, (size_t)len * sizeof(double)))) return r;
   if (gtheta) {
-    if ((r = conv_fill_ones(hw, ones, "conv_euler_tanh_adjoint (ones)"))) return r;
+    if ((r = conv_fill_ones(hw, ones, "conv_euler_adjoint (ones)"))) return r;
   }
   for (long j = N - 1; j >= 0; j--) {
     const double  *K  = theta + j * slot;
     double        *gK = gtheta ? gtheta + j * slot : NULL;
     const EulerLin l  = euler_lin(lin, eps, N, j, len, hw * s);
 
-    if ((r = odyn_cuda_hadamard(len, h, l.D, P, T))) return kernel_status(r, "conv_euler_tanh_adjoint");
+    if ((r = odyn_cuda_hadamard(len, h, l.D, P, T))) return kernel_status(r, "conv_euler_adjoint");
     if (eps > 0 && (r = conv_tv_adjoint(c, hw, s, K + nk + c, gK ? gK + nk + c : NULL, gK ? gK + nk + 2 * c : NULL, l.Uhat, l.rinv, T, A, ones, cs))) return r;
     if (gK) {
-      if ((r = odyn_cuda_conv3_stencil_grad(&g, s, Ytraj + j * len, T, 1.0, gK))) return kernel_status(r, "conv_euler_tanh_adjoint");
+      if ((r = odyn_cuda_conv3_stencil_grad(&g, s, Ytraj + j * len, T, 1.0, gK))) return kernel_status(r, "conv_euler_adjoint");
       if ((r = channel_sums_add(c, hw, s, T, ones, cs, gK + nk))) return r;
     }
-    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, T, 1.0, P))) return kernel_status(r, "conv_euler_tanh_adjoint");
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, T, 1.0, P))) return kernel_status(r, "conv_euler_adjoint");
   }
   return ODYN_BACKEND_OK;
 }
 
 /*
-   The one-step conv tanh layer cin -> cout (conv_tanh_*: the opening layer and paper 000's connectors, scheme single
+   The one-step conv tanh layer cin -> cout (conv_single_*: the opening layer and paper 000's connectors, scheme single
    with layer conv), k x k stencils (k = 1 or 3), optionally followed by 2x2 average pooling P, from the same device
    functions as the Euler sweeps above. lin = [D (lenU) (| Uhat (lenU) | 1/r (ih iw s): eps > 0) | T (lenU) | ones
    (ih iw) | cs (cout s) (| A (lenU): eps > 0)]; U = tanh(K * Y0 + b) before
@@ -202,7 +202,7 @@ int cuda_conv_euler_tanh_adjoint(int act, long c, double eps, long ih, long iw, 
 */
 bool conv1_fits(long cin, long cout) { return conv_fits(cin) && conv_fits(cout); }
 
-/* the parts of a one-step layer's lin (see above; cuda_conv_tanh_linsize() adds them up) */
+/* the parts of a one-step layer's lin (see above; cuda_conv_single_linsize() adds them up) */
 typedef struct {
   double *D, *Uhat, *rinv, *T, *ones, *cs, *A;
 } Conv1Lin;
@@ -222,7 +222,7 @@ static Conv1Lin conv1_lin(double *lin, long cout, double eps, long hw, long s)
   return l;
 }
 
-long cuda_conv_tanh_linsize(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s)
+long cuda_conv_single_linsize(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s)
 {
   const long lenU = cout * ih * iw * s;
 
@@ -242,7 +242,7 @@ static int check_conv1(const char *op, int act, long cin, long cout, long k, int
   if (pool && (ih % 2 || iw % 2)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: 2x2 pooling needs an even image, got %ld x %ld", op, ih, iw);
   if (ih > INT_MAX / iw || cm * ih * iw > INT_MAX || cout * s > INT_MAX || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "%s: cin = %ld, cout = %ld, ih = %ld, iw = %ld, s = %ld exceed cuBLAS's int", op, cin, cout, ih, iw, s);
   if (!(eps >= 0) || isinf(eps)) return fail(ODYN_BACKEND_ERR_ARG, "%s: eps of the TV normalization must be finite and >= 0 (0: none), got %g", op, eps);
-  if (s && (!theta || !lin)) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_tanh_linsize() values) must be arrays of the backend", op);
+  if (s && (!theta || !lin)) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_single_linsize() values) must be arrays of the backend", op);
   return ensure_stream();
 }
 
@@ -277,10 +277,10 @@ static __global__ void k_avgpool2_adjoint(long planes, long h, long w, const dou
 static int avgpool2(long planes, long h, long w, int add, const double *U, double *F)
 {
   k_avgpool2<<<grid_for(planes * (h / 2) * (w / 2)), TPB, 0, st.stream>>>(planes, h, w, add, U, F);
-  return launched("conv_tanh (2x2 average pooling)");
+  return launched("conv_single (2x2 average pooling)");
 }
 
-int cuda_conv_tanh_forward(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
+int cuda_conv_single_forward(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
 {
   const odyn_conv_geom g = {ih, iw, cin, cout, k};
   const long           hw = ih * iw, nk = k * k * cin * cout;
@@ -288,55 +288,55 @@ int cuda_conv_tanh_forward(int act, long cin, long cout, long k, int pool, doubl
   double              *U = pool ? l.T : Y1;
   int                  r;
 
-  if ((r = check_conv1("conv_tanh_forward", act, cin, cout, k, pool, eps, ih, iw, s, theta, lin)) || !s) return r;
-  if (!Y0 || !Y1) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_forward: Y0 and Y1 must be arrays of the backend");
-  if ((r = conv_act_tv(act, &g, s, eps, theta, theta + nk, theta + nk + cout, theta + nk + 2 * cout, Y0, U, l.D, l.Uhat, l.rinv, "conv_tanh_forward"))) return r;
+  if ((r = check_conv1("conv_single_forward", act, cin, cout, k, pool, eps, ih, iw, s, theta, lin)) || !s) return r;
+  if (!Y0 || !Y1) return fail(ODYN_BACKEND_ERR_ARG, "conv_single_forward: Y0 and Y1 must be arrays of the backend");
+  if ((r = conv_act_tv(act, &g, s, eps, theta, theta + nk, theta + nk + cout, theta + nk + 2 * cout, Y0, U, l.D, l.Uhat, l.rinv, "conv_single_forward"))) return r;
   return pool ? avgpool2(cout * s, ih, iw, 0, l.T, Y1) : ODYN_BACKEND_OK;
 }
 
-int cuda_conv_tanh_tangent(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
+int cuda_conv_single_tangent(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
 {
   const odyn_conv_geom g = {ih, iw, cin, cout, k};
   const long           hw = ih * iw, lenU = cout * hw * s, nk = k * k * cin * cout;
   const Conv1Lin       l = conv1_lin(lin, cout, eps, hw, s);
   int                  r;
 
-  if ((r = check_conv1("conv_tanh_tangent", act, cin, cout, k, pool, eps, ih, iw, s, theta, lin)) || !s) return r;
-  if (!Y0 || !dY1) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_tangent: Y0 and dY1 must be arrays of the backend");
+  if ((r = check_conv1("conv_single_tangent", act, cin, cout, k, pool, eps, ih, iw, s, theta, lin)) || !s) return r;
+  if (!Y0 || !dY1) return fail(ODYN_BACKEND_ERR_ARG, "conv_single_tangent: Y0 and dY1 must be arrays of the backend");
   if (!dtheta && !dY0) return cuda_mem_set(dY1, 0, (size_t)(pool ? lenU / 4 : lenU) * sizeof(double));
-  if (dtheta && (r = odyn_cuda_conv3_forward_bias_act(&g, s, dtheta, Y0, dtheta + nk, ODYN_PW_IDENTITY, l.T, NULL))) return kernel_status(r, "conv_tanh_tangent");
-  if (dY0 && (r = odyn_cuda_conv3_forward(&g, s, theta, 1.0, dY0, dtheta ? 1.0 : 0.0, l.T))) return kernel_status(r, "conv_tanh_tangent");
+  if (dtheta && (r = odyn_cuda_conv3_forward_bias_act(&g, s, dtheta, Y0, dtheta + nk, ODYN_PW_IDENTITY, l.T, NULL))) return kernel_status(r, "conv_single_tangent");
+  if (dY0 && (r = odyn_cuda_conv3_forward(&g, s, theta, 1.0, dY0, dtheta ? 1.0 : 0.0, l.T))) return kernel_status(r, "conv_single_tangent");
   if (eps > 0 && (r = tvnorm_jac(0, cout, hw, s, theta + nk + cout, dtheta ? dtheta + nk + cout : NULL, dtheta ? dtheta + nk + 2 * cout : NULL, l.Uhat, l.rinv, l.T))) return r;
-  if ((r = odyn_cuda_hadamard(lenU, 1.0, l.D, l.T, pool ? l.T : dY1))) return kernel_status(r, "conv_tanh_tangent");
+  if ((r = odyn_cuda_hadamard(lenU, 1.0, l.D, l.T, pool ? l.T : dY1))) return kernel_status(r, "conv_single_tangent");
   return pool ? avgpool2(cout * s, ih, iw, 0, l.T, dY1) : ODYN_BACKEND_OK;
 }
 
-int cuda_conv_tanh_adjoint(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
+int cuda_conv_single_adjoint(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
 {
   const odyn_conv_geom g = {ih, iw, cin, cout, k};
   const long           hw = ih * iw, lenU = cout * hw * s, nk = k * k * cin * cout;
   const Conv1Lin       l = conv1_lin(lin, cout, eps, hw, s);
   int                  r;
 
-  if ((r = check_conv1("conv_tanh_adjoint", act, cin, cout, k, pool, eps, ih, iw, s, theta, lin)) || !s || (!gtheta && !gY0)) return r;
-  if (!Y0 || !W) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_adjoint: Y0 and W must be arrays of the backend");
+  if ((r = check_conv1("conv_single_adjoint", act, cin, cout, k, pool, eps, ih, iw, s, theta, lin)) || !s || (!gtheta && !gY0)) return r;
+  if (!Y0 || !W) return fail(ODYN_BACKEND_ERR_ARG, "conv_single_adjoint: Y0 and W must be arrays of the backend");
   if (pool) {
     k_avgpool2_adjoint<<<grid_for(lenU), TPB, 0, st.stream>>>(cout * s, ih, iw, W, l.T);
-    if ((r = launched("conv_tanh_adjoint (pooling's adjoint)"))) return r;
+    if ((r = launched("conv_single_adjoint (pooling's adjoint)"))) return r;
   }
-  if ((r = odyn_cuda_hadamard(lenU, 1.0, l.D, pool ? l.T : W, l.T))) return kernel_status(r, "conv_tanh_adjoint");
-  if (gtheta && (r = conv_fill_ones(hw, l.ones, "conv_tanh_adjoint (ones)"))) return r;
+  if ((r = odyn_cuda_hadamard(lenU, 1.0, l.D, pool ? l.T : W, l.T))) return kernel_status(r, "conv_single_adjoint");
+  if (gtheta && (r = conv_fill_ones(hw, l.ones, "conv_single_adjoint (ones)"))) return r;
   if (eps > 0 && (r = conv_tv_adjoint(cout, hw, s, theta + nk + cout, gtheta ? gtheta + nk + cout : NULL, gtheta ? gtheta + nk + 2 * cout : NULL, l.Uhat, l.rinv, l.T, l.A, l.ones, l.cs))) return r;
   if (gtheta) {
-    if ((r = odyn_cuda_conv3_stencil_grad(&g, s, Y0, l.T, 1.0, gtheta))) return kernel_status(r, "conv_tanh_adjoint");
+    if ((r = odyn_cuda_conv3_stencil_grad(&g, s, Y0, l.T, 1.0, gtheta))) return kernel_status(r, "conv_single_adjoint");
     if ((r = channel_sums_add(cout, hw, s, l.T, l.ones, l.cs, gtheta + nk))) return r;
   }
-  if (gY0 && (r = odyn_cuda_conv3_adjoint(&g, s, theta, 1.0, l.T, 0.0, gY0))) return kernel_status(r, "conv_tanh_adjoint");
+  if (gY0 && (r = odyn_cuda_conv3_adjoint(&g, s, theta, 1.0, l.T, 0.0, gY0))) return kernel_status(r, "conv_single_adjoint");
   return ODYN_BACKEND_OK;
 }
 
 /*
-   The whole-block convolutional Verlet tanh sweeps (conv_verlet_tanh_*: the Hamiltonian CNN, scheme verlet with layer
+   The whole-block convolutional Verlet tanh sweeps (conv_verlet_*: the Hamiltonian CNN, scheme verlet with layer
    convhamiltonian), from the same device functions; with the TV normalization (eps > 0) each face's pre-activation goes
    through tvnorm_forward (convtvnorm.cu) and its products through tvnorm_jac, the gradients of scale and beta being
    channel sums of Uhat .* T and T (verlet_face1_act, verlet_face0, verlet_tangent_face1/0, verlet_adjoint_face0/1,
@@ -426,7 +426,7 @@ static int verlet_face0(int act, const odyn_conv_geom *g, double eps, long s, co
    scratch: T | A (Q) | P (lx each) | ones (ih iw) | cs (cx s) | with the normalization tmp (lx)] */
 static long verlet_stored(long c, long m, double eps, long hw, long N, long s) { return N * (c + m) * hw * s + (eps > 0 ? N * (c + m + 2) * hw * s : 0); }
 
-long cuda_conv_verlet_tanh_linsize(long c, long m, double eps, long ih, long iw, long N, long s)
+long cuda_conv_verlet_linsize(long c, long m, double eps, long ih, long iw, long N, long s)
 {
   const long hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, cx = c > m ? c : m;
 
@@ -441,7 +441,7 @@ int check_conv_verlet(const char *op, int act, long c, long m, double eps, long 
   if (c < 1 || m < 1 || ih < 1 || iw < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need c, m, ih, iw >= 1, N >= 0, s >= 0, got c = %ld, m = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld", op, c, m, ih, iw, N, s);
   if (ih > INT_MAX / iw || cx * ih * iw > INT_MAX || cx * s > INT_MAX || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "%s: c = %ld, m = %ld, ih = %ld, iw = %ld, s = %ld exceed cuBLAS's int", op, c, m, ih, iw, s);
   if (!(eps >= 0) || isinf(eps)) return fail(ODYN_BACKEND_ERR_ARG, "%s: eps of the TV normalization must be finite and >= 0 (0: none), got %g", op, eps);
-  if (s && N && (!theta || !lin)) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin / work (conv_verlet_tanh_linsize() / _revsize() values) must be arrays of the backend", op);
+  if (s && N && (!theta || !lin)) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin / work (conv_verlet_linsize() / _revsize() values) must be arrays of the backend", op);
   return ensure_stream();
 }
 
@@ -453,15 +453,15 @@ static VerletTV verlet_stored_tv(double *lin, double eps, long N, long j, long l
   return eps > 0 ? verlet_tv_at(lin + N * (lm + ln) + j * (lm + ln + 2 * lp), ln, lm, lp, tmp) : none;
 }
 
-int cuda_conv_verlet_tanh_forward(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
+int cuda_conv_verlet_forward(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
 {
   const odyn_conv_geom g = {ih, iw, m, c, 3};
   const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s;
   const VerletParams   p  = verlet_params(c, m, eps);
   int                  r;
 
-  if ((r = check_conv_verlet("conv_verlet_tanh_forward", act, c, m, eps, ih, iw, N, s, theta, lin)) || !s) return r;
-  if (!Y0 || !Ytraj || !Ztraj) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_forward: Y0, Ytraj and Ztraj must be arrays of the backend");
+  if ((r = check_conv_verlet("conv_verlet_forward", act, c, m, eps, ih, iw, N, s, theta, lin)) || !s) return r;
+  if (!Y0 || !Ytraj || !Ztraj) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_forward: Y0, Ytraj and Ztraj must be arrays of the backend");
   if ((r = cuda_copy_device(Ytraj, Y0, (size_t)ln * sizeof(double)))) return r;
   if ((r = cuda_mem_set(Ztraj, 0, (size_t)lm * sizeof(double)))) return r; /* Z_{-1/2} = 0 */
   for (long j = 0; j < N; j++) {
@@ -469,7 +469,7 @@ int cuda_conv_verlet_tanh_forward(int act, long c, long m, double eps, long ih, 
     double        *Y1 = Ytraj + (j + 1) * ln, *Z1 = Ztraj + (j + 1) * lm, *DG = lin + j * (lm + ln), *DF = DG + lm;
     const VerletTV tv = verlet_stored_tv(lin, eps, N, j, ln, lm, hw * s, NULL);
 
-    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, Yj, 0.0, Z1))) return kernel_status(r, "conv_verlet_tanh_forward");
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, Yj, 0.0, Z1))) return kernel_status(r, "conv_verlet_forward");
     if ((r = verlet_face1_act(act, eps, m, hw, s, K, &p, Z1, DG, &tv))) return r;
     if ((r = cuda_axpby(lm, 1.0, Zj, -h, Z1))) return r;
     if ((r = verlet_face0(act, &g, eps, s, K, &p, Z1, Y1, DF, &tv))) return r;
@@ -501,7 +501,7 @@ static int verlet_tangent_face0(const odyn_conv_geom *g, double eps, long c, lon
   return cuda_scaled_hadamard_add(c * hw * s, h, DF, T, dY);
 }
 
-int cuda_conv_verlet_tanh_tangent(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN)
+int cuda_conv_verlet_tangent(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN)
 {
   const odyn_conv_geom g = {ih, iw, m, c, 3};
   const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm;
@@ -509,8 +509,8 @@ int cuda_conv_verlet_tanh_tangent(int act, long c, long m, double eps, long ih, 
   double              *T, *dZ;
   int                  r;
 
-  if ((r = check_conv_verlet("conv_verlet_tanh_tangent", act, c, m, eps, ih, iw, N, s, theta, lin)) || !s) return r;
-  if (!Ytraj || !Ztraj || !dYN) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_tangent: Ytraj, Ztraj and dYN must be arrays of the backend");
+  if ((r = check_conv_verlet("conv_verlet_tangent", act, c, m, eps, ih, iw, N, s, theta, lin)) || !s) return r;
+  if (!Ytraj || !Ztraj || !dYN) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tangent: Ytraj, Ztraj and dYN must be arrays of the backend");
   T  = lin + verlet_stored(c, m, eps, hw, N, s);
   dZ = T + lx;
   if (dY0) r = cuda_copy_device(dYN, dY0, (size_t)ln * sizeof(double));
@@ -567,7 +567,7 @@ static int verlet_adjoint_face1(const odyn_conv_geom *g, double eps, long m, lon
   return ODYN_BACKEND_OK;
 }
 
-int cuda_conv_verlet_tanh_adjoint(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0)
+int cuda_conv_verlet_adjoint(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
   const odyn_conv_geom g = {ih, iw, m, c, 3};
   const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, cx = c > m ? c : m;
@@ -575,8 +575,8 @@ int cuda_conv_verlet_tanh_adjoint(int act, long c, long m, double eps, long ih, 
   double              *T, *Q, *P, *ones, *cs, *tmp;
   int                  r;
 
-  if ((r = check_conv_verlet("conv_verlet_tanh_adjoint", act, c, m, eps, ih, iw, N, s, theta, lin)) || !s || (!gtheta && !gY0)) return r;
-  if (!Ytraj || !Ztraj || !W) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint: Ytraj, Ztraj and W must be arrays of the backend");
+  if ((r = check_conv_verlet("conv_verlet_adjoint", act, c, m, eps, ih, iw, N, s, theta, lin)) || !s || (!gtheta && !gY0)) return r;
+  if (!Ytraj || !Ztraj || !W) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_adjoint: Ytraj, Ztraj and W must be arrays of the backend");
   T    = lin + verlet_stored(c, m, eps, hw, N, s);
   Q    = T + lx;
   P    = gY0 ? gY0 : Q + lx;
@@ -585,7 +585,7 @@ int cuda_conv_verlet_tanh_adjoint(int act, long c, long m, double eps, long ih, 
   tmp  = cs + cx * s;
   if ((r = cuda_copy_device(P, W, (size_t)ln * sizeof(double))) || (r = cuda_mem_set(Q, 0, (size_t)lm * sizeof(double)))) return r;
   if (gtheta) {
-    if ((r = conv_fill_ones(hw, ones, "conv_verlet_tanh_adjoint (ones)"))) return r;
+    if ((r = conv_fill_ones(hw, ones, "conv_verlet_adjoint (ones)"))) return r;
   }
   for (long j = N - 1; j >= 0; j--) {
     const double  *K = theta + j * p.slot, *DG = lin + j * (lm + ln), *DF = DG + lm;
@@ -599,17 +599,17 @@ int cuda_conv_verlet_tanh_adjoint(int act, long c, long m, double eps, long ih, 
 }
 
 /*
-   The reversible sweeps (conv_verlet_tanh_forward_final, _tangent_y0, _adjoint_reversible; -odyn_scheme_trajectory
+   The reversible sweeps (conv_verlet_forward_final, _tangent_y0, _adjoint_reversible; -odyn_scheme_trajectory
    recompute), from the same functions, the states updated in place (the faces read the other state only):
      forward_final       Z -= h tanh(K^T * Y + bG); Y += h tanh(K * Z + bF)                      (YN, ZN themselves)
      tangent_y0          per step: G and DG at Y_j, Z_{j+1/2}; the tangent of face 1; F and DF at Z_{j+1/2},
-                         Y_{j+1}; the tangent of face 0 (as conv_verlet_tanh_tangent)
+                         Y_{j+1}; the tangent of face 0 (as conv_verlet_tangent)
      adjoint_reversible  per step: F and DF at Z_{j+1/2}; the adjoint of face 0; Y_j = Y_{j+1} - h F; G and DG at Y_j,
-                         Z_{j-1/2} = Z_{j+1/2} + h G; the adjoint of face 1 (as conv_verlet_tanh_adjoint)
+                         Z_{j-1/2} = Z_{j+1/2} + h G; the adjoint of face 1 (as conv_verlet_adjoint)
    work = [Y | Z | T | F | DF | DG | Q | P (lx each) | ones (ih iw) | cs (cx s)] (the forward uses T, the tangent the
    first six). The rebuilt states drift from the forward's by round-off per step, as the dense reversible sweeps.
 */
-long cuda_conv_verlet_tanh_revsize(long c, long m, double eps, long ih, long iw, long s)
+long cuda_conv_verlet_revsize(long c, long m, double eps, long ih, long iw, long s)
 {
   const long hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, cx = c > m ? c : m;
 
@@ -625,7 +625,7 @@ static VerletTV verlet_rev_tv(double *work, double eps, long ln, long lm, long l
   return eps > 0 ? verlet_tv_at(tvb, ln, lm, hw * s, tvb + lm + ln + 2 * hw * s) : none;
 }
 
-int cuda_conv_verlet_tanh_forward_final(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work)
+int cuda_conv_verlet_forward_final(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work)
 {
   const odyn_conv_geom g = {ih, iw, m, c, 3};
   const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, cx = c > m ? c : m;
@@ -634,15 +634,15 @@ int cuda_conv_verlet_tanh_forward_final(int act, long c, long m, double eps, lon
   double              *T;
   int                  r;
 
-  if ((r = check_conv_verlet("conv_verlet_tanh_forward_final", act, c, m, eps, ih, iw, N, s, theta, work)) || !s) return r;
-  if (!Y0 || !YN || !ZN) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_forward_final: Y0, YN and ZN must be arrays of the backend");
+  if ((r = check_conv_verlet("conv_verlet_forward_final", act, c, m, eps, ih, iw, N, s, theta, work)) || !s) return r;
+  if (!Y0 || !YN || !ZN) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_forward_final: Y0, YN and ZN must be arrays of the backend");
   T = work + 2 * lx;
   if (YN != Y0 && (r = cuda_copy_device(YN, Y0, (size_t)ln * sizeof(double)))) return r;
   if ((r = cuda_mem_set(ZN, 0, (size_t)lm * sizeof(double)))) return r;
   for (long j = 0; j < N; j++) {
     const double *K = theta + j * p.slot;
 
-    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, YN, 0.0, T))) return kernel_status(r, "conv_verlet_tanh_forward_final");
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, YN, 0.0, T))) return kernel_status(r, "conv_verlet_forward_final");
     if ((r = verlet_face1_act(act, eps, m, hw, s, K, &p, T, NULL, &tv)) || (r = cuda_axpy(lm, -h, T, ZN))) return r;
     if ((r = verlet_face0(act, &g, eps, s, K, &p, ZN, T, NULL, &tv))) return r;
     if ((r = cuda_axpy(ln, h, T, YN))) return r;
@@ -650,7 +650,7 @@ int cuda_conv_verlet_tanh_forward_final(int act, long c, long m, double eps, lon
   return ODYN_BACKEND_OK;
 }
 
-int cuda_conv_verlet_tanh_tangent_y0(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
+int cuda_conv_verlet_tangent_y0(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
 {
   const odyn_conv_geom g = {ih, iw, m, c, 3};
   const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, cx = c > m ? c : m;
@@ -659,8 +659,8 @@ int cuda_conv_verlet_tanh_tangent_y0(int act, long c, long m, double eps, long i
   double              *Y, *Z, *T, *DF, *DG, *dZ;
   int                  r;
 
-  if ((r = check_conv_verlet("conv_verlet_tanh_tangent_y0", act, c, m, eps, ih, iw, N, s, theta, work)) || !s) return r;
-  if (!Y0 || !dYN) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_tangent_y0: Y0 and dYN must be arrays of the backend");
+  if ((r = check_conv_verlet("conv_verlet_tangent_y0", act, c, m, eps, ih, iw, N, s, theta, work)) || !s) return r;
+  if (!Y0 || !dYN) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tangent_y0: Y0 and dYN must be arrays of the backend");
   Y  = work;
   Z  = Y + lx;
   T  = Z + lx;
@@ -675,7 +675,7 @@ int cuda_conv_verlet_tanh_tangent_y0(int act, long c, long m, double eps, long i
     const double *K = theta + j * p.slot, *dK = dtheta ? dtheta + j * p.slot : NULL;
 
     /* G and DG at Y_j, Z_{j+1/2}; then face 1's tangent at Y_j (Y not yet stepped) */
-    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, Y, 0.0, T))) return kernel_status(r, "conv_verlet_tanh_tangent_y0");
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, Y, 0.0, T))) return kernel_status(r, "conv_verlet_tangent_y0");
     if ((r = verlet_face1_act(act, eps, m, hw, s, K, &p, T, DG, &tv)) || (r = cuda_axpy(lm, -h, T, Z))) return r;
     if ((r = verlet_tangent_face1(&g, eps, m, hw, s, h, K, dK, &p, Y, DG, &tv, T, dYN, dZ))) return r;
     /* F and DF at Z_{j+1/2}, Y_{j+1}; then face 0's tangent */
@@ -686,7 +686,7 @@ int cuda_conv_verlet_tanh_tangent_y0(int act, long c, long m, double eps, long i
   return ODYN_BACKEND_OK;
 }
 
-int cuda_conv_verlet_tanh_adjoint_reversible(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0)
+int cuda_conv_verlet_adjoint_reversible(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0)
 {
   const odyn_conv_geom g = {ih, iw, m, c, 3};
   const long           hw = ih * iw, ln = c * hw * s, lm = m * hw * s, lx = ln > lm ? ln : lm, cx = c > m ? c : m;
@@ -695,9 +695,9 @@ int cuda_conv_verlet_tanh_adjoint_reversible(int act, long c, long m, double eps
   double              *Y, *Z, *T, *F, *DF, *DG, *Q, *P, *ones, *cs;
   int                  r;
 
-  if ((r = check_conv_verlet("conv_verlet_tanh_adjoint_reversible", act, c, m, eps, ih, iw, N, s, theta, work)) || !s || (!gtheta && !gY0)) return r;
-  if (!YN || !ZN || !W) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint_reversible: YN, ZN and W must be arrays of the backend");
-  if (gY0 && (gY0 == YN || gY0 == ZN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint_reversible: gY0 must not alias YN or ZN");
+  if ((r = check_conv_verlet("conv_verlet_adjoint_reversible", act, c, m, eps, ih, iw, N, s, theta, work)) || !s || (!gtheta && !gY0)) return r;
+  if (!YN || !ZN || !W) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_adjoint_reversible: YN, ZN and W must be arrays of the backend");
+  if (gY0 && (gY0 == YN || gY0 == ZN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_adjoint_reversible: gY0 must not alias YN or ZN");
   Y    = work;
   Z    = Y + lx;
   T    = Z + lx;
@@ -711,7 +711,7 @@ int cuda_conv_verlet_tanh_adjoint_reversible(int act, long c, long m, double eps
   if ((r = cuda_copy_device(Y, YN, (size_t)ln * sizeof(double))) || (r = cuda_copy_device(Z, ZN, (size_t)lm * sizeof(double)))) return r;
   if ((r = cuda_copy_device(P, W, (size_t)ln * sizeof(double))) || (r = cuda_mem_set(Q, 0, (size_t)lm * sizeof(double)))) return r;
   if (gtheta) {
-    if ((r = conv_fill_ones(hw, ones, "conv_verlet_tanh_adjoint_reversible (ones)"))) return r;
+    if ((r = conv_fill_ones(hw, ones, "conv_verlet_adjoint_reversible (ones)"))) return r;
   }
   for (long j = N - 1; j >= 0; j--) {
     const double *K = theta + j * p.slot;
@@ -722,7 +722,7 @@ int cuda_conv_verlet_tanh_adjoint_reversible(int act, long c, long m, double eps
     if ((r = verlet_adjoint_face0(&g, eps, c, hw, s, h, K, &p, Z, DF, &tv, P, T, Q, gK, ones, cs))) return r;
     if ((r = cuda_axpy(ln, -h, F, Y))) return r;
     /* face 1 at Y_j: G (in F) and DG, Z_{j-1/2} = Z_{j+1/2} + h G, its adjoint */
-    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, Y, 0.0, F))) return kernel_status(r, "conv_verlet_tanh_adjoint_reversible");
+    if ((r = odyn_cuda_conv3_adjoint(&g, s, K, 1.0, Y, 0.0, F))) return kernel_status(r, "conv_verlet_adjoint_reversible");
     if ((r = verlet_face1_act(act, eps, m, hw, s, K, &p, F, DG, &tv)) || (r = cuda_axpy(lm, h, F, Z))) return r;
     if ((r = verlet_adjoint_face1(&g, eps, m, hw, s, h, K, &p, Y, DG, &tv, Q, T, P, gK, ones, cs))) return r;
   }

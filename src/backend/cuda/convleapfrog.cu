@@ -1,5 +1,5 @@
 /*
-   The cuda table's whole-block convolutional leapfrog sweeps (include/odyn/private/backend.h: conv_leapfrog_tanh_*,
+   The cuda table's whole-block convolutional leapfrog sweeps (include/odyn/private/backend.h: conv_leapfrog_*,
    stored and reversible), composed, as convblocks.cu's other conv blocks, from the direct 3x3 kernels of convdirect.cu
    (odyn_cuda_conv3_*, cudakernels.h) and the table's elementwise operations; the checks and channel sums they share
    with convblocks.cu are declared in backendimpl.cuh. No PETSc header here by design.
@@ -13,7 +13,7 @@
 namespace odyn_cudabackend {
 
 /*
-   The whole-block convolutional leapfrog tanh sweeps (conv_leapfrog_tanh_*: the second-order CNN, scheme leapfrog with
+   The whole-block convolutional leapfrog tanh sweeps (conv_leapfrog_*: the second-order CNN, scheme leapfrog with
    layer conv, sym 0, or convsymmetric, sym 1), from the same device functions and one update kernel per step.
    g = {ih, iw, c, m, 3} (m = c for conv); lc = c ih iw s, lm = m ih iw s, lx = max(lc, lm). Per step:
      F         sym 0: L = tanh(K_j * Y_j + b_j) with D_j; sym 1: S_j with D_j, L = -K_j^T * S_j
@@ -205,12 +205,12 @@ static int leapfrog_ones(const LeapfrogSweep *w)
   return conv_fill_ones(w->hw, w->ones, "conv leapfrog adjoint (ones)");
 }
 
-long cuda_conv_leapfrog_tanh_linsize(int sym, long c, long m, double eps, long ih, long iw, long N, long s)
+long cuda_conv_leapfrog_linsize(int sym, long c, long m, double eps, long ih, long iw, long N, long s)
 {
   return conv1_fits(c, m) && (sym || m == c) && eps >= 0 ? leapfrog_stored(sym, m, eps, ih, iw, N, s) + leapfrog_scratch_size(c, m, eps, ih, iw, s, 0) : -1;
 }
 
-long cuda_conv_leapfrog_tanh_revsize(int sym, long c, long m, double eps, long ih, long iw, long s) { return conv1_fits(c, m) && (sym || m == c) && eps >= 0 ? leapfrog_scratch_size(c, m, eps, ih, iw, s, 1) : -1; }
+long cuda_conv_leapfrog_revsize(int sym, long c, long m, double eps, long ih, long iw, long s) { return conv1_fits(c, m) && (sym || m == c) && eps >= 0 ? leapfrog_scratch_size(c, m, eps, ih, iw, s, 1) : -1; }
 
 /* sizes (check_conv_verlet's), sym 0 with m = c, and the two arrays a and b (named ab) there */
 static int check_conv_leapfrog(const char *op, int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin, const double *a, const double *b, const char *ab)
@@ -223,12 +223,12 @@ static int check_conv_leapfrog(const char *op, int act, int sym, long c, long m,
   return ODYN_BACKEND_OK;
 }
 
-int cuda_conv_leapfrog_tanh_forward(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+int cuda_conv_leapfrog_forward(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   LeapfrogSweep w;
   int           r;
 
-  if ((r = check_conv_leapfrog("conv_leapfrog_tanh_forward", act, sym, c, m, eps, ih, iw, N, s, theta, lin, Y0, Ytraj, "Y0 and Ytraj")) || !s) return r;
+  if ((r = check_conv_leapfrog("conv_leapfrog_forward", act, sym, c, m, eps, ih, iw, N, s, theta, lin, Y0, Ytraj, "Y0 and Ytraj")) || !s) return r;
   leapfrog_sweep(&w, act, sym, c, m, eps, ih, iw, s, lin + leapfrog_stored(sym, m, eps, ih, iw, N, s), 0);
   if ((r = cuda_copy_device(Ytraj, Y0, (size_t)w.lc * sizeof(double)))) return r;
   for (long j = 0; j < N; j++) {
@@ -241,13 +241,13 @@ int cuda_conv_leapfrog_tanh_forward(int act, int sym, long c, long m, double eps
   return ODYN_BACKEND_OK;
 }
 
-int cuda_conv_leapfrog_tanh_tangent(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+int cuda_conv_leapfrog_tangent(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
 {
   LeapfrogSweep w;
   double       *prev, *cur, *next;
   int           r;
 
-  if ((r = check_conv_leapfrog("conv_leapfrog_tanh_tangent", act, sym, c, m, eps, ih, iw, N, s, theta, lin, Ytraj, dYN, "Ytraj and dYN")) || !s) return r;
+  if ((r = check_conv_leapfrog("conv_leapfrog_tangent", act, sym, c, m, eps, ih, iw, N, s, theta, lin, Ytraj, dYN, "Ytraj and dYN")) || !s) return r;
   leapfrog_sweep(&w, act, sym, c, m, eps, ih, iw, s, lin + leapfrog_stored(sym, m, eps, ih, iw, N, s), 0);
   prev = w.R[0], cur = w.R[1], next = w.R[2];
   if (dY0) r = cuda_copy_device(cur, dY0, (size_t)w.lc * sizeof(double));
@@ -263,13 +263,13 @@ int cuda_conv_leapfrog_tanh_tangent(int act, int sym, long c, long m, double eps
   return cuda_copy_device(dYN, cur, (size_t)w.lc * sizeof(double));
 }
 
-int cuda_conv_leapfrog_tanh_adjoint(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+int cuda_conv_leapfrog_adjoint(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
   LeapfrogSweep w;
   double       *cur, *prev, *next;
   int           r;
 
-  if ((r = check_conv_leapfrog("conv_leapfrog_tanh_adjoint", act, sym, c, m, eps, ih, iw, N, s, theta, lin, Ytraj, W, "Ytraj and W")) || !s || (!gtheta && !gY0)) return r;
+  if ((r = check_conv_leapfrog("conv_leapfrog_adjoint", act, sym, c, m, eps, ih, iw, N, s, theta, lin, Ytraj, W, "Ytraj and W")) || !s || (!gtheta && !gY0)) return r;
   leapfrog_sweep(&w, act, sym, c, m, eps, ih, iw, s, lin + leapfrog_stored(sym, m, eps, ih, iw, N, s), 0);
   cur = w.R[0], prev = w.R[1], next = w.R[2];
   if ((r = cuda_copy_device(cur, W, (size_t)w.lc * sizeof(double))) || (r = cuda_mem_set(prev, 0, (size_t)w.lc * sizeof(double)))) return r;
@@ -283,13 +283,13 @@ int cuda_conv_leapfrog_tanh_adjoint(int act, int sym, long c, long m, double eps
   return gY0 ? cuda_copy_device(gY0, cur, (size_t)w.lc * sizeof(double)) : ODYN_BACKEND_OK;
 }
 
-int cuda_conv_leapfrog_tanh_forward_final(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1, double *work)
+int cuda_conv_leapfrog_forward_final(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1, double *work)
 {
   LeapfrogSweep w;
   double       *prev, *cur, *next;
   int           r;
 
-  if ((r = check_conv_leapfrog("conv_leapfrog_tanh_forward_final", act, sym, c, m, eps, ih, iw, N, s, theta, work, Y0, YN && YNm1 ? YN : NULL, "Y0, YN and YNm1")) || !s) return r;
+  if ((r = check_conv_leapfrog("conv_leapfrog_forward_final", act, sym, c, m, eps, ih, iw, N, s, theta, work, Y0, YN && YNm1 ? YN : NULL, "Y0, YN and YNm1")) || !s) return r;
   leapfrog_sweep(&w, act, sym, c, m, eps, ih, iw, s, work, 1);
   prev = w.R[0], cur = w.R[1], next = w.R[2];
   if ((r = cuda_copy_device(cur, Y0, (size_t)w.lc * sizeof(double))) || (r = cuda_copy_device(prev, Y0, (size_t)w.lc * sizeof(double)))) return r;
@@ -302,13 +302,13 @@ int cuda_conv_leapfrog_tanh_forward_final(int act, int sym, long c, long m, doub
   return cuda_copy_device(YNm1, prev, (size_t)w.lc * sizeof(double));
 }
 
-int cuda_conv_leapfrog_tanh_tangent_y0(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
+int cuda_conv_leapfrog_tangent_y0(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
 {
   LeapfrogSweep w;
   double       *yp, *yc, *yn, *dp, *dc, *dn;
   int           r;
 
-  if ((r = check_conv_leapfrog("conv_leapfrog_tanh_tangent_y0", act, sym, c, m, eps, ih, iw, N, s, theta, work, Y0, dYN, "Y0 and dYN")) || !s) return r;
+  if ((r = check_conv_leapfrog("conv_leapfrog_tangent_y0", act, sym, c, m, eps, ih, iw, N, s, theta, work, Y0, dYN, "Y0 and dYN")) || !s) return r;
   leapfrog_sweep(&w, act, sym, c, m, eps, ih, iw, s, work, 1);
   yp = w.R[0], yc = w.R[1], yn = w.R[2], dp = w.R[3], dc = w.R[4], dn = w.R[5];
   if ((r = cuda_copy_device(yc, Y0, (size_t)w.lc * sizeof(double))) || (r = cuda_copy_device(yp, Y0, (size_t)w.lc * sizeof(double)))) return r;
@@ -328,15 +328,15 @@ int cuda_conv_leapfrog_tanh_tangent_y0(int act, int sym, long c, long m, double 
   return cuda_copy_device(dYN, dc, (size_t)w.lc * sizeof(double));
 }
 
-int cuda_conv_leapfrog_tanh_adjoint_reversible(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, double *work, const double *W, double *gtheta, double *gY0)
+int cuda_conv_leapfrog_adjoint_reversible(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, double *work, const double *W, double *gtheta, double *gY0)
 {
   const double  h2 = h * h;
   LeapfrogSweep w;
   double       *ya, *yb, *cur, *prev, *next, *L, *t;
   int           r;
 
-  if ((r = check_conv_leapfrog("conv_leapfrog_tanh_adjoint_reversible", act, sym, c, m, eps, ih, iw, N, s, theta, work, YN && YNm1 ? YN : NULL, W, "YN, YNm1 and W")) || !s || (!gtheta && !gY0)) return r;
-  if (gY0 && (gY0 == YN || gY0 == YNm1)) return fail(ODYN_BACKEND_ERR_ARG, "conv_leapfrog_tanh_adjoint_reversible: gY0 must not alias YN or YNm1");
+  if ((r = check_conv_leapfrog("conv_leapfrog_adjoint_reversible", act, sym, c, m, eps, ih, iw, N, s, theta, work, YN && YNm1 ? YN : NULL, W, "YN, YNm1 and W")) || !s || (!gtheta && !gY0)) return r;
+  if (gY0 && (gY0 == YN || gY0 == YNm1)) return fail(ODYN_BACKEND_ERR_ARG, "conv_leapfrog_adjoint_reversible: gY0 must not alias YN or YNm1");
   leapfrog_sweep(&w, act, sym, c, m, eps, ih, iw, s, work, 1);
   ya = w.R[0], yb = w.R[1], cur = w.R[2], prev = w.R[3], next = w.R[4], L = w.R[5];
   if ((r = cuda_copy_device(ya, YN, (size_t)w.lc * sizeof(double))) || (r = cuda_copy_device(yb, YNm1, (size_t)w.lc * sizeof(double)))) return r;

@@ -1,6 +1,6 @@
 /*
    The host table's whole-block sweeps of a convolutional leapfrog tanh block, the second-order CNN (include/odyn/
-   private/backend.h, conv_leapfrog_tanh_*): Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 F_j(Y_j), Y_{-1} = Y_0, 3x3 stencils, with
+   private/backend.h, conv_leapfrog_*): Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 F_j(Y_j), Y_{-1} = Y_0, 3x3 stencils, with
      sym 0 (layer conv, c -> c channels):          F_j(Y) = tanh(K_j * Y + b_j)
      sym 1 (layer convsymmetric, K * Y of m):      F_j(Y) = -K_j^T * tanh(K_j * Y + b_j)
 
@@ -41,7 +41,7 @@ static void Combine(long len, double h2, const double *cur, const double *prev, 
   for (long i = 0; i < len; i++) out[i] = 2.0 * cur[i] - prev[i] + h2 * F[i];
 }
 
-long odyn_host_conv_leapfrog_tanh_linsize(int sym, long c, long m, double eps, long ih, long iw, long N, long s)
+long odyn_host_conv_leapfrog_linsize(int sym, long c, long m, double eps, long ih, long iw, long N, long s)
 {
   (void)c;
   return (sym ? 2 : 1) * N * m * ih * iw * s + (eps > 0 ? N * (m + 1) * ih * iw * s : 0);
@@ -255,7 +255,7 @@ static void Rotate(double **prev, double **cur, double **next)
   *next = tmp;
 }
 
-int odyn_host_conv_leapfrog_tanh_forward(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+int odyn_host_conv_leapfrog_forward(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   Sweep w;
   int   r = 0;
@@ -274,7 +274,7 @@ int odyn_host_conv_leapfrog_tanh_forward(int act, int sym, long c, long m, doubl
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_leapfrog_tanh_tangent(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+int odyn_host_conv_leapfrog_tangent(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
 {
   Sweep   w;
   double *prev, *cur, *next;
@@ -296,7 +296,7 @@ int odyn_host_conv_leapfrog_tanh_tangent(int act, int sym, long c, long m, doubl
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_leapfrog_tanh_adjoint(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+int odyn_host_conv_leapfrog_adjoint(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
   Sweep   w;
   double *cur, *prev, *next;
@@ -319,13 +319,13 @@ int odyn_host_conv_leapfrog_tanh_adjoint(int act, int sym, long c, long m, doubl
 }
 
 /* the reversible sweeps: the caller's work is not used (revsize 0), the scratch is allocated here, O(s) in N */
-long odyn_host_conv_leapfrog_tanh_revsize(int sym, long c, long m, double eps, long ih, long iw, long s)
+long odyn_host_conv_leapfrog_revsize(int sym, long c, long m, double eps, long ih, long iw, long s)
 {
   (void)sym, (void)c, (void)m, (void)eps, (void)ih, (void)iw, (void)s;
   return 0;
 }
 
-int odyn_host_conv_leapfrog_tanh_forward_final(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
+int odyn_host_conv_leapfrog_forward_final(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
 {
   Sweep   w;
   double *prev, *cur, *next;
@@ -346,7 +346,7 @@ int odyn_host_conv_leapfrog_tanh_forward_final(int act, int sym, long c, long m,
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_leapfrog_tanh_tangent_y0(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+int odyn_host_conv_leapfrog_tangent_y0(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
   Sweep   w;
   double *yp, *yc, *yn, *dp, *dc, *dn;
@@ -372,7 +372,7 @@ int odyn_host_conv_leapfrog_tanh_tangent_y0(int act, int sym, long c, long m, do
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_leapfrog_tanh_adjoint_reversible(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
+int odyn_host_conv_leapfrog_adjoint_reversible(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
 {
   const double h2 = h * h;
   Sweep        w;

@@ -1,6 +1,6 @@
 /*
    The host table's whole-block sweeps of a convolutional parabolic tanh block, the parabolic CNN (include/odyn/private/
-   backend.h, conv_parabolic_tanh_*): Y_{j+1} = Y_j - h K_j^T * tanh(K_j * Y_j + b_j), 3x3 stencils, Y of c channels,
+   backend.h, conv_parabolic_*): Y_{j+1} = Y_j - h K_j^T * tanh(K_j * Y_j + b_j), 3x3 stencils, Y of c channels,
    K_j * Y of m.
 
    They call the kernels the convsymmetric layer calls on the schemes' direct path (src/schemes/impls/euler.c with
@@ -31,7 +31,7 @@
 
 static long lmin(long a, long b) { return a < b ? a : b; }
 
-long odyn_host_conv_parabolic_tanh_linsize(long c, long m, double eps, long ih, long iw, long N, long s)
+long odyn_host_conv_parabolic_linsize(long c, long m, double eps, long ih, long iw, long N, long s)
 {
   (void)c;
   return (eps > 0 ? 3 : 2) * N * m * ih * iw * s + (eps > 0 ? N * ih * iw * s : 0);
@@ -62,7 +62,7 @@ static Lin ChunkLin(const Lin *l, long e0, long nU, long hw)
 /* the parameters of step j: K, b and (with the normalization) scale, beta */
 static const double *Slot(const double *theta, long j, long nk, long m, double eps) { return theta + j * (nk + (eps > 0 ? 3 : 1) * m); }
 
-int odyn_host_conv_parabolic_tanh_forward(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+int odyn_host_conv_parabolic_forward(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   const odyn_conv_geom g = {ih, iw, c, m, 3};
   const long           hw = ih * iw, nin = c * hw, nU = m * hw, lc = nin * s, lm = nU * s, nk = 9 * c * m, ch = odyn_conv_chunk_examples(&g);
@@ -95,7 +95,7 @@ int odyn_host_conv_parabolic_tanh_forward(int act, long c, long m, double eps, l
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_parabolic_tanh_tangent(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+int odyn_host_conv_parabolic_tangent(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
 {
   const odyn_conv_geom g = {ih, iw, c, m, 3};
   const long           hw = ih * iw, nin = c * hw, nU = m * hw, lc = nin * s, lm = nU * s, nk = 9 * c * m, ch = odyn_conv_chunk_examples(&g);
@@ -138,7 +138,7 @@ int odyn_host_conv_parabolic_tanh_tangent(int act, long c, long m, double eps, l
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_parabolic_tanh_adjoint(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+int odyn_host_conv_parabolic_adjoint(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
   const odyn_conv_geom g = {ih, iw, c, m, 3};
   const long           hw = ih * iw, nin = c * hw, nU = m * hw, lc = nin * s, lm = nU * s, nk = 9 * c * m, ch = odyn_conv_chunk_examples(&g);

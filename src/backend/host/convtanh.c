@@ -1,9 +1,10 @@
 /*
    The host table's whole-block sweeps of a convolutional forward-Euler tanh block (include/odyn/private/backend.h,
-   conv_euler_tanh_*): Y_{j+1} = Y_j + h tanh(K_j * Y_j + b_j), 3x3 stencils, c channels in and out, with or without
+   conv_euler_*): Y_{j+1} = Y_j + h tanh(K_j * Y_j + b_j), 3x3 stencils, c channels in and out, with or without
    paper 000's TV normalization (eps > 0: tanh(scale_j .* N(K_j * Y_j + b_j) + beta_j)); and of one conv
-   tanh layer cin -> cout applied once, 1x1 or 3x3 stencils, optionally pooled (conv_tanh_*, the opening layer and the
-   connectors, scheme single; at the end of the file).
+   tanh layer cin -> cout applied once, 1x1 or 3x3 stencils, optionally pooled (conv_single_*, the opening layer and the
+   connectors, scheme single; at the end of the file). tanh stands for the activation act (tanh, relu or identity, the
+   layer's; the file keeps the name of the time when tanh was the only one).
 
    They call the kernels the conv layer calls on the schemes' direct path (src/schemes/impls/euler.c with
    src/layers/impls/convcore.c, no normalization, no pooling, the identity stencil map), with the same operands, in the
@@ -28,7 +29,7 @@
 static long lmin(long a, long b) { return a < b ? a : b; }
 
 /* lin = [D_0 .. D_{N-1} (N len) | with the normalization Uhat_0 .. Uhat_{N-1} (N len) | 1/r_0 .. 1/r_{N-1} (N hw s)] */
-long odyn_host_conv_euler_tanh_linsize(long c, double eps, long ih, long iw, long N, long s) { return (eps > 0 ? 2 : 1) * N * c * ih * iw * s + (eps > 0 ? N * ih * iw * s : 0); }
+long odyn_host_conv_euler_linsize(long c, double eps, long ih, long iw, long N, long s) { return (eps > 0 ? 2 : 1) * N * c * ih * iw * s + (eps > 0 ? N * ih * iw * s : 0); }
 
 /* step j's sigma', Uhat and 1/r (the last two NULL without the normalization), at the chunk of example e0 */
 typedef struct {
@@ -49,7 +50,7 @@ static EulerLin EulerLinAt(double *lin, double eps, long N, long j, long nin, lo
 /* the parameters of step j: [K | b] or, normalized, [K | b | scale | beta] */
 static long EulerSlot(long c, double eps) { return 9 * c * c + (eps > 0 ? 3 : 1) * c; }
 
-int odyn_host_conv_euler_tanh_forward(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+int odyn_host_conv_euler_forward(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   const odyn_conv_geom g = {ih, iw, c, c, 3};
   const long           hw = ih * iw, nin = c * hw, len = nin * s, nk = 9 * c * c, slot = EulerSlot(c, eps), ch = odyn_conv_chunk_examples(&g);
@@ -80,7 +81,7 @@ int odyn_host_conv_euler_tanh_forward(int act, long c, double eps, long ih, long
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_euler_tanh_tangent(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+int odyn_host_conv_euler_tangent(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
 {
   const odyn_conv_geom g = {ih, iw, c, c, 3};
   const long           hw = ih * iw, nin = c * hw, len = nin * s, nk = 9 * c * c, slot = EulerSlot(c, eps), ch = odyn_conv_chunk_examples(&g);
@@ -122,7 +123,7 @@ int odyn_host_conv_euler_tanh_tangent(int act, long c, double eps, long ih, long
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_euler_tanh_adjoint(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+int odyn_host_conv_euler_adjoint(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
   const odyn_conv_geom g = {ih, iw, c, c, 3};
   const long           hw = ih * iw, nin = c * hw, len = nin * s, nk = 9 * c * c, slot = EulerSlot(c, eps), ch = odyn_conv_chunk_examples(&g);
@@ -166,7 +167,7 @@ int odyn_host_conv_euler_tanh_adjoint(int act, long c, double eps, long ih, long
 }
 
 /*
-   The one-step conv tanh layer (conv_tanh_*: scheme single with layer conv, cin -> cout, k x k stencils, optionally 2x2
+   The one-step conv tanh layer (conv_single_*: scheme single with layer conv, cin -> cout, k x k stencils, optionally 2x2
    average pooling P), as single.c runs the conv layer on the direct path (convcore.c: Apply, Linearize + JacX /
    JacTheta, JacThetaT then JacXT), per chunk (U: the chunk's tanh(K * Y0 + b) before pooling):
      forward   U = tanh(K * Y0 + b), D = sigma' (odyn_conv_forward_bias_act); Y1 = U, or P U
@@ -178,7 +179,7 @@ int odyn_host_conv_euler_tanh_adjoint(int act, long c, double eps, long ih, long
    activated; the products through J_tv, the gradients of scale and beta before the bias's.
 */
 /* lin = [D (lenU) | with the normalization Uhat (lenU) | 1/r (ih iw s)] */
-long odyn_host_conv_tanh_linsize(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s)
+long odyn_host_conv_single_linsize(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s)
 {
   (void)cin;
   (void)k;
@@ -246,7 +247,7 @@ static void conv1_start(const Conv1 *cv, long ns, const double *D, const double 
   odyn_hadamard_inplace(cv->nU * ns, D, T);
 }
 
-int odyn_host_conv_tanh_forward(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
+int odyn_host_conv_single_forward(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
 {
   Conv1 cv;
   int   r = 0;
@@ -270,7 +271,7 @@ int odyn_host_conv_tanh_forward(int act, long cin, long cout, long k, int pool, 
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_tanh_tangent(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
+int odyn_host_conv_single_tangent(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
 {
   Conv1 cv;
   int   r = 0;
@@ -303,7 +304,7 @@ int odyn_host_conv_tanh_tangent(int act, long cin, long cout, long k, int pool, 
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_tanh_adjoint(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
+int odyn_host_conv_single_adjoint(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
 {
   Conv1 cv;
   int   r = 0;

@@ -1,6 +1,6 @@
 /*
    The host table's whole-block sweeps of a convolutional Verlet tanh block, the Hamiltonian CNN (include/odyn/private/
-   backend.h, conv_verlet_tanh_*): scheme verlet (src/schemes/impls/verlet.c) with layer convhamiltonian
+   backend.h, conv_verlet_*): scheme verlet (src/schemes/impls/verlet.c) with layer convhamiltonian
    (src/layers/impls/convhamiltonian.c, convcore.c) of 3x3 stencils, tanh, Y of c channels, Z of m:
      Z_{j+1/2} = Z_{j-1/2} - h tanh(K_j^T * Y_j + bG_j),  Y_{j+1} = Y_j + h tanh(K_j * Z_{j+1/2} + bF_j),  Z_{-1/2} = 0
    theta_j = [K_j (c x m x 3 x 3) | bF_j (c) | bG_j (m)]; with the TV normalization (eps > 0) each face's
@@ -50,7 +50,7 @@ typedef struct {
    and 1/r of each face */
 static long StepLinSize(long c, long m, double eps, long hw, long s) { return (c + m) * hw * s + (eps > 0 ? (c + m + 2) * hw * s : 0); }
 
-long odyn_host_conv_verlet_tanh_linsize(long c, long m, double eps, long ih, long iw, long N, long s) { return N * StepLinSize(c, m, eps, ih * iw, s); }
+long odyn_host_conv_verlet_linsize(long c, long m, double eps, long ih, long iw, long N, long s) { return N * StepLinSize(c, m, eps, ih * iw, s); }
 
 /* step j's two faces in a stored lin: [DG_j | DF_j] at j (lm + ln) (the layout without the normalization), then with
    it [UhatG_j | 1/rG_j | UhatF_j | 1/rF_j] at N (lm + ln) + j (lm + ln + 2 lp) */
@@ -319,7 +319,7 @@ static int done(Faces *f, int r)
   return r ? ODYN_BACKEND_ERR_SIZE : 0;
 }
 
-int odyn_host_conv_verlet_tanh_forward(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
+int odyn_host_conv_verlet_forward(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
 {
   Faces f;
   int   r = 0;
@@ -338,7 +338,7 @@ int odyn_host_conv_verlet_tanh_forward(int act, long c, long m, double eps, long
   return done(&f, r);
 }
 
-int odyn_host_conv_verlet_tanh_tangent(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN)
+int odyn_host_conv_verlet_tangent(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN)
 {
   Faces   f;
   double *dZ;
@@ -358,7 +358,7 @@ int odyn_host_conv_verlet_tanh_tangent(int act, long c, long m, double eps, long
   return done(&f, r);
 }
 
-int odyn_host_conv_verlet_tanh_adjoint(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0)
+int odyn_host_conv_verlet_adjoint(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
   Faces   f;
   double *Q, *P;
@@ -383,17 +383,17 @@ int odyn_host_conv_verlet_tanh_adjoint(int act, long c, long m, double eps, long
 }
 
 /*
-   The reversible sweeps (conv_verlet_tanh_forward_final, _tangent_y0, _adjoint_reversible): the direct path with
+   The reversible sweeps (conv_verlet_forward_final, _tangent_y0, _adjoint_reversible): the direct path with
    -odyn_scheme_trajectory recompute. Y_j, Z_{j-1/2} in rings of two (Y_0 and Z_{-1/2} = 0 apart), as that path's
    storage; sigma' of the step being worked on only.
 */
-long odyn_host_conv_verlet_tanh_revsize(long c, long m, double eps, long ih, long iw, long s)
+long odyn_host_conv_verlet_revsize(long c, long m, double eps, long ih, long iw, long s)
 {
   (void)c, (void)m, (void)eps, (void)ih, (void)iw, (void)s;
   return 0; /* the host sweeps allocate their own scratch */
 }
 
-int odyn_host_conv_verlet_tanh_forward_final(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN)
+int odyn_host_conv_verlet_forward_final(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN)
 {
   Faces   f;
   double *Yr, *Zr, *F;
@@ -413,7 +413,7 @@ int odyn_host_conv_verlet_tanh_forward_final(int act, long c, long m, double eps
   return done(&f, r);
 }
 
-int odyn_host_conv_verlet_tanh_tangent_y0(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+int odyn_host_conv_verlet_tangent_y0(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
   Faces   f;
   double *Yr, *Zr, *F, *dZ, *lin;
@@ -443,7 +443,7 @@ int odyn_host_conv_verlet_tanh_tangent_y0(int act, long c, long m, double eps, l
   return done(&f, r);
 }
 
-int odyn_host_conv_verlet_tanh_adjoint_reversible(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0)
+int odyn_host_conv_verlet_adjoint_reversible(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0)
 {
   Faces   f;
   double *Y, *Z, *F, *G, *Q, *P, *lin;

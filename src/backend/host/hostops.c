@@ -464,11 +464,11 @@ static int check_conv(const char *op, int act, long c, double eps, long ih, long
   if (c > INT_MAX / 9 || ih > INT_MAX / iw || c * ih * iw > INT_MAX || s > INT_MAX || (N + 1) > LONG_MAX / (2 * c * ih * iw) / (s > 0 ? s : 1)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: c = %ld, ih = %ld, iw = %ld, N = %ld, s = %ld exceed the BLAS integer or the address range", op, c, ih, iw, N, s);
   if (!(eps >= 0) || isinf(eps)) return fail(ODYN_BACKEND_ERR_ARG, "%s: eps of the TV normalization must be finite and >= 0 (0: none), got %g", op, eps);
   if (!s || !N) return ODYN_BACKEND_OK;
-  if (!theta || !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_euler_tanh_linsize() = %ld values) must be arrays of the backend", op, odyn_host_conv_euler_tanh_linsize(c, eps, ih, iw, N, s));
+  if (!theta || !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_euler_linsize() = %ld values) must be arrays of the backend", op, odyn_host_conv_euler_linsize(c, eps, ih, iw, N, s));
   return ODYN_BACKEND_OK;
 }
 
-static long host_conv_euler_tanh_linsize(long c, double eps, long ih, long iw, long N, long s) { return eps >= 0 ? odyn_host_conv_euler_tanh_linsize(c, eps, ih, iw, N, s) : -1; }
+static long host_conv_euler_linsize(long c, double eps, long ih, long iw, long N, long s) { return eps >= 0 ? odyn_host_conv_euler_linsize(c, eps, ih, iw, N, s) : -1; }
 
 static int conv_status(int st, const char *op)
 {
@@ -477,34 +477,34 @@ static int conv_status(int st, const char *op)
   return ODYN_BACKEND_OK;
 }
 
-static int host_conv_euler_tanh_forward(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+static int host_conv_euler_forward(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
-  int st = check_conv("conv_euler_tanh_forward", act, c, eps, ih, iw, N, s, theta, lin);
+  int st = check_conv("conv_euler_forward", act, c, eps, ih, iw, N, s, theta, lin);
 
   if (st) return st;
-  if (s && (!Y0 || !Ytraj)) return fail(ODYN_BACKEND_ERR_ARG, "conv_euler_tanh_forward: Y0 and Ytraj must be arrays of the backend");
-  return conv_status(odyn_host_conv_euler_tanh_forward(act, c, eps, ih, iw, N, s, h, theta, Y0, Ytraj, lin), "conv_euler_tanh_forward");
+  if (s && (!Y0 || !Ytraj)) return fail(ODYN_BACKEND_ERR_ARG, "conv_euler_forward: Y0 and Ytraj must be arrays of the backend");
+  return conv_status(odyn_host_conv_euler_forward(act, c, eps, ih, iw, N, s, h, theta, Y0, Ytraj, lin), "conv_euler_forward");
 }
 
-static int host_conv_euler_tanh_tangent(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+static int host_conv_euler_tangent(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
 {
-  int st = check_conv("conv_euler_tanh_tangent", act, c, eps, ih, iw, N, s, theta, lin);
+  int st = check_conv("conv_euler_tangent", act, c, eps, ih, iw, N, s, theta, lin);
 
   if (st) return st;
-  if (s && (!Ytraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_euler_tanh_tangent: Ytraj and dYN must be arrays of the backend");
-  return conv_status(odyn_host_conv_euler_tanh_tangent(act, c, eps, ih, iw, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "conv_euler_tanh_tangent");
+  if (s && (!Ytraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_euler_tangent: Ytraj and dYN must be arrays of the backend");
+  return conv_status(odyn_host_conv_euler_tangent(act, c, eps, ih, iw, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "conv_euler_tangent");
 }
 
-static int host_conv_euler_tanh_adjoint(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+static int host_conv_euler_adjoint(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_conv("conv_euler_tanh_adjoint", act, c, eps, ih, iw, N, s, theta, lin);
+  int st = check_conv("conv_euler_adjoint", act, c, eps, ih, iw, N, s, theta, lin);
 
   if (st) return st;
-  if (s && (!Ytraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_euler_tanh_adjoint: Ytraj and W must be arrays of the backend");
-  return conv_status(odyn_host_conv_euler_tanh_adjoint(act, c, eps, ih, iw, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "conv_euler_tanh_adjoint");
+  if (s && (!Ytraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_euler_adjoint: Ytraj and W must be arrays of the backend");
+  return conv_status(odyn_host_conv_euler_adjoint(act, c, eps, ih, iw, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "conv_euler_adjoint");
 }
 
-/* the one-step conv tanh layer cin -> cout (convtanh.c, conv_tanh_*): sizes and arrays checked here */
+/* the one-step conv tanh layer cin -> cout (convtanh.c, conv_single_*): sizes and arrays checked here */
 static int check_conv1(const char *op, int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *lin)
 {
   if (check_act(op, act)) return ODYN_BACKEND_ERR_ARG;
@@ -514,40 +514,40 @@ static int check_conv1(const char *op, int act, long cin, long cout, long k, int
   if (cin > INT_MAX / 9 / cout || ih > INT_MAX / iw || (cin > cout ? cin : cout) * ih * iw > INT_MAX || s > INT_MAX || (cin > cout ? cin : cout) * ih * iw > LONG_MAX / (s > 0 ? s : 1)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: cin = %ld, cout = %ld, ih = %ld, iw = %ld, s = %ld exceed the BLAS integer or the address range", op, cin, cout, ih, iw, s);
   if (!(eps >= 0) || isinf(eps)) return fail(ODYN_BACKEND_ERR_ARG, "%s: eps of the TV normalization must be finite and >= 0 (0: none), got %g", op, eps);
   if (!s) return ODYN_BACKEND_OK;
-  if (!theta || !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_tanh_linsize() = %ld values) must be arrays of the backend", op, odyn_host_conv_tanh_linsize(cin, cout, k, pool, eps, ih, iw, s));
+  if (!theta || !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_single_linsize() = %ld values) must be arrays of the backend", op, odyn_host_conv_single_linsize(cin, cout, k, pool, eps, ih, iw, s));
   return ODYN_BACKEND_OK;
 }
 
-static long host_conv_tanh_linsize(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s) { return eps >= 0 ? odyn_host_conv_tanh_linsize(cin, cout, k, pool, eps, ih, iw, s) : -1; }
+static long host_conv_single_linsize(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s) { return eps >= 0 ? odyn_host_conv_single_linsize(cin, cout, k, pool, eps, ih, iw, s) : -1; }
 
-static int host_conv_tanh_forward(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
+static int host_conv_single_forward(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin)
 {
-  int st = check_conv1("conv_tanh_forward", act, cin, cout, k, pool, eps, ih, iw, s, theta, lin);
+  int st = check_conv1("conv_single_forward", act, cin, cout, k, pool, eps, ih, iw, s, theta, lin);
 
   if (st) return st;
-  if (s && (!Y0 || !Y1)) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_forward: Y0 and Y1 must be arrays of the backend");
-  return conv_status(odyn_host_conv_tanh_forward(act, cin, cout, k, pool, eps, ih, iw, s, theta, Y0, Y1, lin), "conv_tanh_forward");
+  if (s && (!Y0 || !Y1)) return fail(ODYN_BACKEND_ERR_ARG, "conv_single_forward: Y0 and Y1 must be arrays of the backend");
+  return conv_status(odyn_host_conv_single_forward(act, cin, cout, k, pool, eps, ih, iw, s, theta, Y0, Y1, lin), "conv_single_forward");
 }
 
-static int host_conv_tanh_tangent(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
+static int host_conv_single_tangent(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1)
 {
-  int st = check_conv1("conv_tanh_tangent", act, cin, cout, k, pool, eps, ih, iw, s, theta, lin);
+  int st = check_conv1("conv_single_tangent", act, cin, cout, k, pool, eps, ih, iw, s, theta, lin);
 
   if (st) return st;
-  if (s && (!Y0 || !dY1)) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_tangent: Y0 and dY1 must be arrays of the backend");
-  return conv_status(odyn_host_conv_tanh_tangent(act, cin, cout, k, pool, eps, ih, iw, s, theta, dtheta, Y0, lin, dY0, dY1), "conv_tanh_tangent");
+  if (s && (!Y0 || !dY1)) return fail(ODYN_BACKEND_ERR_ARG, "conv_single_tangent: Y0 and dY1 must be arrays of the backend");
+  return conv_status(odyn_host_conv_single_tangent(act, cin, cout, k, pool, eps, ih, iw, s, theta, dtheta, Y0, lin, dY0, dY1), "conv_single_tangent");
 }
 
-static int host_conv_tanh_adjoint(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
+static int host_conv_single_adjoint(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *lin, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_conv1("conv_tanh_adjoint", act, cin, cout, k, pool, eps, ih, iw, s, theta, lin);
+  int st = check_conv1("conv_single_adjoint", act, cin, cout, k, pool, eps, ih, iw, s, theta, lin);
 
   if (st) return st;
-  if (s && (!Y0 || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_tanh_adjoint: Y0 and W must be arrays of the backend");
-  return conv_status(odyn_host_conv_tanh_adjoint(act, cin, cout, k, pool, eps, ih, iw, s, theta, Y0, lin, W, gtheta, gY0), "conv_tanh_adjoint");
+  if (s && (!Y0 || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_single_adjoint: Y0 and W must be arrays of the backend");
+  return conv_status(odyn_host_conv_single_adjoint(act, cin, cout, k, pool, eps, ih, iw, s, theta, Y0, lin, W, gtheta, gY0), "conv_single_adjoint");
 }
 
-/* the whole-block convolutional Verlet tanh sweeps (convverlet.c, conv_verlet_tanh_*): sizes, the TV normalization's
+/* the whole-block convolutional Verlet tanh sweeps (convverlet.c, conv_verlet_*): sizes, the TV normalization's
    eps (finite and >= 0, 0: none) and arrays checked here, for the parabolic and leapfrog sweeps too; needlin 0: the
    reversible sweeps (and the other families, which check their lin themselves) */
 static int check_conv_verlet(const char *op, int act, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin, int needlin)
@@ -560,121 +560,121 @@ static int check_conv_verlet(const char *op, int act, long c, long m, double eps
   if (!(eps >= 0) || isinf(eps)) return fail(ODYN_BACKEND_ERR_ARG, "%s: eps of the TV normalization must be finite and >= 0 (0: none), got %g", op, eps);
   if (!s || !N) return ODYN_BACKEND_OK;
   if (!theta) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta must be an array of the backend", op);
-  if (needlin && !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_verlet_tanh_linsize() = %ld values) must be arrays of the backend", op, odyn_host_conv_verlet_tanh_linsize(c, m, eps, ih, iw, N, s));
+  if (needlin && !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_verlet_linsize() = %ld values) must be arrays of the backend", op, odyn_host_conv_verlet_linsize(c, m, eps, ih, iw, N, s));
   return ODYN_BACKEND_OK;
 }
 
-static long host_conv_verlet_tanh_linsize(long c, long m, double eps, long ih, long iw, long N, long s) { return eps >= 0 ? odyn_host_conv_verlet_tanh_linsize(c, m, eps, ih, iw, N, s) : -1; }
+static long host_conv_verlet_linsize(long c, long m, double eps, long ih, long iw, long N, long s) { return eps >= 0 ? odyn_host_conv_verlet_linsize(c, m, eps, ih, iw, N, s) : -1; }
 
-static int host_conv_verlet_tanh_forward(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
+static int host_conv_verlet_forward(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
 {
-  int st = check_conv_verlet("conv_verlet_tanh_forward", act, c, m, eps, ih, iw, N, s, theta, lin, 1);
+  int st = check_conv_verlet("conv_verlet_forward", act, c, m, eps, ih, iw, N, s, theta, lin, 1);
 
 
   if (st) return st;
-  if (s && (!Y0 || !Ytraj || !Ztraj)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_forward: Y0, Ytraj and Ztraj must be arrays of the backend");
-  return conv_status(odyn_host_conv_verlet_tanh_forward(act, c, m, eps, ih, iw, N, s, h, theta, Y0, Ytraj, Ztraj, lin), "conv_verlet_tanh_forward");
+  if (s && (!Y0 || !Ytraj || !Ztraj)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_forward: Y0, Ytraj and Ztraj must be arrays of the backend");
+  return conv_status(odyn_host_conv_verlet_forward(act, c, m, eps, ih, iw, N, s, h, theta, Y0, Ytraj, Ztraj, lin), "conv_verlet_forward");
 }
 
-static int host_conv_verlet_tanh_tangent(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN)
+static int host_conv_verlet_tangent(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, double *lin, const double *dY0, double *dYN)
 {
-  int st = check_conv_verlet("conv_verlet_tanh_tangent", act, c, m, eps, ih, iw, N, s, theta, lin, 1);
+  int st = check_conv_verlet("conv_verlet_tangent", act, c, m, eps, ih, iw, N, s, theta, lin, 1);
 
 
   if (st) return st;
-  if (s && (!Ytraj || !Ztraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_tangent: Ytraj, Ztraj and dYN must be arrays of the backend");
-  return conv_status(odyn_host_conv_verlet_tanh_tangent(act, c, m, eps, ih, iw, N, s, h, theta, dtheta, Ytraj, Ztraj, lin, dY0, dYN), "conv_verlet_tanh_tangent");
+  if (s && (!Ytraj || !Ztraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tangent: Ytraj, Ztraj and dYN must be arrays of the backend");
+  return conv_status(odyn_host_conv_verlet_tangent(act, c, m, eps, ih, iw, N, s, h, theta, dtheta, Ytraj, Ztraj, lin, dY0, dYN), "conv_verlet_tangent");
 }
 
-static int host_conv_verlet_tanh_adjoint(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0)
+static int host_conv_verlet_adjoint(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_conv_verlet("conv_verlet_tanh_adjoint", act, c, m, eps, ih, iw, N, s, theta, lin, 1);
+  int st = check_conv_verlet("conv_verlet_adjoint", act, c, m, eps, ih, iw, N, s, theta, lin, 1);
 
 
   if (st) return st;
-  if (s && (!Ytraj || !Ztraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint: Ytraj, Ztraj and W must be arrays of the backend");
-  return conv_status(odyn_host_conv_verlet_tanh_adjoint(act, c, m, eps, ih, iw, N, s, h, theta, Ytraj, Ztraj, lin, W, gtheta, gY0), "conv_verlet_tanh_adjoint");
+  if (s && (!Ytraj || !Ztraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_adjoint: Ytraj, Ztraj and W must be arrays of the backend");
+  return conv_status(odyn_host_conv_verlet_adjoint(act, c, m, eps, ih, iw, N, s, h, theta, Ytraj, Ztraj, lin, W, gtheta, gY0), "conv_verlet_adjoint");
 }
 
 /* the reversible ones (states recomputed): the host sweeps take no work array from the caller (revsize 0) */
-static long host_conv_verlet_tanh_revsize(long c, long m, double eps, long ih, long iw, long s) { return eps >= 0 ? odyn_host_conv_verlet_tanh_revsize(c, m, eps, ih, iw, s) : -1; }
+static long host_conv_verlet_revsize(long c, long m, double eps, long ih, long iw, long s) { return eps >= 0 ? odyn_host_conv_verlet_revsize(c, m, eps, ih, iw, s) : -1; }
 
-static int host_conv_verlet_tanh_forward_final(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work)
+static int host_conv_verlet_forward_final(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN, double *work)
 {
-  int st = check_conv_verlet("conv_verlet_tanh_forward_final", act, c, m, eps, ih, iw, N, s, theta, NULL, 0);
+  int st = check_conv_verlet("conv_verlet_forward_final", act, c, m, eps, ih, iw, N, s, theta, NULL, 0);
 
 
   (void)work;
   if (st) return st;
-  if (s && (!Y0 || !YN || !ZN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_forward_final: Y0, YN and ZN must be arrays of the backend");
-  return conv_status(odyn_host_conv_verlet_tanh_forward_final(act, c, m, eps, ih, iw, N, s, h, theta, Y0, YN, ZN), "conv_verlet_tanh_forward_final");
+  if (s && (!Y0 || !YN || !ZN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_forward_final: Y0, YN and ZN must be arrays of the backend");
+  return conv_status(odyn_host_conv_verlet_forward_final(act, c, m, eps, ih, iw, N, s, h, theta, Y0, YN, ZN), "conv_verlet_forward_final");
 }
 
-static int host_conv_verlet_tanh_tangent_y0(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
+static int host_conv_verlet_tangent_y0(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
 {
-  int st = check_conv_verlet("conv_verlet_tanh_tangent_y0", act, c, m, eps, ih, iw, N, s, theta, NULL, 0);
+  int st = check_conv_verlet("conv_verlet_tangent_y0", act, c, m, eps, ih, iw, N, s, theta, NULL, 0);
 
 
   (void)work;
   if (st) return st;
-  if (s && (!Y0 || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_tangent_y0: Y0 and dYN must be arrays of the backend");
-  return conv_status(odyn_host_conv_verlet_tanh_tangent_y0(act, c, m, eps, ih, iw, N, s, h, theta, dtheta, Y0, dY0, dYN), "conv_verlet_tanh_tangent_y0");
+  if (s && (!Y0 || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tangent_y0: Y0 and dYN must be arrays of the backend");
+  return conv_status(odyn_host_conv_verlet_tangent_y0(act, c, m, eps, ih, iw, N, s, h, theta, dtheta, Y0, dY0, dYN), "conv_verlet_tangent_y0");
 }
 
-static int host_conv_verlet_tanh_adjoint_reversible(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0)
+static int host_conv_verlet_adjoint_reversible(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *ZN, double *work, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_conv_verlet("conv_verlet_tanh_adjoint_reversible", act, c, m, eps, ih, iw, N, s, theta, NULL, 0);
+  int st = check_conv_verlet("conv_verlet_adjoint_reversible", act, c, m, eps, ih, iw, N, s, theta, NULL, 0);
 
 
   (void)work;
   if (st) return st;
-  if (s && (!YN || !ZN || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint_reversible: YN, ZN and W must be arrays of the backend");
-  if (gY0 && (gY0 == YN || gY0 == ZN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_tanh_adjoint_reversible: gY0 must not alias YN or ZN");
-  return conv_status(odyn_host_conv_verlet_tanh_adjoint_reversible(act, c, m, eps, ih, iw, N, s, h, theta, YN, ZN, W, gtheta, gY0), "conv_verlet_tanh_adjoint_reversible");
+  if (s && (!YN || !ZN || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_adjoint_reversible: YN, ZN and W must be arrays of the backend");
+  if (gY0 && (gY0 == YN || gY0 == ZN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_verlet_adjoint_reversible: gY0 must not alias YN or ZN");
+  return conv_status(odyn_host_conv_verlet_adjoint_reversible(act, c, m, eps, ih, iw, N, s, h, theta, YN, ZN, W, gtheta, gY0), "conv_verlet_adjoint_reversible");
 }
 
-/* the whole-block convolutional parabolic tanh sweeps (convparabolic.c, conv_parabolic_tanh_*): sizes and arrays
+/* the whole-block convolutional parabolic tanh sweeps (convparabolic.c, conv_parabolic_*): sizes and arrays
    checked here (c -> m as the Verlet block's c and m), and eps (>= 0: 0 no normalization) */
-static long host_conv_parabolic_tanh_linsize(long c, long m, double eps, long ih, long iw, long N, long s) { return eps >= 0 ? odyn_host_conv_parabolic_tanh_linsize(c, m, eps, ih, iw, N, s) : -1; }
+static long host_conv_parabolic_linsize(long c, long m, double eps, long ih, long iw, long N, long s) { return eps >= 0 ? odyn_host_conv_parabolic_linsize(c, m, eps, ih, iw, N, s) : -1; }
 
 static int check_conv_parabolic(const char *op, int act, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin)
 {
   const int st = check_conv_verlet(op, act, c, m, eps, ih, iw, N, s, theta, NULL, 0);
 
   if (st || !s || !N || lin) return st;
-  return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_parabolic_tanh_linsize() = %ld values) must be arrays of the backend", op, odyn_host_conv_parabolic_tanh_linsize(c, m, eps, ih, iw, N, s));
+  return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_parabolic_linsize() = %ld values) must be arrays of the backend", op, odyn_host_conv_parabolic_linsize(c, m, eps, ih, iw, N, s));
 }
 
-static int host_conv_parabolic_tanh_forward(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+static int host_conv_parabolic_forward(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
-  int st = check_conv_parabolic("conv_parabolic_tanh_forward", act, c, m, eps, ih, iw, N, s, theta, lin);
+  int st = check_conv_parabolic("conv_parabolic_forward", act, c, m, eps, ih, iw, N, s, theta, lin);
 
   if (st) return st;
-  if (s && (!Y0 || !Ytraj)) return fail(ODYN_BACKEND_ERR_ARG, "conv_parabolic_tanh_forward: Y0 and Ytraj must be arrays of the backend");
-  return conv_status(odyn_host_conv_parabolic_tanh_forward(act, c, m, eps, ih, iw, N, s, h, theta, Y0, Ytraj, lin), "conv_parabolic_tanh_forward");
+  if (s && (!Y0 || !Ytraj)) return fail(ODYN_BACKEND_ERR_ARG, "conv_parabolic_forward: Y0 and Ytraj must be arrays of the backend");
+  return conv_status(odyn_host_conv_parabolic_forward(act, c, m, eps, ih, iw, N, s, h, theta, Y0, Ytraj, lin), "conv_parabolic_forward");
 }
 
-static int host_conv_parabolic_tanh_tangent(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+static int host_conv_parabolic_tangent(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
 {
-  int st = check_conv_parabolic("conv_parabolic_tanh_tangent", act, c, m, eps, ih, iw, N, s, theta, lin);
+  int st = check_conv_parabolic("conv_parabolic_tangent", act, c, m, eps, ih, iw, N, s, theta, lin);
 
   if (st) return st;
-  if (s && (!Ytraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_parabolic_tanh_tangent: Ytraj and dYN must be arrays of the backend");
-  return conv_status(odyn_host_conv_parabolic_tanh_tangent(act, c, m, eps, ih, iw, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "conv_parabolic_tanh_tangent");
+  if (s && (!Ytraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "conv_parabolic_tangent: Ytraj and dYN must be arrays of the backend");
+  return conv_status(odyn_host_conv_parabolic_tangent(act, c, m, eps, ih, iw, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "conv_parabolic_tangent");
 }
 
-static int host_conv_parabolic_tanh_adjoint(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+static int host_conv_parabolic_adjoint(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_conv_parabolic("conv_parabolic_tanh_adjoint", act, c, m, eps, ih, iw, N, s, theta, lin);
+  int st = check_conv_parabolic("conv_parabolic_adjoint", act, c, m, eps, ih, iw, N, s, theta, lin);
 
   if (st) return st;
-  if (s && (!Ytraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_parabolic_tanh_adjoint: Ytraj and W must be arrays of the backend");
-  return conv_status(odyn_host_conv_parabolic_tanh_adjoint(act, c, m, eps, ih, iw, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "conv_parabolic_tanh_adjoint");
+  if (s && (!Ytraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "conv_parabolic_adjoint: Ytraj and W must be arrays of the backend");
+  return conv_status(odyn_host_conv_parabolic_adjoint(act, c, m, eps, ih, iw, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "conv_parabolic_adjoint");
 }
 
-/* the whole-block convolutional leapfrog tanh sweeps (convleapfrog.c, conv_leapfrog_tanh_*): sizes and arrays checked
+/* the whole-block convolutional leapfrog tanh sweeps (convleapfrog.c, conv_leapfrog_*): sizes and arrays checked
    here; sym 0 (layer conv) needs m = c */
-static long host_conv_leapfrog_tanh_linsize(int sym, long c, long m, double eps, long ih, long iw, long N, long s) { return (sym || m == c) && eps >= 0 ? odyn_host_conv_leapfrog_tanh_linsize(sym, c, m, eps, ih, iw, N, s) : -1; }
+static long host_conv_leapfrog_linsize(int sym, long c, long m, double eps, long ih, long iw, long N, long s) { return (sym || m == c) && eps >= 0 ? odyn_host_conv_leapfrog_linsize(sym, c, m, eps, ih, iw, N, s) : -1; }
 
 /* needlin 0: the reversible sweeps, which take no lin (their work array is unused here) */
 static int check_conv_leapfrog(const char *op, int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin, int needlin, const double *a, const double *b, const char *ab)
@@ -684,59 +684,59 @@ static int check_conv_leapfrog(const char *op, int act, int sym, long c, long m,
   if (st) return st;
   if (!sym && m != c) return fail(ODYN_BACKEND_ERR_SIZE, "%s: layer conv (sym 0) maps c to c channels, got c = %ld, m = %ld", op, c, m);
   if (!s) return ODYN_BACKEND_OK;
-  if (needlin && N && !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_leapfrog_tanh_linsize() = %ld values) must be arrays of the backend", op, odyn_host_conv_leapfrog_tanh_linsize(sym, c, m, eps, ih, iw, N, s));
+  if (needlin && N && !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (conv_leapfrog_linsize() = %ld values) must be arrays of the backend", op, odyn_host_conv_leapfrog_linsize(sym, c, m, eps, ih, iw, N, s));
   if (!a || !b) return fail(ODYN_BACKEND_ERR_ARG, "%s: %s must be arrays of the backend", op, ab);
   return ODYN_BACKEND_OK;
 }
 
-static int host_conv_leapfrog_tanh_forward(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+static int host_conv_leapfrog_forward(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
-  int st = check_conv_leapfrog("conv_leapfrog_tanh_forward", act, sym, c, m, eps, ih, iw, N, s, theta, lin, 1, Y0, Ytraj, "Y0 and Ytraj");
+  int st = check_conv_leapfrog("conv_leapfrog_forward", act, sym, c, m, eps, ih, iw, N, s, theta, lin, 1, Y0, Ytraj, "Y0 and Ytraj");
 
-  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_forward(act, sym, c, m, eps, ih, iw, N, s, h, theta, Y0, Ytraj, lin), "conv_leapfrog_tanh_forward");
+  return st ? st : conv_status(odyn_host_conv_leapfrog_forward(act, sym, c, m, eps, ih, iw, N, s, h, theta, Y0, Ytraj, lin), "conv_leapfrog_forward");
 }
 
-static int host_conv_leapfrog_tanh_tangent(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
+static int host_conv_leapfrog_tangent(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN)
 {
-  int st = check_conv_leapfrog("conv_leapfrog_tanh_tangent", act, sym, c, m, eps, ih, iw, N, s, theta, lin, 1, Ytraj, dYN, "Ytraj and dYN");
+  int st = check_conv_leapfrog("conv_leapfrog_tangent", act, sym, c, m, eps, ih, iw, N, s, theta, lin, 1, Ytraj, dYN, "Ytraj and dYN");
 
-  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_tangent(act, sym, c, m, eps, ih, iw, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "conv_leapfrog_tanh_tangent");
+  return st ? st : conv_status(odyn_host_conv_leapfrog_tangent(act, sym, c, m, eps, ih, iw, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "conv_leapfrog_tangent");
 }
 
-static int host_conv_leapfrog_tanh_adjoint(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
+static int host_conv_leapfrog_adjoint(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_conv_leapfrog("conv_leapfrog_tanh_adjoint", act, sym, c, m, eps, ih, iw, N, s, theta, lin, 1, Ytraj, W, "Ytraj and W");
+  int st = check_conv_leapfrog("conv_leapfrog_adjoint", act, sym, c, m, eps, ih, iw, N, s, theta, lin, 1, Ytraj, W, "Ytraj and W");
 
-  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_adjoint(act, sym, c, m, eps, ih, iw, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "conv_leapfrog_tanh_adjoint");
+  return st ? st : conv_status(odyn_host_conv_leapfrog_adjoint(act, sym, c, m, eps, ih, iw, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "conv_leapfrog_adjoint");
 }
 
 /* the reversible ones (states recomputed): the host sweeps take no work array from the caller (revsize 0) */
-static long host_conv_leapfrog_tanh_revsize(int sym, long c, long m, double eps, long ih, long iw, long s) { return (sym || m == c) && eps >= 0 ? odyn_host_conv_leapfrog_tanh_revsize(sym, c, m, eps, ih, iw, s) : -1; }
+static long host_conv_leapfrog_revsize(int sym, long c, long m, double eps, long ih, long iw, long s) { return (sym || m == c) && eps >= 0 ? odyn_host_conv_leapfrog_revsize(sym, c, m, eps, ih, iw, s) : -1; }
 
-static int host_conv_leapfrog_tanh_forward_final(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1, double *work)
+static int host_conv_leapfrog_forward_final(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1, double *work)
 {
-  int st = check_conv_leapfrog("conv_leapfrog_tanh_forward_final", act, sym, c, m, eps, ih, iw, N, s, theta, NULL, 0, Y0, YN && YNm1 ? YN : NULL, "Y0, YN and YNm1");
+  int st = check_conv_leapfrog("conv_leapfrog_forward_final", act, sym, c, m, eps, ih, iw, N, s, theta, NULL, 0, Y0, YN && YNm1 ? YN : NULL, "Y0, YN and YNm1");
 
   (void)work;
-  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_forward_final(act, sym, c, m, eps, ih, iw, N, s, h, theta, Y0, YN, YNm1), "conv_leapfrog_tanh_forward_final");
+  return st ? st : conv_status(odyn_host_conv_leapfrog_forward_final(act, sym, c, m, eps, ih, iw, N, s, h, theta, Y0, YN, YNm1), "conv_leapfrog_forward_final");
 }
 
-static int host_conv_leapfrog_tanh_tangent_y0(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
+static int host_conv_leapfrog_tangent_y0(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, double *work, const double *dY0, double *dYN)
 {
-  int st = check_conv_leapfrog("conv_leapfrog_tanh_tangent_y0", act, sym, c, m, eps, ih, iw, N, s, theta, NULL, 0, Y0, dYN, "Y0 and dYN");
+  int st = check_conv_leapfrog("conv_leapfrog_tangent_y0", act, sym, c, m, eps, ih, iw, N, s, theta, NULL, 0, Y0, dYN, "Y0 and dYN");
 
   (void)work;
-  return st ? st : conv_status(odyn_host_conv_leapfrog_tanh_tangent_y0(act, sym, c, m, eps, ih, iw, N, s, h, theta, dtheta, Y0, dY0, dYN), "conv_leapfrog_tanh_tangent_y0");
+  return st ? st : conv_status(odyn_host_conv_leapfrog_tangent_y0(act, sym, c, m, eps, ih, iw, N, s, h, theta, dtheta, Y0, dY0, dYN), "conv_leapfrog_tangent_y0");
 }
 
-static int host_conv_leapfrog_tanh_adjoint_reversible(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, double *work, const double *W, double *gtheta, double *gY0)
+static int host_conv_leapfrog_adjoint_reversible(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, double *work, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_conv_leapfrog("conv_leapfrog_tanh_adjoint_reversible", act, sym, c, m, eps, ih, iw, N, s, theta, NULL, 0, YN && YNm1 ? YN : NULL, W, "YN, YNm1 and W");
+  int st = check_conv_leapfrog("conv_leapfrog_adjoint_reversible", act, sym, c, m, eps, ih, iw, N, s, theta, NULL, 0, YN && YNm1 ? YN : NULL, W, "YN, YNm1 and W");
 
   (void)work;
   if (st) return st;
-  if (gY0 && (gY0 == YN || gY0 == YNm1)) return fail(ODYN_BACKEND_ERR_ARG, "conv_leapfrog_tanh_adjoint_reversible: gY0 must not alias YN or YNm1");
-  return conv_status(odyn_host_conv_leapfrog_tanh_adjoint_reversible(act, sym, c, m, eps, ih, iw, N, s, h, theta, YN, YNm1, W, gtheta, gY0), "conv_leapfrog_tanh_adjoint_reversible");
+  if (gY0 && (gY0 == YN || gY0 == YNm1)) return fail(ODYN_BACKEND_ERR_ARG, "conv_leapfrog_adjoint_reversible: gY0 must not alias YN or YNm1");
+  return conv_status(odyn_host_conv_leapfrog_adjoint_reversible(act, sym, c, m, eps, ih, iw, N, s, h, theta, YN, YNm1, W, gtheta, gY0), "conv_leapfrog_adjoint_reversible");
 }
 
 static const OdynBackendOps host_ops = {
@@ -786,34 +786,34 @@ static const OdynBackendOps host_ops = {
   .verlet_tanh_forward_final      = host_verlet_tanh_forward_final,
   .verlet_tanh_tangent_y0         = host_verlet_tanh_tangent_y0,
   .verlet_tanh_adjoint_reversible = host_verlet_tanh_adjoint_reversible,
-  .conv_euler_tanh_linsize = host_conv_euler_tanh_linsize,
-  .conv_euler_tanh_forward = host_conv_euler_tanh_forward,
-  .conv_euler_tanh_tangent = host_conv_euler_tanh_tangent,
-  .conv_euler_tanh_adjoint = host_conv_euler_tanh_adjoint,
-  .conv_tanh_linsize       = host_conv_tanh_linsize,
-  .conv_tanh_forward       = host_conv_tanh_forward,
-  .conv_tanh_tangent       = host_conv_tanh_tangent,
-  .conv_tanh_adjoint       = host_conv_tanh_adjoint,
-  .conv_verlet_tanh_linsize = host_conv_verlet_tanh_linsize,
-  .conv_verlet_tanh_forward = host_conv_verlet_tanh_forward,
-  .conv_verlet_tanh_tangent = host_conv_verlet_tanh_tangent,
-  .conv_verlet_tanh_adjoint = host_conv_verlet_tanh_adjoint,
-  .conv_verlet_tanh_revsize             = host_conv_verlet_tanh_revsize,
-  .conv_verlet_tanh_forward_final       = host_conv_verlet_tanh_forward_final,
-  .conv_verlet_tanh_tangent_y0          = host_conv_verlet_tanh_tangent_y0,
-  .conv_verlet_tanh_adjoint_reversible  = host_conv_verlet_tanh_adjoint_reversible,
-  .conv_parabolic_tanh_linsize = host_conv_parabolic_tanh_linsize,
-  .conv_parabolic_tanh_forward = host_conv_parabolic_tanh_forward,
-  .conv_parabolic_tanh_tangent = host_conv_parabolic_tanh_tangent,
-  .conv_parabolic_tanh_adjoint = host_conv_parabolic_tanh_adjoint,
-  .conv_leapfrog_tanh_linsize  = host_conv_leapfrog_tanh_linsize,
-  .conv_leapfrog_tanh_forward  = host_conv_leapfrog_tanh_forward,
-  .conv_leapfrog_tanh_tangent  = host_conv_leapfrog_tanh_tangent,
-  .conv_leapfrog_tanh_adjoint  = host_conv_leapfrog_tanh_adjoint,
-  .conv_leapfrog_tanh_revsize            = host_conv_leapfrog_tanh_revsize,
-  .conv_leapfrog_tanh_forward_final      = host_conv_leapfrog_tanh_forward_final,
-  .conv_leapfrog_tanh_tangent_y0         = host_conv_leapfrog_tanh_tangent_y0,
-  .conv_leapfrog_tanh_adjoint_reversible = host_conv_leapfrog_tanh_adjoint_reversible,
+  .conv_euler_linsize = host_conv_euler_linsize,
+  .conv_euler_forward = host_conv_euler_forward,
+  .conv_euler_tangent = host_conv_euler_tangent,
+  .conv_euler_adjoint = host_conv_euler_adjoint,
+  .conv_single_linsize       = host_conv_single_linsize,
+  .conv_single_forward       = host_conv_single_forward,
+  .conv_single_tangent       = host_conv_single_tangent,
+  .conv_single_adjoint       = host_conv_single_adjoint,
+  .conv_verlet_linsize = host_conv_verlet_linsize,
+  .conv_verlet_forward = host_conv_verlet_forward,
+  .conv_verlet_tangent = host_conv_verlet_tangent,
+  .conv_verlet_adjoint = host_conv_verlet_adjoint,
+  .conv_verlet_revsize             = host_conv_verlet_revsize,
+  .conv_verlet_forward_final       = host_conv_verlet_forward_final,
+  .conv_verlet_tangent_y0          = host_conv_verlet_tangent_y0,
+  .conv_verlet_adjoint_reversible  = host_conv_verlet_adjoint_reversible,
+  .conv_parabolic_linsize = host_conv_parabolic_linsize,
+  .conv_parabolic_forward = host_conv_parabolic_forward,
+  .conv_parabolic_tangent = host_conv_parabolic_tangent,
+  .conv_parabolic_adjoint = host_conv_parabolic_adjoint,
+  .conv_leapfrog_linsize  = host_conv_leapfrog_linsize,
+  .conv_leapfrog_forward  = host_conv_leapfrog_forward,
+  .conv_leapfrog_tangent  = host_conv_leapfrog_tangent,
+  .conv_leapfrog_adjoint  = host_conv_leapfrog_adjoint,
+  .conv_leapfrog_revsize            = host_conv_leapfrog_revsize,
+  .conv_leapfrog_forward_final      = host_conv_leapfrog_forward_final,
+  .conv_leapfrog_tangent_y0         = host_conv_leapfrog_tangent_y0,
+  .conv_leapfrog_adjoint_reversible = host_conv_leapfrog_adjoint_reversible,
 };
 
 const OdynBackendOps *odyn_backend_host(void) { return &host_ops; }
