@@ -24,7 +24,7 @@
 typedef struct {
   long cin, cout, h, w, s;
   int  off; /* 1: the device output arrays start one double past a 16-byte boundary (the kernels' 8-byte store path) */
-  int  k;   /* stencil size: 0 (the default) for 3x3, 1 for 1x1 */
+  int  k;   /* stencil size: 3 (3x3) or 1 (1x1) */
 } shape;
 
 /* a device copy of n values (of src, or uninitialized), one double past the allocation's start when off (free d - off) */
@@ -37,7 +37,7 @@ static double *gc_dev_off(const double *src, long n, int off)
 
 static void run(shape sh)
 {
-  const odyn_conv_geom g = {sh.h, sh.w, sh.cin, sh.cout, sh.k ? sh.k : 3};
+  const odyn_conv_geom g = {sh.h, sh.w, sh.cin, sh.cout, sh.k};
   const long           s = sh.s, nx = sh.cin * sh.h * sh.w * s, ny = sh.cout * sh.h * sh.w * s, nk = sh.cin * sh.cout * g.k * g.k;
   const double         hstep = 0.25;
   char                 tag[64];
@@ -137,14 +137,14 @@ int main(void)
      Stencil gradient: all three stencil rows per thread for CO <= 8 (blocks of 32 cin threads: 32, 64, 96, 192, 256)
      and one row per thread for CO 12 (9 channels) and 16 (16 x 16, 2 -> 16) */
   const shape shapes[] = {
-    {6, 6, 28, 28, 64, 0},  {1, 1, 1, 1, 1, 0},       {3, 5, 5, 7, 3, 0},     {16, 16, 9, 13, 5, 0}, {2, 16, 30, 33, 4, 0},
-    {8, 8, 64, 61, 2, 0},   {16, 16, 28, 28, 3, 0},   {9, 9, 6, 2, 17, 0},    {6, 6, 28, 28, 300, 0}, {4, 1, 3, 5, 2, 0},
-    {6, 6, 28, 28, 37, 1},  {6, 6, 28, 28, 1000, 0}, {2, 2, 40, 120, 3, 0}, {16, 16, 28, 28, 5, 1}, {3, 5, 5, 7, 3, 1},
+    {6, 6, 28, 28, 64, 0, 3},  {1, 1, 1, 1, 1, 0, 3},       {3, 5, 5, 7, 3, 0, 3},     {16, 16, 9, 13, 5, 0, 3}, {2, 16, 30, 33, 4, 0, 3},
+    {8, 8, 64, 61, 2, 0, 3},   {16, 16, 28, 28, 3, 0, 3},   {9, 9, 6, 2, 17, 0, 3},    {6, 6, 28, 28, 300, 0, 3}, {4, 1, 3, 5, 2, 0, 3},
+    {6, 6, 28, 28, 37, 1, 3},  {6, 6, 28, 28, 1000, 0, 3}, {2, 2, 40, 120, 3, 0, 3}, {16, 16, 28, 28, 5, 1, 3}, {3, 5, 5, 7, 3, 1, 3},
     /* more than 16 channels on either side: convgemm.cu (im2col + cuBLAS); 32 x 32 channels of 28 x 28 at batch 160
        are two chunks of examples (148 + 12), 24 -> 40 of 14 x 14 at batch 800 too (792 + 8: the chunks' offsets in
        arrays of different widths), misaligned outputs (cuBLAS takes any) */
-    {17, 17, 8, 8, 3, 0},   {1, 17, 3, 3, 2, 0},      {6, 24, 14, 14, 7, 0},  {20, 6, 9, 11, 4, 0},  {40, 20, 5, 7, 3, 1},
-    {32, 32, 28, 28, 160, 0}, {24, 40, 14, 14, 800, 0},
+    {17, 17, 8, 8, 3, 0, 3},   {1, 17, 3, 3, 2, 0, 3},      {6, 24, 14, 14, 7, 0, 3},  {20, 6, 9, 11, 4, 0, 3},  {40, 20, 5, 7, 3, 1, 3},
+    {32, 32, 28, 28, 160, 0, 3}, {24, 40, 14, 14, 800, 0, 3},
     /* 1x1 stencils (convgemm.cu, no im2col): paper 000's connector 6 -> 12 at the MNIST size, 1 channel and 1 pixel,
        cin == cout (the Euler form), narrowing, wide with misaligned outputs, odd image sizes */
     {6, 12, 28, 28, 64, 0, 1}, {1, 1, 1, 1, 1, 0, 1},  {6, 6, 28, 28, 37, 1, 1}, {16, 4, 9, 13, 5, 0, 1},
