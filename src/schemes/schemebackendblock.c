@@ -27,6 +27,7 @@
 #include "schemebackend.h"
 #include <odyn/private/odynimpl.h>
 #include <odyn/private/convkernels.h>
+#include <odyn/private/pointwise.h>
 
 /*
    Scheme and layer type of each kind and how its parameters map (a NULL layer type is the default layer, dense); for
@@ -107,7 +108,7 @@ static PetscBool KindIsConv(OdynBlockKind kind) { return kind >= ODYN_BLOCK_CONV
 static PetscBool KindRunsActivation(int row, OdynActivationType act)
 {
   if (row >= 0 && BlockKinds[row].kind == ODYN_BLOCK_GLOBALAVG) return PETSC_TRUE;
-  if (row >= 0 && KindIsConv(BlockKinds[row].kind)) return act == ODYN_ACTIVATION_IDENTITY || act == ODYN_ACTIVATION_TANH || act == ODYN_ACTIVATION_RELU ? PETSC_TRUE : PETSC_FALSE;
+  if (row >= 0 && KindIsConv(BlockKinds[row].kind)) return odyn_act_is_plain((int)act) ? PETSC_TRUE : PETSC_FALSE; /* the layers' cast to ODYN_PW_* */
   return act == ODYN_ACTIVATION_TANH ? PETSC_TRUE : PETSC_FALSE;
 }
 

@@ -30,6 +30,10 @@ enum { ODYN_PW_IDENTITY = 0, ODYN_PW_TANH = 1, ODYN_PW_RELU = 2, ODYN_PW_CHARBON
 /* whether the activation has a contrast parameter lambda */
 ODYN_POINTWISE int odyn_act_has_contrast(int type) { return type == ODYN_PW_CHARBONNIER || type == ODYN_PW_PERONAMALIK; }
 
+/* whether type is one of the activations above without a contrast (identity, tanh, relu): those the backends' conv
+   sweeps run, as the conv layers have no contrast to learn */
+ODYN_POINTWISE int odyn_act_is_plain(int type) { return type >= ODYN_PW_IDENTITY && type <= ODYN_PW_PERONAMALIK && !odyn_act_has_contrast(type); }
+
 ODYN_POINTWISE double odyn_act_l(int type, double x, double lambda)
 {
   switch (type) {

@@ -90,7 +90,7 @@ long cuda_conv_euler_linsize(long c, double eps, long ih, long iw, long N, long 
    pointwise table need a contrast, which the conv layers do not learn) */
 int conv_check_act(const char *op, int act)
 {
-  if (act == ODYN_PW_IDENTITY || act == ODYN_PW_TANH || act == ODYN_PW_RELU) return ODYN_BACKEND_OK;
+  if (odyn_act_is_plain(act)) return ODYN_BACKEND_OK;
   return fail(ODYN_BACKEND_ERR_ARG, "%s: activation %d is none of identity, tanh and relu (ODYN_PW_IDENTITY, _TANH, _RELU)", op, act);
 }
 

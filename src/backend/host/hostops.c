@@ -452,7 +452,7 @@ static int host_verlet_tanh_adjoint_reversible(long n, long m, long N, long s, d
    of the pointwise table need a contrast, which the conv layers do not learn) */
 static int check_act(const char *op, int act)
 {
-  if (act == ODYN_PW_IDENTITY || act == ODYN_PW_TANH || act == ODYN_PW_RELU) return ODYN_BACKEND_OK;
+  if (odyn_act_is_plain(act)) return ODYN_BACKEND_OK;
   return fail(ODYN_BACKEND_ERR_ARG, "%s: activation %d is none of identity, tanh and relu (ODYN_PW_IDENTITY, _TANH, _RELU)", op, act);
 }
 
