@@ -173,8 +173,8 @@ START_TEST(test_tables_complete)
   ck_assert_int_eq(odyn_backend_ops_first_missing(odyn_backend_host(), &count), -1);
   ck_assert_int_eq(odyn_backend_ops_first_missing(odyn_backend_hostref(), NULL), -1);
   ck_assert_int_ge(count, 60); /* the name and the operations, all pointers (62 today) */
-  copy.parabolic_tanh_adjoint = NULL;
-  ck_assert_int_eq(odyn_backend_ops_first_missing(&copy, NULL), (int)((offsetof(OdynBackendOps, parabolic_tanh_adjoint)) / sizeof(void (*)(void))));
+  copy.dense_parabolic_adjoint = NULL;
+  ck_assert_int_eq(odyn_backend_ops_first_missing(&copy, NULL), (int)((offsetof(OdynBackendOps, dense_parabolic_adjoint)) / sizeof(void (*)(void))));
   copy = *odyn_backend_host();
   copy.name = NULL;
   ck_assert_int_eq(odyn_backend_ops_first_missing(&copy, NULL), 0);
@@ -330,7 +330,7 @@ END_TEST
   GPU tests' reference): states through N steps of tanh within 3 ulp of libm's (vtanh.h) and BLAS sums in another order,
   so 1e-13; the gradient is accumulated onto what gtheta held. Then the statuses of bad arguments.
 */
-START_TEST(test_host_euler_tanh)
+START_TEST(test_host_dense_euler)
 {
   const OdynBackendOps *ops = odyn_backend_hostref();
   const long            shapes[3][3] = {{1, 1, 1}, {3, 5, 7}, {20, 3, 33}}; /* n, N, s */
@@ -339,7 +339,7 @@ START_TEST(test_host_euler_tanh)
   for (int k = 0; k < 3; k++) {
     const long   n = shapes[k][0], N = shapes[k][1], s = shapes[k][2], np = N * (n * n + n), ns = n * s;
     const double h = 1.5 / N;
-    const long   nl = ops->euler_tanh_linsize(n, N, s);
+    const long   nl = ops->dense_euler_linsize(n, N, s);
     double      *th = rnd(1, np), *dth = rnd(2, np), *Y0 = rnd(3, ns), *dY0 = rnd(4, ns), *W = rnd(5, ns), *g = rnd(6, np), *gr = rnd(6, np);
     double      *traj, *tref, *lin, *o, *r;
 
@@ -347,27 +347,27 @@ START_TEST(test_host_euler_tanh)
     for (long i = 0; i < np; i++) th[i] /= sqrt((double)n);
     ck_assert(PetscMalloc4((N + 1) * ns, &traj, (N + 1) * ns, &tref, nl, &lin, ns, &o) == 0);
     ck_assert(PetscMalloc1(ns, &r) == 0);
-    ck_assert_int_eq(ops->euler_tanh_forward(n, N, s, h, th, Y0, traj, lin), 0);
+    ck_assert_int_eq(ops->dense_euler_forward(n, N, s, h, th, Y0, traj, lin), 0);
     odyn_narrow_ref_forward(n, N, s, h, th, Y0, tref, 1);
     ck_assert_msg(reldiff((N + 1) * ns, traj, tref) <= 1e-13, "forward n %ld N %ld s %ld: %g", n, N, s, reldiff((N + 1) * ns, traj, tref));
     for (long i = 0; i < N * ns; i++) { /* lin holds sigma' = 1 - tanh^2 of every step: (Y_{j+1} - Y_j) / h = tanh */
       const double t = (traj[i + ns] - traj[i]) / h;
       ck_assert_msg(fabs(lin[i] - (1.0 - t * t)) <= 1e-12, "lin[%ld] = %g, 1 - tanh^2 = %g", i, lin[i], 1.0 - t * t);
     }
-    ck_assert_int_eq(ops->euler_tanh_tangent(n, N, s, h, th, dth, traj, lin, dY0, o), 0);
+    ck_assert_int_eq(ops->dense_euler_tangent(n, N, s, h, th, dth, traj, lin, dY0, o), 0);
     odyn_narrow_ref_tangent(n, N, s, h, th, dth, Y0, dY0, r);
     ck_assert_msg(reldiff(ns, o, r) <= 1e-13, "tangent n %ld: %g", n, reldiff(ns, o, r));
-    ck_assert_int_eq(ops->euler_tanh_tangent(n, N, s, h, th, NULL, traj, lin, dY0, o), 0);
+    ck_assert_int_eq(ops->dense_euler_tangent(n, N, s, h, th, NULL, traj, lin, dY0, o), 0);
     odyn_narrow_ref_tangent(n, N, s, h, th, NULL, Y0, dY0, r);
     ck_assert_msg(reldiff(ns, o, r) <= 1e-13, "tangent in Y0 n %ld: %g", n, reldiff(ns, o, r));
-    ck_assert_int_eq(ops->euler_tanh_tangent(n, N, s, h, th, dth, traj, lin, NULL, o), 0);
+    ck_assert_int_eq(ops->dense_euler_tangent(n, N, s, h, th, dth, traj, lin, NULL, o), 0);
     odyn_narrow_ref_tangent(n, N, s, h, th, dth, Y0, NULL, r);
     ck_assert_msg(reldiff(ns, o, r) <= 1e-13, "tangent in theta n %ld: %g", n, reldiff(ns, o, r));
-    ck_assert_int_eq(ops->euler_tanh_adjoint(n, N, s, h, th, traj, lin, W, g, o), 0);
+    ck_assert_int_eq(ops->dense_euler_adjoint(n, N, s, h, th, traj, lin, W, g, o), 0);
     odyn_narrow_ref_adjoint(n, N, s, h, th, tref, W, gr, r);
     ck_assert_msg(reldiff(np, g, gr) <= 1e-13, "adjoint gtheta n %ld: %g", n, reldiff(np, g, gr));
     ck_assert_msg(reldiff(ns, o, r) <= 1e-13, "adjoint gY0 n %ld: %g", n, reldiff(ns, o, r));
-    ck_assert_int_eq(ops->euler_tanh_adjoint(n, N, s, h, th, traj, lin, W, NULL, r), 0); /* gY0 alone: the same */
+    ck_assert_int_eq(ops->dense_euler_adjoint(n, N, s, h, th, traj, lin, W, NULL, r), 0); /* gY0 alone: the same */
     ck_assert_msg(reldiff(ns, r, o) == 0.0, "adjoint gY0 alone n %ld", n);
     PetscFree4(traj, tref, lin, o);
     PetscFree(r);
@@ -380,12 +380,12 @@ START_TEST(test_host_euler_tanh)
     PetscFree(gr);
   }
   /* bad arguments: a status and a message, nothing written */
-  ck_assert_int_eq(ops->euler_tanh_forward(0, 2, 3, 0.1, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
-  ck_assert_msg(strstr(ops->last_error(), "euler_tanh_forward: need n >= 1, N >= 0, s >= 0, got n = 0"), "message: %s", ops->last_error());
-  ck_assert_int_eq(ops->euler_tanh_tangent(2, 2, -1, 0.1, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
-  ck_assert_int_eq(ops->euler_tanh_adjoint(2, 2, 3, 0.1, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
-  ck_assert_msg(strstr(ops->last_error(), "euler_tanh_adjoint: theta and lin (euler_tanh_linsize() = 12 values) must be arrays of the backend"), "message: %s", ops->last_error());
-  ck_assert_int_eq(ops->euler_tanh_forward(2, 2, 0, 0.1, NULL, NULL, NULL, NULL), 0); /* no example: nothing to do */
+  ck_assert_int_eq(ops->dense_euler_forward(0, 2, 3, 0.1, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+  ck_assert_msg(strstr(ops->last_error(), "dense_euler_forward: need n >= 1, N >= 0, s >= 0, got n = 0"), "message: %s", ops->last_error());
+  ck_assert_int_eq(ops->dense_euler_tangent(2, 2, -1, 0.1, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+  ck_assert_int_eq(ops->dense_euler_adjoint(2, 2, 3, 0.1, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+  ck_assert_msg(strstr(ops->last_error(), "dense_euler_adjoint: theta and lin (dense_euler_linsize() = 12 values) must be arrays of the backend"), "message: %s", ops->last_error());
+  ck_assert_int_eq(ops->dense_euler_forward(2, 2, 0, 0.1, NULL, NULL, NULL, NULL), 0); /* no example: nothing to do */
 }
 END_TEST
 
@@ -460,7 +460,7 @@ static void parabolic_ref_forward(long n, long m, long N, long s, double h, cons
   gtheta held, gY0 alone the same; then the statuses of bad arguments. (test_netbackend's test_parity_parabolic compares
   these sweeps with the host path bit for bit.)
 */
-START_TEST(test_host_parabolic_tanh)
+START_TEST(test_host_dense_parabolic)
 {
   const OdynBackendOps *ops = odyn_backend_hostref();
   const long            shapes[3][4] = {{1, 1, 1, 1}, {2, 5, 4, 7}, {20, 12, 3, 33}}; /* n, m, N, s */
@@ -468,7 +468,7 @@ START_TEST(test_host_parabolic_tanh)
   for (int k = 0; k < 3; k++) {
     const long   n = shapes[k][0], m = shapes[k][1], N = shapes[k][2], s = shapes[k][3], np = N * (m * n + m), ns = n * s;
     const double h = 1.0 / N;
-    const long   nl = ops->parabolic_tanh_linsize(n, m, N, s);
+    const long   nl = ops->dense_parabolic_linsize(n, m, N, s);
     double      *th = rnd(61, np), *dth = rnd(62, np), *Y0 = rnd(63, ns), *dY0 = rnd(64, ns), *W = rnd(65, ns), *g0 = rnd(66, np);
     double      *traj, *tref, *lin, *dYN, *g, *gY0, *gY0b, *thp, *Y0p, *tp, *linp;
     double       e1 = 0.0, e2 = 0.0;
@@ -478,7 +478,7 @@ START_TEST(test_host_parabolic_tanh)
     for (long i = 0; i < np; i++) th[i] /= sqrt((double)(n > m ? n : m));
     ck_assert(PetscMalloc6((N + 1) * ns, &traj, (N + 1) * ns, &tref, nl, &lin, ns, &dYN, np, &g, ns, &gY0) == 0);
     ck_assert(PetscMalloc5(ns, &gY0b, np, &thp, ns, &Y0p, (N + 1) * ns, &tp, nl, &linp) == 0);
-    ck_assert_int_eq(ops->parabolic_tanh_forward(n, m, N, s, h, th, Y0, traj, lin), 0);
+    ck_assert_int_eq(ops->dense_parabolic_forward(n, m, N, s, h, th, Y0, traj, lin), 0);
     parabolic_ref_forward(n, m, N, s, h, th, Y0, tref);
     ck_assert_msg(reldiff((N + 1) * ns, traj, tref) <= 1e-13, "forward n %ld m %ld N %ld s %ld: %g", n, m, N, s, reldiff((N + 1) * ns, traj, tref));
     for (long i = 0; i < N * m * s; i++) { /* lin = [S_j | D_j] per step, D = 1 - S^2 */
@@ -486,36 +486,36 @@ START_TEST(test_host_parabolic_tanh)
       ck_assert_msg(fabs(D - (1.0 - S * S)) <= 1e-15 && fabs(S) < 1.0, "lin at %ld: S = %g, D = %g", i, S, D);
     }
     /* Taylor: |Y_N(p + t v) - Y_N(p) - t J v| falls by 4 when t halves */
-    ck_assert_int_eq(ops->parabolic_tanh_tangent(n, m, N, s, h, th, dth, traj, lin, dY0, dYN), 0);
+    ck_assert_int_eq(ops->dense_parabolic_tangent(n, m, N, s, h, th, dth, traj, lin, dY0, dYN), 0);
     for (int q = 0; q < 2; q++) {
       const double t = q ? 5e-4 : 1e-3;
       double       e = 0.0;
 
       for (long i = 0; i < np; i++) thp[i] = th[i] + t * dth[i];
       for (long i = 0; i < ns; i++) Y0p[i] = Y0[i] + t * dY0[i];
-      ck_assert_int_eq(ops->parabolic_tanh_forward(n, m, N, s, h, thp, Y0p, tp, linp), 0);
+      ck_assert_int_eq(ops->dense_parabolic_forward(n, m, N, s, h, thp, Y0p, tp, linp), 0);
       for (long i = 0; i < ns; i++) e = fmax(e, fabs(tp[N * ns + i] - traj[N * ns + i] - t * dYN[i]));
       if (q) e2 = e;
       else e1 = e;
     }
     ck_assert_msg(e2 < 0.3 * e1 || e1 < 1e-13, "Taylor n %ld m %ld N %ld: remainders %g, %g do not fall like t^2", n, m, N, e1, e2);
     memcpy(g, g0, (size_t)np * sizeof(double));
-    ck_assert_int_eq(ops->parabolic_tanh_adjoint(n, m, N, s, h, th, traj, lin, W, g, gY0), 0);
+    ck_assert_int_eq(ops->dense_parabolic_adjoint(n, m, N, s, h, th, traj, lin, W, g, gY0), 0);
     snprintf(what, sizeof(what), "parabolic n %ld m %ld N %ld", n, m, N);
     ExpectDot(ns, np, dYN, W, dth, g, g0, dY0, gY0, what);
-    ck_assert_int_eq(ops->parabolic_tanh_adjoint(n, m, N, s, h, th, traj, lin, W, NULL, gY0b), 0); /* gY0 alone: the same */
+    ck_assert_int_eq(ops->dense_parabolic_adjoint(n, m, N, s, h, th, traj, lin, W, NULL, gY0b), 0); /* gY0 alone: the same */
     ck_assert_msg(reldiff(ns, gY0b, gY0) == 0.0, "adjoint gY0 alone n %ld", n);
-    ck_assert_int_eq(ops->parabolic_tanh_tangent(n, m, N, s, h, th, NULL, traj, lin, NULL, dYN), 0); /* no direction: zero */
+    ck_assert_int_eq(ops->dense_parabolic_tangent(n, m, N, s, h, th, NULL, traj, lin, NULL, dYN), 0); /* no direction: zero */
     for (long i = 0; i < ns; i++) ck_assert(dYN[i] == 0.0);
     PetscFree6(traj, tref, lin, dYN, g, gY0);
     PetscFree5(gY0b, thp, Y0p, tp, linp);
     FreeInputs(th, dth, Y0, dY0, W, g0);
   }
-  ck_assert_int_eq(ops->parabolic_tanh_forward(2, 0, 2, 3, 0.1, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
-  ck_assert_msg(strstr(ops->last_error(), "parabolic_tanh_forward: need n >= 1, m >= 1, N >= 0, s >= 0, got n = 2, m = 0"), "message: %s", ops->last_error());
-  ck_assert_int_eq(ops->parabolic_tanh_adjoint(2, 3, 2, 3, 0.1, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
-  ck_assert_msg(strstr(ops->last_error(), "parabolic_tanh_adjoint: theta and lin (parabolic_tanh_linsize() = 36 values) must be arrays of the backend"), "message: %s", ops->last_error());
-  ck_assert_int_eq(ops->parabolic_tanh_tangent(2, 3, 2, 0, 0.1, NULL, NULL, NULL, NULL, NULL, NULL), 0); /* no example: nothing to do */
+  ck_assert_int_eq(ops->dense_parabolic_forward(2, 0, 2, 3, 0.1, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+  ck_assert_msg(strstr(ops->last_error(), "dense_parabolic_forward: need n >= 1, m >= 1, N >= 0, s >= 0, got n = 2, m = 0"), "message: %s", ops->last_error());
+  ck_assert_int_eq(ops->dense_parabolic_adjoint(2, 3, 2, 3, 0.1, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+  ck_assert_msg(strstr(ops->last_error(), "dense_parabolic_adjoint: theta and lin (dense_parabolic_linsize() = 36 values) must be arrays of the backend"), "message: %s", ops->last_error());
+  ck_assert_int_eq(ops->dense_parabolic_tangent(2, 3, 2, 0, 0.1, NULL, NULL, NULL, NULL, NULL, NULL), 0); /* no example: nothing to do */
 }
 END_TEST
 
@@ -527,7 +527,7 @@ END_TEST
   held and gY0 alone the same; the reversible sweeps against these; then the statuses of bad arguments. (The network tests compare these sweeps with the
   host path's leapfrog scheme: tests/test_netbackend.c, test_parity_leapfrog.)
 */
-START_TEST(test_host_leapfrog_tanh)
+START_TEST(test_host_dense_leapfrog)
 {
   const OdynBackendOps *ops = odyn_backend_hostref();
   const long            shapes[3][3] = {{1, 1, 1}, {2, 4, 7}, {20, 3, 33}}; /* n, N, s */
@@ -535,7 +535,7 @@ START_TEST(test_host_leapfrog_tanh)
   for (int k = 0; k < 3; k++) {
     const long   n = shapes[k][0], N = shapes[k][1], s = shapes[k][2], np = N * (n * n + n), ns = n * s;
     const double h = 2.0 / N;
-    const long   nl = ops->leapfrog_tanh_linsize(n, N, s);
+    const long   nl = ops->dense_leapfrog_linsize(n, N, s);
     double      *th = rnd(21, np), *dth = rnd(22, np), *Y0 = rnd(23, ns), *dY0 = rnd(24, ns), *W = rnd(25, ns), *g0 = rnd(26, np);
     double      *traj, *tref, *lin, *dYN, *g, *gY0, *gY0b, *thp, *Y0p, *tp, *linp;
     double       e1 = 0.0, e2 = 0.0;
@@ -545,7 +545,7 @@ START_TEST(test_host_leapfrog_tanh)
     for (long i = 0; i < np; i++) th[i] /= sqrt((double)n);
     ck_assert(PetscMalloc6((N + 1) * ns, &traj, (N + 1) * ns, &tref, nl, &lin, ns, &dYN, np, &g, ns, &gY0) == 0);
     ck_assert(PetscMalloc5(ns, &gY0b, np, &thp, ns, &Y0p, (N + 1) * ns, &tp, nl, &linp) == 0);
-    ck_assert_int_eq(ops->leapfrog_tanh_forward(n, N, s, h, th, Y0, traj, lin), 0);
+    ck_assert_int_eq(ops->dense_leapfrog_forward(n, N, s, h, th, Y0, traj, lin), 0);
     leapfrog_ref_forward(n, N, s, h, th, Y0, tref);
     ck_assert_msg(reldiff((N + 1) * ns, traj, tref) <= 1e-13, "forward n %ld N %ld s %ld: %g", n, N, s, reldiff((N + 1) * ns, traj, tref));
     for (long j = 0; j < N; j++) /* sigma' = 1 - tanh^2 with tanh = (Y_{j+1} - 2 Y_j + Y_{j-1}) / h^2 */
@@ -554,14 +554,14 @@ START_TEST(test_host_leapfrog_tanh)
         ck_assert_msg(fabs(lin[j * ns + i] - (1.0 - t * t)) <= 1e-10, "lin[%ld] = %g, 1 - tanh^2 = %g", j * ns + i, lin[j * ns + i], 1.0 - t * t);
       }
     /* Taylor: |Y_N(p + t v) - Y_N(p) - t J v| falls by 4 when t halves */
-    ck_assert_int_eq(ops->leapfrog_tanh_tangent(n, N, s, h, th, dth, traj, lin, dY0, dYN), 0);
+    ck_assert_int_eq(ops->dense_leapfrog_tangent(n, N, s, h, th, dth, traj, lin, dY0, dYN), 0);
     for (int q = 0; q < 2; q++) {
       const double t = q ? 5e-4 : 1e-3;
       double       e = 0.0;
 
       for (long i = 0; i < np; i++) thp[i] = th[i] + t * dth[i];
       for (long i = 0; i < ns; i++) Y0p[i] = Y0[i] + t * dY0[i];
-      ck_assert_int_eq(ops->leapfrog_tanh_forward(n, N, s, h, thp, Y0p, tp, linp), 0);
+      ck_assert_int_eq(ops->dense_leapfrog_forward(n, N, s, h, thp, Y0p, tp, linp), 0);
       for (long i = 0; i < ns; i++) e = fmax(e, fabs(tp[N * ns + i] - traj[N * ns + i] - t * dYN[i]));
       if (q) e2 = e;
       else e1 = e;
@@ -569,40 +569,40 @@ START_TEST(test_host_leapfrog_tanh)
     ck_assert_msg(e2 < 0.3 * e1 || e1 < 1e-13, "Taylor n %ld N %ld: remainders %g, %g do not fall like t^2", n, N, e1, e2);
     /* dot product, with the gradient added to what g held */
     memcpy(g, g0, (size_t)np * sizeof(double));
-    ck_assert_int_eq(ops->leapfrog_tanh_adjoint(n, N, s, h, th, traj, lin, W, g, gY0), 0);
+    ck_assert_int_eq(ops->dense_leapfrog_adjoint(n, N, s, h, th, traj, lin, W, g, gY0), 0);
     snprintf(what, sizeof(what), "leapfrog n %ld N %ld", n, N);
     ExpectDot(ns, np, dYN, W, dth, g, g0, dY0, gY0, what);
-    ck_assert_int_eq(ops->leapfrog_tanh_adjoint(n, N, s, h, th, traj, lin, W, NULL, gY0b), 0); /* gY0 alone: the same */
+    ck_assert_int_eq(ops->dense_leapfrog_adjoint(n, N, s, h, th, traj, lin, W, NULL, gY0b), 0); /* gY0 alone: the same */
     ck_assert_msg(reldiff(ns, gY0b, gY0) == 0.0, "adjoint gY0 alone n %ld", n);
     { /* the reversible sweeps: the last two states and the tangent bit for bit (the same steps), the adjoint from
          states rebuilt backwards within 1e-12 */
       double *YN, *YNm1, *dr, *grv;
 
       ck_assert(PetscMalloc4(ns, &YN, ns, &YNm1, ns, &dr, np, &grv) == 0);
-      ck_assert_int_eq(ops->leapfrog_tanh_forward_final(n, N, s, h, th, Y0, YN, YNm1), 0);
+      ck_assert_int_eq(ops->dense_leapfrog_forward_final(n, N, s, h, th, Y0, YN, YNm1), 0);
       ck_assert_msg(reldiff(ns, YN, traj + N * ns) == 0.0 && reldiff(ns, YNm1, traj + (N - 1) * ns) == 0.0, "forward_final n %ld N %ld", n, N);
-      ck_assert_int_eq(ops->leapfrog_tanh_tangent_y0(n, N, s, h, th, dth, Y0, dY0, dr), 0);
-      ck_assert_int_eq(ops->leapfrog_tanh_tangent(n, N, s, h, th, dth, traj, lin, dY0, dYN), 0);
+      ck_assert_int_eq(ops->dense_leapfrog_tangent_y0(n, N, s, h, th, dth, Y0, dY0, dr), 0);
+      ck_assert_int_eq(ops->dense_leapfrog_tangent(n, N, s, h, th, dth, traj, lin, dY0, dYN), 0);
       ck_assert_msg(reldiff(ns, dr, dYN) == 0.0, "tangent_y0 n %ld N %ld: %g", n, N, reldiff(ns, dr, dYN));
       memcpy(grv, g0, (size_t)np * sizeof(double));
-      ck_assert_int_eq(ops->leapfrog_tanh_adjoint_reversible(n, N, s, h, th, YN, YNm1, W, grv, dr), 0);
+      ck_assert_int_eq(ops->dense_leapfrog_adjoint_reversible(n, N, s, h, th, YN, YNm1, W, grv, dr), 0);
       ck_assert_msg(reldiff(np, grv, g) <= 1e-12 && reldiff(ns, dr, gY0) <= 1e-12, "adjoint_reversible n %ld N %ld: %g, %g", n, N, reldiff(np, grv, g), reldiff(ns, dr, gY0));
       PetscFree4(YN, YNm1, dr, grv);
     }
-    ck_assert_int_eq(ops->leapfrog_tanh_tangent(n, N, s, h, th, NULL, traj, lin, NULL, dYN), 0); /* no direction: zero */
+    ck_assert_int_eq(ops->dense_leapfrog_tangent(n, N, s, h, th, NULL, traj, lin, NULL, dYN), 0); /* no direction: zero */
     for (long i = 0; i < ns; i++) ck_assert(dYN[i] == 0.0);
     PetscFree6(traj, tref, lin, dYN, g, gY0);
     PetscFree5(gY0b, thp, Y0p, tp, linp);
     FreeInputs(th, dth, Y0, dY0, W, g0);
   }
-  ck_assert_int_eq(ops->leapfrog_tanh_forward(0, 2, 3, 0.1, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
-  ck_assert_msg(strstr(ops->last_error(), "leapfrog_tanh_forward: need n >= 1, N >= 0, s >= 0, got n = 0"), "message: %s", ops->last_error());
-  ck_assert_int_eq(ops->leapfrog_tanh_adjoint(2, 2, 3, 0.1, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
-  ck_assert_msg(strstr(ops->last_error(), "leapfrog_tanh_adjoint: theta and lin (leapfrog_tanh_linsize() = 12 values) must be arrays of the backend"), "message: %s", ops->last_error());
-  ck_assert_int_eq(ops->leapfrog_tanh_tangent(2, 2, 0, 0.1, NULL, NULL, NULL, NULL, NULL, NULL), 0); /* no example: nothing to do */
-  ck_assert_int_eq(ops->leapfrog_tanh_adjoint_reversible(2, 2, 3, 0.1, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
-  ck_assert_msg(strstr(ops->last_error(), "leapfrog_tanh_adjoint_reversible: theta, the states and the output must be arrays of the backend"), "message: %s", ops->last_error());
-  ck_assert_int_eq(ops->leapfrog_tanh_forward_final(2, -1, 3, 0.1, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+  ck_assert_int_eq(ops->dense_leapfrog_forward(0, 2, 3, 0.1, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+  ck_assert_msg(strstr(ops->last_error(), "dense_leapfrog_forward: need n >= 1, N >= 0, s >= 0, got n = 0"), "message: %s", ops->last_error());
+  ck_assert_int_eq(ops->dense_leapfrog_adjoint(2, 2, 3, 0.1, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+  ck_assert_msg(strstr(ops->last_error(), "dense_leapfrog_adjoint: theta and lin (dense_leapfrog_linsize() = 12 values) must be arrays of the backend"), "message: %s", ops->last_error());
+  ck_assert_int_eq(ops->dense_leapfrog_tangent(2, 2, 0, 0.1, NULL, NULL, NULL, NULL, NULL, NULL), 0); /* no example: nothing to do */
+  ck_assert_int_eq(ops->dense_leapfrog_adjoint_reversible(2, 2, 3, 0.1, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+  ck_assert_msg(strstr(ops->last_error(), "dense_leapfrog_adjoint_reversible: theta, the states and the output must be arrays of the backend"), "message: %s", ops->last_error());
+  ck_assert_int_eq(ops->dense_leapfrog_forward_final(2, -1, 3, 0.1, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
 }
 END_TEST
 
@@ -612,7 +612,7 @@ END_TEST
   another order, non-expanding steps with h ||K|| < 1 here); lin holds sigma' of both faces, checked against the
   states; the gradient is accumulated onto what gtheta held. Then the statuses of bad arguments.
 */
-START_TEST(test_host_verlet_tanh)
+START_TEST(test_host_dense_verlet)
 {
   const OdynBackendOps *ops = odyn_backend_hostref();
   const long            shapes[4][4] = {{1, 1, 1, 1}, {2, 2, 4, 7}, {2, 4, 5, 33}, {20, 12, 3, 17}}; /* n, m, N, s */
@@ -620,7 +620,7 @@ START_TEST(test_host_verlet_tanh)
   for (int k = 0; k < 4; k++) {
     const long   n = shapes[k][0], m = shapes[k][1], N = shapes[k][2], s = shapes[k][3], np = N * (n * m + n + m), ns = n * s, ms = m * s;
     const double h = 1.5 / N;
-    const long   nl = ops->verlet_tanh_linsize(n, m, N, s);
+    const long   nl = ops->dense_verlet_linsize(n, m, N, s);
     double      *th = rnd(11, np), *dth = rnd(12, np), *Y0 = rnd(13, ns), *dY0 = rnd(14, ns), *W = rnd(15, ns), *g = rnd(16, np), *gr = rnd(16, np);
     double      *yt, *zt, *yr, *zr, *lin, *o, *r;
 
@@ -628,7 +628,7 @@ START_TEST(test_host_verlet_tanh)
     for (long i = 0; i < np; i++) th[i] /= sqrt((double)(n > m ? n : m));
     ck_assert(PetscMalloc5((N + 1) * ns, &yt, (N + 1) * ms, &zt, (N + 1) * ns, &yr, (N + 1) * ms, &zr, nl, &lin) == 0);
     ck_assert(PetscMalloc2(ns, &o, ns, &r) == 0);
-    ck_assert_int_eq(ops->verlet_tanh_forward(n, m, N, s, h, th, Y0, yt, zt, lin), 0);
+    ck_assert_int_eq(ops->dense_verlet_forward(n, m, N, s, h, th, Y0, yt, zt, lin), 0);
     ck_assert_int_eq(odyn_verlet_ref_forward(n, m, N, s, h, th, Y0, yr, zr), 0);
     ck_assert_msg(reldiff((N + 1) * ns, yt, yr) <= 1e-13, "forward Y n %ld m %ld N %ld s %ld: %g", n, m, N, s, reldiff((N + 1) * ns, yt, yr));
     ck_assert_msg(reldiff((N + 1) * ms, zt, zr) <= 1e-13, "forward Z n %ld m %ld N %ld s %ld: %g", n, m, N, s, reldiff((N + 1) * ms, zt, zr));
@@ -644,20 +644,20 @@ START_TEST(test_host_verlet_tanh)
         ck_assert_msg(fabs(DF[i] - (1.0 - t * t)) <= 1e-12, "DF step %ld [%ld] = %g, 1 - tanh^2 = %g", j, i, DF[i], 1.0 - t * t);
       }
     }
-    ck_assert_int_eq(ops->verlet_tanh_tangent(n, m, N, s, h, th, dth, yt, zt, lin, dY0, o), 0);
+    ck_assert_int_eq(ops->dense_verlet_tangent(n, m, N, s, h, th, dth, yt, zt, lin, dY0, o), 0);
     ck_assert_int_eq(odyn_verlet_ref_tangent(n, m, N, s, h, th, dth, Y0, dY0, r), 0);
     ck_assert_msg(reldiff(ns, o, r) <= 1e-13, "tangent n %ld m %ld: %g", n, m, reldiff(ns, o, r));
-    ck_assert_int_eq(ops->verlet_tanh_tangent(n, m, N, s, h, th, NULL, yt, zt, lin, dY0, o), 0);
+    ck_assert_int_eq(ops->dense_verlet_tangent(n, m, N, s, h, th, NULL, yt, zt, lin, dY0, o), 0);
     ck_assert_int_eq(odyn_verlet_ref_tangent(n, m, N, s, h, th, NULL, Y0, dY0, r), 0);
     ck_assert_msg(reldiff(ns, o, r) <= 1e-13, "tangent in Y0 n %ld m %ld: %g", n, m, reldiff(ns, o, r));
-    ck_assert_int_eq(ops->verlet_tanh_tangent(n, m, N, s, h, th, dth, yt, zt, lin, NULL, o), 0);
+    ck_assert_int_eq(ops->dense_verlet_tangent(n, m, N, s, h, th, dth, yt, zt, lin, NULL, o), 0);
     ck_assert_int_eq(odyn_verlet_ref_tangent(n, m, N, s, h, th, dth, Y0, NULL, r), 0);
     ck_assert_msg(reldiff(ns, o, r) <= 1e-13, "tangent in theta n %ld m %ld: %g", n, m, reldiff(ns, o, r));
-    ck_assert_int_eq(ops->verlet_tanh_adjoint(n, m, N, s, h, th, yt, zt, lin, W, g, o), 0);
+    ck_assert_int_eq(ops->dense_verlet_adjoint(n, m, N, s, h, th, yt, zt, lin, W, g, o), 0);
     ck_assert_int_eq(odyn_verlet_ref_adjoint(n, m, N, s, h, th, yr, zr, W, gr, r), 0);
     ck_assert_msg(reldiff(np, g, gr) <= 1e-13, "adjoint gtheta n %ld m %ld: %g", n, m, reldiff(np, g, gr));
     ck_assert_msg(reldiff(ns, o, r) <= 1e-13, "adjoint gY0 n %ld m %ld: %g", n, m, reldiff(ns, o, r));
-    ck_assert_int_eq(ops->verlet_tanh_adjoint(n, m, N, s, h, th, yt, zt, lin, W, NULL, r), 0); /* gY0 alone: the same */
+    ck_assert_int_eq(ops->dense_verlet_adjoint(n, m, N, s, h, th, yt, zt, lin, W, NULL, r), 0); /* gY0 alone: the same */
     ck_assert_msg(reldiff(ns, r, o) == 0.0, "adjoint gY0 alone n %ld m %ld", n, m);
     { /* the reversible references (memory flat in N): the forward's last states bit for bit, and the adjoint that
          rebuilds the states backwards against the stored one (round-off of the walk: measured <= 6e-16) */
@@ -685,18 +685,18 @@ START_TEST(test_host_verlet_tanh)
     PetscFree(gr);
   }
   /* bad arguments: a status and a message, nothing written */
-  ck_assert_int_eq(ops->verlet_tanh_forward(2, 0, 2, 3, 0.1, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
-  ck_assert_msg(strstr(ops->last_error(), "verlet_tanh_forward: need n >= 1, m >= 1, N >= 0, s >= 0, got n = 2, m = 0"), "message: %s", ops->last_error());
-  ck_assert_int_eq(ops->verlet_tanh_tangent(2, 2, 2, -1, 0.1, NULL, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
-  ck_assert_int_eq(ops->verlet_tanh_adjoint(2, 3, 2, 3, 0.1, NULL, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
-  ck_assert_msg(strstr(ops->last_error(), "verlet_tanh_adjoint: theta and lin (verlet_tanh_linsize() = 30 values) must be arrays of the backend"), "message: %s", ops->last_error());
+  ck_assert_int_eq(ops->dense_verlet_forward(2, 0, 2, 3, 0.1, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+  ck_assert_msg(strstr(ops->last_error(), "dense_verlet_forward: need n >= 1, m >= 1, N >= 0, s >= 0, got n = 2, m = 0"), "message: %s", ops->last_error());
+  ck_assert_int_eq(ops->dense_verlet_tangent(2, 2, 2, -1, 0.1, NULL, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+  ck_assert_int_eq(ops->dense_verlet_adjoint(2, 3, 2, 3, 0.1, NULL, NULL, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_ARG);
+  ck_assert_msg(strstr(ops->last_error(), "dense_verlet_adjoint: theta and lin (dense_verlet_linsize() = 30 values) must be arrays of the backend"), "message: %s", ops->last_error());
   {
     double th[8] = {0}, lin[8] = {0}, y[4] = {0};
-    ck_assert_int_eq(ops->verlet_tanh_forward(2, 2, 1, 1, 0.1, th, y, y, NULL, lin), ODYN_BACKEND_ERR_ARG);
-    ck_assert_msg(strstr(ops->last_error(), "verlet_tanh_forward: Y0, Ytraj and Ztraj must be arrays of the backend"), "message: %s", ops->last_error());
+    ck_assert_int_eq(ops->dense_verlet_forward(2, 2, 1, 1, 0.1, th, y, y, NULL, lin), ODYN_BACKEND_ERR_ARG);
+    ck_assert_msg(strstr(ops->last_error(), "dense_verlet_forward: Y0, Ytraj and Ztraj must be arrays of the backend"), "message: %s", ops->last_error());
   }
-  ck_assert_int_eq(ops->verlet_tanh_forward(2, 2, 2, 0, 0.1, NULL, NULL, NULL, NULL, NULL), 0); /* no example: nothing to do */
-  ck_assert_int_eq(ops->verlet_tanh_forward(2, 2, (long)1 << 62, 3, 0.1, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
+  ck_assert_int_eq(ops->dense_verlet_forward(2, 2, 2, 0, 0.1, NULL, NULL, NULL, NULL, NULL), 0); /* no example: nothing to do */
+  ck_assert_int_eq(ops->dense_verlet_forward(2, 2, (long)1 << 62, 3, 0.1, NULL, NULL, NULL, NULL, NULL), ODYN_BACKEND_ERR_SIZE);
 }
 END_TEST
 
@@ -712,7 +712,7 @@ START_TEST(test_backend_options)
   odyn_ck_error_contains(OdynBackendGet(PETSC_COMM_WORLD, "opencl", &ops), "Unknown compute backend \"opencl\" (-odyn_backend): the known backends are host, hostref, cuda");
   ODYN_CK(OdynBackendGet(PETSC_COMM_WORLD, ODYNBACKENDHOSTREF, &ops));
   ck_assert_str_eq(ops->name, "hostref");
-  ck_assert_ptr_eq(ops->euler_tanh_forward, odyn_backend_host()->euler_tanh_forward);
+  ck_assert_ptr_eq(ops->dense_euler_forward, odyn_backend_host()->dense_euler_forward);
   ODYN_CK(OdynBackendFromOptions(PETSC_COMM_WORLD, &ops));
   ck_assert_str_eq(ops->name, "host");
   ODYN_CK(PetscOptionsSetValue(NULL, "-odyn_backend", "gpu"));
@@ -766,10 +766,10 @@ static Suite *make_suite(void)
   tcase_add_test(t, test_host_elementwise);
   tcase_add_test(t, test_host_memory);
   tcase_add_test(t, test_host_loss);
-  tcase_add_test(t, test_host_euler_tanh);
-  tcase_add_test(t, test_host_verlet_tanh);
-  tcase_add_test(t, test_host_leapfrog_tanh);
-  tcase_add_test(t, test_host_parabolic_tanh);
+  tcase_add_test(t, test_host_dense_euler);
+  tcase_add_test(t, test_host_dense_verlet);
+  tcase_add_test(t, test_host_dense_leapfrog);
+  tcase_add_test(t, test_host_dense_parabolic);
   tcase_add_test(t, test_tables_complete);
   tcase_add_test(t, test_backend_options);
   suite_add_tcase(s, t);

@@ -23,10 +23,10 @@
     PETSC_ERR_SUP naming the block, an unknown backend name lists the known ones, the states of a backend block are not
     handed out, a derivative sweep at another theta than the forward's is refused.
 
-  Bounds. hostref: 0. Its sweeps (src/backend/host/eulertanh.c) call the host kernels of the direct path with the same
+  Bounds. hostref: 0. Its sweeps (src/backend/host/denseeuler.c) call the host kernels of the direct path with the same
   operands in the same order (the direct path's copies before the in-place updates change no value), and the gradient
   it returns is added to the zeros the network starts from; so every result is the direct path's bit for bit, and any
-  difference at all is a bug in the plumbing. The same holds for Verlet blocks (src/backend/host/verlettanh.c follows
+  difference at all is a bug in the plumbing. The same holds for Verlet blocks (src/backend/host/denseverlet.c follows
   verlet.c and hamiltonian.c kernel by kernel; the host path stores its trajectory by default, which is what it
   reproduces). cuda: 1e-12 norm-wise relative for the sweeps (the reasons of
   tests/gpu/test_gpu_narrow.c: FMAs and an ulp of tanh per step through a non-expanding map, h ||K_j|| <= 2/N here,
@@ -39,7 +39,7 @@
 #include <string.h>
 #include "backendtest.h"
 #include "trainrun.h"
-#include <odyn/private/backend.h> /* the table's parabolic_tanh_linsize, for test_memory_parabolic */
+#include <odyn/private/backend.h> /* the table's dense_parabolic_linsize, for test_memory_parabolic */
 
 #if defined(ODYN_TEST_GPU_BUILD)
 static const char *backend   = "cuda";
@@ -419,7 +419,7 @@ END_TEST
 
 /*
   The backend memory of a parabolic block (n 2, hidden width 4, 400 examples) in depth: per step it holds one state
-  (n s doubles) and the table's linearization of one step (parabolic_tanh_linsize(n, m, 1, s): sigma and sigma', 2 m s,
+  (n s doubles) and the table's linearization of one step (dense_parabolic_linsize(n, m, 1, s): sigma and sigma', 2 m s,
   on hostref; none on cuda, whose narrow sweeps recompute them), plus parameter-sized buffers (at most 4 (m n + m)
   doubles per step): the growth from N = 8 to 64 must lie between the two.
 */
@@ -438,7 +438,7 @@ START_TEST(test_memory_parabolic)
   p64        = SweepPeak(ops, 64, n, -1, PETSC_FALSE, &s);
   net_hidden = 0;
   net_layer  = ODYNLAYERDENSE;
-  lin1 = ops->parabolic_tanh_linsize(n, m, 1, s);
+  lin1 = ops->dense_parabolic_linsize(n, m, 1, s);
   lo   = 8.0 * dN * (n * s + lin1);
   hi   = lo + 8.0 * 4 * dN * np;
   ODYN_CK(PetscPrintf(PETSC_COMM_WORLD, "test_netbackend: parabolic block (n 2, m 4) on %s, rank 0's %d examples: backend memory N = 8 / 64: %.0f / %.0f bytes (linearization %ld doubles per step)\n", backend, (int)s, p8, p64, lin1));
@@ -483,7 +483,7 @@ END_TEST
   performs leapfrog.c's and the dense layer's operations in their order); negdef and antisym layers (the 2-D examples'
   -odyn_net leapfrog uses negdef) within 1e-13, for the reason of test_parity_mapped; Taylor and dot-product tests of
   the backend path. Then the same blocks reversible (-odyn_scheme_trajectory recompute on both paths: the host path
-  rebuilds its states by leapfrog.c's reverse step, the backend by leapfrog_tanh_adjoint_reversible) within 1e-12 (both
+  rebuilds its states by leapfrog.c's reverse step, the backend by dense_leapfrog_adjoint_reversible) within 1e-12 (both
   rebuild the states backwards, each drifting by round-off per step), and a reversible block's backend memory flat in
   N while the storing block's grows.
 */

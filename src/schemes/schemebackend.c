@@ -270,10 +270,10 @@ static PetscErrorCode BackendForwardCall(OdynScheme scheme, PetscInt s, const do
   if (b->rev) { /* only the last states: [Y_0 | Y_N (| Y_{N-1})], Z_{N-1/2} */
     switch (b->kind) {
     case ODYN_BLOCK_VERLET:
-      OdynBackendCall(ops, verlet_tanh_forward_final, n, b->m, N, s, h, th, bk->traj, bk->traj + ns, bk->ztraj);
+      OdynBackendCall(ops, dense_verlet_forward_final, n, b->m, N, s, h, th, bk->traj, bk->traj + ns, bk->ztraj);
       break;
     case ODYN_BLOCK_LEAPFROG:
-      OdynBackendCall(ops, leapfrog_tanh_forward_final, n, N, s, h, th, bk->traj, bk->traj + ns, bk->traj + 2 * ns);
+      OdynBackendCall(ops, dense_leapfrog_forward_final, n, N, s, h, th, bk->traj, bk->traj + ns, bk->traj + 2 * ns);
       break;
     case ODYN_BLOCK_CONV_VERLET:
       OdynBackendCall(ops, conv_verlet_forward_final, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->traj + ns, bk->ztraj, bk->lin);
@@ -288,16 +288,16 @@ static PetscErrorCode BackendForwardCall(OdynScheme scheme, PetscInt s, const do
   }
   switch (b->kind) {
   case ODYN_BLOCK_EULER:
-    OdynBackendCall(ops, euler_tanh_forward, n, N, s, h, th, y0, bk->traj, bk->lin);
+    OdynBackendCall(ops, dense_euler_forward, n, N, s, h, th, y0, bk->traj, bk->lin);
     break;
   case ODYN_BLOCK_PARABOLIC:
-    OdynBackendCall(ops, parabolic_tanh_forward, n, b->m, N, s, h, th, y0, bk->traj, bk->lin);
+    OdynBackendCall(ops, dense_parabolic_forward, n, b->m, N, s, h, th, y0, bk->traj, bk->lin);
     break;
   case ODYN_BLOCK_LEAPFROG:
-    OdynBackendCall(ops, leapfrog_tanh_forward, n, N, s, h, th, y0, bk->traj, bk->lin);
+    OdynBackendCall(ops, dense_leapfrog_forward, n, N, s, h, th, y0, bk->traj, bk->lin);
     break;
   case ODYN_BLOCK_VERLET:
-    OdynBackendCall(ops, verlet_tanh_forward, n, b->m, N, s, h, th, y0, bk->traj, bk->ztraj, bk->lin);
+    OdynBackendCall(ops, dense_verlet_forward, n, b->m, N, s, h, th, y0, bk->traj, bk->ztraj, bk->lin);
     break;
   case ODYN_BLOCK_CONV_SINGLE:
     OdynBackendCall(ops, conv_single_forward, b->act, b->c, b->cm, b->k, b->pool, b->eps, b->ih, b->iw, s, th, y0, bk->out, bk->lin);
@@ -338,10 +338,10 @@ static PetscErrorCode BackendTangentCall(OdynScheme scheme, PetscInt s, const do
   if (b->rev) { /* the states recomputed forward from Y_0 */
     switch (b->kind) {
     case ODYN_BLOCK_VERLET:
-      OdynBackendCall(ops, verlet_tanh_tangent_y0, n, b->m, N, s, h, th, dth, bk->traj, dy0, out);
+      OdynBackendCall(ops, dense_verlet_tangent_y0, n, b->m, N, s, h, th, dth, bk->traj, dy0, out);
       break;
     case ODYN_BLOCK_LEAPFROG:
-      OdynBackendCall(ops, leapfrog_tanh_tangent_y0, n, N, s, h, th, dth, bk->traj, dy0, out);
+      OdynBackendCall(ops, dense_leapfrog_tangent_y0, n, N, s, h, th, dth, bk->traj, dy0, out);
       break;
     case ODYN_BLOCK_CONV_VERLET:
       OdynBackendCall(ops, conv_verlet_tangent_y0, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
@@ -356,16 +356,16 @@ static PetscErrorCode BackendTangentCall(OdynScheme scheme, PetscInt s, const do
   }
   switch (b->kind) {
   case ODYN_BLOCK_EULER:
-    OdynBackendCall(ops, euler_tanh_tangent, n, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
+    OdynBackendCall(ops, dense_euler_tangent, n, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_PARABOLIC:
-    OdynBackendCall(ops, parabolic_tanh_tangent, n, b->m, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
+    OdynBackendCall(ops, dense_parabolic_tangent, n, b->m, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_LEAPFROG:
-    OdynBackendCall(ops, leapfrog_tanh_tangent, n, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
+    OdynBackendCall(ops, dense_leapfrog_tangent, n, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_VERLET:
-    OdynBackendCall(ops, verlet_tanh_tangent, n, b->m, N, s, h, th, dth, bk->traj, bk->ztraj, bk->lin, dy0, out);
+    OdynBackendCall(ops, dense_verlet_tangent, n, b->m, N, s, h, th, dth, bk->traj, bk->ztraj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_CONV_SINGLE:
     OdynBackendCall(ops, conv_single_tangent, b->act, b->c, b->cm, b->k, b->pool, b->eps, b->ih, b->iw, s, th, dth, bk->traj, bk->lin, dy0, out);
@@ -404,10 +404,10 @@ static PetscErrorCode BackendAdjointCall(OdynScheme scheme, PetscInt s, const do
   if (b->rev) { /* the states rebuilt backwards from the last ones */
     switch (b->kind) {
     case ODYN_BLOCK_VERLET:
-      OdynBackendCall(ops, verlet_tanh_adjoint_reversible, n, b->m, N, s, h, th, bk->traj + ns, bk->ztraj, w, gt, gy);
+      OdynBackendCall(ops, dense_verlet_adjoint_reversible, n, b->m, N, s, h, th, bk->traj + ns, bk->ztraj, w, gt, gy);
       break;
     case ODYN_BLOCK_LEAPFROG:
-      OdynBackendCall(ops, leapfrog_tanh_adjoint_reversible, n, N, s, h, th, bk->traj + ns, bk->traj + 2 * ns, w, gt, gy);
+      OdynBackendCall(ops, dense_leapfrog_adjoint_reversible, n, N, s, h, th, bk->traj + ns, bk->traj + 2 * ns, w, gt, gy);
       break;
     case ODYN_BLOCK_CONV_VERLET:
       OdynBackendCall(ops, conv_verlet_adjoint_reversible, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj + ns, bk->ztraj, bk->lin, w, gt, gy);
@@ -422,16 +422,16 @@ static PetscErrorCode BackendAdjointCall(OdynScheme scheme, PetscInt s, const do
   }
   switch (b->kind) {
   case ODYN_BLOCK_EULER:
-    OdynBackendCall(ops, euler_tanh_adjoint, n, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
+    OdynBackendCall(ops, dense_euler_adjoint, n, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_PARABOLIC:
-    OdynBackendCall(ops, parabolic_tanh_adjoint, n, b->m, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
+    OdynBackendCall(ops, dense_parabolic_adjoint, n, b->m, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_LEAPFROG:
-    OdynBackendCall(ops, leapfrog_tanh_adjoint, n, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
+    OdynBackendCall(ops, dense_leapfrog_adjoint, n, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_VERLET:
-    OdynBackendCall(ops, verlet_tanh_adjoint, n, b->m, N, s, h, th, bk->traj, bk->ztraj, bk->lin, w, gt, gy);
+    OdynBackendCall(ops, dense_verlet_adjoint, n, b->m, N, s, h, th, bk->traj, bk->ztraj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_CONV_SINGLE:
     OdynBackendCall(ops, conv_single_adjoint, b->act, b->c, b->cm, b->k, b->pool, b->eps, b->ih, b->iw, s, th, bk->traj, bk->lin, w, gt, gy);

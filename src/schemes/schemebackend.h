@@ -10,10 +10,10 @@
 
 /* the blocks a backend runs, each with its family of operations (include/odyn/private/backend.h) */
 typedef enum {
-  ODYN_BLOCK_EULER,          /* euler, layer dense, antisym or negdef: euler_tanh_* */
-  ODYN_BLOCK_PARABOLIC,      /* euler, layer symmetric: parabolic_tanh_* */
-  ODYN_BLOCK_LEAPFROG,       /* leapfrog, layer dense, antisym or negdef: leapfrog_tanh_* */
-  ODYN_BLOCK_VERLET,         /* verlet, layer hamiltonian: verlet_tanh_* */
+  ODYN_BLOCK_EULER,          /* euler, layer dense, antisym or negdef: dense_euler_* */
+  ODYN_BLOCK_PARABOLIC,      /* euler, layer symmetric: dense_parabolic_* */
+  ODYN_BLOCK_LEAPFROG,       /* leapfrog, layer dense, antisym or negdef: dense_leapfrog_* */
+  ODYN_BLOCK_VERLET,         /* verlet, layer hamiltonian: dense_verlet_* */
   ODYN_BLOCK_CONV_SINGLE,    /* single, layer conv (the opening layer): conv_single_* */
   ODYN_BLOCK_CONV_EULER,     /* euler, layer conv or convantisym: conv_euler_* */
   ODYN_BLOCK_CONV_PARABOLIC, /* euler, layer convsymmetric (the parabolic CNN): conv_parabolic_* */

@@ -63,10 +63,10 @@ static const struct {
 static const struct {
   const char *name, *ops;
 } BlockNames[] = {
-  [ODYN_BLOCK_EULER]          = {"Euler", "euler_tanh"},
-  [ODYN_BLOCK_PARABOLIC]      = {"symmetric Euler", "parabolic_tanh"},
-  [ODYN_BLOCK_LEAPFROG]       = {"leapfrog", "leapfrog_tanh"},
-  [ODYN_BLOCK_VERLET]         = {"Verlet", "verlet_tanh"},
+  [ODYN_BLOCK_EULER]          = {"Euler", "dense_euler"},
+  [ODYN_BLOCK_PARABOLIC]      = {"symmetric Euler", "dense_parabolic"},
+  [ODYN_BLOCK_LEAPFROG]       = {"leapfrog", "dense_leapfrog"},
+  [ODYN_BLOCK_VERLET]         = {"Verlet", "dense_verlet"},
   [ODYN_BLOCK_CONV_SINGLE]    = {"single conv", "conv_single"},
   [ODYN_BLOCK_CONV_EULER]     = {"conv", "conv_euler"},
   [ODYN_BLOCK_CONV_PARABOLIC] = {"convsymmetric Euler", "conv_parabolic"},
@@ -251,13 +251,13 @@ long OdynBlockLinSize_Private(const OdynBackendOps *ops, const OdynBlock *b, lon
   }
   switch (b->kind) {
   case ODYN_BLOCK_EULER:
-    return ops->euler_tanh_linsize(b->n, b->N, s);
+    return ops->dense_euler_linsize(b->n, b->N, s);
   case ODYN_BLOCK_PARABOLIC:
-    return ops->parabolic_tanh_linsize(b->n, b->m, b->N, s);
+    return ops->dense_parabolic_linsize(b->n, b->m, b->N, s);
   case ODYN_BLOCK_LEAPFROG:
-    return ops->leapfrog_tanh_linsize(b->n, b->N, s);
+    return ops->dense_leapfrog_linsize(b->n, b->N, s);
   case ODYN_BLOCK_VERLET:
-    return ops->verlet_tanh_linsize(b->n, b->m, b->N, s);
+    return ops->dense_verlet_linsize(b->n, b->m, b->N, s);
   case ODYN_BLOCK_CONV_SINGLE:
     return ops->conv_single_linsize(b->c, b->cm, b->k, b->pool, b->eps, b->ih, b->iw, s);
   case ODYN_BLOCK_CONV_EULER:

@@ -11,7 +11,7 @@
   is compiled with the test, so the backend and its bounds are chosen here; the helpers (convbackendcase.c, in the
   odyntest library) get them from OdynTestConvCaseMain().
 
-  Bounds. hostref: 0. Its sweeps (src/backend/host/convtanh.c, convverlet.c, convparabolic.c, convleapfrog.c) call the
+  Bounds. hostref: 0. Its sweeps (src/backend/host/convsingle.c, convverlet.c, convparabolic.c, convleapfrog.c) call the
   layers' kernels with the same operands, in the same order and over the same chunks of examples as the direct path
   (euler.c / verlet.c / leapfrog.c + convcore.c), and the gradient it returns is added to the zeros the network starts
   from: any difference at all is a bug in the plumbing (convantisym: 1e-13 and 1e-8 for the history, the gradient's

@@ -135,7 +135,7 @@ static void run(shape sh)
 
 /*
    The leapfrog sweeps (Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 tanh(K_j Y_j + b_j)) on the device against the host table's
-   (src/backend/host/leapfrogtanh.c, which tests/test_backend.c checks against plain loops, Taylor and the dot product):
+   (src/backend/host/denseleapfrog.c, which tests/test_backend.c checks against plain loops, Taylor and the dot product):
    path 0 the narrow kernels with LF (odyn_cuda_narrow_leapfrog_*, n <= 16), 1 the per-step cuBLAS path
    (odyn_cuda_leapfrog_*, any n), 2 the reversible sweeps (forward_final, tangent_y0, adjoint_reversible), 3 the narrow
    reversible ones (odyn_cuda_narrow_leapfrog_forward_final, _tangent, _adjoint_reversible: the previous-state register
@@ -155,10 +155,10 @@ static void run_leapfrog(long n, long N, long s, int path)
 
   fill_inputs(n, N, s, theta, dtheta, Y0, dY0, W, g0);
   memcpy(gth, g0, (size_t)np * sizeof(double));
-  if (odyn_host_leapfrog_tanh_forward(n, N, s, h, theta, Y0, traj, lin) || odyn_host_leapfrog_tanh_tangent(n, N, s, h, theta, dtheta, traj, lin, dY0, dYN)) gc_failures++;
+  if (odyn_host_dense_leapfrog_forward(n, N, s, h, theta, Y0, traj, lin) || odyn_host_dense_leapfrog_tangent(n, N, s, h, theta, dtheta, traj, lin, dY0, dYN)) gc_failures++;
   if (rev) {
-    if (odyn_host_leapfrog_tanh_forward_final(n, N, s, h, theta, Y0, traj + N * ns, YNm1) || odyn_host_leapfrog_tanh_adjoint_reversible(n, N, s, h, theta, traj + N * ns, YNm1, W, gth, gY0)) gc_failures++;
-  } else if (odyn_host_leapfrog_tanh_adjoint(n, N, s, h, theta, traj, lin, W, gth, gY0)) gc_failures++;
+    if (odyn_host_dense_leapfrog_forward_final(n, N, s, h, theta, Y0, traj + N * ns, YNm1) || odyn_host_dense_leapfrog_adjoint_reversible(n, N, s, h, theta, traj + N * ns, YNm1, W, gth, gY0)) gc_failures++;
+  } else if (odyn_host_dense_leapfrog_adjoint(n, N, s, h, theta, traj, lin, W, gth, gY0)) gc_failures++;
   {
     double *d_th = gc_dev(theta, np), *d_dth = gc_dev(dtheta, np), *d_Y0 = gc_dev(Y0, ns), *d_dY0 = gc_dev(dY0, ns), *d_W = gc_dev(W, ns);
     double *d_traj = gc_dev(NULL, (N + 1) * ns), *d_D = gc_dev(NULL, N * ns > 0 ? N * ns : 1), *d_dYN = gc_dev(NULL, ns), *d_g = gc_dev(g0, np), *d_gY0 = gc_dev(NULL, ns);

@@ -3,7 +3,7 @@
    tanh(K_j Y_j + b_j)): the cuBLAS path (src/backend/cuda/parabolic.cu, odyn_cuda_parabolic_*: per step DGEMMs and
    one fused pass, sigma and sigma' kept in lin, any widths) and, for n, m <= 16, the one-kernel sweeps
    (src/backend/cuda/parabolicnarrow.cu, odyn_cuda_parabolic_narrow_*: no lin, the tangent recomputes the states from
-   Y0), both against the host table's (src/backend/host/parabolictanh.c, which equals the host path bit for bit and
+   Y0), both against the host table's (src/backend/host/denseparabolic.c, which equals the host path bit for bit and
    which tests/test_backend.c checks against plain loops, Taylor and the dot product) on random fp64 data: square and
    rectangular K, narrow and wide; the device tangent against the device adjoint (dot product); the gradient alone and
    gY0 alone (bit for bit the both-at-once numbers); the narrow kernels in place (dYN = dY0, gY0 = W), with enough
@@ -39,7 +39,7 @@ static void problem_create(long n, long m, long N, long s, Problem *p)
   }
   gc_fill_sweep_inputs(p->np, p->ns, p->dtheta, p->g0, p->Y0, p->dY0, p->W);
   memcpy(p->hg, p->g0, (size_t)p->np * sizeof(double));
-  if (odyn_host_parabolic_tanh_forward(n, m, N, s, p->h, p->theta, p->Y0, p->hy, p->lin) || odyn_host_parabolic_tanh_tangent(n, m, N, s, p->h, p->theta, p->dtheta, p->hy, p->lin, p->dY0, p->hdY) || odyn_host_parabolic_tanh_adjoint(n, m, N, s, p->h, p->theta, p->hy, p->lin, p->W, p->hg, p->hgY0)) exit(1);
+  if (odyn_host_dense_parabolic_forward(n, m, N, s, p->h, p->theta, p->Y0, p->hy, p->lin) || odyn_host_dense_parabolic_tangent(n, m, N, s, p->h, p->theta, p->dtheta, p->hy, p->lin, p->dY0, p->hdY) || odyn_host_dense_parabolic_adjoint(n, m, N, s, p->h, p->theta, p->hy, p->lin, p->W, p->hg, p->hgY0)) exit(1);
 }
 
 static void problem_destroy(Problem *p) { free(p->theta), free(p->dtheta), free(p->Y0), free(p->dY0), free(p->W), free(p->g0), free(p->hy), free(p->lin), free(p->hdY), free(p->hg), free(p->hgY0); }

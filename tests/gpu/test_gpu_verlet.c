@@ -1,7 +1,7 @@
 /*
    Parity of the narrow Verlet (Hamiltonian) tanh kernels (src/backend/cuda/verlet.cu, include/odyn/private/
    cudakernels.h) against the host: the references of src/backend/host/verletref.c (loops per example, gradient sums in
-   long double) and the host table's sweeps (src/backend/host/verlettanh.c, what -odyn_backend host and hostref
+   long double) and the host table's sweeps (src/backend/host/denseverlet.c, what -odyn_backend host and hostref
    compute), on random fp64 data; then the device tangent against the device adjoint (dot product) and against central
    differences of the device forward, and the kernels' argument statuses. Then the reversible pair (forward_final +
    adjoint_reversible, memory flat in N) on every shape and on deep ones up to N = 1024 (reversible_checks: its bounds
@@ -53,9 +53,9 @@ static void run(shape sh)
   GC_CALL(odyn_verlet_ref_tangent(n, m, N, s, h, theta, NULL, Y0, dY0, dYNx));
   memcpy(gth, g0, (size_t)np * sizeof(double));
   GC_CALL(odyn_verlet_ref_adjoint(n, m, N, s, h, theta, yt, zt, W, gth, gY0));
-  if (odyn_host_verlet_tanh_forward(n, m, N, s, h, theta, Y0, hy, hz, lin) || odyn_host_verlet_tanh_tangent(n, m, N, s, h, theta, dtheta, hy, hz, lin, dY0, hdY)) exit(1);
+  if (odyn_host_dense_verlet_forward(n, m, N, s, h, theta, Y0, hy, hz, lin) || odyn_host_dense_verlet_tangent(n, m, N, s, h, theta, dtheta, hy, hz, lin, dY0, hdY)) exit(1);
   memcpy(hg, g0, (size_t)np * sizeof(double));
-  if (odyn_host_verlet_tanh_adjoint(n, m, N, s, h, theta, hy, hz, lin, W, hg, hgY0)) exit(1);
+  if (odyn_host_dense_verlet_adjoint(n, m, N, s, h, theta, hy, hz, lin, W, hg, hgY0)) exit(1);
 
   {
     double *d_th = gc_dev(theta, np), *d_dth = gc_dev(dtheta, np), *d_Y0 = gc_dev(Y0, ns), *d_dY0 = gc_dev(dY0, ns), *d_W = gc_dev(W, ns);

@@ -1,7 +1,7 @@
 /*
    The wide Verlet (Hamiltonian) tanh sweeps (src/backend/cuda/verletwide.cu, odyn_cuda_verlet_wide_*: per step and face
    one cuBLAS DGEMM and one fused pass, for n or m > 16) against the host: the stored sweeps against the host table's
-   (src/backend/host/verlettanh.c, what -odyn_backend host and hostref compute), the reversible ones against the
+   (src/backend/host/denseverlet.c, what -odyn_backend host and hostref compute), the reversible ones against the
    references of src/backend/host/verletref.c (forward_final, the tangent that recomputes from Y0, the adjoint that
    rebuilds the states backwards), on random fp64 data; then the device tangent against the device adjoint (dot
    product), stored and reversible, and the bad arguments.
@@ -35,7 +35,7 @@ static void run(long n, long m, long N, long s)
   gc_fill_sweep_inputs(np, ns, dtheta, g0, Y0, dY0, W);
   memcpy(hg, g0, (size_t)np * sizeof(double));
   memcpy(rg, g0, (size_t)np * sizeof(double));
-  if (odyn_host_verlet_tanh_forward(n, m, N, s, h, theta, Y0, hy, hz, lin) || odyn_host_verlet_tanh_tangent(n, m, N, s, h, theta, dtheta, hy, hz, lin, dY0, hdY) || odyn_host_verlet_tanh_adjoint(n, m, N, s, h, theta, hy, hz, lin, W, hg, hgY0)) exit(1);
+  if (odyn_host_dense_verlet_forward(n, m, N, s, h, theta, Y0, hy, hz, lin) || odyn_host_dense_verlet_tangent(n, m, N, s, h, theta, dtheta, hy, hz, lin, dY0, hdY) || odyn_host_dense_verlet_adjoint(n, m, N, s, h, theta, hy, hz, lin, W, hg, hgY0)) exit(1);
   GC_CALL(odyn_verlet_ref_forward_final(n, m, N, s, h, theta, Y0, rY, rZ));
   GC_CALL(odyn_verlet_ref_tangent(n, m, N, s, h, theta, dtheta, Y0, dY0, rdY));
   GC_CALL(odyn_verlet_ref_adjoint_reversible(n, m, N, s, h, theta, rY, rZ, W, rg, rgY0, NULL));

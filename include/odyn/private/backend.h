@@ -111,39 +111,39 @@ struct OdynBackendOps {
      Whole-block sweeps of a dense forward-Euler tanh block (a network block's states in backend memory, docs/gpu.md),
      the network and parameter layout of include/odyn/private/cudakernels.h:
        Y_{j+1} = Y_j + h tanh(K_j Y_j + b_j), j = 0..N-1;  theta = [K_0 | b_0 | ... | K_{N-1} | b_{N-1}], N (n^2 + n)
-     euler_tanh_linsize: the doubles of `lin`, what the forward keeps for the derivative sweeps (sigma' of every step),
+     dense_euler_linsize: the doubles of `lin`, what the forward keeps for the derivative sweeps (sigma' of every step),
        that the backend needs for these sizes: N n s (host; cuda for n > 16), 0 (cuda for n <= 16: the narrow kernels
        recompute it; lin may then be NULL).
      forward: Ytraj ((N + 1) n s) receives all states, state j at j n s (state 0 a copy of Y0), and lin
      tangent: dYN = J_theta dtheta + J_Y0 dY0 at the forward's states (dtheta or dY0 NULL: zero)
      adjoint: gtheta += J_theta^T W, gY0 = J_Y0^T W (gtheta or gY0 NULL: not computed)
      Every array is the backend's; inputs and outputs must not overlap. Host: the kernels of the schemes' direct host
-     path in its order (src/backend/host/eulertanh.c), so the results are that path's bit for bit. Cuda: the narrow
+     path in its order (src/backend/host/denseeuler.c), so the results are that path's bit for bit. Cuda: the narrow
      kernels for n <= ODYN_CUDA_NARROW_MAX, else the cuBLAS ones (src/backend/cuda/narrow.cu, wide.cu).
   */
-  long (*euler_tanh_linsize)(long n, long N, long s);
-  int (*euler_tanh_forward)(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-  int (*euler_tanh_tangent)(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
-  int (*euler_tanh_adjoint)(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
+  long (*dense_euler_linsize)(long n, long N, long s);
+  int (*dense_euler_forward)(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+  int (*dense_euler_tangent)(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
+  int (*dense_euler_adjoint)(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
 
   /*
      Whole-block sweeps of a dense leapfrog tanh block (scheme leapfrog, src/schemes/impls/leapfrog.c, with a dense
      layer, or an antisym / negdef one whose matrices the caller forms: the second-order network of paper 001), the
-     parameter layout of euler_tanh_* above:
+     parameter layout of dense_euler_* above:
        Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 tanh(K_j Y_j + b_j), j = 0..N-1, Y_{-1} = Y_0
-     leapfrog_tanh_linsize: the doubles of `lin` (sigma' of every step), N n s on both tables.
+     dense_leapfrog_linsize: the doubles of `lin` (sigma' of every step), N n s on both tables.
      forward: Ytraj ((N + 1) n s) receives Y_0..Y_N, state j at j n s, and lin
      tangent: dYN = J_theta dtheta + J_Y0 dY0 at the forward's states (dtheta or dY0 NULL: zero)
      adjoint: gtheta += J_theta^T W, gY0 = J_Y0^T W (gtheta or gY0 NULL: not computed)
      Every array is the backend's; inputs and outputs must not overlap. Host: the host path's operations (the layer's
-     GEMMs, sigma' and products, leapfrog.c's update) in its order (src/backend/host/leapfrogtanh.c), so its results
+     GEMMs, sigma' and products, leapfrog.c's update) in its order (src/backend/host/denseleapfrog.c), so its results
      bit for bit. Cuda: per step one cuBLAS DGEMM and one fused elementwise kernel, any width
      (src/backend/cuda/leapfrog.cu).
   */
-  long (*leapfrog_tanh_linsize)(long n, long N, long s);
-  int (*leapfrog_tanh_forward)(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-  int (*leapfrog_tanh_tangent)(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
-  int (*leapfrog_tanh_adjoint)(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
+  long (*dense_leapfrog_linsize)(long n, long N, long s);
+  int (*dense_leapfrog_forward)(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+  int (*dense_leapfrog_tangent)(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
+  int (*dense_leapfrog_adjoint)(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
   /*
      The same block with states recomputed (reversible leapfrog, -odyn_scheme_trajectory recompute on a backend block):
      the scheme runs backwards, Y_{j-1} = 2 Y_j - Y_{j+1} + h^2 tanh(K_j Y_j + b_j), so only the last two states are kept.
@@ -151,32 +151,32 @@ struct OdynBackendOps {
      tangent_y0: dYN = J_theta dtheta + J_Y0 dY0, the states recomputed forward from Y0 alongside
      adjoint_reversible: gtheta += J_theta^T W, gY0 = J_Y0^T W, the states rebuilt backwards from YN, YNm1 alongside
      Each keeps its O(n s) scratch to itself (host: malloc'd per call; cuda: the kernels' workspace), so memory stays
-     flat in N. Host: leapfrog.c's recomputing sweeps' operations (src/backend/host/leapfrogtanh.c); the rebuilt states
+     flat in N. Host: leapfrog.c's recomputing sweeps' operations (src/backend/host/denseleapfrog.c); the rebuilt states
      drift from the stored ones by round-off, as on the host path.
   */
-  int (*leapfrog_tanh_forward_final)(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1);
-  int (*leapfrog_tanh_tangent_y0)(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
-  int (*leapfrog_tanh_adjoint_reversible)(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0);
+  int (*dense_leapfrog_forward_final)(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1);
+  int (*dense_leapfrog_tangent_y0)(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+  int (*dense_leapfrog_adjoint_reversible)(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0);
 
   /*
      Whole-block sweeps of a parabolic tanh block: forward Euler with the symmetric layer (src/schemes/impls/euler.c,
      src/layers/impls/symmetric.c; paper 000 eq. 7, the parabolic network), Y of width n, hidden width m:
        Y_{j+1} = Y_j - h K_j^T tanh(K_j Y_j + b_j),  theta = [K_0 | b_0 | ...], slot j = [K_j (m x n column-major:
        K_j(r, i) at r + i m) | b_j (m)], N (m n + m) values; dtheta and gtheta the same layout.
-     parabolic_tanh_linsize: the doubles of `lin`: the host's and cuda's wide sweeps keep sigma and sigma' of every
+     dense_parabolic_linsize: the doubles of `lin`: the host's and cuda's wide sweeps keep sigma and sigma' of every
      step ([S_j | D_j], m s each), 2 N m s; cuda's narrow sweeps (n, m <= 16) none, 0 (they recompute them).
      forward: Ytraj ((N + 1) n s) receives Y_0..Y_N, state j at j n s, and lin
      tangent: dYN = J_theta dtheta + J_Y0 dY0 at the forward's states (dtheta or dY0 NULL: zero)
      adjoint: gtheta += J_theta^T W, gY0 = J_Y0^T W (gtheta or gY0 NULL: not computed)
      Every array is the backend's; inputs and outputs must not overlap. Host: the layer's and euler.c's operations in
-     their order (src/backend/host/parabolictanh.c), so the host path's results bit for bit. Cuda: n, m <= 16 one
+     their order (src/backend/host/denseparabolic.c), so the host path's results bit for bit. Cuda: n, m <= 16 one
      kernel per sweep (src/backend/cuda/parabolicnarrow.cu), wider per step cuBLAS DGEMMs and one fused pass
      (src/backend/cuda/parabolic.cu).
   */
-  long (*parabolic_tanh_linsize)(long n, long m, long N, long s);
-  int (*parabolic_tanh_forward)(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-  int (*parabolic_tanh_tangent)(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
-  int (*parabolic_tanh_adjoint)(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
+  long (*dense_parabolic_linsize)(long n, long m, long N, long s);
+  int (*dense_parabolic_forward)(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+  int (*dense_parabolic_tangent)(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
+  int (*dense_parabolic_adjoint)(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
 
   /*
      Whole-block sweeps of a Verlet (Hamiltonian) tanh block: scheme verlet with layer hamiltonian and tanh
@@ -184,7 +184,7 @@ struct OdynBackendOps {
        Z_{j+1/2} = Z_{j-1/2} - h tanh(K_j^T Y_j + bG_j),  Y_{j+1} = Y_j + h tanh(K_j Z_{j+1/2} + bF_j),  Z_{-1/2} = 0
        theta = [K_0 | bF_0 | bG_0 | ... ], slot j = [K_j (n x m column-major: K_j(i,c) at i + c n) | bF_j (n) | bG_j (m)],
        N (n m + n + m) values; dtheta and gtheta have the same layout. Only Y enters and leaves.
-     verlet_tanh_linsize: the doubles of `lin` (sigma' of both faces of every step) the backend needs for these sizes:
+     dense_verlet_linsize: the doubles of `lin` (sigma' of both faces of every step) the backend needs for these sizes:
        N (n + m) s (host; cuda for n or m > ODYN_CUDA_NARROW_MAX), 0 (cuda's narrow kernels recompute it; lin may then
        be NULL), or -1: the backend cannot run a Verlet block of these widths.
      forward: Ytraj ((N + 1) n s) receives Y_0..Y_N (state j at j n s), Ztraj ((N + 1) m s) Z_{-1/2} = 0, Z_{1/2}, ...,
@@ -192,18 +192,18 @@ struct OdynBackendOps {
      tangent: dYN = J_theta dtheta + J_Y0 dY0 at the forward's states (dtheta or dY0 NULL: zero)
      adjoint: gtheta += J_theta^T W, gY0 = J_Y0^T W (gtheta or gY0 NULL: not computed)
      Every array is the backend's; inputs and outputs must not overlap. Host: the direct path's kernels in its order
-     (src/backend/host/verlettanh.c), bit for bit its results with a stored trajectory. Cuda: one narrow kernel per
+     (src/backend/host/denseverlet.c), bit for bit its results with a stored trajectory. Cuda: one narrow kernel per
      sweep for n, m <= ODYN_CUDA_NARROW_MAX (src/backend/cuda/verlet.cu); wider blocks per step and face one cuBLAS
      DGEMM and one fused pass (src/backend/cuda/verletwide.cu), lin = sigma' of both faces.
   */
-  long (*verlet_tanh_linsize)(long n, long m, long N, long s);
-  int (*verlet_tanh_forward)(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
-  int (*verlet_tanh_tangent)(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN);
-  int (*verlet_tanh_adjoint)(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0);
+  long (*dense_verlet_linsize)(long n, long m, long N, long s);
+  int (*dense_verlet_forward)(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
+  int (*dense_verlet_tangent)(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN);
+  int (*dense_verlet_adjoint)(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0);
   /*
      The same block with states recomputed (reversible Verlet, -odyn_scheme_trajectory recompute on a backend block):
      memory flat in N, no lin. forward_final: YN (n s) = Y_N and ZN (m s) = Z_{N-1/2} only (YN may be Y0).
-     tangent_y0: dYN as verlet_tanh_tangent, the states recomputed forward from Y0 (n s) alongside the tangent.
+     tangent_y0: dYN as dense_verlet_tangent, the states recomputed forward from Y0 (n s) alongside the tangent.
      adjoint_reversible: gtheta += J_theta^T W, gY0 = J_Y0^T W (either NULL: not computed), the states rebuilt
      backwards from (YN, ZN), which stay unchanged (a second adjoint after one forward is allowed); gY0 must not alias
      YN or ZN. The rebuilt states drift from the forward's by about the unit round-off per step (docs/derivations.md
@@ -211,9 +211,9 @@ struct OdynBackendOps {
      double), so these differ from the storing sweeps by round-off, not bit for bit. Cuda: odyn_cuda_verlet_forward_final,
      odyn_cuda_verlet_tangent, odyn_cuda_verlet_adjoint_reversible (verlet.cu; n, m <= ODYN_CUDA_NARROW_MAX).
   */
-  int (*verlet_tanh_forward_final)(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN);
-  int (*verlet_tanh_tangent_y0)(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
-  int (*verlet_tanh_adjoint_reversible)(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0);
+  int (*dense_verlet_forward_final)(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN);
+  int (*dense_verlet_tangent_y0)(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+  int (*dense_verlet_adjoint_reversible)(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0);
 
   /*
      The convolutional families below (conv_euler_*, conv_single_*, conv_verlet_*, conv_parabolic_*,
@@ -243,7 +243,7 @@ struct OdynBackendOps {
      adjoint: gtheta += J_theta^T W, gY0 = J_Y0^T W (gtheta or gY0 NULL: not computed)
      lin is not const in the derivative sweeps: they write its scratch part, never sigma'. Every array is the
      backend's; inputs and outputs must not overlap. Host: the conv layer's kernels (odyn_conv_* of convkernels.h) in
-     the direct path's order and chunks of examples (src/backend/host/convtanh.c), its results bit for bit. Cuda: the
+     the direct path's order and chunks of examples (src/backend/host/convsingle.c), its results bit for bit. Cuda: the
      direct 3x3 kernels of convdirect.cu (odyn_cuda_conv3_*), the bias gradient as per-channel sums by cuBLAS.
   */
   long (*conv_euler_linsize)(long c, double eps, long ih, long iw, long N, long s);
@@ -265,7 +265,7 @@ struct OdynBackendOps {
        host: none), or -1: the backend cannot run these sizes (cin or cout < 1; eps < 0).
      forward: Y1 and sigma' in lin; tangent: dY1 = J_theta dtheta + J_Y0 dY0 at Y0 (either NULL: zero);
      adjoint: gtheta += J_theta^T W, gY0 = J_Y0^T W (either NULL: not computed). Y0 is the forward's input, which the
-     caller keeps. Host: the conv layer's kernels in the order and chunks of the direct path (convtanh.c), its results
+     caller keeps. Host: the conv layer's kernels in the order and chunks of the direct path (convsingle.c), its results
      bit for bit; cuda: odyn_cuda_conv3_* as the conv Euler sweeps (a 1x1 stencil as cuBLAS GEMMs on the states) and
      a pooling kernel and its adjoint.
   */
@@ -284,13 +284,13 @@ struct OdynBackendOps {
        adjoint convolution; theta_j = [K_j | bF_j (c) | bG_j (m)], N (9 c m + c + m) values, with N each face's
        pre-activation normalized, scaled and shifted, theta_j = [K_j | bF_j | bG_j | scaleF_j, betaF_j (c each) |
        scaleG_j, betaG_j (m each)]: the layer's order; dtheta and gtheta the same layout. Only Y enters and leaves, as
-       verlet_tanh_*.
+       dense_verlet_*.
      conv_verlet_linsize: the doubles of `lin`: sigma' of both faces of every step (DG_j (lm) then DF_j (ln) at
        j (lm + ln)), with N also [UhatG_j (lm) | 1/rG_j (lp) | UhatF_j (ln) | 1/rF_j (lp)] of every step after them,
        followed by the backend's scratch (cuda: 3 max(ln, lm) + ih iw + max(c, m) s, with N one max(ln, lm) more;
        host: none), or -1: the backend cannot run these sizes (c or m < 1; eps < 0).
      forward: Ytraj ((N + 1) ln) Y_0..Y_N, Ztraj ((N + 1) lm) Z_{-1/2} = 0, Z_{1/2}, ..., Z_{N-1/2} (state k =
-       Z_{k-1/2} at k lm), and sigma' in lin; tangent and adjoint as verlet_tanh_* (dtheta or dY0 NULL: zero; gtheta or
+       Z_{k-1/2} at k lm), and sigma' in lin; tangent and adjoint as dense_verlet_* (dtheta or dY0 NULL: zero; gtheta or
        gY0 NULL: not computed). lin is not const in the derivative sweeps: they write its scratch part, never sigma'.
      Host: the layer's kernels in the direct path's order and chunks (src/backend/host/convverlet.c), its results bit
        for bit with a stored trajectory; cuda: odyn_cuda_conv3_* (K^T * Y by conv3_adjoint) as the conv Euler sweeps.
@@ -301,7 +301,7 @@ struct OdynBackendOps {
   int (*conv_verlet_adjoint)(int act, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, double *lin, const double *W, double *gtheta, double *gY0);
   /*
      The same block with states recomputed (reversible, -odyn_scheme_trajectory recompute on a backend block), as
-     verlet_tanh_forward_final / _tangent_y0 / _adjoint_reversible: memory flat in N. revsize: the doubles of `work`,
+     dense_verlet_forward_final / _tangent_y0 / _adjoint_reversible: memory flat in N. revsize: the doubles of `work`,
      the sweeps' scratch (host: 0, it allocates its own; cuda: 8 max(ln, lm) + ih iw + max(c, m) s, with N also one
      step's Uhat and 1/r of both faces and one max(ln, lm)), or -1.
      forward_final: YN (ln) = Y_N, ZN (lm) = Z_{N-1/2} only; tangent_y0: the states recomputed forward from Y0 (ln)
@@ -369,7 +369,7 @@ struct OdynBackendOps {
   int (*conv_leapfrog_adjoint)(int act, int sym, long c, long m, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
   /*
      The same block with states recomputed (reversible, -odyn_scheme_trajectory recompute on a backend block), as
-     leapfrog_tanh_forward_final / _tangent_y0 / _adjoint_reversible: memory flat in N. revsize: the doubles of `work`,
+     dense_leapfrog_forward_final / _tangent_y0 / _adjoint_reversible: memory flat in N. revsize: the doubles of `work`,
      the sweeps' scratch (host: 0, it allocates its own; cuda: 7 lc + 4 max(lc, lm) + ih iw + max(c, m) s, with N also
      lm + lp for Uhat and 1/r of one step), or -1.
      forward_final: YN = Y_N and YNm1 = Y_{N-1} (lc each; N = 0: both Y_0); tangent_y0: the states recomputed forward
@@ -390,41 +390,41 @@ const OdynBackendOps *odyn_backend_hostref(void);
 /* the host table's loss functions (src/backend/host/lossfns.c), on arguments checked by odyn_lossfn_check() */
 void odyn_host_loss_value(int fn, long nc, long s, double scale, const double *Z, const double *C, double *G, double *sum);
 void odyn_host_loss_hessmult(int fn, long nc, long s, double scale, const double *Z, const double *C, const double *dZ, double *H);
-/* the host table's dense Euler tanh sweeps (src/backend/host/eulertanh.c; the table's wrappers check the arguments):
+/* the host table's dense Euler tanh sweeps (src/backend/host/denseeuler.c; the table's wrappers check the arguments):
    0, or ODYN_BACKEND_ERR_MEM when the scratch cannot be allocated */
-long odyn_host_euler_tanh_linsize(long n, long N, long s);
-int  odyn_host_euler_tanh_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-int  odyn_host_euler_tanh_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
-int  odyn_host_euler_tanh_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
+long odyn_host_dense_euler_linsize(long n, long N, long s);
+int  odyn_host_dense_euler_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int  odyn_host_dense_euler_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
+int  odyn_host_dense_euler_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
 /* The index of the first member of the table that is NULL (its name, then its operations in the order of the struct,
    all pointers), or -1 when the table is complete; *count (may be NULL) receives the number of members. A table
    missing an operation would crash the block that calls it: OdynBackendGet() refuses it, and the tests walk every
    table with it (src/backend/host/hostops.c). */
 int odyn_backend_ops_first_missing(const OdynBackendOps *ops, int *count);
-/* the host table's leapfrog tanh sweeps (src/backend/host/leapfrogtanh.c), likewise */
-long odyn_host_leapfrog_tanh_linsize(long n, long N, long s);
-int  odyn_host_leapfrog_tanh_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-int  odyn_host_leapfrog_tanh_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
-int  odyn_host_leapfrog_tanh_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
-int  odyn_host_leapfrog_tanh_forward_final(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1);
-int  odyn_host_leapfrog_tanh_tangent_y0(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
-int  odyn_host_leapfrog_tanh_adjoint_reversible(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0);
-/* the host table's parabolic tanh sweeps (src/backend/host/parabolictanh.c), likewise */
-long odyn_host_parabolic_tanh_linsize(long n, long m, long N, long s);
-int  odyn_host_parabolic_tanh_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-int  odyn_host_parabolic_tanh_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
-int  odyn_host_parabolic_tanh_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
-/* the host table's Verlet tanh sweeps (src/backend/host/verlettanh.c), likewise */
-long odyn_host_verlet_tanh_linsize(long n, long m, long N, long s);
-int  odyn_host_verlet_tanh_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
-int  odyn_host_verlet_tanh_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN);
-int  odyn_host_verlet_tanh_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0);
-/* the host table's convolutional Euler tanh sweeps (src/backend/host/convtanh.c), likewise */
+/* the host table's leapfrog tanh sweeps (src/backend/host/denseleapfrog.c), likewise */
+long odyn_host_dense_leapfrog_linsize(long n, long N, long s);
+int  odyn_host_dense_leapfrog_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int  odyn_host_dense_leapfrog_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
+int  odyn_host_dense_leapfrog_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
+int  odyn_host_dense_leapfrog_forward_final(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1);
+int  odyn_host_dense_leapfrog_tangent_y0(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+int  odyn_host_dense_leapfrog_adjoint_reversible(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0);
+/* the host table's parabolic tanh sweeps (src/backend/host/denseparabolic.c), likewise */
+long odyn_host_dense_parabolic_linsize(long n, long m, long N, long s);
+int  odyn_host_dense_parabolic_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int  odyn_host_dense_parabolic_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
+int  odyn_host_dense_parabolic_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
+/* the host table's Verlet tanh sweeps (src/backend/host/denseverlet.c), likewise */
+long odyn_host_dense_verlet_linsize(long n, long m, long N, long s);
+int  odyn_host_dense_verlet_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
+int  odyn_host_dense_verlet_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN);
+int  odyn_host_dense_verlet_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0);
+/* the host table's convolutional Euler tanh sweeps (src/backend/host/convsingle.c), likewise */
 long odyn_host_conv_euler_linsize(long c, double eps, long ih, long iw, long N, long s);
 int  odyn_host_conv_euler_forward(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
 int  odyn_host_conv_euler_tangent(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, double *lin, const double *dY0, double *dYN);
 int  odyn_host_conv_euler_adjoint(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Ytraj, double *lin, const double *W, double *gtheta, double *gY0);
-/* the host table's one-step conv tanh layer (convtanh.c), likewise */
+/* the host table's one-step conv tanh layer (convsingle.c), likewise */
 long odyn_host_conv_single_linsize(long cin, long cout, long k, int pool, double eps, long ih, long iw, long s);
 int  odyn_host_conv_single_forward(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *Y0, double *Y1, double *lin);
 int  odyn_host_conv_single_tangent(int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *dtheta, const double *Y0, double *lin, const double *dY0, double *dY1);

@@ -75,7 +75,7 @@ struct _p_OdynScheme {
   PetscBool          setupcalled;
   void              *data;
   /* compute backend (docs/gpu.md, schemebackend.c): NULL runs the sweeps of the type on the host (the direct path);
-     else the block hands whole sweeps to the table's euler_tanh_* / verlet_tanh_* operations, its states in the
+     else the block hands whole sweeps to the table's dense_euler_* / dense_verlet_* operations, its states in the
      backend's memory (bk) */
   const OdynBackendOps           *backend;
   struct _OdynSchemeBackendStore *bk;

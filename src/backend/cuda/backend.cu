@@ -120,7 +120,7 @@ int cuda_finalize(void)
   if (st.blas && cublasDestroy(st.blas) != CUBLAS_STATUS_SUCCESS && !r) r = fail(ODYN_BACKEND_ERR_BLAS, "cublasDestroy failed");
   if (st.work && cudaFree(st.work) != cudaSuccess && !r) r = cuda_fail(cudaGetLastError(), "cudaFree (reduction workspace)");
   if (st.stream && cudaStreamDestroy(st.stream) != cudaSuccess && !r) r = cuda_fail(cudaGetLastError(), "cudaStreamDestroy");
-  /* the sweep kernels' workspace and cuBLAS handle (the euler_tanh_* operations below) */
+  /* the sweep kernels' workspace and cuBLAS handle (the dense_euler_* operations below) */
   if (st.initialized && odyn_cuda_kernels_finalize() && !r) r = fail(ODYN_BACKEND_ERR_DEVICE, "odyn_cuda_kernels_finalize: %s", odyn_cuda_status_string(ODYN_CUDA_ERR_CUDA));
   st = State();
   return r;
@@ -511,7 +511,7 @@ int kernel_status(int r, const char *op)
 
 bool narrow(long n) { return n <= ODYN_CUDA_NARROW_MAX; }
 
-long cuda_euler_tanh_linsize(long n, long N, long s) { return narrow(n) ? 0 : N * n * s; }
+long cuda_dense_euler_linsize(long n, long N, long s) { return narrow(n) ? 0 : N * n * s; }
 
 int check_euler(const char *op, long n, long N, long s)
 {
@@ -520,94 +520,94 @@ int check_euler(const char *op, long n, long N, long s)
   return ensure_stream(); /* the device is selected and its stream made before the kernels run */
 }
 
-int cuda_euler_tanh_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+int cuda_dense_euler_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   int r;
 
-  if ((r = check_euler("euler_tanh_forward", n, N, s)) || !s) return r;
-  if (narrow(n)) return kernel_status(odyn_cuda_narrow_forward(n, N, s, h, theta, Y0, Ytraj, 1), "euler_tanh_forward (narrow)");
-  return kernel_status(odyn_cuda_dense_forward(n, N, s, h, theta, Y0, Ytraj, lin), "euler_tanh_forward (cuBLAS)");
+  if ((r = check_euler("dense_euler_forward", n, N, s)) || !s) return r;
+  if (narrow(n)) return kernel_status(odyn_cuda_narrow_forward(n, N, s, h, theta, Y0, Ytraj, 1), "dense_euler_forward (narrow)");
+  return kernel_status(odyn_cuda_dense_forward(n, N, s, h, theta, Y0, Ytraj, lin), "dense_euler_forward (cuBLAS)");
 }
 
-int cuda_euler_tanh_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
+int cuda_dense_euler_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
 {
   int r;
 
-  if ((r = check_euler("euler_tanh_tangent", n, N, s)) || !s) return r;
+  if ((r = check_euler("dense_euler_tangent", n, N, s)) || !s) return r;
   /* the narrow tangent recomputes the states from Y0 = state 0 of the trajectory */
-  if (narrow(n)) return kernel_status(odyn_cuda_narrow_tangent(n, N, s, h, theta, dtheta, Ytraj, dY0, dYN), "euler_tanh_tangent (narrow)");
-  return kernel_status(odyn_cuda_dense_tangent(n, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "euler_tanh_tangent (cuBLAS)");
+  if (narrow(n)) return kernel_status(odyn_cuda_narrow_tangent(n, N, s, h, theta, dtheta, Ytraj, dY0, dYN), "dense_euler_tangent (narrow)");
+  return kernel_status(odyn_cuda_dense_tangent(n, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "dense_euler_tangent (cuBLAS)");
 }
 
-int cuda_euler_tanh_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
+int cuda_dense_euler_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
   int r;
 
-  if ((r = check_euler("euler_tanh_adjoint", n, N, s)) || !s || (!gtheta && !gY0)) return r;
-  if (narrow(n)) return kernel_status(odyn_cuda_narrow_adjoint(n, N, s, h, theta, Ytraj, W, gtheta, gY0), "euler_tanh_adjoint (narrow)");
-  return kernel_status(odyn_cuda_dense_adjoint(n, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "euler_tanh_adjoint (cuBLAS)");
+  if ((r = check_euler("dense_euler_adjoint", n, N, s)) || !s || (!gtheta && !gY0)) return r;
+  if (narrow(n)) return kernel_status(odyn_cuda_narrow_adjoint(n, N, s, h, theta, Ytraj, W, gtheta, gY0), "dense_euler_adjoint (narrow)");
+  return kernel_status(odyn_cuda_dense_adjoint(n, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "dense_euler_adjoint (cuBLAS)");
 }
 
 /* the whole-block leapfrog tanh sweeps: the narrow kernels for n <= 16 (narrow.cu with LF: one kernel per sweep,
    sigma' recomputed, no lin), cuBLAS and fused updates above (leapfrog.cu; lin holds D_j); reversible: the narrow
    kernels for n <= 16 too (the forward writes the last two states in one sweep, the adjoint rebuilds the states in
    registers), leapfrog.cu's per-step path above */
-long cuda_leapfrog_tanh_linsize(long n, long N, long s) { return narrow(n) ? 0 : N * n * s; }
+long cuda_dense_leapfrog_linsize(long n, long N, long s) { return narrow(n) ? 0 : N * n * s; }
 
-int cuda_leapfrog_tanh_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+int cuda_dense_leapfrog_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   int r;
 
-  if ((r = check_euler("leapfrog_tanh_forward", n, N, s)) || !s) return r;
-  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_forward(n, N, s, h, theta, Y0, Ytraj, 1), "leapfrog_tanh_forward (narrow)");
-  return kernel_status(odyn_cuda_leapfrog_forward(n, N, s, h, theta, Y0, Ytraj, lin), "leapfrog_tanh_forward");
+  if ((r = check_euler("dense_leapfrog_forward", n, N, s)) || !s) return r;
+  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_forward(n, N, s, h, theta, Y0, Ytraj, 1), "dense_leapfrog_forward (narrow)");
+  return kernel_status(odyn_cuda_leapfrog_forward(n, N, s, h, theta, Y0, Ytraj, lin), "dense_leapfrog_forward");
 }
 
-int cuda_leapfrog_tanh_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
+int cuda_dense_leapfrog_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
 {
   int r;
 
-  if ((r = check_euler("leapfrog_tanh_tangent", n, N, s)) || !s) return r;
+  if ((r = check_euler("dense_leapfrog_tangent", n, N, s)) || !s) return r;
   /* the narrow tangent recomputes the states from Y0 = state 0 of the trajectory */
-  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_tangent(n, N, s, h, theta, dtheta, Ytraj, dY0, dYN), "leapfrog_tanh_tangent (narrow)");
-  return kernel_status(odyn_cuda_leapfrog_tangent(n, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "leapfrog_tanh_tangent");
+  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_tangent(n, N, s, h, theta, dtheta, Ytraj, dY0, dYN), "dense_leapfrog_tangent (narrow)");
+  return kernel_status(odyn_cuda_leapfrog_tangent(n, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "dense_leapfrog_tangent");
 }
 
-int cuda_leapfrog_tanh_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
+int cuda_dense_leapfrog_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
   int r;
 
-  if ((r = check_euler("leapfrog_tanh_adjoint", n, N, s)) || !s || (!gtheta && !gY0)) return r;
-  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_adjoint(n, N, s, h, theta, Ytraj, W, gtheta, gY0), "leapfrog_tanh_adjoint (narrow)");
-  return kernel_status(odyn_cuda_leapfrog_adjoint(n, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "leapfrog_tanh_adjoint");
+  if ((r = check_euler("dense_leapfrog_adjoint", n, N, s)) || !s || (!gtheta && !gY0)) return r;
+  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_adjoint(n, N, s, h, theta, Ytraj, W, gtheta, gY0), "dense_leapfrog_adjoint (narrow)");
+  return kernel_status(odyn_cuda_leapfrog_adjoint(n, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "dense_leapfrog_adjoint");
 }
 
-int cuda_leapfrog_tanh_forward_final(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
+int cuda_dense_leapfrog_forward_final(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
 {
   int r;
 
-  if ((r = check_euler("leapfrog_tanh_forward_final", n, N, s)) || !s) return r;
-  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_forward_final(n, N, s, h, theta, Y0, YN, YNm1), "leapfrog_tanh_forward_final (narrow)");
-  return kernel_status(odyn_cuda_leapfrog_forward_final(n, N, s, h, theta, Y0, YN, YNm1), "leapfrog_tanh_forward_final");
+  if ((r = check_euler("dense_leapfrog_forward_final", n, N, s)) || !s) return r;
+  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_forward_final(n, N, s, h, theta, Y0, YN, YNm1), "dense_leapfrog_forward_final (narrow)");
+  return kernel_status(odyn_cuda_leapfrog_forward_final(n, N, s, h, theta, Y0, YN, YNm1), "dense_leapfrog_forward_final");
 }
 
-int cuda_leapfrog_tanh_tangent_y0(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+int cuda_dense_leapfrog_tangent_y0(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
   int r;
 
-  if ((r = check_euler("leapfrog_tanh_tangent_y0", n, N, s)) || !s) return r;
+  if ((r = check_euler("dense_leapfrog_tangent_y0", n, N, s)) || !s) return r;
   /* the narrow tangent recomputes the states from Y0 anyway: the stored sweep's kernel is the reversible one's */
-  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_tangent(n, N, s, h, theta, dtheta, Y0, dY0, dYN), "leapfrog_tanh_tangent_y0 (narrow)");
-  return kernel_status(odyn_cuda_leapfrog_tangent_y0(n, N, s, h, theta, dtheta, Y0, dY0, dYN), "leapfrog_tanh_tangent_y0");
+  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_tangent(n, N, s, h, theta, dtheta, Y0, dY0, dYN), "dense_leapfrog_tangent_y0 (narrow)");
+  return kernel_status(odyn_cuda_leapfrog_tangent_y0(n, N, s, h, theta, dtheta, Y0, dY0, dYN), "dense_leapfrog_tangent_y0");
 }
 
-int cuda_leapfrog_tanh_adjoint_reversible(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
+int cuda_dense_leapfrog_adjoint_reversible(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
 {
   int r;
 
-  if ((r = check_euler("leapfrog_tanh_adjoint_reversible", n, N, s)) || !s || (!gtheta && !gY0)) return r;
-  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_adjoint_reversible(n, N, s, h, theta, YN, YNm1, W, gtheta, gY0), "leapfrog_tanh_adjoint_reversible (narrow)");
-  return kernel_status(odyn_cuda_leapfrog_adjoint_reversible(n, N, s, h, theta, YN, YNm1, W, gtheta, gY0), "leapfrog_tanh_adjoint_reversible");
+  if ((r = check_euler("dense_leapfrog_adjoint_reversible", n, N, s)) || !s || (!gtheta && !gY0)) return r;
+  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_adjoint_reversible(n, N, s, h, theta, YN, YNm1, W, gtheta, gY0), "dense_leapfrog_adjoint_reversible (narrow)");
+  return kernel_status(odyn_cuda_leapfrog_adjoint_reversible(n, N, s, h, theta, YN, YNm1, W, gtheta, gY0), "dense_leapfrog_adjoint_reversible");
 }
 
 /*
@@ -617,7 +617,7 @@ int cuda_leapfrog_tanh_adjoint_reversible(long n, long N, long s, double h, cons
 */
 bool narrow_pair(long n, long m) { return n >= 1 && m >= 1 && n <= ODYN_CUDA_NARROW_MAX && m <= ODYN_CUDA_NARROW_MAX; }
 
-long cuda_verlet_tanh_linsize(long n, long m, long N, long s) { return n < 1 || m < 1 ? -1 : narrow_pair(n, m) ? 0 : N * (n + m) * s; }
+long cuda_dense_verlet_linsize(long n, long m, long N, long s) { return n < 1 || m < 1 ? -1 : narrow_pair(n, m) ? 0 : N * (n + m) * s; }
 
 /* the sizes of a block of two widths n and m (Verlet's Z, the parabolic layer's rows of K); cublas: its sweeps pass
    n, m and n m + m to cuBLAS's int */
@@ -631,97 +631,97 @@ int check_two_widths(const char *op, long n, long m, long N, long s, bool cublas
 
 int check_verlet(const char *op, long n, long m, long N, long s) { return check_two_widths(op, n, m, N, s, !narrow_pair(n, m)); }
 
-int cuda_verlet_tanh_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
+int cuda_dense_verlet_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
 {
   int r;
 
-  if ((r = check_verlet("verlet_tanh_forward", n, m, N, s)) || !s) return r;
-  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_forward(n, m, N, s, h, theta, Y0, Ytraj, Ztraj, lin), "verlet_tanh_forward (wide)");
-  return kernel_status(odyn_cuda_verlet_forward(n, m, N, s, h, theta, Y0, Ytraj, Ztraj), "verlet_tanh_forward");
+  if ((r = check_verlet("dense_verlet_forward", n, m, N, s)) || !s) return r;
+  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_forward(n, m, N, s, h, theta, Y0, Ytraj, Ztraj, lin), "dense_verlet_forward (wide)");
+  return kernel_status(odyn_cuda_verlet_forward(n, m, N, s, h, theta, Y0, Ytraj, Ztraj), "dense_verlet_forward");
 }
 
-int cuda_verlet_tanh_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN)
+int cuda_dense_verlet_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN)
 {
   int r;
 
-  if ((r = check_verlet("verlet_tanh_tangent", n, m, N, s)) || !s) return r;
-  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_tangent(n, m, N, s, h, theta, dtheta, Ytraj, Ztraj, lin, dY0, dYN), "verlet_tanh_tangent (wide)");
+  if ((r = check_verlet("dense_verlet_tangent", n, m, N, s)) || !s) return r;
+  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_tangent(n, m, N, s, h, theta, dtheta, Ytraj, Ztraj, lin, dY0, dYN), "dense_verlet_tangent (wide)");
   /* the kernel recomputes the states from Y0 = state 0 of the trajectory */
-  return kernel_status(odyn_cuda_verlet_tangent(n, m, N, s, h, theta, dtheta, Ytraj, dY0, dYN), "verlet_tanh_tangent");
+  return kernel_status(odyn_cuda_verlet_tangent(n, m, N, s, h, theta, dtheta, Ytraj, dY0, dYN), "dense_verlet_tangent");
 }
 
-int cuda_verlet_tanh_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0)
+int cuda_dense_verlet_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
   int r;
 
-  if ((r = check_verlet("verlet_tanh_adjoint", n, m, N, s)) || !s || (!gtheta && !gY0)) return r;
-  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_adjoint(n, m, N, s, h, theta, Ytraj, Ztraj, lin, W, gtheta, gY0), "verlet_tanh_adjoint (wide)");
-  return kernel_status(odyn_cuda_verlet_adjoint(n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0), "verlet_tanh_adjoint");
+  if ((r = check_verlet("dense_verlet_adjoint", n, m, N, s)) || !s || (!gtheta && !gY0)) return r;
+  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_adjoint(n, m, N, s, h, theta, Ytraj, Ztraj, lin, W, gtheta, gY0), "dense_verlet_adjoint (wide)");
+  return kernel_status(odyn_cuda_verlet_adjoint(n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0), "dense_verlet_adjoint");
 }
 
 /* the reversible pair (states recomputed, memory flat in N): forward_final keeps Y_N and Z_{N-1/2}, the tangent
    recomputes forward from Y0 (the same kernel as above), the adjoint rebuilds the states backwards from the pair */
-int cuda_verlet_tanh_forward_final(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN)
+int cuda_dense_verlet_forward_final(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN)
 {
   int r;
 
-  if ((r = check_verlet("verlet_tanh_forward_final", n, m, N, s)) || !s) return r;
-  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_forward_final(n, m, N, s, h, theta, Y0, YN, ZN), "verlet_tanh_forward_final (wide)");
-  return kernel_status(odyn_cuda_verlet_forward_final(n, m, N, s, h, theta, Y0, YN, ZN), "verlet_tanh_forward_final");
+  if ((r = check_verlet("dense_verlet_forward_final", n, m, N, s)) || !s) return r;
+  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_forward_final(n, m, N, s, h, theta, Y0, YN, ZN), "dense_verlet_forward_final (wide)");
+  return kernel_status(odyn_cuda_verlet_forward_final(n, m, N, s, h, theta, Y0, YN, ZN), "dense_verlet_forward_final");
 }
 
-int cuda_verlet_tanh_tangent_y0(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+int cuda_dense_verlet_tangent_y0(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
   int r;
 
-  if ((r = check_verlet("verlet_tanh_tangent_y0", n, m, N, s)) || !s) return r;
-  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_tangent_y0(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN), "verlet_tanh_tangent_y0 (wide)");
-  return kernel_status(odyn_cuda_verlet_tangent(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN), "verlet_tanh_tangent_y0");
+  if ((r = check_verlet("dense_verlet_tangent_y0", n, m, N, s)) || !s) return r;
+  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_tangent_y0(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN), "dense_verlet_tangent_y0 (wide)");
+  return kernel_status(odyn_cuda_verlet_tangent(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN), "dense_verlet_tangent_y0");
 }
 
-int cuda_verlet_tanh_adjoint_reversible(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0)
+int cuda_dense_verlet_adjoint_reversible(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0)
 {
   int r;
 
-  if ((r = check_verlet("verlet_tanh_adjoint_reversible", n, m, N, s)) || !s || (!gtheta && !gY0)) return r;
-  if (gY0 && (gY0 == YN || gY0 == ZN)) return fail(ODYN_BACKEND_ERR_ARG, "verlet_tanh_adjoint_reversible: gY0 must not alias YN or ZN");
-  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_adjoint_reversible(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0), "verlet_tanh_adjoint_reversible (wide)");
-  return kernel_status(odyn_cuda_verlet_adjoint_reversible(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0, NULL), "verlet_tanh_adjoint_reversible");
+  if ((r = check_verlet("dense_verlet_adjoint_reversible", n, m, N, s)) || !s || (!gtheta && !gY0)) return r;
+  if (gY0 && (gY0 == YN || gY0 == ZN)) return fail(ODYN_BACKEND_ERR_ARG, "dense_verlet_adjoint_reversible: gY0 must not alias YN or ZN");
+  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_adjoint_reversible(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0), "dense_verlet_adjoint_reversible (wide)");
+  return kernel_status(odyn_cuda_verlet_adjoint_reversible(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0, NULL), "dense_verlet_adjoint_reversible");
 }
 
 /* the parabolic tanh sweeps: n, m <= 16 one kernel per sweep (parabolicnarrow.cu: sigma and sigma' recomputed from the
    states, so no lin), wider blocks per step cuBLAS DGEMMs and one fused pass (parabolic.cu; lin keeps sigma and
    sigma', 2 N m s) */
-long cuda_parabolic_tanh_linsize(long n, long m, long N, long s) { return n < 1 || m < 1 ? -1 : narrow_pair(n, m) ? 0 : 2 * N * m * s; }
+long cuda_dense_parabolic_linsize(long n, long m, long N, long s) { return n < 1 || m < 1 ? -1 : narrow_pair(n, m) ? 0 : 2 * N * m * s; }
 
 int check_parabolic(const char *op, long n, long m, long N, long s) { return check_two_widths(op, n, m, N, s, !narrow_pair(n, m)); }
 
-int cuda_parabolic_tanh_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+int cuda_dense_parabolic_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   int r;
 
-  if ((r = check_parabolic("parabolic_tanh_forward", n, m, N, s)) || !s) return r;
-  if (narrow_pair(n, m)) return kernel_status(odyn_cuda_parabolic_narrow_forward(n, m, N, s, h, theta, Y0, Ytraj), "parabolic_tanh_forward (narrow)");
-  return kernel_status(odyn_cuda_parabolic_forward(n, m, N, s, h, theta, Y0, Ytraj, lin), "parabolic_tanh_forward (cuBLAS)");
+  if ((r = check_parabolic("dense_parabolic_forward", n, m, N, s)) || !s) return r;
+  if (narrow_pair(n, m)) return kernel_status(odyn_cuda_parabolic_narrow_forward(n, m, N, s, h, theta, Y0, Ytraj), "dense_parabolic_forward (narrow)");
+  return kernel_status(odyn_cuda_parabolic_forward(n, m, N, s, h, theta, Y0, Ytraj, lin), "dense_parabolic_forward (cuBLAS)");
 }
 
-int cuda_parabolic_tanh_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
+int cuda_dense_parabolic_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
 {
   int r;
 
-  if ((r = check_parabolic("parabolic_tanh_tangent", n, m, N, s)) || !s) return r;
+  if ((r = check_parabolic("dense_parabolic_tangent", n, m, N, s)) || !s) return r;
   /* the narrow tangent recomputes the states from Y0 = state 0 of the trajectory */
-  if (narrow_pair(n, m)) return kernel_status(odyn_cuda_parabolic_narrow_tangent(n, m, N, s, h, theta, dtheta, Ytraj, dY0, dYN), "parabolic_tanh_tangent (narrow)");
-  return kernel_status(odyn_cuda_parabolic_tangent(n, m, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "parabolic_tanh_tangent (cuBLAS)");
+  if (narrow_pair(n, m)) return kernel_status(odyn_cuda_parabolic_narrow_tangent(n, m, N, s, h, theta, dtheta, Ytraj, dY0, dYN), "dense_parabolic_tangent (narrow)");
+  return kernel_status(odyn_cuda_parabolic_tangent(n, m, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "dense_parabolic_tangent (cuBLAS)");
 }
 
-int cuda_parabolic_tanh_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
+int cuda_dense_parabolic_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
   int r;
 
-  if ((r = check_parabolic("parabolic_tanh_adjoint", n, m, N, s)) || !s || (!gtheta && !gY0)) return r;
-  if (narrow_pair(n, m)) return kernel_status(odyn_cuda_parabolic_narrow_adjoint(n, m, N, s, h, theta, Ytraj, W, gtheta, gY0), "parabolic_tanh_adjoint (narrow)");
-  return kernel_status(odyn_cuda_parabolic_adjoint(n, m, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "parabolic_tanh_adjoint (cuBLAS)");
+  if ((r = check_parabolic("dense_parabolic_adjoint", n, m, N, s)) || !s || (!gtheta && !gY0)) return r;
+  if (narrow_pair(n, m)) return kernel_status(odyn_cuda_parabolic_narrow_adjoint(n, m, N, s, h, theta, Ytraj, W, gtheta, gY0), "dense_parabolic_adjoint (narrow)");
+  return kernel_status(odyn_cuda_parabolic_adjoint(n, m, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "dense_parabolic_adjoint (cuBLAS)");
 }
 
 } // namespace odyn_cudabackend
@@ -758,28 +758,28 @@ extern "C" const OdynBackendOps *odyn_backend_cuda(void)
     ops.dot                  = cuda_dot;
     ops.loss_value           = cuda_loss_value;
     ops.loss_hessmult        = cuda_loss_hessmult;
-    ops.euler_tanh_linsize   = cuda_euler_tanh_linsize;
-    ops.euler_tanh_forward   = cuda_euler_tanh_forward;
-    ops.euler_tanh_tangent   = cuda_euler_tanh_tangent;
-    ops.euler_tanh_adjoint   = cuda_euler_tanh_adjoint;
-    ops.parabolic_tanh_linsize = cuda_parabolic_tanh_linsize;
-    ops.parabolic_tanh_forward = cuda_parabolic_tanh_forward;
-    ops.parabolic_tanh_tangent = cuda_parabolic_tanh_tangent;
-    ops.parabolic_tanh_adjoint = cuda_parabolic_tanh_adjoint;
-    ops.leapfrog_tanh_linsize = cuda_leapfrog_tanh_linsize;
-    ops.leapfrog_tanh_forward = cuda_leapfrog_tanh_forward;
-    ops.leapfrog_tanh_tangent = cuda_leapfrog_tanh_tangent;
-    ops.leapfrog_tanh_adjoint = cuda_leapfrog_tanh_adjoint;
-    ops.leapfrog_tanh_forward_final      = cuda_leapfrog_tanh_forward_final;
-    ops.leapfrog_tanh_tangent_y0         = cuda_leapfrog_tanh_tangent_y0;
-    ops.leapfrog_tanh_adjoint_reversible = cuda_leapfrog_tanh_adjoint_reversible;
-    ops.verlet_tanh_linsize  = cuda_verlet_tanh_linsize;
-    ops.verlet_tanh_forward  = cuda_verlet_tanh_forward;
-    ops.verlet_tanh_tangent  = cuda_verlet_tanh_tangent;
-    ops.verlet_tanh_adjoint  = cuda_verlet_tanh_adjoint;
-    ops.verlet_tanh_forward_final      = cuda_verlet_tanh_forward_final;
-    ops.verlet_tanh_tangent_y0         = cuda_verlet_tanh_tangent_y0;
-    ops.verlet_tanh_adjoint_reversible = cuda_verlet_tanh_adjoint_reversible;
+    ops.dense_euler_linsize   = cuda_dense_euler_linsize;
+    ops.dense_euler_forward   = cuda_dense_euler_forward;
+    ops.dense_euler_tangent   = cuda_dense_euler_tangent;
+    ops.dense_euler_adjoint   = cuda_dense_euler_adjoint;
+    ops.dense_parabolic_linsize = cuda_dense_parabolic_linsize;
+    ops.dense_parabolic_forward = cuda_dense_parabolic_forward;
+    ops.dense_parabolic_tangent = cuda_dense_parabolic_tangent;
+    ops.dense_parabolic_adjoint = cuda_dense_parabolic_adjoint;
+    ops.dense_leapfrog_linsize = cuda_dense_leapfrog_linsize;
+    ops.dense_leapfrog_forward = cuda_dense_leapfrog_forward;
+    ops.dense_leapfrog_tangent = cuda_dense_leapfrog_tangent;
+    ops.dense_leapfrog_adjoint = cuda_dense_leapfrog_adjoint;
+    ops.dense_leapfrog_forward_final      = cuda_dense_leapfrog_forward_final;
+    ops.dense_leapfrog_tangent_y0         = cuda_dense_leapfrog_tangent_y0;
+    ops.dense_leapfrog_adjoint_reversible = cuda_dense_leapfrog_adjoint_reversible;
+    ops.dense_verlet_linsize  = cuda_dense_verlet_linsize;
+    ops.dense_verlet_forward  = cuda_dense_verlet_forward;
+    ops.dense_verlet_tangent  = cuda_dense_verlet_tangent;
+    ops.dense_verlet_adjoint  = cuda_dense_verlet_adjoint;
+    ops.dense_verlet_forward_final      = cuda_dense_verlet_forward_final;
+    ops.dense_verlet_tangent_y0         = cuda_dense_verlet_tangent_y0;
+    ops.dense_verlet_adjoint_reversible = cuda_dense_verlet_adjoint_reversible;
     ops.conv_euler_linsize = cuda_conv_euler_linsize;
     ops.conv_euler_forward = cuda_conv_euler_forward;
     ops.conv_euler_tangent = cuda_conv_euler_tangent;

@@ -1,6 +1,6 @@
 /*
    Dense leapfrog tanh networks (the second-order network of paper 001: scheme leapfrog with a dense, antisym or
-   negdef layer, include/odyn/private/backend.h leapfrog_tanh_*), any width n:
+   negdef layer, include/odyn/private/backend.h dense_leapfrog_*), any width n:
 
      Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 tanh(K_j Y_j + b_j),  Y_{-1} = Y_0
 

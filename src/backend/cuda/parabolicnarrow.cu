@@ -23,7 +23,7 @@
      the block's own slice of a partial-sum array or, when blocks walk several chunks, the block's gradient in shared
      memory (ACC) written to the slice once at the end; odynk_reduce_blocks sums the slices in a fixed order (no
      atomics, deterministic). Then P_j = P - h K^T T.
-   Rounding against the host table (src/backend/host/parabolictanh.c): the sums run in another order and fuse into
+   Rounding against the host table (src/backend/host/denseparabolic.c): the sums run in another order and fuse into
    FMAs, and odynk_tanh differs from glibc's by an ulp or two; the map is non-expanding for small h (dF/dY = -K^T
    diag(sigma') K is negative semi-definite), so the difference stays at a few ulp per step (tests/gpu/test_gpu_parabolic.c).
 */

@@ -26,7 +26,7 @@
      atomics) or, when blocks walk several chunks, into the block's gradient in shared memory (ACC), written to the
      slice once at the end; odynk_reduce_blocks sums the slices in a fixed order: deterministic. The forward and the
      tangent keep the groups at every s: the targets here are the adjoint/forward ratios.
-   Rounding against the host table (src/backend/host/verlettanh.c): the sums K^T Y + b run in another order and are
+   Rounding against the host table (src/backend/host/denseverlet.c): the sums K^T Y + b run in another order and are
    fused into FMAs, and odynk_tanh (vtanh.h's method) differs from glibc's by an ulp or two; the maps are
    non-expanding for small h, so the difference stays at a few ulp per step (bounds in tests/gpu/test_gpu_verlet.c). The CPU emulation
    tools/cudaemu/run-verlet-emu.sh checks the kernels' logic against verletref.c.

@@ -10,7 +10,7 @@
 
    forward (stored): per step A = K^T Y_j (DGEMM into Z_{j+1/2}'s place), Z_{j+1/2} = Z_{j-1/2} - h tanh(A + bG) and
      DG_j = 1 - tanh^2 in one pass; B = K Z_{j+1/2} (DGEMM into Y_{j+1}'s place), Y_{j+1} = Y_j + h tanh(B + bF) and
-     DF_j in one pass. lin = [DG_0 (m s) | DF_0 (n s) | DG_1 | ...], N (n + m) s (cuda_verlet_tanh_linsize).
+     DF_j in one pass. lin = [DG_0 (m s) | DF_0 (n s) | DG_1 | ...], N (n + m) s (cuda_dense_verlet_linsize).
    tangent (stored): dZ_{j+1/2} = dZ_{j-1/2} - h DG_j .* (K^T dY_j + dK^T Y_j + dbG), dY_{j+1} = dY_j + h DF_j .* (K dZ_{j+1/2}
      + dK Z_{j+1/2} + dbF): two or four DGEMMs (without dtheta: two) and two passes per step; dY runs in dYN.
    adjoint (stored), backwards with aY = W, aZ = 0: u = h DF_j .* aY; gK_j += u Z_{j+1/2}^T, gbF_j += u 1, aZ += K^T u;

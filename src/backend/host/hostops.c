@@ -206,7 +206,7 @@ static int host_loss_hessmult(int fn, long nc, long s, double scale, const doubl
   return ODYN_BACKEND_OK;
 }
 
-/* the whole-block dense Euler and leapfrog tanh sweeps (eulertanh.c, leapfrogtanh.c): sizes and arrays checked here,
+/* the whole-block dense Euler and leapfrog tanh sweeps (denseeuler.c, denseleapfrog.c): sizes and arrays checked here,
    where the messages are; op is "<family>_<sweep>", whose family names the linsize operation */
 static int check_dense_sizes(const char *op, long n, long N, long s)
 {
@@ -224,65 +224,65 @@ static int check_euler(const char *op, long n, long N, long s, const double *the
   return ODYN_BACKEND_OK;
 }
 
-static long host_euler_tanh_linsize(long n, long N, long s) { return odyn_host_euler_tanh_linsize(n, N, s); }
+static long host_dense_euler_linsize(long n, long N, long s) { return odyn_host_dense_euler_linsize(n, N, s); }
 
-static int host_euler_tanh_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+static int host_dense_euler_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
-  int st = check_euler("euler_tanh_forward", n, N, s, theta, lin);
+  int st = check_euler("dense_euler_forward", n, N, s, theta, lin);
 
   if (st) return st;
-  if (s && (!Y0 || !Ytraj)) return fail(ODYN_BACKEND_ERR_ARG, "euler_tanh_forward: Y0 and Ytraj must be arrays of the backend");
-  return odyn_host_euler_tanh_forward(n, N, s, h, theta, Y0, Ytraj, lin);
+  if (s && (!Y0 || !Ytraj)) return fail(ODYN_BACKEND_ERR_ARG, "dense_euler_forward: Y0 and Ytraj must be arrays of the backend");
+  return odyn_host_dense_euler_forward(n, N, s, h, theta, Y0, Ytraj, lin);
 }
 
-static int host_euler_tanh_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
+static int host_dense_euler_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
 {
-  int st = check_euler("euler_tanh_tangent", n, N, s, theta, lin);
+  int st = check_euler("dense_euler_tangent", n, N, s, theta, lin);
 
   if (st) return st;
-  if (s && (!Ytraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "euler_tanh_tangent: Ytraj and dYN must be arrays of the backend");
-  if ((st = odyn_host_euler_tanh_tangent(n, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN))) return fail(st, "euler_tanh_tangent: could not allocate %ld doubles of scratch on the host", n * s);
+  if (s && (!Ytraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "dense_euler_tangent: Ytraj and dYN must be arrays of the backend");
+  if ((st = odyn_host_dense_euler_tangent(n, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN))) return fail(st, "dense_euler_tangent: could not allocate %ld doubles of scratch on the host", n * s);
   return ODYN_BACKEND_OK;
 }
 
-static int host_euler_tanh_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
+static int host_dense_euler_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_euler("euler_tanh_adjoint", n, N, s, theta, lin);
+  int st = check_euler("dense_euler_adjoint", n, N, s, theta, lin);
 
   if (st) return st;
-  if (s && (!Ytraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "euler_tanh_adjoint: Ytraj and W must be arrays of the backend");
-  if ((st = odyn_host_euler_tanh_adjoint(n, N, s, h, theta, Ytraj, lin, W, gtheta, gY0))) return fail(st, "euler_tanh_adjoint: could not allocate %ld doubles of scratch on the host", 2 * n * s + n * n);
+  if (s && (!Ytraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "dense_euler_adjoint: Ytraj and W must be arrays of the backend");
+  if ((st = odyn_host_dense_euler_adjoint(n, N, s, h, theta, Ytraj, lin, W, gtheta, gY0))) return fail(st, "dense_euler_adjoint: could not allocate %ld doubles of scratch on the host", 2 * n * s + n * n);
   return ODYN_BACKEND_OK;
 }
 
-static long host_leapfrog_tanh_linsize(long n, long N, long s) { return odyn_host_leapfrog_tanh_linsize(n, N, s); }
+static long host_dense_leapfrog_linsize(long n, long N, long s) { return odyn_host_dense_leapfrog_linsize(n, N, s); }
 
-static int host_leapfrog_tanh_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+static int host_dense_leapfrog_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
-  int st = check_euler("leapfrog_tanh_forward", n, N, s, theta, lin);
+  int st = check_euler("dense_leapfrog_forward", n, N, s, theta, lin);
 
   if (st) return st;
-  if (s && (!Y0 || !Ytraj)) return fail(ODYN_BACKEND_ERR_ARG, "leapfrog_tanh_forward: Y0 and Ytraj must be arrays of the backend");
-  return odyn_host_leapfrog_tanh_forward(n, N, s, h, theta, Y0, Ytraj, lin);
+  if (s && (!Y0 || !Ytraj)) return fail(ODYN_BACKEND_ERR_ARG, "dense_leapfrog_forward: Y0 and Ytraj must be arrays of the backend");
+  return odyn_host_dense_leapfrog_forward(n, N, s, h, theta, Y0, Ytraj, lin);
 }
 
-static int host_leapfrog_tanh_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
+static int host_dense_leapfrog_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
 {
-  int st = check_euler("leapfrog_tanh_tangent", n, N, s, theta, lin);
+  int st = check_euler("dense_leapfrog_tangent", n, N, s, theta, lin);
 
   if (st) return st;
-  if (s && (!Ytraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "leapfrog_tanh_tangent: Ytraj and dYN must be arrays of the backend");
-  if ((st = odyn_host_leapfrog_tanh_tangent(n, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN))) return fail(st, "leapfrog_tanh_tangent: could not allocate %ld doubles of scratch on the host", 5 * n * s);
+  if (s && (!Ytraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "dense_leapfrog_tangent: Ytraj and dYN must be arrays of the backend");
+  if ((st = odyn_host_dense_leapfrog_tangent(n, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN))) return fail(st, "dense_leapfrog_tangent: could not allocate %ld doubles of scratch on the host", 5 * n * s);
   return ODYN_BACKEND_OK;
 }
 
-static int host_leapfrog_tanh_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
+static int host_dense_leapfrog_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_euler("leapfrog_tanh_adjoint", n, N, s, theta, lin);
+  int st = check_euler("dense_leapfrog_adjoint", n, N, s, theta, lin);
 
   if (st) return st;
-  if (s && (!Ytraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "leapfrog_tanh_adjoint: Ytraj and W must be arrays of the backend");
-  if ((st = odyn_host_leapfrog_tanh_adjoint(n, N, s, h, theta, Ytraj, lin, W, gtheta, gY0))) return fail(st, "leapfrog_tanh_adjoint: could not allocate %ld doubles of scratch on the host", 4 * n * s + n * n);
+  if (s && (!Ytraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "dense_leapfrog_adjoint: Ytraj and W must be arrays of the backend");
+  if ((st = odyn_host_dense_leapfrog_adjoint(n, N, s, h, theta, Ytraj, lin, W, gtheta, gY0))) return fail(st, "dense_leapfrog_adjoint: could not allocate %ld doubles of scratch on the host", 4 * n * s + n * n);
   return ODYN_BACKEND_OK;
 }
 
@@ -296,30 +296,30 @@ static int check_leapfrog_rev(const char *op, long n, long N, long s, const doub
   return ODYN_BACKEND_OK;
 }
 
-static int host_leapfrog_tanh_forward_final(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
+static int host_dense_leapfrog_forward_final(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
 {
-  int st = check_leapfrog_rev("leapfrog_tanh_forward_final", n, N, s, theta, Y0, YN, YNm1);
+  int st = check_leapfrog_rev("dense_leapfrog_forward_final", n, N, s, theta, Y0, YN, YNm1);
 
   if (st || !s) return st;
-  if ((st = odyn_host_leapfrog_tanh_forward_final(n, N, s, h, theta, Y0, YN, YNm1))) return fail(st, "leapfrog_tanh_forward_final: could not allocate %ld doubles of scratch on the host", 3 * n * s);
+  if ((st = odyn_host_dense_leapfrog_forward_final(n, N, s, h, theta, Y0, YN, YNm1))) return fail(st, "dense_leapfrog_forward_final: could not allocate %ld doubles of scratch on the host", 3 * n * s);
   return ODYN_BACKEND_OK;
 }
 
-static int host_leapfrog_tanh_tangent_y0(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+static int host_dense_leapfrog_tangent_y0(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
-  int st = check_leapfrog_rev("leapfrog_tanh_tangent_y0", n, N, s, theta, Y0, Y0, dYN);
+  int st = check_leapfrog_rev("dense_leapfrog_tangent_y0", n, N, s, theta, Y0, Y0, dYN);
 
   if (st || !s) return st;
-  if ((st = odyn_host_leapfrog_tanh_tangent_y0(n, N, s, h, theta, dtheta, Y0, dY0, dYN))) return fail(st, "leapfrog_tanh_tangent_y0: could not allocate %ld doubles of scratch on the host", 9 * n * s);
+  if ((st = odyn_host_dense_leapfrog_tangent_y0(n, N, s, h, theta, dtheta, Y0, dY0, dYN))) return fail(st, "dense_leapfrog_tangent_y0: could not allocate %ld doubles of scratch on the host", 9 * n * s);
   return ODYN_BACKEND_OK;
 }
 
-static int host_leapfrog_tanh_adjoint_reversible(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
+static int host_dense_leapfrog_adjoint_reversible(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_leapfrog_rev("leapfrog_tanh_adjoint_reversible", n, N, s, theta, YN, YNm1, W);
+  int st = check_leapfrog_rev("dense_leapfrog_adjoint_reversible", n, N, s, theta, YN, YNm1, W);
 
   if (st || !s) return st;
-  if ((st = odyn_host_leapfrog_tanh_adjoint_reversible(n, N, s, h, theta, YN, YNm1, W, gtheta, gY0))) return fail(st, "leapfrog_tanh_adjoint_reversible: could not allocate %ld doubles of scratch on the host", 8 * n * s + n * n);
+  if ((st = odyn_host_dense_leapfrog_adjoint_reversible(n, N, s, h, theta, YN, YNm1, W, gtheta, gY0))) return fail(st, "dense_leapfrog_adjoint_reversible: could not allocate %ld doubles of scratch on the host", 8 * n * s + n * n);
   return ODYN_BACKEND_OK;
 }
 
@@ -332,119 +332,119 @@ static int check_two_widths(const char *op, long n, long m, long N, long s)
   return ODYN_BACKEND_OK;
 }
 
-/* the parabolic tanh sweeps (parabolictanh.c): the sizes, then the arrays */
+/* the parabolic tanh sweeps (denseparabolic.c): the sizes, then the arrays */
 static int check_parabolic(const char *op, long n, long m, long N, long s, const double *theta, const double *lin, const double *a, const double *b, const char *names)
 {
   int st = check_two_widths(op, n, m, N, s);
 
   if (st || !s) return st;
-  if (N && (!theta || !lin)) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (parabolic_tanh_linsize() = %ld values) must be arrays of the backend", op, 2 * N * m * s);
+  if (N && (!theta || !lin)) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (dense_parabolic_linsize() = %ld values) must be arrays of the backend", op, 2 * N * m * s);
   if (!a || !b) return fail(ODYN_BACKEND_ERR_ARG, "%s: %s must be arrays of the backend", op, names);
   return ODYN_BACKEND_OK;
 }
 
-static long host_parabolic_tanh_linsize(long n, long m, long N, long s) { return odyn_host_parabolic_tanh_linsize(n, m, N, s); }
+static long host_dense_parabolic_linsize(long n, long m, long N, long s) { return odyn_host_dense_parabolic_linsize(n, m, N, s); }
 
-static int host_parabolic_tanh_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+static int host_dense_parabolic_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
-  int st = check_parabolic("parabolic_tanh_forward", n, m, N, s, theta, lin, Y0, Ytraj, "Y0 and Ytraj");
+  int st = check_parabolic("dense_parabolic_forward", n, m, N, s, theta, lin, Y0, Ytraj, "Y0 and Ytraj");
 
-  return st ? st : odyn_host_parabolic_tanh_forward(n, m, N, s, h, theta, Y0, Ytraj, lin);
+  return st ? st : odyn_host_dense_parabolic_forward(n, m, N, s, h, theta, Y0, Ytraj, lin);
 }
 
-static int host_parabolic_tanh_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
+static int host_dense_parabolic_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
 {
-  int st = check_parabolic("parabolic_tanh_tangent", n, m, N, s, theta, lin, Ytraj, dYN, "Ytraj and dYN");
+  int st = check_parabolic("dense_parabolic_tangent", n, m, N, s, theta, lin, Ytraj, dYN, "Ytraj and dYN");
 
   if (st) return st;
-  if ((st = odyn_host_parabolic_tanh_tangent(n, m, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN))) return fail(st, "parabolic_tanh_tangent: could not allocate %ld doubles of scratch on the host", m * s);
+  if ((st = odyn_host_dense_parabolic_tangent(n, m, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN))) return fail(st, "dense_parabolic_tangent: could not allocate %ld doubles of scratch on the host", m * s);
   return ODYN_BACKEND_OK;
 }
 
-static int host_parabolic_tanh_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
+static int host_dense_parabolic_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_parabolic("parabolic_tanh_adjoint", n, m, N, s, theta, lin, Ytraj, W, "Ytraj and W");
+  int st = check_parabolic("dense_parabolic_adjoint", n, m, N, s, theta, lin, Ytraj, W, "Ytraj and W");
 
   if (st) return st;
-  if ((st = odyn_host_parabolic_tanh_adjoint(n, m, N, s, h, theta, Ytraj, lin, W, gtheta, gY0))) return fail(st, "parabolic_tanh_adjoint: could not allocate %ld doubles of scratch on the host", (n + m) * s);
+  if ((st = odyn_host_dense_parabolic_adjoint(n, m, N, s, h, theta, Ytraj, lin, W, gtheta, gY0))) return fail(st, "dense_parabolic_adjoint: could not allocate %ld doubles of scratch on the host", (n + m) * s);
   return ODYN_BACKEND_OK;
 }
 
-/* the whole-block Verlet tanh sweeps (verlettanh.c), checked the same way */
+/* the whole-block Verlet tanh sweeps (denseverlet.c), checked the same way */
 static int check_verlet(const char *op, long n, long m, long N, long s, const double *theta, const double *lin)
 {
   int st = check_two_widths(op, n, m, N, s);
 
   if (st || !s || !N) return st;
-  if (!theta || !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (verlet_tanh_linsize() = %ld values) must be arrays of the backend", op, N * (n + m) * s);
+  if (!theta || !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (dense_verlet_linsize() = %ld values) must be arrays of the backend", op, N * (n + m) * s);
   return ODYN_BACKEND_OK;
 }
 
-static long host_verlet_tanh_linsize(long n, long m, long N, long s) { return odyn_host_verlet_tanh_linsize(n, m, N, s); }
+static long host_dense_verlet_linsize(long n, long m, long N, long s) { return odyn_host_dense_verlet_linsize(n, m, N, s); }
 
-static int host_verlet_tanh_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
+static int host_dense_verlet_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
 {
-  int st = check_verlet("verlet_tanh_forward", n, m, N, s, theta, lin);
+  int st = check_verlet("dense_verlet_forward", n, m, N, s, theta, lin);
 
   if (st) return st;
-  if (s && (!Y0 || !Ytraj || !Ztraj)) return fail(ODYN_BACKEND_ERR_ARG, "verlet_tanh_forward: Y0, Ytraj and Ztraj must be arrays of the backend");
-  return odyn_host_verlet_tanh_forward(n, m, N, s, h, theta, Y0, Ytraj, Ztraj, lin);
+  if (s && (!Y0 || !Ytraj || !Ztraj)) return fail(ODYN_BACKEND_ERR_ARG, "dense_verlet_forward: Y0, Ytraj and Ztraj must be arrays of the backend");
+  return odyn_host_dense_verlet_forward(n, m, N, s, h, theta, Y0, Ytraj, Ztraj, lin);
 }
 
-static int host_verlet_tanh_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN)
+static int host_dense_verlet_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN)
 {
-  int st = check_verlet("verlet_tanh_tangent", n, m, N, s, theta, lin);
+  int st = check_verlet("dense_verlet_tangent", n, m, N, s, theta, lin);
 
   if (st) return st;
-  if (s && (!Ytraj || !Ztraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "verlet_tanh_tangent: Ytraj, Ztraj and dYN must be arrays of the backend");
-  if ((st = odyn_host_verlet_tanh_tangent(n, m, N, s, h, theta, dtheta, Ytraj, Ztraj, lin, dY0, dYN))) return fail(st, "verlet_tanh_tangent: could not allocate %ld doubles of scratch on the host", (n > m ? n : m) * s + m * s);
+  if (s && (!Ytraj || !Ztraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "dense_verlet_tangent: Ytraj, Ztraj and dYN must be arrays of the backend");
+  if ((st = odyn_host_dense_verlet_tangent(n, m, N, s, h, theta, dtheta, Ytraj, Ztraj, lin, dY0, dYN))) return fail(st, "dense_verlet_tangent: could not allocate %ld doubles of scratch on the host", (n > m ? n : m) * s + m * s);
   return ODYN_BACKEND_OK;
 }
 
-static int host_verlet_tanh_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0)
+static int host_dense_verlet_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_verlet("verlet_tanh_adjoint", n, m, N, s, theta, lin);
+  int st = check_verlet("dense_verlet_adjoint", n, m, N, s, theta, lin);
 
   if (st) return st;
-  if (s && (!Ytraj || !Ztraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "verlet_tanh_adjoint: Ytraj, Ztraj and W must be arrays of the backend");
-  if ((st = odyn_host_verlet_tanh_adjoint(n, m, N, s, h, theta, Ytraj, Ztraj, lin, W, gtheta, gY0))) return fail(st, "verlet_tanh_adjoint: could not allocate %ld doubles of scratch on the host", (n > m ? n : m) * s + (m + n) * s);
+  if (s && (!Ytraj || !Ztraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "dense_verlet_adjoint: Ytraj, Ztraj and W must be arrays of the backend");
+  if ((st = odyn_host_dense_verlet_adjoint(n, m, N, s, h, theta, Ytraj, Ztraj, lin, W, gtheta, gY0))) return fail(st, "dense_verlet_adjoint: could not allocate %ld doubles of scratch on the host", (n > m ? n : m) * s + (m + n) * s);
   return ODYN_BACKEND_OK;
 }
 
 /* the reversible Verlet sweeps (states recomputed, no lin): the host references of verletref.c, which follow the
    device kernels' formulas one example at a time; their only failure is the allocation of a few steps' scratch */
-static int host_verlet_tanh_forward_final(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN)
+static int host_dense_verlet_forward_final(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN)
 {
-  int st = check_verlet("verlet_tanh_forward_final", n, m, N, 0, theta, NULL);
+  int st = check_verlet("dense_verlet_forward_final", n, m, N, 0, theta, NULL);
 
   if (st) return st;
-  if (s < 0 || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "verlet_tanh_forward_final: s = %ld out of range", s);
-  if (s && ((N && !theta) || !Y0 || !YN || !ZN)) return fail(ODYN_BACKEND_ERR_ARG, "verlet_tanh_forward_final: theta, Y0, YN and ZN must be arrays of the backend");
-  if (odyn_verlet_ref_forward_final(n, m, N, s, h, theta, Y0, YN, ZN)) return fail(ODYN_BACKEND_ERR_MEM, "verlet_tanh_forward_final: could not allocate %ld doubles of scratch on the host", n + m);
+  if (s < 0 || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "dense_verlet_forward_final: s = %ld out of range", s);
+  if (s && ((N && !theta) || !Y0 || !YN || !ZN)) return fail(ODYN_BACKEND_ERR_ARG, "dense_verlet_forward_final: theta, Y0, YN and ZN must be arrays of the backend");
+  if (odyn_verlet_ref_forward_final(n, m, N, s, h, theta, Y0, YN, ZN)) return fail(ODYN_BACKEND_ERR_MEM, "dense_verlet_forward_final: could not allocate %ld doubles of scratch on the host", n + m);
   return ODYN_BACKEND_OK;
 }
 
-static int host_verlet_tanh_tangent_y0(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+static int host_dense_verlet_tangent_y0(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
-  int st = check_verlet("verlet_tanh_tangent_y0", n, m, N, 0, theta, NULL);
+  int st = check_verlet("dense_verlet_tangent_y0", n, m, N, 0, theta, NULL);
 
   if (st) return st;
-  if (s < 0 || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "verlet_tanh_tangent_y0: s = %ld out of range", s);
-  if (s && ((N && !theta) || !Y0 || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "verlet_tanh_tangent_y0: theta, Y0 and dYN must be arrays of the backend");
-  if (odyn_verlet_ref_tangent(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN)) return fail(ODYN_BACKEND_ERR_MEM, "verlet_tanh_tangent_y0: could not allocate the scratch on the host");
+  if (s < 0 || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "dense_verlet_tangent_y0: s = %ld out of range", s);
+  if (s && ((N && !theta) || !Y0 || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "dense_verlet_tangent_y0: theta, Y0 and dYN must be arrays of the backend");
+  if (odyn_verlet_ref_tangent(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN)) return fail(ODYN_BACKEND_ERR_MEM, "dense_verlet_tangent_y0: could not allocate the scratch on the host");
   return ODYN_BACKEND_OK;
 }
 
-static int host_verlet_tanh_adjoint_reversible(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0)
+static int host_dense_verlet_adjoint_reversible(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_verlet("verlet_tanh_adjoint_reversible", n, m, N, 0, theta, NULL);
+  int st = check_verlet("dense_verlet_adjoint_reversible", n, m, N, 0, theta, NULL);
 
   if (st) return st;
-  if (s < 0 || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "verlet_tanh_adjoint_reversible: s = %ld out of range", s);
+  if (s < 0 || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "dense_verlet_adjoint_reversible: s = %ld out of range", s);
   if (!s || (!gtheta && !gY0)) return ODYN_BACKEND_OK;
-  if ((N && !theta) || !YN || !ZN || !W) return fail(ODYN_BACKEND_ERR_ARG, "verlet_tanh_adjoint_reversible: theta, YN, ZN and W must be arrays of the backend");
-  if (gY0 && (gY0 == YN || gY0 == ZN)) return fail(ODYN_BACKEND_ERR_ARG, "verlet_tanh_adjoint_reversible: gY0 must not alias YN or ZN");
-  if (odyn_verlet_ref_adjoint_reversible(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0, NULL)) return fail(ODYN_BACKEND_ERR_MEM, "verlet_tanh_adjoint_reversible: could not allocate the scratch (N (n m + n + m) long doubles) on the host");
+  if ((N && !theta) || !YN || !ZN || !W) return fail(ODYN_BACKEND_ERR_ARG, "dense_verlet_adjoint_reversible: theta, YN, ZN and W must be arrays of the backend");
+  if (gY0 && (gY0 == YN || gY0 == ZN)) return fail(ODYN_BACKEND_ERR_ARG, "dense_verlet_adjoint_reversible: gY0 must not alias YN or ZN");
+  if (odyn_verlet_ref_adjoint_reversible(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0, NULL)) return fail(ODYN_BACKEND_ERR_MEM, "dense_verlet_adjoint_reversible: could not allocate the scratch (N (n m + n + m) long doubles) on the host");
   return ODYN_BACKEND_OK;
 }
 
@@ -456,7 +456,7 @@ static int check_act(const char *op, int act)
   return fail(ODYN_BACKEND_ERR_ARG, "%s: activation %d is none of identity, tanh and relu (ODYN_PW_IDENTITY, _TANH, _RELU)", op, act);
 }
 
-/* the whole-block convolutional Euler tanh sweeps (convtanh.c): sizes, eps and arrays checked here, where the messages are */
+/* the whole-block convolutional Euler tanh sweeps (convsingle.c): sizes, eps and arrays checked here, where the messages are */
 static int check_conv(const char *op, int act, long c, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin)
 {
   if (check_act(op, act)) return ODYN_BACKEND_ERR_ARG;
@@ -504,7 +504,7 @@ static int host_conv_euler_adjoint(int act, long c, double eps, long ih, long iw
   return conv_status(odyn_host_conv_euler_adjoint(act, c, eps, ih, iw, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "conv_euler_adjoint");
 }
 
-/* the one-step conv tanh layer cin -> cout (convtanh.c, conv_single_*): sizes and arrays checked here */
+/* the one-step conv tanh layer cin -> cout (convsingle.c, conv_single_*): sizes and arrays checked here */
 static int check_conv1(const char *op, int act, long cin, long cout, long k, int pool, double eps, long ih, long iw, long s, const double *theta, const double *lin)
 {
   if (check_act(op, act)) return ODYN_BACKEND_ERR_ARG;
@@ -764,28 +764,28 @@ static const OdynBackendOps host_ops = {
   .dot                  = host_dot,
   .loss_value           = host_loss_value,
   .loss_hessmult        = host_loss_hessmult,
-  .euler_tanh_linsize   = host_euler_tanh_linsize,
-  .euler_tanh_forward   = host_euler_tanh_forward,
-  .euler_tanh_tangent   = host_euler_tanh_tangent,
-  .euler_tanh_adjoint   = host_euler_tanh_adjoint,
-  .leapfrog_tanh_linsize = host_leapfrog_tanh_linsize,
-  .leapfrog_tanh_forward = host_leapfrog_tanh_forward,
-  .leapfrog_tanh_tangent = host_leapfrog_tanh_tangent,
-  .leapfrog_tanh_adjoint = host_leapfrog_tanh_adjoint,
-  .leapfrog_tanh_forward_final      = host_leapfrog_tanh_forward_final,
-  .leapfrog_tanh_tangent_y0         = host_leapfrog_tanh_tangent_y0,
-  .leapfrog_tanh_adjoint_reversible = host_leapfrog_tanh_adjoint_reversible,
-  .parabolic_tanh_linsize = host_parabolic_tanh_linsize,
-  .parabolic_tanh_forward = host_parabolic_tanh_forward,
-  .parabolic_tanh_tangent = host_parabolic_tanh_tangent,
-  .parabolic_tanh_adjoint = host_parabolic_tanh_adjoint,
-  .verlet_tanh_linsize  = host_verlet_tanh_linsize,
-  .verlet_tanh_forward  = host_verlet_tanh_forward,
-  .verlet_tanh_tangent  = host_verlet_tanh_tangent,
-  .verlet_tanh_adjoint  = host_verlet_tanh_adjoint,
-  .verlet_tanh_forward_final      = host_verlet_tanh_forward_final,
-  .verlet_tanh_tangent_y0         = host_verlet_tanh_tangent_y0,
-  .verlet_tanh_adjoint_reversible = host_verlet_tanh_adjoint_reversible,
+  .dense_euler_linsize   = host_dense_euler_linsize,
+  .dense_euler_forward   = host_dense_euler_forward,
+  .dense_euler_tangent   = host_dense_euler_tangent,
+  .dense_euler_adjoint   = host_dense_euler_adjoint,
+  .dense_leapfrog_linsize = host_dense_leapfrog_linsize,
+  .dense_leapfrog_forward = host_dense_leapfrog_forward,
+  .dense_leapfrog_tangent = host_dense_leapfrog_tangent,
+  .dense_leapfrog_adjoint = host_dense_leapfrog_adjoint,
+  .dense_leapfrog_forward_final      = host_dense_leapfrog_forward_final,
+  .dense_leapfrog_tangent_y0         = host_dense_leapfrog_tangent_y0,
+  .dense_leapfrog_adjoint_reversible = host_dense_leapfrog_adjoint_reversible,
+  .dense_parabolic_linsize = host_dense_parabolic_linsize,
+  .dense_parabolic_forward = host_dense_parabolic_forward,
+  .dense_parabolic_tangent = host_dense_parabolic_tangent,
+  .dense_parabolic_adjoint = host_dense_parabolic_adjoint,
+  .dense_verlet_linsize  = host_dense_verlet_linsize,
+  .dense_verlet_forward  = host_dense_verlet_forward,
+  .dense_verlet_tangent  = host_dense_verlet_tangent,
+  .dense_verlet_adjoint  = host_dense_verlet_adjoint,
+  .dense_verlet_forward_final      = host_dense_verlet_forward_final,
+  .dense_verlet_tangent_y0         = host_dense_verlet_tangent_y0,
+  .dense_verlet_adjoint_reversible = host_dense_verlet_adjoint_reversible,
   .conv_euler_linsize = host_conv_euler_linsize,
   .conv_euler_forward = host_conv_euler_forward,
   .conv_euler_tangent = host_conv_euler_tangent,

@@ -1,6 +1,6 @@
 /*
    Host references of the Verlet tanh kernels of include/odyn/private/cudakernels.h (src/backend/cuda/verlet.cu) and of
-   the host table's verlet_tanh_* sweeps: straightforward loops, one example at a time, written to be obviously the
+   the host table's dense_verlet_* sweeps: straightforward loops, one example at a time, written to be obviously the
    formulas of src/schemes/impls/verlet.c with the layer of src/layers/impls/hamiltonian.c
      Z_{j+1/2} = Z_{j-1/2} - h tanh(K_j^T Y_j + bG_j),  Y_{j+1} = Y_j + h tanh(K_j Z_{j+1/2} + bF_j),  Z_{-1/2} = 0.
    The parameter gradient's sums over the examples are accumulated in long double (as narrowref.c does), so that the

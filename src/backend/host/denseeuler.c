@@ -1,6 +1,6 @@
 /*
    The host table's whole-block sweeps of a dense forward-Euler tanh block (include/odyn/private/backend.h,
-   euler_tanh_*): the network of include/odyn/private/cudakernels.h, Y_{j+1} = Y_j + h tanh(K_j Y_j + b_j).
+   dense_euler_*): the network of include/odyn/private/cudakernels.h, Y_{j+1} = Y_j + h tanh(K_j Y_j + b_j).
 
    They call the host kernels the schemes' direct path calls (src/schemes/impls/euler.c with the dense layer of
    src/layers/impls/affine.c), in the same order and with the same operands, so that a block delegated to the host
@@ -17,9 +17,9 @@
 #include <odyn/private/backend.h>
 #include <odyn/private/pointwise.h>
 
-long odyn_host_euler_tanh_linsize(long n, long N, long s) { return N * n * s; }
+long odyn_host_dense_euler_linsize(long n, long N, long s) { return N * n * s; }
 
-int odyn_host_euler_tanh_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+int odyn_host_dense_euler_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   const long slot = n * n + n, len = n * s;
 
@@ -36,7 +36,7 @@ int odyn_host_euler_tanh_forward(long n, long N, long s, double h, const double 
   return 0;
 }
 
-int odyn_host_euler_tanh_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
+int odyn_host_dense_euler_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
 {
   const long slot = n * n + n, len = n * s;
   double    *T;
@@ -62,7 +62,7 @@ int odyn_host_euler_tanh_tangent(long n, long N, long s, double h, const double 
   return 0;
 }
 
-int odyn_host_euler_tanh_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
+int odyn_host_dense_euler_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
   const long slot = n * n + n, len = n * s;
   double    *T, *G, *P;

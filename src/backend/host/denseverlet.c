@@ -1,6 +1,6 @@
 /*
    The host table's whole-block sweeps of a Verlet (Hamiltonian) tanh block (include/odyn/private/backend.h,
-   verlet_tanh_*): the network of src/schemes/impls/verlet.c with the layer of src/layers/impls/hamiltonian.c,
+   dense_verlet_*): the network of src/schemes/impls/verlet.c with the layer of src/layers/impls/hamiltonian.c,
      Z_{j+1/2} = Z_{j-1/2} - h tanh(K_j^T Y_j + bG_j),  Y_{j+1} = Y_j + h tanh(K_j Z_{j+1/2} + bF_j),  Z_{-1/2} = 0,
    theta_j = [K_j (n x m column-major) | bF_j (n) | bG_j (m)].
 
@@ -24,7 +24,7 @@
 #include <odyn/private/backend.h>
 #include <odyn/private/pointwise.h>
 
-long odyn_host_verlet_tanh_linsize(long n, long m, long N, long s) { return N * (n + m) * s; }
+long odyn_host_dense_verlet_linsize(long n, long m, long N, long s) { return N * (n + m) * s; }
 
 /* the Y update of verlet.c's Step_Verlet, written as there (not odyn_axpy: another rounding order is not at stake, but
    the same expression keeps the same code) */
@@ -33,7 +33,7 @@ static void update_y(long len, double h, const double *Yj, double *Y1)
   for (long i = 0; i < len; i++) Y1[i] = Yj[i] + h * Y1[i];
 }
 
-int odyn_host_verlet_tanh_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
+int odyn_host_dense_verlet_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
 {
   const long slot = n * m + n + m, ln = n * s, lm = m * s;
 
@@ -55,7 +55,7 @@ int odyn_host_verlet_tanh_forward(long n, long m, long N, long s, double h, cons
   return 0;
 }
 
-int odyn_host_verlet_tanh_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN)
+int odyn_host_dense_verlet_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN)
 {
   const long slot = n * m + n + m, ln = n * s, lm = m * s, lt = ln > lm ? ln : lm;
   double    *T, *dZ;
@@ -93,7 +93,7 @@ int odyn_host_verlet_tanh_tangent(long n, long m, long N, long s, double h, cons
   return 0;
 }
 
-int odyn_host_verlet_tanh_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0)
+int odyn_host_dense_verlet_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
   const long slot = n * m + n + m, ln = n * s, lm = m * s, lt = ln > lm ? ln : lm;
   double    *T, *Q, *P;

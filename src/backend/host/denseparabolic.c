@@ -1,5 +1,5 @@
 /*
-   The host table's whole-block sweeps of a parabolic tanh block (include/odyn/private/backend.h, parabolic_tanh_*):
+   The host table's whole-block sweeps of a parabolic tanh block (include/odyn/private/backend.h, dense_parabolic_*):
    forward Euler with the symmetric layer (src/schemes/impls/euler.c, src/layers/impls/symmetric.c),
      Y_{j+1} = Y_j - h K_j^T tanh(K_j Y_j + b_j),  K_j m x n (column-major), b_j m,  slot j = [K_j | b_j].
 
@@ -19,13 +19,13 @@
 #include <odyn/private/backend.h>
 #include <odyn/private/pointwise.h>
 
-long odyn_host_parabolic_tanh_linsize(long n, long m, long N, long s)
+long odyn_host_dense_parabolic_linsize(long n, long m, long N, long s)
 {
   (void)n;
   return 2 * N * m * s;
 }
 
-int odyn_host_parabolic_tanh_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+int odyn_host_dense_parabolic_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   const long slot = m * n + m, len = n * s, lm = m * s;
 
@@ -50,7 +50,7 @@ static void scaled_back(long n, long m, long s, double h, const double *K, const
   (void)odyn_gemm('T', 'N', n, s, m, -h, K, m, T, m, 1.0, out, n);
 }
 
-int odyn_host_parabolic_tanh_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
+int odyn_host_dense_parabolic_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
 {
   const long slot = m * n + m, len = n * s, lm = m * s;
   double    *T;
@@ -77,7 +77,7 @@ int odyn_host_parabolic_tanh_tangent(long n, long m, long N, long s, double h, c
   return 0;
 }
 
-int odyn_host_parabolic_tanh_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
+int odyn_host_dense_parabolic_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
   const long slot = m * n + m, len = n * s, lm = m * s;
   double    *T, *P;

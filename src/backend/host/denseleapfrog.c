@@ -1,7 +1,7 @@
 /*
    The host table's whole-block sweeps of a dense leapfrog tanh block (include/odyn/private/backend.h,
-   leapfrog_tanh_*): Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 tanh(K_j Y_j + b_j), Y_{-1} = Y_0, the parameters laid out as the
-   Euler sweeps' (eulertanh.c).
+   dense_leapfrog_*): Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 tanh(K_j Y_j + b_j), Y_{-1} = Y_0, the parameters laid out as the
+   Euler sweeps' (denseeuler.c).
 
    They perform the host path's operations (src/schemes/impls/leapfrog.c with the dense layer of
    src/layers/impls/affine.c), in its order and with its operands, so that a block delegated to the host table
@@ -26,7 +26,7 @@ static void Combine(long len, double h2, const double *cur, const double *prev, 
   for (long i = 0; i < len; i++) out[i] = 2.0 * cur[i] - prev[i] + h2 * F[i];
 }
 
-long odyn_host_leapfrog_tanh_linsize(long n, long N, long s) { return N * n * s; }
+long odyn_host_dense_leapfrog_linsize(long n, long N, long s) { return N * n * s; }
 
 /* Y_{j+1} into out: out = K_j Y_j, tanh(out + b_j) with D_j = sigma' (D may be NULL), out = 2 Y_j - Y_{j-1} + h2 out */
 static int StepForward(long n, long s, double h2, const double *K, const double *Yj, const double *Yjm1, double *out, double *D)
@@ -93,7 +93,7 @@ static void RingStart(long len, const double *x0, double *cur, double *prev)
   memcpy(prev, cur, (size_t)len * sizeof(double));
 }
 
-int odyn_host_leapfrog_tanh_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+int odyn_host_dense_leapfrog_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   const long len = n * s;
 
@@ -107,7 +107,7 @@ int odyn_host_leapfrog_tanh_forward(long n, long N, long s, double h, const doub
   return 0;
 }
 
-int odyn_host_leapfrog_tanh_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
+int odyn_host_dense_leapfrog_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
 {
   const long slot = n * n + n, len = n * s;
   double    *buf, *prev, *cur, *next;
@@ -128,7 +128,7 @@ int odyn_host_leapfrog_tanh_tangent(long n, long N, long s, double h, const doub
   return 0;
 }
 
-int odyn_host_leapfrog_tanh_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
+int odyn_host_dense_leapfrog_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
   const long slot = n * n + n, len = n * s;
   double    *buf, *cur, *prev, *next;
@@ -150,7 +150,7 @@ int odyn_host_leapfrog_tanh_adjoint(long n, long N, long s, double h, const doub
   return 0;
 }
 
-int odyn_host_leapfrog_tanh_forward_final(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
+int odyn_host_dense_leapfrog_forward_final(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
 {
   const long len = n * s;
   double    *buf, *prev, *cur, *next;
@@ -171,7 +171,7 @@ int odyn_host_leapfrog_tanh_forward_final(long n, long N, long s, double h, cons
   return 0;
 }
 
-int odyn_host_leapfrog_tanh_tangent_y0(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+int odyn_host_dense_leapfrog_tangent_y0(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
   const long slot = n * n + n, len = n * s;
   double    *buf, *yp, *yc, *yn, *dp, *dc, *dn, *D;
@@ -201,7 +201,7 @@ int odyn_host_leapfrog_tanh_tangent_y0(long n, long N, long s, double h, const d
   return 0;
 }
 
-int odyn_host_leapfrog_tanh_adjoint_reversible(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
+int odyn_host_dense_leapfrog_adjoint_reversible(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
 {
   const long   slot = n * n + n, len = n * s;
   const double h2 = h * h;
