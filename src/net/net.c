@@ -174,9 +174,9 @@ PetscErrorCode OdynNetSetOptionsPrefix(OdynNet net, const char prefix[])
    Level: intermediate
 
    Notes:
-   With a backend other than host every block must be one the backend runs (so far: scheme euler or leapfrog, layer
-   dense, antisym or negdef, activation tanh; scheme verlet, layer hamiltonian, activation tanh, on cuda of widths <= 16; scheme euler, layer conv
-   or convantisym with 3x3 stencils, c -> c channels, tanh, no pooling, with or without TV normalization; no shared weights); `OdynNetSetUp()` and `OdynNetSetFromOptions()` stop with PETSC_ERR_SUP naming
+   With a backend other than host every block must be one the backend runs (`OdynSchemeSetBackend()` lists them:
+   the dense Euler, leapfrog, parabolic and Verlet blocks and paper 000's conv blocks, activation tanh, relu or
+   identity, no shared weights); `OdynNetSetUp()` and `OdynNetSetFromOptions()` stop with PETSC_ERR_SUP naming
    the first block that is not, rather than run it on the host. A block with an options prefix of its own may choose
    another backend: -block<b>_odyn_backend host keeps block b (e.g. the MNIST network's opening layer) on the host path. The parameters, the gradient and every Vec stay on
    the host; per sweep each block copies theta (forward) or dtheta in, its input states in and its output states out,

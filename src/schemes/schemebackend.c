@@ -270,10 +270,10 @@ static PetscErrorCode BackendForwardCall(OdynScheme scheme, PetscInt s, const do
   if (b->rev) { /* only the last states: [Y_0 | Y_N (| Y_{N-1})], Z_{N-1/2} */
     switch (b->kind) {
     case ODYN_BLOCK_VERLET:
-      OdynBackendCall(ops, dense_verlet_forward_final, n, b->m, N, s, h, th, bk->traj, bk->traj + ns, bk->ztraj);
+      OdynBackendCall(ops, dense_verlet_forward_final, b->act, n, b->m, N, s, h, th, bk->traj, bk->traj + ns, bk->ztraj);
       break;
     case ODYN_BLOCK_LEAPFROG:
-      OdynBackendCall(ops, dense_leapfrog_forward_final, n, N, s, h, th, bk->traj, bk->traj + ns, bk->traj + 2 * ns);
+      OdynBackendCall(ops, dense_leapfrog_forward_final, b->act, n, N, s, h, th, bk->traj, bk->traj + ns, bk->traj + 2 * ns);
       break;
     case ODYN_BLOCK_CONV_VERLET:
       OdynBackendCall(ops, conv_verlet_forward_final, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj, bk->traj + ns, bk->ztraj, bk->lin);
@@ -288,16 +288,16 @@ static PetscErrorCode BackendForwardCall(OdynScheme scheme, PetscInt s, const do
   }
   switch (b->kind) {
   case ODYN_BLOCK_EULER:
-    OdynBackendCall(ops, dense_euler_forward, n, N, s, h, th, y0, bk->traj, bk->lin);
+    OdynBackendCall(ops, dense_euler_forward, b->act, n, N, s, h, th, y0, bk->traj, bk->lin);
     break;
   case ODYN_BLOCK_PARABOLIC:
-    OdynBackendCall(ops, dense_parabolic_forward, n, b->m, N, s, h, th, y0, bk->traj, bk->lin);
+    OdynBackendCall(ops, dense_parabolic_forward, b->act, n, b->m, N, s, h, th, y0, bk->traj, bk->lin);
     break;
   case ODYN_BLOCK_LEAPFROG:
-    OdynBackendCall(ops, dense_leapfrog_forward, n, N, s, h, th, y0, bk->traj, bk->lin);
+    OdynBackendCall(ops, dense_leapfrog_forward, b->act, n, N, s, h, th, y0, bk->traj, bk->lin);
     break;
   case ODYN_BLOCK_VERLET:
-    OdynBackendCall(ops, dense_verlet_forward, n, b->m, N, s, h, th, y0, bk->traj, bk->ztraj, bk->lin);
+    OdynBackendCall(ops, dense_verlet_forward, b->act, n, b->m, N, s, h, th, y0, bk->traj, bk->ztraj, bk->lin);
     break;
   case ODYN_BLOCK_CONV_SINGLE:
     OdynBackendCall(ops, conv_single_forward, b->act, b->c, b->cm, b->k, b->pool, b->eps, b->ih, b->iw, s, th, y0, bk->out, bk->lin);
@@ -338,10 +338,10 @@ static PetscErrorCode BackendTangentCall(OdynScheme scheme, PetscInt s, const do
   if (b->rev) { /* the states recomputed forward from Y_0 */
     switch (b->kind) {
     case ODYN_BLOCK_VERLET:
-      OdynBackendCall(ops, dense_verlet_tangent_y0, n, b->m, N, s, h, th, dth, bk->traj, dy0, out);
+      OdynBackendCall(ops, dense_verlet_tangent_y0, b->act, n, b->m, N, s, h, th, dth, bk->traj, dy0, out);
       break;
     case ODYN_BLOCK_LEAPFROG:
-      OdynBackendCall(ops, dense_leapfrog_tangent_y0, n, N, s, h, th, dth, bk->traj, dy0, out);
+      OdynBackendCall(ops, dense_leapfrog_tangent_y0, b->act, n, N, s, h, th, dth, bk->traj, dy0, out);
       break;
     case ODYN_BLOCK_CONV_VERLET:
       OdynBackendCall(ops, conv_verlet_tangent_y0, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
@@ -356,16 +356,16 @@ static PetscErrorCode BackendTangentCall(OdynScheme scheme, PetscInt s, const do
   }
   switch (b->kind) {
   case ODYN_BLOCK_EULER:
-    OdynBackendCall(ops, dense_euler_tangent, n, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
+    OdynBackendCall(ops, dense_euler_tangent, b->act, n, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_PARABOLIC:
-    OdynBackendCall(ops, dense_parabolic_tangent, n, b->m, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
+    OdynBackendCall(ops, dense_parabolic_tangent, b->act, n, b->m, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_LEAPFROG:
-    OdynBackendCall(ops, dense_leapfrog_tangent, n, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
+    OdynBackendCall(ops, dense_leapfrog_tangent, b->act, n, N, s, h, th, dth, bk->traj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_VERLET:
-    OdynBackendCall(ops, dense_verlet_tangent, n, b->m, N, s, h, th, dth, bk->traj, bk->ztraj, bk->lin, dy0, out);
+    OdynBackendCall(ops, dense_verlet_tangent, b->act, n, b->m, N, s, h, th, dth, bk->traj, bk->ztraj, bk->lin, dy0, out);
     break;
   case ODYN_BLOCK_CONV_SINGLE:
     OdynBackendCall(ops, conv_single_tangent, b->act, b->c, b->cm, b->k, b->pool, b->eps, b->ih, b->iw, s, th, dth, bk->traj, bk->lin, dy0, out);
@@ -404,10 +404,10 @@ static PetscErrorCode BackendAdjointCall(OdynScheme scheme, PetscInt s, const do
   if (b->rev) { /* the states rebuilt backwards from the last ones */
     switch (b->kind) {
     case ODYN_BLOCK_VERLET:
-      OdynBackendCall(ops, dense_verlet_adjoint_reversible, n, b->m, N, s, h, th, bk->traj + ns, bk->ztraj, w, gt, gy);
+      OdynBackendCall(ops, dense_verlet_adjoint_reversible, b->act, n, b->m, N, s, h, th, bk->traj + ns, bk->ztraj, w, gt, gy);
       break;
     case ODYN_BLOCK_LEAPFROG:
-      OdynBackendCall(ops, dense_leapfrog_adjoint_reversible, n, N, s, h, th, bk->traj + ns, bk->traj + 2 * ns, w, gt, gy);
+      OdynBackendCall(ops, dense_leapfrog_adjoint_reversible, b->act, n, N, s, h, th, bk->traj + ns, bk->traj + 2 * ns, w, gt, gy);
       break;
     case ODYN_BLOCK_CONV_VERLET:
       OdynBackendCall(ops, conv_verlet_adjoint_reversible, b->act, b->c, b->cm, b->eps, b->ih, b->iw, N, s, h, th, bk->traj + ns, bk->ztraj, bk->lin, w, gt, gy);
@@ -422,16 +422,16 @@ static PetscErrorCode BackendAdjointCall(OdynScheme scheme, PetscInt s, const do
   }
   switch (b->kind) {
   case ODYN_BLOCK_EULER:
-    OdynBackendCall(ops, dense_euler_adjoint, n, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
+    OdynBackendCall(ops, dense_euler_adjoint, b->act, n, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_PARABOLIC:
-    OdynBackendCall(ops, dense_parabolic_adjoint, n, b->m, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
+    OdynBackendCall(ops, dense_parabolic_adjoint, b->act, n, b->m, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_LEAPFROG:
-    OdynBackendCall(ops, dense_leapfrog_adjoint, n, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
+    OdynBackendCall(ops, dense_leapfrog_adjoint, b->act, n, N, s, h, th, bk->traj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_VERLET:
-    OdynBackendCall(ops, dense_verlet_adjoint, n, b->m, N, s, h, th, bk->traj, bk->ztraj, bk->lin, w, gt, gy);
+    OdynBackendCall(ops, dense_verlet_adjoint, b->act, n, b->m, N, s, h, th, bk->traj, bk->ztraj, bk->lin, w, gt, gy);
     break;
   case ODYN_BLOCK_CONV_SINGLE:
     OdynBackendCall(ops, conv_single_adjoint, b->act, b->c, b->cm, b->k, b->pool, b->eps, b->ih, b->iw, s, th, bk->traj, bk->lin, w, gt, gy);
@@ -583,15 +583,16 @@ PetscErrorCode OdynSchemeBackendGetTraffic_Private(OdynScheme scheme, PetscLogDo
    Notes:
    A block on a backend other than host hands its whole forward, tangent and adjoint sweeps to the backend (one call
    each); per sweep only theta (forward), dtheta, Y0 / dY0 / W, Y_N / dY_N / gY0 and the parameter gradient cross
-   between host and backend memory. So far this is done, with activation tanh and without shared weights, for blocks of
+   between host and backend memory. So far this is done, with activation tanh, relu or identity (until 2026-12-05 the
+   dense blocks ran tanh alone) and without shared weights, for blocks of
    scheme euler with layer dense, antisym, negdef or symmetric (the parabolic network), of scheme leapfrog with layer
    dense, antisym or negdef, of scheme verlet with layer hamiltonian, and for conv blocks of 3x3 stencils without
    pooling: scheme euler with layer conv or convantisym (as many output as input channels) or convsymmetric (the
    parabolic CNN), scheme single with layer conv (the opening layer and the connectors, cin -> cout channels, 1x1 or
    3x3 stencils, 2x2 average pooling or none), scheme verlet with layer
    convhamiltonian (the Hamiltonian CNN) and scheme leapfrog with layer conv or convsymmetric (the second-order CNN),
-   the three CNNs of paper 000, all with or without paper 000's TV normalization (any number of channels) and with
-   activation tanh, relu or identity (paper 000's experiments use ReLU); and
+   the three CNNs of paper 000, all with or without paper 000's TV normalization (any number of channels; paper 000's
+   experiments use ReLU); and
    scheme single with layer globalavg (the average of each channel before the classifier). `OdynSchemeSetUp()` stops
    with PETSC_ERR_SUP for other blocks (src/schemes/schemebackendblock.c lists them). A Verlet or leapfrog block (dense
    or conv) with `ODYN_TRAJECTORY_RECOMPUTE` (-odyn_scheme_trajectory recompute) keeps only its last states on the

@@ -44,7 +44,7 @@ typedef struct {
   int               pool;  /* ODYN_BLOCK_CONV_SINGLE: 2x2 average pooling after the activation (a connector) */
   long              k;     /* conv: the stencils' size (3; ODYN_BLOCK_CONV_SINGLE: 1 or 3) */
   double            eps;   /* ODYN_BLOCK_CONV_PARABOLIC, _LEAPFROG, _VERLET: the TV normalization's eps (0: none) */
-  int               act;   /* conv kinds: the layer's activation as the table's act (ODYN_PW_*: identity, tanh, relu) */
+  int               act;   /* the layer's activation as the table's act (ODYN_PW_*: identity, tanh, relu); globalavg: unused */
   long              n, m, c, cm, ih, iw, N;
   double            h; /* T / N */
 } OdynBlock;

@@ -2,8 +2,8 @@
    Which blocks run on a compute backend, and what each is there (issue 8, docs/gpu.md; the sweeps: schemebackend.c).
 
    A block runs on a backend when its scheme and layer make one of the kinds below (OdynBlockKind, each a family of the
-   table's operations, include/odyn/private/backend.h), with activation tanh (the conv kinds: tanh, relu or identity,
-   their operations' act; KindRunsActivation()) and without shared weights; conv layers
+   table's operations, include/odyn/private/backend.h), with activation tanh, relu or identity (their operations' act;
+   KindRunsActivation()) and without shared weights; conv layers
    also need 3x3 stencils and no pooling, and as many output as input channels unless the kind says otherwise (single,
    the opening layer and paper 000's connectors: cin -> cout, 1x1 or 3x3 stencils, pooling allowed; convhamiltonian
    and convsymmetric: c and m channels); paper 000's TV normalization is allowed in every conv kind (the BlockKinds[]
@@ -99,17 +99,16 @@ static PetscBool LayerIsConv(const char *ltype)
   return PETSC_FALSE;
 }
 
-/* the kinds of the conv_*_tanh operations (globalavg reads the conv layout but runs GEMMs) */
+/* the kinds of the conv_* operations (globalavg reads the conv layout but runs GEMMs) */
 static PetscBool KindIsConv(OdynBlockKind kind) { return kind >= ODYN_BLOCK_CONV_SINGLE && kind <= ODYN_BLOCK_CONV_VERLET ? PETSC_TRUE : PETSC_FALSE; }
 
-/* the activations a kind runs: the dense kinds tanh; the conv kinds (their operations' act) identity, tanh or relu,
-   paper 000's choices (the diffusion fluxes need a contrast the conv layers do not learn); globalavg is linear and has
-   no activation: whatever the layer's activation setting says, it runs */
+/* the activations a kind runs (its operations' act): identity, tanh or relu, the papers' choices (the diffusion fluxes
+   need a contrast the layers on the backends do not learn); globalavg is linear and has no activation: whatever the
+   layer's activation setting says, it runs */
 static PetscBool KindRunsActivation(int row, OdynActivationType act)
 {
   if (row >= 0 && BlockKinds[row].kind == ODYN_BLOCK_GLOBALAVG) return PETSC_TRUE;
-  if (row >= 0 && KindIsConv(BlockKinds[row].kind)) return odyn_act_is_plain((int)act) ? PETSC_TRUE : PETSC_FALSE; /* the layers' cast to ODYN_PW_* */
-  return act == ODYN_ACTIVATION_TANH ? PETSC_TRUE : PETSC_FALSE;
+  return row >= 0 && odyn_act_is_plain((int)act) ? PETSC_TRUE : PETSC_FALSE; /* the layers' cast to ODYN_PW_* */
 }
 
 static PetscBool KindIsReversible(OdynBlockKind kind)
@@ -191,7 +190,6 @@ static PetscErrorCode DescribeConv(OdynScheme scheme, OdynBlock *b)
   b->k    = k;
   b->pool = pool ? 1 : 0;
   b->eps  = tv ? (double)eps : 0.0;
-  b->act  = (int)scheme->layer->activation; /* the layers' own cast: OdynActivationType and ODYN_PW_* share their order */
   PetscFunctionReturn(0);
 }
 
@@ -214,6 +212,7 @@ PetscErrorCode OdynSchemeBackendDescribe_Private(OdynScheme scheme, OdynBlock *b
   b->m    = scheme->ncomp == 2 ? scheme->nstate[1] : 0;
   b->N    = scheme->N;
   b->h    = scheme->N > 0 ? scheme->T / scheme->N : 0;
+  b->act  = scheme->layer ? (int)scheme->layer->activation : ODYN_PW_IDENTITY; /* the layers' own cast: OdynActivationType and ODYN_PW_* share their order */
   if (b->kind == ODYN_BLOCK_PARABOLIC) { /* the rows m of K_j: N (m n + m) parameters */
     PetscCheck(b->N > 0 && scheme->nparam % (b->N * (b->n + 1)) == 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Parabolic block on a backend: %" PetscInt_FMT " parameters are not N (m n + m) for N = %ld, n = %ld", scheme->nparam, b->N, b->n);
     b->m = scheme->nparam / (b->N * (b->n + 1));

@@ -108,6 +108,13 @@ struct OdynBackendOps {
   int (*loss_hessmult)(int fn, long nc, long s, double scale, const double *Z, const double *C, const double *dZ, double *H);
 
   /*
+     The dense families below (dense_euler_*, dense_leapfrog_*, dense_parabolic_*, dense_verlet_*) take the activation
+     first, as the conv families do: act, one of ODYN_PW_IDENTITY, ODYN_PW_TANH and ODYN_PW_RELU (pointwise.h); any
+     other code is ODYN_BACKEND_ERR_ARG. The formulas write tanh for it and sigma' for its derivative (until 2026-12-05
+     they ran tanh alone and were named euler_tanh_*, leapfrog_tanh_*, parabolic_tanh_*, verlet_tanh_*). The
+     linearization sizes do not depend on it.
+  */
+  /*
      Whole-block sweeps of a dense forward-Euler tanh block (a network block's states in backend memory, docs/gpu.md),
      the network and parameter layout of include/odyn/private/cudakernels.h:
        Y_{j+1} = Y_j + h tanh(K_j Y_j + b_j), j = 0..N-1;  theta = [K_0 | b_0 | ... | K_{N-1} | b_{N-1}], N (n^2 + n)
@@ -122,9 +129,9 @@ struct OdynBackendOps {
      kernels for n <= ODYN_CUDA_NARROW_MAX, else the cuBLAS ones (src/backend/cuda/narrow.cu, wide.cu).
   */
   long (*dense_euler_linsize)(long n, long N, long s);
-  int (*dense_euler_forward)(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-  int (*dense_euler_tangent)(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
-  int (*dense_euler_adjoint)(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
+  int (*dense_euler_forward)(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+  int (*dense_euler_tangent)(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
+  int (*dense_euler_adjoint)(int act, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
 
   /*
      Whole-block sweeps of a dense leapfrog tanh block (scheme leapfrog, src/schemes/impls/leapfrog.c, with a dense
@@ -141,9 +148,9 @@ struct OdynBackendOps {
      (src/backend/cuda/leapfrog.cu).
   */
   long (*dense_leapfrog_linsize)(long n, long N, long s);
-  int (*dense_leapfrog_forward)(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-  int (*dense_leapfrog_tangent)(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
-  int (*dense_leapfrog_adjoint)(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
+  int (*dense_leapfrog_forward)(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+  int (*dense_leapfrog_tangent)(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
+  int (*dense_leapfrog_adjoint)(int act, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
   /*
      The same block with states recomputed (reversible leapfrog, -odyn_scheme_trajectory recompute on a backend block):
      the scheme runs backwards, Y_{j-1} = 2 Y_j - Y_{j+1} + h^2 tanh(K_j Y_j + b_j), so only the last two states are kept.
@@ -154,9 +161,9 @@ struct OdynBackendOps {
      flat in N. Host: leapfrog.c's recomputing sweeps' operations (src/backend/host/denseleapfrog.c); the rebuilt states
      drift from the stored ones by round-off, as on the host path.
   */
-  int (*dense_leapfrog_forward_final)(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1);
-  int (*dense_leapfrog_tangent_y0)(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
-  int (*dense_leapfrog_adjoint_reversible)(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0);
+  int (*dense_leapfrog_forward_final)(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1);
+  int (*dense_leapfrog_tangent_y0)(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+  int (*dense_leapfrog_adjoint_reversible)(int act, long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0);
 
   /*
      Whole-block sweeps of a parabolic tanh block: forward Euler with the symmetric layer (src/schemes/impls/euler.c,
@@ -174,9 +181,9 @@ struct OdynBackendOps {
      (src/backend/cuda/parabolic.cu).
   */
   long (*dense_parabolic_linsize)(long n, long m, long N, long s);
-  int (*dense_parabolic_forward)(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-  int (*dense_parabolic_tangent)(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
-  int (*dense_parabolic_adjoint)(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
+  int (*dense_parabolic_forward)(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+  int (*dense_parabolic_tangent)(int act, long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
+  int (*dense_parabolic_adjoint)(int act, long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
 
   /*
      Whole-block sweeps of a Verlet (Hamiltonian) tanh block: scheme verlet with layer hamiltonian and tanh
@@ -197,9 +204,9 @@ struct OdynBackendOps {
      DGEMM and one fused pass (src/backend/cuda/verletwide.cu), lin = sigma' of both faces.
   */
   long (*dense_verlet_linsize)(long n, long m, long N, long s);
-  int (*dense_verlet_forward)(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
-  int (*dense_verlet_tangent)(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN);
-  int (*dense_verlet_adjoint)(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0);
+  int (*dense_verlet_forward)(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
+  int (*dense_verlet_tangent)(int act, long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN);
+  int (*dense_verlet_adjoint)(int act, long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0);
   /*
      The same block with states recomputed (reversible Verlet, -odyn_scheme_trajectory recompute on a backend block):
      memory flat in N, no lin. forward_final: YN (n s) = Y_N and ZN (m s) = Z_{N-1/2} only (YN may be Y0).
@@ -211,9 +218,9 @@ struct OdynBackendOps {
      double), so these differ from the storing sweeps by round-off, not bit for bit. Cuda: odyn_cuda_verlet_forward_final,
      odyn_cuda_verlet_tangent, odyn_cuda_verlet_adjoint_reversible (verlet.cu; n, m <= ODYN_CUDA_NARROW_MAX).
   */
-  int (*dense_verlet_forward_final)(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN);
-  int (*dense_verlet_tangent_y0)(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
-  int (*dense_verlet_adjoint_reversible)(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0);
+  int (*dense_verlet_forward_final)(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN);
+  int (*dense_verlet_tangent_y0)(int act, long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+  int (*dense_verlet_adjoint_reversible)(int act, long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0);
 
   /*
      The convolutional families below (conv_euler_*, conv_single_*, conv_verlet_*, conv_parabolic_*,
@@ -393,9 +400,9 @@ void odyn_host_loss_hessmult(int fn, long nc, long s, double scale, const double
 /* the host table's dense Euler tanh sweeps (src/backend/host/denseeuler.c; the table's wrappers check the arguments):
    0, or ODYN_BACKEND_ERR_MEM when the scratch cannot be allocated */
 long odyn_host_dense_euler_linsize(long n, long N, long s);
-int  odyn_host_dense_euler_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-int  odyn_host_dense_euler_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
-int  odyn_host_dense_euler_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
+int  odyn_host_dense_euler_forward(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int  odyn_host_dense_euler_tangent(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
+int  odyn_host_dense_euler_adjoint(int act, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
 /* The index of the first member of the table that is NULL (its name, then its operations in the order of the struct,
    all pointers), or -1 when the table is complete; *count (may be NULL) receives the number of members. A table
    missing an operation would crash the block that calls it: OdynBackendGet() refuses it, and the tests walk every
@@ -403,22 +410,22 @@ int  odyn_host_dense_euler_adjoint(long n, long N, long s, double h, const doubl
 int odyn_backend_ops_first_missing(const OdynBackendOps *ops, int *count);
 /* the host table's leapfrog tanh sweeps (src/backend/host/denseleapfrog.c), likewise */
 long odyn_host_dense_leapfrog_linsize(long n, long N, long s);
-int  odyn_host_dense_leapfrog_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-int  odyn_host_dense_leapfrog_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
-int  odyn_host_dense_leapfrog_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
-int  odyn_host_dense_leapfrog_forward_final(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1);
-int  odyn_host_dense_leapfrog_tangent_y0(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
-int  odyn_host_dense_leapfrog_adjoint_reversible(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0);
+int  odyn_host_dense_leapfrog_forward(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int  odyn_host_dense_leapfrog_tangent(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
+int  odyn_host_dense_leapfrog_adjoint(int act, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
+int  odyn_host_dense_leapfrog_forward_final(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1);
+int  odyn_host_dense_leapfrog_tangent_y0(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+int  odyn_host_dense_leapfrog_adjoint_reversible(int act, long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0);
 /* the host table's parabolic tanh sweeps (src/backend/host/denseparabolic.c), likewise */
 long odyn_host_dense_parabolic_linsize(long n, long m, long N, long s);
-int  odyn_host_dense_parabolic_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-int  odyn_host_dense_parabolic_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
-int  odyn_host_dense_parabolic_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
+int  odyn_host_dense_parabolic_forward(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int  odyn_host_dense_parabolic_tangent(int act, long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
+int  odyn_host_dense_parabolic_adjoint(int act, long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
 /* the host table's Verlet tanh sweeps (src/backend/host/denseverlet.c), likewise */
 long odyn_host_dense_verlet_linsize(long n, long m, long N, long s);
-int  odyn_host_dense_verlet_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
-int  odyn_host_dense_verlet_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN);
-int  odyn_host_dense_verlet_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0);
+int  odyn_host_dense_verlet_forward(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
+int  odyn_host_dense_verlet_tangent(int act, long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN);
+int  odyn_host_dense_verlet_adjoint(int act, long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0);
 /* the host table's convolutional Euler tanh sweeps (src/backend/host/convsingle.c), likewise */
 long odyn_host_conv_euler_linsize(long c, double eps, long ih, long iw, long N, long s);
 int  odyn_host_conv_euler_forward(int act, long c, double eps, long ih, long iw, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);

@@ -20,6 +20,15 @@
    narrow (n <= ODYN_CUDA_NARROW_MAX): one kernel per sweep, several threads per example (narrow.cu);
    wide (any n, meant for n >= 32): cuBLAS DGEMMs and one fused elementwise kernel per step (wide.cu).
 
+   Activation: every dense sweep below (odyn_cuda_narrow_*, _narrow_leapfrog_*, _dense_*, _leapfrog_*, _verlet_*,
+   _verlet_wide_*, _parabolic_*, _parabolic_narrow_*) and its host reference (odyn_narrow_ref_*, odyn_verlet_ref_*)
+   takes it first: act, one of ODYN_PW_IDENTITY, ODYN_PW_TANH and ODYN_PW_RELU (include/odyn/private/pointwise.h);
+   any other code is ODYN_CUDA_ERR_ARG (the references: ODYN_CUDA_ERR_ARG where they return a status, nothing written
+   where they return void). The formulas here write tanh for it and 1 - tanh^2 for its derivative sigma'; the narrow
+   kernels take sigma' from the activation's output (tanh: 1 - t^2, relu: t > 0, identity: 1, each equal to sigma' at
+   the pre-activation), the wide ones keep it from the pre-activation as the host does. Until 2026-12-05 they ran tanh
+   alone (the table's families were then named *_tanh_*).
+
    3x3 convolutions (convdirect.cu): the geometry, layouts and contracts of include/odyn/private/convkernels.h
    (channel-major state per example, stencil K[o][c][a][b], cross-correlation with zero padding 1), k must be 3; with
    cin, cout <= ODYN_CUDA_CONV_MAXC the direct kernels, with more on either side im2col + cuBLAS (convgemm.cu; a
@@ -58,35 +67,35 @@ int odyn_cuda_synchronize(void);
 int odyn_cuda_kernels_finalize(void);
 
 /* narrow dense Euler tanh network, n <= 16 */
-int odyn_cuda_narrow_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all);
-int odyn_cuda_narrow_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+int odyn_cuda_narrow_forward(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all);
+int odyn_cuda_narrow_tangent(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
 /* Ytraj: the (N + 1) n s states of a store_all forward */
-int odyn_cuda_narrow_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0);
+int odyn_cuda_narrow_adjoint(int act, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0);
 /* narrow dense leapfrog tanh network, n <= 16 (the same kernels, Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 tanh(K_j Y_j + b_j)):
    the same contracts, h the step (the kernels take h^2) */
-int odyn_cuda_narrow_leapfrog_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all);
-int odyn_cuda_narrow_leapfrog_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
-int odyn_cuda_narrow_leapfrog_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0);
+int odyn_cuda_narrow_leapfrog_forward(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all);
+int odyn_cuda_narrow_leapfrog_tangent(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+int odyn_cuda_narrow_leapfrog_adjoint(int act, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0);
 /* the reversible ones (the contracts of odyn_cuda_leapfrog_forward_final and _adjoint_reversible below): the forward
    writes Y_N and Y_{N-1} in one sweep, the adjoint rebuilds the states backwards in registers; the tangent is
    odyn_cuda_narrow_leapfrog_tangent, which recomputes them from Y_0 */
-int odyn_cuda_narrow_leapfrog_forward_final(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1);
-int odyn_cuda_narrow_leapfrog_adjoint_reversible(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0);
+int odyn_cuda_narrow_leapfrog_forward_final(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1);
+int odyn_cuda_narrow_leapfrog_adjoint_reversible(int act, long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0);
 
 /* wide dense Euler tanh network (cuBLAS): the forward stores all states in Ytraj ((N + 1) n s) and, when D is not NULL,
    D_j = 1 - tanh^2 of step j (N n s), which the tangent and the adjoint need */
-int odyn_cuda_dense_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *D);
-int odyn_cuda_dense_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *D, const double *dY0, double *dYN);
-int odyn_cuda_dense_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *D, const double *W, double *gtheta, double *gY0);
+int odyn_cuda_dense_forward(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *D);
+int odyn_cuda_dense_tangent(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *D, const double *dY0, double *dYN);
+int odyn_cuda_dense_adjoint(int act, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *D, const double *W, double *gtheta, double *gY0);
 /* dense leapfrog tanh network (leapfrog.cu, cuBLAS, any width): the forward stores all states in Ytraj ((N + 1) n s)
    and D_j = 1 - tanh^2 of step j (N n s), which the tangent and the adjoint need */
-int odyn_cuda_leapfrog_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *D);
-int odyn_cuda_leapfrog_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *D, const double *dY0, double *dYN);
-int odyn_cuda_leapfrog_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *D, const double *W, double *gtheta, double *gY0);
+int odyn_cuda_leapfrog_forward(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *D);
+int odyn_cuda_leapfrog_tangent(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *D, const double *dY0, double *dYN);
+int odyn_cuda_leapfrog_adjoint(int act, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *D, const double *W, double *gtheta, double *gY0);
 /* reversible: only Y_N, Y_{N-1} kept; the tangent recomputes from Y0, the adjoint rebuilds backwards (backend.h) */
-int odyn_cuda_leapfrog_forward_final(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1);
-int odyn_cuda_leapfrog_tangent_y0(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
-int odyn_cuda_leapfrog_adjoint_reversible(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0);
+int odyn_cuda_leapfrog_forward_final(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1);
+int odyn_cuda_leapfrog_tangent_y0(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+int odyn_cuda_leapfrog_adjoint_reversible(int act, long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0);
 /* C = A B (column-major, m x k times k x n) with cuBLAS: for the benchmark's DGEMM-alone line */
 int odyn_cuda_dgemm(long m, long n, long k, const double *A, const double *B, double *C);
 
@@ -111,9 +120,9 @@ int odyn_cuda_axpy(long len, double alpha, const double *x, double *y);
 /* host references (narrowref.c): the same operations in plain C on host arrays, straightforward loops; the gradient
    sums over examples are accumulated in long double so that the reference is accurate beyond the device's summation
    order (the parity tests' tolerance then measures the device's rounding only). */
-void odyn_narrow_ref_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all);
-void odyn_narrow_ref_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
-void odyn_narrow_ref_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0);
+void odyn_narrow_ref_forward(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all);
+void odyn_narrow_ref_tangent(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+void odyn_narrow_ref_adjoint(int act, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0);
 
 /* Verlet (Hamiltonian) tanh network, the layout of odyn's hamiltonian layer + verlet scheme (src/layers/impls/hamiltonian.c,
    src/schemes/impls/verlet.c), Y n x s, Z m x s (hidden width m):
@@ -125,9 +134,9 @@ void odyn_narrow_ref_adjoint(long n, long N, long s, double h, const double *the
    The device kernels (verlet.cu) take 1 <= n, m <= ODYN_CUDA_NARROW_MAX: one kernel per sweep, a group of threads per
    example; wider blocks take odyn_cuda_verlet_wide_* below (verletwide.cu, cuBLAS). The host references (verletref.c: loops per example, gradient sums in
    long double) return 0 or ODYN_CUDA_ERR_ALLOC. */
-int odyn_cuda_verlet_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj);
-int odyn_cuda_verlet_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
-int odyn_cuda_verlet_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *W, double *gtheta, double *gY0);
+int odyn_cuda_verlet_forward(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj);
+int odyn_cuda_verlet_tangent(int act, long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+int odyn_cuda_verlet_adjoint(int act, long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *W, double *gtheta, double *gY0);
 /* Reversible Verlet (memory flat in N): forward_final keeps only the last pair, Y_N (n s) and Z_{N-1/2} (m s);
    adjoint_reversible starts from that pair and rebuilds the states backwards step by step alongside the adjoint,
      Y_j = Y_{j+1} - h tanh(K_j Z_{j+1/2} + bF_j),  Z_{j-1/2} = Z_{j+1/2} + h tanh(K_j^T Y_j + bG_j),
@@ -137,20 +146,20 @@ int odyn_cuda_verlet_adjoint(long n, long m, long N, long s, double h, const dou
    gY0 must not alias YN or ZN. verlet_memory (needs a device): the doubles of the state arrays a forward + adjoint
    pair needs ((N + 1)(n + m) s stored, (n + m) s reversible) and an upper bound of the adjoint's workspace (its
    per-block gradient slices: blocks x N (n m + n + m), blocks <= resident blocks, independent of s beyond that). */
-int odyn_cuda_verlet_forward_final(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN);
-int odyn_cuda_verlet_adjoint_reversible(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0, double *Y0r);
+int odyn_cuda_verlet_forward_final(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN);
+int odyn_cuda_verlet_adjoint_reversible(int act, long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0, double *Y0r);
 int odyn_cuda_verlet_memory(long n, long m, long N, long s, int reversible, long *state_doubles, long *work_doubles);
 /* Wide Verlet (verletwide.cu: per step and face one cuBLAS DGEMM and one fused pass; any n, m >= 1, meant for n or
    m > ODYN_CUDA_NARROW_MAX). The stored sweeps keep sigma' of both faces in lin (N (n + m) s: [DG_j (m s) | DF_j (n s)]
    per step) and the tangent works from the stored states; forward_final, tangent_y0 and adjoint_reversible are the
    reversible ones (the contracts above, no Y0r; gY0 must not alias YN or ZN). Inputs and outputs must not overlap,
    except YN = Y0 in forward_final and dYN = dY0 in the tangents. */
-int odyn_cuda_verlet_wide_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
-int odyn_cuda_verlet_wide_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN);
-int odyn_cuda_verlet_wide_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0);
-int odyn_cuda_verlet_wide_forward_final(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN);
-int odyn_cuda_verlet_wide_tangent_y0(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
-int odyn_cuda_verlet_wide_adjoint_reversible(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0);
+int odyn_cuda_verlet_wide_forward(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin);
+int odyn_cuda_verlet_wide_tangent(int act, long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN);
+int odyn_cuda_verlet_wide_adjoint(int act, long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0);
+int odyn_cuda_verlet_wide_forward_final(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN);
+int odyn_cuda_verlet_wide_tangent_y0(int act, long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+int odyn_cuda_verlet_wide_adjoint_reversible(int act, long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0);
 
 /* Parabolic tanh network (parabolic.cu): forward Euler with odyn's symmetric layer (src/layers/impls/symmetric.c),
      Y_{j+1} = Y_j - h K_j^T tanh(K_j Y_j + b_j),  slot_j = [K_j (m x n column-major) | b_j (m)]: N (m n + m) values,
@@ -158,21 +167,21 @@ int odyn_cuda_verlet_wide_adjoint_reversible(long n, long m, long N, long s, dou
    D_j = 1 - S_j^2] per step; tangent from the stored states and lin (dtheta or dY0 NULL: zero; dYN may be dY0);
    adjoint gtheta += J_theta^T W, gY0 = J_Y0^T W (either NULL: not computed; gY0 may be W). Per step cuBLAS DGEMMs and
    one fused pass, any widths. */
-int odyn_cuda_parabolic_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
-int odyn_cuda_parabolic_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
-int odyn_cuda_parabolic_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
+int odyn_cuda_parabolic_forward(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin);
+int odyn_cuda_parabolic_tangent(int act, long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN);
+int odyn_cuda_parabolic_adjoint(int act, long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0);
 /* Narrow parabolic tanh networks (parabolicnarrow.cu: one kernel per sweep, 1 <= n, m <= ODYN_CUDA_NARROW_MAX), the
    same network and parameter layout without lin: forward stores all states in Ytraj ((N + 1) n s); the tangent
    recomputes the states from Y0 (dtheta or dY0 NULL: zero; dYN may be dY0); the adjoint reads Ytraj, gtheta +=
    J_theta^T W, gY0 = J_Y0^T W (either NULL: not computed; gY0 may be W). */
-int odyn_cuda_parabolic_narrow_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj);
-int odyn_cuda_parabolic_narrow_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
-int odyn_cuda_parabolic_narrow_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0);
-int odyn_verlet_ref_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj);
-int odyn_verlet_ref_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
-int odyn_verlet_ref_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *W, double *gtheta, double *gY0);
-int odyn_verlet_ref_forward_final(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN);
-int odyn_verlet_ref_adjoint_reversible(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0, double *Y0r);
+int odyn_cuda_parabolic_narrow_forward(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj);
+int odyn_cuda_parabolic_narrow_tangent(int act, long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+int odyn_cuda_parabolic_narrow_adjoint(int act, long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0);
+int odyn_verlet_ref_forward(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj);
+int odyn_verlet_ref_tangent(int act, long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+int odyn_verlet_ref_adjoint(int act, long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *W, double *gtheta, double *gY0);
+int odyn_verlet_ref_forward_final(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN);
+int odyn_verlet_ref_adjoint_reversible(int act, long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0, double *Y0r);
 
 #ifdef __cplusplus
 }

@@ -1,16 +1,17 @@
 /*
-   The host table's whole-block sweeps of a dense forward-Euler tanh block (include/odyn/private/backend.h,
-   dense_euler_*): the network of include/odyn/private/cudakernels.h, Y_{j+1} = Y_j + h tanh(K_j Y_j + b_j).
+   The host table's whole-block sweeps of a dense forward-Euler block (include/odyn/private/backend.h,
+   dense_euler_*): the network of include/odyn/private/cudakernels.h, Y_{j+1} = Y_j + h sigma(K_j Y_j + b_j).
 
    They call the host kernels the schemes' direct path calls (src/schemes/impls/euler.c with the dense layer of
    src/layers/impls/affine.c), in the same order and with the same operands, so that a block delegated to the host
    table (-odyn_backend hostref) gives the direct path's results bit for bit; what they add is the plumbing the cuda
    table needs (states and linearization in backend memory, whole-block calls). Step by step, as the direct path:
-     forward   Y_{j+1} = K_j Y_j (DGEMM), tanh(. + b_j) with D_j = sigma' (odyn_bias_act), Y_{j+1} = Y_j + h Y_{j+1}
+     forward   Y_{j+1} = K_j Y_j (DGEMM), sigma(. + b_j) with D_j = sigma' (odyn_bias_act), Y_{j+1} = Y_j + h Y_{j+1}
      tangent   T = K_j dY; dY += h D_j .* T; T = dK_j Y_j + db_j; dY += h D_j .* T
      adjoint   T = P .* D_j; G = T Y_j^T; gK_j += h G; gb_j += h rowsum(T); P += h K_j^T T
    (the direct path copies dY, P into a second buffer before adding to them; out += ... starts from the same values
    either way, so in place is the same arithmetic). No PETSc here, like the rest of src/backend/.
+   sigma is the activation act: identity, tanh or relu (the table checks it).
 */
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,7 @@
 
 long odyn_host_dense_euler_linsize(long n, long N, long s) { return N * n * s; }
 
-int odyn_host_dense_euler_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+int odyn_host_dense_euler_forward(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   const long slot = n * n + n, len = n * s;
 
@@ -30,13 +31,13 @@ int odyn_host_dense_euler_forward(long n, long N, long s, double h, const double
     double       *Y1 = Ytraj + (j + 1) * len;
 
     if (odyn_gemm('N', 'N', n, s, n, 1.0, K, n, Yj, n, 0.0, Y1, n)) return ODYN_BACKEND_ERR_SIZE;
-    odyn_bias_act(ODYN_PW_TANH, n, s, K + n * n, Y1, lin ? lin + j * len : NULL);
+    odyn_bias_act(act, n, s, K + n * n, Y1, lin ? lin + j * len : NULL);
     odyn_axpby(len, 1.0, Yj, h, Y1);
   }
   return 0;
 }
 
-int odyn_host_dense_euler_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
+int odyn_host_dense_euler_tangent(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
 {
   const long slot = n * n + n, len = n * s;
   double    *T;
@@ -62,7 +63,7 @@ int odyn_host_dense_euler_tangent(long n, long N, long s, double h, const double
   return 0;
 }
 
-int odyn_host_dense_euler_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
+int odyn_host_dense_euler_adjoint(int act, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
   const long slot = n * n + n, len = n * s;
   double    *T, *G, *P;

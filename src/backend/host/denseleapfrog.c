@@ -1,19 +1,20 @@
 /*
-   The host table's whole-block sweeps of a dense leapfrog tanh block (include/odyn/private/backend.h,
-   dense_leapfrog_*): Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 tanh(K_j Y_j + b_j), Y_{-1} = Y_0, the parameters laid out as the
+   The host table's whole-block sweeps of a dense leapfrog block (include/odyn/private/backend.h,
+   dense_leapfrog_*): Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 sigma(K_j Y_j + b_j), Y_{-1} = Y_0, the parameters laid out as the
    Euler sweeps' (denseeuler.c).
 
    They perform the host path's operations (src/schemes/impls/leapfrog.c with the dense layer of
    src/layers/impls/affine.c), in its order and with its operands, so that a block delegated to the host table
    (-odyn_backend hostref) gives that path's results bit for bit; what they add is the plumbing the cuda table needs.
    Step by step, as the host path (h2 = h^2, D_j = sigma' at step j):
-     forward   F = K_j Y_j (DGEMM), tanh(F + b_j) with D_j (odyn_bias_act), Y_{j+1} = 2 Y_j - Y_{j-1} + h2 F
+     forward   F = K_j Y_j (DGEMM), sigma(F + b_j) with D_j (odyn_bias_act), Y_{j+1} = 2 Y_j - Y_{j-1} + h2 F
      tangent   L = D_j .* (K_j dY_j) + D_j .* (dK_j Y_j + db_j), dY_{j+1} = 2 dY_j - dY_{j-1} + h2 L
      adjoint   cur = A_{j+1}, prev = A_j so far: T = D_j .* cur; gK_j += h2 T Y_j^T, gb_j += h2 rowsum(T);
                prev += h2 K_j^T T; then prev += 2 cur and A_{j-1} starts as -cur (j = 0: prev += cur, as Y_{-1} = Y_0)
    The reversible sweeps (-odyn_scheme_trajectory recompute) take the same steps, the states recomputed forward from Y_0
    in the tangent and rebuilt backwards in the adjoint, Y_{j-1} = 2 Y_j - Y_{j+1} + h2 F(Y_j), from F of the step's
    linearization: the host path's recomputing sweeps' values. No PETSc here, like the rest of src/backend/.
+   sigma is the activation act: identity, tanh or relu (the table checks it).
 */
 #include <stdlib.h>
 #include <string.h>
@@ -28,11 +29,11 @@ static void Combine(long len, double h2, const double *cur, const double *prev, 
 
 long odyn_host_dense_leapfrog_linsize(long n, long N, long s) { return N * n * s; }
 
-/* Y_{j+1} into out: out = K_j Y_j, tanh(out + b_j) with D_j = sigma' (D may be NULL), out = 2 Y_j - Y_{j-1} + h2 out */
-static int StepForward(long n, long s, double h2, const double *K, const double *Yj, const double *Yjm1, double *out, double *D)
+/* Y_{j+1} into out: out = K_j Y_j, act(out + b_j) with D_j = sigma' (D may be NULL), out = 2 Y_j - Y_{j-1} + h2 out */
+static int StepForward(int act, long n, long s, double h2, const double *K, const double *Yj, const double *Yjm1, double *out, double *D)
 {
   if (odyn_gemm('N', 'N', n, s, n, 1.0, K, n, Yj, n, 0.0, out, n)) return ODYN_BACKEND_ERR_SIZE;
-  odyn_bias_act(ODYN_PW_TANH, n, s, K + n * n, out, D);
+  odyn_bias_act(act, n, s, K + n * n, out, D);
   Combine(n * s, h2, Yj, Yjm1, out, out);
   return 0;
 }
@@ -93,7 +94,7 @@ static void RingStart(long len, const double *x0, double *cur, double *prev)
   memcpy(prev, cur, (size_t)len * sizeof(double));
 }
 
-int odyn_host_dense_leapfrog_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+int odyn_host_dense_leapfrog_forward(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   const long len = n * s;
 
@@ -102,12 +103,12 @@ int odyn_host_dense_leapfrog_forward(long n, long N, long s, double h, const dou
   for (long j = 0; j < N; j++) {
     const double *Yj = Ytraj + j * len;
 
-    if (StepForward(n, s, h * h, theta + j * (n * n + n), Yj, j ? Yj - len : Yj, Ytraj + (j + 1) * len, lin + j * len)) return ODYN_BACKEND_ERR_SIZE;
+    if (StepForward(act, n, s, h * h, theta + j * (n * n + n), Yj, j ? Yj - len : Yj, Ytraj + (j + 1) * len, lin + j * len)) return ODYN_BACKEND_ERR_SIZE;
   }
   return 0;
 }
 
-int odyn_host_dense_leapfrog_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
+int odyn_host_dense_leapfrog_tangent(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
 {
   const long slot = n * n + n, len = n * s;
   double    *buf, *prev, *cur, *next;
@@ -128,7 +129,7 @@ int odyn_host_dense_leapfrog_tangent(long n, long N, long s, double h, const dou
   return 0;
 }
 
-int odyn_host_dense_leapfrog_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
+int odyn_host_dense_leapfrog_adjoint(int act, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
   const long slot = n * n + n, len = n * s;
   double    *buf, *cur, *prev, *next;
@@ -150,7 +151,7 @@ int odyn_host_dense_leapfrog_adjoint(long n, long N, long s, double h, const dou
   return 0;
 }
 
-int odyn_host_dense_leapfrog_forward_final(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
+int odyn_host_dense_leapfrog_forward_final(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
 {
   const long len = n * s;
   double    *buf, *prev, *cur, *next;
@@ -162,7 +163,7 @@ int odyn_host_dense_leapfrog_forward_final(long n, long N, long s, double h, con
   next = buf + 2 * len;
   RingStart(len, Y0, cur, prev);
   for (long j = 0; j < N; j++) {
-    (void)StepForward(n, s, h * h, theta + j * (n * n + n), cur, prev, next, NULL); /* sizes checked by the caller */
+    (void)StepForward(act, n, s, h * h, theta + j * (n * n + n), cur, prev, next, NULL); /* sizes checked by the caller */
     Rotate(&prev, &cur, &next);
   }
   memcpy(YN, cur, (size_t)len * sizeof(double));
@@ -171,7 +172,7 @@ int odyn_host_dense_leapfrog_forward_final(long n, long N, long s, double h, con
   return 0;
 }
 
-int odyn_host_dense_leapfrog_tangent_y0(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+int odyn_host_dense_leapfrog_tangent_y0(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
   const long slot = n * n + n, len = n * s;
   double    *buf, *yp, *yc, *yn, *dp, *dc, *dn, *D;
@@ -191,7 +192,7 @@ int odyn_host_dense_leapfrog_tangent_y0(long n, long N, long s, double h, const 
   for (long j = 0; j < N; j++) {
     const double *K = theta + j * slot;
 
-    (void)StepForward(n, s, h * h, K, yc, yp, yn, D); /* Y_{j+1}, and sigma' at Y_j */
+    (void)StepForward(act, n, s, h * h, K, yc, yp, yn, D); /* Y_{j+1}, and sigma' at Y_j */
     StepTangent(n, s, h * h, K, dtheta ? dtheta + j * slot : NULL, yc, D, dc, dp, dn, buf + 7 * len, buf + 8 * len);
     Rotate(&yp, &yc, &yn);
     Rotate(&dp, &dc, &dn);
@@ -201,7 +202,7 @@ int odyn_host_dense_leapfrog_tangent_y0(long n, long N, long s, double h, const 
   return 0;
 }
 
-int odyn_host_dense_leapfrog_adjoint_reversible(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
+int odyn_host_dense_leapfrog_adjoint_reversible(int act, long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
 {
   const long   slot = n * n + n, len = n * s;
   const double h2 = h * h;
@@ -225,9 +226,9 @@ int odyn_host_dense_leapfrog_adjoint_reversible(long n, long N, long s, double h
     const double *K = theta + j * slot;
     double       *t;
 
-    /* the step's linearization at Y_j: F = tanh(K_j Y_j + b_j), D = sigma' */
+    /* the step's linearization at Y_j: F = act(K_j Y_j + b_j), D = sigma' */
     (void)odyn_gemm('N', 'N', n, s, n, 1.0, K, n, yb, n, 0.0, F, n);
-    odyn_bias_act(ODYN_PW_TANH, n, s, K + n * n, F, D);
+    odyn_bias_act(act, n, s, K + n * n, F, D);
     StepAdjoint(n, s, j, h2, K, yb, D, cur, prev, next, buf + 7 * len, buf + 8 * len, gtheta ? gtheta + j * slot : NULL);
     Rotate(&cur, &prev, &next);
     if (j > 0) { /* Y_{j-1} = 2 Y_j - Y_{j+1} + h2 F into ya, then ya = Y_j, yb = Y_{j-1} */

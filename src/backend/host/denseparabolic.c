@@ -1,11 +1,11 @@
 /*
-   The host table's whole-block sweeps of a parabolic tanh block (include/odyn/private/backend.h, dense_parabolic_*):
+   The host table's whole-block sweeps of a parabolic block (include/odyn/private/backend.h, dense_parabolic_*):
    forward Euler with the symmetric layer (src/schemes/impls/euler.c, src/layers/impls/symmetric.c),
-     Y_{j+1} = Y_j - h K_j^T tanh(K_j Y_j + b_j),  K_j m x n (column-major), b_j m,  slot j = [K_j | b_j].
+     Y_{j+1} = Y_j - h K_j^T sigma(K_j Y_j + b_j),  K_j m x n (column-major), b_j m,  slot j = [K_j | b_j].
 
    They call the host kernels the direct path calls, in its order and with its operands, so that -odyn_backend hostref
    gives that path's results bit for bit. Per step, as the direct path (the layer's apply, linearization and products):
-     forward   S = K Y_j (DGEMM), S = tanh(S + b) with D = sigma' (odyn_bias_act), Y_{j+1} = -K^T S (DGEMM),
+     forward   S = K Y_j (DGEMM), S = sigma(S + b) with D = sigma' (odyn_bias_act), Y_{j+1} = -K^T S (DGEMM),
                Y_{j+1} = Y_j + h Y_{j+1} (odyn_axpby); S_j and D_j are kept in lin (the linearization the direct path
                recomputes from the same DGEMM and odyn_bias_act, so the same values)
      tangent   T = D .* (K dY); dY += -h K^T T; with dtheta: T = D .* (dK Y_j + db); dY += -h K^T T; dY += -h dK^T S
@@ -13,6 +13,7 @@
    (the direct path copies dY, P into a second buffer before adding to them and forms T twice in the adjoint, once for
    the parameter product and once for the state product; both give the same values, so in place and once is the same
    arithmetic). No PETSc here, like the rest of src/backend/.
+   sigma is the activation act: identity, tanh or relu (the table checks it).
 */
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@ long odyn_host_dense_parabolic_linsize(long n, long m, long N, long s)
   return 2 * N * m * s;
 }
 
-int odyn_host_dense_parabolic_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+int odyn_host_dense_parabolic_forward(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   const long slot = m * n + m, len = n * s, lm = m * s;
 
@@ -36,7 +37,7 @@ int odyn_host_dense_parabolic_forward(long n, long m, long N, long s, double h, 
     double       *Y1 = Ytraj + (j + 1) * len, *S = lin + 2 * j * lm, *D = S + lm;
 
     if (odyn_gemm('N', 'N', m, s, n, 1.0, K, m, Yj, n, 0.0, S, m)) return ODYN_BACKEND_ERR_SIZE;
-    odyn_bias_act(ODYN_PW_TANH, m, s, K + m * n, S, D);
+    odyn_bias_act(act, m, s, K + m * n, S, D);
     (void)odyn_gemm('T', 'N', n, s, m, -1.0, K, m, S, m, 0.0, Y1, n);
     odyn_axpby(len, 1.0, Yj, h, Y1);
   }
@@ -50,7 +51,7 @@ static void scaled_back(long n, long m, long s, double h, const double *K, const
   (void)odyn_gemm('T', 'N', n, s, m, -h, K, m, T, m, 1.0, out, n);
 }
 
-int odyn_host_dense_parabolic_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
+int odyn_host_dense_parabolic_tangent(int act, long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
 {
   const long slot = m * n + m, len = n * s, lm = m * s;
   double    *T;
@@ -77,7 +78,7 @@ int odyn_host_dense_parabolic_tangent(long n, long m, long N, long s, double h, 
   return 0;
 }
 
-int odyn_host_dense_parabolic_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
+int odyn_host_dense_parabolic_adjoint(int act, long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
   const long slot = m * n + m, len = n * s, lm = m * s;
   double    *T, *P;

@@ -1,15 +1,15 @@
 /*
-   The host table's whole-block sweeps of a Verlet (Hamiltonian) tanh block (include/odyn/private/backend.h,
+   The host table's whole-block sweeps of a Verlet (Hamiltonian) block (include/odyn/private/backend.h,
    dense_verlet_*): the network of src/schemes/impls/verlet.c with the layer of src/layers/impls/hamiltonian.c,
-     Z_{j+1/2} = Z_{j-1/2} - h tanh(K_j^T Y_j + bG_j),  Y_{j+1} = Y_j + h tanh(K_j Z_{j+1/2} + bF_j),  Z_{-1/2} = 0,
+     Z_{j+1/2} = Z_{j-1/2} - h sigma(K_j^T Y_j + bG_j),  Y_{j+1} = Y_j + h sigma(K_j Z_{j+1/2} + bF_j),  Z_{-1/2} = 0,
    theta_j = [K_j (n x m column-major) | bF_j (n) | bG_j (m)].
 
    They call the host kernels of the direct path (verlet.c's steps, hamiltonian.c's faces) with the same operands in
    the same order, so that a block delegated to the host table (-odyn_backend hostref) gives the direct path's results
    bit for bit; what they add is the plumbing the cuda table needs (states and linearization in backend memory,
    whole-block calls). Step j, as the direct path (DG_j, DF_j: sigma' of the two faces, kept by the forward in lin):
-     forward   Z = K^T Y_j (DGEMM), tanh(. + bG) with DG_j, Z = 1 Z_{j-1/2} - h Z (odyn_axpby);
-               F = K Z (DGEMM), tanh(. + bF) with DF_j, Y_{j+1} = Y_j + h F (verlet.c's loop)
+     forward   Z = K^T Y_j (DGEMM), sigma(. + bG) with DG_j, Z = 1 Z_{j-1/2} - h Z (odyn_axpby);
+               F = K Z (DGEMM), sigma(. + bF) with DF_j, Y_{j+1} = Y_j + h F (verlet.c's loop)
      tangent   T = K^T dY; dZ += -h DG .* T; T = dK^T Y_j + dbG; dZ += -h DG .* T;
                T = K dZ;   dY += h DF .* T;  T = dK Z_{j+1/2} + dbF; dY += h DF .* T
      adjoint   T = DF .* P; Q += h K^T T; gK += h T Z_{j+1/2}^T; gbF += h rowsum(T);
@@ -18,6 +18,7 @@
    the same values); it copies W .* D twice where this computes it once (same values); the gradient goes into gtheta
    with beta = 1 as there. Only STORE trajectories are reproduced: with -odyn_scheme_trajectory recompute the direct
    path walks the states back through the reverse map, which rounds differently. No PETSc here, like src/backend/.
+   sigma is the activation act: identity, tanh or relu (the table checks it).
 */
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,7 @@ static void update_y(long len, double h, const double *Yj, double *Y1)
   for (long i = 0; i < len; i++) Y1[i] = Yj[i] + h * Y1[i];
 }
 
-int odyn_host_dense_verlet_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
+int odyn_host_dense_verlet_forward(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
 {
   const long slot = n * m + n + m, ln = n * s, lm = m * s;
 
@@ -46,16 +47,16 @@ int odyn_host_dense_verlet_forward(long n, long m, long N, long s, double h, con
     double       *DG = lin ? lin + j * (lm + ln) : NULL, *DF = lin ? DG + lm : NULL;
 
     if (odyn_gemm('T', 'N', m, s, n, 1.0, K, n, Yj, n, 0.0, Z1, m)) return ODYN_BACKEND_ERR_SIZE;
-    odyn_bias_act(ODYN_PW_TANH, m, s, bG, Z1, DG);
+    odyn_bias_act(act, m, s, bG, Z1, DG);
     odyn_axpby(lm, 1.0, Zj, -h, Z1);
     if (odyn_gemm('N', 'N', n, s, m, 1.0, K, n, Z1, m, 0.0, Y1, n)) return ODYN_BACKEND_ERR_SIZE;
-    odyn_bias_act(ODYN_PW_TANH, n, s, bF, Y1, DF);
+    odyn_bias_act(act, n, s, bF, Y1, DF);
     update_y(ln, h, Yj, Y1);
   }
   return 0;
 }
 
-int odyn_host_dense_verlet_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN)
+int odyn_host_dense_verlet_tangent(int act, long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN)
 {
   const long slot = n * m + n + m, ln = n * s, lm = m * s, lt = ln > lm ? ln : lm;
   double    *T, *dZ;
@@ -93,7 +94,7 @@ int odyn_host_dense_verlet_tangent(long n, long m, long N, long s, double h, con
   return 0;
 }
 
-int odyn_host_dense_verlet_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0)
+int odyn_host_dense_verlet_adjoint(int act, long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
   const long slot = n * m + n + m, ln = n * s, lm = m * s, lt = ln > lm ? ln : lm;
   double    *T, *Q, *P;

@@ -206,18 +206,27 @@ static int host_loss_hessmult(int fn, long nc, long s, double scale, const doubl
   return ODYN_BACKEND_OK;
 }
 
-/* the whole-block dense Euler and leapfrog tanh sweeps (denseeuler.c, denseleapfrog.c): sizes and arrays checked here,
-   where the messages are; op is "<family>_<sweep>", whose family names the linsize operation */
-static int check_dense_sizes(const char *op, long n, long N, long s)
+/* the activations of the dense and conv sweeps (their act): identity, tanh or relu, as paper 000's CNNs use (the
+   diffusion fluxes of the pointwise table need a contrast, which the layers on the backends do not learn) */
+static int check_act(const char *op, int act)
 {
+  if (odyn_act_is_plain(act)) return ODYN_BACKEND_OK;
+  return fail(ODYN_BACKEND_ERR_ARG, "%s: activation %d is none of identity, tanh and relu (ODYN_PW_IDENTITY, _TANH, _RELU)", op, act);
+}
+
+/* the whole-block dense Euler and leapfrog sweeps (denseeuler.c, denseleapfrog.c): sizes and arrays checked here,
+   where the messages are; op is "<family>_<sweep>", whose family names the linsize operation */
+static int check_dense_sizes(const char *op, int act, long n, long N, long s)
+{
+  if (check_act(op, act)) return ODYN_BACKEND_ERR_ARG;
   if (n < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need n >= 1, N >= 0, s >= 0, got n = %ld, N = %ld, s = %ld", op, n, N, s);
   if (n > INT_MAX || s > INT_MAX || N > LONG_MAX / (n * n + n) / (s > 0 ? s : 1)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: n = %ld, N = %ld, s = %ld exceed the BLAS integer or the address range", op, n, N, s);
   return ODYN_BACKEND_OK;
 }
 
-static int check_euler(const char *op, long n, long N, long s, const double *theta, const double *lin)
+static int check_euler(const char *op, int act, long n, long N, long s, const double *theta, const double *lin)
 {
-  int st = check_dense_sizes(op, n, N, s);
+  int st = check_dense_sizes(op, act, n, N, s);
 
   if (st || !s || !N) return st;
   if (!theta || !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (%.*s_linsize() = %ld values) must be arrays of the backend", op, (int)(strrchr(op, '_') - op), op, N * n * s);
@@ -226,116 +235,117 @@ static int check_euler(const char *op, long n, long N, long s, const double *the
 
 static long host_dense_euler_linsize(long n, long N, long s) { return odyn_host_dense_euler_linsize(n, N, s); }
 
-static int host_dense_euler_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+static int host_dense_euler_forward(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
-  int st = check_euler("dense_euler_forward", n, N, s, theta, lin);
+  int st = check_euler("dense_euler_forward", act, n, N, s, theta, lin);
 
   if (st) return st;
   if (s && (!Y0 || !Ytraj)) return fail(ODYN_BACKEND_ERR_ARG, "dense_euler_forward: Y0 and Ytraj must be arrays of the backend");
-  return odyn_host_dense_euler_forward(n, N, s, h, theta, Y0, Ytraj, lin);
+  return odyn_host_dense_euler_forward(act, n, N, s, h, theta, Y0, Ytraj, lin);
 }
 
-static int host_dense_euler_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
+static int host_dense_euler_tangent(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
 {
-  int st = check_euler("dense_euler_tangent", n, N, s, theta, lin);
+  int st = check_euler("dense_euler_tangent", act, n, N, s, theta, lin);
 
   if (st) return st;
   if (s && (!Ytraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "dense_euler_tangent: Ytraj and dYN must be arrays of the backend");
-  if ((st = odyn_host_dense_euler_tangent(n, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN))) return fail(st, "dense_euler_tangent: could not allocate %ld doubles of scratch on the host", n * s);
+  if ((st = odyn_host_dense_euler_tangent(act, n, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN))) return fail(st, "dense_euler_tangent: could not allocate %ld doubles of scratch on the host", n * s);
   return ODYN_BACKEND_OK;
 }
 
-static int host_dense_euler_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
+static int host_dense_euler_adjoint(int act, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_euler("dense_euler_adjoint", n, N, s, theta, lin);
+  int st = check_euler("dense_euler_adjoint", act, n, N, s, theta, lin);
 
   if (st) return st;
   if (s && (!Ytraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "dense_euler_adjoint: Ytraj and W must be arrays of the backend");
-  if ((st = odyn_host_dense_euler_adjoint(n, N, s, h, theta, Ytraj, lin, W, gtheta, gY0))) return fail(st, "dense_euler_adjoint: could not allocate %ld doubles of scratch on the host", 2 * n * s + n * n);
+  if ((st = odyn_host_dense_euler_adjoint(act, n, N, s, h, theta, Ytraj, lin, W, gtheta, gY0))) return fail(st, "dense_euler_adjoint: could not allocate %ld doubles of scratch on the host", 2 * n * s + n * n);
   return ODYN_BACKEND_OK;
 }
 
 static long host_dense_leapfrog_linsize(long n, long N, long s) { return odyn_host_dense_leapfrog_linsize(n, N, s); }
 
-static int host_dense_leapfrog_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+static int host_dense_leapfrog_forward(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
-  int st = check_euler("dense_leapfrog_forward", n, N, s, theta, lin);
+  int st = check_euler("dense_leapfrog_forward", act, n, N, s, theta, lin);
 
   if (st) return st;
   if (s && (!Y0 || !Ytraj)) return fail(ODYN_BACKEND_ERR_ARG, "dense_leapfrog_forward: Y0 and Ytraj must be arrays of the backend");
-  return odyn_host_dense_leapfrog_forward(n, N, s, h, theta, Y0, Ytraj, lin);
+  return odyn_host_dense_leapfrog_forward(act, n, N, s, h, theta, Y0, Ytraj, lin);
 }
 
-static int host_dense_leapfrog_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
+static int host_dense_leapfrog_tangent(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
 {
-  int st = check_euler("dense_leapfrog_tangent", n, N, s, theta, lin);
+  int st = check_euler("dense_leapfrog_tangent", act, n, N, s, theta, lin);
 
   if (st) return st;
   if (s && (!Ytraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "dense_leapfrog_tangent: Ytraj and dYN must be arrays of the backend");
-  if ((st = odyn_host_dense_leapfrog_tangent(n, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN))) return fail(st, "dense_leapfrog_tangent: could not allocate %ld doubles of scratch on the host", 5 * n * s);
+  if ((st = odyn_host_dense_leapfrog_tangent(act, n, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN))) return fail(st, "dense_leapfrog_tangent: could not allocate %ld doubles of scratch on the host", 5 * n * s);
   return ODYN_BACKEND_OK;
 }
 
-static int host_dense_leapfrog_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
+static int host_dense_leapfrog_adjoint(int act, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_euler("dense_leapfrog_adjoint", n, N, s, theta, lin);
+  int st = check_euler("dense_leapfrog_adjoint", act, n, N, s, theta, lin);
 
   if (st) return st;
   if (s && (!Ytraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "dense_leapfrog_adjoint: Ytraj and W must be arrays of the backend");
-  if ((st = odyn_host_dense_leapfrog_adjoint(n, N, s, h, theta, Ytraj, lin, W, gtheta, gY0))) return fail(st, "dense_leapfrog_adjoint: could not allocate %ld doubles of scratch on the host", 4 * n * s + n * n);
+  if ((st = odyn_host_dense_leapfrog_adjoint(act, n, N, s, h, theta, Ytraj, lin, W, gtheta, gY0))) return fail(st, "dense_leapfrog_adjoint: could not allocate %ld doubles of scratch on the host", 4 * n * s + n * n);
   return ODYN_BACKEND_OK;
 }
 
 /* the reversible leapfrog sweeps: the sizes as above, then the arrays */
-static int check_leapfrog_rev(const char *op, long n, long N, long s, const double *theta, const double *a, const double *b, const double *out)
+static int check_leapfrog_rev(const char *op, int act, long n, long N, long s, const double *theta, const double *a, const double *b, const double *out)
 {
-  int st = check_dense_sizes(op, n, N, s);
+  int st = check_dense_sizes(op, act, n, N, s);
 
   if (st || !s) return st;
   if ((N && !theta) || !a || !b || !out) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta, the states and the output must be arrays of the backend", op);
   return ODYN_BACKEND_OK;
 }
 
-static int host_dense_leapfrog_forward_final(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
+static int host_dense_leapfrog_forward_final(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
 {
-  int st = check_leapfrog_rev("dense_leapfrog_forward_final", n, N, s, theta, Y0, YN, YNm1);
+  int st = check_leapfrog_rev("dense_leapfrog_forward_final", act, n, N, s, theta, Y0, YN, YNm1);
 
   if (st || !s) return st;
-  if ((st = odyn_host_dense_leapfrog_forward_final(n, N, s, h, theta, Y0, YN, YNm1))) return fail(st, "dense_leapfrog_forward_final: could not allocate %ld doubles of scratch on the host", 3 * n * s);
+  if ((st = odyn_host_dense_leapfrog_forward_final(act, n, N, s, h, theta, Y0, YN, YNm1))) return fail(st, "dense_leapfrog_forward_final: could not allocate %ld doubles of scratch on the host", 3 * n * s);
   return ODYN_BACKEND_OK;
 }
 
-static int host_dense_leapfrog_tangent_y0(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+static int host_dense_leapfrog_tangent_y0(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
-  int st = check_leapfrog_rev("dense_leapfrog_tangent_y0", n, N, s, theta, Y0, Y0, dYN);
+  int st = check_leapfrog_rev("dense_leapfrog_tangent_y0", act, n, N, s, theta, Y0, Y0, dYN);
 
   if (st || !s) return st;
-  if ((st = odyn_host_dense_leapfrog_tangent_y0(n, N, s, h, theta, dtheta, Y0, dY0, dYN))) return fail(st, "dense_leapfrog_tangent_y0: could not allocate %ld doubles of scratch on the host", 9 * n * s);
+  if ((st = odyn_host_dense_leapfrog_tangent_y0(act, n, N, s, h, theta, dtheta, Y0, dY0, dYN))) return fail(st, "dense_leapfrog_tangent_y0: could not allocate %ld doubles of scratch on the host", 9 * n * s);
   return ODYN_BACKEND_OK;
 }
 
-static int host_dense_leapfrog_adjoint_reversible(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
+static int host_dense_leapfrog_adjoint_reversible(int act, long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_leapfrog_rev("dense_leapfrog_adjoint_reversible", n, N, s, theta, YN, YNm1, W);
+  int st = check_leapfrog_rev("dense_leapfrog_adjoint_reversible", act, n, N, s, theta, YN, YNm1, W);
 
   if (st || !s) return st;
-  if ((st = odyn_host_dense_leapfrog_adjoint_reversible(n, N, s, h, theta, YN, YNm1, W, gtheta, gY0))) return fail(st, "dense_leapfrog_adjoint_reversible: could not allocate %ld doubles of scratch on the host", 8 * n * s + n * n);
+  if ((st = odyn_host_dense_leapfrog_adjoint_reversible(act, n, N, s, h, theta, YN, YNm1, W, gtheta, gY0))) return fail(st, "dense_leapfrog_adjoint_reversible: could not allocate %ld doubles of scratch on the host", 8 * n * s + n * n);
   return ODYN_BACKEND_OK;
 }
 
 /* the sizes of a block of two widths, n and m (Verlet's Z, the parabolic layer's rows of K): N steps of at most
    n m + n + m parameters, s examples */
-static int check_two_widths(const char *op, long n, long m, long N, long s)
+static int check_two_widths(const char *op, int act, long n, long m, long N, long s)
 {
+  if (check_act(op, act)) return ODYN_BACKEND_ERR_ARG;
   if (n < 1 || m < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need n >= 1, m >= 1, N >= 0, s >= 0, got n = %ld, m = %ld, N = %ld, s = %ld", op, n, m, N, s);
   if (n > INT_MAX || m > INT_MAX || s > INT_MAX || n > LONG_MAX / m || N > LONG_MAX / (n * m + n + m) / (s > 0 ? s : 1) / 2) return fail(ODYN_BACKEND_ERR_SIZE, "%s: n = %ld, m = %ld, N = %ld, s = %ld exceed the BLAS integer or the address range", op, n, m, N, s);
   return ODYN_BACKEND_OK;
 }
 
-/* the parabolic tanh sweeps (denseparabolic.c): the sizes, then the arrays */
-static int check_parabolic(const char *op, long n, long m, long N, long s, const double *theta, const double *lin, const double *a, const double *b, const char *names)
+/* the parabolic sweeps (denseparabolic.c): the sizes, then the arrays */
+static int check_parabolic(const char *op, int act, long n, long m, long N, long s, const double *theta, const double *lin, const double *a, const double *b, const char *names)
 {
-  int st = check_two_widths(op, n, m, N, s);
+  int st = check_two_widths(op, act, n, m, N, s);
 
   if (st || !s) return st;
   if (N && (!theta || !lin)) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (dense_parabolic_linsize() = %ld values) must be arrays of the backend", op, 2 * N * m * s);
@@ -345,35 +355,35 @@ static int check_parabolic(const char *op, long n, long m, long N, long s, const
 
 static long host_dense_parabolic_linsize(long n, long m, long N, long s) { return odyn_host_dense_parabolic_linsize(n, m, N, s); }
 
-static int host_dense_parabolic_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+static int host_dense_parabolic_forward(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
-  int st = check_parabolic("dense_parabolic_forward", n, m, N, s, theta, lin, Y0, Ytraj, "Y0 and Ytraj");
+  int st = check_parabolic("dense_parabolic_forward", act, n, m, N, s, theta, lin, Y0, Ytraj, "Y0 and Ytraj");
 
-  return st ? st : odyn_host_dense_parabolic_forward(n, m, N, s, h, theta, Y0, Ytraj, lin);
+  return st ? st : odyn_host_dense_parabolic_forward(act, n, m, N, s, h, theta, Y0, Ytraj, lin);
 }
 
-static int host_dense_parabolic_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
+static int host_dense_parabolic_tangent(int act, long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
 {
-  int st = check_parabolic("dense_parabolic_tangent", n, m, N, s, theta, lin, Ytraj, dYN, "Ytraj and dYN");
+  int st = check_parabolic("dense_parabolic_tangent", act, n, m, N, s, theta, lin, Ytraj, dYN, "Ytraj and dYN");
 
   if (st) return st;
-  if ((st = odyn_host_dense_parabolic_tangent(n, m, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN))) return fail(st, "dense_parabolic_tangent: could not allocate %ld doubles of scratch on the host", m * s);
+  if ((st = odyn_host_dense_parabolic_tangent(act, n, m, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN))) return fail(st, "dense_parabolic_tangent: could not allocate %ld doubles of scratch on the host", m * s);
   return ODYN_BACKEND_OK;
 }
 
-static int host_dense_parabolic_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
+static int host_dense_parabolic_adjoint(int act, long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_parabolic("dense_parabolic_adjoint", n, m, N, s, theta, lin, Ytraj, W, "Ytraj and W");
+  int st = check_parabolic("dense_parabolic_adjoint", act, n, m, N, s, theta, lin, Ytraj, W, "Ytraj and W");
 
   if (st) return st;
-  if ((st = odyn_host_dense_parabolic_adjoint(n, m, N, s, h, theta, Ytraj, lin, W, gtheta, gY0))) return fail(st, "dense_parabolic_adjoint: could not allocate %ld doubles of scratch on the host", (n + m) * s);
+  if ((st = odyn_host_dense_parabolic_adjoint(act, n, m, N, s, h, theta, Ytraj, lin, W, gtheta, gY0))) return fail(st, "dense_parabolic_adjoint: could not allocate %ld doubles of scratch on the host", (n + m) * s);
   return ODYN_BACKEND_OK;
 }
 
-/* the whole-block Verlet tanh sweeps (denseverlet.c), checked the same way */
-static int check_verlet(const char *op, long n, long m, long N, long s, const double *theta, const double *lin)
+/* the whole-block Verlet sweeps (denseverlet.c), checked the same way */
+static int check_verlet(const char *op, int act, long n, long m, long N, long s, const double *theta, const double *lin)
 {
-  int st = check_two_widths(op, n, m, N, s);
+  int st = check_two_widths(op, act, n, m, N, s);
 
   if (st || !s || !N) return st;
   if (!theta || !lin) return fail(ODYN_BACKEND_ERR_ARG, "%s: theta and lin (dense_verlet_linsize() = %ld values) must be arrays of the backend", op, N * (n + m) * s);
@@ -382,78 +392,70 @@ static int check_verlet(const char *op, long n, long m, long N, long s, const do
 
 static long host_dense_verlet_linsize(long n, long m, long N, long s) { return odyn_host_dense_verlet_linsize(n, m, N, s); }
 
-static int host_dense_verlet_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
+static int host_dense_verlet_forward(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
 {
-  int st = check_verlet("dense_verlet_forward", n, m, N, s, theta, lin);
+  int st = check_verlet("dense_verlet_forward", act, n, m, N, s, theta, lin);
 
   if (st) return st;
   if (s && (!Y0 || !Ytraj || !Ztraj)) return fail(ODYN_BACKEND_ERR_ARG, "dense_verlet_forward: Y0, Ytraj and Ztraj must be arrays of the backend");
-  return odyn_host_dense_verlet_forward(n, m, N, s, h, theta, Y0, Ytraj, Ztraj, lin);
+  return odyn_host_dense_verlet_forward(act, n, m, N, s, h, theta, Y0, Ytraj, Ztraj, lin);
 }
 
-static int host_dense_verlet_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN)
+static int host_dense_verlet_tangent(int act, long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN)
 {
-  int st = check_verlet("dense_verlet_tangent", n, m, N, s, theta, lin);
+  int st = check_verlet("dense_verlet_tangent", act, n, m, N, s, theta, lin);
 
   if (st) return st;
   if (s && (!Ytraj || !Ztraj || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "dense_verlet_tangent: Ytraj, Ztraj and dYN must be arrays of the backend");
-  if ((st = odyn_host_dense_verlet_tangent(n, m, N, s, h, theta, dtheta, Ytraj, Ztraj, lin, dY0, dYN))) return fail(st, "dense_verlet_tangent: could not allocate %ld doubles of scratch on the host", (n > m ? n : m) * s + m * s);
+  if ((st = odyn_host_dense_verlet_tangent(act, n, m, N, s, h, theta, dtheta, Ytraj, Ztraj, lin, dY0, dYN))) return fail(st, "dense_verlet_tangent: could not allocate %ld doubles of scratch on the host", (n > m ? n : m) * s + m * s);
   return ODYN_BACKEND_OK;
 }
 
-static int host_dense_verlet_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0)
+static int host_dense_verlet_adjoint(int act, long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_verlet("dense_verlet_adjoint", n, m, N, s, theta, lin);
+  int st = check_verlet("dense_verlet_adjoint", act, n, m, N, s, theta, lin);
 
   if (st) return st;
   if (s && (!Ytraj || !Ztraj || !W)) return fail(ODYN_BACKEND_ERR_ARG, "dense_verlet_adjoint: Ytraj, Ztraj and W must be arrays of the backend");
-  if ((st = odyn_host_dense_verlet_adjoint(n, m, N, s, h, theta, Ytraj, Ztraj, lin, W, gtheta, gY0))) return fail(st, "dense_verlet_adjoint: could not allocate %ld doubles of scratch on the host", (n > m ? n : m) * s + (m + n) * s);
+  if ((st = odyn_host_dense_verlet_adjoint(act, n, m, N, s, h, theta, Ytraj, Ztraj, lin, W, gtheta, gY0))) return fail(st, "dense_verlet_adjoint: could not allocate %ld doubles of scratch on the host", (n > m ? n : m) * s + (m + n) * s);
   return ODYN_BACKEND_OK;
 }
 
 /* the reversible Verlet sweeps (states recomputed, no lin): the host references of verletref.c, which follow the
    device kernels' formulas one example at a time; their only failure is the allocation of a few steps' scratch */
-static int host_dense_verlet_forward_final(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN)
+static int host_dense_verlet_forward_final(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN)
 {
-  int st = check_verlet("dense_verlet_forward_final", n, m, N, 0, theta, NULL);
+  int st = check_verlet("dense_verlet_forward_final", act, n, m, N, 0, theta, NULL);
 
   if (st) return st;
   if (s < 0 || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "dense_verlet_forward_final: s = %ld out of range", s);
   if (s && ((N && !theta) || !Y0 || !YN || !ZN)) return fail(ODYN_BACKEND_ERR_ARG, "dense_verlet_forward_final: theta, Y0, YN and ZN must be arrays of the backend");
-  if (odyn_verlet_ref_forward_final(n, m, N, s, h, theta, Y0, YN, ZN)) return fail(ODYN_BACKEND_ERR_MEM, "dense_verlet_forward_final: could not allocate %ld doubles of scratch on the host", n + m);
+  if (odyn_verlet_ref_forward_final(act, n, m, N, s, h, theta, Y0, YN, ZN)) return fail(ODYN_BACKEND_ERR_MEM, "dense_verlet_forward_final: could not allocate %ld doubles of scratch on the host", n + m);
   return ODYN_BACKEND_OK;
 }
 
-static int host_dense_verlet_tangent_y0(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+static int host_dense_verlet_tangent_y0(int act, long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
-  int st = check_verlet("dense_verlet_tangent_y0", n, m, N, 0, theta, NULL);
+  int st = check_verlet("dense_verlet_tangent_y0", act, n, m, N, 0, theta, NULL);
 
   if (st) return st;
   if (s < 0 || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "dense_verlet_tangent_y0: s = %ld out of range", s);
   if (s && ((N && !theta) || !Y0 || !dYN)) return fail(ODYN_BACKEND_ERR_ARG, "dense_verlet_tangent_y0: theta, Y0 and dYN must be arrays of the backend");
-  if (odyn_verlet_ref_tangent(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN)) return fail(ODYN_BACKEND_ERR_MEM, "dense_verlet_tangent_y0: could not allocate the scratch on the host");
+  if (odyn_verlet_ref_tangent(act, n, m, N, s, h, theta, dtheta, Y0, dY0, dYN)) return fail(ODYN_BACKEND_ERR_MEM, "dense_verlet_tangent_y0: could not allocate the scratch on the host");
   return ODYN_BACKEND_OK;
 }
 
-static int host_dense_verlet_adjoint_reversible(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0)
+static int host_dense_verlet_adjoint_reversible(int act, long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0)
 {
-  int st = check_verlet("dense_verlet_adjoint_reversible", n, m, N, 0, theta, NULL);
+  int st = check_verlet("dense_verlet_adjoint_reversible", act, n, m, N, 0, theta, NULL);
 
   if (st) return st;
   if (s < 0 || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "dense_verlet_adjoint_reversible: s = %ld out of range", s);
   if (!s || (!gtheta && !gY0)) return ODYN_BACKEND_OK;
   if ((N && !theta) || !YN || !ZN || !W) return fail(ODYN_BACKEND_ERR_ARG, "dense_verlet_adjoint_reversible: theta, YN, ZN and W must be arrays of the backend");
   if (gY0 && (gY0 == YN || gY0 == ZN)) return fail(ODYN_BACKEND_ERR_ARG, "dense_verlet_adjoint_reversible: gY0 must not alias YN or ZN");
-  if (odyn_verlet_ref_adjoint_reversible(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0, NULL)) return fail(ODYN_BACKEND_ERR_MEM, "dense_verlet_adjoint_reversible: could not allocate the scratch (N (n m + n + m) long doubles) on the host");
+  if (odyn_verlet_ref_adjoint_reversible(act, n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0, NULL)) return fail(ODYN_BACKEND_ERR_MEM, "dense_verlet_adjoint_reversible: could not allocate the scratch (N (n m + n + m) long doubles) on the host");
   return ODYN_BACKEND_OK;
-}
-
-/* the activations of the conv sweeps (their act): identity, tanh or relu, as paper 000's CNNs use (the diffusion fluxes
-   of the pointwise table need a contrast, which the conv layers do not learn) */
-static int check_act(const char *op, int act)
-{
-  if (odyn_act_is_plain(act)) return ODYN_BACKEND_OK;
-  return fail(ODYN_BACKEND_ERR_ARG, "%s: activation %d is none of identity, tanh and relu (ODYN_PW_IDENTITY, _TANH, _RELU)", op, act);
 }
 
 /* the whole-block convolutional Euler tanh sweeps (convsingle.c): sizes, eps and arrays checked here, where the messages are */

@@ -1,8 +1,9 @@
 /*
-   Host references of the Verlet tanh kernels of include/odyn/private/cudakernels.h (src/backend/cuda/verlet.cu) and of
+   Host references of the Verlet kernels of include/odyn/private/cudakernels.h (src/backend/cuda/verlet.cu) and of
    the host table's dense_verlet_* sweeps: straightforward loops, one example at a time, written to be obviously the
    formulas of src/schemes/impls/verlet.c with the layer of src/layers/impls/hamiltonian.c
-     Z_{j+1/2} = Z_{j-1/2} - h tanh(K_j^T Y_j + bG_j),  Y_{j+1} = Y_j + h tanh(K_j Z_{j+1/2} + bF_j),  Z_{-1/2} = 0.
+     Z_{j+1/2} = Z_{j-1/2} - h tanh(K_j^T Y_j + bG_j),  Y_{j+1} = Y_j + h tanh(K_j Z_{j+1/2} + bF_j),  Z_{-1/2} = 0,
+   tanh standing for the activation act (identity, tanh or relu; any other: ODYN_CUDA_ERR_ARG, nothing written).
    The parameter gradient's sums over the examples are accumulated in long double (as narrowref.c does), so that the
    reference's own rounding of those sums is far below that of the code under test. No PETSc here (src/backend stays
    PETSc-free): the per-example vectors are arrays on the stack, as in narrowref.c; only the N-step gradient sums are
@@ -25,10 +26,12 @@ static void face_g(long n, long m, const double *K, const double *bG, const doub
 
 static void face_f(long n, long m, const double *K, const double *bF, const double *z, double *f) { odyn_ref_affine(n, m, K, bF, z, f); }
 
-int odyn_verlet_ref_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj)
+int odyn_verlet_ref_forward(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj)
 {
   const long slot = n * m + n + m;
   double     buf[2 * n + 2 * m > 0 ? 2 * n + 2 * m : 1], *y = buf, *z = y + n, *a = z + m, *f = a + m;
+
+  if (!odyn_act_is_plain(act)) return ODYN_CUDA_ERR_ARG;
 
   for (long e = 0; e < s; e++) {
     memcpy(y, Y0 + e * n, (size_t)n * sizeof(double));
@@ -39,9 +42,9 @@ int odyn_verlet_ref_forward(long n, long m, long N, long s, double h, const doub
       const double *K = theta + j * slot;
 
       face_g(n, m, K, K + n * m + n, y, a);
-      for (long c = 0; c < m; c++) z[c] -= h * tanh(a[c]);
+      for (long c = 0; c < m; c++) z[c] -= h * odyn_act(act, a[c]);
       face_f(n, m, K, K + n * m, z, f);
-      for (long i = 0; i < n; i++) y[i] += h * tanh(f[i]);
+      for (long i = 0; i < n; i++) y[i] += h * odyn_act(act, f[i]);
       memcpy(Ytraj + (j + 1) * n * s + e * n, y, (size_t)n * sizeof(double));
       memcpy(Ztraj + (j + 1) * m * s + e * m, z, (size_t)m * sizeof(double));
     }
@@ -49,11 +52,13 @@ int odyn_verlet_ref_forward(long n, long m, long N, long s, double h, const doub
   return ODYN_CUDA_OK;
 }
 
-int odyn_verlet_ref_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+int odyn_verlet_ref_tangent(int act, long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
   const long slot = n * m + n + m;
   double     buf[4 * n + 4 * m > 0 ? 4 * n + 4 * m : 1];
   double    *y = buf, *dy = y + n, *f = dy + n, *df = f + n, *z = df + n, *dz = z + m, *a = dz + m, *da = a + m;
+
+  if (!odyn_act_is_plain(act)) return ODYN_CUDA_ERR_ARG;
 
   for (long e = 0; e < s; e++) {
     memcpy(y, Y0 + e * n, (size_t)n * sizeof(double));
@@ -70,13 +75,13 @@ int odyn_verlet_ref_tangent(long n, long m, long N, long s, double h, const doub
       else memset(da, 0, (size_t)m * sizeof(double));
       for (long c = 0; c < m; c++)
         for (long i = 0; i < n; i++) da[c] += K[i + c * n] * dy[i];
-      odyn_ref_tanh_step(m, -h, a, da, z, dz); /* Z moves by -h tanh */
+      odyn_ref_act_step(act, m, -h, a, da, z, dz); /* Z moves by -h tanh */
       /* df = K dz + dK z + dbF, then dy += h tanh'(f) df */
       face_f(n, m, K, K + n * m, z, f);
       if (dK) face_f(n, m, dK, dK + n * m, z, df);
       else memset(df, 0, (size_t)n * sizeof(double));
       odyn_ref_add_K(n, m, K, dz, df);
-      odyn_ref_tanh_step(n, h, f, df, y, dy);
+      odyn_ref_act_step(act, n, h, f, df, y, dy);
     }
     memcpy(dYN + e * n, dy, (size_t)n * sizeof(double));
   }
@@ -96,18 +101,18 @@ typedef struct {
   long double *acc; /* N slot gradient sums, or NULL */
 } adj_work;
 
-static void adjoint_step(long n, long m, long j, double h, const double *theta, adj_work *w, double *y, double *z, int rev)
+static void adjoint_step(int act, long n, long m, long j, double h, const double *theta, adj_work *w, double *y, double *z, int rev)
 {
   const long    slot = n * m + n + m;
   const double *K    = theta + j * slot;
 
   face_f(n, m, K, K + n * m, z, w->f);
-  odyn_ref_tanh_adjoint(n, h, w->f, w->P, w->u);
+  odyn_ref_act_adjoint(act, n, h, w->f, w->P, w->u);
   if (rev)
-    for (long i = 0; i < n; i++) y[i] -= h * tanh(w->f[i]);
+    for (long i = 0; i < n; i++) y[i] -= h * odyn_act(act, w->f[i]);
   odyn_ref_add_KT(n, m, K, w->u, w->Q);
   face_g(n, m, K, K + n * m + n, y, w->a);
-  odyn_ref_tanh_adjoint(m, -h, w->a, w->Q, w->v);
+  odyn_ref_act_adjoint(act, m, -h, w->a, w->Q, w->v);
   for (long i = 0; i < n; i++) {
     double sum = 0.0;
     for (long c = 0; c < m; c++) sum += K[i + c * n] * w->v[c];
@@ -121,7 +126,7 @@ static void adjoint_step(long n, long m, long j, double h, const double *theta, 
     for (long c = 0; c < m; c++) g[n * m + n + c] += w->v[c];
   }
   if (rev)
-    for (long c = 0; c < m; c++) z[c] += h * tanh(w->a[c]);
+    for (long c = 0; c < m; c++) z[c] += h * odyn_act(act, w->a[c]);
 }
 
 /* buf: the caller's 4 n + 4 m doubles (on its stack) */
@@ -147,26 +152,30 @@ static void adj_work_put(long N, long slot, adj_work *w, double *gtheta)
   free(w->acc);
 }
 
-int odyn_verlet_ref_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *W, double *gtheta, double *gY0)
+int odyn_verlet_ref_adjoint(int act, long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *W, double *gtheta, double *gY0)
 {
   adj_work w;
   double   buf[4 * n + 4 * m > 0 ? 4 * n + 4 * m : 1];
+
+  if (!odyn_act_is_plain(act)) return ODYN_CUDA_ERR_ARG;
 
   if (adj_work_get(n, m, N, gtheta != NULL, buf, &w)) return ODYN_CUDA_ERR_ALLOC;
   for (long e = 0; e < s; e++) {
     memcpy(w.P, W + e * n, (size_t)n * sizeof(double));
     memset(w.Q, 0, (size_t)m * sizeof(double));
-    for (long j = N - 1; j >= 0; j--) adjoint_step(n, m, j, h, theta, &w, (double *)(Ytraj + j * n * s + e * n), (double *)(Ztraj + (j + 1) * m * s + e * m), 0);
+    for (long j = N - 1; j >= 0; j--) adjoint_step(act, n, m, j, h, theta, &w, (double *)(Ytraj + j * n * s + e * n), (double *)(Ztraj + (j + 1) * m * s + e * m), 0);
     if (gY0) memcpy(gY0 + e * n, w.P, (size_t)n * sizeof(double));
   }
   adj_work_put(N, n * m + n + m, &w, gtheta);
   return ODYN_CUDA_OK;
 }
 
-int odyn_verlet_ref_forward_final(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN)
+int odyn_verlet_ref_forward_final(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN)
 {
   const long slot = n * m + n + m;
   double     buf[n + m > 0 ? n + m : 1], *a = buf, *f = a + m;
+
+  if (!odyn_act_is_plain(act)) return ODYN_CUDA_ERR_ARG;
 
   for (long e = 0; e < s; e++) {
     double *y = YN + e * n, *z = ZN + e * m;
@@ -177,18 +186,20 @@ int odyn_verlet_ref_forward_final(long n, long m, long N, long s, double h, cons
       const double *K = theta + j * slot;
 
       face_g(n, m, K, K + n * m + n, y, a);
-      for (long c = 0; c < m; c++) z[c] -= h * tanh(a[c]);
+      for (long c = 0; c < m; c++) z[c] -= h * odyn_act(act, a[c]);
       face_f(n, m, K, K + n * m, z, f);
-      for (long i = 0; i < n; i++) y[i] += h * tanh(f[i]);
+      for (long i = 0; i < n; i++) y[i] += h * odyn_act(act, f[i]);
     }
   }
   return ODYN_CUDA_OK;
 }
 
-int odyn_verlet_ref_adjoint_reversible(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0, double *Y0r)
+int odyn_verlet_ref_adjoint_reversible(int act, long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0, double *Y0r)
 {
   adj_work w;
   double   buf[4 * n + 4 * m > 0 ? 4 * n + 4 * m : 1], *y, *z;
+
+  if (!odyn_act_is_plain(act)) return ODYN_CUDA_ERR_ARG;
 
   if (adj_work_get(n, m, N, gtheta != NULL, buf, &w)) return ODYN_CUDA_ERR_ALLOC;
   y = w.a + m;
@@ -198,7 +209,7 @@ int odyn_verlet_ref_adjoint_reversible(long n, long m, long N, long s, double h,
     memcpy(z, ZN + e * m, (size_t)m * sizeof(double));
     memcpy(w.P, W + e * n, (size_t)n * sizeof(double));
     memset(w.Q, 0, (size_t)m * sizeof(double));
-    for (long j = N - 1; j >= 0; j--) adjoint_step(n, m, j, h, theta, &w, y, z, 1);
+    for (long j = N - 1; j >= 0; j--) adjoint_step(act, n, m, j, h, theta, &w, y, z, 1);
     if (gY0) memcpy(gY0 + e * n, w.P, (size_t)n * sizeof(double));
     if (Y0r) memcpy(Y0r + e * n, y, (size_t)n * sizeof(double));
   }
