@@ -302,18 +302,18 @@ static void test_memory(void)
 }
 
 /* a network given -odyn_backend cuda takes it for its dense Euler tanh blocks (tests/gpu/test_gpu_netbackend.c runs
-   them) and stops with PETSC_ERR_SUP for a block the device does not run (here: activation relu), naming the block */
+   them) and stops with PETSC_ERR_SUP for a block the device does not run (here: the charbonnier flux), naming the block */
 static void test_net_refuses(void)
 {
   OdynNet        net;
   PetscErrorCode ierr;
 
   errmsg[0] = 0;
-  if (OdynNetCreate(PETSC_COMM_WORLD, &net) || PetscOptionsSetValue(NULL, "-odyn_backend", "cuda") || PetscOptionsSetValue(NULL, "-odyn_layer_activation", "relu")) exit(1);
+  if (OdynNetCreate(PETSC_COMM_WORLD, &net) || PetscOptionsSetValue(NULL, "-odyn_backend", "cuda") || PetscOptionsSetValue(NULL, "-odyn_layer_activation", "charbonnier")) exit(1);
   PetscPushErrorHandler(Capture, NULL);
   ierr = OdynNetSetFromOptions(net);
   PetscPopErrorHandler();
-  check(ierr == PETSC_ERR_SUP && strstr(errmsg, "block 0 of the network (scheme euler, layer dense, activation relu) cannot run on it") != NULL, "OdynNetSetFromOptions refuses a relu block on -odyn_backend cuda", 0, 0);
+  check(ierr == PETSC_ERR_SUP && strstr(errmsg, "block 0 of the network (scheme euler, layer dense, activation charbonnier) cannot run on it") != NULL, "OdynNetSetFromOptions refuses a charbonnier block on -odyn_backend cuda", 0, 0);
   if (PetscOptionsSetValue(NULL, "-odyn_layer_activation", "tanh")) exit(1);
   ierr = OdynNetSetFromOptions(net) || OdynNetSetUp(net);
   check(ierr == 0, "OdynNetSetFromOptions takes a dense Euler tanh block on -odyn_backend cuda", 0, 0);
