@@ -220,13 +220,13 @@ START_TEST(test_errors)
   RefuseConv(ODYNLAYERCONV, 5, 4, 4, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer conv (5x5 stencils, 4 -> 4 channels, TV normalization), activation tanh");
   RefuseConv(ODYNLAYERCONV, 3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, "scheme euler, layer conv (3x3 stencils, 4 -> 4 channels, pooling), activation tanh");
   RefuseConv(ODYNLAYERCONV, 3, 4, 6, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer conv (3x3 stencils, 4 -> 6 channels), activation tanh");
-  RefuseConv(ODYNLAYERCONV, 3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme euler, layer conv (3x3 stencils, 4 -> 4 channels), activation tanh, shared weights");
-  /* convantisym runs on the backend with 3x3 stencils and tanh, with or without the normalization, no pooling, no
-     shared weights */
+  RefuseConv(ODYNLAYERCONV, 5, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme euler, layer conv (5x5 stencils, 4 -> 4 channels), activation tanh, shared weights");
+  /* convantisym runs on the backend with 3x3 stencils, with or without the normalization and shared weights, no
+     pooling */
   RefuseConv(ODYNLAYERCONVANTISYM, 5, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer convantisym (5x5 stencils, 4 -> 4 channels), activation tanh");
   RefuseConv(ODYNLAYERCONVANTISYM, 3, 4, 4, ODYN_ACTIVATION_CHARBONNIER, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer convantisym (3x3 stencils, 4 -> 4 channels), activation charbonnier");
   RefuseConv(ODYNLAYERCONVANTISYM, 3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, "scheme euler, layer convantisym (3x3 stencils, 4 -> 4 channels, TV normalization, pooling), activation tanh");
-  RefuseConv(ODYNLAYERCONVANTISYM, 3, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme euler, layer convantisym (3x3 stencils, 4 -> 4 channels), activation tanh, shared weights");
+  RefuseConv(ODYNLAYERCONVANTISYM, 3, 4, 4, ODYN_ACTIVATION_CHARBONNIER, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme euler, layer convantisym (3x3 stencils, 4 -> 4 channels), activation charbonnier, shared weights");
   /* 1x1 stencils are for the connectors (scheme single) only */
   RefuseConv(ODYNLAYERCONV, 1, 4, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer conv (1x1 stencils, 4 -> 4 channels), activation tanh");
   /* the opening layer and the connectors (scheme single) run on the backend as conv 1x1 or 3x3, tanh, with or without
@@ -391,9 +391,34 @@ START_TEST(test_parity_relu)
 }
 END_TEST
 
+/* shared weights (one stencil and bias for all steps; the sweeps run with N copies, the steps' gradients summed on the
+   host): conv and convantisym blocks, TV-normalized or not, ReLU once, with an opening on the backend; the mapped
+   layers' bound (the sums round differently from the host path's running sum) */
+START_TEST(test_parity_shared)
+{
+  const PetscInt three[1] = {3}, pair[2] = {2, 3};
+
+  OdynTestConvSetShared(PETSC_TRUE);
+  OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
+  for (PetscInt split = 0; split < 2; split++) OdynTestConvParity(0, 1, three, 4, 8, 8, 1.0, 101, 37, split, "shared conv block (4 channels, 8 x 8, N 3)");
+  OdynTestConvOpenOnHost(PETSC_FALSE);
+  OdynTestConvParity(1, 2, pair, 4, 6, 10, 1.5, 23, 40, 0, "opening 1 -> 4 and two shared conv blocks (6 x 10, N 2 + 3), all on the backend");
+  OdynTestConvDerivatives(1, 1, three, 4, 6, 10, 1.5, 20, "opening 1 -> 4 and a shared conv block (6 x 10, N 3)");
+  OdynTestConvSetTVNorm(0.1);
+  OdynTestConvSetActivation(ODYN_ACTIVATION_RELU);
+  OdynTestConvParity(1, 1, three, 4, 6, 10, 1.5, 23, 40, 1, "opening 1 -> 4 and a shared TV-normalized ReLU conv block (6 x 10, N 3)");
+  OdynTestConvSetActivation(ODYN_ACTIVATION_TANH);
+  OdynTestConvSetTVNorm(0.0);
+  OdynTestConvSetKind(ODYNLAYERCONVANTISYM, 0.1);
+  OdynTestConvParity(0, 1, three, 4, 8, 8, 1.0, 101, 37, 0, "shared convantisym block (4 channels, 8 x 8, N 3, gamma 0.1)");
+  OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
+  OdynTestConvSetShared(PETSC_FALSE);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
-  const TTest *const tests[] = {test_errors, test_parity, test_parity_opening, test_parity_connector, test_parity_globalavg, test_derivatives, test_train_history, test_train_history_globalavg, test_parity_antisym, test_train_history_antisym, test_parity_wide, test_parity_tvnorm, test_parity_relu};
+  const TTest *const tests[] = {test_errors, test_parity, test_parity_opening, test_parity_connector, test_parity_globalavg, test_derivatives, test_train_history, test_train_history_globalavg, test_parity_antisym, test_train_history_antisym, test_parity_wide, test_parity_tvnorm, test_parity_relu, test_parity_shared};
 
   return OdynTestConvCaseMain(argc, argv, "test_convbackend", (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }

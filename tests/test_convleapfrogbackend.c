@@ -183,7 +183,7 @@ START_TEST(test_errors_convleapfrog)
   RefuseLeapfrog(ODYNLAYERCONV, 5, 4, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme leapfrog, layer conv (5x5 stencils, 4 -> 4 channels, TV normalization), activation tanh");
   RefuseLeapfrog(ODYNLAYERCONV, 3, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, "scheme leapfrog, layer conv (3x3 stencils, 4 -> 4 channels, pooling), activation tanh");
   RefuseLeapfrog(ODYNLAYERCONV, 3, 6, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme leapfrog, layer conv (3x3 stencils, 4 -> 6 channels), activation tanh");
-  RefuseLeapfrog(ODYNLAYERCONV, 3, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme leapfrog, layer conv (3x3 stencils, 4 -> 4 channels), activation tanh, shared weights");
+  RefuseLeapfrog(ODYNLAYERCONV, 5, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme leapfrog, layer conv (5x5 stencils, 4 -> 4 channels), activation tanh, shared weights");
   RefuseLeapfrog(ODYNLAYERCONVSYMMETRIC, 3, 3, ODYN_ACTIVATION_CHARBONNIER, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme leapfrog, layer convsymmetric (3x3 stencils, 4 -> 3 channels, TV normalization), activation charbonnier");
   RefuseLeapfrog(ODYNLAYERCONVANTISYM, 3, 4, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme leapfrog, layer convantisym (3x3 stencils, 4 -> 4 channels), activation tanh");
   /* both layers set up on the backend with their states stored and recomputed, with and without the normalization */
@@ -282,9 +282,25 @@ START_TEST(test_parity_convleapfrog_relu)
 }
 END_TEST
 
+/* shared weights: the second-order CNN with one stencil for all steps, conv and convsymmetric, stored and reversible */
+START_TEST(test_parity_convleapfrog_shared)
+{
+  const PetscInt three[1] = {3};
+
+  OdynTestConvSetShared(PETSC_TRUE);
+  OdynTestConvSetLeapfrog(0, PETSC_FALSE);
+  for (PetscInt split = 0; split < 2; split++) OdynTestConvParity(0, 1, three, 4, 8, 8, 1.0, 101, 37, split, "shared conv leapfrog block (4 channels, 8 x 8, N 3)");
+  OdynTestConvOpenOnHost(PETSC_FALSE);
+  OdynTestConvSetLeapfrog(3, PETSC_TRUE);
+  OdynTestConvParity(1, 1, three, 4, 6, 10, 1.5, 23, 40, 0, "opening 1 -> 4 and a shared reversible convsymmetric leapfrog block (K * Y 3 channels, 6 x 10, N 3)");
+  OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
+  OdynTestConvSetShared(PETSC_FALSE);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
-  const TTest *const tests[] = {test_errors_convleapfrog, test_derivatives_convleapfrog, test_parity_convleapfrog, test_parity_convleapfrog_reversible, test_parity_convleapfrog_tvnorm, test_memory_convleapfrog, test_train_history_convleapfrog, test_parity_convleapfrog_wide, test_parity_convleapfrog_relu};
+  const TTest *const tests[] = {test_errors_convleapfrog, test_derivatives_convleapfrog, test_parity_convleapfrog, test_parity_convleapfrog_reversible, test_parity_convleapfrog_tvnorm, test_memory_convleapfrog, test_train_history_convleapfrog, test_parity_convleapfrog_wide, test_parity_convleapfrog_relu, test_parity_convleapfrog_shared};
 
   return OdynTestConvCaseMain(argc, argv, "test_convleapfrogbackend", (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }

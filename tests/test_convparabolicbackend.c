@@ -138,11 +138,11 @@ static void RefuseSymmetric(PetscInt k, OdynActivationType act, PetscBool tv, Pe
 
 START_TEST(test_errors_convparabolic)
 {
-  /* the parabolic CNN runs on the backend as euler + convsymmetric 3x3, tanh, TV-normalized or not, no shared weights */
+  /* the parabolic CNN runs on the backend as euler + convsymmetric 3x3, TV-normalized or not, shared weights or not */
   RefuseSymmetric(5, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer convsymmetric (5x5 stencils, 4 -> 3 channels), activation tanh");
   RefuseSymmetric(3, ODYN_ACTIVATION_CHARBONNIER, PETSC_FALSE, PETSC_FALSE, "scheme euler, layer convsymmetric (3x3 stencils, 4 -> 3 channels), activation charbonnier");
   RefuseSymmetric(5, ODYN_ACTIVATION_TANH, PETSC_TRUE, PETSC_FALSE, "scheme euler, layer convsymmetric (5x5 stencils, 4 -> 3 channels, TV normalization), activation tanh");
-  RefuseSymmetric(3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_TRUE, "scheme euler, layer convsymmetric (3x3 stencils, 4 -> 3 channels), activation tanh, shared weights");
+  RefuseSymmetric(5, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_TRUE, "scheme euler, layer convsymmetric (5x5 stencils, 4 -> 3 channels), activation tanh, shared weights");
   /* the same Euler block with tanh sets up on the backend, TV-normalized or not */
   OdynTestConvSetSymmetric(3);
   OdynTestConvExpectSetUp(0);
@@ -217,9 +217,26 @@ START_TEST(test_parity_convparabolic_relu)
 }
 END_TEST
 
+/* shared weights: the parabolic CNN with one K, b for all steps, normalized or not */
+START_TEST(test_parity_convparabolic_shared)
+{
+  const PetscInt three[1] = {3};
+
+  OdynTestConvSetShared(PETSC_TRUE);
+  OdynTestConvSetSymmetric(3);
+  for (PetscInt split = 0; split < 2; split++) OdynTestConvParity(0, 1, three, 4, 8, 8, 1.0, 101, 37, split, "shared convsymmetric block (Y 4, K * Y 3 channels, 8 x 8, N 3)");
+  OdynTestConvSetTVNorm(0.1);
+  OdynTestConvOpenOnHost(PETSC_FALSE);
+  OdynTestConvParity(1, 1, three, 4, 6, 10, 1.5, 23, 40, 0, "opening 1 -> 4 and a shared TV-normalized convsymmetric block (K * Y 3 channels, 6 x 10, N 3)");
+  OdynTestConvSetTVNorm(0.0);
+  OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
+  OdynTestConvSetShared(PETSC_FALSE);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
-  const TTest *const tests[] = {test_errors_convparabolic, test_derivatives_convparabolic, test_parity_convparabolic, test_parity_convparabolic_tvnorm, test_memory_convparabolic, test_train_history_convparabolic, test_parity_convparabolic_wide, test_parity_convparabolic_relu};
+  const TTest *const tests[] = {test_errors_convparabolic, test_derivatives_convparabolic, test_parity_convparabolic, test_parity_convparabolic_tvnorm, test_memory_convparabolic, test_train_history_convparabolic, test_parity_convparabolic_wide, test_parity_convparabolic_relu, test_parity_convparabolic_shared};
 
   return OdynTestConvCaseMain(argc, argv, "test_convparabolicbackend", (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }

@@ -183,7 +183,7 @@ START_TEST(test_errors_convverlet)
   RefuseVerlet(3, ODYN_ACTIVATION_CHARBONNIER, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels), activation charbonnier");
   RefuseVerlet(3, ODYN_ACTIVATION_CHARBONNIER, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels, TV normalization), activation charbonnier");
   RefuseVerlet(3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels, pooling), activation tanh");
-  RefuseVerlet(3, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme verlet, layer convhamiltonian (3x3 stencils, 4 -> 3 channels), activation tanh, shared weights");
+  RefuseVerlet(5, ODYN_ACTIVATION_TANH, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, "scheme verlet, layer convhamiltonian (5x5 stencils, 4 -> 3 channels), activation tanh, shared weights");
   /* the same block sets up on the backend with its states stored (the default) and recomputed, normalized or not */
   for (int tv = 0; tv < 2; tv++)
     for (int rev = 0; rev < 2; rev++) {
@@ -266,9 +266,29 @@ START_TEST(test_parity_convverlet_relu)
 }
 END_TEST
 
+/* shared weights: the Hamiltonian CNN with one K, bF, bG for all steps, stored and reversible, normalized once */
+START_TEST(test_parity_convverlet_shared)
+{
+  const PetscInt three[1] = {3};
+
+  OdynTestConvSetShared(PETSC_TRUE);
+  OdynTestConvOpenOnHost(PETSC_FALSE);
+  for (int rev = 0; rev < 2; rev++) {
+    OdynTestConvSetVerlet(3, rev ? PETSC_TRUE : PETSC_FALSE);
+    OdynTestConvParity(1, 1, three, 4, 6, 10, 1.5, 23, 40, rev, rev ? "opening 1 -> 4 and a shared reversible convhamiltonian block (Z 3 channels, 6 x 10, N 3)" : "opening 1 -> 4 and a shared convhamiltonian block (Z 3 channels, 6 x 10, N 3)");
+  }
+  OdynTestConvSetTVNorm(0.1);
+  OdynTestConvSetVerlet(4, PETSC_FALSE);
+  OdynTestConvParity(0, 1, three, 4, 8, 8, 1.0, 101, 37, 0, "shared TV-normalized convhamiltonian block (Y 4, Z 4 channels, 8 x 8, N 3)");
+  OdynTestConvSetTVNorm(0.0);
+  OdynTestConvSetKind(ODYNLAYERCONV, 0.0);
+  OdynTestConvSetShared(PETSC_FALSE);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
-  const TTest *const tests[] = {test_errors_convverlet, test_derivatives_convverlet, test_parity_convverlet, test_parity_convverlet_reversible, test_parity_convverlet_tvnorm, test_train_history_convverlet, test_parity_convverlet_wide, test_parity_convverlet_relu};
+  const TTest *const tests[] = {test_errors_convverlet, test_derivatives_convverlet, test_parity_convverlet, test_parity_convverlet_reversible, test_parity_convverlet_tvnorm, test_train_history_convverlet, test_parity_convverlet_wide, test_parity_convverlet_relu, test_parity_convverlet_shared};
 
   return OdynTestConvCaseMain(argc, argv, "test_convverletbackend", (int)(sizeof(tests) / sizeof(tests[0])), tests);
 }

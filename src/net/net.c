@@ -176,7 +176,7 @@ PetscErrorCode OdynNetSetOptionsPrefix(OdynNet net, const char prefix[])
    Notes:
    With a backend other than host every block must be one the backend runs (`OdynSchemeSetBackend()` lists them:
    the dense Euler, leapfrog, parabolic and Verlet blocks and paper 000's conv blocks, activation tanh, relu or
-   identity, no shared weights); `OdynNetSetUp()` and `OdynNetSetFromOptions()` stop with PETSC_ERR_SUP naming
+   identity, shared weights or not); `OdynNetSetUp()` and `OdynNetSetFromOptions()` stop with PETSC_ERR_SUP naming
    the first block that is not, rather than run it on the host. A block with an options prefix of its own may choose
    another backend: -block<b>_odyn_backend host keeps block b (e.g. the MNIST network's opening layer) on the host path. The parameters, the gradient and every Vec stay on
    the host; per sweep each block copies theta (forward) or dtheta in, its input states in and its output states out,

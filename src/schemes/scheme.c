@@ -664,7 +664,10 @@ PetscErrorCode OdynSchemeSetSharedWeights(OdynScheme scheme, PetscBool flg)
 {
   PetscFunctionBegin;
   PetscValidHeaderSpecific(scheme, ODYNSCHEME_CLASSID, 1);
-  if (flg != scheme->shared) scheme->setupcalled = PETSC_FALSE;
+  if (flg != scheme->shared) { /* another parameter layout: the storage made for the old one goes (the backend's sized by it) */
+    PetscCall(OdynSchemeFreeStorage_Private(scheme));
+    scheme->setupcalled = PETSC_FALSE;
+  }
   scheme->shared = flg;
   PetscFunctionReturn(0);
 }

@@ -42,12 +42,13 @@ struct _OdynSchemeBackendStore {
   OdynBlock             blk;                     /* what the block is there (its last forward's set-up) */
   PetscInt              salloc;                  /* examples the state buffers hold (layout: blk.kind, blk.rev) */
   PetscInt              nparam;                  /* of theta */
+  PetscInt              nsweep;                  /* of the parameters the sweeps run with (shared weights: N nparam) */
   PetscBool             parambufs;               /* the parameter buffers are made (nparam may be 0: globalavg) */
-  double               *theta, *dtheta, *gtheta; /* backend, nparam each */
+  double               *theta, *dtheta, *gtheta; /* backend, nsweep each */
   double               *traj, *lin, *in, *out;   /* backend (above) */
   double               *ztraj;                   /* backend, Verlet only */
-  PetscScalar          *thetahost, *ghost;       /* host, nparam each: the theta on the backend; the gradient back */
-  PetscScalar          *effhost;                 /* host, nparam: the mapped theta / dtheta uploaded */
+  PetscScalar          *thetahost, *ghost;       /* host: the theta on the backend (nparam); the gradient back (nsweep) */
+  PetscScalar          *effhost;                 /* host, nsweep: the mapped theta / dtheta uploaded */
   PetscBool             thetavalid;              /* a forward sweep uploaded theta (thetahost is its copy) */
   long                  statedoubles;            /* of traj, ztraj, lin, in and out, for OdynSchemeView() */
   const double         *last;                    /* backend: where the last sweep left its output (Y_N, dY_N or gY0), for
@@ -190,12 +191,13 @@ static PetscErrorCode BackendAllocate(OdynScheme scheme, PetscInt s)
   if (!bk->parambufs) {
     bk->parambufs = PETSC_TRUE;
     bk->nparam    = scheme->nparam;
-    PetscCall(BackendMalloc(ops, (size_t)bk->nparam, &bk->theta));
-    PetscCall(BackendMalloc(ops, (size_t)bk->nparam, &bk->dtheta));
-    PetscCall(BackendMalloc(ops, (size_t)bk->nparam, &bk->gtheta));
-    PetscCall(PetscMalloc3(bk->nparam, &bk->thetahost, bk->nparam, &bk->ghost, bk->nparam, &bk->effhost));
+    bk->nsweep    = OdynBlockSweepParams_Private(&b, scheme->nparam);
+    PetscCall(BackendMalloc(ops, (size_t)bk->nsweep, &bk->theta));
+    PetscCall(BackendMalloc(ops, (size_t)bk->nsweep, &bk->dtheta));
+    PetscCall(BackendMalloc(ops, (size_t)bk->nsweep, &bk->gtheta));
+    PetscCall(PetscMalloc3(bk->nparam, &bk->thetahost, bk->nsweep, &bk->ghost, bk->nsweep, &bk->effhost));
   }
-  PetscCheck(bk->nparam == scheme->nparam, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Backend buffers hold %" PetscInt_FMT " parameters, the block has %" PetscInt_FMT, bk->nparam, scheme->nparam);
+  PetscCheck(bk->nparam == scheme->nparam && bk->nsweep == OdynBlockSweepParams_Private(&b, scheme->nparam), PETSC_COMM_SELF, PETSC_ERR_PLIB, "Backend buffers hold %" PetscInt_FMT " parameters, the block has %" PetscInt_FMT, bk->nparam, scheme->nparam);
   if (b.kind != bk->blk.kind || b.rev != bk->blk.rev) bk->salloc = 0; /* another layout: the buffers are made again */
   bk->blk = b;
   if (s > bk->salloc) {
@@ -482,7 +484,7 @@ PetscErrorCode OdynSchemeForward_Backend_Private(OdynScheme scheme, const PetscS
   bk->last = NULL;
   PetscCall(PetscArraycpy(bk->thetahost, theta, bk->nparam));
   PetscCall(OdynBlockMapParameters_Private(scheme, &bk->blk, ODYN_AFFINE_MAP, theta, theta, bk->effhost, &use)); /* what the sweeps run with */
-  PetscCall(BackendToDevice(scheme, bk->theta, use, bk->nparam));
+  PetscCall(BackendToDevice(scheme, bk->theta, use, bk->nsweep));
   bk->thetavalid = PETSC_TRUE;
   scheme->s      = s;
   if (!s) PetscFunctionReturn(0);
@@ -510,7 +512,7 @@ PetscErrorCode OdynSchemeTangent_Backend_Private(OdynScheme scheme, const PetscS
     const PetscScalar *use;
 
     PetscCall(OdynBlockMapParameters_Private(scheme, &bk->blk, ODYN_AFFINE_DMAP, theta, dtheta, bk->effhost, &use));
-    PetscCall(BackendToDevice(scheme, bk->dtheta, use, bk->nparam));
+    PetscCall(BackendToDevice(scheme, bk->dtheta, use, bk->nsweep));
   }
   PetscCall(BackendInput(scheme, dY0, devin, bk->blk.n * s, PETSC_FALSE, bk->in, &dy0));
   PetscCall(BackendTangentCall(scheme, s, dtheta ? bk->dtheta : NULL, dy0));
@@ -533,12 +535,12 @@ PetscErrorCode OdynSchemeAdjoint_Backend_Private(OdynScheme scheme, const PetscS
   /* W is the block's output width per example (a single block's cout h w), gY0 its input width */
   PetscCall(BackendInput(scheme, W, devin, BackendOutWidth(&bk->blk) * s, PETSC_FALSE, bk->in, &w));
   PetscCheck(w, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "The adjoint sweep needs its weights W");
-  if (gtheta) OdynBackendCall(bk->ops, mem_set, bk->gtheta, 0, (size_t)bk->nparam * sizeof(double));
+  if (gtheta) OdynBackendCall(bk->ops, mem_set, bk->gtheta, 0, (size_t)bk->nsweep * sizeof(double));
   PetscCall(BackendAdjointCall(scheme, s, w, gtheta ? bk->gtheta : NULL, wantgy0 ? bk->out : NULL));
   if (gtheta) {
     /* the contract is gtheta += ...: the backend's sum comes back and is added (to zeros in a network: exact), mapped
        back to theta's parameters */
-    PetscCall(BackendToHost(scheme, bk->ghost, bk->gtheta, bk->nparam));
+    PetscCall(BackendToHost(scheme, bk->ghost, bk->gtheta, bk->nsweep));
     PetscCall(OdynBlockGradientAdd_Private(scheme, &bk->blk, theta, bk->ghost, gtheta));
   }
   if (wantgy0) PetscCall(BackendOutput(scheme, bk->out, bk->blk.n * s, gY0));
@@ -584,7 +586,8 @@ PetscErrorCode OdynSchemeBackendGetTraffic_Private(OdynScheme scheme, PetscLogDo
    A block on a backend other than host hands its whole forward, tangent and adjoint sweeps to the backend (one call
    each); per sweep only theta (forward), dtheta, Y0 / dY0 / W, Y_N / dY_N / gY0 and the parameter gradient cross
    between host and backend memory. So far this is done, with activation tanh, relu or identity (until 2026-12-05 the
-   dense blocks ran tanh alone) and without shared weights, for blocks of
+   dense blocks ran tanh alone) and with or without shared weights (since 2026-12-05: the block uploads the one step's
+   parameters N times and sums the steps' gradients on the host), for blocks of
    scheme euler with layer dense, antisym, negdef or symmetric (the parabolic network), of scheme leapfrog with layer
    dense, antisym or negdef, of scheme verlet with layer hamiltonian, and for conv blocks of 3x3 stencils without
    pooling: scheme euler with layer conv or convantisym (as many output as input channels) or convsymmetric (the

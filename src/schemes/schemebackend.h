@@ -40,6 +40,7 @@ typedef struct {
   OdynBlockParamMap map;
   PetscReal         gamma; /* ODYN_BLOCK_CONVANTISYM: the layer's shift */
   PetscBool         rev;   /* states recomputed (Verlet or leapfrog, -odyn_scheme_trajectory recompute) */
+  PetscBool         shared; /* shared weights: theta holds one step's parameters, the sweeps run with N copies */
   int               sym;   /* ODYN_BLOCK_CONV_LEAPFROG: layer convsymmetric (F = -K^T tanh(K Y + b)), else conv */
   int               pool;  /* ODYN_BLOCK_CONV_SINGLE: 2x2 average pooling after the activation (a connector) */
   long              k;     /* conv: the stencils' size (3; ODYN_BLOCK_CONV_SINGLE: 1 or 3) */
@@ -54,6 +55,7 @@ PETSC_INTERN PetscErrorCode OdynSchemeBackendRunnable_Private(OdynScheme, const 
 PETSC_INTERN long           OdynBlockLinSize_Private(const OdynBackendOps *, const OdynBlock *, long);
 PETSC_INTERN PetscBool      OdynSchemeBackendReversible_Private(OdynScheme);
 PETSC_INTERN PetscErrorCode OdynBlockMapParameters_Private(OdynScheme, const OdynBlock *, OdynAffineMode, const PetscScalar *, const PetscScalar *, PetscScalar *, const PetscScalar **);
-PETSC_INTERN PetscErrorCode OdynBlockGradientAdd_Private(OdynScheme, const OdynBlock *, const PetscScalar *, const PetscScalar *, PetscScalar *);
+PETSC_INTERN PetscErrorCode OdynBlockGradientAdd_Private(OdynScheme, const OdynBlock *, const PetscScalar *, PetscScalar *, PetscScalar *);
+PETSC_INTERN PetscInt       OdynBlockSweepParams_Private(const OdynBlock *, PetscInt);
 
 #endif

@@ -3,7 +3,8 @@
 
    A block runs on a backend when its scheme and layer make one of the kinds below (OdynBlockKind, each a family of the
    table's operations, include/odyn/private/backend.h), with activation tanh, relu or identity (their operations' act;
-   KindRunsActivation()) and without shared weights; conv layers
+   KindRunsActivation()), with or without shared weights (OdynBlock.shared: theta holds one step, the sweeps run
+   with N copies of it, OdynBlockMapParameters_Private()); conv layers
    also need 3x3 stencils and no pooling, and as many output as input channels unless the kind says otherwise (single,
    the opening layer and paper 000's connectors: cin -> cout, 1x1 or 3x3 stencils, pooling allowed; convhamiltonian
    and convsymmetric: c and m channels); paper 000's TV normalization is allowed in every conv kind (the BlockKinds[]
@@ -11,8 +12,7 @@
    answers -1 for sizes it cannot run, and the set-up refuses the block, naming it
    (OdynSchemeBackendRunnable_Private()).
    The average of each channel (single with layer globalavg, linear, no parameters) runs on any backend whatever its
-   activation setting, by the table's gemm. Others (other activations, shared weights,
-   other schemes) are refused with PETSC_ERR_SUP naming the block and what it is, never run on the host in silence. A
+   activation setting, by the table's gemm. Others (other activations, other schemes) are refused with PETSC_ERR_SUP naming the block and what it is, never run on the host in silence. A
    new kind costs a line in BlockKinds[] and its cases in the sweeps' switches.
 
    The parameters the sweeps run with (OdynBlockParamMap): theta itself, or for the dense Euler and leapfrog blocks of
@@ -111,6 +111,9 @@ static PetscBool KindRunsActivation(int row, OdynActivationType act)
   return row >= 0 && odyn_act_is_plain((int)act) ? PETSC_TRUE : PETSC_FALSE; /* the layers' cast to ODYN_PW_* */
 }
 
+/* the steps theta holds: N, or one with shared weights (the sweeps then run with N copies of it) */
+static long ParamSteps(const OdynBlock *b) { return b->shared ? 1 : b->N; }
+
 static PetscBool KindIsReversible(OdynBlockKind kind)
 {
   return kind == ODYN_BLOCK_VERLET || kind == ODYN_BLOCK_LEAPFROG || kind == ODYN_BLOCK_CONV_VERLET || kind == ODYN_BLOCK_CONV_LEAPFROG ? PETSC_TRUE : PETSC_FALSE;
@@ -146,7 +149,7 @@ PetscErrorCode OdynSchemeBackendSupported_Private(OdynScheme scheme, PetscBool *
     shapeok = (k == 3 || (k == 1 && connector)) && (c2 == c || two) && (!pool || connector) && (!tv || tvok) ? PETSC_TRUE : PETSC_FALSE;
     PetscCall(PetscSNPrintf(detail, sizeof(detail), " (%" PetscInt_FMT "x%" PetscInt_FMT " stencils, %" PetscInt_FMT " -> %" PetscInt_FMT " channels%s%s)", k, k, c, c2, tv ? ", TV normalization" : "", pool ? ", pooling" : ""));
   }
-  *ok = row >= 0 && shapeok && (!layer || KindRunsActivation(row, layer->activation)) && !scheme->shared ? PETSC_TRUE : PETSC_FALSE;
+  *ok = row >= 0 && shapeok && (!layer || KindRunsActivation(row, layer->activation)) ? PETSC_TRUE : PETSC_FALSE;
   PetscCall(PetscSNPrintf(why, len, "scheme %s, layer %s%s, activation %s%s", SchemeTypeName(scheme), LayerTypeName(scheme), detail, OdynActivationTypes[layer ? layer->activation : ODYN_ACTIVATION_TANH], scheme->shared ? ", shared weights" : ""));
   PetscFunctionReturn(0);
 }
@@ -181,7 +184,7 @@ static PetscErrorCode DescribeConv(OdynScheme scheme, OdynBlock *b)
     per = 9 * c * c2 + (tv ? 3 : 1) * c2;
   }
   PetscCheck(widthsok, PETSC_COMM_SELF, PETSC_ERR_PLIB, "The %s block on a backend: %" PetscInt_FMT ", %" PetscInt_FMT " channels of %" PetscInt_FMT " x %" PetscInt_FMT " do not make the state widths %" PetscInt_FMT ", %" PetscInt_FMT, name, c, c2, h, w, scheme->nstate[0], scheme->nstate[1]);
-  if (b->kind != ODYN_BLOCK_CONV_SINGLE) per *= scheme->N;
+  if (b->kind != ODYN_BLOCK_CONV_SINGLE && !scheme->shared) per *= scheme->N;
   PetscCheck(scheme->nparam == per, PETSC_COMM_SELF, PETSC_ERR_PLIB, "The %s block on a backend: %" PetscInt_FMT " parameters, expected %" PetscInt_FMT " for %" PetscInt_FMT " and %" PetscInt_FMT " channels", name, scheme->nparam, per, c, c2);
   b->c    = c;
   b->cm   = c2;
@@ -211,11 +214,14 @@ PetscErrorCode OdynSchemeBackendDescribe_Private(OdynScheme scheme, OdynBlock *b
   b->n    = scheme->nstate[0];
   b->m    = scheme->ncomp == 2 ? scheme->nstate[1] : 0;
   b->N    = scheme->N;
+  b->shared = scheme->shared;
   b->h    = scheme->N > 0 ? scheme->T / scheme->N : 0;
   b->act  = scheme->layer ? (int)scheme->layer->activation : ODYN_PW_IDENTITY; /* the layers' own cast: OdynActivationType and ODYN_PW_* share their order */
   if (b->kind == ODYN_BLOCK_PARABOLIC) { /* the rows m of K_j: N (m n + m) parameters */
-    PetscCheck(b->N > 0 && scheme->nparam % (b->N * (b->n + 1)) == 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Parabolic block on a backend: %" PetscInt_FMT " parameters are not N (m n + m) for N = %ld, n = %ld", scheme->nparam, b->N, b->n);
-    b->m = scheme->nparam / (b->N * (b->n + 1));
+    const long steps = ParamSteps(b);
+
+    PetscCheck(b->N > 0 && scheme->nparam % (steps * (b->n + 1)) == 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Parabolic block on a backend: %" PetscInt_FMT " parameters are not %ld (m n + m) for n = %ld", scheme->nparam, steps, b->n);
+    b->m = scheme->nparam / (steps * (b->n + 1));
   }
   if (KindIsConv(b->kind)) PetscCall(DescribeConv(scheme, b));
   if (b->kind == ODYN_BLOCK_GLOBALAVG) { /* c channels of ih x iw in, c averages out, no parameters */
@@ -320,13 +326,13 @@ PetscErrorCode OdynSchemeBackendRunnable_Private(OdynScheme scheme, const OdynBa
    [scale (c) | beta (c)] */
 static long ConvAntisymSlot(const OdynBlock *b) { return 9 * b->c * b->c + (b->eps > 0 ? 3 : 1) * b->c; }
 
-/* out = the effective stencils of in (N steps of ConvAntisymSlot()): M(K) with gamma, or M'(K) without; the rest of
+/* out = the effective stencils of in (steps of ConvAntisymSlot()): M(K) with gamma, or M'(K) without; the rest of
    each step's parameters (b, scale, beta) as they are */
-static void ConvAntisymMap(const OdynBlock *b, PetscBool with_gamma, const PetscScalar *in, PetscScalar *out)
+static void ConvAntisymMap(const OdynBlock *b, long steps, PetscBool with_gamma, const PetscScalar *in, PetscScalar *out)
 {
   const long c = b->c, nk = 9 * c * c, slot = ConvAntisymSlot(b);
 
-  for (long j = 0; j < b->N; j++) {
+  for (long j = 0; j < steps; j++) {
     const PetscScalar *K = in + j * slot;
     PetscScalar       *M = out + j * slot;
 
@@ -339,37 +345,59 @@ static void ConvAntisymMap(const OdynBlock *b, PetscBool with_gamma, const Petsc
   }
 }
 
+/* The doubles of the parameters the sweeps run with: theta's nparam, N times that with shared weights */
+PetscInt OdynBlockSweepParams_Private(const OdynBlock *b, PetscInt nparam) { return b->shared ? b->N * nparam : nparam; }
+
 /*
    The parameters the sweeps run with: mode ODYN_AFFINE_MAP those of theta (in = theta), ODYN_AFFINE_DMAP the tangent's
-   (in = dtheta, linear: no gamma). *use is in itself for a block that runs with theta, else out (nparam) holding them.
+   (in = dtheta, linear: no gamma). *use is in itself for a block that runs with theta, else out
+   (OdynBlockSweepParams_Private() values) holding them. With shared weights the one step of theta is mapped (the maps
+   act step by step) and copied to each of the N steps.
 */
 PetscErrorCode OdynBlockMapParameters_Private(OdynScheme scheme, const OdynBlock *b, OdynAffineMode mode, const PetscScalar *theta, const PetscScalar *in, PetscScalar *out, const PetscScalar **use)
 {
+  const PetscInt np = scheme->nparam;
+
   PetscFunctionBegin;
   PetscCheck(mode == ODYN_AFFINE_MAP || mode == ODYN_AFFINE_DMAP, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Parameters of a block on a backend: map or its derivative only");
   *use = in;
-  if (b->map == ODYN_BLOCK_THETA) PetscFunctionReturn(0);
-  if (b->map == ODYN_BLOCK_CONVANTISYM) ConvAntisymMap(b, mode == ODYN_AFFINE_MAP ? PETSC_TRUE : PETSC_FALSE, in, out);
-  else PetscCall(OdynLayerAffineDenseParameters_Private(scheme->layer, b->N, mode, theta, in, out));
+  if (b->map == ODYN_BLOCK_THETA && !b->shared) PetscFunctionReturn(0);
+  if (b->map == ODYN_BLOCK_THETA) PetscCall(PetscArraycpy(out, in, np));
+  else if (b->map == ODYN_BLOCK_CONVANTISYM) ConvAntisymMap(b, ParamSteps(b), mode == ODYN_AFFINE_MAP ? PETSC_TRUE : PETSC_FALSE, in, out);
+  else PetscCall(OdynLayerAffineDenseParameters_Private(scheme->layer, ParamSteps(b), mode, theta, in, out));
+  if (b->shared)
+    for (long j = 1; j < b->N; j++) PetscCall(PetscArraycpy(out + j * np, out, np));
   *use = out;
   PetscFunctionReturn(0);
 }
 
-/* g += the gradient G w.r.t. the parameters the sweeps ran with, mapped back to theta's (the adjoint of the map) */
-PetscErrorCode OdynBlockGradientAdd_Private(OdynScheme scheme, const OdynBlock *b, const PetscScalar *theta, const PetscScalar *G, PetscScalar *g)
+/* g += the gradient G w.r.t. the parameters the sweeps ran with, mapped back to theta's (the adjoint of the map); with
+   shared weights G holds N steps' gradients, summed first (from the last step down, the order of the host path's
+   adjoint; G is overwritten) and mapped back once, the maps being linear in G and the same at every step */
+PetscErrorCode OdynBlockGradientAdd_Private(OdynScheme scheme, const OdynBlock *b, const PetscScalar *theta, PetscScalar *G, PetscScalar *g)
 {
+  const PetscInt np = scheme->nparam;
+
   PetscFunctionBegin;
+  if (b->shared && b->N > 1) {
+    for (PetscInt i = 0; i < np; i++) {
+      PetscScalar sum = G[(b->N - 1) * np + i];
+
+      for (long j = b->N - 2; j >= 0; j--) sum += G[j * np + i];
+      G[i] = sum;
+    }
+  }
   switch (b->map) {
   case ODYN_BLOCK_THETA:
-    for (PetscInt i = 0; i < scheme->nparam; i++) g[i] += G[i];
+    for (PetscInt i = 0; i < np; i++) g[i] += G[i];
     break;
   case ODYN_BLOCK_AFFINE:
-    PetscCall(OdynLayerAffineDenseParameters_Private(scheme->layer, b->N, ODYN_AFFINE_DMAPT, theta, G, g));
+    PetscCall(OdynLayerAffineDenseParameters_Private(scheme->layer, ParamSteps(b), ODYN_AFFINE_DMAPT, theta, G, g));
     break;
   case ODYN_BLOCK_CONVANTISYM: {
     const long nk = 9 * b->c * b->c, slot = ConvAntisymSlot(b);
 
-    for (long j = 0; j < b->N; j++) {
+    for (long j = 0; j < ParamSteps(b); j++) {
       odyn_axpy(nk, 0.5, G + j * slot, g + j * slot);
       odyn_conv_flip_add(b->c, b->c, 3, -0.5, G + j * slot, g + j * slot);
       odyn_axpy(slot - nk, 1.0, G + j * slot + nk, g + j * slot + nk);

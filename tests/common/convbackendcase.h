@@ -55,6 +55,10 @@ void OdynTestConvSetTVNorm(PetscReal eps);
 void OdynTestConvSetOpeningTVNorm(PetscReal eps);
 /* the activation of the opening block and of the blocks after it (paper 000's CNNs: tanh or relu; tanh until changed) */
 void OdynTestConvSetActivation(OdynActivationType act);
+/* the blocks after the opening share their weights over their steps (-odyn_scheme_shared_weights; off until changed); the
+   comparisons then allow the bound of the mapped layers, ODYN_TEST_CONV_TOL_ANTISYM (the steps' gradients are summed in
+   another rounding) */
+void OdynTestConvSetShared(PetscBool shared);
 /* the opening block on the host path (its own -cbopen_odyn_backend host) or on the network's backend */
 void OdynTestConvOpenOnHost(PetscBool host);
 /* Euler blocks of layer conv, or convantisym with its diffusion gamma, from now on; sets the bound of the comparisons */
