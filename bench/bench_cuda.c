@@ -122,39 +122,39 @@ static int dense_op(void *vctx, int which)
   dense_ctx *c = (dense_ctx *)vctx;
   if (c->lf) switch (which) {
     case OP_FWD_ALL:
-      TRY(odyn_cuda_narrow_leapfrog_forward(c->n, c->N, c->s, c->h, c->theta, c->Y0, c->traj, 1));
+      TRY(odyn_cuda_narrow_leapfrog_forward(ODYN_PW_TANH, c->n, c->N, c->s, c->h, c->theta, c->Y0, c->traj, 1));
       return 0;
     case OP_TAN:
-      TRY(odyn_cuda_narrow_leapfrog_tangent(c->n, c->N, c->s, c->h, c->theta, c->dtheta, c->Y0, c->dY0, c->out));
+      TRY(odyn_cuda_narrow_leapfrog_tangent(ODYN_PW_TANH, c->n, c->N, c->s, c->h, c->theta, c->dtheta, c->Y0, c->dY0, c->out));
       return 0;
     case OP_ADJ:
-      TRY(odyn_cuda_narrow_leapfrog_adjoint(c->n, c->N, c->s, c->h, c->theta, c->traj, c->W, c->g, c->gY0));
+      TRY(odyn_cuda_narrow_leapfrog_adjoint(ODYN_PW_TANH, c->n, c->N, c->s, c->h, c->theta, c->traj, c->W, c->g, c->gY0));
       return 0;
     case OP_FWD_LAST: /* the reversible forward: Y_N into out, Y_{N-1} into the first n s of traj */
-      TRY(odyn_cuda_narrow_leapfrog_forward_final(c->n, c->N, c->s, c->h, c->theta, c->Y0, c->out, c->traj));
+      TRY(odyn_cuda_narrow_leapfrog_forward_final(ODYN_PW_TANH, c->n, c->N, c->s, c->h, c->theta, c->Y0, c->out, c->traj));
       return 0;
     case OP_ADJ_REV: /* the reversible adjoint from those two states */
-      TRY(odyn_cuda_narrow_leapfrog_adjoint_reversible(c->n, c->N, c->s, c->h, c->theta, c->out, c->traj, c->W, c->g, c->gY0));
+      TRY(odyn_cuda_narrow_leapfrog_adjoint_reversible(ODYN_PW_TANH, c->n, c->N, c->s, c->h, c->theta, c->out, c->traj, c->W, c->g, c->gY0));
       return 0;
     default:
       return 0;
     }
   switch (which) {
   case OP_FWD_LAST: /* what inference needs: narrow, Y_N only; wide, the states without D */
-    if (c->wide) TRY(odyn_cuda_dense_forward(c->n, c->N, c->s, c->h, c->theta, c->Y0, c->traj, NULL));
-    else TRY(odyn_cuda_narrow_forward(c->n, c->N, c->s, c->h, c->theta, c->Y0, c->out, 0));
+    if (c->wide) TRY(odyn_cuda_dense_forward(ODYN_PW_TANH, c->n, c->N, c->s, c->h, c->theta, c->Y0, c->traj, NULL));
+    else TRY(odyn_cuda_narrow_forward(ODYN_PW_TANH, c->n, c->N, c->s, c->h, c->theta, c->Y0, c->out, 0));
     break;
   case OP_FWD_ALL:
-    if (c->wide) TRY(odyn_cuda_dense_forward(c->n, c->N, c->s, c->h, c->theta, c->Y0, c->traj, c->D));
-    else TRY(odyn_cuda_narrow_forward(c->n, c->N, c->s, c->h, c->theta, c->Y0, c->traj, 1));
+    if (c->wide) TRY(odyn_cuda_dense_forward(ODYN_PW_TANH, c->n, c->N, c->s, c->h, c->theta, c->Y0, c->traj, c->D));
+    else TRY(odyn_cuda_narrow_forward(ODYN_PW_TANH, c->n, c->N, c->s, c->h, c->theta, c->Y0, c->traj, 1));
     break;
   case OP_TAN:
-    if (c->wide) TRY(odyn_cuda_dense_tangent(c->n, c->N, c->s, c->h, c->theta, c->dtheta, c->traj, c->D, c->dY0, c->out));
-    else TRY(odyn_cuda_narrow_tangent(c->n, c->N, c->s, c->h, c->theta, c->dtheta, c->Y0, c->dY0, c->out));
+    if (c->wide) TRY(odyn_cuda_dense_tangent(ODYN_PW_TANH, c->n, c->N, c->s, c->h, c->theta, c->dtheta, c->traj, c->D, c->dY0, c->out));
+    else TRY(odyn_cuda_narrow_tangent(ODYN_PW_TANH, c->n, c->N, c->s, c->h, c->theta, c->dtheta, c->Y0, c->dY0, c->out));
     break;
   case OP_ADJ:
-    if (c->wide) TRY(odyn_cuda_dense_adjoint(c->n, c->N, c->s, c->h, c->theta, c->traj, c->D, c->W, c->g, c->gY0));
-    else TRY(odyn_cuda_narrow_adjoint(c->n, c->N, c->s, c->h, c->theta, c->traj, c->W, c->g, c->gY0));
+    if (c->wide) TRY(odyn_cuda_dense_adjoint(ODYN_PW_TANH, c->n, c->N, c->s, c->h, c->theta, c->traj, c->D, c->W, c->g, c->gY0));
+    else TRY(odyn_cuda_narrow_adjoint(ODYN_PW_TANH, c->n, c->N, c->s, c->h, c->theta, c->traj, c->W, c->g, c->gY0));
     break;
   case OP_GEMM: /* the forward's DGEMMs alone: N products K_j Y (n x n times n x s) */
     for (long j = 0; j < c->N; j++) TRY(odyn_cuda_dgemm(c->n, c->s, c->n, c->theta + j * (c->n * c->n + c->n), c->Y0, c->out));
@@ -252,19 +252,19 @@ static int verlet_wide_op(verlet_ctx *c, int which)
 {
   switch (which) {
   case OP_FWD_ALL:
-    TRY(odyn_cuda_verlet_wide_forward(c->n, c->n, c->N, c->s, c->h, c->theta, c->Y0, c->Y, c->Z, c->lin));
+    TRY(odyn_cuda_verlet_wide_forward(ODYN_PW_TANH, c->n, c->n, c->N, c->s, c->h, c->theta, c->Y0, c->Y, c->Z, c->lin));
     break;
   case OP_TAN:
-    TRY(odyn_cuda_verlet_wide_tangent(c->n, c->n, c->N, c->s, c->h, c->theta, c->dtheta, c->Y, c->Z, c->lin, c->dY0, c->out));
+    TRY(odyn_cuda_verlet_wide_tangent(ODYN_PW_TANH, c->n, c->n, c->N, c->s, c->h, c->theta, c->dtheta, c->Y, c->Z, c->lin, c->dY0, c->out));
     break;
   case OP_ADJ:
-    TRY(odyn_cuda_verlet_wide_adjoint(c->n, c->n, c->N, c->s, c->h, c->theta, c->Y, c->Z, c->lin, c->W, c->g, c->gY0));
+    TRY(odyn_cuda_verlet_wide_adjoint(ODYN_PW_TANH, c->n, c->n, c->N, c->s, c->h, c->theta, c->Y, c->Z, c->lin, c->W, c->g, c->gY0));
     break;
   case OP_FWD_LAST:
-    TRY(odyn_cuda_verlet_wide_forward_final(c->n, c->n, c->N, c->s, c->h, c->theta, c->Y0, c->Y, c->Z));
+    TRY(odyn_cuda_verlet_wide_forward_final(ODYN_PW_TANH, c->n, c->n, c->N, c->s, c->h, c->theta, c->Y0, c->Y, c->Z));
     break;
   case OP_GEMM:
-    TRY(odyn_cuda_verlet_wide_adjoint_reversible(c->n, c->n, c->N, c->s, c->h, c->theta, c->Y, c->Z, c->W, c->g, c->gY0));
+    TRY(odyn_cuda_verlet_wide_adjoint_reversible(ODYN_PW_TANH, c->n, c->n, c->N, c->s, c->h, c->theta, c->Y, c->Z, c->W, c->g, c->gY0));
     break;
   }
   return 0;
@@ -276,19 +276,19 @@ static int verlet_op(void *vctx, int which)
   if (c->wide) return verlet_wide_op(c, which);
   switch (which) {
   case OP_FWD_ALL:
-    TRY(odyn_cuda_verlet_forward(c->n, c->n, c->N, c->s, c->h, c->theta, c->Y0, c->Y, c->Z));
+    TRY(odyn_cuda_verlet_forward(ODYN_PW_TANH, c->n, c->n, c->N, c->s, c->h, c->theta, c->Y0, c->Y, c->Z));
     break;
   case OP_TAN:
-    TRY(odyn_cuda_verlet_tangent(c->n, c->n, c->N, c->s, c->h, c->theta, c->dtheta, c->Y0, c->dY0, c->out));
+    TRY(odyn_cuda_verlet_tangent(ODYN_PW_TANH, c->n, c->n, c->N, c->s, c->h, c->theta, c->dtheta, c->Y0, c->dY0, c->out));
     break;
   case OP_ADJ:
-    TRY(odyn_cuda_verlet_adjoint(c->n, c->n, c->N, c->s, c->h, c->theta, c->Y, c->Z, c->W, c->g, c->gY0));
+    TRY(odyn_cuda_verlet_adjoint(ODYN_PW_TANH, c->n, c->n, c->N, c->s, c->h, c->theta, c->Y, c->Z, c->W, c->g, c->gY0));
     break;
   case OP_FWD_LAST: /* the reversible pair: Y_N, Z_{N-1/2} into the first state slots */
-    TRY(odyn_cuda_verlet_forward_final(c->n, c->n, c->N, c->s, c->h, c->theta, c->Y0, c->Y, c->Z));
+    TRY(odyn_cuda_verlet_forward_final(ODYN_PW_TANH, c->n, c->n, c->N, c->s, c->h, c->theta, c->Y0, c->Y, c->Z));
     break;
   case OP_GEMM: /* (no GEMM here) the reversible adjoint from forward_final's pair */
-    TRY(odyn_cuda_verlet_adjoint_reversible(c->n, c->n, c->N, c->s, c->h, c->theta, c->Y, c->Z, c->W, c->g, c->gY0, NULL));
+    TRY(odyn_cuda_verlet_adjoint_reversible(ODYN_PW_TANH, c->n, c->n, c->N, c->s, c->h, c->theta, c->Y, c->Z, c->W, c->g, c->gY0, NULL));
     break;
   }
   return 0;
@@ -334,8 +334,8 @@ static int parabolic_sweep(int narrow, int k, long n, long m, long N, long s, co
 {
   const double h = 1.0 / N;
 
-  if (narrow) return k == 0 ? odyn_cuda_parabolic_narrow_forward(n, m, N, s, h, theta, Y0, Y) : k == 1 ? odyn_cuda_parabolic_narrow_tangent(n, m, N, s, h, theta, dtheta, Y, dY0, out) : odyn_cuda_parabolic_narrow_adjoint(n, m, N, s, h, theta, Y, W, g, gY0);
-  return k == 0 ? odyn_cuda_parabolic_forward(n, m, N, s, h, theta, Y0, Y, lin) : k == 1 ? odyn_cuda_parabolic_tangent(n, m, N, s, h, theta, dtheta, Y, lin, dY0, out) : odyn_cuda_parabolic_adjoint(n, m, N, s, h, theta, Y, lin, W, g, gY0);
+  if (narrow) return k == 0 ? odyn_cuda_parabolic_narrow_forward(ODYN_PW_TANH, n, m, N, s, h, theta, Y0, Y) : k == 1 ? odyn_cuda_parabolic_narrow_tangent(ODYN_PW_TANH, n, m, N, s, h, theta, dtheta, Y, dY0, out) : odyn_cuda_parabolic_narrow_adjoint(ODYN_PW_TANH, n, m, N, s, h, theta, Y, W, g, gY0);
+  return k == 0 ? odyn_cuda_parabolic_forward(ODYN_PW_TANH, n, m, N, s, h, theta, Y0, Y, lin) : k == 1 ? odyn_cuda_parabolic_tangent(ODYN_PW_TANH, n, m, N, s, h, theta, dtheta, Y, lin, dY0, out) : odyn_cuda_parabolic_adjoint(ODYN_PW_TANH, n, m, N, s, h, theta, Y, lin, W, g, gY0);
 }
 
 static void parabolic_bench(long n, long m, long s, int narrow, int reps)

@@ -6,7 +6,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <odyn/private/cudakernels.h>
+#include <odyn/private/pointwise.h> /* the dense sweeps' activations */
 
 static unsigned long long gc_state = 88172645463325252ULL;
 static int                gc_failures;
@@ -121,6 +123,17 @@ static inline void gc_fill_sweep_inputs(long np, long ns, double *dtheta, double
   gc_fill(dY0, ns, 1.0);
   gc_fill(W, ns, 1.0);
   gc_fill(g0, np, 1.0);
+}
+/* the dense sweeps' activations, for the labels (any other code: "bad") */
+static inline const char *gc_act_name(int act) { return act == ODYN_PW_TANH ? "tanh" : act == ODYN_PW_RELU ? "relu" : act == ODYN_PW_IDENTITY ? "identity" : "bad"; }
+/* a call with an activation none of identity, tanh and relu (st its status): ODYN_CUDA_ERR_ARG naming the activation */
+static inline void gc_expect_act_refused(const char *what, int act, int st)
+{
+  char code[32];
+  snprintf(code, sizeof code, "activation %d", act);
+  const int ok = st == ODYN_CUDA_ERR_ARG && strstr(odyn_cuda_status_string(st), code) != NULL;
+  printf("%-72s %s: %s\n", what, ok ? "refused" : "FAIL", odyn_cuda_status_string(st));
+  if (!ok) gc_failures++;
 }
 /* exit 2 (ctest: skipped) without a device */
 static inline void gc_require_device(const char *name)

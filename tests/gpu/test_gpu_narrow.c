@@ -1,5 +1,6 @@
 /*
-   Parity of the dense Euler tanh kernels (and of the leapfrog sweeps, run_leapfrog below) (include/odyn/private/cudakernels.h): the narrow one-kernel sweeps (n <= 16)
+   Parity of the dense Euler kernels (and of the leapfrog sweeps, run_leapfrog below) (include/odyn/private/cudakernels.h),
+   tanh and, on fewer shapes, relu and identity: the narrow one-kernel sweeps (n <= 16)
    and the wide ones (fused one-kernel sweep for n <= 64, cuBLAS above) against the host references of src/backend/host/narrowref.c on random fp64 data, and the
    device tangent against the device adjoint (dot product) and against central differences of the device forward.
 
@@ -38,7 +39,7 @@ static void fill_inputs(long n, long N, long s, double *theta, double *dtheta, d
   gc_fill_sweep_inputs(np, ns, dtheta, g0, Y0, dY0, W);
 }
 
-static void run(shape sh)
+static void run(shape sh, int act)
 {
   const long   n = sh.n, N = sh.N, s = sh.s, np = N * (n * n + n), ns = n * s;
   const double h = 2.0 / (N > 0 ? N : 1), eps = 1e-5;
@@ -46,25 +47,27 @@ static void run(shape sh)
   double      *traj = gc_host((N + 1) * ns), *YN = gc_host(ns), *dYN = gc_host(ns), *dYNx = gc_host(ns), *gth = gc_host(np), *gY0 = gc_host(ns);
 
   fill_inputs(n, N, s, theta, dtheta, Y0, dY0, W, g0);
-  odyn_narrow_ref_forward(n, N, s, h, theta, Y0, traj, 1);
-  odyn_narrow_ref_forward(n, N, s, h, theta, Y0, YN, 0);
-  odyn_narrow_ref_tangent(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
-  odyn_narrow_ref_tangent(n, N, s, h, theta, NULL, Y0, dY0, dYNx);
+  odyn_narrow_ref_forward(act, n, N, s, h, theta, Y0, traj, 1);
+  odyn_narrow_ref_forward(act, n, N, s, h, theta, Y0, YN, 0);
+  odyn_narrow_ref_tangent(act, n, N, s, h, theta, dtheta, Y0, dY0, dYN);
+  odyn_narrow_ref_tangent(act, n, N, s, h, theta, NULL, Y0, dY0, dYNx);
   memcpy(gth, g0, (size_t)np * sizeof(double));
-  odyn_narrow_ref_adjoint(n, N, s, h, theta, traj, W, gth, gY0);
+  odyn_narrow_ref_adjoint(act, n, N, s, h, theta, traj, W, gth, gY0);
 
   {
     double *d_th = gc_dev(theta, np), *d_dth = gc_dev(dtheta, np), *d_Y0 = gc_dev(Y0, ns), *d_dY0 = gc_dev(dY0, ns), *d_W = gc_dev(W, ns);
     double *d_traj = gc_dev(NULL, (N + 1) * ns), *d_YN = gc_dev(NULL, ns), *d_dYN = gc_dev(NULL, ns), *d_g = gc_dev(g0, np), *d_gY0 = gc_dev(NULL, ns);
     double *d_D = gc_dev(NULL, N * ns), *d_p = gc_dev(NULL, np), *d_Yp = gc_dev(NULL, (N + 1) * ns), *d_Ym = gc_dev(NULL, (N + 1) * ns);
     double *r, *r2, *r3, *tp = gc_host(np), *Y0p = gc_host(ns);
-    const char *kind = sh.wide ? "wide" : "narrow";
+    char        kind[32];
+
+    snprintf(kind, sizeof kind, "%s %s", sh.wide ? "wide" : "narrow", gc_act_name(act));
 
     /* forward: all states, and Y_N only */
-    if (sh.wide) GC_CALL(odyn_cuda_dense_forward(n, N, s, h, d_th, d_Y0, d_traj, d_D));
+    if (sh.wide) GC_CALL(odyn_cuda_dense_forward(act, n, N, s, h, d_th, d_Y0, d_traj, d_D));
     else {
-      GC_CALL(odyn_cuda_narrow_forward(n, N, s, h, d_th, d_Y0, d_traj, 1));
-      GC_CALL(odyn_cuda_narrow_forward(n, N, s, h, d_th, d_Y0, d_YN, 0));
+      GC_CALL(odyn_cuda_narrow_forward(act, n, N, s, h, d_th, d_Y0, d_traj, 1));
+      GC_CALL(odyn_cuda_narrow_forward(act, n, N, s, h, d_th, d_Y0, d_YN, 0));
     }
     r = gc_back(d_traj, (N + 1) * ns);
     gc_expectf(gc_reldiff(r, traj, (N + 1) * ns), 1e-12, "%s n=%ld N=%ld s=%ld forward, all states", kind, n, N, s);
@@ -75,18 +78,18 @@ static void run(shape sh)
       free(r);
     }
     /* tangent with (dtheta, dY0), and with dtheta = NULL */
-    if (sh.wide) GC_CALL(odyn_cuda_dense_tangent(n, N, s, h, d_th, d_dth, d_traj, d_D, d_dY0, d_dYN));
-    else GC_CALL(odyn_cuda_narrow_tangent(n, N, s, h, d_th, d_dth, d_Y0, d_dY0, d_dYN));
+    if (sh.wide) GC_CALL(odyn_cuda_dense_tangent(act, n, N, s, h, d_th, d_dth, d_traj, d_D, d_dY0, d_dYN));
+    else GC_CALL(odyn_cuda_narrow_tangent(act, n, N, s, h, d_th, d_dth, d_Y0, d_dY0, d_dYN));
     r = gc_back(d_dYN, ns);
     gc_expectf(gc_reldiff(r, dYN, ns), 1e-12, "%s n=%ld N=%ld s=%ld tangent J (dtheta, dY0)", kind, n, N, s);
-    if (sh.wide) GC_CALL(odyn_cuda_dense_tangent(n, N, s, h, d_th, NULL, d_traj, d_D, d_dY0, d_dYN));
-    else GC_CALL(odyn_cuda_narrow_tangent(n, N, s, h, d_th, NULL, d_Y0, d_dY0, d_dYN));
+    if (sh.wide) GC_CALL(odyn_cuda_dense_tangent(act, n, N, s, h, d_th, NULL, d_traj, d_D, d_dY0, d_dYN));
+    else GC_CALL(odyn_cuda_narrow_tangent(act, n, N, s, h, d_th, NULL, d_Y0, d_dY0, d_dYN));
     r2 = gc_back(d_dYN, ns);
     gc_expectf(gc_reldiff(r2, dYNx, ns), 1e-12, "%s n=%ld N=%ld s=%ld tangent J (0, dY0)", kind, n, N, s);
     free(r2);
     /* adjoint: gtheta += (accumulates onto g0), gY0 = */
-    if (sh.wide) GC_CALL(odyn_cuda_dense_adjoint(n, N, s, h, d_th, d_traj, d_D, d_W, d_g, d_gY0));
-    else GC_CALL(odyn_cuda_narrow_adjoint(n, N, s, h, d_th, d_traj, d_W, d_g, d_gY0));
+    if (sh.wide) GC_CALL(odyn_cuda_dense_adjoint(act, n, N, s, h, d_th, d_traj, d_D, d_W, d_g, d_gY0));
+    else GC_CALL(odyn_cuda_narrow_adjoint(act, n, N, s, h, d_th, d_traj, d_W, d_g, d_gY0));
     r2 = gc_back(d_g, np);
     r3 = gc_back(d_gY0, ns);
     gc_expectf(gc_reldiff(r2, gth, np), 1e-12, "%s n=%ld N=%ld s=%ld adjoint gtheta += J_theta^T W", kind, n, N, s);
@@ -96,16 +99,17 @@ static void run(shape sh)
       double lhs = gc_dot(W, r, ns), rhs;
       free(r2);
       GC_CALL(odyn_cuda_zero(d_g, np));
-      if (sh.wide) GC_CALL(odyn_cuda_dense_adjoint(n, N, s, h, d_th, d_traj, d_D, d_W, d_g, d_gY0));
-      else GC_CALL(odyn_cuda_narrow_adjoint(n, N, s, h, d_th, d_traj, d_W, d_g, d_gY0));
+      if (sh.wide) GC_CALL(odyn_cuda_dense_adjoint(act, n, N, s, h, d_th, d_traj, d_D, d_W, d_g, d_gY0));
+      else GC_CALL(odyn_cuda_narrow_adjoint(act, n, N, s, h, d_th, d_traj, d_W, d_g, d_gY0));
       r2  = gc_back(d_g, np);
       rhs = gc_dot(r2, dtheta, np) + gc_dot(r3, dY0, ns);
       gc_expectf(gc_dotdiff(lhs, rhs), 1e-12, "%s n=%ld N=%ld s=%ld device dot test <W,Jv> vs <J^T W,v>", kind, n, N, s);
       free(r2);
     }
     free(r3);
-    /* central differences of the device forward: (F(x + eps v) - F(x - eps v)) / (2 eps) = J v + O(eps^2) */
-    {
+    /* central differences of the device forward: (F(x + eps v) - F(x - eps v)) / (2 eps) = J v + O(eps^2); not
+       across relu's kinks */
+    if (act != ODYN_PW_RELU) {
       double *fp, *fm, *fd = gc_host(ns);
       for (int sg = 0; sg < 2; sg++) {
         const double e = sg ? -eps : eps;
@@ -113,8 +117,8 @@ static void run(shape sh)
         gc_shift(Y0p, Y0, e, dY0, ns);
         GC_CALL(odyn_cuda_to_device(d_p, tp, np));
         GC_CALL(odyn_cuda_to_device(d_YN, Y0p, ns));
-        if (sh.wide) GC_CALL(odyn_cuda_dense_forward(n, N, s, h, d_p, d_YN, sg ? d_Ym : d_Yp, NULL));
-        else GC_CALL(odyn_cuda_narrow_forward(n, N, s, h, d_p, d_YN, sg ? d_Ym : d_Yp, 1));
+        if (sh.wide) GC_CALL(odyn_cuda_dense_forward(act, n, N, s, h, d_p, d_YN, sg ? d_Ym : d_Yp, NULL));
+        else GC_CALL(odyn_cuda_narrow_forward(act, n, N, s, h, d_p, d_YN, sg ? d_Ym : d_Yp, 1));
       }
       fp = gc_back(d_Yp, (N + 1) * ns);
       fm = gc_back(d_Ym, (N + 1) * ns);
@@ -143,31 +147,34 @@ static void run(shape sh)
    and reasons as for Euler above; the reversible adjoint rebuilds its states on both sides, each drifting by round-off
    per step, in the same 1e-12. Plus the device dot test.
 */
-static void run_leapfrog(long n, long N, long s, int path)
+static void run_leapfrog(long n, long N, long s, int path, int act)
 {
   const long   np = N * (n * n + n), ns = n * s;
   const double h = 2.0 / (N > 0 ? N : 1);
-  const char  *kind = path == 0 ? "narrow leapfrog" : path == 1 ? "cuBLAS leapfrog" : path == 2 ? "reversible leapfrog" : "narrow reversible leapfrog";
+  const char  *kind0 = path == 0 ? "narrow leapfrog" : path == 1 ? "cuBLAS leapfrog" : path == 2 ? "reversible leapfrog" : "narrow reversible leapfrog";
   const int    rev  = path >= 2; /* 2: leapfrog.cu's per-step reversible sweeps, 3: the narrow kernels' */
   double      *theta = gc_host(np), *dtheta = gc_host(np), *Y0 = gc_host(ns), *dY0 = gc_host(ns), *W = gc_host(ns), *g0 = gc_host(np);
   double      *traj = gc_host((N + 1) * ns), *lin = gc_host(N * ns > 0 ? N * ns : 1), *dYN = gc_host(ns), *gth = gc_host(np), *gY0 = gc_host(ns);
   double      *YNm1 = gc_host(ns);
+  char         kind[48];
+
+  snprintf(kind, sizeof kind, "%s %s", kind0, gc_act_name(act));
 
   fill_inputs(n, N, s, theta, dtheta, Y0, dY0, W, g0);
   memcpy(gth, g0, (size_t)np * sizeof(double));
-  if (odyn_host_dense_leapfrog_forward(n, N, s, h, theta, Y0, traj, lin) || odyn_host_dense_leapfrog_tangent(n, N, s, h, theta, dtheta, traj, lin, dY0, dYN)) gc_failures++;
+  if (odyn_host_dense_leapfrog_forward(act, n, N, s, h, theta, Y0, traj, lin) || odyn_host_dense_leapfrog_tangent(act, n, N, s, h, theta, dtheta, traj, lin, dY0, dYN)) gc_failures++;
   if (rev) {
-    if (odyn_host_dense_leapfrog_forward_final(n, N, s, h, theta, Y0, traj + N * ns, YNm1) || odyn_host_dense_leapfrog_adjoint_reversible(n, N, s, h, theta, traj + N * ns, YNm1, W, gth, gY0)) gc_failures++;
-  } else if (odyn_host_dense_leapfrog_adjoint(n, N, s, h, theta, traj, lin, W, gth, gY0)) gc_failures++;
+    if (odyn_host_dense_leapfrog_forward_final(act, n, N, s, h, theta, Y0, traj + N * ns, YNm1) || odyn_host_dense_leapfrog_adjoint_reversible(act, n, N, s, h, theta, traj + N * ns, YNm1, W, gth, gY0)) gc_failures++;
+  } else if (odyn_host_dense_leapfrog_adjoint(act, n, N, s, h, theta, traj, lin, W, gth, gY0)) gc_failures++;
   {
     double *d_th = gc_dev(theta, np), *d_dth = gc_dev(dtheta, np), *d_Y0 = gc_dev(Y0, ns), *d_dY0 = gc_dev(dY0, ns), *d_W = gc_dev(W, ns);
     double *d_traj = gc_dev(NULL, (N + 1) * ns), *d_D = gc_dev(NULL, N * ns > 0 ? N * ns : 1), *d_dYN = gc_dev(NULL, ns), *d_g = gc_dev(g0, np), *d_gY0 = gc_dev(NULL, ns);
     double *d_YNm1 = gc_dev(NULL, ns), *r, *r2, *r3;
 
-    if (path == 0) GC_CALL(odyn_cuda_narrow_leapfrog_forward(n, N, s, h, d_th, d_Y0, d_traj, 1));
-    else if (path == 1) GC_CALL(odyn_cuda_leapfrog_forward(n, N, s, h, d_th, d_Y0, d_traj, d_D));
-    else if (path == 2) GC_CALL(odyn_cuda_leapfrog_forward_final(n, N, s, h, d_th, d_Y0, d_traj + N * ns, d_YNm1));
-    else GC_CALL(odyn_cuda_narrow_leapfrog_forward_final(n, N, s, h, d_th, d_Y0, d_traj + N * ns, d_YNm1));
+    if (path == 0) GC_CALL(odyn_cuda_narrow_leapfrog_forward(act, n, N, s, h, d_th, d_Y0, d_traj, 1));
+    else if (path == 1) GC_CALL(odyn_cuda_leapfrog_forward(act, n, N, s, h, d_th, d_Y0, d_traj, d_D));
+    else if (path == 2) GC_CALL(odyn_cuda_leapfrog_forward_final(act, n, N, s, h, d_th, d_Y0, d_traj + N * ns, d_YNm1));
+    else GC_CALL(odyn_cuda_narrow_leapfrog_forward_final(act, n, N, s, h, d_th, d_Y0, d_traj + N * ns, d_YNm1));
     r = gc_back(d_traj + (rev ? N * ns : 0), (rev ? 1 : N + 1) * ns);
     gc_expectf(gc_reldiff(r, traj + (rev ? N * ns : 0), (rev ? 1 : N + 1) * ns), 1e-12, "%s n=%ld N=%ld s=%ld forward", kind, n, N, s);
     free(r);
@@ -176,16 +183,16 @@ static void run_leapfrog(long n, long N, long s, int path)
       gc_expectf(gc_reldiff(r, YNm1, ns), 1e-12, "%s n=%ld N=%ld s=%ld forward Y_{N-1}", kind, n, N, s);
       free(r);
     }
-    if (path == 0) GC_CALL(odyn_cuda_narrow_leapfrog_tangent(n, N, s, h, d_th, d_dth, d_traj, d_dY0, d_dYN));
-    else if (path == 1) GC_CALL(odyn_cuda_leapfrog_tangent(n, N, s, h, d_th, d_dth, d_traj, d_D, d_dY0, d_dYN));
-    else if (path == 2) GC_CALL(odyn_cuda_leapfrog_tangent_y0(n, N, s, h, d_th, d_dth, d_Y0, d_dY0, d_dYN));
-    else GC_CALL(odyn_cuda_narrow_leapfrog_tangent(n, N, s, h, d_th, d_dth, d_Y0, d_dY0, d_dYN));
+    if (path == 0) GC_CALL(odyn_cuda_narrow_leapfrog_tangent(act, n, N, s, h, d_th, d_dth, d_traj, d_dY0, d_dYN));
+    else if (path == 1) GC_CALL(odyn_cuda_leapfrog_tangent(act, n, N, s, h, d_th, d_dth, d_traj, d_D, d_dY0, d_dYN));
+    else if (path == 2) GC_CALL(odyn_cuda_leapfrog_tangent_y0(act, n, N, s, h, d_th, d_dth, d_Y0, d_dY0, d_dYN));
+    else GC_CALL(odyn_cuda_narrow_leapfrog_tangent(act, n, N, s, h, d_th, d_dth, d_Y0, d_dY0, d_dYN));
     r = gc_back(d_dYN, ns);
     gc_expectf(gc_reldiff(r, dYN, ns), 1e-12, "%s n=%ld N=%ld s=%ld tangent J (dtheta, dY0)", kind, n, N, s);
-    if (path == 0) GC_CALL(odyn_cuda_narrow_leapfrog_adjoint(n, N, s, h, d_th, d_traj, d_W, d_g, d_gY0));
-    else if (path == 1) GC_CALL(odyn_cuda_leapfrog_adjoint(n, N, s, h, d_th, d_traj, d_D, d_W, d_g, d_gY0));
-    else if (path == 2) GC_CALL(odyn_cuda_leapfrog_adjoint_reversible(n, N, s, h, d_th, d_traj + N * ns, d_YNm1, d_W, d_g, d_gY0));
-    else GC_CALL(odyn_cuda_narrow_leapfrog_adjoint_reversible(n, N, s, h, d_th, d_traj + N * ns, d_YNm1, d_W, d_g, d_gY0));
+    if (path == 0) GC_CALL(odyn_cuda_narrow_leapfrog_adjoint(act, n, N, s, h, d_th, d_traj, d_W, d_g, d_gY0));
+    else if (path == 1) GC_CALL(odyn_cuda_leapfrog_adjoint(act, n, N, s, h, d_th, d_traj, d_D, d_W, d_g, d_gY0));
+    else if (path == 2) GC_CALL(odyn_cuda_leapfrog_adjoint_reversible(act, n, N, s, h, d_th, d_traj + N * ns, d_YNm1, d_W, d_g, d_gY0));
+    else GC_CALL(odyn_cuda_narrow_leapfrog_adjoint_reversible(act, n, N, s, h, d_th, d_traj + N * ns, d_YNm1, d_W, d_g, d_gY0));
     r2 = gc_back(d_g, np);
     r3 = gc_back(d_gY0, ns);
     gc_expectf(gc_reldiff(r2, gth, np), 1e-12, "%s n=%ld N=%ld s=%ld adjoint gtheta += J_theta^T W", kind, n, N, s);
@@ -204,7 +211,7 @@ static void run_leapfrog(long n, long N, long s, int path)
 
 /* the host references checked against themselves, so that they run (and run under ASan) on machines without a GPU:
    the reference adjoint against the reference tangent (dot product) and the tangent against central differences */
-static void host_ref_checks(long n, long N, long s)
+static void host_ref_checks(int act, long n, long N, long s)
 {
   const long   np = N * (n * n + n), ns = n * s;
   const double h = 2.0 / N, eps = 1e-5;
@@ -216,21 +223,21 @@ static void host_ref_checks(long n, long N, long s)
   gc_fill(Y0, ns, 1.0);
   gc_fill(dY0, ns, 1.0);
   gc_fill(W, ns, 1.0);
-  odyn_narrow_ref_forward(n, N, s, h, th, Y0, traj, 1);
-  odyn_narrow_ref_tangent(n, N, s, h, th, dth, Y0, dY0, Jv);
-  odyn_narrow_ref_adjoint(n, N, s, h, th, traj, W, g, gY0);
+  odyn_narrow_ref_forward(act, n, N, s, h, th, Y0, traj, 1);
+  odyn_narrow_ref_tangent(act, n, N, s, h, th, dth, Y0, dY0, Jv);
+  odyn_narrow_ref_adjoint(act, n, N, s, h, th, traj, W, g, gY0);
   {
     const double lhs = gc_dot(W, Jv, ns), rhs = gc_dot(g, dth, np) + gc_dot(gY0, dY0, ns);
-    gc_expectf(gc_dotdiff(lhs, rhs), 1e-12, "host reference n=%ld N=%ld s=%ld dot test <W,Jv> vs <J^T W,v>", n, N, s);
+    gc_expectf(gc_dotdiff(lhs, rhs), 1e-12, "host reference %s n=%ld N=%ld s=%ld dot test <W,Jv> vs <J^T W,v>", gc_act_name(act), n, N, s);
   }
   for (int sg = 0; sg < 2; sg++) {
     double *Y = sg ? Ym : Yp, *y0 = fd;
     gc_shift(tp, th, sg ? -eps : eps, dth, np);
     gc_shift(y0, Y0, sg ? -eps : eps, dY0, ns);
-    odyn_narrow_ref_forward(n, N, s, h, tp, y0, Y, 0);
+    odyn_narrow_ref_forward(act, n, N, s, h, tp, y0, Y, 0);
   }
   gc_central(fd, Yp, Ym, ns, eps);
-  gc_expectf(gc_reldiff(Jv, fd, ns), 1e-7, "host reference n=%ld N=%ld s=%ld tangent vs central differences", n, N, s);
+  if (act != ODYN_PW_RELU) gc_expectf(gc_reldiff(Jv, fd, ns), 1e-7, "host reference %s n=%ld N=%ld s=%ld tangent vs central differences", gc_act_name(act), n, N, s);
   free(th), free(dth), free(Y0), free(dY0), free(W), free(traj), free(Jv), free(g), free(gY0), free(tp), free(Yp), free(Ym), free(fd);
 }
 
@@ -252,15 +259,17 @@ int main(void)
   };
   int st;
 
-  host_ref_checks(1, 3, 5);
-  host_ref_checks(5, 8, 17);
-  host_ref_checks(16, 4, 9);
+  host_ref_checks(ODYN_PW_TANH, 1, 3, 5);
+  host_ref_checks(ODYN_PW_TANH, 5, 8, 17);
+  host_ref_checks(ODYN_PW_TANH, 16, 4, 9);
+  host_ref_checks(ODYN_PW_RELU, 5, 8, 17);
+  host_ref_checks(ODYN_PW_IDENTITY, 5, 8, 17);
   if (gc_failures) {
     printf("test_gpu_narrow: the host references fail their own checks\n");
     return 1;
   }
   gc_require_device("test_gpu_narrow");
-  for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) run(shapes[i]);
+  for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) run(shapes[i], ODYN_PW_TANH);
   { /* leapfrog: every group size on the narrow kernels, the one-thread kernels (s >= 140,000: n 2 and 3 all three
        sweeps, n 5 forward and tangent with the groups' adjoint), the cuBLAS and reversible paths narrow and wide; the
        narrow reversible sweeps (path 3) on every group size, N = 1 (Y_{N-1} = Y_0), the parameters through the cache
@@ -268,13 +277,35 @@ int main(void)
     const long lf[][4] = {{1, 5, 1, 0},   {2, 16, 1001, 0}, {3, 7, 257, 0},   {5, 40, 999, 0},  {8, 64, 3001, 0}, {16, 12, 777, 0}, {8, 200, 100, 0},
                           {2, 6, 150000, 0}, {3, 4, 140003, 0}, {5, 3, 140001, 0}, {2, 8, 301, 1}, {20, 5, 130, 1}, {2, 8, 301, 2}, {20, 5, 130, 2},
                           {1, 1, 7, 3},   {2, 16, 1001, 3}, {3, 7, 257, 3},   {5, 40, 999, 3},  {8, 64, 3001, 3}, {16, 12, 777, 3}, {8, 200, 100, 3}, {2, 6, 150000, 3}, {3, 4, 140003, 3}};
-    for (size_t i = 0; i < sizeof(lf) / sizeof(lf[0]); i++) run_leapfrog(lf[i][0], lf[i][1], lf[i][2], (int)lf[i][3]);
+    for (size_t i = 0; i < sizeof(lf) / sizeof(lf[0]); i++) run_leapfrog(lf[i][0], lf[i][1], lf[i][2], (int)lf[i][3], ODYN_PW_TANH);
   }
+  { /* relu and identity (the kernels' other ACT instantiations, sigma' from the output) against the same references, in
+       the same bounds: groups of every size, the parameters through the cache (n 8, N 200), the fused wide forward
+       (n <= 64) and the cuBLAS one; leapfrog on each path. Small s: the one-thread kernels' instantiations are checked
+       by tools/cudaemu/run-narrow-emu.sh, which launches them directly. */
+    const int   acts[] = {ODYN_PW_RELU, ODYN_PW_IDENTITY};
+    const shape as[]   = {{1, 5, 33, 0}, {3, 7, 257, 0}, {5, 6, 99, 0}, {16, 4, 40, 0}, {8, 200, 20, 0}, {5, 3, 10, 1}, {100, 3, 50, 1}};
+    const long  al[][4] = {{2, 8, 301, 0}, {5, 6, 99, 0}, {20, 5, 130, 1}, {2, 8, 301, 2}, {20, 5, 130, 2}, {3, 7, 257, 3}, {16, 4, 40, 3}, {8, 200, 20, 3}};
+    for (size_t a = 0; a < sizeof(acts) / sizeof(acts[0]); a++) {
+      for (size_t i = 0; i < sizeof(as) / sizeof(as[0]); i++) run(as[i], acts[a]);
+      for (size_t i = 0; i < sizeof(al) / sizeof(al[0]); i++) run_leapfrog(al[i][0], al[i][1], al[i][2], (int)al[i][3], acts[a]);
+    }
+  }
+  /* an activation none of identity, tanh and relu: refused before anything else (s = 0 would return at once) */
+  gc_expect_act_refused("narrow Euler forward, act 3", 3, odyn_cuda_narrow_forward(3, 2, 4, 0, 0.1, NULL, NULL, NULL, 1));
+  gc_expect_act_refused("narrow Euler adjoint, act 7", 7, odyn_cuda_narrow_adjoint(7, 2, 4, 10, 0.1, NULL, NULL, NULL, NULL, NULL));
+  gc_expect_act_refused("narrow leapfrog tangent, act 3", 3, odyn_cuda_narrow_leapfrog_tangent(3, 2, 4, 10, 0.1, NULL, NULL, NULL, NULL, NULL));
+  gc_expect_act_refused("narrow reversible leapfrog forward, act 7", 7, odyn_cuda_narrow_leapfrog_forward_final(7, 2, 4, 10, 0.1, NULL, NULL, NULL, NULL));
+  gc_expect_act_refused("narrow reversible leapfrog adjoint, act 3", 3, odyn_cuda_narrow_leapfrog_adjoint_reversible(3, 2, 4, 10, 0.1, NULL, NULL, NULL, NULL, NULL, NULL));
+  gc_expect_act_refused("wide Euler forward, act 7", 7, odyn_cuda_dense_forward(7, 40, 4, 0, 0.1, NULL, NULL, NULL, NULL));
+  gc_expect_act_refused("wide Euler tangent, act 3", 3, odyn_cuda_dense_tangent(3, 40, 4, 10, 0.1, NULL, NULL, NULL, NULL, NULL, NULL));
+  gc_expect_act_refused("cuBLAS leapfrog forward, act 3", 3, odyn_cuda_leapfrog_forward(3, 20, 4, 10, 0.1, NULL, NULL, NULL, NULL));
+  gc_expect_act_refused("reversible leapfrog adjoint, act 7", 7, odyn_cuda_leapfrog_adjoint_reversible(7, 20, 4, 10, 0.1, NULL, NULL, NULL, NULL, NULL, NULL));
   /* bad input: a clear status, nothing launched */
-  st = odyn_cuda_narrow_forward(17, 4, 10, 0.1, NULL, NULL, NULL, 0);
+  st = odyn_cuda_narrow_forward(ODYN_PW_TANH, 17, 4, 10, 0.1, NULL, NULL, NULL, 0);
   printf("n = 17 on the narrow kernels: %s\n", odyn_cuda_status_string(st));
   if (st != ODYN_CUDA_ERR_ARG || !strstr(odyn_cuda_status_string(st), "n = 17")) gc_failures++;
-  st = odyn_cuda_narrow_adjoint(0, 4, 10, 0.1, NULL, NULL, NULL, NULL, NULL);
+  st = odyn_cuda_narrow_adjoint(ODYN_PW_TANH, 0, 4, 10, 0.1, NULL, NULL, NULL, NULL, NULL);
   if (st != ODYN_CUDA_ERR_ARG) gc_failures++;
   {
     double *big = NULL;

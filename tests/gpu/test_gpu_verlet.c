@@ -1,5 +1,5 @@
 /*
-   Parity of the narrow Verlet (Hamiltonian) tanh kernels (src/backend/cuda/verlet.cu, include/odyn/private/
+   Parity of the narrow Verlet (Hamiltonian) kernels, tanh and, on fewer shapes, relu and identity (src/backend/cuda/verlet.cu, include/odyn/private/
    cudakernels.h) against the host: the references of src/backend/host/verletref.c (loops per example, gradient sums in
    long double) and the host table's sweeps (src/backend/host/denseverlet.c, what -odyn_backend host and hostref
    compute), on random fp64 data; then the device tangent against the device adjoint (dot product) and against central
@@ -35,7 +35,7 @@ static void fill_theta(long n, long m, long N, double *theta)
   }
 }
 
-static void run(shape sh)
+static void run(shape sh, int act)
 {
   const long   n = sh.n, m = sh.m, N = sh.N, s = sh.s, np = N * slot_of(n, m), ns = n * s, ms = m * s;
   const double h = sh.T / N, eps = 1e-5;
@@ -44,18 +44,18 @@ static void run(shape sh)
   double      *yt = gc_host((N + 1) * ns), *zt = gc_host((N + 1) * ms), *dYN = gc_host(ns), *dYNx = gc_host(ns), *gth = gc_host(np), *gY0 = gc_host(ns);
   double      *hy = gc_host((N + 1) * ns), *hz = gc_host((N + 1) * ms), *lin = gc_host(N * (n + m) * s), *hdY = gc_host(ns), *hg = gc_host(np), *hgY0 = gc_host(ns);
 
-  snprintf(tag, sizeof(tag), "verlet n=%ld m=%ld N=%ld s=%ld h=%.3g", n, m, N, s, h);
+  snprintf(tag, sizeof(tag), "verlet %s n=%ld m=%ld N=%ld s=%ld h=%.3g", gc_act_name(act), n, m, N, s, h);
   fill_theta(n, m, N, theta);
   gc_fill_sweep_inputs(np, ns, dtheta, g0, Y0, dY0, W);
   /* the references, and the host table's sweeps */
-  GC_CALL(odyn_verlet_ref_forward(n, m, N, s, h, theta, Y0, yt, zt));
-  GC_CALL(odyn_verlet_ref_tangent(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN));
-  GC_CALL(odyn_verlet_ref_tangent(n, m, N, s, h, theta, NULL, Y0, dY0, dYNx));
+  GC_CALL(odyn_verlet_ref_forward(act, n, m, N, s, h, theta, Y0, yt, zt));
+  GC_CALL(odyn_verlet_ref_tangent(act, n, m, N, s, h, theta, dtheta, Y0, dY0, dYN));
+  GC_CALL(odyn_verlet_ref_tangent(act, n, m, N, s, h, theta, NULL, Y0, dY0, dYNx));
   memcpy(gth, g0, (size_t)np * sizeof(double));
-  GC_CALL(odyn_verlet_ref_adjoint(n, m, N, s, h, theta, yt, zt, W, gth, gY0));
-  if (odyn_host_dense_verlet_forward(n, m, N, s, h, theta, Y0, hy, hz, lin) || odyn_host_dense_verlet_tangent(n, m, N, s, h, theta, dtheta, hy, hz, lin, dY0, hdY)) exit(1);
+  GC_CALL(odyn_verlet_ref_adjoint(act, n, m, N, s, h, theta, yt, zt, W, gth, gY0));
+  if (odyn_host_dense_verlet_forward(act, n, m, N, s, h, theta, Y0, hy, hz, lin) || odyn_host_dense_verlet_tangent(act, n, m, N, s, h, theta, dtheta, hy, hz, lin, dY0, hdY)) exit(1);
   memcpy(hg, g0, (size_t)np * sizeof(double));
-  if (odyn_host_dense_verlet_adjoint(n, m, N, s, h, theta, hy, hz, lin, W, hg, hgY0)) exit(1);
+  if (odyn_host_dense_verlet_adjoint(act, n, m, N, s, h, theta, hy, hz, lin, W, hg, hgY0)) exit(1);
 
   {
     double *d_th = gc_dev(theta, np), *d_dth = gc_dev(dtheta, np), *d_Y0 = gc_dev(Y0, ns), *d_dY0 = gc_dev(dY0, ns), *d_W = gc_dev(W, ns);
@@ -63,7 +63,7 @@ static void run(shape sh)
     double *d_p = gc_dev(NULL, np), *d_y0 = gc_dev(NULL, ns), *d_Yp = gc_dev(NULL, (N + 1) * ns), *d_Ym = gc_dev(NULL, (N + 1) * ns), *d_Zs = gc_dev(NULL, (N + 1) * ms);
     double *r, *r2, *r3, *tp = gc_host(np), *Y0p = gc_host(ns);
 
-    GC_CALL(odyn_cuda_verlet_forward(n, m, N, s, h, d_th, d_Y0, d_Y, d_Z));
+    GC_CALL(odyn_cuda_verlet_forward(act, n, m, N, s, h, d_th, d_Y0, d_Y, d_Z));
     r = gc_back(d_Y, (N + 1) * ns);
     r2 = gc_back(d_Z, (N + 1) * ms);
     gc_expectf(gc_reldiff(r, yt, (N + 1) * ns), 1e-12, "%s forward Y_0..Y_N vs reference", tag);
@@ -71,16 +71,16 @@ static void run(shape sh)
     gc_expectf(gc_reldiff(r2, zt, (N + 1) * ms), 1e-12, "%s forward Z_{-1/2}..Z_{N-1/2} vs reference", tag);
     free(r);
     free(r2);
-    GC_CALL(odyn_cuda_verlet_tangent(n, m, N, s, h, d_th, d_dth, d_Y0, d_dY0, d_dYN));
+    GC_CALL(odyn_cuda_verlet_tangent(act, n, m, N, s, h, d_th, d_dth, d_Y0, d_dY0, d_dYN));
     r = gc_back(d_dYN, ns);
     gc_expectf(gc_reldiff(r, dYN, ns), 1e-12, "%s tangent J (dtheta, dY0) vs reference", tag);
     gc_expectf(gc_reldiff(r, hdY, ns), 1e-12, "%s tangent J (dtheta, dY0) vs host table", tag);
-    GC_CALL(odyn_cuda_verlet_tangent(n, m, N, s, h, d_th, NULL, d_Y0, d_dY0, d_dYN));
+    GC_CALL(odyn_cuda_verlet_tangent(act, n, m, N, s, h, d_th, NULL, d_Y0, d_dY0, d_dYN));
     r2 = gc_back(d_dYN, ns);
     gc_expectf(gc_reldiff(r2, dYNx, ns), 1e-12, "%s tangent J (0, dY0) vs reference", tag);
     free(r2);
     /* adjoint: gtheta += (onto g0), gY0 = */
-    GC_CALL(odyn_cuda_verlet_adjoint(n, m, N, s, h, d_th, d_Y, d_Z, d_W, d_g, d_gY0));
+    GC_CALL(odyn_cuda_verlet_adjoint(act, n, m, N, s, h, d_th, d_Y, d_Z, d_W, d_g, d_gY0));
     r2 = gc_back(d_g, np);
     r3 = gc_back(d_gY0, ns);
     gc_expectf(gc_reldiff(r2, gth, np), 1e-12, "%s adjoint gtheta += J_theta^T W vs reference", tag);
@@ -89,7 +89,7 @@ static void run(shape sh)
     gc_expectf(gc_reldiff(r3, hgY0, ns), 1e-12, "%s adjoint gY0 vs host table", tag);
     free(r2);
     /* gY0 alone (no gradient): the same values */
-    GC_CALL(odyn_cuda_verlet_adjoint(n, m, N, s, h, d_th, d_Y, d_Z, d_W, NULL, d_dYN));
+    GC_CALL(odyn_cuda_verlet_adjoint(act, n, m, N, s, h, d_th, d_Y, d_Z, d_W, NULL, d_dYN));
     r2 = gc_back(d_dYN, ns);
     gc_expectf(gc_reldiff(r2, r3, ns), 0.0, "%s adjoint gY0 alone vs with the gradient", tag);
     free(r2);
@@ -97,15 +97,15 @@ static void run(shape sh)
     {
       double lhs = gc_dot(W, r, ns), rhs;
       GC_CALL(odyn_cuda_zero(d_g, np));
-      GC_CALL(odyn_cuda_verlet_adjoint(n, m, N, s, h, d_th, d_Y, d_Z, d_W, d_g, d_gY0));
+      GC_CALL(odyn_cuda_verlet_adjoint(act, n, m, N, s, h, d_th, d_Y, d_Z, d_W, d_g, d_gY0));
       r2  = gc_back(d_g, np);
       rhs = gc_dot(r2, dtheta, np) + gc_dot(r3, dY0, ns);
       gc_expectf(gc_dotdiff(lhs, rhs), 1e-12, "%s device dot test <W,Jv> vs <J^T W,v>", tag);
       free(r2);
     }
     free(r3);
-    /* central differences of the device forward */
-    {
+    /* central differences of the device forward (not across relu's kinks) */
+    if (act != ODYN_PW_RELU) {
       double *fp, *fm, *fd = gc_host(ns);
       for (int sg = 0; sg < 2; sg++) {
         const double e = sg ? -eps : eps;
@@ -113,7 +113,7 @@ static void run(shape sh)
         gc_shift(Y0p, Y0, e, dY0, ns);
         GC_CALL(odyn_cuda_to_device(d_p, tp, np));
         GC_CALL(odyn_cuda_to_device(d_y0, Y0p, ns));
-        GC_CALL(odyn_cuda_verlet_forward(n, m, N, s, h, d_p, d_y0, sg ? d_Ym : d_Yp, d_Zs));
+        GC_CALL(odyn_cuda_verlet_forward(act, n, m, N, s, h, d_p, d_y0, sg ? d_Ym : d_Yp, d_Zs));
       }
       fp = gc_back(d_Yp, (N + 1) * ns);
       fm = gc_back(d_Ym, (N + 1) * ns);
@@ -145,7 +145,7 @@ static void run(shape sh)
    the forward's states bit for bit. Then the device dot test on the reversible adjoint.
 */
 #define DRIFT 1e-10
-static void reversible_checks(shape sh)
+static void reversible_checks(shape sh, int act)
 {
   const long   n = sh.n, m = sh.m, N = sh.N, s = sh.s, np = N * slot_of(n, m), ns = n * s, ms = m * s;
   const double h = sh.T / N;
@@ -155,14 +155,14 @@ static void reversible_checks(shape sh)
   double      *d_th, *d_Y0, *d_W, *d_dth, *d_dY0, *d_Y, *d_Z, *d_YN, *d_ZN, *d_g, *d_gY0, *d_Y0r, *d_Jv;
   double      *a, *b, *c, *Jv;
 
-  snprintf(tag, sizeof(tag), "verlet reversible n=%ld m=%ld N=%ld s=%ld h=%.3g", n, m, N, s, h);
+  snprintf(tag, sizeof(tag), "verlet reversible %s n=%ld m=%ld N=%ld s=%ld h=%.3g", gc_act_name(act), n, m, N, s, h);
   fill_theta(n, m, N, theta);
   gc_fill_sweep_inputs(np, ns, dtheta, g0, Y0, dY0, W);
-  GC_CALL(odyn_verlet_ref_forward(n, m, N, s, h, theta, Y0, yt, zt));
+  GC_CALL(odyn_verlet_ref_forward(act, n, m, N, s, h, theta, Y0, yt, zt));
   memcpy(sg, g0, (size_t)np * sizeof(double));
-  GC_CALL(odyn_verlet_ref_adjoint(n, m, N, s, h, theta, yt, zt, W, sg, sgY0));
+  GC_CALL(odyn_verlet_ref_adjoint(act, n, m, N, s, h, theta, yt, zt, W, sg, sgY0));
   memcpy(rg, g0, (size_t)np * sizeof(double));
-  GC_CALL(odyn_verlet_ref_adjoint_reversible(n, m, N, s, h, theta, yt + N * ns, zt + N * ms, W, rg, rgY0, rY0));
+  GC_CALL(odyn_verlet_ref_adjoint_reversible(act, n, m, N, s, h, theta, yt + N * ns, zt + N * ms, W, rg, rgY0, rY0));
   gc_expectf(gc_reldiff(rY0, Y0, ns), DRIFT, "%s host reference: rebuilt Y_0 vs Y_0", tag);
   gc_expectf(gc_reldiff(rg, sg, np), DRIFT, "%s host reference: gtheta vs stored", tag);
 
@@ -179,8 +179,8 @@ static void reversible_checks(shape sh)
   d_gY0 = gc_dev(NULL, ns);
   d_Y0r = gc_dev(NULL, ns);
   d_Jv  = gc_dev(NULL, ns);
-  GC_CALL(odyn_cuda_verlet_forward(n, m, N, s, h, d_th, d_Y0, d_Y, d_Z));
-  GC_CALL(odyn_cuda_verlet_forward_final(n, m, N, s, h, d_th, d_Y0, d_YN, d_ZN));
+  GC_CALL(odyn_cuda_verlet_forward(act, n, m, N, s, h, d_th, d_Y0, d_Y, d_Z));
+  GC_CALL(odyn_cuda_verlet_forward_final(act, n, m, N, s, h, d_th, d_Y0, d_YN, d_ZN));
   a = gc_back(d_YN, ns);
   b = gc_back(d_Y + N * ns, ns);
   gc_expectf(gc_reldiff(a, b, ns), 0.0, "%s forward_final Y_N vs the stored forward's", tag);
@@ -191,11 +191,11 @@ static void reversible_checks(shape sh)
   gc_expectf(gc_reldiff(a, b, ms), 0.0, "%s forward_final Z_{N-1/2} vs the stored forward's", tag);
   free(a), free(b);
   /* the stored adjoint on the device, then the reversible one (gtheta += onto g0 both) */
-  GC_CALL(odyn_cuda_verlet_adjoint(n, m, N, s, h, d_th, d_Y, d_Z, d_W, d_g, d_gY0));
+  GC_CALL(odyn_cuda_verlet_adjoint(act, n, m, N, s, h, d_th, d_Y, d_Z, d_W, d_g, d_gY0));
   a = gc_back(d_g, np);
   b = gc_back(d_gY0, ns);
   GC_CALL(odyn_cuda_to_device(d_g, g0, np));
-  GC_CALL(odyn_cuda_verlet_adjoint_reversible(n, m, N, s, h, d_th, d_YN, d_ZN, d_W, d_g, d_gY0, d_Y0r));
+  GC_CALL(odyn_cuda_verlet_adjoint_reversible(act, n, m, N, s, h, d_th, d_YN, d_ZN, d_W, d_g, d_gY0, d_Y0r));
   c = gc_back(d_g, np);
   gc_expectf(gc_reldiff(c, rg, np), 1e-12, "%s adjoint gtheta vs host reversible reference", tag);
   gc_expectf(gc_reldiff(c, a, np), DRIFT, "%s adjoint gtheta vs device stored adjoint (drift)", tag);
@@ -210,9 +210,9 @@ static void reversible_checks(shape sh)
   gc_expectf(gc_reldiff(c, Y0, ns), DRIFT, "%s rebuilt Y_0 vs Y_0 (drift)", tag);
   free(c);
   /* dot test on the device: <W, J v> (device tangent) = <J^T W, v> (reversible adjoint, gradient from zero) */
-  GC_CALL(odyn_cuda_verlet_tangent(n, m, N, s, h, d_th, d_dth, d_Y0, d_dY0, d_Jv));
+  GC_CALL(odyn_cuda_verlet_tangent(act, n, m, N, s, h, d_th, d_dth, d_Y0, d_dY0, d_Jv));
   GC_CALL(odyn_cuda_zero(d_g, np));
-  GC_CALL(odyn_cuda_verlet_adjoint_reversible(n, m, N, s, h, d_th, d_YN, d_ZN, d_W, d_g, d_gY0, NULL));
+  GC_CALL(odyn_cuda_verlet_adjoint_reversible(act, n, m, N, s, h, d_th, d_YN, d_ZN, d_W, d_g, d_gY0, NULL));
   Jv = gc_back(d_Jv, ns);
   a  = gc_back(d_g, np);
   b  = gc_back(d_gY0, ns);
@@ -245,7 +245,7 @@ static void memory_checks(void)
 }
 
 /* the references against themselves: adjoint vs tangent (dot product), tangent vs central differences */
-static void host_ref_checks(long n, long m, long N, long s)
+static void host_ref_checks(int act, long n, long m, long N, long s)
 {
   const long   np = N * slot_of(n, m), ns = n * s, ms = m * s;
   const double h = 2.0 / N, eps = 1e-5;
@@ -257,27 +257,27 @@ static void host_ref_checks(long n, long m, long N, long s)
   gc_fill(Y0, ns, 1.0);
   gc_fill(dY0, ns, 1.0);
   gc_fill(W, ns, 1.0);
-  GC_CALL(odyn_verlet_ref_forward(n, m, N, s, h, th, Y0, yt, zt));
-  GC_CALL(odyn_verlet_ref_tangent(n, m, N, s, h, th, dth, Y0, dY0, Jv));
-  GC_CALL(odyn_verlet_ref_adjoint(n, m, N, s, h, th, yt, zt, W, g, gY0));
+  GC_CALL(odyn_verlet_ref_forward(act, n, m, N, s, h, th, Y0, yt, zt));
+  GC_CALL(odyn_verlet_ref_tangent(act, n, m, N, s, h, th, dth, Y0, dY0, Jv));
+  GC_CALL(odyn_verlet_ref_adjoint(act, n, m, N, s, h, th, yt, zt, W, g, gY0));
   {
     const double lhs = gc_dot(W, Jv, ns), rhs = gc_dot(g, dth, np) + gc_dot(gY0, dY0, ns);
-    gc_expectf(gc_dotdiff(lhs, rhs), 1e-12, "host reference verlet n=%ld m=%ld N=%ld s=%ld dot test", n, m, N, s);
+    gc_expectf(gc_dotdiff(lhs, rhs), 1e-12, "host reference verlet %s n=%ld m=%ld N=%ld s=%ld dot test", gc_act_name(act), n, m, N, s);
   }
   for (int sg = 0; sg < 2; sg++) {
     gc_shift(tp, th, sg ? -eps : eps, dth, np);
     gc_shift(y0, Y0, sg ? -eps : eps, dY0, ns);
-    GC_CALL(odyn_verlet_ref_forward(n, m, N, s, h, tp, y0, sg ? Ym : Yp, zt));
+    GC_CALL(odyn_verlet_ref_forward(act, n, m, N, s, h, tp, y0, sg ? Ym : Yp, zt));
   }
   gc_central(fd, Yp + N * ns, Ym + N * ns, ns, eps);
-  gc_expectf(gc_reldiff(Jv, fd, ns), 1e-7, "host reference verlet n=%ld m=%ld N=%ld s=%ld tangent vs central differences", n, m, N, s);
+  if (act != ODYN_PW_RELU) gc_expectf(gc_reldiff(Jv, fd, ns), 1e-7, "host reference verlet %s n=%ld m=%ld N=%ld s=%ld tangent vs central differences", gc_act_name(act), n, m, N, s);
   /* the reversible references: forward_final's states are the stored forward's last ones bit for bit; the reversible
      adjoint passes the dot test and rebuilds Y_0 (Yp, Ym reused for Y_N, Z_{N-1/2} and the rebuilt Y_0) */
-  GC_CALL(odyn_verlet_ref_forward(n, m, N, s, h, th, Y0, yt, zt));
-  GC_CALL(odyn_verlet_ref_forward_final(n, m, N, s, h, th, Y0, Yp, Ym));
+  GC_CALL(odyn_verlet_ref_forward(act, n, m, N, s, h, th, Y0, yt, zt));
+  GC_CALL(odyn_verlet_ref_forward_final(act, n, m, N, s, h, th, Y0, Yp, Ym));
   gc_expectf(gc_reldiff(Yp, yt + N * ns, ns) + gc_reldiff(Ym, zt + N * ms, ms), 0.0, "host reference verlet n=%ld m=%ld N=%ld s=%ld forward_final vs forward", n, m, N, s);
   memset(g, 0, (size_t)np * sizeof(double));
-  GC_CALL(odyn_verlet_ref_adjoint_reversible(n, m, N, s, h, th, Yp, Ym, W, g, gY0, fd));
+  GC_CALL(odyn_verlet_ref_adjoint_reversible(act, n, m, N, s, h, th, Yp, Ym, W, g, gY0, fd));
   gc_expectf(gc_dotdiff(gc_dot(W, Jv, ns), gc_dot(g, dth, np) + gc_dot(gY0, dY0, ns)), 1e-12, "host reference verlet n=%ld m=%ld N=%ld s=%ld reversible dot test", n, m, N, s);
   gc_expectf(gc_reldiff(fd, Y0, ns), 1e-14, "host reference verlet n=%ld m=%ld N=%ld s=%ld reversible rebuilt Y_0", n, m, N, s);
   free(th), free(dth), free(Y0), free(dY0), free(W), free(yt), free(zt), free(Jv), free(g), free(gY0), free(tp), free(y0), free(Yp), free(Ym), free(fd);
@@ -298,38 +298,56 @@ int main(void)
   };
   int st;
 
-  host_ref_checks(1, 1, 3, 5);
-  host_ref_checks(2, 4, 8, 17);
-  host_ref_checks(16, 5, 4, 9);
+  host_ref_checks(ODYN_PW_TANH, 1, 1, 3, 5);
+  host_ref_checks(ODYN_PW_TANH, 2, 4, 8, 17);
+  host_ref_checks(ODYN_PW_TANH, 16, 5, 4, 9);
+  host_ref_checks(ODYN_PW_RELU, 2, 4, 8, 17);
+  host_ref_checks(ODYN_PW_IDENTITY, 2, 4, 8, 17);
   if (gc_failures) {
     printf("test_gpu_verlet: the host references fail their own checks\n");
     return 1;
   }
   gc_require_device("test_gpu_verlet");
-  for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) run(shapes[i]);
+  for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) run(shapes[i], ODYN_PW_TANH);
   /* the reversible pair on every shape, then deep ones (the stored arrays of N = 1024, s = 20,000: 656 MB) */
-  for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) reversible_checks(shapes[i]);
+  for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) reversible_checks(shapes[i], ODYN_PW_TANH);
   {
     const shape deep[] = {{2, 2, 256, 4000, 5.0}, {8, 6, 256, 1000, 2.0}, {16, 16, 256, 300, 2.0}, {2, 2, 1024, 20000, 5.0}};
-    for (size_t i = 0; i < sizeof(deep) / sizeof(deep[0]); i++) reversible_checks(deep[i]);
+    for (size_t i = 0; i < sizeof(deep) / sizeof(deep[0]); i++) reversible_checks(deep[i], ODYN_PW_TANH);
   }
+  { /* relu and identity (the kernels' other ACT instantiations) on fewer, small shapes: every group size, the
+       parameters through the cache (n = m = 8, N = 200), stored and reversible, in the same bounds */
+    const int   acts[] = {ODYN_PW_RELU, ODYN_PW_IDENTITY};
+    const shape as[]   = {{1, 1, 5, 7, 2.0}, {2, 2, 4, 300, 5.0}, {3, 5, 7, 257, 2.0}, {8, 6, 10, 99, 2.0}, {8, 8, 200, 20, 2.0}, {16, 16, 6, 40, 2.0}};
+    for (size_t a = 0; a < sizeof(acts) / sizeof(acts[0]); a++)
+      for (size_t i = 0; i < sizeof(as) / sizeof(as[0]); i++) {
+        run(as[i], acts[a]);
+        reversible_checks(as[i], acts[a]);
+      }
+  }
+  /* an activation none of identity, tanh and relu: refused before anything else (s = 0 would return at once) */
+  gc_expect_act_refused("narrow verlet forward, act 3", 3, odyn_cuda_verlet_forward(3, 2, 2, 4, 0, 0.1, NULL, NULL, NULL, NULL));
+  gc_expect_act_refused("narrow verlet tangent, act 7", 7, odyn_cuda_verlet_tangent(7, 2, 2, 4, 10, 0.1, NULL, NULL, NULL, NULL, NULL));
+  gc_expect_act_refused("narrow verlet adjoint, act 3", 3, odyn_cuda_verlet_adjoint(3, 2, 2, 4, 10, 0.1, NULL, NULL, NULL, NULL, NULL, NULL));
+  gc_expect_act_refused("narrow verlet forward_final, act 7", 7, odyn_cuda_verlet_forward_final(7, 2, 2, 4, 10, 0.1, NULL, NULL, NULL, NULL));
+  gc_expect_act_refused("narrow verlet adjoint_reversible, act 3", 3, odyn_cuda_verlet_adjoint_reversible(3, 2, 2, 4, 10, 0.1, NULL, NULL, NULL, NULL, NULL, NULL, NULL));
   memory_checks();
   /* bad input: a clear status, nothing launched */
-  st = odyn_cuda_verlet_forward(2, 17, 4, 10, 0.1, NULL, NULL, NULL, NULL);
+  st = odyn_cuda_verlet_forward(ODYN_PW_TANH, 2, 17, 4, 10, 0.1, NULL, NULL, NULL, NULL);
   printf("m = 17 on the Verlet kernels: %s\n", odyn_cuda_status_string(st));
   if (st != ODYN_CUDA_ERR_ARG || !strstr(odyn_cuda_status_string(st), "m = 17")) gc_failures++;
-  st = odyn_cuda_verlet_adjoint(0, 2, 4, 10, 0.1, NULL, NULL, NULL, NULL, NULL, NULL);
+  st = odyn_cuda_verlet_adjoint(ODYN_PW_TANH, 0, 2, 4, 10, 0.1, NULL, NULL, NULL, NULL, NULL, NULL);
   if (st != ODYN_CUDA_ERR_ARG) gc_failures++;
-  st = odyn_cuda_verlet_tangent(2, 2, 4, 10, 0.1, NULL, NULL, NULL, NULL, NULL);
+  st = odyn_cuda_verlet_tangent(ODYN_PW_TANH, 2, 2, 4, 10, 0.1, NULL, NULL, NULL, NULL, NULL);
   if (st != ODYN_CUDA_ERR_ARG) gc_failures++;
-  st = odyn_cuda_verlet_forward_final(2, 17, 4, 10, 0.1, NULL, NULL, NULL, NULL);
+  st = odyn_cuda_verlet_forward_final(ODYN_PW_TANH, 2, 17, 4, 10, 0.1, NULL, NULL, NULL, NULL);
   if (st != ODYN_CUDA_ERR_ARG) gc_failures++;
-  st = odyn_cuda_verlet_adjoint_reversible(2, 2, 4, 10, 0.1, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+  st = odyn_cuda_verlet_adjoint_reversible(ODYN_PW_TANH, 2, 2, 4, 10, 0.1, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
   if (st != ODYN_CUDA_OK) gc_failures++; /* nothing asked: nothing done */
   {
     double *d = NULL;
     GC_CALL(odyn_cuda_malloc(&d, 40));
-    st = odyn_cuda_verlet_adjoint_reversible(2, 2, 4, 10, 0.1, d, d, d + 20, d, NULL, d, NULL); /* gY0 aliases YN */
+    st = odyn_cuda_verlet_adjoint_reversible(ODYN_PW_TANH, 2, 2, 4, 10, 0.1, d, d, d + 20, d, NULL, d, NULL); /* gY0 aliases YN */
     printf("gY0 aliasing YN: %s\n", odyn_cuda_status_string(st));
     if (st != ODYN_CUDA_ERR_ARG) gc_failures++;
     GC_CALL(odyn_cuda_free(d));

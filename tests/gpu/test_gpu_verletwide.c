@@ -1,5 +1,5 @@
 /*
-   The wide Verlet (Hamiltonian) tanh sweeps (src/backend/cuda/verletwide.cu, odyn_cuda_verlet_wide_*: per step and face
+   The wide Verlet (Hamiltonian) sweeps, tanh and relu and identity (src/backend/cuda/verletwide.cu, odyn_cuda_verlet_wide_*: per step and face
    one cuBLAS DGEMM and one fused pass, for n or m > 16) against the host: the stored sweeps against the host table's
    (src/backend/host/denseverlet.c, what -odyn_backend host and hostref compute), the reversible ones against the
    references of src/backend/host/verletref.c (forward_final, the tangent that recomputes from Y0, the adjoint that
@@ -18,7 +18,7 @@
 
 static long slot_of(long n, long m) { return n * m + n + m; }
 
-static void run(long n, long m, long N, long s)
+static void run(int act, long n, long m, long N, long s)
 {
   const long   np = N * slot_of(n, m), ns = n * s, ms = m * s, nl = N * (n + m) * s;
   const double h = 1.0 / (N > 0 ? N : 1);
@@ -27,7 +27,7 @@ static void run(long n, long m, long N, long s)
   double      *rY = gc_host(ns), *rZ = gc_host(ms), *rdY = gc_host(ns), *rg = gc_host(np), *rgY0 = gc_host(ns);
   char         tag[64];
 
-  snprintf(tag, sizeof(tag), "wide verlet n=%ld m=%ld N=%ld s=%ld", n, m, N, s);
+  snprintf(tag, sizeof(tag), "wide verlet %s n=%ld m=%ld N=%ld s=%ld", gc_act_name(act), n, m, N, s);
   for (long j = 0; j < N; j++) {
     gc_fill(theta + j * slot_of(n, m), n * m, 1.0 / sqrt((double)(n > m ? n : m)));
     gc_fill(theta + j * slot_of(n, m) + n * m, n + m, 0.5);
@@ -35,10 +35,10 @@ static void run(long n, long m, long N, long s)
   gc_fill_sweep_inputs(np, ns, dtheta, g0, Y0, dY0, W);
   memcpy(hg, g0, (size_t)np * sizeof(double));
   memcpy(rg, g0, (size_t)np * sizeof(double));
-  if (odyn_host_dense_verlet_forward(n, m, N, s, h, theta, Y0, hy, hz, lin) || odyn_host_dense_verlet_tangent(n, m, N, s, h, theta, dtheta, hy, hz, lin, dY0, hdY) || odyn_host_dense_verlet_adjoint(n, m, N, s, h, theta, hy, hz, lin, W, hg, hgY0)) exit(1);
-  GC_CALL(odyn_verlet_ref_forward_final(n, m, N, s, h, theta, Y0, rY, rZ));
-  GC_CALL(odyn_verlet_ref_tangent(n, m, N, s, h, theta, dtheta, Y0, dY0, rdY));
-  GC_CALL(odyn_verlet_ref_adjoint_reversible(n, m, N, s, h, theta, rY, rZ, W, rg, rgY0, NULL));
+  if (odyn_host_dense_verlet_forward(act, n, m, N, s, h, theta, Y0, hy, hz, lin) || odyn_host_dense_verlet_tangent(act, n, m, N, s, h, theta, dtheta, hy, hz, lin, dY0, hdY) || odyn_host_dense_verlet_adjoint(act, n, m, N, s, h, theta, hy, hz, lin, W, hg, hgY0)) exit(1);
+  GC_CALL(odyn_verlet_ref_forward_final(act, n, m, N, s, h, theta, Y0, rY, rZ));
+  GC_CALL(odyn_verlet_ref_tangent(act, n, m, N, s, h, theta, dtheta, Y0, dY0, rdY));
+  GC_CALL(odyn_verlet_ref_adjoint_reversible(act, n, m, N, s, h, theta, rY, rZ, W, rg, rgY0, NULL));
   {
     double *d_th = gc_dev(theta, np), *d_dth = gc_dev(dtheta, np), *d_Y0 = gc_dev(Y0, ns), *d_dY0 = gc_dev(dY0, ns), *d_W = gc_dev(W, ns);
     double *d_Y = gc_dev(NULL, (N + 1) * ns), *d_Z = gc_dev(NULL, (N + 1) * ms), *d_lin = gc_dev(NULL, nl > 0 ? nl : 1), *d_dYN = gc_dev(NULL, ns), *d_g = gc_dev(g0, np), *d_gY0 = gc_dev(NULL, ns);
@@ -49,19 +49,19 @@ static void run(long n, long m, long N, long s)
       double     *r, *rz, *rd, *rgt, *rgy;
 
       GC_CALL(odyn_cuda_to_device(d_g, g0, np));
-      if (rev) GC_CALL(odyn_cuda_verlet_wide_forward_final(n, m, N, s, h, d_th, d_Y0, d_YN, d_ZN));
-      else GC_CALL(odyn_cuda_verlet_wide_forward(n, m, N, s, h, d_th, d_Y0, d_Y, d_Z, d_lin));
+      if (rev) GC_CALL(odyn_cuda_verlet_wide_forward_final(act, n, m, N, s, h, d_th, d_Y0, d_YN, d_ZN));
+      else GC_CALL(odyn_cuda_verlet_wide_forward(act, n, m, N, s, h, d_th, d_Y0, d_Y, d_Z, d_lin));
       r  = gc_back(rev ? d_YN : d_Y, (rev ? 1 : N + 1) * ns);
       rz = gc_back(rev ? d_ZN : d_Z, (rev ? 1 : N + 1) * ms);
       gc_expectf(gc_reldiff(r, rev ? rY : hy, (rev ? 1 : N + 1) * ns), 1e-12, "%s %s forward Y", tag, kind);
       gc_expectf(gc_reldiff(rz, rev ? rZ : hz, (rev ? 1 : N + 1) * ms), 1e-12, "%s %s forward Z", tag, kind);
       free(r), free(rz);
-      if (rev) GC_CALL(odyn_cuda_verlet_wide_tangent_y0(n, m, N, s, h, d_th, d_dth, d_Y0, d_dY0, d_dYN));
-      else GC_CALL(odyn_cuda_verlet_wide_tangent(n, m, N, s, h, d_th, d_dth, d_Y, d_Z, d_lin, d_dY0, d_dYN));
+      if (rev) GC_CALL(odyn_cuda_verlet_wide_tangent_y0(act, n, m, N, s, h, d_th, d_dth, d_Y0, d_dY0, d_dYN));
+      else GC_CALL(odyn_cuda_verlet_wide_tangent(act, n, m, N, s, h, d_th, d_dth, d_Y, d_Z, d_lin, d_dY0, d_dYN));
       rd = gc_back(d_dYN, ns);
       gc_expectf(gc_reldiff(rd, rev ? rdY : hdY, ns), 1e-12, "%s %s tangent J (dtheta, dY0)", tag, kind);
-      if (rev) GC_CALL(odyn_cuda_verlet_wide_adjoint_reversible(n, m, N, s, h, d_th, d_YN, d_ZN, d_W, d_g, d_gY0));
-      else GC_CALL(odyn_cuda_verlet_wide_adjoint(n, m, N, s, h, d_th, d_Y, d_Z, d_lin, d_W, d_g, d_gY0));
+      if (rev) GC_CALL(odyn_cuda_verlet_wide_adjoint_reversible(act, n, m, N, s, h, d_th, d_YN, d_ZN, d_W, d_g, d_gY0));
+      else GC_CALL(odyn_cuda_verlet_wide_adjoint(act, n, m, N, s, h, d_th, d_Y, d_Z, d_lin, d_W, d_g, d_gY0));
       rgt = gc_back(d_g, np);
       rgy = gc_back(d_gY0, ns);
       gc_expectf(gc_reldiff(rgt, rev ? rg : hg, np), 1e-12, "%s %s adjoint gtheta += J_theta^T W", tag, kind);
@@ -73,13 +73,13 @@ static void run(long n, long m, long N, long s)
       }
       /* the gradient alone and gY0 alone give the same numbers */
       GC_CALL(odyn_cuda_to_device(d_g, g0, np));
-      if (rev) GC_CALL(odyn_cuda_verlet_wide_adjoint_reversible(n, m, N, s, h, d_th, d_YN, d_ZN, d_W, d_g, NULL));
-      else GC_CALL(odyn_cuda_verlet_wide_adjoint(n, m, N, s, h, d_th, d_Y, d_Z, d_lin, d_W, d_g, NULL));
+      if (rev) GC_CALL(odyn_cuda_verlet_wide_adjoint_reversible(act, n, m, N, s, h, d_th, d_YN, d_ZN, d_W, d_g, NULL));
+      else GC_CALL(odyn_cuda_verlet_wide_adjoint(act, n, m, N, s, h, d_th, d_Y, d_Z, d_lin, d_W, d_g, NULL));
       r = gc_back(d_g, np);
       gc_expectf(gc_reldiff(r, rgt, np), 0.0, "%s %s adjoint, gtheta alone", tag, kind);
       free(r);
-      if (rev) GC_CALL(odyn_cuda_verlet_wide_adjoint_reversible(n, m, N, s, h, d_th, d_YN, d_ZN, d_W, NULL, d_gY0));
-      else GC_CALL(odyn_cuda_verlet_wide_adjoint(n, m, N, s, h, d_th, d_Y, d_Z, d_lin, d_W, NULL, d_gY0));
+      if (rev) GC_CALL(odyn_cuda_verlet_wide_adjoint_reversible(act, n, m, N, s, h, d_th, d_YN, d_ZN, d_W, NULL, d_gY0));
+      else GC_CALL(odyn_cuda_verlet_wide_adjoint(act, n, m, N, s, h, d_th, d_Y, d_Z, d_lin, d_W, NULL, d_gY0));
       r = gc_back(d_gY0, ns);
       gc_expectf(gc_reldiff(r, rgy, ns), 0.0, "%s %s adjoint, gY0 alone", tag, kind);
       free(r), free(rd), free(rgt), free(rgy);
@@ -96,22 +96,35 @@ int main(void)
   int st;
 
   gc_require_device("test_gpu_verletwide");
-  run(20, 12, 4, 64);  /* test_netbackend's wide block */
-  run(3, 24, 5, 50);   /* narrow Y, wide hidden width */
-  run(33, 17, 12, 300); /* both wide, odd sizes */
-  run(17, 1, 3, 7);    /* m = 1 */
-  run(18, 20, 1, 5);   /* one step */
-  run(20, 20, 0, 9);   /* no step: Y_N = Y_0, gY0 = W */
+  run(ODYN_PW_TANH, 20, 12, 4, 64);  /* test_netbackend's wide block */
+  run(ODYN_PW_TANH, 3, 24, 5, 50);   /* narrow Y, wide hidden width */
+  run(ODYN_PW_TANH, 33, 17, 12, 300); /* both wide, odd sizes */
+  run(ODYN_PW_TANH, 17, 1, 3, 7);    /* m = 1 */
+  run(ODYN_PW_TANH, 18, 20, 1, 5);   /* one step */
+  run(ODYN_PW_TANH, 20, 20, 0, 9);   /* no step: Y_N = Y_0, gY0 = W */
+  /* relu and identity in the same bounds */
+  for (int a = 0; a < 2; a++) {
+    const int act = a ? ODYN_PW_IDENTITY : ODYN_PW_RELU;
+    run(act, 20, 12, 4, 64);
+    run(act, 3, 24, 5, 50);
+    run(act, 33, 17, 12, 300);
+  }
+  /* an activation none of identity, tanh and relu: refused before anything else (s = 0 would return at once) */
+  gc_expect_act_refused("wide verlet forward, act 3", 3, odyn_cuda_verlet_wide_forward(3, 20, 20, 2, 0, 0.1, NULL, NULL, NULL, NULL, NULL));
+  gc_expect_act_refused("wide verlet tangent, act 7", 7, odyn_cuda_verlet_wide_tangent(7, 20, 20, 2, 10, 0.1, NULL, NULL, NULL, NULL, NULL, NULL, NULL));
+  gc_expect_act_refused("wide verlet forward_final, act 3", 3, odyn_cuda_verlet_wide_forward_final(3, 20, 20, 2, 10, 0.1, NULL, NULL, NULL, NULL));
+  gc_expect_act_refused("wide verlet tangent_y0, act 7", 7, odyn_cuda_verlet_wide_tangent_y0(7, 20, 20, 2, 10, 0.1, NULL, NULL, NULL, NULL, NULL));
+  gc_expect_act_refused("wide verlet adjoint_reversible, act 3", 3, odyn_cuda_verlet_wide_adjoint_reversible(3, 20, 20, 2, 10, 0.1, NULL, NULL, NULL, NULL, NULL, NULL));
   /* bad input: a clear status, nothing launched */
-  st = odyn_cuda_verlet_wide_forward(0, 4, 2, 10, 0.1, NULL, NULL, NULL, NULL, NULL);
+  st = odyn_cuda_verlet_wide_forward(ODYN_PW_TANH, 0, 4, 2, 10, 0.1, NULL, NULL, NULL, NULL, NULL);
   printf("n = 0: %s\n", odyn_cuda_status_string(st));
   if (st != ODYN_CUDA_ERR_ARG || !strstr(odyn_cuda_status_string(st), "need n >= 1")) gc_failures++;
-  st = odyn_cuda_verlet_wide_adjoint(20, 20, 2, 10, 0.1, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+  st = odyn_cuda_verlet_wide_adjoint(ODYN_PW_TANH, 20, 20, 2, 10, 0.1, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
   printf("NULL arrays: %s\n", odyn_cuda_status_string(st));
   if (st != ODYN_CUDA_ERR_ARG || !strstr(odyn_cuda_status_string(st), "must be device arrays")) gc_failures++;
   {
     double *a = gc_dev(NULL, 20 * 10);
-    st        = odyn_cuda_verlet_wide_adjoint_reversible(20, 20, 2, 10, 0.1, a, a, a, a, NULL, a);
+    st        = odyn_cuda_verlet_wide_adjoint_reversible(ODYN_PW_TANH, 20, 20, 2, 10, 0.1, a, a, a, a, NULL, a);
     printf("gY0 = YN: %s\n", odyn_cuda_status_string(st));
     if (st != ODYN_CUDA_ERR_ARG || !strstr(odyn_cuda_status_string(st), "must not alias")) gc_failures++;
     GC_CALL(odyn_cuda_free(a));

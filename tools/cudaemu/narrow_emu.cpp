@@ -1,4 +1,4 @@
-// CPU emulation of the dense Euler tanh kernels of src/backend/cuda/narrow.cu, for machines without a GPU: it checks
+// CPU emulation of the dense Euler kernels of src/backend/cuda/narrow.cu (tanh, relu, identity: their ACT), for machines without a GPU: it checks
 // the kernels' logic (indexing, warp shuffles of width G, the one-thread-per-example kernels (the adjoint's with its
 // per-warp scratch and __syncwarp rounds), the adjoint's windowed
 // gradient reduction with its shared running gradient (ACC) and its global fallback, the grid-stride walk over chunks,
@@ -10,9 +10,9 @@
 #include "cudaemu.h"
 #include <algorithm>
 extern "C" {
-void odyn_narrow_ref_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all);
-void odyn_narrow_ref_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
-void odyn_narrow_ref_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0);
+void odyn_narrow_ref_forward(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all);
+void odyn_narrow_ref_tangent(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN);
+void odyn_narrow_ref_adjoint(int act, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0);
 }
 // the bit casts of odynk_tanh (narrowcommon.cuh)
 static double    __longlong_as_double(long long v) { double d; memcpy(&d, &v, 8); return d; }
@@ -22,6 +22,20 @@ static long long __double_as_longlong(double d) { long long v; memcpy(&v, &d, 8)
 static void __syncwarp(unsigned = 0xffffffffu) { warpbar[threadIdx.x / 32]->arrive_and_wait(); }
 #include "narrowcommon.cuh"
 #include "kernels.inc"
+#include <type_traits>
+
+// f(std::integral_constant<int, ACT>()) for the kernels' activation template parameter (narrowcommon.cuh's
+// odynk_with_act is CUDA host code)
+template <typename F>
+static void with_act(int act, F f)
+{
+  switch (act) {
+  case ODYN_PW_RELU: f(std::integral_constant<int, ODYN_PW_RELU>()); break;
+  case ODYN_PW_IDENTITY: f(std::integral_constant<int, ODYN_PW_IDENTITY>()); break;
+  default: f(std::integral_constant<int, ODYN_PW_TANH>());
+  }
+}
+static const char *act_name(int act) { return act == ODYN_PW_RELU ? "relu" : act == ODYN_PW_IDENTITY ? "identity" : "tanh"; }
 
 // shared memory poisoned with NaNs before each launch: a kernel that reads a slot it did not write fails
 static void launchp(unsigned grid, unsigned block, std::function<void()> body)
@@ -32,9 +46,10 @@ static void launchp(unsigned grid, unsigned block, std::function<void()> body)
 
 struct data {
   long n, N, s, np, ns;
+  int act;
   double h;
   std::vector<double> th, dth, Y0, dY0, W, yr, yNr, dYr, dYr0, gr, gY0r;
-  data(long n_, long N_, long s_) : n(n_), N(N_), s(s_), np(N_ * (n_ * n_ + n_)), ns(n_ * s_), h(2.0 / N_)
+  data(long n_, long N_, long s_, int act_ = ODYN_PW_TANH) : n(n_), N(N_), s(s_), np(N_ * (n_ * n_ + n_)), ns(n_ * s_), act(act_), h(2.0 / N_)
   {
     th.resize(np), dth.resize(np), Y0.resize(ns), dY0.resize(ns), W.resize(ns), yr.resize((N + 1) * ns), yNr.resize(ns), dYr.resize(ns), dYr0.resize(ns), gr.assign(np, 0.0), gY0r.resize(ns);
     for (auto &x : th) x = rnd(1.0 / sqrt((double)n));
@@ -42,11 +57,11 @@ struct data {
     for (auto &x : Y0) x = rnd(1.0);
     for (auto &x : dY0) x = rnd(1.0);
     for (auto &x : W) x = rnd(1.0);
-    odyn_narrow_ref_forward(n, N, s, h, th.data(), Y0.data(), yr.data(), 1);
-    odyn_narrow_ref_forward(n, N, s, h, th.data(), Y0.data(), yNr.data(), 0);
-    odyn_narrow_ref_tangent(n, N, s, h, th.data(), dth.data(), Y0.data(), dY0.data(), dYr.data());
-    odyn_narrow_ref_tangent(n, N, s, h, th.data(), nullptr, Y0.data(), dY0.data(), dYr0.data());
-    odyn_narrow_ref_adjoint(n, N, s, h, th.data(), yr.data(), W.data(), gr.data(), gY0r.data());
+    odyn_narrow_ref_forward(act, n, N, s, h, th.data(), Y0.data(), yr.data(), 1);
+    odyn_narrow_ref_forward(act, n, N, s, h, th.data(), Y0.data(), yNr.data(), 0);
+    odyn_narrow_ref_tangent(act, n, N, s, h, th.data(), dth.data(), Y0.data(), dY0.data(), dYr.data());
+    odyn_narrow_ref_tangent(act, n, N, s, h, th.data(), nullptr, Y0.data(), dY0.data(), dYr0.data());
+    odyn_narrow_ref_adjoint(act, n, N, s, h, th.data(), yr.data(), W.data(), gr.data(), gY0r.data());
   }
 };
 
@@ -55,15 +70,18 @@ template <int G, bool SM>
 static void groups(const data &d, unsigned grid)
 {
   std::vector<double> Y((d.N + 1) * d.ns), YN(d.ns), dY(d.ns);
-  printf("groups G=%d SMEM=%d n=%ld N=%ld s=%ld grid=%u\n", G, SM, d.n, d.N, d.s, grid);
-  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward_k<G, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), Y.data(), 1, nullptr); });
+  printf("groups %s G=%d SMEM=%d n=%ld N=%ld s=%ld grid=%u\n", act_name(d.act), G, SM, d.n, d.N, d.s, grid);
+  with_act(d.act, [&](auto a) {
+  constexpr int A = decltype(a)::value;
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward_k<A, G, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), Y.data(), 1, nullptr); });
   expect("forward (all states)", rel(Y.data(), d.yr.data(), (d.N + 1) * d.ns), 1e-13);
-  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward_k<G, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), YN.data(), 0, nullptr); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward_k<A, G, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), YN.data(), 0, nullptr); });
   expect("forward (Y_N)", rel(YN.data(), d.yNr.data(), d.ns), 1e-13);
-  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_tangent_k<G, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.dth.data(), d.Y0.data(), d.dY0.data(), dY.data()); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_tangent_k<A, G, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.dth.data(), d.Y0.data(), d.dY0.data(), dY.data()); });
   expect("tangent", rel(dY.data(), d.dYr.data(), d.ns), 1e-13);
-  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_tangent_k<G, SM>(d.n, d.N, d.s, d.h, d.th.data(), nullptr, d.Y0.data(), d.dY0.data(), dY.data()); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_tangent_k<A, G, SM>(d.n, d.N, d.s, d.h, d.th.data(), nullptr, d.Y0.data(), d.dY0.data(), dY.data()); });
   expect("tangent (no dtheta)", rel(dY.data(), d.dYr0.data(), d.ns), 1e-13);
+  });
 }
 
 // one thread per example (P = n rounded up to a power of two)
@@ -71,15 +89,18 @@ template <int P, bool SM>
 static void ones(const data &d, unsigned grid)
 {
   std::vector<double> Y((d.N + 1) * d.ns), YN(d.ns), dY(d.ns);
-  printf("one thread per example P=%d SMEM=%d n=%ld N=%ld s=%ld grid=%u\n", P, SM, d.n, d.N, d.s, grid);
-  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward1_k<P, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), Y.data(), 1, nullptr); });
+  printf("one thread per example %s P=%d SMEM=%d n=%ld N=%ld s=%ld grid=%u\n", act_name(d.act), P, SM, d.n, d.N, d.s, grid);
+  with_act(d.act, [&](auto a) {
+  constexpr int A = decltype(a)::value;
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward1_k<A, P, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), Y.data(), 1, nullptr); });
   expect("forward (all states)", rel(Y.data(), d.yr.data(), (d.N + 1) * d.ns), 1e-13);
-  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward1_k<P, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), YN.data(), 0, nullptr); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_forward1_k<A, P, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.Y0.data(), YN.data(), 0, nullptr); });
   expect("forward (Y_N)", rel(YN.data(), d.yNr.data(), d.ns), 1e-13);
-  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_tangent1_k<P, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.dth.data(), d.Y0.data(), d.dY0.data(), dY.data()); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_tangent1_k<A, P, SM>(d.n, d.N, d.s, d.h, d.th.data(), d.dth.data(), d.Y0.data(), d.dY0.data(), dY.data()); });
   expect("tangent", rel(dY.data(), d.dYr.data(), d.ns), 1e-13);
-  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_tangent1_k<P, SM>(d.n, d.N, d.s, d.h, d.th.data(), nullptr, d.Y0.data(), d.dY0.data(), dY.data()); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_tangent1_k<A, P, SM>(d.n, d.N, d.s, d.h, d.th.data(), nullptr, d.Y0.data(), d.dY0.data(), dY.data()); });
   expect("tangent (no dtheta)", rel(dY.data(), d.dYr0.data(), d.ns), 1e-13);
+  });
 }
 
 // the adjoint with a window of S steps; ACC: the block's gradient in shared memory
@@ -87,14 +108,17 @@ template <int G, bool SM, bool ACC>
 static void adjoint(const data &d, unsigned grid, int S)
 {
   std::vector<double> part(grid * d.np, NAN), g(d.np, 0.0), gY0(d.ns);
-  printf("adjoint G=%d SMEM=%d ACC=%d S=%d n=%ld N=%ld s=%ld grid=%u (%ld chunks)\n", G, SM, ACC, S, d.n, d.N, d.s, grid, (d.s + ODYNK_NARROW_BLOCK / G - 1) / (ODYNK_NARROW_BLOCK / G));
-  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_adjoint_k<G, SM, ACC>(d.n, d.N, d.s, d.h, d.th.data(), d.yr.data(), nullptr, d.W.data(), part.data(), gY0.data(), S); });
+  printf("adjoint %s G=%d SMEM=%d ACC=%d S=%d n=%ld N=%ld s=%ld grid=%u (%ld chunks)\n", act_name(d.act), G, SM, ACC, S, d.n, d.N, d.s, grid, (d.s + ODYNK_NARROW_BLOCK / G - 1) / (ODYNK_NARROW_BLOCK / G));
+  with_act(d.act, [&](auto a) {
+  constexpr int A = decltype(a)::value;
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_adjoint_k<A, G, SM, ACC>(d.n, d.N, d.s, d.h, d.th.data(), d.yr.data(), nullptr, d.W.data(), part.data(), gY0.data(), S); });
   for (long k = 0; k < d.np; k++)
     for (unsigned b = 0; b < grid; b++) g[k] += part[b * d.np + k];
   expect("adjoint gtheta", rel(g.data(), d.gr.data(), d.np), 1e-13);
   expect("adjoint gY0", rel(gY0.data(), d.gY0r.data(), d.ns), 1e-13);
-  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_adjoint_k<G, SM, ACC>(d.n, d.N, d.s, d.h, d.th.data(), d.yr.data(), nullptr, d.W.data(), nullptr, gY0.data(), S); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_adjoint_k<A, G, SM, ACC>(d.n, d.N, d.s, d.h, d.th.data(), d.yr.data(), nullptr, d.W.data(), nullptr, gY0.data(), S); });
   expect("adjoint gY0 (no gradient)", rel(gY0.data(), d.gY0r.data(), d.ns), 1e-13);
+  });
 }
 
 // the one-thread-per-example adjoint (P = n rounded up to a power of two; ODYNK_NARROW_BLOCK examples per chunk) with a
@@ -103,15 +127,18 @@ template <int P, bool SM, bool ACC>
 static void adjoint1(const data &d, unsigned grid, int S)
 {
   std::vector<double> part(grid * d.np, NAN), g(d.np, 0.0), gY0(d.ns);
-  printf("adjoint, one thread per example P=%d SMEM=%d ACC=%d S=%d n=%ld N=%ld s=%ld grid=%u (%ld chunks)\n", P, SM, ACC, S, d.n, d.N, d.s, grid, (d.s + ODYNK_NARROW_BLOCK - 1) / ODYNK_NARROW_BLOCK);
-  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_adjoint1_k<P, SM, ACC>(d.n, d.N, d.s, d.h, d.th.data(), d.yr.data(), nullptr, d.W.data(), part.data(), gY0.data(), S); });
+  printf("adjoint, one thread per example %s P=%d SMEM=%d ACC=%d S=%d n=%ld N=%ld s=%ld grid=%u (%ld chunks)\n", act_name(d.act), P, SM, ACC, S, d.n, d.N, d.s, grid, (d.s + ODYNK_NARROW_BLOCK - 1) / ODYNK_NARROW_BLOCK);
+  with_act(d.act, [&](auto a) {
+  constexpr int A = decltype(a)::value;
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_adjoint1_k<A, P, SM, ACC>(d.n, d.N, d.s, d.h, d.th.data(), d.yr.data(), nullptr, d.W.data(), part.data(), gY0.data(), S); });
   for (long k = 0; k < d.np; k++)
     for (unsigned b = 0; b < grid; b++) g[k] += part[b * d.np + k];
   expect("adjoint gtheta", rel(g.data(), d.gr.data(), d.np), 1e-13);
   expect("adjoint gY0", rel(gY0.data(), d.gY0r.data(), d.ns), 1e-13);
   std::fill(gY0.begin(), gY0.end(), NAN);
-  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_adjoint1_k<P, SM, ACC>(d.n, d.N, d.s, d.h, d.th.data(), d.yr.data(), nullptr, d.W.data(), nullptr, gY0.data(), S); });
+  launchp(grid, ODYNK_NARROW_BLOCK, [&] { narrow_adjoint1_k<A, P, SM, ACC>(d.n, d.N, d.s, d.h, d.th.data(), d.yr.data(), nullptr, d.W.data(), nullptr, gY0.data(), S); });
   expect("adjoint gY0 (no gradient)", rel(gY0.data(), d.gY0r.data(), d.ns), 1e-13);
+  });
 }
 
 // odynk_tanh against std::tanh, value by value (relative), over a sweep and the special values
@@ -191,6 +218,34 @@ int main()
   {
     data d(1, 5, 1000); // P = 1
     adjoint1<1, true, true>(d, 2, 4), adjoint1<1, false, false>(d, 3, 2);
+  }
+  // relu and identity (the kernels' ACT instantiations besides tanh): groups, one thread per example, both adjoints
+  {
+    data d(8, 7, 100, ODYN_PW_RELU);
+    groups<8, true>(d, 2), ones<8, false>(d, 1);
+    adjoint<8, true, true>(d, 2, 3), adjoint<8, false, false>(d, 1, 2);
+    adjoint1<8, true, true>(d, 1, 3), adjoint1<8, false, false>(d, 1, 2);
+  }
+  {
+    data d(3, 4, 300, ODYN_PW_IDENTITY);
+    groups<4, false>(d, 3), ones<4, true>(d, 1);
+    adjoint<4, true, false>(d, 2, 4), adjoint1<4, true, true>(d, 1, 2);
+  }
+  {
+    data d(2, 9, 300, ODYN_PW_RELU);
+    ones<2, true>(d, 2), adjoint1<2, false, true>(d, 1, 4);
+  }
+  {
+    data d(5, 6, 40, ODYN_PW_IDENTITY);
+    groups<8, true>(d, 1), ones<8, true>(d, 1), adjoint<8, true, true>(d, 1, 4), adjoint1<8, true, false>(d, 1, 4);
+  }
+  {
+    data d(16, 3, 20, ODYN_PW_RELU);
+    groups<16, false>(d, 1), adjoint<16, true, true>(d, 1, 2);
+  }
+  {
+    data d(1, 5, 300, ODYN_PW_IDENTITY);
+    groups<1, true>(d, 1), ones<1, true>(d, 1), adjoint1<1, true, true>(d, 1, 4);
   }
   printf("emulation: %d failure(s)\n", fails);
   return fails != 0;

@@ -480,10 +480,12 @@ int cuda_rowsum_add(long n, long s, double alpha, const double *T, double *g)
 }
 
 /*
-   The whole-block dense Euler tanh sweeps: odyn's own kernels of cudakernels.h (narrow.cu for n <= 16: one kernel per
+   The whole-block dense Euler sweeps: odyn's own kernels of cudakernels.h (narrow.cu for n <= 16: one kernel per
    sweep, sigma' recomputed in registers, so no lin; wide.cu otherwise: cuBLAS and one fused kernel per step, sigma'
    kept in lin). They run on the legacy default stream, with which this backend's blocking stream is ordered, so the
    table's copies before and after them need no extra synchronization. Their status codes become the table's.
+   Every dense family takes the activation act first (backend.h), passed down to the kernels; it is checked here too
+   (conv_check_act, the conv families' check), as the early returns below (s = 0) would skip the kernels' check.
 */
 int kernel_status(int r, const char *op)
 {
@@ -513,105 +515,106 @@ bool narrow(long n) { return n <= ODYN_CUDA_NARROW_MAX; }
 
 long cuda_dense_euler_linsize(long n, long N, long s) { return narrow(n) ? 0 : N * n * s; }
 
-int check_euler(const char *op, long n, long N, long s)
+int check_euler(int act, const char *op, long n, long N, long s)
 {
+  if (conv_check_act(op, act)) return ODYN_BACKEND_ERR_ARG;
   if (n < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need n >= 1, N >= 0, s >= 0, got n = %ld, N = %ld, s = %ld", op, n, N, s);
   if (n > INT_MAX || s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "%s: n = %ld or s = %ld exceeds cuBLAS's int", op, n, s);
   return ensure_stream(); /* the device is selected and its stream made before the kernels run */
 }
 
-int cuda_dense_euler_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+int cuda_dense_euler_forward(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   int r;
 
-  if ((r = check_euler("dense_euler_forward", n, N, s)) || !s) return r;
-  if (narrow(n)) return kernel_status(odyn_cuda_narrow_forward(n, N, s, h, theta, Y0, Ytraj, 1), "dense_euler_forward (narrow)");
-  return kernel_status(odyn_cuda_dense_forward(n, N, s, h, theta, Y0, Ytraj, lin), "dense_euler_forward (cuBLAS)");
+  if ((r = check_euler(act, "dense_euler_forward", n, N, s)) || !s) return r;
+  if (narrow(n)) return kernel_status(odyn_cuda_narrow_forward(act, n, N, s, h, theta, Y0, Ytraj, 1), "dense_euler_forward (narrow)");
+  return kernel_status(odyn_cuda_dense_forward(act, n, N, s, h, theta, Y0, Ytraj, lin), "dense_euler_forward (cuBLAS)");
 }
 
-int cuda_dense_euler_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
+int cuda_dense_euler_tangent(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
 {
   int r;
 
-  if ((r = check_euler("dense_euler_tangent", n, N, s)) || !s) return r;
+  if ((r = check_euler(act, "dense_euler_tangent", n, N, s)) || !s) return r;
   /* the narrow tangent recomputes the states from Y0 = state 0 of the trajectory */
-  if (narrow(n)) return kernel_status(odyn_cuda_narrow_tangent(n, N, s, h, theta, dtheta, Ytraj, dY0, dYN), "dense_euler_tangent (narrow)");
-  return kernel_status(odyn_cuda_dense_tangent(n, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "dense_euler_tangent (cuBLAS)");
+  if (narrow(n)) return kernel_status(odyn_cuda_narrow_tangent(act, n, N, s, h, theta, dtheta, Ytraj, dY0, dYN), "dense_euler_tangent (narrow)");
+  return kernel_status(odyn_cuda_dense_tangent(act, n, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "dense_euler_tangent (cuBLAS)");
 }
 
-int cuda_dense_euler_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
+int cuda_dense_euler_adjoint(int act, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
   int r;
 
-  if ((r = check_euler("dense_euler_adjoint", n, N, s)) || !s || (!gtheta && !gY0)) return r;
-  if (narrow(n)) return kernel_status(odyn_cuda_narrow_adjoint(n, N, s, h, theta, Ytraj, W, gtheta, gY0), "dense_euler_adjoint (narrow)");
-  return kernel_status(odyn_cuda_dense_adjoint(n, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "dense_euler_adjoint (cuBLAS)");
+  if ((r = check_euler(act, "dense_euler_adjoint", n, N, s)) || !s || (!gtheta && !gY0)) return r;
+  if (narrow(n)) return kernel_status(odyn_cuda_narrow_adjoint(act, n, N, s, h, theta, Ytraj, W, gtheta, gY0), "dense_euler_adjoint (narrow)");
+  return kernel_status(odyn_cuda_dense_adjoint(act, n, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "dense_euler_adjoint (cuBLAS)");
 }
 
-/* the whole-block leapfrog tanh sweeps: the narrow kernels for n <= 16 (narrow.cu with LF: one kernel per sweep,
+/* the whole-block leapfrog sweeps: the narrow kernels for n <= 16 (narrow.cu with LF: one kernel per sweep,
    sigma' recomputed, no lin), cuBLAS and fused updates above (leapfrog.cu; lin holds D_j); reversible: the narrow
    kernels for n <= 16 too (the forward writes the last two states in one sweep, the adjoint rebuilds the states in
    registers), leapfrog.cu's per-step path above */
 long cuda_dense_leapfrog_linsize(long n, long N, long s) { return narrow(n) ? 0 : N * n * s; }
 
-int cuda_dense_leapfrog_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+int cuda_dense_leapfrog_forward(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   int r;
 
-  if ((r = check_euler("dense_leapfrog_forward", n, N, s)) || !s) return r;
-  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_forward(n, N, s, h, theta, Y0, Ytraj, 1), "dense_leapfrog_forward (narrow)");
-  return kernel_status(odyn_cuda_leapfrog_forward(n, N, s, h, theta, Y0, Ytraj, lin), "dense_leapfrog_forward");
+  if ((r = check_euler(act, "dense_leapfrog_forward", n, N, s)) || !s) return r;
+  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_forward(act, n, N, s, h, theta, Y0, Ytraj, 1), "dense_leapfrog_forward (narrow)");
+  return kernel_status(odyn_cuda_leapfrog_forward(act, n, N, s, h, theta, Y0, Ytraj, lin), "dense_leapfrog_forward");
 }
 
-int cuda_dense_leapfrog_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
+int cuda_dense_leapfrog_tangent(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
 {
   int r;
 
-  if ((r = check_euler("dense_leapfrog_tangent", n, N, s)) || !s) return r;
+  if ((r = check_euler(act, "dense_leapfrog_tangent", n, N, s)) || !s) return r;
   /* the narrow tangent recomputes the states from Y0 = state 0 of the trajectory */
-  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_tangent(n, N, s, h, theta, dtheta, Ytraj, dY0, dYN), "dense_leapfrog_tangent (narrow)");
-  return kernel_status(odyn_cuda_leapfrog_tangent(n, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "dense_leapfrog_tangent");
+  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_tangent(act, n, N, s, h, theta, dtheta, Ytraj, dY0, dYN), "dense_leapfrog_tangent (narrow)");
+  return kernel_status(odyn_cuda_leapfrog_tangent(act, n, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "dense_leapfrog_tangent");
 }
 
-int cuda_dense_leapfrog_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
+int cuda_dense_leapfrog_adjoint(int act, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
   int r;
 
-  if ((r = check_euler("dense_leapfrog_adjoint", n, N, s)) || !s || (!gtheta && !gY0)) return r;
-  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_adjoint(n, N, s, h, theta, Ytraj, W, gtheta, gY0), "dense_leapfrog_adjoint (narrow)");
-  return kernel_status(odyn_cuda_leapfrog_adjoint(n, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "dense_leapfrog_adjoint");
+  if ((r = check_euler(act, "dense_leapfrog_adjoint", n, N, s)) || !s || (!gtheta && !gY0)) return r;
+  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_adjoint(act, n, N, s, h, theta, Ytraj, W, gtheta, gY0), "dense_leapfrog_adjoint (narrow)");
+  return kernel_status(odyn_cuda_leapfrog_adjoint(act, n, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "dense_leapfrog_adjoint");
 }
 
-int cuda_dense_leapfrog_forward_final(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
+int cuda_dense_leapfrog_forward_final(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
 {
   int r;
 
-  if ((r = check_euler("dense_leapfrog_forward_final", n, N, s)) || !s) return r;
-  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_forward_final(n, N, s, h, theta, Y0, YN, YNm1), "dense_leapfrog_forward_final (narrow)");
-  return kernel_status(odyn_cuda_leapfrog_forward_final(n, N, s, h, theta, Y0, YN, YNm1), "dense_leapfrog_forward_final");
+  if ((r = check_euler(act, "dense_leapfrog_forward_final", n, N, s)) || !s) return r;
+  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_forward_final(act, n, N, s, h, theta, Y0, YN, YNm1), "dense_leapfrog_forward_final (narrow)");
+  return kernel_status(odyn_cuda_leapfrog_forward_final(act, n, N, s, h, theta, Y0, YN, YNm1), "dense_leapfrog_forward_final");
 }
 
-int cuda_dense_leapfrog_tangent_y0(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+int cuda_dense_leapfrog_tangent_y0(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
   int r;
 
-  if ((r = check_euler("dense_leapfrog_tangent_y0", n, N, s)) || !s) return r;
+  if ((r = check_euler(act, "dense_leapfrog_tangent_y0", n, N, s)) || !s) return r;
   /* the narrow tangent recomputes the states from Y0 anyway: the stored sweep's kernel is the reversible one's */
-  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_tangent(n, N, s, h, theta, dtheta, Y0, dY0, dYN), "dense_leapfrog_tangent_y0 (narrow)");
-  return kernel_status(odyn_cuda_leapfrog_tangent_y0(n, N, s, h, theta, dtheta, Y0, dY0, dYN), "dense_leapfrog_tangent_y0");
+  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_tangent(act, n, N, s, h, theta, dtheta, Y0, dY0, dYN), "dense_leapfrog_tangent_y0 (narrow)");
+  return kernel_status(odyn_cuda_leapfrog_tangent_y0(act, n, N, s, h, theta, dtheta, Y0, dY0, dYN), "dense_leapfrog_tangent_y0");
 }
 
-int cuda_dense_leapfrog_adjoint_reversible(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
+int cuda_dense_leapfrog_adjoint_reversible(int act, long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
 {
   int r;
 
-  if ((r = check_euler("dense_leapfrog_adjoint_reversible", n, N, s)) || !s || (!gtheta && !gY0)) return r;
-  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_adjoint_reversible(n, N, s, h, theta, YN, YNm1, W, gtheta, gY0), "dense_leapfrog_adjoint_reversible (narrow)");
-  return kernel_status(odyn_cuda_leapfrog_adjoint_reversible(n, N, s, h, theta, YN, YNm1, W, gtheta, gY0), "dense_leapfrog_adjoint_reversible");
+  if ((r = check_euler(act, "dense_leapfrog_adjoint_reversible", n, N, s)) || !s || (!gtheta && !gY0)) return r;
+  if (narrow(n)) return kernel_status(odyn_cuda_narrow_leapfrog_adjoint_reversible(act, n, N, s, h, theta, YN, YNm1, W, gtheta, gY0), "dense_leapfrog_adjoint_reversible (narrow)");
+  return kernel_status(odyn_cuda_leapfrog_adjoint_reversible(act, n, N, s, h, theta, YN, YNm1, W, gtheta, gY0), "dense_leapfrog_adjoint_reversible");
 }
 
 /*
-   The whole-block Verlet tanh sweeps: the narrow kernels of verlet.cu (n, m <= ODYN_CUDA_NARROW_MAX, one kernel per
+   The whole-block Verlet sweeps: the narrow kernels of verlet.cu (n, m <= ODYN_CUDA_NARROW_MAX, one kernel per
    sweep, sigma' recomputed in registers, so no lin); wider blocks the cuBLAS path of verletwide.cu (per step and face
    one DGEMM and one fused pass; lin keeps sigma' of both faces, N (n + m) s).
 */
@@ -619,109 +622,110 @@ bool narrow_pair(long n, long m) { return n >= 1 && m >= 1 && n <= ODYN_CUDA_NAR
 
 long cuda_dense_verlet_linsize(long n, long m, long N, long s) { return n < 1 || m < 1 ? -1 : narrow_pair(n, m) ? 0 : N * (n + m) * s; }
 
-/* the sizes of a block of two widths n and m (Verlet's Z, the parabolic layer's rows of K); cublas: its sweeps pass
-   n, m and n m + m to cuBLAS's int */
-int check_two_widths(const char *op, long n, long m, long N, long s, bool cublas)
+/* the activation and the sizes of a block of two widths n and m (Verlet's Z, the parabolic layer's rows of K); cublas:
+   its sweeps pass n, m and n m + m to cuBLAS's int */
+int check_two_widths(int act, const char *op, long n, long m, long N, long s, bool cublas)
 {
+  if (conv_check_act(op, act)) return ODYN_BACKEND_ERR_ARG;
   if (n < 1 || m < 1 || N < 0 || s < 0) return fail(ODYN_BACKEND_ERR_SIZE, "%s: need n >= 1, m >= 1, N >= 0, s >= 0, got n = %ld, m = %ld, N = %ld, s = %ld", op, n, m, N, s);
   if (cublas && (n > INT_MAX || m > INT_MAX || n * m + m > INT_MAX)) return fail(ODYN_BACKEND_ERR_SIZE, "%s: n = %ld, m = %ld exceed cuBLAS's int", op, n, m);
   if (s > INT_MAX) return fail(ODYN_BACKEND_ERR_SIZE, "%s: s = %ld exceeds the kernels' int", op, s);
   return ensure_stream();
 }
 
-int check_verlet(const char *op, long n, long m, long N, long s) { return check_two_widths(op, n, m, N, s, !narrow_pair(n, m)); }
+int check_verlet(int act, const char *op, long n, long m, long N, long s) { return check_two_widths(act, op, n, m, N, s, !narrow_pair(n, m)); }
 
-int cuda_dense_verlet_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
+int cuda_dense_verlet_forward(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
 {
   int r;
 
-  if ((r = check_verlet("dense_verlet_forward", n, m, N, s)) || !s) return r;
-  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_forward(n, m, N, s, h, theta, Y0, Ytraj, Ztraj, lin), "dense_verlet_forward (wide)");
-  return kernel_status(odyn_cuda_verlet_forward(n, m, N, s, h, theta, Y0, Ytraj, Ztraj), "dense_verlet_forward");
+  if ((r = check_verlet(act, "dense_verlet_forward", n, m, N, s)) || !s) return r;
+  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_forward(act, n, m, N, s, h, theta, Y0, Ytraj, Ztraj, lin), "dense_verlet_forward (wide)");
+  return kernel_status(odyn_cuda_verlet_forward(act, n, m, N, s, h, theta, Y0, Ytraj, Ztraj), "dense_verlet_forward");
 }
 
-int cuda_dense_verlet_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN)
+int cuda_dense_verlet_tangent(int act, long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN)
 {
   int r;
 
-  if ((r = check_verlet("dense_verlet_tangent", n, m, N, s)) || !s) return r;
-  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_tangent(n, m, N, s, h, theta, dtheta, Ytraj, Ztraj, lin, dY0, dYN), "dense_verlet_tangent (wide)");
+  if ((r = check_verlet(act, "dense_verlet_tangent", n, m, N, s)) || !s) return r;
+  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_tangent(act, n, m, N, s, h, theta, dtheta, Ytraj, Ztraj, lin, dY0, dYN), "dense_verlet_tangent (wide)");
   /* the kernel recomputes the states from Y0 = state 0 of the trajectory */
-  return kernel_status(odyn_cuda_verlet_tangent(n, m, N, s, h, theta, dtheta, Ytraj, dY0, dYN), "dense_verlet_tangent");
+  return kernel_status(odyn_cuda_verlet_tangent(act, n, m, N, s, h, theta, dtheta, Ytraj, dY0, dYN), "dense_verlet_tangent");
 }
 
-int cuda_dense_verlet_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0)
+int cuda_dense_verlet_adjoint(int act, long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
   int r;
 
-  if ((r = check_verlet("dense_verlet_adjoint", n, m, N, s)) || !s || (!gtheta && !gY0)) return r;
-  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_adjoint(n, m, N, s, h, theta, Ytraj, Ztraj, lin, W, gtheta, gY0), "dense_verlet_adjoint (wide)");
-  return kernel_status(odyn_cuda_verlet_adjoint(n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0), "dense_verlet_adjoint");
+  if ((r = check_verlet(act, "dense_verlet_adjoint", n, m, N, s)) || !s || (!gtheta && !gY0)) return r;
+  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_adjoint(act, n, m, N, s, h, theta, Ytraj, Ztraj, lin, W, gtheta, gY0), "dense_verlet_adjoint (wide)");
+  return kernel_status(odyn_cuda_verlet_adjoint(act, n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0), "dense_verlet_adjoint");
 }
 
 /* the reversible pair (states recomputed, memory flat in N): forward_final keeps Y_N and Z_{N-1/2}, the tangent
    recomputes forward from Y0 (the same kernel as above), the adjoint rebuilds the states backwards from the pair */
-int cuda_dense_verlet_forward_final(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN)
+int cuda_dense_verlet_forward_final(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN)
 {
   int r;
 
-  if ((r = check_verlet("dense_verlet_forward_final", n, m, N, s)) || !s) return r;
-  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_forward_final(n, m, N, s, h, theta, Y0, YN, ZN), "dense_verlet_forward_final (wide)");
-  return kernel_status(odyn_cuda_verlet_forward_final(n, m, N, s, h, theta, Y0, YN, ZN), "dense_verlet_forward_final");
+  if ((r = check_verlet(act, "dense_verlet_forward_final", n, m, N, s)) || !s) return r;
+  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_forward_final(act, n, m, N, s, h, theta, Y0, YN, ZN), "dense_verlet_forward_final (wide)");
+  return kernel_status(odyn_cuda_verlet_forward_final(act, n, m, N, s, h, theta, Y0, YN, ZN), "dense_verlet_forward_final");
 }
 
-int cuda_dense_verlet_tangent_y0(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+int cuda_dense_verlet_tangent_y0(int act, long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
   int r;
 
-  if ((r = check_verlet("dense_verlet_tangent_y0", n, m, N, s)) || !s) return r;
-  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_tangent_y0(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN), "dense_verlet_tangent_y0 (wide)");
-  return kernel_status(odyn_cuda_verlet_tangent(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN), "dense_verlet_tangent_y0");
+  if ((r = check_verlet(act, "dense_verlet_tangent_y0", n, m, N, s)) || !s) return r;
+  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_tangent_y0(act, n, m, N, s, h, theta, dtheta, Y0, dY0, dYN), "dense_verlet_tangent_y0 (wide)");
+  return kernel_status(odyn_cuda_verlet_tangent(act, n, m, N, s, h, theta, dtheta, Y0, dY0, dYN), "dense_verlet_tangent_y0");
 }
 
-int cuda_dense_verlet_adjoint_reversible(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0)
+int cuda_dense_verlet_adjoint_reversible(int act, long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0)
 {
   int r;
 
-  if ((r = check_verlet("dense_verlet_adjoint_reversible", n, m, N, s)) || !s || (!gtheta && !gY0)) return r;
+  if ((r = check_verlet(act, "dense_verlet_adjoint_reversible", n, m, N, s)) || !s || (!gtheta && !gY0)) return r;
   if (gY0 && (gY0 == YN || gY0 == ZN)) return fail(ODYN_BACKEND_ERR_ARG, "dense_verlet_adjoint_reversible: gY0 must not alias YN or ZN");
-  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_adjoint_reversible(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0), "dense_verlet_adjoint_reversible (wide)");
-  return kernel_status(odyn_cuda_verlet_adjoint_reversible(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0, NULL), "dense_verlet_adjoint_reversible");
+  if (!narrow_pair(n, m)) return kernel_status(odyn_cuda_verlet_wide_adjoint_reversible(act, n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0), "dense_verlet_adjoint_reversible (wide)");
+  return kernel_status(odyn_cuda_verlet_adjoint_reversible(act, n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0, NULL), "dense_verlet_adjoint_reversible");
 }
 
-/* the parabolic tanh sweeps: n, m <= 16 one kernel per sweep (parabolicnarrow.cu: sigma and sigma' recomputed from the
+/* the parabolic sweeps: n, m <= 16 one kernel per sweep (parabolicnarrow.cu: sigma and sigma' recomputed from the
    states, so no lin), wider blocks per step cuBLAS DGEMMs and one fused pass (parabolic.cu; lin keeps sigma and
    sigma', 2 N m s) */
 long cuda_dense_parabolic_linsize(long n, long m, long N, long s) { return n < 1 || m < 1 ? -1 : narrow_pair(n, m) ? 0 : 2 * N * m * s; }
 
-int check_parabolic(const char *op, long n, long m, long N, long s) { return check_two_widths(op, n, m, N, s, !narrow_pair(n, m)); }
+int check_parabolic(int act, const char *op, long n, long m, long N, long s) { return check_two_widths(act, op, n, m, N, s, !narrow_pair(n, m)); }
 
-int cuda_dense_parabolic_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+int cuda_dense_parabolic_forward(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   int r;
 
-  if ((r = check_parabolic("dense_parabolic_forward", n, m, N, s)) || !s) return r;
-  if (narrow_pair(n, m)) return kernel_status(odyn_cuda_parabolic_narrow_forward(n, m, N, s, h, theta, Y0, Ytraj), "dense_parabolic_forward (narrow)");
-  return kernel_status(odyn_cuda_parabolic_forward(n, m, N, s, h, theta, Y0, Ytraj, lin), "dense_parabolic_forward (cuBLAS)");
+  if ((r = check_parabolic(act, "dense_parabolic_forward", n, m, N, s)) || !s) return r;
+  if (narrow_pair(n, m)) return kernel_status(odyn_cuda_parabolic_narrow_forward(act, n, m, N, s, h, theta, Y0, Ytraj), "dense_parabolic_forward (narrow)");
+  return kernel_status(odyn_cuda_parabolic_forward(act, n, m, N, s, h, theta, Y0, Ytraj, lin), "dense_parabolic_forward (cuBLAS)");
 }
 
-int cuda_dense_parabolic_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
+int cuda_dense_parabolic_tangent(int act, long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
 {
   int r;
 
-  if ((r = check_parabolic("dense_parabolic_tangent", n, m, N, s)) || !s) return r;
+  if ((r = check_parabolic(act, "dense_parabolic_tangent", n, m, N, s)) || !s) return r;
   /* the narrow tangent recomputes the states from Y0 = state 0 of the trajectory */
-  if (narrow_pair(n, m)) return kernel_status(odyn_cuda_parabolic_narrow_tangent(n, m, N, s, h, theta, dtheta, Ytraj, dY0, dYN), "dense_parabolic_tangent (narrow)");
-  return kernel_status(odyn_cuda_parabolic_tangent(n, m, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "dense_parabolic_tangent (cuBLAS)");
+  if (narrow_pair(n, m)) return kernel_status(odyn_cuda_parabolic_narrow_tangent(act, n, m, N, s, h, theta, dtheta, Ytraj, dY0, dYN), "dense_parabolic_tangent (narrow)");
+  return kernel_status(odyn_cuda_parabolic_tangent(act, n, m, N, s, h, theta, dtheta, Ytraj, lin, dY0, dYN), "dense_parabolic_tangent (cuBLAS)");
 }
 
-int cuda_dense_parabolic_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
+int cuda_dense_parabolic_adjoint(int act, long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
   int r;
 
-  if ((r = check_parabolic("dense_parabolic_adjoint", n, m, N, s)) || !s || (!gtheta && !gY0)) return r;
-  if (narrow_pair(n, m)) return kernel_status(odyn_cuda_parabolic_narrow_adjoint(n, m, N, s, h, theta, Ytraj, W, gtheta, gY0), "dense_parabolic_adjoint (narrow)");
-  return kernel_status(odyn_cuda_parabolic_adjoint(n, m, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "dense_parabolic_adjoint (cuBLAS)");
+  if ((r = check_parabolic(act, "dense_parabolic_adjoint", n, m, N, s)) || !s || (!gtheta && !gY0)) return r;
+  if (narrow_pair(n, m)) return kernel_status(odyn_cuda_parabolic_narrow_adjoint(act, n, m, N, s, h, theta, Ytraj, W, gtheta, gY0), "dense_parabolic_adjoint (narrow)");
+  return kernel_status(odyn_cuda_parabolic_adjoint(act, n, m, N, s, h, theta, Ytraj, lin, W, gtheta, gY0), "dense_parabolic_adjoint (cuBLAS)");
 }
 
 } // namespace odyn_cudabackend

@@ -59,7 +59,8 @@ unsigned grid_for(long len);
    counts, the Verlet / two-field blocks' size, eps (of the TV normalization) and array checks, ones = 1 for the channel
    sums, gb += the channel sums of T */
 bool conv1_fits(long cin, long cout);
-/* the activations of the conv sweeps (their act): identity, tanh or relu; a failure status otherwise (convblocks.cu) */
+/* the activations of the conv and dense sweeps (their act): identity, tanh or relu; a failure status otherwise
+   (convblocks.cu) */
 int  conv_check_act(const char *op, int act);
 int  check_conv_verlet(const char *op, int act, long c, long m, double eps, long ih, long iw, long N, long s, const double *theta, const double *lin);
 int  conv_fill_ones(long len, double *ones, const char *what);

@@ -1,6 +1,7 @@
-/* Device math shared by odyn's kernels (narrow.cu, verlet.cu, convdirect.cu, wide.cu). Only CUDA builtins, so that
-   tools/cudaemu can compile it as C++ on the CPU (it defines the bit casts itself). */
+/* Device math shared by odyn's kernels (narrow.cu, verlet.cu, convdirect.cu, wide.cu). Only CUDA builtins and
+   pointwise.h, so that tools/cudaemu can compile it as C++ on the CPU (it defines the bit casts itself). */
 #pragma once
+#include <odyn/private/pointwise.h>
 
 /* tanh without branches, the method and constants of the host's include/odyn/private/vtanh.h (what the host table
    uses): k = rint(2|x| / ln 2), s = |x| - k ln(2)/2, e^{2s} = (1 + w + s) / (1 + w - s) with 1 + w = s coth(s)
@@ -23,4 +24,48 @@ __device__ __forceinline__ double odynk_tanh(double x)
   const double p2    = __longlong_as_double((long long)((unsigned long long)(__double_as_longlong(kd) - (__double_as_longlong(shift) - 1023)) << 52)); /* 2^k */
   const double a = p2 - 1.0, b = p2 + 1.0;
   return copysign((a + (a * w + b * s)) / (b + (b * w + a * s)), x);
+}
+
+/* The dense sweeps' activation (cudakernels.h, "Activation"): identity, tanh or relu. The narrow one-kernel sweeps take
+   it as a template parameter ACT, so that their tanh instantiations compile to the code they were when they ran tanh
+   alone (no branch, no call in the unrolled loops). sigma' is taken from the output t = sigma(z), which the kernels
+   hold anyway: tanh 1 - t^2, relu t > 0 (as z > 0: pointwise.h's relu'(0) = 0), identity 1. */
+template <int ACT>
+__device__ __forceinline__ double odynk_act_of(double z);
+template <int ACT>
+__device__ __forceinline__ double odynk_act_dout(double t);
+template <>
+__device__ __forceinline__ double odynk_act_of<ODYN_PW_TANH>(double z) { return odynk_tanh(z); }
+template <>
+__device__ __forceinline__ double odynk_act_of<ODYN_PW_RELU>(double z) { return z > 0.0 ? z : 0.0; }
+template <>
+__device__ __forceinline__ double odynk_act_of<ODYN_PW_IDENTITY>(double z) { return z; }
+template <>
+__device__ __forceinline__ double odynk_act_dout<ODYN_PW_TANH>(double t) { return 1.0 - t * t; }
+template <>
+__device__ __forceinline__ double odynk_act_dout<ODYN_PW_RELU>(double t) { return t > 0.0 ? 1.0 : 0.0; }
+template <>
+__device__ __forceinline__ double odynk_act_dout<ODYN_PW_IDENTITY>(double t) { return 1.0; }
+
+/* the same as expressions, for the kernels' conditional expressions (c ? h sigma'(t) P : 0): there a call, even one
+   inlined, changed how nvcc placed the tanh (the adjoints' PTX differed from the tanh-only kernels'); for tanh these
+   are the very text of those kernels, the constant condition folded by the compiler */
+#define ODYNK_ACT_OF(ACT, z)   ((ACT) == ODYN_PW_TANH ? odynk_tanh(z) : odynk_act_of<ACT>(z))
+#define ODYNK_ACT_DOUT(ACT, t) ((ACT) == ODYN_PW_TANH ? 1.0 - (t) * (t) : odynk_act_dout<ACT>(t))
+
+/* the same at run time, for the wide paths' fused element-wise passes (one branch, uniform over the grid): act(z) and
+   *d = act'(z) taken at the pre-activation z, as the host does; tanh inline as convact.cuh's odynk_act_eval */
+__device__ __forceinline__ double odynk_act_rt(int act, double z, double *d)
+{
+  if (act == ODYN_PW_TANH) {
+    const double t = odynk_tanh(z);
+    *d             = 1.0 - t * t;
+    return t;
+  }
+  if (act == ODYN_PW_RELU) {
+    *d = z > 0.0 ? 1.0 : 0.0;
+    return z > 0.0 ? z : 0.0;
+  }
+  *d = 1.0;
+  return z;
 }

@@ -5,6 +5,7 @@
 #include <cublas_v2.h>
 #include <cstddef>
 #include <odyn/private/cudakernels.h>
+#include <odyn/private/pointwise.h> /* the activations' codes */
 
 /* records a status with a printf-style message (odyn_cuda_status_string() reports it) and returns the status */
 int odynk_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -62,6 +63,14 @@ int odynk_copy_or_zero(size_t len, const double *x, double *dst);
 /* the cuBLAS handle (wide.cu), created on first use */
 int  odynk_cublas(cublasHandle_t *h);
 void odynk_cublas_release(void);
+
+/* the dense sweeps' activation check (cudakernels.h, "Activation"): identity, tanh or relu, else ODYN_CUDA_ERR_ARG
+   naming fn */
+static inline int odynk_check_act(const char *fn, int act)
+{
+  if (odyn_act_is_plain(act)) return ODYN_CUDA_OK;
+  return odynk_fail(ODYN_CUDA_ERR_ARG, "%s: activation %d is none of identity, tanh and relu (ODYN_PW_IDENTITY, _TANH, _RELU)", fn, act);
+}
 
 /* sizes a kernel launch accepts: grid x <= 2^31 - 1, and the products of sizes the kernels index with fit a long */
 static inline bool odynk_fits_int(long v) { return v >= 0 && v <= 2147483647L; }

@@ -4,6 +4,9 @@
 
      Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 tanh(K_j Y_j + b_j),  Y_{-1} = Y_0
 
+   tanh stands for the sweep's act (identity, tanh, relu), taken at run time in the fused passes (devmath.cuh's
+   odynk_act_rt), D = sigma' at the pre-activation.
+
    Per step one cuBLAS DGEMM with the examples in the long dimension and one fused elementwise kernel, as the wide
    Euler path (wide.cu), with the leapfrog's three-level update folded into that kernel:
 
@@ -30,23 +33,23 @@
 
 namespace {
 
-/* Y1 = 2 Y - Yp + h2 tanh(Y1 + b) (Y1 holds K Y on entry), D = 1 - tanh^2 when D is not NULL */
-__global__ void lf_forward_update(long n, long len, double h2, const double *__restrict__ b, const double *__restrict__ Y, const double *__restrict__ Yp, double *__restrict__ Y1, double *__restrict__ D)
+/* Y1 = 2 Y - Yp + h2 act(Y1 + b) (Y1 holds K Y on entry), D = act' there when D is not NULL */
+__global__ void lf_forward_update(int act, long n, long len, double h2, const double *__restrict__ b, const double *__restrict__ Y, const double *__restrict__ Yp, double *__restrict__ Y1, double *__restrict__ D)
 {
   for (long k = (long)blockIdx.x * blockDim.x + threadIdx.x; k < len; k += (long)gridDim.x * blockDim.x) {
-    const double t = odynk_tanh(Y1[k] + b[k % n]);
+    double       d;
+    const double t = odynk_act_rt(act, Y1[k] + b[k % n], &d);
     Y1[k]          = (2.0 * Y[k] - Yp[k]) + h2 * t;
-    if (D) D[k] = 1.0 - t * t;
+    if (D) D[k] = d;
   }
 }
 
-/* the reversible adjoint's step: F holds K Y_j on entry; D = 1 - tanh^2 of F + b, and with rebuild Ya = Y_{j+1} becomes
-   Y_{j-1} = 2 Y_j - Y_{j+1} + h2 tanh(F + b) (Yb = Y_j) */
-__global__ void lf_reverse_update(long n, long len, double h2, const double *__restrict__ b, const double *__restrict__ F, const double *__restrict__ Yb, double *__restrict__ Ya, double *__restrict__ D, int rebuild)
+/* the reversible adjoint's step: F holds K Y_j on entry; D = act' at F + b, and with rebuild Ya = Y_{j+1} becomes
+   Y_{j-1} = 2 Y_j - Y_{j+1} + h2 act(F + b) (Yb = Y_j) */
+__global__ void lf_reverse_update(int act, long n, long len, double h2, const double *__restrict__ b, const double *__restrict__ F, const double *__restrict__ Yb, double *__restrict__ Ya, double *__restrict__ D, int rebuild)
 {
   for (long k = (long)blockIdx.x * blockDim.x + threadIdx.x; k < len; k += (long)gridDim.x * blockDim.x) {
-    const double t = odynk_tanh(F[k] + b[k % n]);
-    D[k]           = 1.0 - t * t;
+    const double t = odynk_act_rt(act, F[k] + b[k % n], &D[k]);
     if (rebuild) Ya[k] = (2.0 * Yb[k] - Ya[k]) + h2 * t;
   }
 }
@@ -154,12 +157,13 @@ int lf_check(const char *fn, long n, long N, long s)
 
 } // namespace
 
-int odyn_cuda_leapfrog_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *D)
+int odyn_cuda_leapfrog_forward(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *D)
 {
   cublasHandle_t cb = NULL;
   const double   one = 1.0, zero = 0.0, h2 = h * h;
   const long     slot = n * n + n, len = n * s;
 
+  ODYNK_CALL(odynk_check_act("odyn_cuda_leapfrog_forward", act));
   ODYNK_CALL(lf_check("odyn_cuda_leapfrog_forward", n, N, s));
   if (!theta || !Y0 || !Ytraj || (N > 0 && !D)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_leapfrog_forward: theta, Y0, Ytraj and D must be device arrays");
   if (len == 0) return ODYN_CUDA_OK;
@@ -170,18 +174,19 @@ int odyn_cuda_leapfrog_forward(long n, long N, long s, double h, const double *t
     double       *Y1 = Ytraj + (j + 1) * len;
 
     ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_N, CUBLAS_OP_N, (int)n, (int)s, (int)n, &one, K, (int)n, Yj, (int)n, &zero, Y1, (int)n));
-    lf_forward_update<<<odynk_grid1d(len), 256>>>(n, len, h2, K + n * n, Yj, Yp, Y1, D + j * len);
+    lf_forward_update<<<odynk_grid1d(len), 256>>>(act, n, len, h2, K + n * n, Yj, Yp, Y1, D + j * len);
     ODYNK_LAUNCHED("lf_forward_update");
   }
   return ODYN_CUDA_OK;
 }
 
-int odyn_cuda_leapfrog_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *D, const double *dY0, double *dYN)
+int odyn_cuda_leapfrog_tangent(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *D, const double *dY0, double *dYN)
 {
   cublasHandle_t cb = NULL;
   const long     slot = n * n + n, len = n * s;
   double        *b[4], *prev, *cur, *next;
 
+  ODYNK_CALL(odynk_check_act("odyn_cuda_leapfrog_tangent", act));
   ODYNK_CALL(lf_check("odyn_cuda_leapfrog_tangent", n, N, s));
   if (!theta || !Ytraj || (N > 0 && !D) || !dYN) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_leapfrog_tangent: theta, Ytraj, D (of the forward) and dYN must be device arrays");
   if (len == 0) return ODYN_CUDA_OK;
@@ -199,12 +204,13 @@ int odyn_cuda_leapfrog_tangent(long n, long N, long s, double h, const double *t
   return ODYN_CUDA_OK;
 }
 
-int odyn_cuda_leapfrog_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *D, const double *W, double *gtheta, double *gY0)
+int odyn_cuda_leapfrog_adjoint(int act, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *D, const double *W, double *gtheta, double *gY0)
 {
   cublasHandle_t cb = NULL;
   const long     slot = n * n + n, len = n * s;
   double        *b[3], *ones = NULL;
 
+  ODYNK_CALL(odynk_check_act("odyn_cuda_leapfrog_adjoint", act));
   ODYNK_CALL(lf_check("odyn_cuda_leapfrog_adjoint", n, N, s));
   if (!theta || !Ytraj || (N > 0 && !D) || !W) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_leapfrog_adjoint: theta, Ytraj, D (of the forward) and W must be device arrays");
   if (len == 0 || (!gtheta && !gY0)) return ODYN_CUDA_OK;
@@ -227,7 +233,7 @@ int odyn_cuda_leapfrog_adjoint(long n, long N, long s, double h, const double *t
   return ODYN_CUDA_OK;
 }
 
-int odyn_cuda_leapfrog_forward_final(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
+int odyn_cuda_leapfrog_forward_final(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
 {
   cublasHandle_t cb = NULL;
   const double   one = 1.0, zero = 0.0, h2 = h * h;
@@ -235,6 +241,7 @@ int odyn_cuda_leapfrog_forward_final(long n, long N, long s, double h, const dou
   const size_t   bytes = (size_t)len * sizeof(double);
   double        *b[3], *prev, *cur, *next;
 
+  ODYNK_CALL(odynk_check_act("odyn_cuda_leapfrog_forward_final", act));
   ODYNK_CALL(lf_check("odyn_cuda_leapfrog_forward_final", n, N, s));
   if (!theta || !Y0 || !YN || !YNm1) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_leapfrog_forward_final: theta, Y0, YN and YNm1 must be device arrays");
   if (len == 0) return ODYN_CUDA_OK;
@@ -248,7 +255,7 @@ int odyn_cuda_leapfrog_forward_final(long n, long N, long s, double h, const dou
     const double *K = theta + j * slot;
 
     ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_N, CUBLAS_OP_N, (int)n, (int)s, (int)n, &one, K, (int)n, cur, (int)n, &zero, next, (int)n));
-    lf_forward_update<<<odynk_grid1d(len), 256>>>(n, len, h2, K + n * n, cur, prev, next, NULL);
+    lf_forward_update<<<odynk_grid1d(len), 256>>>(act, n, len, h2, K + n * n, cur, prev, next, NULL);
     ODYNK_LAUNCHED("lf_forward_update");
     lf_rotate(&prev, &cur, &next);
   }
@@ -257,13 +264,14 @@ int odyn_cuda_leapfrog_forward_final(long n, long N, long s, double h, const dou
   return ODYN_CUDA_OK;
 }
 
-int odyn_cuda_leapfrog_tangent_y0(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+int odyn_cuda_leapfrog_tangent_y0(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
   cublasHandle_t cb = NULL;
   const double   one = 1.0, zero = 0.0, h2 = h * h;
   const long     slot = n * n + n, len = n * s;
   double        *b[8], *yp, *yc, *yn, *dp, *dc, *dn;
 
+  ODYNK_CALL(odynk_check_act("odyn_cuda_leapfrog_tangent_y0", act));
   ODYNK_CALL(lf_check("odyn_cuda_leapfrog_tangent_y0", n, N, s));
   if (!theta || !Y0 || !dYN) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_leapfrog_tangent_y0: theta, Y0 and dYN must be device arrays");
   if (len == 0) return ODYN_CUDA_OK;
@@ -283,7 +291,7 @@ int odyn_cuda_leapfrog_tangent_y0(long n, long N, long s, double h, const double
 
     /* Y_{j+1} and sigma' at Y_j, then the tangent's step at Y_j */
     ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_N, CUBLAS_OP_N, (int)n, (int)s, (int)n, &one, K, (int)n, yc, (int)n, &zero, yn, (int)n));
-    lf_forward_update<<<odynk_grid1d(len), 256>>>(n, len, h2, K + n * n, yc, yp, yn, b[1]);
+    lf_forward_update<<<odynk_grid1d(len), 256>>>(act, n, len, h2, K + n * n, yc, yp, yn, b[1]);
     ODYNK_LAUNCHED("lf_forward_update");
     ODYNK_CALL(lf_tangent_step(cb, n, s, h2, K, dtheta ? dtheta + j * slot : NULL, yc, b[1], b[0], dc, dp, j == N - 1 ? dYN : dn));
     lf_rotate(&yp, &yc, &yn);
@@ -292,7 +300,7 @@ int odyn_cuda_leapfrog_tangent_y0(long n, long N, long s, double h, const double
   return ODYN_CUDA_OK;
 }
 
-int odyn_cuda_leapfrog_adjoint_reversible(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
+int odyn_cuda_leapfrog_adjoint_reversible(int act, long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
 {
   cublasHandle_t cb = NULL;
   const double   one = 1.0, zero = 0.0, h2 = h * h;
@@ -300,6 +308,7 @@ int odyn_cuda_leapfrog_adjoint_reversible(long n, long N, long s, double h, cons
   const size_t   bytes = (size_t)len * sizeof(double);
   double        *b[7], *ones = NULL, *ya, *yb, *tmp;
 
+  ODYNK_CALL(odynk_check_act("odyn_cuda_leapfrog_adjoint_reversible", act));
   ODYNK_CALL(lf_check("odyn_cuda_leapfrog_adjoint_reversible", n, N, s));
   if (!theta || !YN || !YNm1 || !W) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_leapfrog_adjoint_reversible: theta, YN, YNm1 and W must be device arrays");
   if (len == 0 || (!gtheta && !gY0)) return ODYN_CUDA_OK;
@@ -320,7 +329,7 @@ int odyn_cuda_leapfrog_adjoint_reversible(long n, long N, long s, double h, cons
 
     /* sigma' at Y_j (yb) and Y_{j-1} rebuilt into ya, then the adjoint's step */
     ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_N, CUBLAS_OP_N, (int)n, (int)s, (int)n, &one, K, (int)n, yb, (int)n, &zero, b[3], (int)n));
-    lf_reverse_update<<<odynk_grid1d(len), 256>>>(n, len, h2, K + n * n, b[3], yb, ya, b[4], j > 0);
+    lf_reverse_update<<<odynk_grid1d(len), 256>>>(act, n, len, h2, K + n * n, b[3], yb, ya, b[4], j > 0);
     ODYNK_LAUNCHED("lf_reverse_update");
     ODYNK_CALL(lf_adjoint_step(cb, n, s, j, h2, K, yb, b[4], ones, b[0], b[1], b[2], gtheta ? gtheta + j * slot : NULL, gY0));
     tmp  = b[1];

@@ -2,6 +2,9 @@
    Narrow dense Euler tanh networks (n <= 16: the ellipse, swiss-roll and peaks nets), Y_{j+1} = Y_j + h tanh(K_j Y_j + b_j),
    one kernel per sweep (include/odyn/private/cudakernels.h has the layouts). Why one kernel: with n = 8 a step is
    ~150 flops per example, so a kernel launch per step and layer (what PyTorch does) costs more than the arithmetic.
+   Activation: tanh here stands for the sweep's act (identity, tanh or relu), the kernels' first template parameter
+   ACT (devmath.cuh's odynk_act_of, and odynk_act_dout for sigma' from the output), dispatched once per call by
+   odynk_with_act: the tanh instantiations compile to the code of the tanh-only kernels, no branch in the loops.
 
    Threads, small s: G threads per example (G = n rounded up to a power of two), thread r of a group holds row r of its
    example's state in a register for all N steps; K_j Y_j is n warp shuffles (width G) and n FMAs per thread. So
@@ -79,7 +82,7 @@ __device__ __forceinline__ void odynk_leapfrog_adjoint_step(double &a, double &q
   a               = aj;
 }
 
-template <int G, bool SMEM, bool LF = false>
+template <int ACT, int G, bool SMEM, bool LF = false>
 __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_forward_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Y0, double *__restrict__ Y, int store_all, double *__restrict__ Yprev)
 {
   extern __shared__ double sh[];
@@ -101,8 +104,8 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_forward_k(int n, in
     for (int j = 0; j < N; j++) {
       const double *K = th + j * slot;
       const double  z = odynk_shfl_dot<G>(row_ok ? K[n * n + r] : 0.0, y, K, r, n, n, row_ok);
-      if (LF) odynk_leapfrog_step(y, yp, h * odynk_tanh(z));
-      else y += h * odynk_tanh(z);
+      if (LF) odynk_leapfrog_step(y, yp, h * odynk_act_of<ACT>(z));
+      else y += h * odynk_act_of<ACT>(z);
       if (store_all && act) Y[(j + 1) * ns + e * n + r] = y;
     }
     if (!store_all && act) {
@@ -112,7 +115,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_forward_k(int n, in
   }
 }
 
-template <int G, bool SMEM, bool LF = false>
+template <int ACT, int G, bool SMEM, bool LF = false>
 __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_tangent_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ dtheta, const double *__restrict__ Y0, const double *__restrict__ dY0, double *__restrict__ dYN)
 {
   extern __shared__ double sh[];
@@ -135,12 +138,12 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_tangent_k(int n, in
       const double *K = th + j * slot, *dK = has_dth ? dth + j * slot : NULL;
       double        z = row_ok ? K[n * n + r] : 0.0, dz = (row_ok && has_dth) ? dK[n * n + r] : 0.0;
       odynk_shfl_dot_tangent<G>(z, dz, y, dy, K, dK, r, n, n, row_ok);
-      const double t = odynk_tanh(z);
+      const double t = odynk_act_of<ACT>(z);
       if (LF) {
-        odynk_leapfrog_step(dy, dyp, h * ((1.0 - t * t) * dz));
+        odynk_leapfrog_step(dy, dyp, h * (odynk_act_dout<ACT>(t) * dz));
         odynk_leapfrog_step(y, yp, h * t);
       } else {
-        dy += h * (1.0 - t * t) * dz;
+        dy += h * odynk_act_dout<ACT>(t) * dz;
         y += h * t;
       }
     }
@@ -152,7 +155,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_tangent_k(int n, in
    registers y[P] (P = n rounded up to a power of two; the loops are unrolled over P with c < n guards, so the arrays
    stay in registers), K_j and b_j read from shared memory (or the read-only cache) at addresses the whole warp shares:
    broadcasts, no shuffles. z_i = b_i + sum_c K(i, c) y_c in the order c = 0, 1, ... as everywhere. */
-template <int P, bool SMEM, bool LF = false>
+template <int ACT, int P, bool SMEM, bool LF = false>
 __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_forward1_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Y0, double *__restrict__ Y, int store_all, double *__restrict__ Yprev)
 {
   extern __shared__ double sh[];
@@ -187,8 +190,8 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_forward1_k(int n, i
 #pragma unroll
       for (int i = 0; i < P; i++)
         if (i < n) {
-          if (LF) odynk_leapfrog_step(y[i], yp[LF ? i : 0], h * odynk_tanh(z[i]));
-          else y[i] += h * odynk_tanh(z[i]);
+          if (LF) odynk_leapfrog_step(y[i], yp[LF ? i : 0], h * odynk_act_of<ACT>(z[i]));
+          else y[i] += h * odynk_act_of<ACT>(z[i]);
         }
       if (store_all)
 #pragma unroll
@@ -206,7 +209,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_forward1_k(int n, i
 }
 
 /* the tangent with one thread per example: dz = K dy + dK y + db alongside z, per i in the order c = 0, 1, ... */
-template <int P, bool SMEM, bool LF = false>
+template <int ACT, int P, bool SMEM, bool LF = false>
 __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_tangent1_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ dtheta, const double *__restrict__ Y0, const double *__restrict__ dY0, double *__restrict__ dYN)
 {
   extern __shared__ double sh[];
@@ -251,12 +254,12 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_tangent1_k(int n, i
 #pragma unroll
       for (int i = 0; i < P; i++)
         if (i < n) {
-          const double t = odynk_tanh(z[i]);
+          const double t = odynk_act_of<ACT>(z[i]);
           if (LF) {
-            odynk_leapfrog_step(dy[i], dyp[LF ? i : 0], h * ((1.0 - t * t) * dz[i]));
+            odynk_leapfrog_step(dy[i], dyp[LF ? i : 0], h * (odynk_act_dout<ACT>(t) * dz[i]));
             odynk_leapfrog_step(y[i], yp[LF ? i : 0], h * t);
           } else {
-            dy[i] += h * (1.0 - t * t) * dz[i];
+            dy[i] += h * odynk_act_dout<ACT>(t) * dz[i];
             y[i] += h * t;
           }
         }
@@ -272,7 +275,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_tangent1_k(int n, i
    block's running gradient acc[N (n^2 + n)] (zeroed here, written to the slice once at the end: one pass of stores
    per block instead of a global read-modify-write per step and chunk), then with SMEM the parameters. The next step's
    state is loaded one step ahead, so that its global latency overlaps this step's arithmetic. */
-template <int G, bool SMEM, bool ACC, bool LF = false, bool REV = false>
+template <int ACT, int G, bool SMEM, bool ACC, bool LF = false, bool REV = false>
 __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_adjoint_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Ytraj, const double *__restrict__ YN, const double *__restrict__ W, double *__restrict__ part, double *__restrict__ gY0, int S)
 {
   extern __shared__ double sh[];
@@ -303,7 +306,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_adjoint_k(int n, in
       double        yc[G];
       if (!REV && j > 0) ynext = act ? Ytraj[(j - 1) * ns + e * n + r] : 0.0;
       const double z = odynk_shfl_dot<G>(row_ok ? K[n * n + r] : 0.0, y, K, r, n, n, row_ok, yc);
-      const double tz = odynk_tanh(z), u = act ? h * (1.0 - tz * tz) * P : 0.0;
+      const double tz = odynk_act_of<ACT>(z), u = act ? h * ODYNK_ACT_DOUT(ACT, tz) * P : 0.0;
       if (REV) { /* the scheme backwards: Y_{j-1} = 2 Y_j - Y_{j+1} + h^2 tanh(z_j), z_j the adjoint's own */
         ynext = act ? (2.0 * y - yhi) + h * tz : 0.0;
         yhi   = y;
@@ -365,7 +368,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) narrow_adjoint_k(int n, in
    Registers (ptxas, sm_90): P = 8 asks for 144; __launch_bounds__(256, 2) holds it to 128 (2 blocks per SM, which the
    shared memory allows anyway) with an 8-byte spill in the ACC variants; P = 4: 88-94, P = 2: 71-80, P = 1: 56-64. */
 #define ODYNK_ADJ1_HALF 16
-template <int P, bool SMEM, bool ACC, bool LF = false, bool REV = false>
+template <int ACT, int P, bool SMEM, bool ACC, bool LF = false, bool REV = false>
 __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK, 2) narrow_adjoint1_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Ytraj, const double *__restrict__ YN, const double *__restrict__ W, double *__restrict__ part, double *__restrict__ gY0, int S)
 {
   constexpr int LD = P > 1 ? P + 1 : 1, LPR = 32 / P, MC = (P + LPR) / LPR; /* scratch row; lanes per row; columns per lane */
@@ -415,8 +418,8 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK, 2) narrow_adjoint1_k(int n
             if (i < n) z[i] += K[i + c * n] * y[c];
 #pragma unroll
       for (int i = 0; i < P; i++) { /* z becomes u; REV: the scheme backwards, Y_{j-1} = 2 Y_j - Y_{j+1} + h^2 tanh(z_j) */
-        const double tz = odynk_tanh(z[i]);
-        z[i]            = act && i < n ? h * (1.0 - tz * tz) * a[i] : 0.0;
+        const double tz = odynk_act_of<ACT>(z[i]);
+        z[i]            = act && i < n ? h * ODYNK_ACT_DOUT(ACT, tz) * a[i] : 0.0;
         if (REV) {
           yn[i]             = act && i < n ? (2.0 * y[i] - yh[REV ? i : 0]) + h * tz : 0.0;
           yh[REV ? i : 0]   = y[i];
@@ -498,37 +501,37 @@ static int check_narrow(const char *fn, long n, long N, long s)
   return ODYN_CUDA_OK;
 }
 
-template <int G, bool LF>
+template <int ACT, int G, bool LF>
 static int forward_g(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all, double *Yprev)
 {
   const size_t bytes = (size_t)N * (n * n + n) * sizeof(double);
 
-  return odynk_launch_staged(narrow_forward_k<G, true, LF>, narrow_forward_k<G, false, LF>, bytes, s, G, "narrow", "launch of narrow_forward_k", (int)n, (int)N, s, h, theta, Y0, Y, store_all, Yprev);
+  return odynk_launch_staged(narrow_forward_k<ACT, G, true, LF>, narrow_forward_k<ACT, G, false, LF>, bytes, s, G, "narrow", "launch of narrow_forward_k", (int)n, (int)N, s, h, theta, Y0, Y, store_all, Yprev);
 }
 
-template <int G, bool LF>
+template <int ACT, int G, bool LF>
 static int tangent_g(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
   const size_t bytes = (size_t)N * (n * n + n) * sizeof(double) * (dtheta ? 2 : 1);
 
-  return odynk_launch_staged(narrow_tangent_k<G, true, LF>, narrow_tangent_k<G, false, LF>, bytes, s, G, "narrow", "launch of narrow_tangent_k", (int)n, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
+  return odynk_launch_staged(narrow_tangent_k<ACT, G, true, LF>, narrow_tangent_k<ACT, G, false, LF>, bytes, s, G, "narrow", "launch of narrow_tangent_k", (int)n, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
 }
 
 /* one thread per example for large s (odynk_one_thread_per_example): P = n rounded up to a power of two */
-template <int P, bool LF>
+template <int ACT, int P, bool LF>
 static int forward1_p(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all, double *Yprev)
 {
   const size_t bytes = (size_t)N * (n * n + n) * sizeof(double);
 
-  return odynk_launch_staged(narrow_forward1_k<P, true, LF>, narrow_forward1_k<P, false, LF>, bytes, s, 1, "narrow", "launch of narrow_forward1_k", (int)n, (int)N, s, h, theta, Y0, Y, store_all, Yprev);
+  return odynk_launch_staged(narrow_forward1_k<ACT, P, true, LF>, narrow_forward1_k<ACT, P, false, LF>, bytes, s, 1, "narrow", "launch of narrow_forward1_k", (int)n, (int)N, s, h, theta, Y0, Y, store_all, Yprev);
 }
 
-template <int P, bool LF>
+template <int ACT, int P, bool LF>
 static int tangent1_p(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
   const size_t bytes = (size_t)N * (n * n + n) * sizeof(double) * (dtheta ? 2 : 1);
 
-  return odynk_launch_staged(narrow_tangent1_k<P, true, LF>, narrow_tangent1_k<P, false, LF>, bytes, s, 1, "narrow", "launch of narrow_tangent1_k", (int)n, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
+  return odynk_launch_staged(narrow_tangent1_k<ACT, P, true, LF>, narrow_tangent1_k<ACT, P, false, LF>, bytes, s, 1, "narrow", "launch of narrow_tangent1_k", (int)n, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
 }
 
 /* launches one of the narrow adjoint kernels (narrow_adjoint_k, G threads per example, or narrow_adjoint1_k, one) with
@@ -554,26 +557,26 @@ static int adjoint_kernel_launch(KernelT kernel, const char *launch_of, int G, l
   return ODYN_CUDA_OK;
 }
 
-template <int G, bool SMEM, bool ACC, bool LF, bool REV>
+template <int ACT, int G, bool SMEM, bool ACC, bool LF, bool REV>
 static int adjoint_launch(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *YN, const double *W, double *gtheta, double *gY0, int S, size_t smem)
 {
-  return adjoint_kernel_launch(narrow_adjoint_k<G, SMEM, ACC, LF, REV>, "launch of narrow_adjoint_k", G, n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, S, smem);
+  return adjoint_kernel_launch(narrow_adjoint_k<ACT, G, SMEM, ACC, LF, REV>, "launch of narrow_adjoint_k", G, n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, S, smem);
 }
 
 /* The adjoint's configuration: odynk_adjoint_plan. While the resident blocks hold every chunk of examples in one pass
    (s = 10^4), the largest window that keeps enough blocks resident (n = 8, N = 64: S = 4, 73.7 KB, 3 blocks per SM,
    396 blocks >= 313 chunks); when blocks must walk several chunks (s = 10^6), the block's gradient in shared memory
    (ACC: n = 8, N = 64 adds 36.9 KB, S = 2, 92 KB, 2 blocks per SM). */
-template <int G, bool LF, bool REV>
+template <int ACT, int G, bool LF, bool REV>
 static int adjoint_g(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *YN, const double *W, double *gtheta, double *gY0)
 {
   const size_t   step = (size_t)(ODYNK_NARROW_BLOCK / 32) * n * (n + 1) * sizeof(double), bytes = (size_t)N * (n * n + n) * sizeof(double);
   odynk_adj_plan p;
 
-  ODYNK_CALL(odynk_adjoint_plan(narrow_adjoint_k<G, true, false, LF, REV>, bytes, step, N, s, G, gtheta != NULL, "narrow", &p));
-  if (!p.smem) return adjoint_launch<G, false, false, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, p.S, p.bytes);
-  if (p.acc) return adjoint_launch<G, true, true, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, p.S, p.bytes);
-  return adjoint_launch<G, true, false, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, p.S, p.bytes);
+  ODYNK_CALL(odynk_adjoint_plan(narrow_adjoint_k<ACT, G, true, false, LF, REV>, bytes, step, N, s, G, gtheta != NULL, "narrow", &p));
+  if (!p.smem) return adjoint_launch<ACT, G, false, false, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, p.S, p.bytes);
+  if (p.acc) return adjoint_launch<ACT, G, true, true, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, p.S, p.bytes);
+  return adjoint_launch<ACT, G, true, false, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, p.S, p.bytes);
 }
 
 /* The one-thread adjoint (narrow_adjoint1_k) for large s, where the blocks walk several chunks: ACC, with the
@@ -592,13 +595,13 @@ static int adj1_window(size_t fixed, size_t win_step, long N)
   return S;
 }
 
-template <int P, bool SMEM, bool ACC, bool LF, bool REV>
+template <int ACT, int P, bool SMEM, bool ACC, bool LF, bool REV>
 static int adjoint1_launch(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *YN, const double *W, double *gtheta, double *gY0, int S, size_t smem)
 {
-  return adjoint_kernel_launch(narrow_adjoint1_k<P, SMEM, ACC, LF, REV>, "launch of narrow_adjoint1_k", 1, n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, S, smem);
+  return adjoint_kernel_launch(narrow_adjoint1_k<ACT, P, SMEM, ACC, LF, REV>, "launch of narrow_adjoint1_k", 1, n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, S, smem);
 }
 
-template <int P, bool LF, bool REV>
+template <int ACT, int P, bool LF, bool REV>
 static int adjoint1_p(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *YN, const double *W, double *gtheta, double *gY0, int *taken)
 {
   const size_t step = (size_t)(ODYNK_NARROW_BLOCK / 32) * n * (n + 1) * sizeof(double), bytes = (size_t)N * (n * n + n) * sizeof(double);
@@ -607,58 +610,58 @@ static int adjoint1_p(long n, long N, long s, double h, const double *theta, con
 
   *taken = 1;
   if (!gtheta) { /* no gradient: no window is written, one step's worth keeps the layout */
-    if ((S = adj1_window(bytes + scr, step, 1)) >= 1) return adjoint1_launch<P, true, false, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, NULL, gY0, 1, bytes + scr + 2 * step);
-    return adjoint1_launch<P, false, false, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, NULL, gY0, 1, scr + 2 * step);
+    if ((S = adj1_window(bytes + scr, step, 1)) >= 1) return adjoint1_launch<ACT, P, true, false, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, NULL, gY0, 1, bytes + scr + 2 * step);
+    return adjoint1_launch<ACT, P, false, false, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, NULL, gY0, 1, scr + 2 * step);
   }
-  if ((S = adj1_window(2 * bytes + scr, step, N)) >= 1) return adjoint1_launch<P, true, true, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, S, 2 * bytes + scr + 2 * S * step);
-  if ((S = adj1_window(bytes + scr, step, N)) >= 1) return adjoint1_launch<P, false, true, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, S, bytes + scr + 2 * S * step);
+  if ((S = adj1_window(2 * bytes + scr, step, N)) >= 1) return adjoint1_launch<ACT, P, true, true, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, S, 2 * bytes + scr + 2 * S * step);
+  if ((S = adj1_window(bytes + scr, step, N)) >= 1) return adjoint1_launch<ACT, P, false, true, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, S, bytes + scr + 2 * S * step);
   *taken = 0;
   return ODYN_CUDA_OK;
 }
 
-template <bool LF>
+template <int ACT, bool LF>
 static int narrow_forward(const char *fn, long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all, double *Yprev = NULL)
 {
   ODYNK_CALL(check_narrow(fn, n, N, s));
   if (s == 0) return ODYN_CUDA_OK;
   if (!Y0 || !Y || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "%s: theta, Y0 and Y must be device arrays", fn);
   if (n <= 8 && odynk_one_thread_per_example(s)) switch (odynk_group_of(n)) { /* n > 8: 16 values per state need > 128 registers */
-    case 1: return forward1_p<1, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
-    case 2: return forward1_p<2, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
-    case 4: return forward1_p<4, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
-    default: return forward1_p<8, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
+    case 1: return forward1_p<ACT, 1, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
+    case 2: return forward1_p<ACT, 2, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
+    case 4: return forward1_p<ACT, 4, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
+    default: return forward1_p<ACT, 8, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
     }
   switch (odynk_group_of(n)) {
-  case 1: return forward_g<1, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
-  case 2: return forward_g<2, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
-  case 4: return forward_g<4, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
-  case 8: return forward_g<8, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
-  default: return forward_g<16, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
+  case 1: return forward_g<ACT, 1, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
+  case 2: return forward_g<ACT, 2, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
+  case 4: return forward_g<ACT, 4, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
+  case 8: return forward_g<ACT, 8, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
+  default: return forward_g<ACT, 16, LF>(n, N, s, h, theta, Y0, Y, store_all, Yprev);
   }
 }
 
-template <bool LF>
+template <int ACT, bool LF>
 static int narrow_tangent(const char *fn, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
   ODYNK_CALL(check_narrow(fn, n, N, s));
   if (s == 0) return ODYN_CUDA_OK;
   if (!Y0 || !dYN || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "%s: theta, Y0 and dYN must be device arrays", fn);
   if (n <= 8 && odynk_one_thread_per_example(s)) switch (odynk_group_of(n)) { /* n > 8: 16 values per state need > 128 registers */
-    case 1: return tangent1_p<1, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
-    case 2: return tangent1_p<2, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
-    case 4: return tangent1_p<4, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
-    default: return tangent1_p<8, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
+    case 1: return tangent1_p<ACT, 1, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
+    case 2: return tangent1_p<ACT, 2, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
+    case 4: return tangent1_p<ACT, 4, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
+    default: return tangent1_p<ACT, 8, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
     }
   switch (odynk_group_of(n)) {
-  case 1: return tangent_g<1, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
-  case 2: return tangent_g<2, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
-  case 4: return tangent_g<4, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
-  case 8: return tangent_g<8, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
-  default: return tangent_g<16, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
+  case 1: return tangent_g<ACT, 1, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
+  case 2: return tangent_g<ACT, 2, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
+  case 4: return tangent_g<ACT, 4, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
+  case 8: return tangent_g<ACT, 8, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
+  default: return tangent_g<ACT, 16, LF>(n, N, s, h, theta, dtheta, Y0, dY0, dYN);
   }
 }
 
-template <bool LF, bool REV = false>
+template <int ACT, bool LF, bool REV = false>
 static int narrow_adjoint(const char *fn, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *YN, const double *W, double *gtheta, double *gY0)
 {
   ODYNK_CALL(check_narrow(fn, n, N, s));
@@ -671,41 +674,70 @@ static int narrow_adjoint(const char *fn, long n, long N, long s, double h, cons
   if (n <= (LF ? 4 : 8) && odynk_one_thread_per_example(s)) { /* the forward's threshold: one thread per example (leapfrog: n <= 4, its second adjoint array would spill at P = 8) */
     int taken = 0;
     switch (odynk_group_of(n)) {
-    case 1: ODYNK_CALL((adjoint1_p<1, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, &taken))); break;
-    case 2: ODYNK_CALL((adjoint1_p<2, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, &taken))); break;
-    case 4: ODYNK_CALL((adjoint1_p<4, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, &taken))); break;
-    default: ODYNK_CALL((adjoint1_p<(LF ? 4 : 8), LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, &taken))); break; /* LF: n <= 4, not reached */
+    case 1: ODYNK_CALL((adjoint1_p<ACT, 1, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, &taken))); break;
+    case 2: ODYNK_CALL((adjoint1_p<ACT, 2, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, &taken))); break;
+    case 4: ODYNK_CALL((adjoint1_p<ACT, 4, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, &taken))); break;
+    default: ODYNK_CALL((adjoint1_p<ACT, (LF ? 4 : 8), LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0, &taken))); break; /* LF: n <= 4, not reached */
     }
     if (taken) return ODYN_CUDA_OK;
   }
   switch (odynk_group_of(n)) {
-  case 1: return adjoint_g<1, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0);
-  case 2: return adjoint_g<2, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0);
-  case 4: return adjoint_g<4, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0);
-  case 8: return adjoint_g<8, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0);
-  default: return adjoint_g<16, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0);
+  case 1: return adjoint_g<ACT, 1, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0);
+  case 2: return adjoint_g<ACT, 2, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0);
+  case 4: return adjoint_g<ACT, 4, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0);
+  case 8: return adjoint_g<ACT, 8, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0);
+  default: return adjoint_g<ACT, 16, LF, REV>(n, N, s, h, theta, Ytraj, YN, W, gtheta, gY0);
   }
 }
 
-int odyn_cuda_narrow_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all) { return narrow_forward<false>("odyn_cuda_narrow_forward", n, N, s, h, theta, Y0, Y, store_all); }
-int odyn_cuda_narrow_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN) { return narrow_tangent<false>("odyn_cuda_narrow_tangent", n, N, s, h, theta, dtheta, Y0, dY0, dYN); }
-int odyn_cuda_narrow_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0) { return narrow_adjoint<false>("odyn_cuda_narrow_adjoint", n, N, s, h, theta, Ytraj, NULL, W, gtheta, gY0); }
+/* the entry points: act checked and turned into the kernels' template parameter ACT (odynk_with_act) */
+int odyn_cuda_narrow_forward(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all)
+{
+  static const char *fn = "odyn_cuda_narrow_forward";
+  return odynk_with_act(fn, act, [&](auto a) { return narrow_forward<decltype(a)::value, false>(fn, n, N, s, h, theta, Y0, Y, store_all); });
+}
+int odyn_cuda_narrow_tangent(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+{
+  static const char *fn = "odyn_cuda_narrow_tangent";
+  return odynk_with_act(fn, act, [&](auto a) { return narrow_tangent<decltype(a)::value, false>(fn, n, N, s, h, theta, dtheta, Y0, dY0, dYN); });
+}
+int odyn_cuda_narrow_adjoint(int act, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0)
+{
+  static const char *fn = "odyn_cuda_narrow_adjoint";
+  return odynk_with_act(fn, act, [&](auto a) { return narrow_adjoint<decltype(a)::value, false>(fn, n, N, s, h, theta, Ytraj, NULL, W, gtheta, gY0); });
+}
 
 /* the leapfrog sweeps: the same kernels with LF, whose steps take h^2 where Euler's take h */
-int odyn_cuda_narrow_leapfrog_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all) { return narrow_forward<true>("odyn_cuda_narrow_leapfrog_forward", n, N, s, h * h, theta, Y0, Y, store_all); }
-int odyn_cuda_narrow_leapfrog_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN) { return narrow_tangent<true>("odyn_cuda_narrow_leapfrog_tangent", n, N, s, h * h, theta, dtheta, Y0, dY0, dYN); }
-int odyn_cuda_narrow_leapfrog_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0) { return narrow_adjoint<true>("odyn_cuda_narrow_leapfrog_adjoint", n, N, s, h * h, theta, Ytraj, NULL, W, gtheta, gY0); }
+int odyn_cuda_narrow_leapfrog_forward(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *Y, int store_all)
+{
+  static const char *fn = "odyn_cuda_narrow_leapfrog_forward";
+  return odynk_with_act(fn, act, [&](auto a) { return narrow_forward<decltype(a)::value, true>(fn, n, N, s, h * h, theta, Y0, Y, store_all); });
+}
+int odyn_cuda_narrow_leapfrog_tangent(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+{
+  static const char *fn = "odyn_cuda_narrow_leapfrog_tangent";
+  return odynk_with_act(fn, act, [&](auto a) { return narrow_tangent<decltype(a)::value, true>(fn, n, N, s, h * h, theta, dtheta, Y0, dY0, dYN); });
+}
+int odyn_cuda_narrow_leapfrog_adjoint(int act, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0)
+{
+  static const char *fn = "odyn_cuda_narrow_leapfrog_adjoint";
+  return odynk_with_act(fn, act, [&](auto a) { return narrow_adjoint<decltype(a)::value, true>(fn, n, N, s, h * h, theta, Ytraj, NULL, W, gtheta, gY0); });
+}
 
 /* the reversible leapfrog's sweeps (-odyn_scheme_trajectory recompute): the forward keeps the last two states (the
    kernel's previous-state register written beside Y_N: one sweep), the adjoint rebuilds the states backwards from them
    in registers, Y_{j-1} = 2 Y_j - Y_{j+1} + h^2 tanh(z_j) with the z_j the adjoint computes anyway: no state is read
    from memory (the tangent, which recomputes the states forward, is odyn_cuda_narrow_leapfrog_tangent) */
-int odyn_cuda_narrow_leapfrog_forward_final(long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
+int odyn_cuda_narrow_leapfrog_forward_final(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *YNm1)
 {
-  if (!YNm1 && s > 0 && n >= 1 && n <= ODYN_CUDA_NARROW_MAX) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_narrow_leapfrog_forward_final: theta, Y0, YN and YNm1 must be device arrays");
-  return narrow_forward<true>("odyn_cuda_narrow_leapfrog_forward_final", n, N, s, h * h, theta, Y0, YN, 0, YNm1);
+  static const char *fn = "odyn_cuda_narrow_leapfrog_forward_final";
+  return odynk_with_act(fn, act, [&](auto a) {
+    if (!YNm1 && s > 0 && n >= 1 && n <= ODYN_CUDA_NARROW_MAX) return odynk_fail(ODYN_CUDA_ERR_ARG, "%s: theta, Y0, YN and YNm1 must be device arrays", fn);
+    return narrow_forward<decltype(a)::value, true>(fn, n, N, s, h * h, theta, Y0, YN, 0, YNm1);
+  });
 }
-int odyn_cuda_narrow_leapfrog_adjoint_reversible(long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
+int odyn_cuda_narrow_leapfrog_adjoint_reversible(int act, long n, long N, long s, double h, const double *theta, const double *YN, const double *YNm1, const double *W, double *gtheta, double *gY0)
 {
-  return narrow_adjoint<true, true>("odyn_cuda_narrow_leapfrog_adjoint_reversible", n, N, s, h * h, theta, YNm1, YN, W, gtheta, gY0);
+  static const char *fn = "odyn_cuda_narrow_leapfrog_adjoint_reversible";
+  return odynk_with_act(fn, act, [&](auto a) { return narrow_adjoint<decltype(a)::value, true, true>(fn, n, N, s, h * h, theta, YNm1, YN, W, gtheta, gY0); });
 }

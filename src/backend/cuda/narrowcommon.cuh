@@ -1,4 +1,5 @@
-/* The parts the narrow one-kernel sweeps share (narrow.cu: dense Euler tanh, verlet.cu: Verlet tanh; n, m <= 16):
+/* The parts the narrow one-kernel sweeps share (narrow.cu: dense Euler, verlet.cu: Verlet, parabolicnarrow.cu:
+   parabolic; n, m <= 16; the activation a template parameter ACT, dispatched by odynk_with_act):
    G threads per example (a group: G a power of two <= 16, thread r of a group holds row r), blocks of
    ODYNK_NARROW_BLOCK threads, parameters staged into shared memory under a budget, mat-vecs by warp shuffles of width G,
    and the gradient's sums over the examples per warp (xor shuffles over the groups) and per block once per window of
@@ -12,7 +13,7 @@
 #define ODYNK_SMEM_BUDGET  (96 * 1024) /* bytes of staged parameters (and reduction slots) per block: several blocks per SM */
 #define ODYNK_FULL_MASK    0xffffffffu
 
-#include "devmath.cuh" /* odynk_tanh */
+#include "devmath.cuh" /* odynk_tanh, odynk_act_of, odynk_act_dout */
 
 /* all threads of the block copy count values of a (and of b when b is not NULL, to dst + count) into shared dst, then
    wait for each other */
@@ -162,6 +163,19 @@ static int odynk_with_group(long w, F f)
   case 4: return f(std::integral_constant<int, 4>());
   case 8: return f(std::integral_constant<int, 8>());
   default: return f(std::integral_constant<int, 16>());
+  }
+}
+
+/* f(std::integral_constant<int, ACT>()) for the activation act (identity, tanh, relu: the kernels' template parameter
+   ACT, devmath.cuh's odynk_act_of), after the check: another code is ODYN_CUDA_ERR_ARG naming fn */
+template <typename F>
+static int odynk_with_act(const char *fn, int act, F f)
+{
+  switch (act) {
+  case ODYN_PW_TANH: return f(std::integral_constant<int, ODYN_PW_TANH>());
+  case ODYN_PW_RELU: return f(std::integral_constant<int, ODYN_PW_RELU>());
+  case ODYN_PW_IDENTITY: return f(std::integral_constant<int, ODYN_PW_IDENTITY>());
+  default: return odynk_check_act(fn, act);
   }
 }
 

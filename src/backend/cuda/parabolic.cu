@@ -3,7 +3,7 @@
    contracts): Y_{j+1} = Y_j - h K_j^T tanh(K_j Y_j + b_j), K_j m x n column-major, slot j = [K_j | b_j]. Per step
    cuBLAS DGEMMs with the examples in the long dimension and one fused pass, as leapfrog.cu and verletwide.cu:
 
-     forward   S = K Y_j (DGEMM into S_j's place in lin); S = tanh(S + b), D = 1 - S^2 in one pass; Y_{j+1} = Y_j
+     forward   S = K Y_j (DGEMM into S_j's place in lin); S = tanh(S + b), D = sigma' in one pass; Y_{j+1} = Y_j
                (a copy), Y_{j+1} += -h K^T S (DGEMM with beta 1). lin = [S_j | D_j] per step, 2 N m s doubles.
      tangent   T = K dY (+ dK Y_j); T = D .* (T + db) in one pass; dY += -h K^T T (+ -h dK^T S_j); dY runs in dYN.
      adjoint   T = D .* (K P); gK += -h S P^T, gK += -h T Y_j^T, gb += -h T 1 (DGEMM, DGEMM, DGEMV with beta 1 into
@@ -12,21 +12,19 @@
    The symmetric layer is its own transpose in Y (dF/dY = -K^T diag(D) K), so the tangent's and the adjoint's state
    products are the same two DGEMMs. Narrow widths would pay two or three launches per step here: the table takes
    n, m <= 16 to parabolicnarrow.cu's one-kernel sweeps instead (backend.cu); these kernels serve any widths.
-   Kernels on the legacy default stream, cuBLAS through wide.cu's handle, as leapfrog.cu.
+   tanh stands for the sweep's act (identity, tanh, relu), taken at run time in the fused pass (devmath.cuh's
+   odynk_act_rt), D = sigma' at the pre-activation. Kernels on the legacy default stream, cuBLAS through wide.cu's
+   handle, as leapfrog.cu.
 */
 #include "kernelsys.cuh"
 #include "devmath.cuh"
 
 namespace {
 
-/* S = tanh(S + b), D = 1 - S^2 (rows values of b, repeated per example) */
-__global__ void pb_bias_tanh(long rows, long len, const double *__restrict__ b, double *__restrict__ S, double *__restrict__ D)
+/* S = act(S + b), D = act' there (rows values of b, repeated per example) */
+__global__ void pb_bias_act(int act, long rows, long len, const double *__restrict__ b, double *__restrict__ S, double *__restrict__ D)
 {
-  for (long k = (long)blockIdx.x * blockDim.x + threadIdx.x; k < len; k += (long)gridDim.x * blockDim.x) {
-    const double t = odynk_tanh(S[k] + b[k % rows]);
-    S[k]           = t;
-    D[k]           = 1.0 - t * t;
-  }
+  for (long k = (long)blockIdx.x * blockDim.x + threadIdx.x; k < len; k += (long)gridDim.x * blockDim.x) S[k] = odynk_act_rt(act, S[k] + b[k % rows], &D[k]);
 }
 
 /* T = D .* (T + db) (db may be NULL) */
@@ -58,11 +56,12 @@ int pb_check(const char *fn, long n, long m, long N, long s)
 
 } // namespace
 
-int odyn_cuda_parabolic_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
+int odyn_cuda_parabolic_forward(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *lin)
 {
   cublasHandle_t cb = NULL;
   const long     slot = m * n + m, len = n * s, lm = m * s;
 
+  ODYNK_CALL(odynk_check_act("odyn_cuda_parabolic_forward", act));
   ODYNK_CALL(pb_check("odyn_cuda_parabolic_forward", n, m, N, s));
   if (!theta || !Y0 || !Ytraj || (N > 0 && !lin)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_parabolic_forward: theta, Y0, Ytraj and lin must be device arrays");
   if (s == 0) return ODYN_CUDA_OK;
@@ -73,20 +72,21 @@ int odyn_cuda_parabolic_forward(long n, long m, long N, long s, double h, const 
     double       *S = lin + 2 * j * lm, *Y1 = Ytraj + (j + 1) * len;
 
     ODYNK_CALL(pb_gemm(cb, CUBLAS_OP_N, m, s, n, 1.0, K, m, Ytraj + j * len, 0.0, S));
-    pb_bias_tanh<<<odynk_grid1d(lm), 256>>>(m, lm, K + m * n, S, S + lm);
-    ODYNK_LAUNCHED("pb_bias_tanh");
+    pb_bias_act<<<odynk_grid1d(lm), 256>>>(act, m, lm, K + m * n, S, S + lm);
+    ODYNK_LAUNCHED("pb_bias_act");
     ODYNK_CUDA(cudaMemcpyAsync(Y1, Ytraj + j * len, (size_t)len * sizeof(double), cudaMemcpyDeviceToDevice, 0));
     ODYNK_CALL(pb_gemm(cb, CUBLAS_OP_T, n, s, m, -h, K, m, S, 1.0, Y1));
   }
   return ODYN_CUDA_OK;
 }
 
-int odyn_cuda_parabolic_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
+int odyn_cuda_parabolic_tangent(int act, long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *lin, const double *dY0, double *dYN)
 {
   cublasHandle_t cb = NULL;
   const long     slot = m * n + m, len = n * s, lm = m * s;
   double        *T;
 
+  ODYNK_CALL(odynk_check_act("odyn_cuda_parabolic_tangent", act));
   ODYNK_CALL(pb_check("odyn_cuda_parabolic_tangent", n, m, N, s));
   if (!theta || !Ytraj || (N > 0 && !lin) || !dYN) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_parabolic_tangent: theta, Ytraj, lin (of the forward) and dYN must be device arrays");
   if (s == 0) return ODYN_CUDA_OK;
@@ -106,13 +106,14 @@ int odyn_cuda_parabolic_tangent(long n, long m, long N, long s, double h, const 
   return ODYN_CUDA_OK;
 }
 
-int odyn_cuda_parabolic_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
+int odyn_cuda_parabolic_adjoint(int act, long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
   cublasHandle_t cb = NULL;
   const long     slot = m * n + m, len = n * s, lm = m * s;
   const double   one = 1.0, mh = -h;
   double        *b[3], *T, *P, *ones = NULL;
 
+  ODYNK_CALL(odynk_check_act("odyn_cuda_parabolic_adjoint", act));
   ODYNK_CALL(pb_check("odyn_cuda_parabolic_adjoint", n, m, N, s));
   if (!theta || !Ytraj || (N > 0 && !lin) || !W) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_parabolic_adjoint: theta, Ytraj, lin (of the forward) and W must be device arrays");
   if (s == 0 || (!gtheta && !gY0)) return ODYN_CUDA_OK;

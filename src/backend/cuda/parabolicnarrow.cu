@@ -23,6 +23,8 @@
      the block's own slice of a partial-sum array or, when blocks walk several chunks, the block's gradient in shared
      memory (ACC) written to the slice once at the end; odynk_reduce_blocks sums the slices in a fixed order (no
      atomics, deterministic). Then P_j = P - h K^T T.
+   Activation: tanh above stands for the sweep's act (identity, tanh, relu), the kernels' template parameter ACT as in
+   narrow.cu, with sigma' from S (devmath.cuh's odynk_act_dout): the tanh instantiations compile as before.
    Rounding against the host table (src/backend/host/denseparabolic.c): the sums run in another order and fuse into
    FMAs, and odynk_tanh differs from glibc's by an ulp or two; the map is non-expanding for small h (dF/dY = -K^T
    diag(sigma') K is negative semi-definite), so the difference stays at a few ulp per step (tests/gpu/test_gpu_parabolic.c).
@@ -32,7 +34,7 @@
 
 namespace {
 
-template <int G, bool SMEM>
+template <int ACT, int G, bool SMEM>
 __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) parabolic_forward_k(int n, int m, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Y0, double *__restrict__ Y)
 {
   extern __shared__ double sh[];
@@ -55,14 +57,14 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) parabolic_forward_k(int n,
       const double *K = th + j * slot, *b = K + (long)m * n;
       /* a_r = b_r + sum_c K(r, c) Y_c; then (K^T S)_r = sum_i K(i, r) S_i */
       const double  a  = odynk_shfl_dot<G>(hrow ? b[r] : 0.0, y, K, r, m, n, hrow);
-      const double  sg = hrow ? odynk_tanh(a) : 0.0;
+      const double  sg = hrow ? ODYNK_ACT_OF(ACT, a) : 0.0;
       y -= h * odynk_shfl_dot<G>(0.0, sg, K, r * m, 1, m, yrow);
       if (in && yrow) Y[(j + 1) * ns + e * n + r] = y;
     }
   }
 }
 
-template <int G, bool SMEM>
+template <int ACT, int G, bool SMEM>
 __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) parabolic_tangent_k(int n, int m, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ dtheta, const double *__restrict__ Y0, const double *dY0, double *dYN)
 {
   extern __shared__ double sh[];
@@ -86,7 +88,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) parabolic_tangent_k(int n,
       const double *dK = has_dth ? dth + j * slot : NULL, *db = has_dth ? dK + (long)m * n : NULL;
       double        a = hrow ? b[r] : 0.0, da = (hrow && has_dth) ? db[r] : 0.0, f = 0.0, df = 0.0;
       odynk_shfl_dot_tangent<G>(a, da, y, dy, K, dK, r, m, n, hrow); /* a = K Y + b, da = K dY + dK Y + db */
-      const double sg = hrow ? odynk_tanh(a) : 0.0, dsg = hrow ? (1.0 - sg * sg) * da : 0.0;
+      const double sg = hrow ? ODYNK_ACT_OF(ACT, a) : 0.0, dsg = hrow ? ODYNK_ACT_DOUT(ACT, sg) * da : 0.0;
       odynk_shfl_dot_tangent<G>(f, df, sg, dsg, K, dK, r * m, 1, m, yrow); /* f = K^T S, df = K^T dS + dK^T S */
       dy -= h * df;
       y -= h * f;
@@ -98,7 +100,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) parabolic_tangent_k(int n,
 /* The adjoint from the stored states Y ((N + 1) n s). part: this block's slice of N (m n + m) partial sums at part +
    blockIdx.x N slot, or NULL (no gradient). Shared memory, as verlet.cu's adjoint: two windows of S steps x nw warps
    x slot sums, then with ACC the block's running gradient acc[N slot], then with SMEM the parameters. */
-template <int G, bool SMEM, bool ACC>
+template <int ACT, int G, bool SMEM, bool ACC>
 __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) parabolic_adjoint_k(int n, int m, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Y, const double *W, double *__restrict__ part, double *gY0, int S)
 {
   extern __shared__ double sh[];
@@ -130,7 +132,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) parabolic_adjoint_k(int n,
       /* a = K Y_j + b and K P (keeping Y_c, P_c for the gradient); T = sigma' .* (K P) */
       const double a  = odynk_shfl_dot<G>(hrow ? b[r] : 0.0, yv, K, r, m, n, hrow, yc);
       const double kp = odynk_shfl_dot<G>(0.0, P, K, r, m, n, hrow, pc);
-      const double sg = hrow ? odynk_tanh(a) : 0.0, tt = (in && hrow) ? (1.0 - sg * sg) * kp : 0.0;
+      const double sg = hrow ? ODYNK_ACT_OF(ACT, a) : 0.0, tt = (in && hrow) ? ODYNK_ACT_DOUT(ACT, sg) * kp : 0.0;
       const double padd = odynk_shfl_dot<G>(0.0, tt, K, r * m, 1, m, yrow); /* (K^T T)_r */
       if (mypart) {
         const double hs = (in && hrow) ? -h * sg : 0.0, ht = -h * tt;
@@ -165,24 +167,24 @@ int check_parabolic_narrow(const char *fn, long n, long m, long N, long s)
   return ODYN_CUDA_OK;
 }
 
-template <int G>
+template <int ACT, int G>
 int forward_g(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Y)
 {
   const size_t bytes = (size_t)N * (m * n + m) * sizeof(double);
 
-  return odynk_launch_staged(parabolic_forward_k<G, true>, parabolic_forward_k<G, false>, bytes, s, G, "parabolic", "launch of parabolic_forward_k", (int)n, (int)m, (int)N, s, h, theta, Y0, Y);
+  return odynk_launch_staged(parabolic_forward_k<ACT, G, true>, parabolic_forward_k<ACT, G, false>, bytes, s, G, "parabolic", "launch of parabolic_forward_k", (int)n, (int)m, (int)N, s, h, theta, Y0, Y);
 }
 
-template <int G>
+template <int ACT, int G>
 int tangent_g(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
   const size_t bytes = (size_t)N * (m * n + m) * sizeof(double) * (dtheta ? 2 : 1);
 
-  return odynk_launch_staged(parabolic_tangent_k<G, true>, parabolic_tangent_k<G, false>, bytes, s, G, "parabolic", "launch of parabolic_tangent_k", (int)n, (int)m, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
+  return odynk_launch_staged(parabolic_tangent_k<ACT, G, true>, parabolic_tangent_k<ACT, G, false>, bytes, s, G, "parabolic", "launch of parabolic_tangent_k", (int)n, (int)m, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
 }
 
-/* launches parabolic_adjoint_k<G, SMEM, ACC> with a window of S steps and smem bytes; grid from the occupancy */
-template <int G, bool SMEM, bool ACC>
+/* launches parabolic_adjoint_k<ACT, G, SMEM, ACC> with a window of S steps and smem bytes; grid from the occupancy */
+template <int ACT, int G, bool SMEM, bool ACC>
 int adjoint_launch(long n, long m, long N, long s, double h, const double *theta, const double *Y, const double *W, double *gtheta, double *gY0, int S, size_t smem)
 {
   const long nparam = N * (m * n + m);
@@ -190,57 +192,66 @@ int adjoint_launch(long n, long m, long N, long s, double h, const double *theta
   void      *pp   = NULL;
   double    *part = NULL;
 
-  ODYNK_CALL(odynk_narrow_grid(parabolic_adjoint_k<G, SMEM, ACC>, smem, s, G, "parabolic", &grid));
+  ODYNK_CALL(odynk_narrow_grid(parabolic_adjoint_k<ACT, G, SMEM, ACC>, smem, s, G, "parabolic", &grid));
   if (gtheta) {
     ODYNK_CALL(odynk_scratch(0, (size_t)grid * nparam * sizeof(double), &pp));
     part = (double *)pp;
   }
-  parabolic_adjoint_k<G, SMEM, ACC><<<grid, ODYNK_NARROW_BLOCK, smem>>>((int)n, (int)m, (int)N, s, h, theta, Y, W, part, gY0, S);
+  parabolic_adjoint_k<ACT, G, SMEM, ACC><<<grid, ODYNK_NARROW_BLOCK, smem>>>((int)n, (int)m, (int)N, s, h, theta, Y, W, part, gY0, S);
   ODYNK_LAUNCHED("parabolic_adjoint_k");
   if (gtheta) ODYNK_CALL(odynk_reduce_blocks(nparam, grid, part, 1.0, gtheta, 1));
   return ODYN_CUDA_OK;
 }
 
 /* the configuration: odynk_adjoint_plan */
-template <int G>
+template <int ACT, int G>
 int adjoint_g(long n, long m, long N, long s, double h, const double *theta, const double *Y, const double *W, double *gtheta, double *gY0)
 {
   const long     slot = m * n + m;
   const size_t   step = (size_t)(ODYNK_NARROW_BLOCK / 32) * slot * sizeof(double), bytes = (size_t)N * slot * sizeof(double);
   odynk_adj_plan p;
 
-  ODYNK_CALL(odynk_adjoint_plan(parabolic_adjoint_k<G, true, false>, bytes, step, N, s, G, gtheta != NULL, "parabolic", &p));
-  if (!p.smem) return adjoint_launch<G, false, false>(n, m, N, s, h, theta, Y, W, gtheta, gY0, p.S, p.bytes);
-  if (p.acc) return adjoint_launch<G, true, true>(n, m, N, s, h, theta, Y, W, gtheta, gY0, p.S, p.bytes);
-  return adjoint_launch<G, true, false>(n, m, N, s, h, theta, Y, W, gtheta, gY0, p.S, p.bytes);
+  ODYNK_CALL(odynk_adjoint_plan(parabolic_adjoint_k<ACT, G, true, false>, bytes, step, N, s, G, gtheta != NULL, "parabolic", &p));
+  if (!p.smem) return adjoint_launch<ACT, G, false, false>(n, m, N, s, h, theta, Y, W, gtheta, gY0, p.S, p.bytes);
+  if (p.acc) return adjoint_launch<ACT, G, true, true>(n, m, N, s, h, theta, Y, W, gtheta, gY0, p.S, p.bytes);
+  return adjoint_launch<ACT, G, true, false>(n, m, N, s, h, theta, Y, W, gtheta, gY0, p.S, p.bytes);
 }
 
 } // namespace
 
-int odyn_cuda_parabolic_narrow_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj)
+int odyn_cuda_parabolic_narrow_forward(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj)
 {
-  ODYNK_CALL(check_parabolic_narrow("odyn_cuda_parabolic_narrow_forward", n, m, N, s));
+  static const char *fn = "odyn_cuda_parabolic_narrow_forward";
+
+  ODYNK_CALL(odynk_check_act(fn, act));
+  ODYNK_CALL(check_parabolic_narrow(fn, n, m, N, s));
   if (s == 0) return ODYN_CUDA_OK;
   if (!Y0 || !Ytraj || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_parabolic_narrow_forward: theta, Y0 and Ytraj must be device arrays");
-  return odynk_with_group(n > m ? n : m, [&](auto g) { return forward_g<decltype(g)::value>(n, m, N, s, h, theta, Y0, Ytraj); });
+  return odynk_with_act(fn, act, [&](auto a) { return odynk_with_group(n > m ? n : m, [&](auto g) { return forward_g<decltype(a)::value, decltype(g)::value>(n, m, N, s, h, theta, Y0, Ytraj); }); });
 }
 
-int odyn_cuda_parabolic_narrow_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+int odyn_cuda_parabolic_narrow_tangent(int act, long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
-  ODYNK_CALL(check_parabolic_narrow("odyn_cuda_parabolic_narrow_tangent", n, m, N, s));
+  static const char *fn = "odyn_cuda_parabolic_narrow_tangent";
+
+  ODYNK_CALL(odynk_check_act(fn, act));
+  ODYNK_CALL(check_parabolic_narrow(fn, n, m, N, s));
   if (s == 0) return ODYN_CUDA_OK;
   if (!Y0 || !dYN || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_parabolic_narrow_tangent: theta, Y0 and dYN must be device arrays");
-  return odynk_with_group(n > m ? n : m, [&](auto g) { return tangent_g<decltype(g)::value>(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN); });
+  return odynk_with_act(fn, act, [&](auto a) { return odynk_with_group(n > m ? n : m, [&](auto g) { return tangent_g<decltype(a)::value, decltype(g)::value>(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN); }); });
 }
 
-int odyn_cuda_parabolic_narrow_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0)
+int odyn_cuda_parabolic_narrow_adjoint(int act, long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *W, double *gtheta, double *gY0)
 {
-  ODYNK_CALL(check_parabolic_narrow("odyn_cuda_parabolic_narrow_adjoint", n, m, N, s));
+  static const char *fn = "odyn_cuda_parabolic_narrow_adjoint";
+
+  ODYNK_CALL(odynk_check_act(fn, act));
+  ODYNK_CALL(check_parabolic_narrow(fn, n, m, N, s));
   if (s == 0 || (!gtheta && !gY0)) return ODYN_CUDA_OK;
   if (!Ytraj || !W || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_parabolic_narrow_adjoint: theta, Ytraj and W must be device arrays");
   if (N == 0) { /* no step: gY0 = W, no gradient */
     if (gY0 && gY0 != W) ODYNK_CUDA(cudaMemcpyAsync(gY0, W, (size_t)n * s * sizeof(double), cudaMemcpyDeviceToDevice, 0));
     return ODYN_CUDA_OK;
   }
-  return odynk_with_group(n > m ? n : m, [&](auto g) { return adjoint_g<decltype(g)::value>(n, m, N, s, h, theta, Ytraj, W, gtheta, gY0); });
+  return odynk_with_act(fn, act, [&](auto a) { return odynk_with_group(n > m ? n : m, [&](auto g) { return adjoint_g<decltype(a)::value, decltype(g)::value>(n, m, N, s, h, theta, Ytraj, W, gtheta, gY0); }); });
 }

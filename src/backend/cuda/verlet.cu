@@ -4,7 +4,8 @@
      Z_{j+1/2} = Z_{j-1/2} - h tanh(K_j^T Y_j + bG_j),  Y_{j+1} = Y_j + h tanh(K_j Z_{j+1/2} + bF_j),  Z_{-1/2} = 0
    theta_j = [K_j (n x m column-major) | bF_j (n) | bG_j (m)] (include/odyn/private/cudakernels.h). One kernel per
    sweep, as narrow.cu for Euler, for the same reason (a step is a few dozen flops per example); the helpers both use
-   (staging, shuffle mat-vecs, the warp and block sums, the grid) are in narrowcommon.cuh.
+   (staging, shuffle mat-vecs, the warp and block sums, the grid) are in narrowcommon.cuh. tanh stands for the sweep's
+   act (identity, tanh, relu), the kernels' template parameter ACT as in narrow.cu (tanh compiles as before).
 
    Threads: G threads per example (G = max(n, m) rounded up to a power of two); thread r of a group holds Y's row r
    (r < n) and Z's row r (r < m) in registers for all N steps; K^T Y and K Z are G warp shuffles (width G) and FMAs per
@@ -38,7 +39,7 @@ namespace {
 
 /* ALL: every state into Y ((N + 1) n s) and Z ((N + 1) m s); else only the last pair, Y_N into Y (n s) and
    Z_{N-1/2} into Z (m s), what the reversible adjoint starts from */
-template <int G, bool SMEM, bool ALL>
+template <int ACT, int G, bool SMEM, bool ALL>
 __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_forward_k(int n, int m, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Y0, double *__restrict__ Y, double *__restrict__ Z)
 {
   extern __shared__ double sh[];
@@ -62,9 +63,9 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_forward_k(int n, in
       const double *K = th + j * slot, *bF = K + (long)n * m, *bG = bF + n;
       /* (K^T Y)_r = sum_c K(c, r) Y_c, then (K Z)_r = sum_c K(r, c) Z_c */
       const double  a = odynk_shfl_dot<G>(zrow ? bG[r] : 0.0, y, K, r * n, 1, n, zrow);
-      z -= h * odynk_tanh(a);
+      z -= h * odynk_act_of<ACT>(a);
       const double f = odynk_shfl_dot<G>(yrow ? bF[r] : 0.0, z, K, r, n, m, yrow);
-      y += h * odynk_tanh(f);
+      y += h * odynk_act_of<ACT>(f);
       if (ALL && in && yrow) Y[(j + 1) * ns + e * n + r] = y;
       if (ALL && in && zrow) Z[(j + 1) * ms + e * m + r] = z;
     }
@@ -73,7 +74,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_forward_k(int n, in
   }
 }
 
-template <int G, bool SMEM>
+template <int ACT, int G, bool SMEM>
 __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_tangent_k(int n, int m, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ dtheta, const double *__restrict__ Y0, const double *__restrict__ dY0, double *__restrict__ dYN)
 {
   extern __shared__ double sh[];
@@ -97,14 +98,14 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_tangent_k(int n, in
       const double *dK = has_dth ? dth + j * slot : NULL, *dbF = has_dth ? dK + (long)n * m : NULL, *dbG = has_dth ? dbF + n : NULL;
       double        a = zrow ? bG[r] : 0.0, da = (zrow && has_dth) ? dbG[r] : 0.0, f, df;
       odynk_shfl_dot_tangent<G>(a, da, y, dy, K, dK, r * n, 1, n, zrow);
-      const double tg = odynk_tanh(a);
-      dz -= h * (1.0 - tg * tg) * da;
+      const double tg = odynk_act_of<ACT>(a);
+      dz -= h * odynk_act_dout<ACT>(tg) * da;
       z -= h * tg;
       f  = yrow ? bF[r] : 0.0;
       df = (yrow && has_dth) ? dbF[r] : 0.0;
       odynk_shfl_dot_tangent<G>(f, df, z, dz, K, dK, r, n, m, yrow);
-      const double tf = odynk_tanh(f);
-      dy += h * (1.0 - tf * tf) * df;
+      const double tf = odynk_act_of<ACT>(f);
+      dy += h * odynk_act_dout<ACT>(tf) * df;
       y += h * tf;
     }
     if (in && yrow) dYN[e * n + r] = dy;
@@ -119,7 +120,7 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_tangent_k(int n, in
    Z = Z_{N-1/2} (m s), and step j rebuilds its states from the pair it holds, with the tanh values the adjoint needs
    anyway (no extra face): Y_j = Y_{j+1} - h tanh(K_j Z_{j+1/2} + bF_j) after face 0, Z_{j-1/2} = Z_{j+1/2} +
    h tanh(K_j^T Y_j + bG_j) after face 1; Y0r (n s, or NULL) receives the rebuilt Y_0 (the round-off check). */
-template <int G, bool SMEM, bool ACC, bool REV>
+template <int ACT, int G, bool SMEM, bool ACC, bool REV>
 __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_adjoint_k(int n, int m, int N, long s, double h, const double *__restrict__ theta, const double *__restrict__ Y, const double *__restrict__ Z, const double *__restrict__ W, double *__restrict__ part, double *__restrict__ gY0, int S, double *__restrict__ Y0r)
 {
   extern __shared__ double sh[];
@@ -155,12 +156,12 @@ __global__ void __launch_bounds__(ODYNK_NARROW_BLOCK) verlet_adjoint_k(int n, in
 
       /* face 0, F at Z_{j+1/2}: u = h DF .* P; Q += K^T u, (K^T u)_r = sum_i K(i, r) u_i */
       const double f  = odynk_shfl_dot<G>(yrow ? bF[r] : 0.0, zv, K, r, n, m, yrow, zc);
-      const double tf = odynk_tanh(f), u = (in && yrow) ? h * (1.0 - tf * tf) * P : 0.0;
+      const double tf = odynk_act_of<ACT>(f), u = (in && yrow) ? h * ODYNK_ACT_DOUT(ACT, tf) * P : 0.0;
       if (REV && in && yrow) yv -= h * tf; /* Y_j = Y_{j+1} - h tanh(K Z_{j+1/2} + bF) */
       Q += odynk_shfl_dot<G>(0.0, u, K, r * n, 1, n, zrow);
       /* face 1, G at Y_j: v = -h DG .* Q; P += K v, (K v)_r = sum_i K(r, i) v_i */
       const double a  = odynk_shfl_dot<G>(zrow ? bG[r] : 0.0, yv, K, r * n, 1, n, zrow);
-      const double tg = odynk_tanh(a), v = (in && zrow) ? -h * (1.0 - tg * tg) * Q : 0.0;
+      const double tg = odynk_act_of<ACT>(a), v = (in && zrow) ? -h * ODYNK_ACT_DOUT(ACT, tg) * Q : 0.0;
       if (REV) { /* Z_{j-1/2} = Z_{j+1/2} + h tanh(K^T Y_j + bG): the pair step j - 1 starts from */
         ynext = yv;
         if (in && zrow) znext = zv + h * tg;
@@ -209,24 +210,24 @@ int check_verlet(const char *fn, long n, long m, long N, long s)
   return ODYN_CUDA_OK;
 }
 
-template <int G, bool ALL>
+template <int ACT, int G, bool ALL>
 int forward_g(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Y, double *Z)
 {
   const size_t bytes = (size_t)N * (n * m + n + m) * sizeof(double);
 
-  return odynk_launch_staged(verlet_forward_k<G, true, ALL>, verlet_forward_k<G, false, ALL>, bytes, s, G, "verlet", "launch of verlet_forward_k", (int)n, (int)m, (int)N, s, h, theta, Y0, Y, Z);
+  return odynk_launch_staged(verlet_forward_k<ACT, G, true, ALL>, verlet_forward_k<ACT, G, false, ALL>, bytes, s, G, "verlet", "launch of verlet_forward_k", (int)n, (int)m, (int)N, s, h, theta, Y0, Y, Z);
 }
 
-template <int G>
+template <int ACT, int G>
 int tangent_g(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
   const size_t bytes = (size_t)N * (n * m + n + m) * sizeof(double) * (dtheta ? 2 : 1);
 
-  return odynk_launch_staged(verlet_tangent_k<G, true>, verlet_tangent_k<G, false>, bytes, s, G, "verlet", "launch of verlet_tangent_k", (int)n, (int)m, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
+  return odynk_launch_staged(verlet_tangent_k<ACT, G, true>, verlet_tangent_k<ACT, G, false>, bytes, s, G, "verlet", "launch of verlet_tangent_k", (int)n, (int)m, (int)N, s, h, theta, dtheta, Y0, dY0, dYN);
 }
 
-/* launches verlet_adjoint_k<G, SMEM, ACC, REV> with a window of S steps and smem bytes; grid from the occupancy */
-template <int G, bool SMEM, bool ACC, bool REV>
+/* launches verlet_adjoint_k<ACT, G, SMEM, ACC, REV> with a window of S steps and smem bytes; grid from the occupancy */
+template <int ACT, int G, bool SMEM, bool ACC, bool REV>
 int adjoint_launch(long n, long m, long N, long s, double h, const double *theta, const double *Y, const double *Z, const double *W, double *gtheta, double *gY0, double *Y0r, int S, size_t smem)
 {
   const long nparam = N * (n * m + n + m);
@@ -234,59 +235,68 @@ int adjoint_launch(long n, long m, long N, long s, double h, const double *theta
   void      *pp   = NULL;
   double    *part = NULL;
 
-  ODYNK_CALL(odynk_narrow_grid(verlet_adjoint_k<G, SMEM, ACC, REV>, smem, s, G, "verlet", &grid));
+  ODYNK_CALL(odynk_narrow_grid(verlet_adjoint_k<ACT, G, SMEM, ACC, REV>, smem, s, G, "verlet", &grid));
   if (gtheta) {
     ODYNK_CALL(odynk_scratch(0, (size_t)grid * nparam * sizeof(double), &pp));
     part = (double *)pp;
   }
-  verlet_adjoint_k<G, SMEM, ACC, REV><<<grid, ODYNK_NARROW_BLOCK, smem>>>((int)n, (int)m, (int)N, s, h, theta, Y, Z, W, part, gY0, S, Y0r);
+  verlet_adjoint_k<ACT, G, SMEM, ACC, REV><<<grid, ODYNK_NARROW_BLOCK, smem>>>((int)n, (int)m, (int)N, s, h, theta, Y, Z, W, part, gY0, S, Y0r);
   ODYNK_LAUNCHED("verlet_adjoint_k");
   if (gtheta) ODYNK_CALL(odynk_reduce_blocks(nparam, grid, part, 1.0, gtheta, 1));
   return ODYN_CUDA_OK;
 }
 
 /* the configuration: odynk_adjoint_plan, the same for both REV (the state source changes nothing in shared memory) */
-template <int G, bool REV>
+template <int ACT, int G, bool REV>
 int adjoint_g(long n, long m, long N, long s, double h, const double *theta, const double *Y, const double *Z, const double *W, double *gtheta, double *gY0, double *Y0r)
 {
   const long     slot = n * m + n + m;
   const size_t   step = (size_t)(ODYNK_NARROW_BLOCK / 32) * slot * sizeof(double), bytes = (size_t)N * slot * sizeof(double);
   odynk_adj_plan p;
 
-  ODYNK_CALL(odynk_adjoint_plan(verlet_adjoint_k<G, true, false, REV>, bytes, step, N, s, G, gtheta != NULL, "verlet", &p));
-  if (!p.smem) return adjoint_launch<G, false, false, REV>(n, m, N, s, h, theta, Y, Z, W, gtheta, gY0, Y0r, p.S, p.bytes);
-  if (p.acc) return adjoint_launch<G, true, true, REV>(n, m, N, s, h, theta, Y, Z, W, gtheta, gY0, Y0r, p.S, p.bytes);
-  return adjoint_launch<G, true, false, REV>(n, m, N, s, h, theta, Y, Z, W, gtheta, gY0, Y0r, p.S, p.bytes);
+  ODYNK_CALL(odynk_adjoint_plan(verlet_adjoint_k<ACT, G, true, false, REV>, bytes, step, N, s, G, gtheta != NULL, "verlet", &p));
+  if (!p.smem) return adjoint_launch<ACT, G, false, false, REV>(n, m, N, s, h, theta, Y, Z, W, gtheta, gY0, Y0r, p.S, p.bytes);
+  if (p.acc) return adjoint_launch<ACT, G, true, true, REV>(n, m, N, s, h, theta, Y, Z, W, gtheta, gY0, Y0r, p.S, p.bytes);
+  return adjoint_launch<ACT, G, true, false, REV>(n, m, N, s, h, theta, Y, Z, W, gtheta, gY0, Y0r, p.S, p.bytes);
 }
 
 } // namespace
 
-int odyn_cuda_verlet_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj)
+int odyn_cuda_verlet_forward(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj)
 {
-  ODYNK_CALL(check_verlet("odyn_cuda_verlet_forward", n, m, N, s));
+  static const char *fn = "odyn_cuda_verlet_forward";
+
+  ODYNK_CALL(odynk_check_act(fn, act));
+  ODYNK_CALL(check_verlet(fn, n, m, N, s));
   if (s == 0) return ODYN_CUDA_OK;
   if (!Y0 || !Ytraj || !Ztraj || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_verlet_forward: theta, Y0, Ytraj and Ztraj must be device arrays");
-  return odynk_with_group(n > m ? n : m, [&](auto g) { return forward_g<decltype(g)::value, true>(n, m, N, s, h, theta, Y0, Ytraj, Ztraj); });
+  return odynk_with_act(fn, act, [&](auto a) { return odynk_with_group(n > m ? n : m, [&](auto g) { return forward_g<decltype(a)::value, decltype(g)::value, true>(n, m, N, s, h, theta, Y0, Ytraj, Ztraj); }); });
 }
 
-int odyn_cuda_verlet_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+int odyn_cuda_verlet_tangent(int act, long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
-  ODYNK_CALL(check_verlet("odyn_cuda_verlet_tangent", n, m, N, s));
+  static const char *fn = "odyn_cuda_verlet_tangent";
+
+  ODYNK_CALL(odynk_check_act(fn, act));
+  ODYNK_CALL(check_verlet(fn, n, m, N, s));
   if (s == 0) return ODYN_CUDA_OK;
   if (!Y0 || !dYN || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_verlet_tangent: theta, Y0 and dYN must be device arrays");
-  return odynk_with_group(n > m ? n : m, [&](auto g) { return tangent_g<decltype(g)::value>(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN); });
+  return odynk_with_act(fn, act, [&](auto a) { return odynk_with_group(n > m ? n : m, [&](auto g) { return tangent_g<decltype(a)::value, decltype(g)::value>(n, m, N, s, h, theta, dtheta, Y0, dY0, dYN); }); });
 }
 
-int odyn_cuda_verlet_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *W, double *gtheta, double *gY0)
+int odyn_cuda_verlet_adjoint(int act, long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *W, double *gtheta, double *gY0)
 {
-  ODYNK_CALL(check_verlet("odyn_cuda_verlet_adjoint", n, m, N, s));
+  static const char *fn = "odyn_cuda_verlet_adjoint";
+
+  ODYNK_CALL(odynk_check_act(fn, act));
+  ODYNK_CALL(check_verlet(fn, n, m, N, s));
   if (s == 0 || (!gtheta && !gY0)) return ODYN_CUDA_OK;
   if (!Ytraj || !Ztraj || !W || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_verlet_adjoint: theta, Ytraj, Ztraj and W must be device arrays");
   if (N == 0) { /* no step: gY0 = W, no gradient */
     if (gY0 && gY0 != W) ODYNK_CUDA(cudaMemcpyAsync(gY0, W, (size_t)n * s * sizeof(double), cudaMemcpyDeviceToDevice, 0));
     return ODYN_CUDA_OK;
   }
-  return odynk_with_group(n > m ? n : m, [&](auto g) { return adjoint_g<decltype(g)::value, false>(n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0, NULL); });
+  return odynk_with_act(fn, act, [&](auto a) { return odynk_with_group(n > m ? n : m, [&](auto g) { return adjoint_g<decltype(a)::value, decltype(g)::value, false>(n, m, N, s, h, theta, Ytraj, Ztraj, W, gtheta, gY0, NULL); }); });
 }
 
 int odyn_cuda_verlet_memory(long n, long m, long N, long s, int reversible, long *state_doubles, long *work_doubles)
@@ -306,17 +316,23 @@ int odyn_cuda_verlet_memory(long n, long m, long N, long s, int reversible, long
   return ODYN_CUDA_OK;
 }
 
-int odyn_cuda_verlet_forward_final(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN)
+int odyn_cuda_verlet_forward_final(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN)
 {
-  ODYNK_CALL(check_verlet("odyn_cuda_verlet_forward_final", n, m, N, s));
+  static const char *fn = "odyn_cuda_verlet_forward_final";
+
+  ODYNK_CALL(odynk_check_act(fn, act));
+  ODYNK_CALL(check_verlet(fn, n, m, N, s));
   if (s == 0) return ODYN_CUDA_OK;
   if (!Y0 || !YN || !ZN || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_verlet_forward_final: theta, Y0, YN and ZN must be device arrays");
-  return odynk_with_group(n > m ? n : m, [&](auto g) { return forward_g<decltype(g)::value, false>(n, m, N, s, h, theta, Y0, YN, ZN); });
+  return odynk_with_act(fn, act, [&](auto a) { return odynk_with_group(n > m ? n : m, [&](auto g) { return forward_g<decltype(a)::value, decltype(g)::value, false>(n, m, N, s, h, theta, Y0, YN, ZN); }); });
 }
 
-int odyn_cuda_verlet_adjoint_reversible(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0, double *Y0r)
+int odyn_cuda_verlet_adjoint_reversible(int act, long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0, double *Y0r)
 {
-  ODYNK_CALL(check_verlet("odyn_cuda_verlet_adjoint_reversible", n, m, N, s));
+  static const char *fn = "odyn_cuda_verlet_adjoint_reversible";
+
+  ODYNK_CALL(odynk_check_act(fn, act));
+  ODYNK_CALL(check_verlet(fn, n, m, N, s));
   if (s == 0 || (!gtheta && !gY0 && !Y0r)) return ODYN_CUDA_OK;
   if (!YN || !ZN || !W || (N > 0 && !theta)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_verlet_adjoint_reversible: theta, YN, ZN and W must be device arrays");
   if ((gY0 && (gY0 == YN || gY0 == ZN)) || (Y0r && (Y0r == W || Y0r == gY0 || Y0r == ZN))) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_verlet_adjoint_reversible: gY0 must not alias YN or ZN, Y0r not W, gY0 or ZN");
@@ -325,5 +341,5 @@ int odyn_cuda_verlet_adjoint_reversible(long n, long m, long N, long s, double h
     if (Y0r && Y0r != YN) ODYNK_CUDA(cudaMemcpyAsync(Y0r, YN, (size_t)n * s * sizeof(double), cudaMemcpyDeviceToDevice, 0));
     return ODYN_CUDA_OK;
   }
-  return odynk_with_group(n > m ? n : m, [&](auto g) { return adjoint_g<decltype(g)::value, true>(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0, Y0r); });
+  return odynk_with_act(fn, act, [&](auto a) { return odynk_with_group(n > m ? n : m, [&](auto g) { return adjoint_g<decltype(a)::value, decltype(g)::value, true>(n, m, N, s, h, theta, YN, ZN, W, gtheta, gY0, Y0r); }); });
 }

@@ -7,6 +7,8 @@
 
      Z_{j+1/2} = Z_{j-1/2} - h tanh(K_j^T Y_j + bG_j),  Y_{j+1} = Y_j + h tanh(K_j Z_{j+1/2} + bF_j),  Z_{-1/2} = 0
      slot j = [K_j (n x m, column-major) | bF_j (n) | bG_j (m)]; Y n x s, Z m x s, column-major (example e at e n)
+     tanh stands for the sweep's act (identity, tanh, relu), taken at run time in the fused passes (devmath.cuh's
+     odynk_act_rt), DG, DF = sigma' at the pre-activation.
 
    forward (stored): per step A = K^T Y_j (DGEMM into Z_{j+1/2}'s place), Z_{j+1/2} = Z_{j-1/2} - h tanh(A + bG) and
      DG_j = 1 - tanh^2 in one pass; B = K Z_{j+1/2} (DGEMM into Y_{j+1}'s place), Y_{j+1} = Y_j + h tanh(B + bF) and
@@ -28,13 +30,14 @@
 
 namespace {
 
-/* Out = X + hs tanh(F + b) and D = 1 - tanh^2 (D may be NULL); F may be Out, X may be Out (element-wise in place) */
-__global__ void vw_face(long rows, long len, double hs, const double *b, const double *F, const double *X, double *Out, double *D)
+/* Out = X + hs act(F + b) and D = act' there (D may be NULL); F may be Out, X may be Out (element-wise in place) */
+__global__ void vw_face(int act, long rows, long len, double hs, const double *b, const double *F, const double *X, double *Out, double *D)
 {
   for (long k = (long)blockIdx.x * blockDim.x + threadIdx.x; k < len; k += (long)gridDim.x * blockDim.x) {
-    const double t = odynk_tanh(F[k] + b[k % rows]);
+    double       d;
+    const double t = odynk_act_rt(act, F[k] + b[k % rows], &d);
     Out[k]         = X[k] + hs * t;
-    if (D) D[k] = 1.0 - t * t;
+    if (D) D[k] = d;
   }
 }
 
@@ -50,9 +53,9 @@ __global__ void vw_scaled_product(long len, double hs, const double *__restrict_
   for (long k = (long)blockIdx.x * blockDim.x + threadIdx.x; k < len; k += (long)gridDim.x * blockDim.x) T[k] = hs * (D[k] * P[k]);
 }
 
-int vw_face_launch(long rows, long s, double hs, const double *b, const double *F, const double *X, double *Out, double *D)
+int vw_face_launch(int act, long rows, long s, double hs, const double *b, const double *F, const double *X, double *Out, double *D)
 {
-  vw_face<<<odynk_grid1d(rows * s), 256>>>(rows, rows * s, hs, b, F, X, Out, D);
+  vw_face<<<odynk_grid1d(rows * s), 256>>>(act, rows, rows * s, hs, b, F, X, Out, D);
   ODYNK_LAUNCHED("vw_face");
   return ODYN_CUDA_OK;
 }
@@ -74,12 +77,12 @@ int vw_KZ(cublasHandle_t cb, long n, long m, long s, const double *K, const doub
 
 /* one forward step in place: Z -= h tanh(K^T Y + bG), Y += h tanh(K Z + bF) with sigma' into DG, DF (NULL: not kept);
    F scratch of max(n, m) s */
-int vw_forward_step(cublasHandle_t cb, long n, long m, long s, double h, const double *slot, double *Y, double *Z, double *F, double *DG, double *DF)
+int vw_forward_step(int act, cublasHandle_t cb, long n, long m, long s, double h, const double *slot, double *Y, double *Z, double *F, double *DG, double *DF)
 {
   ODYNK_CALL(vw_KtY(cb, n, m, s, slot, Y, 0.0, F));
-  ODYNK_CALL(vw_face_launch(m, s, -h, slot + n * m + n, F, Z, Z, DG));
+  ODYNK_CALL(vw_face_launch(act, m, s, -h, slot + n * m + n, F, Z, Z, DG));
   ODYNK_CALL(vw_KZ(cb, n, m, s, slot, Z, 0.0, F));
-  return vw_face_launch(n, s, h, slot + n * m, F, Y, Y, DF);
+  return vw_face_launch(act, n, s, h, slot + n * m, F, Y, Y, DF);
 }
 
 /* one tangent step at (Y_j, Z_{j+1/2}) in place on dY, dZ: F scratch; dslot NULL: dtheta = 0 */
@@ -153,11 +156,12 @@ int vw_adjoint_buffers(long n, long m, long s, int first, const double *W, doubl
 
 } // namespace
 
-int odyn_cuda_verlet_wide_forward(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
+int odyn_cuda_verlet_wide_forward(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *Ztraj, double *lin)
 {
   cublasHandle_t cb = NULL;
   const long     slot = n * m + n + m, ln = n * s, lm = m * s;
 
+  ODYNK_CALL(odynk_check_act("odyn_cuda_verlet_wide_forward", act));
   ODYNK_CALL(vw_check("odyn_cuda_verlet_wide_forward", n, m, N, s));
   if (!theta || !Y0 || !Ytraj || !Ztraj || (N > 0 && !lin)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_verlet_wide_forward: theta, Y0, Ytraj, Ztraj and lin must be device arrays");
   if (s == 0) return ODYN_CUDA_OK;
@@ -169,19 +173,20 @@ int odyn_cuda_verlet_wide_forward(long n, long m, long N, long s, double h, cons
     double       *Z1 = Ztraj + (j + 1) * lm, *Y1 = Ytraj + (j + 1) * ln, *DG = lin + j * (ln + lm), *DF = DG + lm;
 
     ODYNK_CALL(vw_KtY(cb, n, m, s, K, Ytraj + j * ln, 0.0, Z1));
-    ODYNK_CALL(vw_face_launch(m, s, -h, K + n * m + n, Z1, Ztraj + j * lm, Z1, DG));
+    ODYNK_CALL(vw_face_launch(act, m, s, -h, K + n * m + n, Z1, Ztraj + j * lm, Z1, DG));
     ODYNK_CALL(vw_KZ(cb, n, m, s, K, Z1, 0.0, Y1));
-    ODYNK_CALL(vw_face_launch(n, s, h, K + n * m, Y1, Ytraj + j * ln, Y1, DF));
+    ODYNK_CALL(vw_face_launch(act, n, s, h, K + n * m, Y1, Ytraj + j * ln, Y1, DF));
   }
   return ODYN_CUDA_OK;
 }
 
-int odyn_cuda_verlet_wide_tangent(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN)
+int odyn_cuda_verlet_wide_tangent(int act, long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *Ztraj, const double *lin, const double *dY0, double *dYN)
 {
   cublasHandle_t cb = NULL;
   const long     slot = n * m + n + m, ln = n * s, lm = m * s;
   double        *b[2];
 
+  ODYNK_CALL(odynk_check_act("odyn_cuda_verlet_wide_tangent", act));
   ODYNK_CALL(vw_check("odyn_cuda_verlet_wide_tangent", n, m, N, s));
   if (!theta || !Ytraj || !Ztraj || (N > 0 && !lin) || !dYN) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_verlet_wide_tangent: theta, Ytraj, Ztraj, lin (of the forward) and dYN must be device arrays");
   if (s == 0) return ODYN_CUDA_OK;
@@ -198,12 +203,13 @@ int odyn_cuda_verlet_wide_tangent(long n, long m, long N, long s, double h, cons
   return ODYN_CUDA_OK;
 }
 
-int odyn_cuda_verlet_wide_adjoint(long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0)
+int odyn_cuda_verlet_wide_adjoint(int act, long n, long m, long N, long s, double h, const double *theta, const double *Ytraj, const double *Ztraj, const double *lin, const double *W, double *gtheta, double *gY0)
 {
   cublasHandle_t cb = NULL;
   const long     slot = n * m + n + m, ln = n * s, lm = m * s;
   double        *aY, *aZ, *T, *ones;
 
+  ODYNK_CALL(odynk_check_act("odyn_cuda_verlet_wide_adjoint", act));
   ODYNK_CALL(vw_check("odyn_cuda_verlet_wide_adjoint", n, m, N, s));
   if (!theta || !Ytraj || !Ztraj || (N > 0 && !lin) || !W) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_verlet_wide_adjoint: theta, Ytraj, Ztraj, lin (of the forward) and W must be device arrays");
   if (s == 0 || (!gtheta && !gY0)) return ODYN_CUDA_OK;
@@ -220,12 +226,13 @@ int odyn_cuda_verlet_wide_adjoint(long n, long m, long N, long s, double h, cons
   return ODYN_CUDA_OK;
 }
 
-int odyn_cuda_verlet_wide_forward_final(long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN)
+int odyn_cuda_verlet_wide_forward_final(int act, long n, long m, long N, long s, double h, const double *theta, const double *Y0, double *YN, double *ZN)
 {
   cublasHandle_t cb = NULL;
   const long     slot = n * m + n + m, ln = n * s;
   double        *b[3];
 
+  ODYNK_CALL(odynk_check_act("odyn_cuda_verlet_wide_forward_final", act));
   ODYNK_CALL(vw_check("odyn_cuda_verlet_wide_forward_final", n, m, N, s));
   if (!theta || !Y0 || !YN || !ZN) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_verlet_wide_forward_final: theta, Y0, YN and ZN must be device arrays");
   if (s == 0) return ODYN_CUDA_OK;
@@ -233,17 +240,18 @@ int odyn_cuda_verlet_wide_forward_final(long n, long m, long N, long s, double h
   ODYNK_CALL(odynk_scratch_n(0, 2, (size_t)(n > m ? n : m) * s, b)); /* Y, F; Z runs in ZN */
   ODYNK_CALL(odynk_copy_or_zero((size_t)ln, Y0, b[0]));
   ODYNK_CUDA(cudaMemsetAsync(ZN, 0, (size_t)m * s * sizeof(double), 0));
-  for (long j = 0; j < N; j++) ODYNK_CALL(vw_forward_step(cb, n, m, s, h, theta + j * slot, b[0], ZN, b[1], NULL, NULL));
+  for (long j = 0; j < N; j++) ODYNK_CALL(vw_forward_step(act, cb, n, m, s, h, theta + j * slot, b[0], ZN, b[1], NULL, NULL));
   ODYNK_CUDA(cudaMemcpyAsync(YN, b[0], (size_t)ln * sizeof(double), cudaMemcpyDeviceToDevice, 0));
   return ODYN_CUDA_OK;
 }
 
-int odyn_cuda_verlet_wide_tangent_y0(long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
+int odyn_cuda_verlet_wide_tangent_y0(int act, long n, long m, long N, long s, double h, const double *theta, const double *dtheta, const double *Y0, const double *dY0, double *dYN)
 {
   cublasHandle_t cb = NULL;
   const long     slot = n * m + n + m, ln = n * s;
   double        *b[7], *Y, *Z, *Yj, *dZ, *F, *DG, *DF;
 
+  ODYNK_CALL(odynk_check_act("odyn_cuda_verlet_wide_tangent_y0", act));
   ODYNK_CALL(vw_check("odyn_cuda_verlet_wide_tangent_y0", n, m, N, s));
   if (!theta || !Y0 || !dYN) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_verlet_wide_tangent_y0: theta, Y0 and dYN must be device arrays");
   if (s == 0) return ODYN_CUDA_OK;
@@ -260,18 +268,19 @@ int odyn_cuda_verlet_wide_tangent_y0(long n, long m, long N, long s, double h, c
 
     /* the step's states and sigma' (Y_j kept for the tangent's dK^T Y_j), then the tangent at them */
     ODYNK_CUDA(cudaMemcpyAsync(Yj, Y, (size_t)ln * sizeof(double), cudaMemcpyDeviceToDevice, 0));
-    ODYNK_CALL(vw_forward_step(cb, n, m, s, h, K, Y, Z, F, DG, DF));
+    ODYNK_CALL(vw_forward_step(act, cb, n, m, s, h, K, Y, Z, F, DG, DF));
     ODYNK_CALL(vw_tangent_step(cb, n, m, s, h, K, dtheta ? dtheta + j * slot : NULL, Yj, Z, DG, DF, dYN, dZ, F));
   }
   return ODYN_CUDA_OK;
 }
 
-int odyn_cuda_verlet_wide_adjoint_reversible(long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0)
+int odyn_cuda_verlet_wide_adjoint_reversible(int act, long n, long m, long N, long s, double h, const double *theta, const double *YN, const double *ZN, const double *W, double *gtheta, double *gY0)
 {
   cublasHandle_t cb = NULL;
   const long     slot = n * m + n + m, ln = n * s, lm = m * s;
   double        *b[3], *aY, *aZ, *T, *ones, *Y, *Z, *F;
 
+  ODYNK_CALL(odynk_check_act("odyn_cuda_verlet_wide_adjoint_reversible", act));
   ODYNK_CALL(vw_check("odyn_cuda_verlet_wide_adjoint_reversible", n, m, N, s));
   if (!theta || !YN || !ZN || !W) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_verlet_wide_adjoint_reversible: theta, YN, ZN and W must be device arrays");
   if (gY0 && (gY0 == YN || gY0 == ZN)) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_verlet_wide_adjoint_reversible: gY0 must not alias YN or ZN");
@@ -289,11 +298,11 @@ int odyn_cuda_verlet_wide_adjoint_reversible(long n, long m, long N, long s, dou
 
     /* Y_j = Y_{j+1} - h tanh(K Z_{j+1/2} + bF) and DF_j (into F, in place), then the Y face's adjoint */
     ODYNK_CALL(vw_KZ(cb, n, m, s, K, Z, 0.0, F));
-    ODYNK_CALL(vw_face_launch(n, s, -h, K + n * m, F, Y, Y, F));
+    ODYNK_CALL(vw_face_launch(act, n, s, -h, K + n * m, F, Y, Y, F));
     ODYNK_CALL(vw_adjoint_yface(cb, n, m, s, h, K, Z, F, ones, aY, aZ, T, g));
     /* Z_{j-1/2} = Z_{j+1/2} + h tanh(K^T Y_j + bG) and DG_j (into F), then the Z face's adjoint */
     ODYNK_CALL(vw_KtY(cb, n, m, s, K, Y, 0.0, F));
-    ODYNK_CALL(vw_face_launch(m, s, h, K + n * m + n, F, Z, Z, F));
+    ODYNK_CALL(vw_face_launch(act, m, s, h, K + n * m + n, F, Z, Z, F));
     ODYNK_CALL(vw_adjoint_zface(cb, n, m, s, h, K, Y, F, ones, aZ, aY, T, g, j == 0 && !gY0));
   }
   return ODYN_CUDA_OK;

@@ -1,6 +1,8 @@
 /*
    Wide dense Euler tanh networks (include/odyn/private/cudakernels.h, "wide"): per step one cuBLAS DGEMM with the
-   examples in the long dimension and one fused elementwise kernel, so the activation costs one pass over the states:
+   examples in the long dimension and one fused elementwise kernel, so the activation costs one pass over the states.
+   tanh below stands for the sweep's act (identity, tanh, relu), taken at run time (devmath.cuh's odynk_act_rt: one
+   branch, uniform over the grid, beside a DGEMM or 2 n^2 FMAs per value), D = sigma' at the pre-activation:
 
      forward   (n > 64; below, the fused kernel) Y_{j+1} <- K_j Y_j (DGEMM straight into the slot of Y_{j+1}),
                then Y_{j+1} = Y_j + h tanh(Y_{j+1} + b_j) and D_j = 1 - tanh^2 in the same pass
@@ -51,13 +53,14 @@ static int check_sizes(const char *fn, long n, long N, long s)
   return ODYN_CUDA_OK;
 }
 
-/* Y1 = Y + h tanh(Y1 + b) (Y1 holds K Y on entry), D = 1 - tanh^2 when D is not NULL */
-__global__ void euler_bias_tanh(long n, long len, double h, const double *__restrict__ b, const double *__restrict__ Y, double *__restrict__ Y1, double *__restrict__ D)
+/* Y1 = Y + h act(Y1 + b) (Y1 holds K Y on entry), D = act' there when D is not NULL */
+__global__ void euler_bias_act(int act, long n, long len, double h, const double *__restrict__ b, const double *__restrict__ Y, double *__restrict__ Y1, double *__restrict__ D)
 {
   for (long k = (long)blockIdx.x * blockDim.x + threadIdx.x; k < len; k += (long)gridDim.x * blockDim.x) {
-    const double t = odynk_tanh(Y1[k] + b[k % n]);
+    double       d;
+    const double t = odynk_act_rt(act, Y1[k] + b[k % n], &d);
     Y1[k]          = Y[k] + h * t;
-    if (D) D[k] = 1.0 - t * t;
+    if (D) D[k] = d;
   }
 }
 
@@ -117,10 +120,10 @@ __device__ __forceinline__ void wide_tile_mac(int n, const double *Ks, const dou
   }
 }
 
-/* Y_{j+1} = Y_j + h tanh(K_j Y_j + b_j), j < N, for the TE = 8 EPW examples e0 .. e0 + TE - 1 of block blockIdx.x;
-   writes Y_0 too (unless Ytraj is Y0) and D_j = 1 - tanh^2 when D is not NULL. ROWS: 1 (n <= 32) or 2 rows per lane. */
+/* Y_{j+1} = Y_j + h act(K_j Y_j + b_j), j < N, for the TE = 8 EPW examples e0 .. e0 + TE - 1 of block blockIdx.x;
+   writes Y_0 too (unless Ytraj is Y0) and D_j = act' when D is not NULL. ROWS: 1 (n <= 32) or 2 rows per lane. */
 template <int EPW, int ROWS>
-__global__ void __launch_bounds__(WIDE_FUSED_THREADS, 2) wide_fused_forward_k(int n, int N, long s, double h, const double *__restrict__ theta, const double *Y0, double *Ytraj, double *__restrict__ D)
+__global__ void __launch_bounds__(WIDE_FUSED_THREADS, 2) wide_fused_forward_k(int act, int n, int N, long s, double h, const double *__restrict__ theta, const double *Y0, double *Ytraj, double *__restrict__ D)
 {
   extern __shared__ double sh[];
   double    *Ks = sh;                                     /* Ks[k 64 + i] = K_j(i, k), zero past n */
@@ -159,9 +162,10 @@ __global__ void __launch_bounds__(WIDE_FUSED_THREADS, 2) wide_fused_forward_k(in
       for (int c = 0; c < EPW; c++) {
         const int e = ew + c;
         if (ok[r]) {
-          const double t = odynk_tanh(acc[r][c] + bs[row[r]]);
+          double       d;
+          const double t = odynk_act_rt(act, acc[r][c] + bs[row[r]], &d);
           acc[r][c]      = Ys[e * n + row[r]] + h * t;
-          if (Dj && e < ne) Dj[e * n + row[r]] = 1.0 - t * t;
+          if (Dj && e < ne) Dj[e * n + row[r]] = d;
         }
       }
     __syncthreads(); /* every read of Ys and Ks of this step is done */
@@ -240,27 +244,27 @@ __global__ void __launch_bounds__(WIDE_FUSED_THREADS, 2) wide_fused_tangent_k(in
    of 256): <8, 2> 115, <4, 2> 71, <16, 1> 126, no spills; <16, 2> would need 223 (one block per SM, which idles
    through every staging barrier) or spill at 128. n <= 32 keeps 16 examples per warp: one row per lane. */
 template <int EPW, int ROWS>
-static int fused_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *D)
+static int fused_forward(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *D)
 {
   const int    TE    = WIDE_FUSED_WARPS * EPW;
   const size_t bytes = (size_t)(WIDE_FUSED_MAXN * WIDE_FUSED_MAXN + WIDE_FUSED_MAXN + (long)TE * n) * sizeof(double);
   const long   grid  = (s + TE - 1) / TE;
 
   if (bytes > 48 * 1024) ODYNK_CUDA(cudaFuncSetAttribute(wide_fused_forward_k<EPW, ROWS>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes));
-  wide_fused_forward_k<EPW, ROWS><<<(unsigned)grid, WIDE_FUSED_THREADS, bytes>>>((int)n, (int)N, s, h, theta, Y0, Ytraj, D);
+  wide_fused_forward_k<EPW, ROWS><<<(unsigned)grid, WIDE_FUSED_THREADS, bytes>>>(act, (int)n, (int)N, s, h, theta, Y0, Ytraj, D);
   ODYNK_LAUNCHED("wide_fused_forward_k");
   return ODYN_CUDA_OK;
 }
 
-static int fused_forward_dispatch(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *D)
+static int fused_forward_dispatch(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *D)
 {
   const odynk_props *pr;
   bool               big;
 
   ODYNK_CALL(odynk_get_props(&pr));
   big = (s + 63) / 64 >= 2L * pr->sms;
-  if (n <= 32) return big ? fused_forward<16, 1>(n, N, s, h, theta, Y0, Ytraj, D) : fused_forward<4, 1>(n, N, s, h, theta, Y0, Ytraj, D);
-  return big ? fused_forward<8, 2>(n, N, s, h, theta, Y0, Ytraj, D) : fused_forward<4, 2>(n, N, s, h, theta, Y0, Ytraj, D);
+  if (n <= 32) return big ? fused_forward<16, 1>(act, n, N, s, h, theta, Y0, Ytraj, D) : fused_forward<4, 1>(act, n, N, s, h, theta, Y0, Ytraj, D);
+  return big ? fused_forward<8, 2>(act, n, N, s, h, theta, Y0, Ytraj, D) : fused_forward<4, 2>(act, n, N, s, h, theta, Y0, Ytraj, D);
 }
 
 /* the fused tangent: with dtheta it stages twice the forward's (dK_j, db_j and the Y_j tile too), so its tiles are
@@ -317,16 +321,17 @@ int odyn_cuda_dgemm(long m, long n, long k, const double *A, const double *B, do
   return ODYN_CUDA_OK;
 }
 
-int odyn_cuda_dense_forward(long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *D)
+int odyn_cuda_dense_forward(int act, long n, long N, long s, double h, const double *theta, const double *Y0, double *Ytraj, double *D)
 {
   cublasHandle_t cb = NULL;
   const double   one = 1.0, zero = 0.0;
   const long     slot = n * n + n, len = n * s;
 
+  ODYNK_CALL(odynk_check_act("odyn_cuda_dense_forward", act));
   ODYNK_CALL(check_sizes("odyn_cuda_dense_forward", n, N, s));
   if (!theta || !Y0 || !Ytraj) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_dense_forward: theta, Y0 and Ytraj must be device arrays");
   if (len == 0) return ODYN_CUDA_OK;
-  if (n <= WIDE_FUSED_MAXN && odynk_fits_int(N)) return fused_forward_dispatch(n, N, s, h, theta, Y0, Ytraj, D);
+  if (n <= WIDE_FUSED_MAXN && odynk_fits_int(N)) return fused_forward_dispatch(act, n, N, s, h, theta, Y0, Ytraj, D);
   ODYNK_CALL(odynk_cublas(&cb));
   if (Ytraj != Y0) ODYNK_CUDA(cudaMemcpyAsync(Ytraj, Y0, (size_t)len * sizeof(double), cudaMemcpyDeviceToDevice, 0));
   for (long j = 0; j < N; j++) {
@@ -334,19 +339,20 @@ int odyn_cuda_dense_forward(long n, long N, long s, double h, const double *thet
     double       *Y1 = Ytraj + (j + 1) * len;
 
     ODYNK_CUBLAS(cublasDgemm(cb, CUBLAS_OP_N, CUBLAS_OP_N, (int)n, (int)s, (int)n, &one, K, (int)n, Yj, (int)n, &zero, Y1, (int)n));
-    euler_bias_tanh<<<odynk_grid1d(len), 256>>>(n, len, h, K + n * n, Yj, Y1, D ? D + j * len : NULL);
-    ODYNK_LAUNCHED("euler_bias_tanh");
+    euler_bias_act<<<odynk_grid1d(len), 256>>>(act, n, len, h, K + n * n, Yj, Y1, D ? D + j * len : NULL);
+    ODYNK_LAUNCHED("euler_bias_act");
   }
   return ODYN_CUDA_OK;
 }
 
-int odyn_cuda_dense_tangent(long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *D, const double *dY0, double *dYN)
+int odyn_cuda_dense_tangent(int act, long n, long N, long s, double h, const double *theta, const double *dtheta, const double *Ytraj, const double *D, const double *dY0, double *dYN)
 {
   cublasHandle_t cb = NULL;
   const double   one = 1.0, zero = 0.0;
   const long     slot = n * n + n, len = n * s;
   void          *zp = NULL;
 
+  ODYNK_CALL(odynk_check_act("odyn_cuda_dense_tangent", act));
   ODYNK_CALL(check_sizes("odyn_cuda_dense_tangent", n, N, s));
   if (!theta || !Ytraj || !D || !dYN) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_dense_tangent: theta, Ytraj, D (of the forward) and dYN must be device arrays");
   if (len == 0) return ODYN_CUDA_OK;
@@ -368,7 +374,7 @@ int odyn_cuda_dense_tangent(long n, long N, long s, double h, const double *thet
   return ODYN_CUDA_OK;
 }
 
-int odyn_cuda_dense_adjoint(long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *D, const double *W, double *gtheta, double *gY0)
+int odyn_cuda_dense_adjoint(int act, long n, long N, long s, double h, const double *theta, const double *Ytraj, const double *D, const double *W, double *gtheta, double *gY0)
 {
   cublasHandle_t cb = NULL;
   const double   one = 1.0;
@@ -376,6 +382,7 @@ int odyn_cuda_dense_adjoint(long n, long N, long s, double h, const double *thet
   void          *tp = NULL, *pp = NULL, *op = NULL;
   double        *T, *P, *ones;
 
+  ODYNK_CALL(odynk_check_act("odyn_cuda_dense_adjoint", act));
   ODYNK_CALL(check_sizes("odyn_cuda_dense_adjoint", n, N, s));
   if (!theta || !Ytraj || !D || !W) return odynk_fail(ODYN_CUDA_ERR_ARG, "odyn_cuda_dense_adjoint: theta, Ytraj, D (of the forward) and W must be device arrays");
   if (len == 0) return ODYN_CUDA_OK;
