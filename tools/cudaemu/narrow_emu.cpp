@@ -22,20 +22,7 @@ static long long __double_as_longlong(double d) { long long v; memcpy(&v, &d, 8)
 static void __syncwarp(unsigned = 0xffffffffu) { warpbar[threadIdx.x / 32]->arrive_and_wait(); }
 #include "narrowcommon.cuh"
 #include "kernels.inc"
-#include <type_traits>
-
-// f(std::integral_constant<int, ACT>()) for the kernels' activation template parameter (narrowcommon.cuh's
-// odynk_with_act is CUDA host code)
-template <typename F>
-static void with_act(int act, F f)
-{
-  switch (act) {
-  case ODYN_PW_RELU: f(std::integral_constant<int, ODYN_PW_RELU>()); break;
-  case ODYN_PW_IDENTITY: f(std::integral_constant<int, ODYN_PW_IDENTITY>()); break;
-  default: f(std::integral_constant<int, ODYN_PW_TANH>());
-  }
-}
-static const char *act_name(int act) { return act == ODYN_PW_RELU ? "relu" : act == ODYN_PW_IDENTITY ? "identity" : "tanh"; }
+#include "actemu.h" // with_act, act_name
 
 // shared memory poisoned with NaNs before each launch: a kernel that reads a slot it did not write fails
 static void launchp(unsigned grid, unsigned block, std::function<void()> body)
