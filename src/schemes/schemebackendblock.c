@@ -12,7 +12,8 @@
    answers -1 for sizes it cannot run, and the set-up refuses the block, naming it
    (OdynSchemeBackendRunnable_Private()).
    The average of each channel (single with layer globalavg, linear, no parameters) runs on any backend whatever its
-   activation setting, by the table's gemm. Others (other activations, other schemes) are refused with PETSC_ERR_SUP naming the block and what it is, never run on the host in silence. A
+   activation setting, by the table's gemm. Others (other activations, other schemes) are refused with PETSC_ERR_SUP
+   naming the block and what it is, never run on the host in silence. A
    new kind costs a line in BlockKinds[] and its cases in the sweeps' switches.
 
    The parameters the sweeps run with (OdynBlockParamMap): theta itself, or for the dense Euler and leapfrog blocks of
